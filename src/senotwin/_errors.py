@@ -1,0 +1,23 @@
+"""Exception hierarchy: every error senotwin raises on purpose derives from SenotwinError."""
+
+from __future__ import annotations
+
+
+class SenotwinError(Exception):
+    """Base class of all senotwin errors."""
+
+
+class ValidationError(SenotwinError, ValueError):
+    """Input (a data file, a parameter, a flag) is malformed; the message names what and where."""
+
+
+class CompileError(SenotwinError):
+    """A model specification cannot be turned into something executable."""
+
+
+class SimulationError(SenotwinError):
+    """An integration failed and the caller asked to raise instead of getting a failed result."""
+
+
+class ExportError(SenotwinError):
+    """An exporter cannot represent the model faithfully in the requested format."""
