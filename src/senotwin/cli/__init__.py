@@ -1,4 +1,4 @@
-"""The ``senotwin`` command line: thin typer commands that parse, call the public API, write files."""
+"""The ``senotwin`` command line: thin typer commands that parse, call the API, write files."""
 
 from __future__ import annotations
 
