@@ -110,7 +110,7 @@ def _format_pydantic(exc: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _parse_records(
+def parse_records(
     items: Iterable[Any], model: type[RecordT], file: str
 ) -> list[tuple[RecordT, Located]]:
     out: list[tuple[RecordT, Located]] = []
@@ -132,9 +132,7 @@ def _load_dir(directory: Path, key: str, model: type[RecordT]) -> list[tuple[Rec
     if not directory.is_dir():
         return records
     for path in sorted(directory.glob("*.yaml")):
-        records.extend(
-            _parse_records(_read_yaml(path, key), model, f"{directory.name}/{path.name}")
-        )
+        records.extend(parse_records(_read_yaml(path, key), model, f"{directory.name}/{path.name}"))
     return records
 
 
@@ -147,7 +145,7 @@ def _load_references(path: Path) -> list[tuple[Reference, Located]]:
     for row in rows:
         item: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
         cleaned.append(item)
-    return _parse_records(cleaned, Reference, path.name)
+    return parse_records(cleaned, Reference, path.name)
 
 
 def _unique(records: list[tuple[RecordT, Located]], attr: str, what: str) -> dict[Any, RecordT]:
@@ -169,41 +167,42 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
     root = Path(directory) if directory is not None else default_kb_dir()
     if not root.is_dir():
         raise ValidationError(f"knowledge-base directory {str(root)!r} does not exist")
-    entities_l = _load_dir(root / "entities", "entities", Entity)
-    interactions_l = _load_dir(root / "interactions", "interactions", Interaction)
-    agents_l = _load_dir(root / "agents", "agents", Agent)
-    notes_l = _load_dir(root / "notes", "notes", CuratorNote)
-    refs_l = _load_references(root / "references.tsv")
+    return assemble(
+        root,
+        entities=_load_dir(root / "entities", "entities", Entity),
+        interactions=_load_dir(root / "interactions", "interactions", Interaction),
+        agents=_load_dir(root / "agents", "agents", Agent),
+        notes=_load_dir(root / "notes", "notes", CuratorNote),
+        references=_load_references(root / "references.tsv"),
+    )
 
-    entities = _unique(entities_l, "id", "entity")
-    interactions = _unique(interactions_l, "id", "interaction")
-    agents = _unique(agents_l, "id", "agent")
-    notes = _unique(notes_l, "id", "curator note")
-    references = _unique(refs_l, "number", "reference")
 
-    clash = set(entities) & set(agents)
+def assemble(
+    root: Path,
+    *,
+    entities: list[tuple[Entity, Located]],
+    interactions: list[tuple[Interaction, Located]],
+    agents: list[tuple[Agent, Located]],
+    notes: list[tuple[CuratorNote, Located]],
+    references: list[tuple[Reference, Located]],
+) -> KnowledgeBase:
+    """Check uniqueness and referential integrity of parsed records and build the knowledge base."""
+    entity_map = _unique(entities, "id", "entity")
+    agent_map = _unique(agents, "id", "agent")
+    clash = set(entity_map) & set(agent_map)
     if clash:
         raise ValidationError(f"ids used for both an entity and an agent: {sorted(clash)}")
-
-    alias_index = _build_alias_index(entities, agents)
     kb = KnowledgeBase(
-        entities=entities,
-        interactions=interactions,
-        agents=agents,
-        references=references,
-        notes=notes,
+        entities=entity_map,
+        interactions=_unique(interactions, "id", "interaction"),
+        agents=agent_map,
+        references=_unique(references, "number", "reference"),
+        notes=_unique(notes, "id", "curator note"),
         source_dir=root,
-        alias_index=alias_index,
+        alias_index=_build_alias_index(entity_map, agent_map),
     )
-    _check_integrity(kb, dict(interactions_l_where(interactions_l)))
+    _check_integrity(kb, {record.id: where for record, where in interactions})
     return kb
-
-
-def interactions_l_where(
-    records: list[tuple[Interaction, Located]],
-) -> Iterable[tuple[str, Located]]:
-    for record, where in records:
-        yield record.id, where
 
 
 def _build_alias_index(entities: dict[str, Entity], agents: dict[str, Agent]) -> dict[str, str]:

@@ -1,0 +1,367 @@
+"""Questions researchers ask of the knowledge base: look-up, search, neighbours, paths, drugs.
+
+All functions take a loaded :class:`~senotwin.kb.loader.KnowledgeBase` and return plain frozen
+records, so the CLI can print them as text or JSON.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import networkx as nx
+
+from senotwin._errors import ValidationError
+from senotwin.kb.loader import KnowledgeBase, normalise_name
+from senotwin.kb.schema import Agent, CuratorNote, Entity, Interaction, Reference
+
+Direction = Literal["in", "out", "both"]
+HitKind = Literal["entity", "agent", "interaction", "reference", "note"]
+
+
+def resolve(kb: KnowledgeBase, name: str) -> str:
+    """Return the id a name, alias or HGNC symbol refers to, or explain what is close."""
+    key = normalise_name(name)
+    if key in kb.alias_index:
+        return kb.alias_index[key]
+    raise ValidationError(f"unknown name {name!r}{_suggestion(kb, name)}")
+
+
+def _suggestion(kb: KnowledgeBase, name: str) -> str:
+    labels: dict[str, str] = {}
+    for ent in kb.entities.values():
+        for label in (ent.id, ent.name, *ent.aliases):
+            labels.setdefault(normalise_name(label), label)
+    for agent in kb.agents.values():
+        for label in (agent.id, agent.name, *agent.aliases):
+            labels.setdefault(normalise_name(label), label)
+    close = difflib.get_close_matches(normalise_name(name), list(labels), n=5, cutoff=0.6)
+    if not close:
+        return "; try `senotwin kb search TEXT`"
+    return "; did you mean: " + ", ".join(labels[c] for c in close) + "?"
+
+
+def ambiguous_aliases(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """Aliases shared by several ids (they do not resolve; the id must be used)."""
+    owners: dict[str, set[str]] = {}
+    for ent in kb.entities.values():
+        for label in (ent.name, *ent.aliases, *ent.hgnc):
+            owners.setdefault(normalise_name(label), set()).add(ent.id)
+    for agent in kb.agents.values():
+        for label in (agent.name, *agent.aliases):
+            owners.setdefault(normalise_name(label), set()).add(agent.id)
+    return {k: sorted(v) for k, v in owners.items() if len(v) > 1}
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """Everything the knowledge base holds about one entity or agent."""
+
+    id: str
+    entity: Entity | None
+    agent: Agent | None
+    outgoing: tuple[Interaction, ...]
+    incoming: tuple[Interaction, ...]
+    agents_targeting: tuple[str, ...]
+    notes: tuple[CuratorNote, ...]
+
+
+def show(kb: KnowledgeBase, name: str) -> NodeView:
+    """Look up a name (aliases resolve) with its interactions, agents and curator notes."""
+    ident = resolve(kb, name)
+    outgoing = tuple(i for i in kb.interactions.values() if i.source == ident)
+    incoming = tuple(i for i in kb.interactions.values() if i.target == ident)
+    targeting = tuple(
+        a.id
+        for a in kb.agents.values()
+        if ident in a.targets or ident in a.pathways or ident in a.represses
+    )
+    notes = tuple(n for n in kb.notes.values() if ident in n.about)
+    return NodeView(
+        id=ident,
+        entity=kb.entities.get(ident),
+        agent=kb.agents.get(ident),
+        outgoing=outgoing,
+        incoming=incoming,
+        agents_targeting=targeting,
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A record whose text matches a search, and which field matched."""
+
+    kind: HitKind
+    id: str
+    label: str
+    field: str
+    excerpt: str
+
+
+def _excerpt(text: str, needle: str, width: int = 60) -> str:
+    pos = text.lower().find(needle)
+    start = max(0, pos - width)
+    end = min(len(text), pos + len(needle) + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[SearchHit]:
+    """Case-insensitive search over names, aliases, descriptions, quotes and references."""
+    needle = text.strip().lower()
+    if not needle:
+        raise ValidationError("search text is empty; give a word such as 'PD-L1' or 'senolytic'")
+    hits: list[SearchHit] = []
+
+    def check(kind: HitKind, ident: str, label: str, fields: dict[str, str]) -> None:
+        for fname, value in fields.items():
+            if needle in value.lower():
+                hits.append(SearchHit(kind, ident, label, fname, _excerpt(value, needle)))
+                return
+
+    for e in kb.entities.values():
+        check(
+            "entity",
+            e.id,
+            e.name,
+            {
+                "id": e.id,
+                "name": e.name,
+                "aliases": "; ".join(e.aliases),
+                "hgnc": "; ".join(e.hgnc),
+                "description": e.description,
+            },
+        )
+    for a in kb.agents.values():
+        check(
+            "agent",
+            a.id,
+            a.name,
+            {
+                "id": a.id,
+                "name": a.name,
+                "aliases": "; ".join(a.aliases),
+                "description": a.description,
+                "quote": " ".join(ev.quote for ev in a.evidence),
+            },
+        )
+    for i in kb.interactions.values():
+        check(
+            "interaction",
+            i.id,
+            f"{i.source} {i.effect} {i.target}",
+            {"quote": i.evidence.quote, "mechanism": i.mechanism},
+        )
+    for n in kb.notes.values():
+        check(
+            "note",
+            n.id,
+            n.id,
+            {"review_statement": n.review_statement, "correction": n.correction},
+        )
+    for r in kb.references.values():
+        check("reference", str(r.number), f"ref {r.number}", {"text": r.text})
+    return hits[:limit]
+
+
+def neighbors(kb: KnowledgeBase, name: str, *, direction: Direction = "both") -> list[Interaction]:
+    """Interactions into and/or out of an entity or agent."""
+    if direction not in ("in", "out", "both"):
+        raise ValidationError(f"direction {direction!r} is not one of: in, out, both")
+    ident = resolve(kb, name)
+    out = []
+    for inter in kb.interactions.values():
+        if (direction in ("out", "both") and inter.source == ident) or (
+            direction in ("in", "both") and inter.target == ident
+        ):
+            out.append(inter)
+    return out
+
+
+def to_networkx(kb: KnowledgeBase, *, include_negated: bool = False) -> nx.MultiDiGraph:
+    """Directed multigraph: nodes are entities/agents, edges are interactions (keyed by id)."""
+    graph = nx.MultiDiGraph()
+    for ent in kb.entities.values():
+        graph.add_node(ent.id, label=ent.name, kind=ent.kind, record="entity")
+    for agent in kb.agents.values():
+        graph.add_node(
+            agent.id, label=agent.name, kind="agent:" + ",".join(agent.classes), record="agent"
+        )
+    for inter in kb.interactions.values():
+        if inter.negated and not include_negated:
+            continue
+        graph.add_edge(
+            inter.source,
+            inter.target,
+            key=inter.id,
+            effect=inter.effect,
+            sign=1 if inter.sign == "+" else -1,
+            negated=inter.negated,
+        )
+    return graph
+
+
+@dataclass(frozen=True)
+class SignedPath:
+    """A causal route source -> ... -> target with its net sign and the evidence of each step."""
+
+    nodes: tuple[str, ...]
+    interactions: tuple[Interaction, ...]
+    sign: Literal["+", "-"]
+
+    @property
+    def refs(self) -> tuple[int, ...]:
+        """Review reference numbers cited along the path, in order, without repeats."""
+        seen: dict[int, None] = {}
+        for inter in self.interactions:
+            for ref in inter.evidence.refs:
+                seen.setdefault(ref, None)
+        return tuple(seen)
+
+    def describe(self) -> str:
+        """Human-readable route, e.g. ``IL6 -[activates]-> STAT3 -[...]-> CD274 (net +)``."""
+        parts = [self.nodes[0]]
+        for inter in self.interactions:
+            parts.append(f"-[{inter.effect}]-> {inter.target}")
+        return " ".join(parts) + f"  (net {self.sign})"
+
+
+def paths(
+    kb: KnowledgeBase,
+    source: str,
+    target: str,
+    *,
+    max_length: int = 4,
+    limit: int = 25,
+) -> list[SignedPath]:
+    """Signed causal paths (negated statements excluded), shortest first, each with citations.
+
+    Parallel interactions on one step give separate paths, since each carries its own evidence
+    and sign; the net sign is the product of the step signs.
+    """
+    if max_length < 1 or max_length > 8:
+        raise ValidationError(f"max_length {max_length} is outside the allowed range 1..8")
+    src, dst = resolve(kb, source), resolve(kb, target)
+    if src == dst:
+        raise ValidationError(f"source and target both resolve to {src!r}")
+    graph = to_networkx(kb)
+    found: list[SignedPath] = []
+    node_paths = sorted(
+        nx.all_simple_paths(graph, src, dst, cutoff=max_length), key=lambda p: (len(p), p)
+    )
+    for node_path in node_paths:
+        for inters in _edge_choices(kb, graph, node_path):
+            negatives = sum(1 for i in inters if i.sign == "-")
+            found.append(SignedPath(tuple(node_path), tuple(inters), "-" if negatives % 2 else "+"))
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def _edge_choices(
+    kb: KnowledgeBase, graph: nx.MultiDiGraph, node_path: list[str]
+) -> Iterable[list[Interaction]]:
+    choices: list[list[Interaction]] = []
+    for a, b in itertools.pairwise(node_path):
+        keys = sorted(graph.get_edge_data(a, b).keys())
+        choices.append([kb.interactions[k] for k in keys])
+
+    def expand(i: int, acc: list[Interaction]) -> Iterable[list[Interaction]]:
+        if i == len(choices):
+            yield list(acc)
+            return
+        for inter in choices[i]:
+            acc.append(inter)
+            yield from expand(i + 1, acc)
+            acc.pop()
+
+    yield from expand(0, [])
+
+
+def drugs(
+    kb: KnowledgeBase,
+    *,
+    agent_class: str | None = None,
+    target: str | None = None,
+    pathway: str | None = None,
+    tumor: str | None = None,
+) -> list[Agent]:
+    """Agents filtered by class, target, pathway and tumour type (names resolve through aliases)."""
+    from senotwin.kb.schema import AGENT_CLASSES
+
+    if agent_class is not None and agent_class not in AGENT_CLASSES:
+        raise ValidationError(
+            f"agent class {agent_class!r} is not one of: {', '.join(AGENT_CLASSES)}"
+        )
+    target_id = resolve(kb, target) if target else None
+    pathway_id = resolve(kb, pathway) if pathway else None
+    tumor_id = resolve(kb, tumor) if tumor else None
+    out = []
+    for agent in kb.agents.values():
+        if agent_class and agent_class not in agent.classes:
+            continue
+        if target_id and target_id not in agent.targets:
+            continue
+        if pathway_id and pathway_id not in (*agent.pathways, *agent.targets):
+            continue
+        if tumor_id and tumor_id not in agent.tumor_types:
+            continue
+        out.append(agent)
+    return out
+
+
+def cite(kb: KnowledgeBase, items: Iterable[str]) -> list[Reference]:
+    """References for reference numbers, interaction ids, or names (all refs of their evidence)."""
+    numbers: dict[int, None] = {}
+    for item in items:
+        text = item.strip()
+        if text.isdigit():
+            numbers.setdefault(int(text), None)
+            continue
+        if text in kb.interactions:
+            for ref in kb.interactions[text].evidence.refs:
+                numbers.setdefault(ref, None)
+            continue
+        view = show(kb, text)
+        for inter in (*view.outgoing, *view.incoming):
+            for ref in inter.evidence.refs:
+                numbers.setdefault(ref, None)
+        if view.agent is not None:
+            for ev in view.agent.evidence:
+                for ref in ev.refs:
+                    numbers.setdefault(ref, None)
+    missing = [n for n in numbers if n not in kb.references]
+    if missing:
+        raise ValidationError(
+            f"reference number(s) {missing} are not in the review's list "
+            f"(valid: 1..{max(kb.references) if kb.references else 0})"
+        )
+    return [kb.references[n] for n in sorted(numbers)]
+
+
+def stats(kb: KnowledgeBase) -> dict[str, object]:
+    """Counts of entities by kind, interactions (signed, negated), agents, references and notes."""
+    by_kind = Counter(e.kind for e in kb.entities.values())
+    by_class = Counter(c for a in kb.agents.values() for c in a.classes)
+    signed = {(i.source, i.target, i.sign) for i in kb.interactions.values() if not i.negated}
+    table_rows = Counter(a.table_row.table for a in kb.agents.values() if a.table_row)
+    return {
+        "entities": len(kb.entities),
+        "entities_by_kind": dict(sorted(by_kind.items())),
+        "interactions": len(kb.interactions),
+        "distinct_signed_edges": len(signed),
+        "negated_statements": sum(1 for i in kb.interactions.values() if i.negated),
+        "interactions_by_sign": dict(Counter(i.sign for i in kb.interactions.values())),
+        "agents": len(kb.agents),
+        "agents_by_class": dict(sorted(by_class.items())),
+        "table1_rows": table_rows.get(1, 0),
+        "table2_rows": table_rows.get(2, 0),
+        "agents_outside_tables": sum(1 for a in kb.agents.values() if a.table_row is None),
+        "references": len(kb.references),
+        "curator_notes": len(kb.notes),
+        "hgnc_symbols": len({s for e in kb.entities.values() for s in e.hgnc}),
+    }
