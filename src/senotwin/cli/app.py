@@ -6,6 +6,7 @@ import typer
 
 from senotwin import __version__
 from senotwin.cli import kb as kb_cli
+from senotwin.cli.demo import demo
 
 app = typer.Typer(
     name="senotwin",
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kb_cli.app, name="kb")
+app.command("demo")(demo)
 
 
 def _version(value: bool) -> None:

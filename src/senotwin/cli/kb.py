@@ -1,3 +1,262 @@
-import typer
+"""``senotwin kb ...``: query, cite and export the knowledge base of the review."""
 
-app = typer.Typer(help="Query and export the knowledge base of the review.", no_args_is_help=True)
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from senotwin.cli._common import print_json, user_errors
+from senotwin.kb import export as kb_export
+from senotwin.kb import load, query
+from senotwin.kb.loader import KnowledgeBase
+from senotwin.kb.schema import Interaction
+
+app = typer.Typer(
+    help="Query, cite and export the knowledge base of the review.", no_args_is_help=True
+)
+console = Console(width=120)
+
+KB_DIR = typer.Option(None, "--kb", help="Knowledge-base directory (default: the shipped one).")
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _load(kb_dir: Path | None) -> KnowledgeBase:
+    return load(kb_dir)
+
+
+def _cite(refs: tuple[int, ...]) -> str:
+    return "refs " + ",".join(map(str, refs)) if refs else "no refs"
+
+
+def _interaction_table(title: str, inters: list[Interaction] | tuple[Interaction, ...]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col in ("id", "source", "effect", "sign", "target", "context", "evidence"):
+        table.add_column(col, overflow="fold")
+    for i in inters:
+        ctx: str = i.context.phase if i.context.phase != "any" else ""
+        if i.context.tumor:
+            ctx += " " + ",".join(i.context.tumor)
+        sign = ("NOT " if i.negated else "") + i.sign
+        ev = f"§{i.evidence.section} {_cite(i.evidence.refs)}"
+        table.add_row(i.id, i.source, i.effect, sign, i.target, ctx.strip(), ev)
+    return table
+
+
+@app.command()
+def show(
+    name: str = typer.Argument(
+        ..., help="Entity or agent name, alias or HGNC symbol (e.g. PD-L1)."
+    ),
+    json_out: bool = JSON,
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Show an entity or agent with its interactions, targeting agents and curator notes."""
+    with user_errors():
+        view = query.show(_load(kb_dir), name)
+    if json_out:
+        print_json(view)
+        return
+    record = view.entity or view.agent
+    if record is None:  # resolve() only returns known ids; guard for type checkers
+        raise typer.Exit(code=2)
+    console.print(f"[bold]{record.name}[/bold] ({view.id})")
+    if view.entity is not None:
+        e = view.entity
+        console.print(
+            f"kind: {e.kind}; aliases: {', '.join(e.aliases) or '-'}; "
+            f"HGNC: {', '.join(e.hgnc) or '-'}"
+        )
+        if e.description:
+            console.print(e.description)
+    if view.agent is not None:
+        a = view.agent
+        console.print(
+            f"classes: {', '.join(a.classes)}; targets: {', '.join(a.targets) or '-'}; "
+            f"represses: {', '.join(a.represses) or '-'}"
+        )
+    if view.outgoing:
+        console.print(_interaction_table("outgoing", view.outgoing))
+    if view.incoming:
+        console.print(_interaction_table("incoming", view.incoming))
+    if view.agents_targeting:
+        console.print("agents acting on it: " + ", ".join(view.agents_targeting))
+    for note in view.notes:
+        console.print(f"[yellow]curator note {note.id}[/yellow]: {note.correction}")
+
+
+@app.command()
+def search(
+    text: str = typer.Argument(..., help="Words to look for in names, quotes and references."),
+    limit: int = typer.Option(50, min=1, help="Maximum number of hits."),
+    json_out: bool = JSON,
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Full-text search of the knowledge base."""
+    with user_errors():
+        hits = query.search(_load(kb_dir), text, limit=limit)
+    if json_out:
+        print_json(hits)
+        return
+    table = Table(title=f"{len(hits)} hit(s) for {text!r}")
+    for col in ("kind", "id", "label", "field", "excerpt"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        table.add_row(h.kind, h.id, h.label, h.field, h.excerpt)
+    console.print(table)
+
+
+@app.command()
+def neighbors(
+    name: str = typer.Argument(..., help="Entity or agent name."),
+    direction: str = typer.Option("both", help="in, out or both."),
+    json_out: bool = JSON,
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Interactions into and/or out of an entity."""
+    with user_errors():
+        if direction not in ("in", "out", "both"):
+            raise ValueError(f"--direction {direction!r} is not one of: in, out, both")
+        dir_lit: Literal["in", "out", "both"] = direction  # type: ignore[assignment]
+        inters = query.neighbors(_load(kb_dir), name, direction=dir_lit)
+    if json_out:
+        print_json(inters)
+        return
+    console.print(_interaction_table(f"neighbours of {name} ({direction})", inters))
+
+
+@app.command()
+def path(
+    source: str = typer.Argument(..., help="Start entity (e.g. IL6)."),
+    target: str = typer.Argument(..., help="End entity (e.g. PD-L1)."),
+    max_length: int = typer.Option(4, "--max-length", help="Maximum number of steps (1-8)."),
+    limit: int = typer.Option(25, min=1, help="Maximum number of paths."),
+    json_out: bool = JSON,
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Signed causal paths between two entities, with the net effect and citations."""
+    with user_errors():
+        found = query.paths(_load(kb_dir), source, target, max_length=max_length, limit=limit)
+    if json_out:
+        print_json(
+            [
+                {
+                    "nodes": p.nodes,
+                    "net_sign": p.sign,
+                    "refs": p.refs,
+                    "steps": [
+                        {
+                            "id": i.id,
+                            "source": i.source,
+                            "effect": i.effect,
+                            "sign": i.sign,
+                            "target": i.target,
+                            "section": i.evidence.section,
+                            "refs": i.evidence.refs,
+                            "quote": i.evidence.quote,
+                        }
+                        for i in p.interactions
+                    ],
+                }
+                for p in found
+            ]
+        )
+        return
+    if not found:
+        console.print(f"no path from {source} to {target} within {max_length} steps")
+    for p in found:
+        console.print(f"{p.describe()}  [{_cite(p.refs)}]")
+
+
+@app.command()
+def drugs(
+    agent_class: str | None = typer.Option(None, "--class", help="e.g. senomorphic, senolytic."),
+    target: str | None = typer.Option(None, help="Target entity (aliases resolve)."),
+    pathway: str | None = typer.Option(None, help="Pathway entity."),
+    tumor: str | None = typer.Option(None, help="Tumour type entity."),
+    json_out: bool = JSON,
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Agents of the review filtered by class, target, pathway and tumour type."""
+    with user_errors():
+        agents = query.drugs(
+            _load(kb_dir), agent_class=agent_class, target=target, pathway=pathway, tumor=tumor
+        )
+    if json_out:
+        print_json(agents)
+        return
+    table = Table(title=f"{len(agents)} agent(s)")
+    for col in ("id", "name", "classes", "targets", "tumours", "represses", "table", "refs"):
+        table.add_column(col, overflow="fold")
+    for a in agents:
+        refs = sorted({r for ev in a.evidence for r in ev.refs})
+        row = f"T{a.table_row.table}.{a.table_row.row}" if a.table_row else ""
+        table.add_row(
+            a.id,
+            a.name,
+            ", ".join(a.classes),
+            ", ".join(a.targets),
+            ", ".join(a.tumor_types),
+            ", ".join(a.represses),
+            row,
+            ",".join(map(str, refs)),
+        )
+    console.print(table)
+
+
+@app.command()
+def cite(
+    items: list[str] = typer.Argument(..., help="Reference numbers, interaction ids or names."),
+    json_out: bool = JSON,
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Print the review's references for numbers, interactions or everything cited for a name."""
+    with user_errors():
+        refs = query.cite(_load(kb_dir), items)
+    if json_out:
+        print_json(refs)
+        return
+    for r in refs:
+        typer.echo(f"{r.number}. {r.text}")
+
+
+@app.command()
+def stats(json_out: bool = JSON, kb_dir: Path | None = KB_DIR) -> None:
+    """Counts of entities by kind, interactions, agents, references and curator notes."""
+    with user_errors():
+        st = query.stats(_load(kb_dir))
+    if json_out:
+        print_json(st)
+        return
+    for key, value in st.items():
+        typer.echo(f"{key}: {value}")
+
+
+@app.command("export")
+def export_cmd(
+    fmt: str = typer.Option(..., "--format", help="csv, sif, graphml or cytoscape-json."),
+    out: Path = typer.Option(..., "--out", help="Directory for csv; file for the others."),
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Export the knowledge base (csv: entities/interactions/agents/references/notes tables)."""
+    with user_errors():
+        written = kb_export.export(_load(kb_dir), fmt, out)
+    for p in written:
+        typer.echo(f"wrote {p}")
+
+
+@app.command()
+def figure(
+    out: Path = typer.Option(..., "--out", help="Output image: .png or .svg."),
+    max_per_layer: int = typer.Option(14, help="Most-connected entities drawn per layer."),
+    kb_dir: Path | None = KB_DIR,
+) -> None:
+    """Draw the mechanism map, layered inducers -> core -> control -> SASP -> immune -> outcomes."""
+    from senotwin.report.mechanism_map import draw_mechanism_map
+
+    with user_errors():
+        written = draw_mechanism_map(_load(kb_dir), out, max_per_layer=max_per_layer)
+    typer.echo(f"wrote {written}")

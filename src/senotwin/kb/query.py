@@ -11,7 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -343,7 +343,7 @@ def cite(kb: KnowledgeBase, items: Iterable[str]) -> list[Reference]:
     return [kb.references[n] for n in sorted(numbers)]
 
 
-def stats(kb: KnowledgeBase) -> dict[str, object]:
+def stats(kb: KnowledgeBase) -> dict[str, Any]:
     """Counts of entities by kind, interactions (signed, negated), agents, references and notes."""
     by_kind = Counter(e.kind for e in kb.entities.values())
     by_class = Counter(c for a in kb.agents.values() for c in a.classes)

@@ -1,0 +1,62 @@
+"""Shared CLI plumbing: turn senotwin errors into one clear line and exit code 2, print JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+
+from senotwin._errors import SenotwinError
+
+T = TypeVar("T")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Report expected failures (bad input, unwritable output) as ``error: ...`` and exit 2."""
+    try:
+        yield
+    except (SenotwinError, ValueError, TypeError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert records (pydantic, dataclasses, tuples, paths) into JSON-ready structures."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: to_jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    """Write ``value`` as indented JSON to standard output."""
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def parse_kv(items: list[str], *, what: str, convert: Callable[[str], T]) -> dict[str, T]:
+    """Parse ``NAME=VALUE`` strings, naming the offending item on error."""
+    out: dict[str, T] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{what} {item!r} is not of the form NAME=VALUE")
+        try:
+            out[name.strip()] = convert(raw.strip())
+        except ValueError:
+            raise ValueError(f"{what} {item!r}: value {raw!r} is not a number") from None
+    return out
