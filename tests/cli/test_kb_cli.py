@@ -1,0 +1,89 @@
+"""``senotwin kb ...`` commands: JSON output, errors on stderr with exit code 2, files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+from typer.testing import CliRunner
+
+from senotwin.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version_and_help() -> None:
+    code, out, _ = _run("--version")
+    assert code == 0 and out.startswith("senotwin ")
+    code, out, _ = _run("--help")
+    assert code == 0 and "kb" in out and "demo" in out
+
+
+def test_show_json_resolves_alias(mini_kb_dir: Path) -> None:
+    code, out, _ = _run("kb", "show", "PD-L1", "--json", "--kb", str(mini_kb_dir))
+    assert code == 0
+    data = json.loads(out)
+    assert data["id"] == "CD274"
+    assert {i["id"] for i in data["incoming"]} == {"T4", "T6"}
+
+
+def test_show_unknown_name_is_a_clear_error(mini_kb_dir: Path) -> None:
+    code, _, err = _run("kb", "show", "PD-L2", "--kb", str(mini_kb_dir))
+    assert code == 2
+    assert "error: unknown name 'PD-L2'" in err and "did you mean" in err
+
+
+def test_path_json_has_signs_and_citations(mini_kb_dir: Path) -> None:
+    code, out, _ = _run(
+        "kb", "path", "IL6", "CD274", "--max-length", "4", "--json", "--kb", str(mini_kb_dir)
+    )
+    assert code == 0
+    (route,) = json.loads(out)
+    assert route["nodes"] == ["IL6", "STAT3", "MYC", "MIR25_3P", "CD274"]
+    assert route["net_sign"] == "+" and route["refs"] == [64]
+    assert route["steps"][0]["quote"].startswith("IL-6 activates")
+
+
+def test_stats_drugs_cite_search_neighbors(mini_kb_dir: Path) -> None:
+    kb = ["--kb", str(mini_kb_dir)]
+    code, out, _ = _run("kb", "stats", "--json", *kb)
+    assert code == 0 and json.loads(out)["interactions"] == 10
+    code, out, _ = _run("kb", "drugs", "--target", "mTOR", "--json", *kb)
+    assert [a["id"] for a in json.loads(out)] == ["RAPAMYCIN"]
+    code, _, err = _run("kb", "drugs", "--class", "wizard", *kb)
+    assert code == 2 and "agent class 'wizard'" in err
+    code, out, _ = _run("kb", "cite", "76", "--json", *kb)
+    assert json.loads(out)[0]["number"] == 76
+    code, out, _ = _run("kb", "search", "miR-25", "--json", *kb)
+    assert any(h["id"] == "MIR25_3P" for h in json.loads(out))
+    code, out, _ = _run("kb", "neighbors", "STAT3", "--direction", "in", "--json", *kb)
+    assert {i["id"] for i in json.loads(out)} == {"T1", "T8"}
+    code, _, err = _run("kb", "neighbors", "STAT3", "--direction", "sideways", *kb)
+    assert code == 2 and "--direction 'sideways'" in err
+
+
+def test_export_formats(mini_kb_dir: Path, tmp_path: Path) -> None:
+    kb = ["--kb", str(mini_kb_dir)]
+    code, _, _ = _run("kb", "export", "--format", "csv", "--out", str(tmp_path / "csv"), *kb)
+    assert code == 0 and (tmp_path / "csv" / "interactions.csv").is_file()
+    code, _, _ = _run("kb", "export", "--format", "graphml", "--out", str(tmp_path / "g.xml"), *kb)
+    assert code == 0
+    assert nx.read_graphml(tmp_path / "g.xml").number_of_nodes() == 13
+    code, _, err = _run("kb", "export", "--format", "pdf", "--out", str(tmp_path / "x"), *kb)
+    assert code == 2 and "export format 'pdf'" in err
+
+
+def test_figure_png_and_bad_suffix(mini_kb_dir: Path, tmp_path: Path) -> None:
+    kb = ["--kb", str(mini_kb_dir)]
+    code, _, _ = _run("kb", "figure", "--out", str(tmp_path / "map.png"), *kb)
+    assert code == 0
+    assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
+    code, _, err = _run("kb", "figure", "--out", str(tmp_path / "map.gif"), *kb)
+    assert code == 2 and "must end in .png or .svg" in err
+    assert not (tmp_path / "map.gif").exists()
