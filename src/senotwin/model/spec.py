@@ -1,0 +1,396 @@
+"""ModelSpec: a model as data — species, parameters with provenance, processes, observables.
+
+Every number is a parameter with a unit, an optional plausible range (for virtual patients) and
+provenance (a citation, kb interaction ids, or ``assumed`` + rationale). Processes are rate-law
+templates (``model.ratelaws``) bound to ids, or whitelisted expressions (``model.expr``), with a
+stoichiometry. Observables are quasi-steady-state signals (assignment rules). Any species,
+parameter or observable may carry an ``entity`` tag: ``block={ENTITY: f}`` then scales the
+tagged quantity by (1 - f) wherever the model uses it — one mechanism for knockouts, drugs and
+sensitivity analysis. Cross-references are checked when the spec is built; every problem is
+reported with the record and field at fault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from senotwin._errors import ValidationError
+from senotwin.model import ratelaws
+from senotwin.model.expr import TIME, Expr, closest, parse, symbols
+from senotwin.model.units import parse_unit
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+ENTITY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+RESERVED_PREFIX = "block_"
+RESERVED_IDS = frozenset({TIME, "exp", "log", "sqrt", "min", "max", "hill", "pi", "e"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class CitationProvenance(_Frozen):
+    """A value taken from an outside publication (cite table/figure where possible)."""
+
+    kind: Literal["citation"]
+    text: str = Field(min_length=3)
+
+
+class KbProvenance(_Frozen):
+    """A value or structure backed by interactions of the senotwin knowledge base."""
+
+    kind: Literal["kb"]
+    interactions: tuple[str, ...] = Field(min_length=1)
+
+
+class AssumedProvenance(_Frozen):
+    """A value chosen by the modeller; the rationale says why this value."""
+
+    kind: Literal["assumed"]
+    rationale: str = Field(min_length=3)
+
+
+Provenance = Annotated[
+    CitationProvenance | KbProvenance | AssumedProvenance, Field(discriminator="kind")
+]
+
+
+class Compartment(_Frozen):
+    """A compartment; species amounts live in it (size 1 unless stated)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    size: float = Field(default=1.0, gt=0)
+    unit: str = "1"
+
+
+class Species(_Frozen):
+    """A dynamic state variable (cell population, molecule) with its initial value."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    unit: str
+    compartment: str = "tissue"
+    initial: float = Field(ge=0)
+    non_negative: bool = True
+    entity: str | None = Field(default=None, pattern=ENTITY_PATTERN)
+    hgnc: tuple[str, ...] = ()
+    cell_ontology: str | None = Field(default=None, pattern=r"^CL:[0-9]{7}$")
+    description: str = ""
+    provenance: Provenance | None = None
+
+    @field_validator("initial")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError(f"initial value must be finite, got {value}")
+        return value
+
+
+class Parameter(_Frozen):
+    """A constant with unit, plausible range for virtual patients, and provenance."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    value: float
+    unit: str
+    range: tuple[float, float] | None = None
+    provenance: Provenance
+    entity: str | None = Field(default=None, pattern=ENTITY_PATTERN)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Parameter:
+        if not math.isfinite(self.value):
+            raise ValueError(f"value must be finite, got {self.value}")
+        if self.range is not None:
+            low, high = self.range
+            if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+                raise ValueError(f"range [{low}, {high}] must be finite with low <= high")
+            if not low <= self.value <= high:
+                raise ValueError(
+                    f"value {self.value} lies outside its plausible range [{low}, {high}]"
+                )
+        return self
+
+
+class _RateSpec(_Frozen):
+    """Either a registered template with bound arguments, or a whitelisted expression."""
+
+    rate_law: str | None = None
+    args: dict[str, str] = Field(default_factory=dict)
+    expression: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> _RateSpec:
+        if (self.rate_law is None) == (self.expression is None):
+            raise ValueError("give exactly one of 'rate_law' (with 'args') or 'expression'")
+        if self.expression is not None and self.args:
+            raise ValueError("'args' only go with 'rate_law', not with 'expression'")
+        return self
+
+    def formula(self, allowed: set[str], *, where: str) -> Expr:
+        """The bound expression tree (validated against ``allowed`` ids)."""
+        if self.rate_law is not None:
+            law = ratelaws.get(self.rate_law)
+            tree = law.bind(self.args, where=where)
+            for arg in law.arguments:
+                if self.args[arg.name] not in allowed:
+                    raise ValidationError(
+                        f"{where}: argument {arg.name}={self.args[arg.name]!r} is not a declared "
+                        "id" + _hint(self.args[arg.name], allowed)
+                    )
+            return tree
+        if self.expression is None:  # unreachable: _one_form guarantees one form
+            raise ValidationError(f"{where}: neither rate_law nor expression given")
+        return parse(self.expression, allowed, where=where)
+
+
+class Process(_RateSpec):
+    """A flux: rate (template or expression) times stoichiometry on species."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    stoichiometry: dict[str, float] = Field(min_length=1)
+    kb: tuple[str, ...] = ()
+    description: str = ""
+
+
+class Observable(_RateSpec):
+    """A quasi-steady-state signal (cytokine level, pathway activity) as an assignment rule."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    unit: str = "1"
+    entity: str | None = Field(default=None, pattern=ENTITY_PATTERN)
+    kb: tuple[str, ...] = ()
+    description: str = ""
+
+
+class Event(_Frozen):
+    """At a fixed time, assign species new values (expressions of the pre-event state)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    at: float = Field(ge=0)
+    assign: dict[str, str] = Field(min_length=1)
+    kb: tuple[str, ...] = ()
+    description: str = ""
+
+
+class ModelSpec(_Frozen):
+    """A complete model. Build it from YAML with ``model.io.load_spec`` or in Python."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    description: str = ""
+    time_unit: Literal["day"] = "day"
+    references: tuple[str, ...] = ()
+    compartments: tuple[Compartment, ...] = (Compartment(id="tissue"),)
+    species: tuple[Species, ...] = Field(min_length=1)
+    parameters: tuple[Parameter, ...] = ()
+    processes: tuple[Process, ...] = ()
+    observables: tuple[Observable, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> ModelSpec:
+        problems = list(_problems(self))
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    # ---- look-ups -------------------------------------------------------------------------
+    @cached_property
+    def species_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.species)
+
+    @cached_property
+    def parameter_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.parameters)
+
+    @cached_property
+    def observable_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.observables)
+
+    def parameter(self, pid: str) -> Parameter:
+        """The parameter ``pid``; unknown ids give the closest valid names."""
+        for p in self.parameters:
+            if p.id == pid:
+                return p
+        raise ValidationError(f"unknown parameter {pid!r}" + _hint(pid, set(self.parameter_ids)))
+
+    def entities(self) -> tuple[str, ...]:
+        """Blockable entities: every ``entity`` tag on a species, parameter or observable."""
+        items: list[Species | Parameter | Observable] = [
+            *self.species,
+            *self.parameters,
+            *self.observables,
+        ]
+        tags = {x.entity for x in items}
+        return tuple(sorted(t for t in tags if t is not None))
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form (cache key for compiled engines)."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+    def rate_tree(self, item: Process | Observable) -> Expr:
+        """The expression tree of a process rate or observable (ids as written, no blocks)."""
+        kind = "process" if isinstance(item, Process) else "observable"
+        return item.formula(_referable(self), where=f"{kind} {item.id!r}")
+
+
+def _hint(name: str, allowed: Iterable[str]) -> str:
+    close = closest(name, allowed)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _referable(spec: ModelSpec) -> set[str]:
+    return {*spec.species_ids, *spec.parameter_ids, *spec.observable_ids}
+
+
+def _problems(spec: ModelSpec) -> Iterable[str]:
+    """Every cross-reference problem of a spec, each naming the record and field."""
+    seen: dict[str, str] = {}
+    for kind, items in (
+        ("compartment", spec.compartments),
+        ("species", spec.species),
+        ("parameter", spec.parameters),
+        ("observable", spec.observables),
+        ("process", spec.processes),
+        ("event", spec.events),
+    ):
+        for item in items:
+            iid = item.id
+            if iid in seen:
+                yield f"{kind} {iid!r}: duplicate id (already used by a {seen[iid]})"
+            seen[iid] = kind
+            if iid.startswith(RESERVED_PREFIX) or iid in RESERVED_IDS:
+                yield f"{kind} {iid!r}: id is reserved (no '{RESERVED_PREFIX}' prefix, not {TIME})"
+    compartments = {c.id for c in spec.compartments}
+    for c in spec.compartments:
+        yield from _unit_problem(f"compartment {c.id!r}.unit", c.unit)
+    for s in spec.species:
+        yield from _unit_problem(f"species {s.id!r}.unit", s.unit)
+        if s.compartment not in compartments:
+            yield f"species {s.id!r}.compartment: unknown compartment {s.compartment!r}" + _hint(
+                s.compartment, compartments
+            )
+    for p in spec.parameters:
+        yield from _unit_problem(f"parameter {p.id!r}.unit", p.unit)
+    allowed = _referable(spec)
+    species = set(spec.species_ids)
+    params = set(spec.parameter_ids)
+    obs_deps: dict[str, set[str]] = {}
+    for o in spec.observables:
+        yield from _unit_problem(f"observable {o.id!r}.unit", o.unit)
+        try:
+            tree = spec.rate_tree(o)
+        except ValidationError as exc:
+            yield str(exc)
+            continue
+        obs_deps[o.id] = symbols(tree) & set(spec.observable_ids)
+        yield from _role_problems(o, species, params, where=f"observable {o.id!r}")
+    cycle = _find_cycle(obs_deps)
+    if cycle:
+        yield "observables form a cycle: " + " -> ".join(cycle)
+    for pr in spec.processes:
+        where = f"process {pr.id!r}"
+        try:
+            spec.rate_tree(pr)
+        except ValidationError as exc:
+            yield str(exc)
+        yield from _role_problems(pr, species, params, where=where)
+        for sid, coef in pr.stoichiometry.items():
+            if sid not in species:
+                yield f"{where}.stoichiometry: unknown species {sid!r}" + _hint(sid, species)
+            if not math.isfinite(coef) or coef == 0:
+                yield f"{where}.stoichiometry[{sid}]: coefficient must be finite and non-zero"
+    for ev in spec.events:
+        for sid, text in ev.assign.items():
+            where = f"event {ev.id!r}.assign[{sid}]"
+            if sid not in species:
+                yield f"{where}: unknown species {sid!r}" + _hint(sid, species)
+            try:
+                parse(text, allowed, where=where)
+            except ValidationError as exc:
+                yield str(exc)
+
+
+def _unit_problem(where: str, unit: str) -> Iterable[str]:
+    try:
+        parse_unit(unit, where=where)
+    except ValidationError as exc:
+        yield str(exc)
+
+
+def _role_problems(
+    item: Process | Observable, species: set[str], params: set[str], *, where: str
+) -> Iterable[str]:
+    if item.rate_law is None:
+        return
+    try:
+        law = ratelaws.get(item.rate_law)
+    except ValidationError:
+        return  # reported by rate_tree already
+    for arg in law.arguments:
+        bound = item.args.get(arg.name)
+        if bound is None:
+            continue
+        if arg.role == "species" and bound not in species:
+            yield f"{where}.args.{arg.name}: {bound!r} must be a species"
+        if arg.role == "parameter" and bound not in params:
+            yield f"{where}.args.{arg.name}: {bound!r} must be a parameter"
+
+
+def _find_cycle(deps: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(deps.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for n in sorted(deps):
+        if n not in state:
+            found = visit(n)
+            if found:
+                return found
+    return []
+
+
+def observable_order(spec: ModelSpec) -> tuple[str, ...]:
+    """Observables in an order where each comes after the observables it uses."""
+    deps = {o.id: symbols(spec.rate_tree(o)) & set(spec.observable_ids) for o in spec.observables}
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> None:
+        if node in done:
+            return
+        done.add(node)
+        for nxt in sorted(deps[node]):
+            visit(nxt)
+        order.append(node)
+
+    for o in spec.observables:
+        visit(o.id)
+    return tuple(order)

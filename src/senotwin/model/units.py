@@ -1,0 +1,141 @@
+"""Unit strings of a model ('1/day', 'cells', '1/(cells*day)', 'ng/mL') parsed into SBML units.
+
+Grammar: products, quotients and integer powers (``**`` or ``^``) of the base names in
+:data:`BASE_UNITS`, or ``1``/``dimensionless``. Parsed with :mod:`ast` through a whitelist, never
+executed. Each base name maps to an SBML unit kind with multiplier and scale, which is what the
+SBML exporter writes as a unitDefinition.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from senotwin._errors import ValidationError
+
+
+@dataclass(frozen=True)
+class UnitTerm:
+    """One SBML <unit>: kind, exponent, scale (power of ten) and multiplier."""
+
+    kind: str
+    exponent: int
+    scale: int = 0
+    multiplier: float = 1.0
+
+
+# name -> (SBML kind, scale, multiplier); '1' and 'dimensionless' have no terms.
+BASE_UNITS: dict[str, tuple[str, int, float]] = {
+    "second": ("second", 0, 1.0),
+    "s": ("second", 0, 1.0),
+    "minute": ("second", 0, 60.0),
+    "min": ("second", 0, 60.0),
+    "hour": ("second", 0, 3600.0),
+    "h": ("second", 0, 3600.0),
+    "day": ("second", 0, 86400.0),
+    "week": ("second", 0, 604800.0),
+    "year": ("second", 0, 31557600.0),
+    "cell": ("item", 0, 1.0),
+    "cells": ("item", 0, 1.0),
+    "item": ("item", 0, 1.0),
+    "mol": ("mole", 0, 1.0),
+    "mmol": ("mole", -3, 1.0),
+    "umol": ("mole", -6, 1.0),
+    "nmol": ("mole", -9, 1.0),
+    "pmol": ("mole", -12, 1.0),
+    "g": ("gram", 0, 1.0),
+    "mg": ("gram", -3, 1.0),
+    "ug": ("gram", -6, 1.0),
+    "ng": ("gram", -9, 1.0),
+    "pg": ("gram", -12, 1.0),
+    "L": ("litre", 0, 1.0),
+    "mL": ("litre", -3, 1.0),
+    "uL": ("litre", -6, 1.0),
+    "M": ("mole", 0, 1.0),  # handled as mol/L below
+    "nM": ("mole", -9, 1.0),
+    "uM": ("mole", -6, 1.0),
+    "mm3": ("metre", -3, 1.0),  # cubed below
+    "kg": ("gram", 3, 1.0),
+}
+_MOLAR = {"M", "nM", "uM"}
+_CUBED = {"mm3"}
+DIMENSIONLESS = {"1", "dimensionless", "au", "fraction"}
+
+
+def parse_unit(text: str, *, where: str = "unit") -> tuple[UnitTerm, ...]:
+    """Parse a unit string into SBML unit terms (empty tuple = dimensionless)."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(f"{where}: unit is missing (give e.g. 'cells', '1/day', '1')")
+    s = text.strip()
+    if s in DIMENSIONLESS:
+        return ()
+    try:
+        node = ast.parse(s.replace("^", "**"), mode="eval").body
+    except SyntaxError:
+        raise ValidationError(f"{where}: cannot parse unit {text!r}") from None
+    acc: dict[tuple[str, int, float], int] = {}
+    _collect(node, 1, acc, where, text)
+    terms = tuple(
+        UnitTerm(kind, exp, scale, mult)
+        for (kind, scale, mult), exp in sorted(acc.items())
+        if exp != 0
+    )
+    return terms
+
+
+def _collect(node: ast.AST, sign: int, acc: dict, where: str, text: str) -> None:
+    def add(key: tuple[str, int, float], exp: int) -> None:
+        acc[key] = acc.get(key, 0) + exp
+
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        _collect(node.left, sign, acc, where, text)
+        _collect(node.right, sign, acc, where, text)
+        return
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        _collect(node.left, sign, acc, where, text)
+        _collect(node.right, -sign, acc, where, text)
+        return
+    if isinstance(node, ast.Constant) and node.value == 1 and not isinstance(node.value, bool):
+        return
+    power = 1
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        exp_node = node.right
+        neg = False
+        if isinstance(exp_node, ast.UnaryOp) and isinstance(exp_node.op, ast.USub):
+            exp_node, neg = exp_node.operand, True
+        if not (isinstance(exp_node, ast.Constant) and isinstance(exp_node.value, int)):
+            raise ValidationError(f"{where}: unit exponents must be integers in {text!r}")
+        power = -exp_node.value if neg else exp_node.value
+        node = node.left
+    if isinstance(node, ast.Name):
+        name = node.id
+        if name not in BASE_UNITS:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(BASE_UNITS), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValidationError(
+                f"{where}: unknown unit {name!r} in {text!r}{hint} "
+                f"(known: {', '.join(sorted(BASE_UNITS))}, 1, dimensionless)"
+            )
+        kind, scale, mult = BASE_UNITS[name]
+        if name in _CUBED:
+            add((kind, scale, mult), 3 * power * sign)
+        else:
+            add((kind, scale, mult), power * sign)
+        if name in _MOLAR:
+            add(("litre", 0, 1.0), -power * sign)
+        return
+    raise ValidationError(
+        f"{where}: unit {text!r} may only combine unit names with *, / and integer powers"
+    )
+
+
+def unit_sid(text: str) -> str:
+    """A stable SBML id for a unit string ('1/(cells*day)' -> 'u_1_per_cells_day')."""
+    s = text.strip().replace("**", "^")
+    s = s.replace("/", "_per_").replace("*", "_").replace("^", "_pow_").replace("-", "m")
+    s = re.sub(r"[^A-Za-z0-9_]", "", s)
+    s = re.sub(r"_+", "_", s).strip("_")
+    return "u_" + s

@@ -1,0 +1,148 @@
+"""ModelSpec validation, YAML round trip and the block mechanism."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from senotwin._errors import ValidationError
+from senotwin.model import compile_spec, flatten, load_fixture, load_spec, save_spec
+from senotwin.model.io import spec_from_dict, spec_from_yaml, spec_to_yaml
+
+BASE: dict[str, Any] = {
+    "id": "toy",
+    "species": [
+        {"id": "X", "unit": "cells", "initial": 10.0, "entity": "XCELL"},
+        {"id": "Y", "unit": "cells", "initial": 0.0},
+    ],
+    "parameters": [
+        {
+            "id": "k",
+            "value": 0.5,
+            "unit": "1/day",
+            "range": [0.1, 1.0],
+            "provenance": {"kind": "assumed", "rationale": "toy value"},
+        },
+        {
+            "id": "kill",
+            "value": 0.1,
+            "unit": "1/(cells*day)",
+            "entity": "KILLER",
+            "provenance": {"kind": "citation", "text": "Doe 2000 Table 1"},
+        },
+    ],
+    "processes": [
+        {
+            "id": "convert",
+            "rate_law": "first_order",
+            "args": {"k": "k", "X": "X"},
+            "stoichiometry": {"X": -1, "Y": 1},
+            "kb": ["I1"],
+        },
+        {"id": "kill_Y", "expression": "kill * X * Y", "stoichiometry": {"Y": -1}},
+    ],
+    "observables": [
+        {"id": "signal", "rate_law": "product", "args": {"a": "k", "b": "X"}, "entity": "SIG"},
+        {"id": "double", "expression": "2 * signal"},
+    ],
+}
+
+
+def _mutated(path: list[Any], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return data
+
+
+def test_valid_spec_builds() -> None:
+    spec = spec_from_dict(BASE)
+    assert spec.entities() == ("KILLER", "SIG", "XCELL")
+    assert spec.species_ids == ("X", "Y")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "fragment"),
+    [
+        (["processes", 0, "args"], {"k": "k", "X": "Z"}, "argument X='Z' is not a declared id"),
+        (["processes", 0, "args"], {"k": "k"}, "missing argument"),
+        (["processes", 0, "args"], {"k": "k", "X": "X", "Q": "X"}, "unexpected argument"),
+        (["processes", 0, "rate_law"], "frist_order", "did you mean first_order"),
+        (["processes", 0, "stoichiometry"], {"W": 1}, "unknown species 'W'"),
+        (["processes", 1, "expression"], "kill * X * Yy", "unknown name 'Yy'"),
+        (["processes", 1, "expression"], "kill.x", "not allowed"),
+        (["parameters", 0, "value"], 5.0, "outside its plausible range"),
+        (["parameters", 0, "unit"], "", "unit is missing"),
+        (["parameters", 0, "unit"], "furlongs", "unknown unit 'furlongs'"),
+        (["parameters", 1, "id"], "k", "duplicate id"),
+        (["species", 0, "initial"], -1.0, "greater than or equal to 0"),
+        (["species", 0, "compartment"], "liver", "unknown compartment"),
+        (["parameters", 0, "provenance"], {"kind": "guess"}, "provenance"),
+        (["observables", 0, "args"], {"a": "X", "b": "double"}, "cycle"),
+        (["processes", 0, "args"], {"k": "X", "X": "X"}, "must be a parameter"),
+        (["species", 1, "id"], "block_Y", "reserved"),
+    ],
+)
+def test_invalid_specs_name_the_field(path: list[Any], value: Any, fragment: str) -> None:
+    with pytest.raises(ValidationError, match=fragment) as info:
+        spec_from_dict(_mutated(path, value), source="toy.yaml")
+    assert "toy.yaml" in str(info.value)
+
+
+def test_located_message_names_record_and_field() -> None:
+    with pytest.raises(ValidationError, match=r"parameters\[0\] \(id 'k'\)\.unit"):
+        spec_from_dict(_mutated(["parameters", 0, "unit"], 3))
+
+
+def test_yaml_round_trip(tmp_path: Path) -> None:
+    spec = spec_from_dict(BASE)
+    out = save_spec(spec, tmp_path / "toy.yaml")
+    assert load_spec(out) == spec
+    assert spec_from_yaml(spec_to_yaml(spec)).digest() == spec.digest()
+
+
+def test_malformed_yaml_reports_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: toy\nspecies: [\n  {id: X\n")
+    with pytest.raises(ValidationError, match="malformed YAML"):
+        load_spec(bad)
+    with pytest.raises(ValidationError, match="cannot read"):
+        load_spec(tmp_path / "missing.yaml")
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump([1, 2]))
+    with pytest.raises(ValidationError, match="must be a mapping"):
+        load_spec(tmp_path / "list.yaml")
+
+
+def test_blocks_scale_uses_not_own_turnover() -> None:
+    spec = spec_from_dict(BASE)
+    flat = flatten(spec)
+    assert flat.parameters[-3:] == ("block_KILLER", "block_SIG", "block_XCELL")
+    model = compile_spec(spec)
+    y = np.array([10.0, 4.0])
+    p = np.array(flat.values)
+    # no block: convert = 0.5*10, kill_Y = 0.1*10*4
+    assert np.allclose(model.rates(0.0, y, p), [5.0, 4.0])
+    blocked = p.copy()
+    blocked[flat.parameters.index("block_XCELL")] = 0.75
+    blocked[flat.parameters.index("block_KILLER")] = 0.5
+    # X keeps its own turnover (convert changes X) but its effect on Y's killing is scaled
+    assert np.allclose(model.rates(0.0, y, blocked), [5.0, 4.0 * 0.25 * 0.5])
+    blocked[flat.parameters.index("block_SIG")] = 1.0
+    obs = dict(
+        zip([o for o, _ in flat.observables], model.observables(0.0, y, blocked), strict=True)
+    )
+    assert obs["signal"] == 0.0 and obs["double"] == 0.0
+
+
+def test_fixtures_load() -> None:
+    spec = load_fixture("kuznetsov1994")
+    assert "E" in spec.species_ids
+    with pytest.raises(ValidationError, match="unknown fixture"):
+        load_fixture("nope")
