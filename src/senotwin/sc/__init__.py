@@ -1,0 +1,34 @@
+"""Senescence / SASP read-outs on transcriptomes: signatures, scoring kernels, calls, markers,
+SASP -> immune communication and survival association."""
+
+from __future__ import annotations
+
+from senotwin.sc.kernels import KERNELS
+from senotwin.sc.scoring import (
+    DEFAULT_SIGNATURES,
+    OBS_PREFIX,
+    ScoreResult,
+    score_adata,
+    score_matrix,
+)
+from senotwin.sc.signatures import (
+    Signature,
+    builtin_signatures,
+    get_signature,
+    read_gmt,
+    read_signature_table,
+)
+
+__all__ = [
+    "DEFAULT_SIGNATURES",
+    "KERNELS",
+    "OBS_PREFIX",
+    "ScoreResult",
+    "Signature",
+    "builtin_signatures",
+    "get_signature",
+    "read_gmt",
+    "read_signature_table",
+    "score_adata",
+    "score_matrix",
+]

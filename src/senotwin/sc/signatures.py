@@ -1,0 +1,282 @@
+"""Gene signatures as data: the built-in catalogue (with citations) and user sets from GMT/TSV.
+
+A :class:`Signature` is a gene set with signed weights (weight > 0: higher in the state the
+signature measures; weight < 0: lower). A composite signature (``components``) is scored as the
+mean of its components' scores.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from senotwin._errors import ValidationError
+
+__all__ = [
+    "Signature",
+    "builtin_signatures",
+    "get_signature",
+    "read_gmt",
+    "read_signature_table",
+    "resolve_signatures",
+]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A named, cited gene set with signed weights, or a composite of other signatures."""
+
+    name: str
+    genes: tuple[str, ...] = ()
+    weights: tuple[float, ...] = ()
+    gene_classes: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    title: str = ""
+    category: str = "user"
+    citation: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValidationError("signature name must be a non-empty string")
+        if self.components and self.genes:
+            raise ValidationError(f"signature {self.name!r}: give genes or components, not both")
+        if not self.components and not self.genes:
+            raise ValidationError(f"signature {self.name!r} has no genes")
+        if len(self.weights) != len(self.genes):
+            raise ValidationError(
+                f"signature {self.name!r}: {len(self.genes)} genes but {len(self.weights)} weights"
+            )
+        if self.gene_classes and len(self.gene_classes) != len(self.genes):
+            raise ValidationError(f"signature {self.name!r}: gene_classes must match genes")
+        if len(set(self.genes)) != len(self.genes):
+            dup = sorted({g for g in self.genes if self.genes.count(g) > 1})
+            raise ValidationError(f"signature {self.name!r}: duplicated genes {dup[:5]}")
+        for gene, w in zip(self.genes, self.weights, strict=True):
+            if not math.isfinite(w) or w == 0:
+                raise ValidationError(
+                    f"signature {self.name!r}: weight of {gene!r} is {w}; "
+                    "allowed: a finite non-zero number"
+                )
+
+    @property
+    def is_composite(self) -> bool:
+        """True when the score is the mean of component signatures."""
+        return bool(self.components)
+
+    @property
+    def n_up(self) -> int:
+        """Number of genes with positive weight."""
+        return sum(1 for w in self.weights if w > 0)
+
+    @property
+    def n_down(self) -> int:
+        """Number of genes with negative weight."""
+        return sum(1 for w in self.weights if w < 0)
+
+    def subset(self, gene_class: str) -> Signature:
+        """The genes of one ``gene_class`` (e.g. SenMayo 'secreted') as a signature of its own."""
+        keep = [i for i, c in enumerate(self.gene_classes) if c == gene_class]
+        if not keep:
+            allowed = sorted(set(self.gene_classes))
+            raise ValidationError(
+                f"signature {self.name!r} has no gene_class {gene_class!r}; allowed: {allowed}"
+            )
+        return Signature(
+            name=f"{self.name}_{gene_class}",
+            genes=tuple(self.genes[i] for i in keep),
+            weights=tuple(self.weights[i] for i in keep),
+            gene_classes=tuple(self.gene_classes[i] for i in keep),
+            title=f"{self.title} [{gene_class}]",
+            category=self.category,
+            citation=self.citation,
+            note=self.note,
+        )
+
+    def describe(self) -> dict[str, object]:
+        """Summary for listings (sizes, directions, citation)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "category": self.category,
+            "n_genes": len(self.genes),
+            "n_up": self.n_up,
+            "n_down": self.n_down,
+            "components": list(self.components),
+            "gene_classes": sorted(set(self.gene_classes) - {""}),
+            "citation": self.citation,
+            "note": self.note,
+        }
+
+
+def _data_dir() -> Path:
+    return Path(str(resources.files("senotwin.sc") / "data"))
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> dict[str, Signature]:
+    data = _data_dir()
+    meta = yaml.safe_load((data / "catalogue.yaml").read_text(encoding="utf-8"))["signatures"]
+    genes: dict[str, list[tuple[str, float, str]]] = {}
+    with open(data / "signatures.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            genes.setdefault(row["set"], []).append(
+                (row["gene"], float(row["weight"]), row["gene_class"])
+            )
+    out: dict[str, Signature] = {}
+    for name, m in meta.items():
+        rows = genes.get(name, [])
+        out[name] = Signature(
+            name=name,
+            genes=tuple(r[0] for r in rows),
+            weights=tuple(r[1] for r in rows),
+            gene_classes=tuple(r[2] for r in rows),
+            components=tuple(m.get("components", ())),
+            title=m.get("title", ""),
+            category=m.get("category", ""),
+            citation=" ".join(str(m.get("citation", "")).split()),
+            note=" ".join(str(m.get("note", "")).split()),
+        )
+    missing = set(genes) - set(out)
+    if missing:
+        raise ValidationError(f"signatures.tsv has sets without catalogue entry: {sorted(missing)}")
+    return out
+
+
+def builtin_signatures() -> dict[str, Signature]:
+    """All built-in signatures by name (a fresh dict; the signatures are immutable)."""
+    return dict(_builtin())
+
+
+def get_signature(name: str) -> Signature:
+    """A built-in signature; ``NAME:CLASS`` selects one gene_class (e.g. ``senmayo:secreted``)."""
+    base, _, klass = name.partition(":")
+    sigs = _builtin()
+    if base not in sigs:
+        raise ValidationError(
+            f"unknown signature {name!r}; built-in signatures: {', '.join(sorted(sigs))}"
+        )
+    return sigs[base].subset(klass) if klass else sigs[base]
+
+
+def _direction_weight(text: str, where: str) -> float:
+    t = text.strip().lower()
+    if t in {"up", "+", "+1", "1", "pos", "positive", "over", "overexpressed"}:
+        return 1.0
+    if t in {"down", "dn", "-", "-1", "neg", "negative", "under", "underexpressed"}:
+        return -1.0
+    raise ValidationError(f"{where}: direction {text!r} not understood; allowed: up/down/+/-")
+
+
+def read_gmt(path: str | Path) -> list[Signature]:
+    """Gene sets from a GMT file; a gene may carry a signed weight as ``GENE,weight``."""
+    p = Path(path)
+    if not p.is_file():
+        raise ValidationError(f"gene-set file {str(p)!r} does not exist")
+    out = []
+    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) < 3:
+            raise ValidationError(f"{p.name} line {lineno}: need NAME<TAB>DESCRIPTION<TAB>GENES…")
+        genes, weights = [], []
+        for item in parts[2:]:
+            if not item.strip():
+                continue
+            gene, _, w = item.partition(",")
+            genes.append(gene.strip())
+            weights.append(_parse_weight(w, f"{p.name} line {lineno} gene {gene!r}") if w else 1.0)
+        out.append(
+            Signature(
+                name=parts[0].strip(),
+                genes=tuple(genes),
+                weights=tuple(weights),
+                title=parts[1].strip(),
+                citation=f"user file {p.name}",
+            )
+        )
+    if not out:
+        raise ValidationError(f"{p.name}: no gene sets found")
+    return out
+
+
+def _parse_weight(text: str, where: str) -> float:
+    try:
+        w = float(text)
+    except ValueError:
+        raise ValidationError(f"{where}: weight {text!r} is not a number") from None
+    return w
+
+
+def read_signature_table(path: str | Path) -> list[Signature]:
+    """Gene sets from a TSV/CSV with columns ``set, gene`` and optional ``direction``/``weight``."""
+    p = Path(path)
+    if not p.is_file():
+        raise ValidationError(f"gene-set file {str(p)!r} does not exist")
+    delim = "," if p.suffix.lower() == ".csv" else "\t"
+    with open(p, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=delim))
+    if not rows:
+        raise ValidationError(f"{p.name}: empty table")
+    cols = set(rows[0])
+    if not {"set", "gene"} <= cols:
+        raise ValidationError(
+            f"{p.name}: columns {sorted(cols)}; required: set, gene (optional: direction, weight)"
+        )
+    sets: dict[str, tuple[list[str], list[float]]] = {}
+    for i, row in enumerate(rows, start=2):
+        where = f"{p.name} line {i}"
+        w = _parse_weight(row["weight"], where) if row.get("weight") else 1.0
+        if row.get("direction"):
+            w = abs(w) * _direction_weight(row["direction"], where)
+        g, ws = sets.setdefault(row["set"].strip(), ([], []))
+        g.append(row["gene"].strip())
+        ws.append(w)
+    return [
+        Signature(name=n, genes=tuple(g), weights=tuple(w), citation=f"user file {p.name}")
+        for n, (g, w) in sets.items()
+    ]
+
+
+@dataclass(frozen=True)
+class ResolvedSignatures:
+    """Signatures to score: the requested ones plus the components composites need."""
+
+    requested: tuple[Signature, ...]
+    leaves: Mapping[str, Signature] = field(default_factory=dict)
+
+
+def resolve_signatures(items: Iterable[Signature | str]) -> ResolvedSignatures:
+    """Turn names / Signature objects into leaf gene sets (composites expanded)."""
+    requested: list[Signature] = []
+    for item in items:
+        requested.append(get_signature(item) if isinstance(item, str) else item)
+    if not requested:
+        raise ValidationError("no signatures given")
+    names = [s.name for s in requested]
+    if len(set(names)) != len(names):
+        raise ValidationError(f"signature names must be unique; got {names}")
+    leaves: dict[str, Signature] = {}
+    for s in requested:
+        for leaf in _expand(s, ()):
+            leaves.setdefault(leaf.name, leaf)
+    return ResolvedSignatures(requested=tuple(requested), leaves=leaves)
+
+
+def _expand(sig: Signature, trail: Sequence[str]) -> list[Signature]:
+    if sig.name in trail:
+        raise ValidationError(f"composite signatures form a cycle: {[*trail, sig.name]}")
+    if not sig.is_composite:
+        return [sig]
+    out: list[Signature] = []
+    for c in sig.components:
+        out.extend(_expand(get_signature(c), (*trail, sig.name)))
+    return out

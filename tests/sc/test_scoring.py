@@ -1,0 +1,78 @@
+"""score_matrix / score_adata behaviour, errors, and the real-data check on Marthandan 2016."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from senotwin._errors import ValidationError
+from senotwin.sc.scoring import OBS_PREFIX, score_adata, score_matrix
+from senotwin.sc.signatures import Signature, builtin_signatures
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "expression"
+MARTHANDAN = SHARED / "marthandan2016_rs_fibroblasts"
+
+
+def _auroc(pos: np.ndarray, neg: np.ndarray) -> float:
+    gt = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(gt / (len(pos) * len(neg)))
+
+
+def test_planted_signed_signature_scores_right_way() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(5, 1, size=(60, 200))
+    x[:30, :10] += 2.0  # up genes high in the first half
+    x[:30, 10:20] -= 2.0  # down genes low in the first half
+    genes = [f"G{i}" for i in range(200)]
+    sig = Signature(name="s", genes=tuple(genes[:20]), weights=(1.0,) * 10 + (-1.0,) * 10)
+    for method in ("mean_z", "rank", "ulm"):
+        s = score_matrix(x, genes, [sig], method=method, max_rank=50).scores["s"].to_numpy()
+        assert _auroc(s[:30], s[30:]) == 1.0, method
+
+
+def test_adata_obs_keys_and_layer() -> None:
+    rng = np.random.default_rng(1)
+    x = sp.random(30, 100, density=0.3, format="csr", random_state=1, dtype=np.float32)
+    genes = [f"G{i}" for i in range(100)]
+    a = ad.AnnData(X=sp.csr_matrix(x.shape, dtype=np.float32), var=pd.DataFrame(index=genes))
+    a.layers["lognorm"] = x
+    sig = Signature(name="mine", genes=tuple(genes[:8]), weights=(1.0,) * 8)
+    res = score_adata(a, [sig], layer="lognorm", seed=3)
+    assert sp.issparse(a.layers["lognorm"])
+    np.testing.assert_allclose(a.obs[OBS_PREFIX + "mine"], res.scores["mine"])
+    assert a.uns["senotwin_scores"]["layer"] == "lognorm"
+    with pytest.raises(ValidationError, match="layer 'nope'"):
+        score_adata(a, [sig], layer="nope")
+    del rng
+
+
+def test_missing_genes_and_nans_are_clear() -> None:
+    x = np.ones((4, 5))
+    with pytest.raises(ValidationError, match=r"fridman: 0 of 90 genes found"):
+        score_matrix(x, list("ABCDE"), ["fridman"])
+    x[0, 0] = np.nan
+    with pytest.raises(ValidationError, match="1 NaN"):
+        score_matrix(x, list("ABCDE"), ["fridman"])
+    with pytest.raises(ValidationError, match="unknown method"):
+        score_matrix(np.ones((4, 5)), list("ABCDE"), ["fridman"], method="magic")
+
+
+@pytest.mark.skipif(not MARTHANDAN.is_dir(), reason="../shared reference data not present")
+def test_default_senescence_separates_marthandan() -> None:
+    expr = pd.read_csv(MARTHANDAN / "expression.csv.gz", index_col=0)
+    samples = pd.read_csv(MARTHANDAN / "samples.csv", index_col=0)
+    y = (samples.loc[expr.columns, "Condition"] == "Senescent").to_numpy()
+    x = np.log1p(expr.T.to_numpy())
+    res = score_matrix(x, list(expr.index), obs_names=list(expr.columns))
+    s = res.scores["senescence"].to_numpy()
+    assert _auroc(s[y], s[~y]) >= 0.95
+    # signed published signatures all score the right way round
+    for name in ("fridman", "hernandez_segura", "cellage_meta"):
+        v = score_matrix(x, list(expr.index), [name]).scores[name].to_numpy()
+        assert _auroc(v[y], v[~y]) > 0.9, name
+    assert "senescence" in builtin_signatures()

@@ -1,0 +1,70 @@
+"""Built-in signature catalogue, user gene-set files and ortholog mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.sc.orthologs import human_to_mouse, signature_to_mouse
+from senotwin.sc.signatures import builtin_signatures, get_signature, read_gmt, read_signature_table
+
+
+def test_catalogue_sizes_and_citations() -> None:
+    sigs = builtin_signatures()
+    assert len(get_signature("fridman").genes) == 90
+    assert get_signature("fridman").n_down == 13
+    hs = get_signature("hernandez_segura")
+    assert (hs.n_up, hs.n_down) == (32, 23)
+    tme = [s for s in sigs.values() if s.category == "tme"]
+    assert len(tme) == 29
+    for s in sigs.values():
+        assert s.citation, s.name
+    assert get_signature("senescence").is_composite
+
+
+def test_senmayo_pgf_fix_and_classes() -> None:
+    sm = get_signature("senmayo")
+    assert "PGF" in sm.genes and "PIGF" not in sm.genes
+    assert len(sm.genes) == 124
+    sec = get_signature("senmayo:secreted")
+    assert set(sec.gene_classes) == {"secreted"} and len(sec.genes) == 83
+    assert "PIGF" in sm.note
+
+
+def test_sasp_contains_review_factors() -> None:
+    sasp = get_signature("sasp").genes
+    for g in ["IL6", "CXCL8", "CCL2", "MMP9", "GDF15", "IL33", "HMGB1"]:
+        assert g in sasp
+
+
+def test_unknown_signature_lists_allowed() -> None:
+    with pytest.raises(ValidationError, match="built-in signatures"):
+        get_signature("nope")
+
+
+def test_read_gmt_with_weights(tmp_path) -> None:
+    p = tmp_path / "x.gmt"
+    p.write_text("S1\tdesc\tA\tB,-2\tC,0.5\n")
+    (s,) = read_gmt(p)
+    assert s.genes == ("A", "B", "C") and s.weights == (1.0, -2.0, 0.5)
+
+
+def test_read_table_direction(tmp_path) -> None:
+    p = tmp_path / "x.tsv"
+    p.write_text("set\tgene\tdirection\tweight\nS\tA\tup\t2\nS\tB\tdown\t3\n")
+    (s,) = read_signature_table(p)
+    assert s.weights == (2.0, -3.0)
+    p.write_text("set\tgene\tdirection\nS\tA\tsideways\n")
+    with pytest.raises(ValidationError, match="sideways"):
+        read_signature_table(p)
+
+
+def test_orthologs_are_table_based() -> None:
+    m = human_to_mouse(["CDKN2A", "IL1B", "HLA-E", "NOT_A_GENE"])
+    assert m["CDKN2A"] == ("Cdkn2a",)
+    assert m["IL1B"] == ("Il1b",)
+    assert m["HLA-E"] == ("H2-T23",)  # not a case change: a real ortholog
+    assert m["NOT_A_GENE"] == ()
+    mapped = signature_to_mouse(get_signature("fridman"))
+    assert "Cdkn1a" in mapped.signature.genes
+    assert "CKS1BP7" in mapped.unmapped
