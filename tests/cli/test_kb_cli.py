@@ -47,7 +47,8 @@ def test_path_json_has_signs_and_citations(mini_kb_dir: Path) -> None:
     (route,) = json.loads(out)
     assert route["nodes"] == ["IL6", "STAT3", "MYC", "MIR25_3P", "CD274"]
     assert route["net_sign"] == "+" and route["refs"] == [64]
-    assert route["steps"][0]["quote"].startswith("IL-6 activates")
+    assert route["steps"][0]["support"][0]["quote"].startswith("IL-6 activates")
+    assert route["steps"][0]["sign"] == "+"
 
 
 def test_stats_drugs_cite_search_neighbors(mini_kb_dir: Path) -> None:

@@ -149,16 +149,22 @@ def path(
                     "refs": p.refs,
                     "steps": [
                         {
-                            "id": i.id,
-                            "source": i.source,
-                            "effect": i.effect,
-                            "sign": i.sign,
-                            "target": i.target,
-                            "section": i.evidence.section,
-                            "refs": i.evidence.refs,
-                            "quote": i.evidence.quote,
+                            "source": a,
+                            "target": b,
+                            "sign": step[0].sign,
+                            "support": [
+                                {
+                                    "id": i.id,
+                                    "effect": i.effect,
+                                    "phase": i.context.phase,
+                                    "section": i.evidence.section,
+                                    "refs": i.evidence.refs,
+                                    "quote": i.evidence.quote,
+                                }
+                                for i in step
+                            ],
                         }
-                        for i in p.interactions
+                        for a, b, step in zip(p.nodes, p.nodes[1:], p.steps, strict=False)
                     ],
                 }
                 for p in found

@@ -207,11 +207,20 @@ def to_networkx(kb: KnowledgeBase, *, include_negated: bool = False) -> nx.Multi
 
 @dataclass(frozen=True)
 class SignedPath:
-    """A causal route source -> ... -> target with its net sign and the evidence of each step."""
+    """A causal route source -> ... -> target with its net sign and the evidence of each step.
+
+    Each step holds every interaction of the review that supports it with the same sign, so
+    parallel statements add citations instead of repeating the route.
+    """
 
     nodes: tuple[str, ...]
-    interactions: tuple[Interaction, ...]
+    steps: tuple[tuple[Interaction, ...], ...]
     sign: Literal["+", "-"]
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        """All supporting interactions, step by step."""
+        return tuple(i for step in self.steps for i in step)
 
     @property
     def refs(self) -> tuple[int, ...]:
@@ -225,8 +234,9 @@ class SignedPath:
     def describe(self) -> str:
         """Human-readable route, e.g. ``IL6 -[activates]-> STAT3 -[...]-> CD274 (net +)``."""
         parts = [self.nodes[0]]
-        for inter in self.interactions:
-            parts.append(f"-[{inter.effect}]-> {inter.target}")
+        for step, node in zip(self.steps, self.nodes[1:], strict=True):
+            effects = "/".join(dict.fromkeys(i.effect for i in step))
+            parts.append(f"-[{effects}]-> {node}")
         return " ".join(parts) + f"  (net {self.sign})"
 
 
@@ -240,11 +250,13 @@ def paths(
 ) -> list[SignedPath]:
     """Signed causal paths (negated statements excluded), shortest first, each with citations.
 
-    Parallel interactions on one step give separate paths, since each carries its own evidence
-    and sign; the net sign is the product of the step signs.
+    A step supported by statements of both signs (e.g. acute vs chronic context) yields one
+    path per sign; the net sign is the product of the step signs.
     """
     if max_length < 1 or max_length > 8:
         raise ValidationError(f"max_length {max_length} is outside the allowed range 1..8")
+    if limit < 1:
+        raise ValidationError(f"limit {limit} must be at least 1")
     src, dst = resolve(kb, source), resolve(kb, target)
     if src == dst:
         raise ValidationError(f"source and target both resolve to {src!r}")
@@ -254,32 +266,24 @@ def paths(
         nx.all_simple_paths(graph, src, dst, cutoff=max_length), key=lambda p: (len(p), p)
     )
     for node_path in node_paths:
-        for inters in _edge_choices(kb, graph, node_path):
-            negatives = sum(1 for i in inters if i.sign == "-")
-            found.append(SignedPath(tuple(node_path), tuple(inters), "-" if negatives % 2 else "+"))
+        for steps in _sign_choices(kb, graph, node_path):
+            negatives = sum(1 for step in steps if step[0].sign == "-")
+            found.append(SignedPath(tuple(node_path), steps, "-" if negatives % 2 else "+"))
             if len(found) >= limit:
                 return found
     return found
 
 
-def _edge_choices(
+def _sign_choices(
     kb: KnowledgeBase, graph: nx.MultiDiGraph, node_path: list[str]
-) -> Iterable[list[Interaction]]:
-    choices: list[list[Interaction]] = []
+) -> Iterable[tuple[tuple[Interaction, ...], ...]]:
+    """Every combination of step signs along a node path, with the interactions of each."""
+    per_step: list[list[tuple[Interaction, ...]]] = []
     for a, b in itertools.pairwise(node_path):
-        keys = sorted(graph.get_edge_data(a, b).keys())
-        choices.append([kb.interactions[k] for k in keys])
-
-    def expand(i: int, acc: list[Interaction]) -> Iterable[list[Interaction]]:
-        if i == len(choices):
-            yield list(acc)
-            return
-        for inter in choices[i]:
-            acc.append(inter)
-            yield from expand(i + 1, acc)
-            acc.pop()
-
-    yield from expand(0, [])
+        inters = [kb.interactions[k] for k in sorted(graph.get_edge_data(a, b).keys())]
+        groups = [tuple(i for i in inters if i.sign == sign) for sign in ("+", "-")]
+        per_step.append([g for g in groups if g])
+    yield from itertools.product(*per_step)
 
 
 def drugs(
