@@ -1,0 +1,93 @@
+"""SASP markers, communication and survival against hand-computed small cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from senotwin._errors import ValidationError
+from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
+from senotwin.sc.communication import communication, plot_communication
+from senotwin.sc.markers import sasp_markers
+from senotwin.sc.signatures import Signature
+from senotwin.sc.stats import bh_fdr
+from senotwin.sc.survival import cox_per_score, km_tertiles, plot_km
+
+
+def test_bh_by_hand() -> None:
+    # p = [0.01, 0.04, 0.03, 0.5]; sorted 0.01,0.03,0.04,0.5 -> 0.04, 0.06, 0.0533, 0.5
+    q = bh_fdr(np.array([0.01, 0.04, 0.03, 0.5]))
+    np.testing.assert_allclose(q, [0.04, 0.16 / 3, 0.16 / 3, 0.5])
+
+
+def test_markers_by_hand() -> None:
+    # gene A: group g1 = [3, 4, 5], rest = [0, 1, 2] -> U = 9, AUROC 1, mean diff 3
+    x = np.array([[3, 0], [4, 1], [5, 0], [0, 1], [1, 0], [2, 1]], dtype=float)
+    sig = Signature(name="s", genes=("A", "B"), weights=(1.0, 1.0))
+    t = sasp_markers(x, ["A", "B"], ["g1"] * 3 + ["g2"] * 3, signature=sig)
+    row = t[(t.group == "g1") & (t.gene == "A")].iloc[0]
+    assert row.auroc == 1.0 and row.mean_diff == pytest.approx(3.0)
+    assert row["rank"] == 1
+    # normal approximation without ties: z = (9 - 4.5 - 0.5) / sqrt(3*3*7/12), two-sided
+    from math import erfc, sqrt
+
+    z = (9 - 4.5 - 0.5) / sqrt(3 * 3 * 7 / 12)
+    assert row.p == pytest.approx(erfc(z / sqrt(2)))
+    b = t[(t.group == "g1") & (t.gene == "B")].iloc[0]
+    assert b.pct_in == pytest.approx(1 / 3) and b.pct_rest == pytest.approx(2 / 3)
+    with pytest.raises(ValidationError, match="fewer than 3"):
+        sasp_markers(x, ["A", "B"], ["g1"] * 5 + ["g2"], signature=sig)
+    with pytest.raises(ValidationError, match="at least two groups"):
+        sasp_markers(x, ["A", "B"], ["g1"] * 6, signature=sig)
+
+
+def test_communication_by_hand(tmp_path) -> None:
+    # genes: IL6, IL6R, IL6ST; sender S expresses IL6, receiver R expresses both subunits
+    x = np.array([[2, 0, 0], [4, 0, 0], [0, 1, 4], [0, 1, 4], [0, 0, 0], [0, 0, 0]], dtype=float)
+    groups = ["S", "S", "R", "R", "N", "N"]
+    pair = LigandReceptor("IL6", ("IL6R", "IL6ST"), "cytokine", "review §2.2.2")
+    t = communication(sp.csr_matrix(x), ["IL6", "IL6R", "IL6ST"], groups, pairs=[pair], n_perm=200)
+    sr = t[(t.sender == "S") & (t.receiver == "R")].iloc[0]
+    assert sr.score == pytest.approx(3.0 * np.sqrt(1.0 * 4.0))  # mean IL6 × geometric mean
+    assert (t[(t.sender != "S") | (t.receiver != "R")].score == 0).all()
+    assert sr.p < 0.1  # 6!/(2!2!2!) = 90 labelings, the observed one is the best
+    again = communication(x, ["IL6", "IL6R", "IL6ST"], groups, pairs=[pair], n_perm=200)
+    np.testing.assert_allclose(
+        again.sort_values(["sender", "receiver"]).p, t.sort_values(["sender", "receiver"]).p
+    )  # seeded
+    out = plot_communication(t, tmp_path / "comm.png")
+    assert out.stat().st_size > 0
+
+
+def test_lr_table_has_protease_igfbp_arm() -> None:
+    kinds = {p.kind for p in load_ligand_receptor()}
+    assert {"protease", "igfbp", "chemokine", "checkpoint"} <= kinds
+    labels = {p.label for p in load_ligand_receptor()}
+    assert "IL6 -> IL6R+IL6ST" in labels and "HLA-E -> KLRC1+KLRD1" in labels
+
+
+def test_cox_recovers_planted_hazard(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    n = 600
+    s = rng.normal(size=n)
+    t = rng.exponential(1.0 / np.exp(0.7 * s))
+    c = rng.exponential(2.0, size=n)
+    df = pd.DataFrame(
+        {
+            "time": np.minimum(t, c),
+            "event": (t <= c).astype(int),
+            "sasp": s,
+            "noise": rng.normal(size=n),
+        }
+    )
+    res = cox_per_score(df, time="time", event="event", scores=["sasp", "noise"]).set_index("score")
+    true_hr = np.exp(0.7 * s.std(ddof=1))
+    assert res.loc["sasp", "ci_low"] < true_hr < res.loc["sasp", "ci_high"]
+    assert res.loc["sasp", "p"] < 1e-10
+    km = km_tertiles(df, time="time", event="event", score="sasp").set_index("tertile")
+    assert km.loc["high", "median_survival"] < km.loc["low", "median_survival"]
+    assert plot_km(df, tmp_path / "km.png", time="time", event="event", score="sasp").exists()
+    with pytest.raises(ValidationError, match="must be 0/1"):
+        cox_per_score(df.assign(event=2), time="time", event="event", scores=["sasp"])
