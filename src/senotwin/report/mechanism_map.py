@@ -62,7 +62,7 @@ CORE_IDS = frozenset(
 )
 _KIND_LAYER = {
     "inducer": 0,
-    "structure": 1,
+    "structure": 5,
     "nucleic_acid": 1,
     "pathway": 2,
     "kinase": 2,
@@ -87,7 +87,9 @@ _KIND_LAYER = {
 
 def layer_of(entity: Entity) -> int | None:
     """Layer index of an entity (None for kinds not drawn, e.g. tumour types and tissues)."""
-    if entity.id in CORE_IDS or entity.id.startswith("SENESCENT"):
+    if entity.id in CORE_IDS or (
+        entity.id.startswith("SENESCENT") and entity.kind in ("cell_type", "cell_state")
+    ):
         return 1
     if entity.id == "SASP":
         return 3
@@ -117,16 +119,39 @@ def layout(kb: KnowledgeBase, *, max_per_layer: int = 14) -> MapLayout:
         layer = layer_of(ent)
         if layer is not None and degree[ent.id] > 0:
             by_layer[layer].append(ent.id)
+    chosen = {
+        layer: sorted(ids, key=lambda i: (-degree[i], i))[:max_per_layer]
+        for layer, ids in by_layer.items()
+    }
+    layers = {ident: layer for layer, ids in chosen.items() for ident in ids}
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for inter in kb.interactions.values():
+        if inter.source in layers and inter.target in layers and not inter.negated:
+            neighbours[inter.source].add(inter.target)
+            neighbours[inter.target].add(inter.source)
+    order = {
+        layer: sorted(ids, key=lambda i: kb.entities[i].name.lower())
+        for layer, ids in chosen.items()
+    }
     positions: dict[str, tuple[float, float]] = {}
-    layers: dict[str, int] = {}
-    for layer, ids in by_layer.items():
-        chosen = sorted(ids, key=lambda i: (-degree[i], i))[:max_per_layer]
-        chosen.sort(key=lambda i: kb.entities[i].name.lower())
-        n = len(chosen)
-        for k, ident in enumerate(chosen):
-            y = 1.0 - (k + 0.5) / max(n, 1)
-            positions[ident] = (float(layer), y)
-            layers[ident] = layer
+
+    def place() -> None:
+        for layer, ids in order.items():
+            n = len(ids)
+            for k, ident in enumerate(ids):
+                positions[ident] = (float(layer), 1.0 - (k + 0.5) / max(n, 1))
+
+    place()
+    # Barycentric sweeps (left to right, then right to left) to reduce arrow crossings.
+    for sweep in (sorted(order), sorted(order, reverse=True), sorted(order)):
+        for layer in sweep:
+
+            def centre(ident: str, layer: int = layer) -> float:
+                ys = [positions[o][1] for o in neighbours[ident] if layers[o] != layer]
+                return sum(ys) / len(ys) if ys else positions[ident][1]
+
+            order[layer] = sorted(order[layer], key=lambda i: -centre(i))
+            place()
     merged: dict[tuple[str, str], list[str]] = defaultdict(list)
     for inter in kb.interactions.values():
         if inter.negated or inter.source not in positions or inter.target not in positions:
@@ -137,6 +162,14 @@ def layout(kb: KnowledgeBase, *, max_per_layer: int = 14) -> MapLayout:
         for pair, signs in merged.items()
     }
     return MapLayout(positions, layers, edges)
+
+
+def short_label(entity: Entity, width: int = 22) -> str:
+    """The entity's name, or its shortest alias when the name is long, cut to ``width``."""
+    label = entity.name
+    if len(label) > width:
+        label = min((entity.name, *entity.aliases), key=len)
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 14) -> Figure:
@@ -150,6 +183,7 @@ def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 14) -> Figur
     for (src, dst), (count, sign) in lay.edges.items():
         (x0, y0), (x1, y1) = lay.positions[src], lay.positions[dst]
         same_column = abs(x0 - x1) < 1e-9
+        feedback = x1 < x0
         rad = 0.5 if same_column else 0.08 * (1 if y1 > y0 else -1)
         arrow = FancyArrowPatch(
             (x0, y0),
@@ -159,18 +193,18 @@ def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 14) -> Figur
             mutation_scale=9,
             lw=0.5 + 0.6 * min(count, 4),
             color=colours[sign],
-            alpha=0.35,
+            alpha=0.15 if feedback else 0.4,
+            linestyle=(0, (2, 2)) if feedback else "solid",
             shrinkA=26,
             shrinkB=26,
             zorder=1,
         )
         ax.add_patch(arrow)
     for ident, (x, y) in lay.positions.items():
-        ent = kb.entities[ident]
         ax.text(
             x,
             y,
-            ent.name if len(ent.name) <= 22 else ent.name[:20] + "…",
+            short_label(kb.entities[ident]),
             ha="center",
             va="center",
             fontsize=8.5,
@@ -187,7 +221,8 @@ def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 14) -> Figur
     ax.plot([], [], color=colours["+"], lw=2, label="activates / promotes (+)")
     ax.plot([], [], color=colours["-"], lw=2, label="inhibits / suppresses (−)")
     ax.plot([], [], color=colours["±"], lw=2, label="context-dependent (±)")
-    ax.legend(loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.05))
+    ax.plot([], [], color="#555555", lw=1, ls=(0, (2, 2)), label="feedback (right to left)")
+    ax.legend(loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.05))
     n_int = sum(1 for i in kb.interactions.values() if not i.negated)
     ax.set_title(
         f"SASP mechanism map — {len(lay.positions)} of {len(kb.entities)} entities, "
