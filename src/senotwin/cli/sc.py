@@ -1,0 +1,157 @@
+"""``senotwin sc ...`` and ``senotwin score``: read expression, call the sc API, write tables."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from senotwin._errors import ValidationError
+from senotwin.sc.calls import call_senescent
+from senotwin.sc.communication import communication, plot_communication
+from senotwin.sc.io import Expression, prepare, read_expression
+from senotwin.sc.kernels import KERNELS
+from senotwin.sc.markers import sasp_markers
+from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
+from senotwin.sc.signatures import Signature, builtin_signatures, read_gmt, read_signature_table
+from senotwin.sc.survival import cox_per_score, km_tertiles, plot_km
+
+app = typer.Typer(help="Senescence / SASP read-outs on transcriptomes.", no_args_is_help=True)
+
+
+def _write_table(df: pd.DataFrame, out: Path, *, index: bool) -> None:
+    tmp = out.with_name(out.name + ".tmp")
+    df.to_csv(tmp, sep="\t" if out.suffix.lower() in {".tsv", ".txt"} else ",", index=index)
+    os.replace(tmp, out)
+
+
+def _load(path: Path, layer: str | None, normalise: bool) -> Expression:
+    expr = prepare(read_expression(path, layer=layer), normalise=normalise)
+    for m in expr.messages:
+        typer.echo(m, err=True)
+    return expr
+
+
+def _groups(expr: Expression, key: str) -> list[object]:
+    if key not in expr.obs.columns:
+        raise ValidationError(
+            f"--groupby {key!r} not in the observation annotations {list(expr.obs.columns)}"
+        )
+    return list(expr.obs[key])
+
+
+def score(
+    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
+    out: Path = typer.Option(..., "--out", help="Output table (one row per cell/sample)."),
+    signature: list[str] = typer.Option(
+        [],
+        "--signature",
+        "-s",
+        help="Built-in name (NAME or NAME:CLASS); default senescence, sasp.",
+    ),
+    gene_sets: Path | None = typer.Option(None, "--gene-sets", help="Extra sets: .gmt or TSV."),
+    method: str = typer.Option("mean_z", "--method", help=f"One of: {', '.join(KERNELS)}."),
+    layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
+    species: str = typer.Option("human", "--species", help="human or mouse (ortholog mapping)."),
+    normalise: bool = typer.Option(True, "--normalise/--no-normalise", help="Auto log-normalise."),
+    seed: int = typer.Option(0, "--seed", help="Seed for control-gene sampling."),
+) -> None:
+    """Score signatures; one column per signature."""
+    expr = _load(input, layer, normalise)
+    sigs: list[Signature | str] = list(signature) or list(DEFAULT_SIGNATURES)
+    if gene_sets is not None:
+        extra = (
+            read_gmt(gene_sets) if gene_sets.suffix == ".gmt" else read_signature_table(gene_sets)
+        )
+        sigs = list(signature) + list(extra)
+    res = score_matrix(
+        expr.x, expr.genes, sigs, method=method, obs_names=expr.obs_names, species=species,
+        seed=seed,
+    )  # fmt: skip
+    for name, r in res.coverage.iterrows():
+        typer.echo(f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found", err=True)
+    _write_table(res.scores, out, index=True)
+    typer.echo(f"wrote {out} ({len(res.scores)} rows, method {method})", err=True)
+
+
+@app.command("signatures")
+def signatures(as_json: bool = typer.Option(False, "--json", help="JSON output.")) -> None:
+    """List built-in signatures with sizes, directions and citations."""
+    items = [s.describe() for s in builtin_signatures().values()]
+    if as_json:
+        typer.echo(json.dumps(items, indent=2))
+        return
+    for d in items:
+        typer.echo(f"{d['name']:32s} {d['n_genes']:5d} genes ({d['n_up']} up, {d['n_down']} down)")
+
+
+@app.command("call")
+def call(
+    input: Path = typer.Argument(...),
+    out: Path = typer.Option(..., "--out"),
+    groupby: str | None = typer.Option(None, "--groupby", help="Cell-type column for the null."),
+    n_null: int = typer.Option(100, "--n-null"),
+    seed: int = typer.Option(0, "--seed"),
+    layer: str | None = typer.Option(None, "--layer"),
+) -> None:
+    """Multi-hallmark senescent-cell calls (score, p, q, call)."""
+    expr = _load(input, layer, True)
+    groups = _groups(expr, groupby) if groupby else None
+    res = call_senescent(
+        expr.x, expr.genes, groups=groups, n_null=n_null, seed=seed, obs_names=expr.obs_names
+    )
+    _write_table(res.table, out, index=True)
+    typer.echo(f"{int(res.table['call'].sum())} of {len(res.table)} called senescent", err=True)
+
+
+@app.command("sasp-markers")
+def markers(
+    input: Path = typer.Argument(...),
+    groupby: str = typer.Option(..., "--groupby"),
+    out: Path = typer.Option(..., "--out"),
+    layer: str | None = typer.Option(None, "--layer"),
+) -> None:
+    """Rank SASP factors per group against the rest (effect sizes, FDR)."""
+    expr = _load(input, layer, True)
+    _write_table(sasp_markers(expr.x, expr.genes, _groups(expr, groupby)), out, index=False)
+
+
+@app.command("communication")
+def comm(
+    input: Path = typer.Argument(...),
+    groupby: str = typer.Option(..., "--groupby"),
+    out: Path = typer.Option(..., "--out"),
+    figure: Path | None = typer.Option(None, "--figure"),
+    n_perm: int = typer.Option(1000, "--n-perm"),
+    seed: int = typer.Option(0, "--seed"),
+    layer: str | None = typer.Option(None, "--layer"),
+) -> None:
+    """SASP ligand -> receptor scores per sender/receiver pair with permutation p-values."""
+    expr = _load(input, layer, True)
+    t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
+    _write_table(t, out, index=False)
+    if figure is not None:
+        plot_communication(t, figure)
+
+
+@app.command("survival")
+def survival(
+    table: Path = typer.Argument(..., help="CSV/TSV: one row per sample; time, event, scores."),
+    time: str = typer.Option(..., "--time"),
+    event: str = typer.Option(..., "--event"),
+    score_cols: list[str] = typer.Option(..., "--score"),
+    out: Path = typer.Option(..., "--out"),
+    figure: Path | None = typer.Option(None, "--figure", help="KM plot of the first score."),
+) -> None:
+    """Cox PH per score (HR per SD, CI, p) and Kaplan-Meier by tertiles."""
+    if not table.is_file():
+        raise ValidationError(f"table {str(table)!r} does not exist")
+    df = pd.read_csv(table, sep="," if table.suffix == ".csv" else "\t")
+    _write_table(cox_per_score(df, time=time, event=event, scores=score_cols), out, index=False)
+    km = km_tertiles(df, time=time, event=event, score=score_cols[0])
+    typer.echo(km.to_string(index=False), err=True)
+    if figure is not None:
+        plot_km(df, figure, time=time, event=event, score=score_cols[0])
