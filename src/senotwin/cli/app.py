@@ -6,6 +6,7 @@ import typer
 
 from senotwin import __version__
 from senotwin.cli import kb as kb_cli
+from senotwin.cli import sc as sc_cli
 from senotwin.cli.demo import demo
 
 app = typer.Typer(
@@ -19,6 +20,8 @@ app = typer.Typer(
 )
 app.add_typer(kb_cli.app, name="kb")
 app.command("demo")(demo)
+app.add_typer(sc_cli.app, name="sc")
+app.command("score")(sc_cli.score)
 
 
 def _version(value: bool) -> None:
