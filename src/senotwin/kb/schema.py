@@ -116,6 +116,8 @@ AgentClass = Literal[
     "nanomaterial",
     "natural_product",
     "antibody_drug_conjugate",
+    "vaccine",
+    "cell_therapy",
 ]
 AGENT_CLASSES: tuple[str, ...] = AgentClass.__args__  # type: ignore[attr-defined]
 
