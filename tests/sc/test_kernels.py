@@ -87,3 +87,12 @@ def test_rank_matches_naive(max_rank: int) -> None:
                 _naive_u(dense[c], dn, max_rank) if dn.size else 0.0
             )
             assert got[c, j] == pytest.approx(e, abs=1e-12)
+
+
+def test_chunked_sparse_product_matches_dense() -> None:
+    from senotwin.sc.kernels import _sparse_matmul
+
+    dense, csr, w = _data()
+    np.testing.assert_allclose(
+        _sparse_matmul(csr, w, chunk_nnz=7), dense.astype(np.float64) @ w, atol=1e-9
+    )

@@ -123,11 +123,19 @@ def matched_controls(
     return ctrl
 
 
-def _sparse_matmul(x: Matrix, v: FloatArray) -> FloatArray:
-    if sp.issparse(x):
-        out = x @ v.astype(np.float64)
-        return np.asarray(out, dtype=np.float64)
-    return np.asarray(x, dtype=np.float64) @ v
+def _sparse_matmul(x: Matrix, v: FloatArray, *, chunk_nnz: int = CHUNK_NNZ) -> FloatArray:
+    """X @ v in float64, by row chunks so scipy's upcast copy of X stays chunk-sized."""
+    if not sp.issparse(x):
+        return np.asarray(x, dtype=np.float64) @ v
+    v64 = np.ascontiguousarray(v, dtype=np.float64)
+    out = np.empty((x.shape[0], v.shape[1]))
+    for lo, hi in _row_chunks(x, chunk_nnz):
+        a, b = x.indptr[lo], x.indptr[hi]
+        part = sp.csr_matrix(
+            (x.data[a:b], x.indices[a:b], x.indptr[lo : hi + 1] - a), shape=(hi - lo, x.shape[1])
+        )
+        out[lo:hi] = np.asarray(part @ v64)
+    return out
 
 
 def mean_z(

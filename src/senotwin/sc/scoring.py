@@ -18,7 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
-from senotwin.sc.kernels import KERNELS, Matrix, gene_stats, matched_controls
+from senotwin.sc.kernels import CHUNK_NNZ, KERNELS, Matrix, gene_stats, matched_controls
 from senotwin.sc.orthologs import signature_to_mouse
 from senotwin.sc.signatures import Signature, resolve_signatures
 
@@ -166,10 +166,14 @@ def _check_finite(x: Matrix) -> None:
     data = x.data if sp.issparse(x) else np.asarray(x)
     if not np.issubdtype(np.asarray(data).dtype, np.number):
         raise ValidationError("expression values must be numeric")
-    bad = ~np.isfinite(data)
-    if bad.any():
+    flat = np.asarray(data).ravel()
+    n_bad = sum(
+        int(np.count_nonzero(~np.isfinite(flat[i : i + CHUNK_NNZ])))
+        for i in range(0, flat.size, CHUNK_NNZ)
+    )
+    if n_bad:
         raise ValidationError(
-            f"the expression matrix has {int(bad.sum())} NaN/infinite values; "
+            f"the expression matrix has {n_bad} NaN/infinite values; "
             "impute or remove them before scoring"
         )
 
