@@ -108,3 +108,11 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path, mini_kb_dir: Path) -> 
 def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="does not exist"):
         load(tmp_path / "nowhere")
+
+
+def test_duplicate_yaml_key_is_rejected(mini_kb_dir: Path) -> None:
+    (mini_kb_dir / "entities" / "dup.yaml").write_text(
+        "entities:\n  - id: X1\n    name: X\n    kind: protein\n    kind: cytokine\n"
+    )
+    with pytest.raises(ValidationError, match=r"dup.yaml: line 5.*key 'kind' is given twice"):
+        load(mini_kb_dir)

@@ -76,6 +76,7 @@ def show(
         a = view.agent
         console.print(
             f"classes: {', '.join(a.classes)}; targets: {', '.join(a.targets) or '-'}; "
+            f"pathways: {', '.join(a.pathways) or '-'}; "
             f"represses: {', '.join(a.represses) or '-'}"
         )
     if view.outgoing:
@@ -174,7 +175,7 @@ def path(
     if not found:
         console.print(f"no path from {source} to {target} within {max_length} steps")
     for p in found:
-        console.print(f"{p.describe()}  [{_cite(p.refs)}]")
+        typer.echo(f"{p.describe()}  [{_cite(p.refs)}]")
 
 
 @app.command()

@@ -262,11 +262,13 @@ def paths(
         raise ValidationError(f"source and target both resolve to {src!r}")
     graph = to_networkx(kb)
     found: list[SignedPath] = []
+    # all_simple_paths yields a node path once per parallel edge on a multigraph: deduplicate.
     node_paths = sorted(
-        nx.all_simple_paths(graph, src, dst, cutoff=max_length), key=lambda p: (len(p), p)
+        {tuple(p) for p in nx.all_simple_paths(graph, src, dst, cutoff=max_length)},
+        key=lambda p: (len(p), p),
     )
     for node_path in node_paths:
-        for steps in _sign_choices(kb, graph, node_path):
+        for steps in _sign_choices(kb, graph, list(node_path)):
             negatives = sum(1 for step in steps if step[0].sign == "-")
             found.append(SignedPath(tuple(node_path), steps, "-" if negatives % 2 else "+"))
             if len(found) >= limit:
