@@ -56,3 +56,5 @@ __all__ = [
     "spec_from_yaml",
     "spec_to_yaml",
 ]
+
+from senotwin.model import tme as _tme  # noqa: F401  (registers the TME scenarios)
