@@ -88,3 +88,12 @@ def test_figure_png_and_bad_suffix(mini_kb_dir: Path, tmp_path: Path) -> None:
     code, _, err = _run("kb", "figure", "--out", str(tmp_path / "map.gif"), *kb)
     assert code == 2 and "must end in .png or .svg" in err
     assert not (tmp_path / "map.gif").exists()
+
+
+def test_unexpected_input_errors_are_reported_not_raised(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("gene\ts1\ts2\nIL6\t1\tnan\n")
+    result = runner.invoke(app, ["score", str(bad), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "error:" in result.stderr and "NaN" in result.stderr
+    assert not (tmp_path / "o.csv").exists()

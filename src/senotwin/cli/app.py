@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from senotwin import __version__
+from senotwin._errors import SenotwinError
 from senotwin.cli import kb as kb_cli
 from senotwin.cli import sc as sc_cli
 from senotwin.cli.demo import demo
 
+
+class _ReportingGroup(TyperGroup):
+    """Root command group: expected failures become one ``error: ...`` line and exit code 2.
+
+    Set ``SENOTWIN_DEBUG=1`` to see the full traceback instead.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (SenotwinError, ValueError, TypeError, OSError, KeyError) as exc:
+            if os.environ.get("SENOTWIN_DEBUG"):
+                raise
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code=2) from None
+
+
 app = typer.Typer(
+    cls=_ReportingGroup,
     name="senotwin",
     help=(
         "senotwin: the SASP-driven aging tumour microenvironment, executable and evidence-linked."
