@@ -150,7 +150,7 @@ def closest(name: str, options: Iterable[str]) -> list[str]:
     lower: dict[str, str] = {}
     for o in opts:
         lower.setdefault(o.lower(), o)
-    hits = difflib.get_close_matches(name.lower(), list(lower), n=3)
+    hits = difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.5)
     return [lower[h] for h in hits]
 
 

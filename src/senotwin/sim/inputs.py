@@ -1,0 +1,108 @@
+"""Resolve user overrides (parameters, initial state, blocks) into engine vectors, with checks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from senotwin._errors import ValidationError
+from senotwin.model.compile import FlatModel, block_id
+from senotwin.model.expr import closest
+from senotwin.sim.regimen import Schedule
+
+
+def _hint(name: str, options: tuple[str, ...] | list[str]) -> str:
+    close = closest(name, options)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Parameter vector (spec parameters then block fractions) and initial state."""
+
+    p: np.ndarray
+    y0: np.ndarray
+
+
+def resolve(
+    flat: FlatModel,
+    *,
+    params: Mapping[str, float] | None,
+    initial: Mapping[str, float] | None,
+    blocks: Mapping[str, float] | None,
+    check_ranges: bool,
+) -> RunInputs:
+    """Check every override name and value and build the engine vectors."""
+    spec = flat.spec
+    p = np.array(flat.values, dtype=float)
+    y0 = np.array(flat.initial, dtype=float)
+    p_index = {pid: i for i, pid in enumerate(flat.parameters)}
+    for name, value in (params or {}).items():
+        if name not in spec.parameter_ids:
+            raise ValidationError(
+                f"unknown parameter {name!r}" + _hint(name, list(spec.parameter_ids))
+            )
+        v = _number(value, f"parameter {name}")
+        rng = spec.parameter(name).range
+        if check_ranges and rng is not None and not rng[0] <= v <= rng[1]:
+            raise ValidationError(
+                f"parameter {name}={v} is outside its plausible range [{rng[0]}, {rng[1]}]"
+            )
+        p[p_index[name]] = v
+    s_index = {sid: i for i, sid in enumerate(flat.species)}
+    for name, value in (initial or {}).items():
+        if name not in s_index:
+            raise ValidationError(
+                f"unknown species {name!r} in initial state" + _hint(name, list(flat.species))
+            )
+        v = _number(value, f"initial value of {name}")
+        if v < 0:
+            raise ValidationError(f"initial value of {name} must be >= 0, got {v}")
+        y0[s_index[name]] = v
+    for entity, fraction in (blocks or {}).items():
+        if entity not in flat.entities:
+            raise ValidationError(
+                f"unknown entity {entity!r} to block"
+                + _hint(entity, list(flat.entities))
+                + (f" (blockable: {', '.join(flat.entities)})" if flat.entities else "")
+            )
+        f = _number(fraction, f"block of {entity}")
+        if not 0.0 <= f <= 1.0:
+            raise ValidationError(f"block of {entity} must be a fraction in [0, 1], got {f}")
+        p[p_index[block_id(entity)]] = f
+    return RunInputs(p, y0)
+
+
+def check_schedule(flat: FlatModel, schedule: Schedule) -> None:
+    """Every dose/infusion targets a species, every step a parameter or block fraction."""
+    species = list(flat.species)
+    for d in schedule.doses:
+        if d.target not in species:
+            raise ValidationError(
+                f"dose targets unknown species {d.target!r}" + _hint(d.target, species)
+            )
+    for inf in schedule.infusions:
+        if inf.target not in species:
+            raise ValidationError(
+                f"infusion targets unknown species {inf.target!r}" + _hint(inf.target, species)
+            )
+    params = list(flat.parameters)
+    for s in schedule.steps:
+        if s.parameter not in params:
+            raise ValidationError(
+                f"step sets unknown parameter {s.parameter!r}" + _hint(s.parameter, params)
+            )
+        if s.parameter.startswith("block_") and not 0.0 <= s.value <= 1.0:
+            raise ValidationError(f"step of {s.parameter}: a block fraction must be in [0, 1]")
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ValidationError(f"{what}: expected a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValidationError(f"{what}: value must be finite, got {v}")
+    return v
