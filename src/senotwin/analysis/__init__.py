@@ -1,0 +1,1 @@
+"""Analysis of simulations: validation against the literature, model checks, endpoints."""
