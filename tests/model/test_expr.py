@@ -89,3 +89,12 @@ def test_closures_are_vectorised() -> None:
     y = np.array([[1.0, 2.0, 3.0]])
     assert np.allclose(f(0.0, y, np.array([2.0]), []), [2.0, 4.0, 6.0])
     assert math.isfinite(float(f(0.0, np.array([1.0]), np.array([2.0]), [])))
+
+
+def test_sbml_infix_writes_natural_log_as_ln() -> None:
+    import libsbml
+
+    text = to_sbml_infix(parse("log(a)", ALLOWED))
+    assert text == "ln(a)"
+    node = libsbml.parseL3Formula(text)
+    assert node.getType() == libsbml.AST_FUNCTION_LN

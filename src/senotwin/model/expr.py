@@ -212,7 +212,7 @@ def to_text(expr: Expr, *, power: str = "**") -> str:
 
 
 def to_sbml_infix(expr: Expr) -> str:
-    """SBML Level 3 infix: '^' for powers, hill expanded, min/max as piecewise."""
+    """SBML Level 3 infix: '^' for powers, hill expanded, min/max as piecewise, log as ln."""
     return _render(expand_hill(expr), "^", expand=True)
 
 
@@ -226,6 +226,8 @@ def _render(expr: Expr, power: str, *, expand: bool) -> str:
         if isinstance(e, Call):
             if expand and e.fn in ("min", "max"):
                 return _minmax_piecewise(e, lambda x: go(x, 0, False))
+            if expand and e.fn == "log":  # the SBML L3 parser reads log(x) as log10
+                return f"ln({go(e.args[0], 0, False)})"
             return f"{e.fn}({', '.join(go(a, 0, False) for a in e.args)})"
         prec = _PREC[e.op]
         if e.op == "neg":

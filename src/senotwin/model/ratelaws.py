@@ -255,7 +255,7 @@ register(
 )
 register(
     "ratio_dependent_kill",
-    "d * T * E ** l / (s * T ** l + E ** l)",
+    "d * T * max(E, 0) ** l / (s * max(T, 0) ** l + max(E, 0) ** l)",
     (
         ("d", "parameter", "maximal kill rate"),
         ("E", "any", "effector population"),
@@ -263,7 +263,10 @@ register(
         ("s", "parameter", "steepness (effector:target ratio at half-maximal kill, ^l)"),
         ("l", "parameter", "exponent of the effector:target ratio"),
     ),
-    description="de Pillis kill D*T with D = d (E/T)^l/(s + (E/T)^l), written finite at T=0",
+    description=(
+        "de Pillis kill D*T with D = d (E/T)^l/(s + (E/T)^l), written finite at T = 0 "
+        "(powers of max(., 0) so a solver undershoot below 0 cannot produce NaN)"
+    ),
     reference="de Pillis, Radunskaya & Wiseman 2005 Cancer Res 65:7950",
 )
 register(

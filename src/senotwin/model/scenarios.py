@@ -75,3 +75,19 @@ register_scenario(
         days=365.0,
     )
 )
+register_scenario(
+    Scenario(
+        "depillis2005",
+        "de Pillis 2005 tumour / NK / CD8+ model, 1e6-cell challenge (rejected)",
+        partial(load_fixture, "depillis2005"),
+        days=120.0,
+    )
+)
+register_scenario(
+    Scenario(
+        "karin2019",
+        "Karin 2019 senescent-cell production and saturating removal, birth to 600 days",
+        partial(load_fixture, "karin2019"),
+        days=600.0,
+    )
+)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import roadrunner
 
-from senotwin.export.sbml import engine_sbml, input_id
 from senotwin.model.compile import CompiledModel, compile_spec
 from senotwin.sim.engines import EngineOutput, EngineRun, points_in, register_engine
 from senotwin.sim.result import SolverStats, Status
@@ -45,6 +44,9 @@ def loaded_model(run: EngineRun) -> _Loaded:
     key = spec.digest()
     hit = _CACHE.get(key)
     if hit is None:
+        # imported here: export.sbml uses sim.regimen, so a module-level import would be circular
+        from senotwin.export.sbml import engine_sbml, input_id
+
         rr = roadrunner.RoadRunner(engine_sbml(spec))
         gids = list(rr.model.getGlobalParameterIds())
         fids = list(rr.model.getFloatingSpeciesIds())

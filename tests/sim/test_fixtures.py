@@ -1,0 +1,108 @@
+"""Published behaviour of the fixture models, and agreement of all engines on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import roadrunner
+
+from senotwin.export.sbml import to_sbml
+from senotwin.model import fixture_names, load_fixture
+from senotwin.sim import Dose, simulate
+
+FIXTURE_DAYS = {"kuznetsov1994": 200.0, "depillis2005": 60.0, "karin2019": 600.0}
+RTOL, ATOL = 1e-9, 1e-12  # tight so that both solvers are well inside the 1e-4 agreement
+
+
+def _plain_roadrunner(name: str, grid: np.ndarray) -> np.ndarray:
+    spec = load_fixture(name)
+    rr = roadrunner.RoadRunner(to_sbml(spec))
+    rr.integrator.relative_tolerance = RTOL
+    rr.integrator.absolute_tolerance = ATOL
+    rr.integrator.maximum_num_steps = 100_000
+    rr.timeCourseSelections = ["time", *spec.species_ids, *spec.observable_ids]
+    return np.asarray(rr.simulate(times=grid))[:, 1:]
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> None:
+    """Relative difference <= 1e-4, with a floor of 1e-9 x the column's largest magnitude."""
+    scale = np.maximum(np.max(np.abs(b), axis=0, keepdims=True), 1.0)
+    excess = np.abs(a - b) - (1e-4 * np.abs(b) + 1e-9 * scale)
+    worst = np.unravel_index(np.argmax(excess), excess.shape)
+    assert excess.max() <= 0, f"row/column {worst}: {a[worst]} vs {b[worst]}"
+
+
+def test_all_fixtures_listed() -> None:
+    assert set(FIXTURE_DAYS) == set(fixture_names())
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_DAYS))
+def test_engines_agree_with_each_other_and_exported_sbml(name: str) -> None:
+    spec = load_fixture(name)
+    days = FIXTURE_DAYS[name]
+    grid = np.linspace(0, days, 61)
+    ref = simulate(
+        spec, t_end=days, t_eval=grid, engine="reference", rtol=RTOL, atol=ATOL, method="BDF"
+    )
+    fast = simulate(spec, t_end=days, t_eval=grid, engine="fast", rtol=RTOL, atol=ATOL)
+    assert ref.ok and fast.ok, (ref.message, fast.message)
+    cols = [*spec.species_ids, *spec.observable_ids]
+    a = ref.table[cols].to_numpy()
+    b = fast.table[cols].to_numpy()
+    _close(a, b)
+    _close(b, _plain_roadrunner(name, grid))
+
+
+def test_kuznetsov_dormancy_versus_escape() -> None:
+    spec = load_fixture("kuznetsov1994")
+    small = simulate(spec, t_end=1000.0, initial={"T": 1.0e6})
+    large = simulate(spec, t_end=1000.0, initial={"T": 1.0e8})
+    # small inoculum: tumour held in a dormant state far below capacity 1/b = 5e8
+    t_small = small.table["T"].to_numpy()
+    assert 1.0e6 < t_small[-1] < 5.0e7
+    assert np.all(t_small[-200:] < 5.0e7)
+    # large inoculum escapes to near carrying capacity and exhausts effectors
+    assert large.final()["T"] > 4.0e8
+    assert large.final()["E"] < small.final()["E"]
+
+
+def test_kuznetsov_blocking_killing_lets_small_tumour_escape() -> None:
+    spec = load_fixture("kuznetsov1994")
+    res = simulate(spec, t_end=365.0, blocks={"effector_killing": 1.0})
+    assert res.final()["T"] > 4.0e8
+
+
+def test_depillis_small_challenge_rejected_large_escapes_cd8_needed() -> None:
+    spec = load_fixture("depillis2005")
+    small = simulate(spec, t_end=120.0, initial={"T": 1.0e5})
+    large = simulate(spec, t_end=120.0, initial={"T": 1.0e8})
+    assert small.final()["T"] < 1.0
+    assert large.final()["T"] > 5.0e8
+    knockout = simulate(spec, t_end=120.0, initial={"T": 1.0e5}, blocks={"CD8": 1.0})
+    assert knockout.final()["T"] > 5.0e8
+
+
+def test_karin_removal_half_life_lengthens_with_age() -> None:
+    spec = load_fixture("karin2019")
+    res = simulate(spec, t_end=600.0)
+    tab = res.table.set_index("time")
+    young, old = tab.loc[90.0], tab.loc[540.0]
+    assert young["removal_half_life"] < 5.0  # days in young mice
+    assert old["removal_half_life"] > 7.0  # weeks-scale in old mice
+    # young: X follows the quasi-steady state kappa eta t / (beta - eta t) closely
+    assert young["X"] == pytest.approx(young["qss_X"], rel=0.1)
+
+
+@pytest.mark.parametrize("age", [90.0, 500.0])
+def test_karin_small_perturbation_decays_at_linearised_rate(age: float) -> None:
+    spec = load_fixture("karin2019")
+    eps = 1e-3
+    grid = np.array([0.0, age, age + 1.0])
+    base = simulate(spec, t_end=age + 1.0, t_eval=grid, rtol=1e-10, atol=1e-14)
+    kicked = simulate(
+        spec, t_end=age + 1.0, t_eval=grid, rtol=1e-10, atol=1e-14, regimen=[Dose(age, "X", eps)]
+    )
+    x = float(base.table["X"].iloc[1])
+    excess = float(kicked.table["X"].iloc[2] - base.table["X"].iloc[2])
+    rate = 0.27 * 1.1 / (1.1 + x) ** 2  # d/dX of beta X/(kappa + X)
+    assert excess == pytest.approx(eps * np.exp(-rate), rel=2e-2)
