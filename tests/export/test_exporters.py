@@ -1,0 +1,106 @@
+"""Exporters: SBML validity and annotations, Antimony round trip, model card, registry."""
+
+from __future__ import annotations
+
+import libsbml
+import numpy as np
+import pytest
+import roadrunner
+
+from senotwin._errors import ExportError, ValidationError
+from senotwin.export import export, get, names
+from senotwin.export.antimony import antimony_to_sbml, to_antimony
+from senotwin.export.sbml import consistency_errors, to_sbml
+from senotwin.model import fixture_names, load_fixture
+from senotwin.sim import Dose, Infusion, Schedule, simulate
+
+
+@pytest.mark.parametrize("name", ["kuznetsov1994", "depillis2005", "karin2019"])
+def test_sbml_is_valid_level3v2(name: str) -> None:
+    text = to_sbml(load_fixture(name))
+    assert consistency_errors(text) == []
+    doc = libsbml.readSBMLFromString(text)
+    assert (doc.getLevel(), doc.getVersion()) == (3, 2)
+    model = doc.getModel()
+    spec = load_fixture(name)
+    assert model.getNumSpecies() == len(spec.species)
+    assert model.getNumReactions() == len(spec.processes)
+    assert model.getNumRules() == len(spec.observables)
+    assert model.getUnitDefinition("day") is not None
+
+
+def test_sbml_annotations_units_and_evidence() -> None:
+    spec = load_fixture("kuznetsov1994")
+    model = libsbml.readSBMLFromString(to_sbml(spec)).getModel()
+    e = model.getSpecies("E")
+    resources = [e.getCVTerm(i).getResourceURI(0) for i in range(e.getNumCVTerms())]
+    assert "http://identifiers.org/CL:0000910" in resources
+    n = model.getParameter("n")
+    ud = model.getUnitDefinition(n.getUnits())
+    kinds = sorted(
+        libsbml.UnitKind_toString(ud.getUnit(i).getKind()) for i in range(ud.getNumUnits())
+    )
+    assert kinds == ["item", "second"]
+    assert "Kuznetsov 1994" in n.getNotesString()
+    assert model.getParameter("block_effector").getValue() == 0.0
+
+
+def test_sbml_doses_become_events_and_match_engine() -> None:
+    spec = load_fixture("kuznetsov1994")
+    sched = Schedule(doses=(Dose(30.0, "T", 2.0e7),))
+    text = to_sbml(spec, regimen=sched)
+    assert consistency_errors(text) == []
+    rr = roadrunner.RoadRunner(text)
+    rr.integrator.relative_tolerance = 1e-9
+    rr.integrator.absolute_tolerance = 1e-12
+    grid = np.linspace(0, 60, 13)
+    rr.timeCourseSelections = ["time", "E", "T"]
+    plain = np.asarray(rr.simulate(times=grid))
+    ours = simulate(spec, t_end=60.0, t_eval=grid, regimen=sched, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.table[["E", "T"]].to_numpy()[:6], plain[:6, 1:], rtol=1e-4)
+    np.testing.assert_allclose(ours.table[["E", "T"]].to_numpy()[7:], plain[7:, 1:], rtol=1e-4)
+
+
+def test_sbml_refuses_what_it_cannot_represent() -> None:
+    spec = load_fixture("kuznetsov1994")
+    with pytest.raises(ExportError, match="feature not supported"):
+        to_sbml(spec, regimen=Schedule(infusions=(Infusion(0.0, 1.0, "T", 1.0),)))
+
+
+@pytest.mark.parametrize("name", ["kuznetsov1994", "karin2019"])
+def test_antimony_round_trip_simulates_identically(name: str) -> None:
+    spec = load_fixture(name)
+    ant = to_antimony(spec)
+    assert f"model *{spec.id}" in ant
+    grid = np.linspace(0, 100, 11)
+    runs = []
+    for sbml in (to_sbml(spec), antimony_to_sbml(ant)):
+        rr = roadrunner.RoadRunner(sbml)
+        rr.integrator.relative_tolerance = 1e-9
+        rr.integrator.absolute_tolerance = 1e-12
+        rr.timeCourseSelections = ["time", *spec.species_ids, *spec.observable_ids]
+        runs.append(np.asarray(rr.simulate(times=grid)))
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-10)
+
+
+def test_antimony_keeps_annotations() -> None:
+    assert "CL:0000910" in to_antimony(load_fixture("kuznetsov1994"))
+
+
+def test_model_card_lists_everything() -> None:
+    spec = load_fixture("depillis2005")
+    md = export(spec, "markdown")
+    for item in (*spec.species_ids, *spec.parameter_ids, *(p.id for p in spec.processes)):
+        assert f"| {item} |" in md
+    assert "assumed: recalled from de Pillis 2005" in md
+    html = export(spec, "html")
+    assert html.startswith("<!DOCTYPE html>") and "<td>cd8_kill</td>" in html
+    assert "<script" not in html
+
+
+def test_registry() -> None:
+    assert set(names()) >= {"sbml", "antimony", "markdown", "html"}
+    assert get("sbml").suffix == ".xml"
+    with pytest.raises(ValidationError, match="did you mean sbml"):
+        get("sbm")
+    assert set(fixture_names()) == {"kuznetsov1994", "depillis2005", "karin2019"}
