@@ -12,7 +12,9 @@ from senotwin import __version__
 from senotwin._errors import SenotwinError
 from senotwin.cli import kb as kb_cli
 from senotwin.cli import sc as sc_cli
+from senotwin.cli import scenarios as scenarios_cli
 from senotwin.cli.demo import demo
+from senotwin.cli.validate import validate
 
 
 class _ReportingGroup(TyperGroup):
@@ -46,6 +48,8 @@ app.add_typer(kb_cli.app, name="kb")
 app.command("demo")(demo)
 app.add_typer(sc_cli.app, name="sc")
 app.command("score")(sc_cli.score)
+app.add_typer(scenarios_cli.app, name="scenarios")
+app.command("validate")(validate)
 
 
 def _version(value: bool) -> None:

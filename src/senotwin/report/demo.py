@@ -18,6 +18,7 @@ from senotwin.report.kb_sections import (
     notes_section,
     stats_section,
 )
+from senotwin.report.sim_sections import simulation_sections
 
 REVIEW = (
     "Wang H, Yu Y, Li R, et al. Immunoregulatory mechanisms in the aging microenvironment: "
@@ -46,6 +47,9 @@ def run_demo(out_dir: str | Path) -> DemoResult:
         agents_section(kb),
         notes_section(kb),
     ]
+    sim = simulation_sections()
+    sections.extend(sim.sections)
+    figures += [atomic_write_bytes(directory / name, data) for name, data in sim.figures]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     footer = (
         f"senotwin {__version__} · Python {platform.python_version()} · generated {stamp} · "
