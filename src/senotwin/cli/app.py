@@ -11,9 +11,11 @@ from typer.core import TyperGroup
 from senotwin import __version__
 from senotwin._errors import SenotwinError
 from senotwin.cli import kb as kb_cli
+from senotwin.cli import model as model_cli
 from senotwin.cli import sc as sc_cli
 from senotwin.cli import scenarios as scenarios_cli
 from senotwin.cli.demo import demo
+from senotwin.cli.simulate import simulate
 from senotwin.cli.validate import validate
 
 
@@ -45,6 +47,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kb_cli.app, name="kb")
+app.add_typer(model_cli.app, name="model")
+app.command("simulate")(simulate)
 app.command("demo")(demo)
 app.add_typer(sc_cli.app, name="sc")
 app.command("score")(sc_cli.score)

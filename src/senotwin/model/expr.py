@@ -146,12 +146,11 @@ def closest(name: str, options: Iterable[str]) -> list[str]:
     """Up to three options closest to ``name`` (case-insensitive), for 'did you mean' hints."""
     import difflib
 
-    opts = sorted(options)
-    lower: dict[str, str] = {}
-    for o in opts:
-        lower.setdefault(o.lower(), o)
+    lower: dict[str, list[str]] = {}
+    for o in sorted(options):
+        lower.setdefault(o.lower(), []).append(o)
     hits = difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.5)
-    return [lower[h] for h in hits]
+    return [o for h in hits for o in sorted(lower[h], key=lambda o: o != name)][:3]
 
 
 def _suggest(name: str, allowed: frozenset[str] | set[str]) -> str:

@@ -32,6 +32,18 @@ class Scenario:
 
 
 _SCENARIOS: dict[str, Scenario] = {}
+_DEFAULT: list[str] = ["kuznetsov1994"]
+
+
+def set_default_scenario(name: str) -> None:
+    """Make ``name`` the scenario used when a command is given neither a model nor a scenario."""
+    get_scenario(name)
+    _DEFAULT[0] = name
+
+
+def default_scenario() -> Scenario:
+    """The default scenario (the TME model once it registers itself as default)."""
+    return get_scenario(_DEFAULT[0])
 
 
 def register_scenario(scenario: Scenario, *, replace: bool = False) -> Scenario:

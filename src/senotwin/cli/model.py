@@ -1,0 +1,82 @@
+"""``senotwin model ...``: statistics, explanations and exports of a model specification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from senotwin.cli._common import print_json, user_errors
+from senotwin.model.scenarios import Scenario, default_scenario, get_scenario
+from senotwin.model.spec import ModelSpec
+
+app = typer.Typer(help="Inspect and export model specifications.", no_args_is_help=True)
+
+MODEL = typer.Option(None, "--model", help="A ModelSpec YAML file.")
+SCENARIO = typer.Option(
+    None, "--scenario", help="A named scenario (see `senotwin scenarios list`)."
+)
+
+
+def resolve(model: Path | None, scenario: str | None) -> tuple[ModelSpec, Scenario | None]:
+    """The spec from --model or --scenario (not both); the default scenario if neither."""
+    from senotwin.model.io import load_spec
+
+    if model is not None and scenario is not None:
+        raise ValueError("give either --model or --scenario, not both")
+    if model is not None:
+        return load_spec(model), None
+    sc = get_scenario(scenario) if scenario is not None else default_scenario()
+    return sc.load(), sc
+
+
+@app.command("stats")
+def stats(
+    model: Path | None = MODEL,
+    scenario: str | None = SCENARIO,
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Counts of species, parameters, processes, observables and the provenance shares."""
+    from senotwin.model.describe import stats as model_stats
+
+    with user_errors():
+        spec, _ = resolve(model, scenario)
+        st = model_stats(spec)
+    if json_out:
+        print_json(st)
+        return
+    for key, value in st.items():
+        typer.echo(f"{key}: {value}")
+
+
+@app.command("explain")
+def explain(
+    name: str = typer.Argument(..., help="A process, parameter, species, observable or entity."),
+    model: Path | None = MODEL,
+    scenario: str | None = SCENARIO,
+) -> None:
+    """Show a model element with its formula, values and evidence."""
+    from senotwin.model.describe import explain as describe
+
+    with user_errors():
+        spec, _ = resolve(model, scenario)
+        typer.echo(describe(spec, name))
+
+
+@app.command("export")
+def export(
+    fmt: str = typer.Option(..., "--format", help="sbml, antimony, markdown or html."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    model: Path | None = MODEL,
+    scenario: str | None = SCENARIO,
+) -> None:
+    """Write the model in a standard format (nothing is written if the export fails)."""
+    from senotwin.export import get
+    from senotwin.model.io import write_text_atomic
+
+    with user_errors():
+        exporter = get(fmt)
+        spec, _ = resolve(model, scenario)
+        text = exporter.write(spec)
+        write_text_atomic(out, text)
+    typer.echo(f"wrote {out} ({exporter.description})")
