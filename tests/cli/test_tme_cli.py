@@ -39,3 +39,30 @@ def test_validate_bad_cases_file(tmp_path):
     res = runner.invoke(app, ["validate", "--cases", str(bad)])
     assert res.exit_code == 2
     assert "IL7" in res.output
+
+
+def test_simulate_plot_writes_figure(tmp_path):
+    out, fig = tmp_path / "run.csv", tmp_path / "run.png"
+    res = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--scenario",
+            "default",
+            "--days",
+            "30",
+            "--out",
+            str(out),
+            "--plot",
+            str(fig),
+            "--block",
+            "NFKB=0.8",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_model_check_is_registered():
+    res = runner.invoke(app, ["model", "check", "--help"])
+    assert res.exit_code == 0 and "--json" in res.output

@@ -15,6 +15,7 @@ from senotwin.cli import model as model_cli
 from senotwin.cli import sc as sc_cli
 from senotwin.cli import scenarios as scenarios_cli
 from senotwin.cli.demo import demo
+from senotwin.cli.model_check import check as model_check
 from senotwin.cli.simulate import simulate
 from senotwin.cli.validate import validate
 
@@ -48,6 +49,7 @@ app = typer.Typer(
 )
 app.add_typer(kb_cli.app, name="kb")
 app.add_typer(model_cli.app, name="model")
+model_cli.app.command("check")(model_check)
 app.command("simulate")(simulate)
 app.command("demo")(demo)
 app.add_typer(sc_cli.app, name="sc")

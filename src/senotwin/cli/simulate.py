@@ -53,6 +53,9 @@ def simulate(
         [], "--block", help="ENTITY[=FRACTION]: inhibit an entity (1.0 = knockout, default)."
     ),
     engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Also write TME time-course figure (.png/.svg; TME model only)."
+    ),
     summary_json: bool = typer.Option(
         False, "--summary-json", help="Print a JSON summary (status, final values, provenance)."
     ),
@@ -98,6 +101,10 @@ def simulate(
             result.table.to_parquet(buf, index=False)
             data = buf.getvalue()
         write_bytes_atomic(out, data)
+        if plot is not None:
+            from senotwin.report.timecourses import plot_timecourses
+
+            plot_timecourses(result.table, plot, title=scenario or spec.id)
     if summary_json:
         summary = result.summary()
         summary["out"] = str(out)
