@@ -1,0 +1,131 @@
+"""Benchmark the simulation engines on one model with the same tolerances, in one run.
+
+Prints one line per figure: median single-simulation latency (after warm-up) of the reference
+engine, the fast engine and a plain libRoadRunner loop on the exported SBML; batch throughput
+(simulations/second) for N parameter sets drawn uniformly from the plausible ranges; and the
+ratio fast / plain libRoadRunner. Usage:
+
+    python benchmarks/bench_engines.py [--scenario NAME | --model FILE] [--days 365] [--n 1000]
+
+The default absolute tolerance is 1e-6 (cells): with atol 1e-9 CVODE stops with
+CV_TOO_MUCH_ACC on the de Pillis fixture once the rejected tumour decays into the subnormal
+range (~1e-293 cells) near day 195; the SciPy engine does not. Failed runs are counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import roadrunner
+
+from senotwin.export.sbml import to_sbml
+from senotwin.model import get_scenario, load_spec
+from senotwin.model.spec import ModelSpec
+from senotwin.sim import default_grid, simulate, simulate_batch
+
+
+def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+def _param_sets(spec: ModelSpec, n: int, seed: int) -> list[dict[str, float]]:
+    rng = np.random.default_rng(seed)
+    ranged = [p for p in spec.parameters if p.range is not None]
+    return [
+        {p.id: float(rng.uniform(p.range[0], p.range[1])) for p in ranged if p.range}
+        for _ in range(n)
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="depillis2005")
+    ap.add_argument("--model", default=None, help="ModelSpec YAML (overrides --scenario)")
+    ap.add_argument("--days", type=float, default=365.0)
+    ap.add_argument("--n", type=int, default=1000, help="parameter sets for the batch figures")
+    ap.add_argument("--n-reference", type=int, default=50, help="sets for the SciPy batch")
+    ap.add_argument("--repeats", type=int, default=30)
+    ap.add_argument("--rtol", type=float, default=1e-6)
+    ap.add_argument("--atol", type=float, default=1e-6, help="cells: 1e-6 cell is ample")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    if args.model:
+        spec, initial = load_spec(args.model), {}
+        label = args.model
+    else:
+        sc = get_scenario(args.scenario)
+        spec, initial = sc.load(), dict(sc.initial)
+        label = args.scenario
+    grid = default_grid(args.days)
+    tol = {"rtol": args.rtol, "atol": args.atol}
+    print(
+        f"model: {label} ({len(spec.species)} species, {len(spec.processes)} processes, "
+        f"{len(spec.observables)} observables); {args.days:g} days, {grid.size} output points, "
+        f"rtol {args.rtol:g}, atol {args.atol:g}"
+    )
+
+    # plain libRoadRunner loop on the exported SBML: reset, set parameters, simulate
+    rr = roadrunner.RoadRunner(to_sbml(spec))
+    rr.integrator.relative_tolerance = args.rtol
+    rr.integrator.absolute_tolerance = args.atol
+    rr.integrator.maximum_num_steps = 100_000
+    rr.timeCourseSelections = ["time", *spec.species_ids, *spec.observable_ids]
+
+    def plain(ps: dict[str, float]) -> bool:
+        rr.resetAll()
+        for k, v in {**initial, **ps}.items():
+            rr.setValue(k, v)
+        try:
+            np.asarray(rr.simulate(0.0, args.days, grid.size))
+        except RuntimeError:
+            return False
+        return True
+
+    def ours(engine: str) -> Callable[[], object]:
+        return lambda: simulate(spec, t_end=args.days, engine=engine, initial=initial, **tol)
+
+    lat_ref = _median_ms(ours("reference"), max(5, args.repeats // 5))
+    lat_fast = _median_ms(ours("fast"), args.repeats)
+    lat_plain = _median_ms(lambda: plain({}), args.repeats)
+    print(f"latency_reference_ms_median {lat_ref:.3f}")
+    print(f"latency_fast_ms_median {lat_fast:.3f}")
+    print(f"latency_plain_roadrunner_ms_median {lat_plain:.3f}")
+
+    sets = _param_sets(spec, args.n, args.seed)
+    t0 = time.perf_counter()
+    plain_failed = sum(not plain(ps) for ps in sets)
+    thr_plain = args.n / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    batch = simulate_batch(spec, sets, t_end=args.days, initial=initial, engine="fast", **tol)
+    thr_fast = args.n / (time.perf_counter() - t0)
+    n_ref = min(args.n_reference, args.n)
+    t0 = time.perf_counter()
+    ref_batch = simulate_batch(
+        spec, sets[:n_ref], t_end=args.days, initial=initial, engine="reference", **tol
+    )
+    thr_ref = n_ref / (time.perf_counter() - t0)
+    failed = sum(s != "success" for s in batch.status)
+    print(f"throughput_plain_roadrunner_per_s {thr_plain:.1f} (n={args.n}, failed={plain_failed})")
+    print(f"throughput_fast_per_s {thr_fast:.1f} (n={args.n}, failed={failed})")
+    print(
+        f"throughput_reference_per_s {thr_ref:.2f} (n={n_ref}, "
+        f"failed={sum(s != 'success' for s in ref_batch.status)})"
+    )
+    print(f"ratio_fast_over_plain_roadrunner_throughput {thr_fast / thr_plain:.3f}")
+    print(f"ratio_fast_over_plain_roadrunner_latency {lat_plain / lat_fast:.3f}")
+
+
+if __name__ == "__main__":
+    main()
