@@ -14,6 +14,7 @@ from senotwin.cli import kb as kb_cli
 from senotwin.cli import model as model_cli
 from senotwin.cli import sc as sc_cli
 from senotwin.cli import scenarios as scenarios_cli
+from senotwin.cli import twin as twin_cli
 from senotwin.cli.demo import demo
 from senotwin.cli.model_check import check as model_check
 from senotwin.cli.simulate import simulate
@@ -54,6 +55,7 @@ app.command("simulate")(simulate)
 app.command("demo")(demo)
 app.add_typer(sc_cli.app, name="sc")
 app.command("score")(sc_cli.score)
+app.add_typer(twin_cli.app, name="twin")
 app.add_typer(scenarios_cli.app, name="scenarios")
 app.command("validate")(validate)
 

@@ -1,0 +1,109 @@
+"""Digital twins: cohort standardisation, factor rule, clipping, errors, a behavioural check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin import ValidationError
+from senotwin.analysis.twin import FACTOR_PER_2SD, make_twin, standardise
+from senotwin.cli import app
+from senotwin.sim import simulate
+
+
+def _cohort(nk: list[float]) -> pd.DataFrame:
+    n = len(nk)
+    return pd.DataFrame(
+        {
+            "tme_nk_cells": nk,
+            "tme_mdsc": np.linspace(-1, 1, n),
+            "senescence": np.zeros(n),
+        },
+        index=[f"s{i}" for i in range(n)],
+    )
+
+
+def test_standardise_is_cohort_z_and_constant_columns_are_zero() -> None:
+    z = standardise(_cohort([0.0, 1.0, 2.0, 3.0]))
+    assert z["tme_nk_cells"].tolist() == pytest.approx(
+        ((np.arange(4) - 1.5) / np.std(np.arange(4), ddof=1)).tolist()
+    )
+    assert (z["senescence"] == 0).all()
+
+
+def test_factor_rule_and_nominal_values() -> None:
+    table = _cohort([0.0, 0.0, 0.0, 0.0, 10.0])
+    twin = make_twin(table, "s4", scenario="default")
+    row = twin.table.set_index("target").loc["nk_tissue"]
+    expected_z = (10 - 2) / np.std([0, 0, 0, 0, 10], ddof=1)
+    assert row["z"] == pytest.approx(expected_z)
+    assert row["factor"] == pytest.approx(FACTOR_PER_2SD ** (expected_z / 2))
+    assert twin.params["nk_tissue"] == pytest.approx(min(row["nominal"] * row["factor"], 3.0))
+    # unmapped signature (senescence is constant) leaves the stroma at nominal
+    sen = twin.table.set_index("target").loc["Sfl"]
+    assert sen["factor"] == pytest.approx(1.0) and twin.initial["Sfl"] == pytest.approx(0.03)
+    # scenario context is kept for everything not mapped
+    assert twin.params["mdsc_age"] != 1.0
+
+
+def test_values_are_clipped_into_the_plausible_range() -> None:
+    table = _cohort([0.0] * 20 + [1000.0])
+    twin = make_twin(table, "s20")
+    assert twin.params["nk_tissue"] == pytest.approx(3.0)  # upper end of its plausible range
+
+
+@pytest.mark.parametrize(
+    ("table", "sample", "message"),
+    [
+        (_cohort([1.0, 2.0]), "s0", "need at least 3"),
+        (_cohort([1.0, 2.0, 3.0]), "s9", "sample 's9' is not in the score table"),
+        (pd.DataFrame({"x": [1, 2, 3]}, index=["a", "b", "c"]), "a", "none of the twin"),
+    ],
+)
+def test_bad_input(table: pd.DataFrame, sample: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        make_twin(table, sample)
+
+
+def test_more_nk_cells_means_better_tumour_control() -> None:
+    table = _cohort([-2.0, -1.0, 0.0, 1.0, 2.0])
+    finals = {}
+    for sample in ("s0", "s4"):
+        twin = make_twin(table, sample)
+        from senotwin.model.scenarios import get_scenario
+
+        res = simulate(
+            get_scenario("default").load(),
+            params=dict(twin.params),
+            initial=dict(twin.initial),
+            t_end=200.0,
+        )
+        assert res.ok
+        finals[sample] = float(res.table["tumour_burden"].iloc[-1])
+    assert finals["s4"] < finals["s0"]
+
+
+def test_cli_from_score_table(tmp_path: Path) -> None:
+    scores = tmp_path / "scores.csv"
+    _cohort([0.0, 1.0, 2.0, 3.0]).to_csv(scores)
+    out = tmp_path / "twin.csv"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "twin", "from-sample", str(scores), "--scores", "--sample", "s3",
+            "--out", str(out), "--days", "30", "--mapping", str(tmp_path / "map.csv"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out)
+    assert table["time"].iloc[-1] == pytest.approx(30.0)
+    assert "nk_tissue" in pd.read_csv(tmp_path / "map.csv")["target"].tolist()
+    bad = runner.invoke(
+        app, ["twin", "from-sample", str(scores), "--scores", "--sample", "zz", "--out", str(out)]
+    )
+    assert bad.exit_code == 2 and "sample 'zz'" in bad.stderr
