@@ -1,0 +1,550 @@
+"""Virtual-cohort runner on Dask distributed: paired arms, Parquet shards, resumable.
+
+Patients are cut into chunks (one Dask task each). Every patient draws its parameters from its own
+random stream (``SeedSequence(seed, spawn_key=(index,))``), so results are identical for any
+number of workers or chunk layout. Every arm sees the same virtual patients (paired arms). Each
+finished chunk is written as a Parquet shard (temporary file, then rename) and the manifest is
+rewritten atomically, so after a ``kill -9`` a resumed run skips finished chunks and neither loses
+nor duplicates a patient. A failed integration is a row with its status and message, never an
+abort. The fast engine keeps one loaded model per worker process (cached by spec digest), so
+the model loads once per worker, not per task.
+
+The runner stores what a *reducer* extracts from each simulation (for example the endpoints of
+:mod:`senotwin.analysis.endpoints`), and optionally per-patient time courses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+import senotwin
+from senotwin._errors import SenotwinError, ValidationError
+from senotwin.model.compile import flatten
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.spec import ModelSpec
+from senotwin.sim.inputs import check_schedule, resolve
+from senotwin.sim.population import PopulationSpec, VirtualPatient, check_population, draw_patient
+from senotwin.sim.regimen import Schedule
+from senotwin.sim.result import SimulationResult
+from senotwin.sim.simulate import simulate
+
+MANIFEST = "manifest.json"
+FORMAT = "senotwin-cohort/1"
+_SIM_LOCK = threading.Lock()  # one RoadRunner per process: threads of one worker take turns
+
+
+class Reducer(Protocol):
+    """Turns one simulation into a flat record of numbers/strings (e.g. clinical endpoints)."""
+
+    def __call__(self, result: SimulationResult) -> dict[str, Any]: ...
+
+    def describe(self) -> str: ...
+
+    def empty(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One treatment arm: a schedule plus constant blocks and parameter overrides."""
+
+    name: str
+    regimen: Schedule = field(default_factory=Schedule)
+    blocks: tuple[tuple[str, float], ...] = ()
+    params: tuple[tuple[str, float], ...] = ()
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+\-]*", self.name):
+            raise ValidationError(
+                f"arm name {self.name!r} must start with a letter or digit and use only "
+                "letters, digits, '_', '.', '+', '-'"
+            )
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "text": self.text,
+            "regimen": repr(self.regimen),
+            "blocks": dict(self.blocks),
+            "params": dict(self.params),
+        }
+
+
+@dataclass(frozen=True)
+class CohortConfig:
+    """What to simulate: scenario, population, arms, seed, horizon, engine and tolerances."""
+
+    scenario: str
+    n: int
+    arms: tuple[Arm, ...]
+    population: PopulationSpec
+    seed: int = 0
+    t_end: float | None = None  # default: the scenario's duration
+    step_days: float = 1.0  # output grid
+    engine: str = "fast"
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    chunk_size: int = 0  # 0 = automatic
+    keep_timecourses: tuple[str, ...] = ()  # columns kept per patient (empty = none)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
+            raise ValidationError(f"cohort size n must be a positive integer, got {self.n!r}")
+        if not self.arms:
+            raise ValidationError("a cohort needs at least one arm")
+        names = [a.name for a in self.arms]
+        if len(set(names)) != len(names):
+            raise ValidationError(f"arm names must be unique, got {names}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValidationError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if self.chunk_size < 0:
+            raise ValidationError("chunk_size must be >= 0 (0 = automatic)")
+        if not (math.isfinite(self.step_days) and self.step_days > 0):
+            raise ValidationError("step_days must be a positive number")
+
+    def describe(self) -> dict[str, object]:
+        """JSON-friendly description; its hash identifies the cohort for --resume."""
+        return {
+            "scenario": self.scenario,
+            "n": self.n,
+            "arms": [a.describe() for a in self.arms],
+            "population": self.population.describe(),
+            "seed": self.seed,
+            "t_end": self.t_end,
+            "step_days": self.step_days,
+            "engine": self.engine,
+            "rtol": self.rtol,
+            "atol": self.atol,
+            "keep_timecourses": list(self.keep_timecourses),
+        }
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a worker needs (sent once per worker, then referenced by every chunk)."""
+
+    spec: ModelSpec
+    params: Mapping[str, float]
+    initial: Mapping[str, float]
+    config: CohortConfig
+    t_end: float
+    grid: np.ndarray
+    reducer: Reducer
+
+
+@dataclass(frozen=True)
+class CohortRun:
+    """Outcome of run_cohort: where it is, counts, and the manifest."""
+
+    out: Path
+    n_patients: int
+    n_rows: int
+    n_failed: int
+    chunks_run: int
+    chunks_reused: int
+    seconds: float
+    manifest: Mapping[str, Any]
+
+
+# ---- worker side -------------------------------------------------------------------------------
+def _simulate_arm(job: _Job, patient: VirtualPatient, arm: Arm) -> SimulationResult:
+    params = dict(patient.params) | dict(arm.params)
+    kwargs: dict[str, Any] = {
+        "params": params,
+        "initial": dict(job.initial),
+        "regimen": arm.regimen,
+        "blocks": dict(arm.blocks),
+        "t_end": job.t_end,
+        "t_eval": job.grid,
+        "engine": job.config.engine,
+        "rtol": job.config.rtol,
+        "atol": job.config.atol,
+        "check_ranges": False,
+    }
+    if job.config.engine == "fast":
+        with _SIM_LOCK:
+            return simulate(job.spec, **kwargs)
+    return simulate(job.spec, **kwargs)
+
+
+def _draw(job: _Job, index: int) -> VirtualPatient:
+    cfg = job.config
+    if cfg.engine == "fast":
+        with _SIM_LOCK:
+            return _draw_unlocked(job, index)
+    return _draw_unlocked(job, index)
+
+
+def _draw_unlocked(job: _Job, index: int) -> VirtualPatient:
+    cfg = job.config
+    return draw_patient(
+        job.spec,
+        cfg.population,
+        base_params=job.params,
+        base_initial=job.initial,
+        seed=cfg.seed,
+        index=index,
+        engine=cfg.engine,
+    )
+
+
+_ERRORS = (SenotwinError, ValueError, ArithmeticError, RuntimeError)
+
+
+def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate patients [start, stop) in every arm: (one row per patient-arm, time courses)."""
+    rows: list[dict[str, Any]] = []
+    courses: list[pd.DataFrame] = []
+    varied = [p.parameter for p in job.config.population.priors]
+    for index in range(start, stop):
+        try:
+            patient = _draw(job, index)
+        except _ERRORS as exc:
+            patient = VirtualPatient(index, dict(job.params), 0, False, math.nan, f"error: {exc}")
+        base = {
+            "patient": index,
+            "tries": patient.tries,
+            "untreated_doubling_days": patient.doubling_days,
+            **{f"p_{k}": float(patient.params.get(k, math.nan)) for k in varied},
+        }
+        for arm in job.config.arms:
+            row = {**base, "arm": arm.name}
+            if not patient.plausible:
+                row |= {"status": "implausible", "message": patient.reason}
+                row |= job.reducer.empty()
+                rows.append(row)
+                continue
+            try:
+                res = _simulate_arm(job, patient, arm)
+            except _ERRORS as exc:
+                row |= {"status": "error", "message": str(exc)} | job.reducer.empty()
+                rows.append(row)
+                continue
+            row |= {"status": res.status, "message": res.message}
+            row |= job.reducer(res) if res.ok else job.reducer.empty()
+            rows.append(row)
+            if job.config.keep_timecourses and res.ok:
+                tc = res.table[["time", *job.config.keep_timecourses]].copy()
+                tc.insert(0, "arm", arm.name)
+                tc.insert(0, "patient", index)
+                courses.append(tc)
+    table = pd.DataFrame(rows)
+    tcs = pd.concat(courses, ignore_index=True) if courses else pd.DataFrame()
+    return table, tcs
+
+
+# ---- client side -------------------------------------------------------------------------------
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _digest(config: CohortConfig, reducer: Reducer) -> str:
+    text = json.dumps(
+        {"config": config.describe(), "reducer": reducer.describe()}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def chunks_of(n: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Patient ranges [start, stop) of ``chunk_size`` (the last may be shorter)."""
+    return [(s, min(s + chunk_size, n)) for s in range(0, n, chunk_size)]
+
+
+def _auto_chunk(n: int, workers: int) -> int:
+    # ~8 tasks per worker keeps the cluster busy; cap keeps shards small and progress smooth
+    return max(1, min(25, math.ceil(n / (max(workers, 1) * 8))))
+
+
+def shard_name(start: int, stop: int) -> str:
+    """File name of the shard of patients [start, stop)."""
+    return f"chunk-{start:07d}-{stop:07d}.parquet"
+
+
+def versions() -> dict[str, str]:
+    """Versions of senotwin and the libraries a cohort depends on (for provenance)."""
+    out = {"senotwin": senotwin.__version__, "numpy": np.__version__, "pandas": pd.__version__}
+    for mod in ("dask", "distributed", "roadrunner", "scipy", "pyarrow"):
+        try:
+            out[mod] = str(__import__(mod).__version__)
+        except (ImportError, AttributeError):
+            out[mod] = "unavailable"
+    return out
+
+
+def check_scheduler_address(address: str) -> None:
+    """A scheduler address looks like tcp://HOST:PORT (or tls://, inproc://)."""
+    if not re.fullmatch(r"(tcp|tls|inproc|ucx)://[^\s:/]+(:\d{1,5})?(/.*)?", address):
+        raise ValidationError(
+            f"--scheduler {address!r} is not a Dask scheduler address (expected tcp://HOST:PORT)"
+        )
+
+
+def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
+    """Create/check the output directory before any work; returns an existing manifest."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "shards").mkdir(exist_ok=True)
+        (out / "timecourses").mkdir(exist_ok=True)
+        probe = out / ".write-probe"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ValidationError(
+            f"output directory {out} is not writable: {exc.strerror or exc}"
+        ) from None
+    path = out / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
+    if not resume:
+        raise ValidationError(
+            f"{out} already holds a cohort (manifest.json); pass --resume to finish it or "
+            "choose another --out"
+        )
+    return manifest
+
+
+def _validate(job: _Job) -> None:
+    flat = flatten(job.spec)
+    check_population(job.spec, job.config.population)
+    for arm in job.config.arms:
+        check_schedule(flat, arm.regimen)
+        resolve(
+            flat,
+            params=dict(job.params) | dict(arm.params),
+            initial=dict(job.initial),
+            blocks=dict(arm.blocks),
+            check_ranges=True,
+        )
+    cols = set(job.spec.species_ids) | set(job.spec.observable_ids)
+    for c in job.config.keep_timecourses:
+        if c not in cols:
+            raise ValidationError(f"keep_timecourses: unknown species or observable {c!r}")
+
+
+def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
+    """Resolve the scenario and validate arms and population (before any work starts)."""
+    sc = get_scenario(config.scenario)
+    spec = sc.load()
+    t_end = float(config.t_end if config.t_end is not None else sc.days)
+    if not (math.isfinite(t_end) and t_end > 0):
+        raise ValidationError(f"t_end must be a positive number of days, got {t_end}")
+    grid = np.arange(0.0, t_end + 1e-9, config.step_days)
+    if grid[-1] < t_end:
+        grid = np.append(grid, t_end)
+    job = _Job(spec, dict(sc.params), dict(sc.initial), config, t_end, grid, reducer)
+    _validate(job)
+    return job
+
+
+def _open_client(
+    scheduler: str | None, workers: int, processes: bool
+) -> tuple[Any, Any]:  # (client, cluster or None)
+    import dask
+    from distributed import Client, LocalCluster
+
+    dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"})
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+        try:
+            client = Client(scheduler, timeout="5s")
+        except (OSError, TimeoutError) as exc:
+            raise ValidationError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+            ) from None
+        return client, None
+    if workers < 1:
+        raise ValidationError(f"--workers must be >= 1, got {workers}")
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def run_cohort(
+    config: CohortConfig,
+    out: str | Path,
+    *,
+    reducer: Reducer,
+    workers: int = 2,
+    scheduler: str | None = None,
+    resume: bool = False,
+    processes: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> CohortRun:
+    """Run (or finish, with ``resume=True``) a cohort into ``out``; see the module docstring."""
+    started = time.perf_counter()
+    out = Path(out)
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+    elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValidationError(f"--workers must be a positive integer, got {workers!r}")
+    job = make_job(config, reducer)
+    digest = _digest(config, reducer)
+    old = prepare_output(out, resume=resume)
+    if old is not None and old.get("digest") != digest:
+        raise ValidationError(
+            f"{out} holds a different cohort (scenario {old.get('config', {}).get('scenario')!r}, "
+            f"seed {old.get('config', {}).get('seed')!r}); use the same options to resume or "
+            "choose another --out"
+        )
+    chunk = int(old["chunk_size"]) if old else (config.chunk_size or _auto_chunk(config.n, workers))
+    plan = chunks_of(config.n, chunk)
+    shard_dir, tc_dir = out / "shards", out / "timecourses"
+    for stale in [*shard_dir.glob(".*.tmp"), *tc_dir.glob(".*.tmp")]:
+        stale.unlink(missing_ok=True)
+    done: set[tuple[int, int]] = set()
+    for s, e in plan:  # shards present but possibly missing from the manifest (killed in between)
+        if (shard_dir / shard_name(s, e)).exists():
+            done.add((s, e))
+    reused = len(done)
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "digest": digest,
+        "config": config.describe(),
+        "reducer": reducer.describe(),
+        "t_end": job.t_end,
+        "chunk_size": chunk,
+        "chunks": [list(c) for c in plan],
+        "done": sorted(list(c) for c in done),
+        "status": "running",
+        "versions": versions(),
+        "created": old.get("created") if old else time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    _write_manifest(out, manifest)
+    todo = [c for c in plan if c not in done]
+    n_done = sum(e - s for s, e in done)
+    if progress:
+        progress(n_done, config.n)
+    if todo:
+        client, cluster = _open_client(scheduler, workers, processes)
+        try:
+            [job_f] = client.scatter([job], broadcast=True)
+            from distributed import as_completed
+
+            futures = {client.submit(run_chunk, job_f, s, e, pure=False): (s, e) for s, e in todo}
+            for fut in as_completed(futures):
+                s, e = futures[fut]
+                table, courses = fut.result()
+                if not courses.empty:
+                    _atomic_parquet(courses, tc_dir / shard_name(s, e))
+                _atomic_parquet(table, shard_dir / shard_name(s, e))
+                done.add((s, e))
+                manifest["done"] = sorted(list(c) for c in done)
+                _write_manifest(out, manifest)
+                n_done += e - s
+                if progress:
+                    progress(n_done, config.n)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    table = load_rows(out)
+    manifest["status"] = "complete"
+    manifest["seconds_last_run"] = time.perf_counter() - started
+    _write_manifest(out, manifest)
+    n_failed = int((table["status"] != "success").sum())
+    return CohortRun(
+        out,
+        config.n,
+        len(table),
+        n_failed,
+        len(todo),
+        reused,
+        time.perf_counter() - started,
+        manifest,
+    )
+
+
+def _write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
+    _atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=1, default=str).encode())
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    """The manifest of a cohort directory (clear error if there is none)."""
+    path = Path(out) / MANIFEST
+    if not path.exists():
+        raise ValidationError(f"{out} is not a cohort directory (no {MANIFEST})")
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
+    return data
+
+
+def load_rows(out: str | Path) -> pd.DataFrame:
+    """All patient-arm rows of a cohort, in patient then arm order; checks completeness."""
+    out = Path(out)
+    manifest = read_manifest(out)
+    frames = []
+    missing = []
+    for s, e in manifest["chunks"]:
+        path = out / "shards" / shard_name(s, e)
+        if path.exists():
+            frames.append(pd.read_parquet(path))
+        else:
+            missing.append((s, e))
+    if not frames:
+        raise ValidationError(f"{out}: no finished shards yet (run it, or finish with --resume)")
+    table = pd.concat(frames, ignore_index=True)
+    if table.duplicated(["patient", "arm"]).any():
+        raise ValidationError(f"{out}: duplicated patient-arm rows (corrupt cohort directory)")
+    if missing and manifest.get("status") == "complete":
+        raise ValidationError(f"{out}: shards missing for patients {missing}")
+    arm_order = {a["name"]: i for i, a in enumerate(manifest["config"]["arms"])}
+    table["_arm_order"] = table["arm"].map(arm_order)
+    table = table.sort_values(["patient", "_arm_order"]).drop(columns="_arm_order")
+    return table.reset_index(drop=True)
+
+
+def load_timecourses(out: str | Path, *, patients: Sequence[int] | None = None) -> pd.DataFrame:
+    """Kept time courses (patient, arm, time, columns...), optionally for some patients only."""
+    files = sorted((Path(out) / "timecourses").glob("chunk-*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    if patients is not None:
+        df = df[df["patient"].isin(list(patients))]
+    return df.reset_index(drop=True)

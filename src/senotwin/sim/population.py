@@ -1,0 +1,422 @@
+"""Virtual populations: parameter priors, correlated immune-aging traits, plausibility filter.
+
+A virtual patient is a set of parameter values drawn around a scenario (tissue, host age and
+inducer contexts set the centres) from priors bounded by each parameter's plausible range. Immune
+aging traits are drawn jointly (Gaussian copula) because they share one cause in a host. A
+candidate is kept only if its *untreated* course is plausible (tumour volume doubling time and
+immune composition within stated bounds); rejected candidates are redrawn from the patient's own
+random stream, so patient ``i`` is the same whatever worker or chunk computes it.
+Optionally, :func:`inclusion_mask` selects from a plausible pool so that an observable follows a
+target distribution (probability of inclusion, Allen et al. CPT Pharmacometrics Syst Pharmacol
+2016;5:140).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from senotwin._errors import ValidationError
+from senotwin.model.spec import ModelSpec
+from senotwin.sim.simulate import simulate
+
+Distribution = Literal["lognormal", "loguniform", "uniform"]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """How one parameter varies between patients.
+
+    ``lognormal``: median = the scenario value, ``spread`` = sigma of ln(value) (about the
+    coefficient of variation for spread <= 0.4). ``loguniform``/``uniform``: over [low, high].
+    Values are truncated to [low, high], which default to the parameter's plausible range.
+    """
+
+    parameter: str
+    distribution: Distribution = "lognormal"
+    spread: float = 0.3
+    low: float | None = None
+    high: float | None = None
+    rationale: str = ""
+
+    def __post_init__(self) -> None:
+        if self.distribution not in ("lognormal", "loguniform", "uniform"):
+            raise ValidationError(
+                f"prior of {self.parameter}: unknown distribution {self.distribution!r} "
+                "(allowed: lognormal, loguniform, uniform)"
+            )
+        if not (math.isfinite(self.spread) and self.spread >= 0):
+            raise ValidationError(f"prior of {self.parameter}: spread must be >= 0")
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Correlation (on the copula's normal scale) between two varied parameters, and why."""
+
+    a: str
+    b: str
+    rho: float
+    rationale: str
+
+    def __post_init__(self) -> None:
+        if not -1.0 < self.rho < 1.0:
+            raise ValidationError(f"correlation {self.a}~{self.b}: rho must lie in (-1, 1)")
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """Bounds on untreated behaviour that every virtual patient must satisfy.
+
+    ``untreated_params``/``untreated_initial`` remove the inducer (no therapy, no stress) so the
+    check sees the natural course. ``doubling_days``: untreated tumour-volume doubling time
+    measured over ``days`` (NSCLC volume-doubling times span ~1 month to > 1 year: Detterbeck &
+    Gibson, J Thorac Oncol 2008;3:781); a shrinking tumour is implausible for a patient who
+    presents with cancer. ``bounds``: (observable, low, high) at day ``days``.
+    """
+
+    days: float = 56.0
+    doubling_days: tuple[float, float] = (15.0, 730.0)
+    bounds: tuple[tuple[str, float, float], ...] = (("effector_suppressor_ratio", 0.2, 5.0),)
+    burden: str = "tumour_burden"
+    untreated_params: tuple[tuple[str, float], ...] = (("stress_src", 0.0),)
+    untreated_initial: tuple[tuple[str, float], ...] = (("stress", 0.0),)
+    max_tries: int = 50
+
+    def __post_init__(self) -> None:
+        lo, hi = self.doubling_days
+        if not 0 < lo < hi:
+            raise ValidationError(
+                f"plausibility: doubling_days must be 0 < low < high, got {lo, hi}"
+            )
+        if self.days <= 0 or self.max_tries < 1:
+            raise ValidationError("plausibility: days must be > 0 and max_tries >= 1")
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """Priors, their correlations and the plausibility filter of a virtual population."""
+
+    priors: tuple[Prior, ...]
+    correlations: tuple[Correlation, ...] = ()
+    plausibility: Plausibility | None = field(default_factory=Plausibility)
+
+    def describe(self) -> dict[str, object]:
+        """JSON-friendly description (for manifests and report provenance)."""
+        return {
+            "priors": [
+                {
+                    "parameter": p.parameter,
+                    "distribution": p.distribution,
+                    "spread": p.spread,
+                    "low": p.low,
+                    "high": p.high,
+                    "rationale": p.rationale,
+                }
+                for p in self.priors
+            ],
+            "correlations": [
+                {"a": c.a, "b": c.b, "rho": c.rho, "rationale": c.rationale}
+                for c in self.correlations
+            ],
+            "plausibility": None
+            if self.plausibility is None
+            else {
+                "days": self.plausibility.days,
+                "doubling_days": list(self.plausibility.doubling_days),
+                "bounds": [list(b) for b in self.plausibility.bounds],
+                "max_tries": self.plausibility.max_tries,
+            },
+        }
+
+
+# ---- TME presets -------------------------------------------------------------------------------
+_IMMUNE_AGE = ("nk_func_age", "t_func_age", "t_supply_age", "clear_age", "mdsc_age", "treg_age")
+
+_TME_PRIORS: tuple[tuple[str, float, str], ...] = (
+    (
+        "r_T",
+        0.4,
+        "tumour growth varies widely (doubling 1-12 months, Detterbeck 2008)",
+    ),
+    (
+        "K_T",
+        0.3,
+        "carrying capacity (vascular/ECM support) differs between lesions; assumed",
+    ),
+    ("nk_tissue", 0.3, "NK infiltration differs between patients of one tissue; assumed CV 30%"),
+    ("k_t_cd8", 0.3, "tumour immunogenicity (neoantigen load) sets CD8 killing; assumed CV 30%"),
+    ("k_t_nk", 0.3, "NK-ligand expression of tumour cells; assumed CV 30%"),
+    ("pd1_level", 0.3, "PD-1 engagement per PD-L1 varies with the T-cell repertoire; assumed"),
+    ("k_tis", 0.3, "share of tumour cells entering senescence after therapy; assumed CV 30%"),
+    ("s_il6_sen", 0.3, "SASP strength per senescent cell varies (review 2.2); assumed CV 30%"),
+    ("s_ccl2_sen", 0.3, "SASP strength per senescent cell varies (review 2.2); assumed CV 30%"),
+    ("k_ld", 0.3, "pace of deep senescence (LINE-1) varies; assumed CV 30%"),
+)
+
+_AGE_SPREAD = {"young": 0.15, "aged": 0.3}
+
+TME_CORRELATIONS: tuple[Correlation, ...] = (
+    Correlation(
+        "nk_func_age",
+        "t_func_age",
+        0.5,
+        "immunosenescence lowers NK and T-cell function together in one host (review Fig. 1, "
+        "2.1.1 refs 9, 23); strength assumed",
+    ),
+    Correlation(
+        "t_func_age",
+        "t_supply_age",
+        0.5,
+        "thymic involution and T-cell dysfunction co-occur with age (review 2.1.1); assumed",
+    ),
+    Correlation(
+        "mdsc_age",
+        "treg_age",
+        0.4,
+        "inflammaging expands both suppressor lineages (review 2.1.1 refs 37-38, 56-57); assumed",
+    ),
+    Correlation(
+        "clear_age",
+        "nk_func_age",
+        0.5,
+        "senescent-cell removal is largely NK-mediated (review 3.2; Karin et al. 2019); assumed",
+    ),
+    Correlation(
+        "s_il6_sen",
+        "s_ccl2_sen",
+        0.6,
+        "IL-6 and CCL2 are NF-kB targets secreted by the same senescent cells (review 2.2.1)",
+    ),
+)
+
+
+def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -> PopulationSpec:
+    """The TME preset: tumour, immune and SASP traits vary; immune-aging traits co-vary.
+
+    Centres come from the scenario (tissue and age contexts). Aged hosts are more heterogeneous
+    in immune function than young ones (spread 0.3 vs 0.15 on the log scale; assumed).
+    """
+    if age not in _AGE_SPREAD:
+        raise ValidationError(f"age preset must be 'young' or 'aged', got {age!r}")
+    priors = [
+        Prior(pid, "lognormal", spread * cv / 0.3, rationale=why)
+        for pid, spread, why in _TME_PRIORS
+    ]
+    priors += [
+        Prior(
+            pid,
+            "lognormal",
+            _AGE_SPREAD[age] * cv / 0.3,
+            rationale=f"immune aging differs between {age} hosts; assumed",
+        )
+        for pid in _IMMUNE_AGE
+    ]
+    return PopulationSpec(tuple(priors), TME_CORRELATIONS, Plausibility())
+
+
+def check_population(spec: ModelSpec, pop: PopulationSpec) -> None:
+    """Every prior names a parameter with usable bounds; correlations form a valid matrix."""
+    names = [p.parameter for p in pop.priors]
+    if len(set(names)) != len(names):
+        raise ValidationError(f"population: a parameter has two priors ({names})")
+    for p in pop.priors:
+        if p.parameter not in spec.parameter_ids:
+            raise ValidationError(f"population: unknown parameter {p.parameter!r} in a prior")
+        lo, hi = _bounds(spec, p)
+        if not lo <= hi:
+            raise ValidationError(f"prior of {p.parameter}: low {lo} > high {hi}")
+        if p.distribution == "loguniform" and lo <= 0:
+            raise ValidationError(
+                f"prior of {p.parameter}: a loguniform prior needs a positive lower bound, got {lo}"
+            )
+        if p.distribution == "uniform" and not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValidationError(f"prior of {p.parameter}: a uniform prior needs finite bounds")
+    _cholesky(pop)
+    if pop.plausibility is not None:
+        for obs, lo, hi in pop.plausibility.bounds:
+            if obs not in spec.observable_ids and obs not in spec.species_ids:
+                raise ValidationError(f"plausibility: unknown observable {obs!r}")
+            if not lo < hi:
+                raise ValidationError(f"plausibility bound of {obs}: low must be < high")
+
+
+def _bounds(spec: ModelSpec, prior: Prior) -> tuple[float, float]:
+    rng = spec.parameter(prior.parameter).range
+    lo = prior.low if prior.low is not None else (rng[0] if rng else -math.inf)
+    hi = prior.high if prior.high is not None else (rng[1] if rng else math.inf)
+    return float(lo), float(hi)
+
+
+def _cholesky(pop: PopulationSpec) -> np.ndarray:
+    names = [p.parameter for p in pop.priors]
+    corr = np.eye(len(names))
+    for c in pop.correlations:
+        for x in (c.a, c.b):
+            if x not in names:
+                raise ValidationError(f"correlation {c.a}~{c.b}: {x!r} has no prior")
+        i, j = names.index(c.a), names.index(c.b)
+        corr[i, j] = corr[j, i] = c.rho
+    try:
+        return np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        raise ValidationError(
+            "population: the correlations do not form a valid (positive definite) matrix"
+        ) from None
+
+
+def patient_rng(seed: int, index: int) -> np.random.Generator:
+    """Random stream of patient ``index``: SeedSequence(seed) spawned child number ``index``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
+
+
+def sample_candidate(
+    spec: ModelSpec, pop: PopulationSpec, base: Mapping[str, float], rng: np.random.Generator
+) -> dict[str, float]:
+    """One candidate parameter set around ``base`` (scenario values), inside every bound.
+
+    A draw outside the bounds is redrawn (up to 100 times, then clipped), so truncation does not
+    pile patients on the range edges.
+    """
+    chol = _cholesky(pop)
+    bounds = [_bounds(spec, p) for p in pop.priors]
+    centres = [float(base.get(p.parameter, spec.parameter(p.parameter).value)) for p in pop.priors]
+    values = np.zeros(len(pop.priors))
+    for _ in range(100):
+        z = chol @ rng.standard_normal(len(pop.priors))
+        for k, (prior, (lo, hi), c) in enumerate(zip(pop.priors, bounds, centres, strict=True)):
+            if prior.distribution == "lognormal":
+                values[k] = c * math.exp(prior.spread * z[k]) if c > 0 else c
+            else:
+                u = float(stats.norm.cdf(z[k]))
+                if prior.distribution == "uniform":
+                    values[k] = lo + u * (hi - lo)
+                else:
+                    values[k] = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+        inside = all(lo <= v <= hi for v, (lo, hi) in zip(values, bounds, strict=True))
+        if inside:
+            break
+    values = np.array([min(max(v, lo), hi) for v, (lo, hi) in zip(values, bounds, strict=True)])
+    return {p.parameter: float(v) for p, v in zip(pop.priors, values, strict=True)}
+
+
+@dataclass(frozen=True)
+class PlausibilityCheck:
+    """Untreated behaviour of one candidate and whether it passed."""
+
+    passed: bool
+    doubling_days: float
+    values: Mapping[str, float]
+    reason: str
+
+
+def check_plausible(
+    spec: ModelSpec,
+    plaus: Plausibility,
+    params: Mapping[str, float],
+    initial: Mapping[str, float],
+    *,
+    engine: str = "reference",
+) -> PlausibilityCheck:
+    """Simulate the untreated course and test it against the bounds."""
+    p = dict(params)
+    p.update({k: v for k, v in plaus.untreated_params if k in spec.parameter_ids})
+    y0 = dict(initial)
+    y0.update({k: v for k, v in plaus.untreated_initial if k in spec.species_ids})
+    res = simulate(
+        spec,
+        params=p,
+        initial=y0,
+        t_end=plaus.days,
+        t_eval=[0.0, plaus.days],
+        engine=engine,
+        check_ranges=False,
+    )
+    if not res.ok:
+        return PlausibilityCheck(False, math.nan, {}, f"untreated run failed: {res.message}")
+    b0, b1 = (float(x) for x in res.table[plaus.burden].to_numpy()[[0, -1]])
+    growth = math.log(b1 / b0) if b0 > 0 and b1 > 0 else -math.inf
+    doubling = plaus.days * math.log(2) / growth if growth > 0 else math.inf
+    last = res.table.iloc[-1]
+    values = {obs: float(last[obs]) for obs, _, _ in plaus.bounds}
+    lo, hi = plaus.doubling_days
+    if not lo <= doubling <= hi:
+        return PlausibilityCheck(
+            False, doubling, values, f"untreated doubling time {doubling:.3g} d not in [{lo}, {hi}]"
+        )
+    for obs, olo, ohi in plaus.bounds:
+        if not olo <= values[obs] <= ohi:
+            return PlausibilityCheck(
+                False, doubling, values, f"untreated {obs}={values[obs]:.3g} not in [{olo}, {ohi}]"
+            )
+    return PlausibilityCheck(True, doubling, values, "plausible")
+
+
+@dataclass(frozen=True)
+class VirtualPatient:
+    """One patient: index, parameter values, draws needed and the untreated check."""
+
+    index: int
+    params: Mapping[str, float]
+    tries: int
+    plausible: bool
+    doubling_days: float
+    reason: str
+
+
+def draw_patient(
+    spec: ModelSpec,
+    pop: PopulationSpec,
+    *,
+    base_params: Mapping[str, float],
+    base_initial: Mapping[str, float],
+    seed: int,
+    index: int,
+    engine: str = "reference",
+) -> VirtualPatient:
+    """Patient ``index`` of the population seeded by ``seed`` (same on every worker).
+
+    Candidates are drawn from the patient's own stream until one passes the plausibility
+    filter; after ``max_tries`` rejections the last candidate is returned as not plausible.
+    """
+    rng = patient_rng(seed, index)
+    plaus = pop.plausibility
+    tries = 0
+    while True:
+        tries += 1
+        cand = dict(base_params) | sample_candidate(spec, pop, base_params, rng)
+        if plaus is None:
+            return VirtualPatient(index, cand, tries, True, math.nan, "no plausibility filter")
+        check = check_plausible(spec, plaus, cand, base_initial, engine=engine)
+        if check.passed or tries >= plaus.max_tries:
+            return VirtualPatient(
+                index, cand, tries, check.passed, check.doubling_days, check.reason
+            )
+
+
+# ---- probability of inclusion (Allen et al. 2016) ------------------------------------------------
+def inclusion_mask(
+    values: np.ndarray,
+    target_pdf: stats.rv_continuous | stats._distn_infrastructure.rv_frozen,
+    *,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Select plausible patients so that ``values`` follow ``target_pdf`` (Allen et al. 2016).
+
+    Each patient is kept with probability p_i = s * target(x_i) / pool(x_i), where pool is a
+    Gaussian kernel density of the plausible pool and s the largest scale keeping every p_i <= 1
+    (the paper's scale factor chosen to keep as many patients as possible).
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size < 5 or not np.all(np.isfinite(x)):
+        raise ValidationError("inclusion_mask needs at least 5 finite values of the observable")
+    pool = stats.gaussian_kde(x)(x)
+    ratio = target_pdf.pdf(x) / pool
+    if not np.any(ratio > 0):
+        raise ValidationError("the target distribution gives zero density to every pool value")
+    p = ratio / ratio.max()
+    return rng.random(x.size) < p
