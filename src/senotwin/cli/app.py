@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from senotwin import __version__
 from senotwin._errors import SenotwinError
+from senotwin.cli import cohort as cohort_cli
 from senotwin.cli import kb as kb_cli
 from senotwin.cli import model as model_cli
 from senotwin.cli import sc as sc_cli
@@ -57,6 +58,7 @@ app.add_typer(sc_cli.app, name="sc")
 app.command("score")(sc_cli.score)
 app.add_typer(twin_cli.app, name="twin")
 app.add_typer(scenarios_cli.app, name="scenarios")
+app.add_typer(cohort_cli.app, name="cohort")
 app.command("validate")(validate)
 
 

@@ -39,7 +39,7 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.inputs import check_schedule, resolve
 from senotwin.sim.population import PopulationSpec, VirtualPatient, check_population, draw_patient
-from senotwin.sim.regimen import Schedule
+from senotwin.sim.regimen import Schedule, Step
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.simulate import simulate
 
@@ -423,6 +423,7 @@ def run_cohort(
         raise ValidationError(f"--workers must be a positive integer, got {workers!r}")
     job = make_job(config, reducer)
     digest = _digest(config, reducer)
+    created = not out.exists()
     old = prepare_output(out, resume=resume)
     if old is not None and old.get("digest") != digest:
         raise ValidationError(
@@ -453,13 +454,21 @@ def run_cohort(
         "versions": versions(),
         "created": old.get("created") if old else time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    _write_manifest(out, manifest)
     todo = [c for c in plan if c not in done]
+    client = cluster = None
+    if todo:
+        try:
+            client, cluster = _open_client(scheduler, workers, processes)
+        except SenotwinError:
+            if created:
+                for sub in (shard_dir, tc_dir, out):
+                    sub.rmdir()
+            raise
+    _write_manifest(out, manifest)
     n_done = sum(e - s for s, e in done)
     if progress:
         progress(n_done, config.n)
-    if todo:
-        client, cluster = _open_client(scheduler, workers, processes)
+    if client is not None:
         try:
             [job_f] = client.scatter([job], broadcast=True)
             from distributed import as_completed
@@ -548,3 +557,86 @@ def load_timecourses(out: str | Path, *, patients: Sequence[int] | None = None) 
     if patients is not None:
         df = df[df["patient"].isin(list(patients))]
     return df.reset_index(drop=True)
+
+
+# ---- arms from text ------------------------------------------------------------------------------
+_ACTION = re.compile(
+    r"^(?P<kind>block|set|step|dose)\s+(?P<name>[A-Za-z0-9_.\-]+)\s*=\s*(?P<value>[^@\s]+)"
+    r"(?:\s*@\s*(?P<at>[^\s]+))?$"
+)
+
+
+def _num(raw: str, what: str) -> float:
+    try:
+        v = float(raw)
+    except ValueError:
+        raise ValidationError(f"{what}: {raw!r} is not a number") from None
+    if not math.isfinite(v):
+        raise ValidationError(f"{what}: {raw!r} is not finite")
+    return v
+
+
+def _actions(name: str, text: str) -> Arm:
+    from senotwin.sim.regimen import Dose
+
+    blocks: dict[str, float] = {}
+    params: dict[str, float] = {}
+    steps: list[Step] = []
+    doses: list[Dose] = []
+    for col, item in enumerate(p.strip() for p in text.split(";")):
+        if not item or item == "none":
+            continue
+        m = _ACTION.match(item)
+        where = f"arm {name!r}, action {col + 1} ({item!r})"
+        if m is None:
+            raise ValidationError(
+                f"{where}: expected 'block ENTITY=F', 'set PARAM=V', 'step PARAM=V@DAY' or "
+                "'dose SPECIES=AMOUNT@DAY'"
+            )
+        kind, target, value, at = m["kind"], m["name"], m["value"], m["at"]
+        v = _num(value, where)
+        if kind in ("block", "set") and at is not None:
+            raise ValidationError(
+                f"{where}: '{kind}' holds for the whole run; use 'step' for a time"
+            )
+        if kind in ("step", "dose") and at is None:
+            raise ValidationError(f"{where}: '{kind}' needs a day, e.g. {kind} {target}={value}@14")
+        if kind == "block":
+            blocks[target] = v
+        elif kind == "set":
+            params[target] = v
+        elif kind == "step":
+            steps.append(Step(_num(str(at), where), target, v))
+        else:
+            doses.append(Dose(_num(str(at), where), target, v))
+    return Arm(
+        name,
+        Schedule(doses=tuple(doses), steps=tuple(steps), name=name),
+        tuple(sorted(blocks.items())),
+        tuple(sorted(params.items())),
+        text,
+    )
+
+
+def arm_from_text(spec_text: str) -> Arm:
+    """``NAME=REGIMEN`` -> Arm.
+
+    REGIMEN is ``none`` (control), a ';'-separated action list (``block PDCD1=0.9``,
+    ``set k_senolytic=0.3``, ``step k_senolytic=0.5@14``, ``dose stress=1@0``), or text of the
+    regimen language (:func:`senotwin.sim.regimens.parse_regimen`, where available).
+    """
+    name, sep, text = spec_text.partition("=")
+    name, text = name.strip(), text.strip()
+    if not sep or not name:
+        raise ValidationError(f"--arm {spec_text!r} is not of the form NAME=REGIMEN")
+    items = [p.strip() for p in text.split(";") if p.strip()]
+    if not items or all(p == "none" or _ACTION.match(p) for p in items):
+        return _actions(name, text)
+    try:
+        from senotwin.sim.regimens import parse_regimen
+    except ImportError:
+        raise ValidationError(
+            f"--arm {name}: {text!r} is not an action list ('block ENTITY=F; step PARAM=V@DAY; "
+            "dose SPECIES=A@DAY; set PARAM=V') and the regimen language is not available"
+        ) from None
+    return Arm(name, parse_regimen(text), text=text)

@@ -1,0 +1,212 @@
+"""Survival analysis of cohort arms: Kaplan-Meier with 95 % CI, Cox hazard ratios, log-rank.
+
+Thin, typed wrappers around lifelines (Davidson-Pilon, JOSS 2019): KM estimates with
+exponential Greenwood ("log-log") confidence intervals, median survival with its CI, Cox
+proportional-hazards HR of each arm against a reference arm (Efron ties) and the two-sample
+log-rank test. Per-arm response rates (ORR = CR + PR, DCR = CR + PR + SD) come with Wilson 95 %
+intervals.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from senotwin._errors import ValidationError
+
+
+@dataclass(frozen=True)
+class KMCurve:
+    """A Kaplan-Meier curve: step times, survival, 95 % band, median and its CI."""
+
+    times: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    median: float
+    median_lower: float
+    median_upper: float
+    n: int
+    events: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Cox HR of an arm vs the reference (95 % CI) and the log-rank p value."""
+
+    hr: float
+    hr_lower: float
+    hr_upper: float
+    logrank_p: float
+
+
+def _check(durations: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    if d.ndim != 1 or d.shape != e.shape or d.size == 0:
+        raise ValidationError("survival data need matching non-empty 1-D durations and events")
+    if not np.all(np.isfinite(d)) or np.any(d < 0):
+        raise ValidationError("survival durations must be finite and >= 0")
+    return d, e
+
+
+def kaplan_meier(durations: np.ndarray, events: np.ndarray, *, alpha: float = 0.05) -> KMCurve:
+    """Kaplan-Meier estimate with a (1 - alpha) band and median survival (inf if not reached)."""
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    d, e = _check(durations, events)
+    kmf = KaplanMeierFitter(alpha=alpha).fit(d, e)
+    sf = kmf.survival_function_.iloc[:, 0]
+    ci = kmf.confidence_interval_
+    med_ci = median_survival_times(kmf.confidence_interval_)
+    return KMCurve(
+        times=sf.index.to_numpy(dtype=float),
+        survival=sf.to_numpy(dtype=float),
+        lower=ci.iloc[:, 0].to_numpy(dtype=float),
+        upper=ci.iloc[:, 1].to_numpy(dtype=float),
+        median=float(kmf.median_survival_time_),
+        median_lower=float(med_ci.iloc[0, 0]),
+        median_upper=float(med_ci.iloc[0, 1]),
+        n=int(d.size),
+        events=int(e.sum()),
+    )
+
+
+def compare(
+    durations: np.ndarray,
+    events: np.ndarray,
+    ref_durations: np.ndarray,
+    ref_events: np.ndarray,
+    *,
+    alpha: float = 0.05,
+) -> Comparison:
+    """Cox HR (arm vs reference, Efron ties) with (1 - alpha) CI and log-rank p.
+
+    Without any event in either group, or when the Cox fit does not converge (perfect
+    separation), the HR and its CI are NaN; the log-rank p is still reported.
+    """
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+    from lifelines.statistics import logrank_test
+
+    d1, e1 = _check(durations, events)
+    d0, e0 = _check(ref_durations, ref_events)
+    if not (e1.any() or e0.any()):
+        return Comparison(math.nan, math.nan, math.nan, 1.0)
+    lr = logrank_test(d1, d0, event_observed_A=e1, event_observed_B=e0)
+    df = pd.DataFrame(
+        {
+            "T": np.concatenate([d1, d0]),
+            "E": np.concatenate([e1, e0]).astype(int),
+            "arm": np.r_[np.ones(d1.size), np.zeros(d0.size)],
+        }
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cph = CoxPHFitter(alpha=alpha).fit(df, "T", "E")
+    except ConvergenceError:
+        return Comparison(math.nan, math.nan, math.nan, float(lr.p_value))
+    row = cph.summary.loc["arm"]
+    return Comparison(
+        hr=float(row["exp(coef)"]),
+        hr_lower=float(row[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
+        hr_upper=float(row[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
+        logrank_p=float(lr.p_value),
+    )
+
+
+def wilson(k: int, n: int, *, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """Proportion k/n with its Wilson score interval (NaN for n = 0)."""
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.DataFrame:
+    """Per arm: n, failures, ORR, DCR (with CIs), median PFS/OS (CI), HR vs reference, log-rank p.
+
+    ``table`` holds one row per patient-arm (cohort rows: arm, status, best_response, pfs_days,
+    pfs_event, os_days, os_event). Patients whose simulation failed are counted, not analysed.
+    The reference arm defaults to the first arm.
+    """
+    need = {"arm", "status", "best_response", "pfs_days", "pfs_event", "os_days", "os_event"}
+    missing = need - set(table.columns)
+    if missing:
+        raise ValidationError(f"cohort table lacks columns {sorted(missing)}")
+    arms = list(dict.fromkeys(table["arm"]))
+    ref = reference if reference is not None else arms[0]
+    if ref not in arms:
+        raise ValidationError(f"reference arm {ref!r} not among the arms {arms}")
+    ok = table[table["status"] == "success"]
+    ref_ok = ok[ok["arm"] == ref]
+    rows = []
+    for arm in arms:
+        sub = table[table["arm"] == arm]
+        good = ok[ok["arm"] == arm]
+        n = len(good)
+        resp = good["best_response"]
+        orr = wilson(int(resp.isin(["CR", "PR"]).sum()), n)
+        dcr = wilson(int(resp.isin(["CR", "PR", "SD"]).sum()), n)
+        row: dict[str, object] = {
+            "arm": arm,
+            "n": len(sub),
+            "n_analysed": n,
+            "n_failed": int((sub["status"] != "success").sum()),
+            "ORR": orr[0],
+            "ORR_low": orr[1],
+            "ORR_high": orr[2],
+            "DCR": dcr[0],
+            "DCR_low": dcr[1],
+            "DCR_high": dcr[2],
+        }
+        for ep in ("pfs", "os"):
+            if n == 0:
+                row |= {f"median_{ep}": math.nan, f"median_{ep}_low": math.nan}
+                row |= {f"median_{ep}_high": math.nan}
+                continue
+            km = kaplan_meier(good[f"{ep}_days"].to_numpy(), good[f"{ep}_event"].to_numpy())
+            row |= {
+                f"median_{ep}": km.median,
+                f"median_{ep}_low": km.median_lower,
+                f"median_{ep}_high": km.median_upper,
+            }
+            if arm != ref and n > 0 and len(ref_ok) > 0:
+                cmp = compare(
+                    good[f"{ep}_days"].to_numpy(),
+                    good[f"{ep}_event"].to_numpy(),
+                    ref_ok[f"{ep}_days"].to_numpy(),
+                    ref_ok[f"{ep}_event"].to_numpy(),
+                )
+                row |= {
+                    f"hr_{ep}": cmp.hr,
+                    f"hr_{ep}_low": cmp.hr_lower,
+                    f"hr_{ep}_high": cmp.hr_upper,
+                    f"logrank_p_{ep}": cmp.logrank_p,
+                }
+            else:
+                row |= {f"hr_{ep}": math.nan, f"hr_{ep}_low": math.nan}
+                row |= {f"hr_{ep}_high": math.nan, f"logrank_p_{ep}": math.nan}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_records(summary: pd.DataFrame) -> list[dict[str, object]]:
+    """JSON-friendly rows: NaN and infinity become None."""
+    out = []
+    for rec in summary.to_dict(orient="records"):
+        out.append({str(k): (_finite(v) if isinstance(v, float) else v) for k, v in rec.items()})
+    return out

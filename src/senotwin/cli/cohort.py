@@ -1,0 +1,175 @@
+"""``senotwin cohort run|summary``: virtual cohorts on Dask, and their survival summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from senotwin.cli._common import print_json, user_errors
+
+app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
+
+
+def _progress_bar() -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class _Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("-- patients/s" if speed is None else f"{speed:.2f} patients/s")
+
+    return Progress(
+        TextColumn("[bold]patients"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+
+
+@app.command("run")
+def run(
+    out: Path = typer.Option(..., "--out", help="Output directory (shards + manifest.json)."),
+    scenario: str = typer.Option("default", "--scenario", help="Scenario the patients start from."),
+    n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
+    arms: list[str] = typer.Option(
+        ["control=none"],
+        "--arm",
+        help="NAME=REGIMEN; e.g. 'ici=block PDCD1=0.9', "
+        "'seno=step k_senolytic=0.5@14; step k_senolytic=0@28'. The first arm is the reference.",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the population (per-patient streams)."),
+    days: float | None = typer.Option(None, "--days", help="Horizon (default: the scenario's)."),
+    workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="tcp://HOST:PORT of an existing Dask scheduler."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
+    engine: str = typer.Option("fast", "--engine", help="fast (libRoadRunner) or reference."),
+    age: str = typer.Option("aged", "--age", help="Population preset: young or aged spread."),
+    cv: float = typer.Option(0.3, "--cv", help="Typical between-patient CV of varied traits."),
+    chunk_size: int = typer.Option(0, "--chunk-size", help="Patients per task (0 = automatic)."),
+    timecourses: bool = typer.Option(
+        False, "--timecourses", help="Keep per-patient diameter and burden time courses."
+    ),
+    lethal_burden: float = typer.Option(
+        30.0, "--lethal-burden", help="Tumour burden (1 = 1e9 cells) defining death for OS."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
+    from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
+    from senotwin.sim.cohort import CohortConfig, arm_from_text, run_cohort
+    from senotwin.sim.population import tme_population
+
+    with user_errors():
+        if age not in ("young", "aged"):
+            raise ValueError(f"--age must be young or aged, got {age!r}")
+        config = CohortConfig(
+            scenario=scenario,
+            n=n,
+            arms=tuple(arm_from_text(a) for a in arms),
+            population=tme_population(age="young" if age == "young" else "aged", cv=cv),
+            seed=seed,
+            t_end=days,
+            engine=engine,
+            chunk_size=chunk_size,
+            keep_timecourses=("tumour_diameter_mm", "tumour_burden") if timecourses else (),
+        )
+        reducer = EndpointReducer(EndpointRules(lethal_burden=lethal_burden))
+        if quiet:
+            result = run_cohort(
+                config, out, reducer=reducer, workers=workers, scheduler=scheduler, resume=resume
+            )
+        else:
+            with _progress_bar() as bar:
+                task = bar.add_task("cohort", total=n)
+
+                def _update(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = run_cohort(
+                    config,
+                    out,
+                    reducer=reducer,
+                    workers=workers,
+                    scheduler=scheduler,
+                    resume=resume,
+                    progress=_update,
+                )
+    typer.echo(
+        f"wrote {out}: {result.n_patients} patients x {len(config.arms)} arms, "
+        f"{result.n_failed} failed patient-arms, {result.chunks_run} chunks run, "
+        f"{result.chunks_reused} reused, {result.seconds:.1f} s"
+    )
+
+
+@app.command("summary")
+def summary(
+    directory: Path = typer.Argument(..., help="Cohort directory written by 'cohort run'."),
+    reference: str | None = typer.Option(
+        None, "--reference", help="Reference arm for HR/log-rank (default: the first arm)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Per arm: n, ORR, DCR, median PFS/OS (95% CI), HR vs reference (95% CI), log-rank p."""
+    from senotwin.analysis.survival import arm_summary, summary_records
+    from senotwin.sim.cohort import load_rows, read_manifest
+
+    with user_errors():
+        manifest = read_manifest(directory)
+        rows = load_rows(directory)
+        table = arm_summary(rows, reference=reference)
+        status_counts = rows.groupby(["arm", "status"]).size()
+    if as_json:
+        print_json(
+            {
+                "directory": str(directory),
+                "scenario": manifest["config"]["scenario"],
+                "seed": manifest["config"]["seed"],
+                "status": manifest["status"],
+                "arms": summary_records(table),
+                "statuses": {f"{a}/{s}": int(c) for (a, s), c in status_counts.items()},
+            }
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    def ci(v: float, lo: float, hi: float, scale: float = 1.0, digits: int = 0) -> str:
+        def f(x: float) -> str:
+            return "NR" if x != x or x == float("inf") else f"{x * scale:.{digits}f}"
+
+        return f"{f(v)} ({f(lo)}-{f(hi)})"
+
+    t = Table(title=f"cohort {directory} - scenario {manifest['config']['scenario']}")
+    for col in ("arm", "n", "failed", "ORR %", "DCR %", "mPFS d", "mOS d", "HR PFS", "p PFS"):
+        t.add_column(col)
+    for r in table.to_dict(orient="records"):
+        t.add_row(
+            str(r["arm"]),
+            str(r["n"]),
+            str(r["n_failed"]),
+            ci(r["ORR"], r["ORR_low"], r["ORR_high"], 100),
+            ci(r["DCR"], r["DCR_low"], r["DCR_high"], 100),
+            ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
+            ci(r["median_os"], r["median_os_low"], r["median_os_high"]),
+            "ref"
+            if r["hr_pfs"] != r["hr_pfs"]
+            else ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2),
+            "" if r["logrank_p_pfs"] != r["logrank_p_pfs"] else f"{r['logrank_p_pfs']:.3g}",
+        )
+    Console().print(t)

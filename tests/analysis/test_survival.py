@@ -1,0 +1,101 @@
+"""KM, Cox HR and log-rank against naive implementations and lifelines on a known case."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from senotwin.analysis.survival import arm_summary, compare, kaplan_meier, wilson
+
+# Freireich et al. 1963 (6-MP vs placebo remission times in acute leukaemia, weeks) -- the
+# classic textbook case (Cox 1972); placebo: all relapsed.
+DRUG_T = np.array([6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35.0])
+DRUG_E = np.array([1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0], dtype=bool)
+PLAC_T = np.array([1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23.0])
+PLAC_E = np.ones(21, dtype=bool)
+
+
+def _naive_km(t: np.ndarray, e: np.ndarray) -> dict[float, float]:
+    s, out = 1.0, {}
+    for u in np.unique(t[e]):
+        at_risk = np.sum(t >= u)
+        d = np.sum((t == u) & e)
+        s *= 1 - d / at_risk
+        out[float(u)] = s
+    return out
+
+
+def _naive_cox_breslow(t, e, x) -> float:
+    def nll(beta: float) -> float:
+        ll = 0.0
+        for u in np.unique(t[e]):
+            dead = (t == u) & e
+            risk = t >= u
+            ll += beta * x[dead].sum() - dead.sum() * math.log(np.exp(beta * x[risk]).sum())
+        return -ll
+
+    return float(optimize.minimize_scalar(nll, bounds=(-5, 5), method="bounded").x)
+
+
+def test_km_matches_product_limit_and_textbook_median() -> None:
+    km = kaplan_meier(DRUG_T, DRUG_E)
+    naive = _naive_km(DRUG_T, DRUG_E)
+    for u, s in naive.items():
+        k = int(np.searchsorted(km.times, u))
+        assert km.survival[k] == pytest.approx(s, abs=1e-12)
+    assert km.survival[np.searchsorted(km.times, 6.0)] == pytest.approx(18 / 21)
+    assert km.median == 23.0  # textbook value for the 6-MP arm
+    assert km.median_lower <= 23.0 and km.n == 21 and km.events == 9
+    assert np.all(km.lower <= km.survival + 1e-12) and np.all(km.upper >= km.survival - 1e-12)
+    assert kaplan_meier(PLAC_T, PLAC_E).median == 8.0
+
+
+def test_hr_and_logrank_on_the_freireich_data() -> None:
+    cmp = compare(DRUG_T, DRUG_E, PLAC_T, PLAC_E)
+    # log-rank chi-square 16.79 (textbook, e.g. Kleinbaum & Klein), p = 4.17e-5
+    assert cmp.logrank_p == pytest.approx(stats.chi2.sf(16.79, 1), rel=0.02)
+    # Cox with Efron ties: log HR -1.572 (R coxph default on the gehan data: coef 1.572 for
+    # placebo vs 6-MP); with Breslow ties -1.509
+    assert math.log(cmp.hr) == pytest.approx(-1.572, abs=0.002)
+    assert cmp.hr_lower < cmp.hr < cmp.hr_upper
+    # the naive Breslow partial likelihood reproduces the Breslow-ties textbook value
+    t = np.r_[DRUG_T, PLAC_T]
+    e = np.r_[DRUG_E, PLAC_E]
+    x = np.r_[np.ones(21), np.zeros(21)]
+    assert _naive_cox_breslow(t, e, x) == pytest.approx(-1.509, abs=0.002)
+
+
+def test_wilson_interval() -> None:
+    p, lo, hi = wilson(5, 20)
+    assert p == 0.25
+    assert (lo, hi) == pytest.approx((0.1119, 0.4687), abs=1e-4)
+
+
+def test_arm_summary_counts_failures_and_uses_reference() -> None:
+    rows = []
+    for arm, tt, ee in (("placebo", PLAC_T, PLAC_E), ("drug", DRUG_T, DRUG_E)):
+        for i, (ti, ei) in enumerate(zip(tt, ee, strict=True)):
+            rows.append(
+                {
+                    "patient": i,
+                    "arm": arm,
+                    "status": "success",
+                    "best_response": "PR" if arm == "drug" and i < 7 else "SD",
+                    "pfs_days": ti,
+                    "pfs_event": ei,
+                    "os_days": ti,
+                    "os_event": ei,
+                }
+            )
+    rows.append(rows[-1] | {"patient": 99, "status": "failed"})
+    s = arm_summary(pd.DataFrame(rows)).set_index("arm")
+    assert s.loc["drug", "n"] == 22 and s.loc["drug", "n_failed"] == 1
+    assert s.loc["drug", "n_analysed"] == 21
+    assert s.loc["drug", "ORR"] == pytest.approx(7 / 21)
+    assert s.loc["drug", "median_pfs"] == 23.0
+    assert math.log(s.loc["drug", "hr_pfs"]) == pytest.approx(-1.572, abs=0.002)
+    assert math.isnan(s.loc["placebo", "hr_pfs"])

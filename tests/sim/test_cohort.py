@@ -1,0 +1,208 @@
+"""Cohort runner: same results for any worker count, resume after a kill, clear early errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import EndpointReducer
+from senotwin.analysis.survival import arm_summary
+from senotwin.sim.cohort import (
+    CohortConfig,
+    arm_from_text,
+    chunks_of,
+    load_rows,
+    load_timecourses,
+    read_manifest,
+    run_cohort,
+    shard_name,
+)
+from senotwin.sim.engines import EngineOutput, get_engine, register_engine
+from senotwin.sim.population import tme_population
+
+ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
+
+
+def _config(n: int = 4, **kw) -> CohortConfig:
+    base = {
+        "scenario": "default",
+        "n": n,
+        "arms": ARMS,
+        "population": tme_population(),
+        "seed": 11,
+        "t_end": 45.0,
+        "engine": "reference",
+    }
+    return CohortConfig(**(base | kw))
+
+
+def _run(cfg: CohortConfig, out: Path, **kw):
+    kw.setdefault("workers", 1)
+    return run_cohort(cfg, out, reducer=EndpointReducer(), processes=False, **kw)
+
+
+def test_same_seed_same_summary_for_1_and_2_workers(tmp_path: Path) -> None:
+    one = _run(_config(chunk_size=4), tmp_path / "w1", workers=1)
+    two = _run(_config(chunk_size=1), tmp_path / "w2", workers=2)
+    assert one.n_rows == two.n_rows == 8
+    a, b = load_rows(tmp_path / "w1"), load_rows(tmp_path / "w2")
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(arm_summary(a), arm_summary(b))
+    assert list(a["patient"]) == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert (a["status"] == "success").all()
+    # paired arms: both arms of one patient share the parameter draw; patients differ
+    pa = a.filter(like="p_").to_numpy()
+    assert np.array_equal(pa[0], pa[1]) and not np.array_equal(pa[0], pa[2])
+    # a different seed gives different patients
+    other = _run(_config(seed=12, chunk_size=4), tmp_path / "s12")
+    assert not load_rows(other.out)["p_r_T"].equals(a["p_r_T"])
+
+
+def test_resume_from_partial_shards_and_stale_manifest(tmp_path: Path) -> None:
+    cfg = _config(n=5, chunk_size=2)
+    full = tmp_path / "full"
+    _run(cfg, full)
+    part = tmp_path / "part"
+    shutil.copytree(full, part)
+    plan = chunks_of(5, 2)
+    (part / "shards" / shard_name(*plan[1])).unlink()
+    (part / "shards" / shard_name(*plan[2])).unlink()
+    manifest = read_manifest(part)
+    manifest["done"] = []  # stale: killed before the manifest caught up with shard 0
+    manifest["status"] = "running"
+    (part / "manifest.json").write_text(json.dumps(manifest))
+    (part / "shards" / ".chunk-0000002-0000004.parquet.x.tmp").write_bytes(b"half")
+    with pytest.raises(ValidationError, match="--resume"):
+        _run(cfg, part)
+    res = _run(cfg, part, resume=True)
+    assert res.chunks_reused == 1 and res.chunks_run == 2
+    rows = load_rows(part)
+    assert rows.groupby("arm").size().to_dict() == {"control": 5, "ici": 5}
+    pd.testing.assert_frame_equal(rows, load_rows(full))
+    assert not list((part / "shards").glob(".*.tmp"))
+    assert read_manifest(part)["status"] == "complete"
+    with pytest.raises(ValidationError, match="different cohort"):
+        _run(_config(n=5, chunk_size=2, seed=3), part, resume=True)
+
+
+_KILL_SCRIPT = """
+import sys
+import senotwin.model.tme
+from senotwin.analysis.endpoints import EndpointReducer
+from senotwin.sim.cohort import CohortConfig, arm_from_text, run_cohort
+from senotwin.sim.population import tme_population
+arms = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
+cfg = CohortConfig("default", {n}, arms, tme_population(), seed=11, t_end=45.0,
+                   engine="reference", chunk_size=1)
+run_cohort(cfg, sys.argv[1], reducer=EndpointReducer(), workers=1, processes=False)
+"""
+
+
+def test_resume_after_sigkill(tmp_path: Path) -> None:
+    n = 12
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT.format(n=n), str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(list((out / "shards").glob("chunk-*.parquet"))) >= 2:
+                break
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    shards = list((out / "shards").glob("chunk-*.parquet"))
+    if len(shards) >= n:
+        pytest.skip("the run finished before it could be killed")
+    assert len(shards) >= 1
+    cfg = CohortConfig(
+        "default", n, ARMS, tme_population(), seed=11, t_end=45.0, engine="reference", chunk_size=1
+    )
+    res = _run(cfg, out, resume=True)
+    rows = load_rows(out)
+    assert res.chunks_reused >= 1
+    assert rows.groupby("arm").size().to_dict() == {"control": n, "ici": n}
+    assert not rows.duplicated(["patient", "arm"]).any()
+    assert sorted(rows["patient"].unique()) == list(range(n))
+
+
+def test_bad_scheduler_and_unwritable_output_fail_before_work(tmp_path: Path) -> None:
+    cfg = _config(n=2)
+    with pytest.raises(ValidationError, match="not a Dask scheduler address"):
+        run_cohort(cfg, tmp_path / "a", reducer=EndpointReducer(), scheduler="localhost:8786")
+    assert not (tmp_path / "a").exists()
+    t0 = time.monotonic()
+    with pytest.raises(ValidationError, match="cannot reach the Dask scheduler"):
+        run_cohort(cfg, tmp_path / "b", reducer=EndpointReducer(), scheduler="tcp://127.0.0.1:9")
+    assert time.monotonic() - t0 < 60
+    assert not (tmp_path / "b").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ValidationError, match="not writable"):
+        _run(cfg, blocker / "out")
+    with pytest.raises(ValidationError, match="unknown entity"):
+        _run(_config(arms=(arm_from_text("x=block NOPE=0.5"),)), tmp_path / "c")
+    with pytest.raises(ValidationError, match="workers"):
+        _run(cfg, tmp_path / "d", workers=0)
+
+
+def _flaky(run):
+    """Reference engine that fails for fast-growing tumours (to test failures as data)."""
+    out = get_engine("reference")(run)
+    i = run.flat.parameters.index("r_T")
+    if run.p[i] > 0.02:
+        return EngineOutput(out.times[:1], out.values[:1], "failed", "flaky", out.stats, "x")
+    return out
+
+
+def test_failed_integrations_are_recorded_not_fatal(tmp_path: Path) -> None:
+    register_engine("test_flaky", _flaky)
+    cfg = _config(n=6, population=tme_population().__class__(tme_population().priors, (), None))
+    cfg = CohortConfig(**(cfg.__dict__ | {"engine": "test_flaky"}))
+    res = _run(cfg, tmp_path / "flaky")
+    rows = load_rows(tmp_path / "flaky")
+    failed = rows["p_r_T"] > 0.02
+    assert failed.any() and (~failed).any()
+    assert (rows.loc[failed, "status"] == "failed").all()
+    assert rows.loc[failed, "best_response"].eq("NE").all()
+    assert res.n_failed == int(failed.sum())
+    s = arm_summary(rows).set_index("arm")
+    assert s.loc["control", "n_failed"] == int(failed[rows["arm"] == "control"].sum())
+
+
+def test_timecourses_kept_on_request(tmp_path: Path) -> None:
+    cfg = _config(n=2, keep_timecourses=("tumour_diameter_mm",))
+    _run(cfg, tmp_path / "tc")
+    tc = load_timecourses(tmp_path / "tc", patients=[1])
+    assert set(tc["patient"]) == {1} and set(tc["arm"]) == {"control", "ici"}
+    assert tc["time"].max() == 45.0
+    with pytest.raises(ValidationError, match="keep_timecourses"):
+        _run(_config(keep_timecourses=("nope",)), tmp_path / "bad")
+
+
+def test_arm_text() -> None:
+    arm = arm_from_text("seno=step k_senolytic=0.5@14; step k_senolytic=0@28; block NFKB=0.5")
+    assert arm.name == "seno" and dict(arm.blocks) == {"NFKB": 0.5}
+    assert [(s.time, s.value) for s in arm.regimen.steps] == [(14.0, 0.5), (28.0, 0.0)]
+    assert arm_from_text("c=none").regimen.steps == ()
+    with pytest.raises(ValidationError, match="NAME=REGIMEN"):
+        arm_from_text("noequals")
+    with pytest.raises(ValidationError, match="needs a day"):
+        arm_from_text("x=step k_senolytic=0.5")
+    with pytest.raises(ValidationError, match="not a number"):
+        arm_from_text("x=block PDCD1=lots")

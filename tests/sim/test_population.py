@@ -1,0 +1,145 @@
+"""Virtual populations: priors inside ranges, correlations, seeds per patient, plausibility."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from senotwin._errors import ValidationError
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.tme import load_tme
+from senotwin.sim.population import (
+    Correlation,
+    Plausibility,
+    PopulationSpec,
+    Prior,
+    check_plausible,
+    check_population,
+    draw_patient,
+    inclusion_mask,
+    patient_rng,
+    sample_candidate,
+    tme_population,
+)
+
+
+@pytest.fixture(scope="module")
+def default():
+    sc = get_scenario("default")
+    return sc.load(), dict(sc.params), dict(sc.initial)
+
+
+def test_patient_streams_are_the_spawned_children() -> None:
+    children = np.random.SeedSequence(7).spawn(5)
+    for i, child in enumerate(children):
+        a = np.random.Generator(np.random.PCG64(child)).random(3)
+        assert np.array_equal(patient_rng(7, i).random(3), a)
+    assert not np.array_equal(patient_rng(7, 0).random(3), patient_rng(7, 1).random(3))
+
+
+def test_samples_respect_ranges_and_lognormal_median(default) -> None:
+    spec, params, _ = default
+    pop = tme_population(age="aged")
+    check_population(spec, pop)
+    rng = np.random.default_rng(3)
+    draws = [sample_candidate(spec, pop, params, rng) for _ in range(400)]
+    for prior in pop.priors:
+        lo, hi = spec.parameter(prior.parameter).range
+        vals = np.array([d[prior.parameter] for d in draws])
+        assert vals.min() >= lo and vals.max() <= hi
+    r_t = np.array([d["r_T"] for d in draws])
+    # median of a lognormal = its centre (the scenario value), within sampling error
+    assert abs(np.median(r_t) / params["r_T"] - 1) < 0.08
+
+
+def test_correlated_immune_aging_traits(default) -> None:
+    spec, params, _ = default
+    pop = tme_population(age="aged")
+    rng = np.random.default_rng(11)
+    draws = [sample_candidate(spec, pop, params, rng) for _ in range(600)]
+    nk = np.log([d["nk_func_age"] for d in draws])
+    t = np.log([d["t_func_age"] for d in draws])
+    growth = np.log([d["r_T"] for d in draws])
+    assert stats.pearsonr(nk, t)[0] == pytest.approx(0.5, abs=0.1)
+    assert abs(stats.pearsonr(nk, growth)[0]) < 0.12
+
+
+def test_young_hosts_vary_less_than_aged(default) -> None:
+    young = {p.parameter: p.spread for p in tme_population(age="young").priors}
+    aged = {p.parameter: p.spread for p in tme_population(age="aged").priors}
+    assert young["nk_func_age"] < aged["nk_func_age"]
+    assert young["r_T"] == aged["r_T"]
+
+
+def test_bad_population_is_rejected(default) -> None:
+    spec, _, _ = default
+    with pytest.raises(ValidationError, match="unknown parameter"):
+        check_population(spec, PopulationSpec((Prior("nope"),)))
+    bad = PopulationSpec(
+        (Prior("r_T"), Prior("K_T"), Prior("k_tis")),
+        (
+            Correlation("r_T", "K_T", 0.9, "x"),
+            Correlation("K_T", "k_tis", 0.9, "x"),
+            Correlation("r_T", "k_tis", -0.9, "x"),
+        ),
+    )
+    with pytest.raises(ValidationError, match="positive definite"):
+        check_population(spec, bad)
+    with pytest.raises(ValidationError, match="distribution"):
+        Prior("r_T", "gamma")  # type: ignore[arg-type]
+
+
+def test_plausibility_filter_measures_doubling_time(default) -> None:
+    spec, params, initial = default
+    plaus = Plausibility(days=56.0)
+    ok = check_plausible(spec, plaus, params, initial)
+    assert ok.passed, ok.reason
+    # untreated burden grows: doubling from the simulated burden must match the check
+    from senotwin.sim import simulate
+
+    res = simulate(
+        spec,
+        params=params | {"stress_src": 0.0},
+        initial=initial | {"stress": 0.0},
+        t_end=56.0,
+        t_eval=[0.0, 56.0],
+    )
+    b = res.table["tumour_burden"].to_numpy()
+    assert ok.doubling_days == pytest.approx(56 * math.log(2) / math.log(b[1] / b[0]), rel=1e-9)
+    slow = check_plausible(spec, plaus, params | {"r_T": 0.002}, initial)
+    assert not slow.passed and "doubling" in slow.reason
+
+
+def test_draw_patient_is_deterministic_and_plausible(default) -> None:
+    spec, params, initial = default
+    pop = tme_population()
+    kw = {"base_params": params, "base_initial": initial, "seed": 5}
+    a = draw_patient(spec, pop, index=3, **kw)
+    b = draw_patient(spec, pop, index=3, **kw)
+    c = draw_patient(spec, pop, index=4, **kw)
+    assert a == b
+    assert a.params != c.params
+    assert a.plausible and a.tries >= 1
+    lo, hi = pop.plausibility.doubling_days if pop.plausibility else (0, 0)
+    assert lo <= a.doubling_days <= hi
+
+
+def test_inclusion_matches_a_target_distribution() -> None:
+    rng = np.random.default_rng(0)
+    pool = rng.uniform(0.0, 10.0, 20_000)
+    target = stats.norm(4.0, 1.0)
+    keep = inclusion_mask(pool, target, rng=np.random.default_rng(1))
+    sel = pool[keep]
+    assert sel.mean() == pytest.approx(4.0, abs=0.1)
+    assert sel.std() == pytest.approx(1.0, abs=0.1)
+    assert stats.kstest(sel, target.cdf).statistic < 0.05
+    with pytest.raises(ValidationError):
+        inclusion_mask(np.array([1.0, 2.0]), target, rng=rng)
+
+
+def test_tme_spec_has_every_preset_parameter() -> None:
+    spec = load_tme()
+    check_population(spec, tme_population(age="young"))
