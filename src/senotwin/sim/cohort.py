@@ -375,9 +375,10 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     return job
 
 
-def _open_client(
+def open_client(
     scheduler: str | None, workers: int, processes: bool
 ) -> tuple[Any, Any]:  # (client, cluster or None)
+    """A Dask client: an existing scheduler, or an embedded LocalCluster (one thread/worker)."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -458,7 +459,7 @@ def run_cohort(
     client = cluster = None
     if todo:
         try:
-            client, cluster = _open_client(scheduler, workers, processes)
+            client, cluster = open_client(scheduler, workers, processes)
         except SenotwinError:
             if created:
                 for sub in (shard_dir, tc_dir, out):

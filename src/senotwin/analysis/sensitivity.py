@@ -1,0 +1,338 @@
+"""Global sensitivity: which parameters decide the outcome, and whether the SASP helps or hurts.
+
+Methods: Sobol first-order and total indices (SALib; Saltelli sampling, Jansen estimators with
+bootstrap CIs) and PRCC (partial rank correlation on a Latin hypercube; Marino et al.,
+J Theor Biol 2008;254:178). Parameters vary over [value / spread, value * spread] around the
+scenario value (log-uniform, clipped to each plausible range).
+
+Metrics (one number per simulated patient):
+* ``final_burden``: log10 tumour burden at the horizon;
+* ``best_change``: best (most negative) % change of the longest diameter from baseline;
+* ``senescent_burden``: log10 senescent burden at the horizon;
+* ``sasp_net_effect``: log10(tumour burden with / without the senescent cells' secretome) at
+  the horizon. The secretome is switched off by setting every senescent-cell secretion
+  parameter to 0 (:data:`SECRETOME_OFF`; cells, stages and removal stay). > 0: the SASP
+  net-hurts tumour control; < 0: it net-helps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from senotwin._errors import ValidationError
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.spec import ModelSpec
+from senotwin.sim.simulate import simulate
+
+Method = Literal["sobol", "prcc"]
+
+# Secretion by senescent cells (tumour and stroma). IL-1alpha is switched off through its
+# translation gain, which only acts in senescent cells. Macrophage/lymphocyte secretion stays.
+SECRETOME_OFF: Mapping[str, float] = {
+    "s_il6_sen": 0.0,
+    "s_il8_sen": 0.0,
+    "s_ccl2_sen": 0.0,
+    "s_cxcl1_sen": 0.0,
+    "s_ccl5_sen": 0.0,
+    "s_cxcl12_str": 0.0,
+    "s_tgf_early": 0.0,
+    "s_mmp_sen": 0.0,
+    "s_vegf_sen": 0.0,
+    "s_ifni": 0.0,
+    "s_tnf_sen": 0.0,
+    "il1a_gain": 0.0,
+}
+
+METRICS = ("final_burden", "best_change", "senescent_burden", "sasp_net_effect")
+
+DEFAULT_PARAMETERS = (
+    "r_T",
+    "k_t_cd8",
+    "k_t_nk",
+    "pd1_level",
+    "k_tis",
+    "s_il6_sen",
+    "s_ccl2_sen",
+    "k_ld",
+    "notch_level",
+    "nk_func_age",
+    "t_func_age",
+    "clear_age",
+    "mdsc_age",
+    "r_mdsc",
+    "w_adj",
+    "g_fib",
+)
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Indices per (metric, parameter), ranked, plus how often the SASP net-hurts."""
+
+    method: Method
+    table: pd.DataFrame  # metric, parameter, index, low, high, p, rank
+    samples: int
+    sasp_hurts_fraction: float  # share of samples with sasp_net_effect > 0 (NaN if not run)
+    bounds: Mapping[str, tuple[float, float]]
+
+
+# ---- estimators ---------------------------------------------------------------------------------
+def prcc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Partial rank correlation of each column of ``x`` with ``y`` and its two-sided p value."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, k = x.shape
+    if y.shape != (n,) or n < k + 3:
+        raise ValidationError(f"PRCC needs more samples ({n}) than parameters + 2 ({k + 2})")
+    rx = np.apply_along_axis(stats.rankdata, 0, x)
+    ry = stats.rankdata(y)
+    out = np.zeros(k)
+    for j in range(k):
+        others = np.column_stack([np.ones(n), np.delete(rx, j, axis=1)])
+        res_x = rx[:, j] - others @ np.linalg.lstsq(others, rx[:, j], rcond=None)[0]
+        res_y = ry - others @ np.linalg.lstsq(others, ry, rcond=None)[0]
+        den = math.sqrt(float(res_x @ res_x) * float(res_y @ res_y))
+        out[j] = float(res_x @ res_y) / den if den > 0 else 0.0
+    dof = n - 2 - (k - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = out * np.sqrt(dof / np.maximum(1 - out**2, 1e-300))
+    p = 2 * stats.t.sf(np.abs(t), dof)
+    return out, p
+
+
+def sobol_problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, object]:
+    """SALib problem on log10 of each parameter (log-uniform sampling)."""
+    names = list(bounds)
+    return {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[math.log10(lo), math.log10(hi)] for lo, hi in bounds.values()],
+    }
+
+
+def sobol_indices(
+    problem: Mapping[str, object],
+    fn: Callable[[np.ndarray], np.ndarray],
+    *,
+    n: int,
+    seed: int,
+) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol indices of ``fn`` with 95 % bootstrap CIs."""
+    from SALib.sample import sobol as sample
+
+    if n < 2 or n & (n - 1):
+        raise ValidationError(f"Sobol base sample size must be a power of two, got {n}")
+    x = sample.sample(dict(problem), n, calc_second_order=False, seed=seed)
+    y = np.asarray(fn(x), dtype=float)
+    return _sobol_from(problem, y, seed=seed)
+
+
+def _sobol_from(problem: Mapping[str, object], y: np.ndarray, *, seed: int) -> pd.DataFrame:
+    from SALib.analyze import sobol as analyze
+
+    ok = np.isfinite(y)
+    yy = np.where(ok, y, np.nanmean(y[ok]) if ok.any() else 0.0)
+    si = analyze.analyze(dict(problem), yy, calc_second_order=False, seed=seed)
+    names = list(problem["names"])  # type: ignore[call-overload]
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "S1": si["S1"],
+            "S1_conf": si["S1_conf"],
+            "ST": si["ST"],
+            "ST_conf": si["ST_conf"],
+        }
+    )
+
+
+# ---- model evaluation ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _EvalJob:
+    spec: ModelSpec
+    params: Mapping[str, float]
+    initial: Mapping[str, float]
+    names: tuple[str, ...]
+    metrics: tuple[str, ...]
+    t_end: float
+    engine: str
+
+
+def _metrics_of(job: _EvalJob, values: np.ndarray) -> np.ndarray:
+    p = dict(job.params) | dict(zip(job.names, (float(v) for v in values), strict=True))
+    grid = np.linspace(0.0, job.t_end, max(2, int(job.t_end) + 1))
+    kw = {"initial": dict(job.initial), "t_end": job.t_end, "t_eval": grid, "check_ranges": False}
+    res = simulate(job.spec, params=p, engine=job.engine, **kw)  # type: ignore[arg-type]
+    out = np.full(len(job.metrics), np.nan)
+    if not res.ok:
+        return out
+    burden = res.table["tumour_burden"].to_numpy()
+    diam = res.table["tumour_diameter_mm"].to_numpy()
+    for k, m in enumerate(job.metrics):
+        if m == "final_burden":
+            out[k] = math.log10(max(burden[-1], 1e-12))
+        elif m == "best_change":
+            out[k] = 100.0 * (diam.min() - diam[0]) / diam[0]
+        elif m == "senescent_burden":
+            out[k] = math.log10(max(float(res.table["S_total"].iloc[-1]), 1e-12))
+        elif m == "sasp_net_effect":
+            off = simulate(
+                job.spec,
+                params=p | dict(SECRETOME_OFF),
+                engine=job.engine,
+                **kw,  # type: ignore[arg-type]
+            )
+            if off.ok:
+                b_off = float(off.table["tumour_burden"].iloc[-1])
+                out[k] = math.log10(max(burden[-1], 1e-12) / max(b_off, 1e-12))
+    return out
+
+
+def _evaluate_chunk(job: _EvalJob, x: np.ndarray) -> np.ndarray:
+    return np.vstack([_metrics_of(job, row) for row in x])
+
+
+def evaluate(
+    job: _EvalJob,
+    x: np.ndarray,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk: int = 16,
+) -> np.ndarray:
+    """Metrics for each row of ``x`` (parameter values), in process or on Dask."""
+    if workers <= 1 and scheduler is None:
+        return _evaluate_chunk(job, x)
+    from senotwin.sim.cohort import open_client
+
+    client, cluster = open_client(scheduler, workers, True)
+    try:
+        [jf] = client.scatter([job], broadcast=True)
+        futs = [
+            client.submit(_evaluate_chunk, jf, x[i : i + chunk]) for i in range(0, len(x), chunk)
+        ]
+        return np.vstack(client.gather(futs))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def parameter_bounds(
+    spec: ModelSpec, params: Mapping[str, float], names: Sequence[str], *, spread: float = 2.0
+) -> dict[str, tuple[float, float]]:
+    """[value / spread, value * spread] clipped to each plausible range (values must be > 0)."""
+    if spread <= 1:
+        raise ValidationError(f"spread must be > 1, got {spread}")
+    out = {}
+    for name in names:
+        if name not in spec.parameter_ids:
+            raise ValidationError(f"sensitivity: unknown parameter {name!r}")
+        v = float(params.get(name, spec.parameter(name).value))
+        if v <= 0:
+            raise ValidationError(f"sensitivity: {name}={v} must be > 0 to vary it on a log scale")
+        lo, hi = v / spread, v * spread
+        rng = spec.parameter(name).range
+        if rng is not None:
+            lo, hi = max(lo, rng[0]), min(hi, rng[1])
+        if not 0 < lo < hi:
+            raise ValidationError(f"sensitivity: {name} has no room to vary in its range {rng}")
+        out[name] = (lo, hi)
+    return out
+
+
+def run_sensitivity(
+    scenario: str,
+    *,
+    method: Method = "prcc",
+    metrics: Sequence[str] = ("final_burden", "sasp_net_effect"),
+    parameters: Sequence[str] = DEFAULT_PARAMETERS,
+    n: int = 64,
+    seed: int = 0,
+    t_end: float | None = None,
+    engine: str = "reference",
+    spread: float = 2.0,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> SensitivityResult:
+    """Rank the parameters of ``scenario`` by their influence on each metric.
+
+    ``n``: Latin-hypercube size for PRCC; base size (power of two) for Sobol, which costs
+    n * (k + 2) simulations (twice that with ``sasp_net_effect``).
+    """
+    if method not in ("sobol", "prcc"):
+        raise ValidationError(f"method must be sobol or prcc, got {method!r}")
+    bad = [m for m in metrics if m not in METRICS]
+    if bad or not metrics:
+        raise ValidationError(f"unknown metric(s) {bad}; choose from {', '.join(METRICS)}")
+    sc = get_scenario(scenario)
+    spec = sc.load()
+    bounds = parameter_bounds(spec, sc.params, parameters, spread=spread)
+    names = tuple(bounds)
+    horizon = float(t_end if t_end is not None else sc.days)
+    job = _EvalJob(spec, dict(sc.params), dict(sc.initial), names, tuple(metrics), horizon, engine)
+    problem = sobol_problem(bounds)
+    log_lo = np.log10([b[0] for b in bounds.values()])
+    log_hi = np.log10([b[1] for b in bounds.values()])
+    if method == "prcc":
+        if n < len(names) + 3:
+            raise ValidationError(f"PRCC needs n >= {len(names) + 3} samples, got {n}")
+        from scipy.stats import qmc
+
+        u = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(n)
+        logx = log_lo + u * (log_hi - log_lo)
+    else:
+        from SALib.sample import sobol as sample
+
+        if n < 2 or n & (n - 1):
+            raise ValidationError(f"Sobol base sample size must be a power of two, got {n}")
+        logx = sample.sample(dict(problem), n, calc_second_order=False, seed=seed)
+    y = evaluate(job, 10.0**logx, workers=workers, scheduler=scheduler)
+    rows = []
+    for k, metric in enumerate(metrics):
+        yk = y[:, k]
+        if method == "prcc":
+            ok = np.isfinite(yk)
+            r, p = prcc(logx[ok], yk[ok])
+            for name, rv, pv in zip(names, r, p, strict=True):
+                rows.append(
+                    {
+                        "metric": metric,
+                        "parameter": name,
+                        "index": rv,
+                        "low": np.nan,
+                        "high": np.nan,
+                        "p": pv,
+                    }
+                )
+        else:
+            si = _sobol_from(problem, yk, seed=seed)
+            for rec in si.to_dict(orient="records"):
+                rows.append(
+                    {
+                        "metric": metric,
+                        "parameter": rec["parameter"],
+                        "index": rec["ST"],
+                        "low": rec["ST"] - rec["ST_conf"],
+                        "high": rec["ST"] + rec["ST_conf"],
+                        "p": np.nan,
+                        "S1": rec["S1"],
+                    }
+                )
+    table = pd.DataFrame(rows)
+    table["rank"] = (
+        table.assign(a=table["index"].abs()).groupby("metric")["a"].rank(ascending=False)
+    ).astype(int)
+    table = table.sort_values(["metric", "rank"]).reset_index(drop=True)
+    hurts = math.nan
+    if "sasp_net_effect" in metrics:
+        col = y[:, list(metrics).index("sasp_net_effect")]
+        col = col[np.isfinite(col)]
+        hurts = float(np.mean(col > 0)) if col.size else math.nan
+    return SensitivityResult(method, table, len(logx), hurts, bounds)

@@ -1,0 +1,84 @@
+"""Sensitivity: PRCC vs the inverse-correlation formula, Sobol vs Ishigami, the SASP switch."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.sensitivity import (
+    SECRETOME_OFF,
+    prcc,
+    run_sensitivity,
+    sobol_indices,
+)
+from senotwin.model.scenarios import get_scenario
+from senotwin.sim import simulate
+
+
+def test_prcc_matches_inverse_correlation_formula() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(300, 3))
+    y = np.exp(2 * x[:, 0]) - x[:, 1] + 0.3 * rng.normal(size=300)
+    r, p = prcc(x, y)
+    ranks = np.column_stack([stats.rankdata(c) for c in [*x.T, y]])
+    prec = np.linalg.inv(np.corrcoef(ranks, rowvar=False))
+    expected = [-prec[j, 3] / math.sqrt(prec[j, j] * prec[3, 3]) for j in range(3)]
+    assert r == pytest.approx(expected, abs=1e-10)
+    assert r[0] > 0.8 and r[1] < -0.5 and abs(r[2]) < 0.15
+    assert p[0] < 1e-6 and p[2] > 0.01
+
+
+def test_sobol_recovers_ishigami_indices() -> None:
+    def ishigami(x: np.ndarray) -> np.ndarray:
+        return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[-math.pi, math.pi]] * 3}
+    si = sobol_indices(problem, ishigami, n=4096, seed=1).set_index("parameter")
+    # analytic values (Ishigami & Homma 1990; a = 7, b = 0.1)
+    assert si["S1"].to_numpy() == pytest.approx([0.3139, 0.4424, 0.0], abs=0.03)
+    assert si["ST"].to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.03)
+    with pytest.raises(ValidationError, match="power of two"):
+        sobol_indices(problem, ishigami, n=100, seed=1)
+
+
+def test_secretome_switch_changes_only_senescent_secretion() -> None:
+    sc = get_scenario("default")
+    spec = sc.load()
+    for pid in SECRETOME_OFF:
+        assert pid in spec.parameter_ids
+    kw = {"initial": dict(sc.initial), "t_end": 30.0, "t_eval": [0.0, 30.0]}
+    on = simulate(spec, params=dict(sc.params), **kw)
+    off = simulate(spec, params=dict(sc.params) | dict(SECRETOME_OFF), check_ranges=False, **kw)
+    basal = spec.parameter("basal_cytokine").value
+    # without the secretome IL-8 falls to its basal level; senescent cells themselves remain
+    assert off.table["IL8"].iloc[-1] == pytest.approx(basal)
+    assert on.table["IL8"].iloc[-1] > 2 * basal
+    assert off.table["S_total"].iloc[-1] > 0
+
+
+def test_run_sensitivity_prcc_ranks_growth_first() -> None:
+    res = run_sensitivity(
+        "default",
+        method="prcc",
+        metrics=("final_burden", "sasp_net_effect"),
+        parameters=("r_T", "k_ld", "clear_age"),
+        n=12,
+        seed=2,
+        t_end=40.0,
+    )
+    fb = res.table[res.table["metric"] == "final_burden"].set_index("parameter")
+    assert fb.loc["r_T", "rank"] == 1 and fb.loc["r_T", "index"] > 0.8
+    assert 0.0 <= res.sasp_hurts_fraction <= 1.0
+    assert res.samples == 12
+    again = run_sensitivity(
+        "default", parameters=("r_T", "k_ld", "clear_age"), n=12, seed=2, t_end=40.0
+    )
+    assert again.table.equals(res.table)
+    with pytest.raises(ValidationError, match="unknown metric"):
+        run_sensitivity("default", metrics=("nope",))
+    with pytest.raises(ValidationError, match="unknown parameter"):
+        run_sensitivity("default", parameters=("nope",), n=8)
