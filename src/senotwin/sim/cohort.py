@@ -67,6 +67,7 @@ class Arm:
     blocks: tuple[tuple[str, float], ...] = ()
     params: tuple[tuple[str, float], ...] = ()
     text: str = ""
+    language: str = ""  # regimen-language text (drugs with PK/PD), compiled in make_job
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+\-]*", self.name):
@@ -79,6 +80,7 @@ class Arm:
         return {
             "name": self.name,
             "text": self.text,
+            "language": self.language,
             "regimen": repr(self.regimen),
             "blocks": dict(self.blocks),
             "params": dict(self.params),
@@ -370,9 +372,38 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     grid = np.arange(0.0, t_end + 1e-9, config.step_days)
     if grid[-1] < t_end:
         grid = np.append(grid, t_end)
+    if any(a.language for a in config.arms):
+        spec, config = _compile_language_arms(spec, config)
     job = _Job(spec, dict(sc.params), dict(sc.initial), config, t_end, grid, reducer)
     _validate(job)
     return job
+
+
+def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[ModelSpec, CohortConfig]:
+    """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it)."""
+    from dataclasses import replace
+
+    from senotwin.sim.regimens import apply_regimen, parse_regimen
+
+    regs = {a.name: parse_regimen(a.language) for a in config.arms if a.language}
+    drugs = sorted({d.id for r in regs.values() for d in r.drugs()})
+    arms = []
+    shared: ModelSpec | None = None
+    for arm in config.arms:
+        plan = apply_regimen(spec, regs.get(arm.name), extra_drugs=drugs)
+        if shared is not None and plan.spec.digest() != shared.digest():
+            raise ValidationError("arms compiled to different therapy models (drug library bug)")
+        shared = plan.spec
+        sched = Schedule(
+            doses=(*plan.schedule.doses, *arm.regimen.doses),
+            infusions=arm.regimen.infusions,
+            steps=arm.regimen.steps,
+            name=plan.schedule.name or arm.regimen.name,
+        )
+        arms.append(replace(arm, regimen=sched))
+    if shared is None:
+        raise ValidationError("a cohort needs at least one arm")
+    return shared, replace(config, arms=tuple(arms))
 
 
 def open_client(
@@ -640,4 +671,5 @@ def arm_from_text(spec_text: str) -> Arm:
             f"--arm {name}: {text!r} is not an action list ('block ENTITY=F; step PARAM=V@DAY; "
             "dose SPECIES=A@DAY; set PARAM=V') and the regimen language is not available"
         ) from None
-    return Arm(name, parse_regimen(text), text=text)
+    parse_regimen(text)  # syntax errors surface here, naming line and column
+    return Arm(name, Schedule(name=name), text=text, language=text)
