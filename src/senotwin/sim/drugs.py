@@ -1,0 +1,345 @@
+"""The model-ready drug library: knowledge-base agents with model targets, PK and PD.
+
+Entries live in ``sim/data/drugs.yaml`` (data, not code). Each names its kb agent, the model
+targets it acts on (entity tags of the TME model, or the inducer-exposure species ``stress``), a
+one- or two-compartment PK model with cited or assumed values, and Emax/Hill effects. Quantities
+with units ("30 h", "25 L/kg") are parsed with pint and converted to the model's day-based units.
+``library()`` validates the file once; ``get_drug`` resolves names and aliases with suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pint
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from senotwin._errors import ValidationError
+from senotwin.model.spec import Provenance
+
+DoseKind = Literal["mass", "radiation", "activity"]
+Route = Literal["iv", "po", "ip", "sc", "local"]
+EffectKind = Literal["inhibit", "activate", "drive"]
+Category = Literal[
+    "senomorphic",
+    "senolytic",
+    "anti_cytokine",
+    "myeloid_blocker",
+    "checkpoint_inhibitor",
+    "ici_partner",
+    "senescence_inducer",
+]
+DRIVE_TARGET = "stress"
+ROUTES: tuple[str, ...] = ("iv", "po", "ip", "sc", "local")
+# canonical dose unit of each dose kind (what the PK model receives)
+CANONICAL_UNIT: Mapping[str, str] = {"mass": "mg/kg", "radiation": "Gy", "activity": "kBq/kg"}
+
+
+@cache
+def units() -> pint.UnitRegistry:
+    """The shared pint registry (built once; ~0.4 s)."""
+    return pint.UnitRegistry()
+
+
+def quantity(text: str, target: str, *, where: str) -> float:
+    """Parse ``text`` ("30 h") with pint and return its magnitude in ``target`` units."""
+    ureg = units()
+    try:
+        q: Any = ureg.Quantity(text)
+        return float(q.to(target).magnitude)
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+        raise ValidationError(f"{where}: {text!r} is not a quantity in {target} ({exc})") from None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class ReferenceDose(_Frozen):
+    """The dose the PD parameters refer to (EC50 relative to its peak concentration)."""
+
+    amount: float = Field(gt=0)
+    unit: str
+    route: Route
+
+
+class PK(_Frozen):
+    """Compartmental PK: 'none' (instant), one or two compartments; first-order absorption."""
+
+    model: Literal["none", "one_compartment", "two_compartment"]
+    half_life: str | None = None
+    volume: str | None = None
+    clearance: str | None = None
+    peripheral_volume: str | None = None
+    intercompartmental_clearance: str | None = None
+    weight: str | None = None
+    ka: str | None = None
+    bioavailability: dict[str, float] = Field(default_factory=dict)
+    basis: Literal["human", "mouse"] = "human"
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _complete(self) -> PK:
+        needs: tuple[str, ...] = ()
+        if self.model == "one_compartment":
+            needs = ("half_life", "volume")
+        elif self.model == "two_compartment":
+            needs = ("clearance", "volume", "peripheral_volume", "intercompartmental_clearance")
+            needs += ("weight",)
+        missing = [n for n in needs if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"{self.model} PK needs {', '.join(missing)}")
+        for route, f in self.bioavailability.items():
+            if route not in ROUTES or route == "iv":
+                raise ValueError(f"bioavailability for {route!r}: give it for po, ip, sc or local")
+            if not 0 < f <= 1:
+                raise ValueError(f"bioavailability for {route} must be in (0, 1], got {f}")
+        return self
+
+    # ---- derived rate constants (per day; volumes in L/kg) -------------------------------
+    @cached_property
+    def _weight_kg(self) -> float:
+        return quantity(self.weight, "kg", where="pk.weight") if self.weight else 1.0
+
+    def central_volume(self) -> float:
+        """Central volume in L/kg."""
+        if self.volume is None:
+            return 1.0
+        if self.model == "two_compartment":
+            return quantity(self.volume, "L", where="pk.volume") / self._weight_kg
+        return quantity(self.volume, "L/kg", where="pk.volume")
+
+    def k10(self) -> float:
+        """Elimination rate constant from the central compartment (1/day)."""
+        if self.model == "one_compartment" and self.half_life is not None:
+            return math.log(2) / quantity(self.half_life, "day", where="pk.half_life")
+        if self.model == "two_compartment" and self.clearance and self.volume:
+            cl = quantity(self.clearance, "L/day", where="pk.clearance")
+            return cl / quantity(self.volume, "L", where="pk.volume")
+        return 0.0
+
+    def k12_k21(self) -> tuple[float, float]:
+        """Distribution rate constants (1/day); zero for one compartment."""
+        if self.model != "two_compartment" or not (
+            self.intercompartmental_clearance and self.volume and self.peripheral_volume
+        ):
+            return 0.0, 0.0
+        q = quantity(self.intercompartmental_clearance, "L/day", where="pk.q")
+        v1 = quantity(self.volume, "L", where="pk.volume")
+        v2 = quantity(self.peripheral_volume, "L", where="pk.peripheral_volume")
+        return q / v1, q / v2
+
+    def ka_per_day(self) -> float:
+        """Absorption rate constant (1/day); 0 when the drug has no extravascular route."""
+        return quantity(self.ka, "1/day", where="pk.ka") if self.ka else 0.0
+
+    def terminal_half_life_days(self) -> float:
+        """Terminal half-life in days (beta phase for two compartments)."""
+        k10 = self.k10()
+        if k10 <= 0:
+            return math.inf
+        k12, k21 = self.k12_k21()
+        s = k10 + k12 + k21
+        beta = (s - math.sqrt(max(s * s - 4 * k10 * k21, 0.0))) / 2 if k12 > 0 else k10
+        return math.log(2) / beta
+
+
+class Effect(_Frozen):
+    """One PD effect: Emax/Hill modulation of an entity, or concentration-driven exposure."""
+
+    target: str
+    kind: EffectKind
+    emax: float = Field(default=1.0, gt=0)
+    ec50_rel: float = Field(default=1.0, gt=0)
+    hill: float = Field(default=1.0, gt=0, le=6)
+    exposure_per_reference_dose: float = Field(default=0.0, ge=0)
+    high_dose: bool = False
+    provenance: Provenance
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Effect:
+        if self.kind == "drive":
+            if self.target != DRIVE_TARGET:
+                raise ValueError(f"a 'drive' effect must target {DRIVE_TARGET!r}")
+            if self.exposure_per_reference_dose <= 0:
+                raise ValueError("a 'drive' effect needs exposure_per_reference_dose > 0")
+        elif self.kind == "inhibit" and self.emax > 1:
+            raise ValueError(f"an inhibiting effect needs emax <= 1, got {self.emax}")
+        return self
+
+
+class Drug(_Frozen):
+    """A library entry: kb agent, category, dosing, PK, PD effects and curator notes."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    kb_agent: str | None
+    outside_review: str = ""
+    aliases: tuple[str, ...] = ()
+    category: Category
+    dose_kind: DoseKind
+    routes: tuple[Route, ...] = Field(min_length=1)
+    reference_dose: ReferenceDose
+    pk: PK
+    effects: tuple[Effect, ...] = Field(min_length=1)
+    kb_notes: tuple[str, ...] = ()
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(a.lower() for a in value)
+
+    @model_validator(mode="after")
+    def _check(self) -> Drug:
+        if self.kb_agent is None and not self.outside_review:
+            raise ValueError("give kb_agent, or outside_review saying why the agent is not in kb")
+        if self.reference_dose.route not in self.routes:
+            raise ValueError(f"reference_dose.route {self.reference_dose.route!r} not in routes")
+        for route in self.routes:
+            if route not in ("iv", "local") and self.pk.model != "none":
+                if route not in self.pk.bioavailability:
+                    raise ValueError(f"route {route!r} needs pk.bioavailability.{route}")
+                if self.pk.ka is None:
+                    raise ValueError(f"route {route!r} needs pk.ka (absorption)")
+        if self.pk.model == "none" and any(e.kind != "drive" for e in self.effects):
+            raise ValueError("a drug without PK (radiation) can only drive exposure")
+        return self
+
+    @property
+    def key(self) -> str:
+        """Identifier-safe form of the id, used in model species and parameter names."""
+        return re.sub(r"[^a-z0-9]", "_", self.id)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Model targets in library order (entity tags, or 'stress')."""
+        return tuple(dict.fromkeys(e.target for e in self.effects))
+
+    def toxicities(self) -> tuple[str, ...]:
+        """Toxicity proxies this drug raises, from its targets (see sim.pkpd TOXICITY)."""
+        from senotwin.sim.pkpd import TOXICITY
+
+        inhibited = {e.target for e in self.effects if e.kind == "inhibit"}
+        out = [name for name, tox in TOXICITY.items() if tox.entity in inhibited]
+        if self.category == "senolytic" or any(e.high_dose for e in self.effects):
+            out.append("senolysis_tissue_damage")
+        return tuple(dict.fromkeys(out))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary: targets, PK (model units) and PD."""
+        k12, k21 = self.pk.k12_k21()
+        return {
+            "id": self.id,
+            "kb_agent": self.kb_agent,
+            "outside_review": self.outside_review or None,
+            "aliases": list(self.aliases),
+            "category": self.category,
+            "dose_kind": self.dose_kind,
+            "dose_unit": CANONICAL_UNIT[self.dose_kind],
+            "routes": list(self.routes),
+            "reference_dose": self.reference_dose.model_dump(),
+            "targets": list(self.targets),
+            "pk": {
+                "model": self.pk.model,
+                "basis": self.pk.basis,
+                "terminal_half_life_days": _finite_or_none(self.pk.terminal_half_life_days()),
+                "central_volume_L_per_kg": self.pk.central_volume(),
+                "k10_per_day": self.pk.k10(),
+                "k12_per_day": k12,
+                "k21_per_day": k21,
+                "ka_per_day": self.pk.ka_per_day(),
+                "bioavailability": dict(self.pk.bioavailability),
+                "provenance": self.pk.provenance.model_dump(),
+            },
+            "pd": [e.model_dump() for e in self.effects],
+            "toxicity_proxies": list(self.toxicities()),
+            "kb_notes": list(self.kb_notes),
+        }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class DrugLibrary(_Frozen):
+    """All drugs, checked for unique ids/aliases and model-valid targets."""
+
+    drugs: tuple[Drug, ...]
+
+    @model_validator(mode="after")
+    def _unique(self) -> DrugLibrary:
+        seen: dict[str, str] = {}
+        for d in self.drugs:
+            for name in (d.id, *d.aliases):
+                if name in seen and seen[name] != d.id:
+                    raise ValueError(f"name {name!r} used by both {seen[name]} and {d.id}")
+                seen[name] = d.id
+        return self
+
+    @cached_property
+    def index(self) -> dict[str, Drug]:
+        """Lower-case id or alias -> drug."""
+        out: dict[str, Drug] = {}
+        for d in self.drugs:
+            for name in (d.id, *d.aliases):
+                out[name] = d
+        return out
+
+    def names(self) -> tuple[str, ...]:
+        """Every accepted drug name (ids and aliases)."""
+        return tuple(self.index)
+
+    def get(self, name: str) -> Drug:
+        """The drug called ``name`` (id or alias, case-insensitive); suggests close names."""
+        key = name.strip().lower()
+        if key in self.index:
+            return self.index[key]
+        raise ValidationError(f"unknown drug {name!r}{suggest(key, self.names())}")
+
+
+def suggest(name: str, options: tuple[str, ...] | list[str]) -> str:
+    """'; did you mean X?' with the closest option (difflib), or ''."""
+    close = difflib.get_close_matches(name.lower(), list(options), n=2, cutoff=0.5)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def library_path() -> Path:
+    """Path of the shipped library (package data)."""
+    return Path(str(resources.files("senotwin.sim") / "data" / "drugs.yaml"))
+
+
+def load_library(path: str | Path | None = None) -> DrugLibrary:
+    """Read and validate a drug library file (the shipped one by default)."""
+    p = Path(path) if path is not None else library_path()
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError(f"{p}: cannot read drug library: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{p}: malformed YAML: {exc}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("drugs"), list):
+        raise ValidationError(f"{p}: expected a mapping with a 'drugs' list")
+    try:
+        lib = DrugLibrary(drugs=tuple(raw["drugs"]))
+    except ValueError as exc:
+        raise ValidationError(f"{p}: invalid drug library: {exc}") from None
+    return lib
+
+
+@cache
+def library() -> DrugLibrary:
+    """The shipped library (validated once per process)."""
+    return load_library()
+
+
+def get_drug(name: str) -> Drug:
+    """A drug of the shipped library by id or alias."""
+    return library().get(name)

@@ -1,0 +1,504 @@
+"""PK compartments and PD effects: extend a ModelSpec with drugs, as plain model data.
+
+``therapy_spec(spec, drugs)`` returns a new ModelSpec with, per drug, a central concentration
+species ``drug_<key>`` (plus ``drug_<key>_depot`` for extravascular routes and
+``drug_<key>_periph`` for two compartments, both in central-concentration equivalents),
+first-order elimination/absorption/distribution processes, and one observable per effect
+``eff_<key>_<ENTITY> = emax * hill(C, EC50, h)``. Effects act through the entity mechanism of
+``--block``: every use of a quantity tagged ENTITY is scaled by ``drug_factor_<ENTITY> =
+(1 - drug_inhibition_<ENTITY>) * (1 + drug_activation_<ENTITY>)``, where inhibition combines
+drugs as independent fractions (1 - prod(1 - e_i)). User blocks still apply on top (flatten).
+Senescence inducers add ``k_drive * C`` to the inducer exposure ``stress`` (AUC-linear DNA damage);
+radiation has no PK and adds exposure at once (a Dose into ``stress``).
+
+Toxicity proxies (review 4.1-4.2) are observables of every therapy model: immune suppression
+(drug inhibition of NF-kB), hepatic/renal load (drug inhibition of mTOR), thrombocytopenia (drug
+inhibition of the BCL-2 family: platelets need BCL-xL), and tissue damage from senolysis
+(senolytic removal of senescent stroma, larger in aged hosts with more senescent stroma).
+Because the result is an ordinary ModelSpec, both engines and the SBML export see the same PK/PD.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import expm
+
+from senotwin._errors import ValidationError
+from senotwin.model.expr import Expr, Op, Sym, substitute, to_text
+from senotwin.model.spec import (
+    AssumedProvenance,
+    CitationProvenance,
+    ModelSpec,
+    Observable,
+    Parameter,
+    Process,
+    Species,
+)
+from senotwin.sim.drugs import DRIVE_TARGET, Drug, Effect
+from senotwin.sim.regimen import Dose
+
+
+@dataclass(frozen=True)
+class Toxicity:
+    """A mechanism-based toxicity proxy: drug inhibition of ``entity`` (0 = none, 1 = full)."""
+
+    entity: str
+    description: str
+    source: str
+
+
+TOXICITY: dict[str, Toxicity] = {
+    "immune_suppression": Toxicity(
+        "NFKB",
+        "immune suppression by NF-kB inhibition",
+        "review 4.1: excessive inhibition of NF-kB may suppress immune function (infections, "
+        "immune evasion)",
+    ),
+    "hepatorenal_load": Toxicity(
+        "MTOR",
+        "hepatic/renal load of mTOR inhibition",
+        "review 4.1: mTORC1 inhibition may trigger adverse reactions in the liver and kidneys; "
+        "kb curator note NOTE_C23_RAPAMYCIN_MTORC2",
+    ),
+    "thrombocytopenia": Toxicity(
+        "BCL2_FAMILY",
+        "thrombocytopenia from BCL-xL inhibition",
+        "Wilson WH et al. Lancet Oncol 2010;11:1149 (navitoclax dose-limiting thrombocytopenia; "
+        "platelet survival depends on BCL-xL)",
+    ),
+}
+SENOLYSIS_DAMAGE = "senolysis_tissue_damage"
+SENOLYSIS_SOURCE = (
+    "review 4.2: removing the many senescent cells of aged tissue may disrupt tissue integrity, "
+    "endothelial function and barriers (kb C206-C209)"
+)
+
+
+def entity_key(entity: str) -> str:
+    """Identifier-safe form of an entity tag ('HLA-E' -> 'HLA_E')."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", entity)
+
+
+def conc_id(drug: Drug) -> str:
+    """Species id of the drug's central concentration."""
+    return f"drug_{drug.key}"
+
+
+def depot_id(drug: Drug) -> str:
+    """Species id of the absorption depot (central-concentration equivalents)."""
+    return f"drug_{drug.key}_depot"
+
+
+def periph_id(drug: Drug) -> str:
+    """Species id of the peripheral compartment (central-concentration equivalents)."""
+    return f"drug_{drug.key}_periph"
+
+
+def effect_id(drug: Drug, effect: Effect) -> str:
+    """Observable id of one PD effect."""
+    return f"eff_{drug.key}_{entity_key(effect.target)}"
+
+
+def factor_id(entity: str) -> str:
+    """Observable id of the combined drug factor on an entity."""
+    return f"drug_factor_{entity_key(entity)}"
+
+
+def tox_id(name: str) -> str:
+    """Observable id of a toxicity proxy."""
+    return f"tox_{name}"
+
+
+def has_depot(drug: Drug) -> bool:
+    """True when some route of the drug is absorbed from a depot."""
+    return drug.pk.model != "none" and any(r not in ("iv", "local") for r in drug.routes)
+
+
+def _bioavailability(drug: Drug, route: str) -> float:
+    if route in ("iv", "local"):
+        return 1.0
+    return drug.pk.bioavailability[route]
+
+
+def _system(drug: Drug) -> np.ndarray:
+    """Linear PK system matrix on (depot, central, peripheral), rates per day."""
+    k10 = drug.pk.k10()
+    k12, k21 = drug.pk.k12_k21()
+    ka = drug.pk.ka_per_day()
+    return np.array([[-ka, 0.0, 0.0], [ka, -k10 - k12, k21], [0.0, k12, -k21]])
+
+
+def concentration_profile(drug: Drug, amount: float, route: str, times: np.ndarray) -> np.ndarray:
+    """Central concentration after one dose (canonical units) at ``times`` (days, exact)."""
+    v = drug.pk.central_volume()
+    x0 = np.zeros(3)
+    if route in ("iv", "local"):
+        x0[1] = amount / v
+    else:
+        x0[0] = amount * _bioavailability(drug, route) / v
+    a = _system(drug)
+    return np.array([(expm(a * t) @ x0)[1] for t in np.asarray(times, dtype=float)])
+
+
+def reference_peak(drug: Drug) -> float:
+    """Peak central concentration of the reference dose (EC50s are relative to it)."""
+    key = drug.model_dump_json()
+    if key not in _PEAKS:
+        _PEAKS[key] = _reference_peak(drug)
+    return _PEAKS[key]
+
+
+_PEAKS: dict[str, float] = {}
+
+
+def _reference_peak(drug: Drug) -> float:
+    ref = drug.reference_dose
+    if drug.pk.model == "none":
+        return 1.0
+    amount = canonical_reference_amount(drug)
+    if ref.route in ("iv", "local"):
+        return amount / drug.pk.central_volume()
+    horizon = 5 * min(drug.pk.terminal_half_life_days(), 60.0) + 10.0 / drug.pk.ka_per_day()
+    grid = np.linspace(0.0, horizon, 2001)
+    peak = float(np.max(concentration_profile(drug, amount, ref.route, grid)))
+    return peak
+
+
+def canonical_reference_amount(drug: Drug) -> float:
+    """The reference dose in the drug's canonical unit (reference human body)."""
+    from senotwin.sim.regimens import Body, canonical_dose
+
+    return canonical_dose(
+        drug.reference_dose.amount, drug.reference_dose.unit, drug, body=Body(), where="library"
+    )
+
+
+def reference_auc(drug: Drug) -> float:
+    """AUC(0, inf) of the central concentration after the reference dose: F D / (V k10)."""
+    f = _bioavailability(drug, drug.reference_dose.route)
+    return f * canonical_reference_amount(drug) / (drug.pk.central_volume() * drug.pk.k10())
+
+
+def dose_for(drug: Drug, amount: float, route: str, time: float) -> Dose:
+    """The Dose event of one administration (``amount`` in the drug's canonical unit)."""
+    if route not in drug.routes:
+        raise ValidationError(
+            f"{drug.id} is not given {route!r} (routes: {', '.join(drug.routes)})"
+        )
+    if drug.pk.model == "none":
+        (effect,) = [e for e in drug.effects if e.kind == "drive"]
+        scale = amount / canonical_reference_amount(drug)
+        return Dose(time, DRIVE_TARGET, effect.exposure_per_reference_dose * scale)
+    v = drug.pk.central_volume()
+    if route in ("iv", "local"):
+        return Dose(time, conc_id(drug), amount / v)
+    return Dose(time, depot_id(drug), amount * _bioavailability(drug, route) / v)
+
+
+# ---- building the therapy model -----------------------------------------------------------------
+def _param(pid: str, name: str, value: float, unit: str, prov: object, *, bounded: bool = False):
+    low, high = (0.0, 1.0) if bounded else (value / 10.0, value * 10.0)
+    if value == 0:
+        low, high = 0.0, 1.0
+    return Parameter.model_validate(
+        {
+            "id": pid,
+            "name": name,
+            "value": value,
+            "unit": unit,
+            "range": (low, high),
+            "provenance": prov,
+        }
+    )
+
+
+def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
+    """Species, parameters, processes and observables of one drug."""
+    species: list[Species] = []
+    params: list[Parameter] = []
+    processes: list[Process] = []
+    observables: list[Observable] = []
+    pk = drug.pk
+    prov = pk.provenance
+    unit = "mg/L" if drug.dose_kind == "mass" else "1"
+    if pk.model != "none":
+        c = conc_id(drug)
+        species.append(
+            Species(
+                id=c,
+                name=f"{drug.id} central concentration",
+                unit=unit,
+                initial=0.0,
+                description=f"{drug.id} in the central compartment "
+                + ("(mg/L)" if drug.dose_kind == "mass" else "(kBq/L)"),
+            )
+        )
+        params.append(
+            _param(f"pk_{drug.key}_k10", f"{drug.id} elimination", pk.k10(), "1/day", prov)
+        )
+        processes.append(
+            Process(
+                id=f"pk_{drug.key}_elimination",
+                expression=f"pk_{drug.key}_k10 * {c}",
+                stoichiometry={c: -1},
+                description=f"first-order elimination of {drug.id}",
+            )
+        )
+        if has_depot(drug):
+            d = depot_id(drug)
+            species.append(
+                Species(id=d, name=f"{drug.id} absorption depot", unit=unit, initial=0.0)
+            )
+            params.append(
+                _param(f"pk_{drug.key}_ka", f"{drug.id} absorption", pk.ka_per_day(), "1/day", prov)
+            )
+            processes.append(
+                Process(
+                    id=f"pk_{drug.key}_absorption",
+                    expression=f"pk_{drug.key}_ka * {d}",
+                    stoichiometry={d: -1, c: 1},
+                    description=f"first-order absorption of {drug.id}",
+                )
+            )
+        k12, k21 = pk.k12_k21()
+        if k12 > 0:
+            p = periph_id(drug)
+            species.append(
+                Species(id=p, name=f"{drug.id} peripheral compartment", unit=unit, initial=0.0)
+            )
+            params.append(
+                _param(f"pk_{drug.key}_k12", f"{drug.id} distribution", k12, "1/day", prov)
+            )
+            params.append(
+                _param(f"pk_{drug.key}_k21", f"{drug.id} redistribution", k21, "1/day", prov)
+            )
+            processes.append(
+                Process(
+                    id=f"pk_{drug.key}_distribution",
+                    expression=f"pk_{drug.key}_k12 * {c}",
+                    stoichiometry={c: -1, p: 1},
+                )
+            )
+            processes.append(
+                Process(
+                    id=f"pk_{drug.key}_redistribution",
+                    expression=f"pk_{drug.key}_k21 * {p}",
+                    stoichiometry={p: -1, c: 1},
+                )
+            )
+    for e in drug.effects:
+        if e.kind == "drive":
+            if DRIVE_TARGET not in spec.species_ids:
+                raise ValidationError(
+                    f"{drug.id} drives senescence-inducer exposure, but model {spec.id!r} has no "
+                    f"species {DRIVE_TARGET!r}"
+                )
+            if pk.model == "none":
+                continue  # instant exposure: a Dose into stress (dose_for)
+            k_drive = e.exposure_per_reference_dose / reference_auc(drug)
+            pid = f"pd_{drug.key}_drive"
+            params.append(
+                _param(pid, f"{drug.id} exposure per unit AUC", k_drive, "1/day", e.provenance)
+            )
+            processes.append(
+                Process(
+                    id=f"pd_{drug.key}_exposure",
+                    expression=f"{pid} * {conc_id(drug)}",
+                    stoichiometry={DRIVE_TARGET: 1},
+                    description=f"{drug.id} delivers senescence-inducing exposure (AUC-linear)",
+                )
+            )
+            continue
+        if e.target not in spec.entities():
+            raise ValidationError(
+                f"{drug.id}: target {e.target!r} is not an entity of model {spec.id!r}"
+            )
+        ek = entity_key(e.target)
+        base = f"pd_{drug.key}_{ek}"
+        ec50 = e.ec50_rel * reference_peak(drug)
+        ec50_prov = AssumedProvenance(
+            kind="assumed",
+            rationale=f"EC50 = {e.ec50_rel:g} x the peak concentration of the reference dose "
+            f"({drug.reference_dose.amount:g} {drug.reference_dose.unit} "
+            f"{drug.reference_dose.route})",
+        )
+        params.append(
+            _param(f"{base}_ec50", f"{drug.id} EC50 on {e.target}", ec50, unit, ec50_prov)
+        )
+        params.append(
+            _param(
+                f"{base}_emax",
+                f"{drug.id} maximal effect on {e.target}",
+                e.emax,
+                "1",
+                e.provenance,
+                bounded=e.kind == "inhibit",
+            )
+        )
+        params.append(
+            _param(f"{base}_hill", f"{drug.id} Hill coefficient", e.hill, "1", e.provenance)
+        )
+        observables.append(
+            Observable(
+                id=effect_id(drug, e),
+                name=f"{drug.id} {e.kind} {e.target}" + (" (high dose)" if e.high_dose else ""),
+                expression=f"{base}_emax * hill({conc_id(drug)}, {base}_ec50, {base}_hill)",
+                description=e.note,
+            )
+        )
+    return species, params, processes, observables
+
+
+def _product(terms: Sequence[str]) -> str:
+    return " * ".join(terms) if terms else "1"
+
+
+_SPECS: dict[tuple[str, tuple[str, ...]], ModelSpec] = {}
+
+
+def therapy_spec(spec: ModelSpec, drugs: Iterable[Drug]) -> ModelSpec:
+    """``spec`` extended with the PK/PD of ``drugs`` and the toxicity proxies (cached)."""
+    chosen = tuple(sorted({d.id: d for d in drugs}.values(), key=lambda d: d.id))
+    key = (spec.digest(), tuple(d.id for d in chosen))
+    if key not in _SPECS:
+        if len(_SPECS) >= 64:
+            _SPECS.pop(next(iter(_SPECS)))
+        _SPECS[key] = _build_therapy_spec(spec, chosen)
+    return _SPECS[key]
+
+
+def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
+    species: list[Species] = []
+    params: list[Parameter] = []
+    processes: list[Process] = []
+    observables: list[Observable] = []
+    inhibitors: dict[str, list[str]] = {}
+    activators: dict[str, list[str]] = {}
+    for drug in drugs:
+        s, p, pr, o = _drug_parts(drug, spec)
+        species += s
+        params += p
+        processes += pr
+        observables += o
+        for e in drug.effects:
+            if e.kind == "inhibit":
+                inhibitors.setdefault(e.target, []).append(effect_id(drug, e))
+            elif e.kind == "activate":
+                activators.setdefault(e.target, []).append(effect_id(drug, e))
+    targets = sorted(set(inhibitors) | set(activators))
+    for ent in targets:
+        ek = entity_key(ent)
+        inh = " * ".join(f"(1 - {x})" for x in inhibitors.get(ent, []))
+        act = " + ".join(activators.get(ent, []))
+        observables.append(
+            Observable(
+                id=f"drug_inhibition_{ek}",
+                name=f"combined drug inhibition of {ent}",
+                expression=f"1 - {inh}" if inh else "0",
+            )
+        )
+        observables.append(
+            Observable(
+                id=f"drug_activation_{ek}",
+                name=f"combined drug activation of {ent}",
+                expression=act or "0",
+            )
+        )
+        observables.append(
+            Observable(
+                id=factor_id(ent),
+                name=f"drug factor on {ent} (scales every use of the entity)",
+                expression=f"(1 - drug_inhibition_{ek}) * (1 + drug_activation_{ek})",
+            )
+        )
+    observables += _toxicity_observables(spec, set(inhibitors))
+    base_obs, base_proc = _rewrite(spec, targets)
+    data = spec.model_dump()
+    data["id"] = f"{spec.id}_therapy" if drugs else spec.id
+    data["species"] = [*data["species"], *(s.model_dump() for s in species)]
+    data["parameters"] = [*data["parameters"], *(p.model_dump() for p in params)]
+    data["processes"] = [*(p.model_dump() for p in base_proc), *(p.model_dump() for p in processes)]
+    data["observables"] = [
+        *(o.model_dump() for o in base_obs),
+        *(o.model_dump() for o in observables),
+    ]
+    try:
+        return ModelSpec.model_validate(data)
+    except ValueError as exc:
+        raise ValidationError(f"cannot add drugs to model {spec.id!r}: {exc}") from None
+
+
+def _toxicity_observables(spec: ModelSpec, inhibited: set[str]) -> list[Observable]:
+    out = []
+    for name, tox in TOXICITY.items():
+        ek = entity_key(tox.entity)
+        out.append(
+            Observable(
+                id=tox_id(name),
+                name=f"toxicity proxy: {tox.description}",
+                expression=f"drug_inhibition_{ek}" if tox.entity in inhibited else "0",
+                description=tox.source,
+            )
+        )
+    present = {*spec.observable_ids, *spec.species_ids}
+    damage = "senolysis_rate * S_stroma" if {"senolysis_rate", "S_stroma"} <= present else "0"
+    out.append(
+        Observable(
+            id=tox_id(SENOLYSIS_DAMAGE),
+            name="toxicity proxy: tissue damage from senolysis of senescent stroma",
+            unit="1/day",
+            expression=damage,
+            description=SENOLYSIS_SOURCE,
+        )
+    )
+    return out
+
+
+def _rewrite(spec: ModelSpec, targets: Sequence[str]) -> tuple[list[Observable], list[Process]]:
+    """Scale every use of quantities tagged with a drug target by its drug factor."""
+    if not targets:
+        return list(spec.observables), list(spec.processes)
+    factor = {ent: Sym(factor_id(ent)) for ent in targets}
+    use_map: dict[str, Expr] = {}
+    tagged: list[Species | Parameter] = [*spec.species, *spec.parameters]
+    for item in tagged:
+        if item.entity in factor:
+            use_map[item.id] = Op("*", (Sym(item.id), factor[item.entity]))
+    observables = []
+    for o in spec.observables:
+        tree = substitute(spec.rate_tree(o), use_map)
+        if o.entity in factor:
+            tree = Op("*", (factor[o.entity], tree))
+        if tree == spec.rate_tree(o):
+            observables.append(o)
+            continue
+        data = o.model_dump()
+        data.update(rate_law=None, args={}, expression=to_text(tree))
+        observables.append(Observable.model_validate(data))
+    processes = []
+    for pr in spec.processes:
+        mapping = {k: v for k, v in use_map.items() if k not in pr.stoichiometry}
+        tree = substitute(spec.rate_tree(pr), mapping)
+        if tree == spec.rate_tree(pr):
+            processes.append(pr)
+            continue
+        data = pr.model_dump()
+        data.update(rate_law=None, args={}, expression=to_text(tree))
+        processes.append(Process.model_validate(data))
+    return observables, processes
+
+
+def pk_citation_share(drugs: Iterable[Drug]) -> dict[str, float]:
+    """Share of PK and PD records that are cited vs assumed (for reports)."""
+    pk = [d.pk.provenance for d in drugs]
+    pd = [e.provenance for d in drugs for e in d.effects]
+    out = {}
+    for label, items in (("pk", pk), ("pd", pd)):
+        n = len(items) or 1
+        out[f"{label}_cited"] = sum(isinstance(p, CitationProvenance) for p in items) / n
+        out[f"{label}_assumed"] = sum(isinstance(p, AssumedProvenance) for p in items) / n
+    return out

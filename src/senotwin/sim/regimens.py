@@ -1,0 +1,863 @@
+"""The regimen language: text and YAML regimens parsed into a Regimen, compiled to dosing events.
+
+Text grammar (items separated by ';' or new lines, '#' starts a comment)::
+
+    regimen  := item { (';' | NEWLINE) item }
+    item     := DRUG dose { route | freq | days | cycles | anchor }     (each part at most once)
+    dose     := NUMBER UNIT                    2 mg/kg · 60 mg/m2 · 100 mg · 2 Gy · 55 kBq/kg
+    route    := 'iv' | 'po' | 'ip' | 'sc' | 'local'
+    freq     := 'qd' | 'daily' | 'bid' | 'qod' | 'qw' | 'weekly' | 'q' NUMBER ('d' | 'w')
+    days     := day { ',' day }     day := 'd' NUMBER [ '-' ['d'] NUMBER ]
+    cycles   := 'x' INTEGER ('cycle' | 'cycles') 'of' NUMBER 'd'
+    anchor   := [ '+' NUMBER 'd' ] 'after' ('last' | 'first') DRUG
+
+Examples: ``doxorubicin 2 mg/kg iv d0,d7; navitoclax 50 mg/kg po qd d10-d14; anti-PD-L1 10
+mg/kg ip q3d d14-d35`` · ``radiation 2 Gy d0-d4`` · ``carboplatin 400 mg/m2 iv d0 x3 cycles of
+21d`` · ``navitoclax 50 mg/kg po qd d0-d4 +7d after last doxorubicin``. A day range without a
+frequency is daily; an interval frequency needs a range; days are relative to the anchor (day 0
+without one). Units are checked with pint and must fit the drug's dose kind (Gy only for
+radiation). Every error is a :class:`RegimenSyntaxError` naming the line and column with a caret
+and, where it helps, the closest drug or unit.
+
+The YAML form is a list of items with the same parts as fields (``drug, dose, route, every, days,
+cycles, after``) under ``regimen:``, optionally with ``body: human|mouse``. ``apply_regimen``
+turns a Regimen into a therapy ModelSpec (``sim.pkpd``) plus a Schedule of exact Dose events.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pint
+import yaml
+
+from senotwin._errors import ValidationError
+from senotwin.model.spec import ModelSpec
+from senotwin.sim.drugs import CANONICAL_UNIT, ROUTES, Drug, DrugLibrary, library, suggest, units
+from senotwin.sim.regimen import Schedule
+
+MAX_DAY = 3650.0
+MAX_DOSES = 5000
+FREQ_WORDS = {"qd": 1.0, "daily": 1.0, "qod": 2.0, "qw": 7.0, "weekly": 7.0}
+UNIT_EXAMPLES = {
+    "mass": ("mg/kg", "ug/kg", "g/kg", "mg/m2", "mg", "g", "ug"),
+    "radiation": ("Gy", "cGy"),
+    "activity": ("kBq/kg", "MBq/kg", "Bq/kg", "kBq", "MBq"),
+}
+KNOWN_UNITS = tuple(u for group in UNIT_EXAMPLES.values() for u in group)
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_UNIT = re.compile(r"[A-Za-zµμ][A-Za-z0-9µμ/^*]*")
+_WORD = re.compile(r"[^\s;,#]+")
+_GLUED_DOSE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:mg|ug|µg|μg|g|c?Gy|[kM]?Bq)")
+
+
+class RegimenSyntaxError(ValidationError):
+    """A regimen error at a position: the message shows the line with a caret under the column."""
+
+    def __init__(self, message: str, text: str, pos: int, *, source: str = "regimen") -> None:
+        pos = max(0, min(pos, len(text)))
+        line_no = text.count("\n", 0, pos) + 1
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        line = text[start : end if end >= 0 else len(text)]
+        col = pos - start + 1
+        self.text = text
+        self.position = pos
+        self.line = line_no
+        self.column = col
+        self.reason = message
+        caret = " " * (col - 1) + "^"
+        super().__init__(f"{source}: line {line_no}, column {col}: {message}\n  {line}\n  {caret}")
+
+
+@dataclass(frozen=True)
+class Body:
+    """Body used to convert mg/m2 (Km = weight/BSA) and absolute doses to per-kg doses."""
+
+    species: Literal["human", "mouse"] = "human"
+
+    @property
+    def weight_kg(self) -> float:
+        """Reference body weight (FDA 2005 starting-dose guidance: human 60-70 kg, mouse 20 g)."""
+        return 70.0 if self.species == "human" else 0.02
+
+    @property
+    def km(self) -> float:
+        """Km factor (kg/m2): human 37, mouse 3 (FDA 2005 guidance, Table 1)."""
+        return 37.0 if self.species == "human" else 3.0
+
+
+@dataclass(frozen=True)
+class DaySpec:
+    """A day or an inclusive day range (relative to the item's anchor)."""
+
+    start: float
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class Cycles:
+    """Repeat the item's days ``count`` times, every ``length`` days."""
+
+    count: int
+    length: float
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Days count from ``offset`` days after the first/last dose of another drug."""
+
+    drug: str
+    which: Literal["first", "last"] = "last"
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class Administration:
+    """One regimen item: a drug, its dose (as written) and when it is given."""
+
+    drug: str
+    amount: float
+    unit: str
+    route: str
+    days: tuple[DaySpec, ...] = (DaySpec(0.0),)
+    every: float | None = None
+    per_day: int = 1
+    cycles: Cycles | None = None
+    after: Anchor | None = None
+
+    def relative_times(self) -> tuple[float, ...]:
+        """Dosing days relative to the anchor, sorted (cycles expanded)."""
+        base: list[float] = []
+        for d in self.days:
+            if d.end is None:
+                base.append(d.start)
+            else:
+                step = self.every or 1.0
+                n = math.floor((d.end - d.start) / step + 1e-9)
+                base.extend(d.start + i * step for i in range(n + 1))
+        if self.per_day == 2:
+            base = [t + h for t in base for h in (0.0, 0.5)]
+        cycles = self.cycles or Cycles(1, 0.0)
+        return tuple(sorted(t + k * cycles.length for k in range(cycles.count) for t in base))
+
+    def to_text(self) -> str:
+        """Canonical text of this item (parses back to an equal Administration)."""
+        parts = [self.drug, f"{_fmt(self.amount)} {self.unit}", self.route]
+        if self.per_day == 2:
+            parts.append("bid")
+        elif self.every is not None:
+            parts.append("qd" if self.every == 1 else f"q{_fmt(self.every)}d")
+        parts.append(
+            ",".join(
+                f"d{_fmt(d.start)}" + (f"-d{_fmt(d.end)}" if d.end is not None else "")
+                for d in self.days
+            )
+        )
+        if self.cycles is not None:
+            word = "cycle" if self.cycles.count == 1 else "cycles"
+            parts.append(f"x{self.cycles.count} {word} of {_fmt(self.cycles.length)}d")
+        if self.after is not None:
+            parts.append(f"+{_fmt(self.after.offset)}d after {self.after.which} {self.after.drug}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class DosingEvent:
+    """A resolved administration: absolute day, drug id, dose in canonical unit, route."""
+
+    time: float
+    drug: str
+    amount: float
+    unit: str
+    route: str
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A parsed regimen: items in order plus the body used for unit conversion."""
+
+    items: tuple[Administration, ...]
+    body: Body = field(default_factory=Body)
+    name: str = ""
+
+    def to_text(self) -> str:
+        """Canonical text form ('; ' between items)."""
+        return "; ".join(item.to_text() for item in self.items)
+
+    def drugs(self, lib: DrugLibrary | None = None) -> tuple[Drug, ...]:
+        """The library entries this regimen uses (in first-use order)."""
+        lib = lib or library()
+        return tuple(lib.get(i) for i in dict.fromkeys(it.drug for it in self.items))
+
+    def events(self, lib: DrugLibrary | None = None) -> tuple[DosingEvent, ...]:
+        """Every administration at its absolute day, sorted by time (anchors resolved)."""
+        lib = lib or library()
+        resolved: dict[int, tuple[float, ...]] = {}
+        pending = list(range(len(self.items)))
+        while pending:
+            progress = False
+            for idx in list(pending):
+                item = self.items[idx]
+                start = 0.0
+                if item.after is not None:
+                    deps = [j for j, it in enumerate(self.items) if it.drug == item.after.drug]
+                    if any(j not in resolved for j in deps):
+                        continue
+                    times = sorted(t for j in deps for t in resolved[j])
+                    ref = times[0] if item.after.which == "first" else times[-1]
+                    start = ref + item.after.offset
+                resolved[idx] = tuple(start + t for t in item.relative_times())
+                pending.remove(idx)
+                progress = True
+            if not progress:
+                names = ", ".join(self.items[i].drug for i in pending)
+                raise ValidationError(f"regimen: anchors form a cycle ({names})")
+        out = []
+        for idx, item in enumerate(self.items):
+            drug = lib.get(item.drug)
+            amount = canonical_dose(item.amount, item.unit, drug, body=self.body, where=item.drug)
+            for t in resolved[idx]:
+                out.append(
+                    DosingEvent(t, drug.id, amount, CANONICAL_UNIT[drug.dose_kind], item.route)
+                )
+        return tuple(sorted(out, key=lambda e: (e.time, e.drug)))
+
+
+def _fmt(x: float) -> str:
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
+
+
+# ---- units ------------------------------------------------------------------------------------
+def _pint_unit(text: str) -> pint.Unit:
+    norm = text.replace("µ", "u").replace("μ", "u").replace("^", "**")
+    norm = re.sub(r"(?<=[a-zA-Z])([23])$", r"**\1", norm)
+    if not re.fullmatch(r"[A-Za-z]+(\*\*[23])?(/[A-Za-z]+(\*\*[23])?)?", norm):
+        raise ValueError(f"unit {text!r} is not of the form UNIT or UNIT/UNIT")
+    return units().parse_units(norm)
+
+
+def _dimension(text: str) -> str:
+    """'mass_per_mass', 'mass_per_area', 'mass', 'radiation', 'activity_per_mass', 'activity'."""
+    ureg = units()
+    try:
+        u = _pint_unit(text)
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+        return "unknown"
+    dims = ureg.Quantity(1, u).dimensionality
+    num, _, den = text.partition("/")
+    if not dims and den:
+        try:
+            nd = ureg.Quantity(1, _pint_unit(num)).dimensionality
+            dd = ureg.Quantity(1, _pint_unit(den)).dimensionality
+        except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+            return "unknown"
+        return "mass_per_mass" if nd == dd == ureg.Quantity(1, "kg").dimensionality else "unknown"
+    table = {
+        "mass_per_area": "mg/m**2",
+        "mass": "mg",
+        "radiation": "Gy",
+        "activity_per_mass": "kBq/kg",
+        "activity": "kBq",
+    }
+    for name, ref in table.items():
+        if dims == ureg.Quantity(1, ref).dimensionality:
+            return name
+    return "unknown"
+
+
+_KIND_DIMS = {
+    "mass": ("mass_per_mass", "mass_per_area", "mass"),
+    "radiation": ("radiation",),
+    "activity": ("activity_per_mass", "activity"),
+}
+
+
+def unit_problem(unit: str, drug: Drug) -> str | None:
+    """Why ``unit`` cannot dose ``drug`` (None when it can)."""
+    dim = _dimension(unit)
+    if dim == "unknown":
+        return f"unknown dose unit {unit!r}{suggest(unit, KNOWN_UNITS)}"
+    if dim not in _KIND_DIMS[drug.dose_kind]:
+        allowed = ", ".join(UNIT_EXAMPLES[drug.dose_kind])
+        what = {"mass": "by mass", "radiation": "in Gy", "activity": "by activity"}
+        return f"{drug.id} is dosed {what[drug.dose_kind]} ({allowed}), not in {unit!r}"
+    return None
+
+
+def canonical_dose(amount: float, unit: str, drug: Drug, *, body: Body, where: str) -> float:
+    """``amount unit`` of ``drug`` in its canonical unit (mg/kg, Gy or kBq/kg)."""
+    problem = unit_problem(unit, drug)
+    if problem:
+        raise ValidationError(f"{where}: {problem}")
+    ureg = units()
+    q = ureg.Quantity(amount, _pint_unit(unit))
+    dim = _dimension(unit)
+    if dim == "mass_per_mass":
+        return float(q.to("mg/kg").magnitude)
+    if dim == "mass_per_area":
+        return float(q.to("mg/m**2").magnitude) / body.km
+    if dim == "mass":
+        return float(q.to("mg").magnitude) / body.weight_kg
+    if dim == "radiation":
+        return float(q.to("Gy").magnitude)
+    if dim == "activity_per_mass":
+        return float(q.to("kBq/kg").magnitude)
+    return float(q.to("kBq").magnitude) / body.weight_kg
+
+
+# ---- text parser ------------------------------------------------------------------------------
+class _ItemParser:
+    """Recursive-descent parser for one item of the text form (positions are absolute)."""
+
+    def __init__(self, text: str, start: int, end: int, lib: DrugLibrary, source: str) -> None:
+        self.text = text
+        self.pos = start
+        self.end = end
+        self.lib = lib
+        self.source = source
+
+    def fail(self, message: str, pos: int | None = None) -> RegimenSyntaxError:
+        return RegimenSyntaxError(
+            message, self.text, self.pos if pos is None else pos, source=self.source
+        )
+
+    def ws(self) -> None:
+        while self.pos < self.end and self.text[self.pos] in " \t\r":
+            self.pos += 1
+
+    def at_end(self) -> bool:
+        self.ws()
+        return self.pos >= self.end
+
+    def peek_word(self) -> str:
+        m = _WORD.match(self.text, self.pos, self.end)
+        return m.group(0) if m else ""
+
+    def number(self, what: str) -> float:
+        self.ws()
+        m = _NUMBER.match(self.text, self.pos, self.end)
+        if not m:
+            found = self.peek_word() or (self.text[self.pos] if self.pos < self.end else "end")
+            raise self.fail(f"expected {what} (a number), found {found!r}")
+        try:
+            value = float(m.group(0))
+        except ValueError:
+            raise self.fail(f"{m.group(0)!r} is not a number") from None
+        if not math.isfinite(value):
+            raise self.fail(f"{what} {m.group(0)!r} is not finite")
+        self.pos = m.end()
+        return value
+
+    def literal(self, word: str) -> bool:
+        """Consume ``word`` (case-insensitive) when it stands as a whole word here."""
+        self.ws()
+        n = len(word)
+        chunk = self.text[self.pos : self.pos + n]
+        nxt = self.text[self.pos + n : self.pos + n + 1]
+        if (
+            self.pos + n <= self.end
+            and chunk.lower() == word
+            and (not nxt or not (nxt.isalnum() or nxt in "-_/"))
+        ):
+            self.pos += n
+            return True
+        return False
+
+    def expect(self, word: str, context: str) -> None:
+        if not self.literal(word):
+            found = self.peek_word() or "end of item"
+            raise self.fail(f"expected {word!r} {context}, found {found!r}")
+
+    # ---- item ------------------------------------------------------------------------------
+    def drug_name(self) -> tuple[Drug, int]:
+        """Words up to the dose; returns the drug and where its name started."""
+        self.ws()
+        start = self.pos
+        words: list[tuple[int, str]] = []
+        while True:
+            self.ws()
+            m = _WORD.match(self.text, self.pos, self.end)
+            if not m:
+                break
+            word = m.group(0)
+            if (
+                _NUMBER.fullmatch(word)
+                or _GLUED_DOSE.fullmatch(word)
+                or (words and _NUMBER.match(word) and _GLUED_DOSE.match(word))
+            ):
+                break
+            words.append((m.start(), word))
+            self.pos = m.end()
+        if not words:
+            raise self.fail("expected a drug name", start)
+        name = " ".join(w for _, w in words)
+        key = name.lower()
+        if key in self.lib.index:
+            return self.lib.index[key], start
+        # a known drug followed by something that is not a dose: point at the first extra word
+        for cut in range(len(words) - 1, 0, -1):
+            head = " ".join(w for _, w in words[:cut]).lower()
+            if head in self.lib.index:
+                raise self.fail(
+                    f"expected a dose (e.g. '2 mg/kg') after {head!r}, found {words[cut][1]!r}",
+                    words[cut][0],
+                )
+        raise self.fail(f"unknown drug {name!r}{suggest(key, self.lib.names())}", start)
+
+    def dose(self, drug: Drug) -> tuple[float, str]:
+        self.ws()
+        if self.pos >= self.end:
+            raise self.fail(f"expected a dose (e.g. '2 mg/kg') after {drug.id!r}")
+        amount = self.number("a dose amount")
+        if amount <= 0:
+            raise self.fail("the dose must be greater than 0", self.pos - 1)
+        self.ws()
+        upos = self.pos
+        m = _UNIT.match(self.text, self.pos, self.end)
+        if not m:
+            raise self.fail(
+                "expected a dose unit after the amount (e.g. "
+                + ", ".join(UNIT_EXAMPLES[drug.dose_kind][:3])
+                + ")"
+            )
+        unit = m.group(0)
+        problem = unit_problem(unit, drug)
+        if problem:
+            raise self.fail(problem, upos)
+        self.pos = m.end()
+        return amount, _canonical_unit_text(unit)
+
+    def item(self) -> Administration:
+        drug, _ = self.drug_name()
+        amount, unit = self.dose(drug)
+        route: str | None = None
+        every: float | None = None
+        per_day = 1
+        freq_pos = -1
+        days: tuple[DaySpec, ...] | None = None
+        cycles: Cycles | None = None
+        after: Anchor | None = None
+        seen: dict[str, int] = {}
+        while not self.at_end():
+            here = self.pos
+            word = self.peek_word()
+            low = word.lower()
+            kind = self._part_kind(low)
+            if kind is None:
+                raise self.fail(
+                    f"unexpected {word!r}: expected a route ({', '.join(ROUTES)}), a frequency "
+                    "(qd, bid, q3d, qw), days (d0,d7 or d10-d14), cycles ('x3 cycles of 21d') "
+                    "or an anchor ('+7d after last doxorubicin')"
+                    + (suggest(low, [*ROUTES, *FREQ_WORDS, "bid"]) if low.isalpha() else "")
+                )
+            if kind in seen:
+                raise self.fail(f"{kind} given twice in one item")
+            seen[kind] = here
+            if kind == "route":
+                self.pos += len(word)
+                route = low
+            elif kind == "frequency":
+                every, per_day = self.frequency()
+                freq_pos = here
+            elif kind == "days":
+                days = self.days()
+            elif kind == "cycles":
+                cycles = self.cycles()
+            else:
+                after = self.anchor(drug)
+        if route is None:
+            route = drug.reference_dose.route if len(drug.routes) > 1 else drug.routes[0]
+        elif route not in drug.routes:
+            raise self.fail(
+                f"{drug.id} is not given {route!r} (routes: {', '.join(drug.routes)})",
+                seen["route"],
+            )
+        if days is None:
+            days = (DaySpec(0.0),)
+        if every is not None and per_day == 1 and all(d.end is None for d in days):
+            raise self.fail(
+                "a dosing interval needs a day range (e.g. 'q3d d14-d35'); for single days "
+                "list them ('d0,d7')",
+                freq_pos,
+            )
+        item = Administration(drug.id, amount, unit, route, days, every, per_day, cycles, after)
+        rel = item.relative_times()
+        if len(set(rel)) != len(rel):
+            raise self.fail("the same dosing time is listed twice", seen.get("days", self.pos))
+        if cycles is not None and cycles.count > 1:
+            span = max(rel[: len(rel) // cycles.count]) - min(rel)
+            if span >= cycles.length:
+                raise self.fail(
+                    f"doses of one cycle span {_fmt(span)} days, longer than the cycle length "
+                    f"{_fmt(cycles.length)}d",
+                    seen["cycles"],
+                )
+        if len(rel) > MAX_DOSES or max(rel) > MAX_DAY:
+            raise self.fail(
+                f"schedule too long: at most {MAX_DOSES} doses within {MAX_DAY:g} days",
+                seen.get("days", self.pos),
+            )
+        return item
+
+    @staticmethod
+    def _part_kind(low: str) -> str | None:
+        if low in ROUTES:
+            return "route"
+        if low in FREQ_WORDS or low == "bid" or re.fullmatch(r"q[0-9.]+[dw]", low):
+            return "frequency"
+        if re.match(r"d[0-9.]", low):
+            return "days"
+        if re.match(r"x[0-9]", low):
+            return "cycles"
+        if low.startswith("+") or low == "after":
+            return "anchor"
+        return None
+
+    def frequency(self) -> tuple[float, int]:
+        self.ws()
+        for word, interval in FREQ_WORDS.items():
+            if self.literal(word):
+                return interval, 1
+        if self.literal("bid"):
+            return 1.0, 2
+        start = self.pos
+        self.pos += 1  # 'q'
+        n = self.number("a dosing interval")
+        if self.pos < self.end and self.text[self.pos] in "dw":
+            unit = self.text[self.pos]
+            self.pos += 1
+        else:
+            raise self.fail("expected 'd' or 'w' after the interval (e.g. q3d, q2w)")
+        if n <= 0:
+            raise self.fail("the dosing interval must be greater than 0", start)
+        return n * (7.0 if unit == "w" else 1.0), 1
+
+    def days(self) -> tuple[DaySpec, ...]:
+        out = []
+        while True:
+            self.ws()
+            pos = self.pos
+            if self.pos >= self.end or self.text[self.pos].lower() != "d":
+                raise self.fail("expected a day like 'd7'")
+            self.pos += 1
+            start = self.number("a day")
+            end = None
+            if self.pos < self.end and self.text[self.pos] == "-":
+                self.pos += 1
+                if self.pos < self.end and self.text[self.pos].lower() == "d":
+                    self.pos += 1
+                end = self.number("the last day of the range")
+                if end <= start:
+                    raise self.fail(
+                        f"day range d{_fmt(start)}-d{_fmt(end)} must end after it starts", pos
+                    )
+            if start > MAX_DAY or (end is not None and end > MAX_DAY):
+                raise self.fail(f"days must be at most {MAX_DAY:g}", pos)
+            out.append(DaySpec(start, end))
+            self.ws()
+            if self.pos < self.end and self.text[self.pos] == ",":
+                self.pos += 1
+                continue
+            return tuple(out)
+
+    def cycles(self) -> Cycles:
+        self.ws()
+        start = self.pos
+        self.pos += 1  # 'x'
+        n = self.number("the number of cycles")
+        if not n.is_integer() or not 1 <= n <= 100:
+            raise self.fail("the number of cycles must be a whole number from 1 to 100", start)
+        if not (self.literal("cycles") or self.literal("cycle")):
+            raise self.fail(f"expected 'cycles' after 'x{_fmt(n)}'")
+        self.expect("of", "(as in 'x3 cycles of 21d')")
+        length = self.number("the cycle length")
+        if not (self.pos < self.end and self.text[self.pos] == "d"):
+            raise self.fail("expected 'd' after the cycle length (e.g. 21d)")
+        self.pos += 1
+        if length <= 0:
+            raise self.fail("the cycle length must be greater than 0", start)
+        return Cycles(int(n), length)
+
+    def anchor(self, drug: Drug) -> Anchor:
+        self.ws()
+        offset = 0.0
+        if self.text[self.pos] == "+":
+            self.pos += 1
+            offset = self.number("an offset in days")
+            if not (self.pos < self.end and self.text[self.pos] == "d"):
+                raise self.fail("expected 'd' after the offset (e.g. +7d)")
+            self.pos += 1
+        self.expect("after", "(as in '+7d after last doxorubicin')")
+        which: Literal["first", "last"]
+        if self.literal("last"):
+            which = "last"
+        elif self.literal("first"):
+            which = "first"
+        else:
+            raise self.fail(f"expected 'last' or 'first', found {self.peek_word() or 'end'!r}")
+        self.ws()
+        name_pos = self.pos
+        rest = self.text[self.pos : self.end].strip()
+        key = " ".join(rest.split()).lower()
+        if not key:
+            raise self.fail("expected the drug this item follows")
+        if key not in self.lib.index:
+            raise self.fail(f"unknown drug {rest!r}{suggest(key, self.lib.names())}", name_pos)
+        other = self.lib.index[key]
+        if other.id == drug.id:
+            raise self.fail(f"{drug.id} cannot be anchored to itself", name_pos)
+        self.pos = self.end
+        return Anchor(other.id, which, offset)
+
+
+def _canonical_unit_text(unit: str) -> str:
+    out = unit.replace("µ", "u").replace("μ", "u")
+    return re.sub(r"\^?\*?\*?2$", "2", out) if out.endswith("2") else out
+
+
+def _split_items(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-empty item; ';' and new lines separate, '#' starts a comment."""
+    spans = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i <= n:
+        ch = text[i] if i < n else "\n"
+        if ch == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            if text[start:i].strip():
+                spans.append((start, i))
+            i = j
+            start = j
+            continue
+        if ch in ";\n":
+            if text[start:i].strip():
+                spans.append((start, i))
+            start = i + 1
+        i += 1
+    return spans
+
+
+def parse_text(
+    text: str, *, lib: DrugLibrary | None = None, body: Body | None = None, source: str = "regimen"
+) -> Regimen:
+    """Parse the text form into a Regimen (anchors checked against the regimen's drugs)."""
+    if not isinstance(text, str):
+        raise ValidationError(f"{source}: a regimen must be text, got {type(text).__name__}")
+    lib = lib or library()
+    items: list[Administration] = []
+    anchors: list[tuple[int, Anchor]] = []
+    for start, end in _split_items(text):
+        parser = _ItemParser(text, start, end, lib, source)
+        item = parser.item()
+        items.append(item)
+        if item.after is not None:
+            pos = text.lower().rfind(item.after.which, start, end)
+            anchors.append((pos, item.after))
+    if not items:
+        raise RegimenSyntaxError(
+            "the regimen is empty (give at least one drug)", text, 0, source=source
+        )
+    present = {it.drug for it in items}
+    for pos, anchor in anchors:
+        if anchor.drug not in present:
+            raise RegimenSyntaxError(
+                f"anchor drug {anchor.drug!r} is not given in this regimen",
+                text,
+                pos,
+                source=source,
+            )
+    regimen = Regimen(tuple(items), body or Body())
+    try:
+        regimen.events(lib)  # resolves anchors (cycles are errors)
+    except ValidationError as exc:
+        raise RegimenSyntaxError(str(exc), text, 0, source=source) from None
+    return regimen
+
+
+# ---- YAML form --------------------------------------------------------------------------------
+_YAML_KEYS = ("drug", "dose", "route", "every", "days", "cycles", "after")
+
+
+def _yaml_item_text(raw: object, where: str) -> str:
+    if not isinstance(raw, dict):
+        raise ValidationError(f"{where}: an item must be a mapping with {', '.join(_YAML_KEYS)}")
+    extra = set(raw) - set(_YAML_KEYS)
+    if extra:
+        raise ValidationError(
+            f"{where}: unknown field(s) {sorted(map(str, extra))} "
+            f"(allowed: {', '.join(_YAML_KEYS)})"
+        )
+    for key in ("drug", "dose"):
+        if key not in raw:
+            raise ValidationError(f"{where}: missing field {key!r}")
+    parts = [str(raw["drug"]), str(raw["dose"])]
+    if raw.get("route") is not None:
+        parts.append(str(raw["route"]))
+    if raw.get("every") is not None:
+        parts.append(str(raw["every"]))
+    days = raw.get("days")
+    if isinstance(days, list):
+        if not all(isinstance(d, int | float) and not isinstance(d, bool) for d in days):
+            raise ValidationError(f"{where}.days: a list of day numbers, got {days!r}")
+        parts.append(",".join(f"d{_fmt(float(d))}" for d in days))
+    elif isinstance(days, int | float) and not isinstance(days, bool):
+        parts.append(f"d{_fmt(float(days))}")
+    elif days is not None:
+        parts.append(str(days))
+    for key in ("cycles", "after"):
+        if raw.get(key) is not None:
+            parts.append(str(raw[key]))
+    return " ".join(parts)
+
+
+def parse_yaml(data: object, *, lib: DrugLibrary | None = None, source: str = "regimen") -> Regimen:
+    """Parse the YAML form ({regimen: [...], body: human|mouse} or a bare list of items)."""
+    body = Body()
+    items_raw: object = data
+    if isinstance(data, dict):
+        extra = set(data) - {"regimen", "body", "name"}
+        if extra:
+            raise ValidationError(f"{source}: unknown field(s) {sorted(map(str, extra))}")
+        items_raw = data.get("regimen")
+        b = data.get("body", "human")
+        if b not in ("human", "mouse"):
+            raise ValidationError(f"{source}.body: {b!r} is not 'human' or 'mouse'")
+        body = Body(b)
+    if not isinstance(items_raw, list) or not items_raw:
+        raise ValidationError(f"{source}: expected a non-empty list of regimen items")
+    texts = [_yaml_item_text(raw, f"{source}: item {i + 1}") for i, raw in enumerate(items_raw)]
+    text = "\n".join(texts)
+    try:
+        return parse_text(text, lib=lib, body=body, source=f"{source} (YAML items, one per line)")
+    except RegimenSyntaxError as exc:
+        raise RegimenSyntaxError(
+            f"item {exc.line}: {exc.reason}", exc.text, exc.position, source=f"{source} (YAML)"
+        ) from None
+
+
+def parse_regimen(
+    text_or_path: str | Path, *, lib: DrugLibrary | None = None, body: Body | None = None
+) -> Regimen:
+    """Parse a regimen given as text, or as a path to a .yaml/.yml/.txt file."""
+    if isinstance(text_or_path, Path) or (
+        isinstance(text_or_path, str)
+        and "\n" not in text_or_path
+        and text_or_path.strip().lower().endswith((".yaml", ".yml", ".txt", ".regimen"))
+    ):
+        path = Path(text_or_path)
+        try:
+            content = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(f"{path}: cannot read regimen: {exc.strerror}") from None
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                data = yaml.safe_load(content)
+            except yaml.YAMLError as exc:
+                raise ValidationError(f"{path}: malformed YAML: {exc}") from None
+            return parse_yaml(data, lib=lib, source=str(path))
+        return parse_text(content, lib=lib, body=body, source=str(path))
+    if not isinstance(text_or_path, str):
+        raise ValidationError(
+            f"a regimen must be text or a path, got {type(text_or_path).__name__}"
+        )
+    stripped = text_or_path.lstrip()
+    if stripped.startswith(("regimen:", "- drug:", "body:")):
+        try:
+            data = yaml.safe_load(text_or_path)
+        except yaml.YAMLError as exc:
+            raise ValidationError(f"regimen: malformed YAML: {exc}") from None
+        return parse_yaml(data, lib=lib)
+    return parse_text(text_or_path, lib=lib, body=body)
+
+
+def regimen_to_yaml(regimen: Regimen) -> str:
+    """The YAML form of a regimen (parses back to an equal Regimen)."""
+    out = []
+    for it in regimen.items:
+        entry: dict[str, Any] = {
+            "drug": it.drug,
+            "dose": f"{_fmt(it.amount)} {it.unit}",
+            "route": it.route,
+        }
+        if it.per_day == 2:
+            entry["every"] = "bid"
+        elif it.every is not None:
+            entry["every"] = "qd" if it.every == 1 else f"q{_fmt(it.every)}d"
+        entry["days"] = ",".join(
+            f"d{_fmt(d.start)}" + (f"-d{_fmt(d.end)}" if d.end is not None else "") for d in it.days
+        )
+        if it.cycles is not None:
+            word = "cycle" if it.cycles.count == 1 else "cycles"
+            entry["cycles"] = f"x{it.cycles.count} {word} of {_fmt(it.cycles.length)}d"
+        if it.after is not None:
+            entry["after"] = f"+{_fmt(it.after.offset)}d after {it.after.which} {it.after.drug}"
+        out.append(entry)
+    return yaml.safe_dump({"body": regimen.body.species, "regimen": out}, sort_keys=False)
+
+
+# ---- compiling ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TherapyPlan:
+    """A regimen compiled for a model: the therapy ModelSpec and its exact Dose schedule."""
+
+    spec: ModelSpec
+    schedule: Schedule
+    events: tuple[DosingEvent, ...]
+    drugs: tuple[str, ...]
+
+
+def apply_regimen(
+    spec: ModelSpec,
+    regimen: Regimen | str | Path | None,
+    *,
+    extra_drugs: Iterable[str] = (),
+    lib: DrugLibrary | None = None,
+) -> TherapyPlan:
+    """Compile ``regimen`` for ``spec``: add the drugs' PK/PD and schedule every dose.
+
+    ``extra_drugs`` adds drugs without doses (so arms of a comparison share one model).
+    """
+    from senotwin.sim.pkpd import dose_for, therapy_spec
+
+    lib = lib or library()
+    reg = (
+        regimen
+        if isinstance(regimen, Regimen) or regimen is None
+        else parse_regimen(regimen, lib=lib)
+    )
+    used = reg.drugs(lib) if reg is not None else ()
+    drugs = {d.id: d for d in (*used, *(lib.get(n) for n in extra_drugs))}
+    tspec = therapy_spec(spec, drugs.values())
+    events = reg.events(lib) if reg is not None else ()
+    doses = tuple(dose_for(lib.get(e.drug), e.amount, e.route, e.time) for e in events)
+    schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "")
+    return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
+
+
+def simulate_regimen(spec: ModelSpec, regimen: Regimen | str | Path | None, **kwargs: Any) -> Any:
+    """``simulate`` with a regimen: compiles it (``apply_regimen``) and runs the therapy model.
+
+    Keyword arguments go to :func:`senotwin.sim.simulate` (params, initial, t_end, engine, ...).
+    """
+    from senotwin.sim.simulate import simulate
+
+    plan = apply_regimen(spec, regimen, extra_drugs=kwargs.pop("extra_drugs", ()))
+    return simulate(plan.spec, regimen=plan.schedule, **kwargs)
+
+
+def describe_events(events: Iterable[DosingEvent]) -> list[Mapping[str, object]]:
+    """JSON-ready list of dosing events."""
+    return [
+        {"day": e.time, "drug": e.drug, "dose": e.amount, "unit": e.unit, "route": e.route}
+        for e in events
+    ]
