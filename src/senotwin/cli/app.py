@@ -18,6 +18,7 @@ from senotwin.cli import scenarios as scenarios_cli
 from senotwin.cli import twin as twin_cli
 from senotwin.cli.demo import demo
 from senotwin.cli.model_check import check as model_check
+from senotwin.cli.optimize import optimize
 from senotwin.cli.sensitivity import sensitivity
 from senotwin.cli.simulate import simulate
 from senotwin.cli.validate import validate
@@ -61,6 +62,7 @@ app.add_typer(twin_cli.app, name="twin")
 app.add_typer(scenarios_cli.app, name="scenarios")
 app.add_typer(cohort_cli.app, name="cohort")
 app.command("sensitivity")(sensitivity)
+app.command("optimize")(optimize)
 app.command("validate")(validate)
 
 
