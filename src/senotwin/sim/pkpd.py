@@ -363,7 +363,7 @@ _SPECS: dict[tuple[str, tuple[str, ...]], ModelSpec] = {}
 def therapy_spec(spec: ModelSpec, drugs: Iterable[Drug]) -> ModelSpec:
     """``spec`` extended with the PK/PD of ``drugs`` and the toxicity proxies (cached)."""
     chosen = tuple(sorted({d.id: d for d in drugs}.values(), key=lambda d: d.id))
-    key = (spec.digest(), tuple(d.id for d in chosen))
+    key = (spec.digest(), tuple(d.model_dump_json() for d in chosen))
     if key not in _SPECS:
         if len(_SPECS) >= 64:
             _SPECS.pop(next(iter(_SPECS)))

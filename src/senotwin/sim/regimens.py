@@ -323,6 +323,7 @@ class _ItemParser:
         self.end = end
         self.lib = lib
         self.source = source
+        self.anchor_name_pos = start
 
     def fail(self, message: str, pos: int | None = None) -> RegimenSyntaxError:
         return RegimenSyntaxError(
@@ -488,18 +489,21 @@ class _ItemParser:
                 "list them ('d0,d7')",
                 freq_pos,
             )
+        if cycles is not None and cycles.count > 1:
+            one = Administration(
+                drug.id, amount, unit, route, days, every, per_day
+            ).relative_times()
+            span = max(one) - min(one)
+            if span >= cycles.length:
+                raise self.fail(
+                    f"doses of one cycle span {_fmt(span)} days, not shorter than the cycle "
+                    f"length {_fmt(cycles.length)}d",
+                    seen["cycles"],
+                )
         item = Administration(drug.id, amount, unit, route, days, every, per_day, cycles, after)
         rel = item.relative_times()
         if len(set(rel)) != len(rel):
             raise self.fail("the same dosing time is listed twice", seen.get("days", self.pos))
-        if cycles is not None and cycles.count > 1:
-            span = max(rel[: len(rel) // cycles.count]) - min(rel)
-            if span >= cycles.length:
-                raise self.fail(
-                    f"doses of one cycle span {_fmt(span)} days, longer than the cycle length "
-                    f"{_fmt(cycles.length)}d",
-                    seen["cycles"],
-                )
         if len(rel) > MAX_DOSES or max(rel) > MAX_DAY:
             raise self.fail(
                 f"schedule too long: at most {MAX_DOSES} doses within {MAX_DAY:g} days",
@@ -612,6 +616,7 @@ class _ItemParser:
         if key not in self.lib.index:
             raise self.fail(f"unknown drug {rest!r}{suggest(key, self.lib.names())}", name_pos)
         other = self.lib.index[key]
+        self.anchor_name_pos = name_pos
         if other.id == drug.id:
             raise self.fail(f"{drug.id} cannot be anchored to itself", name_pos)
         self.pos = self.end
@@ -661,8 +666,7 @@ def parse_text(
         item = parser.item()
         items.append(item)
         if item.after is not None:
-            pos = text.lower().rfind(item.after.which, start, end)
-            anchors.append((pos, item.after))
+            anchors.append((parser.anchor_name_pos, item.after))
     if not items:
         raise RegimenSyntaxError(
             "the regimen is empty (give at least one drug)", text, 0, source=source

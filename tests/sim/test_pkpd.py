@@ -1,0 +1,149 @@
+"""PK/PD as model data: exact dosing against the analytic compartment solutions, both engines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.model.io import spec_from_dict
+from senotwin.sim import simulate
+from senotwin.sim.drugs import Drug
+from senotwin.sim.pkpd import conc_id, dose_for, effect_id, reference_peak, therapy_spec
+from senotwin.sim.regimen import Schedule
+
+ASSUMED = {"kind": "assumed", "rationale": "test value"}
+
+
+def _base():
+    """dX/dt = k_prod - d X; k_prod tagged PROD (a drug target)."""
+    return spec_from_dict(
+        {
+            "id": "base",
+            "species": [{"id": "X", "unit": "1", "initial": 1.0}],
+            "parameters": [
+                {"id": "k_prod", "value": 0.5, "unit": "1/day", "provenance": ASSUMED,
+                 "entity": "PROD"},
+                {"id": "d", "value": 0.5, "unit": "1/day", "provenance": ASSUMED},
+            ],
+            "processes": [
+                {"id": "prod", "expression": "k_prod", "stoichiometry": {"X": 1}},
+                {"id": "loss", "expression": "d * X", "stoichiometry": {"X": -1}},
+            ],
+        }
+    )  # fmt: skip
+
+
+def _drug(route: str = "iv", **pk) -> Drug:
+    pk_data = {
+        "model": "one_compartment",
+        "half_life": "1 d",
+        "volume": "2 L/kg",
+        "ka": "3 1/d",
+        "bioavailability": {"po": 0.5},
+        "provenance": ASSUMED,
+    } | pk
+    return Drug.model_validate(
+        {
+            "id": "testdrug", "kb_agent": "RAPAMYCIN", "category": "senomorphic",
+            "dose_kind": "mass", "routes": ["iv", "po"],
+            "reference_dose": {"amount": 4, "unit": "mg/kg", "route": route},
+            "pk": pk_data,
+            "effects": [{"target": "PROD", "kind": "inhibit", "emax": 0.8, "ec50_rel": 0.5,
+                         "provenance": ASSUMED}],
+        }
+    )  # fmt: skip
+
+
+def _one_cmt_iv(t, doses, k, v):
+    return sum(np.where(t >= td, a / v * np.exp(-k * (t - td)), 0.0) for td, a in doses)
+
+
+def _bateman(t, doses, k, ka, v, f):
+    out = np.zeros_like(t)
+    for td, a in doses:
+        s = np.clip(t - td, 0.0, None)
+        out += np.where(
+            t >= td, f * a / v * ka / (ka - k) * (np.exp(-k * s) - np.exp(-ka * s)), 0.0
+        )
+    return out
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_iv_bolus_matches_analytic_one_compartment(engine: str) -> None:
+    drug = _drug()
+    spec = therapy_spec(_base(), [drug])
+    doses = [(0.0, 4.0), (3.0, 2.0), (3.5, 4.0)]
+    sched = Schedule(doses=tuple(dose_for(drug, a, "iv", t) for t, a in doses))
+    grid = np.array([0.0, 0.5, 1.0, 2.999999, 3.0, 3.000001, 3.2, 3.5, 4.0, 6.0, 10.0])
+    res = simulate(spec, regimen=sched, t_end=10.0, t_eval=grid, engine=engine,
+                   rtol=1e-10, atol=1e-12)  # fmt: skip
+    assert res.ok, res.message
+    k = math.log(2)
+    expected = _one_cmt_iv(grid, doses, k, 2.0)
+    got = res.table[conc_id(drug)].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+    # the jump at day 3 is exactly the dose over the volume
+    before, after = got[3], got[5]
+    assert after - before == pytest.approx(2.0 / 2.0, rel=1e-4)
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_oral_dose_matches_bateman(engine: str) -> None:
+    drug = _drug("po")
+    spec = therapy_spec(_base(), [drug])
+    doses = [(0.0, 4.0), (2.0, 4.0)]
+    sched = Schedule(doses=tuple(dose_for(drug, a, "po", t) for t, a in doses))
+    grid = np.linspace(0.0, 8.0, 33)
+    res = simulate(spec, regimen=sched, t_end=8.0, t_eval=grid, engine=engine,
+                   rtol=1e-10, atol=1e-12)  # fmt: skip
+    expected = _bateman(grid, doses, math.log(2), 3.0, 2.0, 0.5)
+    np.testing.assert_allclose(res.table[conc_id(drug)].to_numpy(), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_effect_scales_the_target_like_a_block() -> None:
+    drug = _drug()
+    spec = therapy_spec(_base(), [drug])
+    sched = Schedule(doses=(dose_for(drug, 4.0, "iv", 0.0),))
+    res = simulate(spec, regimen=sched, t_end=5.0, rtol=1e-9, atol=1e-12)
+    c = res.table[conc_id(drug)].to_numpy()
+    ec50 = 0.5 * reference_peak(drug)
+    assert ec50 == pytest.approx(0.5 * 4.0 / 2.0)
+    np.testing.assert_allclose(res.table[effect_id(drug, drug.effects[0])], 0.8 * c / (ec50 + c))
+    # without the drug, an equivalent constant block gives the same production change at t=0
+    eff0 = 0.8 * 2.0 / (ec50 + 2.0)
+    rates = np.gradient(res.table["X"].to_numpy(), res.table["time"].to_numpy())
+    assert rates[0] == pytest.approx(0.5 * (1 - eff0) - 0.5, abs=0.02)
+    # user blocks still act on top of the drug
+    blocked = simulate(spec, regimen=sched, t_end=5.0, blocks={"PROD": 1.0})
+    assert blocked.table["X"].iloc[-1] == pytest.approx(math.exp(-0.5 * 5.0), rel=1e-4)
+
+
+def test_two_compartment_terminal_half_life() -> None:
+    drug = _drug(
+        model="two_compartment", clearance="0.2 L/d", volume="3.28 L",
+        peripheral_volume="3.63 L", intercompartmental_clearance="0.546 L/d", weight="70 kg",
+    )  # fmt: skip
+    assert drug.pk.terminal_half_life_days() == pytest.approx(26.6, abs=0.3)
+    spec = therapy_spec(_base(), [drug])
+    sched = Schedule(doses=(dose_for(drug, 10.0, "iv", 0.0),))
+    res = simulate(spec, regimen=sched, t_end=200.0, t_eval=[100.0, 200.0], rtol=1e-9, atol=1e-14)
+    c100, c200 = res.table[conc_id(drug)]
+    assert math.log(2) * 100 / math.log(c100 / c200) == pytest.approx(26.6, abs=0.3)
+
+
+def test_unknown_target_is_rejected() -> None:
+    drug = _drug()
+    bad = Drug.model_validate(drug.model_dump() | {"effects": [
+        {"target": "NOPE", "kind": "inhibit", "emax": 0.5, "provenance": ASSUMED}]})  # fmt: skip
+    with pytest.raises(ValidationError, match="NOPE"):
+        therapy_spec(_base(), [bad])
+
+
+def test_no_drugs_keeps_the_model_and_adds_zero_toxicity() -> None:
+    spec = therapy_spec(_base(), [])
+    res = simulate(spec, t_end=2.0)
+    assert res.table["tox_immune_suppression"].abs().max() == 0.0
+    assert res.table["X"].iloc[-1] == pytest.approx(1.0)
