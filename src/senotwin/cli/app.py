@@ -11,10 +11,12 @@ from typer.core import TyperGroup
 from senotwin import __version__
 from senotwin._errors import SenotwinError
 from senotwin.cli import cohort as cohort_cli
+from senotwin.cli import drugs as drugs_cli
 from senotwin.cli import kb as kb_cli
 from senotwin.cli import model as model_cli
 from senotwin.cli import sc as sc_cli
 from senotwin.cli import scenarios as scenarios_cli
+from senotwin.cli import treat as treat_cli
 from senotwin.cli import twin as twin_cli
 from senotwin.cli.demo import demo
 from senotwin.cli.model_check import check as model_check
@@ -64,6 +66,8 @@ app.add_typer(cohort_cli.app, name="cohort")
 app.command("sensitivity")(sensitivity)
 app.command("optimize")(optimize)
 app.command("validate")(validate)
+app.add_typer(drugs_cli.app, name="drugs")
+app.add_typer(treat_cli.app, name="treat")
 
 
 def _version(value: bool) -> None:

@@ -53,6 +53,9 @@ def simulate(
         [], "--block", help="ENTITY[=FRACTION]: inhibit an entity (1.0 = knockout, default)."
     ),
     engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    regimen: str | None = typer.Option(
+        None, "--regimen", help="Regimen text or a .yaml/.txt file (drugs with PK/PD)."
+    ),
     plot: Path | None = typer.Option(
         None, "--plot", help="Also write TME time-course figure (.png/.svg; TME model only)."
     ),
@@ -81,11 +84,18 @@ def simulate(
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise ValueError(f"--set: {spec.id} has no parameter or species {name!r}{hint}")
         t_end = days if days is not None else (sc.days if sc else 365.0)
+        schedule = None
+        if regimen is not None:
+            from senotwin.sim.regimens import apply_regimen
+
+            plan = apply_regimen(spec, regimen)
+            spec, schedule = plan.spec, plan.schedule
         result = run(
             spec,
             params=params,
             initial=initial,
             blocks=parse_blocks(blocks),
+            regimen=schedule,
             t_end=t_end,
             engine=engine,
         )

@@ -141,7 +141,20 @@ def concentration_profile(drug: Drug, amount: float, route: str, times: np.ndarr
     else:
         x0[0] = amount * _bioavailability(drug, route) / v
     a = _system(drug)
-    return np.array([(expm(a * t) @ x0)[1] for t in np.asarray(times, dtype=float)])
+    ts = np.asarray(times, dtype=float)
+    if ts.size == 0 or np.any(np.diff(ts) < 0) or ts[0] < 0:
+        raise ValidationError("concentration_profile: times must be >= 0 and increasing")
+    out = np.empty(ts.size)
+    propagators: dict[float, np.ndarray] = {}
+    x, t_prev = x0, 0.0
+    for i, t in enumerate(ts):
+        dt = float(t - t_prev)
+        if dt not in propagators:
+            propagators[dt] = expm(a * dt)
+        x = propagators[dt] @ x
+        out[i] = x[1]
+        t_prev = float(t)
+    return out
 
 
 def reference_peak(drug: Drug) -> float:

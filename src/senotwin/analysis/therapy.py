@@ -1,0 +1,237 @@
+"""Therapy experiments: arms on one scenario, per-arm metrics, comparison and dose-response.
+
+Every arm of a comparison is compiled onto one shared therapy model (all arms' drugs present,
+doses only where the arm gives them), so arms differ only by their dosing events. Per arm:
+final and minimum tumour burden, tumour AUC, time to progression (RECIST 1.1 on scheduled scans,
+:mod:`senotwin.analysis.endpoints`), senescent-burden AUC, SASP-index AUC, effector/suppressor
+ratio (time mean and final), and the toxicity proxies of :mod:`senotwin.sim.pkpd` (AUC and max).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
+from senotwin.model.scenarios import get_scenario
+from senotwin.sim.drugs import get_drug
+from senotwin.sim.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
+from senotwin.sim.regimens import Regimen, apply_regimen, parse_regimen
+from senotwin.sim.simulate import simulate
+
+TOXICITIES: tuple[str, ...] = (*TOXICITY, SENOLYSIS_DAMAGE)
+METRICS: tuple[str, ...] = (
+    "final_tumour",
+    "min_tumour",
+    "tumour_auc",
+    "time_to_progression",
+    "senescent_auc",
+    "sasp_auc",
+    "effector_suppressor_mean",
+    "effector_suppressor_final",
+)
+
+
+def _auc(t: np.ndarray, y: np.ndarray) -> float:
+    return float(np.trapezoid(y, t))
+
+
+@dataclass(frozen=True)
+class ArmMetrics:
+    """The outcome of one arm (tumour burden in model units: 1 = 1e9 cells)."""
+
+    name: str
+    regimen: str
+    status: str
+    final_tumour: float
+    min_tumour: float
+    tumour_auc: float
+    time_to_progression: float | None
+    best_response: str
+    senescent_auc: float
+    sasp_auc: float
+    effector_suppressor_mean: float
+    effector_suppressor_final: float
+    toxicity_auc: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    toxicity_max: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (None for no progression within follow-up)."""
+        out: dict[str, Any] = {
+            "arm": self.name,
+            "regimen": self.regimen,
+            "status": self.status,
+        }
+        out.update({m: getattr(self, m) for m in METRICS})
+        out["best_response"] = self.best_response
+        out["toxicity_auc"] = dict(self.toxicity_auc)
+        out["toxicity_max"] = dict(self.toxicity_max)
+        return out
+
+
+def arm_metrics(name: str, regimen: str, table: pd.DataFrame, status: str) -> ArmMetrics:
+    """Metrics of one simulated arm from its time-course table."""
+    t = table["time"].to_numpy()
+    tumour = table["tumour_burden"].to_numpy()
+    es = table["effector_suppressor_ratio"].to_numpy()
+    ends = patient_endpoints(t, table["tumour_diameter_mm"].to_numpy(), tumour, EndpointRules())
+    span = float(t[-1] - t[0]) or 1.0
+    tox_auc = {k: _auc(t, table[tox_id(k)].to_numpy()) for k in TOXICITIES}
+    tox_max = {k: float(table[tox_id(k)].max()) for k in TOXICITIES}
+    return ArmMetrics(
+        name=name,
+        regimen=regimen,
+        status=status,
+        final_tumour=float(tumour[-1]),
+        min_tumour=float(tumour.min()),
+        tumour_auc=_auc(t, tumour),
+        time_to_progression=ends.pfs_days if ends.pfs_event else None,
+        best_response=ends.best_response,
+        senescent_auc=_auc(t, table["S_total"].to_numpy()),
+        sasp_auc=_auc(t, table["sasp_index"].to_numpy()),
+        effector_suppressor_mean=_auc(t, es) / span,
+        effector_suppressor_final=float(es[-1]),
+        toxicity_auc=MappingProxyType(tox_auc),
+        toxicity_max=MappingProxyType(tox_max),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Arms run on one scenario: metrics per arm and the time courses (not serialised)."""
+
+    scenario: str
+    days: float
+    arms: tuple[ArmMetrics, ...]
+    tables: Mapping[str, pd.DataFrame]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per arm: the metrics plus toxicity AUCs as tox_<name> columns."""
+        rows = []
+        for a in self.arms:
+            row: dict[str, Any] = {"arm": a.name}
+            row.update({m: getattr(a, m) for m in METRICS})
+            row.update({f"tox_{k}": v for k, v in a.toxicity_auc.items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "days": self.days,
+            "arms": [a.to_dict() for a in self.arms],
+        }
+
+
+def _as_regimen(value: Regimen | str | None, where: str) -> Regimen | None:
+    if value is None or isinstance(value, Regimen):
+        return value
+    if not value.strip() or value.strip().lower() in ("none", "untreated", "control"):
+        return None
+    try:
+        return parse_regimen(value)
+    except ValidationError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
+
+
+def compare_arms(
+    scenario: str,
+    arms: Mapping[str, Regimen | str | None],
+    *,
+    days: float | None = None,
+    engine: str = "reference",
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> Comparison:
+    """Run every arm (name -> regimen; None/'none' = untreated) on ``scenario``."""
+    if not arms:
+        raise ValidationError("compare needs at least one arm (NAME=REGIMEN)")
+    sc = get_scenario(scenario)
+    spec = sc.load()
+    regs = {name: _as_regimen(reg, f"arm {name!r}") for name, reg in arms.items()}
+    drugs = sorted({d.id for r in regs.values() if r is not None for d in r.drugs()})
+    t_end = float(days if days is not None else sc.days)
+    grid = np.linspace(0.0, t_end, max(101, math.floor(t_end) + 1))
+    metrics = []
+    tables: dict[str, pd.DataFrame] = {}
+    for name, reg in regs.items():
+        plan = apply_regimen(spec, reg, extra_drugs=drugs)
+        res = simulate(
+            plan.spec,
+            params=dict(sc.params),
+            initial=dict(sc.initial),
+            regimen=plan.schedule,
+            t_end=t_end,
+            t_eval=grid,
+            engine=engine,
+            rtol=rtol,
+            atol=atol,
+        )
+        if not res.ok or len(res.table) != grid.size:
+            raise ValidationError(f"arm {name!r}: simulation failed: {res.message}")
+        tables[name] = res.table
+        metrics.append(arm_metrics(name, reg.to_text() if reg else "", res.table, res.status))
+    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables))
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    """Metrics of one drug across doses (each dose one arm on the same scenario)."""
+
+    drug: str
+    unit: str
+    doses: tuple[float, ...]
+    comparison: Comparison
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = self.comparison.to_frame()
+        frame.insert(1, "dose", list(self.doses))
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.comparison.to_dict()
+        out.update(drug=self.drug, unit=self.unit, doses=list(self.doses))
+        return out
+
+
+def dose_response(
+    scenario: str,
+    drug: str,
+    doses: Sequence[float],
+    *,
+    unit: str | None = None,
+    route: str | None = None,
+    schedule: str = "qd d0-d13",
+    background: str | None = None,
+    days: float | None = None,
+    engine: str = "reference",
+) -> DoseResponse:
+    """Run ``drug`` at each dose (same schedule, optional background regimen) plus a control.
+
+    ``schedule`` is the regimen-language schedule part ('qd d0-d13', 'd0,d7', ...); ``unit``
+    defaults to the drug's reference-dose unit and ``route`` to its reference route.
+    """
+    d = get_drug(drug)
+    if not doses:
+        raise ValidationError("dose-response needs at least one dose")
+    for x in doses:
+        if not (math.isfinite(x) and x > 0):
+            raise ValidationError(f"doses must be positive numbers, got {x!r}")
+    unit = unit or d.reference_dose.unit
+    route = route or d.reference_dose.route
+    route_part = "" if d.pk.model == "none" else f" {route}"
+    prefix = f"{background.strip().rstrip(';')}; " if background and background.strip() else ""
+    arms: dict[str, str | None] = {"control": background or None}
+    for x in doses:
+        arms[f"{x:g} {unit}"] = f"{prefix}{d.id} {x:g} {unit}{route_part} {schedule}"
+    comp = compare_arms(scenario, arms, days=days, engine=engine)
+    # rows are the dosed arms; the control's time course stays in ``tables`` for plots
+    dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables)
+    return DoseResponse(d.id, unit, tuple(float(x) for x in doses), dosed)

@@ -1,0 +1,44 @@
+"""``senotwin drugs``: the model-ready drug library (targets, PK, PD, provenance)."""
+
+from __future__ import annotations
+
+import typer
+
+from senotwin.cli._common import print_json, user_errors
+
+app = typer.Typer(help="The drug library: kb agents with model targets, PK and PD.")
+
+
+@app.command("list")
+def list_drugs(
+    as_json: bool = typer.Option(False, "--json", help="Print the full entries as JSON."),
+    category: str | None = typer.Option(None, "--category", help="Only this category."),
+) -> None:
+    """List the drugs (id, category, targets, half-life, provenance of PK)."""
+    from senotwin.sim.drugs import library
+
+    with user_errors():
+        drugs = [d for d in library().drugs if category is None or d.category == category]
+        if category is not None and not drugs:
+            cats = sorted({d.category for d in library().drugs})
+            raise ValueError(f"unknown category {category!r} (known: {', '.join(cats)})")
+    if as_json:
+        print_json([d.to_dict() for d in drugs])
+        return
+    for d in drugs:
+        t_half = d.pk.terminal_half_life_days()
+        half = "instant" if t_half == float("inf") else f"t1/2 {t_half * 24:.3g} h"
+        typer.echo(
+            f"{d.id:22s} {d.category:20s} {', '.join(d.targets):28s} {half:14s} "
+            f"PK {d.pk.provenance.kind}"
+        )
+
+
+@app.command("show")
+def show_drug(name: str = typer.Argument(..., help="Drug id or alias.")) -> None:
+    """One drug as JSON (targets, PK in model units, PD, toxicity proxies, curator notes)."""
+    from senotwin.sim.drugs import get_drug
+
+    with user_errors():
+        drug = get_drug(name)
+    print_json(drug.to_dict())

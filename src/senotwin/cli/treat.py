@@ -1,0 +1,99 @@
+"""``senotwin treat``: therapy arms on one scenario (compare) and dose-response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from senotwin.cli._common import print_json, user_errors
+
+app = typer.Typer(help="Therapy experiments: compare regimens, dose-response.")
+
+
+def _arms(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, reg = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--arm {item!r} is not of the form NAME=REGIMEN")
+        if name.strip() in out:
+            raise ValueError(f"--arm {name.strip()!r} given twice")
+        out[name.strip()] = reg.strip()
+    return out
+
+
+def _print_table(frame: Any) -> None:
+    typer.echo(frame.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+@app.command("compare")
+def compare(
+    scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
+    arm: list[str] = typer.Option(
+        ..., "--arm", help="NAME=REGIMEN (regimen text or a .yaml/.txt file; 'none' = untreated)."
+    ),
+    days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
+    engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write the time-course figure."),
+) -> None:
+    """Run arms on one scenario; report tumour, senescence, SASP, immune and toxicity metrics."""
+    from senotwin.analysis.therapy import compare_arms
+
+    with user_errors():
+        comp = compare_arms(scenario, _arms(arm), days=days, engine=engine)
+        if plot is not None:
+            from senotwin.report.therapy_sections import comparison_figure, save_figure
+
+            save_figure(comparison_figure(comp), plot)
+    if as_json:
+        print_json(comp.to_dict())
+    else:
+        _print_table(comp.to_frame())
+
+
+@app.command("dose-response")
+def dose_response(
+    drug: str = typer.Option(..., "--drug", help="Drug id or alias."),
+    doses: str = typer.Option(..., "--doses", help="Comma-separated doses, e.g. 1,5,25."),
+    unit: str | None = typer.Option(None, "--unit", help="Dose unit (default: the drug's)."),
+    route: str | None = typer.Option(None, "--route", help="Route (default: the drug's)."),
+    schedule: str = typer.Option("qd d0-d13", "--schedule", help="Schedule part of a regimen."),
+    background: str | None = typer.Option(
+        None, "--background", help="Regimen given to every arm (e.g. the chemotherapy)."
+    ),
+    scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
+    days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure."),
+) -> None:
+    """Run one drug at several doses (same schedule) and report the metrics per dose."""
+    from senotwin.analysis.therapy import dose_response as run
+
+    with user_errors():
+        values = []
+        for raw in doses.split(","):
+            try:
+                values.append(float(raw))
+            except ValueError:
+                raise ValueError(f"--doses: {raw.strip()!r} is not a number") from None
+        dr = run(
+            scenario,
+            drug,
+            values,
+            unit=unit,
+            route=route,
+            schedule=schedule,
+            background=background,
+            days=days,
+        )
+        if plot is not None:
+            from senotwin.report.therapy_sections import dose_response_figure, save_figure
+
+            save_figure(dose_response_figure(dr), plot)
+    if as_json:
+        print_json(dr.to_dict())
+    else:
+        _print_table(dr.to_frame())

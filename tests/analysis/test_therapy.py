@@ -1,0 +1,87 @@
+"""Therapy arms: metrics against the time courses, expected directions, dose-response, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.therapy import compare_arms, dose_response
+from senotwin.cli.app import app
+
+CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare_arms(
+        "aged_lung_untreated",
+        {
+            "control": "none",
+            "chemo": CHEMO,
+            "chemo+navitoclax": f"{CHEMO}; navitoclax 50 mg/kg po qd d10-d14",
+        },
+        days=60,
+    )
+
+
+def test_metrics_match_the_time_courses(comparison) -> None:
+    for arm in comparison.arms:
+        table = comparison.tables[arm.name]
+        t = table["time"].to_numpy()
+        assert arm.tumour_auc == pytest.approx(np.trapezoid(table["tumour_burden"], t))
+        assert arm.min_tumour == pytest.approx(table["tumour_burden"].min())
+        assert arm.final_tumour == pytest.approx(table["tumour_burden"].iloc[-1])
+        assert arm.sasp_auc == pytest.approx(np.trapezoid(table["sasp_index"], t))
+
+
+def test_directions(comparison) -> None:
+    ctrl, chemo, navi = comparison.arms
+    assert chemo.final_tumour < ctrl.final_tumour
+    assert navi.senescent_auc < chemo.senescent_auc
+    assert navi.toxicity_max["thrombocytopenia"] > 0.3
+    assert chemo.toxicity_max["thrombocytopenia"] == 0.0
+    assert comparison.to_frame().shape[0] == 3
+    json.dumps(comparison.to_dict())
+
+
+def test_high_dose_senomorphic_is_senolytic() -> None:
+    dr = dose_response("aged_lung_untreated", "rapamycin", [4, 400], days=40, background=CHEMO)
+    low, high = dr.comparison.arms
+    rate = {a.name: dr.comparison.tables[a.name]["senolysis_rate"].max() for a in (low, high)}
+    assert rate[high.name] > 3 * rate[low.name]
+    assert (
+        high.toxicity_max["senolysis_tissue_damage"] > low.toxicity_max["senolysis_tissue_damage"]
+    )
+    assert high.senescent_auc < low.senescent_auc
+    assert list(dr.to_frame()["dose"]) == [4.0, 400.0]
+
+
+def test_bad_arms_are_named() -> None:
+    with pytest.raises(ValidationError, match="arm 'x'"):
+        compare_arms("aged_lung_untreated", {"x": "doxorubicn 2 mg/kg"}, days=5)
+    with pytest.raises(ValidationError):
+        dose_response("aged_lung_untreated", "rapamycin", [-1.0], days=5)
+
+
+def test_cli_drugs_and_treat(tmp_path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["drugs", "list", "--json"])
+    assert out.exit_code == 0, out.output
+    entries = json.loads(out.output)
+    navi = next(e for e in entries if e["id"] == "navitoclax")
+    assert navi["targets"] == ["BCL2_FAMILY"] and navi["pk"]["provenance"]["kind"] == "citation"
+    plot = tmp_path / "arms.png"
+    out = runner.invoke(
+        app,
+        ["treat", "compare", "--days", "20", "--arm", f"chemo={CHEMO}", "--json",
+         "--plot", str(plot)],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["arms"][0]["arm"] == "chemo"
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    out = runner.invoke(app, ["treat", "compare", "--arm", "bad"])
+    assert out.exit_code == 2 and "NAME=REGIMEN" in out.output
