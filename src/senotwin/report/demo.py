@@ -10,6 +10,7 @@ from pathlib import Path
 from senotwin import __version__
 from senotwin._io import atomic_write_bytes, atomic_write_text, ensure_writable_dir
 from senotwin.kb import load
+from senotwin.report.cohort_sections import demo_cohort_report
 from senotwin.report.html import Section, render_report
 from senotwin.report.kb_sections import (
     agents_section,
@@ -50,6 +51,9 @@ def run_demo(out_dir: str | Path) -> DemoResult:
     sim = simulation_sections()
     sections.extend(sim.sections)
     figures += [atomic_write_bytes(directory / name, data) for name, data in sim.figures]
+    cohort = demo_cohort_report(directory / "cohort")
+    sections.extend(cohort.sections)
+    figures += [atomic_write_bytes(directory / name, data) for name, data in cohort.figures]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     footer = (
         f"senotwin {__version__} · Python {platform.python_version()} · generated {stamp} · "

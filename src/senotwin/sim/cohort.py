@@ -275,7 +275,8 @@ def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _digest(config: CohortConfig, reducer: Reducer) -> str:
+def cohort_digest(config: CohortConfig, reducer: Reducer) -> str:
+    """Identity of a cohort (configuration + reducer) recorded in the manifest for --resume."""
     text = json.dumps(
         {"config": config.describe(), "reducer": reducer.describe()}, sort_keys=True, default=str
     )
@@ -430,7 +431,7 @@ def open_client(
         threads_per_worker=1,
         processes=processes,
         dashboard_address=None,
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,
     )
     return Client(cluster), cluster
 
@@ -454,7 +455,7 @@ def run_cohort(
     elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValidationError(f"--workers must be a positive integer, got {workers!r}")
     job = make_job(config, reducer)
-    digest = _digest(config, reducer)
+    digest = cohort_digest(config, reducer)
     created = not out.exists()
     old = prepare_output(out, resume=resume)
     if old is not None and old.get("digest") != digest:
