@@ -85,3 +85,31 @@ def test_cli_drugs_and_treat(tmp_path) -> None:
     assert plot.read_bytes()[:4] == b"\x89PNG"
     out = runner.invoke(app, ["treat", "compare", "--arm", "bad"])
     assert out.exit_code == 2 and "NAME=REGIMEN" in out.output
+
+
+def test_validation_cases_can_carry_a_regimen() -> None:
+    from senotwin.analysis.validation import parse_cases, run_cases
+
+    doc = {
+        "cases": [
+            {
+                "id": "t",
+                "claim": "navitoclax clears senescent tumour cells",
+                "section": "4.2",
+                "refs": [192],
+                "scenario": "aged_lung_untreated",
+                "control": {"regimen": CHEMO},
+                "perturbed": {"regimen": f"{CHEMO}; navitoclax 50 mg/kg po qd d3-d5"},
+                "readout": "S_tumour",
+                "at": 8,
+                "expected": "decrease",
+            }
+        ]
+    }
+    (case,) = parse_cases(doc)
+    assert case.perturbed.regimen and "navitoclax" in case.perturbed.describe()
+    (result,) = run_cases([case]).results
+    assert result.passed and result.relative_change < -0.3
+    doc["cases"][0]["perturbed"] = {"regimen": "navitoclx 50 mg/kg"}
+    with pytest.raises(ValidationError, match="perturbed.regimen"):
+        parse_cases(doc)

@@ -52,6 +52,7 @@ class Arm:
     at: float | None = None
     window: tuple[float, float] | None = None
     stat: Stat = "at"
+    regimen: str | None = None  # regimen-language text (drugs with PK/PD), see sim.regimens
 
     @property
     def t_needed(self) -> float:
@@ -67,6 +68,7 @@ class Arm:
             tuple(sorted(self.blocks.items())),
             tuple(sorted(self.params.items())),
             tuple(sorted(self.initial.items())),
+            self.regimen,
         )
 
     def describe(self) -> str:
@@ -75,6 +77,8 @@ class Arm:
         parts += [f"block {k}={v:g}" for k, v in sorted(self.blocks.items())]
         parts += [f"{k}={v:g}" for k, v in sorted(self.params.items())]
         parts += [f"initial {k}={v:g}" for k, v in sorted(self.initial.items())]
+        if self.regimen:
+            parts.append(f"regimen {self.regimen}")
         if self.stat == "at":
             parts.append(f"day {self.at:g}")
         elif self.window is not None:
@@ -167,7 +171,7 @@ _CASE_KEYS = {
     "id", "claim", "section", "refs", "scenario", "control", "perturbed", "readout", "per",
     "expected", "at", "min_effect", "tolerance", "note",
 }  # fmt: skip
-_ARM_KEYS = {"scenario", "blocks", "params", "initial", "at", "window", "stat"}
+_ARM_KEYS = {"scenario", "blocks", "params", "initial", "at", "window", "stat", "regimen"}
 
 
 def _number_map(value: object, where: str) -> dict[str, float]:
@@ -223,6 +227,16 @@ def _arm(raw: object, base: dict[str, object], where: str) -> Arm:
     if not isinstance(scenario, str):
         raise ValidationError(f"{where}.scenario: missing scenario name")
     get_scenario(scenario)  # raises with suggestions when unknown
+    regimen = data.get("regimen")
+    if regimen is not None:
+        if not isinstance(regimen, str) or not regimen.strip():
+            raise ValidationError(f"{where}.regimen: give regimen text, got {regimen!r}")
+        from senotwin.sim.regimens import parse_regimen
+
+        try:
+            parse_regimen(regimen)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}.regimen: {exc}") from None
     return Arm(
         scenario=scenario,
         blocks=_frozen(_number_map(data.get("blocks"), f"{where}.blocks")),
@@ -231,6 +245,7 @@ def _arm(raw: object, base: dict[str, object], where: str) -> Arm:
         at=day,
         window=win,
         stat=stat,
+        regimen=regimen,
     )
 
 
@@ -307,6 +322,7 @@ def _arm_dict(arm: Arm) -> dict[str, object]:
         "at": arm.at,
         "window": list(arm.window) if arm.window else None,
         "stat": arm.stat,
+        "regimen": arm.regimen,
     }
 
 
@@ -409,9 +425,16 @@ def run_cases(cases: Sequence[Case], *, engine: str = "reference") -> Validation
 def _simulate_arm(arm: Arm, t_end: float, *, engine: str) -> dict[str, np.ndarray]:
     sc = get_scenario(arm.scenario)
     spec = sc.load()
+    schedule = None
+    if arm.regimen:
+        from senotwin.sim.regimens import apply_regimen
+
+        plan = apply_regimen(spec, arm.regimen)
+        spec, schedule = plan.spec, plan.schedule
     grid = np.linspace(0.0, t_end, math.ceil(t_end) + 1)
     result = simulate(
         spec,
+        regimen=schedule,
         params=dict(sc.params) | dict(arm.params),
         initial=dict(sc.initial) | dict(arm.initial),
         blocks=dict(arm.blocks) or None,

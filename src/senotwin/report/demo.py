@@ -20,6 +20,7 @@ from senotwin.report.kb_sections import (
     stats_section,
 )
 from senotwin.report.sim_sections import simulation_sections
+from senotwin.report.therapy_sections import therapy_section
 
 REVIEW = (
     "Wang H, Yu Y, Li R, et al. Immunoregulatory mechanisms in the aging microenvironment: "
@@ -51,6 +52,9 @@ def run_demo(out_dir: str | Path) -> DemoResult:
     sim = simulation_sections()
     sections.extend(sim.sections)
     figures += [atomic_write_bytes(directory / name, data) for name, data in sim.figures]
+    therapy, therapy_figures = therapy_section()
+    sections.append(therapy)
+    figures += [atomic_write_bytes(directory / name, data) for name, data in therapy_figures]
     cohort = demo_cohort_report(directory / "cohort")
     sections.extend(cohort.sections)
     figures += [atomic_write_bytes(directory / name, data) for name, data in cohort.figures]
