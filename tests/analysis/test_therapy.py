@@ -111,5 +111,5 @@ def test_validation_cases_can_carry_a_regimen() -> None:
     (result,) = run_cases([case]).results
     assert result.passed and result.relative_change < -0.3
     doc["cases"][0]["perturbed"] = {"regimen": "navitoclx 50 mg/kg"}
-    with pytest.raises(ValidationError, match="perturbed.regimen"):
+    with pytest.raises(ValidationError, match=r"perturbed\.regimen"):
         parse_cases(doc)
