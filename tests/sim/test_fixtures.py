@@ -7,16 +7,26 @@ import pytest
 import roadrunner
 
 from senotwin.export.sbml import to_sbml
-from senotwin.model import fixture_names, load_fixture
+from senotwin.model import fixture_names, get_scenario, load_fixture
+from senotwin.model.spec import ModelSpec
 from senotwin.sim import Dose, simulate
 
 FIXTURE_DAYS = {"kuznetsov1994": 200.0, "depillis2005": 60.0, "karin2019": 600.0}
 RTOL, ATOL = 1e-9, 1e-12  # tight so that both solvers are well inside the 1e-4 agreement
 
 
-def _plain_roadrunner(name: str, grid: np.ndarray) -> np.ndarray:
-    spec = load_fixture(name)
+def _plain_roadrunner(
+    spec: ModelSpec,
+    grid: np.ndarray,
+    params: dict[str, float] | None = None,
+    initial: dict[str, float] | None = None,
+) -> np.ndarray:
     rr = roadrunner.RoadRunner(to_sbml(spec))
+    for sid, value in (initial or {}).items():
+        rr[f"init({sid})"] = value
+    rr.reset()  # also restores global parameters, so they are set afterwards
+    for pid, value in (params or {}).items():
+        rr[pid] = value
     rr.integrator.relative_tolerance = RTOL
     rr.integrator.absolute_tolerance = ATOL
     rr.integrator.maximum_num_steps = 100_000
@@ -41,16 +51,34 @@ def test_engines_agree_with_each_other_and_exported_sbml(name: str) -> None:
     spec = load_fixture(name)
     days = FIXTURE_DAYS[name]
     grid = np.linspace(0, days, 61)
-    ref = simulate(
-        spec, t_end=days, t_eval=grid, engine="reference", rtol=RTOL, atol=ATOL, method="BDF"
-    )
-    fast = simulate(spec, t_end=days, t_eval=grid, engine="fast", rtol=RTOL, atol=ATOL)
-    assert ref.ok and fast.ok, (ref.message, fast.message)
+    kw = {"t_end": days, "t_eval": grid, "rtol": RTOL, "atol": ATOL}
+    ref = simulate(spec, engine="reference", method="BDF", **kw)
+    fast = simulate(spec, engine="fast", **kw)
+    rr_engine = simulate(spec, engine="roadrunner", **kw)
+    assert ref.ok and fast.ok and rr_engine.ok, (ref.message, fast.message, rr_engine.message)
     cols = [*spec.species_ids, *spec.observable_ids]
     a = ref.table[cols].to_numpy()
     b = fast.table[cols].to_numpy()
     _close(a, b)
-    _close(b, _plain_roadrunner(name, grid))
+    _close(rr_engine.table[cols].to_numpy(), a)
+    _close(b, _plain_roadrunner(spec, grid))
+
+
+def test_engines_agree_on_the_full_tme_model_and_its_exported_sbml() -> None:
+    """The default scenario, 1 year: reference, fast and libRoadRunner on the exported SBML."""
+    sc = get_scenario("default")
+    spec = sc.load()
+    grid = np.linspace(0, 365.0, 74)
+    kw = {"t_end": 365.0, "t_eval": grid, "rtol": RTOL, "atol": ATOL}
+    params, initial = dict(sc.params), dict(sc.initial)
+    ref = simulate(spec, params=params, initial=initial, engine="reference", **kw)
+    fast = simulate(spec, params=params, initial=initial, engine="fast", **kw)
+    assert ref.ok and fast.ok, (ref.message, fast.message)
+    cols = [*spec.species_ids, *spec.observable_ids]
+    a = ref.table[cols].to_numpy()
+    b = fast.table[cols].to_numpy()
+    _close(b, a)
+    _close(_plain_roadrunner(spec, grid, params, initial), a)
 
 
 def test_kuznetsov_dormancy_versus_escape() -> None:

@@ -21,6 +21,7 @@ from senotwin.model.compile import flatten
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import fast as _fast  # noqa: F401  (registers the 'fast' engine)
 from senotwin.sim import reference as _reference  # noqa: F401  (registers 'reference')
+from senotwin.sim import roadrunner_engine as _roadrunner  # noqa: F401  (registers 'roadrunner')
 from senotwin.sim.engines import EngineRun, get_engine
 from senotwin.sim.inputs import check_schedule, resolve
 from senotwin.sim.regimen import Regimen, as_schedule, plan
