@@ -16,7 +16,12 @@ from types import MappingProxyType
 
 from senotwin.model.contexts import INDUCERS, TISSUES, compose
 from senotwin.model.io import load_spec
-from senotwin.model.scenarios import Scenario, register_scenario, scenario_names
+from senotwin.model.scenarios import (
+    Scenario,
+    register_scenario,
+    scenario_names,
+    set_default_scenario,
+)
 from senotwin.model.spec import ModelSpec
 
 TME_DAYS = 365.0
@@ -141,3 +146,4 @@ def register_tme_scenarios() -> tuple[str, ...]:
 
 
 TME_SCENARIOS = register_tme_scenarios()
+set_default_scenario("default")
