@@ -58,7 +58,9 @@ def run(
         None, "--scheduler", help="tcp://HOST:PORT of an existing Dask scheduler."
     ),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
-    engine: str = typer.Option("fast", "--engine", help="fast (libRoadRunner) or reference."),
+    engine: str = typer.Option(
+        "fast", "--engine", help="fast (compiled RHS + LSODA), reference or roadrunner."
+    ),
     age: str = typer.Option("aged", "--age", help="Population preset: young or aged spread."),
     cv: float = typer.Option(0.3, "--cv", help="Typical between-patient CV of varied traits."),
     chunk_size: int = typer.Option(0, "--chunk-size", help="Patients per task (0 = automatic)."),

@@ -1,4 +1,4 @@
-"""Simulation: engines (reference SciPy, fast libRoadRunner), regimens and results."""
+"""Simulation: engines (reference SciPy, fast compiled LSODA, libRoadRunner), regimens, results."""
 
 from __future__ import annotations
 

@@ -45,7 +45,9 @@ from senotwin.sim.simulate import simulate
 
 MANIFEST = "manifest.json"
 FORMAT = "senotwin-cohort/1"
-_SIM_LOCK = threading.Lock()  # one RoadRunner per process: threads of one worker take turns
+# LSODA (Fortran COMMON blocks) and a shared RoadRunner instance: one run at a time per process
+_NOT_THREAD_SAFE = frozenset({"fast", "roadrunner"})
+_SIM_LOCK = threading.Lock()
 
 
 class Reducer(Protocol):
@@ -178,7 +180,7 @@ def _simulate_arm(job: _Job, patient: VirtualPatient, arm: Arm) -> SimulationRes
         "atol": job.config.atol,
         "check_ranges": False,
     }
-    if job.config.engine == "fast":
+    if job.config.engine in _NOT_THREAD_SAFE:
         with _SIM_LOCK:
             return simulate(job.spec, **kwargs)
     return simulate(job.spec, **kwargs)
@@ -186,7 +188,7 @@ def _simulate_arm(job: _Job, patient: VirtualPatient, arm: Arm) -> SimulationRes
 
 def _draw(job: _Job, index: int) -> VirtualPatient:
     cfg = job.config
-    if cfg.engine == "fast":
+    if cfg.engine in _NOT_THREAD_SAFE:
         with _SIM_LOCK:
             return _draw_unlocked(job, index)
     return _draw_unlocked(job, index)
