@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from pydantic import BaseModel
 
 from senotwin._errors import SenotwinError
-
-T = TypeVar("T")
 
 
 @contextmanager
@@ -46,17 +44,3 @@ def to_jsonable(value: Any) -> Any:
 def print_json(value: Any) -> None:
     """Write ``value`` as indented JSON to standard output."""
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
-
-
-def parse_kv(items: list[str], *, what: str, convert: Callable[[str], T]) -> dict[str, T]:
-    """Parse ``NAME=VALUE`` strings, naming the offending item on error."""
-    out: dict[str, T] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"{what} {item!r} is not of the form NAME=VALUE")
-        try:
-            out[name.strip()] = convert(raw.strip())
-        except ValueError:
-            raise ValueError(f"{what} {item!r}: value {raw!r} is not a number") from None
-    return out

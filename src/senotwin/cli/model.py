@@ -71,12 +71,12 @@ def export(
     scenario: str | None = SCENARIO,
 ) -> None:
     """Write the model in a standard format (nothing is written if the export fails)."""
+    from senotwin._io import atomic_write_text
     from senotwin.export import get
-    from senotwin.model.io import write_text_atomic
 
     with user_errors():
         exporter = get(fmt)
         spec, _ = resolve(model, scenario)
         text = exporter.write(spec)
-        write_text_atomic(out, text)
+        atomic_write_text(out, text)
     typer.echo(f"wrote {out} ({exporter.description})")

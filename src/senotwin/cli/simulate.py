@@ -64,8 +64,8 @@ def simulate(
     ),
 ) -> None:
     """Simulate a model or scenario and write the time course; nothing is written on failure."""
+    from senotwin._io import atomic_write_bytes
     from senotwin.model.expr import closest
-    from senotwin.model.io import write_bytes_atomic
     from senotwin.sim import simulate as run
 
     with user_errors():
@@ -110,7 +110,7 @@ def simulate(
             buf = io.BytesIO()
             result.table.to_parquet(buf, index=False)
             data = buf.getvalue()
-        write_bytes_atomic(out, data)
+        atomic_write_bytes(out, data)
         if plot is not None:
             from senotwin.report.timecourses import plot_timecourses
 

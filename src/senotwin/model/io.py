@@ -6,8 +6,6 @@ Saving writes a temporary file and renames it, so a failed save never leaves a h
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import pydantic
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin._io import atomic_write_text
 from senotwin.model.spec import ModelSpec
 
 
@@ -89,26 +88,7 @@ def spec_to_yaml(spec: ModelSpec) -> str:
 
 def save_spec(spec: ModelSpec, path: str | Path) -> Path:
     """Write a spec as YAML atomically (temporary file, then rename)."""
-    return write_text_atomic(Path(path), spec_to_yaml(spec))
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write text to ``path`` via a temporary sibling file and os.replace."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write bytes to ``path`` via a temporary sibling file and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(Path(path), spec_to_yaml(spec))
 
 
 def fixture_path(name: str) -> Path:
