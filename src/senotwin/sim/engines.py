@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from senotwin._errors import ValidationError
-from senotwin.model.compile import FlatModel
+from senotwin.model.compile import CompiledModel, FlatModel
 from senotwin.model.expr import closest
 from senotwin.sim.regimen import Segment
 from senotwin.sim.result import SolverStats, Status
@@ -76,3 +76,34 @@ def points_in(t_eval: np.ndarray, seg: Segment, *, last: bool) -> np.ndarray:
     if last:
         return t_eval[(t_eval >= seg.start) & (t_eval <= seg.end)]
     return t_eval[(t_eval >= seg.start) & (t_eval < seg.end)]
+
+
+@dataclass(frozen=True)
+class SegmentStart:
+    """State, parameters, inputs and output times of a segment once its start is applied."""
+
+    y: np.ndarray
+    p: np.ndarray
+    u: np.ndarray
+    points: np.ndarray
+
+
+def begin_segment(
+    comp: CompiledModel, run: EngineRun, k: int, y: np.ndarray, p: np.ndarray
+) -> SegmentStart:
+    """Apply segment ``k``'s start — parameter steps, infusion rates, spec events, dose jumps,
+    clipping of non-negative species — identically for every engine."""
+    seg = run.segments[k]
+    s_idx = {s: i for i, s in enumerate(comp.species)}
+    p_idx = {pid: i for i, pid in enumerate(comp.parameters)}
+    p = p.copy()
+    for pid, value in seg.parameters:
+        p[p_idx[pid]] = value
+    u = np.zeros(len(y))
+    for sid, rate in seg.inputs:
+        u[s_idx[sid]] = rate
+    y = comp.apply_events_at(seg.start, y, p) if seg.events else y.copy()
+    for sid, amount in seg.jumps:
+        y[s_idx[sid]] += amount
+    y = np.where(comp.clip, np.maximum(y, 0.0), y)
+    return SegmentStart(y, p, u, points_in(run.t_eval, seg, last=k == len(run.segments) - 1))

@@ -21,7 +21,7 @@ from scipy.integrate import ODEintWarning, odeint
 
 from senotwin.model.compile import compile_spec
 from senotwin.sim.codegen import compiled_rhs
-from senotwin.sim.engines import EngineOutput, EngineRun, points_in, register_engine
+from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
 from senotwin.sim.result import SolverStats, Status
 
 MAX_STEPS = 200_000
@@ -35,12 +35,9 @@ def run_fast(run: EngineRun) -> EngineOutput:
     started = _time.perf_counter()
     comp = compile_spec(run.flat.spec)
     rhs = compiled_rhs(run.flat).fn
-    s_idx = {s: i for i, s in enumerate(comp.species)}
-    p_idx = {p: i for i, p in enumerate(comp.parameters)}
     p = run.p.copy()
     y = run.y0.copy()
     n_s = len(y)
-    u = np.zeros(n_s)
     clip = comp.clip
     times: list[np.ndarray] = []
     blocks: list[np.ndarray] = []
@@ -48,17 +45,8 @@ def run_fast(run: EngineRun) -> EngineOutput:
     status: Status = "success"
     message = "integration successful"
     for k, seg in enumerate(run.segments):
-        for pid, value in seg.parameters:
-            p[p_idx[pid]] = value
-        u = np.zeros(n_s)
-        for sid, rate in seg.inputs:
-            u[s_idx[sid]] = rate
-        if seg.events:
-            y = comp.apply_events_at(seg.start, y, p)
-        for sid, amount in seg.jumps:
-            y[s_idx[sid]] += amount
-        y = np.where(clip, np.maximum(y, 0.0), y)
-        pts = points_in(run.t_eval, seg, last=k == len(run.segments) - 1)
+        start = begin_segment(comp, run, k, y, p)
+        y, p, u, pts = start.y, start.p, start.u, start.points
         if seg.end > seg.start:
             grid = np.unique(np.concatenate([[seg.start], pts, [seg.end]]))
             with _LSODA_LOCK, warnings.catch_warnings():

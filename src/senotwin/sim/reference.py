@@ -17,7 +17,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from senotwin.model.compile import CompiledModel, compile_spec
-from senotwin.sim.engines import EngineOutput, EngineRun, points_in, register_engine
+from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
 from senotwin.sim.result import SolverStats, Status
 
 DEFAULT_METHOD = "LSODA"
@@ -48,8 +48,6 @@ def run_reference(run: EngineRun) -> EngineOutput:
     started = _time.perf_counter()
     model = compile_spec(run.flat.spec)
     method = run.method or DEFAULT_METHOD
-    s_idx = {s: i for i, s in enumerate(model.species)}
-    p_idx = {p: i for i, p in enumerate(model.parameters)}
     p = run.p.copy()
     y = run.y0.copy()
     n_s = len(y)
@@ -63,17 +61,8 @@ def run_reference(run: EngineRun) -> EngineOutput:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for k, seg in enumerate(run.segments):
-            for pid, value in seg.parameters:
-                p[p_idx[pid]] = value
-            u = np.zeros(n_s)
-            for sid, rate in seg.inputs:
-                u[s_idx[sid]] = rate
-            if seg.events:
-                y = model.apply_events_at(seg.start, y, p)
-            for sid, amount in seg.jumps:
-                y[s_idx[sid]] += amount
-            y = np.where(model.clip, np.maximum(y, 0.0), y)
-            pts = points_in(run.t_eval, seg, last=k == len(run.segments) - 1)
+            start = begin_segment(model, run, k, y, p)
+            y, p, u, pts = start.y, start.p, start.u, start.points
             if seg.end > seg.start:
                 grid = np.unique(np.concatenate([pts, [seg.start, seg.end]]))
                 try:

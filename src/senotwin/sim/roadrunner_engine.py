@@ -20,7 +20,7 @@ import numpy as np
 import roadrunner
 
 from senotwin.model.compile import CompiledModel, compile_spec
-from senotwin.sim.engines import EngineOutput, EngineRun, points_in, register_engine
+from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
 from senotwin.sim.result import SolverStats, Status
 
 MAX_STEPS = 100_000
@@ -92,8 +92,6 @@ def run_roadrunner(run: EngineRun) -> EngineOutput:
     if integ.absolute_tolerance != run.atol:
         integ.absolute_tolerance = run.atol
     comp = lm.compiled
-    s_idx = {s: i for i, s in enumerate(comp.species)}
-    p_idx = {p: i for i, p in enumerate(comp.parameters)}
     p = run.p.copy()
     y = run.y0.copy()
     n_s = len(y)
@@ -104,22 +102,14 @@ def run_roadrunner(run: EngineRun) -> EngineOutput:
     message = "integration successful"
     model.setGlobalParameterValues(lm.param_index, p)
     for k, seg in enumerate(run.segments):
+        start = begin_segment(comp, run, k, y, p)
+        y, pts = start.y, start.points
         if seg.parameters:
-            for pid, value in seg.parameters:
-                p[p_idx[pid]] = value
+            p = start.p
             model.setGlobalParameterValues(lm.param_index, p)
-        new_u = np.zeros(n_s)
-        for sid, rate in seg.inputs:
-            new_u[s_idx[sid]] = rate
-        if not np.array_equal(new_u, u):
-            u = new_u
+        if not np.array_equal(start.u, u):
+            u = start.u
             model.setGlobalParameterValues(lm.input_index, u)
-        if seg.events:
-            y = comp.apply_events_at(seg.start, y, p)
-        for sid, amount in seg.jumps:
-            y[s_idx[sid]] += amount
-        y = np.where(comp.clip, np.maximum(y, 0.0), y)
-        pts = points_in(run.t_eval, seg, last=k == len(run.segments) - 1)
         if seg.end > seg.start:
             if pts.size > 1 and pts[0] == seg.start and pts[-1] == seg.end:
                 grid = pts  # common case: the output grid already spans the segment
