@@ -82,7 +82,7 @@ def runner_rate(n: int, days: float, workers: int, engine: str) -> tuple[float, 
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.CRITICAL,
     )
     client = Client(cluster)

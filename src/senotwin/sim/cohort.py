@@ -432,7 +432,7 @@ def open_client(
         n_workers=workers,
         threads_per_worker=1,
         processes=processes,
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # loopback, any free port: never clashes with 8787
         silence_logs=logging.CRITICAL,
     )
     return Client(cluster), cluster
