@@ -174,4 +174,4 @@ def summary(
             else ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2),
             "" if r["logrank_p_pfs"] != r["logrank_p_pfs"] else f"{r['logrank_p_pfs']:.3g}",
         )
-    Console().print(t)
+    Console(width=140).print(t)
