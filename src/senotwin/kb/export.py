@@ -18,7 +18,14 @@ from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_text, ensure_writable_dir
 from senotwin.kb.loader import KnowledgeBase, assemble, parse_records
 from senotwin.kb.query import to_networkx
-from senotwin.kb.schema import Agent, CuratorNote, Entity, Interaction, Reference
+from senotwin.kb.schema import (
+    AGENT_ENTITY_FIELDS,
+    Agent,
+    CuratorNote,
+    Entity,
+    Interaction,
+    Reference,
+)
 
 SEP = "|"
 
@@ -60,6 +67,7 @@ AGENT_COLUMNS = (
     "table_row",
     "evidence",
 )
+AGENT_LIST_COLUMNS = ("aliases", "classes", *AGENT_ENTITY_FIELDS)
 REFERENCE_COLUMNS = ("number", "authors", "title", "journal", "year", "text")
 NOTE_COLUMNS = ("id", "about", "review_statement", "correction", "source", "refs")
 
@@ -139,19 +147,7 @@ def agent_rows(kb: KnowledgeBase) -> list[dict[str, object]]:
     """One row per agent; the table row and evidence are JSON."""
     rows: list[dict[str, object]] = []
     for a in kb.agents.values():
-        row: dict[str, object] = {
-            col: _join(getattr(a, col))
-            for col in (
-                "aliases",
-                "classes",
-                "targets",
-                "pathways",
-                "tumor_types",
-                "inducers",
-                "represses",
-                "combined_with",
-            )
-        }
+        row: dict[str, object] = {col: _join(getattr(a, col)) for col in AGENT_LIST_COLUMNS}
         row.update(
             id=a.id,
             name=a.name,
@@ -241,16 +237,7 @@ def read_csv(directory: str | Path) -> KnowledgeBase:
     agents = []
     for row in _read_rows(root / "agents.csv"):
         item: dict[str, Any] = dict(row)
-        for col in (
-            "aliases",
-            "classes",
-            "targets",
-            "pathways",
-            "tumor_types",
-            "inducers",
-            "represses",
-            "combined_with",
-        ):
+        for col in AGENT_LIST_COLUMNS:
             item[col] = _split(row[col])
         item["table_row"] = json.loads(row["table_row"]) if row["table_row"] else None
         item["evidence"] = json.loads(row["evidence"])

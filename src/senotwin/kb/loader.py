@@ -25,6 +25,7 @@ import yaml
 
 from senotwin._errors import ValidationError
 from senotwin.kb.schema import (
+    AGENT_ENTITY_FIELDS,
     Agent,
     CuratorNote,
     Entity,
@@ -273,14 +274,7 @@ def _check_integrity(kb: KnowledgeBase, where_of: Mapping[str, Located]) -> None
         _check_evidence(inter.evidence, kb, where)
     for agent in kb.agents.values():
         where = f"agent {agent.id!r}"
-        for fld in (
-            "targets",
-            "pathways",
-            "tumor_types",
-            "inducers",
-            "represses",
-            "combined_with",
-        ):
+        for fld in AGENT_ENTITY_FIELDS:
             for value in getattr(agent, fld):
                 if value not in nodes:
                     raise ValidationError(f"{where}: field '{fld}' names unknown entity {value!r}")

@@ -242,6 +242,17 @@ class Agent(_Record):
     description: str = ""
 
 
+# Agent fields that name entities (checked for referential integrity, exported as lists).
+AGENT_ENTITY_FIELDS: tuple[str, ...] = (
+    "targets",
+    "pathways",
+    "tumor_types",
+    "inducers",
+    "represses",
+    "combined_with",
+)
+
+
 class Reference(_Record):
     """One entry of the review's reference list, numbered as in the review."""
 
