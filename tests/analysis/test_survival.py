@@ -99,3 +99,9 @@ def test_arm_summary_counts_failures_and_uses_reference() -> None:
     assert s.loc["drug", "median_pfs"] == 23.0
     assert math.log(s.loc["drug", "hr_pfs"]) == pytest.approx(-1.572, abs=0.002)
     assert math.isnan(s.loc["placebo", "hr_pfs"])
+
+
+def test_wilson_bounds_are_exact_at_zero_and_all() -> None:
+    assert wilson(0, 6)[1] == 0.0
+    assert wilson(6, 6)[2] == 1.0
+    assert wilson(0, 6)[2] == pytest.approx(0.3903342879021653)

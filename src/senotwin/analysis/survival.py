@@ -129,7 +129,10 @@ def wilson(k: int, n: int, *, z: float = 1.959963984540054) -> tuple[float, floa
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    # at k = 0 (k = n) the bound is exactly 0 (1); rounding would leave 1e-17 otherwise
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return p, low, high
 
 
 def _finite(x: float) -> float | None:
