@@ -9,7 +9,7 @@ from senotwin._errors import SimulationError, ValidationError
 from senotwin.model import ModelSpec
 from senotwin.sim import Dose, Infusion, Schedule, Step, simulate, simulate_batch
 
-ENGINES = ["reference", "fast"]
+ENGINES = ["reference", "fast", "roadrunner"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
