@@ -25,11 +25,11 @@ import numpy as np
 import roadrunner
 
 from senotwin.analysis.endpoints import EndpointReducer
+from senotwin.cohort.population import PopulationSpec, draw_patient, tme_population
+from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 from senotwin.export.sbml import engine_sbml
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.tme import load_tme
-from senotwin.sim.cohort import CohortConfig, arm_from_text, run_cohort
-from senotwin.sim.population import PopulationSpec, draw_patient, tme_population
 from senotwin.sim.simulate import simulate
 
 RTOL, ATOL = 1e-6, 1e-9

@@ -8,9 +8,9 @@ import pandas as pd
 
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.survival import arm_summary
+from senotwin.cohort.population import tme_population
+from senotwin.cohort.runner import CohortConfig, arm_from_text, load_rows, run_cohort
 from senotwin.report.cohort_sections import cohort_sections, waterfall_figure
-from senotwin.sim.cohort import CohortConfig, arm_from_text, load_rows, run_cohort
-from senotwin.sim.population import tme_population
 
 PNG = b"\x89PNG"
 

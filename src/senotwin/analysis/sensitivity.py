@@ -209,7 +209,7 @@ def evaluate(
     """Metrics for each row of ``x`` (parameter values), in process or on Dask."""
     if workers <= 1 and scheduler is None:
         return _evaluate_chunk(job, x)
-    from senotwin.sim.cohort import open_client
+    from senotwin.cohort.runner import open_client
 
     client, cluster = open_client(scheduler, workers, True)
     try:

@@ -4,7 +4,7 @@ Every arm of a comparison is compiled onto one shared therapy model (all arms' d
 doses only where the arm gives them), so arms differ only by their dosing events. Per arm:
 final and minimum tumour burden, tumour AUC, time to progression (RECIST 1.1 on scheduled scans,
 :mod:`senotwin.analysis.endpoints`), senescent-burden AUC, SASP-index AUC, effector/suppressor
-ratio (time mean and final), and the toxicity proxies of :mod:`senotwin.sim.pkpd` (AUC and max).
+ratio (time mean and final), and the toxicity proxies of :mod:`senotwin.therapy.pkpd` (AUC and max).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
 from senotwin.model.scenarios import get_scenario
-from senotwin.sim.drugs import get_drug
-from senotwin.sim.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
-from senotwin.sim.regimens import Regimen, apply_regimen, parse_regimen
 from senotwin.sim.simulate import simulate
+from senotwin.therapy.drugs import get_drug
+from senotwin.therapy.language import Regimen, apply_regimen, parse_regimen
+from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
 
 TOXICITIES: tuple[str, ...] = (*TOXICITY, SENOLYSIS_DAMAGE)
 METRICS: tuple[str, ...] = (

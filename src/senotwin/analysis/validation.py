@@ -231,7 +231,7 @@ def _arm(raw: object, base: dict[str, object], where: str) -> Arm:
     if regimen is not None:
         if not isinstance(regimen, str) or not regimen.strip():
             raise ValidationError(f"{where}.regimen: give regimen text, got {regimen!r}")
-        from senotwin.sim.regimens import parse_regimen
+        from senotwin.therapy.language import parse_regimen
 
         try:
             parse_regimen(regimen)
@@ -427,7 +427,7 @@ def _simulate_arm(arm: Arm, t_end: float, *, engine: str) -> dict[str, np.ndarra
     spec = sc.load()
     schedule = None
     if arm.regimen:
-        from senotwin.sim.regimens import apply_regimen
+        from senotwin.therapy.language import apply_regimen
 
         plan = apply_regimen(spec, arm.regimen)
         spec, schedule = plan.spec, plan.schedule

@@ -74,8 +74,8 @@ def run(
 ) -> None:
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
     from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
-    from senotwin.sim.cohort import CohortConfig, arm_from_text, run_cohort
-    from senotwin.sim.population import tme_population
+    from senotwin.cohort.population import tme_population
+    from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 
     with user_errors():
         if age not in ("young", "aged"):
@@ -129,7 +129,7 @@ def summary(
 ) -> None:
     """Per arm: n, ORR, DCR, median PFS/OS (95% CI), HR vs reference (95% CI), log-rank p."""
     from senotwin.analysis.survival import arm_summary, summary_records
-    from senotwin.sim.cohort import load_rows, read_manifest
+    from senotwin.cohort.runner import load_rows, read_manifest
 
     with user_errors():
         manifest = read_manifest(directory)

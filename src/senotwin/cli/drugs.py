@@ -15,7 +15,7 @@ def list_drugs(
     category: str | None = typer.Option(None, "--category", help="Only this category."),
 ) -> None:
     """List the drugs (id, category, targets, half-life, provenance of PK)."""
-    from senotwin.sim.drugs import library
+    from senotwin.therapy.drugs import library
 
     with user_errors():
         drugs = [d for d in library().drugs if category is None or d.category == category]
@@ -37,7 +37,7 @@ def list_drugs(
 @app.command("show")
 def show_drug(name: str = typer.Argument(..., help="Drug id or alias.")) -> None:
     """One drug as JSON (targets, PK in model units, PD, toxicity proxies, curator notes)."""
-    from senotwin.sim.drugs import get_drug
+    from senotwin.therapy.drugs import get_drug
 
     with user_errors():
         drug = get_drug(name)

@@ -23,7 +23,7 @@ def optimize(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI)."""
-    from senotwin.analysis.optimize import optimize_schedule
+    from senotwin.cohort.optimize import optimize_schedule
 
     with user_errors():
         names = [d.strip() for d in drugs.split(",") if d.strip()]

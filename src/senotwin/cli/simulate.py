@@ -86,7 +86,7 @@ def simulate(
         t_end = days if days is not None else (sc.days if sc else 365.0)
         schedule = None
         if regimen is not None:
-            from senotwin.sim.regimens import apply_regimen
+            from senotwin.therapy.language import apply_regimen
 
             plan = apply_regimen(spec, regimen)
             spec, schedule = plan.spec, plan.schedule

@@ -22,9 +22,9 @@ import libsbml
 from senotwin._errors import ExportError
 from senotwin.model.compile import block_id, flatten
 from senotwin.model.expr import Expr, symbols, to_sbml_infix
+from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.model.units import parse_unit, unit_sid
-from senotwin.sim.regimen import Schedule
 
 LEVEL, VERSION = 3, 2
 KB_URN = "urn:senotwin:kb:"

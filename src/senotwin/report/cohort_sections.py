@@ -24,9 +24,8 @@ import pandas as pd
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.sensitivity import SensitivityResult, run_sensitivity
 from senotwin.analysis.survival import arm_summary, kaplan_meier
-from senotwin.report.html import Section, html_table, png_img
-from senotwin.report.timecourses import figure_bytes
-from senotwin.sim.cohort import (
+from senotwin.cohort.population import tme_population
+from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
     cohort_digest,
@@ -35,7 +34,8 @@ from senotwin.sim.cohort import (
     read_manifest,
     run_cohort,
 )
-from senotwin.sim.population import tme_population
+from senotwin.report.html import Section, html_table, png_img
+from senotwin.report.timecourses import figure_bytes
 
 DEMO_ARMS = (
     ("chemo", "none"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from senotwin.model.schedule import Dose, Infusion, Schedule, Step
 from senotwin.sim.engines import engine_names, register_engine
-from senotwin.sim.regimen import Dose, Infusion, Schedule, Step
 from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult, SolverStats
 from senotwin.sim.simulate import default_grid, simulate, simulate_batch
 

@@ -15,7 +15,7 @@ import numpy as np
 from senotwin._errors import ValidationError
 from senotwin.model.compile import CompiledModel, FlatModel
 from senotwin.model.expr import closest
-from senotwin.sim.regimen import Segment
+from senotwin.sim.inputs import Segment
 from senotwin.sim.result import SolverStats, Status
 
 

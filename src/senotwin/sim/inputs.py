@@ -1,17 +1,18 @@
-"""Resolve user overrides (parameters, initial state, blocks) into engine vectors, with checks."""
+"""Engine inputs: user overrides (parameters, initial state, blocks) resolved into vectors with
+checks, and a Schedule cut into the segments that engines integrate piece-wise."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from senotwin._errors import ValidationError
 from senotwin.model.compile import FlatModel, block_id
 from senotwin.model.expr import closest
-from senotwin.sim.regimen import Schedule
+from senotwin.model.schedule import Schedule
 
 
 def _hint(name: str, options: tuple[str, ...] | list[str]) -> str:
@@ -106,3 +107,36 @@ def _number(value: object, what: str) -> float:
     if not math.isfinite(v):
         raise ValidationError(f"{what}: value must be finite, got {v}")
     return v
+
+
+@dataclass(frozen=True)
+class Segment:
+    """What to do at ``start`` before integrating to ``end``."""
+
+    start: float
+    end: float
+    jumps: tuple[tuple[str, float], ...] = ()  # (species, added amount)
+    events: bool = False  # apply the spec's own events scheduled at start
+    parameters: tuple[tuple[str, float], ...] = ()  # parameter values set from start on
+    inputs: tuple[tuple[str, float], ...] = field(default=())  # species -> total input rate
+
+
+def plan(schedule: Schedule, event_times: Iterable[float], t_end: float) -> tuple[Segment, ...]:
+    """Cut [0, t_end] at every action time; the last segment may have zero length (t_end)."""
+    ts = sorted(
+        {0.0, *(t for t in schedule.times() if t <= t_end)} | {t for t in event_times if t <= t_end}
+    )
+    event_set = set(event_times)
+    segments = []
+    for i, t in enumerate(ts):
+        end = ts[i + 1] if i + 1 < len(ts) else t_end
+        jumps = tuple((d.target, d.amount) for d in schedule.doses if d.time == t)
+        params = tuple((s.parameter, s.value) for s in schedule.steps if s.time == t)
+        rates: dict[str, float] = {}
+        for inf in schedule.infusions:
+            if inf.start <= t < inf.end:
+                rates[inf.target] = rates.get(inf.target, 0.0) + inf.rate
+        segments.append(
+            Segment(t, end, jumps, t in event_set, params, tuple(sorted(rates.items())))
+        )
+    return tuple(segments)

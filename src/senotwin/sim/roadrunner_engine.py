@@ -46,7 +46,7 @@ def loaded_model(run: EngineRun) -> _Loaded:
     key = spec.digest()
     hit = _CACHE.get(key)
     if hit is None:
-        # imported here: export.sbml uses sim.regimen, so a module-level import would be circular
+        # imported here: the export layer is loaded only when this engine runs
         from senotwin.export.sbml import engine_sbml, input_id
 
         rr = roadrunner.RoadRunner(engine_sbml(spec))

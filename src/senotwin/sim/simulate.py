@@ -18,13 +18,13 @@ import pandas as pd
 import senotwin
 from senotwin._errors import SimulationError, ValidationError
 from senotwin.model.compile import flatten
+from senotwin.model.schedule import ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import fast as _fast  # noqa: F401  (registers the 'fast' engine)
 from senotwin.sim import reference as _reference  # noqa: F401  (registers 'reference')
 from senotwin.sim import roadrunner_engine as _roadrunner  # noqa: F401  (registers 'roadrunner')
 from senotwin.sim.engines import EngineRun, get_engine
-from senotwin.sim.inputs import check_schedule, resolve
-from senotwin.sim.regimen import Regimen, as_schedule, plan
+from senotwin.sim.inputs import check_schedule, plan, resolve
 from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult
 
 
@@ -64,7 +64,7 @@ def simulate(
     *,
     params: Mapping[str, float] | None = None,
     initial: Mapping[str, float] | None = None,
-    regimen: Regimen | None = None,
+    regimen: ScheduleLike | None = None,
     t_end: float,
     t_eval: Sequence[float] | np.ndarray | None = None,
     rtol: float = 1e-6,
@@ -132,7 +132,7 @@ def simulate_batch(
     *,
     t_end: float,
     t_eval: Sequence[float] | np.ndarray | None = None,
-    regimen: Regimen | None = None,
+    regimen: ScheduleLike | None = None,
     initial: Mapping[str, float] | None = None,
     blocks: Mapping[str, float] | None = None,
     rtol: float = 1e-6,

@@ -33,23 +33,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import pint
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.drugs import CANONICAL_UNIT, ROUTES, Drug, DrugLibrary, library, suggest, units
-from senotwin.sim.regimen import Schedule
+from senotwin.therapy.dosing import UNIT_EXAMPLES, Body, canonical_dose, unit_problem
+from senotwin.therapy.drugs import (
+    CANONICAL_UNIT,
+    ROUTES,
+    Drug,
+    DrugLibrary,
+    library,
+    suggest,
+)
 
 MAX_DAY = 3650.0
 MAX_DOSES = 5000
 FREQ_WORDS = {"qd": 1.0, "daily": 1.0, "qod": 2.0, "qw": 7.0, "weekly": 7.0}
-UNIT_EXAMPLES = {
-    "mass": ("mg/kg", "ug/kg", "g/kg", "mg/m2", "mg", "g", "ug"),
-    "radiation": ("Gy", "cGy"),
-    "activity": ("kBq/kg", "MBq/kg", "Bq/kg", "kBq", "MBq"),
-}
-KNOWN_UNITS = tuple(u for group in UNIT_EXAMPLES.values() for u in group)
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _UNIT = re.compile(r"[A-Za-zµμ][A-Za-z0-9µμ/^*]*")
 _WORD = re.compile(r"[^\s;,#]+")
@@ -73,23 +74,6 @@ class RegimenSyntaxError(ValidationError):
         self.reason = message
         caret = " " * (col - 1) + "^"
         super().__init__(f"{source}: line {line_no}, column {col}: {message}\n  {line}\n  {caret}")
-
-
-@dataclass(frozen=True)
-class Body:
-    """Body used to convert mg/m2 (Km = weight/BSA) and absolute doses to per-kg doses."""
-
-    species: Literal["human", "mouse"] = "human"
-
-    @property
-    def weight_kg(self) -> float:
-        """Reference body weight (FDA 2005 starting-dose guidance: human 60-70 kg, mouse 20 g)."""
-        return 70.0 if self.species == "human" else 0.02
-
-    @property
-    def km(self) -> float:
-        """Km factor (kg/m2): human 37, mouse 3 (FDA 2005 guidance, Table 1)."""
-        return 37.0 if self.species == "human" else 3.0
 
 
 @dataclass(frozen=True)
@@ -233,84 +217,6 @@ def _fmt(x: float) -> str:
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
     return repr(float(x))
-
-
-# ---- units ------------------------------------------------------------------------------------
-def _pint_unit(text: str) -> pint.Unit:
-    norm = text.replace("µ", "u").replace("μ", "u").replace("^", "**")
-    norm = re.sub(r"(?<=[a-zA-Z])([23])$", r"**\1", norm)
-    if not re.fullmatch(r"[A-Za-z]+(\*\*[23])?(/[A-Za-z]+(\*\*[23])?)?", norm):
-        raise ValueError(f"unit {text!r} is not of the form UNIT or UNIT/UNIT")
-    return units().parse_units(norm)
-
-
-def _dimension(text: str) -> str:
-    """'mass_per_mass', 'mass_per_area', 'mass', 'radiation', 'activity_per_mass', 'activity'."""
-    ureg = units()
-    try:
-        u = _pint_unit(text)
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError):
-        return "unknown"
-    dims = ureg.Quantity(1, u).dimensionality
-    num, _, den = text.partition("/")
-    if not dims and den:
-        try:
-            nd = ureg.Quantity(1, _pint_unit(num)).dimensionality
-            dd = ureg.Quantity(1, _pint_unit(den)).dimensionality
-        except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError):
-            return "unknown"
-        return "mass_per_mass" if nd == dd == ureg.Quantity(1, "kg").dimensionality else "unknown"
-    table = {
-        "mass_per_area": "mg/m**2",
-        "mass": "mg",
-        "radiation": "Gy",
-        "activity_per_mass": "kBq/kg",
-        "activity": "kBq",
-    }
-    for name, ref in table.items():
-        if dims == ureg.Quantity(1, ref).dimensionality:
-            return name
-    return "unknown"
-
-
-_KIND_DIMS = {
-    "mass": ("mass_per_mass", "mass_per_area", "mass"),
-    "radiation": ("radiation",),
-    "activity": ("activity_per_mass", "activity"),
-}
-
-
-def unit_problem(unit: str, drug: Drug) -> str | None:
-    """Why ``unit`` cannot dose ``drug`` (None when it can)."""
-    dim = _dimension(unit)
-    if dim == "unknown":
-        return f"unknown dose unit {unit!r}{suggest(unit, KNOWN_UNITS)}"
-    if dim not in _KIND_DIMS[drug.dose_kind]:
-        allowed = ", ".join(UNIT_EXAMPLES[drug.dose_kind])
-        what = {"mass": "by mass", "radiation": "in Gy", "activity": "by activity"}
-        return f"{drug.id} is dosed {what[drug.dose_kind]} ({allowed}), not in {unit!r}"
-    return None
-
-
-def canonical_dose(amount: float, unit: str, drug: Drug, *, body: Body, where: str) -> float:
-    """``amount unit`` of ``drug`` in its canonical unit (mg/kg, Gy or kBq/kg)."""
-    problem = unit_problem(unit, drug)
-    if problem:
-        raise ValidationError(f"{where}: {problem}")
-    ureg = units()
-    q = ureg.Quantity(amount, _pint_unit(unit))
-    dim = _dimension(unit)
-    if dim == "mass_per_mass":
-        return float(q.to("mg/kg").magnitude)
-    if dim == "mass_per_area":
-        return float(q.to("mg/m**2").magnitude) / body.km
-    if dim == "mass":
-        return float(q.to("mg").magnitude) / body.weight_kg
-    if dim == "radiation":
-        return float(q.to("Gy").magnitude)
-    if dim == "activity_per_mass":
-        return float(q.to("kBq/kg").magnitude)
-    return float(q.to("kBq").magnitude) / body.weight_kg
 
 
 # ---- text parser ------------------------------------------------------------------------------
@@ -831,7 +737,7 @@ def apply_regimen(
 
     ``extra_drugs`` adds drugs without doses (so arms of a comparison share one model).
     """
-    from senotwin.sim.pkpd import dose_for, therapy_spec
+    from senotwin.therapy.pkpd import dose_for, therapy_spec
 
     lib = lib or library()
     reg = (

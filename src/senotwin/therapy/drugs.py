@@ -1,6 +1,6 @@
 """The model-ready drug library: knowledge-base agents with model targets, PK and PD.
 
-Entries live in ``sim/data/drugs.yaml`` (data, not code). Each names its kb agent, the model
+Entries live in ``therapy/data/drugs.yaml`` (data, not code). Each names its kb agent, the model
 targets it acts on (entity tags of the TME model, or the inducer-exposure species ``stress``), a
 one- or two-compartment PK model with cited or assumed values, and Emax/Hill effects. Quantities
 with units ("30 h", "25 L/kg") are parsed with pint and converted to the model's day-based units.
@@ -13,6 +13,7 @@ import difflib
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -57,6 +58,42 @@ def quantity(text: str, target: str, *, where: str) -> float:
         return float(q.to(target).magnitude)
     except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
         raise ValidationError(f"{where}: {text!r} is not a quantity in {target} ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Toxicity:
+    """A mechanism-based toxicity proxy: drug inhibition of ``entity`` (0 = none, 1 = full)."""
+
+    entity: str
+    description: str
+    source: str
+
+
+TOXICITY: dict[str, Toxicity] = {
+    "immune_suppression": Toxicity(
+        "NFKB",
+        "immune suppression by NF-kB inhibition",
+        "review 4.1: excessive inhibition of NF-kB may suppress immune function (infections, "
+        "immune evasion)",
+    ),
+    "hepatorenal_load": Toxicity(
+        "MTOR",
+        "hepatic/renal load of mTOR inhibition",
+        "review 4.1: mTORC1 inhibition may trigger adverse reactions in the liver and kidneys; "
+        "kb curator note NOTE_C23_RAPAMYCIN_MTORC2",
+    ),
+    "thrombocytopenia": Toxicity(
+        "BCL2_FAMILY",
+        "thrombocytopenia from BCL-xL inhibition",
+        "Wilson WH et al. Lancet Oncol 2010;11:1149 (navitoclax dose-limiting thrombocytopenia; "
+        "platelet survival depends on BCL-xL)",
+    ),
+}
+SENOLYSIS_DAMAGE = "senolysis_tissue_damage"
+SENOLYSIS_SOURCE = (
+    "review 4.2: removing the many senescent cells of aged tissue may disrupt tissue integrity, "
+    "endothelial function and barriers (kb C206-C209)"
+)
 
 
 class _Frozen(BaseModel):
@@ -224,13 +261,11 @@ class Drug(_Frozen):
         return tuple(dict.fromkeys(e.target for e in self.effects))
 
     def toxicities(self) -> tuple[str, ...]:
-        """Toxicity proxies this drug raises, from its targets (see sim.pkpd TOXICITY)."""
-        from senotwin.sim.pkpd import TOXICITY
-
+        """Toxicity proxies this drug raises, from its targets (see TOXICITY)."""
         inhibited = {e.target for e in self.effects if e.kind == "inhibit"}
         out = [name for name, tox in TOXICITY.items() if tox.entity in inhibited]
         if self.category == "senolytic" or any(e.high_dose for e in self.effects):
-            out.append("senolysis_tissue_damage")
+            out.append(SENOLYSIS_DAMAGE)
         return tuple(dict.fromkeys(out))
 
     def to_dict(self) -> dict[str, object]:
@@ -313,7 +348,7 @@ def suggest(name: str, options: tuple[str, ...] | list[str]) -> str:
 
 def library_path() -> Path:
     """Path of the shipped library (package data)."""
-    return Path(str(resources.files("senotwin.sim") / "data" / "drugs.yaml"))
+    return Path(str(resources.files("senotwin.therapy") / "data" / "drugs.yaml"))
 
 
 def load_library(path: str | Path | None = None) -> DrugLibrary:

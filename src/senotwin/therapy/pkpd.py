@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import expm
 
 from senotwin._errors import ValidationError
 from senotwin.model.expr import Expr, Op, Sym, substitute, to_text
+from senotwin.model.schedule import Dose
 from senotwin.model.spec import (
     AssumedProvenance,
     CitationProvenance,
@@ -38,43 +38,14 @@ from senotwin.model.spec import (
     Process,
     Species,
 )
-from senotwin.sim.drugs import DRIVE_TARGET, Drug, Effect
-from senotwin.sim.regimen import Dose
-
-
-@dataclass(frozen=True)
-class Toxicity:
-    """A mechanism-based toxicity proxy: drug inhibition of ``entity`` (0 = none, 1 = full)."""
-
-    entity: str
-    description: str
-    source: str
-
-
-TOXICITY: dict[str, Toxicity] = {
-    "immune_suppression": Toxicity(
-        "NFKB",
-        "immune suppression by NF-kB inhibition",
-        "review 4.1: excessive inhibition of NF-kB may suppress immune function (infections, "
-        "immune evasion)",
-    ),
-    "hepatorenal_load": Toxicity(
-        "MTOR",
-        "hepatic/renal load of mTOR inhibition",
-        "review 4.1: mTORC1 inhibition may trigger adverse reactions in the liver and kidneys; "
-        "kb curator note NOTE_C23_RAPAMYCIN_MTORC2",
-    ),
-    "thrombocytopenia": Toxicity(
-        "BCL2_FAMILY",
-        "thrombocytopenia from BCL-xL inhibition",
-        "Wilson WH et al. Lancet Oncol 2010;11:1149 (navitoclax dose-limiting thrombocytopenia; "
-        "platelet survival depends on BCL-xL)",
-    ),
-}
-SENOLYSIS_DAMAGE = "senolysis_tissue_damage"
-SENOLYSIS_SOURCE = (
-    "review 4.2: removing the many senescent cells of aged tissue may disrupt tissue integrity, "
-    "endothelial function and barriers (kb C206-C209)"
+from senotwin.therapy.dosing import Body, canonical_dose
+from senotwin.therapy.drugs import (
+    DRIVE_TARGET,
+    SENOLYSIS_DAMAGE,
+    SENOLYSIS_SOURCE,
+    TOXICITY,
+    Drug,
+    Effect,
 )
 
 
@@ -183,8 +154,6 @@ def _reference_peak(drug: Drug) -> float:
 
 def canonical_reference_amount(drug: Drug) -> float:
     """The reference dose in the drug's canonical unit (reference human body)."""
-    from senotwin.sim.regimens import Body, canonical_dose
-
     return canonical_dose(
         drug.reference_dose.amount, drug.reference_dose.unit, drug, body=Body(), where="library"
     )

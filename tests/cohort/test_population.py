@@ -9,9 +9,7 @@ import pytest
 from scipy import stats
 
 from senotwin._errors import ValidationError
-from senotwin.model.scenarios import get_scenario
-from senotwin.model.tme import load_tme
-from senotwin.sim.population import (
+from senotwin.cohort.population import (
     Correlation,
     Plausibility,
     PopulationSpec,
@@ -24,6 +22,8 @@ from senotwin.sim.population import (
     sample_candidate,
     tme_population,
 )
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.tme import load_tme
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ Each drug acts through a named model entity (a *lever*: the fraction of the enti
 the drug is on), switched on at its start day and off after its duration, on top of the
 scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
 "one-two punch" of the review's section 5). The objective is the mean over a small virtual cohort
-(paired patients from :mod:`senotwin.sim.population`) of log10(final / initial tumour burden);
+(paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
 lower is better. Search: optuna TPE (seeded). Toxicity is a stated surrogate (assumed):
 sum over drugs of weight x level x days / 90, plus level_i x level_j x overlap days / 90 for
 every pair given together; schedules above ``max_toxicity`` are infeasible.
@@ -22,10 +22,10 @@ from typing import Literal
 import numpy as np
 
 from senotwin._errors import ValidationError
+from senotwin.cohort.population import VirtualPatient, draw_patient, tme_population
 from senotwin.model.compile import block_id
 from senotwin.model.scenarios import get_scenario
-from senotwin.sim.population import VirtualPatient, draw_patient, tme_population
-from senotwin.sim.regimen import Schedule, Step
+from senotwin.model.schedule import Schedule, Step
 from senotwin.sim.simulate import simulate
 
 

@@ -34,12 +34,17 @@ import pandas as pd
 
 import senotwin
 from senotwin._errors import SenotwinError, ValidationError
+from senotwin.cohort.population import (
+    PopulationSpec,
+    VirtualPatient,
+    check_population,
+    draw_patient,
+)
 from senotwin.model.compile import flatten
 from senotwin.model.scenarios import get_scenario
+from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.inputs import check_schedule, resolve
-from senotwin.sim.population import PopulationSpec, VirtualPatient, check_population, draw_patient
-from senotwin.sim.regimen import Schedule, Step
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.simulate import simulate
 
@@ -386,7 +391,7 @@ def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[Model
     """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it)."""
     from dataclasses import replace
 
-    from senotwin.sim.regimens import apply_regimen, parse_regimen
+    from senotwin.therapy.language import apply_regimen, parse_regimen
 
     regs = {a.name: parse_regimen(a.language) for a in config.arms if a.language}
     drugs = sorted({d.id for r in regs.values() for d in r.drugs()})
@@ -612,7 +617,7 @@ def _num(raw: str, what: str) -> float:
 
 
 def _actions(name: str, text: str) -> Arm:
-    from senotwin.sim.regimen import Dose
+    from senotwin.model.schedule import Dose
 
     blocks: dict[str, float] = {}
     params: dict[str, float] = {}
@@ -658,7 +663,7 @@ def arm_from_text(spec_text: str) -> Arm:
 
     REGIMEN is ``none`` (control), a ';'-separated action list (``block PDCD1=0.9``,
     ``set k_senolytic=0.3``, ``step k_senolytic=0.5@14``, ``dose stress=1@0``), or text of the
-    regimen language (:func:`senotwin.sim.regimens.parse_regimen`, where available).
+    regimen language (:func:`senotwin.therapy.language.parse_regimen`, where available).
     """
     name, sep, text = spec_text.partition("=")
     name, text = name.strip(), text.strip()
@@ -668,7 +673,7 @@ def arm_from_text(spec_text: str) -> Arm:
     if not items or all(p == "none" or _ACTION.match(p) for p in items):
         return _actions(name, text)
     try:
-        from senotwin.sim.regimens import parse_regimen
+        from senotwin.therapy.language import parse_regimen
     except ImportError:
         raise ValidationError(
             f"--arm {name}: {text!r} is not an action list ('block ENTITY=F; step PARAM=V@DAY; "

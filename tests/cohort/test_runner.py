@@ -18,7 +18,8 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.survival import arm_summary
-from senotwin.sim.cohort import (
+from senotwin.cohort.population import tme_population
+from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
     chunks_of,
@@ -29,7 +30,6 @@ from senotwin.sim.cohort import (
     shard_name,
 )
 from senotwin.sim.engines import EngineOutput, get_engine, register_engine
-from senotwin.sim.population import tme_population
 
 ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
 
@@ -100,8 +100,8 @@ _KILL_SCRIPT = """
 import sys
 import senotwin.model.tme
 from senotwin.analysis.endpoints import EndpointReducer
-from senotwin.sim.cohort import CohortConfig, arm_from_text, run_cohort
-from senotwin.sim.population import tme_population
+from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
+from senotwin.cohort.population import tme_population
 arms = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
 cfg = CohortConfig("default", {n}, arms, tme_population(), seed=11, t_end=45.0,
                    engine="reference", chunk_size=1)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from senotwin._errors import ValidationError
-from senotwin.sim.regimens import (
+from senotwin.therapy.language import (
     Body,
     RegimenSyntaxError,
     apply_regimen,

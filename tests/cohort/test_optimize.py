@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.optimize import (
+from senotwin.cohort.optimize import (
     Administration,
     optimize_schedule,
     schedule_of,

@@ -9,10 +9,10 @@ import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.model.io import spec_from_dict
+from senotwin.model.schedule import Schedule
 from senotwin.sim import simulate
-from senotwin.sim.drugs import Drug
-from senotwin.sim.pkpd import conc_id, dose_for, effect_id, reference_peak, therapy_spec
-from senotwin.sim.regimen import Schedule
+from senotwin.therapy.drugs import Drug
+from senotwin.therapy.pkpd import conc_id, dose_for, effect_id, reference_peak, therapy_spec
 
 ASSUMED = {"kind": "assumed", "rationale": "test value"}
 

@@ -7,7 +7,7 @@ import pytest
 import senotwin.kb as kb
 from senotwin._errors import ValidationError
 from senotwin.model.tme import load_tme
-from senotwin.sim.drugs import DRIVE_TARGET, get_drug, library
+from senotwin.therapy.drugs import DRIVE_TARGET, get_drug, library
 
 REQUIRED = [
     "metformin", "rapamycin", "artesunate", "oleuropein", "quercetin", "silymarin", "apigenin",

@@ -2,14 +2,15 @@
 
 A Schedule is plain data that engines integrate piece-wise: the solver is restarted at every
 time where something changes, so no dose is ever a pulse inside the right-hand side (a stiff
-solver taking large steps would skip it). The richer regimen language produces Schedules.
+solver taking large steps would skip it). The regimen language (``senotwin.therapy``) produces
+Schedules; engines (``senotwin.sim``) and exporters read them, so the type lives below both.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from senotwin._errors import ValidationError
 
@@ -95,10 +96,10 @@ class Schedule:
         )
 
 
-Regimen = Schedule | Iterable[Dose | Infusion | Step]
+ScheduleLike = Schedule | Iterable[Dose | Infusion | Step]
 
 
-def as_schedule(regimen: Regimen | None) -> Schedule:
+def as_schedule(regimen: ScheduleLike | None) -> Schedule:
     """Normalise None, a Schedule, or an iterable of Dose/Infusion/Step into a Schedule."""
     if regimen is None:
         return Schedule()
@@ -115,36 +116,3 @@ def as_schedule(regimen: Regimen | None) -> Schedule:
         else:
             raise ValidationError(f"regimen item {item!r} is not a Dose, Infusion or Step")
     return Schedule(tuple(doses), tuple(infusions), tuple(steps))
-
-
-@dataclass(frozen=True)
-class Segment:
-    """What to do at ``start`` before integrating to ``end``."""
-
-    start: float
-    end: float
-    jumps: tuple[tuple[str, float], ...] = ()  # (species, added amount)
-    events: bool = False  # apply the spec's own events scheduled at start
-    parameters: tuple[tuple[str, float], ...] = ()  # parameter values set from start on
-    inputs: tuple[tuple[str, float], ...] = field(default=())  # species -> total input rate
-
-
-def plan(schedule: Schedule, event_times: Iterable[float], t_end: float) -> tuple[Segment, ...]:
-    """Cut [0, t_end] at every action time; the last segment may have zero length (t_end)."""
-    ts = sorted(
-        {0.0, *(t for t in schedule.times() if t <= t_end)} | {t for t in event_times if t <= t_end}
-    )
-    event_set = set(event_times)
-    segments = []
-    for i, t in enumerate(ts):
-        end = ts[i + 1] if i + 1 < len(ts) else t_end
-        jumps = tuple((d.target, d.amount) for d in schedule.doses if d.time == t)
-        params = tuple((s.parameter, s.value) for s in schedule.steps if s.time == t)
-        rates: dict[str, float] = {}
-        for inf in schedule.infusions:
-            if inf.start <= t < inf.end:
-                rates[inf.target] = rates.get(inf.target, 0.0) + inf.rate
-        segments.append(
-            Segment(t, end, jumps, t in event_set, params, tuple(sorted(rates.items())))
-        )
-    return tuple(segments)

@@ -1,0 +1,1 @@
+"""Virtual cohorts: populations of virtual patients, the Dask trial runner and schedule search."""
