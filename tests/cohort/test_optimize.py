@@ -6,7 +6,7 @@ import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.optimize import (
-    Administration,
+    DrugCourse,
     optimize_schedule,
     schedule_of,
     toxicity,
@@ -14,15 +14,15 @@ from senotwin.cohort.optimize import (
 
 
 def test_toxicity_by_hand() -> None:
-    a = Administration("ici", 0.5, 0.0, 90.0)
-    b = Administration("senolytic", 1.0, 60.0, 30.0)
+    a = DrugCourse("ici", 0.5, 0.0, 90.0)
+    b = DrugCourse("senolytic", 1.0, 60.0, 30.0)
     # ici: 1.0 * 0.5 * 90/90 = 0.5; senolytic: 1.5 * 1 * 30/90 = 0.5; overlap 30 d: 0.5*1*30/90
     assert toxicity([a, b]) == pytest.approx(0.5 + 0.5 + 0.5 / 3)
     assert toxicity([a]) == pytest.approx(0.5)
 
 
 def test_schedule_switches_blocks_on_and_off() -> None:
-    s = schedule_of([Administration("ici", 0.8, 10.0, 20.0)])
+    s = schedule_of([DrugCourse("ici", 0.8, 10.0, 20.0)])
     assert [(st.time, st.parameter, st.value) for st in s.steps] == [
         (10.0, "block_PDCD1", 0.8),
         (30.0, "block_PDCD1", 0.0),

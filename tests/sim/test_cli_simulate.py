@@ -93,7 +93,7 @@ def test_simulate_model_file_and_initial_override(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--set", "aa=0.2"], "did you mean a"),
+        (["--set", "aa=0.2"], "did you mean 'a'"),
         (["--set", "a=5"], "outside its plausible range"),
         (["--set", "a=fast"], "is not a number"),
         (["--block", "efector=0.5"], "did you mean effector"),

@@ -9,17 +9,16 @@ balance). Each check returns data: a name, pass/fail and the numbers behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from senotwin.model.compile import compile_spec, flatten
 from senotwin.model.expr import symbols
-from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.model.tme import TME_SCENARIOS, load_tme
-from senotwin.sim import simulate
+from senotwin.sim import SolverOptions, daily, run_scenario
 
 BLOCK_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEG_TOL = 1e-8
@@ -62,21 +61,11 @@ class ModelCheckReport:
         }
 
 
-def _run(name: str, days: float, **over: object) -> dict[str, np.ndarray]:
-    sc = get_scenario(name)
-    grid = np.linspace(0.0, days, int(days) + 1)
-    blocks = over.get("blocks")
-    res = simulate(
-        sc.load(),
-        params=dict(sc.params),
-        initial=dict(sc.initial),
-        blocks=blocks if isinstance(blocks, dict) else None,
-        t_end=days,
-        t_eval=grid,
-        rtol=1e-5,
-        atol=1e-8,
-        throw=True,
-    )
+def _run(
+    name: str, days: float, *, blocks: Mapping[str, float] | None = None
+) -> dict[str, np.ndarray]:
+    solver = SolverOptions(rtol=1e-5, atol=1e-8, t_eval=daily(days))
+    res = run_scenario(name, blocks=blocks, days=days, solver=solver, throw=True)
     return {c: res.table[c].to_numpy() for c in res.table.columns}
 
 

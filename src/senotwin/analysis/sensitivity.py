@@ -27,9 +27,8 @@ import pandas as pd
 from scipy import stats
 
 from senotwin._errors import ValidationError
-from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.simulate import simulate
+from senotwin.sim import ScenarioSetup, SolverOptions, daily, prepare_scenario
 
 Method = Literal["sobol", "prcc"]
 
@@ -155,20 +154,15 @@ def _sobol_from(problem: Mapping[str, object], y: np.ndarray, *, seed: int) -> p
 # ---- model evaluation ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _EvalJob:
-    spec: ModelSpec
-    params: Mapping[str, float]
-    initial: Mapping[str, float]
+    setup: ScenarioSetup
     names: tuple[str, ...]
     metrics: tuple[str, ...]
-    t_end: float
-    engine: str
+    solver: SolverOptions
 
 
 def _metrics_of(job: _EvalJob, values: np.ndarray) -> np.ndarray:
-    p = dict(job.params) | dict(zip(job.names, (float(v) for v in values), strict=True))
-    grid = np.linspace(0.0, job.t_end, max(2, int(job.t_end) + 1))
-    kw = {"initial": dict(job.initial), "t_end": job.t_end, "t_eval": grid, "check_ranges": False}
-    res = simulate(job.spec, params=p, engine=job.engine, **kw)  # type: ignore[arg-type]
+    p = dict(zip(job.names, (float(v) for v in values), strict=True))
+    res = job.setup.run(params=p, solver=job.solver, check_ranges=False)
     out = np.full(len(job.metrics), np.nan)
     if not res.ok:
         return out
@@ -182,11 +176,8 @@ def _metrics_of(job: _EvalJob, values: np.ndarray) -> np.ndarray:
         elif m == "senescent_burden":
             out[k] = math.log10(max(float(res.table["S_total"].iloc[-1]), 1e-12))
         elif m == "sasp_net_effect":
-            off = simulate(
-                job.spec,
-                params=p | dict(SECRETOME_OFF),
-                engine=job.engine,
-                **kw,  # type: ignore[arg-type]
+            off = job.setup.run(
+                params=p | dict(SECRETOME_OFF), solver=job.solver, check_ranges=False
             )
             if off.ok:
                 b_off = float(off.table["tumour_burden"].iloc[-1])
@@ -271,12 +262,11 @@ def run_sensitivity(
     bad = [m for m in metrics if m not in METRICS]
     if bad or not metrics:
         raise ValidationError(f"unknown metric(s) {bad}; choose from {', '.join(METRICS)}")
-    sc = get_scenario(scenario)
-    spec = sc.load()
-    bounds = parameter_bounds(spec, sc.params, parameters, spread=spread)
+    setup = prepare_scenario(scenario, days=t_end)
+    bounds = parameter_bounds(setup.spec, setup.params, parameters, spread=spread)
     names = tuple(bounds)
-    horizon = float(t_end if t_end is not None else sc.days)
-    job = _EvalJob(spec, dict(sc.params), dict(sc.initial), names, tuple(metrics), horizon, engine)
+    solver = SolverOptions(engine=engine, t_eval=daily(setup.days))
+    job = _EvalJob(setup, names, tuple(metrics), solver)
     problem = sobol_problem(bounds)
     log_lo = np.log10([b[0] for b in bounds.values()])
     log_hi = np.log10([b[1] for b in bounds.values()])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
 from senotwin._errors import ValidationError
 
@@ -35,7 +36,7 @@ class KMCurve:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class SurvivalComparison:
     """Cox HR of an arm vs the reference (95 % CI) and the log-rank p value."""
 
     hr: float
@@ -84,7 +85,7 @@ def compare(
     ref_events: np.ndarray,
     *,
     alpha: float = 0.05,
-) -> Comparison:
+) -> SurvivalComparison:
     """Cox HR (arm vs reference, Efron ties) with (1 - alpha) CI and log-rank p.
 
     Without any event in either group, or when the Cox fit does not converge (perfect
@@ -97,7 +98,7 @@ def compare(
     d1, e1 = _check(durations, events)
     d0, e0 = _check(ref_durations, ref_events)
     if not (e1.any() or e0.any()):
-        return Comparison(math.nan, math.nan, math.nan, 1.0)
+        return SurvivalComparison(math.nan, math.nan, math.nan, 1.0)
     lr = logrank_test(d1, d0, event_observed_A=e1, event_observed_B=e0)
     df = pd.DataFrame(
         {
@@ -111,9 +112,9 @@ def compare(
             warnings.simplefilter("ignore")
             cph = CoxPHFitter(alpha=alpha).fit(df, "T", "E")
     except ConvergenceError:
-        return Comparison(math.nan, math.nan, math.nan, float(lr.p_value))
+        return SurvivalComparison(math.nan, math.nan, math.nan, float(lr.p_value))
     row = cph.summary.loc["arm"]
-    return Comparison(
+    return SurvivalComparison(
         hr=float(row["exp(coef)"]),
         hr_lower=float(row[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
         hr_upper=float(row[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
@@ -121,18 +122,12 @@ def compare(
     )
 
 
-def wilson(k: int, n: int, *, z: float = 1.959963984540054) -> tuple[float, float, float]:
-    """Proportion k/n with its Wilson score interval (NaN for n = 0)."""
+def wilson(k: int, n: int, *, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Proportion k/n with its Wilson score interval (SciPy's binomtest; NaN for n = 0)."""
     if n == 0:
         return math.nan, math.nan, math.nan
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    # at k = 0 (k = n) the bound is exactly 0 (1); rounding would leave 1e-17 otherwise
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return p, low, high
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return k / n, float(ci.low), float(ci.high)
 
 
 def _finite(x: float) -> float | None:

@@ -21,9 +21,9 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
 from senotwin.model.scenarios import get_scenario
-from senotwin.sim.simulate import simulate
+from senotwin.sim import SolverOptions, run_scenario
 from senotwin.therapy.drugs import get_drug
-from senotwin.therapy.language import Regimen, apply_regimen, parse_regimen
+from senotwin.therapy.language import Regimen, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
 
 TOXICITIES: tuple[str, ...] = (*TOXICITY, SENOLYSIS_DAMAGE)
@@ -146,35 +146,26 @@ def compare_arms(
     arms: Mapping[str, Regimen | str | None],
     *,
     days: float | None = None,
-    engine: str = "reference",
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
+    solver: SolverOptions | None = None,
+    **options: Any,
 ) -> Comparison:
-    """Run every arm (name -> regimen; None/'none' = untreated) on ``scenario``."""
+    """Run every arm (name -> regimen; None/'none' = untreated) on ``scenario``.
+
+    All arms run one therapy model carrying every arm's drugs. ``solver`` (and loose
+    SolverOptions fields such as ``engine=``) set the numerics.
+    """
     if not arms:
         raise ValidationError("compare needs at least one arm (NAME=REGIMEN)")
+    opts = SolverOptions.of(solver, **options)
     sc = get_scenario(scenario)
-    spec = sc.load()
     regs = {name: _as_regimen(reg, f"arm {name!r}") for name, reg in arms.items()}
-    drugs = sorted({d.id for r in regs.values() if r is not None for d in r.drugs()})
+    drugs = tuple(sorted({d.id for r in regs.values() if r is not None for d in r.drugs()}))
     t_end = float(days if days is not None else sc.days)
-    grid = np.linspace(0.0, t_end, max(101, math.floor(t_end) + 1))
     metrics = []
     tables: dict[str, pd.DataFrame] = {}
     for name, reg in regs.items():
-        plan = apply_regimen(spec, reg, extra_drugs=drugs)
-        res = simulate(
-            plan.spec,
-            params=dict(sc.params),
-            initial=dict(sc.initial),
-            regimen=plan.schedule,
-            t_end=t_end,
-            t_eval=grid,
-            engine=engine,
-            rtol=rtol,
-            atol=atol,
-        )
-        if not res.ok or len(res.table) != grid.size:
+        res = run_scenario(sc, regimen=SharedTherapy(reg, drugs), days=t_end, solver=opts)
+        if not res.ok or len(res.table) != opts.grid(t_end).size:
             raise ValidationError(f"arm {name!r}: simulation failed: {res.message}")
         tables[name] = res.table
         metrics.append(arm_metrics(name, reg.to_text() if reg else "", res.table, res.status))
@@ -211,7 +202,8 @@ def dose_response(
     schedule: str = "qd d0-d13",
     background: str | None = None,
     days: float | None = None,
-    engine: str = "reference",
+    solver: SolverOptions | None = None,
+    **options: Any,
 ) -> DoseResponse:
     """Run ``drug`` at each dose (same schedule, optional background regimen) plus a control.
 
@@ -231,7 +223,7 @@ def dose_response(
     arms: dict[str, str | None] = {"control": background or None}
     for x in doses:
         arms[f"{x:g} {unit}"] = f"{prefix}{d.id} {x:g} {unit}{route_part} {schedule}"
-    comp = compare_arms(scenario, arms, days=days, engine=engine)
+    comp = compare_arms(scenario, arms, days=days, solver=SolverOptions.of(solver, **options))
     # rows are the dosed arms; the control's time course stays in ``tables`` for plots
     dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables)
     return DoseResponse(d.id, unit, tuple(float(x) for x in doses), dosed)

@@ -22,7 +22,7 @@ import yaml
 from senotwin._errors import ValidationError
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.tme import load_tme
-from senotwin.sim import simulate
+from senotwin.sim import SolverOptions, daily, run_scenario
 
 Expected = Literal["increase", "decrease", "unchanged"]
 Stat = Literal["at", "max", "mean", "min"]
@@ -42,7 +42,7 @@ def _frozen(data: Mapping[str, float] | None = None) -> Mapping[str, float]:
 
 
 @dataclass(frozen=True)
-class Arm:
+class ValidationArm:
     """One arm of a case: scenario plus overrides, and when/how the read-out is taken."""
 
     scenario: str
@@ -94,8 +94,8 @@ class Case:
     claim: str
     section: str
     refs: tuple[int, ...]
-    control: Arm
-    perturbed: Arm
+    control: ValidationArm
+    perturbed: ValidationArm
     readout: str
     per: str | None
     expected: Expected
@@ -187,7 +187,7 @@ def _number_map(value: object, where: str) -> dict[str, float]:
     return out
 
 
-def _arm(raw: object, base: dict[str, object], where: str) -> Arm:
+def _arm(raw: object, base: dict[str, object], where: str) -> ValidationArm:
     data = dict(base)
     if raw is not None:
         if not isinstance(raw, dict):
@@ -237,7 +237,7 @@ def _arm(raw: object, base: dict[str, object], where: str) -> Arm:
             parse_regimen(regimen)
         except ValidationError as exc:
             raise ValidationError(f"{where}.regimen: {exc}") from None
-    return Arm(
+    return ValidationArm(
         scenario=scenario,
         blocks=_frozen(_number_map(data.get("blocks"), f"{where}.blocks")),
         params=_frozen(_number_map(data.get("params"), f"{where}.params")),
@@ -313,7 +313,7 @@ def parse_cases(data: object, *, source: str = "<cases>") -> tuple[Case, ...]:
     return tuple(out)
 
 
-def _arm_dict(arm: Arm) -> dict[str, object]:
+def _arm_dict(arm: ValidationArm) -> dict[str, object]:
     return {
         "scenario": arm.scenario,
         "blocks": dict(arm.blocks),
@@ -339,7 +339,7 @@ def load_cases(path: str | Path | None = None) -> tuple[Case, ...]:
 
 
 # ---- running ---------------------------------------------------------------------------------
-def _describe_change(control: Arm, perturbed: Arm) -> str:
+def _describe_change(control: ValidationArm, perturbed: ValidationArm) -> str:
     c_parts = set(control.describe().split(", "))
     p_parts = perturbed.describe().split(", ")
     changed = [part for part in p_parts if part not in c_parts]
@@ -350,7 +350,9 @@ def _describe_change(control: Arm, perturbed: Arm) -> str:
     return text
 
 
-def _read(table: Mapping[str, np.ndarray], arm: Arm, readout: str, per: str | None) -> float:
+def _read(
+    table: Mapping[str, np.ndarray], arm: ValidationArm, readout: str, per: str | None
+) -> float:
     t = table["time"]
     values = table[readout] / table[per] if per else table[readout]
     if arm.stat == "at":
@@ -389,7 +391,7 @@ def _judge(case: Case, control: float, perturbed: float) -> tuple[bool, float, s
 
 def run_cases(cases: Sequence[Case], *, engine: str = "reference") -> ValidationReport:
     """Run every case; arms sharing a condition share one simulation."""
-    needed: dict[tuple[Any, ...], tuple[Arm, float]] = {}
+    needed: dict[tuple[Any, ...], tuple[ValidationArm, float]] = {}
     for case in cases:
         for arm in (case.control, case.perturbed):
             key = arm.run_key()
@@ -422,27 +424,16 @@ def run_cases(cases: Sequence[Case], *, engine: str = "reference") -> Validation
     return ValidationReport(tuple(results))
 
 
-def _simulate_arm(arm: Arm, t_end: float, *, engine: str) -> dict[str, np.ndarray]:
-    sc = get_scenario(arm.scenario)
-    spec = sc.load()
-    schedule = None
-    if arm.regimen:
-        from senotwin.therapy.language import apply_regimen
+def _simulate_arm(arm: ValidationArm, t_end: float, *, engine: str) -> dict[str, np.ndarray]:
+    from senotwin.therapy.language import parse_regimen
 
-        plan = apply_regimen(spec, arm.regimen)
-        spec, schedule = plan.spec, plan.schedule
-    grid = np.linspace(0.0, t_end, math.ceil(t_end) + 1)
-    result = simulate(
-        spec,
-        regimen=schedule,
-        params=dict(sc.params) | dict(arm.params),
-        initial=dict(sc.initial) | dict(arm.initial),
-        blocks=dict(arm.blocks) or None,
-        t_end=t_end,
-        t_eval=grid,
-        rtol=RTOL,
-        atol=ATOL,
-        engine=engine,
+    result = run_scenario(
+        arm.scenario,
+        overrides={**arm.params, **arm.initial},
+        blocks=arm.blocks,
+        regimen=parse_regimen(arm.regimen) if arm.regimen else None,
+        days=t_end,
+        solver=SolverOptions(engine=engine, rtol=RTOL, atol=ATOL, t_eval=daily(t_end)),
         throw=True,
     )
     return {c: result.table[c].to_numpy() for c in result.table.columns}

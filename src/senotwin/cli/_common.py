@@ -1,4 +1,5 @@
-"""Shared CLI plumbing: turn senotwin errors into one clear line and exit code 2, print JSON."""
+"""Shared CLI plumbing: errors as one line and exit 2, JSON output, the model/scenario options
+and the ``--set``/``--block`` parsers every command uses."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import BaseModel
 
 from senotwin._errors import SenotwinError
+
+if TYPE_CHECKING:
+    from senotwin.model.spec import ModelSpec
+
+MODEL = typer.Option(None, "--model", help="A ModelSpec YAML file.")
+SCENARIO = typer.Option(
+    None, "--scenario", help="A named scenario (see `senotwin scenarios list`)."
+)
 
 
 @contextmanager
@@ -44,3 +53,42 @@ def to_jsonable(value: Any) -> Any:
 def print_json(value: Any) -> None:
     """Write ``value`` as indented JSON to standard output."""
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def model_or_scenario(model: Path | None, scenario: str | None) -> ModelSpec | str | None:
+    """What --model/--scenario name (not both): a loaded spec, a scenario name or None."""
+    if model is not None and scenario is not None:
+        raise ValueError("give either --model or --scenario, not both")
+    if model is not None:
+        from senotwin.model.io import load_spec
+
+        return load_spec(model)
+    return scenario
+
+
+def parse_sets(items: list[str]) -> dict[str, float]:
+    """``NAME=VALUE`` pairs with numeric values (``--set``)."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--set {item!r} is not of the form NAME=VALUE")
+        try:
+            out[name.strip()] = float(raw)
+        except ValueError:
+            raise ValueError(f"--set {item!r}: value {raw!r} is not a number") from None
+    return out
+
+
+def parse_blocks(items: list[str]) -> dict[str, float]:
+    """``ENTITY`` (knockout, fraction 1) or ``ENTITY=FRACTION`` (``--block``)."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not name.strip():
+            raise ValueError(f"--block {item!r} names no entity")
+        try:
+            out[name.strip()] = float(raw) if sep else 1.0
+        except ValueError:
+            raise ValueError(f"--block {item!r}: fraction {raw!r} is not a number") from None
+    return out

@@ -86,5 +86,6 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (figures are files: the non-interactive backend by default)."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
     app()

@@ -6,27 +6,21 @@ from pathlib import Path
 
 import typer
 
-from senotwin.cli._common import print_json, user_errors
-from senotwin.model.scenarios import Scenario, default_scenario, get_scenario
+from senotwin.cli._common import MODEL, SCENARIO, model_or_scenario, print_json, user_errors
+from senotwin.model.scenarios import Scenario
 from senotwin.model.spec import ModelSpec
 
 app = typer.Typer(help="Inspect and export model specifications.", no_args_is_help=True)
 
-MODEL = typer.Option(None, "--model", help="A ModelSpec YAML file.")
-SCENARIO = typer.Option(
-    None, "--scenario", help="A named scenario (see `senotwin scenarios list`)."
-)
-
 
 def resolve(model: Path | None, scenario: str | None) -> tuple[ModelSpec, Scenario | None]:
     """The spec from --model or --scenario (not both); the default scenario if neither."""
-    from senotwin.model.io import load_spec
+    from senotwin.sim.scenario import as_scenario
 
-    if model is not None and scenario is not None:
-        raise ValueError("give either --model or --scenario, not both")
-    if model is not None:
-        return load_spec(model), None
-    sc = get_scenario(scenario) if scenario is not None else default_scenario()
+    target = model_or_scenario(model, scenario)
+    if isinstance(target, ModelSpec):
+        return target, None
+    sc = as_scenario(target)
     return sc.load(), sc
 
 

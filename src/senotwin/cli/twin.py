@@ -31,8 +31,7 @@ def from_sample(
 ) -> None:
     """Map a sample's TME/SASP scores (standardised in its cohort) onto a scenario and run it."""
     from senotwin.analysis.twin import make_twin, missing_signatures, score_for_twin
-    from senotwin.model.scenarios import get_scenario
-    from senotwin.sim import simulate
+    from senotwin.sim import run_scenario
 
     if out.suffix.lower() != ".csv":
         raise ValueError(f"--out {out}: the twin time course is written as .csv")
@@ -52,13 +51,7 @@ def from_sample(
         for name in missing_signatures(list(table.columns)):
             typer.echo(f"{name}: not in the scores, its quantities keep nominal values", err=True)
     twin = make_twin(table, sample, scenario=scenario)
-    sc = get_scenario(scenario)
-    result = simulate(
-        sc.load(),
-        params=dict(twin.params),
-        initial=dict(twin.initial),
-        t_end=days if days is not None else sc.days,
-    )
+    result = run_scenario(scenario, overrides={**twin.params, **twin.initial}, days=days)
     if not result.ok:
         raise ValueError(f"the twin's simulation failed: {result.message}; nothing written")
     atomic_write_text(out, result.table.to_csv(index=False))

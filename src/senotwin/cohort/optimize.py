@@ -24,9 +24,8 @@ import numpy as np
 from senotwin._errors import ValidationError
 from senotwin.cohort.population import VirtualPatient, draw_patient, tme_population
 from senotwin.model.compile import block_id
-from senotwin.model.scenarios import get_scenario
 from senotwin.model.schedule import Schedule, Step
-from senotwin.sim.simulate import simulate
+from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ LEVERS: Mapping[str, Lever] = {
 
 
 @dataclass(frozen=True)
-class Administration:
+class DrugCourse:
     """One drug in a schedule: level (fraction blocked), start day and duration in days."""
 
     drug: str
@@ -77,7 +76,7 @@ class Administration:
 class ScheduleOutcome:
     """A candidate schedule with its cohort-level outcome and uncertainty."""
 
-    administrations: tuple[Administration, ...]
+    administrations: tuple[DrugCourse, ...]
     order: tuple[str, ...]
     toxicity: float
     feasible: bool
@@ -101,7 +100,7 @@ class OptimizationResult:
     max_toxicity: float
 
 
-def toxicity(admins: Sequence[Administration]) -> float:
+def toxicity(admins: Sequence[DrugCourse]) -> float:
     """The stated toxicity surrogate (see the module docstring)."""
     tox = sum(LEVERS[a.drug].tox_weight * a.level * a.days / 90.0 for a in admins)
     for i, a in enumerate(admins):
@@ -111,7 +110,7 @@ def toxicity(admins: Sequence[Administration]) -> float:
     return float(tox)
 
 
-def schedule_of(admins: Sequence[Administration]) -> Schedule:
+def schedule_of(admins: Sequence[DrugCourse]) -> Schedule:
     """Steps that switch each drug's block on at its start and off after its duration."""
     steps = []
     for a in admins:
@@ -126,18 +125,15 @@ class _Cohort:
     def __init__(
         self, scenario: str, patients: int, seed: int, horizon: float, engine: str
     ) -> None:
-        sc = get_scenario(scenario)
-        self.spec = sc.load()
-        self.initial = dict(sc.initial)
-        self.horizon = horizon
-        self.engine = engine
+        self.setup = prepare_scenario(scenario, days=horizon)
+        self.solver = SolverOptions(engine=engine, t_eval=daily(horizon))
         pop = tme_population()
         self.patients: list[VirtualPatient] = [
             draw_patient(
-                self.spec,
+                self.setup.spec,
                 pop,
-                base_params=dict(sc.params),
-                base_initial=self.initial,
+                base_params=self.setup.params,
+                base_initial=self.setup.initial,
                 seed=seed,
                 index=i,
             )
@@ -146,17 +142,15 @@ class _Cohort:
 
     def outcomes(self, schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
         """Per patient: log10(final/initial burden) and best % diameter change (NaN if failed)."""
-        grid = np.linspace(0.0, self.horizon, int(self.horizon) + 1)
         logs, changes = [], []
         for pt in self.patients:
             res = simulate(
-                self.spec,
-                params=dict(pt.params),
-                initial=self.initial,
+                self.setup.spec,
+                params=pt.params,
+                initial=self.setup.initial,
                 regimen=schedule,
-                t_end=self.horizon,
-                t_eval=grid,
-                engine=self.engine,
+                t_end=self.setup.days,
+                solver=self.solver,
                 check_ranges=False,
             )
             if not res.ok:
@@ -172,7 +166,7 @@ class _Cohort:
 
 def _summarise(
     cohort: _Cohort,
-    admins: tuple[Administration, ...],
+    admins: tuple[DrugCourse, ...],
     *,
     max_toxicity: float,
     seed: int,
@@ -223,7 +217,7 @@ def optimize_schedule(
     cohort = _Cohort(scenario, patients, seed, horizon, engine)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-    seen: dict[int, tuple[Administration, ...]] = {}
+    seen: dict[int, tuple[DrugCourse, ...]] = {}
 
     def objective(trial: optuna.Trial) -> float:
         admins = []
@@ -232,7 +226,7 @@ def optimize_schedule(
             level = trial.suggest_float(f"{d}_level", 0.1, lv.max_level)
             start = trial.suggest_float(f"{d}_start", 0.0, horizon - 7.0)
             days = trial.suggest_float(f"{d}_days", 7.0, horizon)
-            admins.append(Administration(d, level, start, min(days, horizon - start)))
+            admins.append(DrugCourse(d, level, start, min(days, horizon - start)))
         admins_t = tuple(admins)
         seen[trial.number] = admins_t
         logs, _ = cohort.outcomes(schedule_of(admins_t))

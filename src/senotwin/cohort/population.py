@@ -23,6 +23,7 @@ from scipy import stats
 
 from senotwin._errors import ValidationError
 from senotwin.model.spec import ModelSpec
+from senotwin.sim.options import SolverOptions
 from senotwin.sim.simulate import simulate
 
 Distribution = Literal["lognormal", "loguniform", "uniform"]
@@ -332,8 +333,7 @@ def check_plausible(
         params=p,
         initial=y0,
         t_end=plaus.days,
-        t_eval=[0.0, plaus.days],
-        engine=engine,
+        solver=SolverOptions(engine=engine, t_eval=(0.0, plaus.days)),
         check_ranges=False,
     )
     if not res.ok:

@@ -41,11 +41,12 @@ from senotwin.cohort.population import (
     draw_patient,
 )
 from senotwin.model.compile import flatten
-from senotwin.model.scenarios import get_scenario
 from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.inputs import check_schedule, resolve
+from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
+from senotwin.sim.scenario import prepare_scenario
 from senotwin.sim.simulate import simulate
 
 MANIFEST = "manifest.json"
@@ -66,7 +67,7 @@ class Reducer(Protocol):
 
 
 @dataclass(frozen=True)
-class Arm:
+class CohortArm:
     """One treatment arm: a schedule plus constant blocks and parameter overrides."""
 
     name: str
@@ -100,7 +101,7 @@ class CohortConfig:
 
     scenario: str
     n: int
-    arms: tuple[Arm, ...]
+    arms: tuple[CohortArm, ...]
     population: PopulationSpec
     seed: int = 0
     t_end: float | None = None  # default: the scenario's duration
@@ -152,7 +153,7 @@ class _Job:
     initial: Mapping[str, float]
     config: CohortConfig
     t_end: float
-    grid: np.ndarray
+    solver: SolverOptions
     reducer: Reducer
 
 
@@ -171,21 +172,17 @@ class CohortRun:
 
 
 # ---- worker side -------------------------------------------------------------------------------
-def _simulate_arm(job: _Job, patient: VirtualPatient, arm: Arm) -> SimulationResult:
-    params = dict(patient.params) | dict(arm.params)
+def _simulate_arm(job: _Job, patient: VirtualPatient, arm: CohortArm) -> SimulationResult:
     kwargs: dict[str, Any] = {
-        "params": params,
-        "initial": dict(job.initial),
+        "params": dict(patient.params) | dict(arm.params),
+        "initial": job.initial,
         "regimen": arm.regimen,
         "blocks": dict(arm.blocks),
         "t_end": job.t_end,
-        "t_eval": job.grid,
-        "engine": job.config.engine,
-        "rtol": job.config.rtol,
-        "atol": job.config.atol,
+        "solver": job.solver,
         "check_ranges": False,
     }
-    if job.config.engine in _NOT_THREAD_SAFE:
+    if job.solver.engine in _NOT_THREAD_SAFE:
         with _SIM_LOCK:
             return simulate(job.spec, **kwargs)
     return simulate(job.spec, **kwargs)
@@ -372,17 +369,18 @@ def _validate(job: _Job) -> None:
 
 def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     """Resolve the scenario and validate arms and population (before any work starts)."""
-    sc = get_scenario(config.scenario)
-    spec = sc.load()
-    t_end = float(config.t_end if config.t_end is not None else sc.days)
+    setup = prepare_scenario(config.scenario, days=config.t_end)
+    t_end = float(setup.days)
     if not (math.isfinite(t_end) and t_end > 0):
         raise ValidationError(f"t_end must be a positive number of days, got {t_end}")
     grid = np.arange(0.0, t_end + 1e-9, config.step_days)
     if grid[-1] < t_end:
         grid = np.append(grid, t_end)
+    solver = SolverOptions(engine=config.engine, rtol=config.rtol, atol=config.atol, t_eval=grid)
+    spec = setup.spec
     if any(a.language for a in config.arms):
         spec, config = _compile_language_arms(spec, config)
-    job = _Job(spec, dict(sc.params), dict(sc.initial), config, t_end, grid, reducer)
+    job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer)
     _validate(job)
     return job
 
@@ -616,7 +614,7 @@ def _num(raw: str, what: str) -> float:
     return v
 
 
-def _actions(name: str, text: str) -> Arm:
+def _actions(name: str, text: str) -> CohortArm:
     from senotwin.model.schedule import Dose
 
     blocks: dict[str, float] = {}
@@ -649,7 +647,7 @@ def _actions(name: str, text: str) -> Arm:
             steps.append(Step(_num(str(at), where), target, v))
         else:
             doses.append(Dose(_num(str(at), where), target, v))
-    return Arm(
+    return CohortArm(
         name,
         Schedule(doses=tuple(doses), steps=tuple(steps), name=name),
         tuple(sorted(blocks.items())),
@@ -658,8 +656,8 @@ def _actions(name: str, text: str) -> Arm:
     )
 
 
-def arm_from_text(spec_text: str) -> Arm:
-    """``NAME=REGIMEN`` -> Arm.
+def arm_from_text(spec_text: str) -> CohortArm:
+    """``NAME=REGIMEN`` -> CohortArm.
 
     REGIMEN is ``none`` (control), a ';'-separated action list (``block PDCD1=0.9``,
     ``set k_senolytic=0.3``, ``step k_senolytic=0.5@14``, ``dose stress=1@0``), or text of the
@@ -680,4 +678,4 @@ def arm_from_text(spec_text: str) -> Arm:
             "dose SPECIES=A@DAY; set PARAM=V') and the regimen language is not available"
         ) from None
     parse_regimen(text)  # syntax errors surface here, naming line and column
-    return Arm(name, Schedule(name=name), text=text, language=text)
+    return CohortArm(name, Schedule(name=name), text=text, language=text)

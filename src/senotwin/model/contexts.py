@@ -26,7 +26,7 @@ def _frozen(data: Mapping[str, float] | None = None) -> Mapping[str, float]:
 
 
 @dataclass(frozen=True)
-class Context:
+class ModelContext:
     """A named set of overrides of one kind, with the source of its values."""
 
     name: str
@@ -44,8 +44,8 @@ def _ctx(
     source: str,
     params: Mapping[str, float] | None = None,
     initial: Mapping[str, float] | None = None,
-) -> Context:
-    return Context(name, kind, description, source, _frozen(params), _frozen(initial))
+) -> ModelContext:
+    return ModelContext(name, kind, description, source, _frozen(params), _frozen(initial))
 
 
 _DT_NOTE = (
@@ -53,7 +53,7 @@ _DT_NOTE = (
     "(order of magnitude; assumed, calibrate per cohort)"
 )
 
-TISSUES: Mapping[str, Context] = MappingProxyType(
+TISSUES: Mapping[str, ModelContext] = MappingProxyType(
     {
         c.name: c
         for c in (
@@ -121,7 +121,7 @@ TISSUES: Mapping[str, Context] = MappingProxyType(
     }
 )
 
-AGES: Mapping[str, Context] = MappingProxyType(
+AGES: Mapping[str, ModelContext] = MappingProxyType(
     {
         "young": _ctx(
             "young",
@@ -152,7 +152,7 @@ AGES: Mapping[str, Context] = MappingProxyType(
     }
 )
 
-INDUCERS: Mapping[str, Context] = MappingProxyType(
+INDUCERS: Mapping[str, ModelContext] = MappingProxyType(
     {
         c.name: c
         for c in (
@@ -248,12 +248,12 @@ INDUCERS: Mapping[str, Context] = MappingProxyType(
     }
 )
 
-_BY_KIND: Mapping[Kind, Mapping[str, Context]] = MappingProxyType(
+_BY_KIND: Mapping[Kind, Mapping[str, ModelContext]] = MappingProxyType(
     {"tissue": TISSUES, "age": AGES, "inducer": INDUCERS}
 )
 
 
-def get_context(kind: Kind, name: str) -> Context:
+def get_context(kind: Kind, name: str) -> ModelContext:
     """The context ``name`` of ``kind``; unknown names list the known ones."""
     table = _BY_KIND.get(kind)
     if table is None:

@@ -92,9 +92,6 @@ def communication(
 
 def plot_communication(table: pd.DataFrame, path: str | Path, *, alpha: float = 0.05) -> Path:
     """Heat map of summed significant scores per sender -> receiver pair (PNG/PDF/SVG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     if table.empty:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.stats import false_discovery_control
 
 from senotwin._errors import ValidationError
 
@@ -14,16 +15,15 @@ __all__ = ["bh_fdr", "group_codes", "group_means"]
 
 
 def bh_fdr(p: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Benjamini-Hochberg adjusted p-values (q-values), same order as ``p``."""
+    """Benjamini-Hochberg q-values, same order as ``p`` (SciPy's false_discovery_control).
+
+    NaN p-values stay NaN and do not count as tests (as R's ``p.adjust`` treats NA).
+    """
     p = np.asarray(p, dtype=np.float64)
-    n = p.size
-    if n == 0:
-        return p.copy()
-    order = np.argsort(p)
-    ranked = p[order] * n / np.arange(1, n + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(q, 1.0)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = false_discovery_control(np.clip(p[ok], 0.0, 1.0), method="bh")
     return out
 
 

@@ -87,9 +87,6 @@ def km_tertiles(df: pd.DataFrame, *, time: str, event: str, score: str) -> pd.Da
 
 def plot_km(df: pd.DataFrame, path: str | Path, *, time: str, event: str, score: str) -> Path:
     """Kaplan-Meier curves by tertile of ``score`` (written atomically)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from lifelines import KaplanMeierFitter
 

@@ -1,24 +1,41 @@
-"""Simulation: engines (reference SciPy, fast compiled LSODA, libRoadRunner), regimens, results."""
+"""Simulation: engines (reference SciPy, fast LSODA, libRoadRunner), simulate(), run_scenario()."""
 
 from __future__ import annotations
 
 from senotwin.model.schedule import Dose, Infusion, Schedule, Step
 from senotwin.sim.engines import engine_names, register_engine
+from senotwin.sim.options import SolverOptions, daily, default_grid
 from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult, SolverStats
-from senotwin.sim.simulate import default_grid, simulate, simulate_batch
+from senotwin.sim.scenario import (
+    ScenarioSetup,
+    Treatment,
+    as_scenario,
+    prepare_scenario,
+    run_scenario,
+    split_overrides,
+)
+from senotwin.sim.simulate import simulate, simulate_batch
 
 __all__ = [
     "BatchResult",
     "Dose",
     "Infusion",
     "RunProvenance",
+    "ScenarioSetup",
     "Schedule",
     "SimulationResult",
+    "SolverOptions",
     "SolverStats",
     "Step",
+    "Treatment",
+    "as_scenario",
+    "daily",
     "default_grid",
     "engine_names",
+    "prepare_scenario",
     "register_engine",
+    "run_scenario",
     "simulate",
     "simulate_batch",
+    "split_overrides",
 ]

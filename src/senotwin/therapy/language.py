@@ -212,6 +212,11 @@ class Regimen:
                 )
         return tuple(sorted(out, key=lambda e: (e.time, e.drug)))
 
+    def compile_for(self, spec: ModelSpec) -> tuple[ModelSpec, Schedule]:
+        """The therapy model (``spec`` plus these drugs' PK/PD) and the dose schedule."""
+        plan = apply_regimen(spec, self)
+        return plan.spec, plan.schedule
+
 
 def _fmt(x: float) -> str:
     if float(x).is_integer() and abs(x) < 1e15:
@@ -754,15 +759,21 @@ def apply_regimen(
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
 
 
-def simulate_regimen(spec: ModelSpec, regimen: Regimen | str | Path | None, **kwargs: Any) -> Any:
-    """``simulate`` with a regimen: compiles it (``apply_regimen``) and runs the therapy model.
+@dataclass(frozen=True)
+class SharedTherapy:
+    """A regimen (or none) compiled onto a model that also carries ``drugs`` without doses.
 
-    Keyword arguments go to :func:`senotwin.sim.simulate` (params, initial, t_end, engine, ...).
+    Arms of a comparison or a cohort run one therapy model this way, so an untreated arm and a
+    treated arm differ only in their doses. Pass it as ``regimen=`` to ``run_scenario``.
     """
-    from senotwin.sim.simulate import simulate
 
-    plan = apply_regimen(spec, regimen, extra_drugs=kwargs.pop("extra_drugs", ()))
-    return simulate(plan.spec, regimen=plan.schedule, **kwargs)
+    regimen: Regimen | None
+    drugs: tuple[str, ...] = ()
+
+    def compile_for(self, spec: ModelSpec) -> tuple[ModelSpec, Schedule]:
+        """The shared therapy model and this arm's dose schedule."""
+        plan = apply_regimen(spec, self.regimen, extra_drugs=self.drugs)
+        return plan.spec, plan.schedule
 
 
 def describe_events(events: Iterable[DosingEvent]) -> list[Mapping[str, object]]:

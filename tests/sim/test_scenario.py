@@ -1,0 +1,71 @@
+"""run_scenario() and SolverOptions: one way to run a scenario, one object for the numerics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.model import ModelSpec
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.schedule import Dose, Schedule
+from senotwin.sim import SolverOptions, daily, prepare_scenario, run_scenario, simulate
+
+
+def test_solver_options_are_frozen_checked_and_hashable() -> None:
+    opts = SolverOptions(engine="fast", rtol=1e-5, t_eval=np.array([0.0, 1.0, 2.0]))
+    assert opts.t_eval == (0.0, 1.0, 2.0) and hash(opts) == hash(opts.with_())
+    with pytest.raises(AttributeError):
+        opts.rtol = 1e-3  # type: ignore[misc]
+    assert opts.with_(atol=1e-6).atol == 1e-6 and opts.atol == 1e-9
+    for bad in ({"rtol": 0.0}, {"rtol": 2.0}, {"atol": float("nan")}, {"t_eval": [1.0, 0.5]}):
+        with pytest.raises(ValidationError, match=next(iter(bad))):
+            SolverOptions(**bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"unknown solver option\(s\) rtl.*allowed: engine"):
+        SolverOptions.of(None, rtl=1e-3)
+
+
+def test_simulate_takes_solver_options_or_the_same_fields_as_keywords(decay: ModelSpec) -> None:
+    opts = SolverOptions(rtol=1e-9, atol=1e-12, t_eval=daily(10.0))
+    a = simulate(decay, t_end=10.0, solver=opts)
+    b = simulate(decay, t_end=10.0, rtol=1e-9, atol=1e-12, t_eval=daily(10.0))
+    assert a.table.equals(b.table) and len(a.table) == 11
+    assert a.provenance.rtol == 1e-9 and a.provenance.engine == "reference"
+
+
+def test_run_scenario_equals_the_hand_written_boilerplate() -> None:
+    sc = get_scenario("kuznetsov1994_escape")
+    by_hand = simulate(sc.load(), params=dict(sc.params), initial=dict(sc.initial), t_end=sc.days)
+    assert run_scenario("kuznetsov1994_escape").table.equals(by_hand.table)
+
+
+def test_run_scenario_sorts_overrides_into_parameters_and_initial_state() -> None:
+    res = run_scenario("kuznetsov1994", overrides={"T": 5.0e6, "s": 2.0e4}, days=5.0)
+    assert res.table["T"].iloc[0] == pytest.approx(5.0e6)
+    assert res.provenance.initial["T"] == 5.0e6 and res.provenance.params["s"] == 2.0e4
+    with pytest.raises(ValidationError, match=r"no parameter or species 'TT'; did you mean 'T'"):
+        run_scenario("kuznetsov1994", overrides={"TT": 1.0}, days=5.0)
+
+
+def test_run_scenario_accepts_a_spec_a_schedule_and_a_compiled_treatment(decay: ModelSpec) -> None:
+    plain = run_scenario(decay, days=10.0, regimen=Schedule(doses=(Dose(5.0, "X", 50.0),)))
+    assert plain.ok and plain.table["X"].iloc[-1] > 100 * np.exp(-2.0)
+
+    class Double:
+        def compile_for(self, spec: ModelSpec) -> tuple[ModelSpec, Schedule]:
+            return spec, Schedule(doses=(Dose(0.0, "X", 100.0),))
+
+    treated = run_scenario(decay, days=10.0, regimen=Double())
+    np.testing.assert_allclose(treated.table["X"].iloc[0], 200.0)
+
+
+def test_prepare_scenario_is_plain_data_and_runs_with_extra_parameters() -> None:
+    setup = prepare_scenario("kuznetsov1994", days=3.0)
+    assert setup.name == "kuznetsov1994" and setup.days == 3.0 and isinstance(setup.params, dict)
+    res = setup.run(params={"s": 2.0e4}, solver=SolverOptions(t_eval=daily(3.0)))
+    assert res.provenance.params["s"] == 2.0e4 and len(res.table) == 4
+
+
+def test_unknown_scenario_suggests_the_closest_name() -> None:
+    with pytest.raises(ValidationError, match="did you mean"):
+        run_scenario("kuznetsov199")
