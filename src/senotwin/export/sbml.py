@@ -160,14 +160,7 @@ def build_document(
         par.setConstant(True)
         par.setUnits(_unit_ref(model, prm.unit))
         prov = prm.provenance
-        detail = (
-            prov.text
-            if prov.kind == "citation"
-            else ", ".join(prov.interactions)
-            if prov.kind == "kb"
-            else prov.rationale
-        )
-        lines = [prm.description, f"provenance ({prov.kind}): {detail}"]
+        lines = [prm.description, f"provenance ({prov.kind}): {prov.detail()}"]
         if prm.range is not None:
             lines.append(f"plausible range: [{prm.range[0]}, {prm.range[1]}]")
         _notes(par, lines)

@@ -7,17 +7,19 @@ from collections import Counter
 from senotwin._errors import ValidationError
 from senotwin.model import ratelaws
 from senotwin.model.expr import closest, to_text
-from senotwin.model.spec import ModelSpec, Observable, Parameter, Process, Species
+from senotwin.model.spec import (
+    PROVENANCE_KINDS,
+    ModelSpec,
+    Observable,
+    Parameter,
+    Process,
+    Species,
+)
 
 
 def provenance_detail(p: Parameter) -> str:
     """One line: kind and its citation / kb ids / rationale."""
-    prov = p.provenance
-    if prov.kind == "citation":
-        return f"citation: {prov.text}"
-    if prov.kind == "kb":
-        return f"kb: {', '.join(prov.interactions)}"
-    return f"assumed: {prov.rationale}"
+    return f"{p.provenance.kind}: {p.provenance.detail()}"
 
 
 def stats(spec: ModelSpec) -> dict[str, object]:
@@ -33,9 +35,9 @@ def stats(spec: ModelSpec) -> dict[str, object]:
         "observables": len(spec.observables),
         "events": len(spec.events),
         "blockable_entities": list(spec.entities()),
-        "parameter_provenance": {k: kinds.get(k, 0) for k in ("citation", "kb", "assumed")},
+        "parameter_provenance": {k: kinds.get(k, 0) for k in PROVENANCE_KINDS},
         "parameter_provenance_share": {
-            k: (kinds.get(k, 0) / n if n else 0.0) for k in ("citation", "kb", "assumed")
+            k: (kinds.get(k, 0) / n if n else 0.0) for k in PROVENANCE_KINDS
         },
         "processes_with_kb_evidence": with_kb,
         "rate_laws_used": dict(Counter(pr.rate_law or "expression" for pr in spec.processes)),

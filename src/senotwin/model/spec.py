@@ -41,12 +41,18 @@ class CitationProvenance(_Frozen):
     kind: Literal["citation"]
     text: str = Field(min_length=3)
 
+    def detail(self) -> str:
+        return self.text
+
 
 class KbProvenance(_Frozen):
     """A value or structure backed by interactions of the senotwin knowledge base."""
 
     kind: Literal["kb"]
     interactions: tuple[str, ...] = Field(min_length=1)
+
+    def detail(self) -> str:
+        return ", ".join(self.interactions)
 
 
 class AssumedProvenance(_Frozen):
@@ -55,10 +61,47 @@ class AssumedProvenance(_Frozen):
     kind: Literal["assumed"]
     rationale: str = Field(min_length=3)
 
+    def detail(self) -> str:
+        return self.rationale
+
+
+class MeasuredProvenance(_Frozen):
+    """A magnitude read in a source: the number as read, its unit and species, the conversion.
+
+    ``source`` names the publication or an entry of docs/quantitative-sources.yaml; ``conversion``
+    says how the number as read became the parameter value (empty when used as read).
+    """
+
+    kind: Literal["measured"]
+    value: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    species: str = Field(min_length=3)
+    source: str = Field(min_length=3)
+    conversion: str = ""
+
+    def detail(self) -> str:
+        conv = f"; conversion: {self.conversion}" if self.conversion else ""
+        return f"{self.value} {self.unit} ({self.species}), {self.source}{conv}"
+
+
+class DerivedProvenance(_Frozen):
+    """A magnitude computed from other (sourced) numbers; ``formula`` shows how."""
+
+    kind: Literal["derived"]
+    formula: str = Field(min_length=3)
+    sources: tuple[str, ...] = ()
+
+    def detail(self) -> str:
+        src = f" [{', '.join(self.sources)}]" if self.sources else ""
+        return f"{self.formula}{src}"
+
 
 Provenance = Annotated[
-    CitationProvenance | KbProvenance | AssumedProvenance, Field(discriminator="kind")
+    CitationProvenance | KbProvenance | AssumedProvenance | MeasuredProvenance | DerivedProvenance,
+    Field(discriminator="kind"),
 ]
+# Every provenance kind, in the order reports list them.
+PROVENANCE_KINDS = ("measured", "derived", "citation", "kb", "assumed")
 
 
 class Compartment(_Frozen):
