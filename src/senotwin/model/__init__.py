@@ -61,4 +61,5 @@ __all__ = [
     "spec_to_yaml",
 ]
 
+from senotwin.model import qsp as _qsp  # noqa: F401  (registers the physical-units scenarios)
 from senotwin.model import tme as _tme  # noqa: F401  (registers the TME scenarios)

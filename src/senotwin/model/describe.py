@@ -24,7 +24,7 @@ def provenance_detail(p: Parameter) -> str:
 
 def stats(spec: ModelSpec) -> dict[str, object]:
     """Counts of species, parameters, processes, observables, events, and provenance shares."""
-    kinds = Counter(p.provenance.kind for p in spec.parameters)
+    kinds: Counter[str] = Counter(p.provenance.kind for p in spec.parameters)
     n = len(spec.parameters)
     with_kb = sum(1 for pr in spec.processes if pr.kb)
     return {

@@ -56,9 +56,15 @@ BASE_UNITS: dict[str, tuple[str, int, float]] = {
     "nM": ("mole", -9, 1.0),
     "uM": ("mole", -6, 1.0),
     "mm3": ("metre", -3, 1.0),  # cubed below
+    "um": ("metre", -6, 1.0),
+    "mm": ("metre", -3, 1.0),
+    "cm": ("metre", -2, 1.0),
+    "pM": ("mole", -12, 1.0),
+    "molecule": ("item", 0, 1.0),
+    "molecules": ("item", 0, 1.0),
     "kg": ("gram", 3, 1.0),
 }
-_MOLAR = {"M", "nM", "uM"}
+_MOLAR = {"M", "nM", "uM", "pM"}
 _CUBED = {"mm3"}
 DIMENSIONLESS = {"1", "dimensionless", "au", "fraction"}
 

@@ -1,0 +1,183 @@
+"""The TME model in physical units (``qsp.yaml``, issue 11) and its named scenarios.
+
+A separate named model beside the legacy ``tme.yaml`` (which stays the default): cells as cell
+numbers, cytokines as concentrations, tumour / blood / lymph-node compartments, PD-1/PD-L1 as
+synapse complexes. ``load_qsp()`` returns the validated spec. Contexts (tissue growth rates from
+cited doubling times, host age, inducer) are parameter and initial-state overrides; importing
+this module registers the ``qsp_*`` scenarios in :mod:`senotwin.model.scenarios`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+from senotwin._errors import ValidationError
+from senotwin.model.io import load_spec
+from senotwin.model.scenarios import Scenario, register_scenario, scenario_names
+from senotwin.model.spec import ModelSpec
+
+QSP_DAYS = 365.0
+LETHAL_BURDEN_CELLS = 1.0e12  # order of magnitude (quantitative-sources lethal_burden_textbook)
+
+
+def qsp_path() -> Path:
+    """Path of the shipped model file (package data)."""
+    return Path(str(resources.files("senotwin.model") / "qsp.yaml"))
+
+
+@cache
+def load_qsp() -> ModelSpec:
+    """The physical-units TME ModelSpec (validated once per process)."""
+    return load_spec(qsp_path())
+
+
+@dataclass(frozen=True)
+class Tissue:
+    """A tumour tissue: proliferation rate from a cited doubling time, and the cited range."""
+
+    name: str
+    doubling_days: float  # the doubling time the proliferation rate is set from
+    source: str  # entry of docs/quantitative-sources.yaml
+    range_days: tuple[float, float]  # cited untreated doubling-time range (validation)
+    range_source: str
+
+    @property
+    def k_grow(self) -> float:
+        """Proliferation rate ln2 / doubling time (1/day)."""
+        return math.log(2.0) / self.doubling_days
+
+
+TISSUES: dict[str, Tissue] = {
+    t.name: t
+    for t in (
+        Tissue(
+            "lung",
+            99.0,
+            "qsp_growth_rate_nsclc",
+            (98.0, 357.0),
+            "nsclc_vdt_henschke (median 98 d) to nsclc_vdt_series_table (Wilson median 357 d)",
+        ),
+        Tissue(
+            "breast",
+            167.0,
+            "breast_interval_tvdt",
+            (80.0, 207.0),
+            "qsp_growth_rate_tnbc (TNBC 80 d) to breast_diameter_doubling (population 207 d)",
+        ),
+        Tissue(
+            "pancreas",
+            86.0,
+            "pdac_rdt_untreated",
+            (86.0, 132.0),
+            "pdac_rdt_untreated (median 86 d) to pdac_vdt_untreated (mean 132 d)",
+        ),
+        Tissue(
+            "colorectal",
+            86.0,
+            "crc_liver_met_dt",
+            (50.0, 155.0),
+            "crc_intraabdominal_dt (50-95 d) and crc_liver_met_dt (86-155 d)",
+        ),
+        Tissue(
+            "melanoma",
+            33.0,
+            "melanoma_dt",
+            (33.0, 94.0),
+            "melanoma_dt (metastases median 33 d to primary median 94 d)",
+        ),
+    )
+}
+
+# Host age: innate senescent-cell removal (Karin 2019: half-life days young, weeks old),
+# naive T-cell pool, baseline plasma IL-6 (il6_il8_elderly_vs_young), age-related senescence.
+AGES: dict[str, dict[str, float]] = {
+    "young": {"k_rem": 0.14, "naive_age": 1.0, "IL6_base": 2.17, "s_rs": 1.0e5},
+    "aged": {"k_rem": 0.033, "naive_age": 0.5, "IL6_base": 10.89, "s_rs": 1.0e6},
+}
+
+# Inducers: one DNA-damaging chemotherapy course at day 0, none, or persistent stromal
+# senescence (the chronic arm: senescent cells keep arriving for the whole year).
+INDUCERS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
+    "none": ({}, {}),
+    "chemo": ({}, {"stress": 1.0}),
+    "chronic": ({"s_rs": 3.0e7}, {}),
+}
+
+
+def context(tissue: str = "lung", age: str = "aged", inducer: str = "chemo") -> Scenario:
+    """Parameter and initial overrides of one tissue, host age and inducer (unnamed scenario)."""
+    for kind, name, known in (
+        ("tissue", tissue, TISSUES),
+        ("age", age, AGES),
+        ("inducer", inducer, INDUCERS),
+    ):
+        if name not in known:
+            raise ValidationError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    params = {"k_grow": TISSUES[tissue].k_grow} | AGES[age]
+    extra, initial = INDUCERS[inducer]
+    params |= extra
+    return Scenario(
+        f"qsp_{age}_{tissue}_{inducer}",
+        f"QSP model: {age} host, {tissue} tumour, inducer {inducer}",
+        load_qsp,
+        MappingProxyType(params),
+        MappingProxyType(dict(initial)),
+        QSP_DAYS,
+    )
+
+
+def _named(name: str, description: str, **kw: str) -> Scenario:
+    sc = context(**kw)
+    return Scenario(name, description, sc.load, sc.params, sc.initial, sc.days)
+
+
+def qsp_scenarios() -> tuple[Scenario, ...]:
+    """Every named scenario of the physical-units model."""
+    out = [
+        _named("qsp_default", "QSP model: aged host, lung tumour, one chemotherapy course"),
+        _named(
+            "qsp_acute_young",
+            "QSP model, dual effect acute arm: young host, one transient senescence pulse",
+            age="young",
+        ),
+        _named(
+            "qsp_chronic_aged",
+            "QSP model, dual effect chronic arm: aged host, persistent stromal senescence",
+            inducer="chronic",
+        ),
+    ]
+    for tissue in TISSUES:
+        out.append(
+            _named(
+                f"qsp_aged_{tissue}_untreated",
+                f"QSP model: aged host, {tissue} tumour, no inducer",
+                tissue=tissue,
+                inducer="none",
+            )
+        )
+    out.append(
+        _named(
+            "qsp_young_lung_untreated",
+            "QSP model: young host, lung tumour, no inducer",
+            age="young",
+            inducer="none",
+        )
+    )
+    return tuple(out)
+
+
+def register_qsp_scenarios() -> tuple[str, ...]:
+    """Register (or refresh) every ``qsp_*`` scenario; returns their names."""
+    names = []
+    for sc in qsp_scenarios():
+        register_scenario(sc, replace=sc.name in scenario_names())
+        names.append(sc.name)
+    return tuple(names)
+
+
+QSP_SCENARIOS = register_qsp_scenarios()

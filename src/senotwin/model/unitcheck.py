@@ -1,0 +1,194 @@
+"""Unit consistency of a ModelSpec: every process rate and observable against its declared unit.
+
+Each expression is walked with the declared units of the ids it uses (species, parameters,
+observables; ``time`` is in days). A quantity is a scale factor to SI-like base units times a
+dimension (powers of second, item, mole, gram, metre); litres count as 1e-3 metre^3, so mL and
+cm^3 agree. Sums, ``min``/``max`` and the two first arguments of ``hill`` need equal units;
+``exp``/``log`` and non-constant exponents need dimensionless arguments. A process rate must be
+(species unit)/day for every species it changes. Numeric literals are dimensionless, except that
+a literal inside ``min``/``max`` and a literal 0 in a sum take the unit of their partner (guards
+like ``max(X, 1e-300)``). Conversion factors must therefore be parameters with units (``mL/L``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from senotwin.model.expr import TIME, Call, Expr, Num, Op, Sym
+from senotwin.model.spec import ModelSpec
+from senotwin.model.units import parse_unit
+
+_REL = 1e-9
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """Scale factor to base units and dimension (base kind -> exponent)."""
+
+    factor: float
+    dims: tuple[tuple[str, Fraction], ...]
+
+    def __mul__(self, other: Quantity) -> Quantity:
+        acc = dict(self.dims)
+        for k, e in other.dims:
+            acc[k] = acc.get(k, Fraction(0)) + e
+        return Quantity(self.factor * other.factor, _norm(acc))
+
+    def power(self, exp: Fraction) -> Quantity:
+        return Quantity(self.factor ** float(exp), _norm({k: e * exp for k, e in self.dims}))
+
+    def same(self, other: Quantity) -> bool:
+        return self.dims == other.dims and abs(self.factor - other.factor) <= _REL * max(
+            abs(self.factor), abs(other.factor)
+        )
+
+    def text(self) -> str:
+        dims = " ".join(f"{k}^{e}" if e != 1 else k for k, e in self.dims) or "dimensionless"
+        return f"{self.factor:g} x {dims}"
+
+
+ONE = Quantity(1.0, ())
+
+
+class UnitMismatch(Exception):
+    """An expression whose units do not combine."""
+
+
+def _norm(acc: dict[str, Fraction]) -> tuple[tuple[str, Fraction], ...]:
+    return tuple(sorted((k, e) for k, e in acc.items() if e != 0))
+
+
+def quantity(unit: str) -> Quantity:
+    """The Quantity of a unit string (litres as 1e-3 metre^3)."""
+    factor = 1.0
+    acc: dict[str, Fraction] = {}
+    for term in parse_unit(unit):
+        kind, exp = term.kind, Fraction(term.exponent)
+        factor *= (term.multiplier * 10.0**term.scale) ** term.exponent
+        if kind == "litre":
+            factor *= 1e-3**term.exponent
+            kind, exp = "metre", 3 * exp
+        acc[kind] = acc.get(kind, Fraction(0)) + exp
+    return Quantity(factor, _norm(acc))
+
+
+def _constant(node: Expr) -> float | None:
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Op):
+        vals = [_constant(a) for a in node.args]
+        if any(v is None for v in vals):
+            return None
+        nums = [float(v) for v in vals if v is not None]
+        if node.op == "neg":
+            return -nums[0]
+        a, b = nums
+        ops = {"+": a + b, "-": a - b, "*": a * b}
+        if node.op in ops:
+            return ops[node.op]
+        if node.op == "/" and b != 0:
+            return a / b
+        if node.op == "**":
+            return float(a**b)
+    return None
+
+
+class _Walker:
+    def __init__(self, units: dict[str, Quantity]) -> None:
+        self.units = units
+
+    def walk(self, node: Expr) -> Quantity:
+        if isinstance(node, Num):
+            return ONE
+        if isinstance(node, Sym):
+            return self.units[node.name]
+        if isinstance(node, Op):
+            return self._op(node)
+        return self._call(node)
+
+    def _flexible(self, args: tuple[Expr, ...], what: str, *, zero_only: bool) -> Quantity:
+        fixed = [
+            self.walk(a)
+            for a in args
+            if not (isinstance(a, Num) and (not zero_only or a.value == 0.0))
+        ]
+        if not fixed:
+            return ONE
+        for q in fixed[1:]:
+            if not q.same(fixed[0]):
+                raise UnitMismatch(f"{what} of different units: {fixed[0].text()} vs {q.text()}")
+        return fixed[0]
+
+    def _op(self, node: Op) -> Quantity:
+        if node.op == "neg":
+            return self.walk(node.args[0])
+        if node.op in ("+", "-"):
+            return self._flexible(node.args, "sum", zero_only=True)
+        left, right = node.args
+        if node.op == "*":
+            return self.walk(left) * self.walk(right)
+        if node.op == "/":
+            return self.walk(left) * self.walk(right).power(Fraction(-1))
+        base, exp_q = self.walk(left), self.walk(right)
+        if exp_q.dims:
+            raise UnitMismatch(f"exponent has units {exp_q.text()}")
+        const = _constant(right)
+        if const is None:
+            if base.dims:
+                raise UnitMismatch(f"variable exponent of a quantity with units {base.text()}")
+            return ONE
+        return base.power(Fraction(const).limit_denominator(1000))
+
+    def _call(self, node: Call) -> Quantity:
+        if node.fn in ("exp", "log"):
+            q = self.walk(node.args[0])
+            if q.dims:
+                raise UnitMismatch(f"{node.fn} of a quantity with units {q.text()}")
+            return ONE
+        if node.fn == "sqrt":
+            return self.walk(node.args[0]).power(Fraction(1, 2))
+        if node.fn in ("min", "max"):
+            return self._flexible(node.args, node.fn, zero_only=False)
+        x, k, n = node.args
+        self._flexible((x, k), "hill(x, K, n) with x and K", zero_only=False)
+        if self.walk(n).dims:
+            raise UnitMismatch("hill coefficient n must be dimensionless")
+        return ONE
+
+
+def unit_problems(spec: ModelSpec) -> list[str]:
+    """Every process and observable whose units do not match its declaration (empty if none)."""
+    units = {TIME: quantity("day")}
+    units |= {s.id: quantity(s.unit) for s in spec.species}
+    units |= {p.id: quantity(p.unit) for p in spec.parameters}
+    units |= {o.id: quantity(o.unit) for o in spec.observables}
+    walker = _Walker(units)
+    per_day = quantity("1/day")
+    problems = []
+    for o in spec.observables:
+        try:
+            got = walker.walk(spec.rate_tree(o))
+        except UnitMismatch as exc:
+            problems.append(f"observable {o.id!r}: {exc}")
+            continue
+        if not got.same(units[o.id]):
+            problems.append(
+                f"observable {o.id!r}: expression gives {got.text()}, declared {o.unit!r} "
+                f"({units[o.id].text()})"
+            )
+    for pr in spec.processes:
+        try:
+            got = walker.walk(spec.rate_tree(pr))
+        except UnitMismatch as exc:
+            problems.append(f"process {pr.id!r}: {exc}")
+            continue
+        for sid in pr.stoichiometry:
+            want = units[sid] * per_day
+            if not got.same(want):
+                spec_unit = next(s.unit for s in spec.species if s.id == sid)
+                problems.append(
+                    f"process {pr.id!r}: rate is {got.text()}, but species {sid!r} "
+                    f"({spec_unit}) needs {want.text()} (its unit per day)"
+                )
+    return problems

@@ -1,0 +1,97 @@
+"""Unit consistency checker: declared units of every process rate and observable."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from senotwin.model.io import load_fixture, spec_from_dict
+from senotwin.model.qsp import load_qsp
+from senotwin.model.unitcheck import quantity, unit_problems
+
+TOY: dict[str, Any] = {
+    "id": "toy",
+    "species": [
+        {"id": "X", "unit": "cells", "initial": 10.0},
+        {"id": "A", "unit": "cells", "initial": 1.0},
+    ],
+    "parameters": [
+        {
+            "id": "k",
+            "value": 0.5,
+            "unit": "1/day",
+            "provenance": {"kind": "assumed", "rationale": "toy"},
+        },
+        {
+            "id": "K",
+            "value": 5.0,
+            "unit": "cells",
+            "provenance": {"kind": "assumed", "rationale": "toy"},
+        },
+        {
+            "id": "rho",
+            "value": 2e8,
+            "unit": "cells/mL",
+            "provenance": {"kind": "assumed", "rationale": "toy"},
+        },
+        {
+            "id": "s",
+            "value": 1e-3,
+            "unit": "pg/(cells*day)",
+            "provenance": {"kind": "assumed", "rationale": "toy"},
+        },
+    ],
+    "processes": [
+        {"id": "grow", "expression": "k * X * hill(A, K, 1)", "stoichiometry": {"X": 1}},
+    ],
+    "observables": [
+        {"id": "V", "unit": "mL", "expression": "(X + A) / rho"},
+        {"id": "conc", "unit": "pg/mL", "expression": "s * X / (V * k)"},
+    ],
+}
+
+
+def _with(section: str, index: int, **changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(TOY)
+    data[section][index].update(changes)
+    return data
+
+
+def test_consistent_model_has_no_problems() -> None:
+    assert unit_problems(spec_from_dict(TOY)) == []
+
+
+def test_litres_and_cubic_centimetres_agree() -> None:
+    assert quantity("mL").same(quantity("cm**3"))
+    assert quantity("nM").same(quantity("nmol/L"))
+    assert not quantity("mm").same(quantity("cm"))
+
+
+@pytest.mark.parametrize(
+    ("section", "index", "changes", "fragment"),
+    [
+        ("processes", 0, {"expression": "k * X + K"}, "sum of different units"),
+        ("processes", 0, {"expression": "X * hill(A, K, 1)"}, "needs"),
+        ("processes", 0, {"expression": "k * X * hill(A, rho, 1)"}, "hill(x, K, n)"),
+        ("processes", 0, {"expression": "k * X * exp(A)"}, "exp of a quantity"),
+        ("processes", 0, {"expression": "k * X ** K"}, "exponent has units"),
+        ("observables", 1, {"unit": "ng/mL"}, "declared 'ng/mL'"),
+        ("observables", 0, {"unit": "L"}, "declared 'L'"),
+    ],
+)
+def test_mismatches_name_the_record_and_units(
+    section: str, index: int, changes: dict[str, Any], fragment: str
+) -> None:
+    problems = unit_problems(spec_from_dict(_with(section, index, **changes)))
+    assert problems and fragment in " ".join(problems), problems
+
+
+def test_physical_units_model_is_consistent() -> None:
+    assert unit_problems(load_qsp()) == []
+
+
+@pytest.mark.parametrize("name", ["karin2019", "kuznetsov1994"])
+def test_fixtures_are_consistent(name: str) -> None:
+    assert unit_problems(load_fixture(name)) == []
