@@ -635,22 +635,39 @@ def _yaml_item_text(raw: object, where: str) -> str:
     return " ".join(parts)
 
 
+def _unreadable(source: str) -> str:
+    """Head of a YAML-form error: 'cannot read regimen', after the file name when there is one."""
+    return "cannot read regimen" if source == "regimen" else f"{source}: cannot read regimen"
+
+
+def _shown(value: object) -> str:
+    return "empty" if value is None else repr(value)
+
+
 def parse_yaml(data: object, *, lib: DrugLibrary | None = None, source: str = "regimen") -> Regimen:
     """Parse the YAML form ({regimen: [...], body: human|mouse} or a bare list of items)."""
+    head = _unreadable(source)
     body = Body()
     items_raw: object = data
     if isinstance(data, dict):
         extra = set(data) - {"regimen", "body", "name"}
         if extra:
-            raise ValidationError(f"{source}: unknown field(s) {sorted(map(str, extra))}")
+            raise ValidationError(
+                f"{head}: unknown field(s) {sorted(map(str, extra))} (allowed: body, name, regimen)"
+            )
         items_raw = data.get("regimen")
         b = data.get("body", "human")
         if b not in ("human", "mouse"):
-            raise ValidationError(f"{source}.body: {b!r} is not 'human' or 'mouse'")
+            raise ValidationError(
+                f"{head}: field 'body' is {_shown(b)}; allowed: 'human' or 'mouse'"
+            )
         body = Body(b)
     if not isinstance(items_raw, list) or not items_raw:
-        raise ValidationError(f"{source}: expected a non-empty list of regimen items")
-    texts = [_yaml_item_text(raw, f"{source}: item {i + 1}") for i, raw in enumerate(items_raw)]
+        raise ValidationError(
+            f"{head}: field 'regimen' is {_shown(items_raw)}; expected a non-empty list of items "
+            f"with fields {', '.join(_YAML_KEYS)}"
+        )
+    texts = [_yaml_item_text(raw, f"{head}: item {i + 1}") for i, raw in enumerate(items_raw)]
     text = "\n".join(texts)
     try:
         return parse_text(text, lib=lib, body=body, source=f"{source} (YAML items, one per line)")
@@ -678,7 +695,9 @@ def parse_regimen(
             try:
                 data = yaml.safe_load(content)
             except yaml.YAMLError as exc:
-                raise ValidationError(f"{path}: malformed YAML: {exc}") from None
+                raise ValidationError(
+                    f"{path}: cannot read regimen: malformed YAML: {exc}"
+                ) from None
             return parse_yaml(data, lib=lib, source=str(path))
         return parse_text(content, lib=lib, body=body, source=str(path))
     if not isinstance(text_or_path, str):
@@ -690,7 +709,7 @@ def parse_regimen(
         try:
             data = yaml.safe_load(text_or_path)
         except yaml.YAMLError as exc:
-            raise ValidationError(f"regimen: malformed YAML: {exc}") from None
+            raise ValidationError(f"cannot read regimen: malformed YAML: {exc}") from None
         return parse_yaml(data, lib=lib)
     return parse_text(text_or_path, lib=lib, body=body)
 

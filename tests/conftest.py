@@ -1,0 +1,41 @@
+"""Suite-wide test settings: reproducible Hypothesis profiles.
+
+The default profile ``ci`` is derandomised and keeps no example database, so a verdict never
+depends on a random seed or on a ``.hypothesis/`` directory left by an earlier run. Set
+``HYPOTHESIS_PROFILE=dev`` for random exploration with the local database (what fails there is
+added to the test as an explicit ``@example``), or ``HYPOTHESIS_PROFILE=deep`` for a long hunt.
+(Hypothesis may still write ``.hypothesis/constants/``: a cache keyed by source hash, whose
+content is what it would compute anyway, so it cannot change a verdict.)
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Examples per property test; a test may ask for fewer when each example is expensive.
+MAX_EXAMPLES = 200
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    derandomize=False,
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("deep", parent=settings.get_profile("dev"), max_examples=20_000)
+
+_profile = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+if _profile not in ("ci", "dev", "deep"):
+    raise ValueError(f"HYPOTHESIS_PROFILE={_profile!r}: use 'ci' (default), 'dev' or 'deep'")
+settings.load_profile(_profile)
