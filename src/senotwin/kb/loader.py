@@ -86,7 +86,11 @@ def normalise_name(name: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: the shipped knowledge base loads ~6x faster
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeBase):  # type: ignore[valid-type,misc]
     """Safe YAML loader that rejects a key given twice in one mapping (YAML keeps the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
