@@ -1,4 +1,4 @@
-"""Suite-wide test settings: reproducible Hypothesis profiles.
+"""Suite-wide test settings: reproducible Hypothesis profiles, and fixtures shared across packages.
 
 The default profile ``ci`` is derandomised and keeps no example database, so a verdict never
 depends on a random seed or on a ``.hypothesis/`` directory left by an earlier run. Set
@@ -11,8 +11,13 @@ content is what it would compute anyway, so it cannot change a verdict.)
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from senotwin.analysis.validation import ValidationReport
 
 # Examples per property test; a test may ask for fewer when each example is expensive.
 MAX_EXAMPLES = 200
@@ -39,3 +44,11 @@ _profile = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 if _profile not in ("ci", "dev", "deep"):
     raise ValueError(f"HYPOTHESIS_PROFILE={_profile!r}: use 'ci' (default), 'dev' or 'deep'")
 settings.load_profile(_profile)
+
+
+@pytest.fixture(scope="session")
+def validation_report() -> ValidationReport:
+    """The shipped literature validation suite on the reference engine, run once per session."""
+    from senotwin.analysis.validation import run_validation
+
+    return run_validation()

@@ -10,7 +10,6 @@ from senotwin.analysis.validation import (
     _judge,
     load_cases,
     parse_cases,
-    run_validation,
 )
 
 REQUIRED_PASSING = (
@@ -33,9 +32,9 @@ REQUIRED_PASSING = (
 )
 
 
-@pytest.fixture(scope="module")
-def report():
-    return run_validation()
+@pytest.fixture
+def report(validation_report):
+    return validation_report  # session-scoped, in tests/conftest.py
 
 
 def test_shipped_cases_are_many_and_cited():

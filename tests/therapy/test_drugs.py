@@ -44,6 +44,7 @@ def test_half_lives_in_expected_ranges() -> None:
 
 
 def test_senomorphics_turn_senolytic_at_high_dose_with_curator_note() -> None:
+    checked = []
     for drug in library().drugs:
         if drug.category == "senomorphic" and drug.id not in (
             "syq-pa", "jak2-stat3-inhibitor", "sting-inhibitor"
@@ -51,6 +52,8 @@ def test_senomorphics_turn_senolytic_at_high_dose_with_curator_note() -> None:
             high = [e for e in drug.effects if e.high_dose]
             assert high and high[0].target == "SCAP", drug.id
             assert "NOTE_C22_DOSE_REFS" in drug.kb_notes
+            checked.append(drug.id)
+    assert {"rapamycin", "metformin"} <= set(checked), checked
 
 
 def test_aliases_and_suggestions() -> None:

@@ -23,6 +23,7 @@ from senotwin._errors import ValidationError
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.tme import load_tme
 from senotwin.sim import SolverOptions, daily, run_scenario
+from senotwin.sim.engines import get_engine
 
 Expected = Literal["increase", "decrease", "unchanged"]
 Stat = Literal["at", "max", "mean", "min"]
@@ -391,6 +392,7 @@ def _judge(case: Case, control: float, perturbed: float) -> tuple[bool, float, s
 
 def run_cases(cases: Sequence[Case], *, engine: str = "reference") -> ValidationReport:
     """Run every case; arms sharing a condition share one simulation."""
+    get_engine(engine)  # an unknown name fails before any simulation, listing the known ones
     needed: dict[tuple[Any, ...], tuple[ValidationArm, float]] = {}
     for case in cases:
         for arm in (case.control, case.perturbed):

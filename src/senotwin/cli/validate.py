@@ -16,7 +16,11 @@ def validate(
         None, "--cases", help="Validation cases YAML (default: the shipped suite)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    engine: str = typer.Option("reference", help="Simulation engine: reference or fast."),
+    engine: str = typer.Option(
+        "reference",
+        help="Simulation engine: reference (SciPy), fast (compiled; each drug combination is a "
+        "new model to compile, so slower for this suite) or roadrunner.",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
     """Run every review claim as a perturbation vs control case and report pass/fail."""
