@@ -1,4 +1,4 @@
-"""Schedule search: toxicity surrogate by hand, schedule steps, seeded search beats no drug."""
+"""Schedule search over library drugs: regimen text, toxicity from the proxies, seeding."""
 
 from __future__ import annotations
 
@@ -7,46 +7,51 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.cohort.optimize import (
     DrugCourse,
+    dosing_interval,
     optimize_schedule,
-    schedule_of,
-    toxicity,
+    regimen_text,
 )
+from senotwin.therapy.drugs import get_drug
+from senotwin.therapy.language import parse_regimen
 
 
-def test_toxicity_by_hand() -> None:
-    a = DrugCourse("ici", 0.5, 0.0, 90.0)
-    b = DrugCourse("senolytic", 1.0, 60.0, 30.0)
-    # ici: 1.0 * 0.5 * 90/90 = 0.5; senolytic: 1.5 * 1 * 30/90 = 0.5; overlap 30 d: 0.5*1*30/90
-    assert toxicity([a, b]) == pytest.approx(0.5 + 0.5 + 0.5 / 3)
-    assert toxicity([a]) == pytest.approx(0.5)
-
-
-def test_schedule_switches_blocks_on_and_off() -> None:
-    s = schedule_of([DrugCourse("ici", 0.8, 10.0, 20.0)])
-    assert [(st.time, st.parameter, st.value) for st in s.steps] == [
-        (10.0, "block_PDCD1", 0.8),
-        (30.0, "block_PDCD1", 0.0),
-    ]
+def test_courses_are_regimen_language_built_from_the_drug_records() -> None:
+    nav = get_drug("navitoclax")
+    course = DrugCourse("navitoclax", 0.5, 10, 7)
+    text = course.to_text()
+    amount = nav.reference_dose.amount * 0.5
+    assert text.startswith(f"navitoclax {amount:.4g} {nav.reference_dose.unit}")
+    assert f"q{dosing_interval(nav)}d d10-d16" in text
+    both = regimen_text([course, DrugCourse("anti-pd-1", 1.0, 14, 21)])
+    events = parse_regimen(both).events()
+    assert {e.drug for e in events} == {"navitoclax", "anti-pd-1"}
+    assert min(e.time for e in events if e.drug == "anti-pd-1") == 14.0
+    assert dosing_interval(get_drug("radiation")) == 1
+    assert 1 <= dosing_interval(get_drug("anti-pd-1")) <= 21
 
 
 def test_search_is_seeded_and_reports_uncertainty() -> None:
     kw = {"horizon": 42.0, "budget": 4, "patients": 3, "seed": 3}
-    res = optimize_schedule("default", ["senolytic", "ici"], **kw)
-    again = optimize_schedule("default", ["senolytic", "ici"], **kw)
+    res = optimize_schedule("default", ["navitoclax", "anti-PD-1"], **kw)
+    again = optimize_schedule("default", ["navitoclax", "anti-PD-1"], **kw)
     assert res.best == again.best
     top = res.best[0]
     assert top.ci_low <= top.mean_log_ratio <= top.ci_high
-    assert set(top.order) == {"senolytic", "ici"}
+    assert set(top.order) == {"navitoclax", "anti-pd-1"}
+    assert top.regimen == regimen_text(top.courses)
     assert [b.mean_log_ratio for b in res.best] == sorted(b.mean_log_ratio for b in res.best)
+    # toxicity comes from the library's proxies: navitoclax inhibits the BCL-2 family
+    assert top.toxicity > 0.0 and res.reference.toxicity == 0.0
     # a senolytic on top of chemotherapy-induced senescence does not do worse than no drug
     assert top.mean_log_ratio <= res.reference.mean_log_ratio + 1e-9
-    assert top.toxicity == pytest.approx(toxicity(top.administrations))
 
 
 def test_bad_requests() -> None:
-    with pytest.raises(ValidationError, match="unknown drug"):
-        optimize_schedule("default", ["aspirin"], budget=1, patients=2)
+    with pytest.raises(ValidationError, match=r"unknown drug 'navitoclx'.*navitoclax"):
+        optimize_schedule("default", ["navitoclx"], budget=1, patients=2)
     with pytest.raises(ValidationError, match="once"):
-        optimize_schedule("default", ["ici", "ici"], budget=1, patients=2)
+        optimize_schedule("default", ["anti-pd-1", "nivolumab"], budget=1, patients=2)
     with pytest.raises(ValidationError, match="horizon"):
-        optimize_schedule("default", ["ici"], horizon=5, budget=1, patients=2)
+        optimize_schedule("default", ["anti-pd-1"], horizon=5, budget=1, patients=2)
+    with pytest.raises(ValidationError, match="max_toxicity"):
+        optimize_schedule("default", ["anti-pd-1"], max_toxicity=float("nan"))

@@ -10,9 +10,9 @@ from senotwin.cli._common import print_json, user_errors
 def optimize(
     scenario: str = typer.Option("default", "--scenario", help="Scenario (backdrop) to treat."),
     drugs: str = typer.Option(
-        "senolytic,ici",
+        "navitoclax,anti-pd-1",
         "--drugs",
-        help="Comma-separated levers: ici, senolytic, senomorphic, anti_il6, ccr2i, cxcr2i.",
+        help="Comma-separated drugs of the library (see `senotwin drugs list`).",
     ),
     horizon: float = typer.Option(180.0, "--horizon", help="Days simulated per patient."),
     budget: int = typer.Option(40, "--budget", help="Schedules tried (optuna TPE trials)."),
@@ -47,13 +47,9 @@ def optimize(
         f"({ref.ci_low:+.2f} to {ref.ci_high:+.2f})"
     )
     for k, b in enumerate(res.best, 1):
-        parts = ", ".join(
-            f"{a.drug} {a.level:.2f} from d{a.start:.0f} for {a.days:.0f} d"
-            for a in sorted(b.administrations, key=lambda a: a.start)
-        )
         flag = "" if b.feasible else " [exceeds toxicity limit]"
         typer.echo(
-            f"{k}. {parts}: log10 change {b.mean_log_ratio:+.2f} ({b.ci_low:+.2f} to "
+            f"{k}. {b.regimen}\n   log10 change {b.mean_log_ratio:+.2f} ({b.ci_low:+.2f} to "
             f"{b.ci_high:+.2f}), responders {100 * b.response_rate:.0f}%, "
             f"toxicity {b.toxicity:.2f}{flag}"
         )

@@ -1,82 +1,83 @@
-"""Schedule search: dose, start day, duration and order of drugs under a toxicity constraint.
+"""Schedule search over drug-library regimens: dose, start day and duration under a toxicity limit.
 
-Each drug acts through a named model entity (a *lever*: the fraction of the entity blocked while
-the drug is on), switched on at its start day and off after its duration, on top of the
+Every searched drug is an entry of the drug library (:mod:`senotwin.therapy.drugs`, one
+definition per drug). A candidate schedule is regimen-language text: each drug at a fraction
+(0.1-1) of its reference dose, by its reference route, once per terminal half-life (1-21 days;
+daily for drugs without PK), from a start day for a duration, compiled onto one therapy model that
+carries every searched drug (so candidates differ only in their doses). The backdrop is the
 scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
 "one-two punch" of the review's section 5). The objective is the mean over a small virtual cohort
 (paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
-lower is better. Search: optuna TPE (seeded). Toxicity is a stated surrogate (assumed):
-sum over drugs of weight x level x days / 90, plus level_i x level_j x overlap days / 90 for
-every pair given together; schedules above ``max_toxicity`` are infeasible.
-The best feasible schedules are re-reported with a bootstrap 95 % CI over patients and the
-share of patients with >= 30 % diameter shrinkage.
+lower is better. Search: optuna TPE (seeded). Toxicity is the library's mechanism-based
+toxicity proxies (``TOXICITY``: drug inhibition of NF-kB, mTOR, the BCL-2 family; tissue damage
+from senolysis), each integrated over the run and divided by 90 days, summed, and averaged over
+patients; schedules above ``max_toxicity`` are infeasible. A drug whose targets raise no proxy
+in the library (checkpoint inhibitors, for instance) adds no toxicity. The best feasible schedules
+are re-reported with a bootstrap 95 % CI over patients and the share of patients with >= 30 %
+diameter shrinkage.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.population import VirtualPatient, draw_patient, tme_population
-from senotwin.model.compile import block_id
-from senotwin.model.schedule import Schedule, Step
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
+from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, TOXICITY, Drug, get_drug
+from senotwin.therapy.language import SharedTherapy, parse_regimen
+from senotwin.therapy.pkpd import tox_id
+
+MIN_LEVEL = 0.1  # lowest dose searched, as a fraction of the reference dose
+MIN_DAYS = 7  # shortest course searched (days)
+TOX_DAYS = 90.0  # toxicity is proxy exposure per 90 days
 
 
-@dataclass(frozen=True)
-class Lever:
-    """How a drug acts in the search: blocks ``entity`` by up to ``max_level`` while given."""
-
-    name: str
-    entity: str
-    max_level: float
-    tox_weight: float
-    rationale: str
-    kind: Literal["block"] = "block"
-
-
-LEVERS: Mapping[str, Lever] = {
-    lv.name: lv
-    for lv in (
-        Lever(
-            "ici", "PDCD1", 0.95, 1.0, "anti-PD-1/PD-L1 blocks PD-1 engagement (review 4, Table 2)"
-        ),
-        Lever(
-            "senolytic",
-            "BCL2_FAMILY",
-            0.95,
-            1.5,
-            "BCL-2-family inhibitors (navitoclax/ABT-263) open senescent-cell apoptosis "
-            "(review 3.2.1); platelet toxicity: higher weight (assumed)",
-        ),
-        Lever("senomorphic", "NFKB", 0.9, 0.7, "NF-kB inhibition represses the SASP (Table 1)"),
-        Lever("anti_il6", "IL6", 0.95, 0.7, "anti-IL-6/IL-6R antibodies (review 4)"),
-        Lever("ccr2i", "CCR2", 0.95, 0.7, "CCR2 antagonists block myeloid recruitment (review 4)"),
-        Lever("cxcr2i", "CXCR2", 0.95, 0.7, "CXCR2 antagonists block MDSC/TAN recruitment"),
-    )
-}
+def dosing_interval(drug: Drug) -> int:
+    """Days between doses in the search: about one terminal half-life, 1 to 21 days."""
+    if drug.pk.model == "none":
+        return 1
+    half_life = drug.pk.terminal_half_life_days()
+    return int(min(21, max(1, round(half_life)))) if math.isfinite(half_life) else 21
 
 
 @dataclass(frozen=True)
 class DrugCourse:
-    """One drug in a schedule: level (fraction blocked), start day and duration in days."""
+    """One drug in a schedule: dose level (fraction of its reference dose), start day, days."""
 
     drug: str
     level: float
-    start: float
-    days: float
+    start: int
+    days: int
+
+    def to_text(self) -> str:
+        """The course in the regimen language."""
+        d = get_drug(self.drug)
+        ref = d.reference_dose
+        route = "" if d.pk.model == "none" else f" {ref.route}"
+        end = self.start + self.days - 1
+        return (
+            f"{d.id} {ref.amount * self.level:.4g} {ref.unit}{route} "
+            f"q{dosing_interval(d)}d d{self.start}-d{end}"
+        )
+
+
+def regimen_text(courses: Sequence[DrugCourse]) -> str:
+    """A schedule in the regimen language ('' for no drug)."""
+    return "; ".join(c.to_text() for c in courses)
 
 
 @dataclass(frozen=True)
 class ScheduleOutcome:
     """A candidate schedule with its cohort-level outcome and uncertainty."""
 
-    administrations: tuple[DrugCourse, ...]
+    courses: tuple[DrugCourse, ...]
+    regimen: str
     order: tuple[str, ...]
     toxicity: float
     feasible: bool
@@ -100,32 +101,34 @@ class OptimizationResult:
     max_toxicity: float
 
 
-def toxicity(admins: Sequence[DrugCourse]) -> float:
-    """The stated toxicity surrogate (see the module docstring)."""
-    tox = sum(LEVERS[a.drug].tox_weight * a.level * a.days / 90.0 for a in admins)
-    for i, a in enumerate(admins):
-        for b in admins[i + 1 :]:
-            overlap = max(0.0, min(a.start + a.days, b.start + b.days) - max(a.start, b.start))
-            tox += a.level * b.level * overlap / 90.0
-    return float(tox)
+def toxicity_of(table: pd.DataFrame) -> float:
+    """Sum of the library's toxicity proxies in one run, each integrated and divided by 90 d."""
+    t = table["time"].to_numpy()
+    names = [*TOXICITY, SENOLYSIS_DAMAGE]
+    return float(sum(np.trapezoid(table[tox_id(n)].to_numpy(), t) for n in names) / TOX_DAYS)
 
 
-def schedule_of(admins: Sequence[DrugCourse]) -> Schedule:
-    """Steps that switch each drug's block on at its start and off after its duration."""
-    steps = []
-    for a in admins:
-        bid = block_id(LEVERS[a.drug].entity)
-        steps += [Step(a.start, bid, a.level), Step(a.start + a.days, bid, 0.0)]
-    return Schedule(steps=tuple(steps), name="+".join(a.drug for a in admins))
+@dataclass(frozen=True)
+class _Outcomes:
+    logs: np.ndarray  # per patient log10(final / initial burden), NaN if failed
+    changes: np.ndarray  # per patient best % diameter change
+    toxicity: float  # mean over patients of toxicity_of
 
 
 class _Cohort:
     """The small virtual cohort every schedule is evaluated on (drawn once)."""
 
     def __init__(
-        self, scenario: str, patients: int, seed: int, horizon: float, engine: str
+        self,
+        scenario: str,
+        drugs: tuple[str, ...],
+        patients: int,
+        seed: int,
+        horizon: float,
+        engine: str,
     ) -> None:
         self.setup = prepare_scenario(scenario, days=horizon)
+        self.drugs = drugs
         self.solver = SolverOptions(engine=engine, t_eval=daily(horizon))
         pop = tme_population()
         self.patients: list[VirtualPatient] = [
@@ -140,12 +143,15 @@ class _Cohort:
             for i in range(patients)
         ]
 
-    def outcomes(self, schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
-        """Per patient: log10(final/initial burden) and best % diameter change (NaN if failed)."""
-        logs, changes = [], []
+    def outcomes(self, courses: Sequence[DrugCourse]) -> _Outcomes:
+        """Run every patient on ``courses`` (on the therapy model carrying all searched drugs)."""
+        text = regimen_text(courses)
+        therapy = SharedTherapy(parse_regimen(text) if text else None, self.drugs)
+        spec, schedule = therapy.compile_for(self.setup.spec)
+        logs, changes, tox = [], [], []
         for pt in self.patients:
             res = simulate(
-                self.setup.spec,
+                spec,
                 params=pt.params,
                 initial=self.setup.initial,
                 regimen=schedule,
@@ -161,31 +167,42 @@ class _Cohort:
             d = res.table["tumour_diameter_mm"].to_numpy()
             logs.append(math.log10(max(b[-1], 1e-12) / b[0]))
             changes.append(100.0 * (d.min() - d[0]) / d[0])
-        return np.array(logs), np.array(changes)
+            tox.append(toxicity_of(res.table))
+        return _Outcomes(np.array(logs), np.array(changes), float(np.mean(tox)) if tox else 0.0)
 
 
 def _summarise(
     cohort: _Cohort,
-    admins: tuple[DrugCourse, ...],
+    courses: tuple[DrugCourse, ...],
     *,
     max_toxicity: float,
     seed: int,
     trial: int,
 ) -> ScheduleOutcome:
-    logs, changes = cohort.outcomes(schedule_of(admins))
-    ok = np.isfinite(logs)
+    out = cohort.outcomes(courses)
+    ok = np.isfinite(out.logs)
     rng = np.random.default_rng(seed)
-    vals = logs[ok]
+    vals = out.logs[ok]
     if vals.size:
         boots = rng.choice(vals, size=(2000, vals.size), replace=True).mean(axis=1)
         lo, hi = (float(x) for x in np.percentile(boots, [2.5, 97.5]))
         mean = float(vals.mean())
-        rr = float(np.mean(changes[ok] <= -30.0))
+        rr = float(np.mean(out.changes[ok] <= -30.0))
     else:
         mean = lo = hi = rr = math.nan
-    tox = toxicity(admins)
-    order = tuple(a.drug for a in sorted(admins, key=lambda a: (a.start, a.drug)))
-    return ScheduleOutcome(admins, order, tox, tox <= max_toxicity, mean, lo, hi, rr, trial)
+    order = tuple(c.drug for c in sorted(courses, key=lambda c: (c.start, c.drug)))
+    return ScheduleOutcome(
+        courses,
+        regimen_text(courses),
+        order,
+        out.toxicity,
+        out.toxicity <= max_toxicity,
+        mean,
+        lo,
+        hi,
+        rr,
+        trial,
+    )
 
 
 def optimize_schedule(
@@ -200,38 +217,38 @@ def optimize_schedule(
     engine: str = "reference",
     keep: int = 3,
 ) -> OptimizationResult:
-    """Search dose level, start day and duration of each drug (order follows from the starts)."""
+    """Search dose level, start day and duration of each library drug (order follows the starts)."""
     import optuna
 
-    unknown = [d for d in drugs if d not in LEVERS]
-    if unknown or not drugs:
-        raise ValidationError(
-            f"unknown drug lever(s) {unknown}; choose from {', '.join(sorted(LEVERS))}"
-        )
-    if len(set(drugs)) != len(drugs):
+    if not drugs:
+        raise ValidationError("name at least one drug of the library (senotwin drugs list)")
+    ids = tuple(get_drug(d).id for d in drugs)  # unknown names get the closest library names
+    if len(set(ids)) != len(ids):
         raise ValidationError(f"each drug may appear once, got {list(drugs)}")
     if not (math.isfinite(horizon) and horizon >= 14):
         raise ValidationError(f"horizon must be at least 14 days, got {horizon}")
     if budget < 1 or patients < 2:
         raise ValidationError("budget must be >= 1 and patients >= 2")
-    cohort = _Cohort(scenario, patients, seed, horizon, engine)
+    if not (math.isfinite(max_toxicity) and max_toxicity >= 0):
+        raise ValidationError(f"max_toxicity must be a number >= 0, got {max_toxicity}")
+    cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
+    last_day = int(horizon)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
     seen: dict[int, tuple[DrugCourse, ...]] = {}
 
     def objective(trial: optuna.Trial) -> float:
-        admins = []
-        for d in drugs:
-            lv = LEVERS[d]
-            level = trial.suggest_float(f"{d}_level", 0.1, lv.max_level)
-            start = trial.suggest_float(f"{d}_start", 0.0, horizon - 7.0)
-            days = trial.suggest_float(f"{d}_days", 7.0, horizon)
-            admins.append(DrugCourse(d, level, start, min(days, horizon - start)))
-        admins_t = tuple(admins)
-        seen[trial.number] = admins_t
-        logs, _ = cohort.outcomes(schedule_of(admins_t))
-        value = float(np.nanmean(logs)) if np.isfinite(logs).any() else 10.0
-        excess = toxicity(admins_t) - max_toxicity
+        courses = []
+        for d in ids:
+            level = trial.suggest_float(f"{d}_level", MIN_LEVEL, 1.0)
+            start = trial.suggest_int(f"{d}_start", 0, last_day - MIN_DAYS)
+            days = trial.suggest_int(f"{d}_days", MIN_DAYS, last_day)
+            courses.append(DrugCourse(d, level, start, min(days, last_day - start)))
+        courses_t = tuple(courses)
+        seen[trial.number] = courses_t
+        out = cohort.outcomes(courses_t)
+        value = float(np.nanmean(out.logs)) if np.isfinite(out.logs).any() else 10.0
+        excess = out.toxicity - max_toxicity
         return value + (10.0 + 10.0 * excess if excess > 0 else 0.0)
 
     study.optimize(objective, n_trials=budget)
