@@ -21,5 +21,10 @@ def closest(name: str, options: Iterable[str], *, n: int = 3, cutoff: float = 0.
 
 def did_you_mean(name: str, options: Iterable[str], *, n: int = 3, cutoff: float = 0.5) -> str:
     """``"; did you mean 'a', 'b'?"`` with the closest options, or ``""`` when none is close."""
-    close = closest(name, options, n=n, cutoff=cutoff)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return hint(closest(name, options, n=n, cutoff=cutoff))
+
+
+def hint(candidates: Iterable[str]) -> str:
+    """The hint text for already chosen candidates (``""`` for none)."""
+    names = list(candidates)
+    return f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""

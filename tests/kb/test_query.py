@@ -38,7 +38,7 @@ def test_aliases_resolve(kb: KnowledgeBase, name: str, expected: str) -> None:
 
 
 def test_unknown_name_suggests_closest(kb: KnowledgeBase) -> None:
-    with pytest.raises(ValidationError, match=r"unknown name 'STAT33'.*did you mean: STAT3"):
+    with pytest.raises(ValidationError, match=r"unknown name 'STAT33'.*did you mean 'STAT3'"):
         query.resolve(kb, "STAT33")
 
 

@@ -95,8 +95,10 @@ def test_simulate_model_file_and_initial_override(tmp_path: Path) -> None:
     [
         (["--set", "aa=0.2"], "did you mean 'a'"),
         (["--set", "a=5"], "outside its plausible range"),
-        (["--set", "a=fast"], "is not a number"),
-        (["--block", "efector=0.5"], "did you mean effector"),
+        (["--set", "a=fast"], "(a number), found 'fast'"),
+        (["--set", "a=nan"], "(a number), found 'nan'"),
+        (["--block", "effector=0.5@3"], "unexpected '@3'"),
+        (["--block", "efector=0.5"], "did you mean 'effector'"),
         (["--block", "effector=2"], "fraction in [0, 1]"),
         (["--scenario", "kuznetsov"], "unknown scenario"),
         (["--engine", "turbo"], "unknown engine"),

@@ -116,13 +116,13 @@ def test_failure_is_data_and_throw_raises(blowup: ModelSpec, engine: str) -> Non
 
 
 def test_validation_messages(decay: ModelSpec) -> None:
-    with pytest.raises(ValidationError, match="unknown parameter 'kk'; did you mean k"):
+    with pytest.raises(ValidationError, match="unknown parameter 'kk'; did you mean 'k'"):
         simulate(decay, t_end=1.0, params={"kk": 0.1})
     with pytest.raises(ValidationError, match=r"outside its plausible range \[0.01, 1.0\]"):
         simulate(decay, t_end=1.0, params={"k": 5.0})
     res = simulate(decay, t_end=1.0, params={"k": 5.0}, check_ranges=False)
     assert res.ok
-    with pytest.raises(ValidationError, match="unknown entity 'XF' to block; did you mean XE"):
+    with pytest.raises(ValidationError, match="unknown entity 'XF' to block; did you mean 'XE'"):
         simulate(decay, t_end=1.0, blocks={"XF": 0.5})
     with pytest.raises(ValidationError, match=r"fraction in \[0, 1\]"):
         simulate(decay, t_end=1.0, blocks={"XE": 1.5})

@@ -67,28 +67,20 @@ def model_or_scenario(model: Path | None, scenario: str | None) -> ModelSpec | s
 
 
 def parse_sets(items: list[str]) -> dict[str, float]:
-    """``NAME=VALUE`` pairs with numeric values (``--set``)."""
-    out: dict[str, float] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--set {item!r} is not of the form NAME=VALUE")
-        try:
-            out[name.strip()] = float(raw)
-        except ValueError:
-            raise ValueError(f"--set {item!r}: value {raw!r} is not a number") from None
-    return out
+    """``NAME=VALUE`` pairs (``--set``), read by the regimen grammar's tokenizer."""
+    from senotwin.therapy.language import parse_setting
+
+    return {
+        s.name: float(s.value or 0.0) for s in (parse_setting(i, source="--set") for i in items)
+    }
 
 
 def parse_blocks(items: list[str]) -> dict[str, float]:
     """``ENTITY`` (knockout, fraction 1) or ``ENTITY=FRACTION`` (``--block``)."""
+    from senotwin.therapy.language import parse_setting
+
     out: dict[str, float] = {}
     for item in items:
-        name, sep, raw = item.partition("=")
-        if not name.strip():
-            raise ValueError(f"--block {item!r} names no entity")
-        try:
-            out[name.strip()] = float(raw) if sep else 1.0
-        except ValueError:
-            raise ValueError(f"--block {item!r}: fraction {raw!r} is not a number") from None
+        s = parse_setting(item, source="--block", value=None)
+        out[s.name] = 1.0 if s.value is None else s.value
     return out

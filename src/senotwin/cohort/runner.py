@@ -34,6 +34,7 @@ import pandas as pd
 
 import senotwin
 from senotwin._errors import SenotwinError, ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.cohort.population import (
     PopulationSpec,
     VirtualPatient,
@@ -598,24 +599,18 @@ def load_timecourses(out: str | Path, *, patients: Sequence[int] | None = None) 
 
 
 # ---- arms from text ------------------------------------------------------------------------------
-_ACTION = re.compile(
-    r"^(?P<kind>block|set|step|dose)\s+(?P<name>[A-Za-z0-9_.\-]+)\s*=\s*(?P<value>[^@\s]+)"
-    r"(?:\s*@\s*(?P<at>[^\s]+))?$"
-)
+ACTIONS = ("block", "set", "step", "dose")
 
 
-def _num(raw: str, what: str) -> float:
-    try:
-        v = float(raw)
-    except ValueError:
-        raise ValidationError(f"{what}: {raw!r} is not a number") from None
-    if not math.isfinite(v):
-        raise ValidationError(f"{what}: {raw!r} is not finite")
-    return v
+def _is_action(item: str) -> bool:
+    word = item.split(maxsplit=1)[0].lower() if item.split() else ""
+    return item == "none" or word in ACTIONS
 
 
 def _actions(name: str, text: str) -> CohortArm:
+    """An action list, each action read by the regimen grammar's tokenizer (caret errors)."""
     from senotwin.model.schedule import Dose
+    from senotwin.therapy.language import Scanner
 
     blocks: dict[str, float] = {}
     params: dict[str, float] = {}
@@ -624,29 +619,25 @@ def _actions(name: str, text: str) -> CohortArm:
     for col, item in enumerate(p.strip() for p in text.split(";")):
         if not item or item == "none":
             continue
-        m = _ACTION.match(item)
-        where = f"arm {name!r}, action {col + 1} ({item!r})"
-        if m is None:
-            raise ValidationError(
-                f"{where}: expected 'block ENTITY=F', 'set PARAM=V', 'step PARAM=V@DAY' or "
-                "'dose SPECIES=AMOUNT@DAY'"
-            )
-        kind, target, value, at = m["kind"], m["name"], m["value"], m["at"]
-        v = _num(value, where)
-        if kind in ("block", "set") and at is not None:
-            raise ValidationError(
-                f"{where}: '{kind}' holds for the whole run; use 'step' for a time"
-            )
-        if kind in ("step", "dose") and at is None:
-            raise ValidationError(f"{where}: '{kind}' needs a day, e.g. {kind} {target}={value}@14")
+        scan = Scanner(item, source=f"arm {name!r}, action {col + 1}")
+        kind = scan.name("an action (block, set, step or dose)").lower()
+        if kind not in ACTIONS:
+            raise scan.fail(f"unknown action {kind!r}{did_you_mean(kind, ACTIONS)}", 0)
+        act = scan.setting(value=True, day=None)
+        scan.done()
+        target, v = act.name, float(act.value or 0.0)
+        if kind in ("block", "set") and act.day is not None:
+            raise scan.fail(f"'{kind}' holds for the whole run; use 'step' for a time")
+        if kind in ("step", "dose") and act.day is None:
+            raise scan.fail(f"'{kind}' needs a day, e.g. {kind} {target}={v:g}@14")
         if kind == "block":
             blocks[target] = v
         elif kind == "set":
             params[target] = v
         elif kind == "step":
-            steps.append(Step(_num(str(at), where), target, v))
+            steps.append(Step(float(act.day or 0.0), target, v))
         else:
-            doses.append(Dose(_num(str(at), where), target, v))
+            doses.append(Dose(float(act.day or 0.0), target, v))
     return CohortArm(
         name,
         Schedule(doses=tuple(doses), steps=tuple(steps), name=name),
@@ -661,21 +652,17 @@ def arm_from_text(spec_text: str) -> CohortArm:
 
     REGIMEN is ``none`` (control), a ';'-separated action list (``block PDCD1=0.9``,
     ``set k_senolytic=0.3``, ``step k_senolytic=0.5@14``, ``dose stress=1@0``), or text of the
-    regimen language (:func:`senotwin.therapy.language.parse_regimen`, where available).
+    regimen language (:func:`senotwin.therapy.language.parse_regimen`). Actions and regimen
+    items do not mix in one arm.
     """
     name, sep, text = spec_text.partition("=")
     name, text = name.strip(), text.strip()
     if not sep or not name:
         raise ValidationError(f"--arm {spec_text!r} is not of the form NAME=REGIMEN")
     items = [p.strip() for p in text.split(";") if p.strip()]
-    if not items or all(p == "none" or _ACTION.match(p) for p in items):
+    if not items or any(_is_action(p) for p in items):
         return _actions(name, text)
-    try:
-        from senotwin.therapy.language import parse_regimen
-    except ImportError:
-        raise ValidationError(
-            f"--arm {name}: {text!r} is not an action list ('block ENTITY=F; step PARAM=V@DAY; "
-            "dose SPECIES=A@DAY; set PARAM=V') and the regimen language is not available"
-        ) from None
+    from senotwin.therapy.language import parse_regimen
+
     parse_regimen(text)  # syntax errors surface here, naming line and column
     return CohortArm(name, Schedule(name=name), text=text, language=text)

@@ -6,7 +6,6 @@ records, so the CLI can print them as text or JSON.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from typing import Any, Literal
 import networkx as nx
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import closest, hint
 from senotwin.kb.loader import KnowledgeBase, normalise_name
 from senotwin.kb.schema import Agent, CuratorNote, Entity, Interaction, Reference
 
@@ -39,10 +39,10 @@ def _suggestion(kb: KnowledgeBase, name: str) -> str:
     for agent in kb.agents.values():
         for label in (agent.id, agent.name, *agent.aliases):
             labels.setdefault(normalise_name(label), label)
-    close = difflib.get_close_matches(normalise_name(name), list(labels), n=5, cutoff=0.6)
+    close = closest(normalise_name(name), labels, n=5, cutoff=0.6)
     if not close:
         return "; try `senotwin kb search TEXT`"
-    return "; did you mean: " + ", ".join(labels[c] for c in close) + "?"
+    return hint(labels[c] for c in close)
 
 
 def ambiguous_aliases(kb: KnowledgeBase) -> dict[str, list[str]]:

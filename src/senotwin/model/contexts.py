@@ -10,13 +10,13 @@ assumed otherwise.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 
 Kind = Literal["tissue", "age", "inducer"]
 
@@ -259,8 +259,7 @@ def get_context(kind: Kind, name: str) -> ModelContext:
     if table is None:
         raise ValidationError(f"unknown context kind {kind!r}; use tissue, age or inducer")
     if name not in table:
-        close = difflib.get_close_matches(name, list(table), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name, table)
         raise ValidationError(f"unknown {kind} {name!r}{hint} (known: {', '.join(table)})")
     return table[name]
 

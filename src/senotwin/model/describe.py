@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.model import ratelaws
-from senotwin.model.expr import closest, to_text
+from senotwin.model.expr import to_text
 from senotwin.model.spec import (
     PROVENANCE_KINDS,
     ModelSpec,
@@ -112,8 +113,7 @@ def explain(spec: ModelSpec, name: str) -> str:
         *(p.id for p in spec.processes),
         *spec.entities(),
     ]
-    close = closest(name, known)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(name, known)
     raise ValidationError(
         f"{spec.id} has no process, parameter, species or observable {name!r}{hint}"
     )

@@ -11,10 +11,12 @@ dependencies, and turned into numpy callables by composing closures (see ``model
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import closest as closest
+from senotwin._suggest import did_you_mean
 
 TIME = "time"
 """The reserved name for model time (days) inside expressions."""
@@ -142,20 +144,8 @@ def _walk(node: ast.AST, allowed: frozenset[str] | set[str], where: str, text: s
     )
 
 
-def closest(name: str, options: Iterable[str]) -> list[str]:
-    """Up to three options closest to ``name`` (case-insensitive), for 'did you mean' hints."""
-    import difflib
-
-    lower: dict[str, list[str]] = {}
-    for o in sorted(options):
-        lower.setdefault(o.lower(), []).append(o)
-    hits = difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.5)
-    return [o for h in hits for o in sorted(lower[h], key=lambda o: o != name)][:3]
-
-
 def _suggest(name: str, allowed: frozenset[str] | set[str]) -> str:
-    close = closest(name, allowed)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return did_you_mean(name, allowed)
 
 
 def symbols(expr: Expr) -> set[str]:

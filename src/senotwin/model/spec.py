@@ -21,8 +21,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.model import ratelaws
-from senotwin.model.expr import TIME, Expr, closest, parse, symbols
+from senotwin.model.expr import TIME, Expr, parse, symbols
 from senotwin.model.units import parse_unit
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -292,8 +293,7 @@ class ModelSpec(_Frozen):
 
 
 def _hint(name: str, allowed: Iterable[str]) -> str:
-    close = closest(name, allowed)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return did_you_mean(name, allowed)
 
 
 def _referable(spec: ModelSpec) -> set[str]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,7 @@ def _collect(node: ast.AST, sign: int, acc: dict, where: str, text: str) -> None
     if isinstance(node, ast.Name):
         name = node.id
         if name not in BASE_UNITS:
-            import difflib
-
-            close = difflib.get_close_matches(name, sorted(BASE_UNITS), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = did_you_mean(name, BASE_UNITS)
             raise ValidationError(
                 f"{where}: unknown unit {name!r} in {text!r}{hint} "
                 f"(known: {', '.join(sorted(BASE_UNITS))}, 1, dimensionless)"

@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.model.compile import FlatModel, block_id
-from senotwin.model.expr import closest
 from senotwin.model.schedule import Schedule
 
 
 def _hint(name: str, options: tuple[str, ...] | list[str]) -> str:
-    close = closest(name, options)
-    return f"; did you mean {', '.join(close)}?" if close else ""
+    return did_you_mean(name, options)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import Literal
 import pint
 
 from senotwin._errors import ValidationError
-from senotwin.therapy.drugs import Drug, suggest, units
+from senotwin._suggest import did_you_mean
+from senotwin.therapy.drugs import Drug, units
 
 UNIT_EXAMPLES = {
     "mass": ("mg/kg", "ug/kg", "g/kg", "mg/m2", "mg", "g", "ug"),
@@ -88,7 +89,7 @@ def unit_problem(unit: str, drug: Drug) -> str | None:
     """Why ``unit`` cannot dose ``drug`` (None when it can)."""
     dim = _dimension(unit)
     if dim == "unknown":
-        return f"unknown dose unit {unit!r}{suggest(unit, KNOWN_UNITS)}"
+        return f"unknown dose unit {unit!r}{did_you_mean(unit, KNOWN_UNITS)}"
     if dim not in _KIND_DIMS[drug.dose_kind]:
         allowed = ", ".join(UNIT_EXAMPLES[drug.dose_kind])
         what = {"mass": "by mass", "radiation": "in Gy", "activity": "by activity"}

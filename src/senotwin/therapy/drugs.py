@@ -9,7 +9,6 @@ with units ("30 h", "25 L/kg") are parsed with pint and converted to the model's
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.model.spec import Provenance
 
 DoseKind = Literal["mass", "radiation", "activity"]
@@ -337,13 +337,7 @@ class DrugLibrary(_Frozen):
         key = name.strip().lower()
         if key in self.index:
             return self.index[key]
-        raise ValidationError(f"unknown drug {name!r}{suggest(key, self.names())}")
-
-
-def suggest(name: str, options: tuple[str, ...] | list[str]) -> str:
-    """'; did you mean X?' with the closest option (difflib), or ''."""
-    close = difflib.get_close_matches(name.lower(), list(options), n=2, cutoff=0.5)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValidationError(f"unknown drug {name!r}{did_you_mean(key, self.names())}")
 
 
 def library_path() -> Path:

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.therapy.dosing import UNIT_EXAMPLES, Body, canonical_dose, unit_problem
@@ -45,7 +46,6 @@ from senotwin.therapy.drugs import (
     Drug,
     DrugLibrary,
     library,
-    suggest,
 )
 
 MAX_DAY = 3650.0
@@ -54,6 +54,7 @@ FREQ_WORDS = {"qd": 1.0, "daily": 1.0, "qod": 2.0, "qw": 7.0, "weekly": 7.0}
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _UNIT = re.compile(r"[A-Za-zµμ][A-Za-z0-9µμ/^*]*")
 _WORD = re.compile(r"[^\s;,#]+")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _GLUED_DOSE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:mg|ug|µg|μg|g|c?Gy|[kM]?Bq)")
 
 
@@ -225,16 +226,18 @@ def _fmt(x: float) -> str:
 
 
 # ---- text parser ------------------------------------------------------------------------------
-class _ItemParser:
-    """Recursive-descent parser for one item of the text form (positions are absolute)."""
+class Scanner:
+    """The regimen grammar's tokenizer: numbers, words, symbols and caret errors over a span.
 
-    def __init__(self, text: str, start: int, end: int, lib: DrugLibrary, source: str) -> None:
+    The text form of regimens, the CLI's ``--set``/``--block`` and the cohort action list all
+    read their numbers, names and days with it, so they accept and reject the same things.
+    """
+
+    def __init__(self, text: str, start: int = 0, end: int | None = None, source: str = "") -> None:
         self.text = text
         self.pos = start
-        self.end = end
-        self.lib = lib
-        self.source = source
-        self.anchor_name_pos = start
+        self.end = len(text) if end is None else end
+        self.source = source or "regimen"
 
     def fail(self, message: str, pos: int | None = None) -> RegimenSyntaxError:
         return RegimenSyntaxError(
@@ -288,6 +291,78 @@ class _ItemParser:
             found = self.peek_word() or "end of item"
             raise self.fail(f"expected {word!r} {context}, found {found!r}")
 
+    def symbol(self, char: str) -> bool:
+        """Consume ``char`` when it is the next non-blank character."""
+        self.ws()
+        if self.pos < self.end and self.text[self.pos] == char:
+            self.pos += 1
+            return True
+        return False
+
+    def name(self, what: str) -> str:
+        """An identifier-like name (letters, digits, '_', '.', '-'; not starting with a digit)."""
+        self.ws()
+        m = _NAME.match(self.text, self.pos, self.end)
+        if not m:
+            found = self.peek_word() or "end"
+            raise self.fail(f"expected {what}, found {found!r}")
+        self.pos = m.end()
+        return m.group(0)
+
+    def setting(self, *, value: bool | None = True, day: bool | None = False) -> Setting:
+        """``NAME [= NUMBER] [@ [d]DAY]``; ``True`` = required, ``None`` = optional, ``False`` = no.
+
+        Values and days are plain non-negative numbers, as everywhere in the grammar.
+        """
+        name = self.name("a name")
+        amount: float | None = None
+        if value is not False and self.symbol("="):
+            amount = self.number(f"the value of {name}")
+        elif value:
+            raise self.fail(f"expected '=' and a value after {name!r}")
+        when: float | None = None
+        if day is not False and self.symbol("@"):
+            self.ws()
+            if self.pos < self.end and self.text[self.pos] in "dD":
+                self.pos += 1
+            when = self.number(f"the day of {name}")
+        elif day:
+            raise self.fail(f"expected '@DAY' after {name}={_fmt(amount or 0.0)}")
+        return Setting(name, amount, when)
+
+    def done(self) -> None:
+        """Fail unless only blanks remain."""
+        if not self.at_end():
+            raise self.fail(f"unexpected {self.peek_word() or self.text[self.pos]!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """``NAME=VALUE@DAY`` as read by :meth:`Scanner.setting` (absent parts are None)."""
+
+    name: str
+    value: float | None
+    day: float | None
+
+
+def parse_setting(
+    text: str, *, source: str, value: bool | None = True, day: bool | None = False
+) -> Setting:
+    """One ``NAME=VALUE[@DAY]`` item (``--set``, ``--block``, cohort actions), caret errors."""
+    scanner = Scanner(text, source=source)
+    out = scanner.setting(value=value, day=day)
+    scanner.done()
+    return out
+
+
+class _ItemParser(Scanner):
+    """Recursive-descent parser for one item of the text form (positions are absolute)."""
+
+    def __init__(self, text: str, start: int, end: int, lib: DrugLibrary, source: str) -> None:
+        super().__init__(text, start, end, source)
+        self.lib = lib
+        self.anchor_name_pos = start
+
     # ---- item ------------------------------------------------------------------------------
     def drug_name(self) -> tuple[Drug, int]:
         """Words up to the dose; returns the drug and where its name started."""
@@ -322,7 +397,7 @@ class _ItemParser:
                     f"expected a dose (e.g. '2 mg/kg') after {head!r}, found {words[cut][1]!r}",
                     words[cut][0],
                 )
-        raise self.fail(f"unknown drug {name!r}{suggest(key, self.lib.names())}", start)
+        raise self.fail(f"unknown drug {name!r}{did_you_mean(key, self.lib.names())}", start)
 
     def dose(self, drug: Drug) -> tuple[float, str]:
         self.ws()
@@ -368,7 +443,7 @@ class _ItemParser:
                     f"unexpected {word!r}: expected a route ({', '.join(ROUTES)}), a frequency "
                     "(qd, bid, q3d, qw), days (d0,d7 or d10-d14), cycles ('x3 cycles of 21d') "
                     "or an anchor ('+7d after last doxorubicin')"
-                    + (suggest(low, [*ROUTES, *FREQ_WORDS, "bid"]) if low.isalpha() else "")
+                    + (did_you_mean(low, [*ROUTES, *FREQ_WORDS, "bid"]) if low.isalpha() else "")
                 )
             if kind in seen:
                 raise self.fail(f"{kind} given twice in one item")
@@ -525,7 +600,7 @@ class _ItemParser:
         if not key:
             raise self.fail("expected the drug this item follows")
         if key not in self.lib.index:
-            raise self.fail(f"unknown drug {rest!r}{suggest(key, self.lib.names())}", name_pos)
+            raise self.fail(f"unknown drug {rest!r}{did_you_mean(key, self.lib.names())}", name_pos)
         other = self.lib.index[key]
         self.anchor_name_pos = name_pos
         if other.id == drug.id:
