@@ -3,7 +3,9 @@
 The peer the fast engine is checked and benchmarked against (``engine="roadrunner"``).
 
 One RoadRunner instance per model and process, cached by the spec digest; between runs only
-parameter values, initial amounts and time are set (no reload, no resetAll). Doses, infusion
+parameter values, infusion inputs, initial amounts and time are set (no reload, no resetAll).
+Every run writes all of them before integrating, so nothing of a previous run (an infusion that
+outlasted it, a parameter step) survives on the cached instance: runs are stateless. Doses, infusion
 changes, parameter steps and spec events are applied between piece-wise ``simulate`` calls,
 exactly as in the reference engine; infusions drive the ``input_<species>`` parameters of the
 engine SBML. Reported non-negative species are clipped at 0 like in the reference engine. If
@@ -100,7 +102,9 @@ def run_roadrunner(run: EngineRun) -> EngineOutput:
     blocks: list[np.ndarray] = []
     status: Status = "success"
     message = "integration successful"
+    # the cached instance still holds the last run's values: write every input, not only changes
     model.setGlobalParameterValues(lm.param_index, p)
+    model.setGlobalParameterValues(lm.input_index, u)
     for k, seg in enumerate(run.segments):
         start = begin_segment(comp, run, k, y, p)
         y, pts = start.y, start.points
