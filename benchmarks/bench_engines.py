@@ -3,7 +3,8 @@
 Prints one line per figure: median single-simulation latency (after warm-up) of the reference
 engine, the fast engine and a plain libRoadRunner loop on the exported SBML; batch throughput
 (simulations/second) for N parameter sets drawn uniformly from the plausible ranges; and the
-ratio fast / plain libRoadRunner. Usage:
+ratio fast / plain libRoadRunner; and the time libRoadRunner takes to load the exported SBML
+(wall and CPU seconds: CPU is the figure to compare on a busy machine). Usage:
 
     python benchmarks/bench_engines.py [--scenario NAME | --model FILE] [--days 365] [--n 1000]
 
@@ -27,6 +28,7 @@ from senotwin.export.sbml import to_sbml
 from senotwin.model import get_scenario, load_spec
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import default_grid, simulate, simulate_batch
+from senotwin.therapy.language import apply_regimen
 
 
 def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
@@ -60,6 +62,11 @@ def main() -> None:
     ap.add_argument("--rtol", type=float, default=1e-6)
     ap.add_argument("--atol", type=float, default=1e-6, help="cells: 1e-6 cell is ample")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--regimen",
+        default="doxorubicin 2 mg/kg iv d0,d7; navitoclax 50 mg/kg po qd d10-d14",
+        help="regimen whose therapy model's exported SBML load time is printed ('' skips)",
+    )
     args = ap.parse_args()
 
     if args.model:
@@ -81,9 +88,18 @@ def main() -> None:
     t0 = time.perf_counter()
     simulate(spec, t_end=1.0, engine="fast", params=base, initial=initial, **tol)
     print(f"setup_fast_jit_s {time.perf_counter() - t0:.2f}")
-    t0 = time.perf_counter()
-    rr = roadrunner.RoadRunner(to_sbml(spec))
-    print(f"setup_roadrunner_load_s {time.perf_counter() - t0:.2f}")
+    sbml = to_sbml(spec, params=base, initial=initial)
+    t0, c0 = time.perf_counter(), time.process_time()
+    rr = roadrunner.RoadRunner(sbml)
+    print(f"setup_roadrunner_load_exported_sbml_s {time.perf_counter() - t0:.2f}")
+    print(f"setup_roadrunner_load_exported_sbml_cpu_s {time.process_time() - c0:.2f}")
+    if args.regimen:
+        plan = apply_regimen(spec, args.regimen)
+        therapy_sbml = to_sbml(plan.spec, regimen=plan.schedule, params=base, initial=initial)
+        t0, c0 = time.perf_counter(), time.process_time()
+        roadrunner.RoadRunner(therapy_sbml)
+        print(f"setup_roadrunner_load_therapy_sbml_s {time.perf_counter() - t0:.2f}")
+        print(f"setup_roadrunner_load_therapy_sbml_cpu_s {time.process_time() - c0:.2f}")
     # plain libRoadRunner loop on the exported SBML: reset, set parameters, simulate
     rr.integrator.relative_tolerance = args.rtol
     rr.integrator.absolute_tolerance = args.atol

@@ -64,13 +64,18 @@ def export(
     model: Path | None = MODEL,
     scenario: str | None = SCENARIO,
 ) -> None:
-    """Write the model in a standard format (nothing is written if the export fails)."""
+    """Write the model in a standard format (nothing is written if the export fails).
+
+    With --scenario the file carries the scenario's parameter values and initial state."""
     from senotwin._io import atomic_write_text
     from senotwin.export import get
+    from senotwin.export.values import with_values
 
     with user_errors():
         exporter = get(fmt)
-        spec, _ = resolve(model, scenario)
+        spec, sc = resolve(model, scenario)
+        if sc is not None:
+            spec = with_values(spec, sc.params, sc.initial)
         text = exporter.write(spec)
         atomic_write_text(out, text)
     typer.echo(f"wrote {out} ({exporter.description})")

@@ -6,7 +6,17 @@ assignment rules, block fractions are parameters ``block_<ENTITY>`` (default 0),
 bolus doses are SBML events. Units become unitDefinitions; species carry MIRIAM CVTerms
 (identifiers.org HGNC symbols and Cell Ontology terms); processes carry their kb evidence as
 notes and ``bqbiol:isDescribedBy`` terms. Infusions and parameter steps cannot be written as
-plain SBML events without changing parameter constancy, so they raise ExportError.
+plain SBML events without changing parameter constancy, so they raise ExportError. A scenario's
+parameter values and initial amounts (``params=``/``initial=``) are written as the model's values.
+
+Written so that tools load it quickly. libRoadRunner inlines an assignment rule at every place
+its variable is used (no sharing), so an expression repeated inside a formula multiplies the code
+along every path of the observable graph: with ``hill`` expanded to ``x^n/(K^n + x^n)`` and
+min/max as ``piecewise(a, a <= b, b)`` the TME model became a ~115,000-node expression and took
+20-80 s to compile. Here ``hill``, ``min2`` and ``max2`` are SBML function definitions: a call
+evaluates each argument once, so an observable argument is inlined once, not two or three times.
+``hill(x, K, n)`` is written ``1/(1 + (K/x)^n)`` (equal to ``x^n/(K^n + x^n)``, also 0 at x = 0,
+with one power instead of two: power calls dominate the compile time).
 
 The SBML has no notion of clipping: the reference engine evaluates rates at max(y, 0) for
 non-negative species, which coincides with the SBML whenever the dynamics keep states >= 0.
@@ -15,13 +25,14 @@ non-negative species, which coincides with the SBML whenever the dynamics keep s
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 
 import libsbml
 
-from senotwin._errors import ExportError
+from senotwin._errors import ExportError, ValidationError
 from senotwin.model.compile import block_id, flatten
-from senotwin.model.expr import Expr, symbols, to_sbml_infix
+from senotwin.model.expr import Call, Expr, Op, symbols, to_text, walk
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.model.units import parse_unit, unit_sid
@@ -40,12 +51,77 @@ def _check(code: int, what: str) -> None:
         raise ExportError(f"SBML: cannot set {what}: {libsbml.OperationReturnValue_toString(code)}")
 
 
+# SBML function definitions standing for the functions of model expressions: (arguments, body)
+FUNCTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "hill": (("x", "K", "n"), "1 / (1 + (K / x)^n)"),
+    "min2": (("a", "b"), "piecewise(a, a <= b, b)"),
+    "max2": (("a", "b"), "piecewise(a, a >= b, b)"),
+}
+
+
+def _lower(expr: Expr) -> Expr:
+    """The tree as SBML writes it: ``ln`` for log, min/max as nested calls of ``min2``/``max2``."""
+    if isinstance(expr, Call):
+        args = tuple(_lower(a) for a in expr.args)
+        if expr.fn == "log":  # the SBML L3 parser reads log(x) as log10
+            return Call("ln", args)
+        if expr.fn in ("min", "max"):
+            acc = args[0]
+            for arg in args[1:]:
+                acc = Call(f"{expr.fn}2", (acc, arg))
+            return acc
+        return Call(expr.fn, args)
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(_lower(a) for a in expr.args))
+    return expr
+
+
 def _math(expr: Expr, where: str) -> libsbml.ASTNode:
-    text = to_sbml_infix(expr)
+    text = to_text(_lower(expr), power="^")
     node = libsbml.parseL3Formula(text)
     if node is None:
         raise ExportError(f"SBML: cannot express {where}: {libsbml.getLastParseL3Error()}")
     return node
+
+
+def _used_functions(trees: Iterable[Expr]) -> list[str]:
+    used = {n.fn for tree in trees for n in walk(_lower(tree)) if isinstance(n, Call)}
+    return [name for name in FUNCTIONS if name in used]
+
+
+def _add_functions(model: libsbml.Model, names: list[str], taken: set[str]) -> None:
+    for name in names:
+        if name in taken:
+            raise ExportError(f"SBML: model id {name!r} clashes with the SBML function {name}()")
+        args, body = FUNCTIONS[name]
+        fd = model.createFunctionDefinition()
+        _check(fd.setId(name), f"function {name}")
+        _check(fd.setMath(libsbml.parseL3Formula(f"lambda({', '.join(args)}, {body})")), name)
+
+
+def _overrides(
+    spec: ModelSpec, params: Mapping[str, float] | None, initial: Mapping[str, float] | None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Checked scenario values: parameter (or block_*) values and initial species amounts."""
+    known_p = {*spec.parameter_ids, *(block_id(e) for e in spec.entities())}
+    out: list[dict[str, float]] = []
+    for what, given, known in (
+        ("parameter", params, known_p),
+        ("species", initial, set(spec.species_ids)),
+    ):
+        checked: dict[str, float] = {}
+        for name, value in (given or {}).items():
+            if name not in known:
+                raise ValidationError(
+                    f"SBML export: unknown {what} {name!r} (known: {', '.join(sorted(known))})"
+                )
+            v = float(value)
+            if not math.isfinite(v) or (what == "species" and v < 0):
+                allowed = "a finite number >= 0" if what == "species" else "a finite number"
+                raise ValidationError(f"SBML export: {what} {name} = {value!r}; allowed: {allowed}")
+            checked[name] = v
+        out.append(checked)
+    return out[0], out[1]
 
 
 def _unit_ref(model: libsbml.Model, text: str) -> str:
@@ -92,15 +168,20 @@ def build_document(
     spec: ModelSpec,
     *,
     regimen: Schedule | None = None,
+    params: Mapping[str, float] | None = None,
+    initial: Mapping[str, float] | None = None,
     inputs: bool = False,
     events: bool = True,
 ) -> libsbml.SBMLDocument:
     """The SBML document of ``spec`` (plus bolus doses of ``regimen`` as events).
 
-    ``inputs=True`` adds an input parameter and influx reaction per species (used by the fast
-    engine for piece-wise infusions); ``events=False`` leaves spec events to the caller.
+    ``params``/``initial`` replace parameter values (``block_*`` included) and initial amounts,
+    e.g. a scenario's. ``inputs=True`` adds an input parameter and influx reaction per species
+    (used by the libRoadRunner engine for piece-wise infusions); ``events=False`` leaves spec
+    events to the caller.
     """
     flat = flatten(spec)
+    p_over, y_over = _overrides(spec, params, initial)
     schedule = regimen or Schedule()
     if schedule.infusions or schedule.steps:
         raise ExportError(
@@ -135,7 +216,7 @@ def build_document(
         _check(sp.setId(s.id), f"species {s.id}")
         sp.setName(s.name or s.id)
         sp.setCompartment(s.compartment)
-        sp.setInitialAmount(s.initial)
+        sp.setInitialAmount(y_over.get(s.id, s.initial))
         sp.setHasOnlySubstanceUnits(True)
         sp.setBoundaryCondition(False)
         sp.setConstant(False)
@@ -156,7 +237,7 @@ def build_document(
         par = model.createParameter()
         _check(par.setId(prm.id), f"parameter {prm.id}")
         par.setName(prm.name or prm.id)
-        par.setValue(prm.value)
+        par.setValue(p_over.get(prm.id, prm.value))
         par.setConstant(True)
         par.setUnits(_unit_ref(model, prm.unit))
         prov = prm.provenance
@@ -171,7 +252,7 @@ def build_document(
         par = model.createParameter()
         _check(par.setId(block_id(entity)), f"block parameter of {entity}")
         par.setName(f"blocked fraction of {entity}")
-        par.setValue(0.0)
+        par.setValue(p_over.get(block_id(entity), 0.0))
         par.setConstant(True)
         par.setUnits("dimensionless")
 
@@ -226,6 +307,11 @@ def build_document(
             ref.setConstant(True)
             rx.createKineticLaw().setMath(libsbml.parseL3Formula(input_id(sid)))
 
+    trees = [t for _, t in flat.observables] + [t for _, t, _ in flat.processes]
+    if events:
+        trees += [e for _, _, assigns in flat.events for _, e in assigns]
+    taken = {*flat.species, *flat.parameters, *(o for o, _ in flat.observables)}
+    _add_functions(model, _used_functions(trees), taken | {c.id for c in spec.compartments})
     if events:
         for eid, at, assigns in flat.events:
             _event(model, eid, at, [(sid, _math(e, f"event {eid}")) for sid, e in assigns])
@@ -253,9 +339,17 @@ def _event(
         ea.setMath(node)
 
 
-def to_sbml(spec: ModelSpec, *, regimen: Schedule | None = None) -> str:
-    """SBML L3V2 text of a spec (bolus doses of ``regimen`` as events)."""
-    return libsbml.writeSBMLToString(build_document(spec, regimen=regimen))
+def to_sbml(
+    spec: ModelSpec,
+    *,
+    regimen: Schedule | None = None,
+    params: Mapping[str, float] | None = None,
+    initial: Mapping[str, float] | None = None,
+) -> str:
+    """SBML L3V2 text of a spec (bolus doses of ``regimen`` as events; ``params``/``initial``
+    as the model's values, e.g. a scenario's)."""
+    doc = build_document(spec, regimen=regimen, params=params, initial=initial)
+    return libsbml.writeSBMLToString(doc)
 
 
 def engine_sbml(spec: ModelSpec) -> str:
