@@ -111,8 +111,9 @@ def _exported_roadrunner(name: str, grid: np.ndarray) -> np.ndarray:
     spec = sc.load()
     doc = libsbml.readSBMLFromString(to_sbml(spec, params=sc.params, initial=sc.initial))
     params, initial = _values(doc)
-    assert {k: params[k] for k in sc.params} == dict(sc.params)
-    assert {k: initial[k] for k in sc.initial} == dict(sc.initial)
+    # libsbml writes 15 significant digits
+    assert {k: params[k] for k in sc.params} == pytest.approx(dict(sc.params), rel=1e-14)
+    assert {k: initial[k] for k in sc.initial} == pytest.approx(dict(sc.initial), rel=1e-14)
     structure = libsbml.writeSBMLToString(doc)
     if structure not in _LOADED:
         _LOADED[structure] = roadrunner.RoadRunner(structure)
