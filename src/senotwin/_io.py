@@ -1,26 +1,155 @@
-"""Atomic file writing: write to a temporary file beside the target, then rename over it."""
+"""File I/O in one place: the atomic writer, all-or-nothing commands, checked input/output paths.
+
+Every file senotwin writes goes through :func:`atomic_write_bytes`: the data go to a uniquely named
+hidden temporary file beside the target (``.NAME.XXXX.tmp``), which is renamed over the target, and
+removed if anything fails. Inside :func:`staged_writes` (one per CLI command) the renames wait until
+the whole command has succeeded, so a command that fails half-way leaves nothing behind.
+Reading helpers turn "missing", "a directory", "binary" and "empty" into one clear message that
+names the file, what was expected and what was found.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from senotwin._errors import SenotwinError, ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_figure",
+    "atomic_write_text",
+    "check_input_dir",
+    "check_input_file",
+    "check_output_dir",
+    "check_output_file",
+    "check_unique",
+    "ensure_writable_dir",
+    "read_table",
+    "read_text",
+    "staged_writes",
+]
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path``: readers see either the old file or the complete new one."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileNotFoundError(f"output directory {str(parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+# ---- writing ---------------------------------------------------------------------------------
+@dataclass
+class _Stage:
+    """Writes of one command: temp files waiting for their rename, and directories it created."""
+
+    pending: dict[str, tuple[Path, Path, bool]] = field(default_factory=dict)
+    created_dirs: list[Path] = field(default_factory=list)
+
+    def discard(self) -> None:
+        for _target, tmp, _existed in self.pending.values():
+            tmp.unlink(missing_ok=True)
+        self.pending.clear()
+        _remove_empty(self.created_dirs)
+
+    def commit(self) -> None:
+        done: list[tuple[Path, bool]] = []
+        items = list(self.pending.values())
+        self.pending.clear()
+        for k, (target, tmp, existed) in enumerate(items):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                for _t, later, _e in items[k:]:
+                    later.unlink(missing_ok=True)
+                for path, was_there in done:
+                    if not was_there:
+                        path.unlink(missing_ok=True)
+                _remove_empty(self.created_dirs)
+                raise SenotwinError(
+                    f"cannot write {str(target)!r}: {exc.strerror or exc}; nothing written"
+                ) from None
+            done.append((target, existed))
+
+
+_STAGE: ContextVar[_Stage | None] = ContextVar("senotwin_staged_writes", default=None)
+
+
+def _remove_empty(directories: list[Path]) -> None:
+    for directory in reversed(directories):
+        with suppress(OSError):  # not empty (something else lives there) or gone: leave it
+            directory.rmdir()
+
+
+@contextmanager
+def staged_writes() -> Iterator[None]:
+    """All-or-nothing writes: inside, atomic writes are renamed into place only when the block
+    ends without an exception; on any exception (or Ctrl-C) every staged file is removed.
+
+    Nested use joins the outer stage. Files that must exist at once (a resumable cohort's manifest)
+    are written with ``atomic_write_bytes(..., immediate=True)``.
+    """
+    if _STAGE.get() is not None:
+        yield
+        return
+    stage = _Stage()
+    token = _STAGE.set(stage)
     try:
+        yield
+    except BaseException:
+        _STAGE.reset(token)
+        stage.discard()
+        raise
+    _STAGE.reset(token)
+    stage.commit()
+
+
+def atomic_write_bytes(
+    path: str | Path, data: bytes, *, immediate: bool = False, fsync: bool = False
+) -> Path:
+    """Write ``data`` to ``path``: readers see either the old file or the complete new one.
+
+    Inside :func:`staged_writes` the rename waits for the end of the command unless
+    ``immediate``; ``fsync`` flushes the data to disk before the rename (crash-safe manifests).
+    """
+    target = Path(path)
+    parent = target.parent
+    if not parent.is_dir():
+        raise ValidationError(
+            f"cannot write {str(target)!r}: directory {str(parent)!r} does not exist"
+        )
+    if target.is_dir():
+        raise ValidationError(f"cannot write {str(target)!r}: it is a directory")
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        tmp = Path(name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
+        stage = _STAGE.get()
+        if stage is not None and not immediate:
+            key = os.path.abspath(target)
+            previous = stage.pending.pop(key, None)
+            if previous is not None:
+                previous[1].unlink(missing_ok=True)
+            stage.pending[key] = (target, tmp, target.exists())
+            return target
         os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise SenotwinError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
     return target
 
@@ -32,17 +161,251 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
+def atomic_write_text(path: str | Path, text: str, *, immediate: bool = False) -> Path:
     """Text variant of :func:`atomic_write_bytes` (UTF-8)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    return atomic_write_bytes(path, text.encode("utf-8"), immediate=immediate)
+
+
+def atomic_write_figure(fig: Any, path: str | Path, **savefig: Any) -> Path:
+    """Render a matplotlib figure in the format its file name says (.png, .svg, .pdf) and write
+    it atomically; the caller closes the figure."""
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValidationError(f"figure file {str(target)!r} must end in .png, .svg or .pdf")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, **savefig)
+    return atomic_write_bytes(target, buffer.getvalue())
 
 
 def ensure_writable_dir(path: str | Path) -> Path:
-    """Create ``path`` if needed and check it is a writable directory, with a clear error if not."""
-    directory = Path(path)
-    if directory.exists() and not directory.is_dir():
-        raise NotADirectoryError(f"output path {str(directory)!r} exists and is not a directory")
-    directory.mkdir(parents=True, exist_ok=True)
-    if not os.access(directory, os.W_OK):
-        raise PermissionError(f"output directory {str(directory)!r} is not writable")
+    """Create ``path`` if needed and check it is a writable directory, with a clear error if not.
+
+    Inside :func:`staged_writes`, directories created here are removed again (when left empty)
+    if the command fails.
+    """
+    directory = check_output_dir(path, what="output directory")
+    missing = []
+    probe = directory
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SenotwinError(
+            f"cannot create directory {str(directory)!r}: {exc.strerror or exc}"
+        ) from None
+    stage = _STAGE.get()
+    if stage is not None:
+        stage.created_dirs.extend(reversed(missing))
     return directory
+
+
+# ---- checking output paths -------------------------------------------------------------------
+def check_output_file(path: str | Path, *, what: str, suffixes: Sequence[str] = ()) -> Path:
+    """Check, before any work, that ``path`` can be written as a file (of an allowed type).
+
+    ``what`` names the path in messages (an option such as ``--out``); ``suffixes`` lists the
+    allowed file types (lower case, with the dot; empty = any).
+    """
+    p = Path(path)
+    allowed = _one_of(suffixes)
+    if p.is_dir():
+        ending = f" ending in {allowed}" if suffixes else ""
+        raise ValidationError(f"{what} {str(p)!r} is a directory; expected a file name{ending}")
+    if suffixes and not p.name.lower().endswith(tuple(suffixes)):
+        found = repr(p.suffix) if p.suffix else "no suffix"
+        raise ValidationError(f"{what} {str(p)!r} must end in {allowed} (got {found})")
+    parent = p.parent
+    if not parent.exists():
+        raise ValidationError(
+            f"{what} {str(p)!r}: directory {str(parent)!r} does not exist (create it first)"
+        )
+    if not parent.is_dir():
+        raise ValidationError(f"{what} {str(p)!r}: {str(parent)!r} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValidationError(f"{what} {str(p)!r}: directory {str(parent)!r} is not writable")
+    return p
+
+
+def _one_of(items: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    items = list(items)
+    return " or ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def check_output_dir(path: str | Path, *, what: str) -> Path:
+    """Check, before any work, that ``path`` is (or can be created as) a writable directory."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ValidationError(f"{what} {str(p)!r} is a file; expected a directory")
+    existing = p
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValidationError(
+            f"{what} {str(p)!r} cannot be created: {str(existing)!r} is a file, not a directory"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValidationError(f"{what} {str(p)!r}: directory {str(existing)!r} is not writable")
+    return p
+
+
+# ---- reading ---------------------------------------------------------------------------------
+def check_input_file(path: str | Path, *, what: str) -> Path:
+    """``path`` is an existing, readable file; otherwise say what was found instead."""
+    p = Path(path)
+    if p.is_dir():
+        raise ValidationError(f"{what} {str(p)!r} is a directory; expected a file")
+    if not p.exists():
+        raise ValidationError(f"{what} {str(p)!r} does not exist")
+    if not p.is_file():
+        raise ValidationError(f"{what} {str(p)!r} is not a regular file")
+    if not os.access(p, os.R_OK):
+        raise ValidationError(f"{what} {str(p)!r} cannot be read (permission denied)")
+    return p
+
+
+def check_input_dir(path: str | Path, *, what: str) -> Path:
+    """``path`` is an existing directory; otherwise say what was found instead."""
+    p = Path(path)
+    if p.is_file():
+        raise ValidationError(f"{what} {str(p)!r} is a file; expected a directory")
+    if not p.exists():
+        raise ValidationError(f"{what} {str(p)!r} does not exist")
+    if not p.is_dir():
+        raise ValidationError(f"{what} {str(p)!r} is not a directory")
+    return p
+
+
+#: leading bytes of common binary formats, to say what a non-text file looks like
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (e.g. .h5ad)"),
+    (b"PK\x03\x04", "a ZIP archive (e.g. an Excel .xlsx file)"),
+    (b"\x1f\x8b", "a gzip-compressed file (name it .gz)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel/Office file"),
+    (b"X\n", "an R data file"),
+)
+
+
+def describe_content(head: bytes) -> str:
+    """A few words on what a file starting with ``head`` looks like."""
+    for magic, label in _MAGIC:
+        if head.startswith(magic):
+            return label
+    if not head:
+        return "an empty file"
+    if b"\x00" in head:
+        return "a binary file"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "a binary file"
+    first = text.strip().splitlines()[0][:40] if text.strip() else ""
+    return f"text starting {first!r}" if first else "blank text"
+
+
+def _read_bytes(p: Path, what: str) -> bytes:
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"{what} {str(p)!r} cannot be read: {exc.strerror or exc}") from None
+    if p.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ValidationError(
+                f"{what} {str(p)!r} is named .gz but is not gzip data ({exc}); "
+                f"found {describe_content(data[:64])}"
+            ) from None
+    return data
+
+
+def read_text(path: str | Path, *, what: str, expected: str = "UTF-8 text") -> str:
+    """The UTF-8 text of a file, or a clear error naming the file, what was expected and found."""
+    p = check_input_file(path, what=what)
+    data = _read_bytes(p, what)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"{what} {str(p)!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}; it looks like {describe_content(data[:64])}); expected {expected}"
+        ) from None
+    if "\x00" in text:
+        raise ValidationError(
+            f"{what} {str(p)!r} contains NUL bytes (it looks like "
+            f"{describe_content(data[:64])}); expected {expected}"
+        )
+    return text.removeprefix("\ufeff")
+
+
+def check_unique(labels: Sequence[object], *, what: str) -> None:
+    """Refuse repeated labels (sample or gene names), naming the first few and their counts."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[str(label)] = counts.get(str(label), 0) + 1
+    repeated = [f"{name!r} ({n}x)" for name, n in counts.items() if n > 1]
+    if repeated:
+        more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+        raise ValidationError(f"{what} must be unique; repeated: {', '.join(repeated[:5])}{more}")
+
+
+def table_separator(path: str | Path, header: str) -> str:
+    """Comma or tab: the one the header line uses; the file name decides when it has both."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    preferred = "," if name.endswith(".csv") else "\t"
+    other = "\t" if preferred == "," else ","
+    if preferred not in header and other in header:
+        return other
+    return preferred
+
+
+def read_table(
+    path: str | Path, *, what: str, index_col: int | None = None, sep: str | None = None
+) -> pd.DataFrame:
+    """A CSV/TSV table (optionally gzip'd) with the header labels exactly as written.
+
+    Comma or tab is chosen from the header line (:func:`table_separator`) unless ``sep`` is given.
+    Unlike plain pandas, duplicated header labels are kept as they are (not renamed ``X.1``), so
+    callers can refuse them. Empty, binary or malformed files raise a ValidationError naming
+    the file.
+    """
+    import csv
+
+    import pandas as pd
+
+    text = read_text(path, what=what, expected="a comma- or tab-separated text table")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if not first:
+        raise ValidationError(
+            f"{what} {str(path)!r} is empty; expected a table with a header row and data rows"
+        )
+    delimiter = sep or table_separator(path, first)
+    kind = "CSV" if delimiter == "," else "tab-separated"
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=delimiter, index_col=index_col)
+    except pd.errors.EmptyDataError:
+        raise ValidationError(
+            f"{what} {str(path)!r} has no data; expected a {kind} table with a header row"
+        ) from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise ValidationError(
+            f"{what} {str(path)!r} cannot be read as a {kind} table: {detail}"
+        ) from None
+    header = next(csv.reader([first], delimiter=delimiter))
+    n_index = 0 if index_col is None else 1
+    if len(header) == df.shape[1] + n_index:
+        labels = header[n_index:]
+    elif len(header) == df.shape[1]:
+        labels = header
+    else:
+        labels = None
+    if labels is not None and len(set(labels)) != len(labels):
+        df.columns = pd.Index(labels)
+    return df

@@ -69,6 +69,6 @@ def test_unknown_format_and_missing_table(mini_kb_dir: Path, tmp_path: Path) -> 
 
 def test_export_to_missing_parent_fails_without_writing(mini_kb_dir: Path, tmp_path: Path) -> None:
     kb = load(mini_kb_dir)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(ValidationError, match="does not exist"):
         export.export(kb, "sif", tmp_path / "no" / "such" / "kb.sif")
     assert not (tmp_path / "no").exists()

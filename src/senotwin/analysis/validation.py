@@ -20,6 +20,7 @@ import numpy as np
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin._io import read_text
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.tme import load_tme
 from senotwin.sim import SolverOptions, daily, run_scenario
@@ -330,10 +331,9 @@ def _arm_dict(arm: ValidationArm) -> dict[str, object]:
 def load_cases(path: str | Path | None = None) -> tuple[Case, ...]:
     """Read and validate the cases file (the shipped one by default)."""
     p = Path(path) if path is not None else cases_path()
+    text = read_text(p, what="validation cases file", expected="validation cases YAML")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(f"{p}: cannot read cases: {exc.strerror}") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValidationError(f"{p}: malformed YAML: {exc}") from None
     return parse_cases(data, source=str(p))

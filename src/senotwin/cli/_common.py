@@ -1,20 +1,27 @@
-"""Shared CLI plumbing: errors as one line and exit 2, JSON output, the model/scenario options
-and the ``--set``/``--block`` parsers every command uses."""
+"""Shared CLI plumbing: errors as one line and exit 2, checked output paths, JSON output, the
+model/scenario options and the ``--set``/``--block`` parsers every command uses."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import BaseModel
 
-from senotwin._errors import SenotwinError
+from senotwin._errors import SenotwinError, ValidationError
+from senotwin._io import check_output_dir, check_output_file, staged_writes
+
+#: file types of the figure writers (matplotlib renders each by its suffix)
+FIGURE_SUFFIXES = (".png", ".svg")
+#: table files: .csv is comma-separated, .tsv/.txt tab-separated
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
 if TYPE_CHECKING:
     from senotwin.model.spec import ModelSpec
@@ -84,3 +91,48 @@ def parse_blocks(items: list[str]) -> dict[str, float]:
         s = parse_setting(item, source="--block", value=None)
         out[s.name] = 1.0 if s.value is None else s.value
     return out
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output option of a command: its flag, the path given (None = not asked for) and the
+    allowed file types; ``directory`` for options naming a directory."""
+
+    option: str
+    path: Path | None
+    suffixes: tuple[str, ...] = ()
+    directory: bool = False
+
+
+def check_outputs(outputs: Sequence[Output], *, inputs: Sequence[Path | None] = ()) -> None:
+    """Check every output path of a command before it runs anything (see :func:`writing`)."""
+    seen: dict[str, str] = {}
+    sources = {os.path.realpath(p): p for p in inputs if p is not None}
+    for out in outputs:
+        if out.path is None:
+            continue
+        if out.directory:
+            check_output_dir(out.path, what=out.option)
+        else:
+            check_output_file(out.path, what=out.option, suffixes=out.suffixes)
+        key = os.path.realpath(out.path)
+        if key in seen:
+            raise ValidationError(
+                f"{out.option} {str(out.path)!r} is also given as {seen[key]}; "
+                "each output needs its own file"
+            )
+        if key in sources:
+            raise ValidationError(
+                f"{out.option} {str(out.path)!r} is the input file; choose another name "
+                "so the input is not overwritten"
+            )
+        seen[key] = out.option
+
+
+@contextmanager
+def writing(*outputs: Output, inputs: Sequence[Path | None] = ()) -> Iterator[None]:
+    """Check every output path first, then make the command's writes all-or-nothing: files
+    appear only if the whole command succeeds; on failure nothing it wrote is left behind."""
+    check_outputs(outputs, inputs=inputs)
+    with staged_writes():
+        yield

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from senotwin.cli._common import print_json, user_errors
+from senotwin.cli._common import Output, check_outputs, print_json, user_errors
 
 app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
 
@@ -78,6 +78,7 @@ def run(
     from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 
     with user_errors():
+        check_outputs([Output("--out", out, directory=True)])
         if age not in ("young", "aged"):
             raise ValueError(f"--age must be young or aged, got {age!r}")
         config = CohortConfig(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from senotwin.cli._common import user_errors
+from senotwin.cli._common import Output, user_errors, writing
 
 
 def demo(
@@ -15,7 +15,7 @@ def demo(
     """Run the canonical story on the built-in scenario and write report.html with figures."""
     from senotwin.report.demo import run_demo
 
-    with user_errors():
+    with user_errors(), writing(Output("--out", out, directory=True)):
         result = run_demo(out)
     typer.echo(f"wrote {result.report}")
     for fig in result.figures:

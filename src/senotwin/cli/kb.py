@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from senotwin.cli._common import print_json, user_errors
+from senotwin.cli._common import FIGURE_SUFFIXES, Output, print_json, user_errors, writing
 from senotwin.kb import export as kb_export
 from senotwin.kb import load, query
 from senotwin.kb.loader import KnowledgeBase
@@ -249,7 +249,7 @@ def export_cmd(
     kb_dir: Path | None = KB_DIR,
 ) -> None:
     """Export the knowledge base (csv: entities/interactions/agents/references/notes tables)."""
-    with user_errors():
+    with user_errors(), writing(Output("--out", out, directory=fmt == "csv")):
         written = kb_export.export(_load(kb_dir), fmt, out)
     for p in written:
         typer.echo(f"wrote {p}")
@@ -264,6 +264,6 @@ def figure(
     """Draw the mechanism map, layered inducers -> core -> control -> SASP -> immune -> outcomes."""
     from senotwin.report.mechanism_map import draw_mechanism_map
 
-    with user_errors():
+    with user_errors(), writing(Output("--out", out, FIGURE_SUFFIXES)):
         written = draw_mechanism_map(_load(kb_dir), out, max_per_layer=max_per_layer)
     typer.echo(f"wrote {written}")

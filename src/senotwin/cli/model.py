@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from senotwin.cli._common import MODEL, SCENARIO, model_or_scenario, print_json, user_errors
+from senotwin.cli._common import (
+    MODEL,
+    SCENARIO,
+    Output,
+    model_or_scenario,
+    print_json,
+    user_errors,
+    writing,
+)
 from senotwin.model.scenarios import Scenario
 from senotwin.model.spec import ModelSpec
 
@@ -71,7 +79,7 @@ def export(
     from senotwin.export import get
     from senotwin.export.values import with_values
 
-    with user_errors():
+    with user_errors(), writing(Output("--out", out), inputs=(model,)):
         exporter = get(fmt)
         spec, sc = resolve(model, scenario)
         if sc is not None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import typer
 
 from senotwin._errors import ValidationError
+from senotwin._io import atomic_write_text, read_table
+from senotwin.cli._common import FIGURE_SUFFIXES, TABLE_SUFFIXES, Output, user_errors, writing
 from senotwin.sc.calls import call_senescent
 from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.io import Expression, prepare, read_expression
@@ -22,10 +23,18 @@ from senotwin.sc.survival import cox_per_score, km_tertiles, plot_km
 app = typer.Typer(help="Senescence / SASP read-outs on transcriptomes.", no_args_is_help=True)
 
 
+#: figure types the sc plots write (matplotlib renders each by its suffix)
+PLOT_SUFFIXES = (*FIGURE_SUFFIXES, ".pdf")
+
+
 def _write_table(df: pd.DataFrame, out: Path, *, index: bool) -> None:
-    tmp = out.with_name(out.name + ".tmp")
-    df.to_csv(tmp, sep="\t" if out.suffix.lower() in {".tsv", ".txt"} else ",", index=index)
-    os.replace(tmp, out)
+    """Atomic table write: tab-separated for .tsv/.txt, comma-separated otherwise."""
+    sep = "\t" if out.suffix.lower() in {".tsv", ".txt"} else ","
+    atomic_write_text(out, df.to_csv(sep=sep, index=index))
+
+
+def _table_out(out: Path) -> Output:
+    return Output("--out", out, TABLE_SUFFIXES)
 
 
 def _load(path: Path, layer: str | None, normalise: bool) -> Expression:
@@ -60,20 +69,28 @@ def score(
     seed: int = typer.Option(0, "--seed", help="Seed for control-gene sampling."),
 ) -> None:
     """Score signatures; one column per signature."""
-    expr = _load(input, layer, normalise)
-    sigs: list[Signature | str] = list(signature) or list(DEFAULT_SIGNATURES)
-    if gene_sets is not None:
-        extra = (
-            read_gmt(gene_sets) if gene_sets.suffix == ".gmt" else read_signature_table(gene_sets)
-        )
-        sigs = list(signature) + list(extra)
-    res = score_matrix(
-        expr.x, expr.genes, sigs, method=method, obs_names=expr.obs_names, species=species,
-        seed=seed,
-    )  # fmt: skip
-    for name, r in res.coverage.iterrows():
-        typer.echo(f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found", err=True)
-    _write_table(res.scores, out, index=True)
+    with user_errors(), writing(_table_out(out), inputs=(input, gene_sets)):
+        if method not in KERNELS:
+            raise ValidationError(f"--method {method!r} is not one of: {', '.join(KERNELS)}")
+        expr = _load(input, layer, normalise)
+        sigs: list[Signature | str] = list(signature) or list(DEFAULT_SIGNATURES)
+        if gene_sets is not None:
+            extra = (
+                read_gmt(gene_sets)
+                if gene_sets.suffix.lower() == ".gmt"
+                else read_signature_table(gene_sets)
+            )
+            sigs = list(signature) + list(extra)
+        try:
+            res = score_matrix(
+                expr.x, expr.genes, sigs, method=method, obs_names=expr.obs_names,
+                species=species, seed=seed,
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise ValidationError(f"{input}: {exc}") from None
+        for name, r in res.coverage.iterrows():
+            typer.echo(f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found", err=True)
+        _write_table(res.scores, out, index=True)
     typer.echo(f"wrote {out} ({len(res.scores)} rows, method {method})", err=True)
 
 
@@ -98,12 +115,13 @@ def call(
     layer: str | None = typer.Option(None, "--layer"),
 ) -> None:
     """Multi-hallmark senescent-cell calls (score, p, q, call)."""
-    expr = _load(input, layer, True)
-    groups = _groups(expr, groupby) if groupby else None
-    res = call_senescent(
-        expr.x, expr.genes, groups=groups, n_null=n_null, seed=seed, obs_names=expr.obs_names
-    )
-    _write_table(res.table, out, index=True)
+    with user_errors(), writing(_table_out(out), inputs=(input,)):
+        expr = _load(input, layer, True)
+        groups = _groups(expr, groupby) if groupby else None
+        res = call_senescent(
+            expr.x, expr.genes, groups=groups, n_null=n_null, seed=seed, obs_names=expr.obs_names
+        )
+        _write_table(res.table, out, index=True)
     typer.echo(f"{int(res.table['call'].sum())} of {len(res.table)} called senescent", err=True)
 
 
@@ -115,8 +133,9 @@ def markers(
     layer: str | None = typer.Option(None, "--layer"),
 ) -> None:
     """Rank SASP factors per group against the rest (effect sizes, FDR)."""
-    expr = _load(input, layer, True)
-    _write_table(sasp_markers(expr.x, expr.genes, _groups(expr, groupby)), out, index=False)
+    with user_errors(), writing(_table_out(out), inputs=(input,)):
+        expr = _load(input, layer, True)
+        _write_table(sasp_markers(expr.x, expr.genes, _groups(expr, groupby)), out, index=False)
 
 
 @app.command("communication")
@@ -130,11 +149,13 @@ def comm(
     layer: str | None = typer.Option(None, "--layer"),
 ) -> None:
     """SASP ligand -> receptor scores per sender/receiver pair with permutation p-values."""
-    expr = _load(input, layer, True)
-    t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
-    _write_table(t, out, index=False)
-    if figure is not None:
-        plot_communication(t, figure)
+    outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
+    with user_errors(), writing(*outputs, inputs=(input,)):
+        expr = _load(input, layer, True)
+        t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
+        _write_table(t, out, index=False)
+        if figure is not None:
+            plot_communication(t, figure)
 
 
 @app.command("survival")
@@ -147,11 +168,11 @@ def survival(
     figure: Path | None = typer.Option(None, "--figure", help="KM plot of the first score."),
 ) -> None:
     """Cox PH per score (HR per SD, CI, p) and Kaplan-Meier by tertiles."""
-    if not table.is_file():
-        raise ValidationError(f"table {str(table)!r} does not exist")
-    df = pd.read_csv(table, sep="," if table.suffix == ".csv" else "\t")
-    _write_table(cox_per_score(df, time=time, event=event, scores=score_cols), out, index=False)
-    km = km_tertiles(df, time=time, event=event, score=score_cols[0])
-    typer.echo(km.to_string(index=False), err=True)
-    if figure is not None:
-        plot_km(df, figure, time=time, event=event, score=score_cols[0])
+    outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
+    with user_errors(), writing(*outputs, inputs=(table,)):
+        df = read_table(table, what="survival table")
+        _write_table(cox_per_score(df, time=time, event=event, scores=score_cols), out, index=False)
+        km = km_tertiles(df, time=time, event=event, score=score_cols[0])
+        typer.echo(km.to_string(index=False), err=True)
+        if figure is not None:
+            plot_km(df, figure, time=time, event=event, score=score_cols[0])

@@ -8,12 +8,15 @@ from pathlib import Path
 import typer
 
 from senotwin.cli._common import (
+    FIGURE_SUFFIXES,
     MODEL,
     SCENARIO,
+    Output,
     model_or_scenario,
     parse_blocks,
     parse_sets,
     user_errors,
+    writing,
 )
 
 SUFFIXES = (".parquet", ".csv")
@@ -45,9 +48,8 @@ def simulate(
     from senotwin import SolverOptions, parse_regimen, run_scenario
     from senotwin._io import atomic_write_bytes
 
-    with user_errors():
-        if out.suffix.lower() not in SUFFIXES:
-            raise ValueError(f"--out {out}: use a .parquet or .csv file")
+    outputs = (Output("--out", out, SUFFIXES), Output("--plot", plot, FIGURE_SUFFIXES))
+    with user_errors(), writing(*outputs, inputs=(model,)):
         result = run_scenario(
             model_or_scenario(model, scenario),
             overrides=parse_sets(sets),

@@ -7,7 +7,10 @@ from typing import Any
 
 import typer
 
-from senotwin.cli._common import print_json, user_errors
+from senotwin.cli._common import Output, print_json, user_errors, writing
+
+#: file types save_figure writes
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 app = typer.Typer(help="Therapy experiments: compare regimens, dose-response.")
 
@@ -42,7 +45,7 @@ def compare(
     """Run arms on one scenario; report tumour, senescence, SASP, immune and toxicity metrics."""
     from senotwin.analysis.therapy import compare_arms
 
-    with user_errors():
+    with user_errors(), writing(Output("--plot", plot, PLOT_SUFFIXES)):
         comp = compare_arms(scenario, _arms(arm), days=days, engine=engine)
         if plot is not None:
             from senotwin.report.therapy_sections import comparison_figure, save_figure
@@ -72,7 +75,7 @@ def dose_response(
     """Run one drug at several doses (same schedule) and report the metrics per dose."""
     from senotwin.analysis.therapy import dose_response as run
 
-    with user_errors():
+    with user_errors(), writing(Output("--plot", plot, PLOT_SUFFIXES)):
         values = []
         for raw in doses.split(","):
             try:

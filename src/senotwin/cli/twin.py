@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import typer
 
-from senotwin._io import atomic_write_text
+from senotwin._io import atomic_write_text, check_unique, read_table
+from senotwin.cli._common import FIGURE_SUFFIXES, Output, user_errors, writing
 
 app = typer.Typer(help="Digital twins of measured samples.", no_args_is_help=True)
 
@@ -33,34 +33,41 @@ def from_sample(
     from senotwin.analysis.twin import make_twin, missing_signatures, score_for_twin
     from senotwin.sim import run_scenario
 
-    if out.suffix.lower() != ".csv":
-        raise ValueError(f"--out {out}: the twin time course is written as .csv")
-    if scores:
-        table = pd.read_csv(input, index_col=0, sep=None, engine="python")
-        table.index = table.index.astype(str)
-    else:
-        from senotwin.sc.io import prepare, read_expression
+    outputs = (
+        Output("--out", out, (".csv",)),
+        Output("--mapping", mapping, (".csv",)),
+        Output("--plot", plot, FIGURE_SUFFIXES),
+    )
+    with user_errors(), writing(*outputs, inputs=(input,)):
+        if scores:
+            table = read_table(input, what="score table", index_col=0)
+            table.index = table.index.astype(str)
+            check_unique(list(table.index), what=f"sample names (first column) in {input}")
+            check_unique(list(table.columns), what=f"column names in {input}")
+            for name in missing_signatures(list(table.columns)):
+                typer.echo(
+                    f"{name}: not in the scores, its quantities keep nominal values", err=True
+                )
+        else:
+            from senotwin.sc.io import prepare, read_expression
 
-        expr = prepare(read_expression(input))
-        for message in expr.messages:
-            typer.echo(message, err=True)
-        table, skipped = score_for_twin(expr.x, expr.genes, expr.obs_names)
-        for reason in skipped:
-            typer.echo(f"not used (its quantities keep nominal values): {reason}", err=True)
-    if scores:
-        for name in missing_signatures(list(table.columns)):
-            typer.echo(f"{name}: not in the scores, its quantities keep nominal values", err=True)
-    twin = make_twin(table, sample, scenario=scenario)
-    result = run_scenario(scenario, overrides={**twin.params, **twin.initial}, days=days)
-    if not result.ok:
-        raise ValueError(f"the twin's simulation failed: {result.message}; nothing written")
-    atomic_write_text(out, result.table.to_csv(index=False))
-    if mapping is not None:
-        atomic_write_text(mapping, twin.table.to_csv(index=False))
-    if plot is not None:
-        from senotwin.report.timecourses import plot_timecourses
+            expr = prepare(read_expression(input))
+            for message in expr.messages:
+                typer.echo(message, err=True)
+            table, skipped = score_for_twin(expr.x, expr.genes, expr.obs_names)
+            for reason in skipped:
+                typer.echo(f"not used (its quantities keep nominal values): {reason}", err=True)
+        twin = make_twin(table, sample, scenario=scenario)
+        result = run_scenario(scenario, overrides={**twin.params, **twin.initial}, days=days)
+        if not result.ok:
+            raise ValueError(f"the twin's simulation failed: {result.message}; nothing written")
+        atomic_write_text(out, result.table.to_csv(index=False))
+        if mapping is not None:
+            atomic_write_text(mapping, twin.table.to_csv(index=False))
+        if plot is not None:
+            from senotwin.report.timecourses import plot_timecourses
 
-        plot_timecourses(result.table, plot, title=f"twin of {sample} ({scenario})")
+            plot_timecourses(result.table, plot, title=f"twin of {sample} ({scenario})")
     if json_out:
         typer.echo(json.dumps(twin.table.to_dict(orient="records"), indent=2))
     typer.echo(f"wrote {out}: twin of {sample} on {scenario}, {len(result.table)} rows", err=True)

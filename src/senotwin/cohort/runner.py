@@ -16,12 +16,11 @@ The runner stores what a *reducer* extracts from each simulation (for example th
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +33,7 @@ import pandas as pd
 
 import senotwin
 from senotwin._errors import SenotwinError, ValidationError
+from senotwin._io import atomic_write_bytes, check_input_dir
 from senotwin._suggest import did_you_mean
 from senotwin.cohort.population import (
     PopulationSpec,
@@ -256,28 +256,11 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
 
 
 # ---- client side -------------------------------------------------------------------------------
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A shard, written at once (resumable runs read the directory back while running)."""
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    atomic_write_bytes(path, buffer.getvalue(), immediate=True)
 
 
 def cohort_digest(config: CohortConfig, reducer: Reducer) -> str:
@@ -547,14 +530,18 @@ def run_cohort(
 
 
 def _write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
-    _atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=1, default=str).encode())
+    data = json.dumps(manifest, indent=1, default=str).encode()
+    atomic_write_bytes(out / MANIFEST, data, immediate=True, fsync=True)
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
     """The manifest of a cohort directory (clear error if there is none)."""
-    path = Path(out) / MANIFEST
+    path = check_input_dir(out, what="cohort directory") / MANIFEST
     if not path.exists():
-        raise ValidationError(f"{out} is not a cohort directory (no {MANIFEST})")
+        raise ValidationError(
+            f"{out} is not a cohort directory (no {MANIFEST}); give a directory written by "
+            "'senotwin cohort run'"
+        )
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:

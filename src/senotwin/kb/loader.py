@@ -14,6 +14,7 @@ Every problem is reported with the file, the entry (index and id) and the field.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +25,7 @@ import pydantic
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin._io import check_input_dir, read_text
 from senotwin.kb.schema import (
     AGENT_ENTITY_FIELDS,
     Agent,
@@ -108,7 +110,7 @@ class _StrictLoader(_SafeBase):  # type: ignore[valid-type,misc]
 
 def _read_yaml(path: Path, key: str) -> list[Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+        data = yaml.load(read_text(path, what="knowledge-base file"), Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -160,8 +162,8 @@ def _load_dir(directory: Path, key: str, model: type[RecordT]) -> list[tuple[Rec
 def _load_references(path: Path) -> list[tuple[Reference, Located]]:
     if not path.is_file():
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
+    text = read_text(path, what="knowledge-base file", expected="a tab-separated table")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter="\t"))
     cleaned = []
     for row in rows:
         item: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
@@ -185,9 +187,16 @@ def _unique(records: list[tuple[RecordT, Located]], attr: str, what: str) -> dic
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:
     """Load and validate a knowledge base directory (default: the one shipped with senotwin)."""
-    root = Path(directory) if directory is not None else default_kb_dir()
-    if not root.is_dir():
-        raise ValidationError(f"knowledge-base directory {str(root)!r} does not exist")
+    root = check_input_dir(
+        Path(directory) if directory is not None else default_kb_dir(),
+        what="knowledge-base directory",
+    )
+    parts = ("entities", "interactions", "agents", "notes", "references.tsv")
+    if not any((root / part).exists() for part in parts):
+        raise ValidationError(
+            f"knowledge-base directory {str(root)!r} has none of entities/, interactions/, "
+            "agents/, notes/ or references.tsv; give a directory laid out like the shipped one"
+        )
     return assemble(
         root,
         entities=_load_dir(root / "entities", "entities", Entity),

@@ -14,17 +14,14 @@ import pydantic
 import yaml
 
 from senotwin._errors import ValidationError
-from senotwin._io import atomic_write_text
+from senotwin._io import atomic_write_text, read_text
 from senotwin.model.spec import ModelSpec
 
 
 def load_spec(path: str | Path) -> ModelSpec:
     """Read a ModelSpec YAML file; every problem is reported with file, record and field."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"{p}: cannot read model file: {exc.strerror}") from None
+    text = read_text(p, what="model file", expected="a ModelSpec YAML text file")
     return spec_from_yaml(text, source=str(p))
 
 

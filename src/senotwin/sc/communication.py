@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
+from senotwin._io import atomic_write_figure
 from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
 from senotwin.sc.kernels import Matrix
 from senotwin.sc.stats import bh_fdr, group_codes, group_means
@@ -114,9 +115,7 @@ def plot_communication(table: pd.DataFrame, path: str | Path, *, alpha: float = 
     ax.set_title(f"SASP -> receptor communication (sum of scores, q <= {alpha})")
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    out = Path(path)
-    tmp = out.with_name(out.stem + ".tmp" + out.suffix)
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    try:
+        return atomic_write_figure(fig, path)
+    finally:
+        plt.close(fig)

@@ -9,6 +9,7 @@ Non-integer data with a maximum above 50 look linear-scale (e.g. TPM) and are lo
 from __future__ import annotations
 
 import gzip
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -20,9 +21,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
+from senotwin._io import check_input_file, check_unique, describe_content, read_table
 from senotwin.sc.signatures import builtin_signatures
 
-__all__ = ["Expression", "prepare", "read_expression"]
+__all__ = ["EXPRESSION_SUFFIXES", "Expression", "prepare", "read_expression"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Expression:
     obs_names: list[str]
     obs: pd.DataFrame
     messages: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""  # the file it was read from, for messages
 
 
 @lru_cache(maxsize=1)
@@ -49,39 +52,46 @@ def _known_symbols() -> frozenset[str]:
     return frozenset(syms)
 
 
-def read_expression(path: str | Path, *, layer: str | None = None) -> Expression:
-    """Load .h5ad (X or a layer, kept sparse) or a CSV/TSV table, detecting the orientation."""
-    p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"input file {str(p)!r} does not exist")
-    name = p.name.lower()
-    if name.endswith(".h5ad"):
-        import anndata as ad
+#: expression file types: AnnData, or a comma/tab-separated table (optionally gzip'd)
+EXPRESSION_SUFFIXES: tuple[str, ...] = (
+    ".h5ad",
+    *(f"{t}{z}" for z in ("", ".gz") for t in (".csv", ".tsv", ".txt", ".tab")),
+)
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
-        a = ad.read_h5ad(p)
-        if layer is not None and layer not in a.layers:
-            raise ValidationError(f"layer {layer!r} not in {p.name}; have {list(a.layers.keys())}")
-        x = a.layers[layer] if layer else a.X
-        x = sp.csr_matrix(x) if sp.issparse(x) else np.asarray(x)
-        return Expression(
-            x=x,
-            genes=list(map(str, a.var_names)),
-            obs_names=list(map(str, a.obs_names)),
-            obs=a.obs.copy(),
-            messages=(f"read {p.name}: {a.n_obs} observations × {a.n_vars} genes (AnnData)",),
+
+def read_expression(path: str | Path, *, layer: str | None = None) -> Expression:
+    """Load .h5ad (X or a layer, kept sparse) or a CSV/TSV table, detecting the orientation.
+
+    Refuses, naming the file: an unknown file type, a file that is not what its name says,
+    an empty table, repeated sample or gene names, non-numeric and missing/infinite values.
+    """
+    p = check_input_file(path, what="expression file")
+    name = p.name.lower()
+    if not name.endswith(EXPRESSION_SUFFIXES):
+        raise ValidationError(
+            f"expression file {str(p)!r}: file type not recognised; use .h5ad (AnnData) or a "
+            "table named .csv, .tsv or .txt (optionally .gz)"
         )
+    if name.endswith(".h5ad"):
+        return _read_h5ad(p, layer)
     if layer is not None:
         raise ValidationError("--layer applies to .h5ad input only")
-    sep = "," if ".csv" in name else "\t"
-    df = pd.read_csv(p, sep=sep, index_col=0)
-    if df.empty:
-        raise ValidationError(f"{p.name}: no data")
+    df = read_table(p, what="expression file", index_col=0)
+    if df.empty or df.shape[1] == 0:
+        raise ValidationError(
+            f"expression file {str(p)!r} has no data ({df.shape[0]} rows, {df.shape[1]} value "
+            "columns); expected genes × samples or samples × genes with labels in the first "
+            "row and column"
+        )
     known = _known_symbols()
     row_hits = sum(str(v).upper() in known for v in df.index)
     col_hits = sum(str(v).upper() in known for v in df.columns)
     if max(row_hits, col_hits) == 0:
         raise ValidationError(
-            f"{p.name}: neither rows nor columns look like gene symbols; use HGNC or MGI symbols"
+            f"expression file {str(p)!r}: neither rows nor columns look like gene symbols "
+            f"(first row labels: {[str(v) for v in df.index[:3]]}, first column labels: "
+            f"{[str(v) for v in df.columns[:3]]}); use HGNC or MGI symbols"
         )
     if row_hits >= col_hits:
         df = df.T
@@ -90,32 +100,142 @@ def read_expression(path: str | Path, *, layer: str | None = None) -> Expression
         msg = (
             f"detected samples × genes ({col_hits} of {df.shape[1]} column labels are gene symbols)"
         )
+    check_unique(list(df.index), what=f"sample names in {p}")
+    check_unique(list(df.columns), what=f"gene names in {p}")
     nonnum = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if nonnum:
-        raise ValidationError(f"{p.name}: non-numeric values for genes {nonnum[:5]}")
+        raise ValidationError(
+            f"expression file {str(p)!r}: non-numeric values for genes {nonnum[:5]} "
+            f"(e.g. {_first_nonnumeric(df[nonnum[0]])!r})"
+        )
+    x = df.to_numpy(dtype=np.float64)
+    _refuse_nonfinite(x, list(map(str, df.index)), list(map(str, df.columns)), p)
     return Expression(
-        x=df.to_numpy(dtype=np.float64),
+        x=x,
         genes=list(map(str, df.columns)),
         obs_names=list(map(str, df.index)),
         obs=pd.DataFrame(index=df.index.astype(str)),
         messages=(f"read {p.name}: {df.shape[0]} observations × {df.shape[1]} genes; {msg}",),
+        source=str(p),
+    )
+
+
+def _read_h5ad(p: Path, layer: str | None) -> Expression:
+    """An AnnData file; says what the file is when it is not one."""
+    with open(p, "rb") as fh:
+        head = fh.read(64)
+    if not head.startswith(_HDF5_MAGIC):
+        raise ValidationError(
+            f"expression file {str(p)!r} is not an AnnData .h5ad file: it looks like "
+            f"{describe_content(head)}, not HDF5; a table should be named .csv or .tsv"
+        )
+    import anndata as ad
+
+    try:
+        with warnings.catch_warnings():
+            # repeated names are refused below with the names; anndata's warning says less
+            warnings.filterwarnings("ignore", message=".*names are not unique.*")
+            a = ad.read_h5ad(p)
+    except Exception as exc:  # h5py/anndata raise many types for a damaged or foreign HDF5 file
+        raise ValidationError(
+            f"expression file {str(p)!r} is HDF5 but cannot be read as AnnData "
+            f"({type(exc).__name__}: {exc}); expected an .h5ad written by anndata/scanpy"
+        ) from None
+    if layer is not None and layer not in a.layers:
+        raise ValidationError(f"layer {layer!r} not in {p.name}; have {list(a.layers.keys())}")
+    if a.n_obs == 0 or a.n_vars == 0:
+        raise ValidationError(
+            f"expression file {str(p)!r} has no data ({a.n_obs} observations × {a.n_vars} genes)"
+        )
+    check_unique(list(map(str, a.obs_names)), what=f"observation names in {p}")
+    check_unique(list(map(str, a.var_names)), what=f"gene names (var_names) in {p}")
+    x = a.layers[layer] if layer else a.X
+    x = sp.csr_matrix(x) if sp.issparse(x) else np.asarray(x)
+    if not np.issubdtype(x.dtype, np.number):
+        raise ValidationError(f"expression file {str(p)!r}: values are {x.dtype}, not numbers")
+    _refuse_nonfinite(x, list(map(str, a.obs_names)), list(map(str, a.var_names)), p)
+    return Expression(
+        x=x,
+        genes=list(map(str, a.var_names)),
+        obs_names=list(map(str, a.obs_names)),
+        obs=a.obs.copy(),
+        messages=(f"read {p.name}: {a.n_obs} observations × {a.n_vars} genes (AnnData)",),
+        source=str(p),
+    )
+
+
+def _first_nonnumeric(column: pd.Series) -> object:
+    bad = pd.to_numeric(column, errors="coerce").isna() & column.notna()
+    return column[bad].iloc[0] if bad.any() else column.iloc[0]
+
+
+def _refuse_nonfinite(x: Any, obs: list[str], genes: list[str], source: Path | str) -> None:
+    """Missing or infinite values: refused, with their count and the first position."""
+    if sp.issparse(x):
+        csr = sp.csr_matrix(x)
+        bad = ~np.isfinite(csr.data)
+        if not bad.any():
+            return
+        first = int(np.flatnonzero(bad)[0])
+        row = int(np.searchsorted(csr.indptr, first, side="right") - 1)
+        col = int(csr.indices[first])
+        n_bad = int(bad.sum())
+    else:
+        mask = ~np.isfinite(x)
+        if not mask.any():
+            return
+        row, col = (int(i) for i in np.argwhere(mask)[0])
+        n_bad = int(mask.sum())
+    raise ValidationError(
+        f"expression file {str(source)!r} has {n_bad} missing (NaN) or infinite value(s) (first: "
+        f"sample {obs[row]!r}, gene {genes[col]!r}); impute or remove them before scoring"
     )
 
 
 def prepare(expr: Expression, *, normalise: bool = True) -> Expression:
-    """Reject NaNs; if ``normalise``, turn counts or linear-scale data into log1p scale."""
+    """Refuse unusable matrices; if ``normalise``, turn counts or linear-scale data into log1p.
+
+    Refused: NaN/inf, an all-zero matrix, integer data with negative values (counts cannot be
+    negative). Stated warnings (messages starting ``warning:``): negative non-integer values
+    (used as already transformed) and observations with no expression at all.
+    """
     x = expr.x
     vals = np.asarray(x.data if sp.issparse(x) else x)
+    where = expr.source or "the expression matrix"
+    if vals.size and not np.issubdtype(vals.dtype, np.number):
+        raise ValidationError(f"{where}: expression values must be numbers, got {vals.dtype}")
     n_bad = int((~np.isfinite(vals)).sum())
     if n_bad:
-        raise ValidationError(f"the expression matrix has {n_bad} NaN/infinite values")
-    if not normalise or vals.size == 0:
-        return expr
+        raise ValidationError(
+            f"{where} has {n_bad} NaN/infinite values; impute or remove them before scoring"
+        )
+    if vals.size == 0 or not np.any(vals):
+        raise ValidationError(
+            f"{where}: every expression value is zero; nothing can be scored "
+            "(check that the right matrix or --layer was given)"
+        )
     msgs = list(expr.messages)
-    if vals.min() < 0:
-        msgs.append("values include negatives: treated as already transformed, left as is")
-        return Expression(expr.x, expr.genes, expr.obs_names, expr.obs, tuple(msgs))
+    empty = _empty_observations(x, expr.obs_names)
+    if empty:
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        msgs.append(
+            f"warning: {len(empty)} observation(s) have no expression at all "
+            f"({', '.join(empty[:5])}{more}); their scores carry no information"
+        )
+    if not normalise:
+        return _with(expr, x, msgs)
     is_int = bool(np.all(vals == np.round(vals)))
+    if vals.min() < 0:
+        if is_int:
+            raise ValidationError(
+                f"{where}: integer values include negatives (minimum {vals.min():g}); counts "
+                "cannot be negative. If the data are already transformed, pass --no-normalise"
+            )
+        msgs.append(
+            f"warning: values include negatives (minimum {vals.min():.3g}): treated as already "
+            "transformed (e.g. log ratios) and used as is"
+        )
+        return _with(expr, x, msgs)
     if is_int and vals.max() > 1:
         x = sp.csr_matrix(x, dtype=np.float32, copy=True) if sp.issparse(x) else x.astype(float)
         lib = np.asarray(x.sum(axis=1)).ravel()
@@ -134,4 +254,17 @@ def prepare(expr: Expression, *, normalise: bool = True) -> Expression:
         msgs.append("non-integer values up to >50 look linear-scale: log1p applied")
     else:
         msgs.append("values look log-normalised: used as is")
-    return Expression(x, expr.genes, expr.obs_names, expr.obs, tuple(msgs))
+    return _with(expr, x, msgs)
+
+
+def _with(expr: Expression, x: Any, messages: list[str]) -> Expression:
+    return Expression(x, expr.genes, expr.obs_names, expr.obs, tuple(messages), expr.source)
+
+
+def _empty_observations(x: Any, names: list[str]) -> list[str]:
+    """Names of observations whose every value is zero."""
+    if sp.issparse(x):
+        has = np.asarray(abs(sp.csr_matrix(x)).sum(axis=1)).ravel() > 0
+    else:
+        has = np.any(np.asarray(x) != 0, axis=1)
+    return [names[i] for i in np.flatnonzero(~has)]

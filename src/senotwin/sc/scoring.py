@@ -128,6 +128,12 @@ def score_matrix(
     params: dict[str, Any] = {"species": species, "min_genes": min_genes}
     kernel = KERNELS[method][0]
     if method == "mean_z":
+        if n_obs < 2:
+            raise ValidationError(
+                f"method 'mean_z' standardises each gene across observations and needs at least "
+                f"2, got {n_obs} (one sample would score 0.0); use method 'rank' or 'ulm', which "
+                "score each sample on its own"
+            )
         stats = gene_stats(x)
         rng = np.random.default_rng(seed)
         ctrl = matched_controls(w, stats, ctrl_size=ctrl_size, n_bins=n_bins, rng=rng)

@@ -8,6 +8,7 @@ mean of its components' scores.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin._io import read_text, table_separator
 
 __all__ = [
     "Signature",
@@ -178,10 +180,9 @@ def _direction_weight(text: str, where: str) -> float:
 def read_gmt(path: str | Path) -> list[Signature]:
     """Gene sets from a GMT file; a gene may carry a signed weight as ``GENE,weight``."""
     p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"gene-set file {str(p)!r} does not exist")
+    text = read_text(p, what="gene-set file", expected="GMT text (NAME<TAB>DESCRIPTION<TAB>GENES)")
     out = []
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.rstrip("\n").split("\t")
@@ -219,13 +220,14 @@ def _parse_weight(text: str, where: str) -> float:
 def read_signature_table(path: str | Path) -> list[Signature]:
     """Gene sets from a TSV/CSV with columns ``set, gene`` and optional ``direction``/``weight``."""
     p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"gene-set file {str(p)!r} does not exist")
-    delim = "," if p.suffix.lower() == ".csv" else "\t"
-    with open(p, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter=delim))
+    text = read_text(p, what="gene-set file", expected="a CSV/TSV table with columns set, gene")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=table_separator(p, first)))
     if not rows:
-        raise ValidationError(f"{p.name}: empty table")
+        raise ValidationError(
+            f"gene-set file {str(p)!r} has no rows; expected a header (set, gene) and one row "
+            "per gene"
+        )
     cols = set(rows[0])
     if not {"set", "gene"} <= cols:
         raise ValidationError(

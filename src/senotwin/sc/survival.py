@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin._io import atomic_write_figure
 
 __all__ = ["cox_per_score", "km_tertiles", "plot_km"]
 
@@ -101,9 +102,7 @@ def plot_km(df: pd.DataFrame, path: str | Path, *, time: str, event: str, score:
     ax.set_xlabel(time)
     ax.set_ylabel("survival probability")
     fig.tight_layout()
-    out = Path(path)
-    tmp = out.with_name(out.stem + ".tmp" + out.suffix)
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    try:
+        return atomic_write_figure(fig, path)
+    finally:
+        plt.close(fig)

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import yaml
 
 from senotwin._errors import ValidationError
+from senotwin._io import read_text
 from senotwin._suggest import did_you_mean
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
@@ -763,9 +764,9 @@ def parse_regimen(
     ):
         path = Path(text_or_path)
         try:
-            content = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ValidationError(f"{path}: cannot read regimen: {exc.strerror}") from None
+            content = read_text(path, what="regimen file", expected="regimen text or YAML")
+        except ValidationError as exc:
+            raise ValidationError(f"cannot read regimen: {exc}") from None
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
                 data = yaml.safe_load(content)
