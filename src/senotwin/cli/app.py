@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 import typer
@@ -85,7 +86,13 @@ def _root(
     """senotwin command line."""
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``) unwinds like Ctrl-C, so a command's temporary files are removed."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point (figures are files: the non-interactive backend by default)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    signal.signal(signal.SIGTERM, _on_sigterm)
     app()
