@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
-from senotwin.sc.scoring import OBS_PREFIX, score_adata, score_matrix
+from senotwin.sc.scoring import OBS_PREFIX, ScoreResult, score_adata, score_matrix
 from senotwin.sc.signatures import Signature, builtin_signatures
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "expression"
@@ -76,3 +76,30 @@ def test_default_senescence_separates_marthandan() -> None:
         v = score_matrix(x, list(expr.index), [name]).scores[name].to_numpy()
         assert _auroc(v[y], v[~y]) > 0.9, name
     assert "senescence" in builtin_signatures()
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_degenerate_matrices_are_refused_not_scored_zero(sparse: bool) -> None:
+    sig = Signature(name="s", genes=("G0", "G1", "G2"), weights=(1.0, 1.0, -1.0))
+    genes = [f"G{i}" for i in range(6)]
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 5, size=(4, 6))
+
+    def run(
+        m: np.ndarray,
+        names: list[str] = genes,
+        obs: list[str] | None = None,
+        method: str = "mean_z",
+    ) -> ScoreResult:
+        mat = sp.csr_matrix(m) if sparse else m
+        return score_matrix(mat, names, [sig], obs_names=obs, method=method)
+
+    with pytest.raises(ValidationError, match="every expression value is zero"):
+        run(np.zeros((4, 6)))
+    with pytest.raises(ValidationError, match=r"'mean_z' .* needs at least 2, got 1"):
+        run(x[:1])
+    assert run(x[:1], method="rank").scores.shape == (1, 1)
+    with pytest.raises(ValidationError, match=r"gene names must be unique; repeated: 'G0' \(2x\)"):
+        run(x, names=["G0", "G0", "G2", "G3", "G4", "G5"])
+    with pytest.raises(ValidationError, match="observation names must be unique"):
+        run(x, obs=["a", "b", "a", "c"])

@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
+from senotwin._io import check_unique
 from senotwin.sc.kernels import CHUNK_NNZ, KERNELS, Matrix, gene_stats, matched_controls
 from senotwin.sc.orthologs import signature_to_mouse
 from senotwin.sc.signatures import Signature, resolve_signatures
@@ -91,10 +92,15 @@ def score_matrix(
     if obs_names is not None and len(obs_names) != n_obs:
         raise ValidationError(f"{len(obs_names)} observation names for {n_obs} rows")
     _check_finite(x)
+    if not np.any(x.data if sp.issparse(x) else np.asarray(x)):
+        raise ValidationError(
+            "every expression value is zero; nothing can be scored (check the matrix or layer)"
+        )
+    check_unique(list(genes), what="gene names")
+    if obs_names is not None:
+        check_unique(list(obs_names), what="observation names")
     resolved = resolve_signatures(signatures)
     gene_index = {g: i for i, g in enumerate(genes)}
-    if len(gene_index) != n_genes:
-        raise ValidationError("gene names must be unique")
     present = set(gene_index)
 
     leaves: list[Signature] = []
