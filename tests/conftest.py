@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from senotwin.analysis.validation import ValidationReport
+    from senotwin.kb.loader import KnowledgeBase
 
 # Examples per property test; a test may ask for fewer when each example is expensive.
 MAX_EXAMPLES = 200
@@ -52,3 +53,11 @@ def validation_report() -> ValidationReport:
     from senotwin.analysis.validation import run_validation
 
     return run_validation()
+
+
+@pytest.fixture(scope="session")
+def shipped_kb() -> KnowledgeBase:
+    """The knowledge base shipped with senotwin, loaded once per session (tests only read it)."""
+    from senotwin.kb import load
+
+    return load()

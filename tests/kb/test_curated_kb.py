@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from senotwin.kb import load, query
+from senotwin.kb import query
 from senotwin.kb.loader import KnowledgeBase
 
 REVIEW = Path(__file__).resolve().parents[2] / ".." / "shared" / "seed" / "000_8adeab3b0a8fa146.txt"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load()
+@pytest.fixture
+def kb(shipped_kb: KnowledgeBase) -> KnowledgeBase:
+    return shipped_kb  # session-scoped, in tests/conftest.py
 
 
 def test_sizes_meet_the_curation_targets(kb: KnowledgeBase) -> None:

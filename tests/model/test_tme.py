@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from senotwin.kb import load as load_kb
 from senotwin.model.compile import compile_spec
 from senotwin.model.tme import load_tme
 
@@ -99,9 +98,9 @@ def test_every_parameter_has_unit_range_and_provenance(spec):
             assert len(p.provenance.rationale) > 15, p.id
 
 
-def test_every_cited_kb_interaction_exists():
+def test_every_cited_kb_interaction_exists(shipped_kb):
     spec = load_tme()
-    kb = load_kb()
+    kb = shipped_kb
     cited: set[str] = set()
     for item in (*spec.processes, *spec.observables):
         cited |= set(item.kb)
@@ -120,9 +119,8 @@ def test_every_mechanistic_process_cites_the_kb(spec):
             assert pr.kb, f"process {pr.id} cites no kb interaction"
 
 
-def test_entity_tags_are_kb_entities(spec):
-    kb = load_kb()
-    known = set(kb.entities)
+def test_entity_tags_are_kb_entities(spec, shipped_kb):
+    known = set(shipped_kb.entities)
     unknown = sorted(e for e in spec.entities() if e not in known)
     assert not unknown, unknown
 

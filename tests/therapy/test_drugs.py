@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import senotwin.kb as kb
 from senotwin._errors import ValidationError
 from senotwin.model.tme import load_tme
 from senotwin.therapy.drugs import DRIVE_TARGET, get_drug, library
@@ -25,8 +24,8 @@ def test_every_listed_agent_is_present() -> None:
     assert not set(REQUIRED) - ids
 
 
-def test_entries_name_kb_agents_and_model_targets() -> None:
-    agents = kb.load().agents
+def test_entries_name_kb_agents_and_model_targets(shipped_kb) -> None:
+    agents = shipped_kb.agents
     entities = set(load_tme().entities())
     for drug in library().drugs:
         assert drug.kb_agent in agents or drug.outside_review, drug.id
