@@ -21,3 +21,15 @@ class SimulationError(SenotwinError):
 
 class ExportError(SenotwinError):
     """An exporter cannot represent the model faithfully in the requested format."""
+
+
+class SenotwinWarning(UserWarning):
+    """Input that runs but not as written (e.g. doses after the end of the run); the CLI prints
+    these as ``warning: ...`` lines on standard error."""
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters with its length if longer."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"

@@ -111,7 +111,7 @@ def test_yaml_round_trip(tmp_path: Path) -> None:
 def test_malformed_yaml_reports_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: toy\nspecies: [\n  {id: X\n")
-    with pytest.raises(ValidationError, match="malformed YAML"):
+    with pytest.raises(ValidationError, match=r"bad.yaml: line \d+, column \d+ is not valid YAML"):
         load_spec(bad)
     with pytest.raises(ValidationError, match=r"model file .* does not exist"):
         load_spec(tmp_path / "missing.yaml")

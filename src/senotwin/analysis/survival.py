@@ -172,9 +172,11 @@ def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.Data
             "DCR_high": dcr[2],
         }
         for ep in ("pfs", "os"):
-            if n == 0:
+            if n == 0:  # every patient of this arm failed: nothing to estimate, same columns
                 row |= {f"median_{ep}": math.nan, f"median_{ep}_low": math.nan}
-                row |= {f"median_{ep}_high": math.nan}
+                row |= {f"median_{ep}_high": math.nan, f"hr_{ep}": math.nan}
+                row |= {f"hr_{ep}_low": math.nan, f"hr_{ep}_high": math.nan}
+                row |= {f"logrank_p_{ep}": math.nan}
                 continue
             km = kaplan_meier(good[f"{ep}_days"].to_numpy(), good[f"{ep}_event"].to_numpy())
             row |= {

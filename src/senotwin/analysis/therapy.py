@@ -22,6 +22,7 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
+from senotwin.sim.simulate import check_days
 from senotwin.therapy.drugs import get_drug
 from senotwin.therapy.language import Regimen, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
@@ -160,7 +161,7 @@ def compare_arms(
     sc = get_scenario(scenario)
     regs = {name: _as_regimen(reg, f"arm {name!r}") for name, reg in arms.items()}
     drugs = tuple(sorted({d.id for r in regs.values() if r is not None for d in r.drugs()}))
-    t_end = float(days if days is not None else sc.days)
+    t_end = check_days(days if days is not None else sc.days, name="days")
     metrics = []
     tables: dict[str, pd.DataFrame] = {}
     for name, reg in regs.items():
@@ -216,6 +217,9 @@ def dose_response(
     for x in doses:
         if not (math.isfinite(x) and x > 0):
             raise ValidationError(f"doses must be positive numbers, got {x!r}")
+    repeated = sorted({f"{x:g}" for x in doses if sum(f"{y:g}" == f"{x:g}" for y in doses) > 1})
+    if repeated:
+        raise ValidationError(f"doses: {', '.join(repeated)} given more than once (each dose once)")
     unit = unit or d.reference_dose.unit
     route = route or d.reference_dose.route
     route_part = "" if d.pk.model == "none" else f" {route}"

@@ -17,10 +17,10 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 
 from senotwin._errors import ValidationError
 from senotwin._io import read_text
+from senotwin._yaml import load_yaml
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.tme import load_tme
 from senotwin.sim import SolverOptions, daily, run_scenario
@@ -332,10 +332,7 @@ def load_cases(path: str | Path | None = None) -> tuple[Case, ...]:
     """Read and validate the cases file (the shipped one by default)."""
     p = Path(path) if path is not None else cases_path()
     text = read_text(p, what="validation cases file", expected="validation cases YAML")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{p}: malformed YAML: {exc}") from None
+    data = load_yaml(text, source=str(p))
     return parse_cases(data, source=str(p))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import warnings
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from senotwin import __version__
-from senotwin._errors import SenotwinError
+from senotwin._errors import SenotwinError, SenotwinWarning
 from senotwin.cli import cohort as cohort_cli
 from senotwin.cli import drugs as drugs_cli
 from senotwin.cli import kb as kb_cli
@@ -35,13 +36,28 @@ class _ReportingGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", SenotwinWarning)
+                warnings.showwarning = _one_line_warnings(warnings.showwarning)
+                return super().invoke(ctx)
         except (SenotwinError, ValueError, TypeError, OSError, KeyError) as exc:
             if os.environ.get("SENOTWIN_DEBUG"):
                 raise
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code=2) from None
+
+
+def _one_line_warnings(original: Any) -> Any:
+    """``showwarning`` printing a SenotwinWarning as one ``warning: ...`` line on stderr."""
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, SenotwinWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            original(message, category, *args, **kwargs)
+
+    return show
 
 
 app = typer.Typer(

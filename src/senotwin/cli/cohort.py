@@ -118,6 +118,13 @@ def run(
         f"{result.n_failed} failed patient-arms, {result.chunks_run} chunks run, "
         f"{result.chunks_reused} reused, {result.seconds:.1f} s"
     )
+    if result.n_rows and result.n_failed == result.n_rows:
+        typer.echo(
+            f"error: every patient-arm failed; 'senotwin cohort summary {out} --partial' shows "
+            "nothing, see the 'message' column of the shards",
+            err=True,
+        )
+        raise typer.Exit(code=1)
 
 
 @app.command("summary")
@@ -127,16 +134,41 @@ def summary(
         None, "--reference", help="Reference arm for HR/log-rank (default: the first arm)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    partial: bool = typer.Option(
+        False, "--partial", help="Summarise an unfinished run's finished patients (exit 0)."
+    ),
 ) -> None:
-    """Per arm: n, ORR, DCR, median PFS/OS (95% CI), HR vs reference (95% CI), log-rank p."""
+    """Per arm: n, ORR, DCR, median PFS/OS (95% CI), HR vs reference (95% CI), log-rank p.
+
+    An unfinished (interrupted or running) cohort is an error unless --partial is given.
+    """
     from senotwin.analysis.survival import arm_summary, summary_records
-    from senotwin.cohort.runner import load_rows, read_manifest
+    from senotwin.cohort.runner import cohort_progress, load_rows, read_manifest
 
     with user_errors():
         manifest = read_manifest(directory)
+        progress = cohort_progress(directory)
+        if not progress.complete and not partial:
+            raise ValueError(
+                f"cohort {directory} is incomplete: {progress.describe()}; finish it with "
+                "'senotwin cohort run' and the same options plus --resume, or pass --partial "
+                "to summarise the finished patients only"
+            )
         rows = load_rows(directory)
+        failed = rows[rows["status"] != "success"]
+        if len(failed) == len(rows):
+            first = str(failed["message"].iloc[0]) if "message" in failed else ""
+            raise ValueError(
+                f"cohort {directory}: all {len(rows)} patient-arms failed, nothing to summarise "
+                f"(first failure: {first})"
+            )
         table = arm_summary(rows, reference=reference)
         status_counts = rows.groupby(["arm", "status"]).size()
+    if not progress.complete:
+        typer.echo(f"warning: partial results: {progress.describe()}", err=True)
+    for r in table.to_dict(orient="records"):
+        if r["n_analysed"] == 0:
+            typer.echo(f"warning: arm {r['arm']}: all {r['n']} patients failed", err=True)
     if as_json:
         print_json(
             {
@@ -144,6 +176,9 @@ def summary(
                 "scenario": manifest["config"]["scenario"],
                 "seed": manifest["config"]["seed"],
                 "status": manifest["status"],
+                "complete": progress.complete,
+                "patients_done": progress.done,
+                "patients_planned": progress.planned,
                 "arms": summary_records(table),
                 "statuses": {f"{a}/{s}": int(c) for (a, s), c in status_counts.items()},
             }
@@ -158,7 +193,10 @@ def summary(
 
         return f"{f(v)} ({f(lo)}-{f(hi)})"
 
-    t = Table(title=f"cohort {directory} - scenario {manifest['config']['scenario']}")
+    title = f"cohort {directory} - scenario {manifest['config']['scenario']}"
+    if not progress.complete:
+        title += f" - PARTIAL: {progress.describe()}"
+    t = Table(title=title)
     for col in ("arm", "n", "failed", "ORR %", "DCR %", "mPFS d", "mOS d", "HR PFS", "p PFS"):
         t.add_column(col)
     for r in table.to_dict(orient="records"):

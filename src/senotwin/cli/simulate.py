@@ -33,7 +33,9 @@ def simulate(
     blocks: list[str] = typer.Option(
         [], "--block", help="ENTITY[=FRACTION]: inhibit an entity (1.0 = knockout, default)."
     ),
-    engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    engine: str = typer.Option(
+        "reference", "--engine", help="reference, fast (compiled RHS + LSODA) or roadrunner."
+    ),
     regimen: str | None = typer.Option(
         None, "--regimen", help="Regimen text or a .yaml/.txt file (drugs with PK/PD)."
     ),
@@ -47,9 +49,12 @@ def simulate(
     """Simulate a model or scenario and write the time course; nothing is written on failure."""
     from senotwin import SolverOptions, parse_regimen, run_scenario
     from senotwin._io import atomic_write_bytes
+    from senotwin.sim import check_days
 
     outputs = (Output("--out", out, SUFFIXES), Output("--plot", plot, FIGURE_SUFFIXES))
     with user_errors(), writing(*outputs, inputs=(model,)):
+        if days is not None:
+            check_days(days, name="--days")
         result = run_scenario(
             model_or_scenario(model, scenario),
             overrides=parse_sets(sets),

@@ -29,6 +29,8 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.cohort.population import VirtualPatient, draw_patient, tme_population
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
+from senotwin.sim.engines import get_engine
+from senotwin.sim.simulate import check_days
 from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, TOXICITY, Drug, get_drug
 from senotwin.therapy.language import SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import tox_id
@@ -227,10 +229,15 @@ def optimize_schedule(
         raise ValidationError(f"each drug may appear once, got {list(drugs)}")
     if not (math.isfinite(horizon) and horizon >= 14):
         raise ValidationError(f"horizon must be at least 14 days, got {horizon}")
+    check_days(horizon, name="horizon")
     if budget < 1 or patients < 2:
         raise ValidationError("budget must be >= 1 and patients >= 2")
     if not (math.isfinite(max_toxicity) and max_toxicity >= 0):
-        raise ValidationError(f"max_toxicity must be a number >= 0, got {max_toxicity}")
+        raise ValidationError(
+            f"max_toxicity must be a finite number >= 0 (0 = no toxicity allowed), "
+            f"got {max_toxicity!r}"
+        )
+    get_engine(engine)
     cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
     last_day = int(horizon)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

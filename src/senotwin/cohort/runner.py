@@ -23,6 +23,7 @@ import math
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 import senotwin
-from senotwin._errors import SenotwinError, ValidationError
+from senotwin._errors import SenotwinError, SenotwinWarning, ValidationError
 from senotwin._io import atomic_write_bytes, check_input_dir
 from senotwin._suggest import did_you_mean
 from senotwin.cohort.population import (
@@ -44,11 +45,12 @@ from senotwin.cohort.population import (
 from senotwin.model.compile import flatten
 from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
+from senotwin.sim.engines import get_engine
 from senotwin.sim.inputs import check_schedule, resolve
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.scenario import prepare_scenario
-from senotwin.sim.simulate import simulate
+from senotwin.sim.simulate import check_days, late_actions, simulate
 
 MANIFEST = "manifest.json"
 FORMAT = "senotwin-cohort/1"
@@ -127,6 +129,12 @@ class CohortConfig:
             raise ValidationError("chunk_size must be >= 0 (0 = automatic)")
         if not (math.isfinite(self.step_days) and self.step_days > 0):
             raise ValidationError("step_days must be a positive number")
+        if self.t_end is not None:
+            check_days(self.t_end, name="days (t_end)")
+        get_engine(self.engine)  # an unknown engine fails here, before any patient is run
+        for name, tol in (("rtol", self.rtol), ("atol", self.atol)):
+            if not (math.isfinite(tol) and 0 < tol < 1):
+                raise ValidationError(f"{name} must be a number in (0, 1), got {tol!r}")
 
     def describe(self) -> dict[str, object]:
         """JSON-friendly description; its hash identifies the cohort for --resume."""
@@ -183,10 +191,13 @@ def _simulate_arm(job: _Job, patient: VirtualPatient, arm: CohortArm) -> Simulat
         "solver": job.solver,
         "check_ranges": False,
     }
-    if job.solver.engine in _NOT_THREAD_SAFE:
-        with _SIM_LOCK:
-            return simulate(job.spec, **kwargs)
-    return simulate(job.spec, **kwargs)
+    with warnings.catch_warnings():
+        # actions after the horizon were reported once, by make_job, not once per patient
+        warnings.simplefilter("ignore", SenotwinWarning)
+        if job.solver.engine in _NOT_THREAD_SAFE:
+            with _SIM_LOCK:
+                return simulate(job.spec, **kwargs)
+        return simulate(job.spec, **kwargs)
 
 
 def _draw(job: _Job, index: int) -> VirtualPatient:
@@ -354,9 +365,7 @@ def _validate(job: _Job) -> None:
 def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     """Resolve the scenario and validate arms and population (before any work starts)."""
     setup = prepare_scenario(config.scenario, days=config.t_end)
-    t_end = float(setup.days)
-    if not (math.isfinite(t_end) and t_end > 0):
-        raise ValidationError(f"t_end must be a positive number of days, got {t_end}")
+    t_end = check_days(setup.days, name="days")
     grid = np.arange(0.0, t_end + 1e-9, config.step_days)
     if grid[-1] < t_end:
         grid = np.append(grid, t_end)
@@ -366,6 +375,10 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
         spec, config = _compile_language_arms(spec, config)
     job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer)
     _validate(job)
+    for arm in config.arms:
+        late = late_actions(arm.regimen, t_end)
+        if late is not None:
+            warnings.warn(f"arm {arm.name}: {late}", SenotwinWarning, stacklevel=2)
     return job
 
 
@@ -547,6 +560,37 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
     return data
+
+
+@dataclass(frozen=True)
+class CohortProgress:
+    """How far a cohort directory got: patients planned and done, and whether the run finished."""
+
+    planned: int
+    done: int
+    status: str
+
+    @property
+    def complete(self) -> bool:
+        """True when the run finished and every planned patient has its rows."""
+        return self.status == "complete" and self.done >= self.planned
+
+    def describe(self) -> str:
+        """'40 of 100 patients done (run status 'running')'."""
+        return f"{self.done} of {self.planned} patients done (run status {self.status!r})"
+
+
+def cohort_progress(out: str | Path) -> CohortProgress:
+    """Patients planned and finished according to the manifest and the shards on disk."""
+    out = Path(out)
+    manifest = read_manifest(out)
+    try:
+        chunks = [(int(s), int(e)) for s, e in manifest["chunks"]]
+        planned = int(manifest["config"]["n"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationError(f"{out / MANIFEST}: not a senotwin cohort manifest ({exc})") from None
+    done = sum(e - s for s, e in chunks if (out / "shards" / shard_name(s, e)).exists())
+    return CohortProgress(planned, done, str(manifest.get("status", "unknown")))
 
 
 def load_rows(out: str | Path) -> pd.DataFrame:

@@ -11,6 +11,7 @@ dependencies, and turned into numpy callables by composing closures (see ``model
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -99,7 +100,14 @@ def _walk(node: ast.AST, allowed: frozenset[str] | set[str], where: str, text: s
             raise ValidationError(
                 f"{where}: only numbers are allowed as constants, got {node.value!r}"
             )
-        return Num(float(node.value))
+        value = float(node.value)
+        if not math.isfinite(value):
+            literal = ast.get_source_segment(text.strip(), node) or str(node.value)
+            raise ValidationError(
+                f"{where}: number {literal} at column {col} of {text!r} is not finite "
+                "(numbers must lie within +-1.8e308)"
+            )
+        return Num(value)
     if isinstance(node, ast.Name):
         if node.id != TIME and node.id not in allowed:
             raise ValidationError(

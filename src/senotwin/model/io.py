@@ -15,6 +15,7 @@ import yaml
 
 from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_text, read_text
+from senotwin._yaml import load_yaml
 from senotwin.model.spec import ModelSpec
 
 
@@ -27,12 +28,7 @@ def load_spec(path: str | Path) -> ModelSpec:
 
 def spec_from_yaml(text: str, *, source: str = "<string>") -> ModelSpec:
     """Parse YAML text into a validated ModelSpec."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValidationError(f"{source}:{where} malformed YAML: {exc}") from None
+    data = load_yaml(text, source=source)
     if not isinstance(data, dict):
         raise ValidationError(f"{source}: a model file must be a mapping with 'id', 'species', ...")
     return spec_from_dict(data, source=source)

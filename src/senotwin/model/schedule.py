@@ -30,8 +30,15 @@ class Dose:
 
     def __post_init__(self) -> None:
         _check_time(self.time, f"dose of {self.target}")
-        if not math.isfinite(self.amount):
-            raise ValidationError(f"dose of {self.target}: amount must be finite")
+        if not (isinstance(self.amount, int | float) and math.isfinite(self.amount)):
+            raise ValidationError(
+                f"dose of {self.target}: amount must be a finite number >= 0, got {self.amount!r}"
+            )
+        if self.amount < 0:
+            raise ValidationError(
+                f"dose of {self.target}: amount must be >= 0 (a dose adds to the species), "
+                f"got {self.amount!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from senotwin._errors import ValidationError
 from senotwin._io import read_text, table_separator
+from senotwin._yaml import read_yaml
 
 __all__ = [
     "Signature",
@@ -125,7 +124,7 @@ def _data_dir() -> Path:
 @lru_cache(maxsize=1)
 def _builtin() -> dict[str, Signature]:
     data = _data_dir()
-    meta = yaml.safe_load((data / "catalogue.yaml").read_text(encoding="utf-8"))["signatures"]
+    meta = read_yaml(data / "catalogue.yaml", what="signature catalogue")["signatures"]
     genes: dict[str, list[tuple[str, float, str]]] = {}
     with open(data / "signatures.tsv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):

@@ -14,9 +14,10 @@ from senotwin.sim.scenario import (
     run_scenario,
     split_overrides,
 )
-from senotwin.sim.simulate import simulate, simulate_batch
+from senotwin.sim.simulate import MAX_DAYS, check_days, simulate, simulate_batch
 
 __all__ = [
+    "MAX_DAYS",
     "BatchResult",
     "Dose",
     "Infusion",
@@ -29,6 +30,7 @@ __all__ = [
     "Step",
     "Treatment",
     "as_scenario",
+    "check_days",
     "daily",
     "default_grid",
     "engine_names",

@@ -41,7 +41,10 @@ class _Renderer:
 
     def __call__(self, expr: Expr) -> str:
         if isinstance(expr, Num):
-            return repr(float(expr.value))
+            value = float(expr.value)
+            if not np.isfinite(value):  # 'inf'/'nan' are not names in the generated code
+                return "np.nan" if np.isnan(value) else ("np.inf" if value > 0 else "(-np.inf)")
+            return repr(value)
         if isinstance(expr, Sym):
             if expr.name not in self.slots:
                 raise CompileError(f"symbol {expr.name!r} has no value slot")
@@ -105,11 +108,12 @@ def compiled_rhs(flat: FlatModel) -> CompiledRhs:
     if hit is not None:
         return hit
     source = rhs_source(flat)
-    namespace: dict[str, Any] = {"np": np, "_hill": numba.njit(_hill)}
+    # error_model="numpy": x/0 gives inf/nan (then a 'failed' result) instead of raising
+    namespace: dict[str, Any] = {"np": np, "_hill": numba.njit(_hill, error_model="numpy")}
     # the source was generated above from validated trees (see the module docstring)
     exec(compile(source, f"<senotwin rhs {flat.spec.id}>", "exec"), namespace)
     fn = namespace["rhs"]
-    jitted = numba.njit(fn)
+    jitted = numba.njit(fn, error_model="numpy")
     n = len(flat.species)
     # compile now (first call), with the argument types every run uses
     jitted(

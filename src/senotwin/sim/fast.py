@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from scipy.integrate import ODEintWarning, odeint
 
-from senotwin.model.compile import compile_spec
+from senotwin.model.compile import CompiledModel, compile_spec
 from senotwin.sim.codegen import compiled_rhs
 from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
 from senotwin.sim.result import SolverStats, Status
@@ -66,7 +66,7 @@ def run_fast(run: EngineRun) -> EngineOutput:
             njev += int(info["nje"][-1]) if len(info["nje"]) else 0
             if info["message"] != SUCCESS or not np.all(np.isfinite(sol)):
                 status = "failed"
-                why = info["message"] if info["message"] != SUCCESS else "non-finite values"
+                why = info["message"] if info["message"] != SUCCESS else _nonfinite(comp, sol)
                 message = f"integration failed in [{seg.start:g}, {seg.end:g}] day: {why}"
                 break
             keep = np.isin(grid, pts)
@@ -89,6 +89,12 @@ def run_fast(run: EngineRun) -> EngineOutput:
         wall_seconds=_time.perf_counter() - started,
     )
     return EngineOutput(t_all, v_all, status, message, stats, "lsoda+numba")
+
+
+def _nonfinite(comp: CompiledModel, sol: np.ndarray) -> str:
+    """Which species went non-finite first (sol: times x species)."""
+    row, col = np.argwhere(~np.isfinite(sol))[0]
+    return f"species {comp.species[col]!r} became {sol[row, col]} (non-finite value)"
 
 
 register_engine("fast", run_fast)

@@ -37,7 +37,10 @@ def _guarded(model: CompiledModel, budget: list[int]) -> Callable[..., np.ndarra
             raise _Diverged(f"more than {MAX_RHS_EVALUATIONS} right-hand-side evaluations")
         dy = model.rhs(t, y, p, u)
         if not np.all(np.isfinite(dy)):
-            raise _Diverged(f"non-finite derivative at t={t:g} day (the state blew up)")
+            name = model.species[int(np.flatnonzero(~np.isfinite(dy))[0])]
+            raise _Diverged(
+                f"non-finite derivative of species {name!r} at t={t:g} day (the state blew up)"
+            )
         return dy
 
     return rhs

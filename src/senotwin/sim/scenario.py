@@ -19,7 +19,7 @@ from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
-from senotwin.sim.simulate import simulate
+from senotwin.sim.simulate import check_days, simulate
 
 
 @runtime_checkable
@@ -126,7 +126,7 @@ def prepare_scenario(
         dict(sc.params) | p_over,
         dict(sc.initial) | y_over,
         schedule,
-        sc.days if days is None else days,
+        check_days(sc.days if days is None else days, name="days"),
     )
 
 

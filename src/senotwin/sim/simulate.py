@@ -9,7 +9,9 @@ table per run (what cohorts and the benchmark use).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -17,28 +19,125 @@ import numpy as np
 import pandas as pd
 
 import senotwin
-from senotwin._errors import SimulationError, ValidationError
-from senotwin.model.compile import flatten
-from senotwin.model.schedule import ScheduleLike, as_schedule
+from senotwin._errors import SenotwinWarning, SimulationError, ValidationError
+from senotwin.model.compile import compile_spec, flatten
+from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import fast as _fast  # noqa: F401  (registers the 'fast' engine)
 from senotwin.sim import reference as _reference  # noqa: F401  (registers 'reference')
 from senotwin.sim import roadrunner_engine as _roadrunner  # noqa: F401  (registers 'roadrunner')
-from senotwin.sim.engines import EngineRun, get_engine
+from senotwin.sim.engines import EngineFn, EngineOutput, EngineRun, begin_segment, get_engine
 from senotwin.sim.inputs import check_schedule, plan, resolve
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.options import default_grid as default_grid
-from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult
+from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult, SolverStats
+
+# Longest run simulate() accepts: 100 years. The model's processes describe a tumour and its
+# microenvironment over days to years; a longer horizon has no meaning for it and only costs time
+# and memory (one output row per day: 1e9 days would need ~100 GB).
+MAX_DAYS = 36_500.0
 
 
-def _check_t_end(t_end: float) -> None:
-    if (
-        isinstance(t_end, bool)
-        or not isinstance(t_end, int | float)
-        or not math.isfinite(t_end)
-        or t_end <= 0
-    ):
-        raise ValidationError(f"t_end must be a positive finite number, got {t_end!r}")
+def check_days(value: object, *, name: str = "t_end") -> float:
+    """``value`` as a run length in days: a finite number in (0, MAX_DAYS], else a clear error."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ValidationError(f"{name} must be a number of days, got {value!r}")
+    days = float(value)
+    if not math.isfinite(days) or days <= 0:
+        raise ValidationError(f"{name} must be a positive finite number of days, got {value!r}")
+    if days > MAX_DAYS:
+        raise ValidationError(
+            f"{name} = {days:g} days is too long: at most {MAX_DAYS:g} days (100 years; the "
+            "model describes a tumour over days to years)"
+        )
+    return days
+
+
+def late_actions(schedule: Schedule, t_end: float) -> str | None:
+    """A sentence naming the doses/infusions/steps scheduled after ``t_end`` (None if none).
+
+    Such actions are never applied; simulate() says so with a SenotwinWarning.
+    """
+    late: list[tuple[float, str]] = [(d.time, f"dose of {d.target}") for d in schedule.doses]
+    late += [(i.start, f"infusion into {i.target}") for i in schedule.infusions]
+    late += [(s.time, f"step of {s.parameter}") for s in schedule.steps]
+    late = sorted(x for x in late if x[0] > t_end)
+    if not late:
+        return None
+    first_t, first = late[0]
+    return (
+        f"{len(late)} scheduled action(s) fall after the end of the run (day {t_end:g}) and are "
+        f"not applied (first: {first} on day {first_t:g}); lengthen the run (--days) or drop them"
+    )
+
+
+def _warn_late(schedule: Schedule, t_end: float) -> None:
+    message = late_actions(schedule, t_end)
+    if message is not None:
+        warnings.warn(message, SenotwinWarning, stacklevel=3)
+
+
+def start_problem(run: EngineRun) -> str | None:
+    """The first observable or process rate that is not finite once the run has started (t=0
+    actions applied), named; None when all are finite.
+
+    A rate of ``X / 0`` or an overflow makes every engine fail, each in its own way (an
+    exception, 'success' with inf, a solver error); checking here makes them fail alike, as data.
+    """
+    comp = compile_spec(run.flat.spec)
+    start = begin_segment(comp, run, 0, run.y0, run.p)
+    y = np.where(comp.clip, np.maximum(start.y, 0.0), start.y)
+    o: list[Any] = [0.0] * len(comp.observable_fns)
+    checks = [
+        *(
+            (f"observable {oid!r}", f, i)
+            for i, ((oid, _), f) in enumerate(
+                zip(comp.flat.observables, comp.observable_fns, strict=True)
+            )
+        ),
+        *(
+            (f"rate of process {pid!r}", f, -1)
+            for (pid, _, _), f in zip(comp.flat.processes, comp.rate_fns, strict=True)
+        ),
+    ]
+    t0 = run.segments[0].start if run.segments else 0.0
+    with np.errstate(all="ignore"):
+        for label, fn, slot in checks:
+            try:
+                value = float(fn(t0, y, start.p, o))
+            except (ArithmeticError, ValueError) as exc:
+                return f"{label} cannot be evaluated at t={t0:g} day: {exc}"
+            if not math.isfinite(value):
+                return (
+                    f"{label} is {value} at t={t0:g} day (a division by zero or an overflow in "
+                    "its expression or parameters)"
+                )
+            if slot >= 0:
+                o[slot] = value
+    return None
+
+
+def output_problem(times: np.ndarray, values: np.ndarray, columns: Sequence[str]) -> str | None:
+    """The first column (species or observable) with a non-finite value, and when; or None."""
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return None
+    row, col = np.argwhere(bad)[0]
+    return f"{columns[col]} became {values[row, col]} at t={times[row]:g} day (non-finite value)"
+
+
+def _run_engine(runner: EngineFn, run: EngineRun, columns: Sequence[str]) -> EngineOutput:
+    """Run ``runner``; a non-finite start or result is a 'failed' output naming the quantity."""
+    problem = start_problem(run)
+    if problem is not None:
+        empty = np.zeros((0, len(columns)))
+        return EngineOutput(np.zeros(0), empty, "failed", problem, SolverStats(), "not started")
+    out = runner(run)
+    if out.status == "success":
+        problem = output_problem(out.times, out.values, columns)
+        if problem is not None:
+            return replace(out, status="failed", message=f"integration failed: {problem}")
+    return out
 
 
 def simulate(
@@ -63,19 +162,22 @@ def simulate(
     on top of it. ``check_ranges`` rejects parameter values outside their plausible range.
     ``throw=True`` raises SimulationError instead of returning 'failed'.
     """
-    _check_t_end(t_end)
+    check_days(t_end)
     opts = SolverOptions.of(solver, **options)
     runner = get_engine(opts.engine)
     flat = flatten(spec)
     grid = opts.grid(t_end)
     schedule = as_schedule(regimen)
     check_schedule(flat, schedule)
+    _warn_late(schedule, t_end)
     inputs = resolve(flat, params=params, initial=initial, blocks=blocks, check_ranges=check_ranges)
     segments = plan(schedule, [at for _, at, _ in flat.events], t_end)
-    out = runner(
-        EngineRun(flat, inputs.p, inputs.y0, segments, grid, opts.rtol, opts.atol, opts.method)
-    )
     obs_ids = tuple(oid for oid, _ in flat.observables)
+    out = _run_engine(
+        runner,
+        EngineRun(flat, inputs.p, inputs.y0, segments, grid, opts.rtol, opts.atol, opts.method),
+        (*flat.species, *obs_ids),
+    )
     spec_obs_order = spec.observable_ids
     table = pd.DataFrame(out.values, columns=[*flat.species, *obs_ids])
     table = table[[*flat.species, *spec_obs_order]]
@@ -125,7 +227,7 @@ def simulate_batch(
     ``solver`` and loose solver keywords as in :func:`simulate`, but the engine defaults to
     'fast' (batches are what the compiled engine is for).
     """
-    _check_t_end(t_end)
+    check_days(t_end)
     opts = SolverOptions.of(
         solver if solver is not None else SolverOptions(engine="fast"), **options
     )
@@ -134,6 +236,7 @@ def simulate_batch(
     grid = opts.grid(t_end)
     schedule = as_schedule(regimen)
     check_schedule(flat, schedule)
+    _warn_late(schedule, t_end)
     segments = plan(schedule, [at for _, at, _ in flat.events], t_end)
     obs_ids = tuple(oid for oid, _ in flat.observables)
     columns = (*flat.species, *obs_ids)
@@ -142,8 +245,10 @@ def simulate_batch(
     messages: list[str] = []
     for i, ps in enumerate(param_sets):
         inputs = resolve(flat, params=ps, initial=initial, blocks=blocks, check_ranges=check_ranges)
-        out = runner(
-            EngineRun(flat, inputs.p, inputs.y0, segments, grid, opts.rtol, opts.atol, opts.method)
+        out = _run_engine(
+            runner,
+            EngineRun(flat, inputs.p, inputs.y0, segments, grid, opts.rtol, opts.atol, opts.method),
+            columns,
         )
         values[i, : out.values.shape[0]] = out.values
         status.append(out.status)

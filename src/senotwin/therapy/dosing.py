@@ -13,7 +13,7 @@ import pint
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
-from senotwin.therapy.drugs import Drug, units
+from senotwin.therapy.drugs import CANONICAL_UNIT, Drug, units
 
 UNIT_EXAMPLES = {
     "mass": ("mg/kg", "ug/kg", "g/kg", "mg/m2", "mg", "g", "ug"),
@@ -116,3 +116,24 @@ def canonical_dose(amount: float, unit: str, drug: Drug, *, body: Body, where: s
     if dim == "activity_per_mass":
         return float(q.to("kBq/kg").magnitude)
     return float(q.to("kBq").magnitude) / body.weight_kg
+
+
+def dose_limit_problem(amount: float, unit: str, drug: Drug, *, body: Body) -> str | None:
+    """Why ``amount unit`` exceeds ``drug``'s dose limit for ``body`` (None when it does not).
+
+    The limit is the drug record's ``multiple_of_reference`` times its reference dose, both in
+    the canonical unit for the same body (so mg/m2 and per-kg doses compare fairly).
+    """
+    limit = drug.max_dose()
+    ref = drug.reference_dose
+    ref_canonical = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
+    dose = canonical_dose(amount, unit, drug, body=body, where=drug.id)
+    top = limit.multiple_of_reference * ref_canonical
+    if dose <= top * (1 + 1e-9):
+        return None
+    canon = CANONICAL_UNIT[drug.dose_kind]
+    return (
+        f"dose {amount:g} {unit} of {drug.id} is above its limit of {top:.3g} {canon} "
+        f"({limit.multiple_of_reference:g}x its reference dose of {ref.amount:g} {ref.unit}, "
+        f"{body.species} body; rationale: 'senotwin drugs show {drug.id}')"
+    )

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pint
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
+from senotwin._yaml import read_yaml
 from senotwin.model.spec import Provenance
 
 DoseKind = Literal["mass", "radiation", "activity"]
@@ -106,6 +106,44 @@ class ReferenceDose(_Frozen):
     amount: float = Field(gt=0)
     unit: str
     route: Route
+
+
+class DoseLimit(_Frozen):
+    """The largest single dose accepted, as a multiple of the reference dose, and why.
+
+    Guards against unit slips and doses no organism survives (a 1e9 mg/kg dose "succeeds"
+    numerically; 1e300 stalls the solver). Not a clinical maximum tolerated dose.
+    """
+
+    multiple_of_reference: float = Field(gt=1, le=1000)
+    provenance: Provenance
+
+
+# The default limits (used when a library entry gives no ``dose_limit``); assumed, see rationale.
+DEFAULT_DOSE_MULTIPLE = 20.0
+HIGH_DOSE_MULTIPLE = 100.0
+_DEFAULT_LIMIT_WHY = (
+    "the reference doses are active, tolerated doses; maximum tolerated doses of the library's "
+    "agents lie within a few-fold of them, so 20x leaves room for dose exploration while "
+    "rejecting unit slips (mg for ug) and doses no organism survives"
+)
+_HIGH_DOSE_LIMIT_WHY = (
+    "a senomorphic with a high-dose (senolytic) effect, half-maximal at 8x the reference peak "
+    "with Hill 2 (review 4.1 refs 188-189, modelled as an assumption): exploring that regime "
+    "needs doses up to 100x the reference dose"
+)
+
+
+def default_dose_limit(high_dose: bool) -> DoseLimit:
+    """The library's default dose limit (20x reference; 100x for drugs with a high-dose effect)."""
+    multiple, why = (
+        (HIGH_DOSE_MULTIPLE, _HIGH_DOSE_LIMIT_WHY)
+        if high_dose
+        else (DEFAULT_DOSE_MULTIPLE, _DEFAULT_LIMIT_WHY)
+    )
+    return DoseLimit.model_validate(
+        {"multiple_of_reference": multiple, "provenance": {"kind": "assumed", "rationale": why}}
+    )
 
 
 class PK(_Frozen):
@@ -228,6 +266,7 @@ class Drug(_Frozen):
     pk: PK
     effects: tuple[Effect, ...] = Field(min_length=1)
     kb_notes: tuple[str, ...] = ()
+    dose_limit: DoseLimit | None = None  # None: the library default (see max_dose)
 
     @field_validator("aliases")
     @classmethod
@@ -249,6 +288,12 @@ class Drug(_Frozen):
         if self.pk.model == "none" and any(e.kind != "drive" for e in self.effects):
             raise ValueError("a drug without PK (radiation) can only drive exposure")
         return self
+
+    def max_dose(self) -> DoseLimit:
+        """This drug's dose limit: its own ``dose_limit`` or the library default."""
+        if self.dose_limit is not None:
+            return self.dose_limit
+        return default_dose_limit(any(e.high_dose for e in self.effects))
 
     @property
     def key(self) -> str:
@@ -281,6 +326,7 @@ class Drug(_Frozen):
             "dose_unit": CANONICAL_UNIT[self.dose_kind],
             "routes": list(self.routes),
             "reference_dose": self.reference_dose.model_dump(),
+            "dose_limit": self.max_dose().model_dump(),
             "targets": list(self.targets),
             "pk": {
                 "model": self.pk.model,
@@ -348,12 +394,7 @@ def library_path() -> Path:
 def load_library(path: str | Path | None = None) -> DrugLibrary:
     """Read and validate a drug library file (the shipped one by default)."""
     p = Path(path) if path is not None else library_path()
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(f"{p}: cannot read drug library: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{p}: malformed YAML: {exc}") from None
+    raw = read_yaml(p, what="drug library")
     if not isinstance(raw, dict) or not isinstance(raw.get("drugs"), list):
         raise ValidationError(f"{p}: expected a mapping with a 'drugs' list")
     try:

@@ -35,12 +35,19 @@ from typing import Any, Literal
 
 import yaml
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, excerpt
 from senotwin._io import read_text
 from senotwin._suggest import did_you_mean
+from senotwin._yaml import load_yaml
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.therapy.dosing import UNIT_EXAMPLES, Body, canonical_dose, unit_problem
+from senotwin.therapy.dosing import (
+    UNIT_EXAMPLES,
+    Body,
+    canonical_dose,
+    dose_limit_problem,
+    unit_problem,
+)
 from senotwin.therapy.drugs import (
     CANONICAL_UNIT,
     ROUTES,
@@ -74,8 +81,15 @@ class RegimenSyntaxError(ValidationError):
         self.line = line_no
         self.column = col
         self.reason = message
-        caret = " " * (col - 1) + "^"
-        super().__init__(f"{source}: line {line_no}, column {col}: {message}\n  {line}\n  {caret}")
+        shown, at = line, col - 1
+        if len(line) > 100:  # show a window around the column, not a 5,000-character line
+            lo = max(0, at - 40)
+            shown = (
+                ("..." if lo else "") + line[lo : lo + 80] + ("..." if lo + 80 < len(line) else "")
+            )
+            at = at - lo + (3 if lo else 0)
+        caret = " " * at + "^"
+        super().__init__(f"{source}: line {line_no}, column {col}: {message}\n  {shown}\n  {caret}")
 
 
 @dataclass(frozen=True)
@@ -184,29 +198,13 @@ class Regimen:
     def events(self, lib: DrugLibrary | None = None) -> tuple[DosingEvent, ...]:
         """Every administration at its absolute day, sorted by time (anchors resolved)."""
         lib = lib or library()
-        resolved: dict[int, tuple[float, ...]] = {}
-        pending = list(range(len(self.items)))
-        while pending:
-            progress = False
-            for idx in list(pending):
-                item = self.items[idx]
-                start = 0.0
-                if item.after is not None:
-                    deps = [j for j, it in enumerate(self.items) if it.drug == item.after.drug]
-                    if any(j not in resolved for j in deps):
-                        continue
-                    times = sorted(t for j in deps for t in resolved[j])
-                    ref = times[0] if item.after.which == "first" else times[-1]
-                    start = ref + item.after.offset
-                resolved[idx] = tuple(start + t for t in item.relative_times())
-                pending.remove(idx)
-                progress = True
-            if not progress:
-                names = ", ".join(self.items[i].drug for i in pending)
-                raise ValidationError(f"regimen: anchors form a cycle ({names})")
+        resolved = _item_times(self)
         out = []
         for idx, item in enumerate(self.items):
             drug = lib.get(item.drug)
+            too_much = dose_limit_problem(item.amount, item.unit, drug, body=self.body)
+            if too_much:
+                raise ValidationError(f"regimen item {idx + 1}: {too_much}")
             amount = canonical_dose(item.amount, item.unit, drug, body=self.body, where=item.drug)
             for t in resolved[idx]:
                 out.append(
@@ -266,9 +264,11 @@ class Scanner:
         try:
             value = float(m.group(0))
         except ValueError:
-            raise self.fail(f"{m.group(0)!r} is not a number") from None
+            raise self.fail(f"{excerpt(m.group(0))} is not a number") from None
         if not math.isfinite(value):
-            raise self.fail(f"{what} {m.group(0)!r} is not finite")
+            raise self.fail(
+                f"{what} {excerpt(m.group(0))} is too large (numbers must be finite, below 1.8e308)"
+            )
         self.pos = m.end()
         return value
 
@@ -359,9 +359,12 @@ def parse_setting(
 class _ItemParser(Scanner):
     """Recursive-descent parser for one item of the text form (positions are absolute)."""
 
-    def __init__(self, text: str, start: int, end: int, lib: DrugLibrary, source: str) -> None:
+    def __init__(
+        self, text: str, start: int, end: int, lib: DrugLibrary, source: str, body: Body
+    ) -> None:
         super().__init__(text, start, end, source)
         self.lib = lib
+        self.body = body  # dose limits compare per-kg doses for this body
         self.anchor_name_pos = start
 
     # ---- item ------------------------------------------------------------------------------
@@ -404,6 +407,7 @@ class _ItemParser(Scanner):
         self.ws()
         if self.pos >= self.end:
             raise self.fail(f"expected a dose (e.g. '2 mg/kg') after {drug.id!r}")
+        amount_pos = self.pos
         amount = self.number("a dose amount")
         if amount <= 0:
             raise self.fail("the dose must be greater than 0", self.pos - 1)
@@ -420,6 +424,9 @@ class _ItemParser(Scanner):
         problem = unit_problem(unit, drug)
         if problem:
             raise self.fail(problem, upos)
+        too_much = dose_limit_problem(amount, unit, drug, body=self.body)
+        if too_much:
+            raise self.fail(too_much, amount_pos)
         self.pos = m.end()
         return amount, _canonical_unit_text(unit)
 
@@ -646,12 +653,15 @@ def parse_text(
     if not isinstance(text, str):
         raise ValidationError(f"{source}: a regimen must be text, got {type(text).__name__}")
     lib = lib or library()
+    body = body or Body()
     items: list[Administration] = []
+    starts: list[int] = []
     anchors: list[tuple[int, Anchor]] = []
     for start, end in _split_items(text):
-        parser = _ItemParser(text, start, end, lib, source)
+        parser = _ItemParser(text, start, end, lib, source, body)
         item = parser.item()
         items.append(item)
+        starts.append(start + len(text[start:end]) - len(text[start:end].lstrip()))
         if item.after is not None:
             anchors.append((parser.anchor_name_pos, item.after))
     if not items:
@@ -667,12 +677,65 @@ def parse_text(
                 pos,
                 source=source,
             )
-    regimen = Regimen(tuple(items), body or Body())
+    regimen = Regimen(tuple(items), body)
     try:
         regimen.events(lib)  # resolves anchors (cycles are errors)
     except ValidationError as exc:
         raise RegimenSyntaxError(str(exc), text, 0, source=source) from None
+    clash = repeated_dose(regimen)
+    if clash is not None:
+        first, second, day = clash
+        raise RegimenSyntaxError(
+            f"{items[second].drug} is already given on day {_fmt(day)} by item {first + 1} "
+            f"(line {text.count(chr(10), 0, starts[first]) + 1}); give each dose once (one "
+            "item with the total dose if you mean the sum)",
+            text,
+            starts[second],
+            source=source,
+        )
     return regimen
+
+
+def repeated_dose(regimen: Regimen) -> tuple[int, int, float] | None:
+    """(first item, second item, day) of the first drug dosed twice at one time, or None.
+
+    Within one item a repeated day is a syntax error; across items it would silently stack.
+    """
+    seen: dict[tuple[str, float], int] = {}
+    times = _item_times(regimen)
+    for idx, item in enumerate(regimen.items):
+        for t in times[idx]:
+            key = (item.drug, round(t, 9))
+            if key in seen and seen[key] != idx:
+                return seen[key], idx, t
+            seen.setdefault(key, idx)
+    return None
+
+
+def _item_times(regimen: Regimen) -> list[tuple[float, ...]]:
+    """Absolute dosing days of every item, anchors resolved (a cycle of anchors is an error)."""
+    items = regimen.items
+    resolved: dict[int, tuple[float, ...]] = {}
+    pending = list(range(len(items)))
+    while pending:
+        progress = False
+        for idx in list(pending):
+            item = items[idx]
+            start = 0.0
+            if item.after is not None:
+                deps = [j for j, it in enumerate(items) if it.drug == item.after.drug]
+                if any(j not in resolved for j in deps):
+                    continue
+                times = sorted(t for j in deps for t in resolved[j])
+                ref = times[0] if item.after.which == "first" else times[-1]
+                start = ref + item.after.offset
+            resolved[idx] = tuple(start + t for t in item.relative_times())
+            pending.remove(idx)
+            progress = True
+        if not progress:
+            names = ", ".join(items[i].drug for i in pending)
+            raise ValidationError(f"regimen: anchors form a cycle ({names})")
+    return [resolved[i] for i in range(len(items))]
 
 
 # ---- YAML form --------------------------------------------------------------------------------
@@ -714,6 +777,15 @@ def _yaml_item_text(raw: object, where: str) -> str:
 def _unreadable(source: str) -> str:
     """Head of a YAML-form error: 'cannot read regimen', after the file name when there is one."""
     return "cannot read regimen" if source == "regimen" else f"{source}: cannot read regimen"
+
+
+def _load_yaml(text: str, source: str) -> object:
+    """The strict YAML loader, its errors headed like every YAML-form error."""
+    try:
+        return load_yaml(text, source=source)
+    except ValidationError as exc:
+        detail = str(exc).removeprefix(f"{source}: ").replace(" is not valid YAML:", ":")
+        raise ValidationError(f"{_unreadable(source)}: malformed YAML: {detail}") from None
 
 
 def _shown(value: object) -> str:
@@ -768,12 +840,7 @@ def parse_regimen(
         except ValidationError as exc:
             raise ValidationError(f"cannot read regimen: {exc}") from None
         if path.suffix.lower() in (".yaml", ".yml"):
-            try:
-                data = yaml.safe_load(content)
-            except yaml.YAMLError as exc:
-                raise ValidationError(
-                    f"{path}: cannot read regimen: malformed YAML: {exc}"
-                ) from None
+            data = _load_yaml(content, str(path))
             return parse_yaml(data, lib=lib, source=str(path))
         return parse_text(content, lib=lib, body=body, source=str(path))
     if not isinstance(text_or_path, str):
@@ -782,11 +849,7 @@ def parse_regimen(
         )
     stripped = text_or_path.lstrip()
     if stripped.startswith(("regimen:", "- drug:", "body:")):
-        try:
-            data = yaml.safe_load(text_or_path)
-        except yaml.YAMLError as exc:
-            raise ValidationError(f"cannot read regimen: malformed YAML: {exc}") from None
-        return parse_yaml(data, lib=lib)
+        return parse_yaml(_load_yaml(text_or_path, "regimen"), lib=lib)
     return parse_text(text_or_path, lib=lib, body=body)
 
 

@@ -1,0 +1,403 @@
+"""Bad input to regimens, simulation and cohorts, tried as a demanding user would (issue 10.7).
+
+One row per case: what is run (CLI arguments, or an API call), the exit code expected and a
+fragment the message must contain. CLI rows go through typer's CliRunner; API rows map an
+exception to exit code 2 and a 'failed' simulation to 1. Every row runs under an alarm, so a
+hang fails the row instead of the suite; a traceback (an exception the CLI did not turn into
+``error: ...``) fails it too.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin.cli.app import app
+from senotwin.model import load_fixture
+from senotwin.model.io import spec_from_dict, spec_to_dict, spec_to_yaml
+from senotwin.sim import Dose, simulate
+
+ROW_SECONDS = 120  # a row that takes longer hangs (the slowest runs a 10-day simulation)
+BIG = "1" * 5000  # beyond Python's 4,300-digit integer conversion limit
+runner = CliRunner()
+
+Args = list[str] | Callable[[Path], list[str]] | Callable[[Path], str]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bad input: CLI args (or a builder given a scratch dir), expected exit code, fragment."""
+
+    id: str
+    run: Args
+    code: int
+    fragment: str
+    api: bool = False  # run is an API call returning a text (not CLI arguments)
+
+
+# ---- scratch inputs -----------------------------------------------------------------------------
+def _write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _model_with(tmp: Path, name: str, **changes: object) -> str:
+    data = spec_to_dict(load_fixture("karin2019"))
+    data.update(changes)
+    return _write(tmp / f"{name}.yaml", spec_to_yaml(spec_from_dict(data)))
+
+
+def _raw_model(tmp: Path, name: str, old: str, new: str) -> str:
+    text = spec_to_yaml(load_fixture("karin2019"))
+    assert old in text
+    return _write(tmp / f"{name}.yaml", text.replace(old, new, 1))
+
+
+def _cohort_dir(tmp: Path, *, n: int = 4, done: int = 4, status: str = "complete", ok=True) -> str:
+    """A cohort directory as 'cohort run' leaves it (two arms, one patient per chunk)."""
+    out = tmp / "cohort"
+    (out / "shards").mkdir(parents=True)
+    chunks = [[i, i + 1] for i in range(n)]
+    arms = [{"name": "control"}, {"name": "ici"}]
+    manifest = {
+        "format": "senotwin-cohort/1",
+        "config": {"scenario": "default", "seed": 0, "n": n, "arms": arms},
+        "chunks": chunks,
+        "done": chunks[:done],
+        "status": status,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    for i in range(done):
+        rows = [
+            {
+                "patient": i,
+                "arm": arm["name"],
+                "status": "success" if ok else "failed",
+                "message": "integration successful" if ok else "integration failed: boom",
+                "best_response": "SD",
+                "pfs_days": 20.0 + i,
+                "pfs_event": i % 2 == 0,
+                "os_days": 30.0,
+                "os_event": False,
+            }
+            for arm in arms
+        ]
+        pd.DataFrame(rows).to_parquet(out / "shards" / f"chunk-{i:07d}-{i + 1:07d}.parquet")
+    return str(out)
+
+
+def _sim(tmp: Path, *extra: str) -> list[str]:
+    return ["simulate", "--scenario", "aged_lung_untreated", "--out", str(tmp / "o.csv"), *extra]
+
+
+def _engine_fails(engine: str, observable: str) -> Callable[[Path], str]:
+    def call(_: Path) -> str:
+        data = spec_to_dict(load_fixture("karin2019"))
+        data["observables"][0]["expression"] = observable
+        res = simulate(spec_from_dict(data), t_end=5.0, engine=engine)
+        if not res.ok:
+            raise _Failed(res.message)
+        return res.message
+
+    return call
+
+
+class _Failed(Exception):
+    """A simulation returned status 'failed' (exit code 1 in the table)."""
+
+
+def _yaml_regimen(tmp: Path, body: str) -> str:
+    return _write(tmp / "regimen.yaml", "regimen:\n  - drug: doxorubicin\n" + body)
+
+
+# ---- the table ----------------------------------------------------------------------------------
+CASES: tuple[Case, ...] = (
+    # one strict YAML loader: duplicate keys and over-long integers name line, column and key
+    Case(
+        "regimen-yaml-duplicate-dose",
+        lambda t: _sim(
+            t, "--regimen", _yaml_regimen(t, "    dose: 1 mg/kg\n    dose: 100 mg/kg\n")
+        ),
+        2,
+        "cannot read regimen: malformed YAML: line 4, column 5: key 'dose' is given twice",
+    ),
+    Case(
+        "model-yaml-duplicate-key",
+        lambda t: [
+            "simulate",
+            "--model",
+            _raw_model(t, "dup", "id: karin2019\n", "id: karin2019\nid: other\n"),
+            "--days",
+            "5",
+            "--out",
+            str(t / "o.csv"),
+        ],
+        2,
+        "key 'id' is given twice",
+    ),
+    Case(
+        "regimen-yaml-huge-integer",
+        lambda t: _sim(t, "--regimen", _yaml_regimen(t, f"    dose: 1 mg/kg\n    days: [{BIG}]\n")),
+        2,
+        "field 'days': integer with 5000 digits is too long (at most 4300 digits",
+    ),
+    Case(
+        "model-yaml-huge-integer",
+        lambda t: [
+            "simulate",
+            "--model",
+            _raw_model(t, "bigint", "initial: 0.0", f"initial: {BIG}"),
+            "--out",
+            str(t / "o.csv"),
+        ],
+        2,
+        "field 'initial': integer with 5000 digits",
+    ),
+    Case(
+        "regimen-text-huge-number",
+        lambda t: _sim(t, "--regimen", f"doxorubicin {BIG} mg/kg d0"),
+        2,
+        "a dose amount '" + "1" * 40 + "'... (5000 characters) is too large",
+    ),
+    Case(
+        "cohort-action-huge-number",
+        lambda t: ["cohort", "run", "--out", str(t / "c"), "--arm", f"x=set r_T={BIG}"],
+        2,
+        "(5000 characters) is too large (numbers must be finite",
+    ),
+    # cohort summary of an unfinished or all-failed run; options checked before any work
+    Case(
+        "summary-interrupted",
+        lambda t: ["cohort", "summary", _cohort_dir(t, done=2, status="running")],
+        2,
+        "is incomplete: 2 of 4 patients done (run status 'running')",
+    ),
+    Case(
+        "summary-interrupted-json",
+        lambda t: ["cohort", "summary", _cohort_dir(t, done=2, status="running"), "--json"],
+        2,
+        "--partial",
+    ),
+    Case(
+        "summary-interrupted-partial",
+        lambda t: ["cohort", "summary", _cohort_dir(t, done=2, status="running"), "--partial"],
+        0,
+        "warning: partial results: 2 of 4 patients done",
+    ),
+    Case(
+        "summary-all-failed",
+        lambda t: ["cohort", "summary", _cohort_dir(t, ok=False)],
+        2,
+        "all 8 patient-arms failed, nothing to summarise (first failure: integration failed: boom)",
+    ),
+    Case(
+        "cohort-engine-typo",
+        lambda t: ["cohort", "run", "--out", str(t / "c"), "--engine", "fsat", "--quiet"],
+        2,
+        "unknown engine 'fsat'; did you mean fast?",
+    ),
+    Case(
+        "cohort-days-huge",
+        lambda t: ["cohort", "run", "--out", str(t / "c"), "--days", "1e9", "--quiet"],
+        2,
+        "at most 36500 days (100 years",
+    ),
+    # doses bounded per drug; days bounded everywhere
+    Case(
+        "dose-1e300",
+        lambda t: _sim(t, "--regimen", "doxorubicin 1e300 mg/kg d0"),
+        2,
+        "dose 1e+300 mg/kg of doxorubicin is above its limit of 40 mg/kg (20x its reference dose",
+    ),
+    Case(
+        "dose-1e9",
+        lambda t: _sim(t, "--regimen", "doxorubicin 1e9 mg/kg d0"),
+        2,
+        "above its limit of 40 mg/kg",
+    ),
+    Case(
+        "dose-radiation-single-fraction",
+        lambda t: _sim(t, "--regimen", "radiation 35 Gy d0"),
+        2,
+        "above its limit of 34 Gy",
+    ),
+    Case(
+        "days-1e9",
+        lambda t: _sim(t, "--days", "1e9"),
+        2,
+        "--days = 1e+09 days is too long: at most 36500 days",
+    ),
+    Case("days-1e6", lambda t: _sim(t, "--days", "1e6"), 2, "at most 36500 days"),
+    Case(
+        "treat-days-1e9",
+        ["treat", "compare", "--arm", "a=none", "--days", "1e9"],
+        2,
+        "days = 1e+09 days is too long",
+    ),
+    Case(
+        "sensitivity-days-1e9",
+        ["sensitivity", "--days", "1e9"],
+        2,
+        "days = 1e+09 days is too long",
+    ),
+    Case(
+        "optimize-horizon-1e9",
+        ["optimize", "--horizon", "1e9"],
+        2,
+        "horizon = 1e+09 days is too long",
+    ),
+    # a dose after the end of the run is stated, not dropped silently
+    Case(
+        "dose-after-end",
+        lambda t: _sim(t, "--days", "10", "--regimen", "doxorubicin 2 mg/kg d0,d14"),
+        0,
+        "warning: 1 scheduled action(s) fall after the end of the run (day 10) and are not "
+        "applied (first: dose of drug_doxorubicin on day 14)",
+    ),
+    # repeated doses: one rule within and across items, and in dose-response
+    Case(
+        "same-day-within-item",
+        lambda t: _sim(t, "--regimen", "doxorubicin 2 mg/kg d0,d0"),
+        2,
+        "line 1, column 21: the same dosing time is listed twice",
+    ),
+    Case(
+        "same-day-across-items",
+        lambda t: _sim(t, "--regimen", "doxorubicin 2 mg/kg d0; doxorubicin 2 mg/kg d0"),
+        2,
+        "line 1, column 25: doxorubicin is already given on day 0 by item 1",
+    ),
+    Case(
+        "dose-response-repeated-dose",
+        ["treat", "dose-response", "--drug", "doxorubicin", "--doses", "1,1", "--days", "5"],
+        2,
+        "doses: 1 given more than once",
+    ),
+    # negative and non-finite values naming the option
+    Case(
+        "cohort-negative-dose-action",
+        lambda t: ["cohort", "run", "--out", str(t / "c"), "--arm", "x=dose T=-1@0"],
+        2,
+        "action 1: line 1, column 8: expected the value of T (a number), found '-1@0'",
+    ),
+    Case("api-negative-dose", lambda t: str(Dose(0.0, "T", -1.0)), 2, "amount must be >= 0", True),
+    Case(
+        "optimize-max-toxicity-nan",
+        ["optimize", "--max-toxicity", "nan"],
+        2,
+        "max_toxicity must be a finite number >= 0",
+    ),
+    Case(
+        "optimize-max-toxicity-negative",
+        ["optimize", "--max-toxicity", "-1"],
+        2,
+        "max_toxicity must be a finite number >= 0",
+    ),
+    # non-finite models: rejected at load, or every engine fails alike, as data
+    Case(
+        "model-literal-1e999",
+        lambda t: [
+            "simulate",
+            "--model",
+            _raw_model(t, "inf", "log(2) * (kappa + X) / beta", "1e999 * X"),
+            "--out",
+            str(t / "o.csv"),
+        ],
+        2,
+        "observable 'removal_half_life': number 1e999 at column 1 of '1e999 * X' is not finite",
+    ),
+    Case(
+        "model-parameter-inf",
+        lambda t: [
+            "simulate",
+            "--model",
+            _raw_model(t, "pinf", "value: 0.27", "value: .inf"),
+            "--out",
+            str(t / "o.csv"),
+        ],
+        2,
+        "value must be finite, got inf",
+    ),
+    *(
+        Case(
+            f"divide-by-zero-{engine}",
+            _engine_fails(engine, "X / 0"),
+            1,
+            "observable 'removal_half_life' is nan at t=0 day (a division by zero",
+            api=True,
+        )
+        for engine in ("reference", "fast", "roadrunner")
+    ),
+    Case(
+        "divide-by-zero-cli-fast",
+        lambda t: [
+            "simulate",
+            "--model",
+            _raw_model(t, "div0", "log(2) * (kappa + X) / beta", "X / 0"),
+            "--engine",
+            "fast",
+            "--out",
+            str(t / "o.csv"),
+        ],
+        1,
+        "error: simulation failed: observable 'removal_half_life' is nan",
+    ),
+)
+
+
+@contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
+
+    def _timeout(signum: int, frame: object) -> None:
+        raise TimeoutError(f"no answer within {seconds} s (a hang)")
+
+    previous = signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _outcome(case: Case, tmp: Path) -> tuple[int, str]:
+    """(exit code, everything printed) for a CLI row; (0/1/2, message) for an API row."""
+    if case.api:
+        call = case.run
+        assert callable(call)
+        try:
+            return 0, str(call(tmp))
+        except _Failed as exc:
+            return 1, str(exc)
+        except ValueError as exc:
+            return 2, str(exc)
+    args = case.run(tmp) if callable(case.run) else case.run
+    assert isinstance(args, list)
+    res = runner.invoke(app, args)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise AssertionError(f"traceback instead of a clear error: {res.exception!r}")
+    return res.exit_code, res.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_a_clear_error_or_a_stated_warning(case: Case, tmp_path: Path) -> None:
+    with _deadline(ROW_SECONDS):
+        code, text = _outcome(case, tmp_path)
+    assert code == case.code, text
+    assert case.fragment in " ".join(text.split()), text
+    if code != 0:
+        assert not (tmp_path / "o.csv").exists(), "nothing is written on failure"
+
+
+def test_every_case_id_is_unique() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
