@@ -267,7 +267,7 @@ class Scanner:
             raise self.fail(f"{excerpt(m.group(0))} is not a number") from None
         if not math.isfinite(value):
             raise self.fail(
-                f"{what} {excerpt(m.group(0))} is too large (numbers must be finite, below 1.8e308)"
+                f"{what} {excerpt(m.group(0))} is not finite (numbers must lie within +-1.8e308)"
             )
         self.pos = m.end()
         return value
