@@ -2,45 +2,49 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from senotwin.analysis.endpoints import EndpointReducer
-from senotwin.analysis.survival import arm_summary
-from senotwin.cohort.population import tme_population
-from senotwin.cohort.runner import CohortConfig, arm_from_text, load_rows, run_cohort
-from senotwin.report.cohort_sections import cohort_sections, waterfall_figure
+from senotwin.analysis.demo import DemoResults
+from senotwin.analysis.endpoints import EndpointRules
+from senotwin.report.cohort_sections import (
+    cohort_sections,
+    endpoint_rules_text,
+    plausibility_text,
+    waterfall_figure,
+)
 
 PNG = b"\x89PNG"
 
 
-def test_sections_of_a_small_cohort(tmp_path: Path) -> None:
-    cfg = CohortConfig(
-        "default",
-        3,
-        (arm_from_text("chemo=none"), arm_from_text("seno=step block_BCL2_FAMILY=0.9@7")),
-        tme_population(),
-        seed=4,
-        t_end=50.0,
-        engine="reference",
-        keep_timecourses=("tumour_diameter_mm",),
-    )
-    run_cohort(cfg, tmp_path, reducer=EndpointReducer(), workers=1, processes=False)
-    rep = cohort_sections(tmp_path)
-    titles = [s.title for s in rep.sections]
-    assert titles == [
+def test_sections_of_a_small_cohort(demo_results: DemoResults) -> None:
+    trial, responses, provenance = cohort_sections(demo_results.cohort, demo_results.model)
+    assert [trial.title, responses.title, provenance.title] == [
         "Virtual trial: therapy arms",
         "Responses per patient",
         "Virtual-cohort provenance",
     ]
-    names = [n for n, _ in rep.figures]
+    names = [f.name for s in (trial, responses, provenance) for f in s.figures]
     assert names == ["cohort_km.png", "cohort_waterfall.png", "cohort_spider.png"]
-    assert all(data.startswith(PNG) for _, data in rep.figures)
-    summary = arm_summary(load_rows(tmp_path))
-    dcr = summary.set_index("arm").loc["chemo", "DCR"]
-    assert f"{100 * dcr:.0f}%" in rep.sections[0].html
-    assert "seed" in rep.sections[2].html and "4" in rep.sections[2].html
+    assert all(f.png.startswith(PNG) for s in (trial, responses) for f in s.figures)
+    dcr = demo_results.cohort.summary.set_index("arm").loc["chemo", "DCR"]
+    chemo_row = next(r for r in trial.tables[0].rows if r[0] == "chemo")
+    assert chemo_row[4].startswith(f"{100 * dcr:.0f}%")
+    items = dict(provenance.tables[0].rows)
+    assert items["seed"] == "4"
+    assert "r_T — intrinsic tumour growth rate (1/day)" in items["varied parameters"]
+    assert "block_BCL2_FAMILY" in {code for code, _ in trial.tables[2].rows}
+
+
+def test_rules_and_filter_read_as_text() -> None:
+    text = endpoint_rules_text(EndpointRules())
+    assert "scans every 42 days" in text and "30 × 10⁹ cells" in text
+    assert "EndpointRules" not in text
+    rule = {"days": 56.0, "doubling_days": [15.0, 730.0], "bounds": [["x", 0.2, 5.0]]}
+    assert plausibility_text(rule) == (
+        "untreated tumour doubling time between 15 and 730 days and x between 0.2 and 5, "
+        "checked over the first 56 days"
+    )
+    assert plausibility_text(None) == "none"
 
 
 def test_waterfall_handles_failed_rows() -> None:

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
+from senotwin.analysis.demo import scenario_table
 from senotwin.report.timecourses import (
     dual_effect_figure,
     plot_timecourses,
-    scenario_table,
+    sasp_coincidences,
+    timecourse_figure,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def table():
+def table() -> pd.DataFrame:
     return scenario_table("acute_young", days=60.0)
-
-
-def test_scenario_table_has_daily_grid_and_readouts(table):
-    assert table["time"].iloc[0] == 0.0 and table["time"].iloc[-1] == 60.0
-    assert len(table) == 61
-    for col in ("S_early", "S_late", "S_deep", "IL6", "TGFB", "MDSC", "tumour_diameter_mm"):
-        assert col in table.columns
 
 
 def test_plot_writes_png(tmp_path, table):
@@ -42,12 +36,28 @@ def test_bad_suffix_and_non_tme_table(tmp_path, table):
         plot_timecourses(pd.DataFrame({"time": [0.0, 1.0], "E": [1.0, 2.0]}), tmp_path / "x.png")
 
 
-def test_dual_effect_figure_has_four_panels(table):
+def test_every_axis_has_a_unit_label(table):
+    fig = timecourse_figure(table)
+    for ax in fig.axes:
+        assert ax.get_ylabel(), ax.get_title()
+    for ax in fig.axes[:4]:
+        assert ax.get_xlabel() == "time (days)"
+
+
+def test_coinciding_sasp_curves_are_drawn_once(table):
+    merged = sasp_coincidences(table)
+    sasp_ax = timecourse_figure(table).axes[1]
+    labels = [line.get_label() for line in sasp_ax.lines]
+    n_factors = 6
+    assert len(labels) == n_factors - sum(len(g) - 1 for g in merged)
+    for group in merged:
+        assert " ≈ ".join(group) in labels
+
+
+def test_dual_effect_figure_has_four_panels_with_distinct_styles(table):
     fig = dual_effect_figure({"acute": table, "again": table})
-    try:
-        assert len(fig.axes) == 4
-        assert len(fig.axes[0].lines) == 2
-    finally:
-        plt.close(fig)
+    assert len(fig.axes) == 4
+    lines = fig.axes[0].lines
+    assert len(lines) == 2 and lines[0].get_linestyle() != lines[1].get_linestyle()
     with pytest.raises(ValidationError, match="at least one run"):
         dual_effect_figure({})

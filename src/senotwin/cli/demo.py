@@ -1,4 +1,4 @@
-"""``senotwin demo``: write the self-contained HTML report of the review's story."""
+"""``senotwin demo``: run the demo's analyses, then write the self-contained HTML report."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ def demo(
     out: Path = typer.Option(Path("demo_output"), "--out", help="Directory for report.html."),
 ) -> None:
     """Run the canonical story on the built-in scenario and write report.html with figures."""
-    from senotwin.report.demo import run_demo
+    from senotwin.analysis.demo import run_demo_analysis
+    from senotwin.report.demo import write_report
 
+    # the output path is checked before minutes of computing; files appear only on success
     with user_errors(), writing(Output("--out", out, directory=True)):
-        result = run_demo(out)
-    typer.echo(f"wrote {result.report}")
-    for fig in result.figures:
+        results = run_demo_analysis(
+            out / "cohort", progress=lambda step: typer.echo(f"running: {step}", err=True)
+        )
+        written = write_report(results, out)
+    typer.echo(f"wrote {written.report}")
+    for fig in written.figures:
         typer.echo(f"wrote {fig}")

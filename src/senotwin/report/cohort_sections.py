@@ -1,105 +1,45 @@
 """Report sections of a virtual cohort: KM curves, waterfall, spider plot, sensitivity ranking.
 
-``demo_cohort`` runs the built-in trial of the demo: an aged host with a lung tumour after one
-chemotherapy course (scenario ``default``), and the review's sequencing questions as arms
-(section 5: add a senolytic after chemotherapy, a checkpoint inhibitor, or both in sequence).
-Arms are written as action lists on the model's own entities (blocks switched by day), so the
-demo does not depend on the drug library.
+The trial and the sensitivity ranking are computed in :mod:`senotwin.analysis.demo`
+(:class:`~senotwin.analysis.demo.CohortResults`); this module only draws them.
 """
 
 from __future__ import annotations
 
-import html
 import math
-from dataclasses import dataclass
-from pathlib import Path
+import textwrap
+from collections.abc import Mapping
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Rectangle
 
-from senotwin.analysis.endpoints import EndpointReducer
-from senotwin.analysis.sensitivity import SensitivityResult, run_sensitivity
-from senotwin.analysis.survival import arm_summary, kaplan_meier
-from senotwin.cohort.population import tme_population
-from senotwin.cohort.runner import (
-    CohortConfig,
-    arm_from_text,
-    cohort_digest,
-    load_rows,
-    load_timecourses,
-    read_manifest,
-    run_cohort,
-)
-from senotwin.report.html import Section, html_table, png_img
-from senotwin.report.timecourses import figure_bytes
+from senotwin.analysis.demo import CohortResults
+from senotwin.analysis.endpoints import EndpointRules
+from senotwin.analysis.sensitivity import SensitivityResult
+from senotwin.analysis.survival import kaplan_meier
+from senotwin.model.spec import ModelSpec
+from senotwin.report.figures import figure_bytes, new_figure
+from senotwin.report.glossary import glossary_table, label
+from senotwin.report.section import Figure, Section, Table
 
-DEMO_ARMS = (
-    ("chemo", "none"),
-    ("chemo+antiPD1", "step block_PDCD1=0.9@14"),
-    ("chemo-senolytic", "step block_BCL2_FAMILY=0.9@14; step block_BCL2_FAMILY=0@28"),
-    (
-        "chemo-senolytic-antiPD1",
-        "step block_BCL2_FAMILY=0.9@14; step block_BCL2_FAMILY=0@28; step block_PDCD1=0.9@28",
-    ),
-)
 _COLORS = ("#4d4d4d", "#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214")
+_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1)))
 _RESP_COLORS = {"CR": "#1b7837", "PR": "#5aae61", "SD": "#9e9e9e", "PD": "#b2182b", "NE": "#e0e0e0"}
-
-
-@dataclass(frozen=True)
-class CohortReport:
-    """Sections and PNG figures (name -> bytes) of a cohort."""
-
-    sections: tuple[Section, ...]
-    figures: tuple[tuple[str, bytes], ...]
-
-
-def demo_cohort(
-    out: str | Path,
-    *,
-    n: int = 36,
-    seed: int = 2025,
-    workers: int = 2,
-    engine: str = "reference",
-    t_end: float | None = 300.0,
-) -> Path:
-    """Run the demo trial into ``out`` (resumes if it is already there) and return ``out``."""
-    config = CohortConfig(
-        scenario="default",
-        n=n,
-        arms=tuple(arm_from_text(f"{name}={text}") for name, text in DEMO_ARMS),
-        population=tme_population(age="aged"),
-        seed=seed,
-        t_end=t_end,
-        engine=engine,
-        keep_timecourses=("tumour_diameter_mm",),
-    )
-    out = Path(out)
-    reducer = EndpointReducer()
-    if (out / "manifest.json").exists() and read_manifest(out).get("digest") != cohort_digest(
-        config, reducer
-    ):
-        _clear_cohort_dir(out)  # an older demo cohort: rebuild it
-    run_cohort(
-        config,
-        out,
-        reducer=reducer,
-        workers=workers,
-        resume=(out / "manifest.json").exists(),
-    )
-    return out
-
-
-def _clear_cohort_dir(out: Path) -> None:
-    """Remove a cohort directory's own files only (manifest, shards, time courses)."""
-    for sub in ("shards", "timecourses"):
-        for f in (out / sub).glob("*.parquet"):
-            f.unlink()
-    (out / "manifest.json").unlink()
+METRIC_TITLES = {
+    "final_burden": "final tumour burden (10⁹ cells)",
+    "best_change": "best change of the longest diameter (%)",
+    "senescent_burden": "final senescent burden (10⁹ cells)",
+    "sasp_net_effect": "SASP net effect: log10(tumour with / without SASP)",
+}
+_RESP_NAMES = {
+    "CR": "complete response",
+    "PR": "partial response",
+    "SD": "stable disease",
+    "PD": "progressive disease",
+    "NE": "not evaluable",
+}
 
 
 # ---- figures ----------------------------------------------------------------------------
@@ -107,7 +47,8 @@ def km_figure(rows: pd.DataFrame) -> bytes:
     """Kaplan-Meier curves of PFS and OS per arm with 95 % bands."""
     ok = rows[rows["status"] == "success"]
     arms = list(dict.fromkeys(rows["arm"]))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig = new_figure(11, 4.6)
+    axes = fig.subplots(1, 2, sharey=True)
     for ax, ep, title in zip(
         axes, ("pfs", "os"), ("Progression-free survival", "Overall survival"), strict=True
     ):
@@ -117,15 +58,22 @@ def km_figure(rows: pd.DataFrame) -> bytes:
                 continue
             km = kaplan_meier(sub[f"{ep}_days"].to_numpy(), sub[f"{ep}_event"].to_numpy())
             c = _COLORS[k % len(_COLORS)]
-            ax.step(km.times, km.survival, where="post", color=c, lw=2, label=f"{arm} (n={km.n})")
+            ax.step(
+                km.times,
+                km.survival,
+                where="post",
+                color=c,
+                lw=2,
+                linestyle=_LINESTYLES[k % len(_LINESTYLES)],
+                label=f"{arm} (n={km.n})",
+            )
             ax.fill_between(km.times, km.lower, km.upper, step="post", color=c, alpha=0.12)
         ax.set_title(title)
-        ax.set_xlabel("days")
+        ax.set_xlabel("time since day 0 (days)")
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("probability")
+    axes[0].set_ylabel("probability (fraction of patients event-free)")
     axes[1].legend(loc="lower left", fontsize=8, frameon=False)
-    fig.tight_layout()
     return figure_bytes(fig)
 
 
@@ -133,8 +81,8 @@ def waterfall_figure(rows: pd.DataFrame) -> bytes:
     """Best % change of the longest diameter per patient, one panel per arm, coloured by BOR."""
     ok = rows[rows["status"] == "success"]
     arms = list(dict.fromkeys(rows["arm"]))
-    fig, axes = plt.subplots(1, len(arms), figsize=(3.0 * len(arms), 3.6), sharey=True)
-    axes = np.atleast_1d(axes)
+    fig = new_figure(3.0 * len(arms) + 1.0, 4.0)
+    axes = np.atleast_1d(fig.subplots(1, len(arms), sharey=True))
     for ax, arm in zip(axes, arms, strict=True):
         sub = ok[ok["arm"] == arm].sort_values("best_change_pct", ascending=False)
         vals = sub["best_change_pct"].clip(upper=100).to_numpy()
@@ -148,18 +96,25 @@ def waterfall_figure(rows: pd.DataFrame) -> bytes:
         ax.axhline(-30, color="#1b7837", lw=0.8, ls="--")
         ax.set_title(arm, fontsize=9)
         ax.set_xticks([])
+        ax.set_xlabel("patients (sorted)")
     axes[0].set_ylabel("best change of longest diameter (%)")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in _RESP_COLORS.values()]
-    axes[-1].legend(handles, list(_RESP_COLORS), fontsize=7, frameon=False, loc="upper right")
-    fig.tight_layout()
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in _RESP_COLORS.values()]
+    fig.legend(
+        handles,
+        [f"{k} {v}" for k, v in _RESP_NAMES.items()],
+        fontsize=8,
+        frameon=False,
+        loc="outside lower center",
+        ncol=len(_RESP_COLORS),
+    )
     return figure_bytes(fig)
 
 
 def spider_figure(courses: pd.DataFrame, rows: pd.DataFrame) -> bytes:
     """% change of the longest diameter over time per patient (first 20 patients), per arm."""
     arms = list(dict.fromkeys(rows["arm"]))
-    fig, axes = plt.subplots(1, len(arms), figsize=(3.0 * len(arms), 3.6), sharey=True)
-    axes = np.atleast_1d(axes)
+    fig = new_figure(3.0 * len(arms) + 1.0, 3.8)
+    axes = np.atleast_1d(fig.subplots(1, len(arms), sharey=True))
     bor = rows.set_index(["patient", "arm"])["best_response"]
     keep = sorted(courses["patient"].unique())[:20] if not courses.empty else []
     for ax, arm in zip(axes, arms, strict=True):
@@ -171,26 +126,32 @@ def spider_figure(courses: pd.DataFrame, rows: pd.DataFrame) -> bytes:
             ax.plot(g["time"], np.clip(change, -100, 150), color=_RESP_COLORS[resp], lw=0.9)
         ax.axhline(0, color="black", lw=0.5)
         ax.set_title(arm, fontsize=9)
-        ax.set_xlabel("days")
+        ax.set_xlabel("time (days)")
     axes[0].set_ylabel("change of longest diameter (%)")
-    fig.tight_layout()
     return figure_bytes(fig)
 
 
-def sensitivity_figure(res: SensitivityResult) -> bytes:
-    """PRCC/Sobol ranking: one horizontal bar panel per metric."""
+def sensitivity_figure(res: SensitivityResult, model: ModelSpec | None = None) -> bytes:
+    """PRCC/Sobol ranking: one horizontal bar panel per metric (codes named from ``model``)."""
     metrics = list(dict.fromkeys(res.table["metric"]))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.4))
-    axes = np.atleast_1d(axes)
+    fig = new_figure(7.5 * len(metrics), 5.6)
+    axes = np.atleast_1d(fig.subplots(1, len(metrics)))
     for ax, metric in zip(axes, metrics, strict=True):
         sub = res.table[res.table["metric"] == metric].sort_values("rank", ascending=False)
         sub = sub.tail(10)
         colors = ["#b2182b" if v > 0 else "#2166ac" for v in sub["index"]]
-        ax.barh(sub["parameter"], sub["index"], color=colors)
+        names = [
+            p if model is None else "\n".join(textwrap.wrap(label(model, p, width=70), 38))
+            for p in sub["parameter"]
+        ]
+        ax.barh(names, sub["index"], color=colors)
         ax.axvline(0, color="black", lw=0.6)
-        ax.set_title(metric.replace("_", " "))
-        ax.set_xlabel("PRCC" if res.method == "prcc" else "total Sobol index")
-    fig.tight_layout()
+        ax.set_title(METRIC_TITLES.get(metric, metric.replace("_", " ")), fontsize=10)
+        ax.set_xlabel(
+            "PRCC (partial rank correlation, −1 to 1)"
+            if res.method == "prcc"
+            else "total Sobol index (share of variance, 0 to 1)"
+        )
     return figure_bytes(fig)
 
 
@@ -204,16 +165,39 @@ def _ci(v: float, lo: float, hi: float, *, pct: bool = False, digits: int = 0) -
     return f"{f(v)} ({f(lo)}–{f(hi)})"
 
 
-def cohort_sections(directory: str | Path) -> CohortReport:
-    """Sections for a finished cohort directory: arm table + KM, waterfall, spider, provenance."""
-    manifest = read_manifest(directory)
-    rows = load_rows(directory)
-    summary = arm_summary(rows)
-    courses = load_timecourses(directory)
-    km_png, wf_png = km_figure(rows), waterfall_figure(rows)
-    figures = [("cohort_km.png", km_png), ("cohort_waterfall.png", wf_png)]
+def endpoint_rules_text(rules: EndpointRules) -> str:
+    """The endpoint thresholds in words (not the dataclass repr)."""
+    return (
+        f"scans every {rules.scan_every_days:g} days; complete response below "
+        f"{rules.cr_diameter_mm:g} mm; partial response at ≥{rules.pr_fraction:.0%} shrinkage of "
+        f"the longest diameter; progression at ≥{rules.pd_fraction:.0%} growth over the nadir "
+        f"and ≥{rules.pd_min_mm:g} mm absolute; stable disease must last ≥"
+        f"{rules.min_sd_days:g} days; death when the tumour burden reaches "
+        f"{rules.lethal_burden:g} × 10⁹ cells"
+    )
+
+
+def plausibility_text(rule: Mapping[str, Any] | None) -> str:
+    """The virtual-patient plausibility filter in words (not the dict repr)."""
+    if not rule:
+        return "none"
+    parts = []
+    if rule.get("doubling_days"):
+        lo, hi = rule["doubling_days"]
+        parts.append(f"untreated tumour doubling time between {lo:g} and {hi:g} days")
+    for name, lo, hi in rule.get("bounds", ()):
+        parts.append(f"{name} between {lo:g} and {hi:g}")
+    text = " and ".join(parts) or "none"
+    if rule.get("days"):
+        text += f", checked over the first {rule['days']:g} days"
+    if rule.get("max_tries"):
+        text += f"; up to {rule['max_tries']} draws per accepted patient"
+    return text
+
+
+def _arm_table(results: CohortResults) -> Table:
     table_rows = []
-    for r in summary.to_dict(orient="records"):
+    for r in results.summary.to_dict(orient="records"):
         ref = not math.isfinite(r["hr_pfs"])
         table_rows.append(
             (
@@ -231,119 +215,182 @@ def cohort_sections(directory: str | Path) -> CohortReport:
                 "" if ref else _ci(r["hr_os"], r["hr_os_low"], r["hr_os_high"], digits=2),
             )
         )
-    cfg = manifest["config"]
-    arms_html = "".join(
-        f"<li><b>{html.escape(a['name'])}</b>: {html.escape(a['text'] or 'scenario only')}</li>"
-        for a in cfg["arms"]
+    return Table.of(
+        (
+            "arm",
+            "patients (n)",
+            "failed (n)",
+            "ORR, % (95% CI)",
+            "DCR, % (95% CI)",
+            "median PFS, days (95% CI)",
+            "median OS, days (95% CI)",
+            "HR PFS vs reference (95% CI)",
+            "log-rank p (PFS)",
+            "HR OS vs reference (95% CI)",
+        ),
+        table_rows,
+        caption="ORR: objective response rate (CR + PR); DCR: disease control rate (CR + PR + "
+        "SD); HR: Cox hazard ratio against the first arm; NR: not reached.",
     )
+
+
+def _km_caption(results: CohortResults) -> str:
+    """Median PFS per arm, read from the summary."""
+    parts = []
+    for r in results.summary.to_dict(orient="records"):
+        m = r["median_pfs"]
+        parts.append(f"{r['arm']} {m:.0f} days" if math.isfinite(m) else f"{r['arm']} NR")
+    return (
+        "Kaplan–Meier estimates of progression-free and overall survival per arm with 95 % "
+        "bands; arms differ in colour and line style. Median PFS: " + "; ".join(parts) + "."
+    )
+
+
+def cohort_sections(results: CohortResults, model: ModelSpec | None = None) -> tuple[Section, ...]:
+    """Sections of a finished cohort: arm table + KM, waterfall and spider, provenance."""
+    return (
+        trial_section(results, model),
+        responses_section(results),
+        provenance_section(results, model),
+    )
+
+
+def trial_section(results: CohortResults, model: ModelSpec | None = None) -> Section:
+    """The arm table (ORR, DCR, PFS, OS, HR) with the Kaplan-Meier curves and the arms."""
+    manifest, rows = results.manifest, results.rows
+    cfg = manifest["config"]
     n_failed = int((rows["status"] != "success").sum())
-    trial = Section(
+    arms_table = Table.of(
+        ("arm", "actions (day of each switch after @)"),
+        [(a["name"], a["text"] or "scenario only") for a in cfg["arms"]],
+        caption=f"Arms (every arm sees the same {cfg['n']} virtual patients).",
+    )
+    return Section(
         "Virtual trial: therapy arms",
-        html_table(
-            (
-                "arm",
-                "n",
-                "failed",
-                "ORR (95% CI)",
-                "DCR (95% CI)",
-                "median PFS, d",
-                "median OS, d",
-                "HR PFS vs ref",
-                "log-rank p",
-                "HR OS vs ref",
-            ),
-            table_rows,
-        )
-        + png_img(km_png, "Kaplan-Meier curves of PFS and OS per arm")
-        + f"<p>Arms (every arm sees the same {cfg['n']} virtual patients):</p><ul>{arms_html}</ul>",
-        lead=(
+        intro=(
             f"{cfg['n']} virtual patients of scenario '{cfg['scenario']}' (aged host, lung tumour, "
             f"one chemotherapy course at day 0), {manifest['t_end']:g} days, {len(cfg['arms'])} "
             f"paired arms; {n_failed} failed integrations. Response by RECIST 1.1 on the "
-            "simulated longest diameter (scans every 6 weeks), PFS = progression or death, OS = "
-            "tumour burden reaching 3e10 cells (stated stand-in for a lethal burden). HR: Cox "
-            "model vs the first arm; NR: not reached."
+            f"simulated longest diameter (scans every {results.rules.scan_every_days:g} days), "
+            "PFS = progression or death, OS = tumour burden reaching "
+            f"{results.rules.lethal_burden:g} × 10⁹ cells (a stated stand-in for a lethal burden)."
         ),
+        figures=(
+            Figure(
+                "cohort_km.png",
+                km_figure(rows),
+                _km_caption(results),
+                "Kaplan-Meier curves of PFS and OS per arm",
+            ),
+        ),
+        tables=(_arm_table(results), arms_table)
+        + (() if model is None else _codes(model, [a["text"] or "" for a in cfg["arms"]])),
     )
-    responses_html = png_img(wf_png, "Waterfall plot of best diameter change per patient")
+
+
+def responses_section(results: CohortResults) -> Section:
+    """Waterfall and spider plots of the per-patient responses."""
+    rows, courses = results.rows, results.courses
+    ok = rows[rows["status"] == "success"]
+    n_pd = int((ok["best_response"] == "PD").sum())
+    figures = [
+        Figure(
+            "cohort_waterfall.png",
+            waterfall_figure(rows),
+            "Best change of the longest diameter per patient, one panel per arm (dashed: +20 % "
+            "and −30 %, the RECIST progression and response thresholds; changes above +100 % "
+            f"are cut at 100 %). Colour: best overall response; {n_pd} of {len(ok)} analysed "
+            "patient-arms have progressive disease as their best response.",
+            "Waterfall plot of best diameter change per patient",
+        )
+    ]
     if not courses.empty:
-        spider_png = spider_figure(courses, rows)
-        figures.append(("cohort_spider.png", spider_png))
-        responses_html += png_img(spider_png, "Spider plot of diameter change over time")
-    responses = Section(
-        "Responses per patient",
-        responses_html,
-        lead=(
-            "Waterfall: best change of the longest diameter per patient (dashed: +20 % and "
-            "−30 %; colour: RECIST best overall response). Spider: the diameter course of the "
-            "first 20 patients."
-        ),
-    )
+        n_shown = min(20, courses["patient"].nunique())
+        figures.append(
+            Figure(
+                "cohort_spider.png",
+                spider_figure(courses, rows),
+                f"The diameter course of the first {n_shown} patients per arm, as % change from "
+                "day 0 (cut at −100 % and +150 %), coloured by best overall response.",
+                "Spider plot of diameter change over time",
+            )
+        )
+    return Section("Responses per patient", figures=tuple(figures))
+
+
+def provenance_section(results: CohortResults, model: ModelSpec | None = None) -> Section:
+    """Seed, engine, population priors, plausibility filter, endpoint rules, versions."""
+    manifest = results.manifest
+    cfg = manifest["config"]
     pop = cfg["population"]
+    varied = [p["parameter"] for p in pop["priors"]]
     prov_rows = [
         ("seed", cfg["seed"]),
-        ("engine / tolerances", f"{cfg['engine']} rtol {cfg['rtol']} atol {cfg['atol']}"),
-        ("varied parameters", ", ".join(p["parameter"] for p in pop["priors"])),
+        ("engine / tolerances", f"{cfg['engine']}, rtol {cfg['rtol']:g}, atol {cfg['atol']:g}"),
+        (
+            "varied parameters",
+            "; ".join(
+                f"{label(model, p['parameter']) if model else p['parameter']} "
+                f"({p['distribution']}, spread {p['spread']:g}: {p['rationale']})"
+                for p in pop["priors"]
+            ),
+        ),
         (
             "correlations",
             "; ".join(
-                f"{c['a']}~{c['b']} {c['rho']:+.1f} ({c['rationale']})" for c in pop["correlations"]
-            ),
+                f"{c['a']} with {c['b']}: correlation ρ {c['rho']:+.1f} ({c['rationale']})"
+                for c in pop["correlations"]
+            )
+            or "none",
         ),
-        ("plausibility filter", str(pop["plausibility"])),
-        ("endpoint rules", manifest["reducer"]),
+        ("plausibility filter", plausibility_text(pop.get("plausibility"))),
+        ("endpoint rules", endpoint_rules_text(results.rules)),
         ("versions", ", ".join(f"{k} {v}" for k, v in manifest["versions"].items())),
     ]
-    provenance = Section(
+    return Section(
         "Virtual-cohort provenance",
-        html_table(("item", "value"), prov_rows),
-        lead="Everything the trial depended on; the same seed gives the same patients on any "
+        intro="Everything the trial depended on; the same seed gives the same patients on any "
         "number of workers.",
+        tables=(Table.of(("item", "value"), prov_rows),)
+        + (() if model is None else _codes(model, varied)),
     )
-    return CohortReport((trial, responses, provenance), tuple(figures))
 
 
-def sensitivity_section(res: SensitivityResult) -> CohortReport:
+def _codes(model: ModelSpec, texts: list[str]) -> tuple[Table, ...]:
+    table = glossary_table(model, texts)
+    return () if table is None else (table,)
+
+
+def sensitivity_section(
+    res: SensitivityResult, *, days: float, model: ModelSpec | None = None
+) -> Section:
     """The ranking of the parameters that decide tumour burden and the SASP's net effect."""
-    png = sensitivity_figure(res)
+    png = sensitivity_figure(res, model)
     hurts = (
         ""
         if not math.isfinite(res.sasp_hurts_fraction)
         else f" In {100 * res.sasp_hurts_fraction:.0f}% of the sampled parameter sets the "
         "senescent secretome net-hurts tumour control (more tumour with it than without)."
     )
+    spreads = [math.sqrt(hi / lo) for lo, hi in res.bounds.values() if lo > 0 and hi > 0]
+    spread = f"×/÷ {spreads[0]:g}" if spreads and max(spreads) - min(spreads) < 1e-9 else "varied"
     lead = (
         f"{'PRCC' if res.method == 'prcc' else 'Sobol'} on {res.samples} Latin-hypercube "
-        "samples (each parameter ×/÷ 2 around the default scenario, 150 days). 'sasp net "
+        f"samples of {len(res.bounds)} parameters (each {spread} around the default scenario, "
+        f"{days:g} days). 'sasp net "
         "effect' is log10(tumour burden with / without the senescent cells' secretome): red "
         f"bars push towards 'SASP hurts', blue towards 'SASP helps'.{hurts}"
     )
-    return CohortReport(
-        (
-            Section(
-                "What decides whether the SASP helps or hurts", png_img(png, "sensitivity"), lead
+    return Section(
+        "What decides whether the SASP helps or hurts",
+        intro=lead,
+        figures=(
+            Figure(
+                "sensitivity_ranking.png",
+                png,
+                "The ten most influential parameters per metric (code — name). Red: raising the "
+                "parameter raises the metric; blue: it lowers it.",
+                "sensitivity ranking",
             ),
         ),
-        (("sensitivity_ranking.png", png),),
-    )
-
-
-def demo_cohort_report(
-    out: str | Path, *, n: int = 36, seed: int = 2025, workers: int = 2, sens_samples: int = 24
-) -> CohortReport:
-    """Run the demo trial and the sensitivity ranking; return their sections and figures."""
-    directory = demo_cohort(Path(out), n=n, seed=seed, workers=workers)
-    trial = cohort_sections(directory)
-    sens = run_sensitivity(
-        "default",
-        method="prcc",
-        metrics=("final_burden", "sasp_net_effect"),
-        n=sens_samples,
-        seed=seed,
-        t_end=150.0,
-    )
-    s = sensitivity_section(sens)
-    return CohortReport(
-        (trial.sections[0], trial.sections[1], s.sections[0], trial.sections[2]),
-        trial.figures + s.figures,
     )

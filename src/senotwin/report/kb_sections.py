@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import html
-
-import matplotlib.pyplot as plt
-
 from senotwin.kb import query
 from senotwin.kb.loader import KnowledgeBase
-from senotwin.report.html import Section, html_table, png_img
-from senotwin.report.mechanism_map import figure_bytes, mechanism_map_figure
+from senotwin.report.mechanism_map import (
+    figure_bytes,
+    layout,
+    map_caption,
+    map_counts,
+    mechanism_map_figure,
+)
+from senotwin.report.section import Figure, Section, Stat, Table
 
-
-def mechanism_map_png(kb: KnowledgeBase) -> bytes:
-    """The mechanism map rendered as PNG bytes."""
-    fig = mechanism_map_figure(kb)
-    try:
-        return figure_bytes(fig, "png")
-    finally:
-        plt.close(fig)
+MAP_PER_LAYER = 12
 
 
 def stats_section(kb: KnowledgeBase) -> Section:
@@ -35,35 +30,44 @@ def stats_section(kb: KnowledgeBase) -> Section:
         ("references", st["references"]),
         ("curator notes", st["curator_notes"]),
     ]
-    body = '<div class="stats">' + "".join(
-        f'<div class="stat"><b>{v}</b>{html.escape(k)}</div>' for k, v in tiles
-    )
-    body += "</div>"
     by_kind: dict[str, int] = st["entities_by_kind"]
-    kinds = sorted(by_kind.items(), key=lambda kv: -kv[1])
-    body += "<h3>Entities by kind</h3>" + html_table(["kind", "count"], kinds)
+    kinds = [
+        (kind.replace("_", " "), n)
+        for kind, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     return Section(
         "Knowledge base",
-        body,
-        lead="Every statement is a signed, typed interaction with the review's section, figure, "
-        "reference numbers and an exact quote. Query it with `senotwin kb show|path|drugs`.",
+        intro="Every statement is a signed, typed interaction with the review's section, figure, "
+        "reference numbers and an exact quote. Query it with senotwin kb show, path or drugs.",
+        stats=tuple(Stat(label, str(value)) for label, value in tiles),
+        tables=(Table.of(("entity kind", "entities (count)"), kinds, caption="Entities by kind."),),
     )
 
 
-def map_section(kb: KnowledgeBase, png: bytes) -> Section:
-    """The layered mechanism map figure."""
+def map_section(kb: KnowledgeBase) -> Section:
+    """The layered mechanism map figure, its caption counting what is drawn and what is not."""
+    png = figure_bytes(mechanism_map_figure(kb, max_per_layer=MAP_PER_LAYER), "png")
+    counts = map_counts(kb, layout(kb, max_per_layer=MAP_PER_LAYER))
     return Section(
         "Mechanism map",
-        png_img(png, "SASP mechanism map"),
-        lead="Inducers → senescence core → SASP control → SASP factors → immune and stromal "
+        intro="Inducers → senescence core → SASP control → SASP factors → immune and stromal "
         "cells → tumour outcomes; green arrows activate, red arrows inhibit, grey arrows are "
-        "context-dependent (opposite signs in acute vs chronic SASP).",
+        "context-dependent (opposite signs in acute vs chronic SASP). senotwin kb path and "
+        "senotwin kb neighbors list every interaction the map leaves out.",
+        figures=(
+            Figure(
+                "mechanism_map.png",
+                png,
+                map_caption(counts, MAP_PER_LAYER),
+                "SASP mechanism map",
+            ),
+        ),
     )
 
 
 def agents_section(kb: KnowledgeBase) -> Section:
     """Table 1 and Table 2 as printed, and the further agents the text names."""
-    parts = []
+    parts: list[Table] = []
     for number, caption in (
         (1, "Table 1 — Drugs targeting SASP inhibition (as printed)"),
         (2, "Table 2 — Combination therapy with immune checkpoint inhibitors (as printed)"),
@@ -76,19 +80,18 @@ def agents_section(kb: KnowledgeBase) -> Section:
             continue
         first = rows[0].table_row
         columns = list(first.cells) if first else []
-        parts.append(f"<h3>{html.escape(caption)}</h3>")
         parts.append(
-            html_table(
+            Table.of(
                 columns,
-                ([a.table_row.cells.get(c, "") for c in columns] for a in rows if a.table_row),
+                [[a.table_row.cells.get(c, "") for c in columns] for a in rows if a.table_row],
+                caption=caption,
             )
         )
     others = sorted((a for a in kb.agents.values() if a.table_row is None), key=lambda a: a.name)
-    parts.append(f"<h3>Further agents and strategies named in the text ({len(others)})</h3>")
     parts.append(
-        html_table(
-            ["agent", "class", "targets", "tumour types", "section", "refs"],
-            (
+        Table.of(
+            ["agent", "class", "targets", "tumour types", "review section", "refs"],
+            [
                 [
                     a.name,
                     ", ".join(a.classes),
@@ -98,10 +101,11 @@ def agents_section(kb: KnowledgeBase) -> Section:
                     ", ".join(str(r) for r in sorted({r for ev in a.evidence for r in ev.refs})),
                 ]
                 for a in others
-            ),
+            ],
+            caption=f"Further agents and strategies named in the text ({len(others)}).",
         )
     )
-    return Section("Therapeutic agents", "".join(parts))
+    return Section("Therapeutic agents", tables=tuple(parts))
 
 
 def notes_section(kb: KnowledgeBase) -> Section:
@@ -112,6 +116,6 @@ def notes_section(kb: KnowledgeBase) -> Section:
     ]
     return Section(
         "Curator notes",
-        html_table(["note", "about", "the review says", "correction", "source"], rows),
-        lead="The review's statement is kept as printed; the correction sits beside it.",
+        intro="The review's statement is kept as printed; the correction sits beside it.",
+        tables=(Table.of(["note", "about", "the review says", "correction", "source"], rows),),
     )

@@ -3,19 +3,17 @@
 Only the most connected entities of each layer are drawn (all of them would be unreadable);
 parallel interactions between two drawn entities merge into one arrow whose width grows with
 their number and whose colour gives the sign (green activating, red inhibiting, grey mixed).
+Arrows from one layer to the next carry the story and are drawn strong; the rest recede.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
@@ -105,7 +103,7 @@ class MapLayout:
     edges: dict[tuple[str, str], tuple[int, str]]  # (src, dst) -> (count, sign "+", "-", "±")
 
 
-def layout(kb: KnowledgeBase, *, max_per_layer: int = 14) -> MapLayout:
+def layout(kb: KnowledgeBase, *, max_per_layer: int = 12) -> MapLayout:
     """Pick the most connected entities per layer and place them in columns."""
     if max_per_layer < 2 or max_per_layer > 40:
         raise ValidationError(f"max_per_layer {max_per_layer} is outside the allowed range 2..40")
@@ -164,50 +162,95 @@ def layout(kb: KnowledgeBase, *, max_per_layer: int = 14) -> MapLayout:
     return MapLayout(positions, layers, edges)
 
 
-def short_label(entity: Entity, width: int = 22) -> str:
-    """The entity's name, or its shortest alias when the name is long, cut to ``width``."""
-    label = entity.name
-    if len(label) > width:
-        label = min((entity.name, *entity.aliases), key=len)
-    return label if len(label) <= width else label[: width - 1] + "…"
+def full_label(entity: Entity, width: int = 18) -> str:
+    """The entity's full name, wrapped onto lines of about ``width`` characters."""
+    return "\n".join(textwrap.wrap(entity.name, width=width, break_long_words=False)) or entity.id
 
 
-def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 14) -> Figure:
+@dataclass(frozen=True)
+class MapCounts:
+    """What the map shows of the knowledge base, for its caption."""
+
+    entities_drawn: int
+    entities_total: int
+    arrows: int
+    interactions_drawn: int
+    interactions_total: int
+    negated: int
+    adjacent_arrows: int
+
+
+def map_counts(kb: KnowledgeBase, lay: MapLayout) -> MapCounts:
+    """Counts of entities and interactions drawn versus in the knowledge base."""
+    return MapCounts(
+        entities_drawn=len(lay.positions),
+        entities_total=len(kb.entities),
+        arrows=len(lay.edges),
+        interactions_drawn=sum(c for c, _ in lay.edges.values()),
+        interactions_total=len(kb.interactions),
+        negated=sum(1 for i in kb.interactions.values() if i.negated),
+        adjacent_arrows=sum(1 for (a, b) in lay.edges if lay.layers[b] - lay.layers[a] == 1),
+    )
+
+
+def map_caption(counts: MapCounts, max_per_layer: int) -> str:
+    """The caption: what is drawn, what is left out and why."""
+    left = counts.interactions_total - counts.negated - counts.interactions_drawn
+    return (
+        f"{counts.entities_drawn} of {counts.entities_total} entities are drawn: the "
+        f"{max_per_layer} most connected of each layer (tumour types, tissues and other kinds "
+        f"outside the six layers are left out). {counts.arrows} arrows stand for "
+        f"{counts.interactions_drawn} of the {counts.interactions_total} interactions: parallel "
+        "interactions between the same two entities merge into one arrow whose width grows "
+        f"with their number. The other {left} interactions touch an entity not drawn, and "
+        f"{counts.negated} are null statements (no effect), which are never drawn. "
+        f"{counts.adjacent_arrows} arrows run from one layer to the next (solid, strong); arrows "
+        "that skip layers or stay within one are drawn thin, and feedback arrows (right to "
+        "left) dashed and faint."
+    )
+
+
+def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 12) -> Figure:
     """A matplotlib figure of the layered, sign-coloured mechanism map."""
     lay = layout(kb, max_per_layer=max_per_layer)
-    fig, ax = plt.subplots(figsize=(20, 12), dpi=110)
+    fig = Figure(figsize=(22, 14), dpi=110)
+    ax = fig.subplots()
     ax.set_xlim(-0.6, len(LAYERS) - 0.4)
     ax.set_ylim(-0.06, 1.08)
     ax.axis("off")
-    colours = {"+": "#2a9d8f", "-": "#d62828", "±": "#8d99ae"}
+    colours = {"+": "#2a9d8f", "-": "#d62828", "±": "#6c757d"}
+    for k in range(len(LAYERS)):
+        ax.axvspan(k - 0.42, k + 0.42, color=LAYER_COLOURS[k], alpha=0.12, lw=0, zorder=0)
     for (src, dst), (count, sign) in lay.edges.items():
         (x0, y0), (x1, y1) = lay.positions[src], lay.positions[dst]
-        same_column = abs(x0 - x1) < 1e-9
-        feedback = x1 < x0
+        step = lay.layers[dst] - lay.layers[src]
+        same_column = step == 0
+        feedback = step < 0
+        main = step == 1
         rad = 0.5 if same_column else 0.08 * (1 if y1 > y0 else -1)
         arrow = FancyArrowPatch(
             (x0, y0),
             (x1, y1),
             connectionstyle=f"arc3,rad={rad}",
             arrowstyle="-|>" if sign != "-" else "-[",
-            mutation_scale=9,
-            lw=0.5 + 0.6 * min(count, 4),
+            mutation_scale=10,
+            lw=(0.6 + 0.7 * min(count, 4)) if main else 0.5 + 0.2 * min(count, 4),
             color=colours[sign],
-            alpha=0.15 if feedback else 0.4,
+            alpha=0.75 if main else (0.12 if feedback else 0.3),
             linestyle=(0, (2, 2)) if feedback else "solid",
-            shrinkA=26,
-            shrinkB=26,
-            zorder=1,
+            shrinkA=30,
+            shrinkB=30,
+            zorder=2 if main else 1,
         )
         ax.add_patch(arrow)
     for ident, (x, y) in lay.positions.items():
         ax.text(
             x,
             y,
-            short_label(kb.entities[ident]),
+            full_label(kb.entities[ident]),
             ha="center",
             va="center",
-            fontsize=8.5,
+            fontsize=9,
             zorder=3,
             bbox={
                 "boxstyle": "round,pad=0.3",
@@ -217,20 +260,20 @@ def mechanism_map_figure(kb: KnowledgeBase, *, max_per_layer: int = 14) -> Figur
             },
         )
     for k, title in enumerate(LAYERS):
-        ax.text(k, 1.055, title, ha="center", va="center", fontsize=12, fontweight="bold")
-    ax.plot([], [], color=colours["+"], lw=2, label="activates / promotes (+)")
-    ax.plot([], [], color=colours["-"], lw=2, label="inhibits / suppresses (−)")
-    ax.plot([], [], color=colours["±"], lw=2, label="context-dependent (±)")
+        ax.text(k, 1.055, title, ha="center", va="center", fontsize=13, fontweight="bold")
+    ax.plot([], [], color=colours["+"], lw=2.5, label="activates / promotes (+)")
+    ax.plot([], [], color=colours["-"], lw=2.5, label="inhibits / suppresses (−)")
+    ax.plot([], [], color=colours["±"], lw=2.5, label="context-dependent (±)")
+    ax.plot([], [], color="#555555", lw=0.8, label="skips a layer or stays within one")
     ax.plot([], [], color="#555555", lw=1, ls=(0, (2, 2)), label="feedback (right to left)")
-    ax.legend(loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.05))
-    n_int = sum(1 for i in kb.interactions.values() if not i.negated)
+    ax.legend(loc="lower center", ncol=5, frameon=False, bbox_to_anchor=(0.5, -0.05), fontsize=11)
+    counts = map_counts(kb, lay)
     ax.set_title(
-        f"SASP mechanism map — {len(lay.positions)} of {len(kb.entities)} entities, "
-        f"{sum(c for c, _ in lay.edges.values())} of {n_int} interactions drawn "
-        "(most connected per layer)",
-        fontsize=13,
+        f"SASP mechanism map — {counts.entities_drawn} of {counts.entities_total} entities, "
+        f"{counts.arrows} arrows for {counts.interactions_drawn} of "
+        f"{counts.interactions_total} interactions (most connected {max_per_layer} per layer)",
+        fontsize=14,
     )
-    fig.tight_layout()
     return fig
 
 
@@ -241,15 +284,11 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def draw_mechanism_map(kb: KnowledgeBase, out: str | Path, *, max_per_layer: int = 14) -> Path:
+def draw_mechanism_map(kb: KnowledgeBase, out: str | Path, *, max_per_layer: int = 12) -> Path:
     """Write the mechanism map to ``out`` (.png or .svg)."""
     target = Path(out)
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise ValidationError(f"figure file {str(target)!r} must end in .png or .svg")
     fig = mechanism_map_figure(kb, max_per_layer=max_per_layer)
-    try:
-        data = figure_bytes(fig, fmt)
-    finally:
-        plt.close(fig)
-    return atomic_write_bytes(target, data)
+    return atomic_write_bytes(target, figure_bytes(fig, fmt))

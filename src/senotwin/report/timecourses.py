@@ -2,26 +2,21 @@
 
 ``timecourse_figure`` draws one run (any table with 'time' and the TME read-outs);
 ``dual_effect_figure`` compares the acute (transient pulse, young host) and chronic (persistent,
-aged host) scenarios with the no-senescence control. ``plot_*`` functions write PNG/SVG files
-atomically.
+aged host) runs with the no-senescence control. They draw given tables; the runs themselves come
+from :mod:`senotwin.analysis.demo` or ``senotwin simulate``.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from senotwin._errors import ValidationError
-from senotwin._io import atomic_write_bytes
+from senotwin.report.figures import coincident_groups, draw_lines, new_figure, write_figure
 
 SASP_FACTORS = (
     ("TGFB", "TGF-β (early)"),
@@ -33,7 +28,17 @@ SASP_FACTORS = (
 )
 EFFECTORS = (("NK", "NK"), ("CD8", "CD8 effector"), ("Th1", "Th1"), ("M1", "M1"))
 SUPPRESSORS = (("MDSC", "MDSC"), ("Treg", "Treg"), ("M2", "M2 TAM"), ("CD8x", "CD8 exhausted"))
+SENESCENT = (
+    ("S_early", "early (NOTCH1/TGF-β)"),
+    ("S_late", "late (NF-κB/IL-6/IL-8)"),
+    ("S_deep", "deep (LINE-1/IFN-I)"),
+    ("S_tumour", "tumour-cell origin"),
+    ("S_stroma", "stromal origin"),
+)
 REQUIRED = ("time", "S_early", "S_late", "S_deep", "tumour_diameter_mm", "PDL1")
+CELLS = "cells (×10⁹; model unit 1 = 10⁹ cells)"
+RELATIVE = "level relative to reference (dimensionless)"
+DENSITY = "density relative to young reference (dimensionless)"
 
 
 def _check_columns(table: pd.DataFrame, what: str) -> None:
@@ -42,47 +47,63 @@ def _check_columns(table: pd.DataFrame, what: str) -> None:
         raise ValidationError(f"{what}: table lacks TME read-outs {missing} (is it a TME run?)")
 
 
+def _series(table: pd.DataFrame, cols: tuple[tuple[str, str], ...]) -> list[tuple[str, np.ndarray]]:
+    return [(label, table[col].to_numpy()) for col, label in cols if col in table.columns]
+
+
+def sasp_coincidences(table: pd.DataFrame) -> list[list[str]]:
+    """SASP factors whose curves agree within 1 % (drawn as one line in the figure)."""
+    series = _series(table, SASP_FACTORS)
+    return [[series[i][0] for i in g] for g in coincident_groups(series) if len(g) > 1]
+
+
 def timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     """Four panels: senescent burden by stage/origin, SASP factors, immune cells, tumour."""
     _check_columns(table, "time-course figure")
     t = table["time"].to_numpy()
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    fig = new_figure(12, 8.5)
+    axes = fig.subplots(2, 2)
     ax = axes[0, 0]
-    for col, label, style in (
-        ("S_early", "early (NOTCH1/TGF-β)", "-"),
-        ("S_late", "late (NF-κB/IL-6/IL-8)", "-"),
-        ("S_deep", "deep (LINE-1/IFN-I)", "-"),
-        ("S_tumour", "tumour-cell origin", ":"),
-        ("S_stroma", "stromal origin", "--"),
-    ):
-        ax.plot(t, table[col], style, label=label)
+    draw_lines(ax, t, _series(table, SENESCENT), merge=False)
     ax.set_title("senescent burden by stage and origin")
-    ax.set_ylabel("cells (1 = 1e9)")
+    ax.set_ylabel(CELLS)
     ax.legend(fontsize=8)
     ax = axes[0, 1]
-    for col, label in SASP_FACTORS:
-        ax.plot(t, table[col], label=label)
+    draw_lines(ax, t, _series(table, SASP_FACTORS))
     ax.set_yscale("log")
-    ax.set_title("SASP factors (relative level)")
-    ax.legend(fontsize=8, ncol=2)
+    ax.set_title("SASP factors (curves equal within 1 % drawn once)")
+    ax.set_ylabel(RELATIVE + ", log scale")
+    ax.legend(fontsize=8)
     ax = axes[1, 0]
-    for col, label in EFFECTORS:
-        ax.plot(t, table[col], "-", label=label)
-    for col, label in SUPPRESSORS:
-        ax.plot(t, table[col], "--", label=label)
+    eff = _series(table, EFFECTORS)
+    sup = _series(table, SUPPRESSORS)
+    for k, (label, y) in enumerate(eff):
+        ax.plot(t, y, "-", lw=1.6, color=f"C{k}", label=label)
+    markers = ("o", "s", "^", "D")
+    for k, (label, y) in enumerate(sup):
+        ax.plot(
+            t,
+            y,
+            "--",
+            marker=markers[k % len(markers)],
+            markevery=(k * 7 % max(len(t), 1), max(len(t) // 8, 1)),
+            markersize=4,
+            lw=1.4,
+            color=f"C{k + 4}",
+            label=label,
+        )
     ax.set_title("immune populations (solid: effector, dashed: suppressive)")
-    ax.set_ylabel("density (1 = young reference)")
+    ax.set_ylabel(DENSITY)
     ax.legend(fontsize=8, ncol=2)
     ax = axes[1, 1]
-    ax.plot(t, table["tumour_diameter_mm"], color="black", label="longest diameter")
-    ax.set_ylabel("tumour diameter (mm, sphere)")
-    ax.set_xlabel("day")
+    ax.plot(t, table["tumour_diameter_mm"], color="black", label="longest diameter (mm)")
+    ax.set_ylabel("longest tumour diameter (mm; sphere)")
     twin = ax.twinx()
-    twin.plot(t, table["PDL1"], color="tab:red", alpha=0.7, label="PD-L1")
-    twin.set_ylabel("PD-L1 (relative)", color="tab:red")
-    ax.set_title("tumour and PD-L1")
+    twin.plot(t, table["PDL1"], "--", color="tab:red", alpha=0.8, label="PD-L1")
+    twin.set_ylabel("membrane PD-L1, " + RELATIVE, color="tab:red")
+    ax.set_title("tumour diameter (black, left) and PD-L1 (red dashed, right)")
     for a in axes.flat:
-        a.set_xlabel("day")
+        a.set_xlabel("time (days)")
     if title:
         fig.suptitle(title)
     return fig
@@ -94,87 +115,38 @@ def dual_effect_figure(runs: Mapping[str, pd.DataFrame]) -> Figure:
         raise ValidationError("dual-effect figure: give at least one run")
     for name, table in runs.items():
         _check_columns(table, f"dual-effect run {name!r}")
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2), constrained_layout=True)
-    for name, table in runs.items():
-        t = table["time"].to_numpy()
-        axes[0].plot(t, np.maximum(table["S_total"].to_numpy(), 1e-4), label=name)
-        axes[1].plot(t, table["effector_suppressor_ratio"], label=name)
-        supp = table["MDSC"] + table["Treg"]
-        axes[2].plot(t, supp, label=name)
-        axes[3].plot(t, table["tumour_diameter_mm"], label=name)
-    axes[0].set_yscale("log")
-    axes[0].set_title("senescent burden (log)")
-    axes[0].set_ylabel("cells (1 = 1e9)")
-    axes[1].set_title("effector / suppressor ratio")
-    axes[1].axhline(1.0, color="grey", lw=0.8, ls=":")
-    axes[2].set_title("MDSC + Treg")
-    axes[3].set_title("tumour diameter (mm)")
-    for a in axes:
-        a.set_xlabel("day")
-        a.legend(fontsize=8)
-    fig.suptitle(
-        "dual SASP effect: a transient pulse in a young host is cleared with tumour control; "
-        "persistent senescence in an aged host turns suppressive and speeds growth"
+    fig = new_figure(17, 4.8)
+    axes = fig.subplots(1, 4)
+    panels = (
+        ("senescent burden (log scale)", CELLS, lambda tb: np.maximum(tb["S_total"], 1e-4)),
+        (
+            "effector / suppressor ratio",
+            "ratio (dimensionless; 1 = balance)",
+            lambda tb: tb["effector_suppressor_ratio"],
+        ),
+        ("MDSC + Treg", DENSITY, lambda tb: tb["MDSC"] + tb["Treg"]),
+        ("tumour diameter", "longest diameter (mm)", lambda tb: tb["tumour_diameter_mm"]),
     )
+    for ax, (title, ylabel, read) in zip(axes, panels, strict=True):
+        for k, (name, table) in enumerate(runs.items()):
+            ax.plot(
+                table["time"].to_numpy(),
+                np.asarray(read(table), dtype=float),
+                linestyle=("-", "--", ":", "-.")[k % 4],
+                lw=1.8,
+                label=name,
+            )
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel("time (days)")
+    axes[0].set_yscale("log")
+    axes[1].axhline(1.0, color="grey", lw=0.8, ls=":")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
     return fig
 
 
-def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
-    """Render and close a figure; PNG or SVG bytes."""
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format=fmt, dpi=110)
-    finally:
-        plt.close(fig)
-    return buffer.getvalue()
-
-
-def _write(fig: Figure, out: str | Path) -> Path:
-    target = Path(out)
-    fmt = target.suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg"):
-        plt.close(fig)
-        raise ValidationError(f"figure file {str(target)!r} must end in .png or .svg")
-    return atomic_write_bytes(target, figure_bytes(fig, fmt))
-
-
 def plot_timecourses(table: pd.DataFrame, out: str | Path, *, title: str = "") -> Path:
-    """Write the four-panel time-course figure of one run."""
-    return _write(timecourse_figure(table, title=title), out)
-
-
-def scenario_table(name: str, *, days: float | None = None) -> pd.DataFrame:
-    """Simulate a registered scenario on a daily grid (reference engine) and return its table."""
-    from senotwin.model.scenarios import get_scenario
-    from senotwin.sim import simulate
-
-    sc = get_scenario(name)
-    t_end = float(days if days is not None else sc.days)
-    result = simulate(
-        sc.load(),
-        params=dict(sc.params),
-        initial=dict(sc.initial),
-        t_end=t_end,
-        t_eval=np.linspace(0.0, t_end, int(t_end) + 1),
-        rtol=1e-5,
-        atol=1e-8,
-        throw=True,
-    )
-    return result.table
-
-
-DUAL_SCENARIOS = (
-    ("acute_young", "acute: young host, transient pulse"),
-    ("chronic_aged", "chronic: aged host, persistent senescence"),
-    ("aged_lung_no_senescence", "control: aged host, no senescence"),
-)
-
-
-def dual_effect_runs(*, days: float = 240.0) -> dict[str, pd.DataFrame]:
-    """Tables of the acute, chronic and control scenarios, keyed by their legend label."""
-    return {label: scenario_table(name, days=days) for name, label in DUAL_SCENARIOS}
-
-
-def plot_dual_effect(out: str | Path, *, days: float = 240.0) -> Path:
-    """Simulate the acute/chronic/control scenarios and write the comparison figure."""
-    return _write(dual_effect_figure(dual_effect_runs(days=days)), out)
+    """Write the four-panel time-course figure of one run (.png or .svg)."""
+    _check_columns(table, "time-course figure")
+    return write_figure(timecourse_figure(table, title=title), out, formats=("png", "svg"))

@@ -1,0 +1,232 @@
+"""Every computation of ``senotwin demo``: simulations, the validation suite, therapy arms, the
+virtual trial and the sensitivity ranking. The report draws the :class:`DemoResults`; it runs
+nothing itself, so a new section that needs a new number gets it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
+from senotwin.analysis.sensitivity import SensitivityResult, run_sensitivity
+from senotwin.analysis.survival import arm_summary
+from senotwin.analysis.therapy import Comparison, compare_arms
+from senotwin.analysis.validation import ValidationReport, run_validation
+from senotwin.cohort.population import tme_population
+from senotwin.cohort.runner import (
+    CohortConfig,
+    arm_from_text,
+    cohort_digest,
+    load_rows,
+    load_timecourses,
+    read_manifest,
+    run_cohort,
+)
+from senotwin.kb import load as load_kb
+from senotwin.kb.loader import KnowledgeBase
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.spec import ModelSpec
+from senotwin.sim import simulate
+
+DEFAULT_SCENARIO = "default"
+DUAL_SCENARIOS = (
+    ("acute_young", "acute: young host, transient pulse"),
+    ("chronic_aged", "chronic: aged host, persistent senescence"),
+    ("aged_lung_no_senescence", "control: aged host, no senescence"),
+)
+DUAL_DAYS = 240.0
+
+# Therapy arms of review section 4 (Fig. 6) on the aged lung host without the default scenario's
+# built-in chemotherapy course, so chemotherapy comes only from the regimens and every arm gets
+# the same doxorubicin.
+THERAPY_SCENARIO = "aged_lung_untreated"
+THERAPY_DAYS = 150.0
+CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
+THERAPY_ARMS: Mapping[str, str] = {
+    "chemotherapy": CHEMO,
+    "+ senomorphic (rapamycin)": f"{CHEMO}; rapamycin 4 mg/kg ip q2d d0-d41",
+    "+ senolytic (navitoclax)": f"{CHEMO}; navitoclax 50 mg/kg po qd d10-d14",
+    "+ anti-PD-L1": f"{CHEMO}; anti-pd-l1 10 mg/kg ip q3d d14-d35",
+    "one-two punch": (
+        f"{CHEMO}; navitoclax 50 mg/kg po qd d10-d14; anti-pd-l1 10 mg/kg ip q3d d17-d38"
+    ),
+}
+
+# The virtual trial: scenario ``default`` (aged host, lung tumour, one chemotherapy course at day
+# 0) and the review's sequencing questions (section 5) as arms on the model's own entities.
+COHORT_ARMS = (
+    ("chemo", "none"),
+    ("chemo+antiPD1", "step block_PDCD1=0.9@14"),
+    ("chemo-senolytic", "step block_BCL2_FAMILY=0.9@14; step block_BCL2_FAMILY=0@28"),
+    (
+        "chemo-senolytic-antiPD1",
+        "step block_BCL2_FAMILY=0.9@14; step block_BCL2_FAMILY=0@28; step block_PDCD1=0.9@28",
+    ),
+)
+SENSITIVITY_METRICS = ("final_burden", "sasp_net_effect")
+SENSITIVITY_DAYS = 150.0
+
+
+def scenario_table(name: str, *, days: float | None = None) -> pd.DataFrame:
+    """Simulate a registered scenario on a daily grid (reference engine) and return its table."""
+    sc = get_scenario(name)
+    t_end = float(days if days is not None else sc.days)
+    result = simulate(
+        sc.load(),
+        params=dict(sc.params),
+        initial=dict(sc.initial),
+        t_end=t_end,
+        t_eval=np.linspace(0.0, t_end, int(t_end) + 1),
+        rtol=1e-5,
+        atol=1e-8,
+        throw=True,
+    )
+    return result.table
+
+
+def dual_effect_runs(*, days: float = DUAL_DAYS) -> dict[str, pd.DataFrame]:
+    """Tables of the acute, chronic and control scenarios, keyed by their legend label."""
+    return {label: scenario_table(name, days=days) for name, label in DUAL_SCENARIOS}
+
+
+@dataclass(frozen=True)
+class CohortResults:
+    """A finished cohort read back: manifest, one row per patient-arm, arm summary, courses."""
+
+    directory: Path
+    manifest: Mapping[str, Any]
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    courses: pd.DataFrame
+    rules: EndpointRules
+
+
+def load_cohort_results(
+    directory: str | Path, *, rules: EndpointRules | None = None
+) -> CohortResults:
+    """Read a cohort directory and summarise its arms (ORR, DCR, PFS/OS, HR) for drawing."""
+    path = Path(directory)
+    rows = load_rows(path)
+    return CohortResults(
+        directory=path,
+        manifest=read_manifest(path),
+        rows=rows,
+        summary=arm_summary(rows),
+        courses=load_timecourses(path),
+        rules=rules if rules is not None else EndpointRules(),
+    )
+
+
+def demo_cohort(
+    out: str | Path,
+    *,
+    n: int = 36,
+    seed: int = 2025,
+    workers: int = 2,
+    engine: str = "reference",
+    t_end: float | None = 300.0,
+) -> Path:
+    """Run the demo trial into ``out`` (resumes if it is already there) and return ``out``."""
+    config = CohortConfig(
+        scenario=DEFAULT_SCENARIO,
+        n=n,
+        arms=tuple(arm_from_text(f"{name}={text}") for name, text in COHORT_ARMS),
+        population=tme_population(age="aged"),
+        seed=seed,
+        t_end=t_end,
+        engine=engine,
+        keep_timecourses=("tumour_diameter_mm",),
+    )
+    out = Path(out)
+    reducer = EndpointReducer()
+    if (out / "manifest.json").exists() and read_manifest(out).get("digest") != cohort_digest(
+        config, reducer
+    ):
+        _clear_cohort_dir(out)  # an older demo cohort: rebuild it
+    run_cohort(
+        config,
+        out,
+        reducer=reducer,
+        workers=workers,
+        resume=(out / "manifest.json").exists(),
+    )
+    return out
+
+
+def _clear_cohort_dir(out: Path) -> None:
+    """Remove a cohort directory's own files only (manifest, shards, time courses)."""
+    for sub in ("shards", "timecourses"):
+        for f in (out / sub).glob("*.parquet"):
+            f.unlink()
+    (out / "manifest.json").unlink()
+
+
+@dataclass(frozen=True)
+class DemoResults:
+    """Everything the demo report draws."""
+
+    kb: KnowledgeBase
+    model: ModelSpec
+    default_scenario: str
+    default_run: pd.DataFrame
+    dual_runs: Mapping[str, pd.DataFrame]
+    validation: ValidationReport
+    therapy: Comparison
+    therapy_arms: Mapping[str, str]
+    cohort: CohortResults
+    sensitivity: SensitivityResult
+    sensitivity_days: float
+
+
+def run_demo_analysis(
+    cohort_dir: str | Path,
+    *,
+    n: int = 36,
+    seed: int = 2025,
+    workers: int = 2,
+    sens_samples: int = 24,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResults:
+    """Run the demo's simulations, validation, therapy arms, trial (into ``cohort_dir``) and
+    sensitivity ranking; ``progress`` is told what starts next."""
+    say = progress or (lambda _msg: None)
+    say("knowledge base and model")
+    kb = load_kb()
+    model = get_scenario(DEFAULT_SCENARIO).load()
+    say("time courses of the default scenario and the dual effect")
+    default_run = scenario_table(DEFAULT_SCENARIO)
+    dual = dual_effect_runs()
+    say("literature validation")
+    validation = run_validation()
+    say("therapy arms")
+    therapy = compare_arms(THERAPY_SCENARIO, THERAPY_ARMS, days=THERAPY_DAYS, rtol=1e-5, atol=1e-8)
+    say(f"virtual trial ({n} patients x {len(COHORT_ARMS)} arms)")
+    cohort = load_cohort_results(demo_cohort(cohort_dir, n=n, seed=seed, workers=workers))
+    say("sensitivity ranking")
+    sens = run_sensitivity(
+        DEFAULT_SCENARIO,
+        method="prcc",
+        metrics=SENSITIVITY_METRICS,
+        n=sens_samples,
+        seed=seed,
+        t_end=SENSITIVITY_DAYS,
+    )
+    return DemoResults(
+        kb=kb,
+        model=model,
+        default_scenario=DEFAULT_SCENARIO,
+        default_run=default_run,
+        dual_runs=dual,
+        validation=validation,
+        therapy=therapy,
+        therapy_arms=dict(THERAPY_ARMS),
+        cohort=cohort,
+        sensitivity=sens,
+        sensitivity_days=SENSITIVITY_DAYS,
+    )

@@ -1,0 +1,70 @@
+"""Figure helpers: coinciding curves merged or told apart, formats, atomic writing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.report.figures import (
+    coincident_groups,
+    draw_lines,
+    figure_bytes,
+    new_figure,
+    write_figure,
+)
+
+T = np.linspace(0.0, 10.0, 50)
+
+
+def test_coincident_groups_merge_curves_equal_within_one_percent() -> None:
+    base = np.exp(T / 5)
+    series = [
+        ("a", base),
+        ("b", base * 1.005),
+        ("c", base * 1.05),
+        ("d", base.copy()),
+        ("e", -base),
+    ]
+    assert coincident_groups(series) == [[0, 1, 3], [2], [4]]
+
+
+def test_curves_that_share_only_a_stretch_are_not_merged() -> None:
+    a = np.where(T < 5, 1.0, 1.0 + (T - 5))
+    b = np.ones_like(T)
+    assert coincident_groups([("a", a), ("b", b)]) == [[0], [1]]
+
+
+def test_draw_lines_gives_each_curve_its_own_style_and_reports_merges() -> None:
+    fig = new_figure(4, 3)
+    ax = fig.subplots()
+    base = 1 + T
+    merged = draw_lines(ax, T, [("IL-6", base), ("IL-8", base), ("TGF-β", 2 + T), ("X", 3 + T)])
+    assert merged == [["IL-6", "IL-8"]]
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["IL-6 ≈ IL-8", "TGF-β", "X"]
+    styles = {(line.get_linestyle(), line.get_marker()) for line in ax.lines}
+    assert len(styles) == 3
+
+
+def test_draw_lines_without_merging_keeps_every_curve() -> None:
+    fig = new_figure(4, 3)
+    ax = fig.subplots()
+    assert draw_lines(ax, T, [("a", T), ("b", T)], merge=False) == []
+    assert len(ax.lines) == 2
+
+
+def test_formats_and_atomic_write(tmp_path: Path) -> None:
+    fig = new_figure(2, 2)
+    fig.subplots().plot([0, 1], [0, 1])
+    assert figure_bytes(fig).startswith(b"\x89PNG")
+    assert figure_bytes(fig, "svg").lstrip().startswith(b"<?xml")
+    with pytest.raises(ValidationError, match="figure format 'jpg'"):
+        figure_bytes(fig, "jpg")
+    with pytest.raises(ValidationError, match=r"must end in \.png or \.svg"):
+        write_figure(fig, tmp_path / "x.pdf", formats=("png", "svg"))
+    out = write_figure(fig, tmp_path / "x.pdf")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]
