@@ -176,3 +176,18 @@ def survival(
         typer.echo(km.to_string(index=False), err=True)
         if figure is not None:
             plot_km(df, figure, time=time, event=event, score=score_cols[0])
+
+
+@app.command("example")
+def example(
+    out: Path = typer.Option(..., "--out", help="Folder for the example files (created)."),
+) -> None:
+    """Write the shipped example data: fibroblasts (.csv.gz, .h5ad) and a TCGA survival table."""
+    from senotwin.sc.examples import CITATIONS, write_examples
+
+    with user_errors(), writing(Output("--out", out, directory=True)):
+        written = write_examples(out)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    for what, citation in CITATIONS.items():
+        typer.echo(f"{what}: {citation}", err=True)
