@@ -32,7 +32,7 @@ from senotwin.kb import load as load_kb
 from senotwin.kb.loader import KnowledgeBase
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
-from senotwin.sim import simulate
+from senotwin.sim import SolverOptions, run_scenario
 
 DEFAULT_SCENARIO = "default"
 DUAL_SCENARIOS = (
@@ -77,17 +77,9 @@ def scenario_table(name: str, *, days: float | None = None) -> pd.DataFrame:
     """Simulate a registered scenario on a daily grid (reference engine) and return its table."""
     sc = get_scenario(name)
     t_end = float(days if days is not None else sc.days)
-    result = simulate(
-        sc.load(),
-        params=dict(sc.params),
-        initial=dict(sc.initial),
-        t_end=t_end,
-        t_eval=np.linspace(0.0, t_end, int(t_end) + 1),
-        rtol=1e-5,
-        atol=1e-8,
-        throw=True,
-    )
-    return result.table
+    grid = np.linspace(0.0, t_end, int(t_end) + 1)
+    solver = SolverOptions(rtol=1e-5, atol=1e-8, t_eval=grid)
+    return run_scenario(sc, days=t_end, solver=solver, throw=True).table
 
 
 def dual_effect_runs(*, days: float = DUAL_DAYS) -> dict[str, pd.DataFrame]:

@@ -60,9 +60,7 @@ def example_adata() -> Any:
 
     expr = read_expression(example_path("fibroblasts_marthandan2016.csv.gz"))
     obs = fibroblast_samples().set_index("sample").loc[expr.obs_names]
-    return ad.AnnData(
-        X=expr.x, obs=obs, var=pd.DataFrame(index=pd.Index(expr.genes, name="gene"))
-    )
+    return ad.AnnData(X=expr.x, obs=obs, var=pd.DataFrame(index=pd.Index(expr.genes, name="gene")))
 
 
 def survival_table() -> pd.DataFrame:
