@@ -18,18 +18,22 @@ from senotwin.report.glossary import glossary_table
 from senotwin.report.section import Figure, Section, Table
 from senotwin.report.timecourses import dual_effect_figure, sasp_coincidences, timecourse_figure
 
-PROVENANCE_KINDS = (
-    ("citation", "value from an outside source"),
-    ("kb", "effect and sign from a review interaction; magnitude normalised"),
-    ("assumed", "assumed, with a one-line rationale"),
-)
+PROVENANCE_KINDS = {
+    "measured": "measured value with unit, species, source and conversion",
+    "derived": "derived from other values by a stated formula",
+    "calibrated": "fitted to a data set",
+    "citation": "value from an outside source",
+    "kb": "effect and sign from a review interaction; magnitude normalised",
+    "assumed": "assumed, with a one-line rationale",
+}
 
 
 def model_section(model: ModelSpec) -> Section:
     """Model size and the provenance shares of its parameters."""
     kinds: Counter[str] = Counter(p.provenance.kind for p in model.parameters)
     n = len(model.parameters)
-    rows = [(k, what, kinds[k], f"{kinds[k] / n:.0%}") for k, what in PROVENANCE_KINDS]
+    order = [k for k in PROVENANCE_KINDS if k in kinds] + sorted(set(kinds) - set(PROVENANCE_KINDS))
+    rows = [(k, PROVENANCE_KINDS.get(k, k), kinds[k], f"{kinds[k] / n:.0%}") for k in order]
     cited = {i for pr in model.processes for i in pr.kb}
     cited |= {i for obs in model.observables for i in obs.kb}
     intro = (
