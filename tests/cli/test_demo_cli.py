@@ -23,5 +23,5 @@ def test_output_path_that_is_a_file_fails_before_running(
     target.write_text("not a directory", encoding="utf-8")
     result = CliRunner().invoke(app, ["demo", "--out", str(target)])
     assert result.exit_code == 2
-    assert "error:" in result.stderr and "not a directory" in result.stderr
+    assert "error: --out" in result.stderr and "expected a directory" in result.stderr
     assert target.read_text(encoding="utf-8") == "not a directory"
