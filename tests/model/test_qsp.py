@@ -14,11 +14,12 @@ from functools import cache
 import numpy as np
 import pytest
 
-from senotwin.model import get_scenario
 from senotwin.model.describe import stats
 from senotwin.model.qsp import LETHAL_BURDEN_CELLS, QSP_SCENARIOS, TISSUES, context, load_qsp
-from senotwin.sim import simulate
+from senotwin.model.schedule import Step
+from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
+from senotwin.sim.scenario import run_scenario
 
 DAYS = 365
 GRID = np.arange(DAYS + 1, dtype=float)
@@ -31,17 +32,11 @@ def _run(
     blocks: Mapping[str, float] | None = None,
     engine: str = "fast",
     days: int = DAYS,
+    regimen: list[Step] | None = None,
 ) -> SimulationResult:
-    sc = get_scenario(name)
-    res = simulate(
-        sc.load(),
-        params=dict(sc.params) | dict(params or {}),
-        initial=dict(sc.initial),
-        blocks=blocks,
-        t_end=float(days),
-        t_eval=GRID[: days + 1],
-        engine=engine,
-        atol=1e-6,
+    solver = SolverOptions(engine=engine, atol=1e-6, t_eval=GRID[: days + 1])
+    res = run_scenario(
+        name, overrides=params, blocks=blocks, regimen=regimen, days=float(days), solver=solver
     )
     assert res.ok, res.message
     return res
@@ -178,31 +173,20 @@ def test_senolytic_fails_where_its_target_is_not_the_dependency() -> None:
 
 
 def test_nfkb_block_timing_matters() -> None:
-    from senotwin.model.schedule import Step
-
     def late_sasp(at: float) -> float:
-        sc = get_scenario("qsp_default")
-        res = simulate(
-            sc.load(),
-            params=dict(sc.params),
-            initial=dict(sc.initial),
-            regimen=[Step(at, "block_IKK", 1.0)],
-            t_end=40.0,
-            engine="fast",
-            atol=1e-6,
-        )
-        assert res.ok, res.message
+        res = _run("qsp_default", regimen=[Step(at, "block_IKK", 1.0)], days=40)
         return float(res.table["Sl"].iloc[-1])
 
     early, late = late_sasp(0.0), late_sasp(20.0)
     assert early < 0.2 * late  # blocking IKK after cells locked the SASP in changes little
 
 
-def test_fast_and_reference_engines_agree() -> None:
+@pytest.mark.parametrize("engine", ["reference", "roadrunner"])
+def test_engines_agree(engine: str) -> None:
     fast = _run("qsp_default", days=120)
-    ref = _run("qsp_default", days=120, engine="reference")
+    other = _run("qsp_default", days=120, engine=engine)
     for col in ("C", "Sl", "T8", "MDSC", "IL6_p", "H_PD1"):
-        np.testing.assert_allclose(fast.table[col], ref.table[col], rtol=2e-3, atol=1e-3)
+        np.testing.assert_allclose(fast.table[col], other.table[col], rtol=2e-3, atol=1e-3)
 
 
 def test_cli_stats_and_explain_accept_the_qsp_scenario() -> None:

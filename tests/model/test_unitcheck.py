@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from senotwin.model.io import load_fixture, spec_from_dict
 from senotwin.model.qsp import load_qsp
@@ -95,3 +98,19 @@ def test_physical_units_model_is_consistent() -> None:
 @pytest.mark.parametrize("name", ["karin2019", "kuznetsov1994"])
 def test_fixtures_are_consistent(name: str) -> None:
     assert unit_problems(load_fixture(name)) == []
+
+
+def test_cli_model_units(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["model", "units", "--scenario", "qsp_default", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == {"model": "sasp_qsp", "consistent": True, "problems": []}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_with("observables", 1, unit="ng/mL")))
+    res = runner.invoke(app, ["model", "units", "--model", str(bad)])
+    assert res.exit_code == 1
+    assert "observable 'conc'" in res.stdout and "declared 'ng/mL'" in res.stdout

@@ -51,6 +51,28 @@ def stats(
         typer.echo(f"{key}: {value}")
 
 
+@app.command("units")
+def units(
+    model: Path | None = MODEL,
+    scenario: str | None = SCENARIO,
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Unit consistency of every process rate and observable (exit 1 on any mismatch)."""
+    from senotwin.model.unitcheck import unit_problems
+
+    with user_errors():
+        spec, _ = resolve(model, scenario)
+        problems = unit_problems(spec)
+    if json_out:
+        print_json({"model": spec.id, "consistent": not problems, "problems": problems})
+    elif problems:
+        typer.echo("\n".join(problems))
+    else:
+        typer.echo(f"{spec.id}: units consistent in every process and observable")
+    if problems:
+        raise typer.Exit(code=1)
+
+
 @app.command("explain")
 def explain(
     name: str = typer.Argument(..., help="A process, parameter, species, observable or entity."),
