@@ -170,7 +170,7 @@ def _flaky(run):
 
 
 def test_failed_integrations_are_recorded_not_fatal(tmp_path: Path) -> None:
-    register_engine("test_flaky", _flaky)
+    register_engine("test_flaky", _flaky, reference="test double", replace=True)
     cfg = _config(n=6, population=tme_population().__class__(tme_population().priors, (), None))
     cfg = CohortConfig(**(cfg.__dict__ | {"engine": "test_flaky"}))
     res = _run(cfg, tmp_path / "flaky")

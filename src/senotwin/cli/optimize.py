@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from senotwin.cli._common import print_json, user_errors
+from senotwin.sim.engines import engine_help
 
 
 def optimize(
@@ -19,7 +20,7 @@ def optimize(
     patients: int = typer.Option(8, "--patients", help="Virtual patients per evaluation."),
     seed: int = typer.Option(0, "--seed", help="Seed of patients and search."),
     max_toxicity: float = typer.Option(2.0, "--max-toxicity", help="Toxicity surrogate limit."),
-    engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    engine: str = typer.Option("reference", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from senotwin.cli._common import FIGURE_SUFFIXES, TABLE_SUFFIXES, Output, user_e
 from senotwin.sc.calls import call_senescent
 from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.io import Expression, prepare, read_expression
-from senotwin.sc.kernels import KERNELS
 from senotwin.sc.markers import sasp_markers
+from senotwin.sc.methods import get_method, methods_help
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
 from senotwin.sc.signatures import Signature, builtin_signatures, read_gmt, read_signature_table
 from senotwin.sc.survival import cox_per_score, km_tertiles, plot_km
@@ -62,7 +63,10 @@ def score(
         help="Built-in name (NAME or NAME:CLASS); default senescence, sasp.",
     ),
     gene_sets: Path | None = typer.Option(None, "--gene-sets", help="Extra sets: .gmt or TSV."),
-    method: str = typer.Option("mean_z", "--method", help=f"One of: {', '.join(KERNELS)}."),
+    method: str = typer.Option("mean_z", "--method", help=methods_help()),
+    option: list[str] = typer.Option(
+        [], "--option", help="Option of the scoring method, KEY=VALUE (repeatable)."
+    ),
     layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
     species: str = typer.Option("human", "--species", help="human or mouse (ortholog mapping)."),
     normalise: bool = typer.Option(True, "--normalise/--no-normalise", help="Auto log-normalise."),
@@ -70,8 +74,7 @@ def score(
 ) -> None:
     """Score signatures; one column per signature."""
     with user_errors(), writing(_table_out(out), inputs=(input, gene_sets)):
-        if method not in KERNELS:
-            raise ValidationError(f"--method {method!r} is not one of: {', '.join(KERNELS)}")
+        options = dataclasses.asdict(get_method(method).options_from_text(option))
         expr = _load(input, layer, normalise)
         sigs: list[Signature | str] = list(signature) or list(DEFAULT_SIGNATURES)
         if gene_sets is not None:
@@ -84,7 +87,7 @@ def score(
         try:
             res = score_matrix(
                 expr.x, expr.genes, sigs, method=method, obs_names=expr.obs_names,
-                species=species, seed=seed,
+                species=species, seed=seed, **options,
             )  # fmt: skip
         except ValidationError as exc:
             raise ValidationError(f"{input}: {exc}") from None

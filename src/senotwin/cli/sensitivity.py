@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from senotwin.cli._common import print_json, user_errors
+from senotwin.sim.engines import engine_help
 
 
 def sensitivity(
@@ -22,7 +23,7 @@ def sensitivity(
     seed: int = typer.Option(0, "--seed", help="Seed of the sampling design."),
     days: float | None = typer.Option(None, "--days", help="Horizon (default: the scenario's)."),
     spread: float = typer.Option(2.0, "--spread", help="Vary each parameter x/÷ this factor."),
-    engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    engine: str = typer.Option("reference", "--engine", help=engine_help()),
     workers: int = typer.Option(1, "--workers", help="Dask workers (1 = in process)."),
     top: int = typer.Option(10, "--top", help="Parameters shown per metric."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),

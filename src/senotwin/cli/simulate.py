@@ -18,6 +18,7 @@ from senotwin.cli._common import (
     user_errors,
     writing,
 )
+from senotwin.sim.engines import engine_help
 
 SUFFIXES = (".parquet", ".csv")
 
@@ -33,9 +34,7 @@ def simulate(
     blocks: list[str] = typer.Option(
         [], "--block", help="ENTITY[=FRACTION]: inhibit an entity (1.0 = knockout, default)."
     ),
-    engine: str = typer.Option(
-        "reference", "--engine", help="reference, fast (compiled RHS + LSODA) or roadrunner."
-    ),
+    engine: str = typer.Option("reference", "--engine", help=engine_help()),
     regimen: str | None = typer.Option(
         None, "--regimen", help="Regimen text or a .yaml/.txt file (drugs with PK/PD)."
     ),

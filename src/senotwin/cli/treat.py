@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from senotwin.cli._common import Output, print_json, user_errors, writing
+from senotwin.sim.engines import engine_help
 
 #: file types save_figure writes
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
@@ -38,7 +39,7 @@ def compare(
         ..., "--arm", help="NAME=REGIMEN (regimen text or a .yaml/.txt file; 'none' = untreated)."
     ),
     days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
-    engine: str = typer.Option("reference", "--engine", help="reference or fast."),
+    engine: str = typer.Option("reference", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the time-course figure."),
 ) -> None:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from senotwin.cli._common import print_json, user_errors
+from senotwin.sim.engines import engine_help
 
 
 def validate(
@@ -18,8 +19,8 @@ def validate(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     engine: str = typer.Option(
         "reference",
-        help="Simulation engine: reference (SciPy), fast (compiled; each drug combination is a "
-        "new model to compile, so slower for this suite) or roadrunner.",
+        help=f"{engine_help()} reference (SciPy) is the default here: fast compiles each drug "
+        "combination as a new model, so it is slower for this suite.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:

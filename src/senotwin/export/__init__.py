@@ -9,48 +9,80 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from senotwin._errors import ValidationError
-from senotwin.model.expr import closest
+from senotwin._registry import Registry
 from senotwin.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
 class Exporter:
-    """A registered format: name, file suffix, what it is, and the function producing text."""
+    """A registered format: name, file suffix, what it is, the function producing text, and the
+    reference of the format's specification."""
 
     name: str
     suffix: str
     description: str
     write: Callable[[ModelSpec], str]
+    reference: str
 
 
-_EXPORTERS: dict[str, Exporter] = {}
+def _builtin_exporters(registry: Registry[Exporter]) -> None:
+    from senotwin.export import antimony, card, sbml
+
+    registry.register(
+        Exporter(
+            "sbml",
+            ".xml",
+            "SBML Level 3 Version 2 with units and MIRIAM annotations",
+            lambda spec: sbml.to_sbml(spec),
+            "Hucka et al. 2019 J Integr Bioinform 16:20190021 (SBML Level 3 Version 2 Core)",
+        )
+    )
+    registry.register(
+        Exporter(
+            "antimony",
+            ".ant",
+            "Antimony (human-readable SBML)",
+            antimony.to_antimony,
+            "Smith et al. 2009 Bioinformatics 25:2452 (Antimony)",
+        )
+    )
+    registry.register(
+        Exporter(
+            "markdown",
+            ".md",
+            "model card in Markdown",
+            card.to_markdown,
+            "Mitchell et al. 2019 FAT* '19:220 (model cards)",
+        )
+    )
+    registry.register(
+        Exporter(
+            "html",
+            ".html",
+            "model card as a standalone HTML page",
+            card.to_html,
+            "Mitchell et al. 2019 FAT* '19:220 (model cards)",
+        )
+    )
 
 
-def register(exporter: Exporter) -> Exporter:
-    """Add an exporter under its name."""
-    if exporter.name in _EXPORTERS:
-        raise ValidationError(f"exporter {exporter.name!r} is already registered")
-    _EXPORTERS[exporter.name] = exporter
-    return exporter
+#: every export format, built-ins always present (see :mod:`senotwin._registry`)
+EXPORTERS: Registry[Exporter] = Registry("export format", _builtin_exporters)
+
+
+def register(exporter: Exporter, *, replace: bool = False) -> Exporter:
+    """Add an exporter under its name; an existing name needs ``replace=True``."""
+    return EXPORTERS.register(exporter, replace=replace)
 
 
 def get(name: str) -> Exporter:
     """The exporter called ``name``; unknown names list the closest registered ones."""
-    _load_builtin()
-    if name not in _EXPORTERS:
-        close = closest(name, _EXPORTERS)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValidationError(
-            f"unknown export format {name!r}{hint} (known: {', '.join(sorted(_EXPORTERS))})"
-        )
-    return _EXPORTERS[name]
+    return EXPORTERS.get(name)
 
 
 def names() -> tuple[str, ...]:
     """Registered format names."""
-    _load_builtin()
-    return tuple(sorted(_EXPORTERS))
+    return EXPORTERS.names()
 
 
 def export(spec: ModelSpec, fmt: str) -> str:
@@ -58,22 +90,4 @@ def export(spec: ModelSpec, fmt: str) -> str:
     return get(fmt).write(spec)
 
 
-def _load_builtin() -> None:
-    if _EXPORTERS:
-        return
-    from senotwin.export import antimony, card, sbml
-
-    register(
-        Exporter(
-            "sbml",
-            ".xml",
-            "SBML Level 3 Version 2 with units and MIRIAM annotations",
-            lambda spec: sbml.to_sbml(spec),
-        )
-    )
-    register(Exporter("antimony", ".ant", "Antimony (human-readable SBML)", antimony.to_antimony))
-    register(Exporter("markdown", ".md", "model card in Markdown", card.to_markdown))
-    register(Exporter("html", ".html", "model card as a standalone HTML page", card.to_html))
-
-
-__all__ = ["Exporter", "export", "get", "names", "register"]
+__all__ = ["EXPORTERS", "Exporter", "export", "get", "names", "register"]

@@ -60,6 +60,3 @@ __all__ = [
     "spec_from_yaml",
     "spec_to_yaml",
 ]
-
-from senotwin.model import qsp as _qsp  # noqa: F401  (registers the physical-units scenarios)
-from senotwin.model import tme as _tme  # noqa: F401  (registers the TME scenarios)

@@ -3,8 +3,8 @@
 A separate named model beside the legacy ``tme.yaml`` (which stays the default): cells as cell
 numbers, cytokines as concentrations, tumour / blood / lymph-node compartments, PD-1/PD-L1 as
 synapse complexes. ``load_qsp()`` returns the validated spec. Contexts (tissue growth rates from
-cited doubling times, host age, inducer) are parameter and initial-state overrides; importing
-this module registers the ``qsp_*`` scenarios in :mod:`senotwin.model.scenarios`.
+cited doubling times, host age, inducer) are parameter and initial-state overrides; the scenario
+registry (:mod:`senotwin.model.scenarios`) registers the ``qsp_*`` scenarios on first use.
 """
 
 from __future__ import annotations
@@ -18,10 +18,15 @@ from types import MappingProxyType
 
 from senotwin._errors import ValidationError
 from senotwin.model.io import load_spec
-from senotwin.model.scenarios import Scenario, register_scenario, scenario_names
+from senotwin.model.scenarios import Scenario
 from senotwin.model.spec import ModelSpec
 
 QSP_DAYS = 365.0
+#: what the physical-units model builds on (magnitudes carry their own provenance in qsp.yaml)
+QSP_REFERENCE = (
+    "Wang et al. 2025 Acta Pharm Sin B (mechanisms); Jafarnejad et al. 2019 AAPS J 21:79 and "
+    "Wang et al. 2020 Front Bioeng Biotechnol 8:141 (QSP structure); parameter sources in qsp.yaml"
+)
 LETHAL_BURDEN_CELLS = 1.0e12  # order of magnitude (quantitative-sources lethal_burden_textbook)
 
 
@@ -128,12 +133,15 @@ def context(tissue: str = "lung", age: str = "aged", inducer: str = "chemo") -> 
         MappingProxyType(params),
         MappingProxyType(dict(initial)),
         QSP_DAYS,
+        reference=QSP_REFERENCE,
     )
 
 
 def _named(name: str, description: str, **kw: str) -> Scenario:
     sc = context(**kw)
-    return Scenario(name, description, sc.load, sc.params, sc.initial, sc.days)
+    return Scenario(
+        name, description, sc.load, sc.params, sc.initial, sc.days, reference=sc.reference
+    )
 
 
 def qsp_scenarios() -> tuple[Scenario, ...]:
@@ -171,13 +179,5 @@ def qsp_scenarios() -> tuple[Scenario, ...]:
     return tuple(out)
 
 
-def register_qsp_scenarios() -> tuple[str, ...]:
-    """Register (or refresh) every ``qsp_*`` scenario; returns their names."""
-    names = []
-    for sc in qsp_scenarios():
-        register_scenario(sc, replace=sc.name in scenario_names())
-        names.append(sc.name)
-    return tuple(names)
-
-
-QSP_SCENARIOS = register_qsp_scenarios()
+#: names of the ``qsp_*`` scenarios, in listing order
+QSP_SCENARIOS: tuple[str, ...] = tuple(sc.name for sc in qsp_scenarios())

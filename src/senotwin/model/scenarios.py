@@ -1,27 +1,28 @@
 """Registry of named scenarios: a model plus the context overrides a run starts from.
 
 ``senotwin simulate --scenario NAME`` resolves names here. A scenario is (spec loader, parameter
-and initial-state overrides, default duration, description). The fixtures register themselves
-below; the tumour-microenvironment model and its contexts (tissue, age, inducer) add theirs with
+and initial-state overrides, default duration, description, reference). The built-ins — the
+fixtures' scenarios, the tumour-microenvironment model's (contexts tissue, age, inducer) and the
+physical-units model's (``qsp_*``) — are registered on first use; add others with
 :func:`register_scenario`.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 
-from senotwin._errors import ValidationError
+from senotwin._registry import Registry
 from senotwin.model.io import load_fixture
 from senotwin.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named starting point for simulation: model, context overrides and default duration."""
+    """A named starting point for simulation: model, context overrides and default duration,
+    with the reference of the model (and contexts) it starts from."""
 
     name: str
     description: str
@@ -29,10 +30,58 @@ class Scenario:
     params: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     initial: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     days: float = 365.0
+    reference: str = ""
 
 
-_SCENARIOS: dict[str, Scenario] = {}
-_DEFAULT: list[str] = ["kuznetsov1994"]
+_KUZNETSOV = "Kuznetsov et al. 1994 Bull Math Biol 56:295"
+
+
+def _builtin_scenarios(registry: Registry[Scenario]) -> None:
+    """The fixtures' scenarios, every TME scenario and every physical-units (``qsp_*``) one."""
+    from senotwin.model.qsp import qsp_scenarios
+    from senotwin.model.tme import tme_scenarios
+
+    for scenario in (
+        Scenario(
+            "kuznetsov1994",
+            "Kuznetsov 1994 effector-tumour model, small inoculum (dormancy)",
+            partial(load_fixture, "kuznetsov1994"),
+            days=365.0,
+            reference=_KUZNETSOV,
+        ),
+        Scenario(
+            "kuznetsov1994_escape",
+            "Kuznetsov 1994 effector-tumour model, large inoculum (escape)",
+            partial(load_fixture, "kuznetsov1994"),
+            initial=MappingProxyType({"T": 1.0e8}),
+            days=365.0,
+            reference=_KUZNETSOV,
+        ),
+        Scenario(
+            "depillis2005",
+            "de Pillis 2005 tumour / NK / CD8+ model, 1e6-cell challenge (rejected)",
+            partial(load_fixture, "depillis2005"),
+            days=120.0,
+            reference="de Pillis, Radunskaya & Wiseman 2005 Cancer Res 65:7950",
+        ),
+        Scenario(
+            "karin2019",
+            "Karin 2019 senescent-cell production and saturating removal, birth to 600 days",
+            partial(load_fixture, "karin2019"),
+            days=600.0,
+            reference="Karin et al. 2019 Nat Commun 10:5495",
+        ),
+    ):
+        registry.register(scenario)
+    for tme in tme_scenarios():
+        registry.register(tme.to_scenario())
+    for qsp in qsp_scenarios():
+        registry.register(qsp)
+
+
+#: every scenario, built-ins always present (see :mod:`senotwin._registry`)
+SCENARIOS: Registry[Scenario] = Registry("scenario", _builtin_scenarios)
+_DEFAULT: list[str] = ["default"]
 
 
 def set_default_scenario(name: str) -> None:
@@ -42,64 +91,20 @@ def set_default_scenario(name: str) -> None:
 
 
 def default_scenario() -> Scenario:
-    """The default scenario (the TME model once it registers itself as default)."""
+    """The default scenario: the TME model's ``default`` unless changed."""
     return get_scenario(_DEFAULT[0])
 
 
 def register_scenario(scenario: Scenario, *, replace: bool = False) -> Scenario:
     """Add a scenario; re-registering a name needs ``replace=True``."""
-    if scenario.name in _SCENARIOS and not replace:
-        raise ValidationError(f"scenario {scenario.name!r} is already registered")
-    _SCENARIOS[scenario.name] = scenario
-    return scenario
+    return SCENARIOS.register(scenario, replace=replace)
 
 
 def get_scenario(name: str) -> Scenario:
     """The scenario called ``name``; unknown names list the closest ones."""
-    if name in _SCENARIOS:
-        return _SCENARIOS[name]
-    close = difflib.get_close_matches(name, sorted(_SCENARIOS), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ValidationError(
-        f"unknown scenario {name!r}{hint} (known: {', '.join(sorted(_SCENARIOS))})"
-    )
+    return SCENARIOS.get(name)
 
 
 def scenario_names() -> tuple[str, ...]:
     """Registered scenario names, sorted."""
-    return tuple(sorted(_SCENARIOS))
-
-
-register_scenario(
-    Scenario(
-        "kuznetsov1994",
-        "Kuznetsov 1994 effector-tumour model, small inoculum (dormancy)",
-        partial(load_fixture, "kuznetsov1994"),
-        days=365.0,
-    )
-)
-register_scenario(
-    Scenario(
-        "kuznetsov1994_escape",
-        "Kuznetsov 1994 effector-tumour model, large inoculum (escape)",
-        partial(load_fixture, "kuznetsov1994"),
-        initial=MappingProxyType({"T": 1.0e8}),
-        days=365.0,
-    )
-)
-register_scenario(
-    Scenario(
-        "depillis2005",
-        "de Pillis 2005 tumour / NK / CD8+ model, 1e6-cell challenge (rejected)",
-        partial(load_fixture, "depillis2005"),
-        days=120.0,
-    )
-)
-register_scenario(
-    Scenario(
-        "karin2019",
-        "Karin 2019 senescent-cell production and saturating removal, birth to 600 days",
-        partial(load_fixture, "karin2019"),
-        days=600.0,
-    )
-)
+    return SCENARIOS.names()

@@ -1,9 +1,10 @@
 """The aging tumour-microenvironment model (``tme.yaml``) and its named scenarios.
 
-``load_tme()`` returns the validated ModelSpec (cached: the spec is immutable). Importing this
-module registers the TME scenarios in :mod:`senotwin.model.scenarios`: ``default`` (aged host,
-lung tumour, chemotherapy-induced senescence), young/aged, every tissue, every inducer, the
-acute-versus-chronic pair that shows the dual SASP effect, and controls without senescence.
+``load_tme()`` returns the validated ModelSpec (cached: the spec is immutable). The scenario
+registry (:mod:`senotwin.model.scenarios`) registers the TME scenarios on first use:
+``default`` (aged host, lung tumour, chemotherapy-induced senescence), young/aged, every tissue,
+every inducer, the acute-versus-chronic pair that shows the dual SASP effect, and controls
+without senescence.
 """
 
 from __future__ import annotations
@@ -14,17 +15,16 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from senotwin.model.contexts import INDUCERS, TISSUES, compose
+from senotwin.model.contexts import INDUCERS, TISSUES, compose, get_context
 from senotwin.model.io import load_spec
-from senotwin.model.scenarios import (
-    Scenario,
-    register_scenario,
-    scenario_names,
-    set_default_scenario,
-)
+from senotwin.model.scenarios import Scenario
 from senotwin.model.spec import ModelSpec
 
 TME_DAYS = 365.0
+#: what the TME model encodes (its mechanisms; magnitudes carry their own provenance)
+TME_REFERENCE = (
+    "Wang et al. 2025 Acta Pharm Sin B (review encoded by the senotwin TME model, tme.yaml)"
+)
 
 
 def tme_path() -> Path:
@@ -56,6 +56,11 @@ class TmeScenario:
         comp = compose(tissue=self.tissue, age=self.age, inducer=self.inducer)
         params = dict(comp.params) | dict(self.extra_params)
         initial = dict(comp.initial) | dict(self.extra_initial)
+        sources = (
+            f"tissue {self.tissue}: {get_context('tissue', self.tissue).source}; "
+            f"age {self.age}: {get_context('age', self.age).source}; "
+            f"inducer {self.inducer}: {get_context('inducer', self.inducer).source}"
+        )
         return Scenario(
             self.name,
             self.description,
@@ -63,6 +68,7 @@ class TmeScenario:
             MappingProxyType(params),
             MappingProxyType(initial),
             self.days,
+            reference=f"{TME_REFERENCE}; contexts — {sources}",
         )
 
 
@@ -136,14 +142,5 @@ def tme_scenarios() -> tuple[TmeScenario, ...]:
     return tuple(unique)
 
 
-def register_tme_scenarios() -> tuple[str, ...]:
-    """Register (or refresh) every TME scenario; returns their names."""
-    names = []
-    for sc in tme_scenarios():
-        register_scenario(sc.to_scenario(), replace=sc.name in scenario_names())
-        names.append(sc.name)
-    return tuple(names)
-
-
-TME_SCENARIOS = register_tme_scenarios()
-set_default_scenario("default")
+#: names of the TME scenarios, in listing order
+TME_SCENARIOS: tuple[str, ...] = tuple(sc.name for sc in tme_scenarios())

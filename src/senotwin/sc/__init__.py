@@ -3,7 +3,7 @@ SASP -> immune communication and survival association."""
 
 from __future__ import annotations
 
-from senotwin.sc.kernels import KERNELS
+from senotwin.sc.methods import SCORING_METHODS, ScoringMethod, get_method, register_method
 from senotwin.sc.scoring import (
     DEFAULT_SIGNATURES,
     OBS_PREFIX,
@@ -21,14 +21,17 @@ from senotwin.sc.signatures import (
 
 __all__ = [
     "DEFAULT_SIGNATURES",
-    "KERNELS",
     "OBS_PREFIX",
+    "SCORING_METHODS",
     "ScoreResult",
+    "ScoringMethod",
     "Signature",
     "builtin_signatures",
+    "get_method",
     "get_signature",
     "read_gmt",
     "read_signature_table",
+    "register_method",
     "score_adata",
     "score_matrix",
 ]

@@ -3,11 +3,12 @@
 Every kernel takes ``X`` (n_obs × n_genes) and a dense weight matrix ``W`` (n_genes × n_sets,
 signed, 0 where a gene is not in the set) and returns an n_obs × n_sets float64 array. Sparse
 matrices are walked in row chunks so the extra memory stays a small fraction of the input.
+The scoring methods built on these kernels are registered in :mod:`senotwin.sc.methods`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -18,9 +19,7 @@ from numpy.typing import NDArray
 from senotwin._errors import ValidationError
 
 __all__ = [
-    "KERNELS",
     "GeneStats",
-    "Kernel",
     "gene_stats",
     "matched_controls",
     "mean_z",
@@ -279,25 +278,3 @@ def rank_score(x: Matrix, weights: FloatArray, *, max_rank: int = 1500) -> Float
         return np.where(n > 0, u, 0.0)
 
     return _u(sum_up, n_up) - _u(sum_dn, n_dn)
-
-
-Kernel = Callable[..., FloatArray]
-
-#: registry of scoring methods: name -> (kernel, reference)
-KERNELS: dict[str, tuple[Kernel, str]] = {
-    "mean_z": (
-        mean_z,
-        "direction-aware mean z-score minus matched controls; controls as in Tirosh et al., "
-        "Science 2016;352:189 / scanpy score_genes (Wolf et al., Genome Biol 2018;19:15)",
-    ),
-    "rank": (
-        rank_score,
-        "UCell-like Mann-Whitney U rank score (Andreatta & Carmona, Comput Struct Biotechnol J "
-        "2021;19:3796), signed as U(up) - U(down)",
-    ),
-    "ulm": (
-        ulm,
-        "univariate linear model t-value as in decoupler (Badia-i-Mompel et al., Bioinform Adv "
-        "2022;2:vbac016)",
-    ),
-}

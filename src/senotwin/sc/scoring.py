@@ -9,6 +9,7 @@ scenario built from TME/SASP scores) can read it without knowing the method.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,8 @@ import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
 from senotwin._io import check_unique
-from senotwin.sc.kernels import CHUNK_NNZ, KERNELS, Matrix, gene_stats, matched_controls
+from senotwin.sc.kernels import CHUNK_NNZ, Matrix
+from senotwin.sc.methods import get_method
 from senotwin.sc.orthologs import signature_to_mouse
 from senotwin.sc.signatures import Signature, resolve_signatures
 
@@ -71,19 +73,20 @@ def score_matrix(
     method: str = "mean_z",
     obs_names: Sequence[str] | None = None,
     species: str = "human",
-    ctrl_size: int = 50,
-    n_bins: int = 25,
-    max_rank: int = 1500,
     min_genes: int = MIN_GENES,
     seed: int = 0,
+    **options: Any,
 ) -> ScoreResult:
     """Score signatures on ``x`` (observations × genes; CSR or dense), one column per signature.
 
+    ``method`` names a registered scoring method (:mod:`senotwin.sc.methods`); ``options`` are
+    that method's options (e.g. ``max_rank`` for ``rank``). ``seed`` drives any random choice
+    the method makes (matched control genes for ``mean_z``).
     Composite signatures are the mean of their component scores. Raises a ValidationError that
     says how many genes of each signature were found when one has fewer than ``min_genes``.
     """
-    if method not in KERNELS:
-        raise ValidationError(f"unknown method {method!r}; allowed: {', '.join(KERNELS)}")
+    scorer = get_method(method)
+    opts = scorer.make_options(options)
     if species not in {"human", "mouse"}:
         raise ValidationError(f"species must be 'human' or 'mouse', got {species!r}")
     n_obs, n_genes = x.shape
@@ -91,6 +94,7 @@ def score_matrix(
         raise ValidationError(f"{len(genes)} gene names for a matrix with {n_genes} columns")
     if obs_names is not None and len(obs_names) != n_obs:
         raise ValidationError(f"{len(obs_names)} observation names for {n_obs} rows")
+    scorer.check_observations(n_obs)
     _check_finite(x)
     if not np.any(x.data if sp.issparse(x) else np.asarray(x)):
         raise ValidationError(
@@ -132,24 +136,10 @@ def score_matrix(
                 w[i, j] = wt
 
     params: dict[str, Any] = {"species": species, "min_genes": min_genes}
-    kernel = KERNELS[method][0]
-    if method == "mean_z":
-        if n_obs < 2:
-            raise ValidationError(
-                f"method 'mean_z' standardises each gene across observations and needs at least "
-                f"2, got {n_obs} (one sample would score 0.0); use method 'rank' or 'ulm', which "
-                "score each sample on its own"
-            )
-        stats = gene_stats(x)
-        rng = np.random.default_rng(seed)
-        ctrl = matched_controls(w, stats, ctrl_size=ctrl_size, n_bins=n_bins, rng=rng)
-        values = kernel(x, w, stats=stats, controls=ctrl)
-        params.update(ctrl_size=ctrl_size, n_bins=n_bins, seed=seed)
-    elif method == "rank":
-        values = kernel(x, w, max_rank=max_rank)
-        params.update(max_rank=max_rank)
-    else:
-        values = kernel(x, w)
+    params.update(dataclasses.asdict(opts))
+    if scorer.uses_seed:
+        params["seed"] = seed
+    values = scorer.score(x, w, opts, np.random.default_rng(seed))
 
     index = pd.Index(list(obs_names) if obs_names is not None else range(n_obs), name="obs")
     leaf_scores = pd.DataFrame(values, index=index, columns=[s.name for s in leaves])
@@ -198,15 +188,14 @@ def score_adata(
     layer: str | None = None,
     species: str = "human",
     seed: int = 0,
-    ctrl_size: int = 50,
-    n_bins: int = 25,
-    max_rank: int = 1500,
     min_genes: int = MIN_GENES,
+    **options: Any,
 ) -> ScoreResult:
     """Score an AnnData in place: ``obs["senotwin_<name>"]`` per signature + ``uns``.
 
     Also writes ``adata.uns['senotwin_scores']`` (method, layer, params, genes found).
     Reads ``adata.X`` or ``adata.layers[layer]`` (expected log-normalised); sparse stays sparse.
+    ``options`` are the scoring method's options (see :func:`score_matrix`).
     """
     if layer is not None and layer not in adata.layers:
         raise ValidationError(
@@ -223,10 +212,8 @@ def score_adata(
         obs_names=list(map(str, adata.obs_names)),
         species=species,
         seed=seed,
-        ctrl_size=ctrl_size,
-        n_bins=n_bins,
-        max_rank=max_rank,
         min_genes=min_genes,
+        **options,
     )
     for name in result.scores.columns:
         adata.obs[OBS_PREFIX + name] = result.scores[name].to_numpy()

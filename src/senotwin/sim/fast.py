@@ -21,7 +21,7 @@ from scipy.integrate import ODEintWarning, odeint
 
 from senotwin.model.compile import CompiledModel, compile_spec
 from senotwin.sim.codegen import compiled_rhs
-from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
+from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment
 from senotwin.sim.result import SolverStats, Status
 
 MAX_STEPS = 200_000
@@ -95,6 +95,3 @@ def _nonfinite(comp: CompiledModel, sol: np.ndarray) -> str:
     """Which species went non-finite first (sol: times x species)."""
     row, col = np.argwhere(~np.isfinite(sol))[0]
     return f"species {comp.species[col]!r} became {sol[row, col]} (non-finite value)"
-
-
-register_engine("fast", run_fast)

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from senotwin.model.compile import CompiledModel, compile_spec
-from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
+from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment
 from senotwin.sim.result import SolverStats, Status
 
 DEFAULT_METHOD = "LSODA"
@@ -124,6 +124,3 @@ def _with_observables(
     ys = np.where(model.clip[:, None], np.maximum(ys, 0.0), ys)
     obs = model.observable_table(t, ys, p)
     return np.vstack([ys, obs]).T
-
-
-register_engine("reference", run_reference)

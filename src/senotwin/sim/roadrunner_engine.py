@@ -22,7 +22,7 @@ import numpy as np
 import roadrunner
 
 from senotwin.model.compile import CompiledModel, compile_spec
-from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment, register_engine
+from senotwin.sim.engines import EngineOutput, EngineRun, begin_segment
 from senotwin.sim.result import SolverStats, Status
 
 MAX_STEPS = 100_000
@@ -149,6 +149,3 @@ def run_roadrunner(run: EngineRun) -> EngineOutput:
     v_all = np.concatenate(blocks, axis=0) if blocks else np.zeros((0, n_cols))
     stats = SolverStats(segments=len(run.segments), wall_seconds=_time.perf_counter() - started)
     return EngineOutput(t_all, v_all, status, message, stats, "libroadrunner.cvode")
-
-
-register_engine("roadrunner", run_roadrunner)

@@ -23,9 +23,6 @@ from senotwin._errors import SenotwinWarning, SimulationError, ValidationError
 from senotwin.model.compile import compile_spec, flatten
 from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.sim import fast as _fast  # noqa: F401  (registers the 'fast' engine)
-from senotwin.sim import reference as _reference  # noqa: F401  (registers 'reference')
-from senotwin.sim import roadrunner_engine as _roadrunner  # noqa: F401  (registers 'roadrunner')
 from senotwin.sim.engines import EngineFn, EngineOutput, EngineRun, begin_segment, get_engine
 from senotwin.sim.inputs import check_schedule, plan, resolve
 from senotwin.sim.options import SolverOptions

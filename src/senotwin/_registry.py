@@ -1,0 +1,134 @@
+"""One registry type for every named, pluggable thing (engines, exporters, rate laws, scenarios,
+scoring methods): name -> record, with one rule for built-ins, duplicates and unknown names.
+
+* Built-ins are registered by a loader function run once, lazily, before the first lookup *or*
+  the first registration — so they are always present, and registering a custom entry first
+  never hides them. Nothing is registered as a side effect of importing a module.
+* A name can be registered once; registering it again raises unless ``replace=True``.
+* An unknown name raises ``ValidationError("unknown <kind> 'x'; did you mean ...? (choose from
+  ...)")``.
+* Every record carries a ``name`` and a ``reference`` (what the entry relies on, for citation).
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Generic, Protocol, TypeVar
+
+from senotwin._errors import ValidationError
+
+
+class Entry(Protocol):
+    """What a registered record must carry: its name and its reference (citation)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def reference(self) -> str: ...
+
+
+T = TypeVar("T", bound=Entry)
+
+
+def did_you_mean(name: str, choices: Iterator[str] | list[str] | tuple[str, ...]) -> str:
+    """``"; did you mean a, b?"`` for the close matches of ``name``, or ``""``."""
+    close = difflib.get_close_matches(name, sorted(choices), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+class Registry(Generic[T]):
+    """Name -> record. ``kind`` names the thing in messages ("engine", "rate law", ...)."""
+
+    def __init__(self, kind: str, builtins: Callable[[Registry[T]], None] | None = None) -> None:
+        self.kind = kind
+        self._builtins = builtins
+        self._entries: dict[str, T] = {}
+        self._loaded = builtins is None
+        self._lock = threading.RLock()
+
+    def _ensure_builtins(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            self._loaded = True  # set first: the loader itself calls register()
+            loader = self._builtins
+            try:
+                if loader is not None:
+                    loader(self)
+            except BaseException:
+                self._loaded = False
+                self._entries.clear()
+                raise
+
+    def register(self, record: T, *, replace: bool = False) -> T:
+        """Add ``record`` under its name; an existing name needs ``replace=True``."""
+        self._ensure_builtins()
+        name = record.name
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError(f"{self.kind} name must be a non-empty string, got {name!r}")
+        reference = getattr(record, "reference", None)
+        if not isinstance(reference, str) or not reference.strip():
+            raise ValidationError(
+                f"{self.kind} {name!r} needs a reference: cite what it relies on "
+                f"(got {reference!r})"
+            )
+        with self._lock:
+            if name in self._entries and not replace:
+                raise ValidationError(
+                    f"{self.kind} {name!r} is already registered; pass replace=True to replace it"
+                )
+            self._entries[name] = record
+        return record
+
+    def get(self, name: str) -> T:
+        """The record called ``name``; an unknown name lists the close and the known ones."""
+        self._ensure_builtins()
+        try:
+            return self._entries[name]
+        except (KeyError, TypeError):
+            known = sorted(self._entries)
+            raise ValidationError(
+                f"unknown {self.kind} {name!r}{did_you_mean(str(name), known)} "
+                f"(choose from: {', '.join(known)})"
+            ) from None
+
+    def names(self) -> tuple[str, ...]:
+        """Registered names, sorted."""
+        self._ensure_builtins()
+        return tuple(sorted(self._entries))
+
+    def records(self) -> tuple[T, ...]:
+        """Registered records, sorted by name."""
+        self._ensure_builtins()
+        return tuple(self._entries[n] for n in sorted(self._entries))
+
+    def unregister(self, name: str) -> None:
+        """Remove a custom entry (tests, plug-ins); unknown names raise like :meth:`get`."""
+        self.get(name)
+        with self._lock:
+            del self._entries[name]
+
+    def __contains__(self, name: object) -> bool:
+        self._ensure_builtins()
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    def choices_text(self, *, last: str = "or") -> str:
+        """``"a, b or c"``: the names for help texts."""
+        names = self.names()
+        if len(names) <= 1:
+            return "".join(names)
+        return f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {list(self._entries)!r})"
