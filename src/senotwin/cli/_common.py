@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import typer
 from pydantic import BaseModel
 
@@ -43,7 +44,8 @@ def user_errors() -> Iterator[None]:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert records (pydantic, dataclasses, tuples, paths) into JSON-ready structures."""
+    """Convert records (pydantic, dataclasses, tuples, paths, numpy scalars and arrays) into
+    JSON-ready structures."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if is_dataclass(value) and not isinstance(value, type):
@@ -54,6 +56,10 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, np.generic):  # numpy bool/int/float scalars are not JSON types
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
     return value
 
 
