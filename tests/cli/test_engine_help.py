@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 from senotwin.cli.app import app
 from senotwin.sim.engines import engine_names
 
+COMMANDS = ["simulate", "sensitivity", "optimize", "validate", "treat compare"]
 
-@pytest.mark.parametrize("command", ["simulate", "sensitivity", "optimize", "validate", "treat compare"])
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_engine_help_lists_every_engine(command: str) -> None:
     r = CliRunner().invoke(app, [*command.split(), "--help"], terminal_width=200)
     assert r.exit_code == 0, r.output

@@ -97,3 +97,22 @@ def test_unexpected_input_errors_are_reported_not_raised(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "error:" in result.stderr and "NaN" in result.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_export_out_directory_gets_a_named_file(mini_kb_dir: Path, tmp_path: Path) -> None:
+    """``--out DIR/`` (trailing slash) or an existing directory means a directory, not a file
+    named DIR (it wrote a file called DIR, or failed with 'Is a directory')."""
+    kb = ["--kb", str(mini_kb_dir)]
+    new_dir = tmp_path / "new"
+    code, out, err = _run("kb", "export", "--format", "sif", "--out", f"{new_dir}/", *kb)
+    assert code == 0, err
+    assert new_dir.is_dir() and (new_dir / "senotwin_kb.sif").is_file()
+    assert out.strip() == f"wrote {new_dir / 'senotwin_kb.sif'}"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    for fmt, name in [("graphml", "senotwin_kb.graphml"), ("cytoscape-json", "senotwin_kb.cyjs")]:
+        code, _, err = _run("kb", "export", "--format", fmt, "--out", str(existing), *kb)
+        assert code == 0, err
+        assert (existing / name).is_file()
+    assert sorted(p.name for p in existing.iterdir()) == ["senotwin_kb.cyjs", "senotwin_kb.graphml"]
+    nx.read_graphml(existing / "senotwin_kb.graphml")

@@ -245,7 +245,12 @@ def stats(json_out: bool = JSON, kb_dir: Path | None = KB_DIR) -> None:
 @app.command("export")
 def export_cmd(
     fmt: str = typer.Option(..., "--format", help="csv, sif, graphml or cytoscape-json."),
-    out: Path = typer.Option(..., "--out", help="Directory for csv; file for the others."),
+    out: str = typer.Option(
+        ...,
+        "--out",
+        help="Directory for csv; a file for the others, or a directory (existing, or ending "
+        "with '/') to write senotwin_kb.sif / .graphml / .cyjs into.",
+    ),
     kb_dir: Path | None = KB_DIR,
 ) -> None:
     """Export the knowledge base (csv: entities/interactions/agents/references/notes tables)."""

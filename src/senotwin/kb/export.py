@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -303,10 +304,28 @@ _SINGLE_FILE: dict[str, Callable[[KnowledgeBase], str]] = {
 }
 
 
+#: file written into a directory given as ``--out`` for the single-file formats
+DEFAULT_NAMES: dict[str, str] = {
+    "sif": "senotwin_kb.sif",
+    "graphml": "senotwin_kb.graphml",
+    "cytoscape-json": "senotwin_kb.cyjs",
+}
+
+
+def single_file_target(fmt: str, out: str | Path) -> Path:
+    """Where a single-file format goes: ``out`` itself, or ``out/<default name>`` when ``out``
+    ends with a path separator or is an existing directory (created if it does not exist)."""
+    text = str(out)
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        return ensure_writable_dir(text) / DEFAULT_NAMES[fmt]
+    return Path(text)
+
+
 def export(kb: KnowledgeBase, fmt: str, out: str | Path) -> list[Path]:
-    """Export in ``fmt`` (csv -> a directory of tables; other formats -> one file)."""
+    """Export in ``fmt`` (csv -> a directory of tables; other formats -> one file, named
+    :data:`DEFAULT_NAMES` inside ``out`` when ``out`` is a directory or ends with ``/``)."""
     if fmt not in FORMATS:
         raise ValidationError(f"export format {fmt!r} is not one of: {', '.join(FORMATS)}")
     if fmt == "csv":
         return write_csv(kb, out)
-    return [atomic_write_text(out, _SINGLE_FILE[fmt](kb))]
+    return [atomic_write_text(single_file_target(fmt, out), _SINGLE_FILE[fmt](kb))]
