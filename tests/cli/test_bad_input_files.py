@@ -172,8 +172,8 @@ CASES = [
          message="must end in .png or .svg", absent=("map.gif",)),
     Case("kb-export-csv-into-file", ("kb", "export", "--format", "csv", "--out", "f.txt"),
          {"f.txt": "x"}, message="--out 'f.txt' is a file; expected a directory"),
-    Case("kb-export-file-onto-dir", ("kb", "export", "--format", "sif", "--out", "adir"),
-         DIRS, message="--out 'adir' is a directory"),
+    Case("kb-export-file-into-dir", ("kb", "export", "--format", "sif", "--out", "adir"),
+         DIRS, code=0, message="senotwin_kb.sif"),  # an existing directory means "into it"
     Case("model-export-missing-dir",
          ("model", "export", "--format", "antimony", "--out", "no/m.ant"),
          message="directory 'no' does not exist", absent=("no",)),

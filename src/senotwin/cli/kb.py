@@ -7,13 +7,21 @@ from typing import Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from senotwin.cli._common import FIGURE_SUFFIXES, Output, print_json, user_errors, writing
+from senotwin.cli._common import (
+    FIGURE_SUFFIXES,
+    Output,
+    print_json,
+    to_jsonable,
+    user_errors,
+    writing,
+)
 from senotwin.kb import export as kb_export
 from senotwin.kb import load, query
 from senotwin.kb.loader import KnowledgeBase
-from senotwin.kb.schema import Interaction
+from senotwin.kb.schema import Agent, Interaction
 
 app = typer.Typer(
     help="Query, cite and export the knowledge base of the review.", no_args_is_help=True
@@ -181,7 +189,14 @@ def path(
 @app.command()
 def drugs(
     agent_class: str | None = typer.Option(None, "--class", help="e.g. senomorphic, senolytic."),
-    target: str | None = typer.Option(None, help="Target entity (aliases resolve)."),
+    target: str | None = typer.Option(
+        None,
+        help="Entity acted on, directly or through intermediates (aliases resolve); "
+        "the output shows the hops and the route.",
+    ),
+    max_hops: int = typer.Option(
+        2, "--max-hops", help="With --target: most interactions from agent to target (1-4)."
+    ),
     pathway: str | None = typer.Option(None, help="Pathway entity."),
     tumor: str | None = typer.Option(None, help="Tumour type entity."),
     json_out: bool = JSON,
@@ -189,18 +204,32 @@ def drugs(
 ) -> None:
     """Agents of the review filtered by class, target, pathway and tumour type."""
     with user_errors():
+        kb = _load(kb_dir)
         agents = query.drugs(
-            _load(kb_dir), agent_class=agent_class, target=target, pathway=pathway, tumor=tumor
+            kb,
+            agent_class=agent_class,
+            target=target,
+            pathway=pathway,
+            tumor=tumor,
+            max_hops=max_hops,
         )
+        routes = query.agent_routes(kb, target, max_hops=max_hops) if target else {}
     if json_out:
-        print_json(agents)
+        items = [to_jsonable(a) for a in agents]
+        if target:
+            items = [
+                item | {"route": to_jsonable(routes[a.id])}
+                for item, a in zip(items, agents, strict=True)
+            ]
+        print_json(items)
+        return
+    if target:
+        _route_table(agents, routes, target, max_hops)
         return
     table = Table(title=f"{len(agents)} agent(s)")
     for col in ("id", "name", "classes", "targets", "tumours", "represses", "table", "refs"):
         table.add_column(col, overflow="fold")
     for a in agents:
-        refs = sorted({r for ev in a.evidence for r in ev.refs})
-        row = f"T{a.table_row.table}.{a.table_row.row}" if a.table_row else ""
         table.add_row(
             a.id,
             a.name,
@@ -208,8 +237,36 @@ def drugs(
             ", ".join(a.targets),
             ", ".join(a.tumor_types),
             ", ".join(a.represses),
-            row,
-            ",".join(map(str, refs)),
+            f"T{a.table_row.table}.{a.table_row.row}" if a.table_row else "",
+            _agent_refs(a),
+        )
+    console.print(table)
+
+
+def _agent_refs(agent: Agent) -> str:
+    return ",".join(map(str, sorted({r for ev in agent.evidence for r in ev.refs})))
+
+
+def _route_table(
+    agents: list[Agent], routes: dict[str, query.AgentRoute], target: str, max_hops: int
+) -> None:
+    """Agents acting on ``target``: hops, route with interaction ids and net sign, listing."""
+    table = Table(
+        title=f"{len(agents)} agent(s) acting on {target} within {max_hops} hop(s)",
+        caption="route: agent -[effect interaction ids]-> ... -> target (net sign; ? = not "
+        "stated); listed: the agent's record lists the target among its targets/pathways",
+    )
+    for col in ("id", "classes", "hops", "route", "listed", "refs"):
+        table.add_column(col, overflow="fold")
+    for a in agents:
+        route = routes[a.id]
+        table.add_row(
+            a.id,
+            ", ".join(a.classes),
+            str(route.hops),
+            escape(route.describe()),
+            ", ".join(route.listed) or "-",
+            _agent_refs(a),
         )
     console.print(table)
 
@@ -254,7 +311,8 @@ def export_cmd(
     kb_dir: Path | None = KB_DIR,
 ) -> None:
     """Export the knowledge base (csv: entities/interactions/agents/references/notes tables)."""
-    with user_errors(), writing(Output("--out", out, directory=fmt == "csv")):
+    into_dir = kb_export.writes_into_directory(fmt, out)
+    with user_errors(), writing(Output("--out", Path(out), directory=into_dir)):
         written = kb_export.export(_load(kb_dir), fmt, out)
     for p in written:
         typer.echo(f"wrote {p}")

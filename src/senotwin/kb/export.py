@@ -312,13 +312,19 @@ DEFAULT_NAMES: dict[str, str] = {
 }
 
 
+def writes_into_directory(fmt: str, out: str | Path) -> bool:
+    """Whether ``out`` names a directory: always for csv; for the single-file formats when it
+    ends with a path separator or is an existing directory."""
+    text = str(out)
+    return fmt == "csv" or text.endswith(("/", os.sep)) or Path(text).is_dir()
+
+
 def single_file_target(fmt: str, out: str | Path) -> Path:
     """Where a single-file format goes: ``out`` itself, or ``out/<default name>`` when ``out``
     ends with a path separator or is an existing directory (created if it does not exist)."""
-    text = str(out)
-    if text.endswith(("/", os.sep)) or Path(text).is_dir():
-        return ensure_writable_dir(text) / DEFAULT_NAMES[fmt]
-    return Path(text)
+    if writes_into_directory(fmt, out):
+        return ensure_writable_dir(out) / DEFAULT_NAMES[fmt]
+    return Path(out)
 
 
 def export(kb: KnowledgeBase, fmt: str, out: str | Path) -> list[Path]:

@@ -288,6 +288,127 @@ def _sign_choices(
     yield from itertools.product(*per_step)
 
 
+@dataclass(frozen=True)
+class AgentRoute:
+    """How an agent reaches an entity: the shortest route over the review's interactions
+    (agent -> intermediate ... -> entity), or, when there is none within the hop limit, the
+    agent record's own list of targets/pathways. ``via`` describes each step ("inhibits C107",
+    "listed target", "listed pathway"); ``listed`` says whether the record lists the entity."""
+
+    agent: str
+    target: str
+    hops: int
+    nodes: tuple[str, ...]
+    via: tuple[str, ...]
+    sign: Literal["+", "-", "?"]
+    listed: tuple[str, ...]
+
+    def describe(self) -> str:
+        """``ASPIRIN -[inhibits C107]-> IKBKB -[activates C109]-> NFKB (net -)``."""
+        parts = [self.nodes[0]]
+        for via, node in zip(self.via, self.nodes[1:], strict=True):
+            parts.append(f"-[{via}]-> {node}")
+        return " ".join(parts) + f" (net {self.sign})"
+
+
+def _step(kb: KnowledgeBase, graph: nx.MultiDiGraph, a: str, b: str) -> tuple[str, str]:
+    """(description, sign) of the interactions a -> b: "inhibits C107", "-"."""
+    inters = [kb.interactions[k] for k in sorted(graph.get_edge_data(a, b).keys())]
+    effects = "/".join(dict.fromkeys(i.effect for i in inters))
+    signs = {i.sign for i in inters}
+    return f"{effects} {','.join(i.id for i in inters)}", signs.pop() if len(signs) == 1 else "?"
+
+
+#: entity kinds a route may pass through, intracellular signalling first (preferred on ties),
+#: then secreted mediators; cells, phenotypes and processes are never intermediates
+ROUTE_KINDS: tuple[str, ...] = (
+    "kinase",
+    "transcription_factor",
+    "pathway",
+    "protein",
+    "enzyme",
+    "complex",
+    "receptor",
+    "rna",
+    "nucleic_acid",
+    "metabolite",
+    "cytokine",
+    "chemokine",
+    "growth_factor",
+    "ligand",
+    "protease",
+)
+
+
+def agent_routes(kb: KnowledgeBase, target: str, *, max_hops: int = 2) -> dict[str, AgentRoute]:
+    """Every agent acting on ``target``, with its shortest route.
+
+    An agent counts when a (non-negated) interaction of the review leads from it to ``target``
+    directly or through up to ``max_hops - 1`` molecular intermediates (:data:`ROUTE_KINDS`;
+    e.g. aspirin -[inhibits]-> IKKβ -[activates]-> NF-κB), or when its record lists ``target``
+    among its targets or pathways. A listed *target* without a one-step interaction is a
+    one-hop route "listed target"; a listed *pathway* keeps the interaction route that shows
+    how the agent acts through it, if there is one.
+    """
+    if not 1 <= max_hops <= 4:
+        raise ValidationError(f"max_hops {max_hops} is outside the allowed range 1..4")
+    target_id = resolve(kb, target)
+    graph = to_networkx(kb)
+    allowed = {e.id for e in kb.entities.values() if e.kind in ROUTE_KINDS} | {target_id}
+    inner = nx.MultiDiGraph(graph.subgraph(allowed))
+    to_target: dict[str, int] = dict(
+        nx.single_target_shortest_path_length(inner, target_id, cutoff=max_hops - 1)
+        if target_id in inner
+        else [(target_id, 0)]
+    )
+
+    def rank(node: str) -> tuple[int, str]:
+        kind = kb.entities[node].kind if node in kb.entities else ""
+        return (ROUTE_KINDS.index(kind) if kind in ROUTE_KINDS else -1, node)
+
+    out: dict[str, AgentRoute] = {}
+    for agent in kb.agents.values():
+        listed = tuple(
+            kind
+            for kind, ids in (("target", agent.targets), ("pathway", agent.pathways))
+            if target_id in ids
+        )
+        first = [
+            x for x in (graph.successors(agent.id) if agent.id in graph else ()) if x in to_target
+        ]
+        best = min(first, key=lambda x: (to_target[x], rank(x))) if first else None
+        if best is None or ("target" in listed and to_target[best] > 0):
+            if listed:
+                out[agent.id] = AgentRoute(
+                    agent.id,
+                    target_id,
+                    1,
+                    (agent.id, target_id),
+                    (f"listed {listed[0]}",),
+                    "?",
+                    listed,
+                )
+            continue
+        nodes = [agent.id, best]
+        while nodes[-1] != target_id:
+            here = nodes[-1]
+            nxt = [n for n in inner.successors(here) if to_target.get(n) == to_target[here] - 1]
+            nodes.append(min(nxt, key=rank))
+        steps = [_step(kb, graph, a, b) for a, b in itertools.pairwise(nodes)]
+        signs = [sign for _, sign in steps]
+        sign: Literal["+", "-", "?"] = "?" if "?" in signs else "-" if signs.count("-") % 2 else "+"
+        out[agent.id] = AgentRoute(
+            agent.id,
+            target_id,
+            len(nodes) - 1,
+            tuple(nodes),
+            tuple(via for via, _ in steps),
+            sign,
+            listed,
+        )
+    return out
+
+
 def drugs(
     kb: KnowledgeBase,
     *,
@@ -295,28 +416,35 @@ def drugs(
     target: str | None = None,
     pathway: str | None = None,
     tumor: str | None = None,
+    max_hops: int = 2,
 ) -> list[Agent]:
-    """Agents filtered by class, target, pathway and tumour type (names resolve through aliases)."""
+    """Agents filtered by class, target, pathway and tumour type (names resolve through aliases).
+
+    ``target`` keeps agents acting on it directly or through up to ``max_hops - 1``
+    intermediates (see :func:`agent_routes`), fewest hops first.
+    """
     from senotwin.kb.schema import AGENT_CLASSES
 
     if agent_class is not None and agent_class not in AGENT_CLASSES:
         raise ValidationError(
             f"agent class {agent_class!r} is not one of: {', '.join(AGENT_CLASSES)}"
         )
-    target_id = resolve(kb, target) if target else None
+    routes = agent_routes(kb, target, max_hops=max_hops) if target else None
     pathway_id = resolve(kb, pathway) if pathway else None
     tumor_id = resolve(kb, tumor) if tumor else None
     out = []
     for agent in kb.agents.values():
         if agent_class and agent_class not in agent.classes:
             continue
-        if target_id and target_id not in agent.targets:
+        if routes is not None and agent.id not in routes:
             continue
         if pathway_id and pathway_id not in (*agent.pathways, *agent.targets):
             continue
         if tumor_id and tumor_id not in agent.tumor_types:
             continue
         out.append(agent)
+    if routes is not None:
+        out.sort(key=lambda a: routes[a.id].hops)
     return out
 
 
