@@ -10,6 +10,7 @@ from scipy import stats
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.sensitivity import (
+    HORIZON_NOTE,
     SECRETOME_OFF,
     prcc,
     run_sensitivity,
@@ -82,3 +83,34 @@ def test_run_sensitivity_prcc_ranks_growth_first() -> None:
         run_sensitivity("default", metrics=("nope",))
     with pytest.raises(ValidationError, match="unknown parameter"):
         run_sensitivity("default", parameters=("nope",), n=8)
+
+
+def test_result_states_its_design() -> None:
+    res = run_sensitivity(
+        "default", metrics=("final_burden",), parameters=("r_T", "k_ld", "clear_age"), n=8,
+        seed=5, t_end=20.0,
+    )  # fmt: skip
+    assert (res.scenario, res.days, res.seed, res.spread) == ("default", 20.0, 5, 2.0)
+    assert res.design() == (
+        "scenario default, horizon 20 days, 8 Latin-hypercube samples (seed 5), "
+        "each parameter ×/÷ 2 around its scenario value"
+    )
+
+
+def test_horizon_note_holds_r_t_effect_on_sasp_net_effect_flips() -> None:
+    """HORIZON_NOTE's claim, one parameter at a time: a faster tumour shows a larger SASP
+    effect at 150 days and a smaller one at 365 days (both arms near the plateau)."""
+    sc = get_scenario("default")
+    spec = sc.load()
+    r_t = float(sc.params.get("r_T", spec.parameter("r_T").value))
+
+    def net_effect(factor: float, days: float) -> float:
+        p = dict(sc.params) | {"r_T": r_t * factor}
+        kw = {"initial": dict(sc.initial), "t_end": days, "t_eval": [0.0, days]}
+        on = simulate(spec, params=p, check_ranges=False, **kw)
+        off = simulate(spec, params=p | dict(SECRETOME_OFF), check_ranges=False, **kw)
+        return math.log10(on.table["tumour_burden"].iloc[-1] / off.table["tumour_burden"].iloc[-1])
+
+    assert net_effect(2.0, 150.0) > net_effect(0.5, 150.0) + 0.1
+    assert net_effect(2.0, 365.0) < net_effect(0.5, 365.0) - 0.1
+    assert "positive at 150 days and negative at 365" in HORIZON_NOTE

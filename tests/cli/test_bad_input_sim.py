@@ -202,7 +202,7 @@ CASES: tuple[Case, ...] = (
         "cohort-engine-typo",
         lambda t: ["cohort", "run", "--out", str(t / "c"), "--engine", "fsat", "--quiet"],
         2,
-        "unknown engine 'fsat'; did you mean fast?",
+        "unknown engine 'fsat'; did you mean 'fast'?",
     ),
     Case(
         "cohort-days-huge",

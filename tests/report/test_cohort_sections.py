@@ -58,3 +58,31 @@ def test_waterfall_handles_failed_rows() -> None:
         }
     )
     assert waterfall_figure(rows).startswith(PNG)
+
+
+def test_sensitivity_section_states_the_design_and_the_horizon_note() -> None:
+    """The page said '150 days' whatever the run; the CLI ranking (365 days) then looked like a
+    contradiction (r_T PRCC on sasp_net_effect -0.51 there, +0.76 here)."""
+    import numpy as np
+
+    from senotwin.analysis.sensitivity import HORIZON_NOTE, SensitivityResult
+    from senotwin.report.cohort_sections import sensitivity_section
+
+    table = pd.DataFrame(
+        {
+            "metric": ["sasp_net_effect"] * 2,
+            "parameter": ["r_T", "k_ld"],
+            "index": [-0.5, 0.2],
+            "low": [np.nan] * 2,
+            "high": [np.nan] * 2,
+            "p": [0.01, 0.3],
+            "rank": [1, 2],
+        }
+    )
+    res = SensitivityResult(
+        "prcc", table, 64, 0.9, {"r_T": (0.01, 0.04)}, scenario="default", days=365.0, seed=0
+    )
+    lead = sensitivity_section(res).sections[0].lead
+    assert "horizon 365 days, 64 Latin-hypercube samples (seed 0)" in lead
+    assert "150 days, " not in lead.split(HORIZON_NOTE)[0]
+    assert HORIZON_NOTE in lead

@@ -80,6 +80,29 @@ class SensitivityResult:
     samples: int
     sasp_hurts_fraction: float  # share of samples with sasp_net_effect > 0 (NaN if not run)
     bounds: Mapping[str, tuple[float, float]]
+    scenario: str = ""
+    days: float = math.nan  # horizon at which every metric is read
+    seed: int = 0
+    spread: float = 2.0
+
+    def design(self) -> str:
+        """One line saying what was sampled: scenario, horizon, samples, seed, spread."""
+        how = "Latin-hypercube samples" if self.method == "prcc" else "Saltelli samples"
+        return (
+            f"scenario {self.scenario}, horizon {self.days:g} days, {self.samples} {how} "
+            f"(seed {self.seed}), each parameter ×/÷ {self.spread:g} around its scenario value"
+        )
+
+
+#: why rankings of the same metric differ between horizons (said by the CLI and the report)
+HORIZON_NOTE = (
+    "Every metric is read at the horizon, so indices depend on it. sasp_net_effect compares "
+    "tumour burden with and without the senescent secretome: over a short horizon a faster "
+    "tumour (higher r_T, the tumour growth rate) shows a larger SASP effect, but by about a "
+    "year fast tumours approach the plateau with and without the secretome, which shrinks the "
+    "difference — so r_T's PRCC on sasp_net_effect is positive at 150 days and negative at 365 "
+    "days in the default scenario. Compare rankings only at the same horizon."
+)
 
 
 # ---- estimators ---------------------------------------------------------------------------------
@@ -325,4 +348,14 @@ def run_sensitivity(
         col = y[:, list(metrics).index("sasp_net_effect")]
         col = col[np.isfinite(col)]
         hurts = float(np.mean(col > 0)) if col.size else math.nan
-    return SensitivityResult(method, table, len(logx), hurts, bounds)
+    return SensitivityResult(
+        method,
+        table,
+        len(logx),
+        hurts,
+        bounds,
+        scenario=scenario,
+        days=float(setup.days),
+        seed=seed,
+        spread=spread,
+    )

@@ -21,7 +21,12 @@ def sensitivity(
     ),
     n: int = typer.Option(64, "--n", help="PRCC samples, or Sobol base size (power of two)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampling design."),
-    days: float | None = typer.Option(None, "--days", help="Horizon (default: the scenario's)."),
+    days: float | None = typer.Option(
+        None,
+        "--days",
+        help="Horizon at which the metrics are read (default: the scenario's, 365 days for the "
+        "TME scenarios); rankings differ between horizons.",
+    ),
     spread: float = typer.Option(2.0, "--spread", help="Vary each parameter x/÷ this factor."),
     engine: str = typer.Option("reference", "--engine", help=engine_help()),
     workers: int = typer.Option(1, "--workers", help="Dask workers (1 = in process)."),
@@ -29,7 +34,7 @@ def sensitivity(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Global sensitivity; 'sasp_net_effect' > 0 means the SASP net-hurts tumour control."""
-    from senotwin.analysis.sensitivity import DEFAULT_PARAMETERS, run_sensitivity
+    from senotwin.analysis.sensitivity import DEFAULT_PARAMETERS, HORIZON_NOTE, run_sensitivity
 
     with user_errors():
         if method not in ("sobol", "prcc"):
@@ -52,12 +57,15 @@ def sensitivity(
             {
                 "scenario": scenario,
                 "method": res.method,
+                "days": res.days,
                 "samples": res.samples,
                 "seed": seed,
+                "spread": res.spread,
                 "sasp_hurts_fraction": None
                 if res.sasp_hurts_fraction != res.sasp_hurts_fraction
                 else res.sasp_hurts_fraction,
                 "bounds": {k: list(v) for k, v in res.bounds.items()},
+                "note": HORIZON_NOTE,
                 "ranking": [
                     {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
                     for r in table.to_dict(orient="records")
@@ -66,6 +74,7 @@ def sensitivity(
         )
         return
     label = "PRCC" if res.method == "prcc" else "total Sobol index"
+    typer.echo(res.design())
     for metric, sub in table.groupby("metric", sort=False):
         typer.echo(f"{metric} ({label}, {res.samples} samples):")
         for r in sub.to_dict(orient="records"):
@@ -75,3 +84,4 @@ def sensitivity(
             f"SASP net-hurts tumour control in {100 * res.sasp_hurts_fraction:.0f}% of samples "
             "(tumour burden higher with the senescent secretome than without)"
         )
+    typer.echo(f"note: {HORIZON_NOTE}")
