@@ -15,32 +15,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
-<<<<<<< HEAD
 from senotwin.analysis.demo import CohortResults
 from senotwin.analysis.endpoints import EndpointRules
-from senotwin.analysis.sensitivity import SensitivityResult
+from senotwin.analysis.sensitivity import HORIZON_NOTE, SensitivityResult
 from senotwin.analysis.survival import kaplan_meier
 from senotwin.model.spec import ModelSpec
 from senotwin.report.figures import figure_bytes, new_figure
 from senotwin.report.glossary import glossary_table, label
 from senotwin.report.section import Figure, Section, Table
-=======
-from senotwin.analysis.endpoints import EndpointReducer
-from senotwin.analysis.sensitivity import HORIZON_NOTE, SensitivityResult, run_sensitivity
-from senotwin.analysis.survival import arm_summary, kaplan_meier
-from senotwin.cohort.population import tme_population
-from senotwin.cohort.runner import (
-    CohortConfig,
-    arm_from_text,
-    cohort_digest,
-    load_rows,
-    load_timecourses,
-    read_manifest,
-    run_cohort,
-)
-from senotwin.report.html import Section, html_table, png_img
-from senotwin.report.timecourses import figure_bytes
->>>>>>> 9a5cbf1 (sensitivity: r_T's PRCC on sasp_net_effect is -0.51 from the CLI and +0.76 in the report because the CLI reads the metrics at the scenario's 365-day horizon and the demo at 150 days (same sign at either sample size/seed: 64/seed 0 and 24/seed 2025 give -0.51/-0.74 at 365 d, +0.76/+0.76 at 150 d); fast tumours near the plateau with and without the secretome by a year. The result now carries scenario, horizon, seed and spread; CLI (text and --json) and report print the design and HORIZON_NOTE; the note's claim is tested one parameter at a time)
 
 _COLORS = ("#4d4d4d", "#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214")
 _LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1)))
@@ -392,14 +374,14 @@ def sensitivity_section(
     )
     spreads = [math.sqrt(hi / lo) for lo, hi in res.bounds.values() if lo > 0 and hi > 0]
     spread = f"×/÷ {spreads[0]:g}" if spreads and max(spreads) - min(spreads) < 1e-9 else "varied"
+    design = (
+        res.design()
+        if math.isfinite(res.days)
+        else f"{res.samples} Latin-hypercube samples of {len(res.bounds)} parameters (each "
+        f"{spread} around the default scenario, {days:g} days)"
+    )
     lead = (
-<<<<<<< HEAD
-        f"{'PRCC' if res.method == 'prcc' else 'Sobol'} on {res.samples} Latin-hypercube "
-        f"samples of {len(res.bounds)} parameters (each {spread} around the default scenario, "
-        f"{days:g} days). 'sasp net "
-=======
-        f"{'PRCC' if res.method == 'prcc' else 'Sobol'}: {res.design()}. 'sasp net "
->>>>>>> 9a5cbf1 (sensitivity: r_T's PRCC on sasp_net_effect is -0.51 from the CLI and +0.76 in the report because the CLI reads the metrics at the scenario's 365-day horizon and the demo at 150 days (same sign at either sample size/seed: 64/seed 0 and 24/seed 2025 give -0.51/-0.74 at 365 d, +0.76/+0.76 at 150 d); fast tumours near the plateau with and without the secretome by a year. The result now carries scenario, horizon, seed and spread; CLI (text and --json) and report print the design and HORIZON_NOTE; the note's claim is tested one parameter at a time)
+        f"{'PRCC' if res.method == 'prcc' else 'Sobol'}: {design}. 'sasp net "
         "effect' is log10(tumour burden with / without the senescent cells' secretome): red "
         f"bars push towards 'SASP hurts', blue towards 'SASP helps'.{hurts} {HORIZON_NOTE} "
         "(The command 'senotwin sensitivity' reads the metrics at the scenario's horizon, 365 "
