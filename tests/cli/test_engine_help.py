@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from senotwin.cli.app import app
 from senotwin.sim.engines import engine_names
 
-COMMANDS = ["simulate", "sensitivity", "optimize", "validate", "treat compare"]
+COMMANDS = ["simulate", "sensitivity", "optimize", "validate", "treat compare", "cohort run"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from senotwin.cli._common import Output, check_outputs, print_json, user_errors
+from senotwin.sim.engines import engine_help
 
 app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
 
@@ -58,9 +59,7 @@ def run(
         None, "--scheduler", help="tcp://HOST:PORT of an existing Dask scheduler."
     ),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
-    engine: str = typer.Option(
-        "fast", "--engine", help="fast (compiled RHS + LSODA), reference or roadrunner."
-    ),
+    engine: str = typer.Option("fast", "--engine", help=engine_help()),
     age: str = typer.Option("aged", "--age", help="Population preset: young or aged spread."),
     cv: float = typer.Option(0.3, "--cv", help="Typical between-patient CV of varied traits."),
     chunk_size: int = typer.Option(0, "--chunk-size", help="Patients per task (0 = automatic)."),
