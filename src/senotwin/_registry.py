@@ -5,19 +5,19 @@ scoring methods): name -> record, with one rule for built-ins, duplicates and un
   the first registration — so they are always present, and registering a custom entry first
   never hides them. Nothing is registered as a side effect of importing a module.
 * A name can be registered once; registering it again raises unless ``replace=True``.
-* An unknown name raises ``ValidationError("unknown <kind> 'x'; did you mean ...? (choose from
-  ...)")``.
+* An unknown name raises ``ValidationError("unknown <kind> 'x'; did you mean 'y'? (choose
+  from: ...)")`` (the hint from :mod:`senotwin._suggest`).
 * Every record carries a ``name`` and a ``reference`` (what the entry relies on, for citation).
 """
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 
 
 class Entry(Protocol):
@@ -31,12 +31,6 @@ class Entry(Protocol):
 
 
 T = TypeVar("T", bound=Entry)
-
-
-def did_you_mean(name: str, choices: Iterator[str] | list[str] | tuple[str, ...]) -> str:
-    """``"; did you mean a, b?"`` for the close matches of ``name``, or ``""``."""
-    close = difflib.get_close_matches(name, sorted(choices), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 class Registry(Generic[T]):

@@ -101,7 +101,7 @@ def test_model_card_lists_everything() -> None:
 def test_registry() -> None:
     assert set(names()) >= {"sbml", "antimony", "markdown", "html"}
     assert get("sbml").suffix == ".xml"
-    with pytest.raises(ValidationError, match="did you mean sbml"):
+    with pytest.raises(ValidationError, match="did you mean 'sbml'"):
         get("sbm")
     assert set(fixture_names()) == {"kuznetsov1994", "depillis2005", "karin2019"}
 

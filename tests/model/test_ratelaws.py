@@ -45,7 +45,7 @@ def test_bind_reports_missing_and_extra_arguments() -> None:
 
 
 def test_unknown_template_suggests() -> None:
-    with pytest.raises(ValidationError, match="did you mean first_order"):
+    with pytest.raises(ValidationError, match="did you mean 'first_order'"):
         ratelaws.get("first_ordr")
 
 

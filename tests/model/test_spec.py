@@ -74,7 +74,7 @@ def test_valid_spec_builds() -> None:
         (["processes", 0, "args"], {"k": "k", "X": "Z"}, "argument X='Z' is not a declared id"),
         (["processes", 0, "args"], {"k": "k"}, "missing argument"),
         (["processes", 0, "args"], {"k": "k", "X": "X", "Q": "X"}, "unexpected argument"),
-        (["processes", 0, "rate_law"], "frist_order", "did you mean first_order"),
+        (["processes", 0, "rate_law"], "frist_order", "did you mean 'first_order'"),
         (["processes", 0, "stoichiometry"], {"W": 1}, "unknown species 'W'"),
         (["processes", 1, "expression"], "kill * X * Yy", "unknown name 'Yy'"),
         (["processes", 1, "expression"], "kill.x", "not allowed"),

@@ -110,4 +110,4 @@ def test_cli_method_help_and_options(tmp_path) -> None:
     r = runner.invoke(app, [*base, "--method", "ulm", "--option", "max_rank=10"])
     assert r.exit_code == 2 and "'ulm' has no option(s) max_rank" in r.output
     r = runner.invoke(app, [*base, "--method", "rnak"])
-    assert r.exit_code == 2 and "unknown scoring method 'rnak'; did you mean rank" in r.output
+    assert r.exit_code == 2 and "unknown scoring method 'rnak'; did you mean 'rank'" in r.output
