@@ -165,4 +165,4 @@ def test_model_stats_explain_export(tmp_path: Path) -> None:
     assert code == 0 and out.read_text().startswith("<?xml")
     bad = tmp_path / "m.txt"
     code, text = _run("model", "export", "--format", "sbm", "--out", str(bad))
-    assert code != 0 and "did you mean sbml" in text and not bad.exists()
+    assert code != 0 and "did you mean 'sbml'" in text and not bad.exists()
