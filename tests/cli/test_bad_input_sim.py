@@ -24,6 +24,7 @@ from senotwin.cli.app import app
 from senotwin.model import load_fixture
 from senotwin.model.io import spec_from_dict, spec_to_dict, spec_to_yaml
 from senotwin.sim import Dose, simulate
+from senotwin.sim.scenario import run_scenario
 
 ROW_SECONDS = 120  # a row that takes longer hangs (the slowest runs a 10-day simulation)
 BIG = "1" * 5000  # beyond Python's 4,300-digit integer conversion limit
@@ -286,9 +287,25 @@ CASES: tuple[Case, ...] = (
         "cohort-negative-dose-action",
         lambda t: ["cohort", "run", "--out", str(t / "c"), "--arm", "x=dose T=-1@0"],
         2,
-        "action 1: line 1, column 8: expected the value of T (a number), found '-1@0'",
+        "action 1: line 1, column 8: the value of T must be a number >= 0, found '-1@0'",
     ),
     Case("api-negative-dose", lambda t: str(Dose(0.0, "T", -1.0)), 2, "amount must be >= 0", True),
+    Case(
+        "simulate-negative-set-without-range",
+        lambda t: [
+            *("simulate", "--scenario", "qsp_default", "--days", "1", "--set", "mL_per_L=-1"),
+            *("--out", str(t / "o.csv")),
+        ],
+        2,
+        "the value of mL_per_L must be a number >= 0",
+    ),
+    Case(
+        "api-negative-parameter-without-range",
+        lambda t: str(run_scenario("qsp_default", overrides={"mL_per_L": -1.0}, days=1.0)),
+        2,
+        "parameter mL_per_L=-1.0: must be >= 0",
+        True,
+    ),
     Case(
         "optimize-max-toxicity-nan",
         ["optimize", "--max-toxicity", "nan"],

@@ -205,7 +205,7 @@ def test_arm_text() -> None:
         arm_from_text("x=step k_senolytic=0.5")
     with pytest.raises(ValidationError, match=r"\(a number\), found 'lots'"):
         arm_from_text("x=block PDCD1=lots")
-    with pytest.raises(ValidationError, match=r"\(a number\), found '-1@0'"):
+    with pytest.raises(ValidationError, match=r"must be a number >= 0, found '-1@0'"):
         arm_from_text("x=dose stress=-1@0")  # negative doses were accepted before
     with pytest.raises(ValidationError, match="unknown action 'blok'; did you mean 'block'"):
         arm_from_text("x=blok PDCD1=0.5; step k_senolytic=0.5@14")

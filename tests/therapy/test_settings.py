@@ -18,7 +18,7 @@ def test_settings_parse_values_and_days() -> None:
     ("text", "column", "fragment"),
     [
         ("a=nan", 3, "(a number), found 'nan'"),
-        ("a=-1", 3, "(a number), found '-1'"),
+        ("a=-1", 3, "must be a number >= 0, found '-1'"),
         ("a=1e999", 3, "is not finite"),
         ("=3", 1, "expected a name"),
         ("a=1 b", 5, "unexpected 'b'"),

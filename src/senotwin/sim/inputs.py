@@ -51,6 +51,12 @@ def resolve(
             raise ValidationError(
                 f"parameter {name}={v} is outside its plausible range [{rng[0]}, {rng[1]}]"
             )
+        default = p[p_index[name]]
+        if check_ranges and rng is None and default >= 0 > v:
+            raise ValidationError(
+                f"parameter {name}={v}: must be >= 0 (it has no declared range and its model "
+                f"value {default:g} is not negative)"
+            )
         p[p_index[name]] = v
     s_index = {sid: i for i, sid in enumerate(flat.species)}
     for name, value in (initial or {}).items():

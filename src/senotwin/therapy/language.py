@@ -260,6 +260,8 @@ class Scanner:
         m = _NUMBER.match(self.text, self.pos, self.end)
         if not m:
             found = self.peek_word() or (self.text[self.pos] if self.pos < self.end else "end")
+            if self.text.startswith("-", self.pos) and _NUMBER.match(self.text, self.pos + 1):
+                raise self.fail(f"{what} must be a number >= 0, found {found!r}")
             raise self.fail(f"expected {what} (a number), found {found!r}")
         try:
             value = float(m.group(0))
