@@ -59,15 +59,14 @@ THERAPY_ARMS: Mapping[str, str] = {
 }
 
 # The virtual trial: scenario ``default`` (aged host, lung tumour, one chemotherapy course at day
-# 0) and the review's sequencing questions (section 5) as arms on the model's own entities.
+# 0) and the review's sequencing questions (section 5) as arms written in the regimen language, so
+# every drug comes from the drug library (PK, PD targets, toxicity proxies).
+SENOLYTIC = "navitoclax 50 mg/kg po qd d14-d27"
 COHORT_ARMS = (
     ("chemo", "none"),
-    ("chemo+antiPD1", "step block_PDCD1=0.9@14"),
-    ("chemo-senolytic", "step block_BCL2_FAMILY=0.9@14; step block_BCL2_FAMILY=0@28"),
-    (
-        "chemo-senolytic-antiPD1",
-        "step block_BCL2_FAMILY=0.9@14; step block_BCL2_FAMILY=0@28; step block_PDCD1=0.9@28",
-    ),
+    ("chemo+antiPD1", "anti-pd-1 10 mg/kg ip q3d d14-d299"),
+    ("chemo-senolytic", SENOLYTIC),
+    ("chemo-senolytic-antiPD1", f"{SENOLYTIC}; anti-pd-1 10 mg/kg ip q3d d28-d299"),
 )
 SENSITIVITY_METRICS = ("final_burden", "sasp_net_effect")
 SENSITIVITY_DAYS = 150.0
