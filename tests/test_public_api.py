@@ -66,7 +66,7 @@ def test_package_is_typed() -> None:
 def test_no_library_module_picks_a_matplotlib_backend() -> None:
     offenders = []
     for path in sorted(ROOT.rglob("*.py")):
-        if path.relative_to(ROOT).parts[0] in ("cli", "report"):  # report: being reworked
+        if path.relative_to(ROOT).parts[0] == "cli":  # the CLI picks the backend for its process
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
