@@ -29,14 +29,19 @@ def fibroblasts(src: Path) -> None:
     expr = pd.read_csv(folder / "expression.csv.gz", index_col=0)
     samples = pd.read_csv(folder / "samples.csv")
     keep = pd.concat(
-        [samples[samples["Condition"] == c].head(N_PER_CONDITION) for c in ("Senescent", "Proliferative")]
+        [
+            samples[samples["Condition"] == c].head(N_PER_CONDITION)
+            for c in ("Senescent", "Proliferative")
+        ]
     )
     sigs = signature_genes()
     in_sig = expr.index.str.upper().isin(sigs)
     background = expr[~in_sig].mean(axis=1).sort_values(ascending=False).index[:N_BACKGROUND_GENES]
     genes = [g for g in expr.index if g.upper() in sigs or g in set(background)]
     sub = expr.loc[genes, list(keep["sampleID"])].round(3)
-    sub.to_csv(OUT / "fibroblasts_marthandan2016.csv.gz", compression={"method": "gzip", "mtime": 0})
+    sub.to_csv(
+        OUT / "fibroblasts_marthandan2016.csv.gz", compression={"method": "gzip", "mtime": 0}
+    )
     ann = pd.DataFrame(
         {
             "sample": keep["sampleID"],

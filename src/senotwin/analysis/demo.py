@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
@@ -33,6 +32,7 @@ from senotwin.kb.loader import KnowledgeBase
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import SolverOptions, run_scenario
+from senotwin.sim.options import daily
 
 DEFAULT_SCENARIO = "default"
 DUAL_SCENARIOS = (
@@ -76,8 +76,7 @@ def scenario_table(name: str, *, days: float | None = None) -> pd.DataFrame:
     """Simulate a registered scenario on a daily grid (reference engine) and return its table."""
     sc = get_scenario(name)
     t_end = float(days if days is not None else sc.days)
-    grid = np.linspace(0.0, t_end, int(t_end) + 1)
-    solver = SolverOptions(rtol=1e-5, atol=1e-8, t_eval=grid)
+    solver = SolverOptions(rtol=1e-5, atol=1e-8, t_eval=daily(t_end))
     return run_scenario(sc, days=t_end, solver=solver, throw=True).table
 
 

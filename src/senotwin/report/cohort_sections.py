@@ -261,8 +261,8 @@ def trial_section(results: CohortResults, model: ModelSpec | None = None) -> Sec
     cfg = manifest["config"]
     n_failed = int((rows["status"] != "success").sum())
     arms_table = Table.of(
-        ("arm", "actions (day of each switch after @)"),
-        [(a["name"], a["text"] or "scenario only") for a in cfg["arms"]],
+        ("arm", "regimen or actions (days from day 0; 'none' = the scenario only)"),
+        [(a["name"], a["text"] or "none") for a in cfg["arms"]],
         caption=f"Arms (every arm sees the same {cfg['n']} virtual patients).",
     )
     return Section(
