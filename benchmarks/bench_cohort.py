@@ -37,7 +37,7 @@ RTOL, ATOL = 1e-6, 1e-9
 
 def _warm(days: float, engine: str) -> float:
     """Load the model in this (worker) process and return the seconds it took."""
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     t0 = time.perf_counter()
     simulate(sc.load(), params=dict(sc.params), initial=dict(sc.initial), t_end=days, engine=engine)
     return time.perf_counter() - t0
@@ -45,7 +45,7 @@ def _warm(days: float, engine: str) -> float:
 
 def plain_loop(patients: list[dict[str, float]], days: float) -> tuple[float, float, int]:
     """(load seconds, patient-arms/s, failures) of libRoadRunner driven directly."""
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     t0 = time.perf_counter()
     rr = roadrunner.RoadRunner(engine_sbml(sc.load()))
     load = time.perf_counter() - t0
@@ -91,7 +91,7 @@ def runner_rate(n: int, days: float, workers: int, engine: str) -> tuple[float, 
         client.run(_warm, days, engine)
         warm = time.perf_counter() - t0
         cfg = CohortConfig(
-            "default",
+            "legacy_default",
             n,
             (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9")),
             PopulationSpec(tme_population().priors, tme_population().correlations, None),
@@ -123,7 +123,7 @@ def main() -> None:
     ap.add_argument("--engine", default="fast")
     args = ap.parse_args()
     spec = load_tme()
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     pop = PopulationSpec(tme_population().priors, tme_population().correlations, None)
     patients = [
         dict(

@@ -54,7 +54,7 @@ CASES = {
     "scenario": Case(
         SCENARIOS,
         lambda name: Scenario(name, "test", SCENARIOS.get("karin2019").load, reference="test"),
-        ("default", "kuznetsov1994", "depillis2005", "karin2019", "acute_young", "qsp_default"),
+        ("default", "kuznetsov1994", "depillis2005", "karin2019", "acute_young", "legacy_default"),
     ),
     "scoring method": Case(
         SCORING_METHODS,

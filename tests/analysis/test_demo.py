@@ -14,7 +14,7 @@ from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 
 
 def test_scenario_table_has_daily_grid_and_readouts() -> None:
-    table = scenario_table("acute_young", days=20.0)
+    table = scenario_table("legacy_acute_young", days=20.0)
     assert table["time"].iloc[0] == 0.0 and table["time"].iloc[-1] == 20.0
     assert len(table) == 21
     for col in ("S_early", "S_late", "S_deep", "IL6", "TGFB", "MDSC", "tumour_diameter_mm"):
@@ -36,7 +36,7 @@ def test_dual_scenarios_are_registered_and_labelled() -> None:
 
 def test_cohort_results_summarise_the_rows(tmp_path: Path) -> None:
     cfg = CohortConfig(
-        "default",
+        "legacy_default",
         2,
         (arm_from_text("chemo=none"), arm_from_text("seno=step block_BCL2_FAMILY=0.9@7")),
         tme_population(),

@@ -47,7 +47,7 @@ def test_sobol_recovers_ishigami_indices() -> None:
 
 
 def test_secretome_switch_changes_only_senescent_secretion() -> None:
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     spec = sc.load()
     for pid in SECRETOME_OFF:
         assert pid in spec.parameter_ids
@@ -63,7 +63,7 @@ def test_secretome_switch_changes_only_senescent_secretion() -> None:
 
 def test_run_sensitivity_prcc_ranks_growth_first() -> None:
     res = run_sensitivity(
-        "default",
+        "legacy_default",
         method="prcc",
         metrics=("final_burden", "sasp_net_effect"),
         parameters=("r_T", "k_ld", "clear_age"),
@@ -76,21 +76,21 @@ def test_run_sensitivity_prcc_ranks_growth_first() -> None:
     assert 0.0 <= res.sasp_hurts_fraction <= 1.0
     assert res.samples == 12
     again = run_sensitivity(
-        "default", parameters=("r_T", "k_ld", "clear_age"), n=12, seed=2, t_end=40.0
+        "legacy_default", parameters=("r_T", "k_ld", "clear_age"), n=12, seed=2, t_end=40.0
     )
     assert again.table.equals(res.table)
     with pytest.raises(ValidationError, match="unknown metric"):
-        run_sensitivity("default", metrics=("nope",))
+        run_sensitivity("legacy_default", metrics=("nope",))
     with pytest.raises(ValidationError, match="unknown parameter"):
-        run_sensitivity("default", parameters=("nope",), n=8)
+        run_sensitivity("legacy_default", parameters=("nope",), n=8)
 
 
 def test_result_states_its_design() -> None:
     res = run_sensitivity(
-        "default", metrics=("final_burden",), parameters=("r_T", "k_ld", "clear_age"), n=8,
+        "legacy_default", metrics=("final_burden",), parameters=("r_T", "k_ld", "clear_age"), n=8,
         seed=5, t_end=20.0,
     )  # fmt: skip
-    assert (res.scenario, res.days, res.seed, res.spread) == ("default", 20.0, 5, 2.0)
+    assert (res.scenario, res.days, res.seed, res.spread) == ("legacy_default", 20.0, 5, 2.0)
     assert res.design() == (
         "scenario default, horizon 20 days, 8 Latin-hypercube samples (seed 5), "
         "each parameter ×/÷ 2 around its scenario value"
@@ -100,7 +100,7 @@ def test_result_states_its_design() -> None:
 def test_horizon_note_holds_r_t_effect_on_sasp_net_effect_flips() -> None:
     """HORIZON_NOTE's claim, one parameter at a time: a faster tumour shows a larger SASP
     effect at 150 days and a smaller one at 365 days (both arms near the plateau)."""
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     spec = sc.load()
     r_t = float(sc.params.get("r_T", spec.parameter("r_T").value))
 

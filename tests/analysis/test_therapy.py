@@ -18,7 +18,7 @@ CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
 @pytest.fixture(scope="module")
 def comparison():
     return compare_arms(
-        "aged_lung_untreated",
+        "legacy_aged_lung_untreated",
         {
             "control": "none",
             "chemo": CHEMO,
@@ -49,7 +49,9 @@ def test_directions(comparison) -> None:
 
 
 def test_high_dose_senomorphic_is_senolytic() -> None:
-    dr = dose_response("aged_lung_untreated", "rapamycin", [4, 400], days=40, background=CHEMO)
+    dr = dose_response(
+        "legacy_aged_lung_untreated", "rapamycin", [4, 400], days=40, background=CHEMO
+    )
     low, high = dr.comparison.arms
     rate = {a.name: dr.comparison.tables[a.name]["senolysis_rate"].max() for a in (low, high)}
     assert rate[high.name] > 3 * rate[low.name]
@@ -62,9 +64,9 @@ def test_high_dose_senomorphic_is_senolytic() -> None:
 
 def test_bad_arms_are_named() -> None:
     with pytest.raises(ValidationError, match="arm 'x'"):
-        compare_arms("aged_lung_untreated", {"x": "doxorubicn 2 mg/kg"}, days=5)
+        compare_arms("legacy_aged_lung_untreated", {"x": "doxorubicn 2 mg/kg"}, days=5)
     with pytest.raises(ValidationError):
-        dose_response("aged_lung_untreated", "rapamycin", [-1.0], days=5)
+        dose_response("legacy_aged_lung_untreated", "rapamycin", [-1.0], days=5)
 
 
 def test_cli_drugs_and_treat(tmp_path) -> None:
@@ -97,7 +99,7 @@ def test_validation_cases_can_carry_a_regimen() -> None:
                 "claim": "navitoclax clears senescent tumour cells",
                 "section": "4.2",
                 "refs": [192],
-                "scenario": "aged_lung_untreated",
+                "scenario": "legacy_aged_lung_untreated",
                 "control": {"regimen": CHEMO},
                 "perturbed": {"regimen": f"{CHEMO}; navitoclax 50 mg/kg po qd d3-d5"},
                 "readout": "S_tumour",

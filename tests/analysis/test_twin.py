@@ -37,7 +37,7 @@ def test_standardise_is_cohort_z_and_constant_columns_are_zero() -> None:
 
 def test_factor_rule_and_nominal_values() -> None:
     table = _cohort([0.0, 0.0, 0.0, 0.0, 10.0])
-    twin = make_twin(table, "s4", scenario="default")
+    twin = make_twin(table, "s4", scenario="legacy_default")
     row = twin.table.set_index("target").loc["nk_tissue"]
     expected_z = (10 - 2) / np.std([0, 0, 0, 0, 10], ddof=1)
     assert row["z"] == pytest.approx(expected_z)
@@ -77,7 +77,7 @@ def test_more_nk_cells_means_better_tumour_control() -> None:
         from senotwin.model.scenarios import get_scenario
 
         res = simulate(
-            get_scenario("default").load(),
+            get_scenario("legacy_default").load(),
             params=dict(twin.params),
             initial=dict(twin.initial),
             t_end=200.0,

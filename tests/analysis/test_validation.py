@@ -121,7 +121,7 @@ def test_arms_inherit_and_at_resets_the_statistic():
                 "refs": [1],
                 "readout": "S_total",
                 "expected": "decrease",
-                "scenario": "acute_young",
+                "scenario": "legacy_acute_young",
                 "control": {"window": [0, 90], "stat": "max"},
                 "perturbed": {"at": 90},
             }
@@ -129,7 +129,7 @@ def test_arms_inherit_and_at_resets_the_statistic():
     }
     case = parse_cases(doc)[0]
     assert case.control.stat == "max" and case.control.window == (0.0, 90.0)
-    assert case.perturbed.scenario == "acute_young"
+    assert case.perturbed.scenario == "legacy_acute_young"
     assert case.perturbed.stat == "at" and case.perturbed.at == 90.0
 
 

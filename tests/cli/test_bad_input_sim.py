@@ -70,7 +70,7 @@ def _cohort_dir(tmp: Path, *, n: int = 4, done: int = 4, status: str = "complete
     arms = [{"name": "control"}, {"name": "ici"}]
     manifest = {
         "format": "senotwin-cohort/1",
-        "config": {"scenario": "default", "seed": 0, "n": n, "arms": arms},
+        "config": {"scenario": "legacy_default", "seed": 0, "n": n, "arms": arms},
         "chunks": chunks,
         "done": chunks[:done],
         "status": status,
@@ -96,7 +96,14 @@ def _cohort_dir(tmp: Path, *, n: int = 4, done: int = 4, status: str = "complete
 
 
 def _sim(tmp: Path, *extra: str) -> list[str]:
-    return ["simulate", "--scenario", "aged_lung_untreated", "--out", str(tmp / "o.csv"), *extra]
+    return [
+        "simulate",
+        "--scenario",
+        "legacy_aged_lung_untreated",
+        "--out",
+        str(tmp / "o.csv"),
+        *extra,
+    ]
 
 
 def _engine_fails(engine: str, observable: str) -> Callable[[Path], str]:
@@ -293,7 +300,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "simulate-negative-set-without-range",
         lambda t: [
-            *("simulate", "--scenario", "qsp_default", "--days", "1", "--set", "mL_per_L=-1"),
+            *("simulate", "--scenario", "default", "--days", "1", "--set", "mL_per_L=-1"),
             *("--out", str(t / "o.csv")),
         ],
         2,
@@ -301,7 +308,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "api-negative-parameter-without-range",
-        lambda t: str(run_scenario("qsp_default", overrides={"mL_per_L": -1.0}, days=1.0)),
+        lambda t: str(run_scenario("default", overrides={"mL_per_L": -1.0}, days=1.0)),
         2,
         "parameter mL_per_L=-1.0: must be >= 0",
         True,

@@ -17,8 +17,10 @@ def test_scenarios_list_json():
     rows = json.loads(res.stdout)
     names = {r["name"] for r in rows}
     assert {"default", "acute_young", "chronic_aged", "aged_pancreas_chemo"} <= names
-    default = next(r for r in rows if r["name"] == "default")
-    assert default["initial"]["stress"] == 1.0
+    assert {"legacy_default", "legacy_acute_young", "legacy_chronic_aged"} <= names
+    for name in ("default", "legacy_default"):  # both start with one chemotherapy course
+        row = next(r for r in rows if r["name"] == name)
+        assert row["initial"]["stress"] == 1.0
 
 
 # two cases read from one pair of runs: NF-κB blockade lowers IL-6 at day 30, so the first
@@ -77,7 +79,7 @@ def test_simulate_plot_writes_figure(tmp_path):
         [
             "simulate",
             "--scenario",
-            "default",
+            "legacy_default",
             "--days",
             "30",
             "--out",

@@ -28,7 +28,7 @@ from senotwin.model.tme import load_tme
 
 @pytest.fixture(scope="module")
 def default():
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     return sc.load(), dict(sc.params), dict(sc.initial)
 
 

@@ -36,7 +36,7 @@ ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
 
 def _config(n: int = 4, **kw) -> CohortConfig:
     base = {
-        "scenario": "default",
+        "scenario": "legacy_default",
         "n": n,
         "arms": ARMS,
         "population": tme_population(),
@@ -110,7 +110,7 @@ class SlowReducer(EndpointReducer):
         time.sleep(0.5)
         return super().__call__(result)
 arms = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
-cfg = CohortConfig("default", {n}, arms, tme_population(), seed=11, t_end=45.0,
+cfg = CohortConfig("legacy_default", {n}, arms, tme_population(), seed=11, t_end=45.0,
                    engine="reference", chunk_size=1)
 run_cohort(cfg, sys.argv[1], reducer=SlowReducer(), workers=1, processes=False)
 """
@@ -136,7 +136,14 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     shards = list((out / "shards").glob("chunk-*.parquet"))
     assert 1 <= len(shards) < n  # killed part-way: some shards written, not all
     cfg = CohortConfig(
-        "default", n, ARMS, tme_population(), seed=11, t_end=45.0, engine="reference", chunk_size=1
+        "legacy_default",
+        n,
+        ARMS,
+        tme_population(),
+        seed=11,
+        t_end=45.0,
+        engine="reference",
+        chunk_size=1,
     )
     res = _run(cfg, out, resume=True)
     rows = load_rows(out)

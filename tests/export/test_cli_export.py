@@ -44,7 +44,7 @@ def test_export_scenario_writes_its_initial_state_and_runs_like_simulate(tmp_pat
     np.testing.assert_allclose(theirs, ours.to_numpy(), rtol=1e-4)
 
 
-def test_export_tme_scenario_writes_its_parameters(tmp_path: Path) -> None:
+def test_export_scenario_writes_its_parameters(tmp_path: Path) -> None:
     out = tmp_path / "nosen.xml"
     res = CliRunner().invoke(
         app,

@@ -138,7 +138,7 @@ def test_tme_sbml_stays_small_when_rules_are_inlined() -> None:
     """Load time of libRoadRunner follows the inlined size: it was ~190,000 nodes (20-80 s)."""
     from senotwin.model import get_scenario
 
-    model = libsbml.readSBMLFromString(to_sbml(get_scenario("default").load())).getModel()
+    model = libsbml.readSBMLFromString(to_sbml(get_scenario("legacy_default").load())).getModel()
     hill = libsbml.formulaToL3String(model.getFunctionDefinition("hill").getMath())
     assert hill == "lambda(x, K, n, 1 / (1 + (K / x)^n))"  # = x^n / (K^n + x^n), one power
     assert _inlined_size(model) < 70_000

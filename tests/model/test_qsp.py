@@ -1,8 +1,9 @@
 """The physical-units TME model (qsp.yaml): behaviour that issue 11's 'done means' asks for.
 
-Each test simulates a named ``qsp_*`` scenario and checks a quantity against the range cited in
-docs/quantitative-sources.yaml (doubling times, plasma IL-6, lethal burden) or a mechanism the
-issue requires (SASP on vs off, exhaustion, PD-1/PD-L1 occupancy, engine agreement).
+Each test simulates a named scenario of the physical-units (default) model and checks a quantity
+against the range cited in docs/quantitative-sources.yaml (doubling times, plasma IL-6, lethal
+burden) or a mechanism the issue requires (SASP on vs off, exhaustion, PD-1/PD-L1 occupancy,
+engine agreement).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def test_spec_loads_with_units_and_provenance() -> None:
     assert shares["citation"] == shares["kb"] == 0  # only measured / derived / assumed
     assert shares["measured"] + shares["derived"] >= 30
     assert {c.id for c in spec.compartments} == {"tumour", "blood", "tdln"}
-    assert {"qsp_default", "qsp_acute_young", "qsp_chronic_aged"} <= set(QSP_SCENARIOS)
+    assert {"default", "acute_young", "chronic_aged"} <= set(QSP_SCENARIOS)
+    assert not any(name.startswith(("qsp_", "legacy_")) for name in QSP_SCENARIOS)
 
 
 def test_unknown_context_names_the_field() -> None:
@@ -78,7 +80,7 @@ def test_unknown_context_names_the_field() -> None:
 
 @pytest.mark.parametrize("tissue", sorted(TISSUES))
 def test_untreated_doubling_time_within_the_cited_range(tissue: str) -> None:
-    res = _cached(f"qsp_aged_{tissue}_untreated")
+    res = _cached(f"aged_{tissue}_untreated")
     volume = res.table["V_T"].to_numpy()
     # net doubling time over days 30-150 (after the immune infiltrate settles)
     doubling = math.log(2.0) * 120.0 / math.log(volume[150] / volume[30])
@@ -87,13 +89,13 @@ def test_untreated_doubling_time_within_the_cited_range(tissue: str) -> None:
 
 
 def test_plasma_il6_within_patient_range_over_a_year() -> None:
-    il6 = _cached("qsp_default").table["IL6_p"].to_numpy()
+    il6 = _cached("default").table["IL6_p"].to_numpy()
     # advanced NSCLC 33rd percentile 2.01 pg/mL (il6_nsclc_tertiles) to the highest value
     # reported in healthy donors, 43.5 pg/mL (il6_plasma_healthy_meta)
     assert il6.min() >= 2.01 and il6.max() <= 43.5, (il6.min(), il6.max())
 
 
-@pytest.mark.parametrize("name", ["qsp_default", "qsp_chronic_aged", "qsp_aged_melanoma_untreated"])
+@pytest.mark.parametrize("name", ["default", "chronic_aged", "aged_melanoma_untreated"])
 def test_tumour_never_beyond_the_lethal_burden(name: str) -> None:
     res = _cached(name)
     cells = res.table["N_tumour"] + res.table["D"]
@@ -101,16 +103,16 @@ def test_tumour_never_beyond_the_lethal_burden(name: str) -> None:
 
 
 def test_acute_young_sasp_speeds_senescent_clearance() -> None:
-    on = _cached("qsp_acute_young")
-    off = _cached("qsp_acute_young", (("SASP", 1.0),))
+    on = _cached("acute_young")
+    off = _cached("acute_young", (("SASP", 1.0),))
     assert _half_life(on) < _half_life(off)
     # because the SASP recruits removal (CCL2/CCR2), not because fewer cells became senescent
     assert on.table["removal"].iloc[7] > off.table["removal"].iloc[7]
 
 
 def test_chronic_aged_sasp_net_hurts() -> None:
-    on = _cached("qsp_chronic_aged")
-    off = _cached("qsp_chronic_aged", (("SASP", 1.0),))
+    on = _cached("chronic_aged")
+    off = _cached("chronic_aged", (("SASP", 1.0),))
     assert on.table["V_T"].iloc[-1] > off.table["V_T"].iloc[-1]
     # chronic IL-6 drives emergency myelopoiesis and MDSC suppression
     assert on.table["Em"].iloc[-1] > off.table["Em"].iloc[-1]
@@ -118,14 +120,14 @@ def test_chronic_aged_sasp_net_hurts() -> None:
 
 
 def test_acute_and_chronic_differ_by_time_not_only_by_amount() -> None:
-    acute = _cached("qsp_acute_young")
+    acute = _cached("acute_young")
     # the acute pulse is over within a year: its late-SASP cells are gone
     assert acute.table["Sl"].iloc[-1] < 1e-3 * acute.table["Sl"].max()
 
 
 def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
-    base = _cached("qsp_aged_lung_untreated")
-    treated = _cached("qsp_aged_lung_untreated", (("PDL1", 0.9),))
+    base = _cached("aged_lung_untreated")
+    treated = _cached("aged_lung_untreated", (("PDL1", 0.9),))
     assert treated.table["PDPL"].iloc[30] < base.table["PDPL"].iloc[30]
     assert treated.table["H_PD1"].iloc[30] < base.table["H_PD1"].iloc[30]
     assert treated.table["V_T"].iloc[-1] < 0.5 * base.table["V_T"].iloc[-1]
@@ -137,8 +139,8 @@ def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
 
 def test_anti_pdl1_effect_depends_on_baseline_cd8_priming() -> None:
     def effect(params: Mapping[str, float]) -> float:
-        untreated = _run("qsp_aged_lung_untreated", params=params)
-        treated = _run("qsp_aged_lung_untreated", params=params, blocks={"PDL1": 0.9})
+        untreated = _run("aged_lung_untreated", params=params)
+        treated = _run("aged_lung_untreated", params=params, blocks={"PDL1": 0.9})
         return float(treated.table["V_T"].iloc[-1] / untreated.table["V_T"].iloc[-1])
 
     rich = effect({})
@@ -148,33 +150,33 @@ def test_anti_pdl1_effect_depends_on_baseline_cd8_priming() -> None:
 
 def test_anti_pdl1_does_nothing_without_pdl1() -> None:
     none = {"PDL1_per_C": 3000.0, "pdl1_fold": 2.0}
-    base = _run("qsp_aged_lung_untreated", params=none)
-    treated = _run("qsp_aged_lung_untreated", params=none, blocks={"PDL1": 0.9})
-    with_pdl1 = _cached("qsp_aged_lung_untreated")
+    base = _run("aged_lung_untreated", params=none)
+    treated = _run("aged_lung_untreated", params=none, blocks={"PDL1": 0.9})
+    with_pdl1 = _cached("aged_lung_untreated")
     gain_none = base.table["V_T"].iloc[-1] / treated.table["V_T"].iloc[-1]
     gain = (
         with_pdl1.table["V_T"].iloc[-1]
-        / _cached("qsp_aged_lung_untreated", (("PDL1", 0.9),)).table["V_T"].iloc[-1]
+        / _cached("aged_lung_untreated", (("PDL1", 0.9),)).table["V_T"].iloc[-1]
     )
     assert gain_none < gain
 
 
 def test_senolytic_fails_where_its_target_is_not_the_dependency() -> None:
-    engaged = _run("qsp_default", blocks={"BCL2_FAMILY": 1.0}, days=60)
+    engaged = _run("default", blocks={"BCL2_FAMILY": 1.0}, days=60)
     other = _run(
-        "qsp_default",
+        "default",
         params={"dep_bcl2": 0.0, "dep_pi3k": 1.0},
         blocks={"BCL2_FAMILY": 1.0},
         days=60,
     )
-    untreated = _run("qsp_default", days=60)
+    untreated = _run("default", days=60)
     assert _senescent(engaged)[30] < 0.5 * _senescent(untreated)[30]
     assert _senescent(other)[30] == pytest.approx(_senescent(untreated)[30], rel=1e-3)
 
 
 def test_nfkb_block_timing_matters() -> None:
     def late_sasp(at: float) -> float:
-        res = _run("qsp_default", regimen=[Step(at, "block_IKK", 1.0)], days=40)
+        res = _run("default", regimen=[Step(at, "block_IKK", 1.0)], days=40)
         return float(res.table["Sl"].iloc[-1])
 
     early, late = late_sasp(0.0), late_sasp(20.0)
@@ -183,8 +185,8 @@ def test_nfkb_block_timing_matters() -> None:
 
 @pytest.mark.parametrize("engine", ["reference", "roadrunner"])
 def test_engines_agree(engine: str) -> None:
-    fast = _run("qsp_default", days=120)
-    other = _run("qsp_default", days=120, engine=engine)
+    fast = _run("default", days=120)
+    other = _run("default", days=120, engine=engine)
     for col in ("C", "Sl", "T8", "MDSC", "IL6_p", "H_PD1"):
         np.testing.assert_allclose(fast.table[col], other.table[col], rtol=2e-3, atol=1e-3)
 
@@ -197,11 +199,11 @@ def test_cli_stats_and_explain_accept_the_qsp_scenario() -> None:
     from senotwin.cli.app import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["model", "stats", "--scenario", "qsp_default", "--json"])
+    res = runner.invoke(app, ["model", "stats", "--scenario", "default", "--json"])
     assert res.exit_code == 0, res.output
     st = json.loads(res.stdout)
     assert st["model"] == "sasp_qsp"
     assert sum(st["parameter_provenance"].values()) == st["parameters"]
-    res = runner.invoke(app, ["model", "explain", "cd8_kill", "--scenario", "qsp_default"])
+    res = runner.invoke(app, ["model", "explain", "cd8_kill", "--scenario", "default"])
     assert res.exit_code == 0, res.output
     assert "H_PD1" in res.stdout and "measured: 0.9 1/day (human)" in res.stdout

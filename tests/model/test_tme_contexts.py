@@ -67,15 +67,15 @@ def test_compose_unions_the_three_kinds():
 def test_scenarios_registered_and_valid():
     spec = load_tme()
     for name in (
-        "default",
-        "acute_young",
-        "chronic_aged",
-        "young_lung_chemo",
-        "aged_lung_chemo",
-        "aged_pancreas_chemo",
-        "aged_lung_tis_cdk46i",
-        "aged_lung_ois",
-        "aged_lung_rs",
+        "legacy_default",
+        "legacy_acute_young",
+        "legacy_chronic_aged",
+        "legacy_young_lung_chemo",
+        "legacy_aged_lung_chemo",
+        "legacy_aged_pancreas_chemo",
+        "legacy_aged_lung_tis_cdk46i",
+        "legacy_aged_lung_ois",
+        "legacy_aged_lung_rs",
     ):
         assert name in TME_SCENARIOS
     for name in TME_SCENARIOS:
@@ -85,7 +85,7 @@ def test_scenarios_registered_and_valid():
             low, high = spec.parameter(pid).range
             assert low <= value <= high, (name, pid)
         assert set(sc.initial) <= set(spec.species_ids)
-    default = get_scenario("default")
+    default = get_scenario("legacy_default")
     assert default.params["nk_func_age"] < 1  # aged
     assert default.params["nk_tissue"] == TISSUES["lung"].params["nk_tissue"]
     assert default.initial["stress"] == 1.0  # chemotherapy pulse

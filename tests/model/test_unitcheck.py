@@ -106,7 +106,7 @@ def test_cli_model_units(tmp_path: Path) -> None:
     from senotwin.cli.app import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["model", "units", "--scenario", "qsp_default", "--json"])
+    res = runner.invoke(app, ["model", "units", "--scenario", "default", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == {"model": "sasp_qsp", "consistent": True, "problems": []}
     bad = tmp_path / "bad.yaml"

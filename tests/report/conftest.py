@@ -56,7 +56,7 @@ def _sensitivity() -> SensitivityResult:
 
 def make_results(cohort_dir: Path) -> DemoResults:
     cfg = CohortConfig(
-        "default",
+        "legacy_default",
         2,
         (arm_from_text("chemo=none"), arm_from_text("seno=step block_BCL2_FAMILY=0.9@7")),
         tme_population(),
@@ -72,12 +72,12 @@ def make_results(cohort_dir: Path) -> DemoResults:
     }
     return DemoResults(
         kb=load_kb(),
-        model=get_scenario("default").load(),
-        default_scenario="default",
-        default_run=scenario_table("default", days=30.0),
+        model=get_scenario("legacy_default").load(),
+        default_scenario="legacy_default",
+        default_run=scenario_table("legacy_default", days=30.0),
         dual_runs=dual_effect_runs(days=20.0),
         validation=ValidationReport((_case("C1", True), _case("C2", False))),
-        therapy=compare_arms("aged_lung_untreated", therapy_arms, days=20.0),
+        therapy=compare_arms("legacy_aged_lung_untreated", therapy_arms, days=20.0),
         therapy_arms=therapy_arms,
         cohort=load_cohort_results(cohort_dir),
         sensitivity=_sensitivity(),

@@ -80,7 +80,7 @@ def test_sensitivity_section_states_the_design_and_the_horizon_note() -> None:
         }
     )
     res = SensitivityResult(
-        "prcc", table, 64, 0.9, {"r_T": (0.01, 0.04)}, scenario="default", days=365.0, seed=0
+        "prcc", table, 64, 0.9, {"r_T": (0.01, 0.04)}, scenario="legacy_default", days=365.0, seed=0
     )
     lead = sensitivity_section(res, days=365.0).intro
     assert "horizon 365 days, 64 Latin-hypercube samples (seed 0)" in lead

@@ -19,7 +19,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    return scenario_table("acute_young", days=60.0)
+    return scenario_table("legacy_acute_young", days=60.0)
 
 
 def test_plot_writes_png(tmp_path, table):

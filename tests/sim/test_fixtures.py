@@ -67,7 +67,7 @@ def test_engines_agree_with_each_other_and_exported_sbml(name: str) -> None:
 
 def test_engines_agree_on_the_full_tme_model_and_its_exported_sbml() -> None:
     """The default scenario, 1 year: reference, fast and libRoadRunner on the exported SBML."""
-    sc = get_scenario("default")
+    sc = get_scenario("legacy_default")
     spec = sc.load()
     grid = np.linspace(0, 365.0, 74)
     kw = {"t_end": 365.0, "t_eval": grid, "rtol": RTOL, "atol": ATOL}

@@ -34,18 +34,18 @@ from senotwin.model.spec import ModelSpec
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.options import daily
 
-DEFAULT_SCENARIO = "default"
+DEFAULT_SCENARIO = "legacy_default"
 DUAL_SCENARIOS = (
-    ("acute_young", "acute: young host, transient pulse"),
-    ("chronic_aged", "chronic: aged host, persistent senescence"),
-    ("aged_lung_no_senescence", "control: aged host, no senescence"),
+    ("legacy_acute_young", "acute: young host, transient pulse"),
+    ("legacy_chronic_aged", "chronic: aged host, persistent senescence"),
+    ("legacy_aged_lung_no_senescence", "control: aged host, no senescence"),
 )
 DUAL_DAYS = 240.0
 
 # Therapy arms of review section 4 (Fig. 6) on the aged lung host without the default scenario's
 # built-in chemotherapy course, so chemotherapy comes only from the regimens and every arm gets
 # the same doxorubicin.
-THERAPY_SCENARIO = "aged_lung_untreated"
+THERAPY_SCENARIO = "legacy_aged_lung_untreated"
 THERAPY_DAYS = 150.0
 CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
 THERAPY_ARMS: Mapping[str, str] = {

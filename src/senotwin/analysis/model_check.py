@@ -75,7 +75,7 @@ def check_bounded(spec: ModelSpec, *, days: float = 730.0) -> CheckResult:
     g_ang = spec.parameter("g_ang").value
     details: dict[str, object] = {}
     ok = True
-    for name in ("young_lung_untreated", "aged_lung_untreated"):
+    for name in ("legacy_young_lung_untreated", "legacy_aged_lung_untreated"):
         table = _run(name, days)
         finite = all(bool(np.all(np.isfinite(v))) for v in table.values())
         cap = k_t * (1 + g_ang * float(np.max(table["Ang"])))
@@ -153,7 +153,7 @@ def _monotone(values: list[float], rel: float = 1e-6) -> bool:
 def check_block_monotone(
     spec: ModelSpec,
     *,
-    scenario: str = "default",
+    scenario: str = "legacy_default",
     day: float = 30.0,
     entities: tuple[str, ...] | None = None,
 ) -> CheckResult:

@@ -101,7 +101,7 @@ HORIZON_NOTE = (
     "tumour (higher r_T, the tumour growth rate) shows a larger SASP effect, but by about a "
     "year fast tumours approach the plateau with and without the secretome, which shrinks the "
     "difference — so r_T's PRCC on sasp_net_effect is positive at 150 days and negative at 365 "
-    "days in the default scenario. Compare rankings only at the same horizon."
+    "days in the legacy_default scenario. Compare rankings only at the same horizon."
 )
 
 

@@ -103,7 +103,7 @@ def _nominal(spec: ModelSpec, scenario: Scenario, link: TwinLink) -> tuple[float
     return value, value / (FACTOR_PER_2SD**2), value * FACTOR_PER_2SD**2
 
 
-def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = "default") -> Twin:
+def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = "legacy_default") -> Twin:
     """Overrides for ``sample`` from a cohort score table (rows = samples, columns = signatures)."""
     if sample not in scores.index:
         close = [str(s) for s in scores.index[:5]]

@@ -283,7 +283,7 @@ def parse_cases(data: object, *, source: str = "<cases>") -> tuple[Case, ...]:
             if name is not None and name not in columns:
                 raise ValidationError(f"{where}.{key}: {name!r} is not a species or observable")
         base = {
-            "scenario": raw.get("scenario", defaults.get("scenario", "default")),
+            "scenario": raw.get("scenario", defaults.get("scenario", "legacy_default")),
             "at": raw.get("at", defaults.get("at", 30)),
         }
         control = _arm(raw.get("control"), base, f"{where}.control")

@@ -44,7 +44,9 @@ def _progress_bar() -> Any:
 @app.command("run")
 def run(
     out: Path = typer.Option(..., "--out", help="Output directory (shards + manifest.json)."),
-    scenario: str = typer.Option("default", "--scenario", help="Scenario the patients start from."),
+    scenario: str = typer.Option(
+        "legacy_default", "--scenario", help="Scenario the patients start from."
+    ),
     n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
     arms: list[str] = typer.Option(
         ["control=none"],

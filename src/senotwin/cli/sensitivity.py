@@ -9,7 +9,7 @@ from senotwin.sim.engines import engine_help
 
 
 def sensitivity(
-    scenario: str = typer.Option("default", "--scenario", help="Scenario to perturb."),
+    scenario: str = typer.Option("legacy_default", "--scenario", help="Scenario to perturb."),
     method: str = typer.Option("prcc", "--method", help="sobol or prcc."),
     metrics: list[str] = typer.Option(
         ["final_burden", "sasp_net_effect"],

@@ -34,7 +34,7 @@ def _print_table(frame: Any) -> None:
 
 @app.command("compare")
 def compare(
-    scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
+    scenario: str = typer.Option("legacy_aged_lung_untreated", "--scenario", help="Scenario name."),
     arm: list[str] = typer.Option(
         ..., "--arm", help="NAME=REGIMEN (regimen text or a .yaml/.txt file; 'none' = untreated)."
     ),
@@ -68,7 +68,7 @@ def dose_response(
     background: str | None = typer.Option(
         None, "--background", help="Regimen given to every arm (e.g. the chemotherapy)."
     ),
-    scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
+    scenario: str = typer.Option("legacy_aged_lung_untreated", "--scenario", help="Scenario name."),
     days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure."),

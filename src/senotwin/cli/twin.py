@@ -23,7 +23,7 @@ def from_sample(
     scores: bool = typer.Option(
         False, "--scores", help="INPUT is a score table from `senotwin score` (rows = samples)."
     ),
-    scenario: str = typer.Option("default", "--scenario", help="Scenario to personalise."),
+    scenario: str = typer.Option("legacy_default", "--scenario", help="Scenario to personalise."),
     days: float | None = typer.Option(None, "--days", help="Duration (default: scenario's)."),
     mapping: Path | None = typer.Option(None, "--mapping", help="Also write the override table."),
     plot: Path | None = typer.Option(None, "--plot", help="Time-course figure (.png/.svg)."),

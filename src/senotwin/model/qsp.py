@@ -1,10 +1,11 @@
 """The TME model in physical units (``qsp.yaml``, issue 11) and its named scenarios.
 
-A separate named model beside the legacy ``tme.yaml`` (which stays the default): cells as cell
+The default model (the relative-units ``tme.yaml`` stays as the legacy model): cells as cell
 numbers, cytokines as concentrations, tumour / blood / lymph-node compartments, PD-1/PD-L1 as
 synapse complexes. ``load_qsp()`` returns the validated spec. Contexts (tissue growth rates from
 cited doubling times, host age, inducer) are parameter and initial-state overrides; the scenario
-registry (:mod:`senotwin.model.scenarios`) registers the ``qsp_*`` scenarios on first use.
+registry (:mod:`senotwin.model.scenarios`) registers these scenarios, under the unprefixed names
+(``default``, ``acute_young``, ``chronic_aged``, ``<age>_<tissue>_<inducer>``), on first use.
 """
 
 from __future__ import annotations
@@ -105,17 +106,33 @@ AGES: dict[str, dict[str, float]] = {
     "aged": {"k_rem": 0.033, "naive_age": 0.5, "IL6_base": 10.89, "s_rs": 1.0e6},
 }
 
-# Inducers: one DNA-damaging chemotherapy course at day 0, none, or persistent stromal
-# senescence (the chronic arm: senescent cells keep arriving for the whole year).
+# Inducers (parameter overrides, initial overrides). Every magnitude is assumed (qsp.yaml says
+# why for each parameter); what an inducer changes is the review's (section 2): one DNA-damaging
+# chemotherapy course at day 0; a CDK4/6 inhibitor course (arrest without cytotoxic kill and
+# without the NF-kB SASP, ref 76: IKK activity left at an assumed 5 %); oncogene-induced
+# senescence (persistent tumour-intrinsic stress, no cytotoxic kill); persistent stromal
+# (replicative / age-related) senescence, the chronic arm; or none.
 INDUCERS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "none": ({}, {}),
     "chemo": ({}, {"stress": 1.0}),
+    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 1.0}),
+    "ois": ({"stress_src": 0.01, "k_cyto": 0.0}, {}),
     "chronic": ({"s_rs": 3.0e7}, {}),
+}
+#: how an inducer appears in a scenario name (``<age>_<tissue>_<label>``)
+INDUCER_LABELS: dict[str, str] = {"none": "untreated"}
+INDUCER_TEXT: dict[str, str] = {
+    "none": "no inducer",
+    "chemo": "one DNA-damaging chemotherapy course",
+    "cdk46i": "one CDK4/6-inhibitor course (senescence without the NF-kB SASP)",
+    "ois": "oncogene-induced senescence (persistent tumour-intrinsic stress)",
+    "chronic": "persistent stromal senescence",
 }
 
 
 def context(tissue: str = "lung", age: str = "aged", inducer: str = "chemo") -> Scenario:
-    """Parameter and initial overrides of one tissue, host age and inducer (unnamed scenario)."""
+    """Parameter and initial overrides of one tissue, host age and inducer, as a scenario named
+    ``<age>_<tissue>_<inducer label>``."""
     for kind, name, known in (
         ("tissue", tissue, TISSUES),
         ("age", age, AGES),
@@ -127,8 +144,8 @@ def context(tissue: str = "lung", age: str = "aged", inducer: str = "chemo") -> 
     extra, initial = INDUCERS[inducer]
     params |= extra
     return Scenario(
-        f"qsp_{age}_{tissue}_{inducer}",
-        f"QSP model: {age} host, {tissue} tumour, inducer {inducer}",
+        f"{age}_{tissue}_{INDUCER_LABELS.get(inducer, inducer)}",
+        f"{age} host, {tissue} tumour, {INDUCER_TEXT[inducer]}",
         load_qsp,
         MappingProxyType(params),
         MappingProxyType(dict(initial)),
@@ -145,39 +162,48 @@ def _named(name: str, description: str, **kw: str) -> Scenario:
 
 
 def qsp_scenarios() -> tuple[Scenario, ...]:
-    """Every named scenario of the physical-units model."""
+    """Every named scenario of the physical-units model (the default model: unprefixed names).
+
+    Aged lung chemotherapy is ``default`` and young lung chemotherapy is ``acute_young`` (no
+    second name for either). Tissues without a cited doubling time here (legacy liver, prostate,
+    ovary) are left out.
+    """
     out = [
-        _named("qsp_default", "QSP model: aged host, lung tumour, one chemotherapy course"),
+        _named("default", "aged host, lung tumour, one chemotherapy course"),
         _named(
-            "qsp_acute_young",
-            "QSP model, dual effect acute arm: young host, one transient senescence pulse",
+            "acute_young",
+            "dual effect, acute arm: young host, lung tumour, one transient senescence pulse "
+            "(chemotherapy course)",
             age="young",
         ),
         _named(
-            "qsp_chronic_aged",
-            "QSP model, dual effect chronic arm: aged host, persistent stromal senescence",
+            "chronic_aged",
+            "dual effect, chronic arm: aged host, lung tumour, persistent stromal senescence",
             inducer="chronic",
         ),
+        context(age="young", inducer="none"),
+        context(inducer="none"),
     ]
-    for tissue in TISSUES:
-        out.append(
-            _named(
-                f"qsp_aged_{tissue}_untreated",
-                f"QSP model: aged host, {tissue} tumour, no inducer",
-                tissue=tissue,
-                inducer="none",
-            )
-        )
+    no_sen = context(inducer="none")
     out.append(
-        _named(
-            "qsp_young_lung_untreated",
-            "QSP model: young host, lung tumour, no inducer",
-            age="young",
-            inducer="none",
+        Scenario(
+            "aged_lung_no_senescence",
+            "aged host, lung tumour, senescence prevented (no inducer, no age-related stromal "
+            "senescence): control for the chronic arm",
+            no_sen.load,
+            MappingProxyType(dict(no_sen.params) | {"s_rs": 0.0}),
+            no_sen.initial,
+            no_sen.days,
+            reference=no_sen.reference,
         )
     )
+    out += [context(inducer="cdk46i"), context(inducer="ois")]
+    for tissue in TISSUES:
+        if tissue != "lung":
+            out.append(context(tissue=tissue))
+            out.append(context(tissue=tissue, inducer="none"))
     return tuple(out)
 
 
-#: names of the ``qsp_*`` scenarios, in listing order
+#: names of the physical-units model's scenarios, in listing order
 QSP_SCENARIOS: tuple[str, ...] = tuple(sc.name for sc in qsp_scenarios())

@@ -2,9 +2,9 @@
 
 ``senotwin simulate --scenario NAME`` resolves names here. A scenario is (spec loader, parameter
 and initial-state overrides, default duration, description, reference). The built-ins — the
-fixtures' scenarios, the tumour-microenvironment model's (contexts tissue, age, inducer) and the
-physical-units model's (``qsp_*``) — are registered on first use; add others with
-:func:`register_scenario`.
+fixtures' scenarios, the physical-units model's (the default model: ``default``, ``acute_young``,
+``chronic_aged``, ``<age>_<tissue>_<inducer>``) and the legacy relative-units TME model's
+(``legacy_*``) — are registered on first use; add others with :func:`register_scenario`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _KUZNETSOV = "Kuznetsov et al. 1994 Bull Math Biol 56:295"
 
 
 def _builtin_scenarios(registry: Registry[Scenario]) -> None:
-    """The fixtures' scenarios, every TME scenario and every physical-units (``qsp_*``) one."""
+    """The fixtures' scenarios, every physical-units one and every legacy (``legacy_*``) one."""
     from senotwin.model.qsp import qsp_scenarios
     from senotwin.model.tme import tme_scenarios
 
@@ -73,10 +73,10 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
         ),
     ):
         registry.register(scenario)
-    for tme in tme_scenarios():
-        registry.register(tme.to_scenario())
     for qsp in qsp_scenarios():
         registry.register(qsp)
+    for tme in tme_scenarios():
+        registry.register(tme.to_scenario())
 
 
 #: every scenario, built-ins always present (see :mod:`senotwin._registry`)
@@ -91,7 +91,7 @@ def set_default_scenario(name: str) -> None:
 
 
 def default_scenario() -> Scenario:
-    """The default scenario: the TME model's ``default`` unless changed."""
+    """The default scenario: the physical-units model's ``default`` unless changed."""
     return get_scenario(_DEFAULT[0])
 
 

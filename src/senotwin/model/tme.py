@@ -1,15 +1,16 @@
 """The aging tumour-microenvironment model (``tme.yaml``) and its named scenarios.
 
 ``load_tme()`` returns the validated ModelSpec (cached: the spec is immutable). The scenario
-registry (:mod:`senotwin.model.scenarios`) registers the TME scenarios on first use:
-``default`` (aged host, lung tumour, chemotherapy-induced senescence), young/aged, every tissue,
-every inducer, the acute-versus-chronic pair that shows the dual SASP effect, and controls
-without senescence.
+registry (:mod:`senotwin.model.scenarios`) registers the TME scenarios on first use, each named
+``legacy_<name>``: ``legacy_default`` (aged host, lung tumour, chemotherapy-induced senescence),
+young/aged, every tissue, every inducer, the acute-versus-chronic pair and controls without
+senescence. This relative-units model is kept for comparison; the default model is the
+physical-units one (:mod:`senotwin.model.qsp`), whose scenarios carry the unprefixed names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,8 @@ from senotwin.model.scenarios import Scenario
 from senotwin.model.spec import ModelSpec
 
 TME_DAYS = 365.0
+#: prefix of every scenario of the legacy model (the unprefixed names belong to the qsp model)
+LEGACY_PREFIX = "legacy_"
 #: what the TME model encodes (its mechanisms; magnitudes carry their own provenance)
 TME_REFERENCE = (
     "Wang et al. 2025 Acta Pharm Sin B (review encoded by the senotwin TME model, tme.yaml)"
@@ -63,7 +66,7 @@ class TmeScenario:
         )
         return Scenario(
             self.name,
-            self.description,
+            f"legacy model: {self.description}",
             load_tme,
             MappingProxyType(params),
             MappingProxyType(initial),
@@ -78,7 +81,7 @@ _CHRONIC = (("stress_src", 0.05), ("tumour_exposure", 0.1), ("stroma_exposure", 
 
 
 def tme_scenarios() -> tuple[TmeScenario, ...]:
-    """Every TME scenario, in listing order."""
+    """Every TME scenario (named ``legacy_<name>``), in listing order."""
     out = [
         TmeScenario(
             "default",
@@ -138,9 +141,9 @@ def tme_scenarios() -> tuple[TmeScenario, ...]:
     for sc in out:
         if sc.name not in seen:
             seen.add(sc.name)
-            unique.append(sc)
+            unique.append(replace(sc, name=LEGACY_PREFIX + sc.name))
     return tuple(unique)
 
 
-#: names of the TME scenarios, in listing order
+#: registered names of the TME scenarios (``legacy_*``), in listing order
 TME_SCENARIOS: tuple[str, ...] = tuple(sc.name for sc in tme_scenarios())
