@@ -92,7 +92,7 @@ def test_result_states_its_design() -> None:
     )  # fmt: skip
     assert (res.scenario, res.days, res.seed, res.spread) == ("legacy_default", 20.0, 5, 2.0)
     assert res.design() == (
-        "scenario default, horizon 20 days, 8 Latin-hypercube samples (seed 5), "
+        "scenario legacy_default, horizon 20 days, 8 Latin-hypercube samples (seed 5), "
         "each parameter ×/÷ 2 around its scenario value"
     )
 

@@ -20,7 +20,7 @@ def test_text_and_json_state_horizon_and_note() -> None:
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0] == (
-        "scenario default, horizon 20 days, 8 Latin-hypercube samples (seed 3), "
+        "scenario legacy_default, horizon 20 days, 8 Latin-hypercube samples (seed 3), "
         "each parameter ×/÷ 2 around its scenario value"
     )
     assert lines[-1] == f"note: {HORIZON_NOTE}"

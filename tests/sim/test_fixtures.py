@@ -36,8 +36,10 @@ def _plain_roadrunner(
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> None:
-    """Relative difference <= 1e-4, with a floor of 1e-9 x the column's largest magnitude."""
-    scale = np.maximum(np.max(np.abs(b), axis=0, keepdims=True), 1.0)
+    """Relative difference <= 1e-4, with a floor of 1e-9 x the column's largest magnitude (at
+    least 1e-8: a column that stays 0, such as senescent cells without senescence, picks up
+    ~1e-9 of solver noise in libRoadRunner)."""
+    scale = np.maximum(np.max(np.abs(b), axis=0, keepdims=True), 10.0)
     excess = np.abs(a - b) - (1e-4 * np.abs(b) + 1e-9 * scale)
     worst = np.unravel_index(np.argmax(excess), excess.shape)
     assert excess.max() <= 0, f"row/column {worst}: {a[worst]} vs {b[worst]}"
@@ -66,7 +68,7 @@ def test_engines_agree_with_each_other_and_exported_sbml(name: str) -> None:
 
 
 def test_engines_agree_on_the_full_tme_model_and_its_exported_sbml() -> None:
-    """The default scenario, 1 year: reference, fast and libRoadRunner on the exported SBML."""
+    """Legacy default scenario, 1 year: reference, fast and libRoadRunner on the exported SBML."""
     sc = get_scenario("legacy_default")
     spec = sc.load()
     grid = np.linspace(0, 365.0, 74)
