@@ -11,8 +11,12 @@ from senotwin.analysis.model_check import (
     check_no_duplicate_processes,
     check_reachable_observable,
     check_tumour_free_steady_state,
+    check_units,
+    run_model_check,
 )
 from senotwin.model.io import load_fixture, spec_from_dict, spec_to_dict
+from senotwin.model.qsp import load_qsp
+from senotwin.model.scenarios import Scenario, get_scenario
 from senotwin.model.tme import load_tme
 
 
@@ -63,3 +67,40 @@ def test_monotone_helper_by_hand():
     assert _monotone([3.0, 2.0, 2.0, 1.0])
     assert _monotone([1.0, 1.5, 4.0])
     assert not _monotone([1.0, 2.0, 1.5])
+
+
+def test_physical_units_model_passes_every_check_units_included():
+    report = run_model_check("default")
+    assert report.model_id == "sasp_qsp"
+    names = [c.name for c in report.checks]
+    assert "unit_consistency" in names and "below_lethal_burden" in names
+    assert report.passed, [c.to_dict() for c in report.checks if not c.passed]
+
+
+def test_legacy_model_reports_its_known_unit_mismatches_without_failing():
+    res = check_units(load_tme())
+    assert res.passed, res.details
+    assert len(res.details["known"]) == 18 and res.details["problems"] == []
+    assert "known" in res.summary
+
+
+def test_a_new_unit_mismatch_fails_the_check():
+    data = spec_to_dict(load_tme())
+    obs = next(o for o in data["observables"] if o["id"] == "tumour_burden")
+    obs["unit"] = "mL"
+    res = check_units(spec_from_dict(data))
+    assert not res.passed
+    assert any("'tumour_burden'" in p for p in res.details["problems"])
+    assert not check_units(load_fixture("depillis2005")).passed  # no known list for others
+
+
+def test_a_block_the_model_cannot_run_is_reported_not_raised():
+    data = spec_to_dict(load_qsp())
+    cancer = next(s for s in data["species"] if s["id"] == "C")
+    cancer["entity"] = "TUMOR_CELL"  # every use of C blocked: zero lesion volume
+    spec = spec_from_dict(data)
+    base = get_scenario("default")
+    sc = Scenario("tagged", "", lambda: spec, base.params, base.initial)
+    res = check_block_monotone(spec, scenario=sc, entities=("TUMOR_CELL",))
+    assert not res.passed and res.details["non_monotone"] == ["TUMOR_CELL"]
+    assert "nan" in res.details["targets"]["TUMOR_CELL"]["error"]

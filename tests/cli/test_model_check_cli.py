@@ -29,13 +29,29 @@ def _report(passed: bool) -> model_check.ModelCheckReport:
 
 @pytest.mark.parametrize("passed", [True, False])
 def test_model_check_json_with_numpy_values(monkeypatch: pytest.MonkeyPatch, passed: bool) -> None:
-    monkeypatch.setattr(model_check, "run_model_check", lambda: _report(passed))
+    monkeypatch.setattr(model_check, "run_model_check", lambda scenario=None: _report(passed))
     r = CliRunner().invoke(app, ["model", "check", "--json"])
     assert r.exit_code == (0 if passed else 1), r.output
     data = json.loads(r.stdout)
     assert data["passed"] is passed
     assert data["checks"][0]["passed"] is True
     assert data["checks"][0]["details"] == {"max": 2.5, "n": 3, "ok": [True, False]}
+
+
+def test_model_check_checks_the_model_of_the_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+
+    def fake(scenario: object = None) -> model_check.ModelCheckReport:
+        seen.append(scenario)
+        return _report(True)
+
+    monkeypatch.setattr(model_check, "run_model_check", fake)
+    runner = CliRunner()
+    assert runner.invoke(app, ["model", "check", "--scenario", "default"]).exit_code == 0
+    assert runner.invoke(app, ["model", "check"]).exit_code == 0
+    assert seen == ["default", None]
+    res = runner.invoke(app, ["model", "check", "--scenario", "x", "--model", "y.yaml"])
+    assert res.exit_code == 2 and "either --model or --scenario" in res.output
 
 
 def test_to_jsonable_converts_numpy_scalars_and_arrays() -> None:
