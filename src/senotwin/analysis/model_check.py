@@ -148,8 +148,10 @@ def check_reachable_observable(spec: ModelSpec) -> CheckResult:
     nothing reads is a dead end; every species is in the output table anyway)."""
     produced = {s for pr in spec.processes for s, c in pr.stoichiometry.items() if c > 0}
     read: set[str] = set()
-    for item in (*spec.observables, *spec.processes):
-        read |= symbols(spec.rate_tree(item))
+    for obs in spec.observables:
+        read |= symbols(spec.rate_tree(obs))
+    for pr in spec.processes:
+        read |= symbols(spec.rate_tree(pr))
     unreachable = [s for s in spec.species_ids if s not in produced]
     unobserved = [s for s in spec.species_ids if s not in read]
     ok = not unreachable and not unobserved
