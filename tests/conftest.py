@@ -49,7 +49,7 @@ settings.load_profile(_profile)
 
 @pytest.fixture(scope="session")
 def validation_report() -> ValidationReport:
-    """The shipped literature validation suite on the reference engine, run once per session."""
+    """The shipped validation suite (fast engine), run once per session."""
     from senotwin.analysis.validation import run_validation
 
     return run_validation()

@@ -91,27 +91,38 @@ def test_cli_drugs_and_treat(tmp_path) -> None:
 
 def test_validation_cases_can_carry_a_regimen() -> None:
     from senotwin.analysis.validation import parse_cases, run_cases
+    from senotwin.model.scenarios import scenario_names
 
-    doc = {
-        "cases": [
-            {
-                "id": "t",
-                "claim": "navitoclax clears senescent tumour cells",
-                "section": "4.2",
-                "refs": [192],
-                "scenario": "legacy_aged_lung_untreated",
-                "control": {"regimen": CHEMO},
-                "perturbed": {"regimen": f"{CHEMO}; navitoclax 50 mg/kg po qd d3-d5"},
-                "readout": "S_tumour",
-                "at": 8,
-                "expected": "decrease",
-            }
-        ]
+    # the drug library acts on the legacy TME model (its scenarios may carry a legacy_ prefix)
+    (scenario,) = [
+        n for n in scenario_names() if n.removeprefix("legacy_") == "aged_lung_untreated"
+    ]
+    case = {
+        "id": "t",
+        "tier": "literature",
+        "claim": "navitoclax after chemotherapy clears senescent tumour cells",
+        "source": {
+            "paper": "Saleh T et al. 2020",
+            "panel": "abstract",
+            "review_section": "4.2",
+            "refs": [192],
+        },
+        "system": {"scenario": scenario},
+        "control": {"regimen": CHEMO},
+        "perturbed": {"regimen": f"{CHEMO}; navitoclax 50 mg/kg po qd d3-d5"},
+        "readout": "S_tumour",
+        "measure": {"stat": "at", "at": 8},
+        "expect": {"kind": "direction", "direction": "decrease"},
     }
-    (case,) = parse_cases(doc)
-    assert case.perturbed.regimen and "navitoclax" in case.perturbed.describe()
-    (result,) = run_cases([case]).results
+    doc = {"version": 2, "cases": [case]}
+    (loaded,) = parse_cases(doc)
+    assert loaded.drugs == ("doxorubicin", "navitoclax")
+    (result,) = run_cases([loaded]).results
+    assert "navitoclax" in result.perturbation
     assert result.passed and result.relative_change < -0.3
-    doc["cases"][0]["perturbed"] = {"regimen": "navitoclx 50 mg/kg"}
+    # a read-out that contains the drug's own effect is algebra, not evidence
+    with pytest.raises(ValidationError, match="must not read out"):
+        parse_cases({"version": 2, "cases": [{**case, "readout": "senolysis_rate"}]})
+    case["perturbed"] = {"regimen": "navitoclx 50 mg/kg"}
     with pytest.raises(ValidationError, match=r"perturbed\.regimen"):
         parse_cases(doc)

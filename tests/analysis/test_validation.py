@@ -1,158 +1,195 @@
-"""Literature validation suite: case loading, judging, and the shipped suite's pass rate."""
+"""Validation suite v2: schema and tier rules at load, measures, judging, the shipped suite."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.validation import (
-    Case,
-    _judge,
+    ValidationReport,
+    algebraic_closure,
     load_cases,
     parse_cases,
+    run_cases,
 )
+from senotwin.analysis.validation.measure import measure, readout_series
+from senotwin.analysis.validation.runner import _schedule
+from senotwin.analysis.validation.schema import Arm, Measure
+from senotwin.model.expr import parse
+from senotwin.model.qsp import load_qsp
 
-REQUIRED_PASSING = (
-    "nfkb_block_il6",
-    "mtor_block_il1a",
-    "mtor_block_nfkb_loop",
-    "sting_block_ifni",
-    "ifng_block_sasp_unchanged",
-    "ifng_block_regression",
-    "il6_block_pdl1",
-    "il6_block_mdsc",
-    "ccl2_block_mdsc",
-    "acute_clearance",
-    "acute_tumour_control",
-    "chronic_suppressor_dominance",
-    "chronic_mdsc",
-    "chronic_treg",
-    "chronic_tumour_growth",
-    "cdk46i_no_nfkb_sasp",
-)
+_SOURCE = {
+    "paper": "Paper P et al. 2020",
+    "panel": "Fig. 1b",
+    "review_section": "3.2",
+    "refs": [38],
+}
 
 
-@pytest.fixture
-def report(validation_report):
-    return validation_report  # session-scoped, in tests/conftest.py
-
-
-def test_shipped_cases_are_many_and_cited():
-    cases = load_cases()
-    assert len(cases) >= 30
-    assert len({c.id for c in cases}) == len(cases)
-    for c in cases:
-        assert c.section and c.claim
-        assert c.refs, c.id
-
-
-def test_pass_rate_and_explained_failures(report):
-    assert len(report.results) >= 30
-    assert report.pass_rate >= 0.9
-    for r in report.failures():
-        assert r.explanation and r.readout in r.explanation.split(" in ")[1]
-    passed = {r.id for r in report.results if r.passed}
-    missing = [cid for cid in REQUIRED_PASSING if cid not in passed]
-    assert not missing, missing
-
-
-def test_json_fields(report):
-    d = report.to_dict()
-    assert d["n_cases"] == len(report.results)
-    case = d["cases"][0]
-    for key in (
-        "id",
-        "claim",
-        "perturbation",
-        "readout",
-        "expected",
-        "observed",
-        "passed",
-        "section",
-        "refs",
-        "explanation",
-    ):
-        assert key in case
-    assert set(case["observed"]) == {"control", "perturbed", "relative_change"}
-
-
-def test_observed_change_is_consistent(report):
-    for r in report.results:
-        expect = (r.perturbed_value - r.control_value) / abs(r.control_value)
-        assert r.relative_change == pytest.approx(expect)
-
-
-def _case(expected: str, **kw: float) -> Case:
-    doc = {
-        "cases": [
-            {
-                "id": "x",
-                "claim": "c",
-                "section": "1",
-                "refs": [1],
-                "readout": "IL6",
-                "expected": expected,
-                "perturbed": {"blocks": {"NFKB": 0.5}},
-                **kw,
-            }
-        ]
+def _case(**over: object) -> dict[str, object]:
+    case: dict[str, object] = {
+        "id": "c1",
+        "tier": "literature",
+        "claim": "blocking the SASP shrinks a chronic lesion",
+        "source": dict(_SOURCE),
+        "system": {"species": "human", "tumour": "NSCLC", "host_age": "aged", "inducer": "chronic"},
+        "perturbed": {"blocks": {"SASP": 1.0}},
+        "readout": "V_T",
+        "measure": {"stat": "at", "at": 60},
+        "expect": {"kind": "direction", "direction": "decrease"},
     }
-    return parse_cases(doc)[0]
+    case.update(over)
+    return case
 
 
-def test_judge_by_hand():
-    dec = _case("decrease")
-    assert _judge(dec, 2.0, 1.8)[:2] == (True, pytest.approx(-0.1))
-    ok, change, why = _judge(dec, 2.0, 1.95)
-    assert not ok and change == pytest.approx(-0.025) and "decrease of at least 5%" in why
-    inc = _case("increase", min_effect=0.5)
-    assert _judge(inc, 1.0, 1.6)[0] and not _judge(inc, 1.0, 1.4)[0]
-    same = _case("unchanged", tolerance=0.1)
-    assert _judge(same, 1.0, 1.09)[0] and not _judge(same, 1.0, 0.8)[0]
+def _doc(*cases: dict[str, object]) -> dict[str, object]:
+    return {"version": 2, "cases": list(cases)}
 
 
-def test_arms_inherit_and_at_resets_the_statistic():
-    doc = {
-        "cases": [
-            {
-                "id": "x",
-                "claim": "c",
-                "section": "1",
-                "refs": [1],
-                "readout": "S_total",
-                "expected": "decrease",
-                "scenario": "legacy_acute_young",
-                "control": {"window": [0, 90], "stat": "max"},
-                "perturbed": {"at": 90},
-            }
-        ]
-    }
-    case = parse_cases(doc)[0]
-    assert case.control.stat == "max" and case.control.window == (0.0, 90.0)
-    assert case.perturbed.scenario == "legacy_acute_young"
-    assert case.perturbed.stat == "at" and case.perturbed.at == 90.0
+# ---- load-time rules -------------------------------------------------------------------------
+def test_literature_case_reading_an_algebraic_function_of_the_block_is_rejected() -> None:
+    algebraic = _case(readout="IL6_t")  # IL6_t = f(sasp_cells), sasp_cells scaled by block_SASP
+    with pytest.raises(ValidationError, match=r"case c1: a literature case must not .*block_SASP"):
+        parse_cases(_doc(algebraic))
+    (ok,) = parse_cases(_doc(_case(readout="IL6_t", tier="consistency")))
+    assert ok.spec_case.tier == "consistency"
+
+
+def test_literature_case_changing_a_parameter_its_readout_uses_is_rejected() -> None:
+    # IL6_p = IL6_base + ...: an "aged vs young plasma IL-6" case holds by the preset alone
+    case = _case(perturbed={"params": {"IL6_base": 2.17}}, readout="IL6_p")
+    with pytest.raises(ValidationError, match="IL6_base"):
+        parse_cases(_doc(case))
+
+
+def test_algebraic_closure_inlines_observables_and_sees_blocks() -> None:
+    spec = load_qsp()
+    closure = algebraic_closure(spec, parse("IL6_t", {"IL6_t"}))
+    assert {"block_SASP", "Sl", "Sd", "C", "il1a_level", "s_il6_sen"} <= closure
+    assert "block_IKK" not in closure  # IKK acts through the senescence programme (dynamics)
+    assert algebraic_closure(spec, parse("Se + Sl", {"Se", "Sl"})) == {"Se", "Sl"}
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("over", "message"),
     [
-        ("readout", "IL7", "not a species or observable"),
-        ("expected", "up", "expected"),
-        ("scenario", "defualt", "did you mean"),
-        ("perturbed", {"blocks": {"NFKBB": 0.5}}, "unknown block target"),
-        ("perturbed", {"colour": 1}, "unknown field"),
+        ({"tier": "calibration"}, "must name its data set"),
+        ({"source": {**_SOURCE, "panel": None}}, "panel"),
+        ({"source": {**_SOURCE, "refs": []}}, "refs"),
+        ({"colour": "red"}, "colour"),
+        ({"perturbed": None}, "compares arms"),
+        ({"expect": {"kind": "fold_change", "range": [2.0, 1.0], "basis": "x"}}, r"\[low, high\]"),
+        ({"expect": {"kind": "fold_change", "range": [0.5, 0.9]}}, "basis"),
+        ({"measure": {"stat": "max", "at": 3}}, "window"),
+        ({"perturbed": {"blocks": {"NFKB": 1.0}}}, "'NFKB' is not a blockable entity"),
+        ({"perturbed": {"blocks": {"SASP": 1.5}}}, "blocks"),
+        ({"perturbed": {"blocks": {"IKK": {"fraction": 1, "start": 5, "end": 2}}}}, "after start"),
+        ({"perturbed": {"params": {"k_nope": 1.0}}}, "'k_nope' is not a parameter"),
+        ({"readout": "IL7"}, "IL7"),
+        ({"system": {"tissue": "liver"}}, "'liver' is not a model tissue"),
+        ({"measure": {"stat": "at", "at": "30"}}, "measure.at"),
     ],
 )
-def test_bad_cases_name_the_field(field, value, message):
-    raw = {
-        "id": "bad",
-        "claim": "c",
-        "section": "1",
-        "refs": [1],
-        "readout": "IL6",
-        "expected": "decrease",
-        "perturbed": {"blocks": {"NFKB": 0.5}},
-    }
-    raw[field] = value
+def test_bad_cases_name_the_field(over: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        parse_cases({"cases": [raw]})
+        parse_cases(_doc(_case(**over)), source="cases.yaml")
+
+
+def test_document_needs_version_2_and_unique_ids() -> None:
+    with pytest.raises(ValidationError, match="version"):
+        parse_cases({"cases": [_case()]})
+    with pytest.raises(ValidationError, match="duplicate id"):
+        parse_cases(_doc(_case(), _case()))
+
+
+def test_calibration_case_with_its_data_set_loads() -> None:
+    (case,) = parse_cases(_doc(_case(tier="calibration", dataset="mariathasan2018 Fig 4a")))
+    assert case.spec_case.dataset == "mariathasan2018 Fig 4a"
+
+
+# ---- measures and judging --------------------------------------------------------------------
+def test_time_measures_on_an_exact_series() -> None:
+    t = np.linspace(0.0, 40.0, 401)
+    v = np.where(t <= 10.0, t, 10.0 * np.exp(-np.log(2.0) * (t - 10.0) / 5.0))
+    win = (0.0, 40.0)
+    assert measure(t, v, Measure(stat="time_to_peak", window=win)) == pytest.approx(10.0)
+    assert measure(t, v, Measure(stat="time_to_half_max", window=win)) == pytest.approx(5.0)
+    assert measure(t, v, Measure(stat="half_life", window=win)) == pytest.approx(5.0, abs=0.01)
+    assert measure(t, v, Measure(stat="at", at=12.5)) == pytest.approx(np.interp(12.5, t, v))
+    assert math.isinf(measure(t, np.ones_like(t), Measure(stat="half_life", window=win)))
+
+
+def test_readout_expression_is_evaluated_on_the_table() -> None:
+    table = {"time": np.array([0.0, 1.0]), "Se": np.array([1.0, 2.0]), "C": np.array([3.0, 2.0])}
+    out = readout_series(table, parse("Se / (Se + C)", {"Se", "C"}))
+    assert out.tolist() == [0.25, 0.5]
+
+
+def test_windowed_block_becomes_steps_of_the_block_fraction() -> None:
+    arm = Arm.model_validate(
+        {"blocks": {"IKK": {"fraction": 0.9, "start": 2, "end": 9}, "SASP": 1}}
+    )
+    blocks, schedule = _schedule(arm)
+    assert blocks == {"SASP": 1.0}
+    assert [(s.time, s.parameter, s.value) for s in schedule.steps] == [
+        (2.0, "block_IKK", 0.9),
+        (9.0, "block_IKK", 0.0),
+    ]
+
+
+def test_quantitative_cases_pass_only_inside_their_range() -> None:
+    expect = {"kind": "fold_change", "range": [0.0, 0.99], "basis": "any shrinkage"}
+    inside = _case(id="inside", tier="consistency", expect=expect)
+    outside = _case(id="outside", tier="consistency", expect={**expect, "range": [1.5, 3.0]})
+    report = run_cases(parse_cases(_doc(inside, outside)))
+    by_id = {r.id: r for r in report.results}
+    assert by_id["inside"].passed and not by_id["outside"].passed
+    fold = by_id["inside"].effect
+    assert fold == pytest.approx(by_id["inside"].perturbed_value / by_id["inside"].control_value)
+    assert "expected fold change 1.5-3" in (by_id["outside"].explanation or "")
+    assert by_id["inside"].effect_unit == "fold" and by_id["inside"].quantitative
+
+
+def test_direction_from_a_zero_control_counts_the_sign() -> None:
+    case = _case(
+        tier="consistency",
+        system={"inducer": "chemo"},
+        perturbed={"blocks": {"BCL2_FAMILY": 1.0}},
+        readout="apoptosis",
+        measure={"stat": "at", "at": 1},
+        expect={"kind": "direction", "direction": "increase"},
+    )
+    (result,) = run_cases(parse_cases(_doc(case))).results
+    assert result.control_value == 0.0 and result.passed and math.isinf(result.effect)
+
+
+# ---- the shipped suite ------------------------------------------------------------------------
+def test_shipped_cases_by_tier() -> None:
+    cases = load_cases()
+    tiers = [c.spec_case.tier for c in cases]
+    assert tiers.count("literature") >= 40
+    assert {"consistency", "calibration"} <= set(tiers)
+    for c in cases:
+        if c.spec_case.tier == "literature":
+            assert c.spec_case.source.panel and c.spec_case.source.refs, c.spec_case.id
+
+
+def test_dual_effect_cases_pass(validation_report: ValidationReport) -> None:
+    passed = {r.id for r in validation_report.results if r.passed}
+    assert {"acute_young_sasp_speeds_clearance", "chronic_aged_sasp_net_hurts"} <= passed
+
+
+def test_report_counts_and_json(validation_report: ValidationReport) -> None:
+    tiers = validation_report.tiers()
+    assert sum(c.n for c in tiers.values()) == len(validation_report.results)
+    assert sum(c.passed for c in tiers.values()) == validation_report.n_passed
+    d = validation_report.to_dict()
+    assert d["tiers"]["literature"]["n"] == tiers["literature"].n  # type: ignore[index]
+    row = d["cases"][0]  # type: ignore[index]
+    assert {"tier", "expected", "observed", "source", "unit", "direction_only"} <= set(row)
+    assert row["source"]["panel"]
+    for r in validation_report.failures():
+        assert r.explanation and r.readout.split(" ")[0] in r.explanation

@@ -61,7 +61,7 @@ def test_captions_carry_numbers_of_the_data(
     sections: tuple[Section, ...], demo_results: DemoResults
 ) -> None:
     val = next(s for s in sections if s.title == "Literature validation")
-    assert val.intro.startswith("1 of 2 review claims reproduced (50%)")
+    assert val.intro.startswith("1 of 2 cases pass (50%): literature 1 of 2 (50%)")
     km = next(s for s in sections if s.title == "Virtual trial: therapy arms").figures[0]
     for arm in demo_results.cohort.summary["arm"]:
         assert arm in km.caption

@@ -1,8 +1,9 @@
-"""``senotwin validate``: run the literature validation suite of the TME model."""
+"""``senotwin validate``: the tiered validation suite of the physical-units model, null test."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -11,43 +12,66 @@ from rich.table import Table
 from senotwin.cli._common import print_json, user_errors
 from senotwin.sim.engines import engine_help
 
+if TYPE_CHECKING:
+    from senotwin.analysis.validation import ValidationReport
+
 
 def validate(
     cases: Path | None = typer.Option(
-        None, "--cases", help="Validation cases YAML (default: the shipped suite)."
+        None, "--cases", help="Validation cases YAML, schema v2 (default: the shipped suite)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     engine: str = typer.Option(
-        "reference",
-        help=f"{engine_help()} reference (SciPy) is the default here: fast compiles each drug "
-        "combination as a new model, so it is slower for this suite.",
+        "fast", help=f"{engine_help()} fast (compiled once per model structure) is the default."
     ),
+    null: int = typer.Option(
+        0,
+        "--null",
+        min=0,
+        help="Also run the literature tier on N random parameter sets (log-uniform within each "
+        "parameter's range) and report the null pass-rate distribution and a p-value.",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the null test."),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
-    """Run every review claim as a perturbation vs control case and report pass/fail."""
+    """Run every case (consistency, literature, calibration tiers) and report pass/fail."""
     from senotwin.analysis.validation import run_validation
 
     with user_errors():
-        report = run_validation(cases, engine=engine)
+        report = run_validation(cases, engine=engine, null=null, seed=seed)
     if json_out:
         print_json(report.to_dict())
     else:
-        table = Table(title=f"validation: {report.n_passed}/{len(report.results)} passed")
-        for col in ("case", "perturbation", "read-out", "expected", "change", "ok", "section"):
-            table.add_column(col)
-        for r in report.results:
-            table.add_row(
-                r.id,
-                r.perturbation,
-                r.readout,
-                r.expected,
-                f"{r.relative_change:+.1%}",
-                "yes" if r.passed else "NO",
-                f"{r.section} [{', '.join(map(str, r.refs))}]",
-            )
-        console = Console(width=200)
-        console.print(table)
-        for r in report.failures():
-            console.print(f"[bold]{r.id}[/bold]: {r.explanation}", markup=True, highlight=False)
+        _print_table(report)
     if strict and report.failures():
         raise typer.Exit(code=1)
+
+
+def _print_table(report: ValidationReport) -> None:
+    tiers = ", ".join(f"{t} {c.passed}/{c.n}" for t, c in report.tiers().items())
+    table = Table(title=f"validation: {report.n_passed}/{len(report.results)} passed ({tiers})")
+    for col in ("case", "tier", "perturbation", "read-out", "expected", "observed", "ok", "source"):
+        table.add_column(col)
+    for r in report.results:
+        table.add_row(
+            r.id,
+            r.tier,
+            r.perturbation,
+            f"{r.readout} ({r.measure})",
+            r.expected,
+            r.observed_text(),
+            "yes" if r.passed else "NO",
+            f"{r.panel or ''} [{', '.join(map(str, r.refs))}]",
+        )
+    console = Console(width=220)
+    console.print(table)
+    for r in report.failures():
+        console.print(f"[bold]{r.id}[/bold]: {r.explanation}", markup=True, highlight=False)
+    if report.null is not None:
+        n = report.null
+        console.print(
+            f"null test ({len(n.rates)} random parameter sets, seed {n.seed}, literature tier of "
+            f"{n.n_cases} cases): model {n.model_rate:.0%}, null median {n.median:.0%}, "
+            f"99th percentile {n.p99:.0%}, p = {n.p_value:.3g}",
+            highlight=False,
+        )

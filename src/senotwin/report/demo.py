@@ -17,7 +17,13 @@ from senotwin import __version__
 from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_bytes, atomic_write_text, ensure_writable_dir
 from senotwin.analysis.demo import DemoResults
-from senotwin.report import cohort_sections, kb_sections, sim_sections, therapy_sections
+from senotwin.report import (
+    cohort_sections,
+    kb_sections,
+    sim_sections,
+    therapy_sections,
+    validation_sections,
+)
 from senotwin.report.html import render_report
 from senotwin.report.section import Section
 
@@ -37,7 +43,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
     lambda r: sim_sections.model_section(r.model),
     lambda r: sim_sections.timecourse_section(r.default_run, r.default_scenario),
     lambda r: sim_sections.dual_effect_section(r.dual_runs),
-    lambda r: sim_sections.validation_section(r.validation, r.model),
+    lambda r: validation_sections.validation_section(r.validation, r.model),
     lambda r: therapy_sections.therapy_section(r.therapy, r.therapy_arms),
     lambda r: cohort_sections.trial_section(r.cohort, r.model),
     lambda r: cohort_sections.responses_section(r.cohort),

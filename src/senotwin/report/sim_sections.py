@@ -1,4 +1,5 @@
-"""Report sections of the TME simulation: the model, time courses, the dual effect, validation.
+"""Report sections of the TME simulation: the model, time courses, the dual effect, validation
+(``validation_section`` lives in :mod:`senotwin.report.validation_sections`).
 
 Every number in a caption is computed from the runs it describes.
 """
@@ -11,10 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from senotwin.analysis.validation import ValidationReport
 from senotwin.model.spec import ModelSpec
 from senotwin.report.figures import figure_bytes
-from senotwin.report.glossary import glossary_table
 from senotwin.report.section import Figure, Section, Table
 from senotwin.report.timecourses import dual_effect_figure, sasp_coincidences, timecourse_figure
 
@@ -149,51 +148,4 @@ def dual_effect_section(runs: Mapping[str, pd.DataFrame]) -> Section:
             "suppressors)."
         ),
         figures=(Figure("dual_effect.png", png, dual_caption(runs), "acute versus chronic"),),
-    )
-
-
-def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
-    """The literature validation table; failed rows highlighted and explained."""
-    rows = [
-        (
-            r.id,
-            r.claim,
-            r.perturbation,
-            r.readout,
-            r.expected,
-            f"{r.relative_change:+.1%}",
-            "pass" if r.passed else "FAIL",
-            f"{r.section} [{', '.join(map(str, r.refs))}]",
-        )
-        for r in report.results
-    ]
-    failed = [k for k, r in enumerate(report.results) if not r.passed]
-    table = Table.of(
-        (
-            "case",
-            "claim",
-            "perturbation (vs control)",
-            "read-out (model code)",
-            "expected",
-            "change (% of control)",
-            "result",
-            "review section [refs]",
-        ),
-        rows,
-        caption=f"Failed cases ({len(failed)}) are highlighted; their explanations follow.",
-        highlight=failed,
-    )
-    codes = glossary_table(model, (f"{r.perturbation} {r.readout}" for r in report.results))
-    notes = tuple(f"{r.id}: {r.explanation or ''}" for r in report.failures())
-    intro = (
-        f"{report.n_passed} of {len(report.results)} review claims reproduced "
-        f"({report.pass_rate:.0%}); each case compares a perturbation with its untreated "
-        "control. 'block X=f' removes the fraction f of entity X's activity."
-    )
-    return Section(
-        "Literature validation",
-        intro=intro,
-        tables=(table,) if codes is None else (table, codes),
-        notes=notes,
-        notes_title="Why the failed cases fail",
     )

@@ -1,0 +1,64 @@
+"""Validation suite v2 of the physical-units model: tiered cases, effect sizes, a null test.
+
+Cases live in ``analysis/data/validation_cases.yaml`` (schema: :mod:`.schema`). Each has a tier
+(``consistency``: structural and algebraic expectations; ``literature``: a claim of the review or
+a primary paper it cites, with the paper's number and panel where it gives one; ``calibration``:
+data used to set parameters, naming the data set), an experimental system mapped onto the
+model's contexts, and an expectation — a fold or percent change, a value range with units, a
+time-course shape, or a direction where the source gives nothing more (labelled so).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from senotwin.analysis.validation.load import Case, cases_path, load_cases, parse_cases
+from senotwin.analysis.validation.null import NullResult, draw_parameters, run_null
+from senotwin.analysis.validation.rules import algebraic_closure, scenario_for
+from senotwin.analysis.validation.runner import (
+    DEFAULT_ENGINE,
+    CaseResult,
+    TierCount,
+    ValidationReport,
+    run_cases,
+)
+
+
+def run_validation(
+    path: str | Path | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    null: int = 0,
+    seed: int = 0,
+) -> ValidationReport:
+    """Load the cases (shipped by default), run them, and the null test on ``null`` draws."""
+    from dataclasses import replace
+
+    cases = load_cases(path)
+    report = run_cases(cases, engine=engine)
+    if null:
+        lit = [c for c in cases if c.spec_case.tier == "literature"]
+        lit_ids = {c.spec_case.id for c in lit}
+        rows = [r for r in report.results if r.id in lit_ids]
+        rate = sum(r.passed for r in rows) / len(rows) if rows else 0.0
+        report = replace(report, null=run_null(lit, rate, n=null, seed=seed, engine=engine))
+    return report
+
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "Case",
+    "CaseResult",
+    "NullResult",
+    "TierCount",
+    "ValidationReport",
+    "algebraic_closure",
+    "cases_path",
+    "draw_parameters",
+    "load_cases",
+    "parse_cases",
+    "run_cases",
+    "run_null",
+    "run_validation",
+    "scenario_for",
+]

@@ -1,0 +1,85 @@
+"""CLI: senotwin validate (schema v2 cases, JSON with tiers, table, --strict, --null)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from senotwin.cli.app import app
+
+runner = CliRunner()
+
+# one pair of runs, two cases: blocking the SASP lowers tumour IL-6 (consistency tier), so the
+# first holds and the second, which claims the opposite, fails
+_CASE = """
+- id: {id}
+  tier: consistency
+  claim: blocking the SASP changes tumour IL-6
+  source: {{paper: model structure, review_section: '3.1', refs: [4]}}
+  perturbed: {{blocks: {{SASP: 1.0}}}}
+  readout: IL6_t
+  measure: {{stat: at, at: 10}}
+  expect: {{kind: direction, direction: {direction}}}
+"""
+_HOLDS = _CASE.format(id="holds", direction="decrease")
+_FAILS = _CASE.format(id="fails", direction="increase")
+
+
+def _cases(tmp_path, *cases: str) -> str:
+    path = tmp_path / "cases.yaml"
+    path.write_text("version: 2\ncases:" + "".join(cases))
+    return str(path)
+
+
+def test_validate_json_table_and_strict_exit(tmp_path):
+    mixed = _cases(tmp_path, _HOLDS, _FAILS)
+    res = runner.invoke(app, ["validate", "--cases", mixed, "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert (data["n_cases"], data["n_passed"]) == (2, 1)
+    assert data["tiers"] == {"consistency": {"n": 2, "passed": 1, "pass_rate": 0.5}}
+    assert [c["passed"] for c in data["cases"]] == [True, False]
+    first = data["cases"][0]
+    assert first["observed"]["effect"] < -0.05 and first["unit"] == "pg/mL"
+    assert first["direction_only"] is True and data["engine"] == "fast"
+    table = runner.invoke(app, ["validate", "--cases", mixed])
+    assert table.exit_code == 0, table.output
+    assert "validation: 1/2 passed (consistency 1/2)" in table.stdout
+    assert "fails: expected increase >= 5% (direction only) in IL6_t" in table.stdout
+    strict = runner.invoke(app, ["validate", "--cases", mixed, "--strict"])
+    assert strict.exit_code == 1
+    holds = _cases(tmp_path, _HOLDS)
+    strict = runner.invoke(app, ["validate", "--cases", holds, "--strict", "--engine", "reference"])
+    assert strict.exit_code == 0, strict.output
+
+
+def test_validate_null_reports_the_distribution(tmp_path):
+    lit = _HOLDS.replace("tier: consistency", "tier: literature").replace(
+        "readout: IL6_t", "readout: Se + Sl + Sd\n  unit: cells"
+    )
+    lit = lit.replace("source: {paper: model structure,", "source: {paper: Paper P, panel: Fig. 1,")
+    res = runner.invoke(
+        app, ["validate", "--cases", _cases(tmp_path, lit), "--null", "2", "--seed", "3", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    null = json.loads(res.stdout)["null"]
+    assert null["n_draws"] == 2 and null["seed"] == 3 and len(null["null_pass_rates"]) == 2
+    assert 0.0 < null["p_value"] <= 1.0
+
+
+def test_validate_unknown_engine_names_the_known_ones(tmp_path):
+    res = runner.invoke(app, ["validate", "--cases", _cases(tmp_path, _HOLDS), "--engine", "fats"])
+    assert res.exit_code == 2
+    assert "unknown engine 'fats'" in res.output and "reference" in res.output
+
+
+def test_validate_bad_cases_file(tmp_path):
+    bad = _cases(tmp_path, _HOLDS.replace("readout: IL6_t", "readout: IL7"))
+    res = runner.invoke(app, ["validate", "--cases", bad])
+    assert res.exit_code == 2
+    assert "IL7" in res.output
+    old = tmp_path / "old.yaml"
+    old.write_text("cases: []\n")
+    res = runner.invoke(app, ["validate", "--cases", str(old)])
+    assert res.exit_code == 2 and "version" in res.output
