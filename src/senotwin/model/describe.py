@@ -99,13 +99,7 @@ def explain(spec: ModelSpec, name: str) -> str:
                 rows.append(f"  {o.description}")
             return "\n".join(rows)
     if name in spec.entities():
-        items: list[Species | Parameter | Observable] = [
-            *spec.species,
-            *spec.parameters,
-            *spec.observables,
-        ]
-        tagged = [x.id for x in items if x.entity == name]
-        return f"entity {name}: blockable; tags {', '.join(tagged)}"
+        return _explain_entity(spec, name)
     known = [
         *spec.species_ids,
         *spec.parameter_ids,
@@ -117,6 +111,41 @@ def explain(spec: ModelSpec, name: str) -> str:
     raise ValidationError(
         f"{spec.id} has no process, parameter, species or observable {name!r}{hint}"
     )
+
+
+def _explain_entity(spec: ModelSpec, name: str) -> str:
+    """The tagged quantities of an entity and every route from them into a process rate: the
+    chain of observables a block travels through (shortest first), with the process's role."""
+    from senotwin.model.expr import symbols
+
+    items: list[Species | Parameter | Observable] = [
+        *spec.species,
+        *spec.parameters,
+        *spec.observables,
+    ]
+    tagged = [x.id for x in items if x.entity == name]
+    readers = {o.id: symbols(spec.rate_tree(o)) for o in spec.observables}
+    chain: dict[str, list[str]] = {t: [t] for t in tagged}
+    frontier = list(tagged)
+    while frontier:  # breadth-first through the observables that read what the block reaches
+        nxt = []
+        for oid, used in readers.items():
+            if oid in chain:
+                continue
+            src = next((f for f in frontier if f in used), None)
+            if src is not None:
+                chain[oid] = [*chain[src], oid]
+                nxt.append(oid)
+        frontier = nxt
+    lines = [f"entity {name}: blockable; tags {', '.join(tagged)}"]
+    for pr in spec.processes:
+        used = _symbols(spec, pr)
+        hits = sorted((chain[x] for x in used if x in chain), key=len)
+        if hits:
+            role = f" ({pr.description})" if pr.description else ""
+            lines.append(f"  route to {pr.id}{role}:")
+            lines.append(f"    {' -> '.join([*hits[0], pr.id])}")
+    return "\n".join(lines)
 
 
 def _symbols(spec: ModelSpec, pr: Process) -> set[str]:
