@@ -205,3 +205,14 @@ def test_handle_tags_are_kb_entities(shipped_kb: KnowledgeBase) -> None:
     handles = {d[0] for d in DIRECTIONS} - {"PDL1"} | {"NEUTROPHIL"}
     assert handles <= set(load_qsp().entities())
     assert handles <= set(shipped_kb.entities)
+
+
+def test_cli_explain_names_the_anti_pdl1_routes() -> None:
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+
+    res = CliRunner().invoke(app, ["model", "explain", "PDL1", "--scenario", "default"])
+    assert res.exit_code == 0, res.output
+    assert "route to priming (LN priming/expansion route" in res.stdout
+    assert "route to reinvigoration (reinvigoration route" in res.stdout
