@@ -18,6 +18,7 @@ from senotwin.cli import kb as kb_cli
 from senotwin.cli import model as model_cli
 from senotwin.cli import sc as sc_cli
 from senotwin.cli import scenarios as scenarios_cli
+from senotwin.cli import stratify as stratify_cli
 from senotwin.cli import treat as treat_cli
 from senotwin.cli import twin as twin_cli
 from senotwin.cli.demo import demo
@@ -78,6 +79,7 @@ app.command("demo")(demo)
 app.add_typer(sc_cli.app, name="sc")
 app.command("score")(sc_cli.score)
 app.add_typer(twin_cli.app, name="twin")
+app.add_typer(stratify_cli.app, name="stratify")
 app.add_typer(scenarios_cli.app, name="scenarios")
 app.add_typer(cohort_cli.app, name="cohort")
 app.command("sensitivity")(sensitivity)
