@@ -186,3 +186,18 @@ def test_cli_bad_input_is_one_error_line(tmp_path) -> None:
     errors = [line for line in r.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "NaN" in errors[0]
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_shipped_tcga_example_same_ranking_as_zscores_and_counts() -> None:
+    """The shipped TCGA extract (TPM) given as per-gene z-scores and as counts ranks the same."""
+    from senotwin.sc.examples import example_path
+
+    tpm = pd.read_csv(example_path("tcga_pancancer_tpm.csv.gz"), index_col=0).T
+    ref = stratify_frame(tpm).predictions["ici_benefit"]
+    logx = np.log2(tpm + 1.0)
+    z = ((logx - logx.mean()) / logx.std()).fillna(0.0)
+    depth = np.random.default_rng(1).uniform(2e3, 2e4, size=(len(tpm), 1))
+    counts = np.round(tpm * depth / 1e3)
+    for frame in (z, counts):
+        got = stratify_frame(frame).predictions["ici_benefit"]
+        assert spearmanr(ref, got).statistic >= 0.95

@@ -103,15 +103,16 @@ def evaluate(
         _write_table(ev.summary, out / "summary.csv", index=False)
         _write_table(ev.scores, out / "scores.csv", index=True)
         plot_roc(ev, out / "roc.png")
+        cox = ev.cox.assign(cohort=ev.cox["cohort"] + " " + ev.cox["endpoint"])
         resp = ev.auroc[ev.auroc["label"] == "response"]
         plot_forest(
             resp, out / "auroc_forest.png", group="cohort", estimate="auroc", null=0.5,
             title="AUROC (R vs NR) with 95% bootstrap CI",
         )  # fmt: skip
         plot_forest(
-            ev.cox.assign(cohort=ev.cox["cohort"] + " " + ev.cox["endpoint"]),
+            cox[cox["score"].isin(["ici_benefit", "cd8_teff"])],
             out / "cox_forest.png", group="cohort", estimate="hr_per_sd", null=1.0, log=True,
-            title="Cox HR per SD (OS, PFS) with 95% CI",
+            title="Cox HR per SD of ici_benefit and CD8 T-eff (OS, PFS), 95% CI",
         )  # fmt: skip
     for n in ev.notes:
         typer.echo(f"note: {n}", err=True)

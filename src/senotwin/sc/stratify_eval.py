@@ -255,6 +255,11 @@ def plot_forest(
     ax.set_yticklabels([f"{r[group]} · {r['score']}" for _, r in rows.iterrows()], fontsize=7)
     if log:
         ax.set_xscale("log")
+        ticks = [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_xlim(max(0.1, float(rows["ci_low"].min()) * 0.8), float(rows["ci_high"].max()) * 1.2)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel(estimate, fontsize=8)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
