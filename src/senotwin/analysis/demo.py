@@ -31,6 +31,7 @@ from senotwin.kb import load as load_kb
 from senotwin.kb.loader import KnowledgeBase
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
+from senotwin.sc.stratify_eval import Evaluation, demo_evaluation
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.options import daily
 
@@ -172,6 +173,7 @@ class DemoResults:
     cohort: CohortResults
     sensitivity: SensitivityResult
     sensitivity_days: float
+    stratify: Evaluation | None = None  # real ICI cohorts; None when their files are absent
 
 
 def run_demo_analysis(
@@ -207,6 +209,8 @@ def run_demo_analysis(
         seed=seed,
         t_end=SENSITIVITY_DAYS,
     )
+    say("stratification of real checkpoint-inhibitor cohorts")
+    strat = demo_evaluation()
     return DemoResults(
         kb=kb,
         model=model,
@@ -219,4 +223,5 @@ def run_demo_analysis(
         cohort=cohort,
         sensitivity=sens,
         sensitivity_days=SENSITIVITY_DAYS,
+        stratify=strat,
     )

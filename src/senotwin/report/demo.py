@@ -21,6 +21,7 @@ from senotwin.report import (
     cohort_sections,
     kb_sections,
     sim_sections,
+    stratify_sections,
     therapy_sections,
     validation_sections,
 )
@@ -51,6 +52,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
         r.sensitivity, days=r.sensitivity_days, model=r.model
     ),
     lambda r: cohort_sections.provenance_section(r.cohort, r.model),
+    lambda r: stratify_sections.stratify_section(r.stratify),
 )
 
 

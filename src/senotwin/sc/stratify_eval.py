@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,16 @@ from scipy.stats import rankdata
 from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_figure
 from senotwin.sc.stratify import config, normalise_bulk, stratify_frame
-from senotwin.sc.stratify_cohorts import Cohort, response_labels
+from senotwin.sc.stratify_cohorts import Cohort, load_ici_cohorts, response_labels
 
 __all__ = [
+    "BASELINES_SHOWN",
     "Evaluation",
     "auroc",
     "auroc_ci",
     "baseline_scores",
+    "demo_evaluation",
+    "draw_roc",
     "evaluate_cohorts",
     "plot_forest",
     "plot_roc",
@@ -34,6 +38,8 @@ __all__ = [
 
 #: scores compared in every cohort: the stratify outputs, then the published baselines
 STRATIFY_SCORES = ("ici_benefit", "immune_infiltration", "sasp_stimulatory", "sasp_suppressive")
+#: the published baselines (names of ``baselines`` in stratify.yaml), in display order
+BASELINES_SHOWN = ("cd8_teff", "ifng6", "cytolytic")
 #: minimum responders and non-responders for an AUROC
 MIN_PER_CLASS = 3
 
@@ -196,26 +202,48 @@ def plot_roc(ev: Evaluation, path: str | Path, *, label: str = "response") -> Pa
     cohorts = sorted(set(ev.auroc.loc[ev.auroc["label"] == label, "cohort"]))
     if not cohorts:
         raise ValidationError(f"no cohort has AUROCs for label {label!r}")
-    show = ["ici_benefit", *config()["baselines"]]
     ncol = min(4, len(cohorts))
     nrow = -(-len(cohorts) // ncol)
     fig = Figure(figsize=(3.2 * ncol, 3.2 * nrow))
-    col = "response" if label == "response" else "recist_response"
     for i, name in enumerate(cohorts):
-        ax = fig.add_subplot(nrow, ncol, i + 1)
-        f = ev.scores[(ev.scores["cohort"] == name) & ev.scores[col].notna()]
-        y = f[col].to_numpy(dtype=bool)
-        for s in show:
-            fpr, tpr = _roc_curve(y, f[s].to_numpy(dtype=float))
-            a = auroc(y, f[s].to_numpy(dtype=float))
-            ax.plot(fpr, tpr, lw=2.0 if s == "ici_benefit" else 1.0, label=f"{s} {a:.2f}")
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.5, ls="--")
-        ax.set_title(f"{name} (n={len(y)}, R={int(y.sum())})", fontsize=9)
-        ax.set_xlabel("1 - specificity", fontsize=8)
-        ax.set_ylabel("sensitivity", fontsize=8)
-        ax.legend(fontsize=6, loc="lower right")
+        draw_roc(fig.add_subplot(nrow, ncol, i + 1), ev, name, label=label)
     fig.tight_layout()
     return atomic_write_figure(fig, path, dpi=110)
+
+
+def draw_roc(ax: Any, ev: Evaluation, cohort: str, *, label: str = "response") -> None:
+    """ROC curves of ici_benefit (thick) and the baselines for one cohort on a matplotlib axis."""
+    col = "response" if label == "response" else "recist_response"
+    f = ev.scores[(ev.scores["cohort"] == cohort) & ev.scores[col].notna()]
+    y = f[col].to_numpy(dtype=bool)
+    for s in ("ici_benefit", *BASELINES_SHOWN):
+        v = f[s].to_numpy(dtype=float)
+        fpr, tpr = _roc_curve(y, v)
+        width = 2.0 if s == "ici_benefit" else 1.0
+        ax.plot(fpr, tpr, lw=width, label=f"{s} {auroc(y, v):.2f}")
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.5, ls="--")
+    ax.set_title(f"{cohort} (n={len(y)}, R={int(y.sum())})", fontsize=9)
+    ax.set_xlabel("1 - specificity", fontsize=8)
+    ax.set_ylabel("sensitivity", fontsize=8)
+    ax.legend(fontsize=6, loc="lower right")
+
+
+def demo_evaluation(folder: str | Path | None = None, *, n_boot: int = 1000) -> Evaluation | None:
+    """The evaluation over the ICI cohorts found in ``folder`` (default: ``../shared/data/ici``
+    beside the working directory or the source checkout); None when no cohort is there."""
+    here = Path(__file__).resolve().parents[3]
+    candidates = (
+        [Path(folder)]
+        if folder is not None
+        else [
+            Path.cwd() / ".." / "shared" / "data" / "ici",
+            here / ".." / "shared" / "data" / "ici",
+        ]
+    )
+    for d in candidates:
+        if d.is_dir() and any(d.glob("*_expr_log2tpm.csv.gz")):
+            return evaluate_cohorts(load_ici_cohorts(d), n_boot=n_boot)
+    return None
 
 
 def _roc_curve(y: NDArray[np.bool_], s: NDArray[np.float64]) -> tuple[list[float], list[float]]:
