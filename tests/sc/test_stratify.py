@@ -201,3 +201,18 @@ def test_shipped_tcga_example_same_ranking_as_zscores_and_counts() -> None:
     for frame in (z, counts):
         got = stratify_frame(frame).predictions["ici_benefit"]
         assert spearmanr(ref, got).statistic >= 0.95
+
+
+def test_cli_reads_h5ad(tmp_path) -> None:
+    import anndata as ad
+
+    df, _ = make_cohort(n=6)
+    path = tmp_path / "cohort.h5ad"
+    ad.AnnData(df.to_numpy(dtype=np.float32), obs=pd.DataFrame(index=df.index),
+               var=pd.DataFrame(index=df.columns)).write_h5ad(path)  # fmt: skip
+    out = tmp_path / "pred.tsv"
+    r = CliRunner().invoke(app, ["stratify", str(path), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "integer counts detected" in r.output
+    table = pd.read_csv(out, sep="\t", index_col=0)
+    assert list(table.index) == list(df.index)

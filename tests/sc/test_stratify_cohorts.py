@@ -79,3 +79,14 @@ def test_cli_evaluate_writes_tables_and_figures(tmp_path) -> None:
     a = pd.read_csv(tmp_path / "auroc.csv")
     assert ((a["ci_low"] <= a["auroc"]) & (a["auroc"] <= a["ci_high"])).all()
     assert set(pd.read_csv(tmp_path / "cox.csv")["endpoint"]) == {"os", "pfs"}
+
+
+@needs_tcga
+def test_cli_tcga_writes_the_forest_plot(tmp_path) -> None:
+    args = ["stratify", "tcga", "--data", str(TCGA), "--out", str(tmp_path), "--type", "SKCM"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "tcga_forest.png").read_bytes()[:4] == b"\x89PNG"
+    assert "underpowered" in r.output or "no association" in r.output
+    bad = CliRunner().invoke(app, [*args[:-1], "XXXX"])
+    assert bad.exit_code == 2 and "XXXX" in bad.output

@@ -129,11 +129,14 @@ def evaluate(
 def tcga(
     data: Path = typer.Option(DEFAULT_TCGA, "--data", help="Folder with the TCGA extract."),
     out: Path = typer.Option(..., "--out", help="Output folder (table and forest plot)."),
+    cancer_type: list[str] = typer.Option(
+        [], "--type", help="Only these TCGA tumour types (repeatable; default all)."
+    ),
 ) -> None:
     """Cox models of OS/PFI per TCGA tumour type for the two SASP axes, with a forest plot."""
     with writing(Output("--out", out, directory=True)):
         tpm, clin = load_tcga(data)
-        res = tcga_cox(tpm, clin)
+        res = tcga_cox(tpm, clin, types=cancer_type or None)
         ensure_writable_dir(out)
         _write_table(res, out / "tcga_cox.csv", index=False)
         shown = res[res["hr_per_sd"].notna()]

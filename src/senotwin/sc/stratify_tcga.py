@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from senotwin._errors import ValidationError
 from senotwin.sc.stratify import stratify_frame
 
 __all__ = ["AXES", "MIN_EVENTS", "stage_number", "tcga_cox"]
@@ -66,6 +67,11 @@ def tcga_cox(
     df["stage"] = df["ajcc_pathologic_tumor_stage"].map(stage_number)
     rows = []
     found = sorted(df["cancer_type"].dropna().unique())
+    unknown = sorted(set(types or ()) - set(found))
+    if unknown:
+        raise ValidationError(
+            f"TCGA tumour type(s) {', '.join(unknown)} not in the data; have {', '.join(found)}"
+        )
     groups = [*(t for t in found if types is None or t in types), "pooled"]
     for endpoint in ("OS", "PFI"):
         time, event = f"{endpoint}.time", endpoint
