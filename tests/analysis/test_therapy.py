@@ -18,7 +18,7 @@ CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
 @pytest.fixture(scope="module")
 def comparison():
     return compare_arms(
-        "legacy_aged_lung_untreated",
+        "aged_lung_untreated",
         {
             "control": "none",
             "chemo": CHEMO,
@@ -32,10 +32,11 @@ def test_metrics_match_the_time_courses(comparison) -> None:
     for arm in comparison.arms:
         table = comparison.tables[arm.name]
         t = table["time"].to_numpy()
-        assert arm.tumour_auc == pytest.approx(np.trapezoid(table["tumour_burden"], t))
-        assert arm.min_tumour == pytest.approx(table["tumour_burden"].min())
-        assert arm.final_tumour == pytest.approx(table["tumour_burden"].iloc[-1])
-        assert arm.sasp_auc == pytest.approx(np.trapezoid(table["sasp_index"], t))
+        burden = table["N_tumour"] / 1e9  # the default model's cells, in 1e9 cells
+        assert arm.tumour_auc == pytest.approx(np.trapezoid(burden, t))
+        assert arm.min_tumour == pytest.approx(burden.min())
+        assert arm.final_tumour == pytest.approx(burden.iloc[-1])
+        assert arm.sasp_auc == pytest.approx(np.trapezoid(table["sasp_cells"] / 1e9, t))
 
 
 def test_directions(comparison) -> None:
@@ -46,6 +47,27 @@ def test_directions(comparison) -> None:
     assert chemo.toxicity_max["thrombocytopenia"] == 0.0
     assert comparison.to_frame().shape[0] == 3
     json.dumps(comparison.to_dict())
+
+
+def test_anti_pdl1_shrinks_the_default_tumour_and_unrepresented_effects_are_noted() -> None:
+    comp = compare_arms(
+        "default",
+        {
+            "control": "none",
+            "anti-PD-L1": "anti-PD-L1 10 mg/kg iv q3w d0-d119",
+            "apigenin": "apigenin 50 mg/kg po qd d0-d13",
+        },
+        days=120,
+    )
+    ctrl, ici, api = comp.arms
+    assert ici.final_tumour < 0.8 * ctrl.final_tumour
+    assert ici.effector_suppressor_final > 2 * ctrl.effector_suppressor_final
+    assert comp.notes == (
+        "apigenin: effect on P38_MAPK not applied (model sasp_qsp does not represent it)",
+    )
+    assert api.toxicity_max["immune_suppression"] > 0  # its NF-kB effect acts
+    with pytest.raises(ValidationError, match="anti-ctla-4 targets CTLA4, which model sasp_qsp"):
+        compare_arms("default", {"x": "anti-CTLA-4 10 mg/kg iv d0"}, days=5)
 
 
 def test_high_dose_senomorphic_is_senolytic() -> None:

@@ -69,7 +69,7 @@ def test_algebraic_closure_inlines_observables_and_sees_blocks() -> None:
     spec = load_qsp()
     closure = algebraic_closure(spec, parse("IL6_t", {"IL6_t"}))
     assert {"block_SASP", "Sl", "Sd", "C", "il1a_level", "s_il6_sen"} <= closure
-    assert "block_IKK" not in closure  # IKK acts through the senescence programme (dynamics)
+    assert "block_NFKB" not in closure  # IKK (NF-kB phase 1) acts through the senescence programme
     assert algebraic_closure(spec, parse("Se + Sl", {"Se", "Sl"})) == {"Se", "Sl"}
 
 
@@ -86,7 +86,7 @@ def test_algebraic_closure_inlines_observables_and_sees_blocks() -> None:
         ({"measure": {"stat": "max", "at": 3}}, "window"),
         ({"perturbed": {"blocks": {"NFKB": 1.0}}}, "'NFKB' is not a blockable entity"),
         ({"perturbed": {"blocks": {"SASP": 1.5}}}, "blocks"),
-        ({"perturbed": {"blocks": {"IKK": {"fraction": 1, "start": 5, "end": 2}}}}, "after start"),
+        ({"perturbed": {"blocks": {"NFKB": {"fraction": 1, "start": 5, "end": 2}}}}, "after start"),
         ({"perturbed": {"params": {"k_nope": 1.0}}}, "'k_nope' is not a parameter"),
         ({"readout": "IL7"}, "IL7"),
         ({"system": {"tissue": "liver"}}, "'liver' is not a model tissue"),
@@ -130,13 +130,13 @@ def test_readout_expression_is_evaluated_on_the_table() -> None:
 
 def test_windowed_block_becomes_steps_of_the_block_fraction() -> None:
     arm = Arm.model_validate(
-        {"blocks": {"IKK": {"fraction": 0.9, "start": 2, "end": 9}, "SASP": 1}}
+        {"blocks": {"NFKB": {"fraction": 0.9, "start": 2, "end": 9}, "SASP": 1}}
     )
     blocks, schedule = _schedule(arm)
     assert blocks == {"SASP": 1.0}
     assert [(s.time, s.parameter, s.value) for s in schedule.steps] == [
-        (2.0, "block_IKK", 0.9),
-        (9.0, "block_IKK", 0.0),
+        (2.0, "block_NFKB", 0.9),
+        (9.0, "block_NFKB", 0.0),
     ]
 
 

@@ -127,7 +127,7 @@ def test_acute_and_chronic_differ_by_time_not_only_by_amount() -> None:
 
 def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
     base = _cached("aged_lung_untreated")
-    treated = _cached("aged_lung_untreated", (("PDL1", 0.9),))
+    treated = _cached("aged_lung_untreated", (("CD274", 0.9),))
     assert treated.table["PDPL"].iloc[30] < base.table["PDPL"].iloc[30]
     assert treated.table["H_PD1"].iloc[30] < base.table["H_PD1"].iloc[30]
     assert treated.table["V_T"].iloc[-1] < 0.5 * base.table["V_T"].iloc[-1]
@@ -140,7 +140,7 @@ def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
 def test_anti_pdl1_effect_depends_on_baseline_cd8_priming() -> None:
     def effect(params: Mapping[str, float]) -> float:
         untreated = _run("aged_lung_untreated", params=params)
-        treated = _run("aged_lung_untreated", params=params, blocks={"PDL1": 0.9})
+        treated = _run("aged_lung_untreated", params=params, blocks={"CD274": 0.9})
         return float(treated.table["V_T"].iloc[-1] / untreated.table["V_T"].iloc[-1])
 
     rich = effect({})
@@ -151,12 +151,12 @@ def test_anti_pdl1_effect_depends_on_baseline_cd8_priming() -> None:
 def test_anti_pdl1_does_nothing_without_pdl1() -> None:
     none = {"PDL1_per_C": 3000.0, "pdl1_fold": 2.0}
     base = _run("aged_lung_untreated", params=none)
-    treated = _run("aged_lung_untreated", params=none, blocks={"PDL1": 0.9})
+    treated = _run("aged_lung_untreated", params=none, blocks={"CD274": 0.9})
     with_pdl1 = _cached("aged_lung_untreated")
     gain_none = base.table["V_T"].iloc[-1] / treated.table["V_T"].iloc[-1]
     gain = (
         with_pdl1.table["V_T"].iloc[-1]
-        / _cached("aged_lung_untreated", (("PDL1", 0.9),)).table["V_T"].iloc[-1]
+        / _cached("aged_lung_untreated", (("CD274", 0.9),)).table["V_T"].iloc[-1]
     )
     assert gain_none < gain
 
@@ -176,7 +176,7 @@ def test_senolytic_fails_where_its_target_is_not_the_dependency() -> None:
 
 def test_nfkb_block_timing_matters() -> None:
     def late_sasp(at: float) -> float:
-        res = _run("default", regimen=[Step(at, "block_IKK", 1.0)], days=40)
+        res = _run("default", regimen=[Step(at, "block_NFKB", 1.0)], days=40)
         return float(res.table["Sl"].iloc[-1])
 
     early, late = late_sasp(0.0), late_sasp(20.0)
@@ -207,3 +207,9 @@ def test_cli_stats_and_explain_accept_the_qsp_scenario() -> None:
     res = runner.invoke(app, ["model", "explain", "cd8_kill", "--scenario", "default"])
     assert res.exit_code == 0, res.output
     assert "H_PD1" in res.stdout and "measured: 0.9 1/day (human)" in res.stdout
+
+
+def test_entity_tags_are_kb_entities(shipped_kb) -> None:
+    """Drugs reach the model through kb entity ids (anti-PD-L1 -> CD274, ...)."""
+    unknown = sorted(e for e in load_qsp().entities() if e not in set(shipped_kb.entities))
+    assert not unknown, unknown

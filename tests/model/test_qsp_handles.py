@@ -84,7 +84,7 @@ DIRECTIONS = [
     ("CCR2", ["ccr2_clearance", "ccr2_myeloid", "MDSC", "removal"], []),
     ("CSF1R", ["ccr2_myeloid", "MDSC"], []),
     ("CTLA4", [], ["CD28_B7", "ln_checkpoints", "T8b"]),
-    ("PDL1", ["PDPL", "PDPL_LN", "H_PD1"], ["ln_checkpoints", "T8b", "T8"]),
+    ("CD274", ["PDPL", "PDPL_LN", "H_PD1"], ["ln_checkpoints", "T8b", "T8"]),
 ]
 
 
@@ -155,7 +155,7 @@ def test_csf1r_blockade_spares_ccr2_recruited_clearance() -> None:
 
 def test_checkpoint_effects_end_with_the_window() -> None:
     base = _base()
-    for entity in ("CTLA4", "PDL1"):
+    for entity in ("CTLA4", "CD274"):
         blocked = _window(entity)
         assert _at(base, "ln_checkpoints") == pytest.approx(1.0)
         assert _at(blocked, "ln_checkpoints") > 1.1
@@ -172,7 +172,7 @@ def test_plasma_il8_within_the_range_of_patients_over_a_year() -> None:
 
 def _pdl1_effect(params: Mapping[str, float] | None = None) -> float:
     untreated = _run("aged_lung_untreated", params=params, days=365)
-    treated = _run("aged_lung_untreated", params=params, blocks={"PDL1": 0.9}, days=365)
+    treated = _run("aged_lung_untreated", params=params, blocks={"CD274": 0.9}, days=365)
     return float(treated.table["V_T"].iloc[-1] / untreated.table["V_T"].iloc[-1])
 
 
@@ -185,7 +185,7 @@ def test_anti_pdl1_acts_through_ln_priming_and_reinvigoration() -> None:
 
 
 def test_explain_shows_the_anti_pdl1_routes() -> None:
-    text = explain(load_qsp(), "PDL1")
+    text = explain(load_qsp(), "CD274")
     assert "priming" in text and "LN priming/expansion route" in text
     assert "reinvigoration" in text and "reinvigoration route" in text
     assert "pdl1_apc_level -> PDPL_LN -> ln_checkpoints -> priming" in text
@@ -194,7 +194,7 @@ def test_explain_shows_the_anti_pdl1_routes() -> None:
 def test_partial_pd1_block_raises_tumour_pdl1_through_ifng() -> None:
     """Adaptive resistance: freed T cells make IFN-gamma, which induces tumour PD-L1 (why model
     check reads the block dose-response of this model on day 1, not day 30)."""
-    base, blocked = _base(), _run("default", blocks={"PD1": 0.25})
+    base, blocked = _base(), _run("default", blocks={"PDCD1": 0.25})
     assert _at(blocked, "T8", 30) > _at(base, "T8", 30)
     assert _at(blocked, "IFNg_t", 30) > _at(base, "IFNg_t", 30)
     assert _at(blocked, "PDL1_d", 30) > _at(base, "PDL1_d", 30)
@@ -202,7 +202,7 @@ def test_partial_pd1_block_raises_tumour_pdl1_through_ifng() -> None:
 
 def test_handle_tags_are_kb_entities(shipped_kb: KnowledgeBase) -> None:
     """Drugs act on the handles through their kb entity ids (therapy/data/drugs.yaml targets)."""
-    handles = {d[0] for d in DIRECTIONS} - {"PDL1"} | {"NEUTROPHIL"}
+    handles = {d[0] for d in DIRECTIONS} | {"NEUTROPHIL", "PDCD1"}
     assert handles <= set(load_qsp().entities())
     assert handles <= set(shipped_kb.entities)
 
@@ -212,7 +212,7 @@ def test_cli_explain_names_the_anti_pdl1_routes() -> None:
 
     from senotwin.cli.app import app
 
-    res = CliRunner().invoke(app, ["model", "explain", "PDL1", "--scenario", "default"])
+    res = CliRunner().invoke(app, ["model", "explain", "CD274", "--scenario", "default"])
     assert res.exit_code == 0, res.output
     assert "route to priming (LN priming/expansion route" in res.stdout
     assert "route to reinvigoration (reinvigoration route" in res.stdout

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from senotwin._errors import ValidationError
+from senotwin.model.qsp import load_qsp
 from senotwin.model.tme import load_tme
 from senotwin.therapy.drugs import DRIVE_TARGET, get_drug, library
+from senotwin.therapy.pkpd import represented_targets
 
 REQUIRED = [
     "metformin", "rapamycin", "artesunate", "oleuropein", "quercetin", "silymarin", "apigenin",
@@ -31,6 +33,18 @@ def test_entries_name_kb_agents_and_model_targets(shipped_kb) -> None:
         assert drug.kb_agent in agents or drug.outside_review, drug.id
         for e in drug.effects:
             assert e.target in entities or e.target == DRIVE_TARGET, (drug.id, e.target)
+
+
+def test_default_model_represents_the_checkpoint_senolytic_and_sasp_targets() -> None:
+    represented = set(represented_targets(load_qsp()))
+    assert {
+        *("CD274", "PDCD1", "NFKB", "BCL2_FAMILY", "SCAP", "IL6", "CCL2", "CCR2", DRIVE_TARGET),
+    } <= represented
+    # every drug either acts on the default model or is refused with the one clear error
+    acting = [d for d in library().drugs if any(e.target in represented for e in d.effects)]
+    assert {"anti-pd-l1", "anti-pd-1", "navitoclax", "doxorubicin", "tocilizumab"} <= {
+        d.id for d in acting
+    }
 
 
 def test_half_lives_in_expected_ranges() -> None:

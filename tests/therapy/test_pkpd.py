@@ -12,7 +12,14 @@ from senotwin.model.io import spec_from_dict
 from senotwin.model.schedule import Schedule
 from senotwin.sim import simulate
 from senotwin.therapy.drugs import Drug
-from senotwin.therapy.pkpd import conc_id, dose_for, effect_id, reference_peak, therapy_spec
+from senotwin.therapy.pkpd import (
+    conc_id,
+    dose_for,
+    effect_id,
+    effect_notes,
+    reference_peak,
+    therapy_spec,
+)
 
 ASSUMED = {"kind": "assumed", "rationale": "test value"}
 
@@ -138,8 +145,25 @@ def test_unknown_target_is_rejected() -> None:
     drug = _drug()
     bad = Drug.model_validate(drug.model_dump() | {"effects": [
         {"target": "NOPE", "kind": "inhibit", "emax": 0.5, "provenance": ASSUMED}]})  # fmt: skip
-    with pytest.raises(ValidationError, match="NOPE"):
+    with pytest.raises(
+        ValidationError,
+        match="drug testdrug targets NOPE, which model base does not represent; "
+        "represented targets: PROD",
+    ):
         therapy_spec(_base(), [bad])
+
+
+def test_unrepresented_effect_is_noted_and_the_others_act() -> None:
+    drug = _drug()
+    both = Drug.model_validate(drug.model_dump() | {"effects": [
+        *drug.model_dump()["effects"],
+        {"target": "NOPE", "kind": "inhibit", "emax": 0.5, "provenance": ASSUMED}]})  # fmt: skip
+    assert effect_notes(_base(), [both]) == (
+        "testdrug: effect on NOPE not applied (model base does not represent it)",
+    )
+    spec = therapy_spec(_base(), [both])
+    assert effect_id(both, both.effects[0]) in spec.observable_ids
+    assert effect_id(both, both.effects[1]) not in spec.observable_ids
 
 
 def test_no_drugs_keeps_the_model_and_adds_zero_toxicity() -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
+from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.simulate import check_days
@@ -46,7 +47,7 @@ def _auc(t: np.ndarray, y: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class ArmMetrics:
-    """The outcome of one arm (tumour burden in model units: 1 = 1e9 cells)."""
+    """The outcome of one arm (tumour and senescent burden in 1e9 cells)."""
 
     name: str
     regimen: str
@@ -78,11 +79,13 @@ class ArmMetrics:
 
 
 def arm_metrics(name: str, regimen: str, table: pd.DataFrame, status: str) -> ArmMetrics:
-    """Metrics of one simulated arm from its time-course table."""
+    """Metrics of one simulated arm from its time-course table (either TME model's run)."""
     t = table["time"].to_numpy()
-    tumour = table["tumour_burden"].to_numpy()
-    es = table["effector_suppressor_ratio"].to_numpy()
-    ends = patient_endpoints(t, table["tumour_diameter_mm"].to_numpy(), tumour, EndpointRules())
+    read = readouts_for(table)
+    tumour = read.burden(table)
+    es = read.balance(table)
+    rules = EndpointRules(lethal_burden=read.lethal_burden)
+    ends = patient_endpoints(t, read.diameter(table), tumour, rules)
     span = float(t[-1] - t[0]) or 1.0
     tox_auc = {k: _auc(t, table[tox_id(k)].to_numpy()) for k in TOXICITIES}
     tox_max = {k: float(table[tox_id(k)].max()) for k in TOXICITIES}
@@ -95,8 +98,8 @@ def arm_metrics(name: str, regimen: str, table: pd.DataFrame, status: str) -> Ar
         tumour_auc=_auc(t, tumour),
         time_to_progression=ends.pfs_days if ends.pfs_event else None,
         best_response=ends.best_response,
-        senescent_auc=_auc(t, table["S_total"].to_numpy()),
-        sasp_auc=_auc(t, table["sasp_index"].to_numpy()),
+        senescent_auc=_auc(t, read.senescent(table)),
+        sasp_auc=_auc(t, read.sasp(table)),
         effector_suppressor_mean=_auc(t, es) / span,
         effector_suppressor_final=float(es[-1]),
         toxicity_auc=MappingProxyType(tox_auc),
@@ -112,6 +115,7 @@ class Comparison:
     days: float
     arms: tuple[ArmMetrics, ...]
     tables: Mapping[str, pd.DataFrame]
+    notes: tuple[str, ...] = ()  # drug effects the scenario's model could not apply
 
     def to_frame(self) -> pd.DataFrame:
         """One row per arm: the metrics plus toxicity AUCs as tox_<name> columns."""
@@ -128,6 +132,7 @@ class Comparison:
             "scenario": self.scenario,
             "days": self.days,
             "arms": [a.to_dict() for a in self.arms],
+            "notes": list(self.notes),
         }
 
 
@@ -164,13 +169,15 @@ def compare_arms(
     t_end = check_days(days if days is not None else sc.days, name="days")
     metrics = []
     tables: dict[str, pd.DataFrame] = {}
+    notes: dict[str, None] = {}
     for name, reg in regs.items():
         res = run_scenario(sc, regimen=SharedTherapy(reg, drugs), days=t_end, solver=opts)
         if not res.ok or len(res.table) != opts.grid(t_end).size:
             raise ValidationError(f"arm {name!r}: simulation failed: {res.message}")
         tables[name] = res.table
+        notes |= dict.fromkeys(res.provenance.notes)
         metrics.append(arm_metrics(name, reg.to_text() if reg else "", res.table, res.status))
-    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables))
+    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables), tuple(notes))
 
 
 @dataclass(frozen=True)
@@ -229,5 +236,5 @@ def dose_response(
         arms[f"{x:g} {unit}"] = f"{prefix}{d.id} {x:g} {unit}{route_part} {schedule}"
     comp = compare_arms(scenario, arms, days=days, solver=SolverOptions.of(solver, **options))
     # rows are the dosed arms; the control's time course stays in ``tables`` for plots
-    dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables)
+    dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables, comp.notes)
     return DoseResponse(d.id, unit, tuple(float(x) for x in doses), dosed)

@@ -32,9 +32,14 @@ def _print_table(frame: Any) -> None:
     typer.echo(frame.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
+def _print_notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+
+
 @app.command("compare")
 def compare(
-    scenario: str = typer.Option("legacy_aged_lung_untreated", "--scenario", help="Scenario name."),
+    scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
     arm: list[str] = typer.Option(
         ..., "--arm", help="NAME=REGIMEN (regimen text or a .yaml/.txt file; 'none' = untreated)."
     ),
@@ -56,6 +61,7 @@ def compare(
         print_json(comp.to_dict())
     else:
         _print_table(comp.to_frame())
+        _print_notes(comp.notes)
 
 
 @app.command("dose-response")
@@ -68,7 +74,7 @@ def dose_response(
     background: str | None = typer.Option(
         None, "--background", help="Regimen given to every arm (e.g. the chemotherapy)."
     ),
-    scenario: str = typer.Option("legacy_aged_lung_untreated", "--scenario", help="Scenario name."),
+    scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
     days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure."),
@@ -101,3 +107,4 @@ def dose_response(
         print_json(dr.to_dict())
     else:
         _print_table(dr.to_frame())
+        _print_notes(dr.comparison.notes)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.population import VirtualPatient, draw_patient, tme_population
+from senotwin.model.readouts import readouts_for
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
 from senotwin.sim.simulate import check_days
@@ -165,8 +166,9 @@ class _Cohort:
                 logs.append(math.nan)
                 changes.append(math.nan)
                 continue
-            b = res.table["tumour_burden"].to_numpy()
-            d = res.table["tumour_diameter_mm"].to_numpy()
+            read = readouts_for(res.table)
+            b = read.burden(res.table)
+            d = read.diameter(res.table)
             logs.append(math.log10(max(b[-1], 1e-12) / b[0]))
             changes.append(100.0 * (d.min() - d[0]) / d[0])
             tox.append(toxicity_of(res.table))

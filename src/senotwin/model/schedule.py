@@ -87,6 +87,9 @@ class Schedule:
     infusions: tuple[Infusion, ...] = ()
     steps: tuple[Step, ...] = ()
     name: str = ""
+    #: what the run should say about how the regimen was applied (e.g. drug effects on
+    #: targets the model does not represent); copied into the run's provenance
+    notes: tuple[str, ...] = ()
 
     def times(self) -> tuple[float, ...]:
         """All times at which the integration must restart, sorted."""

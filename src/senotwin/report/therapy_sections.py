@@ -13,17 +13,21 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from senotwin.analysis.therapy import Comparison, DoseResponse
+from senotwin.model.readouts import Column, Readouts, readouts_for
 from senotwin.report.figures import draw_lines, figure_bytes, new_figure, write_figure
 from senotwin.report.section import Figure as ReportFigure
 from senotwin.report.section import Section, Table
 
 CELLS = "×10⁹ cells"
-_PANELS = (
-    ("tumour_burden", f"tumour burden ({CELLS})"),
-    ("S_total", f"senescent burden ({CELLS})"),
-    ("sasp_index", "SASP index (relative, dimensionless)"),
-    ("effector_suppressor_ratio", "effector / suppressor ratio (dimensionless)"),
-)
+
+
+def _panels(read: Readouts) -> tuple[tuple[Column, str], ...]:
+    return (
+        (read.burden, f"tumour burden ({CELLS})"),
+        (read.senescent, f"senescent burden ({CELLS})"),
+        (read.sasp, read.sasp_label),
+        (read.balance, f"{read.balance_label} (dimensionless)"),
+    )
 
 
 def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
@@ -33,8 +37,9 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
     drug that distinguishes them) stay visible."""
     fig = new_figure(11, 8)
     axes = fig.subplots(2, 2, sharex=True)
-    for ax, (col, label) in zip(axes.flat, _PANELS, strict=True):
-        series = [(name, table[col].to_numpy()) for name, table in comp.tables.items()]
+    read = readouts_for(next(iter(comp.tables.values())))
+    for ax, (col, label) in zip(axes.flat, _panels(read), strict=True):
+        series = [(name, col(table)) for name, table in comp.tables.items()]
         t = next(iter(comp.tables.values()))["time"].to_numpy()
         draw_lines(ax, t, series, merge=False)
         ax.set_ylabel(label)
@@ -71,7 +76,7 @@ def dose_response_figure(dr: DoseResponse) -> Figure:
                 label=col.removeprefix("tox_").replace("_", " "),
             )
         if ctrl is not None and cols == ("tumour_auc",):
-            base = float(np.trapezoid(ctrl["tumour_burden"], ctrl["time"]))
+            base = float(np.trapezoid(readouts_for(ctrl).burden(ctrl), ctrl["time"]))
             ax.axhline(base, color="grey", ls="--", lw=1, label="control (no drug)")
         ax.set_xscale("log")
         ax.set_xlabel(f"{dr.drug} dose ({dr.unit})")

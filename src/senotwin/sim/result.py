@@ -44,6 +44,7 @@ class RunProvenance:
     initial: Mapping[str, float] = field(default_factory=_frozen_map)
     blocks: Mapping[str, float] = field(default_factory=_frozen_map)
     regimen: str = "none"
+    notes: tuple[str, ...] = ()  # e.g. drug effects the model could not apply
 
     def as_dict(self) -> dict[str, object]:
         """Plain JSON-friendly mapping."""
@@ -60,6 +61,7 @@ class RunProvenance:
             "initial": dict(self.initial),
             "blocks": dict(self.blocks),
             "regimen": self.regimen,
+            "notes": list(self.notes),
         }
 
 

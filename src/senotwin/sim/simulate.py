@@ -192,6 +192,7 @@ def simulate(
         initial=MappingProxyType({k: float(v) for k, v in (initial or {}).items()}),
         blocks=MappingProxyType({k: float(v) for k, v in (blocks or {}).items()}),
         regimen=schedule.describe(),
+        notes=schedule.notes,
     )
     result = SimulationResult(
         table=table,

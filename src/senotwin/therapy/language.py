@@ -902,7 +902,7 @@ def apply_regimen(
 
     ``extra_drugs`` adds drugs without doses (so arms of a comparison share one model).
     """
-    from senotwin.therapy.pkpd import dose_for, therapy_spec
+    from senotwin.therapy.pkpd import dose_for, effect_notes, therapy_spec
 
     lib = lib or library()
     reg = (
@@ -915,7 +915,8 @@ def apply_regimen(
     tspec = therapy_spec(spec, drugs.values())
     events = reg.events(lib) if reg is not None else ()
     doses = tuple(dose_for(lib.get(e.drug), e.amount, e.route, e.time) for e in events)
-    schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "")
+    notes = effect_notes(spec, drugs.values())
+    schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "", notes=notes)
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
 
 

@@ -207,6 +207,7 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
     pk = drug.pk
     prov = pk.provenance
     unit = "mg/L" if drug.dose_kind == "mass" else "1"
+    comp = drug_compartment(spec)
     if pk.model != "none":
         c = conc_id(drug)
         species.append(
@@ -214,6 +215,7 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
                 id=c,
                 name=f"{drug.id} central concentration",
                 unit=unit,
+                compartment=comp,
                 initial=0.0,
                 description=f"{drug.id} in the central compartment "
                 + ("(mg/L)" if drug.dose_kind == "mass" else "(kBq/L)"),
@@ -233,7 +235,13 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
         if has_depot(drug):
             d = depot_id(drug)
             species.append(
-                Species(id=d, name=f"{drug.id} absorption depot", unit=unit, initial=0.0)
+                Species(
+                    id=d,
+                    name=f"{drug.id} absorption depot",
+                    unit=unit,
+                    compartment=comp,
+                    initial=0.0,
+                )
             )
             params.append(
                 _param(f"pk_{drug.key}_ka", f"{drug.id} absorption", pk.ka_per_day(), "1/day", prov)
@@ -250,7 +258,13 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
         if k12 > 0:
             p = periph_id(drug)
             species.append(
-                Species(id=p, name=f"{drug.id} peripheral compartment", unit=unit, initial=0.0)
+                Species(
+                    id=p,
+                    name=f"{drug.id} peripheral compartment",
+                    unit=unit,
+                    compartment=comp,
+                    initial=0.0,
+                )
             )
             params.append(
                 _param(f"pk_{drug.key}_k12", f"{drug.id} distribution", k12, "1/day", prov)
@@ -296,9 +310,7 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
             )
             continue
         if e.target not in spec.entities():
-            raise ValidationError(
-                f"{drug.id}: target {e.target!r} is not an entity of model {spec.id!r}"
-            )
+            continue  # not represented by this model: said in the run's notes (effect_notes)
         ek = entity_key(e.target)
         base = f"pd_{drug.key}_{ek}"
         ec50 = e.ec50_rel * reference_peak(drug)
@@ -335,6 +347,47 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
     return species, params, processes, observables
 
 
+def represented_targets(spec: ModelSpec) -> tuple[str, ...]:
+    """Drug targets ``spec`` represents: its entity tags, and ``stress`` if it has that species."""
+    extra = (DRIVE_TARGET,) if DRIVE_TARGET in spec.species_ids else ()
+    return (*spec.entities(), *extra)
+
+
+def _acts(effect: Effect, spec: ModelSpec) -> bool:
+    target = DRIVE_TARGET if effect.kind == "drive" else effect.target
+    return target in represented_targets(spec)
+
+
+def effect_notes(spec: ModelSpec, drugs: Iterable[Drug]) -> tuple[str, ...]:
+    """One note per drug effect that ``spec`` cannot apply (its target is not represented).
+
+    A drug none of whose effects act is an error naming the targets the model does represent:
+    giving it would silently do nothing.
+    """
+    notes = []
+    for drug in drugs:
+        missing = [e.target for e in drug.effects if not _acts(e, spec)]
+        if not missing:
+            continue
+        if len(missing) == len(drug.effects):
+            raise ValidationError(
+                f"drug {drug.id} targets {', '.join(dict.fromkeys(missing))}, which model "
+                f"{spec.id} does not represent; represented targets: "
+                f"{', '.join(represented_targets(spec))}"
+            )
+        notes.append(
+            f"{drug.id}: effect on {', '.join(dict.fromkeys(missing))} not applied (model "
+            f"{spec.id} does not represent it)"
+        )
+    return tuple(notes)
+
+
+def drug_compartment(spec: ModelSpec) -> str:
+    """Where drug amounts live: the model's blood compartment if it has one, else its first."""
+    ids = [c.id for c in spec.compartments]
+    return "blood" if "blood" in ids else ids[0]
+
+
 def _product(terms: Sequence[str]) -> str:
     return " * ".join(terms) if terms else "1"
 
@@ -360,6 +413,7 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
     observables: list[Observable] = []
     inhibitors: dict[str, list[str]] = {}
     activators: dict[str, list[str]] = {}
+    effect_notes(spec, drugs)  # a drug that cannot act at all is an error
     for drug in drugs:
         s, p, pr, o = _drug_parts(drug, spec)
         species += s
@@ -367,6 +421,8 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
         processes += pr
         observables += o
         for e in drug.effects:
+            if not _acts(e, spec):
+                continue
             if e.kind == "inhibit":
                 inhibitors.setdefault(e.target, []).append(effect_id(drug, e))
             elif e.kind == "activate":
