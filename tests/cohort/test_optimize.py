@@ -32,8 +32,8 @@ def test_courses_are_regimen_language_built_from_the_drug_records() -> None:
 
 def test_search_is_seeded_and_reports_uncertainty() -> None:
     kw = {"horizon": 42.0, "budget": 4, "patients": 3, "seed": 3}
-    res = optimize_schedule("legacy_default", ["navitoclax", "anti-PD-1"], **kw)
-    again = optimize_schedule("legacy_default", ["navitoclax", "anti-PD-1"], **kw)
+    res = optimize_schedule("default", ["navitoclax", "anti-PD-1"], **kw)
+    again = optimize_schedule("default", ["navitoclax", "anti-PD-1"], **kw)
     assert res.best == again.best
     top = res.best[0]
     assert top.ci_low <= top.mean_log_ratio <= top.ci_high
@@ -48,10 +48,10 @@ def test_search_is_seeded_and_reports_uncertainty() -> None:
 
 def test_bad_requests() -> None:
     with pytest.raises(ValidationError, match=r"unknown drug 'navitoclx'.*navitoclax"):
-        optimize_schedule("legacy_default", ["navitoclx"], budget=1, patients=2)
+        optimize_schedule("default", ["navitoclx"], budget=1, patients=2)
     with pytest.raises(ValidationError, match="once"):
-        optimize_schedule("legacy_default", ["anti-pd-1", "nivolumab"], budget=1, patients=2)
+        optimize_schedule("default", ["anti-pd-1", "nivolumab"], budget=1, patients=2)
     with pytest.raises(ValidationError, match="horizon"):
-        optimize_schedule("legacy_default", ["anti-pd-1"], horizon=5, budget=1, patients=2)
+        optimize_schedule("default", ["anti-pd-1"], horizon=5, budget=1, patients=2)
     with pytest.raises(ValidationError, match="max_toxicity"):
-        optimize_schedule("legacy_default", ["anti-pd-1"], max_toxicity=float("nan"))
+        optimize_schedule("default", ["anti-pd-1"], max_toxicity=float("nan"))

@@ -19,6 +19,8 @@ from senotwin.cohort.population import (
     draw_patient,
     inclusion_mask,
     patient_rng,
+    population_for,
+    qsp_population,
     sample_candidate,
     tme_population,
 )
@@ -143,3 +145,35 @@ def test_inclusion_matches_a_target_distribution() -> None:
 def test_tme_spec_has_every_preset_parameter() -> None:
     spec = load_tme()
     check_population(spec, tme_population(age="young"))
+
+
+def test_default_model_population_spans_each_declared_range() -> None:
+    sc = get_scenario("default")
+    spec, params = sc.load(), dict(sc.params)
+    pop = population_for(spec, age="aged")
+    assert pop == qsp_population(age="aged")
+    check_population(spec, pop)
+    rng = np.random.default_rng(4)
+    draws = [sample_candidate(spec, pop, params, rng) for _ in range(400)]
+    for prior in pop.priors:
+        lo, hi = spec.parameter(prior.parameter).range
+        vals = np.array([d[prior.parameter] for d in draws])
+        assert vals.min() >= lo and vals.max() <= hi, prior.parameter
+    # PD-L1 is log-uniform over its cited range: ln-values uniform between the ends
+    lo, hi = spec.parameter("PDL1_per_C").range
+    u = (np.log([d["PDL1_per_C"] for d in draws]) - math.log(lo)) / math.log(hi / lo)
+    assert stats.kstest(u, "uniform").statistic < 0.08
+    # the growth rate is lognormal around the scenario's (tissue) value
+    k = np.array([d["k_grow"] for d in draws])
+    assert abs(np.median(k) / params["k_grow"] - 1) < 0.1
+
+
+def test_default_model_patient_is_plausible() -> None:
+    sc = get_scenario("default")
+    spec = sc.load()
+    pop = qsp_population()
+    kw = {"base_params": dict(sc.params), "base_initial": dict(sc.initial), "seed": 5}
+    a = draw_patient(spec, pop, index=2, **kw)
+    assert a == draw_patient(spec, pop, index=2, **kw)
+    assert a.plausible and 15.0 <= a.doubling_days <= 730.0
+    assert population_for(load_tme()) == tme_population()

@@ -18,7 +18,7 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.survival import arm_summary
-from senotwin.cohort.population import tme_population
+from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
@@ -36,10 +36,10 @@ ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
 
 def _config(n: int = 4, **kw) -> CohortConfig:
     base = {
-        "scenario": "legacy_default",
+        "scenario": "default",
         "n": n,
         "arms": ARMS,
-        "population": tme_population(),
+        "population": qsp_population(),
         "seed": 11,
         "t_end": 45.0,
         "engine": "reference",
@@ -66,7 +66,7 @@ def test_same_seed_same_summary_for_1_and_2_workers(tmp_path: Path) -> None:
     assert np.array_equal(pa[0], pa[1]) and not np.array_equal(pa[0], pa[2])
     # a different seed gives different patients
     other = _run(_config(seed=12, chunk_size=4), tmp_path / "s12")
-    assert not load_rows(other.out)["p_r_T"].equals(a["p_r_T"])
+    assert not load_rows(other.out)["p_k_grow"].equals(a["p_k_grow"])
 
 
 def test_resume_from_partial_shards_and_stale_manifest(tmp_path: Path) -> None:
@@ -101,16 +101,15 @@ def test_resume_from_partial_shards_and_stale_manifest(tmp_path: Path) -> None:
 _KILL_SCRIPT = """
 import sys
 import time
-import senotwin.model.tme
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
-from senotwin.cohort.population import tme_population
+from senotwin.cohort.population import qsp_population
 class SlowReducer(EndpointReducer):
     def __call__(self, result):
         time.sleep(0.5)
         return super().__call__(result)
 arms = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
-cfg = CohortConfig("legacy_default", {n}, arms, tme_population(), seed=11, t_end=45.0,
+cfg = CohortConfig("default", {n}, arms, qsp_population(), seed=11, t_end=45.0,
                    engine="reference", chunk_size=1)
 run_cohort(cfg, sys.argv[1], reducer=SlowReducer(), workers=1, processes=False)
 """
@@ -136,10 +135,10 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     shards = list((out / "shards").glob("chunk-*.parquet"))
     assert 1 <= len(shards) < n  # killed part-way: some shards written, not all
     cfg = CohortConfig(
-        "legacy_default",
+        "default",
         n,
         ARMS,
-        tme_population(),
+        qsp_population(),
         seed=11,
         t_end=45.0,
         engine="reference",
@@ -175,19 +174,19 @@ def test_bad_scheduler_and_unwritable_output_fail_before_work(tmp_path: Path) ->
 def _flaky(run):
     """Reference engine that fails for fast-growing tumours (to test failures as data)."""
     out = get_engine("reference")(run)
-    i = run.flat.parameters.index("r_T")
-    if run.p[i] > 0.02:
+    i = run.flat.parameters.index("k_grow")
+    if run.p[i] > 0.008:
         return EngineOutput(out.times[:1], out.values[:1], "failed", "flaky", out.stats, "x")
     return out
 
 
 def test_failed_integrations_are_recorded_not_fatal(tmp_path: Path) -> None:
     register_engine("test_flaky", _flaky, reference="test double", replace=True)
-    cfg = _config(n=6, population=tme_population().__class__(tme_population().priors, (), None))
+    cfg = _config(n=6, population=qsp_population().__class__(qsp_population().priors, (), None))
     cfg = CohortConfig(**(cfg.__dict__ | {"engine": "test_flaky"}))
     res = _run(cfg, tmp_path / "flaky")
     rows = load_rows(tmp_path / "flaky")
-    failed = rows["p_r_T"] > 0.02
+    failed = rows["p_k_grow"] > 0.008
     assert failed.any() and (~failed).any()
     assert (rows.loc[failed, "status"] == "failed").all()
     assert rows.loc[failed, "best_response"].eq("NE").all()
@@ -197,7 +196,7 @@ def test_failed_integrations_are_recorded_not_fatal(tmp_path: Path) -> None:
 
 
 def test_timecourses_kept_on_request(tmp_path: Path) -> None:
-    cfg = _config(n=2, keep_timecourses=("tumour_diameter_mm",))
+    cfg = _config(n=2, keep_timecourses=("diameter",))
     _run(cfg, tmp_path / "tc")
     tc = load_timecourses(tmp_path / "tc", patients=[1])
     assert set(tc["patient"]) == {1} and set(tc["arm"]) == {"control", "ici"}

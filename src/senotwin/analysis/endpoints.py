@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from senotwin._errors import ValidationError
+from senotwin.model.readouts import readouts_for
 
 Response = Literal["CR", "PR", "SD", "PD", "NE"]
 _RANK: dict[str, int] = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
@@ -158,18 +159,23 @@ def patient_endpoints(
 
 @dataclass(frozen=True)
 class EndpointReducer:
-    """Cohort reducer: one simulation -> its endpoints as a flat record (picklable)."""
+    """Cohort reducer: one simulation -> its endpoints as a flat record (picklable).
+
+    Reads the rules' diameter and burden columns where the run has them (legacy model), else
+    the model's generic read-outs (:mod:`senotwin.model.readouts`: 1e9 cells, mm).
+    """
 
     rules: EndpointRules = EndpointRules()
 
     def __call__(self, result: Any) -> dict[str, Any]:
         table = result.table
-        ep = patient_endpoints(
-            table["time"].to_numpy(),
-            table[self.rules.diameter].to_numpy(),
-            table[self.rules.burden].to_numpy(),
-            self.rules,
-        )
+        if {self.rules.diameter, self.rules.burden} <= set(table.columns):
+            diameter = table[self.rules.diameter].to_numpy()
+            burden = table[self.rules.burden].to_numpy()
+        else:  # a model without the named columns: its generic read-outs (1e9 cells, mm)
+            read = readouts_for(table)
+            diameter, burden = read.diameter(table), read.burden(table)
+        ep = patient_endpoints(table["time"].to_numpy(), diameter, burden, self.rules)
         return {
             "best_response": ep.best_response,
             "best_change_pct": ep.best_change_pct,

@@ -41,12 +41,14 @@ def _progress_bar() -> Any:
     )
 
 
+#: time courses kept per patient with --timecourses on the legacy model (diameter, burden)
+LEGACY_KEPT = ("tumour_diameter_mm", "tumour_burden")
+
+
 @app.command("run")
 def run(
     out: Path = typer.Option(..., "--out", help="Output directory (shards + manifest.json)."),
-    scenario: str = typer.Option(
-        "legacy_default", "--scenario", help="Scenario the patients start from."
-    ),
+    scenario: str = typer.Option("default", "--scenario", help="Scenario the patients start from."),
     n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
     arms: list[str] = typer.Option(
         ["control=none"],
@@ -68,32 +70,41 @@ def run(
     timecourses: bool = typer.Option(
         False, "--timecourses", help="Keep per-patient diameter and burden time courses."
     ),
-    lethal_burden: float = typer.Option(
-        30.0, "--lethal-burden", help="Tumour burden (1 = 1e9 cells) defining death for OS."
+    lethal_burden: float | None = typer.Option(
+        None,
+        "--lethal-burden",
+        help="Tumour burden (1 = 1e9 cells) defining death for OS (default: the model's: "
+        "1000 = 1e12 cells; legacy model 30).",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
     from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
-    from senotwin.cohort.population import tme_population
+    from senotwin.cohort.population import population_for
     from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
+    from senotwin.model.readouts import readouts_for
+    from senotwin.model.scenarios import get_scenario
 
     with user_errors():
         check_outputs([Output("--out", out, directory=True)])
         if age not in ("young", "aged"):
             raise ValueError(f"--age must be young or aged, got {age!r}")
+        spec = get_scenario(scenario).load()
+        read = readouts_for([*spec.species_ids, *spec.observable_ids])
+        kept = ("diameter", "N_tumour") if "N_tumour" in spec.observable_ids else LEGACY_KEPT
         config = CohortConfig(
             scenario=scenario,
             n=n,
             arms=tuple(arm_from_text(a) for a in arms),
-            population=tme_population(age="young" if age == "young" else "aged", cv=cv),
+            population=population_for(spec, age="young" if age == "young" else "aged", cv=cv),
             seed=seed,
             t_end=days,
             engine=engine,
             chunk_size=chunk_size,
-            keep_timecourses=("tumour_diameter_mm", "tumour_burden") if timecourses else (),
+            keep_timecourses=kept if timecourses else (),
         )
-        reducer = EndpointReducer(EndpointRules(lethal_burden=lethal_burden))
+        lethal = read.lethal_burden if lethal_burden is None else lethal_burden
+        reducer = EndpointReducer(EndpointRules(lethal_burden=lethal))
         if quiet:
             result = run_cohort(
                 config, out, reducer=reducer, workers=workers, scheduler=scheduler, resume=resume

@@ -9,9 +9,7 @@ from senotwin.sim.engines import engine_help
 
 
 def optimize(
-    scenario: str = typer.Option(
-        "legacy_default", "--scenario", help="Scenario (backdrop) to treat."
-    ),
+    scenario: str = typer.Option("default", "--scenario", help="Scenario (backdrop) to treat."),
     drugs: str = typer.Option(
         "navitoclax,anti-pd-1",
         "--drugs",

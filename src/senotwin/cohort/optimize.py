@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
-from senotwin.cohort.population import VirtualPatient, draw_patient, tme_population
+from senotwin.cohort.population import VirtualPatient, draw_patient, population_for
 from senotwin.model.readouts import readouts_for
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
@@ -133,7 +133,7 @@ class _Cohort:
         self.setup = prepare_scenario(scenario, days=horizon)
         self.drugs = drugs
         self.solver = SolverOptions(engine=engine, t_eval=daily(horizon))
-        pop = tme_population()
+        pop = population_for(self.setup.spec)
         self.patients: list[VirtualPatient] = [
             draw_patient(
                 self.setup.spec,

@@ -220,6 +220,100 @@ def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -
     return PopulationSpec(tuple(priors), TME_CORRELATIONS, Plausibility())
 
 
+# ---- presets of the physical-units (default) model ----------------------------------------------
+# Every prior is truncated to the parameter's declared ``range:`` in qsp.yaml (docs/qsp-model.md).
+# lognormal: between-patient variation around the scenario's value (spread = sigma of ln);
+# loguniform: the trait spans its whole cited range between patients (PD-L1 expression).
+_QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
+    (
+        "k_grow",
+        "lognormal",
+        0.4,
+        "untreated volume-doubling times span months to a year within one tissue "
+        "(nsclc_vdt_henschke 98 d to nsclc_vdt_series_table 357 d)",
+    ),
+    (
+        "PDL1_per_C",
+        "loguniform",
+        0.0,
+        "tumour PD-L1 ranges from negative to high between patients (qsp_pd1_pdl1_expression: "
+        "3e3-2.24e5 molecules per cell); spread over the whole range",
+    ),
+    ("PD1_per_T", "lognormal", 0.3, "PD-1 per CD8 T cell varies between repertoires; assumed"),
+    (
+        "N_ag",
+        "lognormal",
+        0.4,
+        "tumour-specific naive CD8 precursors follow neoantigen load and repertoire "
+        "(qsp_tcr_repertoire); spread assumed",
+    ),
+    ("k_kill", "lognormal", 0.3, "per-CTL killing (qsp_tcell_killing, ctl_killing_in_vivo)"),
+    ("k_tis", "lognormal", 0.3, "share of cancer cells entering senescence; assumed CV 30%"),
+    ("s_il6_sen", "lognormal", 0.3, "SASP strength per senescent cell varies; assumed CV 30%"),
+    ("s_ccl2_sen", "lognormal", 0.3, "SASP strength per senescent cell varies; assumed CV 30%"),
+    ("k_ld", "lognormal", 0.3, "pace of deep senescence varies; assumed CV 30%"),
+    ("dep_bcl2", "lognormal", 0.3, "reliance on BCL-2/BCL-xL differs between tumours; assumed"),
+)
+_QSP_IMMUNE_AGE = ("k_rem", "naive_age", "IL6_base")
+
+QSP_CORRELATIONS: tuple[Correlation, ...] = (
+    Correlation(
+        "s_il6_sen",
+        "s_ccl2_sen",
+        0.6,
+        "IL-6 and CCL2 are NF-kB targets secreted by the same senescent cells (review 2.2.1)",
+    ),
+    Correlation(
+        "k_rem",
+        "naive_age",
+        0.5,
+        "innate senescent-cell removal and the naive T-cell pool decline together with immune "
+        "aging in one host (Karin 2019; thymic involution); strength assumed",
+    ),
+    Correlation(
+        "k_rem",
+        "IL6_base",
+        -0.4,
+        "inflammaging: hosts with more baseline IL-6 clear senescent cells worse; assumed",
+    ),
+)
+
+
+def qsp_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -> PopulationSpec:
+    """The physical-units model's preset: tumour, immunogenicity and SASP traits vary inside
+    each parameter's declared range; immune-aging traits co-vary (spread larger when aged).
+
+    The plausibility filter keeps untreated volume-doubling times within 15-730 days (burden
+    ``N_tumour``, cells).
+    """
+    if age not in _AGE_SPREAD:
+        raise ValidationError(f"age preset must be 'young' or 'aged', got {age!r}")
+    priors = [
+        Prior(pid, dist, spread * cv / 0.3, rationale=why) for pid, dist, spread, why in _QSP_PRIORS
+    ]
+    priors += [
+        Prior(
+            pid,
+            "lognormal",
+            _AGE_SPREAD[age] * cv / 0.3,
+            rationale=f"immune aging differs between {age} hosts; assumed",
+        )
+        for pid in _QSP_IMMUNE_AGE
+    ]
+    return PopulationSpec(
+        tuple(priors), QSP_CORRELATIONS, Plausibility(bounds=(), burden="N_tumour")
+    )
+
+
+def population_for(
+    spec: ModelSpec, *, age: Literal["young", "aged"] = "aged", cv: float = 0.3
+) -> PopulationSpec:
+    """The preset population of the model ``spec`` is (physical-units or legacy TME model)."""
+    if "N_tumour" in spec.observable_ids:
+        return qsp_population(age=age, cv=cv)
+    return tme_population(age=age, cv=cv)
+
+
 def check_population(spec: ModelSpec, pop: PopulationSpec) -> None:
     """Every prior names a parameter with usable bounds; correlations form a valid matrix."""
     names = [p.parameter for p in pop.priors]
