@@ -84,7 +84,7 @@ def test_algebraic_closure_inlines_observables_and_sees_blocks() -> None:
         ({"expect": {"kind": "fold_change", "range": [2.0, 1.0], "basis": "x"}}, r"\[low, high\]"),
         ({"expect": {"kind": "fold_change", "range": [0.5, 0.9]}}, "basis"),
         ({"measure": {"stat": "max", "at": 3}}, "window"),
-        ({"perturbed": {"blocks": {"NFKB": 1.0}}}, "'NFKB' is not a blockable entity"),
+        ({"perturbed": {"blocks": {"PPARG": 1.0}}}, "'PPARG' is not a blockable entity"),
         ({"perturbed": {"blocks": {"SASP": 1.5}}}, "blocks"),
         ({"perturbed": {"blocks": {"NFKB": {"fraction": 1, "start": 5, "end": 2}}}}, "after start"),
         ({"perturbed": {"params": {"k_nope": 1.0}}}, "'k_nope' is not a parameter"),
