@@ -216,3 +216,19 @@ def test_cli_reads_h5ad(tmp_path) -> None:
     assert "integer counts detected" in r.output
     table = pd.read_csv(out, sep="\t", index_col=0)
     assert list(table.index) == list(df.index)
+
+
+def test_wide_input_keeps_programme_genes_and_a_bounded_background() -> None:
+    from senotwin.sc.stratify import MAX_BACKGROUND, _scored_genes
+
+    df, _ = make_cohort(n=20, n_other=MAX_BACKGROUND + 1500)
+    genes = list(df.columns)
+    x, kept = _scored_genes(df.to_numpy(dtype=float), genes, programmes())
+    wanted = set(_programme_genes())
+    assert {g for g in genes if g in wanted} <= set(kept)
+    assert sum(g not in wanted for g in kept) == MAX_BACKGROUND
+    assert x.shape == (20, len(kept))
+    # the ranking barely depends on which background genes are kept
+    narrow = df[[g for g in genes if g in wanted] + [f"BG{i}" for i in range(MAX_BACKGROUND)]]
+    wide = stratify_frame(df).predictions["ici_benefit"]
+    assert spearmanr(wide, stratify_frame(narrow).predictions["ici_benefit"]).statistic >= 0.95
