@@ -7,17 +7,23 @@ from pathlib import Path
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.demo import DUAL_SCENARIOS, load_cohort_results, scenario_table
+from senotwin.analysis.demo import (
+    DUAL_SCENARIOS,
+    dual_effect_runs,
+    load_cohort_results,
+    scenario_table,
+    senescent_half_life,
+)
 from senotwin.analysis.endpoints import EndpointReducer
-from senotwin.cohort.population import tme_population
+from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 
 
 def test_scenario_table_has_daily_grid_and_readouts() -> None:
-    table = scenario_table("legacy_acute_young", days=20.0)
+    table = scenario_table("acute_young", days=20.0)
     assert table["time"].iloc[0] == 0.0 and table["time"].iloc[-1] == 20.0
     assert len(table) == 21
-    for col in ("S_early", "S_late", "S_deep", "IL6", "TGFB", "MDSC", "tumour_diameter_mm"):
+    for col in ("Se", "Sl", "Sd", "IL6_p", "CCL2_t", "MDSC", "diameter"):
         assert col in table.columns
 
 
@@ -31,19 +37,37 @@ def test_dual_scenarios_are_registered_and_labelled() -> None:
 
     for name, label in DUAL_SCENARIOS:
         assert get_scenario(name).name == name
-        assert label.split(":")[0] in {"acute", "chronic", "control"}
+        assert label.split(":")[0] in {"acute", "chronic"}
+
+
+def test_dual_effect_acute_clears_faster_with_the_sasp_chronic_suppresses() -> None:
+    """Issue 11's dual effect, as the demo computes it (one year, SASP on vs off)."""
+    acute, chronic = dual_effect_runs()
+    on, off = acute.half_lives
+    assert on < off  # transient pulse, young host: cleared faster because of the SASP
+    v_on, v_off = chronic.final_volumes
+    assert v_on > v_off  # persistent senescence, aged host: the SASP net-hurts
+
+
+def test_half_life_of_a_course_that_never_halves_is_nan() -> None:
+    import pandas as pd
+
+    table = pd.DataFrame({"time": [0.0, 1.0, 2.0], "Se": [1.0, 2.0, 3.0], "Sl": 0.0, "Sd": 0.0})
+    assert senescent_half_life(table) != senescent_half_life(table)  # NaN
+    table["Se"] = [4.0, 2.0, 1.0]
+    assert senescent_half_life(table) == 1.0
 
 
 def test_cohort_results_summarise_the_rows(tmp_path: Path) -> None:
     cfg = CohortConfig(
-        "legacy_default",
+        "default",
         2,
         (arm_from_text("chemo=none"), arm_from_text("seno=step block_BCL2_FAMILY=0.9@7")),
-        tme_population(),
+        qsp_population(),
         seed=4,
         t_end=40.0,
         engine="reference",
-        keep_timecourses=("tumour_diameter_mm",),
+        keep_timecourses=("diameter",),
     )
     run_cohort(cfg, tmp_path, reducer=EndpointReducer(), workers=1, processes=False)
     res = load_cohort_results(tmp_path)

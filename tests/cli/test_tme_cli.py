@@ -30,7 +30,7 @@ def test_simulate_plot_writes_figure(tmp_path):
         [
             "simulate",
             "--scenario",
-            "legacy_default",
+            "default",
             "--days",
             "30",
             "--out",
@@ -38,7 +38,7 @@ def test_simulate_plot_writes_figure(tmp_path):
             "--plot",
             str(fig),
             "--block",
-            "NFKB=0.8",
+            "NFKB=0.8",  # the default model's IKK-dependent NF-kB phase
         ],
     )
     assert res.exit_code == 0, res.output

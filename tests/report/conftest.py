@@ -18,7 +18,7 @@ from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.sensitivity import SensitivityResult
 from senotwin.analysis.therapy import compare_arms
 from senotwin.analysis.validation import CaseResult, ValidationReport
-from senotwin.cohort.population import tme_population
+from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 from senotwin.kb import load as load_kb
 from senotwin.model.scenarios import get_scenario
@@ -29,7 +29,7 @@ def _case(ident: str, passed: bool) -> CaseResult:
         id=ident,
         tier="literature",
         claim=f"claim {ident}",
-        perturbation="block NFKB=0.8, r_T=0.01",
+        perturbation="block NFKB=0.8, k_grow=0.01",
         system="mouse liver, young host, inducer chemo",
         readout="V_T",
         unit="mL",
@@ -67,14 +67,14 @@ def _sensitivity() -> SensitivityResult:
 
 def make_results(cohort_dir: Path) -> DemoResults:
     cfg = CohortConfig(
-        "legacy_default",
+        "default",
         2,
         (arm_from_text("chemo=none"), arm_from_text("seno=step block_BCL2_FAMILY=0.9@7")),
-        tme_population(),
+        qsp_population(),
         seed=4,
         t_end=40.0,
         engine="reference",
-        keep_timecourses=("tumour_diameter_mm",),
+        keep_timecourses=("diameter",),
     )
     run_cohort(cfg, cohort_dir, reducer=EndpointReducer(), workers=1, processes=False)
     therapy_arms = {
@@ -83,16 +83,17 @@ def make_results(cohort_dir: Path) -> DemoResults:
     }
     return DemoResults(
         kb=load_kb(),
-        model=get_scenario("legacy_default").load(),
-        default_scenario="legacy_default",
-        default_run=scenario_table("legacy_default", days=30.0),
-        dual_runs=dual_effect_runs(days=20.0),
+        model=get_scenario("default").load(),
+        default_scenario="default",
+        default_run=scenario_table("default", days=30.0),
+        dual_runs=dual_effect_runs(days=30.0),
         validation=ValidationReport((_case("C1", True), _case("C2", False))),
-        therapy=compare_arms("legacy_aged_lung_untreated", therapy_arms, days=20.0),
+        therapy=compare_arms("aged_lung_untreated", therapy_arms, days=20.0),
         therapy_arms=therapy_arms,
         cohort=load_cohort_results(cohort_dir),
         sensitivity=_sensitivity(),
         sensitivity_days=20.0,
+        legacy_model=get_scenario("legacy_default").load(),
     )
 
 

@@ -31,7 +31,7 @@ def test_sections_of_a_small_cohort(demo_results: DemoResults) -> None:
     assert chemo_row[4].startswith(f"{100 * dcr:.0f}%")
     items = dict(provenance.tables[0].rows)
     assert items["seed"] == "4"
-    assert "r_T — intrinsic tumour growth rate (1/day)" in items["varied parameters"]
+    assert "k_grow — cancer cell proliferation rate (1/day)" in items["varied parameters"]
     assert "block_BCL2_FAMILY" in {code for code, _ in trial.tables[2].rows}
 
 

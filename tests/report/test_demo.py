@@ -54,7 +54,7 @@ def test_failed_validation_rows_are_highlighted(sections: tuple[Section, ...]) -
     assert failed == set(table.highlight) == {1}
     assert any(n.startswith("C2: ") for n in val.notes)
     codes = val.tables[1]
-    assert ("r_T", "intrinsic tumour growth rate (1/day)") in codes.rows
+    assert ("k_grow", "cancer cell proliferation rate (1/day)") in codes.rows
 
 
 def test_captions_carry_numbers_of_the_data(

@@ -28,9 +28,10 @@ def test_tumour_course_names_nadir_and_regrowth_only_when_there() -> None:
 
 def test_dual_caption_reads_every_run(demo_results: DemoResults) -> None:
     text = dual_caption(demo_results.dual_runs)
-    for name, table in demo_results.dual_runs.items():
-        assert name in text
-        assert f"{table['S_total'].max():.3g} × 10⁹ cells" in text
+    for arm in demo_results.dual_runs:
+        assert arm.scenario in text
+        v_on, v_off = arm.final_volumes
+        assert f"{v_on:.0f} mL with and {v_off:.0f} mL without" in text
 
 
 def test_model_section_shares_add_up(demo_results: DemoResults) -> None:

@@ -1,4 +1,4 @@
-"""Time-course and dual-effect figures of the TME model."""
+"""Time-course and dual-effect figures of the TME models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.demo import scenario_table
+from senotwin.analysis.demo import DualArm, scenario_table
 from senotwin.report.timecourses import (
     dual_effect_figure,
     plot_timecourses,
@@ -19,7 +19,18 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
+    return scenario_table("acute_young", days=60.0)
+
+
+@pytest.fixture(scope="module")
+def legacy() -> pd.DataFrame:
     return scenario_table("legacy_acute_young", days=60.0)
+
+
+@pytest.mark.parametrize("which", ["table", "legacy"])
+def test_both_models_runs_are_drawn(which, request, tmp_path):
+    out = plot_timecourses(request.getfixturevalue(which), tmp_path / "tc.png")
+    assert out.read_bytes()[:8] == PNG_MAGIC
 
 
 def test_plot_writes_png(tmp_path, table):
@@ -44,9 +55,9 @@ def test_every_axis_has_a_unit_label(table):
         assert ax.get_xlabel() == "time (days)"
 
 
-def test_coinciding_sasp_curves_are_drawn_once(table):
-    merged = sasp_coincidences(table)
-    sasp_ax = timecourse_figure(table).axes[1]
+def test_coinciding_sasp_curves_are_drawn_once(legacy):
+    merged = sasp_coincidences(legacy)
+    sasp_ax = timecourse_figure(legacy).axes[1]
     labels = [line.get_label() for line in sasp_ax.lines]
     n_factors = 6
     assert len(labels) == n_factors - sum(len(g) - 1 for g in merged)
@@ -54,10 +65,13 @@ def test_coinciding_sasp_curves_are_drawn_once(table):
         assert " ≈ ".join(group) in labels
 
 
-def test_dual_effect_figure_has_four_panels_with_distinct_styles(table):
-    fig = dual_effect_figure({"acute": table, "again": table})
-    assert len(fig.axes) == 4
+def test_dual_effect_figure_shows_sasp_on_and_off_per_arm(table):
+    arm = DualArm("acute_young", "acute", table, table.assign(Se=table["Se"] / 2))
+    fig = dual_effect_figure([arm, arm])
+    assert len(fig.axes) == 6
     lines = fig.axes[0].lines
-    assert len(lines) == 2 and lines[0].get_linestyle() != lines[1].get_linestyle()
-    with pytest.raises(ValidationError, match="at least one run"):
-        dual_effect_figure({})
+    assert [str(x.get_label()) for x in lines] == ["SASP on", "SASP off"]
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert "half-life" in fig.axes[0].get_title()
+    with pytest.raises(ValidationError, match="at least one arm"):
+        dual_effect_figure([])

@@ -1,15 +1,20 @@
 """Every computation of ``senotwin demo``: simulations, the validation suite, therapy arms, the
 virtual trial and the sensitivity ranking. The report draws the :class:`DemoResults`; it runs
 nothing itself, so a new section that needs a new number gets it here.
+
+Simulations, validation, therapy arms and the trial run on the default (physical-units) model;
+the sensitivity ranking still runs on the legacy model, and the report says so.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
@@ -17,7 +22,7 @@ from senotwin.analysis.sensitivity import SensitivityResult, run_sensitivity
 from senotwin.analysis.survival import arm_summary
 from senotwin.analysis.therapy import Comparison, compare_arms
 from senotwin.analysis.validation import ValidationReport, run_validation
-from senotwin.cohort.population import tme_population
+from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
@@ -29,24 +34,29 @@ from senotwin.cohort.runner import (
 )
 from senotwin.kb import load as load_kb
 from senotwin.kb.loader import KnowledgeBase
+from senotwin.model.readouts import QSP
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
+from senotwin.model.tme import load_tme
 from senotwin.sc.stratify_eval import Evaluation, demo_evaluation
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.options import daily
 
-DEFAULT_SCENARIO = "legacy_default"
+DEFAULT_SCENARIO = "default"
+#: the legacy scenario the sensitivity ranking still runs on
+LEGACY_SCENARIO = "legacy_default"
+#: the dual effect: each arm with the senescent secretome on and off (block of entity SASP)
 DUAL_SCENARIOS = (
-    ("legacy_acute_young", "acute: young host, transient pulse"),
-    ("legacy_chronic_aged", "chronic: aged host, persistent senescence"),
-    ("legacy_aged_lung_no_senescence", "control: aged host, no senescence"),
+    ("acute_young", "acute: young host, one transient senescence pulse"),
+    ("chronic_aged", "chronic: aged host, persistent stromal senescence"),
 )
-DUAL_DAYS = 240.0
+SASP_OFF = {"SASP": 1.0}
+DUAL_DAYS = 365.0
 
 # Therapy arms of review section 4 (Fig. 6) on the aged lung host without the default scenario's
 # built-in chemotherapy course, so chemotherapy comes only from the regimens and every arm gets
 # the same doxorubicin.
-THERAPY_SCENARIO = "legacy_aged_lung_untreated"
+THERAPY_SCENARIO = "aged_lung_untreated"
 THERAPY_DAYS = 150.0
 CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
 THERAPY_ARMS: Mapping[str, str] = {
@@ -70,6 +80,8 @@ COHORT_ARMS = (
     ("chemo-senolytic-antiPD1", f"{SENOLYTIC}; anti-pd-1 10 mg/kg ip q3d d28-d299"),
 )
 SENSITIVITY_METRICS = ("final_burden", "sasp_net_effect")
+#: endpoints of the trial on the default model: OS at its ~1e12-cell lethal burden
+TRIAL_RULES = EndpointRules(lethal_burden=QSP.lethal_burden)
 SENSITIVITY_DAYS = 150.0
 
 
@@ -81,9 +93,45 @@ def scenario_table(name: str, *, days: float | None = None) -> pd.DataFrame:
     return run_scenario(sc, days=t_end, solver=solver, throw=True).table
 
 
-def dual_effect_runs(*, days: float = DUAL_DAYS) -> dict[str, pd.DataFrame]:
-    """Tables of the acute, chronic and control scenarios, keyed by their legend label."""
-    return {label: scenario_table(name, days=days) for name, label in DUAL_SCENARIOS}
+def senescent_half_life(table: pd.DataFrame) -> float:
+    """Days from the senescent-cell peak until half of the peak is left (NaN: never halves)."""
+    s = QSP.senescent(table)
+    t = table["time"].to_numpy()
+    peak = int(np.argmax(s))
+    below = np.nonzero(s[peak:] <= s[peak] / 2)[0]
+    return float(t[peak + below[0]] - t[peak]) if below.size else math.nan
+
+
+@dataclass(frozen=True)
+class DualArm:
+    """One arm of the dual effect, with the senescent secretome on and off."""
+
+    scenario: str
+    label: str
+    on: pd.DataFrame
+    off: pd.DataFrame
+
+    @property
+    def half_lives(self) -> tuple[float, float]:
+        """Senescent-cell half-life (days) with the SASP on and off."""
+        return senescent_half_life(self.on), senescent_half_life(self.off)
+
+    @property
+    def final_volumes(self) -> tuple[float, float]:
+        """Lesion volume (mL) at the end with the SASP on and off."""
+        return float(self.on["V_T"].iloc[-1]), float(self.off["V_T"].iloc[-1])
+
+
+def dual_effect_runs(*, days: float = DUAL_DAYS) -> tuple[DualArm, ...]:
+    """The acute and chronic arms, each run with the SASP on and off (entity SASP blocked)."""
+    out = []
+    for name, label in DUAL_SCENARIOS:
+        sc = get_scenario(name)
+        solver = SolverOptions(rtol=1e-6, atol=1e-6, t_eval=daily(days))
+        on = run_scenario(sc, days=days, solver=solver, throw=True).table
+        off = run_scenario(sc, days=days, solver=solver, blocks=SASP_OFF, throw=True).table
+        out.append(DualArm(name, label, on, off))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -110,7 +158,7 @@ def load_cohort_results(
         rows=rows,
         summary=arm_summary(rows),
         courses=load_timecourses(path),
-        rules=rules if rules is not None else EndpointRules(),
+        rules=rules if rules is not None else TRIAL_RULES,
     )
 
 
@@ -120,22 +168,25 @@ def demo_cohort(
     n: int = 36,
     seed: int = 2025,
     workers: int = 2,
-    engine: str = "reference",
+    engine: str = "fast",
     t_end: float | None = 300.0,
 ) -> Path:
-    """Run the demo trial into ``out`` (resumes if it is already there) and return ``out``."""
+    """Run the demo trial into ``out`` (resumes if it is already there) and return ``out``.
+
+    The fast engine: on the physical-units model the SciPy reference engine is ~20x slower per
+    run (docs/qsp-model.md), which made the trial the demo's longest step."""
     config = CohortConfig(
         scenario=DEFAULT_SCENARIO,
         n=n,
         arms=tuple(arm_from_text(f"{name}={text}") for name, text in COHORT_ARMS),
-        population=tme_population(age="aged"),
+        population=qsp_population(age="aged"),
         seed=seed,
         t_end=t_end,
         engine=engine,
-        keep_timecourses=("tumour_diameter_mm",),
+        keep_timecourses=("diameter",),
     )
     out = Path(out)
-    reducer = EndpointReducer()
+    reducer = EndpointReducer(TRIAL_RULES)
     if (out / "manifest.json").exists() and read_manifest(out).get("digest") != cohort_digest(
         config, reducer
     ):
@@ -166,13 +217,14 @@ class DemoResults:
     model: ModelSpec
     default_scenario: str
     default_run: pd.DataFrame
-    dual_runs: Mapping[str, pd.DataFrame]
+    dual_runs: tuple[DualArm, ...]
     validation: ValidationReport
     therapy: Comparison
     therapy_arms: Mapping[str, str]
     cohort: CohortResults
     sensitivity: SensitivityResult
     sensitivity_days: float
+    legacy_model: ModelSpec  # what the sensitivity ranking still runs on
     stratify: Evaluation | None = None  # real ICI cohorts; None when their files are absent
 
 
@@ -200,9 +252,9 @@ def run_demo_analysis(
     therapy = compare_arms(THERAPY_SCENARIO, THERAPY_ARMS, days=THERAPY_DAYS, rtol=1e-5, atol=1e-8)
     say(f"virtual trial ({n} patients x {len(COHORT_ARMS)} arms)")
     cohort = load_cohort_results(demo_cohort(cohort_dir, n=n, seed=seed, workers=workers))
-    say("sensitivity ranking")
+    say("sensitivity ranking (legacy model)")
     sens = run_sensitivity(
-        DEFAULT_SCENARIO,
+        LEGACY_SCENARIO,
         method="prcc",
         metrics=SENSITIVITY_METRICS,
         n=sens_samples,
@@ -223,5 +275,6 @@ def run_demo_analysis(
         cohort=cohort,
         sensitivity=sens,
         sensitivity_days=SENSITIVITY_DAYS,
+        legacy_model=load_tme(),
         stratify=strat,
     )

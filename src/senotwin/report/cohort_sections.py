@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from senotwin._errors import ValidationError
 from senotwin.analysis.demo import CohortResults
 from senotwin.analysis.endpoints import EndpointRules
 from senotwin.analysis.sensitivity import HORIZON_NOTE, SensitivityResult
 from senotwin.analysis.survival import kaplan_meier
+from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.report.figures import figure_bytes, new_figure
 from senotwin.report.glossary import glossary_table, label
@@ -120,7 +122,7 @@ def spider_figure(courses: pd.DataFrame, rows: pd.DataFrame) -> bytes:
     for ax, arm in zip(axes, arms, strict=True):
         sub = courses[(courses["arm"] == arm) & courses["patient"].isin(keep)]
         for pid, g in sub.groupby("patient"):
-            d = g["tumour_diameter_mm"].to_numpy()
+            d = g["diameter" if "diameter" in g.columns else "tumour_diameter_mm"].to_numpy()
             change = 100.0 * (d - d[0]) / d[0]
             resp = bor.get((pid, arm), "NE")
             ax.plot(g["time"], np.clip(change, -100, 150), color=_RESP_COLORS[resp], lw=0.9)
@@ -163,6 +165,14 @@ def _ci(v: float, lo: float, hi: float, *, pct: bool = False, digits: int = 0) -
         return f"{100 * x:.0f}%" if pct else f"{x:.{digits}f}"
 
     return f"{f(v)} ({f(lo)}–{f(hi)})"
+
+
+def _described(scenario: str) -> str:
+    """' (description)' of a registered scenario; nothing for one this session lacks."""
+    try:
+        return f" ({get_scenario(scenario).description})"
+    except ValidationError:
+        return ""
 
 
 def endpoint_rules_text(rules: EndpointRules) -> str:
@@ -268,12 +278,12 @@ def trial_section(results: CohortResults, model: ModelSpec | None = None) -> Sec
     return Section(
         "Virtual trial: therapy arms",
         intro=(
-            f"{cfg['n']} virtual patients of scenario '{cfg['scenario']}' (aged host, lung tumour, "
-            f"one chemotherapy course at day 0), {manifest['t_end']:g} days, {len(cfg['arms'])} "
+            f"{cfg['n']} virtual patients of scenario '{cfg['scenario']}'"
+            f"{_described(cfg['scenario'])}, {manifest['t_end']:g} days, {len(cfg['arms'])} "
             f"paired arms; {n_failed} failed integrations. Response by RECIST 1.1 on the "
             f"simulated longest diameter (scans every {results.rules.scan_every_days:g} days), "
             "PFS = progression or death, OS = tumour burden reaching "
-            f"{results.rules.lethal_burden:g} × 10⁹ cells (a stated stand-in for a lethal burden)."
+            f"{results.rules.lethal_burden:g} × 10⁹ cells (the endpoint rules' lethal burden)."
         ),
         figures=(
             Figure(
@@ -385,7 +395,8 @@ def sensitivity_section(
         "effect' is log10(tumour burden with / without the senescent cells' secretome): red "
         f"bars push towards 'SASP hurts', blue towards 'SASP helps'.{hurts} {HORIZON_NOTE} "
         "(The command 'senotwin sensitivity' reads the metrics at the scenario's horizon, 365 "
-        "days for the TME scenarios, unless given --days.)"
+        "days for the TME scenarios, unless given --days.) This ranking still runs on the "
+        "legacy relative-units model (scenario legacy_default); its parameters are that model's."
     )
     return Section(
         "What decides whether the SASP helps or hurts",

@@ -49,7 +49,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
     lambda r: cohort_sections.trial_section(r.cohort, r.model),
     lambda r: cohort_sections.responses_section(r.cohort),
     lambda r: cohort_sections.sensitivity_section(
-        r.sensitivity, days=r.sensitivity_days, model=r.model
+        r.sensitivity, days=r.sensitivity_days, model=r.legacy_model
     ),
     lambda r: cohort_sections.provenance_section(r.cohort, r.model),
     lambda r: stratify_sections.stratify_section(r.stratify),

@@ -7,11 +7,13 @@ Every number in a caption is computed from the runs it describes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from senotwin.analysis.demo import DualArm
+from senotwin.model.readouts import QSP, readouts_for
 from senotwin.model.spec import ModelSpec
 from senotwin.report.figures import figure_bytes
 from senotwin.report.section import Figure, Section, Table
@@ -56,7 +58,7 @@ def _at(table: pd.DataFrame, col: str, day: float) -> float:
 def tumour_course(table: pd.DataFrame) -> str:
     """The diameter's course in words: start, nadir (if it shrank) and end."""
     t = table["time"].to_numpy()
-    d = table["tumour_diameter_mm"].to_numpy()
+    d = table["diameter" if "diameter" in table.columns else "tumour_diameter_mm"].to_numpy()
     k = int(np.argmin(d))
     start, end = float(d[0]), float(d[-1])
     if k > 0 and d[k] < 0.99 * start and end > 1.01 * d[k]:
@@ -68,8 +70,27 @@ def tumour_course(table: pd.DataFrame) -> str:
     return f"the tumour diameter {verb} from {start:.1f} to {end:.1f} mm by day {t[-1]:g}"
 
 
+def qsp_caption(table: pd.DataFrame) -> str:
+    """Caption of a default-model run, every number read from it."""
+    end = float(table["time"].iloc[-1])
+    stages = {s: _at(table, s, end) for s in ("Se", "Sl", "Sd")}
+    lead = max(stages, key=lambda s: stages[s])
+    names = {"Se": "early", "Sl": "late", "Sd": "deep"}
+    il6 = table["IL6_p"].to_numpy()
+    return (
+        f"By day {end:g} the {names[lead]} stage leads the senescent cells (early "
+        f"{stages['Se'] / 1e9:.3g}, late {stages['Sl'] / 1e9:.3g}, deep {stages['Sd'] / 1e9:.3g} "
+        f"× 10⁹ cells); plasma IL-6 ranges {il6.min():.1f}–{il6.max():.1f} pg/mL; effector CD8 "
+        f"go from {_at(table, 'T8', 0.0):.3g} to {_at(table, 'T8', end):.3g} cells and MDSC from "
+        f"{_at(table, 'MDSC', 0.0):.3g} to {_at(table, 'MDSC', end):.3g}; PD-1 inhibition of CD8 "
+        f"function is {_at(table, 'H_PD1', end):.2f} at day {end:g}; {tumour_course(table)}."
+    )
+
+
 def default_caption(table: pd.DataFrame) -> str:
     """Caption of the default run, every number read from it."""
+    if readouts_for(table) is QSP:
+        return qsp_caption(table)
     end = float(table["time"].iloc[-1])
     stages = {s: _at(table, s, end) for s in ("S_early", "S_late", "S_deep")}
     lead = max(stages, key=lambda s: stages[s])
@@ -105,9 +126,11 @@ def timecourse_section(table: pd.DataFrame, scenario: str) -> Section:
     return Section(
         f"Time courses — {scenario} scenario",
         intro=(
-            "Aged host, lung tumour, one chemotherapy course at day 0: senescent cells mature "
-            "from the early TGF-β-rich to the late IL-6/IL-8 and deep IFN-I stages while "
-            "immune removal saturates."
+            "Aged host, lung tumour, one chemotherapy course at day 0 (the physical-units model: "
+            "cells, pg/mL and nM, tumour / blood / lymph node): senescent cells move from the "
+            "early p21/NOTCH1 state into the NF-κB-locked SASP and the deep IFN-I state while "
+            "antigen-specific CD8 T cells, primed in the lymph node, fight PD-1 inhibition and "
+            "MDSCs."
         ),
         figures=(
             Figure(
@@ -120,32 +143,42 @@ def timecourse_section(table: pd.DataFrame, scenario: str) -> Section:
     )
 
 
-def dual_caption(runs: Mapping[str, pd.DataFrame]) -> str:
-    """Per run: peak and final senescent burden, final E/S ratio, the tumour's course."""
+def _days(x: float) -> str:
+    return "not reached" if not np.isfinite(x) else f"{x:.0f} days"
+
+
+def dual_caption(arms: Sequence[DualArm]) -> str:
+    """Per arm: senescent-cell half-life and final lesion volume with the SASP on and off."""
     parts = []
-    for name, table in runs.items():
-        s = table["S_total"].to_numpy()
-        k = int(np.argmax(s))
-        end = float(table["time"].iloc[-1])
+    for arm in arms:
+        (h_on, h_off), (v_on, v_off) = arm.half_lives, arm.final_volumes
+        end = float(arm.on["time"].iloc[-1])
+        faster = (
+            "cleared faster with the SASP"
+            if np.isfinite(h_on) and (not np.isfinite(h_off) or h_on < h_off)
+            else "not cleared faster with the SASP"
+        )
+        hurts = "larger" if v_on > v_off else "smaller"
         parts.append(
-            f"{name} — senescent burden peaks at {s[k]:.3g} × 10⁹ cells (day "
-            f"{float(table['time'].iloc[k]):g}) and ends at {s[-1]:.3g}; effector/suppressor "
-            f"ratio at day {end:g}: {_at(table, 'effector_suppressor_ratio', end):.2f}; "
-            f"{tumour_course(table)}"
+            f"{arm.label} ({arm.scenario}) — senescent-cell half-life after the peak "
+            f"{_days(h_on)} with the SASP and {_days(h_off)} without ({faster}); lesion at day "
+            f"{end:g} {v_on:.0f} mL with and {v_off:.0f} mL without ({hurts} with the SASP)"
         )
     return ". ".join(parts) + "."
 
 
-def dual_effect_section(runs: Mapping[str, pd.DataFrame]) -> Section:
-    """Acute vs chronic senescence and the no-senescence control."""
-    png = figure_bytes(dual_effect_figure(runs))
+def dual_effect_section(arms: Sequence[DualArm]) -> Section:
+    """Acute vs chronic senescence, each with the senescent secretome on and off."""
+    png = figure_bytes(dual_effect_figure(arms))
     return Section(
         "The dual effect of the SASP",
         intro=(
-            "The same model in two situations: a transient senescence pulse in a young host "
-            "and persistent senescence in an aged host, with the aged host without senescence "
-            "as control (review section 3: acute SASP recruits killers, chronic SASP recruits "
-            "suppressors)."
+            "The same model in two situations, each run with the senescent secretome on and off "
+            "(block of entity SASP): a transient senescence pulse in a young host and persistent "
+            "stromal senescence in an aged host (review section 3: the acute SASP recruits "
+            "clearance, the chronic SASP suppresses). In the model the recruiting arm is "
+            "CCL2/CCR2-recruited innate removal; the suppressive arm is chronic IL-6-driven "
+            "emergency myelopoiesis and MDSC suppression."
         ),
-        figures=(Figure("dual_effect.png", png, dual_caption(runs), "acute versus chronic"),),
+        figures=(Figure("dual_effect.png", png, dual_caption(arms), "acute versus chronic"),),
     )

@@ -1,14 +1,16 @@
-"""Time-course figures of the TME model: SASP by stage, immune populations, tumour; dual effect.
+"""Time-course figures of the TME models: senescence by stage, SASP, immune cells, tumour; dual
+effect.
 
-``timecourse_figure`` draws one run (any table with 'time' and the TME read-outs);
-``dual_effect_figure`` compares the acute (transient pulse, young host) and chronic (persistent,
-aged host) runs with the no-senescence control. They draw given tables; the runs themselves come
-from :mod:`senotwin.analysis.demo` or ``senotwin simulate``.
+``timecourse_figure`` draws one run of either model (the physical-units default model or the
+legacy one; picked from the table's columns); ``dual_effect_figure`` draws the acute (transient
+pulse, young host) and chronic (persistent, aged host) arms with the senescent secretome on and
+off. They draw given tables; the runs themselves come from :mod:`senotwin.analysis.demo` or
+``senotwin simulate``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from senotwin._errors import ValidationError
+from senotwin.analysis.demo import DualArm
+from senotwin.model.readouts import QSP, readouts_for
 from senotwin.report.figures import coincident_groups, draw_lines, new_figure, write_figure
 
 SASP_FACTORS = (
@@ -34,6 +38,11 @@ SENESCENT = (
     ("S_deep", "deep (LINE-1/IFN-I)"),
     ("S_tumour", "tumour-cell origin"),
     ("S_stroma", "stromal origin"),
+)
+QSP_STAGES = (
+    ("Se", "early (p21, NOTCH1/TGF-β)", "-"),
+    ("Sl", "late (NF-κB-locked IL-1α/C/EBPβ SASP)", "--"),
+    ("Sd", "deep (p16, IFN-I)", ":"),
 )
 REQUIRED = ("time", "S_early", "S_late", "S_deep", "tumour_diameter_mm", "PDL1")
 CELLS = "cells (×10⁹; model unit 1 = 10⁹ cells)"
@@ -57,8 +66,65 @@ def sasp_coincidences(table: pd.DataFrame) -> list[list[str]]:
     return [[series[i][0] for i in g] for g in coincident_groups(series) if len(g) > 1]
 
 
+def _is_qsp(table: pd.DataFrame) -> bool:
+    try:
+        return readouts_for(table) is QSP
+    except ValidationError:
+        return False
+
+
+def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
+    """Four panels of a default-model run: senescent cells by stage, cytokine concentrations,
+    CD8 and MDSC cell numbers, lesion diameter with PD-1 inhibition."""
+    t = table["time"].to_numpy()
+    fig = new_figure(12, 8.5)
+    axes = fig.subplots(2, 2)
+    ax = axes[0, 0]
+    for col, label, style in QSP_STAGES:
+        ax.plot(t, np.maximum(table[col].to_numpy(), 1.0), style, lw=1.6, label=label)
+    ax.set_yscale("log")
+    ax.set_title("senescent cells by stage")
+    ax.set_ylabel("cells in the lesion (log scale)")
+    ax.legend(fontsize=8)
+    ax = axes[0, 1]
+    ax.plot(t, table["IL6_t"], "-", color="C0", label="IL-6, tumour interstitium")
+    ax.plot(t, table["IL6_p"], "--", color="C0", label="IL-6, plasma")
+    ax.set_yscale("log")
+    ax.set_ylabel("IL-6 (pg/mL, log scale)")
+    right = ax.twinx()
+    right.plot(t, table["CCL2_t"], "-", color="C3", label="CCL2, tumour")
+    right.plot(t, table["IFNI_t"], ":", color="C2", label="IFN-I, tumour")
+    right.set_ylabel("CCL2, IFN-I (nM)")
+    lines = ax.get_lines() + right.get_lines()
+    ax.legend(lines, [str(x.get_label()) for x in lines], fontsize=8)
+    ax.set_title("SASP cytokines")
+    ax = axes[1, 0]
+    ax.plot(t, table["T8"], "-", color="C0", label="effector CD8 (tumour)")
+    ax.plot(t, table["T8x"], "--", color="C1", label="exhausted CD8 (tumour)")
+    ax.plot(t, table["T8b"], ":", color="C4", label="primed CD8 (blood)")
+    ax.plot(t, table["MDSC"], "-.", color="C3", label="MDSC (tumour)")
+    ax.set_yscale("log")
+    ax.set_title("immune cells")
+    ax.set_ylabel("cells (log scale)")
+    ax.legend(fontsize=8)
+    ax = axes[1, 1]
+    ax.plot(t, table["diameter"], color="black", label="lesion diameter")
+    ax.set_ylabel("lesion diameter (mm; sphere)")
+    twin = ax.twinx()
+    twin.plot(t, table["H_PD1"], "--", color="tab:red", alpha=0.8)
+    twin.set_ylabel("PD-1 inhibition of CD8 function (0-1)", color="tab:red")
+    ax.set_title("tumour diameter (black, left) and PD-1 inhibition (red dashed, right)")
+    for a in axes.flat:
+        a.set_xlabel("time (days)")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
-    """Four panels: senescent burden by stage/origin, SASP factors, immune cells, tumour."""
+    """Four panels: senescent burden by stage, SASP, immune cells, tumour (either model)."""
+    if _is_qsp(table):
+        return qsp_timecourse_figure(table, title=title)
     _check_columns(table, "time-course figure")
     t = table["time"].to_numpy()
     fig = new_figure(12, 8.5)
@@ -109,44 +175,46 @@ def timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     return fig
 
 
-def dual_effect_figure(runs: Mapping[str, pd.DataFrame]) -> Figure:
-    """Acute vs chronic (and control) runs: senescent burden, immune balance, tumour size."""
-    if not runs:
-        raise ValidationError("dual-effect figure: give at least one run")
-    for name, table in runs.items():
-        _check_columns(table, f"dual-effect run {name!r}")
-    fig = new_figure(17, 4.8)
-    axes = fig.subplots(1, 4)
-    panels = (
-        ("senescent burden (log scale)", CELLS, lambda tb: np.maximum(tb["S_total"], 1e-4)),
-        (
-            "effector / suppressor ratio",
-            "ratio (dimensionless; 1 = balance)",
-            lambda tb: tb["effector_suppressor_ratio"],
-        ),
-        ("MDSC + Treg", DENSITY, lambda tb: tb["MDSC"] + tb["Treg"]),
-        ("tumour diameter", "longest diameter (mm)", lambda tb: tb["tumour_diameter_mm"]),
-    )
-    for ax, (title, ylabel, read) in zip(axes, panels, strict=True):
-        for k, (name, table) in enumerate(runs.items()):
-            ax.plot(
-                table["time"].to_numpy(),
-                np.asarray(read(table), dtype=float),
-                linestyle=("-", "--", ":", "-.")[k % 4],
-                lw=1.8,
-                label=name,
-            )
-        ax.set_title(title)
-        ax.set_ylabel(ylabel)
-        ax.set_xlabel("time (days)")
-    axes[0].set_yscale("log")
-    axes[1].axhline(1.0, color="grey", lw=0.8, ls=":")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
+def dual_effect_figure(arms: Sequence[DualArm]) -> Figure:
+    """One row per arm: senescent cells, their innate removal rate and the lesion volume, each
+    with the senescent secretome on (solid) and off (dashed)."""
+    if not arms:
+        raise ValidationError("dual-effect figure: give at least one arm")
+    fig = new_figure(15, 4.2 * len(arms))
+    axes = np.atleast_2d(fig.subplots(len(arms), 3))
+    for row, arm in zip(axes, arms, strict=True):
+        for table, style, label in ((arm.on, "-", "SASP on"), (arm.off, "--", "SASP off")):
+            t = table["time"].to_numpy()
+            row[0].plot(t, np.maximum(QSP.senescent(table), 1e-6), style, lw=1.8, label=label)
+            row[1].plot(t, table["removal"], style, lw=1.8, label=label)
+            row[2].plot(t, table["V_T"], style, lw=1.8, label=label)
+        (h_on, h_off), (v_on, v_off) = arm.half_lives, arm.final_volumes
+        row[0].set_title(
+            f"{arm.scenario}: senescent cells (half-life {_days(h_on)} on, {_days(h_off)} off)",
+            fontsize=10,
+        )
+        row[0].set_yscale("log")
+        row[0].set_ylabel("senescent cells (×10⁹, log scale)")
+        row[1].set_title(f"{arm.scenario}: innate removal of a senescent cell", fontsize=10)
+        row[1].set_ylabel("removal rate (1/day)")
+        row[2].set_title(
+            f"{arm.scenario}: lesion volume (day {arm.on['time'].iloc[-1]:g}: "
+            f"{v_on:.0f} mL on, {v_off:.0f} mL off)",
+            fontsize=10,
+        )
+        row[2].set_ylabel("lesion volume (mL)")
+        for ax in row:
+            ax.set_xlabel("time (days)")
+            ax.legend(fontsize=8)
     return fig
+
+
+def _days(x: float) -> str:
+    return "not reached" if not np.isfinite(x) else f"{x:.0f} d"
 
 
 def plot_timecourses(table: pd.DataFrame, out: str | Path, *, title: str = "") -> Path:
     """Write the four-panel time-course figure of one run (.png or .svg)."""
-    _check_columns(table, "time-course figure")
+    if not _is_qsp(table):
+        _check_columns(table, "time-course figure")
     return write_figure(timecourse_figure(table, title=title), out, formats=("png", "svg"))
