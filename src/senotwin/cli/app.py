@@ -21,6 +21,7 @@ from senotwin.cli import scenarios as scenarios_cli
 from senotwin.cli import stratify as stratify_cli
 from senotwin.cli import treat as treat_cli
 from senotwin.cli import twin as twin_cli
+from senotwin.cli.app_cmd import app_command
 from senotwin.cli.demo import demo
 from senotwin.cli.model_check import check as model_check
 from senotwin.cli.optimize import optimize
@@ -87,6 +88,7 @@ app.command("optimize")(optimize)
 app.command("validate")(validate)
 app.add_typer(drugs_cli.app, name="drugs")
 app.add_typer(treat_cli.app, name="treat")
+app.command("app")(app_command)
 
 
 def _version(value: bool) -> None:

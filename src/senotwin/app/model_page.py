@@ -1,0 +1,151 @@
+"""Model page: pick a scenario, move parameters within their plausible ranges, see time courses.
+
+Runs use the fast engine; the model is compiled once per process (the engine caches it), so a
+slider change costs one simulation (tens of milliseconds) plus drawing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from senotwin.model.scenarios import default_scenario, get_scenario
+from senotwin.model.spec import ModelSpec, Parameter
+from senotwin.sim.options import SolverOptions
+from senotwin.sim.scenario import run_scenario
+
+#: panels of the time-course figure: title and the columns it draws (those a run table has)
+PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Tumour", ("N_tumour", "C", "T")),
+    ("Senescent stages", ("Se", "Sl", "Sd", "S")),
+    ("Immune cells", ("T8", "T8x", "MDSC", "PMN", "E", "N")),
+    ("SASP factors", ("IL6_t", "IL8_t", "CCL2_t", "sasp_cells")),
+    ("PD-L1", ("PDL1_d", "PDPL", "H_PD1")),
+)
+#: how many sliders the page shows before the user adds more
+DEFAULT_SLIDERS = 6
+#: ranges wider than this ratio move on a log10 scale
+LOG_RATIO = 100.0
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    """One parameter slider: id, label with unit, slider bounds (log10 when ``log``), tooltip."""
+
+    id: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    value: float
+    log: bool
+    tooltip: str
+
+    def to_slider(self, value: float) -> float:
+        """A parameter value in slider coordinates."""
+        return math.log10(value) if self.log else value
+
+    def from_slider(self, position: float) -> float:
+        """A slider position as a parameter value."""
+        return float(10.0**position) if self.log else float(position)
+
+
+def scenario_values(name: str | None) -> tuple[ModelSpec, dict[str, float]]:
+    """The scenario's model and its parameter values (model values with the scenario's own)."""
+    sc = default_scenario() if not name else get_scenario(name)
+    spec = sc.load()
+    values = {p.id: p.value for p in spec.parameters} | dict(sc.params)
+    return spec, values
+
+
+def tooltip(param: Parameter) -> str:
+    """Name, unit, range and provenance of a parameter as one hover text."""
+    low, high = param.range if param.range is not None else (param.value, param.value)
+    rng = f"plausible range {low:g} to {high:g} {param.unit}"
+    prov = param.provenance
+    return f"{param.name or param.id} [{param.unit}]; {rng}; {prov.kind}: {prov.detail()}"
+
+
+def slider_spec(param: Parameter, value: float) -> SliderSpec:
+    """The slider of a parameter that has a plausible ``range`` (the value widens it if outside)."""
+    assert param.range is not None
+    low, high = min(param.range[0], value), max(param.range[1], value)
+    log = low > 0 and high / low > LOG_RATIO
+    return SliderSpec(
+        param.id,
+        f"{param.id} ({param.unit})",
+        param.unit,
+        math.log10(low) if log else low,
+        math.log10(high) if log else high,
+        value,
+        log,
+        tooltip(param),
+    )
+
+
+def ranged_parameters(spec: ModelSpec) -> list[Parameter]:
+    """Parameters that have a plausible range (only those get sliders)."""
+    return [p for p in spec.parameters if p.range is not None and p.range[0] < p.range[1]]
+
+
+def default_slider_ids(spec: ModelSpec, scenario_params: Sequence[str]) -> list[str]:
+    """The scenario's own (context) parameters first, then the model's, up to DEFAULT_SLIDERS."""
+    ranged = [p.id for p in ranged_parameters(spec)]
+    first = [pid for pid in scenario_params if pid in ranged]
+    rest = [pid for pid in ranged if pid not in first]
+    return (first + rest)[:DEFAULT_SLIDERS]
+
+
+def simulate_table(name: str | None, overrides: Mapping[str, float]) -> pd.DataFrame:
+    """Time course of the scenario with ``overrides`` (fast engine; raises on a failed run)."""
+    result = run_scenario(
+        name or None,
+        overrides=dict(overrides),
+        solver=SolverOptions(engine="fast"),
+        throw=True,
+    )
+    return result.table
+
+
+def column_units(spec: ModelSpec) -> dict[str, str]:
+    """Unit of every species and observable column."""
+    return {s.id: s.unit for s in spec.species} | {o.id: o.unit for o in spec.observables}
+
+
+def timecourse_figure(table: pd.DataFrame, units: Mapping[str, str], title: str) -> go.Figure:
+    """One panel per PANELS entry the table can fill; y axes carry units, x is days."""
+    panels = [(t, [c for c in cols if c in table.columns]) for t, cols in PANELS]
+    panels = [(t, cols) for t, cols in panels if cols]
+    if not panels:  # a model outside the TME family: draw every species
+        panels = [("Species", [c for c in table.columns if c != "time"])]
+    fig = make_subplots(
+        rows=len(panels), cols=1, shared_xaxes=True, subplot_titles=[t for t, _ in panels]
+    )
+    for row, (_title, cols) in enumerate(panels, start=1):
+        for col in cols:
+            fig.add_trace(
+                go.Scatter(
+                    x=table["time"],
+                    y=table[col],
+                    name=f"{col} ({units.get(col, '?')})",
+                    mode="lines",
+                    legendgroup=str(row),
+                ),
+                row=row,
+                col=1,
+            )
+        unit_set = sorted({units.get(c, "?") for c in cols})
+        fig.update_yaxes(title_text=", ".join(unit_set), row=row, col=1)
+    fig.update_xaxes(title_text="time (days)", row=len(panels), col=1)
+    fig.update_layout(
+        title=title,
+        height=220 * len(panels) + 120,
+        margin={"l": 80, "r": 20, "t": 80, "b": 50},
+        legend={"tracegroupgap": 120},
+    )
+    return fig

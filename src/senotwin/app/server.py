@@ -1,0 +1,54 @@
+"""Build the Dash app and serve it on the loopback interface."""
+
+from __future__ import annotations
+
+import warnings
+
+from dash import Dash, dcc, html
+
+from senotwin._errors import SenotwinWarning
+from senotwin.app import model_view
+
+#: the only interface served without a warning
+LOOPBACK = "127.0.0.1"
+_LOCAL = {LOOPBACK, "localhost", "::1"}
+
+
+def host_warning(host: str) -> str | None:
+    """Why serving on ``host`` is risky (None for the loopback interface)."""
+    if host in _LOCAL:
+        return None
+    return (
+        f"serving on {host!r} exposes the app (and the files it can write) to other machines; "
+        f"use the default {LOOPBACK} unless you mean it"
+    )
+
+
+def create_app() -> Dash:
+    """The app with the default scenario already simulated (this also compiles the model)."""
+    app = Dash(__name__, title="senotwin", suppress_callback_exceptions=True)
+    default = model_view.default_scenario().name
+    _, picked = model_view.picker_state(default)
+    figure, _, _ = model_view.render(default, [None] * len(picked), [{"index": p} for p in picked])
+    app.layout = html.Div(
+        [
+            html.H1("senotwin: SASP in the aging tumour microenvironment"),
+            dcc.Tabs(
+                id="pages",
+                value="model",
+                children=[
+                    dcc.Tab(label="Model", value="model", children=model_view.layout(figure))
+                ],
+            ),
+        ]
+    )
+    model_view.register(app)
+    return app
+
+
+def serve(host: str = LOOPBACK, port: int = 8050) -> None:
+    """Serve until Ctrl-C (a SenotwinWarning first when ``host`` is not the loopback)."""
+    message = host_warning(host)
+    if message:
+        warnings.warn(message, SenotwinWarning, stacklevel=2)
+    create_app().run(host=host, port=port, debug=False)

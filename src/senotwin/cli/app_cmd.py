@@ -1,0 +1,21 @@
+"""``senotwin app``: serve the local web app (127.0.0.1 unless --host says otherwise)."""
+
+from __future__ import annotations
+
+import typer
+
+from senotwin.cli._common import user_errors
+
+
+def app_command(
+    port: int = typer.Option(8050, "--port", min=1, max=65535, help="TCP port to listen on."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Interface to bind (anything but 127.0.0.1 warns)."
+    ),
+) -> None:
+    """Start the local web app (Model page) with the default scenario simulated; Ctrl-C stops it."""
+    from senotwin.app import serve
+
+    with user_errors():
+        typer.echo(f"senotwin app: compiling the model, then serving http://{host}:{port}/")
+        serve(host=host, port=port)

@@ -1,0 +1,78 @@
+"""Model page: sliders carry units and provenance, and a slider move changes the time course."""
+
+from __future__ import annotations
+
+import pytest
+
+from senotwin.app.model_page import (
+    column_units,
+    ranged_parameters,
+    scenario_values,
+    slider_spec,
+    timecourse_figure,
+)
+from senotwin.app.model_view import picker_state, render, slider_rows
+
+
+@pytest.fixture(scope="module")
+def default_render() -> tuple[list[str], object]:
+    _, picked = picker_state(None)
+    fig, _labels, status = render(None, [None] * len(picked), [{"index": p} for p in picked])
+    assert status.startswith("simulated default"), status
+    return picked, fig
+
+
+def test_default_picks_start_with_the_scenario_context_parameters() -> None:
+    options, picked = picker_state("default")
+    assert picked[0] == "k_grow"  # the default scenario sets k_grow itself
+    assert all("(" in o["label"] for o in options)  # every option shows its unit
+    assert len(picked) == 6
+
+
+def test_slider_tooltip_names_unit_range_and_provenance() -> None:
+    spec, values = scenario_values("default")
+    param = next(p for p in ranged_parameters(spec) if p.id == "k_grow")
+    s = slider_spec(param, values["k_grow"])
+    assert s.label == "k_grow (1/day)"
+    assert "plausible range" in s.tooltip and "measured:" in s.tooltip
+    assert s.from_slider(s.to_slider(0.01)) == pytest.approx(0.01)
+
+
+def test_wide_ranges_slide_on_a_log_scale() -> None:
+    spec, values = scenario_values("default")
+    wide = next(
+        p
+        for p in ranged_parameters(spec)
+        if p.range and p.range[0] > 0 and p.range[1] / p.range[0] > 100
+    )
+    s = slider_spec(wide, values[wide.id])
+    assert s.log and s.from_slider(s.high) == pytest.approx(wide.range[1])
+
+
+def test_slider_rows_render_one_slider_per_known_pick() -> None:
+    rows = slider_rows("default", ["k_grow", "no_such_parameter"])
+    assert len(rows) == 1
+
+
+def test_moving_a_slider_changes_the_tumour_curve(default_render) -> None:
+    picked, fig = default_render
+    ids = [{"index": p} for p in picked]
+    spec, values = scenario_values("default")
+    s = slider_spec(next(p for p in ranged_parameters(spec) if p.id == "k_grow"), values["k_grow"])
+    positions = [s.high if p == "k_grow" else None for p in picked]
+    moved, labels, _status = render("default", positions, ids)
+    before = fig.data[0].y  # first trace: tumour cells
+    after = moved.data[0].y
+    assert fig.data[0].name.startswith("N_tumour (cells)")
+    assert after[-1] > before[-1] * 1.01
+    assert labels[picked.index("k_grow")].endswith("1/day")
+
+
+def test_figure_axes_carry_units() -> None:
+    spec, _ = scenario_values("default")
+    import pandas as pd
+
+    table = pd.DataFrame({"time": [0.0, 1.0], "N_tumour": [1.0, 2.0], "IL6_t": [3.0, 4.0]})
+    fig = timecourse_figure(table, column_units(spec), "t")
+    titles = [fig.layout[a].title.text for a in fig.layout if a.startswith("yaxis")]
+    assert sorted(titles) == ["cells", "pg/mL"]
