@@ -1,14 +1,17 @@
 """Benchmark the simulation engines on one model with the same tolerances, in one run.
 
-Prints one line per figure: median single-simulation latency (after warm-up) of the reference
-engine, the fast engine and a plain libRoadRunner loop on the exported SBML; batch throughput
-(simulations/second) for N parameter sets drawn uniformly from the plausible ranges; and the
-ratio fast / plain libRoadRunner; and the time libRoadRunner takes to load the exported SBML
-(wall and CPU seconds: CPU is the figure to compare on a busy machine). Usage:
+Prints one line per figure: the one-time costs (JIT compilation of the fast engine, libRoadRunner
+loading the exported SBML: wall and CPU seconds); the work each engine does for one run (RHS and
+Jacobian evaluations, LU decompositions) and its accuracy (largest relative error over the output
+grid against the SciPy BDF reference at rtol 1e-10, atol 1e-12); median single-simulation latency
+of the reference engine, the fast engine and a plain libRoadRunner loop on the exported SBML,
+the fast and libRoadRunner runs interleaved so that machine load hits both alike; batch
+throughput (simulations/second) for N parameter sets drawn uniformly from the plausible ranges,
+again interleaved in blocks; and the ratios fast / plain libRoadRunner. Usage:
 
     python benchmarks/bench_engines.py [--scenario NAME | --model FILE] [--days 365] [--n 1000]
 
-The default model is the full TME model (scenario `default`). The default absolute tolerance
+The default scenario is `default` (whichever model it runs). The default absolute tolerance
 is 1e-6: with atol 1e-9 CVODE stops with
 CV_TOO_MUCH_ACC on the de Pillis fixture once the rejected tumour decays into the subnormal
 range (~1e-293 cells) near day 195; the SciPy engine does not. Failed runs are counted.
@@ -32,14 +35,27 @@ from senotwin.therapy.language import apply_regimen
 
 
 def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+    return _interleaved_ms([fn], repeats, warmup)[0]
+
+
+def _interleaved_ms(fns: list[Callable[[], object]], repeats: int, warmup: int = 3) -> list[float]:
+    """Median milliseconds of each function, called in turn (A B A B ...) after a warm-up."""
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+        for fn, out in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return [1e3 * statistics.median(t) for t in times]
+
+
+def _max_rel_error(got: np.ndarray, ref: np.ndarray) -> float:
+    """Largest |got - ref| / (|ref| + 1e-6 x the column's largest magnitude) over the grid."""
+    floor = 1e-6 * np.maximum(np.abs(ref).max(axis=0, keepdims=True), 1e-300)
+    return float(np.max(np.abs(got - ref) / (np.abs(ref) + floor)))
 
 
 def _param_sets(spec: ModelSpec, n: int, seed: int) -> list[dict[str, float]]:
@@ -121,27 +137,49 @@ def main() -> None:
             spec, t_end=args.days, engine=engine, params=base, initial=initial, **tol
         )
 
+    # work and accuracy per run, same tolerances, same output grid
+    kw = {"params": base, "initial": initial, "t_end": args.days}
+    ref_tight = simulate(spec, engine="reference", method="BDF", rtol=1e-10, atol=1e-12, **kw)
+    columns = [*spec.species_ids, *spec.observable_ids]
+    truth = ref_tight.table[columns].to_numpy()
+    for engine in ("fast", "reference", "roadrunner"):
+        res = simulate(spec, engine=engine, **tol, **kw)
+        st = res.stats
+        work = (
+            f"rhs {st.rhs_evaluations} jacobians {st.jacobian_evaluations} "
+            f"lu {st.lu_decompositions}"
+            if engine != "roadrunner"
+            else "counts not exposed"
+        )
+        err = _max_rel_error(res.table[columns].to_numpy(), truth) if res.ok else float("nan")
+        print(f"work_{engine} {res.provenance.method}: {work}; max_rel_error {err:.2e}")
+
     lat_ref = _median_ms(ours("reference"), max(5, args.repeats // 5))
-    lat_fast = _median_ms(ours("fast"), args.repeats)
-    lat_plain = _median_ms(lambda: plain({}), args.repeats)
+    lat_fast, lat_plain = _interleaved_ms([ours("fast"), lambda: plain({})], args.repeats)
     print(f"latency_reference_ms_median {lat_ref:.3f}")
     print(f"latency_fast_ms_median {lat_fast:.3f}")
     print(f"latency_plain_roadrunner_ms_median {lat_plain:.3f}")
 
     sets = [{**base, **ps} for ps in _param_sets(spec, args.n, args.seed)]
-    t0 = time.perf_counter()
-    plain_failed = sum(not plain(ps) for ps in sets)
-    thr_plain = args.n / (time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    batch = simulate_batch(spec, sets, t_end=args.days, initial=initial, engine="fast", **tol)
-    thr_fast = args.n / (time.perf_counter() - t0)
+    # blocks of 25 sets, alternating between the two, so that load changes hit both alike
+    sec_plain = sec_fast = 0.0
+    plain_failed = failed = 0
+    for lo in range(0, args.n, 25):
+        block = sets[lo : lo + 25]
+        t0 = time.perf_counter()
+        plain_failed += sum(not plain(ps) for ps in block)
+        sec_plain += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        batch = simulate_batch(spec, block, t_end=args.days, initial=initial, engine="fast", **tol)
+        sec_fast += time.perf_counter() - t0
+        failed += sum(s != "success" for s in batch.status)
+    thr_plain, thr_fast = args.n / sec_plain, args.n / sec_fast
     n_ref = min(args.n_reference, args.n)
     t0 = time.perf_counter()
     ref_batch = simulate_batch(
         spec, sets[:n_ref], t_end=args.days, initial=initial, engine="reference", **tol
     )
     thr_ref = n_ref / (time.perf_counter() - t0)
-    failed = sum(s != "success" for s in batch.status)
     print(f"throughput_plain_roadrunner_per_s {thr_plain:.1f} (n={args.n}, failed={plain_failed})")
     print(f"throughput_fast_per_s {thr_fast:.1f} (n={args.n}, failed={failed})")
     print(

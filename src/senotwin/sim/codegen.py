@@ -1,15 +1,21 @@
-"""Generate and JIT-compile the right-hand side of a lowered model for the fast engine.
+"""Generate and JIT-compile the right-hand side and observables of a lowered model.
 
 The source is produced here from the validated expression trees of :func:`model.compile.flatten`
-— never from user text: every symbol becomes an array slot (``yc[i]``, ``p[j]``) or a local
-(``o<k>``, ``r<k>``), every number is a float literal and every call is one of a fixed set, so
-nothing a model file contains can reach the generated code as code. Observables are computed
-once per evaluation in dependency order (no inlining blow-up), then the process rates, then
-dy/dt = S · rates + u. numba compiles the function to machine code.
+— never from user text: every symbol becomes an array slot (``y[i]``, ``p[j]``) or a local
+(``s<i>`` = the species as the rates see it, ``o<k>``, ``r<j>``), every number is a float literal
+and every call is one of a fixed set, so nothing a model file contains can reach the generated
+code as code. Observables are computed once per evaluation in dependency order (no inlining
+blow-up), then the process rates, then dy/dt = S · rates + u (one statement per species).
+numba compiles the functions to machine code, once per model *structure*: parameters are
+runtime arrays, so models differing only in values share the compiled code. (A generated
+analytic Jacobian was tried: numba needed 25 s to compile it for the qsp model and over 200 s
+for the legacy one under load, more than a whole cohort's integration; the integrator builds
+its Jacobian by finite differences of this compiled RHS instead, at microseconds per matrix.)
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,16 +36,24 @@ def _hill(x: float, k: float, n: float) -> float:
     return xn / (k**n + xn)
 
 
-class _Renderer:
+class Renderer:
     """Render expression trees as Python source over the slot names of one model."""
 
     def __init__(self, flat: FlatModel) -> None:
         self.slots: dict[str, str] = {TIME: "t"}
-        self.slots.update({s: f"yc[{i}]" for i, s in enumerate(flat.species)})
+        self.slots.update({s: f"s{i}" for i, s in enumerate(flat.species)})
         self.slots.update({p: f"p[{i}]" for i, p in enumerate(flat.parameters)})
         self.slots.update({o: f"o{i}" for i, (o, _) in enumerate(flat.observables)})
+        self._memo: dict[int, str] = {}
 
     def __call__(self, expr: Expr) -> str:
+        key = id(expr)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._render(expr)
+        return hit
+
+    def _render(self, expr: Expr) -> str:
         if isinstance(expr, Num):
             value = float(expr.value)
             if not np.isfinite(value):  # 'inf'/'nan' are not names in the generated code
@@ -70,60 +84,100 @@ class _Renderer:
         raise CompileError(f"cannot render node {expr!r}")
 
 
-def rhs_source(flat: FlatModel) -> str:
-    """Python source of ``rhs(y, t, p, u, clip) -> dy`` (odeint argument order)."""
-    render = _Renderer(flat)
-    species = {s: i for i, s in enumerate(flat.species)}
-    lines = [
-        "def rhs(y, t, p, u, clip):",
-        "    yc = np.empty_like(y)",
-        "    for i in range(y.shape[0]):",
-        "        yc[i] = max(y[i], 0.0) if clip[i] else y[i]",
+def _species_locals(flat: FlatModel) -> list[str]:
+    """``s<i>``: the species as rates and observables see them (max(y, 0) where non-negative)."""
+    clip = [s.non_negative for s in flat.spec.species]
+    return [
+        f"    s{i} = max(y[{i}], 0.0)" if clip[i] else f"    s{i} = y[{i}]"
+        for i in range(len(flat.species))
     ]
-    lines += [f"    o{i} = {render(e)}" for i, (_, e) in enumerate(flat.observables)]
-    lines += [f"    r{j} = {render(e)}" for j, (_, e, _) in enumerate(flat.processes)]
-    lines.append("    dy = u.copy()")
+
+
+def fast_source(flat: FlatModel) -> str:
+    """Python source of ``rhs_into`` and ``obs_into`` (see :class:`CompiledFast`)."""
+    render = Renderer(flat)
+    species = {s: i for i, s in enumerate(flat.species)}
+    n = len(flat.species)
+    head = _species_locals(flat)
+    obs = [f"    o{k} = {render(e)}" for k, (_, e) in enumerate(flat.observables)]
+    rates = [f"    r{j} = {render(e)}" for j, (_, e, _) in enumerate(flat.processes)]
+    lines = ["def rhs_into(t, y, p, u, dy):", *head, *obs, *rates]
+    terms: list[list[str]] = [[] for _ in range(n)]
     for j, (_, _, coefs) in enumerate(flat.processes):
         for sid, coef in coefs:
-            lines.append(f"    dy[{species[sid]}] += {float(coef)!r} * r{j}")
-    lines.append("    return dy")
+            terms[species[sid]].append(f"{float(coef)!r} * r{j}")
+    lines += [f"    dy[{i}] = u[{i}]" + "".join(f" + {t}" for t in terms[i]) for i in range(n)]
+    lines += ["", "", "def obs_into(t, y, p, out):", *head, *obs]
+    lines += [f"    out[{k}] = o{k}" for k in range(len(flat.observables))]
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class CompiledRhs:
-    """A compiled right-hand side and the source it was compiled from."""
+def uses_time(exprs: list[Expr]) -> bool:
+    """True when any expression reads model time (the integrator then needs ∂f/∂t)."""
 
-    fn: Callable[..., np.ndarray]
+    def go(e: Expr) -> bool:
+        if isinstance(e, Sym):
+            return e.name == TIME
+        if isinstance(e, Num):
+            return False
+        return any(go(a) for a in e.args)
+
+    return any(go(e) for e in exprs)
+
+
+@dataclass(frozen=True)
+class CompiledFast:
+    """The compiled functions of one model structure and the source they came from.
+
+    ``rhs(t, y, p, u, dy)`` writes dy/dt; ``obs(t, y, p, out)`` writes the observables (y raw:
+    both clip where needed);
+    ``autonomous`` is False when the model reads ``time`` (then ∂f/∂t is needed).
+    """
+
+    rhs: Callable[..., None]
+    obs: Callable[..., None]
+    autonomous: bool
     source: str
 
 
-_CACHE: dict[str, CompiledRhs] = {}
+_CACHE: dict[str, CompiledFast] = {}  # by source hash: one compilation per structure
+_BY_DIGEST: dict[str, CompiledFast] = {}  # by spec digest: no code generation per run
+_HELPERS = {fn.__name__: numba.njit(fn, error_model="numpy") for fn in (_hill,)}
 
 
-def compiled_rhs(flat: FlatModel) -> CompiledRhs:
-    """The JIT-compiled RHS of a lowered model, compiled once per process and spec digest."""
-    key = flat.spec.digest()
+def compiled_fast(flat: FlatModel) -> CompiledFast:
+    """The JIT-compiled functions of a lowered model, compiled once per process and structure."""
+    digest = flat.spec.digest()
+    hit = _BY_DIGEST.get(digest)
+    if hit is None:
+        hit = _compiled_structure(flat)
+        if len(_BY_DIGEST) >= 64:
+            _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
+        _BY_DIGEST[digest] = hit
+    return hit
+
+
+def _compiled_structure(flat: FlatModel) -> CompiledFast:
+    source = fast_source(flat)
+    key = hashlib.sha256(source.encode()).hexdigest()
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    source = rhs_source(flat)
     # error_model="numpy": x/0 gives inf/nan (then a 'failed' result) instead of raising
-    namespace: dict[str, Any] = {"np": np, "_hill": numba.njit(_hill, error_model="numpy")}
+    namespace: dict[str, Any] = {"np": np, **_HELPERS}
     # the source was generated above from validated trees (see the module docstring)
-    exec(compile(source, f"<senotwin rhs {flat.spec.id}>", "exec"), namespace)
-    fn = namespace["rhs"]
-    jitted = numba.njit(fn, error_model="numpy")
-    n = len(flat.species)
-    # compile now (first call), with the argument types every run uses
-    jitted(
-        np.array(flat.initial, dtype=float),
-        0.0,
-        np.array(flat.values, dtype=float),
-        np.zeros(n),
-        np.ones(n, dtype=np.bool_),
-    )
-    hit = CompiledRhs(fn=jitted, source=source)
+    exec(compile(source, f"<senotwin fast {flat.spec.id}>", "exec"), namespace)
+    n, m = len(flat.species), len(flat.observables)
+    y = np.array(flat.initial, dtype=float)
+    p = np.array(flat.values, dtype=float)
+    fns = {}
+    for name in ("rhs_into", "obs_into"):
+        fns[name] = numba.njit(namespace[name], error_model="numpy")
+    # compile now, with the argument types every run uses
+    fns["rhs_into"](0.0, y, p, np.zeros(n), np.zeros(n))
+    fns["obs_into"](0.0, y, p, np.zeros(m))
+    exprs = [e for _, e in flat.observables] + [e for _, e, _ in flat.processes]
+    hit = CompiledFast(fns["rhs_into"], fns["obs_into"], not uses_time(exprs), source)
     if len(_CACHE) >= 16:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = hit
