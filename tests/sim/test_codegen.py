@@ -52,7 +52,7 @@ def every_rule(k: float = 0.3) -> ModelSpec:
 def _models() -> list[tuple[str, ModelSpec]]:
     out = [("every_rule", every_rule())]
     out += [(name, load_fixture(name)) for name in ("kuznetsov1994", "depillis2005", "karin2019")]
-    out += [(name, get_scenario(name).load()) for name in ("default", "qsp_default")]
+    out += [(name, get_scenario(name).load()) for name in ("default", "legacy_default")]
     return out
 
 
