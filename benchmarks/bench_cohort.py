@@ -1,8 +1,8 @@
 """Benchmark the cohort runner against a plain single-process libRoadRunner loop, in one run.
 
-Same patients (one virtual population, plausibility filter off so both do the same work), same
-model (the default scenario's exported SBML), same tolerances and horizon, two arms (control,
-PD-1 block). Prints one line per figure:
+Same patients (the model's preset virtual population, plausibility filter off so both do the
+same work), same model (the scenario's exported SBML; `--scenario`, default `default`), same
+tolerances and horizon, two arms (control, PD-1 block). Prints one line per figure:
 
 * model load time per process (libRoadRunner JIT of the SBML) and per-simulation steady state;
 * patient-arms/s of the plain loop, of the runner with 1 and 2 workers (steady state: workers
@@ -10,7 +10,7 @@ PD-1 block). Prints one line per figure:
 * the projected wall time of 10,000 patient-arms of 1 year on 2 cores (one model load per
   worker + 10,000 / measured 2-worker rate), extrapolated from the measured N, said as such.
 
-Usage: python benchmarks/bench_cohort.py [--n 60] [--days 365] [--engine fast]
+Usage: python benchmarks/bench_cohort.py [--scenario default] [--n 60] [--days 365] [--engine fast]
 """
 
 from __future__ import annotations
@@ -25,27 +25,34 @@ import numpy as np
 import roadrunner
 
 from senotwin.analysis.endpoints import EndpointReducer
-from senotwin.cohort.population import PopulationSpec, draw_patient, tme_population
+from senotwin.cohort.population import PopulationSpec, draw_patient, population_for
 from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
 from senotwin.export.sbml import engine_sbml
 from senotwin.model.scenarios import get_scenario
-from senotwin.model.tme import load_tme
 from senotwin.sim.simulate import simulate
 
 RTOL, ATOL = 1e-6, 1e-9
 
 
-def _warm(days: float, engine: str) -> float:
+def _warm(scenario: str, days: float, engine: str) -> float:
     """Load the model in this (worker) process and return the seconds it took."""
-    sc = get_scenario("legacy_default")
+    sc = get_scenario(scenario)
     t0 = time.perf_counter()
     simulate(sc.load(), params=dict(sc.params), initial=dict(sc.initial), t_end=days, engine=engine)
     return time.perf_counter() - t0
 
 
-def plain_loop(patients: list[dict[str, float]], days: float) -> tuple[float, float, int]:
+def _population(scenario: str) -> PopulationSpec:
+    """The model's preset population without the plausibility filter."""
+    pop = population_for(get_scenario(scenario).load())
+    return PopulationSpec(pop.priors, pop.correlations, None)
+
+
+def plain_loop(
+    scenario: str, patients: list[dict[str, float]], days: float
+) -> tuple[float, float, int]:
     """(load seconds, patient-arms/s, failures) of libRoadRunner driven directly."""
-    sc = get_scenario("legacy_default")
+    sc = get_scenario(scenario)
     t0 = time.perf_counter()
     rr = roadrunner.RoadRunner(engine_sbml(sc.load()))
     load = time.perf_counter() - t0
@@ -74,7 +81,9 @@ def plain_loop(patients: list[dict[str, float]], days: float) -> tuple[float, fl
     return load, rate, failures
 
 
-def runner_rate(n: int, days: float, workers: int, engine: str) -> tuple[float, float]:
+def runner_rate(
+    scenario: str, n: int, days: float, workers: int, engine: str
+) -> tuple[float, float]:
     """(patient-arms/s steady state, warm-up seconds) of run_cohort on a warmed LocalCluster."""
     from distributed import Client, LocalCluster
 
@@ -88,13 +97,13 @@ def runner_rate(n: int, days: float, workers: int, engine: str) -> tuple[float, 
     client = Client(cluster)
     try:
         t0 = time.perf_counter()
-        client.run(_warm, days, engine)
+        client.run(_warm, scenario, days, engine)
         warm = time.perf_counter() - t0
         cfg = CohortConfig(
-            "legacy_default",
+            scenario,
             n,
             (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9")),
-            PopulationSpec(tme_population().priors, tme_population().correlations, None),
+            _population(scenario),
             seed=1,
             t_end=days,
             engine=engine,
@@ -121,10 +130,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=60, help="virtual patients (x 2 arms)")
     ap.add_argument("--days", type=float, default=365.0)
     ap.add_argument("--engine", default="fast")
+    ap.add_argument("--scenario", default="default")
     args = ap.parse_args()
-    spec = load_tme()
-    sc = get_scenario("legacy_default")
-    pop = PopulationSpec(tme_population().priors, tme_population().correlations, None)
+    sc = get_scenario(args.scenario)
+    spec = sc.load()
+    pop = _population(args.scenario)
+    print(f"scenario {args.scenario}: {len(spec.species)} species, {len(spec.observables)} obs.")
     patients = [
         dict(
             draw_patient(
@@ -138,15 +149,15 @@ def main() -> None:
         )
         for i in range(args.n)
     ]
-    load, plain, fails = plain_loop(patients, args.days)
+    load, plain, fails = plain_loop(args.scenario, patients, args.days)
     print(f"plain libRoadRunner: model load {load:.1f} s per process")
     print(f"plain libRoadRunner loop: {plain:.2f} patient-arms/s (1 core, {fails} failures)")
-    r1, warm1 = runner_rate(args.n, args.days, 1, args.engine)
+    r1, warm1 = runner_rate(args.scenario, args.n, args.days, 1, args.engine)
     print(
         f"cohort runner, 1 worker, engine {args.engine}: {r1:.2f} patient-arms/s "
         f"(worker warm-up {warm1:.1f} s, not timed)"
     )
-    r2, warm2 = runner_rate(args.n, args.days, 2, args.engine)
+    r2, warm2 = runner_rate(args.scenario, args.n, args.days, 2, args.engine)
     print(
         f"cohort runner, 2 workers, engine {args.engine}: {r2:.2f} patient-arms/s "
         f"(worker warm-up {warm2:.1f} s, not timed)"
