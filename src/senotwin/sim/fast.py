@@ -8,7 +8,8 @@ inlines nested assignment rules — 115,000 expression nodes for the legacy TME 
 ~25 s to load it; here each observable is computed once per evaluation.) Doses, infusion changes,
 parameter steps and spec events restart the integration at their times, as in the reference
 engine; rates see max(y, 0) for non-negative species and those species are reported clipped at
-0. Failures (excess work, non-finite values) come back as data with the rows computed so far.
+0. Failures (excess work, non-finite values) come back as data with the rows of the segments
+completed before the failing one (as in the other engines).
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ def run_fast(run: EngineRun) -> EngineOutput:
             view,
             counters,
         )
-        filled += rows
         if code != ros.OK:
             status = "failed"
             message = (
@@ -84,6 +84,7 @@ def run_fast(run: EngineRun) -> EngineOutput:
             why = _nonfinite(comp, y)
             message = f"integration failed in [{seg.start:g}, {seg.end:g}] day: {why}"
             break
+        filled += rows
     stats = SolverStats(
         segments=len(run.segments),
         rhs_evaluations=int(counters[ros.NFEV]),
