@@ -47,8 +47,13 @@ def stats(
     if json_out:
         print_json(st)
         return
+    from senotwin.model.describe import provenance_lines
+
     for key, value in st.items():
-        typer.echo(f"{key}: {value}")
+        if key != "provenance":
+            typer.echo(f"{key}: {value}")
+    for line in provenance_lines(st):
+        typer.echo(line)
 
 
 @app.command("units")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import html
 
-from senotwin.model.describe import provenance_detail, stats
+from senotwin.model.describe import (
+    TOP_N,
+    provenance_detail,
+    provenance_lines,
+    stats,
+    top_provenance,
+)
 from senotwin.model.expr import to_text
 from senotwin.model.spec import ModelSpec
 
@@ -69,6 +75,11 @@ def sections(spec: ModelSpec) -> list[tuple[str, list[str], list[list[object]]]]
         [e.id, f"{e.at:g}", "; ".join(f"{k} = {v}" for k, v in e.assign.items()), e.description]
         for e in spec.events
     ]
+    top = top_provenance(spec)
+    listed: list[dict[str, str]] = list(top["parameters"]) if top else []  # type: ignore[call-overload]
+    ranked: list[list[object]] = [
+        [k, q["id"], q["provenance"]] for k, q in enumerate(listed, start=1)
+    ]
     return [
         (
             "Species",
@@ -79,6 +90,11 @@ def sections(spec: ModelSpec) -> list[tuple[str, list[str], list[list[object]]]]
             "Parameters",
             ["id", "name", "value", "unit", "plausible range", "entity", "provenance"],
             params,
+        ),
+        (
+            f"Most influential parameters (top {TOP_N} of the global sensitivity ranking)",
+            ["rank", "parameter", "provenance"],
+            ranked,
         ),
         (
             "Processes",
@@ -92,11 +108,10 @@ def sections(spec: ModelSpec) -> list[tuple[str, list[str], list[list[object]]]]
 
 def _summary_lines(spec: ModelSpec) -> list[str]:
     st = stats(spec)
-    shares = dict(st["parameter_provenance"])  # type: ignore[call-overload]
     return [
         f"{st['species']} species, {st['parameters']} parameters, {st['processes']} processes, "
         f"{st['observables']} observables, {st['events']} events.",
-        "Parameter provenance: " + ", ".join(f"{k} {v}" for k, v in shares.items()) + ".",
+        *(line[0].upper() + line[1:] + "." for line in provenance_lines(st)),
         "Blockable entities: " + (", ".join(spec.entities()) or "none") + ".",
     ]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
+from importlib import resources
+from typing import Any
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
+from senotwin._yaml import load_yaml
 from senotwin.model import ratelaws
 from senotwin.model.expr import to_text
 from senotwin.model.spec import (
@@ -23,11 +28,139 @@ def provenance_detail(p: Parameter) -> str:
     return f"{p.provenance.kind}: {p.provenance.detail()}"
 
 
+#: how many of the top-ranked parameters the provenance share is reported for (issue 11 item 6)
+TOP_N = 30
+#: issue 11 targets: at most this share of parameters `assumed`, overall and among the top 30
+ASSUMED_TARGETS = {"overall": 0.30, "top": 0.20}
+# keys that document a model but do not change what it computes (left out of the fingerprint)
+_DOC_KEYS = frozenset(
+    {"provenance", "name", "description", "references", "kb", "cell_ontology", "hgnc"}
+)
+
+
+def _strip_docs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_docs(v) for k, v in node.items() if k not in _DOC_KEYS}
+    if isinstance(node, list):
+        return [_strip_docs(v) for v in node]
+    return node
+
+
+def spec_fingerprint(spec: ModelSpec) -> str:
+    """Hash of what the model computes (values, ranges, equations), not of its documentation.
+
+    A shipped sensitivity ranking stays valid while this is unchanged; provenance edits keep it."""
+    content = json.dumps(_strip_docs(spec.model_dump(mode="json")), sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def is_activity_scale(p: Parameter) -> bool:
+    """A blockable activity at its untreated level: entity-tagged, value at the top of its range.
+
+    Therapy lowers it (1 = untreated by definition); varying it is a treatment, not an
+    uncertainty, so a global sensitivity analysis of the untreated model leaves it fixed."""
+    return p.entity is not None and p.range is not None and p.value == p.range[1]
+
+
+def uncertain_parameters(spec: ModelSpec) -> list[Parameter]:
+    """Parameters a GSA samples: a plausible range with room to vary, and no activity scale."""
+    return [
+        p
+        for p in spec.parameters
+        if p.range is not None and p.range[0] < p.range[1] and not is_activity_scale(p)
+    ]
+
+
+def gsa_ranking(spec: ModelSpec) -> dict[str, Any] | None:
+    """The shipped global-sensitivity ranking of this model (``model/gsa/<id>.yaml``), if any."""
+    res = resources.files("senotwin.model") / "gsa" / f"{spec.id}.yaml"
+    if not res.is_file():
+        return None
+    doc = load_yaml(res.read_text(encoding="utf-8"), source=f"gsa ranking {spec.id}.yaml")
+    if not isinstance(doc, dict) or not isinstance(doc.get("ranking"), list):
+        raise ValidationError(f"gsa ranking {spec.id}.yaml: needs a 'ranking' list")
+    return doc
+
+
+def _shares(kinds: Counter[str], n: int) -> dict[str, dict[str, float]]:
+    return {
+        "count": {k: kinds.get(k, 0) for k in PROVENANCE_KINDS},
+        "percent": {
+            k: round(100.0 * kinds.get(k, 0) / n, 1) if n else 0.0 for k in PROVENANCE_KINDS
+        },
+    }
+
+
+def top_provenance(spec: ModelSpec, top: int | None = None) -> dict[str, object] | None:
+    """Provenance shares among the ``top`` (default TOP_N) parameters of the shipped GSA ranking.
+
+    None when the model has no shipped ranking.
+
+    ``current`` is False when the model changed since the ranking was computed (fingerprint);
+    ranked parameters the model no longer has are skipped."""
+    doc = gsa_ranking(spec)
+    if doc is None:
+        return None
+    by_id = {p.id: p for p in spec.parameters}
+    ranked = [str(r["parameter"]) for r in doc["ranking"] if str(r["parameter"]) in by_id]
+    ids = ranked[: TOP_N if top is None else top]
+    kinds: Counter[str] = Counter(by_id[i].provenance.kind for i in ids)
+    design = doc.get("design", {})
+    return {
+        "top": len(ids),
+        "current": doc.get("fingerprint") == spec_fingerprint(spec),
+        "design": design,
+        **_shares(kinds, len(ids)),
+        "parameters": [{"id": i, "provenance": by_id[i].provenance.kind} for i in ids],
+    }
+
+
+def _share_text(block: Any) -> str:
+    return ", ".join(
+        f"{k} {block['count'][k]} ({block['percent'][k]:g} %)"
+        for k in PROVENANCE_KINDS
+        if block["count"][k]
+    )
+
+
+def provenance_lines(st: dict[str, object]) -> list[str]:
+    """Human-readable provenance shares of :func:`stats`: overall, top-ranked, targets."""
+    prov: Any = st["provenance"]
+    lines = [f"parameter provenance: {_share_text(prov['overall'])}"]
+    top = prov[f"top{TOP_N}_gsa"]
+    if top is None:
+        lines.append(f"top-{TOP_N} GSA parameters: no shipped sensitivity ranking for this model")
+    else:
+        d = top["design"]
+        stale = "" if top["current"] else " (STALE: the model changed since; regenerate it)"
+        lines.append(
+            f"top-{top['top']} GSA parameters ({d.get('outcome')}, {d.get('scenario')}, "
+            f"{d.get('samples')} samples, seed {d.get('seed')}, {d.get('date')}){stale}: "
+            f"{_share_text(top)}"
+        )
+    met = ", ".join(
+        f"assumed {k} <= {ASSUMED_TARGETS[k]:.0%}: {'met' if ok else 'NOT met'}"
+        for k, ok in prov["targets_met"].items()
+    )
+    lines.append(f"issue-11 targets: {met}")
+    return lines
+
+
 def stats(spec: ModelSpec) -> dict[str, object]:
     """Counts of species, parameters, processes, observables, events, and provenance shares."""
     kinds: Counter[str] = Counter(p.provenance.kind for p in spec.parameters)
     n = len(spec.parameters)
     with_kb = sum(1 for pr in spec.processes if pr.kb)
+    top = top_provenance(spec)
+    assumed = {"overall": _shares(kinds, n)["percent"]["assumed"] / 100.0}
+    if top is not None:
+        assumed["top"] = top["percent"]["assumed"] / 100.0  # type: ignore[index]
+    provenance = {
+        "overall": _shares(kinds, n),
+        f"top{TOP_N}_gsa": top,
+        "targets": {f"assumed_{k}_max": ASSUMED_TARGETS[k] for k in ("overall", "top")},
+        "targets_met": {k: v <= ASSUMED_TARGETS[k] for k, v in assumed.items()},
+    }
     return {
         "model": spec.id,
         "species": len(spec.species),
@@ -40,6 +173,7 @@ def stats(spec: ModelSpec) -> dict[str, object]:
         "parameter_provenance_share": {
             k: (kinds.get(k, 0) / n if n else 0.0) for k in PROVENANCE_KINDS
         },
+        "provenance": provenance,
         "processes_with_kb_evidence": with_kb,
         "rate_laws_used": dict(Counter(pr.rate_law or "expression" for pr in spec.processes)),
     }

@@ -1,0 +1,143 @@
+"""Provenance shares of `model stats`: overall, among the top-ranked GSA parameters, targets."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from senotwin.model import describe
+from senotwin.model.describe import (
+    provenance_lines,
+    spec_fingerprint,
+    stats,
+    top_provenance,
+    uncertain_parameters,
+)
+from senotwin.model.io import spec_from_dict
+from senotwin.model.qsp import load_qsp
+from senotwin.model.spec import ModelSpec
+
+
+def _param(pid: str, kind: str, **extra: Any) -> dict[str, Any]:
+    prov: dict[str, Any] = {
+        "assumed": {"kind": "assumed", "rationale": "toy"},
+        "derived": {"kind": "derived", "formula": "ln2 / 7 d"},
+        "measured": {
+            "kind": "measured",
+            "value": "1",
+            "unit": "1/day",
+            "species": "human",
+            "source": "Doe 2000 Table 1",
+        },
+    }[kind]
+    return {"id": pid, "value": 0.5, "unit": "1/day", "range": [0.1, 1.0], "provenance": prov}
+
+
+# 10 parameters: 4 assumed, 3 derived, 3 measured; "act" is a blockable activity scale
+TOY: dict[str, Any] = {
+    "id": "toy_prov",
+    "species": [{"id": "X", "unit": "cells", "initial": 10.0}],
+    "parameters": [
+        *(_param(f"a{i}", "assumed") for i in range(3)),
+        *(_param(f"d{i}", "derived") for i in range(3)),
+        *(_param(f"m{i}", "measured") for i in range(3)),
+        {
+            "id": "act",
+            "value": 1.0,
+            "unit": "1",
+            "range": [0.0, 1.0],
+            "entity": "ACT",
+            "provenance": {"kind": "assumed", "rationale": "activity scale"},
+        },
+    ],
+    "processes": [
+        {
+            "id": "decay",
+            "expression": "act * (a0 + a1 + a2 + d0 + d1 + d2 + m0 + m1 + m2) * X",
+            "stoichiometry": {"X": -1},
+        }
+    ],
+}
+
+
+def _toy(**changes: Any) -> ModelSpec:
+    data = copy.deepcopy(TOY)
+    data.update(changes)
+    return spec_from_dict(data)
+
+
+def _ranking(spec: ModelSpec, order: list[str]) -> dict[str, Any]:
+    return {
+        "model": spec.id,
+        "fingerprint": spec_fingerprint(spec),
+        "design": {"scenario": "toy", "outcome": "log10 X at day 1", "samples": 50, "seed": 3},
+        "ranking": [{"parameter": p, "prcc": 0.1, "p": 0.5} for p in order],
+    }
+
+
+def test_overall_shares_count_every_parameter() -> None:
+    st = stats(_toy())
+    overall = st["provenance"]["overall"]  # type: ignore[index]
+    assert overall["count"] == {"measured": 3, "derived": 3, "citation": 0, "kb": 0, "assumed": 4}
+    assert overall["percent"]["assumed"] == 40.0
+    assert st["provenance"]["top30_gsa"] is None  # type: ignore[index]
+    assert st["provenance"]["targets_met"] == {"overall": False}  # type: ignore[index]
+
+
+def test_top_share_counts_the_first_ranked_parameters_the_model_still_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = _toy()
+    order = ["m0", "gone", "d0", "a0", "m1", "m2", "d1", "a1", "a2"]
+    monkeypatch.setattr(describe, "gsa_ranking", lambda s: _ranking(spec, order))
+    top = top_provenance(spec, top=5)
+    assert top is not None
+    assert [q["id"] for q in top["parameters"]] == ["m0", "d0", "a0", "m1", "m2"]  # type: ignore[index]
+    assert top["count"] == {"measured": 3, "derived": 1, "citation": 0, "kb": 0, "assumed": 1}
+    assert top["percent"]["assumed"] == 20.0  # type: ignore[index]
+    assert top["current"] is True
+    monkeypatch.setattr(describe, "TOP_N", 5)
+    st = stats(spec)
+    assert st["provenance"]["targets_met"] == {"overall": False, "top": True}  # type: ignore[index]
+    text = "\n".join(provenance_lines(st))
+    assert "top-5 GSA parameters (log10 X at day 1, toy, 50 samples, seed 3" in text
+    assert "measured 3 (60 %), derived 1 (20 %), assumed 1 (20 %)" in text
+    assert "assumed top <= 20%: met" in text and "assumed overall <= 30%: NOT met" in text
+
+
+def test_a_changed_value_makes_the_ranking_stale_a_provenance_edit_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = _toy()
+    doc = _ranking(spec, ["a0", "m0"])
+    monkeypatch.setattr(describe, "gsa_ranking", lambda s: doc)
+    params = copy.deepcopy(TOY["parameters"])
+    params[0]["provenance"] = {"kind": "derived", "formula": "now computed"}
+    reprov = _toy(parameters=params)
+    assert spec_fingerprint(reprov) == spec_fingerprint(spec)
+    assert top_provenance(reprov)["current"] is True  # type: ignore[index]
+    params[0]["value"] = 0.6
+    revalued = _toy(parameters=params)
+    assert spec_fingerprint(revalued) != spec_fingerprint(spec)
+    assert top_provenance(revalued)["current"] is False  # type: ignore[index]
+    assert "STALE" in "\n".join(provenance_lines(stats(revalued)))
+
+
+def test_activity_scales_and_unranged_parameters_are_not_sampled() -> None:
+    params = copy.deepcopy(TOY["parameters"])
+    del params[1]["range"]
+    names = [p.id for p in uncertain_parameters(_toy(parameters=params))]
+    assert names == ["a0", "a2", "d0", "d1", "d2", "m0", "m1", "m2"]
+
+
+def test_the_shipped_qsp_ranking_names_its_design_and_covers_the_top_30() -> None:
+    spec = load_qsp()
+    top = top_provenance(spec)
+    assert top is not None and top["top"] == 30
+    design = top["design"]
+    assert isinstance(design, dict)
+    assert {"scenario", "outcome", "samples", "seed", "date", "regenerate"} <= set(design)
+    ids = {p.id for p in uncertain_parameters(spec)}
+    assert {q["id"] for q in top["parameters"]} <= ids  # type: ignore[union-attr]
