@@ -1,11 +1,11 @@
 """Regenerate the shipped global-sensitivity ranking of the physical-units model.
 
-PRCC of log10 lesion volume at 1 year (scenario qsp_default) over every parameter's range; writes
-src/senotwin/model/gsa/<model id>.yaml, which ``senotwin model stats`` reads for the provenance
-share among the 30 top-ranked parameters. Prints the top 30 and, with --check-seed, how many of
-them a second, independent design also ranks in its top 30 (stability of the ranking).
+PRCC of log10 lesion volume at 1 year (scenario default, the physical-units model) over every
+parameter's range; writes src/senotwin/model/gsa/<model id>.yaml, which ``senotwin model stats``
+reads for the provenance share among the 30 top-ranked parameters. Prints the top 30 and, with
+--check-seed, how many of them a second, independent design also ranks in its top 30.
 
-    python scripts/gsa_ranking.py [--samples 2000] [--seed 0] [--check-seed 1]
+    python scripts/gsa_ranking.py [--samples 4000] [--seed 0] [--check-seed 1]
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "senotwin" / "model" / "
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", default="qsp_default")
-    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--scenario", default="default")
+    ap.add_argument("--samples", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check-seed", type=int, default=None)
     args = ap.parse_args()

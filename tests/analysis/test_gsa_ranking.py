@@ -27,7 +27,7 @@ def test_sampler_stays_in_bounds_log_uniform_when_positive() -> None:
 
 @pytest.fixture(scope="module")
 def small_ranking() -> gsa_ranking.GsaRanking:
-    return rank_parameters("qsp_default", n=300, seed=4)
+    return rank_parameters("default", n=300, seed=4)
 
 
 def test_ranking_covers_each_uncertain_parameter_once(
@@ -61,6 +61,6 @@ def test_written_ranking_is_what_model_stats_reads(
 
 def test_bad_designs_name_the_problem() -> None:
     with pytest.raises(ValidationError, match="n must be >="):
-        rank_parameters("qsp_default", n=5)
+        rank_parameters("default", n=5)
     with pytest.raises(ValidationError, match="no observable or species 'tumour_volume'"):
-        rank_parameters("qsp_default", n=200, observable="tumour_volume")
+        rank_parameters("default", n=200, observable="tumour_volume")

@@ -90,7 +90,7 @@ def _sample(bounds: Sequence[tuple[float, float]], n: int, seed: int) -> np.ndar
 
 
 def rank_parameters(
-    scenario: str = "qsp_default",
+    scenario: str = "default",
     *,
     n: int = 2000,
     seed: int = 0,

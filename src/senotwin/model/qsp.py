@@ -99,12 +99,13 @@ TISSUES: dict[str, Tissue] = {
     )
 }
 
-# Host age: innate senescent-cell removal (Karin 2019: half-life days young, weeks old),
+# Host age: innate senescent-cell removal (Karin 2019: half-life 5 d young, 25 d old, read in
+# third-party notes -- quantitative-sources karin_snc_halflife_young_old; k = ln2 / half-life),
 # naive T-cell pool, baseline plasma IL-6 and IL-8 (il6_il8_elderly_vs_young), age-related
 # senescence.
 AGES: dict[str, dict[str, float]] = {
-    "young": {"k_rem": 0.14, "naive_age": 1.0, "IL6_base": 2.17, "IL8_base": 2.65, "s_rs": 1.0e5},
-    "aged": {"k_rem": 0.033, "naive_age": 0.5, "IL6_base": 10.89, "IL8_base": 9.61, "s_rs": 1.0e6},
+    "young": {"k_rem": 0.139, "naive_age": 1.0, "IL6_base": 2.17, "IL8_base": 2.65, "s_rs": 1.0e5},
+    "aged": {"k_rem": 0.0277, "naive_age": 0.5, "IL6_base": 10.89, "IL8_base": 9.61, "s_rs": 1.0e6},
 }
 
 # Inducers (parameter overrides, initial overrides). Every magnitude is assumed (qsp.yaml says

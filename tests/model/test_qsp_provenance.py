@@ -1,0 +1,55 @@
+"""Every number of the physical-units model that claims a source points at a recorded one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from senotwin.model.describe import is_activity_scale
+from senotwin.model.qsp import load_qsp
+from senotwin.model.spec import DerivedProvenance, MeasuredProvenance
+
+SOURCES = Path(__file__).resolve().parents[2] / "docs" / "quantitative-sources.yaml"
+
+
+@pytest.fixture(scope="module")
+def recorded() -> tuple[set[str], set[str]]:
+    if not SOURCES.is_file():
+        pytest.skip("docs/quantitative-sources.yaml is not part of this checkout")
+    doc = yaml.safe_load(SOURCES.read_text(encoding="utf-8"))
+    return {e["id"] for e in doc["entries"]}, set(doc["sources"])
+
+
+def test_measured_parameters_name_a_recorded_entry(recorded: tuple[set[str], set[str]]) -> None:
+    entries, _ = recorded
+    bad = []
+    for p in load_qsp().parameters:
+        if isinstance(p.provenance, MeasuredProvenance):
+            refs = re.findall(r"quantitative-sources ([A-Za-z0-9_]+)", p.provenance.source)
+            if not refs or any(r not in entries for r in refs):
+                bad.append(f"{p.id}: {p.provenance.source}")
+    assert not bad, bad
+
+
+def test_derived_parameters_cite_recorded_entries_or_sources(
+    recorded: tuple[set[str], set[str]],
+) -> None:
+    entries, sources = recorded
+    bad = [
+        f"{p.id}: {s}"
+        for p in load_qsp().parameters
+        if isinstance(p.provenance, DerivedProvenance)
+        for s in p.provenance.sources
+        if s not in entries | sources
+    ]
+    assert not bad, bad
+
+
+def test_only_activity_scales_are_normalisations() -> None:
+    """'1 by definition' is honest only for an untreated activity level that therapy lowers."""
+    for p in load_qsp().parameters:
+        if isinstance(p.provenance, DerivedProvenance) and "normalisation" in p.provenance.formula:
+            assert is_activity_scale(p) and p.value == 1.0, p.id
