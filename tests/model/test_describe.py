@@ -118,6 +118,9 @@ def test_a_changed_value_makes_the_ranking_stale_a_provenance_edit_does_not(
     reprov = _toy(parameters=params)
     assert spec_fingerprint(reprov) == spec_fingerprint(spec)
     assert top_provenance(reprov)["current"] is True  # type: ignore[index]
+    species = copy.deepcopy(TOY["species"])
+    species[0]["entity"] = "XCELL"
+    assert spec_fingerprint(_toy(parameters=params, species=species)) == spec_fingerprint(spec)
     params[0]["value"] = 0.6
     revalued = _toy(parameters=params)
     assert spec_fingerprint(revalued) != spec_fingerprint(spec)

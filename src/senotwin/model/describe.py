@@ -49,8 +49,12 @@ def _strip_docs(node: Any) -> Any:
 def spec_fingerprint(spec: ModelSpec) -> str:
     """Hash of what the model computes (values, ranges, equations), not of its documentation.
 
-    A shipped sensitivity ranking stays valid while this is unchanged; provenance edits keep it."""
-    content = json.dumps(_strip_docs(spec.model_dump(mode="json")), sort_keys=True)
+    A shipped sensitivity ranking stays valid while this is unchanged; provenance edits keep it,
+    and so do entity tags of species and observables (they matter only under a block)."""
+    data = _strip_docs(spec.model_dump(mode="json"))
+    for key in ("species", "observables"):
+        data[key] = [{k: v for k, v in item.items() if k != "entity"} for item in data[key]]
+    content = json.dumps(data, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
