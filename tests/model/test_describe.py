@@ -121,6 +121,9 @@ def test_a_changed_value_makes_the_ranking_stale_a_provenance_edit_does_not(
     species = copy.deepcopy(TOY["species"])
     species[0]["entity"] = "XCELL"
     assert spec_fingerprint(_toy(parameters=params, species=species)) == spec_fingerprint(spec)
+    renamed = copy.deepcopy(params)
+    renamed[-1]["entity"] = "ACT_RENAMED"
+    assert spec_fingerprint(_toy(parameters=renamed)) == spec_fingerprint(spec)
     params[0]["value"] = 0.6
     revalued = _toy(parameters=params)
     assert spec_fingerprint(revalued) != spec_fingerprint(spec)

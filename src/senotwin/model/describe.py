@@ -50,10 +50,13 @@ def spec_fingerprint(spec: ModelSpec) -> str:
     """Hash of what the model computes (values, ranges, equations), not of its documentation.
 
     A shipped sensitivity ranking stays valid while this is unchanged; provenance edits keep it,
-    and so do entity tags of species and observables (they matter only under a block)."""
+    and so do entity tags of species and observables and the names of parameters' entities
+    (they matter only under a block)."""
     data = _strip_docs(spec.model_dump(mode="json"))
     for key in ("species", "observables"):
         data[key] = [{k: v for k, v in item.items() if k != "entity"} for item in data[key]]
+    # a parameter's entity matters only as "blockable or not" (is_activity_scale), not its name
+    data["parameters"] = [p | {"entity": p.get("entity") is not None} for p in data["parameters"]]
     content = json.dumps(data, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:16]
 
