@@ -15,6 +15,7 @@ import senotwin
 
 ROOT = Path(senotwin.__file__).parent
 BASE = {"_errors", "_io", "_registry", "_suggest", "_yaml"}  # importable by every layer
+_ANALYSIS = {"analysis", "cohort", "therapy", "sim", "model", "kb", "sc", "export"}
 ALLOWED: dict[str, set[str]] = {
     "kb": set(),
     "model": {"kb"},
@@ -24,9 +25,10 @@ ALLOWED: dict[str, set[str]] = {
     "therapy": {"sim", "export", "model", "kb"},
     "cohort": {"therapy", "sim", "export", "model", "kb"},
     "analysis": {"cohort", "therapy", "sim", "model", "kb", "sc", "export"},
-    "report": {"analysis", "cohort", "therapy", "sim", "model", "kb", "sc", "export"},
-    "app": {"report", "analysis", "cohort", "therapy", "sim", "model", "kb", "sc", "export"},
-    "cli": {"app", "report", "analysis", "cohort", "therapy", "sim", "model", "kb", "sc", "export"},
+    "calibrate": {"cohort", "therapy", "sim", "model", "kb", "export"},
+    "report": {"calibrate", *_ANALYSIS},
+    "app": {"report", "calibrate", *_ANALYSIS},
+    "cli": {"app", "report", "calibrate", *_ANALYSIS},
 }
 
 

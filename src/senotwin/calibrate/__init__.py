@@ -1,0 +1,1 @@
+"""Calibration: shipped data sets and fits of the physical-units model to them (issue 12)."""

@@ -1,0 +1,69 @@
+"""The shipped Mariathasan 2018 table: shape, values read from the workbook, the held-back split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.calibrate.mouse_data import FITTED, HELD_BACK, mariathasan2018
+
+XLSX = (
+    Path(__file__).resolve().parents[2]
+    / "../shared/data/preclinical/mariathasan2018_preclinical_tumour_volumes.xlsx"
+)
+
+
+def test_table_has_every_arm_with_ten_mice() -> None:
+    table = mariathasan2018()
+    counts = table.groupby(["panel", "arm"])["mouse"].nunique()
+    assert len(counts) == 9
+    assert set(counts) == {10}
+    assert (table["volume_mm3"] > 0).all()
+
+
+def test_values_as_read_from_the_workbook() -> None:
+    table = mariathasan2018().set_index(["panel", "arm", "mouse", "day"])["volume_mm3"]
+    assert table[("Fig. 4a", "isotype", 1, 0)] == pytest.approx(209.0667)
+    assert table[("Fig. 4a", "anti_pdl1", 9, 39)] == 8  # a regressed tumour at the floor
+    assert table[("Extended Data Fig. 5i", "combination_cd8_depleted", 1, 10)] == pytest.approx(
+        2375.2, abs=0.1
+    )
+
+
+def test_floor_placeholders_are_flagged() -> None:
+    table = mariathasan2018()
+    floor = table[table["at_floor"] == 1]["volume_mm3"]
+    assert set(floor) == {4.0, 8.0, 32.0}
+    assert (table.loc[table["arm"] == "isotype", "at_floor"] == 0).all()
+
+
+def test_fitted_and_held_back_parts_are_disjoint() -> None:
+    fitted = mariathasan2018(part="fitted")
+    held = mariathasan2018(part="held_back")
+    assert set(zip(fitted["panel"], fitted["arm"], strict=True)) == set(FITTED)
+    assert set(zip(held["panel"], held["arm"], strict=True)) == set(HELD_BACK)
+    assert "combination" not in set(fitted["arm"])
+
+
+def test_unknown_part_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="part must be"):
+        mariathasan2018(part="train")
+
+
+@pytest.mark.skipif(not XLSX.exists(), reason="shared data folder not present")
+def test_extraction_script_reproduces_the_shipped_table(tmp_path: Path, monkeypatch) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "extract_mariathasan2018.py"
+    spec = importlib.util.spec_from_file_location("extract_mariathasan2018", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "OUT", tmp_path / "out.csv")
+    assert module.main(["x", str(XLSX)]) == 0
+    shipped = Path(__file__).resolve().parents[2] / (
+        "src/senotwin/calibrate/data/mariathasan2018/tumour_volumes.csv"
+    )
+    assert (tmp_path / "out.csv").read_text() == shipped.read_text()
