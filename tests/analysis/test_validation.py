@@ -120,6 +120,9 @@ def test_time_measures_on_an_exact_series() -> None:
     assert measure(t, v, Measure(stat="half_life", window=win)) == pytest.approx(5.0, abs=0.01)
     assert measure(t, v, Measure(stat="at", at=12.5)) == pytest.approx(np.interp(12.5, t, v))
     assert math.isinf(measure(t, np.ones_like(t), Measure(stat="half_life", window=win)))
+    growth = 3.0 * np.exp(np.log(2.0) * t / 7.0)  # doubles every 7 days
+    doubling = Measure(stat="doubling_time", window=(4.0, 40.0))
+    assert measure(t, growth, doubling) == pytest.approx(7.0, abs=0.01)
 
 
 def test_readout_expression_is_evaluated_on_the_table() -> None:

@@ -235,6 +235,7 @@ def run_demo_analysis(
     seed: int = 2025,
     workers: int = 2,
     sens_samples: int = 24,
+    null_draws: int = 20,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResults:
     """Run the demo's simulations, validation, therapy arms, trial (into ``cohort_dir``) and
@@ -246,8 +247,8 @@ def run_demo_analysis(
     say("time courses of the default scenario and the dual effect")
     default_run = scenario_table(DEFAULT_SCENARIO)
     dual = dual_effect_runs()
-    say("literature validation")
-    validation = run_validation()
+    say(f"validation suite and its null test ({null_draws} random parameter sets)")
+    validation = run_validation(null=null_draws, seed=seed)
     say("therapy arms")
     therapy = compare_arms(THERAPY_SCENARIO, THERAPY_ARMS, days=THERAPY_DAYS, rtol=1e-5, atol=1e-8)
     say(f"virtual trial ({n} patients x {len(COHORT_ARMS)} arms)")

@@ -32,13 +32,19 @@ def validate(
         "parameter's range) and report the null pass-rate distribution and a p-value.",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the null test."),
+    ensemble: Path | None = typer.Option(
+        None,
+        "--ensemble",
+        help="CSV of parameter sets (one row each, columns = model parameters, e.g. a "
+        "calibration posterior): report each case's robustness, the share of sets it holds in.",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
     """Run every case (consistency, literature, calibration tiers) and report pass/fail."""
     from senotwin.analysis.validation import run_validation
 
     with user_errors():
-        report = run_validation(cases, engine=engine, null=null, seed=seed)
+        report = run_validation(cases, engine=engine, null=null, seed=seed, ensemble=ensemble)
     if json_out:
         print_json(report.to_dict())
     else:
@@ -50,7 +56,9 @@ def validate(
 def _print_table(report: ValidationReport) -> None:
     tiers = ", ".join(f"{t} {c.passed}/{c.n}" for t, c in report.tiers().items())
     table = Table(title=f"validation: {report.n_passed}/{len(report.results)} passed ({tiers})")
-    for col in ("case", "tier", "perturbation", "read-out", "expected", "observed", "ok", "source"):
+    cols = ["case", "tier", "perturbation", "read-out", "expected", "observed", "ok", "source"]
+    robust = report.robustness
+    for col in cols + (["robust"] if robust is not None else []):
         table.add_column(col)
     for r in report.results:
         table.add_row(
@@ -62,6 +70,7 @@ def _print_table(report: ValidationReport) -> None:
             r.observed_text(),
             "yes" if r.passed else "NO",
             f"{r.panel or ''} [{', '.join(map(str, r.refs))}]",
+            *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
         )
     console = Console(width=220)
     console.print(table)

@@ -38,7 +38,9 @@ def _null_caption(null: NullResult) -> str:
 
 
 def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
-    """The validation table by tier: expected vs observed with units, FAIL rows highlighted."""
+    """The validation table by tier: expected vs observed with units, FAIL rows highlighted;
+    each case's robustness over a parameter ensemble when the report carries one."""
+    robust = report.robustness
     rows = [
         (
             r.id,
@@ -50,6 +52,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             r.observed_text(),
             "pass" if r.passed else "FAIL",
             f"{r.paper}; {r.panel or '-'}; review {r.section} [{', '.join(map(str, r.refs))}]",
+            *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
         )
         for r in report.results
     ]
@@ -65,6 +68,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             "observed",
             "result",
             "source; panel; review section [refs]",
+            *(["holds in ensemble"] if robust is not None else []),
         ),
         rows,
         caption=f"Failed cases ({len(failed)}) are highlighted; their explanations follow.",

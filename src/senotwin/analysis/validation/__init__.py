@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from senotwin.analysis.validation.ensemble import case_robustness, read_ensemble
 from senotwin.analysis.validation.load import Case, cases_path, load_cases, parse_cases
 from senotwin.analysis.validation.null import NullResult, draw_parameters, run_null
 from senotwin.analysis.validation.rules import algebraic_closure, scenario_for
@@ -30,12 +31,17 @@ def run_validation(
     engine: str = DEFAULT_ENGINE,
     null: int = 0,
     seed: int = 0,
+    ensemble: str | Path | None = None,
 ) -> ValidationReport:
-    """Load the cases (shipped by default), run them, and the null test on ``null`` draws."""
+    """Load the cases (shipped by default), run them, the null test on ``null`` draws, and
+    each case's robustness over the parameter sets of an ``ensemble`` CSV when one is given."""
     from dataclasses import replace
 
     cases = load_cases(path)
     report = run_cases(cases, engine=engine)
+    if ensemble is not None and cases:
+        sets = read_ensemble(ensemble, cases[0].scenario.load())
+        report = replace(report, robustness=case_robustness(cases, sets, engine=engine))
     if null:
         lit = [c for c in cases if c.spec_case.tier == "literature"]
         lit_ids = {c.spec_case.id for c in lit}
@@ -53,10 +59,12 @@ __all__ = [
     "TierCount",
     "ValidationReport",
     "algebraic_closure",
+    "case_robustness",
     "cases_path",
     "draw_parameters",
     "load_cases",
     "parse_cases",
+    "read_ensemble",
     "run_cases",
     "run_null",
     "run_validation",

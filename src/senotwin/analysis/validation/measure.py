@@ -46,6 +46,8 @@ def measure(t: np.ndarray, values: np.ndarray, m: Measure) -> float:
         return float(np.min(vw))
     if m.stat == "mean":
         return float(np.trapezoid(vw, tw) / (tw[-1] - tw[0])) if tw.size > 1 else float(vw[0])
+    if m.stat == "doubling_time":
+        return _first_crossing(tw, vw, 2.0 * float(vw[0]), rising=True) - float(tw[0])
     k_peak = int(np.argmax(vw))
     if m.stat == "time_to_peak":
         return float(tw[k_peak])

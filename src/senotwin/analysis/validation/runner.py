@@ -209,6 +209,7 @@ class ValidationReport:
     results: tuple[CaseResult, ...]
     engine: str = DEFAULT_ENGINE
     null: Any = field(default=None)  # NullResult (senotwin.analysis.validation.null)
+    robustness: Mapping[str, float] | None = None  # case id -> share of an ensemble it holds in
 
     @property
     def n_passed(self) -> int:
@@ -241,7 +242,11 @@ class ValidationReport:
                 for t, c in self.tiers().items()
             },
             "null": self.null.to_dict() if self.null is not None else None,
-            "cases": [r.to_dict() for r in self.results],
+            "cases": [
+                r.to_dict()
+                | ({"robustness": self.robustness.get(r.id)} if self.robustness is not None else {})
+                for r in self.results
+            ],
         }
 
 

@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Tier = Literal["consistency", "literature", "calibration"]
 TIERS: tuple[Tier, ...] = ("consistency", "literature", "calibration")
-Stat = Literal["at", "max", "min", "mean", "time_to_peak", "time_to_half_max", "half_life"]
+Stat = Literal[
+    "at", "max", "min", "mean", "time_to_peak", "time_to_half_max", "half_life", "doubling_time"
+]
 #: statistics whose value is a time in days (not in the read-out's unit)
-TIME_STATS = frozenset({"time_to_peak", "time_to_half_max", "half_life"})
+TIME_STATS = frozenset({"time_to_peak", "time_to_half_max", "half_life", "doubling_time"})
 
 
 class _Record(BaseModel):
@@ -93,7 +95,8 @@ class Measure(_Record):
 
     ``time_to_peak``: day of the maximum in the window; ``time_to_half_max``: first day the
     read-out reaches half its window maximum; ``half_life``: days from the window maximum until
-    the read-out falls to half of it (infinite if it never does).
+    the read-out falls to half of it (infinite if it never does); ``doubling_time``: days from
+    the window start until the read-out first reaches twice its value there (infinite if never).
     """
 
     stat: Stat = "at"

@@ -1,0 +1,66 @@
+"""Per-case robustness over a parameter ensemble (CSV of parameter sets)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.validation import case_robustness, parse_cases, read_ensemble
+from senotwin.cli.app import app
+from senotwin.model.qsp import load_qsp
+
+# with BCL-2 fully blocked, apoptosis = k_apop_max x dep_bcl2 = 0.8 k_apop_max: inside
+# [0, 1] 1/day for k_apop_max 0.5, outside for 2.0
+_CASE = {
+    "id": "apoptosis_bound",
+    "tier": "consistency",
+    "claim": "senolytic apoptosis stays below one per day",
+    "source": {"paper": "model structure", "review_section": "4.2", "refs": [192]},
+    "control": {"blocks": {"BCL2_FAMILY": 1.0}},
+    "readout": "apoptosis",
+    "measure": {"stat": "at", "at": 1},
+    "expect": {"kind": "value", "range": [0.0, 1.0], "unit": "1/day", "basis": "a bound"},
+}
+_CSV = "k_apop_max,dep_bcl2\n0.5,0.8\n2.0,0.8\n"
+
+
+def test_robustness_is_the_share_of_sets_where_the_case_holds(tmp_path) -> None:
+    path = tmp_path / "ens.csv"
+    path.write_text(_CSV)
+    sets = read_ensemble(path, load_qsp())
+    assert sets == ({"k_apop_max": 0.5, "dep_bcl2": 0.8}, {"k_apop_max": 2.0, "dep_bcl2": 0.8})
+    cases = parse_cases({"version": 2, "cases": [_CASE]})
+    assert case_robustness(cases, sets) == {"apoptosis_bound": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("k_apop_mx\n0.5\n", "column 'k_apop_mx' is not a parameter"),
+        ("k_apop_max\nfast\n", "row 1, k_apop_max: must be a finite number"),
+        ("k_apop_max\n", "no parameter sets"),
+    ],
+)
+def test_bad_ensemble_files_name_the_problem(tmp_path, text: str, message: str) -> None:
+    path = tmp_path / "ens.csv"
+    path.write_text(text)
+    with pytest.raises(ValidationError, match=message):
+        read_ensemble(path, load_qsp())
+
+
+def test_cli_reports_robustness(tmp_path) -> None:
+    import yaml
+
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(yaml.safe_dump({"version": 2, "cases": [_CASE]}))
+    ens = tmp_path / "ens.csv"
+    ens.write_text(_CSV)
+    args = ["validate", "--cases", str(cases), "--ensemble", str(ens)]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["cases"][0]["robustness"] == 0.5
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "50%" in table.stdout
