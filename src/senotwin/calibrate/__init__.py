@@ -1,1 +1,30 @@
-"""Calibration: shipped data sets and fits of the physical-units model to them (issue 12)."""
+"""Calibration: PEtab problems, multi-start fits, profile likelihoods and the shipped data sets (issue 12).
+
+Layer: above sim and therapy, beside analysis; report and cli draw and drive it.
+"""
+
+from senotwin.calibrate.objective import Objective
+from senotwin.calibrate.petab_io import export_problem, lint_problem, load_problem
+from senotwin.calibrate.problem import FitParameter, Observable, Problem
+from senotwin.calibrate.problems import (
+    NamedProblem,
+    get_problem,
+    problem_names,
+    register_problem,
+    scenario_problem,
+)
+
+__all__ = [
+    "FitParameter",
+    "NamedProblem",
+    "Objective",
+    "Observable",
+    "Problem",
+    "export_problem",
+    "get_problem",
+    "lint_problem",
+    "load_problem",
+    "problem_names",
+    "register_problem",
+    "scenario_problem",
+]

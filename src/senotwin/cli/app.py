@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from senotwin import __version__
 from senotwin._errors import SenotwinError, SenotwinWarning
+from senotwin.cli import calibrate as calibrate_cli
 from senotwin.cli import cohort as cohort_cli
 from senotwin.cli import drugs as drugs_cli
 from senotwin.cli import kb as kb_cli
@@ -89,6 +90,7 @@ app.command("validate")(validate)
 app.add_typer(drugs_cli.app, name="drugs")
 app.add_typer(treat_cli.app, name="treat")
 app.command("app")(app_command)
+app.add_typer(calibrate_cli.petab_app, name="petab")
 
 
 def _version(value: bool) -> None:

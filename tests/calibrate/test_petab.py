@@ -1,0 +1,106 @@
+"""PEtab export, lint and import; the round trip simulates what ``senotwin simulate`` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.calibrate import (
+    FitParameter,
+    Objective,
+    Observable,
+    export_problem,
+    lint_problem,
+    load_problem,
+    scenario_problem,
+)
+from senotwin.cli.app import app
+
+runner = CliRunner()
+
+
+def test_round_trip_agrees_with_senotwin_simulate(tmp_path: Path) -> None:
+    out = tmp_path / "karin"
+    res = runner.invoke(
+        app,
+        [
+            "petab",
+            "export",
+            "--scenario",
+            "karin2019",
+            "--out",
+            str(out),
+            "--observable",
+            "X",
+            "--observable",
+            "removal_half_life",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "petab lint: ok" in res.output
+    problem = load_problem(out)
+    assert [o.formula for o in problem.observables] == ["X", "removal_half_life"]
+    assert {p.id for p in problem.estimated} == {"eta", "beta", "kappa"}
+    table = tmp_path / "sim.csv"
+    res = runner.invoke(
+        app, ["simulate", "--scenario", "karin2019", "--engine", "fast", "--out", str(table)]
+    )
+    assert res.exit_code == 0, res.output
+    sim = pd.read_csv(table).set_index("time")
+    pred = Objective(problem, rtol=1e-6, atol=1e-9, daily=True).predict(problem.nominal())
+    rows = problem.measurements
+    expected = np.array(
+        [
+            sim.loc[t, f.removeprefix("obs_")]
+            for f, t in zip(rows.observableId, rows.time, strict=True)
+        ]
+    )
+    assert np.all(np.abs(pred - expected) <= 1e-6 * np.abs(expected))
+
+
+def test_qsp_scenario_exports_a_problem_petab_accepts(tmp_path: Path) -> None:
+    problem = scenario_problem("qsp_default", observables=["C", "IL6_p"], times=[30, 90])
+    export_problem(problem, tmp_path / "qsp")
+    assert lint_problem(tmp_path / "qsp") == []
+    back = load_problem(tmp_path / "qsp")
+    assert [p.id for p in back.parameters] == [p.id for p in problem.parameters]
+    assert back.params == problem.params
+
+
+def test_lint_reports_an_undefined_observable(tmp_path: Path) -> None:
+    export_problem(scenario_problem("karin2019", observables=["X"]), tmp_path / "p")
+    m = tmp_path / "p" / "measurements.tsv"
+    m.write_text(m.read_text().replace("obs_X", "obs_Y", 1))
+    assert lint_problem(tmp_path / "p")
+    res = runner.invoke(app, ["petab", "lint", str(tmp_path / "p")])
+    assert res.exit_code == 1
+    assert "error:" in res.output
+
+
+def test_load_needs_the_senotwin_model(tmp_path: Path) -> None:
+    export_problem(scenario_problem("karin2019", observables=["X"]), tmp_path / "p")
+    (tmp_path / "p" / "senotwin.yaml").unlink()
+    with pytest.raises(ValidationError, match=r"senotwin\.yaml"):
+        load_problem(tmp_path / "p")
+
+
+def test_bad_records_name_field_and_value() -> None:
+    with pytest.raises(ValidationError, match=r"sigma = -1\.0; allowed: a number > 0"):
+        Observable("o", "X", -1.0)
+    with pytest.raises(ValidationError, match=r"lower bound 0\.0 on log10 scale"):
+        FitParameter("k", 0.0, 1.0, 0.5)
+    with pytest.raises(ValidationError, match=r"outside its bounds"):
+        FitParameter("k", 1.0, 2.0, 3.0)
+    with pytest.raises(ValidationError, match="unknown observable 'Q'"):
+        scenario_problem("karin2019", observables=["Q"])
+
+
+def test_export_needs_one_source(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["petab", "export", "--out", str(tmp_path / "x")])
+    assert res.exit_code != 0
+    assert not (tmp_path / "x").exists()
