@@ -311,3 +311,37 @@ class Objective:
         rows = self.held if held_back else self.fit
         r = self._scaled_residuals(rows, pred, self._sigmas(rows, values))
         return float(np.sum(r**2))
+
+
+def fit_curves(
+    objective: Objective, values: Mapping[str, float], *, points: int = 200
+) -> pd.DataFrame:
+    """Every observable of every condition on a dense grid at ``values`` (for fit plots):
+    columns condition, observable, time, value."""
+    rows: list[pd.DataFrame] = []
+    for cid, times in objective._times.items():
+        t_end = float(times[-1]) if times[-1] > 0 else 1.0
+        grid = np.unique(np.concatenate([times, np.linspace(0.0, t_end, points)]))
+        params, initial, blocks = objective._condition_inputs(cid, values)
+        res = simulate(
+            objective.problem.spec,
+            params=params,
+            initial=initial,
+            blocks=blocks,
+            t_end=t_end,
+            solver=SolverOptions(
+                engine=objective.engine, rtol=objective.rtol, atol=objective.atol, t_eval=grid
+            ),
+            check_ranges=False,
+        )
+        if not res.ok:
+            continue
+        y = res.table[list(objective._columns)].to_numpy(dtype=float).T
+        t = res.table["time"].to_numpy(dtype=float)
+        p = objective._param_vector(cid, values)
+        for oid, fn in objective._obs_fns.items():
+            with np.errstate(all="ignore"):
+                v = np.broadcast_to(np.asarray(fn(t, y, p, []), dtype=float), t.shape)
+            rows.append(pd.DataFrame({"condition": cid, "observable": oid, "time": t, "value": v}))
+    cols = ["condition", "observable", "time", "value"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)

@@ -91,6 +91,8 @@ app.add_typer(drugs_cli.app, name="drugs")
 app.add_typer(treat_cli.app, name="treat")
 app.command("app")(app_command)
 app.add_typer(calibrate_cli.petab_app, name="petab")
+app.command("calibrate")(calibrate_cli.calibrate)
+app.command("profile")(calibrate_cli.profile)
 
 
 def _version(value: bool) -> None:

@@ -1,12 +1,21 @@
-"""``senotwin petab export|lint``: calibration problems as PEtab v1 directories."""
+"""``senotwin petab export|lint``, ``senotwin calibrate`` and ``senotwin profile``: calibration
+problems as PEtab v1 directories, multi-start fits and profile likelihoods with their tables and
+figures."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from senotwin.cli._common import Output, user_errors, writing
+from senotwin.cli._common import Output, print_json, to_jsonable, user_errors, writing
+
+if TYPE_CHECKING:
+    from senotwin.calibrate.fit import FitResult
+    from senotwin.calibrate.problem import Problem
+    from senotwin.calibrate.profile import Profile
 
 petab_app = typer.Typer(
     help="Calibration problems as PEtab v1 directories (export, lint).", no_args_is_help=True
@@ -73,3 +82,157 @@ def petab_lint(
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(code=1)
     typer.echo(f"{directory}: petab lint ok")
+
+
+PROBLEM = typer.Option(
+    ..., "--problem", help="A shipped data set (e.g. galvis2019) or a PEtab directory."
+)
+
+
+def _resolve(problem: str) -> Problem:
+    """A named problem, or a PEtab directory written by ``petab export``."""
+    from senotwin.calibrate import get_problem, load_problem, problem_names
+
+    if problem not in problem_names() and Path(problem).is_dir():
+        return load_problem(problem)
+    return get_problem(problem)  # an unknown name: the registry's error lists the known ones
+
+
+def _summary(fit: FitResult, rows: list[dict]) -> dict:
+    return {
+        "problem": fit.problem,
+        "n_data": fit.n_data,
+        "nllh": fit.nllh,
+        "aic": fit.aic,
+        "bic": fit.bic,
+        "starts": len(fit.starts),
+        "starts_at_best": fit.converged,
+        "seconds": fit.seconds,
+        "evaluations": fit.evaluations,
+        "goodness": to_jsonable(list(fit.goodness)),
+        "held_back": to_jsonable(fit.held_back),
+        "held_back_rmse": fit.held_back_rmse,
+        "fim_eigenvalues": list(fit.fim_eigenvalues),
+        "parameters": to_jsonable(rows),
+    }
+
+
+def _write_results(out: Path, pr: Problem, fit: FitResult, profiles: tuple[Profile, ...]) -> dict:
+    """parameters.tsv, starts.tsv, curves.tsv, fit.json and the figures into ``out``."""
+    import pandas as pd
+
+    from senotwin._io import atomic_write_bytes, atomic_write_text
+    from senotwin.calibrate.objective import Objective, fit_curves
+    from senotwin.report.calibration_sections import (
+        fits_figure,
+        parameter_rows,
+        profiles_figure,
+        waterfall_figure,
+    )
+    from senotwin.report.figures import figure_bytes
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = parameter_rows(fit, profiles, pr)
+    atomic_write_text(out / "parameters.tsv", pd.DataFrame(rows).to_csv(sep="\t", index=False))
+    starts = pd.DataFrame(
+        [
+            {"rank": k + 1, "start": s.index, "nllh": s.nllh, "evaluations": s.evaluations}
+            | {f"x_{pid}": v for pid, v in zip(fit.parameter_ids, s.x, strict=True)}
+            for k, s in enumerate(fit.starts)
+        ]
+    )
+    atomic_write_text(out / "starts.tsv", starts.to_csv(sep="\t", index=False))
+    summary = _summary(fit, rows)
+    atomic_write_text(out / "fit.json", json.dumps(summary, indent=2, default=float))
+    curves = fit_curves(Objective(pr), fit.best)
+    atomic_write_text(out / "curves.tsv", curves.to_csv(sep="\t", index=False))
+    atomic_write_bytes(out / "waterfall.png", figure_bytes(waterfall_figure(fit)))
+    atomic_write_bytes(out / "fits.png", figure_bytes(fits_figure(pr, curves)))
+    if profiles:
+        atomic_write_bytes(out / "profiles.png", figure_bytes(profiles_figure(profiles, fit.nllh)))
+    return summary
+
+
+def _echo_fit(summary: dict) -> None:
+    typer.echo(
+        f"{summary['problem']}: {summary['starts']} starts, {summary['starts_at_best']} at the "
+        f"best fit; nllh {summary['nllh']:.2f}, AIC {summary['aic']:.1f}, "
+        f"{summary['evaluations']} simulations in {summary['seconds']:.1f} s"
+    )
+    for g in summary["goodness"]:
+        typer.echo(f"  {g['dataset']}: n={g['n']} chi2={g['chi2']:.1f}")
+    if summary["held_back"]:
+        h = summary["held_back"]
+        typer.echo(
+            f"  held back (predicted): n={h['n']} chi2={h['chi2']:.1f} "
+            f"RMSE={summary['held_back_rmse']:.3g}"
+        )
+    for r in summary["parameters"]:
+        ci = ""
+        if r["identifiable"] is not None:
+            lo = "open" if r["ci_low"] is None else f"{r['ci_low']:.3g}"
+            hi = "open" if r["ci_high"] is None else f"{r['ci_high']:.3g}"
+            flag = "" if r["identifiable"] else "  NON-IDENTIFIABLE"
+            ci = f"  95% CI {lo} - {hi}{flag}"
+        typer.echo(f"  {r['parameter']} = {r['best']:.4g}{ci}")
+
+
+def calibrate(
+    problem: str = PROBLEM,
+    starts: int = typer.Option(50, "--starts", help="Latin-hypercube starts (plus nominal)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the starts."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for tables and figures."),
+    profiles: bool = typer.Option(
+        False, "--profiles", help="Also profile every fitted parameter (95% intervals)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Multi-start fit (SciPy least_squares trf, log10 parameters, fast engine): best values,
+    goodness of fit, held-back prediction, waterfall and fit plots."""
+    from senotwin.calibrate.fit import fit_problem
+    from senotwin.calibrate.objective import Objective
+    from senotwin.calibrate.profile import profile_all
+    from senotwin.report.calibration_sections import parameter_rows
+
+    outputs = (Output("--out", out, directory=True),)
+    with user_errors(), writing(*outputs):
+        pr = _resolve(problem)
+        objective = Objective(pr)
+        fit = fit_problem(objective, starts=starts, seed=seed)
+        profs = profile_all(objective, fit) if profiles else ()
+        summary = (
+            _write_results(out, pr, fit, profs)
+            if out is not None
+            else _summary(fit, parameter_rows(fit, profs, pr))
+        )
+    if as_json:
+        print_json(summary)
+    else:
+        _echo_fit(summary)
+        if out is not None:
+            typer.echo(f"wrote {out}")
+
+
+def profile(
+    problem: str = PROBLEM,
+    out: Path = typer.Option(..., "--out", help="Directory for tables and figures."),
+    starts: int = typer.Option(20, "--starts", help="Starts of the fit that is profiled."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the starts."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fit, then profile every fitted parameter: 95% profile-likelihood intervals, the
+    practically non-identifiable parameters flagged, profiles.png."""
+    from senotwin.calibrate.fit import fit_problem
+    from senotwin.calibrate.objective import Objective
+    from senotwin.calibrate.profile import profile_all
+
+    with user_errors(), writing(Output("--out", out, directory=True)):
+        pr = _resolve(problem)
+        objective = Objective(pr)
+        fit = fit_problem(objective, starts=starts, seed=seed)
+        summary = _write_results(out, pr, fit, profile_all(objective, fit))
+    if as_json:
+        print_json(summary)
+    else:
+        _echo_fit(summary)
+        typer.echo(f"wrote {out}")

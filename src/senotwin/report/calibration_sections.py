@@ -1,0 +1,168 @@
+"""Calibration in the report: waterfall of the starts, fits over the data (held-back points
+marked), profile likelihoods and the parameter table with the identifiable set.
+
+Builders draw results computed by :mod:`senotwin.calibrate`; they never simulate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure as MplFigure
+
+from senotwin.calibrate.fit import FitResult
+from senotwin.calibrate.problem import Problem
+from senotwin.calibrate.profile import THRESHOLD_95, Profile
+from senotwin.report.figures import figure_bytes, new_figure
+from senotwin.report.section import Figure, Section, Stat, Table
+
+
+def waterfall_figure(fit: FitResult) -> MplFigure:
+    """Final objective of every start, sorted (the plateau at the left = the global optimum
+    found repeatedly)."""
+    fig = new_figure(5.0, 3.2)
+    ax = fig.add_subplot()
+    w = fit.waterfall()
+    ok = np.isfinite(w)
+    ax.plot(np.arange(1, w.size + 1)[ok], w[ok] - fit.nllh + 1.0, "o-", ms=3)
+    ax.set_yscale("log")
+    ax.set_xlabel("start (sorted)")
+    ax.set_ylabel("nllh - best + 1")
+    ax.set_title(f"{fit.problem}: {fit.converged}/{w.size} starts reach the best fit")
+    return fig
+
+
+def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
+    """Each observable: fitted data (dots), held-back data (crosses), best-fit curve."""
+    obs = [o.id for o in problem.observables]
+    n = len(obs)
+    cols = min(n, 3)
+    fig = new_figure(4.0 * cols, 3.0 * math.ceil(n / cols))
+    for k, oid in enumerate(obs):
+        ax = fig.add_subplot(math.ceil(n / cols), cols, k + 1)
+        for label, table, marker in (
+            ("fitted", problem.measurements, "o"),
+            ("held back", problem.held_back, "x"),
+        ):
+            if table is None or len(table) == 0:
+                continue
+            sel = table[table["observableId"] == oid]
+            ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label)
+        for cid, sel in curves[curves["observable"] == oid].groupby("condition"):
+            ax.plot(sel["time"], sel["value"], "-", lw=1.5, label=f"fit ({cid})")
+        ax.set_title(oid)
+        ax.set_xlabel("day")
+        if k == 0:
+            ax.legend(fontsize=7)
+    return fig
+
+
+def profiles_figure(profiles: Sequence[Profile], best_nllh: float) -> MplFigure:
+    """Profile likelihood of each parameter with the 95% threshold."""
+    n = max(len(profiles), 1)
+    cols = min(n, 3)
+    fig = new_figure(3.6 * cols, 2.8 * math.ceil(n / cols))
+    for k, pr in enumerate(profiles):
+        ax = fig.add_subplot(math.ceil(n / cols), cols, k + 1)
+        ax.plot(pr.values, np.array(pr.nllh) - best_nllh, "o-", ms=3)
+        ax.axhline(THRESHOLD_95, color="grey", ls="--", lw=1)
+        ax.axvline(pr.best, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.2, max(3 * THRESHOLD_95, 1.0))
+        flag = "" if pr.identifiable else " (non-identifiable)"
+        ax.set_title(pr.parameter + flag, fontsize=9)
+        ax.set_ylabel("Δ nllh")
+    return fig
+
+
+def parameter_rows(fit: FitResult, profiles: Sequence[Profile], problem: Problem) -> list[dict]:
+    """One record per fitted parameter: best, bounds, 95% profile interval, identifiable."""
+    by_id = {p.parameter: p for p in profiles}
+    out = []
+    for pid in fit.parameter_ids:
+        fp = problem.parameter(pid)
+        pr = by_id.get(pid)
+        out.append(
+            {
+                "parameter": pid,
+                "best": fit.best[pid],
+                "lower_bound": fp.lower,
+                "upper_bound": fp.upper,
+                "ci_low": None if pr is None else pr.ci_low,
+                "ci_high": None if pr is None else pr.ci_high,
+                "identifiable": None if pr is None else pr.identifiable,
+            }
+        )
+    return out
+
+
+def _g(value: float | None) -> str:
+    return "open" if value is None else f"{value:.3g}"
+
+
+def calibration_section(
+    problem: Problem, fit: FitResult, profiles: Sequence[Profile], curves: pd.DataFrame
+) -> Section:
+    """The report section of one calibrated data set."""
+    rows = parameter_rows(fit, profiles, problem)
+    ident = [r["parameter"] for r in rows if r["identifiable"]]
+    figures = [
+        Figure(
+            f"calibration_{problem.name}_waterfall.png",
+            figure_bytes(waterfall_figure(fit)),
+            "Waterfall: final negative log-likelihood of every start, sorted.",
+        ),
+        Figure(
+            f"calibration_{problem.name}_fits.png",
+            figure_bytes(fits_figure(problem, curves)),
+            "Best fit over the data; crosses are held back (predicted, not fitted).",
+        ),
+    ]
+    if profiles:
+        figures.append(
+            Figure(
+                f"calibration_{problem.name}_profiles.png",
+                figure_bytes(profiles_figure(profiles, fit.nllh)),
+                "Profile likelihoods; dashed: 95% threshold (chi2 1 dof / 2 = 1.92).",
+            )
+        )
+    gof = [(g.dataset, g.n, f"{g.chi2:.1f}", f"{g.nllh:.1f}") for g in fit.goodness]
+    if fit.held_back is not None:
+        h = fit.held_back
+        gof.append((h.dataset, h.n, f"{h.chi2:.1f}", f"{h.nllh:.1f}"))
+    return Section(
+        title=f"Calibration: {problem.name}",
+        intro=f"{problem.description}. Source: {problem.reference}.",
+        stats=(
+            Stat("starts", str(len(fit.starts))),
+            Stat("at best fit", str(fit.converged)),
+            Stat("AIC", f"{fit.aic:.1f}"),
+            Stat("identifiable", f"{len(ident)}/{len(rows)}"),
+        ),
+        figures=tuple(figures),
+        tables=(
+            Table.of(
+                ["parameter", "best", "bounds", "95% profile CI", "identifiable"],
+                [
+                    (
+                        r["parameter"],
+                        f"{r['best']:.4g}",
+                        f"[{r['lower_bound']:.3g}, {r['upper_bound']:.3g}]",
+                        f"{_g(r['ci_low'])} - {_g(r['ci_high'])}",
+                        {True: "yes", False: "no", None: "not profiled"}[r["identifiable"]],
+                    )
+                    for r in rows
+                ],
+                caption="Fitted parameters",
+            ),
+            Table.of(["data", "n", "chi2", "nllh"], gof, caption="Goodness of fit"),
+        ),
+        notes=(
+            "Identifiable set: " + (", ".join(ident) if ident else "none"),
+            "Fisher information eigenvalues at the optimum: "
+            + ", ".join(f"{e:.3g}" for e in fit.fim_eigenvalues),
+        ),
+    )

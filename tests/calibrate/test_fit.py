@@ -1,0 +1,138 @@
+"""Multi-start fits and profiles: recovery of known values, the estimated-sigma objective,
+identifiability flags, the CLI outputs and the shipped Galvis 2019 problem."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.calibrate import (
+    FitParameter,
+    Objective,
+    Observable,
+    Problem,
+    export_problem,
+    get_problem,
+    lint_problem,
+    scenario_problem,
+)
+from senotwin.calibrate.fit import fit_problem
+from senotwin.calibrate.profile import THRESHOLD_95, profile_parameter
+from senotwin.cli.app import app
+
+
+@pytest.fixture(scope="module")
+def karin() -> Problem:
+    return scenario_problem(
+        "karin2019", observables=["X"], estimate=["beta", "kappa"], times=[100, 250, 400, 600]
+    )
+
+
+def test_fit_recovers_the_values_behind_synthetic_data(karin: Problem) -> None:
+    far = {"beta": 0.5, "kappa": 0.6}
+    moved = Problem(
+        **{
+            **karin.__dict__,
+            "parameters": tuple(
+                FitParameter(p.id, p.lower, p.upper, far[p.id]) for p in karin.parameters
+            ),
+        }
+    )
+    fit = fit_problem(moved, starts=3, seed=1)
+    for pid in ("beta", "kappa"):
+        assert fit.best[pid] == pytest.approx(karin.nominal()[pid], rel=1e-3)
+    assert fit.goodness[0].chi2 < 1e-4
+    assert fit.waterfall()[0] == fit.nllh
+    assert list(fit.waterfall()) == sorted(fit.waterfall())
+
+
+def test_same_seed_same_starts(karin: Problem) -> None:
+    a = fit_problem(karin, starts=2, seed=3, include_nominal=False)
+    b = fit_problem(karin, starts=2, seed=3, include_nominal=False)
+    assert [s.x0 for s in a.starts] == [s.x0 for s in b.starts]
+    with pytest.raises(ValidationError, match="starts = 0"):
+        fit_problem(karin, starts=0)
+
+
+def test_residuals_with_estimated_sigma_are_the_likelihood(karin: Problem) -> None:
+    obs = karin.observables[0]
+    problem = Problem(
+        **{
+            **karin.__dict__,
+            "observables": (Observable(obs.id, obs.formula, "sd"),),
+            "parameters": (*karin.parameters, FitParameter("sd", 1e-3, 10.0, 0.05)),
+        }
+    )
+    objective = Objective(problem)
+    gaps = []
+    for x in ([-0.6, 0.0, -1.0], [-0.4, 0.2, 0.3]):
+        r = objective.residuals(np.array(x))
+        gaps.append(0.5 * float(r @ r) - objective.nllh(objective.values(np.array(x))))
+    assert gaps[0] == pytest.approx(gaps[1], abs=1e-8)
+
+
+def test_profiles_flag_identifiable_and_non_identifiable(karin: Problem) -> None:
+    objective = Objective(karin)
+    fit = fit_problem(objective, starts=1, seed=0)
+    beta = profile_parameter(objective, fit, "beta", steps=6)
+    assert beta.identifiable
+    assert beta.ci_low < karin.nominal()["beta"] < beta.ci_high
+    assert max(np.array(beta.nllh) - fit.nllh) > THRESHOLD_95
+    early = scenario_problem("karin2019", observables=["X"], estimate=["kappa"], times=[1.0])
+    flat_obj = Objective(early)
+    flat_fit = fit_problem(flat_obj, starts=1, seed=0)
+    flat = profile_parameter(flat_obj, flat_fit, "kappa", steps=3)
+    assert not flat.identifiable
+    with pytest.raises(ValidationError, match="was not fitted"):
+        profile_parameter(objective, fit, "eta")
+
+
+def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem) -> None:
+    export_problem(karin, tmp_path / "petab")
+    out = tmp_path / "fit"
+    res = CliRunner().invoke(
+        app,
+        [
+            "calibrate",
+            "--problem",
+            str(tmp_path / "petab"),
+            "--starts",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["starts"] == 3
+    assert {r["parameter"] for r in summary["parameters"]} == {"beta", "kappa"}
+    for name in (
+        "parameters.tsv",
+        "starts.tsv",
+        "fit.json",
+        "curves.tsv",
+        "waterfall.png",
+        "fits.png",
+    ):
+        assert (out / name).stat().st_size > 0
+    bad = CliRunner().invoke(app, ["calibrate", "--problem", "galvis2091", "--starts", "1"])
+    assert bad.exit_code == 2
+    assert "did you mean 'galvis2019'" in bad.output
+
+
+def test_galvis_problem_holds_back_the_last_passages(tmp_path: Path) -> None:
+    problem = get_problem("galvis2019")
+    assert len(problem.measurements) == 13 * 3 * 3
+    assert problem.held_back is not None and len(problem.held_back) == 3 * 3 * 3
+    assert problem.held_back["time"].min() > problem.measurements["time"].max()
+    export_problem(problem, tmp_path / "g")
+    assert lint_problem(tmp_path / "g") == []
+    nllh = Objective(problem).nllh(problem.nominal())
+    assert math.isfinite(nllh)
