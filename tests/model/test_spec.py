@@ -165,6 +165,7 @@ def test_measured_and_derived_provenance_are_counted_and_described() -> None:
     st = stats(spec)
     assert st["parameter_provenance"] == {
         "measured": 1,
+        "calibrated": 0,
         "derived": 1,
         "citation": 0,
         "kb": 0,
@@ -174,6 +175,35 @@ def test_measured_and_derived_provenance_are_counted_and_described() -> None:
     assert "measured: 0.0035 1/hour (human), Doe 2000 Table 1; conversion: x 24 h/day" in text
     assert "derived: ln2 / 7 d" in explain(spec, "kill")
     assert spec_from_yaml(spec_to_yaml(spec)) == spec
+
+
+def test_calibrated_provenance_counts_identifiable_parameters() -> None:
+    from senotwin.model.describe import explain, stats
+
+    data = copy.deepcopy(BASE)
+    data["parameters"][0]["provenance"] = {
+        "kind": "calibrated",
+        "dataset": "galvis2019 (passages 5-17)",
+        "fit": "50 starts, least_squares trf",
+        "interval": [0.2, 0.4],
+        "identifiable": True,
+    }
+    data["parameters"][1]["provenance"] = {
+        "kind": "calibrated",
+        "dataset": "galvis2019 (passages 5-17)",
+        "fit": "50 starts, least_squares trf",
+        "interval": [0.1, None],
+        "identifiable": False,
+    }
+    spec = spec_from_dict(data)
+    st = stats(spec)
+    assert st["parameter_provenance"]["calibrated"] == 2
+    assert st["calibrated_identifiable"] == 1
+    assert "95% CI 0.1 - open (not identifiable)" in explain(spec, "kill")
+    assert spec_from_yaml(spec_to_yaml(spec)) == spec
+    data["parameters"][1]["provenance"].pop("dataset")
+    with pytest.raises(ValidationError, match="dataset"):
+        spec_from_dict(data)
 
 
 def test_measured_provenance_needs_its_source() -> None:

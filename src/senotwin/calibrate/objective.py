@@ -21,8 +21,10 @@ import pandas as pd
 from senotwin.calibrate.problem import FitParameter, Problem
 from senotwin.model.compile import block_id, flatten, to_callable
 from senotwin.model.expr import Expr, parse
-from senotwin.sim.options import SolverOptions, default_grid
-from senotwin.sim.simulate import simulate
+from senotwin.model.schedule import Schedule
+from senotwin.sim.engines import EngineRun, get_engine
+from senotwin.sim.inputs import plan, resolve
+from senotwin.sim.options import default_grid
 
 #: residual of a measurement whose simulation failed (counts as a very poor fit, never NaN)
 FAILED_RESIDUAL = 1.0e3
@@ -83,6 +85,9 @@ class Objective:
         self.evaluations = 0
         spec = problem.spec
         flat = flatten(spec)
+        self._flat = flat
+        self._engine = get_engine(engine)
+        self._event_times = [at for _, at, _ in flat.events]
         self._columns = (*flat.species, *(oid for oid, _ in flat.observables))
         self._entity_of = {block_id(e): e for e in spec.entities()}
         fit_ids = [p.id for p in problem.parameters]
@@ -165,27 +170,39 @@ class Objective:
                 params[target] = v
         return params, initial, blocks
 
-    def simulate(self, values: Mapping[str, float]) -> dict[str, pd.DataFrame | None]:
-        """Each condition's table (time, species, observables) at its measurement times; None
-        where the simulation failed."""
-        out: dict[str, pd.DataFrame | None] = {}
-        for cid, times in self._times.items():
-            params, initial, blocks = self._condition_inputs(cid, values)
-            t_end = float(times[-1]) if times[-1] > 0 else 1.0
-            self.evaluations += 1
-            res = simulate(
-                self.problem.spec,
-                params=params,
-                initial=initial,
-                blocks=blocks,
-                t_end=t_end,
-                solver=SolverOptions(
-                    engine=self.engine, rtol=self.rtol, atol=self.atol, t_eval=times
-                ),
-                check_ranges=False,
-            )
-            out[cid] = res.table if res.ok else None
-        return out
+    def _run(self, cid: str, values: Mapping[str, float], times: np.ndarray) -> np.ndarray | None:
+        """Columns (species, observables) x times of condition ``cid``; None if it failed.
+
+        Calls the engine directly (what :func:`senotwin.sim.simulate` does, without building a
+        table): the objective is evaluated thousands of times per fit."""
+        params, initial, blocks = self._condition_inputs(cid, values)
+        t_end = float(times[-1]) if times[-1] > 0 else 1.0
+        inputs = resolve(
+            self._flat, params=params, initial=initial, blocks=blocks, check_ranges=False
+        )
+        run = EngineRun(
+            self._flat,
+            inputs.p,
+            inputs.y0,
+            plan(Schedule(), self._event_times, t_end),
+            times,
+            self.rtol,
+            self.atol,
+            None,
+        )
+        self.evaluations += 1
+        out = self._engine(run)
+        if out.status != "success" or out.values.shape[0] != times.size:
+            return None
+        values_t = out.values.T
+        if not np.all(np.isfinite(values_t)):
+            return None
+        return values_t
+
+    def simulate(self, values: Mapping[str, float]) -> dict[str, np.ndarray | None]:
+        """Each condition's columns (species, observables) x measurement times; None where the
+        simulation failed."""
+        return {cid: self._run(cid, values, times) for cid, times in self._times.items()}
 
     def _param_vector(self, cid: str, values: Mapping[str, float]) -> np.ndarray:
         params, _, _ = self._condition_inputs(cid, values)
@@ -203,17 +220,16 @@ class Objective:
         return self._predict_rows(rows, sims, values)
 
     def _predict_rows(
-        self, rows: _Rows, sims: Mapping[str, pd.DataFrame | None], values: Mapping[str, float]
+        self, rows: _Rows, sims: Mapping[str, np.ndarray | None], values: Mapping[str, float]
     ) -> np.ndarray:
         pred = np.full(rows.value.size, np.nan)
-        for cid, table in sims.items():
-            if table is None:
+        for cid, y in sims.items():
+            if y is None:
                 continue
             mask_c = rows.condition == cid
             if not mask_c.any():
                 continue
-            y = table[list(self._columns)].to_numpy(dtype=float).T
-            t = table["time"].to_numpy(dtype=float)
+            t = self._times[cid]
             p = self._param_vector(cid, values)
             for oid, fn in self._obs_fns.items():
                 mask = mask_c & (rows.observable == oid)
@@ -322,22 +338,10 @@ def fit_curves(
     for cid, times in objective._times.items():
         t_end = float(times[-1]) if times[-1] > 0 else 1.0
         grid = np.unique(np.concatenate([times, np.linspace(0.0, t_end, points)]))
-        params, initial, blocks = objective._condition_inputs(cid, values)
-        res = simulate(
-            objective.problem.spec,
-            params=params,
-            initial=initial,
-            blocks=blocks,
-            t_end=t_end,
-            solver=SolverOptions(
-                engine=objective.engine, rtol=objective.rtol, atol=objective.atol, t_eval=grid
-            ),
-            check_ranges=False,
-        )
-        if not res.ok:
+        y = objective._run(cid, values, grid)
+        if y is None:
             continue
-        y = res.table[list(objective._columns)].to_numpy(dtype=float).T
-        t = res.table["time"].to_numpy(dtype=float)
+        t = grid
         p = objective._param_vector(cid, values)
         for oid, fn in objective._obs_fns.items():
             with np.errstate(all="ignore"):

@@ -181,6 +181,9 @@ def stats(spec: ModelSpec) -> dict[str, object]:
             k: (kinds.get(k, 0) / n if n else 0.0) for k in PROVENANCE_KINDS
         },
         "provenance": provenance,
+        "calibrated_identifiable": sum(
+            1 for p in spec.parameters if getattr(p.provenance, "identifiable", False)
+        ),
         "processes_with_kb_evidence": with_kb,
         "rate_laws_used": dict(Counter(pr.rate_law or "expression" for pr in spec.processes)),
     }

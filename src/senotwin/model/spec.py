@@ -97,12 +97,34 @@ class DerivedProvenance(_Frozen):
         return f"{self.formula}{src}"
 
 
+class CalibratedProvenance(_Frozen):
+    """A magnitude fitted to data: the data set, the fit (method, starts, what was held back),
+    the 95% profile-likelihood interval (None = open on that side) and whether the parameter is
+    practically identifiable from the data (both sides of the interval closed)."""
+
+    kind: Literal["calibrated"]
+    dataset: str = Field(min_length=3)
+    fit: str = Field(min_length=3)
+    interval: tuple[float | None, float | None]
+    identifiable: bool
+
+    def detail(self) -> str:
+        lo, hi = ("open" if v is None else f"{v:.3g}" for v in self.interval)
+        ident = "identifiable" if self.identifiable else "not identifiable"
+        return f"{self.dataset}; {self.fit}; 95% CI {lo} - {hi} ({ident})"
+
+
 Provenance = Annotated[
-    CitationProvenance | KbProvenance | AssumedProvenance | MeasuredProvenance | DerivedProvenance,
+    CitationProvenance
+    | KbProvenance
+    | AssumedProvenance
+    | MeasuredProvenance
+    | DerivedProvenance
+    | CalibratedProvenance,
     Field(discriminator="kind"),
 ]
 # Every provenance kind, in the order reports list them.
-PROVENANCE_KINDS = ("measured", "derived", "citation", "kb", "assumed")
+PROVENANCE_KINDS = ("measured", "calibrated", "derived", "citation", "kb", "assumed")
 
 
 class Compartment(_Frozen):
