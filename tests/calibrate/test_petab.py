@@ -64,7 +64,7 @@ def test_round_trip_agrees_with_senotwin_simulate(tmp_path: Path) -> None:
 
 
 def test_qsp_scenario_exports_a_problem_petab_accepts(tmp_path: Path) -> None:
-    problem = scenario_problem("qsp_default", observables=["C", "IL6_p"], times=[30, 90])
+    problem = scenario_problem("default", observables=["C", "IL6_p"], times=[30, 90])
     export_problem(problem, tmp_path / "qsp")
     assert lint_problem(tmp_path / "qsp") == []
     back = load_problem(tmp_path / "qsp")
