@@ -15,8 +15,8 @@ from senotwin._errors import ValidationError
 from senotwin.calibrate import (
     FitParameter,
     Objective,
-    Observable,
     Problem,
+    Readout,
     export_problem,
     get_problem,
     lint_problem,
@@ -65,7 +65,7 @@ def test_residuals_with_estimated_sigma_are_the_likelihood(karin: Problem) -> No
     problem = Problem(
         **{
             **karin.__dict__,
-            "observables": (Observable(obs.id, obs.formula, "sd"),),
+            "observables": (Readout(obs.id, obs.formula, "sd"),),
             "parameters": (*karin.parameters, FitParameter("sd", 1e-3, 10.0, 0.05)),
         }
     )
@@ -80,14 +80,14 @@ def test_residuals_with_estimated_sigma_are_the_likelihood(karin: Problem) -> No
 def test_profiles_flag_identifiable_and_non_identifiable(karin: Problem) -> None:
     objective = Objective(karin)
     fit = fit_problem(objective, starts=1, seed=0)
-    beta = profile_parameter(objective, fit, "beta", steps=6)
+    beta = profile_parameter(objective, fit, "beta")
     assert beta.identifiable
     assert beta.ci_low < karin.nominal()["beta"] < beta.ci_high
     assert max(np.array(beta.nllh) - fit.nllh) > THRESHOLD_95
     early = scenario_problem("karin2019", observables=["X"], estimate=["kappa"], times=[1.0])
     flat_obj = Objective(early)
     flat_fit = fit_problem(flat_obj, starts=1, seed=0)
-    flat = profile_parameter(flat_obj, flat_fit, "kappa", steps=3)
+    flat = profile_parameter(flat_obj, flat_fit, "kappa")
     assert not flat.identifiable
     with pytest.raises(ValidationError, match="was not fitted"):
         profile_parameter(objective, fit, "eta")
@@ -120,6 +120,7 @@ def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem)
         "curves.tsv",
         "waterfall.png",
         "fits.png",
+        "report.html",
     ):
         assert (out / name).stat().st_size > 0
     bad = CliRunner().invoke(app, ["calibrate", "--problem", "galvis2091", "--starts", "1"])

@@ -13,7 +13,7 @@ from senotwin._errors import ValidationError
 from senotwin.calibrate import (
     FitParameter,
     Objective,
-    Observable,
+    Readout,
     export_problem,
     lint_problem,
     load_problem,
@@ -91,7 +91,7 @@ def test_load_needs_the_senotwin_model(tmp_path: Path) -> None:
 
 def test_bad_records_name_field_and_value() -> None:
     with pytest.raises(ValidationError, match=r"sigma = -1\.0; allowed: a number > 0"):
-        Observable("o", "X", -1.0)
+        Readout("o", "X", -1.0)
     with pytest.raises(ValidationError, match=r"lower bound 0\.0 on log10 scale"):
         FitParameter("k", 0.0, 1.0, 0.5)
     with pytest.raises(ValidationError, match=r"outside its bounds"):

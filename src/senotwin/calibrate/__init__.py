@@ -5,7 +5,7 @@ Layer: above sim and therapy, beside analysis; report and cli draw and drive it.
 
 from senotwin.calibrate.objective import Objective
 from senotwin.calibrate.petab_io import export_problem, lint_problem, load_problem
-from senotwin.calibrate.problem import FitParameter, Observable, Problem
+from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.calibrate.problems import (
     NamedProblem,
     get_problem,
@@ -18,8 +18,8 @@ __all__ = [
     "FitParameter",
     "NamedProblem",
     "Objective",
-    "Observable",
     "Problem",
+    "Readout",
     "export_problem",
     "get_problem",
     "lint_problem",

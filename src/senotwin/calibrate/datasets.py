@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from senotwin.calibrate.problem import FitParameter, Observable, Problem
+from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.calibrate.problems import NamedProblem
 from senotwin.model.io import spec_from_yaml
 
@@ -64,9 +64,9 @@ def galvis2019_problem() -> Problem:
     passage = data["replicateId"].str.extract(r"p(\d+)_")[0].astype(int)
     held = passage.isin(GALVIS_HELD_BACK).to_numpy()
     observables = (
-        Observable("sa_beta_gal", "sa_beta_gal_pct", "sigma_sa_beta_gal", name="% SA-beta-gal+"),
-        Observable("ki67", "ki67_pct", "sigma_ki67", name="% Ki67+"),
-        Observable("population_doublings", "PD", "sigma_pd", name="cumulative PD"),
+        Readout("sa_beta_gal", "sa_beta_gal_pct", "sigma_sa_beta_gal", name="% SA-beta-gal+"),
+        Readout("ki67", "ki67_pct", "sigma_ki67", name="% Ki67+"),
+        Readout("population_doublings", "PD", "sigma_pd", name="cumulative PD"),
     )
     parameters = (
         FitParameter("k_div", 0.05, 3.0, 0.5, name="division rate (1/day)"),

@@ -26,7 +26,7 @@ import yaml
 from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_text, check_input_dir, read_text, staged_writes
 from senotwin._yaml import load_yaml
-from senotwin.calibrate.problem import FitParameter, Observable, Problem
+from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.export.sbml import build_document
 from senotwin.model.io import spec_from_yaml, spec_to_yaml
 
@@ -267,7 +267,7 @@ def load_problem(directory: str | Path) -> Problem:
     spec_path = d / str(side["model"])
     spec = spec_from_yaml(read_text(spec_path, what="model file"), source=str(spec_path))
     observables = tuple(
-        Observable(
+        Readout(
             id=str(oid),
             formula=str(row["observableFormula"]),
             sigma=_sigma(row["noiseFormula"]),

@@ -40,10 +40,11 @@ def _finite(value: object, what: str) -> float:
 
 
 @dataclass(frozen=True)
-class Observable:
-    """What was measured, as a formula of model quantities (species, observables, parameters)
-    and problem parameters; noise is normal on the ``transformation`` scale ('log' = log-normal)
-    with ``sigma`` a number or the id of a fit parameter (an estimated sigma)."""
+class Readout:
+    """An observable in the PEtab sense: what was measured, as a formula of model quantities
+    (species, observables, parameters) and problem parameters; noise is normal on the
+    ``transformation`` scale ('log' = log-normal) with ``sigma`` a number or the id of a fit
+    parameter (an estimated sigma)."""
 
     id: str
     formula: str
@@ -133,7 +134,7 @@ class Problem:
 
     name: str
     spec: ModelSpec
-    observables: tuple[Observable, ...]
+    observables: tuple[Readout, ...]
     measurements: pd.DataFrame
     parameters: tuple[FitParameter, ...]
     conditions: Mapping[str, Mapping[str, float | str]] = field(

@@ -19,7 +19,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._registry import Registry
 from senotwin._suggest import did_you_mean
-from senotwin.calibrate.problem import FitParameter, Observable, Problem
+from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import ScenarioLike, prepare_scenario
@@ -131,7 +131,7 @@ def scenario_problem(
     for o in obs:
         series = table[o].to_numpy(dtype=float)
         sigma = relative_sigma * float(np.max(np.abs(series))) or relative_sigma
-        observable_defs.append(Observable(f"obs_{o}", o, sigma, "lin", name=o))
+        observable_defs.append(Readout(f"obs_{o}", o, sigma, "lin", name=o))
         rows += [
             {
                 "observableId": f"obs_{o}",

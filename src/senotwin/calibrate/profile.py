@@ -22,6 +22,8 @@ from senotwin.calibrate.objective import Objective
 
 #: rise of the negative log-likelihood that bounds the 95% profile-likelihood interval
 THRESHOLD_95 = float(chi2.ppf(0.95, 1) / 2)
+#: each profile step is this much longer than the previous one
+GROWTH = 1.5
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,11 @@ def profile_parameter(
     fit: FitResult,
     parameter: str,
     *,
-    steps: int = 12,
+    steps: int = 14,
     max_nfev: int = 60,
 ) -> Profile:
-    """Profile of ``parameter`` around the best fit (``steps`` points at most per side)."""
+    """Profile of ``parameter`` around the best fit (``steps`` points at most per side: the
+    first 1/100 of the bounds' width, each next 1.5 times longer, 14 steps span the width)."""
     ids = list(fit.parameter_ids)
     if parameter not in ids:
         raise ValidationError(f"parameter {parameter!r} was not fitted (fitted: {', '.join(ids)})")
@@ -69,15 +72,17 @@ def profile_parameter(
     ref = fit.nllh
     free = np.ones(best_x.size, bool)
     free[j] = False
-    step = (hi[j] - lo[j]) / (2 * steps)
+    first_step = (hi[j] - lo[j]) / 100.0  # then 1.5-fold longer each step (fine near the optimum)
     points: list[tuple[float, float]] = [(float(best_x[j]), ref)]
     ends: dict[int, float | None] = {}
     for direction in (-1, 1):
         x = best_x.copy()
         prev = (float(best_x[j]), ref)
         ends[direction] = None
-        for _ in range(steps * 2):
+        step = first_step
+        for _ in range(steps):
             target = x[j] + direction * step
+            step *= GROWTH
             at_bound = target <= lo[j] or target >= hi[j]
             x[j] = min(max(target, lo[j]), hi[j])
             x, nllh, _, _, _ = local_fit(objective, x, free=free, max_nfev=max_nfev)
@@ -106,7 +111,7 @@ def profile_parameter(
 
 
 def profile_all(
-    objective: Objective, fit: FitResult, *, steps: int = 12, max_nfev: int = 60
+    objective: Objective, fit: FitResult, *, steps: int = 14, max_nfev: int = 60
 ) -> tuple[Profile, ...]:
     """Profiles of every fitted parameter."""
     return tuple(

@@ -118,18 +118,22 @@ def _summary(fit: FitResult, rows: list[dict]) -> dict:
 
 
 def _write_results(out: Path, pr: Problem, fit: FitResult, profiles: tuple[Profile, ...]) -> dict:
-    """parameters.tsv, starts.tsv, curves.tsv, fit.json and the figures into ``out``."""
+    """parameters.tsv, starts.tsv, curves.tsv, fit.json, the figures and report.html (the
+    report's calibration section) into ``out``."""
     import pandas as pd
 
+    from senotwin import __version__
     from senotwin._io import atomic_write_bytes, atomic_write_text
     from senotwin.calibrate.objective import Objective, fit_curves
     from senotwin.report.calibration_sections import (
+        calibration_section,
         fits_figure,
         parameter_rows,
         profiles_figure,
         waterfall_figure,
     )
     from senotwin.report.figures import figure_bytes
+    from senotwin.report.html import render_report
 
     out.mkdir(parents=True, exist_ok=True)
     rows = parameter_rows(fit, profiles, pr)
@@ -150,6 +154,13 @@ def _write_results(out: Path, pr: Problem, fit: FitResult, profiles: tuple[Profi
     atomic_write_bytes(out / "fits.png", figure_bytes(fits_figure(pr, curves)))
     if profiles:
         atomic_write_bytes(out / "profiles.png", figure_bytes(profiles_figure(profiles, fit.nllh)))
+    page = render_report(
+        [calibration_section(pr, fit, profiles, curves)],
+        title=f"senotwin calibration: {pr.name}",
+        subtitle=pr.description,
+        footer=f"senotwin {__version__}",
+    )
+    atomic_write_text(out / "report.html", page)
     return summary
 
 

@@ -70,7 +70,8 @@ def profiles_figure(profiles: Sequence[Profile], best_nllh: float) -> MplFigure:
         ax.plot(pr.values, np.array(pr.nllh) - best_nllh, "o-", ms=3)
         ax.axhline(THRESHOLD_95, color="grey", ls="--", lw=1)
         ax.axvline(pr.best, color="black", lw=0.8)
-        ax.set_xscale("log")
+        if min(pr.values) > 0 and max(pr.values) / min(pr.values) > 10:
+            ax.set_xscale("log")
         ax.set_ylim(-0.2, max(3 * THRESHOLD_95, 1.0))
         flag = "" if pr.identifiable else " (non-identifiable)"
         ax.set_title(pr.parameter + flag, fontsize=9)
