@@ -106,6 +106,8 @@ def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem)
             "2",
             "--out",
             str(out),
+            "--ensemble",
+            "5",
             "--json",
         ],
     )
@@ -121,6 +123,7 @@ def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem)
         "waterfall.png",
         "fits.png",
         "report.html",
+        "ensemble.tsv",
     ):
         assert (out / name).stat().st_size > 0
     bad = CliRunner().invoke(app, ["calibrate", "--problem", "galvis2091", "--starts", "1"])
@@ -137,3 +140,18 @@ def test_galvis_problem_holds_back_the_last_passages(tmp_path: Path) -> None:
     assert lint_problem(tmp_path / "g") == []
     nllh = Objective(problem).nllh(problem.nominal())
     assert math.isfinite(nllh)
+
+
+def test_log_normal_noise_is_the_log_normal_likelihood(karin: Problem) -> None:
+    from scipy.stats import lognorm
+
+    obs = karin.observables[0]
+    problem = Problem(
+        **{**karin.__dict__, "observables": (Readout(obs.id, obs.formula, 0.2, "log"),)}
+    )
+    objective = Objective(problem)
+    values = {"beta": 0.3, "kappa": 0.9}
+    pred = objective.predict(values)
+    y = problem.measurements["measurement"].to_numpy()
+    expected = -float(np.sum(lognorm.logpdf(y, s=0.2, scale=pred)))
+    assert objective.nllh(values) == pytest.approx(expected, rel=1e-12)

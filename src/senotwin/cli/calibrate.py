@@ -117,7 +117,13 @@ def _summary(fit: FitResult, rows: list[dict]) -> dict:
     }
 
 
-def _write_results(out: Path, pr: Problem, fit: FitResult, profiles: tuple[Profile, ...]) -> dict:
+def _write_results(
+    out: Path,
+    pr: Problem,
+    fit: FitResult,
+    profiles: tuple[Profile, ...],
+    extra: dict | None = None,
+) -> dict:
     """parameters.tsv, starts.tsv, curves.tsv, fit.json, the figures and report.html (the
     report's calibration section) into ``out``."""
     import pandas as pd
@@ -146,7 +152,7 @@ def _write_results(out: Path, pr: Problem, fit: FitResult, profiles: tuple[Profi
         ]
     )
     atomic_write_text(out / "starts.tsv", starts.to_csv(sep="\t", index=False))
-    summary = _summary(fit, rows)
+    summary = _summary(fit, rows) | (extra or {})
     atomic_write_text(out / "fit.json", json.dumps(summary, indent=2, default=float))
     curves = fit_curves(Objective(pr), fit.best)
     atomic_write_text(out / "curves.tsv", curves.to_csv(sep="\t", index=False))
@@ -196,10 +202,17 @@ def calibrate(
     profiles: bool = typer.Option(
         False, "--profiles", help="Also profile every fitted parameter (95% intervals)."
     ),
+    ensemble: int = typer.Option(
+        0,
+        "--ensemble",
+        help="Posterior samples to draw (adaptive Metropolis from the best fit) into "
+        "ensemble.tsv; use it with `senotwin simulate --ensemble` (needs --out).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Multi-start fit (SciPy least_squares trf, log10 parameters, fast engine): best values,
-    goodness of fit, held-back prediction, waterfall and fit plots."""
+    goodness of fit, held-back prediction, waterfall and fit plots; optionally profiles and a
+    posterior ensemble."""
     from senotwin.calibrate.fit import fit_problem
     from senotwin.calibrate.objective import Objective
     from senotwin.calibrate.profile import profile_all
@@ -207,12 +220,23 @@ def calibrate(
 
     outputs = (Output("--out", out, directory=True),)
     with user_errors(), writing(*outputs):
+        if ensemble and out is None:
+            raise typer.BadParameter("--ensemble writes ensemble.tsv: give --out DIR")
         pr = _resolve(problem)
         objective = Objective(pr)
         fit = fit_problem(objective, starts=starts, seed=seed)
         profs = profile_all(objective, fit) if profiles else ()
+        extra: dict = {}
+        if ensemble and out is not None:
+            from senotwin._io import atomic_write_text
+            from senotwin.calibrate.sample import sample_posterior
+
+            ens = sample_posterior(objective, fit, samples=ensemble, seed=seed)
+            out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(out / "ensemble.tsv", ens.samples.to_csv(sep="\t", index=False))
+            extra["ensemble"] = {"samples": ensemble, "acceptance": ens.acceptance}
         summary = (
-            _write_results(out, pr, fit, profs)
+            _write_results(out, pr, fit, profs, extra)
             if out is not None
             else _summary(fit, parameter_rows(fit, profs, pr))
         )

@@ -44,6 +44,12 @@ def simulate(
     summary_json: bool = typer.Option(
         False, "--summary-json", help="Print a JSON summary (status, final values, provenance)."
     ),
+    ensemble: Path | None = typer.Option(
+        None,
+        "--ensemble",
+        help="Parameter sets (CSV/TSV, one column per parameter, e.g. a posterior ensemble from "
+        "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95).",
+    ),
 ) -> None:
     """Simulate a model or scenario and write the time course; nothing is written on failure."""
     from senotwin import SolverOptions, parse_regimen, run_scenario
@@ -51,9 +57,12 @@ def simulate(
     from senotwin.sim import check_days
 
     outputs = (Output("--out", out, SUFFIXES), Output("--plot", plot, FIGURE_SUFFIXES))
-    with user_errors(), writing(*outputs, inputs=(model,)):
+    with user_errors(), writing(*outputs, inputs=(model, ensemble)):
         if days is not None:
             check_days(days, name="--days")
+        if ensemble is not None:
+            _ensemble(out, ensemble, model, scenario, days, sets, blocks, engine, regimen, plot)
+            return
         result = run_scenario(
             model_or_scenario(model, scenario),
             overrides=parse_sets(sets),
@@ -84,3 +93,58 @@ def simulate(
         typer.echo(json.dumps(summary, indent=2, default=float))
     else:
         typer.echo(f"wrote {out}: {len(result.table)} rows, status {result.status}")
+
+
+def _ensemble(
+    out: Path,
+    ensemble: Path,
+    model: Path | None,
+    scenario: str | None,
+    days: float | None,
+    sets: list[str],
+    blocks: list[str],
+    engine: str,
+    regimen: str | None,
+    plot: Path | None,
+) -> None:
+    """``simulate --ensemble``: one run per parameter set, written as quantile bands."""
+    from senotwin import SolverOptions, parse_regimen
+    from senotwin._errors import ValidationError
+    from senotwin._io import atomic_write_bytes, read_table
+    from senotwin.calibrate.sample import ensemble_bands
+    from senotwin.sim.scenario import prepare_scenario
+
+    if plot is not None:
+        raise ValidationError("--plot draws one run; it does not go with --ensemble")
+    setup = prepare_scenario(
+        model_or_scenario(model, scenario),
+        overrides=parse_sets(sets),
+        regimen=parse_regimen(regimen) if regimen is not None else None,
+        days=days,
+    )
+    bands = ensemble_bands(
+        setup,
+        read_table(ensemble, what="--ensemble"),
+        solver=SolverOptions(engine=engine),
+        blocks=parse_blocks(blocks),
+    )
+    if bands.failed == bands.runs:
+        raise ValidationError(
+            f"every one of the {bands.runs} ensemble runs failed; nothing written"
+        )
+    if out.suffix.lower() == ".csv":
+        data = bands.table.to_csv(index=False).encode()
+    else:
+        import io
+
+        buf = io.BytesIO()
+        bands.table.to_parquet(buf, index=False)
+        data = buf.getvalue()
+    atomic_write_bytes(out, data)
+    ignored = (
+        f"; columns ignored (not parameters): {', '.join(bands.ignored)}" if bands.ignored else ""
+    )
+    typer.echo(
+        f"wrote {out}: 5/50/95% bands of {bands.runs - bands.failed} runs "
+        f"({bands.failed} failed){ignored}"
+    )
