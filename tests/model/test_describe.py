@@ -80,7 +80,14 @@ def _ranking(spec: ModelSpec, order: list[str]) -> dict[str, Any]:
 def test_overall_shares_count_every_parameter() -> None:
     st = stats(_toy())
     overall = st["provenance"]["overall"]  # type: ignore[index]
-    assert overall["count"] == {"measured": 3, "derived": 3, "citation": 0, "kb": 0, "assumed": 4}
+    assert overall["count"] == {
+        "measured": 3,
+        "calibrated": 0,
+        "derived": 3,
+        "citation": 0,
+        "kb": 0,
+        "assumed": 4,
+    }
     assert overall["percent"]["assumed"] == 40.0
     assert st["provenance"]["top30_gsa"] is None  # type: ignore[index]
     assert st["provenance"]["targets_met"] == {"overall": False}  # type: ignore[index]
@@ -95,7 +102,14 @@ def test_top_share_counts_the_first_ranked_parameters_the_model_still_has(
     top = top_provenance(spec, top=5)
     assert top is not None
     assert [q["id"] for q in top["parameters"]] == ["m0", "d0", "a0", "m1", "m2"]  # type: ignore[index]
-    assert top["count"] == {"measured": 3, "derived": 1, "citation": 0, "kb": 0, "assumed": 1}
+    assert top["count"] == {
+        "measured": 3,
+        "calibrated": 0,
+        "derived": 1,
+        "citation": 0,
+        "kb": 0,
+        "assumed": 1,
+    }
     assert top["percent"]["assumed"] == 20.0  # type: ignore[index]
     assert top["current"] is True
     monkeypatch.setattr(describe, "TOP_N", 5)

@@ -1,4 +1,4 @@
-"""Calibration: PEtab problems, multi-start fits, profile likelihoods and the shipped data sets (issue 12).
+"""Calibration: PEtab problems, multi-start fits, profiles and shipped data sets (issue 12).
 
 Layer: above sim and therapy, beside analysis; report and cli draw and drive it.
 """
