@@ -3,14 +3,18 @@ compile once per model structure."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from senotwin.model import get_scenario, load_fixture
-from senotwin.model.compile import compile_spec, flatten
+from senotwin.model.compile import FlatModel, compile_spec, flatten
 from senotwin.model.io import spec_from_dict
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.codegen import compiled_fast, fast_source
+from senotwin.sim import codegen
+from senotwin.sim.codegen import CompiledFast, compiled_fast, fast_source
 
 ASSUMED = {"kind": "assumed", "rationale": "test value"}
 
@@ -93,3 +97,68 @@ def test_models_differing_only_in_values_share_one_compilation() -> None:
 def test_time_dependence_is_detected() -> None:
     assert not compiled_fast(flatten(every_rule())).autonomous
     assert compiled_fast(flatten(load_fixture("kuznetsov1994"))).autonomous
+
+
+def _integrate_once(fast: CompiledFast, flat: FlatModel) -> np.ndarray:
+    """One 5-day segment of ``every_rule`` through the compiled integrator."""
+    y = np.array(flat.initial, dtype=float)
+    p = np.array(flat.values, dtype=float)
+    tout = np.linspace(0.0, 5.0, 6)
+    out = np.zeros((tout.size, len(flat.species) + len(flat.observables)))
+    clip = np.array([s.non_negative for s in flat.spec.species])
+    code, _, rows = fast.integrate(
+        y,
+        0.0,
+        5.0,
+        tout,
+        p,
+        np.zeros(y.size),
+        clip,
+        fast.autonomous,
+        1e-8,
+        1e-10,
+        10_000,
+        out,
+        np.zeros(5, dtype=np.int64),
+    )
+    assert code == 0 and rows == tout.size
+    return out
+
+
+def test_the_disk_cache_holds_importable_cacheable_code_equal_to_the_in_memory_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # warnings are errors here: numba refusing to cache ("dynamic globals") would fail the test
+    flat = flatten(every_rule(k=0.41))
+    for name in [m for m in sys.modules if m.startswith("senotwin_fast_")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(codegen, "_CACHE", {})
+    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
+    monkeypatch.setenv(codegen.CACHE_ENV, str(tmp_path))
+    cached = compiled_fast(flat)
+    cached_out = _integrate_once(cached, flat)
+    assert len(list(tmp_path.glob("senotwin_fast_*.py"))) == 1
+    index = {p.name.split("-")[0].split(".")[-1] for p in tmp_path.glob("__pycache__/*.nbi")}
+    assert {"rhs_into", "obs_into", "integrate"} <= index  # numba stored their machine code
+
+    monkeypatch.setattr(codegen, "_CACHE", {})
+    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
+    monkeypatch.setenv(codegen.CACHE_ENV, "off")
+    in_memory = compiled_fast(flat)
+    assert in_memory.rhs is not cached.rhs
+    np.testing.assert_array_equal(_integrate_once(in_memory, flat), cached_out)
+
+
+def test_an_unwritable_cache_falls_back_to_compiling_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setattr(codegen, "_CACHE", {})
+    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
+    monkeypatch.setenv(codegen.CACHE_ENV, str(blocker / "cache"))
+    flat = flatten(every_rule(k=0.43))
+    assert _integrate_once(compiled_fast(flat), flat).shape == (
+        6,
+        len(flat.species) + len(flat.observables),
+    )

@@ -7,7 +7,11 @@ and every call is one of a fixed set, so nothing a model file contains can reach
 code as code. Observables are computed once per evaluation in dependency order (no inlining
 blow-up), then the process rates, then dy/dt = S · rates + u (one statement per species).
 numba compiles the functions to machine code, once per model *structure*: parameters are
-runtime arrays, so models differing only in values share the compiled code. (A generated
+runtime arrays, so models differing only in values share the compiled code. The generated
+functions and RODAS4's integrator bound to them are written as a module under the user cache
+directory ($SENOTWIN_CACHE_DIR; "off" disables) and compiled with numba's ``cache=True``, so a
+later process loads the machine code instead of compiling again (default model: ~12 s to
+compile under load, ~1 s to load). (A generated
 analytic Jacobian was tried: numba needed 25 s to compile it for the qsp model and over 200 s
 for the legacy one under load, more than a whole cohort's integration; the integrator builds
 its Jacobian by finite differences of this compiled RHS instead, at microseconds per matrix.)
@@ -16,14 +20,21 @@ its Jacobian by finite differences of this compiled RHS instead, at microseconds
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import inspect
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numba
 import numpy as np
 
 from senotwin._errors import CompileError
+from senotwin._io import atomic_write_text
 from senotwin.model.compile import FlatModel
 from senotwin.model.expr import TIME, Call, Expr, Num, Op, Sym
 
@@ -31,9 +42,13 @@ _UNARY = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt"}
 _BINARY = {"+", "-", "*", "/", "**"}
 
 
-def _hill(x: float, k: float, n: float) -> float:
+def _hill_py(x: float, k: float, n: float) -> float:
     xn = x**n
     return xn / (k**n + xn)
+
+
+#: the Hill function of generated code (file-backed and cached, so cached callers can link it)
+hill = numba.njit(_hill_py, cache=True, error_model="numpy")
 
 
 class Renderer:
@@ -74,7 +89,7 @@ class Renderer:
             if expr.fn in _UNARY:
                 return f"{_UNARY[expr.fn]}({args[0]})"
             if expr.fn == "hill":
-                return f"_hill({args[0]}, {args[1]}, {args[2]})"
+                return f"hill({args[0]}, {args[1]}, {args[2]})"
             if expr.fn in ("min", "max"):
                 out = args[0]
                 for arg in args[1:]:
@@ -136,13 +151,17 @@ class CompiledFast:
 
     rhs: Callable[..., None]
     obs: Callable[..., None]
+    integrate: Callable[..., Any]  # rosenbrock.integrate with rhs and obs bound
     autonomous: bool
     source: str
 
 
 _CACHE: dict[str, CompiledFast] = {}  # by source hash: one compilation per structure
 _BY_DIGEST: dict[str, CompiledFast] = {}  # by spec digest: no code generation per run
-_HELPERS = {fn.__name__: numba.njit(fn, error_model="numpy") for fn in (_hill,)}
+#: where generated modules are written so that numba's on-disk cache keeps their machine code
+#: across processes ($SENOTWIN_CACHE_DIR, else the user cache directory; "off" disables)
+CACHE_ENV = "SENOTWIN_CACHE_DIR"
+_HERE = Path(__file__).parent
 
 
 def compiled_fast(flat: FlatModel) -> CompiledFast:
@@ -157,6 +176,122 @@ def compiled_fast(flat: FlatModel) -> CompiledFast:
     return hit
 
 
+def cache_dir() -> Path | None:
+    """Directory of the on-disk code cache, or None when disabled ($SENOTWIN_CACHE_DIR=off)."""
+    env = os.environ.get(CACHE_ENV, "")
+    if env.lower() == "off":
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "senotwin" / "fast"
+
+
+def _integrator_source() -> str:
+    """Source of RODAS4's ``integrate`` and its row writer with the model's ``rhs_into`` /
+    ``obs_into`` as module globals instead of arguments: a function passed as an argument is a
+    dynamic global to numba, which then refuses to cache the integrator's machine code."""
+    from senotwin.sim import rosenbrock as ros
+
+    out = []
+    for fn, edits in (
+        (
+            ros._write_row,
+            (("(obs, out,", "(out,"), ("obs(t, y, p, obuf)", "obs_into(t, y, p, obuf)")),
+        ),
+        (
+            ros.integrate,
+            (
+                ("    rhs,\n    obs,\n", ""),
+                ("_write_row(obs, ", "_write_row("),
+                ("rhs(", "rhs_into("),
+            ),
+        ),
+    ):
+        text = inspect.getsource(fn.py_func)
+        for old, new in edits:
+            if old not in text:
+                raise CompileError(f"cannot bind the integrator: {old!r} not in {fn.__name__}")
+            text = text.replace(old, new)
+        out.append(text.replace("@numba.njit(", "@numba.njit(cache=True, "))
+    names = sorted(
+        n
+        for fn in (ros._write_row, ros.integrate)
+        for n in fn.py_func.__code__.co_names
+        if hasattr(ros, n) and n not in ("np", "math", "numba", "_write_row")
+    )
+    imports = f"from senotwin.sim.rosenbrock import {', '.join(sorted(set(names)))}\n"
+    return imports + "\n\n" + "\n\n".join(out)
+
+
+def _module_source(source: str) -> str:
+    """An importable module: the generated functions and the integrator bound to them, all
+    ``cache=True`` so numba stores their machine code beside the file."""
+    body = source.replace(
+        "def rhs_into", '@numba.njit(cache=True, error_model="numpy")\ndef rhs_into'
+    )
+    body = body.replace(
+        "def obs_into", '@numba.njit(cache=True, error_model="numpy")\ndef obs_into'
+    )
+    head = (
+        "# generated by senotwin.sim.codegen from a validated model (not user text)\n"
+        "import math\n\nimport numba\nimport numpy as np\n\n"
+        "from senotwin.sim.codegen import hill\n"
+    )
+    return head + _integrator_source() + "\n\n" + body
+
+
+def _code_version() -> str:
+    """Digest of the code a cached module links (integrator, code generator, numba version)."""
+    h = hashlib.sha256(numba.__version__.encode())
+    for name in ("rosenbrock.py", "codegen.py"):
+        h.update((_HERE / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _import_cached(source: str) -> ModuleType | None:
+    """Write the module once under the cache directory and import it; None if impossible."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    text = _module_source(source)
+    key = hashlib.sha256((_code_version() + text).encode()).hexdigest()[:24]
+    name = f"senotwin_fast_{key}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = folder / f"{name}.py"
+    try:
+        if not path.exists() or path.read_text() != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, text)
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except OSError:
+        sys.modules.pop(name, None)
+        return None
+    return module
+
+
+def _compiled_in_memory(source: str) -> tuple[Any, Any, Callable[..., Any]]:
+    """Compile without the disk cache (cache disabled or not writable): once per process."""
+    from senotwin.sim.rosenbrock import integrate as ros_integrate
+
+    namespace: dict[str, Any] = {"np": np, "hill": hill}
+    # the source was generated from validated trees (see the module docstring)
+    exec(compile(source, "<senotwin fast>", "exec"), namespace)
+    rhs = numba.njit(namespace["rhs_into"], error_model="numpy")
+    obs = numba.njit(namespace["obs_into"], error_model="numpy")
+
+    def integrate(*args: Any) -> Any:
+        return ros_integrate(rhs, obs, *args)
+
+    return rhs, obs, integrate
+
+
 def _compiled_structure(flat: FlatModel) -> CompiledFast:
     source = fast_source(flat)
     key = hashlib.sha256(source.encode()).hexdigest()
@@ -164,20 +299,19 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     if hit is not None:
         return hit
     # error_model="numpy": x/0 gives inf/nan (then a 'failed' result) instead of raising
-    namespace: dict[str, Any] = {"np": np, **_HELPERS}
-    # the source was generated above from validated trees (see the module docstring)
-    exec(compile(source, f"<senotwin fast {flat.spec.id}>", "exec"), namespace)
+    module = _import_cached(source)
+    if module is not None:
+        rhs, obs, integrate = module.rhs_into, module.obs_into, module.integrate
+    else:
+        rhs, obs, integrate = _compiled_in_memory(source)
     n, m = len(flat.species), len(flat.observables)
     y = np.array(flat.initial, dtype=float)
     p = np.array(flat.values, dtype=float)
-    fns = {}
-    for name in ("rhs_into", "obs_into"):
-        fns[name] = numba.njit(namespace[name], error_model="numpy")
-    # compile now, with the argument types every run uses
-    fns["rhs_into"](0.0, y, p, np.zeros(n), np.zeros(n))
-    fns["obs_into"](0.0, y, p, np.zeros(m))
+    # compile (or load from the disk cache) now, with the argument types every run uses
+    rhs(0.0, y, p, np.zeros(n), np.zeros(n))
+    obs(0.0, y, p, np.zeros(m))
     exprs = [e for _, e in flat.observables] + [e for _, e, _ in flat.processes]
-    hit = CompiledFast(fns["rhs_into"], fns["obs_into"], not uses_time(exprs), source)
+    hit = CompiledFast(rhs, obs, integrate, not uses_time(exprs), source)
     if len(_CACHE) >= 16:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = hit

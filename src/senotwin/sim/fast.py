@@ -55,9 +55,7 @@ def run_fast(run: EngineRun) -> EngineOutput:
         y, p, u, pts = start.y, start.p, start.u, start.points
         planned.append(pts)
         view = out[filled : filled + pts.size]
-        code, reached, rows = ros.integrate(
-            fast.rhs,
-            fast.obs,
+        code, reached, rows = fast.integrate(
             y,
             seg.start,
             seg.end,
