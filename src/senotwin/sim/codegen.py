@@ -211,7 +211,9 @@ def _integrator_source() -> str:
         text = inspect.getsource(fn.py_func)
         for old, new in edits:
             if old not in text:
-                raise CompileError(f"cannot bind the integrator: {old!r} not in {fn.py_func.__name__}")
+                raise CompileError(
+                    f"cannot bind the integrator: {old!r} not in {fn.py_func.__name__}"
+                )
             text = text.replace(old, new)
         out.append(text.replace("@numba.njit(", "@numba.njit(cache=True, "))
     names = sorted(
