@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest demo bench clean
+.PHONY: venv test lint typecheck pytest demo bench clean browser app-shots
 
 venv: $(STAMP)
 
@@ -22,8 +22,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	MPLBACKEND=Agg $(BIN)/pytest
+
+# headless Chromium + driver for the web app's browser tests (Debian packages; skipped if absent)
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null \
+		|| echo "warning: could not install chromium; the browser tests will be skipped"; \
+	else echo "note: no chromium/chromedriver and apt not usable as root; browser tests skipped"; fi
+
+# screenshots of every page of `senotwin app` and the re-render timing log
+app-shots: $(STAMP) browser
+	mkdir -p demo_output/app
+	SENOTWIN_APP_OUT=demo_output/app MPLBACKEND=Agg $(BIN)/pytest tests/app/test_browser.py
 
 test: lint typecheck pytest
 

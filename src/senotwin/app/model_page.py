@@ -24,8 +24,9 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Tumour", ("N_tumour", "C", "T")),
     ("Senescent stages", ("Se", "Sl", "Sd", "S")),
     ("Immune cells", ("T8", "T8x", "MDSC", "PMN", "E", "N")),
-    ("SASP factors", ("IL6_t", "IL8_t", "CCL2_t", "sasp_cells")),
-    ("PD-L1", ("PDL1_d", "PDPL", "H_PD1")),
+    ("SASP cytokines in the tumour", ("IL6_t", "IL8_t")),
+    ("SASP chemokine CCL2 in the tumour", ("CCL2_t",)),
+    ("PD-L1 on tumour cells", ("PDL1_d", "PDPL")),
 )
 #: how many sliders the page shows before the user adds more
 DEFAULT_SLIDERS = 6
@@ -124,9 +125,14 @@ def timecourse_figure(table: pd.DataFrame, units: Mapping[str, str], title: str)
     if not panels:  # a model outside the TME family: draw every species
         panels = [("Species", [c for c in table.columns if c != "time"])]
     fig = make_subplots(
-        rows=len(panels), cols=1, shared_xaxes=True, subplot_titles=[t for t, _ in panels]
+        rows=len(panels),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.25 / len(panels),
+        subplot_titles=[t for t, _ in panels],
     )
     for row, (_title, cols) in enumerate(panels, start=1):
+        legend = "legend" if row == 1 else f"legend{row}"
         for col in cols:
             fig.add_trace(
                 go.Scatter(
@@ -134,18 +140,19 @@ def timecourse_figure(table: pd.DataFrame, units: Mapping[str, str], title: str)
                     y=table[col],
                     name=f"{col} ({units.get(col, '?')})",
                     mode="lines",
-                    legendgroup=str(row),
+                    legend=legend,
                 ),
                 row=row,
                 col=1,
             )
         unit_set = sorted({units.get(c, "?") for c in cols})
         fig.update_yaxes(title_text=", ".join(unit_set), row=row, col=1)
+        top = fig.layout["yaxis" if row == 1 else f"yaxis{row}"].domain[1]
+        fig.update_layout({legend: {"x": 1.01, "y": top, "yanchor": "top"}})
     fig.update_xaxes(title_text="time (days)", row=len(panels), col=1)
     fig.update_layout(
         title=title,
-        height=220 * len(panels) + 120,
+        height=200 * len(panels) + 120,
         margin={"l": 80, "r": 20, "t": 80, "b": 50},
-        legend={"tracegroupgap": 120},
     )
     return fig

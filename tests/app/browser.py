@@ -1,0 +1,98 @@
+"""Headless Chromium for the app's browser tests: the Debian browser and driver, never a download.
+
+``make browser`` installs ``chromium`` and ``chromium-driver``; where neither is present the
+tests are skipped with one message. Selenium is given the driver's path, so Selenium Manager
+never tries to fetch one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+MISSING = (
+    "no headless browser: /usr/bin/chromium and /usr/bin/chromedriver are needed "
+    "(`make browser` installs Debian's chromium and chromium-driver where apt is usable as root)"
+)
+
+
+def browser_available() -> bool:
+    """Whether the Debian browser, its driver and selenium are all installed."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return False
+    return CHROMIUM.exists() and CHROMEDRIVER.exists()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_app(port: int) -> subprocess.Popen[bytes]:
+    """``senotwin app --port PORT`` in a child process, waited for until it answers."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with tempfile.TemporaryFile() as log:  # the server's output, shown if it fails to start
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from senotwin.cli import main; main()",
+                "app",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                log.seek(0)
+                out = log.read().decode(errors="replace")
+                raise RuntimeError(f"senotwin app exited with {proc.returncode}:\n{out}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    return proc
+            except OSError:
+                time.sleep(0.5)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError("senotwin app did not answer within 180 s")
+
+
+@contextmanager
+def chrome(width: int = 1400, height: int = 1600) -> Iterator[object]:
+    """A headless Chromium driven through the Debian chromedriver."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        f"--window-size={width},{height}",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
