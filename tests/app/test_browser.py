@@ -130,3 +130,27 @@ def test_ctrl_c_stops_the_server_cleanly() -> None:
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=30)
     assert code in (0, 130, -signal.SIGINT), code
+
+
+def open_tab(page: Any, label: str) -> None:
+    """Click the page tab called ``label``."""
+    from selenium.webdriver.common.by import By
+
+    page.find_element(
+        By.XPATH, f"//*[contains(@class, 'tab') and normalize-space()='{label}']"
+    ).click()
+
+
+def test_therapy_page_compares_arms_and_shows_regimen_errors(page: Any, out_dir: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    open_tab(page, "Therapy")
+    page.find_element(By.ID, "therapy-run").click()
+    wait_for(lambda: page.find_element(By.ID, "therapy-status").text.startswith("compared"), 120)
+    page.save_screenshot(str(out_dir / "therapy.png"))
+    box = dash_element(page, {"index": 2, "type": "arm-text"})
+    box.send_keys("navitoclax 50 mg/kg po qd d10-d14 +7 after last doxorubicin")
+    page.find_element(By.ID, "therapy-run").click()
+    error = wait_for(lambda: dash_element(page, {"index": 2, "type": "arm-error"}).text, 60)
+    assert "arm 3: line 1" in error and error.rstrip().endswith("^")
+    page.save_screenshot(str(out_dir / "therapy_error.png"))

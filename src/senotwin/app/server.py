@@ -7,7 +7,7 @@ import warnings
 from dash import Dash, dcc, html
 
 from senotwin._errors import SenotwinWarning
-from senotwin.app import model_view
+from senotwin.app import model_view, therapy_view
 
 #: the only interface served without a warning
 LOOPBACK = "127.0.0.1"
@@ -37,12 +37,18 @@ def create_app() -> Dash:
                 id="pages",
                 value="model",
                 children=[
-                    dcc.Tab(label="Model", value="model", children=model_view.layout(figure))
+                    dcc.Tab(label="Model", value="model", children=model_view.layout(figure)),
+                    dcc.Tab(
+                        label="Therapy",
+                        value="therapy",
+                        children=therapy_view.layout(model_view.scenario_names()),
+                    ),
                 ],
             ),
         ]
     )
     model_view.register(app)
+    therapy_view.register(app)
     return app
 
 

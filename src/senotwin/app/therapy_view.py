@@ -1,0 +1,188 @@
+"""Therapy page: up to four regimens (text in the regimen language) compared on one scenario.
+
+Regimen text goes to the regimen parser's text form only (never read as a file path); its errors
+are shown under the arm with the parser's caret message. Arms run on the reference engine (each
+drug combination is a different model; compiling it for the fast engine would take longer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import ALL, Dash, Input, Output, State, dcc, html
+
+from senotwin._errors import SenotwinError
+from senotwin.analysis.therapy import compare_arms
+from senotwin.model.readouts import readouts_for
+from senotwin.therapy.drugs import library
+from senotwin.therapy.language import Regimen, parse_text
+
+ARMS = 4
+ARM_TEXT = "arm-text"
+ARM_ERROR = "arm-error"
+DEFAULT_SCENARIO = "aged_lung_untreated"
+EXAMPLES = (
+    "doxorubicin 2 mg/kg iv d0,d7",
+    "doxorubicin 2 mg/kg iv d0,d7; navitoclax 50 mg/kg po qd d10-d14",
+    "",
+    "",
+)
+TABLE_COLUMNS = (
+    ("arm", "arm", "{}"),
+    ("final_tumour", "final tumour (1e9 cells)", "{:.3g}"),
+    ("min_tumour", "min tumour (1e9 cells)", "{:.3g}"),
+    ("best_response", "best response", "{}"),
+    ("time_to_progression", "time to progression (days)", "{:.0f}"),
+    ("senescent_auc", "senescent AUC (1e9 cells·day)", "{:.3g}"),
+)
+
+
+def parse_arms(texts: Sequence[str | None]) -> tuple[dict[str, Regimen], list[str]]:
+    """Regimens of the non-empty arms and one error text per arm ('' where it parsed)."""
+    regimens: dict[str, Regimen] = {}
+    errors = []
+    for i, text in enumerate(texts, start=1):
+        if not text or not text.strip():
+            errors.append("")
+            continue
+        try:
+            regimens[f"arm {i}"] = parse_text(text, source=f"arm {i}")
+            errors.append("")
+        except SenotwinError as exc:
+            errors.append(str(exc))
+    return regimens, errors
+
+
+def drug_rows() -> list[Any]:
+    """The drug library as a table: id, category, routes, reference dose, targets."""
+    head = html.Tr(
+        [html.Th(h) for h in ("drug", "category", "routes", "reference dose", "acts on")]
+    )
+    rows = [head]
+    for drug in library().drugs:
+        ref = drug.reference_dose
+        targets = ", ".join(f"{e.target} ({e.kind})" for e in drug.effects)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(drug.id),
+                    html.Td(drug.category),
+                    html.Td(", ".join(drug.routes)),
+                    html.Td(f"{ref.amount:g} {ref.unit} {ref.route}"),
+                    html.Td(targets),
+                ]
+            )
+        )
+    return rows
+
+
+def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[str], str]:
+    """(burden figure, metrics table, per-arm errors, status) for the arms that parse."""
+    regimens, errors = parse_arms(texts)
+    if any(errors):
+        return go.Figure(), None, errors, "fix the regimen errors shown under the arms"
+    arms: dict[str, Regimen | None] = {"untreated": None, **regimens}
+    try:
+        comp = compare_arms(scenario, arms, engine="reference")
+    except SenotwinError as exc:
+        return go.Figure(), None, errors, f"error: {exc}"
+    fig = go.Figure()
+    for name, table in comp.tables.items():
+        read = readouts_for(table)
+        fig.add_trace(go.Scatter(x=table["time"], y=read.burden(table), name=name, mode="lines"))
+    fig.update_layout(
+        title=f"Tumour burden per arm on {scenario}",
+        xaxis_title="time (days)",
+        yaxis_title="tumour burden (1e9 cells)",
+        height=420,
+        margin={"l": 80, "r": 20, "t": 60, "b": 50},
+    )
+    tox = sorted({k for a in comp.arms for k in a.toxicity_max})
+    head = [html.Th(label) for _, label, _ in TABLE_COLUMNS] + [
+        html.Th(f"toxicity max: {k} (0-1)") for k in tox
+    ]
+    body = []
+    for arm in comp.arms:
+        record = {"arm": arm.name} | {key: getattr(arm, key) for key, _, _ in TABLE_COLUMNS[1:]}
+        cells = [
+            html.Td("none" if record[key] is None else fmt.format(record[key]))
+            for key, _, fmt in TABLE_COLUMNS
+        ]
+        cells += [html.Td(f"{arm.toxicity_max.get(k, 0.0):.3g}") for k in tox]
+        body.append(html.Tr(cells))
+    notes = f"; notes: {'; '.join(comp.notes)}" if comp.notes else ""
+    return (
+        fig,
+        html.Table([html.Tr(head), *body], className="metrics"),
+        errors,
+        (f"compared {len(arms)} arms on {scenario} over {comp.days:g} days{notes}"),
+    )
+
+
+def layout(scenarios: Sequence[str]) -> html.Div:
+    """The Therapy page: scenario, four regimen boxes, compare button, plot, metrics, library."""
+    arms = []
+    for i in range(ARMS):
+        arms.append(
+            html.Div(
+                [
+                    html.Label(f"Arm {i + 1} regimen", htmlFor=f"arm-{i + 1}"),
+                    dcc.Textarea(
+                        id={"type": ARM_TEXT, "index": i},
+                        value=EXAMPLES[i],
+                        rows=2,
+                        style={"width": "100%"},
+                    ),
+                    html.Pre(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
+                ]
+            )
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Scenario", htmlFor="therapy-scenario"),
+                    dcc.Dropdown(
+                        id="therapy-scenario",
+                        options=list(scenarios),
+                        value=DEFAULT_SCENARIO,
+                        clearable=False,
+                    ),
+                    html.P(
+                        "Regimen language: DRUG DOSE UNIT [route] [qd|q3d|...] [dDAY[-dDAY]]; "
+                        "items separated by ';'. An untreated arm is always added.",
+                        className="hint",
+                    ),
+                    *arms,
+                    html.Button("Compare arms", id="therapy-run"),
+                    html.Div(id="therapy-status", className="status"),
+                ],
+                className="controls",
+            ),
+            html.Div(
+                [
+                    dcc.Loading(dcc.Graph(id="therapy-plot"), delay_show=300),
+                    html.Div(id="therapy-table"),
+                    html.H3("Drug library"),
+                    html.Table(drug_rows(), className="library"),
+                ]
+            ),
+        ],
+        className="page therapy-page",
+    )
+
+
+def register(app: Dash) -> None:
+    """Wire the Therapy page's callback."""
+    app.callback(
+        Output("therapy-plot", "figure"),
+        Output("therapy-table", "children"),
+        Output({"type": ARM_ERROR, "index": ALL}, "children"),
+        Output("therapy-status", "children"),
+        Input("therapy-run", "n_clicks"),
+        State("therapy-scenario", "value"),
+        State({"type": ARM_TEXT, "index": ALL}, "value"),
+        prevent_initial_call=True,
+    )(lambda _n, scenario, texts: compare(scenario, texts))
