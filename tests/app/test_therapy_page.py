@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dash import no_update
+
 from senotwin.app.therapy_view import EXAMPLES, compare, drug_rows, parse_arms
 
 
@@ -31,7 +33,7 @@ def test_errors_stop_the_run() -> None:
     _fig, table, errors, status = compare(
         "aged_lung_untreated", ["navitoclax 2 parsecs", "", "", ""]
     )
-    assert table is None and errors[0] and "fix the regimen errors" in status
+    assert table is no_update and errors[0] and "fix the regimen errors" in status
 
 
 def test_drug_library_table_lists_every_drug() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import ALL, Dash, Input, Output, State, dcc, html
+from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
 from senotwin.analysis.therapy import compare_arms
@@ -82,7 +82,8 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
     """(burden figure, metrics table, per-arm errors, status) for the arms that parse."""
     regimens, errors = parse_arms(texts)
     if any(errors):
-        return go.Figure(), None, errors, "fix the regimen errors shown under the arms"
+        # the last comparison stays on screen while the user fixes the text
+        return no_update, no_update, errors, "fix the regimen errors shown under the arms"
     arms: dict[str, Regimen | None] = {"untreated": None, **regimens}
     try:
         comp = compare_arms(scenario, arms, engine="reference")
