@@ -8,6 +8,7 @@ never tries to fetch one.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,8 +43,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _ignore_sigint() -> None:
+    """The child starts with SIGINT ignored, as a job started in the background does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start_app(port: int) -> subprocess.Popen[bytes]:
-    """``senotwin app --port PORT`` in a child process, waited for until it answers."""
+    """``senotwin app --port PORT`` in a child process (SIGINT ignored at start, as in a
+    background job: the app must still stop on it), waited for until it answers."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with tempfile.TemporaryFile() as log:  # the server's output, shown if it fails to start
         proc = subprocess.Popen(
@@ -56,6 +63,7 @@ def start_app(port: int) -> subprocess.Popen[bytes]:
                 str(port),
             ],
             env=env,
+            preexec_fn=_ignore_sigint,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from senotwin.cli._common import user_errors
@@ -16,6 +18,8 @@ def app_command(
     """Start the local web app (Model page) with the default scenario simulated; Ctrl-C stops it."""
     from senotwin.app import serve
 
+    # started from a background job, the process inherits SIGINT ignored; Ctrl-C must still stop it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with user_errors():
         typer.echo(f"senotwin app: compiling the model, then serving http://{host}:{port}/")
         serve(host=host, port=port)
