@@ -50,7 +50,7 @@ def test_bad_requests() -> None:
     with pytest.raises(ValidationError, match=r"unknown drug 'navitoclx'.*navitoclax"):
         optimize_schedule("default", ["navitoclx"], budget=1, patients=2)
     with pytest.raises(ValidationError, match="once"):
-        optimize_schedule("default", ["anti-pd-1", "nivolumab"], budget=1, patients=2)
+        optimize_schedule("default", ["anti-pd-1", "anti-PD1"], budget=1, patients=2)
     with pytest.raises(ValidationError, match="horizon"):
         optimize_schedule("default", ["anti-pd-1"], horizon=5, budget=1, patients=2)
     with pytest.raises(ValidationError, match="max_toxicity"):

@@ -80,3 +80,49 @@ def test_toxicity_proxies_follow_targets() -> None:
     assert "thrombocytopenia" in get_drug("navitoclax").toxicities()
     assert "hepatorenal_load" in get_drug("rapamycin").toxicities()
     assert "immune_suppression" in get_drug("bay11-7082").toxicities()
+
+
+def test_named_products_trials_dose_are_in_the_library_with_cited_human_pk() -> None:
+    products = {
+        "pembrolizumab": "PDCD1", "nivolumab": "PDCD1", "atezolizumab": "CD274",
+        "ipilimumab": "CTLA4", "cisplatin": "stress", "carboplatin": "stress",
+        "pemetrexed": "stress", "paclitaxel": "stress", "nab-paclitaxel": "stress",
+        "doxorubicin": "stress", "palbociclib": "stress", "abemaciclib": "stress",
+        "navitoclax": "BCL2_FAMILY", "dasatinib": "SCAP",
+    }  # fmt: skip
+    for name, target in products.items():
+        drug = get_drug(name)
+        assert target in drug.targets, name
+        assert drug.human_problem() is None, name
+        assert drug.pk.provenance.kind == "citation", name
+        assert drug.dose_ranges["human"].source, name
+    # trial names resolve to the product, not to the kb class
+    assert get_drug("Keytruda").id == "pembrolizumab"
+    assert get_drug("pembrolizumab").kb_agent == get_drug("anti-pd-1").kb_agent == "ANTI_PD1"
+
+
+def test_product_pk_matches_its_label() -> None:
+    days = {d: get_drug(d).pk.terminal_half_life_days() for d in ("pembrolizumab", "nivolumab")}
+    assert 20 <= days["pembrolizumab"] <= 27  # label 22 d (CV 32%)
+    assert 17 <= days["nivolumab"] <= 27
+    assert get_drug("atezolizumab").pk.terminal_half_life_days() == pytest.approx(27, abs=1)
+    # a volume in L is per the reference adult (70 kg); one in L/m2 per BSA (Km 37 kg/m2)
+    assert get_drug("pemetrexed").pk.central_volume() == pytest.approx(16.1 / 70)
+    assert get_drug("cisplatin").pk.central_volume() == pytest.approx(11.5 / 37)
+
+
+def test_drugs_without_human_pk_or_range_say_why() -> None:
+    assert "mouse PK" in (get_drug("sb203580").human_problem() or "")
+    assert "not cited" in (get_drug("oleuropein").human_problem() or "")
+    assert "dose range" in (get_drug("metformin").human_problem() or "")
+    shown = get_drug("sb203580").to_dict()
+    assert str(shown["human_use"]).startswith("sb203580 has no human PK")
+    assert get_drug("pembrolizumab").to_dict()["human_use"] == "available"
+
+
+def test_bad_volume_unit_is_refused() -> None:
+    from senotwin.therapy.drugs import volume_per_kg
+
+    assert volume_per_kg("1.5 L/kg", 70) == pytest.approx(1.5)
+    with pytest.raises(ValidationError, match=r"pk\.volume"):
+        volume_per_kg("3 h", 70)

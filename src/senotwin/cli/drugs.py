@@ -14,7 +14,7 @@ def list_drugs(
     as_json: bool = typer.Option(False, "--json", help="Print the full entries as JSON."),
     category: str | None = typer.Option(None, "--category", help="Only this category."),
 ) -> None:
-    """List the drugs (id, category, targets, half-life, provenance of PK)."""
+    """List the drugs (id, category, targets, half-life, provenance of PK, human use)."""
     from senotwin.therapy.drugs import library
 
     with user_errors():
@@ -28,9 +28,10 @@ def list_drugs(
     for d in drugs:
         t_half = d.pk.terminal_half_life_days()
         half = "instant" if t_half == float("inf") else f"t1/2 {t_half * 24:.3g} h"
+        human = "human" if d.human_problem() is None else "not for human scenarios"
         typer.echo(
             f"{d.id:22s} {d.category:20s} {', '.join(d.targets):28s} {half:14s} "
-            f"PK {d.pk.provenance.kind}"
+            f"PK {d.pk.provenance.kind:9s} {human}"
         )
 
 

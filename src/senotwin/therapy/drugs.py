@@ -60,6 +60,28 @@ def quantity(text: str, target: str, *, where: str) -> float:
         raise ValidationError(f"{where}: {text!r} is not a quantity in {target} ({exc})") from None
 
 
+# The library's reference adult: 70 kg, Km 37 kg/m2 (FDA 2005 starting-dose guidance, Table 1).
+REFERENCE_WEIGHT_KG = 70.0
+REFERENCE_KM = 37.0
+
+
+def volume_per_kg(text: str, weight_kg: float) -> float:
+    """A distribution volume in L/kg from "1.5 L/kg", "16.1 L" (per ``weight_kg``) or
+    "11.5 L/m2" (per body-surface area of the reference adult, Km 37 kg/m2)."""
+    norm = re.sub(r"m2$", "m**2", text.strip())
+    ureg = units()
+    try:
+        q: Any = ureg.Quantity(norm)
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+        raise ValidationError(f"pk.volume: {text!r} is not a volume ({exc})") from None
+    for target, scale in (("L/kg", 1.0), ("L", 1.0 / weight_kg), ("L/m**2", 1.0 / REFERENCE_KM)):
+        try:
+            return float(q.to(target).magnitude) * scale
+        except pint.errors.DimensionalityError:
+            continue
+    raise ValidationError(f"pk.volume: {text!r} is not in L/kg, L or L/m2")
+
+
 @dataclass(frozen=True)
 class Toxicity:
     """A mechanism-based toxicity proxy: drug inhibition of ``entity`` (0 = none, 1 = full)."""
@@ -117,6 +139,21 @@ class DoseLimit(_Frozen):
 
     multiple_of_reference: float = Field(gt=1, le=1000)
     provenance: Provenance
+
+
+Species = Literal["human", "mouse"]
+
+
+class DoseRange(_Frozen):
+    """The labelled or studied dose range of one administration in a species, with its source.
+
+    ``min``/``max`` are doses with units ("1 mg/kg", "1680 mg", "75 mg/m2"), compared per kg of
+    the regimen's body; ``routes`` are the routes used in that species (ip is a mouse route)."""
+
+    min: str
+    max: str
+    routes: tuple[Route, ...] = Field(min_length=1)
+    source: str = Field(min_length=10)
 
 
 # The default limits (used when a library entry gives no ``dose_limit``); assumed, see rationale.
@@ -185,12 +222,13 @@ class PK(_Frozen):
         return quantity(self.weight, "kg", where="pk.weight") if self.weight else 1.0
 
     def central_volume(self) -> float:
-        """Central volume in L/kg."""
+        """Central volume in L/kg (a volume in L is per the PK weight, 70 kg unless given; one
+        in L/m2 is per body-surface area of the reference adult, Km 37 kg/m2)."""
         if self.volume is None:
             return 1.0
         if self.model == "two_compartment":
             return quantity(self.volume, "L", where="pk.volume") / self._weight_kg
-        return quantity(self.volume, "L/kg", where="pk.volume")
+        return volume_per_kg(self.volume, self._weight_kg if self.weight else REFERENCE_WEIGHT_KG)
 
     def k10(self) -> float:
         """Elimination rate constant from the central compartment (1/day)."""
@@ -267,6 +305,7 @@ class Drug(_Frozen):
     effects: tuple[Effect, ...] = Field(min_length=1)
     kb_notes: tuple[str, ...] = ()
     dose_limit: DoseLimit | None = None  # None: the library default (see max_dose)
+    dose_ranges: dict[Species, DoseRange] = Field(default_factory=dict)
 
     @field_validator("aliases")
     @classmethod
@@ -287,7 +326,24 @@ class Drug(_Frozen):
                     raise ValueError(f"route {route!r} needs pk.ka (absorption)")
         if self.pk.model == "none" and any(e.kind != "drive" for e in self.effects):
             raise ValueError("a drug without PK (radiation) can only drive exposure")
+        for sp, rng in self.dose_ranges.items():
+            bad = [r for r in rng.routes if r not in self.routes]
+            if bad:
+                raise ValueError(f"dose_ranges.{sp}.routes {bad} not in routes {list(self.routes)}")
         return self
+
+    def human_problem(self) -> str | None:
+        """Why this drug cannot be given in a human scenario (None when it can).
+
+        It can when its PK is human with a cited source (or it has no PK, like radiation) and it
+        carries a human dose range with a source."""
+        pk = self.pk
+        if pk.model != "none" and (pk.basis != "human" or pk.provenance.kind != "citation"):
+            why = "mouse PK" if pk.basis != "human" else f"PK {pk.provenance.kind}, not cited"
+            return f"{self.id} has no human PK with a source ({why})"
+        if "human" not in self.dose_ranges:
+            return f"{self.id} has no labelled or studied human dose range in the library"
+        return None
 
     def max_dose(self) -> DoseLimit:
         """This drug's dose limit: its own ``dose_limit`` or the library default."""
@@ -327,6 +383,8 @@ class Drug(_Frozen):
             "routes": list(self.routes),
             "reference_dose": self.reference_dose.model_dump(),
             "dose_limit": self.max_dose().model_dump(),
+            "dose_ranges": {k: v.model_dump() for k, v in self.dose_ranges.items()},
+            "human_use": self.human_problem() or "available",
             "targets": list(self.targets),
             "pk": {
                 "model": self.pk.model,
