@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
         "--regimen",
-        default="doxorubicin 2 mg/kg iv d0,d7; navitoclax 50 mg/kg po qd d10-d14",
+        default="doxorubicin 2 mg/kg iv d0,d7; navitoclax 325 mg po qd d10-d14",
         help="regimen whose therapy model's exported SBML load time is printed ('' skips)",
     )
     args = ap.parse_args()

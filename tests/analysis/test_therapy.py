@@ -22,7 +22,7 @@ def comparison():
         {
             "control": "none",
             "chemo": CHEMO,
-            "chemo+navitoclax": f"{CHEMO}; navitoclax 50 mg/kg po qd d10-d14",
+            "chemo+navitoclax": f"{CHEMO}; navitoclax 325 mg po qd d10-d14",
         },
         days=60,
     )
@@ -52,7 +52,7 @@ def test_directions(comparison) -> None:
 def test_anti_pdl1_shrinks_the_default_tumour_and_unrepresented_targets_are_refused() -> None:
     comp = compare_arms(
         "default",
-        {"control": "none", "anti-PD-L1": "anti-PD-L1 10 mg/kg iv q3w d0-d119"},
+        {"control": "none", "anti-PD-L1": "anti-PD-L1 1200 mg iv q3w d0-d119"},
         days=120,
     )
     ctrl, ici = comp.arms
@@ -66,9 +66,18 @@ def test_anti_pdl1_shrinks_the_default_tumour_and_unrepresented_targets_are_refu
 
 
 def test_high_dose_senomorphic_is_senolytic() -> None:
+    refused = r"150 mg of rapamycin is outside .* 0\.5 mg to 15 mg"
+    with pytest.raises(ValidationError, match=refused):
+        dose_response("legacy_aged_lung_untreated", "rapamycin", [2, 150], days=14)
     dr = dose_response(
-        "legacy_aged_lung_untreated", "rapamycin", [4, 400], days=40, background=CHEMO
+        "legacy_aged_lung_untreated",
+        "rapamycin",
+        [2, 150],
+        days=40,
+        background=CHEMO,
+        allow_off_label=True,
     )
+    assert any("off-label (allowed)" in n and "150 mg" in n for n in dr.comparison.notes)
     low, high = dr.comparison.arms
     rate = {a.name: dr.comparison.tables[a.name]["senolysis_rate"].max() for a in (low, high)}
     assert rate[high.name] > 3 * rate[low.name]
@@ -76,7 +85,7 @@ def test_high_dose_senomorphic_is_senolytic() -> None:
         high.toxicity_max["senolysis_tissue_damage"] > low.toxicity_max["senolysis_tissue_damage"]
     )
     assert high.senescent_auc < low.senescent_auc
-    assert list(dr.to_frame()["dose"]) == [4.0, 400.0]
+    assert list(dr.to_frame()["dose"]) == [2.0, 150.0]
 
 
 def test_bad_arms_are_named() -> None:
@@ -122,7 +131,7 @@ def test_validation_cases_can_carry_a_regimen() -> None:
         },
         "system": {"scenario": "legacy_aged_lung_untreated"},
         "control": {"regimen": CHEMO},
-        "perturbed": {"regimen": f"{CHEMO}; navitoclax 50 mg/kg po qd d3-d5"},
+        "perturbed": {"regimen": f"{CHEMO}; navitoclax 325 mg po qd d3-d5"},
         "readout": "S_tumour",
         "measure": {"stat": "at", "at": 8},
         "expect": {"kind": "direction", "direction": "decrease"},

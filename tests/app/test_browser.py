@@ -149,7 +149,7 @@ def test_therapy_page_compares_arms_and_shows_regimen_errors(page: Any, out_dir:
     wait_for(lambda: page.find_element(By.ID, "therapy-status").text.startswith("compared"), 120)
     page.save_screenshot(str(out_dir / "therapy.png"))
     box = dash_element(page, {"index": 2, "type": "arm-text"})
-    box.send_keys("navitoclax 50 mg/kg po qd d10-d14 +7 after last doxorubicin")
+    box.send_keys("navitoclax 325 mg po qd d10-d14 +7 after last doxorubicin")
     page.find_element(By.ID, "therapy-run").click()
     error = wait_for(lambda: dash_element(page, {"index": 2, "type": "arm-error"}).text, 60)
     assert "arm 3: line 1" in error and error.rstrip().endswith("^")

@@ -79,7 +79,7 @@ def make_results(cohort_dir: Path) -> DemoResults:
     run_cohort(cfg, cohort_dir, reducer=EndpointReducer(), workers=1, processes=False)
     therapy_arms = {
         "chemotherapy": "doxorubicin 2 mg/kg iv d0",
-        "+ senolytic": "doxorubicin 2 mg/kg iv d0; navitoclax 50 mg/kg po qd d3-d5",
+        "+ senolytic": "doxorubicin 2 mg/kg iv d0; navitoclax 325 mg po qd d3-d5",
     }
     return DemoResults(
         kb=load_kb(),

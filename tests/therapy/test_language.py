@@ -24,7 +24,7 @@ EXAMPLE = (
 
 
 def _times(text: str, drug: str) -> list[float]:
-    return [e.time for e in parse_regimen(text).events() if e.drug == drug]
+    return [e.time for e in parse_regimen(text).events(check_off_label=False) if e.drug == drug]
 
 
 def test_issue_example() -> None:
@@ -46,13 +46,15 @@ def test_radiation_cycles_offsets_and_units() -> None:
     assert _times(text, "navitoclax") == [3]
     assert _times("navitoclax 50 mg/kg po bid d0-d1", "navitoclax") == [0, 0.5, 1, 1.5]
     assert _times("anti-pd-1 10 mg/kg ip q1w d0-d14", "anti-pd-1") == [0, 7, 14]
-    ev = parse_regimen("carboplatin 400 mg/m2 d0").events()[0]
-    assert ev.amount == pytest.approx(400 / 37)  # Km 37 (human)
-    ev = parse_regimen("carboplatin 400 mg/m2 d0", body=Body("mouse")).events()[0]
-    assert ev.amount == pytest.approx(400 / 3)
-    assert parse_regimen("navitoclax 50000 ug/kg po d0").events()[0].amount == pytest.approx(50)
-    assert parse_regimen("navitoclax 3.5 g po d0").events()[0].amount == pytest.approx(50)
-    assert parse_regimen("radiation 200 cGy d0").events()[0].amount == pytest.approx(2)
+
+    def first(text: str, body: Body | None = None) -> float:
+        return parse_regimen(text, body=body).events(check_off_label=False)[0].amount
+
+    assert first("carboplatin 400 mg/m2 d0") == pytest.approx(400 / 37)  # Km 37 (human)
+    assert first("carboplatin 400 mg/m2 d0", Body("mouse")) == pytest.approx(400 / 3)
+    assert first("navitoclax 50000 ug/kg po d0") == pytest.approx(50)
+    assert first("navitoclax 3.5 g po d0") == pytest.approx(50)
+    assert first("radiation 200 cGy d0") == pytest.approx(2)
 
 
 def test_comments_newlines_and_yaml(tmp_path) -> None:
@@ -63,7 +65,7 @@ def test_comments_newlines_and_yaml(tmp_path) -> None:
     path.write_text(regimen_to_yaml(parse_regimen(EXAMPLE)))
     assert parse_regimen(path) == parse_regimen(EXAMPLE)
     path.write_text("regimen:\n  - {drug: radiation, dose: 2 Gy, days: [0, 1, 2]}\n")
-    assert [e.time for e in parse_regimen(path).events()] == [0, 1, 2]
+    assert [e.time for e in parse_regimen(path).events(check_off_label=False)] == [0, 1, 2]
 
 
 @pytest.mark.parametrize(
@@ -196,7 +198,7 @@ def test_round_trip_text(text: str) -> None:
         return
     again = parse_regimen(reg.to_text())
     assert again == reg
-    assert again.events() == reg.events()
+    assert again.events(check_off_label=False) == reg.events(check_off_label=False)
     assert parse_regimen(regimen_to_yaml(reg)) == reg
 
 
@@ -220,7 +222,7 @@ def test_fuzz_never_tracebacks(text: str) -> None:
         assert "cannot read regimen" in str(exc)
         return
     # anything accepted has a consistent schedule
-    events = reg.events()
+    events = reg.events(check_off_label=False)
     assert events and all(e.time >= 0 and e.amount > 0 for e in events)
 
 
@@ -234,3 +236,39 @@ def test_fuzz_mutated_valid_input(text: str, where: int, junk: str) -> None:
         assert exc.column >= 1
         return
     assert parse_regimen(reg.to_text()) == reg
+
+
+def test_off_label_doses_are_refused_in_human_scenarios_unless_allowed() -> None:
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.language import apply_regimen
+
+    spec = load_qsp()
+    # the mouse dose of the review's experiments (50 mg/kg ~ 3.5 g for 70 kg) in a human
+    with pytest.raises(ValidationError) as err:
+        apply_regimen(spec, parse_regimen("navitoclax 50 mg/kg po qd d0-d4"))
+    msg = str(err.value)
+    for needle in ("navitoclax", "50 mg/kg", "10 mg to 440 mg", "Wilson WH", "--allow-off-label"):
+        assert needle in msg, needle
+    # ip is a mouse route; a drug without human PK is unavailable
+    with pytest.raises(ValidationError, match=r"not given 'ip' in humans"):
+        apply_regimen(spec, parse_regimen("anti-pd-1 10 mg/kg ip d0"))
+    with pytest.raises(ValidationError, match=r"sb203580 has no human PK.*mouse PK"):
+        apply_regimen(spec, parse_regimen("sb203580 10 mg/kg ip d0"))
+    # labelled doses pass in any unit (mg, mg/kg, mg/m2 compared per kg of the reference adult)
+    ok = parse_regimen("pembrolizumab 200 mg iv q3w d0-d42; carboplatin 400 mg/m2 iv d0")
+    assert ok.off_label() == ()
+    assert apply_regimen(spec, ok).schedule.notes == ()
+    # allowed: it runs, and each off-label item is said in the schedule's notes (provenance)
+    allowed = parse_regimen("navitoclax 50 mg/kg po d0", allow_off_label=True)
+    notes = apply_regimen(spec, allowed).schedule.notes
+    assert any(n.startswith("off-label (allowed): regimen item 1") for n in notes), notes
+
+
+def test_mouse_scenarios_take_mouse_doses() -> None:
+    from senotwin.therapy.dosing import body_for_scenario
+
+    assert body_for_scenario("mouse_emt6_anti_pdl1").species == "mouse"
+    assert body_for_scenario("aged_lung_untreated").species == "human"
+    assert body_for_scenario(None).species == "human"
+    mouse = parse_regimen("navitoclax 50 mg/kg po d0; anti-pd-1 10 mg/kg ip d0", body=Body("mouse"))
+    assert mouse.off_label() == ()

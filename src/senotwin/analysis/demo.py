@@ -61,23 +61,23 @@ THERAPY_DAYS = 150.0
 CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
 THERAPY_ARMS: Mapping[str, str] = {
     "chemotherapy": CHEMO,
-    "+ senomorphic (rapamycin)": f"{CHEMO}; rapamycin 4 mg/kg ip q2d d0-d41",
-    "+ senolytic (navitoclax)": f"{CHEMO}; navitoclax 50 mg/kg po qd d10-d14",
-    "+ anti-PD-L1": f"{CHEMO}; anti-pd-l1 10 mg/kg ip q3d d14-d35",
+    "+ senomorphic (rapamycin)": f"{CHEMO}; rapamycin 2 mg po qd d0-d41",
+    "+ senolytic (navitoclax)": f"{CHEMO}; navitoclax 325 mg po qd d10-d14",
+    "+ anti-PD-L1": f"{CHEMO}; anti-pd-l1 1200 mg iv q3w d14-d35",
     "one-two punch": (
-        f"{CHEMO}; navitoclax 50 mg/kg po qd d10-d14; anti-pd-l1 10 mg/kg ip q3d d17-d38"
+        f"{CHEMO}; navitoclax 325 mg po qd d10-d14; anti-pd-l1 1200 mg iv q3w d17-d38"
     ),
 }
 
 # The virtual trial: scenario ``default`` (aged host, lung tumour, one chemotherapy course at day
 # 0) and the review's sequencing questions (section 5) as arms written in the regimen language, so
 # every drug comes from the drug library (PK, PD targets, toxicity proxies).
-SENOLYTIC = "navitoclax 50 mg/kg po qd d14-d27"
+SENOLYTIC = "navitoclax 325 mg po qd d14-d27"
 COHORT_ARMS = (
     ("chemo", "none"),
-    ("chemo+antiPD1", "anti-pd-1 10 mg/kg ip q3d d14-d299"),
+    ("chemo+antiPD1", "anti-pd-1 200 mg iv q3w d14-d299"),
     ("chemo-senolytic", SENOLYTIC),
-    ("chemo-senolytic-antiPD1", f"{SENOLYTIC}; anti-pd-1 10 mg/kg ip q3d d28-d299"),
+    ("chemo-senolytic-antiPD1", f"{SENOLYTIC}; anti-pd-1 200 mg iv q3w d28-d299"),
 )
 SENSITIVITY_METRICS = ("final_burden", "sasp_net_effect")
 #: endpoints of the trial on the default model: OS at its ~1e12-cell lethal burden

@@ -24,6 +24,7 @@ from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.simulate import check_days
+from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import get_drug
 from senotwin.therapy.language import Regimen, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
@@ -136,13 +137,17 @@ class Comparison:
         }
 
 
-def _as_regimen(value: Regimen | str | None, where: str) -> Regimen | None:
+def _as_regimen(
+    value: Regimen | str | None, where: str, scenario: str, allow_off_label: bool
+) -> Regimen | None:
     if value is None or isinstance(value, Regimen):
         return value
     if not value.strip() or value.strip().lower() in ("none", "untreated", "control"):
         return None
     try:
-        return parse_regimen(value)
+        return parse_regimen(
+            value, body=body_for_scenario(scenario), allow_off_label=allow_off_label
+        )
     except ValidationError as exc:
         raise ValidationError(f"{where}: {exc}") from None
 
@@ -153,18 +158,24 @@ def compare_arms(
     *,
     days: float | None = None,
     solver: SolverOptions | None = None,
+    allow_off_label: bool = False,
     **options: Any,
 ) -> Comparison:
     """Run every arm (name -> regimen; None/'none' = untreated) on ``scenario``.
 
     All arms run one therapy model carrying every arm's drugs. ``solver`` (and loose
-    SolverOptions fields such as ``engine=``) set the numerics.
+    SolverOptions fields such as ``engine=``) set the numerics. Text regimens are dosed in the
+    scenario's body (mouse for ``mouse_*``); off-label doses are refused unless
+    ``allow_off_label`` (then said in the notes).
     """
     if not arms:
         raise ValidationError("compare needs at least one arm (NAME=REGIMEN)")
     opts = SolverOptions.of(solver, **options)
     sc = get_scenario(scenario)
-    regs = {name: _as_regimen(reg, f"arm {name!r}") for name, reg in arms.items()}
+    regs = {
+        name: _as_regimen(reg, f"arm {name!r}", scenario, allow_off_label)
+        for name, reg in arms.items()
+    }
     drugs = tuple(sorted({d.id for r in regs.values() if r is not None for d in r.drugs()}))
     t_end = check_days(days if days is not None else sc.days, name="days")
     metrics = []
@@ -211,6 +222,7 @@ def dose_response(
     background: str | None = None,
     days: float | None = None,
     solver: SolverOptions | None = None,
+    allow_off_label: bool = False,
     **options: Any,
 ) -> DoseResponse:
     """Run ``drug`` at each dose (same schedule, optional background regimen) plus a control.
@@ -234,7 +246,13 @@ def dose_response(
     arms: dict[str, str | None] = {"control": background or None}
     for x in doses:
         arms[f"{x:g} {unit}"] = f"{prefix}{d.id} {x:g} {unit}{route_part} {schedule}"
-    comp = compare_arms(scenario, arms, days=days, solver=SolverOptions.of(solver, **options))
+    comp = compare_arms(
+        scenario,
+        arms,
+        days=days,
+        solver=SolverOptions.of(solver, **options),
+        allow_off_label=allow_off_label,
+    )
     # rows are the dosed arms; the control's time course stays in ``tables`` for plots
     dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables, comp.notes)
     return DoseResponse(d.id, unit, tuple(float(x) for x in doses), dosed)

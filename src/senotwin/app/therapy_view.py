@@ -25,7 +25,7 @@ ARM_ERROR = "arm-error"
 DEFAULT_SCENARIO = "aged_lung_untreated"
 EXAMPLES = (
     "doxorubicin 2 mg/kg iv d0,d7",
-    "doxorubicin 2 mg/kg iv d0,d7; navitoclax 50 mg/kg po qd d10-d14",
+    "doxorubicin 2 mg/kg iv d0,d7; navitoclax 325 mg po qd d10-d14",
     "",
     "",
 )

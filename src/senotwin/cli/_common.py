@@ -142,3 +142,12 @@ def writing(*outputs: Output, inputs: Sequence[Path | None] = ()) -> Iterator[No
     check_outputs(outputs, inputs=inputs)
     with staged_writes():
         yield
+
+
+#: ``--allow-off-label``: run doses outside the labelled/studied range (recorded in provenance)
+ALLOW_OFF_LABEL = typer.Option(
+    False,
+    "--allow-off-label",
+    help="Run doses outside a drug's labelled or studied range for the scenario's species (and "
+    "drugs without human PK in human scenarios); each is recorded in the output's provenance.",
+)

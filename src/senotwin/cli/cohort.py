@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from senotwin.cli._common import Output, check_outputs, print_json, user_errors
+from senotwin.cli._common import ALLOW_OFF_LABEL, Output, check_outputs, print_json, user_errors
 from senotwin.sim.engines import engine_help
 
 app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
@@ -77,6 +77,7 @@ def run(
         "1000 = 1e12 cells; legacy model 30).",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
     from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
@@ -102,6 +103,7 @@ def run(
             engine=engine,
             chunk_size=chunk_size,
             keep_timecourses=kept if timecourses else (),
+            allow_off_label=allow_off_label,
         )
         lethal = read.lethal_burden if lethal_burden is None else lethal_burden
         reducer = EndpointReducer(EndpointRules(lethal_burden=lethal))

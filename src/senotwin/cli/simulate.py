@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from senotwin.cli._common import (
+    ALLOW_OFF_LABEL,
     FIGURE_SUFFIXES,
     MODEL,
     SCENARIO,
@@ -19,6 +21,9 @@ from senotwin.cli._common import (
     writing,
 )
 from senotwin.sim.engines import engine_help
+
+if TYPE_CHECKING:
+    from senotwin.therapy.language import Regimen
 
 SUFFIXES = (".parquet", ".csv")
 
@@ -50,9 +55,10 @@ def simulate(
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. a posterior ensemble from "
         "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95).",
     ),
+    allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Simulate a model or scenario and write the time course; nothing is written on failure."""
-    from senotwin import SolverOptions, parse_regimen, run_scenario
+    from senotwin import SolverOptions, run_scenario
     from senotwin._io import atomic_write_bytes
     from senotwin.sim import check_days
 
@@ -60,14 +66,15 @@ def simulate(
     with user_errors(), writing(*outputs, inputs=(model, ensemble)):
         if days is not None:
             check_days(days, name="--days")
+        reg = _regimen(regimen, scenario, allow_off_label)
         if ensemble is not None:
-            _ensemble(out, ensemble, model, scenario, days, sets, blocks, engine, regimen, plot)
+            _ensemble(out, ensemble, model, scenario, days, sets, blocks, engine, reg, plot)
             return
         result = run_scenario(
             model_or_scenario(model, scenario),
             overrides=parse_sets(sets),
             blocks=parse_blocks(blocks),
-            regimen=parse_regimen(regimen) if regimen is not None else None,
+            regimen=reg,
             days=days,
             solver=SolverOptions(engine=engine),
         )
@@ -95,6 +102,17 @@ def simulate(
         typer.echo(f"wrote {out}: {len(result.table)} rows, status {result.status}")
 
 
+def _regimen(text: str | None, scenario: str | None, allow_off_label: bool) -> Regimen | None:
+    """The --regimen, dosed in the scenario's body (mouse for mouse_* scenarios)."""
+    from senotwin import parse_regimen
+    from senotwin.therapy.dosing import body_for_scenario
+
+    if text is None:
+        return None
+    body = body_for_scenario(scenario)
+    return parse_regimen(text, body=body, allow_off_label=allow_off_label)
+
+
 def _ensemble(
     out: Path,
     ensemble: Path,
@@ -104,11 +122,11 @@ def _ensemble(
     sets: list[str],
     blocks: list[str],
     engine: str,
-    regimen: str | None,
+    regimen: Regimen | None,
     plot: Path | None,
 ) -> None:
     """``simulate --ensemble``: one run per parameter set, written as quantile bands."""
-    from senotwin import SolverOptions, parse_regimen
+    from senotwin import SolverOptions
     from senotwin._errors import ValidationError
     from senotwin._io import atomic_write_bytes, read_table
     from senotwin.calibrate.sample import ensemble_bands
@@ -119,7 +137,7 @@ def _ensemble(
     setup = prepare_scenario(
         model_or_scenario(model, scenario),
         overrides=parse_sets(sets),
-        regimen=parse_regimen(regimen) if regimen is not None else None,
+        regimen=regimen,
         days=days,
     )
     bands = ensemble_bands(

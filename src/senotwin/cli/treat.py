@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from senotwin.cli._common import Output, print_json, user_errors, writing
+from senotwin.cli._common import ALLOW_OFF_LABEL, Output, print_json, user_errors, writing
 from senotwin.sim.engines import engine_help
 
 #: file types save_figure writes
@@ -47,12 +47,15 @@ def compare(
     engine: str = typer.Option("reference", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the time-course figure."),
+    allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Run arms on one scenario; report tumour, senescence, SASP, immune and toxicity metrics."""
     from senotwin.analysis.therapy import compare_arms
 
     with user_errors(), writing(Output("--plot", plot, PLOT_SUFFIXES)):
-        comp = compare_arms(scenario, _arms(arm), days=days, engine=engine)
+        comp = compare_arms(
+            scenario, _arms(arm), days=days, engine=engine, allow_off_label=allow_off_label
+        )
         if plot is not None:
             from senotwin.report.therapy_sections import comparison_figure, save_figure
 
@@ -78,6 +81,7 @@ def dose_response(
     days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure."),
+    allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Run one drug at several doses (same schedule) and report the metrics per dose."""
     from senotwin.analysis.therapy import dose_response as run
@@ -98,6 +102,7 @@ def dose_response(
             schedule=schedule,
             background=background,
             days=days,
+            allow_off_label=allow_off_label,
         )
         if plot is not None:
             from senotwin.report.therapy_sections import dose_response_figure, save_figure

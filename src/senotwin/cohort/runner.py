@@ -114,6 +114,7 @@ class CohortConfig:
     atol: float = 1e-9
     chunk_size: int = 0  # 0 = automatic
     keep_timecourses: tuple[str, ...] = ()  # columns kept per patient (empty = none)
+    allow_off_label: bool = False  # run regimen doses outside the labelled range (recorded)
 
     def __post_init__(self) -> None:
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
@@ -142,6 +143,7 @@ class CohortConfig:
             "scenario": self.scenario,
             "n": self.n,
             "arms": [a.describe() for a in self.arms],
+            **({"allow_off_label": True} if self.allow_off_label else {}),
             "population": self.population.describe(),
             "seed": self.seed,
             "t_end": self.t_end,
@@ -386,9 +388,15 @@ def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[Model
     """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it)."""
     from dataclasses import replace
 
+    from senotwin.therapy.dosing import body_for_scenario
     from senotwin.therapy.language import apply_regimen, parse_regimen
 
-    regs = {a.name: parse_regimen(a.language) for a in config.arms if a.language}
+    body = body_for_scenario(config.scenario)
+    regs = {
+        a.name: parse_regimen(a.language, body=body, allow_off_label=config.allow_off_label)
+        for a in config.arms
+        if a.language
+    }
     drugs = sorted({d.id for r in regs.values() for d in r.drugs()})
     arms = []
     shared: ModelSpec | None = None

@@ -137,3 +137,50 @@ def dose_limit_problem(amount: float, unit: str, drug: Drug, *, body: Body) -> s
         f"({limit.multiple_of_reference:g}x its reference dose of {ref.amount:g} {ref.unit}, "
         f"{body.species} body; rationale: 'senotwin drugs show {drug.id}')"
     )
+
+
+def body_for_scenario(scenario: str | None) -> Body:
+    """The body a scenario's regimens are dosed in: a mouse for ``mouse_*`` scenarios (mouse
+    host contexts), else the human reference adult."""
+    return Body("mouse") if scenario and scenario.startswith("mouse_") else Body()
+
+
+def _range_bound(text: str, drug: Drug, body: Body) -> float:
+    amount, _, unit = text.strip().partition(" ")
+    try:
+        value = float(amount)
+    except ValueError:
+        raise ValidationError(
+            f"{drug.id}: dose range bound {text!r} is not 'AMOUNT UNIT'"
+        ) from None
+    return canonical_dose(value, unit.strip(), drug, body=body, where=f"{drug.id} dose range")
+
+
+def off_label_problem(
+    amount: float, unit: str, route: str, drug: Drug, *, body: Body
+) -> str | None:
+    """Why one administration is off-label for ``body``'s species (None when it is on-label).
+
+    Human: the drug needs human PK with a source and a human dose range, the route must be one
+    used in humans and the dose inside the labelled or studied range (compared per kg of the
+    reference adult, so mg, mg/kg and mg/m2 compare fairly). Mouse: checked only against a
+    mouse range when the library gives one.
+    """
+    if body.species == "human":
+        why = drug.human_problem()
+        if why:
+            return f"{why}: it is not available for human scenarios"
+    rng = drug.dose_ranges.get(body.species)
+    if rng is None:
+        return None
+    where = f"{body.species} range {rng.min} to {rng.max} ({rng.source})"
+    if route not in rng.routes:
+        return (
+            f"{drug.id} is not given {route!r} in {body.species}s (routes: "
+            f"{', '.join(rng.routes)}; {rng.source})"
+        )
+    dose = canonical_dose(amount, unit, drug, body=body, where=drug.id)
+    low, high = _range_bound(rng.min, drug, body), _range_bound(rng.max, drug, body)
+    if dose < low * (1 - 1e-9) or dose > high * (1 + 1e-9):
+        return f"dose {amount:g} {unit} of {drug.id} is outside its labelled or studied {where}"
+    return None

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +46,7 @@ from senotwin.therapy.dosing import (
     Body,
     canonical_dose,
     dose_limit_problem,
+    off_label_problem,
     unit_problem,
 )
 from senotwin.therapy.drugs import (
@@ -180,11 +181,16 @@ class DosingEvent:
 
 @dataclass(frozen=True)
 class Regimen:
-    """A parsed regimen: items in order plus the body used for unit conversion."""
+    """A parsed regimen: items in order plus the body used for unit conversion.
+
+    ``allow_off_label`` lets doses outside the drug's labelled or studied range for the body's
+    species (and drugs without human PK in a human body) run; each is then said in the notes.
+    """
 
     items: tuple[Administration, ...]
     body: Body = field(default_factory=Body)
     name: str = ""
+    allow_off_label: bool = False
 
     def to_text(self) -> str:
         """Canonical text form ('; ' between items)."""
@@ -195,9 +201,31 @@ class Regimen:
         lib = lib or library()
         return tuple(lib.get(i) for i in dict.fromkeys(it.drug for it in self.items))
 
-    def events(self, lib: DrugLibrary | None = None) -> tuple[DosingEvent, ...]:
-        """Every administration at its absolute day, sorted by time (anchors resolved)."""
+    def off_label(self, lib: DrugLibrary | None = None) -> tuple[str, ...]:
+        """One line per item that is off-label for this body's species (see off_label_problem)."""
         lib = lib or library()
+        out = []
+        for idx, item in enumerate(self.items):
+            drug = lib.get(item.drug)
+            why = off_label_problem(item.amount, item.unit, item.route, drug, body=self.body)
+            if why:
+                out.append(f"regimen item {idx + 1} ({item.to_text()}): {why}")
+        return tuple(out)
+
+    def events(
+        self, lib: DrugLibrary | None = None, *, check_off_label: bool = True
+    ) -> tuple[DosingEvent, ...]:
+        """Every administration at its absolute day, sorted by time (anchors resolved).
+
+        Refuses an off-label item (ValidationError naming the drug, dose, range and source)
+        unless ``allow_off_label``; the parser skips that check (``check_off_label=False``)
+        because the scenario, and so the species, is known only when the regimen is compiled."""
+        lib = lib or library()
+        off = self.off_label(lib) if check_off_label else ()
+        if off and not self.allow_off_label:
+            raise ValidationError(
+                f"{off[0]}; pass --allow-off-label (Regimen.allow_off_label) to run it anyway"
+            )
         resolved = _item_times(self)
         out = []
         for idx, item in enumerate(self.items):
@@ -681,7 +709,7 @@ def parse_text(
             )
     regimen = Regimen(tuple(items), body)
     try:
-        regimen.events(lib)  # resolves anchors (cycles are errors)
+        regimen.events(lib, check_off_label=False)  # resolves anchors (cycles are errors)
     except ValidationError as exc:
         raise RegimenSyntaxError(str(exc), text, 0, source=source) from None
     clash = repeated_dose(regimen)
@@ -828,9 +856,23 @@ def parse_yaml(data: object, *, lib: DrugLibrary | None = None, source: str = "r
 
 
 def parse_regimen(
-    text_or_path: str | Path, *, lib: DrugLibrary | None = None, body: Body | None = None
+    text_or_path: str | Path,
+    *,
+    lib: DrugLibrary | None = None,
+    body: Body | None = None,
+    allow_off_label: bool = False,
 ) -> Regimen:
-    """Parse a regimen given as text, or as a path to a .yaml/.yml/.txt file."""
+    """Parse a regimen given as text, or as a path to a .yaml/.yml/.txt file.
+
+    ``body`` is the body a text regimen is dosed in (a YAML file may say its own);
+    ``allow_off_label`` marks the regimen so off-label doses run (and are noted)."""
+    reg = _parse_regimen(text_or_path, lib=lib, body=body)
+    return replace(reg, allow_off_label=True) if allow_off_label else reg
+
+
+def _parse_regimen(
+    text_or_path: str | Path, *, lib: DrugLibrary | None, body: Body | None
+) -> Regimen:
     if isinstance(text_or_path, Path) or (
         isinstance(text_or_path, str)
         and "\n" not in text_or_path
@@ -916,6 +958,8 @@ def apply_regimen(
     events = reg.events(lib) if reg is not None else ()
     doses = tuple(dose_for(lib.get(e.drug), e.amount, e.route, e.time) for e in events)
     notes = effect_notes(spec, drugs.values())
+    if reg is not None and reg.allow_off_label:
+        notes += tuple(f"off-label (allowed): {line}" for line in reg.off_label(lib))
     schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "", notes=notes)
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
 
