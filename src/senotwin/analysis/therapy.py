@@ -159,6 +159,8 @@ def compare_arms(
     days: float | None = None,
     solver: SolverOptions | None = None,
     allow_off_label: bool = False,
+    overrides: Mapping[str, float] | None = None,
+    check_ranges: bool = True,
     **options: Any,
 ) -> Comparison:
     """Run every arm (name -> regimen; None/'none' = untreated) on ``scenario``.
@@ -166,7 +168,9 @@ def compare_arms(
     All arms run one therapy model carrying every arm's drugs. ``solver`` (and loose
     SolverOptions fields such as ``engine=``) set the numerics. Text regimens are dosed in the
     scenario's body (mouse for ``mouse_*``); off-label doses are refused unless
-    ``allow_off_label`` (then said in the notes).
+    ``allow_off_label`` (then said in the notes). ``overrides`` replaces parameter values in every
+    arm (one ensemble member); ``check_ranges`` refuses values outside the parameters' declared
+    ranges.
     """
     if not arms:
         raise ValidationError("compare needs at least one arm (NAME=REGIMEN)")
@@ -182,7 +186,14 @@ def compare_arms(
     tables: dict[str, pd.DataFrame] = {}
     notes: dict[str, None] = {}
     for name, reg in regs.items():
-        res = run_scenario(sc, regimen=SharedTherapy(reg, drugs), days=t_end, solver=opts)
+        res = run_scenario(
+            sc,
+            overrides=overrides,
+            regimen=SharedTherapy(reg, drugs),
+            days=t_end,
+            solver=opts,
+            check_ranges=check_ranges,
+        )
         if not res.ok or len(res.table) != opts.grid(t_end).size:
             raise ValidationError(f"arm {name!r}: simulation failed: {res.message}")
         tables[name] = res.table

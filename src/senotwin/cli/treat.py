@@ -48,10 +48,28 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the time-course figure."),
     allow_off_label: bool = ALLOW_OFF_LABEL,
+    ensemble: Path | None = typer.Option(
+        None,
+        "--ensemble",
+        help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
+        "--ensemble`'s ensemble.tsv): run every arm once per set; report medians, 90% "
+        "intervals and the probability that one arm beats another.",
+    ),
+    metric: str = typer.Option(
+        "final_tumour", "--metric", help="With --ensemble: the metric that decides 'beats'."
+    ),
+    members: int | None = typer.Option(
+        None, "--members", help="With --ensemble: use only the first N parameter sets."
+    ),
 ) -> None:
     """Run arms on one scenario; report tumour, senescence, SASP, immune and toxicity metrics."""
     from senotwin.analysis.therapy import compare_arms
 
+    if ensemble is not None:
+        _compare_ensemble(
+            scenario, arm, days, engine, as_json, plot, ensemble, metric, members, allow_off_label
+        )
+        return
     with user_errors(), writing(Output("--plot", plot, PLOT_SUFFIXES)):
         comp = compare_arms(
             scenario, _arms(arm), days=days, engine=engine, allow_off_label=allow_off_label
@@ -65,6 +83,71 @@ def compare(
     else:
         _print_table(comp.to_frame())
         _print_notes(comp.notes)
+
+
+#: metrics shown by ``treat compare --ensemble`` (all are in --json)
+ENSEMBLE_COLUMNS = ("final_tumour", "tumour_auc", "time_to_progression", "sasp_auc")
+
+
+def _g(value: float) -> str:
+    """A quantile for the terminal; inf = no progression within follow-up."""
+    return "none" if value == float("inf") else f"{value:.4g}"
+
+
+def _compare_ensemble(
+    scenario: str,
+    arm: list[str],
+    days: float | None,
+    engine: str,
+    as_json: bool,
+    plot: Path | None,
+    ensemble: Path,
+    metric: str,
+    members: int | None,
+    allow_off_label: bool,
+) -> None:
+    """``treat compare --ensemble``: arms over the ensemble, claims supported at >= 80 %."""
+    from senotwin._errors import ValidationError
+    from senotwin._io import read_table
+    from senotwin.analysis.ensemble_compare import compare_arms_ensemble
+
+    with user_errors(), writing(inputs=(ensemble,)):
+        if plot is not None:
+            raise ValidationError("--plot draws one run per arm; it does not go with --ensemble")
+        comp = compare_arms_ensemble(
+            scenario,
+            _arms(arm),
+            read_table(ensemble, what="--ensemble"),
+            days=days,
+            metric=metric,
+            max_members=members,
+            allow_off_label=allow_off_label,
+            engine=engine,
+        )
+    if as_json:
+        print_json(comp.to_dict())
+        return
+    summary = comp.summary()
+    shown = dict.fromkeys((metric, *ENSEMBLE_COLUMNS))
+    summary = summary[summary["metric"].isin(list(shown))]
+    typer.echo(
+        f"{scenario}, {comp.days:g} days, {comp.members} ensemble members "
+        f"(varying {', '.join(comp.parameters)}); median [5%, 95%]:"
+    )
+    table = summary.assign(
+        value=[
+            f"{_g(r.median)} [{_g(r.q05)}, {_g(r.q95)}]" for r in summary.itertuples(index=False)
+        ]
+    ).pivot(index="arm", columns="metric", values="value")
+    _print_table(table.reindex(index=list(comp.arms), columns=list(shown)).reset_index())
+    for claim in comp.claims():
+        if claim.probability >= 0.5:
+            typer.echo(claim.sentence())
+    if comp.failed:
+        typer.echo(f"note: {len(comp.failed)} member(s) failed and were left out", err=True)
+    if comp.ignored:
+        typer.echo(f"note: columns ignored (not parameters): {', '.join(comp.ignored)}", err=True)
+    _print_notes(comp.notes)
 
 
 @app.command("dose-response")

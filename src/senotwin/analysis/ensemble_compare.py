@@ -1,0 +1,287 @@
+"""Therapy arms over a posterior ensemble: each arm's outcome as a median and 90 % interval,
+and for each pair of arms the probability that one beats the other (issues 12.5 and 13.6).
+
+Every ensemble member (a row of parameter values, e.g. ``senotwin calibrate --ensemble``'s
+``ensemble.tsv``) runs every arm once; columns that are not parameters of the scenario's model
+(noise sigmas, initial amounts of a calibration submodel) are ignored and listed. A claim "A
+beats B" is printed as *supported* only when it holds in at least ``SUPPORT`` (80 %) of the
+members: a sequencing claim (senolytic before vs after an ICI) is one such pair of arms.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
+from senotwin.analysis.therapy import METRICS, ArmMetrics, compare_arms
+from senotwin.model.scenarios import get_scenario
+from senotwin.sim import SolverOptions
+from senotwin.sim.scenario import prepare_scenario
+from senotwin.therapy.language import Regimen
+
+#: share of ensemble members in which a claim must hold to be called supported
+SUPPORT = 0.8
+#: the direction in which each metric is better (+1 higher, -1 lower)
+BETTER: Mapping[str, int] = {
+    "final_tumour": -1,
+    "min_tumour": -1,
+    "tumour_auc": -1,
+    "time_to_progression": 1,
+    "senescent_auc": -1,
+    "sasp_auc": -1,
+    "effector_suppressor_mean": 1,
+    "effector_suppressor_final": 1,
+}
+
+
+def _value(arm: ArmMetrics, metric: str) -> float:
+    v = getattr(arm, metric)
+    if v is None:  # no progression within follow-up: later than any observed progression
+        return math.inf
+    return float(v)
+
+
+@dataclass(frozen=True)
+class PairwiseClaim:
+    """``better`` beats ``worse`` on ``metric`` in ``probability`` of the members (ties count
+    half); supported when probability >= ``SUPPORT``."""
+
+    better: str
+    worse: str
+    metric: str
+    probability: float
+    members: int
+
+    @property
+    def supported(self) -> bool:
+        return self.probability >= SUPPORT
+
+    def sentence(self) -> str:
+        """One line for the terminal."""
+        verdict = "supported" if self.supported else f"not supported (< {SUPPORT:.0%})"
+        return (
+            f"{self.better} beats {self.worse} on {self.metric} in {self.probability:.0%} of "
+            f"{self.members} ensemble members: {verdict}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "better": self.better,
+            "worse": self.worse,
+            "metric": self.metric,
+            "probability": self.probability,
+            "members": self.members,
+            "supported": self.supported,
+        }
+
+
+def beats_probability(a: np.ndarray, b: np.ndarray, direction: int) -> float:
+    """Share of paired members in which ``a`` is better than ``b`` (ties count half)."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    if a.shape != b.shape or a.size == 0:
+        raise ValidationError("beats_probability needs two equally long, non-empty series")
+    better = direction * a > direction * b  # comparisons, not differences: inf vs inf is a tie
+    ties = a == b
+    return float((np.sum(better) + 0.5 * np.sum(ties)) / a.size)
+
+
+@dataclass(frozen=True)
+class EnsembleComparison:
+    """Per member and arm, every metric (``values``: columns member, arm, METRICS); the
+    parameters that varied, the columns ignored, and the members whose runs failed."""
+
+    scenario: str
+    days: float
+    arms: tuple[str, ...]
+    values: pd.DataFrame
+    parameters: tuple[str, ...]
+    ignored: tuple[str, ...]
+    failed: tuple[int, ...]
+    metric: str = "final_tumour"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def members(self) -> int:
+        """Members that ran in every arm."""
+        return int(self.values["member"].nunique()) if len(self.values) else 0
+
+    def summary(self) -> pd.DataFrame:
+        """One row per arm and metric: median, 5 % and 95 % quantiles over the members
+        (time_to_progression: members without progression count as beyond follow-up)."""
+        rows = []
+        for arm in self.arms:
+            sel = self.values[self.values["arm"] == arm]
+            for m in METRICS:
+                v = sel[m].to_numpy(dtype=float)
+                # inf (no progression) cannot be interpolated: then take order statistics
+                if not v.size:
+                    q05 = q50 = q95 = math.nan
+                elif np.isinf(v).any():
+                    q05, q50, q95 = np.quantile(v, [0.05, 0.5, 0.95], method="inverted_cdf")
+                else:
+                    q05, q50, q95 = np.quantile(v, [0.05, 0.5, 0.95])
+                rows.append(
+                    {
+                        "arm": arm,
+                        "metric": m,
+                        "median": q50,
+                        "q05": q05,
+                        "q95": q95,
+                        "no_progression": float(np.mean(np.isinf(v))) if v.size else math.nan,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def claims(self, metric: str | None = None) -> tuple[PairwiseClaim, ...]:
+        """For each ordered pair of arms, the probability that the first beats the second on
+        ``metric`` (default: the comparison's); both orders are listed."""
+        m = metric or self.metric
+        if m not in BETTER:
+            raise ValidationError(
+                f"metric {m!r}{did_you_mean(m, list(BETTER))}; allowed: {', '.join(BETTER)}"
+            )
+        wide = self.values.pivot(index="member", columns="arm", values=m)
+        out = []
+        for a in self.arms:
+            for b in self.arms:
+                if a == b:
+                    continue
+                p = beats_probability(wide[a].to_numpy(), wide[b].to_numpy(), BETTER[m])
+                out.append(PairwiseClaim(a, b, m, p, len(wide)))
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(x: float) -> float | None:
+            return None if math.isnan(x) else (x if math.isfinite(x) else None)
+
+        summary = [
+            {k: (clean(v) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in self.summary().to_dict("records")
+        ]
+        return {
+            "scenario": self.scenario,
+            "days": self.days,
+            "arms": list(self.arms),
+            "members": self.members,
+            "failed_members": list(self.failed),
+            "parameters": list(self.parameters),
+            "ignored_columns": list(self.ignored),
+            "summary": summary,
+            "support_threshold": SUPPORT,
+            "claims": [c.to_dict() for c in self.claims()],
+            "notes": list(self.notes),
+            "note": "time_to_progression: null quantiles lie beyond follow-up (no progression)",
+        }
+
+
+def ensemble_parameters(scenario: str, sets: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Columns of ``sets`` that are parameters of ``scenario``'s model, and the others."""
+    spec = prepare_scenario(get_scenario(scenario)).spec
+    used = [str(c) for c in sets.columns if c in spec.parameter_ids]
+    ignored = [str(c) for c in sets.columns if c not in spec.parameter_ids]
+    if not used:
+        raise ValidationError(
+            f"ensemble: no parameter of {spec.id} among its columns "
+            f"({', '.join(map(str, sets.columns))})"
+        )
+    if len(sets) == 0:
+        raise ValidationError("ensemble: no parameter sets (rows)")
+    values = sets[used].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise ValidationError("ensemble: every parameter value must be a finite number")
+    return used, ignored
+
+
+def outside_ranges(scenario: str, sets: pd.DataFrame, used: list[str]) -> tuple[str, ...]:
+    """One note per parameter with members outside its declared ``range:`` (they still run:
+    a calibrated posterior may leave a prior plausible range, which is worth saying)."""
+    spec = prepare_scenario(get_scenario(scenario)).spec
+    notes = []
+    for pid in used:
+        rng = spec.parameter(pid).range
+        if rng is None:
+            continue
+        v = pd.to_numeric(sets[pid]).to_numpy(dtype=float)
+        n = int(np.sum((v < rng[0]) | (v > rng[1])))
+        if n:
+            notes.append(
+                f"{pid}: {n} of {v.size} members outside its declared range "
+                f"[{rng[0]:g}, {rng[1]:g}] (run anyway)"
+            )
+    return tuple(notes)
+
+
+def compare_arms_ensemble(
+    scenario: str,
+    arms: Mapping[str, Regimen | str | None],
+    sets: pd.DataFrame,
+    *,
+    days: float | None = None,
+    metric: str = "final_tumour",
+    max_members: int | None = None,
+    solver: SolverOptions | None = None,
+    allow_off_label: bool = False,
+    **options: Any,
+) -> EnsembleComparison:
+    """Run every arm once per ensemble member (row of ``sets``) on ``scenario``.
+
+    ``max_members`` keeps the first N rows (a posterior chain's rows are exchangeable draws);
+    a member whose run fails in any arm is left out of every arm and counted.
+    """
+    if metric not in BETTER:
+        raise ValidationError(
+            f"metric {metric!r}{did_you_mean(metric, list(BETTER))}; allowed: " + ", ".join(BETTER)
+        )
+    if max_members is not None:
+        if isinstance(max_members, bool) or not isinstance(max_members, int) or max_members < 1:
+            raise ValidationError(f"max_members = {max_members!r}; allowed: a whole number >= 1")
+        sets = sets.iloc[:max_members]
+    used, ignored = ensemble_parameters(scenario, sets)
+    base = get_scenario(scenario)
+    notes: dict[str, None] = dict.fromkeys(outside_ranges(scenario, sets, used))
+    rows: list[dict[str, Any]] = []
+    failed: list[int] = []
+    days_run = base.days if days is None else days
+    for k, (_, row) in enumerate(sets[used].iterrows()):
+        member = {p: float(row[p]) for p in used}
+        try:
+            comp = compare_arms(
+                scenario,
+                arms,
+                days=days,
+                solver=solver,
+                overrides=member,
+                check_ranges=False,
+                allow_off_label=allow_off_label,
+                **options,
+            )
+        except ValidationError as exc:
+            if "simulation failed" not in str(exc):
+                raise
+            failed.append(k)
+            continue
+        days_run = comp.days
+        notes |= dict.fromkeys(comp.notes)
+        for a in comp.arms:
+            rows.append({"member": k, "arm": a.name} | {m: _value(a, m) for m in METRICS})
+    if not rows:
+        raise ValidationError(f"every one of the {len(sets)} ensemble members failed to run")
+    return EnsembleComparison(
+        scenario=scenario,
+        days=float(days_run),
+        arms=tuple(arms),
+        values=pd.DataFrame(rows),
+        parameters=tuple(used),
+        ignored=tuple(ignored),
+        failed=tuple(failed),
+        metric=metric,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,129 @@
+"""Therapy arms over a posterior ensemble: quantiles, pairwise probabilities, 80 % support."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.ensemble_compare import (
+    SUPPORT,
+    EnsembleComparison,
+    beats_probability,
+    compare_arms_ensemble,
+)
+from senotwin.analysis.therapy import METRICS, compare_arms
+from senotwin.cli.app import app
+
+CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
+ARMS = {"control": "none", "chemo": CHEMO}
+SETS = pd.DataFrame(
+    {"k_grow": [0.007, 0.009, 0.005], "k_tis": [0.15, 0.10, 0.25], "sigma_noise": [1.0, 2.0, 3.0]}
+)
+
+
+@pytest.fixture(scope="module")
+def comparison() -> EnsembleComparison:
+    return compare_arms_ensemble("aged_lung_untreated", ARMS, SETS, days=20.0)
+
+
+def test_beats_probability_counts_ties_half_and_respects_direction() -> None:
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    b = np.array([2.0, 2.0, 1.0, 5.0])
+    assert beats_probability(a, b, -1) == pytest.approx((2 + 0.5) / 4)
+    assert beats_probability(a, b, 1) == pytest.approx((1 + 0.5) / 4)
+    # no progression (inf) in both arms is a tie; in one arm it is the better outcome
+    assert beats_probability(np.array([math.inf]), np.array([math.inf]), 1) == 0.5
+    assert beats_probability(np.array([math.inf]), np.array([100.0]), 1) == 1.0
+    with pytest.raises(ValidationError):
+        beats_probability(np.array([]), np.array([]), 1)
+
+
+def test_each_member_is_the_plain_comparison_with_its_parameters(comparison) -> None:
+    assert comparison.members == 3 and comparison.failed == ()
+    assert comparison.parameters == ("k_grow", "k_tis")
+    assert comparison.ignored == ("sigma_noise",)
+    one = compare_arms(
+        "aged_lung_untreated", ARMS, days=20.0, overrides={"k_grow": 0.009, "k_tis": 0.10}
+    )
+    member = comparison.values[comparison.values["member"] == 1].set_index("arm")
+    for arm in one.arms:
+        assert member.loc[arm.name, "final_tumour"] == pytest.approx(arm.final_tumour)
+        assert member.loc[arm.name, "sasp_auc"] == pytest.approx(arm.sasp_auc)
+    # members differ: the growth rate moves the untreated burden
+    control = comparison.values[comparison.values["arm"] == "control"]["final_tumour"]
+    assert control.nunique() == 3
+
+
+def test_summary_quantiles_and_claims(comparison) -> None:
+    summary = comparison.summary().set_index(["arm", "metric"])
+    v = comparison.values[comparison.values["arm"] == "chemo"]["final_tumour"].to_numpy()
+    row = summary.loc[("chemo", "final_tumour")]
+    assert row["median"] == pytest.approx(np.median(v))
+    assert row["q05"] <= row["median"] <= row["q95"]
+    assert set(summary.index.get_level_values("metric")) == set(METRICS)
+    claims = {(c.better, c.worse): c for c in comparison.claims()}
+    assert claims[("chemo", "control")].probability == 1.0
+    assert claims[("chemo", "control")].supported
+    assert not claims[("control", "chemo")].supported
+    json.dumps(comparison.to_dict())  # JSON-ready (no inf)
+
+
+def _synthetic(a_better: int, n: int = 10) -> EnsembleComparison:
+    rows = []
+    for k in range(n):
+        a, b = (1.0, 2.0) if k < a_better else (3.0, 2.0)
+        for arm, v in (("before", a), ("after", b)):
+            rows.append({"member": k, "arm": arm} | dict.fromkeys(METRICS, v))
+    return EnsembleComparison("x", 10.0, ("before", "after"), pd.DataFrame(rows), ("p",), (), ())
+
+
+def test_a_sequencing_claim_is_supported_only_in_at_least_80_percent() -> None:
+    assert SUPPORT == 0.8
+    held = {c.better: c for c in _synthetic(8).claims()}["before"]
+    assert held.probability == 0.8 and held.supported
+    assert "supported" in held.sentence() and "not" not in held.sentence()
+    weak = {c.better: c for c in _synthetic(7).claims()}["before"]
+    assert weak.probability == 0.7 and not weak.supported
+    assert "not supported" in weak.sentence()
+
+
+def test_bad_ensembles_are_refused() -> None:
+    with pytest.raises(ValidationError, match="no parameter of"):
+        compare_arms_ensemble("aged_lung_untreated", ARMS, pd.DataFrame({"zz": [1.0]}))
+    with pytest.raises(ValidationError, match="finite"):
+        compare_arms_ensemble(
+            "aged_lung_untreated", ARMS, pd.DataFrame({"k_grow": ["a"]}), days=5.0
+        )
+    with pytest.raises(ValidationError, match="metric"):
+        compare_arms_ensemble("aged_lung_untreated", ARMS, SETS, metric="tumor")
+    with pytest.raises(ValidationError, match="max_members"):
+        compare_arms_ensemble("aged_lung_untreated", ARMS, SETS, max_members=0)
+
+
+def test_cli_treat_compare_ensemble(tmp_path) -> None:
+    path = tmp_path / "ensemble.tsv"
+    SETS.iloc[:2].to_csv(path, sep="\t", index=False)
+    base = ["treat", "compare", "--scenario", "aged_lung_untreated", "--days", "10"]
+    arms = ["--arm", "control=none", "--arm", f"chemo={CHEMO}"]
+    res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "2 ensemble members" in res.output
+    assert "chemo beats control on final_tumour in 100% of 2 ensemble members: supported" in (
+        res.output
+    )
+    res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(path), "--json"])
+    assert json.loads(res.stdout)["members"] == 2
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("nothing\n1\n")
+    res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(bad)])
+    assert res.exit_code != 0 and "no parameter of" in res.output
+    res = CliRunner().invoke(
+        app, [*base, *arms, "--ensemble", str(path), "--plot", str(tmp_path / "x.png")]
+    )
+    assert res.exit_code != 0 and "--plot" in res.output
