@@ -199,6 +199,23 @@ def test_calibrated_provenance_counts_identifiable_parameters() -> None:
     st = stats(spec)
     assert st["parameter_provenance"]["calibrated"] == 2
     assert st["calibrated_identifiable"] == 1
+    assert st["calibration"] == {
+        "calibrated": 2,
+        "identifiable": 1,
+        "by_dataset": {
+            "galvis2019": {
+                "calibrated": [p["id"] for p in data["parameters"][:2]],
+                "identifiable": [data["parameters"][0]["id"]],
+            }
+        },
+    }
+    from senotwin.export.card import to_html, to_markdown
+
+    card = to_markdown(spec)
+    assert "## Calibrated parameters" in card
+    assert "| galvis2019 | kill |" in card and "0.1 - open | no |" in card
+    assert "Calibrated parameters" in to_html(spec)
+    assert "Calibrated parameters" not in to_markdown(spec_from_dict(BASE))
     assert "95% CI 0.1 - open (not identifiable)" in explain(spec, "kill")
     assert spec_from_yaml(spec_to_yaml(spec)) == spec
     data["parameters"][1]["provenance"].pop("dataset")

@@ -75,6 +75,18 @@ def sections(spec: ModelSpec) -> list[tuple[str, list[str], list[list[object]]]]
         [e.id, f"{e.at:g}", "; ".join(f"{k} = {v}" for k, v in e.assign.items()), e.description]
         for e in spec.events
     ]
+    calibrated: list[list[object]] = [
+        [
+            p.provenance.dataset.split()[0],
+            p.id,
+            f"{p.value:g}",
+            p.unit,
+            " - ".join("open" if v is None else f"{v:.3g}" for v in p.provenance.interval),
+            "yes" if p.provenance.identifiable else "no",
+        ]
+        for p in spec.parameters
+        if p.provenance.kind == "calibrated"
+    ]
     top = top_provenance(spec)
     listed: list[dict[str, str]] = list(top["parameters"]) if top else []  # type: ignore[call-overload]
     ranked: list[list[object]] = [
@@ -90,6 +102,11 @@ def sections(spec: ModelSpec) -> list[tuple[str, list[str], list[list[object]]]]
             "Parameters",
             ["id", "name", "value", "unit", "plausible range", "entity", "provenance"],
             params,
+        ),
+        (
+            "Calibrated parameters (fitted to data; 95% profile-likelihood interval)",
+            ["data set", "parameter", "value", "unit", "95% CI", "identifiable"],
+            calibrated,
         ),
         (
             f"Most influential parameters (top {TOP_N} of the global sensitivity ranking)",

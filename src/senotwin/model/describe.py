@@ -153,6 +153,27 @@ def provenance_lines(st: dict[str, object]) -> list[str]:
     return lines
 
 
+def calibration_summary(spec: ModelSpec) -> dict[str, Any]:
+    """How many parameters are ``calibrated`` and how many of those are practically
+    identifiable (both sides of the 95% profile interval closed), overall and per data set (the
+    first word of the provenance ``dataset``: the calibration problem's name)."""
+    by_dataset: dict[str, dict[str, list[str]]] = {}
+    for p in spec.parameters:
+        prov = p.provenance
+        if prov.kind != "calibrated":
+            continue
+        name = prov.dataset.split()[0]
+        entry = by_dataset.setdefault(name, {"calibrated": [], "identifiable": []})
+        entry["calibrated"].append(p.id)
+        if prov.identifiable:
+            entry["identifiable"].append(p.id)
+    return {
+        "calibrated": sum(len(e["calibrated"]) for e in by_dataset.values()),
+        "identifiable": sum(len(e["identifiable"]) for e in by_dataset.values()),
+        "by_dataset": by_dataset,
+    }
+
+
 def stats(spec: ModelSpec) -> dict[str, object]:
     """Counts of species, parameters, processes, observables, events, and provenance shares."""
     kinds: Counter[str] = Counter(p.provenance.kind for p in spec.parameters)
@@ -184,6 +205,7 @@ def stats(spec: ModelSpec) -> dict[str, object]:
         "calibrated_identifiable": sum(
             1 for p in spec.parameters if getattr(p.provenance, "identifiable", False)
         ),
+        "calibration": calibration_summary(spec),
         "processes_with_kb_evidence": with_kb,
         "rate_laws_used": dict(Counter(pr.rate_law or "expression" for pr in spec.processes)),
     }
