@@ -167,3 +167,64 @@ def calibration_section(
             + ", ".join(f"{e:.3g}" for e in fit.fim_eigenvalues),
         ),
     )
+
+
+def shipped_calibration_section() -> Section:
+    """The demo report's calibration section: every registered problem's shipped fit result
+    (``calibrate/data/<name>/fit_result.json``, written by ``scripts/calibration_results.py``),
+    drawn without refitting; a result older than its problem is flagged stale."""
+    from senotwin.calibrate.problems import get_problem, problem_names
+    from senotwin.calibrate.shipped import load_shipped_fit
+
+    figures: list[Figure] = []
+    tables: list[Table] = []
+    notes: list[str] = []
+    stats: list[Stat] = []
+    missing: list[str] = []
+    for name in problem_names():
+        problem = get_problem(name)
+        shipped = load_shipped_fit(problem)
+        if shipped is None:
+            missing.append(name)
+            continue
+        one = calibration_section(problem, shipped.fit, shipped.profiles, shipped.curves)
+        figures += one.figures
+        tables += [
+            Table(t.columns, t.rows, f"{name}: {t.caption}", t.highlight) for t in one.tables
+        ]
+        design = shipped.design
+        run = f"{design.get('command', '')} ({design.get('date', '')})".strip()
+        notes += [f"{name}: {n}" for n in one.notes]
+        notes.append(f"{name}: fitted by `{run}`; {problem.reference}")
+        if not shipped.current:
+            notes.append(
+                f"{name}: STALE: the problem changed since this fit; regenerate it with "
+                f"`python scripts/calibration_results.py --problem {name}`"
+            )
+        rows = parameter_rows(shipped.fit, shipped.profiles, problem)
+        ident = sum(1 for r in rows if r["identifiable"])
+        held = shipped.fit.held_back_rmse
+        stats += [
+            Stat(f"{name}: at best fit", f"{shipped.fit.converged}/{len(shipped.fit.starts)}"),
+            Stat(f"{name}: identifiable", f"{ident}/{len(rows)}"),
+        ]
+        if held is not None:
+            stats.append(Stat(f"{name}: held-back RMSE (pooled)", f"{held:.3g}"))
+    if missing:
+        notes.append(
+            "No shipped fit yet (`python scripts/calibration_results.py --problem NAME`): "
+            + ", ".join(missing)
+        )
+    return Section(
+        title="Calibration to data",
+        intro=(
+            "Each shipped data set fitted by multi-start least squares (log10 parameters), with "
+            "profile likelihoods (95% intervals; a side left open flags a practically "
+            "non-identifiable parameter) and the prediction of the part held back before "
+            "fitting. Drawn from the stored results, not refitted here."
+        ),
+        stats=tuple(stats),
+        figures=tuple(figures),
+        tables=tuple(tables),
+        notes=tuple(notes),
+    )

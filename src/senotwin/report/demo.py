@@ -18,6 +18,7 @@ from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_bytes, atomic_write_text, ensure_writable_dir
 from senotwin.analysis.demo import DemoResults
 from senotwin.report import (
+    calibration_sections,
     cohort_sections,
     kb_sections,
     sim_sections,
@@ -52,6 +53,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
         r.sensitivity, days=r.sensitivity_days, model=r.legacy_model
     ),
     lambda r: cohort_sections.provenance_section(r.cohort, r.model),
+    lambda r: calibration_sections.shipped_calibration_section(),
     lambda r: stratify_sections.stratify_section(r.stratify),
 )
 

@@ -1,0 +1,124 @@
+"""Shipped fit results: each shipped problem's multi-start fit, profiles and fit curves, computed
+once by ``scripts/calibration_results.py`` and kept as package data
+(``calibrate/data/<name>/fit_result.json``) so that the demo report draws them without refitting.
+
+A fingerprint of the problem (its model's equations and values, data, held-back part, fit
+parameters and conditions) is stored with the results; :func:`load_shipped_fit` says
+``current: False`` when the problem changed since (regenerate with the script).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from senotwin._errors import ValidationError
+from senotwin.calibrate.fit import FitResult, GoodnessOfFit, Start
+from senotwin.calibrate.problem import Problem
+from senotwin.calibrate.profile import Profile
+from senotwin.model.describe import spec_fingerprint
+
+RESULT_FILE = "fit_result.json"
+#: bumped when the stored layout changes
+FORMAT = 1
+
+
+def problem_fingerprint(problem: Problem) -> str:
+    """Hash of everything a fit of ``problem`` depends on."""
+    held = problem.held_back.to_csv(index=False) if problem.held_back is not None else ""
+    parts = {
+        "model": spec_fingerprint(problem.spec),
+        "measurements": problem.measurements.to_csv(index=False),
+        "held_back": held,
+        "parameters": [asdict(p) for p in problem.parameters],
+        "observables": [asdict(o) for o in problem.observables],
+        "conditions": {c: dict(v) for c, v in problem.conditions.items()},
+        "params": dict(problem.params),
+        "initial": dict(problem.initial),
+    }
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ShippedFit:
+    """A stored fit of a shipped problem and whether it is still current."""
+
+    problem: str
+    fit: FitResult
+    profiles: tuple[Profile, ...]
+    curves: pd.DataFrame
+    design: dict[str, Any]
+    current: bool
+
+
+def fit_record(
+    problem: Problem,
+    fit: FitResult,
+    profiles: tuple[Profile, ...],
+    curves: pd.DataFrame,
+    design: dict[str, Any],
+) -> dict[str, Any]:
+    """The JSON document of one fit (what :func:`load_shipped_fit` reads back)."""
+    return {
+        "format": FORMAT,
+        "problem": problem.name,
+        "fingerprint": problem_fingerprint(problem),
+        "design": design,
+        "fit": asdict(fit),
+        "profiles": [asdict(p) for p in profiles],
+        "curves": curves.to_dict("list"),
+    }
+
+
+def _fit_from(doc: dict[str, Any]) -> FitResult:
+    d = dict(doc)
+    d["parameter_ids"] = tuple(d["parameter_ids"])
+    d["starts"] = tuple(
+        Start(**(s | {"x0": tuple(s["x0"]), "x": tuple(s["x"])})) for s in d["starts"]
+    )
+    d["goodness"] = tuple(GoodnessOfFit(**g) for g in d["goodness"])
+    d["held_back"] = GoodnessOfFit(**d["held_back"]) if d["held_back"] else None
+    d["fim_eigenvalues"] = tuple(d["fim_eigenvalues"])
+    d["notes"] = tuple(d.get("notes", ()))
+    return FitResult(**d)
+
+
+def _profile_from(doc: dict[str, Any]) -> Profile:
+    return Profile(**(doc | {"values": tuple(doc["values"]), "nllh": tuple(doc["nllh"])}))
+
+
+def shipped_path(name: str) -> Path:
+    """Where the shipped fit result of problem ``name`` lives (package data)."""
+    return Path(str(resources.files("senotwin.calibrate") / "data" / name / RESULT_FILE))
+
+
+def load_shipped_fit(problem: Problem, path: Path | None = None) -> ShippedFit | None:
+    """The stored fit of ``problem`` (None when none is shipped), flagged stale when the
+    problem's fingerprint changed."""
+    path = shipped_path(problem.name) if path is None else path
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"format {doc.get('format')!r}, expected {FORMAT}")
+        fit = _fit_from(doc["fit"])
+        profiles = tuple(_profile_from(p) for p in doc["profiles"])
+        curves = pd.DataFrame(doc["curves"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationError(f"shipped fit {path.name} of {problem.name}: {exc}") from None
+    return ShippedFit(
+        problem=problem.name,
+        fit=fit,
+        profiles=profiles,
+        curves=curves,
+        design=dict(doc.get("design", {})),
+        current=doc.get("fingerprint") == problem_fingerprint(problem),
+    )
