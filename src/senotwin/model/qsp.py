@@ -20,6 +20,7 @@ from types import MappingProxyType
 from senotwin._errors import ValidationError
 from senotwin.model.io import load_spec
 from senotwin.model.scenarios import Scenario
+from senotwin.model.schedule import Dose, Schedule
 from senotwin.model.spec import ModelSpec
 
 QSP_DAYS = 365.0
@@ -209,3 +210,154 @@ def qsp_scenarios() -> tuple[Scenario, ...]:
 
 #: names of the physical-units model's scenarios, in listing order
 QSP_SCENARIOS: tuple[str, ...] = tuple(sc.name for sc in qsp_scenarios())
+
+
+# ---- mouse host: syngeneic EMT6 under anti-PD-L1 / anti-TGF-beta (issue 11.5, issue 12) -------
+MOUSE_REFERENCE = (
+    "Mariathasan et al. 2018 Nature 554:544 (EMT6 under anti-PD-L1 / anti-TGF-beta; data in "
+    "senotwin.calibrate data/mariathasan2018)"
+)
+MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; therapy.dosing.Body)
+#: IgG distribution volume of a 20 g mouse (plasma ~50 mL/kg; assumed, not yet cited)
+MOUSE_IGG_VOLUME_ML = 1.0
+#: cancer cells inoculated (assumed: a typical 1e5-cell EMT6 mammary fat-pad inoculum)
+MOUSE_EMT6_C0 = 1.0e5
+#: days from inoculation to the first dose (the data's day 0): calibrated with MOUSE_EMT6_FIT,
+#: since the paper starts treatment at a volume (~160 mm3 here), not at a day
+MOUSE_TREATMENT_START = 20.0  # at the upper bound of the fit (see calibrate/mouse_fit.py)
+#: three doses a week (Mon/Wed/Fri) for three weeks, data days
+MOUSE_DOSE_DAYS = (0.0, 2.0, 4.0, 7.0, 9.0, 11.0, 14.0, 16.0, 18.0)
+MOUSE_DAYS = MOUSE_TREATMENT_START + 42.0
+#: EMT6 TGF-beta1 by ELISA, pg/mL (Mariathasan 2018 Extended Data Fig. 5f; workbook sheet S5f)
+EMT6_TGFB1_ELISA = (251.592, 276.596, 315.32, 491.166)
+
+# Host values for a young adult BALB/c mouse. Each is a context override of a qsp.yaml
+# parameter; provenance in MOUSE_PROVENANCE (the yaml provenance is the human value's).
+MOUSE_HOST: dict[str, float] = {
+    "V_c": 2.0,  # blood of a 20-25 g mouse
+    "V_LN": 0.0035,  # two draining nodes of ~1.5 mm
+    "K_mdc": 1.2e6 * 0.0035,  # resident LN APC density x V_LN (as the human derivation)
+    "N_ag": 1000.0,  # naive precursors: ~20-1200 per epitope, a few epitopes
+    "naive_age": 1.0,
+    "k_rem": 0.14,
+    "IL6_base": 2.17,
+    "s_rs": 0.0,
+    "k_cd8_depl": 0.0,
+}
+MOUSE_PROVENANCE: dict[str, str] = {
+    "V_c": "assumed: ~2 mL blood of a 20-25 g mouse (task brief; blood ~70-80 mL/kg)",
+    "V_LN": "assumed: two draining nodes of ~1.5 mm diameter (2 x 4/3 pi 0.75^3 mm^3)",
+    "K_mdc": "derived: 1.2e6 APC/mL (qsp_apc) x V_LN, as for the human value",
+    "N_ag": "assumed: naive CD8 precursors ~20-1200 per epitope in a mouse, a few epitopes",
+    "naive_age": "assumed: young adult (6-10 weeks)",
+    "k_rem": "assumed: young-host value of the human context (Karin 2019 'days')",
+    "IL6_base": "assumed: young human value; mouse baseline plasma IL-6 not sourced",
+    "s_rs": "assumed: no age-related senescent stroma in a young mouse over 7 weeks",
+    "k_cd8_depl": "assumed: 0 without depletion; 3/day with a depleting anti-CD8 antibody",
+    "s_tgfb_C": "derived: EMT6 TGF-beta1 ELISA mean (ED Fig. 5f) x interstitial volume per cell "
+    "x k_deg_tgfb, at the all-cancer-cell lesion",
+    "s_tgfb_sen": "assumed: 5 x s_tgfb_C (review 2.2.1: early senescent cells secrete TGF-beta)",
+}
+MOUSE_CD8_DEPLETION = 3.0  # 1/day: most CD8 T cells gone within a day or two (assumed)
+MOUSE_TGFB_SEN_FOLD = 5.0
+
+# EMT6 growth, CD8 killing, PD-L1 and the TGF-beta brake: calibrated on the fitted part of the
+# Mariathasan 2018 data (isotype, anti-PD-L1, anti-TGF-beta arms of study 15-3060 B) by
+# senotwin.calibrate.mouse_fit; values and goodness of fit in
+# calibrate/data/mariathasan2018/fit.json.
+# The combination arm and the CD8-depletion experiment were held back and are predicted.
+MOUSE_EMT6_FIT: dict[str, float] = {
+    "k_grow": 0.278965,  # 1/day: intrinsic EMT6 doubling 2.5 d
+    "C_max": 6.41936e8,  # cells (3.1 mL): the lesion cap; isotype arm flattens near 2000 mm3
+    "k_kill": 3.18486,  # cancer cells per effector CD8 per day (in vivo 2-16: ctl_killing_in_vivo)
+    "f_mat0": 0.000999945,  # at its upper bound: strongest antigen presentation allowed
+    "PDL1_per_C": 3158.19,  # PD-L1 per EMT6 cell without IFN-gamma, near its lower bound
+    "w_tgfb_excl": 0.0100312,  # at its lower bound: the fitted arms show no TGF-beta brake
+}
+
+#: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)
+MOUSE_ARMS: dict[str, tuple[bool, bool, bool]] = {
+    "isotype": (False, False, False),
+    "anti_pdl1": (True, False, False),
+    "anti_tgfb": (False, True, False),
+    "combination": (True, True, False),
+    "combination_cd8_depleted": (True, True, True),
+}
+
+
+def emt6_tgfb_secretion() -> float:
+    """s_tgfb_C (pg/cell/day) giving the measured EMT6 TGF-beta1 level in an all-cancer lesion."""
+    spec = load_qsp()
+    p = {q.id: q.value for q in spec.parameters}
+    level = sum(EMT6_TGFB1_ELISA) / len(EMT6_TGFB1_ELISA)  # pg/mL
+    interstitial_ml_per_cell = (1 - p["rho_cell"] * p["v_cell"] - p["gamma_T"]) / p["rho_cell"]
+    return level * interstitial_ml_per_cell * p["k_deg_tgfb"]
+
+
+def antibody_doses(
+    species: str, first_mg_kg: float, then_mg_kg: float, start: float = MOUSE_TREATMENT_START
+) -> tuple[Dose, ...]:
+    """The i.p. doses of one antibody arm as plasma-concentration boluses (ug/mL) at model time."""
+    per_mg_kg = MOUSE_WEIGHT_KG * 1000.0 / MOUSE_IGG_VOLUME_ML  # ug/mL per mg/kg
+    return tuple(
+        Dose(
+            start + day,
+            species,
+            (first_mg_kg if i == 0 else then_mg_kg) * per_mg_kg,
+        )
+        for i, day in enumerate(MOUSE_DOSE_DAYS)
+    )
+
+
+def mouse_schedule(arm: str, start: float = MOUSE_TREATMENT_START) -> Schedule:
+    """The antibody schedule of an EMT6 study arm (Mariathasan 2018 Methods) from ``start``."""
+    if arm not in MOUSE_ARMS:
+        raise ValidationError(f"unknown mouse arm {arm!r}; known: {', '.join(MOUSE_ARMS)}")
+    pdl1, tgfb, _ = MOUSE_ARMS[arm]
+    doses: tuple[Dose, ...] = ()
+    if pdl1:  # anti-PD-L1 (6E11): 10 mg/kg first dose, then 5 mg/kg
+        doses += antibody_doses("ab_pdl1", 10.0, 5.0, start)
+    if tgfb:  # anti-TGF-beta (1D11): 10 mg/kg each dose
+        doses += antibody_doses("ab_tgfb", 10.0, 10.0, start)
+    return Schedule(doses=doses, name=f"mouse EMT6 {arm}")
+
+
+def mouse_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> dict[str, float]:
+    """Parameter overrides of the mouse EMT6 host for one arm (fit: calibrated values)."""
+    if arm not in MOUSE_ARMS:
+        raise ValidationError(f"unknown mouse arm {arm!r}; known: {', '.join(MOUSE_ARMS)}")
+    s_tgfb = emt6_tgfb_secretion()
+    params = dict(MOUSE_HOST) | {
+        "s_tgfb_C": s_tgfb,
+        "s_tgfb_sen": MOUSE_TGFB_SEN_FOLD * s_tgfb,
+    }
+    params |= MOUSE_EMT6_FIT if fit is None else fit
+    if MOUSE_ARMS[arm][2]:
+        params["k_cd8_depl"] = MOUSE_CD8_DEPLETION
+    return params
+
+
+def mouse_initial(c0: float | None = None) -> dict[str, float]:
+    """State at inoculation: cancer cells only, no primed immunity yet."""
+    zero = ("Se", "Sl", "Sd", "D", "mDC", "T8b", "T8", "T8x", "Ex", "MDSC", "Em")
+    return {"C": MOUSE_EMT6_C0 if c0 is None else c0} | dict.fromkeys(zero, 0.0)
+
+
+def mouse_scenario(arm: str) -> Scenario:
+    """Scenario ``mouse_emt6_<arm>``: inoculation at time 0, treatment from day 8."""
+    return Scenario(
+        f"mouse_emt6_{arm}",
+        f"QSP model, mouse host: EMT6 tumour, {arm.replace('_', ' ')} arm "
+        f"(treatment from day {MOUSE_TREATMENT_START:g}, as in Mariathasan 2018)",
+        load_qsp,
+        MappingProxyType(mouse_params(arm)),
+        MappingProxyType(mouse_initial()),
+        MOUSE_DAYS,
+        reference=MOUSE_REFERENCE,
+        schedule=mouse_schedule(arm),
+    )
+
+
+def mouse_scenarios() -> tuple[Scenario, ...]:
+    """Every ``mouse_emt6_*`` scenario."""
+    return tuple(mouse_scenario(arm) for arm in MOUSE_ARMS)

@@ -16,13 +16,15 @@ from types import MappingProxyType
 
 from senotwin._registry import Registry
 from senotwin.model.io import load_fixture
+from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
 class Scenario:
     """A named starting point for simulation: model, context overrides and default duration,
-    with the reference of the model (and contexts) it starts from."""
+    with the reference of the model (and contexts) it starts from. ``schedule`` holds the doses
+    that belong to the experiment itself (e.g. the antibody schedule of a mouse study arm)."""
 
     name: str
     description: str
@@ -31,14 +33,16 @@ class Scenario:
     initial: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     days: float = 365.0
     reference: str = ""
+    schedule: Schedule = field(default_factory=Schedule)
 
 
 _KUZNETSOV = "Kuznetsov et al. 1994 Bull Math Biol 56:295"
 
 
 def _builtin_scenarios(registry: Registry[Scenario]) -> None:
-    """The fixtures' scenarios, every physical-units one and every legacy (``legacy_*``) one."""
-    from senotwin.model.qsp import qsp_scenarios
+    """The fixtures' scenarios, every physical-units one (mouse_emt6_* included) and every
+    legacy (``legacy_*``) one."""
+    from senotwin.model.qsp import mouse_scenarios, qsp_scenarios
     from senotwin.model.tme import tme_scenarios
 
     for scenario in (
@@ -73,7 +77,7 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
         ),
     ):
         registry.register(scenario)
-    for qsp in qsp_scenarios():
+    for qsp in (*qsp_scenarios(), *mouse_scenarios()):
         registry.register(qsp)
     for tme in tme_scenarios():
         registry.register(tme.to_scenario())

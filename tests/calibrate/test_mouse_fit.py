@@ -1,0 +1,64 @@
+"""The EMT6 fit: observation model, the held-back split, and the shipped calibrated values."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+import senotwin.calibrate.mouse_fit as mf
+from senotwin.calibrate.mouse_data import mariathasan2018
+from senotwin.model.qsp import MOUSE_EMT6_FIT, MOUSE_TREATMENT_START
+
+
+def test_days_with_few_mice_left_are_not_used() -> None:
+    table = mariathasan2018(part="fitted")
+    iso = mf.arm_points(table, "isotype")
+    # day 25: only 2 isotype mice are left (the others reached the end point)
+    assert 25 not in set(iso.times)
+    assert 21 in set(iso.times)
+    assert (iso.sigma >= mf.SIGMA_MIN).all()
+
+
+def test_floor_placeholders_are_left_censored(monkeypatch) -> None:
+    pts = mf.Points(
+        "anti_pdl1",
+        np.array([30.0, 30.0]),
+        np.array([8.0, 8.0]),
+        np.array([True, False]),
+        np.array([0.5, 0.5]),
+    )
+    monkeypatch.setattr(
+        mf, "simulate_arm", lambda arm, values, days, engine="fast": np.full(2, 2.0)
+    )
+    r = mf.residuals({}, [pts])
+    assert r[0] == 0.0  # below a placeholder volume: consistent with "not measurable"
+    assert r[1] == pytest.approx(np.log(2.0 / 8.0) / 0.5)
+
+
+def test_fit_sees_only_the_fitted_arms(monkeypatch) -> None:
+    seen: set[str] = set()
+
+    def fake(arm, values, days, engine="fast"):
+        seen.add(arm)
+        return 160.0 * np.exp(values["k_grow"] * np.asarray(days, float))
+
+    monkeypatch.setattr(mf, "simulate_arm", fake)
+    result = mf.fit(starts=1, max_nfev=3)
+    assert seen == {"isotype", "anti_pdl1", "anti_tgfb"}
+    assert len(result.starts) == 2  # the shipped values + one Latin-hypercube start
+    assert set(result.best) == set(mf.BOUNDS)
+
+
+def test_shipped_values_are_the_recorded_fit() -> None:
+    path = resources.files("senotwin.calibrate") / "data" / "mariathasan2018" / "fit.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    best = record["best"]
+    for name, value in MOUSE_EMT6_FIT.items():
+        assert value == pytest.approx(best[name], rel=1e-3), name
+    assert pytest.approx(best["t_start"], rel=1e-3) == MOUSE_TREATMENT_START
+    roles = {(a["arm"], a["role"]) for a in record["arms"]}
+    assert ("combination", "held back") in roles
+    assert ("combination_cd8_depleted", "held back") in roles

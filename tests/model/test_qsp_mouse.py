@@ -1,0 +1,97 @@
+"""Mouse host and TGF-beta brake of the physical-units model (issue 11.5 / 12)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.model.qsp import (
+    EMT6_TGFB1_ELISA,
+    MOUSE_ARMS,
+    MOUSE_DAYS,
+    MOUSE_TREATMENT_START,
+    load_qsp,
+    mouse_params,
+    mouse_schedule,
+)
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.unitcheck import unit_problems
+from senotwin.sim.options import SolverOptions
+from senotwin.sim.scenario import run_scenario
+
+GRID = SolverOptions(engine="reference", t_eval=tuple(np.arange(0.0, MOUSE_DAYS + 0.5, 1.0)))
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, object]:
+    return {arm: run_scenario(f"mouse_emt6_{arm}", solver=GRID).table for arm in MOUSE_ARMS}
+
+
+def _at(table, t: float):
+    return table.iloc[int(np.argmin(np.abs(table["time"].to_numpy() - t)))]
+
+
+def test_mouse_scenarios_are_registered_with_their_schedules() -> None:
+    for arm in MOUSE_ARMS:
+        sc = get_scenario(f"mouse_emt6_{arm}")
+        assert sc.params["V_c"] == 2.0  # mouse blood, not the human 5 L
+        assert len(sc.schedule.doses) == 9 * (MOUSE_ARMS[arm][0] + MOUSE_ARMS[arm][1])
+
+
+def test_antibody_doses_follow_the_paper() -> None:
+    doses = mouse_schedule("anti_pdl1").doses
+    # 10 mg/kg then 5 mg/kg of a 20 g mouse into 1 mL: 200 then 100 ug/mL, 3 x / week x 3 weeks
+    assert [d.amount for d in doses[:2]] == pytest.approx([200.0, 100.0])
+    assert [d.time - MOUSE_TREATMENT_START for d in doses] == [0, 2, 4, 7, 9, 11, 14, 16, 18]
+    with pytest.raises(ValidationError, match="unknown mouse arm"):
+        mouse_schedule("anti_ctla4")
+
+
+def test_units_stay_consistent() -> None:
+    assert unit_problems(load_qsp()) == []
+
+
+def test_untreated_tgfb_matches_the_emt6_elisa(runs) -> None:
+    early = _at(runs["isotype"], 1.0)  # a lesion of cancer cells only, as the derivation assumes
+    assert early["TGFb_t"] == pytest.approx(np.mean(EMT6_TGFB1_ELISA), rel=0.01)
+    start = _at(runs["isotype"], MOUSE_TREATMENT_START)  # dead cells and T cells dilute it a bit
+    assert 0.5 * np.mean(EMT6_TGFB1_ELISA) < start["TGFb_t"] < 1.5 * np.mean(EMT6_TGFB1_ELISA)
+
+
+def test_anti_tgfb_neutralises_tgfb_and_lets_cd8_in() -> None:
+    t = MOUSE_TREATMENT_START + 5
+    brake = {"w_tgfb_excl": 4.0}  # the mechanism, at a brake strength where it shows
+    iso = _at(run_scenario("mouse_emt6_isotype", overrides=brake, solver=GRID).table, t)
+    tgfb = _at(run_scenario("mouse_emt6_anti_tgfb", overrides=brake, solver=GRID).table, t)
+    assert tgfb["TGFb_t"] < 0.05 * iso["TGFb_t"]
+    assert tgfb["tgfb_excl"] > 0.9 > 0.5 > iso["tgfb_excl"]
+    assert tgfb["T8"] > 1.2 * iso["T8"]
+
+
+def test_anti_pdl1_occupies_pdl1_and_releases_the_brake(runs) -> None:
+    t = MOUSE_TREATMENT_START + 10
+    iso, pdl1 = _at(runs["isotype"], t), _at(runs["anti_pdl1"], t)
+    assert pdl1["occ_pdl1"] > 0.99
+    assert pdl1["H_PD1"] < 0.5 * iso["H_PD1"]
+
+
+def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
+    t = MOUSE_TREATMENT_START + 21
+    vol = {arm: _at(runs[arm], t)["V_T"] for arm in MOUSE_ARMS}
+    assert vol["combination"] < vol["anti_pdl1"] < vol["isotype"]
+    assert vol["combination"] < vol["anti_tgfb"]
+    assert vol["combination_cd8_depleted"] > vol["isotype"]  # no CD8 T cells: no control at all
+    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.05 * _at(runs["combination"], t)["T8"]
+
+
+def test_human_default_is_untouched_by_the_mouse_blocks() -> None:
+    table = run_scenario("qsp_default", solver=SolverOptions(engine="reference")).table
+    assert (table["ab_pdl1"] == 0).all() and (table["ab_tgfb"] == 0).all()
+    assert (table["TGFb_t"] == 0).all()  # no human TGF-beta level sourced yet: brake off
+    assert (table["tgfb_excl"] == 1).all()
+
+
+def test_unknown_arm_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="unknown mouse arm"):
+        mouse_params("vehicle")
