@@ -86,7 +86,7 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
 
 
 def test_human_default_is_untouched_by_the_mouse_blocks() -> None:
-    table = run_scenario("qsp_default", solver=SolverOptions(engine="reference")).table
+    table = run_scenario("default", solver=SolverOptions(engine="reference")).table
     assert (table["ab_pdl1"] == 0).all() and (table["ab_tgfb"] == 0).all()
     assert (table["TGFb_t"] == 0).all()  # no human TGF-beta level sourced yet: brake off
     assert (table["tgfb_excl"] == 1).all()
