@@ -95,3 +95,14 @@ def test_human_default_is_untouched_by_the_mouse_blocks() -> None:
 def test_unknown_arm_is_rejected() -> None:
     with pytest.raises(ValidationError, match="unknown mouse arm"):
         mouse_params("vehicle")
+
+
+def test_a_regimen_adds_to_the_arms_own_doses() -> None:
+    from senotwin.model.schedule import Dose
+    from senotwin.sim.scenario import prepare_scenario
+
+    extra = Dose(MOUSE_TREATMENT_START + 1.0, "ab_tgfb", 50.0)
+    setup = prepare_scenario("mouse_emt6_anti_pdl1", regimen=[extra])
+    assert len(setup.schedule.doses) == 10
+    assert extra in setup.schedule.doses
+    assert prepare_scenario("default").schedule.doses == ()

@@ -347,8 +347,8 @@ def mouse_scenario(arm: str) -> Scenario:
     """Scenario ``mouse_emt6_<arm>``: inoculation at time 0, treatment from day 8."""
     return Scenario(
         f"mouse_emt6_{arm}",
-        f"QSP model, mouse host: EMT6 tumour, {arm.replace('_', ' ')} arm "
-        f"(treatment from day {MOUSE_TREATMENT_START:g}, as in Mariathasan 2018)",
+        f"QSP model, mouse host: EMT6 tumour, {arm.replace('_', ' ')} arm of Mariathasan 2018 "
+        f"(inoculated at day 0; the paper's schedule from day {MOUSE_TREATMENT_START:g}, fitted)",
         load_qsp,
         MappingProxyType(mouse_params(arm)),
         MappingProxyType(mouse_initial()),
