@@ -62,3 +62,23 @@ def test_shipped_values_are_the_recorded_fit() -> None:
     roles = {(a["arm"], a["role"]) for a in record["arms"]}
     assert ("combination", "held back") in roles
     assert ("combination_cd8_depleted", "held back") in roles
+
+
+@pytest.fixture(scope="module")
+def shipped_summary():
+    return mf.arm_summary(mf.start_values(), engine="reference").set_index(["panel", "arm"])
+
+
+def test_shipped_fit_separates_isotype_from_anti_pdl1_and_combination(shipped_summary) -> None:
+    last = shipped_summary["model_mm3"]
+    assert last[("Fig. 4a", "anti_pdl1")] < 0.1 * last[("Fig. 4a", "isotype")]
+    # held back: the combination regresses as the mice do (geometric mean within a factor 2)
+    combo = shipped_summary.loc[("Fig. 4a", "combination")]
+    assert 0.5 < combo["model_mm3"] / combo["observed_geomean_mm3"] < 2.0
+
+
+def test_shipped_fit_predicts_the_loss_of_effect_without_cd8(shipped_summary) -> None:
+    depleted = shipped_summary.loc[("Extended Data Fig. 5i", "combination_cd8_depleted")]
+    assert depleted["rmse_log"] < 0.5
+    assert depleted["within_10_90"] >= 0.5
+    assert depleted["model_mm3"] > 1000.0  # grows on, as the depleted mice do

@@ -36,6 +36,7 @@ def test_mouse_scenarios_are_registered_with_their_schedules() -> None:
     for arm in MOUSE_ARMS:
         sc = get_scenario(f"mouse_emt6_{arm}")
         assert sc.params["V_c"] == 2.0  # mouse blood, not the human 5 L
+        assert not sc.check_ranges  # the plausible ranges are the human host's
         assert len(sc.schedule.doses) == 9 * (MOUSE_ARMS[arm][0] + MOUSE_ARMS[arm][1])
 
 
@@ -106,3 +107,8 @@ def test_a_regimen_adds_to_the_arms_own_doses() -> None:
     assert len(setup.schedule.doses) == 10
     assert extra in setup.schedule.doses
     assert prepare_scenario("default").schedule.doses == ()
+
+
+def test_human_ranges_still_guard_human_scenarios() -> None:
+    with pytest.raises(ValidationError, match="plausible range"):
+        run_scenario("default", overrides={"V_c": 2.0}, days=1.0)

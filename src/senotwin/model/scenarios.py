@@ -24,7 +24,9 @@ from senotwin.model.spec import ModelSpec
 class Scenario:
     """A named starting point for simulation: model, context overrides and default duration,
     with the reference of the model (and contexts) it starts from. ``schedule`` holds the doses
-    that belong to the experiment itself (e.g. the antibody schedule of a mouse study arm)."""
+    that belong to the experiment itself (e.g. the antibody schedule of a mouse study arm).
+    ``check_ranges=False`` marks a context of another host (the mouse) whose values lie outside
+    the model's plausible ranges, which are stated for the human host."""
 
     name: str
     description: str
@@ -34,6 +36,7 @@ class Scenario:
     days: float = 365.0
     reference: str = ""
     schedule: Schedule = field(default_factory=Schedule)
+    check_ranges: bool = True
 
 
 _KUZNETSOV = "Kuznetsov et al. 1994 Bull Math Biol 56:295"

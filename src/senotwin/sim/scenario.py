@@ -81,6 +81,7 @@ class ScenarioSetup:
     initial: Mapping[str, float]
     schedule: Schedule
     days: float
+    check_ranges: bool = True  # False for a context of another host (see Scenario)
 
     def run(
         self,
@@ -91,7 +92,8 @@ class ScenarioSetup:
         check_ranges: bool = True,
         throw: bool = False,
     ) -> SimulationResult:
-        """Simulate this setup; ``params`` replace the setup's parameter values where given."""
+        """Simulate this setup; ``params`` replace the setup's parameter values where given
+        (plausible ranges are checked unless the setup or the caller turns the check off)."""
         return simulate(
             self.spec,
             params=dict(self.params) | dict(params or {}),
@@ -100,7 +102,7 @@ class ScenarioSetup:
             regimen=self.schedule,
             t_end=self.days,
             solver=solver,
-            check_ranges=check_ranges,
+            check_ranges=check_ranges and self.check_ranges,
             throw=throw,
         )
 
@@ -135,6 +137,7 @@ def prepare_scenario(
         dict(sc.initial) | y_over,
         schedule,
         check_days(sc.days if days is None else days, name="days"),
+        sc.check_ranges,
     )
 
 
