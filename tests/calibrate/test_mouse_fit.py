@@ -79,6 +79,7 @@ def test_shipped_fit_separates_isotype_from_anti_pdl1_and_combination(shipped_su
 
 def test_shipped_fit_predicts_the_loss_of_effect_without_cd8(shipped_summary) -> None:
     depleted = shipped_summary.loc[("Extended Data Fig. 5i", "combination_cd8_depleted")]
-    assert depleted["rmse_log"] < 0.5
-    assert depleted["within_10_90"] >= 0.5
+    assert depleted["rmse_log"] < 0.5  # within a factor ~1.6 of the mice on average
     assert depleted["model_mm3"] > 1000.0  # grows on, as the depleted mice do
+    combo = shipped_summary.loc[("Extended Data Fig. 5i", "combination")]
+    assert depleted["model_mm3"] > 50 * combo["model_mm3"]

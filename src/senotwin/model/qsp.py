@@ -267,12 +267,12 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # calibrate/data/mariathasan2018/fit.json.
 # The combination arm and the CD8-depletion experiment were held back and are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.278965,  # 1/day: intrinsic EMT6 doubling 2.5 d
-    "C_max": 6.41936e8,  # cells (3.1 mL): the lesion cap; isotype arm flattens near 2000 mm3
-    "k_kill": 3.18486,  # cancer cells per effector CD8 per day (in vivo 2-16: ctl_killing_in_vivo)
-    "f_mat0": 0.000999945,  # at its upper bound: strongest antigen presentation allowed
-    "PDL1_per_C": 3158.19,  # PD-L1 per EMT6 cell without IFN-gamma, near its lower bound
-    "w_tgfb_excl": 0.0100312,  # at its lower bound: the fitted arms show no TGF-beta brake
+    "k_grow": 0.276472,  # 1/day: intrinsic EMT6 doubling 2.5 d
+    "C_max": 4.86408e8,  # cells (2.4 mL): the lesion cap; isotype arm flattens near 1600 mm3
+    "k_kill": 2.4462,  # cancer cells per effector CD8 per day (in vivo 2-16: ctl_killing_in_vivo)
+    "f_mat0": 0.001,  # at its upper bound: strongest antigen presentation allowed
+    "PDL1_per_C": 3061.07,  # PD-L1 per EMT6 cell without IFN-gamma, near its lower bound
+    "w_tgfb_excl": 0.01,  # at its lower bound: the fitted arms show no TGF-beta brake
 }
 
 #: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)
