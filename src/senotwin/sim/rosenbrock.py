@@ -6,10 +6,10 @@ crossing costs more than the arithmetic. Here the whole step loop — stages, a 
 Jacobian of the compiled RHS (increments as in ODEPACK, scaled by each species' error weight:
 cells near 1e9 and concentrations near 1 in one state need different ones; RODAS's default
 sqrt(eps · |y_j|) gave a Jacobian poor enough to triple the steps), a dense LU with partial
-pivoting, step-size control and dense output — runs as machine code; one call integrates one
-segment. A Rosenbrock step
-solves linear systems only (no Newton iteration that can fail to converge) and suits small stiff
-systems at the tolerances used here (Hairer & Wanner 1996, §IV.7).
+pivoting of the stage matrix in error-weighted variables, step-size control and dense output —
+runs as machine code; one call integrates one segment. A Rosenbrock step solves linear systems
+only (no Newton iteration that can fail to converge) and suits small stiff systems at the
+tolerances used here (Hairer & Wanner 1996, §IV.7).
 
 Coefficients: Hairer & Wanner 1996, Solving ODEs II, §VI.4 (RODAS), in the form of Sandu et al.
 1997 Atmos Environ 31:3459 (KPP): stage i solves ((hγ)⁻¹I − J) K_i = f(t + α_i h, y + Σ a_ij K_j)
@@ -176,6 +176,7 @@ def integrate(
     jmat = np.empty((n, n))
     lu = np.empty((n, n))
     piv = np.zeros(n, dtype=np.int64)
+    wts = np.empty(n)
     t = t0
     rows = 0
     while rows < n_out and tout[rows] <= t0:
@@ -240,9 +241,15 @@ def integrate(
                     dfdt[i] = (dfdt[i] - f0[i]) / delta
             fresh_jac = True
         ghinv = 1.0 / (h * GAMMA[0])
+        # the stage systems are solved in error-weighted variables K / w (w = each species'
+        # error weight): pivoting on the raw matrix let a cell-count row (entries ~1e9) pivot
+        # for a species that is exactly 0 and leave rounding (~1e-17) in it, which couplings
+        # to cell counts then grew into phantom cells (1e-7 senescent cells without senescence)
+        for i in range(n):
+            wts[i] = atol + rtol * abs(y[i])
         for i in range(n):
             for j in range(n):
-                lu[i, j] = -jmat[i, j]
+                lu[i, j] = -jmat[i, j] * (wts[j] / wts[i])
             lu[i, i] += ghinv
         stats[NLU] += 1
         if not lu_factor(lu, piv):
@@ -274,7 +281,11 @@ def integrate(
             if not autonomous and GAMMA[s] != 0.0:
                 for i in range(n):
                     k_st[s, i] += h * GAMMA[s] * dfdt[i]
+            for i in range(n):
+                k_st[s, i] /= wts[i]
             lu_solve(lu, piv, k_st[s])
+            for i in range(n):
+                k_st[s, i] *= wts[i]
         err = 0.0
         for i in range(n):
             acc = y[i]
