@@ -127,7 +127,7 @@ def start_values() -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class FitResult:
+class MouseFitResult:
     """Best values, its cost, every start's cost (waterfall) and the points fitted."""
 
     best: dict[str, float]
@@ -162,7 +162,7 @@ def fit(
     max_nfev: int = 50,
     engine: str = "fast",
     workers: int = 1,
-) -> FitResult:
+) -> MouseFitResult:
     """Multi-start least squares on the fitted arms: the shipped values plus ``starts``
     Latin-hypercube starts in log space; ``workers`` > 1 runs starts in forked processes
     (after one evaluation here, so the compiled model is inherited, not rebuilt)."""
@@ -187,7 +187,7 @@ def fit(
     costs = [c for c, _ in outcomes]
     best = int(np.argmin(costs))
     n = sum(len(p.times) for p in points)
-    return FitResult(
+    return MouseFitResult(
         _to_values(outcomes[best][1]),
         costs[best],
         n,
