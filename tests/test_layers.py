@@ -1,5 +1,6 @@
-"""Import-layer contract: data flows kb -> model -> sim -> therapy -> cohort -> analysis -> report
--> cli; export reads the model only (the roadrunner engine reads export), sc reads the kb only.
+"""Import-layer contract: data flows kb -> model -> sim -> therapy -> cohort -> analysis -> trial
+-> report -> cli; export reads the model only (the roadrunner engine reads export), sc reads the
+kb only.
 A lower package never imports a higher one, not even lazily inside a function — that is how
 import circles start."""
 
@@ -26,9 +27,10 @@ ALLOWED: dict[str, set[str]] = {
     "cohort": {"therapy", "sim", "export", "model", "kb"},
     "analysis": {"cohort", "therapy", "sim", "model", "kb", "sc", "export"},
     "calibrate": {"cohort", "therapy", "sim", "model", "kb", "export"},
-    "report": {"calibrate", *_ANALYSIS},
-    "app": {"report", "calibrate", *_ANALYSIS},
-    "cli": {"app", "report", "calibrate", *_ANALYSIS},
+    "trial": {"cohort", "calibrate", "analysis", "therapy", "sim", "model", "kb", "export"},
+    "report": {"trial", "calibrate", *_ANALYSIS},
+    "app": {"report", "trial", "calibrate", *_ANALYSIS},
+    "cli": {"app", "report", "trial", "calibrate", *_ANALYSIS},
 }
 
 

@@ -79,3 +79,112 @@ def test_bad_input() -> None:
         patient_endpoints(T, T[:-1], T, RULES)
     with pytest.raises(ValidationError):
         EndpointRules(lethal_burden=0.0)
+
+
+# ---- RECIST 1.1 as trials apply it ---------------------------------------------------------
+from senotwin.analysis.endpoints import (  # noqa: E402
+    DeathHazard,
+    TrialRules,
+    new_lesion_day,
+    trial_endpoints,
+    trial_scan_days,
+)
+
+TRULES = TrialRules(schedule=((1.0e9, 42.0),), follow_days=252.0)
+NO_DEATH = DeathHazard(0.0, 0.0)
+TT = np.arange(0.0, 253.0)
+
+
+def _trial(
+    ratio_at_scans: list[float],
+    *,
+    lesions=(40.0, 30.0),
+    n_lesions=2,
+    u_new=1e-12,
+    u_death=0.5,
+    hazard=NO_DEATH,
+    rules=TRULES,
+) -> dict:
+    """Endpoints when the model lesion's diameter ratio passes the given values at days 0, 42, ...
+
+    ``u_new`` 1e-12 needs a cumulative new-lesion intensity of 27.6: no new lesions.
+    """
+    days = 42.0 * np.arange(len(ratio_at_scans))
+    d = 20.0 * np.interp(TT, days, ratio_at_scans)
+    base = {
+        "lesions_mm": list(lesions),
+        "n_lesions": n_lesions,
+        "ecog": 0,
+        "u_new": u_new,
+        "u_death": u_death,
+    }
+    return trial_endpoints(TT, d, base, rules, hazard)
+
+
+def test_scan_calendar_follows_the_segments() -> None:
+    rules = TrialRules(schedule=((126.0, 42.0), (315.0, 63.0), (1e9, 84.0)))
+    assert trial_scan_days(rules, 500.0).tolist() == [42, 84, 126, 189, 252, 315, 399, 483]
+
+
+def test_response_needs_confirmation_at_4_weeks() -> None:
+    # -40 % at day 42 then back to -10 % at day 84: unconfirmed PR -> SD
+    assert _trial([1, 0.6, 0.9, 0.9, 0.9, 0.9, 0.9])["best_response"] == "SD"
+    # -40 % at 42 and -35 % at 84: confirmed PR
+    assert _trial([1, 0.6, 0.65, 0.65, 0.65, 0.65, 0.65])["best_response"] == "PR"
+
+
+def test_progression_needs_20_percent_and_5_mm_over_the_nadir() -> None:
+    ep = _trial([1, 0.7, 0.7, 0.86, 0.86, 0.86, 0.86])  # 49 -> 60.2 mm: +23 %, +11 mm
+    assert ep["pfs_event"] and ep["pfs_days"] == 126.0
+    small = _trial([1, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3], lesions=(12.0,), n_lesions=1)
+    assert not small["pfs_event"]  # +30 % but +3.6 mm: not PD
+    assert small["pfs_days"] == 252.0  # censored at the last scan
+
+
+def test_vanished_lesions_are_a_complete_response_and_tiny_ones_count_5_mm() -> None:
+    assert _trial([1, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])["best_response"] == "CR"
+    # 0.1 x 40/30 mm = 4 and 3 mm: still seen, recorded at 5 mm each (-86 %, PR not CR)
+    ep = _trial([1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    assert ep["best_response"] == "PR"
+    assert ep["best_change_pct"] == pytest.approx(100 * (10 - 70) / 70)
+
+
+def test_new_lesions_follow_the_seeding_law() -> None:
+    t = np.arange(0.0, 101.0)
+    r = np.exp(0.01 * t)  # volume ratio
+    u = 0.5
+    day = new_lesion_day(t, r, 4.0, u, 0.663)
+    # 4 (R^a - 1) = ln 2  ->  R = (1 + ln2/4)^(1/a), t = ln R / 0.01
+    assert day == pytest.approx(math.log((1 + math.log(2) / 4) ** (1 / 0.663)) / 0.01, rel=1e-3)
+    assert math.isnan(new_lesion_day(t, np.exp(-0.01 * t), 4.0, 0.01, 0.663))  # shrinking
+
+
+def test_new_lesion_is_progression_even_when_targets_shrink_later() -> None:
+    ep = _trial([1, 1.1, 0.8, 0.8, 0.8, 0.8, 0.8], n_lesions=6, u_new=0.6)
+    assert ep["pfs_event"] and ep["pfs_days"] == 42.0 and ep["best_response"] == "PD"
+
+
+def test_death_hazard_before_and_after_progression() -> None:
+    h = DeathHazard(pre_per_day=0.001, post_per_day=0.01, ecog_hr=2.0)
+    u = math.exp(-0.05)  # cumulative hazard 0.05
+    assert h.death_day(math.inf, 0, u) == pytest.approx(50.0)
+    assert h.death_day(20.0, 0, u) == pytest.approx(20 + (0.05 - 0.02) / 0.01)
+    assert h.death_day(math.inf, 1, u) == pytest.approx(25.0)
+    assert DeathHazard(0.0, 0.0).death_day(10.0, 0, 0.3) == math.inf
+
+
+def test_death_ends_scans_and_is_the_pfs_event() -> None:
+    h = DeathHazard(pre_per_day=math.log(2) / 100.0, post_per_day=0.0)
+    ep = _trial([1, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95], hazard=h, u_death=0.5)
+    assert ep["os_event"] and ep["os_days"] == pytest.approx(100.0)
+    assert ep["pfs_event"] and ep["pfs_days"] == pytest.approx(100.0)
+    assert ep["scans"] == 2  # days 42 and 84 only
+
+
+def test_trial_rules_reject_bad_schedules() -> None:
+    with pytest.raises(ValidationError, match="schedule"):
+        TrialRules(schedule=())
+    with pytest.raises(ValidationError, match="every > 0"):
+        TrialRules(schedule=((100.0, 0.0),))
+    with pytest.raises(ValidationError, match="follow_days"):
+        TrialRules(follow_days=-1.0)

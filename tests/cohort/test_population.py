@@ -177,3 +177,83 @@ def test_default_model_patient_is_plausible() -> None:
     assert a == draw_patient(spec, pop, index=2, **kw)
     assert a.plausible and 15.0 <= a.doubling_days <= 730.0
     assert population_for(load_tme()) == tme_population()
+
+
+# ---- trial patients: baseline disease and probability-of-inclusion selection ----------------
+from dataclasses import replace  # noqa: E402
+
+from senotwin.cohort.population import (  # noqa: E402
+    BaselineDisease,
+    baseline_overrides,
+    draw_baseline,
+    select_population,
+    selection_weights,
+)
+
+TRIAL_BASE = BaselineDisease(
+    sld_median_mm=110.0,
+    pdl1_positive_share=0.8,
+    ecog1_share=0.65,
+    age_median=64.0,
+    age_range=(26.0, 90.0),
+)
+
+
+def test_baseline_lesions_are_measurable_and_add_up() -> None:
+    for i in range(300):
+        b = draw_baseline(TRIAL_BASE, patient_rng(3, i))
+        lesions = np.asarray(b["lesions_mm"])
+        assert 1 <= lesions.size <= 5 and b["n_target"] == lesions.size
+        assert np.all(lesions >= 10.0 - 1e-9)
+        assert lesions.sum() == pytest.approx(b["sld_mm"])
+        assert b["n_lesions"] == b["n_target"] + b["n_nontarget"]
+        assert b["pdl1_positive"] == int(b["pdl1"] >= TRIAL_BASE.pdl1_threshold)
+
+
+def test_selection_matches_the_trial_baseline_and_is_recorded() -> None:
+    pop = replace(qsp_population(), baseline=TRIAL_BASE)
+    sel = select_population(pop, 400, seed=5)
+    base = [draw_baseline(TRIAL_BASE, patient_rng(5, i)) for i in sel.selected]
+    pool = [draw_baseline(TRIAL_BASE, patient_rng(5, i)) for i in range(400)]
+    # the pool is far from the trial (PD-L1+ 68 %, SLD median 80 mm, ECOG 1 50 %)
+    assert np.mean([b["pdl1_positive"] for b in base]) == pytest.approx(0.8, abs=0.05)
+    assert np.mean([b["ecog"] for b in base]) == pytest.approx(0.65, abs=0.06)
+    assert np.median([b["sld_mm"] for b in base]) == pytest.approx(110.0, rel=0.12)
+    assert np.median([b["sld_mm"] for b in pool]) < 95.0
+    assert np.median([b["age"] for b in base]) == pytest.approx(64.0, abs=3.0)
+    assert len(sel.selected) == 400 and len(set(sel.selected)) == 400
+    assert sel.describe()["selected"] == list(sel.selected)
+    assert sel.selection is not None and 0 < sel.selection["acceptance_rate"] < 1
+    assert select_population(pop, 400, seed=5).selected == sel.selected  # reproducible
+
+
+def test_selection_weights_ignore_traits_without_a_target() -> None:
+    pool = [draw_baseline(BaselineDisease(), patient_rng(1, i)) for i in range(50)]
+    assert np.all(selection_weights(BaselineDisease(), pool) == 1.0)
+
+
+def test_selection_needs_a_baseline_and_feasible_targets() -> None:
+    with pytest.raises(ValidationError, match="baseline"):
+        select_population(qsp_population(), 10, seed=0)
+    far = replace(qsp_population(), baseline=BaselineDisease(sld_median_mm=390.0, sld_sigma=0.05))
+    with pytest.raises(ValidationError, match="fewer than n"):
+        select_population(far, 50, seed=0, max_pool=1000)
+    with pytest.raises(ValidationError, match="ecog1_share"):
+        BaselineDisease(ecog1_share=1.5)
+
+
+def test_trial_patient_starts_from_its_mean_lesion_and_pdl1() -> None:
+    spec = get_scenario("aged_lung_untreated").load()
+    sc = get_scenario("aged_lung_untreated")
+    pop = select_population(
+        replace(qsp_population(), baseline=TRIAL_BASE, plausibility=None), 3, seed=2
+    )
+    vp = draw_patient(
+        spec, pop, base_params=dict(sc.params), base_initial=dict(sc.initial), seed=2, index=1
+    )
+    b = draw_baseline(TRIAL_BASE, patient_rng(2, pop.selected[1]))
+    assert vp.baseline == b
+    fixed, initial = baseline_overrides(spec, TRIAL_BASE, b)
+    mean_ml = np.mean(math.pi / 6 * np.asarray(b["lesions_mm"]) ** 3) / 1000
+    assert initial["C"] == pytest.approx(min(mean_ml * 2.06e8, 0.5 * 1.5e11))
+    assert vp.initial == initial and vp.params["PDL1_per_C"] == fixed["PDL1_per_C"]

@@ -222,3 +222,29 @@ def test_arm_text() -> None:
         arm_from_text("x=blok PDCD1=0.5; step k_senolytic=0.5@14")
     with pytest.raises(ValidationError, match="holds for the whole run"):
         arm_from_text("x=block PDCD1=0.5@3")
+
+
+def test_trial_reducer_gets_the_patient_baseline(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from senotwin.analysis.endpoints import TrialEndpointReducer, TrialRules
+    from senotwin.cohort.population import BaselineDisease, select_population
+
+    rules = TrialRules(schedule=((1e9, 14.0),), follow_days=45.0)
+    with pytest.raises(ValidationError, match="trial patients"):
+        run_cohort(
+            _config(n=1),
+            tmp_path / "x",
+            reducer=TrialEndpointReducer(rules),
+            processes=False,
+            workers=1,
+        )
+    pop = select_population(
+        replace(qsp_population(), baseline=BaselineDisease(sld_median_mm=60.0)), 2, seed=11
+    )
+    cfg = _config(n=2, population=pop, arms=ARMS[:1])
+    run_cohort(cfg, tmp_path / "t", reducer=TrialEndpointReducer(rules), processes=False, workers=1)
+    rows = load_rows(tmp_path / "t")
+    assert (rows["status"] == "success").all()
+    assert rows["baseline_mm"].to_numpy() == pytest.approx(rows["b_sld_mm"].to_numpy())
+    assert read_manifest(tmp_path / "t")["config"]["population"]["selected"] == list(pop.selected)

@@ -202,3 +202,280 @@ class EndpointReducer:
 
     def describe(self) -> str:
         return f"endpoints {self.rules!r}"
+
+
+# ---- RECIST 1.1 as trials apply it (multi-lesion disease, new lesions, confirmation) -------------
+#: exponent of the metastasis size distribution N(size >= y) ~ y^-alpha: Iwata et al. J Theor Biol
+#: 2000;203:177 colonisation rate m x^alpha, alpha = 0.663 (docs/quantitative-sources.yaml
+#: iwata2000_metastasis_colonisation)
+NEW_LESION_ALPHA = 0.663
+
+
+@dataclass(frozen=True)
+class TrialRules:
+    """How a trial assesses tumours (RECIST 1.1, Eisenhauer et al. Eur J Cancer 2009;45:228).
+
+    ``schedule``: (until_day, every_days) segments of the scan calendar, e.g. q6w to week 18,
+    q9w to week 45, then q12w. ``confirm_days``: a CR/PR counts only when a later scan at least
+    this long after it shows the same or a better response (4 weeks, RECIST 1.1 for trials with
+    response as an endpoint). ``min_sd_days``: SD must be seen at least this long after
+    randomisation. ``detect_mm``: a target lesion below this is recorded as gone (0 mm) — CT slice
+    thickness, assumed; ``too_small_mm``: a lesion still seen but smaller is recorded at this
+    default (RECIST 1.1 5 mm rule). ``follow_days``: OS and PFS are censored here (data cut-off).
+    """
+
+    schedule: tuple[tuple[float, float], ...] = ((126.0, 42.0), (315.0, 63.0), (1.0e9, 84.0))
+    confirm_days: float = 28.0
+    min_sd_days: float = 42.0
+    pr_fraction: float = 0.30
+    pd_fraction: float = 0.20
+    pd_min_mm: float = 5.0
+    detect_mm: float = 2.0
+    too_small_mm: float = 5.0
+    follow_days: float = 730.0
+    new_lesion_alpha: float = NEW_LESION_ALPHA
+
+    def __post_init__(self) -> None:
+        if not self.schedule:
+            raise ValidationError("trial rules: the scan schedule needs at least one segment")
+        last = 0.0
+        for until, every in self.schedule:
+            if not (math.isfinite(every) and every > 0) or not until > last:
+                raise ValidationError(
+                    f"trial rules: schedule segment (until {until}, every {every}) must have "
+                    "every > 0 and increasing 'until' days"
+                )
+            last = until
+        for name in ("confirm_days", "min_sd_days", "follow_days"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise ValidationError(f"trial rule {name} must be a number >= 0, got {v}")
+
+
+def trial_scan_days(rules: TrialRules, t_end: float) -> np.ndarray:
+    """Scheduled assessment days after randomisation up to ``t_end`` (segments in order)."""
+    days: list[float] = []
+    t = 0.0
+    for until, every in rules.schedule:
+        while True:
+            nxt = t + every
+            if nxt > until + 1e-9 or nxt > t_end + 1e-9:
+                break
+            days.append(nxt)
+            t = nxt
+        if t >= t_end:
+            break
+    return np.asarray(days, dtype=float)
+
+
+@dataclass(frozen=True)
+class DeathHazard:
+    """Death hazard of a virtual patient (per day): before and after RECIST progression.
+
+    Disease burden drives it through progression (growing disease = the post-progression
+    hazard); ECOG 1 multiplies both by ``ecog_hr``. ``source`` says where the numbers come from
+    (calibrated on a shipped cohort, see :mod:`senotwin.trial.clinical`).
+    """
+
+    pre_per_day: float
+    post_per_day: float
+    ecog_hr: float = 1.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("pre_per_day", "post_per_day", "ecog_hr"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise ValidationError(f"death hazard {name} must be a number >= 0, got {v}")
+
+    def death_day(self, progression_day: float, ecog: float, u: float) -> float:
+        """Day of death for uniform draw ``u`` (inverse of the piecewise-exponential survival)."""
+        scale = self.ecog_hr**ecog
+        target = -math.log(max(u, 1e-300))
+        pre, post = self.pre_per_day * scale, self.post_per_day * scale
+        cum_at_pd = pre * progression_day if math.isfinite(progression_day) else math.inf
+        if target <= cum_at_pd:
+            return target / pre if pre > 0 else math.inf
+        if post <= 0:
+            return math.inf
+        return progression_day + (target - cum_at_pd) / post
+
+
+def new_lesion_day(
+    times: np.ndarray, volume_ratio: np.ndarray, n_lesions: float, u: float, alpha: float
+) -> float:
+    """Day the first new lesion becomes visible (NaN if none within the run).
+
+    Seeding model: metastases seeded by an exponentially growing disease have sizes with
+    N(size >= y) ~ y^-alpha (Iwata 2000); the patient's visible lesions at baseline fix the scale,
+    so micrometastases that follow the disease's relative course reach visibility at cumulative
+    intensity n_lesions * (R^alpha - 1), R = the running maximum of volume / baseline volume.
+    A new lesion appears when that intensity passes -ln(u).
+    """
+    r = np.maximum.accumulate(np.maximum(np.asarray(volume_ratio, dtype=float), 1e-12))
+    cum = n_lesions * (np.maximum(r, 1.0) ** alpha - 1.0)
+    need = -math.log(max(u, 1e-300))
+    hit = np.nonzero(cum > need)[0]
+    if hit.size == 0:
+        return math.nan
+    k = int(hit[0])
+    if k == 0:
+        return float(times[0])
+    c0, c1 = cum[k - 1], cum[k]
+    return float(times[k - 1] + (need - c0) * (times[k] - times[k - 1]) / (c1 - c0))
+
+
+def _recorded(lesions_mm: np.ndarray, rules: TrialRules) -> float:
+    """Sum of target diameters as a reader records it (gone = 0, too small = the 5 mm default)."""
+    rec = np.where(lesions_mm < rules.detect_mm, 0.0, np.maximum(lesions_mm, rules.too_small_mm))
+    return float(rec.sum())
+
+
+def trial_endpoints(
+    times: np.ndarray,
+    diameter: np.ndarray,
+    baseline: dict[str, Any],
+    rules: TrialRules,
+    hazard: DeathHazard,
+) -> dict[str, Any]:
+    """RECIST 1.1 endpoints of one trial patient from the model lesion's diameter course.
+
+    ``baseline`` holds the patient's target lesion diameters (``lesions_mm``), the number of
+    visible lesions (``n_lesions``: targets + non-targets), ECOG (0/1) and two uniform draws
+    (``u_new``, ``u_death``; the same in every arm: paired arms). Every target lesion follows
+    the model lesion's relative volume course (its diameter ratio). Timepoint response: PD if
+    the recorded sum rises >= 20 % and >= 5 mm over its nadir or a new lesion is visible; CR if
+    every target is gone; PR if the sum is >= 30 % below baseline; SD otherwise. Best overall
+    response needs a confirming scan >= ``confirm_days`` later (unconfirmed PR/CR count as SD);
+    SD needs ``min_sd_days``. PFS: first PD scan or death, censored at the last scan (data cut-off
+    ``follow_days``). OS: death from ``hazard``, censored at ``follow_days``.
+    """
+    t = np.asarray(times, dtype=float)
+    d = np.asarray(diameter, dtype=float)
+    if t.ndim != 1 or t.size < 2 or d.shape != t.shape or not d[0] > 0:
+        raise ValidationError("trial endpoints need matching 1-D time and positive diameter arrays")
+    lesions = np.asarray(baseline["lesions_mm"], dtype=float)
+    ratio = d / d[0]
+    t_run = float(t[-1])
+    new_day = new_lesion_day(
+        t, ratio**3, float(baseline["n_lesions"]), float(baseline["u_new"]), rules.new_lesion_alpha
+    )
+    horizon = min(t_run, rules.follow_days)
+    scans = trial_scan_days(rules, horizon)
+    f_scan = np.interp(scans, t, ratio)
+    base_sum = _recorded(lesions, rules)
+    nadir = base_sum
+    responses: list[str] = []
+    sums: list[float] = []
+    pd_day = math.nan
+    for ts, f in zip(scans, f_scan, strict=True):
+        s = _recorded(lesions * f, rules)
+        new = not math.isnan(new_day) and new_day <= ts
+        if new or (s - nadir >= rules.pd_min_mm and s >= (1 + rules.pd_fraction) * nadir):
+            pd_day = float(ts)
+            responses.append("PD")
+            sums.append(s)
+            break
+        if s == 0.0:
+            resp = "CR"
+        elif s <= (1 - rules.pr_fraction) * base_sum:
+            resp = "PR"
+        else:
+            resp = "SD"
+        responses.append(resp)
+        sums.append(s)
+        nadir = min(nadir, s)
+    ecog = float(baseline.get("ecog", 0.0))
+    death = hazard.death_day(
+        pd_day if not math.isnan(pd_day) else math.inf, ecog, float(baseline["u_death"])
+    )
+    # scans after death do not happen
+    keep = [i for i, ts in enumerate(scans[: len(responses)]) if ts < death]
+    responses = [responses[i] for i in keep]
+    sums = [sums[i] for i in keep]
+    seen = scans[: len(responses)]
+    best = _best_confirmed(seen, responses, rules)
+    changes = [100.0 * (s - base_sum) / base_sum for s, r in zip(sums, responses, strict=True)]
+    pfs_event = False
+    if responses and responses[-1] == "PD":
+        pfs, pfs_event = float(seen[-1]), True
+    elif death <= horizon:
+        pfs, pfs_event = death, True
+    else:
+        pfs = float(seen[-1]) if len(seen) else 0.0
+    os_event = death <= rules.follow_days
+    return {
+        "best_response": best,
+        "best_change_pct": float(min(changes)) if changes else math.nan,
+        "pfs_days": pfs,
+        "pfs_event": pfs_event,
+        "os_days": float(death) if os_event else float(rules.follow_days),
+        "os_event": bool(os_event),
+        "baseline_mm": base_sum,
+        "new_lesion_day": new_day,
+        "scans": len(responses),
+    }
+
+
+def _best_confirmed(scans: np.ndarray, responses: list[str], rules: TrialRules) -> Response:
+    """Best overall response with confirmation of CR/PR and the SD minimum duration."""
+    best: Response = "NE"
+    for i, (ts, resp) in enumerate(zip(scans, responses, strict=True)):
+        cand: Response
+        if resp in ("CR", "PR"):
+            later = [
+                r
+                for tj, r in zip(scans[i + 1 :], responses[i + 1 :], strict=True)
+                if tj - ts >= rules.confirm_days
+            ]
+            ok = bool(later) and _RANK[later[0]] <= _RANK[resp if resp == "CR" else "PR"]
+            demoted = resp == "CR" and bool(later) and later[0] == "PR"  # CR then PR: PR at best
+            cand = "PR" if demoted else (resp if ok else "SD")  # type: ignore[assignment]
+            if cand == "SD" and ts < rules.min_sd_days:
+                cand = "NE"
+        elif resp == "SD":
+            cand = "SD" if ts >= rules.min_sd_days else "NE"
+        else:
+            cand = "PD"
+        if _RANK[cand] < _RANK[best]:
+            best = cand
+    return best
+
+
+@dataclass(frozen=True)
+class TrialEndpointReducer:
+    """Cohort reducer for trial patients: RECIST 1.1 endpoints from the model lesion's course
+    and the patient's baseline (target lesions, lesion count, ECOG, paired random draws).
+
+    ``needs_patient``: the cohort runner passes the patient's baseline record as the second
+    argument.
+    """
+
+    rules: TrialRules = TrialRules()
+    hazard: DeathHazard = DeathHazard(0.0, 0.0)
+    needs_patient: bool = True
+
+    def __call__(self, result: Any, baseline: dict[str, Any] | None = None) -> dict[str, Any]:
+        if baseline is None:
+            raise ValidationError("trial endpoints need the patient's baseline (trial population)")
+        table = result.table
+        read = readouts_for(table)
+        return trial_endpoints(
+            table["time"].to_numpy(), read.diameter(table), baseline, self.rules, self.hazard
+        )
+
+    def empty(self) -> dict[str, Any]:
+        return {
+            "best_response": "NE",
+            "best_change_pct": math.nan,
+            "pfs_days": math.nan,
+            "pfs_event": False,
+            "os_days": math.nan,
+            "os_event": False,
+            "baseline_mm": math.nan,
+            "new_lesion_day": math.nan,
+            "scans": 0,
+        }
+
+    def describe(self) -> str:
+        return f"trial endpoints {self.rules!r} {self.hazard!r}"

@@ -21,6 +21,7 @@ from senotwin.cli import sc as sc_cli
 from senotwin.cli import scenarios as scenarios_cli
 from senotwin.cli import stratify as stratify_cli
 from senotwin.cli import treat as treat_cli
+from senotwin.cli import trial as trial_cli
 from senotwin.cli import twin as twin_cli
 from senotwin.cli.app_cmd import app_command
 from senotwin.cli.demo import demo
@@ -84,6 +85,7 @@ app.add_typer(twin_cli.app, name="twin")
 app.add_typer(stratify_cli.app, name="stratify")
 app.add_typer(scenarios_cli.app, name="scenarios")
 app.add_typer(cohort_cli.app, name="cohort")
+app.add_typer(trial_cli.app, name="trial")
 app.command("sensitivity")(sensitivity)
 app.command("optimize")(optimize)
 app.command("validate")(validate)

@@ -14,7 +14,7 @@ target distribution (probability of inclusion, Allen et al. CPT Pharmacometrics 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,16 +99,222 @@ class Plausibility:
 
 
 @dataclass(frozen=True)
+class BaselineDisease:
+    """Measurable disease at trial entry: the pool it is drawn from and the trial's targets.
+
+    A virtual trial patient has 1-5 target lesions (each >= ``min_target_mm``, RECIST 1.1
+    measurability) whose diameters add up to the sum of longest diameters (SLD), non-target
+    lesions, PD-L1 status (the model's ``PDL1_per_C`` above ``pdl1_threshold``), ECOG 0/1 and age.
+    The *pool* is broad (SLD lognormal, median ``pool_sld_median_mm``, sigma ``pool_sld_sigma``;
+    targets 1 + Poisson(``pool_extra_targets``) capped at 5; non-targets
+    Poisson(``pool_nontarget``);
+    PD-L1 log-uniform over the parameter's range; ECOG 0/1 even; age uniform 18-90: all assumed
+    breadths); :func:`select_population` then keeps pool patients with a probability that makes
+    the kept ones follow the trial's reported baseline (``sld_median_mm``/``sld_sigma``,
+    ``pdl1_positive_share``, ``ecog1_share``, ``age_median``/``age_range``; None = not selected on).
+    The model lesion stands for the patient's average target lesion (mean volume); every lesion
+    follows its relative course.
+    """
+
+    sld_median_mm: float | None = None
+    sld_sigma: float = 0.6
+    pdl1_positive_share: float | None = None
+    ecog1_share: float | None = None
+    age_median: float | None = None
+    age_range: tuple[float, float] = (18.0, 90.0)
+    pdl1_threshold: float = 1.0e4
+    pdl1_range: tuple[float, float] = (3.0e3, 2.24e5)
+    min_target_mm: float = 10.0
+    max_targets: int = 5
+    pool_sld_median_mm: float = 80.0
+    pool_sld_sigma: float = 0.9
+    pool_extra_targets: float = 1.0
+    pool_nontarget: float = 2.0
+    cell_density_param: str = "rho_cell"
+    capacity_param: str = "C_max"
+    lesion_species: str = "C"
+    pdl1_param: str = "PDL1_per_C"
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("sld_median_mm", "age_median", "pool_sld_median_mm", "min_target_mm"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise ValidationError(f"baseline {name} must be a positive number, got {v!r}")
+        for name in ("pdl1_positive_share", "ecog1_share"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and 0.0 <= v <= 1.0):
+                raise ValidationError(f"baseline {name} must be a share in [0, 1], got {v!r}")
+        for name in ("sld_sigma", "pool_sld_sigma"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v > 0):
+                raise ValidationError(f"baseline {name} must be > 0, got {v!r}")
+        lo, hi = self.age_range
+        if not 0 < lo < hi:
+            raise ValidationError(f"baseline age_range must be 0 < low < high, got {lo, hi}")
+        plo, phi = self.pdl1_range
+        if not 0 < plo < self.pdl1_threshold < phi:
+            raise ValidationError(
+                f"baseline pdl1_threshold {self.pdl1_threshold} must lie inside "
+                f"pdl1_range {plo, phi}"
+            )
+        if not 1 <= self.max_targets <= 5:
+            raise ValidationError("baseline max_targets must be 1-5 (RECIST 1.1: at most 5)")
+
+    def describe(self) -> dict[str, object]:
+        """JSON-friendly description (manifest)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, object]:
+    """One pool patient's disease at entry (see :class:`BaselineDisease`)."""
+    sld = float(
+        np.clip(
+            bd.pool_sld_median_mm * math.exp(bd.pool_sld_sigma * rng.standard_normal()),
+            bd.min_target_mm,
+            400.0,
+        )
+    )
+    n_t = int(min(bd.max_targets, 1 + rng.poisson(bd.pool_extra_targets)))
+    n_t = max(1, min(n_t, int(sld // bd.min_target_mm)))
+    w = rng.dirichlet(np.full(n_t, 2.0))
+    lesions = bd.min_target_mm + (sld - bd.min_target_mm * n_t) * w
+    n_nt = int(rng.poisson(bd.pool_nontarget))
+    u_pdl1 = float(rng.random())
+    lo, hi = bd.pdl1_range
+    pdl1 = math.exp(math.log(lo) + u_pdl1 * (math.log(hi) - math.log(lo)))
+    return {
+        "sld_mm": float(lesions.sum()),
+        "lesions_mm": [float(x) for x in lesions],
+        "n_target": n_t,
+        "n_nontarget": n_nt,
+        "n_lesions": n_t + n_nt,
+        "pdl1": pdl1,
+        "pdl1_positive": int(pdl1 >= bd.pdl1_threshold),
+        "ecog": int(rng.random() < 0.5),
+        "age": float(rng.uniform(18.0, 90.0)),
+        "u_new": float(rng.random()),
+        "u_death": float(rng.random()),
+    }
+
+
+def baseline_overrides(
+    spec: ModelSpec, bd: BaselineDisease, base: Mapping[str, object]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(parameter overrides, initial-state overrides) of a trial patient: PD-L1 per cancer cell,
+    and the model lesion = the mean target-lesion volume in cells (at most half the capacity)."""
+    rho = spec.parameter(bd.cell_density_param).value
+    cap = spec.parameter(bd.capacity_param).value
+    lesions = np.asarray(base["lesions_mm"], dtype=float)
+    mean_ml = float(np.mean(math.pi / 6.0 * lesions**3)) / 1000.0
+    cells = min(mean_ml * rho, 0.5 * cap)
+    return {bd.pdl1_param: float(base["pdl1"])}, {bd.lesion_species: cells}  # type: ignore[arg-type]
+
+
+def _lognormal_pdf(x: np.ndarray, median: float, sigma: float) -> np.ndarray:
+    return np.asarray(stats.lognorm(s=sigma, scale=median).pdf(x), dtype=float)
+
+
+def selection_weights(bd: BaselineDisease, pool: Sequence[Mapping[str, object]]) -> np.ndarray:
+    """Probability of inclusion (up to one scale) of each pool patient: the product over the
+    selected traits of target density / pool density (Allen et al. 2016; the pool densities are
+    known exactly because the pool is drawn here, so no kernel estimate is needed)."""
+    w = np.ones(len(pool))
+    sld = np.array([float(p["sld_mm"]) for p in pool])  # type: ignore[arg-type]
+    if bd.sld_median_mm is not None:
+        w *= _lognormal_pdf(sld, bd.sld_median_mm, bd.sld_sigma) / _lognormal_pdf(
+            sld, bd.pool_sld_median_mm, bd.pool_sld_sigma
+        )
+    if bd.pdl1_positive_share is not None:
+        lo, hi = bd.pdl1_range
+        pool_pos = (math.log(hi) - math.log(bd.pdl1_threshold)) / (math.log(hi) - math.log(lo))
+        pos = np.array([int(p["pdl1_positive"]) for p in pool])  # type: ignore[call-overload]
+        w *= np.where(
+            pos == 1,
+            bd.pdl1_positive_share / pool_pos,
+            (1 - bd.pdl1_positive_share) / (1 - pool_pos),
+        )
+    if bd.ecog1_share is not None:
+        ecog = np.array([int(p["ecog"]) for p in pool])  # type: ignore[call-overload]
+        w *= np.where(ecog == 1, bd.ecog1_share / 0.5, (1 - bd.ecog1_share) / 0.5)
+    if bd.age_median is not None:
+        age = np.array([float(p["age"]) for p in pool])  # type: ignore[arg-type]
+        lo, hi = bd.age_range
+        sd = (hi - lo) / 5.0
+        a, b = (lo - bd.age_median) / sd, (hi - bd.age_median) / sd
+        w *= stats.truncnorm(a, b, loc=bd.age_median, scale=sd).pdf(age) * (90.0 - 18.0)
+    return w
+
+
+def select_population(
+    pop: PopulationSpec, n: int, *, seed: int, oversample: int = 20, max_pool: int = 200_000
+) -> PopulationSpec:
+    """Probability-of-inclusion selection of ``n`` trial patients from a drawn pool.
+
+    Pool patient ``i`` uses stream ``patient_rng(seed, i)`` (its baseline is the first thing
+    drawn from it), is kept with probability weight_i / max(weight) and the first ``n`` kept make
+    the cohort. The selected pool indices and the acceptance rate go into the manifest.
+    """
+    bd = pop.baseline
+    if bd is None:
+        raise ValidationError("selection needs a population with a trial baseline (baseline=...)")
+    if n < 1:
+        raise ValidationError(f"selection needs n >= 1, got {n}")
+    size = max(n * oversample, 200)
+    while True:
+        pool = [draw_baseline(bd, patient_rng(seed, i)) for i in range(size)]
+        w = selection_weights(bd, pool)
+        p = w / w.max()
+        keep = np.nonzero(np.random.default_rng([seed, 1729]).random(size) < p)[0]
+        if keep.size >= n or size >= max_pool:
+            break
+        size = min(size * 4, max_pool)
+    if keep.size < n:
+        raise ValidationError(
+            f"selection kept {keep.size} of {size} pool patients, fewer than n = {n}: the "
+            "trial's baseline lies far outside the pool (check sld_median_mm and the shares)"
+        )
+    chosen = tuple(int(i) for i in keep[:n])
+    info = {
+        "method": "probability of inclusion (Allen et al. CPT Pharmacometrics Syst "
+        "Pharmacol 2016;5:140)",
+        "pool": size,
+        "accepted": int(keep.size),
+        "acceptance_rate": float(keep.size / size),
+        "seed": seed,
+    }
+    from dataclasses import replace
+
+    return replace(pop, selected=chosen, selection=info)
+
+
+@dataclass(frozen=True)
 class PopulationSpec:
     """Priors, their correlations and the plausibility filter of a virtual population."""
 
     priors: tuple[Prior, ...]
     correlations: tuple[Correlation, ...] = ()
     plausibility: Plausibility | None = field(default_factory=Plausibility)
+    baseline: BaselineDisease | None = None  # trial patients: measurable disease at entry
+    selected: tuple[int, ...] = ()  # pool indices kept by probability-of-inclusion selection
+    selection: Mapping[str, object] | None = None  # how they were selected (for the manifest)
+
+    def pool_index(self, index: int) -> int:
+        """Pool index (random stream) of cohort patient ``index`` (itself without selection)."""
+        if not self.selected:
+            return index
+        if not 0 <= index < len(self.selected):
+            raise ValidationError(
+                f"patient {index} is beyond the {len(self.selected)} selected virtual patients"
+            )
+        return self.selected[index]
 
     def describe(self) -> dict[str, object]:
         """JSON-friendly description (for manifests and report provenance)."""
         return {
+            "baseline": None if self.baseline is None else self.baseline.describe(),
+            "selection": None if self.selection is None else dict(self.selection),
+            "selected": list(self.selected),
             "priors": [
                 {
                     "parameter": p.parameter,
@@ -452,7 +658,11 @@ def check_plausible(
 
 @dataclass(frozen=True)
 class VirtualPatient:
-    """One patient: index, parameter values, draws needed and the untreated check."""
+    """One patient: index, parameter values, draws needed and the untreated check.
+
+    Trial patients also carry initial-state overrides (the lesion size at entry) and their
+    baseline record (:func:`draw_baseline`).
+    """
 
     index: int
     params: Mapping[str, float]
@@ -460,6 +670,8 @@ class VirtualPatient:
     plausible: bool
     doubling_days: float
     reason: str
+    initial: Mapping[str, float] = field(default_factory=dict)
+    baseline: Mapping[str, object] | None = None
 
 
 def draw_patient(
@@ -477,18 +689,27 @@ def draw_patient(
     Candidates are drawn from the patient's own stream until one passes the plausibility
     filter; after ``max_tries`` rejections the last candidate is returned as not plausible.
     """
-    rng = patient_rng(seed, index)
+    rng = patient_rng(seed, pop.pool_index(index))
+    base = None
+    fixed: dict[str, float] = {}
+    initial: dict[str, float] = {}
+    if pop.baseline is not None:
+        base = draw_baseline(pop.baseline, rng)
+        fixed, initial = baseline_overrides(spec, pop.baseline, base)
+    y0 = dict(base_initial) | initial
     plaus = pop.plausibility
     tries = 0
     while True:
         tries += 1
-        cand = dict(base_params) | sample_candidate(spec, pop, base_params, rng)
+        cand = dict(base_params) | sample_candidate(spec, pop, base_params, rng) | fixed
         if plaus is None:
-            return VirtualPatient(index, cand, tries, True, math.nan, "no plausibility filter")
-        check = check_plausible(spec, plaus, cand, base_initial, engine=engine)
+            return VirtualPatient(
+                index, cand, tries, True, math.nan, "no plausibility filter", initial, base
+            )
+        check = check_plausible(spec, plaus, cand, y0, engine=engine)
         if check.passed or tries >= plaus.max_tries:
             return VirtualPatient(
-                index, cand, tries, check.passed, check.doubling_days, check.reason
+                index, cand, tries, check.passed, check.doubling_days, check.reason, initial, base
             )
 
 
@@ -505,6 +726,15 @@ def inclusion_mask(
     Gaussian kernel density of the plausible pool and s the largest scale keeping every p_i <= 1
     (the paper's scale factor chosen to keep as many patients as possible).
     """
+    p = inclusion_probability(values, target_pdf)
+    return rng.random(p.size) < p
+
+
+def inclusion_probability(
+    values: np.ndarray,
+    target_pdf: stats.rv_continuous | stats._distn_infrastructure.rv_frozen,
+) -> np.ndarray:
+    """p_i of :func:`inclusion_mask`: target density / kernel density of the pool, max 1."""
     x = np.asarray(values, dtype=float)
     if x.ndim != 1 or x.size < 5 or not np.all(np.isfinite(x)):
         raise ValidationError("inclusion_mask needs at least 5 finite values of the observable")
@@ -512,5 +742,4 @@ def inclusion_mask(
     ratio = target_pdf.pdf(x) / pool
     if not np.any(ratio > 0):
         raise ValidationError("the target distribution gives zero density to every pool value")
-    p = ratio / ratio.max()
-    return rng.random(x.size) < p
+    return np.asarray(ratio / ratio.max(), dtype=float)

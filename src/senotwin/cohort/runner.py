@@ -186,7 +186,7 @@ class CohortRun:
 def _simulate_arm(job: _Job, patient: VirtualPatient, arm: CohortArm) -> SimulationResult:
     kwargs: dict[str, Any] = {
         "params": dict(patient.params) | dict(arm.params),
-        "initial": job.initial,
+        "initial": dict(job.initial) | dict(patient.initial),
         "regimen": arm.regimen,
         "blocks": dict(arm.blocks),
         "t_end": job.t_end,
@@ -224,6 +224,21 @@ def _draw_unlocked(job: _Job, index: int) -> VirtualPatient:
 
 
 _ERRORS = (SenotwinError, ValueError, ArithmeticError, RuntimeError)
+#: trial-baseline fields written to every row as ``b_<field>`` (lists such as lesions are not)
+_BASELINE_COLUMNS = ("sld_mm", "n_target", "n_nontarget", "pdl1_positive", "ecog", "age")
+
+
+def _baseline_columns(patient: VirtualPatient) -> dict[str, float]:
+    if patient.baseline is None:
+        return {}
+    return {f"b_{k}": float(patient.baseline[k]) for k in _BASELINE_COLUMNS}  # type: ignore[arg-type]
+
+
+def _reduce(reducer: Reducer, res: SimulationResult, patient: VirtualPatient) -> dict[str, Any]:
+    """The reducer's record; trial reducers (``needs_patient``) also get the patient's baseline."""
+    if getattr(reducer, "needs_patient", False):
+        return reducer(res, dict(patient.baseline or {}))  # type: ignore[call-arg]
+    return reducer(res)
 
 
 def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -241,6 +256,7 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
             "tries": patient.tries,
             "untreated_doubling_days": patient.doubling_days,
             **{f"p_{k}": float(patient.params.get(k, math.nan)) for k in varied},
+            **_baseline_columns(patient),
         }
         for arm in job.config.arms:
             row = {**base, "arm": arm.name}
@@ -256,7 +272,7 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
                 rows.append(row)
                 continue
             row |= {"status": res.status, "message": res.message}
-            row |= job.reducer(res) if res.ok else job.reducer.empty()
+            row |= _reduce(job.reducer, res, patient) if res.ok else job.reducer.empty()
             rows.append(row)
             if job.config.keep_timecourses and res.ok:
                 tc = res.table[["time", *job.config.keep_timecourses]].copy()
@@ -349,6 +365,11 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
 def _validate(job: _Job) -> None:
     flat = flatten(job.spec)
     check_population(job.spec, job.config.population)
+    if getattr(job.reducer, "needs_patient", False) and job.config.population.baseline is None:
+        raise ValidationError(
+            "trial endpoints need trial patients: give the population a baseline (e.g. "
+            "'senotwin cohort run --trial NAME' or 'senotwin trial run NAME')"
+        )
     for arm in job.config.arms:
         check_schedule(flat, arm.regimen)
         resolve(

@@ -1,0 +1,141 @@
+"""``senotwin trial list|show|run``: the library of published trials, run on virtual patients."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from senotwin.cli._common import Output, check_outputs, print_json, user_errors
+from senotwin.sim.engines import engine_help
+
+app = typer.Typer(
+    help="Virtual clinical trials: published trials as data, simulated vs published endpoints."
+)
+
+
+@app.command("list")
+def list_trials(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The library's trials: id, arms, scenario and title."""
+    from senotwin.trial.library import trials
+
+    with user_errors():
+        items = trials()
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "scenario": t.scenario,
+                    "arms": [a.name for a in t.arms],
+                    "reference": t.reference,
+                }
+                for t in items
+            ]
+        )
+        return
+    for t in items:
+        typer.echo(f"{t.id:<14} {' vs '.join(a.name for a in t.arms):<22} {t.title}")
+
+
+@app.command("show")
+def show(
+    name: str = typer.Argument(..., help="Trial id (see 'senotwin trial list') or a YAML file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One trial: population, baseline, arms (regimens and real products), schedule, results."""
+    from dataclasses import asdict
+
+    from senotwin.trial.library import get_trial
+
+    with user_errors():
+        t = get_trial(name)
+    if as_json:
+        data = asdict(t)
+        data["baseline"] = t.baseline.describe()
+        print_json(data)
+        return
+    typer.echo(f"{t.id}: {t.title}\n  {t.reference}\n  scenario: {t.scenario}")
+    for line in t.inclusion:
+        typer.echo(f"  inclusion: {line}")
+    b = t.baseline
+    typer.echo(
+        f"  baseline (selected to): SLD median {b.sld_median_mm or 'pool'} mm, PD-L1+ share "
+        f"{b.pdl1_positive_share if b.pdl1_positive_share is not None else 'pool'}, ECOG 1 share "
+        f"{b.ecog1_share if b.ecog1_share is not None else 'pool'}, age median "
+        f"{b.age_median or 'pool'}\n    source: {t.baseline_source}"
+    )
+    sched = ", ".join(f"every {e:g} d until day {u:g}" for u, e in t.rules.schedule)
+    typer.echo(
+        f"  scans: {sched}; confirmation >= {t.rules.confirm_days:g} d; follow-up "
+        f"{t.rules.follow_days:g} d\n    source: {t.assessment_source}"
+    )
+    for a in t.arms:
+        p = a.published
+        typer.echo(
+            f"  arm {a.name}: {a.label}\n    regimen run: {a.regimen}\n    trial products: "
+            f"{a.products}"
+        )
+        if a.stand_in:
+            typer.echo(f"    stand-in: {a.stand_in}")
+        typer.echo(
+            f"    published: n {p.n}, ORR {p.orr} %, median PFS {p.median_pfs_months} mo, "
+            f"median OS {p.median_os_months} mo, HR PFS {p.hr_pfs}, HR OS {p.hr_os} "
+            f"({p.source})"
+        )
+    for sg in t.subgroups:
+        typer.echo(f"  subgroup {sg.name}: {sg.label}")
+    if t.notes:
+        typer.echo(f"  notes: {t.notes}")
+
+
+@app.command("run")
+def run(
+    name: str = typer.Argument(..., help="Trial id (see 'senotwin trial list') or a YAML file."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output directory (cohort shards, comparison, KM)."
+    ),
+    n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the pool and of the patients."),
+    workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
+    engine: str = typer.Option("fast", "--engine", help=engine_help()),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+) -> None:
+    """Select N virtual patients to the trial's baseline, run every arm, apply RECIST 1.1 on the
+    trial's scan calendar and print simulated vs published ORR, DCR, median PFS/OS and HRs
+    (95 % CIs); writes comparison.csv/.json and km.png (published medians overlaid) to --out."""
+    from senotwin._io import atomic_write_text
+    from senotwin.trial.library import get_trial
+    from senotwin.trial.run import compare_trial, comparison_text, load_trial_rows, plot_km
+    from senotwin.trial.run import run_trial as _run
+
+    with user_errors():
+        check_outputs([Output("--out", out, directory=True)])
+        t = get_trial(name)
+        result = _run(t, n, out, seed=seed, workers=workers, engine=engine, resume=resume)
+        rows = load_trial_rows(out)
+        comp = compare_trial(t, rows)
+        atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))
+        records = json.loads(comp.table.to_json(orient="records"))
+        atomic_write_text(
+            out / "comparison.json",
+            json.dumps(
+                {"trial": t.id, "reference": t.reference, "n": n, "seed": seed, "rows": records},
+                indent=1,
+            ),
+        )
+        plot_km(t, rows, out / "km.png")
+    if as_json:
+        print_json(records)
+        return
+    typer.echo(
+        f"{t.id}: {t.title}\n{result.n_patients} virtual patients x {len(t.arms)} arms, "
+        f"{result.n_failed} failed patient-arms, {result.seconds:.0f} s"
+    )
+    typer.echo("population     arm        endpoint    simulated (95% CI) vs published (95% CI)")
+    for line in comparison_text(t, comp):
+        typer.echo(line)
+    typer.echo(f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'km.png'}")

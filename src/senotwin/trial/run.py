@@ -1,0 +1,270 @@
+"""Run a library trial on selected virtual patients and set simulated beside published results.
+
+Every arm sees the same virtual patients (selected to the trial's reported baseline); RECIST 1.1
+is applied on the trial's scan calendar; the death hazard is the calibrated one of
+:mod:`senotwin.trial.clinical`. Both arms are predictions: nothing is fitted to any trial's
+outcomes, and a miss is reported as a miss.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
+from senotwin.analysis.survival import arm_summary, kaplan_meier
+from senotwin.cohort.population import PopulationSpec, population_for, select_population
+from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
+from senotwin.model.scenarios import get_scenario
+from senotwin.trial.clinical import LIU2019_HAZARD
+from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
+
+
+def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSpec:
+    """The scenario's preset population with the trial's baseline, selected to it."""
+    spec = get_scenario(trial.scenario).load()
+    pop = replace(population_for(spec), baseline=trial.baseline)
+    return select_population(pop, n, seed=seed)
+
+
+def trial_config(
+    trial: TrialSpec, n: int, *, seed: int = 0, engine: str = "fast", step_days: float = 1.0
+) -> CohortConfig:
+    """Cohort configuration of a trial: selected patients, one cohort arm per trial arm."""
+    arms = tuple(
+        CohortArm(a.name, text=a.regimen, language="" if a.regimen == "none" else a.regimen)
+        for a in trial.arms
+    )
+    return CohortConfig(
+        scenario=trial.scenario,
+        n=n,
+        arms=arms,
+        population=trial_population(trial, n, seed=seed),
+        seed=seed,
+        t_end=trial.rules.follow_days,
+        step_days=step_days,
+        engine=engine,
+    )
+
+
+def run_trial(
+    trial: TrialSpec,
+    n: int,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    workers: int = 2,
+    engine: str = "fast",
+    resume: bool = False,
+    hazard: DeathHazard = LIU2019_HAZARD,
+    progress: Any = None,
+    processes: bool = True,
+) -> CohortRun:
+    """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir)."""
+    config = trial_config(trial, n, seed=seed, engine=engine)
+    reducer = TrialEndpointReducer(trial.rules, hazard)
+    return run_cohort(
+        config,
+        out,
+        reducer=reducer,
+        workers=workers,
+        resume=resume,
+        progress=progress,
+        processes=processes,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Simulated vs published endpoints, one row per population, arm and endpoint."""
+
+    table: pd.DataFrame  # population, arm, endpoint, simulated, sim_low, sim_high, published, ...
+    summaries: dict[str, pd.DataFrame]  # population -> arm_summary table
+
+
+def _months(days: float) -> float:
+    return days / DAYS_PER_MONTH if math.isfinite(days) else math.inf
+
+
+def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[dict[str, Any]]:
+    out = []
+
+    def add(
+        endpoint: str, sim: tuple[float, float, float], published: tuple[Any, Any, Any], unit: str
+    ) -> None:
+        value, lo, hi = published
+        within = None
+        if value is not None and all(math.isfinite(x) for x in sim[1:]):
+            within = bool(sim[1] <= value <= sim[2])
+        out.append(
+            {
+                "population": pop,
+                "arm": arm,
+                "endpoint": endpoint,
+                "unit": unit,
+                "simulated": sim[0],
+                "sim_low": sim[1],
+                "sim_high": sim[2],
+                "published": value,
+                "pub_low": lo,
+                "pub_high": hi,
+                "published_in_sim_ci": within,
+                "difference": None
+                if value is None or not math.isfinite(sim[0])
+                else sim[0] - value,
+            }
+        )
+
+    p = pub or Published()
+    add("ORR", (100 * s["ORR"], 100 * s["ORR_low"], 100 * s["ORR_high"]), (p.orr, None, None), "%")
+    add("DCR", (100 * s["DCR"], 100 * s["DCR_low"], 100 * s["DCR_high"]), (None, None, None), "%")
+    for ep in ("pfs", "os"):
+        med = getattr(p, f"median_{ep}_months")
+        ci = getattr(p, f"median_{ep}_ci") or (None, None)
+        add(
+            f"median {ep.upper()}",
+            (
+                _months(s[f"median_{ep}"]),
+                _months(s[f"median_{ep}_low"]),
+                _months(s[f"median_{ep}_high"]),
+            ),
+            (med, *ci),
+            "months",
+        )
+        hr = getattr(p, f"hr_{ep}") or (None, None, None)
+        if not math.isnan(s[f"hr_{ep}"]) or hr[0] is not None:
+            add(
+                f"HR {ep.upper()}",
+                (s[f"hr_{ep}"], s[f"hr_{ep}_low"], s[f"hr_{ep}_high"]),
+                hr,
+                "vs control",
+            )
+    return out
+
+
+def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> Comparison:
+    """Simulated (95 % CIs) vs published endpoints for the ITT population and each subgroup."""
+    pops: list[tuple[str, pd.DataFrame, dict[str, Published]]] = [
+        ("ITT", rows, {a.name: a.published for a in trial.arms})
+    ]
+    for sg in trial.subgroups:
+        if sg.column not in rows.columns:
+            raise ValidationError(f"cohort rows lack {sg.column!r} (not a trial cohort?)")
+        pops.append((sg.name, rows[rows[sg.column] == sg.value], dict(sg.published)))
+    table: list[dict[str, Any]] = []
+    summaries = {}
+    for name, sub, published in pops:
+        if sub.empty:
+            continue
+        summary = arm_summary(sub, reference=trial.control.name)
+        summaries[name] = summary
+        for rec in summary.to_dict(orient="records"):
+            table += _rows(name, str(rec["arm"]), rec, published.get(str(rec["arm"])))
+    return Comparison(pd.DataFrame(table), summaries)
+
+
+def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
+    """KM curves of PFS and OS per arm (ITT and subgroups), published medians overlaid."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from senotwin._io import atomic_write_bytes
+
+    pops = [("ITT", rows, {a.name: a.published for a in trial.arms})]
+    pops += [
+        (sg.name, rows[rows[sg.column] == sg.value], dict(sg.published)) for sg in trial.subgroups
+    ]
+    fig, axes = plt.subplots(len(pops), 2, figsize=(11, 4.2 * len(pops)), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for r, (name, sub, published) in enumerate(pops):
+        ok = sub[sub["status"] == "success"]
+        for c, ep in enumerate(("pfs", "os")):
+            ax = axes[r][c]
+            for k, arm in enumerate(trial.arms):
+                a = ok[ok["arm"] == arm.name]
+                if a.empty:
+                    continue
+                km = kaplan_meier(a[f"{ep}_days"].to_numpy(), a[f"{ep}_event"].to_numpy())
+                col = colours[k % len(colours)]
+                ax.step(
+                    np.r_[0.0, km.times / DAYS_PER_MONTH],
+                    np.r_[1.0, km.survival],
+                    where="post",
+                    color=col,
+                    label=f"{arm.label} (simulated, n={km.n})",
+                )
+                ax.fill_between(
+                    km.times / DAYS_PER_MONTH,
+                    km.lower,
+                    km.upper,
+                    step="post",
+                    color=col,
+                    alpha=0.15,
+                )
+                pub = published.get(arm.name)
+                med = getattr(pub, f"median_{ep}_months") if pub else None
+                if med is not None:
+                    ax.plot(
+                        [med],
+                        [0.5],
+                        marker="D",
+                        color=col,
+                        markersize=9,
+                        markeredgecolor="black",
+                        linestyle="none",
+                        label=f"{arm.label}: published median {med:g} mo",
+                    )
+            ax.axhline(0.5, color="grey", lw=0.6, ls=":")
+            ax.set_xlim(0, trial.rules.follow_days / DAYS_PER_MONTH)
+            ax.set_ylim(0, 1.02)
+            ax.set_xlabel("months since randomisation")
+            ax.set_ylabel("progression-free" if ep == "pfs" else "alive")
+            ax.set_title(f"{trial.id} {name}: {ep.upper()}")
+            ax.legend(fontsize=7, loc="lower left")
+    fig.suptitle(
+        f"{trial.title}\nsimulated KM (95% band) vs published medians (diamonds)", fontsize=9
+    )
+    fig.tight_layout()
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def comparison_text(trial: TrialSpec, comp: Comparison) -> list[str]:
+    """Plain-text lines of the comparison (CLI and report)."""
+
+    def f(x: Any, d: int = 1) -> str:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "-"
+        return "NR" if isinstance(x, float) and math.isinf(x) else f"{x:.{d}f}"
+
+    lines = []
+    for rec in comp.table.to_dict(orient="records"):
+        d = 2 if rec["endpoint"].startswith("HR") else 1
+        pub = f(rec["published"], d)
+        if rec["pub_low"] is not None and not pd.isna(rec["pub_low"]):
+            pub += f" ({f(rec['pub_low'], d)}-{f(rec['pub_high'], d)})"
+        lines.append(
+            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<11} "
+            f"{f(rec['simulated'], d)} ({f(rec['sim_low'], d)}-{f(rec['sim_high'], d)}) "
+            f"vs {pub} {rec['unit']}"
+        )
+    return lines
+
+
+def load_trial_rows(out: str | Path) -> pd.DataFrame:
+    """Rows of a trial cohort directory (the runner's shards)."""
+    return load_rows(out)

@@ -1,0 +1,328 @@
+"""A trial as data: the YAML schema of the trial library, read and checked at load.
+
+Every field is checked with an error naming the trial file, the field, the value and what is
+allowed. Arms are regimen-language text (parsed at load, so a wrong drug or dose fails here).
+Published results carry their source (article and table/figure); times are in months.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from senotwin._errors import ValidationError
+from senotwin._yaml import read_yaml
+from senotwin.analysis.endpoints import TrialRules
+from senotwin.cohort.population import BaselineDisease
+
+DAYS_PER_MONTH = 30.4375
+
+_TOP = {
+    "id",
+    "title",
+    "reference",
+    "condition",
+    "scenario",
+    "inclusion",
+    "baseline",
+    "assessment",
+    "arms",
+    "subgroups",
+    "notes",
+}
+_BASELINE = {
+    "sld_median_mm",
+    "sld_sigma",
+    "pdl1_positive_share",
+    "ecog1_share",
+    "age_median",
+    "age_range",
+    "source",
+}
+_ASSESS = {"schedule", "confirm_days", "min_sd_days", "follow_days", "source"}
+_ARM = {"name", "label", "products", "regimen", "stand_in", "published"}
+_PUBLISHED = {
+    "n",
+    "orr",
+    "median_pfs_months",
+    "median_pfs_ci",
+    "median_os_months",
+    "median_os_ci",
+    "hr_pfs",
+    "hr_os",
+    "source",
+}
+_SUBGROUP = {"name", "label", "filter", "published"}
+FILTERS = {"pdl1_positive": "b_pdl1_positive"}
+
+
+@dataclass(frozen=True)
+class Published:
+    """Published results of one arm (None = not reported / not reached)."""
+
+    n: int | None = None
+    orr: float | None = None  # percent
+    median_pfs_months: float | None = None
+    median_pfs_ci: tuple[float, float] | None = None
+    median_os_months: float | None = None
+    median_os_ci: tuple[float, float] | None = None
+    hr_pfs: tuple[float, float, float] | None = None  # HR, low, high vs the control arm
+    hr_os: tuple[float, float, float] | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class TrialArm:
+    """One arm: the regimen run (library products) and the trial's real products."""
+
+    name: str
+    label: str
+    products: str
+    regimen: str  # regimen-language text; "none" for no treatment
+    stand_in: str
+    published: Published
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """A reported subgroup (e.g. PD-L1 positive) with its own published results per arm."""
+
+    name: str
+    label: str
+    column: str  # row column it filters on
+    value: float
+    published: Mapping[str, Published]
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """A library trial (see the module docstring)."""
+
+    id: str
+    title: str
+    reference: str
+    condition: str
+    scenario: str
+    inclusion: tuple[str, ...]
+    baseline: BaselineDisease
+    baseline_source: str
+    rules: TrialRules
+    assessment_source: str
+    arms: tuple[TrialArm, ...]
+    subgroups: tuple[Subgroup, ...]
+    notes: str
+    path: str
+
+    @property
+    def control(self) -> TrialArm:
+        """The first arm is the control (reference for HRs)."""
+        return self.arms[0]
+
+
+def _fail(src: str, field: str, value: Any, allowed: str) -> ValidationError:
+    return ValidationError(f"{src}: field {field!r} = {value!r}: {allowed}")
+
+
+def _keys(src: str, where: str, data: Any, allowed: set[str], required: set[str]) -> None:
+    if not isinstance(data, Mapping):
+        raise _fail(src, where, data, "must be a mapping")
+    extra = set(data) - allowed
+    if extra:
+        raise _fail(src, where, sorted(extra), f"unknown key(s); allowed: {sorted(allowed)}")
+    missing = required - set(data)
+    if missing:
+        raise _fail(src, where, sorted(missing), "required key(s) missing")
+
+
+def _num(src: str, field: str, v: Any, *, lo: float = 0.0, hi: float = math.inf) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not (lo <= float(v) <= hi):
+        raise _fail(src, field, v, f"must be a number in [{lo}, {hi}]")
+    return float(v)
+
+
+def _opt(src: str, field: str, v: Any, **kw: float) -> float | None:
+    return None if v is None else _num(src, field, v, **kw)
+
+
+def _pair(src: str, field: str, v: Any) -> tuple[float, float] | None:
+    if v is None:
+        return None
+    if not isinstance(v, list) or len(v) != 2:
+        raise _fail(src, field, v, "must be [low, high]")
+    a, b = (_num(src, field, x) for x in v)
+    if not a <= b:
+        raise _fail(src, field, v, "low must be <= high")
+    return a, b
+
+
+def _hr(src: str, field: str, v: Any) -> tuple[float, float, float] | None:
+    if v is None:
+        return None
+    if not isinstance(v, list) or len(v) != 3:
+        raise _fail(src, field, v, "must be [HR, low, high]")
+    hr, lo, hi = (_num(src, field, x, lo=0.0, hi=100.0) for x in v)
+    if not lo <= hr <= hi:
+        raise _fail(src, field, v, "needs low <= HR <= high")
+    return hr, lo, hi
+
+
+def _text(src: str, field: str, v: Any, *, empty: bool = False) -> str:
+    if not isinstance(v, str) or (not empty and not v.strip()):
+        raise _fail(src, field, v, "must be a non-empty string")
+    return v.strip()
+
+
+def _published(src: str, where: str, data: Any) -> Published:
+    _keys(src, where, data, _PUBLISHED, {"source"})
+    n = data.get("n")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise _fail(src, f"{where}.n", n, "must be a positive integer")
+    return Published(
+        n=n,
+        orr=_opt(src, f"{where}.orr", data.get("orr"), hi=100.0),
+        median_pfs_months=_opt(src, f"{where}.median_pfs_months", data.get("median_pfs_months")),
+        median_pfs_ci=_pair(src, f"{where}.median_pfs_ci", data.get("median_pfs_ci")),
+        median_os_months=_opt(src, f"{where}.median_os_months", data.get("median_os_months")),
+        median_os_ci=_pair(src, f"{where}.median_os_ci", data.get("median_os_ci")),
+        hr_pfs=_hr(src, f"{where}.hr_pfs", data.get("hr_pfs")),
+        hr_os=_hr(src, f"{where}.hr_os", data.get("hr_os")),
+        source=_text(src, f"{where}.source", data.get("source")),
+    )
+
+
+def parse_trial(data: Any, *, source: str) -> TrialSpec:
+    """Check and convert one trial mapping (from YAML) into a :class:`TrialSpec`."""
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.therapy.language import parse_regimen
+
+    src = source
+    _keys(
+        src,
+        "trial",
+        data,
+        _TOP,
+        {"id", "title", "reference", "scenario", "baseline", "assessment", "arms"},
+    )
+    tid = _text(src, "id", data["id"])
+    if not tid.replace("_", "").isalnum() or not tid.islower():
+        raise _fail(src, "id", tid, "use lower-case letters, digits and '_'")
+    scenario = _text(src, "scenario", data["scenario"])
+    get_scenario(scenario)  # unknown scenario: error with suggestions
+    b = data["baseline"]
+    _keys(src, "baseline", b, _BASELINE, {"source"})
+    age_range = _pair(src, "baseline.age_range", b.get("age_range")) or (18.0, 90.0)
+    try:
+        baseline = BaselineDisease(
+            sld_median_mm=_opt(
+                src, "baseline.sld_median_mm", b.get("sld_median_mm"), lo=10.0, hi=400.0
+            ),
+            sld_sigma=_num(src, "baseline.sld_sigma", b.get("sld_sigma", 0.6), lo=0.05, hi=2.0),
+            pdl1_positive_share=_opt(
+                src, "baseline.pdl1_positive_share", b.get("pdl1_positive_share"), hi=1.0
+            ),
+            ecog1_share=_opt(src, "baseline.ecog1_share", b.get("ecog1_share"), hi=1.0),
+            age_median=_opt(src, "baseline.age_median", b.get("age_median"), lo=18.0, hi=100.0),
+            age_range=age_range,
+            source=_text(src, "baseline.source", b["source"]),
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"{src}: {exc}") from None
+    a = data["assessment"]
+    _keys(src, "assessment", a, _ASSESS, {"schedule", "source"})
+    sched = a["schedule"]
+    if not isinstance(sched, list) or not sched:
+        raise _fail(src, "assessment.schedule", sched, "must be a list of [until_day, every_days]")
+    segments = []
+    for k, seg in enumerate(sched):
+        if not isinstance(seg, list) or len(seg) != 2:
+            raise _fail(src, f"assessment.schedule[{k}]", seg, "must be [until_day, every_days]")
+        until = _num(src, f"assessment.schedule[{k}][0]", seg[0], lo=1.0)
+        every = _num(src, f"assessment.schedule[{k}][1]", seg[1], lo=1.0, hi=365.0)
+        segments.append((until, every))
+    try:
+        rules = TrialRules(
+            schedule=tuple(segments),
+            confirm_days=_num(src, "assessment.confirm_days", a.get("confirm_days", 28.0)),
+            min_sd_days=_num(src, "assessment.min_sd_days", a.get("min_sd_days", 42.0)),
+            follow_days=_num(
+                src, "assessment.follow_days", a.get("follow_days", 730.0), lo=30.0, hi=3650.0
+            ),
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"{src}: {exc}") from None
+    arms_in = data["arms"]
+    if not isinstance(arms_in, list) or len(arms_in) < 2:
+        raise _fail(src, "arms", arms_in, "a trial needs a list of at least two arms")
+    arms = []
+    for k, arm in enumerate(arms_in):
+        where = f"arms[{k}]"
+        _keys(src, where, arm, _ARM, {"name", "label", "regimen", "published"})
+        name = _text(src, f"{where}.name", arm["name"])
+        regimen = _text(src, f"{where}.regimen", arm["regimen"])
+        if regimen != "none":
+            try:
+                parse_regimen(regimen)
+            except ValidationError as exc:
+                raise ValidationError(f"{src}: {where}.regimen: {exc}") from None
+        arms.append(
+            TrialArm(
+                name=name,
+                label=_text(src, f"{where}.label", arm["label"]),
+                products=_text(src, f"{where}.products", arm.get("products", ""), empty=True),
+                regimen=regimen,
+                stand_in=_text(src, f"{where}.stand_in", arm.get("stand_in", ""), empty=True),
+                published=_published(src, f"{where}.published", arm["published"]),
+            )
+        )
+    names = [a.name for a in arms]
+    if len(set(names)) != len(names):
+        raise _fail(src, "arms", names, "arm names must be unique")
+    subgroups = []
+    for k, sg in enumerate(data.get("subgroups") or []):
+        where = f"subgroups[{k}]"
+        _keys(src, where, sg, _SUBGROUP, {"name", "label", "filter", "published"})
+        filt = sg["filter"]
+        if not isinstance(filt, Mapping) or len(filt) != 1 or next(iter(filt)) not in FILTERS:
+            raise _fail(src, f"{where}.filter", filt, f"one of {sorted(FILTERS)}: 0 or 1")
+        ((key, val),) = filt.items()
+        pub = sg["published"]
+        if not isinstance(pub, Mapping) or set(pub) - set(names):
+            raise _fail(src, f"{where}.published", pub, f"a mapping of arm names {names}")
+        subgroups.append(
+            Subgroup(
+                name=_text(src, f"{where}.name", sg["name"]),
+                label=_text(src, f"{where}.label", sg["label"]),
+                column=FILTERS[key],
+                value=_num(src, f"{where}.filter.{key}", val, hi=1.0),
+                published={
+                    arm: _published(src, f"{where}.published.{arm}", p) for arm, p in pub.items()
+                },
+            )
+        )
+    inclusion = data.get("inclusion") or []
+    if not isinstance(inclusion, list) or not all(isinstance(x, str) for x in inclusion):
+        raise _fail(src, "inclusion", inclusion, "must be a list of strings")
+    return TrialSpec(
+        id=tid,
+        title=_text(src, "title", data["title"]),
+        reference=_text(src, "reference", data["reference"]),
+        condition=_text(src, "condition", data.get("condition", ""), empty=True),
+        scenario=scenario,
+        inclusion=tuple(inclusion),
+        baseline=baseline,
+        baseline_source=baseline.source,
+        rules=rules,
+        assessment_source=_text(src, "assessment.source", a["source"]),
+        arms=tuple(arms),
+        subgroups=tuple(subgroups),
+        notes=_text(src, "notes", data.get("notes", ""), empty=True),
+        path=src,
+    )
+
+
+def load_trial(path: str | Path) -> TrialSpec:
+    """Read and check a trial YAML file."""
+    return parse_trial(read_yaml(path, what="trial file"), source=str(path))

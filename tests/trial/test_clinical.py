@@ -1,0 +1,53 @@
+"""The death hazard: the fit recovers known rates, and the shipped values are the Liu 2019 fit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin.trial.clinical import LIU2019_HAZARD, LIU_CLINICAL, fit_death_hazard
+from senotwin.trial.spec import DAYS_PER_MONTH
+
+
+def test_fit_recovers_piecewise_exponential_rates() -> None:
+    rng = np.random.default_rng(0)
+    n = 3000
+    ecog = rng.random(n) < 0.4
+    s = np.where(ecog, 1.8, 1.0)
+    prog = rng.exponential(150.0, n)  # progression day
+    death_pre = rng.exponential(1 / (2e-4 * s))
+    death_post = prog + rng.exponential(1 / (3e-3 * s))
+    death = np.where(death_pre < prog, death_pre, death_post)
+    cens = np.full(n, 900.0)
+    table = pd.DataFrame(
+        {
+            "survival_time_pfs": np.minimum(np.minimum(prog, death), cens) / DAYS_PER_MONTH,
+            "event_occurred_pfs": (np.minimum(prog, death) < cens).astype(int),
+            "survival_time_os": np.minimum(death, cens) / DAYS_PER_MONTH,
+            "event_occurred_os": (death < cens).astype(int),
+            "Tx_Start_ECOG": ecog.astype(int).astype(str),
+        }
+    )
+    fit = fit_death_hazard(table)
+    assert fit.hazard.pre_per_day == pytest.approx(2e-4, rel=0.15)
+    assert fit.hazard.post_per_day == pytest.approx(3e-3, rel=0.1)
+    assert fit.hazard.ecog_hr == pytest.approx(1.8, rel=0.15)
+    lo, hi = fit.ci["post_per_day"]
+    assert lo < 3e-3 < hi
+
+
+def test_shipped_hazard_is_the_liu_fit() -> None:
+    if not LIU_CLINICAL.exists():
+        pytest.skip("reference data ../shared/data/ici not present")
+    fit = fit_death_hazard(pd.read_csv(LIU_CLINICAL))
+    assert fit.n == 73 and fit.deaths_after == 27
+    for name in ("pre_per_day", "post_per_day", "ecog_hr"):
+        assert getattr(LIU2019_HAZARD, name) == pytest.approx(getattr(fit.hazard, name), rel=1e-3)
+    assert "calibrated" in LIU2019_HAZARD.source
+    # post-progression median survival ~14.6 months (melanoma, anti-PD-1 era)
+    assert math.log(2) / LIU2019_HAZARD.post_per_day / DAYS_PER_MONTH == pytest.approx(
+        14.6, abs=0.2
+    )

@@ -1,0 +1,76 @@
+"""A library trial end to end on a few patients, and the comparison table against published."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin._errors import SenotwinWarning
+from senotwin.trial.library import get_trial
+from senotwin.trial.run import compare_trial, comparison_text, plot_km, run_trial
+from senotwin.trial.spec import DAYS_PER_MONTH
+
+
+def _rows(n: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    recs = []
+    for arm, scale in (("nab_pac", 150.0), ("atezo", 250.0)):
+        for i in range(n):
+            recs.append(
+                {
+                    "patient": i,
+                    "arm": arm,
+                    "status": "success",
+                    "best_response": "PR" if i % 2 else "SD",
+                    "pfs_days": float(rng.exponential(scale)),
+                    "pfs_event": True,
+                    "os_days": float(rng.exponential(2 * scale)),
+                    "os_event": True,
+                    "b_pdl1_positive": float(i % 3 == 0),
+                }
+            )
+    return pd.DataFrame(recs)
+
+
+def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
+    trial = get_trial("impassion130")
+    comp = compare_trial(trial, _rows())
+    t = comp.table
+    assert set(t["population"]) == {"ITT", "pdl1_positive"}
+    orr = t[(t.population == "ITT") & (t.arm == "atezo") & (t.endpoint == "ORR")].iloc[0]
+    assert orr["simulated"] == pytest.approx(50.0) and orr["published"] == 56.0
+    assert orr["published_in_sim_ci"] is True  # 56 inside the Wilson CI of 20/40
+    hr = t[(t.population == "pdl1_positive") & (t.endpoint == "HR OS")].iloc[0]
+    assert hr["published"] == 0.62 and hr["pub_low"] == 0.45 and hr["simulated"] < 1.0
+    med = t[(t.population == "ITT") & (t.arm == "nab_pac") & (t.endpoint == "median PFS")]
+    assert med.iloc[0]["published"] == 5.5
+    assert med.iloc[0]["simulated"] == pytest.approx(
+        comp.summaries["ITT"].iloc[0]["median_pfs"] / DAYS_PER_MONTH
+    )
+    assert any("HR PFS" in line and "0.80" in line for line in comparison_text(trial, comp))
+    png = plot_km(trial, _rows(), tmp_path / "km.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:
+    trial = get_trial("impower133")
+    trial = replace(trial, rules=replace(trial.rules, follow_days=120.0))
+    with pytest.warns(SenotwinWarning, match="after the end of the run"):  # maintenance beyond
+        run = run_trial(trial, 2, tmp_path / "t", engine="reference", workers=1, processes=False)
+    assert run.n_failed == 0
+    from senotwin.trial.run import load_trial_rows
+
+    rows = load_trial_rows(tmp_path / "t")
+    assert list(rows["arm"]) == ["cp_et", "atezo", "cp_et", "atezo"]
+    # paired arms: the same patients (baseline) in both arms
+    assert rows.groupby("patient")["b_sld_mm"].nunique().max() == 1
+    assert rows["b_sld_mm"].min() >= 10.0
+    assert set(rows["best_response"]) <= {"CR", "PR", "SD", "PD", "NE"}
+    assert all(math.isfinite(x) for x in rows["pfs_days"])
+    comp = compare_trial(trial, rows)
+    assert set(comp.table["arm"]) == {"cp_et", "atezo"}

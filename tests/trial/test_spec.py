@@ -1,0 +1,69 @@
+"""The trial library: shipped trials load and check; bad trial files fail naming the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from senotwin._errors import ValidationError
+from senotwin.trial.library import DATA, get_trial, trials
+from senotwin.trial.spec import load_trial
+
+
+def test_library_has_the_three_trials_with_sources() -> None:
+    ids = [t.id for t in trials()]
+    assert ids == ["impassion130", "impower133", "keynote189"]
+    for t in trials():
+        assert len(t.arms) == 2 and t.control is t.arms[0]
+        for arm in t.arms:
+            assert arm.published.source and arm.published.n
+        assert t.baseline_source and t.assessment_source
+    kn = get_trial("keynote189")
+    assert kn.arms[1].published.hr_pfs == (0.52, 0.43, 0.64)
+    assert kn.baseline.pdl1_positive_share == 0.63
+    ipa = get_trial("impassion130")
+    assert [s.name for s in ipa.subgroups] == ["pdl1_positive"]
+    assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)
+
+
+def _variant(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load((DATA / "keynote189.yaml").read_text())
+    change(data)
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(colour="red"), "unknown key"),
+        (lambda d: d["arms"][0]["published"].update(orr=120), r"arms\[0\].published.orr"),
+        (
+            lambda d: d["arms"][1].update(regimen="pembrolizumabb 200 mg iv q21d d0-d700"),
+            r"arms\[1\].regimen",
+        ),
+        (lambda d: d.update(arms=d["arms"][:1]), "at least two arms"),
+        (lambda d: d["arms"][1].update(name="chemo"), "unique"),
+        (lambda d: d["arms"][1]["published"].update(hr_pfs=[0.5, 0.6, 0.7]), "low <= HR"),
+        (lambda d: d["baseline"].update(ecog1_share=2), "ecog1_share"),
+        (lambda d: d["assessment"].update(schedule=[[100, 0]]), r"schedule\[0\]\[1\]"),
+        (lambda d: d.update(scenario="aged_lugn_untreated"), "aged_lung_untreated"),
+        (
+            lambda d: d.update(
+                subgroups=[{"name": "x", "label": "x", "filter": {"sex": 1}, "published": {}}]
+            ),
+            "filter",
+        ),
+    ],
+)
+def test_bad_trial_files_name_the_field(tmp_path: Path, change, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        load_trial(_variant(tmp_path, change))
+
+
+def test_unknown_trial_suggests_the_closest() -> None:
+    with pytest.raises(ValidationError, match="keynote189"):
+        get_trial("keynote-189")
