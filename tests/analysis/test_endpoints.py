@@ -83,6 +83,7 @@ def test_bad_input() -> None:
 
 # ---- RECIST 1.1 as trials apply it ---------------------------------------------------------
 from senotwin.analysis.endpoints import (  # noqa: E402
+    NEW_LESION_ALPHA,
     DeathHazard,
     TrialRules,
     new_lesion_day,
@@ -153,10 +154,10 @@ def test_new_lesions_follow_the_seeding_law() -> None:
     t = np.arange(0.0, 101.0)
     r = np.exp(0.01 * t)  # volume ratio
     u = 0.5
-    day = new_lesion_day(t, r, 4.0, u, 0.663)
-    # 4 (R^a - 1) = ln 2  ->  R = (1 + ln2/4)^(1/a), t = ln R / 0.01
-    assert day == pytest.approx(math.log((1 + math.log(2) / 4) ** (1 / 0.663)) / 0.01, rel=1e-3)
-    assert math.isnan(new_lesion_day(t, np.exp(-0.01 * t), 4.0, 0.01, 0.663))  # shrinking
+    day = new_lesion_day(t, r, 4.0, u, NEW_LESION_ALPHA)
+    # 4 (R - 1) = ln 2  ->  R = 1 + ln2/4, t = ln R / 0.01
+    assert day == pytest.approx(math.log(1 + math.log(2) / 4) / 0.01, rel=1e-3)
+    assert math.isnan(new_lesion_day(t, np.exp(-0.01 * t), 4.0, 0.01, 1.0))  # shrinking
 
 
 def test_new_lesion_is_progression_even_when_targets_shrink_later() -> None:

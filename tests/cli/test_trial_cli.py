@@ -26,3 +26,20 @@ def test_trial_list_and_show() -> None:
 def test_unknown_trial_is_a_clear_error() -> None:
     res = runner.invoke(app, ["trial", "show", "keynote-198"])
     assert res.exit_code != 0 and "error:" in res.output and "keynote189" in res.output
+
+
+def test_cohort_run_trial_option_selects_trial_patients() -> None:
+    from senotwin.analysis.endpoints import TrialEndpointReducer
+    from senotwin.cli.cohort import _trial_patients
+    from senotwin.cohort.population import qsp_population
+    from senotwin.cohort.runner import CohortConfig, arm_from_text
+
+    cfg = CohortConfig(
+        "aged_lung_untreated", 30, (arm_from_text("control=none"),), qsp_population(), seed=3
+    )
+    new, reducer = _trial_patients(cfg, "keynote189")
+    assert new.population.baseline is not None and len(new.population.selected) == 30
+    assert new.population.describe()["selection"]["pool"] >= 600
+    assert isinstance(reducer, TrialEndpointReducer) and reducer.rules.schedule[0] == (126.0, 42.0)
+    res = runner.invoke(app, ["cohort", "run", "--out", "x", "--trial", "keynote-18"])
+    assert res.exit_code != 0 and "keynote189" in res.output

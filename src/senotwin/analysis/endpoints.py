@@ -205,10 +205,12 @@ class EndpointReducer:
 
 
 # ---- RECIST 1.1 as trials apply it (multi-lesion disease, new lesions, confirmation) -------------
-#: exponent of the metastasis size distribution N(size >= y) ~ y^-alpha: Iwata et al. J Theor Biol
-#: 2000;203:177 colonisation rate m x^alpha, alpha = 0.663 (docs/quantitative-sources.yaml
-#: iwata2000_metastasis_colonisation)
-NEW_LESION_ALPHA = 0.663
+#: exponent of the metastasis size distribution N(size >= y) ~ y^-alpha. With exponential growth
+#: the colony-size distribution is a straight line on log-log axes whose slope is the ratio of the
+#: growth rates of primary and metastases (quantitative-sources metastasis_colony_size_law); with
+#: seeding proportional to the number of cancer cells and metastases growing like the disease the
+#: exponent is 1 (derived; the seeding proportionality is assumed).
+NEW_LESION_ALPHA = 1.0
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,8 @@ def new_lesion_day(
     """Day the first new lesion becomes visible (NaN if none within the run).
 
     Seeding model: metastases seeded by an exponentially growing disease have sizes with
-    N(size >= y) ~ y^-alpha (Iwata 2000); the patient's visible lesions at baseline fix the scale,
+    N(size >= y) ~ y^-alpha (:data:`NEW_LESION_ALPHA`); the patient's visible lesions at baseline
+    fix the scale,
     so micrometastases that follow the disease's relative course reach visibility at cumulative
     intensity n_lesions * (R^alpha - 1), R = the running maximum of volume / baseline volume.
     A new lesion appears when that intensity passes -ln(u).

@@ -76,6 +76,13 @@ def run(
         help="Tumour burden (1 = 1e9 cells) defining death for OS (default: the model's: "
         "1000 = 1e12 cells; legacy model 30).",
     ),
+    trial: str | None = typer.Option(
+        None,
+        "--trial",
+        help="Trial-like patients: measurable target lesions, PD-L1, ECOG and age selected by "
+        "probability of inclusion to this library trial's reported baseline ('senotwin trial "
+        "list'), endpoints by its RECIST 1.1 rules and scan calendar; recorded in the manifest.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
@@ -106,7 +113,9 @@ def run(
             allow_off_label=allow_off_label,
         )
         lethal = read.lethal_burden if lethal_burden is None else lethal_burden
-        reducer = EndpointReducer(EndpointRules(lethal_burden=lethal))
+        reducer: Any = EndpointReducer(EndpointRules(lethal_burden=lethal))
+        if trial is not None:
+            config, reducer = _trial_patients(config, trial)
         if quiet:
             result = run_cohort(
                 config, out, reducer=reducer, workers=workers, scheduler=scheduler, resume=resume
@@ -139,6 +148,22 @@ def run(
             err=True,
         )
         raise typer.Exit(code=1)
+
+
+def _trial_patients(config: Any, name: str) -> tuple[Any, Any]:
+    """The cohort with patients selected to a library trial's baseline, and its RECIST reducer."""
+    from dataclasses import replace
+
+    from senotwin.analysis.endpoints import TrialEndpointReducer
+    from senotwin.cohort.population import select_population
+    from senotwin.trial.clinical import LIU2019_HAZARD
+    from senotwin.trial.library import get_trial
+
+    spec = get_trial(name)
+    pop = select_population(
+        replace(config.population, baseline=spec.baseline), config.n, seed=config.seed
+    )
+    return replace(config, population=pop), TrialEndpointReducer(spec.rules, LIU2019_HAZARD)
 
 
 @app.command("summary")
