@@ -226,6 +226,8 @@ class DemoResults:
     sensitivity_days: float
     legacy_model: ModelSpec  # what the sensitivity ranking still runs on
     stratify: Evaluation | None = None  # real ICI cohorts; None when their files are absent
+    # a library trial (senotwin.trial.run.TrialOutcome), run by 'senotwin demo' above this layer
+    library_trial: Any = None
 
 
 def run_demo_analysis(

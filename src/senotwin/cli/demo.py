@@ -13,14 +13,19 @@ def demo(
     out: Path = typer.Option(Path("demo_output"), "--out", help="Directory for report.html."),
 ) -> None:
     """Run the canonical story on the built-in scenario and write report.html with figures."""
+    from dataclasses import replace
+
     from senotwin.analysis.demo import run_demo_analysis
     from senotwin.report.demo import write_report
+    from senotwin.trial.run import DEMO_TRIAL, demo_trial
 
     # the output path is checked before minutes of computing; files appear only on success
     with user_errors(), writing(Output("--out", out, directory=True)):
         results = run_demo_analysis(
             out / "cohort", progress=lambda step: typer.echo(f"running: {step}", err=True)
         )
+        typer.echo(f"running: library trial {DEMO_TRIAL} (small N)", err=True)
+        results = replace(results, library_trial=demo_trial(out / "trial"))
         written = write_report(results, out)
     typer.echo(f"wrote {written.report}")
     for fig in written.figures:

@@ -24,6 +24,7 @@ from senotwin.report import (
     sim_sections,
     stratify_sections,
     therapy_sections,
+    trial_sections,
     validation_sections,
 )
 from senotwin.report.html import render_report
@@ -54,6 +55,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
     ),
     lambda r: cohort_sections.provenance_section(r.cohort, r.model),
     lambda r: calibration_sections.shipped_calibration_section(),
+    lambda r: trial_sections.library_trial_section(r.library_trial),
     lambda r: stratify_sections.stratify_section(r.stratify),
 )
 

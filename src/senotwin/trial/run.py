@@ -268,3 +268,36 @@ def comparison_text(trial: TrialSpec, comp: Comparison) -> list[str]:
 def load_trial_rows(out: str | Path) -> pd.DataFrame:
     """Rows of a trial cohort directory (the runner's shards)."""
     return load_rows(out)
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """A finished library trial: its spec, patient rows, comparison and KM figure (PNG bytes)."""
+
+    trial: TrialSpec
+    rows: pd.DataFrame
+    comparison: Comparison
+    km_png: bytes
+
+
+def trial_outcome(trial: TrialSpec, out: str | Path) -> TrialOutcome:
+    """Read a finished trial directory into a :class:`TrialOutcome` (comparison and KM)."""
+    rows = load_trial_rows(out)
+    comp = compare_trial(trial, rows)
+    png = plot_km(trial, rows, Path(out) / "km.png").read_bytes()
+    return TrialOutcome(trial, rows, comp, png)
+
+
+#: the library trial of the demo report (fewest stand-in products; see docs/trials.md)
+DEMO_TRIAL = "impower133"
+
+
+def demo_trial(
+    out: str | Path, *, n: int = 40, seed: int = 2025, workers: int = 2, name: str = DEMO_TRIAL
+) -> TrialOutcome:
+    """Run the demo's library trial (small N) into ``out`` and read it back."""
+    from senotwin.trial.library import get_trial
+
+    trial = get_trial(name)
+    run_trial(trial, n, out, seed=seed, workers=workers)
+    return trial_outcome(trial, out)
