@@ -74,3 +74,8 @@ def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:
     assert all(math.isfinite(x) for x in rows["pfs_days"])
     comp = compare_trial(trial, rows)
     assert set(comp.table["arm"]) == {"cp_et", "atezo"}
+    from senotwin.trial.run import trial_outcome
+
+    outcome = trial_outcome(trial, tmp_path / "t")
+    assert outcome.km_png.startswith(b"\x89PNG") and (tmp_path / "t" / "km.png").exists()
+    assert outcome.comparison.table.equals(comp.table)

@@ -81,7 +81,7 @@ def run_trial(
 
 
 @dataclass(frozen=True)
-class Comparison:
+class TrialComparison:
     """Simulated vs published endpoints, one row per population, arm and endpoint."""
 
     table: pd.DataFrame  # population, arm, endpoint, simulated, sim_low, sim_high, published, ...
@@ -148,7 +148,7 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
     return out
 
 
-def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> Comparison:
+def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
     """Simulated (95 % CIs) vs published endpoints for the ITT population and each subgroup."""
     pops: list[tuple[str, pd.DataFrame, dict[str, Published]]] = [
         ("ITT", rows, {a.name: a.published for a in trial.arms})
@@ -166,15 +166,13 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> Comparison:
         summaries[name] = summary
         for rec in summary.to_dict(orient="records"):
             table += _rows(name, str(rec["arm"]), rec, published.get(str(rec["arm"])))
-    return Comparison(pd.DataFrame(table), summaries)
+    return TrialComparison(pd.DataFrame(table), summaries)
 
 
 def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
     """KM curves of PFS and OS per arm (ITT and subgroups), published medians overlaid."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import rcParams
+    from matplotlib.figure import Figure
 
     from senotwin._io import atomic_write_bytes
 
@@ -182,8 +180,9 @@ def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
     pops += [
         (sg.name, rows[rows[sg.column] == sg.value], dict(sg.published)) for sg in trial.subgroups
     ]
-    fig, axes = plt.subplots(len(pops), 2, figsize=(11, 4.2 * len(pops)), squeeze=False)
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(11, 4.2 * len(pops)))
+    axes = fig.subplots(len(pops), 2, squeeze=False)
+    colours = rcParams["axes.prop_cycle"].by_key()["color"]
     for r, (name, sub, published) in enumerate(pops):
         ok = sub[sub["status"] == "success"]
         for c, ep in enumerate(("pfs", "os")):
@@ -237,13 +236,12 @@ def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
     path = Path(path)
     atomic_write_bytes(path, buf.getvalue())
     return path
 
 
-def comparison_text(trial: TrialSpec, comp: Comparison) -> list[str]:
+def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
     """Plain-text lines of the comparison (CLI and report)."""
 
     def f(x: Any, d: int = 1) -> str:
@@ -276,7 +274,7 @@ class TrialOutcome:
 
     trial: TrialSpec
     rows: pd.DataFrame
-    comparison: Comparison
+    comparison: TrialComparison
     km_png: bytes
 
 
