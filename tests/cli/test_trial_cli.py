@@ -18,7 +18,9 @@ def test_trial_list_and_show() -> None:
     assert {t["id"] for t in json.loads(res.output)} == {"keynote189", "impassion130", "impower133"}
     res = runner.invoke(app, ["trial", "show", "impassion130"])
     assert res.exit_code == 0
-    assert "anti-pd-l1 840 mg iv q14d" in res.output and "stand-in" in res.output
+    assert "atezolizumab 840 mg iv q14d" in res.output and "stand-in" in res.output
+    res = runner.invoke(app, ["trial", "show", "impower133"])
+    assert "off-label (recorded in the manifest): etoposide" in res.output
     res = runner.invoke(app, ["trial", "show", "keynote189", "--json"])
     assert json.loads(res.output)["arms"][1]["published"]["orr"] == 47.6
 

@@ -23,6 +23,8 @@ def test_library_has_the_three_trials_with_sources() -> None:
     kn = get_trial("keynote189")
     assert kn.arms[1].published.hr_pfs == (0.52, 0.43, 0.64)
     assert kn.baseline.pdl1_positive_share == 0.63
+    assert "pembrolizumab 200 mg iv q21d" in kn.arms[1].regimen
+    assert get_trial("impower133").off_label and not kn.off_label
     ipa = get_trial("impassion130")
     assert [s.name for s in ipa.subgroups] == ["pdl1_positive"]
     assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)
@@ -40,6 +42,10 @@ def _variant(tmp_path: Path, change) -> Path:
     ("change", "message"),
     [
         (lambda d: d.update(colour="red"), "unknown key"),
+        (
+            lambda d: d["arms"][1].update(regimen="pembrolizumab 2000 mg iv q21d d0-d700"),
+            "pembrolizumab",
+        ),
         (lambda d: d["arms"][0]["published"].update(orr=120), r"arms\[0\].published.orr"),
         (
             lambda d: d["arms"][1].update(regimen="pembrolizumabb 200 mg iv q21d d0-d700"),

@@ -87,6 +87,8 @@ def show(
         )
     for sg in t.subgroups:
         typer.echo(f"  subgroup {sg.name}: {sg.label}")
+    if t.off_label:
+        typer.echo(f"  off-label (recorded in the manifest): {t.off_label}")
     if t.notes:
         typer.echo(f"  notes: {t.notes}")
 

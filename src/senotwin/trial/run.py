@@ -50,6 +50,7 @@ def trial_config(
         t_end=trial.rules.follow_days,
         step_days=step_days,
         engine=engine,
+        allow_off_label=bool(trial.off_label),
     )
 
 

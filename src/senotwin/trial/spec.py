@@ -32,6 +32,7 @@ _TOP = {
     "arms",
     "subgroups",
     "notes",
+    "off_label",
 }
 _BASELINE = {
     "sld_median_mm",
@@ -115,6 +116,7 @@ class TrialSpec:
     subgroups: tuple[Subgroup, ...]
     notes: str
     path: str
+    off_label: str = ""  # why doses outside the library's human ranges run (recorded); "" = none
 
     @property
     def control(self) -> TrialArm:
@@ -264,9 +266,17 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         regimen = _text(src, f"{where}.regimen", arm["regimen"])
         if regimen != "none":
             try:
-                parse_regimen(regimen)
+                reg = parse_regimen(regimen)
             except ValidationError as exc:
                 raise ValidationError(f"{src}: {where}.regimen: {exc}") from None
+            off = reg.off_label()
+            if off and not data.get("off_label"):
+                raise _fail(
+                    src,
+                    f"{where}.regimen",
+                    regimen,
+                    f"{off[0]}; a trial that must run it says why under 'off_label'",
+                )
         arms.append(
             TrialArm(
                 name=name,
@@ -320,6 +330,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         subgroups=tuple(subgroups),
         notes=_text(src, "notes", data.get("notes", ""), empty=True),
         path=src,
+        off_label=_text(src, "off_label", data.get("off_label", ""), empty=True),
     )
 
 
