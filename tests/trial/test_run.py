@@ -12,7 +12,13 @@ import pytest
 
 from senotwin._errors import SenotwinWarning
 from senotwin.trial.library import get_trial
-from senotwin.trial.run import compare_trial, comparison_text, plot_km, run_trial
+from senotwin.trial.run import (
+    compare_trial,
+    comparison_text,
+    plot_km,
+    plot_waterfall,
+    run_trial,
+)
 from senotwin.trial.spec import DAYS_PER_MONTH
 
 
@@ -55,6 +61,9 @@ def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
     assert any("HR PFS" in line and "0.80" in line for line in comparison_text(trial, comp))
     png = plot_km(trial, _rows(), tmp_path / "km.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = _rows().assign(best_change_pct=np.linspace(-80, 40, 80))
+    wf = plot_waterfall(trial, rows, tmp_path / "waterfall.png")
+    assert wf.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:

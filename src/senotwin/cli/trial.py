@@ -108,10 +108,17 @@ def run(
 ) -> None:
     """Select N virtual patients to the trial's baseline, run every arm, apply RECIST 1.1 on the
     trial's scan calendar and print simulated vs published ORR, DCR, median PFS/OS and HRs
-    (95 % CIs); writes comparison.csv/.json and km.png (published medians overlaid) to --out."""
+    (95 % CIs); writes comparison.csv/.json, km.png (published medians overlaid) and
+    waterfall.png to --out."""
     from senotwin._io import atomic_write_text
     from senotwin.trial.library import get_trial
-    from senotwin.trial.run import compare_trial, comparison_text, load_trial_rows, plot_km
+    from senotwin.trial.run import (
+        compare_trial,
+        comparison_text,
+        load_trial_rows,
+        plot_km,
+        plot_waterfall,
+    )
     from senotwin.trial.run import run_trial as _run
 
     with user_errors():
@@ -130,6 +137,7 @@ def run(
             ),
         )
         plot_km(t, rows, out / "km.png")
+        plot_waterfall(t, rows, out / "waterfall.png")
     if as_json:
         print_json(records)
         return
@@ -140,4 +148,7 @@ def run(
     typer.echo("population     arm        endpoint    simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)
-    typer.echo(f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'km.png'}")
+    typer.echo(
+        f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'km.png'}, "
+        f"{out / 'waterfall.png'}"
+    )

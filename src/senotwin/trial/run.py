@@ -242,6 +242,53 @@ def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+_RESPONSE_COLOURS = {
+    "CR": "#1b7837",
+    "PR": "#5aae61",
+    "SD": "#9e9e9e",
+    "PD": "#b2182b",
+    "NE": "#e0e0e0",
+}
+
+
+def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
+    """Waterfall per arm: best % change of the sum of target diameters, coloured by the
+    confirmed best overall response (a PD by new lesions can sit below zero, as in trials)."""
+    import io
+
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from senotwin._io import atomic_write_bytes
+
+    ok = rows[rows["status"] == "success"]
+    fig = Figure(figsize=(5.5 * len(trial.arms), 3.8))
+    axes = fig.subplots(1, len(trial.arms), sharey=True, squeeze=False)[0]
+    for ax, arm in zip(axes, trial.arms, strict=True):
+        a = ok[ok["arm"] == arm.name].sort_values("best_change_pct", ascending=False)
+        change = a["best_change_pct"].fillna(0.0).to_numpy()
+        colours = [_RESPONSE_COLOURS.get(str(r), "#e0e0e0") for r in a["best_response"]]
+        ax.bar(np.arange(change.size), change, color=colours, width=1.0)
+        ax.axhline(-30.0, color="black", lw=0.7, ls="--")
+        ax.axhline(20.0, color="black", lw=0.7, ls=":")
+        ax.set_title(f"{arm.label} (n={change.size})", fontsize=8)
+        ax.set_xticks([])
+        ax.set_xlabel("virtual patients")
+    axes[0].set_ylabel("best change of the sum of target diameters (%)")
+    axes[-1].legend(
+        handles=[Patch(color=c, label=k) for k, c in _RESPONSE_COLOURS.items()],
+        fontsize=7,
+        loc="upper right",
+    )
+    fig.suptitle(f"{trial.id}: waterfall (dashed -30 % PR, dotted +20 % PD)", fontsize=9)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
 def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
     """Plain-text lines of the comparison (CLI and report)."""
 
