@@ -6,6 +6,7 @@ import pytest
 
 from senotwin.app.model_page import (
     column_units,
+    pretty_unit,
     ranged_parameters,
     scenario_values,
     slider_spec,
@@ -76,3 +77,28 @@ def test_figure_axes_carry_units() -> None:
     fig = timecourse_figure(table, column_units(spec), "t")
     titles = [fig.layout[a].title.text for a in fig.layout if a.startswith("yaxis")]
     assert sorted(titles) == ["cells", "pg/mL"]
+
+
+def test_each_panel_draws_only_what_its_title_names() -> None:
+    import pandas as pd
+
+    spec, _ = scenario_values("default")
+    cols = ["IL6_t", "IL8_t", "PDL1_d", "PDPL"]
+    table = pd.DataFrame({"time": [0.0, 1.0]} | {c: [1.0, 2.0] for c in cols})
+    fig = timecourse_figure(table, column_units(spec), "t")
+    titles = [a.text for a in fig.layout.annotations]
+    # IL-8 (thousands of pg/mL) no longer shares a linear axis with IL-6 (tens)
+    axis_of = {t.name.split()[0]: t.yaxis for t in fig.data}
+    assert axis_of["IL6_t"] != axis_of["IL8_t"]
+    pdl1 = next(t for t in titles if "PD-L1" in t)
+    assert "PDL1_d" in pdl1 and "PDPL" in pdl1  # both drawn lines are named in the title
+    assert [t.name for t in fig.data if t.yaxis == axis_of["PDL1_d"]] == [
+        "PDL1_d (molecules/µm²)",
+        "PDPL (molecules/µm²)",
+    ]
+
+
+def test_units_are_printed_as_a_reader_writes_them() -> None:
+    assert pretty_unit("molecules/um**2") == "molecules/µm²"
+    assert pretty_unit("cells/mm**3") == "cells/mm³"
+    assert pretty_unit("umol") == "umol" and pretty_unit("pg/mL") == "pg/mL"

@@ -7,6 +7,7 @@ slider change costs one simulation (tens of milliseconds) plus drawing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,10 +25,14 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Tumour", ("N_tumour", "C", "T")),
     ("Senescent stages", ("Se", "Sl", "Sd", "S")),
     ("Immune cells", ("T8", "T8x", "MDSC", "PMN", "E", "N")),
-    ("SASP cytokines in the tumour", ("IL6_t", "IL8_t")),
+    # IL-8 reaches thousands of pg/mL, IL-6 tens: one panel each, or IL-6 is a flat line at 0
+    ("SASP cytokine IL-6 in the tumour", ("IL6_t",)),
+    ("SASP chemokine IL-8 in the tumour", ("IL8_t",)),
     ("SASP chemokine CCL2 in the tumour", ("CCL2_t",)),
-    ("PD-L1 on tumour cells", ("PDL1_d", "PDPL")),
+    ("Free PD-L1 on tumour cells (PDL1_d), PD-1/PD-L1 complexes (PDPL)", ("PDL1_d", "PDPL")),
 )
+#: unit spellings of the model files shown the way a reader writes them
+_UNIT_TEXT = ((r"\bum\b", "µm"), (r"\*\*2\b", "²"), (r"\*\*3\b", "³"))
 #: how many sliders the page shows before the user adds more
 DEFAULT_SLIDERS = 6
 #: ranges wider than this ratio move on a log10 scale
@@ -113,9 +118,17 @@ def simulate_table(name: str | None, overrides: Mapping[str, float]) -> pd.DataF
     return result.table
 
 
+def pretty_unit(unit: str) -> str:
+    """A model unit as printed on an axis: ``molecules/um**2`` -> ``molecules/µm²``."""
+    for old, new in _UNIT_TEXT:
+        unit = re.sub(old, new, unit)
+    return unit
+
+
 def column_units(spec: ModelSpec) -> dict[str, str]:
-    """Unit of every species and observable column."""
-    return {s.id: s.unit for s in spec.species} | {o.id: o.unit for o in spec.observables}
+    """Unit of every species and observable column (as printed on an axis)."""
+    units = {s.id: s.unit for s in spec.species} | {o.id: o.unit for o in spec.observables}
+    return {k: pretty_unit(v) for k, v in units.items()}
 
 
 def timecourse_figure(table: pd.DataFrame, units: Mapping[str, str], title: str) -> go.Figure:
