@@ -196,3 +196,16 @@ def test_commit_failure_is_reported_and_cleaned(tmp_path: Path) -> None:
         atomic_write_text(tmp_path / "second.csv", "2")
         (tmp_path / "second.csv").mkdir()  # appears after the check: the rename must fail
     assert _files(tmp_path) == ["second.csv"]
+
+
+def test_parse_table_and_gunzip_work_on_bytes_in_memory() -> None:
+    from senotwin._io import decode_text, gunzip, parse_table
+
+    data = gzip.compress(b"gene\ta\tb\nIL6\t1\t2\n")
+    text = decode_text(gunzip(data, "x.tsv.gz", what="table", limit=1000), "x.tsv.gz", what="t")
+    df = parse_table(text, "x.tsv.gz", what="table", index_col=0)
+    assert list(df.columns) == ["a", "b"] and df.loc["IL6", "b"] == 2
+    with pytest.raises(ValidationError, match="unpacks to more than"):
+        gunzip(gzip.compress(b"0" * 5000), "y.gz", what="table", limit=1000)
+    with pytest.raises(ValidationError, match=r"is named \.gz but is not gzip data"):
+        gunzip(b"plain text", "y.gz", what="table", limit=1000)

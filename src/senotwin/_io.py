@@ -325,20 +325,43 @@ def _read_bytes(p: Path, what: str) -> bytes:
     return data
 
 
+def gunzip(data: bytes, name: str, *, what: str, limit: int) -> bytes:
+    """Gzip'd bytes decompressed, refusing more than ``limit`` bytes out (a gzip bomb)."""
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ValidationError(
+            f"{what} {name!r} is named .gz but is not gzip data ({exc}); "
+            f"found {describe_content(data[:64])}"
+        ) from None
+    if len(out) > limit:
+        raise ValidationError(
+            f"{what} {name!r} unpacks to more than {limit // 1_000_000} MB; send a smaller file"
+        )
+    return out
+
+
 def read_text(path: str | Path, *, what: str, expected: str = "UTF-8 text") -> str:
     """The UTF-8 text of a file, or a clear error naming the file, what was expected and found."""
     p = check_input_file(path, what=what)
-    data = _read_bytes(p, what)
+    return decode_text(_read_bytes(p, what), str(p), what=what, expected=expected)
+
+
+def decode_text(data: bytes, name: str, *, what: str, expected: str = "UTF-8 text") -> str:
+    """Bytes (a file's or an upload's, called ``name``) as UTF-8 text, or a clear error."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            f"{what} {str(p)!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{what} {name!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
             f"{exc.start}; it looks like {describe_content(data[:64])}); expected {expected}"
         ) from None
     if "\x00" in text:
         raise ValidationError(
-            f"{what} {str(p)!r} contains NUL bytes (it looks like "
+            f"{what} {name!r} contains NUL bytes (it looks like "
             f"{describe_content(data[:64])}); expected {expected}"
         )
     return text.removeprefix("\ufeff")
@@ -375,28 +398,35 @@ def read_table(
     callers can refuse them. Empty, binary or malformed files raise a ValidationError naming
     the file.
     """
+    text = read_text(path, what=what, expected="a comma- or tab-separated text table")
+    return parse_table(text, str(path), what=what, index_col=index_col, sep=sep)
+
+
+def parse_table(
+    text: str, name: str, *, what: str, index_col: int | None = None, sep: str | None = None
+) -> pd.DataFrame:
+    """:func:`read_table` on text already read (a file's or an upload's, called ``name``)."""
     import csv
 
     import pandas as pd
 
-    text = read_text(path, what=what, expected="a comma- or tab-separated text table")
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
         raise ValidationError(
-            f"{what} {str(path)!r} is empty; expected a table with a header row and data rows"
+            f"{what} {name!r} is empty; expected a table with a header row and data rows"
         )
-    delimiter = sep or table_separator(path, first)
+    delimiter = sep or table_separator(name, first)
     kind = "CSV" if delimiter == "," else "tab-separated"
     try:
         df = pd.read_csv(io.StringIO(text), sep=delimiter, index_col=index_col)
     except pd.errors.EmptyDataError:
         raise ValidationError(
-            f"{what} {str(path)!r} has no data; expected a {kind} table with a header row"
+            f"{what} {name!r} has no data; expected a {kind} table with a header row"
         ) from None
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise ValidationError(
-            f"{what} {str(path)!r} cannot be read as a {kind} table: {detail}"
+            f"{what} {name!r} cannot be read as a {kind} table: {detail}"
         ) from None
     header = next(csv.reader([first], delimiter=delimiter))
     n_index = 0 if index_col is None else 1

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -48,10 +49,13 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def start_app(port: int) -> subprocess.Popen[bytes]:
+def start_app(port: int, tmpdir: Path | None = None) -> subprocess.Popen[bytes]:
     """``senotwin app --port PORT`` in a child process (SIGINT ignored at start, as in a
-    background job: the app must still stop on it), waited for until it answers."""
+    background job: the app must still stop on it), waited for until it answers. With
+    ``tmpdir`` the app and everything it starts get TMPDIR=tmpdir (see :func:`processes_with`)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     with tempfile.TemporaryFile() as log:  # the server's output, shown if it fails to start
         proc = subprocess.Popen(
             [
@@ -83,6 +87,22 @@ def start_app(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("senotwin app did not answer within 180 s")
 
 
+def processes_with(tmpdir: Path) -> list[int]:
+    """Live processes whose environment has TMPDIR=tmpdir: the app and all it started."""
+    needle = f"TMPDIR={tmpdir}".encode() + b"\0"
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if needle not in environ.read_bytes() + b"\0":
+                continue
+            state = (environ.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone, or not ours
+            continue
+        if state != "Z":
+            found.append(int(environ.parent.name))
+    return found
+
+
 @contextmanager
 def chrome(width: int = 1400, height: int = 1600) -> Iterator[object]:
     """A headless Chromium driven through the Debian chromedriver."""
@@ -104,3 +124,16 @@ def chrome(width: int = 1400, height: int = 1600) -> Iterator[object]:
         yield driver
     finally:
         driver.quit()
+
+
+def full_page_screenshot(driver: Any, path: Path) -> None:
+    """Save the whole page (not only the window) to ``path``: the window grows to the page."""
+    size = driver.get_window_size()
+    height = driver.execute_script(
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
+    driver.set_window_size(size["width"], max(int(height) + 40, size["height"]))
+    try:
+        driver.save_screenshot(str(path))
+    finally:
+        driver.set_window_size(size["width"], size["height"])

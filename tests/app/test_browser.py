@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from tests.app.browser import MISSING, browser_available, chrome, free_port, start_app
+from tests.app.browser import (
+    MISSING,
+    browser_available,
+    chrome,
+    free_port,
+    full_page_screenshot,
+    processes_with,
+    start_app,
+)
 
 pytestmark = pytest.mark.skipif(not browser_available(), reason=MISSING)
 
@@ -99,7 +107,7 @@ def test_model_page_slider_changes_the_time_course(page: Any, out_dir: Path) -> 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    page.save_screenshot(str(out_dir / "model.png"))
+    full_page_screenshot(page, out_dir / "model.png")
     status = wait_for(lambda: page.find_element(By.ID, "model-status").text)
     assert status.startswith("simulated default")
     before = page.execute_script(TUMOUR_END)
@@ -124,21 +132,36 @@ def test_model_page_slider_changes_the_time_course(page: Any, out_dir: Path) -> 
     page.save_screenshot(str(out_dir / "model_changed.png"))
 
 
-def test_ctrl_c_stops_the_server_cleanly() -> None:
+def test_ctrl_c_stops_the_server_and_its_running_cohort(tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
     port = free_port()
-    proc = start_app(port)
-    proc.send_signal(signal.SIGINT)
-    code = proc.wait(timeout=30)
+    proc = start_app(port, tmpdir=tmp_path)
+    try:
+        with chrome() as driver:
+            driver.get(f"http://127.0.0.1:{port}/")
+            open_tab(driver, "Trial")
+            wait_for(lambda: driver.find_element(By.ID, "trial-run")).click()
+            wait_for(lambda: "started" in driver.find_element(By.ID, "trial-status").text, 60)
+            # the cohort command and its Dask workers are up (server + child + nanny/worker)
+            wait_for(lambda: len(processes_with(tmp_path)) >= 4, 120)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert code in (0, 130, -signal.SIGINT), code
+    wait_for(lambda: not processes_with(tmp_path), 10)  # no worker process is left behind
+    assert not list(tmp_path.glob("senotwin-app-trials-*"))  # the jobs' folder is removed
 
 
 def open_tab(page: Any, label: str) -> None:
-    """Click the page tab called ``label``."""
+    """Click the page tab called ``label`` (once the page has rendered its tabs)."""
     from selenium.webdriver.common.by import By
 
-    page.find_element(
-        By.XPATH, f"//*[contains(@class, 'tab') and normalize-space()='{label}']"
-    ).click()
+    xpath = f"//*[contains(@class, 'tab') and normalize-space()='{label}']"
+    wait_for(lambda: page.find_element(By.XPATH, xpath), 60).click()
 
 
 def test_therapy_page_compares_arms_and_shows_regimen_errors(page: Any, out_dir: Path) -> None:
@@ -147,10 +170,112 @@ def test_therapy_page_compares_arms_and_shows_regimen_errors(page: Any, out_dir:
     open_tab(page, "Therapy")
     page.find_element(By.ID, "therapy-run").click()
     wait_for(lambda: page.find_element(By.ID, "therapy-status").text.startswith("compared"), 120)
-    page.save_screenshot(str(out_dir / "therapy.png"))
+    full_page_screenshot(page, out_dir / "therapy.png")
     box = dash_element(page, {"index": 2, "type": "arm-text"})
     box.send_keys("navitoclax 325 mg po qd d10-d14 +7 after last doxorubicin")
     page.find_element(By.ID, "therapy-run").click()
     error = wait_for(lambda: dash_element(page, {"index": 2, "type": "arm-error"}).text, 60)
     assert "arm 3: line 1" in error and error.rstrip().endswith("^")
     page.save_screenshot(str(out_dir / "therapy_error.png"))
+
+
+def test_trial_page_runs_a_20_patient_cohort_to_completion(
+    page: Any, out_dir: Path, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    page.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    open_tab(page, "Trial")
+    bad = dash_element(page, {"index": 2, "type": "trial-arm-text"})
+    bad.send_keys("anti-pd-1 200 mq iv d0")
+    page.find_element(By.ID, "trial-run").click()
+    error = wait_for(lambda: dash_element(page, {"index": 2, "type": "trial-arm-error"}).text, 60)
+    assert "mq" in error and error.rstrip().endswith("^")
+    bad.send_keys(Keys.CONTROL, "a")  # clear() bypasses React: the app would keep the text
+    bad.send_keys(Keys.DELETE)
+    page.find_element(By.ID, "trial-run").click()
+    wait_for(lambda: "started 2 arms x 20" in page.find_element(By.ID, "trial-status").text, 60)
+    t0 = time.perf_counter()
+    ended = ("complete", "failed", "cancelled")
+    text = wait_for(
+        lambda: next(
+            (
+                t
+                for t in [page.find_element(By.ID, "trial-progress-text").text]
+                if t.endswith(ended)
+            ),
+            None,
+        ),
+        600,
+    )
+    seconds = time.perf_counter() - t0
+    assert text.startswith("20 of 20 patients; complete"), text
+    wait_for(lambda: page.find_element(By.ID, "trial-summary"), 60)
+    rows = page.find_elements(By.CSS_SELECTOR, "#trial-summary tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows[1:]] == [
+        "control",
+        "anti-PD-1",
+    ]
+    assert page.execute_script(
+        "return document.querySelector('#trial-km .js-plotly-plot').data.length"
+    )
+    with (out_dir / "rerender_timing.log").open("a", encoding="utf-8") as log:
+        log.write(f"trial page, 20 patients x 2 arms: finished in {seconds:.1f} s\n")
+    full_page_screenshot(page, out_dir / "trial.png")
+    page.find_element(By.ID, "trial-dl-csv").click()
+    csv = wait_for(lambda: next(tmp_path.glob("cohort_rows.csv"), None), 60)
+    assert len(csv.read_text().splitlines()) == 1 + 40  # header + 20 patients x 2 arms
+
+
+def test_kb_page_resolves_an_alias_and_redraws_the_map(page: Any, out_dir: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    open_tab(page, "Knowledge base")
+    title = wait_for(lambda: page.find_element(By.ID, "kb-node-title").text, 60)
+    assert title.startswith("CD274")  # the page opens on PD-L1, an alias of CD274
+    box = page.find_element(By.ID, "kb-query")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("IL-6", Keys.ENTER)
+    wait_for(lambda: page.find_element(By.ID, "kb-node-title").text.startswith("IL6"), 60)
+    wait_for(
+        lambda: (
+            "around IL6"
+            in page.execute_script(
+                "return document.querySelector('#kb-map .js-plotly-plot').layout.title.text"
+            )
+        ),
+        60,
+    )
+    page.find_element(By.ID, "kb-path-run").click()
+    path = wait_for(lambda: page.find_element(By.CSS_SELECTOR, ".kb-path").text, 60)
+    assert path.startswith("IL6") and "(net " in path
+    full_page_screenshot(page, out_dir / "kb.png")
+
+
+def test_samples_page_scores_an_upload_and_twins_a_sample(
+    page: Any, out_dir: Path, tmp_path: Path
+) -> None:
+    import io
+    from importlib import resources
+
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    source = resources.files("senotwin.sc") / "data" / "examples" / "tcga_pancancer_tpm.csv.gz"
+    table = pd.read_csv(io.BytesIO(source.read_bytes()), index_col=0, compression="gzip")
+    upload = tmp_path / "twelve_tumours.csv"
+    table.iloc[:, :12].to_csv(upload)
+    open_tab(page, "Samples")
+    field = wait_for(lambda: page.find_element(By.CSS_SELECTOR, "#samples-upload input"), 60)
+    field.send_keys(str(upload))
+    status = wait_for(lambda: page.find_element(By.ID, "samples-status").text, 120)
+    assert status == "twelve_tumours.csv: 12 samples scored", status
+    rows = page.find_elements(By.CSS_SELECTOR, "#samples-table tr")
+    assert len(rows) == 13
+    page.find_element(By.ID, "samples-twin-run").click()
+    wait_for(lambda: page.find_element(By.CSS_SELECTOR, "#samples-twin-plot .js-plotly-plot"), 120)
+    full_page_screenshot(page, out_dir / "samples.png")

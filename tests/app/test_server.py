@@ -19,6 +19,9 @@ def test_serve_warns_before_binding_a_public_host(monkeypatch: pytest.MonkeyPatc
     started: list[tuple[str, int]] = []
 
     class FakeApp:
+        def __init__(self, *_args: object) -> None:
+            pass
+
         def run(self, host: str, port: int, debug: bool) -> None:
             started.append((host, port))
 

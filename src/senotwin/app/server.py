@@ -7,7 +7,8 @@ import warnings
 from dash import Dash, dcc, html
 
 from senotwin._errors import SenotwinWarning
-from senotwin.app import model_view, therapy_view
+from senotwin.app import kb_view, model_view, samples_view, therapy_view, trial_view
+from senotwin.app.trial_jobs import TrialJobs
 
 #: the only interface served without a warning
 LOOPBACK = "127.0.0.1"
@@ -24,8 +25,11 @@ def host_warning(host: str) -> str | None:
     )
 
 
-def create_app() -> Dash:
-    """The app with the default scenario already simulated (this also compiles the model)."""
+def create_app(jobs: TrialJobs | None = None) -> Dash:
+    """The app with the default scenario already simulated (this also compiles the model).
+
+    ``jobs`` holds the Trial page's background cohorts (the caller stops them at shutdown).
+    """
     app = Dash(__name__, title="senotwin", suppress_callback_exceptions=True)
     default = model_view.default_scenario().name
     _, picked = model_view.picker_state(default)
@@ -43,12 +47,18 @@ def create_app() -> Dash:
                         value="therapy",
                         children=therapy_view.layout(model_view.scenario_names()),
                     ),
+                    dcc.Tab(label="Trial", value="trial", children=trial_view.layout()),
+                    dcc.Tab(label="Knowledge base", value="kb", children=kb_view.layout()),
+                    dcc.Tab(label="Samples", value="samples", children=samples_view.layout()),
                 ],
             ),
         ]
     )
     model_view.register(app)
     therapy_view.register(app)
+    trial_view.register(app, jobs if jobs is not None else TrialJobs())
+    kb_view.register(app)
+    samples_view.register(app)
     return app
 
 
@@ -57,4 +67,8 @@ def serve(host: str = LOOPBACK, port: int = 8050) -> None:
     message = host_warning(host)
     if message:
         warnings.warn(message, SenotwinWarning, stacklevel=2)
-    create_app().run(host=host, port=port, debug=False)
+    jobs = TrialJobs()
+    try:
+        create_app(jobs).run(host=host, port=port, debug=False)
+    finally:  # Ctrl-C: no cohort child and no Dask worker outlives the server
+        jobs.shutdown()

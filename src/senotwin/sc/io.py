@@ -9,6 +9,7 @@ Non-integer data with a maximum above 50 look linear-scale (e.g. TPM) and are lo
 from __future__ import annotations
 
 import gzip
+import io
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,10 +22,24 @@ import pandas as pd
 import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
-from senotwin._io import check_input_file, check_unique, describe_content, read_table
+from senotwin._io import (
+    check_input_file,
+    check_unique,
+    decode_text,
+    describe_content,
+    gunzip,
+    parse_table,
+    read_table,
+)
 from senotwin.sc.signatures import builtin_signatures
 
-__all__ = ["EXPRESSION_SUFFIXES", "Expression", "prepare", "read_expression"]
+__all__ = [
+    "EXPRESSION_SUFFIXES",
+    "Expression",
+    "prepare",
+    "read_expression",
+    "read_expression_bytes",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,43 @@ def read_expression(path: str | Path, *, layer: str | None = None) -> Expression
     if layer is not None:
         raise ValidationError("--layer applies to .h5ad input only")
     df = read_table(p, what="expression file", index_col=0)
+    return expression_from_frame(df, p)
+
+
+def read_expression_bytes(
+    data: bytes, name: str, *, limit: int = 200_000_000, layer: str | None = None
+) -> Expression:
+    """:func:`read_expression` on bytes held in memory (an upload called ``name``).
+
+    Nothing touches the disk; the type comes from the name (same suffixes), a ``.gz`` table is
+    unpacked up to ``limit`` bytes, and the same checks and messages apply.
+    """
+    lower = name.lower()
+    if not lower.endswith(EXPRESSION_SUFFIXES):
+        raise ValidationError(
+            f"expression file {name!r}: file type not recognised; use .h5ad (AnnData) or a "
+            "table named .csv, .tsv or .txt (optionally .gz)"
+        )
+    if lower.endswith(".h5ad"):
+        if not data.startswith(_HDF5_MAGIC):
+            raise ValidationError(
+                f"expression file {name!r} is not an AnnData .h5ad file: it looks like "
+                f"{describe_content(data[:64])}, not HDF5; a table should be named .csv or .tsv"
+            )
+        return expression_from_anndata(_load_anndata(io.BytesIO(data), name), name, layer)
+    if layer is not None:
+        raise ValidationError("--layer applies to .h5ad input only")
+    if lower.endswith(".gz"):
+        data = gunzip(data, name, what="expression file", limit=limit)
+    text = decode_text(
+        data, name, what="expression file", expected="a comma- or tab-separated text table"
+    )
+    return expression_from_frame(parse_table(text, name, what="expression file", index_col=0), name)
+
+
+def expression_from_frame(df: pd.DataFrame, source: str | Path) -> Expression:
+    """A labelled table (genes × samples or samples × genes) as an Expression, checked."""
+    p = Path(str(source))
     if df.empty or df.shape[1] == 0:
         raise ValidationError(
             f"expression file {str(p)!r} has no data ({df.shape[0]} rows, {df.shape[1]} value "
@@ -129,18 +181,28 @@ def _read_h5ad(p: Path, layer: str | None) -> Expression:
             f"expression file {str(p)!r} is not an AnnData .h5ad file: it looks like "
             f"{describe_content(head)}, not HDF5; a table should be named .csv or .tsv"
         )
+    return expression_from_anndata(_load_anndata(p, str(p)), p, layer)
+
+
+def _load_anndata(source: Path | io.BytesIO, name: str) -> Any:
+    """Read an HDF5 file or buffer as AnnData, or say why it is not one."""
     import anndata as ad
 
     try:
         with warnings.catch_warnings():
             # repeated names are refused below with the names; anndata's warning says less
             warnings.filterwarnings("ignore", message=".*names are not unique.*")
-            a = ad.read_h5ad(p)
+            return ad.read_h5ad(source)
     except Exception as exc:  # h5py/anndata raise many types for a damaged or foreign HDF5 file
         raise ValidationError(
-            f"expression file {str(p)!r} is HDF5 but cannot be read as AnnData "
+            f"expression file {name!r} is HDF5 but cannot be read as AnnData "
             f"({type(exc).__name__}: {exc}); expected an .h5ad written by anndata/scanpy"
         ) from None
+
+
+def expression_from_anndata(a: Any, source: str | Path, layer: str | None) -> Expression:
+    """An AnnData object (X or a layer, kept sparse) as an Expression, checked."""
+    p = Path(str(source))
     if layer is not None and layer not in a.layers:
         raise ValidationError(f"layer {layer!r} not in {p.name}; have {list(a.layers.keys())}")
     if a.n_obs == 0 or a.n_vars == 0:

@@ -1,0 +1,284 @@
+"""Layout and callbacks of the Knowledge base page (computations in :mod:`.kb_page`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import Dash, Input, Output, State, dcc, html
+
+from senotwin._errors import SenotwinError
+from senotwin.app.kb_page import (
+    SIGN_COLORS,
+    edge_interactions,
+    kinds,
+    knowledge_base,
+    map_figure,
+    map_view,
+    node_kind,
+    node_label,
+    refs_text,
+    where,
+)
+from senotwin.kb.query import paths, search, show
+from senotwin.kb.schema import Interaction
+
+DEFAULT_QUERY = "PD-L1"
+#: interactions listed per direction on a node card (the map shows the rest)
+MAX_LISTED = 40
+
+
+def interaction_table(inters: Sequence[Interaction], *, limit: int = MAX_LISTED) -> html.Table:
+    """Statements as rows: id, source, effect (sign), target, context, where, quote."""
+    head = html.Tr(
+        [html.Th(h) for h in ("id", "source", "effect", "target", "context", "where", "quote")]
+    )
+    rows = [head]
+    for i in inters[:limit]:
+        ctx = i.context
+        context = ", ".join(
+            x
+            for x in (
+                "" if ctx.phase == "any" else ctx.phase,
+                "" if ctx.organism == "any" else ctx.organism,
+                ", ".join(ctx.tumor),
+                ctx.condition,
+            )
+            if x
+        )
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(i.id),
+                    html.Td(i.source),
+                    html.Td(
+                        f"{i.effect} ({i.sign})",
+                        style={"color": SIGN_COLORS[i.sign]},
+                    ),
+                    html.Td(i.target),
+                    html.Td(context or "any"),
+                    html.Td(where(i)),
+                    html.Td(html.Q(i.evidence.quote)),
+                ]
+            )
+        )
+    return html.Table(rows, className="metrics kb-table")
+
+
+def node_card(query: str | None) -> tuple[list[Any], str | None]:
+    """(children, resolved id): the record with its statements, or search hits if no name fits."""
+    kb = knowledge_base()
+    text = (query or "").strip()
+    if not text:
+        return [html.P("type a name, alias or word, e.g. PD-L1, IL-6, senolytic")], None
+    try:
+        view = show(kb, text)
+    except SenotwinError as exc:
+        try:
+            hits = search(kb, text, limit=25)
+        except SenotwinError:
+            hits = []
+        items = [
+            html.Li(f"{h.kind} {h.id} ({h.label}), {h.field}: {h.excerpt}", className="kb-hit")
+            for h in hits
+        ]
+        return [
+            html.P(str(exc), className="regimen-error"),
+            html.P(f"{len(hits)} records mention {text!r}:" if hits else "no record mentions it"),
+            html.Ul(items, id="kb-hits"),
+        ], None
+    ident = view.id
+    head = f"{ident}: {node_label(kb, ident)} ({node_kind(kb, ident)})"
+    parts: list[Any] = [html.H3(head, id="kb-node-title")]
+    if view.entity is not None:
+        ent = view.entity
+        if ent.aliases or ent.hgnc:
+            parts.append(html.P("aliases: " + ", ".join((*ent.aliases, *ent.hgnc))))
+        if ent.description:
+            parts.append(html.P(ent.description))
+    if view.agent is not None:
+        agent = view.agent
+        parts.append(
+            html.P(
+                f"classes: {', '.join(agent.classes)}; targets: {', '.join(agent.targets) or '-'}"
+            )
+        )
+        for ev in agent.evidence[:3]:
+            parts.append(html.Blockquote(f"{ev.quote} (section {ev.section})"))
+    if view.agents_targeting:
+        parts.append(html.P("agents acting on it: " + ", ".join(view.agents_targeting)))
+    for title, inters in (
+        (f"Acts on ({len(view.outgoing)})", view.outgoing),
+        (f"Acted on by ({len(view.incoming)})", view.incoming),
+    ):
+        if inters:
+            parts += [html.H4(title), interaction_table(inters)]
+            if len(inters) > MAX_LISTED:
+                parts.append(html.P(f"first {MAX_LISTED} shown; the map shows them all"))
+    for note in view.notes:
+        parts.append(
+            html.P(f"curator note {note.id}: {note.correction} ({note.source})", className="hint")
+        )
+    return parts, ident
+
+
+def path_list(source: str | None, target: str | None, max_length: int | None) -> list[Any]:
+    """Signed paths source -> target, each step with its statements' quotes and citations."""
+    if not (source or "").strip() or not (target or "").strip():
+        return [html.P("give both ends of the path, e.g. IL-6 and PD-L1")]
+    kb = knowledge_base()
+    try:
+        found = paths(kb, str(source), str(target), max_length=int(max_length or 3), limit=10)
+    except SenotwinError as exc:
+        return [html.P(f"error: {exc}", className="regimen-error")]
+    if not found:
+        return [html.P(f"no path from {source} to {target} within {max_length} steps")]
+    out: list[Any] = [html.P(f"{len(found)} signed paths (shortest first, at most 10):")]
+    for p in found:
+        steps = [
+            html.Li(f"{i.source} {i.effect} {i.target} [{i.id}; {where(i)}]: “{i.evidence.quote}”")
+            for i in p.interactions
+        ]
+        out.append(
+            html.Details(
+                [
+                    html.Summary(p.describe(), className="kb-path"),
+                    html.Ul(steps),
+                    html.P("cited: " + "; ".join(refs_text(kb, p.refs)), className="hint"),
+                ]
+            )
+        )
+    return out
+
+
+def evidence(click: dict[str, Any] | None) -> list[Any]:
+    """The evidence of a clicked map element: a node's record or an edge's statements."""
+    if not click or not click.get("points"):
+        return [html.P("click a node or an edge's diamond on the map for its evidence")]
+    key = str(click["points"][0].get("customdata", ""))
+    kb = knowledge_base()
+    if key.startswith("node:"):
+        children, _ = node_card(key[len("node:") :])
+        return children
+    inters = edge_interactions(kb, key)
+    if not inters:
+        return [html.P("nothing recorded for this element")]
+    refs = sorted({r for i in inters for r in i.evidence.refs})
+    return [
+        html.H3(f"{inters[0].source} → {inters[0].target}", id="kb-edge-title"),
+        interaction_table(inters),
+        html.P("cited: " + ("; ".join(refs_text(kb, refs)) or "none"), className="hint"),
+    ]
+
+
+def map_for(
+    centre: str | None, radius: int | None, keep: Sequence[str] | None, signs: Sequence[str] | None
+) -> Any:
+    """The map figure for the controls (whole map when no node is searched)."""
+    kb = knowledge_base()
+    view = map_view(
+        kb, centre=centre, radius=int(radius or 1), keep_kinds=keep, signs=list(signs or [])
+    )
+    return map_figure(kb, view, centre=centre)
+
+
+def layout() -> html.Div:
+    """The page: search, node card, paths, and the mechanism map with its filters."""
+    kb = knowledge_base()
+    card, centre = node_card(DEFAULT_QUERY)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label(
+                        "Entity or agent (name, alias, gene symbol or word)", htmlFor="kb-query"
+                    ),
+                    dcc.Input(id="kb-query", value=DEFAULT_QUERY, debounce=True, type="text"),
+                    html.Button("Look up", id="kb-search"),
+                    html.Label("Signed paths from", htmlFor="kb-path-from"),
+                    dcc.Input(id="kb-path-from", value="IL-6", type="text"),
+                    html.Label("to", htmlFor="kb-path-to"),
+                    dcc.Input(id="kb-path-to", value="PD-L1", type="text"),
+                    html.Label("at most steps", htmlFor="kb-path-len"),
+                    dcc.Input(id="kb-path-len", type="number", min=1, max=5, step=1, value=3),
+                    html.Button("Find paths", id="kb-path-run"),
+                    html.H4("Map filters"),
+                    html.Label("Node kinds shown (empty = all)", htmlFor="kb-kinds"),
+                    dcc.Dropdown(
+                        id="kb-kinds",
+                        options=[{"label": k.replace("_", " "), "value": k} for k in kinds(kb)],
+                        value=[],
+                        multi=True,
+                    ),
+                    html.Label("Edge signs", htmlFor="kb-signs"),
+                    dcc.Checklist(
+                        id="kb-signs",
+                        options=[
+                            {"label": " + activates", "value": "+"},
+                            {"label": " - inhibits", "value": "-"},
+                        ],
+                        value=["+", "-"],
+                        inline=True,
+                    ),
+                    html.Label("Neighbourhood", htmlFor="kb-radius"),
+                    dcc.RadioItems(
+                        id="kb-radius",
+                        options=[
+                            {"label": " 1 step", "value": 1},
+                            {"label": " 2 steps", "value": 2},
+                            {"label": " whole map", "value": 0},
+                        ],
+                        value=1,
+                        inline=True,
+                    ),
+                    html.Div(id="kb-paths"),
+                ],
+                className="controls",
+            ),
+            html.Div(
+                [
+                    dcc.Store(id="kb-centre", data=centre),
+                    dcc.Graph(
+                        id="kb-map",
+                        figure=map_for(centre, 1, [], ["+", "-"]),
+                        config={"scrollZoom": True},
+                    ),
+                    html.Div(evidence(None), id="kb-evidence"),
+                    html.Div(card, id="kb-card"),
+                ]
+            ),
+        ],
+        className="page kb-page",
+    )
+
+
+def register(app: Dash) -> None:
+    """Wire the Knowledge base page's callbacks."""
+    app.callback(
+        Output("kb-card", "children"),
+        Output("kb-centre", "data"),
+        Input("kb-search", "n_clicks"),
+        Input("kb-query", "value"),
+        prevent_initial_call=True,
+    )(lambda _n, query: node_card(query))
+    app.callback(
+        Output("kb-map", "figure"),
+        Input("kb-centre", "data"),
+        Input("kb-radius", "value"),
+        Input("kb-kinds", "value"),
+        Input("kb-signs", "value"),
+        prevent_initial_call=True,
+    )(
+        lambda centre, radius, keep, signs: map_for(
+            None if radius == 0 else centre, radius, keep, signs
+        )
+    )
+    app.callback(
+        Output("kb-paths", "children"),
+        Input("kb-path-run", "n_clicks"),
+        State("kb-path-from", "value"),
+        State("kb-path-to", "value"),
+        State("kb-path-len", "value"),
+        prevent_initial_call=True,
+    )(lambda _n, a, b, k: path_list(a, b, k))
+    app.callback(Output("kb-evidence", "children"), Input("kb-map", "clickData"))(evidence)

@@ -1,0 +1,166 @@
+"""Samples page: an uploaded expression table scored, stratified and turned into a twin.
+
+Uploads are parsed in memory by :func:`senotwin.sc.io.read_expression_bytes` (the checks of
+``senotwin score``), after a type and size check here; the bytes never reach eval/exec and
+nothing is written to disk. Scores, stratification and twin are the CLI's own functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.twin import make_twin, score_for_twin
+from senotwin.model.readouts import readouts_for
+from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
+from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
+from senotwin.sc.stratify import stratify
+from senotwin.sim.scenario import run_scenario
+
+#: largest upload accepted (decoded bytes); a gzip'd table may unpack to 10 times this
+MAX_UPLOAD_BYTES = 20_000_000
+#: fewest genes a table must have to be scored at all
+MIN_GENES = 10
+#: scenario the twin personalises (its parameters are the ones the twin links set)
+TWIN_SCENARIO = "legacy_default"
+#: stratification columns shown
+STRATIFY_COLUMNS = ("ici_benefit", "sasp_suppressive", "sasp_stimulatory", "best_strategy")
+
+
+@dataclass(frozen=True)
+class SampleScores:
+    """Per-sample read-outs of an upload: signature scores, stratification, twin inputs."""
+
+    scores: pd.DataFrame  # samples × (senescence, sasp)
+    strata: pd.DataFrame | None  # samples × STRATIFY_COLUMNS (None when the genes do not allow)
+    twin_scores: pd.DataFrame  # samples × twin signatures
+    messages: tuple[str, ...]
+
+
+def decode_upload(contents: str | None, filename: str | None) -> bytes:
+    """The bytes of a browser upload (``data:...;base64,...``) after type and size checks."""
+    if not contents or not filename:
+        raise ValidationError(
+            "no file received; choose a .csv, .tsv, .txt (optionally .gz) or .h5ad"
+        )
+    if not filename.lower().endswith(EXPRESSION_SUFFIXES):
+        raise ValidationError(
+            f"file {filename!r}: type not accepted; upload .csv, .tsv, .txt (optionally .gz) "
+            "or .h5ad (AnnData)"
+        )
+    _, sep, payload = contents.partition(",")
+    if not sep:
+        raise ValidationError(f"file {filename!r}: the upload is not base64 data")
+    size = len(payload) * 3 // 4
+    if size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            f"file {filename!r} is {size / 1e6:.1f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB (keep the genes of interest or gzip it)"
+        )
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(f"file {filename!r}: the upload is not base64 data ({exc})") from None
+
+
+def read_upload(contents: str | None, filename: str | None) -> Expression:
+    """The upload as an expression matrix (observations × genes), or a clear error."""
+    data = decode_upload(contents, filename)
+    expr = read_expression_bytes(data, str(filename), limit=10 * MAX_UPLOAD_BYTES)
+    if len(expr.genes) < MIN_GENES:
+        raise ValidationError(
+            f"file {filename!r} has {len(expr.genes)} genes; at least {MIN_GENES} are needed "
+            "(signatures score the genes they share with the table)"
+        )
+    return expr
+
+
+def score_samples(expr: Expression) -> SampleScores:
+    """Senescence/SASP scores, the stratification (``senotwin stratify``) and the twin's scores."""
+    messages = list(expr.messages)
+    ready = prepare(expr)
+    messages += [m for m in ready.messages if m not in messages]
+    scores = score_matrix(ready.x, ready.genes, DEFAULT_SIGNATURES, obs_names=ready.obs_names)
+    strata = None
+    try:
+        res = stratify(expr.x, expr.genes, expr.obs_names, where=expr.source or "the upload")
+        strata = res.predictions[list(STRATIFY_COLUMNS)]
+        messages += list(res.messages)
+    except ValidationError as exc:
+        messages.append(f"stratification not possible: {exc}")
+    try:
+        twin_scores, skipped = score_for_twin(ready.x, ready.genes, ready.obs_names)
+        messages += [f"twin: not used (keeps nominal values): {s}" for s in skipped]
+    except ValidationError as exc:
+        twin_scores = pd.DataFrame(index=scores.scores.index)
+        messages.append(f"twin not possible: {exc}")
+    return SampleScores(scores.scores, strata, twin_scores, tuple(messages))
+
+
+def scores_figure(result: SampleScores) -> go.Figure:
+    """Senescence vs SASP score per sample, coloured by the best strategy when stratified."""
+    sc = result.scores
+    x = sc[DEFAULT_SIGNATURES[0]]
+    y = sc[DEFAULT_SIGNATURES[1]]
+    fig = go.Figure()
+    if result.strata is not None:
+        best = result.strata["best_strategy"].reindex(sc.index)
+        for strategy in sorted(best.dropna().unique()):
+            mask = best == strategy
+            fig.add_trace(
+                go.Scatter(
+                    x=x[mask],
+                    y=y[mask],
+                    mode="markers",
+                    name=f"best: {strategy}",
+                    text=list(sc.index[mask]),
+                    hoverinfo="text+x+y",
+                )
+            )
+    else:
+        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", text=list(sc.index), name="samples"))
+    fig.update_layout(
+        title="Senescence and SASP scores per sample (mean z-score of each signature's genes)",
+        xaxis_title="senescence score (z, arbitrary units)",
+        yaxis_title="SASP score (z, arbitrary units)",
+        height=420,
+        margin={"l": 70, "r": 20, "t": 60, "b": 50},
+    )
+    return fig
+
+
+def twin_run(twin_scores: pd.DataFrame, sample: str) -> tuple[go.Figure, pd.DataFrame]:
+    """The twin of ``sample`` simulated beside the nominal scenario: burden figure, overrides."""
+    twin = make_twin(twin_scores, sample, scenario=TWIN_SCENARIO)
+    nominal = run_scenario(TWIN_SCENARIO, throw=True).table
+    personal = run_scenario(
+        TWIN_SCENARIO, overrides={**twin.params, **twin.initial}, throw=True
+    ).table
+    fig = go.Figure()
+    for name, table in ((f"nominal {TWIN_SCENARIO}", nominal), (f"twin of {sample}", personal)):
+        read = readouts_for(table)
+        fig.add_trace(go.Scatter(x=table["time"], y=read.burden(table), name=name, mode="lines"))
+    fig.update_layout(
+        title=f"Tumour burden: twin of {sample} vs the nominal scenario",
+        xaxis_title="time (days)",
+        yaxis_title="tumour burden (1e9 cells)",
+        height=380,
+        margin={"l": 70, "r": 20, "t": 60, "b": 50},
+    )
+    return fig, twin.table
+
+
+def frame_records(df: pd.DataFrame) -> dict[str, Mapping[str, float]]:
+    """A score table as JSON-ready {sample: {column: value}} (kept in the page between clicks)."""
+    return {str(k): {str(c): float(v) for c, v in row.items()} for k, row in df.iterrows()}
+
+
+def records_frame(records: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Inverse of :func:`frame_records`."""
+    return pd.DataFrame.from_dict(dict(records), orient="index")

@@ -1,0 +1,289 @@
+"""Background virtual cohorts for the Trial page: one ``senotwin cohort run`` child per job.
+
+Each job runs the cohort command (its Dask LocalCluster included) in a process group of its own,
+so a page request never waits on it, and a cancel or the server's shutdown stops the whole group:
+no Dask worker outlives it. Progress is read from the cohort's manifest and shards on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from senotwin._errors import SenotwinError, ValidationError
+from senotwin.cohort.runner import arm_from_text, cohort_progress
+from senotwin.model.scenarios import scenario_names
+
+#: most patients one page run may ask for (a 20-patient, 2-arm cohort takes about a minute)
+MAX_PATIENTS = 200
+#: most arms, the first being the reference
+MAX_ARMS = 4
+#: cohorts running at once on this server (a third waits for one to end)
+MAX_RUNNING = 2
+#: Dask workers per cohort
+WORKERS = 2
+#: seconds a cancelled job gets to close its cluster before its group is killed
+GRACE_S = 5.0
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """A checked cohort request: scenario, patients, arms as ``(name, regimen text)``, seed."""
+
+    scenario: str
+    n: int
+    arms: tuple[tuple[str, str], ...]
+    seed: int = 0
+
+    def argv(self, out: Path) -> list[str]:
+        """The ``senotwin cohort run`` command line of this request (no shell involved)."""
+        args = [
+            sys.executable,
+            "-c",
+            "from senotwin.cli import main; main()",
+            "cohort",
+            "run",
+            "--out",
+            str(out),
+            "--scenario",
+            self.scenario,
+            "--n",
+            str(self.n),
+            "--seed",
+            str(self.seed),
+            "--workers",
+            str(WORKERS),
+            "--quiet",
+        ]
+        for name, text in self.arms:
+            args += ["--arm", f"{name}={text}"]
+        return args
+
+
+def parse_trial_arms(
+    names: Sequence[str | None], texts: Sequence[str | None]
+) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """Arms whose regimen box is filled, and one error text per box ('' where it parsed).
+
+    A regimen is ``none``, an action list (``block PDCD1=0.9``) or regimen-language text, read
+    by the cohort runner's own parser (caret messages); nothing is evaluated.
+    """
+    arms: list[tuple[str, str]] = []
+    errors: list[str] = []
+    for i, (name, text) in enumerate(zip(names, texts, strict=True), start=1):
+        text = (text or "").strip()
+        name = (name or "").strip() or f"arm{i}"
+        if not text:
+            errors.append("")
+            continue
+        try:
+            arm_from_text(f"{name}={text}")
+        except SenotwinError as exc:
+            errors.append(str(exc))
+            continue
+        if name in {a for a, _ in arms}:
+            errors.append(f"arm name {name!r} is used twice; give each arm its own name")
+            continue
+        arms.append((name, text))
+        errors.append("")
+    return tuple(arms), errors
+
+
+def check_request(
+    scenario: str | None, n: object, arms: Sequence[tuple[str, str]], seed: object = 0
+) -> TrialRequest:
+    """The request, or a ValidationError naming the field, the value and what is allowed."""
+    if scenario not in scenario_names():
+        raise ValidationError(f"scenario {scenario!r} is unknown; pick one from the list")
+    if isinstance(n, bool) or not isinstance(n, int | float) or n != int(n):
+        raise ValidationError(f"patients {n!r} must be a whole number from 1 to {MAX_PATIENTS}")
+    if not 1 <= int(n) <= MAX_PATIENTS:
+        raise ValidationError(f"patients {int(n)} must be from 1 to {MAX_PATIENTS} on this page")
+    if isinstance(seed, bool) or not isinstance(seed, int | float) or seed != int(seed) or seed < 0:
+        raise ValidationError(f"seed {seed!r} must be a whole number >= 0")
+    if not arms:
+        raise ValidationError("no arm: write a regimen (or 'none' for a control arm) in a box")
+    if len(arms) > MAX_ARMS:
+        raise ValidationError(f"{len(arms)} arms: at most {MAX_ARMS} on this page")
+    return TrialRequest(str(scenario), int(n), tuple(arms), int(seed))
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a job stands: state (running, complete, failed, cancelled), patients, a message."""
+
+    state: str
+    done: int
+    planned: int
+    message: str
+
+    @property
+    def finished(self) -> bool:
+        return self.state != "running"
+
+
+@dataclass
+class _Job:
+    request: TrialRequest
+    directory: Path
+    proc: subprocess.Popen[bytes]
+    log: Path
+    cancelled: bool = False
+
+    @property
+    def out(self) -> Path:
+        return self.directory / "cohort"
+
+
+class TrialJobs:
+    """The server's cohort jobs, each in a temporary folder removed at shutdown."""
+
+    def __init__(self) -> None:
+        self._root: Path | None = None
+        self._jobs: dict[str, _Job] = {}
+        self._lock = threading.Lock()
+
+    def _folder(self) -> Path:
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="senotwin-app-trials-"))
+        return self._root
+
+    def running(self) -> int:
+        """How many jobs are still running."""
+        return sum(1 for j in self._jobs.values() if j.proc.poll() is None)
+
+    def start(self, request: TrialRequest) -> str:
+        """Start a cohort in the background; its id (refused while MAX_RUNNING run)."""
+        with self._lock:
+            if self.running() >= MAX_RUNNING:
+                raise ValidationError(
+                    f"{MAX_RUNNING} cohorts are already running on this server; wait for one to "
+                    "finish or cancel it"
+                )
+            job_id = uuid.uuid4().hex
+            directory = self._folder() / job_id
+            directory.mkdir()
+            log = directory / "log.txt"
+            with log.open("wb") as sink:
+                proc = subprocess.Popen(
+                    request.argv(directory / "cohort"),
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: stopped as one
+                    env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                )
+            self._jobs[job_id] = _Job(request, directory, proc, log)
+            return job_id
+
+    def _job(self, job_id: str | None) -> _Job:
+        if not job_id or not _JOB_ID.fullmatch(job_id) or job_id not in self._jobs:
+            raise ValidationError(f"no cohort job {job_id!r} on this server (restarted?)")
+        return self._jobs[job_id]
+
+    def status(self, job_id: str | None) -> JobStatus:
+        """The job's state and progress (from the cohort manifest once it exists)."""
+        job = self._job(job_id)
+        code = job.proc.poll()
+        planned = job.request.n
+        done = 0
+        if (job.out / "manifest.json").exists():
+            try:
+                progress = cohort_progress(job.out)
+                done, planned = progress.done, progress.planned
+            except SenotwinError:  # caught between two writes: report the last known figures
+                pass
+        if job.cancelled:
+            return JobStatus("cancelled", done, planned, "cancelled")
+        if code is None:
+            what = "starting: model compilation and Dask workers" if done == 0 else "running"
+            return JobStatus("running", done, planned, what)
+        if code == 0:
+            return JobStatus("complete", planned, planned, "complete")
+        return JobStatus("failed", done, planned, f"failed: {_last_error(job.log)}")
+
+    def directory(self, job_id: str | None) -> Path:
+        """The finished cohort's directory (an error while it runs or after it failed)."""
+        job = self._job(job_id)
+        if self.status(job_id).state != "complete":
+            raise ValidationError("the cohort has not finished; results come when it completes")
+        return job.out
+
+    def request(self, job_id: str | None) -> TrialRequest:
+        """What the job was asked to run."""
+        return self._job(job_id).request
+
+    def cancel(self, job_id: str | None) -> None:
+        """Stop the job and every process it started (idempotent)."""
+        job = self._job(job_id)
+        if job.proc.poll() is None:
+            job.cancelled = True
+        _stop_group(job.proc)
+
+    def shutdown(self) -> None:
+        """Stop every job's process group and remove the jobs' folder (at server exit)."""
+        with self._lock:
+            for job in self._jobs.values():
+                _stop_group(job.proc)
+            self._jobs.clear()
+            if self._root is not None:
+                shutil.rmtree(self._root, ignore_errors=True)
+                self._root = None
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's process group, SIGKILL what is left after GRACE_S, reap the child."""
+    for sig, wait in ((signal.SIGTERM, GRACE_S), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:  # the whole group is gone
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        if not _group_alive(proc.pid):
+            break
+    if proc.poll() is None:
+        proc.wait()
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group is left (zombies waiting to be reaped do not count)."""
+    return bool(group_members(pgid))
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, read from /proc (empty elsewhere)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        # fields after the command name (in parentheses): state, ppid, pgrp, ...
+        fields = text[text.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _last_error(log: Path) -> str:
+    """The cohort command's ``error:`` line (or its last output line) for the page."""
+    try:
+        lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "the cohort command failed"
+    errors = [ln for ln in lines if ln.startswith("error:")]
+    return (errors or lines or ["the cohort command failed"])[-1]

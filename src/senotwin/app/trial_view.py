@@ -1,0 +1,265 @@
+"""Trial page: a small virtual cohort run in the background, with progress, cancel and results.
+
+The run is a ``senotwin cohort run`` child (see :mod:`.trial_jobs`): the page polls its progress
+once a second, so a long cohort never holds a request. Results are the cohort summary's numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from senotwin._errors import SenotwinError
+from senotwin.app.trial_jobs import (
+    MAX_ARMS,
+    MAX_PATIENTS,
+    TrialJobs,
+    check_request,
+    parse_trial_arms,
+)
+from senotwin.app.trial_results import (
+    SUMMARY_HEAD,
+    km_figure,
+    report_html,
+    rows_csv,
+    rows_parquet,
+    summary_rows,
+    waterfall_figure,
+)
+from senotwin.cohort.runner import load_rows
+
+ARM_NAME = "trial-arm-name"
+ARM_TEXT = "trial-arm-text"
+ARM_ERROR = "trial-arm-error"
+DEFAULT_SCENARIO = "aged_lung_untreated"
+DEFAULT_PATIENTS = 20
+EXAMPLE_ARMS = (
+    ("control", "none"),
+    ("anti-PD-1", "anti-pd-1 200 mg iv q21d d0-d84"),
+    ("", ""),
+    ("", ""),
+)
+POLL_MS = 1000
+
+
+def start_or_cancel(
+    jobs: TrialJobs,
+    trigger: str | None,
+    scenario: str | None,
+    n: object,
+    seed: object,
+    names: Sequence[str | None],
+    texts: Sequence[str | None],
+    current: str | None,
+) -> tuple[Any, bool, list[str], str]:
+    """(job id, poll disabled, per-arm errors, status) after a click on Run or Cancel."""
+    blank = [""] * len(texts)
+    if trigger == "trial-cancel":
+        if not current:
+            return no_update, True, blank, "nothing to cancel"
+        try:
+            jobs.cancel(current)
+        except SenotwinError as exc:
+            return None, True, blank, f"error: {exc}"
+        return current, False, blank, "cancelled; no worker is left running"
+    if current:
+        try:
+            running = not jobs.status(current).finished
+        except SenotwinError:
+            running = False
+        if running:
+            return no_update, False, blank, "a cohort is running: wait for it or cancel it"
+    arms, errors = parse_trial_arms(names, texts)
+    if any(errors):
+        return no_update, True, errors, "fix the regimen errors shown under the arms"
+    try:
+        job_id = jobs.start(check_request(scenario, n, arms, seed if seed is not None else 0))
+    except SenotwinError as exc:
+        return no_update, True, errors, f"error: {exc}"
+    return job_id, False, errors, f"started {len(arms)} arms x {n} patients on {scenario}"
+
+
+def poll(jobs: TrialJobs, job_id: str | None) -> tuple[int, int, str, Any, bool]:
+    """(patients done, planned, progress text, results or no_update, poll disabled)."""
+    if not job_id:
+        return 0, 1, "", no_update, True
+    try:
+        st = jobs.status(job_id)
+    except SenotwinError as exc:
+        return 0, 1, f"error: {exc}", no_update, True
+    text = f"{st.done} of {st.planned} patients; {st.message}"
+    if not st.finished:
+        return st.done, st.planned, text, no_update, False
+    if st.state != "complete":
+        return st.done, st.planned, text, [], True
+    try:
+        results = results_children(jobs, job_id)
+    except SenotwinError as exc:
+        return st.done, st.planned, f"error reading the results: {exc}", [], True
+    return st.done, st.planned, text, results, True
+
+
+def results_children(jobs: TrialJobs, job_id: str) -> list[Any]:
+    """Summary table, KM curves and waterfall of a finished job."""
+    rows = load_rows(jobs.directory(job_id))
+    req = jobs.request(job_id)
+    table = html.Table(
+        [html.Tr([html.Th(h) for h in SUMMARY_HEAD])]
+        + [html.Tr([html.Td(c) for c in r]) for r in summary_rows(rows)],
+        className="metrics",
+        id="trial-summary",
+    )
+    caption = (
+        f"{req.n} virtual patients of {req.scenario} in each arm (seed {req.seed}); ORR = CR + PR, "
+        "DCR = CR + PR + SD by RECIST 1.1 on the simulated longest diameter; HR: Cox hazard ratio "
+        "against the first arm; NR: not reached."
+    )
+    return [
+        html.H3("Outcome per arm"),
+        table,
+        html.P(caption, className="hint"),
+        dcc.Graph(id="trial-km", figure=km_figure(rows)),
+        dcc.Graph(id="trial-waterfall", figure=waterfall_figure(rows)),
+    ]
+
+
+def layout() -> html.Div:
+    """The Trial page: scenario, size, arms, run/cancel, progress, results and downloads."""
+    from senotwin.model.scenarios import scenario_names
+
+    arms = []
+    for i, (name, text) in enumerate(EXAMPLE_ARMS):
+        arms.append(
+            html.Div(
+                [
+                    html.Label(f"Arm {i + 1}: name and regimen", htmlFor=f"trial-arm-{i + 1}"),
+                    dcc.Input(
+                        id={"type": ARM_NAME, "index": i},
+                        value=name,
+                        placeholder=f"arm{i + 1}",
+                        maxLength=40,
+                    ),
+                    dcc.Textarea(
+                        id={"type": ARM_TEXT, "index": i},
+                        value=text,
+                        rows=2,
+                        style={"width": "100%"},
+                    ),
+                    html.Pre(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
+                ]
+            )
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Scenario", htmlFor="trial-scenario"),
+                    dcc.Dropdown(
+                        id="trial-scenario",
+                        options=scenario_names(),
+                        value=DEFAULT_SCENARIO,
+                        clearable=False,
+                    ),
+                    html.Label(
+                        f"Virtual patients per arm (1 to {MAX_PATIENTS})", htmlFor="trial-n"
+                    ),
+                    dcc.Input(
+                        id="trial-n",
+                        type="number",
+                        min=1,
+                        max=MAX_PATIENTS,
+                        step=1,
+                        value=DEFAULT_PATIENTS,
+                    ),
+                    html.Label("Seed of the population", htmlFor="trial-seed"),
+                    dcc.Input(id="trial-seed", type="number", min=0, step=1, value=0),
+                    html.P(
+                        f"Up to {MAX_ARMS} arms; the first is the reference. A regimen is 'none' "
+                        "(control), regimen-language text (e.g. 'anti-pd-1 200 mg iv q21d d0-d84') "
+                        "or actions ('block PDCD1=0.9'). Every arm sees the same patients.",
+                        className="hint",
+                    ),
+                    *arms,
+                    html.Button("Run cohort", id="trial-run"),
+                    html.Button("Cancel", id="trial-cancel", style={"marginLeft": "1em"}),
+                    html.Div(id="trial-status", className="status"),
+                    html.Progress(id="trial-progress", value="0", max="1", style={"width": "100%"}),
+                    html.Div(id="trial-progress-text", className="status"),
+                    html.Div(
+                        [
+                            html.Button("Rows (CSV)", id="trial-dl-csv"),
+                            html.Button("Rows (Parquet)", id="trial-dl-parquet"),
+                            html.Button("HTML report", id="trial-dl-report"),
+                        ],
+                        className="downloads",
+                    ),
+                    dcc.Download(id="trial-download"),
+                    dcc.Store(id="trial-job"),
+                    dcc.Interval(id="trial-poll", interval=POLL_MS, disabled=True),
+                ],
+                className="controls",
+            ),
+            html.Div(id="trial-results"),
+        ],
+        className="page trial-page",
+    )
+
+
+def download(jobs: TrialJobs, which: str | None, job_id: str | None) -> Any:
+    """The finished cohort's rows (CSV or Parquet) or its HTML report, as a browser download."""
+    if not job_id:
+        return no_update
+    try:
+        directory = jobs.directory(job_id)
+        if which == "trial-dl-csv":
+            return dcc.send_bytes(rows_csv(directory), "cohort_rows.csv")
+        if which == "trial-dl-parquet":
+            return dcc.send_bytes(rows_parquet(directory), "cohort_rows.parquet")
+        if which == "trial-dl-report":
+            return dcc.send_string(report_html(directory), "cohort_report.html")
+    except SenotwinError:
+        return no_update
+    return no_update
+
+
+def register(app: Dash, jobs: TrialJobs) -> None:
+    """Wire the Trial page's callbacks to the server's job list."""
+    app.callback(
+        Output("trial-job", "data"),
+        Output("trial-poll", "disabled"),
+        Output({"type": ARM_ERROR, "index": ALL}, "children"),
+        Output("trial-status", "children"),
+        Input("trial-run", "n_clicks"),
+        Input("trial-cancel", "n_clicks"),
+        State("trial-scenario", "value"),
+        State("trial-n", "value"),
+        State("trial-seed", "value"),
+        State({"type": ARM_NAME, "index": ALL}, "value"),
+        State({"type": ARM_TEXT, "index": ALL}, "value"),
+        State("trial-job", "data"),
+        prevent_initial_call=True,
+    )(
+        lambda _r, _c, scenario, n, seed, names, texts, current: start_or_cancel(
+            jobs, ctx.triggered_id, scenario, n, seed, names, texts, current
+        )
+    )
+    app.callback(
+        Output("trial-progress", "value"),
+        Output("trial-progress", "max"),
+        Output("trial-progress-text", "children"),
+        Output("trial-results", "children"),
+        Output("trial-poll", "disabled", allow_duplicate=True),
+        Input("trial-poll", "n_intervals"),
+        State("trial-job", "data"),
+        prevent_initial_call=True,
+    )(lambda _n, job_id: poll(jobs, job_id))
+    app.callback(
+        Output("trial-download", "data"),
+        Input("trial-dl-csv", "n_clicks"),
+        Input("trial-dl-parquet", "n_clicks"),
+        Input("trial-dl-report", "n_clicks"),
+        State("trial-job", "data"),
+        prevent_initial_call=True,
+    )(lambda _a, _b, _c, job_id: download(jobs, ctx.triggered_id, job_id))

@@ -1,0 +1,77 @@
+"""Knowledge base page: aliases resolve, statements carry quotes and citations, the map filters."""
+
+from __future__ import annotations
+
+import json
+
+from senotwin.app.kb_page import (
+    SIGN_COLORS,
+    edge_interactions,
+    knowledge_base,
+    map_figure,
+    map_view,
+    node_kind,
+)
+from senotwin.app.kb_view import evidence, map_for, node_card, path_list
+
+
+def _text(children: object) -> str:
+    """All text of rendered Dash components, for assertions."""
+    return json.dumps(children, default=lambda c: c.to_plotly_json())
+
+
+def test_an_alias_resolves_to_its_record_as_in_kb_show() -> None:
+    children, ident = node_card("PD-L1")
+    assert ident == "CD274"
+    text = _text(children)
+    assert "Acts on" in text or "Acted on by" in text
+    assert "section " in text  # each statement says where the review states it
+
+
+def test_an_unknown_name_suggests_and_lists_search_hits() -> None:
+    children, ident = node_card("senolytic")
+    assert ident is None
+    text = _text(children)
+    assert "unknown name 'senolytic'" in text and "kb-hits" in text
+
+
+def test_signed_paths_carry_quotes_and_reference_texts() -> None:
+    text = _text(path_list("IL-6", "PD-L1", 3))
+    assert "(net +)" in text or "(net -)" in text
+    assert "cited: [" in text
+    assert "error" in _text(path_list("IL-6", "no-such-thing", 3))
+
+
+def test_map_neighbourhood_filters_by_kind_and_sign() -> None:
+    kb = knowledge_base()
+    both = map_view(kb, centre="CD274", radius=1, keep_kinds=None, signs=["+", "-"])
+    assert "CD274" in both.nodes and both.edges
+    # every node shown is one step from CD274 (edges among those neighbours are drawn too)
+    touching = {n for a, b, _, _ in both.edges if "CD274" in (a, b) for n in (a, b)}
+    assert touching == set(both.nodes)
+    plus = map_view(kb, centre="CD274", radius=1, keep_kinds=None, signs=["+"])
+    assert plus.edges and {s for _, _, s, _ in plus.edges} == {"+"}
+    cytokines = map_view(kb, centre="CD274", radius=1, keep_kinds=["cytokine"], signs=["+", "-"])
+    assert {node_kind(kb, n) for n in cytokines.nodes if n != "CD274"} == {"cytokine"}
+
+
+def test_map_elements_carry_ids_for_click_evidence() -> None:
+    kb = knowledge_base()
+    view = map_view(kb, centre="CD274", radius=1, keep_kinds=None, signs=["+", "-"])
+    fig = map_figure(kb, view, centre="CD274")
+    ids = [c for t in fig.data if t.customdata is not None for c in t.customdata]
+    assert "node:CD274" in ids
+    edge = next(c for c in ids if c.startswith("edge:"))
+    inters = edge_interactions(kb, edge)
+    assert inters and all(i.sign == edge[-1] for i in inters)
+    shown = _text(evidence({"points": [{"customdata": edge}]}))
+    assert inters[0].evidence.quote[:30].replace('"', '\\"') in shown
+    assert "kb-node-title" in _text(evidence({"points": [{"customdata": "node:CD274"}]}))
+    assert {m.marker.color for m in fig.data if m.name and m.name.startswith("edge")} <= set(
+        SIGN_COLORS.values()
+    )
+
+
+def test_whole_map_is_capped_and_drawn() -> None:
+    fig = map_for(None, 0, [], ["+", "-"])
+    assert "best-connected" in fig.layout.title.text

@@ -1,0 +1,78 @@
+"""Samples page: uploads checked (type, size) with clear errors, scored, stratified, twinned."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+from importlib import resources
+
+import pandas as pd
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.app import samples_page
+from senotwin.app.samples_page import MIN_GENES, decode_upload, read_upload
+from senotwin.app.samples_view import on_twin, on_upload
+
+
+def _upload(data: bytes, mime: str = "text/csv") -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+@pytest.fixture(scope="module")
+def small_table() -> bytes:
+    """12 TCGA tumours (the package's example TPM table), genes × samples CSV."""
+    path = resources.files("senotwin.sc") / "data" / "examples" / "tcga_pancancer_tpm.csv.gz"
+    df = pd.read_csv(io.BytesIO(path.read_bytes()), index_col=0, compression="gzip")
+    return df.iloc[:, :12].to_csv().encode()
+
+
+def test_wrong_type_too_big_and_not_base64_are_refused_by_name() -> None:
+    with pytest.raises(ValidationError, match=r"'notes\.pdf': type not accepted"):
+        decode_upload(_upload(b"x"), "notes.pdf")
+    with pytest.raises(ValidationError, match=r"the upload is not base64"):
+        decode_upload("data:text/csv;base64,@@@@", "a.csv")
+
+
+def test_too_big_upload_names_its_size_and_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(samples_page, "MAX_UPLOAD_BYTES", 1000)
+    with pytest.raises(ValidationError, match=r"'big\.csv' is 0\.0 MB; the limit is 0 MB"):
+        decode_upload(_upload(b"g,s\n" * 500), "big.csv")
+
+
+def test_unparseable_and_too_few_genes_say_what_is_wrong() -> None:
+    with pytest.raises(ValidationError, match=r"not an AnnData \.h5ad file"):
+        read_upload(_upload(b"gene,a\nIL6,1\n"), "table.h5ad")
+    with pytest.raises(ValidationError, match="not UTF-8 text"):
+        read_upload(_upload(b"\xff\xfe\x00garbage"), "table.csv")
+    with pytest.raises(ValidationError, match="neither rows nor columns look like gene symbols"):
+        read_upload(_upload(b"x,sample_1,sample_2\nrow_one,1,2\nrow_two,3,4\n"), "table.csv")
+    few = b"gene,s1,s2,s3\nIL6,1,2,3\nCXCL8,2,3,4\nCCL2,3,4,5\n"
+    with pytest.raises(ValidationError, match=f"has 3 genes; at least {MIN_GENES}"):
+        read_upload(_upload(few), "few.csv")
+
+
+def test_gzip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(samples_page, "MAX_UPLOAD_BYTES", 10_000)
+    bomb = gzip.compress(b"0" * 1_000_000)  # 1 MB out of ~1 kB in
+    with pytest.raises(ValidationError, match="unpacks to more than"):
+        read_upload(_upload(bomb, "application/gzip"), "bomb.csv.gz")
+
+
+def test_upload_is_scored_stratified_and_a_sample_twinned(small_table: bytes) -> None:
+    status, children, options, picked, twin = on_upload(_upload(small_table), "small.csv")
+    assert status == "small.csv: 12 samples scored"
+    assert len(options) == 12 and picked == options[0]["value"]
+    text = json.dumps(children, default=lambda c: c.to_plotly_json())
+    assert "best_strategy" in text and "sasp" in text and "samples-scores" in text
+    shown = on_twin(picked, twin)
+    fig = shown[0].figure
+    assert [t.name for t in fig.data] == ["nominal legacy_default", f"twin of {picked}"]
+    assert list(fig.data[0].y) != list(fig.data[1].y)  # the twin differs from the nominal run
+
+
+def test_a_bad_upload_shows_the_error_and_no_results() -> None:
+    status, children, _options, _picked, twin = on_upload(_upload(b"x"), "notes.pdf")
+    assert status.startswith("error: file 'notes.pdf'") and children == [] and twin is None

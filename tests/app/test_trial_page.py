@@ -1,0 +1,197 @@
+"""Trial page: checked requests, background jobs that cancel without leftovers, result views."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash import no_update
+
+from senotwin._errors import ValidationError
+from senotwin.app import trial_jobs
+from senotwin.app.trial_jobs import (
+    MAX_PATIENTS,
+    TrialJobs,
+    TrialRequest,
+    check_request,
+    group_members,
+    parse_trial_arms,
+)
+from senotwin.app.trial_results import (
+    SUMMARY_HEAD,
+    km_figure,
+    report_html,
+    rows_csv,
+    rows_parquet,
+    summary_rows,
+    waterfall_figure,
+)
+from senotwin.app.trial_view import EXAMPLE_ARMS, poll, start_or_cancel
+
+
+def test_example_arms_parse_and_a_bad_regimen_gets_the_caret_under_its_arm() -> None:
+    names = [n for n, _ in EXAMPLE_ARMS]
+    texts = [t for _, t in EXAMPLE_ARMS]
+    arms, errors = parse_trial_arms(names, texts)
+    assert [a for a, _ in arms] == ["control", "anti-PD-1"] and not any(errors)
+    arms, errors = parse_trial_arms(["a", "b"], ["none", "anti-pd-1 200 mq iv d0"])
+    assert errors[0] == "" and "mq" in errors[1] and errors[1].rstrip().endswith("^")
+    _, errors = parse_trial_arms(["a", "a"], ["none", "none"])
+    assert "used twice" in errors[1]
+
+
+def test_request_limits_name_the_field_and_the_allowed_values() -> None:
+    arms = (("control", "none"),)
+    with pytest.raises(ValidationError, match=f"patients {MAX_PATIENTS + 1} must be from 1 to"):
+        check_request("aged_lung_untreated", MAX_PATIENTS + 1, arms)
+    with pytest.raises(ValidationError, match=r"patients 2\.5 must be a whole number"):
+        check_request("aged_lung_untreated", 2.5, arms)
+    with pytest.raises(ValidationError, match="scenario 'nowhere' is unknown"):
+        check_request("nowhere", 5, arms)
+    with pytest.raises(ValidationError, match="no arm"):
+        check_request("aged_lung_untreated", 5, ())
+    req = check_request("aged_lung_untreated", 5.0, arms, 3)
+    assert req == TrialRequest("aged_lung_untreated", 5, arms, 3)
+    argv = req.argv(Path("x"))
+    assert argv[argv.index("--n") + 1] == "5" and "control=none" in argv
+
+
+def test_bad_arms_start_no_job() -> None:
+    jobs = TrialJobs()
+    job, disabled, errors, status = start_or_cancel(
+        jobs,
+        "trial-run",
+        "aged_lung_untreated",
+        5,
+        0,
+        ["a", ""],
+        ["navitoclax 2 parsecs", ""],
+        None,
+    )
+    assert job is no_update and disabled and errors[0] and "fix the regimen" in status
+    assert jobs.running() == 0
+
+
+def test_cancel_stops_the_cohort_and_every_process_it_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a stand-in cohort command that starts a grandchild, as Dask starts its workers
+    script = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); time.sleep(120)"
+    )
+    monkeypatch.setattr(
+        TrialRequest, "argv", lambda self, out: [trial_jobs.sys.executable, "-c", script]
+    )
+    monkeypatch.setattr(trial_jobs, "GRACE_S", 2.0)
+    jobs = TrialJobs()
+    try:
+        job, disabled, _errors, status = start_or_cancel(
+            jobs, "trial-run", "aged_lung_untreated", 5, 0, ["c"], ["none"], None
+        )
+        assert status.startswith("started") and not disabled
+        pid = jobs._job(job).proc.pid
+        deadline = time.monotonic() + 30
+        while len(group_members(pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(group_members(pid)) == 2
+        _done, _planned, text, _res, disabled = poll(jobs, job)
+        assert "starting" in text and not disabled
+        _j, _d, _e, status = start_or_cancel(
+            jobs, "trial-run", "aged_lung_untreated", 5, 0, ["c"], ["none"], job
+        )
+        assert "a cohort is running" in status  # one run per tab at a time
+        start_or_cancel(jobs, "trial-cancel", None, None, None, ["c"], ["none"], job)
+        assert group_members(pid) == []
+        _done, _planned, text, results, disabled = poll(jobs, job)
+        assert "cancelled" in text and results == [] and disabled
+    finally:
+        jobs.shutdown()
+
+
+def test_at_most_max_running_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        TrialRequest,
+        "argv",
+        lambda self, out: [trial_jobs.sys.executable, "-c", "import time; time.sleep(60)"],
+    )
+    jobs = TrialJobs()
+    req = check_request("aged_lung_untreated", 2, (("c", "none"),))
+    try:
+        for _ in range(trial_jobs.MAX_RUNNING):
+            jobs.start(req)
+        with pytest.raises(ValidationError, match="already running"):
+            jobs.start(req)
+    finally:
+        jobs.shutdown()
+    assert jobs.running() == 0
+
+
+def _rows() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    recs = []
+    for arm in ("control", "treated"):
+        for p in range(12):
+            change = float(rng.uniform(-60, 40)) - (20 if arm == "treated" else 0)
+            resp = "PR" if change <= -30 else "PD" if change >= 20 else "SD"
+            recs.append(
+                {
+                    "patient": p,
+                    "arm": arm,
+                    "status": "success",
+                    "best_response": resp,
+                    "best_change_pct": change,
+                    "pfs_days": float(rng.uniform(20, 300)),
+                    "pfs_event": bool(rng.random() < 0.7),
+                    "os_days": 365.0,
+                    "os_event": False,
+                }
+            )
+    return pd.DataFrame(recs)
+
+
+def test_km_waterfall_and_table_cover_every_arm() -> None:
+    rows = _rows()
+    km = km_figure(rows)
+    assert {t.name for t in km.data if t.showlegend} == {"control (n=12)", "treated (n=12)"}
+    assert km.layout.yaxis.title.text == "fraction event-free"
+    wf = waterfall_figure(rows)
+    assert sum(len(t.y) for t in wf.data) == len(rows)
+    assert wf.layout.yaxis.title.text == "best change of longest diameter (%)"
+    table = summary_rows(rows)
+    assert [r[0] for r in table] == ["control", "treated"]
+    assert all(len(r) == len(SUMMARY_HEAD) for r in table)
+    assert table[0][6] == "reference" and table[1][6] != "reference"
+
+
+@pytest.fixture(scope="module")
+def tiny_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from senotwin.analysis.endpoints import EndpointReducer
+    from senotwin.cohort.population import population_for
+    from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
+    from senotwin.model.scenarios import get_scenario
+
+    out = tmp_path_factory.mktemp("cohort") / "c"
+    spec = get_scenario("aged_lung_untreated").load()
+    config = CohortConfig(
+        scenario="aged_lung_untreated",
+        n=3,
+        arms=(arm_from_text("control=none"),),
+        population=population_for(spec, age="aged"),
+        t_end=90.0,
+    )
+    run_cohort(config, out, reducer=EndpointReducer(), workers=1, processes=False)
+    return out
+
+
+def test_downloads_hold_every_patient_arm_row(tiny_cohort: Path) -> None:
+    csv = pd.read_csv(io.BytesIO(rows_csv(tiny_cohort)))
+    parquet = pd.read_parquet(io.BytesIO(rows_parquet(tiny_cohort)))
+    assert len(csv) == len(parquet) == 3
+    assert {"arm", "best_response", "pfs_days"} <= set(csv.columns)
+    page = report_html(tiny_cohort)
+    assert page.startswith("<!") and "Virtual trial" in page and "data:image/png;base64" in page
