@@ -187,6 +187,7 @@ def layout() -> html.Div:
                     html.Div(id="trial-status", className="status"),
                     html.Progress(id="trial-progress", value="0", max="1", style={"width": "100%"}),
                     html.Div(id="trial-progress-text", className="status"),
+                    html.Label("Download the finished cohort"),
                     html.Div(
                         [
                             html.Button("Rows (CSV)", id="trial-dl-csv"),
