@@ -129,10 +129,12 @@ def chrome(width: int = 1400, height: int = 1600) -> Iterator[object]:
 def full_page_screenshot(driver: Any, path: Path) -> None:
     """Save the whole page (not only the window) to ``path``: the window grows to the page."""
     size = driver.get_window_size()
-    height = driver.execute_script(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    height = driver.execute_script(  # the lowest element's bottom: plots may overflow the body
+        "return Math.max(document.documentElement.scrollHeight, ...Array.from("
+        "document.querySelectorAll('body *'), e => e.getBoundingClientRect().bottom"
+        " + window.scrollY))"
     )
-    driver.set_window_size(size["width"], max(int(height) + 40, size["height"]))
+    driver.set_window_size(size["width"], max(int(height) + 120, size["height"]))
     try:
         driver.save_screenshot(str(path))
     finally:

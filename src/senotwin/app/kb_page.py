@@ -14,11 +14,14 @@ from functools import cache
 
 import networkx as nx
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from senotwin.kb import KnowledgeBase, load
 from senotwin.kb.query import to_networkx
 from senotwin.kb.schema import Interaction
 
+#: node colours by kind (24 distinct: every entity kind and 'agent' gets its own)
+PALETTE = qualitative.Dark24
 #: colours of the signs on the map
 SIGN_COLORS = {"+": "#1b7837", "-": "#b2182b"}
 #: node kinds of agents (drugs, strategies) on the map
@@ -120,10 +123,21 @@ def map_view(
     sub = nx.Graph()
     sub.add_nodes_from(sorted(linked))
     sub.add_edges_from((a, b) for a, b, _, _ in edges)
-    pos = nx.spring_layout(sub, seed=7, k=1.6 / math.sqrt(max(len(sub), 1))) if len(sub) else {}
-    if centre in pos:  # the searched node sits in the middle
-        cx, cy = pos[centre]
-        pos = {n: (x - cx, y - cy) for n, (x, y) in pos.items()}
+    if centre is not None and centre in sub:
+        # rings around the searched node: 1 step, then 2 steps; each ring grouped by kind
+        dist = nx.single_source_shortest_path_length(sub, centre)
+        rings = [[centre]] + [
+            sorted(
+                (n for n in sub if dist.get(n, radius) == r and n != centre),
+                key=lambda n: (node_kind(kb, n), n),
+            )
+            for r in range(1, max(radius, 1) + 1)
+        ]
+        pos = nx.shell_layout(sub, nlist=[r for r in rings if r])
+    elif len(sub):
+        pos = nx.spring_layout(sub, seed=7, k=2.5 / math.sqrt(len(sub)))
+    else:
+        pos = {}
     return MapView({n: (float(x), float(y)) for n, (x, y) in pos.items()}, edges)
 
 
@@ -194,7 +208,9 @@ def map_figure(kb: KnowledgeBase, view: MapView, *, centre: str | None) -> go.Fi
     by_kind: dict[str, list[str]] = {}
     for n in view.nodes:
         by_kind.setdefault(node_kind(kb, n), []).append(n)
+    all_kinds = kinds(kb)
     for kind, members in sorted(by_kind.items()):
+        color = PALETTE[all_kinds.index(kind) % len(PALETTE)]
         fig.add_trace(
             go.Scatter(
                 x=[view.nodes[n][0] for n in members],
@@ -205,6 +221,7 @@ def map_figure(kb: KnowledgeBase, view: MapView, *, centre: str | None) -> go.Fi
                 textfont={"size": 10},
                 marker={
                     "size": [18 if n == centre else 11 for n in members],
+                    "color": color,
                     "line": {"width": 1, "color": "#333"},
                 },
                 customdata=[f"node:{n}" for n in members],

@@ -25,7 +25,7 @@ from senotwin.kb.schema import Interaction
 
 DEFAULT_QUERY = "PD-L1"
 #: interactions listed per direction on a node card (the map shows the rest)
-MAX_LISTED = 40
+MAX_LISTED = 15
 
 
 def interaction_table(inters: Sequence[Interaction], *, limit: int = MAX_LISTED) -> html.Table:

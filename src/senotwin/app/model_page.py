@@ -166,6 +166,6 @@ def timecourse_figure(table: pd.DataFrame, units: Mapping[str, str], title: str)
     fig.update_layout(
         title=title,
         height=200 * len(panels) + 120,
-        margin={"l": 80, "r": 20, "t": 80, "b": 50},
+        margin={"l": 100, "r": 20, "t": 80, "b": 50},  # room for 'molecules/µm²'
     )
     return fig
