@@ -136,6 +136,29 @@ def full_page_screenshot(driver: Any, path: Path) -> None:
     )
     driver.set_window_size(size["width"], max(int(height) + 120, size["height"]))
     try:
+        settle(driver)
         driver.save_screenshot(str(path))
     finally:
         driver.set_window_size(size["width"], size["height"])
+
+
+#: true while Dash runs a callback for some component or a loading spinner shows
+_BUSY = (
+    'return document.querySelectorAll(\'[data-dash-is-loading="true"], .dash-spinner,'
+    " ._dash-loading-callback').length"
+)
+
+
+def settle(driver: Any, timeout: float = 60.0) -> None:
+    """Wait until no Dash callback is running and every Plotly graph has drawn its layout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = driver.execute_script(_BUSY)
+        drawn = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".every(p => p._fullLayout)"
+        )
+        if not busy and drawn:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the page was still busy after {timeout} s")
