@@ -129,6 +129,7 @@ def chrome(width: int = 1400, height: int = 1600) -> Iterator[object]:
 def full_page_screenshot(driver: Any, path: Path) -> None:
     """Save the whole page (not only the window) to ``path``: the window grows to the page."""
     size = driver.get_window_size()
+    settle(driver)  # a plot under a loading spinner is not at its full height yet
     height = driver.execute_script(  # the lowest element's bottom: plots may overflow the body
         "return Math.max(document.documentElement.scrollHeight, ...Array.from("
         "document.querySelectorAll('body *'), e => e.getBoundingClientRect().bottom"
