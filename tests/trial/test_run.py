@@ -84,8 +84,13 @@ def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:
     assert all(math.isfinite(x) for x in rows["pfs_days"])
     comp = compare_trial(trial, rows)
     assert set(comp.table["arm"]) == {"cp_et", "atezo"}
+    from senotwin._io import staged_writes
     from senotwin.trial.run import trial_outcome
 
-    outcome = trial_outcome(trial, tmp_path / "t")
+    # 'senotwin demo' reads the trial back while its writes are staged (failed before the fix:
+    # the KM figure was read back from a file that appears only when the stage ends)
+    with staged_writes():
+        outcome = trial_outcome(trial, tmp_path / "t")
+        assert not (tmp_path / "t" / "km.png").exists()
     assert outcome.km_png.startswith(b"\x89PNG") and (tmp_path / "t" / "km.png").exists()
     assert outcome.comparison.table.equals(comp.table)

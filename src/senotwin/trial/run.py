@@ -171,11 +171,16 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
 
 
 def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
-    """KM curves of PFS and OS per arm (ITT and subgroups), published medians overlaid."""
+    """Write :func:`km_png` to ``path`` (atomically)."""
+    from senotwin._io import atomic_write_bytes
+
+    return atomic_write_bytes(Path(path), km_png(trial, rows))
+
+
+def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
+    """KM curves of PFS and OS per arm (ITT and subgroups), published medians overlaid (PNG)."""
     from matplotlib import rcParams
     from matplotlib.figure import Figure
-
-    from senotwin._io import atomic_write_bytes
 
     pops = [("ITT", rows, {a.name: a.published for a in trial.arms})]
     pops += [
@@ -237,9 +242,7 @@ def plot_km(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    path = Path(path)
-    atomic_write_bytes(path, buf.getvalue())
-    return path
+    return buf.getvalue()
 
 
 _RESPONSE_COLOURS = {
@@ -330,7 +333,8 @@ def trial_outcome(trial: TrialSpec, out: str | Path) -> TrialOutcome:
     """Read a finished trial directory into a :class:`TrialOutcome` (comparison and KM)."""
     rows = load_trial_rows(out)
     comp = compare_trial(trial, rows)
-    png = plot_km(trial, rows, Path(out) / "km.png").read_bytes()
+    png = km_png(trial, rows)
+    plot_km(trial, rows, Path(out) / "km.png")  # inside staged writes it appears at the end
     return TrialOutcome(trial, rows, comp, png)
 
 
