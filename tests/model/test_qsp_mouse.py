@@ -10,10 +10,12 @@ from senotwin.model.qsp import (
     EMT6_TGFB1_ELISA,
     MOUSE_ARMS,
     MOUSE_DAYS,
+    MOUSE_DOSE_DAYS,
     MOUSE_TREATMENT_START,
+    load_mouse_qsp,
     load_qsp,
+    mouse_dose_amounts,
     mouse_params,
-    mouse_schedule,
 )
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.unitcheck import unit_problems
@@ -32,21 +34,36 @@ def _at(table, t: float):
     return table.iloc[int(np.argmin(np.abs(table["time"].to_numpy() - t)))]
 
 
-def test_mouse_scenarios_are_registered_with_their_schedules() -> None:
+def test_mouse_scenarios_are_registered_with_their_doses() -> None:
     for arm in MOUSE_ARMS:
         sc = get_scenario(f"mouse_emt6_{arm}")
         assert sc.params["V_c"] == 2.0  # mouse blood, not the human 5 L
         assert not sc.check_ranges  # the plausible ranges are the human host's
-        assert len(sc.schedule.doses) == 9 * (MOUSE_ARMS[arm][0] + MOUSE_ARMS[arm][1])
+        assert sc.load() is load_mouse_qsp()
+        given = sum(sc.params[p] > 0 for p in ("dose_pdl1_first", "dose_tgfb"))
+        assert given == MOUSE_ARMS[arm][0] + MOUSE_ARMS[arm][1]
 
 
 def test_antibody_doses_follow_the_paper() -> None:
-    doses = mouse_schedule("anti_pdl1").doses
     # 10 mg/kg then 5 mg/kg of a 20 g mouse into 1 mL: 200 then 100 ug/mL, 3 x / week x 3 weeks
-    assert [d.amount for d in doses[:2]] == pytest.approx([200.0, 100.0])
-    assert [d.time - MOUSE_TREATMENT_START for d in doses] == [0, 2, 4, 7, 9, 11, 14, 16, 18]
+    assert mouse_dose_amounts("anti_pdl1") == pytest.approx(
+        {"dose_pdl1_first": 200.0, "dose_pdl1": 100.0, "dose_tgfb": 0.0}
+    )
+    assert mouse_dose_amounts("anti_tgfb")["dose_tgfb"] == pytest.approx(200.0)
+    events = load_mouse_qsp().events
+    assert [ev.at - MOUSE_TREATMENT_START for ev in events] == list(MOUSE_DOSE_DAYS)
+    assert events[0].assign["ab_pdl1"] == "ab_pdl1 + dose_pdl1_first"
+    assert events[1].assign["ab_pdl1"] == "ab_pdl1 + dose_pdl1"
     with pytest.raises(ValidationError, match="unknown mouse arm"):
-        mouse_schedule("anti_ctla4")
+        mouse_dose_amounts("anti_ctla4")
+
+
+def test_doses_arrive_as_boluses_and_decay_with_the_igg_half_life(runs) -> None:
+    table = runs["anti_pdl1"].set_index("time")
+    assert table.loc[MOUSE_TREATMENT_START - 1, "ab_pdl1"] == 0.0
+    after = table.loc[MOUSE_TREATMENT_START + 1, "ab_pdl1"]
+    assert after == pytest.approx(200.0 * np.exp(-0.099), rel=1e-3)  # k_el_migg = ln2 / 7 d
+    assert (runs["isotype"]["ab_pdl1"] == 0).all() and (runs["isotype"]["ab_tgfb"] == 0).all()
 
 
 def test_units_stay_consistent() -> None:
@@ -104,9 +121,13 @@ def test_a_regimen_adds_to_the_arms_own_doses() -> None:
 
     extra = Dose(MOUSE_TREATMENT_START + 1.0, "ab_tgfb", 50.0)
     setup = prepare_scenario("mouse_emt6_anti_pdl1", regimen=[extra])
-    assert len(setup.schedule.doses) == 10
-    assert extra in setup.schedule.doses
-    assert prepare_scenario("default").schedule.doses == ()
+    assert setup.schedule.doses == (extra,)
+    assert len(setup.spec.events) == len(MOUSE_DOSE_DAYS)  # the arm's own doses stay
+    grid = SolverOptions(engine="reference", t_eval=(0.0, MOUSE_TREATMENT_START + 1.5))
+    table = setup.run(solver=grid).table.set_index("time")
+    assert table.loc[MOUSE_TREATMENT_START + 1.5, "ab_tgfb"] == pytest.approx(
+        50.0 * np.exp(-0.099 * 0.5), rel=1e-3
+    )
 
 
 def test_human_ranges_still_guard_human_scenarios() -> None:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from senotwin.calibrate.mouse_data import CITATION, mariathasan2018_problem
 from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.calibrate.problems import NamedProblem
 from senotwin.model.io import spec_from_yaml
@@ -103,6 +104,13 @@ def builtin_problems() -> tuple[NamedProblem, ...]:
             galvis2019_problem,
             "replicative senescence entry of fibroblasts (SA-beta-gal, Ki67, doublings)",
             GALVIS_REFERENCE,
+        ),
+        NamedProblem(
+            "mariathasan2018",
+            mariathasan2018_problem,
+            "EMT6 tumour volumes per mouse under anti-PD-L1 / anti-TGF-beta (combination and "
+            "CD8 depletion held back)",
+            CITATION,
         ),
     )
 

@@ -1,4 +1,5 @@
-"""The Mariathasan 2018 per-mouse tumour volumes (package data) and the held-back split.
+"""The Mariathasan 2018 per-mouse tumour volumes (package data), the held-back split, and the
+EMT6 calibration problem built from them (``senotwin calibrate --problem mariathasan2018``).
 
 ``mariathasan2018()`` returns the tidy table shipped in ``data/mariathasan2018`` (see its
 README for source, licence, layout and units). ``FITTED`` names the part a fit may use; the rest
@@ -9,10 +10,22 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin.calibrate.problem import FitParameter, Problem, Readout
+from senotwin.model.qsp import (
+    MOUSE_ARMS,
+    MOUSE_EMT6_C0,
+    MOUSE_EMT6_FIT,
+    MOUSE_TREATMENT_START,
+    load_mouse_qsp,
+    mouse_dose_amounts,
+    mouse_initial,
+    mouse_params,
+)
 
 DATA_SET = "mariathasan2018"
 CITATION = (
@@ -54,3 +67,87 @@ def mariathasan2018(*, part: str = "all") -> pd.DataFrame:
     pairs = FITTED if part == "fitted" else HELD_BACK
     keys = pd.Series(list(zip(table["panel"], table["arm"], strict=True)), index=table.index)
     return table[keys.isin(pairs)].reset_index(drop=True)
+
+
+# ---- the calibration problem (PEtab layout; fitted with senotwin calibrate like any other) ------
+#: an (arm, day) is used only while at least this many mice are on study: later days keep only
+#: the slow tumours (the others reached the end point), which would bias every arm downwards
+MIN_MICE = 6
+#: between-mouse sd of log volume at the shipped fit (estimated with MOUSE_EMT6_FIT)
+SIGMA_LOG_VOLUME = 0.908397
+PANEL_KEYS = {"Fig. 4a": "fig4a", "Extended Data Fig. 5i": "ed5i"}
+#: fitted EMT6 quantities: (id, lower, upper, what it is); nominal = the shipped value
+ESTIMATED: tuple[tuple[str, float, float, str], ...] = (
+    ("k_grow", 0.1, 1.0, "EMT6 proliferation rate (1/day)"),
+    ("C_max", 2.0e8, 1.0e10, "lesion capacity (cells)"),
+    ("k_kill", 0.5, 16.0, "cancer cells killed per effector CD8 per day"),
+    ("f_mat0", 1.0e-7, 1.0e-3, "share of tumour DCs that mature and migrate per day"),
+    ("PDL1_per_C", 3.0e3, 2.24e5, "PD-L1 per EMT6 cell without IFN-gamma"),
+    ("w_tgfb_excl", 0.01, 50.0, "maximal TGF-beta exclusion of CD8 T cells (fold - 1)"),
+    ("C0", 1.0e4, 1.0e7, "cancer cells taking at inoculation (day 0 of the model)"),
+    ("sigma_log_volume", 0.05, 5.0, "noise sd of log tumour volume (between mice)"),
+)
+
+
+def usable(table: pd.DataFrame, *, min_mice: int = MIN_MICE) -> pd.DataFrame:
+    """Rows of (panel, arm, day) with at least ``min_mice`` mice still on study."""
+    counts = table.groupby(["panel", "arm", "day"])["mouse"].transform("nunique")
+    return table[counts >= min_mice].reset_index(drop=True)
+
+
+def _measurements(table: pd.DataFrame) -> pd.DataFrame:
+    """PEtab measurement rows: model time = first-dose day + study day, one row per mouse."""
+    return pd.DataFrame(
+        {
+            "observableId": "tumour_volume",
+            "simulationConditionId": table["arm"].to_numpy(),
+            "time": MOUSE_TREATMENT_START + table["day"].to_numpy(float),
+            "measurement": table["volume_mm3"].to_numpy(float),
+            "datasetId": [
+                f"{PANEL_KEYS[p]}_{a}" for p, a in zip(table["panel"], table["arm"], strict=True)
+            ],
+            "replicateId": [f"mouse{int(m)}" for m in table["mouse"]],
+        }
+    )
+
+
+def mariathasan2018_problem() -> Problem:
+    """EMT6 under anti-PD-L1 / anti-TGF-beta (Mariathasan 2018) as a calibration problem.
+
+    Conditions are the study arms of the dosed mouse model (``model.qsp.load_mouse_qsp``: dose
+    sizes and CD8 depletion are values, so PEtab can state them); the observable is the caliper
+    volume (mm3), log-normal with one estimated sigma. Placeholder volumes of non-measurable
+    tumours enter at their placeholder (PEtab v1 has no censoring: "at most" becomes "equal").
+    Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta; held back (predicted): Fig. 4a
+    combination and both Extended Data Fig. 5i arms (``HELD_BACK``).
+    """
+    base = mouse_params("isotype")
+    conditions = {
+        arm: MappingProxyType(
+            {"C": "C0"} | mouse_dose_amounts(arm) | {"k_cd8_depl": mouse_params(arm)["k_cd8_depl"]}
+        )
+        for arm in MOUSE_ARMS
+    }
+    nominal = MOUSE_EMT6_FIT | {"C0": MOUSE_EMT6_C0, "sigma_log_volume": SIGMA_LOG_VOLUME}
+    parameters = tuple(
+        FitParameter(pid, lo, hi, min(max(nominal[pid], lo), hi), name=name)
+        for pid, lo, hi, name in ESTIMATED
+    )
+    return Problem(
+        name=DATA_SET,
+        spec=load_mouse_qsp(),
+        observables=(
+            Readout("tumour_volume", "V_T * 1000", "sigma_log_volume", "log", "volume (mm3)"),
+        ),
+        measurements=_measurements(usable(mariathasan2018(part="fitted"))),
+        held_back=_measurements(usable(mariathasan2018(part="held_back"))),
+        parameters=parameters,
+        conditions=MappingProxyType(conditions),
+        params=MappingProxyType({k: v for k, v in base.items() if k not in nominal}),
+        initial=MappingProxyType(mouse_initial()),
+        description=(
+            "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta (fitted) and "
+            "their combination with and without CD8 depletion (held back, predicted)"
+        ),
+        reference=CITATION,
+    )

@@ -116,6 +116,8 @@ class Objective:
             if daily and grid[-1] > 0:
                 grid = np.unique(np.concatenate([grid, default_grid(float(grid[-1]))]))
             self._times[cid] = grid
+        #: conditions with fitted rows: a fit need not simulate held-back-only conditions
+        self._fit_conditions = tuple(c for c in self._times if (self.fit.condition == c).any())
         self._transform = {o.id: o.transformation for o in problem.observables}
         self._sigma = {o.id: o.sigma for o in problem.observables}
         self._estimated: tuple[FitParameter, ...] = problem.estimated
@@ -199,10 +201,13 @@ class Objective:
             return None
         return values_t
 
-    def simulate(self, values: Mapping[str, float]) -> dict[str, np.ndarray | None]:
+    def simulate(
+        self, values: Mapping[str, float], *, fitted_only: bool = False
+    ) -> dict[str, np.ndarray | None]:
         """Each condition's columns (species, observables) x measurement times; None where the
-        simulation failed."""
-        return {cid: self._run(cid, values, times) for cid, times in self._times.items()}
+        simulation failed. ``fitted_only``: only the conditions that have fitted rows."""
+        ids = self._fit_conditions if fitted_only else tuple(self._times)
+        return {cid: self._run(cid, values, self._times[cid]) for cid in ids}
 
     def _param_vector(self, cid: str, values: Mapping[str, float]) -> np.ndarray:
         params, _, _ = self._condition_inputs(cid, values)
@@ -216,7 +221,7 @@ class Objective:
     def predict(self, values: Mapping[str, float], *, held_back: bool = False) -> np.ndarray:
         """Simulated observable of every measurement row (NaN where the simulation failed)."""
         rows = self.held if held_back else self.fit
-        sims = self.simulate(values)
+        sims = self.simulate(values, fitted_only=not held_back)
         return self._predict_rows(rows, sims, values)
 
     def _predict_rows(
@@ -275,7 +280,7 @@ class Objective:
         """Least-squares residuals at the scaled vector ``x``: data, priors and the terms of
         estimated sigmas. 0.5 * sum(r^2) = nllh + constant."""
         values = self.values(x, fixed=fixed)
-        pred = self._predict_rows(self.fit, self.simulate(values), values)
+        pred = self._predict_rows(self.fit, self.simulate(values, fitted_only=True), values)
         sigma = self._sigmas(self.fit, values)
         parts = [self._scaled_residuals(self.fit, pred, sigma)]
         est_sigma = [isinstance(self._sigma[o], str) for o in self.fit.observable]
@@ -296,7 +301,7 @@ class Objective:
     def nllh(self, values: Mapping[str, float], *, held_back: bool = False) -> float:
         """Negative log-likelihood (PEtab definition, priors included for fitted data)."""
         rows = self.held if held_back else self.fit
-        pred = self._predict_rows(rows, self.simulate(values), values)
+        pred = self._predict_rows(rows, self.simulate(values, fitted_only=not held_back), values)
         return self.nllh_of(pred, values, held_back=held_back)
 
     def nllh_of(

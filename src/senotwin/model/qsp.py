@@ -20,7 +20,6 @@ from types import MappingProxyType
 from senotwin._errors import ValidationError
 from senotwin.model.io import load_spec
 from senotwin.model.scenarios import Scenario
-from senotwin.model.schedule import Dose, Schedule
 from senotwin.model.spec import ModelSpec
 
 QSP_DAYS = 365.0
@@ -220,11 +219,12 @@ MOUSE_REFERENCE = (
 MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; therapy.dosing.Body)
 #: IgG distribution volume of a 20 g mouse (plasma ~50 mL/kg; assumed, not yet cited)
 MOUSE_IGG_VOLUME_ML = 1.0
-#: cancer cells inoculated (assumed: a typical 1e5-cell EMT6 mammary fat-pad inoculum)
-MOUSE_EMT6_C0 = 1.0e5
-#: days from inoculation to the first dose (the data's day 0): calibrated with MOUSE_EMT6_FIT,
-#: since the paper starts treatment at a volume (~160 mm3 here), not at a day
-MOUSE_TREATMENT_START = 20.0  # at the upper bound of the fit (see calibrate/mouse_fit.py)
+#: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
+#: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
+MOUSE_EMT6_C0 = 1.0216e06
+#: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
+#: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
+MOUSE_TREATMENT_START = 20.0
 #: three doses a week (Mon/Wed/Fri) for three weeks, data days
 MOUSE_DOSE_DAYS = (0.0, 2.0, 4.0, 7.0, 9.0, 11.0, 14.0, 16.0, 18.0)
 MOUSE_DAYS = MOUSE_TREATMENT_START + 42.0
@@ -262,16 +262,16 @@ MOUSE_CD8_DEPLETION = 3.0  # 1/day: most CD8 T cells gone within a day or two (a
 MOUSE_TGFB_SEN_FOLD = 5.0
 
 # EMT6 growth, CD8 killing, PD-L1 and the TGF-beta brake: calibrated on the fitted part of the
-# Mariathasan 2018 data (isotype, anti-PD-L1, anti-TGF-beta arms of study 15-3060 B) by
-# senotwin.calibrate.mouse_fit; values and goodness of fit in
-# calibrate/data/mariathasan2018/fit.json.
-# The combination arm and the CD8-depletion experiment were held back and are predicted.
+# Mariathasan 2018 data (isotype, anti-PD-L1, anti-TGF-beta arms of study 15-3060 B) with
+# ``senotwin calibrate --problem mariathasan2018`` (calibrate/mouse_data.py); values, goodness of
+# fit and the held-back prediction in calibrate/data/mariathasan2018/fit.json and
+# docs/calibration.md. The combination arm and the CD8-depletion experiment are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.276472,  # 1/day: intrinsic EMT6 doubling 2.5 d
-    "C_max": 4.86408e8,  # cells (2.4 mL): the lesion cap; isotype arm flattens near 1600 mm3
-    "k_kill": 2.4462,  # cancer cells per effector CD8 per day (in vivo 2-16: ctl_killing_in_vivo)
+    "k_grow": 0.160042,  # 1/day: intrinsic EMT6 doubling 4.3 d
+    "C_max": 8.50868e08,  # cells: the lesion cap
+    "k_kill": 0.5,  # at its lower bound (in vivo 2-16 per CTL per day: ctl_killing_in_vivo)
     "f_mat0": 0.001,  # at its upper bound: strongest antigen presentation allowed
-    "PDL1_per_C": 3061.07,  # PD-L1 per EMT6 cell without IFN-gamma, near its lower bound
+    "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma, at its upper bound
     "w_tgfb_excl": 0.01,  # at its lower bound: the fitted arms show no TGF-beta brake
 }
 
@@ -294,32 +294,69 @@ def emt6_tgfb_secretion() -> float:
     return level * interstitial_ml_per_cell * p["k_deg_tgfb"]
 
 
-def antibody_doses(
-    species: str, first_mg_kg: float, then_mg_kg: float, start: float = MOUSE_TREATMENT_START
-) -> tuple[Dose, ...]:
-    """The i.p. doses of one antibody arm as plasma-concentration boluses (ug/mL) at model time."""
-    per_mg_kg = MOUSE_WEIGHT_KG * 1000.0 / MOUSE_IGG_VOLUME_ML  # ug/mL per mg/kg
-    return tuple(
-        Dose(
-            start + day,
-            species,
-            (first_mg_kg if i == 0 else then_mg_kg) * per_mg_kg,
-        )
-        for i, day in enumerate(MOUSE_DOSE_DAYS)
-    )
+#: per-dose plasma boluses of the EMT6 arms' antibodies (ug/mL): parameters of the dosed mouse
+#: model, 0 unless an arm gives that antibody (anti-PD-L1 first dose, later doses; anti-TGF-beta)
+MOUSE_DOSE_PARAMS: tuple[str, ...] = ("dose_pdl1_first", "dose_pdl1", "dose_tgfb")
 
 
-def mouse_schedule(arm: str, start: float = MOUSE_TREATMENT_START) -> Schedule:
-    """The antibody schedule of an EMT6 study arm (Mariathasan 2018 Methods) from ``start``."""
+def mouse_dose_amounts(arm: str) -> dict[str, float]:
+    """Bolus per i.p. dose of one study arm (Mariathasan 2018 Methods) as plasma ug/mL:
+    anti-PD-L1 (6E11) 10 mg/kg first, then 5 mg/kg; anti-TGF-beta (1D11) 10 mg/kg."""
     if arm not in MOUSE_ARMS:
         raise ValidationError(f"unknown mouse arm {arm!r}; known: {', '.join(MOUSE_ARMS)}")
     pdl1, tgfb, _ = MOUSE_ARMS[arm]
-    doses: tuple[Dose, ...] = ()
-    if pdl1:  # anti-PD-L1 (6E11): 10 mg/kg first dose, then 5 mg/kg
-        doses += antibody_doses("ab_pdl1", 10.0, 5.0, start)
-    if tgfb:  # anti-TGF-beta (1D11): 10 mg/kg each dose
-        doses += antibody_doses("ab_tgfb", 10.0, 10.0, start)
-    return Schedule(doses=doses, name=f"mouse EMT6 {arm}")
+    per_mg_kg = MOUSE_WEIGHT_KG * 1000.0 / MOUSE_IGG_VOLUME_ML  # ug/mL per mg/kg
+    return {
+        "dose_pdl1_first": 10.0 * per_mg_kg if pdl1 else 0.0,
+        "dose_pdl1": 5.0 * per_mg_kg if pdl1 else 0.0,
+        "dose_tgfb": 10.0 * per_mg_kg if tgfb else 0.0,
+    }
+
+
+@cache
+def load_mouse_qsp() -> ModelSpec:
+    """The physical-units model plus the EMT6 studies' dosing days as events whose bolus sizes are
+    parameters (``MOUSE_DOSE_PARAMS``, 0 by default): an arm is then values only, which is what a
+    PEtab condition can express (the calibration problem ``mariathasan2018``)."""
+    spec = load_qsp()
+    data = spec.model_dump()
+    data["id"] = f"{spec.id}_mouse_emt6"
+    per_dose = "derived"
+    formula = "mg/kg per dose x 0.02 kg mouse x 1000 ug/mg / 1 mL IgG distribution volume"
+    data["parameters"] = [
+        *data["parameters"],
+        *(
+            {
+                "id": pid,
+                "name": name,
+                "value": 0.0,
+                "unit": "ug/mL",
+                "range": [0.0, 1000.0],
+                "provenance": {"kind": per_dose, "formula": formula},
+            }
+            for pid, name in (
+                ("dose_pdl1_first", "first anti-PD-L1 dose as a plasma bolus (0: not given)"),
+                ("dose_pdl1", "later anti-PD-L1 doses as plasma boluses (0: not given)"),
+                ("dose_tgfb", "anti-TGF-beta doses as plasma boluses (0: not given)"),
+            )
+        ),
+    ]
+    data["events"] = [
+        *data["events"],
+        *(
+            {
+                "id": f"mouse_dose_{i + 1}",
+                "at": MOUSE_TREATMENT_START + day,
+                "assign": {
+                    "ab_pdl1": f"ab_pdl1 + {'dose_pdl1_first' if i == 0 else 'dose_pdl1'}",
+                    "ab_tgfb": "ab_tgfb + dose_tgfb",
+                },
+                "description": "i.p. antibody doses of an EMT6 study arm (three a week, 3 weeks)",
+            }
+            for i, day in enumerate(MOUSE_DOSE_DAYS)
+        ),
+    ]
+    return ModelSpec.model_validate(data)
 
 
 def mouse_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> dict[str, float]:
@@ -332,6 +369,7 @@ def mouse_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> d
         "s_tgfb_sen": MOUSE_TGFB_SEN_FOLD * s_tgfb,
     }
     params |= MOUSE_EMT6_FIT if fit is None else fit
+    params |= mouse_dose_amounts(arm)
     if MOUSE_ARMS[arm][2]:
         params["k_cd8_depl"] = MOUSE_CD8_DEPLETION
     return params
@@ -349,12 +387,11 @@ def mouse_scenario(arm: str) -> Scenario:
         f"mouse_emt6_{arm}",
         f"QSP model, mouse host: EMT6 tumour, {arm.replace('_', ' ')} arm of Mariathasan 2018 "
         f"(inoculated at day 0; the paper's schedule from day {MOUSE_TREATMENT_START:g}, fitted)",
-        load_qsp,
+        load_mouse_qsp,
         MappingProxyType(mouse_params(arm)),
         MappingProxyType(mouse_initial()),
         MOUSE_DAYS,
         reference=MOUSE_REFERENCE,
-        schedule=mouse_schedule(arm),
         check_ranges=False,  # mouse volumes, growth and cell numbers are outside the human ranges
     )
 

@@ -16,17 +16,15 @@ from types import MappingProxyType
 
 from senotwin._registry import Registry
 from senotwin.model.io import load_fixture
-from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
 class Scenario:
     """A named starting point for simulation: model, context overrides and default duration,
-    with the reference of the model (and contexts) it starts from. ``schedule`` holds the doses
-    that belong to the experiment itself (e.g. the antibody schedule of a mouse study arm).
-    ``check_ranges=False`` marks a context of another host (the mouse) whose values lie outside
-    the model's plausible ranges, which are stated for the human host."""
+    with the reference of the model (and contexts) it starts from. ``check_ranges=False`` marks a
+    context of another host (the mouse) whose values lie outside the model's plausible ranges,
+    which are stated for the human host."""
 
     name: str
     description: str
@@ -35,7 +33,6 @@ class Scenario:
     initial: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     days: float = 365.0
     reference: str = ""
-    schedule: Schedule = field(default_factory=Schedule)
     check_ranges: bool = True
 
 

@@ -121,14 +121,6 @@ def prepare_scenario(
         spec, schedule = regimen.compile_for(spec)
     else:
         schedule = as_schedule(regimen)
-    if sc.schedule.times():  # the experiment's own doses (a mouse study arm) join the regimen's
-        own = sc.schedule
-        schedule = Schedule(
-            own.doses + schedule.doses,
-            own.infusions + schedule.infusions,
-            own.steps + schedule.steps,
-            schedule.name or own.name,
-        )
     p_over, y_over = split_overrides(spec, overrides or {})
     return ScenarioSetup(
         sc.name,
