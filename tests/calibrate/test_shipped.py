@@ -58,7 +58,11 @@ def test_stale_and_broken_results(galvis, tmp_path: Path, monkeypatch) -> None:
     stale = tmp_path / "fit_result.json"
     stale.write_text(json.dumps(doc))
     assert load_shipped_fit(galvis, stale).current is False
-    monkeypatch.setattr("senotwin.calibrate.shipped.shipped_path", lambda name: stale)
+    real = shipped_path
+    monkeypatch.setattr(  # only galvis2019's result is swapped; other problems keep theirs
+        "senotwin.calibrate.shipped.shipped_path",
+        lambda name: stale if name == "galvis2019" else real(name),
+    )
     section = shipped_calibration_section()
     assert any("STALE" in n for n in section.notes)
     broken = tmp_path / "broken.json"
