@@ -99,7 +99,10 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
     vol = {arm: _at(runs[arm], t)["V_T"] for arm in MOUSE_ARMS}
     assert vol["combination"] < vol["anti_pdl1"] < vol["isotype"]
     assert vol["combination"] < vol["anti_tgfb"]
-    assert vol["combination_cd8_depleted"] > vol["isotype"]  # no CD8 T cells: no control at all
+    # no CD8 T cells: the combination does no better than isotype (both near the lesion cap at
+    # this day; at the fit CD8 T cells barely restrain an isotype lesion, docs/calibration.md)
+    assert vol["combination_cd8_depleted"] == pytest.approx(vol["isotype"], rel=0.1)
+    assert vol["combination_cd8_depleted"] > 5 * vol["combination"]
     assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.05 * _at(runs["combination"], t)["T8"]
 
 
