@@ -64,3 +64,46 @@ def test_cli_reports_robustness(tmp_path) -> None:
     assert json.loads(res.stdout)["cases"][0]["robustness"] == 0.5
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0 and "50%" in table.stdout
+
+
+def test_the_tsv_that_calibrate_writes_is_read_and_its_noise_columns_are_ignored(
+    tmp_path,
+) -> None:
+    """`senotwin calibrate --ensemble` writes ensemble.tsv: tab-separated, one column per fitted
+    parameter, including a problem's estimated noise sigma (no model parameter). Before this
+    was read, the whole header became one unknown column and the file was rejected."""
+    from senotwin.analysis.validation import load_ensemble
+
+    path = tmp_path / "ensemble.tsv"
+    path.write_text("k_apop_max\tdep_bcl2\tsigma_volume\n0.5\t0.8\t0.2\n2.0\t0.8\t0.3\n")
+    ens = load_ensemble(path, load_qsp())
+    assert ens.sets == ({"k_apop_max": 0.5, "dep_bcl2": 0.8}, {"k_apop_max": 2.0, "dep_bcl2": 0.8})
+    assert ens.ignored == ("sigma_volume",)
+    # a tab in the header is enough, whatever the file is called
+    other = tmp_path / "posterior.txt"
+    other.write_text(path.read_text())
+    assert read_ensemble(other, load_qsp()) == ens.sets
+
+
+def test_an_ensemble_without_any_model_parameter_is_rejected(tmp_path) -> None:
+    path = tmp_path / "ensemble.tsv"
+    path.write_text("sigma_volume\tsigma_cd8\n0.2\t0.3\n")
+    with pytest.raises(ValidationError, match="no column names a parameter"):
+        read_ensemble(path, load_qsp())
+
+
+def test_cli_reads_a_calibrate_ensemble_and_lists_ignored_columns(tmp_path) -> None:
+    import yaml
+
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(yaml.safe_dump({"version": 2, "cases": [_CASE]}))
+    ens = tmp_path / "ensemble.tsv"
+    ens.write_text("k_apop_max\tdep_bcl2\tsigma_volume\n0.5\t0.8\t0.2\n2.0\t0.8\t0.3\n")
+    args = ["validate", "--cases", str(cases), "--ensemble", str(ens)]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["cases"][0]["robustness"] == 0.5
+    assert out["ensemble"] == {"n_sets": 2, "ignored_columns": ["sigma_volume"]}
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "ignored (no model parameter): sigma_volume" in table.stdout

@@ -35,8 +35,9 @@ def validate(
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
-        help="CSV of parameter sets (one row each, columns = model parameters, e.g. a "
-        "calibration posterior): report each case's robustness, the share of sets it holds in.",
+        help="CSV or TSV of parameter sets (one row each, columns = model parameters, e.g. the "
+        "ensemble.tsv of `senotwin calibrate --ensemble`; other columns such as noise sigmas are "
+        "ignored and listed): report each case's robustness, the share of sets it holds in.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
@@ -76,6 +77,13 @@ def _print_table(report: ValidationReport) -> None:
     console.print(table)
     for r in report.failures():
         console.print(f"[bold]{r.id}[/bold]: {r.explanation}", markup=True, highlight=False)
+    if robust is not None:
+        ignored = ", ".join(report.ensemble_ignored) or "none"
+        console.print(
+            f"ensemble: {report.ensemble_sets} parameter sets; columns ignored (no model "
+            f"parameter): {ignored}",
+            highlight=False,
+        )
     if report.null is not None:
         n = report.null
         console.print(

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from senotwin.analysis.validation.ensemble import case_robustness, read_ensemble
+from senotwin.analysis.validation.ensemble import (
+    EnsembleFile,
+    case_robustness,
+    load_ensemble,
+    read_ensemble,
+)
 from senotwin.analysis.validation.load import Case, cases_path, load_cases, parse_cases
 from senotwin.analysis.validation.null import NullResult, draw_parameters, run_null
 from senotwin.analysis.validation.rules import algebraic_closure, scenario_for
@@ -34,14 +39,19 @@ def run_validation(
     ensemble: str | Path | None = None,
 ) -> ValidationReport:
     """Load the cases (shipped by default), run them, the null test on ``null`` draws, and
-    each case's robustness over the parameter sets of an ``ensemble`` CSV when one is given."""
+    each case's robustness over the parameter sets of an ``ensemble`` CSV/TSV when given."""
     from dataclasses import replace
 
     cases = load_cases(path)
     report = run_cases(cases, engine=engine)
     if ensemble is not None and cases:
-        sets = read_ensemble(ensemble, cases[0].scenario.load())
-        report = replace(report, robustness=case_robustness(cases, sets, engine=engine))
+        ens = load_ensemble(ensemble, cases[0].scenario.load())
+        report = replace(
+            report,
+            robustness=case_robustness(cases, ens.sets, engine=engine),
+            ensemble_sets=len(ens.sets),
+            ensemble_ignored=ens.ignored,
+        )
     if null:
         lit = [c for c in cases if c.spec_case.tier == "literature"]
         lit_ids = {c.spec_case.id for c in lit}
@@ -55,6 +65,7 @@ __all__ = [
     "DEFAULT_ENGINE",
     "Case",
     "CaseResult",
+    "EnsembleFile",
     "NullResult",
     "TierCount",
     "ValidationReport",
@@ -63,6 +74,7 @@ __all__ = [
     "cases_path",
     "draw_parameters",
     "load_cases",
+    "load_ensemble",
     "parse_cases",
     "read_ensemble",
     "run_cases",

@@ -2,7 +2,11 @@
 
 Each case is run on every parameter set of the ensemble (values replace the model's under each
 system's context, as in the null test); its robustness is the fraction of sets in which it
-holds. The ensemble is a CSV file: one row per parameter set, one column per model parameter.
+holds. The ensemble is a CSV or TSV file (a ``.tsv`` name or a tab in the header line means
+tab-separated, as ``senotwin calibrate --ensemble`` writes ``ensemble.tsv``): one row per
+parameter set; columns naming model parameters are used, other columns (a calibration problem's
+noise sigmas) are ignored and reported, and a column that looks like a misspelt parameter is an
+error.
 """
 
 from __future__ import annotations
@@ -10,35 +14,64 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin._io import read_text
-from senotwin._suggest import did_you_mean
+from senotwin._suggest import closest, did_you_mean
 from senotwin.analysis.validation.load import Case
 from senotwin.analysis.validation.runner import DEFAULT_ENGINE, evaluate_case, simulate_cases
 from senotwin.model.spec import ModelSpec
 
+#: how close an unknown column must be to a parameter id to count as a misspelling of it
+TYPO_CUTOFF = 0.8
 
-def read_ensemble(path: str | Path, spec: ModelSpec) -> tuple[dict[str, float], ...]:
-    """Parameter sets from a CSV (header = parameter ids of ``spec``), checked cell by cell."""
-    text = read_text(Path(path), what="ensemble file", expected="CSV of parameter sets")
+
+@dataclass(frozen=True)
+class EnsembleFile:
+    """Parameter sets read from an ensemble file and the columns that were not parameters."""
+
+    sets: tuple[dict[str, float], ...]
+    ignored: tuple[str, ...]
+
+
+def _separator(path: Path, text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return "\t" if path.suffix.lower() in (".tsv", ".tab") or "\t" in header else ","
+
+
+def load_ensemble(path: str | Path, spec: ModelSpec) -> EnsembleFile:
+    """Parameter sets from a CSV/TSV (header = ids; non-parameter columns ignored and listed),
+    checked cell by cell."""
+    path = Path(path)
+    text = read_text(path, what="ensemble file", expected="CSV or TSV of parameter sets")
     try:
-        frame = pd.read_csv(io.StringIO(text))
+        frame = pd.read_csv(io.StringIO(text), sep=_separator(path, text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ValidationError(f"ensemble file {str(path)!r}: not a CSV table ({exc})") from None
-    if frame.empty:
-        raise ValidationError(f"ensemble file {str(path)!r}: no parameter sets (rows)")
-    for col in frame.columns:
-        if col not in spec.parameter_ids:
-            hint = did_you_mean(str(col), spec.parameter_ids)
+    ignored = []
+    for col in map(str, frame.columns):
+        if col in spec.parameter_ids:
+            continue
+        if closest(col, spec.parameter_ids, cutoff=TYPO_CUTOFF):
+            hint = did_you_mean(col, spec.parameter_ids, cutoff=TYPO_CUTOFF)
             raise ValidationError(
                 f"ensemble file {str(path)!r}: column {col!r} is not a parameter of {spec.id}{hint}"
             )
+        ignored.append(col)
+    used = [c for c in frame.columns if str(c) in spec.parameter_ids]
+    if not used:
+        raise ValidationError(
+            f"ensemble file {str(path)!r}: no column names a parameter of {spec.id} "
+            f"(columns: {', '.join(map(str, frame.columns))})"
+        )
+    if frame.empty:
+        raise ValidationError(f"ensemble file {str(path)!r}: no parameter sets (rows)")
     out = []
-    for i, row in enumerate(frame.to_dict("records")):
+    for i, row in enumerate(frame[used].to_dict("records")):
         clean = {}
         for k, v in row.items():
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
@@ -48,7 +81,12 @@ def read_ensemble(path: str | Path, spec: ModelSpec) -> tuple[dict[str, float], 
                 )
             clean[str(k)] = float(v)
         out.append(clean)
-    return tuple(out)
+    return EnsembleFile(tuple(out), tuple(ignored))
+
+
+def read_ensemble(path: str | Path, spec: ModelSpec) -> tuple[dict[str, float], ...]:
+    """The parameter sets of an ensemble file (see :func:`load_ensemble`)."""
+    return load_ensemble(path, spec).sets
 
 
 def case_robustness(

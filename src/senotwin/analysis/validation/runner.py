@@ -210,6 +210,8 @@ class ValidationReport:
     engine: str = DEFAULT_ENGINE
     null: Any = field(default=None)  # NullResult (senotwin.analysis.validation.null)
     robustness: Mapping[str, float] | None = None  # case id -> share of an ensemble it holds in
+    ensemble_sets: int = 0  # parameter sets of that ensemble
+    ensemble_ignored: tuple[str, ...] = ()  # ensemble columns that are no model parameter
 
     @property
     def n_passed(self) -> int:
@@ -242,6 +244,11 @@ class ValidationReport:
                 for t, c in self.tiers().items()
             },
             "null": self.null.to_dict() if self.null is not None else None,
+            "ensemble": (
+                {"n_sets": self.ensemble_sets, "ignored_columns": list(self.ensemble_ignored)}
+                if self.robustness is not None
+                else None
+            ),
             "cases": [
                 r.to_dict()
                 | ({"robustness": self.robustness.get(r.id)} if self.robustness is not None else {})
