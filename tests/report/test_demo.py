@@ -48,12 +48,13 @@ def test_no_python_reprs_anywhere(sections: tuple[Section, ...]) -> None:
 
 def test_failed_validation_rows_are_highlighted(sections: tuple[Section, ...]) -> None:
     val = next(s for s in sections if s.title == "Literature validation")
-    table = val.tables[0]
+    assert val.tables[0].columns[0] == "tier"
+    table = val.tables[1]
     result_col = table.columns.index("result")
     failed = {k for k, row in enumerate(table.rows) if row[result_col] == "FAIL"}
     assert failed == set(table.highlight) == {1}
     assert any(n.startswith("C2: ") for n in val.notes)
-    codes = val.tables[1]
+    codes = val.tables[2]
     assert ("k_grow", "cancer cell proliferation rate (1/day)") in codes.rows
 
 

@@ -17,7 +17,7 @@ def test_null_figure_and_caption_carry_the_numbers() -> None:
     assert "4 random parameter sets" in fig.caption and "seed 4" in fig.caption
     assert "null median 0%" in fig.caption and "p = 0.4" in fig.caption
     assert "Failed simulations: 1" in fig.caption
-    table = section.tables[0]
+    table = section.tables[1]
     assert table.highlight == (1,) or list(table.highlight) == [1]
     assert "tier" in table.columns and "observed" in table.columns
 
@@ -30,6 +30,31 @@ def test_without_null_there_is_no_figure() -> None:
 
 def test_ensemble_robustness_becomes_a_column() -> None:
     report = ValidationReport((_case("C1", True),), robustness={"C1": 0.75})
-    table = validation_section(report, load_qsp()).tables[0]
+    table = validation_section(report, load_qsp()).tables[1]
     col = table.columns.index("holds in ensemble")
     assert table.rows[0][col] == "75%"
+
+
+def test_tier_table_counts_quantitative_cases_and_carries_the_null_test() -> None:
+    from dataclasses import replace
+
+    quant = replace(
+        _case("Q1", True),
+        kind="fold_change",
+        quantitative=True,
+        expected="fold change 0.3-0.7",
+        effect=0.5,
+        effect_unit="fold",
+    )
+    null = NullResult(n_cases=3, model_rate=2 / 3, rates=(0.0, 1 / 3, 1 / 3), seed=0, failed_runs=0)
+    report = ValidationReport((quant, _case("C1", True), _case("C2", False)), null=null)
+    section = validation_section(report, load_qsp())
+    tiers = section.tables[0]
+    assert tiers.columns[0] == "tier"
+    (row,) = tiers.rows
+    assert row[:4] == ("literature", "3", "2", "67%")
+    assert row[4] == "1 (1 pass)" and row[5] == "2"
+    assert "median 33%" in row[7] and "p = 0.25" in row[7]
+    cases = section.tables[1]
+    col = cases.columns.index("measured (control -> perturbed)")
+    assert cases.rows[0][col] == "1 -> 0.5 mL"

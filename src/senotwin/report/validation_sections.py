@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from senotwin.analysis.validation import NullResult, ValidationReport
+import math
+
+from senotwin.analysis.validation import CaseResult, NullResult, ValidationReport
 from senotwin.model.spec import ModelSpec
 from senotwin.report.figures import figure_bytes, new_figure
 from senotwin.report.glossary import glossary_table
@@ -37,6 +39,65 @@ def _null_caption(null: NullResult) -> str:
     )
 
 
+def _values_text(r: CaseResult) -> str:
+    """The measured values behind the effect: 'control -> perturbed unit' (one value for a
+    single-arm case; the two read-outs' days for a time-course order)."""
+    unit = "day" if r.kind == "peak_order" else r.unit
+
+    def g(x: float) -> str:
+        return f"{x:.3g}" if math.isfinite(x) else str(x)
+
+    if r.kind == "peak_order":
+        return f"{g(r.control_value)} vs {g(r.perturbed_value)} {unit}"
+    if math.isnan(r.perturbed_value):
+        return f"{g(r.control_value)} {unit}".strip()
+    return f"{g(r.control_value)} -> {g(r.perturbed_value)} {unit}".strip()
+
+
+def tier_table(report: ValidationReport) -> Table:
+    """Per tier: cases, passes, pass rate, quantitative vs direction-only cases; the null test's
+    median, 99th percentile and p-value on the literature row when it was run."""
+    null = report.null
+    rows = []
+    for tier, count in report.tiers().items():
+        cases = [r for r in report.results if r.tier == tier]
+        n_quant = sum(r.quantitative for r in cases)
+        n_quant_pass = sum(r.quantitative and r.passed for r in cases)
+        null_text = "-"
+        if tier == "literature" and null is not None:
+            null_text = (
+                f"median {null.median:.0%}, 99th percentile {null.p99:.0%}, "
+                f"p = {null.p_value:.3g} ({len(null.rates)} draws)"
+            )
+        rows.append(
+            (
+                tier,
+                count.n,
+                count.passed,
+                f"{count.pass_rate:.0%}",
+                f"{n_quant} ({n_quant_pass} pass)",
+                sum(r.kind == "direction" for r in cases),
+                sum(r.kind == "peak_order" for r in cases),
+                null_text,
+            )
+        )
+    return Table.of(
+        (
+            "tier",
+            "cases",
+            "pass",
+            "pass rate",
+            "quantitative (effect size or value)",
+            "direction only",
+            "time-course order",
+            "null test (random parameter sets)",
+        ),
+        rows,
+        caption="Pass rates by tier. Quantitative cases compare a fold or percent change or a "
+        "value with units to the source's range; direction-only cases have no usable number.",
+    )
+
+
 def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
     """The validation table by tier: expected vs observed with units, FAIL rows highlighted;
     each case's robustness over a parameter ensemble when the report carries one."""
@@ -50,6 +111,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             f"{r.readout}, {r.measure}",
             r.expected,
             r.observed_text(),
+            _values_text(r),
             "pass" if r.passed else "FAIL",
             f"{r.paper}; {r.panel or '-'}; review {r.section} [{', '.join(map(str, r.refs))}]",
             *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
@@ -66,6 +128,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             "read-out, measure",
             "expected",
             "observed",
+            "measured (control -> perturbed)",
             "result",
             "source; panel; review section [refs]",
             *(["holds in ensemble"] if robust is not None else []),
@@ -101,7 +164,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
     return Section(
         "Literature validation",
         intro=intro,
-        tables=(table,) if codes is None else (table, codes),
+        tables=(tier_table(report), table) if codes is None else (tier_table(report), table, codes),
         figures=figures,
         notes=notes,
         notes_title="Why the failed cases fail",
