@@ -91,6 +91,9 @@ def test_algebraic_closure_inlines_observables_and_sees_blocks() -> None:
         ({"readout": "IL7"}, "IL7"),
         ({"system": {"tissue": "liver"}}, "'liver' is not a model tissue"),
         ({"measure": {"stat": "at", "at": "30"}}, "measure.at"),
+        ({"measure": {"stat": "time_to_fold", "window": [0, 9]}}, "'fold: RATIO' goes with"),
+        ({"measure": {"stat": "max", "window": [0, 9], "fold": 2.0}}, "'fold: RATIO' goes with"),
+        ({"measure": {"stat": "time_to_fold", "window": [0, 9], "fold": 1.0}}, "other than 1"),
     ],
 )
 def test_bad_cases_name_the_field(over: dict[str, object], message: str) -> None:
@@ -123,6 +126,22 @@ def test_time_measures_on_an_exact_series() -> None:
     growth = 3.0 * np.exp(np.log(2.0) * t / 7.0)  # doubles every 7 days
     doubling = Measure(stat="doubling_time", window=(4.0, 40.0))
     assert measure(t, growth, doubling) == pytest.approx(7.0, abs=0.01)
+
+
+def test_fold_measures_read_a_recist_progression_and_a_best_response() -> None:
+    t = np.linspace(0.0, 40.0, 401)
+    growth = 3.0 * np.exp(np.log(2.0) * t / 7.0)  # doubles every 7 days
+    progression = Measure(stat="time_to_fold", window=(0.0, 40.0), fold=1.728)
+    assert measure(t, growth, progression) == pytest.approx(7.0 * np.log2(1.728), abs=0.01)
+    shrink = Measure(stat="time_to_fold", window=(0.0, 40.0), fold=0.5)
+    decay = 8.0 * np.exp(-np.log(2.0) * t / 4.0)  # halves every 4 days
+    assert measure(t, decay, shrink) == pytest.approx(4.0, abs=0.01)
+    assert math.isinf(measure(t, decay, progression))
+    # best response: the dip to 0.3 of the start value, whatever happens after it
+    dip = np.where(t <= 10.0, 1.0 - 0.07 * t, 0.3 + 0.1 * (t - 10.0))
+    best = Measure(stat="min_fold", window=(0.0, 40.0))
+    assert measure(t, 5.0 * dip, best) == pytest.approx(0.3)
+    assert progression.describe() == "time to 1.728-fold over days 0-40"
 
 
 def test_readout_expression_is_evaluated_on_the_table() -> None:

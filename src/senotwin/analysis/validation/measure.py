@@ -46,8 +46,12 @@ def measure(t: np.ndarray, values: np.ndarray, m: Measure) -> float:
         return float(np.min(vw))
     if m.stat == "mean":
         return float(np.trapezoid(vw, tw) / (tw[-1] - tw[0])) if tw.size > 1 else float(vw[0])
-    if m.stat == "doubling_time":
-        return _first_crossing(tw, vw, 2.0 * float(vw[0]), rising=True) - float(tw[0])
+    if m.stat in ("doubling_time", "time_to_fold"):
+        fold = 2.0 if m.stat == "doubling_time" else float(m.fold or 2.0)
+        level = fold * float(vw[0])
+        return _first_crossing(tw, vw, level, rising=fold > 1.0) - float(tw[0])
+    if m.stat == "min_fold":
+        return float(np.min(vw) / vw[0]) if vw[0] != 0 else float("nan")
     k_peak = int(np.argmax(vw))
     if m.stat == "time_to_peak":
         return float(tw[k_peak])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.validation.schema import TIME_STATS, Arm, CaseSpec, System
+from senotwin.analysis.validation.schema import FOLD_STATS, TIME_STATS, Arm, CaseSpec, System
 from senotwin.model.compile import block_id, flatten
 from senotwin.model.expr import Expr, parse, symbols
 from senotwin.model.qsp import TISSUES, context
@@ -140,6 +140,8 @@ def resolve_case(case: CaseSpec, *, source: str) -> Resolved:
     unit = case.unit or ""
     if case.measure.stat in TIME_STATS or case.expect.kind == "peak_order":
         unit = "day"
+    elif case.measure.stat in FOLD_STATS:
+        unit = "fold"
     elif not unit:
         by_id = {**{s.id: s.unit for s in spec.species}, **{o.id: o.unit for o in spec.observables}}
         if case.readout not in by_id:

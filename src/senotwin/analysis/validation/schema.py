@@ -15,10 +15,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Tier = Literal["consistency", "literature", "calibration"]
 TIERS: tuple[Tier, ...] = ("consistency", "literature", "calibration")
 Stat = Literal[
-    "at", "max", "min", "mean", "time_to_peak", "time_to_half_max", "half_life", "doubling_time"
+    "at",
+    "max",
+    "min",
+    "mean",
+    "time_to_peak",
+    "time_to_half_max",
+    "half_life",
+    "doubling_time",
+    "time_to_fold",
+    "min_fold",
 ]
 #: statistics whose value is a time in days (not in the read-out's unit)
-TIME_STATS = frozenset({"time_to_peak", "time_to_half_max", "half_life", "doubling_time"})
+TIME_STATS = frozenset(
+    {"time_to_peak", "time_to_half_max", "half_life", "doubling_time", "time_to_fold"}
+)
+#: statistics whose value is a ratio to the window's first value (unit "fold")
+FOLD_STATS = frozenset({"min_fold"})
 
 
 class _Record(BaseModel):
@@ -96,12 +109,16 @@ class Measure(_Record):
     ``time_to_peak``: day of the maximum in the window; ``time_to_half_max``: first day the
     read-out reaches half its window maximum; ``half_life``: days from the window maximum until
     the read-out falls to half of it (infinite if it never does); ``doubling_time``: days from
-    the window start until the read-out first reaches twice its value there (infinite if never).
+    the window start until the read-out first reaches twice its value there (infinite if never);
+    ``time_to_fold``: the same for ``fold`` times the start value (a RECIST progression, a
+    20 % larger diameter, is ``fold: 1.728`` of a volume); ``min_fold``: the window's minimum
+    over its first value (a best response; 0.343 of a volume is a 30 % smaller diameter).
     """
 
     stat: Stat = "at"
     at: float | None = Field(default=None, ge=0.0)
     window: tuple[float, float] | None = None
+    fold: float | None = Field(default=None, gt=0.0)
 
     @model_validator(mode="after")
     def _when(self) -> Measure:
@@ -116,6 +133,10 @@ class Measure(_Record):
                 raise ValueError(
                     f"window {list(self.window)} must be [start, end] with 0 <= start < end"
                 )
+        if (self.stat == "time_to_fold") != (self.fold is not None):
+            raise ValueError("'fold: RATIO' goes with stat 'time_to_fold' and only with it")
+        if self.fold is not None and (not math.isfinite(self.fold) or self.fold == 1.0):
+            raise ValueError(f"fold {self.fold!r} must be a finite ratio other than 1")
         return self
 
     @property
@@ -127,7 +148,12 @@ class Measure(_Record):
         if self.stat == "at":
             return f"day {self.at:g}"
         lo, hi = self.window  # type: ignore[misc]
-        return f"{self.stat.replace('_', ' ')} over days {lo:g}-{hi:g}"
+        what = self.stat.replace("_", " ")
+        if self.stat == "time_to_fold":
+            what = f"time to {self.fold:g}-fold"
+        elif self.stat == "min_fold":
+            what = "minimum as fold of the start"
+        return f"{what} over days {lo:g}-{hi:g}"
 
 
 class _Ranged(_Record):
