@@ -51,5 +51,22 @@ def test_run_null_is_reproducible_by_seed() -> None:
     a = run_null(cases, 1.0, n=3, seed=7)
     b = run_null(cases, 1.0, n=3, seed=7)
     assert a.rates == b.rates and len(a.rates) == 3
+    # one case: its own null pass rate is the draws' pass rate
+    assert a.case_rate == {"c1": pytest.approx(sum(a.rates) / 3)}
     with pytest.raises(ValidationError, match=">= 1"):
         run_null(cases, 1.0, n=0)
+
+
+def test_cases_most_random_sets_pass_are_flagged_uninformative() -> None:
+    null = NullResult(
+        n_cases=3,
+        model_rate=1.0,
+        rates=(0.67, 0.67, 1.0),
+        seed=0,
+        failed_runs=0,
+        case_rates=(("always", 1.0), ("often", 0.9), ("rarely", 0.1)),
+    )
+    assert null.uninformative() == ("always", "often")
+    d = null.to_dict()
+    assert d["case_pass_rates"] == {"always": 1.0, "often": 0.9, "rarely": 0.1}
+    assert d["uninformative_cases"] == ["always", "often"]

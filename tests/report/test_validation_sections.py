@@ -58,3 +58,21 @@ def test_tier_table_counts_quantitative_cases_and_carries_the_null_test() -> Non
     cases = section.tables[1]
     col = cases.columns.index("measured (control -> perturbed)")
     assert cases.rows[0][col] == "1 -> 0.5 mL"
+
+
+def test_null_case_rates_become_a_column_and_flag_uninformative_cases() -> None:
+    null = NullResult(
+        n_cases=2,
+        model_rate=0.5,
+        rates=(0.5, 1.0),
+        seed=0,
+        failed_runs=0,
+        case_rates=(("C1", 1.0), ("C2", 0.5)),
+    )
+    report = ValidationReport((_case("C1", True), _case("C2", False)), null=null)
+    section = validation_section(report, load_qsp())
+    table = section.tables[1]
+    col = table.columns.index("passes in random sets")
+    assert [row[col] for row in table.rows] == ["100%", "50%"]
+    assert "1 of the 2 literature cases hold in at least 90%" in section.intro
+    assert "(C1)" in section.intro

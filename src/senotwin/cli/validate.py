@@ -92,3 +92,9 @@ def _print_table(report: ValidationReport) -> None:
             f"99th percentile {n.p99:.0%}, p = {n.p_value:.3g}",
             highlight=False,
         )
+        flagged = n.uninformative()
+        console.print(
+            f"cases that >= 90% of the random sets pass (no evidence on their own): "
+            f"{len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else ""),
+            highlight=False,
+        )

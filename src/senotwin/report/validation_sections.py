@@ -100,8 +100,10 @@ def tier_table(report: ValidationReport) -> Table:
 
 def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
     """The validation table by tier: expected vs observed with units, FAIL rows highlighted;
-    each case's robustness over a parameter ensemble when the report carries one."""
+    each case's robustness over a parameter ensemble when the report carries one, and its pass
+    rate over the null test's random parameter sets when that was run."""
     robust = report.robustness
+    null_case = report.null.case_rate if report.null is not None else {}
     rows = [
         (
             r.id,
@@ -115,6 +117,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             "pass" if r.passed else "FAIL",
             f"{r.paper}; {r.panel or '-'}; review {r.section} [{', '.join(map(str, r.refs))}]",
             *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
+            *([f"{null_case[r.id]:.0%}" if r.id in null_case else "-"] if null_case else []),
         )
         for r in report.results
     ]
@@ -132,6 +135,7 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             "result",
             "source; panel; review section [refs]",
             *(["holds in ensemble"] if robust is not None else []),
+            *(["passes in random sets"] if null_case else []),
         ),
         rows,
         caption=f"Failed cases ({len(failed)}) are highlighted; their explanations follow.",
@@ -151,6 +155,13 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
         "direction-only (no usable number from the source). 'block X=f' removes the fraction "
         "f of entity X's activity."
     )
+    if report.null is not None and null_case:
+        flagged = report.null.uninformative()
+        intro += (
+            f" {len(flagged)} of the {len(null_case)} literature cases hold in at least 90% of "
+            "the null test's random parameter sets and are no evidence on their own"
+            + (f" ({', '.join(flagged)})." if flagged else ".")
+        )
     figures: tuple[Figure, ...] = ()
     if report.null is not None:
         figures = (

@@ -3,7 +3,8 @@
 A suite that random models pass is no evidence. Each draw takes every ranged parameter of the
 model log-uniformly within its ``range:`` (uniformly where the range starts at 0); the system's
 context (tissue, host age, inducer) and each arm's own settings stay as written, because they
-define the experiment. A draw whose simulation fails fails the cases that need it.
+define the experiment. A draw whose simulation fails fails the cases that need it. Each case's
+own null pass rate is kept too: a case that most random sets pass is no evidence on its own.
 """
 
 from __future__ import annotations
@@ -19,16 +20,30 @@ from senotwin.analysis.validation.load import Case
 from senotwin.analysis.validation.runner import DEFAULT_ENGINE, evaluate_case, simulate_cases
 from senotwin.model.spec import ModelSpec
 
+#: a case passed by at least this share of random parameter sets is flagged as uninformative
+UNINFORMATIVE = 0.9
+
 
 @dataclass(frozen=True)
 class NullResult:
-    """Pass rates of the random draws against the model's own pass rate (same cases)."""
+    """Pass rates of the random draws against the model's own pass rate (same cases), and the
+    share of draws that pass each case."""
 
     n_cases: int
     model_rate: float
     rates: tuple[float, ...]
     seed: int
     failed_runs: int
+    case_rates: tuple[tuple[str, float], ...] = ()  # (case id, share of draws passing it)
+
+    @property
+    def case_rate(self) -> dict[str, float]:
+        """Case id -> share of the random parameter sets in which the case holds."""
+        return dict(self.case_rates)
+
+    def uninformative(self, threshold: float = UNINFORMATIVE) -> tuple[str, ...]:
+        """Cases that at least ``threshold`` of the random sets pass."""
+        return tuple(cid for cid, r in self.case_rates if r >= threshold)
 
     @property
     def median(self) -> float:
@@ -55,6 +70,9 @@ class NullResult:
             "p_value": self.p_value,
             "failed_runs": self.failed_runs,
             "null_pass_rates": list(self.rates),
+            "case_pass_rates": self.case_rate,
+            "uninformative_threshold": UNINFORMATIVE,
+            "uninformative_cases": list(self.uninformative()),
         }
 
 
@@ -96,10 +114,14 @@ def run_null(
     rng = np.random.default_rng(seed)
     rates = []
     failed = 0
+    held = dict.fromkeys((c.spec_case.id for c in cases), 0)
     for _ in range(n):
         draw = draw_parameters(spec, rng)
         tables = simulate_cases(cases, engine=engine, base_params=draw)
         failed += sum(t is None for t in tables.values())
         results = [evaluate_case(c, tables) for c in cases]
         rates.append(sum(r.passed for r in results) / len(results))
-    return NullResult(len(cases), model_rate, tuple(rates), seed, failed)
+        for r in results:
+            held[r.id] += r.passed
+    per_case = tuple((cid, k / n) for cid, k in held.items())
+    return NullResult(len(cases), model_rate, tuple(rates), seed, failed, per_case)
