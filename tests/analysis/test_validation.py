@@ -215,3 +215,23 @@ def test_report_counts_and_json(validation_report: ValidationReport) -> None:
     assert row["source"]["panel"]
     for r in validation_report.failures():
         assert r.explanation and r.readout.split(" ")[0] in r.explanation
+
+
+def test_an_off_label_trial_dose_runs_only_with_its_reason() -> None:
+    """A regimen the drug library calls off-label for a human (here: a drug without a labelled
+    human dose range) is refused at load unless the arm says why it runs (the trial's dose)."""
+    reg = "siltuximab 15 mg/kg iv q21d d0-d62"
+    bare = {
+        "control": {"regimen": reg},
+        "perturbed": None,
+        "readout": "V_T",
+        "measure": {"stat": "min_fold", "window": [0, 63]},
+        "expect": {"kind": "value", "range": [0.343, 100.0], "unit": "fold", "basis": "no PR"},
+    }
+    with pytest.raises(ValidationError, match=r"control\.off_label: WHY"):
+        parse_cases(_doc(_case(**bare)))
+    why = {**bare, "control": {"regimen": reg, "off_label": "the study's phase-2 dose"}}
+    (case,) = parse_cases(_doc(_case(**why)))
+    assert case.drugs == ("anti-il-6",)
+    with pytest.raises(ValidationError, match="give 'regimen' too"):
+        parse_cases(_doc(_case(control={"off_label": "the study's dose"})))

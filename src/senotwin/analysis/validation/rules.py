@@ -91,9 +91,16 @@ def regimen_drugs(arm: Arm, where: str) -> tuple[str, ...]:
     from senotwin.therapy.language import parse_regimen  # same layer; loaded only when used
 
     try:
-        return tuple(d.id for d in parse_regimen(arm.regimen).drugs())
+        regimen = parse_regimen(arm.regimen)
+        off = regimen.off_label()
     except ValidationError as exc:
         raise ValidationError(f"{where}.regimen: {exc}") from None
+    if off and arm.off_label is None:
+        raise ValidationError(
+            f"{where}.regimen: {off[0]}; a trial's own dose runs only with "
+            f"'{where}.off_label: WHY' (e.g. the dose the study gave)"
+        )
+    return tuple(d.id for d in regimen.drugs())
 
 
 def therapy_model(spec: ModelSpec, drugs: tuple[str, ...]) -> ModelSpec:

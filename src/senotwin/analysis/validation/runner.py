@@ -87,7 +87,8 @@ def simulate_arm(
     if arm.regimen is not None:
         from senotwin.therapy.language import SharedTherapy, parse_regimen
 
-        spec, doses = SharedTherapy(parse_regimen(arm.regimen), drugs).compile_for(spec)
+        regimen = parse_regimen(arm.regimen, allow_off_label=arm.off_label is not None)
+        spec, doses = SharedTherapy(regimen, drugs).compile_for(spec)
     blocks, schedule = _schedule(arm, doses)
     t_end = max(t_end, 1.0)
     grid = np.linspace(0.0, t_end, math.ceil(t_end * POINTS_PER_DAY) + 1)
@@ -260,6 +261,8 @@ class ValidationReport:
 # ---- judging -----------------------------------------------------------------------------------
 def _describe_arm(arm: Arm) -> list[str]:
     parts = [f"regimen {arm.regimen}"] if arm.regimen else []
+    if arm.off_label:
+        parts.append(f"off-label: {arm.off_label}")
     for e, b in sorted(arm.blocks.items()):
         if isinstance(b, BlockWindow):
             end = f"{b.end:g}" if b.end is not None else "end"

@@ -88,12 +88,24 @@ BlockValue = Annotated[float, Field(ge=0.0, le=1.0)] | BlockWindow
 
 class Arm(_Record):
     """One condition: blocks (whole run or a window), parameter values, initial amounts, and
-    an optional drug regimen in the regimen language (drugs with PK/PD from the library)."""
+    an optional drug regimen in the regimen language (drugs with PK/PD from the library).
+
+    ``off_label`` says why a regimen the library calls off-label for the body (a dose outside
+    its labelled range, a drug without a labelled human range) is run: the trial gave it. Only
+    with it does such a regimen run; every output shows it.
+    """
 
     blocks: dict[str, BlockValue] = Field(default_factory=dict)
     params: dict[str, float] = Field(default_factory=dict)
     initial: dict[str, float] = Field(default_factory=dict)
     regimen: str | None = Field(default=None, min_length=1)
+    off_label: str | None = Field(default=None, min_length=5)
+
+    @model_validator(mode="after")
+    def _off_label_needs_a_regimen(self) -> Arm:
+        if self.off_label is not None and self.regimen is None:
+            raise ValueError("'off_label' explains a regimen: give 'regimen' too")
+        return self
 
     @field_validator("params", "initial")
     @classmethod
