@@ -13,6 +13,7 @@ death); OS is the time the tumour burden first reaches a lethal burden (stated i
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -168,14 +169,18 @@ class EndpointReducer:
     rules: EndpointRules = EndpointRules()
 
     def __call__(self, result: Any) -> dict[str, Any]:
-        table = result.table
-        if {self.rules.diameter, self.rules.burden} <= set(table.columns):
-            diameter = table[self.rules.diameter].to_numpy()
-            burden = table[self.rules.burden].to_numpy()
+        return self.from_columns(result.table)
+
+    def from_columns(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        """The record from a run's columns (a run table, or column name -> array: what the
+        cohort runner's prepared fast path hands over, with no table per run)."""
+        if self.rules.diameter in table and self.rules.burden in table:
+            diameter = np.asarray(table[self.rules.diameter], dtype=float)
+            burden = np.asarray(table[self.rules.burden], dtype=float)
         else:  # a model without the named columns: its generic read-outs (1e9 cells, mm)
-            read = readouts_for(table)
+            read = readouts_for(table.keys())
             diameter, burden = read.diameter(table), read.burden(table)
-        ep = patient_endpoints(table["time"].to_numpy(), diameter, burden, self.rules)
+        ep = patient_endpoints(np.asarray(table["time"], dtype=float), diameter, burden, self.rules)
         return {
             "best_response": ep.best_response,
             "best_change_pct": ep.best_change_pct,

@@ -25,9 +25,9 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,12 +45,16 @@ from senotwin.cohort.population import (
 from senotwin.model.compile import flatten
 from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.engines import get_engine
+from senotwin.sim.engines import EngineOutput, get_engine
 from senotwin.sim.inputs import check_schedule, resolve
+from senotwin.sim.inputs import plan as plan_segments
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.scenario import prepare_scenario
-from senotwin.sim.simulate import check_days, late_actions, simulate
+from senotwin.sim.simulate import check_days, late_actions, output_problem, simulate
+
+if TYPE_CHECKING:
+    from senotwin.sim.fast import FastPlan
 
 MANIFEST = "manifest.json"
 FORMAT = "senotwin-cohort/1"
@@ -60,7 +64,12 @@ _SIM_LOCK = threading.Lock()
 
 
 class Reducer(Protocol):
-    """Turns one simulation into a flat record of numbers/strings (e.g. clinical endpoints)."""
+    """Turns one simulation into a flat record of numbers/strings (e.g. clinical endpoints).
+
+    A reducer that also has ``from_columns(columns)`` — the same record from a mapping of column
+    name ('time', species, observables) to 1-D arrays — lets the fast engine's prepared path run
+    without building a table per patient-arm.
+    """
 
     def __call__(self, result: SimulationResult) -> dict[str, Any]: ...
 
@@ -241,11 +250,89 @@ def _reduce(reducer: Reducer, res: SimulationResult, patient: VirtualPatient) ->
     return reducer(res)
 
 
+@dataclass(frozen=True)
+class _ArmPlan:
+    """One arm prepared once per worker for the fast engine: its integration plan, engine
+    vectors with the arm's settings applied, and where each patient parameter goes."""
+
+    plan: FastPlan
+    p: np.ndarray  # model values, then the arm's parameters and blocks
+    y0: np.ndarray
+    slots: Mapping[str, int]  # spec parameter -> slot of p
+    fixed: frozenset[str]  # parameters the arm sets: they win over the patient's values
+    columns: tuple[str, ...]  # engine output columns: species, then observables
+
+
+_PLANS: dict[int, tuple[_Job, tuple[_ArmPlan, ...]]] = {}  # by id(job), the job kept alive
+
+
+def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
+    """The arms of ``job`` prepared for the fast path (once per worker process and job), or
+    None when the path does not apply (another engine, or a reducer without from_columns)."""
+    if job.solver.engine != "fast" or not callable(getattr(job.reducer, "from_columns", None)):
+        return None
+    hit = _PLANS.get(id(job))
+    if hit is not None and hit[0] is job:
+        return hit[1]
+    from senotwin.sim.fast import FastPlan  # numba: only where the fast engine runs
+
+    flat = flatten(job.spec)
+    grid = job.solver.grid(job.t_end)
+    slots = {pid: i for i, pid in enumerate(flat.parameters) if pid in job.spec.parameter_ids}
+    columns = (*flat.species, *(oid for oid, _ in flat.observables))
+    plans = []
+    for arm in job.config.arms:
+        segments = plan_segments(arm.regimen, [at for _, at, _ in flat.events], job.t_end)
+        inputs = resolve(
+            flat,
+            params=dict(arm.params),
+            initial=dict(job.initial),
+            blocks=dict(arm.blocks),
+            check_ranges=False,
+        )
+        fast_plan = FastPlan(flat, segments, grid, job.solver.rtol, job.solver.atol)
+        fixed = frozenset(k for k, _ in arm.params)
+        plans.append(_ArmPlan(fast_plan, inputs.p, inputs.y0, slots, fixed, columns))
+    _PLANS.clear()  # one job per worker at a time
+    _PLANS[id(job)] = (job, tuple(plans))
+    return tuple(plans)
+
+
+def _fast_arm(ap: _ArmPlan, patient: VirtualPatient) -> EngineOutput | None:
+    """One patient-arm on the prepared path, or None where simulate() must speak (a parameter
+    it would reject: unknown name, not a finite float)."""
+    p = ap.p.copy()
+    for name, value in patient.params.items():
+        if name in ap.fixed:
+            continue
+        slot = ap.slots.get(name)
+        if slot is None or type(value) is not float or not math.isfinite(value):
+            return None
+        p[slot] = value
+    with _SIM_LOCK:
+        out = ap.plan.run(p, ap.y0)
+    if out.status == "success":
+        problem = output_problem(out.times, out.values, ap.columns)
+        if problem is not None:
+            return replace(out, status="failed", message=f"integration failed: {problem}")
+    return out
+
+
+def _columns(ap: _ArmPlan, out: EngineOutput) -> dict[str, np.ndarray]:
+    """Column name -> values of one run (views into the engine output, no copy)."""
+    return {"time": out.times} | dict(zip(ap.columns, out.values.T, strict=True))
+
+
 def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate patients [start, stop) in every arm: (one row per patient-arm, time courses)."""
+    """Simulate patients [start, stop) in every arm: (one row per patient-arm, time courses).
+
+    With the fast engine every arm is prepared once per worker and patients are integrated
+    from parameter vectors with no table per run; the rows are those of the general path.
+    """
     rows: list[dict[str, Any]] = []
     courses: list[pd.DataFrame] = []
     varied = [p.parameter for p in job.config.population.priors]
+    plans = _arm_plans(job)
     for index in range(start, stop):
         try:
             patient = _draw(job, index)
@@ -258,11 +345,23 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
             **{f"p_{k}": float(patient.params.get(k, math.nan)) for k in varied},
             **_baseline_columns(patient),
         }
-        for arm in job.config.arms:
+        for k, arm in enumerate(job.config.arms):
             row = {**base, "arm": arm.name}
             if not patient.plausible:
                 row |= {"status": "implausible", "message": patient.reason}
                 row |= job.reducer.empty()
+                rows.append(row)
+                continue
+            out = _fast_arm(plans[k], patient) if plans is not None else None
+            if out is not None:
+                row |= {"status": out.status, "message": out.message}
+                if out.status == "success":
+                    cols = _columns(plans[k], out)  # type: ignore[index]
+                    row |= job.reducer.from_columns(cols)  # type: ignore[attr-defined]
+                    if job.config.keep_timecourses:
+                        courses.append(_course(index, arm.name, cols, job.config))
+                else:
+                    row |= job.reducer.empty()
                 rows.append(row)
                 continue
             try:
@@ -282,6 +381,16 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
     table = pd.DataFrame(rows)
     tcs = pd.concat(courses, ignore_index=True) if courses else pd.DataFrame()
     return table, tcs
+
+
+def _course(
+    index: int, arm: str, cols: Mapping[str, np.ndarray], config: CohortConfig
+) -> pd.DataFrame:
+    """A kept time course (patient, arm, time, the kept columns), as the general path keeps it."""
+    tc = pd.DataFrame({c: cols[c] for c in ("time", *config.keep_timecourses)})
+    tc.insert(0, "arm", arm)
+    tc.insert(0, "patient", index)
+    return tc
 
 
 # ---- client side -------------------------------------------------------------------------------
@@ -407,8 +516,6 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
 
 def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[ModelSpec, CohortConfig]:
     """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it)."""
-    from dataclasses import replace
-
     from senotwin.therapy.dosing import body_for_scenario
     from senotwin.therapy.language import apply_regimen, parse_regimen
 

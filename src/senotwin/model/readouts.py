@@ -10,30 +10,33 @@ names no model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
 
-Column = Callable[[pd.DataFrame], np.ndarray]
+#: a run table, or column name -> 1-D array (what the cohort runner's fast path hands over)
+Table = pd.DataFrame | Mapping[str, Any]
+Column = Callable[[Table], np.ndarray]
 
 
 def _col(name: str) -> Column:
-    return lambda table: table[name].to_numpy(dtype=float)
+    return lambda table: np.asarray(table[name], dtype=float)
 
 
 def _billions(*names: str) -> Column:
     """Sum of cell-number columns in units of 1e9 cells."""
-    return lambda table: np.sum([table[n].to_numpy(dtype=float) for n in names], axis=0) / 1e9
+    return lambda table: np.sum([np.asarray(table[n], dtype=float) for n in names], axis=0) / 1e9
 
 
-def _qsp_balance(table: pd.DataFrame) -> np.ndarray:
+def _qsp_balance(table: Table) -> np.ndarray:
     """Functional CD8 effectors (not PD-1-inhibited, not MDSC-suppressed) per exhausted one."""
     functional = table["T8"] * (1.0 - table["H_PD1"]) * table["mdsc_supp"]
-    return (functional / np.maximum(table["T8x"], 1.0)).to_numpy(dtype=float)
+    return np.asarray(functional / np.maximum(table["T8x"], 1.0), dtype=float)
 
 
 @dataclass(frozen=True)

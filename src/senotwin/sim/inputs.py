@@ -27,6 +27,32 @@ class RunInputs:
     y0: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Slots:
+    """Name -> vector slot lookups of one lowered model (built once per model)."""
+
+    p_index: Mapping[str, int]  # spec parameters and block fractions
+    ranges: Mapping[str, tuple[float, float] | None]  # spec parameters only
+    s_index: Mapping[str, int]
+
+
+_SLOTS: dict[str, _Slots] = {}
+
+
+def _slots(flat: FlatModel) -> _Slots:
+    key = flat.spec.digest()
+    hit = _SLOTS.get(key)
+    if hit is None:
+        if len(_SLOTS) >= 64:
+            _SLOTS.pop(next(iter(_SLOTS)))
+        hit = _SLOTS[key] = _Slots(
+            {pid: i for i, pid in enumerate(flat.parameters)},
+            {p.id: p.range for p in flat.spec.parameters},
+            {sid: i for i, sid in enumerate(flat.species)},
+        )
+    return hit
+
+
 def resolve(
     flat: FlatModel,
     *,
@@ -39,14 +65,16 @@ def resolve(
     spec = flat.spec
     p = np.array(flat.values, dtype=float)
     y0 = np.array(flat.initial, dtype=float)
-    p_index = {pid: i for i, pid in enumerate(flat.parameters)}
+    slots = _slots(flat)
+    p_index = slots.p_index
+    ranges = slots.ranges
     for name, value in (params or {}).items():
-        if name not in spec.parameter_ids:
+        if name not in ranges:
             raise ValidationError(
                 f"unknown parameter {name!r}" + _hint(name, list(spec.parameter_ids))
             )
         v = _number(value, f"parameter {name}")
-        rng = spec.parameter(name).range
+        rng = ranges[name]
         if check_ranges and rng is not None and not rng[0] <= v <= rng[1]:
             raise ValidationError(
                 f"parameter {name}={v} is outside its plausible range [{rng[0]}, {rng[1]}]"
@@ -58,7 +86,7 @@ def resolve(
                 f"value {default:g} is not negative)"
             )
         p[p_index[name]] = v
-    s_index = {sid: i for i, sid in enumerate(flat.species)}
+    s_index = slots.s_index
     for name, value in (initial or {}).items():
         if name not in s_index:
             raise ValidationError(

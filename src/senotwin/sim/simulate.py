@@ -23,7 +23,7 @@ from senotwin._errors import SenotwinWarning, SimulationError, ValidationError
 from senotwin.model.compile import compile_spec, flatten
 from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.engines import EngineFn, EngineOutput, EngineRun, begin_segment, get_engine
+from senotwin.sim.engines import ENGINES, EngineFn, EngineOutput, EngineRun, begin_segment
 from senotwin.sim.inputs import check_schedule, plan, resolve
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.options import default_grid as default_grid
@@ -123,9 +123,12 @@ def output_problem(times: np.ndarray, values: np.ndarray, columns: Sequence[str]
     return f"{columns[col]} became {values[row, col]} at t={times[row]:g} day (non-finite value)"
 
 
-def _run_engine(runner: EngineFn, run: EngineRun, columns: Sequence[str]) -> EngineOutput:
-    """Run ``runner``; a non-finite start or result is a 'failed' output naming the quantity."""
-    problem = start_problem(run)
+def _run_engine(
+    runner: EngineFn, run: EngineRun, columns: Sequence[str], *, checks_start: bool = False
+) -> EngineOutput:
+    """Run ``runner``; a non-finite start or result is a 'failed' output naming the quantity
+    (``checks_start``: the engine checks the start itself, see Engine.checks_start)."""
+    problem = None if checks_start else start_problem(run)
     if problem is not None:
         empty = np.zeros((0, len(columns)))
         return EngineOutput(np.zeros(0), empty, "failed", problem, SolverStats(), "not started")
@@ -135,6 +138,23 @@ def _run_engine(runner: EngineFn, run: EngineRun, columns: Sequence[str]) -> Eng
         if problem is not None:
             return replace(out, status="failed", message=f"integration failed: {problem}")
     return out
+
+
+def run_table(
+    times: np.ndarray,
+    values: np.ndarray,
+    species: Sequence[str],
+    engine_obs: Sequence[str],
+    spec_obs: Sequence[str],
+) -> pd.DataFrame:
+    """The wide run table — time, species, observables in the spec's order — from an engine's
+    values (species, then observables in evaluation order), built as one block."""
+    where = {oid: len(species) + k for k, oid in enumerate(engine_obs)}
+    order = [*range(len(species)), *(where[o] for o in spec_obs)]
+    data = np.empty((values.shape[0], 1 + len(order)))
+    data[:, 0] = times
+    data[:, 1:] = values[:, order]
+    return pd.DataFrame(data, columns=["time", *species, *spec_obs], copy=False)
 
 
 def simulate(
@@ -161,7 +181,7 @@ def simulate(
     """
     check_days(t_end)
     opts = SolverOptions.of(solver, **options)
-    runner = get_engine(opts.engine)
+    engine = ENGINES.get(opts.engine)
     flat = flatten(spec)
     grid = opts.grid(t_end)
     schedule = as_schedule(regimen)
@@ -171,14 +191,13 @@ def simulate(
     segments = plan(schedule, [at for _, at, _ in flat.events], t_end)
     obs_ids = tuple(oid for oid, _ in flat.observables)
     out = _run_engine(
-        runner,
+        engine.run,
         EngineRun(flat, inputs.p, inputs.y0, segments, grid, opts.rtol, opts.atol, opts.method),
         (*flat.species, *obs_ids),
+        checks_start=engine.checks_start,
     )
     spec_obs_order = spec.observable_ids
-    table = pd.DataFrame(out.values, columns=[*flat.species, *obs_ids])
-    table = table[[*flat.species, *spec_obs_order]]
-    table.insert(0, "time", out.times)
+    table = run_table(out.times, out.values, flat.species, obs_ids, spec_obs_order)
     prov = RunProvenance(
         model_id=spec.id,
         model_digest=spec.digest(),
@@ -229,7 +248,7 @@ def simulate_batch(
     opts = SolverOptions.of(
         solver if solver is not None else SolverOptions(engine="fast"), **options
     )
-    runner = get_engine(opts.engine)
+    engine = ENGINES.get(opts.engine)
     flat = flatten(spec)
     grid = opts.grid(t_end)
     schedule = as_schedule(regimen)
@@ -244,9 +263,10 @@ def simulate_batch(
     for i, ps in enumerate(param_sets):
         inputs = resolve(flat, params=ps, initial=initial, blocks=blocks, check_ranges=check_ranges)
         out = _run_engine(
-            runner,
+            engine.run,
             EngineRun(flat, inputs.p, inputs.y0, segments, grid, opts.rtol, opts.atol, opts.method),
             columns,
+            checks_start=engine.checks_start,
         )
         values[i, : out.values.shape[0]] = out.values
         status.append(out.status)
