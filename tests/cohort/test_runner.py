@@ -25,7 +25,9 @@ from senotwin.cohort.runner import (
     chunks_of,
     load_rows,
     load_timecourses,
+    make_job,
     read_manifest,
+    run_chunk,
     run_cohort,
     shard_name,
 )
@@ -248,3 +250,55 @@ def test_trial_reducer_gets_the_patient_baseline(tmp_path: Path) -> None:
     assert (rows["status"] == "success").all()
     assert rows["baseline_mm"].to_numpy() == pytest.approx(rows["b_sld_mm"].to_numpy())
     assert read_manifest(tmp_path / "t")["config"]["population"]["selected"] == list(pop.selected)
+
+
+class _TableOnly:
+    """EndpointReducer without from_columns: the runner must take the general simulate() path."""
+
+    def __init__(self) -> None:
+        self.inner = EndpointReducer()
+
+    def __call__(self, result):
+        return self.inner(result)
+
+    def empty(self):
+        return self.inner.empty()
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+
+def test_fast_path_rows_equal_the_general_path() -> None:
+    arms = (
+        *ARMS,
+        arm_from_text("busy=set k_grow=0.02; step block_PDCD1=0.5@20; dose T8=1e6@10"),
+    )
+    cfg = _config(n=3, arms=arms, engine="fast", t_end=60.0, keep_timecourses=("diameter", "T8"))
+    lean = make_job(cfg, EndpointReducer())
+    general = make_job(cfg, _TableOnly())
+    rows, courses = run_chunk(lean, 0, 3)
+    rows_g, courses_g = run_chunk(general, 0, 3)
+    pd.testing.assert_frame_equal(rows, rows_g)
+    pd.testing.assert_frame_equal(courses, courses_g)
+    assert (rows["status"] == "success").all() and len(rows) == 9
+    assert rows.loc[rows["arm"] == "busy", "p_k_grow"].notna().all()
+
+
+def test_fast_engine_same_rows_for_1_and_2_workers(tmp_path: Path) -> None:
+    one = _run(_config(n=4, engine="fast", chunk_size=4), tmp_path / "w1", workers=1)
+    two = _run(_config(n=4, engine="fast", chunk_size=1), tmp_path / "w2", workers=2)
+    assert one.n_rows == two.n_rows == 8
+    pd.testing.assert_frame_equal(load_rows(one.out), load_rows(two.out))
+
+
+def test_fast_path_records_failed_integrations(tmp_path: Path, monkeypatch) -> None:
+    import senotwin.sim.fast as fast
+
+    monkeypatch.setattr(fast, "MAX_STEPS", 3)  # every run needs more steps than that
+    pop = qsp_population()
+    cfg = _config(n=2, engine="fast", population=pop.__class__(pop.priors, (), None))
+    res = _run(cfg, tmp_path / "fail")
+    rows = load_rows(tmp_path / "fail")
+    assert res.n_failed == len(rows) == 4
+    assert rows["status"].eq("failed").all() and rows["best_response"].eq("NE").all()
+    assert rows["message"].str.contains("excess work").all()
