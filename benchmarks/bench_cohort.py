@@ -5,12 +5,16 @@ same work), same model (the scenario's exported SBML; `--scenario`, default `def
 tolerances and horizon, two arms (control, PD-1 block). Prints one line per figure:
 
 * model load time per process (libRoadRunner JIT of the SBML) and per-simulation steady state;
-* patient-arms/s of the plain loop, of the runner with 1 and 2 workers (steady state: workers
-  are warmed up with the model before timing), and the runner/loop ratio per core;
+* patient-arms/s of the plain loop (measured before and after the runners; the faster of the
+  two is the reference, so machine load cannot flatter the runner), of the runner's prepared
+  path in-process (no Dask: the per-core ceiling), of the runner with 1 and 2 workers (steady
+  state: workers are warmed up with the model before timing), and the runner/loop ratio per
+  core — by wall clock, and by CPU time of every process involved (client, scheduler and
+  workers), which stays meaningful when other jobs load the machine;
 * the projected wall time of 10,000 patient-arms of 1 year on 2 cores (one model load per
   worker + 10,000 / measured 2-worker rate), extrapolated from the measured N, said as such.
 
-Usage: python benchmarks/bench_cohort.py [--scenario default] [--n 60] [--days 365] [--engine fast]
+Usage: python benchmarks/bench_cohort.py [--scenario default] [--n 300] [--days 365] [--engine fast]
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ import argparse
 import logging
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import roadrunner
 
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.cohort.population import PopulationSpec, draw_patient, population_for
-from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
+from senotwin.cohort.runner import CohortConfig, arm_from_text, make_job, run_chunk, run_cohort
 from senotwin.export.sbml import engine_sbml
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim.simulate import simulate
@@ -48,10 +54,19 @@ def _population(scenario: str) -> PopulationSpec:
     return PopulationSpec(pop.priors, pop.correlations, None)
 
 
+@dataclass(frozen=True)
+class Rate:
+    """Patient-arms per wall-clock second, and CPU milliseconds spent per patient-arm by every
+    process involved (the CPU figure holds when other jobs share the machine; wall time not)."""
+
+    per_s: float
+    cpu_ms: float
+
+
 def plain_loop(
     scenario: str, patients: list[dict[str, float]], days: float
-) -> tuple[float, float, int]:
-    """(load seconds, patient-arms/s, failures) of libRoadRunner driven directly."""
+) -> tuple[float, Rate, int]:
+    """(load seconds, rate, failures) of libRoadRunner driven directly."""
     sc = get_scenario(scenario)
     t0 = time.perf_counter()
     rr = roadrunner.RoadRunner(engine_sbml(sc.load()))
@@ -61,7 +76,7 @@ def plain_loop(
     rr.integrator.maximum_num_steps = 100_000
     grid = np.arange(0.0, days + 1e-9, 1.0)
     failures = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for params in patients:
         for block in (0.0, 0.9):
             rr.resetAll()
@@ -77,13 +92,43 @@ def plain_loop(
                 rr.simulate(times=grid)
             except RuntimeError:
                 failures += 1
-    rate = 2 * len(patients) / (time.perf_counter() - t0)
+    n = 2 * len(patients)
+    rate = Rate(n / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / n)
     return load, rate, failures
+
+
+def _config(scenario: str, n: int, days: float, engine: str) -> CohortConfig:
+    return CohortConfig(
+        scenario,
+        n,
+        (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9")),
+        _population(scenario),
+        seed=1,
+        t_end=days,
+        engine=engine,
+        rtol=RTOL,
+        atol=ATOL,
+    )
+
+
+def in_process_rate(scenario: str, n: int, days: float, engine: str) -> Rate:
+    """The runner's per-worker loop (run_chunk) in this process, no Dask."""
+    job = make_job(_config(scenario, n, days, engine), EndpointReducer())
+    run_chunk(job, 0, 1)  # prepare the arms (once per worker in a cohort)
+    t0, c0 = time.perf_counter(), time.process_time()
+    run_chunk(job, 0, n)
+    return Rate(2 * n / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / (2 * n))
+
+
+def _cpu_seconds(client: Any) -> float:
+    """CPU seconds used so far by the workers, the scheduler and this process."""
+    workers = client.run(time.process_time)
+    return sum(workers.values()) + client.run_on_scheduler(time.process_time) + time.process_time()
 
 
 def runner_rate(
     scenario: str, n: int, days: float, workers: int, engine: str
-) -> tuple[float, float]:
+) -> tuple[Rate, float]:
     """(patient-arms/s steady state, warm-up seconds) of run_cohort on a warmed LocalCluster."""
     from distributed import Client, LocalCluster
 
@@ -99,18 +144,9 @@ def runner_rate(
         t0 = time.perf_counter()
         client.run(_warm, scenario, days, engine)
         warm = time.perf_counter() - t0
-        cfg = CohortConfig(
-            scenario,
-            n,
-            (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9")),
-            _population(scenario),
-            seed=1,
-            t_end=days,
-            engine=engine,
-            rtol=RTOL,
-            atol=ATOL,
-        )
+        cfg = _config(scenario, n, days, engine)
         with tempfile.TemporaryDirectory() as tmp:
+            c0 = _cpu_seconds(client)
             t0 = time.perf_counter()
             run_cohort(
                 cfg,
@@ -118,16 +154,21 @@ def runner_rate(
                 reducer=EndpointReducer(),
                 scheduler=cluster.scheduler_address,
             )
-            rate = 2 * n / (time.perf_counter() - t0)
+            wall = time.perf_counter() - t0
+            rate = Rate(2 * n / wall, 1000 * (_cpu_seconds(client) - c0) / (2 * n))
     finally:
         client.close()
         cluster.close()
     return rate, warm
 
 
+def _fmt(rate: Rate) -> str:
+    return f"{rate.per_s:.2f} patient-arms/s, {rate.cpu_ms:.2f} CPU ms per patient-arm"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=60, help="virtual patients (x 2 arms)")
+    ap.add_argument("--n", type=int, default=300, help="virtual patients (x 2 arms)")
     ap.add_argument("--days", type=float, default=365.0)
     ap.add_argument("--engine", default="fast")
     ap.add_argument("--scenario", default="default")
@@ -149,22 +190,36 @@ def main() -> None:
         )
         for i in range(args.n)
     ]
-    load, plain, fails = plain_loop(args.scenario, patients, args.days)
+    load, plain_a, fails = plain_loop(args.scenario, patients, args.days)
     print(f"plain libRoadRunner: model load {load:.1f} s per process")
-    print(f"plain libRoadRunner loop: {plain:.2f} patient-arms/s (1 core, {fails} failures)")
-    r1, warm1 = runner_rate(args.scenario, args.n, args.days, 1, args.engine)
+    print(f"plain libRoadRunner loop: {_fmt(plain_a)} (1 core, {fails} failures)")
+    lean = in_process_rate(args.scenario, args.n, args.days, args.engine)
+    print(f"runner's prepared path in-process (no Dask), engine {args.engine}: {_fmt(lean)}")
+    one, warm1 = runner_rate(args.scenario, args.n, args.days, 1, args.engine)
     print(
-        f"cohort runner, 1 worker, engine {args.engine}: {r1:.2f} patient-arms/s "
+        f"cohort runner, 1 worker, engine {args.engine}: {_fmt(one)} "
         f"(worker warm-up {warm1:.1f} s, not timed)"
     )
-    r2, warm2 = runner_rate(args.scenario, args.n, args.days, 2, args.engine)
+    two, warm2 = runner_rate(args.scenario, args.n, args.days, 2, args.engine)
     print(
-        f"cohort runner, 2 workers, engine {args.engine}: {r2:.2f} patient-arms/s "
+        f"cohort runner, 2 workers, engine {args.engine}: {_fmt(two)} "
         f"(worker warm-up {warm2:.1f} s, not timed)"
     )
+    _, plain_b, _ = plain_loop(args.scenario, patients, args.days)
+    plain = Rate(max(plain_a.per_s, plain_b.per_s), min(plain_a.cpu_ms, plain_b.cpu_ms))
     print(
-        f"ratio runner/plain per core: 1 worker {r1 / plain:.2f}x, 2 workers {r2 / 2 / plain:.2f}x"
+        f"plain libRoadRunner loop again: {_fmt(plain_b)}; reference = the better of the two: "
+        f"{_fmt(plain)}"
     )
+    print(
+        f"ratio runner/plain per core, wall clock: in-process {lean.per_s / plain.per_s:.2f}x, "
+        f"1 worker {one.per_s / plain.per_s:.2f}x, 2 workers {two.per_s / 2 / plain.per_s:.2f}x"
+    )
+    print(
+        f"ratio runner/plain per core, CPU time: in-process {plain.cpu_ms / lean.cpu_ms:.2f}x, "
+        f"1 worker {plain.cpu_ms / one.cpu_ms:.2f}x, 2 workers {plain.cpu_ms / two.cpu_ms:.2f}x"
+    )
+    r2 = two.per_s
     projected = warm2 + 10_000 / r2
     print(
         f"projected 10,000 patient-arms x {args.days:g} d on 2 workers: {projected / 60:.1f} min "
