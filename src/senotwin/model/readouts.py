@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 
 #: a run table, or column name -> 1-D array (what the cohort runner's fast path hands over)
-Table = pd.DataFrame | Mapping[str, Any]
+Table: TypeAlias = pd.DataFrame | Mapping[str, Any]
 Column = Callable[[Table], np.ndarray]
 
 
