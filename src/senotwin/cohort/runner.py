@@ -554,7 +554,14 @@ def open_client(
     import dask
     from distributed import Client, LocalCluster
 
-    dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"})
+    dask.config.set(
+        {
+            "distributed.worker.daemon": False,
+            "logging.distributed": "error",
+            # the workers' statistical profiler samples every 10 ms: CPU the patients need
+            "distributed.worker.profile.enabled": False,
+        }
+    )
     if scheduler is not None:
         check_scheduler_address(scheduler)
         try:

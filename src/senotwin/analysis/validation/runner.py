@@ -105,7 +105,8 @@ def simulate_arm(
         )
     if not result.ok:
         return None
-    return {c: result.table[c].to_numpy() for c in result.table.columns}
+    table = result.table  # one float block: its columns in one copy, not one Series each
+    return dict(zip(table.columns, table.to_numpy().T.copy(), strict=True))
 
 
 @dataclass(frozen=True)
