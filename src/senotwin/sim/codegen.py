@@ -164,10 +164,10 @@ def jacobian_groups(flat: FlatModel) -> tuple[np.ndarray, np.ndarray, np.ndarray
     groups: list[list[int]] = []
     taken: list[set[int]] = []
     for j in range(n):
-        for g, rows in enumerate(taken):
-            if not rows & readers[j]:
+        for g, seen in enumerate(taken):
+            if not seen & readers[j]:
                 groups[g].append(j)
-                rows |= readers[j]
+                seen |= readers[j]
                 break
         else:
             groups.append([j])
