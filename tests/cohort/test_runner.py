@@ -284,6 +284,21 @@ def test_fast_path_rows_equal_the_general_path() -> None:
     assert rows.loc[rows["arm"] == "busy", "p_k_grow"].notna().all()
 
 
+def test_fast_path_applies_trial_patients_initial_lesions() -> None:
+    from dataclasses import replace
+
+    from senotwin.cohort.population import BaselineDisease, select_population
+
+    pop = select_population(
+        replace(qsp_population(), baseline=BaselineDisease(sld_median_mm=60.0)), 2, seed=11
+    )
+    cfg = _config(n=2, population=pop, engine="fast", t_end=45.0)
+    rows, _ = run_chunk(make_job(cfg, EndpointReducer()), 0, 2)
+    rows_g, _ = run_chunk(make_job(cfg, _TableOnly()), 0, 2)
+    pd.testing.assert_frame_equal(rows, rows_g)
+    assert (rows["status"] == "success").all()
+
+
 def test_fast_engine_same_rows_for_1_and_2_workers(tmp_path: Path) -> None:
     one = _run(_config(n=4, engine="fast", chunk_size=4), tmp_path / "w1", workers=1)
     two = _run(_config(n=4, engine="fast", chunk_size=1), tmp_path / "w2", workers=2)

@@ -259,6 +259,7 @@ class _ArmPlan:
     p: np.ndarray  # model values, then the arm's parameters and blocks
     y0: np.ndarray
     slots: Mapping[str, int]  # spec parameter -> slot of p
+    species: Mapping[str, int]  # species -> slot of y0 (trial patients set their lesion)
     fixed: frozenset[str]  # parameters the arm sets: they win over the patient's values
     columns: tuple[str, ...]  # engine output columns: species, then observables
 
@@ -292,7 +293,8 @@ def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
         )
         fast_plan = FastPlan(flat, segments, grid, job.solver.rtol, job.solver.atol)
         fixed = frozenset(k for k, _ in arm.params)
-        plans.append(_ArmPlan(fast_plan, inputs.p, inputs.y0, slots, fixed, columns))
+        species = {sid: i for i, sid in enumerate(flat.species)}
+        plans.append(_ArmPlan(fast_plan, inputs.p, inputs.y0, slots, species, fixed, columns))
     _PLANS.clear()  # one job per worker at a time
     _PLANS[id(job)] = (job, tuple(plans))
     return tuple(plans)
@@ -309,8 +311,16 @@ def _fast_arm(ap: _ArmPlan, patient: VirtualPatient) -> EngineOutput | None:
         if slot is None or type(value) is not float or not math.isfinite(value):
             return None
         p[slot] = value
+    y0 = ap.y0
+    if patient.initial:
+        y0 = y0.copy()
+        for name, value in patient.initial.items():
+            slot = ap.species.get(name)
+            if slot is None or type(value) is not float or not math.isfinite(value) or value < 0:
+                return None
+            y0[slot] = value
     with _SIM_LOCK:
-        out = ap.plan.run(p, ap.y0)
+        out = ap.plan.run(p, y0)
     if out.status == "success":
         problem = output_problem(out.times, out.values, ap.columns)
         if problem is not None:
