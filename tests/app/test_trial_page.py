@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -195,3 +196,22 @@ def test_downloads_hold_every_patient_arm_row(tiny_cohort: Path) -> None:
     assert {"arm", "best_response", "pfs_days"} <= set(csv.columns)
     page = report_html(tiny_cohort)
     assert page.startswith("<!") and "Virtual trial" in page and "data:image/png;base64" in page
+
+
+def test_a_library_trial_fills_the_form_and_runs_with_its_patients_and_rules() -> None:
+    from senotwin.app.trial_jobs import library_trials
+    from senotwin.app.trial_view import pick_trial
+
+    spec = library_trials()["keynote189"]
+    scenario, names, texts, info = pick_trial("keynote189")
+    assert scenario == spec.scenario and names[:2] == [a.name for a in spec.arms]
+    assert texts[0] == spec.arms[0].regimen and names[2:] == ["", ""]
+    assert "follow-up" in json.dumps(info, default=lambda c: c.to_plotly_json())
+    arms, errors = parse_trial_arms(names, texts)
+    assert not any(errors)
+    argv = check_request(scenario, 5, arms, 0, "keynote189").argv(Path("x"))
+    assert argv[argv.index("--trial") + 1] == "keynote189"
+    assert float(argv[argv.index("--days") + 1]) == spec.rules.follow_days
+    with pytest.raises(ValidationError, match="trial 'keynote999' is not in the library"):
+        check_request(scenario, 5, arms, 0, "keynote999")
+    assert pick_trial(None)[3] == []

@@ -23,6 +23,8 @@ from pathlib import Path
 from senotwin._errors import SenotwinError, ValidationError
 from senotwin.cohort.runner import arm_from_text, cohort_progress
 from senotwin.model.scenarios import scenario_names
+from senotwin.trial.library import trials
+from senotwin.trial.spec import TrialSpec
 
 #: most patients one page run may ask for (a 20-patient, 2-arm cohort takes about a minute)
 MAX_PATIENTS = 200
@@ -45,6 +47,9 @@ class TrialRequest:
     n: int
     arms: tuple[tuple[str, str], ...]
     seed: int = 0
+    trial: str = ""  # a library trial: its patient selection, RECIST rules and follow-up
+    days: float | None = None
+    allow_off_label: bool = False
 
     def argv(self, out: Path) -> list[str]:
         """The ``senotwin cohort run`` command line of this request (no shell involved)."""
@@ -66,6 +71,12 @@ class TrialRequest:
             str(WORKERS),
             "--quiet",
         ]
+        if self.trial:
+            args += ["--trial", self.trial]
+        if self.days is not None:
+            args += ["--days", f"{self.days:g}"]
+        if self.allow_off_label:
+            args.append("--allow-off-label")
         for name, text in self.arms:
             args += ["--arm", f"{name}={text}"]
         return args
@@ -100,10 +111,23 @@ def parse_trial_arms(
     return tuple(arms), errors
 
 
+def library_trials() -> dict[str, TrialSpec]:
+    """The trial library by id (KEYNOTE-189 and the others of ``senotwin trial list``)."""
+    return {t.id: t for t in trials()}
+
+
 def check_request(
-    scenario: str | None, n: object, arms: Sequence[tuple[str, str]], seed: object = 0
+    scenario: str | None,
+    n: object,
+    arms: Sequence[tuple[str, str]],
+    seed: object = 0,
+    trial: str | None = None,
 ) -> TrialRequest:
-    """The request, or a ValidationError naming the field, the value and what is allowed."""
+    """The request, or a ValidationError naming the field, the value and what is allowed.
+
+    With a library ``trial`` the patients are selected to its baseline, its RECIST rules apply
+    and the run lasts its follow-up (the arms stay as given: the trial's, or edited).
+    """
     if scenario not in scenario_names():
         raise ValidationError(f"scenario {scenario!r} is unknown; pick one from the list")
     if isinstance(n, bool) or not isinstance(n, int | float) or n != int(n):
@@ -116,7 +140,23 @@ def check_request(
         raise ValidationError("no arm: write a regimen (or 'none' for a control arm) in a box")
     if len(arms) > MAX_ARMS:
         raise ValidationError(f"{len(arms)} arms: at most {MAX_ARMS} on this page")
-    return TrialRequest(str(scenario), int(n), tuple(arms), int(seed))
+    if not trial:
+        return TrialRequest(str(scenario), int(n), tuple(arms), int(seed))
+    library = library_trials()
+    if trial not in library:
+        raise ValidationError(
+            f"trial {trial!r} is not in the library; pick one of {sorted(library)}"
+        )
+    spec = library[trial]
+    return TrialRequest(
+        str(scenario),
+        int(n),
+        tuple(arms),
+        int(seed),
+        trial=trial,
+        days=float(spec.rules.follow_days),
+        allow_off_label=bool(spec.off_label),
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from senotwin.app.trial_jobs import (
     MAX_PATIENTS,
     TrialJobs,
     check_request,
+    library_trials,
     parse_trial_arms,
 )
 from senotwin.app.trial_results import (
@@ -53,6 +54,7 @@ def start_or_cancel(
     names: Sequence[str | None],
     texts: Sequence[str | None],
     current: str | None,
+    trial: str | None = None,
 ) -> tuple[Any, bool, list[str], str]:
     """(job id, poll disabled, per-arm errors, status) after a click on Run or Cancel."""
     blank = [""] * len(texts)
@@ -75,10 +77,38 @@ def start_or_cancel(
     if any(errors):
         return no_update, True, errors, "fix the regimen errors shown under the arms"
     try:
-        job_id = jobs.start(check_request(scenario, n, arms, seed if seed is not None else 0))
+        request = check_request(scenario, n, arms, seed if seed is not None else 0, trial)
+        job_id = jobs.start(request)
     except SenotwinError as exc:
         return no_update, True, errors, f"error: {exc}"
-    return job_id, False, errors, f"started {len(arms)} arms x {n} patients on {scenario}"
+    like = f" ({trial}-like patients, its RECIST rules)" if trial else ""
+    return job_id, False, errors, f"started {len(arms)} arms x {n} patients on {scenario}{like}"
+
+
+def pick_trial(trial: str | None) -> tuple[Any, list[Any], list[Any], list[Any]]:
+    """(scenario, arm names, arm regimens, description) of a library trial, to fill the form."""
+    blank = [no_update] * MAX_ARMS
+    if not trial:
+        return no_update, blank, blank, []
+    spec = library_trials().get(trial)
+    if spec is None:
+        return no_update, blank, blank, [html.P(f"trial {trial!r} is not in the library")]
+    arms = list(spec.arms[:MAX_ARMS])
+    names = [a.name for a in arms] + [""] * (MAX_ARMS - len(arms))
+    texts = [a.regimen for a in arms] + [""] * (MAX_ARMS - len(arms))
+    info = [
+        html.P(f"{spec.title} ({spec.reference})", className="hint"),
+        html.Ul(
+            [html.Li(f"{a.name}: {a.label}; trial products: {a.products}") for a in arms],
+            className="hint",
+        ),
+        html.P(
+            f"Patients are selected to the trial's baseline, its RECIST 1.1 rules apply and "
+            f"the run lasts its {spec.rules.follow_days:g}-day follow-up.",
+            className="hint",
+        ),
+    ]
+    return spec.scenario, names, texts, info
 
 
 def poll(jobs: TrialJobs, job_id: str | None) -> tuple[int, int, str, Any, bool]:
@@ -162,6 +192,17 @@ def layout() -> html.Div:
                         value=DEFAULT_SCENARIO,
                         clearable=False,
                     ),
+                    html.Label("Library trial (optional)", htmlFor="trial-library"),
+                    dcc.Dropdown(
+                        id="trial-library",
+                        options=[
+                            {"label": f"{t.id}: {t.title}", "value": t.id}
+                            for t in library_trials().values()
+                        ],
+                        value=None,
+                        placeholder="none: the scenario's own patients",
+                    ),
+                    html.Div(id="trial-info"),
                     html.Label(
                         f"Virtual patients per arm (1 to {MAX_PATIENTS})", htmlFor="trial-n"
                     ),
@@ -240,12 +281,21 @@ def register(app: Dash, jobs: TrialJobs) -> None:
         State({"type": ARM_NAME, "index": ALL}, "value"),
         State({"type": ARM_TEXT, "index": ALL}, "value"),
         State("trial-job", "data"),
+        State("trial-library", "value"),
         prevent_initial_call=True,
     )(
-        lambda _r, _c, scenario, n, seed, names, texts, current: start_or_cancel(
-            jobs, ctx.triggered_id, scenario, n, seed, names, texts, current
+        lambda _r, _c, scenario, n, seed, names, texts, current, trial: start_or_cancel(
+            jobs, ctx.triggered_id, scenario, n, seed, names, texts, current, trial
         )
     )
+    app.callback(
+        Output("trial-scenario", "value"),
+        Output({"type": ARM_NAME, "index": ALL}, "value"),
+        Output({"type": ARM_TEXT, "index": ALL}, "value"),
+        Output("trial-info", "children"),
+        Input("trial-library", "value"),
+        prevent_initial_call=True,
+    )(pick_trial)
     app.callback(
         Output("trial-progress", "value"),
         Output("trial-progress", "max"),
