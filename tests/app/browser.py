@@ -135,7 +135,7 @@ def full_page_screenshot(driver: Any, path: Path) -> None:
         "document.querySelectorAll('body *'), e => e.getBoundingClientRect().bottom"
         " + window.scrollY))"
     )
-    driver.set_window_size(size["width"], max(int(height) + 120, size["height"]))
+    driver.set_window_size(size["width"], max(int(height) + 200, size["height"]))  # + the frame
     try:
         settle(driver)
         driver.save_screenshot(str(path))
