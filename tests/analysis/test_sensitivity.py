@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,14 +11,22 @@ from scipy import stats
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.sensitivity import (
+    DEFAULT_TOP,
     HORIZON_NOTE,
+    QSP_SECRETOME_OFF,
     SECRETOME_OFF,
+    default_parameters,
     prcc,
     run_sensitivity,
+    secretome_off,
     sobol_indices,
 )
+from senotwin.model.describe import gsa_ranking
 from senotwin.model.scenarios import get_scenario
+from senotwin.model.io import load_spec
 from senotwin.sim import simulate
+
+FIXTURES = Path(__file__).resolve().parents[2] / "src" / "senotwin" / "model" / "fixtures"
 
 
 def test_prcc_matches_inverse_correlation_formula() -> None:
@@ -49,8 +58,7 @@ def test_sobol_recovers_ishigami_indices() -> None:
 def test_secretome_switch_changes_only_senescent_secretion() -> None:
     sc = get_scenario("legacy_default")
     spec = sc.load()
-    for pid in SECRETOME_OFF:
-        assert pid in spec.parameter_ids
+    assert secretome_off(spec) == dict(SECRETOME_OFF)
     kw = {"initial": dict(sc.initial), "t_end": 30.0, "t_eval": [0.0, 30.0]}
     on = simulate(spec, params=dict(sc.params), **kw)
     off = simulate(spec, params=dict(sc.params) | dict(SECRETOME_OFF), check_ranges=False, **kw)
@@ -114,3 +122,54 @@ def test_horizon_note_holds_r_t_effect_on_sasp_net_effect_flips() -> None:
     assert net_effect(2.0, 150.0) > net_effect(0.5, 150.0) + 0.1
     assert net_effect(2.0, 365.0) < net_effect(0.5, 365.0) - 0.1
     assert "positive at 150 days and negative at 365" in HORIZON_NOTE
+
+
+def test_qsp_secretome_switch_is_the_sasp_block() -> None:
+    """On the physical-units model, zero senescent secretion = blocking the entity SASP: the
+    same tumour, while cytokines from cancer cells stay."""
+    sc = get_scenario("default")
+    spec = sc.load()
+    off = secretome_off(spec)
+    assert off == dict(QSP_SECRETOME_OFF)
+    kw = {"initial": dict(sc.initial), "t_end": 120.0, "t_eval": [0.0, 120.0]}
+    on = simulate(spec, params=dict(sc.params), **kw)
+    zero = simulate(spec, params=dict(sc.params) | off, check_ranges=False, **kw)
+    blocked = simulate(spec, params=dict(sc.params), blocks={"SASP": 1.0}, **kw)
+    assert zero.table["N_tumour"].iloc[-1] == pytest.approx(
+        blocked.table["N_tumour"].iloc[-1], rel=1e-4
+    )
+    for col in ("CCL2_t", "IL8_t"):
+        assert zero.table[col].iloc[-1] == pytest.approx(blocked.table[col].iloc[-1], rel=1e-4)
+        assert zero.table[col].iloc[-1] < 0.8 * on.table[col].iloc[-1]
+    assert zero.table["IL6_t"].iloc[-1] > 0  # cancer cells still secrete
+    with pytest.raises(ValidationError, match="senescent-secretion"):
+        secretome_off(load_spec(FIXTURES / "karin2019.yaml"))
+
+
+def test_default_parameters_follow_the_shipped_gsa_ranking() -> None:
+    sc = get_scenario("default")
+    spec = sc.load()
+    names = default_parameters(spec, sc.params)
+    assert len(names) == DEFAULT_TOP
+    ranked = [str(r["parameter"]) for r in gsa_ranking(spec)["ranking"]]  # type: ignore[index]
+    # in ranking order, skipping only parameters that cannot vary around their value here
+    assert list(names) == [n for n in ranked if n in names]
+    assert all(dict(sc.params).get(n, spec.parameter(n).value) > 0 for n in names)
+    assert default_parameters(get_scenario("legacy_default").load())[0] == "r_T"
+
+
+def test_run_sensitivity_on_the_physical_units_model() -> None:
+    res = run_sensitivity(
+        "default",
+        metrics=("final_burden", "sasp_net_effect", "senescent_burden"),
+        parameters=("k_grow", "k_rem", "s_ccl2_sen"),
+        n=12,
+        seed=1,
+        t_end=120.0,
+    )
+    fb = res.table[res.table["metric"] == "final_burden"].set_index("parameter")
+    assert fb.loc["k_grow", "rank"] == 1 and fb.loc["k_grow", "index"] > 0.5
+    sb = res.table[res.table["metric"] == "senescent_burden"].set_index("parameter")
+    assert sb.loc["k_rem", "index"] < 0  # faster removal, fewer senescent cells
+    assert 0.0 <= res.sasp_hurts_fraction <= 1.0
+    assert res.scenario == "default" and res.days == 120.0

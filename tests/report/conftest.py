@@ -53,7 +53,7 @@ def _case(ident: str, passed: bool) -> CaseResult:
 
 
 def _sensitivity() -> SensitivityResult:
-    params = ("r_T", "k_tis", "nk_tissue")
+    params = ("k_grow", "k_tis", "s_rs")
     rows = []
     for metric in ("final_burden", "sasp_net_effect"):
         for rank, (p, v) in enumerate(zip(params, (0.7, -0.4, 0.1), strict=True), start=1):
@@ -93,7 +93,7 @@ def make_results(cohort_dir: Path) -> DemoResults:
         cohort=load_cohort_results(cohort_dir),
         sensitivity=_sensitivity(),
         sensitivity_days=20.0,
-        legacy_model=get_scenario("legacy_default").load(),
+        sensitivity_model=get_scenario("default").load(),
     )
 
 

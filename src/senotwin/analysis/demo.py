@@ -2,8 +2,8 @@
 virtual trial and the sensitivity ranking. The report draws the :class:`DemoResults`; it runs
 nothing itself, so a new section that needs a new number gets it here.
 
-Simulations, validation, therapy arms and the trial run on the default (physical-units) model;
-the sensitivity ranking still runs on the legacy model, and the report says so.
+Simulations, validation, therapy arms, the trial and the sensitivity ranking run on the default
+(physical-units) model.
 """
 
 from __future__ import annotations
@@ -37,14 +37,11 @@ from senotwin.kb.loader import KnowledgeBase
 from senotwin.model.readouts import QSP
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
-from senotwin.model.tme import load_tme
 from senotwin.sc.stratify_eval import Evaluation, demo_evaluation
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.options import daily
 
 DEFAULT_SCENARIO = "default"
-#: the legacy scenario the sensitivity ranking still runs on
-LEGACY_SCENARIO = "legacy_default"
 #: the dual effect: each arm with the senescent secretome on and off (block of entity SASP)
 DUAL_SCENARIOS = (
     ("acute_young", "acute: young host, one transient senescence pulse"),
@@ -224,7 +221,7 @@ class DemoResults:
     cohort: CohortResults
     sensitivity: SensitivityResult
     sensitivity_days: float
-    legacy_model: ModelSpec  # what the sensitivity ranking still runs on
+    sensitivity_model: ModelSpec  # the model the sensitivity ranking ran on
     stratify: Evaluation | None = None  # real ICI cohorts; None when their files are absent
     # a library trial (senotwin.trial.run.TrialOutcome), run by 'senotwin demo' above this layer
     library_trial: Any = None
@@ -255,9 +252,9 @@ def run_demo_analysis(
     therapy = compare_arms(THERAPY_SCENARIO, THERAPY_ARMS, days=THERAPY_DAYS, rtol=1e-5, atol=1e-8)
     say(f"virtual trial ({n} patients x {len(COHORT_ARMS)} arms)")
     cohort = load_cohort_results(demo_cohort(cohort_dir, n=n, seed=seed, workers=workers))
-    say("sensitivity ranking (legacy model)")
+    say("sensitivity ranking")
     sens = run_sensitivity(
-        LEGACY_SCENARIO,
+        DEFAULT_SCENARIO,
         method="prcc",
         metrics=SENSITIVITY_METRICS,
         n=sens_samples,
@@ -278,6 +275,6 @@ def run_demo_analysis(
         cohort=cohort,
         sensitivity=sens,
         sensitivity_days=SENSITIVITY_DAYS,
-        legacy_model=load_tme(),
+        sensitivity_model=model,
         stratify=strat,
     )

@@ -11,8 +11,13 @@ Metrics (one number per simulated patient):
 * ``senescent_burden``: log10 senescent burden at the horizon;
 * ``sasp_net_effect``: log10(tumour burden with / without the senescent cells' secretome) at
   the horizon. The secretome is switched off by setting every senescent-cell secretion
-  parameter to 0 (:data:`SECRETOME_OFF`; cells, stages and removal stay). > 0: the SASP
-  net-hurts tumour control; < 0: it net-helps.
+  parameter of the model to 0 (:func:`secretome_off`; cells, stages and removal stay). > 0: the
+  SASP net-hurts tumour control; < 0: it net-helps.
+
+Both TME models are supported: the physical-units model (default scenario ``default``) and the
+legacy relative-units model (``legacy_*`` scenarios); the metrics read the run through
+:func:`senotwin.model.readouts.readouts_for`, and the default parameter set is the model's own
+(:func:`default_parameters`).
 """
 
 from __future__ import annotations
@@ -27,13 +32,16 @@ import pandas as pd
 from scipy import stats
 
 from senotwin._errors import ValidationError
+from senotwin.model.describe import gsa_ranking
+from senotwin.model.readouts import readouts_for
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import ScenarioSetup, SolverOptions, daily, prepare_scenario
 
 Method = Literal["sobol", "prcc"]
 
-# Secretion by senescent cells (tumour and stroma). IL-1alpha is switched off through its
-# translation gain, which only acts in senescent cells. Macrophage/lymphocyte secretion stays.
+# Secretion by senescent cells (tumour and stroma) in the legacy model. IL-1alpha is switched off
+# through its translation gain, which only acts in senescent cells. Macrophage/lymphocyte
+# secretion stays.
 SECRETOME_OFF: Mapping[str, float] = {
     "s_il6_sen": 0.0,
     "s_il8_sen": 0.0,
@@ -49,8 +57,18 @@ SECRETOME_OFF: Mapping[str, float] = {
     "il1a_gain": 0.0,
 }
 
+# Secretion per SASP-secreting (and IFN-I per deep) senescent cell in the physical-units model;
+# cancer-cell and T-cell secretion stay. Same effect as blocking the entity SASP.
+QSP_SECRETOME_OFF: Mapping[str, float] = {
+    "s_il6_sen": 0.0,
+    "s_il8_sen": 0.0,
+    "s_ccl2_sen": 0.0,
+    "s_ifn_sen": 0.0,
+}
+
 METRICS = ("final_burden", "best_change", "senescent_burden", "sasp_net_effect")
 
+#: the curated default set of the legacy model (tme.yaml)
 DEFAULT_PARAMETERS = (
     "r_T",
     "k_t_cd8",
@@ -69,6 +87,50 @@ DEFAULT_PARAMETERS = (
     "w_adj",
     "g_fib",
 )
+#: how many of the shipped GSA ranking's top parameters a model without a curated set varies
+DEFAULT_TOP = 16
+_CURATED: Mapping[str, tuple[str, ...]] = {"sasp_tme": DEFAULT_PARAMETERS}
+
+
+def secretome_off(spec: ModelSpec) -> dict[str, float]:
+    """Parameter values that switch the senescent cells' secretome off in ``spec``'s model."""
+    for table in (SECRETOME_OFF, QSP_SECRETOME_OFF):
+        if set(table) <= set(spec.parameter_ids):
+            return dict(table)
+    raise ValidationError(
+        f"sasp_net_effect: model {spec.id} has neither the legacy senescent-secretion "
+        f"parameters ({', '.join(SECRETOME_OFF)}) nor the physical-units ones "
+        f"({', '.join(QSP_SECRETOME_OFF)})"
+    )
+
+
+def default_parameters(
+    spec: ModelSpec, params: Mapping[str, float] | None = None, *, spread: float = 2.0
+) -> tuple[str, ...]:
+    """The parameters varied when none are named: the model's curated set, else the
+    ``DEFAULT_TOP`` highest-ranked of its shipped global-sensitivity ranking that can vary
+    ×/÷ ``spread`` around their scenario value (positive, room in their range)."""
+    if spec.id in _CURATED:
+        return _CURATED[spec.id]
+    doc = gsa_ranking(spec)
+    if doc is None:
+        raise ValidationError(
+            f"sensitivity: model {spec.id} has no curated parameter set and no shipped GSA "
+            "ranking; name the parameters to vary (--param)"
+        )
+    out: list[str] = []
+    for row in doc["ranking"]:
+        name = str(row["parameter"])
+        if name not in spec.parameter_ids:
+            continue
+        try:
+            parameter_bounds(spec, params or {}, [name], spread=spread)
+        except ValidationError:
+            continue  # zero in this scenario, or no room in its range
+        out.append(name)
+        if len(out) == DEFAULT_TOP:
+            break
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -98,10 +160,10 @@ class SensitivityResult:
 HORIZON_NOTE = (
     "Every metric is read at the horizon, so indices depend on it. sasp_net_effect compares "
     "tumour burden with and without the senescent secretome: over a short horizon a faster "
-    "tumour (higher r_T, the tumour growth rate) shows a larger SASP effect, but by about a "
-    "year fast tumours approach the plateau with and without the secretome, which shrinks the "
-    "difference — so r_T's PRCC on sasp_net_effect is positive at 150 days and negative at 365 "
-    "days in the legacy_default scenario. Compare rankings only at the same horizon."
+    "tumour shows a larger SASP effect, but once tumours approach their plateau with and "
+    "without the secretome the difference shrinks — e.g. in the legacy model the growth "
+    "rate r_T's PRCC on sasp_net_effect is positive at 150 days and negative at 365 days "
+    "(scenario legacy_default). Compare rankings only at the same horizon."
 )
 
 
@@ -181,6 +243,7 @@ class _EvalJob:
     names: tuple[str, ...]
     metrics: tuple[str, ...]
     solver: SolverOptions
+    secretome_off: Mapping[str, float]
 
 
 def _metrics_of(job: _EvalJob, values: np.ndarray) -> np.ndarray:
@@ -189,21 +252,22 @@ def _metrics_of(job: _EvalJob, values: np.ndarray) -> np.ndarray:
     out = np.full(len(job.metrics), np.nan)
     if not res.ok:
         return out
-    burden = res.table["tumour_burden"].to_numpy()
-    diam = res.table["tumour_diameter_mm"].to_numpy()
+    read = readouts_for(res.table)
+    burden = read.burden(res.table)
+    diam = read.diameter(res.table)
     for k, m in enumerate(job.metrics):
         if m == "final_burden":
             out[k] = math.log10(max(burden[-1], 1e-12))
         elif m == "best_change":
             out[k] = 100.0 * (diam.min() - diam[0]) / diam[0]
         elif m == "senescent_burden":
-            out[k] = math.log10(max(float(res.table["S_total"].iloc[-1]), 1e-12))
+            out[k] = math.log10(max(float(read.senescent(res.table)[-1]), 1e-12))
         elif m == "sasp_net_effect":
             off = job.setup.run(
-                params=p | dict(SECRETOME_OFF), solver=job.solver, check_ranges=False
+                params=p | dict(job.secretome_off), solver=job.solver, check_ranges=False
             )
             if off.ok:
-                b_off = float(off.table["tumour_burden"].iloc[-1])
+                b_off = float(read.burden(off.table)[-1])
                 out[k] = math.log10(max(burden[-1], 1e-12) / max(b_off, 1e-12))
     return out
 
@@ -266,11 +330,11 @@ def run_sensitivity(
     *,
     method: Method = "prcc",
     metrics: Sequence[str] = ("final_burden", "sasp_net_effect"),
-    parameters: Sequence[str] = DEFAULT_PARAMETERS,
+    parameters: Sequence[str] | None = None,
     n: int = 64,
     seed: int = 0,
     t_end: float | None = None,
-    engine: str = "reference",
+    engine: str = "fast",
     spread: float = 2.0,
     workers: int = 1,
     scheduler: str | None = None,
@@ -278,7 +342,8 @@ def run_sensitivity(
     """Rank the parameters of ``scenario`` by their influence on each metric.
 
     ``n``: Latin-hypercube size for PRCC; base size (power of two) for Sobol, which costs
-    n * (k + 2) simulations (twice that with ``sasp_net_effect``).
+    n * (k + 2) simulations (twice that with ``sasp_net_effect``). ``parameters``: None varies
+    the model's default set (:func:`default_parameters`).
     """
     if method not in ("sobol", "prcc"):
         raise ValidationError(f"method must be sobol or prcc, got {method!r}")
@@ -286,10 +351,13 @@ def run_sensitivity(
     if bad or not metrics:
         raise ValidationError(f"unknown metric(s) {bad}; choose from {', '.join(METRICS)}")
     setup = prepare_scenario(scenario, days=t_end)
+    if parameters is None:
+        parameters = default_parameters(setup.spec, setup.params, spread=spread)
     bounds = parameter_bounds(setup.spec, setup.params, parameters, spread=spread)
     names = tuple(bounds)
     solver = SolverOptions(engine=engine, t_eval=daily(setup.days))
-    job = _EvalJob(setup, names, tuple(metrics), solver)
+    off = secretome_off(setup.spec) if "sasp_net_effect" in metrics else {}
+    job = _EvalJob(setup, names, tuple(metrics), solver, off)
     problem = sobol_problem(bounds)
     log_lo = np.log10([b[0] for b in bounds.values()])
     log_hi = np.log10([b[1] for b in bounds.values()])

@@ -9,7 +9,12 @@ from senotwin.sim.engines import engine_help
 
 
 def sensitivity(
-    scenario: str = typer.Option("legacy_default", "--scenario", help="Scenario to perturb."),
+    scenario: str = typer.Option(
+        "default",
+        "--scenario",
+        help="Scenario to perturb (the physical-units model; legacy_* scenarios run the legacy "
+        "model).",
+    ),
     method: str = typer.Option("prcc", "--method", help="sobol or prcc."),
     metrics: list[str] = typer.Option(
         ["final_burden", "sasp_net_effect"],
@@ -17,7 +22,10 @@ def sensitivity(
         help="final_burden, best_change, senescent_burden, sasp_net_effect (repeatable).",
     ),
     parameters: list[str] = typer.Option(
-        [], "--param", help="Parameter to vary (repeatable; default: a curated set of 16)."
+        [],
+        "--param",
+        help="Parameter to vary (repeatable; default: the 16 highest-ranked of the model's "
+        "shipped GSA ranking that can vary, or the legacy model's curated 16).",
     ),
     n: int = typer.Option(64, "--n", help="PRCC samples, or Sobol base size (power of two)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampling design."),
@@ -28,13 +36,13 @@ def sensitivity(
         "TME scenarios); rankings differ between horizons.",
     ),
     spread: float = typer.Option(2.0, "--spread", help="Vary each parameter x/÷ this factor."),
-    engine: str = typer.Option("reference", "--engine", help=engine_help()),
+    engine: str = typer.Option("fast", "--engine", help=engine_help()),
     workers: int = typer.Option(1, "--workers", help="Dask workers (1 = in process)."),
     top: int = typer.Option(10, "--top", help="Parameters shown per metric."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Global sensitivity; 'sasp_net_effect' > 0 means the SASP net-hurts tumour control."""
-    from senotwin.analysis.sensitivity import DEFAULT_PARAMETERS, HORIZON_NOTE, run_sensitivity
+    from senotwin.analysis.sensitivity import HORIZON_NOTE, run_sensitivity
 
     with user_errors():
         if method not in ("sobol", "prcc"):
@@ -43,7 +51,7 @@ def sensitivity(
             scenario,
             method="sobol" if method == "sobol" else "prcc",
             metrics=tuple(metrics),
-            parameters=tuple(parameters) or DEFAULT_PARAMETERS,
+            parameters=tuple(parameters) or None,
             n=n,
             seed=seed,
             t_end=days,

@@ -395,8 +395,9 @@ def sensitivity_section(
         "effect' is log10(tumour burden with / without the senescent cells' secretome): red "
         f"bars push towards 'SASP hurts', blue towards 'SASP helps'.{hurts} {HORIZON_NOTE} "
         "(The command 'senotwin sensitivity' reads the metrics at the scenario's horizon, 365 "
-        "days for the TME scenarios, unless given --days.) This ranking still runs on the "
-        "legacy relative-units model (scenario legacy_default); its parameters are that model's."
+        f"days for the TME scenarios, unless given --days.) Scenario {res.scenario or 'default'}; "
+        "without named parameters the ranking varies the 16 highest-ranked parameters of the "
+        "model's shipped global sensitivity analysis (src/senotwin/model/gsa)."
     )
     return Section(
         "What decides whether the SASP helps or hurts",

@@ -51,7 +51,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
     lambda r: cohort_sections.trial_section(r.cohort, r.model),
     lambda r: cohort_sections.responses_section(r.cohort),
     lambda r: cohort_sections.sensitivity_section(
-        r.sensitivity, days=r.sensitivity_days, model=r.legacy_model
+        r.sensitivity, days=r.sensitivity_days, model=r.sensitivity_model
     ),
     lambda r: cohort_sections.provenance_section(r.cohort, r.model),
     lambda r: calibration_sections.shipped_calibration_section(),
