@@ -26,18 +26,24 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check-seed", type=int, default=None)
+    ap.add_argument("--engine", default="fast", help="simulation engine (default: fast)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    res = rank_parameters(args.scenario, n=args.samples, seed=args.seed)
+    res = rank_parameters(args.scenario, n=args.samples, seed=args.seed, engine=args.engine)
     took = time.perf_counter() - t0
     out = OUT_DIR / f"{res.model}.yaml"
     res.write(out)
-    print(f"{res.model}: {res.samples} samples ({res.failed} failed) in {took:.1f} s -> {out}")
+    print(
+        f"{res.model}: {res.samples} samples ({res.failed} failed) on the {res.engine} engine "
+        f"in {took:.1f} s -> {out}"
+    )
     top = res.table.head(TOP_N)
     for r in top.itertuples():
         print(f"{r.rank:3d} {r.parameter:16s} PRCC {r.prcc:+.3f}  p {r.p:.2g}")
     if args.check_seed is not None:
-        other = rank_parameters(args.scenario, n=args.samples, seed=args.check_seed)
+        other = rank_parameters(
+            args.scenario, n=args.samples, seed=args.check_seed, engine=args.engine
+        )
         a = set(top["parameter"])
         b = set(other.table.head(TOP_N)["parameter"])
         print(

@@ -52,6 +52,7 @@ def test_written_ranking_is_what_model_stats_reads(
 
     doc = read_yaml(out, what="ranking")
     assert doc["design"]["date"] == "2026-01-02" and doc["design"]["seed"] == 4
+    assert doc["design"]["engine"] == "fast"  # the compiled RODAS4 engine, as shipped
     monkeypatch.setattr(describe, "gsa_ranking", lambda s: doc)
     top = top_provenance(load_qsp())
     assert top is not None and top["current"] is True

@@ -41,6 +41,7 @@ class GsaRanking:
     failed: int  # samples whose simulation failed (left out of the PRCC)
     table: pd.DataFrame  # parameter, prcc, p, rank
     fingerprint: str
+    engine: str = "fast"  # simulation engine the samples ran on
 
     def to_yaml(self, *, date: str | None = None) -> str:
         """The package-data document read by ``senotwin.model.describe.gsa_top``."""
@@ -56,6 +57,7 @@ class GsaRanking:
                 "samples": self.samples,
                 "failed_samples": self.failed,
                 "seed": self.seed,
+                "engine": self.engine,
                 "date": date or dt.date.today().isoformat(),
                 "regenerate": "python scripts/gsa_ranking.py",
             },
@@ -137,4 +139,5 @@ def rank_parameters(
         failed=int((~ok).sum()),
         table=table,
         fingerprint=spec_fingerprint(spec),
+        engine=engine,
     )
