@@ -53,3 +53,19 @@ def test_only_activity_scales_are_normalisations() -> None:
     for p in load_qsp().parameters:
         if isinstance(p.provenance, DerivedProvenance) and "normalisation" in p.provenance.formula:
             assert is_activity_scale(p) and p.value == 1.0, p.id
+
+
+def test_scenario_inputs_are_set_by_their_contexts() -> None:
+    """A 'scenario input' is derived only as the definition of the default context: 0 there, and
+    some inducer context of model/qsp.py sets its own value."""
+    from senotwin.model.qsp import INDUCERS
+
+    inputs = [
+        p
+        for p in load_qsp().parameters
+        if isinstance(p.provenance, DerivedProvenance) and "scenario input" in p.provenance.formula
+    ]
+    assert [p.id for p in inputs] == ["stress_src"]
+    for p in inputs:
+        assert p.value == 0.0
+        assert any(p.id in params and params[p.id] > 0 for params, _ in INDUCERS.values())
