@@ -22,8 +22,8 @@ from senotwin.analysis.sensitivity import (
     sobol_indices,
 )
 from senotwin.model.describe import gsa_ranking
-from senotwin.model.scenarios import get_scenario
 from senotwin.model.io import load_spec
+from senotwin.model.scenarios import get_scenario
 from senotwin.sim import simulate
 
 FIXTURES = Path(__file__).resolve().parents[2] / "src" / "senotwin" / "model" / "fixtures"
