@@ -152,6 +152,17 @@ def test_activity_scales_and_unranged_parameters_are_not_sampled() -> None:
     assert names == ["a0", "a2", "d0", "d1", "d2", "m0", "m1", "m2"]
 
 
+def test_switched_off_mechanisms_are_not_sampled() -> None:
+    """A parameter at 0 on the floor of its range is a scenario input the scenario leaves off
+    (a persistent inducer, a pump); one above its floor, or whose range starts above 0, is not."""
+    params = copy.deepcopy(TOY["parameters"])
+    params[0] |= {"value": 0.0, "range": [0.0, 1.0]}  # switched off: not sampled
+    params[3] |= {"value": 0.2, "range": [0.0, 1.0]}  # on, range from 0: sampled
+    names = [p.id for p in uncertain_parameters(_toy(parameters=params))]
+    assert names == ["a1", "a2", "d0", "d1", "d2", "m0", "m1", "m2"]
+    assert "stress_src" not in {p.id for p in uncertain_parameters(load_qsp())}
+
+
 def test_the_shipped_qsp_ranking_names_its_design_and_covers_the_top_30() -> None:
     spec = load_qsp()
     top = top_provenance(spec)

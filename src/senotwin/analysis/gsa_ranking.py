@@ -3,7 +3,8 @@
 PRCC (partial rank correlation, :func:`senotwin.analysis.sensitivity.prcc`) of log10 lesion volume
 at the horizon on a Latin hypercube over each parameter's plausible ``range:`` (log-uniform where
 the range is positive, uniform where it starts at 0); blockable activity scales stay at their
-untreated level (:func:`senotwin.model.describe.uncertain_parameters`). The ranking is computed
+untreated level and mechanisms the scenario switches off stay off
+(:func:`senotwin.model.describe.uncertain_parameters`). The ranking is computed
 once per model and shipped as package data (``senotwin/model/gsa/<model id>.yaml``, read by
 ``model stats``); ``scripts/gsa_ranking.py`` regenerates it. Its fingerprint of what the model
 computes tells whether the model changed since.
@@ -51,7 +52,8 @@ class GsaRanking:
             "design": {
                 "method": "PRCC on a Latin hypercube over each parameter's range "
                 "(log-uniform where the range is positive, uniform where it starts at 0); "
-                "blockable activity scales stay at their untreated level",
+                "blockable activity scales stay at their untreated level and mechanisms the "
+                "scenario switches off (value 0 at the floor of the range) stay off",
                 "scenario": self.scenario,
                 "outcome": f"log10 {self.observable} at day {self.days:g}",
                 "samples": self.samples,

@@ -69,12 +69,25 @@ def is_activity_scale(p: Parameter) -> bool:
     return p.entity is not None and p.range is not None and p.value == p.range[1]
 
 
+def is_switched_off(p: Parameter) -> bool:
+    """A mechanism the model's own scenario leaves off: value 0 at the floor of its range.
+
+    Such a parameter is an input of a scenario (a persistent inducer, an antibody pump, a
+    depletion) that other contexts switch on; sampling it would mix scenarios into the
+    uncertainty of this one, so a global sensitivity analysis leaves it off."""
+    return p.value == 0.0 and p.range is not None and p.range[0] == 0.0
+
+
 def uncertain_parameters(spec: ModelSpec) -> list[Parameter]:
-    """Parameters a GSA samples: a plausible range with room to vary, and no activity scale."""
+    """Parameters a GSA samples: a plausible range with room to vary, neither an activity scale
+    at its untreated level nor a mechanism the scenario switches off."""
     return [
         p
         for p in spec.parameters
-        if p.range is not None and p.range[0] < p.range[1] and not is_activity_scale(p)
+        if p.range is not None
+        and p.range[0] < p.range[1]
+        and not is_activity_scale(p)
+        and not is_switched_off(p)
     ]
 
 
