@@ -27,6 +27,9 @@ from senotwin._io import atomic_write_text
 from senotwin.analysis.sensitivity import prcc
 from senotwin.model.describe import spec_fingerprint, uncertain_parameters
 from senotwin.sim import SolverOptions, prepare_scenario
+from senotwin.sim.simulate import simulate_batch
+
+_CHUNK = 500  # parameter sets per compiled batch (bounds the memory of one batch)
 
 
 @dataclass(frozen=True)
@@ -115,14 +118,21 @@ def rank_parameters(
     x = _sample(bounds, n, seed)
     solver = SolverOptions(engine=engine, t_eval=(0.0, float(setup.days)))
     y = np.full(n, np.nan)
-    for i, row in enumerate(x):
-        res = setup.run(
-            params=dict(zip(names, row.tolist(), strict=True)), solver=solver, check_ranges=False
+    for start in range(0, n, _CHUNK):
+        rows = x[start : start + _CHUNK]
+        batch = simulate_batch(
+            spec,
+            [dict(setup.params) | dict(zip(names, r.tolist(), strict=True)) for r in rows],
+            t_end=float(setup.days),
+            initial=setup.initial,
+            regimen=setup.schedule,
+            solver=solver,
+            check_ranges=False,
         )
-        if res.ok:
-            v = float(res.table[observable].iloc[-1])
-            if v > 0 and math.isfinite(v):
-                y[i] = math.log10(v)
+        final = batch.values[:, -1, batch.columns.index(observable)]
+        good = np.array([st == "success" for st in batch.status]) & np.isfinite(final)
+        good &= np.where(np.isfinite(final), final, 0.0) > 0
+        y[start : start + len(rows)][good] = np.log10(final[good])
     ok = np.isfinite(y)
     if ok.sum() < len(names) + 3:
         raise ValidationError(f"gsa ranking: only {int(ok.sum())} of {n} simulations succeeded")
