@@ -58,6 +58,7 @@ class PairwiseClaim:
     metric: str
     probability: float
     members: int
+    median_difference: float = 0.0  # median over members of (better - worse), metric units
 
     @property
     def supported(self) -> bool:
@@ -68,7 +69,8 @@ class PairwiseClaim:
         verdict = "supported" if self.supported else f"not supported (< {SUPPORT:.0%})"
         return (
             f"{self.better} beats {self.worse} on {self.metric} in {self.probability:.0%} of "
-            f"{self.members} ensemble members: {verdict}"
+            f"{self.members} ensemble members (median difference {self.median_difference:+.3g}): "
+            f"{verdict}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +80,9 @@ class PairwiseClaim:
             "metric": self.metric,
             "probability": self.probability,
             "members": self.members,
+            "median_difference": (
+                self.median_difference if math.isfinite(self.median_difference) else None
+            ),
             "supported": self.supported,
         }
 
@@ -154,8 +159,12 @@ class EnsembleComparison:
             for b in self.arms:
                 if a == b:
                     continue
-                p = beats_probability(wide[a].to_numpy(), wide[b].to_numpy(), BETTER[m])
-                out.append(PairwiseClaim(a, b, m, p, len(wide)))
+                va, vb = wide[a].to_numpy(dtype=float), wide[b].to_numpy(dtype=float)
+                p = beats_probability(va, vb, BETTER[m])
+                same = va == vb  # both inf (no progression in either arm) differ by 0
+                with np.errstate(invalid="ignore"):
+                    diff = np.where(same, 0.0, va - vb)
+                out.append(PairwiseClaim(a, b, m, p, len(wide), float(np.median(diff))))
         return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
