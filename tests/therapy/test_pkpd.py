@@ -171,3 +171,45 @@ def test_no_drugs_keeps_the_model_and_adds_zero_toxicity() -> None:
     res = simulate(spec, t_end=2.0)
     assert res.table["tox_immune_suppression"].abs().max() == 0.0
     assert res.table["X"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_antibody_occupancy_uses_the_measured_kd_not_the_reference_dose() -> None:
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.dosing import Body, canonical_dose
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import concentration_profile, therapy_spec
+
+    pembro = get_drug("pembrolizumab")
+    effect = pembro.effects[0]
+    assert effect.potency is not None and effect.potency.kind == "Kd"
+    # 4 nM x 150 kDa = 0.6 mg/L in the tumour; / penetration 0.3 = 2.0 mg/L in plasma
+    assert pembro.plasma_ec50(effect) == pytest.approx(2.0)
+    spec = therapy_spec(load_qsp(), [pembro])
+    ec50 = next(p for p in spec.parameters if p.id == "pd_pembrolizumab_PDCD1_ec50")
+    assert ec50.value == pytest.approx(2.0)
+    assert ec50.provenance.kind == "citation" and "Kd 4 nM" in ec50.provenance.text
+    # exposure-response: the labelled anti-PD-1 dose keeps PD-1 mostly occupied at trough,
+    # ipilimumab 3 mg/kg (Kd 18.2 nM) leaves CTLA-4 half free; a tenth of the dose matters
+    t = np.linspace(0.01, 21, 50)
+
+    def trough_occupancy(name: str, amount: float, unit: str) -> float:
+        drug = get_drug(name)
+        dose = canonical_dose(amount, unit, drug, body=Body(), where="test")
+        c = concentration_profile(drug, dose, "iv", t)[-1]
+        return float(c / (c + drug.plasma_ec50(drug.effects[0])))
+
+    assert trough_occupancy("pembrolizumab", 200, "mg") > 0.8
+    assert (
+        trough_occupancy("pembrolizumab", 20, "mg")
+        < trough_occupancy("pembrolizumab", 200, "mg") - 0.2
+    )
+    assert 0.3 < trough_occupancy("ipilimumab", 3, "mg/kg") < 0.7
+
+
+def test_a_molar_potency_needs_a_molecular_weight() -> None:
+    from senotwin.therapy.drugs import get_drug
+
+    data = get_drug("pembrolizumab").model_dump()
+    data["molecular_weight"] = None
+    with pytest.raises(ValueError, match="molecular_weight"):
+        Drug.model_validate(data)

@@ -265,8 +265,28 @@ class PK(_Frozen):
         return math.log(2) / beta
 
 
+class Potency(_Frozen):
+    """A measured molar potency (Kd, Ki, IC50 or EC50) at the target, with its source, and the
+    tumour penetration (tumour / plasma concentration) that turns it into a plasma EC50."""
+
+    value: str  # "2.6 nM"
+    kind: Literal["Kd", "Ki", "IC50", "EC50"]
+    source: str = Field(min_length=10)
+    penetration: float = Field(gt=0, le=1)
+    penetration_why: str = Field(min_length=10)
+
+    def molar(self) -> float:
+        """The potency in mol/L."""
+        return quantity(self.value, "mol/L", where="potency.value")
+
+
 class Effect(_Frozen):
-    """One PD effect: Emax/Hill modulation of an entity, or concentration-driven exposure."""
+    """One PD effect: Emax/Hill modulation of an entity, or concentration-driven exposure.
+
+    Its EC50 is a measured molar ``potency`` (plasma EC50 = potency x molecular weight /
+    tumour penetration) or, where none is entered, ``ec50_rel`` times the peak concentration of
+    the drug's reference dose (an assumption: the reference dose is active by construction).
+    """
 
     target: str
     kind: EffectKind
@@ -275,6 +295,7 @@ class Effect(_Frozen):
     hill: float = Field(default=1.0, gt=0, le=6)
     exposure_per_reference_dose: float = Field(default=0.0, ge=0)
     high_dose: bool = False
+    potency: Potency | None = None
     provenance: Provenance
     note: str = ""
 
@@ -306,6 +327,7 @@ class Drug(_Frozen):
     kb_notes: tuple[str, ...] = ()
     dose_limit: DoseLimit | None = None  # None: the library default (see max_dose)
     dose_ranges: dict[Species, DoseRange] = Field(default_factory=dict)
+    molecular_weight: str | None = None  # "150 kDa" or "974.6 g/mol"; needed by molar potencies
 
     @field_validator("aliases")
     @classmethod
@@ -326,11 +348,29 @@ class Drug(_Frozen):
                     raise ValueError(f"route {route!r} needs pk.ka (absorption)")
         if self.pk.model == "none" and any(e.kind != "drive" for e in self.effects):
             raise ValueError("a drug without PK (radiation) can only drive exposure")
+        if any(e.potency for e in self.effects) and (
+            self.molecular_weight is None or self.dose_kind != "mass"
+        ):
+            raise ValueError("a molar potency needs molecular_weight (and a mass-dosed drug)")
         for sp, rng in self.dose_ranges.items():
             bad = [r for r in rng.routes if r not in self.routes]
             if bad:
                 raise ValueError(f"dose_ranges.{sp}.routes {bad} not in routes {list(self.routes)}")
         return self
+
+    def molar_mass(self) -> float:
+        """Molecular weight in g/mol."""
+        if self.molecular_weight is None:
+            raise ValidationError(f"{self.id} has no molecular_weight")
+        text = self.molecular_weight.replace("kDa", "kg/mol").replace("Da", "g/mol")
+        return quantity(text, "g/mol", where=f"{self.id} molecular_weight")
+
+    def plasma_ec50(self, effect: Effect) -> float | None:
+        """The plasma EC50 (mg/L) of an effect with a molar potency (None without one)."""
+        if effect.potency is None:
+            return None
+        mg_per_l = effect.potency.molar() * self.molar_mass() * 1000.0
+        return mg_per_l / effect.potency.penetration
 
     def human_problem(self) -> str | None:
         """Why this drug cannot be given in a human scenario (None when it can).

@@ -313,13 +313,24 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
             continue  # not represented by this model: said in the run's notes (effect_notes)
         ek = entity_key(e.target)
         base = f"pd_{drug.key}_{ek}"
-        ec50 = e.ec50_rel * reference_peak(drug)
-        ec50_prov = AssumedProvenance(
-            kind="assumed",
-            rationale=f"EC50 = {e.ec50_rel:g} x the peak concentration of the reference dose "
-            f"({drug.reference_dose.amount:g} {drug.reference_dose.unit} "
-            f"{drug.reference_dose.route})",
-        )
+        measured = drug.plasma_ec50(e)
+        ec50_prov: AssumedProvenance | CitationProvenance
+        if measured is not None and e.potency is not None:
+            ec50 = measured
+            ec50_prov = CitationProvenance(
+                kind="citation",
+                text=f"plasma EC50 = {e.potency.kind} {e.potency.value} x "
+                f"{drug.molecular_weight} / tumour penetration {e.potency.penetration:g} "
+                f"({e.potency.source}; penetration: {e.potency.penetration_why})",
+            )
+        else:
+            ec50 = e.ec50_rel * reference_peak(drug)
+            ec50_prov = AssumedProvenance(
+                kind="assumed",
+                rationale=f"EC50 = {e.ec50_rel:g} x the peak concentration of the reference "
+                f"dose ({drug.reference_dose.amount:g} {drug.reference_dose.unit} "
+                f"{drug.reference_dose.route})",
+            )
         params.append(
             _param(f"{base}_ec50", f"{drug.id} EC50 on {e.target}", ec50, unit, ec50_prov)
         )
