@@ -24,10 +24,12 @@ from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
 from senotwin.sim.simulate import check_days
+from senotwin.therapy.dose_rules import DoseRules, EventTherapy, apply_dose_rules
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import get_drug
-from senotwin.therapy.language import Regimen, SharedTherapy, parse_regimen
+from senotwin.therapy.language import DosingEvent, Regimen, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
+from senotwin.therapy.toxicity import anc_1e9_per_l, grade
 
 TOXICITIES: tuple[str, ...] = (*TOXICITY, SENOLYSIS_DAMAGE)
 METRICS: tuple[str, ...] = (
@@ -64,6 +66,9 @@ class ArmMetrics:
     effector_suppressor_final: float
     toxicity_auc: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     toxicity_max: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    anc_nadir: float | None = None  # 10^9/L, when a myelosuppressive drug is in the model
+    neutropenia_grade: int | None = None  # CTCAE grade of the nadir
+    dose_changes: tuple[str, ...] = ()  # holds and reductions made by the dose rules
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (None for no progression within follow-up)."""
@@ -76,10 +81,15 @@ class ArmMetrics:
         out["best_response"] = self.best_response
         out["toxicity_auc"] = dict(self.toxicity_auc)
         out["toxicity_max"] = dict(self.toxicity_max)
+        out["anc_nadir"] = self.anc_nadir
+        out["neutropenia_grade"] = self.neutropenia_grade
+        out["dose_changes"] = list(self.dose_changes)
         return out
 
 
-def arm_metrics(name: str, regimen: str, table: pd.DataFrame, status: str) -> ArmMetrics:
+def arm_metrics(
+    name: str, regimen: str, table: pd.DataFrame, status: str, dose_changes: tuple[str, ...] = ()
+) -> ArmMetrics:
     """Metrics of one simulated arm from its time-course table (either TME model's run)."""
     t = table["time"].to_numpy()
     read = readouts_for(table)
@@ -90,6 +100,7 @@ def arm_metrics(name: str, regimen: str, table: pd.DataFrame, status: str) -> Ar
     span = float(t[-1] - t[0]) or 1.0
     tox_auc = {k: _auc(t, table[tox_id(k)].to_numpy()) for k in TOXICITIES}
     tox_max = {k: float(table[tox_id(k)].max()) for k in TOXICITIES}
+    nadir = float(anc_1e9_per_l(table["tox_anc"].min())) if "tox_anc" in table else None
     return ArmMetrics(
         name=name,
         regimen=regimen,
@@ -105,6 +116,9 @@ def arm_metrics(name: str, regimen: str, table: pd.DataFrame, status: str) -> Ar
         effector_suppressor_final=float(es[-1]),
         toxicity_auc=MappingProxyType(tox_auc),
         toxicity_max=MappingProxyType(tox_max),
+        anc_nadir=nadir,
+        neutropenia_grade=None if nadir is None else grade(nadir),
+        dose_changes=dose_changes,
     )
 
 
@@ -161,6 +175,7 @@ def compare_arms(
     allow_off_label: bool = False,
     overrides: Mapping[str, float] | None = None,
     check_ranges: bool = True,
+    dose_rules: DoseRules | None = None,
     **options: Any,
 ) -> Comparison:
     """Run every arm (name -> regimen; None/'none' = untreated) on ``scenario``.
@@ -170,7 +185,9 @@ def compare_arms(
     scenario's body (mouse for ``mouse_*``); off-label doses are refused unless
     ``allow_off_label`` (then said in the notes). ``overrides`` replaces parameter values in every
     arm (one ensemble member); ``check_ranges`` refuses values outside the parameters' declared
-    ranges.
+    ranges. With ``dose_rules`` the doses of
+    myelosuppressive drugs are held or reduced on the simulated neutrophil count (each change
+    in the arm's ``dose_changes``).
     """
     if not arms:
         raise ValidationError("compare needs at least one arm (NAME=REGIMEN)")
@@ -186,20 +203,60 @@ def compare_arms(
     tables: dict[str, pd.DataFrame] = {}
     notes: dict[str, None] = {}
     for name, reg in regs.items():
-        res = run_scenario(
-            sc,
-            overrides=overrides,
-            regimen=SharedTherapy(reg, drugs),
-            days=t_end,
-            solver=opts,
-            check_ranges=check_ranges,
+        runner = _ArmRunner(
+            sc, SharedTherapy(reg, drugs), t_end, opts, name, overrides, check_ranges
         )
-        if not res.ok or len(res.table) != opts.grid(t_end).size:
-            raise ValidationError(f"arm {name!r}: simulation failed: {res.message}")
+        changes: tuple[str, ...] = ()
+        if dose_rules is not None and reg is not None:
+            changes = apply_dose_rules(reg.events(), runner, dose_rules).changes
+        else:
+            runner(None)
+        res = runner.result
         tables[name] = res.table
         notes |= dict.fromkeys(res.provenance.notes)
-        metrics.append(arm_metrics(name, reg.to_text() if reg else "", res.table, res.status))
+        metrics.append(
+            arm_metrics(name, reg.to_text() if reg else "", res.table, res.status, changes)
+        )
     return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables), tuple(notes))
+
+
+class _ArmRunner:
+    """Runs one arm: its shared therapy as written, or exactly the doses given (dose rules)."""
+
+    def __init__(
+        self,
+        scenario: Any,
+        therapy: SharedTherapy,
+        days: float,
+        opts: SolverOptions,
+        arm: str,
+        overrides: Mapping[str, float] | None,
+        check_ranges: bool,
+    ) -> None:
+        self.scenario, self.therapy, self.days, self.opts, self.arm = (
+            scenario,
+            therapy,
+            days,
+            opts,
+            arm,
+        )
+        self.overrides, self.check_ranges = overrides, check_ranges
+        self.result: Any = None
+
+    def __call__(self, events: tuple[DosingEvent, ...] | None) -> pd.DataFrame:
+        treat = self.therapy if events is None else EventTherapy(self.therapy, events)
+        res = run_scenario(
+            self.scenario,
+            overrides=self.overrides,
+            regimen=treat,
+            days=self.days,
+            solver=self.opts,
+            check_ranges=self.check_ranges,
+        )
+        if not res.ok or len(res.table) != self.opts.grid(self.days).size:
+            raise ValidationError(f"arm {self.arm!r}: simulation failed: {res.message}")
+        self.result = res
+        return res.table
 
 
 @dataclass(frozen=True)

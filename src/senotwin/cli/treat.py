@@ -48,6 +48,12 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the time-course figure."),
     allow_off_label: bool = ALLOW_OFF_LABEL,
+    dose_rules: bool = typer.Option(
+        False,
+        "--dose-rules",
+        help="Hold a myelosuppressive dose when the simulated ANC is < 1.0e9/L and reduce one "
+        "level (25%) after a grade-4 nadir; the changes are listed per arm.",
+    ),
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
@@ -71,8 +77,15 @@ def compare(
         )
         return
     with user_errors(), writing(Output("--plot", plot, PLOT_SUFFIXES)):
+        from senotwin.therapy.dose_rules import DoseRules
+
         comp = compare_arms(
-            scenario, _arms(arm), days=days, engine=engine, allow_off_label=allow_off_label
+            scenario,
+            _arms(arm),
+            days=days,
+            engine=engine,
+            allow_off_label=allow_off_label,
+            dose_rules=DoseRules() if dose_rules else None,
         )
         if plot is not None:
             from senotwin.report.therapy_sections import comparison_figure, save_figure
@@ -82,6 +95,12 @@ def compare(
         print_json(comp.to_dict())
     else:
         _print_table(comp.to_frame())
+        for a in comp.arms:
+            if a.anc_nadir is not None:
+                typer.echo(
+                    f"{a.name}: ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})"
+                    + "".join(f"; {c}" for c in a.dose_changes)
+                )
         _print_notes(comp.notes)
 
 

@@ -280,6 +280,18 @@ class Potency(_Frozen):
         return quantity(self.value, "mol/L", where="potency.value")
 
 
+class Myelosuppression(_Frozen):
+    """A published neutropenia model's drug term: linear inhibition of precursor proliferation
+    per plasma concentration (Friberg 2002; system parameters in therapy.toxicity)."""
+
+    slope: str  # "2.53 L/mg"
+    source: str = Field(min_length=10)
+
+    def slope_l_per_mg(self) -> float:
+        """The slope in L/mg."""
+        return quantity(self.slope, "L/mg", where="myelosuppression.slope")
+
+
 class Effect(_Frozen):
     """One PD effect: Emax/Hill modulation of an entity, or concentration-driven exposure.
 
@@ -328,6 +340,7 @@ class Drug(_Frozen):
     dose_limit: DoseLimit | None = None  # None: the library default (see max_dose)
     dose_ranges: dict[Species, DoseRange] = Field(default_factory=dict)
     molecular_weight: str | None = None  # "150 kDa" or "974.6 g/mol"; needed by molar potencies
+    myelosuppression: Myelosuppression | None = None  # neutropenia model (therapy.toxicity)
 
     @field_validator("aliases")
     @classmethod
@@ -440,6 +453,9 @@ class Drug(_Frozen):
             },
             "pd": [e.model_dump() for e in self.effects],
             "toxicity_proxies": list(self.toxicities()),
+            "myelosuppression": (
+                self.myelosuppression.model_dump() if self.myelosuppression else None
+            ),
             "kb_notes": list(self.kb_notes),
         }
 

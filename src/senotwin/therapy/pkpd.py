@@ -47,6 +47,7 @@ from senotwin.therapy.drugs import (
     Drug,
     Effect,
 )
+from senotwin.therapy.toxicity import neutropenia_parts
 
 
 def entity_key(entity: str) -> str:
@@ -465,6 +466,13 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
             )
         )
     observables += _toxicity_observables(spec, set(inhibitors))
+    n_sp, n_par, n_pr, n_obs = neutropenia_parts(
+        drugs, drug_compartment(spec), {d.id: conc_id(d) for d in drugs}
+    )
+    species += n_sp
+    params += n_par
+    processes += n_pr
+    observables += n_obs
     base_obs, base_proc = _rewrite(spec, targets)
     data = spec.model_dump()
     data["id"] = f"{spec.id}_therapy" if drugs else spec.id

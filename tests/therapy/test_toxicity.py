@@ -1,0 +1,83 @@
+"""Chemotherapy neutropenia (Friberg 2002 chain) and protocol dose rules on the simulated ANC."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.therapy.dose_rules import DoseRules, apply_dose_rules
+from senotwin.therapy.language import DosingEvent
+from senotwin.therapy.toxicity import grade
+
+
+def test_ctcae_grades() -> None:
+    assert [grade(x) for x in (4.3, 1.9, 1.2, 0.7, 0.3)] == [0, 1, 2, 3, 4]
+
+
+def _fake_run(dips: dict[float, float]):
+    """A run whose ANC dips to ``dips[day]`` 5 days after a dose given on ``day``."""
+
+    def run(events: tuple[DosingEvent, ...]) -> pd.DataFrame:
+        t = np.arange(0.0, 43.0)
+        anc = np.full(t.size, 4.0)
+        for e in events:
+            low = 4.0 - (4.0 - dips.get(e.time, 4.0)) * e.amount  # a reduced dose dips less
+            anc[(t > e.time + 2) & (t < e.time + 9)] = low
+        return pd.DataFrame({"time": t, "tox_anc": anc * 1000})  # cells/uL
+
+    return run
+
+
+def _weekly(days: tuple[float, ...]) -> tuple[DosingEvent, ...]:
+    return tuple(DosingEvent(d, "nab-paclitaxel", 1.0, "mg/kg", "iv") for d in days)
+
+
+def test_dose_held_when_anc_is_low_on_the_day() -> None:
+    # the day-0 dose leaves ANC 0.8 on day 7: that dose is held, day 14 is given
+    out = apply_dose_rules(_weekly((0, 7, 14)), _fake_run({0: 0.8}), DoseRules())
+    assert [e.time for e in out.events] == [0, 14]
+    assert out.changes == ("day 7: nab-paclitaxel held (ANC 0.80e9/L < 1)",)
+
+
+def test_dose_reduced_one_level_after_a_grade_4_nadir() -> None:
+    # day 0 gives a grade-4 nadir (0.3) that recovers before day 14: day 14 on is at 75%
+    run = _fake_run({0: 0.3})
+    out = apply_dose_rules(_weekly((0, 14, 28)), run, DoseRules())
+    assert [e.amount for e in out.events] == [1.0, 0.75, 0.75]
+    assert "reduced to 75% of the starting dose (grade 4 nadir" in out.changes[0]
+    with pytest.raises(ValidationError, match="hold_below"):
+        DoseRules(hold_below=0)
+
+
+def test_nab_paclitaxel_neutropenia_nadir_and_recovery() -> None:
+    from senotwin.analysis.therapy import compare_arms
+
+    comp = compare_arms(
+        "default", {"control": None, "nab": "nab-paclitaxel 260 mg/m2 iv d0"}, days=42
+    )
+    control, nab = comp.arms
+    assert control.anc_nadir == pytest.approx(4.28, rel=1e-3)  # shared model, no dose
+    anc = comp.tables["nab"]["tox_anc"].to_numpy() / 1000  # 10^9/L
+    t = comp.tables["nab"]["time"].to_numpy()
+    nadir_day = float(t[np.argmin(anc)])
+    assert 5 <= nadir_day <= 16  # Friberg chain: nadir about 1-2 weeks after the dose
+    assert nab.anc_nadir is not None and nab.anc_nadir < 2.0 and nab.neutropenia_grade >= 1
+    assert anc[-1] > 3.0  # recovered by day 42
+
+
+def test_cli_reports_the_nadir_with_dose_rules() -> None:
+    from typer.testing import CliRunner
+
+    from senotwin.cli import app
+
+    out = CliRunner().invoke(
+        app,
+        [
+            "treat", "compare", "--scenario", "default", "--days", "30", "--dose-rules",
+            "--arm", "nab=nab-paclitaxel 260 mg/m2 iv d0",
+        ],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "nab: ANC nadir" in out.output and "(grade 1)" in out.output
