@@ -55,3 +55,20 @@ def test_bad_requests() -> None:
         optimize_schedule("default", ["anti-pd-1"], horizon=5, budget=1, patients=2)
     with pytest.raises(ValidationError, match="max_toxicity"):
         optimize_schedule("default", ["anti-pd-1"], max_toxicity=float("nan"))
+
+
+def test_levels_stay_inside_the_labelled_human_range() -> None:
+    from senotwin.cohort.optimize import level_bounds
+    from senotwin.therapy.dosing import Body
+
+    # pembrolizumab 1-10 mg/kg around its 200 mg reference (70 kg adult): 0.35x to 3.5x
+    low, high = level_bounds(get_drug("pembrolizumab"), Body())
+    assert low == pytest.approx(70 / 200) and high == pytest.approx(700 / 200)
+    # navitoclax 10-440 mg around 325 mg: the search floor (0.1) binds below
+    assert level_bounds(get_drug("navitoclax"), Body()) == pytest.approx((0.1, 440 / 325))
+    # a research compound cannot be optimised for humans; in a mouse it keeps 0.1-1
+    with pytest.raises(ValidationError, match=r"sb203580 has no human PK.*human scenario"):
+        level_bounds(get_drug("sb203580"), Body())
+    assert level_bounds(get_drug("sb203580"), Body("mouse")) == (0.1, 1.0)
+    with pytest.raises(ValidationError, match="cannot be optimised in a human scenario"):
+        optimize_schedule("default", ["sb203580"], budget=1, patients=2)

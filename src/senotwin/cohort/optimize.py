@@ -8,7 +8,12 @@ carries every searched drug (so candidates differ only in their doses). The back
 scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
 "one-two punch" of the review's section 5). The objective is the mean over a small virtual cohort
 (paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
-lower is better. Search: optuna TPE (seeded). Toxicity is the library's mechanism-based
+lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's labelled or studied
+range for the scenario's species (human: ``dose_ranges.human``; a drug without human PK is
+refused in a human scenario), so the level bounds are per drug (``level_bounds``). Neutropenia
+(therapy.toxicity, for drugs with a published model) is a constraint: a schedule whose mean
+patient reaches an ANC nadir of grade 4 (< 0.5e9/L) is infeasible. Toxicity is the library's
+mechanism-based
 toxicity proxies (``TOXICITY``: drug inhibition of NF-kB, mTOR, the BCL-2 family; tissue damage
 from senolysis), each integrated over the run and divided by 90 days, summed, and averaged over
 patients; schedules above ``max_toxicity`` are infeasible. A drug whose targets raise no proxy
@@ -32,13 +37,35 @@ from senotwin.model.readouts import readouts_for
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
 from senotwin.sim.simulate import check_days
+from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose
 from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, TOXICITY, Drug, get_drug
 from senotwin.therapy.language import SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import tox_id
+from senotwin.therapy.toxicity import anc_1e9_per_l, grade
 
 MIN_LEVEL = 0.1  # lowest dose searched, as a fraction of the reference dose
 MIN_DAYS = 7  # shortest course searched (days)
 TOX_DAYS = 90.0  # toxicity is proxy exposure per 90 days
+
+
+def level_bounds(drug: Drug, body: Body) -> tuple[float, float]:
+    """Searched dose levels (fractions of the reference dose) that stay inside the drug's
+    labelled or studied range for ``body``'s species (MIN_LEVEL-1 where none is given)."""
+    if body.species == "human" and (why := drug.human_problem()):
+        raise ValidationError(f"{why}: it cannot be optimised in a human scenario")
+    rng = drug.dose_ranges.get(body.species)
+    if rng is None:
+        return MIN_LEVEL, 1.0
+    ref = drug.reference_dose
+    ref_dose = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
+    low, high = (
+        canonical_dose(float(x.split()[0]), x.split()[1], drug, body=body, where=drug.id) / ref_dose
+        for x in (rng.min, rng.max)
+    )
+    low, high = max(MIN_LEVEL, low), min(high, drug.max_dose().multiple_of_reference)
+    if low > high:
+        raise ValidationError(f"{drug.id}: its {body.species} range {rng.min}-{rng.max} is empty")
+    return low, high
 
 
 def dosing_interval(drug: Drug) -> int:
@@ -89,6 +116,7 @@ class ScheduleOutcome:
     ci_high: float
     response_rate: float  # share with >= 30 % best diameter shrinkage
     trial: int
+    anc_nadir: float | None = None  # mean over patients, 10^9/L (None: no neutropenia model)
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,7 @@ class _Outcomes:
     logs: np.ndarray  # per patient log10(final / initial burden), NaN if failed
     changes: np.ndarray  # per patient best % diameter change
     toxicity: float  # mean over patients of toxicity_of
+    anc_nadir: float | None = None  # mean over patients of the ANC nadir (10^9/L)
 
 
 class _Cohort:
@@ -132,6 +161,7 @@ class _Cohort:
     ) -> None:
         self.setup = prepare_scenario(scenario, days=horizon)
         self.drugs = drugs
+        self.body = body_for_scenario(scenario)
         self.solver = SolverOptions(engine=engine, t_eval=daily(horizon))
         pop = population_for(self.setup.spec)
         self.patients: list[VirtualPatient] = [
@@ -149,9 +179,9 @@ class _Cohort:
     def outcomes(self, courses: Sequence[DrugCourse]) -> _Outcomes:
         """Run every patient on ``courses`` (on the therapy model carrying all searched drugs)."""
         text = regimen_text(courses)
-        therapy = SharedTherapy(parse_regimen(text) if text else None, self.drugs)
+        therapy = SharedTherapy(parse_regimen(text, body=self.body) if text else None, self.drugs)
         spec, schedule = therapy.compile_for(self.setup.spec)
-        logs, changes, tox = [], [], []
+        logs, changes, tox, nadirs = [], [], [], []
         for pt in self.patients:
             res = simulate(
                 spec,
@@ -172,7 +202,14 @@ class _Cohort:
             logs.append(math.log10(max(b[-1], 1e-12) / b[0]))
             changes.append(100.0 * (d.min() - d[0]) / d[0])
             tox.append(toxicity_of(res.table))
-        return _Outcomes(np.array(logs), np.array(changes), float(np.mean(tox)) if tox else 0.0)
+            if "tox_anc" in res.table:
+                nadirs.append(float(anc_1e9_per_l(res.table["tox_anc"].min())))
+        return _Outcomes(
+            np.array(logs),
+            np.array(changes),
+            float(np.mean(tox)) if tox else 0.0,
+            float(np.mean(nadirs)) if nadirs else None,
+        )
 
 
 def _summarise(
@@ -200,13 +237,19 @@ def _summarise(
         regimen_text(courses),
         order,
         out.toxicity,
-        out.toxicity <= max_toxicity,
+        out.toxicity <= max_toxicity and not _grade4(out.anc_nadir),
         mean,
         lo,
         hi,
         rr,
         trial,
+        out.anc_nadir,
     )
+
+
+def _grade4(nadir: float | None) -> bool:
+    """True when the mean patient's ANC nadir is grade 4 (< 0.5e9/L)."""
+    return nadir is not None and grade(nadir) >= 4
 
 
 def optimize_schedule(
@@ -241,6 +284,7 @@ def optimize_schedule(
         )
     get_engine(engine)
     cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
+    bounds = {d: level_bounds(get_drug(d), cohort.body) for d in ids}
     last_day = int(horizon)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
@@ -249,7 +293,7 @@ def optimize_schedule(
     def objective(trial: optuna.Trial) -> float:
         courses = []
         for d in ids:
-            level = trial.suggest_float(f"{d}_level", MIN_LEVEL, 1.0)
+            level = trial.suggest_float(f"{d}_level", *bounds[d])
             start = trial.suggest_int(f"{d}_start", 0, last_day - MIN_DAYS)
             days = trial.suggest_int(f"{d}_days", MIN_DAYS, last_day)
             courses.append(DrugCourse(d, level, start, min(days, last_day - start)))
@@ -258,7 +302,8 @@ def optimize_schedule(
         out = cohort.outcomes(courses_t)
         value = float(np.nanmean(out.logs)) if np.isfinite(out.logs).any() else 10.0
         excess = out.toxicity - max_toxicity
-        return value + (10.0 + 10.0 * excess if excess > 0 else 0.0)
+        penalty = 10.0 + 10.0 * excess if excess > 0 else 0.0
+        return value + penalty + (10.0 if _grade4(out.anc_nadir) else 0.0)
 
     study.optimize(objective, n_trials=budget)
     ranked = sorted(
