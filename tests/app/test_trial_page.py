@@ -32,6 +32,7 @@ from senotwin.app.trial_results import (
     waterfall_figure,
 )
 from senotwin.app.trial_view import EXAMPLE_ARMS, poll, start_or_cancel
+from senotwin.cohort.runner import CohortProgress
 
 
 def test_example_arms_parse_and_a_bad_regimen_gets_the_caret_under_its_arm() -> None:
@@ -130,6 +131,36 @@ def test_at_most_max_running_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         jobs.shutdown()
     assert jobs.running() == 0
+
+
+def test_progress_keeps_the_last_count_while_the_manifest_is_being_rewritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        TrialRequest,
+        "argv",
+        lambda self, out: [trial_jobs.sys.executable, "-c", "import time; time.sleep(60)"],
+    )
+    readable = [True]
+
+    def progress(out: Path) -> CohortProgress:
+        if not readable[0]:
+            raise ValidationError("manifest caught between two writes")
+        return CohortProgress(planned=4, done=3, status="running")
+
+    monkeypatch.setattr(trial_jobs, "cohort_progress", progress)
+    jobs = TrialJobs()
+    req = check_request("aged_lung_untreated", 2, (("c", "none"),))
+    try:
+        job_id = jobs.start(req)
+        out = jobs._job(job_id).out
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "manifest.json").write_text("{}")
+        assert jobs.status(job_id).done == 3
+        readable[0] = False
+        assert jobs.status(job_id).done == 3  # not back to 0 for one poll
+    finally:
+        jobs.shutdown()
 
 
 def _rows() -> pd.DataFrame:

@@ -180,6 +180,7 @@ class _Job:
     proc: subprocess.Popen[bytes]
     log: Path
     cancelled: bool = False
+    done: int = 0  # patients finished at the last readable manifest
 
     @property
     def out(self) -> Path:
@@ -237,13 +238,13 @@ class TrialJobs:
         job = self._job(job_id)
         code = job.proc.poll()
         planned = job.request.n
-        done = 0
         if (job.out / "manifest.json").exists():
             try:
                 progress = cohort_progress(job.out)
-                done, planned = progress.done, progress.planned
-            except SenotwinError:  # caught between two writes: report the last known figures
+                job.done, planned = progress.done, progress.planned
+            except SenotwinError:  # caught between two writes: keep the last known count
                 pass
+        done = job.done
         if job.cancelled:
             return JobStatus("cancelled", done, planned, "cancelled")
         if code is None:
