@@ -10,9 +10,18 @@ import pytest
 from typer.testing import CliRunner
 
 from senotwin import ValidationError
-from senotwin.analysis.twin import FACTOR_PER_2SD, make_twin, standardise
+from senotwin.analysis.twin import (
+    FACTOR_PER_2SD,
+    LINKS_BY_MODEL,
+    QSP_LINKS,
+    links_for,
+    make_twin,
+    standardise,
+)
 from senotwin.cli import app
+from senotwin.model.scenarios import get_scenario
 from senotwin.sim import simulate
+from senotwin.sim.scenario import run_scenario
 
 
 def _cohort(nk: list[float]) -> pd.DataFrame:
@@ -52,7 +61,7 @@ def test_factor_rule_and_nominal_values() -> None:
 
 def test_values_are_clipped_into_the_plausible_range() -> None:
     table = _cohort([0.0] * 20 + [1000.0])
-    twin = make_twin(table, "s20")
+    twin = make_twin(table, "s20", scenario="legacy_default")
     assert twin.params["nk_tissue"] == pytest.approx(3.0)  # upper end of its plausible range
 
 
@@ -62,20 +71,23 @@ def test_values_are_clipped_into_the_plausible_range() -> None:
         (_cohort([1.0, 2.0]), "s0", "need at least 3"),
         (_cohort([1.0, 2.0, 3.0]), "s9", "sample 's9' is not in the score table"),
         (pd.DataFrame({"x": [1, 2, 3]}, index=["a", "b", "c"]), "a", "none of the twin"),
+        (_cohort([1.0, 2.0, 3.0]), "s0", "no twin mapping for model 'sasp_qsp'; twins exist for"),
     ],
 )
-def test_bad_input(table: pd.DataFrame, sample: str, message: str) -> None:
+def test_bad_input(
+    table: pd.DataFrame, sample: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if "no twin mapping" in message:  # a model without a mapping table is refused by name
+        monkeypatch.delitem(LINKS_BY_MODEL, "sasp_qsp")
     with pytest.raises(ValidationError, match=message):
         make_twin(table, sample)
 
 
-def test_more_nk_cells_means_better_tumour_control() -> None:
+def test_more_nk_cells_means_better_tumour_control_legacy() -> None:
     table = _cohort([-2.0, -1.0, 0.0, 1.0, 2.0])
     finals = {}
     for sample in ("s0", "s4"):
-        twin = make_twin(table, sample)
-        from senotwin.model.scenarios import get_scenario
-
+        twin = make_twin(table, sample, scenario="legacy_default")
         res = simulate(
             get_scenario("legacy_default").load(),
             params=dict(twin.params),
@@ -85,6 +97,37 @@ def test_more_nk_cells_means_better_tumour_control() -> None:
         assert res.ok
         finals[sample] = float(res.table["tumour_burden"].iloc[-1])
     assert finals["s4"] < finals["s0"]
+
+
+def test_default_twin_runs_on_the_physical_units_model() -> None:
+    """Scores map onto qsp quantities (not the legacy ones), each link names a real quantity."""
+    spec = get_scenario("default").load()
+    assert links_for(spec) is QSP_LINKS
+    params = {p.id for p in spec.parameters}
+    species = {s.id for s in spec.species}
+    for link in QSP_LINKS:
+        assert link.target in (params if link.kind == "parameter" else species), link
+    twin = make_twin(_cohort([0.0, 1.0, 2.0, 3.0, 10.0]), "s4")
+    assert twin.scenario == "default"
+    row = twin.table.set_index("target").loc["k_rem"]
+    assert row["signature"] == "tme_nk_cells" and row["factor"] > 1
+    assert twin.params["k_rem"] == pytest.approx(row["nominal"] * row["factor"])
+    assert "nk_tissue" not in twin.params
+
+
+def test_qsp_twin_proliferation_and_nk_move_the_tumour_the_right_way() -> None:
+    low, high = -2.0, 2.0
+    table = pd.DataFrame(
+        {"tme_proliferation_rate": [low, 0.0, high], "tme_nk_cells": [high, 0.0, low]},
+        index=["calm", "mid", "aggressive"],
+    )
+    finals = {}
+    for sample in ("calm", "aggressive"):
+        twin = make_twin(table, sample)
+        res = run_scenario("default", overrides={**twin.params, **twin.initial}, days=180.0)
+        assert res.ok
+        finals[sample] = float(res.table["N_tumour"].iloc[-1])
+    assert finals["aggressive"] > 1.5 * finals["calm"]
 
 
 def test_cli_from_score_table(tmp_path: Path) -> None:
@@ -102,7 +145,8 @@ def test_cli_from_score_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out)
     assert table["time"].iloc[-1] == pytest.approx(30.0)
-    assert "nk_tissue" in pd.read_csv(tmp_path / "map.csv")["target"].tolist()
+    assert "k_rem" in pd.read_csv(tmp_path / "map.csv")["target"].tolist()
+    assert "N_tumour" in table.columns  # the physical-units model by default
     bad = runner.invoke(
         app, ["twin", "from-sample", str(scores), "--scores", "--sample", "zz", "--out", str(out)]
     )

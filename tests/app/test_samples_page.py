@@ -69,7 +69,7 @@ def test_upload_is_scored_stratified_and_a_sample_twinned(small_table: bytes) ->
     assert "best_strategy" in text and "sasp" in text and "samples-scores" in text
     shown = on_twin(picked, twin)
     fig = shown[0].figure
-    assert [t.name for t in fig.data] == ["nominal legacy_default", f"twin of {picked}"]
+    assert [t.name for t in fig.data] == ["nominal default", f"twin of {picked}"]
     assert list(fig.data[0].y) != list(fig.data[1].y)  # the twin differs from the nominal run
 
 

@@ -5,6 +5,10 @@ value: a sample standardised to ``z`` (SDs from the mean of its cohort) gets the
 ``2 ** (z / 2)`` — ±2 SD halve or double the quantity — clipped into the quantity's plausible
 range. The mapping table, the factor rule and the cohort standardisation are ``assumed``
 (documented choices, not fitted); every override is reported so a user can see and change it.
+
+The default twin runs on the physical-units model (scenario ``default``, :data:`QSP_LINKS`); the
+legacy model keeps its own table (:data:`LEGACY_LINKS`) and is reached only by naming a
+``legacy_*`` scenario. docs/stratify.md lists both tables.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from senotwin.model.spec import ModelSpec
 
 FACTOR_PER_2SD = 2.0
 MIN_COHORT = 3
+#: scenario a twin personalises unless another is named
+DEFAULT_TWIN_SCENARIO = "default"
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,31 @@ class TwinLink:
     rationale: str
 
 
-# Signature (Bagaev et al. 2021 TME sets; senotwin composite scores) -> model quantity.
-LINKS: tuple[TwinLink, ...] = (
+# Signature (Bagaev et al. 2021 TME sets; senotwin composite scores) -> physical-units quantity.
+# Each link scales a quantity whose biology the signature's genes report; Tregs, macrophages and
+# angiogenesis have no quantity of their own in this model and are not mapped.
+QSP_LINKS: tuple[TwinLink, ...] = (
+    TwinLink("tme_effector_cells", "T8", "initial", "CD8 infiltration: effector CD8 in the tumour"),
+    TwinLink("tme_t_cell_traffic", "q_in", "parameter", "CXCL9/10/11-CXCR3 CD8 trafficking"),
+    TwinLink("tme_th1_signature", "s_ifng", "parameter", "IFN-gamma per effector CD8 (Th1)"),
+    TwinLink(
+        "tme_checkpoint_inhibition", "PDL1_per_C", "parameter", "PD-L1 (CD274) per cancer cell"
+    ),
+    TwinLink("tme_macrophage_dc_traffic", "APC_T", "parameter", "dendritic cells in the tumour"),
+    TwinLink("tme_nk_cells", "k_rem", "parameter", "NK-led innate removal of senescent cells"),
+    TwinLink("tme_mdsc", "MDSC", "initial", "monocytic MDSCs in the tumour at the start"),
+    TwinLink("tme_mdsc", "k_rec_mdsc", "parameter", "monocytic MDSC recruitment"),
+    TwinLink("tme_neutrophil_signature", "PMN", "initial", "PMN-MDSCs/neutrophils at the start"),
+    TwinLink("tme_neutrophil_signature", "k_rec_pmn", "parameter", "PMN-MDSC recruitment"),
+    TwinLink("tme_proliferation_rate", "k_grow", "parameter", "cancer-cell proliferation rate"),
+    TwinLink("senescence", "s_rs", "parameter", "senescent stroma entering the lesion"),
+    TwinLink("sasp", "s_il6_sen", "parameter", "IL-6 secretion per SASP-secreting cell"),
+    TwinLink("sasp", "s_il8_sen", "parameter", "IL-8 secretion per SASP-secreting cell"),
+    TwinLink("sasp", "s_ccl2_sen", "parameter", "CCL2 secretion per SASP-secreting cell"),
+)
+
+# The same signatures -> the legacy model's relative quantities (scenarios ``legacy_*``).
+LEGACY_LINKS: tuple[TwinLink, ...] = (
     TwinLink("tme_nk_cells", "nk_tissue", "parameter", "NK abundance sets tissue NK supply"),
     TwinLink("tme_nk_cells", "NK", "initial", "NK cells present at the start"),
     TwinLink("tme_effector_cells", "t_supply_age", "parameter", "CD8 effector supply"),
@@ -58,7 +87,37 @@ LINKS: tuple[TwinLink, ...] = (
     TwinLink("sasp", "s_ccl2_sen", "parameter", "CCL2 secretion per senescent cell"),
     TwinLink("sasp", "s_cxcl1_sen", "parameter", "CXCL1 secretion per senescent cell"),
 )
-TWIN_SIGNATURES: tuple[str, ...] = tuple(dict.fromkeys(link.signature for link in LINKS))
+
+#: mapping table per model id (ModelSpec.id)
+LINKS_BY_MODEL: Mapping[str, tuple[TwinLink, ...]] = {
+    "sasp_qsp": QSP_LINKS,
+    "sasp_tme": LEGACY_LINKS,
+}
+#: the default (physical-units) table
+LINKS = QSP_LINKS
+
+
+def signatures_of(links: Sequence[TwinLink]) -> tuple[str, ...]:
+    """The signatures a mapping table reads, in table order."""
+    return tuple(dict.fromkeys(link.signature for link in links))
+
+
+TWIN_SIGNATURES: tuple[str, ...] = signatures_of(QSP_LINKS)
+#: every signature some table reads (what the Samples page and the CLI score)
+ALL_TWIN_SIGNATURES: tuple[str, ...] = signatures_of(
+    [link for links in LINKS_BY_MODEL.values() for link in links]
+)
+
+
+def links_for(spec: ModelSpec) -> tuple[TwinLink, ...]:
+    """The mapping table of ``spec``'s model; a model without one is refused by name."""
+    links = LINKS_BY_MODEL.get(spec.id)
+    if links is None:
+        raise ValidationError(
+            f"no twin mapping for model {spec.id!r}; twins exist for: "
+            f"{', '.join(sorted(LINKS_BY_MODEL))}"
+        )
+    return links
 
 
 @dataclass(frozen=True)
@@ -103,24 +162,29 @@ def _nominal(spec: ModelSpec, scenario: Scenario, link: TwinLink) -> tuple[float
     return value, value / (FACTOR_PER_2SD**2), value * FACTOR_PER_2SD**2
 
 
-def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = "legacy_default") -> Twin:
-    """Overrides for ``sample`` from a cohort score table (rows = samples, columns = signatures)."""
+def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = DEFAULT_TWIN_SCENARIO) -> Twin:
+    """Overrides for ``sample`` from a cohort score table (rows = samples, columns = signatures).
+
+    The scenario's model picks the mapping table (:func:`links_for`).
+    """
     if sample not in scores.index:
         close = [str(s) for s in scores.index[:5]]
         raise ValidationError(f"sample {sample!r} is not in the score table (first rows: {close})")
-    missing = [s for s in TWIN_SIGNATURES if s not in scores.columns]
-    if len(missing) == len(TWIN_SIGNATURES):
-        raise ValidationError(
-            "the score table has none of the twin signatures "
-            f"({', '.join(TWIN_SIGNATURES)}); score with `senotwin score` first"
-        )
-    z_all = standardise(scores[[s for s in TWIN_SIGNATURES if s in scores.columns]])
     sc = get_scenario(scenario)
     spec = sc.load()
+    links = links_for(spec)
+    wanted = signatures_of(links)
+    present = [s for s in wanted if s in scores.columns]
+    if not present:
+        raise ValidationError(
+            f"the score table has none of the twin signatures of model {spec.id!r} "
+            f"({', '.join(wanted)}); score with `senotwin score` first"
+        )
+    z_all = standardise(scores[present])
     params: dict[str, float] = {}
     initial: dict[str, float] = {}
     rows = []
-    for link in LINKS:
+    for link in links:
         if link.signature not in z_all.columns:
             continue
         z = float(z_all.loc[sample, link.signature])
@@ -150,20 +214,33 @@ def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = "legacy_defa
     )
 
 
-def missing_signatures(columns: Sequence[str]) -> list[str]:
-    """Twin signatures absent from a score table (their quantities keep nominal values)."""
-    return [s for s in TWIN_SIGNATURES if s not in set(columns)]
+def twin_signatures(scenario: str = DEFAULT_TWIN_SCENARIO) -> tuple[str, ...]:
+    """The signatures the twin of ``scenario``'s model reads."""
+    return signatures_of(links_for(get_scenario(scenario).load()))
+
+
+def missing_signatures(
+    columns: Sequence[str], *, scenario: str = DEFAULT_TWIN_SCENARIO
+) -> list[str]:
+    """Twin signatures of the scenario's model absent from a score table (kept nominal)."""
+    wanted = twin_signatures(scenario)
+    return [s for s in wanted if s not in set(columns)]
 
 
 def score_for_twin(
-    x: object, genes: Sequence[str], obs_names: Sequence[str], *, method: str = "mean_z"
+    x: object,
+    genes: Sequence[str],
+    obs_names: Sequence[str],
+    *,
+    method: str = "mean_z",
+    signatures: Sequence[str] = ALL_TWIN_SIGNATURES,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Score every twin signature the data support; return scores and the ones left out (why)."""
     from senotwin.sc.scoring import score_matrix
 
     columns: dict[str, pd.Series] = {}
     skipped: list[str] = []
-    for name in TWIN_SIGNATURES:
+    for name in signatures:
         try:
             res = score_matrix(x, genes, [name], method=method, obs_names=obs_names)
         except ValidationError as exc:

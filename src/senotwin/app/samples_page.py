@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.twin import make_twin, score_for_twin
+from senotwin.analysis.twin import DEFAULT_TWIN_SCENARIO, make_twin, score_for_twin, twin_signatures
 from senotwin.model.readouts import readouts_for
 from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
@@ -27,8 +27,8 @@ from senotwin.sim.scenario import run_scenario
 MAX_UPLOAD_BYTES = 20_000_000
 #: fewest genes a table must have to be scored at all
 MIN_GENES = 10
-#: scenario the twin personalises (its parameters are the ones the twin links set)
-TWIN_SCENARIO = "legacy_default"
+#: scenario the twin personalises (the physical-units model; its mapping table is twin.QSP_LINKS)
+TWIN_SCENARIO = DEFAULT_TWIN_SCENARIO
 #: stratification columns shown
 STRATIFY_COLUMNS = ("ici_benefit", "sasp_suppressive", "sasp_stimulatory", "best_strategy")
 
@@ -95,7 +95,9 @@ def score_samples(expr: Expression) -> SampleScores:
     except ValidationError as exc:
         messages.append(f"stratification not possible: {exc}")
     try:
-        twin_scores, skipped = score_for_twin(ready.x, ready.genes, ready.obs_names)
+        twin_scores, skipped = score_for_twin(
+            ready.x, ready.genes, ready.obs_names, signatures=twin_signatures(TWIN_SCENARIO)
+        )
         messages += [f"twin: not used (keeps nominal values): {s}" for s in skipped]
     except ValidationError as exc:
         twin_scores = pd.DataFrame(index=scores.scores.index)

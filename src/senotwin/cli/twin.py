@@ -23,14 +23,24 @@ def from_sample(
     scores: bool = typer.Option(
         False, "--scores", help="INPUT is a score table from `senotwin score` (rows = samples)."
     ),
-    scenario: str = typer.Option("legacy_default", "--scenario", help="Scenario to personalise."),
+    scenario: str = typer.Option(
+        "default",
+        "--scenario",
+        help="Scenario to personalise (physical-units model; a legacy_* scenario uses the legacy "
+        "model's mapping).",
+    ),
     days: float | None = typer.Option(None, "--days", help="Duration (default: scenario's)."),
     mapping: Path | None = typer.Option(None, "--mapping", help="Also write the override table."),
     plot: Path | None = typer.Option(None, "--plot", help="Time-course figure (.png/.svg)."),
     json_out: bool = typer.Option(False, "--json", help="Print the overrides as JSON."),
 ) -> None:
     """Map a sample's TME/SASP scores (standardised in its cohort) onto a scenario and run it."""
-    from senotwin.analysis.twin import make_twin, missing_signatures, score_for_twin
+    from senotwin.analysis.twin import (
+        make_twin,
+        missing_signatures,
+        score_for_twin,
+        twin_signatures,
+    )
     from senotwin.sim import run_scenario
 
     outputs = (
@@ -44,7 +54,7 @@ def from_sample(
             table.index = table.index.astype(str)
             check_unique(list(table.index), what=f"sample names (first column) in {input}")
             check_unique(list(table.columns), what=f"column names in {input}")
-            for name in missing_signatures(list(table.columns)):
+            for name in missing_signatures(list(table.columns), scenario=scenario):
                 typer.echo(
                     f"{name}: not in the scores, its quantities keep nominal values", err=True
                 )
@@ -54,7 +64,9 @@ def from_sample(
             expr = prepare(read_expression(input))
             for message in expr.messages:
                 typer.echo(message, err=True)
-            table, skipped = score_for_twin(expr.x, expr.genes, expr.obs_names)
+            table, skipped = score_for_twin(
+                expr.x, expr.genes, expr.obs_names, signatures=twin_signatures(scenario)
+            )
             for reason in skipped:
                 typer.echo(f"not used (its quantities keep nominal values): {reason}", err=True)
         twin = make_twin(table, sample, scenario=scenario)
