@@ -57,15 +57,16 @@ def test_only_activity_scales_are_normalisations() -> None:
 
 def test_scenario_inputs_are_set_by_their_contexts() -> None:
     """A 'scenario input' is derived only as the definition of the default context: 0 there, and
-    some inducer context of model/qsp.py sets its own value."""
-    from senotwin.model.qsp import INDUCERS
+    some context of model/qsp.py (an inducer, or a mouse arm) sets its own value."""
+    from senotwin.model.qsp import INDUCERS, MOUSE_ARMS, mouse_params
 
     inputs = [
         p
         for p in load_qsp().parameters
         if isinstance(p.provenance, DerivedProvenance) and "scenario input" in p.provenance.formula
     ]
-    assert [p.id for p in inputs] == ["stress_src"]
+    assert sorted(p.id for p in inputs) == ["k_cd8_depl", "stress_src"]
+    contexts = [params for params, _ in INDUCERS.values()] + [mouse_params(a) for a in MOUSE_ARMS]
     for p in inputs:
         assert p.value == 0.0
-        assert any(p.id in params and params[p.id] > 0 for params, _ in INDUCERS.values())
+        assert any(params.get(p.id, 0.0) > 0 for params in contexts), p.id
