@@ -52,6 +52,13 @@ def test_fit_recovers_the_values_behind_synthetic_data(karin: Problem) -> None:
     assert list(fit.waterfall()) == sorted(fit.waterfall())
 
 
+def test_progress_sees_every_start_as_it_ends(karin: Problem) -> None:
+    seen: list[tuple[int, int]] = []
+    fit = fit_problem(karin, starts=2, seed=3, progress=lambda done, n: seen.append((len(done), n)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]  # the nominal start + 2 Latin-hypercube starts
+    assert len(fit.starts) == 3
+
+
 def test_same_seed_same_starts(karin: Problem) -> None:
     a = fit_problem(karin, starts=2, seed=3, include_nominal=False)
     b = fit_problem(karin, starts=2, seed=3, include_nominal=False)

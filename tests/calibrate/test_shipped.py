@@ -13,6 +13,7 @@ from senotwin._errors import ValidationError
 from senotwin.calibrate import get_problem
 from senotwin.calibrate.problem import FitParameter
 from senotwin.calibrate.shipped import (
+    REPRODUCE_TOL,
     load_shipped_fit,
     problem_fingerprint,
     shipped_path,
@@ -58,6 +59,8 @@ def test_stale_and_broken_results(galvis, tmp_path: Path, monkeypatch) -> None:
     stale = tmp_path / "fit_result.json"
     stale.write_text(json.dumps(doc))
     assert load_shipped_fit(galvis, stale).current is False
+    doc["fit"]["best"]["k_div"] *= 1.2  # and the stored optimum no longer holds
+    stale.write_text(json.dumps(doc))
     real = shipped_path
     monkeypatch.setattr(  # only galvis2019's result is swapped; other problems keep theirs
         "senotwin.calibrate.shipped.shipped_path",
@@ -87,3 +90,22 @@ def test_report_section_draws_the_shipped_fit() -> None:
     assert any(r[0] == "held back" for r in gof.rows)
     assert not any("STALE" in n for n in section.notes)
     assert any("Identifiable set: k_div, PD50, n_pd" in n for n in section.notes)
+
+
+def test_a_changed_fingerprint_is_verified_by_re_evaluating_the_optimum(
+    galvis, tmp_path: Path
+) -> None:
+    """An edit the data do not see keeps the fit current; one that moves the optimum's nllh
+    makes it stale (the report says which)."""
+    doc = json.loads(shipped_path("galvis2019").read_text("utf-8"))
+    doc["fingerprint"] = "0" * 16
+    moved = tmp_path / "fit_result.json"
+    moved.write_text(json.dumps(doc))
+    kept = load_shipped_fit(galvis, moved, verify=True)
+    assert kept.current and not kept.fingerprint_matches
+    assert kept.nllh_now == pytest.approx(kept.fit.nllh, abs=REPRODUCE_TOL)
+    doc["fit"]["best"]["k_div"] *= 1.2  # the stored optimum no longer gives the stored nllh
+    moved.write_text(json.dumps(doc))
+    stale = load_shipped_fit(galvis, moved, verify=True)
+    assert not stale.current and stale.nllh_now > stale.fit.nllh + 1.0
+    assert load_shipped_fit(galvis, moved).nllh_now is None  # no verification unless asked

@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from senotwin.calibrate.mc38_data import mariathasan2018_mc38_problem
 from senotwin.calibrate.mouse_data import CITATION, mariathasan2018_problem
 from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.calibrate.problems import NamedProblem
@@ -110,6 +111,13 @@ def builtin_problems() -> tuple[NamedProblem, ...]:
             mariathasan2018_problem,
             "EMT6 tumour volumes per mouse under anti-PD-L1 / anti-TGF-beta (combination and "
             "CD8 depletion held back)",
+            CITATION,
+        ),
+        NamedProblem(
+            "mariathasan2018_mc38",
+            mariathasan2018_mc38_problem,
+            "MC38 tumour volumes per mouse: growth fitted on the isotype arm, anti-PD-L1 and "
+            "combination predicted with the EMT6-calibrated immune parameters",
             CITATION,
         ),
     )

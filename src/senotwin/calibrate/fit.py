@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +74,8 @@ class FitResult:
     evaluations: int
     converged: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: held-back prediction per data set (``datasetId``), when the held-back rows name them
+    held_back_by_dataset: tuple[GoodnessOfFit, ...] = field(default_factory=tuple)
 
     def waterfall(self) -> np.ndarray:
         """Final objective of every start, sorted ascending."""
@@ -134,16 +136,22 @@ def local_fit(
     return x, nllh, objective.evaluations - before, status, message
 
 
-def _goodness(objective: Objective, values: Mapping[str, float]) -> list[GoodnessOfFit]:
-    pred = objective.predict(values)
-    table = objective.problem.measurements
+def _goodness(
+    objective: Objective, values: Mapping[str, float], *, held_back: bool = False
+) -> list[GoodnessOfFit]:
+    """chi2 and nllh per ``datasetId`` of the fitted (or held-back) measurements."""
+    pred = objective.predict(values, held_back=held_back)
+    table = objective.problem.held_back if held_back else objective.problem.measurements
+    if table is None or len(table) == 0:
+        return []
     datasets = (
         table["datasetId"].astype(str).to_numpy()
         if "datasetId" in table.columns
         else np.full(len(table), "all", dtype=object)
     )
-    sigma = objective._sigmas(objective.fit, values)
-    r = objective._scaled_residuals(objective.fit, pred, sigma)
+    rows = objective.held if held_back else objective.fit
+    sigma = objective._sigmas(rows, values)
+    r = objective._scaled_residuals(rows, pred, sigma)
     out = []
     for ds in dict.fromkeys(datasets):
         m = datasets == ds
@@ -173,9 +181,11 @@ def fit_problem(
     seed: int = 0,
     max_nfev: int = 200,
     include_nominal: bool = True,
+    progress: Callable[[tuple[Start, ...], int], None] | None = None,
 ) -> FitResult:
     """Fit ``problem`` from ``starts`` Latin-hypercube starts (plus the nominal values when
-    ``include_nominal``); the same seed gives the same starts."""
+    ``include_nominal``); the same seed gives the same starts. ``progress`` is called after each
+    start with the starts done so far and the number planned (long fits save partial results)."""
     if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
         raise ValidationError(f"starts = {starts!r}; allowed: a whole number >= 1")
     objective = problem if isinstance(problem, Objective) else Objective(problem)
@@ -190,6 +200,8 @@ def fit_problem(
         results.append(
             Start(i, tuple(map(float, x0)), tuple(map(float, x)), nllh, nev, status, message)
         )
+        if progress is not None:
+            progress(tuple(results), len(x0s))
     results.sort(key=lambda s: (not math.isfinite(s.nllh), s.nllh))
     best_x = np.array(results[0].x)
     best = objective.values(best_x)
@@ -225,4 +237,5 @@ def fit_problem(
         seconds=time.perf_counter() - began,
         evaluations=objective.evaluations - evals0,
         converged=converged,
+        held_back_by_dataset=tuple(_goodness(objective, best, held_back=True)) if held else (),
     )

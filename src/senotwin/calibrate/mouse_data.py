@@ -75,7 +75,7 @@ def mariathasan2018(*, part: str = "all") -> pd.DataFrame:
 MIN_MICE = 6
 #: between-mouse sd of log volume at the shipped fit (estimated with MOUSE_EMT6_FIT)
 SIGMA_LOG_VOLUME = 0.908397
-PANEL_KEYS = {"Fig. 4a": "fig4a", "Extended Data Fig. 5i": "ed5i"}
+PANEL_KEYS = {"Fig. 4a": "fig4a", "Extended Data Fig. 5i": "ed5i", "Extended Data Fig. 5n": "ed5n"}
 #: fitted EMT6 quantities: (id, lower, upper, what it is); nominal = the shipped value
 ESTIMATED: tuple[tuple[str, float, float, str], ...] = (
     ("k_grow", 0.1, 1.0, "EMT6 proliferation rate (1/day)"),

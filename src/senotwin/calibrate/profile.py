@@ -11,6 +11,7 @@ side that never crosses before the bound leaves the interval open and the parame
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,10 +112,17 @@ def profile_parameter(
 
 
 def profile_all(
-    objective: Objective, fit: FitResult, *, steps: int = 14, max_nfev: int = 60
+    objective: Objective,
+    fit: FitResult,
+    *,
+    steps: int = 14,
+    max_nfev: int = 60,
+    progress: Callable[[tuple[Profile, ...]], None] | None = None,
 ) -> tuple[Profile, ...]:
-    """Profiles of every fitted parameter."""
-    return tuple(
-        profile_parameter(objective, fit, pid, steps=steps, max_nfev=max_nfev)
-        for pid in fit.parameter_ids
-    )
+    """Profiles of every fitted parameter (``progress`` is called after each one)."""
+    done: list[Profile] = []
+    for pid in fit.parameter_ids:
+        done.append(profile_parameter(objective, fit, pid, steps=steps, max_nfev=max_nfev))
+        if progress is not None:
+            progress(tuple(done))
+    return tuple(done)

@@ -40,8 +40,9 @@ _KUZNETSOV = "Kuznetsov et al. 1994 Bull Math Biol 56:295"
 
 
 def _builtin_scenarios(registry: Registry[Scenario]) -> None:
-    """The fixtures' scenarios, every physical-units one (mouse_emt6_* included) and every
-    legacy (``legacy_*``) one."""
+    """The fixtures' scenarios, every physical-units one (mouse_emt6_* and mouse_mc38_*
+    included) and every legacy (``legacy_*``) one."""
+    from senotwin.model.mouse_mc38 import mc38_scenarios
     from senotwin.model.qsp import mouse_scenarios, qsp_scenarios
     from senotwin.model.tme import tme_scenarios
 
@@ -77,7 +78,7 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
         ),
     ):
         registry.register(scenario)
-    for qsp in (*qsp_scenarios(), *mouse_scenarios()):
+    for qsp in (*qsp_scenarios(), *mouse_scenarios(), *mc38_scenarios()):
         registry.register(qsp)
     for tme in tme_scenarios():
         registry.register(tme.to_scenario())

@@ -36,24 +36,39 @@ def waterfall_figure(fit: FitResult) -> MplFigure:
 
 
 def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
-    """Each observable: fitted data (dots), held-back data (crosses), best-fit curve."""
-    obs = [o.id for o in problem.observables]
-    n = len(obs)
-    cols = min(n, 3)
-    fig = new_figure(4.0 * cols, 3.0 * math.ceil(n / cols))
-    for k, oid in enumerate(obs):
-        ax = fig.add_subplot(math.ceil(n / cols), cols, k + 1)
+    """One panel per observable and condition: fitted data (dots), held-back data (crosses,
+    predicted, not fitted) and the best-fit curve (log axis for log-normal observables)."""
+    tables = [
+        (label, table, marker)
         for label, table, marker in (
             ("fitted", problem.measurements, "o"),
             ("held back", problem.held_back, "x"),
-        ):
-            if table is None or len(table) == 0:
-                continue
-            sel = table[table["observableId"] == oid]
-            ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label)
-        for cid, sel in curves[curves["observable"] == oid].groupby("condition"):
-            ax.plot(sel["time"], sel["value"], "-", lw=1.5, label=f"fit ({cid})")
-        ax.set_title(oid)
+        )
+        if table is not None and len(table)
+    ]
+    panels: list[tuple[str, str]] = []
+    for _, table, _ in tables:
+        for key in zip(table["observableId"], table["simulationConditionId"], strict=True):
+            if (str(key[0]), str(key[1])) not in panels:
+                panels.append((str(key[0]), str(key[1])))
+    single = len({c for _, c in panels}) == 1
+    scale = {o.id: o.transformation for o in problem.observables}
+    n = max(len(panels), 1)
+    cols = min(n, 3)
+    fig = new_figure(4.0 * cols, 3.0 * math.ceil(n / cols))
+    for k, (oid, cid) in enumerate(panels):
+        ax = fig.add_subplot(math.ceil(n / cols), cols, k + 1)
+        roles = []
+        for label, table, marker in tables:
+            sel = table[(table["observableId"] == oid) & (table["simulationConditionId"] == cid)]
+            if len(sel):
+                roles.append(label)
+                ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label)
+        sel = curves[(curves["observable"] == oid) & (curves["condition"] == cid)]
+        ax.plot(sel["time"], sel["value"], "-", lw=1.5, label="model")
+        if scale.get(oid, "lin") != "lin":
+            ax.set_yscale("log")
+        ax.set_title(oid if single else f"{oid}: {cid} ({', '.join(roles)})", fontsize=9)
         ax.set_xlabel("day")
         if k == 0:
             ax.legend(fontsize=7)
@@ -134,6 +149,11 @@ def calibration_section(
     if fit.held_back is not None:
         h = fit.held_back
         gof.append((h.dataset, h.n, f"{h.chi2:.1f}", f"{h.nllh:.1f}"))
+    if len(fit.held_back_by_dataset) > 1:
+        gof += [
+            (f"held back: {g.dataset}", g.n, f"{g.chi2:.1f}", f"{g.nllh:.1f}")
+            for g in fit.held_back_by_dataset
+        ]
     return Section(
         title=f"Calibration: {problem.name}",
         intro=f"{problem.description}. Source: {problem.reference}.",
@@ -183,7 +203,7 @@ def shipped_calibration_section() -> Section:
     missing: list[str] = []
     for name in problem_names():
         problem = get_problem(name)
-        shipped = load_shipped_fit(problem)
+        shipped = load_shipped_fit(problem, verify=True)
         if shipped is None:
             missing.append(name)
             continue
@@ -196,6 +216,12 @@ def shipped_calibration_section() -> Section:
         run = f"{design.get('command', '')} ({design.get('date', '')})".strip()
         notes += [f"{name}: {n}" for n in one.notes]
         notes.append(f"{name}: fitted by `{run}`; {problem.reference}")
+        if shipped.current and not shipped.fingerprint_matches:
+            notes.append(
+                f"{name}: the model changed since this fit in parts the data do not see: the "
+                f"stored optimum still gives nllh {shipped.nllh_now:.2f} (stored "
+                f"{shipped.fit.nllh:.2f})"
+            )
         if not shipped.current:
             notes.append(
                 f"{name}: STALE: the problem changed since this fit; regenerate it with "
