@@ -27,6 +27,12 @@ DATASETS: tuple[tuple[str, str], ...] = (
     ("ed5i_combination", "held back"),
     ("ed5i_combination_cd8_depleted", "held back"),
 )
+#: the same for the MC38 study (problem ``mariathasan2018_mc38``)
+MC38_DATASETS: tuple[tuple[str, str], ...] = (
+    ("ed5n_isotype", "fitted"),
+    ("ed5n_anti_pdl1", "held back"),
+    ("ed5n_combination", "held back"),
+)
 
 
 def arm_summary(objective: Objective, values: Mapping[str, float]) -> pd.DataFrame:
@@ -80,9 +86,19 @@ def model_volumes(
     return pd.DataFrame(out, index=list(days)).T
 
 
-def plot_fit(objective: Objective, values: Mapping[str, float], path: str) -> None:
+def plot_fit(
+    objective: Objective,
+    values: Mapping[str, float],
+    path: str,
+    *,
+    datasets: tuple[tuple[str, str], ...] = DATASETS,
+    title: str = (
+        "EMT6 (Mariathasan 2018): model fitted to isotype, anti-PD-L1, anti-TGF-beta (blue); "
+        "held-back arms predicted (red); grey = individual mice"
+    ),
+) -> None:
     """Per-mouse volumes (thin grey) and the model (thick: blue fitted, red predicted) of every
-    panel and arm (PNG)."""
+    panel and arm in ``datasets`` (PNG)."""
     from matplotlib.figure import Figure
 
     table = mariathasan2018()
@@ -90,9 +106,11 @@ def plot_fit(objective: Objective, values: Mapping[str, float], path: str) -> No
         [f"{PANEL_KEYS.get(p, '')}_{a}" for p, a in zip(table["panel"], table["arm"], strict=True)]
     )
     curves = fit_curves(objective, values, points=300)
-    fig = Figure(figsize=(13, 7.5), layout="constrained")
-    axes = fig.subplots(2, 3, sharey=True)
-    for ax, (ds, role) in zip(axes.flat, DATASETS, strict=True):
+    cols = 3
+    rows = -(-len(datasets) // cols)
+    fig = Figure(figsize=(13, 3.75 * rows + 0.5), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, cols, sharey=True))
+    for ax, (ds, role) in zip(axes.flat, datasets, strict=False):
         data = table[keys.to_numpy() == ds]
         for _, mouse in data.groupby("mouse"):
             ax.plot(mouse["day"], mouse["volume_mm3"], color="0.6", lw=0.8, marker=".", ms=3)
@@ -109,8 +127,5 @@ def plot_fit(objective: Objective, values: Mapping[str, float], path: str) -> No
         ax.set_xlabel("days since first dose")
     for ax in axes[:, 0]:
         ax.set_ylabel("tumour volume (mm$^3$)")
-    fig.suptitle(
-        "EMT6 (Mariathasan 2018): model fitted to isotype, anti-PD-L1, anti-TGF-beta (blue); "
-        "held-back arms predicted (red); grey = individual mice"
-    )
+    fig.suptitle(title)
     atomic_write_figure(fig, path, dpi=90)
