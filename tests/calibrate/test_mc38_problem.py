@@ -3,12 +3,22 @@ arm only, the treated arms predicted with the EMT6-calibrated immune parameters.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.calibrate import Objective, get_problem, problem_names
-from senotwin.model.mouse_mc38 import MC38_ARMS, MOUSE_MC38_C0, MOUSE_MC38_FIT, mc38_params
+from senotwin.calibrate.mouse_report import model_volumes
+from senotwin.calibrate.shipped import load_shipped_fit
+from senotwin.model.mouse_mc38 import (
+    MC38_ARMS,
+    MC38_DOUBLING_DAYS_CITED,
+    MOUSE_MC38_C0,
+    MOUSE_MC38_FIT,
+    mc38_params,
+)
 from senotwin.model.qsp import MOUSE_EMT6_FIT, MOUSE_TREATMENT_START, mouse_params
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim.options import SolverOptions
@@ -55,3 +65,23 @@ def test_conditions_simulate_like_the_mc38_scenarios(problem) -> None:
         col = objective._columns.index("V_T")
         np.testing.assert_allclose(sims[arm][col], res.table["V_T"].to_numpy(), rtol=1e-6)
     assert min(objective._times["isotype"]) <= MOUSE_TREATMENT_START
+
+
+def test_shipped_mc38_fit_is_the_shipped_growth_and_matches_the_cited_doubling(problem) -> None:
+    """The 50-start fit on the isotype arm gives MOUSE_MC38_FIT; the isotype arm's net growth
+    over days 0-10 in the model doubles in about the ~4 days cited for MC38 (a check: the
+    citation was not used in the fit)."""
+    shipped = load_shipped_fit(problem)
+    assert shipped is not None, "run python scripts/calibration_results.py --problem ..."
+    assert len(shipped.fit.starts) >= 51
+    assert shipped.fit.best["k_grow"] == pytest.approx(MOUSE_MC38_FIT["k_grow"], rel=1e-3)
+    assert shipped.fit.best["C0"] == pytest.approx(MOUSE_MC38_C0, rel=1e-3)
+    assert {p.parameter for p in shipped.profiles} == {"k_grow", "C0", "sigma_log_volume"}
+    assert all(p.identifiable for p in shipped.profiles)
+    volumes = model_volumes(Objective(problem), problem.nominal(), (0.0, 10.0))
+    doubling = (
+        10.0 * math.log(2.0) / math.log(volumes.loc["isotype", 10.0] / volumes.loc["isotype", 0.0])
+    )
+    assert 0.5 * MC38_DOUBLING_DAYS_CITED < doubling < 2.0 * MC38_DOUBLING_DAYS_CITED
+    held = {g.dataset for g in shipped.fit.held_back_by_dataset}
+    assert held == {"ed5n_anti_pdl1", "ed5n_combination"}

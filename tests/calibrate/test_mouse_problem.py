@@ -18,7 +18,14 @@ from senotwin.calibrate import (
     load_problem,
     problem_names,
 )
-from senotwin.calibrate.mouse_data import FITTED, HELD_BACK, MIN_MICE, PANEL_KEYS
+from senotwin.calibrate.mouse_data import (
+    ESTIMATED,
+    FITTED,
+    FIXED,
+    HELD_BACK,
+    MIN_MICE,
+    PANEL_KEYS,
+)
 from senotwin.calibrate.mouse_report import arm_summary, model_volumes
 from senotwin.calibrate.shipped import load_shipped_fit
 from senotwin.model.qsp import MOUSE_EMT6_C0, MOUSE_EMT6_FIT, MOUSE_TREATMENT_START
@@ -54,6 +61,16 @@ def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     assert 21 in days and 25 not in days  # day 25: only 2 isotype mice left (< MIN_MICE)
     per_day = problem.measurements.groupby(["datasetId", "time"]).size()
     assert per_day.min() >= MIN_MICE
+
+
+def test_non_identifiable_quantities_are_fixed_at_the_shipped_value(problem) -> None:
+    """Issue 12 item 4: what the all-free fit could not identify is fixed, with a reason."""
+    estimated = {p.id for p in problem.estimated}
+    assert set(FIXED) and not set(FIXED) & estimated
+    assert {pid for pid, *_ in ESTIMATED} == estimated | set(FIXED)
+    for pid, why in FIXED.items():
+        assert problem.params[pid] == MOUSE_EMT6_FIT[pid], pid
+        assert len(why) > 40, pid  # a stated reason, not a label
 
 
 def test_conditions_simulate_like_the_mouse_scenarios(problem, objective) -> None:

@@ -37,7 +37,11 @@ def problem_fingerprint(problem: Problem) -> str:
         "model": spec_fingerprint(problem.spec),
         "measurements": problem.measurements.to_csv(index=False),
         "held_back": held,
-        "parameters": [asdict(p) for p in problem.parameters],
+        # an estimated parameter's nominal value is only one of the starts (and the shipped
+        # best value becomes the next nominal): not part of what the fit depends on
+        "parameters": [
+            asdict(p) | ({"nominal": None} if p.estimate else {}) for p in problem.parameters
+        ],
         "observables": [asdict(o) for o in problem.observables],
         "conditions": {c: dict(v) for c, v in problem.conditions.items()},
         "params": dict(problem.params),

@@ -221,7 +221,7 @@ MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; ther
 MOUSE_IGG_VOLUME_ML = 1.0
 #: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
 #: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
-MOUSE_EMT6_C0 = 1.0216e06
+MOUSE_EMT6_C0 = 1.92114e06
 #: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
 #: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
 MOUSE_TREATMENT_START = 20.0
@@ -264,15 +264,16 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # EMT6 growth, CD8 killing, PD-L1 and the TGF-beta brake: calibrated on the fitted part of the
 # Mariathasan 2018 data (isotype, anti-PD-L1, anti-TGF-beta arms of study 15-3060 B) with
 # ``senotwin calibrate --problem mariathasan2018`` (calibrate/mouse_data.py); values, goodness of
-# fit and the held-back prediction in calibrate/data/mariathasan2018/fit.json and
-# docs/calibration.md. The combination arm and the CD8-depletion experiment are predicted.
+# fit and the held-back prediction in calibrate/data/mariathasan2018/fit_result.json (and the
+# per-arm record fit.json) and docs/calibration.md. The combination arm and the CD8-depletion
+# experiment are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.160042,  # 1/day: intrinsic EMT6 doubling 4.3 d
-    "C_max": 8.50868e08,  # cells: the lesion cap
-    "k_kill": 0.5,  # at its lower bound (in vivo 2-16 per CTL per day: ctl_killing_in_vivo)
-    "f_mat0": 0.001,  # at its upper bound: strongest antigen presentation allowed
-    "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma, at its upper bound
-    "w_tgfb_excl": 0.01,  # at its lower bound: the fitted arms show no TGF-beta brake
+    "k_grow": 0.131422,  # 1/day
+    "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
+    "k_kill": 0.5,  # fixed at the lower end of its range (in vivo 2-16 per CTL per day)
+    "f_mat0": 0.001,  # share of tumour DCs maturing per day
+    "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
+    "w_tgfb_excl": 2.86713,  # maximal TGF-beta exclusion of CD8 T cells (fold - 1)
 }
 
 #: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)

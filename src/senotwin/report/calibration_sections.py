@@ -218,9 +218,9 @@ def shipped_calibration_section() -> Section:
         notes.append(f"{name}: fitted by `{run}`; {problem.reference}")
         if shipped.current and not shipped.fingerprint_matches:
             notes.append(
-                f"{name}: the model changed since this fit in parts the data do not see: the "
-                f"stored optimum still gives nllh {shipped.nllh_now:.2f} (stored "
-                f"{shipped.fit.nllh:.2f})"
+                f"{name}: the problem changed since this fit (fingerprint), but its stored "
+                f"optimum still gives nllh {shipped.nllh_now:.2f} (stored {shipped.fit.nllh:.2f}): "
+                "the change does not touch what the data see"
             )
         if not shipped.current:
             notes.append(
