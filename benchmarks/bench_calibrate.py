@@ -52,6 +52,8 @@ def _roadrunner_loop(problem, directory: Path, values: dict[str, float], evals: 
     conds = {}
     for cid, overrides in problem.conditions.items():
         rows = table[table["simulationConditionId"] == cid]
+        if rows.empty:  # a held-back-only condition is not simulated by the objective either
+            continue
         times = np.unique(np.concatenate([[0.0], rows["time"].to_numpy(float)]))
         conds[cid] = (overrides, rows, times)
 
