@@ -160,9 +160,7 @@ def mariathasan2018_problem() -> Problem:
         held_back=_measurements(usable(mariathasan2018(part="held_back"))),
         parameters=parameters,
         conditions=MappingProxyType(conditions),
-        params=MappingProxyType(
-            {k: v for k, v in base.items() if k not in nominal or k in FIXED}
-        ),
+        params=MappingProxyType({k: v for k, v in base.items() if k not in nominal or k in FIXED}),
         initial=MappingProxyType(mouse_initial()),
         description=(
             "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta (fitted) and "
