@@ -88,6 +88,14 @@ def test_untreated_doubling_time_within_the_cited_range(tissue: str) -> None:
     assert low <= doubling <= high, (tissue, doubling)
 
 
+def test_sclc_context_grows_at_the_cited_small_cell_doubling_time() -> None:
+    """IMpower133's context: SCLC doubles in ~53 days (Lenhard 1981), twice as fast as NSCLC."""
+    sclc = TISSUES["sclc"]
+    assert sclc.doubling_days == 53.0 and sclc.source == "sclc_vdt_lenhard"
+    assert sclc.k_grow > 1.8 * TISSUES["lung"].k_grow
+    assert {"aged_sclc_untreated", "aged_sclc_chemo"} <= set(QSP_SCENARIOS)
+
+
 def test_plasma_il6_within_patient_range_over_a_year() -> None:
     il6 = _cached("default").table["IL6_p"].to_numpy()
     # advanced NSCLC 33rd percentile 2.01 pg/mL (il6_nsclc_tertiles) to the highest value

@@ -213,3 +213,65 @@ def test_a_molar_potency_needs_a_molecular_weight() -> None:
     data["molecular_weight"] = None
     with pytest.raises(ValueError, match="molecular_weight"):
         Drug.model_validate(data)
+
+
+def _stress_only():
+    """Only the inducer-exposure pool, which keeps what it receives (no decay)."""
+    return spec_from_dict(
+        {
+            "id": "exposure_only",
+            "species": [{"id": "stress", "unit": "1", "initial": 0.0}],
+            "parameters": [{"id": "d_stress", "value": 0.0, "unit": "1/day",
+                            "provenance": ASSUMED}],
+            "processes": [{"id": "decay", "expression": "d_stress * stress",
+                           "stoichiometry": {"stress": -1}}],
+        }
+    )  # fmt: skip
+
+
+def _delivered(drug: Drug, mg_per_m2: list[float], every: float = 21.0) -> np.ndarray:
+    """Inducer exposure (courses) delivered by each dose of a q``every``d iv regimen."""
+    from senotwin.therapy.dosing import Body, canonical_dose
+
+    doses = [
+        dose_for(drug, canonical_dose(a, "mg/m2", drug, body=Body(), where="test"), "iv", i * every)
+        for i, a in enumerate(mg_per_m2)
+    ]
+    grid = np.array([i * every for i in range(len(doses) + 1)]) - 1e-6
+    grid[0] = 0.0
+    res = simulate(therapy_spec(_stress_only(), [drug]), regimen=Schedule(doses=tuple(doses)),
+                   t_end=float(grid[-1]), t_eval=grid, rtol=1e-10, atol=1e-12)  # fmt: skip
+    assert res.ok, res.message
+    return np.diff(res.table["stress"].to_numpy())
+
+
+def test_a_pemetrexed_maintenance_dose_is_not_a_full_course() -> None:
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import RESISTANCE_PER_DAY
+
+    pem = get_drug("pemetrexed")
+    got = _delivered(pem, [500.0] * 6)
+    # the first 500 mg/m2 dose is the reference course; the drive is AUC-linear and loses
+    # effect with time on chemotherapy (Claret form, lambda from Tham 2008: half-life 7.67 weeks)
+    assert got[0] == pytest.approx(1.0, rel=0.01)
+    assert math.isclose(RESISTANCE_PER_DAY, math.log(2) / (7.67 * 7))
+    np.testing.assert_allclose(got, np.exp(-RESISTANCE_PER_DAY * 21.0 * np.arange(6)), rtol=0.01)
+    assert got[5] < 0.3  # the sixth cycle (maintenance) delivers about a quarter of a course
+    # exposure scales with the dose: 375 mg/m2 (a 25 % reduction) delivers 0.75 of a course
+    reduced = _delivered(pem, [375.0])
+    assert reduced[0] == pytest.approx(0.75 * got[0], rel=1e-3)
+    # without acquired resistance every cycle would be a full course (the old behaviour)
+    plain = pem.model_copy(
+        update={"effects": tuple(e.model_copy(update={"acquired_resistance": False})
+                                 for e in pem.effects)}
+    )  # fmt: skip
+    np.testing.assert_allclose(_delivered(plain, [500.0] * 3), 1.0, rtol=0.01)
+
+
+def test_acquired_resistance_is_only_for_exposure_drives() -> None:
+    with pytest.raises(ValueError, match="acquired_resistance applies to 'drive' effects only"):
+        Drug.model_validate(
+            _drug().model_dump()
+            | {"effects": [{"target": "PROD", "kind": "inhibit", "acquired_resistance": True,
+                            "provenance": ASSUMED}]}
+        )  # fmt: skip

@@ -24,7 +24,8 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert kn.arms[1].published.hr_pfs == (0.52, 0.43, 0.64)
     assert kn.baseline.pdl1_positive_share == 0.63
     assert "pembrolizumab 200 mg iv q21d" in kn.arms[1].regimen
-    assert get_trial("impower133").off_label and not kn.off_label
+    assert not any(t.off_label for t in trials())  # etoposide has its labelled range now
+    assert get_trial("impower133").scenario == "aged_sclc_untreated"  # SCLC growth, not NSCLC
     ipa = get_trial("impassion130")
     assert [s.name for s in ipa.subgroups] == ["pdl1_positive"]
     assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)

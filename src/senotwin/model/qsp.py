@@ -96,6 +96,13 @@ TISSUES: dict[str, Tissue] = {
             (33.0, 94.0),
             "melanoma_dt (metastases median 33 d to primary median 94 d)",
         ),
+        Tissue(
+            "sclc",
+            53.0,
+            "sclc_vdt_lenhard",
+            (53.0, 79.0),
+            "sclc_vdt_lenhard (median 53 d to arithmetic mean 79 d; sclc_vdt_jiang 61-71 d)",
+        ),
     )
 }
 

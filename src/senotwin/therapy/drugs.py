@@ -306,6 +306,9 @@ class Effect(_Frozen):
     ec50_rel: float = Field(default=1.0, gt=0)
     hill: float = Field(default=1.0, gt=0, le=6)
     exposure_per_reference_dose: float = Field(default=0.0, ge=0)
+    #: a cytotoxic drive that loses effect with time on chemotherapy (acquired resistance, the
+    #: exp(-lambda t) term of the Claret 2009 tumour-growth-inhibition model; therapy.pkpd)
+    acquired_resistance: bool = False
     high_dose: bool = False
     potency: Potency | None = None
     provenance: Provenance
@@ -318,6 +321,8 @@ class Effect(_Frozen):
                 raise ValueError(f"a 'drive' effect must target {DRIVE_TARGET!r}")
             if self.exposure_per_reference_dose <= 0:
                 raise ValueError("a 'drive' effect needs exposure_per_reference_dose > 0")
+        elif self.acquired_resistance:
+            raise ValueError("acquired_resistance applies to 'drive' effects only")
         elif self.kind == "inhibit" and self.emax > 1:
             raise ValueError(f"an inhibiting effect needs emax <= 1, got {self.emax}")
         return self

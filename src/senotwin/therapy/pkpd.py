@@ -20,6 +20,7 @@ Because the result is an ordinary ModelSpec, both engines and the SBML export se
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -301,12 +302,14 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
             params.append(
                 _param(pid, f"{drug.id} exposure per unit AUC", k_drive, "1/day", e.provenance)
             )
+            sens = f" * {SENSITIVITY}" if e.acquired_resistance else ""
             processes.append(
                 Process(
                     id=f"pd_{drug.key}_exposure",
-                    expression=f"{pid} * {conc_id(drug)}",
+                    expression=f"{pid} * {conc_id(drug)}{sens}",
                     stoichiometry={DRIVE_TARGET: 1},
-                    description=f"{drug.id} delivers senescence-inducing exposure (AUC-linear)",
+                    description=f"{drug.id} delivers senescence-inducing exposure (AUC-linear"
+                    + (", less as resistance is acquired)" if sens else ")"),
                 )
             )
             continue
@@ -356,6 +359,94 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
                 description=e.note,
             )
         )
+    return species, params, processes, observables
+
+
+# ---- acquired resistance to chemotherapy (tumour-growth-inhibition models) ----------------------
+#: observable: the share of a cytotoxic drive that still acts, exp(-lambda x time on chemotherapy)
+SENSITIVITY = "chemo_sensitivity"
+ON_ID = "chemo_on"  # 0 before the first cytotoxic exposure, 1 from then on
+RESISTANCE_ID = "chemo_res"  # lambda x days since the first exposure (ln units)
+#: lambda of the Claret 2009 form KD x exp(-lambda t): drug effect half-life 7.67 weeks under
+#: carboplatin + gemcitabine q3w in NSCLC (Tham 2008); ln 2 / (7.67 x 7 d) = 0.0129 / day
+RESISTANCE_PER_DAY = math.log(2.0) / (7.67 * 7.0)
+RESISTANCE_SOURCE = (
+    "Tham LS et al. Clin Cancer Res 2008;14:4213-8 (tumour-shrinkage model of carboplatin + "
+    "gemcitabine q3w in NSCLC, abstract): apparent half-life of the drug effect 7.67 weeks; "
+    "lambda = ln 2 / 53.7 d = 0.0129/day, the exp(-lambda t) resistance term of the Claret "
+    "tumour-growth-inhibition model (Claret L et al. J Clin Oncol 2009;27:4103-8; their 5-FU "
+    "estimate 0.042/week = 0.006/day, as reproduced in a public Pumas tutorial, is the slow end "
+    "of the range); quantitative-sources tgi_resistance_nsclc"
+)
+#: onset per course of exposure: one reference dose sets chemo_on to 1 - exp(-20)
+ONSET_PER_COURSE = 20.0
+
+
+def resistance_parts(
+    drives: Sequence[tuple[str, str]], compartment: str
+) -> tuple[list[Species], list[Parameter], list[Process], list[Observable]]:
+    """Time-on-chemotherapy resistance shared by every cytotoxic drive in ``drives``.
+
+    ``drives`` are (drive parameter id, concentration id) pairs; the clock starts at the first
+    exposure (``chemo_on`` switches to 1) and ``chemo_sensitivity = exp(-lambda t_on)``
+    multiplies each drive: the Claret 2009 KD exp(-lambda t) with t from the start of treatment.
+    """
+    if not drives:
+        return [], [], [], []
+    species = [
+        Species(
+            id=ON_ID,
+            name="chemotherapy started (0/1)",
+            unit="1",
+            compartment=compartment,
+            initial=0.0,
+            description="switches to 1 at the first cytotoxic exposure and stays there",
+        ),
+        Species(
+            id=RESISTANCE_ID,
+            name="acquired chemotherapy resistance (ln units)",
+            unit="1",
+            compartment=compartment,
+            initial=0.0,
+            description="lambda x days since the first cytotoxic exposure",
+        ),
+    ]
+    cite = CitationProvenance(kind="citation", text=RESISTANCE_SOURCE)
+    onset_prov = AssumedProvenance(
+        kind="assumed",
+        rationale="a switch, not a magnitude: any value >> 1 starts the resistance clock at the "
+        "first dose (20: 1 - 2e-9 after one reference dose)",
+    )
+    params = [
+        _param(
+            "pd_chemo_resistance", "loss of cytotoxic effect", RESISTANCE_PER_DAY, "1/day", cite
+        ),
+        _param("pd_chemo_onset", "resistance clock switch", ONSET_PER_COURSE, "1", onset_prov),
+    ]
+    delivery = " + ".join(f"{pid} * {c}" for pid, c in drives)
+    processes = [
+        Process(
+            id="pd_chemo_start",
+            expression=f"pd_chemo_onset * ({delivery}) * (1 - {ON_ID})",
+            stoichiometry={ON_ID: 1},
+            description="the first cytotoxic exposure starts the time-on-chemotherapy clock",
+        ),
+        Process(
+            id="pd_chemo_resistance_gain",
+            expression=f"pd_chemo_resistance * {ON_ID}",
+            stoichiometry={RESISTANCE_ID: 1},
+            description="acquired resistance grows with time on chemotherapy (Claret 2009 form)",
+        ),
+    ]
+    observables = [
+        Observable(
+            id=SENSITIVITY,
+            name="share of the cytotoxic drive still acting",
+            unit="1",
+            expression=f"exp(-{RESISTANCE_ID})",
+            description=RESISTANCE_SOURCE,
+        )
+    ]
     return species, params, processes, observables
 
 
@@ -466,6 +557,18 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
             )
         )
     observables += _toxicity_observables(spec, set(inhibitors))
+    drives = [
+        (f"pd_{d.key}_drive", conc_id(d))
+        for d in drugs
+        if d.pk.model != "none"
+        for e in d.effects
+        if e.kind == "drive" and e.acquired_resistance and _acts(e, spec)
+    ]
+    r_sp, r_par, r_pr, r_obs = resistance_parts(drives, drug_compartment(spec))
+    species += r_sp
+    params += r_par
+    processes += r_pr
+    observables += r_obs
     n_sp, n_par, n_pr, n_obs = neutropenia_parts(
         drugs, drug_compartment(spec), {d.id: conc_id(d) for d in drugs}
     )
