@@ -165,6 +165,19 @@ def test_new_lesion_is_progression_even_when_targets_shrink_later() -> None:
     assert ep["pfs_event"] and ep["pfs_days"] == 42.0 and ep["best_response"] == "PD"
 
 
+def test_what_therapy_does_after_progression_changes_no_endpoint() -> None:
+    """Trials stop therapy at confirmed progression, the model's arms dose to the protocol's end.
+    The two are equivalent because every endpoint reads the course only up to the PD scan: a
+    response after progression (continued dosing) changes nothing (docs/trials.md)."""
+    h = DeathHazard(pre_per_day=1e-4, post_per_day=2e-3, ecog_hr=1.5)
+    stopped = _trial([1, 0.7, 0.7, 0.86, 0.9, 1.0, 1.1], hazard=h, n_lesions=3, u_new=0.3)
+    continued = _trial([1, 0.7, 0.7, 0.86, 0.3, 0.1, 0.05], hazard=h, n_lesions=3, u_new=0.3)
+    assert stopped["pfs_event"] and stopped["pfs_days"] == 126.0
+    assert stopped["best_response"] == continued["best_response"] == "PR"
+    for key in ("best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event", "scans"):
+        assert stopped[key] == continued[key], key
+
+
 def test_death_hazard_before_and_after_progression() -> None:
     h = DeathHazard(pre_per_day=0.001, post_per_day=0.01, ecog_hr=2.0)
     u = math.exp(-0.05)  # cumulative hazard 0.05
