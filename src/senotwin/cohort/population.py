@@ -430,6 +430,9 @@ def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -
 # Every prior is truncated to the parameter's declared ``range:`` in qsp.yaml (docs/qsp-model.md).
 # lognormal: between-patient variation around the scenario's value (spread = sigma of ln);
 # loguniform: the trait spans its whole cited range between patients (PD-L1 expression).
+#: between-patient sigma (ln scale) of chemotherapy kill: omega^2 of KD 0.540 in Claret 2009's
+#: 5-FU TGI model (sqrt = 0.73; quantitative-sources tgi_kill_iiv)
+CHEMO_KILL_SIGMA = 0.73
 _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
     (
         "k_grow",
@@ -454,7 +457,20 @@ _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
         "(qsp_tcr_repertoire); spread assumed",
     ),
     ("k_kill", "lognormal", 0.3, "per-CTL killing (qsp_tcell_killing, ctl_killing_in_vivo)"),
-    ("k_tis", "lognormal", 0.3, "share of cancer cells entering senescence; assumed CV 30%"),
+    (
+        "k_tis",
+        "lognormal",
+        CHEMO_KILL_SIGMA,
+        "chemotherapy sensitivity (senescence share) varies between patients as the drug-kill "
+        "constant KD of the Claret 2009 TGI model (quantitative-sources tgi_kill_iiv)",
+    ),
+    (
+        "k_cyto",
+        "lognormal",
+        CHEMO_KILL_SIGMA,
+        "chemotherapy sensitivity (cytotoxic kill) varies between patients as KD of the Claret "
+        "2009 TGI model (quantitative-sources tgi_kill_iiv)",
+    ),
     ("s_il6_sen", "lognormal", 0.3, "SASP strength per senescent cell varies; assumed CV 30%"),
     ("s_ccl2_sen", "lognormal", 0.3, "SASP strength per senescent cell varies; assumed CV 30%"),
     ("k_ld", "lognormal", 0.3, "pace of deep senescence varies; assumed CV 30%"),
@@ -463,6 +479,13 @@ _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
 _QSP_IMMUNE_AGE = ("k_rem", "naive_age", "IL6_base")
 
 QSP_CORRELATIONS: tuple[Correlation, ...] = (
+    Correlation(
+        "k_tis",
+        "k_cyto",
+        0.9,
+        "one drug sensitivity per patient (the TGI model's single KD) drives both the senescent "
+        "and the killed share of a course; strength assumed",
+    ),
     Correlation(
         "s_il6_sen",
         "s_ccl2_sen",
