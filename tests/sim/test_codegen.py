@@ -229,3 +229,58 @@ def test_grouped_jacobian_gives_the_column_by_column_result_bit_for_bit() -> Non
     np.testing.assert_array_equal(outs[0], outs[1])
     assert stats[0][ros.NJEV] == stats[1][ros.NJEV] > 0
     assert stats[0][ros.NFEV] < stats[1][ros.NFEV]  # 2 evaluations per Jacobian, not 3
+
+
+def _constants() -> ModelSpec:
+    """Rates with operations on parameters alone (a power, a square root, a quotient)."""
+
+    def par(pid: str, value: float) -> dict[str, object]:
+        return {"id": pid, "value": value, "unit": "1", "provenance": ASSUMED}
+
+    return spec_from_dict(
+        {
+            "id": "constants",
+            "species": [{"id": "A", "unit": "1", "initial": 1.5}],
+            "parameters": [par("k", 0.3), par("n", 1.7), par("K", 2.0)],
+            "observables": [{"id": "c", "expression": "sqrt(K) / (1 + k)"}],
+            "processes": [
+                {"id": "g", "expression": "k * 2.0 ** n * A / (K + A)", "stoichiometry": {"A": 1}},
+                {"id": "d", "expression": "c * A ** 2.0", "stoichiometry": {"A": -1}},
+            ],
+        }
+    )
+
+
+def _function(source: str, name: str) -> str:
+    return source.split(f"def {name}(")[1].split("\ndef ")[0]
+
+
+@pytest.mark.parametrize("make", [_constants, every_rule])
+def test_the_integrators_functions_compute_constant_operations_once_with_equal_results(
+    make: object,
+) -> None:
+    flat = flatten(make())  # type: ignore[operator]
+    source = fast_source(flat)
+    namespace: dict[str, object] = {"np": np, "hill": codegen._hill_py}
+    exec(compile(source, "<test>", "exec"), namespace)  # generated from a validated model
+    if make is _constants:
+        body = _function(source, "rhs_q")
+        assert "2.0 ** " not in body and "sqrt" not in body  # c reads parameters only
+        assert "s0 ** 2.0" in body  # a species' power stays
+    rng = np.random.default_rng(3)
+    p = np.array(flat.values, dtype=float)
+    q = namespace["prep_q"](p)  # type: ignore[operator]
+    assert np.array_equal(q[: p.shape[0]], p)
+    assert q.shape[0] == p.shape[0] + (2 if make is _constants else 0)
+    n, m = len(flat.species), len(flat.observables)
+    for _ in range(5):
+        y = rng.uniform(0.0, 3.0, n)
+        u = rng.uniform(0.0, 1.0, n)
+        dy, dq = np.zeros(n), np.zeros(n)
+        namespace["rhs_into"](2.0, y, p, u, dy)  # type: ignore[operator]
+        namespace["rhs_q"](2.0, y, q, u, dq)  # type: ignore[operator]
+        assert np.array_equal(dy, dq)  # bit for bit: the same operations, done once
+        ob, oq = np.zeros(m), np.zeros(m)
+        namespace["obs_into"](2.0, y, p, ob)  # type: ignore[operator]
+        namespace["obs_q"](2.0, y, q, oq)  # type: ignore[operator]
+        assert np.array_equal(ob, oq)
