@@ -9,8 +9,8 @@ tolerances and horizon, two arms (control, PD-1 block). Prints one line per figu
   two is the reference, so machine load cannot flatter the runner), of the runner's prepared
   path in-process (no Dask: the per-core ceiling), of the runner with 1 and 2 workers (steady
   state: workers are warmed up with the model before timing), and the runner/loop ratio per
-  core — by wall clock, and by CPU time of every process involved (client, scheduler and
-  workers), which stays meaningful when other jobs load the machine;
+  core — by wall clock, and by CPU time of every process involved (client, scheduler,
+  workers and their nannies), which stays meaningful when other jobs load the machine;
 * the projected wall time of 10,000 patient-arms of 1 year on 2 cores (one model load per
   worker + 10,000 / measured 2-worker rate), extrapolated from the measured N, said as such.
 
@@ -25,7 +25,7 @@ Usage: python benchmarks/bench_cohort.py [--scenario default] [--n 1000] [--n-pl
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -37,7 +37,14 @@ import roadrunner
 
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.cohort.population import PopulationSpec, draw_patient, population_for
-from senotwin.cohort.runner import CohortConfig, arm_from_text, make_job, run_chunk, run_cohort
+from senotwin.cohort.runner import (
+    CohortConfig,
+    arm_from_text,
+    make_job,
+    open_client,
+    run_chunk,
+    run_cohort,
+)
 from senotwin.export.sbml import engine_sbml
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim.simulate import simulate
@@ -126,25 +133,27 @@ def in_process_rate(scenario: str, n: int, days: float, engine: str) -> Rate:
 
 
 def _cpu_seconds(client: Any) -> float:
-    """CPU seconds used so far by the workers, the scheduler and this process."""
+    """CPU seconds used so far by the workers, their nannies, the scheduler and this process
+    (the scheduler of an embedded cluster runs in this process: counted once)."""
+    import psutil
+
+    def _times(pid: int) -> float:
+        t = psutil.Process(pid).cpu_times()
+        return float(t.user + t.system)
+
     workers = client.run(time.process_time)
-    return sum(workers.values()) + client.run_on_scheduler(time.process_time) + time.process_time()
+    nannies = set(client.run(os.getppid).values()) - {os.getpid()}
+    total = sum(workers.values()) + sum(_times(pid) for pid in nannies) + time.process_time()
+    if client.run_on_scheduler(os.getpid) != os.getpid():
+        total += client.run_on_scheduler(time.process_time)
+    return float(total)
 
 
 def runner_rate(
     scenario: str, n: int, days: float, workers: int, engine: str
 ) -> tuple[Rate, float]:
     """(patient-arms/s steady state, warm-up seconds) of run_cohort on a warmed LocalCluster."""
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.CRITICAL,
-    )
-    client = Client(cluster)
+    client, cluster = open_client(None, workers, True)  # the cluster run_cohort would make
     try:
         t0 = time.perf_counter()
         client.run(_warm, scenario, days, engine)

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -262,6 +262,7 @@ class _ArmPlan:
     species: Mapping[str, int]  # species -> slot of y0 (trial patients set their lesion)
     fixed: frozenset[str]  # parameters the arm sets: they win over the patient's values
     columns: tuple[str, ...]  # engine output columns: species, then observables
+    column_index: Mapping[str, int]  # column -> its position in the engine output
 
 
 _PLANS: dict[int, tuple[_Job, tuple[_ArmPlan, ...]]] = {}  # by id(job), the job kept alive
@@ -294,7 +295,10 @@ def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
         fast_plan = FastPlan(flat, segments, grid, job.solver.rtol, job.solver.atol)
         fixed = frozenset(k for k, _ in arm.params)
         species = {sid: i for i, sid in enumerate(flat.species)}
-        plans.append(_ArmPlan(fast_plan, inputs.p, inputs.y0, slots, species, fixed, columns))
+        index = {c: i for i, c in enumerate(columns)}
+        plans.append(
+            _ArmPlan(fast_plan, inputs.p, inputs.y0, slots, species, fixed, columns, index)
+        )
     _PLANS.clear()  # one job per worker at a time
     _PLANS[id(job)] = (job, tuple(plans))
     return tuple(plans)
@@ -328,9 +332,35 @@ def _fast_arm(ap: _ArmPlan, patient: VirtualPatient) -> EngineOutput | None:
     return out
 
 
-def _columns(ap: _ArmPlan, out: EngineOutput) -> dict[str, np.ndarray]:
+class _RunColumns(Mapping[str, np.ndarray]):
+    """Column name -> values of one run: a view into the engine output made when a reducer
+    asks for the column (a reducer reads a few of the model's ~50 columns)."""
+
+    __slots__ = ("_index", "_out")
+
+    def __init__(self, index: Mapping[str, int], out: EngineOutput) -> None:
+        self._index = index
+        self._out = out
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name == "time":
+            return self._out.times
+        return self._out.values[:, self._index[name]]
+
+    def __contains__(self, name: object) -> bool:
+        return name == "time" or name in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        yield "time"
+        yield from self._index
+
+    def __len__(self) -> int:
+        return 1 + len(self._index)
+
+
+def _columns(ap: _ArmPlan, out: EngineOutput) -> Mapping[str, np.ndarray]:
     """Column name -> values of one run (views into the engine output, no copy)."""
-    return {"time": out.times} | dict(zip(ap.columns, out.values.T, strict=True))
+    return _RunColumns(ap.column_index, out)
 
 
 def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -570,6 +600,11 @@ def open_client(
             "logging.distributed": "error",
             # the workers' statistical profiler samples every 10 ms: CPU the patients need
             "distributed.worker.profile.enabled": False,
+            # housekeeping timers of every process (scheduler + client here, each worker and
+            # its nanny) wake them 50 times a second by default; a cohort's tasks last seconds
+            "distributed.admin.tick.interval": "500ms",
+            "distributed.admin.system-monitor.interval": "2s",
+            "distributed.worker.memory.monitor-interval": "1s",
         }
     )
     if scheduler is not None:

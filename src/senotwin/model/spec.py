@@ -283,12 +283,19 @@ class ModelSpec(_Frozen):
     def observable_ids(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.observables)
 
+    @cached_property
+    def parameter_index(self) -> dict[str, Parameter]:
+        return {p.id: p for p in self.parameters}
+
     def parameter(self, pid: str) -> Parameter:
-        """The parameter ``pid``; unknown ids give the closest valid names."""
-        for p in self.parameters:
-            if p.id == pid:
-                return p
-        raise ValidationError(f"unknown parameter {pid!r}" + _hint(pid, set(self.parameter_ids)))
+        """The parameter ``pid``; unknown ids give the closest valid names (a dict look-up:
+        the cohort's patient draws ask for each varied parameter)."""
+        hit = self.parameter_index.get(pid)
+        if hit is None:
+            raise ValidationError(
+                f"unknown parameter {pid!r}" + _hint(pid, set(self.parameter_ids))
+            )
+        return hit
 
     def entities(self) -> tuple[str, ...]:
         """Blockable entities: every ``entity`` tag on a species, parameter or observable."""
