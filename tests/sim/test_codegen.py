@@ -139,7 +139,7 @@ def test_the_disk_cache_holds_importable_cacheable_code_equal_to_the_in_memory_p
     cached_out = _integrate_once(cached, flat)
     assert len(list(tmp_path.glob("senotwin_fast_*.py"))) == 1
     index = {p.name.split("-")[0].split(".")[-1] for p in tmp_path.glob("__pycache__/*.nbi")}
-    assert {"rhs_into", "obs_into", "integrate"} <= index  # numba stored their machine code
+    assert {"prep_q", "rhs_q", "obs_q", "integrate"} <= index  # numba stored their machine code
 
     monkeypatch.setattr(codegen, "_CACHE", {})
     monkeypatch.setattr(codegen, "_BY_DIGEST", {})

@@ -433,10 +433,9 @@ def _import_cached(source: str, groups: tuple[np.ndarray, ...]) -> ModuleType | 
     return module
 
 
-def _compiled_in_memory(
-    source: str, groups: tuple[np.ndarray, ...]
-) -> tuple[Any, Any, Callable[..., Any]]:
-    """Compile without the disk cache (cache disabled or not writable): once per process."""
+def _in_memory(source: str, groups: tuple[np.ndarray, ...]) -> tuple[dict[str, Any], Any]:
+    """The generated functions (compiled lazily, on first call) and the integrator bound to
+    them, without the disk cache (cache disabled or not writable): once per process."""
     from senotwin.sim.rosenbrock import integrate as ros_integrate
 
     namespace: dict[str, Any] = {"np": np, "hill": hill}
@@ -445,13 +444,21 @@ def _compiled_in_memory(
     fn: dict[str, Any] = {
         name: numba.njit(namespace[name], error_model="numpy") for name in _GENERATED
     }
-    rhs, obs, prep = fn["rhs_into"], fn["obs_into"], fn["prep_q"]
+    prep = fn["prep_q"]
     run: Callable[..., Any] = ros_integrate
 
     def integrate(y: Any, t0: Any, t1: Any, tout: Any, p: Any, *rest: Any) -> Any:
         return run(fn["rhs_q"], fn["obs_q"], *groups, y, t0, t1, tout, prep(p), *rest)
 
-    return rhs, obs, integrate
+    return fn, integrate
+
+
+def _compiled_in_memory(
+    source: str, groups: tuple[np.ndarray, ...]
+) -> tuple[Any, Any, Callable[..., Any]]:
+    """(rhs_into, obs_into, integrate) compiled in memory (the plain functions on first call)."""
+    fn, integrate = _in_memory(source, groups)
+    return fn["rhs_into"], fn["obs_into"], integrate
 
 
 def _compiled_structure(flat: FlatModel) -> CompiledFast:
@@ -464,9 +471,21 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     groups = jacobian_groups(flat)
     module = _import_cached(source, groups)
     if module is not None:
-        rhs, obs, integrate = module.rhs_into, module.obs_into, module.integrate
+        fn = {name: getattr(module, name) for name in _GENERATED}
+        integrate = module.integrate
     else:
-        rhs, obs, integrate = _compiled_in_memory(source, groups)
+        fn, integrate = _in_memory(source, groups)
+    # rhs/obs for callers outside the integrator go through the integrator's own functions:
+    # the plain rhs_into/obs_into are never compiled (compiling them too cost ~50 % more CPU
+    # per model structure)
+    prep, rhs_q, obs_q = fn["prep_q"], fn["rhs_q"], fn["obs_q"]
+
+    def rhs(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray, dy: np.ndarray) -> None:
+        rhs_q(t, y, prep(p), u, dy)
+
+    def obs(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+        obs_q(t, y, prep(p), out)
+
     n, m = len(flat.species), len(flat.observables)
     y = np.array(flat.initial, dtype=float)
     p = np.array(flat.values, dtype=float)
