@@ -90,3 +90,37 @@ def test_cd8_density_is_of_the_measured_order_in_lung() -> None:
     t_cell_um = 2.0 * np.sqrt(151.3 / (4.0 * np.pi))  # A_T = 151.3 um^2
     per_mm2 = per_mm3 * (4.0 + t_cell_um) / 1000.0
     assert 32.8 < per_mm2 < 328.0
+
+
+def _full_blockade(params: dict[str, float]) -> tuple[float, float]:
+    """(best diameter relative to day 0, treated / untreated volume) over a year at the
+    atezolizumab trough occupancy 0.998 from day 0."""
+    grid = np.arange(366, dtype=float)
+    solver = SolverOptions(engine="fast", t_eval=grid)
+    u = run_scenario("aged_lung_untreated", overrides=params, days=365.0, solver=solver).table
+    t = run_scenario(
+        "aged_lung_untreated",
+        overrides=params,
+        blocks={"CD274": 0.998},
+        days=365.0,
+        solver=solver,
+    ).table
+    v = t["V_T"].to_numpy()
+    return float((v.min() / v[0]) ** (1 / 3)), float(v[-1] / u["V_T"].iloc[-1])
+
+
+def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade() -> None:
+    """QSP-IO's kill term T/(T + 11 Treg): without Tregs (r_treg 0, the default) full PD-L1
+    occupancy eradicates the lesion whatever the priming; with Tregs at 0.1 per CD8 it shrinks
+    the lesion only in a well-primed patient, and PD-1 blockade does not lift the brake."""
+    base = run_scenario(
+        "aged_lung_untreated", days=30.0, solver=SolverOptions(engine="fast", t_eval=GRID[:31])
+    ).table
+    assert (base["treg_supp"] == 1.0).all()
+    weak_off, _ = _full_blockade({"N_ag": 5.0e4})
+    assert weak_off < 0.3  # everyone responds without the brake ...
+    weak_on, weak_ratio = _full_blockade({"N_ag": 5.0e4, "r_treg": 0.1})
+    strong_on, strong_ratio = _full_blockade({"N_ag": 5.0e5, "r_treg": 0.1})
+    assert weak_on >= 0.999  # ... the poorly primed patient does not shrink with it
+    assert strong_on < 0.5  # the well-primed one still responds
+    assert strong_ratio < 0.1 * weak_ratio
