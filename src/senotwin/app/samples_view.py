@@ -88,7 +88,8 @@ def on_twin(sample: str | None, twin_scores: Mapping[str, Mapping[str, float]] |
         dcc.Graph(id="samples-twin-plot", figure=fig),
         html.P(
             f"Each signature's z-score within the upload scales its linked quantities of "
-            f"{TWIN_SCENARIO} by 2^(z/2), within their plausible ranges (`senotwin twin`).",
+            f"scenario {TWIN_SCENARIO} (the physical-units model) by 2^(z/2), within their "
+            "plausible ranges (`senotwin twin`; the mapping table is in docs/stratify.md).",
             className="hint",
         ),
         table_of(shown.set_index("signature"), ident="samples-twin-table"),
