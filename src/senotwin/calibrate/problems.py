@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,12 +28,18 @@ from senotwin.sim.scenario import ScenarioLike, prepare_scenario
 
 @dataclass(frozen=True)
 class NamedProblem:
-    """A registered calibration problem: name, builder, one-line description, reference."""
+    """A registered calibration problem: name, builder, one-line description, reference.
+
+    ``fit``: a problem that is not a PEtab problem (a simulated virtual cohort scored by
+    summary statistics) fits itself: ``fit(starts=, seed=, out=)`` returns its JSON summary,
+    and ``build`` raises a ValidationError saying so.
+    """
 
     name: str
     build: Callable[[], Problem]
     description: str
     reference: str
+    fit: Callable[..., dict[str, Any]] | None = None
 
 
 def _builtin_problems(registry: Registry[NamedProblem]) -> None:

@@ -194,6 +194,51 @@ def _echo_fit(summary: dict) -> None:
         typer.echo(f"  {r['parameter']} = {r['best']:.4g}{ci}")
 
 
+def _self_fitting(problem: str) -> bool:
+    """Whether ``problem`` names a registered problem that fits itself (a simulated cohort)."""
+    from senotwin.calibrate.problems import PROBLEMS, problem_names
+    from senotwin.trial.ici_fit import register
+
+    register()
+    return problem in problem_names() and PROBLEMS.get(problem).fit is not None
+
+
+def _calibrate_cohort(
+    problem: str, starts: int, seed: int, out: Path | None, as_json: bool
+) -> None:
+    """Fit a simulated-cohort problem and print its summary (fit.json, figure.png in --out)."""
+    from senotwin.calibrate.problems import PROBLEMS
+
+    runner = PROBLEMS.get(problem).fit
+    assert runner is not None
+    with user_errors(), writing(Output("--out", out, directory=True)):
+        record = runner(starts=starts, seed=seed, out=out)
+    if as_json:
+        print_json(record)
+        return
+    typer.echo(
+        f"{record['problem']}: {len(record['starts'])} starts, nllh {record['nllh']:.2f}, "
+        f"{record['evaluations']} cohort evaluations of {record['virtual_patients']} virtual "
+        f"patients in {record['seconds']:.0f} s"
+    )
+    for p in record["parameters"]:
+        lo = "open" if p["ci_low"] is None else f"{p['ci_low']:.3g}"
+        hi = "open" if p["ci_high"] is None else f"{p['ci_high']:.3g}"
+        typer.echo(f"  {p['parameter']} = {p['best']:.4g}  (conditional 95% {lo} - {hi})")
+    for name, rec in [(record["fitted_cohort"] + " (fitted)", record["fitted"])] + [
+        (k + " (predicted)", v) for k, v in record["predictions"].items()
+    ]:
+        typer.echo(
+            f"  {name}: ORR {100 * rec['orr_sim']:.0f}% vs {100 * rec['orr_obs']:.0f}% observed; "
+            f"by CD8 tertile {[round(100 * x) for x in rec['tertile_orr_sim']]} vs "
+            f"{[round(100 * x) for x in rec['tertile_orr_obs']]}"
+        )
+    for name, why in record["not_predicted"].items():
+        typer.echo(f"  {name}: not predicted ({why})")
+    if out is not None:
+        typer.echo(f"wrote {out}")
+
+
 def calibrate(
     problem: str = PROBLEM,
     starts: int = typer.Option(50, "--starts", help="Latin-hypercube starts (plus nominal)."),
@@ -219,6 +264,9 @@ def calibrate(
     from senotwin.report.calibration_sections import parameter_rows
 
     outputs = (Output("--out", out, directory=True),)
+    if _self_fitting(problem):
+        _calibrate_cohort(problem, starts, seed, out, as_json)
+        return
     with user_errors(), writing(*outputs):
         if ensemble and out is None:
             raise typer.BadParameter("--ensemble writes ensemble.tsv: give --out DIR")

@@ -33,9 +33,10 @@ Distribution = Literal["lognormal", "loguniform", "uniform"]
 class Prior:
     """How one parameter varies between patients.
 
-    ``lognormal``: median = the scenario value, ``spread`` = sigma of ln(value) (about the
-    coefficient of variation for spread <= 0.4). ``loguniform``/``uniform``: over [low, high].
-    Values are truncated to [low, high], which default to the parameter's plausible range.
+    ``lognormal``: median = ``centre`` or else the scenario value, ``spread`` = sigma of
+    ln(value) (about the coefficient of variation for spread <= 0.4). ``loguniform``/``uniform``:
+    over [low, high]. Values are truncated to [low, high], which default to the parameter's
+    plausible range.
     """
 
     parameter: str
@@ -44,8 +45,13 @@ class Prior:
     low: float | None = None
     high: float | None = None
     rationale: str = ""
+    centre: float | None = None  # lognormal median; None = the scenario's value (calibrated)
 
     def __post_init__(self) -> None:
+        if self.centre is not None and not (math.isfinite(self.centre) and self.centre > 0):
+            raise ValidationError(
+                f"prior of {self.parameter}: centre must be a positive number, got {self.centre}"
+            )
         if self.distribution not in ("lognormal", "loguniform", "uniform"):
             raise ValidationError(
                 f"prior of {self.parameter}: unknown distribution {self.distribution!r} "
@@ -323,6 +329,7 @@ class PopulationSpec:
                     "low": p.low,
                     "high": p.high,
                     "rationale": p.rationale,
+                    "centre": p.centre,
                 }
                 for p in self.priors
             ],
@@ -608,7 +615,12 @@ def sample_candidate(
     """
     chol = _cholesky(pop)
     bounds = [_bounds(spec, p) for p in pop.priors]
-    centres = [float(base.get(p.parameter, spec.parameter(p.parameter).value)) for p in pop.priors]
+    centres = [
+        float(p.centre)
+        if p.centre is not None
+        else float(base.get(p.parameter, spec.parameter(p.parameter).value))
+        for p in pop.priors
+    ]
     values = np.zeros(len(pop.priors))
     for _ in range(100):
         z = chol @ rng.standard_normal(len(pop.priors))

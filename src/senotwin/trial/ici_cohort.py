@@ -1,0 +1,268 @@
+"""A virtual anti-PD-1 melanoma cohort simulated with common random numbers (CRN).
+
+Every virtual patient ``i`` draws, once, from its own stream (``patient_rng(seed, i)``): the
+trial baseline (target lesions, ECOG, paired uniforms of :func:`draw_baseline`) and one vector
+of standard normals for the population's priors. Population parameters under fit (the centre
+and spread of a trait) map these fixed draws to values, so the simulated cohort -- and every
+statistic of it -- is a deterministic function of the fitted parameters (no redraws: the
+plausibility filter excludes, it does not resample). Each patient is run twice on the fast
+engine: an untreated lead-in (the pre-treatment biopsy: intratumoural CD8 per cancer cell, and
+the doubling time of the plausibility filter) and the treated course scored by RECIST 1.1
+(:func:`senotwin.analysis.endpoints.trial_endpoints`) with the Liu 2019 death hazard.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import DeathHazard, TrialRules, trial_endpoints
+from senotwin.cohort.population import (
+    BaselineDisease,
+    PopulationSpec,
+    _bounds,
+    _cholesky,
+    baseline_overrides,
+    draw_baseline,
+    patient_rng,
+    qsp_population,
+)
+from senotwin.model.compile import flatten
+from senotwin.model.scenarios import get_scenario
+from senotwin.sim.inputs import plan as plan_segments
+from senotwin.sim.inputs import resolve
+from senotwin.sim.scenario import prepare_scenario
+from senotwin.trial.clinical import LIU2019_HAZARD
+
+#: the biopsy readout: effector CD8 T cells per cancer cell in the lesion after the lead-in
+BIOPSY_DAYS = 56.0
+DOUBLING_LIMITS = (15.0, 730.0)  # the population preset's plausibility bounds (days)
+
+
+@dataclass(frozen=True)
+class CohortDesign:
+    """What is simulated: scenario, regimen, patients, assessment and death hazard.
+
+    ``regimen``: regimen-language text of the treated course. ``n``: virtual patients.
+    ``rules``: RECIST calendar (TrialRules). ``baseline``: the pool trial patients are drawn
+    from (no selection). ``step_days``: output grid of the treated course.
+    """
+
+    scenario: str = "aged_melanoma_untreated"
+    regimen: str = "pembrolizumab 2 mg/kg iv q21d d0-d714"
+    n: int = 150
+    seed: int = 0
+    rules: TrialRules = field(default_factory=TrialRules)
+    baseline: BaselineDisease = field(default_factory=BaselineDisease)
+    hazard: DeathHazard = LIU2019_HAZARD
+    step_days: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.n < 3:
+            raise ValidationError(f"virtual cohort n = {self.n}; allowed: >= 3 (tertiles)")
+        if not (math.isfinite(self.step_days) and 0 < self.step_days <= 7):
+            raise ValidationError(f"step_days = {self.step_days}; allowed: (0, 7]")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One run structure prepared once: engine plan, default vectors, parameter slots."""
+
+    plan: object  # senotwin.sim.fast.FastPlan
+    p: np.ndarray
+    y0: np.ndarray
+    slots: Mapping[str, int]
+    species: Mapping[str, int]
+    columns: tuple[str, ...]
+
+
+def _prepare(
+    spec: object,
+    schedule: object,
+    params: Mapping[str, float],
+    initial: Mapping[str, float],
+    t_end: float,
+    step: float,
+) -> _Prepared:
+    from senotwin.sim.fast import FastPlan  # numba: only where the fast engine runs
+
+    flat = flatten(spec)  # type: ignore[arg-type]
+    grid = np.arange(0.0, t_end + 1e-9, step)
+    if grid[-1] < t_end:
+        grid = np.append(grid, t_end)
+    segments = plan_segments(schedule, [at for _, at, _ in flat.events], t_end)  # type: ignore[arg-type]
+    inputs = resolve(
+        flat, params=dict(params), initial=dict(initial), blocks={}, check_ranges=False
+    )
+    plan = FastPlan(flat, segments, grid, 1e-6, 1e-9)
+    slots = {pid: i for i, pid in enumerate(flat.parameters)}
+    species = {sid: i for i, sid in enumerate(flat.species)}
+    columns = (*flat.species, *(oid for oid, _ in flat.observables))
+    return _Prepared(plan, inputs.p, inputs.y0, slots, species, columns)
+
+
+class VirtualCohort:
+    """The CRN virtual cohort of a design and a population (see the module docstring)."""
+
+    def __init__(self, design: CohortDesign, population: PopulationSpec | None = None) -> None:
+        self.design = design
+        self.population = population or qsp_population()
+        sc = get_scenario(design.scenario)
+        self.spec = sc.load()
+        self._setup = prepare_scenario(design.scenario)
+        names = [p.parameter for p in self.population.priors]
+        for pid in names:
+            if pid not in self.spec.parameter_ids:
+                raise ValidationError(f"population prior names unknown parameter {pid!r}")
+        self._names = names
+
+    @cached_property
+    def draws(self) -> tuple[list[dict[str, object]], np.ndarray]:
+        """(baselines, correlated standard normals n x priors): the fixed random numbers."""
+        chol = _cholesky(self.population)
+        bases, zs = [], []
+        for i in range(self.design.n):
+            rng = patient_rng(self.design.seed, i)
+            bases.append(draw_baseline(self.design.baseline, rng))
+            zs.append(chol @ rng.standard_normal(len(self._names)))
+        return bases, np.asarray(zs)
+
+    @cached_property
+    def _runs(self) -> tuple[_Prepared, _Prepared]:
+        from senotwin.model.schedule import Schedule
+        from senotwin.therapy.dosing import body_for_scenario
+        from senotwin.therapy.language import apply_regimen, parse_regimen
+
+        reg = parse_regimen(self.design.regimen, body=body_for_scenario(self.design.scenario))
+        plan = apply_regimen(self.spec, reg)
+        base, init = dict(self._setup.params), dict(self._setup.initial)
+        lead = _prepare(plan.spec, Schedule(), base, init, BIOPSY_DAYS, BIOPSY_DAYS / 4)
+        treat = _prepare(
+            plan.spec,
+            plan.schedule,
+            base,
+            init,
+            self.design.rules.follow_days,
+            self.design.step_days,
+        )
+        return lead, treat
+
+    def values(
+        self, centres: Mapping[str, float] | None = None, spreads: Mapping[str, float] | None = None
+    ) -> pd.DataFrame:
+        """Per patient parameter values: centre x exp(spread x z), clipped to the prior's
+        bounds (lognormal priors); loguniform/uniform priors map z through the normal CDF."""
+        from scipy import special
+
+        centres = dict(centres or {})
+        spreads = dict(spreads or {})
+        _, z = self.draws
+        cols = {}
+        for k, prior in enumerate(self.population.priors):
+            pid = prior.parameter
+            lo, hi = _bounds(self.spec, prior)
+            if prior.distribution == "lognormal":
+                default = (
+                    prior.centre
+                    if prior.centre is not None
+                    else float(self._setup.params.get(pid, self.spec.parameter(pid).value))
+                )
+                c = centres.get(pid, default)
+                s = spreads.get(pid, prior.spread)
+                v = c * np.exp(s * z[:, k])
+            else:
+                u = special.ndtr(z[:, k])
+                v = (
+                    lo + u * (hi - lo)
+                    if prior.distribution == "uniform"
+                    else np.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+                )
+            cols[pid] = np.clip(v, lo, hi)
+        return pd.DataFrame(cols)
+
+    def simulate(
+        self, centres: Mapping[str, float] | None = None, spreads: Mapping[str, float] | None = None
+    ) -> pd.DataFrame:
+        """One row per virtual patient: biopsy CD8 score, doubling time, plausible, RECIST
+        endpoints (best response, PFS, OS in days)."""
+        lead, treat = self._runs
+        values = self.values(centres, spreads)
+        bases, _ = self.draws
+        rows = []
+        for i in range(self.design.n):
+            fixed, initial = baseline_overrides(self.spec, self.design.baseline, bases[i])
+            params = {**values.iloc[i].to_dict(), **fixed}
+            row: dict[str, object] = {"patient": i, **{f"p_{k}": v for k, v in params.items()}}
+            score, doubling = self._lead_in(lead, params, initial)
+            row |= {"cd8_score": score, "doubling_days": doubling}
+            lo, hi = DOUBLING_LIMITS
+            row["plausible"] = bool(lo <= doubling <= hi)
+            if row["plausible"]:
+                row |= self._treated(treat, params, initial, bases[i])
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @staticmethod
+    def _vectors(
+        run: _Prepared, params: Mapping[str, float], initial: Mapping[str, float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        p = run.p.copy()
+        for k, v in params.items():
+            p[run.slots[k]] = float(v)
+        y0 = run.y0.copy()
+        for k, v in initial.items():
+            y0[run.species[k]] = float(v)
+        return p, y0
+
+    def _lead_in(
+        self, run: _Prepared, params: Mapping[str, float], initial: Mapping[str, float]
+    ) -> tuple[float, float]:
+        p, y0 = self._vectors(run, params, initial)
+        out = run.plan.run(p, y0)  # type: ignore[attr-defined]
+        if out.status != "success":
+            return math.nan, math.nan
+        c = run.columns
+        last = out.values[-1]
+        n0, n1 = out.values[0, c.index("N_tumour")], last[c.index("N_tumour")]
+        growth = math.log(n1 / n0) if n0 > 0 and n1 > 0 else -math.inf
+        doubling = BIOPSY_DAYS * math.log(2) / growth if growth > 0 else math.inf
+        score = float(last[c.index("T8")] / max(last[c.index("N_tumour")], 1.0))
+        return score, doubling
+
+    def _treated(
+        self,
+        run: _Prepared,
+        params: Mapping[str, float],
+        initial: Mapping[str, float],
+        base: Mapping[str, object],
+    ) -> dict[str, object]:
+        p, y0 = self._vectors(run, params, initial)
+        out = run.plan.run(p, y0)  # type: ignore[attr-defined]
+        if out.status != "success":
+            return {"best_response": "NE", "status": out.message}
+        d = out.values[:, run.columns.index("diameter")]
+        ends = trial_endpoints(out.times, d, dict(base), self.design.rules, self.design.hazard)
+        return {
+            k: ends[k]
+            for k in (
+                "best_response",
+                "best_change_pct",
+                "pfs_days",
+                "pfs_event",
+                "os_days",
+                "os_event",
+            )
+        }
+
+
+def tertile_of(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Tertile (0 low, 1 mid, 2 high) of each value by rank within the set (ties by order)."""
+    x = np.asarray(values, dtype=float)
+    ranks = np.argsort(np.argsort(x, kind="stable"), kind="stable")
+    return np.minimum((3 * ranks) // max(x.size, 1), 2).astype(int)

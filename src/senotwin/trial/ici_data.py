@@ -1,0 +1,209 @@
+"""Summary extract of the shipped checkpoint-inhibitor cohorts (what the ICI calibration needs).
+
+The per-patient tables (``ici/<cohort>_clinical.csv.gz``, ``ici/<cohort>_expr_log2tpm.csv.gz``
+of the project's reference data: PredictioR curation, GPL-3) are NOT shipped in the package; only
+summary numbers derived from them are (``calibrate/data/ici_cohorts/extract.json``): per cohort
+the RECIST best-response counts, Kaplan-Meier PFS/OS at landmark months with Greenwood standard
+errors and the medians with 95 % CIs, and response by tertile of a CD8 expression score.
+:func:`derive_extract` recomputes the file from the data (``scripts/ici_extract.py``; the test
+refits it when the data are present).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from senotwin._errors import ValidationError
+
+#: where the reference data lie relative to a checkout (tests skip when absent)
+ICI_DATA = Path("..") / "shared" / "data" / "ici"
+#: cohorts with RECIST best response (nathanson and padron have none usable)
+COHORTS: Mapping[str, tuple[str, str, str]] = {
+    "liu": (
+        "melanoma",
+        "anti-PD-1 (nivolumab or pembrolizumab)",
+        "Liu D, Schilling B, Liu D, et al. Integrative molecular and clinical modeling of "
+        "clinical outcomes to PD1 blockade in patients with metastatic melanoma. Nat Med "
+        "2019;25:1916-1927",
+    ),
+    "hugo": (
+        "melanoma",
+        "anti-PD-1 (pembrolizumab or nivolumab)",
+        "Hugo W, Zaretsky JM, Sun L, et al. Genomic and transcriptomic features of response to "
+        "anti-PD-1 therapy in metastatic melanoma. Cell 2016;165:35-44",
+    ),
+    "riaz": (
+        "melanoma",
+        "anti-PD-1 (nivolumab; ipilimumab-naive or -progressed)",
+        "Riaz N, Havel JJ, Makarov V, et al. Tumor and microenvironment evolution during "
+        "immunotherapy with nivolumab. Cell 2017;171:934-949",
+    ),
+    "van_allen": (
+        "melanoma",
+        "anti-CTLA-4 (ipilimumab)",
+        "Van Allen EM, Miao D, Schilling B, et al. Genomic correlates of response to CTLA-4 "
+        "blockade in metastatic melanoma. Science 2015;350:207-211",
+    ),
+    "miao": (
+        "kidney (clear-cell RCC)",
+        "anti-PD-1/PD-L1 (+/- anti-CTLA-4)",
+        "Miao D, Margolis CA, Gao W, et al. Genomic correlates of response to immune checkpoint "
+        "therapies in clear cell renal cell carcinoma. Science 2018;359:801-806",
+    ),
+}
+#: CD8 infiltration / cytolytic score: mean log2(TPM + 0.001) of these genes
+CD8_GENES = ("CD8A", "CD8B", "GZMB", "PRF1")
+PDL1_GENE = "CD274"
+LANDMARK_MONTHS = (2.0, 3.0, 4.0, 6.0, 9.0, 12.0, 18.0, 24.0)
+RESPONSES = ("CR", "PR", "SD", "PD")
+CURATION = (
+    "PredictioR (bhklab) curation, files data/ICB_small_*.rda (SummarizedExperiment; GPL-3), "
+    "exported with assay()/colData() as the project's reference data ici/<cohort>_*.csv.gz"
+)
+
+
+def _km(times: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kaplan-Meier (event times, S, Greenwood variance of S) — small and exact, no fitter."""
+    order = np.argsort(times, kind="stable")
+    t, e = times[order], events[order].astype(bool)
+    uniq = np.unique(t[e])
+    s, var_sum, out_s, out_v = 1.0, 0.0, [], []
+    for u in uniq:
+        at_risk = int(np.sum(t >= u))
+        d = int(np.sum((t == u) & e))
+        s *= 1.0 - d / at_risk
+        if at_risk > d:
+            var_sum += d / (at_risk * (at_risk - d))
+        out_s.append(s)
+        out_v.append(s * s * var_sum)
+    return uniq, np.asarray(out_s), np.asarray(out_v)
+
+
+def km_summary(months: np.ndarray, events: np.ndarray) -> dict[str, Any]:
+    """Landmark survival with Greenwood SE, and the median with its 95 % CI (the times where
+    the pointwise 95 % band crosses 0.5; None = not reached)."""
+    ok = np.isfinite(months) & np.isfinite(events)
+    t, e = np.asarray(months, float)[ok], np.asarray(events, float)[ok]
+    ut, s, v = _km(t, e)
+    se = np.sqrt(v)
+
+    def at(x: float, arr: np.ndarray, default: float) -> float:
+        k = np.searchsorted(ut, x, side="right") - 1
+        return float(arr[k]) if k >= 0 else default
+
+    def first(mask: np.ndarray) -> float | None:
+        idx = np.nonzero(mask)[0]
+        return float(ut[idx[0]]) if idx.size else None
+
+    landmarks = []
+    for m in LANDMARK_MONTHS:
+        if m > float(t.max()):
+            break
+        landmarks.append(
+            {"month": m, "survival": round(at(m, s, 1.0), 4), "se": round(at(m, se, 0.0), 4)}
+        )
+    return {
+        "n": int(t.size),
+        "events": int(e.sum()),
+        "median_months": first(s <= 0.5),
+        "median_ci": [first(s - 1.96 * se <= 0.5), first(s + 1.96 * se <= 0.5)],
+        "landmarks": landmarks,
+        "follow_up_max_months": round(float(t.max()), 2),
+    }
+
+
+def _cohort(data: Path, name: str) -> dict[str, Any]:
+    clin = pd.read_csv(data / f"{name}_clinical.csv.gz")
+    expr = pd.read_csv(data / f"{name}_expr_log2tpm.csv.gz", index_col=0)
+    clin = clin.set_index(clin.columns[0])
+    recist = clin["recist"].where(clin["recist"].isin(RESPONSES))
+    counts = {r: int((recist == r).sum()) for r in RESPONSES}
+    evaluable = int(recist.notna().sum())
+    responders = counts["CR"] + counts["PR"]
+    tumour, therapy, reference = COHORTS[name]
+    out: dict[str, Any] = {
+        "tumour": tumour,
+        "therapy": therapy,
+        "reference": reference,
+        "patients": len(clin),
+        "recist_evaluable": evaluable,
+        "recist": counts,
+        "responders": responders,
+        "orr": round(responders / evaluable, 4),
+    }
+    for ep in ("pfs", "os"):
+        col = f"survival_time_{ep}"
+        if col in clin and clin[col].notna().sum() >= 10:
+            out[ep] = km_summary(
+                clin[col].to_numpy(float), clin[f"event_occurred_{ep}"].to_numpy(float)
+            )
+    genes = [g for g in CD8_GENES if g in expr.index]
+    if len(genes) != len(CD8_GENES):
+        raise ValidationError(f"{name}: expression lacks {sorted(set(CD8_GENES) - set(genes))}")
+    patients = [p for p in clin.index if p in expr.columns and pd.notna(recist.get(p))]
+    score = expr.loc[list(CD8_GENES), patients].mean(axis=0)
+    resp = recist[patients].isin(("CR", "PR")).to_numpy()
+    ranks = stats.rankdata(score.to_numpy(), method="ordinal") - 1
+    ter = np.minimum((3 * ranks) // len(patients), 2)
+    rho, p_rho = stats.spearmanr(score.to_numpy(), expr.loc[PDL1_GENE, patients].to_numpy())
+    auc = stats.mannwhitneyu(score[resp], score[~resp]).statistic / (resp.sum() * (~resp).sum())
+    out["cd8_score"] = {
+        "genes": list(CD8_GENES),
+        "patients": len(patients),
+        "tertiles": [
+            {"tertile": k, "responders": int(resp[ter == k].sum()), "n": int((ter == k).sum())}
+            for k in range(3)
+        ],
+        "auc_responders": round(float(auc), 4),
+        "spearman_cd274": round(float(rho), 4),
+        "spearman_cd274_p": float(f"{p_rho:.3g}"),
+        "median_log2tpm": round(float(score.median()), 3),
+    }
+    return out
+
+
+def derive_extract(data: str | Path = ICI_DATA) -> dict[str, Any]:
+    """The extract (see the module docstring) from the cohort tables in ``data``."""
+    root = Path(data)
+    missing = [n for n in COHORTS if not (root / f"{n}_clinical.csv.gz").is_file()]
+    if missing:
+        raise ValidationError(f"ICI data directory {root} lacks the cohorts {missing}")
+    return {
+        "format": "senotwin-ici-extract/1",
+        "curation": CURATION,
+        "cd8_score": f"mean log2(TPM + 0.001) of {', '.join(CD8_GENES)}; tertiles within cohort "
+        "among patients with RECIST and expression (rank, ties by order)",
+        "units": "months (survival), shares (survival, ORR)",
+        "cohorts": {n: _cohort(root, n) for n in COHORTS},
+    }
+
+
+def extract_text(extract: Mapping[str, Any]) -> str:
+    """The extract as shipped (stable JSON)."""
+    return json.dumps(extract, indent=1, sort_keys=True) + "\n"
+
+
+@cache
+def load_extract() -> dict[str, Any]:
+    """The shipped extract (package data)."""
+    path = resources.files("senotwin.calibrate") / "data" / "ici_cohorts" / "extract.json"
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
+
+
+def cohort(name: str) -> dict[str, Any]:
+    """One cohort of the shipped extract (error names the known cohorts)."""
+    cohorts = load_extract()["cohorts"]
+    if name not in cohorts:
+        raise ValidationError(f"unknown ICI cohort {name!r}; known: {', '.join(cohorts)}")
+    out: dict[str, Any] = cohorts[name]
+    return out

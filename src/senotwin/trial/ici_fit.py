@@ -1,0 +1,592 @@
+"""Calibration problem ``liu2019``: the virtual melanoma population's checkpoint response fitted
+on the Liu 2019 anti-PD-1 cohort; Hugo 2016 and Riaz 2017 predicted, not fitted.
+
+Fitted: a few *population* parameters (the centre and between-patient spread of a trait's
+lognormal prior; :data:`ICI_PARAMETERS`) of the ``aged_melanoma_untreated`` context under
+anti-PD-1. Data (the shipped summary extract, :mod:`senotwin.trial.ici_data`): response rate by
+tertile of a CD8 expression score (model side: tertiles of the virtual patients' biopsy CD8 per
+cancer cell) and PFS at 3, 6 and 12 months. The virtual cohort uses common random numbers
+(:mod:`senotwin.trial.ici_cohort`), so the objective is deterministic; it is still a step
+function of the parameters (counts of virtual patients), hence a derivative-free optimiser
+(Nelder-Mead, multi-start). Held back, decided before any fit: Hugo 2016 and Riaz 2017
+(anti-PD-1 melanoma; ORR, response by tertile, OS) and Van Allen 2015 (anti-CTLA-4 melanoma; a
+cross-drug prediction with PFS). Miao 2018 (kidney) is not predicted: the model has no kidney
+context. No library trial's outcome enters.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import TrialRules
+from senotwin.cohort.population import PopulationSpec, Prior, qsp_population
+from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
+from senotwin.trial.ici_data import cohort, km_summary
+from senotwin.trial.spec import DAYS_PER_MONTH
+
+PROBLEM = "liu2019"
+FIT_COHORT = "liu"
+#: landmark months of PFS in the objective (nearly independent points of the KM curve)
+PFS_LANDMARKS = (3.0, 6.0, 12.0)
+#: assessment calendar of the virtual cohorts: restaging every 12 weeks (assumed: the Liu
+#: cohort's median time to best response is 82.5 days, per-patient TimeToBR of the shipped data)
+RULES = TrialRules(schedule=((1.0e9, 84.0),), follow_days=730.0)
+
+
+@dataclass(frozen=True)
+class PopulationParameter:
+    """A fitted population quantity: the ``centre`` or ``spread`` of a lognormal prior."""
+
+    parameter: str
+    kind: Literal["centre", "spread"]
+    lower: float
+    upper: float
+    nominal: float
+    scale: Literal["log10", "lin"]
+    name: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.parameter}.{self.kind}"
+
+    def to_x(self, value: float) -> float:
+        return math.log10(value) if self.scale == "log10" else value
+
+    def from_x(self, x: float) -> float:
+        return 10.0**x if self.scale == "log10" else x
+
+
+#: what is fitted: antigen-specific precursor frequency (mean and spread between patients) and
+#: per-CTL killing (mean); bounds = the parameters' declared plausible ranges in qsp.yaml
+ICI_PARAMETERS: tuple[PopulationParameter, ...] = (
+    PopulationParameter(
+        "N_ag",
+        "centre",
+        5.0e4,
+        5.0e5,
+        2.09e5,
+        "log10",
+        "median antigen-specific naive CD8 precursors (cells)",
+    ),
+    PopulationParameter(
+        "N_ag", "spread", 0.05, 1.5, 0.4, "lin", "between-patient sigma of ln N_ag"
+    ),
+    PopulationParameter(
+        "k_kill", "centre", 0.5, 2.0, 0.9, "log10", "median cancer cells killed per CTL per day"
+    ),
+)
+
+#: held-back cohorts and the regimen each is simulated with (stated before fitting)
+HELD_BACK: Mapping[str, tuple[str, str]] = {
+    "hugo": ("pembrolizumab 2 mg/kg iv q21d d0-d714", "anti-PD-1, melanoma (Hugo 2016)"),
+    "riaz": ("nivolumab 3 mg/kg iv q14d d0-d714", "anti-PD-1, melanoma (Riaz 2017)"),
+    "van_allen": (
+        "ipilimumab 3 mg/kg iv q21d x4 cycles of 21d",
+        "anti-CTLA-4, melanoma (Van Allen 2015): a cross-drug prediction",
+    ),
+}
+NOT_PREDICTED: Mapping[str, str] = {
+    "miao": "kidney (ccRCC): the model has no kidney tissue context (tissues: lung, breast, "
+    "pancreas, colorectal, melanoma), so a cross-tissue prediction would need an uncited "
+    "growth rate",
+}
+FIT_REGIMEN = "pembrolizumab 2 mg/kg iv q21d d0-d714"
+
+
+def fitted_population(values: Mapping[str, float]) -> PopulationSpec:
+    """The preset population with the fitted centres and spreads put into its priors."""
+    base = qsp_population()
+    priors = []
+    for p in base.priors:
+        centre = values.get(f"{p.parameter}.centre")
+        spread = values.get(f"{p.parameter}.spread")
+        if centre is None and spread is None:
+            priors.append(p)
+            continue
+        priors.append(
+            replace(
+                p,
+                spread=p.spread if spread is None else float(spread),
+                centre=p.centre if centre is None else float(centre),
+                rationale=f"calibrated on Liu 2019 anti-PD-1 melanoma ({PROBLEM}); {p.rationale}",
+            )
+        )
+    return replace(base, priors=tuple(priors))
+
+
+def split(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """(centres, spreads) by model parameter."""
+    centres = {k.split(".")[0]: v for k, v in values.items() if k.endswith(".centre")}
+    spreads = {k.split(".")[0]: v for k, v in values.items() if k.endswith(".spread")}
+    return centres, spreads
+
+
+def cohort_statistics(rows: pd.DataFrame) -> dict[str, Any]:
+    """ORR, response by biopsy-CD8 tertile, PFS/OS KM summaries of simulated patients."""
+    ok = rows[rows["plausible"] & rows["best_response"].isin(("CR", "PR", "SD", "PD", "NE"))]
+    ok = ok[ok["pfs_days"].notna()]
+    if len(ok) < 3:
+        raise ValidationError(f"only {len(ok)} plausible virtual patients ran: cannot score")
+    resp = ok["best_response"].isin(("CR", "PR")).to_numpy()
+    ter = tertile_of(ok["cd8_score"].to_numpy())
+    return {
+        "n": len(ok),
+        "excluded": len(rows) - len(ok),
+        "recist": {r: int((ok["best_response"] == r).sum()) for r in ("CR", "PR", "SD", "PD")},
+        "orr": float(resp.mean()),
+        "tertiles": [
+            {"tertile": k, "responders": int(resp[ter == k].sum()), "n": int((ter == k).sum())}
+            for k in range(3)
+        ],
+        "pfs": km_summary(
+            ok["pfs_days"].to_numpy(float) / DAYS_PER_MONTH, ok["pfs_event"].to_numpy(float)
+        ),
+        "os": km_summary(
+            ok["os_days"].to_numpy(float) / DAYS_PER_MONTH, ok["os_event"].to_numpy(float)
+        ),
+    }
+
+
+def survival_at(summary: Mapping[str, Any], month: float) -> float:
+    """KM survival at ``month`` from a :func:`km_summary` (landmark months only)."""
+    for lm in summary["landmarks"]:
+        if abs(lm["month"] - month) < 1e-9:
+            return float(lm["survival"])
+    raise ValidationError(f"no KM landmark at {month} months")
+
+
+def _binomial_deviance(r: int, n: int, p: float) -> float:
+    """G^2 = 2 [r ln(r / np) + (n - r) ln((n - r) / n(1 - p))] (0 ln 0 = 0)."""
+    out = 0.0
+    if r > 0:
+        out += r * math.log(r / (n * p))
+    if n - r > 0:
+        out += (n - r) * math.log((n - r) / (n * (1.0 - p)))
+    return 2.0 * out
+
+
+def goodness(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, Any]:
+    """Deviance terms of simulated vs observed: response by tertile (binomial G^2, simulated
+    share shrunk by 0.5 / 1 so that 0 and 1 stay finite) and PFS landmarks ((S_sim - S_obs) /
+    Greenwood SE)^2; ``nllh`` = half their sum."""
+    terms: dict[str, float] = {}
+    for ts, to in zip(sim["tertiles"], obs["cd8_score"]["tertiles"], strict=True):
+        p = (ts["responders"] + 0.5) / (ts["n"] + 1.0)
+        terms[f"tertile{to['tertile']}"] = _binomial_deviance(to["responders"], to["n"], p)
+    if "pfs" in obs:
+        for m in PFS_LANDMARKS:
+            s_obs = survival_at(obs["pfs"], m)
+            se = next(lm["se"] for lm in obs["pfs"]["landmarks"] if lm["month"] == m)
+            terms[f"pfs_{m:g}m"] = ((survival_at(sim["pfs"], m) - s_obs) / max(se, 0.02)) ** 2
+    return {"terms": terms, "deviance": sum(terms.values()), "nllh": 0.5 * sum(terms.values())}
+
+
+class IciObjective:
+    """nllh of the Liu fit as a function of the log/lin-scaled parameter vector (cached)."""
+
+    def __init__(
+        self,
+        n: int = 150,
+        seed: int = 0,
+        parameters: Sequence[PopulationParameter] = ICI_PARAMETERS,
+    ) -> None:
+        self.parameters = tuple(parameters)
+        self.target = cohort(FIT_COHORT)
+        self.cohort = VirtualCohort(CohortDesign(regimen=FIT_REGIMEN, n=n, seed=seed, rules=RULES))
+        self.evaluations = 0
+        self._cache: dict[tuple[float, ...], float] = {}
+
+    def values(self, x: Sequence[float] | np.ndarray) -> dict[str, float]:
+        return {p.id: p.from_x(float(v)) for p, v in zip(self.parameters, x, strict=True)}
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.array([p.to_x(p.lower) for p in self.parameters])
+        hi = np.array([p.to_x(p.upper) for p in self.parameters])
+        return lo, hi
+
+    def statistics(self, values: Mapping[str, float]) -> dict[str, Any]:
+        centres, spreads = split(values)
+        return cohort_statistics(self.cohort.simulate(centres, spreads))
+
+    def __call__(self, x: Sequence[float] | np.ndarray) -> float:
+        lo, hi = self.bounds()
+        xc = np.clip(np.asarray(x, dtype=float), lo, hi)
+        key = tuple(np.round(xc, 10))
+        if key in self._cache:
+            return self._cache[key]
+        self.evaluations += 1
+        penalty = float(np.sum((np.asarray(x) - xc) ** 2)) * 1e3  # outside the bounds
+        value = goodness(self.statistics(self.values(xc)), self.target)["nllh"] + penalty
+        self._cache[key] = value
+        return value
+
+
+@dataclass(frozen=True)
+class IciFit:
+    """Best values, every start's result, conditional intervals, goodness and predictions."""
+
+    values: dict[str, float]
+    nllh: float
+    starts: list[dict[str, Any]]
+    intervals: dict[str, tuple[float | None, float | None]]
+    fitted: dict[str, Any]
+    predictions: dict[str, dict[str, Any]]
+    evaluations: int
+    seconds: float
+    n: int
+    seed: int
+
+
+def _lhs(k: int, lo: np.ndarray, hi: np.ndarray, seed: int) -> np.ndarray:
+    sampler = stats.qmc.LatinHypercube(d=lo.size, seed=seed)
+    return np.asarray(lo + sampler.random(k) * (hi - lo))
+
+
+def scan_interval(
+    objective: IciObjective, x_best: np.ndarray, best: float, k: int, points: int = 9
+) -> tuple[float | None, float | None]:
+    """Conditional 95 % interval of parameter ``k`` (others at the optimum): where the nllh
+    rises by chi2_1(0.95)/2 = 1.92 along a 1-D scan to each bound; None = not crossed (open)."""
+    lo, hi = objective.bounds()
+    p = objective.parameters[k]
+    out: list[float | None] = []
+    for end in (lo[k], hi[k]):
+        found: float | None = None
+        for t in np.linspace(0.0, 1.0, points)[1:]:
+            x = x_best.copy()
+            x[k] = x_best[k] + t * (end - x_best[k])
+            if objective(x) - best > 1.92:
+                found = p.from_x(float(x[k]))
+                break
+        out.append(found)
+    return out[0], out[1]
+
+
+def predict(
+    values: Mapping[str, float], name: str, *, n: int = 150, seed: int = 1
+) -> dict[str, Any]:
+    """Simulated vs observed for a held-back cohort (no refit): ORR, response by tertile,
+    median PFS/OS, and the deviance terms."""
+    if name not in HELD_BACK:
+        raise ValidationError(f"cohort {name!r} is not held back; held back: {list(HELD_BACK)}")
+    regimen, what = HELD_BACK[name]
+    centres, spreads = split(values)
+    vc = VirtualCohort(CohortDesign(regimen=regimen, n=n, seed=seed, rules=RULES))
+    sim = cohort_statistics(vc.simulate(centres, spreads))
+    return _compare(sim, cohort(name), what, regimen)
+
+
+def _compare(
+    sim: Mapping[str, Any], obs: Mapping[str, Any], what: str, regimen: str
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "what": what,
+        "regimen": regimen,
+        "orr_sim": sim["orr"],
+        "orr_obs": obs["orr"],
+        "orr_error": sim["orr"] - obs["orr"],
+        "tertile_orr_sim": [t["responders"] / max(t["n"], 1) for t in sim["tertiles"]],
+        "tertile_orr_obs": [t["responders"] / max(t["n"], 1) for t in obs["cd8_score"]["tertiles"]],
+        "recist_sim": sim["recist"],
+        "recist_obs": obs["recist"],
+        "n_sim": sim["n"],
+        "n_obs": obs["recist_evaluable"],
+    }
+    for ep in ("pfs", "os"):
+        med_sim = sim[ep]["median_months"]
+        out[f"median_{ep}_sim"] = med_sim
+        if ep in obs:
+            med_obs = obs[ep]["median_months"]
+            out[f"median_{ep}_obs"] = med_obs
+            out[f"median_{ep}_obs_ci"] = obs[ep]["median_ci"]
+            out[f"median_{ep}_error"] = (
+                None if med_sim is None or med_obs is None else med_sim - med_obs
+            )
+    out["goodness"] = goodness(sim, obs)
+    out["sim"] = sim
+    return out
+
+
+def fit_ici(
+    *,
+    starts: int = 4,
+    seed: int = 0,
+    n: int = 150,
+    max_evaluations: int = 60,
+    predict_n: int = 150,
+    progress: Any = None,
+) -> IciFit:
+    """Multi-start Nelder-Mead (nominal + ``starts`` Latin-hypercube starts) on the Liu data,
+    conditional intervals, the fitted cohort's statistics and the held-back predictions."""
+    if starts < 0 or n < 30 or max_evaluations < 5:
+        raise ValidationError("need starts >= 0, n >= 30 and max_evaluations >= 5")
+    t0 = time.perf_counter()
+    obj = IciObjective(n=n, seed=seed)
+    lo, hi = obj.bounds()
+    nominal = np.array([p.to_x(p.nominal) for p in obj.parameters])
+    x0s = [nominal, *_lhs(starts, lo, hi, seed)] if starts else [nominal]
+    results = []
+    for k, x0 in enumerate(x0s):
+        simplex = np.array(
+            [x0]
+            + [
+                x0
+                + np.eye(x0.size)[j]
+                * 0.15
+                * (hi - lo)[j]
+                * (1 if x0[j] < (lo[j] + hi[j]) / 2 else -1)
+                for j in range(x0.size)
+            ]
+        )
+        res = optimize.minimize(
+            obj,
+            x0,
+            method="Nelder-Mead",
+            options={
+                "initial_simplex": simplex,
+                "maxfev": max_evaluations,
+                "xatol": 1e-3,
+                "fatol": 1e-3,
+            },
+        )
+        xb = np.clip(res.x, lo, hi)
+        results.append({"start": k, "nllh": float(obj(xb)), "x": xb, "values": obj.values(xb)})
+        if progress is not None:
+            progress(f"start {k}: nllh {results[-1]['nllh']:.3f}")
+    results.sort(key=lambda r: r["nllh"])
+    best = results[0]
+    intervals = {
+        p.id: scan_interval(obj, best["x"], best["nllh"], j) for j, p in enumerate(obj.parameters)
+    }
+    values = best["values"]
+    fitted = _compare(obj.statistics(values), obj.target, "fitted: Liu 2019", FIT_REGIMEN)
+    nominal_stats = _compare(
+        obj.statistics(obj.values(nominal)),
+        obj.target,
+        "nominal (before the fit): Liu 2019",
+        FIT_REGIMEN,
+    )
+    fitted["nominal"] = nominal_stats
+    preds = {name: predict(values, name, n=predict_n) for name in HELD_BACK}
+    return IciFit(
+        values=values,
+        nllh=best["nllh"],
+        starts=[{k: v for k, v in r.items() if k != "x"} for r in results],
+        intervals=intervals,
+        fitted=fitted,
+        predictions=preds,
+        evaluations=obj.evaluations,
+        seconds=time.perf_counter() - t0,
+        n=n,
+        seed=seed,
+    )
+
+
+REFERENCE = (
+    "Liu D et al. Nat Med 2019;25:1916 (fitted); Hugo W et al. Cell 2016;165:35, Riaz N et al. "
+    "Cell 2017;171:934, Van Allen EM et al. Science 2015;350:207 (held back); per-patient data "
+    "as curated by PredictioR, shipped as summary numbers only (calibrate/data/ici_cohorts)"
+)
+DESCRIPTION = (
+    "virtual melanoma population under anti-PD-1 (N_ag centre and spread, k_kill centre) fitted "
+    "to Liu 2019 response by CD8 tertile and PFS; Hugo 2016, Riaz 2017, Van Allen 2015 predicted"
+)
+
+
+def _no_petab() -> Any:
+    raise ValidationError(
+        f"{PROBLEM} is a simulated-cohort problem (summary statistics of a virtual cohort), not "
+        "a PEtab problem: run it with `senotwin calibrate --problem liu2019`"
+    )
+
+
+def summary(fit: IciFit) -> dict[str, Any]:
+    """JSON-ready record of a fit (what ``calibrate --problem liu2019`` prints and stores)."""
+    params = []
+    for p in ICI_PARAMETERS:
+        lo, hi = fit.intervals[p.id]
+        params.append(
+            {
+                "parameter": p.id,
+                "name": p.name,
+                "best": fit.values[p.id],
+                "nominal": p.nominal,
+                "lower_bound": p.lower,
+                "upper_bound": p.upper,
+                "ci_low": lo,
+                "ci_high": hi,
+                "interval": "conditional (others at the optimum), delta nllh 1.92",
+            }
+        )
+    return {
+        "problem": PROBLEM,
+        "fitted_cohort": FIT_COHORT,
+        "held_back": {k: v[1] for k, v in HELD_BACK.items()},
+        "not_predicted": dict(NOT_PREDICTED),
+        "virtual_patients": fit.n,
+        "seed": fit.seed,
+        "nllh": fit.nllh,
+        "evaluations": fit.evaluations,
+        "seconds": fit.seconds,
+        "starts": fit.starts,
+        "parameters": params,
+        "fitted": fit.fitted,
+        "predictions": fit.predictions,
+    }
+
+
+def run_problem(
+    *,
+    starts: int = 2,
+    seed: int = 0,
+    out: Any = None,
+    n: int = 90,
+    max_evaluations: int = 40,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Fit, predict and (with ``out``) write fit.json and figure.png."""
+    from pathlib import Path
+
+    from senotwin._io import atomic_write_bytes, atomic_write_text
+
+    fit = fit_ici(starts=starts, seed=seed, n=n, max_evaluations=max_evaluations, progress=progress)
+    record = summary(fit)
+    if out is not None:
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(d / "fit.json", json_text(record))
+        atomic_write_bytes(d / "figure.png", figure_png(record))
+    return record
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def json_text(record: Mapping[str, Any]) -> str:
+    """A fit record as indented JSON (numpy scalars as numbers)."""
+    import json
+
+    return json.dumps(record, indent=1, default=_plain) + "\n"
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    if n == 0:
+        return (math.nan, math.nan)
+    z, p = 1.96, k / n
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (c - h, c + h)
+
+
+def figure_png(record: Mapping[str, Any]) -> bytes:
+    """Simulated vs observed: PFS and OS at landmark months (observed +/- 1.96 Greenwood SE)
+    and response rate by CD8-score tertile (observed with Wilson 95 % intervals), for the
+    fitted cohort and every held-back one."""
+    from io import BytesIO
+
+    from matplotlib import rcParams
+    from matplotlib.figure import Figure
+
+    rows = [("liu (fitted)", record["fitted"], cohort(FIT_COHORT))]
+    rows += [(f"{k} (predicted)", v, cohort(k)) for k, v in record["predictions"].items()]
+    colours = rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(15, 4.6))
+    axes = fig.subplots(1, 3)
+    for ax, ep in zip(axes[:2], ("pfs", "os"), strict=True):
+        for c, (label, rec, obs) in enumerate(rows):
+            col = colours[c % len(colours)]
+            sim = rec["sim"][ep]["landmarks"]
+            ax.step(
+                [0] + [lm["month"] for lm in sim],
+                [1] + [lm["survival"] for lm in sim],
+                where="post",
+                color=col,
+                label=f"{label}: simulated",
+            )
+            if ep in obs:
+                lms = obs[ep]["landmarks"]
+                ax.errorbar(
+                    [lm["month"] for lm in lms],
+                    [lm["survival"] for lm in lms],
+                    yerr=[1.96 * lm["se"] for lm in lms],
+                    fmt="o",
+                    color=col,
+                    capsize=2,
+                    label=f"{label}: observed",
+                )
+        ax.set_xlabel("months")
+        ax.set_ylabel(f"{ep.upper()} (Kaplan-Meier)")
+        ax.set_ylim(0, 1.05)
+        ax.legend(fontsize=6)
+    ax = axes[2]
+    width = 0.8 / len(rows)
+    for c, (label, rec, obs) in enumerate(rows):
+        col = colours[c % len(colours)]
+        x = np.arange(3) + (c - (len(rows) - 1) / 2) * width
+        ax.bar(
+            x,
+            rec["tertile_orr_sim"],
+            width * 0.9,
+            color=col,
+            alpha=0.45,
+            label=f"{label}: simulated",
+        )
+        tert = obs["cd8_score"]["tertiles"]
+        lo_hi = [_wilson(t["responders"], t["n"]) for t in tert]
+        y = [t["responders"] / t["n"] for t in tert]
+        ax.errorbar(
+            x,
+            y,
+            yerr=[
+                [yy - a for yy, (a, _) in zip(y, lo_hi, strict=True)],
+                [b - yy for yy, (_, b) in zip(y, lo_hi, strict=True)],
+            ],
+            fmt="o",
+            color=col,
+            capsize=2,
+            label=f"{label}: observed",
+        )
+    ax.set_xticks(range(3), ["low", "mid", "high"])
+    ax.set_xlabel("CD8 score tertile (observed: expression; simulated: biopsy CD8 per cell)")
+    ax.set_ylabel("response rate (CR + PR)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()
+
+
+def register() -> None:
+    """Register ``liu2019`` in the calibration-problem registry (idempotent)."""
+    from senotwin.calibrate.problems import NamedProblem, problem_names, register_problem
+
+    if PROBLEM not in problem_names():
+        register_problem(NamedProblem(PROBLEM, _no_petab, DESCRIPTION, REFERENCE, run_problem))
+
+
+__all__ = [
+    "HELD_BACK",
+    "ICI_PARAMETERS",
+    "NOT_PREDICTED",
+    "IciFit",
+    "IciObjective",
+    "Prior",
+    "fit_ici",
+    "fitted_population",
+    "predict",
+]
