@@ -106,8 +106,8 @@ def km_summary(months: np.ndarray, events: np.ndarray) -> dict[str, Any]:
 
     landmarks = []
     for m in LANDMARK_MONTHS:
-        if m > float(t.max()):
-            break
+        if m > float(t.max()) and not (s.size and s[-1] == 0.0):
+            break  # censored before m: unknown (a curve at 0 stays 0)
         landmarks.append(
             {"month": m, "survival": round(at(m, s, 1.0), 4), "se": round(at(m, se, 0.0), 4)}
         )

@@ -39,7 +39,7 @@ FIT_COHORT = "liu"
 PFS_LANDMARKS = (3.0, 6.0, 12.0)
 #: assessment calendar of the virtual cohorts: restaging every 12 weeks (assumed: the Liu
 #: cohort's median time to best response is 82.5 days, per-patient TimeToBR of the shipped data)
-RULES = TrialRules(schedule=((1.0e9, 84.0),), follow_days=730.0)
+RULES = TrialRules(schedule=((1.0e9, 84.0),), follow_days=760.0)  # 25 months: 24-month landmark
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ HELD_BACK: Mapping[str, tuple[str, str]] = {
     "hugo": ("pembrolizumab 2 mg/kg iv q21d d0-d714", "anti-PD-1, melanoma (Hugo 2016)"),
     "riaz": ("nivolumab 3 mg/kg iv q14d d0-d714", "anti-PD-1, melanoma (Riaz 2017)"),
     "van_allen": (
-        "ipilimumab 3 mg/kg iv q21d x4 cycles of 21d",
+        "ipilimumab 3 mg/kg iv q21d d0-d63",
         "anti-CTLA-4, melanoma (Van Allen 2015): a cross-drug prediction",
     ),
 }
@@ -323,12 +323,15 @@ def fit_ici(
     n: int = 150,
     max_evaluations: int = 60,
     predict_n: int = 150,
+    scan_points: int = 9,
     progress: Any = None,
 ) -> IciFit:
     """Multi-start Nelder-Mead (nominal + ``starts`` Latin-hypercube starts) on the Liu data,
     conditional intervals, the fitted cohort's statistics and the held-back predictions."""
-    if starts < 0 or n < 30 or max_evaluations < 5:
-        raise ValidationError("need starts >= 0, n >= 30 and max_evaluations >= 5")
+    if starts < 0 or n < 9 or max_evaluations < 2 or scan_points < 2:
+        raise ValidationError(
+            "need starts >= 0, n >= 9, max_evaluations >= 2 and scan_points >= 2"
+        )
     t0 = time.perf_counter()
     obj = IciObjective(n=n, seed=seed)
     lo, hi = obj.bounds()
@@ -365,7 +368,7 @@ def fit_ici(
     results.sort(key=lambda r: r["nllh"])
     best = results[0]
     intervals = {
-        p.id: scan_interval(obj, best["x"], best["nllh"], j) for j, p in enumerate(obj.parameters)
+        p.id: scan_interval(obj, best["x"], best["nllh"], j, scan_points) for j, p in enumerate(obj.parameters)
     }
     values = best["values"]
     fitted = _compare(obj.statistics(values), obj.target, "fitted: Liu 2019", FIT_REGIMEN)
@@ -451,14 +454,25 @@ def run_problem(
     out: Any = None,
     n: int = 90,
     max_evaluations: int = 40,
+    predict_n: int = 150,
+    scan_points: int = 9,
     progress: Any = None,
 ) -> dict[str, Any]:
-    """Fit, predict and (with ``out``) write fit.json and figure.png."""
+    """Fit, predict and (with ``out``) write fit.json and figure.png (defaults sized to run in
+    minutes on two cores: 90 virtual patients, 40 evaluations per start)."""
     from pathlib import Path
 
     from senotwin._io import atomic_write_bytes, atomic_write_text
 
-    fit = fit_ici(starts=starts, seed=seed, n=n, max_evaluations=max_evaluations, progress=progress)
+    fit = fit_ici(
+        starts=starts,
+        seed=seed,
+        n=n,
+        max_evaluations=max_evaluations,
+        predict_n=predict_n,
+        scan_points=scan_points,
+        progress=progress,
+    )
     record = summary(fit)
     if out is not None:
         d = Path(out)
@@ -561,7 +575,7 @@ def figure_png(record: Mapping[str, Any]) -> bytes:
             label=f"{label}: observed",
         )
     ax.set_xticks(range(3), ["low", "mid", "high"])
-    ax.set_xlabel("CD8 score tertile (observed: expression; simulated: biopsy CD8 per cell)")
+    ax.set_xlabel("CD8 tertile (data: expression score; model: biopsy CD8 per cancer cell)")
     ax.set_ylabel("response rate (CR + PR)")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=6)

@@ -1,0 +1,55 @@
+"""The shipped ICI summary extract: Kaplan-Meier arithmetic, the Liu counts, and the file is what
+the reference data give (re-derived when the data are present)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.trial.ici_data import ICI_DATA, cohort, derive_extract, km_summary, load_extract
+
+
+def test_km_summary_by_hand() -> None:
+    # 4 patients: events at 1, 3, 4 months, censored at 2 -> S = 3/4, 3/8, 0
+    s = km_summary(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 0, 1, 1]))
+    lms = {lm["month"]: lm for lm in s["landmarks"]}
+    assert lms[2.0]["survival"] == pytest.approx(0.75)
+    assert lms[3.0]["survival"] == pytest.approx(0.375)
+    # Greenwood at 2 months: S^2 * d / (n (n - d)) = 0.5625 / 12
+    assert lms[2.0]["se"] == pytest.approx(math.sqrt(0.5625 / 12), abs=1e-4)
+    assert s["median_months"] == 3.0 and s["events"] == 3
+
+
+def test_liu_counts_and_tertiles_add_up() -> None:
+    liu = cohort("liu")
+    assert liu["recist"] == {"CR": 13, "PR": 18, "SD": 10, "PD": 33}
+    assert liu["orr"] == pytest.approx(31 / 74, abs=1e-4)
+    tert = liu["cd8_score"]["tertiles"]
+    assert sum(t["responders"] for t in tert) == liu["responders"] == 31
+    assert sum(t["n"] for t in tert) == 74
+    assert 5.0 < liu["pfs"]["median_months"] < 8.0
+    assert "pfs" not in cohort("hugo")  # Hugo and Riaz ship OS only
+
+
+def test_unknown_cohort_names_the_known_ones() -> None:
+    with pytest.raises(ValidationError, match="hugo"):
+        cohort("hugo2016")
+
+
+def test_only_summary_numbers_are_shipped() -> None:
+    text = str(load_extract())
+    for patient_id in ("Patient102", "Pt1'", "PD_005T"):
+        assert patient_id not in text
+
+
+@pytest.mark.skipif(not ICI_DATA.is_dir(), reason="reference data (../shared) absent")
+def test_shipped_extract_is_what_the_data_give() -> None:
+    assert derive_extract(ICI_DATA) == load_extract()
+
+
+def test_missing_data_directory_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match="lacks the cohorts"):
+        derive_extract(tmp_path)

@@ -1,0 +1,120 @@
+"""The liu2019 problem: deviance arithmetic, the fitted population, registration, a tiny fit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.calibrate.problems import get_problem, problem_names
+from senotwin.cli import app
+from senotwin.cohort.population import Prior, qsp_population, sample_candidate
+from senotwin.model.scenarios import get_scenario
+from senotwin.trial import ici_fit
+from senotwin.trial.ici_data import cohort
+from senotwin.trial.ici_fit import (
+    _binomial_deviance,
+    fitted_population,
+    goodness,
+    register,
+    run_problem,
+)
+
+
+def test_binomial_deviance_is_zero_at_the_observed_share_and_grows_away() -> None:
+    assert _binomial_deviance(10, 25, 0.4) == pytest.approx(0.0, abs=1e-12)
+    assert _binomial_deviance(10, 25, 0.2) > _binomial_deviance(10, 25, 0.3) > 0
+
+
+def test_goodness_of_the_data_against_itself_is_small() -> None:
+    liu = cohort("liu")
+    sim = {"tertiles": liu["cd8_score"]["tertiles"], "pfs": liu["pfs"]}
+    g = goodness(sim, liu)
+    assert set(g["terms"]) == {"tertile0", "tertile1", "tertile2", "pfs_3m", "pfs_6m", "pfs_12m"}
+    assert g["deviance"] < 0.1  # only the 0.5/1 shrinkage of the simulated shares remains
+
+
+def test_fitted_population_carries_centre_and_spread() -> None:
+    pop = fitted_population({"N_ag.centre": 3.0e5, "N_ag.spread": 0.2, "k_kill.centre": 1.5})
+    prior = {p.parameter: p for p in pop.priors}
+    assert prior["N_ag"].centre == 3.0e5 and prior["N_ag"].spread == 0.2
+    assert prior["k_kill"].centre == 1.5 and prior["k_kill"].spread == 0.3
+    assert prior["k_grow"] == {p.parameter: p for p in qsp_population().priors}["k_grow"]
+    assert "calibrated" in prior["N_ag"].rationale
+    assert pop.describe()["priors"][3]["centre"] == 3.0e5
+
+
+def test_sample_candidate_uses_a_prior_centre() -> None:
+    import numpy as np
+
+    spec = get_scenario("aged_melanoma_untreated").load()
+    pop = fitted_population({"N_ag.centre": 4.0e5, "N_ag.spread": 0.0})
+    cand = sample_candidate(spec, pop, {}, np.random.default_rng(0))
+    assert cand["N_ag"] == pytest.approx(4.0e5)
+    with pytest.raises(ValidationError, match="centre"):
+        Prior("N_ag", centre=-1.0)
+
+
+def test_registered_problem_fits_itself_and_has_no_petab_form() -> None:
+    register()
+    register()  # idempotent
+    assert "liu2019" in problem_names()
+    with pytest.raises(ValidationError, match="not a PEtab problem"):
+        get_problem("liu2019")
+
+
+def test_tiny_fit_writes_record_and_figure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rec = run_problem(starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2, out=tmp_path)
+    assert set(rec["predictions"]) == {"hugo", "riaz", "van_allen"}
+    assert "miao" in rec["not_predicted"]
+    assert [p["parameter"] for p in rec["parameters"]] == [
+        "N_ag.centre",
+        "N_ag.spread",
+        "k_kill.centre",
+    ]
+    stored = json.loads((tmp_path / "fit.json").read_text())
+    assert stored["nllh"] == pytest.approx(rec["nllh"])
+    assert (tmp_path / "figure.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_runs_the_self_fitting_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    record = {
+        "problem": "liu2019",
+        "starts": [{}],
+        "nllh": 1.5,
+        "evaluations": 3,
+        "virtual_patients": 9,
+        "seconds": 1.0,
+        "parameters": [{"parameter": "N_ag.centre", "best": 2e5, "ci_low": None, "ci_high": 3e5}],
+        "fitted_cohort": "liu",
+        "fitted": {
+            "orr_sim": 0.3,
+            "orr_obs": 0.42,
+            "tertile_orr_sim": [0.1, 0.3, 0.5],
+            "tertile_orr_obs": [0.44, 0.4, 0.42],
+        },
+        "predictions": {},
+        "not_predicted": {"miao": "no kidney context"},
+    }
+    seen = {}
+
+    def fake(**kw: object) -> dict:
+        seen.update(kw)
+        return record
+
+    register()
+    from dataclasses import replace
+
+    from senotwin.calibrate.problems import PROBLEMS, register_problem
+
+    register_problem(replace(PROBLEMS.get("liu2019"), fit=fake), replace=True)
+    try:
+        res = CliRunner().invoke(app, ["calibrate", "--problem", "liu2019", "--starts", "3"])
+    finally:
+        register_problem(replace(PROBLEMS.get("liu2019"), fit=ici_fit.run_problem), replace=True)
+    assert res.exit_code == 0, res.output
+    assert seen["starts"] == 3
+    assert "N_ag.centre = 2e+05  (conditional 95% open - 3e+05)" in res.output
+    assert "ORR 30% vs 42% observed" in res.output and "miao: not predicted" in res.output
