@@ -329,9 +329,7 @@ def fit_ici(
     """Multi-start Nelder-Mead (nominal + ``starts`` Latin-hypercube starts) on the Liu data,
     conditional intervals, the fitted cohort's statistics and the held-back predictions."""
     if starts < 0 or n < 9 or max_evaluations < 2 or scan_points < 2:
-        raise ValidationError(
-            "need starts >= 0, n >= 9, max_evaluations >= 2 and scan_points >= 2"
-        )
+        raise ValidationError("need starts >= 0, n >= 9, max_evaluations >= 2 and scan_points >= 2")
     t0 = time.perf_counter()
     obj = IciObjective(n=n, seed=seed)
     lo, hi = obj.bounds()
@@ -368,7 +366,8 @@ def fit_ici(
     results.sort(key=lambda r: r["nllh"])
     best = results[0]
     intervals = {
-        p.id: scan_interval(obj, best["x"], best["nllh"], j, scan_points) for j, p in enumerate(obj.parameters)
+        p.id: scan_interval(obj, best["x"], best["nllh"], j, scan_points)
+        for j, p in enumerate(obj.parameters)
     }
     values = best["values"]
     fitted = _compare(obj.statistics(values), obj.target, "fitted: Liu 2019", FIT_REGIMEN)
