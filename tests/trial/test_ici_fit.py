@@ -118,3 +118,11 @@ def test_cli_runs_the_self_fitting_problem(monkeypatch: pytest.MonkeyPatch) -> N
     assert seen["starts"] == 3
     assert "N_ag.centre = 2e+05  (conditional 95% open - 3e+05)" in res.output
     assert "ORR 30% vs 42% observed" in res.output and "miao: not predicted" in res.output
+
+
+def test_report_section_skips_the_self_fitting_problem() -> None:
+    from senotwin.report.calibration_sections import shipped_calibration_section
+
+    register()
+    section = shipped_calibration_section()  # building liu2019 as a PEtab problem would raise
+    assert "liu2019" not in " ".join(section.notes)

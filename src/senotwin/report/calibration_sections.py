@@ -193,7 +193,7 @@ def shipped_calibration_section() -> Section:
     """The demo report's calibration section: every registered problem's shipped fit result
     (``calibrate/data/<name>/fit_result.json``, written by ``scripts/calibration_results.py``),
     drawn without refitting; a result older than its problem is flagged stale."""
-    from senotwin.calibrate.problems import get_problem, problem_names
+    from senotwin.calibrate.problems import PROBLEMS, get_problem, problem_names
     from senotwin.calibrate.shipped import load_shipped_fit
 
     figures: list[Figure] = []
@@ -202,6 +202,8 @@ def shipped_calibration_section() -> Section:
     stats: list[Stat] = []
     missing: list[str] = []
     for name in problem_names():
+        if PROBLEMS.get(name).fit is not None:
+            continue  # a simulated-cohort problem (no PEtab form): docs/calibration.md
         problem = get_problem(name)
         shipped = load_shipped_fit(problem, verify=True)
         if shipped is None:
