@@ -126,3 +126,12 @@ def test_report_section_skips_the_self_fitting_problem() -> None:
     register()
     section = shipped_calibration_section()  # building liu2019 as a PEtab problem would raise
     assert "liu2019" not in " ".join(section.notes)
+
+
+def test_only_the_transferable_part_goes_to_other_tissues() -> None:
+    from senotwin.trial.ici_fit import transferable_population
+
+    pop = transferable_population({"N_ag.centre": 4.0e5, "N_ag.spread": 0.2, "k_kill.centre": 1.5})
+    prior = {p.parameter: p for p in pop.priors}
+    assert prior["N_ag"].centre is None and prior["N_ag"].spread == 0.2
+    assert prior["k_kill"].centre == 1.5

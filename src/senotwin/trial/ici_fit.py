@@ -123,6 +123,32 @@ def fitted_population(values: Mapping[str, float]) -> PopulationSpec:
     return replace(base, priors=tuple(priors))
 
 
+#: fitted quantities that carry over to other tissues: per-CTL killing and the between-patient
+#: spread of antigen-specific precursors; the melanoma precursor centre does not (melanoma has
+#: among the highest mutational burdens, so its antigenicity is not another tissue's)
+TRANSFERABLE = ("k_kill.centre", "N_ag.spread")
+
+
+def transferable_population(values: Mapping[str, float]) -> PopulationSpec:
+    """The preset population with the transferable part of a liu2019 fit (other tissues)."""
+    return fitted_population({k: v for k, v in values.items() if k in TRANSFERABLE})
+
+
+def stored_fit() -> dict[str, Any]:
+    """The shipped liu2019 fit record (``calibrate/data/ici_cohorts/fit.json``)."""
+    import json
+    from importlib import resources
+
+    path = resources.files("senotwin.calibrate") / "data" / "ici_cohorts" / "fit.json"
+    if not path.is_file():
+        raise ValidationError(
+            "no shipped liu2019 fit: run `senotwin calibrate --problem liu2019 --out DIR` and "
+            "copy DIR/fit.json to calibrate/data/ici_cohorts/"
+        )
+    record: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return record
+
+
 def split(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
     """(centres, spreads) by model parameter."""
     centres = {k.split(".")[0]: v for k, v in values.items() if k.endswith(".centre")}
