@@ -241,7 +241,12 @@ def _calibrate_cohort(
 
 def calibrate(
     problem: str = PROBLEM,
-    starts: int = typer.Option(50, "--starts", help="Latin-hypercube starts (plus nominal)."),
+    starts: int | None = typer.Option(
+        None,
+        "--starts",
+        help="Latin-hypercube starts (plus nominal); default 50, and 1 for a simulated-cohort "
+        "problem (liu2019: each start simulates a virtual cohort ~30 times).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the starts."),
     out: Path | None = typer.Option(None, "--out", help="Directory for tables and figures."),
     profiles: bool = typer.Option(
@@ -265,14 +270,14 @@ def calibrate(
 
     outputs = (Output("--out", out, directory=True),)
     if _self_fitting(problem):
-        _calibrate_cohort(problem, starts, seed, out, as_json)
+        _calibrate_cohort(problem, 1 if starts is None else starts, seed, out, as_json)
         return
     with user_errors(), writing(*outputs):
         if ensemble and out is None:
             raise typer.BadParameter("--ensemble writes ensemble.tsv: give --out DIR")
         pr = _resolve(problem)
         objective = Objective(pr)
-        fit = fit_problem(objective, starts=starts, seed=seed)
+        fit = fit_problem(objective, starts=50 if starts is None else starts, seed=seed)
         profs = profile_all(objective, fit) if profiles else ()
         extra: dict = {}
         if ensemble and out is not None:
