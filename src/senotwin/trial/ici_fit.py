@@ -455,8 +455,11 @@ def summary(fit: IciFit) -> dict[str, Any]:
                 "interval": "conditional (others at the optimum), delta nllh 1.92",
             }
         )
+    from senotwin.model.scenarios import get_scenario
+
     return {
         "problem": PROBLEM,
+        "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
         "fitted_cohort": FIT_COHORT,
         "held_back": {k: v[1] for k, v in HELD_BACK.items()},
         "not_predicted": dict(NOT_PREDICTED),
