@@ -140,10 +140,14 @@ def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
     assert treated.table["PDPL"].iloc[30] < base.table["PDPL"].iloc[30]
     assert treated.table["H_PD1"].iloc[30] < base.table["H_PD1"].iloc[30]
     assert treated.table["V_T"].iloc[-1] < 0.5 * base.table["V_T"].iloc[-1]
-    # reinvigoration: fewer exhausted cells per effector under blockade
+    # reinvigoration: fewer exhausted cells per effector in the first weeks of blockade ...
     ratio = treated.table["T8x"] / treated.table["T8"]
     base_ratio = base.table["T8x"] / base.table["T8"]
-    assert ratio.iloc[-1] < base_ratio.iloc[-1]
+    assert ratio.iloc[30] < base_ratio.iloc[30]
+    # ... but blockade does not stop exhaustion: while antigen persists the reinvigorated and
+    # newly primed effectors re-exhaust (Pauken 2016), so the ratio climbs back
+    assert ratio.iloc[-1] > ratio.iloc[30]
+    assert treated.table["Ex"].iloc[-1] > 0.9
 
 
 def test_anti_pdl1_effect_depends_on_baseline_cd8_priming() -> None:

@@ -1,11 +1,80 @@
-"""The CD8 arm of the physical-units model against measured human tumour CD8 densities."""
+"""The CD8 arm of the physical-units model: what anti-PD-L1 response depends on (issue 11).
+
+A small cohort of aged-lung patients differing in antigen-specific CD8 precursors (``N_ag``, which
+sets the CD8 infiltrate they carry at treatment start) and tumour PD-L1 (none vs the NSCLC
+average) starts anti-PD-L1 at day 60 (occupancy 0.99, the labelled-dose trough); the response is
+the treated / untreated lesion volume 180 days later.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
+from senotwin.model.schedule import Step
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario
+
+START, END = 60, 240
+GRID = np.arange(END + 1, dtype=float)
+PDL1 = {"negative": {"PDL1_per_C": 3000.0, "pdl1_fold": 2.0}, "average": {}}
+PRECURSORS = {"low": 5.0e4, "high": 2.09e5}  # the prior's lower end; the derived default
+
+
+@cache
+def _patient(cd8: str, pdl1: str) -> tuple[float, float]:
+    """(CD8 T cells per mm^3 of lesion at treatment start, treated / untreated volume at END)."""
+    params = {"N_ag": PRECURSORS[cd8], **PDL1[pdl1]}
+    solver = SolverOptions(engine="fast", t_eval=GRID)
+    untreated = run_scenario(
+        "aged_lung_untreated", overrides=params, days=float(END), solver=solver
+    )
+    treated = run_scenario(
+        "aged_lung_untreated",
+        overrides=params,
+        regimen=[Step(float(START), "block_CD274", 0.99)],
+        days=float(END),
+        solver=solver,
+    )
+    assert untreated.ok and treated.ok
+    u, t = untreated.table, treated.table
+    density = (u["T8"].iloc[START] + u["T8x"].iloc[START]) / (u["V_T"].iloc[START] * 1000.0)
+    return float(density), float(t["V_T"].iloc[-1] / u["V_T"].iloc[-1])
+
+
+def test_more_baseline_cd8_more_response_in_each_pdl1_stratum() -> None:
+    for pdl1 in PDL1:
+        low_density, low_ratio = _patient("low", pdl1)
+        high_density, high_ratio = _patient("high", pdl1)
+        assert high_density > 2.0 * low_density  # the infiltrate at treatment start differs
+        assert high_ratio < 0.5 * low_ratio  # and the richer infiltrate responds more
+
+
+def test_low_cd8_pdl1_negative_patient_responds_least() -> None:
+    ratios = {(cd8, pdl1): _patient(cd8, pdl1)[1] for cd8 in PRECURSORS for pdl1 in PDL1}
+    assert max(ratios, key=ratios.__getitem__)[0] == "low"
+    assert ratios[("low", "negative")] > 5.0 * ratios[("high", "average")]
+
+
+def test_blockade_does_not_stop_exhaustion_while_antigen_persists() -> None:
+    """Pauken 2016: reinvigorated cells re-exhaust while antigen stays high; only the
+    progenitor-exhausted share answers blockade (f_pex)."""
+    solver = SolverOptions(engine="fast", t_eval=GRID)
+    treated = run_scenario(
+        "aged_lung_untreated", blocks={"CD274": 0.99}, days=float(END), solver=solver
+    ).table
+    none = run_scenario(
+        "aged_lung_untreated",
+        overrides={"f_pex": 0.05},
+        blocks={"CD274": 0.99},
+        days=float(END),
+        solver=solver,
+    ).table
+    assert treated["Ex"].iloc[30] > 0.9  # antigen still high a month into blockade
+    assert treated["T8x"].iloc[30] > 0.5 * treated["T8"].iloc[30]
+    # a smaller progenitor share reinvigorates fewer exhausted cells
+    assert none["T8x"].iloc[30] > treated["T8x"].iloc[30]
 
 
 def test_cd8_density_is_of_the_measured_order_in_lung() -> None:
@@ -13,12 +82,45 @@ def test_cd8_density_is_of_the_measured_order_in_lung() -> None:
     N_A = N_V (t + D), D the T-cell diameter) lie below the measured median of all CD8 in lung
     adenocarcinoma (328/mm^2, cd8_density_by_cancer_type) and above a tenth of it: tumour-reactive
     cells are a minority of CD8 TILs."""
-    grid = np.arange(181, dtype=float)
     t = run_scenario(
-        "aged_lung_untreated", days=180.0, solver=SolverOptions(engine="fast", t_eval=grid)
+        "aged_lung_untreated", days=180.0, solver=SolverOptions(engine="fast", t_eval=GRID[:181])
     ).table
     r = t.iloc[180]
     per_mm3 = (r["T8"] + r["T8x"]) / (r["V_T"] * 1000.0)
     t_cell_um = 2.0 * np.sqrt(151.3 / (4.0 * np.pi))  # A_T = 151.3 um^2
     per_mm2 = per_mm3 * (4.0 + t_cell_um) / 1000.0
     assert 32.8 < per_mm2 < 328.0
+
+
+def _full_blockade(params: dict[str, float]) -> tuple[float, float]:
+    """(best diameter relative to day 0, treated / untreated volume) over a year at the
+    atezolizumab trough occupancy 0.998 from day 0."""
+    grid = np.arange(366, dtype=float)
+    solver = SolverOptions(engine="fast", t_eval=grid)
+    u = run_scenario("aged_lung_untreated", overrides=params, days=365.0, solver=solver).table
+    t = run_scenario(
+        "aged_lung_untreated",
+        overrides=params,
+        blocks={"CD274": 0.998},
+        days=365.0,
+        solver=solver,
+    ).table
+    v = t["V_T"].to_numpy()
+    return float((v.min() / v[0]) ** (1 / 3)), float(v[-1] / u["V_T"].iloc[-1])
+
+
+def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade() -> None:
+    """QSP-IO's kill term T/(T + 11 Treg): without Tregs (r_treg 0, the default) full PD-L1
+    occupancy eradicates the lesion whatever the priming; with Tregs at 0.1 per CD8 it shrinks
+    the lesion only in a well-primed patient, and PD-1 blockade does not lift the brake."""
+    base = run_scenario(
+        "aged_lung_untreated", days=30.0, solver=SolverOptions(engine="fast", t_eval=GRID[:31])
+    ).table
+    assert (base["treg_supp"] == 1.0).all()
+    weak_off, _ = _full_blockade({"N_ag": 5.0e4})
+    assert weak_off < 0.3  # everyone responds without the brake ...
+    weak_on, weak_ratio = _full_blockade({"N_ag": 5.0e4, "r_treg": 0.1})
+    strong_on, strong_ratio = _full_blockade({"N_ag": 5.0e5, "r_treg": 0.1})
+    assert weak_on >= 0.999  # ... the poorly primed patient does not shrink with it
+    assert strong_on < 0.5  # the well-primed one still responds
+    assert strong_ratio < 0.1 * weak_ratio
