@@ -90,6 +90,19 @@ def test_report_section_draws_the_shipped_fit() -> None:
     assert any(r[0] == "held back" for r in gof.rows)
     assert not any("STALE" in n for n in section.notes)
     assert any("Identifiable set: k_div, PD50, n_pd" in n for n in section.notes)
+    # the mouse fits: one panel per arm, the held-back prediction error per data set
+    assert {
+        "calibration_mariathasan2018_fits.png",
+        "calibration_mariathasan2018_profiles.png",
+        "calibration_mariathasan2018_mc38_waterfall.png",
+    } <= names
+    emt6 = next(t for t in section.tables if t.caption == "mariathasan2018: Goodness of fit")
+    held = {r[0] for r in emt6.rows if str(r[0]).startswith("held back: ")}
+    assert held == {
+        "held back: fig4a_combination",
+        "held back: ed5i_combination",
+        "held back: ed5i_combination_cd8_depleted",
+    }
 
 
 def test_a_changed_fingerprint_is_verified_by_re_evaluating_the_optimum(
