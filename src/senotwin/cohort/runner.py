@@ -47,7 +47,6 @@ from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.engines import EngineOutput, get_engine
 from senotwin.sim.inputs import check_schedule, resolve
-from senotwin.sim.inputs import plan as plan_segments
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.scenario import prepare_scenario
@@ -276,7 +275,7 @@ def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
     hit = _PLANS.get(id(job))
     if hit is not None and hit[0] is job:
         return hit[1]
-    from senotwin.sim.fast import FastPlan  # numba: only where the fast engine runs
+    from senotwin.sim.fast import prepare_arm  # numba: only where the fast engine runs
 
     flat = flatten(job.spec)
     grid = job.solver.grid(job.t_end)
@@ -284,21 +283,21 @@ def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
     columns = (*flat.species, *(oid for oid, _ in flat.observables))
     plans = []
     for arm in job.config.arms:
-        segments = plan_segments(arm.regimen, [at for _, at, _ in flat.events], job.t_end)
-        inputs = resolve(
+        fast_plan, p, y0 = prepare_arm(
             flat,
+            arm.regimen,
+            grid,
+            job.t_end,
             params=dict(arm.params),
             initial=dict(job.initial),
             blocks=dict(arm.blocks),
-            check_ranges=False,
+            rtol=job.solver.rtol,
+            atol=job.solver.atol,
         )
-        fast_plan = FastPlan(flat, segments, grid, job.solver.rtol, job.solver.atol)
         fixed = frozenset(k for k, _ in arm.params)
         species = {sid: i for i, sid in enumerate(flat.species)}
         index = {c: i for i, c in enumerate(columns)}
-        plans.append(
-            _ArmPlan(fast_plan, inputs.p, inputs.y0, slots, species, fixed, columns, index)
-        )
+        plans.append(_ArmPlan(fast_plan, p, y0, slots, species, fixed, columns, index))
     _PLANS.clear()  # one job per worker at a time
     _PLANS[id(job)] = (job, tuple(plans))
     return tuple(plans)

@@ -19,16 +19,18 @@ prepare an arm once and then integrate many patients with no per-run Python set-
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from senotwin.model.compile import CompiledModel, FlatModel, compile_spec
+from senotwin.model.schedule import Schedule
 from senotwin.sim import rosenbrock as ros
 from senotwin.sim.codegen import CompiledFast, compiled_fast
 from senotwin.sim.engines import EngineOutput, EngineRun, points_in
-from senotwin.sim.inputs import Segment
+from senotwin.sim.inputs import Segment, resolve
+from senotwin.sim.inputs import plan as plan_segments
 from senotwin.sim.result import SolverStats, Status
 
 MAX_STEPS = 500_000  # step attempts per segment
@@ -201,6 +203,27 @@ class FastPlan:
         else:
             times = np.concatenate([st.points for st in self._starts[:begun]])[:filled]
         return EngineOutput(times, out[:filled], status, message, stats, METHOD)
+
+
+def prepare_arm(
+    flat: FlatModel,
+    schedule: Schedule,
+    grid: np.ndarray,
+    t_end: float,
+    *,
+    params: Mapping[str, float],
+    initial: Mapping[str, float],
+    blocks: Mapping[str, float],
+    rtol: float,
+    atol: float,
+) -> tuple[FastPlan, np.ndarray, np.ndarray]:
+    """One arm (a schedule and its settings) prepared for many patients: its plan and the
+    engine's parameter and initial-state vectors (range checks are the caller's business)."""
+    segments = plan_segments(schedule, [at for _, at, _ in flat.events], t_end)
+    inputs = resolve(
+        flat, params=dict(params), initial=dict(initial), blocks=dict(blocks), check_ranges=False
+    )
+    return FastPlan(flat, segments, grid, rtol, atol), inputs.p, inputs.y0
 
 
 def run_fast(run: EngineRun) -> EngineOutput:

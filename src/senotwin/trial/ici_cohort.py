@@ -35,8 +35,7 @@ from senotwin.cohort.population import (
 )
 from senotwin.model.compile import flatten
 from senotwin.model.scenarios import get_scenario
-from senotwin.sim.inputs import plan as plan_segments
-from senotwin.sim.inputs import resolve
+from senotwin.model.schedule import Schedule
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.trial.clinical import LIU2019_HAZARD
 
@@ -84,27 +83,33 @@ class _Prepared:
 
 def _prepare(
     spec: object,
-    schedule: object,
+    schedule: Schedule,
     params: Mapping[str, float],
     initial: Mapping[str, float],
     t_end: float,
     step: float,
 ) -> _Prepared:
-    from senotwin.sim.fast import FastPlan  # numba: only where the fast engine runs
+    from senotwin.sim.fast import prepare_arm  # numba: only where the fast engine runs
 
     flat = flatten(spec)  # type: ignore[arg-type]
     grid = np.arange(0.0, t_end + 1e-9, step)
     if grid[-1] < t_end:
         grid = np.append(grid, t_end)
-    segments = plan_segments(schedule, [at for _, at, _ in flat.events], t_end)  # type: ignore[arg-type]
-    inputs = resolve(
-        flat, params=dict(params), initial=dict(initial), blocks={}, check_ranges=False
+    plan, p, y0 = prepare_arm(
+        flat,
+        schedule,
+        grid,
+        t_end,
+        params=params,
+        initial=initial,
+        blocks={},
+        rtol=1e-6,
+        atol=1e-9,
     )
-    plan = FastPlan(flat, segments, grid, 1e-6, 1e-9)
     slots = {pid: i for i, pid in enumerate(flat.parameters)}
     species = {sid: i for i, sid in enumerate(flat.species)}
     columns = (*flat.species, *(oid for oid, _ in flat.observables))
-    return _Prepared(plan, inputs.p, inputs.y0, slots, species, columns)
+    return _Prepared(plan, p, y0, slots, species, columns)
 
 
 class VirtualCohort:
@@ -135,7 +140,6 @@ class VirtualCohort:
 
     @cached_property
     def _runs(self) -> tuple[_Prepared, _Prepared]:
-        from senotwin.model.schedule import Schedule
         from senotwin.therapy.dosing import body_for_scenario
         from senotwin.therapy.language import apply_regimen, parse_regimen
 
