@@ -1,0 +1,99 @@
+"""Plasma IL-6 / IL-8 of lung-cancer patients (CancerSEEK Table S6 extract): the shipped data,
+the left-censored quantile estimate, and the default model's plasma cytokines over a year
+against the patients' range (issue 11: 'plasma IL-6 and IL-8 stay within the ranges measured
+in cancer patients')."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.calibrate.plasma_cohort import (
+    Censored,
+    cdf_left_censored,
+    censored_quantile,
+    lung_plasma_cytokines,
+    patient_range,
+)
+from senotwin.sim.options import SolverOptions
+from senotwin.sim.result import SimulationResult
+from senotwin.sim.scenario import run_scenario
+
+
+def test_extract_holds_the_104_lung_cancer_patients_by_stage() -> None:
+    table = lung_plasma_cytokines()
+    assert len(table) == 104 and table["patient_id"].is_unique
+    assert table["ajcc_stage"].value_counts().to_dict() == {"I": 46, "III": 31, "II": 27}
+    il8 = Censored.parse(table["il8_pg_ml"])
+    il6 = Censored.parse(table["il6_pg_ml"])
+    assert (il8.detected.size, il6.detected.size) == (50, 29)
+    assert il8.detected.max() == pytest.approx(37.01) and il6.detected.max() == pytest.approx(76.32)
+
+
+def test_without_censoring_the_estimate_is_the_empirical_distribution() -> None:
+    data = Censored(np.arange(1.0, 11.0), np.zeros(10, dtype=bool))
+    _xs, below, at_or_below = cdf_left_censored(data)
+    assert np.allclose(at_or_below, np.arange(1, 11) / 10)
+    assert np.allclose(below, np.arange(0, 10) / 10)
+    assert [censored_quantile(data, q) for q in (0.1, 0.5, 0.95)] == [1.0, 5.0, 10.0]
+
+
+def test_values_below_a_limit_count_below_it_not_at_it() -> None:
+    # 5 and 10 measured, two samples below a limit of 3: half the mass lies below 3
+    data = Censored(np.array([5.0, 10.0, 3.0, 3.0]), np.array([False, False, True, True]))
+    _xs, below, at_or_below = cdf_left_censored(data)
+    assert np.allclose(below, [0.5, 0.75]) and np.allclose(at_or_below, [0.75, 1.0])
+    assert censored_quantile(data, 0.5) is None  # the median is below detection
+    assert censored_quantile(data, 0.6) == 5.0 and censored_quantile(data, 0.8) == 10.0
+
+
+def test_a_limit_above_every_measurement_carries_no_information() -> None:
+    measured = Censored(np.array([2.0, 4.0, 6.0]), np.zeros(3, dtype=bool))
+    with_high_limit = Censored(np.array([2.0, 4.0, 6.0, 100.0]), np.array([0, 0, 0, 1], bool))
+    assert np.allclose(cdf_left_censored(measured)[2], cdf_left_censored(with_high_limit)[2])
+
+
+def test_bad_cells_and_quantiles_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="'<limit'"):
+        Censored.parse(pd.Series(["1.0", "n.d."]))
+    with pytest.raises(ValidationError, match="quantile q"):
+        censored_quantile(Censored(np.array([1.0]), np.array([False])), 1.5)
+    with pytest.raises(ValidationError, match="at least one detected"):
+        cdf_left_censored(Censored(np.array([3.0]), np.array([True])))
+    with pytest.raises(ValidationError, match="cytokine must be one of"):
+        patient_range("TNF")
+
+
+def test_patient_ranges_are_the_documented_numbers() -> None:
+    """docs/calibration.md and docs/quantitative-sources.yaml quote these values."""
+    il8, il6 = patient_range("IL8"), patient_range("IL6")
+    assert il8.low is None and il8.median == pytest.approx(8.89)
+    assert il8.high == pytest.approx(35.04) and patient_range("IL8", 0.25, 0.75).high == 12.65
+    assert il6.median == pytest.approx(3.03) and il6.high == pytest.approx(38.62)
+    assert patient_range("IL6", 0.25, 0.75).high == pytest.approx(9.24)
+
+
+@cache
+def _default_year() -> SimulationResult:
+    grid = np.arange(366, dtype=float)
+    res = run_scenario(
+        "default", days=365.0, solver=SolverOptions(engine="fast", atol=1e-6, t_eval=grid)
+    )
+    assert res.ok, res.message
+    return res
+
+
+@pytest.mark.parametrize(("cytokine", "column"), [("IL6", "IL6_p"), ("IL8", "IL8_p")])
+def test_default_plasma_cytokines_stay_within_the_patients_5_to_95_percent_range(
+    cytokine: str, column: str
+) -> None:
+    """Every day of the default year lies between the 5th and 95th percentile of the stage I-III
+    lung-cancer patients (a 5th percentile below detection bounds nothing from below)."""
+    series = _default_year().table[column].to_numpy()
+    rng = patient_range(cytokine)
+    assert series.max() <= rng.high, (cytokine, series.max(), rng)
+    assert series.min() >= (rng.low or 0.0), (cytokine, series.min(), rng)
