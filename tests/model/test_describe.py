@@ -121,6 +121,28 @@ def test_top_share_counts_the_first_ranked_parameters_the_model_still_has(
     assert "assumed top <= 20%: met" in text and "assumed overall <= 30%: NOT met" in text
 
 
+def test_assumed_parameters_are_listed_most_influential_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = _toy()
+    order = ["m0", "gone", "a2", "d0", "a0", "m1"]
+    monkeypatch.setattr(describe, "gsa_ranking", lambda s: _ranking(spec, order))
+    monkeypatch.setattr(describe, "TOP_N", 3)
+    st = stats(spec)
+    listed = st["provenance"]["assumed"]  # type: ignore[index]
+    # ranks count the parameters the model still has ("gone" is skipped); unranked ones last
+    assert listed == [
+        {"id": "a2", "gsa_rank": 2},
+        {"id": "a0", "gsa_rank": 4},
+        {"id": "a1", "gsa_rank": None},
+        {"id": "act", "gsa_rank": None},
+    ]
+    text = "\n".join(provenance_lines(st))
+    assert "assumed among the top 3 (GSA rank): a2 (2)\n" in text + "\n"
+    monkeypatch.setattr(describe, "gsa_ranking", lambda s: None)
+    assert [a["gsa_rank"] for a in stats(spec)["provenance"]["assumed"]] == [None] * 4  # type: ignore[index]
+
+
 def test_a_changed_value_makes_the_ranking_stale_a_provenance_edit_does_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -135,6 +135,21 @@ def top_provenance(spec: ModelSpec, top: int | None = None) -> dict[str, object]
     }
 
 
+def assumed_by_rank(spec: ModelSpec) -> list[dict[str, object]]:
+    """The ``assumed`` parameters with their rank in the shipped GSA ranking (1 = most
+    influential; None when unranked or no ranking is shipped), most influential first: the
+    work list for moving parameters to ``measured``, ``derived`` or ``calibrated``."""
+    doc = gsa_ranking(spec)
+    rank: dict[str, int] = {}
+    if doc is not None:
+        names = [p.id for p in spec.parameters]
+        ranked = [str(r["parameter"]) for r in doc["ranking"] if str(r["parameter"]) in names]
+        rank = {pid: i + 1 for i, pid in enumerate(ranked)}
+    assumed = [p.id for p in spec.parameters if p.provenance.kind == "assumed"]
+    assumed.sort(key=lambda pid: (pid not in rank, rank.get(pid, 0)))
+    return [{"id": pid, "gsa_rank": rank.get(pid)} for pid in assumed]
+
+
 def _share_text(block: Any) -> str:
     return ", ".join(
         f"{k} {block['count'][k]} ({block['percent'][k]:g} %)"
@@ -158,6 +173,13 @@ def provenance_lines(st: dict[str, object]) -> list[str]:
             f"{d.get('samples')} samples, seed {d.get('seed')}, {d.get('date')}){stale}: "
             f"{_share_text(top)}"
         )
+    top_assumed = [
+        f"{a['id']} ({a['gsa_rank']})"
+        for a in prov["assumed"]
+        if a["gsa_rank"] is not None and a["gsa_rank"] <= TOP_N
+    ]
+    if top_assumed:
+        lines.append(f"assumed among the top {TOP_N} (GSA rank): {', '.join(top_assumed)}")
     met = ", ".join(
         f"assumed {k} <= {ASSUMED_TARGETS[k]:.0%}: {'met' if ok else 'NOT met'}"
         for k, ok in prov["targets_met"].items()
@@ -201,6 +223,7 @@ def stats(spec: ModelSpec) -> dict[str, object]:
         f"top{TOP_N}_gsa": top,
         "targets": {f"assumed_{k}_max": ASSUMED_TARGETS[k] for k in ("overall", "top")},
         "targets_met": {k: v <= ASSUMED_TARGETS[k] for k, v in assumed.items()},
+        "assumed": assumed_by_rank(spec),
     }
     return {
         "model": spec.id,
