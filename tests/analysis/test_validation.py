@@ -188,6 +188,21 @@ def test_direction_from_a_zero_control_counts_the_sign() -> None:
     assert result.control_value == 0.0 and result.passed and math.isinf(result.effect)
 
 
+def test_a_case_in_the_mouse_host_runs_outside_the_human_ranges() -> None:
+    """A case whose system is a mouse scenario (2 mL of blood, a young host) runs with that
+    scenario's own range policy instead of being refused for leaving the human ranges."""
+    case = _case(
+        tier="consistency",
+        system={"species": "mouse", "tumour": "MC38", "scenario": "mouse_mc38_isotype"},
+        perturbed={"blocks": {"CD8_T_CELL": 1.0}},
+        measure={"stat": "at", "at": 20},
+        expect={"kind": "direction", "direction": "increase"},
+    )
+    (result,) = run_cases(parse_cases(_doc(case))).results
+    assert math.isfinite(result.control_value) and 0.0 < result.control_value < 26.5
+    assert result.perturbed_value > result.control_value
+
+
 # ---- the shipped suite ------------------------------------------------------------------------
 def test_shipped_cases_by_tier() -> None:
     cases = load_cases()

@@ -102,6 +102,7 @@ def simulate_arm(
             regimen=schedule,
             t_end=t_end,
             solver=SolverOptions(engine=engine, rtol=RTOL, atol=ATOL, t_eval=grid),
+            check_ranges=sc.check_ranges,  # a mouse host is outside the human ranges
         )
     if not result.ok:
         return None
