@@ -199,8 +199,9 @@ def test_grouped_jacobian_gives_the_column_by_column_result_bit_for_bit() -> Non
     from senotwin.sim import rosenbrock as ros
 
     flat = flatten(_chain())
-    groups = codegen.jacobian_groups(flat)
-    rhs, obs, _ = codegen._compiled_in_memory(fast_source(flat), groups)
+    structure = codegen.integrator_structure(flat)
+    groups, lu = structure[:4], structure[4:]
+    rhs, obs, _ = codegen._compiled_in_memory(fast_source(flat), structure)
     outs, stats = [], []
     for jac in (groups, ros.dense_groups(3)):
         y = np.array(flat.initial)
@@ -210,6 +211,7 @@ def test_grouped_jacobian_gives_the_column_by_column_result_bit_for_bit() -> Non
             rhs,
             obs,
             *jac,
+            *lu,
             y,
             0.0,
             10.0,

@@ -11,7 +11,7 @@ square roots, quotients of rate constants — from slots that ``prep_q`` fills o
 (a third of the qsp model's arithmetic per evaluation; results unchanged bit for bit).
 numba compiles the functions to machine code, once per model *structure*: parameters are
 runtime arrays, so models differing only in values share the compiled code. The generated
-functions and RODAS4's integrator bound to them are written as a module under the user cache
+functions and the Rodas5P integrator bound to them are written as a module under the user cache
 directory ($SENOTWIN_CACHE_DIR; "off" disables) and compiled with numba's ``cache=True``, so a
 later process loads the machine code instead of compiling again (default model: ~12 s to
 compile under load, ~1 s to load). (A generated
@@ -258,6 +258,15 @@ def jacobian_groups(flat: FlatModel) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return cols, ptr, rows, rptr
 
 
+def integrator_structure(flat: FlatModel) -> tuple[np.ndarray, ...]:
+    """The integrator's model constants: the Jacobian's column groups (:func:`jacobian_groups`)
+    and the stage matrix's static sparse LU (:func:`senotwin.sim.rosenbrock.lu_structure`)."""
+    from senotwin.sim.rosenbrock import lu_structure
+
+    groups = jacobian_groups(flat)
+    return (*groups, *lu_structure(len(flat.species), groups[2], groups[3]))
+
+
 def uses_time(exprs: list[Expr]) -> bool:
     """True when any expression reads model time (the integrator then needs ∂f/∂t)."""
 
@@ -321,7 +330,7 @@ def cache_dir() -> Path | None:
 
 
 def _integrator_source() -> str:
-    """Source of RODAS4's ``integrate`` and its row writer with the model's ``rhs_into`` /
+    """Source of the Rosenbrock ``integrate`` and its row writer with the model's ``rhs_into`` /
     ``obs_into`` as module globals instead of arguments: a function passed as an argument is a
     dynamic global to numba, which then refuses to cache the integrator's machine code."""
     from senotwin.sim import rosenbrock as ros
@@ -337,7 +346,8 @@ def _integrator_source() -> str:
             (
                 (
                     "    rhs,\n    obs,\n    jac_cols,\n    jac_ptr,\n"
-                    "    jac_rows,\n    jac_rptr,\n",
+                    "    jac_rows,\n    jac_rptr,\n    lu_order,\n    lu_lptr,\n"
+                    "    lu_lrows,\n    lu_uptr,\n    lu_ucols,\n",
                     "",
                 ),
                 ("_write_row(obs, ", "_write_row("),
@@ -375,6 +385,9 @@ def integrate(y, t0, t1, tout, p, u, clip, autonomous, rtol, atol, max_steps, ou
 """
 
 
+_LU_NAMES = ("lu_order", "lu_lptr", "lu_lrows", "lu_uptr", "lu_ucols")
+
+
 def _array_source(name: str, values: np.ndarray) -> str:
     return f"{name} = np.array({[int(v) for v in values]!r}, dtype=np.int64)\n"
 
@@ -393,7 +406,7 @@ def _module_source(source: str, groups: tuple[np.ndarray, ...]) -> str:
         "import math\n\nimport numba\nimport numpy as np\n\n"
         "from senotwin.sim.codegen import hill\n"
     )
-    names = ("jac_cols", "jac_ptr", "jac_rows", "jac_rptr")
+    names = ("jac_cols", "jac_ptr", "jac_rows", "jac_rptr", *_LU_NAMES)
     consts = "".join(_array_source(k, v) for k, v in zip(names, groups, strict=True))
     return head + consts + _integrator_source() + "\n\n" + body
 
@@ -468,7 +481,7 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     if hit is not None:
         return hit
     # error_model="numpy": x/0 gives inf/nan (then a 'failed' result) instead of raising
-    groups = jacobian_groups(flat)
+    groups = integrator_structure(flat)
     module = _import_cached(source, groups)
     if module is not None:
         fn = {name: getattr(module, name) for name in _GENERATED}

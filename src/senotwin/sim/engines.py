@@ -86,9 +86,10 @@ def _builtin_engines(registry: Registry[Engine]) -> None:
         Engine(
             "fast",
             _lazy("senotwin.sim.fast", "run_fast"),
-            "numba-compiled right-hand side integrated by a compiled RODAS4 (Rosenbrock method)",
+            "numba-compiled right-hand side integrated by a compiled Rodas5P (Rosenbrock method)",
             "Lam, Pitrou & Seibert 2015 LLVM-HPC (Numba); Hairer & Wanner 1996 Solving ODEs II "
-            "§VI.4 (RODAS); Sandu et al. 1997 Atmos Environ 31:3459",
+            "§VI.4 (RODAS); Steinebach 2023 BIT Numer Math 63:27 (Rodas5P); "
+            "Sandu et al. 1997 Atmos Environ 31:3459",
             checks_start=True,
         )
     )

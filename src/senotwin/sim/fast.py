@@ -1,4 +1,4 @@
-"""Fast engine: generated, JIT-compiled model functions integrated by a compiled RODAS4.
+"""Fast engine: generated, JIT-compiled model functions integrated by a compiled Rodas5P.
 
 The model's right-hand side and observables are generated from its lowered
 expression trees and compiled with numba (:mod:`senotwin.sim.codegen`) once per process and
@@ -34,7 +34,7 @@ from senotwin.sim.inputs import plan as plan_segments
 from senotwin.sim.result import SolverStats, Status
 
 MAX_STEPS = 500_000  # step attempts per segment
-METHOD = "rodas4+numba"
+METHOD = "rodas5p+numba"
 _WHY = {
     ros.TOO_MANY_STEPS: f"more than {MAX_STEPS} steps (excess work)",
     ros.STEP_TOO_SMALL: "step size too small (the solution changes faster than time resolves)",
@@ -227,7 +227,7 @@ def prepare_arm(
 
 
 def run_fast(run: EngineRun) -> EngineOutput:
-    """Integrate one run piece-wise with the compiled model and RODAS4 (start checked)."""
+    """Integrate one run piece-wise with the compiled model and Rodas5P (start checked)."""
     plan = FastPlan(run.flat, run.segments, run.t_eval, run.rtol, run.atol)
     return plan.run(run.p, run.y0)
 
