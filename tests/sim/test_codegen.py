@@ -3,6 +3,7 @@ compile once per model structure."""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from senotwin.model.io import spec_from_dict
 from senotwin.model.spec import ModelSpec
 from senotwin.sim import codegen
 from senotwin.sim.codegen import CompiledFast, compiled_fast, fast_source
+from senotwin.sim.rosenbrock import N_STATS
 
 ASSUMED = {"kind": "assumed", "rationale": "test value"}
 
@@ -119,7 +121,7 @@ def _integrate_once(fast: CompiledFast, flat: FlatModel) -> np.ndarray:
         1e-10,
         10_000,
         out,
-        np.zeros(5, dtype=np.int64),
+        np.zeros(N_STATS, dtype=np.int64),
     )
     assert code == 0 and rows == tout.size
     return out
@@ -139,7 +141,8 @@ def test_the_disk_cache_holds_importable_cacheable_code_equal_to_the_in_memory_p
     cached_out = _integrate_once(cached, flat)
     assert len(list(tmp_path.glob("senotwin_fast_*.py"))) == 1
     index = {p.name.split("-")[0].split(".")[-1] for p in tmp_path.glob("__pycache__/*.nbi")}
-    assert {"prep_q", "rhs_q", "obs_q", "integrate"} <= index  # numba stored their machine code
+    # numba stored their machine code, the model's straight-line linear algebra included
+    assert {"prep_q", "rhs_q", "obs_q", "integrate", "stage_q", "lu_q", "solve_q"} <= index
 
     monkeypatch.setattr(codegen, "_CACHE", {})
     monkeypatch.setattr(codegen, "_BY_DIGEST", {})
@@ -231,6 +234,60 @@ def test_grouped_jacobian_gives_the_column_by_column_result_bit_for_bit() -> Non
     np.testing.assert_array_equal(outs[0], outs[1])
     assert stats[0][ros.NJEV] == stats[1][ros.NJEV] > 0
     assert stats[0][ros.NFEV] < stats[1][ros.NFEV]  # 2 evaluations per Jacobian, not 3
+
+
+def _cycle() -> ModelSpec:
+    """A -> B -> C -> A (each read by the next): eliminating any pivot first fills one entry."""
+    procs = [
+        {"id": f"{x}{y}", "expression": f"k * {x}", "stoichiometry": {x: -1, y: 1}}
+        for x, y in ("AB", "BC", "CA")
+    ]
+    return spec_from_dict(
+        {
+            "id": "cycle",
+            "species": [{"id": s, "unit": "1", "initial": 1.0} for s in "ABC"],
+            "parameters": [{"id": "k", "value": 0.7, "unit": "1", "provenance": ASSUMED}],
+            "processes": procs,
+        }
+    )
+
+
+def test_straight_line_linear_algebra_repeats_the_generic_sparse_lu_bit_for_bit() -> None:
+    """The cached module's stage_q/lu_q/solve_q (literal indices) do the generic functions'
+    operations in their order: fill-in set to 0, the same factors, solutions and refusals."""
+    from types import SimpleNamespace
+
+    from senotwin.sim import rosenbrock as ros
+
+    structure = codegen.integrator_structure(flatten(_cycle()))
+    _, _, jrows, jrptr, *lu = structure
+    assert len(lu[2]) + len(lu[4]) == 4  # 3 Jacobian entries off the diagonal + 1 fill-in
+    plain = SimpleNamespace(njit=lambda **_: lambda f: f)  # run the source as Python
+    space: dict[str, object] = {"numba": plain, "math": math, "PIVOT_TOL": ros.PIVOT_TOL}
+    exec(codegen.linear_algebra_source(structure), space)  # generated from a validated model
+    rng = np.random.default_rng(3)
+    for ghinv in (10.0, 1e-6):  # the second: a small pivot fails the threshold test
+        jmat = np.zeros((3, 3))
+        for j in range(3):
+            jmat[jrows[jrptr[j] : jrptr[j + 1]], j] = rng.normal(size=jrptr[j + 1] - jrptr[j])
+        if ghinv < 1.0:
+            np.fill_diagonal(jmat, 0.0)
+        wts, winv = np.array([1.0, 2.0, 0.5]), 1.0 / np.array([1.0, 2.0, 0.5])
+        a, b = np.full((3, 3), np.nan), np.full((3, 3), np.nan)  # the fill-in must be set
+        ros._stage_matrix.py_func(a, jmat, jrows, jrptr, wts, winv, ghinv)
+        space["stage_q"](b, jmat, wts, winv, ghinv)  # type: ignore[operator]
+        mask = ~np.isnan(b)
+        np.testing.assert_array_equal(a[mask], b[mask])
+        da, db = np.zeros(3), np.zeros(3)
+        ok = ros.sparse_lu_factor.py_func(a, *lu, da)
+        assert space["lu_q"](b, db) is ok  # type: ignore[operator]
+        assert ok is (ghinv > 1.0)
+        if ok:
+            xa, xb = rng.normal(size=3), np.zeros(3)
+            xb[:] = xa
+            ros.sparse_lu_solve.py_func(a, *lu, da, xa)
+            space["solve_q"](b, db, xb)  # type: ignore[operator]
+            np.testing.assert_array_equal(xa, xb)
 
 
 def _constants() -> ModelSpec:

@@ -267,6 +267,52 @@ def integrator_structure(flat: FlatModel) -> tuple[np.ndarray, ...]:
     return (*groups, *lu_structure(len(flat.species), groups[2], groups[3]))
 
 
+def linear_algebra_source(structure: tuple[np.ndarray, ...]) -> str:
+    """Straight-line source of the stage matrix and its sparse LU for one model's pattern:
+    ``stage_q`` (the matrix on the factors' pattern), ``lu_q`` and ``solve_q`` — the operations
+    of the generic ``_pattern_matrix``, ``sparse_lu_factor`` and ``sparse_lu_solve`` of
+    :mod:`senotwin.sim.rosenbrock` in the same order (results equal bit for bit) with every
+    index a literal: no index arrays to walk (qsp model: a factorisation and 8 solves 0.7 instead
+    of 4.2 µs)."""
+    _, _, jrows, jrptr, order, lptr, lrows, uptr, ucols = ([int(v) for v in a] for a in structure)
+    n = len(order)
+    jac = {(i, j) for j in range(n) for i in jrows[jrptr[j] : jrptr[j + 1]]}
+    stage = ["def stage_q(lu, jmat, wts, winv, ghinv):"]
+    for j in range(n):
+        for i in jrows[jrptr[j] : jrptr[j + 1]]:
+            plus = " + ghinv" if i == j else ""
+            stage.append(f"    lu[{i}, {j}] = -jmat[{i}, {j}] * (wts[{j}] * winv[{i}]){plus}")
+    stage += [f"    lu[{i}, {i}] = ghinv" for i in range(n) if (i, i) not in jac]
+    fac = ["def lu_q(a, dinv):"]
+    sol_l = ["def solve_q(a, dinv, b):"]
+    sol_u: list[str] = []
+    for k, c in enumerate(order):
+        low, up = lrows[lptr[k] : lptr[k + 1]], ucols[uptr[k] : uptr[k + 1]]
+        stage += [f"    lu[{i}, {c}] = 0.0" for i in low if (i, c) not in jac]  # fill-in
+        stage += [f"    lu[{c}, {j}] = 0.0" for j in up if (c, j) not in jac]
+        fac.append(f"    d = a[{c}, {c}]")
+        big = "0.0"
+        for i in low:
+            big = f"max({big}, abs(a[{i}, {c}]))"
+        keep = f"abs(d) >= PIVOT_TOL * {big} and abs(d) > 0.0 and math.isfinite(d)"
+        fac.append(f"    if not ({keep}):")
+        fac += ["        return False", "    inv = 1.0 / d", f"    dinv[{c}] = inv"]
+        for i in low:
+            fac += [f"    f = a[{i}, {c}] * inv", f"    a[{i}, {c}] = f"]
+            if up:
+                fac.append("    if f != 0.0:")
+                fac += [f"        a[{i}, {j}] -= f * a[{c}, {j}]" for j in up]
+        if low:
+            sol_l += [f"    bc = b[{c}]", "    if bc != 0.0:"]
+            sol_l += [f"        b[{i}] -= a[{i}, {c}] * bc" for i in low]
+        back = [f"    s = b[{c}]", *(f"    s -= a[{c}, {j}] * b[{j}]" for j in up)]
+        sol_u = [*back, f"    b[{c}] = s * dinv[{c}]", *sol_u]
+    fac.append("    return True")
+    head = "@numba.njit(cache=True)\n"
+    blocks = ["\n".join(stage), "\n".join(fac), "\n".join(sol_l + sol_u)]
+    return "\n\n\n".join(head + b for b in blocks) + "\n"
+
+
 def uses_time(exprs: list[Expr]) -> bool:
     """True when any expression reads model time (the integrator then needs ∂f/∂t)."""
 
@@ -352,6 +398,20 @@ def _integrator_source() -> str:
                 ),
                 ("_write_row(obs, ", "_write_row("),
                 ("rhs(", "rhs_q("),
+                # the model's straight-line linear algebra (linear_algebra_source)
+                (
+                    "_pattern_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv)",
+                    "stage_q(lu, jmat, wts, winv, ghinv)",
+                ),
+                (
+                    "sparse_lu_factor(lu, lu_order, lu_lptr, lu_lrows, lu_uptr, lu_ucols, dinv)",
+                    "lu_q(lu, dinv)",
+                ),
+                (
+                    "sparse_lu_solve(lu, lu_order, lu_lptr, lu_lrows, lu_uptr, lu_ucols, dinv, "
+                    "k_st[s])",
+                    "solve_q(lu, dinv, k_st[s])",
+                ),
                 ("def integrate(", "def _integrate_q("),
             ),
         ),
@@ -370,6 +430,7 @@ def _integrator_source() -> str:
         for n in fn.py_func.__code__.co_names
         if hasattr(ros, n) and n not in ("np", "math", "numba", "_write_row")
     )
+    names.append("PIVOT_TOL")  # read by linear_algebra_source's lu_q
     imports = f"from senotwin.sim.rosenbrock import {', '.join(sorted(set(names)))}\n"
     return imports + "\n\n" + "\n\n".join(out) + _WRAPPER
 
@@ -408,7 +469,8 @@ def _module_source(source: str, groups: tuple[np.ndarray, ...]) -> str:
     )
     names = ("jac_cols", "jac_ptr", "jac_rows", "jac_rptr", *_LU_NAMES)
     consts = "".join(_array_source(k, v) for k, v in zip(names, groups, strict=True))
-    return head + consts + _integrator_source() + "\n\n" + body
+    algebra = linear_algebra_source(groups)
+    return head + consts + _integrator_source() + "\n\n" + algebra + "\n\n" + body
 
 
 def _code_version() -> str:

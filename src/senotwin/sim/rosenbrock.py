@@ -294,6 +294,14 @@ def _stage_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv):
         lu[i, i] += ghinv
 
 
+@numba.njit(cache=True)
+def _pattern_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv):
+    """The stage matrix where the sparse LU reads it (here: everywhere; the integrator bound to
+    a model by :mod:`senotwin.sim.codegen` sets only the factors' pattern, in straight-line code
+    doing the same operations)."""
+    _stage_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv)
+
+
 @numba.njit(error_model="numpy")
 def _write_row(obs, out, k, t, y, p, clip, obuf):
     n = y.shape[0]
@@ -450,7 +458,7 @@ def integrate(
         for i in range(n):
             wts[i] = atol + rtol * abs(y[i])
             winv[i] = 1.0 / wts[i]
-        _stage_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv)
+        _pattern_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv)
         stats[NLU] += 1
         # the static sparse LU first; a pivot it cannot keep -> dense LU, partial pivoting
         dense = not sparse_lu_factor(lu, lu_order, lu_lptr, lu_lrows, lu_uptr, lu_ucols, dinv)
