@@ -111,6 +111,17 @@ def test_tumour_never_beyond_the_lethal_burden(name: str) -> None:
     assert cells.max() < LETHAL_BURDEN_CELLS
 
 
+def test_a_lesion_without_cancer_cells_stays_below_detection() -> None:
+    """Age-related senescent stroma enters a lesion that exists: once the cancer cells are gone
+    the lesion can vanish (a RECIST CR is possible). Before, the constant influx alone kept an
+    eradicated aged-lung lesion at ~7 mm for ever."""
+    res = _run("aged_lung_untreated", params={"C": 1.0, "k_grow": 0.0019})
+    assert res.table["diameter"].max() < 2.0
+    # a visible lesion still receives the full influx (untreated aged lesions keep their stroma)
+    base = _cached("aged_lung_untreated")
+    assert base.table["Se"].iloc[-1] > 1.0e6
+
+
 def test_acute_young_sasp_speeds_senescent_clearance() -> None:
     on = _cached("acute_young")
     off = _cached("acute_young", (("SASP", 1.0),))

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from senotwin.trial.clinical import LIU2019_HAZARD, LIU_CLINICAL, fit_death_hazard
+from senotwin.trial.clinical import LIU2019_HAZARD, LIU_CLINICAL, fit_death_hazard, trial_hazard
+from senotwin.trial.library import get_trial, trials
 from senotwin.trial.spec import DAYS_PER_MONTH
 
 
@@ -51,3 +52,26 @@ def test_shipped_hazard_is_the_liu_fit() -> None:
     assert math.log(2) / LIU2019_HAZARD.post_per_day / DAYS_PER_MONTH == pytest.approx(
         14.6, abs=0.2
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "months"), [("keynote189", 6.5), ("impassion130", 12.1), ("impower133", 4.6)]
+)
+def test_library_trials_die_after_progression_at_their_cited_pace(name: str, months: float) -> None:
+    """Chemotherapy-era patients: the post-progression hazard is the cited median PPS of the
+    trial's disease and line (not the melanoma anti-PD-1 cohort's 14.6 months); before
+    progression and ECOG stay the Liu fit."""
+    trial = get_trial(name)
+    hazard = trial_hazard(trial)
+    median = math.log(2) / hazard.post_per_day / DAYS_PER_MONTH
+    assert median == pytest.approx(months, rel=1e-9)
+    assert hazard.pre_per_day == LIU2019_HAZARD.pre_per_day
+    assert hazard.ecog_hr == LIU2019_HAZARD.ecog_hr
+    assert trial.post_progression is not None and trial.post_progression.source in hazard.source
+    # half of the patients who progress on day 100 die within the cited median
+    u = math.exp(-(hazard.pre_per_day * 100 + math.log(2)))
+    assert hazard.death_day(100.0, 0.0, u) == pytest.approx(100 + months * DAYS_PER_MONTH)
+
+
+def test_every_library_trial_states_its_post_progression_survival() -> None:
+    assert all(t.post_progression is not None for t in trials())

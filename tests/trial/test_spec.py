@@ -59,6 +59,11 @@ def _variant(tmp_path: Path, change) -> Path:
         (lambda d: d["assessment"].update(schedule=[[100, 0]]), r"schedule\[0\]\[1\]"),
         (lambda d: d.update(scenario="aged_lugn_untreated"), "aged_lung_untreated"),
         (
+            lambda d: d["survival"].update(post_progression_median_months=0),
+            "survival.post_progression_median_months",
+        ),
+        (lambda d: d["survival"].pop("source"), "required key"),
+        (
             lambda d: d.update(
                 subgroups=[{"name": "x", "label": "x", "filter": {"sex": 1}, "published": {}}]
             ),

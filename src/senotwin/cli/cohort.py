@@ -156,14 +156,14 @@ def _trial_patients(config: Any, name: str) -> tuple[Any, Any]:
 
     from senotwin.analysis.endpoints import TrialEndpointReducer
     from senotwin.cohort.population import select_population
-    from senotwin.trial.clinical import LIU2019_HAZARD
+    from senotwin.trial.clinical import trial_hazard
     from senotwin.trial.library import get_trial
 
     spec = get_trial(name)
     pop = select_population(
         replace(config.population, baseline=spec.baseline), config.n, seed=config.seed
     )
-    return replace(config, population=pop), TrialEndpointReducer(spec.rules, LIU2019_HAZARD)
+    return replace(config, population=pop), TrialEndpointReducer(spec.rules, trial_hazard(spec))
 
 
 @app.command("summary")

@@ -61,7 +61,8 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
     intro = (
         f"{t.title} ({t.reference}), run on {n} virtual patients per arm selected by probability "
         "of inclusion to the trial's reported baseline; RECIST 1.1 on the trial's scan calendar; "
-        "death hazard calibrated on a shipped anti-PD-1 cohort (Liu 2019). Nothing is fitted to "
+        "death after progression at the cited post-progression survival of the trial's disease. "
+        "Nothing is fitted to "
         f"this or any trial's outcomes: both arms are predictions. {len(misses)} of "
         f"{sum(r[-1] != '-' for r in rows)} published values lie outside the simulated 95 % CI "
         "(highlighted); a small demo cohort gives wide intervals."

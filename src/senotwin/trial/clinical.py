@@ -21,7 +21,7 @@ from scipy import optimize
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import DeathHazard
-from senotwin.trial.spec import DAYS_PER_MONTH
+from senotwin.trial.spec import DAYS_PER_MONTH, TrialSpec
 
 #: where the reference data lie relative to a checkout (tests skip when absent)
 LIU_CLINICAL = Path("..") / "shared" / "data" / "ici" / "liu_clinical.csv.gz"
@@ -127,3 +127,26 @@ LIU2019_SOURCE = (
 LIU2019_HAZARD = DeathHazard(
     pre_per_day=7.292e-05, post_per_day=1.5606e-03, ecog_hr=1.699, source=LIU2019_SOURCE
 )
+
+
+def trial_hazard(trial: TrialSpec) -> DeathHazard:
+    """The death hazard of a library trial's patients.
+
+    After progression: an exponential with the cited median post-progression survival of the
+    trial's disease and line (``survival`` in the trial file; chemotherapy-era patients live
+    shorter after progression than Liu 2019's anti-PD-1 melanoma cohort, 14.6 months). Before
+    progression and the ECOG hazard ratio: the Liu 2019 fit. A trial file without ``survival``
+    keeps the Liu 2019 hazard.
+    """
+    pp = trial.post_progression
+    if pp is None:
+        return LIU2019_HAZARD
+    return DeathHazard(
+        pre_per_day=LIU2019_HAZARD.pre_per_day,
+        post_per_day=math.log(2.0) / (pp.median_months * DAYS_PER_MONTH),
+        ecog_hr=LIU2019_HAZARD.ecog_hr,
+        source=(
+            f"after progression: exponential, median {pp.median_months:g} months ({pp.source}); "
+            f"before progression and ECOG: {LIU2019_SOURCE}"
+        ),
+    )

@@ -1,9 +1,9 @@
 """Run a library trial on selected virtual patients and set simulated beside published results.
 
 Every arm sees the same virtual patients (selected to the trial's reported baseline); RECIST 1.1
-is applied on the trial's scan calendar; the death hazard is the calibrated one of
-:mod:`senotwin.trial.clinical`. Both arms are predictions: nothing is fitted to any trial's
-outcomes, and a miss is reported as a miss.
+is applied on the trial's scan calendar; the death hazard is the trial's
+(:func:`senotwin.trial.clinical.trial_hazard`: its cited post-progression survival). Both arms
+are predictions: nothing is fitted to any trial's outcomes, and a miss is reported as a miss.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from senotwin.analysis.survival import arm_summary, kaplan_meier
 from senotwin.cohort.population import PopulationSpec, population_for, select_population
 from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
 from senotwin.model.scenarios import get_scenario
-from senotwin.trial.clinical import LIU2019_HAZARD
+from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
 
 
@@ -63,13 +63,13 @@ def run_trial(
     workers: int = 2,
     engine: str = "fast",
     resume: bool = False,
-    hazard: DeathHazard = LIU2019_HAZARD,
+    hazard: DeathHazard | None = None,
     progress: Any = None,
     processes: bool = True,
 ) -> CohortRun:
     """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir)."""
     config = trial_config(trial, n, seed=seed, engine=engine)
-    reducer = TrialEndpointReducer(trial.rules, hazard)
+    reducer = TrialEndpointReducer(trial.rules, trial_hazard(trial) if hazard is None else hazard)
     return run_cohort(
         config,
         out,

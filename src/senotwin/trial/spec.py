@@ -33,7 +33,9 @@ _TOP = {
     "subgroups",
     "notes",
     "off_label",
+    "survival",
 }
+_SURVIVAL = {"post_progression_median_months", "source"}
 _BASELINE = {
     "sld_median_mm",
     "sld_sigma",
@@ -73,6 +75,14 @@ class Published:
     hr_pfs: tuple[float, float, float] | None = None  # HR, low, high vs the control arm
     hr_os: tuple[float, float, float] | None = None
     source: str = ""
+
+
+@dataclass(frozen=True)
+class PostProgression:
+    """Survival after RECIST progression in the trial's disease and line of therapy (cited)."""
+
+    median_months: float
+    source: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,7 @@ class TrialSpec:
     notes: str
     path: str
     off_label: str = ""  # why doses outside the library's human ranges run (recorded); "" = none
+    post_progression: PostProgression | None = None  # None: the Liu 2019 hazard after progression
 
     @property
     def control(self) -> TrialArm:
@@ -312,6 +323,20 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
                 },
             )
         )
+    post_progression = None
+    if data.get("survival") is not None:
+        sv = data["survival"]
+        _keys(src, "survival", sv, _SURVIVAL, _SURVIVAL)
+        post_progression = PostProgression(
+            median_months=_num(
+                src,
+                "survival.post_progression_median_months",
+                sv["post_progression_median_months"],
+                lo=0.5,
+                hi=120.0,
+            ),
+            source=_text(src, "survival.source", sv["source"]),
+        )
     inclusion = data.get("inclusion") or []
     if not isinstance(inclusion, list) or not all(isinstance(x, str) for x in inclusion):
         raise _fail(src, "inclusion", inclusion, "must be a list of strings")
@@ -331,6 +356,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         notes=_text(src, "notes", data.get("notes", ""), empty=True),
         path=src,
         off_label=_text(src, "off_label", data.get("off_label", ""), empty=True),
+        post_progression=post_progression,
     )
 
 
