@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
+import pytest
 from typer.testing import CliRunner
 
 from senotwin.cli import app
+from senotwin.trial.spec import DAYS_PER_MONTH
 
 runner = CliRunner()
 
@@ -22,6 +25,7 @@ def test_trial_list_and_show() -> None:
     res = runner.invoke(app, ["trial", "show", "impower133"])
     assert res.exit_code == 0 and "aged_sclc_untreated" in res.output
     assert "off-label" not in res.output  # etoposide 100 mg/m2 is inside its labelled range
+    assert "death after progression: exponential, median 4.6 months" in res.output
     res = runner.invoke(app, ["trial", "show", "keynote189", "--json"])
     assert json.loads(res.output)["arms"][1]["published"]["orr"] == 47.6
 
@@ -44,5 +48,7 @@ def test_cohort_run_trial_option_selects_trial_patients() -> None:
     assert new.population.baseline is not None and len(new.population.selected) == 30
     assert new.population.describe()["selection"]["pool"] >= 600
     assert isinstance(reducer, TrialEndpointReducer) and reducer.rules.schedule[0] == (126.0, 42.0)
+    # the trial's cited post-progression survival (NSCLC, 6.5 months), not the melanoma cohort's
+    assert reducer.hazard.post_per_day == pytest.approx(math.log(2) / (6.5 * DAYS_PER_MONTH))
     res = runner.invoke(app, ["cohort", "run", "--out", "x", "--trial", "keynote-18"])
     assert res.exit_code != 0 and "keynote189" in res.output

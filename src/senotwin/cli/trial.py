@@ -72,6 +72,11 @@ def show(
         f"  scans: {sched}; confirmation >= {t.rules.confirm_days:g} d; follow-up "
         f"{t.rules.follow_days:g} d\n    source: {t.assessment_source}"
     )
+    if t.post_progression is not None:
+        typer.echo(
+            f"  death after progression: exponential, median {t.post_progression.median_months:g}"
+            f" months\n    source: {t.post_progression.source}"
+        )
     for a in t.arms:
         p = a.published
         typer.echo(
