@@ -257,3 +257,34 @@ def test_trial_patient_starts_from_its_mean_lesion_and_pdl1() -> None:
     mean_ml = np.mean(math.pi / 6 * np.asarray(b["lesions_mm"]) ** 3) / 1000
     assert initial["C"] == pytest.approx(min(mean_ml * 2.06e8, 0.5 * 1.5e11))
     assert vp.initial == initial and vp.params["PDL1_per_C"] == fixed["PDL1_per_C"]
+
+
+def test_trial_patient_cd8_scales_with_the_lesion_and_its_infiltration() -> None:
+    spec = get_scenario("aged_lung_untreated").load()
+    start = {s.id: s.initial for s in spec.species}
+    b = draw_baseline(TRIAL_BASE, patient_rng(4, 0))
+    _, initial = baseline_overrides(spec, TRIAL_BASE, b)
+    per_cell = start["T8"] / start["C"]
+    assert initial["T8"] == pytest.approx(per_cell * initial["C"] * b["cd8_infiltration"])
+    x_per_cell = start["T8x"] / start["C"]
+    assert initial["T8x"] == pytest.approx(x_per_cell * initial["C"] * b["cd8_infiltration"])
+    # a patient drawn without the factor (an older record) keeps the scenario's CD8 per cell
+    legacy = {k: v for k, v in b.items() if k != "cd8_infiltration"}
+    assert baseline_overrides(spec, TRIAL_BASE, legacy)[1]["T8"] == pytest.approx(
+        per_cell * initial["C"]
+    )
+
+
+def test_cd8_infiltration_spreads_without_moving_the_other_draws() -> None:
+    flat = replace(TRIAL_BASE, cd8_sigma=0.0)
+    wide = [draw_baseline(TRIAL_BASE, patient_rng(6, i)) for i in range(400)]
+    same = [draw_baseline(flat, patient_rng(6, i)) for i in range(400)]
+    assert all(b["cd8_infiltration"] == 1.0 for b in same)
+    for a, b in zip(wide, same, strict=True):
+        assert {k: v for k, v in a.items() if k != "cd8_infiltration"} == {
+            k: v for k, v in b.items() if k != "cd8_infiltration"
+        }
+    logs = np.log([b["cd8_infiltration"] for b in wide])
+    assert abs(np.median(logs)) < 0.15 and np.std(logs) == pytest.approx(1.0, rel=0.12)
+    with pytest.raises(ValidationError, match="cd8_sigma"):
+        BaselineDisease(cd8_sigma=-1.0)

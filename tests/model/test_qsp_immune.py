@@ -12,6 +12,7 @@ from functools import cache
 
 import numpy as np
 
+from senotwin.model.qsp import load_qsp
 from senotwin.model.schedule import Step
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario
@@ -124,3 +125,28 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     assert weak_on >= 0.999  # ... the poorly primed patient does not shrink with it
     assert strong_on < 0.5  # the well-primed one still responds
     assert strong_ratio < 0.1 * weak_ratio
+
+
+def _effectors(n_reinv: float, cd8: float, day: int = 7) -> float:
+    """Effector CD8 in an aged melanoma lesion ``day`` days into anti-PD-1 (occupancy 0.9),
+    starting from ``cd8`` times the scenario's CD8 T cells."""
+    start = {"T8": 3.0e7 * cd8, "T8x": 3.0e7 * cd8, "n_reinv": n_reinv}
+    res = run_scenario(
+        "aged_melanoma_untreated",
+        overrides=start,
+        regimen=[Step(0.0, "block_PDCD1", 0.9)],
+        days=float(day),
+        solver=SolverOptions(engine="fast", t_eval=np.arange(day + 1.0)),
+    )
+    assert res.ok
+    return float(res.table["T8"].iloc[-1])
+
+
+def test_reinvigoration_burst_is_off_by_default_and_scales_with_the_exhausted_pool() -> None:
+    # 0 divisions: the burst process has no flux (the mouse fits and every default run unchanged)
+    assert load_qsp().parameter("n_reinv").value == 0.0
+    gain = {cd8: _effectors(4.0, cd8) - _effectors(0.0, cd8) for cd8 in (1.0, 5.0)}
+    assert gain[1.0] > 0.0
+    # progeny of reinvigorated progenitors: a five times larger exhausted pool at entry gives a
+    # several times larger burst in the first week (exhaustion of newly primed cells adds to both)
+    assert 2.5 * gain[1.0] < gain[5.0] < 5.0 * gain[1.0]

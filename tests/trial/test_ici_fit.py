@@ -73,6 +73,8 @@ def test_tiny_fit_writes_record_and_figure(tmp_path) -> None:  # type: ignore[no
         "N_ag.centre",
         "N_ag.spread",
         "k_kill.centre",
+        "r_treg.centre",
+        "n_reinv.centre",
     ]
     stored = json.loads((tmp_path / "fit.json").read_text())
     assert stored["nllh"] == pytest.approx(rec["nllh"])

@@ -48,9 +48,10 @@ class Prior:
     centre: float | None = None  # lognormal median; None = the scenario's value (calibrated)
 
     def __post_init__(self) -> None:
-        if self.centre is not None and not (math.isfinite(self.centre) and self.centre > 0):
+        if self.centre is not None and not (math.isfinite(self.centre) and self.centre >= 0):
             raise ValidationError(
-                f"prior of {self.parameter}: centre must be a positive number, got {self.centre}"
+                f"prior of {self.parameter}: centre must be a number >= 0 (0: the trait is off "
+                f"in every patient), got {self.centre}"
             )
         if self.distribution not in ("lognormal", "loguniform", "uniform"):
             raise ValidationError(
@@ -119,7 +120,10 @@ class BaselineDisease:
     the kept ones follow the trial's reported baseline (``sld_median_mm``/``sld_sigma``,
     ``pdl1_positive_share``, ``ecog1_share``, ``age_median``/``age_range``; None = not selected on).
     The model lesion stands for the patient's average target lesion (mean volume); every lesion
-    follows its relative course.
+    follows its relative course. Tumour CD8 T cells at entry (``cd8_species``) scale with the
+    lesion (the scenario's CD8 per cancer cell) times a per-patient infiltration factor,
+    lognormal with sigma ``cd8_sigma`` (median 1): tumours of one type range from immune deserts
+    to inflamed (quantitative-sources cd8_density_by_cancer_type, nsclc_pdl1_til_types).
     """
 
     sld_median_mm: float | None = None
@@ -140,6 +144,8 @@ class BaselineDisease:
     capacity_param: str = "C_max"
     lesion_species: str = "C"
     pdl1_param: str = "PDL1_per_C"
+    cd8_species: tuple[str, ...] = ("T8", "T8x")
+    cd8_sigma: float = 1.0
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -155,6 +161,8 @@ class BaselineDisease:
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise ValidationError(f"baseline {name} must be > 0, got {v!r}")
+        if not (math.isfinite(self.cd8_sigma) and self.cd8_sigma >= 0):
+            raise ValidationError(f"baseline cd8_sigma must be >= 0, got {self.cd8_sigma!r}")
         lo, hi = self.age_range
         if not 0 < lo < hi:
             raise ValidationError(f"baseline age_range must be 0 < low < high, got {lo, hi}")
@@ -173,7 +181,13 @@ class BaselineDisease:
 
 
 def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, object]:
-    """One pool patient's disease at entry (see :class:`BaselineDisease`)."""
+    """One pool patient's disease at entry (see :class:`BaselineDisease`).
+
+    The CD8 infiltration factor comes from a child stream spawned off ``rng`` (consuming none
+    of its numbers), so every other draw of the patient is what it was without it.
+    """
+    (child,) = rng.spawn(1)
+    cd8 = float(math.exp(bd.cd8_sigma * child.standard_normal()))
     sld = float(
         np.clip(
             bd.pool_sld_median_mm * math.exp(bd.pool_sld_sigma * rng.standard_normal()),
@@ -201,6 +215,7 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "age": float(rng.uniform(18.0, 90.0)),
         "u_new": float(rng.random()),
         "u_death": float(rng.random()),
+        "cd8_infiltration": cd8,
     }
 
 
@@ -208,13 +223,22 @@ def baseline_overrides(
     spec: ModelSpec, bd: BaselineDisease, base: Mapping[str, object]
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(parameter overrides, initial-state overrides) of a trial patient: PD-L1 per cancer cell,
-    and the model lesion = the mean target-lesion volume in cells (at most half the capacity)."""
+    the model lesion = the mean target-lesion volume in cells (at most half the capacity), and
+    its tumour CD8 T cells = the spec's CD8 per cancer cell x cells x the patient's infiltration
+    factor (patients drawn before the factor existed have none: factor 1)."""
     rho = spec.parameter(bd.cell_density_param).value
     cap = spec.parameter(bd.capacity_param).value
     lesions = np.asarray(base["lesions_mm"], dtype=float)
     mean_ml = float(np.mean(math.pi / 6.0 * lesions**3)) / 1000.0
     cells = min(mean_ml * rho, 0.5 * cap)
-    return {bd.pdl1_param: float(base["pdl1"])}, {bd.lesion_species: cells}  # type: ignore[arg-type]
+    initial = {bd.lesion_species: cells}
+    start = {s.id: s.initial for s in spec.species}
+    c0 = start.get(bd.lesion_species, 0.0)
+    factor = float(base.get("cd8_infiltration", 1.0))  # type: ignore[arg-type]
+    for sid in bd.cd8_species:
+        if sid in start and c0 > 0:
+            initial[sid] = start[sid] * cells / c0 * factor
+    return {bd.pdl1_param: float(base["pdl1"])}, initial  # type: ignore[arg-type]
 
 
 def _lognormal_pdf(x: np.ndarray, median: float, sigma: float) -> np.ndarray:
@@ -482,6 +506,20 @@ _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
     ("s_ccl2_sen", "lognormal", 0.3, "SASP strength per senescent cell varies; assumed CV 30%"),
     ("k_ld", "lognormal", 0.3, "pace of deep senescence varies; assumed CV 30%"),
     ("dep_bcl2", "lognormal", 0.3, "reliance on BCL-2/BCL-xL differs between tumours; assumed"),
+    (
+        "r_treg",
+        "lognormal",
+        0.5,
+        "intratumoural Tregs per CD8 T cell differ between tumours; median = the model value "
+        "(0: brake off) unless calibrated (liu2019); spread assumed",
+    ),
+    (
+        "n_reinv",
+        "lognormal",
+        0.3,
+        "divisions of a reinvigorated progenitor-exhausted CD8 T cell; median = the model value "
+        "(0: no burst) unless calibrated (liu2019); spread assumed",
+    ),
 )
 _QSP_IMMUNE_AGE = ("k_rem", "naive_age", "IL6_base")
 

@@ -233,13 +233,25 @@ def _draw_unlocked(job: _Job, index: int) -> VirtualPatient:
 
 _ERRORS = (SenotwinError, ValueError, ArithmeticError, RuntimeError)
 #: trial-baseline fields written to every row as ``b_<field>`` (lists such as lesions are not)
-_BASELINE_COLUMNS = ("sld_mm", "n_target", "n_nontarget", "pdl1_positive", "ecog", "age")
+_BASELINE_COLUMNS = (
+    "sld_mm",
+    "n_target",
+    "n_nontarget",
+    "pdl1_positive",
+    "ecog",
+    "age",
+    "cd8_infiltration",
+)
 
 
 def _baseline_columns(patient: VirtualPatient) -> dict[str, float]:
     if patient.baseline is None:
         return {}
-    return {f"b_{k}": float(patient.baseline[k]) for k in _BASELINE_COLUMNS}  # type: ignore[arg-type]
+    return {
+        f"b_{k}": float(patient.baseline[k])  # type: ignore[arg-type]
+        for k in _BASELINE_COLUMNS
+        if k in patient.baseline
+    }
 
 
 def _reduce(reducer: Reducer, res: SimulationResult, patient: VirtualPatient) -> dict[str, Any]:

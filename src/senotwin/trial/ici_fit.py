@@ -83,6 +83,24 @@ ICI_PARAMETERS: tuple[PopulationParameter, ...] = (
     PopulationParameter(
         "k_kill", "centre", 0.5, 2.0, 0.9, "log10", "median cancer cells killed per CTL per day"
     ),
+    PopulationParameter(
+        "r_treg",
+        "centre",
+        0.001,
+        0.5,
+        0.001,
+        "log10",
+        "median intratumoural Tregs per CD8 T cell (nominal 0.001: brake nearly off)",
+    ),
+    PopulationParameter(
+        "n_reinv",
+        "centre",
+        0.0,
+        6.0,
+        0.0,
+        "lin",
+        "median divisions of a reinvigorated progenitor-exhausted CD8 T cell (nominal 0: none)",
+    ),
 )
 
 #: held-back cohorts and the regimen each is simulated with (stated before fitting)
