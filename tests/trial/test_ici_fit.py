@@ -133,7 +133,24 @@ def test_report_section_skips_the_self_fitting_problem() -> None:
 def test_only_the_transferable_part_goes_to_other_tissues() -> None:
     from senotwin.trial.ici_fit import transferable_population
 
-    pop = transferable_population({"N_ag.centre": 4.0e5, "N_ag.spread": 0.2, "k_kill.centre": 1.5})
+    pop = transferable_population(
+        {"N_ag.centre": 4.0e5, "N_ag.spread": 0.2, "k_kill.centre": 1.5, "r_treg.centre": 0.1}
+    )
     prior = {p.parameter: p for p in pop.priors}
     assert prior["N_ag"].centre is None and prior["N_ag"].spread == 0.2
     assert prior["k_kill"].centre == 1.5
+    assert prior["r_treg"].centre is None  # the Treg load stays the tissue's (not transferred)
+
+
+def test_trial_patients_carry_the_shipped_transferable_fit() -> None:
+    from senotwin.trial.ici_fit import TRANSFERABLE, stored_fit
+    from senotwin.trial.library import get_trial
+    from senotwin.trial.run import trial_population
+
+    best = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    assert set(TRANSFERABLE) <= set(best)
+    prior = {p.parameter: p for p in trial_population(get_trial("keynote189"), 3).priors}
+    assert prior["k_kill"].centre == pytest.approx(best["k_kill.centre"])
+    assert prior["n_reinv"].centre == pytest.approx(best["n_reinv.centre"])
+    assert prior["N_ag"].spread == pytest.approx(best["N_ag.spread"])
+    assert prior["N_ag"].centre is None and prior["r_treg"].centre is None

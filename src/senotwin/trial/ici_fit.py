@@ -141,15 +141,24 @@ def fitted_population(values: Mapping[str, float]) -> PopulationSpec:
     return replace(base, priors=tuple(priors))
 
 
-#: fitted quantities that carry over to other tissues: per-CTL killing and the between-patient
+#: fitted quantities that carry over to other tissues: per-CTL killing, the proliferative burst
+#: of reinvigorated progenitor-exhausted cells (both T-cell properties) and the between-patient
 #: spread of antigen-specific precursors; the melanoma precursor centre does not (melanoma has
-#: among the highest mutational burdens, so its antigenicity is not another tissue's)
-TRANSFERABLE = ("k_kill.centre", "N_ag.spread")
+#: among the highest mutational burdens, so its antigenicity is not another tissue's), nor does
+#: the Treg load (tissue-specific; the Liu fit puts it at its lower bound in any case)
+TRANSFERABLE = ("k_kill.centre", "N_ag.spread", "n_reinv.centre")
 
 
 def transferable_population(values: Mapping[str, float]) -> PopulationSpec:
     """The preset population with the transferable part of a liu2019 fit (other tissues)."""
     return fitted_population({k: v for k, v in values.items() if k in TRANSFERABLE})
+
+
+def calibrated_population() -> PopulationSpec:
+    """The human virtual population of the trial library: the preset population with the
+    transferable part of the shipped liu2019 fit (:data:`TRANSFERABLE`)."""
+    record = stored_fit()
+    return transferable_population({p["parameter"]: p["best"] for p in record["parameters"]})
 
 
 def stored_fit() -> dict[str, Any]:

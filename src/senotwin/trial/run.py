@@ -23,13 +23,18 @@ from senotwin.cohort.population import PopulationSpec, population_for, select_po
 from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.clinical import trial_hazard
+from senotwin.trial.ici_fit import calibrated_population
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
 
 
 def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSpec:
-    """The scenario's preset population with the trial's baseline, selected to it."""
+    """The scenario's population with the trial's baseline, selected to it: on the
+    physical-units model the human population calibrated on Liu 2019
+    (:func:`senotwin.trial.ici_fit.calibrated_population`: its transferable T-cell traits),
+    else the preset population."""
     spec = get_scenario(trial.scenario).load()
-    pop = replace(population_for(spec), baseline=trial.baseline)
+    base = calibrated_population() if "N_tumour" in spec.observable_ids else population_for(spec)
+    pop = replace(base, baseline=trial.baseline)
     return select_population(pop, n, seed=seed)
 
 
