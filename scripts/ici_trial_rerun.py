@@ -4,8 +4,10 @@ Usage: python scripts/ici_trial_rerun.py [--n N] [--seed S] [--workers W] [--fit
 
 Every library trial runs twice on the same selected virtual patients (same seed): once with the
 preset population and once with the calibrated one (the transferable part of the liu2019 fit:
-per-CTL killing centre and the between-patient spread of N_ag; the melanoma N_ag centre is not
-transferred to other tissues). Nothing is fitted to the trials' outcomes: both are predictions.
+per-CTL killing centre, reinvigoration burst and the between-patient spread of N_ag; the
+melanoma N_ag centre is not transferred to other tissues). The library's own runs
+(`senotwin trial run`) use the calibrated population of the shipped fit. Nothing is fitted to
+the trials' outcomes: both are predictions.
 Prints one markdown row per trial, population, arm and endpoint: preset, calibrated, published.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from senotwin.analysis.endpoints import TrialEndpointReducer
+from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import load_rows, run_cohort
 from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.ici_fit import stored_fit, transferable_population
@@ -52,7 +55,8 @@ def main() -> int:
     print("| trial | population | arm | endpoint | preset | calibrated | published |")
     print("|---|---|---|---|---|---|---|")
     for trial in trials():
-        before = _run(trial, args.n, args.seed, args.workers)
+        # trial_config already carries the shipped calibration: the preset is set explicitly
+        before = _run(trial, args.n, args.seed, args.workers, qsp_population())
         after = _run(trial, args.n, args.seed, args.workers, pop)
         for (_, a), (_, b) in zip(before.iterrows(), after.iterrows(), strict=True):
             if a["endpoint"] == "DCR":
