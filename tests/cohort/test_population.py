@@ -186,6 +186,7 @@ from senotwin.cohort.population import (  # noqa: E402
     BaselineDisease,
     baseline_overrides,
     draw_baseline,
+    pdl1_pool_shares,
     select_population,
     selection_weights,
 )
@@ -288,3 +289,53 @@ def test_cd8_infiltration_spreads_without_moving_the_other_draws() -> None:
     assert abs(np.median(logs)) < 0.15 and np.std(logs) == pytest.approx(1.0, rel=0.12)
     with pytest.raises(ValidationError, match="cd8_sigma"):
         BaselineDisease(cd8_sigma=-1.0)
+
+
+def test_pdl1_drawn_jointly_with_cd8_keeps_its_marginal() -> None:
+    """PD-L1 follows the CD8 infiltration factor (copula rho); the pool's PD-L1 shares stay
+    those of the log-uniform range, so selection weights remain exact."""
+    from scipy import stats
+
+    joint = BaselineDisease(cd8_pdl1_rho=0.7, cd8_median=2.0, cd8_sigma=0.5)
+    draws = [draw_baseline(joint, patient_rng(11, i)) for i in range(3000)]
+    cd8 = np.array([b["cd8_infiltration"] for b in draws])
+    pdl1 = np.array([b["pdl1"] for b in draws])
+    expected = 6.0 / np.pi * np.arcsin(0.7 / 2.0)  # Spearman of a Gaussian copula
+    assert stats.spearmanr(cd8, pdl1).statistic == pytest.approx(expected, abs=0.04)
+    assert np.median(cd8) == pytest.approx(2.0, rel=0.05)
+    assert np.log(cd8).std() == pytest.approx(0.5, rel=0.05)
+    neg, _, high = pdl1_pool_shares(joint)
+    assert np.mean(pdl1 < joint.pdl1_threshold) == pytest.approx(neg, abs=0.025)
+    assert np.mean(pdl1 >= joint.pdl1_high_threshold) == pytest.approx(high, abs=0.025)
+    indep = [draw_baseline(BaselineDisease(), patient_rng(11, i)) for i in range(300)]
+    assert (
+        abs(
+            stats.spearmanr(
+                [b["cd8_infiltration"] for b in indep], [b["pdl1"] for b in indep]
+            ).statistic
+        )
+        < 0.15
+    )
+
+
+def test_selection_matches_reported_pdl1_strata() -> None:
+    """KEYNOTE-189-like strata: TPS >= 1 % 63 %, >= 50 % 33 % (pool: 72 % and 35 %)."""
+    bd = BaselineDisease(pdl1_positive_share=0.63, pdl1_high_share=0.2, cd8_pdl1_rho=0.5)
+    sel = select_population(replace(qsp_population(), baseline=bd), 1500, seed=2)
+    base = [draw_baseline(bd, patient_rng(2, i)) for i in sel.selected]
+    assert np.mean([b["pdl1_positive"] for b in base]) == pytest.approx(0.63, abs=0.035)
+    assert np.mean([b["pdl1_high"] for b in base]) == pytest.approx(0.2, abs=0.03)
+    assert all(b["pdl1_high"] == int(b["pdl1"] >= bd.pdl1_high_threshold) for b in base)
+
+
+def test_baseline_rejects_inconsistent_pdl1_strata_and_correlation() -> None:
+    with pytest.raises(ValidationError, match="pdl1_high_share"):
+        BaselineDisease(pdl1_positive_share=0.3, pdl1_high_share=0.4)
+    with pytest.raises(ValidationError, match="pdl1_high_share"):
+        BaselineDisease(pdl1_high_share=0.4)
+    with pytest.raises(ValidationError, match="cd8_pdl1_rho"):
+        BaselineDisease(cd8_pdl1_rho=1.0)
+    with pytest.raises(ValidationError, match="cd8_median"):
+        BaselineDisease(cd8_median=0.0)
+    with pytest.raises(ValidationError, match="pdl1_high_threshold"):
+        BaselineDisease(pdl1_high_threshold=5.0e3)

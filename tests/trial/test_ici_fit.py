@@ -153,4 +153,9 @@ def test_trial_patients_carry_the_shipped_transferable_fit() -> None:
     assert prior["k_kill"].centre == pytest.approx(best["k_kill.centre"])
     assert prior["n_reinv"].centre == pytest.approx(best["n_reinv.centre"])
     assert prior["N_ag"].spread == pytest.approx(best["N_ag.spread"])
-    assert prior["N_ag"].centre is None and prior["r_treg"].centre is None
+    assert prior["r_treg"].centre is None
+    # the melanoma precursor centre reaches other tissues only scaled by their antigenicity
+    from senotwin.trial.tissue import get_tissue
+
+    nsclc = get_tissue("nsclc_nonsquamous").antigenicity
+    assert prior["N_ag"].centre == pytest.approx(best["N_ag.centre"] * nsclc)

@@ -23,6 +23,8 @@ def test_library_has_the_three_trials_with_sources() -> None:
     kn = get_trial("keynote189")
     assert kn.arms[1].published.hr_pfs == (0.52, 0.43, 0.64)
     assert kn.baseline.pdl1_positive_share == 0.63
+    assert kn.baseline.pdl1_high_share == 0.328  # TPS >= 50 %: 202 of 616 (Table 1)
+    assert [t.tissue for t in trials()] == ["tnbc", "sclc_extensive", "nsclc_nonsquamous"]
     assert "pembrolizumab 200 mg iv q21d" in kn.arms[1].regimen
     assert not any(t.off_label for t in trials())  # etoposide has its labelled range now
     assert get_trial("impower133").scenario == "aged_sclc_untreated"  # SCLC growth, not NSCLC
@@ -56,6 +58,8 @@ def _variant(tmp_path: Path, change) -> Path:
         (lambda d: d["arms"][1].update(name="chemo"), "unique"),
         (lambda d: d["arms"][1]["published"].update(hr_pfs=[0.5, 0.6, 0.7]), "low <= HR"),
         (lambda d: d["baseline"].update(ecog1_share=2), "ecog1_share"),
+        (lambda d: d["baseline"].update(pdl1_high_share=0.9), "pdl1_high_share"),
+        (lambda d: d.update(tissue="nsclc_nonsquamus"), "nsclc_nonsquamous"),
         (lambda d: d["assessment"].update(schedule=[[100, 0]]), r"schedule\[0\]\[1\]"),
         (lambda d: d.update(scenario="aged_lugn_untreated"), "aged_lung_untreated"),
         (

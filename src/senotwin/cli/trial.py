@@ -67,6 +67,17 @@ def show(
         f"{b.ecog1_share if b.ecog1_share is not None else 'pool'}, age median "
         f"{b.age_median or 'pool'}\n    source: {t.baseline_source}"
     )
+    if b.pdl1_high_share is not None:
+        typer.echo(f"  PD-L1 high (>= {b.pdl1_high_threshold:g}/cell) share {b.pdl1_high_share}")
+    if t.tissue:
+        from senotwin.trial.tissue import get_tissue
+
+        ti = get_tissue(t.tissue)
+        typer.echo(
+            f"  tissue immunity ({ti.label}, relative to melanoma): antigenicity "
+            f"x{ti.antigenicity:g}, baseline CD8 x{ti.cd8_relative:g} (sigma {ti.cd8_sigma:g}), "
+            f"CD8-PD-L1 Spearman {ti.cd8_pdl1_spearman:g}"
+        )
     sched = ", ".join(f"every {e:g} d until day {u:g}" for u, e in t.rules.schedule)
     typer.echo(
         f"  scans: {sched}; confirmation >= {t.rules.confirm_days:g} d; follow-up "

@@ -118,12 +118,17 @@ class BaselineDisease:
     PD-L1 log-uniform over the parameter's range; ECOG 0/1 even; age uniform 18-90: all assumed
     breadths); :func:`select_population` then keeps pool patients with a probability that makes
     the kept ones follow the trial's reported baseline (``sld_median_mm``/``sld_sigma``,
-    ``pdl1_positive_share``, ``ecog1_share``, ``age_median``/``age_range``; None = not selected on).
+    ``pdl1_positive_share`` and ``pdl1_high_share`` (PD-L1 strata: at or above
+    ``pdl1_threshold`` and ``pdl1_high_threshold``), ``ecog1_share``,
+    ``age_median``/``age_range``; None = not selected on).
     The model lesion stands for the patient's average target lesion (mean volume); every lesion
     follows its relative course. Tumour CD8 T cells at entry (``cd8_species``) scale with the
     lesion (the scenario's CD8 per cancer cell) times a per-patient infiltration factor,
-    lognormal with sigma ``cd8_sigma`` (median 1): tumours of one type range from immune deserts
-    to inflamed (quantitative-sources cd8_density_by_cancer_type, nsclc_pdl1_til_types).
+    lognormal with median ``cd8_median`` (the tissue's infiltration relative to the scenario's)
+    and sigma ``cd8_sigma``: tumours of one type range from immune deserts to inflamed
+    (quantitative-sources cd8_density_by_cancer_type, nsclc_pdl1_til_types). PD-L1 is drawn
+    jointly with that factor (Gaussian copula, correlation ``cd8_pdl1_rho`` on the normal scale;
+    its log-uniform marginal is unchanged, so the pool's PD-L1 shares stay exact).
     """
 
     sld_median_mm: float | None = None
@@ -134,6 +139,8 @@ class BaselineDisease:
     age_range: tuple[float, float] = (18.0, 90.0)
     pdl1_threshold: float = 1.0e4
     pdl1_range: tuple[float, float] = (3.0e3, 2.24e5)
+    pdl1_high_share: float | None = None
+    pdl1_high_threshold: float = 5.0e4
     min_target_mm: float = 10.0
     max_targets: int = 5
     pool_sld_median_mm: float = 80.0
@@ -146,6 +153,8 @@ class BaselineDisease:
     pdl1_param: str = "PDL1_per_C"
     cd8_species: tuple[str, ...] = ("T8", "T8x")
     cd8_sigma: float = 1.0
+    cd8_median: float = 1.0
+    cd8_pdl1_rho: float = 0.0
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -153,7 +162,7 @@ class BaselineDisease:
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise ValidationError(f"baseline {name} must be a positive number, got {v!r}")
-        for name in ("pdl1_positive_share", "ecog1_share"):
+        for name in ("pdl1_positive_share", "pdl1_high_share", "ecog1_share"):
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and 0.0 <= v <= 1.0):
                 raise ValidationError(f"baseline {name} must be a share in [0, 1], got {v!r}")
@@ -163,14 +172,28 @@ class BaselineDisease:
                 raise ValidationError(f"baseline {name} must be > 0, got {v!r}")
         if not (math.isfinite(self.cd8_sigma) and self.cd8_sigma >= 0):
             raise ValidationError(f"baseline cd8_sigma must be >= 0, got {self.cd8_sigma!r}")
+        if not (math.isfinite(self.cd8_median) and self.cd8_median > 0):
+            raise ValidationError(f"baseline cd8_median must be > 0, got {self.cd8_median!r}")
+        if not (math.isfinite(self.cd8_pdl1_rho) and -1.0 < self.cd8_pdl1_rho < 1.0):
+            raise ValidationError(
+                f"baseline cd8_pdl1_rho must lie in (-1, 1), got {self.cd8_pdl1_rho!r}"
+            )
+        if self.pdl1_high_share is not None:
+            pos = self.pdl1_positive_share
+            if pos is None or self.pdl1_high_share > pos:
+                raise ValidationError(
+                    f"baseline pdl1_high_share {self.pdl1_high_share} needs a "
+                    f"pdl1_positive_share >= it (got {pos}): the high stratum is part of the "
+                    "positive one"
+                )
         lo, hi = self.age_range
         if not 0 < lo < hi:
             raise ValidationError(f"baseline age_range must be 0 < low < high, got {lo, hi}")
         plo, phi = self.pdl1_range
-        if not 0 < plo < self.pdl1_threshold < phi:
+        if not 0 < plo < self.pdl1_threshold < self.pdl1_high_threshold < phi:
             raise ValidationError(
-                f"baseline pdl1_threshold {self.pdl1_threshold} must lie inside "
-                f"pdl1_range {plo, phi}"
+                f"baseline pdl1_threshold {self.pdl1_threshold} and pdl1_high_threshold "
+                f"{self.pdl1_high_threshold} must lie inside pdl1_range {plo, phi}, in order"
             )
         if not 1 <= self.max_targets <= 5:
             raise ValidationError("baseline max_targets must be 1-5 (RECIST 1.1: at most 5)")
@@ -187,7 +210,8 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
     of its numbers), so every other draw of the patient is what it was without it.
     """
     (child,) = rng.spawn(1)
-    cd8 = float(math.exp(bd.cd8_sigma * child.standard_normal()))
+    z_cd8 = float(child.standard_normal())
+    cd8 = float(bd.cd8_median * math.exp(bd.cd8_sigma * z_cd8))
     sld = float(
         np.clip(
             bd.pool_sld_median_mm * math.exp(bd.pool_sld_sigma * rng.standard_normal()),
@@ -201,6 +225,10 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
     lesions = bd.min_target_mm + (sld - bd.min_target_mm * n_t) * w
     n_nt = int(rng.poisson(bd.pool_nontarget))
     u_pdl1 = float(rng.random())
+    if bd.cd8_pdl1_rho != 0.0:  # same uniform marginal, correlated with the CD8 factor
+        rho = bd.cd8_pdl1_rho
+        z = rho * z_cd8 + math.sqrt(1.0 - rho * rho) * float(special.ndtri(u_pdl1))
+        u_pdl1 = float(special.ndtr(z))
     lo, hi = bd.pdl1_range
     pdl1 = math.exp(math.log(lo) + u_pdl1 * (math.log(hi) - math.log(lo)))
     return {
@@ -211,6 +239,7 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "n_lesions": n_t + n_nt,
         "pdl1": pdl1,
         "pdl1_positive": int(pdl1 >= bd.pdl1_threshold),
+        "pdl1_high": int(pdl1 >= bd.pdl1_high_threshold),
         "ecog": int(rng.random() < 0.5),
         "age": float(rng.uniform(18.0, 90.0)),
         "u_new": float(rng.random()),
@@ -245,6 +274,34 @@ def _lognormal_pdf(x: np.ndarray, median: float, sigma: float) -> np.ndarray:
     return np.asarray(stats.lognorm(s=sigma, scale=median).pdf(x), dtype=float)
 
 
+def pdl1_pool_shares(bd: BaselineDisease) -> tuple[float, float, float]:
+    """Shares of the pool (log-uniform PD-L1) below the positive threshold, positive but below
+    the high threshold, and high (exact: the pool is drawn here)."""
+    lo, hi = bd.pdl1_range
+    span = math.log(hi) - math.log(lo)
+    pos = (math.log(hi) - math.log(bd.pdl1_threshold)) / span
+    high = (math.log(hi) - math.log(bd.pdl1_high_threshold)) / span
+    return 1.0 - pos, pos - high, high
+
+
+def _pdl1_stratum_ratio(bd: BaselineDisease, pdl1: np.ndarray) -> np.ndarray:
+    """Target share / pool share of each patient's PD-L1 stratum (negative, positive, and --
+    when the trial reports it -- high within positive)."""
+    pool_neg, pool_mid, pool_high = pdl1_pool_shares(bd)
+    pos = float(bd.pdl1_positive_share)  # type: ignore[arg-type]
+    if bd.pdl1_high_share is None:
+        ratios = (
+            (1.0 - pos) / pool_neg,
+            pos / (pool_mid + pool_high),
+            pos / (pool_mid + pool_high),
+        )
+    else:
+        high = bd.pdl1_high_share
+        ratios = ((1.0 - pos) / pool_neg, (pos - high) / pool_mid, high / pool_high)
+    stratum = (pdl1 >= bd.pdl1_threshold).astype(int) + (pdl1 >= bd.pdl1_high_threshold)
+    return np.asarray(ratios)[stratum]
+
+
 def selection_weights(bd: BaselineDisease, pool: Sequence[Mapping[str, object]]) -> np.ndarray:
     """Probability of inclusion (up to one scale) of each pool patient: the product over the
     selected traits of target density / pool density (Allen et al. 2016; the pool densities are
@@ -256,14 +313,7 @@ def selection_weights(bd: BaselineDisease, pool: Sequence[Mapping[str, object]])
             sld, bd.pool_sld_median_mm, bd.pool_sld_sigma
         )
     if bd.pdl1_positive_share is not None:
-        lo, hi = bd.pdl1_range
-        pool_pos = (math.log(hi) - math.log(bd.pdl1_threshold)) / (math.log(hi) - math.log(lo))
-        pos = np.array([int(p["pdl1_positive"]) for p in pool])  # type: ignore[call-overload]
-        w *= np.where(
-            pos == 1,
-            bd.pdl1_positive_share / pool_pos,
-            (1 - bd.pdl1_positive_share) / (1 - pool_pos),
-        )
+        w *= _pdl1_stratum_ratio(bd, np.array([float(p["pdl1"]) for p in pool]))  # type: ignore[arg-type]
     if bd.ecog1_share is not None:
         ecog = np.array([int(p["ecog"]) for p in pool])  # type: ignore[call-overload]
         w *= np.where(ecog == 1, bd.ecog1_share / 0.5, (1 - bd.ecog1_share) / 0.5)

@@ -23,19 +23,37 @@ from senotwin.cohort.population import PopulationSpec, population_for, select_po
 from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.clinical import trial_hazard
-from senotwin.trial.ici_fit import calibrated_population
+from senotwin.trial.ici_fit import calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
+from senotwin.trial.tissue import ANTIGEN_TRAIT, get_tissue, transfer
 
 
 def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSpec:
     """The scenario's population with the trial's baseline, selected to it: on the
     physical-units model the human population calibrated on Liu 2019
     (:func:`senotwin.trial.ici_fit.calibrated_population`: its transferable T-cell traits),
-    else the preset population."""
+    carried to the trial's tissue (:func:`senotwin.trial.tissue.transfer`: precursors scaled by
+    antigenicity from the fitted melanoma centre, baseline CD8 and its correlation with PD-L1);
+    else the preset population. The tissue transfer is recorded in the selection (manifest)."""
     spec = get_scenario(trial.scenario).load()
-    base = calibrated_population() if "N_tumour" in spec.observable_ids else population_for(spec)
+    qsp = "N_tumour" in spec.observable_ids
+    base = calibrated_population() if qsp else population_for(spec)
     pop = replace(base, baseline=trial.baseline)
-    return select_population(pop, n, seed=seed)
+    info: dict[str, object] | None = None
+    if qsp and trial.tissue:
+        centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
+        prior = spec.parameter(ANTIGEN_TRAIT)
+        pop, info = transfer(
+            pop,
+            trial.baseline,
+            get_tissue(trial.tissue),
+            melanoma_precursors=centres[ANTIGEN_TRAIT],
+            bounds=prior.range,
+        )
+    selected = select_population(pop, n, seed=seed)
+    if info is not None:
+        selected = replace(selected, selection=dict(selected.selection or {}) | {"tissue": info})
+    return selected
 
 
 def trial_config(

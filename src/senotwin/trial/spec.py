@@ -34,12 +34,14 @@ _TOP = {
     "notes",
     "off_label",
     "survival",
+    "tissue",
 }
 _SURVIVAL = {"post_progression_median_months", "source"}
 _BASELINE = {
     "sld_median_mm",
     "sld_sigma",
     "pdl1_positive_share",
+    "pdl1_high_share",
     "ecog1_share",
     "age_median",
     "age_range",
@@ -59,7 +61,7 @@ _PUBLISHED = {
     "source",
 }
 _SUBGROUP = {"name", "label", "filter", "published"}
-FILTERS = {"pdl1_positive": "b_pdl1_positive"}
+FILTERS = {"pdl1_positive": "b_pdl1_positive", "pdl1_high": "b_pdl1_high"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class TrialSpec:
     path: str
     off_label: str = ""  # why doses outside the library's human ranges run (recorded); "" = none
     post_progression: PostProgression | None = None  # None: the Liu 2019 hazard after progression
+    tissue: str = ""  # trial/data/tissues/immunity.yaml id ("" = melanoma immunity as calibrated)
 
     @property
     def control(self) -> TrialArm:
@@ -236,6 +239,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             pdl1_positive_share=_opt(
                 src, "baseline.pdl1_positive_share", b.get("pdl1_positive_share"), hi=1.0
             ),
+            pdl1_high_share=_opt(src, "baseline.pdl1_high_share", b.get("pdl1_high_share"), hi=1.0),
             ecog1_share=_opt(src, "baseline.ecog1_share", b.get("ecog1_share"), hi=1.0),
             age_median=_opt(src, "baseline.age_median", b.get("age_median"), lo=18.0, hi=100.0),
             age_range=age_range,
@@ -337,6 +341,14 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             ),
             source=_text(src, "survival.source", sv["source"]),
         )
+    tissue = _text(src, "tissue", data.get("tissue", ""), empty=True)
+    if tissue:
+        from senotwin.trial.tissue import get_tissue
+
+        try:
+            get_tissue(tissue)
+        except ValidationError as exc:
+            raise ValidationError(f"{src}: field 'tissue': {exc}") from None
     inclusion = data.get("inclusion") or []
     if not isinstance(inclusion, list) or not all(isinstance(x, str) for x in inclusion):
         raise _fail(src, "inclusion", inclusion, "must be a list of strings")
@@ -357,6 +369,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         path=src,
         off_label=_text(src, "off_label", data.get("off_label", ""), empty=True),
         post_progression=post_progression,
+        tissue=tissue,
     )
 
 

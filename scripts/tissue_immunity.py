@@ -1,0 +1,45 @@
+"""Measure the tissue immunity numbers of ``trial/data/tissues/immunity.yaml`` (issue 13).
+
+From the shared data: the melanoma reference (Liu 2019 cohort: median nonsynonymous mutations
+per exome and per Mb) and, on the 594 TCGA tumours (18 per type), baseline CD8 infiltration
+relative to melanoma (SKCM), its spread, and the CD8-PD-L1 Spearman correlation per type and
+pooled within type. Prints them beside the shipped values.
+
+    python scripts/tissue_immunity.py [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from senotwin.trial.tissue import tcga_contexture, tissues
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="../shared/data", help="the shared data folder")
+    args = ap.parse_args()
+    data = Path(args.data)
+    liu = pd.read_csv(data / "ici" / "liu_clinical.csv.gz")
+    print(
+        f"melanoma (Liu 2019, n={liu['nonsyn_muts'].notna().sum()}): median nonsynonymous "
+        f"mutations {liu['nonsyn_muts'].median():g}, per Mb {liu['nsTMB_perMb'].median():.3g}"
+    )
+    tpm = pd.read_csv(data / "tcga" / "tcga_pancancer_594_tpm.csv.gz", index_col=0)
+    clin = pd.read_csv(data / "tcga" / "tcga_pancancer_594_clinical.csv")
+    types = clin.set_index("bcr_patient_barcode")["cancer_type"]
+    table = tcga_contexture(tpm, types, "SKCM")
+    print(table.loc[["SKCM", "LUAD", "LUSC", "BRCA", "pooled"]].round(4).to_string())
+    for t in tissues().values():
+        print(
+            f"shipped {t.id}: antigenicity {t.antigenicity:g}, CD8 x{t.cd8_relative:g} "
+            f"(sigma {t.cd8_sigma:g}), Spearman {t.cd8_pdl1_spearman:g} -> copula rho "
+            f"{t.cd8_pdl1_rho:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Tissue immunity: shipped numbers, their transfer to trial patients, and their measurement."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.cohort.population import BaselineDisease, draw_baseline, patient_rng, qsp_population
+from senotwin.trial.ici_fit import split, stored_fit
+from senotwin.trial.library import get_trial
+from senotwin.trial.run import trial_population
+from senotwin.trial.tissue import get_tissue, tcga_contexture, tissues, transfer
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def test_shipped_tissues_are_relative_to_melanoma_with_sources() -> None:
+    assert set(tissues()) == {"nsclc_nonsquamous", "tnbc", "sclc_extensive"}
+    for t in tissues().values():
+        assert t.antigenicity_source and t.cd8_source and t.antigenicity_formula
+        # Spearman -> copula correlation: 2 sin(pi rho_s / 6), slightly larger in size
+        assert abs(t.cd8_pdl1_rho) >= abs(t.cd8_pdl1_spearman)
+    nsclc, tnbc = get_tissue("nsclc_nonsquamous"), get_tissue("tnbc")
+    assert nsclc.antigenicity == pytest.approx(209 / 284.5, abs=1e-3)  # its stated formula
+    assert tnbc.antigenicity == pytest.approx(nsclc.antigenicity * 63 / 92, abs=1e-3)
+    with pytest.raises(ValidationError, match="tnbc"):
+        get_tissue("tnbcc")
+
+
+def test_transfer_scales_precursors_and_sets_cd8_and_its_pdl1_link() -> None:
+    pop = qsp_population()
+    t = get_tissue("sclc_extensive")
+    out, info = transfer(pop, BaselineDisease(), t, melanoma_precursors=4.0e5)
+    nag = next(p for p in out.priors if p.parameter == "N_ag")
+    assert nag.centre == pytest.approx(4.0e5 * t.antigenicity)
+    assert out.baseline is not None and out.baseline.cd8_median == t.cd8_relative
+    assert out.baseline.cd8_pdl1_rho == pytest.approx(t.cd8_pdl1_rho)
+    clipped, info = transfer(
+        pop, BaselineDisease(), t, melanoma_precursors=4.0e5, bounds=(5e4, 5e5)
+    )
+    assert next(p for p in clipped.priors if p.parameter == "N_ag").centre == 5e5
+    assert info["clipped_to_range"] and info["precursors_derived"] == pytest.approx(5.2e5)
+    with pytest.raises(ValidationError, match="precursor"):
+        transfer(pop, BaselineDisease(), t, melanoma_precursors=0.0)
+
+
+def test_trial_patients_carry_their_tissue_and_the_manifest_says_so() -> None:
+    trial = get_trial("keynote189")
+    pop = trial_population(trial, 150, seed=0)
+    centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
+    nsclc = get_tissue("nsclc_nonsquamous")
+    nag = next(p for p in pop.priors if p.parameter == "N_ag")
+    assert nag.centre == pytest.approx(centres["N_ag"] * nsclc.antigenicity)
+    assert pop.selection is not None and pop.selection["tissue"]["id"] == "nsclc_nonsquamous"
+    assert pop.describe()["baseline"]["pdl1_high_share"] == 0.328
+    base = [draw_baseline(pop.baseline, patient_rng(0, i)) for i in pop.selected]
+    cd8 = np.array([b["cd8_infiltration"] for b in base])
+    assert np.median(cd8) == pytest.approx(nsclc.cd8_relative, rel=0.15)
+
+
+def _synthetic(rho: float, n: int = 400) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((2, n))
+    cd8 = np.exp(4.0 + 0.8 * z[0])  # TPM well above the pseudo-count
+    cd8[n // 2 :] *= 3.0  # type B: three-fold infiltration
+    pdl1 = np.exp(rho * z[0] + math.sqrt(1 - rho**2) * z[1])
+    samples = [f"s{i}" for i in range(n)]
+    tpm = pd.DataFrame([cd8, cd8, pdl1], index=["CD8A", "CD8B", "CD274"], columns=samples)
+    return tpm, pd.Series(["A"] * (n // 2) + ["B"] * (n - n // 2), index=samples)
+
+
+def test_tcga_contexture_recovers_relative_infiltration_and_rank_correlation() -> None:
+    tpm, types = _synthetic(0.6)
+    table = tcga_contexture(tpm, types, "A")
+    assert table.loc["B", "cd8_relative"] == pytest.approx(3.0, rel=0.2)
+    assert table.loc["pooled", "spearman"] == pytest.approx(6 / math.pi * math.asin(0.3), abs=0.08)
+    with pytest.raises(ValidationError, match="CD274"):
+        tcga_contexture(tpm.drop(index="CD274"), types, "A")
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared data folder not present")
+def test_shipped_numbers_are_the_ones_measured_on_the_shared_data() -> None:
+    liu = pd.read_csv(SHARED / "ici" / "liu_clinical.csv.gz")
+    assert liu["nonsyn_muts"].median() == 284.5
+    assert liu["nsTMB_perMb"].median() == pytest.approx(5.69)
+    tpm = pd.read_csv(SHARED / "tcga" / "tcga_pancancer_594_tpm.csv.gz", index_col=0)
+    clin = pd.read_csv(SHARED / "tcga" / "tcga_pancancer_594_clinical.csv")
+    table = tcga_contexture(tpm, clin.set_index("bcr_patient_barcode")["cancer_type"], "SKCM")
+    for tid, row in (("nsclc_nonsquamous", "LUAD"), ("tnbc", "BRCA")):
+        t = get_tissue(tid)
+        assert table.loc[row, "cd8_relative"] == pytest.approx(t.cd8_relative, abs=2e-3)
+        assert table.loc[row, "cd8_sigma"] == pytest.approx(t.cd8_sigma, abs=2e-3)
+        assert table.loc[row, "spearman"] == pytest.approx(t.cd8_pdl1_spearman, abs=2e-3)
+    sclc = get_tissue("sclc_extensive")
+    assert table.loc["pooled", "cd8_sigma"] == pytest.approx(sclc.cd8_sigma, abs=2e-3)
+    assert table.loc["pooled", "spearman"] == pytest.approx(sclc.cd8_pdl1_spearman, abs=2e-3)
+    assert sclc.cd8_relative == pytest.approx(
+        table.loc["LUAD", "cd8_relative"] * 120 / 328, abs=2e-3
+    )
