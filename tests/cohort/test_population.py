@@ -326,6 +326,7 @@ def test_selection_matches_reported_pdl1_strata() -> None:
     assert np.mean([b["pdl1_positive"] for b in base]) == pytest.approx(0.63, abs=0.035)
     assert np.mean([b["pdl1_high"] for b in base]) == pytest.approx(0.2, abs=0.03)
     assert all(b["pdl1_high"] == int(b["pdl1"] >= bd.pdl1_high_threshold) for b in base)
+    assert all(b["pdl1_stratum"] == b["pdl1_positive"] + b["pdl1_high"] for b in base)
 
 
 def test_baseline_rejects_inconsistent_pdl1_strata_and_correlation() -> None:

@@ -66,6 +66,18 @@ def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
     assert wf.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_keynote189_pdl1_strata_are_compared_with_their_published_hrs() -> None:
+    """Each PD-L1 stratum (TPS < 1 %, 1-49 %, >= 50 %) is its own population with the
+    published OS HR beside the simulated one."""
+    rows = _rows(60).replace({"arm": {"nab_pac": "chemo", "atezo": "pembro"}})
+    rows["b_pdl1_stratum"] = rows["patient"] % 3
+    t = compare_trial(get_trial("keynote189"), rows).table
+    assert set(t["population"]) == {"ITT", "tps_lt1", "tps_1_49", "tps_ge50"}
+    hr = t[(t.population == "tps_ge50") & (t.endpoint == "HR OS")].iloc[0]
+    assert hr["published"] == 0.42 and hr["pub_high"] == 0.68
+    assert (t[t.population == "tps_lt1"]["arm"] == "pembro").any()
+
+
 def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:
     trial = get_trial("impower133")
     trial = replace(trial, rules=replace(trial.rules, follow_days=120.0))

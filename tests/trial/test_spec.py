@@ -24,6 +24,8 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert kn.arms[1].published.hr_pfs == (0.52, 0.43, 0.64)
     assert kn.baseline.pdl1_positive_share == 0.63
     assert kn.baseline.pdl1_high_share == 0.328  # TPS >= 50 %: 202 of 616 (Table 1)
+    assert [(s.column, s.value) for s in kn.subgroups] == [("b_pdl1_stratum", v) for v in (0, 1, 2)]
+    assert kn.subgroups[2].published["pembro"].hr_os == (0.42, 0.26, 0.68)
     assert [t.tissue for t in trials()] == ["tnbc", "sclc_extensive", "nsclc_nonsquamous"]
     assert "pembrolizumab 200 mg iv q21d" in kn.arms[1].regimen
     assert not any(t.off_label for t in trials())  # etoposide has its labelled range now
@@ -72,6 +74,10 @@ def _variant(tmp_path: Path, change) -> Path:
                 subgroups=[{"name": "x", "label": "x", "filter": {"sex": 1}, "published": {}}]
             ),
             "filter",
+        ),
+        (
+            lambda d: d["subgroups"][0].update(filter={"pdl1_stratum": 3}),
+            r"filter.pdl1_stratum",
         ),
     ],
 )

@@ -240,6 +240,7 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "pdl1": pdl1,
         "pdl1_positive": int(pdl1 >= bd.pdl1_threshold),
         "pdl1_high": int(pdl1 >= bd.pdl1_high_threshold),
+        "pdl1_stratum": int(pdl1 >= bd.pdl1_threshold) + int(pdl1 >= bd.pdl1_high_threshold),
         "ecog": int(rng.random() < 0.5),
         "age": float(rng.uniform(18.0, 90.0)),
         "u_new": float(rng.random()),

@@ -240,6 +240,7 @@ _BASELINE_COLUMNS = (
     "pdl1",
     "pdl1_positive",
     "pdl1_high",
+    "pdl1_stratum",
     "ecog",
     "age",
     "cd8_infiltration",

@@ -61,7 +61,13 @@ _PUBLISHED = {
     "source",
 }
 _SUBGROUP = {"name", "label", "filter", "published"}
-FILTERS = {"pdl1_positive": "b_pdl1_positive", "pdl1_high": "b_pdl1_high"}
+#: subgroup filters: row column and the largest value (PD-L1 stratum 0 negative, 1 positive
+#: below the high threshold, 2 high)
+FILTERS = {
+    "pdl1_positive": ("b_pdl1_positive", 1),
+    "pdl1_high": ("b_pdl1_high", 1),
+    "pdl1_stratum": ("b_pdl1_stratum", 2),
+}
 
 
 @dataclass(frozen=True)
@@ -311,7 +317,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         _keys(src, where, sg, _SUBGROUP, {"name", "label", "filter", "published"})
         filt = sg["filter"]
         if not isinstance(filt, Mapping) or len(filt) != 1 or next(iter(filt)) not in FILTERS:
-            raise _fail(src, f"{where}.filter", filt, f"one of {sorted(FILTERS)}: 0 or 1")
+            raise _fail(src, f"{where}.filter", filt, f"one of {sorted(FILTERS)} with its value")
         ((key, val),) = filt.items()
         pub = sg["published"]
         if not isinstance(pub, Mapping) or set(pub) - set(names):
@@ -320,8 +326,8 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             Subgroup(
                 name=_text(src, f"{where}.name", sg["name"]),
                 label=_text(src, f"{where}.label", sg["label"]),
-                column=FILTERS[key],
-                value=_num(src, f"{where}.filter.{key}", val, hi=1.0),
+                column=FILTERS[key][0],
+                value=_num(src, f"{where}.filter.{key}", val, hi=FILTERS[key][1]),
                 published={
                     arm: _published(src, f"{where}.published.{arm}", p) for arm, p in pub.items()
                 },
