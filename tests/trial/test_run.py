@@ -85,6 +85,8 @@ def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:
         run = run_trial(trial, 2, tmp_path / "t", engine="reference", workers=1, processes=False)
     assert run.n_failed == 0
     assert "allow_off_label" not in run.manifest["config"]  # every dose inside its label
+    tissue = run.manifest["config"]["population"]["selection"]["tissue"]
+    assert tissue["id"] == "sclc_extensive" and tissue["antigenicity"] == 1.3
     from senotwin.trial.run import load_trial_rows
 
     rows = load_trial_rows(tmp_path / "t")

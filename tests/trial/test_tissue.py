@@ -102,3 +102,22 @@ def test_shipped_numbers_are_the_ones_measured_on_the_shared_data() -> None:
     assert sclc.cd8_relative == pytest.approx(
         table.loc["LUAD", "cd8_relative"] * 120 / 328, abs=2e-3
     )
+
+
+def test_cohort_run_trial_patients_are_carried_to_the_tissue_too() -> None:
+    """``cohort run --trial`` selects from its own population (here the preset): the tissue
+    transfer applies to it as to ``trial run`` (SCLC: above N_ag's range, clipped)."""
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.trial.run import select_trial_patients
+
+    trial = get_trial("impower133")
+    model = get_scenario(trial.scenario).load()
+    pop = select_trial_patients(trial, qsp_population(), 20, seed=0, model=model)
+    nag = next(p for p in pop.priors if p.parameter == "N_ag")
+    assert model.parameter("N_ag").range is not None
+    assert nag.centre == model.parameter("N_ag").range[1]
+    assert pop.selection is not None and pop.selection["tissue"]["clipped_to_range"] is True
+    assert (
+        pop.baseline is not None
+        and pop.baseline.cd8_median == get_tissue("sclc_extensive").cd8_relative
+    )

@@ -155,14 +155,14 @@ def _trial_patients(config: Any, name: str) -> tuple[Any, Any]:
     from dataclasses import replace
 
     from senotwin.analysis.endpoints import TrialEndpointReducer
-    from senotwin.cohort.population import select_population
+    from senotwin.model.scenarios import get_scenario
     from senotwin.trial.clinical import trial_hazard
     from senotwin.trial.library import get_trial
+    from senotwin.trial.run import select_trial_patients
 
     spec = get_trial(name)
-    pop = select_population(
-        replace(config.population, baseline=spec.baseline), config.n, seed=config.seed
-    )
+    model = get_scenario(config.scenario).load()
+    pop = select_trial_patients(spec, config.population, config.n, seed=config.seed, model=model)
     return replace(config, population=pop), TrialEndpointReducer(spec.rules, trial_hazard(spec))
 
 

@@ -22,6 +22,7 @@ from senotwin.analysis.survival import arm_summary, kaplan_meier
 from senotwin.cohort.population import PopulationSpec, population_for, select_population
 from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
 from senotwin.model.scenarios import get_scenario
+from senotwin.model.spec import ModelSpec
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
@@ -32,23 +33,30 @@ def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSp
     """The scenario's population with the trial's baseline, selected to it: on the
     physical-units model the human population calibrated on Liu 2019
     (:func:`senotwin.trial.ici_fit.calibrated_population`: its transferable T-cell traits),
-    carried to the trial's tissue (:func:`senotwin.trial.tissue.transfer`: precursors scaled by
-    antigenicity from the fitted melanoma centre, baseline CD8 and its correlation with PD-L1);
-    else the preset population. The tissue transfer is recorded in the selection (manifest)."""
+    carried to the trial's tissue (:func:`select_trial_patients`); else the preset population."""
     spec = get_scenario(trial.scenario).load()
-    qsp = "N_tumour" in spec.observable_ids
-    base = calibrated_population() if qsp else population_for(spec)
-    pop = replace(base, baseline=trial.baseline)
+    base = calibrated_population() if "N_tumour" in spec.observable_ids else population_for(spec)
+    return select_trial_patients(trial, base, n, seed=seed, model=spec)
+
+
+def select_trial_patients(
+    trial: TrialSpec, pop: PopulationSpec, n: int, *, seed: int, model: ModelSpec
+) -> PopulationSpec:
+    """``pop`` with the trial's baseline, carried to the trial's tissue when it names one and
+    the population has the precursor trait (:func:`senotwin.trial.tissue.transfer`: precursors
+    scaled by antigenicity from the liu2019 fit's melanoma centre, baseline CD8 and its
+    correlation with PD-L1), then selected by probability of inclusion; the tissue transfer is
+    recorded in the selection (manifest)."""
+    pop = replace(pop, baseline=trial.baseline)
     info: dict[str, object] | None = None
-    if qsp and trial.tissue:
+    if trial.tissue and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
         centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
-        prior = spec.parameter(ANTIGEN_TRAIT)
         pop, info = transfer(
             pop,
             trial.baseline,
             get_tissue(trial.tissue),
             melanoma_precursors=centres[ANTIGEN_TRAIT],
-            bounds=prior.range,
+            bounds=model.parameter(ANTIGEN_TRAIT).range,
         )
     selected = select_population(pop, n, seed=seed)
     if info is not None:
