@@ -44,3 +44,19 @@ def test_one_plan_many_vectors_equals_simulate_bit_for_bit() -> None:
         order = [*flat.species, *(o for o, _ in flat.observables)]
         np.testing.assert_array_equal(out.values, ref.table[order].to_numpy())
     assert base.p[slot] == flat.values[slot]  # the plan never writes into its inputs
+
+
+def test_start_check_is_one_compiled_call_and_names_the_quantity_when_it_fails() -> None:
+    spec = load_fixture("kuznetsov1994")
+    flat = flatten(spec)
+    fast_plan = FastPlan(flat, plan(Schedule(), [], 40.0), GRID, 1e-8, 1e-6)
+    base = resolve(flat, params=None, initial=None, blocks=None, check_ranges=False)
+    n, u = len(flat.species), np.zeros(len(flat.species))
+    n_obs = len(flat.observables)
+    assert fast_plan.fast.start_finite(0.0, base.y0, base.p, u, n_obs)
+    y_bad = base.y0.copy()
+    y_bad[0] = np.nan
+    assert not fast_plan.fast.start_finite(0.0, y_bad, base.p, u, n_obs)
+    out = fast_plan.run(base.p, y_bad)
+    assert out.status == "failed" and out.method == "not started"
+    assert "is nan at t=0" in out.message and out.values.shape == (0, n + n_obs)

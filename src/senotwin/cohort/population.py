@@ -14,9 +14,9 @@ target distribution (probability of inclusion, Allen et al. CPT Pharmacometrics 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from scipy import special, stats
@@ -25,6 +25,9 @@ from senotwin._errors import ValidationError
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.simulate import simulate
+
+if TYPE_CHECKING:
+    from senotwin.cohort.plausible_fast import FastPlausibility
 
 Distribution = Literal["lognormal", "loguniform", "uniform"]
 
@@ -702,31 +705,99 @@ def sample_candidate(
     A draw outside the bounds is redrawn (up to 100 times, then clipped), so truncation does not
     pile patients on the range edges.
     """
-    chol = _cholesky(pop)
-    bounds = [_bounds(spec, p) for p in pop.priors]
-    centres = [
-        float(p.centre)
-        if p.centre is not None
-        else float(base.get(p.parameter, spec.parameter(p.parameter).value))
-        for p in pop.priors
-    ]
-    values = np.zeros(len(pop.priors))
-    for _ in range(100):
-        z = chol @ rng.standard_normal(len(pop.priors))
-        for k, (prior, (lo, hi), c) in enumerate(zip(pop.priors, bounds, centres, strict=True)):
-            if prior.distribution == "lognormal":
-                values[k] = c * math.exp(prior.spread * z[k]) if c > 0 else c
-            else:
-                u = float(special.ndtr(z[k]))  # = stats.norm.cdf, without its overhead
-                if prior.distribution == "uniform":
-                    values[k] = lo + u * (hi - lo)
-                else:
-                    values[k] = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
-        inside = all(lo <= v <= hi for v, (lo, hi) in zip(values, bounds, strict=True))
-        if inside:
-            break
-    values = np.array([min(max(v, lo), hi) for v, (lo, hi) in zip(values, bounds, strict=True)])
-    return {p.parameter: float(v) for p, v in zip(pop.priors, values, strict=True)}
+    sampler = CandidateSampler.of(spec, pop, base)
+    return sampler.as_dict(sampler.draw([rng])[0])
+
+
+@dataclass(frozen=True)
+class CandidateSampler:
+    """:func:`sample_candidate` for many patients at once: the population's constants (Cholesky
+    factor, bounds, centres) computed once, each patient's normals drawn from its own stream,
+    the transforms done per trait over all patients. Values are those of drawing the patients
+    one at a time, bit for bit (same stream use, same float operations)."""
+
+    names: tuple[str, ...]
+    chol: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    centre: np.ndarray
+    spread: np.ndarray
+    lognormal: np.ndarray  # bool per trait
+    uniform: np.ndarray
+    loguniform: np.ndarray
+    log_lo: np.ndarray  # ln(low), ln(high) of loguniform traits (0 elsewhere)
+    log_hi: np.ndarray
+
+    @classmethod
+    def of(
+        cls, spec: ModelSpec, pop: PopulationSpec, base: Mapping[str, float]
+    ) -> CandidateSampler:
+        bounds = [_bounds(spec, p) for p in pop.priors]
+        centres = [
+            float(p.centre)
+            if p.centre is not None
+            else float(base.get(p.parameter, spec.parameter(p.parameter).value))
+            for p in pop.priors
+        ]
+        kind = [p.distribution for p in pop.priors]
+        logu = np.array([k == "loguniform" for k in kind], dtype=bool)
+        return cls(
+            tuple(p.parameter for p in pop.priors),
+            _cholesky(pop),
+            np.array([lo for lo, _ in bounds], dtype=float),
+            np.array([hi for _, hi in bounds], dtype=float),
+            np.array(centres, dtype=float),
+            np.array([p.spread for p in pop.priors], dtype=float),
+            np.array([k == "lognormal" for k in kind], dtype=bool),
+            np.array([k == "uniform" for k in kind], dtype=bool),
+            logu,
+            np.array([math.log(lo) if g else 0.0 for (lo, _), g in zip(bounds, logu, strict=True)]),
+            np.array([math.log(hi) if g else 0.0 for (_, hi), g in zip(bounds, logu, strict=True)]),
+        )
+
+    def _values(self, z: np.ndarray) -> np.ndarray:
+        """Trait values of correlated normals ``z`` (patients x traits)."""
+        values = np.zeros_like(z)
+        exp = np.frompyfunc(math.exp, 1, 1)  # math.exp, as one patient at a time computed it
+        ln = self.lognormal & (self.centre > 0)
+        if ln.any():
+            e = exp(self.spread[ln] * z[:, ln]).astype(float)
+            values[:, ln] = self.centre[ln] * e
+        off = self.lognormal & ~(self.centre > 0)
+        values[:, off] = self.centre[off]
+        if (self.uniform | self.loguniform).any():
+            u = special.ndtr(z)
+            un = self.uniform
+            values[:, un] = self.lo[un] + u[:, un] * (self.hi[un] - self.lo[un])
+            lu = self.loguniform
+            if lu.any():
+                arg = self.log_lo[lu] + u[:, lu] * (self.log_hi[lu] - self.log_lo[lu])
+                values[:, lu] = exp(arg).astype(float)
+        return values
+
+    def _normals(self, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(self.chol @ rng.standard_normal(len(self.names)), dtype=float)
+
+    def draw(self, rngs: Sequence[np.random.Generator]) -> np.ndarray:
+        """One candidate per stream (rows), each redrawn from its own stream while outside
+        the bounds (up to 100 draws, then clipped)."""
+        k = len(self.names)
+        if not rngs:
+            return np.zeros((0, k))
+        values = self._values(np.array([self._normals(r) for r in rngs]).reshape(len(rngs), k))
+        outside = np.flatnonzero(~np.all((self.lo <= values) & (values <= self.hi), axis=1))
+        for _ in range(99):
+            if outside.size == 0:
+                break
+            z = np.array([self._normals(rngs[int(i)]) for i in outside]).reshape(outside.size, k)
+            values[outside] = self._values(z)
+            inside = np.all((self.lo <= values[outside]) & (values[outside] <= self.hi), axis=1)
+            outside = outside[~inside]
+        return np.minimum(np.maximum(values, self.lo), self.hi)
+
+    def as_dict(self, row: np.ndarray) -> dict[str, float]:
+        """Parameter -> value of one candidate row."""
+        return {name: float(v) for name, v in zip(self.names, row.tolist(), strict=True)}
 
 
 @dataclass(frozen=True)
@@ -763,10 +834,19 @@ def check_plausible(
     if not res.ok:
         return PlausibilityCheck(False, math.nan, {}, f"untreated run failed: {res.message}")
     b0, b1 = (float(x) for x in res.table[plaus.burden].to_numpy()[[0, -1]])
-    growth = math.log(b1 / b0) if b0 > 0 and b1 > 0 else -math.inf
-    doubling = plaus.days * math.log(2) / growth if growth > 0 else math.inf
     last = res.table.iloc[-1]
     values = {obs: float(last[obs]) for obs, _, _ in plaus.bounds}
+    return plausibility_verdict(plaus, b0, b1, values)
+
+
+def plausibility_verdict(
+    plaus: Plausibility, b0: float, b1: float, values: Mapping[str, float]
+) -> PlausibilityCheck:
+    """The filter's verdict on an untreated run: burden at the start and at ``plaus.days``, and
+    the bounded observables at ``plaus.days``."""
+    growth = math.log(b1 / b0) if b0 > 0 and b1 > 0 else -math.inf
+    doubling = plaus.days * math.log(2) / growth if growth > 0 else math.inf
+    values = dict(values)
     lo, hi = plaus.doubling_days
     if not lo <= doubling <= hi:
         return PlausibilityCheck(
@@ -813,28 +893,92 @@ def draw_patient(
     Candidates are drawn from the patient's own stream until one passes the plausibility
     filter; after ``max_tries`` rejections the last candidate is returned as not plausible.
     """
-    rng = patient_rng(seed, pop.pool_index(index))
-    base = None
-    fixed: dict[str, float] = {}
-    initial: dict[str, float] = {}
+    return draw_patients(
+        spec,
+        pop,
+        base_params=base_params,
+        base_initial=base_initial,
+        seed=seed,
+        indices=[index],
+        engine=engine,
+    )[0]
+
+
+def draw_patients(
+    spec: ModelSpec,
+    pop: PopulationSpec,
+    *,
+    base_params: Mapping[str, float],
+    base_initial: Mapping[str, float],
+    seed: int,
+    indices: Sequence[int],
+    engine: str = "reference",
+) -> list[VirtualPatient]:
+    """Patients ``indices`` as :func:`draw_patient` draws each, drawn together: the sampler's
+    constants computed once, every round of candidates transformed trait by trait over all
+    patients still looking for one, and (fast engine) the untreated checks run on one
+    prepared plan."""
+    rngs = [patient_rng(seed, pop.pool_index(i)) for i in indices]
+    bases: list[dict[str, object] | None] = [None] * len(rngs)
+    fixed: list[dict[str, float]] = [{} for _ in rngs]
+    initial: list[dict[str, float]] = [{} for _ in rngs]
     if pop.baseline is not None:
-        base = draw_baseline(pop.baseline, rng)
-        fixed, initial = baseline_overrides(spec, pop.baseline, base)
-    y0 = dict(base_initial) | initial
+        for k, rng in enumerate(rngs):
+            bases[k] = base = draw_baseline(pop.baseline, rng)
+            fixed[k], initial[k] = baseline_overrides(spec, pop.baseline, base)
+    sampler = CandidateSampler.of(spec, pop, base_params)
     plaus = pop.plausibility
+    check = None if plaus is None else _plausibility_checker(spec, plaus, engine)
+    out: list[VirtualPatient | None] = [None] * len(rngs)
+    pending = list(range(len(rngs)))
     tries = 0
-    while True:
+    while pending:
         tries += 1
-        cand = dict(base_params) | sample_candidate(spec, pop, base_params, rng) | fixed
-        if plaus is None:
-            return VirtualPatient(
-                index, cand, tries, True, math.nan, "no plausibility filter", initial, base
-            )
-        check = check_plausible(spec, plaus, cand, y0, engine=engine)
-        if check.passed or tries >= plaus.max_tries:
-            return VirtualPatient(
-                index, cand, tries, check.passed, check.doubling_days, check.reason, initial, base
-            )
+        rows = sampler.draw([rngs[k] for k in pending])
+        left = []
+        for k, row in zip(pending, rows, strict=True):
+            cand = dict(base_params) | sampler.as_dict(row) | fixed[k]
+            if plaus is None or check is None:
+                out[k] = VirtualPatient(
+                    indices[k], cand, tries, True, math.nan, "no plausibility filter",
+                    initial[k], bases[k],
+                )  # fmt: skip
+                continue
+            verdict = check(cand, dict(base_initial) | initial[k])
+            if verdict.passed or tries >= plaus.max_tries:
+                out[k] = VirtualPatient(
+                    indices[k], cand, tries, verdict.passed, verdict.doubling_days,
+                    verdict.reason, initial[k], bases[k],
+                )  # fmt: skip
+            else:
+                left.append(k)
+        pending = left
+    return [vp for vp in out if vp is not None]
+
+
+#: prepared fast checks by (id of the spec, filter); each holds its spec, so an id is not reused
+_FAST_CHECKS: dict[tuple[int, Plausibility], FastPlausibility] = {}
+
+
+def _plausibility_checker(
+    spec: ModelSpec, plaus: Plausibility, engine: str
+) -> Callable[[Mapping[str, float], Mapping[str, float]], PlausibilityCheck]:
+    """check_plausible for one (spec, filter, engine); on the fast engine, the untreated run is
+    planned once and each candidate integrated from vectors (same numbers as simulate())."""
+    if engine == "fast":
+        from senotwin.cohort.plausible_fast import FastPlausibility
+
+        hit = _FAST_CHECKS.get((id(spec), plaus))
+        if hit is None or hit.spec is not spec:
+            if len(_FAST_CHECKS) >= 8:
+                _FAST_CHECKS.pop(next(iter(_FAST_CHECKS)))
+            hit = _FAST_CHECKS[(id(spec), plaus)] = FastPlausibility(spec, plaus)
+        return hit
+
+    def check(params: Mapping[str, float], initial: Mapping[str, float]) -> PlausibilityCheck:
+        return check_plausible(spec, plaus, params, initial, engine=engine)
+
+    return check
 
 
 # ---- probability of inclusion (Allen et al. 2016) ------------------------------------------------

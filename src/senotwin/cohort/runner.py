@@ -41,6 +41,7 @@ from senotwin.cohort.population import (
     VirtualPatient,
     check_population,
     draw_patient,
+    draw_patients,
 )
 from senotwin.model.compile import flatten
 from senotwin.model.schedule import Schedule, Step
@@ -218,6 +219,39 @@ def _draw(job: _Job, index: int) -> VirtualPatient:
     return _draw_unlocked(job, index)
 
 
+def _draw_range(job: _Job, start: int, stop: int) -> list[VirtualPatient]:
+    """Patients [start, stop) drawn together (:func:`draw_patients`); if that fails, one at a
+    time, so a patient whose draw fails is a row saying why and the others are unaffected."""
+    cfg = job.config
+    try:
+        if cfg.engine in _NOT_THREAD_SAFE:
+            with _SIM_LOCK:
+                return _draw_many(job, range(start, stop))
+        return _draw_many(job, range(start, stop))
+    except _ERRORS:
+        pass
+    out = []
+    for index in range(start, stop):
+        try:
+            out.append(_draw(job, index))
+        except _ERRORS as exc:
+            out.append(VirtualPatient(index, dict(job.params), 0, False, math.nan, f"error: {exc}"))
+    return out
+
+
+def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
+    cfg = job.config
+    return draw_patients(
+        job.spec,
+        cfg.population,
+        base_params=job.params,
+        base_initial=job.initial,
+        seed=cfg.seed,
+        indices=indices,
+        engine=cfg.engine,
+    )
+
+
 def _draw_unlocked(job: _Job, index: int) -> VirtualPatient:
     cfg = job.config
     return draw_patient(
@@ -277,6 +311,7 @@ class _ArmPlan:
     fixed: frozenset[str]  # parameters the arm sets: they win over the patient's values
     columns: tuple[str, ...]  # engine output columns: species, then observables
     column_index: Mapping[str, int]  # column -> its position in the engine output
+    names: frozenset[str]  # 'time' and the columns
 
 
 _PLANS: dict[int, tuple[_Job, tuple[_ArmPlan, ...]]] = {}  # by id(job), the job kept alive
@@ -312,7 +347,8 @@ def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
         fixed = frozenset(k for k, _ in arm.params)
         species = {sid: i for i, sid in enumerate(flat.species)}
         index = {c: i for i, c in enumerate(columns)}
-        plans.append(_ArmPlan(fast_plan, p, y0, slots, species, fixed, columns, index))
+        names = frozenset(("time", *columns))
+        plans.append(_ArmPlan(fast_plan, p, y0, slots, species, fixed, columns, index, names))
     _PLANS.clear()  # one job per worker at a time
     _PLANS[id(job)] = (job, tuple(plans))
     return tuple(plans)
@@ -350,11 +386,16 @@ class _RunColumns(Mapping[str, np.ndarray]):
     """Column name -> values of one run: a view into the engine output made when a reducer
     asks for the column (a reducer reads a few of the model's ~50 columns)."""
 
-    __slots__ = ("_index", "_out")
+    __slots__ = ("_index", "_names", "_out")
 
-    def __init__(self, index: Mapping[str, int], out: EngineOutput) -> None:
+    def __init__(self, index: Mapping[str, int], out: EngineOutput, names: frozenset[str]) -> None:
         self._index = index
         self._out = out
+        self._names = names
+
+    def keys(self) -> frozenset[str]:  # type: ignore[override]
+        """The column names, as a set made once per arm (reducers test which columns exist)."""
+        return self._names
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name == "time":
@@ -374,7 +415,7 @@ class _RunColumns(Mapping[str, np.ndarray]):
 
 def _columns(ap: _ArmPlan, out: EngineOutput) -> Mapping[str, np.ndarray]:
     """Column name -> values of one run (views into the engine output, no copy)."""
-    return _RunColumns(ap.column_index, out)
+    return _RunColumns(ap.column_index, out, ap.names)
 
 
 def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -387,11 +428,8 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
     courses: list[pd.DataFrame] = []
     varied = [p.parameter for p in job.config.population.priors]
     plans = _arm_plans(job)
-    for index in range(start, stop):
-        try:
-            patient = _draw(job, index)
-        except _ERRORS as exc:
-            patient = VirtualPatient(index, dict(job.params), 0, False, math.nan, f"error: {exc}")
+    for patient in _draw_range(job, start, stop):
+        index = patient.index
         base = {
             "patient": index,
             "tries": patient.tries,

@@ -30,6 +30,9 @@ def _col(name: str) -> Column:
 
 def _billions(*names: str) -> Column:
     """Sum of cell-number columns in units of 1e9 cells."""
+    if len(names) == 1:  # the same numbers without stacking one column (cohorts: per run)
+        (name,) = names
+        return lambda table: np.asarray(table[name], dtype=float) / 1e9
     return lambda table: np.sum([np.asarray(table[n], dtype=float) for n in names], axis=0) / 1e9
 
 

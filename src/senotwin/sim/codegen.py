@@ -340,6 +340,8 @@ class CompiledFast:
     integrate: Callable[..., Any]  # rosenbrock.integrate with rhs and obs bound
     autonomous: bool
     source: str
+    #: start_finite(t, y, p, u, n_obs): rhs and observables all finite (one compiled call)
+    start_finite: Callable[..., bool]
 
 
 #: the functions fast_source() defines
@@ -415,6 +417,15 @@ def _integrator_source() -> str:
                 ("def integrate(", "def _integrate_q("),
             ),
         ),
+        (
+            ros.start_finite,
+            (
+                ("(rhs, obs, t,", "(t,"),
+                ("rhs(t,", "rhs_q(t,"),
+                ("obs(t,", "obs_q(t,"),
+                ("def start_finite(", "def _start_finite_q("),
+            ),
+        ),
     ):
         text = inspect.getsource(fn.py_func)
         for old, new in edits:
@@ -426,7 +437,7 @@ def _integrator_source() -> str:
         out.append(text.replace("@numba.njit(", "@numba.njit(cache=True, "))
     names = sorted(
         n
-        for fn in (ros._write_row, ros.integrate)
+        for fn in (ros._write_row, ros.integrate, ros.start_finite)
         for n in fn.py_func.__code__.co_names
         if hasattr(ros, n) and n not in ("np", "math", "numba", "_write_row")
     )
@@ -443,6 +454,11 @@ def integrate(y, t0, t1, tout, p, u, clip, autonomous, rtol, atol, max_steps, ou
     return _integrate_q(
         y, t0, t1, tout, prep_q(p), u, clip, autonomous, rtol, atol, max_steps, out, stats
     )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def start_finite(t, y, p, u, n_obs):
+    return _start_finite_q(t, y, prep_q(p), u, n_obs)
 """
 
 
@@ -512,6 +528,7 @@ def _in_memory(source: str, groups: tuple[np.ndarray, ...]) -> tuple[dict[str, A
     """The generated functions (compiled lazily, on first call) and the integrator bound to
     them, without the disk cache (cache disabled or not writable): once per process."""
     from senotwin.sim.rosenbrock import integrate as ros_integrate
+    from senotwin.sim.rosenbrock import start_finite as ros_start_finite
 
     namespace: dict[str, Any] = {"np": np, "hill": hill}
     # the source was generated from validated trees (see the module docstring)
@@ -525,6 +542,10 @@ def _in_memory(source: str, groups: tuple[np.ndarray, ...]) -> tuple[dict[str, A
     def integrate(y: Any, t0: Any, t1: Any, tout: Any, p: Any, *rest: Any) -> Any:
         return run(fn["rhs_q"], fn["obs_q"], *groups, y, t0, t1, tout, prep(p), *rest)
 
+    def start(t: Any, y: Any, p: Any, u: Any, n_obs: Any) -> bool:
+        return bool(ros_start_finite(fn["rhs_q"], fn["obs_q"], t, y, prep(p), u, n_obs))
+
+    fn["start_finite"] = start
     return fn, integrate
 
 
@@ -547,9 +568,10 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     module = _import_cached(source, groups)
     if module is not None:
         fn = {name: getattr(module, name) for name in _GENERATED}
-        integrate = module.integrate
+        integrate, start = module.integrate, module.start_finite
     else:
         fn, integrate = _in_memory(source, groups)
+        start = fn["start_finite"]
     # rhs/obs for callers outside the integrator go through the integrator's own functions:
     # the plain rhs_into/obs_into are never compiled (compiling them too cost ~50 % more CPU
     # per model structure)
@@ -568,7 +590,8 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     rhs(0.0, y, p, np.zeros(n), np.zeros(n))
     obs(0.0, y, p, np.zeros(m))
     exprs = [e for _, e in flat.observables] + [e for _, e, _ in flat.processes]
-    hit = CompiledFast(rhs, obs, integrate, not uses_time(exprs), source)
+    start(0.0, y, p, np.zeros(n), m)
+    hit = CompiledFast(rhs, obs, integrate, not uses_time(exprs), source, start)
     if len(_CACHE) >= 16:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = hit

@@ -99,6 +99,7 @@ class FastPlan:
             )
         self._starts = tuple(starts)
         self.n_cols = n + len(flat.observables)
+        self._n_obs = len(flat.observables)
         # a process that changes no species is invisible in dy/dt: its rate needs the slow check
         self._quick_check = bool(np.all(np.any(self.comp.stoichiometry != 0, axis=0)))
 
@@ -119,16 +120,9 @@ class FastPlan:
         """start_problem()'s verdict: the compiled functions screen the started state (y, p);
         only a state they find non-finite (or a model they cannot screen) goes to Python, which
         names the quantity."""
-        if self._quick_check:
-            n = len(y)
-            dy = np.empty(n)
-            obuf = np.empty(self.n_cols - n)
-            t0 = self._starts[0].start
-            with np.errstate(all="ignore"):
-                self.fast.rhs(t0, y, p, self._starts[0].u, dy)
-                self.fast.obs(t0, y, p, obuf)
-            if np.all(np.isfinite(dy)) and np.all(np.isfinite(obuf)):
-                return None
+        st = self._starts[0]
+        if self._quick_check and self.fast.start_finite(st.start, y, p, st.u, self._n_obs):
+            return None
         from senotwin.sim.simulate import start_problem  # simulate imports the engines
 
         return start_problem(

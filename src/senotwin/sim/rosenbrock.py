@@ -312,6 +312,24 @@ def _write_row(obs, out, k, t, y, p, clip, obuf):
         out[k, n + j] = obuf[j]
 
 
+@numba.njit(error_model="numpy")
+def start_finite(rhs, obs, t, y, p, u, n_obs):
+    """True when the right-hand side and every observable are finite at (t, y): the start
+    check of a run in one compiled call (a False sends the caller to the check that names the
+    quantity)."""
+    dy = np.empty(y.shape[0])
+    obuf = np.empty(n_obs)
+    rhs(t, y, p, u, dy)
+    obs(t, y, p, obuf)
+    for i in range(dy.shape[0]):
+        if not math.isfinite(dy[i]):
+            return False
+    for j in range(n_obs):  # noqa: SIM110 (a loop numba compiles)
+        if not math.isfinite(obuf[j]):
+            return False
+    return True
+
+
 def dense_groups(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Column groups of a dense n x n Jacobian (every column alone, every row reads it), in
     the layout of :func:`integrate`'s ``jac_*`` arguments."""
