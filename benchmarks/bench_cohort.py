@@ -5,6 +5,8 @@ same work), same model (the scenario's exported SBML; `--scenario`, default `def
 tolerances and horizon, two arms (control, PD-1 block). Prints one line per figure:
 
 * model load time per process (libRoadRunner JIT of the SBML) and per-simulation steady state;
+* where the runner's CPU goes per patient-arm in-process (patient draw, the engine's
+  integration alone, the prepared arm around it, endpoint reduction, rows and table);
 * patient-arms/s of the plain loop (measured before and after the runners; the faster of the
   two is the reference, so machine load cannot flatter the runner), of the runner's prepared
   path in-process (no Dask: the per-core ceiling), of the runner with 1 and 2 workers (steady
@@ -25,6 +27,7 @@ Usage: python benchmarks/bench_cohort.py [--scenario default] [--n 1000] [--n-pl
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import tempfile
 import time
@@ -132,6 +135,41 @@ def in_process_rate(scenario: str, n: int, days: float, engine: str) -> Rate:
     return Rate(2 * n / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / (2 * n))
 
 
+def breakdown(scenario: str, n: int, days: float, engine: str) -> dict[str, float]:
+    """CPU milliseconds per patient-arm of each part of the runner's prepared path, in-process:
+    drawing the patients, integrating (the engine's plan alone), the whole prepared arm (start
+    check, vectors, output check), reducing to endpoints, and the whole shard (rows and table
+    included). The best of three passes of each, so a busy machine inflates them least."""
+    from senotwin.cohort.runner import _arm_plans, _columns, _draw_range, _fast_arm
+
+    job = make_job(_config(scenario, n, days, engine), EndpointReducer())
+    run_chunk(job, 0, 1)
+    plans = _arm_plans(job)
+    if plans is None:
+        return {}
+    patients = _draw_range(job, 0, n)
+    outs = [(ap, _fast_arm(ap, pt)) for pt in patients for ap in plans]
+    reducer = EndpointReducer()
+
+    def cpu(f: Any) -> float:
+        best = math.inf
+        for _ in range(3):
+            c0 = time.process_time()
+            f()
+            best = min(best, time.process_time() - c0)
+        return 1000 * best / (2 * n)
+
+    return {
+        "draw": cpu(lambda: _draw_range(job, 0, n)),
+        "integrate": cpu(lambda: [ap.plan.run(ap.p, ap.y0) for _ in patients for ap in plans]),
+        "prepared arm": cpu(lambda: [_fast_arm(ap, pt) for pt in patients for ap in plans]),
+        "reduce": cpu(
+            lambda: [reducer.from_columns(_columns(ap, o)) for ap, o in outs if o is not None]
+        ),
+        "whole shard": cpu(lambda: run_chunk(job, 0, n)),
+    }
+
+
 def _cpu_seconds(client: Any) -> float:
     """CPU seconds used so far by the workers, their nannies, the scheduler and this process
     (the scheduler of an embedded cluster runs in this process: counted once)."""
@@ -210,6 +248,15 @@ def main() -> None:
     print(f"plain libRoadRunner loop: {_fmt(plain_a)} (1 core, {fails} failures)")
     lean = in_process_rate(args.scenario, args.n, args.days, args.engine)
     print(f"runner's prepared path in-process (no Dask), engine {args.engine}: {_fmt(lean)}")
+    parts = breakdown(args.scenario, min(args.n, 300), args.days, args.engine)
+    if parts:
+        rest = parts["whole shard"] - parts["draw"] - parts["prepared arm"] - parts["reduce"]
+        print(
+            "  CPU ms per patient-arm, in-process: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in parts.items())
+            + f"; rows and table {max(rest, 0.0):.3f}; the runner's own share (whole shard "
+            f"minus integrate) {parts['whole shard'] - parts['integrate']:.3f}"
+        )
     one, warm1 = runner_rate(args.scenario, args.n, args.days, 1, args.engine)
     print(
         f"cohort runner, 1 worker, engine {args.engine}: {_fmt(one)} "
