@@ -250,22 +250,46 @@ def test_a_pemetrexed_maintenance_dose_is_not_a_full_course() -> None:
     from senotwin.therapy.pkpd import RESISTANCE_PER_DAY
 
     pem = get_drug("pemetrexed")
+    ref = pem.effects[0].exposure_per_reference_dose
     got = _delivered(pem, [500.0] * 6)
-    # the first 500 mg/m2 dose is the reference course; the drive is AUC-linear and loses
-    # effect with time on chemotherapy (Claret form, lambda from Tham 2008: half-life 7.67 weeks)
-    assert got[0] == pytest.approx(1.0, rel=0.01)
-    assert math.isclose(RESISTANCE_PER_DAY, math.log(2) / (7.67 * 7))
-    np.testing.assert_allclose(got, np.exp(-RESISTANCE_PER_DAY * 21.0 * np.arange(6)), rtol=0.01)
-    assert got[5] < 0.3  # the sixth cycle (maintenance) delivers about a quarter of a course
-    # exposure scales with the dose: 375 mg/m2 (a 25 % reduction) delivers 0.75 of a course
+    # the first 500 mg/m2 dose delivers the reference exposure; the drive is AUC-linear and
+    # loses effect with time on chemotherapy (Claret form, lambda from Claret 2014: 0.0193/day)
+    assert got[0] == pytest.approx(ref, rel=0.01)
+    assert RESISTANCE_PER_DAY == pytest.approx(0.0193)
+    np.testing.assert_allclose(
+        got, ref * np.exp(-RESISTANCE_PER_DAY * 21.0 * np.arange(6)), rtol=0.01
+    )
+    assert got[5] < 0.2 * ref  # the sixth cycle (maintenance) delivers under a fifth
+    # exposure scales with the dose: 375 mg/m2 (a 25 % reduction) delivers 0.75 of it
     reduced = _delivered(pem, [375.0])
     assert reduced[0] == pytest.approx(0.75 * got[0], rel=1e-3)
-    # without acquired resistance every cycle would be a full course (the old behaviour)
+    # without acquired resistance every cycle would deliver the same (the old behaviour)
     plain = pem.model_copy(
         update={"effects": tuple(e.model_copy(update={"acquired_resistance": False})
                                  for e in pem.effects)}
     )  # fmt: skip
-    np.testing.assert_allclose(_delivered(plain, [500.0] * 3), 1.0, rtol=0.01)
+    np.testing.assert_allclose(_delivered(plain, [500.0] * 3), ref, rtol=0.01)
+
+
+def test_a_platinum_doublet_cycle_kills_what_the_claret_2014_nsclc_estimate_says() -> None:
+    """Carboplatin AUC 6 + paclitaxel 200 mg/m2 (MONET1) deliver in one cycle the cancer-cell
+    log-loss 3 KDE x 21 d of the Claret 2014 TGI fit (KDE 0.0103/day on the sum of diameters),
+    at the model's typical k_tis, k_cyto and d_stress (quantitative-sources
+    tgi_kill_nsclc_platinum_doublet); before, each drug was a full standard course (2x)."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.drugs import get_drug
+
+    spec = load_qsp()
+    per_course = (spec.parameter("k_tis").value + spec.parameter("k_cyto").value) / (
+        spec.parameter("d_stress").value
+    )
+    carbo = _delivered(get_drug("carboplatin"), [480.0])[0]  # AUC 6 ~ 6/5 x 400 mg/m2
+    pacli = _delivered(get_drug("paclitaxel"), [200.0])[0]
+    claret = 3 * 0.0103 * 21.0
+    assert (carbo + pacli) * per_course == pytest.approx(claret, rel=0.03)
+    for name in ("pemetrexed", "cisplatin"):  # the other halves of platinum doublets
+        e = get_drug(name).effects[0].exposure_per_reference_dose
+        assert e * per_course == pytest.approx(claret / 2, rel=0.03), name
 
 
 def test_acquired_resistance_is_only_for_exposure_drives() -> None:

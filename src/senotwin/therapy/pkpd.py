@@ -367,16 +367,21 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
 SENSITIVITY = "chemo_sensitivity"
 ON_ID = "chemo_on"  # 0 before the first cytotoxic exposure, 1 from then on
 RESISTANCE_ID = "chemo_res"  # lambda x days since the first exposure (ln units)
-#: lambda of the Claret 2009 form KD x exp(-lambda t): drug effect half-life 7.67 weeks under
-#: carboplatin + gemcitabine q3w in NSCLC (Tham 2008); ln 2 / (7.67 x 7 d) = 0.0129 / day
-RESISTANCE_PER_DAY = math.log(2.0) / (7.67 * 7.0)
+#: lambda of the Claret 2009 form KD x exp(-lambda t): 0.0193/day under carboplatin + paclitaxel
+#: q3w in first-line nonsquamous NSCLC (Claret 2014, MONET1, 934 patients; drug effect half-life
+#: 36 d); Tham 2008 (carboplatin + gemcitabine, small series) gave 0.0129/day
+RESISTANCE_PER_DAY = 0.0193
 RESISTANCE_SOURCE = (
-    "Tham LS et al. Clin Cancer Res 2008;14:4213-8 (tumour-shrinkage model of carboplatin + "
-    "gemcitabine q3w in NSCLC, abstract): apparent half-life of the drug effect 7.67 weeks; "
-    "lambda = ln 2 / 53.7 d = 0.0129/day, the exp(-lambda t) resistance term of the Claret "
-    "tumour-growth-inhibition model (Claret L et al. J Clin Oncol 2009;27:4103-8; their 5-FU "
-    "estimate 0.042/week = 0.006/day, as reproduced in a public Pumas tutorial, is the slow end "
-    "of the range); quantitative-sources tgi_resistance_nsclc"
+    "Claret L et al. Clin Pharmacol Ther 2014;95:446-51 (MONET1: carboplatin + paclitaxel q3w "
+    "+/- motesanib, first-line nonsquamous NSCLC, 934 patients; simplified TGI model "
+    "TS = BASE exp(KL t - KDE/lambda (1 - exp(-lambda t))), Supplementary Table S1): lambda = "
+    "0.0193/day (drug-effect half-life 36 d; between-patient SD of ln 0.80), read in the "
+    "nlmixr2lib reproduction, which corrects the table's transposed KDE/lambda estimates by the "
+    "paper's own typical time to tumour growth; the exp(-lambda t) resistance term of the Claret "
+    "tumour-growth-inhibition model (Claret L et al. J Clin Oncol 2009;27:4103-8). Tham LS et al. "
+    "Clin Cancer Res 2008;14:4213-8 (carboplatin + gemcitabine in NSCLC) gave a slower 7.67-week "
+    "half-life (0.0129/day); quantitative-sources tgi_kill_nsclc_platinum_doublet, "
+    "tgi_resistance_nsclc"
 )
 #: onset per course of exposure: one reference dose sets chemo_on to 1 - exp(-20)
 ONSET_PER_COURSE = 20.0
