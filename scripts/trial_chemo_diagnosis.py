@@ -63,9 +63,7 @@ def main() -> None:
     cfg = replace(cfg, arms=arms, keep_timecourses=KEEP)
     hazard = trial_hazard(trial)
     with tempfile.TemporaryDirectory() as tmp:
-        run_cohort(
-            cfg, tmp, reducer=_KeepBaseline(trial.rules, hazard), workers=1, processes=False
-        )
+        run_cohort(cfg, tmp, reducer=_KeepBaseline(trial.rules, hazard), workers=1, processes=False)
         rows = load_rows(tmp)
         tc = load_timecourses(tmp)
     rows = rows[rows["status"] == "success"].set_index("patient")

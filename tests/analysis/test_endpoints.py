@@ -202,3 +202,20 @@ def test_trial_rules_reject_bad_schedules() -> None:
         TrialRules(schedule=((100.0, 0.0),))
     with pytest.raises(ValidationError, match="follow_days"):
         TrialRules(follow_days=-1.0)
+
+
+def test_a_response_first_seen_at_the_last_scan_awaits_confirmation() -> None:
+    """Read-back of the KEYNOTE-189 waterfall: patients at -100 % labelled PR are CRs first
+    seen at the last scan before the data cut-off (no confirming scan is possible); the
+    waterfall measure and the CR rule agree, and the record says what awaits confirmation."""
+    # PR from day 42 on, every target gone at day 252 only (the last scan before cut-off)
+    ep = _trial([1, 0.6, 0.6, 0.6, 0.6, 0.6, 0.01])
+    assert ep["best_response"] == "PR"
+    assert ep["best_change_pct"] == pytest.approx(-100.0)
+    assert ep["awaiting_confirmation"] == "CR"
+    # gone from day 210 on: confirmed at 252, nothing awaits
+    done = _trial([1, 0.6, 0.6, 0.6, 0.6, 0.01, 0.01])
+    assert done["best_response"] == "CR" and done["awaiting_confirmation"] == ""
+    # a first PR at the last scan: SD, awaiting a PR confirmation
+    late = _trial([1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.6])
+    assert late["best_response"] == "SD" and late["awaiting_confirmation"] == "PR"

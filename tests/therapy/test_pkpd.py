@@ -255,7 +255,7 @@ def test_a_pemetrexed_maintenance_dose_is_not_a_full_course() -> None:
     # the first 500 mg/m2 dose delivers the reference exposure; the drive is AUC-linear and
     # loses effect with time on chemotherapy (Claret form, lambda from Claret 2014: 0.0193/day)
     assert got[0] == pytest.approx(ref, rel=0.01)
-    assert RESISTANCE_PER_DAY == pytest.approx(0.0193)
+    assert pytest.approx(0.0193) == RESISTANCE_PER_DAY
     np.testing.assert_allclose(
         got, ref * np.exp(-RESISTANCE_PER_DAY * 21.0 * np.arange(6)), rtol=0.01
     )

@@ -357,6 +357,8 @@ def trial_endpoints(
     response needs a confirming scan >= ``confirm_days`` later (unconfirmed PR/CR count as SD);
     SD needs ``min_sd_days``. PFS: first PD scan or death, censored at the last scan (data cut-off
     ``follow_days``). OS: death from ``hazard``, censored at ``follow_days``.
+    ``awaiting_confirmation``: a better CR/PR first seen too late to be confirmed before the
+    cut-off (the waterfall's best change shows it; the best overall response does not).
     """
     t = np.asarray(times, dtype=float)
     d = np.asarray(diameter, dtype=float)
@@ -403,6 +405,7 @@ def trial_endpoints(
     sums = [sums[i] for i in keep]
     seen = scans[: len(responses)]
     best = _best_confirmed(seen, responses, rules)
+    pending = _awaiting_confirmation(seen, responses, rules, best) if death > horizon else ""
     changes = [100.0 * (s - base_sum) / base_sum for s, r in zip(sums, responses, strict=True)]
     pfs_event = False
     if responses and responses[-1] == "PD":
@@ -422,7 +425,29 @@ def trial_endpoints(
         "baseline_mm": base_sum,
         "new_lesion_day": new_day,
         "scans": len(responses),
+        "awaiting_confirmation": pending,
     }
+
+
+def _awaiting_confirmation(
+    scans: np.ndarray, responses: list[str], rules: TrialRules, best: Response
+) -> str:
+    """The best CR/PR seen too late to be confirmed before the data cut-off ('' if none).
+
+    A response first seen at the last scan(s) before the cut-off has no scan >= confirm_days
+    after it: RECIST does not count it (the best overall response stays the confirmed one), but
+    the waterfall's best change shows it (e.g. -100 % labelled PR).
+    """
+    if not responses or responses[-1] == "PD":
+        return ""
+    last = float(scans[-1])
+    for resp in ("CR", "PR"):
+        if _RANK[resp] >= _RANK[best]:
+            break
+        for ts, r in zip(scans, responses, strict=True):
+            if r == resp and last - float(ts) < rules.confirm_days:
+                return resp
+    return ""
 
 
 def _best_confirmed(scans: np.ndarray, responses: list[str], rules: TrialRules) -> Response:
@@ -483,6 +508,7 @@ class TrialEndpointReducer:
             "baseline_mm": math.nan,
             "new_lesion_day": math.nan,
             "scans": 0,
+            "awaiting_confirmation": "",
         }
 
     def describe(self) -> str:

@@ -20,7 +20,6 @@ Because the result is an ordinary ModelSpec, both engines and the SBML export se
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 

@@ -287,7 +287,9 @@ _RESPONSE_COLOURS = {
 
 def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Path:
     """Waterfall per arm: best % change of the sum of target diameters, coloured by the
-    confirmed best overall response (a PD by new lesions can sit below zero, as in trials)."""
+    confirmed best overall response (a PD by new lesions can sit below zero, as in trials);
+    hatched: a better CR/PR first seen too late to be confirmed before the data cut-off (a bar
+    at -100 % labelled PR is such a CR)."""
     import io
 
     from matplotlib.figure import Figure
@@ -302,7 +304,12 @@ def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Pa
         a = ok[ok["arm"] == arm.name].sort_values("best_change_pct", ascending=False)
         change = a["best_change_pct"].fillna(0.0).to_numpy()
         colours = [_RESPONSE_COLOURS.get(str(r), "#e0e0e0") for r in a["best_response"]]
-        ax.bar(np.arange(change.size), change, color=colours, width=1.0)
+        bars = ax.bar(np.arange(change.size), change, color=colours, width=1.0)
+        if "awaiting_confirmation" in a.columns:  # a better CR/PR seen too late to confirm
+            for bar, pending in zip(bars, a["awaiting_confirmation"].fillna(""), strict=True):
+                if pending:
+                    bar.set_hatch("///")
+                    bar.set_edgecolor("black")
         ax.axhline(-30.0, color="black", lw=0.7, ls="--")
         ax.axhline(20.0, color="black", lw=0.7, ls=":")
         ax.set_title(f"{arm.label} (n={change.size})", fontsize=8)
@@ -310,7 +317,15 @@ def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Pa
         ax.set_xlabel("virtual patients")
     axes[0].set_ylabel("best change of the sum of target diameters (%)")
     axes[-1].legend(
-        handles=[Patch(color=c, label=k) for k, c in _RESPONSE_COLOURS.items()],
+        handles=[
+            *(Patch(color=c, label=k) for k, c in _RESPONSE_COLOURS.items()),
+            Patch(
+                facecolor="white",
+                edgecolor="black",
+                hatch="///",
+                label="CR/PR unconfirmed at cut-off",
+            ),
+        ],
         fontsize=7,
         loc="upper right",
     )
