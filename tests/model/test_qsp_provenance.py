@@ -70,3 +70,20 @@ def test_scenario_inputs_are_set_by_their_contexts() -> None:
     for p in inputs:
         assert p.value == 0.0
         assert any(params.get(p.id, 0.0) > 0 for params in contexts), p.id
+
+
+def test_every_parameter_acts_on_the_model() -> None:
+    """A parameter no rate, observable or event reads does nothing and would only count as an
+    assumption (was: the mouse antibody pumps and the lymph-node volume)."""
+    from senotwin.model.expr import parse, symbols
+    from senotwin.model.qsp import load_mouse_qsp
+
+    for spec in (load_qsp(), load_mouse_qsp()):
+        used: set[str] = set()
+        for item in (*spec.processes, *spec.observables):
+            used |= symbols(spec.rate_tree(item))
+        allowed = {*spec.species_ids, *spec.parameter_ids, *spec.observable_ids}
+        for event in spec.events:
+            for text in event.assign.values():
+                used |= symbols(parse(text, allowed, where=event.id))
+        assert not set(spec.parameter_ids) - used, sorted(set(spec.parameter_ids) - used)

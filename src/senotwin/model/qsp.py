@@ -238,12 +238,15 @@ MOUSE_DAYS = MOUSE_TREATMENT_START + 42.0
 #: EMT6 TGF-beta1 by ELISA, pg/mL (Mariathasan 2018 Extended Data Fig. 5f; workbook sheet S5f)
 EMT6_TGFB1_ELISA = (251.592, 276.596, 315.32, 491.166)
 
+#: volume of the mouse TDLN: two draining nodes of ~1.5 mm diameter, 2 x 4/3 pi 0.75^3 mm^3
+#: (assumed); it sets the mouse K_mdc (the lymph node volume itself enters no rate)
+MOUSE_TDLN_ML = 0.0035
+
 # Host values for a young adult BALB/c mouse. Each is a context override of a qsp.yaml
 # parameter; provenance in MOUSE_PROVENANCE (the yaml provenance is the human value's).
 MOUSE_HOST: dict[str, float] = {
     "V_c": 2.0,  # blood of a 20-25 g mouse
-    "V_LN": 0.0035,  # two draining nodes of ~1.5 mm
-    "K_mdc": 1.2e6 * 0.0035,  # resident LN APC density x V_LN (as the human derivation)
+    "K_mdc": 1.2e6 * MOUSE_TDLN_ML,  # resident LN APC density x TDLN volume (as for humans)
     "N_ag": 1000.0,  # naive precursors: ~20-1200 per epitope, a few epitopes
     "naive_age": 1.0,
     "k_rem": 0.14,
@@ -253,8 +256,8 @@ MOUSE_HOST: dict[str, float] = {
 }
 MOUSE_PROVENANCE: dict[str, str] = {
     "V_c": "assumed: ~2 mL blood of a 20-25 g mouse (task brief; blood ~70-80 mL/kg)",
-    "V_LN": "assumed: two draining nodes of ~1.5 mm diameter (2 x 4/3 pi 0.75^3 mm^3)",
-    "K_mdc": "derived: 1.2e6 APC/mL (qsp_apc) x V_LN, as for the human value",
+    "K_mdc": "derived: 1.2e6 APC/mL (qsp_apc) x the mouse TDLN volume MOUSE_TDLN_ML, as for the "
+    "human value",
     "N_ag": "assumed: naive CD8 precursors ~20-1200 per epitope in a mouse, a few epitopes",
     "naive_age": "assumed: young adult (6-10 weeks)",
     "k_rem": "assumed: young-host value of the human context (Karin 2019 'days')",
