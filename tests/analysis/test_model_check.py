@@ -44,6 +44,15 @@ def test_unobserved_and_unreachable_species_are_caught():
     assert "Z" in res.details["unreachable"] and "Z" in res.details["unobserved"]
 
 
+def test_a_species_set_only_by_dose_events_is_reachable():
+    """The mouse antibodies have no producing process: the arms' dose events set them."""
+    from senotwin.model.qsp import load_mouse_qsp
+
+    res = check_reachable_observable(load_mouse_qsp())
+    assert res.passed, res.details
+    assert "ab_pdl1" not in load_qsp().species_ids  # the human model has no dosed mouse antibody
+
+
 def test_tumour_free_steady_state_claim_holds():
     res = check_tumour_free_steady_state(load_tme())
     assert res.passed, res.summary

@@ -108,7 +108,8 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
 
 def test_human_default_is_untouched_by_the_mouse_blocks() -> None:
     table = run_scenario("default", solver=SolverOptions(engine="reference")).table
-    assert (table["ab_pdl1"] == 0).all() and (table["ab_tgfb"] == 0).all()
+    assert "ab_pdl1" not in table and "ab_tgfb" not in table  # mouse-only species
+    assert (table["occ_pdl1"] == 0).all() and (table["occ_tgfb"] == 0).all()
     assert (table["TGFb_t"] == 0).all()  # no human TGF-beta level sourced yet: brake off
     assert (table["tgfb_excl"] == 1).all()
 

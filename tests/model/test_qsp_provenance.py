@@ -87,3 +87,9 @@ def test_every_parameter_acts_on_the_model() -> None:
             for text in event.assign.values():
                 used |= symbols(parse(text, allowed, where=event.id))
         assert not set(spec.parameter_ids) - used, sorted(set(spec.parameter_ids) - used)
+
+
+def test_antigen_half_maximum_is_the_cancer_cells_of_a_lesion_at_the_detection_limit() -> None:
+    """K_ag is derived (rho_cell x V_detect): keep the value equal to its formula."""
+    p = {q.id: q.value for q in load_qsp().parameters}
+    assert p["K_ag"] == pytest.approx(p["rho_cell"] * p["V_detect"], rel=1e-3)

@@ -1,11 +1,11 @@
 """Built-in sanity checks of a model (``senotwin model check``).
 
-Every model: no duplicate processes, every species reachable (produced by some process) and
-observable (read by some observable), unit consistency of every process and observable,
-non-negativity across the registered scenarios of that model, monotone dose-response of every
-``--block`` target. Model-specific claims on top: the legacy TME model's bounded untreated runs
-and tumour-free steady state; the physical-units model's lesion below the lethal burden. Each
-check returns data: a name, pass/fail and the numbers behind it.
+Every model: no duplicate processes, every species reachable (produced by a process or set by a
+dose event) and observable (read by some observable), unit consistency of every process and
+observable, non-negativity across the registered scenarios of that model, monotone dose-response
+of every ``--block`` target. Model-specific claims on top: the legacy TME model's bounded
+untreated runs and tumour-free steady state; the physical-units model's lesion below the lethal
+burden. Each check returns data: a name, pass/fail and the numbers behind it.
 """
 
 from __future__ import annotations
@@ -144,9 +144,11 @@ def check_no_duplicate_processes(spec: ModelSpec) -> CheckResult:
 
 
 def check_reachable_observable(spec: ModelSpec) -> CheckResult:
-    """Each species is produced by some process and read by some observable or rate (a species
-    nothing reads is a dead end; every species is in the output table anyway)."""
+    """Each species is produced by some process or set by an event (a dose), and read by some
+    observable or rate (a species nothing reads is a dead end; every species is in the output
+    table anyway)."""
     produced = {s for pr in spec.processes for s, c in pr.stoichiometry.items() if c > 0}
+    produced |= {s for ev in spec.events for s in ev.assign}
     read: set[str] = set()
     for obs in spec.observables:
         read |= symbols(spec.rate_tree(obs))

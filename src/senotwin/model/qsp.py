@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+import yaml
+
 from senotwin._errors import ValidationError
 from senotwin.model.io import load_spec
 from senotwin.model.scenarios import Scenario
@@ -34,6 +36,11 @@ LETHAL_BURDEN_CELLS = 1.0e12  # order of magnitude (quantitative-sources lethal_
 def qsp_path() -> Path:
     """Path of the shipped model file (package data)."""
     return Path(str(resources.files("senotwin.model") / "qsp.yaml"))
+
+
+def qsp_mouse_path() -> Path:
+    """Path of the mouse experiments' antibody block (package data; see ``load_mouse_qsp``)."""
+    return Path(str(resources.files("senotwin.model") / "qsp_mouse.yaml"))
 
 
 @cache
@@ -326,12 +333,19 @@ def mouse_dose_amounts(arm: str) -> dict[str, float]:
 
 @cache
 def load_mouse_qsp() -> ModelSpec:
-    """The physical-units model plus the EMT6 studies' dosing days as events whose bolus sizes are
-    parameters (``MOUSE_DOSE_PARAMS``, 0 by default): an arm is then values only, which is what a
-    PEtab condition can express (the calibration problem ``mariathasan2018``)."""
+    """The physical-units model plus the mouse antibody block (``qsp_mouse.yaml``: plasma
+    antibodies, their elimination and tumour occupancy, which the human model lacks) and the EMT6
+    studies' dosing days as events whose bolus sizes are parameters (``MOUSE_DOSE_PARAMS``, 0 by
+    default): an arm is then values only, which is what a PEtab condition can express (the
+    calibration problem ``mariathasan2018``)."""
     spec = load_qsp()
     data = spec.model_dump()
     data["id"] = f"{spec.id}_mouse_emt6"
+    block = yaml.safe_load(qsp_mouse_path().read_text(encoding="utf-8"))
+    for key in ("species", "parameters", "processes"):
+        data[key] = [*data[key], *block[key]]
+    occupancy = {o["id"]: o for o in block["observables"]}
+    data["observables"] = [occupancy.get(o["id"], o) for o in data["observables"]]
     per_dose = "derived"
     formula = "mg/kg per dose x 0.02 kg mouse x 1000 ug/mg / 1 mL IgG distribution volume"
     data["parameters"] = [
