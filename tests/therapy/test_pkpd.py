@@ -182,14 +182,15 @@ def test_antibody_occupancy_uses_the_measured_kd_not_the_reference_dose() -> Non
     pembro = get_drug("pembrolizumab")
     effect = pembro.effects[0]
     assert effect.potency is not None and effect.potency.kind == "Kd"
-    # 4 nM x 150 kDa = 0.6 mg/L in the tumour; / penetration 0.3 = 2.0 mg/L in plasma
-    assert pembro.plasma_ec50(effect) == pytest.approx(2.0)
+    # 29 pM x 150 kDa = 4.35 ug/L in the tumour; / penetration 0.3 = 0.0145 mg/L in plasma
+    assert pembro.plasma_ec50(effect) == pytest.approx(0.0145)
     spec = therapy_spec(load_qsp(), [pembro])
     ec50 = next(p for p in spec.parameters if p.id == "pd_pembrolizumab_PDCD1_ec50")
-    assert ec50.value == pytest.approx(2.0)
-    assert ec50.provenance.kind == "citation" and "Kd 4 nM" in ec50.provenance.text
-    # exposure-response: the labelled anti-PD-1 dose keeps PD-1 mostly occupied at trough,
-    # ipilimumab 3 mg/kg (Kd 18.2 nM) leaves CTLA-4 half free; a tenth of the dose matters
+    assert ec50.value == pytest.approx(0.0145)
+    assert ec50.provenance.kind == "citation" and "Kd 29 pM" in ec50.provenance.text
+    # exposure-response: the labelled anti-PD-1 dose keeps PD-1 occupied at trough (> 0.99, as
+    # the PK-occupancy model of the phase 1 data predicts), ipilimumab 3 mg/kg (Kd 18.2 nM)
+    # leaves CTLA-4 half free; a thousandth of the pembrolizumab dose matters
     t = np.linspace(0.01, 21, 50)
 
     def trough_occupancy(name: str, amount: float, unit: str) -> float:
@@ -198,9 +199,9 @@ def test_antibody_occupancy_uses_the_measured_kd_not_the_reference_dose() -> Non
         c = concentration_profile(drug, dose, "iv", t)[-1]
         return float(c / (c + drug.plasma_ec50(drug.effects[0])))
 
-    assert trough_occupancy("pembrolizumab", 200, "mg") > 0.8
+    assert trough_occupancy("pembrolizumab", 200, "mg") > 0.99
     assert (
-        trough_occupancy("pembrolizumab", 20, "mg")
+        trough_occupancy("pembrolizumab", 0.2, "mg")
         < trough_occupancy("pembrolizumab", 200, "mg") - 0.2
     )
     assert 0.3 < trough_occupancy("ipilimumab", 3, "mg/kg") < 0.7
