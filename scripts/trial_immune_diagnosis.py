@@ -25,7 +25,7 @@ from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
 
-KEEP = ("C", "Se", "Sl", "Sd", "T8", "T8x", "H_PD1", "mdsc_supp", "tgfb_supp", "treg_supp")
+KEEP = ("C", "Se", "Sl", "Sd", "T8", "T8r", "T8x", "T8t", "H_PD1", "mdsc_supp", "tgfb_supp", "treg_supp")
 DAYS = (0, 21, 84, 180, 365)
 
 
@@ -50,14 +50,17 @@ def main() -> None:
     rows = rows[rows["status"] == "success"]
     control, exp = trial.control.name, trial.arms[-1].name
     tc = tc.merge(rows[["patient", "arm", "p_k_kill"]], on=["patient", "arm"])
-    targets = tc["C"] + tc["Se"] + tc["Sl"] + tc["Sd"] + tc["T8"]
+    # effectors: primed (T8) + burst progeny (T8r); exhausted: progenitor-containing + terminal
+    tc["eff"] = tc["T8"] + tc["T8r"]
+    tc["exh"] = tc["T8x"] + tc["T8t"]
+    targets = tc["C"] + tc["Se"] + tc["Sl"] + tc["Sd"] + tc["eff"]
     supp = tc["mdsc_supp"] * tc["tgfb_supp"] * tc["treg_supp"]
     tc["kill_per_T8"] = tc["p_k_kill"] * (1 - tc["H_PD1"]) * supp * tc["C"] / targets
-    tc["kill_per_C"] = tc["kill_per_T8"] * tc["T8"] / tc["C"].clip(lower=1.0)
-    tc["E_T"] = tc["T8"] / tc["C"].clip(lower=1.0)
+    tc["kill_per_C"] = tc["kill_per_T8"] * tc["eff"] / tc["C"].clip(lower=1.0)
+    tc["E_T"] = tc["eff"] / tc["C"].clip(lower=1.0)
     print(f"{trial.id}: {rows['patient'].nunique()} patients; medians (10th-90th percentile)")
     print(
-        "| arm | day | effector CD8 | exhausted CD8 | H_PD1 | kill per effector /day "
+        "| arm | day | effector CD8 (incl. burst progeny) | exhausted CD8 (incl. terminal) | H_PD1 | kill per effector /day "
         "| live cancer cells C | effector : C | CD8 kill per cancer cell /day |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
@@ -66,8 +69,8 @@ def main() -> None:
             sub = tc[(tc["arm"] == arm) & (np.isclose(tc["time"], day))]
             cells = []
             for col, fmt in (
-                ("T8", ".2e"),
-                ("T8x", ".2e"),
+                ("eff", ".2e"),
+                ("exh", ".2e"),
                 ("H_PD1", ".3f"),
                 ("kill_per_T8", ".3f"),
                 ("C", ".2e"),

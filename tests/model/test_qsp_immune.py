@@ -127,19 +127,25 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     assert strong_ratio < 0.1 * weak_ratio
 
 
-def _effectors(n_reinv: float, cd8: float, day: int = 7) -> float:
-    """Effector CD8 in an aged melanoma lesion ``day`` days into anti-PD-1 (occupancy 0.9),
-    starting from ``cd8`` times the scenario's CD8 T cells."""
+def _blockade(n_reinv: float, cd8: float, day: int, occupancy: float = 0.9):
+    """Aged melanoma lesion ``day`` days into anti-PD-1 at ``occupancy``, starting from ``cd8``
+    times the scenario's CD8 T cells (the result table)."""
     start = {"T8": 3.0e7 * cd8, "T8x": 3.0e7 * cd8, "n_reinv": n_reinv}
     res = run_scenario(
         "aged_melanoma_untreated",
         overrides=start,
-        regimen=[Step(0.0, "block_PDCD1", 0.9)],
+        regimen=[Step(0.0, "block_PDCD1", occupancy)],
         days=float(day),
         solver=SolverOptions(engine="fast", t_eval=np.arange(day + 1.0)),
     )
     assert res.ok
-    return float(res.table["T8"].iloc[-1])
+    return res.table
+
+
+def _effectors(n_reinv: float, cd8: float, day: int = 7) -> float:
+    """Effector CD8 (primed effectors + burst progeny) ``day`` days into anti-PD-1."""
+    t = _blockade(n_reinv, cd8, day)
+    return float(t["T8"].iloc[-1] + t["T8r"].iloc[-1])
 
 
 def test_reinvigoration_burst_is_off_by_default_and_scales_with_the_exhausted_pool() -> None:
@@ -150,3 +156,17 @@ def test_reinvigoration_burst_is_off_by_default_and_scales_with_the_exhausted_po
     # progeny of reinvigorated progenitors: a five times larger exhausted pool at entry gives a
     # several times larger burst in the first week (exhaustion of newly primed cells adds to both)
     assert 2.5 * gain[1.0] < gain[5.0] < 5.0 * gain[1.0]
+
+
+def test_burst_progeny_re_exhaust_terminally_and_do_not_refill_the_progenitor_pool() -> None:
+    """Stem-like TCF1+ cells give TIM-3+ TCF1- progeny that do not answer PD-1 blockade
+    (stem_like_cd8_respond_to_pd1): progeny of the burst that re-exhaust go to the terminal
+    pool, so the reinvigorable pool does not grow with the burst. Before, they re-joined it and
+    a burst of more than ~2 divisions became a chain reaction (effectors above 1e11 cells)."""
+    none = _blockade(0.0, 1.0, 60, occupancy=0.999)
+    burst = _blockade(6.0, 1.0, 60, occupancy=0.999)
+    assert (none["T8r"] == 0.0).all() and (none["T8t"] == 0.0).all()
+    assert burst["T8t"].iloc[-1] > 0.0
+    assert burst["T8x"].max() <= 1.001 * none["T8x"].max()
+    cd8 = burst[["T8", "T8r", "T8x", "T8t"]].sum(axis=1)
+    assert cd8.max() < 1.0e11  # bounded by the body's ~1e11 CD8 T cells
