@@ -25,7 +25,20 @@ from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
 
-KEEP = ("C", "Se", "Sl", "Sd", "T8", "T8r", "T8x", "T8t", "H_PD1", "mdsc_supp", "tgfb_supp", "treg_supp")
+KEEP = (
+    "C",
+    "Se",
+    "Sl",
+    "Sd",
+    "T8",
+    "T8r",
+    "T8x",
+    "T8t",
+    "H_PD1",
+    "mdsc_supp",
+    "tgfb_supp",
+    "treg_supp",
+)
 DAYS = (0, 21, 84, 180, 365)
 
 
@@ -60,7 +73,8 @@ def main() -> None:
     tc["E_T"] = tc["eff"] / tc["C"].clip(lower=1.0)
     print(f"{trial.id}: {rows['patient'].nunique()} patients; medians (10th-90th percentile)")
     print(
-        "| arm | day | effector CD8 (incl. burst progeny) | exhausted CD8 (incl. terminal) | H_PD1 | kill per effector /day "
+        "| arm | day | effector CD8 (incl. burst progeny) | exhausted CD8 (incl. terminal) "
+        "| H_PD1 | kill per effector /day "
         "| live cancer cells C | effector : C | CD8 kill per cancer cell /day |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
