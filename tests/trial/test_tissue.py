@@ -107,7 +107,8 @@ def test_shipped_numbers_are_the_ones_measured_on_the_shared_data() -> None:
 
 def test_cohort_run_trial_patients_are_carried_to_the_tissue_too() -> None:
     """``cohort run --trial`` selects from its own population (here the preset): the tissue
-    transfer applies to it as to ``trial run`` (SCLC: above N_ag's range, clipped)."""
+    transfer applies to it as to ``trial run`` (the shipped melanoma centre x SCLC antigenicity,
+    clipped into N_ag's range)."""
     from senotwin.model.scenarios import get_scenario
     from senotwin.trial.run import select_trial_patients
 
@@ -115,9 +116,13 @@ def test_cohort_run_trial_patients_are_carried_to_the_tissue_too() -> None:
     model = get_scenario(trial.scenario).load()
     pop = select_trial_patients(trial, qsp_population(), 20, seed=0, model=model)
     nag = next(p for p in pop.priors if p.parameter == "N_ag")
-    assert model.parameter("N_ag").range is not None
-    assert nag.centre == model.parameter("N_ag").range[1]
-    assert pop.selection is not None and pop.selection["tissue"]["clipped_to_range"] is True
+    bounds = model.parameter("N_ag").range
+    assert bounds is not None
+    centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
+    derived = centres["N_ag"] * get_tissue("sclc_extensive").antigenicity
+    assert nag.centre == pytest.approx(min(max(derived, bounds[0]), bounds[1]))
+    assert pop.selection is not None
+    assert pop.selection["tissue"]["clipped_to_range"] is (not bounds[0] <= derived <= bounds[1])
     assert (
         pop.baseline is not None
         and pop.baseline.cd8_median == get_tissue("sclc_extensive").cd8_relative
