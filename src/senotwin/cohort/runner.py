@@ -40,7 +40,6 @@ from senotwin.cohort.population import (
     PopulationSpec,
     VirtualPatient,
     check_population,
-    draw_patient,
     draw_patients,
 )
 from senotwin.model.compile import flatten
@@ -211,58 +210,41 @@ def _simulate_arm(job: _Job, patient: VirtualPatient, arm: CohortArm) -> Simulat
         return simulate(job.spec, **kwargs)
 
 
-def _draw(job: _Job, index: int) -> VirtualPatient:
-    cfg = job.config
-    if cfg.engine in _NOT_THREAD_SAFE:
-        with _SIM_LOCK:
-            return _draw_unlocked(job, index)
-    return _draw_unlocked(job, index)
-
-
 def _draw_range(job: _Job, start: int, stop: int) -> list[VirtualPatient]:
     """Patients [start, stop) drawn together (:func:`draw_patients`); if that fails, one at a
     time, so a patient whose draw fails is a row saying why and the others are unaffected."""
-    cfg = job.config
     try:
-        if cfg.engine in _NOT_THREAD_SAFE:
-            with _SIM_LOCK:
-                return _draw_many(job, range(start, stop))
         return _draw_many(job, range(start, stop))
     except _ERRORS:
-        pass
-    out = []
-    for index in range(start, stop):
-        try:
-            out.append(_draw(job, index))
-        except _ERRORS as exc:
-            out.append(VirtualPatient(index, dict(job.params), 0, False, math.nan, f"error: {exc}"))
-    return out
+        out = []
+        for index in range(start, stop):
+            try:
+                out.append(_draw_many(job, [index])[0])
+            except _ERRORS as exc:
+                why = f"error: {exc}"
+                out.append(VirtualPatient(index, dict(job.params), 0, False, math.nan, why))
+        return out
 
 
 def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
+    """The patients ``indices`` of the population (under the lock on a non-thread-safe engine)."""
     cfg = job.config
-    return draw_patients(
-        job.spec,
-        cfg.population,
-        base_params=job.params,
-        base_initial=job.initial,
-        seed=cfg.seed,
-        indices=indices,
-        engine=cfg.engine,
-    )
 
+    def draw() -> list[VirtualPatient]:
+        return draw_patients(
+            job.spec,
+            cfg.population,
+            base_params=job.params,
+            base_initial=job.initial,
+            seed=cfg.seed,
+            indices=indices,
+            engine=cfg.engine,
+        )
 
-def _draw_unlocked(job: _Job, index: int) -> VirtualPatient:
-    cfg = job.config
-    return draw_patient(
-        job.spec,
-        cfg.population,
-        base_params=job.params,
-        base_initial=job.initial,
-        seed=cfg.seed,
-        index=index,
-        engine=cfg.engine,
-    )
+    if cfg.engine in _NOT_THREAD_SAFE:
+        with _SIM_LOCK:
+            return draw()
+    return draw()
 
 
 _ERRORS = (SenotwinError, ValueError, ArithmeticError, RuntimeError)
