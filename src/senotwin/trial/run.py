@@ -309,7 +309,8 @@ def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Pa
             for bar, pending in zip(bars, a["awaiting_confirmation"].fillna(""), strict=True):
                 if pending:
                     bar.set_hatch("///")
-                    bar.set_edgecolor("black")
+                    bar.set_edgecolor("#303030")  # the hatch's colour
+                    bar.set_linewidth(0.0)  # no outline: at n = 200 outlines fill 1-px bars
         ax.axhline(-30.0, color="black", lw=0.7, ls="--")
         ax.axhline(20.0, color="black", lw=0.7, ls=":")
         ax.set_title(f"{arm.label} (n={change.size})", fontsize=8)
