@@ -53,6 +53,13 @@ def main() -> None:
         "--regimen", default=None, help="run this regimen instead of the arm's (regimen language)"
     )
     ap.add_argument("--per-patient", action="store_true", help="print the per-patient table")
+    ap.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="override a model parameter in the diagnosed arm (repeatable; a what-if, not a fit)",
+    )
     args = ap.parse_args()
     trial = get_trial(args.trial)
     cfg = trial_config(trial, args.n, seed=args.seed)
@@ -60,6 +67,9 @@ def main() -> None:
     arms = tuple(a for a in cfg.arms if a.name == control)
     if args.regimen:
         arms = (CohortArm(control, text=args.regimen, language=args.regimen),)
+    overrides = tuple((k, float(v)) for k, v in (item.split("=", 1) for item in args.param))
+    if overrides:
+        arms = tuple(replace(a, params=(*a.params, *overrides)) for a in arms)
     cfg = replace(cfg, arms=arms, keep_timecourses=KEEP)
     hazard = trial_hazard(trial)
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,6 +123,8 @@ def main() -> None:
         print(df.round(3).to_string(index=False))
     n = len(df)
     print(f"{trial.id} control arm {control!r}: {n} patients (seed {args.seed})")
+    if overrides:
+        print("parameter overrides:", dict(overrides))
     print("best response:", df["best"].value_counts().to_dict())
     for col in (
         "vdt_days",

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from scipy import stats
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.plausible_fast import FastPlausibility
 from senotwin.cohort.population import (
+    CHEMO_KILL_SIGMA,
+    GROWTH_SIGMA,
     CandidateSampler,
     Correlation,
     Plausibility,
@@ -166,9 +170,31 @@ def test_default_model_population_spans_each_declared_range() -> None:
     lo, hi = spec.parameter("PDL1_per_C").range
     u = (np.log([d["PDL1_per_C"] for d in draws]) - math.log(lo)) / math.log(hi / lo)
     assert stats.kstest(u, "uniform").statistic < 0.08
-    # the growth rate is lognormal around the scenario's (tissue) value
+    # the growth rate is lognormal around the scenario's (tissue) value, with the spread of
+    # untreated doubling times in CT series (sigma of ln 0.75; truncated to the declared range
+    # the draws keep ~0.62; the assumed 0.4 before gave ~0.39)
     k = np.array([d["k_grow"] for d in draws])
     assert abs(np.median(k) / params["k_grow"] - 1) < 0.1
+    assert 0.55 < np.std(np.log(k)) < 0.75
+
+
+SOURCES = Path(__file__).resolve().parents[2] / "docs" / "quantitative-sources.yaml"
+
+
+def test_growth_and_chemotherapy_spreads_are_the_recorded_estimates() -> None:
+    """The between-patient spreads of growth and chemotherapy kill are the numbers recorded in
+    docs/quantitative-sources.yaml: the CT-series doubling-time spread and the SD of ln KDE of
+    the NSCLC TGI fit that sets the kill per exposure."""
+    if not SOURCES.is_file():
+        pytest.skip("docs/quantitative-sources.yaml is not part of this checkout")
+    entries = {e["id"]: e for e in yaml.safe_load(SOURCES.read_text(encoding="utf-8"))["entries"]}
+    spread = entries["nsclc_vdt_spread"]["derived_value"]["sigma_ln_mean"]
+    assert pytest.approx(spread, abs=0.005) == GROWTH_SIGMA
+    kde = entries["tgi_kill_nsclc_platinum_doublet"]["value"]["sd_ln_KDE"]
+    assert pytest.approx(kde) == CHEMO_KILL_SIGMA
+    priors = {p.parameter: p.spread for p in qsp_population().priors}
+    assert priors["k_grow"] == GROWTH_SIGMA
+    assert priors["k_tis"] == priors["k_cyto"] == CHEMO_KILL_SIGMA
 
 
 def test_default_model_patient_is_plausible() -> None:

@@ -515,16 +515,23 @@ def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -
 # Every prior is truncated to the parameter's declared ``range:`` in qsp.yaml (docs/qsp-model.md).
 # lognormal: between-patient variation around the scenario's value (spread = sigma of ln);
 # loguniform: the trait spans its whole cited range between patients (PD-L1 expression).
-#: between-patient sigma (ln scale) of chemotherapy kill: omega^2 of KD 0.540 in Claret 2009's
-#: 5-FU TGI model (sqrt = 0.73; quantitative-sources tgi_kill_iiv)
-CHEMO_KILL_SIGMA = 0.73
+#: between-patient sigma (ln scale) of chemotherapy kill: the SD of ln KDE, 0.679, of the
+#: first-line carboplatin-paclitaxel NSCLC TGI fit the library's kill per exposure comes from
+#: (Claret 2014 MONET1; quantitative-sources tgi_kill_nsclc_platinum_doublet); it replaced
+#: Claret 2009's colorectal 5-FU value 0.73 (tgi_kill_iiv)
+CHEMO_KILL_SIGMA = 0.679
+#: between-patient sigma (ln scale) of the proliferation rate: the spread of untreated lung-cancer
+#: volume-doubling times in three CT series, sigma of ln VDT 0.78 (I-ELCAP, median 98 d, IQR
+#: width 108 d), 0.73 (Wilson, IQR 236-630 d), 0.73 (Hasegawa solid, mean 149 +/- 125 d); their
+#: mean (quantitative-sources nsclc_vdt_spread). It replaced an assumed 0.4.
+GROWTH_SIGMA = 0.75
 _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
     (
         "k_grow",
         "lognormal",
-        0.4,
-        "untreated volume-doubling times span months to a year within one tissue "
-        "(nsclc_vdt_henschke 98 d to nsclc_vdt_series_table 357 d)",
+        GROWTH_SIGMA,
+        "untreated volume-doubling times of one tissue spread with sigma of ln 0.73-0.78 in "
+        "three CT series (quantitative-sources nsclc_vdt_spread: I-ELCAP, Wilson, Hasegawa)",
     ),
     (
         "PDL1_per_C",
