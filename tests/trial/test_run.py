@@ -108,3 +108,24 @@ def test_a_library_trial_runs_on_selected_patients(tmp_path: Path) -> None:
         assert not (tmp_path / "t" / "km.png").exists()
     assert outcome.km_png.startswith(b"\x89PNG") and (tmp_path / "t" / "km.png").exists()
     assert outcome.comparison.table.equals(comp.table)
+
+
+def test_trial_patients_take_the_cited_spread_of_growth() -> None:
+    """Trial patients' growth rates spread as untreated lung-cancer doubling times do in CT
+    series (sigma of ln 0.75, quantitative-sources nsclc_vdt_spread); the preset population on
+    which the liu2019 melanoma calibration was made keeps its assumed 0.4."""
+    from senotwin.cohort.population import LUNG_GROWTH_SIGMA, qsp_population, sample_candidate
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.trial.run import trial_population
+
+    trial = get_trial("keynote189")
+    pop = trial_population(trial, 3)
+    prior = {p.parameter: p for p in pop.priors}
+    assert prior["k_grow"].spread == LUNG_GROWTH_SIGMA
+    assert {p.parameter: p.spread for p in qsp_population().priors}["k_grow"] == 0.4
+    sc = get_scenario(trial.scenario)
+    spec, params = sc.load(), dict(sc.params)
+    rng = np.random.default_rng(4)
+    k = np.array([sample_candidate(spec, pop, params, rng)["k_grow"] for _ in range(400)])
+    # truncated to k_grow's declared range the draws keep a sigma of ln of ~0.6 (0.4: ~0.39)
+    assert 0.55 < np.std(np.log(k)) < 0.75

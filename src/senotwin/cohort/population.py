@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -367,8 +367,6 @@ def select_population(
         "acceptance_rate": float(keep.size / size),
         "seed": seed,
     }
-    from dataclasses import replace
-
     return replace(pop, selected=chosen, selection=info)
 
 
@@ -520,18 +518,21 @@ def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -
 #: (Claret 2014 MONET1; quantitative-sources tgi_kill_nsclc_platinum_doublet); it replaced
 #: Claret 2009's colorectal 5-FU value 0.73 (tgi_kill_iiv)
 CHEMO_KILL_SIGMA = 0.679
-#: between-patient sigma (ln scale) of the proliferation rate: the spread of untreated lung-cancer
-#: volume-doubling times in three CT series, sigma of ln VDT 0.78 (I-ELCAP, median 98 d, IQR
-#: width 108 d), 0.73 (Wilson, IQR 236-630 d), 0.73 (Hasegawa solid, mean 149 +/- 125 d); their
-#: mean (quantitative-sources nsclc_vdt_spread). It replaced an assumed 0.4.
-GROWTH_SIGMA = 0.75
+#: between-patient sigma (ln scale) of the proliferation rate of trial patients: the spread of
+#: untreated lung-cancer volume-doubling times in three CT series, sigma of ln VDT 0.78 (I-ELCAP,
+#: median 98 d, IQR width 108 d), 0.73 (Wilson, IQR 236-630 d), 0.73 (Hasegawa solid, mean
+#: 149 +/- 125 d); their mean (quantitative-sources nsclc_vdt_spread). The trial library applies
+#: it (trial.run.select_trial_patients); the preset keeps its assumed 0.4, on which the liu2019
+#: melanoma calibration was made (no melanoma spread is cited)
+LUNG_GROWTH_SIGMA = 0.75
 _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
     (
         "k_grow",
         "lognormal",
-        GROWTH_SIGMA,
-        "untreated volume-doubling times of one tissue spread with sigma of ln 0.73-0.78 in "
-        "three CT series (quantitative-sources nsclc_vdt_spread: I-ELCAP, Wilson, Hasegawa)",
+        0.4,
+        "untreated volume-doubling times span months to a year within one tissue "
+        "(nsclc_vdt_henschke 98 d to nsclc_vdt_series_table 357 d); spread assumed (trial "
+        "patients: LUNG_GROWTH_SIGMA, cited)",
     ),
     (
         "PDL1_per_C",
@@ -612,6 +613,21 @@ QSP_CORRELATIONS: tuple[Correlation, ...] = (
         "inflammaging: hosts with more baseline IL-6 clear senescent cells worse; assumed",
     ),
 )
+
+
+def with_prior_spread(
+    pop: PopulationSpec, parameter: str, spread: float, rationale: str
+) -> PopulationSpec:
+    """``pop`` with the lognormal prior of ``parameter`` given another spread (sigma of ln)."""
+    if not (math.isfinite(spread) and spread >= 0):
+        raise ValidationError(f"prior spread of {parameter!r} must be >= 0, got {spread!r}")
+    if not any(p.parameter == parameter for p in pop.priors):
+        raise ValidationError(f"population has no prior of {parameter!r}")
+    priors = tuple(
+        replace(p, spread=spread, rationale=rationale) if p.parameter == parameter else p
+        for p in pop.priors
+    )
+    return replace(pop, priors=priors)
 
 
 def qsp_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -> PopulationSpec:

@@ -19,7 +19,13 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
 from senotwin.analysis.survival import arm_summary, kaplan_meier
-from senotwin.cohort.population import PopulationSpec, population_for, select_population
+from senotwin.cohort.population import (
+    LUNG_GROWTH_SIGMA,
+    PopulationSpec,
+    population_for,
+    select_population,
+    with_prior_spread,
+)
 from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
@@ -27,6 +33,14 @@ from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
 from senotwin.trial.tissue import ANTIGEN_TRAIT, get_tissue, transfer
+
+#: the growth trait whose between-patient spread trial patients take from cited numbers
+GROWTH_TRAIT = "k_grow"
+GROWTH_WHY = (
+    "untreated lung-cancer volume-doubling times spread with sigma of ln 0.73-0.78 in three CT "
+    "series (quantitative-sources nsclc_vdt_spread: I-ELCAP, Wilson, Hasegawa); applied to "
+    "every library trial's patients (the breast screening spread is wider still)"
+)
 
 
 def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSpec:
@@ -42,12 +56,15 @@ def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSp
 def select_trial_patients(
     trial: TrialSpec, pop: PopulationSpec, n: int, *, seed: int, model: ModelSpec
 ) -> PopulationSpec:
-    """``pop`` with the trial's baseline, carried to the trial's tissue when it names one and
+    """``pop`` with the trial's baseline and the cited between-patient spread of growth
+    (:data:`GROWTH_WHY`), carried to the trial's tissue when it names one and
     the population has the precursor trait (:func:`senotwin.trial.tissue.transfer`: precursors
     scaled by antigenicity from the liu2019 fit's melanoma centre, baseline CD8 and its
     correlation with PD-L1), then selected by probability of inclusion; the tissue transfer is
     recorded in the selection (manifest)."""
     pop = replace(pop, baseline=trial.baseline)
+    if any(p.parameter == GROWTH_TRAIT for p in pop.priors):
+        pop = with_prior_spread(pop, GROWTH_TRAIT, LUNG_GROWTH_SIGMA, GROWTH_WHY)
     info: dict[str, object] | None = None
     if trial.tissue and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
         centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
