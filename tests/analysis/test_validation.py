@@ -65,6 +65,22 @@ def test_literature_case_changing_a_parameter_its_readout_uses_is_rejected() -> 
         parse_cases(_doc(case))
 
 
+def test_literature_case_reading_plasma_il6_under_an_il6_antibody_is_rejected() -> None:
+    # blocking IL-6 receptor uptake raises plasma IL-6 at the same instant (Nishimoto 2008): a
+    # tocilizumab "raises serum IL-6" claim holds by the drug's occupancy alone (consistency)
+    off = {"off_label": "the trial's dose"}
+    case = _case(
+        system={"species": "human", "tumour": "NSCLC", "host_age": "aged", "inducer": "none"},
+        perturbed={"regimen": "tocilizumab 8 mg/kg iv q28d d0-d56", **off},
+        readout="IL6_p",
+        expect={"kind": "direction", "direction": "increase"},
+    )
+    with pytest.raises(ValidationError, match="drug_tocilizumab"):
+        parse_cases(_doc(case))
+    (ok,) = parse_cases(_doc({**case, "tier": "consistency"}))
+    assert ok.drugs == ("tocilizumab",)
+
+
 def test_algebraic_closure_inlines_observables_and_sees_blocks() -> None:
     spec = load_qsp()
     closure = algebraic_closure(spec, parse("IL6_t", {"IL6_t"}))
