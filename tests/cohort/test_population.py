@@ -485,3 +485,49 @@ def test_fast_plausibility_check_is_check_plausible_on_the_fast_engine() -> None
     # a name simulate() must judge goes to check_plausible itself (same error)
     with pytest.raises(ValidationError, match="unknown parameter"):
         check(base | {"no_such": 1.0}, initial)
+
+
+INVISIBLE = ((0.75, 0.0, 0.0), (0.25, 0.76, 1.0))
+
+
+def test_invisible_share_splits_the_lesion_without_moving_the_other_draws() -> None:
+    spec = get_scenario("aged_lung_untreated").load()
+    with_inv = replace(TRIAL_BASE, invisible_classes=INVISIBLE)
+    drawn = [draw_baseline(with_inv, patient_rng(8, i)) for i in range(400)]
+    plain = [draw_baseline(TRIAL_BASE, patient_rng(8, i)) for i in range(400)]
+    for a, b in zip(drawn, plain, strict=True):
+        assert {k: v for k, v in a.items() if k != "invisible"} == {
+            k: v for k, v in b.items() if k != "invisible"
+        }
+        assert b["invisible"] == 0.0
+    shares = np.array([d["invisible"] for d in drawn])
+    hard = shares > 0
+    assert 0.18 < hard.mean() < 0.32  # the class share 0.25
+    assert shares[hard].min() >= 0.76 and shares.max() <= 1.0
+    k = int(np.argmax(hard))
+    _, split_ = baseline_overrides(spec, with_inv, drawn[k])
+    _, whole = baseline_overrides(spec, TRIAL_BASE, plain[k])
+    assert split_["Ci"] == pytest.approx(whole["C"] * shares[k])
+    assert split_["C"] + split_["Ci"] == pytest.approx(whole["C"])
+    assert split_["T8"] == pytest.approx(whole["T8"])  # CD8 follows all cancer cells
+
+
+@pytest.mark.parametrize(
+    ("classes", "match"),
+    [
+        (((0.5, 0.0, 0.0), (0.4, 0.8, 1.0)), "add up to 0.9"),
+        (((1.0, 0.6, 0.2),), "low <= high"),
+        (((1.2, 0.0, 0.0), (-0.2, 0.0, 1.0)), "share of patients"),
+    ],
+)
+def test_invisible_classes_are_checked(classes: tuple, match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        replace(TRIAL_BASE, invisible_classes=classes)
+
+
+def test_invisible_share_needs_the_invisible_species() -> None:
+    spec = get_scenario("aged_lung_untreated").load()
+    b = draw_baseline(TRIAL_BASE, patient_rng(8, 0)) | {"invisible": 0.9}
+    bd = replace(TRIAL_BASE, invisible_species="nope")
+    with pytest.raises(ValidationError, match="'nope'"):
+        baseline_overrides(spec, bd, b)

@@ -21,7 +21,7 @@ from senotwin.therapy.language import parse_regimen
 
 SCENARIO = "aged_lung_untreated"
 START, END = 60, 240
-PRECURSORS = {"low": 5.0e4, "high": 2.09e5}  # the prior's lower end; the derived default
+PRECURSORS = {"low": 5.0e4, "high": 2.09e5}  # near the liu2019 melanoma centre; the derived default
 PDL1 = {"negative": 3000.0, "high": 150000.0}  # PDL1_per_C, molecules per cancer cell
 
 

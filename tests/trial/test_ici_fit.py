@@ -158,5 +158,5 @@ def test_trial_patients_carry_the_shipped_transferable_fit() -> None:
     from senotwin.trial.tissue import get_tissue
 
     nsclc = get_tissue("nsclc_nonsquamous").antigenicity
-    lo, hi = 5.0e4, 5.0e5  # the N_ag range of qsp.yaml: the scaled centre is clipped into it
+    lo, hi = 1.0e4, 5.0e5  # the N_ag range of qsp.yaml: the scaled centre is clipped into it
     assert prior["N_ag"].centre == pytest.approx(min(max(best["N_ag.centre"] * nsclc, lo), hi))

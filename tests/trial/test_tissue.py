@@ -55,7 +55,7 @@ def test_trial_patients_carry_their_tissue_and_the_manifest_says_so() -> None:
     centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
     nsclc = get_tissue("nsclc_nonsquamous")
     nag = next(p for p in pop.priors if p.parameter == "N_ag")
-    lo, hi = 5.0e4, 5.0e5  # the N_ag range of qsp.yaml: the scaled centre is clipped into it
+    lo, hi = 1.0e4, 5.0e5  # the N_ag range of qsp.yaml: the scaled centre is clipped into it
     assert nag.centre == pytest.approx(min(max(centres["N_ag"] * nsclc.antigenicity, lo), hi))
     assert pop.selection is not None and pop.selection["tissue"]["id"] == "nsclc_nonsquamous"
     assert pop.describe()["baseline"]["pdl1_high_share"] == 0.328
@@ -127,3 +127,18 @@ def test_cohort_run_trial_patients_are_carried_to_the_tissue_too() -> None:
         pop.baseline is not None
         and pop.baseline.cd8_median == get_tissue("sclc_extensive").cd8_relative
     )
+
+
+def test_tissues_carry_cited_invisible_share_classes_into_the_baseline() -> None:
+    from senotwin.trial.tissue import melanoma_invisible
+
+    nsclc = get_tissue("nsclc_nonsquamous")
+    # the decreased HLA class I class of 403 resected NSCLC (98 tumours) is the invisible one
+    assert nsclc.invisible_classes[-1] == (pytest.approx(98 / 403, abs=1e-4), 0.76, 1.0)
+    assert get_tissue("tnbc").invisible_classes[-1][0] == pytest.approx(0.181)
+    for t in tissues().values():
+        assert sum(c[0] for c in t.invisible_classes) == pytest.approx(1.0)
+        assert t.invisible_source
+    assert melanoma_invisible() == nsclc.invisible_classes  # assumed, and said so
+    out, _ = transfer(qsp_population(), BaselineDisease(), nsclc, melanoma_precursors=1e5)
+    assert out.baseline is not None and out.baseline.invisible_classes == nsclc.invisible_classes

@@ -132,6 +132,11 @@ class BaselineDisease:
     (quantitative-sources cd8_density_by_cancer_type, nsclc_pdl1_til_types). PD-L1 is drawn
     jointly with that factor (Gaussian copula, correlation ``cd8_pdl1_rho`` on the normal scale;
     its log-uniform marginal is unchanged, so the pool's PD-L1 shares stay exact).
+    ``invisible_classes``: per-patient share of cancer cells that CD8 T cells cannot recognise
+    (HLA class I-negative), as (share of patients, lowest, highest invisible share) classes of a
+    tissue's HLA class I immunohistochemistry; a patient's class is drawn with the class shares,
+    its invisible share uniformly inside the class. That share of the lesion's cancer cells
+    starts as ``invisible_species`` (empty: every cancer cell visible).
     """
 
     sld_median_mm: float | None = None
@@ -158,6 +163,8 @@ class BaselineDisease:
     cd8_sigma: float = 1.0
     cd8_median: float = 1.0
     cd8_pdl1_rho: float = 0.0
+    invisible_classes: tuple[tuple[float, float, float], ...] = ()
+    invisible_species: str = "Ci"
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -198,6 +205,7 @@ class BaselineDisease:
                 f"baseline pdl1_threshold {self.pdl1_threshold} and pdl1_high_threshold "
                 f"{self.pdl1_high_threshold} must lie inside pdl1_range {plo, phi}, in order"
             )
+        check_invisible_classes(self.invisible_classes)
         if not 1 <= self.max_targets <= 5:
             raise ValidationError("baseline max_targets must be 1-5 (RECIST 1.1: at most 5)")
 
@@ -206,14 +214,50 @@ class BaselineDisease:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
+def check_invisible_classes(classes: Sequence[Sequence[float]]) -> None:
+    """Each class is (share of patients, low, high) with 0 <= low <= high <= 1; shares sum to 1."""
+    if not classes:
+        return
+    for c in classes:
+        ok = len(c) == 3 and all(isinstance(x, int | float) and math.isfinite(x) for x in c)
+        if not ok or not (0.0 <= c[0] <= 1.0 and 0.0 <= c[1] <= c[2] <= 1.0):
+            raise ValidationError(
+                f"baseline invisible_classes entry {tuple(c)!r}: must be (share of patients in "
+                "[0, 1], low, high) with 0 <= low <= high <= 1"
+            )
+    total = sum(c[0] for c in classes)
+    if abs(total - 1.0) > 1e-6:
+        raise ValidationError(
+            f"baseline invisible_classes: the shares of patients add up to {total:g}; allowed: 1"
+        )
+
+
+def draw_invisible(classes: Sequence[Sequence[float]], u_class: float, u_share: float) -> float:
+    """Invisible share of a patient from two uniforms: the class by its cumulative share of
+    patients, then the share uniformly inside the class's [low, high]."""
+    acc = 0.0
+    for share, lo, hi in classes:
+        acc += share
+        if u_class < acc:
+            return float(lo + u_share * (hi - lo))
+    _, lo, hi = classes[-1]
+    return float(lo + u_share * (hi - lo))
+
+
 def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, object]:
     """One pool patient's disease at entry (see :class:`BaselineDisease`).
 
-    The CD8 infiltration factor comes from a child stream spawned off ``rng`` (consuming none
-    of its numbers), so every other draw of the patient is what it was without it.
+    The CD8 infiltration factor and the immune-invisible share come from child streams spawned
+    off ``rng`` (consuming none of its numbers), so every other draw of the patient is what it
+    was without them.
     """
     (child,) = rng.spawn(1)
     z_cd8 = float(child.standard_normal())
+    invisible = 0.0
+    if bd.invisible_classes:
+        (child2,) = rng.spawn(1)
+        u = child2.random(2)
+        invisible = draw_invisible(bd.invisible_classes, float(u[0]), float(u[1]))
     cd8 = float(bd.cd8_median * math.exp(bd.cd8_sigma * z_cd8))
     sld = float(
         np.clip(
@@ -249,6 +293,7 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "u_new": float(rng.random()),
         "u_death": float(rng.random()),
         "cd8_infiltration": cd8,
+        "invisible": invisible,
     }
 
 
@@ -258,7 +303,8 @@ def baseline_overrides(
     """(parameter overrides, initial-state overrides) of a trial patient: PD-L1 per cancer cell,
     the model lesion = the mean target-lesion volume in cells (at most half the capacity), and
     its tumour CD8 T cells = the spec's CD8 per cancer cell x cells x the patient's infiltration
-    factor (patients drawn before the factor existed have none: factor 1)."""
+    factor (patients drawn before the factor existed have none: factor 1); the patient's
+    immune-invisible share of those cells starts as ``bd.invisible_species``."""
     rho = spec.parameter(bd.cell_density_param).value
     cap = spec.parameter(bd.capacity_param).value
     lesions = np.asarray(base["lesions_mm"], dtype=float)
@@ -266,6 +312,17 @@ def baseline_overrides(
     cells = min(mean_ml * rho, 0.5 * cap)
     initial = {bd.lesion_species: cells}
     start = {s.id: s.initial for s in spec.species}
+    invisible = float(base.get("invisible", 0.0))  # type: ignore[arg-type]
+    if invisible > 0.0:
+        if bd.invisible_species not in start:
+            raise ValidationError(
+                f"baseline draws an immune-invisible share but the model has no species "
+                f"{bd.invisible_species!r}"
+            )
+        initial = {
+            bd.lesion_species: cells * (1.0 - invisible),
+            bd.invisible_species: cells * invisible,
+        }
     c0 = start.get(bd.lesion_species, 0.0)
     factor = float(base.get("cd8_infiltration", 1.0))  # type: ignore[arg-type]
     for sid in bd.cd8_species:

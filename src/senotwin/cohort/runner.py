@@ -260,6 +260,7 @@ _BASELINE_COLUMNS = (
     "ecog",
     "age",
     "cd8_infiltration",
+    "invisible",
 )
 
 

@@ -38,6 +38,7 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.model.schedule import Schedule
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.trial.clinical import LIU2019_HAZARD
+from senotwin.trial.tissue import melanoma_invisible
 
 #: the biopsy readout: effector CD8 T cells per cancer cell in the lesion after the lead-in
 BIOPSY_DAYS = 56.0
@@ -50,7 +51,9 @@ class CohortDesign:
 
     ``regimen``: regimen-language text of the treated course. ``n``: virtual patients.
     ``rules``: RECIST calendar (TrialRules). ``baseline``: the pool trial patients are drawn
-    from (no selection). ``step_days``: output grid of the treated course.
+    from (no selection; melanoma's immune-invisible share classes,
+    :func:`senotwin.trial.tissue.melanoma_invisible`). ``step_days``: output grid of the
+    treated course.
     """
 
     scenario: str = "aged_melanoma_untreated"
@@ -58,7 +61,9 @@ class CohortDesign:
     n: int = 150
     seed: int = 0
     rules: TrialRules = field(default_factory=TrialRules)
-    baseline: BaselineDisease = field(default_factory=BaselineDisease)
+    baseline: BaselineDisease = field(
+        default_factory=lambda: BaselineDisease(invisible_classes=melanoma_invisible())
+    )
     hazard: DeathHazard = LIU2019_HAZARD
     step_days: float = 3.0
 

@@ -71,7 +71,7 @@ ICI_PARAMETERS: tuple[PopulationParameter, ...] = (
     PopulationParameter(
         "N_ag",
         "centre",
-        5.0e4,
+        1.0e4,
         5.0e5,
         2.09e5,
         "log10",

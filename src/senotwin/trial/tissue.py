@@ -5,7 +5,10 @@ another disease carries it over with three tissue numbers (``trial/data/tissues/
 antigenicity (tumour-specific CD8 precursors scale with the neoantigen load: the ratio of
 per-exome nonsynonymous mutation medians to melanoma's), baseline CD8 infiltration relative to
 melanoma with its spread, and the CD8-PD-L1 rank correlation (both measured on TCGA tumours:
-:func:`tcga_contexture`). These describe the populations, never a trial's outcome.
+:func:`tcga_contexture`). A fourth, the immune-invisible (HLA class I-negative) share of cancer
+cells per patient, is the tissue's own distribution, not a ratio to melanoma's (HLA class I
+immunohistochemistry classes; :attr:`TissueImmunity.invisible_classes`). These describe the
+populations, never a trial's outcome.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import read_yaml
-from senotwin.cohort.population import BaselineDisease, PopulationSpec
+from senotwin.cohort.population import BaselineDisease, PopulationSpec, check_invisible_classes
 
 DATA = Path(__file__).parent / "data" / "tissues" / "immunity.yaml"
 #: the precursor trait scaled by antigenicity
@@ -43,6 +46,9 @@ class TissueImmunity:
     cd8_sigma: float  # between-patient sigma of its ln
     cd8_pdl1_spearman: float
     cd8_source: str
+    #: (share of patients, lowest, highest HLA class I-negative share of cancer cells)
+    invisible_classes: tuple[tuple[float, float, float], ...] = ()
+    invisible_source: str = ""
 
     @property
     def cd8_pdl1_rho(self) -> float:
@@ -52,6 +58,27 @@ class TissueImmunity:
     def describe(self) -> dict[str, object]:
         """JSON-friendly description (manifest)."""
         return dict(self.__dict__) | {"cd8_pdl1_rho": self.cd8_pdl1_rho}
+
+
+def _classes(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
+    """A tissue's invisible-share classes, checked (as a trial baseline would check them)."""
+    if not isinstance(raw, list) or not all(isinstance(c, list) and len(c) == 3 for c in raw):
+        raise ValidationError(
+            f"tissue {name!r}: field 'invisible_classes' = {raw!r}: must be a list of "
+            "[share of patients, low, high]"
+        )
+    classes = tuple((float(a), float(b), float(c)) for a, b, c in raw)
+    try:
+        check_invisible_classes(classes)
+    except ValidationError as err:
+        raise ValidationError(f"tissue {name!r}: {err}") from None
+    return classes
+
+
+def melanoma_invisible() -> tuple[tuple[float, float, float], ...]:
+    """The invisible-share classes of the melanoma population (the liu2019 virtual cohort)."""
+    data = read_yaml(DATA, what="tissue immunity file")
+    return _classes("melanoma", data["melanoma"]["invisible_classes"])
 
 
 def _positive(name: str, field: str, v: Any) -> float:
@@ -81,6 +108,8 @@ def tissues() -> Mapping[str, TissueImmunity]:
             cd8_sigma=_positive(name, "cd8_sigma", t.get("cd8_sigma")),
             cd8_pdl1_spearman=float(rho),
             cd8_source=" ".join(str(t["cd8_source"]).split()),
+            invisible_classes=_classes(name, t.get("invisible_classes")),
+            invisible_source=" ".join(str(t["invisible_source"]).split()),
         )
     return out
 
@@ -105,7 +134,8 @@ def transfer(
 ) -> tuple[PopulationSpec, dict[str, object]]:
     """``pop`` with ``baseline`` carried to ``tissue``: precursor centre = melanoma's x
     antigenicity (clipped into ``bounds``, the parameter's range), baseline CD8 infiltration
-    median and sigma, and PD-L1 drawn jointly with it; also what was done (for the manifest)."""
+    median and sigma, PD-L1 drawn jointly with it, and the tissue's immune-invisible share
+    classes; also what was done (for the manifest)."""
     if not (math.isfinite(melanoma_precursors) and melanoma_precursors > 0):
         raise ValidationError(f"melanoma precursor centre must be > 0, got {melanoma_precursors}")
     derived = melanoma_precursors * tissue.antigenicity
@@ -128,6 +158,7 @@ def transfer(
         cd8_median=tissue.cd8_relative,
         cd8_sigma=tissue.cd8_sigma,
         cd8_pdl1_rho=tissue.cd8_pdl1_rho,
+        invisible_classes=tissue.invisible_classes,
     )
     info = tissue.describe() | {
         "melanoma_precursors": melanoma_precursors,
