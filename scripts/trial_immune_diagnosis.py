@@ -27,6 +27,7 @@ from senotwin.trial.run import trial_config
 
 KEEP = (
     "C",
+    "Ci",
     "Se",
     "Sl",
     "Sd",
@@ -66,7 +67,7 @@ def main() -> None:
     # effectors: primed (T8) + burst progeny (T8r); exhausted: progenitor-containing + terminal
     tc["eff"] = tc["T8"] + tc["T8r"]
     tc["exh"] = tc["T8x"] + tc["T8t"]
-    targets = tc["C"] + tc["Se"] + tc["Sl"] + tc["Sd"] + tc["eff"]
+    targets = tc["C"] + tc["Ci"] + tc["Se"] + tc["Sl"] + tc["Sd"] + tc["eff"]
     supp = tc["mdsc_supp"] * tc["tgfb_supp"] * tc["treg_supp"]
     tc["kill_per_T8"] = tc["p_k_kill"] * (1 - tc["H_PD1"]) * supp * tc["C"] / targets
     tc["kill_per_C"] = tc["kill_per_T8"] * tc["eff"] / tc["C"].clip(lower=1.0)
