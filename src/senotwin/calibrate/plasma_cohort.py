@@ -1,8 +1,9 @@
-"""Plasma IL-6 and IL-8 of lung-cancer patients (Cohen 2018, CancerSEEK Table S6): the shipped
-per-patient extract and its distribution, for checking the model's plasma cytokines against the
-values measured in patients. Values below an assay's limit of detection are kept as censored
-("<limit"), and the quantiles come from a Kaplan-Meier estimate for left-censored data, so a
-detection limit is never read as a measured concentration."""
+"""Plasma IL-6 and IL-8 of lung-cancer patients and of healthy controls (Cohen 2018, CancerSEEK
+Table S6, same assay): the shipped per-person extracts and their distributions, for checking the
+model's plasma cytokines against the values measured in patients and for the host baseline.
+Values below an assay's limit of detection are kept as censored ("<limit"); quantiles come from
+a Kaplan-Meier estimate for left-censored data, and a central value below detection from a
+censored log-normal fit, so a detection limit is never read as a measured concentration."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from io import StringIO
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
 
 from senotwin._errors import ValidationError
 from senotwin.calibrate.datasets import data_text
@@ -56,6 +58,89 @@ def lung_plasma_cytokines() -> pd.DataFrame:
     ``patient_id``, ``ajcc_stage``, ``il6_pg_ml``, ``il8_pg_ml`` as text ("<limit" when below
     detection)."""
     return pd.read_csv(StringIO(data_text(DATASET, "lung_plasma_cytokines.csv")), dtype=str)
+
+
+def healthy_plasma_cytokines() -> pd.DataFrame:
+    """The 812 healthy controls of CancerSEEK (Table S6 'Normal' rows, ages from Table S4):
+    ``sample_id``, ``age`` (years), ``il6_pg_ml``, ``il8_pg_ml`` as text ("<limit" when below
+    detection)."""
+    return pd.read_csv(StringIO(data_text(DATASET, "healthy_plasma_cytokines.csv")), dtype=str)
+
+
+@dataclass(frozen=True)
+class LogNormalFit:
+    """Maximum-likelihood log-normal of a left-censored sample: ``median`` and ``gsd``
+    (geometric standard deviation) with the 95 % Wald interval of the median."""
+
+    n: int
+    detected: int
+    median: float
+    gsd: float
+    median_low: float
+    median_high: float
+
+    @property
+    def mean(self) -> float:
+        return float(self.median * np.exp(np.log(self.gsd) ** 2 / 2))
+
+
+def lognormal_left_censored(data: Censored) -> LogNormalFit:
+    """Fit a log-normal to measurements left-censored at their own limits (a value below limit
+    L contributes P(X < L), a detected one its density): the standard parametric estimate when
+    most of a sample lies below detection (Helsel, 'Statistics for censored environmental
+    data')."""
+    if np.any(data.value <= 0.0):
+        raise ValidationError("a log-normal fit needs positive values and limits")
+    if np.sum(~data.below_limit) < 2:
+        raise ValidationError("a censored log-normal fit needs at least two detected values")
+    z = np.log(data.value)
+    cens = data.below_limit
+
+    def nllh(p: np.ndarray) -> float:
+        mu, log_s = p
+        s = np.exp(log_s)
+        u = (z - mu) / s
+        return float(-np.where(cens, stats.norm.logcdf(u), stats.norm.logpdf(u) - log_s).sum())
+
+    start = np.array([np.log(np.median(data.value)), 0.0])
+    res = optimize.minimize(
+        nllh, start, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10}
+    )
+    mu, log_s = res.x
+    # Wald interval of mu from the observed information (central differences)
+    h = 1e-4
+    hess = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+            hess[i, j] = (
+                nllh(res.x + ei + ej)
+                - nllh(res.x + ei - ej)
+                - nllh(res.x - ei + ej)
+                + nllh(res.x - ei - ej)
+            ) / (4 * h * h)
+    se_mu = float(np.sqrt(np.linalg.inv(hess)[0, 0]))
+    return LogNormalFit(
+        n=int(z.size),
+        detected=int(np.sum(~cens)),
+        median=float(np.exp(mu)),
+        gsd=float(np.exp(np.exp(log_s))),
+        median_low=float(np.exp(mu - 1.96 * se_mu)),
+        median_high=float(np.exp(mu + 1.96 * se_mu)),
+    )
+
+
+def healthy_baseline(cytokine: str, min_age: int = 0, max_age: int = 200) -> LogNormalFit:
+    """Plasma ``cytokine`` ('IL6' or 'IL8') of the healthy controls aged ``min_age``..``max_age``
+    (inclusive): the censored log-normal fit (most controls lie below detection)."""
+    if cytokine not in CYTOKINES:
+        raise ValidationError(f"cytokine must be one of {sorted(CYTOKINES)}; got {cytokine!r}")
+    table = healthy_plasma_cytokines()
+    age = table["age"].astype(int)
+    chosen = table[(age >= min_age) & (age <= max_age)]
+    if chosen.empty:
+        raise ValidationError(f"no healthy control aged {min_age}-{max_age}")
+    return lognormal_left_censored(Censored.parse(chosen[CYTOKINES[cytokine]]))
 
 
 def cdf_left_censored(data: Censored) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

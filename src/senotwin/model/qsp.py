@@ -115,11 +115,12 @@ TISSUES: dict[str, Tissue] = {
 
 # Host age: innate senescent-cell removal (Karin 2019: half-life 5 d young, 25 d old, read in
 # third-party notes -- quantitative-sources karin_snc_halflife_young_old; k = ln2 / half-life),
-# naive T-cell pool, baseline plasma IL-6 and IL-8 (il6_il8_elderly_vs_young), age-related
-# senescence.
+# naive T-cell pool, baseline plasma IL-6 and IL-8 (CancerSEEK healthy controls aged <= 30 and
+# >= 65, censored log-normal medians -- cancerseek_healthy_controls_il6_il8; plasma IL-6 shows
+# no age rise in that assay, IL-8 does), age-related senescence.
 AGES: dict[str, dict[str, float]] = {
-    "young": {"k_rem": 0.139, "naive_age": 1.0, "IL6_base": 2.17, "IL8_base": 2.65, "s_rs": 1.0e5},
-    "aged": {"k_rem": 0.0277, "naive_age": 0.5, "IL6_base": 10.89, "IL8_base": 9.61, "s_rs": 1.0e6},
+    "young": {"k_rem": 0.139, "naive_age": 1.0, "IL6_base": 1.74, "IL8_base": 0.55, "s_rs": 1.0e5},
+    "aged": {"k_rem": 0.0277, "naive_age": 0.5, "IL6_base": 1.50, "IL8_base": 5.02, "s_rs": 1.0e6},
 }
 
 # Inducers (parameter overrides, initial overrides). Every magnitude is assumed (qsp.yaml says
@@ -268,7 +269,9 @@ MOUSE_PROVENANCE: dict[str, str] = {
     "N_ag": "assumed: naive CD8 precursors ~20-1200 per epitope in a mouse, a few epitopes",
     "naive_age": "assumed: young adult (6-10 weeks)",
     "k_rem": "assumed: young-host value of the human context (Karin 2019 'days')",
-    "IL6_base": "assumed: young human value; mouse baseline plasma IL-6 not sourced",
+    "IL6_base": "assumed: the young human serum mean of il6_il8_elderly_vs_young (the human "
+    "contexts now use CancerSEEK plasma medians; kept here, the stored mouse fits use it); mouse "
+    "baseline plasma IL-6 not sourced",
     "s_rs": "assumed: no age-related senescent stroma in a young mouse over 7 weeks",
     "k_cd8_depl": "assumed: 0 without depletion; 3/day with a depleting anti-CD8 antibody",
     "s_tgfb_C": "derived: EMT6 TGF-beta1 ELISA mean (ED Fig. 5f) x interstitial volume per cell "
