@@ -6,9 +6,11 @@ target diameters reaches its nadir, the day live cancer cells reach theirs (when
 really starts), the lesion's senescent and dead share at the diameter nadir, what ends the
 response (target growth or a new lesion), and the PFS the same patient would have if the lesion
 diameter counted live cancer cells only (senescent and dead cells gone at once) — the size of
-the masking that senescent and dead cells do. docs/trials.md quotes its summary.
+the masking that senescent and dead cells do. ``--param ID=VALUE`` (repeatable) overrides a
+model parameter in the diagnosed arm: a what-if, never a fit (docs/trials.md quotes the
+clearance what-ifs of session 8 and the summary).
 
-    python scripts/trial_chemo_diagnosis.py [--trial keynote189] [--n 50]
+    python scripts/trial_chemo_diagnosis.py [--trial keynote189] [--n 50] [--param K_sen_sat=1e8]
 """
 
 from __future__ import annotations
