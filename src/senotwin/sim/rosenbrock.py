@@ -497,18 +497,20 @@ def integrate(
                 for i in range(n):
                     k_st[0, i] = f0[i]
             else:
+                # sums over earlier stages, stage by stage (contiguous rows, same order of
+                # additions per species as a per-species sum over stages)
                 for i in range(n):
-                    acc = y[i]
-                    for j in range(s):
-                        acc += A[s, j] * k_st[j, i]
-                    ytmp[i] = acc
+                    ytmp[i] = y[i]
+                for j in range(s):
+                    a_sj = A[s, j]
+                    for i in range(n):
+                        ytmp[i] += a_sj * k_st[j, i]
                 rhs(t + ALPHA[s] * h, ytmp, p, u, k_st[s])
                 stats[NFEV] += 1
-                for i in range(n):
-                    acc = k_st[s, i]
-                    for j in range(s):
-                        acc += (C[s, j] / h) * k_st[j, i]
-                    k_st[s, i] = acc
+                for j in range(s):
+                    c_sj = C[s, j] / h
+                    for i in range(n):
+                        k_st[s, i] += c_sj * k_st[j, i]
             if not autonomous and GAMMA[s] != 0.0:
                 for i in range(n):
                     k_st[s, i] += h * GAMMA[s] * dfdt[i]
@@ -520,13 +522,15 @@ def integrate(
                 sparse_lu_solve(lu, lu_order, lu_lptr, lu_lrows, lu_uptr, lu_ucols, dinv, k_st[s])
             for i in range(n):
                 k_st[s, i] *= wts[i]
+        for i in range(n):
+            ynew[i] = y[i]
+        for s in range(STAGES):
+            m_s = M[s]
+            for i in range(n):
+                ynew[i] += m_s * k_st[s, i]
         err = 0.0
         for i in range(n):
-            acc = y[i]
-            for s in range(STAGES):
-                acc += M[s] * k_st[s, i]
-            ynew[i] = acc
-            sc = atol + rtol * max(abs(y[i]), abs(acc))
+            sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
             err += (k_st[STAGES - 1, i] / sc) ** 2
         err = math.sqrt(err / n)
         if not math.isfinite(err):
@@ -546,10 +550,11 @@ def integrate(
             if rows < n_out and tout[rows] <= t_new:
                 for r in range(3):
                     for i in range(n):
-                        acc = 0.0
-                        for s in range(STAGES):
-                            acc += H[r, s] * k_st[s, i]
-                        dense_d[r, i] = acc
+                        dense_d[r, i] = 0.0
+                    for s in range(STAGES):
+                        h_rs = H[r, s]
+                        for i in range(n):
+                            dense_d[r, i] += h_rs * k_st[s, i]
             while rows < n_out and tout[rows] <= t_new:
                 th = (tout[rows] - t) / h
                 th1 = 1.0 - th
