@@ -213,6 +213,7 @@ def test_grouped_jacobian_gives_the_column_by_column_result_bit_for_bit() -> Non
         ros.integrate(
             rhs,
             obs,
+            ros.no_jacobian,
             *jac,
             *lu,
             y,

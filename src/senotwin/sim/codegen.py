@@ -14,11 +14,14 @@ runtime arrays, so models differing only in values share the compiled code. The 
 functions and the Rodas5P integrator bound to them are written as a module under the user cache
 directory ($SENOTWIN_CACHE_DIR; "off" disables) and compiled with numba's ``cache=True``, so a
 later process loads the machine code instead of compiling again (default model: ~12 s to
-compile under load, ~1 s to load). (A generated
-analytic Jacobian was tried: numba needed 25 s to compile it for the qsp model and over 200 s
-for the legacy one under load, more than a whole cohort's integration; the integrator builds
-its Jacobian by finite differences of this compiled RHS instead, at microseconds per matrix,
-differencing together the species no derivative reads together: :func:`jacobian_groups`.)
+compile under load, ~1 s to load). The module also holds ``jac_q``, the analytic Jacobian on
+the pattern of :func:`jacobian_groups` (:mod:`senotwin.sim.jacobian`: forward-mode straight-line
+code with value numbering, ~800 statements for the qsp model, ~15-25 % more compile time, 0.27
+instead of ~1.3 µs for the 12 RHS evaluations a finite-difference Jacobian costs); a rate law
+it does not differentiate, or a model whose Jacobian would be too large to compile quickly (the
+legacy model), gets a stub and the integrator differences the compiled RHS instead, grouping
+the species no derivative reads together (:func:`jacobian_groups`). (An earlier generated
+Jacobian, expression by expression, took numba 25 s to compile for the qsp model.)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -41,6 +45,7 @@ from senotwin._errors import CompileError
 from senotwin._io import atomic_write_text
 from senotwin.model.compile import FlatModel
 from senotwin.model.expr import TIME, Call, Expr, Num, Op, Sym
+from senotwin.sim.jacobian import JacobianWriter, NotDifferentiable
 
 _UNARY = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt"}
 _BINARY = {"+", "-", "*", "/", "**"}
@@ -186,13 +191,35 @@ def _functions(
     return lines, out
 
 
+#: the largest generated Jacobian (statements) compiled; a larger model keeps finite differences
+#: (numba's compile time grows with the code: the legacy model's would cost minutes)
+MAX_JACOBIAN_LINES = 2000
+
+
+def _jacobian(flat: FlatModel, hoist: HoistingRenderer) -> list[str]:
+    """Source lines of ``jac_q`` (:mod:`senotwin.sim.jacobian`): the analytic Jacobian on the
+    pattern of :func:`jacobian_groups`, or a stub returning False (finite differences) when a
+    rate law is not differentiated or the code would be too large to compile quickly."""
+    head = "def jac_q(t, y, p, u, jmat):"
+    _, _, rows, rptr = jacobian_groups(flat)
+    pattern = [(int(i), j) for j in range(len(flat.species)) for i in rows[rptr[j] : rptr[j + 1]]]
+    try:
+        body = JacobianWriter(flat, hoist, hoist.constant).body(pattern)
+    except NotDifferentiable:
+        body = []
+    if not body or len(body) > MAX_JACOBIAN_LINES:
+        return [head, "    return False"]
+    return [head, *_species_locals(flat), *body]
+
+
 def fast_source(flat: FlatModel) -> str:
     """Python source of ``rhs_into`` and ``obs_into`` (see :class:`CompiledFast`), and of
-    the integrator's variants ``rhs_q``/``obs_q``, which read every constant operation from
-    the slots ``prep_q(p)`` appends to the parameters (:class:`HoistingRenderer`)."""
+    the integrator's variants ``rhs_q``/``obs_q``/``jac_q``, which read every constant operation
+    from the slots ``prep_q(p)`` appends to the parameters (:class:`HoistingRenderer`)."""
     rhs, obs = _functions(Renderer(flat), flat, "rhs_into", "obs_into")
     hoist = HoistingRenderer(flat)
     rhs_q, obs_q = _functions(hoist, flat, "rhs_q", "obs_q")
+    jac_q = _jacobian(flat, hoist)  # before prep_q: it may hoist constants of its own
     base = hoist.base
     prep = ["def prep_q(p):", f"    q = np.empty({base + len(hoist.hoisted)})"]
     prep += [f"    for i in range({base}):", "        q[i] = p[i]"]
@@ -203,7 +230,7 @@ def fast_source(flat: FlatModel) -> str:
     ]
     prep += [f"    q[{base + k}] = {text}" for text, k in hoist.hoisted.items()]
     prep += ["    return q"]
-    blocks = [rhs, obs, prep, rhs_q, obs_q]
+    blocks = [rhs, obs, prep, rhs_q, obs_q, jac_q]
     return "\n\n\n".join("\n".join(b) for b in blocks) + "\n"
 
 
@@ -342,10 +369,13 @@ class CompiledFast:
     source: str
     #: start_finite(t, y, p, u, n_obs): rhs and observables all finite (one compiled call)
     start_finite: Callable[..., bool]
+    #: jacobian(t, y, p, u, jmat): the analytic Jacobian on the pattern of jacobian_groups
+    #: written into jmat; False when the model has none (the integrator differences instead)
+    jacobian: Callable[..., bool]
 
 
 #: the functions fast_source() defines
-_GENERATED = ("rhs_into", "obs_into", "prep_q", "rhs_q", "obs_q")
+_GENERATED = ("rhs_into", "obs_into", "prep_q", "rhs_q", "obs_q", "jac_q")
 _CACHE: dict[str, CompiledFast] = {}  # by source hash: one compilation per structure
 _BY_DIGEST: dict[str, CompiledFast] = {}  # by spec digest: no code generation per run
 #: where generated modules are written so that numba's on-disk cache keeps their machine code
@@ -393,13 +423,14 @@ def _integrator_source() -> str:
             ros.integrate,
             (
                 (
-                    "    rhs,\n    obs,\n    jac_cols,\n    jac_ptr,\n"
+                    "    rhs,\n    obs,\n    jac,\n    jac_cols,\n    jac_ptr,\n"
                     "    jac_rows,\n    jac_rptr,\n    lu_order,\n    lu_lptr,\n"
                     "    lu_lrows,\n    lu_uptr,\n    lu_ucols,\n",
                     "",
                 ),
                 ("_write_row(obs, ", "_write_row("),
                 ("rhs(", "rhs_q("),
+                ("jac(t, y, p, u, jmat)", "jac_q(t, y, p, u, jmat)"),
                 # the model's straight-line linear algebra (linear_algebra_source)
                 (
                     "_pattern_matrix(lu, jmat, jac_rows, jac_rptr, wts, winv, ghinv)",
@@ -492,7 +523,7 @@ def _module_source(source: str, groups: tuple[np.ndarray, ...]) -> str:
 def _code_version() -> str:
     """Digest of the code a cached module links (integrator, code generator, numba version)."""
     h = hashlib.sha256(numba.__version__.encode())
-    for name in ("rosenbrock.py", "codegen.py"):
+    for name in ("rosenbrock.py", "codegen.py", "jacobian.py"):
         h.update((_HERE / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -530,7 +561,7 @@ def _in_memory(source: str, groups: tuple[np.ndarray, ...]) -> tuple[dict[str, A
     from senotwin.sim.rosenbrock import integrate as ros_integrate
     from senotwin.sim.rosenbrock import start_finite as ros_start_finite
 
-    namespace: dict[str, Any] = {"np": np, "hill": hill}
+    namespace: dict[str, Any] = {"np": np, "math": math, "hill": hill}
     # the source was generated from validated trees (see the module docstring)
     exec(compile(source, "<senotwin fast>", "exec"), namespace)
     fn: dict[str, Any] = {
@@ -540,7 +571,7 @@ def _in_memory(source: str, groups: tuple[np.ndarray, ...]) -> tuple[dict[str, A
     run: Callable[..., Any] = ros_integrate
 
     def integrate(y: Any, t0: Any, t1: Any, tout: Any, p: Any, *rest: Any) -> Any:
-        return run(fn["rhs_q"], fn["obs_q"], *groups, y, t0, t1, tout, prep(p), *rest)
+        return run(fn["rhs_q"], fn["obs_q"], fn["jac_q"], *groups, y, t0, t1, tout, prep(p), *rest)
 
     def start(t: Any, y: Any, p: Any, u: Any, n_obs: Any) -> bool:
         return bool(ros_start_finite(fn["rhs_q"], fn["obs_q"], t, y, prep(p), u, n_obs))
@@ -575,13 +606,16 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     # rhs/obs for callers outside the integrator go through the integrator's own functions:
     # the plain rhs_into/obs_into are never compiled (compiling them too cost ~50 % more CPU
     # per model structure)
-    prep, rhs_q, obs_q = fn["prep_q"], fn["rhs_q"], fn["obs_q"]
+    prep, rhs_q, obs_q, jac_q = fn["prep_q"], fn["rhs_q"], fn["obs_q"], fn["jac_q"]
 
     def rhs(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray, dy: np.ndarray) -> None:
         rhs_q(t, y, prep(p), u, dy)
 
     def obs(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
         obs_q(t, y, prep(p), out)
+
+    def jacobian(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray, jmat: np.ndarray) -> bool:
+        return bool(jac_q(t, y, prep(p), u, jmat))
 
     n, m = len(flat.species), len(flat.observables)
     y = np.array(flat.initial, dtype=float)
@@ -591,7 +625,7 @@ def _compiled_structure(flat: FlatModel) -> CompiledFast:
     obs(0.0, y, p, np.zeros(m))
     exprs = [e for _, e in flat.observables] + [e for _, e, _ in flat.processes]
     start(0.0, y, p, np.zeros(n), m)
-    hit = CompiledFast(rhs, obs, integrate, not uses_time(exprs), source, start)
+    hit = CompiledFast(rhs, obs, integrate, not uses_time(exprs), source, start, jacobian)
     if len(_CACHE) >= 16:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = hit

@@ -312,6 +312,12 @@ def _write_row(obs, out, k, t, y, p, clip, obuf):
         out[k, n + j] = obuf[j]
 
 
+@numba.njit(cache=True)
+def no_jacobian(t, y, p, u, jmat):
+    """The Jacobian callback of a model without a generated one: finite differences instead."""
+    return False
+
+
 @numba.njit(error_model="numpy")
 def start_finite(rhs, obs, t, y, p, u, n_obs):
     """True when the right-hand side and every observable are finite at (t, y): the start
@@ -346,6 +352,7 @@ def dense_groups(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 def integrate(
     rhs,
     obs,
+    jac,
     jac_cols,
     jac_ptr,
     jac_rows,
@@ -437,29 +444,39 @@ def integrate(
         if last:
             h = t1 - t
         if not fresh_jac:
-            # increments as in ODEPACK's DPRJA: sqrt(eps)|y_j|, floored at r0 times the
-            # error weight (so a species at 0 still gets a step its tolerance can resolve)
-            fnorm = 0.0
-            for i in range(n):
-                fnorm += (f0[i] / (atol + rtol * abs(y[i]))) ** 2
-            r0 = 1000.0 * abs(h) * 2.2e-16 * n * math.sqrt(fnorm / n)
-            if r0 == 0.0:
-                r0 = 1.0
-            for g in range(jac_ptr.shape[0] - 1):
-                for c in range(jac_ptr[g], jac_ptr[g + 1]):
-                    j = jac_cols[c]
-                    y_j = y[j]
-                    ysave[j] = y_j
-                    dlt[j] = max(1.4901161193847656e-08 * abs(y_j), r0 * (atol + rtol * abs(y_j)))
-                    y[j] = y_j + dlt[j]
-                rhs(t, y, p, u, ytmp)
-                for c in range(jac_ptr[g], jac_ptr[g + 1]):
-                    j = jac_cols[c]
-                    y[j] = ysave[j]
+            # the model's generated Jacobian where it has one and every entry is finite
+            exact = jac(t, y, p, u, jmat)
+            if exact:
+                for j in range(n):
                     for q in range(jac_rptr[j], jac_rptr[j + 1]):
-                        i = jac_rows[q]
-                        jmat[i, j] = (ytmp[i] - f0[i]) / dlt[j]
-            stats[NFEV] += jac_ptr.shape[0] - 1
+                        if not math.isfinite(jmat[jac_rows[q], j]):
+                            exact = False
+            if not exact:
+                # increments as in ODEPACK's DPRJA: sqrt(eps)|y_j|, floored at r0 times the
+                # error weight (so a species at 0 still gets a step its tolerance can resolve)
+                fnorm = 0.0
+                for i in range(n):
+                    fnorm += (f0[i] / (atol + rtol * abs(y[i]))) ** 2
+                r0 = 1000.0 * abs(h) * 2.2e-16 * n * math.sqrt(fnorm / n)
+                if r0 == 0.0:
+                    r0 = 1.0
+                for g in range(jac_ptr.shape[0] - 1):
+                    for c in range(jac_ptr[g], jac_ptr[g + 1]):
+                        j = jac_cols[c]
+                        y_j = y[j]
+                        ysave[j] = y_j
+                        dlt[j] = max(
+                            1.4901161193847656e-08 * abs(y_j), r0 * (atol + rtol * abs(y_j))
+                        )
+                        y[j] = y_j + dlt[j]
+                    rhs(t, y, p, u, ytmp)
+                    for c in range(jac_ptr[g], jac_ptr[g + 1]):
+                        j = jac_cols[c]
+                        y[j] = ysave[j]
+                        for q in range(jac_rptr[j], jac_rptr[j + 1]):
+                            i = jac_rows[q]
+                            jmat[i, j] = (ytmp[i] - f0[i]) / dlt[j]
+                stats[NFEV] += jac_ptr.shape[0] - 1
             stats[NJEV] += 1
             if not autonomous:
                 delta = math.sqrt(2.2e-16) * max(1e-6, abs(t))
