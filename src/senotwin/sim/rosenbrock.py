@@ -2,7 +2,8 @@
 
 Why not LSODA: SciPy's ``odeint`` calls the model through Python at every right-hand-side
 evaluation and builds its Jacobian from n extra evaluations; for the 13-species model that
-crossing costs more than the arithmetic. Here the whole step loop — stages, a forward-difference
+crossing costs more than the arithmetic. Here the whole step loop — stages, the model's analytic
+sparse Jacobian where codegen generated one (sim/jacobian.py), else a forward-difference
 Jacobian of the compiled RHS (increments as in ODEPACK, scaled by each species' error weight:
 cells near 1e9 and concentrations near 1 in one state need different ones; RODAS's default
 sqrt(eps · |y_j|) gave a Jacobian poor enough to triple the steps), a sparse LU of the stage
@@ -13,11 +14,11 @@ linear systems only (no Newton iteration that can fail to converge) and suits sm
 systems at the tolerances used here (Hairer & Wanner 1996, §IV.7).
 
 Why Rodas5P rather than RODAS4: a Rosenbrock step needs a fresh Jacobian (12 RHS evaluations
-for the qsp model) whatever its stage count, so fewer, longer steps pay: on the default scenario
-over a year at rtol 1e-6 it takes about 107 steps instead of RODAS4's 214 (2,150 instead of 3,850
-RHS evaluations) with the same error at the step ends. Its 4th-order dense output keeps daily
-output rows as accurate as the steps (the cubic Hermite interpolant RODAS4 used was 50-100x worse
-across the longer steps).
+for the qsp model by finite differences) whatever its stage count, so fewer, longer steps pay:
+on the default scenario over a year at rtol 1e-6 it takes about 107 steps instead of RODAS4's
+214 (2,150 instead of 3,850 RHS evaluations) with the same error at the step ends. Its
+4th-order dense output keeps daily output rows as accurate as the steps (the cubic Hermite
+interpolant RODAS4 used was 50-100x worse across the longer steps).
 
 Coefficients: Steinebach 2023, BIT Numer Math 63:27 (Rodas5P), as tabulated in OrdinaryDiffEq.jl
 (``Rodas5PTableau``, MIT), in the form of Sandu et al. 1997 Atmos Environ 31:3459 (KPP): stage i
