@@ -15,7 +15,7 @@ import pytest
 import senotwin
 
 ROOT = Path(senotwin.__file__).parent
-BASE = {"_errors", "_io", "_registry", "_suggest", "_yaml"}  # importable by every layer
+BASE = {"_errors", "_hessian", "_io", "_registry", "_suggest", "_yaml"}  # importable by every layer
 _ANALYSIS = {"analysis", "cohort", "therapy", "sim", "model", "kb", "sc", "export"}
 ALLOWED: dict[str, set[str]] = {
     "kb": set(),

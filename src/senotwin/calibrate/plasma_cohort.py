@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from senotwin._errors import ValidationError
+from senotwin._hessian import observed_information
 from senotwin.calibrate.datasets import data_text
 
 DATASET = "cohen2018_plasma"
@@ -108,17 +109,7 @@ def lognormal_left_censored(data: Censored) -> LogNormalFit:
     )
     mu, log_s = res.x
     # Wald interval of mu from the observed information (central differences)
-    h = 1e-4
-    hess = np.empty((2, 2))
-    for i in range(2):
-        for j in range(2):
-            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
-            hess[i, j] = (
-                nllh(res.x + ei + ej)
-                - nllh(res.x + ei - ej)
-                - nllh(res.x - ei + ej)
-                + nllh(res.x - ei - ej)
-            ) / (4 * h * h)
+    hess = observed_information(nllh, res.x)
     se_mu = float(np.sqrt(np.linalg.inv(hess)[0, 0]))
     return LogNormalFit(
         n=int(z.size),

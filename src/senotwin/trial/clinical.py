@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import optimize
 
 from senotwin._errors import ValidationError
+from senotwin._hessian import observed_information
 from senotwin.analysis.endpoints import DeathHazard
 from senotwin.trial.spec import DAYS_PER_MONTH, TrialSpec
 
@@ -95,17 +96,7 @@ def fit_death_hazard(table: pd.DataFrame, *, source: str = "") -> HazardFit:
     )
     theta = res.x
     # Wald intervals from a finite-difference Hessian of the negative log-likelihood
-    h = 1e-4
-    hess = np.zeros((3, 3))
-    for i in range(3):
-        for j in range(3):
-            e_i, e_j = np.eye(3)[i] * h, np.eye(3)[j] * h
-            hess[i, j] = (
-                nll(theta + e_i + e_j)
-                - nll(theta + e_i - e_j)
-                - nll(theta - e_i + e_j)
-                + nll(theta - e_i - e_j)
-            ) / (4 * h * h)
+    hess = observed_information(nll, theta)
     se = np.sqrt(np.clip(np.diag(np.linalg.inv(hess)), 0.0, None))
     names = ("pre_per_day", "post_per_day", "ecog_hr")
     ci = {
