@@ -59,6 +59,7 @@ class PairwiseClaim:
     probability: float
     members: int
     median_difference: float = 0.0  # median over members of (better - worse), metric units
+    unit: str = "ensemble members"  # what was counted (cohorts: ensemble-drawn patients)
 
     @property
     def supported(self) -> bool:
@@ -67,9 +68,10 @@ class PairwiseClaim:
     def sentence(self) -> str:
         """One line for the terminal."""
         verdict = "supported" if self.supported else f"not supported (< {SUPPORT:.0%})"
+        diff = _difference(self.median_difference)
         return (
             f"{self.better} beats {self.worse} on {self.metric} in {self.probability:.0%} of "
-            f"{self.members} ensemble members (median difference {self.median_difference:+.3g}): "
+            f"{self.members} {self.unit} (median difference {diff}): "
             f"{verdict}"
         )
 
@@ -80,11 +82,17 @@ class PairwiseClaim:
             "metric": self.metric,
             "probability": self.probability,
             "members": self.members,
+            "unit": self.unit,
             "median_difference": (
                 self.median_difference if math.isfinite(self.median_difference) else None
             ),
             "supported": self.supported,
         }
+
+
+def _difference(d: float) -> str:
+    """A median difference for the terminal (infinite: one arm's event lies beyond follow-up)."""
+    return f"{d:+.3g}" if math.isfinite(d) else "beyond follow-up"
 
 
 def beats_probability(a: np.ndarray, b: np.ndarray, direction: int) -> float:
@@ -96,6 +104,60 @@ def beats_probability(a: np.ndarray, b: np.ndarray, direction: int) -> float:
     better = direction * a > direction * b  # comparisons, not differences: inf vs inf is a tie
     ties = a == b
     return float((np.sum(better) + 0.5 * np.sum(ties)) / a.size)
+
+
+#: cohort endpoints compared patient by patient: (time column, event column); higher is better
+PATIENT_METRICS: Mapping[str, tuple[str, str]] = {
+    "pfs": ("pfs_days", "pfs_event"),
+    "os": ("os_days", "os_event"),
+}
+
+
+def patient_claims(rows: pd.DataFrame, metric: str = "pfs") -> tuple[PairwiseClaim, ...]:
+    """For each ordered pair of a cohort's arms, the share of patients who do better on the
+    first (every arm sees the same patients; with ``cohort run --ensemble`` each patient runs
+    with one ensemble member drawn for it, so the share is over ensemble-weighted patients).
+
+    A patient without the event within follow-up counts as beyond it (two such arms tie);
+    patients whose run failed in either arm are left out.
+    """
+    if metric not in PATIENT_METRICS:
+        raise ValidationError(
+            f"metric {metric!r}{did_you_mean(metric, list(PATIENT_METRICS))}; allowed: "
+            + ", ".join(PATIENT_METRICS)
+        )
+    time_col, event_col = PATIENT_METRICS[metric]
+    need = {"patient", "arm", "status", time_col, event_col}
+    if missing := need - set(rows.columns):
+        raise ValidationError(f"cohort rows lack columns {sorted(missing)}")
+    ok = rows[rows["status"] == "success"]
+    value = np.where(ok[event_col].astype(bool), ok[time_col].astype(float), math.inf)
+    wide = pd.DataFrame({"patient": ok["patient"], "arm": ok["arm"], "v": value}).pivot(
+        index="patient", columns="arm", values="v"
+    )
+    wide = wide.dropna()
+    arms = [a for a in dict.fromkeys(rows["arm"]) if a in wide.columns]
+    out = []
+    for a in arms:
+        for b in arms:
+            if a == b or not len(wide):
+                continue
+            va, vb = wide[a].to_numpy(dtype=float), wide[b].to_numpy(dtype=float)
+            same = va == vb
+            with np.errstate(invalid="ignore"):
+                diff = np.where(same, 0.0, va - vb)
+            out.append(
+                PairwiseClaim(
+                    a,
+                    b,
+                    f"{metric} (days)",
+                    beats_probability(va, vb, 1),
+                    len(wide),
+                    float(np.median(diff)),
+                    unit="patients",
+                )
+            )
+    return tuple(out)
 
 
 @dataclass(frozen=True)

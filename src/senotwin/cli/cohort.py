@@ -83,6 +83,16 @@ def run(
         "probability of inclusion to this library trial's reported baseline ('senotwin trial "
         "list'), endpoints by its RECIST 1.1 rules and scan calendar; recorded in the manifest.",
     ),
+    ensemble: Path | None = typer.Option(
+        None,
+        "--ensemble",
+        help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
+        "--ensemble`'s ensemble.tsv): each patient runs with one set drawn for it; `cohort "
+        "summary` then gives, per pair of arms, the share of patients doing better.",
+    ),
+    members: int | None = typer.Option(
+        None, "--members", help="With --ensemble: use only the first N parameter sets."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
@@ -112,6 +122,10 @@ def run(
             keep_timecourses=kept if timecourses else (),
             allow_off_label=allow_off_label,
         )
+        if ensemble is not None:
+            config = _with_ensemble(config, ensemble, members)
+        elif members is not None:
+            raise ValueError("--members selects ensemble members; it needs --ensemble")
         lethal = read.lethal_burden if lethal_burden is None else lethal_burden
         reducer: Any = EndpointReducer(EndpointRules(lethal_burden=lethal))
         if trial is not None:
@@ -148,6 +162,29 @@ def run(
             err=True,
         )
         raise typer.Exit(code=1)
+
+
+def _with_ensemble(config: Any, path: Path, members: int | None) -> Any:
+    """The cohort with the ensemble's parameter sets (columns that are not parameters of the
+    scenario's model, such as noise sigmas, are ignored and named)."""
+    from dataclasses import replace
+
+    from senotwin._io import read_table
+    from senotwin.analysis.ensemble_compare import ensemble_parameters
+
+    sets = read_table(path, what="--ensemble")
+    if members is not None:
+        if members < 1:
+            raise ValueError(f"--members must be >= 1, got {members}")
+        sets = sets.iloc[:members]
+    used, ignored = ensemble_parameters(config.scenario, sets)
+    if ignored:
+        typer.echo(f"note: --ensemble columns ignored (not parameters): {', '.join(ignored)}")
+    rows = tuple(
+        tuple((p, float(v)) for p, v in zip(used, row, strict=True))
+        for row in sets[used].astype(float).itertuples(index=False)
+    )
+    return replace(config, ensemble=rows, ensemble_source=path.name)
 
 
 def _trial_patients(config: Any, name: str) -> tuple[Any, Any]:
@@ -203,6 +240,7 @@ def summary(
             )
         table = arm_summary(rows, reference=reference)
         status_counts = rows.groupby(["arm", "status"]).size()
+        claims = _ensemble_claims(rows)
     if not progress.complete:
         typer.echo(f"warning: partial results: {progress.describe()}", err=True)
     for r in table.to_dict(orient="records"):
@@ -220,6 +258,14 @@ def summary(
                 "patients_planned": progress.planned,
                 "arms": summary_records(table),
                 "statuses": {f"{a}/{s}": int(c) for (a, s), c in status_counts.items()},
+                **(
+                    {
+                        "ensemble": manifest["config"].get("ensemble"),
+                        "claims": [c.to_dict() for c in claims],
+                    }
+                    if claims is not None
+                    else {}
+                ),
             }
         )
         return
@@ -253,3 +299,24 @@ def summary(
             "" if r["logrank_p_pfs"] != r["logrank_p_pfs"] else f"{r['logrank_p_pfs']:.3g}",
         )
     Console(width=140).print(t)
+    if claims is not None:
+        ens = manifest["config"].get("ensemble") or {}
+        typer.echo(
+            f"ensemble {ens.get('source', '?')}: {ens.get('members', '?')} parameter sets, one "
+            "drawn per patient; per pair of arms, the share of patients doing better:"
+        )
+        shown: set[frozenset[str]] = set()
+        for claim in claims:  # per pair of arms and metric, the direction that wins (a tie once)
+            key = frozenset((claim.better, claim.worse, claim.metric))
+            if claim.probability >= 0.5 and key not in shown:
+                shown.add(key)
+                typer.echo(claim.sentence())
+
+
+def _ensemble_claims(rows: Any) -> Any:
+    """Per pair of arms, PFS and OS patient by patient, for a cohort run with --ensemble."""
+    from senotwin.analysis.ensemble_compare import patient_claims
+
+    if "member" not in rows.columns or rows["arm"].nunique() < 2:
+        return None
+    return (*patient_claims(rows, "pfs"), *patient_claims(rows, "os"))

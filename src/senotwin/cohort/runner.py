@@ -123,10 +123,14 @@ class CohortConfig:
     chunk_size: int = 0  # 0 = automatic
     keep_timecourses: tuple[str, ...] = ()  # columns kept per patient (empty = none)
     allow_off_label: bool = False  # run regimen doses outside the labelled range (recorded)
+    #: parameter sets (e.g. a posterior ensemble); each patient draws one from its own stream
+    ensemble: tuple[tuple[tuple[str, float], ...], ...] = ()
+    ensemble_source: str = ""  # where the sets came from (a file name), for the manifest
 
     def __post_init__(self) -> None:
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
             raise ValidationError(f"cohort size n must be a positive integer, got {self.n!r}")
+        check_ensemble(self.ensemble)
         if not self.arms:
             raise ValidationError("a cohort needs at least one arm")
         names = [a.name for a in self.arms]
@@ -160,7 +164,52 @@ class CohortConfig:
             "rtol": self.rtol,
             "atol": self.atol,
             "keep_timecourses": list(self.keep_timecourses),
+            **({"ensemble": self._ensemble_record()} if self.ensemble else {}),
         }
+
+    def _ensemble_record(self) -> dict[str, object]:
+        values = json.dumps([list(m) for m in self.ensemble])
+        return {
+            "source": self.ensemble_source,
+            "members": len(self.ensemble),
+            "parameters": [k for k, _ in self.ensemble[0]],
+            "digest": hashlib.sha256(values.encode()).hexdigest()[:16],
+        }
+
+
+#: spawn-key tag of the stream that picks a patient's ensemble member (apart from its traits)
+_MEMBER_STREAM = 0x656E73
+
+
+def check_ensemble(ensemble: Sequence[Sequence[tuple[str, float]]]) -> None:
+    """Every member sets the same parameters, each to a finite number."""
+    if not ensemble:
+        return
+    names = [k for k, _ in ensemble[0]]
+    if not names:
+        raise ValidationError("ensemble: a member sets no parameter")
+    for i, member in enumerate(ensemble):
+        if [k for k, _ in member] != names:
+            raise ValidationError(
+                f"ensemble member {i} sets {[k for k, _ in member]}; every member must set {names}"
+            )
+        for k, v in member:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValidationError(f"ensemble member {i}: {k} = {v!r}; allowed: a finite number")
+
+
+def ensemble_member(config: CohortConfig, index: int) -> int:
+    """The ensemble member (row) cohort patient ``index`` runs with, or -1 without an ensemble.
+
+    Drawn uniformly from a stream of its own, keyed by the patient's pool index, so the
+    patient's traits (and its trial baseline) are the same with or without an ensemble, and
+    the draw is the same on any number of workers or chunk layout.
+    """
+    if not config.ensemble:
+        return -1
+    key = (config.population.pool_index(index), _MEMBER_STREAM)
+    rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=key))
+    return int(rng.integers(len(config.ensemble)))
 
 
 @dataclass(frozen=True)
@@ -229,17 +278,25 @@ def _draw_range(job: _Job, start: int, stop: int) -> list[VirtualPatient]:
 def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
     """The patients ``indices`` of the population (under the lock on a non-thread-safe engine)."""
     cfg = job.config
+    groups: dict[int, list[int]] = {}
+    for i in indices:  # patients of one ensemble member share a base parameter set
+        groups.setdefault(ensemble_member(cfg, i), []).append(i)
 
     def draw() -> list[VirtualPatient]:
-        return draw_patients(
-            job.spec,
-            cfg.population,
-            base_params=job.params,
-            base_initial=job.initial,
-            seed=cfg.seed,
-            indices=indices,
-            engine=cfg.engine,
-        )
+        drawn: dict[int, VirtualPatient] = {}
+        for member, group in groups.items():
+            base = dict(job.params) | (dict(cfg.ensemble[member]) if member >= 0 else {})
+            for vp in draw_patients(
+                job.spec,
+                cfg.population,
+                base_params=base,
+                base_initial=job.initial,
+                seed=cfg.seed,
+                indices=group,
+                engine=cfg.engine,
+            ):
+                drawn[vp.index] = vp
+        return [drawn[i] for i in indices]
 
     if cfg.engine in _NOT_THREAD_SAFE:
         with _SIM_LOCK:
@@ -417,6 +474,7 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
             "patient": index,
             "tries": patient.tries,
             "untreated_doubling_days": patient.doubling_days,
+            **({"member": ensemble_member(job.config, index)} if job.config.ensemble else {}),
             **{f"p_{k}": float(patient.params.get(k, math.nan)) for k in varied},
             **_baseline_columns(patient),
         }
@@ -565,6 +623,13 @@ def _validate(job: _Job) -> None:
             blocks=dict(arm.blocks),
             check_ranges=True,
         )
+    if job.config.ensemble:
+        unknown = [k for k, _ in job.config.ensemble[0] if k not in job.spec.parameter_ids]
+        if unknown:
+            raise ValidationError(
+                f"ensemble: {unknown} are not parameters of {job.spec.id} (scenario "
+                f"{job.config.scenario!r})"
+            )
     cols = set(job.spec.species_ids) | set(job.spec.observable_ids)
     for c in job.config.keep_timecourses:
         if c not in cols:

@@ -1,0 +1,132 @@
+"""Cohorts on a parameter ensemble: a member drawn per patient, recorded, and paired claims."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import EndpointReducer
+from senotwin.analysis.ensemble_compare import patient_claims
+from senotwin.cli import app
+from senotwin.cohort.population import qsp_population
+from senotwin.cohort.runner import (
+    CohortConfig,
+    arm_from_text,
+    ensemble_member,
+    load_rows,
+    make_job,
+    run_chunk,
+    run_cohort,
+)
+
+ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
+#: two members far apart in tumour growth: which one a patient drew shows in its parameters
+MEMBERS = ((("k_grow", 0.01),), (("k_grow", 0.03),))
+
+
+def _config(n: int = 6, **kw) -> CohortConfig:
+    base = {
+        "scenario": "default",
+        "n": n,
+        "arms": ARMS,
+        "population": qsp_population(),
+        "seed": 3,
+        "t_end": 30.0,
+        "engine": "fast",
+        "ensemble": MEMBERS,
+        "ensemble_source": "two.tsv",
+    }
+    return CohortConfig(**(base | kw))
+
+
+def test_member_draw_is_per_patient_and_reproducible() -> None:
+    cfg = _config(n=40)
+    members = [ensemble_member(cfg, i) for i in range(40)]
+    assert members == [ensemble_member(cfg, i) for i in range(40)]
+    assert set(members) == {0, 1}  # both members are used
+    assert members != [ensemble_member(_config(n=40, seed=4), i) for i in range(40)]
+    assert ensemble_member(_config(ensemble=()), 0) == -1
+
+
+def test_patients_run_with_their_member_and_keep_their_traits() -> None:
+    cfg = _config(n=6)
+    job = make_job(cfg, EndpointReducer())
+    rows, _ = run_chunk(job, 0, 6)
+    plain, _ = run_chunk(make_job(_config(n=6, ensemble=()), EndpointReducer()), 0, 6)
+    assert list(rows["member"]) == [ensemble_member(cfg, int(i)) for i in rows["patient"]]
+    # k_grow is a population trait: its prior is centred on the member's value
+    for member, centre in ((0, 0.01), (1, 0.03)):
+        grown = rows.loc[rows["member"] == member, "p_k_grow"]
+        if len(grown):
+            assert np.all(np.abs(np.log(grown / centre)) < np.log(20))
+    # traits not set by the ensemble are the patient's own, with or without an ensemble
+    other = [c for c in rows.columns if c.startswith("p_") and c != "p_k_grow"]
+    pd.testing.assert_frame_equal(
+        rows[other].reset_index(drop=True), plain[other].reset_index(drop=True)
+    )
+    assert "member" not in plain.columns
+
+
+def test_ensemble_enters_the_manifest_and_the_resume_identity(tmp_path: Path) -> None:
+    run_cohort(_config(n=2), tmp_path / "a", reducer=EndpointReducer(), processes=False, workers=1)
+    rows = load_rows(tmp_path / "a")
+    assert set(rows["member"]) <= {0, 1}
+    other = _config(n=2, ensemble=((("k_grow", 0.01),), (("k_grow", 0.02),)))
+    with pytest.raises(ValidationError, match="different cohort"):
+        run_cohort(other, tmp_path / "a", reducer=EndpointReducer(), processes=False, resume=True)
+
+
+def test_bad_ensembles_are_refused_with_the_field() -> None:
+    with pytest.raises(ValidationError, match="every member must set"):
+        _config(ensemble=((("k_grow", 0.01),), (("k_kill", 0.5),)))
+    with pytest.raises(ValidationError, match="k_grow = nan"):
+        _config(ensemble=((("k_grow", float("nan")),),))
+    with pytest.raises(ValidationError, match="not parameters of"):
+        make_job(_config(ensemble=((("no_such", 1.0),),)), EndpointReducer())
+
+
+def test_patient_claims_count_paired_patients_and_ties() -> None:
+    rows = pd.DataFrame(
+        {
+            "patient": [0, 0, 1, 1, 2, 2, 3, 3],
+            "arm": ["a", "b"] * 4,
+            "status": ["success"] * 6 + ["success", "error"],
+            "pfs_days": [100.0, 50.0, 200.0, 200.0, 80.0, 90.0, 10.0, 20.0],
+            "pfs_event": [True, True, False, False, True, True, True, True],
+        }
+    )
+    by = {(c.better, c.worse): c for c in patient_claims(rows, "pfs")}
+    a_b = by[("a", "b")]
+    assert a_b.members == 3  # patient 3 failed in b: left out
+    assert a_b.probability == pytest.approx((1 + 0.5 + 0) / 3)  # win, tie (both censored), loss
+    assert by[("b", "a")].probability == pytest.approx(1 - a_b.probability)
+    assert "of 3 patients" in a_b.sentence()
+    with pytest.raises(ValidationError, match="allowed: pfs, os"):
+        patient_claims(rows, "orr")
+
+
+def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
+    ens = tmp_path / "ens.tsv"
+    ens.write_text("k_grow\tsigma\n0.01\t0.3\n0.03\t0.3\n0.02\t0.3\n")
+    out = tmp_path / "c"
+    runner = CliRunner()
+    args = ["--n", "3", "--days", "30", "--workers", "1", "--quiet", "--members", "2"]
+    arms = ["--arm", "control=none", "--arm", "ici=block PDCD1=0.9"]
+    res = runner.invoke(
+        app, ["cohort", "run", "--out", str(out), "--ensemble", str(ens), *args, *arms]
+    )
+    assert res.exit_code == 0, res.output
+    assert "ignored (not parameters): sigma" in res.output
+    res = runner.invoke(app, ["cohort", "summary", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["ensemble"]["members"] == 2 and data["ensemble"]["parameters"] == ["k_grow"]
+    assert {c["metric"] for c in data["claims"]} == {"pfs (days)", "os (days)"}
+    res = runner.invoke(app, ["cohort", "run", "--out", str(tmp_path / "d"), "--members", "2"])
+    assert res.exit_code != 0 and "needs --ensemble" in res.output
