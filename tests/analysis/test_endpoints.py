@@ -219,3 +219,111 @@ def test_a_response_first_seen_at_the_last_scan_awaits_confirmation() -> None:
     # a first PR at the last scan: SD, awaiting a PR confirmation
     late = _trial([1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.6])
     assert late["best_response"] == "SD" and late["awaiting_confirmation"] == "PR"
+
+
+# ---- lesion-level heterogeneity: new lesions and non-target progression -------------------------
+from scipy import stats as _stats  # noqa: E402
+
+from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD, lesion_spread_per_day  # noqa: E402
+
+
+def _expected_new_lesions(n: float, k: float, sd: float, t: float) -> float:
+    """n E[(exp((delta - k) t) - 1)^+], delta ~ N(0, sd): occult lesions (Pareto, alpha 1) of a
+    disease shrinking at rate k that have become visible by day t (closed form)."""
+    mu, v = -k * t, sd * t
+    return n * (
+        math.exp(mu + v * v / 2) * _stats.norm.cdf((mu + v * v) / v) - _stats.norm.cdf(mu / v)
+    )
+
+
+def test_a_shrinking_disease_seeds_new_lesions_with_lesion_level_spread() -> None:
+    """Before: a disease that never regrows above baseline could not progress by a new lesion.
+    Occult lesions that grow faster than the disease shrinks now cross visibility, with the
+    probability 1 - exp(-expected count) of the closed form."""
+    t = np.arange(0.0, 366.0)
+    shrinking = np.exp(-0.01 * t)
+    sd = 0.006
+    assert math.isnan(new_lesion_day(t, shrinking, 4.0, 1e-9, 1.0))  # old law: never
+    lam = _expected_new_lesions(4.0, 0.01, sd, 365.0)
+    assert 0.1 < lam < 20.0
+    p_new = 1.0 - math.exp(-lam)
+    # u just above exp(-lam) -> the threshold is reached within the year; just below -> never
+    assert new_lesion_day(t, shrinking, 4.0, math.exp(-lam) * 1.02, 1.0, sd) <= 365.0
+    assert math.isnan(new_lesion_day(t, shrinking, 4.0, math.exp(-lam) * 0.98, 1.0, sd))
+    # the day itself: expected count at it equals -ln u
+    u = 0.75
+    day = new_lesion_day(t, shrinking, 4.0, u, 1.0, sd)
+    assert _expected_new_lesions(4.0, 0.01, sd, day) == pytest.approx(-math.log(u), rel=1e-2)
+    # deterministic given the seed: the share of 2,000 paired uniforms that progress is p_new
+    us = np.random.default_rng(7).random(2000)
+    hits = [not math.isnan(new_lesion_day(t, shrinking, 4.0, float(x), 1.0, sd)) for x in us]
+    assert np.mean(hits) == pytest.approx(p_new, abs=0.03)
+    assert hits == [
+        not math.isnan(new_lesion_day(t, shrinking, 4.0, float(x), 1.0, sd)) for x in us
+    ]
+
+
+def test_spread_without_lesion_deviation_is_the_old_seeding_law() -> None:
+    t = np.arange(0.0, 101.0)
+    r = np.exp(0.01 * t)
+    assert new_lesion_day(t, r, 4.0, 0.5, 1.0, 0.0) == new_lesion_day(t, r, 4.0, 0.5, 1.0)
+
+
+HET = TrialRules(
+    schedule=((1.0e9, 42.0),),
+    follow_days=252.0,
+    lesion_growth_spread=LESION_GROWTH_SPREAD,
+    nontarget_progression=True,
+)
+
+
+def _het(ratio_at_scans, **base_extra) -> dict:
+    days = 42.0 * np.arange(len(ratio_at_scans))
+    d = 20.0 * np.interp(TT, days, ratio_at_scans)
+    base = {
+        "lesions_mm": [40.0, 30.0],
+        "n_lesions": 3,
+        "n_nontarget": 1,
+        "ecog": 0,
+        "u_new": 1e-12,
+        "u_death": 0.5,
+        "doubling_days": 100.0,
+        "lesion_z": [0.0, 0.0],
+        "nontarget_z": [0.0],
+    } | base_extra
+    return trial_endpoints(TT, d, base, HET, NO_DEATH)
+
+
+def test_a_fast_non_target_lesion_is_unequivocal_progression_while_targets_shrink() -> None:
+    # targets shrink 20 % in diameter (volume x0.51) by day 42 and stay; a non-target lesion
+    # with a deviation of +3 SD grows at 3 x 1.07 x ln2/100 = 0.0223/day over that course
+    ep = _het([1, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8], nontarget_z=[3.0])
+    rate = 3.0 * LESION_GROWTH_SPREAD * math.log(2) / 100.0
+    days = (42, 84, 126, 168, 210, 252)
+    nt = [0.8**3 * math.exp(rate * d) for d in days]
+    nadirs = np.minimum.accumulate([1.0, *nt])[:-1]  # the nadir before each scan
+    first = next(d for d, v, low in zip(days, nt, nadirs, strict=True) if v >= 1.728 * low)
+    assert ep["pfs_event"] and ep["pd_by"] == "nontarget" and ep["pfs_days"] == first
+    # the same patient with an average non-target lesion: stable disease, no progression
+    calm = _het([1, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
+    assert not calm["pfs_event"] and calm["pd_by"] == "" and calm["best_response"] == "SD"
+
+
+def test_a_target_lesion_growing_faster_than_the_others_ends_the_response() -> None:
+    ep = _het([1, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6], lesion_z=[3.0, -1.0])
+    assert ep["pfs_event"] and ep["pd_by"].startswith("target")
+    still = _het([1, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6])
+    assert still["best_response"] == "PR" and not still["pfs_event"]
+
+
+def test_lesion_spread_needs_the_patients_doubling_time_and_draws() -> None:
+    assert lesion_spread_per_day({"doubling_days": 100.0}, HET) == pytest.approx(
+        LESION_GROWTH_SPREAD * math.log(2) / 100.0
+    )
+    assert lesion_spread_per_day({}, TRULES) == 0.0
+    with pytest.raises(ValidationError, match="doubling_days"):
+        _het([1, 1, 1], doubling_days=math.nan)
+    with pytest.raises(ValidationError, match="lesion_z"):
+        _het([1, 1, 1], lesion_z=[0.0])
+    with pytest.raises(ValidationError, match="lesion_growth_spread"):
+        TrialRules(lesion_growth_spread=-1.0)

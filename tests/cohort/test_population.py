@@ -531,3 +531,17 @@ def test_invisible_share_needs_the_invisible_species() -> None:
     bd = replace(TRIAL_BASE, invisible_species="nope")
     with pytest.raises(ValidationError, match="'nope'"):
         baseline_overrides(spec, bd, b)
+
+
+def test_every_lesion_has_its_own_growth_deviation_drawn_once_per_patient() -> None:
+    """One standard-normal draw per target and non-target lesion (read by the trial endpoints'
+    lesion-level growth spread): reproducible from the patient's stream, so every arm sees the
+    same lesions, and spread like a standard normal over a pool."""
+    pool = [draw_baseline(TRIAL_BASE, patient_rng(11, i)) for i in range(400)]
+    for b in pool[:20]:
+        assert len(b["lesion_z"]) == b["n_target"]
+        assert len(b["nontarget_z"]) == b["n_nontarget"]
+    assert draw_baseline(TRIAL_BASE, patient_rng(11, 7)) == pool[7]
+    z = np.concatenate([np.r_[b["lesion_z"], b["nontarget_z"]] for b in pool])
+    assert z.size > 800
+    assert abs(float(np.mean(z))) < 0.1 and float(np.std(z)) == pytest.approx(1.0, abs=0.08)

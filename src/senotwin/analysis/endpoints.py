@@ -217,6 +217,16 @@ class EndpointReducer:
 #: exponent is 1 (derived; the seeding proportionality is assumed).
 NEW_LESION_ALPHA = 1.0
 
+#: within-patient spread of lesion net growth rates: the SD of a lesion's deviation from the
+#: patient's typical lesion, as a multiple of the patient's untreated net growth rate. Derived
+#: (quantitative-sources lesion_growth_spread_within_patient) from 408 untreated pulmonary
+#: metastases in 21 patients (30 % unchanged, 11 % shrinking, 59 % growing): normal lesion rates
+#: with a symmetric "unchanged" band give SD / mean 1.38 over all lesions; less the
+#: between-patient spread of untreated lung-cancer growth (sigma of ln 0.75, CV 0.87) leaves 1.07.
+LESION_GROWTH_SPREAD = 1.07
+#: Gauss-Hermite nodes of the expectation over occult lesions' growth deviations
+_NEW_LESION_NODES = 48
+
 
 @dataclass(frozen=True)
 class TrialRules:
@@ -229,6 +239,13 @@ class TrialRules:
     randomisation. ``detect_mm``: a target lesion below this is recorded as gone (0 mm) — CT slice
     thickness, assumed; ``too_small_mm``: a lesion still seen but smaller is recorded at this
     default (RECIST 1.1 5 mm rule). ``follow_days``: OS and PFS are censored here (data cut-off).
+    ``lesion_growth_spread``: lesions of one patient grow at different net rates, each deviating
+    from the model lesion (the patient's typical lesion) by ``spread`` x the patient's untreated
+    net growth rate x a standard normal draw (:data:`LESION_GROWTH_SPREAD`; 0 = every lesion
+    follows the model lesion, the law the liu2019 calibration was made on).
+    ``nontarget_progression``: non-target lesions progress unequivocally when their volume rises
+    as much as a 20 % diameter increase means, 1.2^3 = +73 % over its nadir (RECIST 1.1 as the
+    RECIST working group reads it for non-target disease).
     """
 
     schedule: tuple[tuple[float, float], ...] = ((126.0, 42.0), (315.0, 63.0), (1.0e9, 84.0))
@@ -241,6 +258,8 @@ class TrialRules:
     too_small_mm: float = 5.0
     follow_days: float = 730.0
     new_lesion_alpha: float = NEW_LESION_ALPHA
+    lesion_growth_spread: float = 0.0
+    nontarget_progression: bool = False
 
     def __post_init__(self) -> None:
         if not self.schedule:
@@ -253,7 +272,7 @@ class TrialRules:
                     "every > 0 and increasing 'until' days"
                 )
             last = until
-        for name in ("confirm_days", "min_sd_days", "follow_days"):
+        for name in ("confirm_days", "min_sd_days", "follow_days", "lesion_growth_spread"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"trial rule {name} must be a number >= 0, got {v}")
@@ -309,28 +328,61 @@ class DeathHazard:
 
 
 def new_lesion_day(
-    times: np.ndarray, volume_ratio: np.ndarray, n_lesions: float, u: float, alpha: float
+    times: np.ndarray,
+    volume_ratio: np.ndarray,
+    n_lesions: float,
+    u: float,
+    alpha: float,
+    spread_per_day: float = 0.0,
 ) -> float:
     """Day the first new lesion becomes visible (NaN if none within the run).
 
     Seeding model: metastases seeded by an exponentially growing disease have sizes with
     N(size >= y) ~ y^-alpha (:data:`NEW_LESION_ALPHA`); the patient's visible lesions at baseline
-    fix the scale,
-    so micrometastases that follow the disease's relative course reach visibility at cumulative
-    intensity n_lesions * (R^alpha - 1), R = the running maximum of volume / baseline volume.
-    A new lesion appears when that intensity passes -ln(u).
+    fix the scale, so the occult lesions already present at entry are n_lesions x^-alpha (x =
+    volume relative to the visibility threshold). Each grows like the disease (volume ratio R)
+    times exp(delta t), delta ~ N(0, ``spread_per_day``) (lesion-level heterogeneity; 0: every
+    lesion follows R). An occult lesion is visible once x R(s) exp(delta s) >= 1 at some s <= t,
+    so the expected number visible by t is n_lesions E_delta[max(M_delta(t), 1)^alpha - 1],
+    M_delta = the running maximum of R exp(delta s) (Gauss-Hermite over delta). A new lesion
+    appears when that intensity passes -ln(u). Without spread, a disease that never regrows above
+    its baseline seeds no visible lesion; with it, a shrinking disease can.
     """
-    r = np.maximum.accumulate(np.maximum(np.asarray(volume_ratio, dtype=float), 1e-12))
-    cum = n_lesions * (np.maximum(r, 1.0) ** alpha - 1.0)
+    t = np.asarray(times, dtype=float)
+    logr = np.log(np.maximum(np.asarray(volume_ratio, dtype=float), 1e-300))
+    if spread_per_day > 0.0:
+        x, w = np.polynomial.hermite_e.hermegauss(_NEW_LESION_NODES)
+        w = w / w.sum()
+        logm = np.maximum.accumulate(logr[None, :] + spread_per_day * x[:, None] * t, axis=1)
+        per_node = np.expm1(alpha * np.minimum(np.maximum(logm, 0.0), 700.0))
+        cum = n_lesions * (w @ per_node)
+    else:
+        logm = np.maximum.accumulate(logr)
+        cum = n_lesions * np.expm1(alpha * np.maximum(logm, 0.0))
     need = -math.log(max(u, 1e-300))
     hit = np.nonzero(cum > need)[0]
     if hit.size == 0:
         return math.nan
     k = int(hit[0])
     if k == 0:
-        return float(times[0])
+        return float(t[0])
     c0, c1 = cum[k - 1], cum[k]
-    return float(times[k - 1] + (need - c0) * (times[k] - times[k - 1]) / (c1 - c0))
+    return float(t[k - 1] + (need - c0) * (t[k] - t[k - 1]) / (c1 - c0))
+
+
+def lesion_spread_per_day(baseline: Mapping[str, Any], rules: TrialRules) -> float:
+    """SD (per day) of a lesion's net growth-rate deviation: ``rules.lesion_growth_spread`` x the
+    patient's untreated net growth rate ln 2 / ``doubling_days`` (0 without spread)."""
+    if rules.lesion_growth_spread <= 0.0:
+        return 0.0
+    doubling = float(baseline.get("doubling_days", math.nan))
+    if not (math.isfinite(doubling) and doubling > 0):
+        raise ValidationError(
+            f"trial rules ask for lesion-level growth spread {rules.lesion_growth_spread}, but the "
+            f"patient's untreated doubling_days is {doubling!r}; allowed: a positive number (trial "
+            "populations with a plausibility filter record it)"
+        )
+    return rules.lesion_growth_spread * math.log(2.0) / doubling
 
 
 def _recorded(lesions_mm: np.ndarray, rules: TrialRules) -> float:
@@ -351,8 +403,12 @@ def trial_endpoints(
     ``baseline`` holds the patient's target lesion diameters (``lesions_mm``), the number of
     visible lesions (``n_lesions``: targets + non-targets), ECOG (0/1) and two uniform draws
     (``u_new``, ``u_death``; the same in every arm: paired arms). Every target lesion follows
-    the model lesion's relative volume course (its diameter ratio). Timepoint response: PD if
-    the recorded sum rises >= 20 % and >= 5 mm over its nadir or a new lesion is visible; CR if
+    the model lesion's relative volume course (its diameter ratio), times its own growth
+    deviation when ``rules.lesion_growth_spread`` > 0 (``lesion_z``, ``nontarget_z``: one
+    standard-normal draw per lesion, the same in every arm; ``doubling_days``: the patient's
+    untreated doubling time). Timepoint response: PD if the recorded sum rises >= 20 % and >= 5
+    mm over its nadir, non-target disease progresses unequivocally (``nontarget_progression``)
+    or a new lesion is visible (``pd_by`` says which); CR if
     every target is gone; PR if the sum is >= 30 % below baseline; SD otherwise. Best overall
     response needs a confirming scan >= ``confirm_days`` later (unconfirmed PR/CR count as SD);
     SD needs ``min_sd_days``. PFS: first PD scan or death, censored at the last scan (data cut-off
@@ -367,25 +423,47 @@ def trial_endpoints(
     lesions = np.asarray(baseline["lesions_mm"], dtype=float)
     ratio = d / d[0]
     t_run = float(t[-1])
+    spread = lesion_spread_per_day(baseline, rules)
+    z_target = _lesion_draws(baseline, "lesion_z", lesions.size, spread > 0.0)
+    n_nontarget = int(baseline.get("n_nontarget", 0)) if rules.nontarget_progression else 0
+    z_nontarget = _lesion_draws(baseline, "nontarget_z", n_nontarget, spread > 0.0)
     new_day = new_lesion_day(
-        t, ratio**3, float(baseline["n_lesions"]), float(baseline["u_new"]), rules.new_lesion_alpha
+        t,
+        ratio**3,
+        float(baseline["n_lesions"]),
+        float(baseline["u_new"]),
+        rules.new_lesion_alpha,
+        spread,
     )
     horizon = min(t_run, rules.follow_days)
     scans = trial_scan_days(rules, horizon)
     f_scan = np.interp(scans, t, ratio)
     base_sum = _recorded(lesions, rules)
     nadir = base_sum
+    nt_nadir = 1.0  # non-target volume relative to baseline (equal weights: sizes not recorded)
+    nt_pd = (1.0 + rules.pd_fraction) ** 3
     responses: list[str] = []
     sums: list[float] = []
     pd_day = math.nan
+    pd_by = ""
     for ts, f in zip(scans, f_scan, strict=True):
-        s = _recorded(lesions * f, rules)
-        new = not math.isnan(new_day) and new_day <= ts
-        if new or (s - nadir >= rules.pd_min_mm and s >= (1 + rules.pd_fraction) * nadir):
-            pd_day = float(ts)
+        s = _recorded(lesions * f * np.exp(spread * z_target * ts / 3.0), rules)
+        nt = float(np.mean(f**3 * np.exp(spread * z_nontarget * ts))) if n_nontarget else 1.0
+        why = [
+            name
+            for name, hit in (
+                ("target", s - nadir >= rules.pd_min_mm and s >= (1 + rules.pd_fraction) * nadir),
+                ("nontarget", n_nontarget > 0 and nt >= nt_pd * nt_nadir),
+                ("new", not math.isnan(new_day) and new_day <= ts),
+            )
+            if hit
+        ]
+        if why:
+            pd_day, pd_by = float(ts), "+".join(why)
             responses.append("PD")
             sums.append(s)
             break
+        nt_nadir = min(nt_nadir, nt)
         if s == 0.0:
             resp = "CR"
         elif s <= (1 - rules.pr_fraction) * base_sum:
@@ -424,9 +502,24 @@ def trial_endpoints(
         "os_event": bool(os_event),
         "baseline_mm": base_sum,
         "new_lesion_day": new_day,
+        "pd_by": pd_by if pfs_event and responses and responses[-1] == "PD" else "",
         "scans": len(responses),
         "awaiting_confirmation": pending,
     }
+
+
+def _lesion_draws(baseline: Mapping[str, Any], key: str, n: int, needed: bool) -> np.ndarray:
+    """The patient's standard-normal draws of ``n`` lesions' growth deviations (zeros when no
+    spread is asked for); a clear error when the spread needs draws the baseline lacks."""
+    if not needed or n == 0:
+        return np.zeros(n)
+    z = np.asarray(baseline.get(key, ()), dtype=float)
+    if z.shape != (n,) or not np.all(np.isfinite(z)):
+        raise ValidationError(
+            f"trial baseline {key} = {baseline.get(key)!r}: lesion-level growth spread needs "
+            f"{n} finite standard-normal draws (one per lesion; draw_baseline records them)"
+        )
+    return z
 
 
 def _awaiting_confirmation(
@@ -507,6 +600,7 @@ class TrialEndpointReducer:
             "os_event": False,
             "baseline_mm": math.nan,
             "new_lesion_day": math.nan,
+            "pd_by": "",
             "scans": 0,
             "awaiting_confirmation": "",
         }

@@ -247,15 +247,17 @@ def draw_invisible(classes: Sequence[Sequence[float]], u_class: float, u_share: 
 def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, object]:
     """One pool patient's disease at entry (see :class:`BaselineDisease`).
 
-    The CD8 infiltration factor and the immune-invisible share come from child streams spawned
-    off ``rng`` (consuming none of its numbers), so every other draw of the patient is what it
-    was without them.
+    The CD8 infiltration factor, the immune-invisible share and the lesions' growth deviations
+    (``lesion_z`` per target, ``nontarget_z`` per non-target lesion: standard normal, read by
+    :func:`senotwin.analysis.endpoints.trial_endpoints`) come from child streams spawned off
+    ``rng`` (consuming none of its numbers), so every other draw of the patient is what it was
+    without them.
     """
     (child,) = rng.spawn(1)
     z_cd8 = float(child.standard_normal())
     invisible = 0.0
+    (child2,) = rng.spawn(1)  # spawned either way: the lesions' stream below is the third child
     if bd.invisible_classes:
-        (child2,) = rng.spawn(1)
         u = child2.random(2)
         invisible = draw_invisible(bd.invisible_classes, float(u[0]), float(u[1]))
     cd8 = float(bd.cd8_median * math.exp(bd.cd8_sigma * z_cd8))
@@ -271,6 +273,8 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
     w = rng.dirichlet(np.full(n_t, 2.0))
     lesions = bd.min_target_mm + (sld - bd.min_target_mm * n_t) * w
     n_nt = int(rng.poisson(bd.pool_nontarget))
+    (child3,) = rng.spawn(1)  # lesion-level growth deviations: a stream of their own
+    z_lesion = child3.standard_normal(n_t + n_nt)
     u_pdl1 = float(rng.random())
     if bd.cd8_pdl1_rho != 0.0:  # same uniform marginal, correlated with the CD8 factor
         rho = bd.cd8_pdl1_rho
@@ -292,6 +296,8 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "age": float(rng.uniform(18.0, 90.0)),
         "u_new": float(rng.random()),
         "u_death": float(rng.random()),
+        "lesion_z": [float(z) for z in z_lesion[:n_t]],
+        "nontarget_z": [float(z) for z in z_lesion[n_t:]],
         "cd8_infiltration": cd8,
         "invisible": invisible,
     }

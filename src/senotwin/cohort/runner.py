@@ -332,9 +332,11 @@ def _baseline_columns(patient: VirtualPatient) -> dict[str, float]:
 
 
 def _reduce(reducer: Reducer, res: SimulationResult, patient: VirtualPatient) -> dict[str, Any]:
-    """The reducer's record; trial reducers (``needs_patient``) also get the patient's baseline."""
+    """The reducer's record; trial reducers (``needs_patient``) also get the patient's baseline
+    and untreated doubling time (``doubling_days``: lesion-level growth spread scales with it)."""
     if getattr(reducer, "needs_patient", False):
-        return reducer(res, dict(patient.baseline or {}))  # type: ignore[call-arg]
+        base = dict(patient.baseline or {}) | {"doubling_days": patient.doubling_days}
+        return reducer(res, base)  # type: ignore[call-arg]
     return reducer(res)
 
 

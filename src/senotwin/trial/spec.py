@@ -15,7 +15,7 @@ from typing import Any
 
 from senotwin._errors import ValidationError
 from senotwin._yaml import read_yaml
-from senotwin.analysis.endpoints import TrialRules
+from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD, TrialRules
 from senotwin.cohort.population import BaselineDisease
 
 DAYS_PER_MONTH = 30.4375
@@ -273,6 +273,8 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             follow_days=_num(
                 src, "assessment.follow_days", a.get("follow_days", 730.0), lo=30.0, hi=3650.0
             ),
+            lesion_growth_spread=LESION_GROWTH_SPREAD,
+            nontarget_progression=True,
         )
     except ValidationError as exc:
         raise ValidationError(f"{src}: {exc}") from None

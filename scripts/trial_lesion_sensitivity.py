@@ -1,0 +1,101 @@
+"""Sensitivity of a library trial's endpoints to the lesion-level growth spread (issue 13).
+
+Runs every arm of ``--trial`` once (``--n`` selected patients, seed 0, keeping the lesion
+diameter), then re-applies RECIST 1.1 to the same courses with the within-patient spread of
+lesion growth rates (``TrialRules.lesion_growth_spread``) at several values, and with the old
+law (no spread, no non-target progression). Prints per spread and arm: ORR, median PFS
+(months), the PFS HR against the control arm and what the progressions involved (target growth,
+non-target growth, new lesions; one PD can involve several). The value in use,
+``LESION_GROWTH_SPREAD``, is derived from untreated pulmonary metastases, not fitted: this
+shows how much the trials' PFS depends on it (docs/trials.md).
+
+    python scripts/trial_lesion_sensitivity.py [--trial keynote189] [--n 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from dataclasses import replace
+
+import pandas as pd
+
+from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD, trial_endpoints
+from senotwin.analysis.survival import arm_summary
+from senotwin.cohort.runner import load_rows, load_timecourses, run_cohort
+from senotwin.trial.clinical import trial_hazard
+from senotwin.trial.library import get_trial
+from senotwin.trial.run import trial_config
+from senotwin.trial.spec import DAYS_PER_MONTH
+
+SPREADS = (0.0, 0.5, LESION_GROWTH_SPREAD, 1.38)
+
+
+def _keep_baseline(reducer):  # the trial reducer, also storing the baseline it was given
+    class Keep(type(reducer)):  # type: ignore[misc]
+        def __call__(self, result, baseline=None):  # type: ignore[no-untyped-def]
+            return {**super().__call__(result, baseline), "baseline_json": json.dumps(baseline)}
+
+        def empty(self):  # type: ignore[no-untyped-def]
+            return {**super().empty(), "baseline_json": "{}"}
+
+    return Keep(reducer.rules, reducer.hazard)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trial", default="keynote189")
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    trial = get_trial(args.trial)
+    cfg = replace(trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter",))
+    hazard = trial_hazard(trial)
+    from senotwin.analysis.endpoints import TrialEndpointReducer
+
+    reducer = _keep_baseline(TrialEndpointReducer(trial.rules, hazard))
+    with tempfile.TemporaryDirectory() as tmp:
+        run_cohort(cfg, tmp, reducer=reducer, workers=1, processes=False)
+        rows = load_rows(tmp)
+        tc = load_timecourses(tmp)
+    rows = rows[rows["status"] == "success"]
+    courses = {key: g for key, g in tc.groupby(["arm", "patient"])}
+    old = replace(trial.rules, lesion_growth_spread=0.0, nontarget_progression=False)
+    variants = [("old law (no spread, no non-target PD)", old)]
+    variants += [(f"spread {s:g}", replace(trial.rules, lesion_growth_spread=s)) for s in SPREADS]
+    out = []
+    for label, rules in variants:
+        recs = []
+        for _, r in rows.iterrows():
+            g = courses[(r["arm"], r["patient"])]
+            base = json.loads(r["baseline_json"])
+            t, d = g["time"].to_numpy(), g["diameter"].to_numpy()
+            ep = trial_endpoints(t, d, base, rules, hazard)
+            recs.append({"arm": r["arm"], "status": "success", **ep})
+        table = pd.DataFrame(recs)
+        summary = arm_summary(table, reference=trial.control.name).set_index("arm")
+        for arm, sub in table.groupby("arm", sort=False):
+            parts = sub.loc[sub["pd_by"] != "", "pd_by"].str.split("+")
+            n_pd = max(len(parts), 1)
+            s = summary.loc[arm]
+            out.append(
+                {
+                    "rules": label,
+                    "arm": arm,
+                    "ORR %": round(100 * s["ORR"], 1),
+                    "median PFS (months)": round(s["median_pfs"] / DAYS_PER_MONTH, 1),
+                    "HR PFS": round(s["hr_pfs"], 2),
+                    "PDs": len(parts),
+                    **{
+                        f"{why} %": round(100 * parts.apply(lambda x, w=why: w in x).sum() / n_pd)
+                        for why in ("target", "nontarget", "new")
+                    },
+                }
+            )
+    print(f"{trial.id}: {args.n} patients, seed {args.seed}")
+    print(pd.DataFrame(out).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
