@@ -17,11 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
-from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD, trial_endpoints
+from senotwin.analysis.endpoints import (
+    LESION_GROWTH_SPREAD,
+    TrialEndpointReducer,
+    trial_endpoints,
+)
 from senotwin.analysis.survival import arm_summary
 from senotwin.cohort.runner import load_rows, load_timecourses, run_cohort
 from senotwin.trial.clinical import trial_hazard
@@ -32,15 +37,15 @@ from senotwin.trial.spec import DAYS_PER_MONTH
 SPREADS = (0.0, 0.5, LESION_GROWTH_SPREAD, 1.38)
 
 
-def _keep_baseline(reducer):  # the trial reducer, also storing the baseline it was given
-    class Keep(type(reducer)):  # type: ignore[misc]
-        def __call__(self, result, baseline=None):  # type: ignore[no-untyped-def]
-            return {**super().__call__(result, baseline), "baseline_json": json.dumps(baseline)}
+@dataclass(frozen=True)
+class _KeepBaseline(TrialEndpointReducer):
+    """The trial reducer that also stores the baseline it was given (JSON) in its row."""
 
-        def empty(self):  # type: ignore[no-untyped-def]
-            return {**super().empty(), "baseline_json": "{}"}
+    def __call__(self, result: Any, baseline: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {**super().__call__(result, baseline), "baseline_json": json.dumps(baseline)}
 
-    return Keep(reducer.rules, reducer.hazard)
+    def empty(self) -> dict[str, Any]:
+        return {**super().empty(), "baseline_json": "{}"}
 
 
 def main() -> None:
@@ -52,9 +57,7 @@ def main() -> None:
     trial = get_trial(args.trial)
     cfg = replace(trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter",))
     hazard = trial_hazard(trial)
-    from senotwin.analysis.endpoints import TrialEndpointReducer
-
-    reducer = _keep_baseline(TrialEndpointReducer(trial.rules, hazard))
+    reducer = _KeepBaseline(trial.rules, hazard)
     with tempfile.TemporaryDirectory() as tmp:
         run_cohort(cfg, tmp, reducer=reducer, workers=1, processes=False)
         rows = load_rows(tmp)
