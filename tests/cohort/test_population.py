@@ -226,6 +226,7 @@ from senotwin.cohort.population import (  # noqa: E402
     BaselineDisease,
     baseline_overrides,
     draw_baseline,
+    escaped_share,
     pdl1_pool_shares,
     select_population,
     selection_weights,
@@ -296,7 +297,10 @@ def test_trial_patient_starts_from_its_mean_lesion_and_pdl1() -> None:
     assert vp.baseline == b
     fixed, initial = baseline_overrides(spec, TRIAL_BASE, b)
     mean_ml = np.mean(math.pi / 6 * np.asarray(b["lesions_mm"]) ** 3) / 1000
-    assert initial["C"] == pytest.approx(min(mean_ml * 2.06e8, 0.5 * 1.5e11))
+    cells = min(mean_ml * 2.06e8, 0.5 * 1.5e11)
+    assert initial["C"] + initial["Ci"] == pytest.approx(cells)
+    mu = spec.parameter("mu_esc").value  # the escaped daughters of the lesion's history
+    assert initial["Ci"] == pytest.approx(cells * escaped_share(mu, cells))
     assert vp.initial == initial and vp.params["PDL1_per_C"] == fixed["PDL1_per_C"]
 
 
@@ -305,15 +309,29 @@ def test_trial_patient_cd8_scales_with_the_lesion_and_its_infiltration() -> None
     start = {s.id: s.initial for s in spec.species}
     b = draw_baseline(TRIAL_BASE, patient_rng(4, 0))
     _, initial = baseline_overrides(spec, TRIAL_BASE, b)
+    cells = initial["C"] + initial["Ci"]
     per_cell = start["T8"] / start["C"]
-    assert initial["T8"] == pytest.approx(per_cell * initial["C"] * b["cd8_infiltration"])
+    assert initial["T8"] == pytest.approx(per_cell * cells * b["cd8_infiltration"])
     x_per_cell = start["T8x"] / start["C"]
-    assert initial["T8x"] == pytest.approx(x_per_cell * initial["C"] * b["cd8_infiltration"])
+    assert initial["T8x"] == pytest.approx(x_per_cell * cells * b["cd8_infiltration"])
     # a patient drawn without the factor (an older record) keeps the scenario's CD8 per cell
     legacy = {k: v for k, v in b.items() if k != "cd8_infiltration"}
-    assert baseline_overrides(spec, TRIAL_BASE, legacy)[1]["T8"] == pytest.approx(
-        per_cell * initial["C"]
-    )
+    assert baseline_overrides(spec, TRIAL_BASE, legacy)[1]["T8"] == pytest.approx(per_cell * cells)
+
+
+def test_escaped_share_is_the_neutral_luria_delbrueck_mean() -> None:
+    assert escaped_share(2e-7, 2.0**30) == pytest.approx(6e-6)
+    assert escaped_share(0.0, 1e9) == 0.0 and escaped_share(0.5, 2.0**40) == 1.0
+    assert escaped_share(1e-3, 1.0) == 0.0
+    with pytest.raises(ValidationError, match="escape probability"):
+        escaped_share(-1e-3, 1e9)
+
+
+def test_no_escape_parameter_no_escaped_cells() -> None:
+    spec = get_scenario("aged_lung_untreated").load()
+    b = draw_baseline(TRIAL_BASE, patient_rng(4, 0))
+    _, initial = baseline_overrides(spec, replace(TRIAL_BASE, escape_param="none"), b)
+    assert "Ci" not in initial
 
 
 def test_cd8_infiltration_spreads_without_moving_the_other_draws() -> None:
@@ -507,8 +525,10 @@ def test_invisible_share_splits_the_lesion_without_moving_the_other_draws() -> N
     k = int(np.argmax(hard))
     _, split_ = baseline_overrides(spec, with_inv, drawn[k])
     _, whole = baseline_overrides(spec, TRIAL_BASE, plain[k])
-    assert split_["Ci"] == pytest.approx(whole["C"] * shares[k])
-    assert split_["C"] + split_["Ci"] == pytest.approx(whole["C"])
+    cells = whole["C"] + whole["Ci"]
+    escaped = whole["Ci"] / cells  # history's escaped daughters, in both
+    assert split_["Ci"] == pytest.approx(cells * (shares[k] + (1 - shares[k]) * escaped))
+    assert split_["C"] + split_["Ci"] == pytest.approx(cells)
     assert split_["T8"] == pytest.approx(whole["T8"])  # CD8 follows all cancer cells
 
 

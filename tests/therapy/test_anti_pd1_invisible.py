@@ -3,7 +3,10 @@
 HLA class I-negative cancer cells (``Ci``) escape CD8 killing, so a patient whose visible cells
 the T cells clear responds partially and then regrows from the invisible share, at its own
 growth rate, instead of being eradicated; the same patient with every cell visible stays
-controlled. Aged lung, high precursors, PD-L1-high, pembrolizumab 200 mg q3w from day 0.
+controlled when no cell can escape (``mu_esc`` 0), and with the cited escape probability per
+division (immunoediting: qsp.yaml ``mu_esc``) responds completely and relapses years later from
+the escaped clone its history and its divisions made. Aged lung, high precursors, PD-L1-high,
+pembrolizumab 200 mg q3w from day 0.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from senotwin.cohort.population import escaped_share
+from senotwin.model.scenarios import get_scenario
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario
 from senotwin.therapy.dosing import body_for_scenario
@@ -25,15 +30,22 @@ PATIENT = {"N_ag": 2.09e5, "PDL1_per_C": 150000.0}
 
 
 @cache
-def _course(invisible: float) -> pd.DataFrame:
-    """Treated course of the patient with ``invisible`` of its cancer cells HLA class I-negative."""
+def _course(invisible: float, mu_esc: float = 0.0, end: int = END) -> pd.DataFrame:
+    """Treated course of the patient with ``invisible`` of its cancer cells HLA class I-negative
+    and the escape probability ``mu_esc`` per division."""
     overrides = PATIENT | {"C": CELLS * (1 - invisible), "Ci": CELLS * invisible}
-    solver = SolverOptions(engine="fast", t_eval=np.arange(0.0, END + 1, 3.0))
+    overrides["mu_esc"] = mu_esc
+    solver = SolverOptions(engine="fast", t_eval=np.arange(0.0, end + 1, 3.0))
     regimen = parse_regimen(
-        f"pembrolizumab 200 mg iv q21d d0-d{END}", body=body_for_scenario(SCENARIO)
+        f"pembrolizumab 200 mg iv q21d d0-d{end}", body=body_for_scenario(SCENARIO)
     )
-    res = run_scenario(
-        SCENARIO, overrides=overrides, regimen=regimen, days=float(END), solver=solver
+    res = run_scenario(  # mu_esc 0 (no escape) is the counterfactual below its cited range
+        SCENARIO,
+        overrides=overrides,
+        regimen=regimen,
+        days=float(end),
+        solver=solver,
+        check_ranges=mu_esc > 0,
     )
     assert res.ok
     return res.table
@@ -50,8 +62,27 @@ def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     assert t["Ci"].iloc[-1] > t["Ci"].iloc[0]
 
 
-def test_fully_visible_patient_stays_controlled() -> None:
+def test_fully_visible_patient_stays_controlled_when_no_cell_escapes() -> None:
     t = _course(0.0)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     assert cancer[-1] < 0.01 * cancer[0]
     assert float(t["Ci"].abs().max()) == 0.0
+
+
+def test_escape_per_division_turns_a_complete_responder_into_a_late_relapse() -> None:
+    """Immunoediting: the visible cells go, the escaped clone (history + divisions under
+    therapy) is selected and the lesion regrows past RECIST progression within three years;
+    without escape (rate 0) the same patient has no invisible cell and stays controlled."""
+    mu = get_scenario(SCENARIO).load().parameter("mu_esc").value
+    assert mu > 0
+    share = escaped_share(mu, CELLS)
+    t = _course(share, mu, 1080)
+    d = t["diameter"].to_numpy()
+    nadir = int(np.argmin(d))
+    assert t["C"].iloc[nadir] < 1e-3 * CELLS  # the visible cells are cleared ...
+    assert 90 < t["time"].iloc[nadir] < 540  # ... a response lasting months
+    assert d[-1] > 1.2 * d[nadir] and d[-1] > d[nadir] + 5.0  # RECIST progression from nadir
+    assert t["Ci"].iloc[-1] > 1e3 * t["Ci"].iloc[0]  # the escaped clone was selected
+    flat = _course(0.0, 0.0, 1080)
+    assert float(flat["Ci"].abs().max()) == 0.0
+    assert flat["diameter"].iloc[-1] < d[-1] / 3

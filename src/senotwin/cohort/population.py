@@ -136,7 +136,9 @@ class BaselineDisease:
     (HLA class I-negative), as (share of patients, lowest, highest invisible share) classes of a
     tissue's HLA class I immunohistochemistry; a patient's class is drawn with the class shares,
     its invisible share uniformly inside the class. That share of the lesion's cancer cells
-    starts as ``invisible_species`` (empty: every cancer cell visible).
+    starts as ``invisible_species`` (empty: every cancer cell visible). When the model has the
+    per-division escape probability ``escape_param`` (model/qsp.yaml ``mu_esc``), the visible
+    cells also carry the escaped daughters their history made: :func:`escaped_share`.
     """
 
     sld_median_mm: float | None = None
@@ -165,6 +167,7 @@ class BaselineDisease:
     cd8_pdl1_rho: float = 0.0
     invisible_classes: tuple[tuple[float, float, float], ...] = ()
     invisible_species: str = "Ci"
+    escape_param: str = "mu_esc"
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -303,6 +306,16 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
     }
 
 
+def escaped_share(mu: float, cells: float) -> float:
+    """Expected share of escaped cells in a lesion of ``cells`` grown from one cell when each
+    division gives an escaped daughter with probability ``mu`` and escape is neutral (the
+    Luria-Delbrueck mean for synchronous generations: mu x log2(cells)); a lower bound where
+    CD8 pressure already selected the escapers before diagnosis."""
+    if not (math.isfinite(mu) and 0.0 <= mu <= 1.0) or cells < 0:
+        raise ValidationError(f"escape probability {mu!r} per division must lie in [0, 1]")
+    return min(1.0, mu * math.log2(cells)) if cells > 1.0 else 0.0
+
+
 def baseline_overrides(
     spec: ModelSpec, bd: BaselineDisease, base: Mapping[str, object]
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -319,6 +332,9 @@ def baseline_overrides(
     initial = {bd.lesion_species: cells}
     start = {s.id: s.initial for s in spec.species}
     invisible = float(base.get("invisible", 0.0))  # type: ignore[arg-type]
+    if bd.escape_param in spec.parameter_ids:  # escaped daughters of the lesion's history
+        escaped = escaped_share(spec.parameter(bd.escape_param).value, cells)
+        invisible += (1.0 - invisible) * escaped
     if invisible > 0.0:
         if bd.invisible_species not in start:
             raise ValidationError(
