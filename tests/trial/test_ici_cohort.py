@@ -36,7 +36,7 @@ def test_centre_and_spread_act_on_fixed_draws() -> None:
 
 
 def test_simulated_patients_are_scored_and_reproducible() -> None:
-    # every cell visible: with an invisible share the best change is set by its regrowth
+    # no hard-loss class: with an invisible share the best change is set by its regrowth
     vc = VirtualCohort(CohortDesign(n=4, rules=RULES, baseline=BaselineDisease()))
     a = vc.simulate()
     b = vc.simulate()
@@ -44,4 +44,8 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     assert set(a["best_response"]) <= {"CR", "PR", "SD", "PD", "NE"}
     assert (a["cd8_score"] > 0).all() and a["plausible"].all()
     stronger = vc.simulate({"k_kill": 2.0})
-    assert (stronger["best_change_pct"] <= a["best_change_pct"] + 1e-9).all()
+    # the escaped clone (qsp.yaml mu_esc: history + divisions) regrows after the visible cells
+    # go, so which 12-weekly scan holds the minimum can move a patient's best change by about
+    # a point either way; deeper on average, and never more than 2 points shallower
+    assert (stronger["best_change_pct"] <= a["best_change_pct"] + 2.0).all()
+    assert stronger["best_change_pct"].mean() < a["best_change_pct"].mean()
