@@ -205,3 +205,157 @@ def patient_range(cytokine: str, q_low: float = 0.05, q_high: float = 0.95) -> P
         q_low=q_low,
         q_high=q_high,
     )
+
+
+# ---- cancer-cell secretion from the patients' plasma excess over healthy controls -------------
+#: lesion diameter (mm, mean and SD) of resected NSCLC by nodal status (quantitative-sources
+#: nsclc_tumour_size_nodal_status, BMC Cancer 2010;10:474): N0M0 for stage I, node-positive or
+#: metastatic ("other status") for stages II and III -- stage II is mostly N1 in the AJCC 7th
+#: edition (T2b/T3 N0 are the rest), an approximation stated in docs/calibration.md
+STAGE_DIAMETER_MM: dict[str, tuple[float, float]] = {
+    "I": (37.17, 21.34),
+    "II": (45.75, 23.19),
+    "III": (45.75, 23.19),
+}
+#: the model parameters each cytokine's fit sets: (cancer-cell rate, SASP rate, plasma clearance)
+SECRETION_PARAMETERS: dict[str, tuple[str, str, str]] = {
+    "IL6": ("s_il6_C", "s_il6_sen", "k_cl_il6"),
+    "IL8": ("s_il8_C", "s_il8_sen", "k_cl_il8"),
+}
+_DIAMETER_NODES = 600  # grid over each stage's (truncated normal) diameter distribution
+
+
+@dataclass(frozen=True)
+class SecretionFit:
+    """Maximum-likelihood cancer-cell secretion rate ``value`` (pg/cell/day) of ``parameter``
+    with its 95 % profile-likelihood interval (``low``, ``high``; None where the profile does
+    not rise by 1.92 inside the searched decade range), the negative log-likelihood at the
+    optimum and the plasma excess (pg/mL) it gives for a lesion of the stage I mean diameter."""
+
+    cytokine: str
+    parameter: str
+    value: float
+    low: float | None
+    high: float | None
+    nllh: float
+    n: int
+    detected: int
+    excess_stage_i: float
+
+
+def untreated_lesion_table() -> pd.DataFrame:
+    """The model's untreated aged lung lesion grown from the imaging detection limit: cancer
+    cells (``C``) and SASP secretion in cell equivalents (``sasp``) by diameter (mm), daily for
+    2500 days (CD8 T cells start in the default scenario's proportion to cancer cells)."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.sim.options import SolverOptions
+    from senotwin.sim.scenario import run_scenario
+
+    p = {q.id: q.value for q in load_qsp().parameters}
+    c0 = p["rho_cell"] * p["V_detect"]
+    per_c = 3.0e7 / 5.5e9  # effector and exhausted CD8 per cancer cell in `default`
+    grid = np.arange(2501, dtype=float)
+    res = run_scenario(
+        "aged_lung_untreated",
+        overrides={"C": c0, "T8": per_c * c0, "T8x": per_c * c0},
+        days=2500.0,
+        solver=SolverOptions(engine="fast", atol=1e-6, t_eval=grid),
+    )
+    if not res.ok:
+        raise ValidationError(f"the untreated lesion did not integrate: {res.message}")
+    t = res.table
+    table = pd.DataFrame(
+        {"diameter": t["diameter"], "C": t["C"] + t["Ci"], "sasp": t["sasp_secretion"]}
+    )
+    grows = np.all(np.diff(table["diameter"].to_numpy()) > 0)
+    if not grows:
+        raise ValidationError("the untreated lesion must grow monotonically to tabulate it")
+    return table
+
+
+def _stage_excess_per_rate(
+    cytokine: str, table: pd.DataFrame, values: dict[str, float]
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per stage: weights of a fine diameter grid under the cited (truncated normal) diameter
+    distribution -- between the detection limit and the largest untreated lesion -- and the plasma
+    excess (pg/mL) per unit cancer-cell rate and from the fixed SASP rate at each node -- the
+    model's plasma expression f_drain * secretion / (V_c * k_cl) with no IL-6 blockade."""
+    _, sen_rate, k_cl = SECRETION_PARAMETERS[cytokine]
+    scale = values["f_drain"] / (values["V_c"] * values[k_cl])
+    d = np.linspace(float(table["diameter"].min()), float(table["diameter"].max()), _DIAMETER_NODES)
+    out = {}
+    for stage, (mean, sd) in STAGE_DIAMETER_MM.items():
+        w = stats.norm.pdf(d, mean, sd)
+        cells = np.interp(d, table["diameter"], table["C"])
+        sasp = np.interp(d, table["diameter"], table["sasp"])
+        out[stage] = (w / w.sum(), scale * cells, scale * values[sen_rate] * sasp)
+    return out
+
+
+def cancer_cell_secretion_fit(cytokine: str) -> SecretionFit:
+    """Fit the cancer-cell secretion rate of ``cytokine`` ('IL6' -> s_il6_C, 'IL8' -> s_il8_C)
+    to the 104 stage I-III lung-cancer patients: each patient's plasma value is the aged host
+    baseline (the censored log-normal of the healthy controls aged >= 65) plus the model's
+    plasma excess of an untreated lesion whose diameter follows the cited distribution of the
+    patient's stage. The SASP rate, drainage share, clearance and blood volume stay at their
+    qsp.yaml values (only their combination with the fitted rate is identifiable)."""
+    from senotwin.model.qsp import load_qsp
+
+    if cytokine not in SECRETION_PARAMETERS:
+        raise ValidationError(
+            f"cytokine must be one of {sorted(SECRETION_PARAMETERS)}; got {cytokine!r}"
+        )
+    values = {q.id: q.value for q in load_qsp().parameters}
+    base = healthy_baseline(cytokine, 65)
+    mu, sig = np.log(base.median), np.log(base.gsd)
+    patients = lung_plasma_cytokines()
+    data = Censored.parse(patients[CYTOKINES[cytokine]])
+    stages = patients["ajcc_stage"].to_numpy()
+    table = untreated_lesion_table()
+    nodes = _stage_excess_per_rate(cytokine, table, values)
+
+    def nllh(log_rate: float) -> float:
+        rate = 10.0**log_rate
+        total = 0.0
+        for stage, (w, per_rate, fixed) in nodes.items():
+            pick = stages == stage
+            obs, below = data.value[pick][:, None], data.below_limit[pick][:, None]
+            rest = obs - (rate * per_rate + fixed)[None, :]  # baseline left per node
+            pos = np.maximum(rest, 1e-300)
+            z = (np.log(pos) - mu) / sig
+            dens = np.where(rest > 0, stats.norm.pdf(z) / (pos * sig), 0.0)
+            cdf = np.where(rest > 0, stats.norm.cdf(z), 0.0)
+            lik = np.where(below, cdf, dens) @ w
+            total -= float(np.sum(np.log(np.maximum(lik, 1e-300))))
+        return total
+
+    bounds = (-9.0, -1.0)
+    grid = np.linspace(*bounds, 81)
+    start = float(grid[int(np.argmin([nllh(g) for g in grid]))])
+    res = optimize.minimize_scalar(
+        nllh, bounds=(max(bounds[0], start - 0.1), min(bounds[1], start + 0.1)), method="bounded"
+    )
+    best, best_nllh = float(res.x), float(res.fun)
+
+    def edge(side: float) -> float | None:
+        end = bounds[0] if side < 0 else bounds[1]
+        if nllh(end) - best_nllh < 1.92:
+            return None
+        root = optimize.brentq(lambda g: nllh(g) - best_nllh - 1.92, *sorted((best, end)))
+        return float(10.0**root)
+
+    mean_d = STAGE_DIAMETER_MM["I"][0]
+    cells, sasp = (float(np.interp(mean_d, table["diameter"], table[k])) for k in ("C", "sasp"))
+    c_rate, sen_rate, k_cl = SECRETION_PARAMETERS[cytokine]
+    scale = values["f_drain"] / (values["V_c"] * values[k_cl])
+    return SecretionFit(
+        cytokine=cytokine,
+        parameter=c_rate,
+        value=float(10.0**best),
+        low=edge(-1.0),
+        high=edge(1.0),
+        nllh=best_nllh,
+        n=int(data.value.size),
+        detected=int(data.detected.size),
+        excess_stage_i=scale * (10.0**best * cells + values[sen_rate] * sasp),
+    )
