@@ -138,9 +138,12 @@ def test_qsp_secretome_switch_is_the_sasp_block() -> None:
     assert zero.table["N_tumour"].iloc[-1] == pytest.approx(
         blocked.table["N_tumour"].iloc[-1], rel=1e-4
     )
-    for col in ("CCL2_t", "IL8_t"):
+    # the SASP's share of tumour IL-8 at day 120: > 20 % of CCL2; of IL-8 ~8 % since session 9,
+    # when the cancer-cell IL-8 rate s_il8_C was calibrated on patients' plasma (29x the IL-6
+    # rate it used to reuse), so cancer cells carry most tumour IL-8
+    for col, share in (("CCL2_t", 0.8), ("IL8_t", 0.95)):
         assert zero.table[col].iloc[-1] == pytest.approx(blocked.table[col].iloc[-1], rel=1e-4)
-        assert zero.table[col].iloc[-1] < 0.8 * on.table[col].iloc[-1]
+        assert zero.table[col].iloc[-1] < share * on.table[col].iloc[-1]
     assert zero.table["IL6_t"].iloc[-1] > 0  # cancer cells still secrete
     with pytest.raises(ValidationError, match="senescent-secretion"):
         secretome_off(load_spec(FIXTURES / "karin2019.yaml"))
