@@ -89,3 +89,16 @@ def test_bad_trial_files_name_the_field(tmp_path: Path, change, message: str) ->
 def test_unknown_trial_suggests_the_closest() -> None:
     with pytest.raises(ValidationError, match="keynote189"):
         get_trial("keynote-189")
+
+
+def test_library_trials_read_progression_lesion_by_lesion_and_the_liu_cohort_does_not() -> None:
+    """Library trials: lesion-level growth spread and non-target progression (docs/trials.md,
+    session 9). The liu2019 calibration cohort keeps the law it was fitted on until it is
+    refitted (spread 0, no non-target progression)."""
+    from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD
+    from senotwin.trial.ici_fit import RULES
+
+    for name in ("keynote189", "impassion130", "impower133"):
+        rules = get_trial(name).rules
+        assert rules.lesion_growth_spread == LESION_GROWTH_SPREAD and rules.nontarget_progression
+    assert RULES.lesion_growth_spread == 0.0 and not RULES.nontarget_progression
