@@ -34,7 +34,7 @@ KEEP = ("C", "Se", "Sl", "Sd", "D", "diameter", "chemo_sensitivity")
 
 
 @dataclass(frozen=True)
-class _KeepBaseline(TrialEndpointReducer):
+class KeepBaseline(TrialEndpointReducer):
     """The trial reducer that also stores the patient's baseline record (JSON) in its row."""
 
     def __call__(self, result: Any, baseline: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def main() -> None:
     cfg = replace(cfg, arms=arms, keep_timecourses=KEEP)
     hazard = trial_hazard(trial)
     with tempfile.TemporaryDirectory() as tmp:
-        run_cohort(cfg, tmp, reducer=_KeepBaseline(trial.rules, hazard), workers=1, processes=False)
+        run_cohort(cfg, tmp, reducer=KeepBaseline(trial.rules, hazard), workers=1, processes=False)
         rows = load_rows(tmp)
         tc = load_timecourses(tmp)
     rows = rows[rows["status"] == "success"].set_index("patient")

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
+from trial_chemo_diagnosis import KeepBaseline  # the same row-with-baseline reducer
 
 from senotwin.analysis.endpoints import (
     LESION_GROWTH_SPREAD,
-    TrialEndpointReducer,
     trial_endpoints,
 )
 from senotwin.analysis.survival import arm_summary
@@ -37,17 +36,6 @@ from senotwin.trial.spec import DAYS_PER_MONTH
 SPREADS = (0.0, 0.5, LESION_GROWTH_SPREAD, 1.38)
 
 
-@dataclass(frozen=True)
-class _KeepBaseline(TrialEndpointReducer):
-    """The trial reducer that also stores the baseline it was given (JSON) in its row."""
-
-    def __call__(self, result: Any, baseline: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {**super().__call__(result, baseline), "baseline_json": json.dumps(baseline)}
-
-    def empty(self) -> dict[str, Any]:
-        return {**super().empty(), "baseline_json": "{}"}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trial", default="keynote189")
@@ -57,7 +45,7 @@ def main() -> None:
     trial = get_trial(args.trial)
     cfg = replace(trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter",))
     hazard = trial_hazard(trial)
-    reducer = _KeepBaseline(trial.rules, hazard)
+    reducer = KeepBaseline(trial.rules, hazard)
     with tempfile.TemporaryDirectory() as tmp:
         run_cohort(cfg, tmp, reducer=reducer, workers=1, processes=False)
         rows = load_rows(tmp)
