@@ -96,6 +96,15 @@ def test_sclc_context_grows_at_the_cited_small_cell_doubling_time() -> None:
     assert {"aged_sclc_untreated", "aged_sclc_chemo"} <= set(QSP_SCENARIOS)
 
 
+def test_tnbc_context_grows_at_the_cited_triple_negative_doubling_time() -> None:
+    """IMpassion130's context: triple-negative tumours double in ~103 days by serial ultrasound
+    (Ryu 2014, 17 TNBC), 2.4-fold faster than ER-positive ones; all breast cancers 167 days."""
+    tnbc = TISSUES["tnbc"]
+    assert tnbc.doubling_days == 103.0 and tnbc.source == "tnbc_tvdt_ryu2014"
+    assert tnbc.k_grow > 1.5 * TISSUES["breast"].k_grow
+    assert {"aged_tnbc_untreated", "aged_tnbc_chemo"} <= set(QSP_SCENARIOS)
+
+
 def test_plasma_il6_within_patient_range_over_a_year() -> None:
     il6 = _cached("default").table["IL6_p"].to_numpy()
     base = load_qsp().parameter("IL6_base").value

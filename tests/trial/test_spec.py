@@ -31,6 +31,7 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert not any(t.off_label for t in trials())  # etoposide has its labelled range now
     assert get_trial("impower133").scenario == "aged_sclc_untreated"  # SCLC growth, not NSCLC
     ipa = get_trial("impassion130")
+    assert ipa.scenario == "aged_tnbc_untreated"  # TNBC growth (Ryu 2014), not all breast cancers
     assert [s.name for s in ipa.subgroups] == ["pdl1_positive"]
     assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)
 

@@ -83,6 +83,13 @@ TISSUES: dict[str, Tissue] = {
             "qsp_growth_rate_tnbc (TNBC 80 d) to breast_diameter_doubling (population 207 d)",
         ),
         Tissue(
+            "tnbc",
+            103.0,
+            "tnbc_tvdt_ryu2014",
+            (80.0, 146.0),
+            "qsp_growth_rate_tnbc (80 d) to tnbc_tvdt_ryu2014 (mean + SD, 103 + 43 d)",
+        ),
+        Tissue(
             "pancreas",
             86.0,
             "pdac_rdt_untreated",
