@@ -93,3 +93,15 @@ def test_antigen_half_maximum_is_the_cancer_cells_of_a_lesion_at_the_detection_l
     """K_ag is derived (rho_cell x V_detect): keep the value equal to its formula."""
     p = {q.id: q.value for q in load_qsp().parameters}
     assert p["K_ag"] == pytest.approx(p["rho_cell"] * p["V_detect"], rel=1e-3)
+
+
+def test_cytotoxic_kill_is_what_the_claret_2014_kill_leaves_after_senescence(
+    recorded: tuple[set[str], set[str]],
+) -> None:
+    """k_cyto is derived (one standard course = one carboplatin-paclitaxel cycle, whose log-loss
+    is 3 KDE x 21 d of the Claret 2014 MONET1 fit): keep the value equal to its formula."""
+    doc = yaml.safe_load(SOURCES.read_text(encoding="utf-8"))
+    (entry,) = [e for e in doc["entries"] if e["id"] == "tgi_kill_nsclc_platinum_doublet"]
+    kde = entry["value"]["KDE_per_day"]
+    p = {q.id: q.value for q in load_qsp().parameters}
+    assert p["k_cyto"] == pytest.approx(3 * kde * 21.0 * p["d_stress"] - p["k_tis"], rel=2e-3)
