@@ -30,6 +30,7 @@ SHOW = (
     "mdsc_supp",
     "H_PD1",
     "il6_stat3_t",
+    "il6_stat3_own",
     "CCL2_t",
     "ccr2_myeloid",
     "cxcr2_signal",
@@ -58,7 +59,8 @@ def _quantities(t: dict[str, np.ndarray], i: int, p: dict[str, float]) -> dict[s
         / targets
     )
     q["removal/day"] = float(t["removal"][i] * sen)
-    q["growth/day"] = float(p["k_grow"] * t["C"][i] * (1 + p["w_il6_growth"] * t["il6_stat3_t"][i]))
+    boost = t["il6_stat3_t"][i] - t["il6_stat3_own"][i]  # the SASP's signal above the lesion's own
+    q["growth/day"] = float(p["k_grow"] * t["C"][i] * (1 + p["w_il6_growth"] * boost))
     return q
 
 

@@ -136,6 +136,21 @@ def test_il6_blockade_lowers_signalling_and_raises_the_measured_concentration() 
     assert _at(blocked, "IL6_t", after) < 1.05 * _at(base, "IL6_t", after)
 
 
+def test_il6_growth_boost_is_the_sasp_signal_above_the_lesions_own() -> None:
+    # k_grow is a measured net rate (doubling times of untreated lesions), which already holds
+    # whatever the cancer cells' own IL-6 does; the boost is the signal the SASP adds above it,
+    # so it is 0 without SASP secretion and an IL-6 block shrinks it, never below 0
+    base = _base()
+    no_sasp = _run("default", blocks={"SASP": 1.0})
+    boost = base.table["il6_stat3_t"] - base.table["il6_stat3_own"]
+    assert boost.min() >= 0.0 and _at(base, "il6_stat3_t") > _at(base, "il6_stat3_own") + 0.05
+    assert _at(base, "il6_stat3_own") > 0.1  # the calibrated cancer-cell rate signals on its own
+    none = no_sasp.table["il6_stat3_t"] - no_sasp.table["il6_stat3_own"]
+    assert float(none.abs().max()) < 1e-9
+    blocked = _window("IL6")
+    assert _at(blocked, "il6_stat3_t") - _at(blocked, "il6_stat3_own") < float(boost.iloc[AT])
+
+
 def test_il8_recruits_cxcr2_cells_not_ccr2_cells() -> None:
     base, blocked = _base(), _window("CXCR2")
     assert _at(blocked, "PMN") < 0.5 * _at(base, "PMN")
