@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -12,7 +13,13 @@ from typer.testing import CliRunner
 from senotwin._errors import ValidationError
 from senotwin.calibrate import Objective, scenario_problem
 from senotwin.calibrate.fit import fit_problem
-from senotwin.calibrate.sample import sample_posterior
+from senotwin.calibrate.sample import (
+    adaptive_metropolis,
+    effective_sample_size,
+    integrated_autocorrelation_time,
+    sample_posterior,
+    split_rhat,
+)
 from senotwin.cli.app import app
 
 
@@ -74,3 +81,50 @@ def test_simulate_ensemble_writes_quantile_bands(chain: tuple, tmp_path: Path) -
     )
     assert res.exit_code == 2
     assert "no parameter of" in res.output
+
+
+def test_adaptive_metropolis_samples_a_known_gaussian() -> None:
+    """On a 2-D Gaussian (sd 0.1 and 0.3, bounds far away) the chain recovers the sds, mixes
+    (split-R-hat < 1.1) and its effective sample size is below the steps but well above 1."""
+    sd = np.array([0.1, 0.3])
+    lo, hi = np.array([-5.0, -5.0]), np.array([5.0, 5.0])
+    chain = adaptive_metropolis(
+        lambda x: float(0.5 * np.sum((x / sd) ** 2)),
+        np.zeros(2),
+        0.0,
+        lo,
+        hi,
+        samples=1500,
+        burn_in=500,
+        thin=2,
+        seed=3,
+    )
+    assert chain.kept.shape == (1500, 2)
+    assert chain.trace.shape == (3000, 2)
+    assert 0.1 < chain.acceptance < 0.7
+    np.testing.assert_allclose(chain.kept.std(axis=0), sd, rtol=0.25)
+    ess = effective_sample_size(chain.trace)
+    assert np.all(ess > 50) and np.all(ess < 3000)
+    assert np.all(split_rhat(chain.trace) < 1.1)
+
+
+def test_mixing_diagnostics_flag_a_stuck_or_drifting_chain() -> None:
+    rng = np.random.default_rng(0)
+    iid = rng.normal(size=(2000, 1))
+    assert effective_sample_size(iid)[0] > 1000
+    drift = np.linspace(0.0, 5.0, 400)[:, None] + rng.normal(scale=0.1, size=(400, 1))
+    assert split_rhat(drift)[0] > 1.5
+    assert effective_sample_size(drift)[0] < 20
+    assert integrated_autocorrelation_time(np.ones(10)) == np.inf
+    with pytest.raises(ValidationError, match="initial_step"):
+        adaptive_metropolis(
+            lambda x: 0.0, np.zeros(1), 0.0, -np.ones(1), np.ones(1), initial_step=0
+        )
+
+
+def test_calibrate_liu2019_refuses_ensemble_and_names_the_shipped_one(tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        app, ["calibrate", "--problem", "liu2019", "--ensemble", "10", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 2
+    assert "liu2019_posterior.tsv" in res.output

@@ -7,6 +7,7 @@ censored log-normal fit, so a detection limit is never read as a measured concen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import StringIO
 
@@ -292,13 +293,23 @@ def _stage_excess_per_rate(
     return out
 
 
-def cancer_cell_secretion_fit(cytokine: str) -> SecretionFit:
-    """Fit the cancer-cell secretion rate of ``cytokine`` ('IL6' -> s_il6_C, 'IL8' -> s_il8_C)
-    to the 104 stage I-III lung-cancer patients: each patient's plasma value is the aged host
-    baseline (the censored log-normal of the healthy controls aged >= 65) plus the model's
-    plasma excess of an untreated lesion whose diameter follows the cited distribution of the
-    patient's stage. The SASP rate, drainage share, clearance and blood volume stay at their
-    qsp.yaml values (only their combination with the fitted rate is identifiable)."""
+@dataclass(frozen=True)
+class SecretionLikelihood:
+    """The plasma likelihood of one cancer-cell secretion rate (:func:`secretion_likelihood`):
+    ``nllh(log10 rate)``, and the fixed parts the fit's summary reads (qsp.yaml values, the
+    untreated lesion table, the patients' values)."""
+
+    nllh: Callable[[float], float]
+    values: dict[str, float]
+    table: pd.DataFrame
+    data: Censored
+
+
+def secretion_likelihood(cytokine: str) -> SecretionLikelihood:
+    """Negative log-likelihood of log10 of the cancer-cell secretion rate of ``cytokine``
+    ('IL6' -> s_il6_C, 'IL8' -> s_il8_C) over the 104 stage I-III lung-cancer patients (the
+    model of :func:`cancer_cell_secretion_fit`); a one-dimensional function, so a posterior
+    can be sampled from it exactly on a grid."""
     from senotwin.model.qsp import load_qsp
 
     if cytokine not in SECRETION_PARAMETERS:
@@ -328,6 +339,19 @@ def cancer_cell_secretion_fit(cytokine: str) -> SecretionFit:
             lik = np.where(below, cdf, dens) @ w
             total -= float(np.sum(np.log(np.maximum(lik, 1e-300))))
         return total
+
+    return SecretionLikelihood(nllh, values, table, data)
+
+
+def cancer_cell_secretion_fit(cytokine: str) -> SecretionFit:
+    """Fit the cancer-cell secretion rate of ``cytokine`` ('IL6' -> s_il6_C, 'IL8' -> s_il8_C)
+    to the 104 stage I-III lung-cancer patients: each patient's plasma value is the aged host
+    baseline (the censored log-normal of the healthy controls aged >= 65) plus the model's
+    plasma excess of an untreated lesion whose diameter follows the cited distribution of the
+    patient's stage. The SASP rate, drainage share, clearance and blood volume stay at their
+    qsp.yaml values (only their combination with the fitted rate is identifiable)."""
+    lik = secretion_likelihood(cytokine)
+    nllh, values, table, data = lik.nllh, lik.values, lik.table, lik.data
 
     bounds = (-9.0, -1.0)
     grid = np.linspace(*bounds, 81)

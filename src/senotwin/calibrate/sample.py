@@ -10,14 +10,20 @@ every ``thin``-th sample. Seeded: the same seed gives the same ensemble.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin._io import read_table
+from senotwin._suggest import did_you_mean
 from senotwin.calibrate.fit import FitResult
 from senotwin.calibrate.objective import Objective
 from senotwin.sim.options import SolverOptions
@@ -39,6 +45,89 @@ class Ensemble:
         return self.samples.quantile(list(q))
 
 
+@dataclass(frozen=True)
+class Chain:
+    """An adaptive Metropolis chain on the scaled parameters: the kept samples and their
+    negative log-posterior, the whole trace after burn-in (every step, for the mixing
+    diagnostics), the acceptance rate over all steps and the number of likelihood evaluations."""
+
+    kept: np.ndarray
+    kept_nllh: np.ndarray
+    trace: np.ndarray
+    acceptance: float
+    evaluations: int
+
+
+def adaptive_metropolis(
+    nllh: Callable[[np.ndarray], float],
+    x0: np.ndarray,
+    f0: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    samples: int = 200,
+    burn_in: int = 200,
+    thin: int = 2,
+    seed: int = 0,
+    initial_step: float = 0.01,
+    progress: Callable[[int, Chain], None] | None = None,
+    progress_every: int = 50,
+) -> Chain:
+    """Adaptive Metropolis (Haario 2001) on scaled parameters bounded by ``lo``/``hi`` (a
+    proposal outside is rejected: uniform prior within the bounds), from ``x0`` whose negative
+    log-posterior is ``f0``. The first proposals are Gaussian with standard deviation
+    ``initial_step`` x the bounds' width; from step 2d on, every 10 steps, the covariance is
+    2.38^2/d x the chain's. ``nllh`` may be any deterministic function of the scaled vector (a
+    PEtab objective, a simulated-cohort likelihood). ``progress(step, chain_so_far)`` is called
+    every ``progress_every`` steps."""
+    for name, value, least in (("samples", samples, 1), ("burn_in", burn_in, 0), ("thin", thin, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValidationError(f"{name} = {value!r}; allowed: a whole number >= {least}")
+    if not 0.0 < initial_step <= 1.0:
+        raise ValidationError(f"initial_step = {initial_step!r}; allowed: 0 < initial_step <= 1")
+    rng = np.random.default_rng(seed)
+    d = lo.size
+    x = np.asarray(x0, dtype=float).copy()
+    f = float(f0)
+    cov = np.diag(((hi - lo) / (1.0 / initial_step)) ** 2)  # 0.01: width / 100 exactly
+    scale = 2.38**2 / d
+    chain: list[np.ndarray] = []
+    kept: list[np.ndarray] = []
+    kept_f: list[float] = []
+    accepted = 0
+    evaluations = 0
+    total = burn_in + samples * thin
+
+    def snapshot(steps: int) -> Chain:
+        trace = np.array(chain[burn_in:]).reshape(-1, d)
+        return Chain(
+            np.array(kept).reshape(-1, d),
+            np.array(kept_f),
+            trace,
+            accepted / max(steps, 1),
+            evaluations,
+        )
+
+    for step in range(total):
+        if step >= 2 * d and step % 10 == 0:
+            history = np.array(chain)
+            cov = scale * (np.cov(history.T).reshape(d, d) + 1e-10 * np.eye(d))
+        proposal = rng.multivariate_normal(x, cov)
+        if np.all(proposal >= lo) and np.all(proposal <= hi):
+            fp = nllh(proposal)
+            evaluations += 1
+            if math.isfinite(fp) and math.log(rng.uniform()) < f - fp:
+                x, f = proposal, fp
+                accepted += 1
+        chain.append(x.copy())
+        if step >= burn_in and (step - burn_in) % thin == 0:
+            kept.append(x.copy())
+            kept_f.append(f)
+        if progress is not None and (step + 1) % progress_every == 0:
+            progress(step + 1, snapshot(step + 1))
+    return snapshot(total)
+
+
 def sample_posterior(
     objective: Objective,
     fit: FitResult,
@@ -49,41 +138,75 @@ def sample_posterior(
     seed: int = 0,
 ) -> Ensemble:
     """Adaptive Metropolis chain from the best fit; ``samples`` kept after ``burn_in`` steps."""
-    for name, value, least in (("samples", samples, 1), ("burn_in", burn_in, 0), ("thin", thin, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValidationError(f"{name} = {value!r}; allowed: a whole number >= {least}")
-    rng = np.random.default_rng(seed)
     lo, hi = objective.bounds()
-    d = lo.size
-    x = objective.to_vector(fit.best)
-    f = fit.nllh
-    cov = np.diag(((hi - lo) / 100.0) ** 2)
-    scale = 2.38**2 / d
-    chain: list[np.ndarray] = []
-    kept: list[np.ndarray] = []
-    kept_f: list[float] = []
-    accepted = 0
-    total = burn_in + samples * thin
-    for step in range(total):
-        if step >= 2 * d and step % 10 == 0:
-            history = np.array(chain)
-            cov = scale * (np.cov(history.T).reshape(d, d) + 1e-10 * np.eye(d))
-        proposal = rng.multivariate_normal(x, cov)
-        if np.all(proposal >= lo) and np.all(proposal <= hi):
-            fp = objective.nllh(objective.values(proposal))
-            if math.isfinite(fp) and math.log(rng.uniform()) < f - fp:
-                x, f = proposal, fp
-                accepted += 1
-        chain.append(x.copy())
-        if step >= burn_in and (step - burn_in) % thin == 0:
-            kept.append(x.copy())
-            kept_f.append(f)
+    chain = adaptive_metropolis(
+        lambda x: objective.nllh(objective.values(x)),
+        objective.to_vector(fit.best),
+        fit.nllh,
+        lo,
+        hi,
+        samples=samples,
+        burn_in=burn_in,
+        thin=thin,
+        seed=seed,
+    )
     ids = [p.id for p in objective.estimated]
     linear = [
         [float(p.from_scale(v)) for p, v in zip(objective.estimated, row, strict=True)]
-        for row in kept
+        for row in chain.kept
     ]
-    return Ensemble(pd.DataFrame(linear, columns=ids), np.array(kept_f), accepted / total)
+    return Ensemble(pd.DataFrame(linear, columns=ids), chain.kept_nllh, chain.acceptance)
+
+
+def integrated_autocorrelation_time(series: np.ndarray) -> float:
+    """Integrated autocorrelation time of one series (Geyer 1992's initial positive sequence:
+    autocorrelations summed in adjacent pairs while the pair sum stays positive). 1 for
+    independent draws; a constant series (never moved) gives inf."""
+    x = np.asarray(series, dtype=float)
+    n = x.size
+    if n < 4:
+        raise ValidationError(f"autocorrelation needs >= 4 steps; got {n}")
+    x = x - x.mean()
+    var = float(np.dot(x, x)) / n
+    if var == 0.0:
+        return math.inf
+    size = 1 << (2 * n - 1).bit_length()
+    spec = np.fft.rfft(x, size)
+    acf = np.fft.irfft(spec * np.conj(spec), size)[:n] / (n * var)
+    tau = -1.0  # tau = -1 + 2 * sum of the positive pair sums (acf[0] = 1 counted once)
+    for k in range(0, n - 1, 2):
+        pair = acf[k] + acf[k + 1]
+        if pair <= 0.0:
+            break
+        tau += 2.0 * pair
+    return max(tau, 1.0)
+
+
+def effective_sample_size(trace: np.ndarray) -> np.ndarray:
+    """Per column of a chain's trace (rows = steps): steps / integrated autocorrelation time."""
+    t = np.asarray(trace, dtype=float)
+    if t.ndim != 2:
+        raise ValidationError("effective_sample_size needs a 2-D trace (steps x parameters)")
+    return np.array(
+        [t.shape[0] / integrated_autocorrelation_time(t[:, j]) for j in range(t.shape[1])]
+    )
+
+
+def split_rhat(trace: np.ndarray) -> np.ndarray:
+    """Per column, the potential scale reduction of the trace's two halves (Gelman et al.,
+    Bayesian Data Analysis 3rd ed., split-R-hat): about 1 when both halves sample the same
+    distribution; above 1.1 the chain has not mixed. A column constant in both halves gives
+    nan (nothing to compare)."""
+    t = np.asarray(trace, dtype=float)
+    if t.ndim != 2 or t.shape[0] < 4:
+        raise ValidationError("split_rhat needs a 2-D trace with >= 4 steps")
+    m = t.shape[0] // 2
+    halves = np.stack([t[:m], t[m : 2 * m]])  # (2, m, d)
+    within = halves.var(axis=1, ddof=1).mean(axis=0)
+    between = m * halves.mean(axis=1).var(axis=0, ddof=1)
+    var_plus = (m - 1) / m * within + between / m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(var_plus / within)
 
 
 @dataclass(frozen=True)
@@ -141,3 +264,68 @@ def ensemble_bands(
             for label, row in zip(("q05", "q50", "q95"), q, strict=True):
                 table[f"{col}_{label}"] = row[:, k]
     return Bands(table, len(param_sets), int((~ok).sum()), ignored)
+
+
+#: posterior ensembles shipped with the package: ``calibrate/data/ensembles/NAME.tsv`` (one row
+#: per draw) with its provenance in ``NAME.json``; pass the TSV to any ``--ensemble`` option
+SHIPPED_ENSEMBLES = ("liu2019_posterior",)
+#: what a shipped ensemble's provenance must state
+PROVENANCE_KEYS = (
+    "problem",
+    "optimum",
+    "optimum_nllh",
+    "sampler",
+    "seed",
+    "n",
+    "acceptance",
+    "effective_sample_size",
+    "split_rhat",
+    "date",
+    "model_digest",
+    "columns",
+)
+
+
+@dataclass(frozen=True)
+class ShippedEnsemble:
+    """A shipped posterior ensemble: its draws (one row each) and its provenance record."""
+
+    name: str
+    table: pd.DataFrame
+    provenance: dict[str, Any]
+
+
+def shipped_ensemble_path(name: str = "liu2019_posterior") -> Path:
+    """File path of a shipped ensemble's TSV (what a user passes to ``--ensemble``)."""
+    if name not in SHIPPED_ENSEMBLES:
+        raise ValidationError(
+            f"ensemble {name!r}{did_you_mean(name, SHIPPED_ENSEMBLES)}; shipped: "
+            + ", ".join(SHIPPED_ENSEMBLES)
+        )
+    return Path(str(resources.files("senotwin.calibrate") / "data" / "ensembles" / f"{name}.tsv"))
+
+
+def shipped_ensemble(name: str = "liu2019_posterior") -> ShippedEnsemble:
+    """Load a shipped ensemble (see :func:`read_ensemble_with_provenance`)."""
+    return read_ensemble_with_provenance(shipped_ensemble_path(name))
+
+
+def read_ensemble_with_provenance(path: Path) -> ShippedEnsemble:
+    """An ensemble TSV and the provenance JSON beside it (same name), checked against each
+    other: every key of :data:`PROVENANCE_KEYS` present, one row per stated draw, every column
+    described."""
+    name = path.stem
+    table = read_table(path, what="ensemble")
+    prov = path.with_suffix(".json")
+    if not prov.is_file():
+        raise ValidationError(f"ensemble {name!r}: no provenance file {prov.name} beside it")
+    record = json.loads(prov.read_text("utf-8"))
+    if missing := [k for k in PROVENANCE_KEYS if k not in record]:
+        raise ValidationError(f"ensemble {name!r}: provenance lacks {missing}")
+    if record["n"] != len(table):
+        raise ValidationError(
+            f"ensemble {name!r}: provenance says n = {record['n']}, the table has {len(table)} rows"
+        )
+    if undescribed := [c for c in map(str, table.columns) if c not in record["columns"]]:
+        raise ValidationError(f"ensemble {name!r}: columns {undescribed} not described")
+    return ShippedEnsemble(name, table, record)

@@ -270,6 +270,13 @@ def calibrate(
 
     outputs = (Output("--out", out, directory=True),)
     if _self_fitting(problem):
+        if ensemble:
+            raise typer.BadParameter(
+                f"--ensemble is not drawn for the simulated-cohort problem {problem!r} here (a "
+                "chain takes ~1 s per likelihood evaluation); its shipped posterior is "
+                "calibrate/data/ensembles/liu2019_posterior.tsv (scripts/liu2019_posterior.py)",
+                param_hint="--ensemble",
+            )
         _calibrate_cohort(problem, 1 if starts is None else starts, seed, out, as_json)
         return
     with user_errors(), writing(*outputs):

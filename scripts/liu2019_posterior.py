@@ -1,0 +1,228 @@
+"""Posterior ensemble of the qsp model's calibrated parameters (issues 14.4 and 13.6).
+
+The liu2019 population parameters by adaptive Metropolis from the shipped optimum
+(``calibrate/data/ici_cohorts/fit.json``) on the same simulated-cohort likelihood (same virtual
+patients and seed as the fit: common random numbers, so the likelihood is deterministic), plus
+``s_il8_C`` drawn independently from its own one-dimensional plasma likelihood (CancerSEEK lung
+patients, a different data set: exact inverse-CDF sampling on a grid). Writes
+``calibrate/data/ensembles/liu2019_posterior.tsv`` and its provenance ``.json``.
+
+    python scripts/liu2019_posterior.py --burn-in 100 --samples 175 --thin 4   # ~10 min loaded
+
+Columns named as model parameters are applied by every ``--ensemble`` consumer (the centre of a
+transferable population prior is the typical patient's value); the melanoma-specific population
+quantities of the same draws are kept as ``PARAM.centre`` / ``PARAM.spread`` columns, which the
+consumers ignore and list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from senotwin._io import atomic_write_text
+from senotwin.calibrate.plasma_cohort import cancer_cell_secretion_fit, secretion_likelihood
+from senotwin.calibrate.sample import (
+    Chain,
+    adaptive_metropolis,
+    effective_sample_size,
+    split_rhat,
+)
+from senotwin.model.scenarios import get_scenario
+from senotwin.trial.ici_cohort import CohortDesign
+from senotwin.trial.ici_fit import TRANSFERABLE, IciObjective, stored_fit
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "senotwin" / "calibrate" / "data" / "ensembles"
+PROGRESS = ROOT / "build" / "ensembles" / "liu2019_posterior.progress.json"
+
+
+def column_of(pid: str) -> str:
+    """Model-parameter column for transferable centres and shared values, else the id."""
+    base, kind = pid.split(".")
+    if kind == "value" or (pid in TRANSFERABLE and kind == "centre"):
+        return base
+    return pid
+
+
+def il8_draws(n: int, seed: int) -> tuple[np.ndarray, dict]:
+    """``n`` draws of s_il8_C from its plasma likelihood (uniform prior on log10 within +-1
+    decade of the optimum; 2001-point grid, inverse CDF)."""
+    lik = secretion_likelihood("IL8")
+    fit = cancer_cell_secretion_fit("IL8")
+    centre = np.log10(fit.value)
+    grid = np.linspace(centre - 1.0, centre + 1.0, 2001)
+    f = np.array([lik.nllh(float(g)) for g in grid])
+    w = np.exp(-(f - f.min()))
+    cdf = np.cumsum(w)
+    cdf /= cdf[-1]
+    rng = np.random.default_rng(seed)
+    draws = 10.0 ** np.interp(rng.uniform(size=n), cdf, grid)
+    q = 10.0 ** np.interp([0.025, 0.5, 0.975], cdf, grid)
+    return draws, {
+        "parameter": "s_il8_C",
+        "dataset": "cohen2018_plasma (CancerSEEK Table S6 stage I-III lung-cancer plasma IL-8)",
+        "method": "exact one-dimensional posterior on a 2001-point grid of log10(s_il8_C) over "
+        "+-1 decade of the optimum (uniform prior on log10), inverse-CDF draws; the likelihood "
+        "of senotwin.calibrate.plasma_cohort.secretion_likelihood('IL8')",
+        "seed": seed,
+        "optimum": fit.value,
+        "profile_interval_95": [fit.low, fit.high],
+        "posterior_2.5_50_97.5": [float(v) for v in q],
+        "independence": "drawn independently of the liu2019 rows by construction (a different "
+        "data set, another tissue); the liu2019 chain ran with s_il8_C at its shipped value",
+    }
+
+
+def write_progress(step: int, chain: Chain) -> None:
+    PROGRESS.parent.mkdir(parents=True, exist_ok=True)
+    PROGRESS.write_text(
+        json.dumps(
+            {
+                "step": step,
+                "acceptance": chain.acceptance,
+                "evaluations": chain.evaluations,
+                "kept": chain.kept.tolist(),
+                "kept_nllh": chain.kept_nllh.tolist(),
+            }
+        )
+    )
+    print(f"step {step}: acceptance {chain.acceptance:.2f}, kept {len(chain.kept)}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--samples", type=int, default=175)
+    ap.add_argument("--burn-in", type=int, default=100)
+    ap.add_argument("--thin", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--initial-step", type=float, default=0.05)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+
+    record = stored_fit()
+    best = {p["parameter"]: p["best"] for p in record["parameters"]}
+    obj = IciObjective(n=record["virtual_patients"], seed=record["seed"])
+    x0 = np.array([p.to_x(best[p.id]) for p in obj.parameters])
+    t0 = time.perf_counter()
+    f0 = obj(x0)
+    print(f"optimum nllh re-evaluated {f0:.4f} (stored {record['nllh']:.4f})", flush=True)
+    lo, hi = obj.bounds()
+    chain = adaptive_metropolis(
+        obj,
+        x0,
+        f0,
+        lo,
+        hi,
+        samples=args.samples,
+        burn_in=args.burn_in,
+        thin=args.thin,
+        seed=args.seed,
+        initial_step=args.initial_step,
+        progress=write_progress,
+    )
+    seconds = time.perf_counter() - t0
+    ids = [p.id for p in obj.parameters]
+    linear = pd.DataFrame(
+        [
+            [p.from_x(float(v)) for p, v in zip(obj.parameters, row, strict=True)]
+            for row in chain.kept
+        ],
+        columns=ids,
+    )
+    ess = effective_sample_size(chain.trace)
+    rhat = split_rhat(chain.trace)
+    il8, il8_record = il8_draws(len(linear), args.seed + 1)
+    table = pd.DataFrame({column_of(pid): linear[pid] for pid in ids})
+    table["s_il8_C"] = il8
+    columns = {}
+    for p in obj.parameters:
+        col = column_of(p.id)
+        applied = col != p.id
+        columns[col] = {
+            "fitted_as": p.id,
+            "meaning": p.name,
+            "scale": p.scale,
+            "bounds": [p.lower, p.upper],
+            "applied_by_ensemble_consumers": applied,
+            "note": (
+                "a model parameter: validate/treat compare/simulate use it as the value, cohort "
+                "run as its prior's centre"
+                if applied
+                else "melanoma-specific population quantity (not transferable to other tissues,"
+                " trial.ici_fit.TRANSFERABLE) or a between-patient spread: kept so that each row "
+                "is a whole posterior draw; ignored and listed by the --ensemble consumers"
+            ),
+        }
+    columns["s_il8_C"] = {
+        "fitted_as": "s_il8_C",
+        "meaning": "IL-8 (CXCL8) secretion per cancer cell (pg/cell/day)",
+        "applied_by_ensemble_consumers": True,
+        "note": "independent column from its own data set (see s_il8_C)",
+    }
+    n_eff = {pid: float(e) for pid, e in zip(ids, ess, strict=True)}
+    r_hat = {pid: float(r) for pid, r in zip(ids, rhat, strict=True)}
+    provenance = {
+        "name": "liu2019_posterior",
+        "problem": "liu2019",
+        "what": "posterior draws of the liu2019 population parameters (Liu 2019 anti-PD-1 "
+        "melanoma: response by CD8 tertile, PFS at 3/6/12 months) and, independently, of "
+        "s_il8_C (CancerSEEK plasma)",
+        "optimum": best,
+        "optimum_nllh": record["nllh"],
+        "optimum_nllh_reevaluated": f0,
+        "fit_model_digest": record["model_digest"],
+        "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
+        "likelihood": "half the deviance of trial.ici_fit.goodness (binomial G^2 of the three "
+        "tertile response rates + squared Greenwood z of the PFS landmarks) on the fit's "
+        f"{record['virtual_patients']} virtual patients, seed {record['seed']} (common random "
+        "numbers: deterministic, a step function of the parameters); the virtual cohort's own "
+        "sampling noise is not in it",
+        "sampler": "adaptive Metropolis (Haario, Saksman & Tamminen 2001; "
+        "senotwin.calibrate.sample.adaptive_metropolis) on the fit's scaled parameters (log10 "
+        "or linear as fitted), uniform prior within the fit's bounds, started at the optimum, "
+        f"first proposals sd {args.initial_step} x bounds width, covariance adapted every 10 "
+        "steps from step 2d",
+        "settings": {
+            "burn_in": args.burn_in,
+            "samples": args.samples,
+            "thin": args.thin,
+            "initial_step": args.initial_step,
+            "steps": args.burn_in + args.samples * args.thin,
+        },
+        "seed": args.seed,
+        "n": len(table),
+        "acceptance": chain.acceptance,
+        "evaluations": chain.evaluations,
+        "seconds": round(seconds, 1),
+        "effective_sample_size": n_eff,
+        "effective_sample_size_note": "per parameter over the post-burn-in trace (every step), "
+        "steps / integrated autocorrelation time (Geyer initial positive sequence)",
+        "split_rhat": r_hat,
+        "mixed": bool(np.all(np.isfinite(rhat)) and np.all(rhat < 1.1) and ess.min() >= 20),
+        "mixed_rule": "split-R-hat < 1.1 for every parameter and effective sample size >= 20",
+        "posterior_5_50_95": {
+            c: [float(v) for v in table[c].quantile([0.05, 0.5, 0.95])] for c in table.columns
+        },
+        "s_il8_C": il8_record,
+        "date": datetime.date.today().isoformat(),
+        "command": "python scripts/liu2019_posterior.py "
+        f"--burn-in {args.burn_in} --samples {args.samples} --thin {args.thin} "
+        f"--seed {args.seed} --initial-step {args.initial_step}",
+        "columns": columns,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out / "liu2019_posterior.tsv", table.to_csv(sep="\t", index=False))
+    atomic_write_text(args.out / "liu2019_posterior.json", json.dumps(provenance, indent=1) + "\n")
+    print(json.dumps({k: provenance[k] for k in ("n", "acceptance", "seconds", "mixed")}))
+    print("ESS", n_eff, "\nR-hat", r_hat)
+
+
+if __name__ == "__main__":
+    main()
