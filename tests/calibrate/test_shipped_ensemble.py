@@ -15,6 +15,7 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.validation import load_ensemble
 from senotwin.calibrate.sample import (
     PROVENANCE_KEYS,
+    ShippedEnsemble,
     read_ensemble_with_provenance,
     shipped_ensemble,
     shipped_ensemble_path,
@@ -24,11 +25,13 @@ from senotwin.trial.ici_fit import ICI_PARAMETERS
 
 
 @pytest.fixture(scope="module")
-def shipped():  # type: ignore[no-untyped-def]
+def shipped() -> ShippedEnsemble:
     return shipped_ensemble()
 
 
-def test_columns_are_model_parameters_or_the_fits_population_quantities(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_columns_are_model_parameters_or_the_fits_population_quantities(
+    shipped: ShippedEnsemble,
+) -> None:
     spec = load_qsp()
     fitted = {p.id: p for p in ICI_PARAMETERS}
     table, cols = shipped.table, shipped.provenance["columns"]
@@ -54,7 +57,7 @@ def test_columns_are_model_parameters_or_the_fits_population_quantities(shipped)
     assert table["k_kill"].nunique() > 10
 
 
-def test_provenance_is_complete(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_provenance_is_complete(shipped: ShippedEnsemble) -> None:
     prov = shipped.provenance
     assert prov["problem"] == "liu2019"
     assert prov["n"] == len(shipped.table)
@@ -66,7 +69,9 @@ def test_provenance_is_complete(shipped) -> None:  # type: ignore[no-untyped-def
     assert "/work/" not in text and "/tmp/" not in text
 
 
-def test_validate_reads_it_and_ignores_only_the_population_columns(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_validate_reads_it_and_ignores_only_the_population_columns(
+    shipped: ShippedEnsemble,
+) -> None:
     ens = load_ensemble(shipped_ensemble_path(), load_qsp())
     cols = shipped.provenance["columns"]
     assert set(ens.ignored) == {c for c in cols if not cols[c]["applied_by_ensemble_consumers"]}
@@ -85,5 +90,5 @@ def test_loader_refuses_an_ensemble_without_its_provenance(tmp_path: Path, damag
         tsv.write_text(tsv.read_text("utf-8") + tsv.read_text("utf-8").splitlines()[-1] + "\n")
     if damage != "drop_json":
         tsv.with_suffix(".json").write_text(json.dumps(record))
-    with pytest.raises(ValidationError, match="provenance|rows"):
+    with pytest.raises(ValidationError, match=r"provenance|rows"):
         read_ensemble_with_provenance(tsv)
