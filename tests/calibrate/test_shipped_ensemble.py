@@ -52,7 +52,12 @@ def test_columns_are_model_parameters_or_the_fits_population_quantities(
         if src in fitted:  # a liu2019 draw: inside the fit's bounds
             p = fitted[src]
             assert ((v >= p.lower * (1 - 1e-9)) & (v <= p.upper * (1 + 1e-9))).all(), c
-    assert {cols[c]["fitted_as"] for c in table.columns} == set(fitted) | {"s_il8_C"}
+    # every column is a draw of the liu2019 fit or the independent s_il8_C; the chain's fitted
+    # set is the provenance's optimum (a later refit that adds a quantity leaves the ensemble
+    # valid but without it: the model's value is then used, and docs/calibration.md says so)
+    sources = {cols[c]["fitted_as"] for c in table.columns}
+    assert sources - {"s_il8_C"} <= set(fitted)
+    assert sources - {"s_il8_C"} == set(shipped.provenance["optimum"])
     # the draws differ (a chain that never moved is not a posterior)
     assert table["k_kill"].nunique() > 10
 
