@@ -30,14 +30,25 @@ PATIENT = {"N_ag": 2.09e5, "PDL1_per_C": 150000.0}
 
 
 @cache
-def _course(invisible: float, mu_esc: float = 0.0, end: int = END) -> pd.DataFrame:
-    """Treated course of the patient with ``invisible`` of its cancer cells HLA class I-negative
-    and the escape probability ``mu_esc`` per division."""
+def _course(
+    invisible: float,
+    mu_esc: float = 0.0,
+    end: int = END,
+    k_byst: float | None = None,
+    treated: bool = True,
+) -> pd.DataFrame:
+    """Course of the patient with ``invisible`` of its cancer cells HLA class I-negative, the
+    escape probability ``mu_esc`` per division and (None: the model's) bystander death rate
+    ``k_byst``, under pembrolizumab or untreated."""
     overrides = PATIENT | {"C": CELLS * (1 - invisible), "Ci": CELLS * invisible}
     overrides["mu_esc"] = mu_esc
+    if k_byst is not None:
+        overrides["k_byst"] = k_byst
     solver = SolverOptions(engine="fast", t_eval=np.arange(0.0, end + 1, 3.0))
-    regimen = parse_regimen(
-        f"pembrolizumab 200 mg iv q21d d0-d{end}", body=body_for_scenario(SCENARIO)
+    regimen = (
+        parse_regimen(f"pembrolizumab 200 mg iv q21d d0-d{end}", body=body_for_scenario(SCENARIO))
+        if treated
+        else None
     )
     res = run_scenario(  # mu_esc 0 (no escape) is the counterfactual below its cited range
         SCENARIO,
@@ -71,12 +82,14 @@ def test_fully_visible_patient_stays_controlled_when_no_cell_escapes() -> None:
 
 def test_escape_per_division_turns_a_complete_responder_into_a_late_relapse() -> None:
     """Immunoediting: the visible cells go, the escaped clone (history + divisions under
-    therapy) is selected and the lesion regrows past RECIST progression within three years;
-    without escape (rate 0) the same patient has no invisible cell and stays controlled."""
+    therapy) is selected and, without bystander killing, the lesion regrows past RECIST
+    progression within three years; without escape (rate 0) the same patient has no invisible
+    cell and stays controlled. With the calibrated bystander rate the clone is cut down while
+    visible cells remain, so the same patient's relapse is far smaller at three years."""
     mu = get_scenario(SCENARIO).load().parameter("mu_esc").value
     assert mu > 0
     share = escaped_share(mu, CELLS)
-    t = _course(share, mu, 1080)
+    t = _course(share, mu, 1080, 0.0)
     d = t["diameter"].to_numpy()
     nadir = int(np.argmin(d))
     assert t["C"].iloc[nadir] < 1e-3 * CELLS  # the visible cells are cleared ...
@@ -86,3 +99,24 @@ def test_escape_per_division_turns_a_complete_responder_into_a_late_relapse() ->
     flat = _course(0.0, 0.0, 1080)
     assert float(flat["Ci"].abs().max()) == 0.0
     assert flat["diameter"].iloc[-1] < d[-1] / 3
+    cut = _course(share, mu, 1080)  # the model's bystander rate
+    assert cut["Ci"].iloc[-1] < 1e-2 * t["Ci"].iloc[-1]
+    assert cut["diameter"].iloc[-1] < d[-1] / 2
+
+
+def test_bystander_killing_slows_the_escaped_clone_only_under_blockade() -> None:
+    """HLA class I-negative cells die as bystanders of the IFN-gamma/TNF that functional
+    effectors secrete on visible neighbours (qsp.yaml bystander_kill): under pembrolizumab the
+    escaped clone grows far slower than untreated; with the bystander rate at 0 it does not
+    (PD-1 blockade then frees room, so it grows as fast or faster); untreated, PD-1 engagement
+    keeps the effectors silent, so the rate hardly matters."""
+    k = get_scenario(SCENARIO).load().parameter("k_byst").value
+    assert k > 0
+
+    def fold(k_byst: float, treated: bool) -> float:
+        t = _course(1e-3, 0.0, 120, k_byst, treated)
+        return float(t["Ci"].iloc[-1] / t["Ci"].iloc[0])
+
+    assert fold(k, True) < 0.1 * fold(k, False)  # controlled under blockade
+    assert fold(0.0, True) >= 0.9 * fold(0.0, False)  # no bystander: no control
+    assert fold(k, False) > 0.8 * fold(0.0, False)  # untreated: effectors PD-1-silenced

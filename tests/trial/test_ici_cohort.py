@@ -49,3 +49,11 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     # a point either way; deeper on average, and never more than 2 points shallower
     assert (stronger["best_change_pct"] <= a["best_change_pct"] + 2.0).all()
     assert stronger["best_change_pct"].mean() < a["best_change_pct"].mean()
+
+
+def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None:
+    vc = VirtualCohort(CohortDesign(n=3, rules=RULES, baseline=BaselineDisease()))
+    with pytest.raises(ValidationError, match="'nope' is not a model parameter"):
+        vc.simulate(shared={"nope": 1.0})
+    rows = vc.simulate(shared={"k_grow": 0.05})
+    assert (rows["p_k_grow"] == 0.05).all()

@@ -75,6 +75,7 @@ def test_tiny_fit_writes_record_and_figure(tmp_path) -> None:  # type: ignore[no
         "k_kill.centre",
         "r_treg.centre",
         "n_reinv.centre",
+        "k_byst.value",
     ]
     stored = json.loads((tmp_path / "fit.json").read_text())
     assert stored["nllh"] == pytest.approx(rec["nllh"])
@@ -160,3 +161,30 @@ def test_trial_patients_carry_the_shipped_transferable_fit() -> None:
     nsclc = get_tissue("nsclc_nonsquamous").antigenicity
     lo, hi = 1.0e4, 5.0e5  # the N_ag range of qsp.yaml: the scaled centre is clipped into it
     assert prior["N_ag"].centre == pytest.approx(min(max(best["N_ag.centre"] * nsclc, lo), hi))
+
+
+def test_model_bystander_rate_is_the_shipped_liu2019_value() -> None:
+    """k_byst is calibrated on liu2019 (one value for every patient): qsp.yaml carries the
+    stored fit's best value, so the trial library and every scenario use it."""
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.trial.ici_fit import shared, stored_fit
+
+    best = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    spec = get_scenario("aged_melanoma_untreated").load()
+    assert shared(best) == {"k_byst": pytest.approx(spec.parameter("k_byst").value, rel=1e-3)}
+    assert spec.parameter("k_byst").provenance.kind == "calibrated"
+
+
+def test_bound_penalty_is_not_cached_with_the_clipped_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A point outside the bounds is scored at its clipped point plus a penalty; the clipped
+    point itself, asked afterwards, gets its own nllh (the penalty is not stored with it)."""
+    obj = ici_fit.IciObjective(n=9)
+    monkeypatch.setattr(obj, "statistics", lambda values: {})
+    monkeypatch.setattr(ici_fit, "goodness", lambda sim, target: {"nllh": 1.0})
+    lo, hi = obj.bounds()
+    outside = hi + 0.1
+    assert obj(outside) == pytest.approx(1.0 + 1e3 * 0.01 * lo.size)
+    assert obj(hi) == pytest.approx(1.0)
+    assert obj.evaluations == 1

@@ -196,24 +196,33 @@ class VirtualCohort:
         return pd.DataFrame(cols)
 
     def simulate(
-        self, centres: Mapping[str, float] | None = None, spreads: Mapping[str, float] | None = None
+        self,
+        centres: Mapping[str, float] | None = None,
+        spreads: Mapping[str, float] | None = None,
+        shared: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
         """One row per virtual patient: biopsy CD8 score, doubling time, plausible, RECIST
-        endpoints (best response, PFS, OS in days)."""
+        endpoints (best response, PFS, OS in days). ``shared``: model parameter values set
+        for every patient (a fitted property that does not vary between patients)."""
         lead, treat = self._runs
         values = self.values(centres, spreads)
+        for pid in shared or {}:
+            if pid not in self.spec.parameter_ids:
+                raise ValidationError(f"shared parameter {pid!r} is not a model parameter")
         bases, _ = self.draws
         rows = []
         for i in range(self.design.n):
             fixed, initial = baseline_overrides(self.spec, self.design.baseline, bases[i])
-            params = {**values.iloc[i].to_dict(), **fixed}
+            params = {**values.iloc[i].to_dict(), **dict(shared or {}), **fixed}
             row: dict[str, object] = {"patient": i, **{f"p_{k}": v for k, v in params.items()}}
             score, doubling = self._lead_in(lead, params, initial)
             row |= {"cd8_score": score, "doubling_days": doubling}
             lo, hi = DOUBLING_LIMITS
             row["plausible"] = bool(lo <= doubling <= hi)
             if row["plausible"]:
-                row |= self._treated(treat, params, initial, bases[i])
+                row |= self._treated(
+                    treat, params, initial, {**bases[i], "doubling_days": doubling}
+                )
             rows.append(row)
         return pd.DataFrame(rows)
 
