@@ -471,8 +471,9 @@ REFERENCE = (
     "as curated by PredictioR, shipped as summary numbers only (calibrate/data/ici_cohorts)"
 )
 DESCRIPTION = (
-    "virtual melanoma population under anti-PD-1 (N_ag centre and spread, k_kill centre) fitted "
-    "to Liu 2019 response by CD8 tertile and PFS; Hugo 2016, Riaz 2017, Van Allen 2015 predicted"
+    "virtual melanoma population under anti-PD-1 (N_ag centre and spread; k_kill, r_treg, n_reinv "
+    "centres; shared bystander rate k_byst) fitted to Liu 2019 response by CD8 tertile and PFS; "
+    "Hugo 2016, Riaz 2017, Van Allen 2015 predicted"
 )
 
 
