@@ -1,8 +1,9 @@
 """Anti-PD-1 against a lesion with an immune-invisible share (issues 11 and 13).
 
-HLA class I-negative cancer cells (``Ci``) escape CD8 killing, so a patient whose visible cells
-the T cells clear responds partially and then regrows from the invisible share, at its own
-growth rate, instead of being eradicated; the same patient with every cell visible stays
+HLA class I-negative cancer cells (``Ci``) escape direct CD8 killing and die only as bystanders
+of the IFN-gamma/TNF that effectors secrete on visible neighbours, so a patient with a large
+invisible share responds partially and then regrows from it, while a small share is cleared
+with the visible cells; the same patient with every cell visible stays
 controlled when no cell can escape (``mu_esc`` 0), and with the cited escape probability per
 division (immunoediting: qsp.yaml ``mu_esc``) responds completely and relapses years later from
 the escaped clone its history and its divisions made. Aged lung, high precursors, PD-L1-high,
@@ -63,14 +64,25 @@ def _course(
 
 
 def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
-    t = _course(0.1)
+    """Half the cancer cells HLA class I-negative: the visible half is killed, the bystander
+    term slows the invisible half only while visible neighbours remain, and it regrows."""
+    t = _course(0.5)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
     assert cancer[nadir] < 0.5 * cancer[0]  # partial response: the visible cells are killed
-    assert t["C"].iloc[nadir] < 0.05 * CELLS * 0.9
+    assert t["C"].iloc[nadir] < 0.05 * CELLS * 0.5
     assert 0 < nadir < len(cancer) - 1
     assert cancer[-1] > 2.0 * cancer[nadir]  # regrowth from the invisible share
     assert t["Ci"].iloc[-1] > t["Ci"].iloc[0]
+
+
+def test_a_small_invisible_share_dies_as_bystanders_of_the_visible_response() -> None:
+    """A tenth of the cells HLA class I-negative: with the calibrated bystander rate they are
+    cleared while the visible cells are killed; without it they regrow (session 9 behaviour)."""
+    cut = _course(0.1)
+    assert cut["Ci"].iloc[-1] < 1e-6 * cut["Ci"].iloc[0]
+    free = _course(0.1, 0.0, END, 0.0)
+    assert free["Ci"].iloc[-1] > free["Ci"].iloc[0]
 
 
 def test_fully_visible_patient_stays_controlled_when_no_cell_escapes() -> None:
