@@ -43,12 +43,17 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     assert a.equals(b)
     assert set(a["best_response"]) <= {"CR", "PR", "SD", "PD", "NE"}
     assert (a["cd8_score"] > 0).all() and a["plausible"].all()
-    stronger = vc.simulate({"k_kill": 2.0})
     # the escaped clone (qsp.yaml mu_esc: history + divisions) regrows after the visible cells
     # go, so which 12-weekly scan holds the minimum can move a patient's best change by about
-    # a point either way; deeper on average, and never more than 2 points shallower
-    assert (stronger["best_change_pct"] <= a["best_change_pct"] + 2.0).all()
-    assert stronger["best_change_pct"].mean() < a["best_change_pct"].mean()
+    # a point either way; without bystander killing a stronger kill is deeper on average, and
+    # never more than 2 points shallower. (With it, a faster kill of the visible cells also
+    # shortens the bystander killing of the escaped clone, which needs visible neighbours, so
+    # the best change is not monotone in k_kill: docs/calibration.md, session 10.)
+    free = {"k_byst": 0.0}
+    base = vc.simulate(shared=free)
+    stronger = vc.simulate({"k_kill": 2.0}, shared=free)
+    assert (stronger["best_change_pct"] <= base["best_change_pct"] + 2.0).all()
+    assert stronger["best_change_pct"].mean() < base["best_change_pct"].mean()
 
 
 def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None:
