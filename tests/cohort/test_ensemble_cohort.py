@@ -82,6 +82,21 @@ def test_ensemble_enters_the_manifest_and_the_resume_identity(tmp_path: Path) ->
         run_cohort(other, tmp_path / "a", reducer=EndpointReducer(), processes=False, resume=True)
 
 
+def test_a_member_can_set_a_prior_spread() -> None:
+    """``NAME.spread`` entries set the between-patient spread of NAME's prior for that member's
+    patients (a posterior draw of a spread): same normals, wider or narrower values."""
+    narrow = (("k_grow", 0.02), ("k_grow.spread", 0.01))
+    wide = (("k_grow", 0.02), ("k_grow.spread", 0.6))
+    rows = {}
+    for name, member in (("narrow", narrow), ("wide", wide)):
+        job = make_job(_config(n=8, ensemble=(member,)), EndpointReducer())
+        rows[name] = run_chunk(job, 0, 8)[0].drop_duplicates("patient")
+    spread = {k: float(np.log(r["p_k_grow"] / 0.02).std()) for k, r in rows.items()}
+    assert spread["narrow"] < 0.02 < 0.2 < spread["wide"]
+    with pytest.raises(ValidationError, match=r"nor NAME.spread of a prior"):
+        make_job(_config(ensemble=((("no_such.spread", 0.2),),)), EndpointReducer())
+
+
 def test_bad_ensembles_are_refused_with_the_field() -> None:
     with pytest.raises(ValidationError, match="every member must set"):
         _config(ensemble=((("k_grow", 0.01),), (("k_kill", 0.5),)))

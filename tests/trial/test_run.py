@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from senotwin._errors import SenotwinWarning
+from senotwin._errors import SenotwinWarning, ValidationError
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import (
     compare_trial,
@@ -129,3 +129,36 @@ def test_trial_patients_take_the_cited_spread_of_growth() -> None:
     k = np.array([sample_candidate(spec, pop, params, rng)["k_grow"] for _ in range(400)])
     # truncated to k_grow's declared range the draws keep a sigma of ln of ~0.6 (0.4: ~0.39)
     assert 0.55 < np.std(np.log(k)) < 0.75
+
+
+def test_trial_patients_draw_the_shipped_liu2019_posterior_by_default() -> None:
+    """Issue 13 item 6: each trial patient runs with one whole row of the shipped posterior
+    ensemble (its transferable part; the precursor centre x the tissue's antigenicity, clipped
+    into N_ag's range); ``immune='fit'`` keeps the point fit for everyone."""
+    from senotwin.calibrate.sample import shipped_ensemble
+    from senotwin.cohort.runner import ensemble_member
+    from senotwin.trial.run import trial_config
+    from senotwin.trial.tissue import get_tissue
+
+    trial = get_trial("keynote189")
+    cfg = trial_config(trial, 20, seed=0)
+    table = shipped_ensemble().table
+    assert len(cfg.ensemble) == len(table)
+    scale = get_tissue("nsclc_nonsquamous").antigenicity
+    for member, (_, row) in zip(cfg.ensemble, table.iterrows(), strict=True):
+        m = dict(member)
+        assert m["k_kill"] == row["k_kill"] and m["n_reinv"] == row["n_reinv"]
+        assert m["k_byst"] == row["k_byst"] and m["N_ag.spread"] == row["N_ag.spread"]
+        assert m["N_ag"] == pytest.approx(min(max(row["N_ag.centre"] * scale, 1e4), 5e5))
+        assert "r_treg" not in m and "s_il8_C" not in m  # not transferable / not immune
+    prior = {p.parameter: p for p in cfg.population.priors}
+    assert prior["k_kill"].centre is None and prior["N_ag"].centre is None
+    assert cfg.population.selection is not None
+    assert cfg.population.selection["immune"]["draws"] == len(table)
+    # a patient's member depends on its pool index and the seed only (not on workers/chunks)
+    assert len({ensemble_member(cfg, i) for i in range(20)}) > 5
+    fit = trial_config(trial, 20, seed=0, immune="fit")
+    assert fit.ensemble == () and fit.population.selected == cfg.population.selected
+    assert {p.parameter: p for p in fit.population.priors}["k_kill"].centre is not None
+    with pytest.raises(ValidationError, match="allowed posterior, fit"):
+        trial_config(trial, 20, immune="median")

@@ -121,6 +121,12 @@ def run(
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    immune: str = typer.Option(
+        "posterior",
+        "--immune",
+        help="Transferable immune parameters: 'posterior' (default) = one draw of the shipped "
+        "liu2019 posterior ensemble per patient; 'fit' = the liu2019 point fit for everyone.",
+    ),
 ) -> None:
     """Select N virtual patients to the trial's baseline, run every arm, apply RECIST 1.1 on the
     trial's scan calendar and print simulated vs published ORR, DCR, median PFS/OS and HRs
@@ -140,7 +146,9 @@ def run(
     with user_errors():
         check_outputs([Output("--out", out, directory=True)])
         t = get_trial(name)
-        result = _run(t, n, out, seed=seed, workers=workers, engine=engine, resume=resume)
+        result = _run(
+            t, n, out, seed=seed, workers=workers, engine=engine, resume=resume, immune=immune
+        )
         rows = load_trial_rows(out)
         comp = compare_trial(t, rows)
         atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))
@@ -148,7 +156,14 @@ def run(
         atomic_write_text(
             out / "comparison.json",
             json.dumps(
-                {"trial": t.id, "reference": t.reference, "n": n, "seed": seed, "rows": records},
+                {
+                    "trial": t.id,
+                    "reference": t.reference,
+                    "n": n,
+                    "seed": seed,
+                    "immune": immune,
+                    "rows": records,
+                },
                 indent=1,
             ),
         )
@@ -159,7 +174,8 @@ def run(
         return
     typer.echo(
         f"{t.id}: {t.title}\n{result.n_patients} virtual patients x {len(t.arms)} arms, "
-        f"{result.n_failed} failed patient-arms, {result.seconds:.0f} s"
+        f"{result.n_failed} failed patient-arms, {result.seconds:.0f} s; immune parameters: "
+        f"{immune}"
     )
     typer.echo("population     arm        endpoint    simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):

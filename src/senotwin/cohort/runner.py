@@ -41,6 +41,7 @@ from senotwin.cohort.population import (
     VirtualPatient,
     check_population,
     draw_patients,
+    with_prior_spread,
 )
 from senotwin.model.compile import flatten
 from senotwin.model.schedule import Schedule, Step
@@ -123,7 +124,9 @@ class CohortConfig:
     chunk_size: int = 0  # 0 = automatic
     keep_timecourses: tuple[str, ...] = ()  # columns kept per patient (empty = none)
     allow_off_label: bool = False  # run regimen doses outside the labelled range (recorded)
-    #: parameter sets (e.g. a posterior ensemble); each patient draws one from its own stream
+    #: parameter sets (e.g. a posterior ensemble); each patient draws one from its own stream.
+    #: An entry ``NAME.spread`` sets the spread (sigma of ln) of NAME's lognormal prior for the
+    #: patients of that member (a posterior draw of a between-patient spread)
     ensemble: tuple[tuple[tuple[str, float], ...], ...] = ()
     ensemble_source: str = ""  # where the sets came from (a file name), for the manifest
 
@@ -196,6 +199,19 @@ def check_ensemble(ensemble: Sequence[Sequence[tuple[str, float]]]) -> None:
         for k, v in member:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ValidationError(f"ensemble member {i}: {k} = {v!r}; allowed: a finite number")
+
+
+#: suffix of an ensemble entry that sets a prior's spread instead of a parameter value
+SPREAD = ".spread"
+
+
+def member_population(pop: PopulationSpec, member: Mapping[str, float]) -> PopulationSpec:
+    """``pop`` with the prior spreads an ensemble member sets (entries ``NAME.spread``)."""
+    for key, value in member.items():
+        if key.endswith(SPREAD):
+            name = key[: -len(SPREAD)]
+            pop = with_prior_spread(pop, name, value, f"ensemble member: {key} = {value:.4g}")
+    return pop
 
 
 def ensemble_member(config: CohortConfig, index: int) -> int:
@@ -285,10 +301,11 @@ def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
     def draw() -> list[VirtualPatient]:
         drawn: dict[int, VirtualPatient] = {}
         for member, group in groups.items():
-            base = dict(job.params) | (dict(cfg.ensemble[member]) if member >= 0 else {})
+            sets = dict(cfg.ensemble[member]) if member >= 0 else {}
+            base = dict(job.params) | {k: v for k, v in sets.items() if not k.endswith(SPREAD)}
             for vp in draw_patients(
                 job.spec,
-                cfg.population,
+                member_population(cfg.population, sets),
                 base_params=base,
                 base_initial=job.initial,
                 seed=cfg.seed,
@@ -626,11 +643,17 @@ def _validate(job: _Job) -> None:
             check_ranges=True,
         )
     if job.config.ensemble:
-        unknown = [k for k, _ in job.config.ensemble[0] if k not in job.spec.parameter_ids]
+        varied = {p.parameter for p in job.config.population.priors}
+        unknown = [
+            k
+            for k, _ in job.config.ensemble[0]
+            if k not in job.spec.parameter_ids
+            and not (k.endswith(SPREAD) and k[: -len(SPREAD)] in varied)
+        ]
         if unknown:
             raise ValidationError(
                 f"ensemble: {unknown} are not parameters of {job.spec.id} (scenario "
-                f"{job.config.scenario!r})"
+                f"{job.config.scenario!r}) nor NAME.spread of a prior of the population"
             )
     cols = set(job.spec.species_ids) | set(job.spec.observable_ids)
     for c in job.config.keep_timecourses:

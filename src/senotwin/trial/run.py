@@ -30,7 +30,7 @@ from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.trial.clinical import trial_hazard
-from senotwin.trial.ici_fit import calibrated_population, split, stored_fit
+from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
 from senotwin.trial.tissue import ANTIGEN_TRAIT, get_tissue, transfer
 
@@ -81,24 +81,112 @@ def select_trial_patients(
     return selected
 
 
+#: where trial patients' transferable immune parameters come from: ``posterior`` = one draw of
+#: the shipped liu2019 posterior ensemble per patient (parameter uncertainty propagated, issue 13
+#: item 6; the default), ``fit`` = the shipped point fit for every patient
+IMMUNE_SOURCES = ("posterior", "fit")
+
+
+def posterior_members(
+    pop: PopulationSpec, tissue: str, bounds: tuple[float, float] | None
+) -> tuple[PopulationSpec, tuple[tuple[tuple[str, float], ...], ...], dict[str, object]]:
+    """``pop`` (a :func:`trial_population`) with its transferable immune traits taken from the
+    shipped liu2019 posterior ensemble, one whole row per member: per-CTL kill, burst and
+    ``N_ag`` spread (:data:`~senotwin.trial.ici_fit.TRANSFERABLE`), the shared values of the fit
+    (``k_byst``) and, with a tissue, the melanoma precursor centre x the tissue's antigenicity
+    (clipped into ``bounds``, as :func:`senotwin.trial.tissue.transfer` does for the point fit).
+    The priors of those traits lose their fixed centre (the member's value is the centre).
+    Also the members (for :class:`CohortConfig`'s ``ensemble``) and a manifest record."""
+    from senotwin.calibrate.sample import shipped_ensemble
+
+    ens = shipped_ensemble()
+    described = ens.provenance["columns"]
+    by_fit = {str(described[c].get("fitted_as", c)): str(c) for c in ens.table.columns}
+    keys = [*TRANSFERABLE, *(k for k in by_fit if k.endswith(".value"))]
+    if tissue:
+        keys.append(f"{ANTIGEN_TRAIT}.centre")
+    missing = [k for k in keys if k not in by_fit]
+    if missing:
+        raise ValidationError(
+            f"shipped ensemble {ens.name!r} lacks the transferable column(s) {missing} "
+            f"(it has {sorted(by_fit)})"
+        )
+    scale = get_tissue(tissue).antigenicity if tissue else 1.0
+    members = []
+    for _, row in ens.table.iterrows():
+        member = []
+        for key in keys:
+            name, what = key.rsplit(".", 1)
+            value = float(row[by_fit[key]])
+            if name == ANTIGEN_TRAIT and what == "centre":
+                value *= scale
+                if bounds is not None:
+                    value = min(max(value, bounds[0]), bounds[1])
+            member.append((key if what == "spread" else name, value))
+        members.append(tuple(member))
+    centred = {k.rsplit(".", 1)[0] for k in keys if k.endswith(".centre")}
+    priors = tuple(
+        replace(p, centre=None, rationale=f"{p.rationale}; centre: a liu2019 posterior draw")
+        if p.parameter in centred
+        else p
+        for p in pop.priors
+    )
+    record = {
+        "source": "posterior",
+        "ensemble": ens.name,
+        "draws": len(members),
+        "columns": {k: by_fit[k] for k in keys},
+        "antigenicity": scale,
+        "mixed": ens.provenance.get("mixed"),
+        "ensemble_model_digest": ens.provenance.get("model_digest"),
+    }
+    return replace(pop, priors=priors), tuple(members), record
+
+
 def trial_config(
-    trial: TrialSpec, n: int, *, seed: int = 0, engine: str = "fast", step_days: float = 1.0
+    trial: TrialSpec,
+    n: int,
+    *,
+    seed: int = 0,
+    engine: str = "fast",
+    step_days: float = 1.0,
+    immune: str = "posterior",
 ) -> CohortConfig:
-    """Cohort configuration of a trial: selected patients, one cohort arm per trial arm."""
+    """Cohort configuration of a trial: selected patients, one cohort arm per trial arm; the
+    transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`)."""
+    if immune not in IMMUNE_SOURCES:
+        raise ValidationError(
+            f"immune = {immune!r}: allowed {', '.join(IMMUNE_SOURCES)} (posterior: one liu2019 "
+            "posterior draw per patient; fit: the point fit for every patient)"
+        )
     arms = tuple(
         CohortArm(a.name, text=a.regimen, language="" if a.regimen == "none" else a.regimen)
         for a in trial.arms
     )
+    pop = trial_population(trial, n, seed=seed)
+    members: tuple[tuple[tuple[str, float], ...], ...] = ()
+    source = ""
+    if immune == "posterior" and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
+        model = get_scenario(trial.scenario).load()
+        pop, members, record = posterior_members(
+            pop, trial.tissue, model.parameter(ANTIGEN_TRAIT).range
+        )
+        source = f"{record['ensemble']} (shipped liu2019 posterior)"
+        pop = replace(pop, selection=dict(pop.selection or {}) | {"immune": record})
+    else:
+        pop = replace(pop, selection=dict(pop.selection or {}) | {"immune": {"source": "fit"}})
     return CohortConfig(
         scenario=trial.scenario,
         n=n,
         arms=arms,
-        population=trial_population(trial, n, seed=seed),
+        population=pop,
         seed=seed,
         t_end=trial.rules.follow_days,
         step_days=step_days,
         engine=engine,
         allow_off_label=bool(trial.off_label),
+        ensemble=members,
+        ensemble_source=source,
     )
 
 
@@ -114,9 +202,11 @@ def run_trial(
     hazard: DeathHazard | None = None,
     progress: Any = None,
     processes: bool = True,
+    immune: str = "posterior",
 ) -> CohortRun:
-    """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir)."""
-    config = trial_config(trial, n, seed=seed, engine=engine)
+    """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir);
+    ``immune``: where the transferable immune parameters come from (:data:`IMMUNE_SOURCES`)."""
+    config = trial_config(trial, n, seed=seed, engine=engine, immune=immune)
     reducer = TrialEndpointReducer(trial.rules, trial_hazard(trial) if hazard is None else hazard)
     return run_cohort(
         config,
