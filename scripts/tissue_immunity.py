@@ -1,9 +1,10 @@
 """Measure the tissue immunity numbers of ``trial/data/tissues/immunity.yaml`` (issue 13).
 
 From the shared data: the melanoma reference (Liu 2019 cohort: median nonsynonymous mutations
-per exome and per Mb) and, on the 594 TCGA tumours (18 per type), baseline CD8 infiltration
-relative to melanoma (SKCM), its spread, and the CD8-PD-L1 Spearman correlation per type and
-pooled within type. Prints them beside the shipped values.
+per exome and per Mb), the ccRCC one (Miao 2018 cohort, patients with a non-zero count) and, on
+the 594 TCGA tumours (18 per type), baseline CD8 infiltration relative to melanoma (SKCM), its
+spread, and the CD8-PD-L1 Spearman correlation per type and pooled within type. Prints them
+beside the shipped values.
 
     python scripts/tissue_immunity.py [--data ../shared/data]
 """
@@ -32,7 +33,14 @@ def main() -> None:
     clin = pd.read_csv(data / "tcga" / "tcga_pancancer_594_clinical.csv")
     types = clin.set_index("bcr_patient_barcode")["cancer_type"]
     table = tcga_contexture(tpm, types, "SKCM")
-    print(table.loc[["SKCM", "LUAD", "LUSC", "BRCA", "pooled"]].round(4).to_string())
+    print(table.loc[["SKCM", "LUAD", "LUSC", "BRCA", "KIRC", "pooled"]].round(4).to_string())
+    miao = pd.read_csv(data / "ici" / "miao_clinical.csv.gz")
+    sequenced = miao[miao["nsTMB_raw"] > 0]  # zero counts: not in the curated table
+    print(
+        f"ccRCC (Miao 2018, {len(sequenced)} of {len(miao)} with a non-zero count): median "
+        f"nonsynonymous mutations {sequenced['nsTMB_raw'].median():g}, per Mb "
+        f"{sequenced['nsTMB_perMb'].median():.3g}"
+    )
     for t in tissues().values():
         print(
             f"shipped {t.id}: antigenicity {t.antigenicity:g}, CD8 x{t.cd8_relative:g} "

@@ -20,7 +20,7 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 def test_shipped_tissues_are_relative_to_melanoma_with_sources() -> None:
-    assert set(tissues()) == {"nsclc_nonsquamous", "tnbc", "sclc_extensive"}
+    assert set(tissues()) == {"nsclc_nonsquamous", "tnbc", "sclc_extensive", "ccrcc_clear_cell"}
     for t in tissues().values():
         assert t.antigenicity_source and t.cd8_source and t.antigenicity_formula
         # Spearman -> copula correlation: 2 sin(pi rho_s / 6), slightly larger in size
@@ -97,6 +97,14 @@ def test_shipped_numbers_are_the_ones_measured_on_the_shared_data() -> None:
         assert table.loc[row, "cd8_relative"] == pytest.approx(t.cd8_relative, abs=2e-3)
         assert table.loc[row, "cd8_sigma"] == pytest.approx(t.cd8_sigma, abs=2e-3)
         assert table.loc[row, "spearman"] == pytest.approx(t.cd8_pdl1_spearman, abs=2e-3)
+    kidney = get_tissue("ccrcc_clear_cell")
+    assert table.loc["KIRC", "cd8_relative"] == pytest.approx(kidney.cd8_relative, abs=2e-3)
+    assert table.loc["KIRC", "cd8_sigma"] == pytest.approx(kidney.cd8_sigma, abs=2e-3)
+    assert table.loc["KIRC", "spearman"] == pytest.approx(kidney.cd8_pdl1_spearman, abs=2e-3)
+    miao = pd.read_csv(SHARED / "ici" / "miao_clinical.csv.gz")
+    counted = miao.loc[miao["nsTMB_raw"] > 0, "nsTMB_raw"]
+    assert len(counted) == 16 and counted.median() == 88.5
+    assert kidney.antigenicity == pytest.approx(88.5 / 284.5, abs=1e-3)
     sclc = get_tissue("sclc_extensive")
     assert table.loc["pooled", "cd8_sigma"] == pytest.approx(sclc.cd8_sigma, abs=2e-3)
     assert table.loc["pooled", "spearman"] == pytest.approx(sclc.cd8_pdl1_spearman, abs=2e-3)

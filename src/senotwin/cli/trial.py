@@ -184,3 +184,43 @@ def run(
         f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'km.png'}, "
         f"{out / 'waterfall.png'}"
     )
+
+
+@app.command("heldback")
+def heldback(
+    name: str = typer.Argument("miao", help="Cross-tissue held-back ICI cohort (miao)."),
+    n: int = typer.Option(150, "--n", help="Virtual patients (CRN cohort, as the melanoma ones)."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the virtual cohort."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Predict a non-melanoma checkpoint cohort from the shipped liu2019 fit with no refit (the
+    tissue transfer of the trial library, tested on per-patient data): simulated vs observed
+    ORR, RECIST counts and response by CD8 tertile; what cannot be compared says why."""
+    from senotwin.trial.ici_transfer import predict_transfer
+
+    with user_errors():
+        r = predict_transfer(name, n=n, seed=seed)
+    if as_json:
+        print_json({k: v for k, v in r.items() if k != "sim"})
+        return
+    t = r["tissue"]
+    typer.echo(f"{name}: {r['what']}\n  regimen {r['regimen']}, scenario {r['scenario']}")
+    typer.echo(
+        f"  tissue {t['id']}: antigenicity {t['antigenicity']:g} -> precursor centre "
+        f"{t['precursors_centre']:.3g}{' (clipped to the range)' if t['clipped_to_range'] else ''}"
+        f", CD8 x{t['cd8_relative']:g}"
+    )
+    typer.echo(
+        f"  ORR {100 * r['orr_sim']:.1f} % (n {r['n_sim']}) vs observed {100 * r['orr_obs']:.1f} %"
+        f" (n {r['n_obs']}); CR {100 * r['cr_share_sim']:.1f} vs {100 * r['cr_share_obs']:.1f} %"
+    )
+    typer.echo(f"  RECIST simulated {r['recist_sim']} vs observed {r['recist_obs']}")
+    ter = ", ".join(
+        f"{100 * a:.0f}/{100 * b:.0f}"
+        for a, b in zip(r["tertile_orr_sim"], r["tertile_orr_obs"], strict=True)
+    )
+    typer.echo(f"  ORR by CD8 tertile (simulated/observed %): {ter}")
+    for ep, why in r["not_compared"].items():
+        med = r.get(f"median_{ep}_sim")
+        text = "not reached" if med is None else f"{med:.1f} months"
+        typer.echo(f"  {ep.upper()}: simulated median {text}; {why}")

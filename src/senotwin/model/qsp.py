@@ -117,6 +117,14 @@ TISSUES: dict[str, Tissue] = {
             (53.0, 79.0),
             "sclc_vdt_lenhard (median 53 d to arithmetic mean 79 d; sclc_vdt_jiang 61-71 d)",
         ),
+        Tissue(
+            "ccrcc",
+            178.0,
+            "ccrcc_growth_gofrit2015",
+            (178.0, 667.0),
+            "ccrcc_growth_gofrit2015 (clinically significant RCC, derived 178 d) to "
+            "ccrcc_vdt_zhang2015 (ccRCC under active surveillance, mean 667 d)",
+        ),
     )
 }
 
