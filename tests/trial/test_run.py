@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -162,3 +163,22 @@ def test_trial_patients_draw_the_shipped_liu2019_posterior_by_default() -> None:
     assert {p.parameter: p for p in fit.population.priors}["k_kill"].centre is not None
     with pytest.raises(ValidationError, match="allowed posterior, fit"):
         trial_config(trial, 20, immune="median")
+
+
+def test_posterior_trial_patients_do_not_depend_on_workers(tmp_path: Path) -> None:
+    """One posterior row per patient, keyed by the patient's pool index: the same members and
+    parameter values on one worker and on two (chunks split differently)."""
+    trial = get_trial("keynote189")
+    trial = replace(trial, rules=replace(trial.rules, follow_days=60.0))
+    from senotwin.trial.run import load_trial_rows
+
+    rows = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SenotwinWarning)  # doses after the short horizon
+            run_trial(trial, 4, out, workers=workers, processes=False)
+        rows[workers] = load_trial_rows(out).sort_values(["patient", "arm"]).reset_index()
+    cols = ["patient", "arm", "member", "p_k_kill", "p_N_ag", "p_n_reinv", "b_sld_mm"]
+    pd.testing.assert_frame_equal(rows[1][cols], rows[2][cols])
+    assert rows[1]["member"].nunique() > 1  # patients draw different rows
