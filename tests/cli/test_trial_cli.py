@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -52,3 +53,20 @@ def test_cohort_run_trial_option_selects_trial_patients() -> None:
     assert reducer.hazard.post_per_day == pytest.approx(math.log(2) / (6.5 * DAYS_PER_MONTH))
     res = runner.invoke(app, ["cohort", "run", "--out", "x", "--trial", "keynote-18"])
     assert res.exit_code != 0 and "keynote189" in res.output
+
+
+def test_trial_heldback_prints_the_cross_tissue_prediction(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["trial", "heldback", "miao", "--n", "6"])
+    assert res.exit_code == 0, res.output
+    assert "observed 24.2 %" in res.output and "ccrcc_clear_cell" in res.output
+    assert "PFS: simulated median" in res.output and "not usable" in res.output
+    res = runner.invoke(app, ["trial", "heldback", "miao", "--n", "6", "--json"])
+    data = json.loads(res.output)
+    assert data["n_obs"] == 33 and "sim" not in data and data["tissue"]["id"] == "ccrcc_clear_cell"
+    res = runner.invoke(app, ["trial", "heldback", "hugo"])
+    assert res.exit_code != 0 and "miao" in res.output
+    res = runner.invoke(
+        app,
+        ["trial", "run", "keynote189", "--n", "2", "--out", str(tmp_path / "t"), "--immune", "x"],
+    )
+    assert res.exit_code != 0 and "allowed posterior, fit" in res.output
