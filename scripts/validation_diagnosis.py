@@ -5,8 +5,9 @@ For each case (the failing literature cases by default) prints the system (model
 read-out, day) and, at the read-out day, control vs perturbed values of the quantities a claim
 can act through: cancer cells, senescent cells, MDSC and PMN counts, their suppression share,
 PD-1 inhibition, the IL-6/STAT3 growth boost, CCL2 against the myeloid recruitment half-maximum,
-IL-8/CXCR2 signalling, and the per-day fluxes of proliferation, CD8 kill and senescent-cell
-removal. The tables in docs/validation.md ("Diagnosis") come from here.
+IL-8/CXCR2 signalling and its growth boost on cancer cells (cxcr_mitogen), and the per-day
+fluxes of proliferation, CD8 kill and senescent-cell removal. The tables in docs/validation.md
+("Diagnosis") come from here.
 
     python scripts/validation_diagnosis.py [CASE_ID ...]
 """
@@ -34,6 +35,7 @@ SHOW = (
     "CCL2_t",
     "ccr2_myeloid",
     "cxcr2_signal",
+    "cxcr_mitogen",
     "IL6_p",
     "PDL1_d",
     "growth/day",
@@ -60,7 +62,8 @@ def _quantities(t: dict[str, np.ndarray], i: int, p: dict[str, float]) -> dict[s
     )
     q["removal/day"] = float(t["removal"][i] * sen)
     boost = t["il6_stat3_t"][i] - t["il6_stat3_own"][i]  # the SASP's signal above the lesion's own
-    q["growth/day"] = float(p["k_grow"] * t["C"][i] * (1 + p["w_il6_growth"] * boost))
+    mitogen = t["cxcr_mitogen"][i]  # CXCR1/2 signal relative to the lesion's own, x its weight
+    q["growth/day"] = float(p["k_grow"] * t["C"][i] * (1 + p["w_il6_growth"] * boost + mitogen))
     return q
 
 

@@ -157,6 +157,23 @@ def test_il8_recruits_cxcr2_cells_not_ccr2_cells() -> None:
     assert _at(blocked, "MDSC") >= 0.99 * _at(base, "MDSC")  # CCR2+ monocytic MDSCs untouched
 
 
+def test_cxcr2_mitogen_is_autocrine_and_the_sasp_adds() -> None:
+    # IL-8 / CXCR1/2 acts on the cancer cells themselves (Luppi 2007, Zhu 2004, Khan 2015): 0
+    # without SASP secretion and without a block (k_grow already holds the lesion's own signal),
+    # positive with the SASP's IL-8, and a CXCR2 block removes the autocrine part as well, so
+    # growth falls below the measured rate (unlike IL-6, whose block stops at the SASP's extra)
+    base = _base()
+    no_sasp = _run("default", blocks={"SASP": 1.0})
+    assert float(no_sasp.table["cxcr_mitogen"].abs().max()) < 1e-9
+    assert _at(base, "cxcr_mitogen") > 0.0
+    assert _at(base, "cxcr2_own") > 0.05  # the calibrated cancer-cell IL-8 rate signals on its own
+    blocked = _window("CXCR2")
+    # a 90 % block removes ~0.9 x w_cxcr2_growth (0.5) of the lesion's own signal
+    assert _at(blocked, "cxcr_mitogen") < -0.3 * _at(blocked, "cxcr2_own")
+    assert _at(blocked, "C") < _at(base, "C")
+    assert _at(blocked, "cxcr_mitogen", int(OFF) + 10) > _at(blocked, "cxcr_mitogen")  # block ends
+
+
 def test_ccl2_ccr2_recruits_clearance_when_acute_and_suppression_when_chronic() -> None:
     # acute young pulse: CCR2 blockade slows senescent-cell removal (recruitment of clearing cells)
     acute, acute_blocked = _base("acute_young"), _window("CCR2", "acute_young")
