@@ -188,3 +188,23 @@ def test_bound_penalty_is_not_cached_with_the_clipped_point(
     assert obj(outside) == pytest.approx(1.0 + 1e3 * 0.01 * lo.size)
     assert obj(hi) == pytest.approx(1.0)
     assert obj.evaluations == 1
+
+
+def test_refit_starts_from_given_points_and_the_shipped_optimum() -> None:
+    from senotwin.trial.ici_fit import ICI_PARAMETERS, shipped_start, start_vector
+
+    (point,) = shipped_start()  # the shipped optimum, keyed by parameter id
+    x = start_vector(point)
+    assert [p.from_x(v) for p, v in zip(ICI_PARAMETERS, x, strict=True)] == pytest.approx(
+        [point[p.id] for p in ICI_PARAMETERS]
+    )
+    far = dict(point) | {"k_kill.centre": 50.0}  # outside [0.5, 2]: clipped to the bound
+    assert ICI_PARAMETERS[2].from_x(start_vector(far)[2]) == pytest.approx(2.0)
+    with pytest.raises(ValidationError, match=r"k_byst\.value"):
+        start_vector({k: v for k, v in point.items() if k != "k_byst.value"})
+    with pytest.raises(ValidationError, match=r"N_ag\.centre = 0\.0"):
+        start_vector(dict(point) | {"N_ag.centre": 0.0})
+    fit = ici_fit.fit_ici(
+        starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2, initial=[point]
+    )
+    assert [s["start"] for s in sorted(fit.starts, key=lambda s: s["start"])] == [0, 1]

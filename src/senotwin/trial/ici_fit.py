@@ -192,6 +192,17 @@ def stored_fit() -> dict[str, Any]:
     return record
 
 
+def shipped_start() -> list[dict[str, float]]:
+    """The shipped optimum as a start point (empty when no fit is shipped or its parameters are
+    not this fit's)."""
+    try:
+        params = stored_fit()["parameters"]
+    except ValidationError:
+        return []
+    point = {p["parameter"]: float(p["best"]) for p in params}
+    return [point] if {p.id for p in ICI_PARAMETERS} <= point.keys() else []
+
+
 def split(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
     """(centres, spreads) by model parameter."""
     centres = {k.split(".")[0]: v for k, v in values.items() if k.endswith(".centre")}
@@ -318,6 +329,24 @@ class IciFit:
     seed: int
 
 
+def start_vector(
+    point: Mapping[str, float], parameters: Sequence[PopulationParameter] = ICI_PARAMETERS
+) -> np.ndarray:
+    """A start point (values keyed by parameter id, e.g. ``k_kill.centre``) on the fit's scales,
+    clipped to the bounds; a missing or non-positive log-scaled value is refused by name."""
+    out = []
+    for p in parameters:
+        if p.id not in point:
+            raise ValidationError(
+                f"start point lacks {p.id!r}; a liu2019 start needs {[q.id for q in parameters]}"
+            )
+        v = float(point[p.id])
+        if p.scale == "log10" and not v > 0:
+            raise ValidationError(f"start point {p.id} = {v!r}: must be > 0 (fitted on log10)")
+        out.append(min(max(p.to_x(v), p.to_x(p.lower)), p.to_x(p.upper)))
+    return np.array(out)
+
+
 def _lhs(k: int, lo: np.ndarray, hi: np.ndarray, seed: int) -> np.ndarray:
     sampler = stats.qmc.LatinHypercube(d=lo.size, seed=seed)
     return np.asarray(lo + sampler.random(k) * (hi - lo))
@@ -396,17 +425,21 @@ def fit_ici(
     max_evaluations: int = 60,
     predict_n: int = 150,
     scan_points: int = 9,
+    initial: Sequence[Mapping[str, float]] = (),
     progress: Any = None,
 ) -> IciFit:
-    """Multi-start Nelder-Mead (nominal + ``starts`` Latin-hypercube starts) on the Liu data,
-    conditional intervals, the fitted cohort's statistics and the held-back predictions."""
+    """Multi-start Nelder-Mead (nominal, then each point of ``initial`` -- e.g. the shipped
+    optimum or a posterior draw, keyed by parameter id -- then ``starts`` Latin-hypercube starts)
+    on the Liu data, conditional intervals, the fitted cohort's statistics and the held-back
+    predictions."""
     if starts < 0 or n < 9 or max_evaluations < 2 or scan_points < 2:
         raise ValidationError("need starts >= 0, n >= 9, max_evaluations >= 2 and scan_points >= 2")
     t0 = time.perf_counter()
     obj = IciObjective(n=n, seed=seed)
     lo, hi = obj.bounds()
     nominal = np.array([p.to_x(p.nominal) for p in obj.parameters])
-    x0s = [nominal, *_lhs(starts, lo, hi, seed)] if starts else [nominal]
+    given = [start_vector(point, obj.parameters) for point in initial]
+    x0s = [nominal, *given, *(_lhs(starts, lo, hi, seed) if starts else [])]
     results = []
     for k, x0 in enumerate(x0s):
         simplex = np.array(
@@ -531,10 +564,12 @@ def run_problem(
     max_evaluations: int = 30,
     predict_n: int = 90,
     scan_points: int = 5,
+    initial: Sequence[Mapping[str, float]] | None = None,
     progress: Any = None,
 ) -> dict[str, Any]:
     """Fit, predict and (with ``out``) write fit.json and figure.png (defaults sized to run in
-    about ten minutes on two loaded cores: 60 virtual patients, 30 evaluations per start)."""
+    about ten minutes on two loaded cores: 60 virtual patients, 30 evaluations per start).
+    ``initial`` None starts from the shipped optimum too (a refit never ignores it)."""
     from pathlib import Path
 
     from senotwin._io import atomic_write_bytes, atomic_write_text
@@ -546,6 +581,7 @@ def run_problem(
         max_evaluations=max_evaluations,
         predict_n=predict_n,
         scan_points=scan_points,
+        initial=shipped_start() if initial is None else initial,
         progress=progress,
     )
     record = summary(fit)
