@@ -80,7 +80,7 @@ def test_a_small_invisible_share_dies_as_bystanders_of_the_visible_response() ->
     """A hundredth of the cells HLA class I-negative: with the calibrated bystander rate they
     are cleared while the visible cells are killed; without it they regrow (session 9
     behaviour). (At the session-10 rate 0.30/day a tenth was cleared too; at the session-11
-    refit's 0.19/day a tenth regrows 2.3-fold over 540 days: docs/calibration.md.)"""
+    refit's 0.19/day a tenth regrows 2.9-fold over 540 days: docs/calibration.md.)"""
     cut = _course(0.01)
     assert cut["Ci"].iloc[-1] < 1e-6 * cut["Ci"].iloc[0]
     free = _course(0.01, 0.0, END, 0.0)
