@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from senotwin.analysis.sensitivity import HORIZON_NOTE
 from senotwin.cli.app import app
 
-ARGS = ["sensitivity", "--param", "k_grow", "--param", "k_ld", "--param", "d_sen"]
+ARGS = ["sensitivity", "--param", "k_grow", "--param", "k_ld", "--param", "k_rem"]
 ARGS += ["--n", "8", "--days", "20", "--metric", "final_burden", "--seed", "3"]
 
 
