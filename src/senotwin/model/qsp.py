@@ -132,10 +132,11 @@ TISSUES: dict[str, Tissue] = {
 # third-party notes -- quantitative-sources karin_snc_halflife_young_old; k = ln2 / half-life),
 # naive T-cell pool, baseline plasma IL-6 and IL-8 (CancerSEEK healthy controls aged <= 30 and
 # >= 65, censored log-normal medians -- cancerseek_healthy_controls_il6_il8; plasma IL-6 shows
-# no age rise in that assay, IL-8 does), age-related senescence.
+# no age rise in that assay, IL-8 does), stromal senescent influx s_rs = 0.005 x 5.5e9 x k_rem
+# (the ~0.5 % p16-positive cells of normal lung, no age trend: lung_p16_share_idda_notes; qsp.yaml).
 AGES: dict[str, dict[str, float]] = {
-    "young": {"k_rem": 0.139, "naive_age": 1.0, "IL6_base": 1.74, "IL8_base": 0.55, "s_rs": 1.0e5},
-    "aged": {"k_rem": 0.0277, "naive_age": 0.5, "IL6_base": 1.50, "IL8_base": 5.02, "s_rs": 1.0e6},
+    "young": {"k_rem": 0.139, "naive_age": 1.0, "IL6_base": 1.74, "IL8_base": 0.55, "s_rs": 3.82e6},
+    "aged": {"k_rem": 0.0277, "naive_age": 0.5, "IL6_base": 1.50, "IL8_base": 5.02, "s_rs": 7.62e5},
 }
 
 # Inducers (parameter overrides, initial overrides). Every magnitude is assumed (qsp.yaml says
