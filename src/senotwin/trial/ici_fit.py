@@ -10,8 +10,9 @@ cancer cell) and PFS at 3, 6 and 12 months. The virtual cohort uses common rando
 function of the parameters (counts of virtual patients), hence a derivative-free optimiser
 (Nelder-Mead, multi-start). Held back, decided before any fit: Hugo 2016 and Riaz 2017
 (anti-PD-1 melanoma; ORR, response by tertile, OS) and Van Allen 2015 (anti-CTLA-4 melanoma; a
-cross-drug prediction with PFS). Miao 2018 (kidney) is not predicted: the model has no kidney
-context. No library trial's outcome enters.
+cross-drug prediction with PFS). Miao 2018 (kidney) is predicted outside this problem, as a
+cross-tissue test of the tissue transfer (:mod:`senotwin.trial.ici_transfer`). No library
+trial's outcome enters.
 """
 
 from __future__ import annotations
@@ -129,9 +130,9 @@ HELD_BACK: Mapping[str, tuple[str, str]] = {
     ),
 }
 NOT_PREDICTED: Mapping[str, str] = {
-    "miao": "kidney (ccRCC): the model has no kidney tissue context (tissues: lung, breast, "
-    "pancreas, colorectal, melanoma), so a cross-tissue prediction would need an uncited "
-    "growth rate",
+    "miao": "kidney (ccRCC): not a melanoma cohort, so not predicted by this fit's problem; "
+    "it is predicted as a cross-tissue test of the trial library's tissue transfer "
+    "(`senotwin trial heldback miao`)",
 }
 FIT_REGIMEN = "pembrolizumab 2 mg/kg iv q21d d0-d714"
 
@@ -383,12 +384,15 @@ def predict(
     centres, spreads = split(values)
     vc = VirtualCohort(CohortDesign(regimen=regimen, n=n, seed=seed, rules=RULES))
     sim = cohort_statistics(vc.simulate(centres, spreads, shared(values)))
-    return _compare(sim, cohort(name), what, regimen)
+    return compare_cohort(sim, cohort(name), what, regimen)
 
 
-def _compare(
+def compare_cohort(
     sim: Mapping[str, Any], obs: Mapping[str, Any], what: str, regimen: str
 ) -> dict[str, Any]:
+    """Simulated cohort statistics beside an observed cohort's (ORR, tertiles, RECIST counts,
+    medians with their errors and the goodness of fit): the record of a fitted or held-back
+    cohort, used by the liu2019 fit and the cross-tissue held-back predictions."""
     out: dict[str, Any] = {
         "what": what,
         "regimen": regimen,
@@ -475,8 +479,8 @@ def fit_ici(
         for j, p in enumerate(obj.parameters)
     }
     values = best["values"]
-    fitted = _compare(obj.statistics(values), obj.target, "fitted: Liu 2019", FIT_REGIMEN)
-    nominal_stats = _compare(
+    fitted = compare_cohort(obj.statistics(values), obj.target, "fitted: Liu 2019", FIT_REGIMEN)
+    nominal_stats = compare_cohort(
         obj.statistics(obj.values(nominal)),
         obj.target,
         "nominal (before the fit): Liu 2019",

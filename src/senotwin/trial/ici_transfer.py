@@ -22,8 +22,8 @@ from senotwin.trial.ici_data import cohort
 from senotwin.trial.ici_fit import (
     RULES,
     TRANSFERABLE,
-    _compare,
     cohort_statistics,
+    compare_cohort,
     shared,
     split,
     stored_fit,
@@ -105,7 +105,7 @@ def predict_transfer(
     vc, centres, spreads, fixed, info = transfer_design(name, values, n=n, seed=seed)
     spec = TRANSFER_HELD_BACK[name]
     sim = cohort_statistics(vc.simulate(centres, spreads, fixed))
-    out = _compare(sim, cohort(name), spec.what, spec.regimen)
+    out = compare_cohort(sim, cohort(name), spec.what, spec.regimen)
     obs = out["recist_obs"]
     out["cr_share_sim"] = sim["recist"]["CR"] / max(sim["n"], 1)
     out["cr_share_obs"] = obs["CR"] / max(sum(obs.values()), 1)
