@@ -5,8 +5,9 @@ For each case (the failing literature cases by default) prints the system (model
 read-out, day) and, at the read-out day, control vs perturbed values of the quantities a claim
 can act through: cancer cells, senescent cells, MDSC and PMN counts, their suppression share,
 PD-1 inhibition, the IL-6/STAT3 growth boost, CCL2 against the myeloid recruitment half-maximum,
-IL-8/CXCR2 signalling and its growth boost on cancer cells (cxcr_mitogen), and the per-day
-fluxes of proliferation, CD8 kill and senescent-cell removal. The tables in docs/validation.md
+IL-8/CXCR2 signalling and its growth boost on cancer cells (cxcr_mitogen), tumour IFN-I, DCs in the
+node, effector CD8 in the tumour, and the per-day fluxes of proliferation, CD8 kill and
+senescent-cell removal. The tables in docs/validation.md
 ("Diagnosis") come from here.
 
     python scripts/validation_diagnosis.py [CASE_ID ...]
@@ -38,6 +39,9 @@ SHOW = (
     "cxcr_mitogen",
     "IL6_p",
     "PDL1_d",
+    "IFNI_t",
+    "mDC",
+    "T8",
     "growth/day",
     "kill/day",
     "removal/day",
