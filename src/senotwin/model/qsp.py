@@ -263,7 +263,8 @@ MOUSE_DAYS = MOUSE_TREATMENT_START + 42.0
 EMT6_TGFB1_ELISA = (251.592, 276.596, 315.32, 491.166)
 
 #: volume of the mouse TDLN: two draining nodes of ~1.5 mm diameter, 2 x 4/3 pi 0.75^3 mm^3
-#: (assumed); it sets the mouse K_mdc (the lymph node volume itself enters no rate)
+#: (assumed); it sets the mouse K_mdc (the lymph node volume itself enters no rate) by the rule
+#: the human K_mdc used before session 12 (the stored mouse fits were made with it)
 MOUSE_TDLN_ML = 0.0035
 
 # Host values for a young adult BALB/c mouse. Each is a context override of a qsp.yaml
@@ -280,8 +281,9 @@ MOUSE_HOST: dict[str, float] = {
 }
 MOUSE_PROVENANCE: dict[str, str] = {
     "V_c": "assumed: ~2 mL blood of a 20-25 g mouse (task brief; blood ~70-80 mL/kg)",
-    "K_mdc": "derived: 1.2e6 APC/mL (qsp_apc) x the mouse TDLN volume MOUSE_TDLN_ML, as for the "
-    "human value",
+    "K_mdc": "derived: 1.2e6 APC/mL (qsp_apc) x the mouse TDLN volume MOUSE_TDLN_ML, the rule the "
+    "human value used before session 12 (kept: the stored mariathasan2018 fit was made with it; "
+    "the human value is now QSP-IO's N_ag / 10, which with the mouse N_ag would be 100 cells)",
     "N_ag": "assumed: naive CD8 precursors ~20-1200 per epitope in a mouse, a few epitopes",
     "naive_age": "assumed: young adult (6-10 weeks)",
     "k_rem": "assumed: young-host value of the human context (Karin 2019 'days')",
