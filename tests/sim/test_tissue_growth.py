@@ -1,0 +1,86 @@
+"""Tissue proliferation rates derived from cited *net* doubling times (sim.tissue_growth).
+
+The shipped ``k_grow`` of every tissue context must be what the derivation gives on the model as
+shipped: change a parameter that moves untreated growth (immune arm, stroma, death) and this test
+fails until the rates are re-derived.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.model.qsp import TISSUES, context, load_qsp
+from senotwin.sim.tissue_growth import (
+    derive_all,
+    derive_k_grow,
+    first_doubling,
+    net_doubling_days,
+    shipped_value,
+)
+
+
+@pytest.fixture(scope="module")
+def derived() -> dict[str, object]:
+    return dict(derive_all())
+
+
+@pytest.mark.parametrize("tissue", sorted(TISSUES))
+def test_shipped_rate_is_the_derived_one(tissue: str, derived: dict[str, object]) -> None:
+    d = derived[tissue]
+    shipped = TISSUES[tissue].k_grow
+    assert d.reached, (tissue, d.net_days)  # type: ignore[attr-defined]
+    assert abs(d.net_days / TISSUES[tissue].doubling_days - 1.0) < 1e-3  # type: ignore[attr-defined]
+    # shipped just below the root (never faster than cited), within 0.2 %
+    assert shipped <= d.k_grow and shipped / d.k_grow > 0.998, (tissue, shipped, d.k_grow)  # type: ignore[attr-defined]
+    assert shipped == shipped_value(d.k_grow)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("tissue", sorted(TISSUES))
+def test_shipped_rate_doubles_in_the_cited_time_never_faster(tissue: str) -> None:
+    t = TISSUES[tissue]
+    net = net_doubling_days(tissue, t.k_grow)
+    assert t.doubling_days <= net <= 1.005 * t.doubling_days, (tissue, net)
+    low, high = t.range_days
+    assert low <= net <= high
+
+
+def test_gross_rate_exceeds_the_net_rate() -> None:
+    """Untreated immune kill, cancer-cell death, stroma and dead cells hold the lesion back, so
+    the gross proliferation is above ln 2 / cited doubling (by 9-12 % at n_pd1 2); ln 2 / cited
+    doubling itself doubles more slowly than cited."""
+    for name, t in TISSUES.items():
+        assert 1.05 < t.k_grow / t.net_rate < 1.2, name
+    lung = TISSUES["lung"]
+    assert net_doubling_days("lung", lung.net_rate) > 1.05 * lung.doubling_days
+
+
+def test_derivation_follows_the_immune_arm() -> None:
+    """Stronger untreated CD8 killing (PD-1 inhibition non-cooperative, n_pd1 1: ~12 % of
+    effectors functional instead of ~2 %) needs more proliferation for the same net doubling:
+    the derivation reads the model, it does not return ln 2 / doubling."""
+    plain = derive_k_grow("lung")
+    more_kill = derive_k_grow("lung", {"n_pd1": 1.0})
+    assert more_kill.reached and more_kill.k_grow > 1.02 * plain.k_grow
+
+
+def test_scenarios_use_the_shipped_rate() -> None:
+    assert context("lung", "aged", "none").params["k_grow"] == TISSUES["lung"].k_grow
+    assert load_qsp().parameter("k_grow").value == TISSUES["lung"].k_grow
+
+
+def test_first_doubling_reads_one_doubling_from_the_start() -> None:
+    t = np.arange(0.0, 101.0)
+    v = np.exp(math.log(2.0) / 20.0 * t)
+    assert first_doubling(t, v, 30.0) == pytest.approx(20.0, abs=1e-9)
+    assert first_doubling(t, np.ones_like(t), 30.0) == math.inf
+    with pytest.raises(ValidationError, match="no point at day 30.5"):
+        first_doubling(t, v, 30.5)
+
+
+def test_unknown_tissue_is_named() -> None:
+    with pytest.raises(ValidationError, match="unknown tissue 'lungs'"):
+        derive_k_grow("lungs")
