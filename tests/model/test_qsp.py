@@ -8,7 +8,6 @@ engine agreement).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import cache
 

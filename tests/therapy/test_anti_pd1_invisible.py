@@ -2,7 +2,7 @@
 
 HLA class I-negative cancer cells (``Ci``) escape direct CD8 killing and die only as bystanders
 of the IFN-gamma/TNF that effectors secrete on visible neighbours, so a patient with a large
-invisible share responds partially and then regrows from it, while a small share is cleared
+invisible share responds partially and then regrows from it, while a smaller share is cleared
 with the visible cells; the same patient with every cell visible stays
 controlled when no cell can escape (``mu_esc`` 0), and with the cited escape probability per
 division (immunoediting: qsp.yaml ``mu_esc``) responds completely and relapses years later from
@@ -64,13 +64,16 @@ def _course(
 
 
 def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
-    """Half the cancer cells HLA class I-negative: the visible half is killed, the bystander
-    term slows the invisible half only while visible neighbours remain, and it regrows."""
-    t = _course(0.5)
+    """Four fifths of the cancer cells HLA class I-negative: the visible fifth is killed, the
+    bystander term slows the invisible cells only while visible neighbours remain, and they
+    regrow. (With the session-12 liu2019 bystander rate, 0.77/day, an invisible share up to
+    ~0.7 is cleared with the visible cells; at the session-11 rate, 0.19/day, half regrew:
+    docs/calibration.md.)"""
+    t = _course(0.8)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
     assert cancer[nadir] < 0.5 * cancer[0]  # partial response: the visible cells are killed
-    assert t["C"].iloc[nadir] < 0.05 * CELLS * 0.5
+    assert t["C"].iloc[nadir] < 0.05 * CELLS * 0.2
     assert 0 < nadir < len(cancer) - 1
     assert cancer[-1] > 2.0 * cancer[nadir]  # regrowth from the invisible share
     assert t["Ci"].iloc[-1] > t["Ci"].iloc[0]
@@ -80,7 +83,8 @@ def test_a_small_invisible_share_dies_as_bystanders_of_the_visible_response() ->
     """A hundredth of the cells HLA class I-negative: with the calibrated bystander rate they
     are cleared while the visible cells are killed; without it they regrow (session 9
     behaviour). (At the session-10 rate 0.30/day a tenth was cleared too; at the session-11
-    refit's 0.19/day a tenth regrows 2.9-fold over 540 days: docs/calibration.md.)"""
+    refit's 0.19/day a tenth regrew 2.9-fold over 540 days; at the session-12 refit's 0.77/day
+    a tenth is cleared: docs/calibration.md.)"""
     cut = _course(0.01)
     assert cut["Ci"].iloc[-1] < 1e-6 * cut["Ci"].iloc[0]
     free = _course(0.01, 0.0, END, 0.0)

@@ -8,8 +8,9 @@ rate ``k_grow`` of a tissue is the value at which the model's own untreated lesi
 inducer: the ``aged_<tissue>_untreated`` scenario) doubles its volume in the cited time: the days
 from :data:`senotwin.model.qsp.NET_START` (after the initial infiltrate settles) until the volume
 first reaches twice its value there, one doubling as a clinical volume-doubling time is read
-between two scans. It is a derived parameter: :func:`derive_k_grow` solves it (Brent's method on the log rate), the shipped values
-sit in :data:`senotwin.model.qsp.TISSUES`, and a test re-derives them.
+between two scans. It is a derived parameter: :func:`derive_k_grow` solves it (Brent's method
+on the log rate), the shipped values sit in :data:`senotwin.model.qsp.TISSUES`, and a test
+re-derives them.
 
 Where the cited doubling cannot be reached inside ``k_grow``'s declared range, the rate in range
 whose net doubling comes closest is taken and the shortfall is reported
@@ -105,7 +106,7 @@ def derive_k_grow(tissue: str, overrides: Mapping[str, float] | None = None) -> 
     than cited, the rate in range with the shortest net doubling is returned, ``reached``
     False. ``overrides``: other parameter values to derive under (e.g. a candidate ``n_pd1``).
     """
-    t = TISSUES[tissue] if tissue in TISSUES else None
+    t = TISSUES.get(tissue)
     if t is None:
         raise ValidationError(f"unknown tissue {tissue!r}; known: {', '.join(TISSUES)}")
     low, high = load_qsp().parameter("k_grow").range or (0.0, math.inf)
@@ -127,7 +128,8 @@ def derive_k_grow(tissue: str, overrides: Mapping[str, float] | None = None) -> 
                 gap, bounds=(lo, math.log(high)), method="bounded", options={"xatol": 1e-3}
             )
             k = math.exp(float(best.x))
-            return GrowthDerivation(tissue, k, target, net_doubling_days(tissue, k, overrides), False)
+            net = net_doubling_days(tissue, k, overrides)
+            return GrowthDerivation(tissue, k, target, net, False)
         hi = step
         if gap(hi) < 0.0:
             break
