@@ -35,7 +35,7 @@ def test_slider_tooltip_names_unit_range_and_provenance() -> None:
     param = next(p for p in ranged_parameters(spec) if p.id == "k_grow")
     s = slider_spec(param, values["k_grow"])
     assert s.label == "k_grow (1/day)"
-    assert "plausible range" in s.tooltip and "measured:" in s.tooltip
+    assert "plausible range" in s.tooltip and "derived:" in s.tooltip
     assert s.from_slider(s.to_slider(0.01)) == pytest.approx(0.01)
 
 
