@@ -99,7 +99,7 @@ TISSUES: dict[str, Tissue] = {
             "qsp_growth_rate_nsclc",
             (98.0, 357.0),
             "nsclc_vdt_henschke (median 98 d) to nsclc_vdt_series_table (Wilson median 357 d)",
-            0.007648,
+            0.00765,
         ),
         Tissue(
             "breast",
@@ -107,7 +107,7 @@ TISSUES: dict[str, Tissue] = {
             "breast_interval_tvdt",
             (80.0, 207.0),
             "qsp_growth_rate_tnbc (TNBC 80 d) to breast_diameter_doubling (population 207 d)",
-            0.004594,
+            0.004595,
         ),
         Tissue(
             "tnbc",
@@ -115,7 +115,7 @@ TISSUES: dict[str, Tissue] = {
             "tnbc_tvdt_ryu2014",
             (80.0, 146.0),
             "qsp_growth_rate_tnbc (80 d) to tnbc_tvdt_ryu2014 (mean + SD, 103 + 43 d)",
-            0.007355,
+            0.007356,
         ),
         Tissue(
             "pancreas",
@@ -123,7 +123,7 @@ TISSUES: dict[str, Tissue] = {
             "pdac_rdt_untreated",
             (86.0, 132.0),
             "pdac_rdt_untreated (median 86 d) to pdac_vdt_untreated (mean 132 d)",
-            0.008795,
+            0.008796,
         ),
         Tissue(
             "colorectal",
@@ -131,7 +131,7 @@ TISSUES: dict[str, Tissue] = {
             "crc_liver_met_dt",
             (50.0, 155.0),
             "crc_intraabdominal_dt (50-95 d) and crc_liver_met_dt (86-155 d)",
-            0.008795,
+            0.008796,
         ),
         Tissue(
             "melanoma",
@@ -139,7 +139,7 @@ TISSUES: dict[str, Tissue] = {
             "melanoma_dt",
             (33.0, 94.0),
             "melanoma_dt (metastases median 33 d to primary median 94 d)",
-            0.02352,
+            0.02353,
         ),
         Tissue(
             "sclc",
