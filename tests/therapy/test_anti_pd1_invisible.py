@@ -66,7 +66,7 @@ def _course(
 def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     """Four fifths of the cancer cells HLA class I-negative: the visible fifth is killed, the
     bystander term slows the invisible cells only while visible neighbours remain, and they
-    regrow. (With the session-12 liu2019 bystander rate, 0.77/day, an invisible share up to
+    regrow. (With the session-12 liu2019 bystander rate, 0.70/day, an invisible share up to
     ~0.7 is cleared with the visible cells; at the session-11 rate, 0.19/day, half regrew:
     docs/calibration.md.)"""
     t = _course(0.8)
@@ -83,7 +83,7 @@ def test_a_small_invisible_share_dies_as_bystanders_of_the_visible_response() ->
     """A hundredth of the cells HLA class I-negative: with the calibrated bystander rate they
     are cleared while the visible cells are killed; without it they regrow (session 9
     behaviour). (At the session-10 rate 0.30/day a tenth was cleared too; at the session-11
-    refit's 0.19/day a tenth regrew 2.9-fold over 540 days; at the session-12 refit's 0.77/day
+    refit's 0.19/day a tenth regrew 2.9-fold over 540 days; at the session-12 refit's 0.70/day
     a tenth is cleared: docs/calibration.md.)"""
     cut = _course(0.01)
     assert cut["Ci"].iloc[-1] < 1e-6 * cut["Ci"].iloc[0]
