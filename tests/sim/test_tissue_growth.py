@@ -2,7 +2,7 @@
 
 The shipped ``k_grow`` of every tissue context must be what the derivation gives on the model as
 shipped: change a parameter that moves untreated growth (immune arm, stroma, death) and this test
-fails until the rates are re-derived.
+fails until the rates are re-derived (``python scripts/derive_tissue_growth.py`` prints the values).
 """
 
 from __future__ import annotations
