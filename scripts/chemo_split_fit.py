@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from chemo_tgi_check import KDE, LAMBDA, REGIMEN  # the Claret 2014 course, one place
 from scipy.optimize import minimize
 
 from senotwin.model.scenarios import get_scenario
@@ -31,10 +32,6 @@ from senotwin.sim.simulate import simulate
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.language import apply_regimen, parse_regimen
 
-KDE, LAMBDA = 0.0103, 0.0193  # per day (Claret 2014 Suppl. Table S1, corrected)
-REGIMEN = (
-    "carboplatin 470 mg/m2 iv d0 x6 cycles of 21d; paclitaxel 200 mg/m2 iv d0 x6 cycles of 21d"
-)
 DAYS = np.arange(7.0, 127.0, 7.0)
 CITED_LOSS = 3 * KDE * 21.0  # ln units of volume per standard course (k_cyto's formula)
 

@@ -28,17 +28,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from chemo_tgi_check import KDE, KL, LAMBDA, REGIMEN  # the Claret 2014 course, one place
 
 from senotwin.cohort.runner import CohortArm, load_rows, run_cohort
 from senotwin.model.readouts import readouts_for
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
 
-KL, KDE, LAMBDA = 0.00107, 0.0103, 0.0193  # per day (Claret 2014 Suppl. Table S1, corrected)
 DAYS = (42.0, 56.0, 84.0, 126.0, 168.0, 252.0)
-REGIMEN = (
-    "carboplatin 470 mg/m2 iv d0 x6 cycles of 21d; paclitaxel 200 mg/m2 iv d0 x6 cycles of 21d"
-)
 LOSS_PER_COURSE = 3 * KDE * 21.0  # ln units of volume per standard course (k_cyto's formula)
 
 
