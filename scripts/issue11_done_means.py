@@ -1,0 +1,115 @@
+"""Measure the quantitative done-means of issue 11 on the shipped model (session 13 audit).
+
+Prints: plasma IL-6 / IL-8 of ``default`` over one year against the cited patient ranges; each
+tissue's untreated net doubling time at its shipped rate against the cited range; the largest
+lesion of any scenario against the lethal burden; the anti-PD-1 effect (1-year lesion volume,
+PD-1 99 % occupied vs none) in the untreated aged lung context by route (both, priming only,
+tumour synapse only) and across baseline PD-L1 and antigen-specific CD8 precursors. The table
+"Issue 11 done-means, measured" in docs/qsp-model.md comes from here (with `senotwin model check
+--json` for units and `senotwin validate --json` for the acute/chronic cases).
+
+    python scripts/issue11_done_means.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from senotwin.analysis.model_check import LETHAL_BURDEN_CELLS, scenarios_of
+from senotwin.model.qsp import TISSUES, load_qsp
+from senotwin.sim.options import SolverOptions
+from senotwin.sim.scenario import run_scenario
+from senotwin.sim.tissue_growth import net_doubling_days
+
+DAYS = 365.0
+GRID = np.arange(DAYS + 1.0)
+#: stage I-III lung cancer, CancerSEEK plasma (quantitative-sources
+#: plasma_il6_il8_lung_cancer_cancerseek): median, 95th percentile, maximum (pg/mL)
+PATIENTS = {"IL6_p": (3.03, 38.62, 76.32), "IL8_p": (8.89, 35.04, 37.01)}
+PD1_OCCUPIED = 0.99
+CONTEXT = "aged_lung_untreated"
+WEEK12 = 84
+
+
+def _volume(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> np.ndarray:
+    """Daily lesion volume of the untreated aged lung context over one year (mL)."""
+    res = run_scenario(
+        CONTEXT,
+        overrides=overrides,
+        blocks={"PDCD1": pd1} if pd1 else None,
+        days=DAYS,
+        solver=SolverOptions(engine="fast", t_eval=GRID),
+        check_ranges=False,  # the one-route arms set a PD-1 level below its range by hand
+        throw=True,
+    )
+    return res.table["V_T"].to_numpy()
+
+
+def _effect(treated: np.ndarray, untreated: np.ndarray) -> str:
+    """Treated / untreated lesion volume at 12 weeks and at 1 year (1 = no effect)."""
+    a, b = treated / untreated, WEEK12
+    return f"{a[b]:.3f} at 12 weeks, {a[-1]:.3g} at 1 year"
+
+
+def _pd1_effect(overrides: dict[str, float] | None = None) -> str:
+    return _effect(_volume(overrides, PD1_OCCUPIED), _volume(overrides))
+
+
+def plasma() -> None:
+    t = run_scenario(
+        "default", days=DAYS, solver=SolverOptions(engine="fast", t_eval=GRID), throw=True
+    ).table
+    for col, (median, p95, top) in PATIENTS.items():
+        lo, hi = float(t[col].min()), float(t[col].max())
+        print(
+            f"default {col}: {lo:.2f}-{hi:.2f} pg/mL over days 0-365 "
+            f"(patients: median {median}, 95th {p95}, max {top}); within max: {hi <= top}"
+        )
+
+
+def doubling() -> None:
+    for name, tissue in sorted(TISSUES.items()):
+        net = net_doubling_days(name, tissue.k_grow)
+        low, high = tissue.range_days
+        print(
+            f"{name}: untreated net doubling {net:.1f} d (cited {tissue.doubling_days:g}, "
+            f"range {low:g}-{high:g}); within: {low <= net <= high}"
+        )
+
+
+def lethal() -> None:
+    peak, where = 0.0, ""
+    for sc in scenarios_of(load_qsp()):
+        t = run_scenario(sc, days=DAYS, solver=SolverOptions(engine="fast", t_eval=GRID)).table
+        value = float(np.max(t["N_tumour"] + t["D"]))
+        if value > peak:
+            peak, where = value, sc.name
+    print(f"largest lesion in 1 year: {peak:.3g} cells ({where}); lethal {LETHAL_BURDEN_CELLS:.0e}")
+
+
+def anti_pd1() -> None:
+    p = {q.id: q.value for q in load_qsp().parameters}
+    print(f"{CONTEXT}, PD-1 {PD1_OCCUPIED:.0%} occupied: lesion volume treated / untreated")
+    print(f"  both routes: {_pd1_effect()}")
+    # one route only: the other route's PD-1 handle left free, this one's set to the free share
+    free = 1.0 - PD1_OCCUPIED
+    base = _volume()
+    prime_only = _volume({"pd1_prime_level": free})
+    tumour_only = _volume({"PD1_per_T": p["PD1_per_T"] * free})
+    print(f"  priming route only (TDLN): {_effect(prime_only, base)}")
+    print(f"  tumour synapse only (kill + reinvigoration): {_effect(tumour_only, base)}")
+    for name in ("PDL1_per_C", "N_ag"):
+        low, high = load_qsp().parameter(name).range or (0.0, 0.0)
+        for value in (low, p[name], high):
+            print(f"  {name} {value:.3g}: {_pd1_effect({name: value})}")
+
+
+def main() -> None:
+    plasma()
+    doubling()
+    lethal()
+    anti_pd1()
+
+
+if __name__ == "__main__":
+    main()
