@@ -12,7 +12,9 @@ fits the two chemotherapy constants, the per-course loss of cancer cells
 ``L = (k_tis + k_cyto) / d_stress`` and the senescent share ``s = k_tis / (k_tis + k_cyto)``, by
 least squares of the model's ln(D_treated / D_untreated) against the Claret drug effect on the
 weekly grid of the six cycles (days 7-126). No library trial is used: MONET1 is not one, and
-the regimen is MONET1's. ``--grid`` prints the objective on a grid first.
+the regimen is MONET1's. The split's 95 % interval is its profile with the misfit as the error
+(Gaussian, sigma estimated: n/2 ln(SSE(s) / SSE_min) <= 1.92), conditional on the cited loss.
+``--grid`` prints the objective on a grid first.
 
     python scripts/chemo_split_fit.py [--scenario aged_lung_untreated] [--grid]
 """
@@ -25,7 +27,7 @@ import math
 import numpy as np
 import pandas as pd
 from chemo_tgi_check import KDE, LAMBDA, REGIMEN  # the Claret 2014 course, one place
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
 
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim.simulate import simulate
@@ -75,6 +77,16 @@ class Problem:
         return float(np.sum((self.effect(loss, split) - claret_effect(DAYS)) ** 2))
 
 
+def profile_interval(prob: Problem, best: float, sse_min: float) -> tuple[float, float]:
+    """95 % interval of the split at the cited loss: n/2 ln(SSE / SSE_min) = 1.92 on each side."""
+    n = len(DAYS)
+
+    def excess(s: float) -> float:
+        return n / 2 * math.log(prob.sse(CITED_LOSS, s) / sse_min) - 1.92
+
+    return brentq(excess, 1e-4, best, xtol=1e-4), brentq(excess, best, 0.99, xtol=1e-4)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="aged_lung_untreated")
@@ -96,6 +108,13 @@ def main() -> None:
     s1 = 1 / (1 + math.exp(-best_s.x[0]))
     print(f"split at the cited loss: s = {s1:.3f} (SSE {best_s.fun:.5f})")
     print("  model effect:", np.round(prob.effect(CITED_LOSS, s1), 3).tolist())
+    lo, hi = profile_interval(prob, s1, best_s.fun)
+    total = CITED_LOSS * prob.d_stress
+    print(f"  95 % profile interval of s: {lo:.3f}-{hi:.3f}")
+    print(
+        f"  k_tis = s x loss x d_stress = {s1 * total:.4f}/day ({lo * total:.4f}-{hi * total:.4f}); "
+        f"k_cyto = {(1 - s1) * total:.4f}/day"
+    )
     both = minimize(
         lambda x: prob.sse(CITED_LOSS * math.exp(x[0]), 1 / (1 + math.exp(-x[1]))),
         x0=[0.0, best_s.x[0]],

@@ -138,10 +138,11 @@ def test_qsp_secretome_switch_is_the_sasp_block() -> None:
     assert zero.table["N_tumour"].iloc[-1] == pytest.approx(
         blocked.table["N_tumour"].iloc[-1], rel=1e-4
     )
-    # the SASP's share of tumour IL-8 at day 120: > 20 % of CCL2; of IL-8 ~8 % since session 9,
-    # when the cancer-cell IL-8 rate s_il8_C was calibrated on patients' plasma (29x the IL-6
-    # rate it used to reuse), so cancer cells carry most tumour IL-8
-    for col, share in (("CCL2_t", 0.8), ("IL8_t", 0.95)):
+    # the SASP's share of tumour cytokines at day 120: ~12 % of CCL2 and ~4 % of IL-8 since
+    # k_tis was calibrated on the MONET1 size course (0.15 -> 0.0308/day: a course makes ~5x fewer
+    # senescent cells; with the assumed 0.15 they were > 20 % and ~8 %); cancer cells carry most
+    # tumour IL-8 since s_il8_C was calibrated on patients' plasma (session 9)
+    for col, share in (("CCL2_t", 0.9), ("IL8_t", 0.98)):
         assert zero.table[col].iloc[-1] == pytest.approx(blocked.table[col].iloc[-1], rel=1e-4)
         assert zero.table[col].iloc[-1] < share * on.table[col].iloc[-1]
     assert zero.table["IL6_t"].iloc[-1] > 0  # cancer cells still secrete

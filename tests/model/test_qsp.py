@@ -168,9 +168,12 @@ def test_acute_and_chronic_differ_by_time_not_only_by_amount() -> None:
     background = _cached("young_lung_untreated")
     # the acute pulse is over within a year: its late-SASP cells are gone -- what is left is the
     # lesion's steady stromal senescence (s_rs, the normal-lung p16+ share since session 11),
-    # the same as in the young lesion that never had the pulse
+    # the same as in the young lesion that never had the pulse (within 5 %: the course left a
+    # smaller lesion, whose stromal steady state differs a little; since k_tis was calibrated,
+    # 0.15 -> 0.0308/day, the pulse is 5x smaller, so 1e-3 of it no longer covers that difference)
     pulse_left = acute.table["Sl"].iloc[-1] - background.table["Sl"].iloc[-1]
-    assert abs(pulse_left) < 1e-3 * acute.table["Sl"].max()
+    assert pulse_left < 1e-3 * acute.table["Sl"].max()
+    assert abs(pulse_left) < 0.05 * background.table["Sl"].iloc[-1]
 
 
 def test_anti_pdl1_acts_through_synapse_occupancy() -> None:

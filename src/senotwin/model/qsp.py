@@ -177,12 +177,14 @@ AGES: dict[str, dict[str, float]] = {
 # chemotherapy course at day 0; a CDK4/6 inhibitor course (arrest without cytotoxic kill and
 # without the NF-kB SASP, ref 76: IKK activity left at an assumed 5 %); oncogene-induced
 # senescence (persistent tumour-intrinsic stress, no cytotoxic kill); persistent stromal
-# (replicative / age-related) senescence, the chronic arm; or none.
+# (replicative / age-related) senescence, the chronic arm; or none. The cdk46i and ois exposures
+# are 4.87x their assumed session-10 values (1 and 0.01/day) so that their senescence rate
+# k_tis x exposure stays the assumed one after k_tis was calibrated (0.15 -> 0.0308/day).
 INDUCERS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "none": ({}, {}),
     "chemo": ({}, {"stress": 1.0}),
-    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 1.0}),
-    "ois": ({"stress_src": 0.01, "k_cyto": 0.0}, {}),
+    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 4.87}),
+    "ois": ({"stress_src": 0.0487, "k_cyto": 0.0}, {}),
     "chronic": ({"s_rs": 3.0e7}, {}),
 }
 #: how an inducer appears in a scenario name (``<age>_<tissue>_<label>``)
