@@ -112,8 +112,8 @@ def main() -> None:
     total = CITED_LOSS * prob.d_stress
     print(f"  95 % profile interval of s: {lo:.3f}-{hi:.3f}")
     print(
-        f"  k_tis = s x loss x d_stress = {s1 * total:.4f}/day ({lo * total:.4f}-{hi * total:.4f}); "
-        f"k_cyto = {(1 - s1) * total:.4f}/day"
+        f"  k_tis = s x loss x d_stress = {s1 * total:.4f}/day "
+        f"({lo * total:.4f}-{hi * total:.4f}); k_cyto = {(1 - s1) * total:.4f}/day"
     )
     both = minimize(
         lambda x: prob.sse(CITED_LOSS * math.exp(x[0]), 1 / (1 + math.exp(-x[1]))),
