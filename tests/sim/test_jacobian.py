@@ -177,4 +177,7 @@ def test_the_analytic_jacobian_saves_the_finite_difference_evaluations() -> None
         sc.load(), params=dict(sc.params), initial=dict(sc.initial), t_end=365.0, engine="fast"
     )
     assert res.ok, res.message
-    assert res.stats.rhs_evaluations <= 8 * res.stats.jacobian_evaluations + 1
+    # ~8 RHS evaluations per Jacobian on this trajectory (737 / 92 on main c546ba1, exactly at the
+    # old bound 8 x jac + 1; 752 / 93 once k_tis was calibrated); a differenced Jacobian would
+    # add one evaluation per species (17) to each, so 9 per Jacobian still tells them apart
+    assert res.stats.rhs_evaluations <= 9 * res.stats.jacobian_evaluations
