@@ -6,9 +6,12 @@ target diameters reaches its nadir, the day live cancer cells reach theirs (when
 really starts), the lesion's senescent and dead share at the diameter nadir, what ends the
 response (target growth or a new lesion), and the PFS the same patient would have if the lesion
 diameter counted live cancer cells only (senescent and dead cells gone at once) — the size of
-the masking that senescent and dead cells do. ``--param ID=VALUE`` (repeatable) overrides a
-model parameter in the diagnosed arm: a what-if, never a fit (docs/trials.md quotes the
-clearance what-ifs of session 8 and the summary).
+the masking that senescent and dead cells do; "live" counts visible and HLA-loss escaped cancer
+cells alike (before session 13 the escaped ones were left out) — and whether they are eradicated
+(below one cell), when, the largest escaped share, and the effector CD8 per cancer cell at day
+56 (the kill's effector:target ratio). ``--param ID=VALUE`` (repeatable) overrides a model
+parameter in the diagnosed arm: a what-if, never a fit (docs/trials.md quotes the clearance
+what-ifs of session 8 and the summary).
 
     python scripts/trial_chemo_diagnosis.py [--trial keynote189] [--n 50] [--param K_sen_sat=1e8]
 """
@@ -30,7 +33,8 @@ from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
 
-KEEP = ("C", "Se", "Sl", "Sd", "D", "diameter", "chemo_sensitivity")
+KEEP = ("C", "Ci", "T8", "T8r", "Se", "Sl", "Sd", "D", "diameter")
+CHEMO_KEEP = ("chemo_sensitivity",)  # exists only where the regimen has a resistant chemotherapy
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ def main() -> None:
     overrides = tuple((k, float(v)) for k, v in (item.split("=", 1) for item in args.param))
     if overrides:
         arms = tuple(replace(a, params=(*a.params, *overrides)) for a in arms)
-    cfg = replace(cfg, arms=arms, keep_timecourses=KEEP)
+    no_chemo = args.regimen is not None and "mg/m2" not in args.regimen  # antibodies are flat
+    cfg = replace(cfg, arms=arms, keep_timecourses=KEEP if no_chemo else KEEP + CHEMO_KEEP)
     hazard = trial_hazard(trial)
     with tempfile.TemporaryDirectory() as tmp:
         run_cohort(cfg, tmp, reducer=KeepBaseline(trial.rules, hazard), workers=1, processes=False)
@@ -86,15 +91,18 @@ def main() -> None:
         r = rows.loc[pid]
         t = g["time"].to_numpy()
         d = g["diameter"].to_numpy()
-        live = g["C"].to_numpy()
+        escaped = g["Ci"].to_numpy()
+        cancer = g["C"].to_numpy() + escaped  # live cancer cells, visible and HLA-loss
+        killers = (g["T8"] + g["T8r"]).to_numpy()
+        gone = np.flatnonzero(cancer < 1.0)
         sen = (g["Se"] + g["Sl"] + g["Sd"]).to_numpy()
         dead = g["D"].to_numpy()
-        total = live + sen + dead
+        total = cancer + sen + dead
         k_d = int(np.argmin(d))
-        k_c = int(np.argmin(live))
+        k_c = int(np.argmin(cancer))
         base = json.loads(r["baseline_json"])
         # the same patient with a lesion of live cancer cells only (diameter ~ volume^(1/3))
-        d_live = d * np.cbrt(np.maximum(live, 1e-9) / np.maximum(total, 1e-9))
+        d_live = d * np.cbrt(np.maximum(cancer, 1e-9) / np.maximum(total, 1e-9))
         cf = trial_endpoints(t, np.maximum(d_live, 1e-6), base, trial.rules, hazard)
         out.append(
             {
@@ -111,11 +119,20 @@ def main() -> None:
                 "ratio_week8": float(np.interp(56.0, t, d)) / d[0],
                 "diam_nadir_day": t[k_d],
                 "live_nadir_day": t[k_c],
-                "live_nadir_ratio": live[k_c] / live[0],
+                "live_nadir_ratio": cancer[k_c] / cancer[0],
                 "sen_share_at_nadir": sen[k_d] / total[k_d],
                 "dead_share_at_nadir": dead[k_d] / total[k_d],
-                "sensitivity_day120": float(np.interp(120.0, t, g["chemo_sensitivity"])),
+                "sensitivity_day120": (
+                    float(np.interp(120.0, t, g["chemo_sensitivity"])) if not no_chemo else np.nan
+                ),
                 "pfs_live_only_days": cf["pfs_days"],
+                "eradicated": gone.size > 0,
+                "live_ratio_day63": float(np.interp(63.0, t, cancer)) / cancer[0],
+                "eradication_day": t[gone[0]] if gone.size else np.nan,
+                "escaped_share_max": float(np.max(escaped / np.maximum(cancer, 1e-9))),
+                "effector_per_cancer_day56": float(
+                    np.interp(56.0, t, killers) / max(np.interp(56.0, t, cancer), 1e-9)
+                ),
                 "best_live_only": cf["best_response"],
             }
         )
@@ -140,6 +157,9 @@ def main() -> None:
         "dead_share_at_nadir",
         "sensitivity_day120",
         "pfs_live_only_days",
+        "eradication_day",
+        "escaped_share_max",
+        "effector_per_cancer_day56",
     ):
         q = df[col].quantile([0.5, 0.1, 0.9]).to_numpy()
         print(f"  {col:<22} median {q[0]:.3g} (10th-90th {q[1]:.3g}-{q[2]:.3g})")
@@ -147,6 +167,14 @@ def main() -> None:
     print(f"  diameter nadir after live-cell nadir by median {lag.median():.0f} days")
     print(f"  PD by a new lesion: {df['pd_by_new_lesion'].mean():.0%} of patients")
     print("best response, live cells only:", df["best_live_only"].value_counts().to_dict())
+    print(f"  cancer cells (visible + HLA-loss) below one cell: {df['eradicated'].mean():.0%}")
+    day63 = df["live_ratio_day63"]
+    gone63 = (df["eradication_day"] <= 63).mean()
+    print(
+        f"  at day 63 (three 21-day cycles): below one cell {gone63:.0%}; below 1e-4 / 1e-2 / 0.1 "
+        f"of baseline {(day63 < 1e-4).mean():.0%} / {(day63 < 0.01).mean():.0%} / "
+        f"{(day63 < 0.1).mean():.0%}"
+    )
 
 
 if __name__ == "__main__":
