@@ -4,7 +4,8 @@ Prints: plasma IL-6 / IL-8 of ``default`` over one year against the cited patien
 tissue's untreated net doubling time at its shipped rate against the cited range; the largest
 lesion of any scenario against the lethal burden; the anti-PD-1 effect (1-year lesion volume,
 PD-1 99 % occupied vs none) in the untreated aged lung context by route (both, priming only,
-tumour synapse only) and across baseline PD-L1 and antigen-specific CD8 precursors. The table
+tumour synapse only), across antigen-specific CD8 precursors, and across baseline PD-L1 with the
+synapse inhibition H_PD1 of both arms (it shows where the untreated synapse saturates). The table
 "Issue 11 done-means, measured" in docs/qsp-model.md comes from here (with `senotwin model check
 --json` for units and `senotwin validate --json` for the acute/chronic cases).
 
@@ -14,6 +15,7 @@ tumour synapse only) and across baseline PD-L1 and antigen-specific CD8 precurso
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from senotwin.analysis.model_check import LETHAL_BURDEN_CELLS, scenarios_of
 from senotwin.model.qsp import TISSUES, load_qsp
@@ -29,10 +31,13 @@ PATIENTS = {"IL6_p": (3.03, 38.62, 76.32), "IL8_p": (8.89, 35.04, 37.01)}
 PD1_OCCUPIED = 0.99
 CONTEXT = "aged_lung_untreated"
 WEEK12 = 84
+#: tumour PD-L1 per cancer cell without IFN-gamma: the range's ends, the shipped value, and the
+#: steps where the untreated synapse saturates (H_PD1 0.26 -> 0.94 between 3e3 and 2e4)
+PDL1_SCAN = (3.0e3, 6.0e3, 1.0e4, 2.0e4, 37333.0, 1.0e5, 2.24e5)
 
 
-def _volume(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> np.ndarray:
-    """Daily lesion volume of the untreated aged lung context over one year (mL)."""
+def _table(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> pd.DataFrame:
+    """Daily course of the untreated aged lung context over one year, PD-1 blocked by ``pd1``."""
     res = run_scenario(
         CONTEXT,
         overrides=overrides,
@@ -42,7 +47,12 @@ def _volume(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> np.n
         check_ranges=False,  # the one-route arms set a PD-1 level below its range by hand
         throw=True,
     )
-    return res.table["V_T"].to_numpy()
+    return res.table
+
+
+def _volume(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> np.ndarray:
+    """Daily lesion volume of the untreated aged lung context over one year (mL)."""
+    return _table(overrides, pd1)["V_T"].to_numpy()
 
 
 def _effect(treated: np.ndarray, untreated: np.ndarray) -> str:
@@ -98,10 +108,21 @@ def anti_pd1() -> None:
     tumour_only = _volume({"PD1_per_T": p["PD1_per_T"] * free})
     print(f"  priming route only (TDLN): {_effect(prime_only, base)}")
     print(f"  tumour synapse only (kill + reinvigoration): {_effect(tumour_only, base)}")
-    for name in ("PDL1_per_C", "N_ag"):
-        low, high = load_qsp().parameter(name).range or (0.0, 0.0)
-        for value in (low, p[name], high):
-            print(f"  {name} {value:.3g}: {_pd1_effect({name: value})}")
+    low, high = load_qsp().parameter("N_ag").range or (0.0, 0.0)
+    for value in (low, p["N_ag"], high):
+        print(f"  N_ag {value:.3g}: {_pd1_effect({'N_ag': value})}")
+    for value in PDL1_SCAN:
+        print(f"  PDL1_per_C {value:.3g}: {_pdl1_row(value)}")
+
+
+def _pdl1_row(pdl1: float) -> str:
+    """Anti-PD-1 effect at one tumour PD-L1, with the synapse inhibition H_PD1 of both arms."""
+    untreated, treated = _table({"PDL1_per_C": pdl1}), _table({"PDL1_per_C": pdl1}, PD1_OCCUPIED)
+    effect = _effect(treated["V_T"].to_numpy(), untreated["V_T"].to_numpy())
+    return (
+        f"{effect}; H_PD1 untreated {untreated['H_PD1'].iloc[0]:.3f} (day 0), "
+        f"treated {treated['H_PD1'].iloc[WEEK12]:.3f} (12 weeks)"
+    )
 
 
 def main() -> None:

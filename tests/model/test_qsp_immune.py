@@ -9,6 +9,7 @@ the treated / untreated lesion volume 180 days later.
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -170,3 +171,38 @@ def test_burst_progeny_re_exhaust_terminally_and_do_not_refill_the_progenitor_po
     assert burst["T8x"].max() <= 1.001 * none["T8x"].max()
     cd8 = burst[["T8", "T8r", "T8x", "T8t"]].sum(axis=1)
     assert cd8.max() < 1.0e11  # bounded by the body's ~1e11 CD8 T cells
+
+
+@cache
+def _anti_pd1(pdl1: float) -> tuple[float, float]:
+    """(untreated H_PD1 at day 0, 1-year treated / untreated lesion volume under anti-PD-1 at
+    99 % occupancy from day 0) at tumour PD-L1 ``pdl1`` (scripts/issue11_done_means.py)."""
+    solver = SolverOptions(engine="fast", t_eval=np.arange(366, dtype=float))
+    runs = [
+        run_scenario(
+            "aged_lung_untreated",
+            overrides={"PDL1_per_C": pdl1},
+            blocks={"PDCD1": occ} if occ else None,
+            days=365.0,
+            solver=solver,
+        ).table
+        for occ in (0.0, 0.99)
+    ]
+    untreated, treated = runs
+    return float(untreated["H_PD1"].iloc[0]), float(
+        treated["V_T"].iloc[-1] / untreated["V_T"].iloc[-1]
+    )
+
+
+def test_pdl1_dependence_of_anti_pd1_holds_until_the_untreated_synapse_saturates() -> None:
+    """Below ~2e4 PD-L1 per cell more PD-L1 means a stronger anti-PD-1 effect; above it the
+    untreated synapse is already saturated (H_PD1 > 0.9 with the QSP-IO constants), so more
+    PD-L1 withholds nothing more and the effect is flat (docs/qsp-model.md)."""
+    rising = [_anti_pd1(x) for x in (3.0e3, 6.0e3, 1.0e4, 2.0e4)]
+    assert rising[0][0] < 0.5 < 0.9 < rising[-1][0]
+    ratios = [r for _, r in rising]
+    assert all(a > b for a, b in pairwise(ratios))
+    assert ratios[0] > 5.0 * ratios[-1]
+    (h_mid, mid), (h_high, high) = _anti_pd1(37333.0), _anti_pd1(2.24e5)
+    assert min(h_mid, h_high) > 0.97
+    assert abs(high / mid - 1.0) < 0.1
