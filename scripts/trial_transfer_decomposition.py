@@ -150,7 +150,8 @@ def posterior_values(k: int) -> list[dict[str, float]]:
 
 def miao(values: list[dict[str, float]] | None, n: int, seed: int) -> dict[str, float]:
     """Miao held-back ORR / CR share (%) under the current tissue, pooled over ``values``."""
-    runs = [ici_transfer.predict_transfer("miao", v, n=n, seed=seed) for v in values or [None]]  # type: ignore[arg-type]
+    each: list[dict[str, float] | None] = list(values) if values else [None]  # None: the fit
+    runs = [ici_transfer.predict_transfer("miao", v, n=n, seed=seed) for v in each]
     n_sim = sum(r["n_sim"] for r in runs)
     return {
         "n": n_sim,
