@@ -8,8 +8,12 @@ population: antigenicity 1, CD8 x1 with sigma 1, no copula, its invisible classe
 the transferable immune parameters from the liu2019 point fit and from its posterior (one draw
 per patient). A diagnostic arm (default pembrolizumab alone) runs beside the trial's arms.
 Prints per arm ORR, CR share and the share of patients whose live cancer cells
-(visible + HLA-loss) fall below one cell. Nothing is fitted or tuned; the trial's published
-outcome is printed beside, never used.
+(visible + HLA-loss) fall below one cell. Both are also run on the melanoma growth context
+(the scenario's tissue sets only k_grow). First, the liu2019 fit itself: Liu and the melanoma
+held-back cohorts simulated vs observed, with the eradication share and the share recorded PD
+yet eradicated, and the Liu patients on the lung and ccRCC growth contexts. Nothing is fitted
+or tuned; the trial's published outcome is printed beside, never used (docs/trials.md,
+"Session 13 (transfer helper)").
 
     python scripts/trial_transfer_decomposition.py [--trial keynote189] [--n 200] [--miao-draws 0]
 """
@@ -19,9 +23,10 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -29,10 +34,11 @@ import pandas as pd
 
 import senotwin.trial.ici_transfer as ici_transfer
 import senotwin.trial.run as trial_run
-from senotwin.analysis.endpoints import TrialEndpointReducer
+from senotwin.analysis.endpoints import TrialEndpointReducer, trial_endpoints
 from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
 from senotwin.trial.clinical import trial_hazard
-from senotwin.trial.ici_fit import stored_fit
+from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort
+from senotwin.trial.ici_fit import cohort_statistics, shared, split, stored_fit
 from senotwin.trial.library import get_trial
 from senotwin.trial.tissue import TissueImmunity, get_tissue, melanoma_invisible
 
@@ -162,43 +168,66 @@ def miao(values: list[dict[str, float]] | None, n: int, seed: int) -> dict[str, 
     }
 
 
+class EradicationCohort(VirtualCohort):
+    """The liu2019 virtual cohort that also records whether live cancer cells (visible +
+    HLA-loss) fall below one cell under treatment (the trial runs' eradication share)."""
+
+    def _treated(
+        self,
+        run: Any,
+        params: Mapping[str, float],
+        initial: Mapping[str, float],
+        base: Mapping[str, object],
+    ) -> dict[str, object]:
+        p, y0 = self._vectors(run, params, initial)
+        out = run.plan.run(p, y0)
+        if out.status != "success":
+            return {"best_response": "NE", "status": out.message}
+        col = run.columns
+        live = out.values[:, col.index("C")] + out.values[:, col.index("Ci")]
+        d = out.values[:, col.index("diameter")]
+        ends = trial_endpoints(out.times, d, dict(base), self.design.rules, self.design.hazard)
+        keys = ("best_response", "best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event")
+        return {k: ends[k] for k in keys} | {"eradicated": bool(live.min() < 1.0)}
+
+
 def melanoma(n: int, predict_n: int) -> None:
     """(c) the fit itself: Liu (fitted) and the melanoma held-back cohorts, simulated vs
     observed with the point fit as ``senotwin calibrate --problem liu2019`` scores them (n 60
-    and 90 virtual patients); then the Liu cohort on the lung and ccRCC growth contexts (only
-    k_grow differs), which says how much of the kill fitted on a 33-day doubling carries to a
-    slower tumour."""
-    from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort
+    seed 0, held back n 90 seed 1), with the eradication share; then the Liu cohort on the lung
+    and ccRCC growth contexts (only k_grow differs): how much of the kill fitted on a 33-day
+    doubling carries to a slower tumour. "Recorded PD yet eradicated": best response PD (the
+    lesion outgrew the first scan) while the kill later clears every cancer cell, the model's
+    counterpart of a pseudoprogression."""
     from senotwin.trial.ici_data import cohort
-    from senotwin.trial.ici_fit import (
-        FIT_COHORT,
-        FIT_REGIMEN,
-        HELD_BACK,
-        RULES,
-        cohort_statistics,
-        predict,
-        shared,
-        split,
-    )
+    from senotwin.trial.ici_fit import FIT_COHORT, FIT_REGIMEN, HELD_BACK, RULES
 
     values = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
     centres, spreads = split(values)
-    obs = cohort(FIT_COHORT)
-    for scenario in (MELANOMA_SCENARIO, "aged_lung_untreated", "aged_ccrcc_untreated"):
-        design = CohortDesign(scenario=scenario, regimen=FIT_REGIMEN, n=n, seed=0, rules=RULES)
-        sim = cohort_statistics(VirtualCohort(design).simulate(centres, spreads, shared(values)))
+    runs = [
+        (f"{FIT_COHORT} (fitted) on {sc}", FIT_COHORT, sc, FIT_REGIMEN, n, 0)
+        for sc in (MELANOMA_SCENARIO, "aged_lung_untreated", "aged_ccrcc_untreated")
+    ] + [
+        (f"{k} held back", k, MELANOMA_SCENARIO, reg, predict_n, 1)
+        for k, (reg, _) in HELD_BACK.items()
+    ]
+    for label, name, scenario, regimen, size, seed in runs:
+        design = CohortDesign(scenario=scenario, regimen=regimen, n=size, seed=seed, rules=RULES)
+        rows = EradicationCohort(design).simulate(centres, spreads, shared(values))
+        sim = cohort_statistics(rows)
+        ok = rows[
+            rows["plausible"]
+            & rows["best_response"].isin(("CR", "PR", "SD", "PD", "NE"))
+            & rows["pfs_days"].notna()
+        ]
+        gone = ok["eradicated"].astype(bool)
+        obs = cohort(name)
+        obs_cr = obs["recist"]["CR"] / max(sum(obs["recist"].values()), 1)
         print(
-            f"  liu (fitted) on {scenario:<24} n {sim['n']:>3}  ORR {100 * sim['orr']:5.1f}  "
-            f"CR {100 * sim['recist']['CR'] / sim['n']:5.1f}  (observed ORR "
-            f"{100 * obs['orr']:.1f}, RECIST {obs.get('recist')})"
-        )
-    for name in HELD_BACK:
-        r = predict(values, name, n=predict_n)
-        cr = r["recist_sim"]["CR"] / max(sum(r["recist_sim"].values()), 1)
-        obs_cr = r["recist_obs"]["CR"] / max(sum(r["recist_obs"].values()), 1)
-        print(
-            f"  {name:<10} held back  ORR {100 * r['orr_sim']:5.1f} vs observed "
-            f"{100 * r['orr_obs']:.1f}  CR {100 * cr:5.1f} vs {100 * obs_cr:.1f}"
+            f"  {label:<42} n {sim['n']:>3}  ORR {100 * sim['orr']:5.1f} (obs "
+            f"{100 * obs['orr']:.1f})  CR {100 * sim['recist']['CR'] / sim['n']:5.1f} (obs "
+            f"{100 * obs_cr:.1f})  eradicated {100 * gone.mean():5.1f}  recorded PD yet "
+            f"eradicated {100 * (gone & (ok['best_response'] == 'PD')).mean():5.1f}"
         )
 
 
