@@ -435,7 +435,8 @@ def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Pa
             ),
         ],
         fontsize=7,
-        loc="upper right",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),  # outside the axes: no bar is ever hidden
     )
     fig.suptitle(f"{trial.id}: waterfall (dashed -30 % PR, dotted +20 % PD)", fontsize=9)
     fig.tight_layout()
