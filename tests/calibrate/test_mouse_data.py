@@ -54,13 +54,9 @@ def test_unknown_part_is_rejected() -> None:
 
 @pytest.mark.skipif(not XLSX.exists(), reason="shared data folder not present")
 def test_extraction_script_reproduces_the_shipped_table(tmp_path: Path, monkeypatch) -> None:
-    import importlib.util
+    from tests.scripts_loader import load_script
 
-    script = Path(__file__).resolve().parents[2] / "scripts" / "extract_mariathasan2018.py"
-    spec = importlib.util.spec_from_file_location("extract_mariathasan2018", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("extract_mariathasan2018")
     monkeypatch.setattr(module, "OUT", tmp_path / "out.csv")
     assert module.main(["x", str(XLSX)]) == 0
     shipped = Path(__file__).resolve().parents[2] / (

@@ -3,7 +3,6 @@ gdsc_tissue_potency_vs_nsclc, checked on a small release-shaped data folder it m
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 from types import ModuleType
@@ -12,15 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gdsc_tissue_potency.py"
+from tests.scripts_loader import load_script
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gdsc_tissue_potency", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gdsc_tissue_potency")
 
 
 def _release(folder: Path) -> None:

@@ -3,8 +3,6 @@ reaches the trial runner and the held-back transfer, and only inside its ``with`
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -12,17 +10,12 @@ import pytest
 from senotwin.trial import ici_transfer
 from senotwin.trial import run as trial_run
 from senotwin.trial.tissue import get_tissue, melanoma_invisible
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "trial_transfer_decomposition.py"
+from tests.scripts_loader import load_script
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("trial_transfer_decomposition", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("trial_transfer_decomposition")
 
 
 def test_melanoma_like_sets_back_only_the_named_elements(script: ModuleType) -> None:
