@@ -34,7 +34,7 @@ import pandas as pd
 
 import senotwin.trial.ici_transfer as ici_transfer
 import senotwin.trial.run as trial_run
-from senotwin.analysis.endpoints import TrialEndpointReducer, trial_endpoints
+from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort
@@ -172,23 +172,10 @@ class EradicationCohort(VirtualCohort):
     """The liu2019 virtual cohort that also records whether live cancer cells (visible +
     HLA-loss) fall below one cell under treatment (the trial runs' eradication share)."""
 
-    def _treated(
-        self,
-        run: Any,
-        params: Mapping[str, float],
-        initial: Mapping[str, float],
-        base: Mapping[str, object],
-    ) -> dict[str, object]:
-        p, y0 = self._vectors(run, params, initial)
-        out = run.plan.run(p, y0)
-        if out.status != "success":
-            return {"best_response": "NE", "status": out.message}
+    def _endpoints(self, run: Any, out: Any, base: Mapping[str, object]) -> dict[str, object]:
         col = run.columns
         live = out.values[:, col.index("C")] + out.values[:, col.index("Ci")]
-        d = out.values[:, col.index("diameter")]
-        ends = trial_endpoints(out.times, d, dict(base), self.design.rules, self.design.hazard)
-        keys = ("best_response", "best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event")
-        return {k: ends[k] for k in keys} | {"eradicated": bool(live.min() < 1.0)}
+        return super()._endpoints(run, out, base) | {"eradicated": bool(live.min() < 1.0)}
 
 
 def melanoma(n: int, predict_n: int) -> None:

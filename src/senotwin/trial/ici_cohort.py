@@ -36,6 +36,7 @@ from senotwin.cohort.population import (
 from senotwin.model.compile import flatten
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.schedule import Schedule
+from senotwin.sim.engines import EngineOutput
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.tissue import melanoma_invisible
@@ -264,19 +265,17 @@ class VirtualCohort:
         out = run.plan.run(p, y0)  # type: ignore[attr-defined]
         if out.status != "success":
             return {"best_response": "NE", "status": out.message}
+        return self._endpoints(run, out, base)
+
+    def _endpoints(
+        self, run: _Prepared, out: EngineOutput, base: Mapping[str, object]
+    ) -> dict[str, object]:
+        """RECIST and survival endpoints of one successful treated run (a diagnostic subclass
+        adds its own read-outs of ``out`` here)."""
         d = out.values[:, run.columns.index("diameter")]
         ends = trial_endpoints(out.times, d, dict(base), self.design.rules, self.design.hazard)
-        return {
-            k: ends[k]
-            for k in (
-                "best_response",
-                "best_change_pct",
-                "pfs_days",
-                "pfs_event",
-                "os_days",
-                "os_event",
-            )
-        }
+        keys = ("best_response", "best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event")
+        return {k: ends[k] for k in keys}
 
 
 def tertile_of(values: Sequence[float] | np.ndarray) -> np.ndarray:
