@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import runpy
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "quantitative_sources_md.py"
-GEN: dict[str, Any] = runpy.run_path(str(SCRIPT), run_name="quantitative_sources_md")
+from tests.scripts_loader import load_script
+
+GEN = load_script("quantitative_sources_md")
 
 
 def _doc() -> dict[str, Any]:
-    return yaml.safe_load(GEN["YAML_PATH"].read_text())
+    return yaml.safe_load(GEN.YAML_PATH.read_text())
 
 
 def test_page_is_current() -> None:
     """Edit the yaml, then run scripts/quantitative_sources_md.py: the page must match."""
-    md = GEN["MD_PATH"].read_text()
-    assert GEN["render"](_doc(), GEN["page_top"](md)) == md, (
+    md = GEN.MD_PATH.read_text()
+    assert GEN.render(_doc(), GEN.page_top(md)) == md, (
         "docs/quantitative-sources.md is stale: run python scripts/quantitative_sources_md.py"
     )
 
@@ -30,7 +29,7 @@ def test_every_entry_listed_once_under_a_known_section() -> None:
     assert len(ids) == len(set(ids))
     sections = set(doc["meta"]["sections"])
     assert {e["id"] for e in doc["entries"] if e.get("section") not in sections} == set()
-    page = GEN["render"](doc, GEN["MARKER"] + "\n")
+    page = GEN.render(doc, GEN.MARKER + "\n")
     assert all(page.count(f"- **`{i}`**") == 1 for i in ids)
 
 
@@ -54,6 +53,6 @@ def test_render_escapes_table_pipes_and_formats_numbers() -> None:
         "not_found": [],
         "sources": {},
     }
-    page = GEN["render"](doc, "top\n")
+    page = GEN.render(doc, "top\n")
     assert "| `x` | q \\| r | k: 2.06e+08; l: [1, 2] | 1 | human | s | high | p |" in page
     assert "## Section A" in page and "provenance if used as is: `measured`" in page
