@@ -1,0 +1,54 @@
+"""Measured effect of CD8 depletion on EMT6 growth (Mariathasan 2018), for the consistency case
+cd8_loss_speeds_growth (docs/validation.md, session 14).
+
+Per mouse, the net growth rate is the least-squares slope of ln(volume) against day over the
+first DAYS days (days with a placeholder floor volume are dropped). The ED Fig. 5i study has
+no untreated depleted arm: its CD8-depleted arm also got anti-PD-L1 + anti-TGF-beta, which act
+through CD8 T cells, so it is compared with the isotype arm of the Fig. 4a study (same EMT6
+model, another study: a cross-study contrast). Prints per arm the mice, the mean and sd of the
+rates, and the CD8-dependent share 1 - r_isotype / r_depleted of the depleted growth rate.
+
+    python scripts/cd8_depletion_effect.py [--days 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from senotwin.calibrate.mouse_data import mariathasan2018
+
+ARMS = (
+    ("Fig. 4a", "isotype"),
+    ("Extended Data Fig. 5i", "combination"),
+    ("Extended Data Fig. 5i", "combination_cd8_depleted"),
+)
+
+
+def rates(panel: str, arm: str, days: float) -> np.ndarray:
+    """Per-mouse slopes of ln(volume) over day 0..days (1/day)."""
+    t = mariathasan2018()
+    t = t[(t["panel"] == panel) & (t["arm"] == arm) & (t["day"] <= days) & (t["at_floor"] == 0)]
+    out = []
+    for _, m in t.groupby("mouse"):
+        if len(m) >= 3:
+            out.append(np.polyfit(m["day"].to_numpy(float), np.log(m["volume_mm3"]), 1)[0])
+    return np.array(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--days", type=float, default=8.0, help="window from day 0 (default 8)")
+    days = ap.parse_args().days
+    mean = {}
+    for panel, arm in ARMS:
+        r = rates(panel, arm, days)
+        mean[arm] = float(r.mean())
+        print(f"{panel:24s} {arm:26s} mice {len(r):2d}  rate {r.mean():.3f} sd {r.std(ddof=1):.3f}/day")
+    share = 1.0 - mean["isotype"] / mean["combination_cd8_depleted"]
+    print(f"CD8-dependent share of the depleted growth rate (cross-study): {share:.2f}")
+
+
+if __name__ == "__main__":
+    main()
