@@ -45,7 +45,8 @@ def main() -> None:
     for panel, arm in ARMS:
         r = rates(panel, arm, days)
         mean[arm] = float(r.mean())
-        print(f"{panel:24s} {arm:26s} mice {len(r):2d}  rate {r.mean():.3f} sd {r.std(ddof=1):.3f}/day")
+        sd = r.std(ddof=1)
+        print(f"{panel:24s} {arm:26s} mice {len(r):2d}  rate {r.mean():.3f} sd {sd:.3f}/day")
     share = 1.0 - mean["isotype"] / mean["combination_cd8_depleted"]
     print(f"CD8-dependent share of the depleted growth rate (cross-study): {share:.2f}")
 

@@ -63,3 +63,18 @@ def test_extraction_script_reproduces_the_shipped_table(tmp_path: Path, monkeypa
         "src/senotwin/calibrate/data/mariathasan2018/tumour_volumes.csv"
     )
     assert (tmp_path / "out.csv").read_text() == shipped.read_text()
+
+
+def test_cd8_depletion_script_rates_as_documented() -> None:
+    """scripts/cd8_depletion_effect.py gives the docs/validation.md session-14 rates: depleted EMT6
+    grows faster than isotype, which grows faster than the non-depleted combination."""
+    from tests.scripts_loader import load_script
+
+    module = load_script("cd8_depletion_effect")
+    iso = module.rates("Fig. 4a", "isotype", 8.0)
+    dep = module.rates("Extended Data Fig. 5i", "combination_cd8_depleted", 8.0)
+    combo = module.rates("Extended Data Fig. 5i", "combination", 8.0)
+    assert len(iso) == len(dep) == 10
+    assert iso.mean() == pytest.approx(0.147, abs=0.0015)
+    assert dep.mean() == pytest.approx(0.261, abs=0.0015)
+    assert dep.mean() > iso.mean() > combo.mean()
