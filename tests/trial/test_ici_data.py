@@ -53,3 +53,23 @@ def test_shipped_extract_is_what_the_data_give() -> None:
 def test_missing_data_directory_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError, match="lacks the cohorts"):
         derive_extract(tmp_path)
+
+
+@pytest.mark.skipif(not ICI_DATA.is_dir(), reason="reference data (../shared) absent")
+def test_liu_os_landmarks_match_a_hand_kaplan_meier() -> None:
+    """The OS landmarks the liu2019 objective reads: a product-limit estimate written out here
+    from the per-patient table (months; event 1 = death) gives the same survival."""
+    import pandas as pd
+
+    clin = pd.read_csv(ICI_DATA / "liu_clinical.csv.gz")
+    t = clin["survival_time_os"].to_numpy(float)
+    e = clin["event_occurred_os"].to_numpy(float)
+    ok = np.isfinite(t) & np.isfinite(e)
+    t, e = t[ok], e[ok]
+    landmarks = {lm["month"]: lm["survival"] for lm in cohort("liu")["os"]["landmarks"]}
+    assert {12.0, 24.0} <= set(landmarks)
+    for month, shipped in landmarks.items():
+        s = 1.0
+        for u in sorted(set(t[(e == 1) & (t <= month)])):
+            s *= 1.0 - np.sum((t == u) & (e == 1)) / np.sum(t >= u)
+        assert shipped == pytest.approx(s, abs=1e-4), month

@@ -28,12 +28,65 @@ def test_binomial_deviance_is_zero_at_the_observed_share_and_grows_away() -> Non
     assert _binomial_deviance(10, 25, 0.2) > _binomial_deviance(10, 25, 0.3) > 0
 
 
-def test_goodness_of_the_data_against_itself_is_small() -> None:
+def _liu_as_simulated() -> dict:
     liu = cohort("liu")
-    sim = {"tertiles": liu["cd8_score"]["tertiles"], "pfs": liu["pfs"]}
-    g = goodness(sim, liu)
-    assert set(g["terms"]) == {"tertile0", "tertile1", "tertile2", "pfs_3m", "pfs_6m", "pfs_12m"}
+    return {
+        "tertiles": liu["cd8_score"]["tertiles"],
+        "recist": dict(liu["recist"]),
+        "pfs": liu["pfs"],
+        "os": liu["os"],
+    }
+
+
+def test_goodness_of_the_data_against_itself_is_small() -> None:
+    g = goodness(_liu_as_simulated(), cohort("liu"))
+    assert set(g["terms"]) == {
+        "tertile0",
+        "tertile1",
+        "tertile2",
+        "recist_cr_of_responders",
+        "recist_sd_of_nonresp",
+        "pfs_3m",
+        "pfs_6m",
+        "pfs_12m",
+        "os_12m",
+        "os_24m",
+    }
     assert g["deviance"] < 0.1  # only the 0.5/1 shrinkage of the simulated shares remains
+
+
+def test_recist_counts_like_the_observed_score_lower() -> None:
+    """Same responders and PFS/OS, different best-response split: the set with Liu's CR/PR/SD/PD
+    proportions (13/18/10/33) scores lower than one with as many responders but few CR and
+    almost no SD (the shipped optimum's kind of miss)."""
+    liu = cohort("liu")
+    like = _liu_as_simulated() | {"recist": {"CR": 13, "PR": 18, "SD": 10, "PD": 33}}
+    unlike = _liu_as_simulated() | {"recist": {"CR": 3, "PR": 28, "SD": 1, "PD": 42}}
+    g_like, g_unlike = goodness(like, liu), goodness(unlike, liu)
+    assert g_unlike["nllh"] > g_like["nllh"] + 2.0
+    assert g_unlike["terms"]["recist_cr_of_responders"] > 5.0
+    assert g_unlike["terms"]["recist_sd_of_nonresp"] > 5.0
+    # a simulated OS curve above the observed one at 12 and 24 months is penalised there
+    high_os = {"landmarks": [{"month": m, "survival": 0.95, "se": 0.0} for m in (12.0, 24.0)]}
+    g_os = goodness(_liu_as_simulated() | {"os": high_os}, liu)
+    assert g_os["terms"]["os_24m"] == pytest.approx(((0.95 - 0.5604) / 0.0614) ** 2, rel=1e-3)
+
+
+def test_recist_terms_complete_the_multinomial_deviance() -> None:
+    """Responder binomial + CR-among-responders + SD-among-non-responders = the multinomial G^2
+    of the four counts (shares given as a product, no shrinkage)."""
+    from senotwin.trial.ici_fit import _multinomial_deviance
+
+    obs = (13, 18, 10, 33)
+    p_r, p_cr, p_sd = 0.5, 0.3, 0.1
+    p = (p_r * p_cr, p_r * (1 - p_cr), (1 - p_r) * p_sd, (1 - p_r) * (1 - p_sd))
+    parts = (
+        _binomial_deviance(31, 74, p_r)
+        + _binomial_deviance(13, 31, p_cr)
+        + _binomial_deviance(10, 43, p_sd)
+    )
+    assert _multinomial_deviance(obs, p) == pytest.approx(parts, rel=1e-12)
+    assert _multinomial_deviance(obs, [o / 74 for o in obs]) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_fitted_population_carries_centre_and_spread() -> None:
