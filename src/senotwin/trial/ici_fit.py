@@ -42,7 +42,7 @@ PFS_LANDMARKS = (3.0, 6.0, 12.0)
 #: landmark months of OS in the objective. Not 6 months: the virtual cohort's early deaths are
 #: set by the piecewise-constant Liu death hazard (``trial/clinical.py``; 7.3e-5/day before
 #: progression, which is first seen at the 12-week scan), not by any fitted immune quantity
-#: (shipped optimum, session 14: OS 0.95 at 6 months vs 0.85 observed, unchanged across points)
+#: (session 14: OS at 6 months 0.92-0.95 over k_kill 0.7-2 x N_ag centre 1.5e4-3e5, observed 0.85)
 OS_LANDMARKS = (12.0, 24.0)
 #: assessment calendar of the virtual cohorts: restaging every 12 weeks (assumed: the Liu
 #: cohort's median time to best response is 82.5 days, per-patient TimeToBR of the shipped data);
