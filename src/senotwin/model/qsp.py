@@ -166,10 +166,25 @@ TISSUES: dict[str, Tissue] = {
 # naive T-cell pool, baseline plasma IL-6 and IL-8 (CancerSEEK healthy controls aged <= 30 and
 # >= 65, censored log-normal medians -- cancerseek_healthy_controls_il6_il8; plasma IL-6 shows
 # no age rise in that assay, IL-8 does), stromal senescent influx s_rs = 0.005 x 5.5e9 x k_rem
-# (the ~0.5 % p16-positive cells of normal lung, no age trend: lung_p16_share_idda_notes; qsp.yaml).
+# (the ~0.5 % p16-positive cells of normal lung, no age trend: lung_p16_share_idda_notes; qsp.yaml),
+# NK supply: young 15 vs elderly 7.3e6 NK/L/day produced (nk_turnover_zhang2007; qsp.yaml nk_age).
 AGES: dict[str, dict[str, float]] = {
-    "young": {"k_rem": 0.139, "naive_age": 1.0, "IL6_base": 1.74, "IL8_base": 0.55, "s_rs": 3.82e6},
-    "aged": {"k_rem": 0.0277, "naive_age": 0.5, "IL6_base": 1.50, "IL8_base": 5.02, "s_rs": 7.62e5},
+    "young": {
+        "k_rem": 0.139,
+        "naive_age": 1.0,
+        "IL6_base": 1.74,
+        "IL8_base": 0.55,
+        "s_rs": 3.82e6,
+        "nk_age": 2.05,
+    },
+    "aged": {
+        "k_rem": 0.0277,
+        "naive_age": 0.5,
+        "IL6_base": 1.50,
+        "IL8_base": 5.02,
+        "s_rs": 7.62e5,
+        "nk_age": 1.0,
+    },
 }
 
 # Inducers (parameter overrides, initial overrides). Every magnitude is assumed (qsp.yaml says
@@ -458,7 +473,7 @@ def mouse_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> d
 
 def mouse_initial(c0: float | None = None) -> dict[str, float]:
     """State at inoculation: cancer cells only, no primed immunity yet."""
-    zero = ("Se", "Sl", "Sd", "D", "mDC", "T8b", "T8", "T8x", "Ex", "MDSC", "Em")
+    zero = ("Se", "Sl", "Sd", "D", "mDC", "T8b", "T8", "T8x", "Ex", "MDSC", "Em", "NK")
     return {"C": MOUSE_EMT6_C0 if c0 is None else c0} | dict.fromkeys(zero, 0.0)
 
 
