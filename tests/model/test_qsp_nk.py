@@ -1,8 +1,9 @@
 """The NK arm of the physical-units model (session 14, issues 11 item 4 and 14).
 
 NK cells are recruited by CCL2/CCR2, turn over at the measured human rate, kill HLA class
-I-negative cancer cells (``Ci``: missing self) but not HLA class I-expressing ones (``C``), are
-suppressed by MDSCs, and an aged host supplies fewer of them. Each test runs an untreated lesion
+I-null cancer cells (the ``nk_missing_self`` share of ``Ci``: missing self) but not HLA class
+I-expressing ones (``C``, or ``Ci`` that lost one haplotype), are suppressed by MDSCs, and an
+aged host supplies fewer of them. Each test runs an untreated lesion
 whose cancer cells are all one kind, as the Guo 2014 RMA-S set-up does.
 """
 
@@ -18,7 +19,8 @@ from senotwin.sim.scenario import run_scenario
 
 DAYS = 120
 GRID = np.arange(DAYS + 1, dtype=float)
-INVISIBLE = {"C": 0.0, "Ci": 5.5e9}  # the reference lesion, every cancer cell HLA class I-negative
+# the reference lesion, every cancer cell HLA class I-null (as Guo 2014's RMA-S), NK-sensitive
+INVISIBLE = {"C": 0.0, "Ci": 5.5e9, "nk_missing_self": 1.0}
 VISIBLE = {"C": 5.5e9, "Ci": 0.0}
 
 
@@ -60,6 +62,16 @@ def test_nk_restrain_an_hla_class_i_negative_lesion_not_a_visible_one() -> None:
     vis_off = _run("young_lung_untreated", tuple(VISIBLE.items()), blocks=no_nk)
     assert inv_off["V_T"][-1] > 1.5 * inv["V_T"][-1]
     assert abs(vis_off["V_T"][-1] / vis["V_T"][-1] - 1.0) < 1e-6
+
+
+def test_haplotype_loss_cells_are_not_nk_targets() -> None:
+    """The trials' invisible cells lost one HLA haplotype and keep HLA class I (the default
+    nk_missing_self 0): NK depletion leaves such a lesion as it was."""
+    haplo = tuple((k, v) for k, v in INVISIBLE.items() if k != "nk_missing_self")
+    on = _run("young_lung_untreated", haplo)
+    off = _run("young_lung_untreated", haplo, blocks=(("NK_CELL", 1.0),))
+    assert abs(off["V_T"][-1] / on["V_T"][-1] - 1.0) < 1e-6
+    assert on["V_T"][-1] > 2.0 * _run("young_lung_untreated", tuple(INVISIBLE.items()))["V_T"][-1]
 
 
 def test_mdsc_suppress_nk_killing() -> None:

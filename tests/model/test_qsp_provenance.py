@@ -57,7 +57,9 @@ def test_only_activity_scales_are_normalisations() -> None:
 
 def test_scenario_inputs_are_set_by_their_contexts() -> None:
     """A 'scenario input' is derived only as the definition of the default context: 0 there, and
-    some context of model/qsp.py (an inducer, or a mouse arm) sets its own value."""
+    some context of model/qsp.py (an inducer, or a mouse arm) or a validation case's set-up sets
+    its own value."""
+    from senotwin.analysis.validation import cases_path
     from senotwin.model.qsp import INDUCERS, MOUSE_ARMS, mouse_params
 
     inputs = [
@@ -65,8 +67,12 @@ def test_scenario_inputs_are_set_by_their_contexts() -> None:
         for p in load_qsp().parameters
         if isinstance(p.provenance, DerivedProvenance) and "scenario input" in p.provenance.formula
     ]
-    assert sorted(p.id for p in inputs) == ["k_cd8_depl", "stress_src"]
+    assert sorted(p.id for p in inputs) == ["k_cd8_depl", "nk_missing_self", "stress_src"]
     contexts = [params for params, _ in INDUCERS.values()] + [mouse_params(a) for a in MOUSE_ARMS]
+    cases = yaml.safe_load(cases_path().read_text(encoding="utf-8"))["cases"]
+    contexts += [
+        (c.get(arm) or {}).get("params", {}) for c in cases for arm in ("control", "perturbed")
+    ]
     for p in inputs:
         assert p.value == 0.0
         assert any(params.get(p.id, 0.0) > 0 for params in contexts), p.id
