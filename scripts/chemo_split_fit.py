@@ -46,12 +46,13 @@ def claret_effect(t: np.ndarray) -> np.ndarray:
 class Problem:
     """The scenario's nominal patient, treated and untreated, as a function of (L, s)."""
 
-    def __init__(self, scenario: str) -> None:
+    def __init__(self, scenario: str, params: dict[str, float] | None = None) -> None:
         spec = get_scenario(scenario).load()
         self.plan = apply_regimen(spec, parse_regimen(REGIMEN, body=body_for_scenario(scenario)))
         self.d_stress = self.plan.spec.parameter("d_stress").value
-        untreated = simulate(self.plan.spec, t_end=130.0).table
-        self.base = self._diameter(untreated)
+        self.params = dict(params or {})  # other values held fixed in both arms (a what-if)
+        untreated = simulate(self.plan.spec, t_end=130.0, params=self.params, check_ranges=False)
+        self.base = self._diameter(untreated.table)
 
     @staticmethod
     def _diameter(table: pd.DataFrame) -> np.ndarray:
@@ -62,7 +63,7 @@ class Problem:
     def effect(self, loss: float, split: float) -> np.ndarray:
         """ln(D_treated / D_untreated) on DAYS with per-course loss ``loss`` and share ``split``."""
         total = loss * self.d_stress
-        params = {"k_tis": split * total, "k_cyto": (1.0 - split) * total}
+        params = self.params | {"k_tis": split * total, "k_cyto": (1.0 - split) * total}
         table = simulate(
             self.plan.spec,
             t_end=130.0,
