@@ -187,6 +187,17 @@ def test_death_hazard_before_and_after_progression() -> None:
     assert DeathHazard(0.0, 0.0).death_day(10.0, 0, 0.3) == math.inf
 
 
+def test_death_hazard_returns_to_the_pre_progression_rate_after_a_cure() -> None:
+    h = DeathHazard(pre_per_day=0.001, post_per_day=0.01)
+    u = math.exp(-0.05)  # cumulative hazard 0.05: 0.02 before progression at day 20
+    assert h.death_day(20.0, 0, u, cure_day=math.inf) == pytest.approx(23.0)
+    # cured at day 22: 0.02 + 0.02 by then, the remaining 0.01 at the pre rate (10 days)
+    assert h.death_day(20.0, 0, u, cure_day=22.0) == pytest.approx(32.0)
+    assert h.death_day(20.0, 0, u, cure_day=30.0) == pytest.approx(23.0)  # died first
+    assert h.death_day(20.0, 0, u, cure_day=10.0) == pytest.approx(50.0)  # never at the post rate
+    assert DeathHazard(0.0, 0.01).death_day(20.0, 0, u, cure_day=22.0) == math.inf
+
+
 def test_death_ends_scans_and_is_the_pfs_event() -> None:
     h = DeathHazard(pre_per_day=math.log(2) / 100.0, post_per_day=0.0)
     ep = _trial([1, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95], hazard=h, u_death=0.5)

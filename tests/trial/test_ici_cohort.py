@@ -3,6 +3,8 @@ parameters act on the fixed draws exactly."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,50 @@ def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None
         vc.simulate(shared={"nope": 1.0})
     rows = vc.simulate(shared={"k_grow": 0.05})
     assert (rows["p_k_grow"] == 0.05).all()
+
+
+def test_extinction_day_is_the_first_time_below_one_cell() -> None:
+    from senotwin.trial.ici_cohort import extinction_day
+
+    t = np.array([0.0, 10.0, 20.0, 30.0])
+    assert extinction_day(t, np.array([1e6, 5.0, 0.5, 1e3])) == 20.0  # later regrowth ignored
+    assert extinction_day(t, np.array([1e6, 5.0, 2.0, 1e3])) == math.inf
+
+
+def test_an_extinct_lesion_does_not_regrow_and_its_patient_lives_on() -> None:
+    """One treated course by hand: the lesion grows 30 % by the first scan (PD), its live
+    cancer cells fall below one cell on day 150, and the ODE regrows them from that remnant.
+    Scored, the lesion keeps its smallest diameter after day 150 and the patient, progressed
+    on day 84, dies at the pre-progression rate from day 150 instead of the post-progression
+    rate (same uniform draw)."""
+    from types import SimpleNamespace
+
+    from senotwin.trial.ici_cohort import extinction_day
+
+    t = np.arange(0.0, 761.0, 3.0)
+    live = np.where(
+        t < 150, 1e9 * np.exp(-0.15 * np.maximum(t - 84, 0)), 1e-6 * np.exp(0.05 * (t - 150))
+    )
+    diameter = np.where(t <= 84, 30 * (1 + 0.3 * t / 84), np.maximum(39 - 0.2 * (t - 84), 5.0))
+    diameter = np.where(t > 450, 5.0 + 0.2 * (t - 450), diameter)  # regrowth from the remnant
+    out = SimpleNamespace(times=t, values=np.column_stack([live, np.zeros_like(t), diameter]))
+    run = SimpleNamespace(columns=("C", "Ci", "diameter"))
+    base = {"lesions_mm": [30.0], "n_lesions": 1, "ecog": 0.0, "u_new": 0.5, "u_death": 0.5}
+    vc = VirtualCohort(CohortDesign(n=3, rules=RULES))
+    row = vc._endpoints(run, out, base)  # type: ignore[arg-type]
+    assert extinction_day(t, live) == row["extinction_day"] == 150.0
+    assert row["best_response"] == "PD" and row["pfs_days"] == 84.0
+    hazard = vc.design.hazard
+    assert row["os_days"] == pytest.approx(
+        min(hazard.death_day(84.0, 0.0, 0.5, cure_day=150.0), RULES.follow_days)
+    )
+    assert row["os_days"] > hazard.death_day(84.0, 0.0, 0.5)  # lives longer than progressing
+    no_cure = np.maximum(live, 2.0)  # never below one cell: the ODE's course is scored as is
+    kept = vc._endpoints(
+        run,
+        SimpleNamespace(times=t, values=np.column_stack([no_cure, np.zeros_like(t), diameter])),
+        base,
+    )  # type: ignore[arg-type]
+    assert kept["os_days"] == pytest.approx(
+        min(hazard.death_day(84.0, 0.0, 0.5), RULES.follow_days)
+    )

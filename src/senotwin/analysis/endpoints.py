@@ -314,17 +314,25 @@ class DeathHazard:
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"death hazard {name} must be a number >= 0, got {v}")
 
-    def death_day(self, progression_day: float, ecog: float, u: float) -> float:
-        """Day of death for uniform draw ``u`` (inverse of the piecewise-exponential survival)."""
+    def death_day(
+        self, progression_day: float, ecog: float, u: float, cure_day: float = math.inf
+    ) -> float:
+        """Day of death for uniform draw ``u`` (inverse of the piecewise-exponential survival).
+        ``cure_day``: from then on no cancer cell is left, and the hazard is the one before
+        progression again (the post-progression hazard is that of growing disease)."""
         scale = self.ecog_hr**ecog
         target = -math.log(max(u, 1e-300))
         pre, post = self.pre_per_day * scale, self.post_per_day * scale
         cum_at_pd = pre * progression_day if math.isfinite(progression_day) else math.inf
         if target <= cum_at_pd:
             return target / pre if pre > 0 else math.inf
-        if post <= 0:
+        after_pd = max(cure_day - progression_day, 0.0)
+        cum_at_cure = cum_at_pd + (post * after_pd if post > 0 else 0.0)
+        if target <= cum_at_cure:
+            return progression_day + (target - cum_at_pd) / post
+        if not math.isfinite(cure_day) or pre <= 0:
             return math.inf
-        return progression_day + (target - cum_at_pd) / post
+        return max(cure_day, progression_day) + (target - cum_at_cure) / pre
 
 
 def new_lesion_day(

@@ -272,10 +272,34 @@ class VirtualCohort:
     ) -> dict[str, object]:
         """RECIST and survival endpoints of one successful treated run (a diagnostic subclass
         adds its own read-outs of ``out`` here)."""
-        d = out.values[:, run.columns.index("diameter")]
+        col = run.columns
+        d = out.values[:, col.index("diameter")].copy()
+        live = out.values[:, col.index("C")] + out.values[:, col.index("Ci")]
+        gone = extinction_day(out.times, live)
+        if math.isfinite(gone):  # no regrowth from a sub-cellular remnant
+            k = int(np.searchsorted(out.times, gone))
+            d[k:] = np.minimum.accumulate(d[k:])
         ends = trial_endpoints(out.times, d, dict(base), self.design.rules, self.design.hazard)
         keys = ("best_response", "best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event")
-        return {k: ends[k] for k in keys}
+        row: dict[str, object] = {k: ends[k] for k in keys} | {"extinction_day": gone}
+        if ends["pd_by"] and math.isfinite(gone):  # progressed, then every cancer cell killed
+            death = self.design.hazard.death_day(
+                float(ends["pfs_days"]),
+                float(base.get("ecog", 0.0)),  # type: ignore[arg-type]
+                float(base["u_death"]),  # type: ignore[arg-type]
+                cure_day=gone,
+            )
+            follow = self.design.rules.follow_days
+            row |= {"os_days": min(death, follow), "os_event": bool(death <= follow)}
+        return row
+
+
+def extinction_day(times: np.ndarray, live: np.ndarray) -> float:
+    """First day the live cancer cells (visible + HLA class I-negative) fall below one cell
+    (inf: never). The ODE carries fractions of a cell and regrows from 1e-10 of one; a lesion
+    with no whole cancer cell left is extinct."""
+    below = np.nonzero(np.asarray(live) < 1.0)[0]
+    return float(times[below[0]]) if below.size else math.inf
 
 
 def tertile_of(values: Sequence[float] | np.ndarray) -> np.ndarray:
