@@ -8,7 +8,10 @@ statistic of it -- is a deterministic function of the fitted parameters (no redr
 plausibility filter excludes, it does not resample). Each patient is run twice on the fast
 engine: an untreated lead-in (the pre-treatment biopsy: intratumoural CD8 per cancer cell, and
 the doubling time of the plausibility filter) and the treated course scored by RECIST 1.1
-(:func:`senotwin.analysis.endpoints.trial_endpoints`) with the Liu 2019 death hazard.
+(:func:`senotwin.analysis.endpoints.trial_endpoints`) with the Liu 2019 death hazard. A lesion
+whose live cancer cells fall below one cell is extinct (:func:`extinction_day`): it does not
+regrow from the ODE's fraction of a cell, and a patient who progressed before it lives on at the
+pre-progression death rate.
 """
 
 from __future__ import annotations
