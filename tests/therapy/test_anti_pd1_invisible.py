@@ -68,12 +68,14 @@ def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     bystander term slows the invisible cells only while visible neighbours remain, and they
     regrow. (With the session-12 liu2019 bystander rate, 0.70/day, an invisible share up to
     ~0.7 is cleared with the visible cells; at the session-11 rate, 0.19/day, half regrew:
-    docs/calibration.md.)"""
+    docs/calibration.md. At the session-14 rate, 0.455/day, the invisible cells regrow sooner,
+    so the lesion's nadir, day 81, comes while 6 % of the visible cells are left; they fall to
+    ~1e-15 of their start later.)"""
     t = _course(0.8)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
     assert cancer[nadir] < 0.5 * cancer[0]  # partial response: the visible cells are killed
-    assert t["C"].iloc[nadir] < 0.05 * CELLS * 0.2
+    assert t["C"].min() < 0.05 * CELLS * 0.2
     assert 0 < nadir < len(cancer) - 1
     assert cancer[-1] > 2.0 * cancer[nadir]  # regrowth from the invisible share
     assert t["Ci"].iloc[-1] > t["Ci"].iloc[0]
