@@ -24,6 +24,7 @@ from trial_chemo_diagnosis import KeepBaseline  # the same row-with-baseline red
 
 from senotwin.analysis.endpoints import (
     LESION_GROWTH_SPREAD,
+    live_cancer_cells,
     trial_endpoints,
 )
 from senotwin.analysis.survival import arm_summary
@@ -43,7 +44,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     trial = get_trial(args.trial)
-    cfg = replace(trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter",))
+    cfg = replace(trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter", "C", "Ci"))
     hazard = trial_hazard(trial)
     reducer = KeepBaseline(trial.rules, hazard)
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,7 +63,7 @@ def main() -> None:
             g = courses[(r["arm"], r["patient"])]
             base = json.loads(r["baseline_json"])
             t, d = g["time"].to_numpy(), g["diameter"].to_numpy()
-            ep = trial_endpoints(t, d, base, rules, hazard)
+            ep = trial_endpoints(t, d, base, rules, hazard, live_cancer_cells(g))
             recs.append({"arm": r["arm"], "status": "success", **ep})
         table = pd.DataFrame(recs)
         summary = arm_summary(table, reference=trial.control.name).set_index("arm")

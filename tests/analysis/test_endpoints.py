@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -338,3 +339,48 @@ def test_lesion_spread_needs_the_patients_doubling_time_and_draws() -> None:
         _het([1, 1, 1], lesion_z=[0.0])
     with pytest.raises(ValidationError, match="lesion_growth_spread"):
         TrialRules(lesion_growth_spread=-1.0)
+
+
+def _reducer_run(live: np.ndarray, ratio_at_scans: list[float]) -> dict:
+    """The trial runner's reducer on a hand-built physical-units run table (2 target lesions)."""
+    import pandas as pd
+
+    from senotwin.analysis.endpoints import TrialEndpointReducer
+    from senotwin.model.readouts import QSP
+
+    days = 42.0 * np.arange(len(ratio_at_scans))
+    table = pd.DataFrame({c: np.zeros(TT.size) for c in QSP.needs})
+    table["time"] = TT
+    table["diameter"] = 20.0 * np.interp(TT, days, ratio_at_scans)
+    table["C"], table["Ci"] = 0.9 * live, 0.1 * live
+    base = {"lesions_mm": [40.0, 30.0], "n_lesions": 2, "ecog": 0, "u_new": 1e-12, "u_death": 0.5}
+    return TrialEndpointReducer(TRULES, NO_DEATH)(SimpleNamespace(table=table), base)
+
+
+def test_trial_runner_lesion_below_one_live_cell_does_not_regrow() -> None:
+    """The lesion shrinks to a fifth by day 84 and regrows past baseline by day 252. When its
+    live cancer cells (C + Ci) fall below one cell on day 100, the recorded diameter keeps its
+    minimum from then on: a PR with no progression. The same course with one live cell or more
+    throughout regrows and progresses on its target sum (scan day 168: 3x the nadir)."""
+    ratio = [1.0, 0.5, 0.2, 0.2, 0.6, 1.0, 1.4]
+    gone = np.where(TT < 100, 1e9 * np.exp(-0.2 * TT), 1e-3 * np.exp(0.05 * (TT - 100)))
+    extinct = _reducer_run(gone, ratio)
+    assert extinct["extinction_day"] == 100.0
+    assert extinct["best_response"] == "PR" and not extinct["pfs_event"]
+    assert extinct["pd_by"] == "" and extinct["best_change_pct"] == pytest.approx(-80.0)
+    alive = _reducer_run(np.maximum(gone, 1.0), ratio)  # never below one cell
+    assert alive["extinction_day"] == math.inf
+    assert alive["pfs_event"] and alive["pd_by"] == "target" and alive["pfs_days"] == 168.0
+    assert alive["best_response"] == "PR" and alive["best_change_pct"] == pytest.approx(-80.0)
+
+
+def test_extinct_course_keeps_the_running_minimum_and_checks_shapes() -> None:
+    from senotwin.analysis.endpoints import extinct_course
+
+    t = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
+    d, day = extinct_course(t, np.array([10.0, 8.0, 6.0, 7.0, 5.0]), np.array([9, 2, 0.5, 3, 9]))
+    assert day == 20.0 and list(d) == [10.0, 8.0, 6.0, 6.0, 5.0]  # shrinks on, never regrows
+    same, never = extinct_course(t, np.array([10.0, 8.0, 6.0, 7.0, 5.0]), np.full(5, 1.0))
+    assert never == math.inf and list(same) == [10.0, 8.0, 6.0, 7.0, 5.0]
+    with pytest.raises(ValidationError, match="live cancer cells"):
+        extinct_course(t, np.ones(5), np.ones(4))

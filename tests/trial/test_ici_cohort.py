@@ -67,7 +67,7 @@ def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None
 
 
 def test_extinction_day_is_the_first_time_below_one_cell() -> None:
-    from senotwin.trial.ici_cohort import extinction_day
+    from senotwin.analysis.endpoints import extinction_day
 
     t = np.array([0.0, 10.0, 20.0, 30.0])
     assert extinction_day(t, np.array([1e6, 5.0, 0.5, 1e3])) == 20.0  # later regrowth ignored
@@ -82,7 +82,7 @@ def test_an_extinct_lesion_does_not_regrow_and_its_patient_lives_on() -> None:
     rate (same uniform draw)."""
     from types import SimpleNamespace
 
-    from senotwin.trial.ici_cohort import extinction_day
+    from senotwin.analysis.endpoints import extinction_day
 
     t = np.arange(0.0, 761.0, 3.0)
     live = np.where(

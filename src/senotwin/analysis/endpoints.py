@@ -405,6 +405,7 @@ def trial_endpoints(
     baseline: dict[str, Any],
     rules: TrialRules,
     hazard: DeathHazard,
+    live: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """RECIST 1.1 endpoints of one trial patient from the model lesion's diameter course.
 
@@ -423,11 +424,17 @@ def trial_endpoints(
     ``follow_days``). OS: death from ``hazard``, censored at ``follow_days``.
     ``awaiting_confirmation``: a better CR/PR first seen too late to be confirmed before the
     cut-off (the waterfall's best change shows it; the best overall response does not).
+    ``live``: the lesion's live cancer cells (visible + HLA class I-negative) on ``times``; when
+    given, a lesion that falls below one of them is extinct (:func:`extinct_course`) and a
+    patient who progressed before that dies at the pre-progression rate from that day on.
     """
     t = np.asarray(times, dtype=float)
     d = np.asarray(diameter, dtype=float)
     if t.ndim != 1 or t.size < 2 or d.shape != t.shape or not d[0] > 0:
         raise ValidationError("trial endpoints need matching 1-D time and positive diameter arrays")
+    gone = math.inf
+    if live is not None:
+        d, gone = extinct_course(t, d, live)
     lesions = np.asarray(baseline["lesions_mm"], dtype=float)
     ratio = d / d[0]
     t_run = float(t[-1])
@@ -483,7 +490,10 @@ def trial_endpoints(
         nadir = min(nadir, s)
     ecog = float(baseline.get("ecog", 0.0))
     death = hazard.death_day(
-        pd_day if not math.isnan(pd_day) else math.inf, ecog, float(baseline["u_death"])
+        pd_day if not math.isnan(pd_day) else math.inf,
+        ecog,
+        float(baseline["u_death"]),
+        cure_day=gone,
     )
     # scans after death do not happen
     keep = [i for i, ts in enumerate(scans[: len(responses)]) if ts < death]
@@ -513,7 +523,33 @@ def trial_endpoints(
         "pd_by": pd_by if pfs_event and responses and responses[-1] == "PD" else "",
         "scans": len(responses),
         "awaiting_confirmation": pending,
+        "extinction_day": gone,
     }
+
+
+def extinction_day(times: np.ndarray, live: np.ndarray) -> float:
+    """First day the live cancer cells (visible + HLA class I-negative) fall below one cell
+    (inf: never). The ODE carries fractions of a cell and regrows from 1e-10 of one; a lesion
+    with no whole cancer cell left is extinct."""
+    below = np.nonzero(np.asarray(live) < 1.0)[0]
+    return float(times[below[0]]) if below.size else math.inf
+
+
+def extinct_course(
+    times: np.ndarray, diameter: np.ndarray, live: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The lesion's diameter course under the extinction rule, and its extinction day (inf:
+    never): from the first day below one live cancer cell the diameter keeps its running
+    minimum (no regrowth from the ODE's sub-cellular remnant; what is left shrinks on)."""
+    t = np.asarray(times, dtype=float)
+    d = np.array(diameter, dtype=float)
+    if np.shape(live) != t.shape:
+        raise ValidationError("the extinction rule needs live cancer cells on the run's times")
+    gone = extinction_day(t, live)
+    if math.isfinite(gone):
+        k = int(np.searchsorted(t, gone))
+        d[k:] = np.minimum.accumulate(d[k:])
+    return d, gone
 
 
 def _lesion_draws(baseline: Mapping[str, Any], key: str, n: int, needed: bool) -> np.ndarray:
@@ -576,6 +612,14 @@ def _best_confirmed(scans: np.ndarray, responses: list[str], rules: TrialRules) 
     return best
 
 
+def live_cancer_cells(table: Any) -> np.ndarray | None:
+    """Live cancer cells (visible ``C`` + HLA class I-negative ``Ci``) of a run table, for the
+    extinction rule; None for a model without them (the legacy model)."""
+    if "C" not in table or "Ci" not in table:
+        return None
+    return np.asarray(table["C"], dtype=float) + np.asarray(table["Ci"], dtype=float)
+
+
 @dataclass(frozen=True)
 class TrialEndpointReducer:
     """Cohort reducer for trial patients: RECIST 1.1 endpoints from the model lesion's course
@@ -594,8 +638,9 @@ class TrialEndpointReducer:
             raise ValidationError("trial endpoints need the patient's baseline (trial population)")
         table = result.table
         read = readouts_for(table)
+        live = live_cancer_cells(table)
         return trial_endpoints(
-            table["time"].to_numpy(), read.diameter(table), baseline, self.rules, self.hazard
+            table["time"].to_numpy(), read.diameter(table), baseline, self.rules, self.hazard, live
         )
 
     def empty(self) -> dict[str, Any]:
@@ -611,7 +656,8 @@ class TrialEndpointReducer:
             "pd_by": "",
             "scans": 0,
             "awaiting_confirmation": "",
+            "extinction_day": math.nan,
         }
 
     def describe(self) -> str:
-        return f"trial endpoints {self.rules!r} {self.hazard!r}"
+        return f"trial endpoints {self.rules!r} {self.hazard!r} extinct below one live cell"

@@ -9,9 +9,9 @@ plausibility filter excludes, it does not resample). Each patient is run twice o
 engine: an untreated lead-in (the pre-treatment biopsy: intratumoural CD8 per cancer cell, and
 the doubling time of the plausibility filter) and the treated course scored by RECIST 1.1
 (:func:`senotwin.analysis.endpoints.trial_endpoints`) with the Liu 2019 death hazard. A lesion
-whose live cancer cells fall below one cell is extinct (:func:`extinction_day`): it does not
-regrow from the ODE's fraction of a cell, and a patient who progressed before it lives on at the
-pre-progression death rate.
+whose live cancer cells fall below one cell is extinct (the trial library's rule,
+:func:`senotwin.analysis.endpoints.extinct_course`): it does not regrow from the ODE's fraction
+of a cell, and a patient who progressed before it lives on at the pre-progression death rate.
 """
 
 from __future__ import annotations
@@ -276,33 +276,13 @@ class VirtualCohort:
         """RECIST and survival endpoints of one successful treated run (a diagnostic subclass
         adds its own read-outs of ``out`` here)."""
         col = run.columns
-        d = out.values[:, col.index("diameter")].copy()
+        d = out.values[:, col.index("diameter")]
         live = out.values[:, col.index("C")] + out.values[:, col.index("Ci")]
-        gone = extinction_day(out.times, live)
-        if math.isfinite(gone):  # no regrowth from a sub-cellular remnant
-            k = int(np.searchsorted(out.times, gone))
-            d[k:] = np.minimum.accumulate(d[k:])
-        ends = trial_endpoints(out.times, d, dict(base), self.design.rules, self.design.hazard)
+        ends = trial_endpoints(
+            out.times, d, dict(base), self.design.rules, self.design.hazard, live=live
+        )
         keys = ("best_response", "best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event")
-        row: dict[str, object] = {k: ends[k] for k in keys} | {"extinction_day": gone}
-        if ends["pd_by"] and math.isfinite(gone):  # progressed, then every cancer cell killed
-            death = self.design.hazard.death_day(
-                float(ends["pfs_days"]),
-                float(base.get("ecog", 0.0)),  # type: ignore[arg-type]
-                float(base["u_death"]),  # type: ignore[arg-type]
-                cure_day=gone,
-            )
-            follow = self.design.rules.follow_days
-            row |= {"os_days": min(death, follow), "os_event": bool(death <= follow)}
-        return row
-
-
-def extinction_day(times: np.ndarray, live: np.ndarray) -> float:
-    """First day the live cancer cells (visible + HLA class I-negative) fall below one cell
-    (inf: never). The ODE carries fractions of a cell and regrows from 1e-10 of one; a lesion
-    with no whole cancer cell left is extinct."""
-    below = np.nonzero(np.asarray(live) < 1.0)[0]
-    return float(times[below[0]]) if below.size else math.inf
+        return {k: ends[k] for k in (*keys, "extinction_day")}
 
 
 def tertile_of(values: Sequence[float] | np.ndarray) -> np.ndarray:
