@@ -44,7 +44,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     trial = get_trial(args.trial)
-    cfg = replace(trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter", "C", "Ci"))
+    cfg = replace(
+        trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter", "C", "Ci")
+    )
     hazard = trial_hazard(trial)
     reducer = KeepBaseline(trial.rules, hazard)
     with tempfile.TemporaryDirectory() as tmp:
