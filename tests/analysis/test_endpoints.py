@@ -289,7 +289,7 @@ HET = TrialRules(
 )
 
 
-def _het(ratio_at_scans, **base_extra) -> dict:
+def _het(ratio_at_scans, live=None, **base_extra) -> dict:
     days = 42.0 * np.arange(len(ratio_at_scans))
     d = 20.0 * np.interp(TT, days, ratio_at_scans)
     base = {
@@ -303,7 +303,7 @@ def _het(ratio_at_scans, **base_extra) -> dict:
         "lesion_z": [0.0, 0.0],
         "nontarget_z": [0.0],
     } | base_extra
-    return trial_endpoints(TT, d, base, HET, NO_DEATH)
+    return trial_endpoints(TT, d, base, HET, NO_DEATH, live)
 
 
 def test_a_fast_non_target_lesion_is_unequivocal_progression_while_targets_shrink() -> None:
@@ -384,3 +384,17 @@ def test_extinct_course_keeps_the_running_minimum_and_checks_shapes() -> None:
     assert never == math.inf and list(same) == [10.0, 8.0, 6.0, 7.0, 5.0]
     with pytest.raises(ValidationError, match="live cancer cells"):
         extinct_course(t, np.ones(5), np.ones(4))
+
+
+def test_an_extinct_disease_stops_every_lesion_growing() -> None:
+    """Targets (+3 SD) and the non-target lesion (+3 SD) outgrow a stable model lesion and
+    progress; once the live cancer cells fall below one cell (day 30) their deviations stop
+    growing too and no lesion -- target, non-target or occult seed -- progresses."""
+    ratio = [1, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]
+    fast = {"lesion_z": [3.0, 3.0], "nontarget_z": [3.0], "u_new": 0.01}
+    grows = _het(ratio, **fast)
+    assert grows["pfs_event"] and grows["pd_by"]
+    live = np.where(TT < 30, 1e6, 0.5)
+    stops = _het(ratio, live=live, **fast)
+    assert stops["extinction_day"] == 30.0
+    assert not stops["pfs_event"] and stops["pd_by"] == "" and math.isnan(stops["new_lesion_day"])

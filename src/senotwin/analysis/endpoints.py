@@ -342,6 +342,7 @@ def new_lesion_day(
     u: float,
     alpha: float,
     spread_per_day: float = 0.0,
+    until: float = math.inf,
 ) -> float:
     """Day the first new lesion becomes visible (NaN if none within the run).
 
@@ -354,14 +355,16 @@ def new_lesion_day(
     so the expected number visible by t is n_lesions E_delta[max(M_delta(t), 1)^alpha - 1],
     M_delta = the running maximum of R exp(delta s) (Gauss-Hermite over delta). A new lesion
     appears when that intensity passes -ln(u). Without spread, a disease that never regrows above
-    its baseline seeds no visible lesion; with it, a shrinking disease can.
+    its baseline seeds no visible lesion; with it, a shrinking disease can. ``until``: the
+    disease's extinction day (no live cancer cell left): the deviations stop growing then.
     """
     t = np.asarray(times, dtype=float)
     logr = np.log(np.maximum(np.asarray(volume_ratio, dtype=float), 1e-300))
     if spread_per_day > 0.0:
         x, w = np.polynomial.hermite_e.hermegauss(_NEW_LESION_NODES)
         w = w / w.sum()
-        logm = np.maximum.accumulate(logr[None, :] + spread_per_day * x[:, None] * t, axis=1)
+        grown = np.minimum(t, until)
+        logm = np.maximum.accumulate(logr[None, :] + spread_per_day * x[:, None] * grown, axis=1)
         per_node = np.expm1(alpha * np.minimum(np.maximum(logm, 0.0), 700.0))
         cum = n_lesions * (w @ per_node)
     else:
@@ -425,8 +428,9 @@ def trial_endpoints(
     ``awaiting_confirmation``: a better CR/PR first seen too late to be confirmed before the
     cut-off (the waterfall's best change shows it; the best overall response does not).
     ``live``: the lesion's live cancer cells (visible + HLA class I-negative) on ``times``; when
-    given, a lesion that falls below one of them is extinct (:func:`extinct_course`) and a
-    patient who progressed before that dies at the pre-progression rate from that day on.
+    given, a lesion that falls below one of them is extinct (:func:`extinct_course`): every
+    lesion it stands for (targets, non-targets, occult seeds) stops growing then, and a patient
+    who progressed before that dies at the pre-progression rate from that day on.
     """
     t = np.asarray(times, dtype=float)
     d = np.asarray(diameter, dtype=float)
@@ -449,6 +453,7 @@ def trial_endpoints(
         float(baseline["u_new"]),
         rules.new_lesion_alpha,
         spread,
+        until=gone,
     )
     horizon = min(t_run, rules.follow_days)
     scans = trial_scan_days(rules, horizon)
@@ -462,8 +467,9 @@ def trial_endpoints(
     pd_day = math.nan
     pd_by = ""
     for ts, f in zip(scans, f_scan, strict=True):
-        s = _recorded(lesions * f * np.exp(spread * z_target * ts / 3.0), rules)
-        nt = float(np.mean(f**3 * np.exp(spread * z_nontarget * ts))) if n_nontarget else 1.0
+        grown = min(float(ts), gone)  # an extinct disease's lesions stop deviating too
+        s = _recorded(lesions * f * np.exp(spread * z_target * grown / 3.0), rules)
+        nt = float(np.mean(f**3 * np.exp(spread * z_nontarget * grown))) if n_nontarget else 1.0
         why = [
             name
             for name, hit in (
