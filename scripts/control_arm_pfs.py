@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin.analysis.endpoints import (
+    DeathHazard,
     TrialEndpointReducer,
     TrialRules,
     trial_endpoints,
@@ -76,6 +77,27 @@ def variants(rules: TrialRules) -> dict[str, tuple[TrialRules, bool, bool]]:
     }
 
 
+def reread(
+    t: np.ndarray,
+    diameter: np.ndarray,
+    live: np.ndarray,
+    total: np.ndarray,
+    base: dict[str, Any],
+    rules: TrialRules,
+    hazard: DeathHazard,
+) -> dict[str, dict[str, Any]]:
+    """RECIST endpoints of one course under every re-reading of :func:`variants`. ``live`` and
+    ``total``: live cancer cells and all lesion cells (live + senescent + dead) on ``t``; the
+    live-only diameter is the sphere of the live cells (diameter ~ volume^(1/3)); no new lesion
+    is a uniform draw no intensity reaches (-ln 1e-300 = 691 expected lesions)."""
+    d_live = diameter * np.cbrt(np.maximum(live, 1e-9) / np.maximum(total, 1e-9))
+    out = {}
+    for name, (r, new_ok, live_only) in variants(rules).items():
+        b = base if new_ok else {**base, "u_new": 1e-300}
+        out[name] = trial_endpoints(t, d_live if live_only else diameter, b, r, hazard, live)
+    return out
+
+
 def median_months(days: np.ndarray, events: np.ndarray) -> float:
     """Kaplan-Meier median in months (inf when not reached)."""
     km = kaplan_meier(days, events)
@@ -105,10 +127,8 @@ def simulate(trial_id: str, n: int, seed: int) -> tuple[list[dict[str, Any]], di
         d = g["diameter"].to_numpy()
         live = g["C"].to_numpy() + g["Ci"].to_numpy()
         total = live + (g["Se"] + g["Sl"] + g["Sd"] + g["D"]).to_numpy()
-        d_live = d * np.cbrt(np.maximum(live, 1e-9) / np.maximum(total, 1e-9))
-        for name, (r, new_ok, live_only) in variants(rules).items():
-            b = base if new_ok else {**base, "u_new": 1e-300}
-            out[name].append(trial_endpoints(t, d_live if live_only else d, b, r, hazard, live))
+        for name, rec in reread(t, d, live, total, base, rules, hazard).items():
+            out[name].append(rec)
         k = int(np.argmin(live))
         later = float(np.interp(t[k] + REGROWTH_WINDOW, t, live))
         untreated = math.log(2.0) / float(rows.loc[pid, "untreated_doubling_days"])
