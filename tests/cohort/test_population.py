@@ -297,7 +297,7 @@ def test_trial_patient_starts_from_its_mean_lesion_and_pdl1() -> None:
     assert vp.baseline == b
     fixed, initial = baseline_overrides(spec, TRIAL_BASE, b)
     mean_ml = np.mean(math.pi / 6 * np.asarray(b["lesions_mm"]) ** 3) / 1000
-    cells = min(mean_ml * 2.06e8, 0.5 * 1.5e11)
+    cells = min(mean_ml * 2.06e8, 0.5 * spec.parameter("C_max").value)
     assert initial["C"] + initial["Ci"] == pytest.approx(cells)
     mu = spec.parameter("mu_esc").value  # the escaped daughters of the lesion's history
     assert initial["Ci"] == pytest.approx(cells * escaped_share(mu, cells))

@@ -99,7 +99,7 @@ TISSUES: dict[str, Tissue] = {
             "qsp_growth_rate_nsclc",
             (98.0, 357.0),
             "nsclc_vdt_henschke (median 98 d) to nsclc_vdt_series_table (Wilson median 357 d)",
-            0.007642,
+            0.007502,
         ),
         Tissue(
             "breast",
@@ -107,7 +107,7 @@ TISSUES: dict[str, Tissue] = {
             "breast_interval_tvdt",
             (80.0, 207.0),
             "qsp_growth_rate_tnbc (TNBC 80 d) to breast_diameter_doubling (population 207 d)",
-            0.00459,
+            0.004513,
         ),
         Tissue(
             "tnbc",
@@ -115,7 +115,7 @@ TISSUES: dict[str, Tissue] = {
             "tnbc_tvdt_ryu2014",
             (80.0, 146.0),
             "qsp_growth_rate_tnbc (80 d) to tnbc_tvdt_ryu2014 (mean + SD, 103 + 43 d)",
-            0.007349,
+            0.007215,
         ),
         Tissue(
             "pancreas",
@@ -123,7 +123,7 @@ TISSUES: dict[str, Tissue] = {
             "pdac_rdt_untreated",
             (86.0, 132.0),
             "pdac_rdt_untreated (median 86 d) to pdac_vdt_untreated (mean 132 d)",
-            0.008788,
+            0.008621,
         ),
         Tissue(
             "colorectal",
@@ -131,7 +131,7 @@ TISSUES: dict[str, Tissue] = {
             "crc_liver_met_dt",
             (50.0, 155.0),
             "crc_intraabdominal_dt (50-95 d) and crc_liver_met_dt (86-155 d)",
-            0.008788,
+            0.008621,
         ),
         Tissue(
             "melanoma",
@@ -139,7 +139,7 @@ TISSUES: dict[str, Tissue] = {
             "melanoma_dt",
             (33.0, 94.0),
             "melanoma_dt (metastases median 33 d to primary median 94 d)",
-            0.02351,
+            0.02282,
         ),
         Tissue(
             "sclc",
@@ -147,7 +147,7 @@ TISSUES: dict[str, Tissue] = {
             "sclc_vdt_lenhard",
             (53.0, 79.0),
             "sclc_vdt_lenhard (median 53 d to arithmetic mean 79 d; sclc_vdt_jiang 61-71 d)",
-            0.01432,
+            0.014,
         ),
         Tissue(
             "ccrcc",
@@ -156,7 +156,7 @@ TISSUES: dict[str, Tissue] = {
             (178.0, 667.0),
             "ccrcc_growth_gofrit2015 (clinically significant RCC, derived 178 d) to "
             "ccrcc_vdt_zhang2015 (ccRCC under active surveillance, mean 667 d)",
-            0.004318,
+            0.004246,
         ),
     )
 }
