@@ -52,7 +52,7 @@ def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     assert set(problem.measurements["datasetId"]) == _keys(FITTED)
     assert set(problem.held_back["datasetId"]) == _keys(HELD_BACK)
     fitted_conditions = set(problem.measurements["simulationConditionId"])
-    assert fitted_conditions == {"isotype", "anti_pdl1", "anti_tgfb"}
+    assert fitted_conditions == {"isotype", "anti_pdl1", "anti_tgfb", "combination_cd8_depleted"}
     assert not fitted_conditions & set(problem.held_back["simulationConditionId"])
     # model time counts from inoculation; the study's day 0 is the first dose
     assert problem.measurements["time"].min() == MOUSE_TREATMENT_START
@@ -132,7 +132,7 @@ def test_shipped_values_are_the_recorded_fit(problem) -> None:
     record = json.loads(path.read_text(encoding="utf-8"))["problems"]["mariathasan2018"]
     assert record["best"] == pytest.approx(dict(best), rel=1e-9)
     roles = {(a["dataset"], a["role"]) for a in record["arms"]}
-    assert ("ed5i_combination_cd8_depleted", "held back") in roles
+    assert ("ed5i_combination_cd8_depleted", "fitted") in roles
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,21 @@ def test_shipped_fit_separates_isotype_anti_pdl1_and_combination(volumes) -> Non
     assert volumes.loc["anti_tgfb", 18.0] == pytest.approx(volumes.loc["isotype", 18.0], rel=0.05)
 
 
-def test_shipped_fit_predicts_the_loss_of_effect_without_cd8(shipped, volumes) -> None:
-    """Held back: depleted mice grow on (day 10: 1747 vs 337 mm3 with CD8 T cells)."""
+def test_shipped_fit_loses_the_combination_effect_without_cd8(shipped, volumes) -> None:
+    """Fitted since session 14: depleted mice grow on (day 10: 1747 vs 337 mm3 with CD8 T cells;
+    the ED Fig. 5i combination with CD8 T cells stays held back)."""
     assert volumes.loc["combination_cd8_depleted", 10.0] > 1.5 * volumes.loc["combination", 10.0]
-    assert shipped.loc["ed5i_combination_cd8_depleted", "role"] == "held back"
+    assert shipped.loc["ed5i_combination_cd8_depleted", "role"] == "fitted"
+    assert shipped.loc["ed5i_combination", "role"] == "held back"
+
+
+def test_cd8_depletion_starts_with_treatment_not_at_inoculation(problem, objective) -> None:
+    """The depleted mice were enrolled at the same ~160 mm3 as the others: with depletion from
+    the first dose the depleted and combination arms have the same volume at the first dose
+    (from inoculation, the depleted arm would start larger), and differ two weeks later."""
+    values = problem.nominal()
+    vol = model_volumes(objective, values, (0.0, 14.0))
+    assert vol.loc["combination_cd8_depleted", 0.0] == pytest.approx(
+        vol.loc["combination", 0.0], rel=1e-6
+    )
+    assert vol.loc["combination_cd8_depleted", 14.0] > vol.loc["combination", 14.0]

@@ -3,7 +3,8 @@ EMT6 calibration problem built from them (``senotwin calibrate --problem mariath
 
 ``mariathasan2018()`` returns the tidy table shipped in ``data/mariathasan2018`` (see its
 README for source, licence, layout and units). ``FITTED`` names the part a fit may use; the rest
-(the combination arm, the CD8-depletion experiment, the MC38 study) is predicted, not fitted.
+(the two combination arms, the MC38 study) is predicted, not fitted; the CD8-depleted arm is
+fitted since session 14.
 """
 
 from __future__ import annotations
@@ -33,17 +34,19 @@ CITATION = (
     "Creative Commons)"
 )
 COLUMNS = ("study", "panel", "model", "arm", "mouse", "day", "volume_mm3", "at_floor")
-#: (panel, arm) pairs a fit may use: EMT6 study 15-3060 B without the combination arm
+#: (panel, arm) pairs a fit may use: EMT6 study 15-3060 B without the combination arm, and
+#: (since session 14) the CD8-depleted arm of ED Fig. 5i, the only growth without CD8 T cells:
+#: calibration data from then on, no longer a prediction
 FITTED: tuple[tuple[str, str], ...] = (
     ("Fig. 4a", "isotype"),
     ("Fig. 4a", "anti_pdl1"),
     ("Fig. 4a", "anti_tgfb"),
+    ("Extended Data Fig. 5i", "combination_cd8_depleted"),
 )
 #: (panel, arm) pairs held back and predicted (decided before fitting)
 HELD_BACK: tuple[tuple[str, str], ...] = (
     ("Fig. 4a", "combination"),
     ("Extended Data Fig. 5i", "combination"),
-    ("Extended Data Fig. 5i", "combination_cd8_depleted"),
 )
 
 
@@ -84,6 +87,7 @@ ESTIMATED: tuple[tuple[str, float, float, str], ...] = (
     ("k_kill", 0.5, 16.0, "cancer cells killed per effector CD8 per day"),
     ("f_mat0", 1.0e-7, 1.0e-3, "share of tumour DCs that mature and migrate per day"),
     ("PDL1_per_C", 3.0e3, 2.24e5, "PD-L1 per EMT6 cell without IFN-gamma"),
+    ("n_pd1", 1.0, 3.0, "Hill coefficient of PD-1 inhibition"),
     ("w_tgfb_excl", 0.01, 50.0, "maximal TGF-beta exclusion of CD8 T cells (fold - 1)"),
     ("C0", 1.0e4, 1.0e7, "cancer cells taking at inoculation (day 0 of the model)"),
     ("sigma_log_volume", 0.05, 5.0, "noise sd of log tumour volume (between mice)"),
@@ -97,9 +101,6 @@ FIXED: dict[str, str] = {
     "C_max": "the isotype mice leave the study at the ~2000 mm3 end point before any plateau "
     "(profile open above): fixed at the top of the searched range, 1e10 cells, where the cap "
     "does not act within the observed volumes",
-    "k_kill": "profile open below, at the lower end (0.5/day) of its plausible range, and "
-    "closed above at ~0.55/day: the volumes cannot tell less killing per CTL from fewer CTLs "
-    "(f_mat0); fixed at the range's lower end",
     "PDL1_per_C": "profile open above, at the highest per-cell PD-L1 the sources give (2.24e5): "
     "fixed there",
 }
@@ -134,8 +135,9 @@ def mariathasan2018_problem() -> Problem:
     sizes and CD8 depletion are values, so PEtab can state them); the observable is the caliper
     volume (mm3), log-normal with one estimated sigma. Placeholder volumes of non-measurable
     tumours enter at their placeholder (PEtab v1 has no censoring: "at most" becomes "equal").
-    Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta; held back (predicted): Fig. 4a
-    combination and both Extended Data Fig. 5i arms (``HELD_BACK``).
+    Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta and the CD8-depleted Extended Data Fig.
+    5i arm; held back (predicted): the Fig. 4a and Extended Data Fig. 5i combination arms
+    (``HELD_BACK``).
     """
     base = mouse_params("isotype")
     conditions = {
@@ -144,6 +146,7 @@ def mariathasan2018_problem() -> Problem:
         )
         for arm in MOUSE_ARMS
     }
+    spec = load_mouse_qsp()
     nominal = MOUSE_EMT6_FIT | {"C0": MOUSE_EMT6_C0, "sigma_log_volume": SIGMA_LOG_VOLUME}
     parameters = tuple(
         FitParameter(pid, lo, hi, min(max(nominal[pid], lo), hi), name=name)
@@ -152,7 +155,7 @@ def mariathasan2018_problem() -> Problem:
     )
     return Problem(
         name=DATA_SET,
-        spec=load_mouse_qsp(),
+        spec=spec,
         observables=(
             Readout("tumour_volume", "V_T * 1000", "sigma_log_volume", "log", "volume (mm3)"),
         ),
@@ -163,8 +166,9 @@ def mariathasan2018_problem() -> Problem:
         params=MappingProxyType({k: v for k, v in base.items() if k not in nominal or k in FIXED}),
         initial=MappingProxyType(mouse_initial()),
         description=(
-            "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta (fitted) and "
-            "their combination with and without CD8 depletion (held back, predicted)"
+            "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta and the "
+            "combination without CD8 T cells (fitted), and the combination with them (held "
+            "back, predicted)"
         ),
         reference=CITATION,
     )

@@ -23,9 +23,9 @@ DATASETS: tuple[tuple[str, str], ...] = (
     ("fig4a_isotype", "fitted"),
     ("fig4a_anti_pdl1", "fitted"),
     ("fig4a_anti_tgfb", "fitted"),
+    ("ed5i_combination_cd8_depleted", "fitted"),
     ("fig4a_combination", "held back"),
     ("ed5i_combination", "held back"),
-    ("ed5i_combination_cd8_depleted", "held back"),
 )
 #: the same for the MC38 study (problem ``mariathasan2018_mc38``)
 MC38_DATASETS: tuple[tuple[str, str], ...] = (
