@@ -93,7 +93,7 @@ def test_conditions_simulate_like_the_mouse_scenarios(problem, objective) -> Non
 def test_a_fit_simulates_only_conditions_with_fitted_rows(problem, objective) -> None:
     before = objective.evaluations
     objective.residuals(objective.to_vector(problem.nominal()))
-    assert objective.evaluations - before == 3  # not the two held-back-only arms
+    assert objective.evaluations - before == 4  # not the held-back-only combination arm
     before = objective.evaluations
     objective.predict(problem.nominal(), held_back=True)
     assert objective.evaluations - before == 5
