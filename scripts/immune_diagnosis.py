@@ -70,7 +70,7 @@ def main() -> None:
         vol_mm3 = r["V_T"] * 1000.0
         t8, t8x = r["T8"] / vol_mm3, r["T8x"] / vol_mm3
         targets = r["C"] + r["Se"] + r["Sl"] + r["Sd"] + r["T8"]
-        kill = p["k_kill"] * (1 - r["H_PD1"]) * r["mdsc_supp"] * r["tgfb_supp"] * r["C"] / targets
+        kill = p["k_kill"] * r["pd1_function"] * r["mdsc_supp"] * r["tgfb_supp"] * r["C"] / targets
         no_cd8 = _run(name, {"CD8_T_CELL": 1.0})["V_T"].iloc[-1] / t["V_T"].iloc[-1] - 1
         pdl1 = _run(name, {"CD274": 0.9})["V_T"].iloc[-1] / t["V_T"].iloc[-1]
         print(

@@ -36,6 +36,7 @@ KEEP = (
     "T8x",
     "T8t",
     "H_PD1",
+    "pd1_function",
     "mdsc_supp",
     "tgfb_supp",
     "treg_supp",
@@ -69,7 +70,7 @@ def main() -> None:
     tc["exh"] = tc["T8x"] + tc["T8t"]
     targets = tc["C"] + tc["Ci"] + tc["Se"] + tc["Sl"] + tc["Sd"] + tc["eff"]
     supp = tc["mdsc_supp"] * tc["tgfb_supp"] * tc["treg_supp"]
-    tc["kill_per_T8"] = tc["p_k_kill"] * (1 - tc["H_PD1"]) * supp * tc["C"] / targets
+    tc["kill_per_T8"] = tc["p_k_kill"] * tc["pd1_function"] * supp * tc["C"] / targets
     tc["kill_per_C"] = tc["kill_per_T8"] * tc["eff"] / tc["C"].clip(lower=1.0)
     tc["E_T"] = tc["eff"] / tc["C"].clip(lower=1.0)
     print(f"{trial.id}: {rows['patient'].nunique()} patients; medians (10th-90th percentile)")

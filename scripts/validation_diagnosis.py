@@ -31,6 +31,7 @@ SHOW = (
     "PMN",
     "mdsc_supp",
     "H_PD1",
+    "pd1_function",
     "il6_stat3_t",
     "il6_stat3_own",
     "CCL2_t",
@@ -56,7 +57,7 @@ def _quantities(t: dict[str, np.ndarray], i: int, p: dict[str, float]) -> dict[s
     targets = t["C"][i] + sen + eff
     q["kill/day"] = float(
         p["k_kill"]
-        * (1 - t["H_PD1"][i])
+        * t["pd1_function"][i]
         * t["mdsc_supp"][i]
         * t["tgfb_supp"][i]
         * t["treg_supp"][i]

@@ -87,7 +87,6 @@ ESTIMATED: tuple[tuple[str, float, float, str], ...] = (
     ("k_kill", 0.5, 16.0, "cancer cells killed per effector CD8 per day"),
     ("f_mat0", 1.0e-7, 1.0e-3, "share of tumour DCs that mature and migrate per day"),
     ("PDL1_per_C", 3.0e3, 2.24e5, "PD-L1 per EMT6 cell without IFN-gamma"),
-    ("n_pd1", 1.0, 3.0, "Hill coefficient of PD-1 inhibition"),
     ("w_tgfb_excl", 0.01, 50.0, "maximal TGF-beta exclusion of CD8 T cells (fold - 1)"),
     ("C0", 1.0e4, 1.0e7, "cancer cells taking at inoculation (day 0 of the model)"),
     ("sigma_log_volume", 0.05, 5.0, "noise sd of log tumour volume (between mice)"),

@@ -362,7 +362,6 @@ MOUSE_EMT6_FIT: dict[str, float] = {
     "k_kill": 0.5,  # estimated since session 14 (CD8-depleted arm fitted); 95 % up to 0.742
     "f_mat0": 0.001,  # share of tumour DCs maturing per day
     "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
-    "n_pd1": 2.0,  # mouse-context Hill coefficient: at the range floor, profile flat over 1-3
     "w_tgfb_excl": 3.10684,  # maximal TGF-beta exclusion of CD8 T cells (fold - 1): flat
 }
 

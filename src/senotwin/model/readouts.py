@@ -38,7 +38,7 @@ def _billions(*names: str) -> Column:
 
 def _qsp_balance(table: Table) -> np.ndarray:
     """Functional CD8 effectors (not PD-1-inhibited, not MDSC-suppressed) per exhausted one."""
-    functional = table["T8"] * (1.0 - table["H_PD1"]) * table["mdsc_supp"]
+    functional = table["T8"] * table["pd1_function"] * table["mdsc_supp"]
     return np.asarray(functional / np.maximum(table["T8x"], 1.0), dtype=float)
 
 
@@ -61,7 +61,7 @@ class Readouts:
 
 QSP = Readouts(
     model="physical-units model (qsp.yaml)",
-    needs=("N_tumour", "diameter", "Se", "Sl", "Sd", "sasp_cells", "T8", "T8x", "H_PD1"),
+    needs=("N_tumour", "diameter", "Se", "Sl", "Sd", "sasp_cells", "T8", "T8x", "pd1_function"),
     burden=_billions("N_tumour"),
     diameter=_col("diameter"),
     senescent=_billions("Se", "Sl", "Sd"),
