@@ -6,7 +6,8 @@ first DAYS days (days with a placeholder floor volume are dropped). The ED Fig. 
 no untreated depleted arm: its CD8-depleted arm also got anti-PD-L1 + anti-TGF-beta, which act
 through CD8 T cells, so it is compared with the isotype arm of the Fig. 4a study (same EMT6
 model, another study: a cross-study contrast). Prints per arm the mice, the mean and sd of the
-rates, and the CD8-dependent share 1 - r_isotype / r_depleted of the depleted growth rate.
+rates, and the CD8-dependent share 1 - r_isotype / r_depleted of the depleted growth rate; then
+the same rates of the model at the shipped EMT6 fit (ln of the model volume ratio over the window).
 
     python scripts/cd8_depletion_effect.py [--days 8]
 """
@@ -17,7 +18,10 @@ import argparse
 
 import numpy as np
 
+from senotwin.calibrate import Objective, get_problem
 from senotwin.calibrate.mouse_data import mariathasan2018
+from senotwin.calibrate.mouse_report import model_volumes
+from senotwin.calibrate.shipped import load_shipped_fit
 
 ARMS = (
     ("Fig. 4a", "isotype"),
@@ -49,6 +53,16 @@ def main() -> None:
         print(f"{panel:24s} {arm:26s} mice {len(r):2d}  rate {r.mean():.3f} sd {sd:.3f}/day")
     share = 1.0 - mean["isotype"] / mean["combination_cd8_depleted"]
     print(f"CD8-dependent share of the depleted growth rate (cross-study): {share:.2f}")
+    problem = get_problem("mariathasan2018")
+    shipped = load_shipped_fit(problem)
+    if shipped is None:
+        return
+    vols = model_volumes(Objective(problem), shipped.fit.best, (0.0, days))
+    model = {arm: float(np.log(v[days] / v[0.0]) / days) for arm, v in vols.iterrows()}
+    for _, arm in ARMS:
+        print(f"model (shipped fit)      {arm:26s}          rate {model[arm]:.3f}/day")
+    share = 1.0 - model["isotype"] / model["combination_cd8_depleted"]
+    print(f"model CD8-dependent share of the depleted growth rate: {share:.2f}")
 
 
 if __name__ == "__main__":

@@ -99,10 +99,13 @@ def test_untreated_doubling_time_within_the_cited_range(tissue: str) -> None:
 
 
 def test_sclc_context_grows_at_the_cited_small_cell_doubling_time() -> None:
-    """IMpower133's context: SCLC doubles in ~53 days (Lenhard 1981), twice as fast as NSCLC."""
+    """IMpower133's context: SCLC doubles in ~53 days (Lenhard 1981), twice as fast as NSCLC.
+    The net rates differ ~1.9-fold; the derived gross rates less (1.44-fold since session 15:
+    the same untreated CD8 kill is a smaller share of a faster proliferation)."""
     sclc = TISSUES["sclc"]
     assert sclc.doubling_days == 53.0 and sclc.source == "sclc_vdt_lenhard"
-    assert sclc.k_grow > 1.8 * TISSUES["lung"].k_grow
+    assert sclc.net_rate > 1.8 * TISSUES["lung"].net_rate
+    assert sclc.k_grow > 1.3 * TISSUES["lung"].k_grow
     assert {"aged_sclc_untreated", "aged_sclc_chemo"} <= set(QSP_SCENARIOS)
 
 
@@ -111,7 +114,8 @@ def test_tnbc_context_grows_at_the_cited_triple_negative_doubling_time() -> None
     (Ryu 2014, 17 TNBC), 2.4-fold faster than ER-positive ones; all breast cancers 167 days."""
     tnbc = TISSUES["tnbc"]
     assert tnbc.doubling_days == 103.0 and tnbc.source == "tnbc_tvdt_ryu2014"
-    assert tnbc.k_grow > 1.5 * TISSUES["breast"].k_grow
+    assert tnbc.net_rate > 1.5 * TISSUES["breast"].net_rate
+    assert tnbc.k_grow > TISSUES["breast"].k_grow  # gross: 1.18-fold since session 15
     assert {"aged_tnbc_untreated", "aged_tnbc_chemo"} <= set(QSP_SCENARIOS)
 
 
@@ -261,7 +265,7 @@ def test_cli_stats_and_explain_accept_the_qsp_scenario() -> None:
     assert sum(st["parameter_provenance"].values()) == st["parameters"]
     res = runner.invoke(app, ["model", "explain", "cd8_kill", "--scenario", "default"])
     assert res.exit_code == 0, res.output
-    assert "H_PD1" in res.stdout and "measured: 0.9 1/day (human)" in res.stdout
+    assert "pd1_function" in res.stdout and "measured: 0.9 1/day (human)" in res.stdout
 
 
 def test_entity_tags_are_kb_entities(shipped_kb) -> None:

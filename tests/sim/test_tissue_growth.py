@@ -51,20 +51,21 @@ def test_shipped_rate_doubles_in_the_cited_time_never_faster(tissue: str) -> Non
 
 def test_gross_rate_exceeds_the_net_rate() -> None:
     """Untreated immune kill, cancer-cell death, stroma and dead cells hold the lesion back, so
-    the gross proliferation is above ln 2 / cited doubling (by 9-12 % at n_pd1 2); ln 2 / cited
-    doubling itself doubles more slowly than cited."""
+    the gross proliferation is above ln 2 / cited doubling (by 30-175 % since session 15, when
+    PD-1 engagement leaves 1 - Imax_pd1 of CD8 killing; 9-12 % while it silenced ~98 % of the
+    effectors); ln 2 / cited doubling itself doubles more slowly than cited."""
     for name, t in TISSUES.items():
-        assert 1.05 < t.k_grow / t.net_rate < 1.2, name
+        assert 1.2 < t.k_grow / t.net_rate < 3.0, name
     lung = TISSUES["lung"]
     assert net_doubling_days("lung", lung.net_rate) > 1.05 * lung.doubling_days
 
 
 def test_derivation_follows_the_immune_arm() -> None:
-    """Stronger untreated CD8 killing (PD-1 inhibition non-cooperative, n_pd1 1: ~12 % of
-    effectors functional instead of ~2 %) needs more proliferation for the same net doubling:
-    the derivation reads the model, it does not return ln 2 / doubling."""
+    """Stronger untreated CD8 killing (a weaker PD-1 brake, Imax_pd1 0.2 instead of 0.265: 80 %
+    of the killing left at full engagement instead of 74 %) needs more proliferation for the same
+    net doubling: the derivation reads the model, it does not return ln 2 / doubling."""
     plain = derive_k_grow("lung")
-    more_kill = derive_k_grow("lung", {"n_pd1": 1.0})
+    more_kill = derive_k_grow("lung", {"Imax_pd1": 0.2})
     assert more_kill.reached and more_kill.k_grow > 1.02 * plain.k_grow
 
 

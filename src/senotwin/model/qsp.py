@@ -302,7 +302,7 @@ MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; ther
 MOUSE_IGG_VOLUME_ML = 1.0
 #: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
 #: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
-MOUSE_EMT6_C0 = 1.93221e06
+MOUSE_EMT6_C0 = 7.11199e05
 #: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
 #: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
 MOUSE_TREATMENT_START = 20.0
@@ -357,12 +357,12 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # per-arm record fit.json) and docs/calibration.md. The two combination arms (Fig. 4a, ED Fig.
 # 5i) are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.135876,  # 1/day
+    "k_grow": 0.192332,  # 1/day (95 % profile 0.175-0.204; session 15, PD-1 brake Imax_pd1)
     "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
-    "k_kill": 0.5,  # estimated since session 14 (CD8-depleted arm fitted); 95 % up to 0.742
-    "f_mat0": 0.001,  # share of tumour DCs maturing per day
+    "k_kill": 0.5,  # estimated since session 14 (CD8-depleted arm fitted): floor, 95 % up to 0.554
+    "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 6.5e-4
     "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
-    "w_tgfb_excl": 3.10684,  # maximal TGF-beta exclusion of CD8 T cells (fold - 1): flat
+    "w_tgfb_excl": 0.01,  # maximal TGF-beta exclusion of CD8 T cells (fold - 1): floor, 95 % up to 0.46
 }
 
 #: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)
