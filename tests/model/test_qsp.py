@@ -177,7 +177,9 @@ def test_acute_and_chronic_differ_by_time_not_only_by_amount() -> None:
     # 0.15 -> 0.0308/day, the pulse is 5x smaller, so 1e-3 of it no longer covers that difference)
     pulse_left = acute.table["Sl"].iloc[-1] - background.table["Sl"].iloc[-1]
     assert pulse_left < 1e-3 * acute.table["Sl"].max()
-    assert abs(pulse_left) < 0.05 * background.table["Sl"].iloc[-1]
+    # (since session 15 the young untreated lesion itself is cleared within the year, so both
+    # are a fraction of a cell: within 5 % or one cell)
+    assert abs(pulse_left) < 0.05 * background.table["Sl"].iloc[-1] + 1.0
 
 
 def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
@@ -191,9 +193,10 @@ def test_anti_pdl1_acts_through_synapse_occupancy() -> None:
     base_ratio = base.table["T8x"] / base.table["T8"]
     assert ratio.iloc[30] < base_ratio.iloc[30]
     # ... but blockade does not stop exhaustion: while antigen persists the reinvigorated and
-    # newly primed effectors re-exhaust (Pauken 2016), so the ratio climbs back
-    assert ratio.iloc[-1] > ratio.iloc[30]
-    assert treated.table["Ex"].iloc[-1] > 0.9
+    # newly primed effectors re-exhaust (Pauken 2016), so the ratio climbs back (day 120; since
+    # session 15 this lesion is cleared by day ~180, and exhaustion relaxes once antigen is gone)
+    assert ratio.iloc[120] > ratio.iloc[30]
+    assert treated.table["Ex"].iloc[120] > 0.9
 
 
 def test_anti_pdl1_effect_depends_on_baseline_cd8_priming() -> None:

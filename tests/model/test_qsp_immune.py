@@ -113,17 +113,23 @@ def _full_blockade(params: dict[str, float]) -> tuple[float, float]:
 
 def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade() -> None:
     """QSP-IO's kill term T/(T + 11 Treg): without Tregs (r_treg 0, the default) full PD-L1
-    occupancy eradicates the lesion whatever the priming; with Tregs at 0.1 per CD8 it shrinks
-    the lesion only in a well-primed patient, and PD-1 blockade does not lift the brake."""
+    occupancy shrinks the lesion of a patient with the default precursors, but not a poorly
+    primed one (since session 15 PD-1 engagement brakes killing by at most Imax_pd1, so blockade
+    releases it at most ~1.4-fold: it no longer eradicates whatever the priming); with Tregs at
+    0.1 per CD8 the default patient no longer shrinks, a well-primed one still does, and PD-1
+    blockade does not lift the brake."""
     base = run_scenario(
         "aged_lung_untreated", days=30.0, solver=SolverOptions(engine="fast", t_eval=GRID[:31])
     ).table
     assert (base["treg_supp"] == 1.0).all()
     weak_off, _ = _full_blockade({"N_ag": 5.0e4})
-    assert weak_off < 0.3  # everyone responds without the brake ...
+    mid_off, _ = _full_blockade({"N_ag": 2.09e5})
+    assert weak_off >= 0.999  # the poorly primed patient does not shrink ...
+    assert mid_off < 0.3  # ... the default one responds without the brake
+    mid_on, _ = _full_blockade({"N_ag": 2.09e5, "r_treg": 0.1})
     weak_on, weak_ratio = _full_blockade({"N_ag": 5.0e4, "r_treg": 0.1})
     strong_on, strong_ratio = _full_blockade({"N_ag": 5.0e5, "r_treg": 0.1})
-    assert weak_on >= 0.999  # ... the poorly primed patient does not shrink with it
+    assert mid_on >= 0.999 and weak_on >= 0.999  # the brake stops the default patient's response
     assert strong_on < 0.5  # the well-primed one still responds
     assert strong_ratio < 0.1 * weak_ratio
 

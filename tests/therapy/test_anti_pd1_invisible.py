@@ -70,11 +70,13 @@ def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     ~0.7 is cleared with the visible cells; at the session-11 rate, 0.19/day, half regrew:
     docs/calibration.md. At the session-14 rate, 0.455/day, the invisible cells regrow sooner,
     so the lesion's nadir, day 81, comes while 6 % of the visible cells are left; they fall to
-    ~1e-15 of their start later.)"""
+    ~1e-15 of their start later. Since session 15 PD-1 engagement removes at most Imax_pd1_ifng
+    of the effectors' IFN-gamma, so blockade raises the bystander signal at most ~1.9-fold: the
+    lesion falls by about the visible fifth, to 0.81 of its start at day 75.)"""
     t = _course(0.8)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
-    assert cancer[nadir] < 0.5 * cancer[0]  # partial response: the visible cells are killed
+    assert cancer[nadir] < 0.85 * cancer[0]  # partial response: the visible cells are killed
     assert t["C"].min() < 0.05 * CELLS * 0.2
     assert 0 < nadir < len(cancer) - 1
     assert cancer[-1] > 2.0 * cancer[nadir]  # regrowth from the invisible share
@@ -130,8 +132,10 @@ def test_bystander_killing_slows_the_escaped_clone_only_under_blockade() -> None
     """HLA class I-negative cells die as bystanders of the IFN-gamma/TNF that functional
     effectors secrete on visible neighbours (qsp.yaml bystander_kill): under pembrolizumab the
     escaped clone grows far slower than untreated; with the bystander rate at 0 it does not
-    (PD-1 blockade then frees room, so it grows as fast or faster); untreated, PD-1 engagement
-    keeps the effectors silent, so the rate hardly matters."""
+    (PD-1 blockade then frees room, so it grows as fast or faster). Untreated, PD-1 engagement
+    leaves the effectors 1 - Imax_pd1_ifng of their IFN-gamma (session 15; before, it silenced
+    them and the rate hardly mattered), so the bystander rate holds the clone untreated too,
+    though far less than under blockade."""
     k = get_scenario(SCENARIO).load().parameter("k_byst").value
     assert k > 0
 
@@ -141,4 +145,4 @@ def test_bystander_killing_slows_the_escaped_clone_only_under_blockade() -> None
 
     assert fold(k, True) < 0.1 * fold(k, False)  # controlled under blockade
     assert fold(0.0, True) >= 0.9 * fold(0.0, False)  # no bystander: no control
-    assert fold(k, False) > 0.8 * fold(0.0, False)  # untreated: effectors PD-1-silenced
+    assert fold(k, False) < 0.5 * fold(0.0, False)  # untreated: braked, not silenced

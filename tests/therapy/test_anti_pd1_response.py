@@ -5,7 +5,10 @@ they carry at treatment start) and tumour PD-L1 per cancer cell (near-negative v
 inside the trait's range); pembrolizumab 200 mg q3w starts at day 60 and the gain is the untreated
 / treated lesion volume 180 days later. With pembrolizumab's own Kd (29 pM) PD-1 stays occupied
 at trough whatever the tumour's PD-L1, so PD-L1 decides how much suppression there is to lift:
-a PD-L1-high tumour gains more, not less (with the 4 nM analog Kd it gained less).
+a PD-L1-high tumour gains more, not less (with the 4 nM analog Kd it gained less). Since session
+15 PD-1 engagement brakes killing by at most Imax_pd1 (a <= 1.36-fold release at the tumour
+synapse), so most of the gain is the lymph-node priming and reinvigoration that tumour PD-L1 does
+not set, and the PD-L1-high margin is small (1.95 vs 1.85 in the low-CD8 stratum).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def _gain(cd8: str, pdl1: str) -> float:
 
 def test_pd_l1_high_tumours_gain_more_from_pembrolizumab_in_each_cd8_stratum() -> None:
     for cd8 in PRECURSORS:
-        assert _gain(cd8, "high") > 1.1 * _gain(cd8, "negative")
+        assert _gain(cd8, "high") > 1.02 * _gain(cd8, "negative")
 
 
 def test_richer_cd8_infiltrate_gains_more_in_each_pd_l1_stratum() -> None:
