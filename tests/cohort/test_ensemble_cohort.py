@@ -14,7 +14,7 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.ensemble_compare import patient_claims
 from senotwin.cli import app
-from senotwin.cohort.population import qsp_population
+from senotwin.cohort.population import QSP_CORRELATIONS, qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
@@ -55,10 +55,15 @@ def test_member_draw_is_per_patient_and_reproducible() -> None:
 
 
 def test_patients_run_with_their_member_and_keep_their_traits() -> None:
-    cfg = _config(n=6)
+    # no plausibility filter here: since session 15 untreated killing can hold a slow lesion, so a
+    # member's k_grow can make a patient's untreated course implausible and the patient redrawn
+    # with other traits (the filter's redraw is tested with the population itself)
+    unfiltered = qsp_population().__class__(qsp_population().priors, QSP_CORRELATIONS, None)
+    cfg = _config(n=6, population=unfiltered)
     job = make_job(cfg, EndpointReducer())
     rows, _ = run_chunk(job, 0, 6)
-    plain, _ = run_chunk(make_job(_config(n=6, ensemble=()), EndpointReducer()), 0, 6)
+    plain_cfg = _config(n=6, ensemble=(), population=unfiltered)
+    plain, _ = run_chunk(make_job(plain_cfg, EndpointReducer()), 0, 6)
     assert list(rows["member"]) == [ensemble_member(cfg, int(i)) for i in rows["patient"]]
     # k_grow is a population trait: its prior is centred on the member's value
     for member, centre in ((0, 0.01), (1, 0.03)):

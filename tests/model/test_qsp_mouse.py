@@ -99,9 +99,11 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
     vol = {arm: _at(runs[arm], t)["V_T"] for arm in MOUSE_ARMS}
     assert vol["combination"] < vol["anti_pdl1"] < vol["isotype"]
     assert vol["combination"] < vol["anti_tgfb"]
-    # no CD8 T cells: the combination does no better than isotype (both near the lesion cap at
-    # this day; at the fit CD8 T cells barely restrain an isotype lesion, docs/calibration.md)
-    assert vol["combination_cd8_depleted"] == pytest.approx(vol["isotype"], rel=0.1)
+    # no CD8 T cells: the combination does worse than isotype -- since session 15 (PD-1 brakes,
+    # does not silence; the depleted arm fitted) CD8 T cells restrain the isotype lesion, more as
+    # they accumulate (day 21: 6800 vs 1750 mm3; days 0-8 0.183 vs 0.160/day, mice 0.261 vs
+    # 0.147: docs/calibration.md); before, the two were within 10 %
+    assert vol["combination_cd8_depleted"] > 2 * vol["isotype"]
     assert vol["combination_cd8_depleted"] > 5 * vol["combination"]
     assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.05 * _at(runs["combination"], t)["T8"]
 

@@ -43,8 +43,12 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     a = vc.simulate()
     b = vc.simulate()
     assert a.equals(b)
-    assert set(a["best_response"]) <= {"CR", "PR", "SD", "PD", "NE"}
-    assert (a["cd8_score"] > 0).all() and a["plausible"].all()
+    # since session 15 untreated killing can hold a slow, well-primed lesion (patient 3: N_ag
+    # 3e5, k_grow 0.012/day): its lead-in doubling is infinite, so it is implausible, not scored
+    ok = a["plausible"]
+    assert ok.sum() == 3 and not a.loc[~ok, "best_response"].notna().any()
+    assert set(a.loc[ok, "best_response"]) <= {"CR", "PR", "SD", "PD", "NE"}
+    assert (a["cd8_score"] > 0).all()
     # the escaped clone (qsp.yaml mu_esc: history + divisions) regrows after the visible cells
     # go, so which 12-weekly scan holds the minimum can move a patient's best change by about
     # a point either way; without bystander killing a stronger kill is deeper on average, and
@@ -52,10 +56,14 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     # shortens the bystander killing of the escaped clone, which needs visible neighbours, so
     # the best change is not monotone in k_kill: docs/calibration.md, session 10.)
     free = {"k_byst": 0.0}
+    vc = VirtualCohort(CohortDesign(n=12, rules=RULES, baseline=BaselineDisease()))
     base = vc.simulate(shared=free)
     stronger = vc.simulate({"k_kill": 2.0}, shared=free)
-    assert (stronger["best_change_pct"] <= base["best_change_pct"] + 2.0).all()
-    assert stronger["best_change_pct"].mean() < base["best_change_pct"].mean()
+    keep = base["plausible"] & stronger["plausible"]
+    assert keep.sum() >= 2
+    deeper = stronger.loc[keep, "best_change_pct"]
+    assert (deeper <= base.loc[keep, "best_change_pct"] + 2.0).all()
+    assert deeper.mean() < base.loc[keep, "best_change_pct"].mean()
 
 
 def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None:

@@ -246,19 +246,26 @@ class SecretionFit:
 
 def untreated_lesion_table() -> pd.DataFrame:
     """The model's untreated aged lung lesion grown from the imaging detection limit: cancer
-    cells (``C``) and SASP secretion in cell equivalents (``sasp``) by diameter (mm), daily for
-    2500 days (CD8 T cells start in the default scenario's proportion to cancer cells)."""
+    cells (``C``) and SASP secretion in cell equivalents (``sasp``) by diameter (mm), daily up to
+    the largest diameter it reaches within 2500 days. Every immune population (tumour CD8, blood
+    CD8, TDLN DCs, MDSC, PMN, NK) starts in the scenario's proportion to its cancer cells: since
+    session 15 PD-1 engagement only brakes killing, and the big lesion's blood CD8 pool and DCs
+    rejected a detection-limit lesion (before, only the tumour CD8 were scaled)."""
     from senotwin.model.qsp import load_qsp
+    from senotwin.model.scenarios import get_scenario
     from senotwin.sim.options import SolverOptions
     from senotwin.sim.scenario import run_scenario
 
+    spec = get_scenario("aged_lung_untreated").load()
     p = {q.id: q.value for q in load_qsp().parameters}
     c0 = p["rho_cell"] * p["V_detect"]
-    per_c = 3.0e7 / 5.5e9  # effector and exhausted CD8 per cancer cell in `default`
+    initial = {s.id: s.initial for s in spec.species}
+    scale = c0 / initial["C"]
+    immune = ("T8", "T8x", "T8b", "mDC", "MDSC", "PMN", "NK")
     grid = np.arange(2501, dtype=float)
     res = run_scenario(
         "aged_lung_untreated",
-        overrides={"C": c0, "T8": per_c * c0, "T8x": per_c * c0},
+        overrides={"C": c0} | {k: initial[k] * scale for k in immune},
         days=2500.0,
         solver=SolverOptions(engine="fast", atol=1e-6, t_eval=grid),
     )
@@ -268,7 +275,8 @@ def untreated_lesion_table() -> pd.DataFrame:
     table = pd.DataFrame(
         {"diameter": t["diameter"], "C": t["C"] + t["Ci"], "sasp": t["sasp_secretion"]}
     )
-    grows = np.all(np.diff(table["diameter"].to_numpy()) > 0)
+    table = table.iloc[: int(np.argmax(table["diameter"].to_numpy())) + 1]
+    grows = len(table) > 1 and np.all(np.diff(table["diameter"].to_numpy()) > 0)
     if not grows:
         raise ValidationError("the untreated lesion must grow monotonically to tabulate it")
     return table
