@@ -100,7 +100,7 @@ def test_untreated_doubling_time_within_the_cited_range(tissue: str) -> None:
 
 def test_sclc_context_grows_at_the_cited_small_cell_doubling_time() -> None:
     """IMpower133's context: SCLC doubles in ~53 days (Lenhard 1981), twice as fast as NSCLC.
-    The net rates differ ~1.9-fold; the derived gross rates less (1.44-fold since session 15:
+    The net rates differ ~1.9-fold; the derived gross rates less (1.43-fold since session 15:
     the same untreated CD8 kill is a smaller share of a faster proliferation)."""
     sclc = TISSUES["sclc"]
     assert sclc.doubling_days == 53.0 and sclc.source == "sclc_vdt_lenhard"

@@ -51,7 +51,7 @@ def test_shipped_rate_doubles_in_the_cited_time_never_faster(tissue: str) -> Non
 
 def test_gross_rate_exceeds_the_net_rate() -> None:
     """Untreated immune kill, cancer-cell death, stroma and dead cells hold the lesion back, so
-    the gross proliferation is above ln 2 / cited doubling (by 30-175 % since session 15, when
+    the gross proliferation is above ln 2 / cited doubling (by 26-170 % since session 15, when
     PD-1 engagement leaves 1 - Imax_pd1 of CD8 killing; 9-12 % while it silenced ~98 % of the
     effectors); ln 2 / cited doubling itself doubles more slowly than cited."""
     for name, t in TISSUES.items():
