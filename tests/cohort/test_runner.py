@@ -31,8 +31,8 @@ from senotwin.cohort.runner import (
     run_cohort,
     shard_name,
 )
-from senotwin.sim.engines import EngineOutput, get_engine, register_engine
 from senotwin.model.qsp import TISSUES
+from senotwin.sim.engines import EngineOutput, get_engine, register_engine
 
 ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
 
@@ -174,7 +174,8 @@ def test_bad_scheduler_and_unwritable_output_fail_before_work(tmp_path: Path) ->
         _run(cfg, tmp_path / "d", workers=0)
 
 
-#: the lung proliferation rate: about half the sampled patients grow faster (the flaky engine fails them)
+#: the lung proliferation rate: about half the sampled patients grow faster (the flaky engine
+#: fails them)
 FLAKY_K_GROW = TISSUES["lung"].k_grow
 
 

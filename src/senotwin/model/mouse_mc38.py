@@ -43,7 +43,7 @@ MOUSE_MC38_FIT: dict[str, float] = {
 }
 #: MC38 cells taking at inoculation (fitted with MOUSE_MC38_FIT: sets the volume at day 0 of
 #: the study, ~165 mm3 in every arm)
-MOUSE_MC38_C0 = 5.18281e+05
+MOUSE_MC38_C0 = 5.18281e05
 
 
 def mc38_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> dict[str, float]:

@@ -363,7 +363,7 @@ MOUSE_EMT6_FIT: dict[str, float] = {
     "k_kill": 0.5,  # estimated since session 14 (CD8-depleted arm fitted): floor, 95 % up to 0.554
     "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 6.5e-4
     "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
-    "w_tgfb_excl": 0.01,  # maximal TGF-beta exclusion of CD8 T cells (fold - 1): floor, 95 % up to 0.46
+    "w_tgfb_excl": 0.01,  # maximal TGF-beta exclusion of CD8 (fold - 1): floor, 95 % up to 0.46
 }
 
 #: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)
