@@ -4,7 +4,7 @@ EMT6 calibration problem built from them (``senotwin calibrate --problem mariath
 ``mariathasan2018()`` returns the tidy table shipped in ``data/mariathasan2018`` (see its
 README for source, licence, layout and units). ``FITTED`` names the part a fit may use; the rest
 (the two combination arms, the MC38 study) is predicted, not fitted; the CD8-depleted arm is
-fitted since session 14.
+fitted since session 15.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ CITATION = (
 )
 COLUMNS = ("study", "panel", "model", "arm", "mouse", "day", "volume_mm3", "at_floor")
 #: (panel, arm) pairs a fit may use: EMT6 study 15-3060 B without the combination arm, and
-#: (since session 14) the CD8-depleted arm of ED Fig. 5i, the only growth without CD8 T cells:
+#: (since session 15) the CD8-depleted arm of ED Fig. 5i, the only growth without CD8 T cells:
 #: calibration data from then on, no longer a prediction
 FITTED: tuple[tuple[str, str], ...] = (
     ("Fig. 4a", "isotype"),

@@ -93,8 +93,8 @@ def plot_fit(
     *,
     datasets: tuple[tuple[str, str], ...] = DATASETS,
     title: str = (
-        "EMT6 (Mariathasan 2018): model fitted to isotype, anti-PD-L1, anti-TGF-beta (blue); "
-        "held-back arms predicted (red); grey = individual mice"
+        "EMT6 (Mariathasan 2018): model fitted to isotype, anti-PD-L1, anti-TGF-beta and the "
+        "CD8-depleted combination (blue);\nheld-back arms predicted (red); grey = individual mice"
     ),
 ) -> None:
     """Per-mouse volumes (thin grey) and the model (thick: blue fitted, red predicted) of every

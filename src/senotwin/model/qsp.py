@@ -352,7 +352,7 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 
 # EMT6 growth, CD8 killing, PD-L1 and the TGF-beta brake: calibrated on the fitted part of the
 # Mariathasan 2018 data (isotype, anti-PD-L1, anti-TGF-beta arms of study 15-3060 B; since
-# session 14 also the CD8-depleted arm of ED Fig. 5i) with
+# session 15 also the CD8-depleted arm of ED Fig. 5i) with
 # ``senotwin calibrate --problem mariathasan2018`` (calibrate/mouse_data.py); values, goodness of
 # fit and the held-back prediction in calibrate/data/mariathasan2018/fit_result.json (and the
 # per-arm record fit.json) and docs/calibration.md. The two combination arms (Fig. 4a, ED Fig.
@@ -360,7 +360,7 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 MOUSE_EMT6_FIT: dict[str, float] = {
     "k_grow": 0.192332,  # 1/day (95 % profile 0.175-0.204; session 15, PD-1 brake Imax_pd1)
     "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
-    "k_kill": 0.5,  # estimated since session 14 (CD8-depleted arm fitted): floor, 95 % up to 0.554
+    "k_kill": 0.5,  # estimated since session 15 (CD8-depleted arm fitted): floor, 95 % up to 0.554
     "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 6.5e-4
     "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
     "w_tgfb_excl": 0.01,  # maximal TGF-beta exclusion of CD8 (fold - 1): floor, 95 % up to 0.46
