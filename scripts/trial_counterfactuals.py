@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import stats
 
 import senotwin.cohort.runner as runner
-from senotwin.analysis.survival import arm_summary
+from senotwin.analysis.survival import arm_summary, compare
 from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
 from senotwin.model.expr import Op, Sym, substitute, symbols, to_text
 from senotwin.model.spec import ModelSpec
@@ -297,6 +297,20 @@ def traits(res: dict[str, Any]) -> None:
             lambda r: f"{100 * r.isin(('CR', 'PR')).mean():.1f} % (n {len(r)})"
         )
         print("ORR by PD-L1 stratum (0 <1 %, 1 1-49 %, 2 >=50 %):", by.to_dict())
+    ctrl = ok[ok["arm"] == arm_name(trial.control.name, "shipped")]
+    exp = ok[ok["arm"] == arm_name(trial.arms[-1].name, "shipped")]
+    for ep in ("pfs", "os"):
+        hrs = []
+        for k in (0, 1, 2):
+            a, b = exp[exp["b_pdl1_stratum"] == k], ctrl[ctrl["b_pdl1_stratum"] == k]
+            c = compare(
+                a[f"{ep}_days"].to_numpy(),
+                a[f"{ep}_event"].to_numpy(),
+                b[f"{ep}_days"].to_numpy(),
+                b[f"{ep}_event"].to_numpy(),
+            )
+            hrs.append(f"{c.hr:.2f} ({c.hr_lower:.2f}-{c.hr_upper:.2f})")
+        print(f"{ep.upper()} HR {trial.arms[-1].name} vs control by PD-L1 stratum:", hrs)
 
 
 def main() -> None:
