@@ -46,12 +46,17 @@ def claret_effect(t: np.ndarray) -> np.ndarray:
 class Problem:
     """The scenario's nominal patient, treated and untreated, as a function of (L, s)."""
 
-    def __init__(self, scenario: str, params: dict[str, float] | None = None) -> None:
+    def __init__(
+        self, scenario: str, params: dict[str, float] | None = None, engine: str | None = None
+    ) -> None:
         spec = get_scenario(scenario).load()
+        self.solver = {} if engine is None else {"engine": engine}  # None: simulate's default
         self.plan = apply_regimen(spec, parse_regimen(REGIMEN, body=body_for_scenario(scenario)))
-        self.d_stress = self.plan.spec.parameter("d_stress").value
         self.params = dict(params or {})  # other values held fixed in both arms (a what-if)
-        untreated = simulate(self.plan.spec, t_end=130.0, params=self.params, check_ranges=False)
+        self.d_stress = self.params.get("d_stress", self.plan.spec.parameter("d_stress").value)
+        untreated = simulate(
+            self.plan.spec, t_end=130.0, params=self.params, check_ranges=False, **self.solver
+        )
         self.base = self._diameter(untreated.table)
 
     @staticmethod
@@ -70,6 +75,7 @@ class Problem:
             params=params,
             regimen=self.plan.schedule,
             check_ranges=False,
+            **self.solver,
         ).table
         return np.log(self._diameter(table) / self.base)
 

@@ -31,15 +31,17 @@ def _logistic(x: float) -> float:
 class JointProblem:
     """SSE of the MONET1 course as a function of (k_clear_dead, s) at the cited loss."""
 
-    def __init__(self, scenario: str) -> None:
+    def __init__(self, scenario: str, fixed: dict[str, float] | None = None) -> None:
         self.scenario = scenario
+        self.fixed = dict(fixed or {})  # other values held in both arms (e.g. d_stress)
         self._problems: dict[float, Problem] = {}
 
     def problem(self, k_clear_dead: float) -> Problem:
         """The scenario's treated/untreated pair with ``k_clear_dead`` in both arms."""
         key = round(k_clear_dead, 12)
         if key not in self._problems:
-            self._problems[key] = Problem(self.scenario, {"k_clear_dead": k_clear_dead})
+            params = self.fixed | {"k_clear_dead": k_clear_dead}
+            self._problems[key] = Problem(self.scenario, params)
         return self._problems[key]
 
     def sse(self, k_clear_dead: float, split: float) -> float:
