@@ -1,0 +1,41 @@
+"""scripts/stress_decay_profile.py and the MONET1 problem it shares with chemo_split_fit: a
+d_stress given as a what-if must set the course total, not only the simulation."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.scripts_loader import SCRIPTS, load_script
+
+
+@pytest.fixture(scope="module")
+def scripts():
+    sys.path.insert(0, str(SCRIPTS))  # the scripts import each other by module name
+    try:
+        yield load_script("chemo_split_fit"), load_script("stress_decay_profile")
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+def test_a_given_d_stress_spreads_the_same_cited_loss(scripts) -> None:
+    split_fit, _ = scripts
+    fast = split_fit.Problem("aged_lung_untreated", {"d_stress": 0.2}, engine="fast")
+    slow = split_fit.Problem("aged_lung_untreated", {"d_stress": 0.05}, engine="fast")
+    assert fast.d_stress == 0.2 and slow.d_stress == 0.05
+    early_fast = fast.effect(split_fit.CITED_LOSS, 0.3)[0]
+    early_slow = slow.effect(split_fit.CITED_LOSS, 0.3)[0]
+    # the same per-course loss, delivered faster when the exposure decays faster
+    assert early_fast < early_slow < 0.0
+
+
+def test_holding_both_rates_fits_the_share_alone(scripts) -> None:
+    _, profile = scripts
+    sp = profile.StressProblem("aged_lung_untreated", "fast")
+    share, sse = sp.best_split(0.2, 1.0)
+    held, sse_held = sp.fit([0.0], {"d_stress": 0.2, "k_clear_dead": 1.0})
+    assert held["d_stress"] == 0.2 and held["k_clear_dead"] == 1.0
+    assert held["s"] == pytest.approx(share, abs=2e-3)
+    assert sse_held == pytest.approx(sse, rel=1e-3)
+    assert 0.0 < share < 1.0 and sse < sp.sse(0.2, 1.0, 0.9)
