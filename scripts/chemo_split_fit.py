@@ -98,10 +98,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="aged_lung_untreated")
     ap.add_argument("--grid", action="store_true")
+    ap.add_argument(
+        "--no-cd8-kill",
+        type=float,
+        default=None,
+        metavar="GROWTH_FACTOR",
+        help="what-if: CD8 killing off in both arms (k_kill = k_byst = 0), proliferation times "
+        "GROWTH_FACTOR to keep the untreated net doubling (0.58 on aged_lung_untreated)",
+    )
     args = ap.parse_args()
-    prob = Problem(args.scenario)
-    print(f"scenario {args.scenario}; cited per-course loss {CITED_LOSS:.3f}")
+    what_if: dict[str, float] = {}
+    if args.no_cd8_kill is not None:
+        k_grow = get_scenario(args.scenario).load().parameter("k_grow").value
+        what_if = {"k_kill": 0.0, "k_byst": 0.0, "k_grow": k_grow * args.no_cd8_kill}
+    prob = Problem(args.scenario, what_if)
+    print(f"scenario {args.scenario}; cited per-course loss {CITED_LOSS:.3f}; held {what_if}")
     print("Claret drug effect:", np.round(claret_effect(DAYS), 3).tolist())
+    spec = prob.plan.spec
+    k_tis, k_cyto = spec.parameter("k_tis").value, spec.parameter("k_cyto").value
+    shipped = (k_tis + k_cyto) / prob.d_stress, k_tis / (k_tis + k_cyto)
+    print(f"shipped loss {shipped[0]:.3f}, split {shipped[1]:.3f}: SSE {prob.sse(*shipped):.4f}")
+    print("  model effect:", np.round(prob.effect(*shipped), 3).tolist())
     if args.grid:
         for s in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.66):
             row = [prob.sse(CITED_LOSS * f, s) for f in (0.75, 1.0, 1.25, 1.5, 2.0)]
