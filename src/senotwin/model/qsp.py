@@ -90,7 +90,8 @@ class Tissue:
 #: qsp.yaml as shipped, n_pd1 2; tests/sim/test_tissue_growth.py re-derives it), shipped just
 #: below the root (tissue_growth.shipped_value): gross / net 1.07-1.12 before session 15, 1.26-2.70
 #: since PD-1 engagement leaves 1 - Imax_pd1 of CD8 killing (session 15), every tissue reaching its
-#: cited doubling (melanoma's 33 d included) to within 0.1 %, never faster
+#: cited doubling (melanoma's 33 d included) to within 0.1 %, never faster; re-derived in session 16 (host)
+#: on the DC-limited priming (lung, pancreas, colorectal, melanoma, SCLC +1e-5/day)
 TISSUES: dict[str, Tissue] = {
     t.name: t
     for t in (
@@ -100,7 +101,7 @@ TISSUES: dict[str, Tissue] = {
             "qsp_growth_rate_nsclc",
             (98.0, 357.0),
             "nsclc_vdt_henschke (median 98 d) to nsclc_vdt_series_table (Wilson median 357 d)",
-            0.01285,
+            0.01286,
         ),
         Tissue(
             "breast",
@@ -124,7 +125,7 @@ TISSUES: dict[str, Tissue] = {
             "pdac_rdt_untreated",
             (86.0, 132.0),
             "pdac_rdt_untreated (median 86 d) to pdac_vdt_untreated (mean 132 d)",
-            0.01376,
+            0.01377,
         ),
         Tissue(
             "colorectal",
@@ -132,7 +133,7 @@ TISSUES: dict[str, Tissue] = {
             "crc_liver_met_dt",
             (50.0, 155.0),
             "crc_intraabdominal_dt (50-95 d) and crc_liver_met_dt (86-155 d)",
-            0.01376,
+            0.01377,
         ),
         Tissue(
             "melanoma",
@@ -140,7 +141,7 @@ TISSUES: dict[str, Tissue] = {
             "melanoma_dt",
             (33.0, 94.0),
             "melanoma_dt (metastases median 33 d to primary median 94 d)",
-            0.0265,
+            0.02651,
         ),
         Tissue(
             "sclc",
@@ -148,7 +149,7 @@ TISSUES: dict[str, Tissue] = {
             "sclc_vdt_lenhard",
             (53.0, 79.0),
             "sclc_vdt_lenhard (median 53 d to arithmetic mean 79 d; sclc_vdt_jiang 61-71 d)",
-            0.01842,
+            0.01843,
         ),
         Tissue(
             "ccrcc",
