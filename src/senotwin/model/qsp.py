@@ -90,8 +90,8 @@ class Tissue:
 #: qsp.yaml as shipped, n_pd1 2; tests/sim/test_tissue_growth.py re-derives it), shipped just
 #: below the root (tissue_growth.shipped_value): gross / net 1.07-1.12 before session 15, 1.26-2.70
 #: since PD-1 engagement leaves 1 - Imax_pd1 of CD8 killing (session 15), every tissue reaching its
-#: cited doubling (melanoma's 33 d included) to within 0.1 %, never faster; re-derived in session 16 (host)
-#: on the DC-limited priming (lung, pancreas, colorectal, melanoma, SCLC +1e-5/day)
+#: cited doubling (melanoma's 33 d included) to within 0.1 %, never faster; re-derived in
+#: session 16 (host) on the DC-limited priming (lung, pancreas, colorectal, melanoma, SCLC +1e-5/day)
 TISSUES: dict[str, Tissue] = {
     t.name: t
     for t in (
