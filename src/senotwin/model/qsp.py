@@ -91,7 +91,7 @@ class Tissue:
 #: below the root (tissue_growth.shipped_value): gross / net 1.07-1.12 before session 15, 1.26-2.70
 #: since PD-1 engagement leaves 1 - Imax_pd1 of CD8 killing (session 15), every tissue reaching its
 #: cited doubling (melanoma's 33 d included) to within 0.1 %, never faster; re-derived in
-#: session 16 (host) on the DC-limited priming (lung, pancreas, colorectal, melanoma, SCLC +1e-5/day)
+#: session 16 (host) on the DC-limited priming (lung, pancreas, colorectal, melanoma, SCLC: +1e-5)
 TISSUES: dict[str, Tissue] = {
     t.name: t
     for t in (
