@@ -82,8 +82,9 @@ def qsp_caption(table: pd.DataFrame) -> str:
         f"{stages['Se'] / 1e9:.3g}, late {stages['Sl'] / 1e9:.3g}, deep {stages['Sd'] / 1e9:.3g} "
         f"× 10⁹ cells); plasma IL-6 ranges {il6.min():.1f}–{il6.max():.1f} pg/mL; effector CD8 "
         f"go from {_at(table, 'T8', 0.0):.3g} to {_at(table, 'T8', end):.3g} cells and MDSC from "
-        f"{_at(table, 'MDSC', 0.0):.3g} to {_at(table, 'MDSC', end):.3g}; PD-1 inhibition of CD8 "
-        f"function is {_at(table, 'H_PD1', end):.2f} at day {end:g}; {tumour_course(table)}."
+        f"{_at(table, 'MDSC', 0.0):.3g} to {_at(table, 'MDSC', end):.3g}; PD-1 engagement of CD8 "
+        f"effectors is {_at(table, 'H_PD1', end):.2f} at day {end:g} (it brakes, not silences, "
+        f"their killing); {tumour_course(table)}."
     )
 
 

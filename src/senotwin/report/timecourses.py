@@ -75,7 +75,7 @@ def _is_qsp(table: pd.DataFrame) -> bool:
 
 def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     """Four panels of a default-model run: senescent cells by stage, cytokine concentrations,
-    CD8 and MDSC cell numbers, lesion diameter with PD-1 inhibition."""
+    CD8 and MDSC cell numbers, lesion diameter with PD-1 engagement of the effectors."""
     t = table["time"].to_numpy()
     fig = new_figure(12, 8.5)
     axes = fig.subplots(2, 2)
@@ -112,8 +112,8 @@ def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     ax.set_ylabel("lesion diameter (mm; sphere)")
     twin = ax.twinx()
     twin.plot(t, table["H_PD1"], "--", color="tab:red", alpha=0.8)
-    twin.set_ylabel("PD-1 inhibition of CD8 function (0-1)", color="tab:red")
-    ax.set_title("tumour diameter (black, left) and PD-1 inhibition (red dashed, right)")
+    twin.set_ylabel("PD-1 engagement of CD8 effectors, H_PD1 (0-1)", color="tab:red")
+    ax.set_title("tumour diameter (black, left) and PD-1 engagement (red dashed, right)")
     for a in axes.flat:
         a.set_xlabel("time (days)")
     if title:
