@@ -147,6 +147,14 @@ def test_tissues_carry_cited_invisible_share_classes_into_the_baseline() -> None
     for t in tissues().values():
         assert sum(c[0] for c in t.invisible_classes) == pytest.approx(1.0)
         assert t.invisible_source
-    assert melanoma_invisible() == nsclc.invisible_classes  # assumed, and said so
+    # HLA LOH in 40 % of NSCLC (McGranahan 2017), independent of the staining class: a partially
+    # invisible class (half of the loss-carrying cells, a cancer-cell fraction in 0-1)
+    loh = nsclc.invisible_classes[1]
+    assert loh == (pytest.approx(0.40 * (1 - 98 / 403), abs=1e-4), 0.0, 0.5)
+    assert nsclc.invisible_classes[0][0] == pytest.approx(0.60 * (1 - 98 / 403), abs=1e-4)
+    # the other tissues copy NSCLC's staining classes only (assumed, and said so), not its LOH class
+    ihc = ((pytest.approx(1 - 98 / 403, abs=1e-4), 0.0, 0.0), nsclc.invisible_classes[-1])
+    assert melanoma_invisible() == ihc
+    assert get_tissue("sclc_extensive").invisible_classes == melanoma_invisible()
     out, _ = transfer(qsp_population(), BaselineDisease(), nsclc, melanoma_precursors=1e5)
     assert out.baseline is not None and out.baseline.invisible_classes == nsclc.invisible_classes
