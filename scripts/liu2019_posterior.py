@@ -9,6 +9,13 @@ patients, a different data set: exact inverse-CDF sampling on a grid). Writes
 
     python scripts/liu2019_posterior.py --burn-in 100 --samples 175 --thin 4   # ~10 min loaded
 
+``--sampler stretch`` runs the affine-invariant ensemble sampler instead
+(``calibrate.sample.stretch_move``; ``--walkers`` walkers started at the optimum plus Gaussian
+draws with the covariance of a previous ensemble's draws, ``--start-cov``, on the fit's
+scales; ``--burn-in`` and ``--samples`` count ensemble steps; every ``--thin``-th step of every
+walker is kept). Its mixing is judged on all walkers together (multi-chain split-R-hat and
+effective sample size), by the same rule.
+
 Columns named as model parameters are applied by every ``--ensemble`` consumer (the centre of a
 transferable population prior is the typical patient's value); the melanoma-specific population
 quantities of the same draws are kept as ``PARAM.centre`` / ``PARAM.spread`` columns, which the
@@ -26,13 +33,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from senotwin._io import atomic_write_text
+from senotwin._io import atomic_write_text, read_table
 from senotwin.calibrate.plasma_cohort import cancer_cell_secretion_fit, secretion_likelihood
 from senotwin.calibrate.sample import (
     Chain,
+    WalkerChains,
     adaptive_metropolis,
     effective_sample_size,
+    multichain_ess,
+    multichain_split_rhat,
     split_rhat,
+    stretch_move,
 )
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.ici_cohort import CohortDesign
@@ -96,6 +107,83 @@ def write_progress(step: int, chain: Chain) -> None:
     print(f"step {step}: acceptance {chain.acceptance:.2f}, kept {len(chain.kept)}", flush=True)
 
 
+def walker_progress(step: int, chains: WalkerChains) -> None:
+    PROGRESS.parent.mkdir(parents=True, exist_ok=True)
+    PROGRESS.write_text(
+        json.dumps(
+            {
+                "step": step,
+                "acceptance": chains.acceptance,
+                "evaluations": chains.evaluations,
+                "traces": chains.traces.tolist(),
+                "nllh": chains.nllh.tolist(),
+            }
+        )
+    )
+    print(
+        f"step {step}: acceptance {chains.acceptance:.2f}, kept steps {chains.traces.shape[1]}",
+        flush=True,
+    )
+
+
+def walker_starts(
+    obj: IciObjective, x0: np.ndarray, cov_from: Path, walkers: int, seed: int
+) -> np.ndarray:
+    """``walkers`` starts: the optimum plus Gaussian draws with the covariance (on the fit's
+    scales) of a previous ensemble's draws, redrawn until inside the bounds."""
+    table = read_table(cov_from, what="ensemble")
+    cols = [column_of(p.id) for p in obj.parameters]
+    pairs = zip(obj.parameters, cols, strict=True)
+    scaled = np.column_stack([np.vectorize(p.to_x)(table[c].to_numpy(float)) for p, c in pairs])
+    cov = np.cov(scaled.T)
+    lo, hi = obj.bounds()
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    while len(out) < walkers:
+        y = rng.multivariate_normal(x0, cov)
+        if np.all(y >= lo) and np.all(y <= hi):
+            out.append(y)
+    return np.array(out)
+
+
+def sampler_text(args: argparse.Namespace) -> str:
+    """What the provenance says about the sampler and its settings."""
+    if args.sampler == "stretch":
+        return (
+            "affine-invariant ensemble sampler (Goodman & Weare 2010 stretch move, a = 2; "
+            "senotwin.calibrate.sample.stretch_move) on the fit's scaled parameters (log10 or "
+            f"linear as fitted), uniform prior within the fit's bounds, {args.walkers} walkers "
+            "started at the optimum plus Gaussian draws with the covariance of the draws of "
+            f"{args.start_cov.name} (redrawn until inside the bounds), burn-in discarded"
+        )
+    return (
+        "adaptive Metropolis (Haario, Saksman & Tamminen 2001; "
+        "senotwin.calibrate.sample.adaptive_metropolis) on the fit's scaled parameters (log10 "
+        "or linear as fitted), uniform prior within the fit's bounds, started at the optimum, "
+        f"first proposals sd {args.initial_step} x bounds width, covariance adapted every 10 "
+        "steps from step 2d"
+    )
+
+
+def settings(args: argparse.Namespace) -> dict:
+    """The run's settings (steps = ensemble steps x walkers for the stretch sampler)."""
+    if args.sampler == "stretch":
+        return {
+            "walkers": args.walkers,
+            "burn_in": args.burn_in,
+            "samples": args.samples,
+            "thin": args.thin,
+            "steps": (args.burn_in + args.samples) * args.walkers,
+        }
+    return {
+        "burn_in": args.burn_in,
+        "samples": args.samples,
+        "thin": args.thin,
+        "initial_step": args.initial_step,
+        "steps": args.burn_in + args.samples * args.thin,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--samples", type=int, default=175)
@@ -103,6 +191,9 @@ def main() -> None:
     ap.add_argument("--thin", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--initial-step", type=float, default=0.05)
+    ap.add_argument("--sampler", choices=("metropolis", "stretch"), default="metropolis")
+    ap.add_argument("--walkers", type=int, default=24)
+    ap.add_argument("--start-cov", type=Path, default=OUT / "liu2019_posterior.tsv")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
@@ -114,30 +205,46 @@ def main() -> None:
     f0 = obj(x0)
     print(f"optimum nllh re-evaluated {f0:.4f} (stored {record['nllh']:.4f})", flush=True)
     lo, hi = obj.bounds()
-    chain = adaptive_metropolis(
-        obj,
-        x0,
-        f0,
-        lo,
-        hi,
-        samples=args.samples,
-        burn_in=args.burn_in,
-        thin=args.thin,
-        seed=args.seed,
-        initial_step=args.initial_step,
-        progress=write_progress,
-    )
+    if args.sampler == "stretch":
+        starts = walker_starts(obj, x0, args.start_cov, args.walkers, args.seed)
+        walkers = stretch_move(
+            obj,
+            starts,
+            lo,
+            hi,
+            steps=args.samples,
+            burn_in=args.burn_in,
+            seed=args.seed,
+            progress=walker_progress,
+            progress_every=5,
+        )
+        kept, _ = walkers.pooled(args.thin)
+        acceptance, evaluations = walkers.acceptance, walkers.evaluations
+        ess = multichain_ess(walkers.traces)
+        rhat = multichain_split_rhat(walkers.traces)
+    else:
+        chain = adaptive_metropolis(
+            obj,
+            x0,
+            f0,
+            lo,
+            hi,
+            samples=args.samples,
+            burn_in=args.burn_in,
+            thin=args.thin,
+            seed=args.seed,
+            initial_step=args.initial_step,
+            progress=write_progress,
+        )
+        kept, acceptance, evaluations = chain.kept, chain.acceptance, chain.evaluations
+        ess = effective_sample_size(chain.trace)
+        rhat = split_rhat(chain.trace)
     seconds = time.perf_counter() - t0
     ids = [p.id for p in obj.parameters]
     linear = pd.DataFrame(
-        [
-            [p.from_x(float(v)) for p, v in zip(obj.parameters, row, strict=True)]
-            for row in chain.kept
-        ],
+        [[p.from_x(float(v)) for p, v in zip(obj.parameters, row, strict=True)] for row in kept],
         columns=ids,
     )
-    ess = effective_sample_size(chain.trace)
-    rhat = split_rhat(chain.trace)
     il8, il8_record = il8_draws(len(linear), args.seed + 1)
     table = pd.DataFrame({column_of(pid): linear[pid] for pid in ids})
     table["s_il8_C"] = il8
@@ -184,26 +291,25 @@ def main() -> None:
         f"{record['virtual_patients']} virtual patients, seed {record['seed']} (common random "
         "numbers: deterministic, a step function of the parameters); the virtual cohort's own "
         "sampling noise is not in it",
-        "sampler": "adaptive Metropolis (Haario, Saksman & Tamminen 2001; "
-        "senotwin.calibrate.sample.adaptive_metropolis) on the fit's scaled parameters (log10 "
-        "or linear as fitted), uniform prior within the fit's bounds, started at the optimum, "
-        f"first proposals sd {args.initial_step} x bounds width, covariance adapted every 10 "
-        "steps from step 2d",
-        "settings": {
-            "burn_in": args.burn_in,
-            "samples": args.samples,
-            "thin": args.thin,
-            "initial_step": args.initial_step,
-            "steps": args.burn_in + args.samples * args.thin,
-        },
+        "sampler": sampler_text(args),
+        "settings": settings(args),
         "seed": args.seed,
         "n": len(table),
-        "acceptance": chain.acceptance,
-        "evaluations": chain.evaluations,
+        "acceptance": acceptance,
+        "evaluations": evaluations,
         "seconds": round(seconds, 1),
         "effective_sample_size": n_eff,
-        "effective_sample_size_note": "per parameter over the post-burn-in trace (every step), "
-        "steps / integrated autocorrelation time (Geyer initial positive sequence)",
+        "effective_sample_size_note": (
+            "per parameter over the post-burn-in trace (every step), steps / integrated "
+            "autocorrelation time (Geyer initial positive sequence)"
+            if args.sampler == "metropolis"
+            else "per parameter over every walker's post-burn-in steps together: walkers x steps "
+            "/ the integrated autocorrelation time of the mean within-walker autocovariance "
+            "against the pooled variance (BDA3 11.5, Geyer initial positive sequence; "
+            "senotwin.calibrate.sample.multichain_ess); split-R-hat of every walker's halves "
+            "(multichain_split_rhat). Walkers of one ensemble are not independent chains: read "
+            "the ESS as an upper estimate"
+        ),
         "split_rhat": r_hat,
         "mixed": bool(np.all(np.isfinite(rhat)) and np.all(rhat < 1.1) and ess.min() >= 20),
         "mixed_rule": "split-R-hat < 1.1 for every parameter and effective sample size >= 20",
@@ -214,7 +320,12 @@ def main() -> None:
         "date": datetime.date.today().isoformat(),
         "command": "python scripts/liu2019_posterior.py "
         f"--burn-in {args.burn_in} --samples {args.samples} --thin {args.thin} "
-        f"--seed {args.seed} --initial-step {args.initial_step}",
+        f"--seed {args.seed} "
+        + (
+            f"--initial-step {args.initial_step}"
+            if args.sampler == "metropolis"
+            else f"--sampler stretch --walkers {args.walkers} --start-cov {args.start_cov.name}"
+        ),
         "columns": columns,
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -70,6 +70,8 @@ def adaptive_metropolis(
     thin: int = 2,
     seed: int = 0,
     initial_step: float = 0.01,
+    initial_cov: np.ndarray | None = None,
+    target_acceptance: float | None = None,
     progress: Callable[[int, Chain], None] | None = None,
     progress_every: int = 50,
 ) -> Chain:
@@ -77,20 +79,30 @@ def adaptive_metropolis(
     proposal outside is rejected: uniform prior within the bounds), from ``x0`` whose negative
     log-posterior is ``f0``. The first proposals are Gaussian with standard deviation
     ``initial_step`` x the bounds' width; from step 2d on, every 10 steps, the covariance is
-    2.38^2/d x the chain's. ``nllh`` may be any deterministic function of the scaled vector (a
-    PEtab objective, a simulated-cohort likelihood). ``progress(step, chain_so_far)`` is called
-    every ``progress_every`` steps."""
+    2.38^2/d x the chain's. ``initial_cov`` (e.g. a pilot chain's covariance) replaces the
+    first proposals' covariance. With ``target_acceptance`` the factor 2.38^2/d is tuned during
+    the burn-in towards that acceptance (Robbins-Monro on its log, Andrieu & Thoms 2008 Stat
+    Comput 18:343) and the proposal is frozen after it, so the kept steps are a plain Metropolis
+    chain. ``nllh`` may be any deterministic function of the scaled vector (a PEtab objective, a
+    simulated-cohort likelihood). ``progress(step, chain_so_far)`` is called every
+    ``progress_every`` steps."""
     for name, value, least in (("samples", samples, 1), ("burn_in", burn_in, 0), ("thin", thin, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValidationError(f"{name} = {value!r}; allowed: a whole number >= {least}")
     if not 0.0 < initial_step <= 1.0:
         raise ValidationError(f"initial_step = {initial_step!r}; allowed: 0 < initial_step <= 1")
+    if target_acceptance is not None and not 0.0 < target_acceptance < 1.0:
+        raise ValidationError(f"target_acceptance = {target_acceptance!r}; allowed: in (0, 1)")
     rng = np.random.default_rng(seed)
     d = lo.size
     x = np.asarray(x0, dtype=float).copy()
     f = float(f0)
-    cov = np.diag(((hi - lo) / (1.0 / initial_step)) ** 2)  # 0.01: width / 100 exactly
+    if initial_cov is None:
+        cov = np.diag(((hi - lo) / (1.0 / initial_step)) ** 2)  # 0.01: width / 100 exactly
+    else:
+        cov = np.asarray(initial_cov, dtype=float).reshape(d, d).copy()
     scale = 2.38**2 / d
+    log_gain = 0.0  # tuned factor on scale (target_acceptance, burn-in only)
     chain: list[np.ndarray] = []
     kept: list[np.ndarray] = []
     kept_f: list[float] = []
@@ -108,21 +120,119 @@ def adaptive_metropolis(
             evaluations,
         )
 
+    frozen = target_acceptance is not None
     for step in range(total):
-        if step >= 2 * d and step % 10 == 0:
+        adapting = not (frozen and step >= burn_in)
+        if adapting and step >= 2 * d and step % 10 == 0:
             history = np.array(chain)
             cov = scale * (np.cov(history.T).reshape(d, d) + 1e-10 * np.eye(d))
-        proposal = rng.multivariate_normal(x, cov)
+        proposal = rng.multivariate_normal(x, cov * math.exp(log_gain))
+        moved = False
         if np.all(proposal >= lo) and np.all(proposal <= hi):
             fp = nllh(proposal)
             evaluations += 1
             if math.isfinite(fp) and math.log(rng.uniform()) < f - fp:
                 x, f = proposal, fp
                 accepted += 1
+                moved = True
+        if target_acceptance is not None and step < burn_in:
+            log_gain += (float(moved) - target_acceptance) / math.sqrt(step + 1.0)
         chain.append(x.copy())
         if step >= burn_in and (step - burn_in) % thin == 0:
             kept.append(x.copy())
             kept_f.append(f)
+        if progress is not None and (step + 1) % progress_every == 0:
+            progress(step + 1, snapshot(step + 1))
+    return snapshot(total)
+
+
+@dataclass(frozen=True)
+class WalkerChains:
+    """A stretch-move ensemble run: per-walker traces after burn-in (walkers x steps x
+    parameters) and their negative log-posterior (walkers x steps), the acceptance rate over all
+    moves and the number of likelihood evaluations."""
+
+    traces: np.ndarray
+    nllh: np.ndarray
+    acceptance: float
+    evaluations: int
+
+    def pooled(self, thin: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Every ``thin``-th step of every walker, as (rows x parameters, nllh per row)."""
+        return (
+            self.traces[:, ::thin].reshape(-1, self.traces.shape[2]),
+            self.nllh[:, ::thin].reshape(-1),
+        )
+
+
+def stretch_move(
+    nllh: Callable[[np.ndarray], float],
+    starts: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    steps: int = 200,
+    burn_in: int = 100,
+    seed: int = 0,
+    a: float = 2.0,
+    progress: Callable[[int, WalkerChains], None] | None = None,
+    progress_every: int = 10,
+) -> WalkerChains:
+    """Affine-invariant ensemble sampler (Goodman & Weare 2010 Comm Appl Math Comput Sci 5:65,
+    the stretch move; the two-half parallel update of Foreman-Mackey et al. 2013 PASP 125:306):
+    walker k moves to x_j + z (x_k - x_j), x_j a walker of the other half, z drawn from
+    g(z) ~ 1/sqrt(z) on [1/a, a], accepted with z^(d-1) p(y)/p(x_k). Any linear change of
+    coordinates leaves it unchanged, so a straight ridge between parameters costs it nothing.
+    ``starts`` (walkers x d, an even number >= 2d, inside ``lo``/``hi``; a proposal outside is
+    rejected: uniform prior within the bounds); ``steps`` kept per walker after ``burn_in``."""
+    for name, value, least in (("steps", steps, 4), ("burn_in", burn_in, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValidationError(f"{name} = {value!r}; allowed: a whole number >= {least}")
+    if not a > 1.0:
+        raise ValidationError(f"stretch scale a = {a!r}; allowed: a > 1")
+    x = np.array(starts, dtype=float)
+    if x.ndim != 2 or x.shape[1] != lo.size:
+        raise ValidationError(f"starts must be walkers x {lo.size}; got shape {x.shape}")
+    w, d = x.shape
+    if w < 2 * d or w % 2:
+        raise ValidationError(f"{w} walkers; allowed: an even number >= 2 x {d} parameters")
+    if not (np.all(x >= lo) and np.all(x <= hi)):
+        raise ValidationError("every start must lie inside the bounds")
+    rng = np.random.default_rng(seed)
+    f = np.array([float(nllh(row)) for row in x])
+    evaluations = w
+    if not np.all(np.isfinite(f)):
+        raise ValidationError("every start needs a finite negative log-posterior")
+    total = burn_in + steps
+    trace = np.empty((w, total, d))
+    trace_f = np.empty((w, total))
+    accepted = 0
+    halves = (np.arange(0, w // 2), np.arange(w // 2, w))
+
+    def snapshot(done: int) -> WalkerChains:
+        moves = max(done * w, 1)
+        return WalkerChains(
+            trace[:, burn_in:done].copy(),
+            trace_f[:, burn_in:done].copy(),
+            accepted / moves,
+            evaluations,
+        )
+
+    for step in range(total):
+        for move, other in (halves, halves[::-1]):
+            z = ((a - 1.0) * rng.uniform(size=move.size) + 1.0) ** 2 / a
+            partner = other[rng.integers(other.size, size=move.size)]
+            log_u = np.log(rng.uniform(size=move.size))
+            for k, zk, j, lu in zip(move, z, partner, log_u, strict=True):
+                y = x[j] + zk * (x[k] - x[j])
+                if not (np.all(y >= lo) and np.all(y <= hi)):
+                    continue
+                fy = float(nllh(y))
+                evaluations += 1
+                if math.isfinite(fy) and lu < (d - 1) * math.log(zk) + f[k] - fy:
+                    x[k], f[k] = y, fy
+                    accepted += 1
+        trace[:, step], trace_f[:, step] = x, f
         if progress is not None and (step + 1) % progress_every == 0:
             progress(step + 1, snapshot(step + 1))
     return snapshot(total)
@@ -190,6 +300,58 @@ def effective_sample_size(trace: np.ndarray) -> np.ndarray:
     return np.array(
         [t.shape[0] / integrated_autocorrelation_time(t[:, j]) for j in range(t.shape[1])]
     )
+
+
+def _chains(traces: np.ndarray) -> np.ndarray:
+    t = np.asarray(traces, dtype=float)
+    if t.ndim != 3 or t.shape[1] < 4:
+        raise ValidationError("multi-chain diagnostics need chains x steps (>= 4) x parameters")
+    return t
+
+
+def multichain_ess(traces: np.ndarray) -> np.ndarray:
+    """Per parameter, the effective sample size of several chains together (chains x steps x
+    parameters; BDA3 11.5 / Vehtari et al. 2021 Bayesian Anal 16:667): autocorrelations from
+    the mean within-chain autocovariance against the pooled variance (so chains that disagree
+    lower it), summed as Geyer's initial positive sequence; chains x steps / tau."""
+    t = _chains(traces)
+    m, n, d = t.shape
+    out = np.empty(d)
+    size = 1 << (2 * n - 1).bit_length()
+    for j in range(d):
+        x = t[:, :, j] - t[:, :, j].mean(axis=1, keepdims=True)
+        spec = np.fft.rfft(x, size, axis=1)
+        acov = np.fft.irfft(spec * np.conj(spec), size, axis=1)[:, :n] / n  # biased, per chain
+        within = float(acov[:, 0].mean()) * n / (n - 1)
+        between = n * float(t[:, :, j].mean(axis=1).var(ddof=1)) if m > 1 else 0.0
+        var_plus = (n - 1) / n * within + between / n
+        if var_plus == 0.0:
+            out[j] = 0.0
+            continue
+        rho = 1.0 - (within - acov.mean(axis=0)) / var_plus
+        rho[0] = 1.0
+        tau = -1.0
+        for k in range(0, n - 1, 2):
+            pair = rho[k] + rho[k + 1]
+            if pair <= 0.0:
+                break
+            tau += 2.0 * pair
+        out[j] = m * n / max(tau, 1.0)
+    return out
+
+
+def multichain_split_rhat(traces: np.ndarray) -> np.ndarray:
+    """Per parameter, split-R-hat of several chains (chains x steps x parameters): each chain
+    cut in halves, the potential scale reduction of all halves (BDA3 11.4); the multi-chain
+    form of :func:`split_rhat`, which is its one-chain case."""
+    t = _chains(traces)
+    m = t.shape[1] // 2
+    halves = np.concatenate([t[:, :m], t[:, m : 2 * m]])  # (2 chains, m, d)
+    within = halves.var(axis=1, ddof=1).mean(axis=0)
+    between = m * halves.mean(axis=1).var(axis=0, ddof=1)
+    var_plus = (m - 1) / m * within + between / m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(var_plus / within)
 
 
 def split_rhat(trace: np.ndarray) -> np.ndarray:
