@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import multiprocessing as mp
 import time
 from pathlib import Path
 
@@ -107,6 +108,24 @@ def write_progress(step: int, chain: Chain) -> None:
     print(f"step {step}: acceptance {chain.acceptance:.2f}, kept {len(chain.kept)}", flush=True)
 
 
+_OBJECTIVE: IciObjective | None = None
+
+
+def _evaluate(x: np.ndarray) -> float:
+    """The liu2019 nllh in a forked worker (the objective is the parent's, set before the fork)."""
+    assert _OBJECTIVE is not None
+    return float(_OBJECTIVE(x))
+
+
+class TimeUp(Exception):
+    """Raised by the walkers' progress report once ``--max-minutes`` have passed (after the
+    burn-in): the run stops there and keeps the steps done."""
+
+    def __init__(self, chains: WalkerChains) -> None:
+        super().__init__("time up")
+        self.chains = chains
+
+
 def walker_progress(step: int, chains: WalkerChains) -> None:
     PROGRESS.parent.mkdir(parents=True, exist_ok=True)
     PROGRESS.write_text(
@@ -170,6 +189,7 @@ def settings(args: argparse.Namespace) -> dict:
     if args.sampler == "stretch":
         return {
             "walkers": args.walkers,
+            "max_minutes": args.max_minutes,
             "burn_in": args.burn_in,
             "samples": args.samples,
             "thin": args.thin,
@@ -194,6 +214,21 @@ def main() -> None:
     ap.add_argument("--sampler", choices=("metropolis", "stretch"), default="metropolis")
     ap.add_argument("--walkers", type=int, default=24)
     ap.add_argument("--start-cov", type=Path, default=OUT / "liu2019_posterior.tsv")
+    ap.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stretch: stop at the first progress report after this wall time once the burn-in "
+        "is done; the ensemble keeps the steps done (recorded; rerun with --samples = that "
+        "number to reproduce it)",
+    )
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="stretch: evaluate each half-ensemble's proposals in this many processes (the "
+        "result is the same as with one)",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
@@ -207,17 +242,36 @@ def main() -> None:
     lo, hi = obj.bounds()
     if args.sampler == "stretch":
         starts = walker_starts(obj, x0, args.start_cov, args.walkers, args.seed)
-        walkers = stretch_move(
-            obj,
-            starts,
-            lo,
-            hi,
-            steps=args.samples,
-            burn_in=args.burn_in,
-            seed=args.seed,
-            progress=walker_progress,
-            progress_every=5,
-        )
+
+        def report(step: int, chains: WalkerChains) -> None:
+            walker_progress(step, chains)
+            late = args.max_minutes is not None and time.perf_counter() - t0 > 60 * args.max_minutes
+            if late and chains.traces.shape[1] >= 4:
+                raise TimeUp(chains)
+
+        global _OBJECTIVE
+        _OBJECTIVE = obj
+        pool = mp.get_context("fork").Pool(args.processes) if args.processes > 1 else None
+        try:
+            walkers = stretch_move(
+                obj,
+                starts,
+                lo,
+                hi,
+                steps=args.samples,
+                burn_in=args.burn_in,
+                seed=args.seed,
+                evaluate=None if pool is None else lambda ys: pool.map(_evaluate, ys),
+                progress=report,
+                progress_every=5,
+            )
+        except TimeUp as stop:
+            walkers = stop.chains
+        finally:
+            if pool is not None:
+                pool.terminate()
+            print(f"stopped after {walkers.traces.shape[1]} kept steps (--max-minutes)", flush=True)
+            args.samples = walkers.traces.shape[1]
         kept, _ = walkers.pooled(args.thin)
         acceptance, evaluations = walkers.acceptance, walkers.evaluations
         ess = multichain_ess(walkers.traces)
@@ -279,7 +333,8 @@ def main() -> None:
         "name": "liu2019_posterior",
         "problem": "liu2019",
         "what": "posterior draws of the liu2019 population parameters (Liu 2019 anti-PD-1 "
-        "melanoma: response by CD8 tertile, PFS at 3/6/12 months) and, independently, of "
+        "melanoma: response by CD8 tertile, RECIST split, PFS and OS landmarks) and, "
+        "independently, of "
         "s_il8_C (CancerSEEK plasma)",
         "optimum": best,
         "optimum_nllh": record["nllh"],
@@ -287,7 +342,8 @@ def main() -> None:
         "fit_model_digest": record["model_digest"],
         "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
         "likelihood": "half the deviance of trial.ici_fit.goodness (binomial G^2 of the three "
-        "tertile response rates + squared Greenwood z of the PFS landmarks) on the fit's "
+        "tertile response rates and of the RECIST split: CR among responders, SD among "
+        "non-responders; squared Greenwood z of PFS at 3/6/12 and OS at 12/24 months) on the fit's "
         f"{record['virtual_patients']} virtual patients, seed {record['seed']} (common random "
         "numbers: deterministic, a step function of the parameters); the virtual cohort's own "
         "sampling noise is not in it",

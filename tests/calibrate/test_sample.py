@@ -150,6 +150,10 @@ def test_stretch_move_samples_a_ridge_and_is_seeded() -> None:
     np.testing.assert_array_equal(
         again.traces, stretch_move(f, starts, lo, hi, steps=20, burn_in=0, seed=1).traces
     )
+    batched = stretch_move(
+        f, starts, lo, hi, steps=20, burn_in=0, seed=1, evaluate=lambda ys: [f(y) for y in ys]
+    )
+    np.testing.assert_array_equal(batched.traces, again.traces)
     boxed = stretch_move(f, starts, -0.05 * np.ones(2), 0.05 * np.ones(2), steps=200, seed=2)
     assert np.all(np.abs(boxed.traces) <= 0.05)
 

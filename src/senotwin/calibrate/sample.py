@@ -175,6 +175,7 @@ def stretch_move(
     burn_in: int = 100,
     seed: int = 0,
     a: float = 2.0,
+    evaluate: Callable[[list[np.ndarray]], list[float]] | None = None,
     progress: Callable[[int, WalkerChains], None] | None = None,
     progress_every: int = 10,
 ) -> WalkerChains:
@@ -184,7 +185,9 @@ def stretch_move(
     g(z) ~ 1/sqrt(z) on [1/a, a], accepted with z^(d-1) p(y)/p(x_k). Any linear change of
     coordinates leaves it unchanged, so a straight ridge between parameters costs it nothing.
     ``starts`` (walkers x d, an even number >= 2d, inside ``lo``/``hi``; a proposal outside is
-    rejected: uniform prior within the bounds); ``steps`` kept per walker after ``burn_in``."""
+    rejected: uniform prior within the bounds); ``steps`` kept per walker after ``burn_in``.
+    ``evaluate`` maps ``nllh`` over one half's proposals at once (e.g. a process pool's map);
+    the result is the same as without it."""
     for name, value, least in (("steps", steps, 4), ("burn_in", burn_in, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValidationError(f"{name} = {value!r}; allowed: a whole number >= {least}")
@@ -223,14 +226,15 @@ def stretch_move(
             z = ((a - 1.0) * rng.uniform(size=move.size) + 1.0) ** 2 / a
             partner = other[rng.integers(other.size, size=move.size)]
             log_u = np.log(rng.uniform(size=move.size))
-            for k, zk, j, lu in zip(move, z, partner, log_u, strict=True):
-                y = x[j] + zk * (x[k] - x[j])
-                if not (np.all(y >= lo) and np.all(y <= hi)):
-                    continue
-                fy = float(nllh(y))
-                evaluations += 1
-                if math.isfinite(fy) and lu < (d - 1) * math.log(zk) + f[k] - fy:
-                    x[k], f[k] = y, fy
+            ys = x[partner] + z[:, None] * (x[move] - x[partner])
+            inside = [i for i, y in enumerate(ys) if np.all(y >= lo) and np.all(y <= hi)]
+            batch = [ys[i] for i in inside]
+            values = evaluate(batch) if evaluate is not None else [nllh(y) for y in batch]
+            evaluations += len(batch)
+            for i, fy in zip(inside, map(float, values), strict=True):
+                k, zk = move[i], z[i]
+                if math.isfinite(fy) and log_u[i] < (d - 1) * math.log(zk) + f[k] - fy:
+                    x[k], f[k] = ys[i], fy
                     accepted += 1
         trace[:, step], trace_f[:, step] = x, f
         if progress is not None and (step + 1) % progress_every == 0:
