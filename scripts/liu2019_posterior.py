@@ -41,6 +41,7 @@ from senotwin.calibrate.sample import (
     WalkerChains,
     adaptive_metropolis,
     effective_sample_size,
+    importance_sample,
     multichain_ess,
     multichain_split_rhat,
     split_rhat,
@@ -145,16 +146,21 @@ def walker_progress(step: int, chains: WalkerChains) -> None:
     )
 
 
+def start_covariance(obj: IciObjective, cov_from: Path) -> np.ndarray:
+    """Covariance, on the fit's scales, of a previous ensemble's draws."""
+    table = read_table(cov_from, what="ensemble")
+    cols = [column_of(p.id) for p in obj.parameters]
+    pairs = zip(obj.parameters, cols, strict=True)
+    scaled = np.column_stack([np.vectorize(p.to_x)(table[c].to_numpy(float)) for p, c in pairs])
+    return np.asarray(np.cov(scaled.T))
+
+
 def walker_starts(
     obj: IciObjective, x0: np.ndarray, cov_from: Path, walkers: int, seed: int
 ) -> np.ndarray:
     """``walkers`` starts: the optimum plus Gaussian draws with the covariance (on the fit's
     scales) of a previous ensemble's draws, redrawn until inside the bounds."""
-    table = read_table(cov_from, what="ensemble")
-    cols = [column_of(p.id) for p in obj.parameters]
-    pairs = zip(obj.parameters, cols, strict=True)
-    scaled = np.column_stack([np.vectorize(p.to_x)(table[c].to_numpy(float)) for p, c in pairs])
-    cov = np.cov(scaled.T)
+    cov = start_covariance(obj, cov_from)
     lo, hi = obj.bounds()
     rng = np.random.default_rng(seed)
     out: list[np.ndarray] = []
@@ -167,6 +173,16 @@ def walker_starts(
 
 def sampler_text(args: argparse.Namespace) -> str:
     """What the provenance says about the sampler and its settings."""
+    if args.sampler == "importance":
+        return (
+            "importance sampling (senotwin.calibrate.sample.importance_sample): "
+            f"{args.draws} independent draws from a multivariate Student t ({args.df:g} degrees "
+            "of freedom) at the optimum, scale matrix the covariance of the draws of "
+            f"{args.start_cov.name} x {args.scale:g}^2, on the fit's scaled parameters; weights "
+            "exp(-nllh) / proposal density, uniform prior within the fit's bounds (draws outside "
+            f"get weight 0); {args.samples} rows resampled with replacement in proportion to "
+            "the weights"
+        )
     if args.sampler == "stretch":
         return (
             "affine-invariant ensemble sampler (Goodman & Weare 2010 stretch move, a = 2; "
@@ -186,6 +202,8 @@ def sampler_text(args: argparse.Namespace) -> str:
 
 def settings(args: argparse.Namespace) -> dict:
     """The run's settings (steps = ensemble steps x walkers for the stretch sampler)."""
+    if args.sampler == "importance":
+        return {"draws": args.draws, "df": args.df, "scale": args.scale, "rows": args.samples}
     if args.sampler == "stretch":
         return {
             "walkers": args.walkers,
@@ -211,7 +229,16 @@ def main() -> None:
     ap.add_argument("--thin", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--initial-step", type=float, default=0.05)
-    ap.add_argument("--sampler", choices=("metropolis", "stretch"), default="metropolis")
+    ap.add_argument(
+        "--sampler", choices=("metropolis", "stretch", "importance"), default="metropolis"
+    )
+    ap.add_argument("--draws", type=int, default=300, help="importance: proposal draws")
+    ap.add_argument(
+        "--df", type=float, default=4.0, help="importance: Student t degrees of freedom"
+    )
+    ap.add_argument(
+        "--scale", type=float, default=1.5, help="importance: proposal sd / --start-cov's sd"
+    )
     ap.add_argument("--walkers", type=int, default=24)
     ap.add_argument("--start-cov", type=Path, default=OUT / "liu2019_posterior.tsv")
     ap.add_argument(
@@ -231,6 +258,7 @@ def main() -> None:
     )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
+    global _OBJECTIVE
 
     record = stored_fit()
     best = {p["parameter"]: p["best"] for p in record["parameters"]}
@@ -240,6 +268,7 @@ def main() -> None:
     f0 = obj(x0)
     print(f"optimum nllh re-evaluated {f0:.4f} (stored {record['nllh']:.4f})", flush=True)
     lo, hi = obj.bounds()
+    importance: dict | None = None
     if args.sampler == "stretch":
         starts = walker_starts(obj, x0, args.start_cov, args.walkers, args.seed)
 
@@ -249,7 +278,6 @@ def main() -> None:
             if late and chains.traces.shape[1] >= 4:
                 raise TimeUp(chains)
 
-        global _OBJECTIVE
         _OBJECTIVE = obj
         pool = mp.get_context("fork").Pool(args.processes) if args.processes > 1 else None
         try:
@@ -267,15 +295,50 @@ def main() -> None:
             )
         except TimeUp as stop:
             walkers = stop.chains
+            print(f"stopped after {walkers.traces.shape[1]} kept steps (--max-minutes)", flush=True)
         finally:
             if pool is not None:
                 pool.terminate()
-            print(f"stopped after {walkers.traces.shape[1]} kept steps (--max-minutes)", flush=True)
-            args.samples = walkers.traces.shape[1]
+        args.samples = walkers.traces.shape[1]
         kept, _ = walkers.pooled(args.thin)
         acceptance, evaluations = walkers.acceptance, walkers.evaluations
         ess = multichain_ess(walkers.traces)
         rhat = multichain_split_rhat(walkers.traces)
+    elif args.sampler == "importance":
+        _OBJECTIVE = obj
+        pool = mp.get_context("fork").Pool(args.processes) if args.processes > 1 else None
+        try:
+            imp = importance_sample(
+                obj,
+                x0,
+                args.scale**2 * start_covariance(obj, args.start_cov),
+                lo,
+                hi,
+                n=args.draws,
+                df=args.df,
+                seed=args.seed,
+                evaluate=None if pool is None else lambda ys: pool.map(_evaluate, ys),
+            )
+        finally:
+            if pool is not None:
+                pool.terminate()
+        kept = imp.draws[imp.resample(args.samples, seed=args.seed)]
+        acceptance = imp.ess / args.draws  # importance efficiency: Kish ESS per draw
+        evaluations = int(np.isfinite(imp.nllh).sum())
+        ess = np.full(len(obj.parameters), imp.ess)
+        rhat = np.full(len(obj.parameters), np.nan)
+        importance = {
+            "draws": args.draws,
+            "inside_bounds": evaluations,
+            "kish_ess": imp.ess,
+            "pareto_k": imp.pareto_k,
+            "best_nllh": float(np.min(imp.nllh)),
+            "best": {
+                p.id: p.from_x(float(v))
+                for p, v in zip(obj.parameters, imp.draws[np.argmin(imp.nllh)], strict=True)
+            },
+        }
+        print(json.dumps(importance), flush=True)
     else:
         chain = adaptive_metropolis(
             obj,
@@ -294,6 +357,10 @@ def main() -> None:
         ess = effective_sample_size(chain.trace)
         rhat = split_rhat(chain.trace)
     seconds = time.perf_counter() - t0
+    if importance:
+        mixed = bool(importance["kish_ess"] >= 20 and importance["pareto_k"] < 0.7)
+    else:
+        mixed = bool(np.all(np.isfinite(rhat)) and np.all(rhat < 1.1) and ess.min() >= 20)
     ids = [p.id for p in obj.parameters]
     linear = pd.DataFrame(
         [[p.from_x(float(v)) for p, v in zip(obj.parameters, row, strict=True)] for row in kept],
@@ -328,7 +395,7 @@ def main() -> None:
         "note": "independent column from its own data set (see s_il8_C)",
     }
     n_eff = {pid: float(e) for pid, e in zip(ids, ess, strict=True)}
-    r_hat = {pid: float(r) for pid, r in zip(ids, rhat, strict=True)}
+    r_hat = {pid: None if importance else float(r) for pid, r in zip(ids, rhat, strict=True)}
     provenance = {
         "name": "liu2019_posterior",
         "problem": "liu2019",
@@ -356,7 +423,10 @@ def main() -> None:
         "seconds": round(seconds, 1),
         "effective_sample_size": n_eff,
         "effective_sample_size_note": (
-            "per parameter over the post-burn-in trace (every step), steps / integrated "
+            "Kish's (sum w)^2 / sum w^2 of the importance weights, the same for every parameter; "
+            "'acceptance' is it per draw; split_rhat does not apply (independent draws, null)"
+            if importance
+            else "per parameter over the post-burn-in trace (every step), steps / integrated "
             "autocorrelation time (Geyer initial positive sequence)"
             if args.sampler == "metropolis"
             else "per parameter over every walker's post-burn-in steps together: walkers x steps "
@@ -367,8 +437,16 @@ def main() -> None:
             "the ESS as an upper estimate"
         ),
         "split_rhat": r_hat,
-        "mixed": bool(np.all(np.isfinite(rhat)) and np.all(rhat < 1.1) and ess.min() >= 20),
-        "mixed_rule": "split-R-hat < 1.1 for every parameter and effective sample size >= 20",
+        "mixed": mixed,
+        "mixed_rule": "split-R-hat < 1.1 for every parameter and effective sample size >= 20"
+        + (
+            "; for independent importance draws (no chain, so no R-hat): Kish effective sample "
+            "size >= 20 and Pareto k of the largest weights < 0.7 (Vehtari et al. 2024: above "
+            "it the weighted estimate is unreliable)"
+            if importance
+            else ""
+        ),
+        "importance": importance,
         "posterior_5_50_95": {
             c: [float(v) for v in table[c].quantile([0.05, 0.5, 0.95])] for c in table.columns
         },
@@ -381,6 +459,9 @@ def main() -> None:
             f"--initial-step {args.initial_step}"
             if args.sampler == "metropolis"
             else f"--sampler stretch --walkers {args.walkers} --start-cov {args.start_cov.name}"
+            if args.sampler == "stretch"
+            else f"--sampler importance --draws {args.draws} --df {args.df:g} --scale "
+            f"{args.scale:g} --start-cov {args.start_cov.name}"
         ),
         "columns": columns,
     }

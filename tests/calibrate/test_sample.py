@@ -16,9 +16,11 @@ from senotwin.calibrate.fit import fit_problem
 from senotwin.calibrate.sample import (
     adaptive_metropolis,
     effective_sample_size,
+    importance_sample,
     integrated_autocorrelation_time,
     multichain_ess,
     multichain_split_rhat,
+    pareto_k,
     sample_posterior,
     split_rhat,
     stretch_move,
@@ -213,6 +215,37 @@ def test_adaptive_metropolis_tunes_its_scale_towards_a_target_acceptance() -> No
     assert np.all(split_rhat(tuned) < 1.1)
     with pytest.raises(ValidationError, match="target_acceptance"):
         adaptive_metropolis(f, np.zeros(2), 0.0, lo, hi, target_acceptance=1.0)
+
+
+def test_pareto_k_recovers_a_known_tail() -> None:
+    """Weights with a generalised Pareto tail of shape 0.2 / 0.5 / 0.9 give k near it (mean of
+    20 sets of 2000); light-tailed weights give k well below 0.5."""
+    rng = np.random.default_rng(0)
+    for xi in (0.2, 0.5, 0.9):
+        ks = [pareto_k(np.log(((1 - rng.uniform(size=2000)) ** -xi - 1) / xi)) for _ in range(20)]
+        assert abs(np.mean(ks) - xi) < 0.08, (xi, np.mean(ks))
+    assert pareto_k(rng.normal(scale=0.1, size=2000)) < 0.2
+    with pytest.raises(ValidationError, match=">= 25"):
+        pareto_k(np.zeros(10))
+
+
+def test_importance_sample_recovers_a_ridge_and_flags_a_too_narrow_proposal() -> None:
+    f, lo, hi = _ridge()
+    cov = np.array([[1.0, 0.999], [0.999, 1.0]]) * 0.01
+    good = importance_sample(f, np.zeros(2), 2 * cov, lo, hi, n=400, seed=1)
+    assert good.ess > 100 and good.pareto_k < 0.5
+    assert good.weights.sum() == pytest.approx(1.0)
+    rows = good.draws[good.resample(3000, seed=2)]
+    np.testing.assert_allclose(rows.std(axis=0), [0.1, 0.1], rtol=0.15)
+    assert np.corrcoef(rows.T)[0, 1] > 0.99
+    narrow = importance_sample(f, np.zeros(2), 0.05 * cov, lo, hi, n=400, seed=1)
+    assert narrow.pareto_k > 0.7  # the posterior's tails are not covered: not usable
+    boxed = importance_sample(f, np.zeros(2), 2 * cov, -0.05 * np.ones(2), hi, n=100, seed=1)
+    outside = np.any(boxed.draws < -0.05, axis=1)
+    assert outside.any() and np.all(boxed.weights[outside] == 0)
+    assert np.all(np.isinf(boxed.nllh[outside]))
+    with pytest.raises(ValidationError, match="n = 10"):
+        importance_sample(f, np.zeros(2), cov, lo, hi, n=10)
 
 
 def test_calibrate_liu2019_refuses_ensemble_and_names_the_shipped_one(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_provenance_is_complete(shipped: ShippedEnsemble) -> None:
     assert prov["n"] == len(shipped.table)
     assert 0.0 < prov["acceptance"] < 1.0
     assert set(prov["effective_sample_size"]) == set(prov["optimum"])
-    assert "Metropolis" in prov["sampler"]
+    assert "senotwin.calibrate.sample." in prov["sampler"]  # which sampler drew it
     assert prov["s_il8_C"]["dataset"].startswith("cohen2018_plasma")
     text = json.dumps(prov)
     assert "/work/" not in text and "/tmp/" not in text
