@@ -175,13 +175,15 @@ def sampler_text(args: argparse.Namespace) -> str:
     """What the provenance says about the sampler and its settings."""
     if args.sampler == "importance":
         return (
-            "importance sampling (senotwin.calibrate.sample.importance_sample): "
-            f"{args.draws} independent draws from a multivariate Student t ({args.df:g} degrees "
-            "of freedom) at the optimum, scale matrix the covariance of the draws of "
-            f"{args.start_cov.name} x {args.scale:g}^2, on the fit's scaled parameters; weights "
-            "exp(-nllh) / proposal density, uniform prior within the fit's bounds (draws outside "
-            f"get weight 0); {args.samples} rows resampled with replacement in proportion to "
-            "the weights"
+            "adaptive multiple importance sampling (Cornuet et al. 2012; "
+            "senotwin.calibrate.sample.importance_sample): "
+            f"{args.stages} stages of {args.draws} independent draws from a multivariate "
+            f"Student t ({args.df:g} degrees of freedom), the first at the optimum with scale "
+            f"matrix the covariance of the draws of {args.start_cov.name} x {args.scale:g}^2, "
+            "each later one refitted to the weighted draws so far; on the fit's scaled "
+            "parameters; weights exp(-nllh) / the equal mixture of the stages' proposal "
+            "densities, uniform prior within the fit's bounds (draws outside get weight 0); "
+            f"{args.samples} rows resampled with replacement in proportion to the weights"
         )
     if args.sampler == "stretch":
         return (
@@ -203,7 +205,13 @@ def sampler_text(args: argparse.Namespace) -> str:
 def settings(args: argparse.Namespace) -> dict:
     """The run's settings (steps = ensemble steps x walkers for the stretch sampler)."""
     if args.sampler == "importance":
-        return {"draws": args.draws, "df": args.df, "scale": args.scale, "rows": args.samples}
+        return {
+            "draws_per_stage": args.draws,
+            "stages": args.stages,
+            "df": args.df,
+            "scale": args.scale,
+            "rows": args.samples,
+        }
     if args.sampler == "stretch":
         return {
             "walkers": args.walkers,
@@ -232,7 +240,8 @@ def main() -> None:
     ap.add_argument(
         "--sampler", choices=("metropolis", "stretch", "importance"), default="metropolis"
     )
-    ap.add_argument("--draws", type=int, default=300, help="importance: proposal draws")
+    ap.add_argument("--draws", type=int, default=100, help="importance: draws per stage")
+    ap.add_argument("--stages", type=int, default=3, help="importance: adaptive stages")
     ap.add_argument(
         "--df", type=float, default=4.0, help="importance: Student t degrees of freedom"
     )
@@ -316,19 +325,30 @@ def main() -> None:
                 hi,
                 n=args.draws,
                 df=args.df,
+                stages=args.stages,
                 seed=args.seed,
                 evaluate=None if pool is None else lambda ys: pool.map(_evaluate, ys),
             )
         finally:
             if pool is not None:
                 pool.terminate()
+        PROGRESS.parent.mkdir(parents=True, exist_ok=True)
+        PROGRESS.write_text(
+            json.dumps(
+                {
+                    "draws": imp.draws.tolist(),
+                    "nllh": [v if np.isfinite(v) else None for v in imp.nllh.tolist()],
+                    "weights": imp.weights.tolist(),
+                }
+            )
+        )
         kept = imp.draws[imp.resample(args.samples, seed=args.seed)]
         acceptance = imp.ess / args.draws  # importance efficiency: Kish ESS per draw
         evaluations = int(np.isfinite(imp.nllh).sum())
         ess = np.full(len(obj.parameters), imp.ess)
         rhat = np.full(len(obj.parameters), np.nan)
         importance = {
-            "draws": args.draws,
+            "draws": args.draws * args.stages,
             "inside_bounds": evaluations,
             "kish_ess": imp.ess,
             "pareto_k": imp.pareto_k,
@@ -460,8 +480,9 @@ def main() -> None:
             if args.sampler == "metropolis"
             else f"--sampler stretch --walkers {args.walkers} --start-cov {args.start_cov.name}"
             if args.sampler == "stretch"
-            else f"--sampler importance --draws {args.draws} --df {args.df:g} --scale "
-            f"{args.scale:g} --start-cov {args.start_cov.name}"
+            else f"--sampler importance --draws {args.draws} --stages {args.stages} --df "
+            f"{args.df:g} --scale {args.scale:g} --start-cov {args.start_cov.name} --samples "
+            f"{args.samples}"
         ),
         "columns": columns,
     }

@@ -246,6 +246,23 @@ def test_importance_sample_recovers_a_ridge_and_flags_a_too_narrow_proposal() ->
     assert np.all(np.isinf(boxed.nllh[outside]))
     with pytest.raises(ValidationError, match="n = 10"):
         importance_sample(f, np.zeros(2), cov, lo, hi, n=10)
+    with pytest.raises(ValidationError, match="stages = 0"):
+        importance_sample(f, np.zeros(2), cov, lo, hi, n=100, stages=0)
+
+
+def test_adaptive_importance_stages_repair_a_poor_first_proposal() -> None:
+    """A round, offset first proposal misses the ridge (k > 0.7, a handful of effective draws);
+    refitting it to the weighted draws for two more stages gives a usable sample of it."""
+    f, lo, hi = _ridge()
+    args = (f, np.array([0.1, 0.1]), 0.04 * np.eye(2), lo, hi)
+    one = importance_sample(*args, n=200, seed=1)
+    three = importance_sample(*args, n=200, stages=3, seed=1)
+    assert one.pareto_k > 0.7 and one.ess < 20
+    assert three.draws.shape == (600, 2)
+    assert three.pareto_k < 0.7 and three.ess > 100
+    rows = three.draws[three.resample(3000, seed=2)]
+    np.testing.assert_allclose(rows.std(axis=0), [0.1, 0.1], rtol=0.15)
+    np.testing.assert_allclose(rows.mean(axis=0), [0.0, 0.0], atol=0.02)
 
 
 def test_calibrate_liu2019_refuses_ensemble_and_names_the_shipped_one(tmp_path: Path) -> None:

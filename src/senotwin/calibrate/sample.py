@@ -298,26 +298,48 @@ def importance_sample(
     *,
     n: int,
     df: float = 4.0,
+    stages: int = 1,
     seed: int = 0,
     evaluate: Callable[[list[np.ndarray]], list[float]] | None = None,
 ) -> Importance:
     """Importance sampling of the posterior exp(-nllh) (uniform prior within ``lo``/``hi``)
     from a multivariate Student t (``df`` degrees of freedom: heavier tails than the posterior)
-    at ``centre`` with scale matrix ``cov``. Every draw is independent, so nothing has to mix;
-    the weights say how well the proposal covers the posterior (:func:`pareto_k`, Kish ESS).
-    ``evaluate`` maps ``nllh`` over all draws inside the bounds at once (e.g. a process pool)."""
+    at ``centre`` with scale matrix ``cov``, ``n`` draws per stage. With ``stages`` > 1 each
+    stage's proposal is refitted to the weighted draws so far (their mean; scale matrix their
+    covariance) and every draw is weighted by the equal mixture of all stages' proposals
+    (adaptive multiple importance sampling, Cornuet et al. 2012 Scand J Stat 39:798). The draws
+    are independent, so nothing has to mix; the weights say how well the proposals cover the
+    posterior (:func:`pareto_k`, Kish ESS). ``evaluate`` maps ``nllh`` over one stage's draws
+    inside the bounds at once (e.g. a process pool)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 25:
         raise ValidationError(f"n = {n!r}; allowed: a whole number >= 25")
+    if isinstance(stages, bool) or not isinstance(stages, int) or stages < 1:
+        raise ValidationError(f"stages = {stages!r}; allowed: a whole number >= 1")
     if not df > 0:
         raise ValidationError(f"df = {df!r}; allowed: > 0")
-    proposal = stats.multivariate_t(loc=np.asarray(centre, float), shape=cov, df=df, seed=seed)
-    draws = np.asarray(proposal.rvs(size=n)).reshape(n, lo.size)
-    inside = np.all((draws >= lo) & (draws <= hi), axis=1)
-    batch = [draws[i] for i in np.flatnonzero(inside)]
-    values = evaluate(batch) if evaluate is not None else [nllh(y) for y in batch]
-    f = np.full(n, math.inf)
-    f[inside] = np.asarray(values, dtype=float)
-    log_w = np.where(np.isfinite(f), -f - proposal.logpdf(draws), -np.inf)
+    rng = np.random.default_rng(seed)
+    loc, shape = np.asarray(centre, dtype=float), np.asarray(cov, dtype=float)
+    proposals: list[Any] = []
+    draws = np.empty((0, lo.size))
+    f = np.empty(0)
+    log_w = np.empty(0)
+    for _ in range(stages):
+        q = stats.multivariate_t(loc=loc, shape=shape, df=df, seed=rng)
+        x = np.asarray(q.rvs(size=n)).reshape(n, lo.size)
+        inside = np.all((x >= lo) & (x <= hi), axis=1)
+        batch = [x[i] for i in np.flatnonzero(inside)]
+        values = evaluate(batch) if evaluate is not None else [nllh(y) for y in batch]
+        fx = np.full(n, math.inf)
+        fx[inside] = np.asarray(values, dtype=float)
+        proposals.append(q)
+        draws, f = np.vstack([draws, x]), np.concatenate([f, fx])
+        log_q = np.logaddexp.reduce([p.logpdf(draws) for p in proposals], axis=0)
+        log_w = np.where(np.isfinite(f), -f - (log_q - math.log(len(proposals))), -np.inf)
+        w = np.exp(log_w - np.max(log_w))
+        w /= w.sum()
+        loc = w @ draws
+        centred = draws - loc
+        shape = (w[:, None] * centred).T @ centred + 1e-12 * np.eye(lo.size)
     w = np.exp(log_w - np.max(log_w))
     w /= w.sum()
     return Importance(draws, f, w, float(1.0 / np.sum(w**2)), pareto_k(log_w))
