@@ -180,7 +180,8 @@ def sampler_text(args: argparse.Namespace) -> str:
             f"{args.stages} stages of {args.draws} independent draws from a multivariate "
             f"Student t ({args.df:g} degrees of freedom), the first at the optimum with scale "
             f"matrix the covariance of the draws of {args.start_cov.name} x {args.scale:g}^2, "
-            "each later one refitted to the weighted draws so far; on the fit's scaled "
+            "each later one refitted to the weighted draws so far (their covariance x "
+            f"{args.inflate:g}^2); on the fit's scaled "
             "parameters; weights exp(-nllh) / the equal mixture of the stages' proposal "
             "densities, uniform prior within the fit's bounds (draws outside get weight 0); "
             f"{args.samples} rows resampled with replacement in proportion to the weights"
@@ -208,6 +209,7 @@ def settings(args: argparse.Namespace) -> dict:
         return {
             "draws_per_stage": args.draws,
             "stages": args.stages,
+            "inflate": args.inflate,
             "df": args.df,
             "scale": args.scale,
             "rows": args.samples,
@@ -242,6 +244,9 @@ def main() -> None:
     )
     ap.add_argument("--draws", type=int, default=100, help="importance: draws per stage")
     ap.add_argument("--stages", type=int, default=3, help="importance: adaptive stages")
+    ap.add_argument(
+        "--inflate", type=float, default=1.0, help="importance: refitted sd / weighted draws' sd"
+    )
     ap.add_argument(
         "--df", type=float, default=4.0, help="importance: Student t degrees of freedom"
     )
@@ -326,6 +331,7 @@ def main() -> None:
                 n=args.draws,
                 df=args.df,
                 stages=args.stages,
+                inflate=args.inflate,
                 seed=args.seed,
                 evaluate=None if pool is None else lambda ys: pool.map(_evaluate, ys),
             )
@@ -480,7 +486,8 @@ def main() -> None:
             if args.sampler == "metropolis"
             else f"--sampler stretch --walkers {args.walkers} --start-cov {args.start_cov.name}"
             if args.sampler == "stretch"
-            else f"--sampler importance --draws {args.draws} --stages {args.stages} --df "
+            else f"--sampler importance --draws {args.draws} --stages {args.stages} --inflate "
+            f"{args.inflate:g} --df "
             f"{args.df:g} --scale {args.scale:g} --start-cov {args.start_cov.name} --samples "
             f"{args.samples}"
         ),

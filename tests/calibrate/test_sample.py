@@ -248,6 +248,8 @@ def test_importance_sample_recovers_a_ridge_and_flags_a_too_narrow_proposal() ->
         importance_sample(f, np.zeros(2), cov, lo, hi, n=10)
     with pytest.raises(ValidationError, match="stages = 0"):
         importance_sample(f, np.zeros(2), cov, lo, hi, n=100, stages=0)
+    with pytest.raises(ValidationError, match=r"inflate = 0\.5"):
+        importance_sample(f, np.zeros(2), cov, lo, hi, n=100, inflate=0.5)
 
 
 def test_adaptive_importance_stages_repair_a_poor_first_proposal() -> None:

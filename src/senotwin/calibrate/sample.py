@@ -299,6 +299,7 @@ def importance_sample(
     n: int,
     df: float = 4.0,
     stages: int = 1,
+    inflate: float = 1.0,
     seed: int = 0,
     evaluate: Callable[[list[np.ndarray]], list[float]] | None = None,
 ) -> Importance:
@@ -306,17 +307,20 @@ def importance_sample(
     from a multivariate Student t (``df`` degrees of freedom: heavier tails than the posterior)
     at ``centre`` with scale matrix ``cov``, ``n`` draws per stage. With ``stages`` > 1 each
     stage's proposal is refitted to the weighted draws so far (their mean; scale matrix their
-    covariance) and every draw is weighted by the equal mixture of all stages' proposals
-    (adaptive multiple importance sampling, Cornuet et al. 2012 Scand J Stat 39:798). The draws
-    are independent, so nothing has to mix; the weights say how well the proposals cover the
-    posterior (:func:`pareto_k`, Kish ESS). ``evaluate`` maps ``nllh`` over one stage's draws
-    inside the bounds at once (e.g. a process pool)."""
+    covariance x ``inflate``^2, so that a few heavy draws do not collapse it) and every draw is
+    weighted by the equal mixture of all stages' proposals (adaptive multiple importance
+    sampling, Cornuet et al. 2012 Scand J Stat 39:798). The draws are independent, so nothing
+    has to mix; the weights say how well the proposals cover the posterior (:func:`pareto_k`,
+    Kish ESS). ``evaluate`` maps ``nllh`` over one stage's draws inside the bounds at once
+    (e.g. a process pool)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 25:
         raise ValidationError(f"n = {n!r}; allowed: a whole number >= 25")
     if isinstance(stages, bool) or not isinstance(stages, int) or stages < 1:
         raise ValidationError(f"stages = {stages!r}; allowed: a whole number >= 1")
     if not df > 0:
         raise ValidationError(f"df = {df!r}; allowed: > 0")
+    if not inflate >= 1.0:
+        raise ValidationError(f"inflate = {inflate!r}; allowed: >= 1")
     rng = np.random.default_rng(seed)
     loc, shape = np.asarray(centre, dtype=float), np.asarray(cov, dtype=float)
     proposals: list[Any] = []
@@ -339,7 +343,7 @@ def importance_sample(
         w /= w.sum()
         loc = w @ draws
         centred = draws - loc
-        shape = (w[:, None] * centred).T @ centred + 1e-12 * np.eye(lo.size)
+        shape = inflate**2 * (w[:, None] * centred).T @ centred + 1e-12 * np.eye(lo.size)
     w = np.exp(log_w - np.max(log_w))
     w /= w.sum()
     return Importance(draws, f, w, float(1.0 / np.sum(w**2)), pareto_k(log_w))
