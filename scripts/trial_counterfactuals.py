@@ -9,6 +9,8 @@ untreated):
 * ``no CD8 kill``: ``k_kill`` = ``k_byst`` = 0 (no direct or bystander CD8 killing);
 * ``no reinvigoration``: ``k_reinv`` = 0 (no progenitor-exhausted CD8 is reinvigorated, with
   or without the drug); ``no burst``: ``n_reinv`` = 0 (reinvigorated cells do not divide);
+* ``no bystander kill``: ``k_byst`` = 0 (HLA class I-negative cells escape the IFN-gamma/TNF
+  bystander death; direct CD8 killing kept);
 * the PD-1 routes of the checkpoint drug: each route can be made to see the drug-free PD-1
   engagement (a copy of PDL1_d / PDPL / H_PD1 / PDPL_LN built from the uncompiled model, where
   the drug's factor on PDCD1 and CD274 does not act; switch parameters ``cf_*`` added to the
@@ -21,7 +23,8 @@ untreated):
 Per arm: ORR, CR, DCR, median PFS, PFS HR against the shipped control arm, and the share of
 patients whose live cancer cells (visible + HLA-loss) fall below one cell. ``--traits`` adds,
 per shipped arm, responders against non-responders: baseline traits (N_ag, invisible share,
-PD-L1, CD8 infiltration factor, growth, baseline SLD) and ORR by PD-L1 stratum.
+PD-L1, CD8 infiltration factor, growth, baseline SLD), ORR by PD-L1 stratum, and per arm and
+variant the ORR by invisible-share class (none, 0-0.5 as the NSCLC HLA-LOH class, > 0.5).
 
     python scripts/trial_counterfactuals.py [--trial keynote189] [--n 200] [--seed 0] [--traits]
 """
@@ -96,6 +99,7 @@ VARIANTS: dict[str, dict[str, float]] = {
     "no CD8 kill, net growth kept": {"k_kill": 0.0, "k_byst": 0.0, "cf_kgrow": KGROW_NO_KILL},
     "no reinvigoration": {"k_reinv": 0.0},
     "no burst": {"n_reinv": 0.0},
+    "no bystander kill": {"k_byst": 0.0},
     **{route_label(on): {k: 1.0 for k in ROUTES if k not in on} for on in SUBSETS},
 }
 
@@ -255,6 +259,18 @@ def summary(res: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+INVISIBLE_BINS = (-1.0, 0.0, 0.5, 1.0)  # none, the HLA-LOH range 0-0.5, hard loss
+INVISIBLE_LABELS = ("none", "0-0.5", "> 0.5")
+
+
+def orr_by_invisible(rows: pd.DataFrame) -> pd.DataFrame:
+    """ORR % (and n) per arm by invisible-share class, from rows with ``b_invisible``."""
+    cls = pd.cut(rows["b_invisible"], INVISIBLE_BINS, labels=INVISIBLE_LABELS)
+    resp = rows["best_response"].isin(("CR", "PR"))
+    g = resp.groupby([rows["arm"], cls], observed=True)
+    return pd.DataFrame({"ORR": 100 * g.mean(), "n": g.size()}).reset_index(names=["arm", "class"])
+
+
 def traits(res: dict[str, Any]) -> None:
     """Responders vs non-responders per shipped arm, and ORR by PD-L1 stratum."""
     trial, rows = res["trial"], res["rows"]
@@ -311,6 +327,10 @@ def traits(res: dict[str, Any]) -> None:
             )
             hrs.append(f"{c.hr:.2f} ({c.hr_lower:.2f}-{c.hr_upper:.2f})")
         print(f"{ep.upper()} HR {trial.arms[-1].name} vs control by PD-L1 stratum:", hrs)
+    by = orr_by_invisible(ok)
+    sizes = by.groupby("class", observed=True)["n"].max().to_dict()
+    print(f"\nORR % by invisible-share class (patients per class {sizes}):")
+    print(by.pivot(index="arm", columns="class", values="ORR").round(1).to_string())
 
 
 def main() -> None:

@@ -1,11 +1,13 @@
 """scripts/trial_counterfactuals.py: a PD-1 route switched off sees the drug-free engagement,
-the Shapley shares add up, and the regimen without chemotherapy keeps only the antibody."""
+the Shapley shares add up, the regimen without chemotherapy keeps only the antibody, and ORR is
+split by invisible-share class."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from senotwin.model.scenarios import get_scenario
@@ -71,3 +73,20 @@ def test_without_chemo_keeps_only_the_antibody(script: ModuleType) -> None:
     regimen = f"pemetrexed 500 mg/m2 iv q21d d0-d714; {PEMBRO}"
     assert script.without_chemo(regimen) == PEMBRO
     assert script.without_chemo("carboplatin 400 mg/m2 iv d0 x4 cycles of 21d") == "none"
+
+
+def test_orr_by_invisible_class_puts_each_patient_in_one_class(script: ModuleType) -> None:
+    assert script.VARIANTS["no bystander kill"] == {"k_byst": 0.0}
+    rows = pd.DataFrame(
+        {
+            "arm": ["a"] * 5 + ["b"],
+            "b_invisible": [0.0, 0.0, 0.3, 0.5, 0.9, 0.0],
+            "best_response": ["PR", "PD", "CR", "SD", "PD", "SD"],
+        }
+    )
+    out = script.orr_by_invisible(rows).set_index(["arm", "class"])
+    assert out.loc[("a", "none"), "ORR"] == pytest.approx(50.0)
+    assert out.loc[("a", "0-0.5"), "ORR"] == pytest.approx(50.0)  # 0.3 and the edge 0.5
+    assert out.loc[("a", "> 0.5"), "ORR"] == 0.0
+    assert out.loc[("a", "0-0.5"), "n"] == 2 and out.loc[("b", "none"), "n"] == 1
+    assert out["n"].sum() == len(rows)
