@@ -8,10 +8,12 @@ by least squares against the Claret 2014 MONET1 drug effect on the measured diam
 two refitted at each point; 95 %: n/2 ln(SSE / SSE_min) <= 1.92, the misfit as the error, as
 for the split). A profile that stays inside at one end bounds a value from one side only,
 which is not a value. ``--grid`` prints the split-refitted SSE on a (d_stress, k_clear_dead)
-grid first; ``--k-clear-dead V`` holds the clearance at V and fits and profiles (d_stress, s).
-No library trial is used.
+grid first; ``--k-clear-dead V`` holds the clearance at V and fits and profiles (d_stress, s);
+``--set NAME=VALUE`` holds any other parameter at VALUE in both arms (a what-if: e.g. lung
+``w_il6_growth`` with the ``k_grow`` that ``scripts/derive_tissue_growth.py --set`` gives for it,
+the session-17 profile of the SASP growth boost). No library trial is used.
 
-    python scripts/stress_decay_profile.py [--grid] [--k-clear-dead 8] [--engine fast]
+    python scripts/stress_decay_profile.py [--grid] [--k-clear-dead 8] [--set w_il6_growth=1]
 """
 
 from __future__ import annotations
@@ -35,15 +37,18 @@ def _logistic(x: float) -> float:
 class StressProblem:
     """SSE of the MONET1 course as a function of (d_stress, k_clear_dead, s) at the cited loss."""
 
-    def __init__(self, scenario: str, engine: str | None) -> None:
+    def __init__(
+        self, scenario: str, engine: str | None, held: dict[str, float] | None = None
+    ) -> None:
         self.scenario, self.engine = scenario, engine
+        self.held = dict(held or {})  # other parameters held at these values in both arms
         self._problems: dict[tuple[float, float], Problem] = {}
 
     def problem(self, d_stress: float, k_clear_dead: float) -> Problem:
-        """The treated/untreated pair with both values in both arms."""
+        """The treated/untreated pair with both values (and the held ones) in both arms."""
         key = (round(d_stress, 12), round(k_clear_dead, 12))
         if key not in self._problems:
-            params = {"d_stress": d_stress, "k_clear_dead": k_clear_dead}
+            params = self.held | {"d_stress": d_stress, "k_clear_dead": k_clear_dead}
             self._problems[key] = Problem(self.scenario, params, engine=self.engine)
         return self._problems[key]
 
@@ -88,10 +93,18 @@ def main() -> None:
     ap.add_argument("--engine", default="fast", help="simulation engine (default: fast)")
     ap.add_argument("--k-clear-dead", type=float, default=None, help="hold it at this value")
     ap.add_argument("--grid", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = ap.parse_args()
-    sp = StressProblem(args.scenario, args.engine)
+    other = {}
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--set {pair!r}: expected NAME=VALUE")
+        other[name] = float(value)
+    sp = StressProblem(args.scenario, args.engine, other)
     n = len(DAYS)
     print(f"scenario {args.scenario}; cited loss {CITED_LOSS:.3f}; engine {args.engine}")
+    print(f"held in both arms: {other or 'nothing'}")
     if args.grid:
         for ds in D_STRESS:
             row = np.round([sp.best_split(ds, k)[1] for k in K_CLEAR], 5).tolist()

@@ -39,3 +39,13 @@ def test_holding_both_rates_fits_the_share_alone(scripts) -> None:
     assert held["s"] == pytest.approx(share, abs=2e-3)
     assert sse_held == pytest.approx(sse, rel=1e-3)
     assert 0.0 < share < 1.0 and sse < sp.sse(0.2, 1.0, 0.9)
+
+
+def test_a_held_parameter_reaches_both_arms(scripts) -> None:
+    _, profile = scripts
+    base = profile.StressProblem("aged_lung_untreated", "fast")
+    held = profile.StressProblem("aged_lung_untreated", "fast", {"w_il6_growth": 0.0})
+    assert held.problem(0.2, 1.0).params["w_il6_growth"] == 0.0
+    # without the SASP's IL-6 growth boost the course's senescent cells no longer slow the
+    # regrowth, so the same (d_stress, clearance, share) fits the course differently
+    assert held.sse(0.2, 1.0, 0.3) != pytest.approx(base.sse(0.2, 1.0, 0.3), rel=1e-3)
