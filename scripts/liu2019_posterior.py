@@ -198,8 +198,19 @@ def sampler_text(args: argparse.Namespace) -> str:
         "adaptive Metropolis (Haario, Saksman & Tamminen 2001; "
         "senotwin.calibrate.sample.adaptive_metropolis) on the fit's scaled parameters (log10 "
         "or linear as fitted), uniform prior within the fit's bounds, started at the optimum, "
-        f"first proposals sd {args.initial_step} x bounds width, covariance adapted every 10 "
-        "steps from step 2d"
+        + (
+            f"first proposals sd {args.initial_step} x bounds width"
+            if args.initial_cov is None
+            else "first proposals' covariance 2.38^2/d x that of the draws of "
+            f"{args.initial_cov.name}"
+        )
+        + ", covariance adapted every 10 steps from step 2d"
+        + (
+            ""
+            if args.target_acceptance is None
+            else f", its scale tuned towards acceptance {args.target_acceptance:g} during the "
+            "burn-in (Robbins-Monro) and the proposal frozen after it"
+        )
     )
 
 
@@ -228,6 +239,8 @@ def settings(args: argparse.Namespace) -> dict:
         "samples": args.samples,
         "thin": args.thin,
         "initial_step": args.initial_step,
+        "initial_cov": None if args.initial_cov is None else args.initial_cov.name,
+        "target_acceptance": args.target_acceptance,
         "steps": args.burn_in + args.samples * args.thin,
     }
 
@@ -252,6 +265,18 @@ def main() -> None:
     )
     ap.add_argument(
         "--scale", type=float, default=1.5, help="importance: proposal sd / --start-cov's sd"
+    )
+    ap.add_argument(
+        "--initial-cov",
+        type=Path,
+        default=None,
+        help="metropolis: first proposals' covariance 2.38^2/d x that of this ensemble's draws",
+    )
+    ap.add_argument(
+        "--target-acceptance",
+        type=float,
+        default=None,
+        help="metropolis: tune the proposal scale towards it in the burn-in, then freeze",
     )
     ap.add_argument("--walkers", type=int, default=24)
     ap.add_argument("--start-cov", type=Path, default=OUT / "liu2019_posterior.tsv")
@@ -377,6 +402,12 @@ def main() -> None:
             thin=args.thin,
             seed=args.seed,
             initial_step=args.initial_step,
+            initial_cov=(
+                None
+                if args.initial_cov is None
+                else 2.38**2 / lo.size * start_covariance(obj, args.initial_cov)
+            ),
+            target_acceptance=args.target_acceptance,
             progress=write_progress,
         )
         kept, acceptance, evaluations = chain.kept, chain.acceptance, chain.evaluations
@@ -483,6 +514,12 @@ def main() -> None:
         f"--seed {args.seed} "
         + (
             f"--initial-step {args.initial_step}"
+            + ("" if args.initial_cov is None else f" --initial-cov {args.initial_cov.name}")
+            + (
+                ""
+                if args.target_acceptance is None
+                else f" --target-acceptance {args.target_acceptance:g}"
+            )
             if args.sampler == "metropolis"
             else f"--sampler stretch --walkers {args.walkers} --start-cov {args.start_cov.name}"
             if args.sampler == "stretch"
