@@ -67,6 +67,19 @@ def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
     assert wf.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_median_not_reached_still_places_the_published_median() -> None:
+    """A simulated median CI open above (not reached) bounds from below: a published median under
+    its lower end is outside (the report counted it as not compared)."""
+    rows = _rows().copy()
+    control = rows.arm == "nab_pac"
+    rows.loc[control, "pfs_days"] = 400.0 + rows.loc[control, "patient"] * 5.0  # 13-20 months
+    rows.loc[control & (rows.patient >= 18), "pfs_event"] = False  # most censored: not reached high
+    t = compare_trial(get_trial("impassion130"), rows).table
+    med = t[(t.population == "ITT") & (t.arm == "nab_pac") & (t.endpoint == "median PFS")].iloc[0]
+    assert med["sim_high"] == math.inf and med["sim_low"] > 5.5
+    assert med["published_in_sim_ci"] is False  # 5.5 months, below the simulated lower end
+
+
 def test_keynote189_pdl1_strata_are_compared_with_their_published_hrs() -> None:
     """Each PD-L1 stratum (TPS < 1 %, 1-49 %, >= 50 %) is its own population with the
     published OS HR beside the simulated one."""

@@ -238,8 +238,8 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
         endpoint: str, sim: tuple[float, float, float], published: tuple[Any, Any, Any], unit: str
     ) -> None:
         value, lo, hi = published
-        within = None
-        if value is not None and all(math.isfinite(x) for x in sim[1:]):
+        within = None  # an open upper bound ("not reached", inf) still bounds from below
+        if value is not None and not any(math.isnan(x) for x in sim[1:]):
             within = bool(sim[1] <= value <= sim[2])
         out.append(
             {
