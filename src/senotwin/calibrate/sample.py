@@ -473,13 +473,7 @@ def split_rhat(trace: np.ndarray) -> np.ndarray:
     t = np.asarray(trace, dtype=float)
     if t.ndim != 2 or t.shape[0] < 4:
         raise ValidationError("split_rhat needs a 2-D trace with >= 4 steps")
-    m = t.shape[0] // 2
-    halves = np.stack([t[:m], t[m : 2 * m]])  # (2, m, d)
-    within = halves.var(axis=1, ddof=1).mean(axis=0)
-    between = m * halves.mean(axis=1).var(axis=0, ddof=1)
-    var_plus = (m - 1) / m * within + between / m
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(var_plus / within)
+    return multichain_split_rhat(t[None])  # one chain: its two halves
 
 
 @dataclass(frozen=True)
