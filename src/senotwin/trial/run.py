@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,18 @@ from senotwin.cohort.population import (
     select_population,
     with_prior_spread,
 )
-from senotwin.cohort.runner import CohortArm, CohortConfig, CohortRun, load_rows, run_cohort
+from senotwin.cohort.runner import (
+    SPREAD,
+    CohortArm,
+    CohortConfig,
+    CohortRun,
+    load_rows,
+    run_cohort,
+)
+from senotwin.model.qsp import TISSUES
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
+from senotwin.sim.tissue_growth import derive_k_grow, untreated_scenario
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
@@ -143,6 +153,94 @@ def posterior_members(
     return replace(pop, priors=priors), tuple(members), record
 
 
+Members = tuple[tuple[tuple[str, float], ...], ...]
+
+
+def growth_tissue(scenario: str) -> str | None:
+    """The tissue whose derived proliferation rate ``scenario`` carries (it is that tissue's
+    untreated scenario, :func:`senotwin.sim.tissue_growth.untreated_scenario`), or None."""
+    return next((t for t in TISSUES if untreated_scenario(t) == scenario), None)
+
+
+@lru_cache(maxsize=4096)
+def growth_at(tissue: str, immune: tuple[tuple[str, float], ...]) -> float:
+    """``k_grow`` at which the untreated ``tissue`` lesion doubles in its cited time with the
+    parameter values ``immune`` (:func:`senotwin.sim.tissue_growth.derive_k_grow`); an error
+    where no rate in the parameter's range reaches it."""
+    d = derive_k_grow(tissue, dict(immune))
+    if not d.reached:
+        raise ValidationError(
+            f"tissue {tissue!r}: no k_grow in its plausible range gives the cited "
+            f"{d.cited_days:g}-day doubling at {dict(immune)} (closest: {d.net_days:.1f} d at "
+            f"{d.k_grow:.4g}/day)"
+        )
+    return d.k_grow
+
+
+def derived_growth(
+    pop: PopulationSpec, members: Members, scenario: str
+) -> tuple[PopulationSpec, Members, dict[str, object]]:
+    """Trial patients' proliferation derived at the immune values they carry.
+
+    A tissue's ``k_grow`` is derived (the untreated lesion doubles in the cited net time) at
+    qsp.yaml's immune values; trial patients carry the liu2019 ones (per-CTL kill ~1.5/day
+    against 0.9), so with the shipped rate their untreated lesions grow slower than cited and
+    partly regress. Here the rate is re-derived at the typical patient's values: each ensemble
+    member's parameter values (the member then sets ``k_grow``, the centre of the growth prior)
+    or, without members, the population's prior centres (the growth prior's centre is set).
+    The growth prior's spread is the cited spread of *net* rates (:data:`GROWTH_WHY`, sigma of
+    ln doubling time); the gross rate that gives it to first order (net = gross - loss, the
+    loss held) varies by sigma x net / gross, set the same way.
+    Scenarios that are no tissue's untreated scenario are left as they are (empty record)."""
+    tissue = growth_tissue(scenario)
+    if tissue is None:
+        return pop, members, {}
+    centres = {
+        p.parameter: float(p.centre)
+        for p in pop.priors
+        if p.centre is not None and p.parameter != GROWTH_TRAIT
+    }
+    growth = [p for p in pop.priors if p.parameter == GROWTH_TRAIT]
+    if not growth:
+        raise ValidationError(f"the trial population has no {GROWTH_TRAIT} prior to derive")
+    net_sigma = growth[0].spread
+    net_rate = TISSUES[tissue].net_rate
+    if members:
+        rates = [
+            growth_at(
+                tissue,
+                tuple(sorted((centres | {k: v for k, v in m if not k.endswith(SPREAD)}).items())),
+            )
+            for m in members
+        ]
+        members = tuple(
+            (*m, (GROWTH_TRAIT, g), (GROWTH_TRAIT + SPREAD, net_sigma * net_rate / g))
+            for m, g in zip(members, rates, strict=True)
+        )
+    else:
+        rates = [growth_at(tissue, tuple(sorted(centres.items())))]
+        pop = replace(
+            pop,
+            priors=tuple(
+                replace(p, centre=rates[0], spread=net_sigma * net_rate / rates[0])
+                if p.parameter == GROWTH_TRAIT
+                else p
+                for p in pop.priors
+            ),
+        )
+    record: dict[str, object] = {
+        "tissue": tissue,
+        "cited_doubling_days": TISSUES[tissue].doubling_days,
+        "shipped_k_grow": TISSUES[tissue].k_grow,
+        "derived_at": "each ensemble member's values" if len(rates) > 1 else "the prior centres",
+        "k_grow_median": float(np.median(rates)),
+        "k_grow_range": [float(min(rates)), float(max(rates))],
+        "net_sigma": net_sigma,
+        "gross_sigma_range": [net_sigma * net_rate / max(rates), net_sigma * net_rate / min(rates)],
+    }
+    return pop, members, record
+
+
 def trial_config(
     trial: TrialSpec,
     n: int,
@@ -164,7 +262,7 @@ def trial_config(
         for a in trial.arms
     )
     pop = trial_population(trial, n, seed=seed)
-    members: tuple[tuple[tuple[str, float], ...], ...] = ()
+    members: Members = ()
     source = ""
     if immune == "posterior" and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
         model = get_scenario(trial.scenario).load()
@@ -172,9 +270,11 @@ def trial_config(
             pop, trial.tissue, model.parameter(ANTIGEN_TRAIT).range
         )
         source = f"{record['ensemble']} (shipped liu2019 posterior)"
-        pop = replace(pop, selection=dict(pop.selection or {}) | {"immune": record})
     else:
-        pop = replace(pop, selection=dict(pop.selection or {}) | {"immune": {"source": "fit"}})
+        record = {"source": "fit"}
+    pop, members, growth = derived_growth(pop, members, trial.scenario)
+    picked = {"immune": record} | ({"growth": growth} if growth else {})
+    pop = replace(pop, selection=dict(pop.selection or {}) | picked)
     return CohortConfig(
         scenario=trial.scenario,
         n=n,
