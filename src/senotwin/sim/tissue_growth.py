@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import optimize
@@ -137,6 +138,21 @@ def derive_k_grow(tissue: str, overrides: Mapping[str, float] | None = None) -> 
     root = optimize.brentq(gap, lo, hi, rtol=1e-6, xtol=REL_TOL / 10)
     k = math.exp(root)
     return GrowthDerivation(tissue, k, target, net_doubling_days(tissue, k, overrides), True)
+
+
+@lru_cache(maxsize=4096)
+def growth_at(tissue: str, values: tuple[tuple[str, float], ...]) -> float:
+    """:func:`derive_k_grow` under the parameter ``values`` (sorted pairs: hashable, cached),
+    for consumers that carry other immune values than qsp.yaml's (a posterior member); an error
+    where no rate in the parameter's range reaches the cited doubling."""
+    d = derive_k_grow(tissue, dict(values))
+    if not d.reached:
+        raise ValidationError(
+            f"tissue {tissue!r}: no k_grow in its plausible range gives the cited "
+            f"{d.cited_days:g}-day doubling at {dict(values)} (closest: {d.net_days:.1f} d at "
+            f"{d.k_grow:.4g}/day)"
+        )
+    return d.k_grow
 
 
 def shipped_value(k_grow: float) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from senotwin.cohort.runner import (
 from senotwin.model.qsp import TISSUES
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.tissue_growth import derive_k_grow, untreated_scenario
+from senotwin.sim.tissue_growth import growth_at, untreated_scenario
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
@@ -160,21 +159,6 @@ def growth_tissue(scenario: str) -> str | None:
     """The tissue whose derived proliferation rate ``scenario`` carries (it is that tissue's
     untreated scenario, :func:`senotwin.sim.tissue_growth.untreated_scenario`), or None."""
     return next((t for t in TISSUES if untreated_scenario(t) == scenario), None)
-
-
-@lru_cache(maxsize=4096)
-def growth_at(tissue: str, immune: tuple[tuple[str, float], ...]) -> float:
-    """``k_grow`` at which the untreated ``tissue`` lesion doubles in its cited time with the
-    parameter values ``immune`` (:func:`senotwin.sim.tissue_growth.derive_k_grow`); an error
-    where no rate in the parameter's range reaches it."""
-    d = derive_k_grow(tissue, dict(immune))
-    if not d.reached:
-        raise ValidationError(
-            f"tissue {tissue!r}: no k_grow in its plausible range gives the cited "
-            f"{d.cited_days:g}-day doubling at {dict(immune)} (closest: {d.net_days:.1f} d at "
-            f"{d.k_grow:.4g}/day)"
-        )
-    return d.k_grow
 
 
 def derived_growth(
