@@ -107,3 +107,28 @@ def test_cli_reads_a_calibrate_ensemble_and_lists_ignored_columns(tmp_path) -> N
     assert out["ensemble"] == {"n_sets": 2, "ignored_columns": ["sigma_volume"]}
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0 and "ignored (no model parameter): sigma_volume" in table.stdout
+
+
+def test_tissue_growth_is_re_derived_for_each_parameter_set() -> None:
+    """A tissue's proliferation is derived at qsp.yaml's immune values; an ensemble set with
+    more CD8 kill (the liu2019 posterior's ~1.5/day against 0.9) runs with the rate re-derived
+    under it, so the untreated lung doubling (the calibration the rate comes from) still holds,
+    as it does not with the shipped rate. Mouse contexts keep their fitted rate."""
+    from senotwin.analysis.validation import load_cases, run_cases
+    from senotwin.analysis.validation.ensemble import derived_contexts
+    from senotwin.model.qsp import TISSUES
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.sim.tissue_growth import carried_tissue
+
+    assert carried_tissue(get_scenario("default")) == "lung"
+    assert carried_tissue(get_scenario("aged_pancreas_untreated")) == "pancreas"
+    assert carried_tissue(get_scenario("aged_colorectal_untreated")) == "colorectal"
+    assert carried_tissue(get_scenario("mouse_emt6_isotype")) is None
+    cases = [c for c in load_cases() if c.spec_case.id == "untreated_lung_doubling_time"]
+    kill = {"k_kill": 1.5}
+    contexts = derived_contexts(cases, kill)
+    (rate,) = (v["k_grow"] for v in contexts.values())
+    assert rate > TISSUES["lung"].k_grow * 1.2
+    assert derived_contexts(cases, kill | {"k_grow": 0.02}) == {}
+    assert case_robustness(cases, [kill]) == {"untreated_lung_doubling_time": 1.0}
+    assert not run_cases(cases, base_params=kill).results[0].passed  # the shipped rate

@@ -29,6 +29,7 @@ from scipy import optimize
 
 from senotwin._errors import ValidationError
 from senotwin.model.qsp import GROWTH_AGE, NET_HORIZON, NET_START, TISSUES, load_qsp
+from senotwin.model.scenarios import Scenario
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario
 
@@ -153,6 +154,21 @@ def growth_at(tissue: str, values: tuple[tuple[str, float], ...]) -> float:
             f"{d.k_grow:.4g}/day)"
         )
     return d.k_grow
+
+
+def carried_tissue(scenario: Scenario) -> str | None:
+    """The tissue whose derived ``k_grow`` ``scenario`` runs with, or None (a rate of its own:
+    a mouse fit, another model). A tissue context sets its tissue's shipped rate (the tissue
+    its name carries first: pancreas and colorectal share one); a physical-units scenario that
+    sets none runs with qsp.yaml's value, which is the lung's."""
+    rate = scenario.params.get("k_grow")
+    if rate is None:
+        spec = scenario.load()
+        if spec.id != load_qsp().id:
+            return None
+        rate = spec.parameter("k_grow").value
+    named = [t for t in TISSUES if f"_{t}_" in f"_{scenario.name}_"]
+    return next((t for t in (*named, *TISSUES) if TISSUES[t].k_grow == rate), None)
 
 
 def shipped_value(k_grow: float) -> float:

@@ -25,6 +25,7 @@ from senotwin._suggest import closest, did_you_mean
 from senotwin.analysis.validation.load import Case
 from senotwin.analysis.validation.runner import DEFAULT_ENGINE, evaluate_case, simulate_cases
 from senotwin.model.spec import ModelSpec
+from senotwin.sim.tissue_growth import carried_tissue, growth_at
 
 #: how close an unknown column must be to a parameter id to count as a misspelling of it
 TYPO_CUTOFF = 0.8
@@ -89,18 +90,39 @@ def read_ensemble(path: str | Path, spec: ModelSpec) -> tuple[dict[str, float], 
     return load_ensemble(path, spec).sets
 
 
+def derived_contexts(
+    cases: Sequence[Case], params: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
+    """Scenario name -> ``{"k_grow": rate}`` for every case system that runs with a tissue's
+    derived proliferation (:func:`senotwin.sim.tissue_growth.carried_tissue`), re-derived under
+    ``params``: a set with more immune kill needs more growth for the cited doubling, as the
+    shipped rate was derived at qsp.yaml's values. None where the set gives ``k_grow`` itself."""
+    if "k_grow" in params:
+        return {}
+    values = tuple(sorted(params.items()))
+    out: dict[str, dict[str, float]] = {}
+    for case in cases:
+        sc = case.scenario
+        tissue = None if sc.name in out else carried_tissue(sc)
+        if tissue is not None:
+            out[sc.name] = {"k_grow": growth_at(tissue, values)}
+    return out
+
+
 def case_robustness(
     cases: Sequence[Case],
     param_sets: Sequence[Mapping[str, float]],
     *,
     engine: str = DEFAULT_ENGINE,
 ) -> dict[str, float]:
-    """Case id -> fraction of the parameter sets in which the case holds."""
+    """Case id -> fraction of the parameter sets in which the case holds (tissue growth
+    re-derived per set: :func:`derived_contexts`)."""
     if not param_sets:
         raise ValidationError("ensemble: no parameter sets")
     held = dict.fromkeys((c.spec_case.id for c in cases), 0)
     for params in param_sets:
-        tables = simulate_cases(cases, engine=engine, base_params=params)
+        contexts = derived_contexts(cases, params)
+        tables = simulate_cases(cases, engine=engine, base_params=params, contexts=contexts)
         for case in cases:
             held[case.spec_case.id] += evaluate_case(case, tables).passed
     return {cid: n / len(param_sets) for cid, n in held.items()}

@@ -75,11 +75,14 @@ def simulate_arm(
     engine: str,
     base_params: Mapping[str, float] | None = None,
     drugs: tuple[str, ...] = (),
+    context_params: Mapping[str, float] | None = None,
 ) -> Table | None:
     """One arm's table (time and every column), or None when the run fails.
 
     An arm with a regimen runs on the therapy model carrying every drug in ``drugs`` (doses
     only for its own), so all regimen arms of a model share one compiled structure.
+    ``context_params`` replace the system context's own values (a rate re-derived under
+    ``base_params``); the arm's perturbation still goes on top.
     """
     sc = case.scenario
     spec = sc.load()
@@ -96,7 +99,10 @@ def simulate_arm(
         warnings.simplefilter("ignore", SenotwinWarning)  # a step after the read-out day
         result = simulate(
             spec,
-            params=dict(base_params or {}) | dict(sc.params) | dict(arm.params),
+            params=dict(base_params or {})
+            | dict(sc.params)
+            | dict(context_params or {})
+            | dict(arm.params),
             initial=dict(sc.initial) | dict(arm.initial),
             blocks=blocks,
             regimen=schedule,
@@ -422,9 +428,14 @@ def evaluate_case(case: Case, tables: Mapping[tuple[Any, ...], Table | None]) ->
 
 
 def simulate_cases(
-    cases: Sequence[Case], *, engine: str, base_params: Mapping[str, float] | None = None
+    cases: Sequence[Case],
+    *,
+    engine: str,
+    base_params: Mapping[str, float] | None = None,
+    contexts: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[tuple[Any, ...], Table | None]:
-    """Every distinct arm of ``cases`` simulated once, to the last day any case reads."""
+    """Every distinct arm of ``cases`` simulated once, to the last day any case reads;
+    ``contexts``: scenario name -> values replacing that context's own (``simulate_arm``)."""
     needed: dict[tuple[Any, ...], tuple[Case, Arm, float]] = {}
     drugs: dict[str, set[str]] = {}  # scenario -> every drug its regimen arms use
     for case in cases:
@@ -444,6 +455,7 @@ def simulate_cases(
             engine=engine,
             base_params=base_params,
             drugs=tuple(sorted(drugs[case.scenario.name])),
+            context_params=(contexts or {}).get(case.scenario.name),
         )
         for key, (case, arm, t) in needed.items()
     }
