@@ -24,12 +24,12 @@ SUBSETS = ("Sce", "Scl", "Scd")
 DEPLETED = {"k_cd8_depl": 10.0}
 
 
-def _run(spec: ModelSpec, params: Mapping[str, float] = ()) -> pd.DataFrame:  # type: ignore[assignment]
+def _run(spec: ModelSpec, params: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The default scenario (aged lung, one chemotherapy course at day 0) on ``spec``."""
     sc = get_scenario("default")
     res = simulate(
         spec,
-        params=dict(sc.params) | dict(params),
+        params=dict(sc.params) | dict(params or {}),
         initial=dict(sc.initial),
         t_end=float(DAYS),
         solver=SolverOptions(engine="fast", atol=1e-6, t_eval=GRID),
@@ -61,9 +61,7 @@ def test_ctls_lower_senescent_cancer_cells_after_a_course() -> None:
 def test_without_ctls_the_recognition_factor_does_nothing() -> None:
     depleted = _course(tuple(DEPLETED.items()))
     blind = _course(tuple((DEPLETED | {"f_sen_rec": 0.0}).items()))
-    np.testing.assert_allclose(
-        _cancer_senescent(depleted), _cancer_senescent(blind), rtol=1e-2
-    )
+    np.testing.assert_allclose(_cancer_senescent(depleted), _cancer_senescent(blind), rtol=1e-2)
 
 
 def test_cancer_origin_cells_are_a_subset_of_their_stage() -> None:
