@@ -74,6 +74,32 @@ def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None
     assert (rows["p_k_grow"] == 0.05).all()
 
 
+def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
+    """Two candidates that differ only in k_kill meet different proliferation centres, and at
+    each the typical untreated melanoma lesion doubles in the cited 33 days (before session 18
+    both met the rate derived at qsp.yaml's k_kill 0.9); the patients carry that centre."""
+    from senotwin.model.qsp import TISSUES
+    from senotwin.sim.tissue_growth import net_doubling_days
+
+    vc = VirtualCohort(CohortDesign(n=3, rules=RULES, baseline=BaselineDisease()))
+    grown = {kill: vc.growth_centre({"k_kill": kill}) for kill in (0.9, 1.5)}
+    weak, strong = grown[0.9], grown[1.5]
+    assert weak is not None and strong is not None
+    assert strong > 1.05 * weak
+    assert weak == pytest.approx(TISSUES["melanoma"].k_grow, rel=2e-3)  # the shipped one
+    for kill, g in grown.items():
+        assert net_doubling_days("melanoma", g, {"k_kill": kill}) == pytest.approx(
+            TISSUES["melanoma"].doubling_days, rel=2e-3
+        )
+    assert vc.growth_centre({"k_kill": 1.5, "k_grow": 0.02}) is None  # an explicit centre wins
+    # a population value that only the shared set holds counts too
+    assert vc.growth_centre(shared={"k_byst": 0.0}) != vc.growth_centre(shared={"k_byst": 1.0})
+    rows = vc.simulate({"k_kill": 1.5})
+    expected = vc.values({"k_kill": 1.5, "k_grow": strong})["k_grow"]
+    np.testing.assert_allclose(rows["p_k_grow"], expected, rtol=1e-12)
+    assert not np.allclose(rows["p_k_grow"], vc.values({"k_kill": 1.5})["k_grow"])
+
+
 def test_extinction_day_is_the_first_time_below_one_cell() -> None:
     from senotwin.analysis.endpoints import extinction_day
 

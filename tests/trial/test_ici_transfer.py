@@ -49,3 +49,7 @@ def test_miao_prediction_reports_what_is_compared_and_what_is_not() -> None:
     assert r["cr_share_obs"] == pytest.approx(1 / 33)
     assert set(r["not_compared"]) == {"pfs", "os"} == set(TRANSFER_HELD_BACK["miao"].not_compared)
     assert r["tissue"]["id"] == "ccrcc_clear_cell"
+    # the kidney lesion's proliferation centre is derived at the transferred immune values
+    grow = r["k_grow_centre"]
+    assert grow["tissue"] == "ccrcc" and grow["cited_days"] == TISSUES["ccrcc"].doubling_days
+    assert grow["k_grow"] != pytest.approx(TISSUES["ccrcc"].k_grow, rel=1e-3)

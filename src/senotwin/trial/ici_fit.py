@@ -13,7 +13,9 @@ function of the parameters (counts of virtual patients), hence a derivative-free
 (anti-PD-1 melanoma; ORR, response by tertile, OS) and Van Allen 2015 (anti-CTLA-4 melanoma; a
 cross-drug prediction with PFS). Miao 2018 (kidney) is predicted outside this problem, as a
 cross-tissue test of the tissue transfer (:mod:`senotwin.trial.ici_transfer`). No library
-trial's outcome enters.
+trial's outcome enters. The virtual patients' proliferation centre is derived for every candidate
+at its own immune values (:meth:`senotwin.trial.ici_cohort.VirtualCohort.growth_centre`), fitted
+and held-back cohorts alike.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from scipy import optimize, stats
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import TrialRules
 from senotwin.cohort.population import PopulationSpec, Prior, qsp_population
+from senotwin.model.qsp import TISSUES
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
 from senotwin.trial.ici_data import cohort, km_summary
 from senotwin.trial.spec import DAYS_PER_MONTH
@@ -256,6 +259,32 @@ def survival_at(summary: Mapping[str, Any], month: float) -> float:
     raise ValidationError(f"no KM landmark at {month} months")
 
 
+#: how the virtual patients' proliferation centre is set (the fit record's provenance)
+GROWTH_RULE = (
+    "k_grow stays derived, now per candidate: the population's k_grow centre is the tissue's rate "
+    "derived (sim.tissue_growth.derive_k_grow) at each evaluated set's typical patient (its "
+    "centres and shared values), so the typical untreated lesion doubles in the cited time; "
+    "before session 18 it was the tissue rate derived at qsp.yaml's immune values"
+)
+
+
+def growth_record(
+    cohort: VirtualCohort, centres: Mapping[str, float], fixed: Mapping[str, float]
+) -> dict[str, Any] | None:
+    """JSON record of the proliferation centre ``cohort`` derives at these values (None: not
+    derived) beside its tissue's shipped rate."""
+    growth = cohort.growth_centre(centres, fixed)
+    if growth is None or cohort.tissue is None:
+        return None
+    tissue = TISSUES[cohort.tissue]
+    return {
+        "tissue": tissue.name,
+        "k_grow": growth,
+        "cited_days": tissue.doubling_days,
+        "tissue_value": tissue.k_grow,
+    }
+
+
 def _binomial_deviance(r: int, n: int, p: float) -> float:
     """G^2 = 2 [r ln(r / np) + (n - r) ln((n - r) / n(1 - p))] (0 ln 0 = 0)."""
     return _multinomial_deviance((r, n - r), (p, 1.0 - p))
@@ -340,6 +369,10 @@ class IciObjective:
         centres, spreads = split(values)
         return cohort_statistics(self.cohort.simulate(centres, spreads, shared(values)))
 
+    def growth(self, values: Mapping[str, float]) -> dict[str, Any] | None:
+        """The derived proliferation centre the cohort meets at ``values``."""
+        return growth_record(self.cohort, split(values)[0], shared(values))
+
     def __call__(self, x: Sequence[float] | np.ndarray) -> float:
         lo, hi = self.bounds()
         xc = np.clip(np.asarray(x, dtype=float), lo, hi)
@@ -421,7 +454,9 @@ def predict(
     centres, spreads = split(values)
     vc = VirtualCohort(CohortDesign(regimen=regimen, n=n, seed=seed, rules=RULES))
     sim = cohort_statistics(vc.simulate(centres, spreads, shared(values)))
-    return compare_cohort(sim, cohort(name), what, regimen)
+    out = compare_cohort(sim, cohort(name), what, regimen)
+    out["k_grow_centre"] = growth_record(vc, centres, shared(values))
+    return out
 
 
 def compare_cohort(
@@ -523,6 +558,8 @@ def fit_ici(
         "nominal (before the fit): Liu 2019",
         FIT_REGIMEN,
     )
+    fitted["k_grow_centre"] = obj.growth(values)
+    nominal_stats["k_grow_centre"] = obj.growth(obj.values(nominal))
     fitted["nominal"] = nominal_stats
     preds = {name: predict(values, name, n=predict_n) for name in HELD_BACK}
     return IciFit(
@@ -586,6 +623,7 @@ def summary(fit: IciFit) -> dict[str, Any]:
         "not_predicted": dict(NOT_PREDICTED),
         "virtual_patients": fit.n,
         "seed": fit.seed,
+        "k_grow": GROWTH_RULE,
         "nllh": fit.nllh,
         "evaluations": fit.evaluations,
         "seconds": fit.seconds,

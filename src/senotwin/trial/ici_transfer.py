@@ -3,8 +3,9 @@
 The liu2019 fit's transferable part (:data:`senotwin.trial.ici_fit.TRANSFERABLE` and the shared
 bystander rate) is carried to a non-melanoma cohort exactly as to the library trials' patients
 (:func:`senotwin.trial.tissue.transfer`: precursors x antigenicity, baseline CD8 and its
-correlation with PD-L1, the invisible-share classes) on the tissue's growth context, and the
-cohort is simulated as the melanoma held-back cohorts are (:func:`senotwin.trial.ici_fit.predict`:
+correlation with PD-L1, the invisible-share classes) on the tissue's growth context (its
+proliferation centre derived at the transferred values, as for melanoma), and the cohort is
+simulated as the melanoma held-back cohorts are (:func:`senotwin.trial.ici_fit.predict`:
 the CRN virtual cohort, same RECIST rules, no refit). Nothing here is fitted to the cohort.
 """
 
@@ -24,6 +25,7 @@ from senotwin.trial.ici_fit import (
     TRANSFERABLE,
     cohort_statistics,
     compare_cohort,
+    growth_record,
     shared,
     split,
     stored_fit,
@@ -112,4 +114,5 @@ def predict_transfer(
     out["not_compared"] = dict(spec.not_compared)
     out["tissue"] = info
     out["scenario"] = spec.scenario
+    out["k_grow_centre"] = growth_record(vc, centres, fixed)
     return out
