@@ -469,8 +469,9 @@ def main() -> None:
         "tertile response rates and of the RECIST split: CR among responders, SD among "
         "non-responders; squared Greenwood z of PFS at 3/6/12 and OS at 12/24 months) on the fit's "
         f"{record['virtual_patients']} virtual patients, seed {record['seed']} (common random "
-        "numbers: deterministic, a step function of the parameters); the virtual cohort's own "
-        "sampling noise is not in it",
+        "numbers: deterministic, a step function of the parameters), their k_grow centre "
+        "derived at each draw's own values (trial.ici_cohort.VirtualCohort.growth_centre); the "
+        "virtual cohort's own sampling noise is not in it",
         "sampler": sampler_text(args),
         "settings": settings(args),
         "seed": args.seed,
