@@ -228,6 +228,26 @@ def test_model_bystander_rate_is_the_shipped_liu2019_value() -> None:
     assert spec.parameter("k_byst").provenance.kind == "calibrated"
 
 
+def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
+    """The shipped optimum re-scores its stored nllh on the model as it is (a model change that
+    moves the liu2019 likelihood fails here until refitted), and its cohort met the melanoma
+    k_grow derived at its own immune values (session 18), not the tissue's shipped one."""
+    from senotwin.calibrate.shipped import REPRODUCE_TOL
+    from senotwin.model.qsp import TISSUES
+    from senotwin.trial.ici_fit import GROWTH_RULE, IciObjective, start_vector, stored_fit
+
+    record = stored_fit()
+    best = {p["parameter"]: p["best"] for p in record["parameters"]}
+    obj = IciObjective(n=record["virtual_patients"], seed=record["seed"])
+    assert obj(start_vector(best)) == pytest.approx(record["nllh"], abs=REPRODUCE_TOL)
+    assert record["k_grow"] == GROWTH_RULE
+    grown = record["fitted"]["k_grow_centre"]
+    assert grown == obj.growth(best)
+    assert grown["k_grow"] > 1.02 * TISSUES["melanoma"].k_grow  # the fit's kill is above 0.9
+    for held in record["predictions"].values():
+        assert held["k_grow_centre"] == grown  # same melanoma population, same centre
+
+
 def test_bound_penalty_is_not_cached_with_the_clipped_point(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
