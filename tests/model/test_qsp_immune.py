@@ -116,8 +116,14 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     occupancy shrinks the lesion of a patient with the default precursors, but not a poorly
     primed one (since session 15 PD-1 engagement brakes killing by at most Imax_pd1, so blockade
     releases it at most ~1.4-fold: it no longer eradicates whatever the priming); with Tregs at
-    0.1 per CD8 the default patient no longer shrinks, a well-primed one still does, and PD-1
-    blockade does not lift the brake."""
+    0.1 per CD8 the default patient no longer shrinks, a well-primed one still does, graded by
+    priming, and PD-1 blockade does not lift the brake.
+
+    Until session 18 the well-primed patient under the brake shrank to below half its diameter
+    (strong_on < 0.5); that depth rode the dead-cell DC boost while debris was cleared at the
+    assumed 0.1/day. At the measured 8/day the stock empties in hours, priming falls, and the
+    nadir is 0.86 of the starting diameter (poorly primed 1.00; final volume ratio 0.035 vs
+    0.87): the response is graded by priming, not deep, so the test asserts the grading."""
     base = run_scenario(
         "aged_lung_untreated", days=30.0, solver=SolverOptions(engine="fast", t_eval=GRID[:31])
     ).table
@@ -130,7 +136,7 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     weak_on, weak_ratio = _full_blockade({"N_ag": 5.0e4, "r_treg": 0.1})
     strong_on, strong_ratio = _full_blockade({"N_ag": 5.0e5, "r_treg": 0.1})
     assert mid_on >= 0.999 and weak_on >= 0.999  # the brake stops the default patient's response
-    assert strong_on < 0.5  # the well-primed one still responds
+    assert strong_on < 0.95 and strong_on < weak_on - 0.1  # the well-primed one still shrinks
     assert strong_ratio < 0.1 * weak_ratio
 
 
@@ -203,12 +209,16 @@ def _anti_pd1(pdl1: float) -> tuple[float, float]:
 def test_pdl1_dependence_of_anti_pd1_holds_until_the_untreated_synapse_saturates() -> None:
     """Below ~2e4 PD-L1 per cell more PD-L1 means a stronger anti-PD-1 effect; above it the
     untreated synapse is already saturated (H_PD1 > 0.9 with the QSP-IO constants), so more
-    PD-L1 withholds nothing more and the effect is flat (docs/qsp-model.md)."""
+    PD-L1 withholds nothing more and the effect is flat (docs/qsp-model.md).
+
+    Session 18: 1-year ratio 1.9e-4 at 3e3 vs 8.7e-5 at 2e4 (2.1-fold). It was > 5-fold while
+    debris was cleared at the assumed 0.1/day and fed DC priming (the dead-cell boost); at the
+    measured 8/day that boost collapses and the fold across 3e3-2e4 is asserted > 1.5."""
     rising = [_anti_pd1(x) for x in (3.0e3, 6.0e3, 1.0e4, 2.0e4)]
     assert rising[0][0] < 0.5 < 0.9 < rising[-1][0]
     ratios = [r for _, r in rising]
     assert all(a > b for a, b in pairwise(ratios))
-    assert ratios[0] > 5.0 * ratios[-1]
+    assert ratios[0] > 1.5 * ratios[-1]
     (h_mid, mid), (h_high, high) = _anti_pd1(37333.0), _anti_pd1(2.24e5)
     assert min(h_mid, h_high) > 0.97
     assert abs(high / mid - 1.0) < 0.1
