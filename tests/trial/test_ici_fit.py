@@ -243,7 +243,10 @@ def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
     assert record["k_grow"] == GROWTH_RULE
     grown = record["fitted"]["k_grow_centre"]
     assert grown == obj.growth(best)
-    assert grown["k_grow"] > 1.02 * TISSUES["melanoma"].k_grow  # the fit's kill is above 0.9
+    # derived at the fit's immune values, not qsp.yaml's: not the tissue rate. Its sign follows
+    # the fit (session 18 liufit 0.02722 above 0.02651; land 0.02454 below 0.02593: k_kill 1.29
+    # raises it, the Treg brake r_treg 0.066 lowers it more -- at r_treg 0.001 it is 0.0289)
+    assert abs(grown["k_grow"] / TISSUES["melanoma"].k_grow - 1.0) > 0.02
     for held in record["predictions"].values():
         assert held["k_grow_centre"] == grown  # same melanoma population, same centre
 

@@ -109,7 +109,7 @@ TISSUES: dict[str, Tissue] = {
             "breast_interval_tvdt",
             (80.0, 207.0),
             "qsp_growth_rate_tnbc (TNBC 80 d) to breast_diameter_doubling (population 207 d)",
-            0.009426,
+            0.009425,
         ),
         Tissue(
             "tnbc",
@@ -158,7 +158,7 @@ TISSUES: dict[str, Tissue] = {
             (178.0, 667.0),
             "ccrcc_growth_gofrit2015 (clinically significant RCC, derived 178 d) to "
             "ccrcc_vdt_zhang2015 (ccRCC under active surveillance, mean 667 d)",
-            0.009205,
+            0.009204,
         ),
     )
 }
