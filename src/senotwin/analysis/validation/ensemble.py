@@ -25,7 +25,7 @@ from senotwin._suggest import closest, did_you_mean
 from senotwin.analysis.validation.load import Case
 from senotwin.analysis.validation.runner import DEFAULT_ENGINE, evaluate_case, simulate_cases
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.tissue_growth import carried_tissue, growth_at
+from senotwin.sim.tissue_growth import carried_tissue, growth_at, shipped_value
 
 #: how close an unknown column must be to a parameter id to count as a misspelling of it
 TYPO_CUTOFF = 0.8
@@ -96,7 +96,10 @@ def derived_contexts(
     """Scenario name -> ``{"k_grow": rate}`` for every case system that runs with a tissue's
     derived proliferation (:func:`senotwin.sim.tissue_growth.carried_tissue`), re-derived under
     ``params``: a set with more immune kill needs more growth for the cited doubling, as the
-    shipped rate was derived at qsp.yaml's values. None where the set gives ``k_grow`` itself."""
+    shipped rate was derived at qsp.yaml's values. Rounded as the shipped rates are
+    (:func:`~senotwin.sim.tissue_growth.shipped_value`: the doubling at or just above the cited
+    one, which is the floor of the pancreas and melanoma ranges). None where the set gives
+    ``k_grow`` itself."""
     if "k_grow" in params:
         return {}
     values = tuple(sorted(params.items()))
@@ -105,7 +108,7 @@ def derived_contexts(
         sc = case.scenario
         tissue = None if sc.name in out else carried_tissue(sc)
         if tissue is not None:
-            out[sc.name] = {"k_grow": growth_at(tissue, values)}
+            out[sc.name] = {"k_grow": shipped_value(growth_at(tissue, values))}
     return out
 
 
