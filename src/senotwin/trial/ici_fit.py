@@ -171,7 +171,9 @@ def fitted_population(values: Mapping[str, float]) -> PopulationSpec:
 #: of reinvigorated progenitor-exhausted cells (both T-cell properties) and the between-patient
 #: spread of antigen-specific precursors; the melanoma precursor centre does not (melanoma has
 #: among the highest mutational burdens, so its antigenicity is not another tissue's), nor does
-#: the Treg load (tissue-specific; the Liu fit puts it at its lower bound in any case)
+#: the Treg load as it is: both go through the tissue transfer (trial.tissue.transfer), scaled by
+#: the tissue's antigenicity and its Tregs per CD8 relative to melanoma (session 18; before, the
+#: Treg load was not carried at all and trial patients met the fitted kill without its brake)
 TRANSFERABLE = ("k_kill.centre", "N_ag.spread", "n_reinv.centre")
 
 

@@ -30,7 +30,7 @@ from senotwin.trial.ici_fit import (
     split,
     stored_fit,
 )
-from senotwin.trial.tissue import ANTIGEN_TRAIT, get_tissue, transfer
+from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ def transfer_design(
         get_tissue(spec.tissue),
         melanoma_precursors=centres[ANTIGEN_TRAIT],
         bounds=model.parameter(ANTIGEN_TRAIT).range,
+        melanoma_treg=centres.get(TREG_TRAIT),
     )
     assert pop.baseline is not None
     vc = VirtualCohort(replace(design, baseline=pop.baseline), replace(pop, baseline=None))

@@ -41,7 +41,7 @@ from senotwin.sim.tissue_growth import growth_at, untreated_scenario
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
-from senotwin.trial.tissue import ANTIGEN_TRAIT, get_tissue, transfer
+from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
 
 #: the growth trait whose between-patient spread trial patients take from cited numbers
 GROWTH_TRAIT = "k_grow"
@@ -83,6 +83,7 @@ def select_trial_patients(
             get_tissue(trial.tissue),
             melanoma_precursors=centres[ANTIGEN_TRAIT],
             bounds=model.parameter(ANTIGEN_TRAIT).range,
+            melanoma_treg=centres.get(TREG_TRAIT),
         )
     selected = select_population(pop, n, seed=seed)
     if info is not None:
@@ -103,7 +104,8 @@ def posterior_members(
     shipped liu2019 posterior ensemble, one whole row per member: per-CTL kill, burst and
     ``N_ag`` spread (:data:`~senotwin.trial.ici_fit.TRANSFERABLE`), the shared values of the fit
     (``k_byst``) and, with a tissue, the melanoma precursor centre x the tissue's antigenicity
-    (clipped into ``bounds``, as :func:`senotwin.trial.tissue.transfer` does for the point fit).
+    (clipped into ``bounds``) and the melanoma Treg centre x its ``treg_relative``, as
+    :func:`senotwin.trial.tissue.transfer` does for the point fit.
     The priors of those traits lose their fixed centre (the member's value is the centre).
     Also the members (for :class:`CohortConfig`'s ``ensemble``) and a manifest record."""
     from senotwin.calibrate.sample import shipped_ensemble
@@ -113,7 +115,7 @@ def posterior_members(
     by_fit = {str(described[c].get("fitted_as", c)): str(c) for c in ens.table.columns}
     keys = [*TRANSFERABLE, *(k for k in by_fit if k.endswith(".value"))]
     if tissue:
-        keys.append(f"{ANTIGEN_TRAIT}.centre")
+        keys += [f"{ANTIGEN_TRAIT}.centre", f"{TREG_TRAIT}.centre"]
     missing = [k for k in keys if k not in by_fit]
     if missing:
         raise ValidationError(
@@ -121,6 +123,7 @@ def posterior_members(
             f"(it has {sorted(by_fit)})"
         )
     scale = get_tissue(tissue).antigenicity if tissue else 1.0
+    treg_scale = get_tissue(tissue).treg_relative if tissue else 1.0
     members = []
     for _, row in ens.table.iterrows():
         member = []
@@ -131,6 +134,8 @@ def posterior_members(
                 value *= scale
                 if bounds is not None:
                     value = min(max(value, bounds[0]), bounds[1])
+            if name == TREG_TRAIT and what == "centre":
+                value *= treg_scale
             member.append((key if what == "spread" else name, value))
         members.append(tuple(member))
     centred = {k.rsplit(".", 1)[0] for k in keys if k.endswith(".centre")}
@@ -146,6 +151,7 @@ def posterior_members(
         "draws": len(members),
         "columns": {k: by_fit[k] for k in keys},
         "antigenicity": scale,
+        "treg_relative": treg_scale,
         "mixed": ens.provenance.get("mixed"),
         "ensemble_model_digest": ens.provenance.get("model_digest"),
     }

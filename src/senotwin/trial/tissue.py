@@ -26,11 +26,18 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import read_yaml
-from senotwin.cohort.population import BaselineDisease, PopulationSpec, check_invisible_classes
+from senotwin.cohort.population import (
+    BaselineDisease,
+    PopulationSpec,
+    Prior,
+    check_invisible_classes,
+)
 
 DATA = Path(__file__).parent / "data" / "tissues" / "immunity.yaml"
 #: the precursor trait scaled by antigenicity
 ANTIGEN_TRAIT = "N_ag"
+#: the Treg load (Tregs per CD8 T cell) scaled by ``treg_relative``
+TREG_TRAIT = "r_treg"
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class TissueImmunity:
     #: (share of patients, lowest, highest HLA class I-negative share of cancer cells)
     invisible_classes: tuple[tuple[float, float, float], ...] = ()
     invisible_source: str = ""
+    treg_relative: float = 1.0  # Tregs per CD8 T cell relative to melanoma
+    treg_source: str = ""
 
     @property
     def cd8_pdl1_rho(self) -> float:
@@ -110,6 +119,8 @@ def tissues() -> Mapping[str, TissueImmunity]:
             cd8_source=" ".join(str(t["cd8_source"]).split()),
             invisible_classes=_classes(name, t.get("invisible_classes")),
             invisible_source=" ".join(str(t["invisible_source"]).split()),
+            treg_relative=_positive(name, "treg_relative", t.get("treg_relative")),
+            treg_source=" ".join(str(t["treg_source"]).split()),
         )
     return out
 
@@ -131,26 +142,40 @@ def transfer(
     *,
     melanoma_precursors: float,
     bounds: tuple[float, float] | None = None,
+    melanoma_treg: float | None = None,
 ) -> tuple[PopulationSpec, dict[str, object]]:
     """``pop`` with ``baseline`` carried to ``tissue``: precursor centre = melanoma's x
     antigenicity (clipped into ``bounds``, the parameter's range), baseline CD8 infiltration
-    median and sigma, PD-L1 drawn jointly with it, and the tissue's immune-invisible share
-    classes; also what was done (for the manifest)."""
+    median and sigma, PD-L1 drawn jointly with it, the tissue's immune-invisible share classes
+    and, given the fit's melanoma Treg load, its Treg centre = melanoma's x the tissue's
+    ``treg_relative`` (the fit's kill was calibrated with that brake on); also what was done
+    (for the manifest)."""
     if not (math.isfinite(melanoma_precursors) and melanoma_precursors > 0):
         raise ValidationError(f"melanoma precursor centre must be > 0, got {melanoma_precursors}")
+    if melanoma_treg is not None and not (math.isfinite(melanoma_treg) and melanoma_treg >= 0):
+        raise ValidationError(f"melanoma Treg centre must be >= 0, got {melanoma_treg}")
     derived = melanoma_precursors * tissue.antigenicity
     centre = derived if bounds is None else min(max(derived, bounds[0]), bounds[1])
-    priors = tuple(
-        replace(
-            p,
-            centre=centre,
-            rationale=f"{p.rationale}; {tissue.label}: melanoma centre x "
-            f"{tissue.antigenicity:g} ({tissue.antigenicity_formula})",
-        )
-        if p.parameter == ANTIGEN_TRAIT
-        else p
-        for p in pop.priors
-    )
+    treg = None if melanoma_treg is None else melanoma_treg * tissue.treg_relative
+
+    def carried(p: Prior) -> Prior:
+        if p.parameter == ANTIGEN_TRAIT:
+            return replace(
+                p,
+                centre=centre,
+                rationale=f"{p.rationale}; {tissue.label}: melanoma centre x "
+                f"{tissue.antigenicity:g} ({tissue.antigenicity_formula})",
+            )
+        if p.parameter == TREG_TRAIT and treg is not None:
+            return replace(
+                p,
+                centre=treg,
+                rationale=f"{p.rationale}; {tissue.label}: melanoma centre x "
+                f"{tissue.treg_relative:g} (Tregs per CD8 relative to melanoma)",
+            )
+        return p
+
+    priors = tuple(carried(p) for p in pop.priors)
     if not any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
         raise ValidationError(f"the population has no {ANTIGEN_TRAIT} prior to scale per tissue")
     bd = replace(
@@ -160,24 +185,31 @@ def transfer(
         cd8_pdl1_rho=tissue.cd8_pdl1_rho,
         invisible_classes=tissue.invisible_classes,
     )
-    info = tissue.describe() | {
-        "melanoma_precursors": melanoma_precursors,
-        "precursors_derived": derived,
-        "precursors_centre": centre,
-        "clipped_to_range": centre != derived,
-    }
+    info = (
+        tissue.describe()
+        | {
+            "melanoma_precursors": melanoma_precursors,
+            "precursors_derived": derived,
+            "precursors_centre": centre,
+            "clipped_to_range": centre != derived,
+        }
+        | ({"melanoma_treg": melanoma_treg, "treg_centre": treg} if treg is not None else {})
+    )
     return replace(pop, priors=priors, baseline=bd), info
 
 
 # ---- measuring the contexture on TCGA --------------------------------------------------------
 CD8_GENES = ("CD8A", "CD8B")
 PDL1_GENE = "CD274"
+TREG_GENE = "FOXP3"
 PSEUDO_TPM = 0.5
 
 
 def tcga_contexture(tpm: pd.DataFrame, types: pd.Series, reference: str) -> pd.DataFrame:
     """Per tumour type: n, CD8 infiltration relative to ``reference`` (ratio of medians of the
-    geometric-mean CD8A/CD8B TPM), sigma of its ln, and Spearman CD8 vs CD274 (with p).
+    geometric-mean CD8A/CD8B TPM), sigma of its ln, Spearman CD8 vs CD274 (with p) and, where
+    FOXP3 is measured, the Treg load per CD8 relative to ``reference`` (ratio of medians of
+    FOXP3 / CD8 TPM).
 
     ``tpm``: genes x samples; ``types``: sample -> type. A pooled row ``pooled`` gives the
     root-mean-square within-type sigma and the within-type rank correlation over all samples.
@@ -193,6 +225,8 @@ def tcga_contexture(tpm: pd.DataFrame, types: pd.Series, reference: str) -> pd.D
     cd8 = np.log(tpm.loc[list(CD8_GENES)] + PSEUDO_TPM).mean(axis=0)
     pdl1 = np.log(tpm.loc[PDL1_GENE] + PSEUDO_TPM)
     ref = float(cd8[types == reference].median())
+    treg = np.log(tpm.loc[TREG_GENE] + PSEUDO_TPM) - cd8 if TREG_GENE in tpm.index else None
+    treg_ref = math.nan if treg is None else float(treg[types == reference].median())
     rows = []
     for t, idx in types.groupby(types).groups.items():
         x, y = cd8[idx], pdl1[idx]
@@ -205,6 +239,9 @@ def tcga_contexture(tpm: pd.DataFrame, types: pd.Series, reference: str) -> pd.D
                 "cd8_sigma": float(x.std()),
                 "spearman": float(r.statistic),
                 "p": float(r.pvalue),
+                "treg_relative": math.nan
+                if treg is None
+                else math.exp(float(treg[idx].median()) - treg_ref),
             }
         )
     table = pd.DataFrame(rows).set_index("type")
@@ -217,5 +254,6 @@ def tcga_contexture(tpm: pd.DataFrame, types: pd.Series, reference: str) -> pd.D
         "cd8_sigma": float(np.sqrt(np.mean(table["cd8_sigma"] ** 2))),
         "spearman": float(pooled.statistic),
         "p": float(pooled.pvalue),
+        "treg_relative": math.nan,
     }
     return table
