@@ -3,8 +3,8 @@
 From the shared data: the melanoma reference (Liu 2019 cohort: median nonsynonymous mutations
 per exome and per Mb), the ccRCC one (Miao 2018 cohort, patients with a non-zero count) and, on
 the 594 TCGA tumours (18 per type), baseline CD8 infiltration relative to melanoma (SKCM), its
-spread, and the CD8-PD-L1 Spearman correlation per type and pooled within type. Prints them
-beside the shipped values.
+spread, the CD8-PD-L1 Spearman correlation per type and pooled within type, and the Treg load
+per CD8 (FOXP3 / CD8) relative to melanoma. Prints them beside the shipped values.
 
     python scripts/tissue_immunity.py [--data ../shared/data]
 """
@@ -45,7 +45,7 @@ def main() -> None:
         print(
             f"shipped {t.id}: antigenicity {t.antigenicity:g}, CD8 x{t.cd8_relative:g} "
             f"(sigma {t.cd8_sigma:g}), Spearman {t.cd8_pdl1_spearman:g} -> copula rho "
-            f"{t.cd8_pdl1_rho:.3f}"
+            f"{t.cd8_pdl1_rho:.3f}, Tregs per CD8 x{t.treg_relative:g}"
         )
 
 

@@ -82,6 +82,11 @@ def test_tcga_contexture_recovers_relative_infiltration_and_rank_correlation() -
     assert table.loc["pooled", "spearman"] == pytest.approx(6 / math.pi * math.asin(0.3), abs=0.08)
     with pytest.raises(ValidationError, match="CD274"):
         tcga_contexture(tpm.drop(index="CD274"), types, "A")
+    assert table["treg_relative"].isna().all()  # no FOXP3: no Treg load
+    cd8 = np.exp(np.log(tpm.loc[["CD8A", "CD8B"]] + 0.5).mean(axis=0))
+    foxp3 = cd8 * np.where(types.reindex(tpm.columns) == "B", 0.5, 1.0) - 0.5
+    with_treg = tcga_contexture(pd.concat([tpm, foxp3.rename("FOXP3").to_frame().T]), types, "A")
+    assert with_treg.loc["B", "treg_relative"] == pytest.approx(0.5, rel=1e-6)  # per CD8
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared data folder not present")
@@ -97,7 +102,9 @@ def test_shipped_numbers_are_the_ones_measured_on_the_shared_data() -> None:
         assert table.loc[row, "cd8_relative"] == pytest.approx(t.cd8_relative, abs=2e-3)
         assert table.loc[row, "cd8_sigma"] == pytest.approx(t.cd8_sigma, abs=2e-3)
         assert table.loc[row, "spearman"] == pytest.approx(t.cd8_pdl1_spearman, abs=2e-3)
+        assert table.loc[row, "treg_relative"] == pytest.approx(t.treg_relative, abs=2e-3)
     kidney = get_tissue("ccrcc_clear_cell")
+    assert table.loc["KIRC", "treg_relative"] == pytest.approx(kidney.treg_relative, abs=2e-3)
     assert table.loc["KIRC", "cd8_relative"] == pytest.approx(kidney.cd8_relative, abs=2e-3)
     assert table.loc["KIRC", "cd8_sigma"] == pytest.approx(kidney.cd8_sigma, abs=2e-3)
     assert table.loc["KIRC", "spearman"] == pytest.approx(kidney.cd8_pdl1_spearman, abs=2e-3)
