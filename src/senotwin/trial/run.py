@@ -173,11 +173,12 @@ def derived_growth(
     """Trial patients' proliferation derived at the immune values they carry.
 
     A tissue's ``k_grow`` is derived (the untreated lesion doubles in the cited net time) at
-    qsp.yaml's immune values; trial patients carry the liu2019 ones (per-CTL kill ~1.5/day
-    against 0.9), so with the shipped rate their untreated lesions grow slower than cited and
-    partly regress. Here the rate is re-derived at the typical patient's values: each ensemble
-    member's parameter values (the member then sets ``k_grow``, the centre of the growth prior)
-    or, without members, the population's prior centres (the growth prior's centre is set).
+    qsp.yaml's immune values; trial patients carry the liu2019 ones (per-CTL kill, bystander
+    kill, the Treg brake), so with the shipped rate their untreated lesions double faster or
+    slower than cited (session 17: more kill, slower, some regressed). Here the rate is
+    re-derived at the typical patient's values: each ensemble member's parameter values (the
+    member then sets ``k_grow``, the centre of the growth prior) or, without members, the
+    population's prior centres (the growth prior's centre is set).
     The growth prior's spread is the cited spread of *net* rates (:data:`GROWTH_WHY`, sigma of
     ln doubling time); the gross rate that gives it to first order (net = gross - loss, the
     loss held) varies by sigma x net / gross, set the same way.

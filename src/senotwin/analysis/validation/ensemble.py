@@ -98,7 +98,7 @@ def derived_contexts(
     ``params``: a set with more immune kill needs more growth for the cited doubling, as the
     shipped rate was derived at qsp.yaml's values. Rounded as the shipped rates are
     (:func:`~senotwin.sim.tissue_growth.shipped_value`: the doubling at or just above the cited
-    one, which is the floor of the pancreas and melanoma ranges). None where the set gives
+    one, which is the floor of the pancreas and melanoma ranges). Empty where the set gives
     ``k_grow`` itself."""
     if "k_grow" in params:
         return {}
