@@ -495,6 +495,35 @@ def compare_cohort(
     return out
 
 
+def nelder_mead(
+    obj: IciObjective, x0: np.ndarray, *, max_evaluations: int, step: float = 0.15
+) -> np.ndarray:
+    """Nelder-Mead from ``x0`` with an initial simplex of ``step`` x each bound's width (each
+    vertex stepping towards the far bound); the result clipped to the bounds (fit_ici's local
+    search, also the liu2019 refit's polish with a smaller step)."""
+    lo, hi = obj.bounds()
+    simplex = np.array(
+        [x0]
+        + [
+            x0
+            + np.eye(x0.size)[j] * step * (hi - lo)[j] * (1 if x0[j] < (lo[j] + hi[j]) / 2 else -1)
+            for j in range(x0.size)
+        ]
+    )
+    res = optimize.minimize(
+        obj,
+        x0,
+        method="Nelder-Mead",
+        options={
+            "initial_simplex": simplex,
+            "maxfev": max_evaluations,
+            "xatol": 1e-3,
+            "fatol": 1e-3,
+        },
+    )
+    return np.asarray(np.clip(res.x, lo, hi))
+
+
 def fit_ici(
     *,
     starts: int = 4,
@@ -518,31 +547,9 @@ def fit_ici(
     nominal = np.array([p.to_x(p.nominal) for p in obj.parameters])
     given = [start_vector(point, obj.parameters) for point in initial]
     x0s = [nominal, *given, *(_lhs(starts, lo, hi, seed) if starts else [])]
-    results = []
+    results: list[dict[str, Any]] = []
     for k, x0 in enumerate(x0s):
-        simplex = np.array(
-            [x0]
-            + [
-                x0
-                + np.eye(x0.size)[j]
-                * 0.15
-                * (hi - lo)[j]
-                * (1 if x0[j] < (lo[j] + hi[j]) / 2 else -1)
-                for j in range(x0.size)
-            ]
-        )
-        res = optimize.minimize(
-            obj,
-            x0,
-            method="Nelder-Mead",
-            options={
-                "initial_simplex": simplex,
-                "maxfev": max_evaluations,
-                "xatol": 1e-3,
-                "fatol": 1e-3,
-            },
-        )
-        xb = np.clip(res.x, lo, hi)
+        xb = nelder_mead(obj, x0, max_evaluations=max_evaluations)
         results.append({"start": k, "nllh": float(obj(xb)), "x": xb, "values": obj.values(xb)})
         if progress is not None:
             progress(f"start {k}: nllh {results[-1]['nllh']:.3f}")
@@ -794,5 +801,6 @@ __all__ = [
     "Prior",
     "fit_ici",
     "fitted_population",
+    "nelder_mead",
     "predict",
 ]

@@ -1,0 +1,139 @@
+"""Refit liu2019 on the current model ("recipe B", session 18) and record it.
+
+Re-scores the shipped optimum and the shipped posterior ensemble's draws on the current model
+(each clipped to the fit's bounds), takes the ``--draws`` best distinct draws and the shipped
+optimum as starts, runs Nelder-Mead from each (0.15 x bounds simplex, ``--evaluations`` each),
+polishes the best with a 0.08 x bounds simplex, and records the result with
+``run_problem(starts=0, initial=[best], max_evaluations=6, n=60, seed=0, predict_n=90,
+scan_points=5)``: fit.json and figure.png written atomically to ``--out`` at the very end.
+Prints every start's nllh and the final values (copy them into qsp.yaml with the provenance
+sentence by hand).
+
+    python scripts/liu2019_refit.py              # ~4-5 min on a loaded core
+    python scripts/liu2019_refit.py --dry-run    # the re-scores only
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from senotwin.calibrate.sample import shipped_ensemble
+from senotwin.trial.ici_fit import (
+    ICI_PARAMETERS,
+    TRANSFERABLE,
+    IciObjective,
+    PopulationParameter,
+    nelder_mead,
+    run_problem,
+    shipped_start,
+    start_vector,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "src" / "senotwin" / "calibrate" / "data" / "ici_cohorts"
+N, SEED = 60, 0  # the shipped fit's virtual cohort (common random numbers)
+
+
+def column(p: PopulationParameter) -> str:
+    """The ensemble TSV's column of a fitted quantity (scripts/liu2019_posterior.py's naming:
+    transferable centres and shared values under the model parameter's own name)."""
+    if p.kind == "value" or (p.id in TRANSFERABLE and p.kind == "centre"):
+        return p.parameter
+    return p.id
+
+
+def draws() -> list[dict[str, float]]:
+    """The shipped posterior ensemble's draws keyed by parameter id."""
+    table = shipped_ensemble().table
+    missing = [column(p) for p in ICI_PARAMETERS if column(p) not in table.columns]
+    if missing:
+        raise SystemExit(f"ensemble lacks columns {missing}")
+    return [{p.id: float(row[column(p)]) for p in ICI_PARAMETERS} for _, row in table.iterrows()]
+
+
+def fmt(values: Mapping[str, float]) -> str:
+    return ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=5, help="best distinct draws to start from")
+    ap.add_argument("--evaluations", type=int, default=300, help="Nelder-Mead evaluations/start")
+    ap.add_argument("--out", type=Path, default=SHIPPED, help="folder for fit.json/figure.png")
+    ap.add_argument("--dry-run", action="store_true", help="print the re-scores only")
+    a = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress in logs
+    if a.draws < 0 or a.evaluations < 2:
+        raise SystemExit("need --draws >= 0 and --evaluations >= 2")
+    t0 = time.perf_counter()
+    obj = IciObjective(n=N, seed=SEED)
+    shipped = shipped_start()
+    if shipped:
+        x_shipped = start_vector(shipped[0])
+        print(f"shipped optimum re-scores {obj(x_shipped):.4f} ({fmt(obj.values(x_shipped))})")
+    else:
+        print("no shipped optimum with this fit's parameters: starting from draws only")
+    scored: dict[tuple[float, ...], tuple[float, int]] = {}
+    for row, point in enumerate(draws()):
+        x = start_vector(point)  # clipped to the current bounds
+        key = tuple(np.round(x, 10))
+        if key not in scored:
+            scored[key] = (obj(x), row)
+    ranked = sorted(scored.items(), key=lambda kv: kv[1][0])
+    print(f"{len(scored)} distinct draws re-scored; best {a.draws}:")
+    for _key, (f, row) in ranked[: a.draws]:
+        print(f"  draw row {row}: nllh {f:.4f}")
+    print(f"re-scoring took {time.perf_counter() - t0:.0f} s ({obj.evaluations} evaluations)")
+    if a.dry_run:
+        return
+    starts = [("shipped", x_shipped)] if shipped else []
+    starts += [(f"draw {row}", np.array(key)) for key, (_, row) in ranked[: a.draws]]
+    if not starts:
+        raise SystemExit("no start point")
+    results = []
+    for label, x0 in starts:
+        xb = nelder_mead(obj, x0, max_evaluations=a.evaluations)
+        results.append((obj(xb), label, xb))
+        print(f"start {label}: {obj(x0):.4f} -> {results[-1][0]:.4f}")
+    f_best, label, x_best = min(results, key=lambda r: r[0])
+    xp = nelder_mead(obj, x_best, max_evaluations=a.evaluations, step=0.08)
+    if obj(xp) < f_best:
+        print(f"polish: {f_best:.4f} -> {obj(xp):.4f}")
+        f_best, x_best = obj(xp), xp
+    else:
+        print(f"polish: no improvement on {f_best:.4f} (start {label})")
+    best = obj.values(x_best)
+    print(f"best nllh {f_best:.4f}: {fmt(best)}")
+    record = run_problem(
+        starts=0,
+        initial=[best],
+        max_evaluations=6,
+        n=N,
+        seed=SEED,
+        predict_n=90,
+        scan_points=5,
+        out=a.out,
+    )
+    print(f"recorded nllh {record['nllh']:.4f} to {a.out} ({time.perf_counter() - t0:.0f} s)")
+    for p in record["parameters"]:
+        lo, hi = ("open" if v is None else f"{v:.4g}" for v in (p["ci_low"], p["ci_high"]))
+        print(
+            f"  {p['parameter']}: {p['best']:.6g} (conditional 95 %: {lo} - {hi}; "
+            f"bounds {p['lower_bound']:g} - {p['upper_bound']:g})"
+        )
+    fitted = record["fitted"]
+    print(
+        f"Liu fitted: CR/PR/SD/PD sim {fitted['recist_sim']} obs {fitted['recist_obs']}; "
+        f"ORR {fitted['orr_sim']:.3f} vs {fitted['orr_obs']:.3f}; median OS "
+        f"{fitted.get('median_os_sim')} vs {fitted.get('median_os_obs')} mo"
+    )
+
+
+if __name__ == "__main__":
+    main()
