@@ -49,19 +49,11 @@ from senotwin.calibrate.sample import (
 )
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.ici_cohort import CohortDesign
-from senotwin.trial.ici_fit import TRANSFERABLE, IciObjective, stored_fit
+from senotwin.trial.ici_fit import IciObjective, ensemble_column, stored_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "senotwin" / "calibrate" / "data" / "ensembles"
 PROGRESS = ROOT / "build" / "ensembles" / "liu2019_posterior.progress.json"
-
-
-def column_of(pid: str) -> str:
-    """Model-parameter column for transferable centres and shared values, else the id."""
-    base, kind = pid.split(".")
-    if kind == "value" or (pid in TRANSFERABLE and kind == "centre"):
-        return base
-    return pid
 
 
 def il8_draws(n: int, seed: int) -> tuple[np.ndarray, dict]:
@@ -149,7 +141,7 @@ def walker_progress(step: int, chains: WalkerChains) -> None:
 def start_covariance(obj: IciObjective, cov_from: Path) -> np.ndarray:
     """Covariance, on the fit's scales, of a previous ensemble's draws."""
     table = read_table(cov_from, what="ensemble")
-    cols = [column_of(p.id) for p in obj.parameters]
+    cols = [ensemble_column(p.id) for p in obj.parameters]
     pairs = zip(obj.parameters, cols, strict=True)
     scaled = np.column_stack([np.vectorize(p.to_x)(table[c].to_numpy(float)) for p, c in pairs])
     return np.asarray(np.cov(scaled.T))
@@ -424,11 +416,11 @@ def main() -> None:
         columns=ids,
     )
     il8, il8_record = il8_draws(len(linear), args.seed + 1)
-    table = pd.DataFrame({column_of(pid): linear[pid] for pid in ids})
+    table = pd.DataFrame({ensemble_column(pid): linear[pid] for pid in ids})
     table["s_il8_C"] = il8
     columns = {}
     for p in obj.parameters:
-        col = column_of(p.id)
+        col = ensemble_column(p.id)
         applied = col != p.id
         columns[col] = {
             "fitted_as": p.id,

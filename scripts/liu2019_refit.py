@@ -26,9 +26,8 @@ import numpy as np
 from senotwin.calibrate.sample import shipped_ensemble
 from senotwin.trial.ici_fit import (
     ICI_PARAMETERS,
-    TRANSFERABLE,
     IciObjective,
-    PopulationParameter,
+    ensemble_column,
     nelder_mead,
     run_problem,
     shipped_start,
@@ -40,21 +39,13 @@ SHIPPED = ROOT / "src" / "senotwin" / "calibrate" / "data" / "ici_cohorts"
 N, SEED = 60, 0  # the shipped fit's virtual cohort (common random numbers)
 
 
-def column(p: PopulationParameter) -> str:
-    """The ensemble TSV's column of a fitted quantity (scripts/liu2019_posterior.py's naming:
-    transferable centres and shared values under the model parameter's own name)."""
-    if p.kind == "value" or (p.id in TRANSFERABLE and p.kind == "centre"):
-        return p.parameter
-    return p.id
-
-
 def draws() -> list[dict[str, float]]:
     """The shipped posterior ensemble's draws keyed by parameter id."""
     table = shipped_ensemble().table
-    missing = [column(p) for p in ICI_PARAMETERS if column(p) not in table.columns]
-    if missing:
+    columns = {p.id: ensemble_column(p.id) for p in ICI_PARAMETERS}
+    if missing := [c for c in columns.values() if c not in table.columns]:
         raise SystemExit(f"ensemble lacks columns {missing}")
-    return [{p.id: float(row[column(p)]) for p in ICI_PARAMETERS} for _, row in table.iterrows()]
+    return [{pid: float(row[c]) for pid, c in columns.items()} for _, row in table.iterrows()]
 
 
 def fmt(values: Mapping[str, float]) -> str:

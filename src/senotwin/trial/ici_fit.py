@@ -177,6 +177,16 @@ def fitted_population(values: Mapping[str, float]) -> PopulationSpec:
 TRANSFERABLE = ("k_kill.centre", "N_ag.spread", "n_reinv.centre")
 
 
+def ensemble_column(pid: str) -> str:
+    """Column of a fitted quantity in a liu2019 posterior ensemble TSV: transferable centres and
+    shared values under the model parameter's own name (what ``--ensemble`` consumers apply),
+    the other population quantities under their id."""
+    base, kind = pid.split(".")
+    if kind == "value" or (pid in TRANSFERABLE and kind == "centre"):
+        return base
+    return pid
+
+
 def transferable_population(values: Mapping[str, float]) -> PopulationSpec:
     """The preset population with the transferable part of a liu2019 fit (other tissues)."""
     return fitted_population({k: v for k, v in values.items() if k in TRANSFERABLE})
@@ -799,6 +809,7 @@ __all__ = [
     "IciFit",
     "IciObjective",
     "Prior",
+    "ensemble_column",
     "fit_ici",
     "fitted_population",
     "nelder_mead",
