@@ -14,9 +14,13 @@ least squares of the model's ln(D_treated / D_untreated) against the Claret drug
 weekly grid of the six cycles (days 7-126). No library trial is used: MONET1 is not one, and
 the regimen is MONET1's. The split's 95 % interval is its profile with the misfit as the error
 (Gaussian, sigma estimated: n/2 ln(SSE(s) / SSE_min) <= 1.92), conditional on the cited loss.
-``--grid`` prints the objective on a grid first.
+``--grid`` prints the objective on a grid first. ``--trial NAME`` simulates the typical patient
+of a library trial instead of the scenario's nominal one: the trial's scenario with the prior
+centres its patients are drawn around under the liu2019 point fit (``--immune fit``: the
+tissue-carried precursors and Treg load, ``k_grow`` re-derived at them), from the trial path's
+own :func:`senotwin.trial.run.trial_config`; the trial's *baseline* only (no outcome is used).
 
-    python scripts/chemo_split_fit.py [--scenario aged_lung_untreated] [--grid]
+    python scripts/chemo_split_fit.py [--scenario aged_lung_untreated] [--trial keynote189] [--grid]
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.sim.simulate import simulate
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.language import apply_regimen, parse_regimen
+from senotwin.trial.library import get_trial
+from senotwin.trial.run import trial_config
 
 DAYS = np.arange(7.0, 127.0, 7.0)
 CITED_LOSS = 3 * KDE * 21.0  # ln units of volume per standard course (k_cyto's formula)
@@ -41,6 +47,14 @@ CITED_LOSS = 3 * KDE * 21.0  # ln units of volume per standard course (k_cyto's 
 def claret_effect(t: np.ndarray) -> np.ndarray:
     """The drug's effect on the typical measured diameter, ln(TS / TS untreated)."""
     return -KDE / LAMBDA * (1.0 - np.exp(-LAMBDA * t))
+
+
+def trial_patient(trial: str) -> tuple[str, dict[str, float]]:
+    """The scenario and the prior centres of ``trial``'s patients under the liu2019 point fit
+    (what :func:`senotwin.trial.run.trial_config` gives every patient before its spread)."""
+    spec = get_trial(trial)
+    pop = trial_config(spec, 20, seed=0, immune="fit").population
+    return spec.scenario, {p.parameter: float(p.centre) for p in pop.priors if p.centre is not None}
 
 
 class Problem:
@@ -98,6 +112,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="aged_lung_untreated")
     ap.add_argument("--grid", action="store_true")
+    ap.add_argument("--trial", default=None, help="the typical patient of this library trial")
     ap.add_argument(
         "--no-cd8-kill",
         type=float,
@@ -108,9 +123,11 @@ def main() -> None:
     )
     args = ap.parse_args()
     what_if: dict[str, float] = {}
+    if args.trial:
+        args.scenario, what_if = trial_patient(args.trial)
     if args.no_cd8_kill is not None:
-        k_grow = get_scenario(args.scenario).load().parameter("k_grow").value
-        what_if = {"k_kill": 0.0, "k_byst": 0.0, "k_grow": k_grow * args.no_cd8_kill}
+        k_grow = what_if.get("k_grow", get_scenario(args.scenario).load().parameter("k_grow").value)
+        what_if |= {"k_kill": 0.0, "k_byst": 0.0, "k_grow": k_grow * args.no_cd8_kill}
     prob = Problem(args.scenario, what_if)
     print(f"scenario {args.scenario}; cited per-course loss {CITED_LOSS:.3f}; held {what_if}")
     print("Claret drug effect:", np.round(claret_effect(DAYS), 3).tolist())

@@ -11,9 +11,12 @@ which is not a value. ``--grid`` prints the split-refitted SSE on a (d_stress, k
 grid first; ``--k-clear-dead V`` holds the clearance at V and fits and profiles (d_stress, s);
 ``--set NAME=VALUE`` holds any other parameter at VALUE in both arms (a what-if: e.g. lung
 ``w_il6_growth`` with the ``k_grow`` that ``scripts/derive_tissue_growth.py --set`` gives for it,
-the session-17 profile of the SASP growth boost). No library trial is used.
+the session-17 profile of the SASP growth boost); ``--trial NAME`` fits the typical patient of a
+library trial (``chemo_split_fit.trial_patient``: its baseline's prior centres, no outcome).
+No library trial's outcome is used.
 
     python scripts/stress_decay_profile.py [--grid] [--k-clear-dead 8] [--set w_il6_growth=1]
+        [--trial keynote189]
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ import argparse
 import math
 
 import numpy as np
-from chemo_split_fit import CITED_LOSS, DAYS, Problem, claret_effect
-from scipy.optimize import minimize, minimize_scalar
+from chemo_split_fit import CITED_LOSS, DAYS, Problem, claret_effect, trial_patient
+from scipy.optimize import brentq, minimize, minimize_scalar
 
 CHI2_95 = 1.92  # half the 95 % chi-square quantile with one degree of freedom
 D_STRESS = (0.05, 0.08, 0.12, 0.16, 0.2, 0.25, 0.35, 0.5, 0.8, 1.2, 2.0, 4.0)
@@ -94,8 +97,11 @@ def main() -> None:
     ap.add_argument("--k-clear-dead", type=float, default=None, help="hold it at this value")
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--trial", default=None, help="the typical patient of this library trial")
     args = ap.parse_args()
-    other = {}
+    other: dict[str, float] = {}
+    if args.trial:
+        args.scenario, other = trial_patient(args.trial)
     for pair in args.set:
         name, sep, value = pair.partition("=")
         if not sep:
@@ -127,14 +133,43 @@ def main() -> None:
     for name, grid in profiles:
         print(f"profile of {name} (95 %: excess <= 0):")
         other = "k_clear_dead" if name == "d_stress" else "d_stress"
+        excesses = []
         for v in grid:
             x0 = ([] if held else [math.log(best[other])]) + [math.log(s / (1 - s))]
             fit, sse = sp.fit(x0, held | {name: v})
             excess = n / 2 * math.log(sse / sse_min) - CHI2_95
+            excesses.append(excess)
             print(
                 f"  {name} {v:6.3f}: {other} {fit[other]:.4f}, s {fit['s']:.4f}, SSE {sse:.6f}, "
                 f"excess {excess:+.2f}"
             )
+        if held and name == "d_stress":
+            print(f"  95 % interval of d_stress: {interval(sp, kcd, sse_min, ds, excesses)}")
+
+
+def interval(
+    sp: StressProblem, kcd: float, sse_min: float, best: float, excesses: list[float]
+) -> str:
+    """The d_stress profile's 95 % ends (s refitted; clearance held at ``kcd``), each solved
+    between the best value and the nearest grid point beyond it with a positive excess; an end
+    the grid does not close is reported open."""
+    n = len(DAYS)
+
+    def excess(log_d: float) -> float:
+        return n / 2 * math.log(sp.best_split(math.exp(log_d), kcd)[1] / sse_min) - CHI2_95
+
+    ends = []
+    for side in (-1, 1):
+        beyond = [
+            v for v, e in zip(D_STRESS, excesses, strict=True) if e > 0 and (v - best) * side > 0
+        ]
+        if not beyond:
+            ends.append("open")
+            continue
+        edge = max(beyond) if side < 0 else min(beyond)
+        a, b = sorted((math.log(best), math.log(edge)))
+        ends.append(f"{math.exp(brentq(excess, a, b, xtol=1e-4)):.4f}")
+    return "-".join(ends)
 
 
 if __name__ == "__main__":

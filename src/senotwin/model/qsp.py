@@ -163,6 +163,22 @@ TISSUES: dict[str, Tissue] = {
     )
 }
 
+#: the tissue whose chemotherapy loss per exposure (k_cyto, k_tis) is calibrated (MONET1, NSCLC)
+CHEMO_REFERENCE = "lung"
+
+
+def chemo_sensitivity(tissue: str) -> float:
+    """Chemotherapy loss per exposure of ``tissue`` relative to NSCLC's, where MONET1 calibrated
+    it: the ratio of the derived gross proliferation rates, k_grow(tissue) / k_grow(lung).
+
+    Derived, session 19 (chemo): Norton & Simon (Cancer Treat Rep 1977;61:1307, 1986;70:163)
+    have a tumour regress under therapy in proportion to its growth rate, and drug-induced
+    growth inhibition of cell lines scales with their division rate (Hafner et al. Nat Methods
+    2016;13:521, for cell-cycle-dependent action). Per tissue, not per patient; docs/trials.md
+    says where it may not hold (platinum is cycle-non-specific; Mitchison 2012's paradox)."""
+    return TISSUES[tissue].k_grow / TISSUES[CHEMO_REFERENCE].k_grow
+
+
 # Host age: innate senescent-cell removal (Karin 2019: half-life 5 d young, 25 d old, read in
 # third-party notes -- quantitative-sources karin_snc_halflife_young_old; k = ln2 / half-life),
 # naive T-cell pool, baseline plasma IL-6 and IL-8 (CancerSEEK healthy controls aged <= 30 and
@@ -195,14 +211,14 @@ AGES: dict[str, dict[str, float]] = {
 # without the NF-kB SASP, ref 76: IKK activity left at an assumed 5 %); oncogene-induced
 # senescence (persistent tumour-intrinsic stress, no cytotoxic kill); persistent stromal
 # (replicative / age-related) senescence, the chronic arm; or none. The cdk46i and ois exposures
-# are 3.40x their assumed session-10 values (1 and 0.01/day) so that their senescence rate
-# k_tis x exposure stays the assumed one after k_tis was calibrated (0.15 -> 0.0441/day;
-# 4.87x at the session-13 calibration 0.0308).
+# are 9.15x their assumed session-10 values (1 and 0.01/day) so that their senescence rate
+# k_tis x exposure stays the assumed one after k_tis was calibrated (0.15 -> 0.01639/day, session
+# 19 on the trial-like patient; 3.40x at session 18's 0.0441, 4.87x at session 13's 0.0308).
 INDUCERS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "none": ({}, {}),
     "chemo": ({}, {"stress": 1.0}),
-    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 3.40}),
-    "ois": ({"stress_src": 0.0340, "k_cyto": 0.0}, {}),
+    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 9.15}),
+    "ois": ({"stress_src": 0.0915, "k_cyto": 0.0}, {}),
     "chronic": ({"s_rs": 3.0e7}, {}),
 }
 #: how an inducer appears in a scenario name (``<age>_<tissue>_<label>``)
@@ -227,6 +243,9 @@ def context(tissue: str = "lung", age: str = "aged", inducer: str = "chemo") -> 
         if name not in known:
             raise ValidationError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
     params = {"k_grow": TISSUES[tissue].k_grow} | AGES[age]
+    if (factor := chemo_sensitivity(tissue)) != 1.0:
+        spec = load_qsp()
+        params |= {k: spec.parameter(k).value * factor for k in ("k_cyto", "k_tis")}
     extra, initial = INDUCERS[inducer]
     params |= extra
     return Scenario(
