@@ -20,6 +20,7 @@ from senotwin.model.qsp import (
     NET_START,
     QSP_SCENARIOS,
     TISSUES,
+    chemo_sensitivity,
     context,
     load_qsp,
 )
@@ -107,6 +108,25 @@ def test_sclc_context_grows_at_the_cited_small_cell_doubling_time() -> None:
     assert sclc.net_rate > 1.8 * TISSUES["lung"].net_rate
     assert sclc.k_grow > 1.3 * TISSUES["lung"].k_grow
     assert {"aged_sclc_untreated", "aged_sclc_chemo"} <= set(QSP_SCENARIOS)
+
+
+def test_a_faster_growing_tissue_loses_more_cells_per_chemotherapy_exposure() -> None:
+    """Norton-Simon (session 19): a tissue's loss per exposure is the NSCLC (MONET1) one times
+    its gross proliferation over NSCLC's, the senescent share unchanged; NSCLC itself carries
+    qsp.yaml's values, and an inducer that turns the kill off still turns it off."""
+    spec = load_qsp()
+    tis, cyto = spec.parameter("k_tis").value, spec.parameter("k_cyto").value
+    assert "k_cyto" not in context("lung", inducer="none").params
+    for tissue in ("sclc", "tnbc", "melanoma"):
+        factor = TISSUES[tissue].k_grow / TISSUES["lung"].k_grow
+        assert chemo_sensitivity(tissue) == pytest.approx(factor)
+        params = context(tissue, inducer="none").params
+        assert params["k_cyto"] == pytest.approx(cyto * factor)
+        assert params["k_tis"] / (params["k_tis"] + params["k_cyto"]) == pytest.approx(
+            tis / (tis + cyto)
+        )
+    assert chemo_sensitivity("sclc") > 1.3 > 1.0 > chemo_sensitivity("tnbc")
+    assert context("lung", inducer="cdk46i").params["k_cyto"] == 0.0
 
 
 def test_tnbc_context_grows_at_the_cited_triple_negative_doubling_time() -> None:
