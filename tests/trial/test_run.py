@@ -250,3 +250,28 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
     }
     assert net_doubling_days("lung", prior.centre, centres) == pytest.approx(99.0, rel=2e-3)
     assert fit.population.selection["growth"]["derived_at"] == "the prior centres"
+
+
+def test_a_trial_run_says_when_the_posterior_was_drawn_on_another_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shipped posterior records the model it was drawn on; a trial's manifest and the CLI
+    say whether that is the model now (a stale ensemble's draws were not refitted to it)."""
+    from senotwin.calibrate import sample
+    from senotwin.trial import run as trial_run
+
+    ens = sample.shipped_ensemble()
+    current, drawn, now = trial_run.posterior_drawn_on_current_model()
+    assert drawn == ens.provenance["model_digest"] and len(now) == 64
+    assert current == (drawn == now)
+    same = replace(ens, provenance={**ens.provenance, "model_digest": now})
+    monkeypatch.setattr(sample, "shipped_ensemble", lambda: same)
+    assert trial_run.posterior_drawn_on_current_model() == (True, now, now)
+    cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0)
+    assert cfg.population.selection is not None
+    assert cfg.population.selection["immune"]["ensemble_current"] is True
+    other = replace(ens, provenance={**ens.provenance, "model_digest": "0" * 64})
+    monkeypatch.setattr(sample, "shipped_ensemble", lambda: other)
+    assert trial_run.posterior_drawn_on_current_model()[0] is False
+    cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0)
+    assert cfg.population.selection["immune"]["ensemble_current"] is False

@@ -177,6 +177,16 @@ def run(
         f"{result.n_failed} failed patient-arms, {result.seconds:.0f} s; immune parameters: "
         f"{immune}"
     )
+    if immune == "posterior":
+        from senotwin.trial.run import posterior_drawn_on_current_model
+
+        current, drawn, now = posterior_drawn_on_current_model()
+        if not current:
+            typer.echo(
+                f"note: the shipped liu2019 posterior was drawn on an earlier model (digest "
+                f"{drawn[:12] or 'unrecorded'}, now {now[:12]}): its draws are not refitted to "
+                "this model; --immune fit uses the current point fit"
+            )
     typer.echo("population     arm        endpoint    simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)

@@ -97,6 +97,19 @@ def select_trial_patients(
 IMMUNE_SOURCES = ("posterior", "fit")
 
 
+def posterior_drawn_on_current_model() -> tuple[bool, str, str]:
+    """Whether the shipped liu2019 posterior was drawn on the model as it is now: (current,
+    the model digest it was drawn on, the digest now), both of the calibration cohort's
+    scenario. A stale ensemble is still usable but its draws were not refitted to the current
+    model, so a trial run says so."""
+    from senotwin.calibrate.sample import shipped_ensemble
+    from senotwin.trial.ici_cohort import CohortDesign
+
+    drawn = str(shipped_ensemble().provenance.get("model_digest") or "")
+    now = get_scenario(CohortDesign().scenario).load().digest()
+    return drawn == now, drawn, now
+
+
 def posterior_members(
     pop: PopulationSpec, tissue: str, bounds: tuple[float, float] | None
 ) -> tuple[PopulationSpec, tuple[tuple[tuple[str, float], ...], ...], dict[str, object]]:
@@ -154,6 +167,7 @@ def posterior_members(
         "treg_relative": treg_scale,
         "mixed": ens.provenance.get("mixed"),
         "ensemble_model_digest": ens.provenance.get("model_digest"),
+        "ensemble_current": posterior_drawn_on_current_model()[0],
     }
     return replace(pop, priors=priors), tuple(members), record
 
