@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.trial.ici_data import ICI_DATA, cohort, derive_extract, km_summary, load_extract
+from senotwin.trial.ici_data import (
+    ICI_DATA,
+    PDL1_POOLS,
+    _logit_slope,
+    cohort,
+    derive_extract,
+    km_summary,
+    load_extract,
+)
 
 
 def test_km_summary_by_hand() -> None:
@@ -73,3 +81,26 @@ def test_liu_os_landmarks_match_a_hand_kaplan_meier() -> None:
         for u in sorted(set(t[(e == 1) & (t <= month)])):
             s *= 1.0 - np.sum((t == u) & (e == 1)) / np.sum(t >= u)
         assert shipped == pytest.approx(s, abs=1e-4), month
+
+
+def test_logit_slope_is_the_log_odds_ratio_of_a_two_by_two_table() -> None:
+    """With a 0/1 covariate the logistic slope is ln(OR): 6/10 vs 3/10 responders -> OR 3.5."""
+    x = np.repeat([0.0, 1.0], 10)
+    y = np.array([1] * 3 + [0] * 7 + [1] * 6 + [0] * 4, dtype=bool)
+    assert _logit_slope(x, y) == pytest.approx(math.log((6 / 4) / (3 / 7)), rel=1e-8)
+    assert _logit_slope(x, x > 0.5) == math.inf  # separated: no finite optimum
+    assert _logit_slope(x, x < 0.5) == -math.inf
+
+
+def test_cd274_pools_are_their_cohorts() -> None:
+    """Each pool holds exactly its cohorts' patients and responders; tertiles add up."""
+    extract = load_extract()
+    for pool, names in PDL1_POOLS.items():
+        block = extract["cd274_pools"][pool]
+        assert block["cohorts"] == list(names)
+        per = [extract["cohorts"][n]["cd274"] for n in names]
+        assert block["patients"] == sum(c["patients"] for c in per)
+        assert block["responders"] == sum(c["responders"] for c in per)
+        assert sum(t["responders"] for t in block["tertiles"]) == block["responders"]
+        low, high = block["odds_ratio_ci"]
+        assert low <= block["odds_ratio_per_log2"] <= (high if high is not None else math.inf)

@@ -4,7 +4,9 @@ The per-patient tables (``ici/<cohort>_clinical.csv.gz``, ``ici/<cohort>_expr_lo
 of the project's reference data: PredictioR curation, GPL-3) are NOT shipped in the package; only
 summary numbers derived from them are (``calibrate/data/ici_cohorts/extract.json``): per cohort
 the RECIST best-response counts, Kaplan-Meier PFS/OS at landmark months with Greenwood standard
-errors and the medians with 95 % CIs, and response by tertile of a CD8 expression score.
+errors and the medians with 95 % CIs, response by tertile of a CD8 expression score, and response
+by CD274 (PD-L1) expression (tertiles, logistic odds ratio with a bootstrap CI; per cohort and
+pooled over the melanoma anti-PD-1 cohorts).
 :func:`derive_extract` recomputes the file from the data (``scripts/ici_extract.py``; the test
 refits it when the data are present).
 """
@@ -12,6 +14,7 @@ refits it when the data are present).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -23,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from senotwin._errors import ValidationError
+from senotwin.trial.ici_cohort import tertile_of
 
 #: where the reference data lie relative to a checkout (tests skip when absent)
 ICI_DATA = Path("..") / "shared" / "data" / "ici"
@@ -63,6 +67,13 @@ COHORTS: Mapping[str, tuple[str, str, str]] = {
 #: CD8 infiltration / cytolytic score: mean log2(TPM + 0.001) of these genes
 CD8_GENES = ("CD8A", "CD8B", "GZMB", "PRF1")
 PDL1_GENE = "CD274"
+#: melanoma anti-PD-1 pools of the CD274 analysis (liu is the liu2019 calibration cohort, though
+#: not on CD274, so hugo + riaz are the part no fit has seen)
+PDL1_POOLS: Mapping[str, tuple[str, ...]] = {
+    "melanoma_anti_pd1": ("liu", "hugo", "riaz"),
+    "melanoma_anti_pd1_independent": ("hugo", "riaz"),
+}
+BOOTSTRAP = 2000  # bootstrap replicates of the CD274 odds ratios (seed 0)
 LANDMARK_MONTHS = (2.0, 3.0, 4.0, 6.0, 9.0, 12.0, 18.0, 24.0)
 RESPONSES = ("CR", "PR", "SD", "PD")
 CURATION = (
@@ -121,11 +132,90 @@ def km_summary(months: np.ndarray, events: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _cohort(data: Path, name: str) -> dict[str, Any]:
+def _tables(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """(clinical, expression, RECIST best response or NaN) of one cohort."""
     clin = pd.read_csv(data / f"{name}_clinical.csv.gz")
     expr = pd.read_csv(data / f"{name}_expr_log2tpm.csv.gz", index_col=0)
     clin = clin.set_index(clin.columns[0])
-    recist = clin["recist"].where(clin["recist"].isin(RESPONSES))
+    return clin, expr, clin["recist"].where(clin["recist"].isin(RESPONSES))
+
+
+def _cd274_response(data: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(log2(TPM + 1) of CD274, responder CR/PR) of the patients with RECIST and expression.
+
+    log2(TPM + 1), not the file's log2(TPM + 0.001): a TPM of 0 (Liu) would sit ~10 units below
+    the others and drive any slope."""
+    clin, expr, recist = _tables(data, name)
+    patients = [p for p in clin.index if p in expr.columns and pd.notna(recist.get(p))]
+    tpm = np.clip(np.exp2(expr.loc[PDL1_GENE, patients].to_numpy(float)) - 0.001, 0.0, None)
+    return np.log2(tpm + 1.0), recist[patients].isin(("CR", "PR")).to_numpy()
+
+
+def _logit_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Maximum-likelihood slope of a one-covariate logistic regression (Newton); +-inf when the
+    responders are separated from the others (no finite optimum)."""
+    lo, hi = x[y].min(), x[y].max()
+    if lo >= x[~y].max():
+        return math.inf
+    if hi <= x[~y].min():
+        return -math.inf
+    design = np.column_stack([np.ones_like(x), x])
+    beta = np.zeros(2)
+    for _ in range(100):
+        prob = 1.0 / (1.0 + np.exp(-design @ beta))
+        step = np.linalg.solve(
+            design.T @ (design * (prob * (1 - prob))[:, None]), design.T @ (y - prob)
+        )
+        beta += step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return float(beta[1])
+
+
+def _or_with_ci(groups: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """Odds ratio of response per log2 unit of CD274 (each group centred on its median) with a
+    95 % percentile bootstrap CI, patients resampled within group (seed 0); null = unbounded."""
+    x = np.concatenate([g[0] - np.median(g[0]) for g in groups])
+    y = np.concatenate([g[1] for g in groups])
+    rng = np.random.default_rng(0)
+    slopes = []
+    for _ in range(BOOTSTRAP):
+        idx = [rng.integers(0, len(g[0]), len(g[0])) for g in groups]
+        xb = np.concatenate([g[0][i] - np.median(g[0]) for g, i in zip(groups, idx, strict=True)])
+        yb = np.concatenate([g[1][i] for g, i in zip(groups, idx, strict=True)])
+        if yb.all() or not yb.any():
+            continue  # a resample without both classes carries no slope
+        slopes.append(_logit_slope(xb, yb))
+    low, high = np.quantile(np.asarray(slopes), [0.025, 0.975], method="inverted_cdf")
+
+    def odds(b: float) -> float | None:
+        return round(math.exp(b), 3) if math.isfinite(b) else None
+
+    auc = stats.mannwhitneyu(x[y], x[~y]).statistic / (y.sum() * (~y).sum())
+    return {
+        "patients": int(y.size),
+        "responders": int(y.sum()),
+        "odds_ratio_per_log2": odds(_logit_slope(x, y)),
+        "odds_ratio_ci": [odds(low) if low > -math.inf else 0.0, odds(high)],
+        "auc_responders": round(float(auc), 4),
+        "mannwhitney_p": float(f"{stats.mannwhitneyu(x[y], x[~y]).pvalue:.3g}"),
+    }
+
+
+def _cd274_block(groups: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """Response by CD274 tertile (within each group, pooled) and the odds ratio per log2 unit."""
+    ter = np.concatenate([tertile_of(g[0]) for g in groups])
+    resp = np.concatenate([g[1] for g in groups])
+    return {
+        "tertiles": [
+            {"tertile": k, "responders": int(resp[ter == k].sum()), "n": int((ter == k).sum())}
+            for k in range(3)
+        ],
+    } | _or_with_ci(groups)
+
+
+def _cohort(data: Path, name: str) -> dict[str, Any]:
+    clin, expr, recist = _tables(data, name)
     counts = {r: int((recist == r).sum()) for r in RESPONSES}
     evaluable = int(recist.notna().sum())
     responders = counts["CR"] + counts["PR"]
@@ -152,8 +242,7 @@ def _cohort(data: Path, name: str) -> dict[str, Any]:
     patients = [p for p in clin.index if p in expr.columns and pd.notna(recist.get(p))]
     score = expr.loc[list(CD8_GENES), patients].mean(axis=0)
     resp = recist[patients].isin(("CR", "PR")).to_numpy()
-    ranks = stats.rankdata(score.to_numpy(), method="ordinal") - 1
-    ter = np.minimum((3 * ranks) // len(patients), 2)
+    ter = tertile_of(score.to_numpy())
     rho, p_rho = stats.spearmanr(score.to_numpy(), expr.loc[PDL1_GENE, patients].to_numpy())
     auc = stats.mannwhitneyu(score[resp], score[~resp]).statistic / (resp.sum() * (~resp).sum())
     out["cd8_score"] = {
@@ -168,6 +257,7 @@ def _cohort(data: Path, name: str) -> dict[str, Any]:
         "spearman_cd274_p": float(f"{p_rho:.3g}"),
         "median_log2tpm": round(float(score.median()), 3),
     }
+    out["cd274"] = _cd274_block([_cd274_response(data, name)])
     return out
 
 
@@ -183,7 +273,15 @@ def derive_extract(data: str | Path = ICI_DATA) -> dict[str, Any]:
         "cd8_score": f"mean log2(TPM + 0.001) of {', '.join(CD8_GENES)}; tertiles within cohort "
         "among patients with RECIST and expression (rank, ties by order)",
         "units": "months (survival), shares (survival, ORR)",
+        "cd274": "log2(TPM + 1) of CD274; tertiles within cohort (rank, ties by order); odds "
+        "ratio of CR/PR per log2 unit by logistic regression (pools: each cohort centred on its "
+        f"median), 95 % percentile bootstrap CI ({BOOTSTRAP} resamples within cohort, seed 0; "
+        "null = unbounded: responders separated in some resamples)",
         "cohorts": {n: _cohort(root, n) for n in COHORTS},
+        "cd274_pools": {
+            pool: {"cohorts": list(names)} | _cd274_block([_cd274_response(root, n) for n in names])
+            for pool, names in PDL1_POOLS.items()
+        },
     }
 
 
