@@ -4,15 +4,21 @@ Prints: plasma IL-6 / IL-8 of ``default`` over one year against the cited patien
 tissue's untreated net doubling time at its shipped rate against the cited range; the largest
 lesion of any scenario against the lethal burden; the anti-PD-1 effect (1-year lesion volume,
 PD-1 99 % occupied vs none) in the untreated aged lung context by route (both, priming only,
-tumour synapse only), across antigen-specific CD8 precursors, and across baseline PD-L1 with the
-synapse inhibition H_PD1 of both arms (it shows where the untreated synapse saturates). The table
-"Issue 11 done-means, measured" in docs/qsp-model.md comes from here (with `senotwin model check
---json` for units and `senotwin validate --json` for the acute/chronic cases).
+tumour synapse only), across antigen-specific CD8 precursors, and across baseline PD-L1 by route
+with the untreated lesion, the synapse inhibition H_PD1 of both arms (where the untreated synapse
+saturates) and the IFN-gamma induction of PD-L1 (adaptive resistance); then the PD-L1 scan again
+in the context chosen by the session-19 rule, written down before it was run: the precursor pool
+N_ag at which both routes give a 12-week ratio of 0.5 at the shipped PD-L1 (the default patient is
+near-eradicated by either route, so its read-out saturates). The table "Issue 11 done-means,
+measured" in docs/qsp-model.md comes from here (with `senotwin model check --json` for units and
+`senotwin validate --json` for the acute/chronic cases).
 
     python scripts/issue11_done_means.py
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -34,6 +40,8 @@ WEEK12 = 84
 #: tumour PD-L1 per cancer cell without IFN-gamma: the range's ends, the shipped value, and the
 #: steps where the untreated synapse saturates (H_PD1 0.26 -> 0.94 between 3e3 and 2e4)
 PDL1_SCAN = (3.0e3, 6.0e3, 1.0e4, 2.0e4, 37333.0, 1.0e5, 2.24e5)
+#: the session-19 rule's target: both routes' 12-week treated / untreated volume at shipped PD-L1
+HALF_EFFECT = 0.5
 
 
 def _table(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> pd.DataFrame:
@@ -112,16 +120,51 @@ def anti_pd1() -> None:
     for value in (low, p["N_ag"], high):
         print(f"  N_ag {value:.3g}: {_pd1_effect({'N_ag': value})}")
     for value in PDL1_SCAN:
-        print(f"  PDL1_per_C {value:.3g}: {_pdl1_row(value)}")
+        print(f"  PDL1_per_C {value:.3g}: {_pdl1_row(value, p)}")
+    n_ag = half_effect_precursors()
+    print(
+        f"  rule (session 19): N_ag {n_ag:.3g} gives both routes {HALF_EFFECT} at 12 weeks at the "
+        f"shipped PD-L1; there:"
+    )
+    for value in PDL1_SCAN:
+        ratio = week12_ratio({"N_ag": n_ag, "PDL1_per_C": value})
+        print(f"    PDL1_per_C {value:.3g}: both routes {ratio:.3f} at 12 weeks")
 
 
-def _pdl1_row(pdl1: float) -> str:
-    """Anti-PD-1 effect at one tumour PD-L1, with the synapse inhibition H_PD1 of both arms."""
-    untreated, treated = _table({"PDL1_per_C": pdl1}), _table({"PDL1_per_C": pdl1}, PD1_OCCUPIED)
-    effect = _effect(treated["V_T"].to_numpy(), untreated["V_T"].to_numpy())
+def week12_ratio(overrides: dict[str, float]) -> float:
+    """Both routes' 12-week treated / untreated lesion volume (PD-1 99 % occupied)."""
+    return float(_volume(overrides, PD1_OCCUPIED)[WEEK12] / _volume(overrides)[WEEK12])
+
+
+def half_effect_precursors(steps: int = 14) -> float:
+    """N_ag (bisection on its log within its range) at which both routes give a 12-week ratio of
+    HALF_EFFECT at the shipped PD-L1: a context where the effect is not saturated."""
+    low, high = (math.log(v) for v in load_qsp().parameter("N_ag").range or (1.0, 1.0))
+    for _ in range(steps):
+        mid = 0.5 * (low + high)
+        if week12_ratio({"N_ag": math.exp(mid)}) > HALF_EFFECT:
+            low = mid  # too little effect: more precursors
+        else:
+            high = mid
+    return math.exp(0.5 * (low + high))
+
+
+def _pdl1_row(pdl1: float, p: dict[str, float]) -> str:
+    """Anti-PD-1 effect at one tumour PD-L1 by route, with the untreated lesion, H_PD1 of both
+    arms and the IFN-gamma induction of PD-L1 in the untreated lesion at 12 weeks."""
+    over = {"PDL1_per_C": pdl1}
+    untreated, treated = _table(over), _table(over, PD1_OCCUPIED)
+    base = untreated["V_T"].to_numpy()
+    prime = _volume({**over, "pd1_prime_level": 1.0 - PD1_OCCUPIED})[WEEK12] / base[WEEK12]
+    synapse = _volume({**over, "PD1_per_T": p["PD1_per_T"] * (1.0 - PD1_OCCUPIED)})[WEEK12]
+    ifng = float(untreated["IFNg_t"].iloc[WEEK12])
+    induction = 1.0 + (p["pdl1_fold"] - 1.0) * ifng / (ifng + p["EC50_ifng_pdl1"])
     return (
-        f"{effect}; H_PD1 untreated {untreated['H_PD1'].iloc[0]:.3f} (day 0), "
-        f"treated {treated['H_PD1'].iloc[WEEK12]:.3f} (12 weeks)"
+        f"{_effect(treated['V_T'].to_numpy(), base)}; priming only {prime:.3f}, synapse only "
+        f"{synapse / base[WEEK12]:.3f} (12 weeks); untreated {base[WEEK12]:.1f} mL at 12 weeks; "
+        f"H_PD1 untreated {untreated['H_PD1'].iloc[0]:.3f} (day 0), treated "
+        f"{treated['H_PD1'].iloc[WEEK12]:.3f} (12 weeks); IFN-gamma {1e3 * ifng:.2f} pM induces "
+        f"PD-L1 x{induction:.2f} (of x{p['pdl1_fold']:g})"
     )
 
 

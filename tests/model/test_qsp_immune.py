@@ -222,3 +222,49 @@ def test_pdl1_dependence_of_anti_pd1_holds_until_the_untreated_synapse_saturates
     (h_mid, mid), (h_high, high) = _anti_pd1(37333.0), _anti_pd1(2.24e5)
     assert min(h_mid, h_high) > 0.97
     assert abs(high / mid - 1.0) < 0.1
+
+
+WEEK12 = 84
+
+
+@cache
+def _week12(pdl1: float, route: str) -> tuple[float, float]:
+    """(untreated lesion volume at 12 weeks, treated / untreated there) of the aged lung context
+    at tumour PD-L1 ``pdl1`` with PD-1 99 % occupied on ``route``: "both", "priming" (TDLN PD-1
+    only) or "synapse" (tumour-effector PD-1 only), as scripts/issue11_done_means.py does it."""
+    free = 0.01
+    route_over = {
+        "both": {},
+        "priming": {"pd1_prime_level": free},
+        "synapse": {"PD1_per_T": load_qsp().parameter("PD1_per_T").value * free},
+    }[route]
+    solver = SolverOptions(engine="fast", t_eval=np.arange(WEEK12 + 1, dtype=float))
+    over = {"PDL1_per_C": pdl1}
+
+    def volume(extra: dict[str, float], blocks: dict[str, float] | None) -> float:
+        table = run_scenario(
+            "aged_lung_untreated",
+            overrides={**over, **extra},
+            blocks=blocks,
+            days=float(WEEK12),
+            solver=solver,
+            check_ranges=False,  # a one-route arm sets a PD-1 handle below its range by hand
+        ).table
+        return float(table["V_T"].iloc[WEEK12])
+
+    untreated = volume({}, None)
+    treated = volume(route_over, {"PDCD1": 0.99} if route == "both" else None)
+    return untreated, treated / untreated
+
+
+def test_tumour_pdl1_moves_both_arms_and_the_two_pd1_routes_oppositely() -> None:
+    """Session-19 diagnosis of the flat PD-L1 read-out (docs/qsp-model.md): the untreated lesion
+    itself grows more at high PD-L1 (its effectors braked, none reinvigorated); the tumour-synapse
+    route releases more where there is more PD-L1 (0.910 at 3e3 vs 0.778 at 2.24e5, 12 weeks),
+    the node priming route (DC PD-L1, tumour-PD-L1-blind at the node) adds effectors that work
+    best in an unbraked low-PD-L1 lesion (0.195 vs 0.376), so both routes together nearly cancel.
+    Each assertion fails on a model blind to tumour PD-L1."""
+    low, high = 3.0e3, 2.24e5
+    assert _week12(high, "both")[0] > 1.1 * _week12(low, "both")[0]
+    assert _week12(low, "synapse")[1] - _week12(high, "synapse")[1] > 0.1
+    assert _week12(high, "priming")[1] - _week12(low, "priming")[1] > 0.1
