@@ -145,7 +145,13 @@ def _cd274_response(data: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
 
     log2(TPM + 1), not the file's log2(TPM + 0.001): a TPM of 0 (Liu) would sit ~10 units below
     the others and drive any slope."""
-    clin, expr, recist = _tables(data, name)
+    return _cd274_of(*_tables(data, name))
+
+
+def _cd274_of(
+    clin: pd.DataFrame, expr: pd.DataFrame, recist: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_cd274_response` of tables already read."""
     patients = [p for p in clin.index if p in expr.columns and pd.notna(recist.get(p))]
     tpm = np.clip(np.exp2(expr.loc[PDL1_GENE, patients].to_numpy(float)) - 0.001, 0.0, None)
     return np.log2(tpm + 1.0), recist[patients].isin(("CR", "PR")).to_numpy()
@@ -257,7 +263,7 @@ def _cohort(data: Path, name: str) -> dict[str, Any]:
         "spearman_cd274_p": float(f"{p_rho:.3g}"),
         "median_log2tpm": round(float(score.median()), 3),
     }
-    out["cd274"] = _cd274_block([_cd274_response(data, name)])
+    out["cd274"] = _cd274_block([_cd274_of(clin, expr, recist)])
     return out
 
 
