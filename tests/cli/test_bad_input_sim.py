@@ -374,6 +374,42 @@ CASES: tuple[Case, ...] = (
         1,
         "error: simulation failed: observable 'removal_half_life' is nan",
     ),
+    # trial run checks its size, seed and workers before any patient is drawn (it said
+    # 'expected non-negative integer' for a negative seed, naming neither field nor value)
+    Case(
+        "trial-negative-seed",
+        lambda t: ["trial", "run", "keynote189", "--n", "2", "--seed", "-3", "--out", str(t / "o")],
+        2,
+        "error: seed must be an integer >= 0, got -3",
+    ),
+    Case(
+        "trial-n-0",
+        lambda t: ["trial", "run", "keynote189", "--n", "0", "--out", str(t / "o")],
+        2,
+        "error: cohort size n must be a positive integer, got 0",
+    ),
+    Case(
+        "trial-workers-0",
+        lambda t: [
+            "trial",
+            "run",
+            "keynote189",
+            "--n",
+            "2",
+            "--workers",
+            "0",
+            "--out",
+            str(t / "o"),
+        ],
+        2,
+        "error: --workers must be a positive integer, got 0",
+    ),
+    Case(
+        "cohort-workers-0",
+        lambda t: ["cohort", "run", "--n", "2", "--workers", "0", "--out", str(t / "o")],
+        2,
+        "error: --workers must be a positive integer, got 0",
+    ),
 )
 
 
@@ -420,6 +456,18 @@ def test_bad_input_is_a_clear_error_or_a_stated_warning(case: Case, tmp_path: Pa
     assert case.fragment in " ".join(text.split()), text
     if code != 0:
         assert not (tmp_path / "o.csv").exists(), "nothing is written on failure"
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.id.startswith(("trial-", "cohort-workers"))], ids=lambda c: c.id
+)
+def test_cohort_arguments_fail_before_anything_starts(case: Case, tmp_path: Path) -> None:
+    """A bad size, seed or worker count leaves no folder and draws no progress bar."""
+    with _deadline(ROW_SECONDS):
+        code, text = _outcome(case, tmp_path)
+    assert code == 2, text
+    assert not (tmp_path / "o").exists(), "no output folder is left on failure"
+    assert "patients/s" not in text, "no progress bar"
 
 
 def test_every_case_id_is_unique() -> None:

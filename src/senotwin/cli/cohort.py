@@ -99,7 +99,7 @@ def run(
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
     from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
     from senotwin.cohort.population import population_for
-    from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
+    from senotwin.cohort.runner import CohortConfig, arm_from_text, check_workers, run_cohort
     from senotwin.model.readouts import readouts_for
     from senotwin.model.scenarios import get_scenario
 
@@ -130,6 +130,8 @@ def run(
         reducer: Any = EndpointReducer(EndpointRules(lethal_burden=lethal))
         if trial is not None:
             config, reducer = _trial_patients(config, trial)
+        if scheduler is None:
+            check_workers(workers)  # before the progress bar is drawn
         if quiet:
             result = run_cohort(
                 config, out, reducer=reducer, workers=workers, scheduler=scheduler, resume=resume

@@ -131,16 +131,13 @@ class CohortConfig:
     ensemble_source: str = ""  # where the sets came from (a file name), for the manifest
 
     def __post_init__(self) -> None:
-        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
-            raise ValidationError(f"cohort size n must be a positive integer, got {self.n!r}")
+        check_size_seed(self.n, self.seed)
         check_ensemble(self.ensemble)
         if not self.arms:
             raise ValidationError("a cohort needs at least one arm")
         names = [a.name for a in self.arms]
         if len(set(names)) != len(names):
             raise ValidationError(f"arm names must be unique, got {names}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValidationError(f"seed must be an integer >= 0, got {self.seed!r}")
         if self.chunk_size < 0:
             raise ValidationError("chunk_size must be >= 0 (0 = automatic)")
         if not (math.isfinite(self.step_days) and self.step_days > 0):
@@ -182,6 +179,20 @@ class CohortConfig:
 
 #: spawn-key tag of the stream that picks a patient's ensemble member (apart from its traits)
 _MEMBER_STREAM = 0x656E73
+
+
+def check_size_seed(n: object, seed: object) -> None:
+    """A cohort's size (n >= 1) and seed (>= 0), checked before any patient is drawn."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValidationError(f"cohort size n must be a positive integer, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValidationError(f"seed must be an integer >= 0, got {seed!r}")
+
+
+def check_workers(workers: object) -> None:
+    """The embedded cluster's worker count (>= 1), checked before anything starts."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValidationError(f"--workers must be a positive integer, got {workers!r}")
 
 
 def check_ensemble(ensemble: Sequence[Sequence[tuple[str, float]]]) -> None:
@@ -769,8 +780,8 @@ def run_cohort(
     out = Path(out)
     if scheduler is not None:
         check_scheduler_address(scheduler)
-    elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValidationError(f"--workers must be a positive integer, got {workers!r}")
+    else:
+        check_workers(workers)
     job = make_job(config, reducer)
     digest = cohort_digest(config, reducer)
     created = not out.exists()

@@ -31,6 +31,8 @@ from senotwin.cohort.runner import (
     CohortArm,
     CohortConfig,
     CohortRun,
+    check_size_seed,
+    check_workers,
     load_rows,
     run_cohort,
 )
@@ -257,6 +259,7 @@ def trial_config(
 ) -> CohortConfig:
     """Cohort configuration of a trial: selected patients, one cohort arm per trial arm; the
     transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`)."""
+    check_size_seed(n, seed)
     if immune not in IMMUNE_SOURCES:
         raise ValidationError(
             f"immune = {immune!r}: allowed {', '.join(IMMUNE_SOURCES)} (posterior: one liu2019 "
@@ -311,6 +314,7 @@ def run_trial(
 ) -> CohortRun:
     """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir);
     ``immune``: where the transferable immune parameters come from (:data:`IMMUNE_SOURCES`)."""
+    check_workers(workers)
     config = trial_config(trial, n, seed=seed, engine=engine, immune=immune)
     reducer = TrialEndpointReducer(trial.rules, trial_hazard(trial) if hazard is None else hazard)
     return run_cohort(
