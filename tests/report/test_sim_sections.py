@@ -44,3 +44,13 @@ def test_therapy_summary_names_best_and_worst_arm(demo_results: DemoResults) -> 
     best = min(comp.arms, key=lambda a: a.final_tumour)
     text = comparison_summary(comp)
     assert f"'{best.name}' ({best.final_tumour:.2f} × 10⁹ cells)" in text
+
+
+def test_model_section_names_links_the_model_has() -> None:
+    """The physical-units model links the kb by entity tags, not interaction ids: no '0 cited'."""
+    from senotwin.model.scenarios import get_scenario
+
+    model = get_scenario("default").load()
+    intro = model_section(model).intro
+    assert "cite 0 " not in intro
+    assert f"{len(model.entities())} knowledge-base entities tag" in intro

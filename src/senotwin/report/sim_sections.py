@@ -37,10 +37,19 @@ def model_section(model: ModelSpec) -> Section:
     rows = [(k, PROVENANCE_KINDS.get(k, k), kinds[k], f"{kinds[k] / n:.0%}") for k in order]
     cited = {i for pr in model.processes for i in pr.kb}
     cited |= {i for obs in model.observables for i in obs.kb}
+    entities = model.entities()
+    links = (
+        [f"processes and signals cite {len(cited)} knowledge-base interactions"] if cited else []
+    )
+    if entities:
+        links.append(
+            f"{len(entities)} knowledge-base entities tag the quantities a block or drug acts on"
+        )
     intro = (
         f"{len(model.species)} species, {n} parameters, {len(model.processes)} processes, "
-        f"{len(model.observables)} observables; processes and signals cite {len(cited)} "
-        "knowledge-base interactions. Every parameter carries a unit, a plausible range and "
+        f"{len(model.observables)} observables"
+        + (f"; {'; '.join(links)}" if links else "")
+        + ". Every parameter carries a unit, a plausible range and "
         "provenance (senotwin model explain NAME shows one)."
     )
     table = Table.of(
