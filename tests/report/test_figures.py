@@ -68,3 +68,16 @@ def test_formats_and_atomic_write(tmp_path: Path) -> None:
     out = write_figure(fig, tmp_path / "x.pdf")
     assert out.read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]
+
+
+def test_fit_panels_name_the_measured_quantity_and_unit() -> None:
+    """The fits figure's y axes say what was measured, with its unit (they were unlabelled)."""
+    import pandas as pd
+
+    from senotwin.calibrate.problems import get_problem
+    from senotwin.report.calibration_sections import fits_figure
+
+    problem = get_problem("galvis2019")
+    curves = pd.DataFrame(columns=["observable", "condition", "time", "value"])
+    labels = {ax.get_ylabel() for ax in fits_figure(problem, curves).axes}
+    assert labels == {o.name for o in problem.observables}

@@ -24,3 +24,13 @@ def test_glossary_lists_each_code_once_in_order_of_use() -> None:
     table = glossary_table(model, ["r_T"])
     assert table is not None and table.rows == (("r_T", "intrinsic tumour growth rate (1/day)"),)
     assert glossary_table(model, ["nothing here"]) is None
+
+
+def test_a_long_name_is_cut_but_keeps_its_unit() -> None:
+    """Axis labels of the sensitivity figure lost their unit to the cut ('(cel…')."""
+    model = load_tme()
+    full = describe_code(model, "r_T")
+    assert full is not None
+    cut = label(model, "r_T", width=20)
+    assert cut.endswith("… (1/day)") and len(cut) <= len("r_T — ") + 20 + 1
+    assert label(model, "r_T", width=200) == f"r_T — {full}"

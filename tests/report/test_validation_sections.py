@@ -76,3 +76,14 @@ def test_null_case_rates_become_a_column_and_flag_uninformative_cases() -> None:
     assert [row[col] for row in table.rows] == ["100%", "50%"]
     assert "1 of the 2 literature cases hold in at least 90%" in section.intro
     assert "(C1)" in section.intro
+
+
+def test_a_case_without_review_references_prints_no_empty_brackets() -> None:
+    from dataclasses import replace
+
+    with_refs = _case("C1", True)
+    report = ValidationReport((replace(with_refs, refs=()), with_refs))
+    table = validation_section(report, load_qsp()).tables[1]
+    col = table.columns.index("source; panel; review section [refs]")
+    assert not table.rows[0][col].endswith("[]")
+    assert table.rows[1][col].endswith("]") == bool(with_refs.refs)

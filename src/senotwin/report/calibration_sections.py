@@ -53,6 +53,7 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
                 panels.append((str(key[0]), str(key[1])))
     single = len({c for _, c in panels}) == 1
     scale = {o.id: o.transformation for o in problem.observables}
+    names = {o.id: o.name for o in problem.observables if o.name}
     n = max(len(panels), 1)
     cols = min(n, 3)
     fig = new_figure(4.0 * cols, 3.0 * math.ceil(n / cols))
@@ -70,6 +71,7 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
             ax.set_yscale("log")
         ax.set_title(oid if single else f"{oid}: {cid} ({', '.join(roles)})", fontsize=9)
         ax.set_xlabel("day")
+        ax.set_ylabel(names.get(oid, oid), fontsize=8)
         if k == 0:
             ax.legend(fontsize=7)
     return fig

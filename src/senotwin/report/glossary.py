@@ -12,11 +12,11 @@ from senotwin.report.section import Table
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def describe_code(model: ModelSpec, code: str) -> str | None:
-    """'name (unit)' of a parameter, species or observable id; None if the model lacks it.
+def _name_unit(model: ModelSpec, code: str) -> tuple[str, str] | None:
+    """(name, unit suffix such as ' (1/day)', or '') of a model code; None if the model lacks it.
     ``block_X`` (the knockdown switch of entity X, added when a run blocks X) is named too."""
     if code.startswith("block_") and len(code) > 6:
-        return f"fraction of {code[6:]} activity blocked (0-1; 0.9 = 90 % inhibition)"
+        return f"fraction of {code[6:]} activity blocked", " (0-1; 0.9 = 90 % inhibition)"
     items: list[Parameter | Species | Observable] = [
         *model.parameters,
         *model.species,
@@ -25,18 +25,26 @@ def describe_code(model: ModelSpec, code: str) -> str | None:
     for item in items:
         if item.id == code:
             name = item.name or item.description or code
-            return name if item.unit in ("1", "") else f"{name} ({item.unit})"
+            return name, "" if item.unit in ("1", "") else f" ({item.unit})"
     return None
 
 
+def describe_code(model: ModelSpec, code: str) -> str | None:
+    """'name (unit)' of a parameter, species or observable id; None if the model lacks it."""
+    found = _name_unit(model, code)
+    return None if found is None else found[0] + found[1]
+
+
 def label(model: ModelSpec, code: str, *, width: int = 60) -> str:
-    """'code — name' for axes and tables (name cut at ``width``); the code alone if unknown."""
-    name = describe_code(model, code)
-    if not name:
+    """'code — name (unit)' for axes and tables; a long name is cut at ``width`` characters
+    (with the unit), the unit is always kept; the code alone if unknown."""
+    found = _name_unit(model, code)
+    if found is None:
         return code
-    if len(name) > width:
-        name = name[: width - 1].rstrip() + "…"
-    return f"{code} — {name}"
+    name, unit = found
+    if len(name) + len(unit) > width:
+        name = name[: max(width - len(unit) - 1, 10)].rstrip() + "…"
+    return f"{code} — {name}{unit}"
 
 
 def glossary(model: ModelSpec, texts: Iterable[str]) -> tuple[tuple[str, str], ...]:

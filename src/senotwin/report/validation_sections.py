@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from matplotlib.ticker import MaxNLocator
+
 from senotwin.analysis.validation import CaseResult, NullResult, ValidationReport
 from senotwin.model.spec import ModelSpec
 from senotwin.report.figures import figure_bytes, new_figure
@@ -25,6 +27,7 @@ def null_figure_bytes(null: NullResult) -> bytes:
     )
     ax.set_xlabel("literature-tier pass rate")
     ax.set_ylabel("parameter sets")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 of a set
     ax.set_xlim(0, 1)
     ax.legend(frameon=False, fontsize=8)
     return figure_bytes(fig)
@@ -115,7 +118,8 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
             r.observed_text(),
             _values_text(r),
             "pass" if r.passed else "FAIL",
-            f"{r.paper}; {r.panel or '-'}; review {r.section} [{', '.join(map(str, r.refs))}]",
+            f"{r.paper}; {r.panel or '-'}; review {r.section}"
+            + (f" [{', '.join(map(str, r.refs))}]" if r.refs else ""),
             *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
             *([f"{null_case[r.id]:.0%}" if r.id in null_case else "-"] if null_case else []),
         )
