@@ -38,8 +38,10 @@ def petab_export(
         [], "--estimate", help="Parameter to fit (repeat; default: assumed ones with a range)."
     ),
 ) -> None:
-    """Write a PEtab problem: a scenario's model with its values and its own simulation as
-    noise-free data (a fit must recover the nominal values), or a shipped data set."""
+    """Write a PEtab problem from a scenario (its own simulation as data) or a shipped data set.
+
+    A scenario's model carries its values and its own simulation as noise-free data (a fit must
+    recover the nominal values)."""
     from senotwin.calibrate import export_problem, get_problem, lint_problem, scenario_problem
 
     with user_errors(), writing(Output("--out", out, directory=True)):
@@ -260,9 +262,10 @@ def calibrate(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Multi-start fit (SciPy least_squares trf, log10 parameters, fast engine): best values,
-    goodness of fit, held-back prediction, waterfall and fit plots; optionally profiles and a
-    posterior ensemble."""
+    """Multi-start fit of a data set: best values, goodness of fit, held-back prediction, plots.
+
+    SciPy least_squares (trf) on log10 parameters with the fast engine; waterfall and fit plots;
+    optionally profiles and a posterior ensemble."""
     from senotwin.calibrate.fit import fit_problem
     from senotwin.calibrate.objective import Objective
     from senotwin.calibrate.profile import profile_all
@@ -315,8 +318,10 @@ def profile(
     seed: int = typer.Option(0, "--seed", help="Seed of the starts."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Fit, then profile every fitted parameter: 95% profile-likelihood intervals, the
-    practically non-identifiable parameters flagged, profiles.png."""
+    """Fit, then profile every fitted parameter: 95% intervals, non-identifiable ones flagged.
+
+    Profile-likelihood intervals of every fitted parameter; the practically non-identifiable
+    parameters are flagged; profiles.png."""
     from senotwin.calibrate.fit import fit_problem
     from senotwin.calibrate.objective import Objective
     from senotwin.calibrate.profile import profile_all

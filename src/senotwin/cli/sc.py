@@ -110,12 +110,14 @@ def signatures(as_json: bool = typer.Option(False, "--json", help="JSON output."
 
 @app.command("call")
 def call(
-    input: Path = typer.Argument(...),
-    out: Path = typer.Option(..., "--out"),
+    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
+    out: Path = typer.Option(..., "--out", help="Output table (.csv/.tsv)."),
     groupby: str | None = typer.Option(None, "--groupby", help="Cell-type column for the null."),
-    n_null: int = typer.Option(100, "--n-null"),
-    seed: int = typer.Option(0, "--seed"),
-    layer: str | None = typer.Option(None, "--layer"),
+    n_null: int = typer.Option(
+        100, "--n-null", help="Random matched gene sets per hallmark (the null; >= 10)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the null gene sets."),
+    layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
 ) -> None:
     """Multi-hallmark senescent-cell calls (score, p, q, call)."""
     with user_errors(), writing(_table_out(out), inputs=(input,)):
@@ -126,30 +128,40 @@ def call(
         )
         _write_table(res.table, out, index=True)
     typer.echo(f"{int(res.table['call'].sum())} of {len(res.table)} called senescent", err=True)
+    typer.echo(f"wrote {out}", err=True)
 
 
 @app.command("sasp-markers")
 def markers(
-    input: Path = typer.Argument(...),
-    groupby: str = typer.Option(..., "--groupby"),
-    out: Path = typer.Option(..., "--out"),
-    layer: str | None = typer.Option(None, "--layer"),
+    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
+    groupby: str = typer.Option(
+        ...,
+        "--groupby",
+        help="Column of the sample/cell annotations (AnnData obs) that defines the groups.",
+    ),
+    out: Path = typer.Option(..., "--out", help="Output table (.csv/.tsv)."),
+    layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
 ) -> None:
     """Rank SASP factors per group against the rest (effect sizes, FDR)."""
     with user_errors(), writing(_table_out(out), inputs=(input,)):
         expr = _load(input, layer, True)
         _write_table(sasp_markers(expr.x, expr.genes, _groups(expr, groupby)), out, index=False)
+    typer.echo(f"wrote {out}", err=True)
 
 
 @app.command("communication")
 def comm(
-    input: Path = typer.Argument(...),
-    groupby: str = typer.Option(..., "--groupby"),
-    out: Path = typer.Option(..., "--out"),
-    figure: Path | None = typer.Option(None, "--figure"),
-    n_perm: int = typer.Option(1000, "--n-perm"),
-    seed: int = typer.Option(0, "--seed"),
-    layer: str | None = typer.Option(None, "--layer"),
+    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
+    groupby: str = typer.Option(
+        ...,
+        "--groupby",
+        help="Column of the sample/cell annotations (AnnData obs) that defines the groups.",
+    ),
+    out: Path = typer.Option(..., "--out", help="Output table (.csv/.tsv)."),
+    figure: Path | None = typer.Option(None, "--figure", help="Heat map (.png, .svg or .pdf)."),
+    n_perm: int = typer.Option(1000, "--n-perm", help="Label permutations per p-value."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the permutations."),
+    layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
 ) -> None:
     """SASP ligand -> receptor scores per sender/receiver pair with permutation p-values."""
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
@@ -159,15 +171,18 @@ def comm(
         _write_table(t, out, index=False)
         if figure is not None:
             plot_communication(t, figure)
+    typer.echo(f"wrote {out}" + (f", {figure}" if figure is not None else ""), err=True)
 
 
 @app.command("survival")
 def survival(
     table: Path = typer.Argument(..., help="CSV/TSV: one row per sample; time, event, scores."),
-    time: str = typer.Option(..., "--time"),
-    event: str = typer.Option(..., "--event"),
-    score_cols: list[str] = typer.Option(..., "--score"),
-    out: Path = typer.Option(..., "--out"),
+    time: str = typer.Option(..., "--time", help="Column of follow-up times (any unit)."),
+    event: str = typer.Option(..., "--event", help="Column of events: 1 = event, 0 = censored."),
+    score_cols: list[str] = typer.Option(
+        ..., "--score", help="Numeric score column (repeatable); the first is drawn."
+    ),
+    out: Path = typer.Option(..., "--out", help="Cox table (.csv/.tsv), one row per score."),
     figure: Path | None = typer.Option(None, "--figure", help="KM plot of the first score."),
 ) -> None:
     """Cox PH per score (HR per SD, CI, p) and Kaplan-Meier by tertiles."""
@@ -179,6 +194,7 @@ def survival(
         typer.echo(km.to_string(index=False), err=True)
         if figure is not None:
             plot_km(df, figure, time=time, event=event, score=score_cols[0])
+    typer.echo(f"wrote {out}" + (f", {figure}" if figure is not None else ""), err=True)
 
 
 @app.command("example")

@@ -60,8 +60,10 @@ def predict(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the gene bootstrap (uncertainties)."),
 ) -> None:
-    """Score each sample: ici_benefit, the SASP axes, immune infiltration, senescence, and the
-    benefit of ICI alone / senomorphic + ICI / senolytic then ICI, each with an uncertainty."""
+    """Score each sample: ICI benefit, SASP axes and the benefit of each strategy.
+
+    ici_benefit, the SASP axes, immune infiltration, senescence, and the benefit of ICI alone /
+    senomorphic + ICI / senolytic then ICI, each with an uncertainty."""
     outputs = [Output("--out", out, TABLE_SUFFIXES), Output("--explain", explain, directory=True)]
     with writing(*outputs, inputs=(input,)):
         expr = read_expression(input)

@@ -128,8 +128,10 @@ def run(
         "liu2019 posterior ensemble per patient; 'fit' = the liu2019 point fit for everyone.",
     ),
 ) -> None:
-    """Select N virtual patients to the trial's baseline, run every arm, apply RECIST 1.1 on the
-    trial's scan calendar and print simulated vs published ORR, DCR, median PFS/OS and HRs
+    """Run a library trial on N virtual patients; print simulated vs published endpoints.
+
+    Selects N virtual patients to the trial's baseline, runs every arm, applies RECIST 1.1 on the
+    trial's scan calendar and prints simulated vs published ORR, DCR, median PFS/OS and HRs
     (95 % CIs); writes comparison.csv/.json, km.png (published medians overlaid) and
     waterfall.png to --out."""
     from senotwin._io import atomic_write_text
@@ -203,8 +205,9 @@ def heldback(
     seed: int = typer.Option(1, "--seed", help="Seed of the virtual cohort."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Predict a non-melanoma checkpoint cohort from the shipped liu2019 fit with no refit (the
-    tissue transfer of the trial library, tested on per-patient data): simulated vs observed
+    """Predict a non-melanoma checkpoint cohort from the shipped liu2019 fit, with no refit.
+
+    The tissue transfer of the trial library, tested on per-patient data: simulated vs observed
     ORR, RECIST counts and response by CD8 tertile; what cannot be compared says why."""
     from senotwin.trial.ici_transfer import predict_transfer
 

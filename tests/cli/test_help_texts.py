@@ -1,0 +1,47 @@
+"""Every argument and option of every command says what it is in ``--help``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+
+from senotwin.cli import app
+
+
+def _undocumented(command: Any, path: tuple[str, ...]) -> list[str]:
+    if hasattr(command, "list_commands"):  # a group (typer's groups are not click.Group)
+        ctx = click.Context(command)
+        return [
+            item
+            for name in command.list_commands(ctx)
+            for item in _undocumented(command.get_command(ctx, name), (*path, name))
+        ]
+    return [f"{' '.join(path)} {p.name}" for p in command.params if not getattr(p, "help", None)]
+
+
+def test_every_parameter_has_help() -> None:
+    assert len(_all_commands(typer.main.get_command(app))) > 40  # the walk reaches them
+    assert _undocumented(typer.main.get_command(app), ("senotwin",)) == []
+
+
+def _all_commands(command: Any) -> list[Any]:
+    if hasattr(command, "list_commands"):
+        ctx = click.Context(command)
+        return [
+            c
+            for n in command.list_commands(ctx)
+            for c in _all_commands(command.get_command(ctx, n))
+        ]
+    return [command]
+
+
+def test_group_listings_show_one_line_summaries() -> None:
+    """Typer's rich listing keeps a docstring's line breaks: the first paragraph is one line."""
+    broken = [
+        c.name
+        for c in _all_commands(typer.main.get_command(app))
+        if "\n" in (c.help or "").strip().split("\n\n")[0]
+    ]
+    assert broken == []
