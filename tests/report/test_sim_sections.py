@@ -54,3 +54,14 @@ def test_model_section_names_links_the_model_has() -> None:
     intro = model_section(model).intro
     assert "cite 0 " not in intro
     assert f"{len(model.entities())} knowledge-base entities tag" in intro
+
+
+def test_therapy_panel_labels_are_wrapped(demo_results: DemoResults) -> None:
+    """A long y label ('functional CD8 effectors per exhausted CD8 (dimensionless)') ran into
+    the panel beside it; each line now holds at most LABEL_WIDTH characters."""
+    from senotwin.report.therapy_sections import LABEL_WIDTH, comparison_figure
+
+    labels = [ax.get_ylabel() for ax in comparison_figure(demo_results.therapy).axes]
+    assert all(labels) and max(len(line) for lab in labels for line in lab.split("\n")) <= (
+        LABEL_WIDTH
+    )

@@ -91,3 +91,25 @@ def test_cox_recovers_planted_hazard(tmp_path) -> None:
     assert plot_km(df, tmp_path / "km.png", time="time", event="event", score="sasp").exists()
     with pytest.raises(ValidationError, match="must be 0/1"):
         cox_per_score(df.assign(event=2), time="time", event="event", scores=["sasp"])
+
+
+def test_communication_heat_map_keeps_its_title_inside_the_figure(monkeypatch, tmp_path) -> None:
+    """With two groups the figure was 2.4 x 2 in and cut its own title ('ceptor communication')."""
+    import senotwin.sc.communication as comm
+
+    table = pd.DataFrame(
+        {
+            "sender": ["a", "a", "b", "b"],
+            "receiver": ["a", "b", "a", "b"],
+            "score": [1.0, 2.0, 3.0, 4.0],
+            "q": [0.01] * 4,
+        }
+    )
+    drawn = []
+    monkeypatch.setattr(comm, "atomic_write_figure", lambda fig, path: drawn.append(fig) or path)
+    comm.plot_communication(table, tmp_path / "c.png")
+    (fig,) = drawn
+    fig.canvas.draw()
+    title = fig.axes[0].title.get_window_extent()
+    box = fig.bbox
+    assert box.x0 <= title.x0 and title.x1 <= box.x1 and title.y1 <= box.y1

@@ -6,6 +6,7 @@ The arms are computed by :func:`senotwin.analysis.therapy.compare_arms` (for the
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from senotwin.report.section import Figure as ReportFigure
 from senotwin.report.section import Section, Table
 
 CELLS = "×10⁹ cells"
+#: characters per line of a panel's y label (longer ones overlapped the neighbouring panel)
+LABEL_WIDTH = 36
 
 
 def _panels(read: Readouts) -> tuple[tuple[Column, str], ...]:
@@ -42,7 +45,9 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
         series = [(name, col(table)) for name, table in comp.tables.items()]
         t = next(iter(comp.tables.values()))["time"].to_numpy()
         draw_lines(ax, t, series, merge=False)
-        ax.set_ylabel(label)
+        ax.set_ylabel(
+            "\n".join(textwrap.wrap(label, LABEL_WIDTH))
+        )  # long ones ran into the next panel
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("time (days)")
