@@ -86,3 +86,15 @@ def test_sensitivity_section_states_the_design_and_the_horizon_note() -> None:
     assert "horizon 365 days, 64 Latin-hypercube samples (seed 0)" in lead
     assert "150 days, " not in lead.split(HORIZON_NOTE)[0]
     assert HORIZON_NOTE in lead
+
+
+def test_prior_shape_gives_a_spread_only_to_lognormal_priors() -> None:
+    """The provenance table said 'loguniform, spread 0' for PD-L1, which spans its range."""
+    from senotwin.report.cohort_sections import prior_shape
+
+    assert prior_shape({"distribution": "lognormal", "spread": 0.4}) == "lognormal, spread 0.4"
+    uniform = {"distribution": "loguniform", "spread": 0.0, "low": 3e3, "high": 2.24e5}
+    assert prior_shape(uniform) == "loguniform over [3000, 224000]"
+    assert prior_shape({"distribution": "uniform", "spread": 0.0, "low": None, "high": None}) == (
+        "uniform over the parameter's range"
+    )

@@ -328,6 +328,15 @@ def responses_section(results: CohortResults) -> Section:
     return Section("Responses per patient", figures=tuple(figures))
 
 
+def prior_shape(prior: Mapping[str, Any]) -> str:
+    """'lognormal, spread 0.3' or 'loguniform over [a, b]': a uniform prior has no spread."""
+    if prior["distribution"] == "lognormal":
+        return f"lognormal, spread {prior['spread']:g}"
+    lo, hi = prior.get("low"), prior.get("high")
+    where = "the parameter's range" if lo is None or hi is None else f"[{lo:g}, {hi:g}]"
+    return f"{prior['distribution']} over {where}"
+
+
 def provenance_section(results: CohortResults, model: ModelSpec | None = None) -> Section:
     """Seed, engine, population priors, plausibility filter, endpoint rules, versions."""
     manifest = results.manifest
@@ -341,7 +350,7 @@ def provenance_section(results: CohortResults, model: ModelSpec | None = None) -
             "varied parameters",
             "; ".join(
                 f"{label(model, p['parameter']) if model else p['parameter']} "
-                f"({p['distribution']}, spread {p['spread']:g}: {p['rationale']})"
+                f"({prior_shape(p)}: {p['rationale']})"
                 for p in pop["priors"]
             ),
         ),
