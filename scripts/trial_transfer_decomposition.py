@@ -38,7 +38,7 @@ from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort
-from senotwin.trial.ici_fit import cohort_statistics, shared, split, stored_fit
+from senotwin.trial.ici_fit import cohort_statistics, shared, split, stored_fit, survival_at
 from senotwin.trial.library import get_trial
 from senotwin.trial.tissue import TissueImmunity, get_tissue, melanoma_invisible
 
@@ -178,7 +178,28 @@ class EradicationCohort(VirtualCohort):
         return super()._endpoints(run, out, base) | {"eradicated": bool(live.min() < 1.0)}
 
 
-def melanoma(n: int, predict_n: int) -> None:
+def os_by_class(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> list[str]:
+    """Lines: OS at 12/24 months per best-response class, simulated (n) beside observed
+    (Greenwood SE), flagging a simulated value outside the observed +- 1.96 SE."""
+    lines = []
+    for r in ("PD", "SD", "PR", "CR"):
+        s, o = sim["os_by_response"].get(r), obs.get("os_by_response", {}).get(r)
+        cells = []
+        for m in (12.0, 24.0):
+            sv = survival_at(s, m) if s and any(lm["month"] == m for lm in s["landmarks"]) else None
+            ol = next((lm for lm in (o or {}).get("landmarks", []) if lm["month"] == m), None)
+            txt = "sim  -  " if sv is None else f"sim {sv:.2f}"
+            if ol is not None:
+                txt += f" obs {ol['survival']:.2f} +- {ol['se']:.2f}"
+                if sv is not None and abs(sv - ol["survival"]) > 1.96 * ol["se"]:
+                    txt += " OUTSIDE"
+            cells.append(f"{m:g} mo {txt}")
+        n_s, n_o = (s or {}).get("n", 0), (o or {}).get("n", 0)
+        lines.append(f"    OS {r} (n sim {n_s}, obs {n_o}): " + "; ".join(cells))
+    return lines
+
+
+def melanoma(n: int, predict_n: int, liu_only: bool = False) -> None:
     """(c) the fit itself: Liu (fitted) and the melanoma held-back cohorts, simulated vs
     observed with the point fit as ``senotwin calibrate --problem liu2019`` scores them (n 60
     seed 0, held back n 90 seed 1), with the eradication share; then the Liu cohort on the lung
@@ -198,6 +219,7 @@ def melanoma(n: int, predict_n: int) -> None:
         (f"{k} held back", k, MELANOMA_SCENARIO, reg, predict_n, 1)
         for k, (reg, _) in HELD_BACK.items()
     ]
+    runs = runs[:1] if liu_only else runs
     for label, name, scenario, regimen, size, seed in runs:
         design = CohortDesign(scenario=scenario, regimen=regimen, n=size, seed=seed, rules=RULES)
         rows = EradicationCohort(design).simulate(centres, spreads, shared(values))
@@ -216,6 +238,8 @@ def melanoma(n: int, predict_n: int) -> None:
             f"{100 * obs_cr:.1f})  eradicated {100 * gone.mean():5.1f}  recorded PD yet "
             f"eradicated {100 * (gone & (ok['best_response'] == 'PD')).mean():5.1f}"
         )
+        if scenario == MELANOMA_SCENARIO:
+            print("\n".join(os_by_class(sim, obs)))
 
 
 def main() -> None:
@@ -237,11 +261,12 @@ def main() -> None:
     ap.add_argument("--skip-trial", action="store_true")
     ap.add_argument("--skip-miao", action="store_true")
     ap.add_argument("--skip-melanoma", action="store_true")
+    ap.add_argument("--liu-only", action="store_true", help="melanoma: the fitted Liu cohort only")
     args = ap.parse_args()
     pd.set_option("display.width", 200)
     if not args.skip_melanoma:
         print("melanoma (the liu2019 point fit)")
-        melanoma(60, 90)
+        melanoma(60, 90, args.liu_only)
     if not args.skip_trial:
         trial = get_trial(args.trial)
         shipped = get_tissue(trial.tissue)

@@ -104,3 +104,34 @@ def test_cd274_pools_are_their_cohorts() -> None:
         assert sum(t["responders"] for t in block["tertiles"]) == block["responders"]
         low, high = block["odds_ratio_ci"]
         assert low <= block["odds_ratio_per_log2"] <= (high if high is not None else math.inf)
+
+
+def test_liu_os_by_response_counts_every_recist_patient() -> None:
+    """The OS split by best response (the liu2019 objective's PD landmarks) holds each RECIST
+    class's patients, and the PD group dies faster than the responders."""
+    liu = cohort("liu")
+    by = liu["os_by_response"]
+    assert {r: by[r]["n"] for r in by} == liu["recist"]
+    pd24 = {lm["month"]: lm["survival"] for lm in by["PD"]["landmarks"]}[24.0]
+    pr24 = {lm["month"]: lm["survival"] for lm in by["PR"]["landmarks"]}[24.0]
+    assert pd24 < 0.3 < pr24
+
+
+@pytest.mark.skipif(not ICI_DATA.is_dir(), reason="reference data (../shared) absent")
+def test_liu_pd_os_matches_a_hand_kaplan_meier() -> None:
+    """The PD group's OS landmarks: a product-limit estimate over the per-patient table's
+    RECIST PD patients gives the shipped survival."""
+    import pandas as pd
+
+    clin = pd.read_csv(ICI_DATA / "liu_clinical.csv.gz")
+    clin = clin[clin["recist"] == "PD"]
+    t = clin["survival_time_os"].to_numpy(float)
+    e = clin["event_occurred_os"].to_numpy(float)
+    landmarks = {
+        lm["month"]: lm["survival"] for lm in cohort("liu")["os_by_response"]["PD"]["landmarks"]
+    }
+    for month in (12.0, 24.0):
+        s = 1.0
+        for u in sorted(set(t[(e == 1) & (t <= month)])):
+            s *= 1.0 - np.sum((t == u) & (e == 1)) / np.sum(t >= u)
+        assert landmarks[month] == pytest.approx(s, abs=1e-4), month

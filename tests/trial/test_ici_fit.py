@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -35,6 +36,7 @@ def _liu_as_simulated() -> dict:
         "recist": dict(liu["recist"]),
         "pfs": liu["pfs"],
         "os": liu["os"],
+        "os_by_response": liu["os_by_response"],
     }
 
 
@@ -51,6 +53,8 @@ def test_goodness_of_the_data_against_itself_is_small() -> None:
         "pfs_12m",
         "os_12m",
         "os_24m",
+        "pd_os_12m",
+        "pd_os_24m",
     }
     assert g["deviance"] < 0.1  # only the 0.5/1 shrinkage of the simulated shares remains
 
@@ -70,6 +74,57 @@ def test_recist_counts_like_the_observed_score_lower() -> None:
     high_os = {"landmarks": [{"month": m, "survival": 0.95, "se": 0.0} for m in (12.0, 24.0)]}
     g_os = goodness(_liu_as_simulated() | {"os": high_os}, liu)
     assert g_os["terms"]["os_24m"] == pytest.approx(((0.95 - 0.5604) / 0.0614) ** 2, rel=1e-3)
+
+
+def test_pd_group_that_all_lives_is_penalised() -> None:
+    """The PD group's OS landmarks (session 19): a simulated cohort whose PD patients all live
+    (the eradicated-after-progression kind) scores far worse than the observed PD curve (0.50 at
+    12 months, 0.17 at 24), by the Greenwood-scaled squares; other terms are untouched."""
+    from senotwin.trial.ici_data import km_summary
+
+    liu = cohort("liu")
+    pd_obs = {lm["month"]: lm for lm in liu["os_by_response"]["PD"]["landmarks"]}
+    assert pd_obs[12.0]["survival"] == pytest.approx(0.5016, abs=1e-3)
+    assert pd_obs[24.0]["survival"] == pytest.approx(0.1655, abs=1e-3)
+    alive = km_summary(np.full(33, 25.0), np.zeros(33))  # all PD patients censored alive
+    by_resp = dict(liu["os_by_response"]) | {"PD": alive}
+    g_live = goodness(_liu_as_simulated() | {"os_by_response": by_resp}, liu)
+    g_obs = goodness(_liu_as_simulated(), liu)
+    for m in (12.0, 24.0):
+        z = (1.0 - pd_obs[m]["survival"]) / max(pd_obs[m]["se"], 0.02)
+        assert g_live["terms"][f"pd_os_{m:g}m"] == pytest.approx(z * z, rel=1e-9)
+    assert g_live["nllh"] > g_obs["nllh"] + 50.0
+    same = {k for k in g_obs["terms"] if not k.startswith("pd_")}
+    assert all(g_live["terms"][k] == g_obs["terms"][k] for k in same)
+    # no PD patient on the simulated side: no PD term (the RECIST terms score that miss)
+    no_pd = {k: v for k, v in liu["os_by_response"].items() if k != "PD"}
+    g_none = goodness(_liu_as_simulated() | {"os_by_response": no_pd}, liu)
+    assert not any(k.startswith("pd_") for k in g_none["terms"])
+
+
+def test_simulated_statistics_carry_os_by_response() -> None:
+    """cohort_statistics splits OS by best response the way the extract does."""
+    import pandas as pd
+
+    from senotwin.trial.ici_fit import cohort_statistics
+
+    rows = pd.DataFrame(
+        {
+            "plausible": True,
+            "best_response": ["PD", "PD", "PD", "CR", "PR", "SD"],
+            "cd8_score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "pfs_days": [60.0, 80.0, 90.0, 700.0, 700.0, 300.0],
+            "pfs_event": [1.0, 1.0, 1.0, 0.0, 0.0, 1.0],
+            "os_days": [100.0, 400.0, 760.0, 760.0, 760.0, 500.0],
+            "os_event": [1.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        }
+    )
+    by = cohort_statistics(rows)["os_by_response"]
+    assert set(by) == {"PD", "SD", "PR", "CR"}
+    assert by["PD"]["n"] == 3 and by["PD"]["events"] == 2
+    lms = {lm["month"]: lm["survival"] for lm in by["PD"]["landmarks"]}
+    assert lms[12.0] == pytest.approx(2 / 3, abs=1e-4)
+    assert lms[24.0] == pytest.approx(1 / 3, abs=1e-4)
 
 
 def test_recist_terms_complete_the_multinomial_deviance() -> None:

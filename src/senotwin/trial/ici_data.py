@@ -4,9 +4,10 @@ The per-patient tables (``ici/<cohort>_clinical.csv.gz``, ``ici/<cohort>_expr_lo
 of the project's reference data: PredictioR curation, GPL-3) are NOT shipped in the package; only
 summary numbers derived from them are (``calibrate/data/ici_cohorts/extract.json``): per cohort
 the RECIST best-response counts, Kaplan-Meier PFS/OS at landmark months with Greenwood standard
-errors and the medians with 95 % CIs, response by tertile of a CD8 expression score, and response
-by CD274 (PD-L1) expression (tertiles, logistic odds ratio with a bootstrap CI; per cohort and
-pooled over the melanoma anti-PD-1 cohorts).
+errors and the medians with 95 % CIs, the same OS summary within each RECIST best-response class
+(:func:`os_by_response`), response by tertile of a CD8 expression score, and response by CD274
+(PD-L1) expression (tertiles, logistic odds ratio with a bootstrap CI; per cohort and pooled over
+the melanoma anti-PD-1 cohorts).
 :func:`derive_extract` recomputes the file from the data (``scripts/ici_extract.py``; the test
 refits it when the data are present).
 """
@@ -132,6 +133,21 @@ def km_summary(months: np.ndarray, events: np.ndarray) -> dict[str, Any]:
     }
 
 
+def os_by_response(
+    best_response: np.ndarray, months: np.ndarray, events: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """OS :func:`km_summary` within each RECIST best-response class that has patients with OS:
+    a progressing patient whose death rate stays that of a stable one shows here."""
+    resp = np.asarray(best_response, dtype=object)
+    t, e = np.asarray(months, float), np.asarray(events, float)
+    out = {}
+    for r in RESPONSES:
+        pick = (resp == r) & np.isfinite(t) & np.isfinite(e)
+        if pick.any():
+            out[r] = km_summary(t[pick], e[pick])
+    return out
+
+
 def _tables(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """(clinical, expression, RECIST best response or NaN) of one cohort."""
     clin = pd.read_csv(data / f"{name}_clinical.csv.gz")
@@ -242,6 +258,12 @@ def _cohort(data: Path, name: str) -> dict[str, Any]:
             out[ep] = km_summary(
                 clin[col].to_numpy(float), clin[f"event_occurred_{ep}"].to_numpy(float)
             )
+    if "os" in out:
+        out["os_by_response"] = os_by_response(
+            recist.to_numpy(object),
+            clin["survival_time_os"].to_numpy(float),
+            clin["event_occurred_os"].to_numpy(float),
+        )
     genes = [g for g in CD8_GENES if g in expr.index]
     if len(genes) != len(CD8_GENES):
         raise ValidationError(f"{name}: expression lacks {sorted(set(CD8_GENES) - set(genes))}")

@@ -35,7 +35,7 @@ from senotwin.analysis.endpoints import TrialRules
 from senotwin.cohort.population import PopulationSpec, Prior, qsp_population
 from senotwin.model.qsp import TISSUES
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
-from senotwin.trial.ici_data import cohort, km_summary
+from senotwin.trial.ici_data import cohort, km_summary, os_by_response
 from senotwin.trial.spec import DAYS_PER_MONTH
 
 PROBLEM = "liu2019"
@@ -260,6 +260,11 @@ def cohort_statistics(rows: pd.DataFrame) -> dict[str, Any]:
         "os": km_summary(
             ok["os_days"].to_numpy(float) / DAYS_PER_MONTH, ok["os_event"].to_numpy(float)
         ),
+        "os_by_response": os_by_response(
+            ok["best_response"].to_numpy(object),
+            ok["os_days"].to_numpy(float) / DAYS_PER_MONTH,
+            ok["os_event"].to_numpy(float),
+        ),
     }
 
 
@@ -322,6 +327,18 @@ def _landmark_terms(sim: Mapping[str, Any], obs: Mapping[str, Any], ep: str) -> 
     return out
 
 
+def _pd_os_terms(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, float]:
+    """The OS landmarks of :data:`OS_LANDMARKS` within the patients recorded PD, scored as
+    :func:`_landmark_terms` (session 19, pre-registered): a fit whose progressing patients are
+    later eradicated and live on at the pre-progression death rate misses the observed PD
+    group's deaths. No term where either side has no PD patient with OS (the RECIST terms
+    already score a PD-less cohort)."""
+    s, o = sim.get("os_by_response", {}).get("PD"), obs.get("os_by_response", {}).get("PD")
+    if s is None or o is None:
+        return {}
+    return {f"pd_{k}": v for k, v in _landmark_terms({"os": s}, {"os": o}, "os").items()}
+
+
 def _recist_terms(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, float]:
     """The RECIST best-response split beyond responder vs not (which the tertile terms count):
     CR among CR + PR and SD among SD + PD, binomial G^2 with the simulated share shrunk by
@@ -342,7 +359,8 @@ def goodness(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, Any]:
     """Deviance terms of simulated vs observed: response by tertile (binomial G^2, simulated
     share shrunk by 0.5 / 1 so that 0 and 1 stay finite), the RECIST split within responders
     and non-responders (:func:`_recist_terms`), PFS and OS landmarks ((S_sim - S_obs) /
-    Greenwood SE)^2 where the cohort has them; ``nllh`` = half their sum."""
+    Greenwood SE)^2 where the cohort has them, the same OS landmarks within the PD patients
+    (:func:`_pd_os_terms`); ``nllh`` = half their sum."""
     terms: dict[str, float] = {}
     for ts, to in zip(sim["tertiles"], obs["cd8_score"]["tertiles"], strict=True):
         p = (ts["responders"] + 0.5) / (ts["n"] + 1.0)
@@ -351,6 +369,7 @@ def goodness(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, Any]:
     for ep in ("pfs", "os"):
         if ep in obs:
             terms |= _landmark_terms(sim, obs, ep)
+    terms |= _pd_os_terms(sim, obs)
     return {"terms": terms, "deviance": sum(terms.values()), "nllh": 0.5 * sum(terms.values())}
 
 
