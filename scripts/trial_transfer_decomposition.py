@@ -11,11 +11,13 @@ Prints per arm ORR, CR share and the share of patients whose live cancer cells
 (visible + HLA-loss) fall below one cell. Both are also run on the melanoma growth context
 (the scenario's tissue sets only k_grow). First, the liu2019 fit itself: Liu and the melanoma
 held-back cohorts simulated vs observed, with the eradication share and the share recorded PD
-yet eradicated, and the Liu patients on the lung and ccRCC growth contexts. Nothing is fitted
+yet eradicated and the OS at 12/24 months per best-response class beside the observed (Greenwood
+SE), and the Liu patients on the lung and ccRCC growth contexts. Nothing is fitted
 or tuned; the trial's published outcome is printed beside, never used (docs/trials.md,
 "Session 13 (transfer helper)").
 
     python scripts/trial_transfer_decomposition.py [--trial keynote189] [--n 200] [--miao-draws 0]
+    python scripts/trial_transfer_decomposition.py --skip-trial --skip-miao --liu-only  # the fit
 """
 
 from __future__ import annotations
