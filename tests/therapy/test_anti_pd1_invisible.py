@@ -64,7 +64,7 @@ def _course(
 
 
 def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
-    """Most (0.85; four fifths until session 18) of the cancer cells HLA class I-negative: the
+    """Most (four fifths; 0.85 in session 18 land) of the cancer cells HLA class I-negative: the
     visible share is killed, the bystander term slows the invisible cells only while visible
     neighbours remain, and they regrow. (With the session-12 liu2019 bystander rate, 0.70/day,
     an invisible share up to ~0.7 is cleared with the visible cells; at the session-11 rate,
@@ -78,12 +78,15 @@ def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     from 0.85 to 0.9. At the session-18 land refit's 0.6115/day, on the measured dead-cell
     clearance, four fifths are cleared with the visible cells (4.8 cells left at day 540) and
     0.88 no longer shrinks: the partial band is ~0.81-0.87 invisible, so the share went from 0.8
-    to 0.85: nadir 0.72 of the start at day 87, visible cells down to 7e-4, regrowth 38-fold.)"""
-    t = _course(0.85)
+    to 0.85: nadir 0.72 of the start at day 87, visible cells down to 7e-4, regrowth 38-fold.
+    At the session-19 osfit refit's 0.5007/day the invisible cells grow more again: 0.85 falls
+    only to 0.998 of its start, 0.75 is cleared; the share went back to 0.8: nadir 0.47 at day
+    102, visible cells down to 2e-4, regrowth 51-fold.)"""
+    t = _course(0.8)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
     assert cancer[nadir] < 0.9 * cancer[0]  # partial response: the visible cells are killed
-    assert t["C"].min() < 0.05 * CELLS * 0.15
+    assert t["C"].min() < 0.05 * CELLS * 0.2
     assert 0 < nadir < len(cancer) - 1
     assert cancer[-1] > 2.0 * cancer[nadir]  # regrowth from the invisible share
     assert t["Ci"].iloc[-1] > t["Ci"].iloc[0]
