@@ -433,7 +433,7 @@ def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
     pops += [
         (sg.name, rows[rows[sg.column] == sg.value], dict(sg.published)) for sg in trial.subgroups
     ]
-    fig = Figure(figsize=(11, 4.2 * len(pops)))
+    fig = Figure(figsize=(11, 5.6 * len(pops)))
     axes = fig.subplots(len(pops), 2, squeeze=False)
     colours = rcParams["axes.prop_cycle"].by_key()["color"]
     for r, (name, sub, published) in enumerate(pops):
@@ -480,7 +480,10 @@ def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
             ax.set_xlabel("months since randomisation")
             ax.set_ylabel("progression-free" if ep == "pfs" else "alive")
             ax.set_title(f"{trial.id} {name}: {ep.upper()}")
-            ax.legend(fontsize=7, loc="lower left")
+            if ax.get_legend_handles_labels()[0]:  # below the axes: never over the curves' tails
+                ax.legend(
+                    fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False
+                )
     fig.suptitle(
         f"{trial.title}\nsimulated KM (95% band) vs published medians (diamonds)", fontsize=9
     )
