@@ -213,14 +213,14 @@ def _or_with_ci(groups: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
     def odds(b: float) -> float | None:
         return round(math.exp(b), 3) if math.isfinite(b) else None
 
-    auc = stats.mannwhitneyu(x[y], x[~y]).statistic / (y.sum() * (~y).sum())
+    mw = stats.mannwhitneyu(x[y], x[~y])
     return {
         "patients": int(y.size),
         "responders": int(y.sum()),
         "odds_ratio_per_log2": odds(_logit_slope(x, y)),
         "odds_ratio_ci": [odds(low) if low > -math.inf else 0.0, odds(high)],
-        "auc_responders": round(float(auc), 4),
-        "mannwhitney_p": float(f"{stats.mannwhitneyu(x[y], x[~y]).pvalue:.3g}"),
+        "auc_responders": round(float(mw.statistic / (y.sum() * (~y).sum())), 4),
+        "mannwhitney_p": float(f"{mw.pvalue:.3g}"),
     }
 
 
