@@ -56,7 +56,7 @@ from senotwin.model.expr import Op, Sym, substitute, symbols, to_text
 from senotwin.model.spec import ModelSpec
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
-from senotwin.trial.run import trial_config
+from senotwin.trial.run import IMMUNE_SOURCES, resolve_immune, trial_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_arm_pfs import KeepBaseline  # the trial reducer + the baseline record
@@ -338,7 +338,7 @@ def main() -> None:
     ap.add_argument("--trial", default="keynote189")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--immune", default="posterior", choices=("posterior", "fit"))
+    ap.add_argument("--immune", default="auto", choices=IMMUNE_SOURCES)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--traits", action="store_true", help="responder traits, ORR by PD-L1")
     args = ap.parse_args()
@@ -346,9 +346,13 @@ def main() -> None:
     t0 = time.time()
     res = run(args.trial, args.n, args.seed, args.immune, args.variants)
     trial = res["trial"]
+    used, note = resolve_immune(args.immune)
     print(
-        f"{trial.id}: n {args.n}, seed {args.seed}, immune {args.immune} ({time.time() - t0:.0f} s)"
+        f"{trial.id}: n {args.n}, seed {args.seed}, immune {used} (--immune {args.immune}) "
+        f"({time.time() - t0:.0f} s)"
     )
+    if note:
+        print("note:", note)
     for a in trial.arms:
         if a.published:
             p = a.published

@@ -69,4 +69,31 @@ def test_trial_heldback_prints_the_cross_tissue_prediction(tmp_path: Path) -> No
         app,
         ["trial", "run", "keynote189", "--n", "2", "--out", str(tmp_path / "t"), "--immune", "x"],
     )
-    assert res.exit_code != 0 and "allowed posterior, fit" in res.output
+    assert res.exit_code != 0 and "allowed auto, posterior, fit" in res.output
+
+
+def test_trial_run_says_which_immune_parameters_it_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a stale shipped posterior the default run uses the point fit and says so in stdout,
+    comparison.json and the manifest; ``--immune posterior`` runs the stale ensemble with a note."""
+    from dataclasses import replace
+
+    from senotwin.calibrate import sample
+
+    ens = sample.shipped_ensemble()
+    stale = replace(ens, provenance={**ens.provenance, "model_digest": "0" * 64})
+    monkeypatch.setattr(sample, "shipped_ensemble", lambda: stale)
+    for immune, used in (("auto", "fit"), ("posterior", "posterior")):
+        out = tmp_path / immune
+        args = ["trial", "run", "impower133", "--n", "2", "--workers", "1", "--out", str(out)]
+        res = runner.invoke(app, [*args, "--immune", immune])
+        assert res.exit_code == 0, res.output
+        assert f"immune parameters: {used}" in res.output
+        assert "note: the shipped liu2019 posterior was drawn on an earlier model" in res.output
+        comp = json.loads((out / "comparison.json").read_text())
+        assert comp["immune"] == used and comp["immune_requested"] == immune
+        manifest = json.loads((out / "manifest.json").read_text())
+        immune_record = manifest["config"]["population"]["selection"]["immune"]
+        assert immune_record["source"] == used and immune_record["requested"] == immune
+        assert ("(--immune auto)" in res.output) == (immune == "auto")

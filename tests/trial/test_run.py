@@ -146,7 +146,7 @@ def test_trial_patients_take_the_cited_spread_of_growth() -> None:
     assert 0.65 < np.std(np.log(k)) < 0.8
 
 
-def test_trial_patients_draw_the_shipped_liu2019_posterior_by_default() -> None:
+def test_trial_patients_draw_the_shipped_liu2019_posterior_on_request() -> None:
     """Issue 13 item 6: each trial patient runs with one whole row of the shipped posterior
     ensemble (its transferable part; the precursor centre x the tissue's antigenicity, clipped
     into N_ag's range); ``immune='fit'`` keeps the point fit for everyone."""
@@ -156,7 +156,7 @@ def test_trial_patients_draw_the_shipped_liu2019_posterior_by_default() -> None:
     from senotwin.trial.tissue import get_tissue
 
     trial = get_trial("keynote189")
-    cfg = trial_config(trial, 20, seed=0)
+    cfg = trial_config(trial, 20, seed=0, immune="posterior")
     table = shipped_ensemble().table
     assert len(cfg.ensemble) == len(table)
     scale = get_tissue("nsclc_nonsquamous").antigenicity
@@ -178,7 +178,7 @@ def test_trial_patients_draw_the_shipped_liu2019_posterior_by_default() -> None:
     fit = trial_config(trial, 20, seed=0, immune="fit")
     assert fit.ensemble == () and fit.population.selected == cfg.population.selected
     assert {p.parameter: p for p in fit.population.priors}["k_kill"].centre is not None
-    with pytest.raises(ValidationError, match="allowed posterior, fit"):
+    with pytest.raises(ValidationError, match="allowed auto, posterior, fit"):
         trial_config(trial, 20, immune="median")
 
 
@@ -194,7 +194,7 @@ def test_posterior_trial_patients_do_not_depend_on_workers(tmp_path: Path) -> No
         out = tmp_path / f"w{workers}"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SenotwinWarning)  # doses after the short horizon
-            run_trial(trial, 4, out, workers=workers, processes=False)
+            run_trial(trial, 4, out, workers=workers, processes=False, immune="posterior")
         rows[workers] = load_trial_rows(out).sort_values(["patient", "arm"]).reset_index()
     cols = ["patient", "arm", "member", "p_k_kill", "p_N_ag", "p_n_reinv", "b_sld_mm"]
     pd.testing.assert_frame_equal(rows[1][cols], rows[2][cols])
@@ -270,8 +270,39 @@ def test_a_trial_run_says_when_the_posterior_was_drawn_on_another_model(
     cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0)
     assert cfg.population.selection is not None
     assert cfg.population.selection["immune"]["ensemble_current"] is True
+    assert cfg.population.selection["immune"]["requested"] == "auto" and len(cfg.ensemble) > 0
     other = replace(ens, provenance={**ens.provenance, "model_digest": "0" * 64})
     monkeypatch.setattr(sample, "shipped_ensemble", lambda: other)
     assert trial_run.posterior_drawn_on_current_model()[0] is False
-    cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0)
+    cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0, immune="posterior")
     assert cfg.population.selection["immune"]["ensemble_current"] is False
+    assert "drawn on an earlier model" in cfg.population.selection["immune"]["note"]
+
+
+def test_a_stale_posterior_gives_way_to_the_point_fit_unless_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``immune='auto'`` (the default) runs the point fit when the shipped posterior was drawn on
+    another model, and says so in the manifest; ``immune='posterior'`` still runs the stale
+    ensemble on request, with the note; a current ensemble is what ``auto`` takes."""
+    from senotwin.calibrate import sample
+    from senotwin.trial import run as trial_run
+
+    ens = sample.shipped_ensemble()
+    now = trial_run.posterior_drawn_on_current_model()[2]
+    stale = replace(ens, provenance={**ens.provenance, "model_digest": "0" * 64})
+    monkeypatch.setattr(sample, "shipped_ensemble", lambda: stale)
+    trial = get_trial("keynote189")
+    used, note = trial_run.resolve_immune("auto")
+    assert used == "fit" and "0" * 12 in note and "--immune posterior" in note
+    cfg = trial_run.trial_config(trial, 20, seed=0)
+    immune = cfg.population.selection["immune"]
+    assert cfg.ensemble == () and immune["source"] == "fit" and immune["requested"] == "auto"
+    assert "point fit" in immune["note"]
+    asked = trial_run.trial_config(trial, 20, seed=0, immune="posterior")
+    assert len(asked.ensemble) == len(ens.table)
+    assert asked.population.selection["immune"]["source"] == "posterior"
+    assert trial_run.resolve_immune("fit") == ("fit", "")
+    current = replace(ens, provenance={**ens.provenance, "model_digest": now})
+    monkeypatch.setattr(sample, "shipped_ensemble", lambda: current)
+    assert trial_run.resolve_immune("auto") == ("posterior", "")

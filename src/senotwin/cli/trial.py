@@ -122,10 +122,11 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
     immune: str = typer.Option(
-        "posterior",
+        "auto",
         "--immune",
-        help="Transferable immune parameters: 'posterior' (default) = one draw of the shipped "
-        "liu2019 posterior ensemble per patient; 'fit' = the liu2019 point fit for everyone.",
+        help="Transferable immune parameters: 'posterior' = one draw of the shipped liu2019 "
+        "posterior ensemble per patient; 'fit' = the liu2019 point fit for everyone; 'auto' "
+        "(default) = the posterior when it was drawn on the current model, else the fit.",
     ),
 ) -> None:
     """Run a library trial on N virtual patients; print simulated vs published endpoints.
@@ -142,12 +143,14 @@ def run(
         load_trial_rows,
         plot_km,
         plot_waterfall,
+        resolve_immune,
     )
     from senotwin.trial.run import run_trial as _run
 
     with user_errors():
         check_outputs([Output("--out", out, directory=True)])
         t = get_trial(name)
+        used, note = resolve_immune(immune)
         result = _run(
             t, n, out, seed=seed, workers=workers, engine=engine, resume=resume, immune=immune
         )
@@ -163,7 +166,8 @@ def run(
                     "reference": t.reference,
                     "n": n,
                     "seed": seed,
-                    "immune": immune,
+                    "immune": used,
+                    "immune_requested": immune,
                     "rows": records,
                 },
                 indent=1,
@@ -177,18 +181,10 @@ def run(
     typer.echo(
         f"{t.id}: {t.title}\n{result.n_patients} virtual patients x {len(t.arms)} arms, "
         f"{result.n_failed} failed patient-arms, {result.seconds:.0f} s; immune parameters: "
-        f"{immune}"
+        f"{used}" + ("" if used == immune else f" (--immune {immune})")
     )
-    if immune == "posterior":
-        from senotwin.trial.run import posterior_drawn_on_current_model
-
-        current, drawn, now = posterior_drawn_on_current_model()
-        if not current:
-            typer.echo(
-                f"note: the shipped liu2019 posterior was drawn on an earlier model (digest "
-                f"{drawn[:12] or 'unrecorded'}, now {now[:12]}): its draws are not refitted to "
-                "this model; --immune fit uses the current point fit"
-            )
+    if note:
+        typer.echo(f"note: {note}")
     typer.echo("population     arm        endpoint    simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)

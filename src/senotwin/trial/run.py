@@ -95,8 +95,9 @@ def select_trial_patients(
 
 #: where trial patients' transferable immune parameters come from: ``posterior`` = one draw of
 #: the shipped liu2019 posterior ensemble per patient (parameter uncertainty propagated, issue 13
-#: item 6; the default), ``fit`` = the shipped point fit for every patient
-IMMUNE_SOURCES = ("posterior", "fit")
+#: item 6), ``fit`` = the shipped point fit for every patient, ``auto`` (the default) = the
+#: posterior when it was drawn on the current model, else the point fit (:func:`resolve_immune`)
+IMMUNE_SOURCES = ("auto", "posterior", "fit")
 
 
 def posterior_drawn_on_current_model() -> tuple[bool, str, str]:
@@ -110,6 +111,31 @@ def posterior_drawn_on_current_model() -> tuple[bool, str, str]:
     drawn = str(shipped_ensemble().provenance.get("model_digest") or "")
     now = get_scenario(CohortDesign().scenario).load().digest()
     return drawn == now, drawn, now
+
+
+def resolve_immune(immune: str) -> tuple[str, str]:
+    """The immune source a trial runs with for ``immune`` and a note saying why: ``auto`` takes
+    the shipped posterior only when it was drawn on the current model (a stale ensemble's draws
+    are not refitted to it), else the point fit, refitted with the model; an explicit source is
+    honoured, a stale posterior with a note."""
+    if immune not in IMMUNE_SOURCES:
+        raise ValidationError(
+            f"immune = {immune!r}: allowed {', '.join(IMMUNE_SOURCES)} (posterior: one liu2019 "
+            "posterior draw per patient; fit: the point fit for every patient; auto: the "
+            "posterior when drawn on the current model, else the fit)"
+        )
+    if immune == "fit":
+        return "fit", ""
+    current, drawn, now = posterior_drawn_on_current_model()
+    if current:
+        return "posterior", ""
+    stale = (
+        f"the shipped liu2019 posterior was drawn on an earlier model (digest "
+        f"{drawn[:12] or 'unrecorded'}, now {now[:12]}): its draws are not refitted to this model"
+    )
+    if immune == "auto":
+        return "fit", f"{stale}; using the current point fit (--immune posterior runs it anyway)"
+    return "posterior", f"{stale}; run on request (--immune fit uses the current point fit)"
 
 
 def posterior_members(
@@ -255,16 +281,13 @@ def trial_config(
     seed: int = 0,
     engine: str = "fast",
     step_days: float = 1.0,
-    immune: str = "posterior",
+    immune: str = "auto",
 ) -> CohortConfig:
     """Cohort configuration of a trial: selected patients, one cohort arm per trial arm; the
-    transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`)."""
+    transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`, resolved by
+    :func:`resolve_immune`; the manifest records what was asked, used and why)."""
     check_size_seed(n, seed)
-    if immune not in IMMUNE_SOURCES:
-        raise ValidationError(
-            f"immune = {immune!r}: allowed {', '.join(IMMUNE_SOURCES)} (posterior: one liu2019 "
-            "posterior draw per patient; fit: the point fit for every patient)"
-        )
+    used, note = resolve_immune(immune)
     arms = tuple(
         CohortArm(a.name, text=a.regimen, language="" if a.regimen == "none" else a.regimen)
         for a in trial.arms
@@ -272,7 +295,8 @@ def trial_config(
     pop = trial_population(trial, n, seed=seed)
     members: Members = ()
     source = ""
-    if immune == "posterior" and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
+    record: dict[str, object]
+    if used == "posterior" and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
         model = get_scenario(trial.scenario).load()
         pop, members, record = posterior_members(
             pop, trial.tissue, model.parameter(ANTIGEN_TRAIT).range
@@ -280,6 +304,7 @@ def trial_config(
         source = f"{record['ensemble']} (shipped liu2019 posterior)"
     else:
         record = {"source": "fit"}
+    record |= {"requested": immune} | ({"note": note} if note else {})
     pop, members, growth = derived_growth(pop, members, trial.scenario)
     picked = {"immune": record} | ({"growth": growth} if growth else {})
     pop = replace(pop, selection=dict(pop.selection or {}) | picked)
@@ -310,7 +335,7 @@ def run_trial(
     hazard: DeathHazard | None = None,
     progress: Any = None,
     processes: bool = True,
-    immune: str = "posterior",
+    immune: str = "auto",
 ) -> CohortRun:
     """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir);
     ``immune``: where the transferable immune parameters come from (:data:`IMMUNE_SOURCES`)."""
