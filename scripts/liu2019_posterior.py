@@ -462,7 +462,7 @@ def main() -> None:
         "non-responders; squared Greenwood z of PFS at 3/6/12 and OS at 12/24 months) on the fit's "
         f"{record['virtual_patients']} virtual patients, seed {record['seed']} (common random "
         "numbers: deterministic, a step function of the parameters), their k_grow centre "
-        "derived at each draw's own values (trial.ici_cohort.VirtualCohort.growth_centre); the "
+        "derived at each draw's own values (cohort.population.typical_growth); the "
         "virtual cohort's own sampling noise is not in it",
         "sampler": sampler_text(args),
         "settings": settings(args),

@@ -4,12 +4,13 @@ parameters act on the fixed draws exactly."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.cohort.population import BaselineDisease
+from senotwin.cohort.population import BaselineDisease, typical_growth
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
 from senotwin.trial.ici_fit import RULES
 
@@ -60,7 +61,7 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     # dead-cell clearance that faster growth left patient 0 2.45 points shallower; 1.28 here)
     free = {"k_byst": 0.0}
     vc = VirtualCohort(CohortDesign(n=12, rules=RULES, baseline=BaselineDisease()))
-    grow = {"k_grow": vc.growth_centre(None, free)}
+    grow = {"k_grow": typical_growth(vc.population, vc.tissue, free)}
     base = vc.simulate(grow, shared=free)
     stronger = vc.simulate(grow | {"k_kill": 2.0}, shared=free)
     keep = base["plausible"] & stronger["plausible"]
@@ -86,7 +87,11 @@ def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
     from senotwin.sim.tissue_growth import net_doubling_days
 
     vc = VirtualCohort(CohortDesign(n=3, rules=RULES, baseline=BaselineDisease()))
-    grown = {kill: vc.growth_centre({"k_kill": kill}) for kill in (0.9, 1.5)}
+
+    def centre(values: dict[str, float]) -> float | None:
+        return typical_growth(vc.population, vc.tissue, values)
+
+    grown = {kill: centre({"k_kill": kill}) for kill in (0.9, 1.5)}
     weak, strong = grown[0.9], grown[1.5]
     assert weak is not None and strong is not None
     assert strong > 1.05 * weak
@@ -95,9 +100,14 @@ def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
         assert net_doubling_days("melanoma", g, {"k_kill": kill}) == pytest.approx(
             TISSUES["melanoma"].doubling_days, rel=2e-3
         )
-    assert vc.growth_centre({"k_kill": 1.5, "k_grow": 0.02}) is None  # an explicit centre wins
+    assert centre({"k_kill": 1.5, "k_grow": 0.02}) is None  # an explicit centre wins
     # a population value that only the shared set holds counts too
-    assert vc.growth_centre(shared={"k_byst": 0.0}) != vc.growth_centre(shared={"k_byst": 1.0})
+    assert centre({"k_byst": 0.0}) != centre({"k_byst": 1.0})
+    assert typical_growth(vc.population, None, {"k_kill": 1.5}) is None  # no tissue's rate
+    fixed = replace(
+        vc.population, priors=tuple(p for p in vc.population.priors if p.parameter != "k_grow")
+    )
+    assert typical_growth(fixed, vc.tissue) is None  # no k_grow prior to centre
     rows = vc.simulate({"k_kill": 1.5})
     expected = vc.values({"k_kill": 1.5, "k_grow": strong})["k_grow"]
     np.testing.assert_allclose(rows["p_k_grow"], expected, rtol=1e-12)

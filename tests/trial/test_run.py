@@ -211,10 +211,9 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
     centres."""
     from senotwin.model.qsp import TISSUES
     from senotwin.sim.tissue_growth import net_doubling_days
-    from senotwin.trial.run import derived_growth, growth_tissue, trial_config, trial_population
+    from senotwin.trial.run import derived_growth, trial_config, trial_population
 
     trial = get_trial("keynote189")
-    assert growth_tissue(trial.scenario) == "lung" and growth_tissue("default") is None
     pop = trial_population(trial, 3)
     members = (
         (("k_kill", 1.2), ("N_ag", 2.7e5), ("N_ag.spread", 0.6)),
@@ -239,7 +238,7 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
     for m, rate in zip(out, rates, strict=True):
         assert dict(m)["k_grow.spread"] == pytest.approx(sigma * math.log(2.0) / 99.0 / rate)
     assert record["tissue"] == "lung" and record["k_grow_range"] == [min(rates), max(rates)]
-    same, none, empty = derived_growth(pop, members, "default")
+    same, none, empty = derived_growth(pop, members, "mouse_emt6_isotype")  # no tissue's rate
     assert same is pop and none == members and empty == {}
     fit = trial_config(trial, 3, immune="fit")
     prior = {p.parameter: p for p in fit.population.priors}["k_grow"]

@@ -25,6 +25,7 @@ from senotwin._errors import ValidationError
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.simulate import simulate
+from senotwin.sim.tissue_growth import growth_at
 
 if TYPE_CHECKING:
     from senotwin.cohort.plausible_fast import FastPlausibility
@@ -707,6 +708,32 @@ def with_prior_spread(
         for p in pop.priors
     )
     return replace(pop, priors=priors)
+
+
+#: the proliferation trait whose centre is derived at a population's typical patient
+GROWTH_TRAIT = "k_grow"
+
+
+def typical_growth(
+    pop: PopulationSpec, tissue: str | None, values: Mapping[str, float] | None = None
+) -> float | None:
+    """The ``k_grow`` centre of ``pop``'s typical patient: ``tissue``'s rate derived
+    (:func:`senotwin.sim.tissue_growth.growth_at`, memoised) at every lognormal prior's centre
+    (other than ``k_grow``'s), overridden by ``values`` (a candidate's centres, shared values or
+    a posterior member's), so that patient's untreated lesion doubles in the cited time whatever
+    immune values it carries. None where ``tissue`` is None, ``pop`` has no ``k_grow`` prior, or
+    ``values`` sets ``k_grow`` itself (the caller's)."""
+    values = dict(values or {})
+    if tissue is None or GROWTH_TRAIT in values:
+        return None
+    if not any(p.parameter == GROWTH_TRAIT for p in pop.priors):
+        return None
+    typical = {
+        p.parameter: float(p.centre)
+        for p in pop.priors
+        if p.distribution == "lognormal" and p.centre is not None and p.parameter != GROWTH_TRAIT
+    }
+    return growth_at(tissue, tuple(sorted((typical | values).items())))
 
 
 def qsp_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -> PopulationSpec:

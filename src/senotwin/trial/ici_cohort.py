@@ -15,9 +15,10 @@ of a cell, and a patient who progressed before it lives on at the pre-progressio
 
 The population's proliferation centre (the ``k_grow`` prior's median) is not the tissue's shipped
 rate, which is derived at qsp.yaml's immune values: for every set of population values simulated
-it is derived again at that set's typical patient (:meth:`VirtualCohort.growth_centre`), so the
-typical untreated lesion doubles in the tissue's cited time whatever immune arm the candidate
-gives it (before session 18 a candidate with k_kill 1.5 met a melanoma rate derived at 0.9).
+it is derived again at that set's typical patient
+(:func:`senotwin.cohort.population.typical_growth`), so the typical untreated lesion doubles in
+the tissue's cited time whatever immune arm the candidate gives it (before session 18 a candidate
+with k_kill 1.5 met a melanoma rate derived at 0.9).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import DeathHazard, TrialRules, trial_endpoints
 from senotwin.cohort.population import (
+    GROWTH_TRAIT,
     BaselineDisease,
     PopulationSpec,
     _bounds,
@@ -41,20 +43,20 @@ from senotwin.cohort.population import (
     draw_baseline,
     patient_rng,
     qsp_population,
+    typical_growth,
 )
 from senotwin.model.compile import flatten
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.schedule import Schedule
 from senotwin.sim.engines import EngineOutput
 from senotwin.sim.scenario import prepare_scenario
-from senotwin.sim.tissue_growth import carried_tissue, growth_at
+from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.tissue import melanoma_invisible
 
 #: the biopsy readout: effector CD8 T cells per cancer cell in the lesion after the lead-in
 BIOPSY_DAYS = 56.0
 DOUBLING_LIMITS = (15.0, 730.0)  # the population preset's plausibility bounds (days)
-GROWTH = "k_grow"  # the proliferation trait whose centre is derived per set of values
 
 
 @dataclass(frozen=True)
@@ -208,24 +210,6 @@ class VirtualCohort:
             cols[pid] = np.clip(v, lo, hi)
         return pd.DataFrame(cols)
 
-    def growth_centre(
-        self, centres: Mapping[str, float] | None = None, shared: Mapping[str, float] | None = None
-    ) -> float | None:
-        """The ``k_grow`` centre of these population values: the scenario's tissue rate derived
-        (:func:`senotwin.sim.tissue_growth.growth_at`, memoised) at the typical patient -- every
-        lognormal prior's centre given here or set in the population, and the ``shared`` values.
-        None where the scenario carries no tissue's rate, the population has no ``k_grow``
-        prior, or ``centres`` or ``shared`` sets ``k_grow`` itself (the caller's)."""
-        centres, shared = dict(centres or {}), dict(shared or {})
-        if self.tissue is None or GROWTH in centres | shared or GROWTH not in self._names:
-            return None
-        typical: dict[str, float] = {}
-        for prior in self.population.priors:
-            centre = centres.get(prior.parameter, prior.centre)
-            if prior.distribution == "lognormal" and centre is not None:
-                typical[prior.parameter] = float(centre)
-        return growth_at(self.tissue, tuple(sorted((typical | shared).items())))
-
     def simulate(
         self,
         centres: Mapping[str, float] | None = None,
@@ -235,14 +219,15 @@ class VirtualCohort:
         """One row per virtual patient: biopsy CD8 score, doubling time, plausible, RECIST
         endpoints (best response, PFS, OS in days). ``shared``: model parameter values set
         for every patient (a fitted property that does not vary between patients). The
-        ``k_grow`` centre is derived at these values (:meth:`growth_centre`)."""
+        ``k_grow`` centre is derived at these values
+        (:func:`senotwin.cohort.population.typical_growth`)."""
         for pid in shared or {}:
             if pid not in self.spec.parameter_ids:
                 raise ValidationError(f"shared parameter {pid!r} is not a model parameter")
         lead, treat = self._runs
-        growth = self.growth_centre(centres, shared)
+        growth = typical_growth(self.population, self.tissue, {**(centres or {}), **(shared or {})})
         if growth is not None:
-            centres = {**dict(centres or {}), GROWTH: growth}
+            centres = {**dict(centres or {}), GROWTH_TRAIT: growth}
         values = self.values(centres, spreads)
         bases, _ = self.draws
         rows = []

@@ -14,7 +14,7 @@ function of the parameters (counts of virtual patients), hence a derivative-free
 cross-drug prediction with PFS). Miao 2018 (kidney) is predicted outside this problem, as a
 cross-tissue test of the tissue transfer (:mod:`senotwin.trial.ici_transfer`). No library
 trial's outcome enters. The virtual patients' proliferation centre is derived for every candidate
-at its own immune values (:meth:`senotwin.trial.ici_cohort.VirtualCohort.growth_centre`), fitted
+at its own immune values (:func:`senotwin.cohort.population.typical_growth`), fitted
 and held-back cohorts alike.
 """
 
@@ -32,7 +32,7 @@ from scipy import optimize, stats
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import TrialRules
-from senotwin.cohort.population import PopulationSpec, Prior, qsp_population
+from senotwin.cohort.population import PopulationSpec, Prior, qsp_population, typical_growth
 from senotwin.model.qsp import TISSUES
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
 from senotwin.trial.ici_data import cohort, km_summary, os_by_response
@@ -290,7 +290,7 @@ def growth_record(
 ) -> dict[str, Any] | None:
     """JSON record of the proliferation centre ``cohort`` derives at these values (None: not
     derived) beside its tissue's shipped rate."""
-    growth = cohort.growth_centre(centres, fixed)
+    growth = typical_growth(cohort.population, cohort.tissue, {**centres, **fixed})
     if growth is None or cohort.tissue is None:
         return None
     tissue = TISSUES[cohort.tissue]

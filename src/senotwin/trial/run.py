@@ -9,6 +9,7 @@ are predictions: nothing is fitted to any trial's outcomes, and a miss is report
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
 from senotwin.analysis.survival import arm_summary, kaplan_meier
 from senotwin.cohort.population import (
+    GROWTH_TRAIT,
     LUNG_GROWTH_SIGMA,
     PopulationSpec,
     population_for,
     select_population,
+    typical_growth,
     with_prior_spread,
 )
 from senotwin.cohort.runner import (
@@ -39,14 +42,12 @@ from senotwin.cohort.runner import (
 from senotwin.model.qsp import TISSUES
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
-from senotwin.sim.tissue_growth import growth_at, untreated_scenario
+from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
 from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
 
-#: the growth trait whose between-patient spread trial patients take from cited numbers
-GROWTH_TRAIT = "k_grow"
 GROWTH_WHY = (
     "untreated lung-cancer volume-doubling times spread with sigma of ln 0.73-0.78 in three CT "
     "series (quantitative-sources nsclc_vdt_spread: I-ELCAP, Wilson, Hasegawa); applied to "
@@ -203,12 +204,6 @@ def posterior_members(
 Members = tuple[tuple[tuple[str, float], ...], ...]
 
 
-def growth_tissue(scenario: str) -> str | None:
-    """The tissue whose derived proliferation rate ``scenario`` carries (it is that tissue's
-    untreated scenario, :func:`senotwin.sim.tissue_growth.untreated_scenario`), or None."""
-    return next((t for t in TISSUES if untreated_scenario(t) == scenario), None)
-
-
 def derived_growth(
     pop: PopulationSpec, members: Members, scenario: str
 ) -> tuple[PopulationSpec, Members, dict[str, object]]:
@@ -224,34 +219,32 @@ def derived_growth(
     The growth prior's spread is the cited spread of *net* rates (:data:`GROWTH_WHY`, sigma of
     ln doubling time); the gross rate that gives it to first order (net = gross - loss, the
     loss held) varies by sigma x net / gross, set the same way.
-    Scenarios that are no tissue's untreated scenario are left as they are (empty record)."""
-    tissue = growth_tissue(scenario)
+    The typical patient and its rate: :func:`senotwin.cohort.population.typical_growth`.
+    Scenarios that carry no tissue's derived rate
+    (:func:`senotwin.sim.tissue_growth.carried_tissue`) are left as they are (empty record)."""
+    tissue = carried_tissue(get_scenario(scenario))
     if tissue is None:
         return pop, members, {}
-    centres = {
-        p.parameter: float(p.centre)
-        for p in pop.priors
-        if p.centre is not None and p.parameter != GROWTH_TRAIT
-    }
     growth = [p for p in pop.priors if p.parameter == GROWTH_TRAIT]
     if not growth:
         raise ValidationError(f"the trial population has no {GROWTH_TRAIT} prior to derive")
     net_sigma = growth[0].spread
     net_rate = TISSUES[tissue].net_rate
+
+    def rate(values: Mapping[str, float]) -> float:
+        k = typical_growth(pop, tissue, values)
+        if k is None:  # a member that sets k_grow itself: the derivation is not ours
+            raise ValidationError(f"an ensemble member sets {GROWTH_TRAIT}; it is derived here")
+        return k
+
     if members:
-        rates = [
-            growth_at(
-                tissue,
-                tuple(sorted((centres | {k: v for k, v in m if not k.endswith(SPREAD)}).items())),
-            )
-            for m in members
-        ]
+        rates = [rate({k: v for k, v in m if not k.endswith(SPREAD)}) for m in members]
         members = tuple(
             (*m, (GROWTH_TRAIT, g), (GROWTH_TRAIT + SPREAD, net_sigma * net_rate / g))
             for m, g in zip(members, rates, strict=True)
         )
     else:
-        rates = [growth_at(tissue, tuple(sorted(centres.items())))]
+        rates = [rate({})]
         pop = replace(
             pop,
             priors=tuple(
