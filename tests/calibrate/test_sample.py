@@ -85,7 +85,35 @@ def test_simulate_ensemble_writes_quantile_bands(chain: tuple, tmp_path: Path) -
         app, ["simulate", "--scenario", "karin2019", "--ensemble", str(bad), "--out", str(out)]
     )
     assert res.exit_code == 2
-    assert "no parameter of" in res.output
+    assert "no parameter or species of" in res.output
+
+
+def test_an_ensemble_column_that_names_an_initial_amount_sets_it(tmp_path: Path) -> None:
+    """The galvis2019 fit estimates the SA-beta-gal+ cells at the start (``Sl0``, the initial
+    amount of species ``Sl``); its ensemble names that column ``Sl``, and ``simulate --ensemble``
+    starts each run there (before session 20 the column was listed as ignored and every run
+    started from Sl = 0)."""
+    from importlib import resources
+
+    from senotwin.calibrate.datasets import galvis2019_problem
+
+    problem = galvis2019_problem()
+    assert problem.initial_amounts() == {"Sl0": "Sl"}
+    draws = pd.DataFrame([problem.nominal()] * 3).rename(columns=problem.initial_amounts())
+    draws["Sl"] = [4000.0, 8000.0, 12000.0]
+    sets = tmp_path / "ensemble.tsv"
+    draws.to_csv(sets, sep="\t", index=False)
+    model = resources.files("senotwin.calibrate") / "data" / "galvis2019" / "model.yaml"
+    out = tmp_path / "bands.csv"
+    args = ["simulate", "--model", str(model), "--engine", "fast", "--days", "5"]
+    res = CliRunner().invoke(app, [*args, "--ensemble", str(sets), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (
+        "ignored (no parameter or species): sigma_sa_beta_gal, sigma_ki67, sigma_pd" in res.output
+    )
+    start = pd.read_csv(out).iloc[0]
+    assert start["Sl_q50"] == pytest.approx(8000.0)
+    assert start["Sl_q05"] == pytest.approx(4400.0) and start["Sl_q95"] == pytest.approx(11600.0)
 
 
 def test_adaptive_metropolis_samples_a_known_gaussian() -> None:

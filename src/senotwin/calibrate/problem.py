@@ -169,6 +169,25 @@ class Problem:
         """Every fit parameter at its nominal value (linear scale)."""
         return {p.id: p.nominal for p in self.parameters}
 
+    def initial_amounts(self) -> dict[str, str]:
+        """Fit parameters that set one species' initial amount in every condition -> that
+        species: an ensemble of the fit names them so (``ensemble.tsv``), so that ``simulate
+        --ensemble`` starts each run from its draw's amount instead of ignoring the column."""
+        out: dict[str, str] = {}
+        for pid in (p.id for p in self.parameters):
+            set_in = [
+                tuple(t for t, v in overrides.items() if v == pid)
+                for overrides in self.conditions.values()
+            ]
+            species = {t for ts in set_in for t in ts}
+            if (
+                len(species) == 1
+                and all(len(ts) == 1 for ts in set_in)
+                and (target := species.pop()) in self.spec.species_ids
+            ):
+                out[pid] = target
+        return out
+
     def model_targets(self) -> set[str]:
         """Names a condition may override: parameters, species and block fractions."""
         spec = self.spec

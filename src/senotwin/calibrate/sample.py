@@ -495,23 +495,26 @@ def ensemble_bands(
     blocks: Mapping[str, float] | None = None,
 ) -> Bands:
     """Run ``setup`` once per row of ``sets`` (columns naming model parameters replace the
-    setup's values; other columns, e.g. noise sigmas, are ignored) and summarise the runs as
-    5 / 50 / 95 % quantile bands; failed runs are left out and counted."""
+    setup's values, columns naming species set their initial amounts; other columns, e.g.
+    noise sigmas, are ignored) and summarise the runs as 5 / 50 / 95 % quantile bands; failed
+    runs are left out and counted."""
     spec = setup.spec
     used = [c for c in sets.columns if c in spec.parameter_ids]
-    ignored = tuple(str(c) for c in sets.columns if c not in spec.parameter_ids)
-    if not used:
+    starts = [c for c in sets.columns if c in spec.species_ids]
+    ignored = tuple(str(c) for c in sets.columns if c not in (*used, *starts))
+    if not used and not starts:
         raise ValidationError(
-            f"ensemble: no parameter of {spec.id} among its columns "
+            f"ensemble: no parameter or species of {spec.id} among its columns "
             f"({', '.join(map(str, sets.columns))})"
         )
     if len(sets) == 0:
         raise ValidationError("ensemble: no parameter sets (rows)")
-    values = sets[used].apply(pd.to_numeric, errors="coerce")
+    values = sets[[*used, *starts]].apply(pd.to_numeric, errors="coerce")
     if not np.isfinite(values.to_numpy(dtype=float)).all():
         raise ValidationError("ensemble: every parameter value must be a finite number")
     param_sets = [
-        dict(setup.params) | {k: float(v) for k, v in row.items()} for _, row in values.iterrows()
+        dict(setup.params) | {k: float(v) for k, v in row.items()}
+        for _, row in values[used].iterrows()
     ]
     batch = simulate_batch(
         spec,
@@ -522,6 +525,9 @@ def ensemble_bands(
         blocks=blocks,
         solver=solver,
         check_ranges=False,
+        initial_sets=[
+            {k: float(v) for k, v in row.items()} for _, row in values[starts].iterrows()
+        ],
     )
     ok = np.array([s == "success" for s in batch.status])
     table = pd.DataFrame({"time": batch.times})

@@ -258,7 +258,8 @@ def calibrate(
         0,
         "--ensemble",
         help="Posterior samples to draw (adaptive Metropolis from the best fit) into "
-        "ensemble.tsv; use it with `senotwin simulate --ensemble` (needs --out).",
+        "ensemble.tsv (a parameter that sets a species' initial amount is written under the "
+        "species' name); use it with `senotwin simulate --ensemble` (needs --out).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -296,7 +297,8 @@ def calibrate(
 
             ens = sample_posterior(objective, fit, samples=ensemble, seed=seed)
             out.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(out / "ensemble.tsv", ens.samples.to_csv(sep="\t", index=False))
+            draws = ens.samples.rename(columns=pr.initial_amounts())  # e.g. Sl0 -> Sl
+            atomic_write_text(out / "ensemble.tsv", draws.to_csv(sep="\t", index=False))
             extra["ensemble"] = {"samples": ensemble, "acceptance": ens.acceptance}
         summary = (
             _write_results(out, pr, fit, profs, extra)

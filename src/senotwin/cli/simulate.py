@@ -160,7 +160,9 @@ def _ensemble(
         data = buf.getvalue()
     atomic_write_bytes(out, data)
     ignored = (
-        f"; columns ignored (not parameters): {', '.join(bands.ignored)}" if bands.ignored else ""
+        f"; columns ignored (no parameter or species): {', '.join(bands.ignored)}"
+        if bands.ignored
+        else ""
     )
     typer.echo(
         f"wrote {out}: 5/50/95% bands of {bands.runs - bands.failed} runs "
