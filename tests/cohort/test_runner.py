@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -198,9 +199,34 @@ def test_failed_integrations_are_recorded_not_fatal(tmp_path: Path) -> None:
     assert failed.any() and (~failed).any()
     assert (rows.loc[failed, "status"] == "failed").all()
     assert rows.loc[failed, "best_response"].eq("NE").all()
-    assert res.n_failed == int(failed.sum())
+    assert res.n_failed == int(failed.sum()) and res.n_implausible == 0
+    assert res.failures() == (
+        f"{res.n_failed} failed patient-arms (0 without a plausible patient draw, "
+        f"{res.n_failed} failed to integrate)"
+    )
     s = arm_summary(rows).set_index("arm")
     assert s.loc["control", "n_failed"] == int(failed[rows["arm"] == "control"].sum())
+
+
+def test_patients_without_a_plausible_draw_are_counted_apart_from_integration_failures(
+    tmp_path: Path,
+) -> None:
+    """A patient with no plausible draw in ``max_tries`` is a row per arm with status
+    'implausible' (KEYNOTE-189 n 200 seed 0 --immune fit: patient 42, an immune-controlled
+    23-mm lesion that never doubles, was reported as 2 'failed' patient-arms); the run counts
+    it among the failed patient-arms and says it is no integration failure."""
+    pop = qsp_population()
+    never = replace(
+        pop.plausibility, doubling_days=(1.0, 1.5), max_tries=2
+    )  # no lesion doubles so fast
+    cfg = _config(n=2, engine="fast", population=replace(pop, plausibility=never))
+    res = _run(cfg, tmp_path / "never")
+    rows = load_rows(tmp_path / "never")
+    assert rows["status"].eq("implausible").all() and len(rows) == 4
+    assert res.n_failed == res.n_implausible == 4
+    assert res.failures() == (
+        "4 failed patient-arms (4 without a plausible patient draw, 0 failed to integrate)"
+    )
 
 
 def test_timecourses_kept_on_request(tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ def run(
                 )
     typer.echo(
         f"wrote {out}: {result.n_patients} patients x {len(config.arms)} arms, "
-        f"{result.n_failed} failed patient-arms, {result.chunks_run} chunks run, "
+        f"{result.failures()}, {result.chunks_run} chunks run, "
         f"{result.chunks_reused} reused, {result.seconds:.1f} s"
     )
     if result.n_rows and result.n_failed == result.n_rows:

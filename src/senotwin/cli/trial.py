@@ -180,7 +180,7 @@ def run(
         return
     typer.echo(
         f"{t.id}: {t.title}\n{result.n_patients} virtual patients x {len(t.arms)} arms, "
-        f"{result.n_failed} failed patient-arms, {result.seconds:.0f} s; immune parameters: "
+        f"{result.failures()}, {result.seconds:.0f} s; immune parameters: "
         f"{used}" + ("" if used == immune else f" (--immune {immune})")
     )
     if note:

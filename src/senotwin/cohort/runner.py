@@ -254,7 +254,9 @@ class _Job:
 
 @dataclass(frozen=True)
 class CohortRun:
-    """Outcome of run_cohort: where it is, counts, and the manifest."""
+    """Outcome of run_cohort: where it is, counts, and the manifest. ``n_failed`` patient-arms
+    have no result (status not 'success'); ``n_implausible`` of them are patients with no
+    plausible draw (status 'implausible'), the rest failed to integrate or raised."""
 
     out: Path
     n_patients: int
@@ -264,6 +266,14 @@ class CohortRun:
     chunks_reused: int
     seconds: float
     manifest: Mapping[str, Any]
+    n_implausible: int = 0
+
+    def failures(self) -> str:
+        """The failed patient-arms in words, implausible draws apart from integration failures."""
+        return (
+            f"{self.n_failed} failed patient-arms ({self.n_implausible} without a plausible "
+            f"patient draw, {self.n_failed - self.n_implausible} failed to integrate)"
+        )
 
 
 # ---- worker side -------------------------------------------------------------------------------
@@ -865,6 +875,7 @@ def run_cohort(
         reused,
         time.perf_counter() - started,
         manifest,
+        int((table["status"] == "implausible").sum()),
     )
 
 

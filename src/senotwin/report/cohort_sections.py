@@ -270,6 +270,7 @@ def trial_section(results: CohortResults, model: ModelSpec | None = None) -> Sec
     manifest, rows = results.manifest, results.rows
     cfg = manifest["config"]
     n_failed = int((rows["status"] != "success").sum())
+    n_implausible = int((rows["status"] == "implausible").sum())
     arms_table = Table.of(
         ("arm", "regimen or actions (days from day 0; 'none' = the scenario only)"),
         [(a["name"], a["text"] or "none") for a in cfg["arms"]],
@@ -280,7 +281,8 @@ def trial_section(results: CohortResults, model: ModelSpec | None = None) -> Sec
         intro=(
             f"{cfg['n']} virtual patients of scenario '{cfg['scenario']}'"
             f"{_described(cfg['scenario'])}, {manifest['t_end']:g} days, {len(cfg['arms'])} "
-            f"paired arms; {n_failed} failed integrations. Response by RECIST 1.1 on the "
+            f"paired arms; {n_failed - n_implausible} failed integrations, {n_implausible} "
+            "patient-arms without a plausible patient draw. Response by RECIST 1.1 on the "
             f"simulated longest diameter (scans every {results.rules.scan_every_days:g} days), "
             "PFS = progression or death, OS = tumour burden reaching "
             f"{results.rules.lethal_burden:g} × 10⁹ cells (the endpoint rules' lethal burden)."
