@@ -272,3 +272,48 @@ def test_mouse_scenarios_take_mouse_doses() -> None:
     assert body_for_scenario(None).species == "human"
     mouse = parse_regimen("navitoclax 50 mg/kg po d0; anti-pd-1 10 mg/kg ip d0", body=Body("mouse"))
     assert mouse.off_label() == ()
+
+
+def test_the_species_dose_check_is_symmetric() -> None:
+    """A mouse dose is refused in a human scenario and a human dose in a mouse one: a drug with
+    a mouse range is held to its routes and doses (message: the range and its source), a drug
+    without one refuses a human dose given per body or per m2 (pembrolizumab 200 mg, cisplatin
+    75 mg/m2) and leaves per-kg and per-mouse doses unjudged; --allow-off-label runs any of them
+    and says so in the schedule's notes."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.model.scenarios import get_scenario
+
+    mouse, human = Body("mouse"), Body()
+    spec = get_scenario("mouse_emt6_isotype").load()
+    # anti-PD-L1 has a mouse range (Mariathasan 2018): its ip mouse dose passes, the human one not
+    assert (
+        parse_regimen("anti-pd-l1 10 mg/kg ip d0; anti-pd-l1 5 mg/kg ip d2", body=mouse).off_label()
+        == ()
+    )
+    for text, needles in (
+        ("anti-pd-l1 1200 mg iv d0", ("not given 'iv' in mice", "routes: ip", "Mariathasan")),
+        (
+            "anti-pd-l1 20 mg/kg ip d0",
+            ("outside", "mouse range 5 mg/kg to 10 mg/kg", "Mariathasan"),
+        ),
+        (
+            "pembrolizumab 200 mg iv d0",
+            ("human dose", "1 mg/kg to 10 mg/kg", "Keytruda", "no mouse range"),
+        ),
+        ("cisplatin 75 mg/m2 iv d0", ("human dose", "20 mg/m2 to 100 mg/m2", "no mouse range")),
+    ):
+        with pytest.raises(ValidationError) as err:
+            apply_regimen(spec, parse_regimen(text, body=mouse))
+        msg = str(err.value)
+        for needle in (*needles, "--allow-off-label"):
+            assert needle in msg, (text, needle, msg)
+        allowed = apply_regimen(spec, parse_regimen(text, body=mouse, allow_off_label=True))
+        assert any(
+            n.startswith("off-label (allowed): regimen item 1") for n in allowed.schedule.notes
+        )
+    # no mouse range: per-kg and per-mouse doses are not judged (an antibody's 0.2 mg a mouse)
+    fine = "pembrolizumab 10 mg/kg iv d0; anti-pd-1 0.2 mg ip d0; cisplatin 5 mg/kg iv d0"
+    assert parse_regimen(fine, body=mouse).off_label() == ()
+    # and the reverse direction: the mouse dose of anti-PD-L1 in a human
+    with pytest.raises(ValidationError, match=r"not given 'ip' in humans"):
+        apply_regimen(load_qsp(), parse_regimen("anti-pd-l1 10 mg/kg ip d0", body=human))

@@ -163,8 +163,9 @@ def off_label_problem(
 
     Human: the drug needs human PK with a source and a human dose range, the route must be one
     used in humans and the dose inside the labelled or studied range (compared per kg of the
-    reference adult, so mg, mg/kg and mg/m2 compare fairly). Mouse: checked only against a
-    mouse range when the library gives one.
+    reference adult, so mg, mg/kg and mg/m2 compare fairly). Mouse, the same way: a drug with a
+    mouse range is held to its routes and doses. A drug without one is not range-checked in a
+    mouse, except that a human dose is refused (:func:`_human_dose_in_mouse`).
     """
     if body.species == "human":
         why = drug.human_problem()
@@ -172,11 +173,12 @@ def off_label_problem(
             return f"{why}: it is not available for human scenarios"
     rng = drug.dose_ranges.get(body.species)
     if rng is None:
-        return None
+        return _human_dose_in_mouse(amount, unit, drug) if body.species == "mouse" else None
     where = f"{body.species} range {rng.min} to {rng.max} ({rng.source})"
     if route not in rng.routes:
         return (
-            f"{drug.id} is not given {route!r} in {body.species}s (routes: "
+            f"{drug.id} is not given {route!r} in "
+            f"{'mice' if body.species == 'mouse' else 'humans'} (routes: "
             f"{', '.join(rng.routes)}; {rng.source})"
         )
     dose = canonical_dose(amount, unit, drug, body=body, where=drug.id)
@@ -184,3 +186,24 @@ def off_label_problem(
     if dose < low * (1 - 1e-9) or dose > high * (1 + 1e-9):
         return f"dose {amount:g} {unit} of {drug.id} is outside its labelled or studied {where}"
     return None
+
+
+def _human_dose_in_mouse(amount: float, unit: str, drug: Drug) -> str | None:
+    """Why ``amount unit`` given to a mouse is a human dose of ``drug`` (None when it is not):
+    a dose per body (mg, g, ug) or per m2 that lies inside the drug's human range for the
+    reference adult (pembrolizumab 200 mg, cisplatin 75 mg/m2). Per-kg doses, and flat doses far
+    below a human's (an antibody's 0.2 mg per mouse), are not judged: without a mouse range
+    the library has no mouse dose to compare them with."""
+    rng = drug.dose_ranges.get("human")
+    if rng is None or _dimension(unit) not in ("mass", "mass_per_area"):
+        return None
+    human = Body()
+    dose = canonical_dose(amount, unit, drug, body=human, where=drug.id)
+    low, high = _range_bound(rng.min, drug, human), _range_bound(rng.max, drug, human)
+    if dose < low * (1 - 1e-9) or dose > high * (1 + 1e-9):
+        return None
+    return (
+        f"dose {amount:g} {unit} of {drug.id} is a human dose (inside its human range "
+        f"{rng.min} to {rng.max}, {rng.source}) and the library gives no mouse range for it; "
+        "dose a mouse per kg (mg/kg) or per mouse"
+    )
