@@ -239,6 +239,8 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
         assert dict(m)["k_grow.spread"] == pytest.approx(sigma * math.log(2.0) / 99.0 / rate)
     assert record["tissue"] == "lung" and record["k_grow_range"] == [min(rates), max(rates)]
     same, none, empty = derived_growth(pop, members, "mouse_emt6_isotype")  # no tissue's rate
+    with pytest.raises(ValidationError, match="an ensemble member sets k_grow"):
+        derived_growth(pop, ((("k_grow", 0.02),),), trial.scenario)
     assert same is pop and none == members and empty == {}
     fit = trial_config(trial, 3, immune="fit")
     prior = {p.parameter: p for p in fit.population.priors}["k_grow"]
