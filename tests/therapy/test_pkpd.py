@@ -313,3 +313,88 @@ def test_acquired_resistance_is_only_for_exposure_drives() -> None:
             | {"effects": [{"target": "PROD", "kind": "inhibit", "acquired_resistance": True,
                             "provenance": ASSUMED}]}
         )  # fmt: skip
+
+
+def test_a_measured_target_potency_sets_the_plasma_ec50() -> None:
+    """Aspirin on NF-kB: IC50 4 mM (Bayon 1999) x 180.16 g/mol / penetration 1 = 720.6 mg/L."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.drugs import get_drug
+
+    aspirin = get_drug("aspirin")
+    nfkb = next(e for e in aspirin.effects if e.target == "NFKB")
+    assert nfkb.potency is not None and nfkb.potency.kind == "IC50"
+    assert aspirin.plasma_ec50(nfkb) == pytest.approx(4e-3 * 180.16 * 1000.0)
+    spec = therapy_spec(load_qsp(), [aspirin])
+    ec50 = spec.parameter("pd_aspirin_NFKB_ec50")
+    assert ec50.value == pytest.approx(720.64)
+    assert ec50.provenance.kind == "citation" and "IC50 4 mM" in ec50.provenance.text
+    # at the reference dose (10 mg/kg po, peak ~35 mg/L) NF-kB is barely touched (< 5 %)
+    peak = reference_peak(aspirin)
+    assert nfkb.emax * peak / (peak + ec50.value) < 0.05
+
+
+def test_the_course_log_loss_is_the_models() -> None:
+    """COURSE_LOG_LOSS (the unit of inducer exposure) is the model's (k_tis + k_cyto) / d_stress."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.pkpd import COURSE_LOG_LOSS
+
+    spec = load_qsp()
+    per_course = (spec.parameter("k_tis").value + spec.parameter("k_cyto").value) / (
+        spec.parameter("d_stress").value
+    )
+    assert per_course == pytest.approx(COURSE_LOG_LOSS, rel=1e-3)
+
+
+def _aspirin_log_loss(mg: float) -> float:
+    """Cancer-cell log-loss (courses x COURSE_LOG_LOSS) that one oral aspirin dose delivers."""
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import COURSE_LOG_LOSS
+
+    aspirin = get_drug("aspirin")
+    spec = therapy_spec(_stress_only(), [aspirin])
+    res = simulate(spec, regimen=Schedule(doses=(dose_for(aspirin, mg, "po", 0.0),)),
+                   t_end=20.0, t_eval=np.array([0.0, 20.0]), rtol=1e-10, atol=1e-12)  # fmt: skip
+    assert res.ok, res.message
+    return float(res.table["stress"].to_numpy()[-1]) * COURSE_LOG_LOSS
+
+
+def test_a_growth_ic50_kills_at_measured_exposure_and_not_at_a_hundredth() -> None:
+    """A drive with a growth IC50: a dose whose plasma AUC equals IC50 x assay days (the in-vitro
+    exposure that halves the cells) delivers the log-loss ln 2; a hundredth of it under 1 %."""
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import drive_per_auc
+
+    aspirin = get_drug("aspirin")
+    drive = next(e for e in aspirin.effects if e.kind == "drive")
+    assert drive.potency is not None and drive.potency.assay_days == 4
+    ic50 = aspirin.plasma_ec50(drive)
+    assert ic50 == pytest.approx(2e-3 * 180.16 * 1000.0)  # 2.0 mM = 360.3 mg/L
+    # dose (mg/kg) whose AUC = F D / CL equals the in-vitro exposure IC50 x 4 days
+    cl = aspirin.pk.central_volume() * aspirin.pk.k10()
+    dose = ic50 * 4.0 * cl / aspirin.pk.bioavailability["po"]
+    assert _aspirin_log_loss(dose) == pytest.approx(math.log(2.0), rel=1e-3)
+    assert _aspirin_log_loss(dose / 100.0) < 0.01
+    k, prov = drive_per_auc(aspirin, drive)
+    assert prov.kind == "citation" and "2.0 mM" in prov.text and k > 0
+
+
+def test_a_drive_potency_must_be_a_growth_ic50_with_its_assay_days() -> None:
+    from senotwin.therapy.drugs import Effect
+
+    pot = {"value": "1 uM", "kind": "IC50", "source": "test source text",
+           "penetration": 1.0, "penetration_why": "test reason text"}  # fmt: skip
+    base = {"target": "stress", "kind": "drive", "provenance": ASSUMED}
+    Effect.model_validate({**base, "potency": {**pot, "assay_days": 3}})
+    with pytest.raises(ValueError, match="assay_days"):
+        Effect.model_validate({**base, "potency": pot})
+    with pytest.raises(ValueError, match="growth IC50"):
+        Effect.model_validate({**base, "potency": {**pot, "kind": "Kd", "assay_days": 3}})
+    with pytest.raises(ValueError, match="not both"):
+        Effect.model_validate(
+            {**base, "exposure_per_reference_dose": 0.5, "potency": {**pot, "assay_days": 3}}
+        )
+    with pytest.raises(ValueError, match="drive"):
+        Effect.model_validate(
+            {"target": "NFKB", "kind": "inhibit", "provenance": ASSUMED,
+             "potency": {**pot, "assay_days": 3}}
+        )  # fmt: skip

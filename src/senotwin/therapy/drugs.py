@@ -267,13 +267,17 @@ class PK(_Frozen):
 
 class Potency(_Frozen):
     """A measured molar potency (Kd, Ki, IC50 or EC50) at the target, with its source, and the
-    tumour penetration (tumour / plasma concentration) that turns it into a plasma EC50."""
+    tumour penetration (tumour / plasma concentration) that turns it into a plasma EC50.
+
+    On a ``drive`` effect it is a cancer-cell growth IC50 measured over ``assay_days`` of
+    continuous exposure (therapy.pkpd turns it into exposure per unit AUC)."""
 
     value: str  # "2.6 nM"
     kind: Literal["Kd", "Ki", "IC50", "EC50"]
     source: str = Field(min_length=10)
     penetration: float = Field(gt=0, le=1)
     penetration_why: str = Field(min_length=10)
+    assay_days: float | None = Field(default=None, gt=0)
 
     def molar(self) -> float:
         """The potency in mol/L."""
@@ -298,6 +302,8 @@ class Effect(_Frozen):
     Its EC50 is a measured molar ``potency`` (plasma EC50 = potency x molecular weight /
     tumour penetration) or, where none is entered, ``ec50_rel`` times the peak concentration of
     the drug's reference dose (an assumption: the reference dose is active by construction).
+    A ``drive`` delivers ``exposure_per_reference_dose`` per reference dose or, with a measured
+    growth IC50 as ``potency``, the exposure that IC50 implies (therapy.pkpd.drive_per_auc).
     """
 
     target: str
@@ -319,8 +325,24 @@ class Effect(_Frozen):
         if self.kind == "drive":
             if self.target != DRIVE_TARGET:
                 raise ValueError(f"a 'drive' effect must target {DRIVE_TARGET!r}")
-            if self.exposure_per_reference_dose <= 0:
-                raise ValueError("a 'drive' effect needs exposure_per_reference_dose > 0")
+            if self.potency is not None:
+                if self.exposure_per_reference_dose > 0:
+                    raise ValueError(
+                        "a 'drive' effect takes a growth IC50 (potency) or "
+                        "exposure_per_reference_dose, not both"
+                    )
+                if self.potency.kind != "IC50" or self.potency.assay_days is None:
+                    raise ValueError(
+                        "a 'drive' effect's potency must be a growth IC50 with assay_days, got "
+                        f"kind {self.potency.kind!r}, assay_days {self.potency.assay_days!r}"
+                    )
+            elif self.exposure_per_reference_dose <= 0:
+                raise ValueError(
+                    "a 'drive' effect needs exposure_per_reference_dose > 0 or a growth IC50 "
+                    "(potency with assay_days)"
+                )
+        elif self.potency is not None and self.potency.assay_days is not None:
+            raise ValueError("potency.assay_days applies to 'drive' effects (growth IC50) only")
         elif self.acquired_resistance:
             raise ValueError("acquired_resistance applies to 'drive' effects only")
         elif self.kind == "inhibit" and self.emax > 1:

@@ -20,6 +20,7 @@ Because the result is an ordinary ModelSpec, both engines and the SBML export se
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -166,6 +167,36 @@ def reference_auc(drug: Drug) -> float:
     return f * canonical_reference_amount(drug) / (drug.pk.central_volume() * drug.pk.k10())
 
 
+#: cancer-cell log-loss of one standard course (stress 1), the unit of inducer exposure: the
+#: Claret 2014 MONET1 drug effect KDE 0.0103/day x 3 (volume) x 21 days (model/qsp.yaml k_cyto,
+#: quantitative-sources tgi_kill_nsclc_platinum_doublet); the model's (k_tis + k_cyto) / d_stress
+COURSE_LOG_LOSS = 3 * 0.0103 * 21.0
+
+
+def drive_per_auc(drug: Drug, effect: Effect) -> tuple[float, object]:
+    """Inducer exposure per unit plasma AUC (L/(mg day)) of a drive effect, with its provenance.
+
+    Without a potency: ``exposure_per_reference_dose`` / the reference dose's AUC. With a
+    measured growth IC50 over ``assay_days``: holding the tumour at the IC50 for the assay halves
+    the cancer cells against control, a log-loss of ln 2 for a plasma AUC of plasma IC50 x days,
+    so the exposure per AUC is ln 2 / (plasma IC50 x days x COURSE_LOG_LOSS) (AUC-linear, as
+    the chemotherapy drives: a growth IC50 sets the slope, not a threshold)."""
+    ic50 = drug.plasma_ec50(effect)
+    pot = effect.potency
+    days = pot.assay_days if pot is not None else None
+    if ic50 is None or pot is None or days is None:
+        return effect.exposure_per_reference_dose / reference_auc(drug), effect.provenance
+    k = math.log(2.0) / (ic50 * days * COURSE_LOG_LOSS)
+    prov = CitationProvenance(
+        kind="citation",
+        text=f"ln 2 / (plasma growth IC50 x assay days x course log-loss) = 0.693 / "
+        f"({ic50:.4g} mg/L x {days:g} d x {COURSE_LOG_LOSS:.3f}); plasma IC50 = "
+        f"{pot.value} x {drug.molecular_weight} / tumour penetration {pot.penetration:g} "
+        f"({pot.source}; penetration: {pot.penetration_why})",
+    )
+    return k, prov
+
+
 def dose_for(drug: Drug, amount: float, route: str, time: float) -> Dose:
     """The Dose event of one administration (``amount`` in the drug's canonical unit)."""
     if route not in drug.routes:
@@ -296,10 +327,10 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
                 )
             if pk.model == "none":
                 continue  # instant exposure: a Dose into stress (dose_for)
-            k_drive = e.exposure_per_reference_dose / reference_auc(drug)
+            k_drive, drive_prov = drive_per_auc(drug, e)
             pid = f"pd_{drug.key}_drive"
             params.append(
-                _param(pid, f"{drug.id} exposure per unit AUC", k_drive, "1/day", e.provenance)
+                _param(pid, f"{drug.id} exposure per unit AUC", k_drive, "1/day", drive_prov)
             )
             sens = f" * {SENSITIVITY}" if e.acquired_resistance else ""
             processes.append(
