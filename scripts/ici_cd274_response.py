@@ -17,7 +17,12 @@ import sys
 import numpy as np
 from scipy import stats
 
-from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
+from senotwin.trial.ici_cohort import (
+    CohortDesign,
+    VirtualCohort,
+    biopsy_pdl1_summary,
+    tertile_of,
+)
 from senotwin.trial.ici_data import load_extract
 from senotwin.trial.ici_fit import FIT_REGIMEN, RULES, shared, split, stored_fit
 
@@ -43,12 +48,16 @@ def virtual(n: int, seed: int) -> str:
     y = ok["best_response"].isin(("CR", "PR")).to_numpy()
     ter = tertile_of(x)
     test = stats.mannwhitneyu(x[y], x[~y])
-    rho = stats.spearmanr(ok["cd8_score"].to_numpy(float), x)[0]
     tert = ", ".join(f"{int(y[ter == k].sum())}/{int((ter == k).sum())}" for k in range(3))
+    s = biopsy_pdl1_summary(rows)
+    lo, mid, hi = s["induction_fold"]  # type: ignore[misc]
+    biopsy = ", ".join(f"{r}/{m}" for r, m in s["responders_by_pdl1"])  # type: ignore[attr-defined]
     return (
         f"virtual liu2019 cohort (n {n}, seed {seed}; {len(ok)} plausible): responders by PD-L1 "
-        f"tertile {tert}; AUC {test.statistic / (y.sum() * (~y).sum()):.3f} (Mann-Whitney p "
-        f"{test.pvalue:.3g}); Spearman biopsy CD8 vs PD-L1 {rho:.2f}"
+        f"trait tertile {tert}; AUC {test.statistic / (y.sum() * (~y).sum()):.3f} (Mann-Whitney "
+        f"p {test.pvalue:.3g}); Spearman biopsy CD8 vs PD-L1 trait {s['spearman_trait']:.2f}, vs "
+        f"biopsy PD-L1 (IFN-gamma-induced) {s['spearman_biopsy']:.2f}; induction x{mid:.2f} "
+        f"(5-95 % {lo:.2f}-{hi:.2f}); responders by biopsy PD-L1 tertile {biopsy}"
     )
 
 

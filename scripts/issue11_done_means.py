@@ -9,7 +9,9 @@ with the untreated lesion, the synapse inhibition H_PD1 of both arms (where the 
 saturates) and the IFN-gamma induction of PD-L1 (adaptive resistance); then the PD-L1 scan again
 in the context chosen by the session-19 rule, written down before it was run: the precursor pool
 N_ag at which both routes give a 12-week ratio of 0.5 at the shipped PD-L1 (the default patient is
-near-eradicated by either route, so its read-out saturates). The table "Issue 11 done-means,
+near-eradicated by either route, so its read-out saturates); last, adaptive resistance in the
+virtual liu2019 cohort: CD8 against the biopsy PD-L1 (trait x IFN-gamma induction) and response
+by tertile of each (session 20). The table "Issue 11 done-means,
 measured" in docs/qsp-model.md comes from here (with `senotwin model check --json` for units and
 `senotwin validate --json` for the acute/chronic cases).
 
@@ -168,11 +170,36 @@ def _pdl1_row(pdl1: float, p: dict[str, float]) -> str:
     )
 
 
+def adaptive_resistance(n: int = 300, seed: int = 1) -> None:
+    """The virtual liu2019 cohort (shipped fit): CD8 vs biopsy PD-L1 and response by tertile."""
+    from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, biopsy_pdl1_summary
+    from senotwin.trial.ici_fit import FIT_REGIMEN, RULES, shared, split, stored_fit
+
+    values = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    centres, spreads = split(values)
+    design = CohortDesign(regimen=FIT_REGIMEN, n=n, seed=seed, rules=RULES)
+    s = biopsy_pdl1_summary(VirtualCohort(design).simulate(centres, spreads, shared(values)))
+    lo, mid, hi = s["induction_fold"]  # type: ignore[misc]
+
+    def tert(key: str) -> str:
+        return ", ".join(f"{r}/{m}" for r, m in s[key])  # type: ignore[attr-defined]
+
+    print(
+        f"virtual liu2019 anti-PD-1 cohort (n {n}, seed {seed}; {s['patients']} scored): "
+        f"Spearman biopsy CD8 vs biopsy PD-L1 {s['spearman_biopsy']:.2f} (vs the PD-L1 trait "
+        f"{s['spearman_trait']:.2f}; data CD8 score vs CD274 0.54-0.72, "
+        f"scripts/cd8_cd274_correlation.py); IFN-gamma induction x{mid:.2f} (5-95 % {lo:.2f}-"
+        f"{hi:.2f}); responders by biopsy PD-L1 tertile {tert('responders_by_pdl1')}, by CD8 "
+        f"tertile {tert('responders_by_cd8')}"
+    )
+
+
 def main() -> None:
     plasma()
     doubling()
     lethal()
     anti_pd1()
+    adaptive_resistance()
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def melanoma(n: int) -> pd.DataFrame:
     for i in range(n):
         fixed, initial = baseline_overrides(vc.spec, vc.design.baseline, bases[i])
         params = {**vals.iloc[i].to_dict(), **fixed}
-        _, doubling = vc._lead_in(lead, params, initial)
+        _, doubling, _ = vc._lead_in(lead, params, initial)
         rows.append(_row(params, bases[i], doubling, initial))
     return pd.DataFrame(rows)
 

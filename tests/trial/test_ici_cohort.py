@@ -7,11 +7,12 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.population import BaselineDisease, typical_growth
-from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
+from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, biopsy_pdl1_summary, tertile_of
 from senotwin.trial.ici_fit import RULES
 
 
@@ -159,3 +160,35 @@ def test_an_extinct_lesion_does_not_regrow_and_its_patient_lives_on() -> None:
     assert kept["os_days"] == pytest.approx(
         min(hazard.death_day(84.0, 0.0, 0.5), RULES.follow_days)
     )
+
+
+def test_biopsy_pdl1_is_the_trait_times_its_ifng_induction() -> None:
+    # the assay of a biopsy reads surface PD-L1 as it is then: the constitutive trait raised by
+    # the lesion's IFN-gamma (qsp.yaml PDL1_d), between x1 and x pdl1_fold, higher where more
+    # IFN-gamma is secreted (session 20: the trait alone was read, blind to adaptive resistance)
+    vc = VirtualCohort(CohortDesign(n=4, rules=RULES, baseline=BaselineDisease()))
+    rows = vc.simulate()
+    fold = rows["pdl1_biopsy"] / rows["p_PDL1_per_C"]
+    assert (fold > 1.01).all() and (fold < vc.spec.parameter("pdl1_fold").value).all()
+    more = vc.simulate(shared={"s_ifng": 2.5 * vc.spec.parameter("s_ifng").value})
+    assert (more["pdl1_biopsy"] > rows["pdl1_biopsy"] * 1.03).all()
+
+
+def test_biopsy_pdl1_summary_counts_and_correlates_scored_patients() -> None:
+    cd8 = np.arange(1.0, 10.0)
+    rows = pd.DataFrame(
+        {
+            "plausible": [True] * 9 + [False],
+            "best_response": ["PD", "SD", "PD", "SD", "PR", "PD", "CR", "PR", "CR", None],
+            "cd8_score": [*cd8, 99.0],
+            "pdl1_biopsy": [*(2.0 * 1e4 * cd8), 1.0],
+            "p_PDL1_per_C": [*(1e4 * cd8), 1.0],
+        }
+    )
+    s = biopsy_pdl1_summary(rows)
+    assert s["patients"] == 9
+    assert s["spearman_biopsy"] == pytest.approx(1.0) == s["spearman_trait"]
+    assert s["responders_by_pdl1"] == [(0, 3), (1, 3), (3, 3)] == s["responders_by_cd8"]
+    assert s["induction_fold"] == pytest.approx((2.0, 2.0, 2.0))
+    with pytest.raises(ValidationError, match="needs >= 3 scored patients, got 0"):
+        biopsy_pdl1_summary(rows.assign(plausible=False))

@@ -235,8 +235,8 @@ class VirtualCohort:
             fixed, initial = baseline_overrides(self.spec, self.design.baseline, bases[i])
             params = {**values.iloc[i].to_dict(), **dict(shared or {}), **fixed}
             row: dict[str, object] = {"patient": i, **{f"p_{k}": v for k, v in params.items()}}
-            score, doubling = self._lead_in(lead, params, initial)
-            row |= {"cd8_score": score, "doubling_days": doubling}
+            score, doubling, pdl1 = self._lead_in(lead, params, initial)
+            row |= {"cd8_score": score, "doubling_days": doubling, "pdl1_biopsy": pdl1}
             lo, hi = DOUBLING_LIMITS
             row["plausible"] = bool(lo <= doubling <= hi)
             if row["plausible"]:
@@ -260,18 +260,22 @@ class VirtualCohort:
 
     def _lead_in(
         self, run: _Prepared, params: Mapping[str, float], initial: Mapping[str, float]
-    ) -> tuple[float, float]:
+    ) -> tuple[float, float, float]:
+        """(CD8 score, doubling days, PD-L1 per cancer cell) at the pre-treatment biopsy; the
+        PD-L1 is the surface level then (``PDL1_d`` x ``A_C``: the constitutive trait times
+        its IFN-gamma induction), what an assay of the biopsy reads, not the trait alone."""
         p, y0 = self._vectors(run, params, initial)
         out = run.plan.run(p, y0)  # type: ignore[attr-defined]
         if out.status != "success":
-            return math.nan, math.nan
+            return math.nan, math.nan, math.nan
         c = run.columns
         last = out.values[-1]
         n0, n1 = out.values[0, c.index("N_tumour")], last[c.index("N_tumour")]
         growth = math.log(n1 / n0) if n0 > 0 and n1 > 0 else -math.inf
         doubling = BIOPSY_DAYS * math.log(2) / growth if growth > 0 else math.inf
         score = float(last[c.index("T8")] / max(last[c.index("N_tumour")], 1.0))
-        return score, doubling
+        pdl1 = float(last[c.index("PDL1_d")] * p[run.slots["A_C"]])
+        return score, doubling, pdl1
 
     def _treated(
         self,
@@ -306,3 +310,33 @@ def tertile_of(values: Sequence[float] | np.ndarray) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     ranks = np.argsort(np.argsort(x, kind="stable"), kind="stable")
     return np.minimum((3 * ranks) // max(x.size, 1), 2).astype(int)
+
+
+def biopsy_pdl1_summary(rows: pd.DataFrame) -> dict[str, object]:
+    """Adaptive resistance in a simulated cohort (:meth:`VirtualCohort.simulate` rows): among
+    plausible patients with a best response, Spearman of the biopsy CD8 score against the
+    biopsy PD-L1 (trait x IFN-gamma induction) and against the PD-L1 trait alone, the median
+    and 5-95 % induction fold, and responders (CR/PR) by tertile of biopsy PD-L1 and of CD8
+    score -- what the cohorts' CD8-CD274 correlation and response-by-CD274 are compared with."""
+    from scipy import stats
+
+    ok = rows[rows["plausible"] & rows["best_response"].isin(("CR", "PR", "SD", "PD"))]
+    if len(ok) < 3:
+        raise ValidationError(f"biopsy PD-L1 summary needs >= 3 scored patients, got {len(ok)}")
+    cd8 = ok["cd8_score"].to_numpy(float)
+    biopsy = ok["pdl1_biopsy"].to_numpy(float)
+    fold = biopsy / ok["p_PDL1_per_C"].to_numpy(float)
+    resp = ok["best_response"].isin(("CR", "PR")).to_numpy()
+
+    def by(values: np.ndarray) -> list[tuple[int, int]]:
+        ter = tertile_of(values)
+        return [(int(resp[ter == k].sum()), int((ter == k).sum())) for k in range(3)]
+
+    return {
+        "patients": len(ok),
+        "spearman_biopsy": float(stats.spearmanr(cd8, biopsy).statistic),
+        "spearman_trait": float(stats.spearmanr(cd8, ok["p_PDL1_per_C"]).statistic),
+        "induction_fold": tuple(float(np.percentile(fold, q)) for q in (5, 50, 95)),
+        "responders_by_pdl1": by(biopsy),
+        "responders_by_cd8": by(cd8),
+    }
