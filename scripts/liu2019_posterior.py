@@ -17,6 +17,10 @@ x 1.25^2; each later stage refitted to the weighted draws (x 1.2^2); evaluated i
     python scripts/liu2019_posterior.py --max-minutes 40 --out build/ensembles/new
     # then, if the printed "mixed" is true, copy the .tsv/.json into calibrate/data/ensembles/
 
+Session 20 on a loaded 2-core machine: 12-15 min per stage (0.27 CPU-s per evaluation), so the
+40-minute cap ran 3 stages (Kish ESS 13.5, Pareto k 1.02: not usable; docs/calibration.md);
+``--stages 8 --max-minutes 90`` is the next try.
+
 ``--sampler metropolis`` is the adaptive Metropolis chain of sessions 14-19:
 
     python scripts/liu2019_posterior.py --sampler metropolis --burn-in 100 --samples 175 --thin 4
