@@ -1,13 +1,29 @@
 """Posterior ensemble of the qsp model's calibrated parameters (issues 14.4 and 13.6).
 
-The liu2019 population parameters by adaptive Metropolis from the shipped optimum
+The liu2019 population parameters around the shipped optimum
 (``calibrate/data/ici_cohorts/fit.json``) on the same simulated-cohort likelihood (same virtual
 patients and seed as the fit: common random numbers, so the likelihood is deterministic), plus
 ``s_il8_C`` drawn independently from its own one-dimensional plasma likelihood (CancerSEEK lung
 patients, a different data set: exact inverse-CDF sampling on a grid). Writes
-``calibrate/data/ensembles/liu2019_posterior.tsv`` and its provenance ``.json``.
+``calibrate/data/ensembles/liu2019_posterior.tsv`` and its provenance ``.json`` (``--out``).
 
-    python scripts/liu2019_posterior.py --burn-in 100 --samples 175 --thin 4   # ~10 min loaded
+The default sampler (session 20) is adaptive multiple importance sampling
+(``calibrate.sample.importance_sample``): 4 stages of 1,200 independent draws from a Student t
+(4 degrees of freedom), the first at the optimum with the covariance of ``--start-cov``'s draws
+(the shipped ensemble) with each sd raised to the fit's conditional profile interval where wider,
+x 1.25^2; each later stage refitted to the weighted draws (x 1.2^2); evaluated in 2 processes;
+200 rows resampled by weight. Usable when Kish ESS >= 200 and Pareto k < 0.7:
+
+    python scripts/liu2019_posterior.py --max-minutes 40 --out build/ensembles/new
+    # then, if the printed "mixed" is true, copy the .tsv/.json into calibrate/data/ensembles/
+
+Session 20 on a loaded 2-core machine: 12-15 min per stage (0.27 CPU-s per evaluation), so the
+40-minute cap ran 3 stages (Kish ESS 13.5, Pareto k 1.02: not usable; docs/calibration.md);
+``--stages 8 --max-minutes 90`` is the next try.
+
+``--sampler metropolis`` is the adaptive Metropolis chain of sessions 14-19:
+
+    python scripts/liu2019_posterior.py --sampler metropolis --burn-in 100 --samples 175 --thin 4
 
 ``--sampler stretch`` runs the affine-invariant ensemble sampler instead
 (``calibrate.sample.stretch_move``; ``--walkers`` walkers started at the optimum plus Gaussian
@@ -38,6 +54,7 @@ from senotwin._io import atomic_write_text, read_table
 from senotwin.calibrate.plasma_cohort import cancer_cell_secretion_fit, secretion_likelihood
 from senotwin.calibrate.sample import (
     Chain,
+    Importance,
     WalkerChains,
     adaptive_metropolis,
     effective_sample_size,
@@ -54,6 +71,8 @@ from senotwin.trial.ici_fit import IciObjective, ensemble_column, stored_fit
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "senotwin" / "calibrate" / "data" / "ensembles"
 PROGRESS = ROOT / "build" / "ensembles" / "liu2019_posterior.progress.json"
+#: importance draws are usable with at least this Kish ESS (the rows shipped) and Pareto k < 0.7
+MIN_KISH_ESS = 200
 
 
 def il8_draws(n: int, seed: int) -> tuple[np.ndarray, dict]:
@@ -147,6 +166,16 @@ def start_covariance(obj: IciObjective, cov_from: Path) -> np.ndarray:
     return np.asarray(np.cov(scaled.T))
 
 
+def profile_matched(obj: IciObjective, cov: np.ndarray, record: dict) -> np.ndarray:
+    """``cov`` (the fit's scales) with each parameter's sd raised to the fit's conditional 95 %
+    profile interval / 3.92 where that is wider (a conditional width is a lower bound on the
+    marginal one); its correlations kept: a previous ensemble's shape, the current fit's widths."""
+    ci = {p["parameter"]: (p["ci_low"], p["ci_high"]) for p in record["parameters"]}
+    widths = [abs(p.to_x(ci[p.id][1]) - p.to_x(ci[p.id][0])) for p in obj.parameters]
+    d = np.maximum(1.0, np.array(widths) / 3.92 / np.sqrt(np.diag(cov)))
+    return np.asarray(cov * np.outer(d, d))
+
+
 def walker_starts(
     obj: IciObjective, x0: np.ndarray, cov_from: Path, walkers: int, seed: int
 ) -> np.ndarray:
@@ -171,12 +200,20 @@ def sampler_text(args: argparse.Namespace) -> str:
             "senotwin.calibrate.sample.importance_sample): "
             f"{args.stages} stages of {args.draws} independent draws from a multivariate "
             f"Student t ({args.df:g} degrees of freedom), the first at the optimum with scale "
-            f"matrix the covariance of the draws of {args.start_cov.name} x {args.scale:g}^2, "
+            f"matrix the covariance of the draws of {args.start_cov.name}"
+            + (
+                " with each sd raised to the fit's conditional 95 % profile interval / 3.92 "
+                "where that is wider (correlations kept)"
+                if args.start_scale == "profile"
+                else ""
+            )
+            + f" x {args.scale:g}^2, "
             "each later one refitted to the weighted draws so far (their covariance x "
             f"{args.inflate:g}^2); on the fit's scaled "
             "parameters; weights exp(-nllh) / the equal mixture of the stages' proposal "
             "densities, uniform prior within the fit's bounds (draws outside get weight 0); "
-            f"{args.samples} rows resampled with replacement in proportion to the weights"
+            f"{args.samples} rows resampled with replacement in proportion to the weights; "
+            f"{args.processes} processes"
         )
     if args.sampler == "stretch":
         return (
@@ -215,6 +252,9 @@ def settings(args: argparse.Namespace) -> dict:
             "inflate": args.inflate,
             "df": args.df,
             "scale": args.scale,
+            "start_scale": args.start_scale,
+            "max_minutes": args.max_minutes,
+            "processes": args.processes,
             "rows": args.samples,
         }
     if args.sampler == "stretch":
@@ -239,24 +279,31 @@ def settings(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--samples", type=int, default=175)
+    ap.add_argument("--samples", type=int, default=200, help="rows kept (importance: resampled)")
     ap.add_argument("--burn-in", type=int, default=100)
     ap.add_argument("--thin", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--initial-step", type=float, default=0.05)
     ap.add_argument(
-        "--sampler", choices=("metropolis", "stretch", "importance"), default="metropolis"
+        "--sampler", choices=("metropolis", "stretch", "importance"), default="importance"
     )
-    ap.add_argument("--draws", type=int, default=100, help="importance: draws per stage")
-    ap.add_argument("--stages", type=int, default=3, help="importance: adaptive stages")
+    ap.add_argument("--draws", type=int, default=1200, help="importance: draws per stage")
+    ap.add_argument("--stages", type=int, default=4, help="importance: adaptive stages")
     ap.add_argument(
-        "--inflate", type=float, default=1.0, help="importance: refitted sd / weighted draws' sd"
+        "--inflate", type=float, default=1.2, help="importance: refitted sd / weighted draws' sd"
+    )
+    ap.add_argument(
+        "--start-scale",
+        choices=("profile", "ensemble"),
+        default="profile",
+        help="importance: first proposal = --start-cov's covariance with its sds raised to the "
+        "fit's conditional profile intervals where wider (profile) or as it is (ensemble)",
     )
     ap.add_argument(
         "--df", type=float, default=4.0, help="importance: Student t degrees of freedom"
     )
     ap.add_argument(
-        "--scale", type=float, default=1.5, help="importance: proposal sd / --start-cov's sd"
+        "--scale", type=float, default=1.25, help="importance: first proposal sd / its start sd"
     )
     ap.add_argument(
         "--initial-cov",
@@ -278,14 +325,15 @@ def main() -> None:
         default=None,
         help="stretch: stop at the first progress report after this wall time once the burn-in "
         "is done; the ensemble keeps the steps done (recorded; rerun with --samples = that "
-        "number to reproduce it)",
+        "number to reproduce it); importance: start no stage that would end after it (the "
+        "stages done are recorded)",
     )
     ap.add_argument(
         "--processes",
         type=int,
-        default=1,
-        help="stretch: evaluate each half-ensemble's proposals in this many processes (the "
-        "result is the same as with one)",
+        default=2,
+        help="stretch/importance: evaluate proposals in this many processes (the result is the "
+        "same as with one)",
     )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
@@ -338,11 +386,30 @@ def main() -> None:
     elif args.sampler == "importance":
         _OBJECTIVE = obj
         pool = mp.get_context("fork").Pool(args.processes) if args.processes > 1 else None
+        start = start_covariance(obj, args.start_cov)
+        if args.start_scale == "profile":
+            start = profile_matched(obj, start, record)
+        stage_t: list[float] = [time.perf_counter()]
+        done: list[int] = [0]
+
+        def stage_report(stage: int, imp: Importance) -> bool:
+            """Print the stage's diagnostics; stop when the next stage would end past the cap."""
+            now = time.perf_counter()
+            stage_t.append(now)
+            done[0] = stage
+            print(
+                f"stage {stage}: {imp.draws.shape[0]} draws, Kish ESS {imp.ess:.1f}, Pareto k "
+                f"{imp.pareto_k:.2f}, best nllh {np.min(imp.nllh):.3f}, {now - t0:.0f} s",
+                flush=True,
+            )
+            cap = args.max_minutes
+            return cap is not None and now - t0 + (now - stage_t[-2]) > 60 * cap
+
         try:
             imp = importance_sample(
                 obj,
                 x0,
-                args.scale**2 * start_covariance(obj, args.start_cov),
+                args.scale**2 * start,
                 lo,
                 hi,
                 n=args.draws,
@@ -351,6 +418,7 @@ def main() -> None:
                 inflate=args.inflate,
                 seed=args.seed,
                 evaluate=None if pool is None else lambda ys: pool.map(_evaluate, ys),
+                progress=stage_report,
             )
         finally:
             if pool is not None:
@@ -371,7 +439,8 @@ def main() -> None:
         ess = np.full(len(obj.parameters), imp.ess)
         rhat = np.full(len(obj.parameters), np.nan)
         importance = {
-            "draws": args.draws * args.stages,
+            "draws": int(imp.draws.shape[0]),
+            "stages_done": done[0],
             "inside_bounds": evaluations,
             "kish_ess": imp.ess,
             "pareto_k": imp.pareto_k,
@@ -407,7 +476,7 @@ def main() -> None:
         rhat = split_rhat(chain.trace)
     seconds = time.perf_counter() - t0
     if importance:
-        mixed = bool(importance["kish_ess"] >= 20 and importance["pareto_k"] < 0.7)
+        mixed = bool(importance["kish_ess"] >= MIN_KISH_ESS and importance["pareto_k"] < 0.7)
     else:
         mixed = bool(np.all(np.isfinite(rhat)) and np.all(rhat < 1.1) and ess.min() >= 20)
     ids = [p.id for p in obj.parameters]
@@ -490,9 +559,9 @@ def main() -> None:
         "mixed": mixed,
         "mixed_rule": "split-R-hat < 1.1 for every parameter and effective sample size >= 20"
         + (
-            "; for independent importance draws (no chain, so no R-hat): Kish effective sample "
-            "size >= 20 and Pareto k of the largest weights < 0.7 (Vehtari et al. 2024: above "
-            "it the weighted estimate is unreliable)"
+            f"; for independent importance draws (no chain, so no R-hat): Kish effective sample "
+            f"size >= {MIN_KISH_ESS} (the rows resampled) and Pareto k of the largest weights < "
+            "0.7 (Vehtari et al. 2024: above it the weighted estimate is unreliable)"
             if importance
             else ""
         ),
@@ -516,10 +585,9 @@ def main() -> None:
             if args.sampler == "metropolis"
             else f"--sampler stretch --walkers {args.walkers} --start-cov {args.start_cov.name}"
             if args.sampler == "stretch"
-            else f"--sampler importance --draws {args.draws} --stages {args.stages} --inflate "
-            f"{args.inflate:g} --df "
-            f"{args.df:g} --scale {args.scale:g} --start-cov {args.start_cov.name} --samples "
-            f"{args.samples}"
+            else f"--sampler importance --draws {args.draws} --stages {done[0]} --inflate "
+            f"{args.inflate:g} --df {args.df:g} --scale {args.scale:g} --start-scale "
+            f"{args.start_scale} --start-cov {args.start_cov.name} --samples {args.samples}"
         ),
         "columns": columns,
     }

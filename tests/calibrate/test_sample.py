@@ -14,6 +14,7 @@ from senotwin._errors import ValidationError
 from senotwin.calibrate import Objective, scenario_problem
 from senotwin.calibrate.fit import fit_problem
 from senotwin.calibrate.sample import (
+    Importance,
     adaptive_metropolis,
     effective_sample_size,
     importance_sample,
@@ -293,6 +294,17 @@ def test_adaptive_importance_stages_repair_a_poor_first_proposal() -> None:
     rows = three.draws[three.resample(3000, seed=2)]
     np.testing.assert_allclose(rows.std(axis=0), [0.1, 0.1], rtol=0.15)
     np.testing.assert_allclose(rows.mean(axis=0), [0.0, 0.0], atol=0.02)
+    # progress sees each stage's weighted draws; True stops after that stage, same draws so far
+    seen: list[tuple[int, int, float]] = []
+
+    def report(stage: int, imp: Importance) -> bool:
+        seen.append((stage, imp.draws.shape[0], imp.ess))
+        return stage == 2
+
+    two = importance_sample(*args, n=200, stages=3, seed=1, progress=report)
+    assert [s[:2] for s in seen] == [(1, 200), (2, 400)] and two.draws.shape == (400, 2)
+    np.testing.assert_array_equal(two.draws, three.draws[:400])
+    assert seen[-1][2] == pytest.approx(two.ess) and seen[0][2] == pytest.approx(one.ess)
 
 
 def test_calibrate_liu2019_refuses_ensemble_and_names_the_shipped_one(tmp_path: Path) -> None:

@@ -302,6 +302,7 @@ def importance_sample(
     inflate: float = 1.0,
     seed: int = 0,
     evaluate: Callable[[list[np.ndarray]], list[float]] | None = None,
+    progress: Callable[[int, Importance], bool] | None = None,
 ) -> Importance:
     """Importance sampling of the posterior exp(-nllh) (uniform prior within ``lo``/``hi``)
     from a multivariate Student t (``df`` degrees of freedom: heavier tails than the posterior)
@@ -312,7 +313,8 @@ def importance_sample(
     sampling, Cornuet et al. 2012 Scand J Stat 39:798). The draws are independent, so nothing
     has to mix; the weights say how well the proposals cover the posterior (:func:`pareto_k`,
     Kish ESS). ``evaluate`` maps ``nllh`` over one stage's draws inside the bounds at once
-    (e.g. a process pool)."""
+    (e.g. a process pool). ``progress(stage, draws so far)`` runs after every stage; when it
+    returns True the later stages are skipped (the draws so far are weighted as above)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 25:
         raise ValidationError(f"n = {n!r}; allowed: a whole number >= 25")
     if isinstance(stages, bool) or not isinstance(stages, int) or stages < 1:
@@ -327,7 +329,7 @@ def importance_sample(
     draws = np.empty((0, lo.size))
     f = np.empty(0)
     log_w = np.empty(0)
-    for _ in range(stages):
+    for stage in range(stages):
         q = stats.multivariate_t(loc=loc, shape=shape, df=df, seed=rng)
         x = np.asarray(q.rvs(size=n)).reshape(n, lo.size)
         inside = np.all((x >= lo) & (x <= hi), axis=1)
@@ -344,6 +346,13 @@ def importance_sample(
         loc = w @ draws
         centred = draws - loc
         shape = inflate**2 * (w[:, None] * centred).T @ centred + 1e-12 * np.eye(lo.size)
+        if progress is not None and progress(stage + 1, _weighted(draws, f, log_w)):
+            break
+    return _weighted(draws, f, log_w)
+
+
+def _weighted(draws: np.ndarray, f: np.ndarray, log_w: np.ndarray) -> Importance:
+    """Importance draws with their log-weights normalised, Kish ESS and Pareto k."""
     w = np.exp(log_w - np.max(log_w))
     w /= w.sum()
     return Importance(draws, f, w, float(1.0 / np.sum(w**2)), pareto_k(log_w))
