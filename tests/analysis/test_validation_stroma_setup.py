@@ -32,3 +32,26 @@ def test_every_s_rs_override_is_a_host_entry_or_entry_plus_stand_in() -> None:
     assert len(overrides) >= 10  # the rule covers the stromal cases; an empty scan tests nothing
     stale = [(cid, v) for cid, v in overrides if not any(abs(v - x) < 1.0 for x in allowed)]
     assert not stale, f"s_rs overrides not derived from model AGES {sorted(allowed)}: {stale}"
+
+
+def test_every_aged_arm_on_a_young_system_carries_the_whole_aged_preset() -> None:
+    """An arm that turns a young system aged (it sets the aged naive pool) sets every value of
+    the aged preset: a preset entry left out would keep the young host's value there (session 20:
+    APC_T joined AGES; session 14: nk_age)."""
+    data = yaml.safe_load(cases_path().read_text())
+    aged = AGES["aged"]
+    arms = [
+        (case["id"], (case.get(arm) or {}).get("params") or {})
+        for case in data["cases"]
+        if (case.get("system") or {}).get("host_age") == "young"
+        for arm in ("control", "perturbed")
+    ]
+    aged_arms = [(cid, p) for cid, p in arms if p.get("naive_age") == aged["naive_age"]]
+    assert len(aged_arms) >= 3  # guo, lian, fane, host plasma: an empty scan tests nothing
+    short = [
+        (cid, k)
+        for cid, p in aged_arms
+        for k, v in aged.items()
+        if k not in p or abs(float(p[k]) - v) > 1e-9 * max(abs(v), 1.0)
+    ]
+    assert not short, f"aged arms missing or differing from model AGES['aged']: {short}"

@@ -185,7 +185,10 @@ def chemo_sensitivity(tissue: str) -> float:
 # >= 65, censored log-normal medians -- cancerseek_healthy_controls_il6_il8; plasma IL-6 shows
 # no age rise in that assay, IL-8 does), stromal senescent influx s_rs = 0.005 x 5.5e9 x k_rem
 # (the ~0.5 % p16-positive cells of normal lung, no age trend: lung_p16_share_idda_notes; qsp.yaml),
-# NK supply: young 15 vs elderly 7.3e6 NK/L/day produced (nk_turnover_zhang2007; qsp.yaml nk_age).
+# NK supply: young 15 vs elderly 7.3e6 NK/L/day produced (nk_turnover_zhang2007; qsp.yaml nk_age),
+# tissue dendritic-cell density APC_T: the aged host keeps the QSP-IO patient value on which
+# f_mat0 is calibrated, the young host x 10.0 / 5.8 (human epidermal DCs, 22-26 vs 62-86 y:
+# dc_density_by_age_gilchrest1982; qsp.yaml APC_T).
 AGES: dict[str, dict[str, float]] = {
     "young": {
         "k_rem": 0.139,
@@ -194,6 +197,7 @@ AGES: dict[str, dict[str, float]] = {
         "IL8_base": 0.55,
         "s_rs": 3.82e6,
         "nk_age": 2.05,
+        "APC_T": 6.9e5,
     },
     "aged": {
         "k_rem": 0.0277,
@@ -202,6 +206,7 @@ AGES: dict[str, dict[str, float]] = {
         "IL8_base": 5.02,
         "s_rs": 7.62e5,
         "nk_age": 1.0,
+        "APC_T": 4.0e5,
     },
 }
 
