@@ -502,9 +502,20 @@ def mouse_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> d
 
 
 def mouse_initial(c0: float | None = None) -> dict[str, float]:
-    """State at inoculation: cancer cells only, no primed immunity yet."""
-    zero = ("Se", "Sl", "Sd", "D", "mDC", "T8b", "T8", "T8x", "Ex", "MDSC", "Em", "NK")
-    return {"C": MOUSE_EMT6_C0 if c0 is None else c0} | dict.fromkeys(zero, 0.0)
+    """State at inoculation: the injected cancer cells in a naive host, every species set.
+
+    The model's default initial amounts are the human reference lesion's (26.5 mL), so none is
+    kept: lesion-resident and lymph-node populations start at 0 (the inoculum is a cancer-cell
+    suspension; host cells arrive by the recruitment processes), as do the time-averaged drives
+    (no antigen, no chronic SASP yet); the one systemic species, emergency myelopoiesis Em,
+    starts at its steady state in the tumour-free host, il6_stat3_p at plasma IL-6 = IL6_base.
+    """
+    p = {q.id: q.value for q in load_qsp().parameters}
+    il6 = MOUSE_HOST["IL6_base"]
+    state = dict.fromkeys((sp.id for sp in load_qsp().species), 0.0)
+    state["C"] = MOUSE_EMT6_C0 if c0 is None else c0
+    state["Em"] = il6 / (il6 + p["K_il6_emg"])  # hill(IL6_p, K_il6_emg, 1), tumour-free host
+    return state
 
 
 def mouse_scenario(arm: str) -> Scenario:
