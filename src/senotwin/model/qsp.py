@@ -324,7 +324,7 @@ MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; ther
 MOUSE_IGG_VOLUME_ML = 1.0
 #: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
 #: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
-MOUSE_EMT6_C0 = 3.76906e05
+MOUSE_EMT6_C0 = 3.81961e05
 #: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
 #: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
 MOUSE_TREATMENT_START = 20.0
@@ -379,7 +379,7 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # per-arm record fit.json) and docs/calibration.md. The two combination arms (Fig. 4a, ED Fig.
 # 5i) are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.217144,  # 1/day (95 % profile 0.198-0.223; session 18, dead cells at 8/day)
+    "k_grow": 0.217254,  # 1/day (95 % profile 0.198-0.223; session 20, naive inoculum)
     "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
     "k_kill": 0.5,  # estimated since session 15 (CD8-depleted arm fitted): floor, 95 % up to 0.511
     "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 7.3e-4
