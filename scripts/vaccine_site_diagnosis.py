@@ -3,7 +3,7 @@ coinj): not a validation case -- the model has one lesion compartment, so an imm
 site other than the lesion that is read (Marin 2023, Meng 2012) cannot be set as a scenario.
 
 The vaccine site is run by itself in the implantation state (``qsp.mouse_initial(0)``: no
-cancer cells and no lesion immunity, PMN 0 too), young melanoma context without an inducer,
+cancer cells and no lesion-resident cells), young melanoma context without an inducer,
 CD8 T cells on, holding N cancer-origin late senescent cells (``Sl`` = ``Scl`` = N: cells made
 senescent in vitro carry an established SASP) or N dead cancer cells (``D`` = N: cells
 undergoing immunogenic cell death, the comparison of Marin 2023's abstract). Prints the
@@ -27,7 +27,7 @@ def run(vaccine: dict[str, float]) -> dict[str, list[float]]:
     sc = context(tissue="melanoma", age="young", inducer="none")
     # one stromal senescent cell in both arms keeps the per-target rates defined (the model's
     # kill and cytokine terms divide by the live cells of the site); negligible against N
-    initial = mouse_initial(0.0) | {"PMN": 0.0, "Se": 1.0} | vaccine
+    initial = mouse_initial(0.0) | {"Se": 1.0} | vaccine
     res = simulate(
         load_qsp(),
         params=dict(sc.params),

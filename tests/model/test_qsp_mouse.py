@@ -6,15 +6,18 @@ import numpy as np
 import pytest
 
 from senotwin._errors import ValidationError
+from senotwin.model.mouse_mc38 import mc38_initial
 from senotwin.model.qsp import (
     EMT6_TGFB1_ELISA,
     MOUSE_ARMS,
     MOUSE_DAYS,
     MOUSE_DOSE_DAYS,
+    MOUSE_HOST,
     MOUSE_TREATMENT_START,
     load_mouse_qsp,
     load_qsp,
     mouse_dose_amounts,
+    mouse_initial,
     mouse_params,
 )
 from senotwin.model.scenarios import get_scenario
@@ -42,6 +45,22 @@ def test_mouse_scenarios_are_registered_with_their_doses() -> None:
         assert sc.load() is load_mouse_qsp()
         given = sum(sc.params[p] > 0 for p in ("dose_pdl1_first", "dose_tgfb"))
         assert given == MOUSE_ARMS[arm][0] + MOUSE_ARMS[arm][1]
+
+
+def test_inoculation_state_keeps_no_human_lesion_amount() -> None:
+    """A cancer-cell suspension in a naive mouse: no species keeps the human lesion's default."""
+    human = {sp.id: sp.initial for sp in load_qsp().species}
+    il6 = MOUSE_HOST["IL6_base"]
+    k = next(q.value for q in load_qsp().parameters if q.id == "K_il6_emg")
+    for state, c0 in ((mouse_initial(), None), (mc38_initial(), None), (mouse_initial(1e5), 1e5)):
+        assert set(state) == set(human)  # every species set, none left at the default
+        resident = {s: v for s, v in state.items() if s not in ("C", "Em") and v != 0.0}
+        assert resident == {}, resident  # PMN was the human 5e4: lesion-resident cells start at 0
+        assert state["C"] > 0 and (c0 is None or state["C"] == c0)
+        assert state["Em"] == pytest.approx(il6 / (il6 + k))  # tumour-free host steady state
+    # the scenarios and the calibration problems start from it
+    assert get_scenario("mouse_emt6_isotype").initial["PMN"] == 0.0
+    assert get_scenario("mouse_mc38_isotype").initial["PMN"] == 0.0
 
 
 def test_antibody_doses_follow_the_paper() -> None:

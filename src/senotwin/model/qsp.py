@@ -329,7 +329,7 @@ MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; ther
 MOUSE_IGG_VOLUME_ML = 1.0
 #: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
 #: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
-MOUSE_EMT6_C0 = 3.76906e05
+MOUSE_EMT6_C0 = 3.81961e05
 #: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
 #: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
 MOUSE_TREATMENT_START = 20.0
@@ -384,7 +384,7 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # per-arm record fit.json) and docs/calibration.md. The two combination arms (Fig. 4a, ED Fig.
 # 5i) are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.217144,  # 1/day (95 % profile 0.198-0.223; session 18, dead cells at 8/day)
+    "k_grow": 0.217254,  # 1/day (95 % profile 0.198-0.223; session 20, naive inoculum)
     "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
     "k_kill": 0.5,  # estimated since session 15 (CD8-depleted arm fitted): floor, 95 % up to 0.511
     "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 7.3e-4
@@ -507,9 +507,20 @@ def mouse_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> d
 
 
 def mouse_initial(c0: float | None = None) -> dict[str, float]:
-    """State at inoculation: cancer cells only, no primed immunity yet."""
-    zero = ("Se", "Sl", "Sd", "D", "mDC", "T8b", "T8", "T8x", "Ex", "MDSC", "Em", "NK")
-    return {"C": MOUSE_EMT6_C0 if c0 is None else c0} | dict.fromkeys(zero, 0.0)
+    """State at inoculation: the injected cancer cells in a naive host, every species set.
+
+    The model's default initial amounts are the human reference lesion's (26.5 mL), so none is
+    kept: lesion-resident and lymph-node populations start at 0 (the inoculum is a cancer-cell
+    suspension; host cells arrive by the recruitment processes), as do the time-averaged drives
+    (no antigen, no chronic SASP yet); the one systemic species, emergency myelopoiesis Em,
+    starts at its steady state in the tumour-free host, il6_stat3_p at plasma IL-6 = IL6_base.
+    """
+    p = {q.id: q.value for q in load_qsp().parameters}
+    il6 = MOUSE_HOST["IL6_base"]
+    state = dict.fromkeys((sp.id for sp in load_qsp().species), 0.0)
+    state["C"] = MOUSE_EMT6_C0 if c0 is None else c0
+    state["Em"] = il6 / (il6 + p["K_il6_emg"])  # hill(IL6_p, K_il6_emg, 1), tumour-free host
+    return state
 
 
 def mouse_scenario(arm: str) -> Scenario:
