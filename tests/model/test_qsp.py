@@ -321,3 +321,24 @@ def test_entity_tags_are_kb_entities(shipped_kb) -> None:
     """Drugs reach the model through kb entity ids (anti-PD-L1 -> CD274, ...)."""
     unknown = sorted(e for e in load_qsp().entities() if e not in set(shipped_kb.entities))
     assert not unknown, unknown
+
+
+def test_dna_damage_raises_cancer_cell_pdl1_without_t_cells() -> None:
+    """DNA damage raises PD-L1 by itself (ATM/ATR/Chk1-STAT1/3-IRF1, review ref. 70), not only
+    through CD8 IFN-gamma: with CD8 T cells blocked, one chemotherapy course multiplies PD-L1 by
+    1 + (f_pdl1_ddr - 1) stress / (1 + stress) (f_pdl1_ddr calibrated on an A549 radiation
+    series, session 20); with f_pdl1_ddr = 1 the course leaves PD-L1 unchanged."""
+    f = load_qsp().parameter("f_pdl1_ddr").value
+    no_cd8 = {"CD8_T_CELL": 1.0}
+
+    def ratio(params: Mapping[str, float] | None) -> tuple[float, float]:
+        course = _run("default", params=params, blocks=no_cd8, days=3)
+        none = _run("aged_lung_untreated", params=params, blocks=no_cd8, days=3)
+        s = float(course.table["stress"].iloc[1])
+        return float(course.table["PDL1_d"].iloc[1] / none.table["PDL1_d"].iloc[1]), s
+
+    raised, s = ratio(None)
+    assert raised == pytest.approx(1 + (f - 1) * s / (1 + s), rel=0.02)
+    assert raised > 1.5
+    flat, _ = ratio({"f_pdl1_ddr": 1.0})
+    assert flat == pytest.approx(1.0, abs=0.02)
