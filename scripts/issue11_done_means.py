@@ -11,7 +11,9 @@ in the context chosen by the session-19 rule, written down before it was run: th
 N_ag at which both routes give a 12-week ratio of 0.5 at the shipped PD-L1 (the default patient is
 near-eradicated by either route, so its read-out saturates); last, adaptive resistance in the
 virtual liu2019 cohort: CD8 against the biopsy PD-L1 (trait x IFN-gamma induction) and response
-by tertile of each (session 20). The table "Issue 11 done-means,
+by tertile of each (session 20); and, at that N_ag, the PD-L1 scan by route knock-out and under
+the ends of the synapse constants' ranges (session 21: which terms carry the PD-L1 dependence and
+what it would take; a diagnosis, nothing is chosen by it). The table "Issue 11 done-means,
 measured" in docs/qsp-model.md comes from here (with `senotwin model check --json` for units and
 `senotwin validate --json` for the acute/chronic cases).
 
@@ -44,6 +46,20 @@ WEEK12 = 84
 PDL1_SCAN = (3.0e3, 6.0e3, 1.0e4, 2.0e4, 37333.0, 1.0e5, 2.24e5)
 #: the session-19 rule's target: both routes' 12-week treated / untreated volume at shipped PD-L1
 HALF_EFFECT = 0.5
+#: session 21: tumour PD-L1 reaches the lesion through these terms; each row switches some off
+#: (the kill brake Imax_pd1, reinvigoration k_reinv, the IFN-gamma brake Imax_pd1_ifng) or sets a
+#: synapse constant to an end of its range (QSP-IO TNBC PD1_50 50, n_pd1 1, Imax_pd1 0.6)
+ROUTE_ROWS: dict[str, dict[str, float]] = {
+    "shipped": {},
+    "no kill brake (Imax_pd1 0)": {"Imax_pd1": 0.0},
+    "no reinvigoration (k_reinv 0)": {"k_reinv": 0.0},
+    "neither (Imax_pd1 0, k_reinv 0)": {"Imax_pd1": 0.0, "k_reinv": 0.0},
+    "no IFN-gamma brake (Imax_pd1_ifng 0)": {"Imax_pd1_ifng": 0.0},
+    "Imax_pd1 0.6 (range top)": {"Imax_pd1": 0.6},
+    "PD1_50 50 (QSP-IO TNBC)": {"PD1_50": 50.0},
+    "n_pd1 1": {"n_pd1": 1.0},
+}
+ROUTE_SCAN = (3.0e3, 1.0e4, 37333.0, 2.24e5)
 
 
 def _table(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> pd.DataFrame:
@@ -131,6 +147,20 @@ def anti_pd1() -> None:
     for value in PDL1_SCAN:
         ratio = week12_ratio({"N_ag": n_ag, "PDL1_per_C": value})
         print(f"    PDL1_per_C {value:.3g}: both routes {ratio:.3f} at 12 weeks")
+    pdl1_routes(n_ag)
+
+
+def pdl1_routes(n_ag: float) -> None:
+    """Session 21: the 12-week PD-L1 scan at ``n_ag`` with route terms switched off or synapse
+    constants at a range end (k_grow not re-derived: what each term carries, not a candidate)."""
+    print(f"  by term (N_ag {n_ag:.3g}; 12-week ratio, untreated mL) at PDL1_per_C {ROUTE_SCAN}:")
+    for name, extra in ROUTE_ROWS.items():
+        cells = []
+        for value in ROUTE_SCAN:
+            over = {"N_ag": n_ag, "PDL1_per_C": value, **extra}
+            untreated = _volume(over)[WEEK12]
+            cells.append(f"{_volume(over, PD1_OCCUPIED)[WEEK12] / untreated:.3f} ({untreated:.0f})")
+        print(f"    {name}: {' / '.join(cells)}")
 
 
 def week12_ratio(overrides: dict[str, float]) -> float:

@@ -12,6 +12,7 @@ from functools import cache
 from itertools import pairwise
 
 import numpy as np
+import pytest
 
 from senotwin.model.qsp import load_qsp
 from senotwin.model.schedule import Step
@@ -268,3 +269,44 @@ def test_tumour_pdl1_moves_both_arms_and_the_two_pd1_routes_oppositely() -> None
     assert _week12(high, "both")[0] > 1.1 * _week12(low, "both")[0]
     assert _week12(low, "synapse")[1] - _week12(high, "synapse")[1] > 0.1
     assert _week12(high, "priming")[1] - _week12(low, "priming")[1] > 0.1
+
+
+#: the session-19 rule's precursor pool: both routes give 0.5 at 12 weeks at the shipped PD-L1
+HALF_EFFECT_N_AG = 9.6e4
+
+
+@cache
+def _week12_arms(pdl1: float, terms: tuple[tuple[str, float], ...]) -> tuple[float, float]:
+    """(untreated, 99 %-occupied anti-PD-1) lesion volume at 12 weeks of the aged lung context at
+    ``HALF_EFFECT_N_AG`` and tumour PD-L1 ``pdl1``, with the parameter overrides ``terms``."""
+    solver = SolverOptions(engine="fast", t_eval=np.arange(WEEK12 + 1, dtype=float))
+    over = {"N_ag": HALF_EFFECT_N_AG, "PDL1_per_C": pdl1, **dict(terms)}
+    arms = [
+        run_scenario(
+            "aged_lung_untreated",
+            overrides=over,
+            blocks={"PDCD1": occ} if occ else None,
+            days=float(WEEK12),
+            solver=solver,
+            check_ranges=False,  # a switched-off term (Imax_pd1 0) is below its range by hand
+        ).table["V_T"]
+        for occ in (0.0, 0.99)
+    ]
+    return float(arms[0].iloc[WEEK12]), float(arms[1].iloc[WEEK12])
+
+
+def test_tumour_pdl1_reaches_the_lesion_only_through_the_kill_brake_and_reinvigoration() -> None:
+    """Session-21 decomposition (scripts/issue11_done_means.py, docs/qsp-model.md): with the
+    effector kill brake (Imax_pd1) and reinvigoration (k_reinv) both off, tumour PD-L1 changes
+    neither arm (the IFN-gamma brake and adaptive PD-L1 do not reach the volume; the priming
+    route reads DC PD-L1), and each of the two alone restores a dependence of the untreated
+    lesion. Fails if another route from tumour PD-L1 to the lesion appears, or if one of these
+    two stops carrying it."""
+    low, high = 3.0e3, 2.24e5
+    neither = (("Imax_pd1", 0.0), ("k_reinv", 0.0))
+    for arm in (0, 1):
+        assert _week12_arms(high, neither)[arm] == pytest.approx(
+            _week12_arms(low, neither)[arm], rel=1e-3
+        )
+    for only in ((("k_reinv", 0.0),), (("Imax_pd1", 0.0),)):  # kill brake only, reinvigoration only
+        assert _week12_arms(high, only)[0] > 1.02 * _week12_arms(low, only)[0]
