@@ -48,7 +48,8 @@ PDL1_SCAN = (3.0e3, 6.0e3, 1.0e4, 2.0e4, 37333.0, 1.0e5, 2.24e5)
 HALF_EFFECT = 0.5
 #: session 21: tumour PD-L1 reaches the lesion through these terms; each row switches some off
 #: (the kill brake Imax_pd1, reinvigoration k_reinv, the IFN-gamma brake Imax_pd1_ifng) or sets a
-#: synapse constant to an end of its range (QSP-IO TNBC PD1_50 50, n_pd1 1, Imax_pd1 0.6)
+#: synapse constant to an end of its range (QSP-IO TNBC PD1_50 50, n_pd1 1, Imax_pd1 0.6); the
+#: scan starts at a PD-L1-null tumour (0), below the range, the most a tumour can differ by
 ROUTE_ROWS: dict[str, dict[str, float]] = {
     "shipped": {},
     "no kill brake (Imax_pd1 0)": {"Imax_pd1": 0.0},
@@ -59,7 +60,7 @@ ROUTE_ROWS: dict[str, dict[str, float]] = {
     "PD1_50 50 (QSP-IO TNBC)": {"PD1_50": 50.0},
     "n_pd1 1": {"n_pd1": 1.0},
 }
-ROUTE_SCAN = (3.0e3, 1.0e4, 37333.0, 2.24e5)
+ROUTE_SCAN = (0.0, 3.0e3, 1.0e4, 37333.0, 2.24e5)
 
 
 def _table(overrides: dict[str, float] | None = None, pd1: float = 0.0) -> pd.DataFrame:
