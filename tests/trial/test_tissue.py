@@ -14,7 +14,13 @@ from senotwin.cohort.population import BaselineDisease, draw_baseline, patient_r
 from senotwin.trial.ici_fit import split, stored_fit
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_population
-from senotwin.trial.tissue import get_tissue, tcga_contexture, tissues, transfer
+from senotwin.trial.tissue import (
+    get_tissue,
+    melanoma_invisible,
+    tcga_contexture,
+    tissues,
+    transfer,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -145,8 +151,6 @@ def test_cohort_run_trial_patients_are_carried_to_the_tissue_too() -> None:
 
 
 def test_tissues_carry_cited_invisible_share_classes_into_the_baseline() -> None:
-    from senotwin.trial.tissue import melanoma_invisible
-
     nsclc = get_tissue("nsclc_nonsquamous")
     # the decreased HLA class I class of 403 resected NSCLC (98 tumours) is the invisible one
     assert nsclc.invisible_classes[-1] == (pytest.approx(98 / 403, abs=1e-4), 0.76, 1.0)
@@ -159,9 +163,46 @@ def test_tissues_carry_cited_invisible_share_classes_into_the_baseline() -> None
     loh = nsclc.invisible_classes[1]
     assert loh == (pytest.approx(0.40 * (1 - 98 / 403), abs=1e-4), 0.0, 0.5)
     assert nsclc.invisible_classes[0][0] == pytest.approx(0.60 * (1 - 98 / 403), abs=1e-4)
-    # the other tissues copy NSCLC's staining classes only (assumed, and said so), not its LOH class
+    # melanoma and ccRCC copy NSCLC's staining classes only (assumed, said so), not its LOH class
     ihc = ((pytest.approx(1 - 98 / 403, abs=1e-4), 0.0, 0.0), nsclc.invisible_classes[-1])
     assert melanoma_invisible() == ihc
-    assert get_tissue("sclc_extensive").invisible_classes == melanoma_invisible()
+    assert get_tissue("ccrcc_clear_cell").invisible_classes == melanoma_invisible()
     out, _ = transfer(qsp_population(), BaselineDisease(), nsclc, melanoma_precursors=1e5)
     assert out.baseline is not None and out.baseline.invisible_classes == nsclc.invisible_classes
+
+
+def test_sclc_and_tnbc_carry_their_own_hla_class_i_evidence() -> None:
+    """Session 21 (hla): SCLC's hard-loss class is the smallest majority of Funa 1986's 32 SCLC
+    lacking beta2m (17 / 32, a lower bound), not NSCLC's 98 / 403; TNBC gains its measured HLA
+    LOH (18 %, Zhou 2021) as a partially invisible class by NSCLC's rule (LOH independent of the
+    breast-wide staining class)."""
+    sclc, tnbc = get_tissue("sclc_extensive"), get_tissue("tnbc")
+    assert sclc.invisible_classes == (
+        (pytest.approx(1 - 17 / 32, abs=1e-4), 0.0, 0.0),
+        (pytest.approx(17 / 32, abs=1e-4), 0.76, 1.0),
+    )
+    assert sclc.invisible_classes != melanoma_invisible()  # no longer NSCLC's copy
+    hard = 0.181
+    assert tnbc.invisible_classes == (
+        (pytest.approx((1 - 0.18) * (1 - hard), abs=1e-4), 0.0, 0.0),
+        (pytest.approx(0.18 * (1 - hard), abs=1e-4), 0.0, 0.5),
+        (pytest.approx(hard), 0.76, 1.0),
+    )
+    assert "Funa 1986" in sclc.invisible_source and "Zhou 2021" in tnbc.invisible_source
+
+
+@pytest.mark.parametrize(
+    ("name", "hard", "loh"), [("impower133", 17 / 32, 0.0), ("impassion130", 0.181, 0.1474)]
+)
+def test_trial_patients_draw_their_tissue_invisible_classes(
+    name: str, hard: float, loh: float
+) -> None:
+    """The trial's selected patients draw the tissue's classes: the share with a hard loss
+    (>= 76 % of cancer cells invisible) and with a partial (LOH) one, within sampling error."""
+    pop = trial_population(get_trial(name), 150, seed=0)
+    assert pop.baseline is not None
+    inv = np.array(
+        [draw_baseline(pop.baseline, patient_rng(0, i))["invisible"] for i in pop.selected]
+    )
+    assert np.mean(inv >= 0.76) == pytest.approx(hard, abs=0.1)
+    assert np.mean((inv > 0) & (inv <= 0.5)) == pytest.approx(loh, abs=0.07)
