@@ -16,6 +16,7 @@ from senotwin.analysis.validation import (
     run_cases,
 )
 from senotwin.analysis.validation.measure import measure, readout_series
+from senotwin.analysis.validation.rules import input_species
 from senotwin.analysis.validation.runner import _schedule
 from senotwin.analysis.validation.schema import Arm, Measure
 from senotwin.model.expr import parse
@@ -63,6 +64,27 @@ def test_literature_case_changing_a_parameter_its_readout_uses_is_rejected() -> 
     case = _case(perturbed={"params": {"IL6_base": 2.17}}, readout="IL6_p")
     with pytest.raises(ValidationError, match="IL6_base"):
         parse_cases(_doc(case))
+
+
+def test_literature_case_starting_an_input_exposure_its_readout_uses_is_rejected() -> None:
+    # PDL1_d carries stress/(1 + stress) (the DNA-damage route); stress only decays, so its start
+    # fixes its course: "DNA damage raises PD-L1" would hold by that factor alone (Sato pattern)
+    case = _case(
+        system={"species": "mouse", "tumour": "liver", "host_age": "young", "inducer": "chemo"},
+        control={"initial": {"stress": 0.0}},
+        perturbed={"initial": {"stress": 21.4}},
+        readout="PDL1_d",
+        expect={"kind": "direction", "direction": "increase"},
+    )
+    with pytest.raises(ValidationError, match="on stress"):
+        parse_cases(_doc(case))
+    # the same start read through a state that has to evolve is a literature case
+    (ok,) = parse_cases(_doc({**case, "readout": "T8"}))
+    assert ok.spec_case.tier == "literature"
+
+
+def test_input_species_are_the_exposures_whose_rates_read_only_themselves() -> None:
+    assert input_species(load_qsp()) == {"stress"}
 
 
 def test_literature_case_reading_plasma_il6_under_an_il6_antibody_is_rejected() -> None:

@@ -2,9 +2,11 @@
 expression, and the tier rule that keeps algebraic identities out of the literature tier.
 
 A literature case must test dynamics. If the read-out is an assignment-rule function of a
-quantity the perturbation changes directly (a blocked entity's scale ``block_E``, or a parameter
-whose value differs between the arms), the effect follows from algebra at every instant and the
-case says nothing about the model's behaviour: it is rejected (it belongs to ``consistency``).
+quantity the perturbation changes directly (a blocked entity's scale ``block_E``, a parameter
+whose value differs between the arms, or an input exposure -- a species whose rates read only
+itself and parameters -- started at different amounts), the effect follows from algebra at every
+instant and the case says nothing about the model's behaviour: it is rejected (it belongs to
+``consistency``).
 """
 
 from __future__ import annotations
@@ -59,8 +61,32 @@ def algebraic_closure(spec: ModelSpec, tree: Expr) -> set[str]:
     return out
 
 
-def changed_quantities(control: Arm, perturbed: Arm, scenario_params: dict[str, float]) -> set[str]:
-    """Block ids and parameter ids whose value differs between the two arms."""
+def input_species(spec: ModelSpec) -> set[str]:
+    """Species whose every rate reads only the species itself and parameters (an input
+    exposure such as ``stress``): its course is fixed by its start, as a parameter's value is."""
+    flat = flatten(spec)
+    params = set(flat.parameters)
+    reads: dict[str, set[str]] = {s: set() for s in flat.species}
+    for _pid, rate, stoich in flat.processes:
+        used = algebraic_closure(spec, rate)
+        for sid, coeff in stoich:
+            if coeff:
+                reads[sid] |= used
+    for _eid, _at, assigns in flat.events:
+        for sid, value in assigns:
+            reads.setdefault(sid, set()).update(algebraic_closure(spec, value))
+    return {sid for sid, used in reads.items() if used <= params | {sid}}
+
+
+def changed_quantities(
+    control: Arm,
+    perturbed: Arm,
+    scenario_params: dict[str, float],
+    scenario_initial: dict[str, float] | None = None,
+    inputs: set[str] | frozenset[str] = frozenset(),
+) -> set[str]:
+    """Block ids, parameter ids and input species (``inputs``) whose value or start differs
+    between the two arms."""
     out = set()
     for entity in set(control.blocks) | set(perturbed.blocks):
         if control.blocks.get(entity) != perturbed.blocks.get(entity):
@@ -69,6 +95,11 @@ def changed_quantities(control: Arm, perturbed: Arm, scenario_params: dict[str, 
         base = scenario_params.get(pid)
         if control.params.get(pid, base) != perturbed.params.get(pid, base):
             out.add(pid)
+    start = scenario_initial or {}
+    for sid in (set(control.initial) | set(perturbed.initial)) & set(inputs):
+        base = start.get(sid)
+        if control.initial.get(sid, base) != perturbed.initial.get(sid, base):
+            out.add(sid)
     return out
 
 
@@ -162,7 +193,14 @@ def resolve_case(case: CaseSpec, *, source: str) -> Resolved:
         closure: set[str] = set()
         for tree in readouts.values():
             closure |= algebraic_closure(spec, tree)
-        direct = changed_quantities(case.control, case.perturbed, dict(scenario.params)) & closure
+        changed = changed_quantities(
+            case.control,
+            case.perturbed,
+            dict(scenario.params),
+            dict(scenario.initial),
+            input_species(spec),
+        )
+        direct = changed & closure
         if drugs and case.control.regimen != case.perturbed.regimen:
             # a read-out that contains a drug concentration or drug factor follows the doses
             tspec = therapy_model(spec, drugs)
