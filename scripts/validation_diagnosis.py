@@ -10,7 +10,10 @@ node, effector CD8 in the tumour, and the per-day fluxes of proliferation, CD8 k
 senescent-cell removal. The tables in docs/validation.md
 ("Diagnosis") come from here.
 
-    python scripts/validation_diagnosis.py [CASE_ID ...]
+    python scripts/validation_diagnosis.py [CASE_ID ...] [--set PARAM=VALUE ...]
+
+``--set`` puts a value into both arms on top of the system's context (a route knock-out, e.g.
+``--set w_il6_growth=0``: which route carries the sign); the case file is not touched.
 """
 
 from __future__ import annotations
@@ -75,28 +78,53 @@ def _quantities(t: dict[str, np.ndarray], i: int, p: dict[str, float]) -> dict[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("cases", nargs="*", help="case ids (default: the failing literature cases)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="a parameter value for both arms (a route knock-out; repeatable)",
+    )
     args = ap.parse_args()
+    base = {q.id: q.value for q in load_qsp().parameters}
+    knock: dict[str, float] = {}
+    for item in args.set:
+        pid, sep, value = item.partition("=")
+        if not sep or pid not in base:
+            ap.error(f"--set {item!r}: give PARAM=VALUE with PARAM a model parameter")
+        try:
+            knock[pid] = float(value)
+        except ValueError:
+            ap.error(f"--set {item!r}: VALUE {value!r} is not a number")
     cases = load_cases()
     by_id = {c.spec_case.id: c for c in cases}
     ids = args.cases
     if not ids:
         report = run_cases(cases)
         ids = [r.id for r in report.failures() if r.tier == "literature"]
-    base = {q.id: q.value for q in load_qsp().parameters}
     for cid in ids:
         case = by_id[cid]
         s = case.spec_case
         m = s.measure
         day = float(m.at if m.at is not None else m.window[1])
-        p = base | dict(case.scenario.params)
+        p = base | dict(case.scenario.params) | knock
         print(f"\n== {cid}  [{case.scenario.name}]  read-out {s.readout} ({m.stat}, day {day:g})")
+        if knock:
+            print(f"   both arms: {', '.join(f'{k}={v:g}' for k, v in knock.items())}")
         print(f"   system: {s.system.species}, {s.system.tumour}; host {s.system.host_age}")
         arms = {"control": s.control, "perturbed": s.perturbed}
         vals = {}
         for name, arm in arms.items():
             if arm is None:
                 continue
-            t = simulate_arm(case, arm, day, engine=DEFAULT_ENGINE, drugs=case.drugs)
+            t = simulate_arm(
+                case,
+                arm,
+                day,
+                engine=DEFAULT_ENGINE,
+                drugs=case.drugs,
+                context_params=dict(case.scenario.params) | knock,
+            )
             if t is None:
                 print(f"   {name}: run failed")
                 continue

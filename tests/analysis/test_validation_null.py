@@ -70,3 +70,6 @@ def test_cases_most_random_sets_pass_are_flagged_uninformative() -> None:
     d = null.to_dict()
     assert d["case_pass_rates"] == {"always": 1.0, "often": 0.9, "rarely": 0.1}
     assert d["uninformative_cases"] == ["always", "often"]
+    # only a case that every draw passes is structural (consistency by the tier rules)
+    assert null.structural() == ("always",)
+    assert d["structural_cases"] == ["always"]

@@ -98,3 +98,9 @@ def _print_table(report: ValidationReport) -> None:
             f"{len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else ""),
             highlight=False,
         )
+        fixed = n.structural()
+        console.print(
+            "cases that every random set passes (sign fixed by the wiring; they belong to the "
+            f"consistency tier): {len(fixed)}" + (f" ({', '.join(fixed)})" if fixed else ""),
+            highlight=False,
+        )

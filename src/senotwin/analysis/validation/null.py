@@ -45,6 +45,11 @@ class NullResult:
         """Cases that at least ``threshold`` of the random sets pass."""
         return tuple(cid for cid, r in self.case_rates if r >= threshold)
 
+    def structural(self) -> tuple[str, ...]:
+        """Cases that every random set passes: their sign is fixed by the model's wiring, not by
+        its numbers, so they belong to the consistency tier (docs/validation.md, Tiers)."""
+        return tuple(cid for cid, r in self.case_rates if r >= 1.0 - 1e-12)
+
     @property
     def median(self) -> float:
         return float(np.median(self.rates))
@@ -73,6 +78,7 @@ class NullResult:
             "case_pass_rates": self.case_rate,
             "uninformative_threshold": UNINFORMATIVE,
             "uninformative_cases": list(self.uninformative()),
+            "structural_cases": list(self.structural()),
         }
 
 
