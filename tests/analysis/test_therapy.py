@@ -113,6 +113,20 @@ def test_cli_drugs_and_treat(tmp_path) -> None:
     assert plot.read_bytes()[:4] == b"\x89PNG"
     out = runner.invoke(app, ["treat", "compare", "--arm", "bad"])
     assert out.exit_code == 2 and "NAME=REGIMEN" in out.output
+    # the text table says its units (it had none) and 'none' for no progression (was NaN)
+    out = runner.invoke(app, ["treat", "compare", "--days", "20", "--arm", f"chemo={CHEMO}"])
+    assert out.exit_code == 0, out.output
+    assert "NaN" not in out.output and " none " in out.output
+    assert "sasp_auc ×10⁹ SASP-secreting cells*day" in out.output
+    # drugs list has a header row and says why a drug is refused in human scenarios
+    out = runner.invoke(app, ["drugs", "list"])
+    header, *rows = out.output.splitlines()
+    assert header.split()[:3] == ["drug", "category", "model"] and header.endswith("scenarios")
+    assert {r.rsplit("  ", 1)[-1].strip() for r in rows} == {
+        "yes",
+        "no (no cited human PK)",
+        "no (no human dose range)",
+    }
 
 
 def test_validation_cases_can_carry_a_regimen() -> None:

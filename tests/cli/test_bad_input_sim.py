@@ -410,6 +410,43 @@ CASES: tuple[Case, ...] = (
         2,
         "error: --workers must be a positive integer, got 0",
     ),
+    # session 21 (ux): messages that named an internal prior, no option or no value
+    Case(
+        "cohort-negative-cv",  # said 'prior of k_grow: spread must be >= 0'
+        lambda t: ["cohort", "run", "--n", "2", "--cv", "-1", "--out", str(t / "o")],
+        2,
+        "error: cv (between-patient coefficient of variation, --cv) must be a number >= 0",
+    ),
+    Case(
+        "dose-response-unknown-drug",  # said only "unknown drug 'nope'"
+        ["treat", "dose-response", "--drug", "zzqx", "--doses", "1"],
+        2,
+        "unknown drug 'zzqx' (`senotwin drugs list` lists the library)",
+    ),
+    Case(
+        "dose-response-unknown-unit",  # said only "unknown dose unit 'furlong'"
+        ["treat", "dose-response", "--drug", "navitoclax", "--doses", "100", "--unit", "furlong"],
+        2,
+        "unknown dose unit 'furlong' (a navitoclax dose is in mg/kg,",
+    ),
+    Case(
+        "sensitivity-unknown-param",  # said "unknown parameter 'k_grw'" without a suggestion
+        ["sensitivity", "--param", "k_grw", "--n", "20"],
+        2,
+        "unknown parameter 'k_grw' of sasp_qsp; did you mean 'k_grow'",
+    ),
+    Case(
+        "optimize-budget-0",  # said 'budget must be >= 1 and patients >= 2' for either
+        ["optimize", "--budget", "0"],
+        2,
+        "error: budget (schedules tried) must be >= 1, got 0",
+    ),
+    Case(
+        "optimize-patients-1",
+        ["optimize", "--patients", "1"],
+        2,
+        "error: patients (virtual patients per evaluation) must be >= 2, got 1",
+    ),
 )
 
 
@@ -473,3 +510,25 @@ def test_cohort_arguments_fail_before_anything_starts(case: Case, tmp_path: Path
 def test_every_case_id_is_unique() -> None:
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
+
+
+def test_output_piped_into_a_closed_reader_exits_quietly() -> None:
+    """`senotwin sc signatures | head -1` printed 'error: [Errno 32] Broken pipe' and exited 2."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader (head) is gone before anything is written
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from senotwin.cli.app import main; main()", "sc", "signatures"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=ROW_SECONDS,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1, proc.stderr
+    assert "error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

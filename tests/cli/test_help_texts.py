@@ -45,3 +45,14 @@ def test_group_listings_show_one_line_summaries() -> None:
         if "\n" in (c.help or "").strip().split("\n\n")[0]
     ]
     assert broken == []
+
+
+def test_durations_and_burdens_say_their_unit() -> None:
+    """--days said 'Duration (default: the scenario's)' without a unit, and --lethal-burden
+    '(1 = 1e9 cells)', the legacy model's relative-unit wording."""
+    params = [p for c in _all_commands(typer.main.get_command(app)) for p in c.params if p.name]
+    days = [p for p in params if p.name in ("days", "horizon")]
+    assert days and all("day" in (p.help or "").lower() for p in days), [
+        p.help for p in days if "day" not in (p.help or "").lower()
+    ]
+    assert not [p.help for p in params if "1 = 1e9" in (getattr(p, "help", "") or "")]

@@ -29,6 +29,13 @@ def test_trial_list_and_show() -> None:
     assert "death after progression: exponential, median 4.6 months" in res.output
     res = runner.invoke(app, ["trial", "show", "keynote189", "--json"])
     assert json.loads(res.output)["arms"][1]["published"]["orr"] == 47.6
+    # published results read as numbers (they printed 'median OS None mo', 'HR PFS None' and
+    # 'HR PFS (0.52, 0.43, 0.64)') and the last scan interval as 'thereafter' (was 'until
+    # day 100000')
+    out = runner.invoke(app, ["trial", "show", "keynote189"]).output
+    assert "None" not in out and "(0.52, 0.43, 0.64)" not in out and "100000" not in out
+    assert "HR PFS 0.52 (0.43-0.64)" in out and "median OS not given" in out
+    assert "every 84 d thereafter" in out
 
 
 def test_unknown_trial_is_a_clear_error() -> None:

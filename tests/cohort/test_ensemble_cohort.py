@@ -148,5 +148,12 @@ def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
     data = json.loads(res.output)
     assert data["ensemble"]["members"] == 2 and data["ensemble"]["parameters"] == ["k_grow"]
     assert {c["metric"] for c in data["claims"]} == {"pfs (days)", "os (days)"}
+    # the table names the reference arm by name: an arm whose HR is not estimable (no events
+    # in 30 days) was shown as 'ref' too, and a footer now says what NR, n/e and HR mean
+    res = runner.invoke(app, ["cohort", "summary", str(out)])
+    assert res.exit_code == 0, res.output
+    (ici,) = [line for line in res.output.splitlines() if line.startswith("│ ici")]
+    assert "ref" not in ici
+    assert "HR: Cox hazard ratio vs control, n/e = not estimable" in " ".join(res.output.split())
     res = runner.invoke(app, ["cohort", "run", "--out", str(tmp_path / "d"), "--members", "2"])
     assert res.exit_code != 0 and "needs --ensemble" in res.output

@@ -98,3 +98,43 @@ def test_prior_shape_gives_a_spread_only_to_lognormal_priors() -> None:
     assert prior_shape({"distribution": "uniform", "spread": 0.0, "low": None, "high": None}) == (
         "uniform over the parameter's range"
     )
+
+
+def test_hazard_ratio_without_events_is_not_estimable(demo_results: DemoResults) -> None:
+    """A Cox HR without events was printed 'NR (NR–NR)', i.e. 'not reached', which an HR never
+    is; the reference arm is the first arm even when another arm's HR is NaN."""
+    import math
+
+    trial = cohort_sections(demo_results.cohort, demo_results.model)[0]
+    summary = demo_results.cohort.summary
+    rows = trial.tables[0].rows
+    assert rows[0][7] == "reference"
+    for r, rec in zip(rows[1:], summary.to_dict(orient="records")[1:], strict=True):
+        for cell, hr in ((r[7], rec["hr_pfs"]), (r[9], rec["hr_os"])):
+            assert not cell.startswith("NR")
+            assert (cell == "not estimable (too few events)") == (not math.isfinite(hr))
+
+
+def test_spider_explains_its_colours(monkeypatch) -> None:
+    """The spider plot coloured lines by best response without a legend (only the waterfall
+    had one)."""
+    import senotwin.report.cohort_sections as cs
+
+    drawn: list = []
+    monkeypatch.setattr(cs, "figure_bytes", lambda fig: drawn.append(fig) or PNG)
+    courses = pd.DataFrame(
+        {
+            "patient": [0, 0, 0],
+            "arm": ["a"] * 3,
+            "time": [0.0, 1.0, 2.0],
+            "diameter": [10.0, 8.0, 30.0],
+        }
+    )
+    rows = pd.DataFrame({"patient": [0], "arm": ["a"], "best_response": ["PR"]})
+    cs.spider_figure(courses, rows)
+    (fig,) = drawn
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        f"{k} {v}" for k, v in cs._RESP_NAMES.items()
+    ]
+    assert "cut at +150" in fig.axes[0].get_ylabel()

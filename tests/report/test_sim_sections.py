@@ -65,3 +65,46 @@ def test_therapy_panel_labels_are_wrapped(demo_results: DemoResults) -> None:
     assert all(labels) and max(len(line) for lab in labels for line in lab.split("\n")) <= (
         LABEL_WIDTH
     )
+
+
+def test_therapy_table_and_caption_use_the_models_readouts(demo_results: DemoResults) -> None:
+    """The physical-units model's SASP read-out is SASP-secreting cells (×10⁹) and its balance
+    functional CD8 per exhausted CD8; the table said 'SASP AUC (relative · day)' and 'E/S
+    ratio' and the caption 'SASP index and effector/suppressor ratio' (the legacy model's)."""
+    from senotwin.model.readouts import readouts_for
+    from senotwin.report.therapy_sections import therapy_section
+
+    comp = demo_results.therapy
+    read = readouts_for(next(iter(comp.tables.values())))
+    section = therapy_section(comp, demo_results.therapy_arms)
+    header = " | ".join(section.tables[0].columns)
+    caption = section.figures[0].caption
+    assert read.sasp_unit == "×10⁹ SASP-secreting cells"
+    assert f"SASP AUC ({read.sasp_unit} · day)" in header and "relative · day" not in header
+    assert read.balance_label in header and "E/S ratio" not in header
+    assert "SASP index" not in caption and read.balance_label in caption
+
+
+def test_dose_response_figure_names_background_doses_and_units(demo_results: DemoResults) -> None:
+    """Ticks sit at the doses run (not 6×10¹, 2×10²), the control line says it carries the
+    background regimen, and no axis calls the SASP output relative."""
+    from senotwin.analysis.therapy import DoseResponse
+    from senotwin.report.therapy_sections import dose_response_figure
+
+    comp = demo_results.therapy
+    doses = tuple(float(10 * (k + 1)) for k in range(len(comp.arms)))
+    dr = DoseResponse("navitoclax", "mg", doses, comp, "qd d10-d14", "doxorubicin 2 mg/kg iv d0")
+    fig = dose_response_figure(dr)
+    axes = fig.axes
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == [f"{d:g}" for d in doses]
+    assert "rel." not in axes[1].get_ylabel()
+    assert "on top of doxorubicin 2 mg/kg iv d0" in fig.get_suptitle()
+
+
+def test_dual_section_says_why_validation_numbers_differ(demo_results: DemoResults) -> None:
+    """The report printed a 12 d vs 13 d half-life here and 20.4 vs 33.4 d for the validation
+    case on the same claim without saying that the case runs its own set-up."""
+    from senotwin.report.sim_sections import dual_effect_section
+
+    intro = dual_effect_section(demo_results.dual_runs).intro
+    assert "acute_young_sasp_speeds_clearance" in intro and "own set-ups" in intro

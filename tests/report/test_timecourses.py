@@ -55,6 +55,17 @@ def test_every_axis_has_a_unit_label(table):
         assert ax.get_xlabel() == "time (days)"
 
 
+def test_twin_axis_curves_say_their_axis(table):
+    """CCL2 and IFN-I (nM, right axis) shared a legend with IL-6 (pg/mL, left) without saying
+    which axis each reads on."""
+    fig = timecourse_figure(table)
+    texts = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert [x for x in texts if "right axis" in x] == [
+        "CCL2, tumour (right axis)",
+        "IFN-I, tumour (right axis)",
+    ]
+
+
 def test_coinciding_sasp_curves_are_drawn_once(legacy):
     merged = sasp_coincidences(legacy)
     sasp_ax = timecourse_figure(legacy).axes[1]

@@ -87,3 +87,17 @@ def test_a_case_without_review_references_prints_no_empty_brackets() -> None:
     col = table.columns.index("source; panel; review section [refs]")
     assert not table.rows[0][col].endswith("[]")
     assert table.rows[1][col].endswith("]") == bool(with_refs.refs)
+
+
+def test_measured_values_print_readable_units() -> None:
+    """A dimensionless read-out printed '0.798 -> 0.787 1' and a density 'molecules/um**2'."""
+    from dataclasses import replace
+
+    cases = (
+        replace(_case("C1", True), unit="1"),
+        replace(_case("C2", True), unit="molecules/um**2"),
+    )
+    table = validation_section(ValidationReport(cases), load_qsp()).tables[1]
+    col = table.columns.index("measured (control -> perturbed)")
+    assert table.rows[0][col] == "1 -> 0.5"
+    assert table.rows[1][col] == "1 -> 0.5 molecules/µm²"

@@ -42,6 +42,11 @@ def test_signatures_json_and_markers(tmp_path) -> None:
     assert r.exit_code == 0
     names = {d["name"] for d in json.loads(r.stdout)}
     assert {"senescence", "sasp", "senmayo", "tme_caf"} <= names
+    # a composite lists its components (it printed 'senescence  0 genes (0 up, 0 down)')
+    text = runner.invoke(app, ["sc", "signatures"]).stdout
+    (line,) = [x for x in text.splitlines() if x.startswith("senescence ")]
+    assert "mean of fridman, hernandez_segura, cellage_meta, senmayo" in line
+    assert "0 genes" not in line
     rng = np.random.default_rng(1)
     genes = list(get_signature("sasp").genes)
     x = np.log1p(rng.poisson(1.0, size=(20, len(genes)))).astype(np.float32)

@@ -113,3 +113,38 @@ def test_communication_heat_map_keeps_its_title_inside_the_figure(monkeypatch, t
     title = fig.axes[0].title.get_window_extent()
     box = fig.bbox
     assert box.x0 <= title.x0 and title.x1 <= box.x1 and title.y1 <= box.y1
+
+
+def test_survival_errors_name_the_column_and_its_option() -> None:
+    """A text column given as --event said 'no sample has numeric time, event and scores'; a
+    missing column did not say which option named it."""
+    df = pd.DataFrame(
+        {"t": [1.0, 2.0, 3.0], "kind": ["ACC", "ACC", "BRCA"], "e": [1, 0, 1], "s": [0.1, 0.2, 0.3]}
+    )
+    with pytest.raises(ValidationError, match=r"event column 'kind' \(--event\) holds no numbers"):
+        cox_per_score(df, time="t", event="kind", scores=["s"])
+    with pytest.raises(ValidationError, match=r"time column 'days' \(--time\) not found"):
+        cox_per_score(df, time="days", event="e", scores=["s"])
+
+
+def test_km_figure_states_groups_and_test(monkeypatch, tmp_path) -> None:
+    """The KM figure had no title, no group sizes and a y axis cut at the lowest curve."""
+    import senotwin.sc.survival as survival
+
+    drawn: list = []
+    monkeypatch.setattr(survival, "atomic_write_figure", lambda fig, path: drawn.append(fig))
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(
+        {"t": rng.exponential(100.0, 30), "e": rng.integers(0, 2, 30), "s": rng.normal(size=30)}
+    )
+    plot_km(df, tmp_path / "km.png", time="t", event="e", score="s")
+    (fig,) = drawn
+    ax = fig.axes[0]
+    p = km_tertiles(df, time="t", event="e", score="s")["logrank_p"].iloc[0]
+    assert ax.get_title() == f"Kaplan-Meier by tertile of s (log-rank p = {p:.2g})"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "s low (n=10)",
+        "s mid (n=10)",
+        "s high (n=10)",
+    ]
+    assert ax.get_ylim() == (0.0, 1.02)

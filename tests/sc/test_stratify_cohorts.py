@@ -90,3 +90,15 @@ def test_cli_tcga_writes_the_forest_plot(tmp_path) -> None:
     assert "underpowered" in r.output or "no association" in r.output
     bad = CliRunner().invoke(app, [*args[:-1], "XXXX"])
     assert bad.exit_code == 2 and "XXXX" in bad.output
+
+
+def test_missing_data_folder_says_what_it_should_hold(tmp_path: Path) -> None:
+    """A new user without ../shared got only "'../shared/data/ici' does not exist"."""
+    res = CliRunner().invoke(
+        app,
+        ["stratify", "evaluate", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
+    )
+    assert res.exit_code == 2
+    assert "--data: the checkpoint-inhibitor cohorts as NAME_expr_log2tpm.csv.gz" in res.output
+    with pytest.raises(ValueError, match=r"TCGA data folder \(--data: .*not shipped"):
+        load_tcga(tmp_path / "nope")

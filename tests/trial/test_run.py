@@ -307,3 +307,13 @@ def test_a_stale_posterior_gives_way_to_the_point_fit_unless_asked_for(
     current = replace(ens, provenance={**ens.provenance, "model_digest": now})
     monkeypatch.setattr(sample, "shipped_ensemble", lambda: current)
     assert trial_run.resolve_immune("auto") == ("posterior", "")
+
+
+def test_an_hr_without_events_reads_not_estimable() -> None:
+    """No OS event in either arm: the HR line printed '- (---)' for the simulated value."""
+    trial = get_trial("impassion130")
+    rows = _rows().assign(os_event=False)
+    lines = comparison_text(trial, compare_trial(trial, rows))
+    hr_os = [line for line in lines if " HR OS " in line]
+    assert hr_os and all("not estimable vs" in line for line in hr_os)
+    assert not any("(---)" in line for line in lines)

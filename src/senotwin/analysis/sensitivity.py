@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.model.describe import gsa_ranking
 from senotwin.model.readouts import readouts_for
 from senotwin.model.spec import ModelSpec
@@ -311,7 +312,8 @@ def parameter_bounds(
     out = {}
     for name in names:
         if name not in spec.parameter_ids:
-            raise ValidationError(f"sensitivity: unknown parameter {name!r}")
+            hint = did_you_mean(name, spec.parameter_ids)
+            raise ValidationError(f"sensitivity: unknown parameter {name!r} of {spec.id}{hint}")
         v = float(params.get(name, spec.parameter(name).value))
         if v <= 0:
             raise ValidationError(f"sensitivity: {name}={v} must be > 0 to vary it on a log scale")

@@ -267,6 +267,8 @@ class DoseResponse:
     unit: str
     doses: tuple[float, ...]
     comparison: Comparison
+    schedule: str = ""  # the regimen-language schedule every dose follows
+    background: str | None = None  # regimen every arm, the control included, is given
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.comparison.to_frame()
@@ -323,4 +325,6 @@ def dose_response(
     )
     # rows are the dosed arms; the control's time course stays in ``tables`` for plots
     dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables, comp.notes)
-    return DoseResponse(d.id, unit, tuple(float(x) for x in doses), dosed)
+    return DoseResponse(
+        d.id, unit, tuple(float(x) for x in doses), dosed, schedule, prefix.rstrip("; ") or None
+    )

@@ -7,7 +7,6 @@ slider change costs one simulation (tens of milliseconds) plus drawing.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from senotwin.model.scenarios import default_scenario, get_scenario
 from senotwin.model.spec import ModelSpec, Parameter
+from senotwin.model.units import pretty_unit
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario
 
@@ -32,7 +32,6 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Free PD-L1 on tumour cells (PDL1_d), PD-1/PD-L1 complexes (PDPL)", ("PDL1_d", "PDPL")),
 )
 #: unit spellings of the model files shown the way a reader writes them
-_UNIT_TEXT = ((r"\bum\b", "µm"), (r"\*\*2\b", "²"), (r"\*\*3\b", "³"))
 #: how many sliders the page shows before the user adds more
 DEFAULT_SLIDERS = 6
 #: ranges wider than this ratio move on a log10 scale
@@ -116,13 +115,6 @@ def simulate_table(name: str | None, overrides: Mapping[str, float]) -> pd.DataF
         throw=True,
     )
     return result.table
-
-
-def pretty_unit(unit: str) -> str:
-    """A model unit as printed on an axis: ``molecules/um**2`` -> ``molecules/µm²``."""
-    for old, new in _UNIT_TEXT:
-        unit = re.sub(old, new, unit)
-    return unit
 
 
 def column_units(spec: ModelSpec) -> dict[str, str]:

@@ -38,6 +38,8 @@ def user_errors() -> Iterator[None]:
     """Report expected failures (bad input, unwritable output) as ``error: ...`` and exit 2."""
     try:
         yield
+    except BrokenPipeError:  # the reader of stdout went away: the root group exits quietly
+        raise
     except (SenotwinError, ValueError, TypeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import warnings
 from typing import Any
 
@@ -44,12 +45,21 @@ class _ReportingGroup(TyperGroup):
                 warnings.simplefilter("always", SenotwinWarning)
                 warnings.showwarning = _one_line_warnings(warnings.showwarning)
                 return super().invoke(ctx)
+        except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+            _quiet_stdout()
+            raise typer.Exit(code=1) from None
         except (SenotwinError, ValueError, TypeError, OSError, KeyError) as exc:
             if os.environ.get("SENOTWIN_DEBUG"):
                 raise
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code=2) from None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _one_line_warnings(original: Any) -> Any:

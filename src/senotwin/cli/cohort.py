@@ -53,11 +53,15 @@ def run(
     arms: list[str] = typer.Option(
         ["control=none"],
         "--arm",
-        help="NAME=REGIMEN; e.g. 'ici=block PDCD1=0.9', "
-        "'seno=step k_senolytic=0.5@14; step k_senolytic=0@28'. The first arm is the reference.",
+        help="NAME=REGIMEN: 'none', regimen-language text (e.g. 'seno=navitoclax 325 mg po qd "
+        "d14-d27') or ';'-separated actions (block ENTITY=FRACTION, set PARAM=VALUE, step "
+        "PARAM=VALUE@DAY, dose SPECIES=AMOUNT@DAY; e.g. 'ici=block PDCD1=0.9'). The first arm is "
+        "the reference.",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the population (per-patient streams)."),
-    days: float | None = typer.Option(None, "--days", help="Horizon (default: the scenario's)."),
+    days: float | None = typer.Option(
+        None, "--days", help="Horizon in days (default: the scenario's)."
+    ),
     workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="tcp://HOST:PORT of an existing Dask scheduler."
@@ -73,7 +77,7 @@ def run(
     lethal_burden: float | None = typer.Option(
         None,
         "--lethal-burden",
-        help="Tumour burden (1 = 1e9 cells) defining death for OS (default: the model's: "
+        help="Tumour burden in 1e9 cells that counts as death for OS (default: the model's, "
         "1000 = 1e12 cells; legacy model 30).",
     ),
     trial: str | None = typer.Option(
@@ -280,6 +284,7 @@ def summary(
 
         return f"{f(v)} ({f(lo)}-{f(hi)})"
 
+    ref_arm = reference if reference is not None else str(table["arm"].iloc[0])
     title = f"cohort {directory} - scenario {manifest['config']['scenario']}"
     if not progress.complete:
         title += f" - PARTIAL: {progress.describe()}"
@@ -296,11 +301,17 @@ def summary(
             ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
             ci(r["median_os"], r["median_os_low"], r["median_os_high"]),
             "ref"
+            if r["arm"] == ref_arm
+            else "n/e"  # not estimable: no progression in either arm (never 'not reached')
             if r["hr_pfs"] != r["hr_pfs"]
             else ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2),
             "" if r["logrank_p_pfs"] != r["logrank_p_pfs"] else f"{r['logrank_p_pfs']:.3g}",
         )
     Console(width=140).print(t)
+    typer.echo(
+        "ORR/DCR: % of patients (95% CI); mPFS/mOS: median days (95% CI), NR = not reached; "
+        f"HR: Cox hazard ratio vs {ref_arm}, n/e = not estimable (no events)"
+    )
     if claims is not None:
         ens = manifest["config"].get("ensemble") or {}
         typer.echo(

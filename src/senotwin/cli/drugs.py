@@ -25,13 +25,25 @@ def list_drugs(
     if as_json:
         print_json([d.to_dict() for d in drugs])
         return
+    typer.echo(
+        f"{'drug':22s} {'category':20s} {'model targets':28s} {'half-life':14s} "
+        f"{'PK source':12s} human scenarios"
+    )
     for d in drugs:
         t_half = d.pk.terminal_half_life_days()
-        half = "instant" if t_half == float("inf") else f"t1/2 {t_half * 24:.3g} h"
-        human = "human" if d.human_problem() is None else "not for human scenarios"
+        half = "instant" if t_half == float("inf") else f"{t_half * 24:.3g} h"
+        # why a drug is refused in human scenarios: `drugs show NAME` gives the range or reason
+        problem = d.human_problem()
+        human = (
+            "yes"
+            if problem is None
+            else "no (no cited human PK)"
+            if "no human PK" in problem
+            else "no (no human dose range)"
+        )
         typer.echo(
             f"{d.id:22s} {d.category:20s} {', '.join(d.targets):28s} {half:14s} "
-            f"PK {d.pk.provenance.kind:9s} {human}"
+            f"{d.pk.provenance.kind:12s} {human}"
         )
 
 

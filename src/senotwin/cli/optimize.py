@@ -19,7 +19,14 @@ def optimize(
     budget: int = typer.Option(40, "--budget", help="Schedules tried (optuna TPE trials)."),
     patients: int = typer.Option(8, "--patients", help="Virtual patients per evaluation."),
     seed: int = typer.Option(0, "--seed", help="Seed of patients and search."),
-    max_toxicity: float = typer.Option(2.0, "--max-toxicity", help="Toxicity surrogate limit."),
+    max_toxicity: float = typer.Option(
+        2.0,
+        "--max-toxicity",
+        help="Most toxicity a schedule may cause (>= 0): the mechanism-based toxicity proxies "
+        "(relative; NF-kB, mTOR and BCL-2-family inhibition, senolytic tissue damage) integrated "
+        "over the run, divided by 90 days and summed; a mean grade-4 neutropenia is always "
+        "infeasible.",
+    ),
     engine: str = typer.Option("reference", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

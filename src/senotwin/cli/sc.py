@@ -105,6 +105,10 @@ def signatures(as_json: bool = typer.Option(False, "--json", help="JSON output."
         typer.echo(json.dumps(items, indent=2))
         return
     for d in items:
+        parts = d.get("components")
+        if isinstance(parts, list) and parts:  # a composite: the mean of other signatures' scores
+            typer.echo(f"{d['name']:32s} mean of {', '.join(str(p) for p in parts)}")
+            continue
         typer.echo(f"{d['name']:32s} {d['n_genes']:5d} genes ({d['n_up']} up, {d['n_down']} down)")
 
 

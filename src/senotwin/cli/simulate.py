@@ -32,7 +32,9 @@ def simulate(
     out: Path = typer.Option(..., "--out", help="Output table: .parquet or .csv."),
     model: Path | None = MODEL,
     scenario: str | None = SCENARIO,
-    days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
+    days: float | None = typer.Option(
+        None, "--days", help="Duration in days (default: the scenario's)."
+    ),
     sets: list[str] = typer.Option(
         [], "--set", help="NAME=VALUE for a parameter or a species' initial amount."
     ),

@@ -32,6 +32,24 @@ def _print_table(frame: Any) -> None:
     typer.echo(frame.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
+def _print_arms(comp: Any, frame: Any) -> None:
+    """The per-arm metrics table, 'none' for no progression, then a line with the units."""
+    import pandas as pd
+
+    from senotwin.model.readouts import readouts_for
+
+    read = readouts_for(next(iter(comp.tables.values())))
+    ttp = frame["time_to_progression"]
+    frame = frame.assign(time_to_progression=["none" if pd.isna(v) else f"{v:g}" for v in ttp])
+    _print_table(frame)
+    typer.echo(
+        "units: final_tumour, min_tumour 1e9 cells; tumour_auc, senescent_auc 1e9 cells*day; "
+        f"time_to_progression day (none: no RECIST progression within follow-up); sasp_auc "
+        f"{read.sasp_unit}*day; effector_suppressor_*: {read.balance_label}; tox_*: AUC of "
+        "relative toxicity proxies"
+    )
+
+
 def _print_notes(notes: tuple[str, ...]) -> None:
     for note in notes:
         typer.echo(f"note: {note}", err=True)
@@ -43,10 +61,14 @@ def compare(
     arm: list[str] = typer.Option(
         ..., "--arm", help="NAME=REGIMEN (regimen text or a .yaml/.txt file; 'none' = untreated)."
     ),
-    days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
+    days: float | None = typer.Option(
+        None, "--days", help="Duration in days (default: the scenario's)."
+    ),
     engine: str = typer.Option("reference", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the time-course figure."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write the time-course figure (.png, .svg or .pdf)."
+    ),
     allow_off_label: bool = ALLOW_OFF_LABEL,
     dose_rules: bool = typer.Option(
         False,
@@ -94,7 +116,7 @@ def compare(
     if as_json:
         print_json(comp.to_dict())
     else:
-        _print_table(comp.to_frame())
+        _print_arms(comp, comp.to_frame())
         for a in comp.arms:
             if a.anc_nadir is not None:
                 typer.echo(
@@ -180,9 +202,13 @@ def dose_response(
         None, "--background", help="Regimen given to every arm (e.g. the chemotherapy)."
     ),
     scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
-    days: float | None = typer.Option(None, "--days", help="Duration (default: the scenario's)."),
+    days: float | None = typer.Option(
+        None, "--days", help="Duration in days (default: the scenario's)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write the dose-response figure (.png, .svg or .pdf)."
+    ),
     allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Run one drug at several doses (same schedule) and report the metrics per dose."""
@@ -213,5 +239,5 @@ def dose_response(
     if as_json:
         print_json(dr.to_dict())
     else:
-        _print_table(dr.to_frame())
+        _print_arms(dr.comparison, dr.to_frame())
         _print_notes(dr.comparison.notes)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from senotwin.cli._common import Output, check_outputs, print_json, user_errors
 from senotwin.sim.engines import engine_help
+
+if TYPE_CHECKING:
+    from senotwin.trial.spec import Published
 
 app = typer.Typer(
     help="Virtual clinical trials: published trials as data, simulated vs published endpoints."
@@ -78,7 +82,10 @@ def show(
             f"x{ti.antigenicity:g}, baseline CD8 x{ti.cd8_relative:g} (sigma {ti.cd8_sigma:g}), "
             f"CD8-PD-L1 Spearman {ti.cd8_pdl1_spearman:g}"
         )
-    sched = ", ".join(f"every {e:g} d until day {u:g}" for u, e in t.rules.schedule)
+    sched = ", ".join(
+        f"every {e:g} d " + ("thereafter" if u >= t.rules.follow_days else f"until day {u:g}")
+        for u, e in t.rules.schedule
+    )
     typer.echo(
         f"  scans: {sched}; confirmation >= {t.rules.confirm_days:g} d; follow-up "
         f"{t.rules.follow_days:g} d\n    source: {t.assessment_source}"
@@ -96,17 +103,37 @@ def show(
         )
         if a.stand_in:
             typer.echo(f"    stand-in: {a.stand_in}")
-        typer.echo(
-            f"    published: n {p.n}, ORR {p.orr} %, median PFS {p.median_pfs_months} mo, "
-            f"median OS {p.median_os_months} mo, HR PFS {p.hr_pfs}, HR OS {p.hr_os} "
-            f"({p.source})"
-        )
+        typer.echo(f"    published: {_published(p)} ({p.source})")
     for sg in t.subgroups:
         typer.echo(f"  subgroup {sg.name}: {sg.label}")
     if t.off_label:
         typer.echo(f"  off-label (recorded in the manifest): {t.off_label}")
     if t.notes:
         typer.echo(f"  notes: {t.notes}")
+
+
+def _published(p: Published) -> str:
+    """One arm's published results in words; what the paper does not give is left out."""
+    parts = [
+        f"n {p.n}" if p.n is not None else "",
+        f"ORR {p.orr:g} %" if p.orr is not None else "",
+        f"median PFS {p.median_pfs_months:g} mo" if p.median_pfs_months is not None else "",
+        f"median OS {p.median_os_months:g} mo" if p.median_os_months is not None else "",
+        *(
+            f"HR {what} {hr[0]:g} ({hr[1]:g}-{hr[2]:g})"
+            for what, hr in (("PFS", p.hr_pfs), ("OS", p.hr_os))
+            if hr is not None
+        ),
+    ]
+    text = ", ".join(x for x in parts if x)
+    missing = [
+        what
+        for what, v in (("median PFS", p.median_pfs_months), ("median OS", p.median_os_months))
+        if v is None
+    ]
+    return text + (
+        f"; {' and '.join(missing)} not given (not reported or not reached)" if missing else ""
+    )
 
 
 @app.command("run")

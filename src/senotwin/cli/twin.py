@@ -29,7 +29,9 @@ def from_sample(
         help="Scenario to personalise (physical-units model; a legacy_* scenario uses the legacy "
         "model's mapping).",
     ),
-    days: float | None = typer.Option(None, "--days", help="Duration (default: scenario's)."),
+    days: float | None = typer.Option(
+        None, "--days", help="Duration in days (default: the scenario's)."
+    ),
     mapping: Path | None = typer.Option(None, "--mapping", help="Also write the override table."),
     plot: Path | None = typer.Option(None, "--plot", help="Time-course figure (.png/.svg)."),
     json_out: bool = typer.Option(False, "--json", help="Print the overrides as JSON."),

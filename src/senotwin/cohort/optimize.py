@@ -275,8 +275,12 @@ def optimize_schedule(
     if not (math.isfinite(horizon) and horizon >= 14):
         raise ValidationError(f"horizon must be at least 14 days, got {horizon}")
     check_days(horizon, name="horizon")
-    if budget < 1 or patients < 2:
-        raise ValidationError("budget must be >= 1 and patients >= 2")
+    if budget < 1:
+        raise ValidationError(f"budget (schedules tried) must be >= 1, got {budget}")
+    if patients < 2:
+        raise ValidationError(
+            f"patients (virtual patients per evaluation) must be >= 2, got {patients}"
+        )
     if not (math.isfinite(max_toxicity) and max_toxicity >= 0):
         raise ValidationError(
             f"max_toxicity must be a finite number >= 0 (0 = no toxicity allowed), "

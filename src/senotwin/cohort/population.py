@@ -766,6 +766,11 @@ def population_for(
     spec: ModelSpec, *, age: Literal["young", "aged"] = "aged", cv: float = 0.3
 ) -> PopulationSpec:
     """The preset population of the model ``spec`` is (physical-units or legacy TME model)."""
+    if not (math.isfinite(cv) and cv >= 0):
+        raise ValidationError(
+            f"cv (between-patient coefficient of variation, --cv) must be a number >= 0 "
+            f"(0.3 = 30 %), got {cv}"
+        )
     if "N_tumour" in spec.observable_ids:
         return qsp_population(age=age, cv=cv)
     return tme_population(age=age, cv=cv)

@@ -53,6 +53,7 @@ class Readouts:
     senescent: Column  # senescent cells, 1e9 cells
     sasp: Column  # SASP output (model's own unit, see sasp_label)
     sasp_label: str
+    sasp_unit: str  # the unit of ``sasp`` alone (tables and AUCs)
     balance: Column  # effectors per suppressor (1 = balance)
     balance_label: str
     lethal_burden: float  # burden at which the patient dies (OS), 1e9 cells
@@ -67,6 +68,7 @@ QSP = Readouts(
     senescent=_billions("Se", "Sl", "Sd"),
     sasp=_billions("sasp_cells"),
     sasp_label="SASP-secreting senescent cells (×10⁹)",
+    sasp_unit="×10⁹ SASP-secreting cells",
     balance=_qsp_balance,
     balance_label="functional CD8 effectors per exhausted CD8",
     lethal_burden=1000.0,
@@ -88,6 +90,7 @@ LEGACY = Readouts(
     senescent=_col("S_total"),
     sasp=_col("sasp_index"),
     sasp_label="SASP index (relative)",
+    sasp_unit="relative",
     balance=_col("effector_suppressor_ratio"),
     balance_label="effector / suppressor ratio",
     lethal_burden=30.0,

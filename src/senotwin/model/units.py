@@ -143,3 +143,14 @@ def unit_sid(text: str) -> str:
     s = re.sub(r"[^A-Za-z0-9_]", "", s)
     s = re.sub(r"_+", "_", s).strip("_")
     return "u_" + s
+
+
+#: unit text as printed for a reader: ``um`` -> ``µm``, ``**2`` -> ``²``, ``**3`` -> ``³``
+_UNIT_TEXT = ((r"\bum\b", "µm"), (r"\*\*2\b", "²"), (r"\*\*3\b", "³"))
+
+
+def pretty_unit(unit: str) -> str:
+    """A unit as printed on an axis or in a table: ``molecules/um**2`` -> ``molecules/µm²``."""
+    for old, new in _UNIT_TEXT:
+        unit = re.sub(old, new, unit)
+    return unit

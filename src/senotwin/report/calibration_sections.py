@@ -239,7 +239,9 @@ def shipped_calibration_section() -> Section:
             Stat(f"{name}: identifiable", f"{ident}/{len(rows)}"),
         ]
         if held is not None:
-            stats.append(Stat(f"{name}: held-back RMSE (pooled)", f"{held:.3g}"))
+            stats.append(
+                Stat(f"{name}: held-back RMSE (pooled, in the data's units)", f"{held:.3g}")
+            )
     if missing:
         notes.append(
             "No shipped fit yet (`python scripts/calibration_results.py --problem NAME`): "

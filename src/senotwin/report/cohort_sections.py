@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from senotwin._errors import ValidationError
@@ -100,7 +101,12 @@ def waterfall_figure(rows: pd.DataFrame) -> bytes:
         ax.set_xticks([])
         ax.set_xlabel("patients (sorted)")
     axes[0].set_ylabel("best change of longest diameter (%)")
-    handles = [Rectangle((0, 0), 1, 1, color=c) for c in _RESP_COLORS.values()]
+    _response_legend(fig, [Rectangle((0, 0), 1, 1, color=c) for c in _RESP_COLORS.values()])
+    return figure_bytes(fig)
+
+
+def _response_legend(fig: Any, handles: list[Any]) -> None:
+    """The colours of the best overall responses, below the panels (waterfall and spider)."""
     fig.legend(
         handles,
         [f"{k} {v}" for k, v in _RESP_NAMES.items()],
@@ -109,7 +115,6 @@ def waterfall_figure(rows: pd.DataFrame) -> bytes:
         loc="outside lower center",
         ncol=len(_RESP_COLORS),
     )
-    return figure_bytes(fig)
 
 
 def spider_figure(courses: pd.DataFrame, rows: pd.DataFrame) -> bytes:
@@ -129,7 +134,9 @@ def spider_figure(courses: pd.DataFrame, rows: pd.DataFrame) -> bytes:
         ax.axhline(0, color="black", lw=0.5)
         ax.set_title(arm, fontsize=9)
         ax.set_xlabel("time (days)")
-    axes[0].set_ylabel("change of longest diameter (%)")
+    axes[0].set_ylabel("change of longest diameter (%, cut at +150)")
+    # the colours were explained only in the waterfall's legend
+    _response_legend(fig, [Line2D([], [], color=c, lw=1.5) for c in _RESP_COLORS.values()])
     return figure_bytes(fig)
 
 
@@ -165,6 +172,13 @@ def _ci(v: float, lo: float, hi: float, *, pct: bool = False, digits: int = 0) -
         return f"{100 * x:.0f}%" if pct else f"{x:.{digits}f}"
 
     return f"{f(v)} ({f(lo)}–{f(hi)})"
+
+
+def _hr(v: float, lo: float, hi: float) -> str:
+    """A hazard ratio with its CI; 'not estimable' without events (an HR is never 'NR')."""
+    if v is None or not math.isfinite(v):
+        return "not estimable (too few events)"
+    return _ci(v, lo, hi, digits=2)
 
 
 def _described(scenario: str) -> str:
@@ -207,8 +221,8 @@ def plausibility_text(rule: Mapping[str, Any] | None) -> str:
 
 def _arm_table(results: CohortResults) -> Table:
     table_rows = []
-    for r in results.summary.to_dict(orient="records"):
-        ref = not math.isfinite(r["hr_pfs"])
+    for i, r in enumerate(results.summary.to_dict(orient="records")):
+        ref = i == 0  # arm_summary's default reference: the first arm
         table_rows.append(
             (
                 r["arm"],
@@ -218,11 +232,9 @@ def _arm_table(results: CohortResults) -> Table:
                 _ci(r["DCR"], r["DCR_low"], r["DCR_high"], pct=True),
                 _ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
                 _ci(r["median_os"], r["median_os_low"], r["median_os_high"]),
-                "reference"
-                if ref
-                else _ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2),
+                "reference" if ref else _hr(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"]),
                 "" if ref else f"{r['logrank_p_pfs']:.2g}",
-                "" if ref else _ci(r["hr_os"], r["hr_os_low"], r["hr_os_high"], digits=2),
+                "" if ref else _hr(r["hr_os"], r["hr_os_low"], r["hr_os_high"]),
             )
         )
     return Table.of(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from senotwin.model.spec import ModelSpec, Observable, Parameter, Species
+from senotwin.model.units import pretty_unit
 from senotwin.report.section import Table
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -25,7 +26,7 @@ def _name_unit(model: ModelSpec, code: str) -> tuple[str, str] | None:
     for item in items:
         if item.id == code:
             name = item.name or item.description or code
-            return name, "" if item.unit in ("1", "") else f" ({item.unit})"
+            return name, "" if item.unit in ("1", "") else f" ({pretty_unit(item.unit)})"
     return None
 
 

@@ -188,7 +188,10 @@ def dual_effect_section(arms: Sequence[DualArm]) -> Section:
             "stromal senescence in an aged host (review section 3: the acute SASP recruits "
             "clearance, the chronic SASP suppresses). In the model the recruiting arm is "
             "CCL2/CCR2-recruited innate removal; the suppressive arm is chronic IL-6-driven "
-            "emergency myelopoiesis and MDSC suppression."
+            "emergency myelopoiesis and MDSC suppression. These are the shipped scenarios as they "
+            "run; validation cases on the same claims (e.g. acute_young_sasp_speeds_clearance) "
+            "run their papers' own set-ups and read-outs, listed in the validation table, so "
+            "their numbers differ from these."
         ),
         figures=(Figure("dual_effect.png", png, dual_caption(arms), "acute versus chronic"),),
     )

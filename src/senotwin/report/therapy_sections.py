@@ -34,7 +34,7 @@ def _panels(read: Readouts) -> tuple[tuple[Column, str], ...]:
 
 
 def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
-    """Time courses of every arm: tumour, senescent burden, SASP, effector/suppressor ratio.
+    """Time courses of every arm: tumour, senescent burden, SASP output, immune balance.
 
     Arms differ in line style and marker, so arms that share a course (e.g. until the first
     drug that distinguishes them) stay visible."""
@@ -63,9 +63,13 @@ def dose_response_figure(dr: DoseResponse) -> Figure:
     fig = new_figure(13, 4.2)
     axes = fig.subplots(1, 3)
     ctrl = dr.comparison.tables.get("control")
+    read = readouts_for(next(iter(dr.comparison.tables.values())))
     panels = (
         (("tumour_auc",), f"tumour AUC ({CELLS} · day)"),
-        (("senescent_auc", "sasp_auc"), "senescent (10⁹ cells·day) / SASP (rel.·day) AUC"),
+        (
+            ("senescent_auc", "sasp_auc"),
+            f"senescent ({CELLS} · day) / SASP ({read.sasp_unit} · day) AUC",
+        ),
         (
             tuple(c for c in frame.columns if c.startswith("tox_")),
             "toxicity proxy AUC (rel.·day)",
@@ -82,13 +86,17 @@ def dose_response_figure(dr: DoseResponse) -> Figure:
             )
         if ctrl is not None and cols == ("tumour_auc",):
             base = float(np.trapezoid(readouts_for(ctrl).burden(ctrl), ctrl["time"]))
-            ax.axhline(base, color="grey", ls="--", lw=1, label="control (no drug)")
+            what = "background only" if dr.background else "no drug"
+            ax.axhline(base, color="grey", ls="--", lw=1, label=f"control ({what})")
         ax.set_xscale("log")
+        ax.set_xticks(list(frame["dose"]), [f"{d:g}" for d in frame["dose"]])  # the doses run
+        ax.minorticks_off()
         ax.set_xlabel(f"{dr.drug} dose ({dr.unit})")
-        ax.set_ylabel(label)
+        ax.set_ylabel("\n".join(textwrap.wrap(label, LABEL_WIDTH)))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, frameon=False)
-    fig.suptitle(f"dose-response of {dr.drug} on scenario {dr.comparison.scenario}")
+    given = f"{dr.schedule}, on top of {dr.background}" if dr.background else dr.schedule
+    fig.suptitle(f"dose-response of {dr.drug} ({given}) on scenario {dr.comparison.scenario}")
     return fig
 
 
@@ -97,17 +105,19 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     return write_figure(fig, path)
 
 
-COLUMNS = (
-    "arm",
-    f"final tumour ({CELLS})",
-    f"min tumour ({CELLS})",
-    f"tumour AUC ({CELLS} · day)",
-    "progression (day)",
-    f"senescent AUC ({CELLS} · day)",
-    "SASP AUC (relative · day)",
-    "E/S ratio (time mean, dimensionless)",
-    "toxicity proxies (max, relative)",
-)
+def comparison_columns(read: Readouts) -> tuple[str, ...]:
+    """Headers of the arm table, with the SASP and immune-balance read-outs of the run's model."""
+    return (
+        "arm",
+        f"final tumour ({CELLS})",
+        f"min tumour ({CELLS})",
+        f"tumour AUC ({CELLS} · day)",
+        "progression (day)",
+        f"senescent AUC ({CELLS} · day)",
+        f"SASP AUC ({read.sasp_unit} · day)",
+        f"{read.balance_label} (time mean, dimensionless)",
+        "toxicity proxies (max, relative)",
+    )
 
 
 def comparison_rows(comp: Comparison) -> list[tuple[str, ...]]:
@@ -126,7 +136,7 @@ def comparison_rows(comp: Comparison) -> list[tuple[str, ...]]:
                 f"{a.tumour_auc:.1f}",
                 ttp,
                 f"{a.senescent_auc:.1f}",
-                f"{a.sasp_auc:.0f}",
+                f"{a.sasp_auc:.1f}",
                 f"{a.effector_suppressor_mean:.2f}",
                 tox or "none",
             )
@@ -153,8 +163,10 @@ def comparison_summary(comp: Comparison) -> str:
 def therapy_section(comp: Comparison, regimens: Mapping[str, str]) -> Section:
     """The demo's therapy comparison: figure, metric table, regimens."""
     png = figure_bytes(comparison_figure(comp, title="canonical therapy arms, aged lung host"))
+    read = readouts_for(next(iter(comp.tables.values())))
     caption = (
-        "Tumour burden, senescent burden, SASP index and effector/suppressor ratio per arm. "
+        f"Tumour burden, senescent burden, {read.sasp_label.split(' (')[0]} and "
+        f"{read.balance_label} per arm. "
         "Arms share their course until the first drug that tells them apart, so each arm has "
         "its own line style and marker. " + comparison_summary(comp)
     )
@@ -171,7 +183,7 @@ def therapy_section(comp: Comparison, regimens: Mapping[str, str]) -> Section:
         figures=(ReportFigure("therapy_arms.png", png, caption, "therapy arms"),),
         tables=(
             Table.of(
-                COLUMNS,
+                comparison_columns(read),
                 comparison_rows(comp),
                 caption="Outcome per arm (AUC: area under the curve over the whole run).",
             ),

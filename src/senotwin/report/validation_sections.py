@@ -8,6 +8,7 @@ from matplotlib.ticker import MaxNLocator
 
 from senotwin.analysis.validation import CaseResult, NullResult, ValidationReport
 from senotwin.model.spec import ModelSpec
+from senotwin.model.units import pretty_unit
 from senotwin.report.figures import figure_bytes, new_figure
 from senotwin.report.glossary import glossary_table
 from senotwin.report.section import Figure, Section, Table
@@ -45,7 +46,8 @@ def _null_caption(null: NullResult) -> str:
 def _values_text(r: CaseResult) -> str:
     """The measured values behind the effect: 'control -> perturbed unit' (one value for a
     single-arm case; the two read-outs' days for a time-course order)."""
-    unit = "day" if r.kind == "peak_order" else r.unit
+    # a dimensionless read-out ('1') prints no unit; um**2 prints as µm²
+    unit = "day" if r.kind == "peak_order" else "" if r.unit == "1" else pretty_unit(r.unit)
 
     def g(x: float) -> str:
         return f"{x:.3g}" if math.isfinite(x) else str(x)

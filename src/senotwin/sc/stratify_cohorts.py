@@ -16,6 +16,13 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._io import check_input_dir
 
+#: what the data folders hold, for the message when one is missing (senotwin ships neither)
+ICI_FOLDER = (
+    "ICI data folder (--data: the checkpoint-inhibitor cohorts as NAME_expr_log2tpm.csv.gz and "
+    "NAME_clinical.csv.gz, not shipped with senotwin)"
+)
+TCGA_FOLDER = "TCGA data folder (--data: the TCGA extract, not shipped with senotwin)"
+
 __all__ = ["ICI_COHORTS", "Cohort", "load_ici_cohort", "load_ici_cohorts", "load_tcga"]
 
 #: the shipped-data ICI cohorts: name -> (tumour, therapy, original study)
@@ -42,7 +49,7 @@ class Cohort:
 
 def load_ici_cohort(folder: str | Path, name: str) -> Cohort:
     """One ICI cohort; genes with missing values are dropped (said in ``note``)."""
-    d = check_input_dir(folder, what="ICI data folder")
+    d = check_input_dir(folder, what=ICI_FOLDER)
     expr_path = d / f"{name}_expr_log2tpm.csv.gz"
     clin_path = d / f"{name}_clinical.csv.gz"
     for p in (expr_path, clin_path):
@@ -63,7 +70,7 @@ def load_ici_cohort(folder: str | Path, name: str) -> Cohort:
 
 def load_ici_cohorts(folder: str | Path) -> list[Cohort]:
     """Every known ICI cohort present in ``folder`` (at least one must be)."""
-    d = check_input_dir(folder, what="ICI data folder")
+    d = check_input_dir(folder, what=ICI_FOLDER)
     names = [n for n in ICI_COHORTS if (d / f"{n}_expr_log2tpm.csv.gz").is_file()]
     if not names:
         raise ValidationError(
@@ -87,7 +94,7 @@ def response_labels(clinical: pd.DataFrame, kind: str) -> pd.Series:
 
 def load_tcga(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """TCGA extract: TPM (samples × genes) and clinical table, joined on the patient barcode."""
-    d = check_input_dir(folder, what="TCGA data folder")
+    d = check_input_dir(folder, what=TCGA_FOLDER)
     tpm_path = d / "tcga_pancancer_594_tpm.csv.gz"
     clin_path = d / "tcga_pancancer_594_clinical.csv"
     for p in (tpm_path, clin_path):

@@ -15,10 +15,19 @@ __all__ = ["cox_per_score", "km_tertiles", "plot_km"]
 
 
 def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd.DataFrame:
-    for c in [time, event, *scores]:
+    roles = [("time", time), ("event", event), *(("score", c) for c in scores)]
+    for role, c in roles:
         if c not in df.columns:
-            raise ValidationError(f"column {c!r} not found; available: {list(df.columns)}")
+            raise ValidationError(
+                f"{role} column {c!r} (--{role}) not found; available: {list(df.columns)}"
+            )
     sub = df[[time, event, *scores]].apply(pd.to_numeric, errors="coerce")
+    for role, c in roles:  # a column with no number at all: name it rather than the rows
+        if sub[c].isna().all():
+            first = df[c].dropna().astype(str).head(3).tolist()
+            raise ValidationError(
+                f"{role} column {c!r} (--{role}) holds no numbers (first values: {first})"
+            )
     bad = sub.isna().any(axis=1)
     if bad.all():
         raise ValidationError("no sample has numeric time, event and scores")
@@ -92,15 +101,19 @@ def plot_km(df: pd.DataFrame, path: str | Path, *, time: str, event: str, score:
     from lifelines import KaplanMeierFitter
 
     data = _check(df, time, event, [score])
+    summary = km_tertiles(df, time=time, event=event, score=score).set_index("tertile")
     tert = pd.qcut(data[score].rank(method="first"), 3, labels=["low", "mid", "high"])
     fig, ax = plt.subplots(figsize=(5, 4))
     for t in ["low", "mid", "high"]:
         m = tert == t
-        KaplanMeierFitter(label=f"{score} {t}").fit(
+        KaplanMeierFitter(label=f"{score} {t} (n={int(summary.loc[t, 'n'])})").fit(
             data.loc[m, time], data.loc[m, event]
         ).plot_survival_function(ax=ax, ci_show=False)
     ax.set_xlabel(time)
     ax.set_ylabel("survival probability")
+    ax.set_ylim(0, 1.02)  # the axis started wherever the lowest curve ended
+    p = float(summary["logrank_p"].iloc[0])
+    ax.set_title(f"Kaplan-Meier by tertile of {score} (log-rank p = {p:.2g})", fontsize=9)
     fig.tight_layout()
     try:
         return atomic_write_figure(fig, path)

@@ -89,7 +89,9 @@ def unit_problem(unit: str, drug: Drug) -> str | None:
     """Why ``unit`` cannot dose ``drug`` (None when it can)."""
     dim = _dimension(unit)
     if dim == "unknown":
-        return f"unknown dose unit {unit!r}{did_you_mean(unit, KNOWN_UNITS)}"
+        hint = did_you_mean(unit, KNOWN_UNITS)
+        allowed = ", ".join(UNIT_EXAMPLES[drug.dose_kind])
+        return f"unknown dose unit {unit!r}" + (hint or f" (a {drug.id} dose is in {allowed})")
     if dim not in _KIND_DIMS[drug.dose_kind]:
         allowed = ", ".join(UNIT_EXAMPLES[drug.dose_kind])
         what = {"mass": "by mass", "radiation": "in Gy", "activity": "by activity"}

@@ -524,7 +524,8 @@ class DrugLibrary(_Frozen):
         key = name.strip().lower()
         if key in self.index:
             return self.index[key]
-        raise ValidationError(f"unknown drug {name!r}{did_you_mean(key, self.names())}")
+        hint = did_you_mean(key, self.names()) or " (`senotwin drugs list` lists the library)"
+        raise ValidationError(f"unknown drug {name!r}{hint}")
 
 
 def library_path() -> Path:

@@ -587,14 +587,19 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
 
     lines = []
     for rec in comp.table.to_dict(orient="records"):
-        d = 2 if rec["endpoint"].startswith("HR") else 1
+        hr = rec["endpoint"].startswith("HR")
+        d = 2 if hr else 1
         pub = f(rec["published"], d)
         if rec["pub_low"] is not None and not pd.isna(rec["pub_low"]):
             pub += f" ({f(rec['pub_low'], d)}-{f(rec['pub_high'], d)})"
+        sim = f(rec["simulated"], d)
+        if sim == "-":  # no estimate: an HR without events is not estimable (it printed '- (---)')
+            sim = "not estimable" if hr else "-"
+        else:
+            sim += f" ({f(rec['sim_low'], d)}-{f(rec['sim_high'], d)})"
         lines.append(
             f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<11} "
-            f"{f(rec['simulated'], d)} ({f(rec['sim_low'], d)}-{f(rec['sim_high'], d)}) "
-            f"vs {pub} {rec['unit']}"
+            f"{sim} vs {pub} {rec['unit']}"
         )
     return lines
 
