@@ -402,6 +402,23 @@ def read_table(
     return parse_table(text, str(path), what=what, index_col=index_col, sep=sep)
 
 
+def numeric_table(frame: pd.DataFrame, *, what: str) -> pd.DataFrame:
+    """``frame`` as finite floats; the first cell that is not a number is named (row, column,
+    value), where a bare 'must be a finite number' left the user to search the file."""
+    import numpy as np
+    import pandas as pd
+
+    values = frame.apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = ~np.isfinite(values.to_numpy())
+    if bad.any():
+        r, c = (int(k[0]) for k in np.nonzero(bad))
+        raise ValidationError(
+            f"{what}: row {r + 1}, column {frame.columns[c]!r}: {frame.iat[r, c]!r} is not a "
+            "finite number (every value must be one)"
+        )
+    return values
+
+
 def parse_table(
     text: str, name: str, *, what: str, index_col: int | None = None, sep: str | None = None
 ) -> pd.DataFrame:

@@ -436,6 +436,22 @@ CASES: tuple[Case, ...] = (
         "unknown parameter 'k_grw' of sasp_qsp; did you mean 'k_grow'",
     ),
     Case(
+        "ensemble-text-value",  # said 'ensemble: every parameter value must be a finite number'
+        lambda t: [
+            "simulate",
+            "--scenario",
+            "default",
+            "--days",
+            "5",
+            "--ensemble",
+            _write(t / "e.csv", "k_grow,k_rem\n0.02,0.1\n0.02,abc\n"),
+            "--out",
+            str(t / "o.csv"),
+        ],
+        2,
+        "error: ensemble: row 2, column 'k_rem': 'abc' is not a finite number",
+    ),
+    Case(
         "optimize-budget-0",  # said 'budget must be >= 1 and patients >= 2' for either
         ["optimize", "--budget", "0"],
         2,

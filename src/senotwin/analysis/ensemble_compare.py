@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin._io import numeric_table
 from senotwin._suggest import did_you_mean
 from senotwin.analysis.therapy import METRICS, ArmMetrics, compare_arms
 from senotwin.model.scenarios import get_scenario
@@ -265,9 +266,7 @@ def ensemble_parameters(scenario: str, sets: pd.DataFrame) -> tuple[list[str], l
         )
     if len(sets) == 0:
         raise ValidationError("ensemble: no parameter sets (rows)")
-    values = sets[used].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise ValidationError("ensemble: every parameter value must be a finite number")
+    numeric_table(sets[used], what="ensemble")
     return used, ignored
 
 

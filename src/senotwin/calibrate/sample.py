@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from senotwin._errors import ValidationError
-from senotwin._io import read_table
+from senotwin._io import numeric_table, read_table
 from senotwin._suggest import did_you_mean
 from senotwin.calibrate.fit import FitResult
 from senotwin.calibrate.objective import Objective
@@ -518,9 +518,7 @@ def ensemble_bands(
         )
     if len(sets) == 0:
         raise ValidationError("ensemble: no parameter sets (rows)")
-    values = sets[[*used, *starts]].apply(pd.to_numeric, errors="coerce")
-    if not np.isfinite(values.to_numpy(dtype=float)).all():
-        raise ValidationError("ensemble: every parameter value must be a finite number")
+    values = numeric_table(sets[[*used, *starts]], what="ensemble")
     param_sets = [
         dict(setup.params) | {k: float(v) for k, v in row.items()}
         for _, row in values[used].iterrows()
