@@ -43,7 +43,7 @@ def test_bad_suffix_and_non_tme_table(tmp_path, table):
     with pytest.raises(ValidationError, match=r"\.png or \.svg"):
         plot_timecourses(table, tmp_path / "tc.jpg")
     assert not (tmp_path / "tc.jpg").exists()
-    with pytest.raises(ValidationError, match="TME read-outs"):
+    with pytest.raises(ValidationError, match=r"TME read-outs.*not the published fixture models"):
         plot_timecourses(pd.DataFrame({"time": [0.0, 1.0], "E": [1.0, 2.0]}), tmp_path / "x.png")
 
 

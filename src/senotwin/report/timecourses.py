@@ -53,7 +53,11 @@ DENSITY = "density relative to young reference (dimensionless)"
 def _check_columns(table: pd.DataFrame, what: str) -> None:
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise ValidationError(f"{what}: table lacks TME read-outs {missing} (is it a TME run?)")
+        raise ValidationError(
+            f"{what}: table lacks TME read-outs {missing} (is it a TME run?); the figure draws "
+            "the physical-units model (N_tumour, diameter, senescent stages) or the legacy TME "
+            "model, not the published fixture models (e.g. karin2019)"
+        )
 
 
 def _series(table: pd.DataFrame, cols: tuple[tuple[str, str], ...]) -> list[tuple[str, np.ndarray]]:
