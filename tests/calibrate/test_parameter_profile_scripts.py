@@ -1,0 +1,36 @@
+"""The 95 % interval that scripts/ici_shared_scan.py --refit and mouse_parameter_profile.py read
+off a profile: crossings of a 1.92 rise on either side of the minimum, open where none."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from senotwin.calibrate.profile import THRESHOLD_95 as T
+from tests.scripts_loader import load_script
+
+
+@pytest.fixture(scope="module")
+def crossing():
+    return load_script("ici_shared_scan").crossing
+
+
+def test_a_profile_that_rises_on_both_sides_is_closed(crossing) -> None:
+    values = [0.02, 0.05, 0.1, 0.2, 0.5]
+    rise = [12.0, 4.0, 0.0, 1.0, 5.0]
+    low, high = crossing(values, rise, -1), crossing(values, rise, 1)
+    # log-linear: T (1.92) of the 4.0 rise between 0.1 and 0.05; T - 1 of 4.0 between 0.2 and 0.5
+    assert low == pytest.approx(10 ** (math.log10(0.1) + T / 4.0 * math.log10(0.5)))
+    assert high == pytest.approx(10 ** (math.log10(0.2) + (T - 1.0) / 4.0 * math.log10(2.5)))
+    assert 0.05 < low < 0.1 < 0.2 < high < 0.5
+
+
+def test_a_side_that_stays_below_the_threshold_is_open(crossing) -> None:
+    values = [0.02, 0.1, 0.5]
+    assert crossing(values, [3.0, 0.5, 0.0], 1) is None  # minimum at the upper end
+    assert crossing(values, [3.0, 0.5, 0.0], -1) == pytest.approx(
+        10 ** (math.log10(0.1) + (T - 0.5) / 2.5 * math.log10(0.2))
+    )
+    assert crossing(values, [1.0, 0.0, 1.9], -1) is None  # flat to both ends
+    assert crossing(values, [1.0, 0.0, 1.9], 1) is None
