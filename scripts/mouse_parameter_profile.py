@@ -46,8 +46,12 @@ def main() -> None:
     values = sorted(a.values)
     if values[0] < lo or values[-1] > hi:
         raise SystemExit(f"values must lie in {a.param}'s range [{lo:g}, {hi:g}]")
+    if not values[0] > 0:
+        raise SystemExit("values must be > 0 (the profile is read on a log scale)")
     model_value = float(problem.params.get(a.param, spec_param.value))
-    extra = FitParameter(a.param, lo, hi, model_value, name=spec_param.name)
+    # held at each value, never moved: bounds only need to hold the values (a range may start at 0)
+    bounds = (min(values[0], model_value), max(values[-1], model_value))
+    extra = FitParameter(a.param, *bounds, model_value, name=spec_param.name)
     obj = Objective(replace(problem, parameters=(*problem.parameters, extra)))
     best = dict(shipped.fit.best) | {a.param: model_value}
     j = len(obj.estimated) - 1
