@@ -16,6 +16,8 @@ import pytest
 
 from senotwin.model.describe import stats
 from senotwin.model.qsp import (
+    KI67_LOWER,
+    KI67_REFERENCE,
     LETHAL_BURDEN_CELLS,
     NET_START,
     QSP_SCENARIOS,
@@ -117,7 +119,7 @@ def test_a_faster_growing_tissue_loses_more_cells_per_chemotherapy_exposure() ->
     spec = load_qsp()
     tis, cyto = spec.parameter("k_tis").value, spec.parameter("k_cyto").value
     assert "k_cyto" not in context("lung", inducer="none").params
-    for tissue in ("sclc", "tnbc", "melanoma"):
+    for tissue in ("melanoma", "pancreas", "breast"):
         factor = TISSUES[tissue].k_grow / TISSUES["lung"].k_grow
         assert chemo_sensitivity(tissue) == pytest.approx(factor)
         params = context(tissue, inducer="none").params
@@ -125,8 +127,25 @@ def test_a_faster_growing_tissue_loses_more_cells_per_chemotherapy_exposure() ->
         assert params["k_tis"] / (params["k_tis"] + params["k_cyto"]) == pytest.approx(
             tis / (tis + cyto)
         )
-    assert chemo_sensitivity("sclc") > 1.3 > 1.0 > chemo_sensitivity("tnbc")
     assert context("lung", inducer="cdk46i").params["k_cyto"] == 0.0
+
+
+def test_a_measured_growth_fraction_replaces_the_proliferation_ratio() -> None:
+    """Session 21 (prime): SCLC and TNBC take the lower bound of their Ki-67 labelling index over
+    non-squamous NSCLC's (40.71 / 25.8, 45 / 25.8) instead of the k_grow ratio -- not on top of
+    it (k_grow already holds the growth fraction) -- on k_cyto and k_tis alike; NSCLC stays 1."""
+    spec = load_qsp()
+    tis, cyto = spec.parameter("k_tis").value, spec.parameter("k_cyto").value
+    assert KI67_REFERENCE == 25.8 and set(KI67_LOWER) == {"sclc", "tnbc"}
+    assert chemo_sensitivity("lung") == 1.0
+    for tissue, ratio in (("sclc", 40.71 / 25.8), ("tnbc", 45.0 / 25.8)):
+        proliferation = TISSUES[tissue].k_grow / TISSUES["lung"].k_grow
+        assert chemo_sensitivity(tissue) == pytest.approx(ratio)
+        assert chemo_sensitivity(tissue) != pytest.approx(ratio * proliferation)
+        params = context(tissue, inducer="none").params
+        assert params["k_cyto"] == pytest.approx(cyto * ratio)
+        assert params["k_tis"] == pytest.approx(tis * ratio)
+    assert chemo_sensitivity("tnbc") > chemo_sensitivity("sclc") > 1.5
 
 
 def test_tnbc_context_grows_at_the_cited_triple_negative_doubling_time() -> None:

@@ -166,16 +166,31 @@ TISSUES: dict[str, Tissue] = {
 #: the tissue whose chemotherapy loss per exposure (k_cyto, k_tis) is calibrated (MONET1, NSCLC)
 CHEMO_REFERENCE = "lung"
 
+#: Ki-67 labelling index (%) of the reference tissue: resected non-squamous NSCLC
+#: (adenocarcinoma mean, 1065 NSCLC; quantitative-sources ki67_nsclc_warth2014). MONET1 and
+#: KEYNOTE-189 enrolled non-squamous NSCLC.
+KI67_REFERENCE = 25.8
+#: a lower bound on each tissue's central Ki-67 labelling index (%), measured with the same
+#: antibody on untreated tumours: SCLC 40.71 (the lowest of 94 resected SCLC,
+#: ki67_sclc_wang2019), TNBC 45 (62.5 % of 1146 stage I-II TNBC above it, so the median is
+#: higher: ki67_tnbc_fsoa2024). Session 21 (prime), docs/trials.md.
+KI67_LOWER: dict[str, float] = {"sclc": 40.71, "tnbc": 45.0}
+
 
 def chemo_sensitivity(tissue: str) -> float:
     """Chemotherapy loss per exposure of ``tissue`` relative to NSCLC's, where MONET1 calibrated
-    it: the ratio of the derived gross proliferation rates, k_grow(tissue) / k_grow(lung).
+    it: the measured growth-fraction ratio where one is recorded, else the derived gross
+    proliferation ratio k_grow(tissue) / k_grow(lung).
 
-    Derived, session 19 (chemo): Norton & Simon (Cancer Treat Rep 1977;61:1307, 1986;70:163)
-    have a tumour regress under therapy in proportion to its growth rate, and drug-induced
-    growth inhibition of cell lines scales with their division rate (Hafner et al. Nat Methods
-    2016;13:521, for cell-cycle-dependent action). Per tissue, not per patient; docs/trials.md
-    says where it may not hold (platinum is cycle-non-specific; Mitchison 2012's paradox)."""
+    The gross rate is growth fraction x division rate of a cycling cell, so the two ratios are
+    alternatives, never multiplied (that would count the growth fraction twice). Where a Ki-67
+    ratio's lower bound exceeds 1 it is used (session 21, prime): cycle-dependent drugs hit the
+    cycling share, which Ki-67 measures directly, while k_grow is derived from net doubling
+    times that also carry the unmodelled cell loss. Otherwise Norton & Simon (Cancer Treat Rep
+    1977;61:1307) with Hafner et al. (Nat Methods 2016;13:521), session 19. Per tissue, not per
+    patient; docs/trials.md says where either may not hold (platinum is cycle-non-specific)."""
+    if tissue in KI67_LOWER and (ratio := KI67_LOWER[tissue] / KI67_REFERENCE) > 1.0:
+        return ratio
     return TISSUES[tissue].k_grow / TISSUES[CHEMO_REFERENCE].k_grow
 
 
