@@ -1,5 +1,6 @@
 """The 95 % interval that scripts/ici_shared_scan.py --refit and mouse_parameter_profile.py read
-off a profile: crossings of a 1.92 rise on either side of the minimum, open where none."""
+off a profile: crossings of a 1.92 rise on either side of the minimum, open where none; and
+the per-term summary of scripts/ici_objective_noise.py."""
 
 from __future__ import annotations
 
@@ -34,3 +35,11 @@ def test_a_side_that_stays_below_the_threshold_is_open(crossing) -> None:
     )
     assert crossing(values, [1.0, 0.0, 1.9], -1) is None  # flat to both ends
     assert crossing(values, [1.0, 0.0, 1.9], 1) is None
+
+
+def test_objective_noise_summary_is_mean_sd_min_max_per_term() -> None:
+    summarise = load_script("ici_objective_noise").summarise
+    out = summarise([{"nllh": 10.0, "pfs_3m": 1.0}, {"nllh": 14.0, "pfs_3m": 3.0}])
+    assert out["nllh"] == pytest.approx((12.0, math.sqrt(8.0), 10.0, 14.0))
+    assert out["pfs_3m"] == pytest.approx((2.0, math.sqrt(2.0), 1.0, 3.0))
+    assert math.isnan(summarise([{"nllh": 5.0}])["nllh"][1])
