@@ -85,16 +85,21 @@ def profile(a: argparse.Namespace, stored: dict[str, float]) -> None:
         best[k] = (obj(xb), xb)
         fitted = ", ".join(f"{p} {v:.4g}" for p, v in obj.values(xb).items())
         print(f"{values[k]:>10.3g}: start {f0:.2f} -> profile {best[k][0]:.2f} ({fitted})")
-    nllh = [best[k][0] for k in range(len(values))]
+    print_profile(a.param, values, [best[k][0] for k in range(len(values))], digits=2)
+
+
+def print_profile(param: str, values: list[float], nllh: list[float], digits: int) -> None:
+    """Print a profile's minimum, each value's rise above it and the 95 % interval (rise 1.92,
+    :func:`crossing`); shared with scripts/mouse_parameter_profile.py."""
     m = min(nllh)
     rise = [f - m for f in nllh]
-    print(f"profile minimum {m:.2f} at {a.param} {values[int(np.argmin(nllh))]:g}")
+    print(f"profile minimum {m:.{digits}f} at {param} {values[int(np.argmin(nllh))]:g}")
     for v, r in zip(values, rise, strict=True):
-        print(f"{v:>10.3g}: rise {r:.2f}")
+        print(f"{v:>10.3g}: rise {r:.{digits}f}")
     lo, hi = (crossing(values, rise, s) for s in (-1, 1))
-    fmt = ("open" if c is None else f"{c:.3g}" for c in (lo, hi))
+    ends = ("open" if c is None else f"{c:.3g}" for c in (lo, hi))
     span = f"values {values[0]:g}-{values[-1]:g}"
-    print(f"95 % profile interval of {a.param}: {' - '.join(fmt)} ({span})")
+    print(f"95 % profile interval of {param}: {' - '.join(ends)} ({span})")
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import sys
 from dataclasses import replace
 
 import numpy as np
-from ici_shared_scan import crossing
+from ici_shared_scan import print_profile
 
 from senotwin.calibrate import Objective, get_problem
 from senotwin.calibrate.fit import local_fit
@@ -78,17 +78,7 @@ def main() -> None:
         found[k] = (f, x)
         fitted = ", ".join(f"{p.id} {obj.values(x)[p.id]:.4g}" for p in obj.estimated[:j])
         print(f"{values[k]:>10.3g}: conditional {f_cond:.3f} -> profile {f:.3f} ({fitted})")
-    nllh = [found[k][0] for k in range(len(values))]
-    m = min(nllh)
-    rise = [f - m for f in nllh]
-    print(f"profile minimum {m:.3f} at {a.param} {values[int(np.argmin(nllh))]:g}")
-    for v, r in zip(values, rise, strict=True):
-        print(f"{v:>10.3g}: rise {r:.3f}")
-    ends = (
-        "open" if c is None else f"{c:.3g}" for c in (crossing(values, rise, s) for s in (-1, 1))
-    )
-    span = f"values {values[0]:g}-{values[-1]:g}"
-    print(f"95 % profile interval of {a.param}: {' - '.join(ends)} ({span})")
+    print_profile(a.param, values, [found[k][0] for k in range(len(values))], digits=3)
 
 
 if __name__ == "__main__":
