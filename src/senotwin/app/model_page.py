@@ -31,7 +31,6 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SASP chemokine CCL2 in the tumour", ("CCL2_t",)),
     ("Free PD-L1 on tumour cells (PDL1_d), PD-1/PD-L1 complexes (PDPL)", ("PDL1_d", "PDPL")),
 )
-#: unit spellings of the model files shown the way a reader writes them
 #: how many sliders the page shows before the user adds more
 DEFAULT_SLIDERS = 6
 #: ranges wider than this ratio move on a log10 scale

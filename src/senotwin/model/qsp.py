@@ -170,8 +170,9 @@ CHEMO_REFERENCE = "lung"
 #: (adenocarcinoma mean, 1065 NSCLC; quantitative-sources ki67_nsclc_warth2014). MONET1 and
 #: KEYNOTE-189 enrolled non-squamous NSCLC.
 KI67_REFERENCE = 25.8
-#: a lower bound on each tissue's central Ki-67 labelling index (%), measured with the same
-#: antibody on untreated tumours: SCLC 40.71 (the lowest of 94 resected SCLC,
+#: a lower bound on each tissue's central Ki-67 labelling index (%), immunohistochemistry of
+#: resected tumours (the antibody clones and counting methods were not read and may differ
+#: between the three studies): SCLC 40.71 (the lowest of 94 resected SCLC,
 #: ki67_sclc_wang2019), TNBC 45 (62.5 % of 1146 stage I-II TNBC above it, so the median is
 #: higher: ki67_tnbc_fsoa2024). Session 21 (prime), docs/trials.md.
 KI67_LOWER: dict[str, float] = {"sclc": 40.71, "tnbc": 45.0}
