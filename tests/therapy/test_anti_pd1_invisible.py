@@ -137,7 +137,9 @@ def test_bystander_killing_brakes_the_escaped_clone_without_controlling_it() -> 
     slower than with the bystander rate at 0, but still grows at least as fast as untreated
     (blockade frees room as the visible cells die). Session 20: fold over 120 days 4.5 treated,
     3.9 untreated, 5.6 treated without the bystander kill; half-maximal at the 2.96 pM
-    signalling EC50 (sessions 10-19) the clone was held under blockade (< 0.1 of untreated)."""
+    signalling EC50 (sessions 10-19) the clone was held under blockade (< 0.1 of untreated).
+    Session 22 (k_byst 0.58 -> 0.265, refitted on 240 virtual Liu patients): the brake is
+    smaller, 4.95 treated against 5.40 without the bystander kill (8 %, was 20 %)."""
     k = get_scenario(SCENARIO).load().parameter("k_byst").value
     assert k > 0
 
@@ -145,6 +147,6 @@ def test_bystander_killing_brakes_the_escaped_clone_without_controlling_it() -> 
         t = _course(1e-3, 0.0, 120, k_byst, treated)
         return float(t["Ci"].iloc[-1] / t["Ci"].iloc[0])
 
-    assert fold(k, True) < 0.9 * fold(0.0, True)  # the bystander kill still brakes it
+    assert fold(k, True) < 0.95 * fold(0.0, True)  # the bystander kill still brakes it
     assert fold(k, True) > 0.9 * fold(k, False)  # but no longer controls it under blockade
     assert fold(0.0, True) >= 0.9 * fold(0.0, False)  # no bystander: no control

@@ -184,6 +184,7 @@ def test_tiny_fit_writes_record_and_figure(tmp_path) -> None:  # type: ignore[no
         "r_treg.centre",
         "n_reinv.centre",
         "k_byst.value",
+        "k_exh.value",
     ]
     stored = json.loads((tmp_path / "fit.json").read_text())
     assert stored["nllh"] == pytest.approx(rec["nllh"])
@@ -275,16 +276,19 @@ def test_trial_patients_carry_the_shipped_transferable_fit() -> None:
     assert prior["N_ag"].centre == pytest.approx(min(max(best["N_ag.centre"] * nsclc, lo), hi))
 
 
-def test_model_bystander_rate_is_the_shipped_liu2019_value() -> None:
-    """k_byst is calibrated on liu2019 (one value for every patient): qsp.yaml carries the
-    stored fit's best value, so the trial library and every scenario use it."""
+def test_model_shared_values_are_the_shipped_liu2019_values() -> None:
+    """k_byst and (since session 22) k_exh are calibrated on liu2019 (one value for every
+    patient): qsp.yaml carries the stored fit's best values, so the trial library and every
+    scenario use them."""
     from senotwin.model.scenarios import get_scenario
     from senotwin.trial.ici_fit import shared, stored_fit
 
     best = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
     spec = get_scenario("aged_melanoma_untreated").load()
-    assert shared(best) == {"k_byst": pytest.approx(spec.parameter("k_byst").value, rel=1e-3)}
-    assert spec.parameter("k_byst").provenance.kind == "calibrated"
+    assert set(shared(best)) == {"k_byst", "k_exh"}
+    for name, value in shared(best).items():
+        assert spec.parameter(name).value == pytest.approx(value, rel=1e-3), name
+        assert spec.parameter(name).provenance.kind == "calibrated", name
 
 
 def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
@@ -304,8 +308,10 @@ def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
     assert grown == obj.growth(best)
     # derived at the fit's immune values, not qsp.yaml's: not the tissue rate. Its sign follows
     # the fit (session 18 liufit 0.02722 above 0.02651; land 0.02454 below 0.02593: k_kill 1.29
-    # raises it, the Treg brake r_treg 0.066 lowers it more -- at r_treg 0.001 it is 0.0289)
-    assert abs(grown["k_grow"] / TISSUES["melanoma"].k_grow - 1.0) > 0.02
+    # raises it, the Treg brake r_treg 0.066 lowers it more -- at r_treg 0.001 it is 0.0289;
+    # session 22 n-240 fit 0.02541 against 0.02582, 1.6 % below: the tissue rate is derived to
+    # 0.1 %, so a 0.5 % gap still tells the two derivations apart)
+    assert abs(grown["k_grow"] / TISSUES["melanoma"].k_grow - 1.0) > 0.005
     for held in record["predictions"].values():
         assert held["k_grow_centre"] == grown  # same melanoma population, same centre
 

@@ -37,7 +37,10 @@ def test_miao_is_simulated_in_its_tissue_with_the_transferable_fit_only() -> Non
     assert nag.centre == pytest.approx(min(max(derived, 1e4), 5e5))
     # no melanoma-specific quantity is carried over: the Treg load and the precursor centre
     assert set(centres) == {"k_kill", "n_reinv"} and set(spreads) == {"N_ag"}
-    assert fixed == {"k_byst": pytest.approx(values["k_byst.value"])}
+    assert fixed == {  # the values shared by every patient (k_exh fitted since session 22)
+        "k_byst": pytest.approx(values["k_byst.value"]),
+        "k_exh": pytest.approx(values["k_exh.value"]),
+    }
     with pytest.raises(ValidationError, match="miao"):
         transfer_design("mia", values)
 

@@ -233,7 +233,9 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
         edge = math.isinf(net_doubling_days("lung", rate * 0.999, values))
         assert net == pytest.approx(99.0, rel=5e-3 if edge else 2e-3)
         shipped = net_doubling_days("lung", TISSUES["lung"].k_grow, values)
-        assert abs(math.log(shipped / 99.0)) > 0.1  # the shipped rate misses the cited doubling
+        # the shipped rate misses the cited doubling (session 22's n-240 fit: 91.6 d at k_kill
+        # 1.8, closer than before because the member's Treg brake and burst moved with the fit)
+        assert abs(math.log(shipped / 99.0)) > 0.05
     sigma = {p.parameter: p for p in pop.priors}["k_grow"].spread
     for m, rate in zip(out, rates, strict=True):
         assert dict(m)["k_grow.spread"] == pytest.approx(sigma * math.log(2.0) / 99.0 / rate)

@@ -127,6 +127,16 @@ ICI_PARAMETERS: tuple[PopulationParameter, ...] = (
         "maximal IFN-gamma/TNF bystander death rate of HLA class I-negative cancer cells "
         "(1/day; shared by every patient; nominal 0.1: assumed before the fit)",
     ),
+    PopulationParameter(
+        "k_exh",
+        "value",
+        0.02,
+        0.5,
+        0.1,
+        "log10",
+        "maximal exhaustion rate of CD8 T cells under sustained antigen (1/day; shared by every "
+        "patient; nominal 0.1: QSP-IO's estimated k_Tcell, assumed before session 22's fit)",
+    ),
 )
 
 #: held-back cohorts and the regimen each is simulated with (stated before fitting)
@@ -215,14 +225,14 @@ def stored_fit() -> dict[str, Any]:
 
 
 def shipped_start() -> list[dict[str, float]]:
-    """The shipped optimum as a start point (empty when no fit is shipped or its parameters are
-    not this fit's)."""
+    """The shipped optimum as a start point (empty when no fit is shipped); a quantity the
+    shipped fit did not fit (one added since) starts at its nominal value."""
     try:
         params = stored_fit()["parameters"]
     except ValidationError:
         return []
     point = {p["parameter"]: float(p["best"]) for p in params}
-    return [point] if {p.id for p in ICI_PARAMETERS} <= point.keys() else []
+    return [{p.id: point.get(p.id, p.nominal) for p in ICI_PARAMETERS}]
 
 
 def split(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
