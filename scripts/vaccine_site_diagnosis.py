@@ -1,61 +1,75 @@
-"""What the model says about a senescent-cell vaccine site alone (docs/validation.md, session 20
-coinj): not a validation case -- the model has one lesion compartment, so an immunisation at a
-site other than the lesion that is read (Marin 2023, Meng 2012) cannot be set as a scenario.
+"""How the vaccine cases' verdicts depend on the protocol the papers did not give
+(docs/validation.md, Session 22 vacc): not a validation case, and nothing is chosen by it.
 
-The vaccine site is run by itself in the implantation state (``qsp.mouse_initial(0)``: no
-cancer cells and no lesion-resident cells), young melanoma context without an inducer,
-CD8 T cells on, holding N cancer-origin late senescent cells (``Sl`` = ``Scl`` = N: cells made
-senescent in vitro carry an established SASP) or N dead cancer cells (``D`` = N: cells
-undergoing immunogenic cell death, the comparison of Marin 2023's abstract). Prints the
-node's mature DCs, blood effector CD8 T cells and the cells left at the site on days 7 and 14,
-and the senescent / ICD ratio, for N over a grid (none of which is the papers' dose: not read).
+Marin 2023's and Meng 2012's doses, intervals, challenges and read-out days were not read; the
+cases run the B16 protocol of Diefenbach 2001 Fig. 3d (5e6 cells, challenge 1e4 cells 10 days
+later) read 21 days after the challenge. This prints, on the vaccine-site overlay (scenario
+``mouse_vaccine``), each case's effect over a grid of those numbers: immunised vs unimmunised
+and senescent vs ICD cells (lesion volume after the challenge), and the injection into
+tumour-bearing mice (blood effector CD8 T cells after the injection).
 
     python scripts/vaccine_site_diagnosis.py
 """
 
 from __future__ import annotations
 
-from senotwin.model.qsp import context, load_qsp, mouse_initial
+import itertools
+
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.spec import ModelSpec
+from senotwin.model.vaccine import load_vaccine_qsp
 from senotwin.sim import SolverOptions, simulate
 
-DOSES = (1.0e5, 1.0e6, 1.0e7)
-DAYS = (7.0, 14.0)
+DOSES = (1.0e5, 1.0e6, 5.0e6)
+CHALLENGES = (1.0e4, 1.0e5, 4.42407e5)
+READ_AFTER = (14.0, 21.0, 28.0)
+INTERVALS = (7.0, 10.0, 14.0)
+MENG_TUMOUR = 4.42407e5  # the model's fitted C57BL/6 (MC38) take, as in the Meng case
 
 
-def run(vaccine: dict[str, float]) -> dict[str, list[float]]:
-    """mDC, T8b and the site's cells (senescent + dead) on DAYS for one vaccine."""
-    sc = context(tissue="melanoma", age="young", inducer="none")
-    # one stromal senescent cell in both arms keeps the per-target rates defined (the model's
-    # kill and cytokine terms divide by the live cells of the site); negligible against N
-    initial = mouse_initial(0.0) | {"Se": 1.0} | vaccine
+def with_interval(days: float) -> ModelSpec:
+    """The overlay with its protocol-day event moved to ``days``."""
+    spec = load_vaccine_qsp()
+    events = tuple(
+        e.model_copy(update={"at": days}) if e.id == "vaccine_protocol_day" else e
+        for e in spec.events
+    )
+    return spec.model_copy(update={"events": events})
+
+
+def run(spec: ModelSpec, params: dict[str, float], initial: dict[str, float], days: list[float]):
+    """The lesion volume and blood effectors on ``days`` for one arm."""
+    sc = get_scenario("mouse_vaccine")
     res = simulate(
-        load_qsp(),
-        params=dict(sc.params),
-        initial=initial,
-        t_end=max(DAYS),
-        solver=SolverOptions(engine="fast", rtol=1e-8, atol=1e-8, t_eval=DAYS),
+        spec,
+        params=dict(sc.params) | params,
+        initial=dict(sc.initial) | initial,
+        t_end=max(days),
+        solver=SolverOptions(engine="fast", rtol=1e-6, atol=1e-6, t_eval=days),
         check_ranges=False,
         throw=True,
     )
-    t = res.table
-    return {
-        "mDC": t["mDC"].tolist(),
-        "T8b": t["T8b"].tolist(),
-        "site": (t["Se"] + t["Sl"] + t["Sd"] + t["D"]).tolist(),
-    }
+    return res.table["V_T"].to_numpy(), res.table["T8b"].to_numpy()
 
 
 def main() -> None:
-    for n in DOSES:
-        sen = run({"Sl": n, "Scl": n})
-        icd = run({"D": n})
-        for i, d in enumerate(DAYS):
-            print(
-                f"N {n:.0e} day {d:g}: senescent mDC {sen['mDC'][i]:.3g} T8b {sen['T8b'][i]:.3g} "
-                f"site {sen['site'][i]:.3g} | ICD mDC {icd['mDC'][i]:.3g} T8b {icd['T8b'][i]:.3g} "
-                f"| ratio mDC {sen['mDC'][i] / icd['mDC'][i]:.2f} "
-                f"T8b {sen['T8b'][i] / icd['T8b'][i]:.2f}"
-            )
+    for interval in INTERVALS:
+        spec = with_interval(interval)
+        days = [0.0, *(interval + r for r in READ_AFTER)]
+        for dose, challenge in itertools.product(DOSES, CHALLENGES):
+            ch = {"n_challenge": challenge}
+            none, _ = run(spec, ch, {}, days)
+            sen, _ = run(spec, ch, {"Vs": dose}, days)
+            icd, _ = run(spec, ch, {"Vd": dose}, days)
+            _, t_none = run(spec, {}, {"C": MENG_TUMOUR}, days)
+            _, t_inj = run(spec, {"n_vaccine_late": dose}, {"C": MENG_TUMOUR}, days)
+            for i, r in enumerate(READ_AFTER, start=1):
+                print(
+                    f"interval {interval:g} d, dose {dose:.0e}, challenge {challenge:.1e}, "
+                    f"read {r:g} d after: immunised vs none {100 * (sen[i] / none[i] - 1):+.1f} %, "
+                    f"senescent vs ICD {100 * (sen[i] / icd[i] - 1):+.1f} %, "
+                    f"Meng T8b {100 * (t_inj[i] / t_none[i] - 1):+.1f} %"
+                )
 
 
 if __name__ == "__main__":

@@ -73,3 +73,33 @@ def test_cases_most_random_sets_pass_are_flagged_uninformative() -> None:
     # only a case that every draw passes is structural (consistency by the tier rules)
     assert null.structural() == ("always",)
     assert d["structural_cases"] == ["always"]
+
+
+def test_the_null_draws_over_several_models() -> None:
+    """A case on an overlay model (the vaccine site) runs in the null with the main model's cases;
+    a parameter drawn already is not drawn again, and the overlay's protocol numbers stay the
+    scenario's (0), so a draw cannot inject a challenge."""
+    base = {
+        "tier": "literature",
+        "claim": "immunisation slows a later challenge",
+        "source": {"paper": "Paper P", "panel": "abstract", "review_section": "3.2", "refs": [151]},
+        "readout": "V_T",
+        "measure": {"stat": "at", "at": 20},
+        "expect": {"kind": "direction", "direction": "decrease"},
+    }
+    human = base | {"id": "h1", "system": {"inducer": "chronic"}}
+    human |= {"perturbed": {"blocks": {"SASP": 1.0}}}
+    vaccine = base | {"id": "v1", "system": {"scenario": "mouse_vaccine"}}
+    vaccine |= {
+        "control": {"params": {"n_challenge": 1.0e4}},
+        "perturbed": {"params": {"n_challenge": 1.0e4}, "initial": {"Vs": 5.0e6}},
+    }
+    cases = parse_cases({"version": 2, "cases": [human, vaccine]})
+    null = run_null(cases, 1.0, n=2, seed=3)
+    assert len(null.rates) == 2 and null.failed_runs == 0
+    spec = cases[1].scenario.load()
+    drawn = draw_parameters(
+        spec, np.random.default_rng(0), skip=frozenset(load_qsp().parameter_ids)
+    )
+    assert "n_challenge" in drawn and not set(drawn) & set(load_qsp().parameter_ids)
+    assert cases[1].scenario.params["n_challenge"] == 0.0

@@ -45,6 +45,7 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
     from senotwin.model.mouse_mc38 import mc38_scenarios
     from senotwin.model.qsp import mouse_scenarios, qsp_scenarios
     from senotwin.model.tme import tme_scenarios
+    from senotwin.model.vaccine import vaccine_scenario
 
     for scenario in (
         Scenario(
@@ -78,7 +79,7 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
         ),
     ):
         registry.register(scenario)
-    for qsp in (*qsp_scenarios(), *mouse_scenarios(), *mc38_scenarios()):
+    for qsp in (*qsp_scenarios(), *mouse_scenarios(), *mc38_scenarios(), vaccine_scenario()):
         registry.register(qsp)
     for tme in tme_scenarios():
         registry.register(tme.to_scenario())

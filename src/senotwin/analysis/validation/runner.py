@@ -86,6 +86,8 @@ def simulate_arm(
     """
     sc = case.scenario
     spec = sc.load()
+    # values of parameters this model lacks (a null draw over several models) do not apply
+    base = {k: v for k, v in (base_params or {}).items() if k in spec.parameter_ids}
     doses = None
     if arm.regimen is not None:
         from senotwin.therapy.language import SharedTherapy, parse_regimen
@@ -99,10 +101,7 @@ def simulate_arm(
         warnings.simplefilter("ignore", SenotwinWarning)  # a step after the read-out day
         result = simulate(
             spec,
-            params=dict(base_params or {})
-            | dict(sc.params)
-            | dict(context_params or {})
-            | dict(arm.params),
+            params=base | dict(sc.params) | dict(context_params or {}) | dict(arm.params),
             initial=dict(sc.initial) | dict(arm.initial),
             blocks=blocks,
             regimen=schedule,
