@@ -1,0 +1,44 @@
+"""scripts/reinv_burst_fold.py: the pool table reads plausible patients only, and a larger burst
+gives a larger treated / untreated tumour CD8 pool at the shipped fit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from senotwin.trial import ici_fit
+from tests.scripts_loader import load_script
+
+SCRIPT = load_script("reinv_burst_fold")
+
+
+def test_pool_table_uses_plausible_patients_and_the_untreated_share() -> None:
+    rows = pd.DataFrame(
+        {
+            "plausible": [True, True, False],
+            "f_pex": [0.2, 0.2, 0.2],
+            **{f"pool_tr_{d}": [4.0, 6.0, 100.0] for d in SCRIPT.DAYS},
+            **{f"pool_un_{d}": [2.0, 2.0, 1.0] for d in SCRIPT.DAYS},
+            **{f"T8x_un_{d}": [1.0, 0.5, 1.0] for d in SCRIPT.DAYS},
+            **{f"T8x_tr_{d}": [1.0, 1.0, 1.0] for d in SCRIPT.DAYS},
+        }
+    )
+    table = SCRIPT.pool_table(rows)
+    assert table["patients"] == 2
+    assert table["fold_21"] == pytest.approx(2.5)  # median of 2 and 3; the implausible 100 left out
+    assert table["reinvigorable_share"] == pytest.approx(0.075)  # median of 0.1 and 0.05
+
+
+def test_larger_burst_gives_a_larger_pool_ratio() -> None:
+    values = {p["parameter"]: float(p["best"]) for p in ici_fit.stored_fit()["parameters"]}
+    design = SCRIPT.CohortDesign(regimen=ici_fit.FIT_REGIMEN, n=6, seed=0, rules=ici_fit.RULES)
+    cohort = SCRIPT.PoolReadout(design, ici_fit.fitted_population(values))
+    folds = []
+    for centre in (0.0, 5.0):
+        point = {**values, "n_reinv.centre": centre}
+        folds.append(
+            SCRIPT.pool_table(cohort.simulate(*ici_fit.split(point), ici_fit.shared(point)))
+        )
+    assert folds[0]["patients"] >= 3
+    assert folds[1]["fold_21"] > 1.5 * folds[0]["fold_21"]
+    assert folds[0]["fold_21"] > 1.0  # anti-PD-1 expands the pool without a burst too
