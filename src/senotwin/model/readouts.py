@@ -37,9 +37,13 @@ def _billions(*names: str) -> Column:
 
 
 def _qsp_balance(table: Table) -> np.ndarray:
-    """Functional CD8 effectors (not PD-1-inhibited, not MDSC-suppressed) per exhausted one."""
-    functional = table["T8"] * table["pd1_function"] * table["mdsc_supp"]
-    return np.asarray(functional / np.maximum(table["T8x"], 1.0), dtype=float)
+    """Functional CD8 effectors (not PD-1-inhibited, not MDSC-suppressed) per exhausted one:
+    primed effectors and the burst's reinvigorated progeny (T8r, which kill like effectors:
+    process cd8_kill), per exhausted and terminally exhausted cell (T8x, T8t). Until session 22
+    only T8 per T8x, complete while qsp.yaml's patient had no burst (T8r, T8t 0)."""
+    effectors = table["T8"] + table["T8r"]
+    functional = effectors * table["pd1_function"] * table["mdsc_supp"]
+    return np.asarray(functional / np.maximum(table["T8x"] + table["T8t"], 1.0), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,19 @@ class Readouts:
 
 QSP = Readouts(
     model="physical-units model (qsp.yaml)",
-    needs=("N_tumour", "diameter", "Se", "Sl", "Sd", "sasp_cells", "T8", "T8x", "pd1_function"),
+    needs=(
+        "N_tumour",
+        "diameter",
+        "Se",
+        "Sl",
+        "Sd",
+        "sasp_cells",
+        "T8",
+        "T8r",
+        "T8x",
+        "T8t",
+        "pd1_function",
+    ),
     burden=_billions("N_tumour"),
     diameter=_col("diameter"),
     senescent=_billions("Se", "Sl", "Sd"),
