@@ -40,7 +40,8 @@ def _qsp_balance(table: Table) -> np.ndarray:
     """Functional CD8 effectors (not PD-1-inhibited, not MDSC-suppressed) per exhausted one:
     primed effectors and the burst's reinvigorated progeny (T8r, which kill like effectors:
     process cd8_kill), per exhausted and terminally exhausted cell (T8x, T8t). Until session 22
-    only T8 per T8x, complete while qsp.yaml's patient had no burst (T8r, T8t 0)."""
+    only T8 per T8x: complete for qsp.yaml's burst-less patient (T8r, T8t 0), not for a trial
+    patient carrying the liu2019 burst (n_reinv > 0)."""
     effectors = table["T8"] + table["T8r"]
     functional = effectors * table["pd1_function"] * table["mdsc_supp"]
     return np.asarray(functional / np.maximum(table["T8x"] + table["T8t"], 1.0), dtype=float)
