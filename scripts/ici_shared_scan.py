@@ -1,6 +1,7 @@
 """liu2019 objective along one shared model parameter: at a fixed population, or profiled.
 
 Usage: python scripts/ici_shared_scan.py PARAM V1 V2 ... [--n 60] [--seed 0] [--refit EVALS]
+       [--held-out SEED]
 Population: the shipped liu2019 fit's population values (its shared values too, unless PARAM
 is one of them). Prints, per value: nllh, ORR (CR count), responders by CD8 tertile and PFS at
 3 / 6 / 12 months, so a structural change can be judged against the stored fit before a refit.
@@ -9,6 +10,9 @@ re-optimised (Nelder-Mead, 0.15 x bounds simplex, EVALS evaluations) from the be
 shipped optimum and the neighbouring value's optimum, walking outward from the value nearest
 the model's own; it then prints each value's rise above the profile minimum and the 95 %
 interval (rise 1.92, log-linear crossing; 'open' where the ends of the values do not reach it).
+PARAM may also be a quantity the fit itself fits (e.g. ``n_reinv.centre``): with ``--refit`` it
+is held at each value while the fit's other quantities are re-optimised (linear crossings for a
+linear-scale quantity). ``--held-out SEED`` also scores each profile point on that seed's cohort.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from senotwin.model.qsp import load_qsp
 from senotwin.trial.ici_fit import (
     ICI_PARAMETERS,
     IciObjective,
+    PopulationParameter,
     goodness,
     nelder_mead,
     start_vector,
@@ -34,12 +39,25 @@ from senotwin.trial.ici_fit import (
 )
 
 
+def quantity(param: str) -> str:
+    """The fit-quantity id of PARAM: itself if it names one (``n_reinv.centre``), else the
+    model parameter's shared value (``k_byst`` -> ``k_byst.value``)."""
+    return param if "." in param else f"{param}.value"
+
+
+def fitted(param: str) -> PopulationParameter | None:
+    """The liu2019 fit's quantity PARAM names, None if the fit does not fit it."""
+    return next((p for p in ICI_PARAMETERS if p.id == quantity(param)), None)
+
+
 class HeldObjective(IciObjective):
-    """The liu2019 objective with model parameters held at given values for every patient."""
+    """The liu2019 objective with quantities (ids, e.g. ``k_byst.value``) held at given values
+    for every patient; the fit's quantities not held stay free."""
 
     def __init__(self, held: Mapping[str, float], n: int, seed: int) -> None:
-        super().__init__(n=n, seed=seed)
-        self.held = {f"{k}.value": float(v) for k, v in held.items()}
+        free = tuple(p for p in ICI_PARAMETERS if p.id not in held)
+        super().__init__(n=n, seed=seed, parameters=free)
+        self.held = {k: float(v) for k, v in held.items()}
 
     def statistics(self, values: Mapping[str, float]) -> dict[str, Any]:
         return super().statistics({**values, **self.held})
@@ -54,16 +72,18 @@ def row(v: float, sim: Mapping[str, Any], nllh: float) -> str:
     )
 
 
-def crossing(values: list[float], rise: list[float], side: int) -> float | None:
+def crossing(values: list[float], rise: list[float], side: int, log: bool = True) -> float | None:
     """Where the rise first exceeds the threshold walking from the minimum towards one end
-    (log-linear interpolation); None = open on that side."""
+    (log-linear interpolation, linear with ``log`` False); None = open on that side."""
     i = int(np.argmin(rise))
     idx = range(i - 1, -1, -1) if side < 0 else range(i + 1, len(values))
     prev = i
     for j in idx:
         if rise[j] > THRESHOLD_95:
-            a, b = math.log10(values[prev]), math.log10(values[j])
             t = (THRESHOLD_95 - rise[prev]) / (rise[j] - rise[prev])
+            if not log:
+                return float(values[prev] + t * (values[j] - values[prev]))
+            a, b = math.log10(values[prev]), math.log10(values[j])
             return float(10 ** (a + t * (b - a)))
         prev = j
     return None
@@ -71,24 +91,39 @@ def crossing(values: list[float], rise: list[float], side: int) -> float | None:
 
 def profile(a: argparse.Namespace, stored: dict[str, float]) -> None:
     values = sorted(a.values)
-    model_value = float(load_qsp().parameter(a.param).value)
-    centre = int(np.argmin([abs(math.log10(v / model_value)) for v in values]))
-    shipped_x = start_vector(stored)
+    qid, own = quantity(a.param), fitted(a.param)
+    log = own is None or own.scale == "log10"
+    reference = own_value(a.param, stored)
+    distance = [abs(math.log10(v / reference)) if log else abs(v - reference) for v in values]
+    centre = int(np.argmin(distance))
     best: dict[int, tuple[float, np.ndarray]] = {}
     order = [centre, *range(centre - 1, -1, -1), *range(centre + 1, len(values))]
     for k in order:
-        obj = HeldObjective({a.param: values[k]}, a.n, a.seed)
-        starts = [shipped_x] + [best[j][1] for j in (k - 1, k + 1) if j in best]
+        obj = HeldObjective({qid: values[k]}, a.n, a.seed)
+        starts = [start_vector(stored, obj.parameters)]
+        starts += [best[j][1] for j in (k - 1, k + 1) if j in best]
         x0 = min(starts, key=obj)
         f0 = obj(x0)
         xb = nelder_mead(obj, x0, max_evaluations=a.refit)
         best[k] = (obj(xb), xb)
-        fitted = ", ".join(f"{p} {v:.4g}" for p, v in obj.values(xb).items())
-        print(f"{values[k]:>10.3g}: start {f0:.2f} -> profile {best[k][0]:.2f} ({fitted})")
-    print_profile(a.param, values, [best[k][0] for k in range(len(values))], digits=2)
+        found = ", ".join(f"{p} {v:.4g}" for p, v in obj.values(xb).items())
+        print(f"{values[k]:>10.3g}: start {f0:.2f} -> profile {best[k][0]:.2f} ({found})")
+        if a.held_out is not None:
+            held_out = HeldObjective({qid: values[k]}, a.n, a.held_out)(xb)
+            print(f"{values[k]:>10.3g}: held-out seed {a.held_out} nllh {held_out:.2f}")
+    print_profile(a.param, values, [best[k][0] for k in range(len(values))], 2, log=log)
 
 
-def print_profile(param: str, values: list[float], nllh: list[float], digits: int) -> None:
+def own_value(param: str, stored: Mapping[str, float]) -> float:
+    """PARAM's value in the shipped fit if the fit fits it, else in the model."""
+    if fitted(param) is not None:
+        return float(stored[quantity(param)])
+    return float(load_qsp().parameter(param).value)
+
+
+def print_profile(
+    param: str, values: list[float], nllh: list[float], digits: int, log: bool = True
+) -> None:
     """Print a profile's minimum, each value's rise above it and the 95 % interval (rise 1.92,
     :func:`crossing`); shared with scripts/mouse_parameter_profile.py."""
     m = min(nllh)
@@ -96,7 +131,7 @@ def print_profile(param: str, values: list[float], nllh: list[float], digits: in
     print(f"profile minimum {m:.{digits}f} at {param} {values[int(np.argmin(nllh))]:g}")
     for v, r in zip(values, rise, strict=True):
         print(f"{v:>10.3g}: rise {r:.{digits}f}")
-    lo, hi = (crossing(values, rise, s) for s in (-1, 1))
+    lo, hi = (crossing(values, rise, s, log) for s in (-1, 1))
     ends = ("open" if c is None else f"{c:.3g}" for c in (lo, hi))
     span = f"values {values[0]:g}-{values[-1]:g}"
     print(f"95 % profile interval of {param}: {' - '.join(ends)} ({span})")
@@ -110,20 +145,29 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--refit", type=int, default=0, help="Nelder-Mead evaluations per value")
+    ap.add_argument("--held-out", type=int, default=None, help="also score each point on SEED")
     a = ap.parse_args()
-    if a.refit < 0 or any(not v > 0 for v in a.values):
-        raise SystemExit("need --refit >= 0 and positive values")
+    own = fitted(a.param)
+    lin = own is not None and own.scale == "lin"
+    if a.refit < 0 or any(not (v >= 0 if lin else v > 0) for v in a.values):
+        raise SystemExit(f"need --refit >= 0 and {'non-negative' if lin else 'positive'} values")
+    if own is not None and any(not own.lower <= v <= own.upper for v in a.values):
+        raise SystemExit(f"{own.id} values must lie in its fit bounds {own.lower:g}-{own.upper:g}")
+    if a.held_out is not None and not a.refit:
+        raise SystemExit("--held-out scores profile points: it needs --refit EVALS")
     stored = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
-    stored = {k: v for k, v in stored.items() if not k.startswith(f"{a.param}.")}
     if a.refit:
-        if any(p.parameter == a.param for p in ICI_PARAMETERS):
-            raise SystemExit(f"{a.param} is fitted by liu2019: profile it within the fit")
+        if own is None and any(p.parameter == a.param for p in ICI_PARAMETERS):
+            raise SystemExit(
+                f"{a.param} is fitted by liu2019: name its quantity ({a.param}.centre)"
+            )
         profile(a, stored)
         return
+    stored = {k: v for k, v in stored.items() if k != quantity(a.param)}
     obj = IciObjective(n=a.n, seed=a.seed)
     print(f"{a.param:>10} | nllh | ORR (CR) | tertile responders | PFS 3 / 6 / 12 mo")
     for v in a.values:
-        sim = obj.statistics({**stored, f"{a.param}.value": v})
+        sim = obj.statistics({**stored, quantity(a.param): v})
         print(row(v, sim, goodness(sim, obj.target)["nllh"]))
 
 
