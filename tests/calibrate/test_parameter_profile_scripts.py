@@ -1,6 +1,6 @@
 """The 95 % interval that scripts/ici_shared_scan.py --refit and mouse_parameter_profile.py read
-off a profile: crossings of a 1.92 rise on either side of the minimum, open where none; and
-the per-term summary of scripts/ici_objective_noise.py."""
+off a profile: crossings of a 1.92 rise on either side of the minimum, open where none; the
+quantity a liu2019 profile holds; and the per-term summary of scripts/ici_objective_noise.py."""
 
 from __future__ import annotations
 
@@ -35,6 +35,27 @@ def test_a_side_that_stays_below_the_threshold_is_open(crossing) -> None:
     )
     assert crossing(values, [1.0, 0.0, 1.9], -1) is None  # flat to both ends
     assert crossing(values, [1.0, 0.0, 1.9], 1) is None
+
+
+def test_a_linear_scale_quantity_crosses_linearly(crossing) -> None:
+    values = [0.0, 2.0, 4.0, 6.0]  # n_reinv.centre: linear scale, 0 allowed
+    rise = [9.0, 3.0, 1.0, 0.0]
+    assert crossing(values, rise, -1, log=False) == pytest.approx(4.0 - (T - 1.0) / 2.0 * 2.0)
+    assert crossing(values, rise, 1, log=False) is None
+
+
+def test_a_fitted_quantity_is_held_and_the_others_stay_free(monkeypatch) -> None:
+    scan = load_script("ici_shared_scan")
+    assert scan.quantity("k_byst") == "k_byst.value"
+    assert scan.fitted("n_reinv.centre").scale == "lin"
+    assert scan.fitted("K_sen_sat") is None
+    seen: list[dict[str, float]] = []
+    monkeypatch.setattr(scan.IciObjective, "statistics", lambda self, v: seen.append(v))
+    obj = scan.HeldObjective({"n_reinv.centre": 2.0}, n=4, seed=0)
+    ids = [p.id for p in obj.parameters]
+    assert "n_reinv.centre" not in ids and len(ids) == len(scan.ICI_PARAMETERS) - 1
+    obj.statistics({"k_kill.centre": 1.0})
+    assert seen == [{"k_kill.centre": 1.0, "n_reinv.centre": 2.0}]
 
 
 def test_objective_noise_summary_is_mean_sd_min_max_per_term() -> None:
