@@ -3,8 +3,10 @@
 Builds KEYNOTE-189 from the library file with its experimental arm replaced by pembrolizumab
 200 mg q3w without chemotherapy (a diagnostic arm: nothing published to compare with; the
 library itself is unchanged), runs the same selected patients (seed 0) and prints ORR with the
-RECIST counts, the PFS HR against the chemotherapy arm, and the medians of patient traits in
-responders vs progressors (with the immune-invisible share at entry).
+RECIST counts, the PFS HR against the chemotherapy arm, ORR by the trial's PD-L1 stratum (TPS
+< 1 / 1-49 / >= 50 %, the model's mapping) beside KEYNOTE-001's published 45.2 % at TPS >= 50 %
+and 19.4 % overall (Garon 2015; another trial, kept aside: evaluation only), and the medians of
+patient traits in responders vs progressors (with the immune-invisible share at entry).
 
     python scripts/trial_pembro_alone.py [--n 200] [--workers 1]
 """
@@ -30,6 +32,8 @@ ARM = {
     "regimen": "pembrolizumab 200 mg iv q21d d0-d714",
     "published": {"source": "diagnostic arm: no published result"},
 }
+#: the model's PD-L1 strata (cohort.population.BaselineDisease thresholds)
+STRATA = ("TPS < 1 %", "TPS 1-49 %", "TPS >= 50 %")
 
 
 def main() -> None:
@@ -56,6 +60,12 @@ def main() -> None:
         f"{summary.loc['chemo', 'median_pfs'] / 30.4375:.1f} months"
     )
     resp = alone["best_response"].isin(("CR", "PR"))
+    if "b_pdl1_stratum" in alone:
+        by = resp.groupby(alone["b_pdl1_stratum"]).agg(["mean", "size"])
+        text = ", ".join(
+            f"{STRATA[int(k)]} {100 * r['mean']:.1f} % (n {int(r['size'])})" for k, r in by.iterrows()
+        )
+        print(f"ORR by PD-L1 stratum: {text}; KEYNOTE-001: >= 50 % 45.2 %, all 19.4 %")
     prog = alone["best_response"] == "PD"
     print("| trait | responders | progressors |\n|---|---|---|")
     cols = ["untreated_doubling_days", "p_N_ag", "p_PDL1_per_C", "b_cd8_infiltration"]
