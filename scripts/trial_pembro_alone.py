@@ -63,7 +63,8 @@ def main() -> None:
     if "b_pdl1_stratum" in alone:
         by = resp.groupby(alone["b_pdl1_stratum"]).agg(["mean", "size"])
         text = ", ".join(
-            f"{STRATA[int(k)]} {100 * r['mean']:.1f} % (n {int(r['size'])})" for k, r in by.iterrows()
+            f"{STRATA[int(k)]} {100 * r['mean']:.1f} % (n {int(r['size'])})"
+            for k, r in by.iterrows()
         )
         print(f"ORR by PD-L1 stratum: {text}; KEYNOTE-001: >= 50 % 45.2 %, all 19.4 %")
     prog = alone["best_response"] == "PD"
