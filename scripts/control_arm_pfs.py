@@ -149,6 +149,27 @@ def simulate(trial_id: str, n: int, seed: int) -> tuple[list[dict[str, Any]], di
     return course, out
 
 
+def responders_and_nadir(ship: pd.DataFrame) -> str:
+    """Confirmed responders' depth and duration of response (KM, months, from the first CR/PR
+    scan to PD or death) and the time from the smallest recorded sum to the PD scan."""
+    resp = ship[ship["best_response"].isin(["CR", "PR"])]
+    dor = median_months(
+        (resp["pfs_days"] - resp["response_day"]).to_numpy(float),
+        resp["pfs_event"].to_numpy(bool),
+    )
+    pd_ = ship[ship["pfs_event"] & (ship["pd_by"] != "")]
+    gap = (pd_["pfs_days"] - pd_["nadir_day"]).to_numpy(float)
+    tgt = pd_["pd_by"].map(lambda by: "target" in by.split("+")).to_numpy(bool)
+    return (
+        f"confirmed responders {len(resp)}: best change median "
+        f"{resp['best_change_pct'].median():.1f} %, duration of response median {dor:.1f} months; "
+        f"PD scan - nadir scan, days: median {np.median(gap):.0f} (all PDs), "
+        f"{np.median(gap[tgt]):.0f} (PDs involving target growth), "
+        f"{np.median(gap[~tgt]):.0f} (the others); PDs with no scan below the baseline sum: "
+        f"{100.0 * float(np.mean(pd_['nadir_day'] == 0.0)):.1f} %"
+    )
+
+
 def diagnose(trial_id: str, n: int, seeds: list[int]) -> None:
     """Print the decomposition of one trial's control arm, pooled over ``seeds``."""
     trial = get_trial(trial_id)
@@ -196,7 +217,8 @@ def diagnose(trial_id: str, n: int, seeds: list[int]) -> None:
     only = {k: round(100.0 * v / len(first), 1) for k, v in first.value_counts().items()}
     deaths = int((ship["pfs_event"] & (ship["pd_by"] == "")).sum())
     print(f"first PDs ({len(first)}), % involving: {involved}; as combinations: {only}")
-    print(f"deaths before PD: {deaths}")
+    print(f"deaths before PD: {deaths}; censored without PD: {int((~ship['pfs_event']).sum())}")
+    print(responders_and_nadir(ship))
     cdf = pd.DataFrame(course)
     for col in cdf.columns:
         q = cdf[col].quantile([0.5, 0.1, 0.9]).to_numpy()

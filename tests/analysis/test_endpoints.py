@@ -233,6 +233,20 @@ def test_a_response_first_seen_at_the_last_scan_awaits_confirmation() -> None:
     assert late["best_response"] == "SD" and late["awaiting_confirmation"] == "PR"
 
 
+def test_response_start_and_nadir_scan_give_duration_of_response() -> None:
+    """A confirmed PR first seen at day 84, deepest at 126, PD at 210: the response runs from
+    84 (duration 126 days) and the nadir scan is 126; a non-responder has no response day and a
+    disease never below its baseline sum has its nadir at day 0."""
+    ep = _trial([1, 0.8, 0.6, 0.5, 0.55, 0.7, 0.7])  # 0.5 x 70 = 35 mm nadir, 49 mm: +40 %
+    assert ep["best_response"] == "PR" and ep["pfs_event"] and ep["pfs_days"] == 210.0
+    assert ep["response_day"] == 84.0 and ep["nadir_day"] == 126.0
+    sd = _trial([1, 0.9, 0.85, 0.85, 0.85, 0.85, 0.85])
+    assert sd["best_response"] == "SD" and math.isnan(sd["response_day"])
+    assert sd["nadir_day"] == 84.0
+    grow = _trial([1, 1.1, 1.3, 1.3, 1.3, 1.3, 1.3])
+    assert grow["nadir_day"] == 0.0 and math.isnan(grow["response_day"])
+
+
 # ---- lesion-level heterogeneity: new lesions and non-target progression -------------------------
 from scipy import stats as _stats  # noqa: E402
 

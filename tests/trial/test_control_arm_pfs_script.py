@@ -7,6 +7,7 @@ import math
 from types import ModuleType
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD, DeathHazard, TrialRules
@@ -73,3 +74,26 @@ def test_no_new_lesions_removes_them_and_daily_scans_find_pd_off_the_calendar(
     assert daily["pfs_days"] % 42.0 != 0.0
     # the live-only diameter drops the senescent and dead half at the nadir: a deeper response
     assert out["live cells only"]["best_change_pct"] < shipped["best_change_pct"] - 5.0
+
+
+def test_responders_duration_and_nadir_to_progression(script: ModuleType) -> None:
+    """Duration of response runs from the first CR/PR scan to PD (KM median over the confirmed
+    responders); the nadir-to-PD gap is split by whether target growth was involved."""
+    ship = pd.DataFrame(
+        {
+            "best_response": ["PR", "PR", "CR", "SD", "PD"],
+            "best_change_pct": [-40.0, -60.0, -100.0, -10.0, 25.0],
+            "response_day": [56.0, 56.0, 112.0, math.nan, math.nan],
+            "pfs_days": [168.0, 280.0, 336.0, 112.0, 56.0],
+            "pfs_event": [True, True, False, True, True],
+            "pd_by": ["new", "target+new", "", "target", "nontarget"],
+            "nadir_day": [112.0, 168.0, 336.0, 56.0, 0.0],
+        }
+    )
+    text = script.responders_and_nadir(ship)
+    # durations 112, 224 (events) and 224 (censored): KM median 224 days = 7.4 months
+    assert "confirmed responders 3: best change median -60.0 %" in text
+    assert "duration of response median 7.4 months" in text
+    # gaps: 56 (new), 112 (target+new), 56 (target), 56 (nontarget); with target 84, others 56
+    assert "median 56 (all PDs), 84 (PDs involving target growth), 56 (the others)" in text
+    assert "no scan below the baseline sum: 25.0 %" in text

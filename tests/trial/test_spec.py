@@ -34,6 +34,8 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert ipa.scenario == "aged_tnbc_untreated"  # TNBC growth (Ryu 2014), not all breast cancers
     assert [s.name for s in ipa.subgroups] == ["pdl1_positive"]
     assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)
+    # ECOG PS 0 57 % / 60 % of 451 per arm (ESMO 2018 LBA1): ECOG 1 selected at 0.415 (session 23)
+    assert ipa.baseline.ecog1_share == 0.415 and "ESMO 2018" in ipa.baseline_source
 
 
 def _variant(tmp_path: Path, change) -> Path:

@@ -427,6 +427,9 @@ def trial_endpoints(
     ``follow_days``). OS: death from ``hazard``, censored at ``follow_days``.
     ``awaiting_confirmation``: a better CR/PR first seen too late to be confirmed before the
     cut-off (the waterfall's best change shows it; the best overall response does not).
+    ``response_day``: a confirmed responder's first CR/PR scan (duration of response runs from
+    it to ``pfs_days``; NaN for a non-responder); ``nadir_day``: the scan with the smallest
+    recorded sum before any PD (0 when none fell below the baseline sum).
     ``live``: the lesion's live cancer cells (visible + HLA class I-negative) on ``times``; when
     given, a lesion that falls below one of them is extinct (:func:`extinct_course`): every
     lesion it stands for (targets, non-targets, occult seeds) stops growing then, and a patient
@@ -517,6 +520,13 @@ def trial_endpoints(
     else:
         pfs = float(seen[-1]) if len(seen) else 0.0
     os_event = death <= rules.follow_days
+    # the response's start (duration of response runs from it) and the scan of the smallest sum
+    # before any PD (day 0: no scan fell below the baseline sum)
+    response_day = next(
+        (float(ts) for ts, r in zip(seen, responses, strict=True) if r in ("CR", "PR")), math.nan
+    )
+    pre = [(s, float(ts)) for ts, s, r in zip(seen, sums, responses, strict=True) if r != "PD"]
+    nadir_day = min(pre)[1] if pre and min(pre)[0] < base_sum else 0.0
     return {
         "best_response": best,
         "best_change_pct": float(min(changes)) if changes else math.nan,
@@ -530,6 +540,8 @@ def trial_endpoints(
         "scans": len(responses),
         "awaiting_confirmation": pending,
         "extinction_day": gone,
+        "response_day": response_day if best in ("CR", "PR") else math.nan,
+        "nadir_day": nadir_day,
     }
 
 
@@ -663,6 +675,8 @@ class TrialEndpointReducer:
             "scans": 0,
             "awaiting_confirmation": "",
             "extinction_day": math.nan,
+            "response_day": math.nan,
+            "nadir_day": math.nan,
         }
 
     def describe(self) -> str:
