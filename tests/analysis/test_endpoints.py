@@ -216,6 +216,23 @@ def test_trial_rules_reject_bad_schedules() -> None:
         TrialRules(follow_days=-1.0)
 
 
+def test_the_unconfirmed_best_response_counts_a_response_seen_once() -> None:
+    """A PR seen once: unconfirmed PR, confirmed SD (or PD when progression follows at once,
+    before the SD minimum); a confirmed PR or CR is the same under both definitions."""
+    once = _trial([1, 0.6, 0.9, 0.9, 0.9, 0.9, 0.9])
+    assert (once["best_response"], once["best_response_unconfirmed"]) == ("SD", "PR")
+    # PR at day 42, PD at 84 (+20 % and +5 mm over the nadir): no SD >= 42 d before it either
+    rules = TrialRules(schedule=((1.0e9, 42.0),), follow_days=252.0, min_sd_days=60.0)
+    gone = _trial([1, 0.6, 1.0, 1.0], rules=rules)
+    assert (gone["best_response"], gone["best_response_unconfirmed"]) == ("PD", "PR")
+    held = _trial([1, 0.6, 0.65, 0.65, 0.65, 0.65, 0.65])
+    assert held["best_response"] == held["best_response_unconfirmed"] == "PR"
+    cr = _trial([1, 0.6, 0.01, 0.6, 0.6, 0.6, 0.6])  # PR, CR once, then regrowth (PD)
+    assert (cr["best_response"], cr["best_response_unconfirmed"]) == ("PR", "CR")
+    flat = _trial([1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9])
+    assert flat["best_response"] == flat["best_response_unconfirmed"] == "SD"
+
+
 def test_a_response_first_seen_at_the_last_scan_awaits_confirmation() -> None:
     """Read-back of the KEYNOTE-189 waterfall: patients at -100 % labelled PR are CRs first
     seen at the last scan before the data cut-off (no confirming scan is possible); the

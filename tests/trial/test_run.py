@@ -34,6 +34,8 @@ def _rows(n: int = 40) -> pd.DataFrame:
                     "arm": arm,
                     "status": "success",
                     "best_response": "PR" if i % 2 else "SD",
+                    # a PR seen once (unconfirmed) in 7 more patients of 40: 27/40
+                    "best_response_unconfirmed": "PR" if i % 2 or i % 6 == 0 else "SD",
                     "pfs_days": float(rng.exponential(scale)),
                     "pfs_event": True,
                     "os_days": float(rng.exponential(2 * scale)),
@@ -50,8 +52,10 @@ def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
     t = comp.table
     assert set(t["population"]) == {"ITT", "pdl1_positive"}
     orr = t[(t.population == "ITT") & (t.arm == "atezo") & (t.endpoint == "ORR")].iloc[0]
-    assert orr["simulated"] == pytest.approx(50.0) and orr["published"] == 56.0
-    assert orr["published_in_sim_ci"] is True  # 56 inside the Wilson CI of 20/40
+    # the NEJM ITT rate is unconfirmed: the unconfirmed simulated ORR stands beside it
+    assert orr["simulated"] == pytest.approx(67.5) and orr["published"] == 56.0
+    assert orr["definition"] == "unconfirmed"
+    assert orr["published_in_sim_ci"] is True  # 56 inside the Wilson CI of 27/40
     hr = t[(t.population == "pdl1_positive") & (t.endpoint == "HR OS")].iloc[0]
     assert hr["published"] == 0.62 and hr["pub_low"] == 0.45 and hr["simulated"] < 1.0
     med = t[(t.population == "ITT") & (t.arm == "nab_pac") & (t.endpoint == "median PFS")]
@@ -65,6 +69,33 @@ def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
     rows = _rows().assign(best_change_pct=np.linspace(-80, 40, 80))
     wf = plot_waterfall(trial, rows, tmp_path / "waterfall.png")
     assert wf.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_published_orr_meets_the_simulated_orr_of_its_definition() -> None:
+    """Confirmed published ORR -> confirmed simulated ORR, unconfirmed -> unconfirmed, a
+    definition not read -> the confirmed one, labelled so in the printed table."""
+    rows = _rows()
+    t = compare_trial(get_trial("impassion130"), rows).table.set_index(["population", "arm"])
+    orr = t[t.endpoint == "ORR"]
+    assert orr.loc[("ITT", "nab_pac"), "definition"] == "unconfirmed"
+    assert orr.loc[("ITT", "nab_pac"), "simulated"] == pytest.approx(67.5)
+    pos = rows[rows.b_pdl1_positive == 1.0]
+    confirmed = 100 * (pos[pos.arm == "atezo"].best_response == "PR").mean()
+    assert orr.loc[("pdl1_positive", "atezo"), "definition"] == "confirmed"
+    assert orr.loc[("pdl1_positive", "atezo"), "simulated"] == pytest.approx(confirmed)
+    assert orr.loc[("pdl1_positive", "atezo"), "published"] == 53.0  # FDA review, confirmed
+    kn = get_trial("keynote189")
+    kn_rows = rows.replace({"nab_pac": "chemo", "atezo": "pembro"}).assign(b_pdl1_stratum=0.0)
+    comp = compare_trial(kn, kn_rows)
+    k = comp.table[(comp.table.endpoint == "ORR") & (comp.table.population == "ITT")]
+    assert set(k.definition) == {"not_read"}
+    assert k.simulated.tolist() == pytest.approx([50.0, 50.0])  # the confirmed ORR
+    lines = [x for x in comparison_text(kn, comp) if x.startswith("ITT") and " ORR " in x]
+    assert lines and all("confirmed; published definition not read" in x for x in lines)
+    # rows without the unconfirmed best response (written before it existed): no estimate
+    old = compare_trial(get_trial("impassion130"), rows.drop(columns="best_response_unconfirmed"))
+    o = old.table[(old.table.endpoint == "ORR") & (old.table.population == "ITT")]
+    assert o.simulated.isna().all() and o.published_in_sim_ci.isna().all()
 
 
 def test_a_median_not_reached_still_places_the_published_median() -> None:

@@ -38,6 +38,31 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert ipa.baseline.ecog1_share == 0.415 and "ESMO 2018" in ipa.baseline_source
 
 
+def test_every_published_orr_names_its_definition() -> None:
+    """Session 23 (orr): which ORR each trial reports (docs/trials.md); where both are published
+    the confirmed one is compared (IMpassion130 PD-L1+: the FDA review's 60/183 and 98/185)."""
+    got = {
+        (t.id, pop, arm): (p.orr, p.orr_definition)
+        for t in trials()
+        for pop, pubs in [("ITT", {a.name: a.published for a in t.arms})]
+        + [(s.name, dict(s.published)) for s in t.subgroups]
+        for arm, p in pubs.items()
+        if p.orr is not None
+    }
+    assert got == {
+        ("impassion130", "ITT", "nab_pac"): (45.9, "unconfirmed"),
+        ("impassion130", "ITT", "atezo"): (56.0, "unconfirmed"),
+        ("impassion130", "pdl1_positive", "nab_pac"): (32.8, "confirmed"),
+        ("impassion130", "pdl1_positive", "atezo"): (53.0, "confirmed"),
+        ("impower133", "ITT", "cp_et"): (64.4, "confirmed"),
+        ("impower133", "ITT", "atezo"): (60.2, "confirmed"),
+        ("keynote189", "ITT", "chemo"): (18.9, "not_read"),
+        ("keynote189", "ITT", "pembro"): (47.6, "not_read"),
+    }
+    pdl1 = get_trial("impassion130").subgroups[0].published
+    assert "42.6" in pdl1["nab_pac"].source and "58.9" in pdl1["atezo"].source  # NEJM kept
+
+
 def _variant(tmp_path: Path, change) -> Path:
     data = yaml.safe_load((DATA / "keynote189.yaml").read_text())
     change(data)
@@ -81,6 +106,23 @@ def _variant(tmp_path: Path, change) -> Path:
         (
             lambda d: d["subgroups"][0].update(filter={"pdl1_stratum": 3}),
             r"filter.pdl1_stratum",
+        ),
+        # a published ORR names its definition; a bad or orphan definition is refused
+        (
+            lambda d: d["arms"][0]["published"].pop("orr_definition"),
+            r"arms\[0\].published.orr_definition.*required with 'orr'",
+        ),
+        (
+            lambda d: d["arms"][0]["published"].update(orr_definition="confirmd"),
+            r"orr_definition' = 'confirmd'.*'confirmed', 'unconfirmed', 'not_read'",
+        ),
+        (
+            lambda d: d["arms"][0]["published"].update(orr_definition=True),
+            r"arms\[0\].published.orr_definition",
+        ),
+        (
+            lambda d: d["subgroups"][0]["published"]["pembro"].update(orr_definition="confirmed"),
+            r"subgroups\[0\].published.pembro.orr_definition.*only with it",
         ),
     ],
 )

@@ -423,8 +423,10 @@ def trial_endpoints(
     or a new lesion is visible (``pd_by`` says which); CR if
     every target is gone; PR if the sum is >= 30 % below baseline; SD otherwise. Best overall
     response needs a confirming scan >= ``confirm_days`` later (unconfirmed PR/CR count as SD);
-    SD needs ``min_sd_days``. PFS: first PD scan or death, censored at the last scan (data cut-off
-    ``follow_days``). OS: death from ``hazard``, censored at ``follow_days``.
+    SD needs ``min_sd_days``; ``best_response_unconfirmed`` counts a CR/PR seen once (the ORR
+    definition of trials that publish unconfirmed responses). PFS: first PD scan or death,
+    censored at the last scan (data cut-off ``follow_days``). OS: death from ``hazard``,
+    censored at ``follow_days``.
     ``awaiting_confirmation``: a better CR/PR first seen too late to be confirmed before the
     cut-off (the waterfall's best change shows it; the best overall response does not).
     ``response_day``: a confirmed responder's first CR/PR scan (duration of response runs from
@@ -510,6 +512,7 @@ def trial_endpoints(
     sums = [sums[i] for i in keep]
     seen = scans[: len(responses)]
     best = _best_confirmed(seen, responses, rules)
+    best_unconfirmed = _best_confirmed(seen, responses, rules, confirm=False)
     pending = _awaiting_confirmation(seen, responses, rules, best) if death > horizon else ""
     changes = [100.0 * (s - base_sum) / base_sum for s, r in zip(sums, responses, strict=True)]
     pfs_event = False
@@ -529,6 +532,7 @@ def trial_endpoints(
     nadir_day = min(pre)[1] if pre and min(pre)[0] < base_sum else 0.0
     return {
         "best_response": best,
+        "best_response_unconfirmed": best_unconfirmed,
         "best_change_pct": float(min(changes)) if changes else math.nan,
         "pfs_days": pfs,
         "pfs_event": pfs_event,
@@ -605,12 +609,20 @@ def _awaiting_confirmation(
     return ""
 
 
-def _best_confirmed(scans: np.ndarray, responses: list[str], rules: TrialRules) -> Response:
-    """Best overall response with confirmation of CR/PR and the SD minimum duration."""
+def _best_confirmed(
+    scans: np.ndarray, responses: list[str], rules: TrialRules, *, confirm: bool = True
+) -> Response:
+    """Best overall response with confirmation of CR/PR and the SD minimum duration.
+
+    ``confirm=False``: the unconfirmed best response (a CR/PR seen at one scan counts), the
+    definition some trials publish their ORR under; SD still needs ``min_sd_days``.
+    """
     best: Response = "NE"
     for i, (ts, resp) in enumerate(zip(scans, responses, strict=True)):
         cand: Response
-        if resp in ("CR", "PR"):
+        if resp in ("CR", "PR") and not confirm:
+            cand = resp  # type: ignore[assignment]
+        elif resp in ("CR", "PR"):
             later = [
                 r
                 for tj, r in zip(scans[i + 1 :], responses[i + 1 :], strict=True)
@@ -664,6 +676,7 @@ class TrialEndpointReducer:
     def empty(self) -> dict[str, Any]:
         return {
             "best_response": "NE",
+            "best_response_unconfirmed": "NE",
             "best_change_pct": math.nan,
             "pfs_days": math.nan,
             "pfs_event": False,

@@ -137,6 +137,9 @@ def _finite(x: float) -> float | None:
 def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.DataFrame:
     """Per arm: n, failures, ORR, DCR (with CIs), median PFS/OS (CI), HR vs reference, log-rank p.
 
+    ORR is from ``best_response`` (confirmed for trial rows); ``ORR_unconfirmed`` from
+    ``best_response_unconfirmed`` where the rows have it (NaN otherwise).
+
     ``table`` holds one row per patient-arm (cohort rows: arm, status, best_response, pfs_days,
     pfs_event, os_days, os_event). Patients whose simulation failed are counted, not analysed.
     The reference arm defaults to the first arm.
@@ -171,6 +174,12 @@ def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.Data
             "DCR_low": dcr[1],
             "DCR_high": dcr[2],
         }
+        # the unconfirmed ORR (a CR/PR seen once) where the rows carry it (trial endpoints)
+        unc = (math.nan,) * 3
+        if "best_response_unconfirmed" in good.columns:
+            unc = wilson(int(good["best_response_unconfirmed"].isin(["CR", "PR"]).sum()), n)
+        row |= {"ORR_unconfirmed": unc[0], "ORR_unconfirmed_low": unc[1]}
+        row |= {"ORR_unconfirmed_high": unc[2]}
         for ep in ("pfs", "os"):
             if n == 0:  # every patient of this arm failed: nothing to estimate, same columns
                 row |= {f"median_{ep}": math.nan, f"median_{ep}_low": math.nan}

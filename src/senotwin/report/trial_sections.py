@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from senotwin.report.section import Figure, Section, Table
-from senotwin.trial.run import TrialOutcome
+from senotwin.trial.run import DEFINITION_TEXT, TrialOutcome
 
 
 def _num(x: Any, digits: int) -> str:
@@ -51,7 +51,8 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
             (
                 rec["population"],
                 arm,
-                f"{rec['endpoint']} ({rec['unit']})",
+                f"{rec['endpoint']} ({rec['unit']}"
+                + (f", {DEFINITION_TEXT[rec['definition']]})" if rec.get("definition") else ")"),
                 _cell(rec["simulated"], rec["sim_low"], rec["sim_high"], digits),
                 _cell(rec["published"], rec["pub_low"], rec["pub_high"], digits),
                 verdict,

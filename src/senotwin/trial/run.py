@@ -45,7 +45,7 @@ from senotwin.model.spec import ModelSpec
 from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
-from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialSpec
+from senotwin.trial.spec import DAYS_PER_MONTH, ORR_DEFINITIONS, Published, TrialSpec
 from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
 
 GROWTH_WHY = (
@@ -362,7 +362,11 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
     out = []
 
     def add(
-        endpoint: str, sim: tuple[float, float, float], published: tuple[Any, Any, Any], unit: str
+        endpoint: str,
+        sim: tuple[float, float, float],
+        published: tuple[Any, Any, Any],
+        unit: str,
+        definition: str = "",
     ) -> None:
         value, lo, hi = published
         within = None  # an open upper bound ("not reached", inf) still bounds from below
@@ -373,6 +377,7 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
                 "population": pop,
                 "arm": arm,
                 "endpoint": endpoint,
+                "definition": definition,
                 "unit": unit,
                 "simulated": sim[0],
                 "sim_low": sim[1],
@@ -388,7 +393,11 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
         )
 
     p = pub or Published()
-    add("ORR", (100 * s["ORR"], 100 * s["ORR_low"], 100 * s["ORR_high"]), (p.orr, None, None), "%")
+    # the simulated ORR of the published value's definition (confirmed when none is published)
+    key = ORR_DEFINITIONS[p.orr_definition]
+    lo, hi = s.get(f"{key}_low", math.nan), s.get(f"{key}_high", math.nan)
+    orr = (100 * s.get(key, math.nan), 100 * lo, 100 * hi)
+    add("ORR", orr, (p.orr, None, None), "%", p.orr_definition)
     add("DCR", (100 * s["DCR"], 100 * s["DCR_low"], 100 * s["DCR_high"]), (None, None, None), "%")
     for ep in ("pfs", "os"):
         med = getattr(p, f"median_{ep}_months")
@@ -577,6 +586,14 @@ def plot_waterfall(trial: TrialSpec, rows: pd.DataFrame, path: str | Path) -> Pa
     return path
 
 
+#: how printed tables name each ORR definition (spec.ORR_DEFINITIONS)
+DEFINITION_TEXT = {
+    "confirmed": "confirmed",
+    "unconfirmed": "unconfirmed",
+    "not_read": "confirmed; published definition not read",
+}
+
+
 def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
     """Plain-text lines of the comparison (CLI and report)."""
 
@@ -597,9 +614,11 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
             sim = "not estimable" if hr else "-"
         else:
             sim += f" ({f(rec['sim_low'], d)}-{f(rec['sim_high'], d)})"
+        unit = rec["unit"] + (
+            f" ({DEFINITION_TEXT[rec['definition']]})" if rec.get("definition") else ""
+        )
         lines.append(
-            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<11} "
-            f"{sim} vs {pub} {rec['unit']}"
+            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<11} {sim} vs {pub} {unit}"
         )
     return lines
 

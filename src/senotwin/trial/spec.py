@@ -52,6 +52,7 @@ _ARM = {"name", "label", "products", "regimen", "stand_in", "published"}
 _PUBLISHED = {
     "n",
     "orr",
+    "orr_definition",
     "median_pfs_months",
     "median_pfs_ci",
     "median_os_months",
@@ -61,6 +62,14 @@ _PUBLISHED = {
     "source",
 }
 _SUBGROUP = {"name", "label", "filter", "published"}
+#: what a published ORR counts: confirmed CR/PR (RECIST 1.1, a later scan >= confirm_days),
+#: unconfirmed (a CR/PR seen once), or not read from the publication (compared with the confirmed
+#: simulated ORR, the simulator's primary definition, and labelled so)
+ORR_DEFINITIONS = {
+    "confirmed": "ORR",
+    "unconfirmed": "ORR_unconfirmed",
+    "not_read": "ORR",
+}
 #: subgroup filters: row column and the largest value (PD-L1 stratum 0 negative, 1 positive
 #: below the high threshold, 2 high)
 FILTERS = {
@@ -76,6 +85,7 @@ class Published:
 
     n: int | None = None
     orr: float | None = None  # percent
+    orr_definition: str = "confirmed"  # of the published ORR: one of ORR_DEFINITIONS
     median_pfs_months: float | None = None
     median_pfs_ci: tuple[float, float] | None = None
     median_os_months: float | None = None
@@ -202,9 +212,19 @@ def _published(src: str, where: str, data: Any) -> Published:
     n = data.get("n")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise _fail(src, f"{where}.n", n, "must be a positive integer")
+    # a published ORR says which definition it uses, so that the comparison sets the simulated
+    # ORR of the same definition beside it
+    definition = data.get("orr_definition")
+    if ("orr" in data) != ("orr_definition" in data):
+        raise _fail(
+            src, f"{where}.orr_definition", definition, "required with 'orr' (and only with it)"
+        )
+    if definition is not None and definition not in ORR_DEFINITIONS:
+        raise _fail(src, f"{where}.orr_definition", definition, f"one of {list(ORR_DEFINITIONS)}")
     return Published(
         n=n,
         orr=_opt(src, f"{where}.orr", data.get("orr"), hi=100.0),
+        orr_definition=definition or "confirmed",
         median_pfs_months=_opt(src, f"{where}.median_pfs_months", data.get("median_pfs_months")),
         median_pfs_ci=_pair(src, f"{where}.median_pfs_ci", data.get("median_pfs_ci")),
         median_os_months=_opt(src, f"{where}.median_os_months", data.get("median_os_months")),
