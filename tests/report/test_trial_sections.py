@@ -36,7 +36,7 @@ def test_section_sets_simulated_beside_published() -> None:
     table = section.tables[0]
     assert table.columns[3].startswith("simulated") and table.columns[4].startswith("published")
     itt = [r for r in table.rows if r[0] == "ITT"]
-    orr = next(r for r in itt if r[2] == "ORR (%)" and "atezolizumab" in r[1])
+    orr = next(r for r in itt if r[2] == "ORR (%, confirmed)" and "atezolizumab" in r[1])
     assert orr[4] == "60.2" and orr[3].startswith("66.7 (")
     hr = next(r for r in table.rows if r[2].startswith("HR OS"))
     assert hr[4] == "0.70 (0.54-0.91)"

@@ -116,7 +116,7 @@ def _published(p: Published) -> str:
     """One arm's published results in words; what the paper does not give is left out."""
     parts = [
         f"n {p.n}" if p.n is not None else "",
-        f"ORR {p.orr:g} %" if p.orr is not None else "",
+        f"ORR {p.orr:g} % ({p.orr_definition})" if p.orr is not None else "",
         f"median PFS {p.median_pfs_months:g} mo" if p.median_pfs_months is not None else "",
         f"median OS {p.median_os_months:g} mo" if p.median_os_months is not None else "",
         *(
