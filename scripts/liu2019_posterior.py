@@ -104,22 +104,6 @@ def il8_draws(n: int, seed: int) -> tuple[np.ndarray, dict]:
     }
 
 
-def write_progress(step: int, chain: Chain) -> None:
-    PROGRESS.parent.mkdir(parents=True, exist_ok=True)
-    PROGRESS.write_text(
-        json.dumps(
-            {
-                "step": step,
-                "acceptance": chain.acceptance,
-                "evaluations": chain.evaluations,
-                "kept": chain.kept.tolist(),
-                "kept_nllh": chain.kept_nllh.tolist(),
-            }
-        )
-    )
-    print(f"step {step}: acceptance {chain.acceptance:.2f}, kept {len(chain.kept)}", flush=True)
-
-
 _OBJECTIVE: IciObjective | None = None
 
 
@@ -176,6 +160,67 @@ def profile_matched(obj: IciObjective, cov: np.ndarray, record: dict) -> np.ndar
     return np.asarray(cov * np.outer(d, d))
 
 
+def profile_diagonal(obj: IciObjective, record: dict) -> np.ndarray:
+    """Diagonal covariance on the fit's scales from the fit's conditional 95 % profile
+    intervals: each sd = the interval's width / 3.92, or, where one end is open (the bound
+    reached), the closed side's distance from the optimum / 1.96. No earlier ensemble's shape:
+    the current fit's own widths (a chain's burn-in then learns the correlations)."""
+    rows = {p["parameter"]: p for p in record["parameters"]}
+    sds = []
+    for p in obj.parameters:
+        row = rows[p.id]
+        best, low, high = p.to_x(row["best"]), row["ci_low"], row["ci_high"]
+        if low is not None and high is not None:
+            sd = (p.to_x(high) - p.to_x(low)) / 3.92
+        elif low is not None or high is not None:
+            sd = abs(best - p.to_x(low if low is not None else high)) / 1.96
+        else:
+            raise ValueError(f"{p.id}: no profile interval end in fit.json")
+        sds.append(sd)
+    return np.diag(np.square(sds))
+
+
+def initial_covariance(obj: IciObjective, spec: str | None, record: dict) -> np.ndarray | None:
+    """Metropolis first proposals' covariance: 2.38^2/d x the profile diagonal (``profile``) or
+    x a previous ensemble's draws' covariance (a path); None = the bounds-width default."""
+    if spec is None:
+        return None
+    base = profile_diagonal(obj, record) if spec == "profile" else start_covariance(obj, Path(spec))
+    return np.asarray(2.38**2 / len(obj.parameters) * base)
+
+
+class ChainTimeUp(Exception):
+    """Raised by a chain's progress report past its deadline (after the burn-in): the chain
+    stops there and keeps the steps done."""
+
+    def __init__(self, chain: Chain) -> None:
+        super().__init__("time up")
+        self.chain = chain
+
+
+def run_chain(job: tuple) -> Chain:
+    """One adaptive Metropolis chain (a worker process; ``_OBJECTIVE`` set before the fork)."""
+    x0, f0, lo, hi, seed, kwargs, deadline, burn_in = job
+    assert _OBJECTIVE is not None
+
+    def report(step: int, chain: Chain) -> None:
+        print(
+            f"chain seed {seed} step {step}: acceptance {chain.acceptance:.2f}, "
+            f"kept {len(chain.kept)}",
+            flush=True,
+        )
+        if deadline is not None and time.time() > deadline and step > burn_in + 4:
+            raise ChainTimeUp(chain)
+
+    try:
+        return adaptive_metropolis(
+            _OBJECTIVE, x0, f0, lo, hi, seed=seed, burn_in=burn_in, progress=report, **kwargs
+        )
+    except ChainTimeUp as stop:
+        print(f"chain seed {seed} stopped (--max-minutes)", flush=True)
+        return stop.chain
+
+
 def walker_starts(
     obj: IciObjective, x0: np.ndarray, cov_from: Path, walkers: int, seed: int
 ) -> np.ndarray:
@@ -230,8 +275,11 @@ def sampler_text(args: argparse.Namespace) -> str:
         + (
             f"first proposals sd {args.initial_step} x bounds width"
             if args.initial_cov is None
+            else "first proposals' covariance 2.38^2/d x diag(the fit's conditional 95 % "
+            "profile interval / 3.92)^2 (an interval open at a bound: its closed side / 1.96)"
+            if args.initial_cov == "profile"
             else "first proposals' covariance 2.38^2/d x that of the draws of "
-            f"{args.initial_cov.name}"
+            f"{Path(args.initial_cov).name}"
         )
         + ", covariance adapted every 10 steps from step 2d"
         + (
@@ -239,6 +287,12 @@ def sampler_text(args: argparse.Namespace) -> str:
             if args.target_acceptance is None
             else f", its scale tuned towards acceptance {args.target_acceptance:g} during the "
             "burn-in (Robbins-Monro) and the proposal frozen after it"
+        )
+        + (
+            ""
+            if args.chains == 1
+            else f"; {args.chains} independent chains (seeds {args.seed}-"
+            f"{args.seed + args.chains - 1}) in parallel processes, their rows pooled"
         )
     )
 
@@ -271,10 +325,17 @@ def settings(args: argparse.Namespace) -> dict:
         "samples": args.samples,
         "thin": args.thin,
         "initial_step": args.initial_step,
-        "initial_cov": None if args.initial_cov is None else args.initial_cov.name,
+        "initial_cov": cov_name(args.initial_cov),
         "target_acceptance": args.target_acceptance,
-        "steps": args.burn_in + args.samples * args.thin,
+        "chains": args.chains,
+        "max_minutes": args.max_minutes,
+        "steps": (args.burn_in + args.samples * args.thin) * args.chains,
     }
+
+
+def cov_name(spec: str | None) -> str | None:
+    """How the provenance names an --initial-cov (a file by its name only)."""
+    return None if spec is None or spec == "profile" else Path(spec).name
 
 
 def main() -> None:
@@ -307,9 +368,16 @@ def main() -> None:
     )
     ap.add_argument(
         "--initial-cov",
-        type=Path,
         default=None,
-        help="metropolis: first proposals' covariance 2.38^2/d x that of this ensemble's draws",
+        help="metropolis: first proposals' covariance 2.38^2/d x that of this ensemble's draws "
+        "(a TSV path), or 'profile': the diagonal of the fit's conditional profile intervals",
+    )
+    ap.add_argument(
+        "--chains",
+        type=int,
+        default=1,
+        help="metropolis: independent chains (seeds --seed, --seed + 1, ...) in that many "
+        "processes; mixing judged on all together (multi-chain split-R-hat and ESS)",
     )
     ap.add_argument(
         "--target-acceptance",
@@ -326,7 +394,8 @@ def main() -> None:
         help="stretch: stop at the first progress report after this wall time once the burn-in "
         "is done; the ensemble keeps the steps done (recorded; rerun with --samples = that "
         "number to reproduce it); importance: start no stage that would end after it (the "
-        "stages done are recorded)",
+        "stages done are recorded); metropolis: each chain stops at its first progress report "
+        "after it once past the burn-in, all cut to the shortest (recorded)",
     )
     ap.add_argument(
         "--processes",
@@ -348,6 +417,7 @@ def main() -> None:
     print(f"optimum nllh re-evaluated {f0:.4f} (stored {record['nllh']:.4f})", flush=True)
     lo, hi = obj.bounds()
     importance: dict | None = None
+    metropolis: dict | None = None
     if args.sampler == "stretch":
         starts = walker_starts(obj, x0, args.start_cov, args.walkers, args.seed)
 
@@ -452,28 +522,64 @@ def main() -> None:
         }
         print(json.dumps(importance), flush=True)
     else:
-        chain = adaptive_metropolis(
-            obj,
-            x0,
-            f0,
-            lo,
-            hi,
-            samples=args.samples,
-            burn_in=args.burn_in,
-            thin=args.thin,
-            seed=args.seed,
-            initial_step=args.initial_step,
-            initial_cov=(
-                None
-                if args.initial_cov is None
-                else 2.38**2 / lo.size * start_covariance(obj, args.initial_cov)
-            ),
-            target_acceptance=args.target_acceptance,
-            progress=write_progress,
-        )
-        kept, acceptance, evaluations = chain.kept, chain.acceptance, chain.evaluations
-        ess = effective_sample_size(chain.trace)
-        rhat = split_rhat(chain.trace)
+        _OBJECTIVE = obj
+        kwargs = {
+            "samples": args.samples,
+            "thin": args.thin,
+            "initial_step": args.initial_step,
+            "initial_cov": initial_covariance(obj, args.initial_cov, record),
+            "target_acceptance": args.target_acceptance,
+            "progress_every": 25,
+        }
+        deadline = None if args.max_minutes is None else time.time() + 60 * args.max_minutes
+        jobs = [
+            (x0, f0, lo, hi, args.seed + k, kwargs, deadline, args.burn_in)
+            for k in range(args.chains)
+        ]
+        if args.chains == 1:
+            chains = [run_chain(jobs[0])]
+        else:
+            with mp.get_context("fork").Pool(args.chains) as pool:
+                chains = pool.map(run_chain, jobs)
+        steps = min(c.trace.shape[0] for c in chains)  # a stopped chain: its common length
+        per = min(len(c.kept) for c in chains)
+        kept = np.vstack([c.kept[:per] for c in chains])
+        traces = np.stack([c.trace[:steps] for c in chains])
+        acceptance = float(np.mean([c.acceptance for c in chains]))
+        evaluations = int(sum(c.evaluations for c in chains))
+        args.samples = per
+        if args.chains == 1:
+            ess, rhat = effective_sample_size(traces[0]), split_rhat(traces[0])
+        else:
+            ess, rhat = multichain_ess(traces), multichain_split_rhat(traces)
+        metropolis = {
+            "post_burn_in_steps_per_chain": steps,
+            "per_chain": [
+                {
+                    "seed": args.seed + k,
+                    "acceptance": c.acceptance,
+                    "evaluations": c.evaluations,
+                    "best_kept_nllh": float(np.min(c.kept_nllh)),
+                    "split_rhat": dict(
+                        zip(
+                            [p.id for p in obj.parameters],
+                            map(float, split_rhat(c.trace[:steps])),
+                            strict=True,
+                        )
+                    ),
+                    "effective_sample_size": dict(
+                        zip(
+                            [p.id for p in obj.parameters],
+                            map(float, effective_sample_size(c.trace[:steps])),
+                            strict=True,
+                        )
+                    ),
+                }
+                for k, c in enumerate(chains)
+            ],
+        }
+        PROGRESS.parent.mkdir(parents=True, exist_ok=True)
+        PROGRESS.write_text(json.dumps({"traces": traces.tolist(), **metropolis}))
     seconds = time.perf_counter() - t0
     if importance:
         mixed = bool(importance["kish_ess"] >= MIN_KISH_ESS and importance["pareto_k"] < 0.7)
@@ -547,6 +653,12 @@ def main() -> None:
             if importance
             else "per parameter over the post-burn-in trace (every step), steps / integrated "
             "autocorrelation time (Geyer initial positive sequence)"
+            if args.sampler == "metropolis" and args.chains == 1
+            else "per parameter over every chain's post-burn-in steps together (chains x steps / "
+            "the integrated autocorrelation time of the mean within-chain autocovariance against "
+            "the pooled variance, BDA3 11.5, senotwin.calibrate.sample.multichain_ess); "
+            "split-R-hat of every chain's halves (multichain_split_rhat); per-chain values under "
+            "'metropolis'"
             if args.sampler == "metropolis"
             else "per parameter over every walker's post-burn-in steps together: walkers x steps "
             "/ the integrated autocorrelation time of the mean within-walker autocovariance "
@@ -566,6 +678,7 @@ def main() -> None:
             else ""
         ),
         "importance": importance,
+        "metropolis": metropolis,
         "posterior_5_50_95": {
             c: [float(v) for v in table[c].quantile([0.05, 0.5, 0.95])] for c in table.columns
         },
@@ -575,8 +688,13 @@ def main() -> None:
         f"--burn-in {args.burn_in} --samples {args.samples} --thin {args.thin} "
         f"--seed {args.seed} "
         + (
-            f"--initial-step {args.initial_step}"
-            + ("" if args.initial_cov is None else f" --initial-cov {args.initial_cov.name}")
+            f"--sampler metropolis --initial-step {args.initial_step}"
+            + (
+                ""
+                if args.initial_cov is None
+                else f" --initial-cov {cov_name(args.initial_cov) or 'profile'}"
+            )
+            + ("" if args.chains == 1 else f" --chains {args.chains}")
             + (
                 ""
                 if args.target_acceptance is None
