@@ -334,8 +334,10 @@ def settings(args: argparse.Namespace) -> dict:
 
 
 def cov_name(spec: str | None) -> str | None:
-    """How the provenance names an --initial-cov (a file by its name only)."""
-    return None if spec is None or spec == "profile" else Path(spec).name
+    """How the provenance names an --initial-cov (``profile``, or a file by its name only)."""
+    if spec is None or spec == "profile":
+        return spec
+    return Path(spec).name
 
 
 def main() -> None:
@@ -689,11 +691,7 @@ def main() -> None:
         f"--seed {args.seed} "
         + (
             f"--sampler metropolis --initial-step {args.initial_step}"
-            + (
-                ""
-                if args.initial_cov is None
-                else f" --initial-cov {cov_name(args.initial_cov) or 'profile'}"
-            )
+            + ("" if args.initial_cov is None else f" --initial-cov {cov_name(args.initial_cov)}")
             + ("" if args.chains == 1 else f" --chains {args.chains}")
             + (
                 ""
