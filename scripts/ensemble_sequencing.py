@@ -20,7 +20,7 @@ from pathlib import Path
 from senotwin.analysis.ensemble_compare import compare_arms_ensemble
 from senotwin.calibrate.sample import shipped_ensemble
 from senotwin.sim import SolverOptions
-from senotwin.trial.run import posterior_drawn_on_current_model
+from senotwin.trial.run import posterior_staleness
 
 CHEMO = "carboplatin 400 mg/m2 iv d0 x4 cycles of 21d; pemetrexed 500 mg/m2 iv q21d d0-d63"
 ARMS = {
@@ -39,12 +39,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     ens = shipped_ensemble()
-    current, drawn, now = posterior_drawn_on_current_model()
-    if not current:
-        print(
-            f"note: the shipped posterior was drawn on an earlier model (digest {drawn[:12]}, now "
-            f"{now[:12]}): its members are not refitted to this model"
-        )
+    if stale := posterior_staleness():
+        print(f"note: {stale}")
     sets = ens.table.iloc[:: args.every].reset_index(drop=True)
     t0 = time.perf_counter()
     comp = compare_arms_ensemble(

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from senotwin._errors import SenotwinWarning, ValidationError
+from senotwin.trial.ici_fit import stored_fit
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import (
     compare_trial,
@@ -298,9 +299,11 @@ def test_a_trial_run_says_when_the_posterior_was_drawn_on_another_model(
     current, drawn, now = trial_run.posterior_drawn_on_current_model()
     assert drawn == ens.provenance["model_digest"] and len(now) == 64
     assert current == (drawn == now)
-    same = replace(ens, provenance={**ens.provenance, "model_digest": now})
+    optimum = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    same = replace(ens, provenance={**ens.provenance, "model_digest": now, "optimum": optimum})
     monkeypatch.setattr(sample, "shipped_ensemble", lambda: same)
     assert trial_run.posterior_drawn_on_current_model() == (True, now, now)
+    assert trial_run.posterior_staleness() == ""
     cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0)
     assert cfg.population.selection is not None
     assert cfg.population.selection["immune"]["ensemble_current"] is True
@@ -337,9 +340,38 @@ def test_a_stale_posterior_gives_way_to_the_point_fit_unless_asked_for(
     assert len(asked.ensemble) == len(ens.table)
     assert asked.population.selection["immune"]["source"] == "posterior"
     assert trial_run.resolve_immune("fit") == ("fit", "")
-    current = replace(ens, provenance={**ens.provenance, "model_digest": now})
+    optimum = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    current = replace(ens, provenance={**ens.provenance, "model_digest": now, "optimum": optimum})
     monkeypatch.setattr(sample, "shipped_ensemble", lambda: current)
     assert trial_run.resolve_immune("auto") == ("posterior", "")
+
+
+def test_a_posterior_around_another_fit_is_stale_on_the_same_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The model digest alone missed a posterior drawn around an older optimum or without a
+    quantity the shipped fit has (session 22 added k_exh): such an ensemble is stale, ``auto``
+    takes the point fit, and the note says what differs."""
+    from senotwin.calibrate import sample
+    from senotwin.trial import run as trial_run
+
+    ens = sample.shipped_ensemble()
+    now = trial_run.posterior_drawn_on_current_model()[2]
+    optimum = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    moved = {**optimum, "k_kill.centre": optimum["k_kill.centre"] * 1.5}
+    fewer = {k: v for k, v in optimum.items() if k != "k_exh.value"}
+    for other, says, named in (
+        (moved, "another optimum", "k_kill.centre"),
+        (fewer, "another fit", "k_exh.value"),
+    ):
+        record = {**ens.provenance, "model_digest": now, "optimum": other}
+        monkeypatch.setattr(sample, "shipped_ensemble", lambda r=record: replace(ens, provenance=r))
+        assert trial_run.posterior_drawn_on_current_model() == (False, now, now)
+        note = trial_run.posterior_staleness()
+        assert says in note and "earlier model" not in note
+        assert named in note
+        used, why = trial_run.resolve_immune("auto")
+        assert used == "fit" and says in why
 
 
 def test_an_hr_without_events_reads_not_estimable() -> None:

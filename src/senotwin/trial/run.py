@@ -101,17 +101,55 @@ def select_trial_patients(
 IMMUNE_SOURCES = ("auto", "posterior", "fit")
 
 
+def posterior_fit_mismatch(provenance: Mapping[str, Any]) -> str:
+    """'' when a liu2019 posterior's provenance names the shipped fit's optimum as its own (the
+    same fitted quantities at the same values), else what differs: a chain drawn around another
+    optimum is the posterior of another fit, even on an unchanged model."""
+    fit = {str(p["parameter"]): float(p["best"]) for p in stored_fit()["parameters"]}
+    drawn = {str(k): float(v) for k, v in dict(provenance.get("optimum") or {}).items()}
+    if set(drawn) != set(fit):
+        return (
+            f"drawn around another fit (its quantities {sorted(drawn)}; the shipped fit's "
+            f"{sorted(fit)})"
+        )
+    off = [k for k in fit if not math.isclose(drawn[k], fit[k], rel_tol=1e-9)]
+    if off:
+        return f"drawn around another optimum than the shipped fit's ({', '.join(off)} differ)"
+    return ""
+
+
 def posterior_drawn_on_current_model() -> tuple[bool, str, str]:
-    """Whether the shipped liu2019 posterior was drawn on the model as it is now: (current,
-    the model digest it was drawn on, the digest now), both of the calibration cohort's
-    scenario. A stale ensemble is still usable but its draws were not refitted to the current
-    model, so a trial run says so."""
+    """Whether the shipped liu2019 posterior was drawn on the model as it is now and around the
+    shipped fit's optimum (:func:`posterior_fit_mismatch`): (current, the model digest it was
+    drawn on, the digest now), both of the calibration cohort's scenario. A stale ensemble is
+    still usable but its draws were not refitted to the current model, so a trial run says so."""
     from senotwin.calibrate.sample import shipped_ensemble
     from senotwin.trial.ici_cohort import CohortDesign
 
-    drawn = str(shipped_ensemble().provenance.get("model_digest") or "")
+    record = shipped_ensemble().provenance
+    drawn = str(record.get("model_digest") or "")
     now = get_scenario(CohortDesign().scenario).load().digest()
-    return drawn == now, drawn, now
+    return drawn == now and not posterior_fit_mismatch(record), drawn, now
+
+
+def posterior_staleness() -> str:
+    """'' when the shipped liu2019 posterior is current, else the sentence a run prints."""
+    from senotwin.calibrate.sample import shipped_ensemble
+
+    current, drawn, now = posterior_drawn_on_current_model()
+    if current:
+        return ""
+    why = []
+    if drawn != now:
+        why.append(
+            f"drawn on an earlier model (digest {drawn[:12] or 'unrecorded'}, now {now[:12]})"
+        )
+    if mismatch := posterior_fit_mismatch(shipped_ensemble().provenance):
+        why.append(mismatch)
+    return (
+        f"the shipped liu2019 posterior was {' and '.join(why)}: its draws are not refitted to "
+        "this model and fit"
+    )
 
 
 def resolve_immune(immune: str) -> tuple[str, str]:
@@ -127,13 +165,9 @@ def resolve_immune(immune: str) -> tuple[str, str]:
         )
     if immune == "fit":
         return "fit", ""
-    current, drawn, now = posterior_drawn_on_current_model()
-    if current:
+    stale = posterior_staleness()
+    if not stale:
         return "posterior", ""
-    stale = (
-        f"the shipped liu2019 posterior was drawn on an earlier model (digest "
-        f"{drawn[:12] or 'unrecorded'}, now {now[:12]}): its draws are not refitted to this model"
-    )
     if immune == "auto":
         return "fit", f"{stale}; using the current point fit (--immune posterior runs it anyway)"
     return "posterior", f"{stale}; run on request (--immune fit uses the current point fit)"
