@@ -21,9 +21,13 @@ Session 20 on a loaded 2-core machine: 12-15 min per stage (0.27 CPU-s per evalu
 40-minute cap ran 3 stages (Kish ESS 13.5, Pareto k 1.02: not usable; docs/calibration.md);
 ``--stages 8 --max-minutes 90`` is the next try.
 
-``--sampler metropolis`` is the adaptive Metropolis chain of sessions 14-19:
+``--sampler metropolis`` is the adaptive Metropolis chain of sessions 14-19; session 23 ran two
+independent chains of it in two processes from a diagonal start on the fit's own conditional
+profile widths (``--initial-cov profile``; the previous ensemble lacked ``k_exh`` and sat
+elsewhere), judged on both chains together (multi-chain split-R-hat and ESS):
 
-    python scripts/liu2019_posterior.py --sampler metropolis --burn-in 100 --samples 175 --thin 4
+    python scripts/liu2019_posterior.py --sampler metropolis --chains 2 --seed 1 --burn-in 400 \
+        --samples 100 --thin 12 --initial-cov profile --target-acceptance 0.234 --max-minutes 60
 
 ``--sampler stretch`` runs the affine-invariant ensemble sampler instead
 (``calibrate.sample.stretch_move``; ``--walkers`` walkers started at the optimum plus Gaussian
