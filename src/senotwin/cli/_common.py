@@ -153,3 +153,17 @@ ALLOW_OFF_LABEL = typer.Option(
     help="Run doses outside a drug's labelled or studied range for the scenario's species (and "
     "drugs without human PK in human scenarios); each is recorded in the output's provenance.",
 )
+
+
+def ensemble_note(path: Path) -> None:
+    """Say on stderr when ``--ensemble`` is the shipped liu2019 posterior and it is stale (drawn
+    on another model or around another fit than the shipped one), as `trial run` does."""
+    from senotwin.calibrate.sample import shipped_ensemble_path
+    from senotwin.trial.run import posterior_staleness
+
+    try:
+        shipped = path.resolve() == shipped_ensemble_path().resolve()
+    except OSError:
+        return
+    if shipped and (note := posterior_staleness()):
+        typer.echo(f"note: {note}", err=True)

@@ -7,7 +7,14 @@ from typing import Any
 
 import typer
 
-from senotwin.cli._common import ALLOW_OFF_LABEL, Output, check_outputs, print_json, user_errors
+from senotwin.cli._common import (
+    ALLOW_OFF_LABEL,
+    Output,
+    check_outputs,
+    ensemble_note,
+    print_json,
+    user_errors,
+)
 from senotwin.sim.engines import engine_help
 
 app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
@@ -178,6 +185,7 @@ def _with_ensemble(config: Any, path: Path, members: int | None) -> Any:
     from senotwin._io import read_table
     from senotwin.analysis.ensemble_compare import ensemble_parameters
 
+    ensemble_note(path)
     sets = read_table(path, what="--ensemble")
     if members is not None:
         if members < 1:

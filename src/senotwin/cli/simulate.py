@@ -14,6 +14,7 @@ from senotwin.cli._common import (
     MODEL,
     SCENARIO,
     Output,
+    ensemble_note,
     model_or_scenario,
     parse_blocks,
     parse_sets,
@@ -136,6 +137,7 @@ def _ensemble(
 
     if plot is not None:
         raise ValidationError("--plot draws one run; it does not go with --ensemble")
+    ensemble_note(ensemble)
     setup = prepare_scenario(
         model_or_scenario(model, scenario),
         overrides=parse_sets(sets),

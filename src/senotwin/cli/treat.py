@@ -7,7 +7,14 @@ from typing import Any
 
 import typer
 
-from senotwin.cli._common import ALLOW_OFF_LABEL, Output, print_json, user_errors, writing
+from senotwin.cli._common import (
+    ALLOW_OFF_LABEL,
+    Output,
+    ensemble_note,
+    print_json,
+    user_errors,
+    writing,
+)
 from senotwin.sim.engines import engine_help
 
 #: file types save_figure writes
@@ -155,6 +162,7 @@ def _compare_ensemble(
     with user_errors(), writing(inputs=(ensemble,)):
         if plot is not None:
             raise ValidationError("--plot draws one run per arm; it does not go with --ensemble")
+        ensemble_note(ensemble)
         comp = compare_arms_ensemble(
             scenario,
             _arms(arm),

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from senotwin.cli._common import print_json, user_errors
+from senotwin.cli._common import ensemble_note, print_json, user_errors
 from senotwin.sim.engines import engine_help
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ def validate(
     from senotwin.analysis.validation import run_validation
 
     with user_errors():
+        if ensemble is not None:
+            ensemble_note(ensemble)
         report = run_validation(cases, engine=engine, null=null, seed=seed, ensemble=ensemble)
     if json_out:
         print_json(report.to_dict())
