@@ -22,4 +22,3 @@ def test_other_ensembles_get_no_note(monkeypatch, capsys, tmp_path):
     own.write_text("k_kill\n1.0\n")
     ensemble_note(own)
     assert capsys.readouterr().err == ""
-
