@@ -159,11 +159,13 @@ def ensemble_note(path: Path) -> None:
     """Say on stderr when ``--ensemble`` is the shipped liu2019 posterior and it is stale (drawn
     on another model or around another fit than the shipped one), as `trial run` does."""
     from senotwin.calibrate.sample import shipped_ensemble_path
-    from senotwin.trial.run import posterior_staleness
 
     try:
-        shipped = path.resolve() == shipped_ensemble_path().resolve()
+        if path.resolve() != shipped_ensemble_path().resolve():
+            return
     except OSError:
         return
-    if shipped and (note := posterior_staleness()):
+    from senotwin.trial.run import posterior_staleness  # the trial stack, only when needed
+
+    if note := posterior_staleness():
         typer.echo(f"note: {note}", err=True)
