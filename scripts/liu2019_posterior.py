@@ -226,11 +226,10 @@ def run_chain(job: tuple) -> Chain:
 
 
 def walker_starts(
-    obj: IciObjective, x0: np.ndarray, cov_from: Path, walkers: int, seed: int
+    obj: IciObjective, x0: np.ndarray, cov: np.ndarray, walkers: int, seed: int
 ) -> np.ndarray:
-    """``walkers`` starts: the optimum plus Gaussian draws with the covariance (on the fit's
-    scales) of a previous ensemble's draws, redrawn until inside the bounds."""
-    cov = start_covariance(obj, cov_from)
+    """``walkers`` starts: the optimum plus Gaussian draws with covariance ``cov`` (on the fit's
+    scales), redrawn until inside the bounds."""
     lo, hi = obj.bounds()
     rng = np.random.default_rng(seed)
     out: list[np.ndarray] = []
@@ -297,6 +296,12 @@ def sampler_text(args: argparse.Namespace) -> str:
             if args.chains == 1
             else f"; {args.chains} independent chains (seeds {args.seed}-"
             f"{args.seed + args.chains - 1}) in parallel processes, their rows pooled"
+            + (
+                ", the first started at the optimum and the others at Gaussian draws around it "
+                "with the profile sds (over-dispersed)"
+                if args.chain_starts == "profile"
+                else ", all started at the optimum"
+            )
         )
     )
 
@@ -332,6 +337,7 @@ def settings(args: argparse.Namespace) -> dict:
         "initial_cov": cov_name(args.initial_cov),
         "target_acceptance": args.target_acceptance,
         "chains": args.chains,
+        "chain_starts": args.chain_starts,
         "max_minutes": args.max_minutes,
         "steps": (args.burn_in + args.samples * args.thin) * args.chains,
     }
@@ -386,6 +392,14 @@ def main() -> None:
         "processes; mixing judged on all together (multi-chain split-R-hat and ESS)",
     )
     ap.add_argument(
+        "--chain-starts",
+        choices=["optimum", "profile"],
+        default="optimum",
+        help="metropolis: every chain at the optimum, or chain 1 there and the others at "
+        "Gaussian draws around it with the fit's conditional profile sds (inside the bounds): "
+        "over-dispersed starts, so that R-hat can see two regions",
+    )
+    ap.add_argument(
         "--target-acceptance",
         type=float,
         default=None,
@@ -425,7 +439,9 @@ def main() -> None:
     importance: dict | None = None
     metropolis: dict | None = None
     if args.sampler == "stretch":
-        starts = walker_starts(obj, x0, args.start_cov, args.walkers, args.seed)
+        starts = walker_starts(
+            obj, x0, start_covariance(obj, args.start_cov), args.walkers, args.seed
+        )
 
         def report(step: int, chains: WalkerChains) -> None:
             walker_progress(step, chains)
@@ -538,9 +554,17 @@ def main() -> None:
             "progress_every": 25,
         }
         deadline = None if args.max_minutes is None else time.time() + 60 * args.max_minutes
+        starts = [(x0, f0)]
+        if args.chain_starts == "profile" and args.chains > 1:
+            cov = profile_diagonal(obj, record)
+            for y in walker_starts(obj, x0, cov, args.chains - 1, args.seed + 1000):
+                starts.append((y, obj(y)))
+                print(f"chain start nllh {starts[-1][1]:.4f}", flush=True)
+        else:
+            starts *= args.chains
         jobs = [
-            (x0, f0, lo, hi, args.seed + k, kwargs, deadline, args.burn_in)
-            for k in range(args.chains)
+            (x, f, lo, hi, args.seed + k, kwargs, deadline, args.burn_in)
+            for k, (x, f) in enumerate(starts)
         ]
         if args.chains == 1:
             chains = [run_chain(jobs[0])]
