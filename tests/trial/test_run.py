@@ -382,3 +382,35 @@ def test_an_hr_without_events_reads_not_estimable() -> None:
     hr_os = [line for line in lines if " HR OS " in line]
     assert hr_os and all("not estimable vs" in line for line in hr_os)
     assert not any("(---)" in line for line in lines)
+
+
+def test_event_free_at_the_published_median_is_read_off_the_arm_km() -> None:
+    """Beside each published median: the arm's KM at that time (50 % if matched); none where
+    the median is not published (KEYNOTE-189 pembrolizumab OS not reached)."""
+    from senotwin.analysis.survival import kaplan_meier, survival_at
+
+    rows = _rows(200)
+    trial = get_trial("impassion130")
+    t = compare_trial(trial, rows).table
+    at = t[(t.population == "ITT") & (t.endpoint == "PFS at median")].set_index("arm")
+    assert set(at.index) == {"nab_pac", "atezo"} and set(at["published"]) == {50.0}
+    ctl = rows[rows.arm == "nab_pac"]
+    km = kaplan_meier(ctl["pfs_days"].to_numpy(), ctl["pfs_event"].to_numpy())
+    s, lo, hi = survival_at(km, 5.5 * DAYS_PER_MONTH)  # the published control median
+    assert at.loc["nab_pac", "simulated"] == pytest.approx(100 * s)
+    assert (at.loc["nab_pac", "sim_low"], at.loc["nab_pac", "sim_high"]) == pytest.approx(
+        (100 * lo, 100 * hi)
+    )
+    # exponential with mean 150 d: exp(-167.4 / 150) = 33 % at 5.5 months, far from 50 %;
+    # mean 250 d: exp(-7.2 * 30.44 / 250) = 42 % at the atezolizumab arm's 7.2 months
+    assert at.loc["nab_pac", "simulated"] == pytest.approx(100 * math.exp(-167.4 / 150), abs=7)
+    assert at.loc["nab_pac", "published_in_sim_ci"] is False
+    assert at.loc["nab_pac", "difference"] == pytest.approx(at.loc["nab_pac", "simulated"] - 50)
+    assert "5.5 months" in at.loc["nab_pac", "unit"]
+    lines = comparison_text(trial, compare_trial(trial, rows))
+    assert any(" OS at median " in line and "17.6 months" in line for line in lines)
+    kn = get_trial("keynote189")
+    kn_rows = rows.replace({"nab_pac": "chemo", "atezo": "pembro"}).assign(b_pdl1_stratum=0.0)
+    kt = compare_trial(kn, kn_rows).table
+    os_at = kt[(kt.population == "ITT") & (kt.endpoint == "OS at median")]
+    assert list(os_at["arm"]) == ["chemo"]  # pembro's median OS was not reached
