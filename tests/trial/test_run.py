@@ -396,7 +396,9 @@ def test_event_free_at_the_published_median_is_read_off_the_arm_km() -> None:
     assert set(at.index) == {"nab_pac", "atezo"} and set(at["published"]) == {50.0}
     ctl = rows[rows.arm == "nab_pac"]
     km = kaplan_meier(ctl["pfs_days"].to_numpy(), ctl["pfs_event"].to_numpy())
-    s, lo, hi = survival_at(km, 5.5 * DAYS_PER_MONTH)  # the published control median
+    s = survival_at(km, 5.5 * DAYS_PER_MONTH)[0]  # the published control median
+    lo = survival_at(km, 5.55 * DAYS_PER_MONTH)[1]  # the CI spans the published rounding
+    hi = survival_at(km, 5.45 * DAYS_PER_MONTH)[2]
     assert at.loc["nab_pac", "simulated"] == pytest.approx(100 * s)
     assert (at.loc["nab_pac", "sim_low"], at.loc["nab_pac", "sim_high"]) == pytest.approx(
         (100 * lo, 100 * hi)
@@ -414,3 +416,28 @@ def test_event_free_at_the_published_median_is_read_off_the_arm_km() -> None:
     kt = compare_trial(kn, kn_rows).table
     os_at = kt[(kt.population == "ITT") & (kt.endpoint == "OS at median")]
     assert list(os_at["arm"]) == ["chemo"]  # pembro's median OS was not reached
+
+
+def test_a_scan_day_inside_the_published_rounding_widens_the_reading() -> None:
+    """Progressions on scan days 112 and 168 (5.52 months): at the published 5.5 months the
+    curve still reads the step before day 168 (70 %), but 5.5 stands for 5.45-5.55 months, so the
+    CI spans the day-168 step (50 %) too; a published median between scans (5.2) does not."""
+    from senotwin.trial.run import at_published_median
+    from senotwin.trial.spec import Published
+
+    days = [112.0] * 60 + [168.0] * 40 + [400.0] * 100
+    rows = pd.DataFrame(
+        {
+            "arm": "a",
+            "status": "success",
+            "pfs_days": days,
+            "pfs_event": [d < 400 for d in days],
+            "os_days": 400.0,
+            "os_event": False,
+        }
+    )
+    s, lo, hi = at_published_median(rows, "a", Published(median_pfs_months=5.5))["pfs"]
+    assert s == pytest.approx(0.7) and lo < 0.5 < hi
+    s, lo, hi = at_published_median(rows, "a", Published(median_pfs_months=5.2))["pfs"]
+    assert s == pytest.approx(0.7) and lo > 0.6  # between scans: 50 % is far outside
+    assert at_published_median(rows, "a", None) == {}

@@ -396,17 +396,27 @@ def _months(days: float) -> float:
 AT_MEDIAN = "{ep} at median"
 
 
+#: half the last digit of a published median (every library file gives months to 0.1): the
+#: published value stands for any time within +- this many months of it
+MEDIAN_ROUNDING_MONTHS = 0.05
+
+
 def at_published_median(
     rows: pd.DataFrame, arm: str, pub: Published | None
 ) -> dict[str, tuple[float, float, float]]:
     """Per endpoint (pfs, os) with a published median: the arm's simulated Kaplan-Meier
-    probability of being event-free at that time, with its 95 % CI (exponential Greenwood;
-    :func:`senotwin.analysis.survival.survival_at`); 0.5 if the simulated arm matches.
+    probability of being event-free at that time (:func:`senotwin.analysis.survival.survival_at`)
+    with a 95 % CI (exponential Greenwood) spanning the published value's rounding (+-
+    :data:`MEDIAN_ROUNDING_MONTHS`): the lower bound at its late end, the upper at its early end.
+    0.5 if the simulated arm matches.
 
-    Why beside the median: on a scan calendar a simulated median PFS can only be a scan day, so
-    it jumps by a whole scan interval (IMpassion130 control 7.4 vs 5.5 months is one step) while
-    the curve at the published time moves smoothly and has a CI that says whether 0.5 is
-    plausible. A read-out, not a fit: nothing is chosen by it."""
+    Why beside the median: on a scan calendar a simulated median can only be a scan day, so a
+    few patients move it by a whole scan interval (IMpassion130 control 7.4 vs 5.5 months is one
+    step), while the curve at a fixed time moves by one patient's share per event and has a CI.
+    The curve is a step function too: when a scan day falls inside the published median's
+    rounding (IMpassion130's week-24 scan, day 168 = 5.52 months), the reading at the published
+    value is the step before that scan, so the CI spans both sides of it rather than taking one.
+    A read-out, not a fit: nothing is chosen by it."""
     if pub is None:
         return {}
     good = rows[(rows["status"] == "success") & (rows["arm"] == arm)]
@@ -416,7 +426,10 @@ def at_published_median(
         if med is None or good.empty or not math.isfinite(med):
             continue
         km = kaplan_meier(good[f"{ep}_days"].to_numpy(), good[f"{ep}_event"].to_numpy())
-        out[ep] = survival_at(km, med * DAYS_PER_MONTH)
+        s, _, _ = survival_at(km, med * DAYS_PER_MONTH)
+        early = survival_at(km, max(med - MEDIAN_ROUNDING_MONTHS, 0.0) * DAYS_PER_MONTH)
+        late = survival_at(km, (med + MEDIAN_ROUNDING_MONTHS) * DAYS_PER_MONTH)
+        out[ep] = (s, late[1], early[2])
     return out
 
 
@@ -486,7 +499,7 @@ def _rows(
                 AT_MEDIAN.format(ep=ep.upper()),
                 (p_sim[0], p_sim[1], p_sim[2]),
                 (50.0, None, None),
-                f"% at the published {med:g} months; 50 = matched",
+                f"% at the published {med:g} months (CI over +-0.05); 50 = matched",
             )
         hr = getattr(p, f"hr_{ep}") or (None, None, None)
         if not math.isnan(s[f"hr_{ep}"]) or hr[0] is not None:
