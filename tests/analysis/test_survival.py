@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from senotwin.analysis.survival import arm_summary, compare, kaplan_meier, wilson
+from senotwin._errors import ValidationError
+from senotwin.analysis.survival import (
+    arm_summary,
+    compare,
+    kaplan_meier,
+    survival_at,
+    wilson,
+)
 
 # Freireich et al. 1963 (6-MP vs placebo remission times in acute leukaemia, weeks) -- the
 # classic textbook case (Cox 1972); placebo: all relapsed.
@@ -105,3 +112,29 @@ def test_wilson_bounds_are_exact_at_zero_and_all() -> None:
     assert wilson(0, 6)[1] == 0.0
     assert wilson(6, 6)[2] == 1.0
     assert wilson(0, 6)[2] == pytest.approx(0.3903342879021653)
+
+
+def test_survival_at_a_known_exponential_median() -> None:
+    """Exponential event times with median 150 d: the curve reads ~0.5 at 150 d with a CI that
+    holds 0.5; an arm whose median is twice as long reads ~0.71 there, its CI far above 0.5."""
+    rng = np.random.default_rng(7)
+    median = 150.0
+    for scale, expected, holds_half in ((1.0, 0.5, True), (2.0, 2**-0.5, False)):
+        d = rng.exponential(scale * median / math.log(2), 1000)
+        km = kaplan_meier(d, np.ones(d.size, dtype=bool))
+        s, lo, hi = survival_at(km, median)
+        assert s == pytest.approx(expected, abs=0.05)
+        assert lo < s < hi and hi - lo < 0.1
+        assert (lo <= 0.5 <= hi) is holds_half
+
+
+def test_survival_at_reads_the_step_and_refuses_the_unobserved() -> None:
+    km = kaplan_meier(np.array([5.0, 10.0, 20.0, 30.0]), np.array([1, 1, 0, 0], dtype=bool))
+    assert survival_at(km, 4.0) == (1.0, 1.0, 1.0)
+    assert survival_at(km, 10.0)[0] == pytest.approx(0.5)  # the step at 10 counts at 10
+    assert survival_at(km, 9.99)[0] == pytest.approx(0.75)
+    assert all(math.isnan(x) for x in survival_at(km, 31.0))  # past the last, censored
+    ended = kaplan_meier(np.array([5.0, 10.0]), np.ones(2, dtype=bool))
+    assert survival_at(ended, 99.0) == (0.0, 0.0, 0.0)  # everyone had the event
+    with pytest.raises(ValidationError, match="allowed a finite time >= 0"):
+        survival_at(km, -1.0)

@@ -38,6 +38,8 @@ def test_section_sets_simulated_beside_published() -> None:
     itt = [r for r in table.rows if r[0] == "ITT"]
     orr = next(r for r in itt if r[2] == "ORR (%, confirmed)" and "atezolizumab" in r[1])
     assert orr[4] == "60.2" and orr[3].startswith("66.7 (")
+    at = next(r for r in itt if r[2].startswith("PFS at median") and "atezolizumab" in r[1])
+    assert at[4] == "50.0" and "published 5.2 months" in at[2]  # the curve at 5.2: 50 % if matched
     hr = next(r for r in table.rows if r[2].startswith("HR OS"))
     assert hr[4] == "0.70 (0.54-0.91)"
     # medians of ~10 months simulated vs 4.3-5.2 published: outside, highlighted

@@ -382,3 +382,62 @@ def test_an_hr_without_events_reads_not_estimable() -> None:
     hr_os = [line for line in lines if " HR OS " in line]
     assert hr_os and all("not estimable vs" in line for line in hr_os)
     assert not any("(---)" in line for line in lines)
+
+
+def test_event_free_at_the_published_median_is_read_off_the_arm_km() -> None:
+    """Beside each published median: the arm's KM at that time (50 % if matched); none where
+    the median is not published (KEYNOTE-189 pembrolizumab OS not reached)."""
+    from senotwin.analysis.survival import kaplan_meier, survival_at
+
+    rows = _rows(200)
+    trial = get_trial("impassion130")
+    t = compare_trial(trial, rows).table
+    at = t[(t.population == "ITT") & (t.endpoint == "PFS at median")].set_index("arm")
+    assert set(at.index) == {"nab_pac", "atezo"} and set(at["published"]) == {50.0}
+    ctl = rows[rows.arm == "nab_pac"]
+    km = kaplan_meier(ctl["pfs_days"].to_numpy(), ctl["pfs_event"].to_numpy())
+    s = survival_at(km, 5.5 * DAYS_PER_MONTH)[0]  # the published control median
+    lo = survival_at(km, 5.55 * DAYS_PER_MONTH)[1]  # the CI spans the published rounding
+    hi = survival_at(km, 5.45 * DAYS_PER_MONTH)[2]
+    assert at.loc["nab_pac", "simulated"] == pytest.approx(100 * s)
+    assert (at.loc["nab_pac", "sim_low"], at.loc["nab_pac", "sim_high"]) == pytest.approx(
+        (100 * lo, 100 * hi)
+    )
+    # exponential with mean 150 d: exp(-167.4 / 150) = 33 % at 5.5 months, far from 50 %;
+    # mean 250 d: exp(-7.2 * 30.44 / 250) = 42 % at the atezolizumab arm's 7.2 months
+    assert at.loc["nab_pac", "simulated"] == pytest.approx(100 * math.exp(-167.4 / 150), abs=7)
+    assert at.loc["nab_pac", "published_in_sim_ci"] is False
+    assert at.loc["nab_pac", "difference"] == pytest.approx(at.loc["nab_pac", "simulated"] - 50)
+    assert "5.5 months" in at.loc["nab_pac", "unit"]
+    lines = comparison_text(trial, compare_trial(trial, rows))
+    assert any(" OS at median " in line and "17.6 months" in line for line in lines)
+    kn = get_trial("keynote189")
+    kn_rows = rows.replace({"nab_pac": "chemo", "atezo": "pembro"}).assign(b_pdl1_stratum=0.0)
+    kt = compare_trial(kn, kn_rows).table
+    os_at = kt[(kt.population == "ITT") & (kt.endpoint == "OS at median")]
+    assert list(os_at["arm"]) == ["chemo"]  # pembro's median OS was not reached
+
+
+def test_a_scan_day_inside_the_published_rounding_widens_the_reading() -> None:
+    """Progressions on scan days 112 and 168 (5.52 months): at the published 5.5 months the
+    curve still reads the step before day 168 (70 %), but 5.5 stands for 5.45-5.55 months, so the
+    CI spans the day-168 step (50 %) too; a published median between scans (5.2) does not."""
+    from senotwin.trial.run import at_published_median
+    from senotwin.trial.spec import Published
+
+    days = [112.0] * 60 + [168.0] * 40 + [400.0] * 100
+    rows = pd.DataFrame(
+        {
+            "arm": "a",
+            "status": "success",
+            "pfs_days": days,
+            "pfs_event": [d < 400 for d in days],
+            "os_days": 400.0,
+            "os_event": False,
+        }
+    )
+    s, lo, hi = at_published_median(rows, "a", Published(median_pfs_months=5.5))["pfs"]
+    assert s == pytest.approx(0.7) and lo < 0.5 < hi
+    s, lo, hi = at_published_median(rows, "a", Published(median_pfs_months=5.2))["pfs"]
+    assert s == pytest.approx(0.7) and lo > 0.6  # between scans: 50 % is far outside
+    assert at_published_median(rows, "a", None) == {}

@@ -3,8 +3,8 @@
 Thin, typed wrappers around lifelines (Davidson-Pilon, JOSS 2019): KM estimates with
 exponential Greenwood ("log-log") confidence intervals, median survival with its CI, Cox
 proportional-hazards HR of each arm against a reference arm (Efron ties) and the two-sample
-log-rank test. Per-arm response rates (ORR = CR + PR, DCR = CR + PR + SD) come with Wilson 95 %
-intervals.
+log-rank test, and a curve read at a fixed time (:func:`survival_at`). Per-arm response rates
+(ORR = CR + PR, DCR = CR + PR + SD) come with Wilson 95 % intervals.
 """
 
 from __future__ import annotations
@@ -76,6 +76,21 @@ def kaplan_meier(durations: np.ndarray, events: np.ndarray, *, alpha: float = 0.
         n=int(d.size),
         events=int(e.sum()),
     )
+
+
+def survival_at(curve: KMCurve, t: float) -> tuple[float, float, float]:
+    """The curve's survival at time ``t`` with its 95 % band (exponential Greenwood), read off
+    the step function (the last step at or before ``t``); NaN past the last observation unless
+    the curve has reached 0. A rate at a fixed time moves smoothly where a median on a scan
+    calendar jumps by a whole scan interval."""
+    if not math.isfinite(t) or t < 0:
+        raise ValidationError(f"survival time t = {t!r}: allowed a finite time >= 0")
+    if t > curve.times[-1] and curve.survival[-1] > 0:
+        return math.nan, math.nan, math.nan
+    k = int(np.searchsorted(curve.times, t, side="right")) - 1
+    if k < 0:  # before the first step time: nobody has had an event yet
+        return 1.0, 1.0, 1.0
+    return float(curve.survival[k]), float(curve.lower[k]), float(curve.upper[k])
 
 
 def compare(

@@ -160,8 +160,9 @@ def run(
 
     Selects N virtual patients to the trial's baseline, runs every arm, applies RECIST 1.1 on the
     trial's scan calendar and prints simulated vs published ORR, DCR, median PFS/OS and HRs
-    (95 % CIs); writes comparison.csv/.json, km.png (published medians overlaid) and
-    waterfall.png to --out."""
+    (95 % CIs), and the simulated PFS/OS probability at each published median (50 % if matched:
+    a median on a scan calendar jumps by scan steps); writes comparison.csv/.json, km.png
+    (published medians overlaid) and waterfall.png to --out."""
     from senotwin._io import atomic_write_text
     from senotwin.trial.library import get_trial
     from senotwin.trial.run import (
@@ -212,7 +213,7 @@ def run(
     )
     if note:
         typer.echo(f"note: {note}")
-    typer.echo("population     arm        endpoint    simulated (95% CI) vs published (95% CI)")
+    typer.echo("population     arm        endpoint      simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)
     typer.echo(

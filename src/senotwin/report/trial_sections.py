@@ -29,7 +29,8 @@ def _cell(value: Any, lo: Any, hi: Any, digits: int) -> str:
 
 
 def library_trial_section(outcome: TrialOutcome | None) -> Section:
-    """Simulated vs published ORR, DCR, median PFS/OS and HRs of one library trial, with KM."""
+    """Simulated vs published ORR, DCR, median PFS/OS (and the simulated curve at each published
+    median) and HRs of one library trial, with KM."""
     title = "Virtual trial from the library: simulated vs published"
     if outcome is None:
         return Section(
@@ -66,7 +67,9 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         "Nothing is fitted to "
         f"this or any trial's outcomes: both arms are predictions. {len(misses)} of "
         f"{sum(r[-1] != '-' for r in rows)} published values lie outside the simulated 95 % CI "
-        "(highlighted); a small demo cohort gives wide intervals."
+        "(highlighted); a small demo cohort gives wide intervals. 'PFS/OS at median' rows read "
+        "the simulated curve at the published median (50 % if the arm matches): a median on a "
+        "scan calendar moves by whole scan intervals, the curve there does not."
     )
     notes = tuple(f"{a.name}: {a.stand_in}" for a in t.arms if a.stand_in)
     return Section(

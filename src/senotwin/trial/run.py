@@ -19,7 +19,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
-from senotwin.analysis.survival import arm_summary, kaplan_meier
+from senotwin.analysis.survival import arm_summary, kaplan_meier, survival_at
 from senotwin.cohort.population import (
     GROWTH_TRAIT,
     LUNG_GROWTH_SIGMA,
@@ -392,7 +392,54 @@ def _months(days: float) -> float:
     return days / DAYS_PER_MONTH if math.isfinite(days) else math.inf
 
 
-def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[dict[str, Any]]:
+#: endpoint name of the simulated event-free probability at the published median
+AT_MEDIAN = "{ep} at median"
+
+
+#: half the last digit of a published median (every library file gives months to 0.1): the
+#: published value stands for any time within +- this many months of it
+MEDIAN_ROUNDING_MONTHS = 0.05
+
+
+def at_published_median(
+    rows: pd.DataFrame, arm: str, pub: Published | None
+) -> dict[str, tuple[float, float, float]]:
+    """Per endpoint (pfs, os) with a published median: the arm's simulated Kaplan-Meier
+    probability of being event-free at that time (:func:`senotwin.analysis.survival.survival_at`)
+    with a 95 % CI (exponential Greenwood) spanning the published value's rounding (+-
+    :data:`MEDIAN_ROUNDING_MONTHS`): the lower bound at its late end, the upper at its early end.
+    0.5 if the simulated arm matches.
+
+    Why beside the median: on a scan calendar a simulated median can only be a scan day, so a
+    few patients move it by a whole scan interval (IMpassion130 control 7.4 vs 5.5 months is one
+    step), while the curve at a fixed time moves by one patient's share per event and has a CI.
+    The curve is a step function too: when a scan day falls inside the published median's
+    rounding (IMpassion130's week-24 scan, day 168 = 5.52 months), the reading at the published
+    value is the step before that scan, so the CI spans both sides of it rather than taking one.
+    A read-out, not a fit: nothing is chosen by it."""
+    if pub is None:
+        return {}
+    good = rows[(rows["status"] == "success") & (rows["arm"] == arm)]
+    out = {}
+    for ep in ("pfs", "os"):
+        med = getattr(pub, f"median_{ep}_months")
+        if med is None or good.empty or not math.isfinite(med):
+            continue
+        km = kaplan_meier(good[f"{ep}_days"].to_numpy(), good[f"{ep}_event"].to_numpy())
+        s, _, _ = survival_at(km, med * DAYS_PER_MONTH)
+        early = survival_at(km, max(med - MEDIAN_ROUNDING_MONTHS, 0.0) * DAYS_PER_MONTH)
+        late = survival_at(km, (med + MEDIAN_ROUNDING_MONTHS) * DAYS_PER_MONTH)
+        out[ep] = (s, late[1], early[2])
+    return out
+
+
+def _rows(
+    pop: str,
+    arm: str,
+    s: dict[str, Any],
+    pub: Published | None,
+    at_median: Mapping[str, tuple[float, float, float]] | None = None,
+) -> list[dict[str, Any]]:
     out = []
 
     def add(
@@ -446,6 +493,14 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
             (med, *ci),
             "months",
         )
+        if at_median and ep in at_median:  # the curve at the published median: 50 % if matched
+            p_sim = tuple(100 * x for x in at_median[ep])
+            add(
+                AT_MEDIAN.format(ep=ep.upper()),
+                (p_sim[0], p_sim[1], p_sim[2]),
+                (50.0, None, None),
+                f"% at the published {med:g} months (CI over +-0.05); 50 = matched",
+            )
         hr = getattr(p, f"hr_{ep}") or (None, None, None)
         if not math.isnan(s[f"hr_{ep}"]) or hr[0] is not None:
             add(
@@ -458,7 +513,9 @@ def _rows(pop: str, arm: str, s: dict[str, Any], pub: Published | None) -> list[
 
 
 def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
-    """Simulated (95 % CIs) vs published endpoints for the ITT population and each subgroup."""
+    """Simulated (95 % CIs) vs published endpoints for the ITT population and each subgroup;
+    beside each published median PFS/OS, the simulated probability of being event-free at it
+    (:func:`at_published_median`, an additional row: 50 % if the arm matches)."""
     pops: list[tuple[str, pd.DataFrame, dict[str, Published]]] = [
         ("ITT", rows, {a.name: a.published for a in trial.arms})
     ]
@@ -474,7 +531,8 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
         summary = arm_summary(sub, reference=trial.control.name)
         summaries[name] = summary
         for rec in summary.to_dict(orient="records"):
-            table += _rows(name, str(rec["arm"]), rec, published.get(str(rec["arm"])))
+            arm, pub = str(rec["arm"]), published.get(str(rec["arm"]))
+            table += _rows(name, arm, rec, pub, at_published_median(sub, arm, pub))
     return TrialComparison(pd.DataFrame(table), summaries)
 
 
@@ -652,7 +710,7 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
             f" ({DEFINITION_TEXT[rec['definition']]})" if rec.get("definition") else ""
         )
         lines.append(
-            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<11} {sim} vs {pub} {unit}"
+            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<13} {sim} vs {pub} {unit}"
         )
     return lines
 
