@@ -556,6 +556,19 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
     return table, tcs
 
 
+def shard_task(job: _Job, start: int, stop: int) -> tuple[bytes, bytes]:
+    """The Dask task: run_chunk's rows and kept time courses (b"" if none) as Parquet bytes,
+    encoded on the worker, so the client only writes them and a shard travels as one buffer."""
+    table, courses = run_chunk(job, start, stop)
+    return _parquet(table), (b"" if courses.empty else _parquet(courses))
+
+
+def _parquet(df: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
 def _course(
     index: int, arm: str, cols: Mapping[str, np.ndarray], config: CohortConfig
 ) -> pd.DataFrame:
@@ -567,11 +580,6 @@ def _course(
 
 
 # ---- client side -------------------------------------------------------------------------------
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    """A shard, written at once (resumable runs read the directory back while running)."""
-    buffer = io.BytesIO()
-    df.to_parquet(buffer, index=False)
-    atomic_write_bytes(path, buffer.getvalue(), immediate=True)
 
 
 def cohort_digest(config: CohortConfig, reducer: Reducer) -> str:
@@ -848,13 +856,13 @@ def run_cohort(
             [job_f] = client.scatter([job], broadcast=True)
             from distributed import as_completed
 
-            futures = {client.submit(run_chunk, job_f, s, e, pure=False): (s, e) for s, e in todo}
+            futures = {client.submit(shard_task, job_f, s, e, pure=False): (s, e) for s, e in todo}
             for fut in as_completed(futures):
                 s, e = futures[fut]
                 table, courses = fut.result()
-                if not courses.empty:
-                    _atomic_parquet(courses, tc_dir / shard_name(s, e))
-                _atomic_parquet(table, shard_dir / shard_name(s, e))
+                if courses:  # written whole before the shard (resumable runs read them back)
+                    atomic_write_bytes(tc_dir / shard_name(s, e), courses, immediate=True)
+                atomic_write_bytes(shard_dir / shard_name(s, e), table, immediate=True)
                 done.add((s, e))
                 manifest["done"] = sorted(list(c) for c in done)
                 _write_manifest(out, manifest)
@@ -884,7 +892,8 @@ def run_cohort(
 
 
 def _write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
-    data = json.dumps(manifest, indent=1, default=str).encode()
+    # one line: json's C encoder (indent= takes the pure-Python one, ~5 ms per rewrite)
+    data = json.dumps(manifest, default=str).encode()
     atomic_write_bytes(out / MANIFEST, data, immediate=True, fsync=True)
 
 
