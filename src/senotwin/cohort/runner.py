@@ -556,7 +556,7 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
     return table, tcs
 
 
-def shard_task(job: _Job, start: int, stop: int) -> tuple[bytes, bytes]:
+def _shard_task(job: _Job, start: int, stop: int) -> tuple[bytes, bytes]:
     """The Dask task: run_chunk's rows and kept time courses (b"" if none) as Parquet bytes,
     encoded on the worker, so the client only writes them and a shard travels as one buffer."""
     table, courses = run_chunk(job, start, stop)
@@ -856,7 +856,7 @@ def run_cohort(
             [job_f] = client.scatter([job], broadcast=True)
             from distributed import as_completed
 
-            futures = {client.submit(shard_task, job_f, s, e, pure=False): (s, e) for s, e in todo}
+            futures = {client.submit(_shard_task, job_f, s, e, pure=False): (s, e) for s, e in todo}
             for fut in as_completed(futures):
                 s, e = futures[fut]
                 table, courses = fut.result()
