@@ -596,9 +596,10 @@ def chunks_of(n: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def _auto_chunk(n: int, workers: int) -> int:
-    # ~4 tasks per worker keeps every worker busy to the end; a task costs the client ~50 ms
-    # (shard, manifest, scheduler) against ~5 ms per patient on the fast engine, so chunks grow
-    # with the cohort, up to 200 patients (~1 s of work: a kill loses little, progress is smooth)
+    # ~4 tasks per worker keeps every worker busy to the end; a task costs ~13 ms of CPU (client
+    # ~6: shard, manifest, scheduler; worker ~7: Parquet, Dask; session 24) against ~2 ms per
+    # patient on the fast engine, so chunks grow with the cohort, up to 200 patients (~0.4 s of
+    # work: a kill loses little, progress is smooth)
     return max(1, min(200, math.ceil(n / (max(workers, 1) * 4))))
 
 
