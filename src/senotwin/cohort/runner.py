@@ -564,6 +564,7 @@ def _shard_task(job: _Job, start: int, stop: int) -> tuple[bytes, bytes]:
 
 
 def _parquet(df: pd.DataFrame) -> bytes:
+    """A table as the bytes of a Parquet file (no index), as every shard is stored."""
     buffer = io.BytesIO()
     df.to_parquet(buffer, index=False)
     return buffer.getvalue()
@@ -580,8 +581,6 @@ def _course(
 
 
 # ---- client side -------------------------------------------------------------------------------
-
-
 def cohort_digest(config: CohortConfig, reducer: Reducer) -> str:
     """Identity of a cohort (configuration + reducer) recorded in the manifest for --resume."""
     text = json.dumps(
