@@ -815,7 +815,7 @@ def figure_png(record: Mapping[str, Any]) -> bytes:
             label=f"{label}: observed",
         )
     ax.set_xticks(range(3), ["low", "mid", "high"])
-    ax.set_xlabel("CD8 tertile (data: expression score; model: biopsy CD8 per cancer cell)")
+    ax.set_xlabel("CD8 tertile\n(data: expression score; model: biopsy CD8 per cancer cell)")
     ax.set_ylabel("response rate (CR + PR)")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=6)
