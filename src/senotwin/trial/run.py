@@ -494,12 +494,13 @@ def _rows(
             "months",
         )
         if at_median and ep in at_median:  # the curve at the published median: 50 % if matched
-            p_sim = tuple(100 * x for x in at_median[ep])
+            p_sim, p_lo, p_hi = at_median[ep]
             add(
                 AT_MEDIAN.format(ep=ep.upper()),
-                (p_sim[0], p_sim[1], p_sim[2]),
+                (100 * p_sim, 100 * p_lo, 100 * p_hi),
                 (50.0, None, None),
-                f"% at the published {med:g} months (CI over +-0.05); 50 = matched",
+                f"% at the published {med:g} months (CI over +-{MEDIAN_ROUNDING_MONTHS:g}); "
+                "50 = matched",
             )
         hr = getattr(p, f"hr_{ep}") or (None, None, None)
         if not math.isnan(s[f"hr_{ep}"]) or hr[0] is not None:
