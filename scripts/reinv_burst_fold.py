@@ -10,7 +10,11 @@ through this table -- model-dependent: the ratio also carries the priming route 
 kill brake (the ``n_reinv`` 0 row), and only the reinvigorable share (``f_pex`` x ``T8x``,
 printed) bursts. Also printed: that share of the untreated pool at day 21.
 
-    python scripts/reinv_burst_fold.py [--n 100] [--seed 0] [--centres 0 2 4 5.89]
+``--emt6``: the same ratio in the mouse EMT6 scenarios (``mouse_emt6_anti_pdl1`` over
+``mouse_emt6_isotype``, the calibrated mouse values) at days 4 / 7 / 10 of treatment, as a count
+and per tumour volume -- the model side of the Mariathasan 2018 Fig. 4c CD8 fold (session 25).
+
+    python scripts/reinv_burst_fold.py [--n 100] [--seed 0] [--centres 0 2 4 5.89] [--emt6]
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from senotwin.model.qsp import MOUSE_TREATMENT_START
 from senotwin.model.schedule import Schedule
+from senotwin.sim.options import SolverOptions
+from senotwin.sim.scenario import run_scenario
 from senotwin.trial import ici_fit
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, _prepare, _Prepared
 
 DAYS = (6, 12, 21)  # on the treated run's 3-day output grid
 POOL = ("T8", "T8x", "T8r", "T8t")
+EMT6_DAYS = (4, 7, 10)  # days of treatment (the EMT6 arms start treatment at MOUSE_TREATMENT_START)
 
 
 class PoolReadout(VirtualCohort):
@@ -97,12 +105,45 @@ def pool_table(rows: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def emt6_folds(n_reinv: float) -> dict[str, float]:
+    """Anti-PD-L1 / isotype tumour CD8 pool in the mouse EMT6 scenarios at ``n_reinv``: the count
+    ratio and the ratio per tumour volume (what a per-mg flow count measures) per treatment day."""
+    end = MOUSE_TREATMENT_START + max(EMT6_DAYS)
+    solver = SolverOptions(engine="fast", t_eval=np.arange(0.0, end + 1.0, 1.0))
+    runs = {}
+    for arm in ("isotype", "anti_pdl1"):
+        res = run_scenario(
+            f"mouse_emt6_{arm}", overrides={"n_reinv": n_reinv}, days=end, solver=solver
+        )
+        if not res.ok:
+            raise RuntimeError(f"mouse_emt6_{arm} at n_reinv {n_reinv} failed: {res.status}")
+        runs[arm] = res.table.set_index("time")
+    out: dict[str, float] = {}
+    for day in EMT6_DAYS:
+        t = MOUSE_TREATMENT_START + day
+        iso, pdl1 = (runs[a].loc[t] for a in ("isotype", "anti_pdl1"))
+        count = sum(float(pdl1[s]) for s in POOL) / sum(float(iso[s]) for s in POOL)
+        out[f"count_{day}"] = count
+        out[f"density_{day}"] = count * float(iso["V_T"]) / float(pdl1["V_T"])
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--centres", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    ap.add_argument("--emt6", action="store_true", help="the mouse EMT6 table instead")
     args = ap.parse_args(argv)
+    if args.emt6:
+        print("mouse EMT6, anti-PD-L1 / isotype tumour CD8 pool (count; per tumour volume):")
+        for centre in sorted({*args.centres, 6.0}):
+            f = emt6_folds(centre)
+            days = "; ".join(
+                f"day {d} {f[f'count_{d}']:.2f}; {f[f'density_{d}']:.2f}" for d in EMT6_DAYS
+            )
+            print(f"  n_reinv {centre:.2f}: {days}")
+        return
     values = {p["parameter"]: float(p["best"]) for p in ici_fit.stored_fit()["parameters"]}
     design = CohortDesign(
         regimen=ici_fit.FIT_REGIMEN, n=args.n, seed=args.seed, rules=ici_fit.RULES

@@ -1,5 +1,6 @@
 """scripts/reinv_burst_fold.py: the pool table reads plausible patients only, and a larger burst
-gives a larger treated / untreated tumour CD8 pool at the shipped fit."""
+gives a larger treated / untreated tumour CD8 pool at the shipped fit
+(and in the mouse EMT6 table)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def test_larger_burst_gives_a_larger_pool_ratio() -> None:
     assert folds[0]["patients"] >= 3
     assert folds[1]["fold_21"] > 1.5 * folds[0]["fold_21"]
     assert folds[0]["fold_21"] > 1.0  # anti-PD-1 expands the pool without a burst too
+
+
+def test_emt6_ratio_rises_with_the_burst_and_anti_pdl1_raises_cd8() -> None:
+    """The mouse EMT6 table: anti-PD-L1 raises the tumour CD8 pool without a burst, a burst of
+    6 divisions raises it further, and per tumour volume the ratio exceeds the count ratio
+    (the treated lesion is smaller)."""
+    none, burst = SCRIPT.emt6_folds(0.0), SCRIPT.emt6_folds(6.0)
+    for day in SCRIPT.EMT6_DAYS:
+        assert none[f"count_{day}"] > 1.2
+        assert burst[f"count_{day}"] > none[f"count_{day}"] + 0.1
+        assert none[f"density_{day}"] > none[f"count_{day}"]
