@@ -42,10 +42,10 @@ from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_c
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
+from senotwin.trial.spec import DAYS_PER_MONTH
 
 TRIALS = ("keynote189", "impassion130", "impower133")
 KEEP = ("C", "Ci", "Se", "Sl", "Sd", "D", "diameter", "chemo_sensitivity")
-DAYS_PER_MONTH = 30.4375
 REGROWTH_WINDOW = 42.0  # days after the live-cell nadir over which the regrowth rate is read
 
 

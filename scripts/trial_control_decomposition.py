@@ -35,9 +35,9 @@ from senotwin.model.qsp import chemo_sensitivity, load_qsp
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
+from senotwin.trial.spec import DAYS_PER_MONTH
 
 KILL = ("k_cyto", "k_tis")  # the chemotherapy loss per exposure (model/qsp.yaml, MONET1)
-DAYS_PER_MONTH = 30.4375
 
 
 def variant_config(
