@@ -45,7 +45,7 @@ def endpoints() -> pd.DataFrame:
 def contrast(
     table: pd.DataFrame, quantity: str, treated: str, reference: str, *, seed: int = SEED
 ) -> dict[str, object]:
-    """Treated over its study's reference mean, averaged (studies with both arms); bootstrap 95 %."""
+    """Treated over its study's reference mean, averaged over studies with both; bootstrap 95 %."""
     rows = table[table["quantity"] == quantity]
     studies = sorted(
         set(rows.loc[rows["arm"] == treated, "study"])

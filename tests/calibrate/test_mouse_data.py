@@ -58,11 +58,36 @@ def test_extraction_script_reproduces_the_shipped_table(tmp_path: Path, monkeypa
 
     module = load_script("extract_mariathasan2018")
     monkeypatch.setattr(module, "OUT", tmp_path / "out.csv")
+    monkeypatch.setattr(module, "OUT_ENDPOINTS", tmp_path / "endpoints.csv")
     assert module.main(["x", str(XLSX)]) == 0
-    shipped = Path(__file__).resolve().parents[2] / (
-        "src/senotwin/calibrate/data/mariathasan2018/tumour_volumes.csv"
+    shipped = Path(__file__).resolve().parents[2] / "src/senotwin/calibrate/data/mariathasan2018"
+    assert (tmp_path / "out.csv").read_text() == (shipped / "tumour_volumes.csv").read_text()
+    assert (tmp_path / "endpoints.csv").read_text() == (shipped / "endpoints.csv").read_text()
+
+
+def test_endpoint_table_as_read_from_the_workbook() -> None:
+    """endpoints.csv: per-mouse flow folds and day-7 weights, study labels carried down."""
+    import pandas as pd
+
+    path = Path(__file__).resolve().parents[2] / (
+        "src/senotwin/calibrate/data/mariathasan2018/endpoints.csv"
     )
-    assert (tmp_path / "out.csv").read_text() == shipped.read_text()
+    table = pd.read_csv(path)
+    n = table.groupby(["quantity", "arm"]).size()
+    assert n[("cd8_t_cells", "isotype")] == 14 and n[("cd8_t_cells", "anti_pdl1")] == 15
+    assert set(n.loc["tumour_weight_day7"]) == {28}
+    assert n[("complete_regressions", "combination")] == 6  # one value per study
+    rows = table.set_index(["quantity", "study", "arm", "replicate"])["value"]
+    assert rows[("cd8_t_cells", "15-3060", "isotype", 1)] == 0.66
+    assert rows[("cd8_t_cells", "16-3478 A", "anti_pdl1", 5)] == 0.24
+    assert rows[("tumour_weight_day7", "16-1886 D", "isotype", 1)] == 513.9
+    assert rows[("treg_cells", "16-3478 A", "combination", 5)] == 1.23
+    units = table.groupby("quantity")["unit"].first()
+    assert units["tumour_weight_day7"] == "mg" and units["complete_regressions"] == "%"
+    assert units["cd8_t_cells"] == "fold of the study's isotype mean"
+    # the sheet's own medians (Fig S5h statistics block)
+    weights = table[table["quantity"] == "tumour_weight_day7"].groupby("arm")["value"].median()
+    assert weights["isotype"] == 325.5 and weights["combination"] == 199.0
 
 
 def test_cd8_depletion_script_rates_as_documented() -> None:
