@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -106,6 +107,7 @@ def _trial(
     u_death=0.5,
     hazard=NO_DEATH,
     rules=TRULES,
+    read_z=None,
 ) -> dict:
     """Endpoints when the model lesion's diameter ratio passes the given values at days 0, 42, ...
 
@@ -120,6 +122,8 @@ def _trial(
         "u_new": u_new,
         "u_death": u_death,
     }
+    if read_z is not None:
+        base["read_z"] = read_z
     return trial_endpoints(TT, d, base, rules, hazard)
 
 
@@ -429,3 +433,29 @@ def test_an_extinct_disease_stops_every_lesion_growing() -> None:
     stops = _het(ratio, live=live, **fast)
     assert stops["extinction_day"] == 30.0
     assert not stops["pfs_event"] and stops["pd_by"] == "" and math.isnan(stops["new_lesion_day"])
+
+
+def test_read_errors_scale_each_lesion_read_and_zero_errors_are_exact() -> None:
+    """read_cv: every lesion's diameter read is multiplied by exp(cv z) (baseline row 0)."""
+    rules = replace(TRULES, read_cv=0.05)
+    ratios = [1, 0.72, 0.72, 0.72, 0.72, 0.72, 0.72]  # -28 %: SD when read exactly
+    exact = _trial(ratios)
+    assert exact["best_response"] == "SD"
+    zero = _trial(ratios, rules=rules, read_z=np.zeros((7, 2)))
+    assert zero == exact
+    # every later read 1 sd low (x 0.951): -31.5 %, a confirmed PR
+    low = np.vstack([np.zeros((1, 2)), -np.ones((6, 2))])
+    assert _trial(ratios, rules=rules, read_z=low)["best_response"] == "PR"
+    assert _trial(ratios, rules=rules, read_z=low)["best_change_pct"] == pytest.approx(
+        100 * (0.72 * math.exp(-0.05) - 1)
+    )
+
+
+def test_read_errors_need_enough_draws_and_a_valid_cv() -> None:
+    rules = replace(TRULES, read_cv=0.05)
+    with pytest.raises(ValidationError, match="read_z"):
+        _trial([1, 1, 1, 1, 1, 1, 1], rules=rules)
+    with pytest.raises(ValidationError, match=r"read_z of shape \(3, 2\)"):
+        _trial([1, 1, 1, 1, 1, 1, 1], rules=rules, read_z=np.zeros((3, 2)))
+    with pytest.raises(ValidationError, match="read_cv"):
+        TrialRules(read_cv=-0.1)

@@ -192,3 +192,19 @@ def test_biopsy_pdl1_summary_counts_and_correlates_scored_patients() -> None:
     assert s["induction_fold"] == pytest.approx((2.0, 2.0, 2.0))
     with pytest.raises(ValidationError, match="needs >= 3 scored patients, got 0"):
         biopsy_pdl1_summary(rows.assign(plausible=False))
+
+
+def test_reads_with_error_keep_the_exact_endpoints_and_add_read_columns() -> None:
+    """read_cv > 0: the endpoint columns stay the exact read (the same as without read
+    errors) and each patient gets ``reads`` reads; reads must be a whole number >= 1."""
+    design = CohortDesign(n=4, rules=RULES, baseline=BaselineDisease())
+    exact = VirtualCohort(design).simulate()
+    read = VirtualCohort(replace(design, rules=replace(RULES, read_cv=0.05), reads=3)).simulate()
+    cols = ["best_response", "best_change_pct", "pfs_days", "os_days"]
+    pd.testing.assert_frame_equal(read[cols], exact[cols])
+    ok = read["plausible"]
+    assert all(len(r) == 3 for r in read.loc[ok, "read_best_response"])
+    assert all(len(r) == 3 for r in read.loc[ok, "read_pfs_days"])
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValidationError, match="reads"):
+            CohortDesign(reads=bad)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.trial import ici_fit
 from senotwin.trial.ici_data import cohort
 from senotwin.trial.ici_fit import (
+    IciObjective,
     _binomial_deviance,
     fitted_population,
     goodness,
@@ -349,3 +350,47 @@ def test_refit_starts_from_given_points_and_the_shipped_optimum() -> None:
         starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2, initial=[point]
     )
     assert [s["start"] for s in sorted(fit.starts, key=lambda s: s["start"])] == [0, 1]
+
+
+def test_statistics_of_a_cohort_read_with_error_are_expected_counts() -> None:
+    """Read columns: counts are the mean over each patient's reads; reads=False is the exact."""
+    import pandas as pd
+
+    from senotwin.trial.ici_fit import cohort_statistics
+
+    exact = {
+        "plausible": True,
+        "best_response": ["PD", "SD", "PR", "PR", "CR", "PD"],
+        "cd8_score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "pfs_days": [84.0, 168.0, 756.0, 756.0, 756.0, 84.0],
+        "pfs_event": [True, True, False, False, False, True],
+        "os_days": [400.0, 760.0, 760.0, 760.0, 760.0, 300.0],
+        "os_event": [True, False, False, False, False, True],
+    }
+    rows = pd.DataFrame(exact)
+    # two reads each: patient 1 reads PR once (a borderline SD), patient 5 reads SD once
+    rows["read_best_response"] = [
+        ("PD", "PD"), ("SD", "PR"), ("PR", "PR"), ("PR", "PR"), ("CR", "CR"), ("PD", "SD")
+    ]
+    for k in ("pfs_days", "pfs_event", "os_days", "os_event"):
+        per = [(v, v) for v in exact[k]]
+        per[1] = {"pfs_days": (168.0, 756.0), "pfs_event": (True, False)}.get(k, per[1])
+        rows[f"read_{k}"] = per
+    plain = cohort_statistics(rows, reads=False)
+    assert plain["recist"] == {"CR": 1, "PR": 2, "SD": 1, "PD": 2}
+    read = cohort_statistics(rows)
+    assert read["n"] == 6 and read["excluded"] == 0
+    assert read["recist"] == pytest.approx({"CR": 1.0, "PR": 2.5, "SD": 1.0, "PD": 1.5})
+    assert [t["responders"] for t in read["tertiles"]] == pytest.approx([0.5, 2.0, 1.0])
+    assert [t["n"] for t in read["tertiles"]] == [2, 2, 2]
+    # PFS at 6 months: exact 3 of 6 progressed by day 168; read: 2.5 of 6
+    s6 = next(lm["survival"] for lm in read["pfs"]["landmarks"] if lm["month"] == 6.0)
+    assert s6 == pytest.approx(3.5 / 6, abs=1e-4)
+    assert goodness(read, cohort("liu"))["nllh"] != goodness(plain, cohort("liu"))["nllh"]
+
+
+def test_smoothed_objective_rejects_a_bad_read_cv() -> None:
+    with pytest.raises(ValidationError, match="read_cv"):
+        IciObjective(n=9, read_cv=-0.01)
+    with pytest.raises(ValidationError, match="read_cv"):
+        IciObjective(n=9, read_cv=float("nan"))

@@ -246,6 +246,11 @@ class TrialRules:
     ``nontarget_progression``: non-target lesions progress unequivocally when their volume rises
     as much as a 20 % diameter increase means, 1.2^3 = +73 % over its nadir (RECIST 1.1 as the
     RECIST working group reads it for non-target disease).
+    ``read_cv``: measurement error of a target lesion's diameter read (coefficient of variation,
+    lognormal, independent per lesion and scan, the baseline read included; ``read_z`` in the
+    baseline holds the standard normals); 0 = exact reads, the default (the session-25
+    prototype of a smoothed liu2019 objective reads with 0.05, derived from same-day repeat CT:
+    quantitative-sources ct_diameter_repeat_read).
     """
 
     schedule: tuple[tuple[float, float], ...] = ((126.0, 42.0), (315.0, 63.0), (1.0e9, 84.0))
@@ -260,6 +265,7 @@ class TrialRules:
     new_lesion_alpha: float = NEW_LESION_ALPHA
     lesion_growth_spread: float = 0.0
     nontarget_progression: bool = False
+    read_cv: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.schedule:
@@ -272,7 +278,13 @@ class TrialRules:
                     "every > 0 and increasing 'until' days"
                 )
             last = until
-        for name in ("confirm_days", "min_sd_days", "follow_days", "lesion_growth_spread"):
+        for name in (
+            "confirm_days",
+            "min_sd_days",
+            "follow_days",
+            "lesion_growth_spread",
+            "read_cv",
+        ):
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"trial rule {name} must be a number >= 0, got {v}")
@@ -463,7 +475,8 @@ def trial_endpoints(
     horizon = min(t_run, rules.follow_days)
     scans = trial_scan_days(rules, horizon)
     f_scan = np.interp(scans, t, ratio)
-    base_sum = _recorded(lesions, rules)
+    reads = _read_errors(baseline, rules, scans.size, lesions.size)
+    base_sum = _recorded(lesions * reads[0], rules)
     nadir = base_sum
     nt_nadir = 1.0  # non-target volume relative to baseline (equal weights: sizes not recorded)
     nt_pd = (1.0 + rules.pd_fraction) ** 3
@@ -471,9 +484,9 @@ def trial_endpoints(
     sums: list[float] = []
     pd_day = math.nan
     pd_by = ""
-    for ts, f in zip(scans, f_scan, strict=True):
+    for k, (ts, f) in enumerate(zip(scans, f_scan, strict=True)):
         grown = min(float(ts), gone)  # an extinct disease's lesions stop deviating too
-        s = _recorded(lesions * f * np.exp(spread * z_target * grown / 3.0), rules)
+        s = _recorded(lesions * f * np.exp(spread * z_target * grown / 3.0) * reads[k + 1], rules)
         nt = float(np.mean(f**3 * np.exp(spread * z_nontarget * grown))) if n_nontarget else 1.0
         why = [
             name
@@ -586,6 +599,23 @@ def _lesion_draws(baseline: Mapping[str, Any], key: str, n: int, needed: bool) -
             f"{n} finite standard-normal draws (one per lesion; draw_baseline records them)"
         )
     return z
+
+
+def _read_errors(
+    baseline: Mapping[str, Any], rules: TrialRules, scans: int, lesions: int
+) -> np.ndarray:
+    """Multiplicative read errors of each target lesion at the baseline and every scan
+    ((scans + 1) x lesions; ones when ``rules.read_cv`` is 0), from the baseline's ``read_z``."""
+    if rules.read_cv <= 0.0:
+        return np.ones((scans + 1, lesions))
+    z = np.asarray(baseline.get("read_z", ()), dtype=float)
+    if z.ndim != 2 or z.shape[0] < scans + 1 or z.shape[1] < lesions or not np.all(np.isfinite(z)):
+        raise ValidationError(
+            f"trial baseline read_z of shape {z.shape}: read_cv {rules.read_cv} needs finite "
+            f"standard normals of shape at least ({scans + 1}, {lesions}) (baseline and every "
+            "scan x target lesions)"
+        )
+    return np.asarray(np.exp(rules.read_cv * z[: scans + 1, :lesions]))
 
 
 def _awaiting_confirmation(

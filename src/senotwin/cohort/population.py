@@ -826,9 +826,11 @@ def _cholesky(pop: PopulationSpec) -> np.ndarray:
         ) from None
 
 
-def patient_rng(seed: int, index: int) -> np.random.Generator:
-    """Random stream of patient ``index``: SeedSequence(seed) spawned child number ``index``."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
+def patient_rng(seed: int, index: int, *stream: int) -> np.random.Generator:
+    """Random stream of patient ``index``: SeedSequence(seed) spawned child number ``index``
+    (``stream``: a further child of it, for draws added later without moving the first)."""
+    key = (index, *stream)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
 def sample_candidate(

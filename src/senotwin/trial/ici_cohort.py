@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.endpoints import DeathHazard, TrialRules, trial_endpoints
+from senotwin.analysis.endpoints import DeathHazard, TrialRules, trial_endpoints, trial_scan_days
 from senotwin.cohort.population import (
     GROWTH_TRAIT,
     BaselineDisease,
@@ -54,6 +54,10 @@ from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.tissue import melanoma_invisible
 
+#: endpoints kept per read when diameters are read with error (``CohortDesign.reads``)
+READ_KEYS = ("best_response", "pfs_days", "pfs_event", "os_days", "os_event")
+#: spawn key of a patient's read-error stream (``patient_rng(seed, i, READ_STREAM)``)
+READ_STREAM = 1
 #: the biopsy readout: effector CD8 T cells per cancer cell in the lesion after the lead-in
 BIOPSY_DAYS = 56.0
 DOUBLING_LIMITS = (15.0, 730.0)  # the population preset's plausibility bounds (days)
@@ -67,7 +71,10 @@ class CohortDesign:
     ``rules``: RECIST calendar (TrialRules). ``baseline``: the pool trial patients are drawn
     from (no selection; melanoma's immune-invisible share classes,
     :func:`senotwin.trial.tissue.melanoma_invisible`). ``step_days``: output grid of the
-    treated course.
+    treated course. ``reads``: with ``rules.read_cv`` > 0, each patient's treated course is also
+    read this many times with independent diameter read errors (``read_*`` columns: the
+    smoothed statistic of :func:`senotwin.trial.ici_fit.cohort_statistics`); the endpoint
+    columns stay the exact read.
     """
 
     scenario: str = "aged_melanoma_untreated"
@@ -80,10 +87,13 @@ class CohortDesign:
     )
     hazard: DeathHazard = LIU2019_HAZARD
     step_days: float = 3.0
+    reads: int = 1
 
     def __post_init__(self) -> None:
         if self.n < 3:
             raise ValidationError(f"virtual cohort n = {self.n}; allowed: >= 3 (tertiles)")
+        if isinstance(self.reads, bool) or not isinstance(self.reads, int) or self.reads < 1:
+            raise ValidationError(f"reads = {self.reads!r}; allowed: a whole number >= 1")
         if not (math.isfinite(self.step_days) and 0 < self.step_days <= 7):
             raise ValidationError(f"step_days = {self.step_days}; allowed: (0, 7]")
 
@@ -156,6 +166,11 @@ class VirtualCohort:
             rng = patient_rng(self.design.seed, i)
             bases.append(draw_baseline(self.design.baseline, rng))
             zs.append(chol @ rng.standard_normal(len(self._names)))
+        if self.design.rules.read_cv > 0:  # a stream of its own: the draws above stay as they were
+            scans = trial_scan_days(self.design.rules, self.design.rules.follow_days).size
+            for i, base in enumerate(bases):
+                size = (self.design.reads, scans + 1, len(base["lesions_mm"]))  # type: ignore[arg-type]
+                base["read_z"] = patient_rng(self.design.seed, i, READ_STREAM).standard_normal(size)
         return bases, np.asarray(zs)
 
     @cached_property
@@ -298,11 +313,22 @@ class VirtualCohort:
         col = run.columns
         d = out.values[:, col.index("diameter")]
         live = out.values[:, col.index("C")] + out.values[:, col.index("Ci")]
+        rules = self.design.rules
+        exact = {k: v for k, v in base.items() if k != "read_z"}
         ends = trial_endpoints(
-            out.times, d, dict(base), self.design.rules, self.design.hazard, live=live
+            out.times, d, exact, replace(rules, read_cv=0.0), self.design.hazard, live=live
         )
         keys = ("best_response", "best_change_pct", "pfs_days", "pfs_event", "os_days", "os_event")
-        return {k: ends[k] for k in (*keys, "extinction_day")}
+        row = {k: ends[k] for k in (*keys, "extinction_day")}
+        if rules.read_cv > 0:
+            reads = [
+                trial_endpoints(
+                    out.times, d, {**exact, "read_z": z}, rules, self.design.hazard, live=live
+                )
+                for z in np.asarray(base["read_z"])
+            ]
+            row |= {f"read_{k}": tuple(r[k] for r in reads) for k in READ_KEYS}
+        return row
 
 
 def tertile_of(values: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import TrialRules
 from senotwin.cohort.population import PopulationSpec, Prior, qsp_population, typical_growth
 from senotwin.model.qsp import TISSUES
-from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, tertile_of
+from senotwin.trial.ici_cohort import READ_KEYS, CohortDesign, VirtualCohort, tertile_of
 from senotwin.trial.ici_data import cohort, km_summary, os_by_response
 from senotwin.trial.spec import DAYS_PER_MONTH
 
@@ -247,21 +247,44 @@ def shared(values: Mapping[str, float]) -> dict[str, float]:
     return {k.split(".")[0]: v for k, v in values.items() if k.endswith(".value")}
 
 
-def cohort_statistics(rows: pd.DataFrame) -> dict[str, Any]:
-    """ORR, response by biopsy-CD8 tertile, PFS/OS KM summaries of simulated patients."""
+def _read_rows(ok: pd.DataFrame) -> pd.DataFrame:
+    """One row per read of every patient (``read_*`` columns of a cohort read with error, see
+    :class:`senotwin.trial.ici_cohort.CohortDesign`) in place of the exact read's endpoints."""
+    cols = [f"read_{k}" for k in READ_KEYS]
+    out = ok.drop(columns=[*READ_KEYS, *cols]).join(ok[cols].explode(cols).rename(columns=str))
+    out = out.rename(columns={f"read_{k}": k for k in READ_KEYS})
+    return out.astype({"pfs_days": float, "os_days": float, "pfs_event": bool, "os_event": bool})
+
+
+def cohort_statistics(rows: pd.DataFrame, *, reads: bool = True) -> dict[str, Any]:
+    """ORR, response by biopsy-CD8 tertile, PFS/OS KM summaries of simulated patients. A cohort
+    read with error (``read_*`` columns; ``reads`` False ignores them) is scored over every read
+    of every patient, its counts divided by the reads per patient (expected counts, fractional):
+    the statistic is then the expectation over read errors, smooth in the parameters."""
     ok = rows[rows["plausible"] & rows["best_response"].isin(("CR", "PR", "SD", "PD", "NE"))]
     ok = ok[ok["pfs_days"].notna()]
     if len(ok) < 3:
         raise ValidationError(f"only {len(ok)} plausible virtual patients ran: cannot score")
+    ok = ok.assign(tertile=tertile_of(ok["cd8_score"].to_numpy()))
+    per = 1
+    if reads and "read_best_response" in ok.columns:
+        per = len(ok["read_best_response"].iloc[0])
+        ok = _read_rows(ok)
+
+    def count(mask: np.ndarray) -> int | float:
+        return int(mask.sum()) if per == 1 else float(mask.sum()) / per
+
     resp = ok["best_response"].isin(("CR", "PR")).to_numpy()
-    ter = tertile_of(ok["cd8_score"].to_numpy())
+    ter = ok["tertile"].to_numpy()
     return {
-        "n": len(ok),
-        "excluded": len(rows) - len(ok),
-        "recist": {r: int((ok["best_response"] == r).sum()) for r in ("CR", "PR", "SD", "PD")},
+        "n": len(ok) // per,
+        "excluded": len(rows) - len(ok) // per,
+        "recist": {
+            r: count((ok["best_response"] == r).to_numpy()) for r in ("CR", "PR", "SD", "PD")
+        },
         "orr": float(resp.mean()),
         "tertiles": [
-            {"tertile": k, "responders": int(resp[ter == k].sum()), "n": int((ter == k).sum())}
+            {"tertile": k, "responders": count(resp[ter == k]), "n": int((ter == k).sum()) // per}
             for k in range(3)
         ],
         "pfs": km_summary(
@@ -383,18 +406,36 @@ def goodness(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, Any]:
     return {"terms": terms, "deviance": sum(terms.values()), "nllh": 0.5 * sum(terms.values())}
 
 
+#: reads per patient of the smoothed objective (``IciObjective(read_cv=...)``): the expectation
+#: over read errors by 32 fixed draws per patient (session 25 prototype; not the shipped fit's)
+SMOOTH_READS = 32
+
+
 class IciObjective:
-    """nllh of the Liu fit as a function of the log/lin-scaled parameter vector (cached)."""
+    """nllh of the Liu fit as a function of the log/lin-scaled parameter vector (cached).
+    ``read_cv`` > 0 (prototype, session 25; the shipped fit uses 0): every target diameter is
+    read with that measurement error, ``reads`` times per patient, and the statistics are the
+    expectation over the reads (:func:`cohort_statistics`), so one patient crossing a RECIST
+    threshold moves them gradually instead of by a whole count."""
 
     def __init__(
         self,
         n: int = 150,
         seed: int = 0,
         parameters: Sequence[PopulationParameter] = ICI_PARAMETERS,
+        *,
+        read_cv: float = 0.0,
+        reads: int = SMOOTH_READS,
     ) -> None:
+        if not (math.isfinite(read_cv) and 0.0 <= read_cv < 1.0):
+            raise ValidationError(f"read_cv = {read_cv!r}; allowed: 0 <= read_cv < 1")
         self.parameters = tuple(parameters)
         self.target = cohort(FIT_COHORT)
-        self.cohort = VirtualCohort(CohortDesign(regimen=FIT_REGIMEN, n=n, seed=seed, rules=RULES))
+        rules = replace(RULES, read_cv=read_cv)
+        design = CohortDesign(
+            regimen=FIT_REGIMEN, n=n, seed=seed, rules=rules, reads=reads if read_cv else 1
+        )
+        self.cohort = VirtualCohort(design)
         self.evaluations = 0
         self._cache: dict[tuple[float, ...], float] = {}
 
