@@ -370,7 +370,12 @@ def test_statistics_of_a_cohort_read_with_error_are_expected_counts() -> None:
     rows = pd.DataFrame(exact)
     # two reads each: patient 1 reads PR once (a borderline SD), patient 5 reads SD once
     rows["read_best_response"] = [
-        ("PD", "PD"), ("SD", "PR"), ("PR", "PR"), ("PR", "PR"), ("CR", "CR"), ("PD", "SD")
+        ("PD", "PD"),
+        ("SD", "PR"),
+        ("PR", "PR"),
+        ("PR", "PR"),
+        ("CR", "CR"),
+        ("PD", "SD"),
     ]
     for k in ("pfs_days", "pfs_event", "os_days", "os_event"):
         per = [(v, v) for v in exact[k]]
