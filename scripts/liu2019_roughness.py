@@ -167,7 +167,7 @@ def figure(evs: dict[str, pd.DataFrame]) -> bytes:
         ax.set_visible(False)
     fig.tight_layout()
     buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
+    fig.savefig(buf, format="png", dpi=80)
     return buf.getvalue()
 
 
