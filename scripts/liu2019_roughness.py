@@ -1,4 +1,4 @@
-"""How rough is the liu2019 objective? (session 25, pre-registered in docs/calibration.md)
+"""How rough is the liu2019 objective? (session 25 `rough`; results in docs/calibration.md)
 
 The liu2019 nllh (:mod:`senotwin.trial.ici_fit`) scores counts of virtual patients, so it is
 piecewise constant in the parameters. This script evaluates it along lines through the shipped
@@ -13,7 +13,13 @@ terms carry the second differences. ``--read-cv`` re-measures with the smoothed 
 
     python scripts/liu2019_roughness.py --draws build/ensembles/s24/liu2019_posterior.tsv \
         --out build/roughness/hard
-    python scripts/liu2019_roughness.py --out build/roughness/hard --report-only
+    python scripts/liu2019_roughness.py --read-cv 0.05 --out build/roughness/smooth \
+        --compare build/roughness/hard
+    python scripts/liu2019_roughness.py --read-cv 0.05 --pilot 300 --out build/roughness/pilot
+
+``--pilot STEPS`` instead runs plain Metropolis chains on the exact and the smoothed objective
+with the same seeds and one fixed proposal (:func:`pilot`). ``--report-only`` redoes the table
+and figure from ``OUT/evaluations.tsv``.
 
 Evaluations go to ``OUT/evaluations.tsv`` as they are made (a rerun resumes); ``OUT/table.tsv``
 and ``OUT/lines.png`` are written at the end.
