@@ -251,7 +251,7 @@ def _read_rows(ok: pd.DataFrame) -> pd.DataFrame:
     """One row per read of every patient (``read_*`` columns of a cohort read with error, see
     :class:`senotwin.trial.ici_cohort.CohortDesign`) in place of the exact read's endpoints."""
     cols = [f"read_{k}" for k in READ_KEYS]
-    out = ok.drop(columns=[*READ_KEYS, *cols]).join(ok[cols].explode(cols).rename(columns=str))
+    out = ok.drop(columns=[*READ_KEYS, *cols]).join(ok[cols].explode(cols))
     out = out.rename(columns={f"read_{k}": k for k in READ_KEYS})
     return out.astype({"pfs_days": float, "os_days": float, "pfs_event": bool, "os_event": bool})
 
@@ -260,7 +260,7 @@ def cohort_statistics(rows: pd.DataFrame, *, reads: bool = True) -> dict[str, An
     """ORR, response by biopsy-CD8 tertile, PFS/OS KM summaries of simulated patients. A cohort
     read with error (``read_*`` columns; ``reads`` False ignores them) is scored over every read
     of every patient, its counts divided by the reads per patient (expected counts, fractional):
-    the statistic is then the expectation over read errors, smooth in the parameters."""
+    the expectation over read errors, so a patient near a RECIST threshold counts in part."""
     ok = rows[rows["plausible"] & rows["best_response"].isin(("CR", "PR", "SD", "PD", "NE"))]
     ok = ok[ok["pfs_days"].notna()]
     if len(ok) < 3:
