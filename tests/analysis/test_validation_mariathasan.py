@@ -74,9 +74,12 @@ def test_arms_carry_exactly_a_study_arms_doses_on_the_isotype_scenario() -> None
         assert case.measure.at == MOUSE_TREATMENT_START + 7  # type: ignore[attr-defined]
 
 
-def test_fitted_arms_size_ratios_are_calibration_tier() -> None:
-    """Pre-registered: a tumour-size ratio of arms whose volumes were fitted shows fit."""
+def test_fitted_arms_ratios_are_calibration_tier() -> None:
+    """Pre-registered: a tumour-size ratio of arms whose volumes were fitted shows fit, and so
+    does a CD8 ratio of arms whose Fig. 4c CD8 was fitted (session 25 emt6j); the combination's
+    CD8 and size were never fitted and stay literature."""
     tiers = {cid: case.tier for cid, case in _cases().items()}  # type: ignore[attr-defined]
-    assert tiers.pop(f"{PREFIX}weight_anti_pdl1") == "calibration"
-    assert tiers.pop(f"{PREFIX}weight_anti_tgfb") == "calibration"
+    for arm in ("weight_anti_pdl1", "weight_anti_tgfb", "cd8_anti_pdl1", "cd8_anti_tgfb"):
+        assert tiers.pop(f"{PREFIX}{arm}") == "calibration", arm
     assert set(tiers.values()) == {"literature"}
+    assert {f"{PREFIX}cd8_combination", f"{PREFIX}cd8_combination_vs_anti_pdl1"} <= set(tiers)

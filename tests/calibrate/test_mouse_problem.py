@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from senotwin.analysis.validation.load import load_cases
 from senotwin.calibrate import (
     Objective,
     export_problem,
@@ -19,6 +20,9 @@ from senotwin.calibrate import (
     problem_names,
 )
 from senotwin.calibrate.mouse_data import (
+    CD8_ARMS,
+    CD8_DAY,
+    CD8_READOUT,
     ESTIMATED,
     FITTED,
     FIXED,
@@ -49,7 +53,8 @@ def _keys(pairs) -> set[str]:
 
 def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     assert "mariathasan2018" in problem_names()
-    assert set(problem.measurements["datasetId"]) == _keys(FITTED)
+    cd8 = {f"fig4c_{a}" for a in CD8_ARMS}
+    assert set(problem.measurements["datasetId"]) == _keys(FITTED) | cd8
     assert set(problem.held_back["datasetId"]) == _keys(HELD_BACK)
     fitted_conditions = set(problem.measurements["simulationConditionId"])
     assert fitted_conditions == {"isotype", "anti_pdl1", "anti_tgfb", "combination_cd8_depleted"}
@@ -61,6 +66,39 @@ def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     assert 21 in days and 25 not in days  # day 25: only 2 isotype mice left (< MIN_MICE)
     per_day = problem.measurements.groupby(["datasetId", "time"]).size()
     assert per_day.min() >= MIN_MICE
+
+
+def test_cd8_term_uses_the_fitted_arms_at_the_flow_cases_readout(problem) -> None:
+    """Session 25 emt6j: Fig. 4c CD8 of isotype, anti-PD-L1, anti-TGF-beta is fitted (39 mice);
+    the combination's is held back (validation cases); read-out = the flow cases' own."""
+    rows = problem.measurements[problem.measurements["observableId"] == "cd8_per_volume"]
+    assert len(rows) == 14 + 15 + 10
+    assert (
+        set(rows["simulationConditionId"])
+        == set(CD8_ARMS)
+        == {
+            "isotype",
+            "anti_pdl1",
+            "anti_tgfb",
+        }
+    )
+    assert "cd8_per_volume" not in set(problem.held_back["observableId"])
+    assert set(rows["time"]) == {MOUSE_TREATMENT_START + CD8_DAY}
+    readout = next(o for o in problem.observables if o.id == "cd8_per_volume")
+    assert readout.formula == f"cd8_scale * {CD8_READOUT}"
+    cases = {c.id: c for c in load_cases()}
+    for cid in ("mariathasan_emt6_cd8_anti_pdl1", "mariathasan_emt6_cd8_combination"):
+        case = cases[cid]
+        assert case.readout == CD8_READOUT, cid
+        assert case.measure.at == MOUSE_TREATMENT_START + CD8_DAY, cid
+
+
+def test_nllh_splits_by_observable(problem, objective) -> None:
+    values = problem.nominal()
+    parts = objective.nllh_by_observable(values)
+    assert set(parts) == {"tumour_volume", "cd8_per_volume", "prior"}
+    assert sum(parts.values()) == pytest.approx(objective.nllh(values), rel=1e-12)
+    assert parts["cd8_per_volume"] != 0 and parts["prior"] == 0
 
 
 def test_non_identifiable_quantities_are_fixed_at_the_shipped_value(problem) -> None:

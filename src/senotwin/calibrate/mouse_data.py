@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
@@ -77,7 +78,7 @@ def mariathasan2018(*, part: str = "all") -> pd.DataFrame:
 #: the slow tumours (the others reached the end point), which would bias every arm downwards
 MIN_MICE = 6
 #: between-mouse sd of log volume at the shipped fit (estimated with MOUSE_EMT6_FIT)
-SIGMA_LOG_VOLUME = 0.8832
+SIGMA_LOG_VOLUME = 0.883883
 PANEL_KEYS = {"Fig. 4a": "fig4a", "Extended Data Fig. 5i": "ed5i", "Extended Data Fig. 5n": "ed5n"}
 #: EMT6 quantities a fit may estimate: (id, lower, upper, what it is); nominal = the shipped
 #: value; those in FIXED are held at it
@@ -90,7 +91,21 @@ ESTIMATED: tuple[tuple[str, float, float, str], ...] = (
     ("w_tgfb_excl", 0.01, 50.0, "maximal TGF-beta exclusion of CD8 T cells (fold - 1)"),
     ("C0", 1.0e4, 1.0e7, "cancer cells taking at inoculation (day 0 of the model)"),
     ("sigma_log_volume", 0.05, 5.0, "noise sd of log tumour volume (between mice)"),
+    ("cd8_scale", 1.0e-11, 1.0e-5, "Fig. 4c fold of isotype mean per tumour CD8 per mL"),
+    ("sigma_log_cd8", 0.05, 5.0, "noise sd of log tumour CD8 per volume (between mice)"),
 )
+
+# ---- Fig. 4c CD8 T cells (session 25 emt6j): a second observable of the fitted arms ----------
+#: flow arms fitted (each value a fold of its study's isotype mean); the combination arm is held
+#: back: its CD8 is predicted by the validation cases mariathasan_emt6_cd8_combination*
+CD8_ARMS = ("isotype", "anti_pdl1", "anti_tgfb")
+#: flow read-out day (days since the first dose; inferred, as in the flow validation cases)
+CD8_DAY = 7.0
+#: tumour CD8 pool per lesion volume (cells/mL), the flow cases' readout
+CD8_READOUT = "(T8 + T8x + T8r + T8t) / V_T"
+#: Fig. 4c fold of isotype mean per CD8/mL and its log sd, at the shipped fit (joint with volumes)
+CD8_SCALE = 1.46952e-8
+SIGMA_LOG_CD8 = 0.647944
 
 
 #: practically non-identifiable with every quantity free (50-start fit with profiles, each of
@@ -127,12 +142,42 @@ def _measurements(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@cache
+def _endpoints() -> pd.DataFrame:
+    path = resources.files("senotwin.calibrate") / "data" / DATA_SET / "endpoints.csv"
+    with resources.as_file(path) as p:
+        return pd.read_csv(p)
+
+
+def cd8_measurements(arms: tuple[str, ...] = CD8_ARMS) -> pd.DataFrame:
+    """PEtab rows of the Fig. 4c per-mouse CD8 folds of ``arms`` at model day 20 + CD8_DAY."""
+    table = _endpoints()
+    rows = table[(table["quantity"] == "cd8_t_cells") & table["arm"].isin(arms)]
+    if rows.empty or (rows["value"] <= 0).any():
+        raise ValidationError(f"{DATA_SET}: Fig. 4c CD8 rows of {arms} missing or not > 0")
+    return pd.DataFrame(
+        {
+            "observableId": "cd8_per_volume",
+            "simulationConditionId": rows["arm"].to_numpy(),
+            "time": np.full(len(rows), MOUSE_TREATMENT_START + CD8_DAY),
+            "measurement": rows["value"].to_numpy(float),
+            "datasetId": [f"fig4c_{a}" for a in rows["arm"]],
+            "replicateId": [
+                f"{s} mouse{int(r)}" for s, r in zip(rows["study"], rows["replicate"], strict=True)
+            ],
+        }
+    )
+
+
 def mariathasan2018_problem() -> Problem:
     """EMT6 under anti-PD-L1 / anti-TGF-beta (Mariathasan 2018) as a calibration problem.
 
     Conditions are the study arms of the dosed mouse model (``model.qsp.load_mouse_qsp``: dose
     sizes and CD8 depletion are values, so PEtab can state them); the observable is the caliper
-    volume (mm3), log-normal with one estimated sigma. Placeholder volumes of non-measurable
+    volume (mm3), log-normal with one estimated sigma; since session 25 (emt6j) a second one, the
+    Fig. 4c CD8 T cells per lesion volume of the isotype, anti-PD-L1 and anti-TGF-beta arms at
+    day 7 of treatment (``cd8_measurements``; fold of isotype: scale and sigma estimated, the
+    combination arm held back as a validation prediction). Placeholder volumes of non-measurable
     tumours enter at their placeholder (PEtab v1 has no censoring: "at most" becomes "equal").
     Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta and the CD8-depleted Extended Data Fig.
     5i arm; held back (predicted): the Fig. 4a and Extended Data Fig. 5i combination arms
@@ -146,7 +191,12 @@ def mariathasan2018_problem() -> Problem:
         for arm in MOUSE_ARMS
     }
     spec = load_mouse_qsp()
-    nominal = MOUSE_EMT6_FIT | {"C0": MOUSE_EMT6_C0, "sigma_log_volume": SIGMA_LOG_VOLUME}
+    nominal = MOUSE_EMT6_FIT | {
+        "C0": MOUSE_EMT6_C0,
+        "sigma_log_volume": SIGMA_LOG_VOLUME,
+        "cd8_scale": CD8_SCALE,
+        "sigma_log_cd8": SIGMA_LOG_CD8,
+    }
     parameters = tuple(
         FitParameter(pid, lo, hi, min(max(nominal[pid], lo), hi), name=name)
         for pid, lo, hi, name in ESTIMATED
@@ -157,8 +207,18 @@ def mariathasan2018_problem() -> Problem:
         spec=spec,
         observables=(
             Readout("tumour_volume", "V_T * 1000", "sigma_log_volume", "log", "volume (mm3)"),
+            Readout(
+                "cd8_per_volume",
+                f"cd8_scale * {CD8_READOUT}",
+                "sigma_log_cd8",
+                "log",
+                "tumour CD8 T cells, fold of the study's isotype mean (Fig. 4c)",
+            ),
         ),
-        measurements=_measurements(usable(mariathasan2018(part="fitted"))),
+        measurements=pd.concat(
+            [_measurements(usable(mariathasan2018(part="fitted"))), cd8_measurements()],
+            ignore_index=True,
+        ),
         held_back=_measurements(usable(mariathasan2018(part="held_back"))),
         parameters=parameters,
         conditions=MappingProxyType(conditions),
@@ -167,7 +227,8 @@ def mariathasan2018_problem() -> Problem:
         description=(
             "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta and the "
             "combination without CD8 T cells (fitted), and the combination with them (held "
-            "back, predicted)"
+            "back, predicted); tumour CD8 T cells per mouse (Fig. 4c) of the first three arms "
+            "(fitted)"
         ),
         reference=CITATION,
     )

@@ -38,7 +38,8 @@ MC38_DATASETS: tuple[tuple[str, str], ...] = (
 def arm_summary(objective: Objective, values: Mapping[str, float]) -> pd.DataFrame:
     """Per data set (panel and arm): points, RMSE of log volume, share of study days where the
     model lies within the mice's 10-90 % range, and model vs observed geometric-mean volume on
-    the last day used (days since the first dose)."""
+    the last day used (days since the first dose); the Fig. 4c CD8 rows (``observable``
+    cd8_per_volume) give the fold of isotype in the volume columns."""
     rows = []
     for held in (False, True):
         table = objective.problem.held_back if held else objective.problem.measurements
@@ -56,6 +57,7 @@ def arm_summary(objective: Objective, values: Mapping[str, float]) -> pd.DataFra
             rows.append(
                 {
                     "dataset": ds,
+                    "observable": str(part["observableId"].iloc[0]),
                     "role": "held back" if held else "fitted",
                     "points": len(part),
                     "rmse_log": float(np.sqrt(np.mean(err**2))),

@@ -308,22 +308,38 @@ class Objective:
         self, pred: np.ndarray, values: Mapping[str, float], *, held_back: bool = False
     ) -> float:
         """Negative log-likelihood of given predictions ``pred`` of the rows."""
-        rows = self.held if held_back else self.fit
-        sigma = self._sigmas(rows, values)
-        r = self._scaled_residuals(rows, pred, sigma)
-        total = float(np.sum(0.5 * np.log(2 * math.pi * sigma**2) + 0.5 * r**2))
-        for oid, y in zip(rows.observable, rows.value, strict=True):
-            tr = self._transform[oid]
-            if tr == "log":
-                total += math.log(max(y, LOG_FLOOR))
-            elif tr == "log10":
-                total += math.log(max(y, LOG_FLOOR) * math.log(10))
+        total = float(np.sum(self._row_nllh(pred, values, held_back=held_back)))
         if not held_back:
             for p in self._estimated:
                 if p.prior is not None:
                     z = (float(p.to_scale(values[p.id])) - p.prior[0]) / p.prior[1]
                     total += 0.5 * z * z + math.log(p.prior[1] * math.sqrt(2 * math.pi))
         return total
+
+    def _row_nllh(
+        self, pred: np.ndarray, values: Mapping[str, float], *, held_back: bool = False
+    ) -> np.ndarray:
+        """Each row's negative log-likelihood term (no priors)."""
+        rows = self.held if held_back else self.fit
+        sigma = self._sigmas(rows, values)
+        r = self._scaled_residuals(rows, pred, sigma)
+        out = 0.5 * np.log(2 * math.pi * sigma**2) + 0.5 * r**2
+        for i, (oid, y) in enumerate(zip(rows.observable, rows.value, strict=True)):
+            tr = self._transform[oid]
+            if tr == "log":
+                out[i] += math.log(max(y, LOG_FLOOR))
+            elif tr == "log10":
+                out[i] += math.log(max(y, LOG_FLOOR) * math.log(10))
+        return out
+
+    def nllh_by_observable(self, values: Mapping[str, float]) -> dict[str, float]:
+        """The fitted nllh split by observable (priors apart, under 'prior'): what each data
+        type contributes to a joint fit."""
+        pred = self._predict_rows(self.fit, self.simulate(values, fitted_only=True), values)
+        terms = self._row_nllh(pred, values)
+        out = {o: float(terms[self.fit.observable == o].sum()) for o in self._obs_fns}
+        out["prior"] = self.nllh_of(pred, values) - float(terms.sum())
+        return out
 
     def chi2_of(
         self, pred: np.ndarray, values: Mapping[str, float], *, held_back: bool = False

@@ -345,7 +345,7 @@ MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; ther
 MOUSE_IGG_VOLUME_ML = 1.0
 #: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
 #: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
-MOUSE_EMT6_C0 = 4.39315e05
+MOUSE_EMT6_C0 = 4.88418e05
 #: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
 #: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
 MOUSE_TREATMENT_START = 20.0
@@ -400,12 +400,12 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # per-arm record fit.json) and docs/calibration.md. The two combination arms (Fig. 4a, ED Fig.
 # 5i) are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.211978,  # 1/day (95 % profile 0.194-0.218; session 24, liu2019 cascade)
+    "k_grow": 0.207613,  # 1/day (95 % profile 0.192-0.217; session 25, joint with Fig. 4c CD8)
     "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
-    "k_kill": 0.5,  # estimated since session 15 (CD8-depleted arm fitted): floor, 95 % up to 0.511
-    "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 7.3e-4
+    "k_kill": 0.5,  # estimated since session 15 (CD8-depleted arm fitted): floor, 95 % up to 0.512
+    "f_mat0": 0.001,  # share of tumour DCs maturing per day: ceiling, 95 % from 7.2e-4
     "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
-    "w_tgfb_excl": 0.01,  # maximal TGF-beta exclusion of CD8 (fold - 1): floor, 95 % up to 0.73
+    "w_tgfb_excl": 0.184706,  # TGF-beta exclusion of CD8 (fold - 1): 95 % up to 0.83, open below
 }
 
 #: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)
