@@ -29,6 +29,7 @@ from senotwin.calibrate.mouse_data import (
     HELD_BACK,
     MIN_MICE,
     PANEL_KEYS,
+    mariathasan2018,
 )
 from senotwin.calibrate.mouse_report import arm_summary, model_volumes
 from senotwin.calibrate.shipped import load_shipped_fit
@@ -86,7 +87,7 @@ def test_cd8_term_uses_the_fitted_arms_at_the_flow_cases_readout(problem) -> Non
     assert set(rows["time"]) == {MOUSE_TREATMENT_START + CD8_DAY}
     readout = next(o for o in problem.observables if o.id == "cd8_per_volume")
     assert readout.formula == f"cd8_scale * {CD8_READOUT}"
-    cases = {c.id: c for c in load_cases()}
+    cases = {c.spec_case.id: c.spec_case for c in load_cases()}
     for cid in ("mariathasan_emt6_cd8_anti_pdl1", "mariathasan_emt6_cd8_combination"):
         case = cases[cid]
         assert case.readout == CD8_READOUT, cid
@@ -192,10 +193,28 @@ def test_the_model_volume_is_the_fitted_observable(problem, objective, volumes) 
 
 def test_shipped_fit_separates_isotype_anti_pdl1_and_combination(volumes) -> None:
     """Mice (geometric means): day 18 isotype 1483, anti-PD-L1 173 mm3; day 39 anti-PD-L1 219,
-    combination 12 mm3 (docs/calibration.md has the model's numbers and what it misses)."""
+    combination 12 mm3 (docs/calibration.md has the model's numbers and what it misses).
+
+    Anti-TGF-beta alone: the model's day-18 ratio to isotype lies within the mice's 95 % interval
+    of the geometric-mean ratio (1.12, 0.75-1.68). Restated in session 25 (emt6j): it pinned the
+    model within 5 % of isotype, the behaviour of the brake at its floor, not a bound of the data;
+    with the CD8-informed brake (w_tgfb_excl 0.185) the model gives 0.91."""
     assert volumes.loc["anti_pdl1", 18.0] < 0.5 * volumes.loc["isotype", 18.0]
     assert volumes.loc["combination", 39.0] < volumes.loc["anti_pdl1", 39.0]
-    assert volumes.loc["anti_tgfb", 18.0] == pytest.approx(volumes.loc["isotype", 18.0], rel=0.05)
+    table = mariathasan2018(part="fitted")
+    logs = {
+        arm: np.log(
+            table.loc[
+                (table["panel"] == "Fig. 4a") & (table["arm"] == arm) & (table["day"] == 18),
+                "volume_mm3",
+            ].to_numpy(float)
+        )
+        for arm in ("anti_tgfb", "isotype")
+    }
+    diff = logs["anti_tgfb"].mean() - logs["isotype"].mean()
+    se = np.sqrt(sum(v.var(ddof=1) / v.size for v in logs.values()))
+    model = np.log(volumes.loc["anti_tgfb", 18.0] / volumes.loc["isotype", 18.0])
+    assert diff - 1.96 * se < model < diff + 1.96 * se
 
 
 def test_shipped_fit_loses_the_combination_effect_without_cd8(shipped, volumes) -> None:
