@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from importlib import resources
 
 import numpy as np
 import pandas as pd
+
+from senotwin.calibrate.mouse_data import endpoints
 
 N_BOOT = 20_000
 SEED = 0
@@ -33,13 +34,6 @@ CONTRASTS: tuple[tuple[str, str, str], ...] = (
     ("tumour_weight_day7", "combination", "isotype"),
     ("tumour_weight_day7", "combination", "anti_pdl1"),
 )
-
-
-def endpoints() -> pd.DataFrame:
-    """The shipped endpoint table (package data)."""
-    path = resources.files("senotwin.calibrate") / "data/mariathasan2018/endpoints.csv"
-    with resources.as_file(path) as p:
-        return pd.read_csv(p)
 
 
 def contrast(

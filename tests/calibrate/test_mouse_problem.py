@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from senotwin._errors import ValidationError
 from senotwin.analysis.validation.load import load_cases
 from senotwin.calibrate import (
     Objective,
@@ -29,6 +30,7 @@ from senotwin.calibrate.mouse_data import (
     HELD_BACK,
     MIN_MICE,
     PANEL_KEYS,
+    cd8_measurements,
     mariathasan2018,
 )
 from senotwin.calibrate.mouse_report import arm_summary, model_volumes
@@ -92,6 +94,12 @@ def test_cd8_term_uses_the_fitted_arms_at_the_flow_cases_readout(problem) -> Non
         case = cases[cid]
         assert case.readout == CD8_READOUT, cid
         assert case.measure.at == MOUSE_TREATMENT_START + CD8_DAY, cid
+
+
+def test_cd8_rows_of_an_unknown_arm_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"CD8 arm 'anti_pd1'; allowed: anti_pdl1"):
+        cd8_measurements(("isotype", "anti_pd1"))
+    assert set(cd8_measurements(("combination",))["simulationConditionId"]) == {"combination"}
 
 
 def test_nllh_splits_by_observable(problem, objective) -> None:

@@ -149,12 +149,26 @@ def _endpoints() -> pd.DataFrame:
         return pd.read_csv(p)
 
 
+def endpoints() -> pd.DataFrame:
+    """The shipped endpoint table (flow folds, day-7 weights, regressions; data README)."""
+    return _endpoints().copy()
+
+
 def cd8_measurements(arms: tuple[str, ...] = CD8_ARMS) -> pd.DataFrame:
     """PEtab rows of the Fig. 4c per-mouse CD8 folds of ``arms`` at model day 20 + CD8_DAY."""
     table = _endpoints()
-    rows = table[(table["quantity"] == "cd8_t_cells") & table["arm"].isin(arms)]
-    if rows.empty or (rows["value"] <= 0).any():
-        raise ValidationError(f"{DATA_SET}: Fig. 4c CD8 rows of {arms} missing or not > 0")
+    table = table[table["quantity"] == "cd8_t_cells"]
+    known = sorted(set(table["arm"]))
+    for arm in arms:
+        if arm not in known:
+            raise ValidationError(f"Fig. 4c CD8 arm {arm!r}; allowed: {', '.join(known)}")
+    rows = table[table["arm"].isin(arms)]
+    bad = rows[~(rows["value"] > 0)]
+    if len(bad):
+        raise ValidationError(
+            f"{DATA_SET} endpoints.csv: Fig. 4c CD8 value {bad['value'].iloc[0]!r} "
+            f"(study {bad['study'].iloc[0]}, arm {bad['arm'].iloc[0]}); allowed: > 0 (log-normal)"
+        )
     return pd.DataFrame(
         {
             "observableId": "cd8_per_volume",
