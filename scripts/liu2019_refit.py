@@ -80,6 +80,16 @@ def search(job: tuple[int, int, np.ndarray, int]) -> tuple[float, np.ndarray]:
     return obj(xb), xb
 
 
+def distinct(starts: list[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
+    """The starts without repeats (a ``--start`` equal to the shipped optimum would otherwise
+    run the same search twice, doubling the CPU for nothing)."""
+    kept: dict[tuple[float, ...], tuple[str, np.ndarray]] = {}
+    for label, x0 in starts:
+        if kept.setdefault(tuple(np.round(x0, 10)), (label, x0))[0] != label:
+            print(f"start {label} repeats an earlier start: dropped")
+    return list(kept.values())
+
+
 def fmt(values: Mapping[str, float]) -> str:
     return ", ".join(f"{k} {v:.4g}" for k, v in values.items())
 
@@ -132,6 +142,7 @@ def main() -> None:
     starts += [(f"draw {row}", np.array(key)) for key, (_, row) in ranked[: a.draws]]
     if not starts:
         raise SystemExit("no start point")
+    starts = distinct(starts)
     jobs = [(a.n, a.seed, x0, a.evaluations) for _, x0 in starts]
     with ProcessPoolExecutor(max_workers=a.workers) as pool:
         found = list(pool.map(search, jobs))
