@@ -729,7 +729,7 @@ def run_problem(
     starts: int = 1,
     seed: int = 0,
     out: Any = None,
-    n: int = 240,
+    n: int = 1000,
     max_evaluations: int = 30,
     predict_n: int = 90,
     scan_points: int = 5,
@@ -737,8 +737,8 @@ def run_problem(
     progress: Any = None,
 ) -> dict[str, Any]:
     """Fit, predict and (with ``out``) write fit.json and figure.png (defaults: the shipped fit's
-    240 virtual patients -- at 60 the optimum fitted its own cohort's luck, session 21 -- and 30
-    evaluations per start, about 2 s per evaluation).
+    1000 virtual patients -- at 60 and 240 the optimum fitted its own cohort's luck, sessions 21
+    and 25 -- and 30 evaluations per start, about 6-9 s per evaluation).
     ``initial`` None starts from the shipped optimum too (a refit never ignores it)."""
     from pathlib import Path
 
