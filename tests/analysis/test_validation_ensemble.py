@@ -117,7 +117,11 @@ def test_tissue_growth_is_re_derived_for_each_parameter_set() -> None:
     the case at the posterior's upper kill (1.92; since session 18, with dead cells cleared at the
     measured 8/day, the shipped rate at 1.5 doubles in ~230 d, inside the wide cited 98-357 d, so
     the case verdict alone no longer shows the difference there; since session 24, with k_byst
-    and k_exh recalibrated and the rates re-derived, ~164 d at 1.5 and no doubling at 1.92).
+    and k_exh recalibrated and the rates re-derived, ~164 d at 1.5 and no doubling at 1.92;
+    since session 25 (bign: k_exh 0.1637 on 1000 virtual Liu patients, more exhaustion, so extra
+    kill matters less) the re-derived rate at 1.5 is 1.19 x the shipped one, asserted > 1.15,
+    and the shipped rate there doubles in ~145 d, asserted > 1.4 x 99 d; at 1.92 it now passes
+    the wide cited range, so the test asserts the slower doubling there instead of a failure).
     Mouse contexts keep their fitted rate."""
     from senotwin.analysis.validation import load_cases, run_cases
     from senotwin.analysis.validation.ensemble import derived_contexts
@@ -133,8 +137,10 @@ def test_tissue_growth_is_re_derived_for_each_parameter_set() -> None:
     kill = {"k_kill": 1.5}
     contexts = derived_contexts(cases, kill)
     (rate,) = (v["k_grow"] for v in contexts.values())
-    assert rate > TISSUES["lung"].k_grow * 1.2
+    assert rate > TISSUES["lung"].k_grow * 1.15
     assert derived_contexts(cases, kill | {"k_grow": 0.02}) == {}
     assert case_robustness(cases, [kill]) == {"untreated_lung_doubling_time": 1.0}
-    assert run_cases(cases, base_params=kill).results[0].effect > 1.5 * 99.0  # the shipped rate
-    assert not run_cases(cases, base_params={"k_kill": 1.92}).results[0].passed
+    at_kill = run_cases(cases, base_params=kill).results[0].effect
+    assert at_kill > 1.4 * 99.0  # the shipped rate
+    # more kill, slower doubling at the shipped rate (until session 25 the case failed at 1.92)
+    assert run_cases(cases, base_params={"k_kill": 1.92}).results[0].effect > at_kill

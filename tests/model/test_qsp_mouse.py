@@ -124,7 +124,9 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
     # 0.147: docs/calibration.md); before, the two were within 10 %
     assert vol["combination_cd8_depleted"] > 2 * vol["isotype"]
     assert vol["combination_cd8_depleted"] > 5 * vol["combination"]
-    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.05 * _at(runs["combination"], t)["T8"]
+    # depletion leaves few CD8: 5.3 % of the combination's at day 21 since the session-25 (bign)
+    # cascade (EMT6 refit after liu2019 on 1000 virtual patients; was below 5 %): asserted < 10 %
+    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.1 * _at(runs["combination"], t)["T8"]
 
 
 def test_human_default_is_untouched_by_the_mouse_blocks() -> None:
