@@ -72,11 +72,16 @@ def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     kill half-maximal at the 2.96 pM signalling EC50, an invisible share up to 0.75-0.85 was
     cleared with the visible cells at the liu2019 rates 0.43-0.70/day and the share asked for
     here was 0.8-0.85. Session 20, at the refit's 0.6295/day: 0.3 falls only to 0.97 of its
-    start, 0.2 to 0.75 at day 78, the visible cells down to 1e-3, regrowth 37-fold.)"""
+    start, 0.2 to 0.75 at day 78, the visible cells down to 1e-3, regrowth 37-fold.) Restated in
+    session 25 (bign: liu2019 on 1000 virtual patients, more exhaustion, k_exh 0.1637): this
+    patient (qsp.yaml k_kill 0.9, below the fit's centre 1.89) kills its visible cells more
+    slowly (down to 0.04 of their start) while the invisible ones grow through, so the lesion
+    falls to 0.92 of its start (was < 0.9; 0.46 at the fit's k_kill) and regrows 23-fold: the
+    fall is asserted at < 0.95."""
     t = _course(0.2)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
-    assert cancer[nadir] < 0.9 * cancer[0]  # partial response: the visible cells are killed
+    assert cancer[nadir] < 0.95 * cancer[0]  # partial response: the visible cells are killed
     assert t["C"].min() < 0.05 * CELLS * 0.8
     assert 0 < nadir < len(cancer) - 1
     assert cancer[-1] > 2.0 * cancer[nadir]  # regrowth from the invisible share
