@@ -607,7 +607,8 @@ def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
     fig.suptitle(
         f"{trial.title}\nsimulated KM (95% band) vs published medians (diamonds)", fontsize=9
     )
-    fig.tight_layout()
+    # keep ~0.5 inch on top for the two-line title (tight_layout alone puts the panels under it)
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.5 / fig.get_figheight()))
     import io
 
     buf = io.BytesIO()
