@@ -540,7 +540,7 @@ def mouse_initial(c0: float | None = None) -> dict[str, float]:
 
 
 def mouse_scenario(arm: str) -> Scenario:
-    """Scenario ``mouse_emt6_<arm>``: inoculation at time 0, treatment from day MOUSE_TREATMENT_START (20)."""
+    """Scenario ``mouse_emt6_<arm>``: inoculation at day 0, treatment from MOUSE_TREATMENT_START."""
     return Scenario(
         f"mouse_emt6_{arm}",
         f"QSP model, mouse host: EMT6 tumour, {arm.replace('_', ' ')} arm of Mariathasan 2018 "
