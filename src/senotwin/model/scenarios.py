@@ -40,9 +40,10 @@ _KUZNETSOV = "Kuznetsov et al. 1994 Bull Math Biol 56:295"
 
 
 def _builtin_scenarios(registry: Registry[Scenario]) -> None:
-    """The fixtures' scenarios, every physical-units one (mouse_emt6_* and mouse_mc38_*
-    included) and every legacy (``legacy_*``) one."""
+    """The fixtures' scenarios, every physical-units one (mouse_emt6_*, mouse_mc38_* and
+    mouse_transplant_* included) and every legacy (``legacy_*``) one."""
     from senotwin.model.mouse_mc38 import mc38_scenarios
+    from senotwin.model.mouse_transplant import transplant_scenarios
     from senotwin.model.qsp import mouse_scenarios, qsp_scenarios
     from senotwin.model.tme import tme_scenarios
     from senotwin.model.vaccine import vaccine_scenario
@@ -79,7 +80,13 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
         ),
     ):
         registry.register(scenario)
-    for qsp in (*qsp_scenarios(), *mouse_scenarios(), *mc38_scenarios(), vaccine_scenario()):
+    for qsp in (
+        *qsp_scenarios(),
+        *mouse_scenarios(),
+        *mc38_scenarios(),
+        vaccine_scenario(),
+        *transplant_scenarios(),
+    ):
         registry.register(qsp)
     for tme in tme_scenarios():
         registry.register(tme.to_scenario())

@@ -1,0 +1,81 @@
+"""Transplanted mouse tumours run as mouse experiments (session 26, xeno; mouse_transplant)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from senotwin.analysis.validation.load import cases_path
+from senotwin.model.mouse_mc38 import MOUSE_MC38_FIT
+from senotwin.model.mouse_transplant import (
+    TRANSPLANT_CONTEXTS,
+    transplant_params,
+    transplant_scenario,
+)
+from senotwin.model.qsp import MOUSE_EMT6_FIT, MOUSE_HOST, context, load_mouse_qsp
+from senotwin.model.scenarios import get_scenario
+
+#: the pre-registered scope rule: a mouse case whose tumour text names a transplanted tumour
+TRANSPLANT = re.compile(
+    r"xenograft|syngeneic|implanted|co-injected|co-transplanted|nude mice|subcutaneous|"
+    r"in immunocompetent mice",
+    re.IGNORECASE,
+)
+
+
+def test_every_transplanted_literature_case_runs_on_a_mouse_scenario() -> None:
+    """The scope rule, kept: no transplanted-tumour case falls back to a human lesion."""
+    cases = yaml.safe_load(cases_path().read_text())["cases"]
+    chosen = [
+        c
+        for c in cases
+        if c["tier"] == "literature"
+        and c["system"].get("species") == "mouse"
+        and TRANSPLANT.search(c["system"].get("tumour", ""))
+    ]
+    assert len(chosen) >= 24
+    human = [c["id"] for c in chosen if not str(c["system"].get("scenario")).startswith("mouse_")]
+    assert not human, human
+    for c in chosen:  # xenografts and nude mice on the immunodeficient host, and only they
+        deficient = bool(re.search(r"xenograft|immunodeficient|nude", c["system"]["tumour"], re.I))
+        name = c["system"]["scenario"]
+        if name.startswith("mouse_transplant_"):
+            assert name.endswith("_immunodeficient") == deficient, c["id"]
+
+
+@pytest.mark.parametrize(("tissue", "inducer", "deficient"), TRANSPLANT_CONTEXTS)
+def test_registered_contexts_are_the_builder_s(tissue: str, inducer: str, deficient: bool) -> None:
+    built = transplant_scenario(tissue, inducer, immunodeficient=deficient)
+    assert get_scenario(built.name).params == built.params
+    assert built.load() is load_mouse_qsp()
+    assert not built.check_ranges
+
+
+def test_growth_host_and_inducer() -> None:
+    colon = transplant_params("colorectal", "none")
+    breast = transplant_params("breast", "none")
+    assert colon["k_grow"] == MOUSE_MC38_FIT["k_grow"]
+    lung = transplant_params("lung", "none")
+    assert breast["k_grow"] == MOUSE_EMT6_FIT["k_grow"] == lung["k_grow"]
+    assert breast["k_kill"] == colon["k_kill"] == MOUSE_EMT6_FIT["k_kill"]  # EMT6 immunity
+    assert breast["s_rs"] == MOUSE_HOST["s_rs"]
+    # chemotherapy per exposure as in the human context of the same tissue
+    for tissue in ("breast", "melanoma", "lung"):
+        mouse, human = transplant_params(tissue, "chemo"), context(tissue, "young", "chemo")
+        for k in ("k_cyto", "k_tis"):
+            assert mouse.get(k) == human.params.get(k)
+    assert transplant_params("lung", "cdk46i")["ikk_level"] == 0.05
+    chemo = transplant_scenario("lung", "chemo", immunodeficient=False)
+    assert chemo.initial["stress"] == 1.0
+
+
+def test_day_zero_is_the_treatment_start_of_an_inoculated_lesion() -> None:
+    """~0.15 mL at the treatment start (Mariathasan: ~160 mm3); more without CD8 killing."""
+    spec = load_mouse_qsp()
+    comp = transplant_scenario("lung", "none", immunodeficient=False).initial
+    dfc = transplant_scenario("lung", "none", immunodeficient=True).initial
+    assert set(comp) == set(spec.species_ids)
+    assert comp["stress"] == 0.0
+    assert 1.0e7 < comp["C"] < dfc["C"] < 1.0e8
