@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
 import yaml
 
+from senotwin.analysis.validation import load_cases
 from senotwin.analysis.validation.load import cases_path
 from senotwin.model.mouse_mc38 import MOUSE_MC38_FIT
 from senotwin.model.mouse_transplant import (
@@ -16,6 +18,9 @@ from senotwin.model.mouse_transplant import (
 )
 from senotwin.model.qsp import MOUSE_EMT6_FIT, MOUSE_HOST, context, load_mouse_qsp
 from senotwin.model.scenarios import get_scenario
+from tests.scripts_loader import load_script
+
+READOUT = load_script("transplant_readout_days")
 
 #: the pre-registered scope rule: a mouse case whose tumour text names a transplanted tumour
 TRANSPLANT = re.compile(
@@ -79,3 +84,26 @@ def test_day_zero_is_the_treatment_start_of_an_inoculated_lesion() -> None:
     assert set(comp) == set(spec.species_ids)
     assert comp["stress"] == 0.0
     assert 1.0e7 < comp["C"] < dfc["C"] < 1.0e8
+
+
+def test_readout_days_a_mouse_could_live_to() -> None:
+    """Session 26 (xenoday): every in-scope case reads on the pre-registered rule's day (the
+    rule is a fixed point on the shipped cases), and its control lesion then is within one
+    day's growth of the humane endpoint, unless the day is the paper's own."""
+    cases = {c.spec_case.id: c for c in load_cases()}
+    marked = {i for i, c in cases.items() if "Session 26 (xenoday" in (c.spec_case.note or "")}
+    assert marked == set(READOUT.IN_SCOPE)
+    one_day = math.exp(max(MOUSE_EMT6_FIT["k_grow"], MOUSE_MC38_FIT["k_grow"]))
+    for cid in READOUT.IN_SCOPE:
+        choice = READOUT.choose(cases[cid])
+        assert choice.day == cases[cid].spec_case.measure.t_needed, cid
+        if cid not in READOUT.PAPER_DAY:
+            assert choice.volume_ml[choice.day] < READOUT.ENDPOINT_ML * one_day, cid
+
+
+def test_no_transplant_case_compares_identical_arms() -> None:
+    """A case whose arms are the same cannot show its effect (krtolica lost its control's s_rs)."""
+    for case in load_cases():
+        spec = case.spec_case
+        if case.scenario.name.startswith("mouse_transplant_") and spec.perturbed is not None:
+            assert spec.control != spec.perturbed, spec.id
