@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -12,6 +13,7 @@ from senotwin.analysis.validation import load_cases
 from senotwin.analysis.validation.load import cases_path
 from senotwin.model.mouse_mc38 import MOUSE_MC38_FIT
 from senotwin.model.mouse_transplant import (
+    START_STATES,
     TRANSPLANT_CONTEXTS,
     transplant_params,
     transplant_scenario,
@@ -21,6 +23,7 @@ from senotwin.model.scenarios import get_scenario
 from tests.scripts_loader import load_script
 
 READOUT = load_script("transplant_readout_days")
+STARTS = load_script("transplant_start_states")
 
 #: the pre-registered scope rule: a mouse case whose tumour text names a transplanted tumour
 TRANSPLANT = re.compile(
@@ -107,3 +110,13 @@ def test_no_transplant_case_compares_identical_arms() -> None:
         spec = case.spec_case
         if case.scenario.name.startswith("mouse_transplant_") and spec.perturbed is not None:
             assert spec.control != spec.perturbed, spec.id
+
+
+def test_stored_start_states_are_the_simulated_ones() -> None:
+    """The stored treatment-start states equal a fresh simulation (rerun
+    scripts/transplant_start_states.py after a change of the mouse model or its fits)."""
+    stored = json.loads(START_STATES.read_text())["states"]
+    fresh = STARTS.start_states()
+    assert set(stored) == set(fresh)
+    for key, state in fresh.items():
+        assert stored[key] == pytest.approx(state, rel=1e-9, abs=1e-12), key

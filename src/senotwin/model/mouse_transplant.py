@@ -13,7 +13,9 @@ context of the case's tissue (``INDUCERS``; chemotherapy sensitivity by ``chemo_
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 
 from senotwin.model.mouse_mc38 import MOUSE_MC38_C0, mc38_params
@@ -63,25 +65,35 @@ def _host(line: str) -> dict[str, float]:
     return mc38_params("isotype") if line == "mc38" else mouse_params("isotype")
 
 
+#: the untreated hosts' states at the treatment start, simulated once by
+#: ``scripts/transplant_start_states.py`` (the model layer does not simulate; a test re-simulates)
+START_STATES = Path(__file__).with_name("mouse_transplant_start.json")
+
+
+def start_key(line: str, immunodeficient: bool) -> str:
+    """Key of a start state in ``START_STATES``: the line and the host's CD8 status."""
+    return f"{line}_{'immunodeficient' if immunodeficient else 'immunocompetent'}"
+
+
 @cache
+def _start_states() -> dict[str, dict[str, float]]:
+    return json.loads(START_STATES.read_text())["states"]
+
+
 def _start_state(line: str, immunodeficient: bool) -> MappingProxyType[str, float]:
     """State at the treatment start: the untreated host's course from the line's inoculum."""
-    from senotwin.sim.simulate import simulate
+    return MappingProxyType(_start_states()[start_key(line, immunodeficient)])
 
+
+def start_simulation(line: str, immunodeficient: bool) -> dict:
+    """Arguments of ``sim.simulate`` that give a start state (used by the script and its test)."""
     c0 = MOUSE_MC38_C0 if line == "mc38" else MOUSE_EMT6_C0
-    spec = load_mouse_qsp()
-    res = simulate(
-        spec,
-        params=_host(line),
-        initial=mouse_initial(c0),
-        blocks={"CD8_T_CELL": 1.0} if immunodeficient else None,
-        t_end=MOUSE_TREATMENT_START,
-        engine="fast",
-        check_ranges=False,
-        throw=True,
-    )
-    last = res.table.iloc[-1]
-    return MappingProxyType({s: float(last[s]) for s in spec.species_ids})
+    return {
+        "params": _host(line),
+        "initial": mouse_initial(c0),
+        "blocks": {"CD8_T_CELL": 1.0} if immunodeficient else None,
+        "t_end": MOUSE_TREATMENT_START,
+    }
 
 
 def transplant_params(tissue: str, inducer: str) -> dict[str, float]:
