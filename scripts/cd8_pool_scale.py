@@ -74,12 +74,13 @@ def t8b_budget(table: pd.DataFrame, p: Mapping[str, float]) -> pd.DataFrame:
     )
     ifn = table["IFNI_t"] / (table["IFNI_t"] + p["K_ifnar"])
     traffic = p["q_in"] * table["V_T"] * (1.0 + p["w_traf"] * ifn) * table["tgfb_excl"]
-    loss = p["d_T8"] + traffic
+    death = p["d_T8"] + p.get("k_contract", 0.0)  # + scripts/cd8_contraction_prototype.py's
+    loss = death + traffic
     return pd.DataFrame(
         {
             "priming": prime,
             "activations": prime / (2.0 ** p["n_gen"] * table["ln_checkpoints"] * naive),
-            "death": p["d_T8"],
+            "death": death,
             "traffic": traffic,
             "residence_d": 1.0 / loss,
             "steady": prime / loss,

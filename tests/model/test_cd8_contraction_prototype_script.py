@@ -1,0 +1,68 @@
+"""scripts/cd8_contraction_prototype.py: the in-memory change adds exactly the contraction of
+T8b, every loader sees it once installed, and switched off (rate 0) it runs as the shipped model
+(session 26 contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from senotwin.model.qsp import load_mouse_qsp, load_qsp
+from senotwin.sim.options import SolverOptions
+from senotwin.sim.scenario import run_scenario
+from tests.scripts_loader import load_script
+
+SCRIPT = load_script("cd8_contraction_prototype")
+
+
+@pytest.fixture
+def restore() -> Iterator[None]:
+    yield
+    SCRIPT.uninstall()
+
+
+def test_adds_exactly_one_parameter_and_one_process() -> None:
+    shipped = load_qsp()
+    proto = SCRIPT.contracted(shipped)
+    old, new = shipped.model_dump(), proto.model_dump()
+    assert [p for p in new["parameters"] if p not in old["parameters"]] == [
+        next(p for p in new["parameters"] if p["id"] == SCRIPT.PARAMETER)
+    ]
+    added = [p for p in new["processes"] if p not in old["processes"]]
+    assert [p["id"] for p in added] == [SCRIPT.PROCESS]
+    assert added[0]["stoichiometry"] == {"T8b": -1.0}
+    assert proto.parameter(SCRIPT.PARAMETER).value == pytest.approx(0.5 - 0.01)
+    for key in ("species", "observables", "events"):
+        assert new[key] == old[key]
+
+
+def test_install_reaches_every_loader_and_uninstall_restores(restore: None) -> None:
+    SCRIPT.install()
+    assert SCRIPT.PROCESS in {p.id for p in load_qsp().processes}
+    assert SCRIPT.PROCESS in {p.id for p in load_mouse_qsp().processes}
+    SCRIPT.uninstall()
+    assert SCRIPT.PROCESS not in {p.id for p in load_mouse_qsp().processes}
+
+
+def test_switched_off_runs_as_the_shipped_model(restore: None) -> None:
+    solver = SolverOptions(engine="fast", t_eval=np.arange(0.0, 28.0, 1.0))
+    shipped = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
+    SCRIPT.install(0.0)
+    off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
+    for col in ("T8b", "T8", "V_T"):
+        np.testing.assert_allclose(off[col], shipped[col], rtol=1e-6)
+    SCRIPT.install()  # the measured rate: fewer primed CD8 in blood
+    on = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
+    assert on["T8b"].iloc[-1] < 0.5 * shipped["T8b"].iloc[-1]
+
+
+def test_pool_budget_counts_the_contraction() -> None:
+    p = {"N_ag": 1000.0, "naive_age": 1.0, "k_act": 23.0, "K_mdc": 4200.0, "n_gen": 10.0}
+    p |= {"K_ifnar": 1.0, "q_in": 0.2, "w_traf": 2.0, "d_T8": 0.01, SCRIPT.PARAMETER: 0.49}
+    cols = {"mDC": 4200.0, "ln_checkpoints": 1.0, "IFNI_t": 0.0, "V_T": 0.45, "tgfb_excl": 1.0}
+    b = SCRIPT.cd8_pool_scale.t8b_budget(pd.DataFrame({k: [v] for k, v in cols.items()}), p)
+    assert b["death"].iloc[0] == pytest.approx(0.5)
+    assert b["residence_d"].iloc[0] == pytest.approx(1.0 / (0.5 + 0.09))
