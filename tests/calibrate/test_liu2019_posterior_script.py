@@ -44,3 +44,31 @@ def test_profile_diagonal_refuses_a_quantity_without_an_interval() -> None:
     record["parameters"][0]["ci_low"] = record["parameters"][0]["ci_high"] = None
     with pytest.raises(ValueError, match=record["parameters"][0]["parameter"]):
         post.profile_diagonal(SimpleNamespace(parameters=ICI_PARAMETERS), record)
+
+
+def test_laplace_box_is_the_profile_half_width_times_the_factor_clipped_to_the_bounds() -> None:
+    """Session 26: the emulator's design box on the fit's scales: the optimum +- factor x the
+    wider side of each conditional profile interval (an open side: its distance to the bound)."""
+    record = stored_fit()
+    obj = SimpleNamespace(
+        parameters=ICI_PARAMETERS,
+        bounds=lambda: (
+            np.array([p.to_x(p.lower) for p in ICI_PARAMETERS]),
+            np.array([p.to_x(p.upper) for p in ICI_PARAMETERS]),
+        ),
+    )
+    rows = {r["parameter"]: r for r in record["parameters"]}
+    x0 = np.array([p.to_x(rows[p.id]["best"]) for p in ICI_PARAMETERS])
+    lo, hi = obj.bounds()
+    for factor in (1.0, 2.5):
+        blo, bhi = post.laplace_box(obj, record, x0, factor)
+        assert np.all((lo <= blo) & (blo < x0) & (x0 < bhi) & (bhi <= hi))
+        for k, p in enumerate(ICI_PARAMETERS):
+            r = rows[p.id]
+            down = x0[k] - (lo[k] if r["ci_low"] is None else p.to_x(r["ci_low"]))
+            up = (hi[k] if r["ci_high"] is None else p.to_x(r["ci_high"])) - x0[k]
+            h = factor * max(down, up)
+            assert math.isclose(blo[k], max(lo[k], x0[k] - h), abs_tol=1e-12), p.id
+            assert math.isclose(bhi[k], min(hi[k], x0[k] + h), abs_tol=1e-12), p.id
+    k = [p.id for p in ICI_PARAMETERS].index("n_reinv.centre")  # open at 6: clipped there
+    assert post.laplace_box(obj, record, x0, 1.0)[1][k] == hi[k]

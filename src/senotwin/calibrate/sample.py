@@ -609,3 +609,64 @@ def read_ensemble_with_provenance(path: Path) -> ShippedEnsemble:
     if undescribed := [c for c in map(str, table.columns) if c not in record["columns"]]:
         raise ValidationError(f"ensemble {name!r}: columns {undescribed} not described")
     return ShippedEnsemble(name, table, record)
+
+
+def uniform_curvature(direction: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """1 / the variance, along the unit vector ``direction``, of the uniform prior on the box
+    [lo, hi]: the curvature a flat direction of a likelihood gets from the prior alone."""
+    v = np.asarray(direction, dtype=float)
+    v = v / np.linalg.norm(v)
+    return float(1.0 / np.sum(v**2 * (hi - lo) ** 2 / 12.0))
+
+
+def positive_hessian(
+    hessian: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """``hessian`` made positive definite for a Laplace approximation: each non-positive
+    eigenvalue replaced by the uniform prior's curvature along its eigenvector
+    (:func:`uniform_curvature`); returns it and, per replaced direction, what was replaced."""
+    h = 0.5 * (np.asarray(hessian, dtype=float) + np.asarray(hessian, dtype=float).T)
+    values, vectors = np.linalg.eigh(h)
+    replaced = []
+    for k, lam in enumerate(values):
+        if lam <= 0.0:
+            values[k] = uniform_curvature(vectors[:, k], lo, hi)
+            replaced.append(
+                {
+                    "eigenvalue": float(lam),
+                    "prior_curvature": float(values[k]),
+                    "vector": vectors[:, k].tolist(),
+                }
+            )
+    return np.asarray(vectors @ np.diag(values) @ vectors.T), replaced
+
+
+def truncated_normal(
+    mean: np.ndarray,
+    cov: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    n: int,
+    *,
+    seed: int = 0,
+    max_draws: int = 10_000_000,
+) -> tuple[np.ndarray, float]:
+    """``n`` draws of N(mean, cov) truncated to the box [lo, hi] by rejection, and the share of
+    proposals accepted (the Gaussian's mass inside the box, estimated)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValidationError(f"n = {n!r}; allowed: a whole number >= 1")
+    rng = np.random.default_rng(seed)
+    kept: list[np.ndarray] = []
+    proposed = accepted = 0
+    while accepted < n:
+        if proposed >= max_draws:
+            raise ValidationError(
+                f"truncated_normal: {accepted} of {proposed} proposals inside the bounds; "
+                "the Gaussian has too little mass there"
+            )
+        y = rng.multivariate_normal(mean, cov, size=max(n, 1000))
+        inside = y[np.all((y >= lo) & (y <= hi), axis=1)]
+        kept.append(inside)
+        proposed += y.shape[0]
+        accepted += inside.shape[0]
+    return np.vstack(kept)[:n], accepted / proposed
