@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -92,22 +92,26 @@ def contracted(spec: ModelSpec, rate: float | None = None) -> ModelSpec:
     return ModelSpec.model_validate(data)
 
 
-def install(rate: float | None = None) -> None:
-    """Make this process's model loaders return the prototype (rate None: the measured one)."""
-    qsp.load_spec = lambda path: contracted(_LOAD_SPEC(path), rate)  # type: ignore[assignment]
+def patch_loaders(transform: Callable[[ModelSpec], ModelSpec] | None) -> None:
+    """Make every model loader of this process return ``transform(shipped)`` (None: shipped)."""
+    if transform is None:
+        qsp.load_spec = _LOAD_SPEC
+    else:
+        qsp.load_spec = lambda path: transform(_LOAD_SPEC(path))  # type: ignore[assignment]
     qsp.load_qsp.cache_clear()
     qsp.load_mouse_qsp.cache_clear()
     growth_at.cache_clear()
     emt6_cd8_decomposition.switched_spec.cache_clear()
+
+
+def install(rate: float | None = None) -> None:
+    """Make this process's model loaders return the prototype (rate None: the measured one)."""
+    patch_loaders(lambda spec: contracted(spec, rate))
 
 
 def uninstall() -> None:
     """Back to the shipped model (tests)."""
-    qsp.load_spec = _LOAD_SPEC
-    qsp.load_qsp.cache_clear()
-    qsp.load_mouse_qsp.cache_clear()
-    growth_at.cache_clear()
-    emt6_cd8_decomposition.switched_spec.cache_clear()
+    patch_loaders(None)
 
 
 def liu(seeds: Sequence[int], n: int) -> dict[int, float]:

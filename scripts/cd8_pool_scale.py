@@ -64,6 +64,8 @@ def values(setup: Any) -> dict[str, float]:
 def t8b_budget(table: pd.DataFrame, p: Mapping[str, float]) -> pd.DataFrame:
     """Per day: priming into T8b, per-cell death and trafficking loss, residence, steady pool."""
     naive = p["N_ag"] * p["naive_age"]
+    if "N8u" in table:  # scripts/cd8_naive_prototype.py's consumed naive pool
+        naive = naive * (1.0 - table["N8u"])
     prime = (
         p["k_act"]
         * naive
