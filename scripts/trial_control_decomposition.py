@@ -47,11 +47,14 @@ def variant_config(
     factor: float | None,
     arms: dict[str, tuple[str, dict[str, float]]],
     growth: float = 1.0,
+    immune: str = "fit",
 ) -> CohortConfig:
     """The trial's cohort with its control arm and ``arms`` only, the kill priors at ``factor``
-    x the NSCLC value (None: as shipped) and the proliferation centre x ``growth``."""
+    x the NSCLC value (None: as shipped) and the proliferation centre x ``growth``; immune
+    values from ``immune`` (default the point fit, whose tissue ``k_grow`` centre ``growth``
+    scales: under the posterior each draw derives its own)."""
     trial = get_trial(trial_id)
-    cfg = trial_config(trial, n, seed=seed)
+    cfg = trial_config(trial, n, seed=seed, immune=immune)
     control = next(a for a in cfg.arms if a.name == trial.control.name)
     extra = []
     for name, (reg, params) in arms.items():
@@ -67,7 +70,10 @@ def variant_config(
             p = replace(p, centre=scale[p.parameter])
         elif p.parameter == "k_grow" and growth != 1.0:
             if p.centre is None:
-                raise SystemExit("the trial population's k_grow prior has no centre to scale")
+                raise SystemExit(
+                    "the trial population's k_grow prior has no centre to scale "
+                    "(--growth needs --immune fit)"
+                )
             p = replace(p, centre=p.centre * growth)
         priors.append(p)
     if scale and sum(p.parameter in KILL for p in priors) != len(KILL):
@@ -83,10 +89,11 @@ def run_variant(
     arms: dict[str, tuple[str, dict[str, float]]],
     growth: float = 1.0,
     workers: int = 2,
+    immune: str = "fit",
 ) -> list[dict[str, object]]:
     """ORR (confirmed, unconfirmed), DCR and median PFS per arm of :func:`variant_config`."""
     trial = get_trial(trial_id)
-    cfg = variant_config(trial_id, n, seed, factor, arms, growth)
+    cfg = variant_config(trial_id, n, seed, factor, arms, growth, immune)
     control = cfg.arms[0]
     reducer = TrialEndpointReducer(trial.rules, trial_hazard(trial))
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,6 +124,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--immune",
+        choices=("fit", "posterior", "auto"),
+        default="fit",
+        help="immune values: the liu2019 point fit (default; session 25) or the posterior",
+    )
     args = ap.parse_args()
     arms: dict[str, tuple[str, dict[str, float]]] = {}
     for a in args.arm:
@@ -140,6 +153,7 @@ def main() -> None:
         "n": args.n,
         "seed": args.seed,
         "growth": args.growth,
+        "immune": args.immune,
         "variants": {},
     }
     for f in args.factor:
@@ -152,6 +166,7 @@ def main() -> None:
             arms if shipped else {},
             args.growth,
             args.workers,
+            args.immune,
         )
         print(json.dumps(result, indent=1), flush=True)
 
