@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from senotwin.analysis.shapley import shapley_shares as shapley
 from senotwin.calibrate.mouse_data import endpoints
 from senotwin.model.expr import Num, Op, Sym, substitute, to_text
 from senotwin.model.qsp import (
@@ -208,23 +209,6 @@ def summary(table: pd.DataFrame, day: float = 7.0) -> dict[str, float]:
         "f_T8b": mean(w["T8b"]),
         "ln_checkpoints": mean(w["ln_checkpoints"]),
     }
-
-
-def shapley(value: Mapping[tuple[str, ...], float], keys: Sequence[str]) -> dict[str, float]:
-    """Shapley share of each key in value(all keys) - value(none); ``value`` maps every subset
-    (a tuple in the order of ``keys``) to the quantity."""
-    n = len(keys)
-    out = {}
-    for k in keys:
-        others = [o for o in keys if o != k]
-        total = 0.0
-        for r in range(n):
-            for s in itertools.combinations(others, r):
-                weight = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
-                with_k = tuple(o for o in keys if o in s or o == k)
-                total += weight * (value[with_k] - value[tuple(o for o in keys if o in s)])
-        out[k] = total
-    return out
 
 
 def route_shares(

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ import pandas as pd
 from scipy import stats
 
 import senotwin.cohort.runner as runner
+from senotwin.analysis.shapley import shapley_shares
 from senotwin.analysis.survival import arm_summary, compare
 from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
 from senotwin.model.expr import Op, Sym, substitute, symbols, to_text
@@ -107,19 +107,7 @@ VARIANTS: dict[str, dict[str, float]] = {
 def shapley(value: dict[tuple[str, ...], float]) -> dict[str, float]:
     """Shapley share of each route in value(all routes) - value(none); ``value`` maps every
     sorted subset of :data:`ROUTES` to the arm's endpoint."""
-    keys = list(ROUTES)
-    n = len(keys)
-    out = {}
-    for k in keys:
-        others = [o for o in keys if o != k]
-        total = 0.0
-        for r in range(n):
-            for s in itertools.combinations(others, r):
-                w = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
-                with_k = tuple(o for o in keys if o in s or o == k)
-                total += w * (value[with_k] - value[tuple(o for o in keys if o in s)])
-        out[k] = total
-    return out
+    return shapley_shares(value, list(ROUTES))
 
 
 def with_switches(base: ModelSpec, compiled: ModelSpec) -> ModelSpec:
