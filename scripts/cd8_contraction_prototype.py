@@ -23,6 +23,7 @@ the shipped ones. Sub-commands measure it (each prints its run time):
     python scripts/cd8_contraction_prototype.py pools [--liu-n 12]   # cd8_pool_scale's tables
     python scripts/cd8_contraction_prototype.py liu [--seeds 0 1 2]  # liu2019 nllh, shipped opt.
     python scripts/cd8_contraction_prototype.py refit [--evaluations 60] [--workers 2]
+        [--start "k_byst.value=1,k_exh.value=0.19" | --start FIT.json] [--steps 0.05 0.02]
     python scripts/cd8_contraction_prototype.py emt6                 # emt6_cd8_decomposition
     ... --rate 0   # the same on the model with the contraction switched off (the shipped one)
 """
@@ -30,6 +31,7 @@ the shipped ones. Sub-commands measure it (each prints its run time):
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -46,12 +48,14 @@ from senotwin.trial.ici_fit import IciObjective, nelder_mead, shipped_start, sta
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cd8_pool_scale  # sibling scripts: their tables, on the installed model
 import emt6_cd8_decomposition
+import liu2019_refit
 
 #: measured per-cell decline of the specific CD8 population after the peak (1/day; mouse, LCMV)
 CONTRACTION = 0.5
 PARAMETER = "k_contract"
 PROCESS = "t8b_contraction"
 SHIPPED_HELD_OUT = 26.78  # shipped optimum, mean nllh of seeds 1 and 2 (n 1000; session 25)
+STEPS = (0.15, 0.08)  # refit's default simplexes, x each bound's width
 _LOAD_SPEC = qsp.load_spec  # the package's own loader, kept for the patch
 
 
@@ -120,6 +124,17 @@ def liu(seeds: Sequence[int], n: int) -> dict[int, float]:
     return {seed: IciObjective(n=n, seed=seed)(x) for seed in seeds}
 
 
+def start_point(start: str | None) -> dict[str, float]:
+    """A refit start in natural units: None the shipped optimum; ``ID=VALUE,...`` pairs or a JSON
+    file (``{id: value}`` or a fit.json record) over it, as ``liu2019_refit --start`` reads."""
+    if start is None or not start.endswith(".json"):
+        return liu2019_refit.parse_start(start or "")
+    data = json.loads(Path(start).read_text("utf-8"))
+    if "parameters" in data:
+        data = {p["parameter"]: p["best"] for p in data["parameters"]}
+    return liu2019_refit.parse_start(",".join(f"{k}={float(v)!r}" for k, v in data.items()))
+
+
 def _search(job: tuple[float | None, int, int, np.ndarray, int, float]) -> tuple[float, np.ndarray]:
     """One Nelder-Mead in a worker process (the prototype installed there first)."""
     rate, n, seed, x0, evaluations, step = job
@@ -130,31 +145,47 @@ def _search(job: tuple[float | None, int, int, np.ndarray, int, float]) -> tuple
 
 
 def refit(
-    rate: float | None, n: int, evaluations: int, workers: int, held_out: Sequence[int]
+    rate: float | None,
+    n: int,
+    evaluations: int,
+    workers: int,
+    held_out: Sequence[int],
+    start: str | None = None,
+    steps: Sequence[float] = STEPS,
+    save: Path | None = None,
 ) -> None:
-    """Nelder-Mead from the shipped optimum (0.15 and 0.08 x bounds simplexes, in parallel) on
-    the prototype, then the best point and the shipped optimum on the held-out seeds."""
-    x0 = start_vector(shipped_start()[0])
+    """Nelder-Mead from ``start`` (default the shipped optimum) with one simplex per ``steps``
+    (x bounds, in parallel) on the prototype, then the best point and the start on the held-out
+    seeds; ``save`` writes the best values (natural units) as JSON, a later ``--start``."""
+    x0 = start_vector(start_point(start))
+    label = "shipped optimum" if start is None else "start"
     obj = IciObjective(n=n, seed=0)
-    print(f"shipped optimum on the prototype: seed 0 {obj(x0):.4f}")
-    jobs = [(rate, n, 0, x0, evaluations, step) for step in (0.15, 0.08)]
+    print(f"{label} on the prototype: seed 0 {obj(x0):.4f} ({liu2019_refit.fmt(obj.values(x0))})")
+    jobs = [(rate, n, 0, x0, evaluations, step) for step in steps]
     with ProcessPoolExecutor(max_workers=workers, initializer=install, initargs=(rate,)) as pool:
         found = list(pool.map(_search, jobs))
     for (*_, step), (f, _x) in zip(jobs, found, strict=True):
-        print(f"start shipped, simplex {step} x bounds, {evaluations} evaluations: {f:.4f}")
+        print(f"{label}, simplex {step} x bounds, {evaluations} evaluations: {f:.4f}")
     f_best, x_best = min(found, key=lambda r: r[0])
-    print(
-        f"best seed 0 {f_best:.4f}: "
-        + ", ".join(f"{k} {v:.4g}" for k, v in obj.values(x_best).items())
-    )
+    best = obj.values(x_best)
+    print(f"best seed 0 {f_best:.4f}: " + ", ".join(f"{k} {v:.6g}" for k, v in best.items()))
+    lo, hi = obj.bounds()
+    at = [
+        p.id
+        for p, x, a, b in zip(obj.parameters, x_best, lo, hi, strict=True)
+        if np.isclose(x, a) or np.isclose(x, b)
+    ]
+    print(f"at a bound: {', '.join(at) or 'none'}")
+    if save is not None:
+        save.write_text(json.dumps(best, indent=1) + "\n", "utf-8")
     means = {}
-    for label, x in (("shipped", x0), ("best", x_best)):
+    for name, x in ((label, x0), ("best", x_best)):
         scores = [IciObjective(n=n, seed=s)(x) for s in held_out]
-        means[label] = float(np.mean(scores))
+        means[name] = float(np.mean(scores))
         print(
-            f"held-out {label}: "
+            f"held-out {name}: "
             + ", ".join(f"seed {s} {v:.4f}" for s, v in zip(held_out, scores, strict=True))
-            + f"; mean {means[label]:.4f}"
+            + f"; mean {means[name]:.4f}"
         )
     verdict = "fits as well" if means["best"] <= SHIPPED_HELD_OUT + 3.84 else "fits worse"
     print(f"rule: held-out mean {means['best']:.2f} vs {SHIPPED_HELD_OUT} + 3.84: {verdict}")
@@ -170,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--evaluations", type=int, default=60, help="refit: evaluations per start")
     ap.add_argument("--workers", type=int, default=2, help="refit: parallel starts")
     ap.add_argument("--held-out", type=int, nargs="+", default=[1, 2], help="refit: seeds")
+    ap.add_argument("--start", help="refit: ID=VALUE,... or a JSON file (default shipped opt.)")
+    ap.add_argument("--steps", type=float, nargs="+", default=list(STEPS), help="refit: simplexes")
+    ap.add_argument("--save", type=Path, help="refit: write the best values here (JSON)")
     a = ap.parse_args(argv)
+    start_point(a.start)  # a malformed --start fails before any run
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     install(a.rate)
     spec = qsp.load_qsp()
@@ -183,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for seed, f in liu(a.seeds, a.n).items():
             print(f"liu2019 nllh at the shipped optimum, n {a.n} seed {seed}: {f:.4f}")
     elif a.command == "refit":
-        refit(a.rate, a.n, a.evaluations, a.workers, a.held_out)
+        refit(a.rate, a.n, a.evaluations, a.workers, a.held_out, a.start, a.steps, a.save)
     else:
         emt6_cd8_decomposition.main([])
     print(f"took {time.perf_counter() - t0:.0f} s")

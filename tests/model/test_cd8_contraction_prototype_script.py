@@ -4,7 +4,9 @@ T8b, every loader sees it once installed, and switched off (rate 0) it runs as t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -66,3 +68,31 @@ def test_pool_budget_counts_the_contraction() -> None:
     b = SCRIPT.cd8_pool_scale.t8b_budget(pd.DataFrame({k: [v] for k, v in cols.items()}), p)
     assert b["death"].iloc[0] == pytest.approx(0.5)
     assert b["residence_d"].iloc[0] == pytest.approx(1.0 / (0.5 + 0.09))
+
+
+def test_refit_start_pairs_json_and_default(tmp_path: Path) -> None:
+    shipped = SCRIPT.start_point(None)
+    assert shipped == SCRIPT.liu2019_refit.parse_start("")
+    pairs = SCRIPT.start_point("k_byst.value=1,k_exh.value=0.192")
+    assert pairs == shipped | {"k_byst.value": 1.0, "k_exh.value": 0.192}
+    flat = tmp_path / "best.json"
+    flat.write_text(json.dumps({"k_byst.value": 1.0, "k_exh.value": 0.192}))
+    assert SCRIPT.start_point(str(flat)) == pairs
+    record = tmp_path / "fit.json"
+    record.write_text(json.dumps({"parameters": [{"parameter": "k_byst.value", "best": 1.0}]}))
+    assert SCRIPT.start_point(str(record)) == shipped | {"k_byst.value": 1.0}
+    with pytest.raises(SystemExit, match="expected ID=VALUE"):
+        SCRIPT.start_point("k_bogus=1")
+
+
+def test_refit_options_default_to_the_shipped_optimum_and_two_simplexes(
+    monkeypatch: pytest.MonkeyPatch, restore: None
+) -> None:
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(SCRIPT, "refit", lambda *args: calls.append(args))
+    SCRIPT.main(["refit"])
+    SCRIPT.main(["refit", "--start", "k_byst.value=1", "--steps", "0.05", "0.02"])
+    assert calls[0][5:7] == (None, [0.15, 0.08])
+    assert calls[1][5:7] == ("k_byst.value=1", [0.05, 0.02])
+    with pytest.raises(SystemExit):
+        SCRIPT.main(["refit", "--start", "n_reinv.centre=x"])
