@@ -9,6 +9,7 @@ import re
 import pytest
 import yaml
 
+from senotwin._errors import ValidationError
 from senotwin.analysis.validation import load_cases
 from senotwin.analysis.validation.load import cases_path
 from senotwin.model.mouse_mc38 import MOUSE_MC38_FIT
@@ -120,3 +121,9 @@ def test_stored_start_states_are_the_simulated_ones() -> None:
     assert set(stored) == set(fresh)
     for key, state in fresh.items():
         assert stored[key] == pytest.approx(state, rel=1e-9, abs=1e-12), key
+
+
+def test_a_context_without_a_stored_start_state_is_refused_by_name() -> None:
+    """MC38 (colon) is registered immunocompetent only: its immunodeficient start is not stored."""
+    with pytest.raises(ValidationError, match=r"mc38_immunodeficient.*allowed"):
+        transplant_scenario("colorectal", "none", immunodeficient=True)

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
+from senotwin._errors import ValidationError
 from senotwin.model.mouse_mc38 import MOUSE_MC38_C0, mc38_params
 from senotwin.model.qsp import (
     INDUCER_LABELS,
@@ -40,7 +41,8 @@ TRANSPLANT_REFERENCE = (
 #: read-out window of a transplant scenario run on its own (the cases set their own days)
 TRANSPLANT_DAYS = 60.0
 #: (tissue, inducer, immunodeficient) of the registered scenarios: the contexts of the literature
-#: cases drawn from transplanted tumours; ``transplant_scenario`` builds any other
+#: cases drawn from transplanted tumours; ``transplant_scenario`` builds any other whose line
+#: and CD8 status have a stored start state
 TRANSPLANT_CONTEXTS: tuple[tuple[str, str, bool], ...] = (
     ("breast", "none", True),
     ("breast", "chronic", True),
@@ -82,7 +84,14 @@ def _start_states() -> dict[str, dict[str, float]]:
 
 def _start_state(line: str, immunodeficient: bool) -> MappingProxyType[str, float]:
     """State at the treatment start: the untreated host's course from the line's inoculum."""
-    return MappingProxyType(_start_states()[start_key(line, immunodeficient)])
+    states = _start_states()
+    key = start_key(line, immunodeficient)
+    if key not in states:
+        raise ValidationError(
+            f"transplanted tumour start state {key!r} is not stored; allowed: {sorted(states)} "
+            "(add the context to TRANSPLANT_CONTEXTS and run scripts/transplant_start_states.py)"
+        )
+    return MappingProxyType(states[key])
 
 
 def start_simulation(line: str, immunodeficient: bool) -> dict:
