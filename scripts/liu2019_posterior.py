@@ -338,6 +338,8 @@ def laplace_run(
     positive definite with the prior's curvature, truncated Gaussian draws, and check (b): the
     first ``--check`` draws scored like the design. Returns (draws, acceptance, evaluations,
     record)."""
+    if not args.box > 0:
+        raise SystemExit(f"--box {args.box}: allowed: a factor > 0 (1.0 drew the shipped ensemble)")
     lo, hi = obj.bounds()
     seeds = list(args.laplace_seeds)
     blo, bhi = laplace_box(obj, record, x0, args.box)
@@ -593,7 +595,11 @@ def main() -> None:
     )
     ap.add_argument("--design", type=int, default=96, help="laplace: Latin-hypercube points")
     ap.add_argument(
-        "--box", type=float, default=2.5, help="laplace: box half-width / profile half-width"
+        "--box",
+        type=float,
+        default=1.0,
+        help="laplace: box half-width / profile half-width (1.0 drew the shipped ensemble; "
+        "2.5 failed check (b), docs/calibration.md Session 26 (lap))",
     )
     ap.add_argument(
         "--laplace-seeds",
