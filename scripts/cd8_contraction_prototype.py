@@ -1,6 +1,8 @@
-"""Effector CD8 contraction outside the tumour: a prototype (session 26 contract, issues 13/14).
+"""Effector CD8 contraction outside the tumour: the session-26 prototype, adopted in session 27.
 
-Prototype only: qsp.yaml and every shipped fit stay unchanged. The primed antigen-specific CD8
+Since session 27 qsp.yaml carries ``k_contract`` and ``t8b_contraction`` (below), so this script
+now only sets ``k_contract`` in memory (``--rate 0``: the model without the contraction, a
+what-if). What follows is the prototype's rationale. The primed antigen-specific CD8
 pool ``T8b`` leaves today only by death at ``d_T8`` (0.01/day, QSP-IO) or by entry into the
 lesion (``trafficking``, proportional to ``V_T``), so it piles up in a small or shrinking lesion
 (``scripts/cd8_pool_scale.py``). Real effector responses contract: after the peak of the acute
@@ -65,9 +67,15 @@ def default_rate(spec: ModelSpec) -> float:
 
 
 def contracted(spec: ModelSpec, rate: float | None = None) -> ModelSpec:
-    """``spec`` plus ``k_contract`` and the process ``t8b_contraction`` (nothing else changes)."""
+    """``spec`` plus ``k_contract`` and the process ``t8b_contraction`` (nothing else changes);
+    since session 27 qsp.yaml carries both, so only ``k_contract`` is set (0: switched off)."""
     k = default_rate(spec) if rate is None else rate
     data = spec.model_dump()
+    if any(p["id"] == PARAMETER for p in data["parameters"]):
+        for p in data["parameters"]:
+            if p["id"] == PARAMETER:
+                p["value"] = k
+        return ModelSpec.model_validate(data)
     data["parameters"] = [
         *data["parameters"],
         {

@@ -1,6 +1,6 @@
-"""scripts/cd8_contraction_prototype.py: the in-memory change adds exactly the contraction of
-T8b, every loader sees it once installed, and switched off (rate 0) it runs as the shipped model
-(session 26 contract)."""
+"""scripts/cd8_contraction_prototype.py: qsp.yaml carries the contraction of T8b (adopted in
+session 27), the script sets only its rate, every loader sees it once installed, and switched off
+(rate 0) the primed pool is larger (session 26 contract)."""
 
 from __future__ import annotations
 
@@ -26,39 +26,38 @@ def restore() -> Iterator[None]:
     SCRIPT.uninstall()
 
 
-def test_adds_exactly_one_parameter_and_one_process() -> None:
+def test_shipped_model_carries_the_contraction_and_the_script_sets_only_its_rate() -> None:
     shipped = load_qsp()
-    proto = SCRIPT.contracted(shipped)
-    old, new = shipped.model_dump(), proto.model_dump()
-    assert [p for p in new["parameters"] if p not in old["parameters"]] == [
-        next(p for p in new["parameters"] if p["id"] == SCRIPT.PARAMETER)
-    ]
-    added = [p for p in new["processes"] if p not in old["processes"]]
-    assert [p["id"] for p in added] == [SCRIPT.PROCESS]
-    assert added[0]["stoichiometry"] == {"T8b": -1.0}
-    assert proto.parameter(SCRIPT.PARAMETER).value == pytest.approx(0.5 - 0.01)
-    for key in ("species", "observables", "events"):
+    assert shipped.parameter(SCRIPT.PARAMETER).value == pytest.approx(0.5 - 0.01)
+    process = next(p for p in shipped.processes if p.id == SCRIPT.PROCESS)
+    assert process.stoichiometry == {"T8b": -1.0}
+    off = SCRIPT.contracted(shipped, 0.0)
+    old, new = shipped.model_dump(), off.model_dump()
+    changed = [p["id"] for p in new["parameters"] if p not in old["parameters"]]
+    assert changed == [SCRIPT.PARAMETER]
+    assert off.parameter(SCRIPT.PARAMETER).value == 0.0
+    for key in ("species", "processes", "observables", "events"):
         assert new[key] == old[key]
 
 
 def test_install_reaches_every_loader_and_uninstall_restores(restore: None) -> None:
-    SCRIPT.install()
-    assert SCRIPT.PROCESS in {p.id for p in load_qsp().processes}
-    assert SCRIPT.PROCESS in {p.id for p in load_mouse_qsp().processes}
+    SCRIPT.install(0.0)
+    assert load_qsp().parameter(SCRIPT.PARAMETER).value == 0.0
+    assert load_mouse_qsp().parameter(SCRIPT.PARAMETER).value == 0.0
     SCRIPT.uninstall()
-    assert SCRIPT.PROCESS not in {p.id for p in load_mouse_qsp().processes}
+    assert load_mouse_qsp().parameter(SCRIPT.PARAMETER).value == pytest.approx(0.49)
 
 
-def test_switched_off_runs_as_the_shipped_model(restore: None) -> None:
+def test_the_contraction_shrinks_the_primed_pool(restore: None) -> None:
     solver = SolverOptions(engine="fast", t_eval=np.arange(0.0, 28.0, 1.0))
     shipped = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
-    SCRIPT.install(0.0)
-    off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
+    SCRIPT.install()  # the measured rate: the shipped model
+    same = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
     for col in ("T8b", "T8", "V_T"):
-        np.testing.assert_allclose(off[col], shipped[col], rtol=1e-6)
-    SCRIPT.install()  # the measured rate: fewer primed CD8 in blood
-    on = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
-    assert on["T8b"].iloc[-1] < 0.5 * shipped["T8b"].iloc[-1]
+        np.testing.assert_allclose(same[col], shipped[col], rtol=1e-6)
+    SCRIPT.install(0.0)  # switched off: more primed CD8 in blood
+    off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
+    assert shipped["T8b"].iloc[-1] < 0.5 * off["T8b"].iloc[-1]
 
 
 def test_pool_budget_counts_the_contraction() -> None:
