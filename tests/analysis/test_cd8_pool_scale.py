@@ -50,7 +50,10 @@ def test_budget_is_priming_over_death_plus_trafficking() -> None:
 def test_mouse_t8b_exceeds_the_mouse_and_the_human_one_stays_below_blood_cd8() -> None:
     mouse = pd.DataFrame(SCRIPT.scenario_rows("mouse_emt6_isotype", (20, 27)))
     assert mouse["T8b"].max() > SCRIPT.MOUSE_ALL_CD8  # 8.3e7 at day 27 (session 26)
-    assert mouse["residence_days"].min() > 5.0  # the small lesion barely drains T8b
+    # session 27: the measured contraction (0.5/day in all) caps a T8b cell's residence at 2 days
+    # (it was > 5 days while only d_T8 0.01/day and the small lesion drained the pool), yet the
+    # priming flux alone still outgrows a mouse (the unconsumed naive pool, docs/qsp-model.md)
+    assert 1.0 < mouse["residence_days"].min() <= mouse["residence_days"].max() < 2.0
     human = pd.DataFrame(SCRIPT.scenario_rows("default", (0, 90)))
     assert human["T8b_per_uL"].max() < 1.0 < SCRIPT.HUMAN_CD8_UL
     assert human["residence_days"].max() < 0.5  # a transit pool: trafficking ~4-6/day

@@ -121,8 +121,10 @@ def test_tissue_growth_is_re_derived_for_each_parameter_set() -> None:
     since session 25 (bign: k_exh 0.1637 on 1000 virtual Liu patients, more exhaustion, so extra
     kill matters less) the re-derived rate at 1.5 is 1.19 x the shipped one, asserted > 1.15,
     and the shipped rate there doubles in ~145 d, asserted > 1.4 x 99 d; at 1.92 it now passes
-    the wide cited range, so the test asserts the slower doubling there instead of a failure).
-    Mouse contexts keep their fitted rate."""
+    the wide cited range, so the test asserts the slower doubling there instead of a failure;
+    since session 27 (the measured effector contraction: the untreated lesion keeps fewer
+    effectors, so extra per-cell kill matters less again) the shipped rate at 1.5 doubles in
+    ~132 d, asserted > 1.3 x 99 d). Mouse contexts keep their fitted rate."""
     from senotwin.analysis.validation import load_cases, run_cases
     from senotwin.analysis.validation.ensemble import derived_contexts
     from senotwin.model.qsp import TISSUES
@@ -141,6 +143,6 @@ def test_tissue_growth_is_re_derived_for_each_parameter_set() -> None:
     assert derived_contexts(cases, kill | {"k_grow": 0.02}) == {}
     assert case_robustness(cases, [kill]) == {"untreated_lung_doubling_time": 1.0}
     at_kill = run_cases(cases, base_params=kill).results[0].effect
-    assert at_kill > 1.4 * 99.0  # the shipped rate
+    assert at_kill > 1.3 * 99.0  # the shipped rate
     # more kill, slower doubling at the shipped rate (until session 25 the case failed at 1.92)
     assert run_cases(cases, base_params={"k_kill": 1.92}).results[0].effect > at_kill

@@ -62,7 +62,8 @@ def test_laplace_box_is_the_profile_half_width_times_the_factor_clipped_to_the_b
     lo, hi = obj.bounds()
     for factor in (1.0, 2.5):
         blo, bhi = post.laplace_box(obj, record, x0, factor)
-        assert np.all((lo <= blo) & (blo < x0) & (x0 < bhi) & (bhi <= hi))
+        # an optimum at its bound (k_byst at its ceiling 1 since session 27) ends the box there
+        assert np.all((lo <= blo) & (blo < x0) & ((x0 < bhi) | (x0 == hi)) & (bhi <= hi))
         for k, p in enumerate(ICI_PARAMETERS):
             r = rows[p.id]
             down = x0[k] - (lo[k] if r["ci_low"] is None else p.to_x(r["ci_low"]))

@@ -140,7 +140,9 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     depth asserted at < 0.4. At the calibrated Treg load with qsp.yaml's k_kill 0.9 the
     well-primed nadir is now 0.90; the liu2019 patients kill at the fit's centre (1.89), and with
     the fit's own centres (k_kill 1.89, r_treg 0.0498) it is 0.11: the calibrated-load check uses
-    the fit's centres (a Treg load means what it was fitted with)."""
+    the fit's centres (a Treg load means what it was fitted with). Session 27 (the measured
+    effector contraction, k_contract, and its liu2019 refit): fewer primed effectors reach the
+    lesion, the ratio is 0.45 (0.42 / 0.93), the grading kept, its depth asserted at < 0.5."""
     base = run_scenario(
         "aged_lung_untreated", days=30.0, solver=SolverOptions(engine="fast", t_eval=GRID[:31])
     ).table
@@ -156,7 +158,7 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     _, mid_ratio = _full_blockade({"N_ag": 2.09e5, "r_treg": 0.1})
     assert strong_on <= weak_on  # the well-primed one does no worse ...
     assert strong_ratio < mid_ratio < weak_ratio  # ... and the response is graded by priming
-    assert strong_ratio < 0.4 * weak_ratio
+    assert strong_ratio < 0.5 * weak_ratio
     fit = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
     calibrated_load, _ = _full_blockade(
         {"N_ag": 5.0e5, "r_treg": fit["r_treg.centre"], "k_kill": fit["k_kill.centre"]}
@@ -237,15 +239,21 @@ def test_pdl1_dependence_of_anti_pd1_holds_until_the_untreated_synapse_saturates
 
     Session 18: 1-year ratio 1.9e-4 at 3e3 vs 8.7e-5 at 2e4 (2.1-fold). It was > 5-fold while
     debris was cleared at the assumed 0.1/day and fed DC priming (the dead-cell boost); at the
-    measured 8/day that boost collapses and the fold across 3e3-2e4 is asserted > 1.5."""
-    rising = [_anti_pd1(x) for x in (3.0e3, 6.0e3, 1.0e4, 2.0e4)]
-    assert rising[0][0] < 0.5 < 0.9 < rising[-1][0]
-    ratios = [r for _, r in rising]
-    assert all(a > b for a, b in pairwise(ratios))
-    assert ratios[0] > 1.5 * ratios[-1]
-    (h_mid, mid), (h_high, high) = _anti_pd1(37333.0), _anti_pd1(2.24e5)
+    measured 8/day that boost collapses and the fold across 3e3-2e4 is asserted > 1.5.
+    Session 27 (the measured effector contraction and its liu2019 refit): at 1 year every
+    treated lesion sits at the same floor, 4.9e-4 - 6.3e-4 of untreated, not ordered by PD-L1
+    (6.0e-4, 5.2e-4, 4.9e-4, 5.1e-4 at 3e3-2e4), so the read-out moved to week 12, where the
+    response is still under way: 0.412, 0.396, 0.387, 0.385 -- the dependence holds but is weak
+    (1.07-fold across 3e3-2e4, was 2.1-fold at 1 year), and flat above (0.387 vs 0.392)."""
+    rising = [_week12(x, "both")[1] for x in (3.0e3, 6.0e3, 1.0e4, 2.0e4)]
+    h_low, h_top = _anti_pd1(3.0e3)[0], _anti_pd1(2.0e4)[0]
+    assert h_low < 0.5 < 0.9 < h_top
+    assert all(a > b for a, b in pairwise(rising))
+    assert rising[0] > 1.05 * rising[-1]
+    (h_mid, _), (h_high, _) = _anti_pd1(37333.0), _anti_pd1(2.24e5)
     assert min(h_mid, h_high) > 0.97
-    assert abs(high / mid - 1.0) < 0.1
+    mid, high = _week12(37333.0, "both")[1], _week12(2.24e5, "both")[1]
+    assert abs(high / mid - 1.0) < 0.05
 
 
 WEEK12 = 84

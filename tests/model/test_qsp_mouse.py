@@ -121,8 +121,10 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
     # no CD8 T cells: the combination does worse than isotype -- since session 15 (PD-1 brakes,
     # does not silence; the depleted arm fitted) CD8 T cells restrain the isotype lesion, more as
     # they accumulate (day 21: 6800 vs 1750 mm3; days 0-8 0.183 vs 0.160/day, mice 0.261 vs
-    # 0.147: docs/calibration.md); before, the two were within 10 %
-    assert vol["combination_cd8_depleted"] > 2 * vol["isotype"]
+    # 0.147: docs/calibration.md); before, the two were within 10 %. Since session 27 (the
+    # measured effector contraction, EMT6 refitted on it: k_grow 0.204 -> 0.141, k_kill 0.61)
+    # CD8 restrain the isotype lesion less: day 21 3290 vs 1860 mm3 (1.77x; was 3.9x), > 1.5x
+    assert vol["combination_cd8_depleted"] > 1.5 * vol["isotype"]
     assert vol["combination_cd8_depleted"] > 5 * vol["combination"]
     # depletion leaves few CD8: 5.3 % of the combination's at day 21 since the session-25 (bign)
     # cascade (EMT6 refit after liu2019 on 1000 virtual patients; was below 5 %): asserted < 10 %

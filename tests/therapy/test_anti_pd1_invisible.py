@@ -24,11 +24,22 @@ from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.language import parse_regimen
+from senotwin.trial.ici_fit import stored_fit
 
 SCENARIO = "aged_lung_untreated"
 END = 540
 CELLS = 5.5e9  # the scenario's lesion (3.7 cm)
-PATIENT = {"N_ag": 2.09e5, "PDL1_per_C": 150000.0}
+#: since session 27 the patient kills at the liu2019 fit's centre (1.83/day), not qsp.yaml's 0.9:
+#: with the measured effector contraction a 0.9/day patient no longer takes its visible cells
+#: below 0.13 of their start, so no course shows a response (a kill rate means what it was
+#: fitted with, as in tests/model/test_qsp_immune.py's Treg check)
+PATIENT = {
+    "N_ag": 2.09e5,
+    "PDL1_per_C": 150000.0,
+    "k_kill": next(
+        p["best"] for p in stored_fit()["parameters"] if p["parameter"] == "k_kill.centre"
+    ),
+}
 
 
 @cache
@@ -77,7 +88,10 @@ def test_invisible_share_gives_a_partial_response_that_regrows() -> None:
     patient (qsp.yaml k_kill 0.9, below the fit's centre 1.89) kills its visible cells more
     slowly (down to 0.04 of their start) while the invisible ones grow through, so the lesion
     falls to 0.92 of its start (was < 0.9; 0.46 at the fit's k_kill) and regrows 23-fold: the
-    fall is asserted at < 0.95."""
+    fall is asserted at < 0.95. Session 27 (measured effector contraction): at 0.9/day the
+    lesion no longer dips at all (visible cells down to 0.13), so the patient kills at the fit's
+    centre (module PATIENT): nadir 0.55 of its start at day 78, visible cells 1e-5, regrowth
+    35-fold."""
     t = _course(0.2)
     cancer = (t["C"] + t["Ci"]).to_numpy()
     nadir = int(np.argmin(cancer))
@@ -144,7 +158,10 @@ def test_bystander_killing_brakes_the_escaped_clone_without_controlling_it() -> 
     3.9 untreated, 5.6 treated without the bystander kill; half-maximal at the 2.96 pM
     signalling EC50 (sessions 10-19) the clone was held under blockade (< 0.1 of untreated).
     Session 22 (k_byst 0.58 -> 0.265, refitted on 240 virtual Liu patients): the brake is
-    smaller, 4.95 treated against 5.40 without the bystander kill (8 %, was 20 %)."""
+    smaller, 4.95 treated against 5.40 without the bystander kill (8 %, was 20 %). Session 27
+    (measured effector contraction, k_byst 1.0): at qsp.yaml's kill 0.9 the brake fell to 5 %
+    (3.05 vs 3.20); at the fit's kill centre (module PATIENT) 3.91 against 4.40 (11 %),
+    untreated 3.10."""
     k = get_scenario(SCENARIO).load().parameter("k_byst").value
     assert k > 0
 

@@ -59,7 +59,11 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     # the best change is not monotone in k_kill: docs/calibration.md, session 10.) The kill
     # alone is compared: both at the base candidate's k_grow centre (since session 18 the
     # centre is derived per candidate, 0.0300 at k_kill 2.0 vs 0.0259, and on the measured
-    # dead-cell clearance that faster growth left patient 0 2.45 points shallower; 1.28 here)
+    # dead-cell clearance that faster growth left patient 0 2.45 points shallower; 1.28 here).
+    # Since session 27 (the measured effector contraction) the effector pool follows the antigen
+    # load, so a faster kill of the visible cells also ends the response sooner and the escaped
+    # clone regrows earlier: 2 of 11 patients are 3.9 and 0.6 points shallower at 2.0/day (the
+    # mean is 54 points deeper), so the bound is 5 points
     free = {"k_byst": 0.0}
     vc = VirtualCohort(CohortDesign(n=12, rules=RULES, baseline=BaselineDisease()))
     grow = {"k_grow": typical_growth(vc.population, vc.tissue, free)}
@@ -68,7 +72,7 @@ def test_simulated_patients_are_scored_and_reproducible() -> None:
     keep = base["plausible"] & stronger["plausible"]
     assert keep.sum() >= 2
     deeper = stronger.loc[keep, "best_change_pct"]
-    assert (deeper <= base.loc[keep, "best_change_pct"] + 2.0).all()
+    assert (deeper <= base.loc[keep, "best_change_pct"] + 5.0).all()
     assert deeper.mean() < base.loc[keep, "best_change_pct"].mean()
 
 
@@ -83,7 +87,9 @@ def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None
 def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
     """Two candidates that differ only in k_kill meet different proliferation centres, and at
     each the typical untreated melanoma lesion doubles in the cited 33 days (before session 18
-    both met the rate derived at qsp.yaml's k_kill 0.9); the patients carry that centre."""
+    both met the rate derived at qsp.yaml's k_kill 0.9); the patients carry that centre. Since
+    session 27 (the measured effector contraction: fewer effectors, so per-cell kill matters
+    less) the centre at 1.5 is 1.049 x the one at 0.9 (asserted > 1.03; was > 1.05)."""
     from senotwin.model.qsp import TISSUES
     from senotwin.sim.tissue_growth import net_doubling_days
 
@@ -95,7 +101,7 @@ def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
     grown = {kill: centre({"k_kill": kill}) for kill in (0.9, 1.5)}
     weak, strong = grown[0.9], grown[1.5]
     assert weak is not None and strong is not None
-    assert strong > 1.05 * weak
+    assert strong > 1.03 * weak
     assert weak == pytest.approx(TISSUES["melanoma"].k_grow, rel=2e-3)  # the shipped one
     for kill, g in grown.items():
         assert net_doubling_days("melanoma", g, {"k_kill": kill}) == pytest.approx(
