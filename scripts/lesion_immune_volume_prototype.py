@@ -22,6 +22,7 @@ model's. Sub-commands (each prints its run time):
     python scripts/lesion_immune_volume_prototype.py shares [--liu-n 12] [--day 84]
     python scripts/lesion_immune_volume_prototype.py liu [--seeds 0 1 2] [--n 1000]
     python scripts/lesion_immune_volume_prototype.py trial [--trial keynote189] [--n 200]
+    python scripts/lesion_immune_volume_prototype.py refit [--evaluations 40] [--n 1000]
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ from senotwin.sim.scenario import prepare_scenario
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.language import apply_regimen, parse_regimen
 from senotwin.trial.ici_cohort import VirtualCohort, _prepare
-from senotwin.trial.ici_fit import FIT_REGIMEN
+from senotwin.trial.ici_fit import (
+    FIT_REGIMEN,
+    IciObjective,
+    nelder_mead,
+    shipped_start,
+    start_vector,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cd8_contraction_prototype as contraction  # sibling scripts: loader patch, liu2019 nllh
@@ -50,6 +57,7 @@ import cd8_pool_scale
 
 PARAMETER = "v_T8"
 OBSERVABLE = "V_lesion"
+HELD_OUT = 21.57  # main's held-out mean nllh at its optimum (n 1000, seeds 1 and 2; session 27)
 TUMOUR_CD8 = cd8_pool_scale.TUMOUR  # T8, T8x, T8r, T8t
 T_CELL_DIAMETER_CM = 6.94e-4  # qsp_t_cell_diameter (6.94 um)
 DIAMETER = "mm_per_cm * (1.909859 * V_lesion) ** (1 / 3)"
@@ -146,9 +154,34 @@ def trial(name: str, n: int, seed: int) -> list[str]:
     return comparison_text(t, compare_trial(t, rows))
 
 
+def refit(n: int, evaluations: int, steps: Sequence[float], held_out: Sequence[int]) -> None:
+    """In-process Nelder-Mead from the shipped optimum, one simplex per ``steps`` in turn (seed
+    0), then the best point on the held-out seeds against main's :data:`HELD_OUT`."""
+    x0 = start_vector(shipped_start()[0])
+    obj = IciObjective(n=n, seed=0)
+    print(f"shipped optimum on the prototype: seed 0 {obj(x0):.4f}")
+    found = []
+    for step in steps:
+        x = nelder_mead(obj, x0, max_evaluations=evaluations, step=step)
+        found.append((obj(x), x))
+        print(f"simplex {step} x bounds, {evaluations} evaluations: {found[-1][0]:.4f}")
+    f_best, x_best = min(found, key=lambda r: r[0])
+    print(
+        f"best seed 0 {f_best:.4f}: "
+        + ", ".join(f"{k} {v:.6g}" for k, v in obj.values(x_best).items())
+    )
+    scores = [IciObjective(n=n, seed=s)(x_best) for s in held_out]
+    mean = float(np.mean(scores))
+    print(
+        "held-out " + ", ".join(f"seed {s} {v:.4f}" for s, v in zip(held_out, scores, strict=True))
+    )
+    verdict = "beats main" if mean < HELD_OUT else "does not beat main"
+    print(f"rule: held-out mean {mean:.2f} vs main {HELD_OUT}: {verdict}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=("shares", "liu", "trial"))
+    ap.add_argument("command", choices=("shares", "liu", "trial", "refit"))
     ap.add_argument("--volume", type=float, default=None, help="v_T8 mL (default 6.94 um sphere)")
     ap.add_argument("--liu-n", type=int, default=12, help="shares: liu2019 virtual patients")
     ap.add_argument("--day", type=float, default=84.0, help="shares: day on anti-PD-1")
@@ -156,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="liu: cohort seeds")
     ap.add_argument("--n", type=int, default=1000, help="liu/trial: virtual patients")
     ap.add_argument("--trial", default="keynote189", help="trial: library trial")
+    ap.add_argument("--evaluations", type=int, default=40, help="refit: evaluations per simplex")
+    ap.add_argument("--steps", type=float, nargs="+", default=[0.15, 0.08], help="refit: simplexes")
+    ap.add_argument("--held-out", type=int, nargs="+", default=[1, 2], help="refit: seeds")
     a = ap.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     install(a.volume)
@@ -176,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif a.command == "liu":
         for seed, f in contraction.liu(a.seeds, a.n).items():
             print(f"liu2019 nllh at the shipped optimum, n {a.n} seed {seed}: {f:.4f}")
+    elif a.command == "refit":
+        refit(a.n, a.evaluations, a.steps, a.held_out)
     else:
         for line in trial(a.trial, a.n, a.seed):
             print(line)
