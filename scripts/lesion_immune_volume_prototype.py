@@ -193,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--steps", type=float, nargs="+", default=[0.15, 0.08], help="refit: simplexes")
     ap.add_argument("--held-out", type=int, nargs="+", default=[1, 2], help="refit: seeds")
     a = ap.parse_args(argv)
+    if a.volume is not None and not 0.0 <= a.volume <= 1.0e-9:
+        raise SystemExit(f"--volume {a.volume:g}: allowed 0 to 1e-9 mL (v_T8's plausible range)")
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     install(a.volume)
     print(f"prototype: {PARAMETER} = {qsp.load_qsp().parameter(PARAMETER).value:.4g} mL")
