@@ -27,6 +27,7 @@ def test_budget_is_priming_over_death_plus_trafficking() -> None:
         "n_gen": 10.0,
         "K_ifnar": 1.0,
         "q_in": 0.2,
+        "V_c": 1.0,
         "w_traf": 2.0,
         "d_T8": 0.01,
     }
