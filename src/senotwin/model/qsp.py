@@ -345,7 +345,7 @@ MOUSE_WEIGHT_KG = 0.02  # reference mouse (FDA 2005 starting-dose guidance; ther
 MOUSE_IGG_VOLUME_ML = 1.0
 #: EMT6 cells that take at inoculation: calibrated with MOUSE_EMT6_FIT (sets the volume at the
 #: first dose; the paper starts treatment at ~160 mm3, the inoculum itself is not stated)
-MOUSE_EMT6_C0 = 1.70506e06
+MOUSE_EMT6_C0 = 1.58241e06
 #: days from inoculation to the first dose (the data's day 0); fixed (PEtab v1 cannot fit a time
 #: shift): the inoculum MOUSE_EMT6_C0 is fitted instead, which sets the volume at this day
 MOUSE_TREATMENT_START = 20.0
@@ -400,12 +400,15 @@ MOUSE_TGFB_SEN_FOLD = 5.0
 # per-arm record fit.json) and docs/calibration.md. The two combination arms (Fig. 4a, ED Fig.
 # 5i) are predicted.
 MOUSE_EMT6_FIT: dict[str, float] = {
-    "k_grow": 0.168231,  # 1/day (95 % profile 0.141-0.194; session 28 traffic refit, joint with CD8)
+    "k_grow": 0.269199,  # 1/day (95 % profile 0.235-0.299; session 28 traffic + prime refit)
     "C_max": 1.0e10,  # cells: fixed (no plateau before the end point; calibrate.mouse_data.FIXED)
-    "k_kill": 0.5,  # estimated since session 15 (CD8-depleted arm fitted): floor, 95 % up to 0.535
-    "f_mat0": 8.86716e-05,  # share of tumour DCs maturing per day: 95 % 6.03e-5-1.46e-4
+    "k_kill": 0.528619,  # estimated since session 15 (CD8-depleted arm fitted): 95 % up to 0.601
+    "f_mat0": 0.000851489,  # share of tumour DCs maturing per day: 95 % from 5.0e-4 (open above)
     "PDL1_per_C": 224000,  # PD-L1 per EMT6 cell without IFN-gamma: fixed at the highest cited
-    "w_tgfb_excl": 0.0100261,  # TGF-beta exclusion of CD8 (fold - 1): floor, profile open
+    "w_tgfb_excl": 0.0102708,  # TGF-beta exclusion of CD8 (fold - 1): 95 % up to 38.7, open below
+    # PD-1 per CD8 being primed, mouse context (session 28 prime): 95 % up to 464, open below; the
+    # PD-1 brake on priming is nearly off (fold 1.07 under anti-PD-L1), as in QSP-IO's code
+    "PD1_prime_per_T": 167.409,
 }
 
 #: arms of the EMT6 studies: (anti-PD-L1, anti-TGF-beta, CD8 depletion)
