@@ -57,7 +57,9 @@ def test_the_contraction_shrinks_the_primed_pool(restore: None) -> None:
         np.testing.assert_allclose(same[col], shipped[col], rtol=1e-6)
     SCRIPT.install(0.0)  # switched off: more primed CD8 in blood
     off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
-    assert shipped["T8b"].iloc[-1] < 0.5 * off["T8b"].iloc[-1]
+    # session 28 (traffic): in a mouse the lesion takes blood effectors within hours (entry from
+    # the blood concentration), so the 0.5/day contraction trims the pool by ~6 %, not half
+    assert shipped["T8b"].iloc[-1] < 0.97 * off["T8b"].iloc[-1]
 
 
 def test_pool_budget_counts_the_contraction() -> None:

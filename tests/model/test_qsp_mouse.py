@@ -103,7 +103,11 @@ def test_anti_tgfb_neutralises_tgfb_and_lets_cd8_in() -> None:
     tgfb = _at(run_scenario("mouse_emt6_anti_tgfb", overrides=brake, solver=GRID).table, t)
     assert tgfb["TGFb_t"] < 0.05 * iso["TGFb_t"]
     assert tgfb["tgfb_excl"] > 0.9 > 0.5 > iso["tgfb_excl"]
-    assert tgfb["T8"] > 1.2 * iso["T8"]
+    # session 28 (traffic): CD8 enter from their blood concentration, ~1e2/day per blood cell in
+    # a mouse, so exclusion holds primed cells in blood (T8b 3.4x) but hardly lowers the lesion's
+    # count (was > 1.2x while entry was 2500-fold too slow): the lesion takes what priming makes
+    assert tgfb["T8b"] < 0.5 * iso["T8b"]
+    assert tgfb["T8"] >= iso["T8"]
 
 
 def test_anti_pdl1_occupies_pdl1_and_releases_the_brake(runs) -> None:
