@@ -86,7 +86,7 @@ def _start_states() -> dict[str, dict[str, float]]:
 
 @cache
 def _inocula() -> dict[str, float]:
-    """Inocula other than the line's fitted one (session 28: immunodeficient hosts, size-matched)."""
+    """Inocula other than the line's fitted one (session 28: size-matched immunodeficient hosts)."""
     return json.loads(START_STATES.read_text()).get("inocula", {})
 
 
