@@ -131,8 +131,12 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
     assert vol["combination_cd8_depleted"] > 1.5 * vol["isotype"]
     assert vol["combination_cd8_depleted"] > 5 * vol["combination"]
     # depletion leaves few CD8: 5.3 % of the combination's at day 21 since the session-25 (bign)
-    # cascade (EMT6 refit after liu2019 on 1000 virtual patients; was below 5 %): asserted < 10 %
-    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.1 * _at(runs["combination"], t)["T8"]
+    # cascade (EMT6 refit after liu2019 on 1000 virtual patients; was below 5 %): asserted < 10 %.
+    # Restated in session 28 (ceil): 11.6 % (was 8.9 %), < 15 %. The CD8-count ceiling cut the
+    # combination's own pool (1.16e8 -> 8.4e7 at day 21), while the depleted lesion keeps the
+    # effectors already inside at the first dose with no new entry (9.7e6 vs 1.04e7; its blood
+    # T8b falls to 3.4e3): the ratio rises from the denominator, depletion acts as before
+    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.15 * _at(runs["combination"], t)["T8"]
 
 
 def test_human_default_is_untouched_by_the_mouse_blocks() -> None:
