@@ -75,7 +75,7 @@ def t8b_budget(table: pd.DataFrame, p: Mapping[str, float]) -> pd.DataFrame:
         * 2.0 ** p["n_gen"]
     )
     ifn = table["IFNI_t"] / (table["IFNI_t"] + p["K_ifnar"])
-    traffic = p["q_in"] * table["V_T"] * (1.0 + p["w_traf"] * ifn) * table["tgfb_excl"]
+    traffic = p["q_in"] * table["V_T"] / p["V_c"] * (1.0 + p["w_traf"] * ifn) * table["tgfb_excl"]
     death = p["d_T8"] + p.get("k_contract", 0.0)  # + scripts/cd8_contraction_prototype.py's
     loss = death + traffic
     return pd.DataFrame(

@@ -49,7 +49,10 @@ def test_route_shares_sum_to_the_effect_and_no_route_means_no_drug() -> None:
         assert v["none"] == pytest.approx(0.0, abs=1e-6)  # every route drug-free = isotype
         assert sum(v[k] for k in SCRIPT.PDL1_ROUTES) == pytest.approx(v["all"] - v["none"])
     density = shares["density"]
-    assert density["cf_prime"] > 2 * abs(density["cf_kill"])  # priming carries the CD8 rise
+    # session 28 (traffic + prime): the EMT6 refit with PD1_prime_per_T free puts the mouse PD-1
+    # brake on priming near off (167 PD-1, fold 1.07), so the kill brake now carries the CD8 rise
+    # (until then priming did: 2.50x of 2.61)
+    assert density["cf_kill"] > 2 * abs(density["cf_prime"])
 
 
 def test_shapley_of_an_additive_value_is_each_part() -> None:

@@ -14,6 +14,7 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.validation.load import load_cases
 from senotwin.calibrate import (
     Objective,
+    Problem,
     export_problem,
     get_problem,
     lint_problem,
@@ -29,6 +30,7 @@ from senotwin.calibrate.mouse_data import (
     FIXED,
     HELD_BACK,
     MIN_MICE,
+    MOUSE_CD8_TOTAL,
     PANEL_KEYS,
     cd8_measurements,
     mariathasan2018,
@@ -57,7 +59,8 @@ def _keys(pairs) -> set[str]:
 def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     assert "mariathasan2018" in problem_names()
     cd8 = {f"fig4c_{a}" for a in CD8_ARMS}
-    assert set(problem.measurements["datasetId"]) == _keys(FITTED) | cd8
+    ceiling = {f"lonchay2004_ceiling_{a}" for a in CD8_ARMS}
+    assert set(problem.measurements["datasetId"]) == _keys(FITTED) | cd8 | ceiling
     assert set(problem.held_back["datasetId"]) == _keys(HELD_BACK)
     fitted_conditions = set(problem.measurements["simulationConditionId"])
     assert fitted_conditions == {"isotype", "anti_pdl1", "anti_tgfb", "combination_cd8_depleted"}
@@ -67,8 +70,24 @@ def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     iso = problem.measurements[problem.measurements["simulationConditionId"] == "isotype"]
     days = set(iso["time"] - MOUSE_TREATMENT_START)
     assert 21 in days and 25 not in days  # day 25: only 2 isotype mice left (< MIN_MICE)
-    per_day = problem.measurements.groupby(["datasetId", "time"]).size()
+    volumes = problem.measurements[problem.measurements["observableId"] == "tumour_volume"]
+    per_day = volumes.groupby(["datasetId", "time"]).size()
     assert per_day.min() >= MIN_MICE
+
+
+def test_cd8_count_ceiling_is_one_row_per_fitted_cd8_arm(problem) -> None:
+    """Session 28 (ceil): each fitted CD8 arm's tumour-specific CD8 count at the flow day is at
+    most all CD8 of a mouse (Lonchay 2004), a one-sided row of an upper-limit readout."""
+    rows = problem.measurements[problem.measurements["observableId"] == "cd8_count_ceiling"]
+    assert sorted(rows["simulationConditionId"]) == sorted(CD8_ARMS)
+    assert set(rows["time"]) == {MOUSE_TREATMENT_START + CD8_DAY}
+    assert set(rows["measurement"]) == {MOUSE_CD8_TOTAL} == {2.0e7}
+    readout = next(o for o in problem.observables if o.id == "cd8_count_ceiling")
+    assert (readout.formula, readout.limit, readout.sigma) == (
+        "T8 + T8x + T8r + T8t",
+        "upper",
+        "sigma_log_cd8",
+    )
 
 
 def test_cd8_term_uses_the_fitted_arms_at_the_flow_cases_readout(problem) -> None:
@@ -105,7 +124,7 @@ def test_cd8_rows_of_an_unknown_arm_are_refused() -> None:
 def test_nllh_splits_by_observable(problem, objective) -> None:
     values = problem.nominal()
     parts = objective.nllh_by_observable(values)
-    assert set(parts) == {"tumour_volume", "cd8_per_volume", "prior"}
+    assert set(parts) == {"tumour_volume", "cd8_per_volume", "cd8_count_ceiling", "prior"}
     assert sum(parts.values()) == pytest.approx(objective.nllh(values), rel=1e-12)
     assert parts["cd8_per_volume"] != 0 and parts["prior"] == 0
 
@@ -147,18 +166,32 @@ def test_a_fit_simulates_only_conditions_with_fitted_rows(problem, objective) ->
 
 
 def test_petab_export_lints_and_round_trips(problem, objective, tmp_path: Path) -> None:
-    export_problem(problem, tmp_path / "emt6")
+    """The ceiling (session 28, ceil) has no PEtab v1 form: the export refuses it; the problem
+    without it round-trips."""
+    with pytest.raises(ValidationError, match="cd8_count_ceiling is an upper limit"):
+        export_problem(problem, tmp_path / "emt6")
+    keep = problem.measurements["observableId"] != "cd8_count_ceiling"
+    plain = Problem(
+        **{
+            **problem.__dict__,
+            "observables": tuple(o for o in problem.observables if o.limit is None),
+            "measurements": problem.measurements[keep].reset_index(drop=True),
+        }
+    )
+    export_problem(plain, tmp_path / "emt6")
     assert lint_problem(tmp_path / "emt6") == []
     back = load_problem(tmp_path / "emt6")
     assert len(back.held_back) == len(problem.held_back)
     values = problem.nominal()
     again = Objective(back, rtol=1e-9, atol=1e-9)
-    for held in (False, True):
-        np.testing.assert_allclose(
-            again.predict(values, held_back=held),
-            objective.predict(values, held_back=held),
-            rtol=1e-6,
-        )
+    np.testing.assert_allclose(
+        again.predict(values), objective.predict(values)[keep.to_numpy()], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        again.predict(values, held_back=True),
+        objective.predict(values, held_back=True),
+        rtol=1e-6,
+    )
 
 
 def test_shipped_values_are_the_recorded_fit(problem) -> None:

@@ -57,12 +57,21 @@ def test_the_contraction_shrinks_the_primed_pool(restore: None) -> None:
         np.testing.assert_allclose(same[col], shipped[col], rtol=1e-6)
     SCRIPT.install(0.0)  # switched off: more primed CD8 in blood
     off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
-    assert shipped["T8b"].iloc[-1] < 0.5 * off["T8b"].iloc[-1]
+    # session 28 (traffic): in a mouse the lesion takes blood effectors within hours (entry from
+    # the blood concentration), so the 0.5/day contraction trims the pool by ~6 %, not half
+    assert shipped["T8b"].iloc[-1] < 0.97 * off["T8b"].iloc[-1]
 
 
 def test_pool_budget_counts_the_contraction() -> None:
     p = {"N_ag": 1000.0, "naive_age": 1.0, "k_act": 23.0, "K_mdc": 4200.0, "n_gen": 10.0}
-    p |= {"K_ifnar": 1.0, "q_in": 0.2, "w_traf": 2.0, "d_T8": 0.01, SCRIPT.PARAMETER: 0.49}
+    p |= {
+        "K_ifnar": 1.0,
+        "q_in": 0.2,
+        "V_c": 1.0,
+        "w_traf": 2.0,
+        "d_T8": 0.01,
+        SCRIPT.PARAMETER: 0.49,
+    }
     cols = {"mDC": 4200.0, "ln_checkpoints": 1.0, "IFNI_t": 0.0, "V_T": 0.45, "tgfb_excl": 1.0}
     b = SCRIPT.cd8_pool_scale.t8b_budget(pd.DataFrame({k: [v] for k, v in cols.items()}), p)
     assert b["death"].iloc[0] == pytest.approx(0.5)

@@ -62,7 +62,9 @@ def test_without_consumption_runs_as_the_shipped_model(restore: None) -> None:
     SCRIPT.install(consume=False)
     off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
     for col in ("T8b", "T8", "V_T"):
-        np.testing.assert_allclose(off[col], shipped[col], rtol=1e-6)
+        # rtol 1e-5 (was 1e-6; session 28): solver noise of the extra state on the stiffer mouse
+        # entry (blood effectors now enter within hours)
+        np.testing.assert_allclose(off[col], shipped[col], rtol=1e-5)
     assert (off["N8u"] == 0.0).all()
     SCRIPT.install()  # priming uses the pool up: fewer primed CD8 in blood
     on = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
@@ -73,7 +75,7 @@ def test_without_consumption_runs_as_the_shipped_model(restore: None) -> None:
 def test_pool_budget_reads_the_pool_left() -> None:
     pool = SCRIPT.contraction.cd8_pool_scale
     p = {"N_ag": 1000.0, "naive_age": 1.0, "k_act": 23.0, "K_mdc": 4200.0, "n_gen": 10.0}
-    p |= {"K_ifnar": 1.0, "q_in": 0.2, "w_traf": 2.0, "d_T8": 0.01}
+    p |= {"K_ifnar": 1.0, "q_in": 0.2, "V_c": 1.0, "w_traf": 2.0, "d_T8": 0.01}
     cols = {"mDC": 4200.0, "ln_checkpoints": 1.0, "IFNI_t": 0.0, "V_T": 0.45, "tgfb_excl": 1.0}
     full = pool.t8b_budget(pd.DataFrame({k: [v] for k, v in cols.items()}), p)
     half = pool.t8b_budget(pd.DataFrame({k: [v] for k, v in {**cols, "N8u": 0.5}.items()}), p)

@@ -103,7 +103,11 @@ def test_anti_tgfb_neutralises_tgfb_and_lets_cd8_in() -> None:
     tgfb = _at(run_scenario("mouse_emt6_anti_tgfb", overrides=brake, solver=GRID).table, t)
     assert tgfb["TGFb_t"] < 0.05 * iso["TGFb_t"]
     assert tgfb["tgfb_excl"] > 0.9 > 0.5 > iso["tgfb_excl"]
-    assert tgfb["T8"] > 1.2 * iso["T8"]
+    # session 28 (traffic): CD8 enter from their blood concentration, ~1e2/day per blood cell in
+    # a mouse, so exclusion holds primed cells in blood (T8b 3.4x) but hardly lowers the lesion's
+    # count (was > 1.2x while entry was 2500-fold too slow): the lesion takes what priming makes
+    assert tgfb["T8b"] < 0.5 * iso["T8b"]
+    assert tgfb["T8"] >= iso["T8"]
 
 
 def test_anti_pdl1_occupies_pdl1_and_releases_the_brake(runs) -> None:
@@ -127,8 +131,12 @@ def test_combination_beats_each_antibody_and_needs_cd8(runs) -> None:
     assert vol["combination_cd8_depleted"] > 1.5 * vol["isotype"]
     assert vol["combination_cd8_depleted"] > 5 * vol["combination"]
     # depletion leaves few CD8: 5.3 % of the combination's at day 21 since the session-25 (bign)
-    # cascade (EMT6 refit after liu2019 on 1000 virtual patients; was below 5 %): asserted < 10 %
-    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.1 * _at(runs["combination"], t)["T8"]
+    # cascade (EMT6 refit after liu2019 on 1000 virtual patients; was below 5 %): asserted < 10 %.
+    # Restated in session 28 (ceil): 11.6 % (was 8.9 %), < 15 %. The CD8-count ceiling cut the
+    # combination's own pool (1.16e8 -> 8.4e7 at day 21), while the depleted lesion keeps the
+    # effectors already inside at the first dose with no new entry (9.7e6 vs 1.04e7; its blood
+    # T8b falls to 3.4e3): the ratio rises from the denominator, depletion acts as before
+    assert _at(runs["combination_cd8_depleted"], t)["T8"] < 0.15 * _at(runs["combination"], t)["T8"]
 
 
 def test_human_default_is_untouched_by_the_mouse_blocks() -> None:

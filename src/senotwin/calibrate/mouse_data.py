@@ -78,7 +78,7 @@ def mariathasan2018(*, part: str = "all") -> pd.DataFrame:
 #: the slow tumours (the others reached the end point), which would bias every arm downwards
 MIN_MICE = 6
 #: between-mouse sd of log volume at the shipped fit (estimated with MOUSE_EMT6_FIT)
-SIGMA_LOG_VOLUME = 0.873517
+SIGMA_LOG_VOLUME = 0.809377  # 95 % 0.750-0.879 (session 28 ceil)
 PANEL_KEYS = {"Fig. 4a": "fig4a", "Extended Data Fig. 5i": "ed5i", "Extended Data Fig. 5n": "ed5n"}
 #: EMT6 quantities a fit may estimate: (id, lower, upper, what it is); nominal = the shipped
 #: value; those in FIXED are held at it
@@ -89,6 +89,7 @@ ESTIMATED: tuple[tuple[str, float, float, str], ...] = (
     ("f_mat0", 1.0e-7, 1.0e-3, "share of tumour DCs that mature and migrate per day"),
     ("PDL1_per_C", 3.0e3, 2.24e5, "PD-L1 per EMT6 cell without IFN-gamma"),
     ("w_tgfb_excl", 0.01, 50.0, "maximal TGF-beta exclusion of CD8 T cells (fold - 1)"),
+    ("PD1_prime_per_T", 10.0, 1.0e4, "PD-1 per CD8 T cell being primed (TDLN brake)"),
     ("C0", 1.0e4, 1.0e7, "cancer cells taking at inoculation (day 0 of the model)"),
     ("sigma_log_volume", 0.05, 5.0, "noise sd of log tumour volume (between mice)"),
     ("cd8_scale", 1.0e-11, 1.0e-5, "Fig. 4c fold of isotype mean per tumour CD8 per mL"),
@@ -104,8 +105,14 @@ CD8_DAY = 7.0
 #: tumour CD8 pool per lesion volume (cells/mL), the flow cases' readout
 CD8_READOUT = "(T8 + T8x + T8r + T8t) / V_T"
 #: Fig. 4c fold of isotype mean per CD8/mL and its log sd, at the shipped fit (joint with volumes)
-CD8_SCALE = 2.49437e-8
-SIGMA_LOG_CD8 = 0.676868
+CD8_SCALE = 3.75886e-9  # 95 % 2.15e-9 - 6.02e-9 (session 28 ceil)
+SIGMA_LOG_CD8 = 0.728849  # 95 % 0.584-0.940
+#: session 28 (ceil): a ceiling on each fitted CD8 arm's tumour-specific CD8 count at CD8_DAY --
+#: a lesion holds at most all CD8 T cells of a mouse, ~2e7 (Lonchay et al. 2004 PNAS 101:14631,
+#: p. 14637; docs/quantitative-sources.yaml mouse_cd8_total_lonchay2004); Fig. 4c gives only folds
+MOUSE_CD8_TOTAL = 2.0e7
+#: the tumour-specific CD8 pool (cells), the ceiling's readout
+CD8_COUNT = "T8 + T8x + T8r + T8t"
 
 
 #: practically non-identifiable with every quantity free (50-start fit with profiles, each of
@@ -183,6 +190,20 @@ def cd8_measurements(arms: tuple[str, ...] = CD8_ARMS) -> pd.DataFrame:
     )
 
 
+def cd8_ceiling_rows(arms: tuple[str, ...] = CD8_ARMS) -> pd.DataFrame:
+    """PEtab-layout rows of the CD8 count ceiling (MOUSE_CD8_TOTAL) of ``arms`` at CD8_DAY."""
+    return pd.DataFrame(
+        {
+            "observableId": "cd8_count_ceiling",
+            "simulationConditionId": list(arms),
+            "time": np.full(len(arms), MOUSE_TREATMENT_START + CD8_DAY),
+            "measurement": np.full(len(arms), MOUSE_CD8_TOTAL),
+            "datasetId": [f"lonchay2004_ceiling_{a}" for a in arms],
+            "replicateId": "ceiling",
+        }
+    )
+
+
 def mariathasan2018_problem() -> Problem:
     """EMT6 under anti-PD-L1 / anti-TGF-beta (Mariathasan 2018) as a calibration problem.
 
@@ -191,8 +212,10 @@ def mariathasan2018_problem() -> Problem:
     volume (mm3), log-normal with one estimated sigma; since session 25 (emt6j) a second one, the
     Fig. 4c CD8 T cells per lesion volume of the isotype, anti-PD-L1 and anti-TGF-beta arms at
     day 7 of treatment (``cd8_measurements``; fold of isotype: scale and sigma estimated, the
-    combination arm held back as a validation prediction). Placeholder volumes of non-measurable
-    tumours enter at their placeholder (PEtab v1 has no censoring: "at most" becomes "equal").
+    combination arm held back as a validation prediction); since session 28 (ceil) a third, a
+    ceiling: each of those arms' tumour-specific CD8 count at that day is at most all CD8 of a
+    mouse (``cd8_ceiling_rows``; one-sided, so the problem has no PEtab v1 export). Placeholder
+    volumes of non-measurable tumours enter at their placeholder ("at most" becomes "equal").
     Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta and the CD8-depleted Extended Data Fig.
     5i arm; held back (predicted): the Fig. 4a and Extended Data Fig. 5i combination arms
     (``HELD_BACK``).
@@ -228,9 +251,21 @@ def mariathasan2018_problem() -> Problem:
                 "log",
                 "tumour CD8 T cells, fold of the study's isotype mean (Fig. 4c)",
             ),
+            Readout(
+                "cd8_count_ceiling",
+                CD8_COUNT,
+                "sigma_log_cd8",
+                "log",
+                "tumour-specific CD8 T cells per lesion, at most all CD8 of a mouse",
+                limit="upper",
+            ),
         ),
         measurements=pd.concat(
-            [_measurements(usable(mariathasan2018(part="fitted"))), cd8_measurements()],
+            [
+                _measurements(usable(mariathasan2018(part="fitted"))),
+                cd8_measurements(),
+                cd8_ceiling_rows(),
+            ],
             ignore_index=True,
         ),
         held_back=_measurements(usable(mariathasan2018(part="held_back"))),
@@ -242,7 +277,8 @@ def mariathasan2018_problem() -> Problem:
             "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta and the "
             "combination without CD8 T cells (fitted), and the combination with them (held "
             "back, predicted); tumour CD8 T cells per mouse (Fig. 4c) of the first three arms "
-            "(fitted)"
+            "(fitted), and a ceiling on their tumour-specific CD8 count at day 7 of treatment "
+            "(all CD8 of a mouse, ~2e7; one-sided)"
         ),
         reference=CITATION,
     )

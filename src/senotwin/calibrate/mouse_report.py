@@ -39,7 +39,9 @@ def arm_summary(objective: Objective, values: Mapping[str, float]) -> pd.DataFra
     """Per data set (panel and arm): points, RMSE of log volume, share of study days where the
     model lies within the mice's 10-90 % range, and model vs observed geometric-mean volume on
     the last day used (days since the first dose); the Fig. 4c CD8 rows (``observable``
-    cd8_per_volume) give the fold of isotype in the volume columns."""
+    cd8_per_volume) give the fold of isotype in the volume columns; ceilings (limit readouts)
+    are no measured values and are left out."""
+    limits = {o.id for o in objective.problem.observables if o.limit is not None}
     rows = []
     for held in (False, True):
         table = objective.problem.held_back if held else objective.problem.measurements
@@ -47,6 +49,7 @@ def arm_summary(objective: Objective, values: Mapping[str, float]) -> pd.DataFra
             continue
         pred = objective.predict(values, held_back=held)
         frame = table.assign(model=pred)
+        frame = frame[~frame["observableId"].isin(limits)]
         for ds, part in frame.groupby("datasetId", sort=False):
             err = np.log(part["model"]) - np.log(part["measurement"])
             inside = []

@@ -120,6 +120,7 @@ class Objective:
         self._fit_conditions = tuple(c for c in self._times if (self.fit.condition == c).any())
         self._transform = {o.id: o.transformation for o in problem.observables}
         self._sigma = {o.id: o.sigma for o in problem.observables}
+        self._upper = {o.id for o in problem.observables if o.limit == "upper"}
         self._estimated: tuple[FitParameter, ...] = problem.estimated
         self._sigma_shift = self._shift()
 
@@ -267,7 +268,14 @@ class Objective:
             else:
                 f = np.log if tr == "log" else np.log10
                 r[i] = (f(max(y, LOG_FLOOR)) - f(max(h, LOG_FLOOR))) / sigma[i]
+            if oid in self._upper:
+                r[i] = min(0.0, r[i])  # a ceiling: only a model above it is penalised
         return r
+
+    def _is_limit(self, rows: _Rows) -> np.ndarray:
+        """Rows that are ceilings (a limit readout's): a penalty, no density, so no
+        normalisation term (it would pull an estimated sigma down on rows without a value)."""
+        return np.array([o in self._upper for o in rows.observable], dtype=bool)
 
     def _shift(self) -> float:
         """Constant making every sqrt(log(2 pi sigma^2) + c) real within the sigma bounds."""
@@ -283,7 +291,9 @@ class Objective:
         pred = self._predict_rows(self.fit, self.simulate(values, fitted_only=True), values)
         sigma = self._sigmas(self.fit, values)
         parts = [self._scaled_residuals(self.fit, pred, sigma)]
-        est_sigma = [isinstance(self._sigma[o], str) for o in self.fit.observable]
+        est_sigma = [
+            isinstance(self._sigma[o], str) and o not in self._upper for o in self.fit.observable
+        ]
         if any(est_sigma):
             s = sigma[np.array(est_sigma)]
             parts.append(np.sqrt(np.log(2 * math.pi * s**2) + self._sigma_shift))
@@ -324,8 +334,12 @@ class Objective:
         sigma = self._sigmas(rows, values)
         r = self._scaled_residuals(rows, pred, sigma)
         out = 0.5 * np.log(2 * math.pi * sigma**2) + 0.5 * r**2
+        limit = self._is_limit(rows)
+        out[limit] = 0.5 * r[limit] ** 2
         for i, (oid, y) in enumerate(zip(rows.observable, rows.value, strict=True)):
             tr = self._transform[oid]
+            if limit[i]:
+                continue
             if tr == "log":
                 out[i] += math.log(max(y, LOG_FLOOR))
             elif tr == "log10":

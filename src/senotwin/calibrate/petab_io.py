@@ -132,7 +132,16 @@ def _sbml_text(problem: Problem) -> str:
 
 def export_problem(problem: Problem, out: str | Path) -> Path:
     """Write ``problem`` as a PEtab v1 problem directory ``out`` (created if missing); every
-    file appears or none does. Returns the path of ``problem.yaml``."""
+    file appears or none does. Returns the path of ``problem.yaml``. A problem with a limit
+    readout (a ceiling) is refused: PEtab v1 has no censored rows, and writing them as values
+    would change the problem."""
+    for o in problem.observables:
+        if o.limit is not None:
+            raise ValidationError(
+                f"problem {problem.name}: observable {o.id} is an {o.limit} limit (its rows are "
+                "ceilings, fitted as a one-sided hinge); PEtab v1 cannot state a censored row, "
+                "so this problem cannot be exported without changing it"
+            )
     directory = Path(out)
     if directory.exists() and not directory.is_dir():
         raise ValidationError(f"--out {str(directory)!r} exists and is not a directory")

@@ -44,15 +44,22 @@ class Readout:
     """An observable in the PEtab sense: what was measured, as a formula of model quantities
     (species, observables, parameters) and problem parameters; noise is normal on the
     ``transformation`` scale ('log' = log-normal) with ``sigma`` a number or the id of a fit
-    parameter (an estimated sigma)."""
+    parameter (an estimated sigma). ``limit='upper'``: its rows are ceilings, not values -- a
+    row's scaled residual is min(0, r), zero while the model is below it (a one-sided hinge;
+    PEtab v1 cannot state it, so such a problem is not exported)."""
 
     id: str
     formula: str
     sigma: float | str
     transformation: Transformation = "lin"
     name: str = ""
+    limit: Literal["upper"] | None = None
 
     def __post_init__(self) -> None:
+        if self.limit not in (None, "upper"):
+            raise ValidationError(
+                f"observable {self.id}: limit {self.limit!r}; allowed: None or 'upper'"
+            )
         if self.transformation not in SCALES:
             raise ValidationError(
                 f"observable {self.id}: transformation {self.transformation!r}; allowed: "

@@ -42,7 +42,11 @@ def problem_fingerprint(problem: Problem) -> str:
         "parameters": [
             asdict(p) | ({"nominal": None} if p.estimate else {}) for p in problem.parameters
         ],
-        "observables": [asdict(o) for o in problem.observables],
+        # a readout without a limit hashes as before the field existed (session 28, ceil)
+        "observables": [
+            {k: v for k, v in asdict(o).items() if k != "limit" or v is not None}
+            for o in problem.observables
+        ],
         "conditions": {c: dict(v) for c, v in problem.conditions.items()},
         "params": dict(problem.params),
         "initial": dict(problem.initial),

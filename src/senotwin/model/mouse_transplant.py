@@ -7,7 +7,9 @@ EMT6-calibrated immune values (as ``mouse_vaccine``), growth *assumed to carry* 
 project's fitted mouse lines (colon -> MC38, every other tissue -> EMT6: no other line has a
 fit), and the Mariathasan schedule: inoculation, then the case's day 0 at the treatment start
 ``MOUSE_TREATMENT_START``, from the host's own untreated course to that day (CD8 blocked in it
-for an immunodeficient host, whose arms block CD8 as well). The inducer acts as in the human
+for an immunodeficient host, whose arms block CD8 as well; since session 28 an immunodeficient
+host starts from the smaller inoculum that gives the immunocompetent host's treatment-start
+volume, as studies randomise by size). The inducer acts as in the human
 context of the case's tissue (``INDUCERS``; chemotherapy sensitivity by ``chemo_sensitivity``).
 """
 
@@ -82,6 +84,12 @@ def _start_states() -> dict[str, dict[str, float]]:
     return json.loads(START_STATES.read_text())["states"]
 
 
+@cache
+def _inocula() -> dict[str, float]:
+    """Inocula other than the line's fitted one (session 28: size-matched immunodeficient hosts)."""
+    return json.loads(START_STATES.read_text()).get("inocula", {})
+
+
 def _start_state(line: str, immunodeficient: bool) -> MappingProxyType[str, float]:
     """State at the treatment start: the untreated host's course from the line's inoculum."""
     states = _start_states()
@@ -94,9 +102,14 @@ def _start_state(line: str, immunodeficient: bool) -> MappingProxyType[str, floa
     return MappingProxyType(states[key])
 
 
-def start_simulation(line: str, immunodeficient: bool) -> dict:
-    """Arguments of ``sim.simulate`` that give a start state (used by the script and its test)."""
-    c0 = MOUSE_MC38_C0 if line == "mc38" else MOUSE_EMT6_C0
+def start_simulation(line: str, immunodeficient: bool, c0: float | None = None) -> dict:
+    """Arguments of ``sim.simulate`` that give a start state (used by the script and its test):
+    from the line's fitted inoculum, or for an immunodeficient host the stored smaller one that
+    reaches the immunocompetent host's treatment-start volume (studies randomise by size)."""
+    if c0 is None:
+        c0 = _inocula().get(start_key(line, immunodeficient))
+    if c0 is None:
+        c0 = MOUSE_MC38_C0 if line == "mc38" else MOUSE_EMT6_C0
     return {
         "params": _host(line),
         "initial": mouse_initial(c0),

@@ -54,6 +54,7 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
     single = len({c for _, c in panels}) == 1
     scale = {o.id: o.transformation for o in problem.observables}
     names = {o.id: o.name for o in problem.observables if o.name}
+    limits = {o.id for o in problem.observables if o.limit == "upper"}
     n = max(len(panels), 1)
     cols = min(n, 3)
     fig = new_figure(4.0 * cols, 3.0 * math.ceil(n / cols))
@@ -64,6 +65,8 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
             sel = table[(table["observableId"] == oid) & (table["simulationConditionId"] == cid)]
             if len(sel):
                 roles.append(label)
+                if oid in limits:  # a ceiling, not a value
+                    marker, label = "v", f"{label} (ceiling)"
                 ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label)
         sel = curves[(curves["observable"] == oid) & (curves["condition"] == cid)]
         ax.plot(sel["time"], sel["value"], "-", lw=1.5, label="model")
