@@ -215,7 +215,8 @@ def mariathasan2018_problem() -> Problem:
     combination arm held back as a validation prediction); since session 28 (ceil) a third, a
     ceiling: each of those arms' tumour-specific CD8 count at that day is at most all CD8 of a
     mouse (``cd8_ceiling_rows``; one-sided, so the problem has no PEtab v1 export). Placeholder
-    volumes of non-measurable tumours enter at their placeholder ("at most" becomes "equal").
+    volumes of non-measurable tumours enter at their placeholder ("at most" becomes "equal"; a
+    limit readout could state them as ceilings, not done: it would move every EMT6 value).
     Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta and the CD8-depleted Extended Data Fig.
     5i arm; held back (predicted): the Fig. 4a and Extended Data Fig. 5i combination arms
     (``HELD_BACK``).
