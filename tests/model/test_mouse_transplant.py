@@ -44,7 +44,9 @@ def test_every_transplanted_literature_case_runs_on_a_mouse_scenario() -> None:
         and c["system"].get("species") == "mouse"
         and TRANSPLANT.search(c["system"].get("tumour", ""))
     ]
-    assert len(chosen) >= 24
+    # 27 until session 29, when rule T (capacity bounds) and the structural rule took three
+    # t8b ceilings and krtolica to the consistency tier (all four stay on mouse scenarios)
+    assert len(chosen) >= 23
     human = [c["id"] for c in chosen if not str(c["system"].get("scenario")).startswith("mouse_")]
     assert not human, human
     for c in chosen:  # xenografts and nude mice on the immunodeficient host, and only they
