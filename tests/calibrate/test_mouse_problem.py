@@ -25,6 +25,7 @@ from senotwin.calibrate.mouse_data import (
     CD8_ARMS,
     CD8_DAY,
     CD8_READOUT,
+    CEILING_DAYS,
     ESTIMATED,
     FITTED,
     FIXED,
@@ -34,6 +35,7 @@ from senotwin.calibrate.mouse_data import (
     PANEL_KEYS,
     cd8_measurements,
     mariathasan2018,
+    usable,
 )
 from senotwin.calibrate.mouse_report import arm_summary, model_volumes
 from senotwin.calibrate.shipped import load_shipped_fit
@@ -70,17 +72,24 @@ def test_registered_with_the_held_back_part_kept_apart(problem) -> None:
     iso = problem.measurements[problem.measurements["simulationConditionId"] == "isotype"]
     days = set(iso["time"] - MOUSE_TREATMENT_START)
     assert 21 in days and 25 not in days  # day 25: only 2 isotype mice left (< MIN_MICE)
-    volumes = problem.measurements[problem.measurements["observableId"] == "tumour_volume"]
-    per_day = volumes.groupby(["datasetId", "time"]).size()
+    # session 29 (win): placeholder volumes are rows of tumour_volume_ceiling; the MIN_MICE
+    # selection (mice on study) is unchanged, so the count is over both volume observables
+    kinds = problem.measurements["observableId"].isin(["tumour_volume", "tumour_volume_ceiling"])
+    per_day = problem.measurements[kinds].groupby(["datasetId", "time"]).size()
     assert per_day.min() >= MIN_MICE
 
 
-def test_cd8_count_ceiling_is_one_row_per_fitted_cd8_arm(problem) -> None:
-    """Session 28 (ceil): each fitted CD8 arm's tumour-specific CD8 count at the flow day is at
-    most all CD8 of a mouse (Lonchay 2004), a one-sided row of an upper-limit readout."""
+def test_cd8_count_ceiling_covers_the_treatment_window_weekly(problem) -> None:
+    """Session 28 (ceil): each fitted CD8 arm's tumour-specific CD8 count is at most all CD8 of a
+    mouse (Lonchay 2004), one-sided rows of an upper-limit readout. Restated in session 29 (win,
+    pre-registered): one row per arm at each of treatment days 0, 7, 14, 21 (the window the two
+    ceiling validation cases read), no longer at the flow day only."""
     rows = problem.measurements[problem.measurements["observableId"] == "cd8_count_ceiling"]
-    assert sorted(rows["simulationConditionId"]) == sorted(CD8_ARMS)
-    assert set(rows["time"]) == {MOUSE_TREATMENT_START + CD8_DAY}
+    assert CEILING_DAYS == (0.0, 7.0, 14.0, 21.0) and CD8_DAY in CEILING_DAYS
+    for arm in CD8_ARMS:
+        days = rows.loc[rows["simulationConditionId"] == arm, "time"] - MOUSE_TREATMENT_START
+        assert sorted(days) == [0.0, 7.0, 14.0, 21.0], arm
+    assert len(rows) == 4 * len(CD8_ARMS)
     assert set(rows["measurement"]) == {MOUSE_CD8_TOTAL} == {2.0e7}
     readout = next(o for o in problem.observables if o.id == "cd8_count_ceiling")
     assert (readout.formula, readout.limit, readout.sigma) == (
@@ -88,6 +97,33 @@ def test_cd8_count_ceiling_is_one_row_per_fitted_cd8_arm(problem) -> None:
         "upper",
         "sigma_log_cd8",
     )
+
+
+def test_placeholder_volumes_are_ceilings(problem) -> None:
+    """Session 29 (win, pre-registered): a volume the workbook enters as a non-measurable
+    placeholder (at_floor = 1) means "at most": a left-censored row of tumour_volume_ceiling
+    (same formula and sigma as tumour_volume, upper limit); every measured volume stays a value;
+    the held-back rows are unchanged (placeholders kept as values for the RMSE)."""
+    table = usable(mariathasan2018(part="fitted"))
+    rows = problem.measurements
+    volume = rows[rows["observableId"] == "tumour_volume"]
+    ceiling = rows[rows["observableId"] == "tumour_volume_ceiling"]
+    assert len(ceiling) == int(table["at_floor"].sum()) == 8
+    assert len(volume) + len(ceiling) == len(table)
+    assert set(ceiling["simulationConditionId"]) == {"anti_pdl1"}
+    assert set(ceiling["measurement"]) == set(table.loc[table["at_floor"] == 1, "volume_mm3"])
+    floors = table[table["at_floor"] == 1]
+    assert sorted(ceiling["time"]) == sorted(MOUSE_TREATMENT_START + floors["day"])
+    by_id = {o.id: o for o in problem.observables}
+    plain, censored = by_id["tumour_volume"], by_id["tumour_volume_ceiling"]
+    assert (censored.formula, censored.sigma, censored.transformation, censored.limit) == (
+        plain.formula,
+        plain.sigma,
+        plain.transformation,
+        "upper",
+    )
+    assert plain.limit is None
+    assert set(problem.held_back["observableId"]) == {"tumour_volume"}
 
 
 def test_cd8_term_uses_the_fitted_arms_at_the_flow_cases_readout(problem) -> None:
@@ -124,7 +160,13 @@ def test_cd8_rows_of_an_unknown_arm_are_refused() -> None:
 def test_nllh_splits_by_observable(problem, objective) -> None:
     values = problem.nominal()
     parts = objective.nllh_by_observable(values)
-    assert set(parts) == {"tumour_volume", "cd8_per_volume", "cd8_count_ceiling", "prior"}
+    assert set(parts) == {
+        "tumour_volume",
+        "tumour_volume_ceiling",
+        "cd8_per_volume",
+        "cd8_count_ceiling",
+        "prior",
+    }
     assert sum(parts.values()) == pytest.approx(objective.nllh(values), rel=1e-12)
     assert parts["cd8_per_volume"] != 0 and parts["prior"] == 0
 
@@ -166,11 +208,13 @@ def test_a_fit_simulates_only_conditions_with_fitted_rows(problem, objective) ->
 
 
 def test_petab_export_lints_and_round_trips(problem, objective, tmp_path: Path) -> None:
-    """The ceiling (session 28, ceil) has no PEtab v1 form: the export refuses it; the problem
-    without it round-trips."""
-    with pytest.raises(ValidationError, match="cd8_count_ceiling is an upper limit"):
+    """The ceilings (session 28 ceil, session 29 win) have no PEtab v1 form: the export refuses
+    them; the problem without them round-trips."""
+    with pytest.raises(ValidationError, match="is an upper limit"):
         export_problem(problem, tmp_path / "emt6")
-    keep = problem.measurements["observableId"] != "cd8_count_ceiling"
+    limits = {o.id for o in problem.observables if o.limit is not None}
+    assert limits == {"tumour_volume_ceiling", "cd8_count_ceiling"}
+    keep = ~problem.measurements["observableId"].isin(limits)
     plain = Problem(
         **{
             **problem.__dict__,

@@ -78,7 +78,7 @@ def mariathasan2018(*, part: str = "all") -> pd.DataFrame:
 #: the slow tumours (the others reached the end point), which would bias every arm downwards
 MIN_MICE = 6
 #: between-mouse sd of log volume at the shipped fit (estimated with MOUSE_EMT6_FIT)
-SIGMA_LOG_VOLUME = 0.809377  # 95 % 0.750-0.879 (session 28 ceil)
+SIGMA_LOG_VOLUME = 0.829117  # 95 % 0.765-0.902 (session 29 win)
 PANEL_KEYS = {"Fig. 4a": "fig4a", "Extended Data Fig. 5i": "ed5i", "Extended Data Fig. 5n": "ed5n"}
 #: EMT6 quantities a fit may estimate: (id, lower, upper, what it is); nominal = the shipped
 #: value; those in FIXED are held at it
@@ -105,14 +105,18 @@ CD8_DAY = 7.0
 #: tumour CD8 pool per lesion volume (cells/mL), the flow cases' readout
 CD8_READOUT = "(T8 + T8x + T8r + T8t) / V_T"
 #: Fig. 4c fold of isotype mean per CD8/mL and its log sd, at the shipped fit (joint with volumes)
-CD8_SCALE = 3.75886e-9  # 95 % 2.15e-9 - 6.02e-9 (session 28 ceil)
-SIGMA_LOG_CD8 = 0.728849  # 95 % 0.584-0.940
-#: session 28 (ceil): a ceiling on each fitted CD8 arm's tumour-specific CD8 count at CD8_DAY --
+CD8_SCALE = 4.66139e-9  # 95 % 2.35e-9 - 8.17e-9 (session 29 win)
+SIGMA_LOG_CD8 = 1.12714  # 95 % 0.891-1.486 (session 29 win)
+#: session 28 (ceil): a ceiling on each fitted CD8 arm's tumour-specific CD8 count (CEILING_DAYS) --
 #: a lesion holds at most all CD8 T cells of a mouse, ~2e7 (Lonchay et al. 2004 PNAS 101:14631,
 #: p. 14637; docs/quantitative-sources.yaml mouse_cd8_total_lonchay2004); Fig. 4c gives only folds
 MOUSE_CD8_TOTAL = 2.0e7
 #: the tumour-specific CD8 pool (cells), the ceiling's readout
 CD8_COUNT = "T8 + T8x + T8r + T8t"
+#: session 29 (win): days since the first dose at which the ceiling is imposed -- weekly over
+#: the treatment window the two ceiling validation cases read (model days 20-41); the ceiling
+#: holds at every day, these rows discretise it (was CD8_DAY only)
+CEILING_DAYS = (0.0, 7.0, 14.0, 21.0)
 
 
 #: practically non-identifiable with every quantity free (50-start fit with profiles, each of
@@ -133,11 +137,13 @@ def usable(table: pd.DataFrame, *, min_mice: int = MIN_MICE) -> pd.DataFrame:
     return table[counts >= min_mice].reset_index(drop=True)
 
 
-def _measurements(table: pd.DataFrame) -> pd.DataFrame:
-    """PEtab measurement rows: model time = first-dose day + study day, one row per mouse."""
+def _measurements(table: pd.DataFrame, *, censor: bool = False) -> pd.DataFrame:
+    """PEtab measurement rows: model time = first-dose day + study day, one row per mouse;
+    with ``censor`` a placeholder volume (at_floor = 1) is a ceiling row (left-censored)."""
+    floor = table["at_floor"].to_numpy() == 1
     return pd.DataFrame(
         {
-            "observableId": "tumour_volume",
+            "observableId": np.where(censor & floor, "tumour_volume_ceiling", "tumour_volume"),
             "simulationConditionId": table["arm"].to_numpy(),
             "time": MOUSE_TREATMENT_START + table["day"].to_numpy(float),
             "measurement": table["volume_mm3"].to_numpy(float),
@@ -191,14 +197,16 @@ def cd8_measurements(arms: tuple[str, ...] = CD8_ARMS) -> pd.DataFrame:
 
 
 def cd8_ceiling_rows(arms: tuple[str, ...] = CD8_ARMS) -> pd.DataFrame:
-    """PEtab-layout rows of the CD8 count ceiling (MOUSE_CD8_TOTAL) of ``arms`` at CD8_DAY."""
+    """PEtab-layout rows of the CD8 count ceiling (MOUSE_CD8_TOTAL) of ``arms`` at each of
+    CEILING_DAYS: a weekly discretisation of "at every day" of treatment (session 29 win)."""
+    pairs = [(a, d) for a in arms for d in CEILING_DAYS]
     return pd.DataFrame(
         {
             "observableId": "cd8_count_ceiling",
-            "simulationConditionId": list(arms),
-            "time": np.full(len(arms), MOUSE_TREATMENT_START + CD8_DAY),
-            "measurement": np.full(len(arms), MOUSE_CD8_TOTAL),
-            "datasetId": [f"lonchay2004_ceiling_{a}" for a in arms],
+            "simulationConditionId": [a for a, _ in pairs],
+            "time": [MOUSE_TREATMENT_START + d for _, d in pairs],
+            "measurement": np.full(len(pairs), MOUSE_CD8_TOTAL),
+            "datasetId": [f"lonchay2004_ceiling_{a}" for a, _ in pairs],
             "replicateId": "ceiling",
         }
     )
@@ -213,10 +221,13 @@ def mariathasan2018_problem() -> Problem:
     Fig. 4c CD8 T cells per lesion volume of the isotype, anti-PD-L1 and anti-TGF-beta arms at
     day 7 of treatment (``cd8_measurements``; fold of isotype: scale and sigma estimated, the
     combination arm held back as a validation prediction); since session 28 (ceil) a third, a
-    ceiling: each of those arms' tumour-specific CD8 count at that day is at most all CD8 of a
-    mouse (``cd8_ceiling_rows``; one-sided, so the problem has no PEtab v1 export). Placeholder
-    volumes of non-measurable tumours enter at their placeholder ("at most" becomes "equal"; a
-    limit readout could state them as ceilings, not done: it would move every EMT6 value).
+    ceiling: each of those arms' tumour-specific CD8 count is at most all CD8 of a mouse
+    (``cd8_ceiling_rows``; one-sided, so the problem has no PEtab v1 export), since session 29
+    (win) at treatment days 0, 7, 14 and 21 (``CEILING_DAYS``, a weekly discretisation of "at
+    every day"; was day 7 only). Since session 29 (win) the placeholder volumes of
+    non-measurable fitted tumours (at_floor = 1) are ceilings too, ``tumour_volume_ceiling``
+    (left-censored: "at most", no longer "equal"); the held-back rows keep their placeholders
+    as values, so the held-back RMSE is computed as before.
     Fitted: Fig. 4a isotype, anti-PD-L1, anti-TGF-beta and the CD8-depleted Extended Data Fig.
     5i arm; held back (predicted): the Fig. 4a and Extended Data Fig. 5i combination arms
     (``HELD_BACK``).
@@ -246,6 +257,14 @@ def mariathasan2018_problem() -> Problem:
         observables=(
             Readout("tumour_volume", "V_T * 1000", "sigma_log_volume", "log", "volume (mm3)"),
             Readout(
+                "tumour_volume_ceiling",
+                "V_T * 1000",
+                "sigma_log_volume",
+                "log",
+                "volume (mm3) of a non-measurable tumour, at most its placeholder",
+                limit="upper",
+            ),
+            Readout(
                 "cd8_per_volume",
                 f"cd8_scale * {CD8_READOUT}",
                 "sigma_log_cd8",
@@ -263,7 +282,7 @@ def mariathasan2018_problem() -> Problem:
         ),
         measurements=pd.concat(
             [
-                _measurements(usable(mariathasan2018(part="fitted"))),
+                _measurements(usable(mariathasan2018(part="fitted")), censor=True),
                 cd8_measurements(),
                 cd8_ceiling_rows(),
             ],
@@ -278,8 +297,9 @@ def mariathasan2018_problem() -> Problem:
             "EMT6 tumour volumes per mouse under isotype, anti-PD-L1, anti-TGF-beta and the "
             "combination without CD8 T cells (fitted), and the combination with them (held "
             "back, predicted); tumour CD8 T cells per mouse (Fig. 4c) of the first three arms "
-            "(fitted), and a ceiling on their tumour-specific CD8 count at day 7 of treatment "
-            "(all CD8 of a mouse, ~2e7; one-sided)"
+            "(fitted), and a ceiling on their tumour-specific CD8 count at days 0, 7, 14, 21 of "
+            "treatment (all CD8 of a mouse, ~2e7; one-sided); placeholder volumes of "
+            "non-measurable tumours are ceilings (left-censored)"
         ),
         reference=CITATION,
     )
