@@ -23,6 +23,7 @@ from senotwin.calibrate import (
 )
 from senotwin.calibrate.mouse_data import (
     CD8_ARMS,
+    CD8_CEILING_SIGMA,
     CD8_DAY,
     CD8_READOUT,
     CEILING_DAYS,
@@ -92,11 +93,15 @@ def test_cd8_count_ceiling_covers_the_treatment_window_weekly(problem) -> None:
     assert len(rows) == 4 * len(CD8_ARMS)
     assert set(rows["measurement"]) == {MOUSE_CD8_TOTAL} == {2.0e7}
     readout = next(o for o in problem.observables if o.id == "cd8_count_ceiling")
+    # restated in session 29 (W2, pre-registered): the hinge scale is the ceiling value's own
+    # fixed uncertainty (a factor of 2, ln 2), no longer the fitted Fig. 4c sigma_log_cd8
     assert (readout.formula, readout.limit, readout.sigma) == (
         "T8 + T8x + T8r + T8t",
         "upper",
-        "sigma_log_cd8",
+        CD8_CEILING_SIGMA,
     )
+    assert pytest.approx(0.6931, abs=1e-4) == CD8_CEILING_SIGMA
+    assert "sigma_log_cd8" in {p.id for p in problem.estimated}  # still the folds' own sigma
 
 
 def test_placeholder_volumes_are_ceilings(problem) -> None:

@@ -58,8 +58,12 @@ def test_the_contraction_shrinks_the_primed_pool(restore: None) -> None:
     SCRIPT.install(0.0)  # switched off: more primed CD8 in blood
     off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
     # session 28 (traffic): in a mouse the lesion takes blood effectors within hours (entry from
-    # the blood concentration), so the 0.5/day contraction trims the pool by ~6 %, not half
-    assert shipped["T8b"].iloc[-1] < 0.97 * off["T8b"].iloc[-1]
+    # the blood concentration), so the 0.5/day contraction trims the pool by ~6 %, not half.
+    # Restated in session 29 (W2): the EMT6 refit with the CD8 ceiling's own fixed sigma (less
+    # priming: f_mat0 9.9e-5, PD1_prime_per_T 596; twice the inoculum) leaves a smaller primed
+    # pool that the lesion takes faster: the trim is 1.4 % at day 27 (2.66e4 vs 2.70e4): still a
+    # strict shrink, asserted below 0.99 (was 0.97)
+    assert shipped["T8b"].iloc[-1] < 0.99 * off["T8b"].iloc[-1]
 
 
 def test_pool_budget_counts_the_contraction() -> None:

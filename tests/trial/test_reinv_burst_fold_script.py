@@ -49,9 +49,13 @@ def test_emt6_ratio_rises_with_the_burst_and_anti_pdl1_raises_cd8() -> None:
     """The mouse EMT6 table: without a burst anti-PD-L1 leaves the tumour CD8 count where it
     is (session 28: the EMT6 fit puts the mouse PD-1 brake on priming nearly off, so no primed
     surplus; until then priming raised it > 1.2-fold), a burst of 6 divisions raises it, and
-    per tumour volume the ratio exceeds the count ratio (the treated lesion is smaller)."""
+    per tumour volume the ratio exceeds the count ratio (the treated lesion is smaller).
+    Restated in session 29 (W2): the EMT6 refit with the CD8 ceiling's own fixed sigma puts the
+    mouse PD-1 brake on priming on again (PD1_prime_per_T 596, was 10), so without a burst
+    anti-PD-L1 raises the count again from its primed surplus (1.18 / 1.23 / 1.24-fold at days
+    4 / 7 / 10; was 1.0 +- 0.05): asserted above 1.1."""
     none, burst = SCRIPT.emt6_folds(0.0), SCRIPT.emt6_folds(6.0)
     for day in SCRIPT.EMT6_DAYS:
-        assert none[f"count_{day}"] == pytest.approx(1.0, abs=0.05)
+        assert none[f"count_{day}"] > 1.1
         assert burst[f"count_{day}"] > none[f"count_{day}"] + 0.1
         assert none[f"density_{day}"] > none[f"count_{day}"]
