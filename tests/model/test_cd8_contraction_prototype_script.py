@@ -59,10 +59,10 @@ def test_the_contraction_shrinks_the_primed_pool(restore: None) -> None:
     off = run_scenario("mouse_emt6_anti_pdl1", days=27.0, solver=solver).table
     # session 28 (traffic): in a mouse the lesion takes blood effectors within hours (entry from
     # the blood concentration), so the 0.5/day contraction trims the pool by ~6 %, not half.
-    # Restated in session 29 (W2): the EMT6 refit with the CD8 ceiling's own fixed sigma (less
-    # priming: f_mat0 9.9e-5, PD1_prime_per_T 596; twice the inoculum) leaves a smaller primed
-    # pool that the lesion takes faster: the trim is 1.4 % at day 27 (2.66e4 vs 2.70e4): still a
-    # strict shrink, asserted below 0.99 (was 0.97)
+    # Restated in session 29 (W2): after the EMT6 refit with the CD8 ceiling's own fixed sigma
+    # (f_mat0 9.9e-5, PD1_prime_per_T 596, twice the inoculum) the trim is 1.4 % at day 27
+    # (2.66e4 vs 2.70e4; why it is smaller was not decomposed): still a strict shrink, asserted
+    # below 0.99 (was 0.97)
     assert shipped["T8b"].iloc[-1] < 0.99 * off["T8b"].iloc[-1]
 
 
