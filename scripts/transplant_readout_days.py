@@ -1,8 +1,9 @@
 """Read-out days of the transplanted mouse cases that a mouse could live to (session 26 xenoday).
 
-For each in-scope case (the 24 literature cases run as mouse experiments, session 26 xeno), the
-control arm's lesion volume ``V_T`` over the case's window, the read-out day chosen and why (the
-pre-registered rule, issue 14): the paper's stated day where reached; else the first whole day on
+For each in-scope case (the 24 literature cases run as mouse experiments, session 26 xeno, and
+the consistency case session 30 brought under the same rule), the control arm's lesion volume
+``V_T`` over the case's window, the read-out day chosen and why (the pre-registered rule, issue
+14): the paper's stated day where reached; else the first whole day on
 which the control lesion reaches the humane endpoint ``ENDPOINT_ML`` (one subcutaneous mass of
 1.5 cm diameter; docs/quantitative-sources.yaml ``mouse_tumour_endpoint_diameter``); else, if the
 control stays below it, the case's current day. Run on the cases as shipped, a case whose day the
@@ -29,7 +30,8 @@ from senotwin.analysis.validation.runner import simulate_arm
 #: humane endpoint: one subcutaneous mass of 1.5 cm diameter in a mouse, as a sphere (mL = cm^3)
 ENDPOINT_DIAMETER_CM = 1.5
 ENDPOINT_ML = math.pi / 6.0 * ENDPOINT_DIAMETER_CM**3
-#: the 24 cases of the session-26 xeno scope rule (docs/validation.md, Session 26 (xeno))
+#: the 24 cases of the session-26 xeno scope rule (docs/validation.md, Session 26 (xeno)) and the
+#: consistency-tier transplant the same rule took in session 30 (demeule)
 IN_SCOPE: tuple[str, ...] = (
     "liu_hornsby_senescent_fibroblasts_xenograft",
     "krtolica_senescent_fibroblasts_tumorigenesis",
@@ -55,6 +57,7 @@ IN_SCOPE: tuple[str, ...] = (
     "mariathasan_emt6_cd8_combination_vs_anti_pdl1",
     "mariathasan_emt6_weight_combination",
     "mariathasan_emt6_weight_combination_vs_anti_pdl1",
+    "demeule_th1902_potentiates_anti_pdl1_melanoma",
 )
 _MARIATHASAN = "the paper's day: day 7 of treatment (Mariathasan 2018 workbook, 'day 7')"
 #: cases whose paper states the read-out day (kept whatever the control's volume)

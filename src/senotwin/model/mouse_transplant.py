@@ -42,8 +42,8 @@ TRANSPLANT_REFERENCE = (
 )
 #: read-out window of a transplant scenario run on its own (the cases set their own days)
 TRANSPLANT_DAYS = 60.0
-#: (tissue, inducer, immunodeficient) of the registered scenarios: the contexts of the literature
-#: cases drawn from transplanted tumours; ``transplant_scenario`` builds any other whose line
+#: (tissue, inducer, immunodeficient) of the registered scenarios: the contexts of the cases
+#: drawn from transplanted tumours; ``transplant_scenario`` builds any other whose line
 #: and CD8 status have a stored start state
 TRANSPLANT_CONTEXTS: tuple[tuple[str, str, bool], ...] = (
     ("breast", "none", True),
@@ -56,6 +56,7 @@ TRANSPLANT_CONTEXTS: tuple[tuple[str, str, bool], ...] = (
     ("lung", "none", False),
     ("lung", "chemo", False),
     ("colorectal", "none", False),
+    ("melanoma", "none", False),  # session 30: the consistency case demeule_th1902_* (B16-F10)
 )
 
 
