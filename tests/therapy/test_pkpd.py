@@ -306,6 +306,28 @@ def test_nab_paclitaxel_delivers_paclitaxels_kill_per_unbound_exposure() -> None
     assert nab.provenance.kind == "derived"
 
 
+def test_gemcitabine_delivers_the_2018_pancreatic_monotherapy_kill_per_dose() -> None:
+    """Gemcitabine 1000 mg/m2: the initial kill per dose of the monotherapy TGI (22.3 % at the end
+    of 6 d1,8,15 q28d cycles, drug effect down 57 % in cycle 6, exp form, mid-cycle 154 d), x3 for
+    volume, in standard courses, divided by the pancreas chemosensitivity (quantitative-sources
+    gemcitabine_tgi_pdac_monotherapy); the first dose delivers it, 800 mg/m2 delivers 0.8 of it."""
+    from senotwin.model.qsp import chemo_sensitivity
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import COURSE_LOG_LOSS
+
+    gem = get_drug("gemcitabine")
+    drive = gem.effects[0]
+    lam = -np.log(0.43) / 154.0
+    days = np.array([28.0 * c + 7.0 * k for c in range(6) for k in range(3)])
+    d0 = -np.log(1.0 - 0.223) / np.exp(-lam * days).sum()
+    expected = 3.0 * d0 / COURSE_LOG_LOSS / chemo_sensitivity("pancreas")
+    assert drive.exposure_per_reference_dose == pytest.approx(expected, rel=0.01)
+    assert drive.provenance.kind == "derived" and drive.acquired_resistance
+    first, reduced = _delivered(gem, [1000.0])[0], _delivered(gem, [800.0])[0]
+    assert first == pytest.approx(drive.exposure_per_reference_dose, rel=0.01)
+    assert reduced == pytest.approx(0.8 * first, rel=1e-3)
+
+
 def test_acquired_resistance_is_only_for_exposure_drives() -> None:
     with pytest.raises(ValueError, match="acquired_resistance applies to 'drive' effects only"):
         Drug.model_validate(
