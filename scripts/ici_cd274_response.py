@@ -64,7 +64,8 @@ def virtual(n: int, seed: int) -> str:
 def main(argv: list[str]) -> int:
     extract = load_extract()
     for name, c in extract["cohorts"].items():
-        print(_line(name, c["cd274"]))
+        if "cd274" in c:  # survival-only cohorts (padron) have no response to relate
+            print(_line(name, c["cd274"]))
     for name, block in extract["cd274_pools"].items():
         print(_line(f"{name} ({'+'.join(block['cohorts'])})", block))
     n = int(argv[1]) if len(argv) > 1 else 1000

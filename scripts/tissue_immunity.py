@@ -2,9 +2,10 @@
 
 From the shared data: the melanoma reference (Liu 2019 cohort: median nonsynonymous mutations
 per exome and per Mb), the ccRCC one (Miao 2018 cohort, patients with a non-zero count) and, on
-the 594 TCGA tumours (18 per type), baseline CD8 infiltration relative to melanoma (SKCM), its
-spread, the CD8-PD-L1 Spearman correlation per type and pooled within type, and the Treg load
-per CD8 (FOXP3 / CD8) relative to melanoma. Prints them beside the shipped values.
+the 594 TCGA tumours (18 per type; LUAD, LUSC, BRCA, KIRC, PAAD printed), baseline CD8
+infiltration relative to melanoma (SKCM), its spread, the CD8-PD-L1 Spearman correlation per
+type and pooled within type, and the Treg load per CD8 (FOXP3 / CD8) relative to melanoma.
+Prints them beside the shipped values.
 
     python scripts/tissue_immunity.py [--data ../shared/data]
 """
@@ -33,7 +34,9 @@ def main() -> None:
     clin = pd.read_csv(data / "tcga" / "tcga_pancancer_594_clinical.csv")
     types = clin.set_index("bcr_patient_barcode")["cancer_type"]
     table = tcga_contexture(tpm, types, "SKCM")
-    print(table.loc[["SKCM", "LUAD", "LUSC", "BRCA", "KIRC", "pooled"]].round(4).to_string())
+    print(
+        table.loc[["SKCM", "LUAD", "LUSC", "BRCA", "KIRC", "PAAD", "pooled"]].round(4).to_string()
+    )
     miao = pd.read_csv(data / "ici" / "miao_clinical.csv.gz")
     sequenced = miao[miao["nsTMB_raw"] > 0]  # zero counts: not in the curated table
     print(

@@ -135,3 +135,44 @@ def test_liu_pd_os_matches_a_hand_kaplan_meier() -> None:
         for u in sorted(set(t[(e == 1) & (t <= month)])):
             s *= 1.0 - np.sum((t == u) & (e == 1)) / np.sum(t >= u)
         assert landmarks[month] == pytest.approx(s, abs=1e-4), month
+
+
+def test_padron_is_survival_only_with_its_response_endpoints_marked() -> None:
+    """Session 30 (paad): PRINCE arm A1 has PFS and OS, no RECIST; ORR, RECIST and the CD8
+    tertiles are recorded as not comparable with the reason."""
+    p = cohort("padron")
+    assert p["patients"] == 25 and p["arm"] == {"Actual.Arm": "A1", "Efficacy.Population.Flag": "Y"}
+    assert p["recist_evaluable"] == 0 and "recist" not in p and "orr" not in p
+    assert set(p["not_comparable"]) == {"orr", "recist", "cd8_tertiles"}
+    assert "Nat Med 2022;28:1167-1177" in p["reference"]
+    assert (p["pfs"]["n"], p["pfs"]["events"]) == (25, 22)
+    assert (p["os"]["n"], p["os"]["events"]) == (25, 19)
+    assert {lm["month"] for lm in p["os"]["landmarks"]} >= {12.0, 24.0}
+
+
+@pytest.mark.skipif(not ICI_DATA.is_dir(), reason="reference data (../shared) absent")
+def test_padron_arm_and_medians_are_what_the_csv_gives() -> None:
+    """The A1 arm as treated (2 randomised to C2 without sotigalimab included; the 2 phase 1b
+    non-efficacy patients are C2) and its KM medians by a hand product-limit estimate."""
+    import pandas as pd
+
+    clin = pd.read_csv(ICI_DATA / "padron_clinical.csv.gz")
+    assert len(clin) == 45
+    a1 = clin[clin["Actual.Arm"] == "A1"]
+    assert len(a1) == 25 and (a1["Received.APX005M"] == "N").all()
+    assert (a1["Arm"] == "C2").sum() == 2
+    non_efficacy = clin[clin["Efficacy.Population.Flag"] != "Y"]
+    assert len(non_efficacy) == 2 and (non_efficacy["Actual.Arm"] == "C2").all()
+    p = cohort("padron")
+    for ep in ("pfs", "os"):
+        t = a1[f"survival_time_{ep}"].to_numpy(float)
+        e = a1[f"event_occurred_{ep}"].to_numpy(float)
+        assert int(e.sum()) == p[ep]["events"]
+        s, median = 1.0, None
+        for u in sorted(set(t[e == 1])):
+            s *= 1.0 - np.sum((t == u) & (e == 1)) / np.sum(t >= u)
+            if median is None and s <= 0.5:
+                median = u
+        assert p[ep]["median_months"] == pytest.approx(median)
+    assert p["pfs"]["median_months"] == pytest.approx(6.33, abs=0.01)
+    assert p["os"]["median_months"] == pytest.approx(9.87, abs=0.01)

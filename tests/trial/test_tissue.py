@@ -26,7 +26,13 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 def test_shipped_tissues_are_relative_to_melanoma_with_sources() -> None:
-    assert set(tissues()) == {"nsclc_nonsquamous", "tnbc", "sclc_extensive", "ccrcc_clear_cell"}
+    assert set(tissues()) == {
+        "nsclc_nonsquamous",
+        "tnbc",
+        "sclc_extensive",
+        "ccrcc_clear_cell",
+        "pancreas_adenocarcinoma",
+    }
     for t in tissues().values():
         assert t.antigenicity_source and t.cd8_source and t.antigenicity_formula
         # Spearman -> copula correlation: 2 sin(pi rho_s / 6), slightly larger in size
@@ -103,7 +109,11 @@ def test_shipped_numbers_are_the_ones_measured_on_the_shared_data() -> None:
     tpm = pd.read_csv(SHARED / "tcga" / "tcga_pancancer_594_tpm.csv.gz", index_col=0)
     clin = pd.read_csv(SHARED / "tcga" / "tcga_pancancer_594_clinical.csv")
     table = tcga_contexture(tpm, clin.set_index("bcr_patient_barcode")["cancer_type"], "SKCM")
-    for tid, row in (("nsclc_nonsquamous", "LUAD"), ("tnbc", "BRCA")):
+    for tid, row in (
+        ("nsclc_nonsquamous", "LUAD"),
+        ("tnbc", "BRCA"),
+        ("pancreas_adenocarcinoma", "PAAD"),
+    ):
         t = get_tissue(tid)
         assert table.loc[row, "cd8_relative"] == pytest.approx(t.cd8_relative, abs=2e-3)
         assert table.loc[row, "cd8_sigma"] == pytest.approx(t.cd8_sigma, abs=2e-3)
@@ -206,3 +216,15 @@ def test_trial_patients_draw_their_tissue_invisible_classes(
     )
     assert np.mean(inv >= 0.76) == pytest.approx(hard, abs=0.1)
     assert np.mean((inv > 0) & (inv <= 0.5)) == pytest.approx(loh, abs=0.07)
+
+
+def test_pancreas_numbers_are_their_stated_sources() -> None:
+    """Session 30 (paad): antigenicity is Jones 2008's nonsynonymous share of 1562 mutations in
+    24 tumours over melanoma's 284.5; the invisible classes split Hiraoka's 33 % low class off
+    and Ryschich's 5 / 24 LOH share of the rest."""
+    t = get_tissue("pancreas_adenocarcinoma")
+    assert t.antigenicity == pytest.approx(1562 * (0.624 + 0.038) / 24 / 284.5, abs=1e-3)
+    visible, loh, hard = t.invisible_classes
+    assert hard == (0.33, 0.76, 1.0) and loh[1:] == (0.0, 0.5)
+    assert loh[0] == pytest.approx(5 / 24 * 0.67, abs=1e-4)
+    assert visible[0] == pytest.approx(0.67 - 5 / 24 * 0.67, abs=1e-4)

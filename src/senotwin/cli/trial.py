@@ -224,7 +224,7 @@ def run(
 
 @app.command("heldback")
 def heldback(
-    name: str = typer.Argument("miao", help="Cross-tissue held-back ICI cohort (miao)."),
+    name: str = typer.Argument("miao", help="Cross-tissue held-back ICI cohort (miao, padron)."),
     n: int = typer.Option(150, "--n", help="Virtual patients (CRN cohort, as the melanoma ones)."),
     seed: int = typer.Option(1, "--seed", help="Seed of the virtual cohort."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -247,6 +247,21 @@ def heldback(
         f"{t['precursors_centre']:.3g}{' (clipped to the range)' if t['clipped_to_range'] else ''}"
         f", CD8 x{t['cd8_relative']:g}"
     )
+    if "orr_obs" not in r:  # a survival-only cohort (padron): PFS and OS are compared
+
+        def months(m: float | None) -> str:
+            return "not reached" if m is None else f"{m:.1f}"
+
+        for ep in ("pfs", "os"):
+            sim, obs = r.get(f"median_{ep}_sim"), r.get(f"median_{ep}_obs")
+            lo, hi = r.get(f"median_{ep}_obs_ci") or (None, None)
+            typer.echo(
+                f"  {ep.upper()} median simulated {months(sim)} vs observed {months(obs)} months "
+                f"(95 % CI {months(lo)}-{months(hi)}; n {r['n_obs']})"
+            )
+        for what, why in r["not_compared"].items():
+            typer.echo(f"  not compared: {what}: {why}")
+        return
     typer.echo(
         f"  ORR {100 * r['orr_sim']:.1f} % (n {r['n_sim']}) vs observed {100 * r['orr_obs']:.1f} %"
         f" (n {r['n_obs']}); CR {100 * r['cr_share_sim']:.1f} vs {100 * r['cr_share_obs']:.1f} %"

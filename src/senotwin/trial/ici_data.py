@@ -7,7 +7,8 @@ the RECIST best-response counts, Kaplan-Meier PFS/OS at landmark months with Gre
 errors and the medians with 95 % CIs, the same OS summary within each RECIST best-response class
 (:func:`os_by_response`), response by tertile of a CD8 expression score, and response by CD274
 (PD-L1) expression (tertiles, logistic odds ratio with a bootstrap CI; per cohort and pooled over
-the melanoma anti-PD-1 cohorts).
+the melanoma anti-PD-1 cohorts). A cohort without RECIST (:data:`SURVIVAL_ONLY`: padron, one
+arm kept by :data:`ARMS`) carries only PFS/OS and why its response endpoints are not comparable.
 :func:`derive_extract` recomputes the file from the data (``scripts/ici_extract.py``; the test
 refits it when the data are present).
 """
@@ -31,7 +32,8 @@ from senotwin.trial.ici_cohort import tertile_of
 
 #: where the reference data lie relative to a checkout (tests skip when absent)
 ICI_DATA = Path("..") / "shared" / "data" / "ici"
-#: cohorts with RECIST best response (nathanson and padron have none usable)
+#: the cohorts of the extract (nathanson is left out: no RECIST, anti-CTLA-4); padron has no
+#: RECIST and is summarised by its survival only (:data:`SURVIVAL_ONLY`)
 COHORTS: Mapping[str, tuple[str, str, str]] = {
     "liu": (
         "melanoma",
@@ -64,6 +66,29 @@ COHORTS: Mapping[str, tuple[str, str, str]] = {
         "Miao D, Margolis CA, Gao W, et al. Genomic correlates of response to immune checkpoint "
         "therapies in clear cell renal cell carcinoma. Science 2018;359:801-806",
     ),
+    "padron": (
+        "pancreas (metastatic ductal adenocarcinoma, first line)",
+        "gemcitabine + nab-paclitaxel + nivolumab (PRINCE arm A1; the sotigalimab arm left out)",
+        "Padrón LJ, Maurer DM, O'Hara MH, et al. Sotigalimab and/or nivolumab with "
+        "chemotherapy in first-line metastatic pancreatic cancer: clinical and immunologic "
+        "analyses from the randomized phase 2 PRINCE trial. Nat Med 2022;28:1167-1177",
+    ),
+}
+#: the patients kept per cohort (clinical column == value, all of them): padron's arm as treated
+#: (A1 includes 2 patients randomised to C2 who received no sotigalimab) within the efficacy
+#: population (its 2 non-efficacy patients are phase 1b C2 patients, already outside A1)
+ARMS: Mapping[str, Mapping[str, str]] = {
+    "padron": {"Actual.Arm": "A1", "Efficacy.Population.Flag": "Y"},
+}
+#: cohorts without RECIST best response: only PFS and OS are summarised, and the response
+#: endpoints are recorded as not comparable with the reason
+SURVIVAL_ONLY: Mapping[str, Mapping[str, str]] = {
+    "padron": {
+        "orr": "no RECIST best response in the curated table (recist NA for every patient; "
+        "only R/NR for 13 of the 25 A1 patients, the rule behind it not stated)",
+        "recist": "no RECIST best response in the curated table",
+        "cd8_tertiles": "response by CD8 tertile needs the RECIST response, which is absent",
+    },
 }
 #: CD8 infiltration / cytolytic score: mean log2(TPM + 0.001) of these genes
 CD8_GENES = ("CD8A", "CD8B", "GZMB", "PRF1")
@@ -153,6 +178,8 @@ def _tables(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Serie
     clin = pd.read_csv(data / f"{name}_clinical.csv.gz")
     expr = pd.read_csv(data / f"{name}_expr_log2tpm.csv.gz", index_col=0)
     clin = clin.set_index(clin.columns[0])
+    for column, value in ARMS.get(name, {}).items():
+        clin = clin[clin[column] == value]
     return clin, expr, clin["recist"].where(clin["recist"].isin(RESPONSES))
 
 
@@ -236,7 +263,37 @@ def _cd274_block(groups: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
     } | _or_with_ci(groups)
 
 
+def _survival(clin: pd.DataFrame) -> dict[str, Any]:
+    """PFS and OS :func:`km_summary` where the table has >= 10 times."""
+    out = {}
+    for ep in ("pfs", "os"):
+        col = f"survival_time_{ep}"
+        if col in clin and clin[col].notna().sum() >= 10:
+            out[ep] = km_summary(
+                clin[col].to_numpy(float), clin[f"event_occurred_{ep}"].to_numpy(float)
+            )
+    return out
+
+
+def _survival_cohort(data: Path, name: str) -> dict[str, Any]:
+    """A cohort without RECIST (:data:`SURVIVAL_ONLY`): its arm, PFS and OS, and why the
+    response endpoints are not comparable."""
+    clin, _, _ = _tables(data, name)
+    tumour, therapy, reference = COHORTS[name]
+    return {
+        "tumour": tumour,
+        "therapy": therapy,
+        "reference": reference,
+        "patients": len(clin),
+        "arm": dict(ARMS.get(name, {})),
+        "recist_evaluable": 0,
+        "not_comparable": dict(SURVIVAL_ONLY[name]),
+    } | _survival(clin)
+
+
 def _cohort(data: Path, name: str) -> dict[str, Any]:
+    if name in SURVIVAL_ONLY:
+        return _survival_cohort(data, name)
     clin, expr, recist = _tables(data, name)
     counts = {r: int((recist == r).sum()) for r in RESPONSES}
     evaluable = int(recist.notna().sum())
@@ -252,12 +309,7 @@ def _cohort(data: Path, name: str) -> dict[str, Any]:
         "responders": responders,
         "orr": round(responders / evaluable, 4),
     }
-    for ep in ("pfs", "os"):
-        col = f"survival_time_{ep}"
-        if col in clin and clin[col].notna().sum() >= 10:
-            out[ep] = km_summary(
-                clin[col].to_numpy(float), clin[f"event_occurred_{ep}"].to_numpy(float)
-            )
+    out |= _survival(clin)
     if "os" in out:
         out["os_by_response"] = os_by_response(
             recist.to_numpy(object),

@@ -395,10 +395,11 @@ def goodness(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> dict[str, Any]:
     Greenwood SE)^2 where the cohort has them, the same OS landmarks within the PD patients
     (:func:`_pd_os_terms`); ``nllh`` = half their sum."""
     terms: dict[str, float] = {}
-    for ts, to in zip(sim["tertiles"], obs["cd8_score"]["tertiles"], strict=True):
-        p = (ts["responders"] + 0.5) / (ts["n"] + 1.0)
-        terms[f"tertile{to['tertile']}"] = _binomial_deviance(to["responders"], to["n"], p)
-    terms |= _recist_terms(sim, obs)
+    if "recist" in obs:  # a survival-only cohort (padron) scores its landmarks alone
+        for ts, to in zip(sim["tertiles"], obs["cd8_score"]["tertiles"], strict=True):
+            p = (ts["responders"] + 0.5) / (ts["n"] + 1.0)
+            terms[f"tertile{to['tertile']}"] = _binomial_deviance(to["responders"], to["n"], p)
+        terms |= _recist_terms(sim, obs)
     for ep in ("pfs", "os"):
         if ep in obs:
             terms |= _landmark_terms(sim, obs, ep)
@@ -546,20 +547,30 @@ def compare_cohort(
 ) -> dict[str, Any]:
     """Simulated cohort statistics beside an observed cohort's (ORR, tertiles, RECIST counts,
     medians with their errors and the goodness of fit): the record of a fitted or held-back
-    cohort, used by the liu2019 fit and the cross-tissue held-back predictions."""
-    out: dict[str, Any] = {
-        "what": what,
-        "regimen": regimen,
-        "orr_sim": sim["orr"],
-        "orr_obs": obs["orr"],
-        "orr_error": sim["orr"] - obs["orr"],
-        "tertile_orr_sim": [t["responders"] / max(t["n"], 1) for t in sim["tertiles"]],
-        "tertile_orr_obs": [t["responders"] / max(t["n"], 1) for t in obs["cd8_score"]["tertiles"]],
-        "recist_sim": sim["recist"],
-        "recist_obs": obs["recist"],
-        "n_sim": sim["n"],
-        "n_obs": obs["recist_evaluable"],
-    }
+    cohort, used by the liu2019 fit and the cross-tissue held-back predictions. A cohort without
+    RECIST (``not_comparable`` in its extract, e.g. padron) is compared on PFS and OS only; its
+    simulated response is kept, marked not comparable with the extract's reasons."""
+    out: dict[str, Any] = {"what": what, "regimen": regimen, "orr_sim": sim["orr"]}
+    if "recist" in obs:
+        out |= {
+            "orr_obs": obs["orr"],
+            "orr_error": sim["orr"] - obs["orr"],
+            "tertile_orr_sim": [t["responders"] / max(t["n"], 1) for t in sim["tertiles"]],
+            "tertile_orr_obs": [
+                t["responders"] / max(t["n"], 1) for t in obs["cd8_score"]["tertiles"]
+            ],
+            "recist_sim": sim["recist"],
+            "recist_obs": obs["recist"],
+            "n_sim": sim["n"],
+            "n_obs": obs["recist_evaluable"],
+        }
+    else:
+        out |= {
+            "recist_sim": sim["recist"],
+            "n_sim": sim["n"],
+            "n_obs": obs["patients"],
+            "not_comparable": dict(obs["not_comparable"]),
+        }
     for ep in ("pfs", "os"):
         med_sim = sim[ep]["median_months"]
         out[f"median_{ep}_sim"] = med_sim
