@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +50,7 @@ def test_transfer_scales_precursors_and_sets_cd8_and_its_pdl1_link() -> None:
     out, info = transfer(pop, BaselineDisease(), t, melanoma_precursors=4.0e5)
     nag = next(p for p in out.priors if p.parameter == "N_ag")
     assert nag.centre == pytest.approx(4.0e5 * t.antigenicity)
-    assert out.baseline is not None and out.baseline.cd8_median == t.tumour_cd8_relative
+    assert out.baseline is not None and out.baseline.cd8_median == t.cd8_relative
     assert out.baseline.cd8_pdl1_rho == pytest.approx(t.cd8_pdl1_rho)
     clipped, info = transfer(
         pop, BaselineDisease(), t, melanoma_precursors=4.0e5, bounds=(5e4, 5e5)
@@ -60,21 +59,6 @@ def test_transfer_scales_precursors_and_sets_cd8_and_its_pdl1_link() -> None:
     assert info["clipped_to_range"] and info["precursors_derived"] == pytest.approx(5.2e5)
     with pytest.raises(ValidationError, match="precursor"):
         transfer(pop, BaselineDisease(), t, melanoma_precursors=0.0)
-
-
-def test_tumour_reactive_share_scales_the_baseline_tumour_cd8_only() -> None:
-    """Bulk CD8 counts bystander T cells; the tumour-reactive ratio scales only the baseline
-    tumour-specific CD8 the transfer carries (precursors and PD-L1 link unchanged)."""
-    t = get_tissue("sclc_extensive")
-    half = replace(t, reactive_relative=0.5)
-    pop = qsp_population()
-    a, _ = transfer(pop, BaselineDisease(), t, melanoma_precursors=4.0e5)
-    b, info = transfer(pop, BaselineDisease(), half, melanoma_precursors=4.0e5)
-    assert a.baseline is not None and b.baseline is not None
-    assert b.baseline.cd8_median == pytest.approx(0.5 * t.cd8_relative * t.reactive_relative)
-    assert b.baseline.cd8_sigma == a.baseline.cd8_sigma
-    assert b.priors == a.priors
-    assert info["tumour_cd8_relative"] == pytest.approx(b.baseline.cd8_median)
 
 
 def test_trial_patients_carry_their_tissue_and_the_manifest_says_so() -> None:

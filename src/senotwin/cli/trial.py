@@ -79,8 +79,7 @@ def show(
         ti = get_tissue(t.tissue)
         typer.echo(
             f"  tissue immunity ({ti.label}, relative to melanoma): antigenicity "
-            f"x{ti.antigenicity:g}, baseline CD8 x{ti.cd8_relative:g} (sigma {ti.cd8_sigma:g}; "
-            f"tumour-reactive x{ti.reactive_relative:g}), "
+            f"x{ti.antigenicity:g}, baseline CD8 x{ti.cd8_relative:g} (sigma {ti.cd8_sigma:g}), "
             f"CD8-PD-L1 Spearman {ti.cd8_pdl1_spearman:g}"
         )
     sched = ", ".join(
@@ -246,7 +245,7 @@ def heldback(
     typer.echo(
         f"  tissue {t['id']}: antigenicity {t['antigenicity']:g} -> precursor centre "
         f"{t['precursors_centre']:.3g}{' (clipped to the range)' if t['clipped_to_range'] else ''}"
-        f", CD8 x{t['cd8_relative']:g} (tumour-reactive x{t['reactive_relative']:g})"
+        f", CD8 x{t['cd8_relative']:g}"
     )
     if "orr_obs" not in r:  # a survival-only cohort (padron): PFS and OS are compared
 

@@ -7,11 +7,8 @@ per-exome nonsynonymous mutation medians to melanoma's), baseline CD8 infiltrati
 melanoma with its spread, and the CD8-PD-L1 rank correlation (both measured on TCGA tumours:
 :func:`tcga_contexture`). A fourth, the immune-invisible (HLA class I-negative) share of cancer
 cells per patient, is the tissue's own distribution, not a ratio to melanoma's (HLA class I
-immunohistochemistry classes; :attr:`TissueImmunity.invisible_classes`). Bulk CD8 counts
-bystander T cells as well, so the carried tumour-specific infiltration is the CD8 ratio times the
-tumour-reactive share of CD8 TILs relative to melanoma's (:attr:`TissueImmunity.reactive_relative`,
-1 where no same-study measurement was read). These describe the populations, never a trial's
-outcome.
+immunohistochemistry classes; :attr:`TissueImmunity.invisible_classes`). These describe the
+populations, never a trial's outcome.
 """
 
 from __future__ import annotations
@@ -61,15 +58,6 @@ class TissueImmunity:
     invisible_source: str = ""
     treg_relative: float = 1.0  # Tregs per CD8 T cell relative to melanoma
     treg_source: str = ""
-    #: tumour-reactive share of the CD8 TILs relative to melanoma's (bulk CD8 counts bystanders too)
-    reactive_relative: float = 1.0
-    reactive_source: str = ""
-
-    @property
-    def tumour_cd8_relative(self) -> float:
-        """Baseline tumour-specific CD8 infiltration relative to melanoma: the bulk CD8 ratio x
-        the tumour-reactive share ratio (the model's tumour CD8 pools are tumour-specific)."""
-        return self.cd8_relative * self.reactive_relative
 
     @property
     def cd8_pdl1_rho(self) -> float:
@@ -78,10 +66,7 @@ class TissueImmunity:
 
     def describe(self) -> dict[str, object]:
         """JSON-friendly description (manifest)."""
-        return dict(self.__dict__) | {
-            "cd8_pdl1_rho": self.cd8_pdl1_rho,
-            "tumour_cd8_relative": self.tumour_cd8_relative,
-        }
+        return dict(self.__dict__) | {"cd8_pdl1_rho": self.cd8_pdl1_rho}
 
 
 def _classes(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
@@ -136,8 +121,6 @@ def tissues() -> Mapping[str, TissueImmunity]:
             invisible_source=" ".join(str(t["invisible_source"]).split()),
             treg_relative=_positive(name, "treg_relative", t.get("treg_relative")),
             treg_source=" ".join(str(t["treg_source"]).split()),
-            reactive_relative=_positive(name, "reactive_relative", t.get("reactive_relative", 1.0)),
-            reactive_source=" ".join(str(t.get("reactive_source", "")).split()),
         )
     return out
 
@@ -197,7 +180,7 @@ def transfer(
         raise ValidationError(f"the population has no {ANTIGEN_TRAIT} prior to scale per tissue")
     bd = replace(
         baseline,
-        cd8_median=tissue.tumour_cd8_relative,
+        cd8_median=tissue.cd8_relative,
         cd8_sigma=tissue.cd8_sigma,
         cd8_pdl1_rho=tissue.cd8_pdl1_rho,
         invisible_classes=tissue.invisible_classes,
