@@ -259,6 +259,14 @@ def heldback(
                 f"  {ep.upper()} median simulated {months(sim)} vs observed {months(obs)} months "
                 f"(95 % CI {months(lo)}-{months(hi)}; n {r['n_obs']})"
             )
+            marks = "; ".join(
+                f"{lm['month']:g} mo {100 * lm['sim']:.0f} vs {100 * lm['obs']:.0f} "
+                f"({100 * max(lm['obs'] - 1.96 * lm['obs_se'], 0.0):.0f}-"
+                f"{100 * min(lm['obs'] + 1.96 * lm['obs_se'], 1.0):.0f})"
+                for lm in r.get(f"landmarks_{ep}", [])
+            )
+            if marks:
+                typer.echo(f"    {ep.upper()} % simulated vs observed (95 % CI): {marks}")
         for what, why in r["not_compared"].items():
             typer.echo(f"  not compared: {what}: {why}")
         return

@@ -542,6 +542,22 @@ def predict(
     return out
 
 
+def landmark_pairs(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> list[dict[str, float]]:
+    """Simulated and observed survival at each landmark month both curves report, with the
+    observed Greenwood SE: the tail a median hides (a durable-response plateau shows here)."""
+    by_month = {float(lm["month"]): lm for lm in sim.get("landmarks", [])}
+    return [
+        {
+            "month": float(lm["month"]),
+            "sim": float(by_month[float(lm["month"])]["survival"]),
+            "obs": float(lm["survival"]),
+            "obs_se": float(lm["se"]),
+        }
+        for lm in obs.get("landmarks", [])
+        if float(lm["month"]) in by_month
+    ]
+
+
 def compare_cohort(
     sim: Mapping[str, Any], obs: Mapping[str, Any], what: str, regimen: str
 ) -> dict[str, Any]:
@@ -581,6 +597,7 @@ def compare_cohort(
             out[f"median_{ep}_error"] = (
                 None if med_sim is None or med_obs is None else med_sim - med_obs
             )
+            out[f"landmarks_{ep}"] = landmark_pairs(sim[ep], obs[ep])
     out["goodness"] = goodness(sim, obs)
     out["sim"] = sim
     return out
