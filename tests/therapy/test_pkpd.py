@@ -293,16 +293,17 @@ def test_a_platinum_doublet_cycle_kills_what_the_claret_2014_nsclc_estimate_says
         assert e * per_course == pytest.approx(claret / 2, rel=0.03), name
 
 
-def test_nab_paclitaxel_delivers_paclitaxels_kill_per_unbound_exposure() -> None:
-    """nab-paclitaxel 260 mg/m2 = paclitaxel 175 mg/m2's derived exposure x their unbound-AUC
-    ratio: total AUC from the Sparreboom 2005 clearances x free fraction 0.063 / 0.024 (Gardner
-    2008 crossover; quantitative-sources nab_paclitaxel_unbound_exposure)."""
+def test_nab_paclitaxel_delivers_paclitaxels_kill_per_tumour_exposure() -> None:
+    """nab-paclitaxel 260 mg/m2 = paclitaxel 175 mg/m2's derived exposure x the dose ratio x the
+    measured tumour paclitaxel AUC ratio at equal dose, 1.33 (Desai 2006, MX-1 xenografts;
+    quantitative-sources nab_paclitaxel_tumour_auc_desai2006). Session 30 replaced the unbound
+    plasma AUC ratio (2.72: an assumed free-drug principle), which gave 1.20."""
     from senotwin.therapy.drugs import get_drug
 
     nab = get_drug("nab-paclitaxel").effects[0]
     pacli = get_drug("paclitaxel").effects[0].exposure_per_reference_dose
-    unbound_auc_ratio = (260.0 / 21.13) / (175.0 / 14.76) * (0.063 / 0.024)
-    assert nab.exposure_per_reference_dose == pytest.approx(pacli * unbound_auc_ratio, rel=0.01)
+    assert nab.exposure_per_reference_dose == pytest.approx(pacli * 260.0 / 175.0 * 1.33, rel=0.01)
+    assert nab.exposure_per_reference_dose < pacli * (260.0 / 21.13) / (175.0 / 14.76) * 2.625
     assert nab.provenance.kind == "derived"
 
 
