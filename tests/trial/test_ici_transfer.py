@@ -70,6 +70,8 @@ def test_padron_entry_is_well_formed() -> None:
     for dose in ("gemcitabine 1000 mg/m2 iv", "nab-paclitaxel 125 mg/m2 iv", "nivolumab 240 mg iv"):
         assert dose in spec.regimen
     assert {"orr", "recist", "cd8_tertiles", "sotigalimab_arm"} == set(spec.not_compared)
+    # OS is compared, but its simulated deaths use the melanoma death hazard: said, not hidden
+    assert "melanoma" in spec.caveats["os"]
     obs = cohort("padron")
     assert {"pfs", "os"} <= set(obs) and "recist" not in obs
 

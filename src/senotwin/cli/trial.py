@@ -267,6 +267,8 @@ def heldback(
             )
             if marks:
                 typer.echo(f"    {ep.upper()} % simulated vs observed (95 % CI): {marks}")
+        for what, why in r.get("caveats", {}).items():
+            typer.echo(f"  caveat: {what.upper()}: {why}")
         for what, why in r["not_compared"].items():
             typer.echo(f"  not compared: {what}: {why}")
         return

@@ -12,7 +12,7 @@ the CRN virtual cohort, same RECIST rules, no refit). Nothing here is fitted to 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from senotwin._errors import ValidationError
@@ -36,14 +36,15 @@ from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfe
 @dataclass(frozen=True)
 class TransferCohort:
     """A held-back cohort in another tissue: regimen simulated, what it is, tissue immunity id
-    (``trial/data/tissues/immunity.yaml``), growth context scenario, and the observed endpoints
-    that cannot be compared (with why)."""
+    (``trial/data/tissues/immunity.yaml``), growth context scenario, the observed endpoints
+    that cannot be compared (with why), and caveats on the ones that are."""
 
     regimen: str
     what: str
     tissue: str
     scenario: str
     not_compared: Mapping[str, str]
+    caveats: Mapping[str, str] = field(default_factory=dict)
 
 
 #: cross-tissue held-back cohorts (stated before they were predicted: docs/trials.md)
@@ -77,6 +78,10 @@ TRANSFER_HELD_BACK: Mapping[str, TransferCohort] = {
             "cd8_tertiles": "response by CD8 tertile needs the RECIST response",
             "sotigalimab_arm": "arm C2 (+ sotigalimab, a CD40 agonist) is not simulated: the "
             "drug is not in the model",
+        },
+        caveats={
+            "os": "simulated deaths follow the Liu 2019 (melanoma) death hazard after "
+            "progression, not a pancreatic one: indicative only",
         },
     ),
 }
@@ -134,6 +139,7 @@ def predict_transfer(
         obs = out["recist_obs"]
         out["cr_share_obs"] = obs["CR"] / max(sum(obs.values()), 1)
     out["not_compared"] = dict(spec.not_compared)
+    out["caveats"] = dict(spec.caveats)
     out["tissue"] = info
     out["scenario"] = spec.scenario
     out["k_grow_centre"] = growth_record(vc, centres, fixed)
