@@ -52,3 +52,57 @@ def test_section_sets_simulated_beside_published() -> None:
 def test_section_without_a_trial_says_so() -> None:
     section = library_trial_section(None)
     assert "No library trial" in section.intro and not section.tables
+
+
+def _prediction(**over: object) -> dict[str, object]:
+    """A survival-only held-back prediction shaped as predict_transfer returns it."""
+    pred: dict[str, object] = {
+        "what": "chemo + anti-PD-1 in a second tissue",
+        "n_sim": 141,
+        "n_obs": 25,
+        "not_compared": {"orr": "no RECIST"},
+        "caveats": {"os": "melanoma death hazard"},
+        "median_pfs_sim": 11.0,
+        "median_pfs_obs": 6.3,
+        "median_pfs_obs_ci": [5.1, 7.8],
+        "median_os_sim": None,
+        "median_os_obs": 9.9,
+        "median_os_obs_ci": [8.0, 17.7],
+        "landmarks_pfs": [
+            {"month": 3.0, "sim": 0.96, "obs": 0.84, "obs_se": 0.07},
+            {"month": 6.0, "sim": 0.60, "obs": 0.557, "obs_se": 0.10},
+            {"month": 12.0, "sim": 0.44, "obs": 0.206, "obs_se": 0.085},
+        ],
+        "landmarks_os": [],
+    }
+    return pred | over
+
+
+def test_heldback_section_sets_simulated_beside_observed_with_the_tail() -> None:
+    from senotwin.report.trial_sections import heldback_section
+
+    miao = _prediction(orr_sim=0.576, orr_obs=0.2424, n_obs=33, not_compared={"pfs": "flag"})
+    section = heldback_section({"padron": _prediction(), "miao": miao})
+    rows = section.tables[0].rows
+    by = {(r[0], r[1]): r for r in rows}
+    assert by[("padron", "median PFS (months)")][2:] == ("11.0", "6.3 (5.1-7.8)", "outside")
+    # a simulated median not reached lies above a finite observed interval
+    assert by[("padron", "median OS (months)")][2] == "not reached"
+    assert by[("padron", "median OS (months)")][4] == "outside"
+    # landmarks at 6 and 12 months only, judged against the observed 95 % band
+    assert by[("padron", "PFS at 6 months (%)")][4] == "inside"
+    assert by[("padron", "PFS at 12 months (%)")][4] == "outside"
+    assert ("padron", "PFS at 3 months (%)") not in by
+    # ORR only where RECIST exists (Wilson interval of 8/33); miao's PFS is not compared
+    assert by[("miao", "ORR (%)")][4] == "outside" and ("padron", "ORR (%)") not in by
+    assert ("miao", "median PFS (months)") not in by
+    assert section.tables[0].highlight == {k for k, r in enumerate(rows) if r[4] == "outside"}
+    assert any("melanoma death hazard" in n for n in section.notes)
+    assert "no refit" in section.intro and "held back" in section.intro
+
+
+def test_heldback_section_without_predictions_says_so() -> None:
+    from senotwin.report.trial_sections import heldback_section
+
+    section = heldback_section(None)
+    assert "No held-back cohort" in section.intro and not section.tables

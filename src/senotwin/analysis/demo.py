@@ -225,6 +225,9 @@ class DemoResults:
     stratify: Evaluation | None = None  # real ICI cohorts; None when their files are absent
     # a library trial (senotwin.trial.run.TrialOutcome), run by 'senotwin demo' above this layer
     library_trial: Any = None
+    # the cross-tissue held-back cohorts' predictions (senotwin.trial.ici_transfer), by name; run
+    # by 'senotwin demo' above this layer
+    heldback: Any = None
 
 
 def run_demo_analysis(

@@ -17,6 +17,7 @@ def demo(
 
     from senotwin.analysis.demo import run_demo_analysis
     from senotwin.report.demo import write_report
+    from senotwin.trial.ici_transfer import TRANSFER_HELD_BACK, predict_transfer
     from senotwin.trial.run import DEMO_TRIAL, demo_trial
 
     # the output path is checked before minutes of computing; files appear only on success
@@ -26,6 +27,9 @@ def demo(
         )
         typer.echo(f"running: library trial {DEMO_TRIAL} (small N)", err=True)
         results = replace(results, library_trial=demo_trial(out / "trial"))
+        typer.echo("running: held-back checkpoint cohorts in other tissues", err=True)
+        heldback = {name: predict_transfer(name) for name in TRANSFER_HELD_BACK}
+        results = replace(results, heldback=heldback)
         written = write_report(results, out)
     typer.echo(f"wrote {written.report}")
     for fig in written.figures:

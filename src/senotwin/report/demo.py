@@ -56,6 +56,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
     lambda r: cohort_sections.provenance_section(r.cohort, r.model),
     lambda r: calibration_sections.shipped_calibration_section(),
     lambda r: trial_sections.library_trial_section(r.library_trial),
+    lambda r: trial_sections.heldback_section(r.heldback),
     lambda r: stratify_sections.stratify_section(r.stratify),
 )
 

@@ -1,7 +1,9 @@
-"""Report section of a library trial: simulated vs published endpoints side by side, KM curves.
+"""Report sections of a library trial (simulated vs published endpoints side by side, KM curves)
+and of the cross-tissue held-back checkpoint cohorts (predicted vs observed).
 
-The trial is run by :func:`senotwin.trial.run.demo_trial` (``senotwin demo`` does it); this
-module only draws the :class:`~senotwin.trial.run.TrialOutcome`.
+The trial is run by :func:`senotwin.trial.run.demo_trial` and the cohorts by
+:func:`senotwin.trial.ici_transfer.predict_transfer` (``senotwin demo`` does both); this module
+only draws their results.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from senotwin.analysis.survival import wilson
 from senotwin.report.section import Figure, Section, Table
 from senotwin.trial.run import DEFINITION_TEXT, TrialOutcome
 
@@ -101,4 +104,111 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         ),
         notes=notes,
         notes_title="Stand-ins for products the drug library lacks",
+    )
+
+
+def _verdict(sim: float | None, lo: float | None, hi: float | None) -> str:
+    """'inside' / 'outside' the observed 95 % interval; a simulated median not reached lies above
+    any finite interval; '-' without an interval."""
+    if lo is None or hi is None:
+        return "-"
+    if sim is None:
+        return "outside" if math.isfinite(hi) else "inside"
+    return "inside" if lo <= sim <= hi else "outside"
+
+
+def _heldback_rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Rows of one held-back cohort: ORR where RECIST exists, medians, and survival landmarks
+    with the observed 95 % band (the tail a median hides)."""
+    rows = []
+    if "orr_obs" in r:
+        k = round(r["orr_obs"] * r["n_obs"])
+        _, lo, hi = wilson(k, r["n_obs"])
+        rows.append(
+            (
+                name,
+                "ORR (%)",
+                _num(100 * r["orr_sim"], 1),
+                f"{_num(100 * r['orr_obs'], 1)} ({_num(100 * lo, 1)}-{_num(100 * hi, 1)})",
+                _verdict(r["orr_sim"], lo, hi),
+            )
+        )
+    for ep in ("pfs", "os"):
+        if f"median_{ep}_obs" not in r or ep in r["not_compared"]:
+            continue
+        ci_lo, ci_hi = r.get(f"median_{ep}_obs_ci") or (None, None)
+        sim = r[f"median_{ep}_sim"]
+        rows.append(
+            (
+                name,
+                f"median {ep.upper()} (months)",
+                "not reached" if sim is None else _num(sim, 1),
+                _cell(r[f"median_{ep}_obs"], ci_lo, ci_hi, 1),
+                _verdict(sim, ci_lo, ci_hi),
+            )
+        )
+        for lm in r.get(f"landmarks_{ep}", []):
+            if lm["month"] not in (6.0, 12.0):
+                continue
+            lo_l = max(lm["obs"] - 1.96 * lm["obs_se"], 0.0)
+            hi_l = min(lm["obs"] + 1.96 * lm["obs_se"], 1.0)
+            rows.append(
+                (
+                    name,
+                    f"{ep.upper()} at {lm['month']:g} months (%)",
+                    _num(100 * lm["sim"], 1),
+                    f"{_num(100 * lm['obs'], 1)} ({_num(100 * lo_l, 1)}-{_num(100 * hi_l, 1)})",
+                    _verdict(lm["sim"], lo_l, hi_l),
+                )
+            )
+    return rows
+
+
+def heldback_section(predictions: dict[str, dict[str, Any]] | None) -> Section:
+    """Cross-tissue held-back checkpoint cohorts predicted from the melanoma fit, no refit:
+    simulated beside observed with the observed 95 % intervals, misses highlighted."""
+    title = "Held-back checkpoint cohorts in other tissues: predicted vs observed"
+    if not predictions:
+        return Section(
+            title,
+            intro="No held-back cohort was predicted ('senotwin trial heldback NAME' runs one).",
+        )
+    rows = [row for name, r in predictions.items() for row in _heldback_rows(name, r)]
+    misses = [k for k, row in enumerate(rows) if row[-1] == "outside"]
+    notes = tuple(
+        f"{name}: {what}: {why}"
+        for name, r in predictions.items()
+        for what, why in {**r.get("caveats", {}), **r["not_compared"]}.items()
+    )
+    what = "; ".join(
+        f"{name}: {r['what']} ({r['n_sim']} virtual patients, {r['n_obs']} observed)"
+        for name, r in predictions.items()
+    )
+    intro = (
+        "The liu2019 (melanoma anti-PD-1) fit carried to other tissues exactly as to the library "
+        "trials' patients (antigenicity, baseline CD8, invisible-share classes, growth) and "
+        "simulated with no refit. These cohorts were declared held back before they were first "
+        "predicted: nothing is fitted or tuned on them. "
+        f"{what}. {len(misses)} of {sum(r[-1] != '-' for r in rows)} simulated values lie "
+        "outside the observed 95 % interval (highlighted)."
+    )
+    return Section(
+        title,
+        intro=intro,
+        tables=(
+            Table.of(
+                (
+                    "cohort",
+                    "endpoint",
+                    "simulated",
+                    "observed (95 % CI)",
+                    "simulated vs observed CI",
+                ),
+                rows,
+                caption="held-back cross-tissue cohorts: simulated vs observed",
+                highlight=misses,
+            ),
+        ),
+        notes=notes,
+        notes_title="Caveats and endpoints not compared",
     )
