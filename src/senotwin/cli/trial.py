@@ -232,7 +232,9 @@ def heldback(
     """Predict a non-melanoma checkpoint cohort from the shipped liu2019 fit, with no refit.
 
     The tissue transfer of the trial library, tested on per-patient data: simulated vs observed
-    ORR, RECIST counts and response by CD8 tertile; what cannot be compared says why."""
+    ORR, RECIST counts and response by CD8 tertile where the cohort has RECIST (miao), PFS and OS
+    medians and landmarks with the observed 95 % band where it has survival only (padron);
+    caveats and what cannot be compared say why."""
     from senotwin.trial.ici_transfer import predict_transfer
 
     with user_errors():
