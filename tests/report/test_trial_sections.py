@@ -69,10 +69,14 @@ def _prediction(**over: object) -> dict[str, object]:
         "median_os_obs": 9.9,
         "median_os_obs_ci": [8.0, 17.7],
         "landmarks_pfs": [
-            {"month": 3.0, "sim": 0.96, "obs": 0.84, "obs_se": 0.07},
-            {"month": 6.0, "sim": 0.60, "obs": 0.557, "obs_se": 0.10},
-            {"month": 12.0, "sim": 0.44, "obs": 0.206, "obs_se": 0.085},
-        ],
+            {"month": m, "sim": sim, "obs": obs, "obs_se": se}
+            | {"obs_low": max(obs - 1.96 * se, 0.0), "obs_high": min(obs + 1.96 * se, 1.0)}
+            for m, sim, obs, se in (
+                (3.0, 0.96, 0.84, 0.07),
+                (6.0, 0.60, 0.557, 0.10),
+                (12.0, 0.44, 0.206, 0.085),
+            )
+        ],  # as ici_fit.landmark_pairs gives them
         "landmarks_os": [],
     }
     return pred | over

@@ -134,3 +134,4 @@ def test_survival_only_cohort_is_compared_on_pfs_and_os() -> None:
     assert [lm["month"] for lm in pfs] == [lm["month"] for lm in obs["pfs"]["landmarks"]]
     assert all(lm["sim"] == lm["obs"] for lm in pfs)
     assert [lm["obs_se"] for lm in pfs] == [lm["se"] for lm in obs["pfs"]["landmarks"]]
+    assert all(lm["obs_low"] <= lm["obs"] <= lm["obs_high"] for lm in pfs)

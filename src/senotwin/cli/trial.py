@@ -263,8 +263,7 @@ def heldback(
             )
             marks = "; ".join(
                 f"{lm['month']:g} mo {100 * lm['sim']:.0f} vs {100 * lm['obs']:.0f} "
-                f"({100 * max(lm['obs'] - 1.96 * lm['obs_se'], 0.0):.0f}-"
-                f"{100 * min(lm['obs'] + 1.96 * lm['obs_se'], 1.0):.0f})"
+                f"({100 * lm['obs_low']:.0f}-{100 * lm['obs_high']:.0f})"
                 for lm in r.get(f"landmarks_{ep}", [])
             )
             if marks:

@@ -150,8 +150,7 @@ def _heldback_rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, st
         for lm in r.get(f"landmarks_{ep}", []):
             if lm["month"] not in (6.0, 12.0):
                 continue
-            lo_l = max(lm["obs"] - 1.96 * lm["obs_se"], 0.0)
-            hi_l = min(lm["obs"] + 1.96 * lm["obs_se"], 1.0)
+            lo_l, hi_l = lm["obs_low"], lm["obs_high"]
             rows.append(
                 (
                     name,

@@ -544,7 +544,8 @@ def predict(
 
 def landmark_pairs(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> list[dict[str, float]]:
     """Simulated and observed survival at each landmark month both curves report, with the
-    observed Greenwood SE: the tail a median hides (a durable-response plateau shows here)."""
+    observed Greenwood SE and its 95 % band (clipped to 0-1): the tail a median hides (a
+    durable-response plateau shows here)."""
     by_month = {float(lm["month"]): lm for lm in sim.get("landmarks", [])}
     return [
         {
@@ -552,6 +553,8 @@ def landmark_pairs(sim: Mapping[str, Any], obs: Mapping[str, Any]) -> list[dict[
             "sim": float(by_month[float(lm["month"])]["survival"]),
             "obs": float(lm["survival"]),
             "obs_se": float(lm["se"]),
+            "obs_low": max(float(lm["survival"]) - 1.96 * float(lm["se"]), 0.0),
+            "obs_high": min(float(lm["survival"]) + 1.96 * float(lm["se"]), 1.0),
         }
         for lm in obs.get("landmarks", [])
         if float(lm["month"]) in by_month
