@@ -301,7 +301,7 @@ def test_trial_patient_starts_from_its_mean_lesion_and_pdl1() -> None:
     assert initial["C"] + initial["Ci"] == pytest.approx(cells)
     mu = spec.parameter("mu_esc").value  # the escaped daughters of the lesion's history
     assert initial["Ci"] == pytest.approx(cells * escaped_share(mu, cells))
-    assert vp.initial == initial and vp.params["PDL1_per_C"] == fixed["PDL1_per_C"]
+    assert vp.initial == initial and vp.params["pdl1_share"] == fixed["pdl1_share"]
 
 
 def test_trial_patient_cd8_scales_with_the_lesion_and_its_infiltration() -> None:
