@@ -101,7 +101,7 @@ TISSUES: dict[str, Tissue] = {
             "qsp_growth_rate_nsclc",
             (98.0, 357.0),
             "nsclc_vdt_henschke (median 98 d) to nsclc_vdt_series_table (Wilson median 357 d)",
-            0.009837,
+            0.009824,
         ),
         Tissue(
             "breast",
@@ -109,7 +109,7 @@ TISSUES: dict[str, Tissue] = {
             "breast_interval_tvdt",
             (80.0, 207.0),
             "qsp_growth_rate_tnbc (TNBC 80 d) to breast_diameter_doubling (population 207 d)",
-            0.007047,
+            0.007031,
         ),
         Tissue(
             "tnbc",
@@ -117,7 +117,7 @@ TISSUES: dict[str, Tissue] = {
             "tnbc_tvdt_ryu2014",
             (80.0, 146.0),
             "qsp_growth_rate_tnbc (80 d) to tnbc_tvdt_ryu2014 (mean + SD, 103 + 43 d)",
-            0.009568,
+            0.009554,
         ),
         Tissue(
             "pancreas",
@@ -125,7 +125,7 @@ TISSUES: dict[str, Tissue] = {
             "pdac_rdt_untreated",
             (86.0, 132.0),
             "pdac_rdt_untreated (median 86 d) to pdac_vdt_untreated (mean 132 d)",
-            0.01089,
+            0.01088,
         ),
         Tissue(
             "colorectal",
@@ -133,7 +133,7 @@ TISSUES: dict[str, Tissue] = {
             "crc_liver_met_dt",
             (50.0, 155.0),
             "crc_intraabdominal_dt (50-95 d) and crc_liver_met_dt (86-155 d)",
-            0.01089,
+            0.01088,
         ),
         Tissue(
             "melanoma",
@@ -149,7 +149,7 @@ TISSUES: dict[str, Tissue] = {
             "sclc_vdt_lenhard",
             (53.0, 79.0),
             "sclc_vdt_lenhard (median 53 d to arithmetic mean 79 d; sclc_vdt_jiang 61-71 d)",
-            0.01602,
+            0.01601,
         ),
         Tissue(
             "ccrcc",
@@ -158,7 +158,7 @@ TISSUES: dict[str, Tissue] = {
             (178.0, 667.0),
             "ccrcc_growth_gofrit2015 (clinically significant RCC, derived 178 d) to "
             "ccrcc_vdt_zhang2015 (ccRCC under active surveillance, mean 667 d)",
-            0.006801,
+            0.006785,
         ),
     )
 }
