@@ -9,10 +9,10 @@ with cumulative-flux trackers (no effect on the dynamics) and counterfactual swi
   the drug-free PD-1 engagement (a copy of the chain with ``occ_pdl1`` = 0): ``priming`` (PD-L1
   on TDLN dendritic cells, ``ln_checkpoints``), ``kill-brake`` (``pd1_function``) and
   ``reinvigoration`` (both reinvigoration processes; DC PD-L1 in the niche since session 31).
-  IFN-gamma (``IFNg_rec``) is left out: in
-  the mouse it acts only on HLA-negative cells (``bystander_kill``), of which there are none.
-  The anti-PD-L1 arm runs with every subset of routes; the log of each ratio (CD8 per volume,
-  CD8 count, 1 / volume) is split into Shapley shares per route;
+  IFN-gamma (``IFNg_rec``) is left out: in the mouse it acts only on HLA-negative cells
+  (``bystander_kill``), of which there are none. The anti-PD-L1 arm runs with every subset of
+  routes; the log of each ratio (CD8 per volume, CD8 count, 1 / volume) is split into Shapley
+  shares per route;
 * the anti-TGF-beta routes: exclusion (``tgfb_excl``, on trafficking) and killing suppression
   (``tgfb_supp``), in the anti-TGF-beta and the combination arm;
 * ``--scan NAME VALUES``: every arm ratio at other values of one quantity (e.g.
