@@ -71,8 +71,9 @@ class CohortDesign:
     ``rules``: RECIST calendar (TrialRules). ``baseline``: the pool trial patients are drawn
     from (no selection; melanoma's immune-invisible share classes and PD-L1 share bins,
     :func:`senotwin.trial.tissue.melanoma_invisible`,
-    :func:`~senotwin.trial.tissue.melanoma_tps`). ``step_days``: output grid of the treated course. ``reads``: with ``rules.read_cv`` > 0, each patient's treated course is also
-    read this many times with independent diameter read errors (``read_*`` columns: the
+    :func:`~senotwin.trial.tissue.melanoma_tps`). ``step_days``: output grid of the treated
+    course. ``reads``: with ``rules.read_cv`` > 0, each patient's treated course is also read
+    this many times with independent diameter read errors (``read_*`` columns: the
     smoothed statistic of :func:`senotwin.trial.ici_fit.cohort_statistics`); the endpoint
     columns stay the exact read.
     """
