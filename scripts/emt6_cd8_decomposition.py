@@ -8,10 +8,11 @@ with cumulative-flux trackers (no effect on the dynamics) and counterfactual swi
 * the anti-PD-L1 routes (cf. ``scripts/trial_counterfactuals.py``): each route can be made to see
   the drug-free PD-1 engagement (a copy of the chain with ``occ_pdl1`` = 0): ``priming`` (PD-L1
   on TDLN dendritic cells, ``ln_checkpoints``), ``kill-brake`` (``pd1_function``) and
-  ``reinvigoration`` (both reinvigoration processes). IFN-gamma (``IFNg_rec``) is left out: in
-  the mouse it acts only on HLA-negative cells (``bystander_kill``), of which there are none.
-  The anti-PD-L1 arm runs with every subset of routes; the log of each ratio (CD8 per volume,
-  CD8 count, 1 / volume) is split into Shapley shares per route;
+  ``reinvigoration`` (both reinvigoration processes; DC PD-L1 in the niche since session 31).
+  IFN-gamma (``IFNg_rec``) is left out: in the mouse it acts only on HLA-negative cells
+  (``bystander_kill``), of which there are none. The anti-PD-L1 arm runs with every subset of
+  routes; the log of each ratio (CD8 per volume, CD8 count, 1 / volume) is split into Shapley
+  shares per route;
 * the anti-TGF-beta routes: exclusion (``tgfb_excl``, on trafficking) and killing suppression
   (``tgfb_supp``), in the anti-TGF-beta and the combination arm;
 * ``--scan NAME VALUES``: every arm ratio at other values of one quantity (e.g.
@@ -57,12 +58,12 @@ from senotwin.sim.scenario import run_scenario
 ARMS = ("isotype", "anti_pdl1", "anti_tgfb", "combination")
 POOL = ("T8", "T8x", "T8r", "T8t")
 #: drug-free copies of the chains the dosed antibodies act through (occupancies set to 0)
-FREE = ("PDL1_d", "PDPL", "H_PD1", "PDPL_LN", "TGFb_t")
+FREE = ("PDL1_d", "PDPL", "H_PD1", "PDPL_LN", "PDPL_niche", "H_PD1_niche", "TGFb_t")
 #: switch -> (quantity replaced by its drug-free copy, the items where it is); 0 = as shipped
 PDL1_ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cf_prime": ("PDPL_LN", ("ln_checkpoints",)),
     "cf_kill": ("H_PD1", ("pd1_function",)),
-    "cf_reinv": ("H_PD1", ("reinvigoration", "reinvigoration_burst")),
+    "cf_reinv": ("H_PD1_niche", ("reinvigoration", "reinvigoration_burst")),
 }
 TGFB_ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cf_excl": ("TGFb_t", ("tgfb_excl",)),

@@ -12,10 +12,12 @@ untreated):
 * ``no bystander kill``: ``k_byst`` = 0 (HLA class I-negative cells escape the IFN-gamma/TNF
   bystander death; direct CD8 killing kept);
 * the PD-1 routes of the checkpoint drug: each route can be made to see the drug-free PD-1
-  engagement (a copy of PDL1_d / PDPL / H_PD1 / PDPL_LN built from the uncompiled model, where
+  engagement (a copy of PDL1_d / PDPL / H_PD1 / PDPL_LN / PDPL_niche / H_PD1_niche built from
+  the uncompiled model, where
   the drug's factor on PDCD1 and CD274 does not act; switch parameters ``cf_*`` added to the
   compiled therapy model by this script only): the killing brake (pd1_function), IFN-gamma
-  (IFNg_rec), reinvigoration (both reinvigoration processes) and priming (ln_checkpoints). The
+  (IFNg_rec), reinvigoration (both reinvigoration processes, braked in the DC niche since
+  session 31) and priming (ln_checkpoints). The
   experimental arm runs with every subset of the four routes ("drug via priming+kill-brake",
   ...; "drug via no PD-1 route" must equal the control arm), and the ORR, eradication share and
   CR gains over the control are split into Shapley shares per route.
@@ -63,12 +65,19 @@ from control_arm_pfs import KeepBaseline  # the trial reducer + the baseline rec
 
 CHECKPOINT_DRUGS = ("pembrolizumab", "atezolizumab", "nivolumab", "durvalumab")
 #: drug-free copies of the PD-1 engagement chain (uncompiled model: no drug factor acts on them)
-FREE = {"PDL1_d": "PDL1_d_nd", "PDPL": "PDPL_nd", "H_PD1": "H_PD1_nd", "PDPL_LN": "PDPL_LN_nd"}
+FREE = {
+    "PDL1_d": "PDL1_d_nd",
+    "PDPL": "PDPL_nd",
+    "H_PD1": "H_PD1_nd",
+    "PDPL_LN": "PDPL_LN_nd",
+    "PDPL_niche": "PDPL_niche_nd",
+    "H_PD1_niche": "H_PD1_niche_nd",
+}
 #: switch -> (the quantity it replaces by its drug-free copy, the items where it does)
 ROUTES = {
     "cf_kill": ("H_PD1", ("pd1_function",)),
     "cf_ifng": ("H_PD1", ("IFNg_rec",)),
-    "cf_reinv": ("H_PD1", ("reinvigoration", "reinvigoration_burst")),
+    "cf_reinv": ("H_PD1_niche", ("reinvigoration", "reinvigoration_burst")),
     "cf_prime": ("PDPL_LN", ("ln_checkpoints",)),
 }
 ROUTE_LABEL = {

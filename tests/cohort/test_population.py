@@ -223,13 +223,17 @@ def test_default_model_patient_is_plausible() -> None:
 from dataclasses import replace  # noqa: E402
 
 from senotwin.cohort.population import (  # noqa: E402
+    LUNG_TPS_BINS,
     BaselineDisease,
     baseline_overrides,
+    check_tps_bins,
     draw_baseline,
     escaped_share,
     pdl1_pool_shares,
     select_population,
     selection_weights,
+    tps_cdf,
+    tps_quantile,
 )
 
 TRIAL_BASE = BaselineDisease(
@@ -301,7 +305,7 @@ def test_trial_patient_starts_from_its_mean_lesion_and_pdl1() -> None:
     assert initial["C"] + initial["Ci"] == pytest.approx(cells)
     mu = spec.parameter("mu_esc").value  # the escaped daughters of the lesion's history
     assert initial["Ci"] == pytest.approx(cells * escaped_share(mu, cells))
-    assert vp.initial == initial and vp.params["PDL1_per_C"] == fixed["PDL1_per_C"]
+    assert vp.initial == initial and vp.params["pdl1_share"] == fixed["pdl1_share"]
 
 
 def test_trial_patient_cd8_scales_with_the_lesion_and_its_infiltration() -> None:
@@ -565,3 +569,37 @@ def test_every_lesion_has_its_own_growth_deviation_drawn_once_per_patient() -> N
     z = np.concatenate([np.r_[b["lesion_z"], b["nontarget_z"]] for b in pool])
     assert z.size > 800
     assert abs(float(np.mean(z))) < 0.1 and float(np.std(z)) == pytest.approx(1.0, abs=0.08)
+
+
+@pytest.mark.parametrize(
+    ("bins", "match"),
+    [
+        (((0.001, 0.01, 0.5), (0.02, 1.0, 0.5)), "contiguous"),
+        (((0.001, 0.01, 0.5), (0.01, 1.0, 0.4)), "add up to 0.9"),
+        (((0.01, 0.001, 1.0),), "lowest < highest"),
+        (((0.0, 1.0, 1.0),), "0 < lowest"),
+    ],
+)
+def test_tps_bins_are_checked(bins: tuple, match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        check_tps_bins(bins)
+    with pytest.raises(ValidationError, match=match):
+        BaselineDisease(pdl1_bins=bins)
+
+
+def test_pdl1_share_is_drawn_with_its_tissue_strata_and_the_typical_share_is_the_median() -> None:
+    """The PD-L1-positive share (TPS / 100) follows the bins' measured strata; the pool shares
+    the selection divides by are the bins' exactly; a stratum without pool patients cannot be
+    selected on."""
+    for u in (0.05, 0.357, 0.5, 0.9, 0.99):
+        assert tps_cdf(LUNG_TPS_BINS, tps_quantile(LUNG_TPS_BINS, u)) == pytest.approx(u)
+    melanoma = ((0.001, 0.01, 0.459), (0.01, 0.05, 0.103), (0.05, 0.5, 0.3), (0.5, 1.0, 0.139))
+    bd = BaselineDisease(pdl1_bins=melanoma)
+    assert pdl1_pool_shares(bd) == pytest.approx((0.459 / 1.001, 0.403 / 1.001, 0.139 / 1.001))
+    assert 0.01 < bd.median_pdl1 < 0.05  # 46 % below 1 %, 10 % at 1-4 %
+    share = np.array([draw_baseline(bd, patient_rng(5, i))["pdl1"] for i in range(600)])
+    assert np.mean(share < 0.01) == pytest.approx(0.459, abs=0.05)
+    assert np.mean(share >= 0.5) == pytest.approx(0.139, abs=0.04)
+    assert share.min() >= 0.001 and share.max() <= 1.0
+    with pytest.raises(ValidationError, match="no pool patient"):
+        BaselineDisease(pdl1_bins=((0.001, 0.01, 1.0), (0.01, 1.0, 0.0)), pdl1_positive_share=0.5)

@@ -89,24 +89,30 @@ def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
     each the typical untreated melanoma lesion doubles in the cited 33 days (before session 18
     both met the rate derived at qsp.yaml's k_kill 0.9); the patients carry that centre. Since
     session 27 (the measured effector contraction: fewer effectors, so per-cell kill matters
-    less) the centre at 1.5 is 1.049 x the one at 0.9 (asserted > 1.03; was > 1.05)."""
+    less) the centre at 1.5 is 1.049 x the one at 0.9 (asserted > 1.03; was > 1.05). Since
+    session 31 the typical patient carries the baseline's median PD-L1-positive share: fewer
+    PD-L1-positive cancer cells brake the kill less, so the centre is above the shipped rate,
+    which is derived with every cancer cell positive."""
     from senotwin.model.qsp import TISSUES
     from senotwin.sim.tissue_growth import net_doubling_days
 
     vc = VirtualCohort(CohortDesign(n=3, rules=RULES, baseline=BaselineDisease()))
 
     def centre(values: dict[str, float]) -> float | None:
-        return typical_growth(vc.population, vc.tissue, values)
+        return typical_growth(vc.population, vc.tissue, values, baseline=vc.design.baseline)
 
     grown = {kill: centre({"k_kill": kill}) for kill in (0.9, 1.5)}
     weak, strong = grown[0.9], grown[1.5]
     assert weak is not None and strong is not None
     assert strong > 1.03 * weak
-    assert weak == pytest.approx(TISSUES["melanoma"].k_grow, rel=2e-3)  # the shipped one
+    every_cell = centre({"k_kill": 0.9, "pdl1_share": 1.0})
+    assert every_cell == pytest.approx(TISSUES["melanoma"].k_grow, rel=2e-3)  # the shipped one
+    assert weak > 1.01 * every_cell
+    share = vc.design.baseline.median_pdl1
     for kill, g in grown.items():
-        assert net_doubling_days("melanoma", g, {"k_kill": kill}) == pytest.approx(
-            TISSUES["melanoma"].doubling_days, rel=2e-3
-        )
+        assert net_doubling_days(
+            "melanoma", g, {"k_kill": kill, "pdl1_share": share}
+        ) == pytest.approx(TISSUES["melanoma"].doubling_days, rel=2e-3)
     assert centre({"k_kill": 1.5, "k_grow": 0.02}) is None  # an explicit centre wins
     # a population value that only the shared set holds counts too
     assert centre({"k_byst": 0.0}) != centre({"k_byst": 1.0})

@@ -256,6 +256,8 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
     assert rates[0] < rates[1]  # more kill, more gross growth
     centred = {p.parameter: p.centre for p in pop.priors if p.centre is not None}
     centred.pop("k_grow", None)
+    assert pop.baseline is not None  # the typical patient's PD-L1-positive share (session 31)
+    centred["pdl1_share"] = pop.baseline.median_pdl1
     for member, rate in zip(members, rates, strict=True):
         values = centred | {k: v for k, v in member if not k.endswith(".spread")}
         # at the session-18 liu2019 fit's n_reinv centre (3.86), k_kill 1.8 puts the untreated
@@ -283,6 +285,8 @@ def test_trial_patients_grow_at_the_rate_derived_for_the_kill_they_carry() -> No
         for p in fit.population.priors
         if p.centre is not None and p.parameter != "k_grow"
     }
+    assert fit.population.baseline is not None
+    centres["pdl1_share"] = fit.population.baseline.median_pdl1
     assert net_doubling_days("lung", prior.centre, centres) == pytest.approx(99.0, rel=2e-3)
     assert fit.population.selection["growth"]["derived_at"] == "the prior centres"
 

@@ -66,13 +66,17 @@ def show(
         typer.echo(f"  inclusion: {line}")
     b = t.baseline
     typer.echo(
-        f"  baseline (selected to): SLD median {b.sld_median_mm or 'pool'} mm, PD-L1+ share "
-        f"{b.pdl1_positive_share if b.pdl1_positive_share is not None else 'pool'}, ECOG 1 share "
+        f"  baseline (selected to): SLD median {b.sld_median_mm or 'pool'} mm, PD-L1+ "
+        f"(>= {b.pdl1_threshold:.0%} of cancer cells) share "
+        f"{b.pdl1_positive_share if b.pdl1_positive_share is not None else 'tissue'}, ECOG 1 share "
         f"{b.ecog1_share if b.ecog1_share is not None else 'pool'}, age median "
         f"{b.age_median or 'pool'}\n    source: {t.baseline_source}"
     )
     if b.pdl1_high_share is not None:
-        typer.echo(f"  PD-L1 high (>= {b.pdl1_high_threshold:g}/cell) share {b.pdl1_high_share}")
+        typer.echo(
+            f"  PD-L1 high (>= {b.pdl1_high_threshold:.0%} of cancer cells) share "
+            f"{b.pdl1_high_share}"
+        )
     if t.tissue:
         from senotwin.trial.tissue import get_tissue
 

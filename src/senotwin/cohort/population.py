@@ -115,12 +115,14 @@ class BaselineDisease:
 
     A virtual trial patient has 1-5 target lesions (each >= ``min_target_mm``, RECIST 1.1
     measurability) whose diameters add up to the sum of longest diameters (SLD), non-target
-    lesions, PD-L1 status (the model's ``PDL1_per_C`` above ``pdl1_threshold``), ECOG 0/1 and age.
+    lesions, PD-L1 status (the share of PD-L1-positive cancer cells, the model's ``pdl1_share``:
+    the tumour proportion score / 100, at or above ``pdl1_threshold``), ECOG 0/1 and age.
     The *pool* is broad (SLD lognormal, median ``pool_sld_median_mm``, sigma ``pool_sld_sigma``;
     targets 1 + Poisson(``pool_extra_targets``) capped at 5; non-targets
     Poisson(``pool_nontarget``);
-    PD-L1 log-uniform over the parameter's range; ECOG 0/1 even; age uniform 18-90: all assumed
-    breadths); :func:`select_population` then keeps pool patients with a probability that makes
+    PD-L1 share from ``pdl1_bins``, a tissue's measured TPS distribution (piecewise log-uniform;
+    default: lung, :data:`LUNG_TPS_BINS`); ECOG 0/1 even; age uniform 18-90: assumed breadths);
+    :func:`select_population` then keeps pool patients with a probability that makes
     the kept ones follow the trial's reported baseline (``sld_median_mm``/``sld_sigma``,
     ``pdl1_positive_share`` and ``pdl1_high_share`` (PD-L1 strata: at or above
     ``pdl1_threshold`` and ``pdl1_high_threshold``), ``ecog1_share``,
@@ -132,7 +134,8 @@ class BaselineDisease:
     and sigma ``cd8_sigma``: tumours of one type range from immune deserts to inflamed
     (quantitative-sources cd8_density_by_cancer_type, nsclc_pdl1_til_types). PD-L1 is drawn
     jointly with that factor (Gaussian copula, correlation ``cd8_pdl1_rho`` on the normal scale;
-    its log-uniform marginal is unchanged, so the pool's PD-L1 shares stay exact).
+    its marginal is unchanged, so the pool's PD-L1 strata stay exact). The PD-L1 level of a
+    positive cell (``PDL1_per_C``) is the population prior's, not the baseline's.
     ``invisible_classes``: per-patient share of cancer cells that CD8 T cells cannot recognise
     (HLA class I-negative), as (share of patients, lowest, highest invisible share) classes of a
     tissue's HLA class I immunohistochemistry; a patient's class is drawn with the class shares,
@@ -148,10 +151,10 @@ class BaselineDisease:
     ecog1_share: float | None = None
     age_median: float | None = None
     age_range: tuple[float, float] = (18.0, 90.0)
-    pdl1_threshold: float = 1.0e4
-    pdl1_range: tuple[float, float] = (3.0e3, 2.24e5)
+    pdl1_threshold: float = 0.01
+    pdl1_bins: tuple[tuple[float, float, float], ...] = ()  # () = LUNG_TPS_BINS
     pdl1_high_share: float | None = None
-    pdl1_high_threshold: float = 5.0e4
+    pdl1_high_threshold: float = 0.5
     min_target_mm: float = 10.0
     max_targets: int = 5
     pool_sld_median_mm: float = 80.0
@@ -161,7 +164,7 @@ class BaselineDisease:
     cell_density_param: str = "rho_cell"
     capacity_param: str = "C_max"
     lesion_species: str = "C"
-    pdl1_param: str = "PDL1_per_C"
+    pdl1_param: str = "pdl1_share"
     cd8_species: tuple[str, ...] = ("T8", "T8x")
     cd8_sigma: float = 1.0
     cd8_median: float = 1.0
@@ -203,19 +206,101 @@ class BaselineDisease:
         lo, hi = self.age_range
         if not 0 < lo < hi:
             raise ValidationError(f"baseline age_range must be 0 < low < high, got {lo, hi}")
-        plo, phi = self.pdl1_range
-        if not 0 < plo < self.pdl1_threshold < self.pdl1_high_threshold < phi:
+        check_tps_bins(self.pdl1_bins)
+        bins = self.tps_bins
+        plo, phi = bins[0][0], bins[-1][1]
+        if not plo < self.pdl1_threshold < self.pdl1_high_threshold < phi:
             raise ValidationError(
                 f"baseline pdl1_threshold {self.pdl1_threshold} and pdl1_high_threshold "
-                f"{self.pdl1_high_threshold} must lie inside pdl1_range {plo, phi}, in order"
+                f"{self.pdl1_high_threshold} must lie inside the PD-L1 share range {plo, phi} of "
+                "pdl1_bins, in order"
             )
+        if self.pdl1_positive_share is not None:
+            shares = pdl1_pool_shares(self)
+            if min(shares) <= 0.0:
+                raise ValidationError(
+                    f"baseline pdl1_bins give a PD-L1 stratum no pool patient (negative, positive, "
+                    f"high = {shares}); selecting on pdl1_positive_share needs each above 0"
+                )
         check_invisible_classes(self.invisible_classes)
         if not 1 <= self.max_targets <= 5:
             raise ValidationError("baseline max_targets must be 1-5 (RECIST 1.1: at most 5)")
 
+    @property
+    def tps_bins(self) -> tuple[tuple[float, float, float], ...]:
+        """The pool's PD-L1 share bins, their patient shares normalised to add up to 1."""
+        bins = self.pdl1_bins or LUNG_TPS_BINS
+        total = sum(m for _, _, m in bins)
+        return tuple((lo, hi, m / total) for lo, hi, m in bins)
+
+    @property
+    def median_pdl1(self) -> float:
+        """The pool's median PD-L1 share (the typical patient's: :func:`typical_growth`)."""
+        return tps_quantile(self.tps_bins, 0.5)
+
     def describe(self) -> dict[str, object]:
         """JSON-friendly description (manifest)."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+#: tumour proportion score (TPS) of lung cancer in practice: 0 / 1-4 / 5-49 / >= 50 % = 0.357 /
+#: 0.073 / 0.236 / 0.334 of 19,558 patients (quantitative-sources pdl1_tps_lung_realworld), the
+#: >= 50 % stratum split 50-90 / 90-100 % as 0.572 / 0.428 (pdl1_tps_nsclc_high_stratum_split);
+#: (lowest share, highest share, share of patients), log-uniform inside each bin (assumed), the
+#: < 1 % row over 0.1-1 %. The pool where a baseline names no tissue distribution.
+LUNG_TPS_BINS: tuple[tuple[float, float, float], ...] = (
+    (0.001, 0.01, 0.357),
+    (0.01, 0.05, 0.073),
+    (0.05, 0.5, 0.236),
+    (0.5, 0.9, 0.191),
+    (0.9, 1.0, 0.143),
+)
+
+
+def check_tps_bins(bins: Sequence[Sequence[float]]) -> None:
+    """Each bin is (lowest, highest PD-L1-positive share, share of patients) with
+    0 < lowest < highest <= 1, bins contiguous and ascending, patient shares adding up to 1
+    (within 0.005: published percentages are rounded)."""
+    if not bins:
+        return
+    for k, b in enumerate(bins):
+        ok = len(b) == 3 and all(isinstance(x, int | float) and math.isfinite(x) for x in b)
+        if not ok or not (0.0 < b[0] < b[1] <= 1.0 and b[2] >= 0.0):
+            raise ValidationError(
+                f"PD-L1 share bin {tuple(b)!r}: must be (lowest, highest share of PD-L1-positive "
+                "cancer cells, share of patients) with 0 < lowest < highest <= 1 and share >= 0"
+            )
+        if k and b[0] != bins[k - 1][1]:
+            raise ValidationError(
+                f"PD-L1 share bins must be contiguous and ascending: bin {k} starts at {b[0]}, "
+                f"the one before ends at {bins[k - 1][1]}"
+            )
+    total = sum(b[2] for b in bins)
+    if abs(total - 1.0) > 0.005:
+        raise ValidationError(
+            f"PD-L1 share bins: the shares of patients add up to {total:g}; allowed: 1 (+-0.005)"
+        )
+
+
+def tps_cdf(bins: Sequence[Sequence[float]], x: float) -> float:
+    """Share of patients whose PD-L1-positive share is below ``x`` (piecewise log-uniform)."""
+    acc = 0.0
+    for lo, hi, m in bins:
+        if x >= hi:
+            acc += m
+        elif x > lo:
+            acc += m * math.log(x / lo) / math.log(hi / lo)
+    return min(1.0, acc)
+
+
+def tps_quantile(bins: Sequence[Sequence[float]], u: float) -> float:
+    """The PD-L1-positive share at cumulative patient share ``u`` (inverse of :func:`tps_cdf`)."""
+    acc = 0.0
+    for lo, hi, m in bins:
+        if m > 0 and u < acc + m:
+            return float(lo * (hi / lo) ** ((u - acc) / m))
+        acc += m
+    return float(bins[-1][1])
 
 
 def check_invisible_classes(classes: Sequence[Sequence[float]]) -> None:
@@ -284,8 +369,7 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         rho = bd.cd8_pdl1_rho
         z = rho * z_cd8 + math.sqrt(1.0 - rho * rho) * float(special.ndtri(u_pdl1))
         u_pdl1 = float(special.ndtr(z))
-    lo, hi = bd.pdl1_range
-    pdl1 = math.exp(math.log(lo) + u_pdl1 * (math.log(hi) - math.log(lo)))
+    pdl1 = tps_quantile(bd.tps_bins, u_pdl1)
     return {
         "sld_mm": float(lesions.sum()),
         "lesions_mm": [float(x) for x in lesions],
@@ -320,7 +404,7 @@ def escaped_share(mu: float, cells: float) -> float:
 def baseline_overrides(
     spec: ModelSpec, bd: BaselineDisease, base: Mapping[str, object]
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """(parameter overrides, initial-state overrides) of a trial patient: PD-L1 per cancer cell,
+    """(parameter overrides, initial-state overrides) of a trial patient: its PD-L1-positive share,
     the model lesion = the mean target-lesion volume in cells (at most half the capacity), and
     its tumour CD8 T cells = the spec's CD8 per cancer cell x cells x the patient's infiltration
     factor (patients drawn before the factor existed have none: factor 1); the patient's
@@ -359,13 +443,12 @@ def _lognormal_pdf(x: np.ndarray, median: float, sigma: float) -> np.ndarray:
 
 
 def pdl1_pool_shares(bd: BaselineDisease) -> tuple[float, float, float]:
-    """Shares of the pool (log-uniform PD-L1) below the positive threshold, positive but below
-    the high threshold, and high (exact: the pool is drawn here)."""
-    lo, hi = bd.pdl1_range
-    span = math.log(hi) - math.log(lo)
-    pos = (math.log(hi) - math.log(bd.pdl1_threshold)) / span
-    high = (math.log(hi) - math.log(bd.pdl1_high_threshold)) / span
-    return 1.0 - pos, pos - high, high
+    """Shares of the pool (its PD-L1 share bins) below the positive threshold, positive but
+    below the high threshold, and high (exact: the pool is drawn here)."""
+    bins = bd.tps_bins
+    neg = tps_cdf(bins, bd.pdl1_threshold)
+    high = 1.0 - tps_cdf(bins, bd.pdl1_high_threshold)
+    return neg, 1.0 - neg - high, high
 
 
 def _pdl1_stratum_ratio(bd: BaselineDisease, pdl1: np.ndarray) -> np.ndarray:
@@ -715,12 +798,16 @@ GROWTH_TRAIT = "k_grow"
 
 
 def typical_growth(
-    pop: PopulationSpec, tissue: str | None, values: Mapping[str, float] | None = None
+    pop: PopulationSpec,
+    tissue: str | None,
+    values: Mapping[str, float] | None = None,
+    baseline: BaselineDisease | None = None,
 ) -> float | None:
     """The ``k_grow`` centre of ``pop``'s typical patient: ``tissue``'s rate derived
     (:func:`senotwin.sim.tissue_growth.growth_at`, memoised) at every lognormal prior's centre
-    (other than ``k_grow``'s), overridden by ``values`` (a candidate's centres, shared values or
-    a posterior member's), so that patient's untreated lesion doubles in the cited time whatever
+    (other than ``k_grow``'s) and at the median PD-L1 share of ``baseline`` (else ``pop``'s;
+    none: qsp.yaml's), overridden by ``values`` (a candidate's centres, shared values or a
+    posterior member's), so that patient's untreated lesion doubles in the cited time whatever
     immune values it carries. None where ``tissue`` is None, ``pop`` has no ``k_grow`` prior, or
     ``values`` sets ``k_grow`` itself (the caller's)."""
     values = dict(values or {})
@@ -733,6 +820,9 @@ def typical_growth(
         for p in pop.priors
         if p.distribution == "lognormal" and p.centre is not None and p.parameter != GROWTH_TRAIT
     }
+    bd = baseline or pop.baseline
+    if bd is not None:
+        typical[bd.pdl1_param] = bd.median_pdl1
     return growth_at(tissue, tuple(sorted((typical | values).items())))
 
 

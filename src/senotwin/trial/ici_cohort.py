@@ -52,7 +52,7 @@ from senotwin.sim.engines import EngineOutput
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import LIU2019_HAZARD
-from senotwin.trial.tissue import melanoma_invisible
+from senotwin.trial.tissue import melanoma_invisible, melanoma_tps
 
 #: endpoints kept per read when diameters are read with error (``CohortDesign.reads``)
 READ_KEYS = ("best_response", "pfs_days", "pfs_event", "os_days", "os_event")
@@ -69,10 +69,11 @@ class CohortDesign:
 
     ``regimen``: regimen-language text of the treated course. ``n``: virtual patients.
     ``rules``: RECIST calendar (TrialRules). ``baseline``: the pool trial patients are drawn
-    from (no selection; melanoma's immune-invisible share classes,
-    :func:`senotwin.trial.tissue.melanoma_invisible`). ``step_days``: output grid of the
-    treated course. ``reads``: with ``rules.read_cv`` > 0, each patient's treated course is also
-    read this many times with independent diameter read errors (``read_*`` columns: the
+    from (no selection; melanoma's immune-invisible share classes and PD-L1 share bins,
+    :func:`senotwin.trial.tissue.melanoma_invisible`,
+    :func:`~senotwin.trial.tissue.melanoma_tps`). ``step_days``: output grid of the treated
+    course. ``reads``: with ``rules.read_cv`` > 0, each patient's treated course is also read
+    this many times with independent diameter read errors (``read_*`` columns: the
     smoothed statistic of :func:`senotwin.trial.ici_fit.cohort_statistics`); the endpoint
     columns stay the exact read.
     """
@@ -83,7 +84,9 @@ class CohortDesign:
     seed: int = 0
     rules: TrialRules = field(default_factory=TrialRules)
     baseline: BaselineDisease = field(
-        default_factory=lambda: BaselineDisease(invisible_classes=melanoma_invisible())
+        default_factory=lambda: BaselineDisease(
+            invisible_classes=melanoma_invisible(), pdl1_bins=melanoma_tps()
+        )
     )
     hazard: DeathHazard = LIU2019_HAZARD
     step_days: float = 3.0
@@ -240,7 +243,12 @@ class VirtualCohort:
             if pid not in self.spec.parameter_ids:
                 raise ValidationError(f"shared parameter {pid!r} is not a model parameter")
         lead, treat = self._runs
-        growth = typical_growth(self.population, self.tissue, {**(centres or {}), **(shared or {})})
+        growth = typical_growth(
+            self.population,
+            self.tissue,
+            {**(centres or {}), **(shared or {})},
+            baseline=self.design.baseline,
+        )
         if growth is not None:
             centres = {**dict(centres or {}), GROWTH_TRAIT: growth}
         values = self.values(centres, spreads)

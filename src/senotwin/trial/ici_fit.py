@@ -323,7 +323,9 @@ def growth_record(
 ) -> dict[str, Any] | None:
     """JSON record of the proliferation centre ``cohort`` derives at these values (None: not
     derived) beside its tissue's shipped rate."""
-    growth = typical_growth(cohort.population, cohort.tissue, {**centres, **fixed})
+    growth = typical_growth(
+        cohort.population, cohort.tissue, {**centres, **fixed}, baseline=cohort.design.baseline
+    )
     if growth is None or cohort.tissue is None:
         return None
     tissue = TISSUES[cohort.tissue]

@@ -8,7 +8,9 @@ melanoma with its spread, and the CD8-PD-L1 rank correlation (both measured on T
 :func:`tcga_contexture`). A fourth, the immune-invisible (HLA class I-negative) share of cancer
 cells per patient, is the tissue's own distribution, not a ratio to melanoma's (HLA class I
 immunohistochemistry classes; :attr:`TissueImmunity.invisible_classes`). These describe the
-populations, never a trial's outcome.
+populations, never a trial's outcome. A fifth, the distribution of the share of PD-L1-positive
+cancer cells (tumour proportion score), is also the tissue's own
+(:attr:`TissueImmunity.tps_bins`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from senotwin.cohort.population import (
     PopulationSpec,
     Prior,
     check_invisible_classes,
+    check_tps_bins,
 )
 
 DATA = Path(__file__).parent / "data" / "tissues" / "immunity.yaml"
@@ -58,6 +61,9 @@ class TissueImmunity:
     invisible_source: str = ""
     treg_relative: float = 1.0  # Tregs per CD8 T cell relative to melanoma
     treg_source: str = ""
+    #: (lowest, highest share of PD-L1-positive cancer cells, share of patients)
+    tps_bins: tuple[tuple[float, float, float], ...] = ()
+    tps_source: str = ""
 
     @property
     def cd8_pdl1_rho(self) -> float:
@@ -82,6 +88,27 @@ def _classes(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
     except ValidationError as err:
         raise ValidationError(f"tissue {name!r}: {err}") from None
     return classes
+
+
+def _tps(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
+    """A tissue's PD-L1 share bins, checked (as a trial baseline would check them)."""
+    if not isinstance(raw, list) or not all(isinstance(c, list) and len(c) == 3 for c in raw):
+        raise ValidationError(
+            f"tissue {name!r}: field 'tps_bins' = {raw!r}: must be a list of "
+            "[lowest share, highest share, share of patients]"
+        )
+    bins = tuple((float(a), float(b), float(c)) for a, b, c in raw)
+    try:
+        check_tps_bins(bins)
+    except ValidationError as err:
+        raise ValidationError(f"tissue {name!r}: {err}") from None
+    return bins
+
+
+def melanoma_tps() -> tuple[tuple[float, float, float], ...]:
+    """The PD-L1 share bins of the melanoma population (the liu2019 virtual cohort)."""
+    data = read_yaml(DATA, what="tissue immunity file")
+    return _tps("melanoma", data["melanoma"]["tps_bins"])
 
 
 def melanoma_invisible() -> tuple[tuple[float, float, float], ...]:
@@ -121,6 +148,8 @@ def tissues() -> Mapping[str, TissueImmunity]:
             invisible_source=" ".join(str(t["invisible_source"]).split()),
             treg_relative=_positive(name, "treg_relative", t.get("treg_relative")),
             treg_source=" ".join(str(t["treg_source"]).split()),
+            tps_bins=_tps(name, t.get("tps_bins")),
+            tps_source=" ".join(str(t["tps_source"]).split()),
         )
     return out
 
@@ -146,7 +175,8 @@ def transfer(
 ) -> tuple[PopulationSpec, dict[str, object]]:
     """``pop`` with ``baseline`` carried to ``tissue``: precursor centre = melanoma's x
     antigenicity (clipped into ``bounds``, the parameter's range), baseline CD8 infiltration
-    median and sigma, PD-L1 drawn jointly with it, the tissue's immune-invisible share classes
+    median and sigma, the PD-L1-positive share drawn jointly with it from the tissue's TPS bins,
+    the tissue's immune-invisible share classes
     and, given the fit's melanoma Treg load, its Treg centre = melanoma's x the tissue's
     ``treg_relative`` (the fit's kill was calibrated with that brake on); also what was done
     (for the manifest)."""
@@ -184,6 +214,7 @@ def transfer(
         cd8_sigma=tissue.cd8_sigma,
         cd8_pdl1_rho=tissue.cd8_pdl1_rho,
         invisible_classes=tissue.invisible_classes,
+        pdl1_bins=tissue.tps_bins,
     )
     info = (
         tissue.describe()
