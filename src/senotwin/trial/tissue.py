@@ -16,7 +16,7 @@ cancer cells (tumour proportion score), is also the tissue's own
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -75,34 +75,33 @@ class TissueImmunity:
         return dict(self.__dict__) | {"cd8_pdl1_rho": self.cd8_pdl1_rho}
 
 
-def _classes(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
-    """A tissue's invisible-share classes, checked (as a trial baseline would check them)."""
+def _triples(
+    name: str, field: str, raw: Any, layout: str, check: Callable[[Any], None]
+) -> tuple[tuple[float, float, float], ...]:
+    """A tissue's list of number triples ``field`` (``layout`` says what each holds), checked
+    by ``check`` as a trial baseline would check it."""
     if not isinstance(raw, list) or not all(isinstance(c, list) and len(c) == 3 for c in raw):
         raise ValidationError(
-            f"tissue {name!r}: field 'invisible_classes' = {raw!r}: must be a list of "
-            "[share of patients, low, high]"
+            f"tissue {name!r}: field {field!r} = {raw!r}: must be a list of [{layout}]"
         )
-    classes = tuple((float(a), float(b), float(c)) for a, b, c in raw)
+    triples = tuple((float(a), float(b), float(c)) for a, b, c in raw)
     try:
-        check_invisible_classes(classes)
+        check(triples)
     except ValidationError as err:
         raise ValidationError(f"tissue {name!r}: {err}") from None
-    return classes
+    return triples
+
+
+def _classes(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
+    """A tissue's invisible-share classes, checked."""
+    layout = "share of patients, low, high"
+    return _triples(name, "invisible_classes", raw, layout, check_invisible_classes)
 
 
 def _tps(name: str, raw: Any) -> tuple[tuple[float, float, float], ...]:
-    """A tissue's PD-L1 share bins, checked (as a trial baseline would check them)."""
-    if not isinstance(raw, list) or not all(isinstance(c, list) and len(c) == 3 for c in raw):
-        raise ValidationError(
-            f"tissue {name!r}: field 'tps_bins' = {raw!r}: must be a list of "
-            "[lowest share, highest share, share of patients]"
-        )
-    bins = tuple((float(a), float(b), float(c)) for a, b, c in raw)
-    try:
-        check_tps_bins(bins)
-    except ValidationError as err:
-        raise ValidationError(f"tissue {name!r}: {err}") from None
-    return bins
+    """A tissue's PD-L1 share bins, checked."""
+    layout = "lowest share, highest share, share of patients"
+    return _triples(name, "tps_bins", raw, layout, check_tps_bins)
 
 
 def melanoma_tps() -> tuple[tuple[float, float, float], ...]:
