@@ -27,6 +27,9 @@ def test_trial_list_and_show() -> None:
     assert res.exit_code == 0 and "aged_sclc_untreated" in res.output
     assert "off-label" not in res.output  # etoposide 100 mg/m2 is inside its labelled range
     assert "death after progression: exponential, median 4.6 months" in res.output
+    # the tissue's measured tumour-cell PD-L1 distribution the patients are drawn from (session 31)
+    assert "< 1 / 1-49 / >= 50 %): 0.943 / 0.027 / 0.030" in res.output
+    assert "pdl1_tc_sclc_caspian" in res.output
     res = runner.invoke(app, ["trial", "show", "keynote189", "--json"])
     assert json.loads(res.output)["arms"][1]["published"]["orr"] == 47.6
     # published results read as numbers (they printed 'median OS None mo', 'HR PFS None' and

@@ -86,6 +86,15 @@ def show(
             f"x{ti.antigenicity:g}, baseline CD8 x{ti.cd8_relative:g} (sigma {ti.cd8_sigma:g}), "
             f"CD8-PD-L1 Spearman {ti.cd8_pdl1_spearman:g}"
         )
+        if ti.tps_bins:
+            from senotwin.cohort.population import BaselineDisease, pdl1_pool_shares
+
+            strata = pdl1_pool_shares(BaselineDisease(pdl1_bins=ti.tps_bins))
+            typer.echo(
+                "  tumour PD-L1 before selection (share of cancer cells < 1 / 1-49 / >= 50 %): "
+                + " / ".join(f"{x:.3f}" for x in strata)
+                + f"\n    source: {ti.tps_source}"
+            )
     sched = ", ".join(
         f"every {e:g} d " + ("thereafter" if u >= t.rules.follow_days else f"until day {u:g}")
         for u, e in t.rules.schedule
