@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -110,3 +112,17 @@ def test_heldback_section_without_predictions_says_so() -> None:
 
     section = heldback_section(None)
     assert "No held-back cohort" in section.intro and not section.tables
+
+
+def test_section_says_which_immune_parameters_the_patients_carried() -> None:
+    """Since session 31 the shipped posterior can be stale and 'auto' falls back to the point
+    fit: the report says which source the run used and why (the manifest's record)."""
+    out = _outcome()
+    assert "Immune parameters" not in library_trial_section(out).intro  # no record, no claim
+    stale = "the shipped liu2019 posterior was drawn on an earlier model"
+    record = {"source": "fit", "requested": "auto", "note": stale}
+    intro = library_trial_section(replace(out, immune=record)).intro
+    assert "Immune parameters: the liu2019 point fit for every patient" in intro and stale in intro
+    drawn = {"source": "posterior", "ensemble": "liu2019_posterior.tsv"}
+    intro = library_trial_section(replace(out, immune=drawn)).intro
+    assert "one draw per patient of liu2019_posterior.tsv" in intro

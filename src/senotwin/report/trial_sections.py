@@ -73,6 +73,7 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         "(highlighted); a small demo cohort gives wide intervals. 'PFS/OS at median' rows read "
         "the simulated curve at the published median (50 % if the arm matches): a median on a "
         "scan calendar moves by whole scan intervals, the curve there does not."
+        + _immune_text(outcome.immune)
     )
     notes = tuple(f"{a.name}: {a.stand_in}" for a in t.arms if a.stand_in)
     return Section(
@@ -105,6 +106,20 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         notes=notes,
         notes_title="Stand-ins for products the drug library lacks",
     )
+
+
+def _immune_text(record: dict[str, Any]) -> str:
+    """One sentence: which transferable immune parameters the patients carried, and why."""
+    if not record:
+        return ""
+    source = record.get("source")
+    what = (
+        "the liu2019 point fit for every patient"
+        if source == "fit"
+        else f"one draw per patient of {record.get('ensemble', source)}"
+    )
+    note = f" ({record['note']})" if record.get("note") else ""
+    return f" Immune parameters: {what}{note}."
 
 
 def _verdict(sim: float | None, lo: float | None, hi: float | None) -> str:

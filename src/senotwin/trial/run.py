@@ -8,9 +8,10 @@ are predictions: nothing is fitted to any trial's outcomes, and a miss is report
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -730,15 +731,20 @@ class TrialOutcome:
     rows: pd.DataFrame
     comparison: TrialComparison
     km_png: bytes
+    #: which immune parameters the patients carried and why (the manifest's record)
+    immune: dict[str, Any] = field(default_factory=dict)
 
 
 def trial_outcome(trial: TrialSpec, out: str | Path) -> TrialOutcome:
-    """Read a finished trial directory into a :class:`TrialOutcome` (comparison and KM)."""
+    """Read a finished trial directory into a :class:`TrialOutcome` (comparison, KM and the
+    immune-parameter record of its manifest)."""
     rows = load_trial_rows(out)
     comp = compare_trial(trial, rows)
     png = km_png(trial, rows)
     plot_km(trial, rows, Path(out) / "km.png")  # inside staged writes it appears at the end
-    return TrialOutcome(trial, rows, comp, png)
+    manifest = json.loads((Path(out) / "manifest.json").read_text())
+    selection = manifest["config"]["population"].get("selection") or {}
+    return TrialOutcome(trial, rows, comp, png, dict(selection.get("immune") or {}))
 
 
 #: the library trial of the demo report (fewest stand-in products; see docs/trials.md)
