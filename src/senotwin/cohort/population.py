@@ -235,7 +235,9 @@ class BaselineDisease:
 
     @property
     def median_pdl1(self) -> float:
-        """The pool's median PD-L1 share (the typical patient's: :func:`typical_growth`)."""
+        """The pool's median PD-L1 share (the typical patient's: :func:`typical_growth`); the
+        pool's, before any selection on the PD-L1 strata (KEYNOTE-189's selected strata would
+        put it at 9.0 % instead of the lung pool's 9.9 %)."""
         return tps_quantile(self.tps_bins, 0.5)
 
     def describe(self) -> dict[str, object]:

@@ -284,9 +284,11 @@ class VirtualCohort:
     def _lead_in(
         self, run: _Prepared, params: Mapping[str, float], initial: Mapping[str, float]
     ) -> tuple[float, float, float]:
-        """(CD8 score, doubling days, PD-L1 per cancer cell) at the pre-treatment biopsy; the
-        PD-L1 is the surface level then (``PDL1_d`` x ``A_C``: the constitutive trait times
-        its IFN-gamma induction), what an assay of the biopsy reads, not the trait alone."""
+        """(CD8 score, doubling days, PD-L1 per PD-L1-positive cancer cell) at the pre-treatment
+        biopsy; the PD-L1 is the surface level then (``PDL1_d`` x ``A_C``: the constitutive trait
+        times its IFN-gamma induction), not the trait alone. Since session 31 the share of
+        positive cells (``pdl1_share``, the patient's TPS) is a separate trait: a bulk read of the
+        biopsy would be this level x that share."""
         p, y0 = self._vectors(run, params, initial)
         out = run.plan.run(p, y0)  # type: ignore[attr-defined]
         if out.status != "success":
