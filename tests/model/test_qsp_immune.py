@@ -377,3 +377,30 @@ def test_reinvigoration_brake_sits_in_the_dc_niche_and_anti_pd1_lifts_it_at_any_
         untreated = table(share, 0.0)["H_PD1_niche"].iloc[-1]
         assert untreated > 0.9
         assert table(share, 0.99)["H_PD1_niche"].iloc[-1] < 0.5 * untreated
+
+
+def test_a_pdl1_block_acts_on_the_density_once_not_on_the_positive_share() -> None:
+    """A CD274 block lowers PD-L1 on the positive cells (``PDL1_d``) and leaves the share of
+    positive cells alone: at day 0, a 50 % block gives the PD-1 engagement of half the PD-L1 per
+    positive cell. Session 31 review: ``pdl1_share`` had been tagged with the entity CD274, which
+    scaled it by the block as well (half the engagement again; a validation case flipped on it)."""
+    solver = SolverOptions(engine="fast", t_eval=np.arange(2, dtype=float))
+
+    def h_pd1(overrides: dict[str, float], blocks: dict[str, float] | None) -> float:
+        return float(
+            run_scenario(
+                "aged_lung_untreated",
+                overrides=overrides,
+                blocks=blocks,
+                days=1.0,
+                solver=solver,
+            )
+            .table["H_PD1"]
+            .iloc[0]
+        )
+
+    per_cell = load_qsp().parameter("PDL1_per_C").value
+    for share in (0.5, 1.0):
+        blocked = h_pd1({"pdl1_share": share}, {"CD274": 0.5})
+        halved = h_pd1({"pdl1_share": share, "PDL1_per_C": 0.5 * per_cell}, None)
+        assert blocked == pytest.approx(halved, rel=1e-9)
