@@ -391,6 +391,39 @@ def test_selection_matches_reported_pdl1_strata() -> None:
     assert all(b["pdl1_stratum"] == b["pdl1_positive"] + b["pdl1_high"] for b in base)
 
 
+def test_immune_cell_pdl1_reproduces_the_measured_tc_ic_crosstable() -> None:
+    """PCD4989g-like TNBC (SP142): TC >= 1 % in 13 %, IC >= 1 % in 56 %, both in 10 %; the
+    derived score correlation 0.338 gives that table. The status draws from a child stream of its
+    own, so every other draw of a patient is unchanged, and a patient without the option has no
+    immune-cell status."""
+    from senotwin.trial.tissue import get_tissue
+
+    tnbc = get_tissue("tnbc")
+    plain = BaselineDisease(pdl1_bins=tnbc.tps_bins, cd8_pdl1_rho=tnbc.cd8_pdl1_rho)
+    bd = replace(plain, pdl1_ic_share=0.56, pdl1_ic_rho=0.338)
+    base = [draw_baseline(bd, patient_rng(5, i)) for i in range(6000)]
+    ic = np.array([b["pdl1_ic_positive"] for b in base])
+    tc = np.array([b["pdl1_positive"] for b in base])
+    assert ic.mean() == pytest.approx(0.56, abs=0.02)
+    assert tc.mean() == pytest.approx(0.133, abs=0.015)
+    assert np.mean(ic * tc) == pytest.approx(0.10, abs=0.012)
+    same = draw_baseline(plain, patient_rng(5, 0))
+    assert "pdl1_ic_positive" not in same
+    assert {k: v for k, v in base[0].items() if k != "pdl1_ic_positive"} == same
+    independent = replace(plain, pdl1_ic_share=0.56, pdl1_ic_rho=0.0)
+    ic0 = np.array(
+        [draw_baseline(independent, patient_rng(5, i))["pdl1_ic_positive"] for i in range(6000)]
+    )
+    assert np.mean(ic0 * tc) == pytest.approx(0.56 * 0.133, abs=0.012)
+    for bad in (
+        {"pdl1_ic_share": 1.2, "pdl1_ic_rho": 0.3},
+        {"pdl1_ic_share": 0.4},
+        {"pdl1_ic_rho": 0.3},
+    ):
+        with pytest.raises(ValidationError, match="pdl1_ic"):
+            BaselineDisease(**bad)  # type: ignore[arg-type]
+
+
 def test_baseline_rejects_inconsistent_pdl1_strata_and_correlation() -> None:
     with pytest.raises(ValidationError, match="pdl1_high_share"):
         BaselineDisease(pdl1_positive_share=0.3, pdl1_high_share=0.4)

@@ -41,7 +41,7 @@ def _rows(n: int = 40) -> pd.DataFrame:
                     "pfs_event": True,
                     "os_days": float(rng.exponential(2 * scale)),
                     "os_event": True,
-                    "b_pdl1_positive": float(i % 3 == 0),
+                    "b_pdl1_ic_positive": float(i % 3 == 0),
                 }
             )
     return pd.DataFrame(recs)
@@ -80,7 +80,7 @@ def test_each_published_orr_meets_the_simulated_orr_of_its_definition() -> None:
     orr = t[t.endpoint == "ORR"]
     assert orr.loc[("ITT", "nab_pac"), "definition"] == "unconfirmed"
     assert orr.loc[("ITT", "nab_pac"), "simulated"] == pytest.approx(67.5)
-    pos = rows[rows.b_pdl1_positive == 1.0]
+    pos = rows[rows.b_pdl1_ic_positive == 1.0]
     confirmed = 100 * (pos[pos.arm == "atezo"].best_response == "PR").mean()
     assert orr.loc[("pdl1_positive", "atezo"), "definition"] == "confirmed"
     assert orr.loc[("pdl1_positive", "atezo"), "simulated"] == pytest.approx(confirmed)

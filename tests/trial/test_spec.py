@@ -33,6 +33,11 @@ def test_library_has_the_three_trials_with_sources() -> None:
     ipa = get_trial("impassion130")
     assert ipa.scenario == "aged_tnbc_untreated"  # TNBC growth (Ryu 2014), not all breast cancers
     assert [s.name for s in ipa.subgroups] == ["pdl1_positive"]
+    # its PD-L1 is scored on immune cells (SP142 IC >= 1 %, 369 of 902), a second score
+    # correlated 0.338 with the cancer-cell one (the PCD4989g TC x IC table)
+    assert [(s.column, s.value) for s in ipa.subgroups] == [("b_pdl1_ic_positive", 1.0)]
+    assert ipa.baseline.pdl1_ic_share == 0.41 and ipa.baseline.pdl1_ic_rho == 0.338
+    assert ipa.baseline.pdl1_positive_share is None
     assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)
     # ECOG PS 0 57 % / 60 % of 451 per arm (ESMO 2018 LBA1): ECOG 1 selected at 0.415 (session 23)
     assert ipa.baseline.ecog1_share == 0.415 and "ESMO 2018" in ipa.baseline_source
@@ -107,6 +112,12 @@ def _variant(tmp_path: Path, change) -> Path:
             lambda d: d["subgroups"][0].update(filter={"pdl1_stratum": 3}),
             r"filter.pdl1_stratum",
         ),
+        # an immune-cell PD-L1 subgroup needs the trial's immune-cell share (and its correlation)
+        (
+            lambda d: d["subgroups"][0].update(filter={"pdl1_ic_positive": 1}),
+            r"subgroups\[0\].filter.*needs baseline.pdl1_ic_share",
+        ),
+        (lambda d: d["baseline"].update(pdl1_ic_share=0.4), "give both or neither"),
         # a published ORR names its definition; a bad or orphan definition is refused
         (
             lambda d: d["arms"][0]["published"].pop("orr_definition"),

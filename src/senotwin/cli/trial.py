@@ -77,6 +77,11 @@ def show(
             f"  PD-L1 high (>= {b.pdl1_high_threshold:.0%} of cancer cells) share "
             f"{b.pdl1_high_share}"
         )
+    if b.pdl1_ic_share is not None:
+        typer.echo(
+            f"  PD-L1 on immune cells: positive share {b.pdl1_ic_share}, correlated "
+            f"{b.pdl1_ic_rho} with the cancer-cell PD-L1 score (normal scale; not selected on)"
+        )
     if t.tissue:
         from senotwin.trial.tissue import get_tissue
 

@@ -136,6 +136,12 @@ class BaselineDisease:
     jointly with that factor (Gaussian copula, correlation ``cd8_pdl1_rho`` on the normal scale;
     its marginal is unchanged, so the pool's PD-L1 strata stay exact). The PD-L1 level of a
     positive cell (``PDL1_per_C``) is the population prior's, not the baseline's.
+    ``pdl1_ic_share``: where a trial's PD-L1 status is scored on tumour-infiltrating immune
+    cells (IMpassion130: SP142 IC >= 1 %), the share of patients it reports positive. A patient
+    is immune-cell positive when a second normal score, correlated ``pdl1_ic_rho`` with the one
+    behind its cancer-cell share (a measured TC x IC cross-table gives it), lies in that top
+    share; its own random number comes from a child stream spawned only then, so every other
+    draw is unchanged.
     ``invisible_classes``: per-patient share of cancer cells that CD8 T cells cannot recognise
     (HLA class I-negative), as (share of patients, lowest, highest invisible share) classes of a
     tissue's HLA class I immunohistochemistry; a patient's class is drawn with the class shares,
@@ -155,6 +161,8 @@ class BaselineDisease:
     pdl1_bins: tuple[tuple[float, float, float], ...] = ()  # () = LUNG_TPS_BINS
     pdl1_high_share: float | None = None
     pdl1_high_threshold: float = 0.5
+    pdl1_ic_share: float | None = None
+    pdl1_ic_rho: float | None = None
     min_target_mm: float = 10.0
     max_targets: int = 5
     pool_sld_median_mm: float = 80.0
@@ -179,7 +187,7 @@ class BaselineDisease:
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise ValidationError(f"baseline {name} must be a positive number, got {v!r}")
-        for name in ("pdl1_positive_share", "pdl1_high_share", "ecog1_share"):
+        for name in ("pdl1_positive_share", "pdl1_high_share", "ecog1_share", "pdl1_ic_share"):
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and 0.0 <= v <= 1.0):
                 raise ValidationError(f"baseline {name} must be a share in [0, 1], got {v!r}")
@@ -194,6 +202,14 @@ class BaselineDisease:
         if not (math.isfinite(self.cd8_pdl1_rho) and -1.0 < self.cd8_pdl1_rho < 1.0):
             raise ValidationError(
                 f"baseline cd8_pdl1_rho must lie in (-1, 1), got {self.cd8_pdl1_rho!r}"
+            )
+        if (self.pdl1_ic_share is None) != (self.pdl1_ic_rho is None) or not (
+            self.pdl1_ic_rho is None
+            or (math.isfinite(self.pdl1_ic_rho) and -1 < self.pdl1_ic_rho <= 1)
+        ):
+            raise ValidationError(
+                f"baseline pdl1_ic_share {self.pdl1_ic_share!r} and pdl1_ic_rho "
+                f"{self.pdl1_ic_rho!r}: give both or neither; the correlation lies in (-1, 1]"
             )
         if self.pdl1_high_share is not None:
             pos = self.pdl1_positive_share
@@ -382,6 +398,7 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "pdl1_positive": int(pdl1 >= bd.pdl1_threshold),
         "pdl1_high": int(pdl1 >= bd.pdl1_high_threshold),
         "pdl1_stratum": int(pdl1 >= bd.pdl1_threshold) + int(pdl1 >= bd.pdl1_high_threshold),
+        **({} if bd.pdl1_ic_share is None else {"pdl1_ic_positive": _ic_positive(bd, u_pdl1, rng)}),
         "ecog": int(rng.random() < 0.5),
         "age": float(rng.uniform(18.0, 90.0)),
         "u_new": float(rng.random()),
@@ -391,6 +408,17 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "cd8_infiltration": cd8,
         "invisible": invisible,
     }
+
+
+def _ic_positive(bd: BaselineDisease, u_pdl1: float, rng: np.random.Generator) -> int:
+    """Immune-cell PD-L1 status: 1 when a normal score correlated ``pdl1_ic_rho`` with the
+    cancer-cell share's (``u_pdl1``) lies in the top ``pdl1_ic_share`` (a fourth child stream)."""
+    assert bd.pdl1_ic_share is not None and bd.pdl1_ic_rho is not None
+    (child4,) = rng.spawn(1)
+    r = bd.pdl1_ic_rho
+    z_tc = float(special.ndtri(min(max(u_pdl1, 1e-12), 1.0 - 1e-12)))
+    z_ic = r * z_tc + math.sqrt(max(0.0, 1.0 - r * r)) * float(child4.standard_normal())
+    return int(z_ic >= float(special.ndtri(1.0 - bd.pdl1_ic_share)))
 
 
 def escaped_share(mu: float, cells: float) -> float:

@@ -352,6 +352,7 @@ _BASELINE_COLUMNS = (
     "pdl1_positive",
     "pdl1_high",
     "pdl1_stratum",
+    "pdl1_ic_positive",
     "ecog",
     "age",
     "cd8_infiltration",

@@ -42,6 +42,8 @@ _BASELINE = {
     "sld_sigma",
     "pdl1_positive_share",
     "pdl1_high_share",
+    "pdl1_ic_share",
+    "pdl1_ic_rho",
     "ecog1_share",
     "age_median",
     "age_range",
@@ -76,6 +78,7 @@ FILTERS = {
     "pdl1_positive": ("b_pdl1_positive", 1),
     "pdl1_high": ("b_pdl1_high", 1),
     "pdl1_stratum": ("b_pdl1_stratum", 2),
+    "pdl1_ic_positive": ("b_pdl1_ic_positive", 1),
 }
 
 
@@ -266,6 +269,8 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
                 src, "baseline.pdl1_positive_share", b.get("pdl1_positive_share"), hi=1.0
             ),
             pdl1_high_share=_opt(src, "baseline.pdl1_high_share", b.get("pdl1_high_share"), hi=1.0),
+            pdl1_ic_share=_opt(src, "baseline.pdl1_ic_share", b.get("pdl1_ic_share"), hi=1.0),
+            pdl1_ic_rho=_opt(src, "baseline.pdl1_ic_rho", b.get("pdl1_ic_rho"), lo=-0.999, hi=1.0),
             ecog1_share=_opt(src, "baseline.ecog1_share", b.get("ecog1_share"), hi=1.0),
             age_median=_opt(src, "baseline.age_median", b.get("age_median"), lo=18.0, hi=100.0),
             age_range=age_range,
@@ -341,6 +346,14 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         if not isinstance(filt, Mapping) or len(filt) != 1 or next(iter(filt)) not in FILTERS:
             raise _fail(src, f"{where}.filter", filt, f"one of {sorted(FILTERS)} with its value")
         ((key, val),) = filt.items()
+        if key == "pdl1_ic_positive" and baseline.pdl1_ic_share is None:
+            raise _fail(
+                src,
+                f"{where}.filter",
+                filt,
+                "an immune-cell PD-L1 filter needs baseline.pdl1_ic_share (the trial's reported "
+                "immune-cell positive share)",
+            )
         pub = sg["published"]
         if not isinstance(pub, Mapping) or set(pub) - set(names):
             raise _fail(src, f"{where}.published", pub, f"a mapping of arm names {names}")
