@@ -316,6 +316,11 @@ CASES = [
          absent=("o.csv",)),
     Case("petab-lint-no-problem-yaml", ("petab", "lint", "adir"), DIRS,  # exit 1, '[Errno 2]'
          message="'adir' is not a PEtab problem directory: no problem.yaml"),
+    Case("simulate-says-it-wrote-the-plot", ("simulate", "--days", "5", "--out", "o.csv",
+         "--plot", "p.png"), code=0, message="wrote p.png"),
+    Case("treat-says-it-wrote-the-plot",
+         ("treat", "compare", "--arm", "a=none", "--days", "5", "--plot", "p.png"),
+         code=0, message="wrote p.png"),
     Case("stratify-says-what-it-wrote",
          ("stratify", str(example_path("tcga_pancancer_tpm.csv.gz")), "--out", "p.csv"),
          code=0, message="wrote p.csv (198 samples)"),

@@ -122,6 +122,8 @@ def compare(
             from senotwin.report.therapy_sections import comparison_figure, save_figure
 
             save_figure(comparison_figure(comp), plot)
+            if not as_json:  # --json prints JSON only (CliRunner mixes the streams)
+                typer.echo(f"wrote {plot}", err=True)
     if as_json:
         print_json(comp.to_dict())
     else:
@@ -262,6 +264,8 @@ def dose_response(
             from senotwin.report.therapy_sections import dose_response_figure, save_figure
 
             save_figure(dose_response_figure(dr), plot)
+            if not as_json:  # --json prints JSON only (CliRunner mixes the streams)
+                typer.echo(f"wrote {plot}", err=True)
     if as_json:
         print_json(dr.to_dict())
     else:
