@@ -402,9 +402,10 @@ def read_table(
     return parse_table(text, str(path), what=what, index_col=index_col, sep=sep)
 
 
-def numeric_table(frame: pd.DataFrame, *, what: str) -> pd.DataFrame:
-    """``frame`` as finite floats; the first cell that is not a number is named (row, column,
-    value), where a bare 'must be a finite number' left the user to search the file."""
+def numeric_table(frame: pd.DataFrame, *, what: str, nonnegative: bool = False) -> pd.DataFrame:
+    """``frame`` as finite floats (``nonnegative``: also >= 0, as model parameters and amounts
+    are); the first bad cell is named (row, column, value), where a bare 'must be a finite
+    number' left the user to search the file."""
     import numpy as np
     import pandas as pd
 
@@ -415,6 +416,13 @@ def numeric_table(frame: pd.DataFrame, *, what: str) -> pd.DataFrame:
         raise ValidationError(
             f"{what}: row {r + 1}, column {frame.columns[c]!r}: {frame.iat[r, c]!r} is not a "
             "finite number (every value must be one)"
+        )
+    negative = values.to_numpy() < 0
+    if nonnegative and negative.any():
+        r, c = (int(k[0]) for k in np.nonzero(negative))
+        raise ValidationError(
+            f"{what}: row {r + 1}, column {frame.columns[c]!r}: {values.iat[r, c]:g} is negative "
+            "(model parameters and amounts must be >= 0)"
         )
     return values
 

@@ -42,6 +42,7 @@ def test_robustness_is_the_share_of_sets_where_the_case_holds(tmp_path) -> None:
         ("k_apop_mx\n0.5\n", "column 'k_apop_mx' is not a parameter"),
         ("k_apop_max\nfast\n", "row 1, k_apop_max: must be a finite number"),
         ("k_apop_max\n", "no parameter sets"),
+        ("k_apop_max\n0.5\n-0.5\n", r"row 2, k_apop_max: -0.5 is negative"),  # session 32
     ],
 )
 def test_bad_ensemble_files_name_the_problem(tmp_path, text: str, message: str) -> None:

@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from senotwin.cli.app import app
+from senotwin.sc.examples import example_path
 from senotwin.sc.signatures import get_signature
 
 GENES = list(dict.fromkeys([*get_signature("fridman").genes[:40], *get_signature("sasp").genes]))
@@ -100,6 +101,13 @@ def _scores(_: Path, n: int = 6, dup: bool = False) -> str:
         {"senescence": rng.normal(size=n), "sasp": rng.normal(size=n)}, index=names
     )
     return str(frame.to_csv())
+
+
+def _text_cell(_: Path) -> str:
+    """Genes x samples counts with one text cell (gene GENES[1], sample s3)."""
+    frame = _counts().T.astype(object)
+    frame.loc[GENES[1], "s3"] = "7x"
+    return _csv(frame)
 
 
 BINARY = bytes(range(256)) * 4
@@ -301,6 +309,21 @@ CASES = [
          message="cohort directory 'nope' does not exist"),
     Case("cohort-summary-not-a-cohort", ("cohort", "summary", "adir"), DIRS,
          message="no manifest.json"),
+    # session 32 (audit): one text cell of a genes x samples table named every gene and a number
+    Case("text-cell-genes-by-samples", ("score", "g.csv", "--out", "o.csv", *SIGS),
+         {"g.csv": _text_cell},
+         message=f"non-numeric values for genes [{GENES[1]!r}] (e.g. '7x' in sample 's3')",
+         absent=("o.csv",)),
+    Case("petab-lint-no-problem-yaml", ("petab", "lint", "adir"), DIRS,  # exit 1, '[Errno 2]'
+         message="'adir' is not a PEtab problem directory: no problem.yaml"),
+    Case("simulate-says-it-wrote-the-plot", ("simulate", "--days", "5", "--out", "o.csv",
+         "--plot", "p.png"), code=0, message="wrote p.png"),
+    Case("treat-says-it-wrote-the-plot",
+         ("treat", "compare", "--arm", "a=none", "--days", "5", "--plot", "p.png"),
+         code=0, message="wrote p.png"),
+    Case("stratify-says-what-it-wrote",
+         ("stratify", str(example_path("tcga_pancancer_tpm.csv.gz")), "--out", "p.csv"),
+         code=0, message="wrote p.csv (198 samples)"),
 ]  # fmt: skip
 
 

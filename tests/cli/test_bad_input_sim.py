@@ -463,6 +463,101 @@ CASES: tuple[Case, ...] = (
         2,
         "error: patients (virtual patients per evaluation) must be >= 2, got 1",
     ),
+    # session 32 (audit): options silently ignored, internal names and numpy messages
+    Case(
+        "treat-metric-without-ensemble",  # ran, ignoring --metric
+        ["treat", "compare", "--arm", "a=none", "--days", "5", "--metric", "foo"],
+        2,
+        "error: --metric decides which arm beats another; it needs --ensemble",
+    ),
+    Case(
+        "treat-members-without-ensemble",  # ran, ignoring --members
+        ["treat", "compare", "--arm", "a=none", "--days", "5", "--members", "3"],
+        2,
+        "error: --members selects ensemble members; it needs --ensemble",
+    ),
+    Case(
+        "treat-dose-rules-with-ensemble",  # ran every member without the dose rules
+        lambda t: [
+            "treat",
+            "compare",
+            "--arm",
+            "a=none",
+            "--days",
+            "5",
+            "--dose-rules",
+            "--ensemble",
+            _write(t / "e.csv", "k_grow\n0.02\n"),
+        ],
+        2,
+        "error: --dose-rules applies to single runs; it does not go with --ensemble",
+    ),
+    Case(
+        "treat-members-0",  # said 'max_members = 0'
+        lambda t: [
+            "treat",
+            "compare",
+            "--arm",
+            "a=none",
+            "--days",
+            "5",
+            "--members",
+            "0",
+            "--ensemble",
+            _write(t / "e.csv", "k_grow\n0.02\n"),
+        ],
+        2,
+        "error: --members must be >= 1, got 0",
+    ),
+    Case(
+        "ensemble-negative-value",  # ran with a negative rate (--set refuses one)
+        lambda t: [
+            "simulate",
+            "--scenario",
+            "default",
+            "--days",
+            "5",
+            "--out",
+            str(t / "o.csv"),
+            "--ensemble",
+            _write(t / "e.csv", "k_grow,k_rem\n0.02,0.1\n0.02,-0.1\n"),
+        ],
+        2,
+        "error: ensemble: row 2, column 'k_rem': -0.1 is negative",
+    ),
+    Case(
+        "treat-ensemble-negative-value",
+        lambda t: [
+            "treat",
+            "compare",
+            "--arm",
+            "a=none",
+            "--days",
+            "5",
+            "--ensemble",
+            _write(t / "e.csv", "k_kill\n-1\n"),
+        ],
+        2,
+        "error: ensemble: row 1, column 'k_kill': -1 is negative",
+    ),
+    Case(
+        "sensitivity-spread-nan",  # said 'Cannot apply_along_axis when any iteration ...'
+        ["sensitivity", "--spread", "nan", "--n", "20"],
+        2,
+        "error: spread (--spread) must be a finite number > 1, got nan",
+    ),
+    Case(
+        "sensitivity-workers-0",  # ran in process
+        ["sensitivity", "--workers", "0", "--n", "20"],
+        2,
+        "error: --workers must be a positive integer, got 0",
+    ),
+    Case(
+        "sensitivity-top-0",  # ran and showed no parameter
+        ["sensitivity", "--top", "0", "--n", "20"],
+        2,
+        "error: --top must be a positive integer, got 0",
+    ),
 )
 
 

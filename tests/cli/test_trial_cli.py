@@ -18,6 +18,8 @@ runner = CliRunner()
 def test_trial_list_and_show() -> None:
     res = runner.invoke(app, ["trial", "list"])
     assert res.exit_code == 0 and "keynote189" in res.output and "impower133" in res.output
+    # the help promises 'id, arms, scenario and title'; the text listing left the scenario out
+    assert "aged_lung_untreated" in res.output and "aged_sclc_untreated" in res.output
     res = runner.invoke(app, ["trial", "list", "--json"])
     assert {t["id"] for t in json.loads(res.output)} == {"keynote189", "impassion130", "impower133"}
     res = runner.invoke(app, ["trial", "show", "impassion130"])

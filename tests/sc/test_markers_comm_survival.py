@@ -12,7 +12,7 @@ from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
 from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.markers import sasp_markers
 from senotwin.sc.signatures import Signature
-from senotwin.sc.stats import bh_fdr
+from senotwin.sc.stats import bh_fdr, group_codes
 from senotwin.sc.survival import cox_per_score, km_tertiles, plot_km
 
 
@@ -148,3 +148,9 @@ def test_km_figure_states_groups_and_test(monkeypatch, tmp_path) -> None:
         "s high (n=10)",
     ]
     assert ax.get_ylim() == (0.0, 1.02)
+
+
+def test_one_group_is_named_as_plain_text() -> None:
+    """The message showed numpy's repr: "found [np.str_('fibroblast')]" (session 32)."""
+    with pytest.raises(ValidationError, match=r"need at least two groups, found \['fibroblast'\]$"):
+        group_codes(["fibroblast", "fibroblast"])

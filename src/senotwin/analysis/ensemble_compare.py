@@ -266,7 +266,7 @@ def ensemble_parameters(scenario: str, sets: pd.DataFrame) -> tuple[list[str], l
         )
     if len(sets) == 0:
         raise ValidationError("ensemble: no parameter sets (rows)")
-    numeric_table(sets[used], what="ensemble")
+    numeric_table(sets[used], what="ensemble", nonnegative=True)
     return used, ignored
 
 

@@ -307,8 +307,8 @@ def parameter_bounds(
     spec: ModelSpec, params: Mapping[str, float], names: Sequence[str], *, spread: float = 2.0
 ) -> dict[str, tuple[float, float]]:
     """[value / spread, value * spread] clipped to each plausible range (values must be > 0)."""
-    if spread <= 1:
-        raise ValidationError(f"spread must be > 1, got {spread}")
+    if not (math.isfinite(spread) and spread > 1):
+        raise ValidationError(f"spread (--spread) must be a finite number > 1, got {spread}")
     out = {}
     for name in names:
         if name not in spec.parameter_ids:

@@ -225,6 +225,8 @@ def lint_problem(directory: str | Path) -> list[str]:
     import petab.v1 as petab
 
     d = check_input_dir(directory, what="PEtab problem directory")
+    if not (d / PROBLEM_YAML).is_file():  # bad input (exit 2), not a lint finding (exit 1)
+        raise ValidationError(f"{str(d)!r} is not a PEtab problem directory: no {PROBLEM_YAML}")
     with _captured() as messages:
         try:
             petab.validate(str(d / PROBLEM_YAML))

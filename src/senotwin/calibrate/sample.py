@@ -518,7 +518,7 @@ def ensemble_bands(
         )
     if len(sets) == 0:
         raise ValidationError("ensemble: no parameter sets (rows)")
-    values = numeric_table(sets[[*used, *starts]], what="ensemble")
+    values = numeric_table(sets[[*used, *starts]], what="ensemble", nonnegative=True)
     param_sets = [
         dict(setup.params) | {k: float(v) for k, v in row.items()}
         for _, row in values[used].iterrows()

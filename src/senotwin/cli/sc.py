@@ -205,7 +205,10 @@ def survival(
 def example(
     out: Path = typer.Option(..., "--out", help="Folder for the example files (created)."),
 ) -> None:
-    """Write the shipped example data: fibroblasts (.csv.gz, .h5ad) and a TCGA survival table."""
+    """Write the five example files: fibroblast RNA-seq (3 files), TCGA expression and survival.
+
+    fibroblasts.csv.gz, fibroblasts_samples.csv, fibroblasts.h5ad,
+    tcga_expression.csv.gz and tcga_survival.csv (README, "Example data")."""
     from senotwin.sc.examples import CITATIONS, write_examples
 
     with user_errors(), writing(Output("--out", out, directory=True)):

@@ -47,6 +47,10 @@ def sensitivity(
     with user_errors():
         if method not in ("sobol", "prcc"):
             raise ValueError(f"--method must be sobol or prcc, got {method!r}")
+        if workers < 1:
+            raise ValueError(f"--workers must be a positive integer, got {workers}")
+        if top < 1:
+            raise ValueError(f"--top must be a positive integer, got {top}")
         res = run_sensitivity(
             scenario,
             method="sobol" if method == "sobol" else "prcc",

@@ -103,6 +103,8 @@ def simulate(
         typer.echo(json.dumps(summary, indent=2, default=float))
     else:
         typer.echo(f"wrote {out}: {len(result.table)} rows, status {result.status}")
+        if plot is not None:
+            typer.echo(f"wrote {plot}")
 
 
 def _regimen(text: str | None, scenario: str | None, allow_off_label: bool) -> Regimen | None:

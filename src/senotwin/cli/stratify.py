@@ -77,8 +77,10 @@ def predict(
             err=True,
         )
         _write_table(res.predictions, out, index=True)
+        typer.echo(f"wrote {out} ({len(res.predictions)} samples)", err=True)
         if explain is not None:
-            write_explanations(res, explain)
+            pages = write_explanations(res, explain)
+            typer.echo(f"wrote {explain}/: {len(pages)} files (open index.html)", err=True)
     if json_out:
         print_json(
             {

@@ -100,6 +100,8 @@ def compare(
     """Run arms on one scenario; report tumour, senescence, SASP, immune and toxicity metrics."""
     from senotwin.analysis.therapy import compare_arms
 
+    with user_errors():
+        _check_ensemble_options(ensemble, metric, members, dose_rules)
     if ensemble is not None:
         _compare_ensemble(
             scenario, arm, days, engine, as_json, plot, ensemble, metric, members, allow_off_label
@@ -120,6 +122,8 @@ def compare(
             from senotwin.report.therapy_sections import comparison_figure, save_figure
 
             save_figure(comparison_figure(comp), plot)
+            if not as_json:  # --json prints JSON only (CliRunner mixes the streams)
+                typer.echo(f"wrote {plot}", err=True)
     if as_json:
         print_json(comp.to_dict())
     else:
@@ -131,6 +135,22 @@ def compare(
                     + "".join(f"; {c}" for c in a.dose_changes)
                 )
         _print_notes(comp.notes)
+
+
+def _check_ensemble_options(
+    ensemble: Path | None, metric: str, members: int | None, dose_rules: bool
+) -> None:
+    """Options that act only with (or only without) --ensemble; ignoring one hid a mistake."""
+    if ensemble is None:
+        if members is not None:
+            raise ValueError("--members selects ensemble members; it needs --ensemble")
+        if metric != "final_tumour":
+            raise ValueError("--metric decides which arm beats another; it needs --ensemble")
+    else:
+        if members is not None and members < 1:
+            raise ValueError(f"--members must be >= 1, got {members}")
+        if dose_rules:
+            raise ValueError("--dose-rules applies to single runs; it does not go with --ensemble")
 
 
 #: metrics shown by ``treat compare --ensemble`` (all are in --json)
@@ -244,6 +264,8 @@ def dose_response(
             from senotwin.report.therapy_sections import dose_response_figure, save_figure
 
             save_figure(dose_response_figure(dr), plot)
+            if not as_json:  # --json prints JSON only (CliRunner mixes the streams)
+                typer.echo(f"wrote {plot}", err=True)
     if as_json:
         print_json(dr.to_dict())
     else:

@@ -41,7 +41,8 @@ def list_trials(as_json: bool = typer.Option(False, "--json", help="Print JSON."
         )
         return
     for t in items:
-        typer.echo(f"{t.id:<14} {' vs '.join(a.name for a in t.arms):<22} {t.title}")
+        arms = " vs ".join(a.name for a in t.arms)
+        typer.echo(f"{t.id:<14} {arms:<22} {t.scenario:<21} {t.title}")
 
 
 @app.command("show")

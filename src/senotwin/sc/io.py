@@ -154,12 +154,7 @@ def expression_from_frame(df: pd.DataFrame, source: str | Path) -> Expression:
         )
     check_unique(list(df.index), what=f"sample names in {p}")
     check_unique(list(df.columns), what=f"gene names in {p}")
-    nonnum = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    if nonnum:
-        raise ValidationError(
-            f"expression file {str(p)!r}: non-numeric values for genes {nonnum[:5]} "
-            f"(e.g. {_first_nonnumeric(df[nonnum[0]])!r})"
-        )
+    df = _numeric_columns(df, p)
     x = df.to_numpy(dtype=np.float64)
     _refuse_nonfinite(x, list(map(str, df.index)), list(map(str, df.columns)), p)
     return Expression(
@@ -226,9 +221,25 @@ def expression_from_anndata(a: Any, source: str | Path, layer: str | None) -> Ex
     )
 
 
-def _first_nonnumeric(column: pd.Series) -> object:
-    bad = pd.to_numeric(column, errors="coerce").isna() & column.notna()
-    return column[bad].iloc[0] if bad.any() else column.iloc[0]
+def _numeric_columns(df: pd.DataFrame, p: Path) -> pd.DataFrame:
+    """``df`` with text columns read as numbers; the genes holding text are named, with the first
+    bad value and its sample (after a transpose every column is text once one cell is, so the
+    column's dtype alone named every gene and showed a number as the culprit)."""
+    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if not text:
+        return df
+    coerced = df[text].apply(pd.to_numeric, errors="coerce")
+    bad = coerced.isna() & df[text].notna()
+    genes = [c for c in text if bad[c].any()]
+    if genes:
+        first = bad[genes[0]].to_numpy().nonzero()[0][0]
+        raise ValidationError(
+            f"expression file {str(p)!r}: non-numeric values for genes {genes[:5]} (e.g. "
+            f"{df[genes[0]].iloc[first]!r} in sample {str(df.index[first])!r})"
+        )
+    out = df.copy()
+    out[text] = coerced
+    return out
 
 
 def _refuse_nonfinite(x: Any, obs: list[str], genes: list[str], source: Path | str) -> None:

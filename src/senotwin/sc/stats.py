@@ -37,7 +37,7 @@ def group_codes(
         raise ValidationError(f"{what}: {int(missing.sum())} observations have no group label")
     names, codes = np.unique(arr.astype(str), return_inverse=True)
     if len(names) < 2:
-        raise ValidationError(f"{what}: need at least two groups, found {list(names)}")
+        raise ValidationError(f"{what}: need at least two groups, found {[str(n) for n in names]}")
     return [str(n) for n in names], codes.astype(np.int64)
 
 

@@ -80,6 +80,11 @@ def load_ensemble(path: str | Path, spec: ModelSpec) -> EnsembleFile:
                     f"ensemble file {str(path)!r}: row {i + 1}, {k}: must be a finite number, "
                     f"got {v!r}"
                 )
+            if v < 0:
+                raise ValidationError(
+                    f"ensemble file {str(path)!r}: row {i + 1}, {k}: {v!r} is negative "
+                    "(model parameters must be >= 0)"
+                )
             clean[str(k)] = float(v)
         out.append(clean)
     return EnsembleFile(tuple(out), tuple(ignored))
