@@ -313,3 +313,14 @@ def test_calibrate_liu2019_refuses_ensemble_and_names_the_shipped_one(tmp_path: 
     )
     assert res.exit_code == 2
     assert "liu2019_posterior.tsv" in res.output
+
+
+def test_calibrate_negative_ensemble_is_refused_before_the_fit(tmp_path: Path) -> None:
+    """'--ensemble -5' ran the whole fit, then said 'samples = -5' (the library's argument)."""
+    out = tmp_path / "fit"
+    res = CliRunner().invoke(
+        app, ["calibrate", "--problem", "galvis2019", "--ensemble", "-5", "--out", str(out)]
+    )
+    assert res.exit_code == 2
+    assert "error: --ensemble must be a whole number >= 0, got -5" in res.output
+    assert not out.exists()

@@ -142,6 +142,9 @@ CASES = [
          message="is the input file"),
     Case("call-out-is-dir", ("sc", "call", "in.csv", "--out", "adir"), {**GOOD, **DIRS},
          message="is a directory"),
+    # said 'n_null must be >= 10, got 5' (the library's argument) after reading the file
+    Case("call-n-null-5", ("sc", "call", "in.csv", "--out", "o.csv", "--n-null", "5"), GOOD,
+         message="error: --n-null must be a whole number >= 10, got 5", absent=("o.csv",)),
     Case("markers-bad-suffix",
          ("sc", "sasp-markers", "in.csv", "--groupby", "g", "--out", "m.parquet"), GOOD,
          message="must end in", absent=("m.parquet",)),

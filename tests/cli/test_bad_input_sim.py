@@ -256,6 +256,53 @@ CASES: tuple[Case, ...] = (
         2,
         "days = 1e+09 days is too long",
     ),
+    # session 32 (audit2): the horizon's error named 'days (t_end)' or 'days', not --days
+    Case(
+        "cohort-early-days-negative",
+        lambda t: ["cohort", "run", "--n", "2", "--days", "-3", "--out", str(t / "o")],
+        2,
+        "error: --days must be a positive finite number of days, got -3.0",
+    ),
+    Case(
+        "treat-days-0",
+        ["treat", "compare", "--arm", "a=none", "--days", "0"],
+        2,
+        "error: --days must be a positive finite number of days, got 0.0",
+    ),
+    Case(
+        "dose-response-days-nan",
+        ["treat", "dose-response", "--drug", "doxorubicin", "--doses", "1", "--days", "nan"],
+        2,
+        "error: --days must be a positive finite number of days, got nan",
+    ),
+    Case(
+        "sensitivity-days-0",
+        ["sensitivity", "--days", "0"],
+        2,
+        "error: --days must be a positive finite number of days, got 0.0",
+    ),
+    Case(
+        "twin-days-negative",
+        lambda t: [
+            *("twin", "from-sample", str(t / "x.csv"), "--sample", "s"),
+            *("--out", str(t / "o.csv"), "--days", "-1"),
+        ],
+        2,
+        "error: --days must be a positive finite number of days, got -1.0",
+    ),
+    # ... and a bad arm or --scheduler drew a 0/N progress bar above the error
+    Case(
+        "cohort-early-bad-block",
+        lambda t: ["cohort", "run", "--n", "2", "--arm", "x=block FOO=0.5", "--out", str(t / "o")],
+        2,
+        "error: unknown entity 'FOO' to block",
+    ),
+    Case(
+        "cohort-early-bad-scheduler",
+        lambda t: ["cohort", "run", "--n", "2", "--scheduler", "foo", "--out", str(t / "o")],
+        2,
+        "error: --scheduler 'foo' is not a Dask scheduler address (expected tcp://HOST:PORT)",
+    ),
     Case(
         "optimize-horizon-1e9",
         ["optimize", "--horizon", "1e9"],
@@ -607,7 +654,9 @@ def test_bad_input_is_a_clear_error_or_a_stated_warning(case: Case, tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in CASES if c.id.startswith(("trial-", "cohort-workers"))], ids=lambda c: c.id
+    "case",
+    [c for c in CASES if c.id.startswith(("trial-", "cohort-workers", "cohort-early"))],
+    ids=lambda c: c.id,
 )
 def test_cohort_arguments_fail_before_anything_starts(case: Case, tmp_path: Path) -> None:
     """A bad size, seed or worker count leaves no folder and draws no progress bar."""
@@ -616,6 +665,25 @@ def test_cohort_arguments_fail_before_anything_starts(case: Case, tmp_path: Path
     assert code == 2, text
     assert not (tmp_path / "o").exists(), "no output folder is left on failure"
     assert "patients/s" not in text, "no progress bar"
+
+
+def test_unwritable_cohort_folder_fails_before_the_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An --out that cannot be created (e.g. under /proc) failed under a 0/N bar."""
+    from senotwin._errors import ValidationError
+    from senotwin.cohort import runner as cohort_runner
+
+    def refuse(out: Path, *, resume: bool) -> None:
+        raise ValidationError(f"output directory {out} is not writable: Permission denied")
+
+    monkeypatch.setattr(cohort_runner, "prepare_output", refuse)
+    with _deadline(ROW_SECONDS):
+        res = runner.invoke(app, ["cohort", "run", "--n", "2", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "is not writable: Permission denied" in res.output
+    assert "patients/s" not in res.output, "no progress bar"
+    assert not (tmp_path / "o").exists()
 
 
 def test_every_case_id_is_unique() -> None:

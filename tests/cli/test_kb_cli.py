@@ -116,3 +116,13 @@ def test_export_out_directory_gets_a_named_file(mini_kb_dir: Path, tmp_path: Pat
         assert (existing / name).is_file()
     assert sorted(p.name for p in existing.iterdir()) == ["senotwin_kb.cyjs", "senotwin_kb.graphml"]
     nx.read_graphml(existing / "senotwin_kb.graphml")
+
+
+def test_path_length_error_names_the_option(mini_kb_dir: Path) -> None:
+    """The message named the library's argument ('max_length 0 is outside ...')."""
+    for value in ("0", "9"):
+        code, _, err = _run(
+            "kb", "path", "IL6", "CD274", "--max-length", value, "--kb", str(mini_kb_dir)
+        )
+        assert code == 2
+        assert f"error: --max-length must be a whole number from 1 to 8, got {value}" in err

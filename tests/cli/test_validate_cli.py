@@ -83,3 +83,23 @@ def test_validate_bad_cases_file(tmp_path):
     old.write_text("cases: []\n")
     res = runner.invoke(app, ["validate", "--cases", str(old)])
     assert res.exit_code == 2 and "version" in res.output
+
+
+def test_a_change_from_zero_prints_no_infinite_effect(tmp_path):
+    """Apoptosis is 0 on day 1 without the block and 0.4/day with it: the table printed 'inf'."""
+    case = """
+- id: from_zero
+  tier: consistency
+  claim: blocking BCL-2/BCL-xL raises senescent-cell apoptosis
+  source: {paper: model structure, review_section: '4.2', refs: [192]}
+  system: {species: human, tumour: NSCLC, host_age: aged, inducer: chemo, tissue: lung}
+  perturbed: {blocks: {BCL2_FAMILY: 1.0}}
+  readout: apoptosis
+  measure: {stat: at, at: 1}
+  expect: {kind: direction, direction: increase}
+"""
+    res = runner.invoke(app, ["validate", "--cases", _cases(tmp_path, case)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "n/a (control 0 -> 0.4)" in text and "inf" not in text
+    assert "validation: 1/1 passed" in text  # the verdict is unchanged

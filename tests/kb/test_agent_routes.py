@@ -75,4 +75,11 @@ def test_cli_shows_hops_and_route() -> None:
     assert "acting on NF-κB within 2 hop(s)" in text
     assert "-[inhibits C118]->" in text  # route text survives rich markup
     r = runner.invoke(app, ["kb", "drugs", "--target", "NF-κB", "--max-hops", "9"])
-    assert r.exit_code == 2 and "max_hops 9" in r.output
+    assert r.exit_code == 2 and "--max-hops must be a whole number from 1 to 4, got 9" in r.output
+
+
+def test_max_hops_without_target_is_refused() -> None:
+    """--max-hops only bounds the route to --target; without it the option was ignored."""
+    r = CliRunner().invoke(app, ["kb", "drugs", "--max-hops", "3"])
+    assert r.exit_code == 2
+    assert "error: --max-hops limits the route to --target; it needs --target" in r.output

@@ -86,3 +86,17 @@ def test_dual_effect_figure_shows_sasp_on_and_off_per_arm(table):
     assert "half-life" in fig.axes[0].get_title()
     with pytest.raises(ValidationError, match="at least one arm"):
         dual_effect_figure([])
+
+
+def test_senescent_axis_starts_near_the_data_not_at_a_floor(table):
+    """Day 0 has no senescent cell: a floor of 1e-6 set the log axis's bottom and squashed the
+    curves into its top decade; the bottom is now a decade below the smallest positive value."""
+    from senotwin.model.readouts import QSP
+
+    sen = QSP.senescent(table)
+    assert (sen <= 0).any()  # the zero this is about
+    smallest = float(sen[sen > 0].min())
+    arm = DualArm("acute_young", "acute", table, table)
+    bottom, top = dual_effect_figure([arm]).axes[0].get_ylim()
+    assert smallest / 100 <= bottom <= smallest
+    assert top >= float(sen.max())

@@ -101,3 +101,15 @@ def test_measured_values_print_readable_units() -> None:
     col = table.columns.index("measured (control -> perturbed)")
     assert table.rows[0][col] == "1 -> 0.5"
     assert table.rows[1][col] == "1 -> 0.5 molecules/µm²"
+
+
+def test_an_effect_from_a_zero_control_is_not_printed_as_inf() -> None:
+    """A 0 -> 0.4 increase printed the effect 'inf' in the observed column."""
+    from dataclasses import replace
+
+    case = replace(_case("C1", True), control_value=0.0, perturbed_value=0.4, effect=float("inf"))
+    table = validation_section(ValidationReport((case,)), load_qsp()).tables[1]
+    row = dict(zip(table.columns, table.rows[0], strict=True))
+    assert row["observed"] == "n/a (control 0 -> 0.4)"
+    assert row["measured (control -> perturbed)"] == "0 -> 0.4 mL"
+    assert row["result"] == "pass"  # the verdict is not the printing's business

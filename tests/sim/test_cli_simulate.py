@@ -158,6 +158,9 @@ def test_model_stats_explain_export(tmp_path: Path) -> None:
     assert code == 0 and "ratio_dependent_kill" in text and "de Pillis" in text
     code, text = _run("model", "explain", "cd8kill", "--scenario", "depillis2005")
     assert code != 0 and "did you mean" in text and "cd8_kill" in text
+    code, text = _run("model", "explain", "k_kil")  # the default (QSP) model; names entities too
+    assert code == 2 and "did you mean 'k_kill'" in text
+    assert "no process, parameter, species, observable or entity 'k_kil'" in text
     out = tmp_path / "m.xml"
     code, text = _run(
         "model", "export", "--format", "sbml", "--out", str(out), "--scenario", "karin2019"

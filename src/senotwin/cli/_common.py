@@ -45,6 +45,14 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
+def check_count(option: str, value: int, low: int, high: int | None = None) -> None:
+    """A whole-number option within ``low``..``high``, refused by its flag (not the internal
+    argument name the library would give) with the value and the allowed range."""
+    if value < low or (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise ValidationError(f"{option} must be a whole number {allowed}, got {value}")
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert records (pydantic, dataclasses, tuples, paths, numpy scalars and arrays) into
     JSON-ready structures."""

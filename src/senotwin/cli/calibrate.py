@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from senotwin.cli._common import Output, print_json, to_jsonable, user_errors, writing
+from senotwin.cli._common import (
+    Output,
+    check_count,
+    print_json,
+    to_jsonable,
+    user_errors,
+    writing,
+)
 
 if TYPE_CHECKING:
     from senotwin.calibrate.fit import FitResult
@@ -273,6 +280,8 @@ def calibrate(
     from senotwin.report.calibration_sections import parameter_rows
 
     outputs = (Output("--out", out, directory=True),)
+    with user_errors():  # before a fit of minutes, not after it
+        check_count("--ensemble", ensemble, 0)
     if _self_fitting(problem):
         if ensemble:
             raise typer.BadParameter(

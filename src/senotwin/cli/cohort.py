@@ -15,6 +15,7 @@ from senotwin.cli._common import (
     print_json,
     user_errors,
 )
+from senotwin.sim import check_days
 from senotwin.sim.engines import engine_help
 
 app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
@@ -116,6 +117,8 @@ def run(
 
     with user_errors():
         check_outputs([Output("--out", out, directory=True)])
+        if days is not None:
+            check_days(days, name="--days")
         if age not in ("young", "aged"):
             raise ValueError(f"--age must be young or aged, got {age!r}")
         spec = get_scenario(scenario).load()
@@ -148,12 +151,17 @@ def run(
                 config, out, reducer=reducer, workers=workers, scheduler=scheduler, resume=resume
             )
         else:
-            with _progress_bar() as bar:
-                task = bar.add_task("cohort", total=n)
+            bar = _progress_bar()
+            task = bar.add_task("cohort", total=n)
 
-                def _update(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
+            def _update(done: int, total: int) -> None:
+                # drawn at the first report, after run_cohort has checked the arms, the
+                # scheduler and --out: a bad option fails with no 0/N bar above the error
+                if not bar.live.is_started:
+                    bar.start()
+                bar.update(task, completed=done, total=total)
 
+            try:
                 result = run_cohort(
                     config,
                     out,
@@ -163,6 +171,9 @@ def run(
                     resume=resume,
                     progress=_update,
                 )
+            finally:
+                if bar.live.is_started:
+                    bar.stop()
     typer.echo(
         f"wrote {out}: {result.n_patients} patients x {len(config.arms)} arms, "
         f"{result.failures()}, {result.chunks_run} chunks run, "

@@ -13,6 +13,7 @@ from rich.table import Table
 from senotwin.cli._common import (
     FIGURE_SUFFIXES,
     Output,
+    check_count,
     print_json,
     to_jsonable,
     user_errors,
@@ -148,6 +149,7 @@ def path(
 ) -> None:
     """Signed causal paths between two entities, with the net effect and citations."""
     with user_errors():
+        check_count("--max-length", max_length, 1, 8)
         found = query.paths(_load(kb_dir), source, target, max_length=max_length, limit=limit)
     if json_out:
         print_json(
@@ -194,8 +196,10 @@ def drugs(
         help="Entity acted on, directly or through intermediates (aliases resolve); "
         "the output shows the hops and the route.",
     ),
-    max_hops: int = typer.Option(
-        2, "--max-hops", help="With --target: most interactions from agent to target (1-4)."
+    max_hops: int | None = typer.Option(
+        None,
+        "--max-hops",
+        help="With --target: most interactions from agent to target (1-4; default 2).",
     ),
     pathway: str | None = typer.Option(None, help="Pathway entity."),
     tumor: str | None = typer.Option(None, help="Tumour type entity."),
@@ -204,6 +208,10 @@ def drugs(
 ) -> None:
     """Agents of the review filtered by class, target, pathway and tumour type."""
     with user_errors():
+        if max_hops is not None and target is None:  # ignoring it hid a mistake
+            raise ValueError("--max-hops limits the route to --target; it needs --target")
+        max_hops = 2 if max_hops is None else max_hops
+        check_count("--max-hops", max_hops, 1, 4)
         kb = _load(kb_dir)
         agents = query.drugs(
             kb,

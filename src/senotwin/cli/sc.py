@@ -11,7 +11,14 @@ import typer
 
 from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_text, read_table
-from senotwin.cli._common import FIGURE_SUFFIXES, TABLE_SUFFIXES, Output, user_errors, writing
+from senotwin.cli._common import (
+    FIGURE_SUFFIXES,
+    TABLE_SUFFIXES,
+    Output,
+    check_count,
+    user_errors,
+    writing,
+)
 from senotwin.sc.calls import call_senescent
 from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.io import Expression, prepare, read_expression
@@ -125,6 +132,7 @@ def call(
 ) -> None:
     """Multi-hallmark senescent-cell calls (score, p, q, call)."""
     with user_errors(), writing(_table_out(out), inputs=(input,)):
+        check_count("--n-null", n_null, 10)  # before the file is read
         expr = _load(input, layer, True)
         groups = _groups(expr, groupby) if groupby else None
         res = call_senescent(

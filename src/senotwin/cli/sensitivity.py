@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from senotwin.cli._common import print_json, user_errors
+from senotwin.sim import check_days
 from senotwin.sim.engines import engine_help
 
 
@@ -51,6 +52,8 @@ def sensitivity(
             raise ValueError(f"--workers must be a positive integer, got {workers}")
         if top < 1:
             raise ValueError(f"--top must be a positive integer, got {top}")
+        if days is not None:
+            check_days(days, name="--days")
         res = run_sensitivity(
             scenario,
             method="sobol" if method == "sobol" else "prcc",

@@ -15,6 +15,7 @@ from senotwin.cli._common import (
     user_errors,
     writing,
 )
+from senotwin.sim import check_days
 from senotwin.sim.engines import engine_help
 
 #: file types save_figure writes
@@ -102,6 +103,8 @@ def compare(
 
     with user_errors():
         _check_ensemble_options(ensemble, metric, members, dose_rules)
+        if days is not None:
+            check_days(days, name="--days")
     if ensemble is not None:
         _compare_ensemble(
             scenario, arm, days, engine, as_json, plot, ensemble, metric, members, allow_off_label
@@ -243,6 +246,8 @@ def dose_response(
     from senotwin.analysis.therapy import dose_response as run
 
     with user_errors(), writing(Output("--plot", plot, PLOT_SUFFIXES)):
+        if days is not None:
+            check_days(days, name="--days")
         values = []
         for raw in doses.split(","):
             try:

@@ -43,7 +43,7 @@ def from_sample(
         score_for_twin,
         twin_signatures,
     )
-    from senotwin.sim import run_scenario
+    from senotwin.sim import check_days, run_scenario
 
     outputs = (
         Output("--out", out, (".csv",)),
@@ -51,6 +51,8 @@ def from_sample(
         Output("--plot", plot, FIGURE_SUFFIXES),
     )
     with user_errors(), writing(*outputs, inputs=(input,)):
+        if days is not None:
+            check_days(days, name="--days")
         if scores:
             table = read_table(input, what="score table", index_col=0)
             table.index = table.index.astype(str)

@@ -311,7 +311,7 @@ def explain(spec: ModelSpec, name: str) -> str:
     ]
     hint = did_you_mean(name, known)
     raise ValidationError(
-        f"{spec.id} has no process, parameter, species or observable {name!r}{hint}"
+        f"{spec.id} has no process, parameter, species, observable or entity {name!r}{hint}"
     )
 
 

@@ -10,6 +10,7 @@ off. They draw given tables; the runs themselves come from :mod:`senotwin.analys
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -187,9 +188,15 @@ def dual_effect_figure(arms: Sequence[DualArm]) -> Figure:
     fig = new_figure(15, 4.2 * len(arms))
     axes = np.atleast_2d(fig.subplots(len(arms), 3))
     for row, arm in zip(axes, arms, strict=True):
+        lowest = math.inf
         for table, style, label in ((arm.on, "-", "SASP on"), (arm.off, "--", "SASP off")):
             t = table["time"].to_numpy()
-            row[0].plot(t, np.maximum(QSP.senescent(table), 1e-6), style, lw=1.8, label=label)
+            sen = np.asarray(QSP.senescent(table), dtype=float)
+            # zero (day 0, before any cell turns senescent) has no place on a log axis: the
+            # curve starts at the first positive value instead of a floor that squashed it
+            row[0].plot(t, np.where(sen > 0, sen, np.nan), style, lw=1.8, label=label)
+            if (sen > 0).any():
+                lowest = min(lowest, float(sen[sen > 0].min()))
             row[1].plot(t, table["removal"], style, lw=1.8, label=label)
             row[2].plot(t, table["V_T"], style, lw=1.8, label=label)
         (h_on, h_off), (v_on, v_off) = arm.half_lives, arm.final_volumes
@@ -198,6 +205,8 @@ def dual_effect_figure(arms: Sequence[DualArm]) -> Figure:
             fontsize=10,
         )
         row[0].set_yscale("log")
+        if math.isfinite(lowest):  # a decade below the smallest positive value drawn
+            row[0].set_ylim(bottom=lowest / 10)
         row[0].set_ylabel("senescent cells (×10⁹, log scale)")
         row[1].set_title(f"{arm.scenario}: innate removal of a senescent cell", fontsize=10)
         row[1].set_ylabel("removal rate (1/day)")

@@ -153,6 +153,9 @@ class CaseResult:
     def observed_text(self) -> str:
         """The observed effect with its unit, e.g. '0.42 fold' or '-35 %'."""
         if not math.isfinite(self.effect):
+            if self.control_value == 0 and math.isfinite(self.perturbed_value):
+                # a change relative to zero has no size: say so instead of printing 'inf'
+                return f"n/a (control 0 -> {self.perturbed_value:.3g})"
             return str(self.effect)
         if self.kind == "peak_order":
             return f"{self.effect:+.3g} day"
