@@ -330,6 +330,56 @@ def r_squared(y: np.ndarray, fitted: np.ndarray) -> tuple[float, float]:
     )
 
 
+LINE_STEPS = (-0.3, -0.2, -0.1, 0.1, 0.2, 0.3)
+
+
+def line_curvatures(
+    hessian: np.ndarray,
+    replaced: list[dict],
+    x0: np.ndarray,
+    y0: float,
+    blo: np.ndarray,
+    bhi: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    seeds: list[int],
+) -> tuple[np.ndarray, list[dict]]:
+    """``hessian`` with each direction the quadratic gave a curvature <= 0 (``replaced``) refitted
+    on the line through the optimum: the seed-averaged nllh at ``LINE_STEPS`` x the distance to
+    the design box's edge along the eigenvector (points outside the bounds dropped), fitted as
+    y0 + a t + c t^2 / 2; the direction takes max(c, the prior curvature) (session 32)."""
+    values, vectors = np.linalg.eigh(hessian)
+    points, where = [], []
+    for j, r in enumerate(replaced):
+        v = np.asarray(r["vector"], dtype=float)
+        with np.errstate(divide="ignore"):
+            reach = np.where(v > 0, (bhi - x0) / v, np.where(v < 0, (blo - x0) / v, np.inf))
+        edge = float(np.min(np.abs(reach[np.abs(v) > 1e-12])))
+        for f in LINE_STEPS:
+            x = x0 + f * edge * v
+            if np.all((x >= lo) & (x <= hi)):
+                points.append(x)
+                where.append((j, f * edge))
+    f_line = evaluate_seeded("line", np.array(points), seeds).mean(axis=1)
+    fits = []
+    for j, r in enumerate(replaced):
+        t = np.array([tt for (jj, tt) in where if jj == j])
+        y = np.array([f_line[i] for i, (jj, _) in enumerate(where) if jj == j])
+        c = math.nan
+        if t.size >= 2:
+            a_mat = np.column_stack([t, 0.5 * t**2])
+            (_, c), *_ = np.linalg.lstsq(a_mat, y - y0, rcond=None)
+        curv = max(float(c), r["prior_curvature"]) if math.isfinite(c) else r["prior_curvature"]
+        k = int(
+            np.argmax([abs(float(np.dot(vectors[:, m], r["vector"]))) for m in range(len(values))])
+        )
+        values[k] = curv
+        fits.append(
+            {"steps": t.tolist(), "nllh": y.tolist(), "fitted_curvature": float(c), "used": curv}
+        )
+    return np.asarray(vectors @ np.diag(values) @ vectors.T), fits
+
+
 def laplace_run(
     args: argparse.Namespace, obj: IciObjective, record: dict, x0: np.ndarray, t0: float
 ) -> tuple[np.ndarray, float, int, dict]:
@@ -366,6 +416,11 @@ def laplace_run(
     r2_in, sd_in = r_squared(y[train], q(design[train]))
     r2_out, sd_out = r_squared(y[hold], q(design[hold]))
     fixed, replaced = positive_hessian(q.hessian, lo, hi)
+    line_fits = []
+    if args.line_curvature and replaced:
+        fixed, line_fits = line_curvatures(
+            fixed, replaced, x0, float(y[0]), blo, bhi, lo, hi, seeds
+        )
     stationary = replace(q, hessian=fixed).stationary_point()
     inside = bool(np.all((stationary >= lo) & (stationary <= hi)))
     mean = stationary if inside else x0
@@ -373,7 +428,7 @@ def laplace_run(
     draws, acceptance = truncated_normal(mean, cov, lo, hi, args.samples, seed=args.seed)
     q_mean = float(q(mean))
     t_check = time.perf_counter()
-    fc = evaluate_seeded("check", draws[: args.check], seeds)
+    fc = evaluate_seeded("check_line" if line_fits else "check", draws[: args.check], seeds)
     t_check = time.perf_counter() - t_check
     excess = fc.mean(axis=1) - q_mean
     rule_a, rule_b = r2_out >= args.min_r2, bool(1.5 <= float(np.mean(excess)) <= 7.0)
@@ -403,6 +458,7 @@ def laplace_run(
         "hessian_replaced_directions": [
             r | {"vector": dict(zip(ids, r["vector"], strict=True))} for r in replaced
         ],
+        "line_curvatures": line_fits,
         "mean_is": "the quadratic's minimiser (inside the bounds)"
         if inside
         else "the shipped optimum (the quadratic's minimiser lies outside the bounds)",
@@ -610,6 +666,11 @@ def main() -> None:
         help="laplace: common-random-number cohorts whose nllh is averaged (one process each)",
     )
     ap.add_argument("--holdout", type=float, default=0.2, help="laplace: share held out")
+    ap.add_argument(
+        "--line-curvature",
+        action="store_true",
+        help="laplace: refit each non-positive quadratic direction on a line through the optimum",
+    )
     ap.add_argument("--min-r2", type=float, default=0.7, help="laplace: rule (a), held-out R^2")
     ap.add_argument("--check", type=int, default=20, help="laplace: draws scored for rule (b)")
     ap.add_argument("--draws", type=int, default=1200, help="importance: draws per stage")

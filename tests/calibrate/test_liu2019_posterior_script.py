@@ -73,3 +73,26 @@ def test_laplace_box_is_the_profile_half_width_times_the_factor_clipped_to_the_b
             assert math.isclose(bhi[k], min(hi[k], x0[k] + h), abs_tol=1e-12), p.id
     k = [p.id for p in ICI_PARAMETERS].index("n_reinv.centre")  # open at 6: clipped there
     assert post.laplace_box(obj, record, x0, 1.0)[1][k] == hi[k]
+
+
+def test_line_curvature_refits_a_replaced_direction_from_the_line(monkeypatch) -> None:
+    """A direction the global quadratic curved down along gets the curvature measured on a line
+    through the optimum (session 32); the other direction keeps its value."""
+    true = np.array([[8.0, 3.0], [3.0, 50.0]])
+    monkeypatch.setattr(
+        post,
+        "evaluate_seeded",
+        lambda kind, pts, seeds: np.repeat(
+            (0.5 * np.einsum("ij,jk,ik->i", pts, true, pts))[:, None], len(seeds), axis=1
+        ),
+    )
+    lo, hi = np.array([-1.0, -1.0]), np.array([1.0, 1.0])
+    fitted = np.array([[-4.0, 0.0], [0.0, 50.0]])  # the quadratic: negative along x
+    fixed, replaced = post.positive_hessian(fitted, lo, hi)
+    assert len(replaced) == 1
+    x0 = np.zeros(2)
+    h, fits = post.line_curvatures(fixed, replaced, x0, 0.0, lo / 2, hi / 2, lo, hi, [0, 1])
+    v = np.asarray(replaced[0]["vector"])
+    assert fits[0]["fitted_curvature"] == pytest.approx(float(v @ true @ v))
+    assert float(v @ h @ v) == pytest.approx(8.0)
+    assert len(fits[0]["steps"]) == 6
