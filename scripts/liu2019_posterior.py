@@ -345,21 +345,27 @@ def line_curvatures(
     seeds: list[int],
 ) -> tuple[np.ndarray, list[dict]]:
     """``hessian`` with each direction the quadratic gave a curvature <= 0 (``replaced``) refitted
-    on the line through the optimum: the seed-averaged nllh at ``LINE_STEPS`` x the distance to
-    the design box's edge along the eigenvector (points outside the bounds dropped), fitted as
-    y0 + a t + c t^2 / 2; the direction takes max(c, the prior curvature) (session 32)."""
+    on the line through the optimum: the seed-averaged nllh at ``LINE_STEPS`` x each side's own
+    distance to the design box's edge along the eigenvector (a side a bound blocks at the
+    optimum gives no point), fitted as y0 + a t + c t^2 / 2; the direction takes max(c, the
+    prior curvature) (session 32; its first run took one distance for both sides, 0 where the
+    optimum sits on a bound)."""
     values, vectors = np.linalg.eigh(hessian)
     points, where = [], []
     for j, r in enumerate(replaced):
         v = np.asarray(r["vector"], dtype=float)
-        with np.errstate(divide="ignore"):
-            reach = np.where(v > 0, (bhi - x0) / v, np.where(v < 0, (blo - x0) / v, np.inf))
-        edge = float(np.min(np.abs(reach[np.abs(v) > 1e-12])))
-        for f in LINE_STEPS:
-            x = x0 + f * edge * v
-            if np.all((x >= lo) & (x <= hi)):
-                points.append(x)
-                where.append((j, f * edge))
+        for sign in (-1.0, 1.0):  # each side's own distance to the box edge (0 where blocked)
+            u = sign * v
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reach = np.where(
+                    u > 1e-12, (bhi - x0) / u, np.where(u < -1e-12, (blo - x0) / u, np.inf)
+                )
+            edge = float(np.min(reach))
+            for f in (f for f in LINE_STEPS if f * sign > 0):
+                x = x0 + abs(f) * edge * u
+                if edge > 0 and np.all((x >= lo) & (x <= hi)):
+                    points.append(x)
+                    where.append((j, abs(f) * edge * sign))
     f_line = evaluate_seeded("line", np.array(points), seeds).mean(axis=1)
     fits = []
     for j, r in enumerate(replaced):

@@ -96,3 +96,24 @@ def test_line_curvature_refits_a_replaced_direction_from_the_line(monkeypatch) -
     assert fits[0]["fitted_curvature"] == pytest.approx(float(v @ true @ v))
     assert float(v @ h @ v) == pytest.approx(8.0)
     assert len(fits[0]["steps"]) == 6
+
+
+def test_line_curvature_uses_the_open_side_when_the_optimum_sits_on_a_bound(monkeypatch) -> None:
+    """An optimum on a bound (k_byst at its ceiling): the blocked side gives no point, the open
+    side still measures the curvature."""
+    true = np.array([[8.0, 0.0], [0.0, 50.0]])
+    monkeypatch.setattr(
+        post,
+        "evaluate_seeded",
+        lambda kind, pts, seeds: np.repeat(
+            (0.5 * np.einsum("ij,jk,ik->i", pts - [1.0, 0.0], true, pts - [1.0, 0.0]))[:, None],
+            len(seeds),
+            axis=1,
+        ),
+    )
+    lo, hi = np.array([-1.0, -1.0]), np.array([1.0, 1.0])
+    fixed, replaced = post.positive_hessian(np.array([[-4.0, 0.0], [0.0, 50.0]]), lo, hi)
+    x0 = np.array([1.0, 0.0])  # on the upper bound of the first parameter
+    _, fits = post.line_curvatures(fixed, replaced, x0, 0.0, lo / 2, hi, lo, hi, [0])
+    assert len(fits[0]["steps"]) == 3 and all(t < 0 for t in fits[0]["steps"])
+    assert fits[0]["fitted_curvature"] == pytest.approx(8.0)
