@@ -142,7 +142,12 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     the fit's own centres (k_kill 1.89, r_treg 0.0498) it is 0.11: the calibrated-load check uses
     the fit's centres (a Treg load means what it was fitted with). Session 27 (the measured
     effector contraction, k_contract, and its liu2019 refit): fewer primed effectors reach the
-    lesion, the ratio is 0.45 (0.42 / 0.93), the grading kept, its depth asserted at < 0.5."""
+    lesion, the ratio is 0.45 (0.42 / 0.93), the grading kept, its depth asserted at < 0.5.
+    Session 32 (mel61: liu2019 refitted on melanoma's 61-day doubling) put the Treg centre at
+    0.094 (was 0.044) with k_kill 1.65 and n_reinv 5.15: with the k_kill and r_treg centres alone
+    the well-primed nadir is 0.95 (final volume 0.075 of untreated); with the burst it was fitted
+    with (n_reinv's centre) as well it is 0.10. The calibrated-load check now takes all three
+    centres, the quantities the Treg load was fitted together with."""
     base = run_scenario(
         "aged_lung_untreated", days=30.0, solver=SolverOptions(engine="fast", t_eval=GRID[:31])
     ).table
@@ -161,7 +166,12 @@ def test_treg_brake_is_off_by_default_and_grades_the_response_to_full_blockade()
     assert strong_ratio < 0.5 * weak_ratio
     fit = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
     calibrated_load, _ = _full_blockade(
-        {"N_ag": 5.0e5, "r_treg": fit["r_treg.centre"], "k_kill": fit["k_kill.centre"]}
+        {
+            "N_ag": 5.0e5,
+            "r_treg": fit["r_treg.centre"],
+            "k_kill": fit["k_kill.centre"],
+            "n_reinv": fit["n_reinv.centre"],
+        }
     )
     assert calibrated_load < 0.5  # at the liu2019 Treg centre it shrinks deeply
 

@@ -86,13 +86,13 @@ def test_shared_values_set_every_patient_and_unknown_names_are_refused() -> None
 
 def test_growth_centre_is_derived_at_each_candidates_immune_values() -> None:
     """Two candidates that differ only in k_kill meet different proliferation centres, and at
-    each the typical untreated melanoma lesion doubles in the cited 33 days (before session 18
-    both met the rate derived at qsp.yaml's k_kill 0.9); the patients carry that centre. Since
-    session 27 (the measured effector contraction: fewer effectors, so per-cell kill matters
-    less) the centre at 1.5 is 1.049 x the one at 0.9 (asserted > 1.03; was > 1.05). Since
-    session 31 the typical patient carries the baseline's median PD-L1-positive share: fewer
-    PD-L1-positive cancer cells brake the kill less, so the centre is above the shipped rate,
-    which is derived with every cancer cell positive."""
+    each the typical untreated melanoma lesion doubles in the cited time (33 days until session
+    32, 61 since; before session 18 both met the rate derived at qsp.yaml's k_kill 0.9); the
+    patients carry that centre. Since session 27 (the measured effector contraction: fewer
+    effectors, so per-cell kill matters less) the centre at 1.5 is 1.049 x the one at 0.9
+    (asserted > 1.03; was > 1.05). Since session 31 the typical patient carries the baseline's
+    median PD-L1-positive share: fewer PD-L1-positive cancer cells brake the kill less, so the
+    centre is above the shipped rate, which is derived with every cancer cell positive."""
     from senotwin.model.qsp import TISSUES
     from senotwin.sim.tissue_growth import net_doubling_days
 
