@@ -172,12 +172,13 @@ CHEMO_REFERENCE = "lung"
 #: (adenocarcinoma mean, 1065 NSCLC; quantitative-sources ki67_nsclc_warth2014). MONET1 and
 #: KEYNOTE-189 enrolled non-squamous NSCLC.
 KI67_REFERENCE = 25.8
-#: a lower bound on each tissue's central Ki-67 labelling index (%), immunohistochemistry of
-#: resected tumours (the antibody clones and counting methods were not read and may differ
-#: between the three studies): SCLC 40.71 (the lowest of 94 resected SCLC,
-#: ki67_sclc_wang2019), TNBC 45 (62.5 % of 1146 stage I-II TNBC above it, so the median is
-#: higher: ki67_tnbc_fsoa2024). Session 21 (prime), docs/trials.md.
-KI67_LOWER: dict[str, float] = {"sclc": 40.71, "tnbc": 45.0}
+#: each tissue's central Ki-67 labelling index (%) where one was read, else a lower bound on
+#: it; immunohistochemistry of resected tumours (the antibody clones and counting methods were
+#: not read and may differ between the studies): SCLC 40.71, a bound (the lowest of 94 resected
+#: SCLC, ki67_sclc_wang2019; no SCLC median or mean found: quantitative-sources not_found),
+#: TNBC 48, the median of 496 node-negative TNBC (ki67_tnbc_munzone2012, session 33; the 45 %
+#: bound of session 21, ki67_tnbc_fsoa2024, agrees). Session 21 (prime), docs/trials.md.
+KI67_TISSUE: dict[str, float] = {"sclc": 40.71, "tnbc": 48.0}
 
 
 def chemo_sensitivity(tissue: str) -> float:
@@ -187,12 +188,13 @@ def chemo_sensitivity(tissue: str) -> float:
 
     The gross rate is growth fraction x division rate of a cycling cell, so the two ratios are
     alternatives, never multiplied (that would count the growth fraction twice). Where a Ki-67
-    ratio's lower bound exceeds 1 it is used (session 21, prime): cycle-dependent drugs hit the
+    ratio (central, or a lower bound where no central value was read) exceeds 1 it is used
+    (session 21, prime): cycle-dependent drugs hit the
     cycling share, which Ki-67 measures directly, while k_grow is derived from net doubling
     times that also carry the unmodelled cell loss. Otherwise Norton & Simon (Cancer Treat Rep
     1977;61:1307) with Hafner et al. (Nat Methods 2016;13:521), session 19. Per tissue, not per
     patient; docs/trials.md says where either may not hold (platinum is cycle-non-specific)."""
-    if tissue in KI67_LOWER and (ratio := KI67_LOWER[tissue] / KI67_REFERENCE) > 1.0:
+    if tissue in KI67_TISSUE and (ratio := KI67_TISSUE[tissue] / KI67_REFERENCE) > 1.0:
         return ratio
     return TISSUES[tissue].k_grow / TISSUES[CHEMO_REFERENCE].k_grow
 
