@@ -18,22 +18,20 @@ varied with sd 6.4 across seeds, at 1000 3.5: docs/calibration.md).
     python scripts/liu2019_refit.py --draws 0 --seeds 0 1 2 3 --held-out 4 5   # diagnostic
 
 ``--seeds`` (session 33, a diagnostic): the objective is the mean nllh over several cohorts of
-the same size (common random numbers per seed, one process each), the optimum the single
-cohort's noise does not place (session 32 found the seed-0 optimum is not the four-cohort
-minimum); it prints the search and the held-out scores and records nothing (run_problem fits
-one cohort).
+the same size (``ici_fit.MeanObjective``: common random numbers per seed, one process each), the
+optimum the single cohort's noise does not place (session 32 found the seed-0 optimum is not the
+four-cohort minimum); it prints the search and the held-out scores and records nothing (a record
+on the mean: ``run_problem(..., seeds=...)``).
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -41,6 +39,7 @@ from senotwin.calibrate.sample import shipped_ensemble
 from senotwin.trial.ici_fit import (
     ICI_PARAMETERS,
     IciObjective,
+    MeanObjective,
     ensemble_column,
     nelder_mead,
     run_problem,
@@ -80,51 +79,6 @@ def parse_start(text: str) -> dict[str, float]:
         except ValueError:
             raise SystemExit(f"--start {item!r}: {value!r} is not a number") from None
     return point
-
-
-def _cohort_server(conn: Any, n: int, seed: int) -> None:
-    """One cohort's nllh on demand: receives a parameter vector, sends its nllh; None stops."""
-    obj = IciObjective(n=n, seed=seed)
-    while (x := conn.recv()) is not None:
-        conn.send(float(obj(x)))
-
-
-class MeanObjective:
-    """Mean nllh over several cohorts (one process each), with IciObjective's interface."""
-
-    def __init__(self, n: int, seeds: list[int]) -> None:
-        self.single = IciObjective(n=n, seed=seeds[0])  # bounds, values and parameters only
-        self.parameters = self.single.parameters
-        self.evaluations = 0
-        self._cache: dict[tuple[float, ...], float] = {}
-        ctx = mp.get_context("fork")
-        self._conns = []
-        for seed in seeds:
-            here, there = ctx.Pipe()
-            ctx.Process(target=_cohort_server, args=(there, n, seed), daemon=True).start()
-            self._conns.append(here)
-
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.single.bounds()
-
-    def values(self, x: Sequence[float] | np.ndarray) -> dict[str, float]:
-        return self.single.values(x)
-
-    def __call__(self, x: Sequence[float] | np.ndarray) -> float:
-        lo, hi = self.bounds()
-        xc = np.clip(np.asarray(x, dtype=float), lo, hi)
-        penalty = float(np.sum((np.asarray(x) - xc) ** 2)) * 1e3  # as IciObjective
-        key = tuple(np.round(xc, 10))
-        if key not in self._cache:
-            self.evaluations += 1
-            for conn in self._conns:
-                conn.send(xc)
-            self._cache[key] = float(np.mean([conn.recv() for conn in self._conns]))
-        return self._cache[key] + penalty
-
-    def close(self) -> None:
-        for conn in self._conns:
-            conn.send(None)
 
 
 def search(job: tuple[int, int, np.ndarray, int]) -> tuple[float, np.ndarray]:
@@ -257,7 +211,7 @@ def main() -> None:
 def multi_seed(a: argparse.Namespace, extra: list[dict[str, float]], t0: float) -> None:
     """``--seeds``: Nelder-Mead and the polish on the mean over the cohorts from the shipped
     optimum (and any ``--start``), then the held-out cohorts; prints, records nothing."""
-    obj = MeanObjective(a.n, a.seeds)
+    obj = MeanObjective(a.n, a.seeds)  # closed below, after the search
     shipped = shipped_start()
     starts = [("shipped", start_vector(shipped[0]))] if shipped else []
     starts += [(f"--start {k}", start_vector(p)) for k, p in enumerate(extra)]

@@ -399,3 +399,36 @@ def test_smoothed_objective_rejects_a_bad_read_cv() -> None:
         IciObjective(n=9, read_cv=-0.01)
     with pytest.raises(ValidationError, match="read_cv"):
         IciObjective(n=9, read_cv=float("nan"))
+
+
+def test_mean_objective_is_the_mean_of_the_cohorts_own_nllh() -> None:
+    """Each cohort in its own process gives the nllh IciObjective gives in this one; the mean is
+    what Nelder-Mead sees, cached like IciObjective (a repeat costs nothing); fewer than two or
+    repeated seeds are refused."""
+    from senotwin.trial.ici_fit import IciObjective, MeanObjective, shipped_start, start_vector
+
+    x = start_vector(shipped_start()[0])
+    with MeanObjective(12, [0, 1]) as mean:
+        f = mean(x)
+        assert f == pytest.approx(
+            (IciObjective(n=12, seed=0)(x) + IciObjective(n=12, seed=1)(x)) / 2
+        )
+        assert mean(x) == f and mean.evaluations == 1
+        lo, _ = mean.bounds()
+        assert mean(lo - 1.0) > mean(lo)  # outside the bounds: the clipped value plus a penalty
+    for bad in ([0], [1, 1]):
+        with pytest.raises(ValidationError, match="two or more distinct seeds"):
+            MeanObjective(12, bad)
+
+
+def test_a_record_on_several_cohorts_names_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """run_problem(seeds=...) fits the mean over the cohorts and says so in the record; a
+    one-cohort record keeps its old keys (no ``seeds``)."""
+    rec = run_problem(
+        starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2, seeds=[0, 1], out=tmp_path
+    )
+    assert rec["seeds"] == [0, 1] and rec["seed"] == 0
+    stored = json.loads((tmp_path / "fit.json").read_text())
+    assert stored["seeds"] == [0, 1] and stored["nllh"] == pytest.approx(rec["nllh"])
+    single = run_problem(starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2)
+    assert "seeds" not in single and single["nllh"] != pytest.approx(rec["nllh"])

@@ -74,22 +74,3 @@ def test_nelder_mead_first_simplex_steps_by_step_times_the_bound_width_towards_t
     assert first[0] == pytest.approx(x0)
     assert first[1] == pytest.approx([0.2 + step, 0.9])  # below the middle: steps up
     assert first[2] == pytest.approx([0.2, 0.9 - step])  # above the middle: steps down
-
-
-def test_mean_objective_is_the_mean_of_the_cohorts_own_nllh() -> None:
-    """--seeds: each cohort in its own process gives the nllh IciObjective gives in this one;
-    the mean is what Nelder-Mead sees, cached like IciObjective (a repeat costs nothing)."""
-    from senotwin.trial.ici_fit import IciObjective, shipped_start
-
-    x = start_vector(shipped_start()[0])
-    mean = REFIT.MeanObjective(12, [0, 1])
-    try:
-        f = mean(x)
-        assert f == pytest.approx(
-            (IciObjective(n=12, seed=0)(x) + IciObjective(n=12, seed=1)(x)) / 2
-        )
-        assert mean(x) == f and mean.evaluations == 1
-        lo, _ = mean.bounds()
-        assert mean(lo - 1.0) > mean(lo)  # outside the bounds: the clipped value plus a penalty
-    finally:
-        mean.close()

@@ -469,6 +469,62 @@ class IciObjective:
         return self._cache[key] + penalty
 
 
+def _cohort_server(conn: Any, n: int, seed: int) -> None:
+    """One cohort's nllh on demand (a forked process): receives a vector, sends its nllh."""
+    obj = IciObjective(n=n, seed=seed)
+    while (x := conn.recv()) is not None:
+        conn.send(float(obj(x)))
+
+
+class MeanObjective(IciObjective):
+    """The mean nllh over several same-size cohorts (common random numbers per seed, one forked
+    process each): the optimum no single cohort's noise places (session 32: the seed-0 optimum
+    is not the four-cohort minimum). Statistics and growth are the first seed's cohort's.
+    ``close()`` (or ``with``) stops the processes."""
+
+    def __init__(
+        self,
+        n: int,
+        seeds: Sequence[int],
+        parameters: Sequence[PopulationParameter] = ICI_PARAMETERS,
+    ) -> None:
+        if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+            raise ValidationError(f"seeds {list(seeds)!r}: need two or more distinct seeds")
+        super().__init__(n=n, seed=seeds[0], parameters=parameters)
+        self.seeds = tuple(int(s) for s in seeds)
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        self._conns = []
+        for seed in self.seeds:
+            here, there = ctx.Pipe()
+            ctx.Process(target=_cohort_server, args=(there, n, seed), daemon=True).start()
+            self._conns.append(here)
+
+    def __call__(self, x: Sequence[float] | np.ndarray) -> float:
+        lo, hi = self.bounds()
+        xc = np.clip(np.asarray(x, dtype=float), lo, hi)
+        penalty = float(np.sum((np.asarray(x) - xc) ** 2)) * 1e3  # as IciObjective
+        key = tuple(np.round(xc, 10))
+        if key not in self._cache:
+            self.evaluations += 1
+            for conn in self._conns:
+                conn.send(xc)
+            self._cache[key] = float(np.mean([conn.recv() for conn in self._conns]))
+        return self._cache[key] + penalty
+
+    def close(self) -> None:
+        for conn in self._conns:
+            conn.send(None)
+        self._conns = []
+
+    def __enter__(self) -> MeanObjective:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass(frozen=True)
 class IciFit:
     """Best values, every start's result, conditional intervals, goodness and predictions."""
@@ -483,6 +539,7 @@ class IciFit:
     seconds: float
     n: int
     seed: int
+    seeds: tuple[int, ...] = ()  # the cohorts whose mean nllh was fitted (none: ``seed``'s)
 
 
 def start_vector(
@@ -647,15 +704,45 @@ def fit_ici(
     scan_points: int = 9,
     initial: Sequence[Mapping[str, float]] = (),
     progress: Any = None,
+    seeds: Sequence[int] = (),
 ) -> IciFit:
     """Multi-start Nelder-Mead (nominal, then each point of ``initial`` -- e.g. the shipped
     optimum or a posterior draw, keyed by parameter id -- then ``starts`` Latin-hypercube starts)
     on the Liu data, conditional intervals, the fitted cohort's statistics and the held-back
-    predictions."""
+    predictions. ``seeds`` (two or more) fits the mean nllh over those cohorts instead of
+    ``seed``'s (:class:`MeanObjective`; the statistics are the first seed's cohort's)."""
     if starts < 0 or n < 9 or max_evaluations < 2 or scan_points < 2:
         raise ValidationError("need starts >= 0, n >= 9, max_evaluations >= 2 and scan_points >= 2")
-    t0 = time.perf_counter()
+    if seeds:
+        with MeanObjective(n, seeds) as mean:
+            return _fit(
+                mean,
+                starts,
+                seeds[0],
+                n,
+                max_evaluations,
+                predict_n,
+                scan_points,
+                initial,
+                progress,
+            )
     obj = IciObjective(n=n, seed=seed)
+    return _fit(obj, starts, seed, n, max_evaluations, predict_n, scan_points, initial, progress)
+
+
+def _fit(
+    obj: IciObjective,
+    starts: int,
+    seed: int,
+    n: int,
+    max_evaluations: int,
+    predict_n: int,
+    scan_points: int,
+    initial: Sequence[Mapping[str, float]],
+    progress: Any,
+) -> IciFit:
+    """fit_ici's work on a built objective (one cohort or the mean over several)."""
+    t0 = time.perf_counter()
     lo, hi = obj.bounds()
     nominal = np.array([p.to_x(p.nominal) for p in obj.parameters])
     given = [start_vector(point, obj.parameters) for point in initial]
@@ -695,6 +782,7 @@ def fit_ici(
         seconds=time.perf_counter() - t0,
         n=n,
         seed=seed,
+        seeds=obj.seeds if isinstance(obj, MeanObjective) else (),
     )
 
 
@@ -746,6 +834,7 @@ def summary(fit: IciFit) -> dict[str, Any]:
         "not_predicted": dict(NOT_PREDICTED),
         "virtual_patients": fit.n,
         "seed": fit.seed,
+        **({"seeds": list(fit.seeds)} if fit.seeds else {}),
         "k_grow": GROWTH_RULE,
         "nllh": fit.nllh,
         "evaluations": fit.evaluations,
@@ -768,6 +857,7 @@ def run_problem(
     scan_points: int = 5,
     initial: Sequence[Mapping[str, float]] | None = None,
     progress: Any = None,
+    seeds: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Fit, predict and (with ``out``) write fit.json and figure.png (defaults: the shipped fit's
     1000 virtual patients -- at 60 and 240 the optimum fitted its own cohort's luck, sessions 21
@@ -786,6 +876,7 @@ def run_problem(
         scan_points=scan_points,
         initial=shipped_start() if initial is None else initial,
         progress=progress,
+        seeds=seeds,
     )
     record = summary(fit)
     if out is not None:
