@@ -129,6 +129,8 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress in logs
     if a.draws < 0 or a.evaluations < 2 or a.n < 9 or a.workers < 1:
         raise SystemExit("need --draws >= 0, --evaluations >= 2, --n >= 9 and --workers >= 1")
+    if a.seeds is not None and len(a.seeds) < 2:
+        raise SystemExit(f"--seeds {a.seeds}: give two or more cohorts (one is --seed)")
     fitted_seeds = a.seeds if a.seeds else [a.seed]
     if set(fitted_seeds) & set(a.held_out) or len(set(fitted_seeds)) != len(fitted_seeds):
         raise SystemExit(f"--held-out {a.held_out} must not repeat a fitted seed {fitted_seeds}")
@@ -211,27 +213,26 @@ def main() -> None:
 def multi_seed(a: argparse.Namespace, extra: list[dict[str, float]], t0: float) -> None:
     """``--seeds``: Nelder-Mead and the polish on the mean over the cohorts from the shipped
     optimum (and any ``--start``), then the held-out cohorts; prints, records nothing."""
-    obj = MeanObjective(a.n, a.seeds)  # closed below, after the search
     shipped = shipped_start()
     starts = [("shipped", start_vector(shipped[0]))] if shipped else []
     starts += [(f"--start {k}", start_vector(p)) for k, p in enumerate(extra)]
     if not starts:
         raise SystemExit("no start point")
-    label_of = {"shipped": "shipped optimum"}
-    results = []
-    for label, x0 in distinct(starts):
-        f0 = obj(x0)
-        xb = nelder_mead(obj, x0, max_evaluations=a.evaluations)  # type: ignore[arg-type]
-        results.append((obj(xb), label, xb))
-        print(f"start {label_of.get(label, label)}: mean nllh {f0:.4f} -> {obj(xb):.4f}")
-    f_best, label, x_best = min(results, key=lambda r: r[0])
-    xp = nelder_mead(obj, x_best, max_evaluations=a.evaluations, step=0.08)  # type: ignore[arg-type]
-    if obj(xp) < f_best:
-        print(f"polish: {f_best:.4f} -> {obj(xp):.4f}")
-        f_best, x_best = obj(xp), xp
-    print(f"best mean nllh over seeds {a.seeds} (n {a.n}): {f_best:.4f}: {fmt(obj.values(x_best))}")
-    print(f"{obj.evaluations} evaluations, {time.perf_counter() - t0:.0f} s")
-    obj.close()
+    with MeanObjective(a.n, a.seeds) as obj:
+        results = []
+        for label, x0 in distinct(starts):
+            f0 = obj(x0)
+            xb = nelder_mead(obj, x0, max_evaluations=a.evaluations)
+            results.append((obj(xb), label, xb))
+            print(f"start {label}: mean nllh {f0:.4f} -> {obj(xb):.4f}")
+        f_best, label, x_best = min(results, key=lambda r: r[0])
+        xp = nelder_mead(obj, x_best, max_evaluations=a.evaluations, step=0.08)
+        if obj(xp) < f_best:
+            print(f"polish: {f_best:.4f} -> {obj(xp):.4f}")
+            f_best, x_best = obj(xp), xp
+        best = fmt(obj.values(x_best))
+        print(f"best mean nllh over seeds {a.seeds} (n {a.n}): {f_best:.4f}: {best}")
+        print(f"{obj.evaluations} evaluations, {time.perf_counter() - t0:.0f} s")
     for seed in a.held_out:
         held = IciObjective(n=a.n, seed=seed)
         old = f"shipped {held(starts[0][1]):.4f}, " if shipped else ""

@@ -432,3 +432,17 @@ def test_a_record_on_several_cohorts_names_them(tmp_path) -> None:  # type: igno
     assert stored["seeds"] == [0, 1] and stored["nllh"] == pytest.approx(rec["nllh"])
     single = run_problem(starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2)
     assert "seeds" not in single and single["nllh"] != pytest.approx(rec["nllh"])
+
+
+def test_a_cohort_process_failure_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error inside one cohort's process is raised in the caller, which does not wait for an
+    answer that never comes."""
+    from senotwin.trial import ici_fit
+    from senotwin.trial.ici_fit import MeanObjective, shipped_start, start_vector
+
+    def broken(self: object, x: object) -> float:
+        raise ValidationError("cohort broke")
+
+    monkeypatch.setattr(ici_fit.IciObjective, "__call__", broken)  # inherited by the forks
+    with MeanObjective(9, [0, 1]) as mean, pytest.raises(ValidationError, match="cohort broke"):
+        mean(start_vector(shipped_start()[0]))

@@ -189,9 +189,9 @@ def chemo_sensitivity(tissue: str) -> float:
     The gross rate is growth fraction x division rate of a cycling cell, so the two ratios are
     alternatives, never multiplied (that would count the growth fraction twice). Where a Ki-67
     ratio (central, or a lower bound where no central value was read) exceeds 1 it is used
-    (session 21, prime): cycle-dependent drugs hit the
-    cycling share, which Ki-67 measures directly, while k_grow is derived from net doubling
-    times that also carry the unmodelled cell loss. Otherwise Norton & Simon (Cancer Treat Rep
+    (session 21, prime): cycle-dependent drugs hit the cycling share, which Ki-67 measures
+    directly, while k_grow is derived from net doubling times that also carry the unmodelled
+    cell loss. Otherwise Norton & Simon (Cancer Treat Rep
     1977;61:1307) with Hafner et al. (Nat Methods 2016;13:521), session 19. Per tissue, not per
     patient; docs/trials.md says where either may not hold (platinum is cycle-non-specific)."""
     if tissue in KI67_TISSUE and (ratio := KI67_TISSUE[tissue] / KI67_REFERENCE) > 1.0:

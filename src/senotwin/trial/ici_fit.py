@@ -470,10 +470,14 @@ class IciObjective:
 
 
 def _cohort_server(conn: Any, n: int, seed: int) -> None:
-    """One cohort's nllh on demand (a forked process): receives a vector, sends its nllh."""
+    """One cohort's nllh on demand (a forked process): receives a vector, sends its nllh, or
+    the exception that stopped it (re-raised by the caller, which would otherwise wait)."""
     obj = IciObjective(n=n, seed=seed)
     while (x := conn.recv()) is not None:
-        conn.send(float(obj(x)))
+        try:
+            conn.send(float(obj(x)))
+        except Exception as exc:  # any failure goes back to the caller
+            conn.send(exc)
 
 
 class MeanObjective(IciObjective):
@@ -499,6 +503,7 @@ class MeanObjective(IciObjective):
         for seed in self.seeds:
             here, there = ctx.Pipe()
             ctx.Process(target=_cohort_server, args=(there, n, seed), daemon=True).start()
+            there.close()  # the child's end: a dead child then ends recv() with EOFError
             self._conns.append(here)
 
     def __call__(self, x: Sequence[float] | np.ndarray) -> float:
@@ -510,7 +515,11 @@ class MeanObjective(IciObjective):
             self.evaluations += 1
             for conn in self._conns:
                 conn.send(xc)
-            self._cache[key] = float(np.mean([conn.recv() for conn in self._conns]))
+            got = [conn.recv() for conn in self._conns]
+            for value in got:
+                if isinstance(value, BaseException):
+                    raise value
+            self._cache[key] = float(np.mean(got))
         return self._cache[key] + penalty
 
     def close(self) -> None:
