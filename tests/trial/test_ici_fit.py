@@ -298,12 +298,19 @@ def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
     k_grow derived at its own immune values (session 18), not the tissue's shipped one."""
     from senotwin.calibrate.shipped import REPRODUCE_TOL
     from senotwin.model.qsp import TISSUES
-    from senotwin.trial.ici_fit import GROWTH_RULE, IciObjective, start_vector, stored_fit
+    from senotwin.trial.ici_fit import (
+        GROWTH_RULE,
+        IciObjective,
+        record_objective,
+        start_vector,
+        stored_fit,
+    )
 
     record = stored_fit()
     best = {p["parameter"]: p["best"] for p in record["parameters"]}
+    with record_objective(record) as mean:  # since session 34 the mean over four cohorts
+        assert mean(start_vector(best)) == pytest.approx(record["nllh"], abs=REPRODUCE_TOL)
     obj = IciObjective(n=record["virtual_patients"], seed=record["seed"])
-    assert obj(start_vector(best)) == pytest.approx(record["nllh"], abs=REPRODUCE_TOL)
     assert record["k_grow"] == GROWTH_RULE
     grown = record["fitted"]["k_grow_centre"]
     assert grown == obj.growth(best)
@@ -432,6 +439,14 @@ def test_a_record_on_several_cohorts_names_them(tmp_path) -> None:  # type: igno
     assert stored["seeds"] == [0, 1] and stored["nllh"] == pytest.approx(rec["nllh"])
     single = run_problem(starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2)
     assert "seeds" not in single and single["nllh"] != pytest.approx(rec["nllh"])
+    from senotwin.trial.ici_fit import MeanObjective, record_objective, start_vector
+
+    x = start_vector({p["parameter"]: p["best"] for p in rec["parameters"]})
+    with record_objective(stored) as again:  # a record re-scores on the objective it was fitted on
+        assert isinstance(again, MeanObjective) and again.seeds == (0, 1)
+        assert again(x) == pytest.approx(rec["nllh"])
+    with record_objective(single) as one:
+        assert type(one).__name__ == "IciObjective" and one.cohort.design.seed == 0
 
 
 def test_a_cohort_process_failure_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
