@@ -228,9 +228,27 @@ def test_cli_runs_the_self_fitting_problem(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         register_problem(replace(PROBLEMS.get("liu2019"), fit=ici_fit.run_problem), replace=True)
     assert res.exit_code == 0, res.output
-    assert seen["starts"] == 3
+    assert seen["starts"] == 3 and seen["seeds"] == []
     assert "N_ag.centre = 2e+05  (conditional 95% open - 3e+05)" in res.output
     assert "ORR 30% vs 42% observed" in res.output and "miao: not predicted" in res.output
+    # --cohorts 4 fits the mean over the cohorts of seeds 2..5 (the shipped fit: 4 from seed 0)
+    register_problem(replace(PROBLEMS.get("liu2019"), fit=fake), replace=True)
+    record["seeds"] = [2, 3, 4, 5]
+    try:
+        res = CliRunner().invoke(
+            app, ["calibrate", "--problem", "liu2019", "--cohorts", "4", "--seed", "2"]
+        )
+    finally:
+        register_problem(replace(PROBLEMS.get("liu2019"), fit=ici_fit.run_problem), replace=True)
+    assert res.exit_code == 0, res.output
+    assert seen["seeds"] == [2, 3, 4, 5] and seen["seed"] == 2
+    assert "nllh 1.50 (mean over the cohorts of seeds [2, 3, 4, 5])" in res.output
+    for bad, says in (
+        (["--problem", "liu2019", "--cohorts", "0"], "--cohorts must be a whole number from 1"),
+        (["--problem", "galvis2019", "--cohorts", "2"], "only a simulated-cohort problem"),
+    ):
+        res = CliRunner().invoke(app, ["calibrate", *bad])
+        assert res.exit_code != 0 and says in " ".join(res.output.split()), res.output
 
 
 def test_report_section_skips_the_self_fitting_problem() -> None:

@@ -92,8 +92,8 @@ class Tissue:
 #: since PD-1 engagement leaves 1 - Imax_pd1 of CD8 killing (session 15), every tissue reaching its
 #: cited doubling (melanoma's included: 33 d until session 32, 61 d since) to within 0.1 %,
 #: never faster; re-derived in session 16 (host) on the DC-limited priming (lung, pancreas,
-#: colorectal, melanoma, SCLC: +1e-5); session 34 (ms4): every tissue re-derived after liu2019's k_exh
-#: 0.1747 -> 0.1586 (four-cohort refit), 2.6-3.9 % higher
+#: colorectal, melanoma, SCLC: +1e-5); session 34 (ms4): every tissue re-derived after
+#: liu2019's k_exh 0.1747 -> 0.1586 (four-cohort refit), 2.6-3.9 % higher
 TISSUES: dict[str, Tissue] = {
     t.name: t
     for t in (
