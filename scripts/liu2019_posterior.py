@@ -753,7 +753,12 @@ def main() -> None:
     x0 = np.array([p.to_x(best[p.id]) for p in obj.parameters])
     t0 = time.perf_counter()
     f0 = obj(x0)
-    print(f"optimum nllh re-evaluated {f0:.4f} (stored {record['nllh']:.4f})", flush=True)
+    stored = f"mean over seeds {record['seeds']}" if record.get("seeds") else "its cohort"
+    print(
+        f"optimum nllh re-evaluated on seed {record['seed']}: {f0:.4f} (stored, {stored}: "
+        f"{record['nllh']:.4f})",
+        flush=True,
+    )
     lo, hi = obj.bounds()
     importance: dict | None = None
     metropolis: dict | None = None

@@ -228,9 +228,27 @@ def test_cli_runs_the_self_fitting_problem(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         register_problem(replace(PROBLEMS.get("liu2019"), fit=ici_fit.run_problem), replace=True)
     assert res.exit_code == 0, res.output
-    assert seen["starts"] == 3
+    assert seen["starts"] == 3 and seen["seeds"] == []
     assert "N_ag.centre = 2e+05  (conditional 95% open - 3e+05)" in res.output
     assert "ORR 30% vs 42% observed" in res.output and "miao: not predicted" in res.output
+    # --cohorts 4 fits the mean over the cohorts of seeds 2..5 (the shipped fit: 4 from seed 0)
+    register_problem(replace(PROBLEMS.get("liu2019"), fit=fake), replace=True)
+    record["seeds"] = [2, 3, 4, 5]
+    try:
+        res = CliRunner().invoke(
+            app, ["calibrate", "--problem", "liu2019", "--cohorts", "4", "--seed", "2"]
+        )
+    finally:
+        register_problem(replace(PROBLEMS.get("liu2019"), fit=ici_fit.run_problem), replace=True)
+    assert res.exit_code == 0, res.output
+    assert seen["seeds"] == [2, 3, 4, 5] and seen["seed"] == 2
+    assert "nllh 1.50 (mean over the cohorts of seeds [2, 3, 4, 5])" in res.output
+    for bad, says in (
+        (["--problem", "liu2019", "--cohorts", "0"], "--cohorts must be a whole number from 1"),
+        (["--problem", "galvis2019", "--cohorts", "2"], "only a simulated-cohort problem"),
+    ):
+        res = CliRunner().invoke(app, ["calibrate", *bad])
+        assert res.exit_code != 0 and says in " ".join(res.output.split()), res.output
 
 
 def test_report_section_skips_the_self_fitting_problem() -> None:
@@ -298,12 +316,19 @@ def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
     k_grow derived at its own immune values (session 18), not the tissue's shipped one."""
     from senotwin.calibrate.shipped import REPRODUCE_TOL
     from senotwin.model.qsp import TISSUES
-    from senotwin.trial.ici_fit import GROWTH_RULE, IciObjective, start_vector, stored_fit
+    from senotwin.trial.ici_fit import (
+        GROWTH_RULE,
+        IciObjective,
+        record_objective,
+        start_vector,
+        stored_fit,
+    )
 
     record = stored_fit()
     best = {p["parameter"]: p["best"] for p in record["parameters"]}
+    with record_objective(record) as mean:  # since session 34 the mean over four cohorts
+        assert mean(start_vector(best)) == pytest.approx(record["nllh"], abs=REPRODUCE_TOL)
     obj = IciObjective(n=record["virtual_patients"], seed=record["seed"])
-    assert obj(start_vector(best)) == pytest.approx(record["nllh"], abs=REPRODUCE_TOL)
     assert record["k_grow"] == GROWTH_RULE
     grown = record["fitted"]["k_grow_centre"]
     assert grown == obj.growth(best)
@@ -432,6 +457,14 @@ def test_a_record_on_several_cohorts_names_them(tmp_path) -> None:  # type: igno
     assert stored["seeds"] == [0, 1] and stored["nllh"] == pytest.approx(rec["nllh"])
     single = run_problem(starts=0, n=9, max_evaluations=2, predict_n=9, scan_points=2)
     assert "seeds" not in single and single["nllh"] != pytest.approx(rec["nllh"])
+    from senotwin.trial.ici_fit import MeanObjective, record_objective, start_vector
+
+    x = start_vector({p["parameter"]: p["best"] for p in rec["parameters"]})
+    with record_objective(stored) as again:  # a record re-scores on the objective it was fitted on
+        assert isinstance(again, MeanObjective) and again.seeds == (0, 1)
+        assert again(x) == pytest.approx(rec["nllh"])
+    with record_objective(single) as one:
+        assert type(one).__name__ == "IciObjective" and one.cohort.design.seed == 0
 
 
 def test_a_cohort_process_failure_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -213,20 +213,24 @@ def _self_fitting(problem: str) -> bool:
 
 
 def _calibrate_cohort(
-    problem: str, starts: int, seed: int, out: Path | None, as_json: bool
+    problem: str, starts: int, seed: int, cohorts: int, out: Path | None, as_json: bool
 ) -> None:
-    """Fit a simulated-cohort problem and print its summary (fit.json, figure.png in --out)."""
+    """Fit a simulated-cohort problem and print its summary (fit.json, figure.png in --out);
+    ``cohorts`` > 1 fits the mean nllh over the cohorts of seeds ``seed`` .. ``seed + cohorts -
+    1`` (the shipped liu2019 fit: 4, seeds 0-3)."""
     from senotwin.calibrate.problems import PROBLEMS
 
     runner = PROBLEMS.get(problem).fit
     assert runner is not None
+    seeds = list(range(seed, seed + cohorts)) if cohorts > 1 else []
     with user_errors(), writing(Output("--out", out, directory=True)):
-        record = runner(starts=starts, seed=seed, out=out)
+        record = runner(starts=starts, seed=seed, out=out, seeds=seeds)
     if as_json:
         print_json(record)
         return
+    over = f" (mean over the cohorts of seeds {record['seeds']})" if record.get("seeds") else ""
     typer.echo(
-        f"{record['problem']}: {len(record['starts'])} starts, nllh {record['nllh']:.2f}, "
+        f"{record['problem']}: {len(record['starts'])} starts, nllh {record['nllh']:.2f}{over}, "
         f"{record['evaluations']} cohort evaluations of {record['virtual_patients']} virtual "
         f"patients in {record['seconds']:.0f} s"
     )
@@ -257,6 +261,12 @@ def calibrate(
         "problem (liu2019: each start simulates a virtual cohort ~30 times).",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the starts."),
+    cohorts: int = typer.Option(
+        1,
+        "--cohorts",
+        help="Simulated-cohort problems only: fit the mean nllh over this many virtual cohorts "
+        "(seeds --seed, --seed + 1, ...; one process each); the shipped liu2019 fit used 4.",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Directory for tables and figures."),
     profiles: bool = typer.Option(
         False, "--profiles", help="Also profile every fitted parameter (95% intervals)."
@@ -282,6 +292,7 @@ def calibrate(
     outputs = (Output("--out", out, directory=True),)
     with user_errors():  # before a fit of minutes, not after it
         check_count("--ensemble", ensemble, 0)
+        check_count("--cohorts", cohorts, 1, 16)
     if _self_fitting(problem):
         if ensemble:
             raise typer.BadParameter(
@@ -290,8 +301,14 @@ def calibrate(
                 "calibrate/data/ensembles/liu2019_posterior.tsv (scripts/liu2019_posterior.py)",
                 param_hint="--ensemble",
             )
-        _calibrate_cohort(problem, 1 if starts is None else starts, seed, out, as_json)
+        _calibrate_cohort(problem, 1 if starts is None else starts, seed, cohorts, out, as_json)
         return
+    if cohorts != 1:
+        raise typer.BadParameter(
+            f"got {cohorts}; only a simulated-cohort problem (liu2019) averages over "
+            f"virtual cohorts; {problem!r} fits its data directly (leave --cohorts at 1)",
+            param_hint="--cohorts",
+        )
     with user_errors(), writing(*outputs):
         if ensemble and out is None:
             raise typer.BadParameter("--ensemble writes ensemble.tsv: give --out DIR")

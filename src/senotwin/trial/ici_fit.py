@@ -468,6 +468,15 @@ class IciObjective:
             self._cache[key] = goodness(self.statistics(self.values(xc)), self.target)["nllh"]
         return self._cache[key] + penalty
 
+    def close(self) -> None:
+        """Nothing to stop (one cohort, this process); :class:`MeanObjective` stops its own."""
+
+    def __enter__(self) -> IciObjective:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _cohort_server(conn: Any, n: int, seed: int) -> None:
     """One cohort's nllh on demand (a forked process): receives a vector, sends its nllh, or
@@ -527,11 +536,12 @@ class MeanObjective(IciObjective):
             conn.send(None)
         self._conns = []
 
-    def __enter__(self) -> MeanObjective:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def record_objective(record: Mapping[str, Any]) -> IciObjective:
+    """The objective a fit record was fitted on: the mean over its ``seeds`` (since session 34,
+    ms4) or its one ``seed``'s cohort; use it with ``with`` (the mean's processes stop on exit)."""
+    n, seeds = int(record["virtual_patients"]), [int(s) for s in record.get("seeds", ())]
+    return MeanObjective(n, seeds) if seeds else IciObjective(n=n, seed=int(record["seed"]))
 
 
 @dataclass(frozen=True)
