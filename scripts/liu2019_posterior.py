@@ -347,12 +347,9 @@ def line_curvatures(
     """``hessian`` with each direction the quadratic gave a curvature <= 0 (``replaced``) refitted
     on the line through the optimum: the seed-averaged nllh at ``LINE_STEPS`` x each side's own
     distance to the design box's edge along the eigenvector (a side a bound blocks at the
-    optimum gives no point), fitted as y0 + a t + c t^2 / 2 when both sides have points, and as
-    y0 + c t^2 / 2 (through the optimum, the constrained minimum of the line) when only one side
-    has: there a slope and a curvature are not told apart by three points on one side, and a
-    free slope took the whole rise and left c < 0 on the concave rise session 34 measured; the
-    direction takes max(c, the prior curvature) (session 32; its first run took one distance
-    for both sides, 0 where the optimum sits on a bound)."""
+    optimum gives no point), fitted as y0 + a t + c t^2 / 2; the direction takes max(c, the
+    prior curvature) (session 32; its first run took one distance for both sides, 0 where the
+    optimum sits on a bound)."""
     values, vectors = np.linalg.eigh(hessian)
     points, where = [], []
     for j, r in enumerate(replaced):
@@ -374,10 +371,8 @@ def line_curvatures(
     for j, r in enumerate(replaced):
         t = np.array([tt for (jj, tt) in where if jj == j])
         y = np.array([f_line[i] for i, (jj, _) in enumerate(where) if jj == j])
-        c, one_sided = math.nan, bool(t.size) and bool(np.all(t > 0) or np.all(t < 0))
-        if one_sided:  # least squares of y - y0 = c t^2 / 2
-            c = float(2.0 * np.sum(t**2 * (y - y0)) / np.sum(t**4))
-        elif t.size >= 2:
+        c = math.nan
+        if t.size >= 2:
             a_mat = np.column_stack([t, 0.5 * t**2])
             (_, c), *_ = np.linalg.lstsq(a_mat, y - y0, rcond=None)
         curv = max(float(c), r["prior_curvature"]) if math.isfinite(c) else r["prior_curvature"]
@@ -386,15 +381,7 @@ def line_curvatures(
         )
         values[k] = curv
         fits.append(
-            {
-                "steps": t.tolist(),
-                "nllh": y.tolist(),
-                "fit": "curvature through the optimum (one side)"
-                if one_sided
-                else "slope and curvature",
-                "fitted_curvature": float(c),
-                "used": curv,
-            }
+            {"steps": t.tolist(), "nllh": y.tolist(), "fitted_curvature": float(c), "used": curv}
         )
     return np.asarray(vectors @ np.diag(values) @ vectors.T), fits
 
