@@ -22,6 +22,10 @@ resumes from it (move it aside before a different design):
     python scripts/liu2019_posterior.py --sampler laplace --box 0.5 --max-minutes 40 \
         --out build/ensembles/laplace
 
+``--fix k_byst.value`` (session 34; laplace only) holds a shared quantity at the fit's value,
+which the model must carry (k_byst sits at its range ceiling and is not identifiable; the box is
+one-sided in it): the quadratic and the rows have one dimension fewer.
+
 The default sampler (session 20) is adaptive multiple importance sampling
 (``calibrate.sample.importance_sample``): 4 stages of 1,200 independent draws from a Student t
 (4 degrees of freedom), the first at the optimum with the covariance of ``--start-cov``'s draws
@@ -65,6 +69,7 @@ import json
 import math
 import multiprocessing as mp
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,7 +95,14 @@ from senotwin.calibrate.sample import (
 )
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.ici_cohort import CohortDesign
-from senotwin.trial.ici_fit import IciObjective, _lhs, ensemble_column, stored_fit
+from senotwin.trial.ici_fit import (
+    ICI_PARAMETERS,
+    IciObjective,
+    PopulationParameter,
+    _lhs,
+    ensemble_column,
+    stored_fit,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "senotwin" / "calibrate" / "data" / "ensembles"
@@ -251,6 +263,33 @@ LAPLACE_TSV = ROOT / "build" / "ensembles" / "laplace_evaluations.tsv"
 _SEEDED: dict[int, IciObjective] = {}
 
 
+def fixed_parameters(
+    ids: list[str], best: dict[str, float], model_value: Callable[[str], float]
+) -> tuple[list[PopulationParameter], dict[str, float]]:
+    """(the parameters left to sample, the fixed ones at their values) for ``--fix``: only a
+    quantity shared by every patient (``.value``) whose fitted value the model already carries
+    (``model_value(name)``, qsp.yaml's value) can be held -- the cohort then simulates it at
+    that value without being told; a centre or spread, or a value the model lacks, is refused."""
+    known = {p.id for p in ICI_PARAMETERS}
+    fixed: dict[str, float] = {}
+    for pid in ids:
+        if pid not in known:
+            raise SystemExit(f"--fix {pid!r}: allowed: one of {sorted(known)}")
+        if not pid.endswith(".value"):
+            raise SystemExit(
+                f"--fix {pid!r}: only a quantity shared by every patient (ID.value) can be held; "
+                "a population centre or spread has no model value to hold it at"
+            )
+        name = pid.split(".")[0]
+        if not math.isclose(float(model_value(name)), float(best[pid]), rel_tol=1e-9):
+            raise SystemExit(
+                f"--fix {pid!r}: the model carries {name} = {model_value(name)!r}, the fit "
+                f"{best[pid]!r}; hold it only where they agree (copy the fit into qsp.yaml first)"
+            )
+        fixed[pid] = float(best[pid])
+    return [p for p in ICI_PARAMETERS if p.id not in fixed], fixed
+
+
 def laplace_box(
     obj: IciObjective, record: dict, x0: np.ndarray, factor: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -402,7 +441,9 @@ def laplace_run(
     design = np.vstack([x0, _lhs(args.design, blo, bhi, args.seed)])
     for s in seeds:  # warm every cohort before the fork (its set-up dominates the first call)
         _SEEDED[s] = (
-            obj if s == obj.cohort.design.seed else IciObjective(n=obj.cohort.design.n, seed=s)
+            obj
+            if s == obj.cohort.design.seed
+            else IciObjective(n=obj.cohort.design.n, seed=s, parameters=obj.parameters)
         )
         _SEEDED[s](x0)
     deadline = math.inf if args.max_minutes is None else time.time() + 60 * args.max_minutes
@@ -743,13 +784,26 @@ def main() -> None:
         help="stretch/importance: evaluate proposals in this many processes (the result is the "
         "same as with one)",
     )
+    ap.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="laplace: hold a shared quantity (e.g. k_byst.value, at its range ceiling and not "
+        "identifiable) at the fit's value, which the model must carry; the posterior has one "
+        "dimension fewer and its rows no column for it (consumers keep the model's value)",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     global _OBJECTIVE
 
     record = stored_fit()
     best = {p["parameter"]: p["best"] for p in record["parameters"]}
-    obj = IciObjective(n=record["virtual_patients"], seed=record["seed"])
+    if args.fix and args.sampler != "laplace":
+        raise SystemExit(f"--fix is for --sampler laplace, not {args.sampler}")
+    spec = get_scenario(CohortDesign().scenario).load()
+    sampled, held = fixed_parameters(args.fix, best, lambda name: spec.parameter(name).value)
+    obj = IciObjective(n=record["virtual_patients"], seed=record["seed"], parameters=sampled)
     x0 = np.array([p.to_x(best[p.id]) for p in obj.parameters])
     t0 = time.perf_counter()
     f0 = obj(x0)
@@ -992,6 +1046,7 @@ def main() -> None:
         "independently, of "
         "s_il8_C (CancerSEEK plasma)",
         "optimum": best,
+        "fixed": held,
         "optimum_nllh": record["nllh"],
         "optimum_nllh_reevaluated": f0,
         "fit_model_digest": record["model_digest"],
@@ -1077,6 +1132,8 @@ def main() -> None:
         f"{args.design} --box {args.box:g} --laplace-seeds "
         f"{' '.join(map(str, args.laplace_seeds))} --holdout {args.holdout:g} --min-r2 "
         f"{args.min_r2:g} --check {args.check} --samples {args.samples} --seed {args.seed}"
+        + (" --line-curvature" if args.line_curvature else "")
+        + "".join(f" --fix {pid}" for pid in args.fix)
         if laplace
         else "python scripts/liu2019_posterior.py "
         f"--burn-in {args.burn_in} --samples {args.samples} --thin {args.thin} "

@@ -117,3 +117,29 @@ def test_line_curvature_uses_the_open_side_when_the_optimum_sits_on_a_bound(monk
     _, fits = post.line_curvatures(fixed, replaced, x0, 0.0, lo / 2, hi, lo, hi, [0])
     assert len(fits[0]["steps"]) == 3 and all(t < 0 for t in fits[0]["steps"])
     assert fits[0]["fitted_curvature"] == pytest.approx(8.0)
+
+
+def test_fix_holds_a_shared_value_the_model_carries() -> None:
+    """--fix k_byst.value (at its ceiling 1, not identifiable): the posterior samples the other
+    six, and a cohort without k_byst among its parameters simulates the model's value -- the same
+    nllh as the full objective at that value (n 9). A centre, an unknown id, or a value the model
+    does not carry are refused by name."""
+    from senotwin.trial.ici_fit import IciObjective, shipped_start, start_vector
+
+    best = dict(shipped_start()[0]) | {"k_byst.value": 1.0}
+    model = {"k_byst": 1.0, "k_exh": best["k_exh.value"]}
+    sampled, held = post.fixed_parameters(["k_byst.value"], best, model.__getitem__)
+    assert held == {"k_byst.value": 1.0} and len(sampled) == len(ICI_PARAMETERS) - 1
+    assert "k_byst.value" not in {p.id for p in sampled}
+    full, six = IciObjective(n=9), IciObjective(n=9, parameters=sampled)
+    x7 = start_vector(best)
+    x6 = np.array([v for p, v in zip(ICI_PARAMETERS, x7, strict=True) if p.id != "k_byst.value"])
+    assert six(x6) == pytest.approx(full(x7))
+    for ids, says in (
+        (["k_kill.centre"], "only a quantity shared by every patient"),
+        (["k_foo.value"], "allowed: one of"),
+    ):
+        with pytest.raises(SystemExit, match=says):
+            post.fixed_parameters(ids, best, model.__getitem__)
+    with pytest.raises(SystemExit, match="the model carries k_exh"):
+        post.fixed_parameters(["k_exh.value"], best | {"k_exh.value": 0.3}, model.__getitem__)
