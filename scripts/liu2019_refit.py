@@ -172,13 +172,7 @@ def main() -> None:
     for (label, x0), (f, xb) in zip(starts, found, strict=True):
         results.append((f, label, xb))
         print(f"start {label}: {obj(x0):.4f} -> {f:.4f}")
-    f_best, label, x_best = min(results, key=lambda r: r[0])
-    xp = nelder_mead(obj, x_best, max_evaluations=a.evaluations, step=0.08)
-    if obj(xp) < f_best:
-        print(f"polish: {f_best:.4f} -> {obj(xp):.4f}")
-        f_best, x_best = obj(xp), xp
-    else:
-        print(f"polish: no improvement on {f_best:.4f} (start {label})")
+    f_best, x_best = polish(obj, results, a.evaluations)
     best = obj.values(x_best)
     print(f"best nllh {f_best:.4f}: {fmt(best)}")
     for seed in a.held_out:
@@ -210,6 +204,20 @@ def main() -> None:
     )
 
 
+def polish(
+    obj: IciObjective, results: list[tuple[float, str, np.ndarray]], evaluations: int
+) -> tuple[float, np.ndarray]:
+    """The best start's point polished with a 0.08 x bounds simplex (kept only if lower), and
+    its nllh; says which."""
+    f_best, label, x_best = min(results, key=lambda r: r[0])
+    xp = nelder_mead(obj, x_best, max_evaluations=evaluations, step=0.08)
+    if obj(xp) < f_best:
+        print(f"polish: {f_best:.4f} -> {obj(xp):.4f}")
+        return obj(xp), xp
+    print(f"polish: no improvement on {f_best:.4f} (start {label})")
+    return f_best, x_best
+
+
 def multi_seed(a: argparse.Namespace, extra: list[dict[str, float]], t0: float) -> None:
     """``--seeds``: Nelder-Mead and the polish on the mean over the cohorts from the shipped
     optimum (and any ``--start``), then the held-out cohorts; prints, records nothing."""
@@ -225,11 +233,7 @@ def multi_seed(a: argparse.Namespace, extra: list[dict[str, float]], t0: float) 
             xb = nelder_mead(obj, x0, max_evaluations=a.evaluations)
             results.append((obj(xb), label, xb))
             print(f"start {label}: mean nllh {f0:.4f} -> {obj(xb):.4f}")
-        f_best, label, x_best = min(results, key=lambda r: r[0])
-        xp = nelder_mead(obj, x_best, max_evaluations=a.evaluations, step=0.08)
-        if obj(xp) < f_best:
-            print(f"polish: {f_best:.4f} -> {obj(xp):.4f}")
-            f_best, x_best = obj(xp), xp
+        f_best, x_best = polish(obj, results, a.evaluations)
         best = fmt(obj.values(x_best))
         print(f"best mean nllh over seeds {a.seeds} (n {a.n}): {f_best:.4f}: {best}")
         print(f"{obj.evaluations} evaluations, {time.perf_counter() - t0:.0f} s")

@@ -446,6 +446,30 @@ def test_mean_objective_is_the_mean_of_the_cohorts_own_nllh() -> None:
             MeanObjective(12, bad)
 
 
+def test_mean_objective_cohorts_score_the_same_parameters_as_the_parent() -> None:
+    """A mean over a subset of the fit's quantities (one held at the model's value, as the
+    posterior's --fix does): every cohort's process scores the same subset (each built its own
+    objective on all seven, and a six-vector failed there)."""
+    from senotwin.trial.ici_fit import (
+        ICI_PARAMETERS,
+        IciObjective,
+        MeanObjective,
+        shipped_start,
+        start_vector,
+    )
+
+    six = [p for p in ICI_PARAMETERS if p.id != "k_byst.value"]
+    x = start_vector(shipped_start()[0], six)
+    with MeanObjective(12, [0, 1], parameters=six) as mean:
+        assert mean(x) == pytest.approx(
+            (
+                IciObjective(n=12, seed=0, parameters=six)(x)
+                + IciObjective(n=12, seed=1, parameters=six)(x)
+            )
+            / 2
+        )
+
+
 def test_a_record_on_several_cohorts_names_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """run_problem(seeds=...) fits the mean over the cohorts and says so in the record; a
     one-cohort record keeps its old keys (no ``seeds``)."""

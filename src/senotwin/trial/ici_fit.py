@@ -465,8 +465,12 @@ class IciObjective:
         key = tuple(np.round(xc, 10))
         if key not in self._cache:  # the clipped point's own nllh, without any point's penalty
             self.evaluations += 1
-            self._cache[key] = goodness(self.statistics(self.values(xc)), self.target)["nllh"]
+            self._cache[key] = self._nllh(xc)
         return self._cache[key] + penalty
+
+    def _nllh(self, xc: np.ndarray) -> float:
+        """The nllh of a point inside the bounds (uncached)."""
+        return float(goodness(self.statistics(self.values(xc)), self.target)["nllh"])
 
     def close(self) -> None:
         """Nothing to stop (one cohort, this process); :class:`MeanObjective` stops its own."""
@@ -478,10 +482,10 @@ class IciObjective:
         self.close()
 
 
-def _cohort_server(conn: Any, n: int, seed: int) -> None:
+def _cohort_server(conn: Any, n: int, seed: int, parameters: Sequence[PopulationParameter]) -> None:
     """One cohort's nllh on demand (a forked process): receives a vector, sends its nllh, or
     the exception that stopped it (re-raised by the caller, which would otherwise wait)."""
-    obj = IciObjective(n=n, seed=seed)
+    obj = IciObjective(n=n, seed=seed, parameters=parameters)
     while (x := conn.recv()) is not None:
         try:
             conn.send(float(obj(x)))
@@ -511,25 +515,21 @@ class MeanObjective(IciObjective):
         self._conns = []
         for seed in self.seeds:
             here, there = ctx.Pipe()
-            ctx.Process(target=_cohort_server, args=(there, n, seed), daemon=True).start()
+            ctx.Process(
+                target=_cohort_server, args=(there, n, seed, self.parameters), daemon=True
+            ).start()
             there.close()  # the child's end: a dead child then ends recv() with EOFError
             self._conns.append(here)
 
-    def __call__(self, x: Sequence[float] | np.ndarray) -> float:
-        lo, hi = self.bounds()
-        xc = np.clip(np.asarray(x, dtype=float), lo, hi)
-        penalty = float(np.sum((np.asarray(x) - xc) ** 2)) * 1e3  # as IciObjective
-        key = tuple(np.round(xc, 10))
-        if key not in self._cache:
-            self.evaluations += 1
-            for conn in self._conns:
-                conn.send(xc)
-            got = [conn.recv() for conn in self._conns]
-            for value in got:
-                if isinstance(value, BaseException):
-                    raise value
-            self._cache[key] = float(np.mean(got))
-        return self._cache[key] + penalty
+    def _nllh(self, xc: np.ndarray) -> float:
+        """The mean of the cohorts' nllh (clipping, penalty and cache as IciObjective)."""
+        for conn in self._conns:
+            conn.send(xc)
+        got = [conn.recv() for conn in self._conns]
+        for value in got:
+            if isinstance(value, BaseException):
+                raise value
+        return float(np.mean(got))
 
     def close(self) -> None:
         for conn in self._conns:
