@@ -15,7 +15,8 @@ fitted to 80 % of them (20 % held out: rule (a), held-out R^2 >= ``--min-r2``), 
 positive definite with the uniform prior's curvature, 200 rows from the truncated Gaussian
 around its minimiser (the optimum when that lies outside the bounds), and check (b): the first
 ``--check`` rows scored like the design must lie on average 1.5-7 nllh above the quadratic at
-the mean (a 7-d Gaussian predicts 3.5). "mixed" in the provenance means (a) and (b) held.
+the mean (a d-dimensional Gaussian predicts d / 2: 3.5 for all seven quantities). "mixed" in
+the provenance means (a) and (b) held.
 Every evaluation is appended to ``build/ensembles/laplace_evaluations.tsv``; the same command
 resumes from it (move it aside before a different design):
 
@@ -520,7 +521,8 @@ def laplace_run(
         "check_mean_excess": float(np.mean(excess)),
         "rule_a": f"held-out R^2 >= {args.min_r2:g}: {rule_a}",
         "rule_b": "mean of (seed-averaged nllh of the first check rows - the quadratic at the "
-        f"mean) in [1.5, 7] (a 7-d Gaussian posterior predicts 3.5): {rule_b}",
+        f"mean) in [1.5, 7] (a {len(ids)}-d Gaussian posterior predicts {len(ids) / 2:g}): "
+        f"{rule_b}",
         "usable": bool(rule_a and rule_b),
     }
     print(
@@ -1069,8 +1071,10 @@ def main() -> None:
         "least-squares response surface (the regression averages the step noise out)",
         "ignores": None
         if laplace is None
-        else "the shift of the optimum across virtual cohorts (the fit's optimum on seed 0 is "
-        "the centre; session 25 measured the between-seed sd of the nllh, 3.45 at n 1000); the "
+        else "the shift of the optimum across virtual cohorts other than the averaged ones (the "
+        "fit's optimum, on its record's cohorts, is the centre; session 25 measured the "
+        "between-seed sd of the nllh, 3.45 at n 1000); the uncertainty of any quantity held by "
+        "--fix ('fixed': every row runs it at the fit's value); the "
         "n_reinv upper bound 6, which is assumed (qsp.yaml's declared range) and truncates the "
         "posterior; non-Gaussian tails and any structure a quadratic cannot represent over the "
         "box (held-out R^2 in 'laplace')",
