@@ -52,12 +52,18 @@ def test_columns_are_model_parameters_or_the_fits_population_quantities(
         if src in fitted:  # a liu2019 draw: inside the fit's bounds
             p = fitted[src]
             assert ((v >= p.lower * (1 - 1e-9)) & (v <= p.upper * (1 + 1e-9))).all(), c
-    # every column is a draw of the liu2019 fit or the independent s_il8_C; the chain's fitted
-    # set is the provenance's optimum (a later refit that adds a quantity leaves the ensemble
-    # valid but without it: the model's value is then used, and docs/calibration.md says so)
+    # every column is a draw of the liu2019 fit or the independent s_il8_C; the sampled set is
+    # the provenance's optimum less the quantities held at the fit's value (--fix), which the
+    # model carries, so every row runs them at that value (a later refit that adds a quantity
+    # leaves the ensemble valid but without it: the model's value is then used, and
+    # docs/calibration.md says so)
     sources = {cols[c]["fitted_as"] for c in table.columns}
+    held = dict(shipped.provenance.get("fixed") or {})
     assert sources - {"s_il8_C"} <= set(fitted)
-    assert sources - {"s_il8_C"} == set(shipped.provenance["optimum"])
+    assert sources - {"s_il8_C"} == set(shipped.provenance["optimum"]) - set(held)
+    for pid, value in held.items():
+        assert spec.parameter(pid.split(".")[0]).value == pytest.approx(value, rel=1e-9), pid
+        assert shipped.provenance["optimum"][pid] == pytest.approx(value, rel=1e-9), pid
     # the draws differ (a chain that never moved is not a posterior)
     assert table["k_kill"].nunique() > 10
 
@@ -67,7 +73,7 @@ def test_provenance_is_complete(shipped: ShippedEnsemble) -> None:
     assert prov["problem"] == "liu2019"
     assert prov["n"] == len(shipped.table)
     assert 0.0 < prov["acceptance"] < 1.0
-    assert set(prov["effective_sample_size"]) == set(prov["optimum"])
+    assert set(prov["effective_sample_size"]) == set(prov["optimum"]) - set(prov.get("fixed") or {})
     assert "senotwin.calibrate.sample." in prov["sampler"]  # which sampler drew it
     assert prov["s_il8_C"]["dataset"].startswith("cohen2018_plasma")
     text = json.dumps(prov)

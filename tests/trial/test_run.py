@@ -190,12 +190,19 @@ def test_trial_patients_draw_the_shipped_liu2019_posterior_on_request() -> None:
     trial = get_trial("keynote189")
     cfg = trial_config(trial, 20, seed=0, immune="posterior")
     table = shipped_ensemble().table
+    described = shipped_ensemble().provenance["columns"]
+    held = dict(shipped_ensemble().provenance.get("fixed") or {})
     assert len(cfg.ensemble) == len(table)
     scale = get_tissue("nsclc_nonsquamous").antigenicity
     for member, (_, row) in zip(cfg.ensemble, table.iterrows(), strict=True):
         m = dict(member)
         assert m["k_kill"] == row["k_kill"] and m["n_reinv"] == row["n_reinv"]
-        assert m["k_byst"] == row["k_byst"] and m["N_ag.spread"] == row["N_ag.spread"]
+        assert m["N_ag.spread"] == row["N_ag.spread"]
+        for col, what in described.items():  # the fit's shared values, each from its column
+            if str(what["fitted_as"]).endswith(".value"):
+                assert m[str(what["fitted_as"]).split(".")[0]] == row[col]
+        for pid in held:  # held by the posterior (--fix): the model's value, which is the fit's
+            assert pid.split(".")[0] not in m
         assert m["N_ag"] == pytest.approx(min(max(row["N_ag.centre"] * scale, 1e4), 5e5))
         treg = get_tissue("nsclc_nonsquamous").treg_relative  # the Treg load, scaled per tissue
         assert m["r_treg"] == pytest.approx(row["r_treg.centre"] * treg)
