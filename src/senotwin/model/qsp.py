@@ -237,14 +237,15 @@ AGES: dict[str, dict[str, float]] = {
 # without the NF-kB SASP, ref 76: IKK activity left at an assumed 5 %); oncogene-induced
 # senescence (persistent tumour-intrinsic stress, no cytotoxic kill); persistent stromal
 # (replicative / age-related) senescence, the chronic arm; or none. The cdk46i and ois exposures
-# are 9.15x their assumed session-10 values (1 and 0.01/day) so that their senescence rate
-# k_tis x exposure stays the assumed one after k_tis was calibrated (0.15 -> 0.01639/day, session
-# 19 on the trial-like patient; 3.40x at session 18's 0.0441, 4.87x at session 13's 0.0308).
+# are 10.26x their assumed session-10 values (1 and 0.01/day) so that their senescence rate
+# k_tis x exposure stays the assumed one after k_tis was calibrated (0.15 -> 0.01462/day, session
+# 35 on the trial-like patient; 9.15x at session 19's 0.01639, 3.40x at session 18's 0.0441,
+# 4.87x at session 13's 0.0308).
 INDUCERS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "none": ({}, {}),
     "chemo": ({}, {"stress": 1.0}),
-    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 9.15}),
-    "ois": ({"stress_src": 0.0915, "k_cyto": 0.0}, {}),
+    "cdk46i": ({"k_cyto": 0.0, "ikk_level": 0.05}, {"stress": 10.26}),
+    "ois": ({"stress_src": 0.1026, "k_cyto": 0.0}, {}),
     "chronic": ({"s_rs": 3.0e7}, {}),
 }
 #: how an inducer appears in a scenario name (``<age>_<tissue>_<label>``)
