@@ -331,7 +331,12 @@ def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
     obj = IciObjective(n=record["virtual_patients"], seed=record["seed"])
     assert record["k_grow"] == GROWTH_RULE
     grown = record["fitted"]["k_grow_centre"]
-    assert grown == obj.growth(best)
+    # a root of the untreated growth, so equal to the solver's precision: a change of the model
+    # that never acts here (session 35: the chemotherapy rates) moves it in the 14th digit
+    again = obj.growth(best)
+    assert set(again) == set(grown)
+    for key, value in grown.items():
+        assert again[key] == (pytest.approx(value, rel=1e-9) if isinstance(value, float) else value)
     # derived at the fit's immune values, not qsp.yaml's: not the tissue rate. Its sign follows
     # the fit (session 18 liufit 0.02722 above 0.02651; land 0.02454 below 0.02593: k_kill 1.29
     # raises it, the Treg brake r_treg 0.066 lowers it more -- at r_treg 0.001 it is 0.0289;
