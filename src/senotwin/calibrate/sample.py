@@ -537,17 +537,19 @@ def ensemble_bands(
         ],
     )
     ok = np.array([s == "success" for s in batch.status])
-    table = pd.DataFrame({"time": batch.times})
+    columns: dict[str, np.ndarray] = {"time": np.asarray(batch.times)}
     if ok.any():
         q = np.nanquantile(batch.values[ok], [0.05, 0.5, 0.95], axis=0)
         for k, col in enumerate(batch.columns):
             for label, row in zip(("q05", "q50", "q95"), q, strict=True):
-                table[f"{col}_{label}"] = row[:, k]
-    return Bands(table, len(param_sets), int((~ok).sum()), ignored)
+                columns[f"{col}_{label}"] = row[:, k]
+    # one frame from all columns at once (inserting ~400 one by one fragments it)
+    return Bands(pd.DataFrame(columns), len(param_sets), int((~ok).sum()), ignored)
 
 
 #: posterior ensembles shipped with the package: ``calibrate/data/ensembles/NAME.tsv`` (one row
-#: per draw) with its provenance in ``NAME.json``; pass the TSV to any ``--ensemble`` option
+#: per draw) with its provenance in ``NAME.json``; pass the TSV (or, for the liu2019 posterior, the
+#: word ``shipped``) to any ``--ensemble`` option
 SHIPPED_ENSEMBLES = ("liu2019_posterior",)
 #: what a shipped ensemble's provenance must state
 PROVENANCE_KEYS = (

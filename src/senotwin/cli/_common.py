@@ -163,6 +163,24 @@ ALLOW_OFF_LABEL = typer.Option(
 )
 
 
+#: ``--ensemble shipped``: the package's own liu2019 posterior, wherever senotwin is installed
+SHIPPED_ENSEMBLE = "shipped"
+SHIPPED_ENSEMBLE_HELP = (
+    f" `{SHIPPED_ENSEMBLE}` is the package's liu2019 posterior (docs/calibration.md; "
+    f"./{SHIPPED_ENSEMBLE} for a file of that name)."
+)
+
+
+def ensemble_path(value: str) -> Path:
+    """``--ensemble``'s file: the word ``shipped`` names the package's liu2019 posterior (a
+    package file, so an installed senotwin finds it too); anything else is a path."""
+    if value == SHIPPED_ENSEMBLE:
+        from senotwin.calibrate.sample import shipped_ensemble_path
+
+        return shipped_ensemble_path()
+    return Path(value)
+
+
 def ensemble_note(path: Path) -> None:
     """Say on stderr when ``--ensemble`` is the shipped liu2019 posterior and it is stale (drawn
     on another model or around another fit than the shipped one), as `trial run` does."""

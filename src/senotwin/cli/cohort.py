@@ -9,9 +9,11 @@ import typer
 
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
+    SHIPPED_ENSEMBLE_HELP,
     Output,
     check_outputs,
     ensemble_note,
+    ensemble_path,
     print_json,
     user_errors,
 )
@@ -98,9 +100,11 @@ def run(
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
+        parser=ensemble_path,
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): each patient runs with one set drawn for it; `cohort "
-        "summary` then gives, per pair of arms, the share of patients doing better.",
+        "summary` then gives, per pair of arms, the share of patients doing better."
+        + SHIPPED_ENSEMBLE_HELP,
     ),
     members: int | None = typer.Option(
         None, "--members", help="With --ensemble: use only the first N parameter sets."

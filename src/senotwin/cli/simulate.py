@@ -13,8 +13,10 @@ from senotwin.cli._common import (
     FIGURE_SUFFIXES,
     MODEL,
     SCENARIO,
+    SHIPPED_ENSEMBLE_HELP,
     Output,
     ensemble_note,
+    ensemble_path,
     model_or_scenario,
     parse_blocks,
     parse_sets,
@@ -55,8 +57,10 @@ def simulate(
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
+        parser=ensemble_path,
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. a posterior ensemble from "
-        "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95).",
+        "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95)."
+        + SHIPPED_ENSEMBLE_HELP,
     ),
     allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:

@@ -9,8 +9,10 @@ import typer
 
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
+    SHIPPED_ENSEMBLE_HELP,
     Output,
     ensemble_note,
+    ensemble_path,
     print_json,
     user_errors,
     writing,
@@ -87,9 +89,10 @@ def compare(
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
+        parser=ensemble_path,
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): run every arm once per set; report medians, 90% "
-        "intervals and the probability that one arm beats another.",
+        "intervals and the probability that one arm beats another." + SHIPPED_ENSEMBLE_HELP,
     ),
     metric: str = typer.Option(
         "final_tumour", "--metric", help="With --ensemble: the metric that decides 'beats'."

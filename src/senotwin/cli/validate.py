@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from senotwin.cli._common import ensemble_note, print_json, user_errors
+from senotwin.cli._common import (
+    SHIPPED_ENSEMBLE_HELP,
+    ensemble_note,
+    ensemble_path,
+    print_json,
+    user_errors,
+)
 from senotwin.sim.engines import engine_help
 
 if TYPE_CHECKING:
@@ -35,9 +41,11 @@ def validate(
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
+        parser=ensemble_path,
         help="CSV or TSV of parameter sets (one row each, columns = model parameters, e.g. the "
         "ensemble.tsv of `senotwin calibrate --ensemble`; other columns such as noise sigmas are "
-        "ignored and listed): report each case's robustness, the share of sets it holds in.",
+        "ignored and listed): report each case's robustness, the share of sets it holds in."
+        + SHIPPED_ENSEMBLE_HELP,
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
