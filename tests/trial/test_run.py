@@ -452,3 +452,54 @@ def test_a_scan_day_inside_the_published_rounding_widens_the_reading() -> None:
     s, lo, hi = at_published_median(rows, "a", Published(median_pfs_months=5.2))["pfs"]
     assert s == pytest.approx(0.7) and lo > 0.6  # between scans: 50 % is far outside
     assert at_published_median(rows, "a", None) == {}
+
+
+def test_a_published_landmark_rate_gets_the_simulated_rate_at_that_time() -> None:
+    """A published 'OS at 12 months' is compared with the simulated Kaplan-Meier rate at 12
+    months (365.25 days), with its band; past the simulated follow-up the rate is not
+    estimable (NaN), not the last value carried on."""
+    from senotwin.trial.run import LANDMARK, _rows, at_landmarks
+    from senotwin.trial.spec import Landmark, Published
+
+    days = [200.0] * 30 + [300.0] * 20 + [500.0] * 50  # 50 deaths by day 300, then censored
+    rows = pd.DataFrame(
+        {
+            "arm": "a",
+            "status": "success",
+            "pfs_days": days,
+            "pfs_event": [d < 500 for d in days],
+            "os_days": days,
+            "os_event": [d < 500 for d in days],
+        }
+    )
+    twelve = Landmark("os", 12.0, 49.4, (42.1, 56.2), "a source")
+    late = Landmark("os", 24.0, 20.0, None, "a source")
+    pub = Published(landmarks=(twelve, late))
+    got = at_landmarks(rows, "a", pub)["os"]
+    assert got[0][0] is twelve and got[0][1][0] == pytest.approx(0.5)
+    assert got[0][1][1] < 0.5 < got[0][1][2]
+    assert all(math.isnan(x) for x in got[1][1])  # 24 months = 730 days > 500 followed
+    summary = {
+        **{k: 0.5 for k in ("ORR", "ORR_low", "ORR_high", "DCR", "DCR_low", "DCR_high")},
+        **{f"{k}{e}": 300.0 for k in ("median_pfs", "median_os") for e in ("", "_low", "_high")},
+        **{f"hr_{ep}{e}": math.nan for ep in ("pfs", "os") for e in ("", "_low", "_high")},
+    }
+    table = pd.DataFrame(_rows("ITT", "a", summary, pub, None, at_landmarks(rows, "a", pub)))
+    row = table[table.endpoint == LANDMARK.format(ep="OS", months=12.0)].iloc[0]
+    assert row["endpoint"] == "OS at 12 months"
+    assert row["simulated"] == pytest.approx(50.0) and row["published"] == 49.4
+    assert (row["pub_low"], row["pub_high"]) == (42.1, 56.2) and row["published_in_sim_ci"]
+    assert at_landmarks(rows, "a", None) == {} and at_landmarks(rows, "a", Published()) == {}
+
+
+def test_library_trials_compare_their_published_landmarks() -> None:
+    """KEYNOTE-189's 12-month OS (Gandhi 2018 abstract) and IMpower133's 6- and 12-month PFS
+    are in the library, each with its source."""
+    kn = {a.name: a.published for a in get_trial("keynote189").arms}
+    assert [(lm.endpoint, lm.months, lm.percent) for lm in kn["pembro"].landmarks] == [
+        ("os", 12.0, 69.2)
+    ]
+    assert kn["chemo"].landmarks[0].ci == (42.1, 56.2)
+    imp = {a.name: a.published for a in get_trial("impower133").arms}
+    assert [lm.percent for lm in imp["atezo"].landmarks] == [30.9, 12.6]
+    assert all("Horn 2018" in lm.source for lm in imp["cp_et"].landmarks)

@@ -135,6 +135,29 @@ def _variant(tmp_path: Path, change) -> Path:
             lambda d: d["subgroups"][0]["published"]["pembro"].update(orr_definition="confirmed"),
             r"subgroups\[0\].published.pembro.orr_definition.*only with it",
         ),
+        # a landmark rate names its endpoint, a time, a percent inside its CI, and a source
+        (
+            lambda d: d["arms"][0]["published"]["landmarks"][0].update(endpoint="dfs"),
+            r"arms\[0\].published.landmarks\[0\].endpoint' = 'dfs'.*'pfs', 'os'",
+        ),
+        (
+            lambda d: d["arms"][0]["published"]["landmarks"][0].update(percent=120),
+            r"landmarks\[0\].percent' = 120",
+        ),
+        (
+            lambda d: d["arms"][0]["published"]["landmarks"][0].update(ci=[50.0, 60.0]),
+            r"landmarks\[0\].ci.*must contain percent 49.4",
+        ),
+        (
+            lambda d: d["arms"][0]["published"]["landmarks"][0].pop("source"),
+            r"landmarks\[0\]' = \['source'\]: required",
+        ),
+        (
+            lambda d: d["arms"][0]["published"]["landmarks"].append(
+                dict(d["arms"][0]["published"]["landmarks"][0])
+            ),
+            r"landmarks\[1\]' = 'os at 12': given twice",
+        ),
     ],
 )
 def test_bad_trial_files_name_the_field(tmp_path: Path, change, message: str) -> None:

@@ -232,7 +232,7 @@ def run(
     )
     if note:
         typer.echo(f"note: {note}")
-    typer.echo("population     arm        endpoint      simulated (95% CI) vs published (95% CI)")
+    typer.echo("population     arm        endpoint        simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)
     typer.echo(

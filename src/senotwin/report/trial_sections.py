@@ -72,7 +72,9 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         f"{sum(r[-1] != '-' for r in rows)} published values lie outside the simulated 95 % CI "
         "(highlighted); a small demo cohort gives wide intervals. 'PFS/OS at median' rows read "
         "the simulated curve at the published median (50 % if the arm matches): a median on a "
-        "scan calendar moves by whole scan intervals, the curve there does not."
+        "scan calendar moves by whole scan intervals, the curve there does not. 'PFS/OS at N "
+        "months' rows set the simulated Kaplan-Meier rate beside a published landmark rate; a "
+        "late one reads the curve's tail (durable benefit), which no median shows."
         + _immune_text(outcome.immune)
     )
     notes = tuple(f"{a.name}: {a.stand_in}" for a in t.arms if a.stand_in)

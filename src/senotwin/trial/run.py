@@ -46,7 +46,13 @@ from senotwin.model.spec import ModelSpec
 from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
-from senotwin.trial.spec import DAYS_PER_MONTH, ORR_DEFINITIONS, Published, TrialSpec
+from senotwin.trial.spec import (
+    DAYS_PER_MONTH,
+    ORR_DEFINITIONS,
+    Landmark,
+    Published,
+    TrialSpec,
+)
 from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
 
 GROWTH_WHY = (
@@ -434,12 +440,37 @@ def at_published_median(
     return out
 
 
+#: endpoint name of a published landmark rate (e.g. "OS at 12 months")
+LANDMARK = "{ep} at {months:g} months"
+
+
+def at_landmarks(
+    rows: pd.DataFrame, arm: str, pub: Published | None
+) -> dict[str, list[tuple[Landmark, tuple[float, float, float]]]]:
+    """Per endpoint, each published landmark rate of ``arm`` with the simulated Kaplan-Meier
+    probability of being event-free at that time and its 95 % band (exponential Greenwood); NaN
+    where the simulated follow-up ends before it. A read-out, not a fit."""
+    if pub is None or not pub.landmarks:
+        return {}
+    good = rows[(rows["status"] == "success") & (rows["arm"] == arm)]
+    out: dict[str, list[tuple[Landmark, tuple[float, float, float]]]] = {}
+    if good.empty:
+        return out
+    for lm in pub.landmarks:
+        km = kaplan_meier(
+            good[f"{lm.endpoint}_days"].to_numpy(), good[f"{lm.endpoint}_event"].to_numpy()
+        )
+        out.setdefault(lm.endpoint, []).append((lm, survival_at(km, lm.months * DAYS_PER_MONTH)))
+    return out
+
+
 def _rows(
     pop: str,
     arm: str,
     s: dict[str, Any],
     pub: Published | None,
     at_median: Mapping[str, tuple[float, float, float]] | None = None,
+    landmarks: Mapping[str, list[tuple[Landmark, tuple[float, float, float]]]] | None = None,
 ) -> list[dict[str, Any]]:
     out = []
 
@@ -503,6 +534,13 @@ def _rows(
                 f"% at the published {med:g} months (CI over +-{MEDIAN_ROUNDING_MONTHS:g}); "
                 "50 = matched",
             )
+        for lm, sim in (landmarks or {}).get(ep, ()):
+            add(
+                LANDMARK.format(ep=ep.upper(), months=lm.months),
+                (100.0 * sim[0], 100.0 * sim[1], 100.0 * sim[2]),
+                (lm.percent, *(lm.ci or (None, None))),
+                "% (Kaplan-Meier)",
+            )
         hr = getattr(p, f"hr_{ep}") or (None, None, None)
         if not math.isnan(s[f"hr_{ep}"]) or hr[0] is not None:
             add(
@@ -534,7 +572,9 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
         summaries[name] = summary
         for rec in summary.to_dict(orient="records"):
             arm, pub = str(rec["arm"]), published.get(str(rec["arm"]))
-            table += _rows(name, arm, rec, pub, at_published_median(sub, arm, pub))
+            table += _rows(
+                name, arm, rec, pub, at_published_median(sub, arm, pub), at_landmarks(sub, arm, pub)
+            )
     return TrialComparison(pd.DataFrame(table), summaries)
 
 
@@ -713,7 +753,7 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
             f" ({DEFINITION_TEXT[rec['definition']]})" if rec.get("definition") else ""
         )
         lines.append(
-            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<13} {sim} vs {pub} {unit}"
+            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<15} {sim} vs {pub} {unit}"
         )
     return lines
 

@@ -61,8 +61,10 @@ _PUBLISHED = {
     "median_os_ci",
     "hr_pfs",
     "hr_os",
+    "landmarks",
     "source",
 }
+_LANDMARK = {"endpoint", "months", "percent", "ci", "source"}
 _SUBGROUP = {"name", "label", "filter", "published"}
 #: what a published ORR counts: confirmed CR/PR (RECIST 1.1, a later scan >= confirm_days),
 #: unconfirmed (a CR/PR seen once), or not read from the publication (compared with the confirmed
@@ -83,6 +85,19 @@ FILTERS = {
 
 
 @dataclass(frozen=True)
+class Landmark:
+    """A published event-free rate at a fixed time (e.g. OS at 12 months), with its source:
+    where a median on a scan calendar jumps, a rate at a time reads the curve's level, and a
+    rate late in follow-up reads its tail (durable benefit), which no median shows."""
+
+    endpoint: str  # "pfs" or "os"
+    months: float
+    percent: float
+    ci: tuple[float, float] | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Published:
     """Published results of one arm (None = not reported / not reached)."""
 
@@ -95,6 +110,7 @@ class Published:
     median_os_ci: tuple[float, float] | None = None
     hr_pfs: tuple[float, float, float] | None = None  # HR, low, high vs the control arm
     hr_os: tuple[float, float, float] | None = None
+    landmarks: tuple[Landmark, ...] = ()
     source: str = ""
 
 
@@ -234,8 +250,35 @@ def _published(src: str, where: str, data: Any) -> Published:
         median_os_ci=_pair(src, f"{where}.median_os_ci", data.get("median_os_ci")),
         hr_pfs=_hr(src, f"{where}.hr_pfs", data.get("hr_pfs")),
         hr_os=_hr(src, f"{where}.hr_os", data.get("hr_os")),
+        landmarks=_landmarks(src, f"{where}.landmarks", data.get("landmarks")),
         source=_text(src, f"{where}.source", data.get("source")),
     )
+
+
+def _landmarks(src: str, where: str, data: Any) -> tuple[Landmark, ...]:
+    """``[{endpoint: pfs|os, months, percent, ci: [low, high] (optional), source}, ...]``; one
+    rate per endpoint and time."""
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not data:
+        raise _fail(src, where, data, "must be a non-empty list of landmark rates")
+    out: list[Landmark] = []
+    for i, item in enumerate(data):
+        at = f"{where}[{i}]"
+        _keys(src, at, item, _LANDMARK, {"endpoint", "months", "percent", "source"})
+        endpoint = item["endpoint"]
+        if endpoint not in ("pfs", "os"):
+            raise _fail(src, f"{at}.endpoint", endpoint, "one of ['pfs', 'os']")
+        months = _num(src, f"{at}.months", item["months"], lo=0.1, hi=120.0)
+        percent = _num(src, f"{at}.percent", item["percent"], hi=100.0)
+        ci = _pair(src, f"{at}.ci", item.get("ci"))
+        if ci is not None and not (ci[0] <= percent <= ci[1] and ci[1] <= 100.0):
+            raise _fail(src, f"{at}.ci", list(ci), f"must contain percent {percent:g}, <= 100")
+        if any(lm.endpoint == endpoint and lm.months == months for lm in out):
+            raise _fail(src, at, f"{endpoint} at {months:g}", "given twice")
+        source = _text(src, f"{at}.source", item["source"])
+        out.append(Landmark(endpoint, months, percent, ci, source))
+    return tuple(out)
 
 
 def parse_trial(data: Any, *, source: str) -> TrialSpec:
