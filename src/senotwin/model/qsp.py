@@ -378,6 +378,7 @@ MOUSE_HOST: dict[str, float] = {
     "IL6_base": 2.17,
     "s_rs": 0.0,
     "k_cd8_depl": 0.0,
+    "n_reinv": 0.0,
 }
 MOUSE_PROVENANCE: dict[str, str] = {
     "V_c": "assumed: ~2 mL blood of a 20-25 g mouse (task brief; blood ~70-80 mL/kg)",
@@ -392,6 +393,10 @@ MOUSE_PROVENANCE: dict[str, str] = {
     "baseline plasma IL-6 not sourced",
     "s_rs": "assumed: no age-related senescent stroma in a young mouse over 7 weeks",
     "k_cd8_depl": "assumed: 0 without depletion; 3/day with a depleting anti-CD8 antibody",
+    "n_reinv": "assumed: no reinvigoration burst, qsp.yaml's value, at which the EMT6 and MC38 "
+    "fits were made (no mouse burst was measured: docs/calibration.md session 25 reinv); held "
+    "by the mouse host so that an ensemble of the melanoma liu2019 fit, whose burst is a human "
+    "population centre, does not put one into a mouse fitted without it (session 35)",
     "s_tgfb_C": "derived: EMT6 TGF-beta1 ELISA mean (ED Fig. 5f) x interstitial volume per cell "
     "x k_deg_tgfb, at the all-cancer-cell lesion",
     "s_tgfb_sen": "assumed: 5 x s_tgfb_C (review 2.2.1: early senescent cells secrete TGF-beta)",
