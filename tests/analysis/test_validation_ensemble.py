@@ -147,3 +147,23 @@ def test_tissue_growth_is_re_derived_for_each_parameter_set() -> None:
     assert at_kill > 1.3 * 99.0  # the shipped rate
     # more kill, slower doubling at the shipped rate (until session 25 the case failed at 1.92)
     assert run_cases(cases, base_params={"k_kill": 1.92}).results[0].effect > at_kill
+
+
+def test_members_takes_the_first_sets_and_needs_an_ensemble(tmp_path) -> None:
+    """``run_validation(members=N)`` scores each case on the ensemble's first N sets (the demo
+    reads 40 draws of the shipped posterior); N without an ensemble, or below 1, is refused."""
+    import yaml
+
+    from senotwin.analysis.validation import run_validation
+
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(yaml.safe_dump({"version": 2, "cases": [_CASE]}))
+    ens = tmp_path / "ens.csv"
+    ens.write_text(_CSV)  # the first set holds, the second does not
+    first = run_validation(cases, ensemble=ens, members=1)
+    assert first.ensemble_sets == 1 and first.robustness == {"apoptosis_bound": 1.0}
+    both = run_validation(cases, ensemble=ens)
+    assert both.ensemble_sets == 2 and both.robustness == {"apoptosis_bound": 0.5}
+    for bad in ({"members": 1}, {"members": 0, "ensemble": ens}):
+        with pytest.raises(ValidationError, match=r"members = .*allowed a whole number >= 1"):
+            run_validation(cases, **bad)

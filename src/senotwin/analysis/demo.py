@@ -238,10 +238,13 @@ def run_demo_analysis(
     workers: int = 2,
     sens_samples: int = 24,
     null_draws: int = 20,
+    ensemble: str | Path | None = None,
+    ensemble_members: int = 40,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResults:
-    """Run the demo's simulations, validation, therapy arms, trial (into ``cohort_dir``) and
-    sensitivity ranking; ``progress`` is told what starts next."""
+    """Run the demo's simulations, validation (with each case's robustness over the first
+    ``ensemble_members`` sets of ``ensemble`` when given), therapy arms, trial (into
+    ``cohort_dir``) and sensitivity ranking; ``progress`` is told what starts next."""
     say = progress or (lambda _msg: None)
     say("knowledge base and model")
     kb = load_kb()
@@ -249,8 +252,16 @@ def run_demo_analysis(
     say("time courses of the default scenario and the dual effect")
     default_run = scenario_table(DEFAULT_SCENARIO)
     dual = dual_effect_runs()
-    say(f"validation suite and its null test ({null_draws} random parameter sets)")
-    validation = run_validation(null=null_draws, seed=seed)
+    say(
+        f"validation suite and its null test ({null_draws} random parameter sets)"
+        + (f", robustness over {ensemble_members} ensemble sets" if ensemble is not None else "")
+    )
+    validation = run_validation(
+        null=null_draws,
+        seed=seed,
+        ensemble=ensemble,
+        members=ensemble_members if ensemble is not None else None,
+    )
     say("therapy arms")
     therapy = compare_arms(THERAPY_SCENARIO, THERAPY_ARMS, days=THERAPY_DAYS, rtol=1e-5, atol=1e-8)
     say(f"virtual trial ({n} patients x {len(COHORT_ARMS)} arms)")

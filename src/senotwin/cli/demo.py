@@ -16,6 +16,7 @@ def demo(
     from dataclasses import replace
 
     from senotwin.analysis.demo import run_demo_analysis
+    from senotwin.calibrate.sample import shipped_ensemble_path
     from senotwin.report.demo import write_report
     from senotwin.trial.ici_transfer import TRANSFER_HELD_BACK, predict_transfer
     from senotwin.trial.run import DEMO_TRIAL, demo_trial
@@ -23,7 +24,9 @@ def demo(
     # the output path is checked before minutes of computing; files appear only on success
     with user_errors(), writing(Output("--out", out, directory=True)):
         results = run_demo_analysis(
-            out / "cohort", progress=lambda step: typer.echo(f"running: {step}", err=True)
+            out / "cohort",
+            ensemble=shipped_ensemble_path(),  # the liu2019 posterior: robustness of each case
+            progress=lambda step: typer.echo(f"running: {step}", err=True),
         )
         typer.echo(f"running: library trial {DEMO_TRIAL} (small N)", err=True)
         results = replace(results, library_trial=demo_trial(out / "trial"))

@@ -161,6 +161,13 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
         "direction-only (no usable number from the source). 'block X=f' removes the fraction "
         "f of entity X's activity."
     )
+    if robust is not None:
+        intro += (
+            f" 'holds in ensemble': the share of {report.ensemble_sets} parameter sets of a "
+            "posterior ensemble (in the demo, draws of the shipped liu2019 posterior) in which "
+            "the case holds, each set replacing the model's values where a case's context takes "
+            "them from the model."
+        )
     if report.null is not None and null_case:
         flagged = report.null.uninformative()
         intro += (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from senotwin._errors import ValidationError
 from senotwin.analysis.validation.ensemble import (
     EnsembleFile,
     case_robustness,
@@ -37,19 +38,27 @@ def run_validation(
     null: int = 0,
     seed: int = 0,
     ensemble: str | Path | None = None,
+    members: int | None = None,
 ) -> ValidationReport:
     """Load the cases (shipped by default), run them, the null test on ``null`` draws, and
-    each case's robustness over the parameter sets of an ``ensemble`` CSV/TSV when given."""
+    each case's robustness over the parameter sets of an ``ensemble`` CSV/TSV when given (its
+    first ``members`` sets only, when given: rows of independent draws, such as the shipped
+    posterior's, are then a random subsample)."""
     from dataclasses import replace
 
+    if members is not None and (ensemble is None or members < 1):
+        raise ValidationError(
+            f"members = {members!r}: allowed a whole number >= 1, and only with an ensemble"
+        )
     cases = load_cases(path)
     report = run_cases(cases, engine=engine)
     if ensemble is not None and cases:
         ens = load_ensemble(ensemble, cases[0].scenario.load())
+        sets = ens.sets[:members] if members is not None else ens.sets
         report = replace(
             report,
-            robustness=case_robustness(cases, ens.sets, engine=engine),
-            ensemble_sets=len(ens.sets),
+            robustness=case_robustness(cases, sets, engine=engine),
+            ensemble_sets=len(sets),
             ensemble_ignored=ens.ignored,
         )
     if null:
