@@ -32,6 +32,7 @@ def test_trial_list_and_show() -> None:
     # the tissue's measured tumour-cell PD-L1 distribution the patients are drawn from (session 31)
     assert "< 1 / 1-49 / >= 50 %): 0.943 / 0.027 / 0.030" in res.output
     assert "pdl1_tc_sclc_caspian" in res.output
+    assert "PFS at 6 mo 30.9 %, PFS at 12 mo 12.6 %" in res.output  # the published landmarks
     res = runner.invoke(app, ["trial", "show", "keynote189", "--json"])
     assert json.loads(res.output)["arms"][1]["published"]["orr"] == 47.6
     # published results read as numbers (they printed 'median OS None mo', 'HR PFS None' and

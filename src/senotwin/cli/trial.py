@@ -143,6 +143,11 @@ def _published(p: Published) -> str:
             for what, hr in (("PFS", p.hr_pfs), ("OS", p.hr_os))
             if hr is not None
         ),
+        *(
+            f"{lm.endpoint.upper()} at {lm.months:g} mo {lm.percent:g} %"
+            + (f" ({lm.ci[0]:g}-{lm.ci[1]:g})" if lm.ci else "")
+            for lm in p.landmarks
+        ),
     ]
     text = ", ".join(x for x in parts if x)
     missing = [
