@@ -115,7 +115,7 @@ def main() -> None:
     for rec in summary.to_dict(orient="records"):
         d = 2 if rec["endpoint"].startswith("HR") else 1
         pub = "-" if pd.isna(rec["published"]) else f"{rec['published']:.{d}f}"
-        held = "-" if rec["ci_holds_published"] is None else f"{rec['ci_holds_published']:.0%}"
+        held = "-" if pd.isna(rec["ci_holds_published"]) else f"{rec['ci_holds_published']:.0%}"
         nr = f", not reached in {rec['not_reached']}" if rec["not_reached"] else ""
         print(
             f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<16} "
