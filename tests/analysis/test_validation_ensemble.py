@@ -167,3 +167,22 @@ def test_members_takes_the_first_sets_and_needs_an_ensemble(tmp_path) -> None:
     for bad in ({"members": 1}, {"members": 0, "ensemble": ens}):
         with pytest.raises(ValidationError, match=r"members = .*allowed a whole number >= 1"):
             run_validation(cases, **bad)
+
+
+def test_cli_members_takes_the_first_sets(tmp_path) -> None:
+    """`validate --ensemble F --members N`, as cohort run and treat compare have it; --members
+    alone or below 1 is refused by name."""
+    import yaml
+
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(yaml.safe_dump({"version": 2, "cases": [_CASE]}))
+    ens = tmp_path / "ens.csv"
+    ens.write_text(_CSV)
+    base = ["validate", "--cases", str(cases), "--json"]
+    res = CliRunner().invoke(app, [*base, "--ensemble", str(ens), "--members", "1"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["ensemble"]["n_sets"] == 1
+    res = CliRunner().invoke(app, [*base, "--members", "1"])
+    assert res.exit_code != 0 and "--members selects ensemble members" in res.output
+    res = CliRunner().invoke(app, [*base, "--ensemble", str(ens), "--members", "0"])
+    assert res.exit_code != 0 and "--members must be >= 1, got 0" in res.output

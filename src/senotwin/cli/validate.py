@@ -47,6 +47,9 @@ def validate(
         "ignored and listed): report each case's robustness, the share of sets it holds in."
         + SHIPPED_ENSEMBLE_HELP,
     ),
+    members: int | None = typer.Option(
+        None, "--members", help="With --ensemble: use only the first N parameter sets."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
     """Run every case (consistency, literature, calibration tiers) and report pass/fail."""
@@ -55,7 +58,13 @@ def validate(
     with user_errors():
         if ensemble is not None:
             ensemble_note(ensemble)
-        report = run_validation(cases, engine=engine, null=null, seed=seed, ensemble=ensemble)
+        if members is not None and ensemble is None:
+            raise ValueError("--members selects ensemble members; it needs --ensemble")
+        if members is not None and members < 1:
+            raise ValueError(f"--members must be >= 1, got {members}")
+        report = run_validation(
+            cases, engine=engine, null=null, seed=seed, ensemble=ensemble, members=members
+        )
     if json_out:
         print_json(report.to_dict())
     else:
