@@ -1,0 +1,74 @@
+"""trial.replicates: each replicate trial runs every patient with one posterior draw (the
+patients the same in all); the summary spans the replicates; the CLI writes and refuses."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.cli.app import app
+from senotwin.cohort.runner import ensemble_member
+from senotwin.trial.library import get_trial
+from senotwin.trial.replicates import replicate_configs, summarise, summary_text
+from senotwin.trial.run import trial_config
+
+
+def test_a_replicate_gives_every_patient_the_same_draw() -> None:
+    config = trial_config(get_trial("keynote189"), 12, seed=0, immune="posterior")
+    configs = replicate_configs(config, 4)
+    step = len(config.ensemble) // 4
+    assert [draw for draw, _ in configs] == [0, step, 2 * step, 3 * step]
+    for draw, one in configs:
+        assert one.ensemble == (config.ensemble[draw],)
+        assert {ensemble_member(one, i) for i in range(12)} == {0}  # everyone: that member
+        assert one.population == config.population and one.seed == config.seed
+    with pytest.raises(ValidationError, match="replicates = 0: allowed a whole number 1-"):
+        replicate_configs(config, 0)
+    with pytest.raises(ValidationError, match="took no posterior members"):
+        replicate_configs(trial_config(get_trial("keynote189"), 12, immune="fit"), 2)
+
+
+def test_summary_spans_the_replicates() -> None:
+    rows = [
+        {
+            "population": "ITT",
+            "arm": "b",
+            "endpoint": ep,
+            "simulated": v,
+            "published": pub,
+            "published_in_sim_ci": inside,
+            "replicate": r,
+        }
+        for r, (hr, med, inside) in enumerate(
+            [(0.5, 6.0, True), (0.7, 8.0, False), (0.6, math.inf, True)]
+        )
+        for ep, v, pub in (("HR PFS", hr, 0.52), ("median OS", med, None), ("DCR", 80.0, None))
+    ]
+    s = summarise(pd.DataFrame(rows)).set_index("endpoint")
+    assert "DCR" not in s.index  # not an endpoint the summary spans
+    assert s.loc["HR PFS", "median"] == pytest.approx(0.6)
+    assert s.loc["HR PFS", "q05"] == pytest.approx(0.51) and s.loc["HR PFS", "q95"] == 0.69
+    assert s.loc["HR PFS", "ci_holds_published"] == pytest.approx(2 / 3)
+    assert s.loc["median OS", "not_reached"] == 1 and s.loc["median OS", "median"] == 7.0
+    text = "\n".join(summary_text(s.reset_index()))
+    assert "0.60 (0.51-0.69) vs 0.52; 67%" in text and "not reached in 1" in text
+
+
+def test_cli_runs_replicates_and_refuses_bad_counts(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    args = ["trial", "replicates", "impower133", "--n", "8", "--out", str(out)]
+    res = CliRunner().invoke(app, [*args, "--replicates", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output[res.output.index("{") :])
+    assert payload["replicates"] == 2 and {r["endpoint"] for r in payload["rows"]} >= {"HR PFS"}
+    table = pd.read_csv(out / "replicates.csv")
+    assert sorted(table["replicate"].unique()) == [0, 1]
+    assert (out / "r00").is_dir() and (out / "summary.csv").is_file()
+    res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad"), "--replicates", "0"])
+    assert res.exit_code != 0 and "replicates = 0: allowed a whole number 1-" in res.output
