@@ -98,6 +98,7 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.trial.ici_cohort import CohortDesign
 from senotwin.trial.ici_fit import (
     ICI_PARAMETERS,
+    LEGACY_READ,
     IciObjective,
     PopulationParameter,
     _lhs,
@@ -1053,6 +1054,7 @@ def main() -> None:
         "optimum_nllh_reevaluated": f0,
         "fit_model_digest": record["model_digest"],
         "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
+        "read": record.get("read") or LEGACY_READ,
         "likelihood": "half the deviance of trial.ici_fit.goodness (binomial G^2 of the three "
         "tertile response rates and of the RECIST split: CR among responders, SD among "
         "non-responders; squared Greenwood z of PFS at 3/6/12 and OS at 12/24 months) on the fit's "

@@ -149,10 +149,14 @@ def test_progression_needs_20_percent_and_5_mm_over_the_nadir() -> None:
 
 def test_vanished_lesions_are_a_complete_response_and_tiny_ones_count_5_mm() -> None:
     assert _trial([1, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])["best_response"] == "CR"
-    # 0.1 x 40/30 mm = 4 and 3 mm: still seen, recorded at 5 mm each (-86 %, PR not CR)
-    ep = _trial([1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    # 0.12 x 40/30 mm = 4.8 and 3.6 mm: still seen, recorded at 5 mm each (-86 %, PR not CR)
+    ep = _trial([1, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12])
     assert ep["best_response"] == "PR"
     assert ep["best_change_pct"] == pytest.approx(100 * (10 - 70) / 70)
+    # 0.1: 4 mm still seen (5 mm), 3 mm below DETECT_MM and gone (0 mm): -93 %, still PR
+    ep = _trial([1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    assert ep["best_response"] == "PR"
+    assert ep["best_change_pct"] == pytest.approx(100 * (5 - 70) / 70)
 
 
 def test_new_lesions_follow_the_seeding_law() -> None:
@@ -218,6 +222,21 @@ def test_trial_rules_reject_bad_schedules() -> None:
         TrialRules(schedule=((100.0, 0.0),))
     with pytest.raises(ValidationError, match="follow_days"):
         TrialRules(follow_days=-1.0)
+    with pytest.raises(ValidationError, match="detect_mm"):
+        TrialRules(detect_mm=-0.5)
+    with pytest.raises(ValidationError, match=r"must not exceed too_small_mm 5\.0"):
+        TrialRules(detect_mm=6.0)
+
+
+def test_a_target_below_the_calibrated_detection_size_is_read_as_gone() -> None:
+    """DETECT_MM (3.5 mm, calibrated on liu2019) splits a small target into gone (0 mm) and
+    seen but too small to measure (the RECIST 5 mm default); a larger one keeps its size."""
+    from senotwin.analysis.endpoints import DETECT_MM, _recorded
+
+    rules = TrialRules()
+    assert rules.detect_mm == DETECT_MM == 3.5
+    assert _recorded(np.array([3.4, 3.6, 12.0]), rules) == pytest.approx(0.0 + 5.0 + 12.0)
+    assert _recorded(np.array([3.4]), replace(rules, detect_mm=2.0)) == pytest.approx(5.0)
 
 
 def test_the_unconfirmed_best_response_counts_a_response_seen_once() -> None:

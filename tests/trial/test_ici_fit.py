@@ -319,12 +319,14 @@ def test_shipped_fit_is_current_on_the_per_candidate_growth() -> None:
     from senotwin.trial.ici_fit import (
         GROWTH_RULE,
         IciObjective,
+        read_record,
         record_objective,
         start_vector,
         stored_fit,
     )
 
     record = stored_fit()
+    assert record["read"] == read_record()  # scored with the read trials use (session 36)
     best = {p["parameter"]: p["best"] for p in record["parameters"]}
     with record_objective(record) as mean:  # since session 34 the mean over four cohorts
         assert mean(start_vector(best)) == pytest.approx(record["nllh"], abs=REPRODUCE_TOL)

@@ -325,6 +325,12 @@ def test_a_trial_run_says_when_the_posterior_was_drawn_on_another_model(
     cfg = trial_run.trial_config(get_trial("keynote189"), 20, seed=0, immune="posterior")
     assert cfg.population.selection["immune"]["ensemble_current"] is False
     assert "drawn on an earlier model" in cfg.population.selection["immune"]["note"]
+    # the same model and optimum, scored with another RECIST read: stale too
+    read = {"detect_mm": stored_fit()["read"]["detect_mm"] + 1.0}
+    reread = replace(same, provenance={**same.provenance, "read": read})
+    monkeypatch.setattr(sample, "shipped_ensemble", lambda: reread)
+    assert trial_run.posterior_drawn_on_current_model()[0] is False
+    assert "another RECIST read" in trial_run.posterior_staleness()
 
 
 def test_a_stale_posterior_gives_way_to_the_point_fit_unless_asked_for(

@@ -55,6 +55,15 @@ OS_LANDMARKS = (12.0, 24.0)
 #: so complete responses vanish (session 10: 3 CR of 58 at that refit's optimum, 24 with the
 #: spread off; docs/calibration.md)
 RULES = TrialRules(schedule=((1.0e9, 84.0),), follow_days=760.0)
+#: the read every fit and posterior record was scored with before records stated theirs (session
+#: 36): a target lesion below 2 mm recorded as gone
+LEGACY_READ = {"detect_mm": 2.0}
+
+
+def read_record(rules: TrialRules = RULES) -> dict[str, float]:
+    """What a fit or posterior record stores of the RECIST read it was scored with: a record
+    scored with another read than the current one is stale (its nllh is another objective's)."""
+    return {"detect_mm": float(rules.detect_mm)}
 
 
 @dataclass(frozen=True)
@@ -419,7 +428,8 @@ class IciObjective:
     ``read_cv`` > 0 (prototype, session 25; the shipped fit uses 0): every target diameter is
     read with that measurement error, ``reads`` times per patient, and the statistics are the
     expectation over the reads (:func:`cohort_statistics`), so one patient crossing a RECIST
-    threshold moves them gradually instead of by a whole count."""
+    threshold moves them gradually instead of by a whole count. ``detect_mm``: the read's
+    'recorded as gone' size in place of :data:`RULES`' (its profile, session 36)."""
 
     def __init__(
         self,
@@ -429,12 +439,15 @@ class IciObjective:
         *,
         read_cv: float = 0.0,
         reads: int = SMOOTH_READS,
+        detect_mm: float | None = None,
     ) -> None:
         if not (math.isfinite(read_cv) and 0.0 <= read_cv < 1.0):
             raise ValidationError(f"read_cv = {read_cv!r}; allowed: 0 <= read_cv < 1")
         self.parameters = tuple(parameters)
         self.target = cohort(FIT_COHORT)
         rules = replace(RULES, read_cv=read_cv)
+        if detect_mm is not None:
+            rules = replace(rules, detect_mm=detect_mm)
         design = CohortDesign(
             regimen=FIT_REGIMEN, n=n, seed=seed, rules=rules, reads=reads if read_cv else 1
         )
@@ -848,6 +861,7 @@ def summary(fit: IciFit) -> dict[str, Any]:
     return {
         "problem": PROBLEM,
         "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
+        "read": read_record(),
         "fitted_cohort": FIT_COHORT,
         "held_back": {k: v[1] for k, v in HELD_BACK.items()},
         "not_predicted": dict(NOT_PREDICTED),

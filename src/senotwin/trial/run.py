@@ -45,7 +45,13 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.clinical import trial_hazard
-from senotwin.trial.ici_fit import TRANSFERABLE, calibrated_population, split, stored_fit
+from senotwin.trial.ici_fit import (
+    LEGACY_READ,
+    TRANSFERABLE,
+    calibrated_population,
+    split,
+    stored_fit,
+)
 from senotwin.trial.spec import (
     DAYS_PER_MONTH,
     ORR_DEFINITIONS,
@@ -110,9 +116,17 @@ IMMUNE_SOURCES = ("auto", "posterior", "fit")
 
 def posterior_fit_mismatch(provenance: Mapping[str, Any]) -> str:
     """'' when a liu2019 posterior's provenance names the shipped fit's optimum as its own (the
-    same fitted quantities at the same values), else what differs: a chain drawn around another
-    optimum is the posterior of another fit, even on an unchanged model."""
-    fit = {str(p["parameter"]): float(p["best"]) for p in stored_fit()["parameters"]}
+    same fitted quantities at the same values, scored with the same RECIST read), else what
+    differs: a chain drawn around another optimum is the posterior of another fit, even on an
+    unchanged model."""
+    record = stored_fit()
+    read = dict(provenance.get("read") or LEGACY_READ)
+    if read != dict(record.get("read") or LEGACY_READ):
+        return (
+            f"scored with another RECIST read than the shipped fit's ({read} against "
+            f"{record.get('read') or LEGACY_READ})"
+        )
+    fit = {str(p["parameter"]): float(p["best"]) for p in record["parameters"]}
     drawn = {str(k): float(v) for k, v in dict(provenance.get("optimum") or {}).items()}
     if set(drawn) != set(fit):
         return (
