@@ -56,3 +56,17 @@ def test_durations_and_burdens_say_their_unit() -> None:
         p.help for p in days if "day" not in (p.help or "").lower()
     ]
     assert not [p.help for p in params if "1 = 1e9" in (getattr(p, "help", "") or "")]
+
+
+def test_help_paragraphs_are_reflowed_so_the_terminal_wraps_them() -> None:
+    """A docstring's hard line breaks inside a prose paragraph are joined (typer's rich help
+    would print them as ragged lines); a list, a table or an example keeps its layout."""
+    from senotwin.cli.app import reflow_help
+
+    text = "First line.\n\n    Prose that\n    goes on --out\n    here.\n\n    - one\n    - two\n"
+    assert reflow_help(text) == "First line.\n\nProse that goes on --out here.\n\n- one\n- two"
+    assert reflow_help("a\nb\f\nkept\nas is") == "a b\f\nkept\nas is"
+    assert reflow_help(None) is None
+    root = typer.main.get_command(app)
+    run = root.get_command(click.Context(root), "trial").get_command(click.Context(root), "run")  # type: ignore[attr-defined]
+    assert run.help and not any("\n" in p for p in run.help.split("\n\n"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import sys
@@ -32,12 +33,43 @@ from senotwin.cli.sensitivity import sensitivity
 from senotwin.cli.simulate import simulate
 from senotwin.cli.validate import validate
 
+#: a paragraph with a line starting so is laid out by hand (a list, a table, an example)
+_LAID_OUT = ("- ", "* ", "|", "$ ", " ", "senotwin ", "python ")
+
+
+def reflow_help(text: str | None) -> str | None:
+    """A command's help with each prose paragraph on one line, so the terminal wraps it (typer's
+    rich help keeps a docstring's hard line breaks inside a paragraph); a paragraph laid out by
+    hand (:data:`_LAID_OUT`) and anything after ``\\f`` stay as written."""
+    if not text:
+        return text
+    body, mark, rest = inspect.cleandoc(text).partition("\f")
+    paragraphs = []
+    for para in body.split("\n\n"):
+        lines = para.split("\n")
+        if para.startswith("\b") or any(ln.startswith(_LAID_OUT) for ln in lines[1:]):
+            paragraphs.append(para)
+        else:
+            paragraphs.append(" ".join(ln.strip() for ln in lines))
+    return "\n\n".join(paragraphs) + mark + rest
+
+
+def _reflow_tree(command: Any) -> None:
+    """:func:`reflow_help` on a command and every command under it."""
+    command.help = reflow_help(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        _reflow_tree(sub)
+
 
 class _ReportingGroup(TyperGroup):
     """Root command group: expected failures become one ``error: ...`` line and exit code 2.
 
     Set ``SENOTWIN_DEBUG=1`` to see the full traceback instead.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _reflow_tree(self)  # typer has built the whole command tree by now
 
     def invoke(self, ctx: Any) -> Any:
         try:
