@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from senotwin._errors import ValidationError
 from senotwin.trial.clinical import LIU2019_HAZARD, LIU_CLINICAL, fit_death_hazard, trial_hazard
 from senotwin.trial.library import get_trial, trials
 from senotwin.trial.spec import DAYS_PER_MONTH
@@ -58,19 +59,40 @@ def test_shipped_hazard_is_the_liu_fit() -> None:
     ("name", "months"), [("keynote189", 6.5), ("impassion130", 12.1), ("impower133", 4.6)]
 )
 def test_library_trials_die_after_progression_at_their_cited_pace(name: str, months: float) -> None:
-    """Chemotherapy-era patients: the post-progression hazard is the cited median PPS of the
-    trial's disease and line (not the melanoma anti-PD-1 cohort's 14.6 months); before
-    progression and ECOG stay the Liu fit."""
+    """Chemotherapy-era patients: the cited median PPS of the trial's disease and line (not the
+    melanoma anti-PD-1 cohort's 14.6 months) is the median of the trial's ECOG mix -- ECOG 0
+    patients live longer after progression, ECOG 1 shorter, by the Liu hazard ratio -- and
+    before progression and ECOG stay the Liu fit."""
     trial = get_trial(name)
     hazard = trial_hazard(trial)
-    median = math.log(2) / hazard.post_per_day / DAYS_PER_MONTH
-    assert median == pytest.approx(months, rel=1e-9)
+    e1 = trial.baseline.ecog1_share
+    assert e1 is not None and 0.3 < e1 < 0.7
     assert hazard.pre_per_day == LIU2019_HAZARD.pre_per_day
     assert hazard.ecog_hr == LIU2019_HAZARD.ecog_hr
     assert trial.post_progression is not None and trial.post_progression.source in hazard.source
-    # half of the patients who progress on day 100 die within the cited median
+    t = months * DAYS_PER_MONTH
+    alive = [math.exp(-hazard.post_per_day * hazard.ecog_hr**ecog * t) for ecog in (0, 1)]
+    assert (1 - e1) * alive[0] + e1 * alive[1] == pytest.approx(0.5, abs=1e-9)
+    assert alive[0] > 0.5 > alive[1]
+    # half of the ECOG 0 patients who progress on day 100 die within their own, longer median
+    m0 = math.log(2) / hazard.post_per_day
     u = math.exp(-(hazard.pre_per_day * 100 + math.log(2)))
-    assert hazard.death_day(100.0, 0.0, u) == pytest.approx(100 + months * DAYS_PER_MONTH)
+    assert hazard.death_day(100.0, 0.0, u) == pytest.approx(100 + m0)
+    assert t < m0 < t * hazard.ecog_hr
+
+
+def test_the_ecog0_rate_of_a_population_median() -> None:
+    """Everyone ECOG 0 (or a hazard ratio of 1): the plain exponential; everyone ECOG 1: the
+    rate divided by the ratio; a mixture lies between; bad input is refused by name."""
+    from senotwin.trial.clinical import ecog0_rate
+
+    assert ecog0_rate(100.0, 0.0, 1.7) == pytest.approx(math.log(2) / 100)
+    assert ecog0_rate(100.0, 0.7, 1.0) == pytest.approx(math.log(2) / 100)
+    assert ecog0_rate(100.0, 1.0, 1.7) == pytest.approx(math.log(2) / 100 / 1.7)
+    assert math.log(2) / 170 < ecog0_rate(100.0, 0.5, 1.7) < math.log(2) / 100
+    assert ecog0_rate(100.0, 0.5, 0.5) > math.log(2) / 100  # a protective "ratio" the other way
+    with pytest.raises(ValidationError, match="ecog1_share"):
+        ecog0_rate(100.0, 1.5, 1.7)
 
 
 def test_every_library_trial_states_its_post_progression_survival() -> None:

@@ -120,24 +120,52 @@ LIU2019_HAZARD = DeathHazard(
 )
 
 
+def ecog0_rate(median_days: float, ecog1_share: float, ecog_hr: float) -> float:
+    """The ECOG 0 exponential rate (/day) whose mixture with ECOG 1 patients (``ecog1_share`` of
+    them at ``ecog_hr`` times the rate) has survival 0.5 at ``median_days``: a cited median of a
+    whole population is the mixture's, so ECOG 1 patients must not be multiplied on top of it."""
+    if not (median_days > 0 and 0.0 <= ecog1_share <= 1.0 and ecog_hr > 0):
+        raise ValidationError(
+            f"ecog0_rate needs median_days > 0, 0 <= ecog1_share <= 1 and ecog_hr > 0; got "
+            f"{median_days!r}, {ecog1_share!r}, {ecog_hr!r}"
+        )
+
+    def surv(x: float) -> float:
+        return (1 - ecog1_share) * math.exp(-x) + ecog1_share * math.exp(-ecog_hr * x) - 0.5
+
+    # x = rate x median: ln 2 when everyone is ECOG 0; the root lies between ln 2 / max(1, hr)
+    # and ln 2 / min(1, hr)
+    lo, hi = math.log(2.0) / max(1.0, ecog_hr), math.log(2.0) / min(1.0, ecog_hr)
+    x = lo if math.isclose(lo, hi) else optimize.brentq(surv, lo, hi, xtol=1e-12)
+    return x / median_days
+
+
 def trial_hazard(trial: TrialSpec) -> DeathHazard:
     """The death hazard of a library trial's patients.
 
-    After progression: an exponential with the cited median post-progression survival of the
-    trial's disease and line (``survival`` in the trial file; chemotherapy-era patients live
-    shorter after progression than Liu 2019's anti-PD-1 melanoma cohort, 14.6 months). Before
-    progression and the ECOG hazard ratio: the Liu 2019 fit. A trial file without ``survival``
-    keeps the Liu 2019 hazard.
+    After progression: an exponential whose mixture over the trial's ECOG 0 / 1 patients
+    (``baseline.ecog1_share``, the trial's Table 1; even when not given) has the cited median
+    post-progression survival of the trial's disease and line (``survival`` in the trial file;
+    chemotherapy-era patients live shorter after progression than Liu 2019's anti-PD-1 melanoma
+    cohort, 14.6 months): the ECOG 0 rate from :func:`ecog0_rate`, ECOG 1 patients at the Liu
+    2019 hazard ratio times it (until session 36 the cited median was taken as the ECOG 0 rate,
+    which shortened the population's median by the hazard ratio a second time). Assumed: the
+    cited median's population had the trial's ECOG mix. Before progression and the ECOG hazard
+    ratio: the Liu 2019 fit. A trial file without ``survival`` keeps the Liu 2019 hazard.
     """
     pp = trial.post_progression
     if pp is None:
         return LIU2019_HAZARD
+    e1 = trial.baseline.ecog1_share
+    share = 0.5 if e1 is None else float(e1)
+    hr = LIU2019_HAZARD.ecog_hr
     return DeathHazard(
         pre_per_day=LIU2019_HAZARD.pre_per_day,
-        post_per_day=math.log(2.0) / (pp.median_months * DAYS_PER_MONTH),
-        ecog_hr=LIU2019_HAZARD.ecog_hr,
+        post_per_day=ecog0_rate(pp.median_months * DAYS_PER_MONTH, share, hr),
+        ecog_hr=hr,
         source=(
-            f"after progression: exponential, median {pp.median_months:g} months ({pp.source}); "
+            f"after progression: exponential, median {pp.median_months:g} months over the "
+            f"trial's ECOG mix ({share:g} ECOG 1 at hazard ratio {hr:g}; {pp.source}); "
             f"before progression and ECOG: {LIU2019_SOURCE}"
         ),
     )
