@@ -57,6 +57,16 @@ def test_comparison_sets_published_beside_simulated(tmp_path: Path) -> None:
     assert orr["simulated"] == pytest.approx(67.5) and orr["published"] == 56.0
     assert orr["definition"] == "unconfirmed"
     assert orr["published_in_sim_ci"] is True  # 56 inside the Wilson CI of 27/40
+    # complete responses: the confirmed CR share beside the published one (FDA table, PD-L1+)
+    rows = _rows()
+    rows.loc[rows.index[::4], "best_response"] = "CR"
+    pos = rows[(rows.b_pdl1_ic_positive == 1.0) & (rows.arm == "atezo")]
+    assert 0 < (pos.best_response == "CR").mean() < 1
+    c = compare_trial(trial, rows).table
+    cr = c[(c.population == "pdl1_positive") & (c.arm == "atezo") & (c.endpoint == "CR")].iloc[0]
+    assert cr["published"] == 9.2 and cr["definition"] == "confirmed"
+    assert cr["simulated"] == pytest.approx(100 * (pos.best_response == "CR").mean())
+    assert cr["sim_low"] <= cr["simulated"] <= cr["sim_high"]
     hr = t[(t.population == "pdl1_positive") & (t.endpoint == "HR OS")].iloc[0]
     assert hr["published"] == 0.62 and hr["pub_low"] == 0.45 and hr["simulated"] < 1.0
     med = t[(t.population == "ITT") & (t.arm == "nab_pac") & (t.endpoint == "median PFS")]
@@ -487,6 +497,7 @@ def test_a_published_landmark_rate_gets_the_simulated_rate_at_that_time() -> Non
     assert all(math.isnan(x) for x in got[1][1])  # 24 months = 730 days > 500 followed
     summary = {
         **{k: 0.5 for k in ("ORR", "ORR_low", "ORR_high", "DCR", "DCR_low", "DCR_high")},
+        **{k: 0.1 for k in ("CR", "CR_low", "CR_high")},
         **{f"{k}{e}": 300.0 for k in ("median_pfs", "median_os") for e in ("", "_low", "_high")},
         **{f"hr_{ep}{e}": math.nan for ep in ("pfs", "os") for e in ("", "_low", "_high")},
     }

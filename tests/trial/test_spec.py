@@ -135,6 +135,7 @@ def _variant(tmp_path: Path, change) -> Path:
             lambda d: d["subgroups"][0]["published"]["pembro"].update(orr_definition="confirmed"),
             r"subgroups\[0\].published.pembro.orr_definition.*only with it",
         ),
+        (lambda d: d["arms"][0]["published"].update(cr=120.0), r"arms\[0\].published.cr"),
         # a landmark rate names its endpoint, a time, a percent inside its CI, and a source
         (
             lambda d: d["arms"][0]["published"]["landmarks"][0].update(endpoint="dfs"),

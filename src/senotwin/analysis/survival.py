@@ -177,6 +177,7 @@ def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.Data
         resp = good["best_response"]
         orr = wilson(int(resp.isin(["CR", "PR"]).sum()), n)
         dcr = wilson(int(resp.isin(["CR", "PR", "SD"]).sum()), n)
+        cr = wilson(int((resp == "CR").sum()), n)
         row: dict[str, object] = {
             "arm": arm,
             "n": len(sub),
@@ -188,6 +189,9 @@ def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.Data
             "DCR": dcr[0],
             "DCR_low": dcr[1],
             "DCR_high": dcr[2],
+            "CR": cr[0],
+            "CR_low": cr[1],
+            "CR_high": cr[2],
         }
         # the unconfirmed ORR (a CR/PR seen once) where the rows carry it (trial endpoints)
         unc = (math.nan,) * 3

@@ -125,6 +125,8 @@ def show(
         typer.echo(f"    published: {_published(p)} ({p.source})")
     for sg in t.subgroups:
         typer.echo(f"  subgroup {sg.name}: {sg.label}")
+        for arm, sp in sg.published.items():
+            typer.echo(f"    {arm} published: {_published(sp)} ({sp.source})")
     if t.off_label:
         typer.echo(f"  off-label (recorded in the manifest): {t.off_label}")
     if t.notes:
@@ -136,6 +138,7 @@ def _published(p: Published) -> str:
     parts = [
         f"n {p.n}" if p.n is not None else "",
         f"ORR {p.orr:g} % ({p.orr_definition})" if p.orr is not None else "",
+        f"CR {p.cr:g} %" if p.cr is not None else "",
         f"median PFS {p.median_pfs_months:g} mo" if p.median_pfs_months is not None else "",
         f"median OS {p.median_os_months:g} mo" if p.median_os_months is not None else "",
         *(

@@ -54,6 +54,7 @@ _ARM = {"name", "label", "products", "regimen", "stand_in", "published"}
 _PUBLISHED = {
     "n",
     "orr",
+    "cr",
     "orr_definition",
     "median_pfs_months",
     "median_pfs_ci",
@@ -104,6 +105,7 @@ class Published:
     n: int | None = None
     orr: float | None = None  # percent
     orr_definition: str = "confirmed"  # of the published ORR: one of ORR_DEFINITIONS
+    cr: float | None = None  # percent of patients whose best overall response is CR
     median_pfs_months: float | None = None
     median_pfs_ci: tuple[float, float] | None = None
     median_os_months: float | None = None
@@ -244,6 +246,7 @@ def _published(src: str, where: str, data: Any) -> Published:
         n=n,
         orr=_opt(src, f"{where}.orr", data.get("orr"), hi=100.0),
         orr_definition=definition or "confirmed",
+        cr=_opt(src, f"{where}.cr", data.get("cr"), hi=100.0),
         median_pfs_months=_opt(src, f"{where}.median_pfs_months", data.get("median_pfs_months")),
         median_pfs_ci=_pair(src, f"{where}.median_pfs_ci", data.get("median_pfs_ci")),
         median_os_months=_opt(src, f"{where}.median_os_months", data.get("median_os_months")),
