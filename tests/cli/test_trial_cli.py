@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -62,8 +61,13 @@ def test_cohort_run_trial_option_selects_trial_patients() -> None:
     assert new.population.baseline is not None and len(new.population.selected) == 30
     assert new.population.describe()["selection"]["pool"] >= 600
     assert isinstance(reducer, TrialEndpointReducer) and reducer.rules.schedule[0] == (126.0, 42.0)
-    # the trial's cited post-progression survival (NSCLC, 6.5 months), not the melanoma cohort's
-    assert reducer.hazard.post_per_day == pytest.approx(math.log(2) / (6.5 * DAYS_PER_MONTH))
+    # the trial's cited post-progression survival (NSCLC, 6.5 months over its ECOG mix), not the
+    # melanoma cohort's
+    from senotwin.trial.clinical import ecog0_rate
+
+    assert reducer.hazard.post_per_day == pytest.approx(
+        ecog0_rate(6.5 * DAYS_PER_MONTH, 0.56, reducer.hazard.ecog_hr)
+    )
     res = runner.invoke(app, ["cohort", "run", "--out", "x", "--trial", "keynote-18"])
     assert res.exit_code != 0 and "keynote189" in res.output
 

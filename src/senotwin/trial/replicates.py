@@ -26,7 +26,7 @@ from senotwin.trial.run import compare_trial, load_trial_rows, trial_config
 from senotwin.trial.spec import TrialSpec
 
 #: endpoints summarised over the replicates (with the landmark rates, "PFS at 12 months")
-SUMMARISED = ("ORR", "median PFS", "median OS", "HR PFS", "HR OS")
+SUMMARISED = ("ORR", "CR", "median PFS", "median OS", "HR PFS", "HR OS")
 
 
 def replicate_configs(config: CohortConfig, replicates: int) -> list[tuple[int, CohortConfig]]:
