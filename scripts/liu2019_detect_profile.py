@@ -47,6 +47,7 @@ def _score(task: tuple[int, int, float]) -> dict[str, Any]:
         "seed": seed,
         "detect_mm": detect,
         "nllh": float(good["nllh"]),
+        "responders": resp,
         "cr_among_responders": rec["CR"] / resp if resp else float("nan"),
     }
 
