@@ -197,7 +197,10 @@ def test_km_waterfall_and_table_cover_every_arm() -> None:
     table = summary_rows(rows)
     assert [r[0] for r in table] == ["control", "treated"]
     assert all(len(r) == len(SUMMARY_HEAD) for r in table)
-    assert table[0][6] == "reference" and table[1][6] != "reference"
+    hr = SUMMARY_HEAD.index("HR PFS vs first arm (95% CI)")
+    assert table[0][hr] == "reference" and table[1][hr] != "reference"
+    cr = SUMMARY_HEAD.index("CR, % (95% CI)")
+    assert all(r[cr].endswith(")") for r in table)  # the complete responses with their CI
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ SUMMARY_HEAD = (
     "patients",
     "failed",
     "ORR, % (95% CI)",
+    "CR, % (95% CI)",
     "DCR, % (95% CI)",
     "median PFS, days (95% CI)",
     "HR PFS vs first arm (95% CI)",
@@ -125,7 +126,7 @@ def _ci(v: float, lo: float, hi: float, *, scale: float = 1.0, digits: int = 0) 
 
 
 def summary_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
-    """One printed row per arm under SUMMARY_HEAD (ORR/DCR in %, PFS in days, HR vs arm 1)."""
+    """One printed row per arm under SUMMARY_HEAD (ORR/CR/DCR in %, PFS in days, HR vs arm 1)."""
     out: list[tuple[str, ...]] = []
     for r in arm_summary(rows).to_dict(orient="records"):
         ref = not math.isfinite(r["hr_pfs"])
@@ -135,6 +136,7 @@ def summary_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
                 str(r["n"]),
                 str(r["n_failed"]),
                 _ci(r["ORR"], r["ORR_low"], r["ORR_high"], scale=100),
+                _ci(r["CR"], r["CR_low"], r["CR_high"], scale=100),
                 _ci(r["DCR"], r["DCR_low"], r["DCR_high"], scale=100),
                 _ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
                 "reference"

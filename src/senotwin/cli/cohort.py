@@ -312,7 +312,18 @@ def summary(
     if not progress.complete:
         title += f" - PARTIAL: {progress.describe()}"
     t = Table(title=title)
-    for col in ("arm", "n", "failed", "ORR %", "DCR %", "mPFS d", "mOS d", "HR PFS", "p PFS"):
+    for col in (
+        "arm",
+        "n",
+        "failed",
+        "ORR %",
+        "CR %",
+        "DCR %",
+        "mPFS d",
+        "mOS d",
+        "HR PFS",
+        "p PFS",
+    ):
         t.add_column(col)
     for r in table.to_dict(orient="records"):
         t.add_row(
@@ -320,6 +331,7 @@ def summary(
             str(r["n"]),
             str(r["n_failed"]),
             ci(r["ORR"], r["ORR_low"], r["ORR_high"], 100),
+            ci(r["CR"], r["CR_low"], r["CR_high"], 100),
             ci(r["DCR"], r["DCR_low"], r["DCR_high"], 100),
             ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
             ci(r["median_os"], r["median_os_low"], r["median_os_high"]),

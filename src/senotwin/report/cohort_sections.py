@@ -229,6 +229,7 @@ def _arm_table(results: CohortResults) -> Table:
                 r["n"],
                 r["n_failed"],
                 _ci(r["ORR"], r["ORR_low"], r["ORR_high"], pct=True),
+                _ci(r["CR"], r["CR_low"], r["CR_high"], pct=True),
                 _ci(r["DCR"], r["DCR_low"], r["DCR_high"], pct=True),
                 _ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
                 _ci(r["median_os"], r["median_os_low"], r["median_os_high"]),
@@ -243,6 +244,7 @@ def _arm_table(results: CohortResults) -> Table:
             "patients (n)",
             "failed (n)",
             "ORR, % (95% CI)",
+            "CR, % (95% CI)",
             "DCR, % (95% CI)",
             "median PFS, days (95% CI)",
             "median OS, days (95% CI)",
@@ -251,8 +253,8 @@ def _arm_table(results: CohortResults) -> Table:
             "HR OS vs reference (95% CI)",
         ),
         table_rows,
-        caption="ORR: objective response rate (CR + PR); DCR: disease control rate (CR + PR + "
-        "SD); HR: Cox hazard ratio against the first arm; NR: not reached.",
+        caption="ORR: objective response rate (CR + PR); CR: complete responses; DCR: disease "
+        "control rate (CR + PR + SD); HR: Cox hazard ratio against the first arm; NR: not reached.",
     )
 
 
