@@ -39,11 +39,11 @@ MC38_DOUBLING_DAYS_CITED = 4.0
 #: lesion cap C_max keeps the EMT6 value (the isotype arm is used only to day 10, ~950 mm3,
 #: far below any plateau, so it cannot inform a cap)
 MOUSE_MC38_FIT: dict[str, float] = {
-    "k_grow": 0.214439,  # 1/day (95% profile interval 0.196-0.233; session 34 refit)
+    "k_grow": 0.213970,  # 1/day (95% profile interval 0.196-0.233; session 36 refit)
 }
 #: MC38 cells taking at inoculation (fitted with MOUSE_MC38_FIT: sets the volume at day 0 of
-#: the study, ~165 mm3 in every arm); 95 % profile 4.38e5-1.32e6 (session 34 refit)
-MOUSE_MC38_C0 = 7.67381e05
+#: the study, ~165 mm3 in every arm); 95 % profile 4.39e5-1.32e6 (session 36 refit)
+MOUSE_MC38_C0 = 7.68833e05
 
 
 def mc38_params(arm: str = "isotype", fit: dict[str, float] | None = None) -> dict[str, float]:
