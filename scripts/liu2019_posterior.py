@@ -24,8 +24,9 @@ resumes from it (move it aside before a different design):
         --out build/ensembles/laplace
 
 ``--fix k_byst.value`` (session 34; laplace only) holds a shared quantity at the fit's value,
-which the model must carry (k_byst sits at its range ceiling and is not identifiable; the box is
-one-sided in it): the quadratic and the rows have one dimension fewer.
+which the model must carry (k_byst sat at its range ceiling until session 36, so the box was
+one-sided in it; since the joint refit it is 0.7849 and still poorly identified, 0.148-open): the
+quadratic and the rows have one dimension fewer.
 
 The default sampler (session 20) is adaptive multiple importance sampling
 (``calibrate.sample.importance_sample``): 4 stages of 1,200 independent draws from a Student t
@@ -792,8 +793,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="ID",
-        help="laplace: hold a shared quantity (e.g. k_byst.value, at its range ceiling and not "
-        "identifiable) at the fit's value, which the model must carry; the posterior has one "
+        help="laplace: hold a shared quantity (e.g. k_byst.value, poorly identified) at the "
+        "fit's value, which the model must carry; the posterior has one "
         "dimension fewer and its rows no column for it (consumers keep the model's value)",
     )
     ap.add_argument("--out", type=Path, default=OUT)

@@ -100,6 +100,8 @@ def test_each_published_orr_meets_the_simulated_orr_of_its_definition() -> None:
     comp = compare_trial(kn, kn_rows)
     k = comp.table[(comp.table.endpoint == "ORR") & (comp.table.population == "ITT")]
     assert set(k.definition) == {"not_read"}
+    cr = comp.table[(comp.table.endpoint == "CR") & (comp.table.population == "ITT")]
+    assert set(cr.definition) == {"not_read"} and set(cr.published) == {0.5}
     assert k.simulated.tolist() == pytest.approx([50.0, 50.0])  # the confirmed ORR
     lines = [x for x in comparison_text(kn, comp) if x.startswith("ITT") and " ORR " in x]
     assert lines and all("confirmed; published definition not read" in x for x in lines)

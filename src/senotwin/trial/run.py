@@ -525,13 +525,16 @@ def _rows(
     lo, hi = s.get(f"{key}_low", math.nan), s.get(f"{key}_high", math.nan)
     orr = (100 * s.get(key, math.nan), 100 * lo, 100 * hi)
     add("ORR", orr, (p.orr, None, None), "%", p.orr_definition)
-    # complete responses (confirmed best response CR): the split the read's DETECT_MM sets
+    # complete responses (confirmed best response CR): the split the read's DETECT_MM sets. A
+    # published CR counts confirmed responses where the arm's published ORR does (the trial
+    # files take both from one table); otherwise its definition was not read, and the row says so
     cr = (
         100 * s.get("CR", math.nan),
         100 * s.get("CR_low", math.nan),
         100 * s.get("CR_high", math.nan),
     )
-    add("CR", cr, (p.cr, None, None), "%", "confirmed")
+    cr_definition = "confirmed" if p.cr is None or p.orr_definition == "confirmed" else "not_read"
+    add("CR", cr, (p.cr, None, None), "%", cr_definition)
     add("DCR", (100 * s["DCR"], 100 * s["DCR_low"], 100 * s["DCR_high"]), (None, None, None), "%")
     for ep in ("pfs", "os"):
         med = getattr(p, f"median_{ep}_months")
