@@ -207,6 +207,51 @@ def test_death_hazard_returns_to_the_pre_progression_rate_after_a_cure() -> None
     assert DeathHazard(0.0, 0.01).death_day(20.0, 0, u, cure_day=22.0) == math.inf
 
 
+def test_death_hazard_scales_with_the_current_disease_burden() -> None:
+    """A burden at the reference gives the piecewise rates; 10 mm more multiplies the hazard by
+    exp(10 beta); a course that changes is integrated (the trapezoid is exact for a linear
+    hazard); the burden course is required, and its last value holds after the run."""
+    beta = math.log(1.05) / 10.0
+    h = DeathHazard(0.001, 0.01, burden_per_mm=beta, burden_ref_mm=80.0)
+    plain = DeathHazard(0.001, 0.01)
+    u = math.exp(-0.05)
+    days = np.linspace(0.0, 400.0, 41)
+    at_ref = (days, np.full_like(days, 80.0))
+    for pd, cure in ((math.inf, math.inf), (20.0, math.inf), (20.0, 22.0), (15.5, 33.3)):
+        assert h.death_day(pd, 0, u, cure, burden=at_ref) == pytest.approx(
+            plain.death_day(pd, 0, u, cure), rel=1e-9
+        )
+    bigger = (days, np.full_like(days, 90.0))
+    assert h.death_day(math.inf, 0, u, burden=bigger) == pytest.approx(50.0 / 1.05, rel=1e-9)
+    # beyond the course's last day the hazard keeps its last value: 0.05 at 0.001 x 1.05
+    short = (np.array([0.0, 10.0]), np.array([90.0, 90.0]))
+    assert h.death_day(math.inf, 0, u, burden=short) == pytest.approx(50.0 / 1.05, rel=1e-9)
+    # a burden falling linearly from 80 + x: the hazard is convex in time, so dying earlier than
+    # at the mean burden, later than at the start; larger draws die later
+    falling = (days, 120.0 - 0.1 * days)
+    t_fall = h.death_day(math.inf, 0, u, burden=falling)
+    assert 50.0 / math.exp(40 * beta) < t_fall < 50.0
+    assert h.death_day(math.inf, 0, math.exp(-0.02), burden=falling) < t_fall
+    with pytest.raises(ValidationError, match="burden course"):
+        h.death_day(20.0, 0, u)
+    with pytest.raises(ValidationError, match="burden_per_mm"):
+        DeathHazard(0.001, 0.01, burden_per_mm=-0.1)
+
+
+def test_trial_endpoints_give_a_larger_disease_an_earlier_death() -> None:
+    """With the burden term, the same course and draws on larger target lesions die sooner; a
+    responder's shrinking disease lives longer than the same patient with a stable one."""
+    h = DeathHazard(1e-3, 1e-2, burden_per_mm=math.log(1.05) / 10.0, burden_ref_mm=70.0)
+    small = _trial([1, 1, 1, 1, 1, 1, 1], hazard=h, lesions=(40.0, 30.0), u_death=0.85)
+    large = _trial([1, 1, 1, 1, 1, 1, 1], hazard=h, lesions=(120.0, 90.0), u_death=0.85)
+    assert small["os_days"] == pytest.approx(-math.log(0.85) / 1e-3, rel=1e-6)  # at the reference
+    assert large["os_days"] < small["os_days"]
+    shrinking = _trial(
+        [1, 0.5, 0.4, 0.4, 0.4, 0.4, 0.4], hazard=h, lesions=(40.0, 30.0), u_death=0.7
+    )
+    assert shrinking["os_days"] > small["os_days"]
+
+
 def test_death_ends_scans_and_is_the_pfs_event() -> None:
     h = DeathHazard(pre_per_day=math.log(2) / 100.0, post_per_day=0.0)
     ep = _trial([1, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95], hazard=h, u_death=0.5)

@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from senotwin.cli import app
-from senotwin.trial.spec import DAYS_PER_MONTH
 
 runner = CliRunner()
 
@@ -61,13 +60,13 @@ def test_cohort_run_trial_option_selects_trial_patients() -> None:
     assert new.population.baseline is not None and len(new.population.selected) == 30
     assert new.population.describe()["selection"]["pool"] >= 600
     assert isinstance(reducer, TrialEndpointReducer) and reducer.rules.schedule[0] == (126.0, 42.0)
-    # the trial's cited post-progression survival (NSCLC, 6.5 months over its ECOG mix), not the
-    # melanoma cohort's
-    from senotwin.trial.clinical import ecog0_rate
+    # the trial's death hazard (NSCLC's cited post-progression survival and the burden term),
+    # not the melanoma cohort's
+    from senotwin.trial.clinical import trial_hazard
+    from senotwin.trial.library import get_trial
 
-    assert reducer.hazard.post_per_day == pytest.approx(
-        ecog0_rate(6.5 * DAYS_PER_MONTH, 0.56, reducer.hazard.ecog_hr)
-    )
+    assert reducer.hazard == trial_hazard(get_trial("keynote189"))
+    assert reducer.hazard.burden_per_mm > 0 and reducer.hazard.burden_ref_mm == 75.0
     res = runner.invoke(app, ["cohort", "run", "--out", "x", "--trial", "keynote-18"])
     assert res.exit_code != 0 and "keynote189" in res.output
 

@@ -60,25 +60,45 @@ def test_shipped_hazard_is_the_liu_fit() -> None:
 )
 def test_library_trials_die_after_progression_at_their_cited_pace(name: str, months: float) -> None:
     """Chemotherapy-era patients: the cited median PPS of the trial's disease and line (not the
-    melanoma anti-PD-1 cohort's 14.6 months) is the median of the trial's ECOG mix -- ECOG 0
-    patients live longer after progression, ECOG 1 shorter, by the Liu hazard ratio -- and
-    before progression and ECOG stay the Liu fit."""
+    melanoma anti-PD-1 cohort's 14.6 months) is that of a typical patient -- progressing at the
+    trial's median baseline burden, then growing at the tissue's cited doubling time -- over
+    the trial's ECOG mix (ECOG 0 patients live longer after progression, ECOG 1 shorter, by the
+    Liu hazard ratio); before progression and ECOG stay the Liu fit."""
+    from senotwin.model.qsp import TISSUES
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.sim.tissue_growth import carried_tissue
+    from senotwin.trial.clinical import BURDEN_PER_MM
+
     trial = get_trial(name)
     hazard = trial_hazard(trial)
     e1 = trial.baseline.ecog1_share
     assert e1 is not None and 0.3 < e1 < 0.7
     assert hazard.pre_per_day == LIU2019_HAZARD.pre_per_day
     assert hazard.ecog_hr == LIU2019_HAZARD.ecog_hr
+    assert hazard.burden_per_mm == BURDEN_PER_MM > 0
+    ref = trial.baseline.sld_median_mm or trial.baseline.pool_sld_median_mm
+    assert hazard.burden_ref_mm == ref
     assert trial.post_progression is not None and trial.post_progression.source in hazard.source
-    t = months * DAYS_PER_MONTH
-    alive = [math.exp(-hazard.post_per_day * hazard.ecog_hr**ecog * t) for ecog in (0, 1)]
-    assert (1 - e1) * alive[0] + e1 * alive[1] == pytest.approx(0.5, abs=1e-9)
+    tissue = carried_tissue(get_scenario(trial.scenario))
+    assert tissue is not None
+    doubling = TISSUES[tissue].doubling_days
+    # the typical course: at the reference until progression on day 100, then growing
+    pd, t = 100.0, months * DAYS_PER_MONTH
+    days = np.linspace(0.0, 1500.0, 30001)
+    course = ref * 2.0 ** (np.maximum(days - pd, 0.0) / (3.0 * doubling))
+    after = days[(days >= pd) & (days <= pd + t)]
+    mult = np.exp(hazard.burden_per_mm * (np.interp(after, days, course) - ref))
+    cum = hazard.post_per_day * float(np.sum(0.5 * (mult[1:] + mult[:-1]) * np.diff(after)))
+    alive = [math.exp(-cum * hazard.ecog_hr**ecog) for ecog in (0, 1)]
+    assert (1 - e1) * alive[0] + e1 * alive[1] == pytest.approx(0.5, abs=1e-4)
     assert alive[0] > 0.5 > alive[1]
-    # half of the ECOG 0 patients who progress on day 100 die within their own, longer median
-    m0 = math.log(2) / hazard.post_per_day
-    u = math.exp(-(hazard.pre_per_day * 100 + math.log(2)))
-    assert hazard.death_day(100.0, 0.0, u) == pytest.approx(100 + m0)
-    assert t < m0 < t * hazard.ecog_hr
+    # the ECOG 0 patient whose draw is the median's dies then, and a larger disease sooner
+    u = math.exp(-(hazard.pre_per_day * pd + cum))
+    assert hazard.death_day(pd, 0.0, u, burden=(days, course)) == pytest.approx(pd + t, abs=0.5)
+    assert hazard.death_day(pd, 0.0, u, burden=(days, course * 1.5)) < pd + t - 5.0
+    # growing after progression shortens survival against a burden that stays put
+    flat = np.full_like(days, ref)
+    assert hazard.death_day(pd, 0.0, u, burden=(days, flat)) > pd + t + 5.0
 
 
 def test_the_ecog0_rate_of_a_population_median() -> None:

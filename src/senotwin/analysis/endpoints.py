@@ -7,7 +7,9 @@ PD = at least 20 % increase over the nadir (smallest value so far, baseline incl
 least 5 mm absolute increase, SD otherwise. Best overall response is the best response recorded
 before progression (unconfirmed; SD needs ``min_sd_days``). PFS is the first scan showing PD (or
 death); OS is the time the tumour burden first reaches a lethal burden (stated in
-:class:`EndpointRules`), censored at the end of follow-up.
+:class:`EndpointRules`), censored at the end of follow-up. Trial patients
+(:func:`trial_endpoints`: target lesions, a scan calendar, confirmation) die by a
+:class:`DeathHazard` instead, which rises with their current sum of target diameters.
 """
 
 from __future__ import annotations
@@ -325,30 +327,50 @@ def trial_scan_days(rules: TrialRules, t_end: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DeathHazard:
-    """Death hazard of a virtual patient (per day): before and after RECIST progression.
+    """Death hazard of a virtual patient (per day): before and after RECIST progression, scaled
+    by the patient's current disease burden.
 
-    Disease burden drives it through progression (growing disease = the post-progression
-    hazard); ECOG 1 multiplies both by ``ecog_hr``. ``source`` says where the numbers come from
-    (calibrated on a shipped cohort, see :mod:`senotwin.trial.clinical`).
+    ``pre_per_day`` before progression (and again once no cancer cell is left),
+    ``post_per_day`` from progression on; ECOG 1 multiplies both by ``ecog_hr``; the hazard is
+    multiplied by exp(``burden_per_mm`` x (B(t) - ``burden_ref_mm``)), B(t) the sum of the
+    patient's target-lesion diameters (true sizes, mm) at t, so the two rates are those of a
+    patient at the reference burden (``burden_per_mm`` 0: no burden term). ``source`` says where
+    the numbers come from (:mod:`senotwin.trial.clinical`).
     """
 
     pre_per_day: float
     post_per_day: float
     ecog_hr: float = 1.0
     source: str = ""
+    burden_per_mm: float = 0.0
+    burden_ref_mm: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("pre_per_day", "post_per_day", "ecog_hr"):
+        for name in ("pre_per_day", "post_per_day", "ecog_hr", "burden_per_mm", "burden_ref_mm"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"death hazard {name} must be a number >= 0, got {v}")
 
     def death_day(
-        self, progression_day: float, ecog: float, u: float, cure_day: float = math.inf
+        self,
+        progression_day: float,
+        ecog: float,
+        u: float,
+        cure_day: float = math.inf,
+        burden: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> float:
-        """Day of death for uniform draw ``u`` (inverse of the piecewise-exponential survival).
+        """Day of death for uniform draw ``u`` (inverse of the cumulative hazard).
         ``cure_day``: from then on no cancer cell is left, and the hazard is the one before
-        progression again (the post-progression hazard is that of growing disease)."""
+        progression again (the post-progression hazard is that of growing disease).
+        ``burden``: (days, sum of target diameters in mm) of the patient's course, needed when
+        ``burden_per_mm`` > 0 (linear between the days, its last value after them)."""
+        if self.burden_per_mm > 0.0:
+            if burden is None:
+                raise ValidationError(
+                    f"death hazard with burden_per_mm {self.burden_per_mm} needs the patient's "
+                    "burden course (days, sum of target diameters in mm)"
+                )
+            return self._death_day_burden(progression_day, ecog, u, cure_day, *burden)
         scale = self.ecog_hr**ecog
         target = -math.log(max(u, 1e-300))
         pre, post = self.pre_per_day * scale, self.post_per_day * scale
@@ -362,6 +384,53 @@ class DeathHazard:
         if not math.isfinite(cure_day) or pre <= 0:
             return math.inf
         return max(cure_day, progression_day) + (target - cum_at_cure) / pre
+
+    def _death_day_burden(
+        self,
+        progression_day: float,
+        ecog: float,
+        u: float,
+        cure_day: float,
+        days: np.ndarray,
+        burden_mm: np.ndarray,
+    ) -> float:
+        """:meth:`death_day` with the burden term: the cumulative hazard by the trapezoid rule
+        on the course's days (with progression and extinction added as break points), then
+        constant at its last value."""
+        t = np.asarray(days, dtype=float)
+        b = np.asarray(burden_mm, dtype=float)
+        if t.ndim != 1 or t.size < 2 or b.shape != t.shape or not np.all(np.isfinite(b)):
+            raise ValidationError("the death hazard's burden course needs matching 1-D arrays")
+        breaks = [x for x in (progression_day, cure_day) if math.isfinite(x) and t[0] < x < t[-1]]
+        grid = np.union1d(t, breaks) if breaks else t
+        mult = np.exp(
+            np.minimum(self.burden_per_mm * (np.interp(grid, t, b) - self.burden_ref_mm), 50.0)
+        )
+        scale = self.ecog_hr**ecog
+
+        def base(x: np.ndarray) -> np.ndarray:
+            post = (x >= progression_day) & (x < cure_day)
+            return scale * np.where(post, self.post_per_day, self.pre_per_day)
+
+        mid = 0.5 * (grid[1:] + grid[:-1])
+        rate_l = base(mid) * mult[:-1]
+        rate_r = base(mid) * mult[1:]
+        cum = np.concatenate(([0.0], np.cumsum(0.5 * (rate_l + rate_r) * np.diff(grid))))
+        target = -math.log(max(u, 1e-300))
+        k = int(np.searchsorted(cum, target))
+        if k < grid.size:
+            # inside [grid[k-1], grid[k]]: the hazard is linear there, so solve the quadratic
+            if k == 0:
+                return float(grid[0])
+            h0, h1, dt = rate_l[k - 1], rate_r[k - 1], grid[k] - grid[k - 1]
+            need = target - cum[k - 1]
+            slope = (h1 - h0) / dt
+            if abs(slope) * dt < 1e-9 * max(h0, 1e-300):
+                return float(grid[k - 1] + need / h0)
+            x = (-h0 + math.sqrt(max(h0 * h0 + 2.0 * slope * need, 0.0))) / slope
+            return float(grid[k - 1] + min(max(x, 0.0), dt))
+        last = float(base(np.array([grid[-1]]))[0] * mult[-1])
+        return float(grid[-1] + (target - cum[-1]) / last) if last > 0 else math.inf
 
 
 def new_lesion_day(
@@ -454,8 +523,8 @@ def trial_endpoints(
     response needs a confirming scan >= ``confirm_days`` later (unconfirmed PR/CR count as SD);
     SD needs ``min_sd_days``; ``best_response_unconfirmed`` counts a CR/PR seen once (the ORR
     definition of trials that publish unconfirmed responses). PFS: first PD scan or death,
-    censored at the last scan (data cut-off ``follow_days``). OS: death from ``hazard``,
-    censored at ``follow_days``.
+    censored at the last scan (data cut-off ``follow_days``). OS: death from ``hazard`` (its
+    burden term on the true sum of the target lesions' diameters), censored at ``follow_days``.
     ``awaiting_confirmation``: a better CR/PR first seen too late to be confirmed before the
     cut-off (the waterfall's best change shows it; the best overall response does not).
     ``response_day``: a confirmed responder's first CR/PR scan (duration of response runs from
@@ -530,11 +599,19 @@ def trial_endpoints(
         sums.append(s)
         nadir = min(nadir, s)
     ecog = float(baseline.get("ecog", 0.0))
+    burden = None
+    if hazard.burden_per_mm > 0.0:  # true target sizes on the run's days (no read error)
+        grown = np.minimum(t, gone)[:, None]
+        burden = (
+            t,
+            (lesions[None, :] * ratio[:, None] * np.exp(spread * z_target * grown / 3.0)).sum(1),
+        )
     death = hazard.death_day(
         pd_day if not math.isnan(pd_day) else math.inf,
         ecog,
         float(baseline["u_death"]),
         cure_day=gone,
+        burden=burden,
     )
     # scans after death do not happen
     keep = [i for i, ts in enumerate(scans[: len(responses)]) if ts < death]

@@ -7,21 +7,26 @@ piecewise-exponential model with one hazard before RECIST progression, one after
 hazard ratio. No trial's published outcomes (ORR, PFS, OS, HR) enter it. Its provenance is
 ``calibrated`` (data set + fit below); :data:`LIU2019_HAZARD` holds the fitted values so that the
 package works without the data, and ``tests/trial/test_clinical.py`` refits them from the data.
+A library trial's hazard (:func:`trial_hazard`) adds the cited post-progression survival of its
+disease and a burden term, derived from a cited joint model (:data:`BURDEN_PER_MM`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import integrate, optimize
 
 from senotwin._errors import ValidationError
 from senotwin._hessian import observed_information
 from senotwin.analysis.endpoints import DeathHazard
+from senotwin.model.qsp import TISSUES
+from senotwin.model.scenarios import get_scenario
+from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.trial.spec import DAYS_PER_MONTH, TrialSpec
 
 #: where the reference data lie relative to a checkout (tests skip when absent)
@@ -140,32 +145,76 @@ def ecog0_rate(median_days: float, ecog1_share: float, ecog_hr: float) -> float:
     return x / median_days
 
 
+#: death-hazard rise per mm of the sum of target diameters: ln 1.05 / 10 mm (Kerioui 2021, lung
+#: lesions; quantitative-sources death_hazard_tumour_burden)
+BURDEN_PER_MM = math.log(1.05) / 10.0
+BURDEN_SOURCE = (
+    "derived: ln(1.05) / 10 mm = 0.00488 per mm of the sum of target diameters, from the joint "
+    "model of Kerioui M et al. ESMO Open 2021 (IMvigor211, 900 patients: a lung lesion 10 mm "
+    "larger raises the instantaneous risk of death 5 %; liver 12 %, lymph node 7 %); range "
+    "0.0025 (Claret 2014 MONET1, NSCLC) to 0.0113 per mm; quantitative-sources "
+    "death_hazard_tumour_burden"
+)
+
+
+def typical_burden_integral(days: float, ref_mm: float, doubling_days: float) -> float:
+    """Integral over ``days`` after progression of the burden multiplier of a typical patient:
+    progressing at the reference burden, then growing with the tissue's untreated volume-doubling
+    time (diameter x 2^(t / 3 doubling)). ``doubling_days`` inf: the burden stays put."""
+    beta = BURDEN_PER_MM
+
+    def mult(x: float) -> float:
+        grown = 2.0 ** (x / (3.0 * doubling_days)) if math.isfinite(doubling_days) else 1.0
+        return math.exp(min(beta * ref_mm * (grown - 1.0), 50.0))
+
+    return float(integrate.quad(mult, 0.0, days, limit=200)[0])
+
+
 def trial_hazard(trial: TrialSpec) -> DeathHazard:
     """The death hazard of a library trial's patients.
 
-    After progression: an exponential whose mixture over the trial's ECOG 0 / 1 patients
-    (``baseline.ecog1_share``, the trial's Table 1; even when not given) has the cited median
-    post-progression survival of the trial's disease and line (``survival`` in the trial file;
-    chemotherapy-era patients live shorter after progression than Liu 2019's anti-PD-1 melanoma
-    cohort, 14.6 months): the ECOG 0 rate from :func:`ecog0_rate`, ECOG 1 patients at the Liu
-    2019 hazard ratio times it (until session 36 the cited median was taken as the ECOG 0 rate,
-    which shortened the population's median by the hazard ratio a second time). Assumed: the
-    cited median's population had the trial's ECOG mix. Before progression and the ECOG hazard
-    ratio: the Liu 2019 fit. A trial file without ``survival`` keeps the Liu 2019 hazard.
+    The hazard rises with the patient's current sum of target diameters
+    (:data:`BURDEN_PER_MM`), centred on the trial's median baseline sum (``sld_median_mm``; the
+    population pool's median when the trial gives none): the rates below are those of a patient
+    at that burden. After progression: the rate whose mixture over the trial's ECOG 0 / 1
+    patients (``baseline.ecog1_share``, the trial's Table 1; even when not given) gives a typical
+    patient the cited median post-progression survival of the trial's disease and line
+    (``survival`` in the trial file; chemotherapy-era patients live shorter after progression
+    than Liu 2019's anti-PD-1 melanoma cohort, 14.6 months). Assumed: the typical patient
+    progresses at the reference burden (a typical first-line chemotherapy course bottoms out
+    near 0.8 of its baseline and progresses 20 % above that) and then grows at the tissue's cited
+    untreated doubling time; the cited median's population had the trial's ECOG mix. ECOG 1
+    patients die at the Liu 2019 hazard ratio times the ECOG 0 rate (:func:`ecog0_rate`; until
+    session 36 the cited median was taken as the ECOG 0 rate). Before progression and the ECOG
+    hazard ratio: the Liu 2019 fit. A trial file without ``survival`` keeps the Liu 2019 hazard
+    after progression too.
     """
+    bd = trial.baseline
+    ref = bd.sld_median_mm if bd.sld_median_mm is not None else bd.pool_sld_median_mm
+    hr = LIU2019_HAZARD.ecog_hr
     pp = trial.post_progression
     if pp is None:
-        return LIU2019_HAZARD
-    e1 = trial.baseline.ecog1_share
-    share = 0.5 if e1 is None else float(e1)
-    hr = LIU2019_HAZARD.ecog_hr
+        return replace(
+            LIU2019_HAZARD,
+            burden_per_mm=BURDEN_PER_MM,
+            burden_ref_mm=ref,
+            source=f"{LIU2019_SOURCE}; burden: {BURDEN_SOURCE}, reference {ref:g} mm",
+        )
+    share = 0.5 if bd.ecog1_share is None else float(bd.ecog1_share)
+    median = pp.median_months * DAYS_PER_MONTH
+    tissue = carried_tissue(get_scenario(trial.scenario))
+    doubling = TISSUES[tissue].doubling_days if tissue is not None else math.inf
+    x = ecog0_rate(median, share, hr) * median  # the mixture's cumulative hazard at the median
     return DeathHazard(
         pre_per_day=LIU2019_HAZARD.pre_per_day,
-        post_per_day=ecog0_rate(pp.median_months * DAYS_PER_MONTH, share, hr),
+        post_per_day=x / typical_burden_integral(median, ref, doubling),
         ecog_hr=hr,
+        burden_per_mm=BURDEN_PER_MM,
+        burden_ref_mm=ref,
         source=(
-            f"after progression: exponential, median {pp.median_months:g} months over the "
-            f"trial's ECOG mix ({share:g} ECOG 1 at hazard ratio {hr:g}; {pp.source}); "
-            f"before progression and ECOG: {LIU2019_SOURCE}"
+            f"after progression: median {pp.median_months:g} months for a typical patient over "
+            f"the trial's ECOG mix ({share:g} ECOG 1 at hazard ratio {hr:g}; {pp.source}), "
+            f"growing from {ref:g} mm with a {doubling:g}-day doubling time; burden: "
+            f"{BURDEN_SOURCE}, reference {ref:g} mm; before progression and ECOG: {LIU2019_SOURCE}"
         ),
     )
