@@ -26,7 +26,8 @@ def test_trial_list_and_show() -> None:
     res = runner.invoke(app, ["trial", "show", "impower133"])
     assert res.exit_code == 0 and "aged_sclc_untreated" in res.output
     assert "off-label" not in res.output  # etoposide 100 mg/m2 is inside its labelled range
-    assert "death after progression: exponential, median 4.6 months" in res.output
+    assert "death hazard: median 4.6 months after progression for a typical patient" in res.output
+    assert "x1.05 per 10 mm of the current sum of target diameters above 109 mm" in res.output
     # the tissue's measured tumour-cell PD-L1 distribution the patients are drawn from (session 31)
     assert "< 1 / 1-49 / >= 50 %): 0.943 / 0.027 / 0.030" in res.output
     assert "pdl1_tc_sclc_caspian" in res.output

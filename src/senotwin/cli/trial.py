@@ -51,8 +51,10 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One trial: population, baseline, arms (regimens and real products), schedule, results."""
+    import math
     from dataclasses import asdict
 
+    from senotwin.trial.clinical import trial_hazard
     from senotwin.trial.library import get_trial
 
     with user_errors():
@@ -109,11 +111,18 @@ def show(
         f"  scans: {sched}; confirmation >= {t.rules.confirm_days:g} d; follow-up "
         f"{t.rules.follow_days:g} d\n    source: {t.assessment_source}"
     )
-    if t.post_progression is not None:
-        typer.echo(
-            f"  death after progression: exponential, median {t.post_progression.median_months:g}"
-            f" months\n    source: {t.post_progression.source}"
-        )
+    hz = trial_hazard(t)
+    pps = (
+        f"median {t.post_progression.median_months:g} months after progression for a typical "
+        "patient; "
+        if t.post_progression is not None
+        else ""
+    )
+    typer.echo(
+        f"  death hazard: {pps}x{math.exp(10 * hz.burden_per_mm):.3g} per 10 mm of the current "
+        f"sum of target diameters above {hz.burden_ref_mm:g} mm; ECOG 1 x{hz.ecog_hr:.3g}\n"
+        f"    source: {hz.source}"
+    )
     for a in t.arms:
         p = a.published
         typer.echo(

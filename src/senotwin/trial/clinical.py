@@ -145,13 +145,13 @@ def ecog0_rate(median_days: float, ecog1_share: float, ecog_hr: float) -> float:
     return x / median_days
 
 
-#: death-hazard rise per mm of the sum of target diameters: ln 1.05 / 10 mm (Kerioui 2021, lung
+#: death-hazard rise per mm of the sum of target diameters: ln 1.05 / 10 mm (Kerioui 2022, lung
 #: lesions; quantitative-sources death_hazard_tumour_burden)
 BURDEN_PER_MM = math.log(1.05) / 10.0
 BURDEN_SOURCE = (
     "derived: ln(1.05) / 10 mm = 0.00488 per mm of the sum of target diameters, from the joint "
-    "model of Kerioui M et al. ESMO Open 2021 (IMvigor211, 900 patients: a lung lesion 10 mm "
-    "larger raises the instantaneous risk of death 5 %; liver 12 %, lymph node 7 %); range "
+    "model of Kerioui M et al. ESMO Open 2022;7:100346 (IMvigor211, 900 patients: a lung lesion "
+    "10 mm larger raises the instantaneous risk of death 5 %; liver 12 %, lymph node 7 %); range "
     "0.0025 (Claret 2014 MONET1, NSCLC) to 0.0113 per mm; quantitative-sources "
     "death_hazard_tumour_burden"
 )
