@@ -66,7 +66,9 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
     intro = (
         f"{t.title} ({t.reference}), run on {n} virtual patients per arm selected by probability "
         "of inclusion to the trial's reported baseline; RECIST 1.1 on the trial's scan calendar; "
-        "death after progression at the cited post-progression survival of the trial's disease. "
+        "a death hazard that rises with the current sum of target diameters (a cited joint-model "
+        "estimate) and, after progression, gives a typical patient the cited post-progression "
+        "survival of the trial's disease. "
         "Nothing is fitted to "
         f"this or any trial's outcomes: both arms are predictions. {len(misses)} of "
         f"{sum(r[-1] != '-' for r in rows)} published values lie outside the simulated 95 % CI "
