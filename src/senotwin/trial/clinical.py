@@ -157,11 +157,13 @@ BURDEN_SOURCE = (
 )
 
 
-def typical_burden_integral(days: float, ref_mm: float, doubling_days: float) -> float:
+def typical_burden_integral(
+    days: float, ref_mm: float, doubling_days: float, burden_per_mm: float = BURDEN_PER_MM
+) -> float:
     """Integral over ``days`` after progression of the burden multiplier of a typical patient:
     progressing at the reference burden, then growing with the tissue's untreated volume-doubling
     time (diameter x 2^(t / 3 doubling)). ``doubling_days`` inf: the burden stays put."""
-    beta = BURDEN_PER_MM
+    beta = burden_per_mm
 
     def mult(x: float) -> float:
         grown = 2.0 ** (x / (3.0 * doubling_days)) if math.isfinite(doubling_days) else 1.0
@@ -170,7 +172,7 @@ def typical_burden_integral(days: float, ref_mm: float, doubling_days: float) ->
     return float(integrate.quad(mult, 0.0, days, limit=200)[0])
 
 
-def trial_hazard(trial: TrialSpec) -> DeathHazard:
+def trial_hazard(trial: TrialSpec, burden_per_mm: float = BURDEN_PER_MM) -> DeathHazard:
     """The death hazard of a library trial's patients.
 
     The hazard rises with the patient's current sum of target diameters
@@ -187,8 +189,12 @@ def trial_hazard(trial: TrialSpec) -> DeathHazard:
     patients die at the Liu 2019 hazard ratio times the ECOG 0 rate (:func:`ecog0_rate`; until
     session 36 the cited median was taken as the ECOG 0 rate). Before progression and the ECOG
     hazard ratio: the Liu 2019 fit. A trial file without ``survival`` keeps the Liu 2019 hazard
-    after progression too.
+    after progression too. ``burden_per_mm``: another burden coefficient (a sensitivity
+    analysis over its sourced range; the post-progression rate is solved again for it).
     """
+    if not (math.isfinite(burden_per_mm) and burden_per_mm >= 0):
+        raise ValidationError(f"burden_per_mm must be a number >= 0, got {burden_per_mm!r}")
+    bsrc = BURDEN_SOURCE if burden_per_mm == BURDEN_PER_MM else f"{burden_per_mm:g} per mm (set)"
     bd = trial.baseline
     ref = bd.sld_median_mm if bd.sld_median_mm is not None else bd.pool_sld_median_mm
     hr = LIU2019_HAZARD.ecog_hr
@@ -196,9 +202,9 @@ def trial_hazard(trial: TrialSpec) -> DeathHazard:
     if pp is None:
         return replace(
             LIU2019_HAZARD,
-            burden_per_mm=BURDEN_PER_MM,
+            burden_per_mm=burden_per_mm,
             burden_ref_mm=ref,
-            source=f"{LIU2019_SOURCE}; burden: {BURDEN_SOURCE}, reference {ref:g} mm",
+            source=f"{LIU2019_SOURCE}; burden: {bsrc}, reference {ref:g} mm",
         )
     share = 0.5 if bd.ecog1_share is None else float(bd.ecog1_share)
     median = pp.median_months * DAYS_PER_MONTH
@@ -207,14 +213,14 @@ def trial_hazard(trial: TrialSpec) -> DeathHazard:
     x = ecog0_rate(median, share, hr) * median  # the mixture's cumulative hazard at the median
     return DeathHazard(
         pre_per_day=LIU2019_HAZARD.pre_per_day,
-        post_per_day=x / typical_burden_integral(median, ref, doubling),
+        post_per_day=x / typical_burden_integral(median, ref, doubling, burden_per_mm),
         ecog_hr=hr,
-        burden_per_mm=BURDEN_PER_MM,
+        burden_per_mm=burden_per_mm,
         burden_ref_mm=ref,
         source=(
             f"after progression: median {pp.median_months:g} months for a typical patient over "
             f"the trial's ECOG mix ({share:g} ECOG 1 at hazard ratio {hr:g}; {pp.source}), "
             f"growing from {ref:g} mm with a {doubling:g}-day doubling time; burden: "
-            f"{BURDEN_SOURCE}, reference {ref:g} mm; before progression and ECOG: {LIU2019_SOURCE}"
+            f"{bsrc}, reference {ref:g} mm; before progression and ECOG: {LIU2019_SOURCE}"
         ),
     )
