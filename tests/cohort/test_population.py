@@ -424,6 +424,44 @@ def test_immune_cell_pdl1_reproduces_the_measured_tc_ic_crosstable() -> None:
             BaselineDisease(**bad)  # type: ignore[arg-type]
 
 
+def test_immune_cell_pdl1_can_track_the_cd8_factor() -> None:
+    """With pdl1_ic_cd8_rho the immune-cell score correlates that much with the CD8 factor (on
+    the normal scale) while keeping its correlation with the cancer-cell score and its share;
+    without it the link runs through the cancer-cell share only (pdl1_ic_rho x cd8_pdl1_rho);
+    impossible correlations are refused by name."""
+    from scipy import special
+
+    from senotwin.cohort.population import ic_weights
+    from senotwin.trial.tissue import get_tissue
+
+    tnbc = get_tissue("tnbc")
+    rho_c = tnbc.cd8_pdl1_rho
+    a, b, c = ic_weights(0.338, 0.6, rho_c)
+    assert a + b * rho_c == pytest.approx(0.338) and a * rho_c + b == pytest.approx(0.6)
+    assert a * a + b * b + 2 * a * b * rho_c + c * c == pytest.approx(1.0)
+    plain = BaselineDisease(pdl1_bins=tnbc.tps_bins, cd8_pdl1_rho=rho_c)
+    linked = replace(plain, pdl1_ic_share=0.41, pdl1_ic_rho=0.338, pdl1_ic_cd8_rho=0.6)
+    through = replace(plain, pdl1_ic_share=0.41, pdl1_ic_rho=0.338)
+    n = 6000
+    for bd, want in ((linked, 0.6), (through, 0.338 * rho_c)):
+        base = [draw_baseline(bd, patient_rng(7, i)) for i in range(n)]
+        ic = np.array([x["pdl1_ic_positive"] for x in base], dtype=float)
+        z_cd8 = np.log([x["cd8_infiltration"] for x in base]) / plain.cd8_sigma
+        assert ic.mean() == pytest.approx(0.41, abs=0.02)
+        # point-biserial correlation of a thresholded normal: rho x phi(t) / sqrt(p (1 - p))
+        t = special.ndtri(1 - 0.41)
+        expect = want * math.exp(-t * t / 2) / math.sqrt(2 * math.pi) / math.sqrt(0.41 * 0.59)
+        assert np.corrcoef(ic, z_cd8)[0, 1] == pytest.approx(expect, abs=0.04)
+    same = draw_baseline(through, patient_rng(7, 0))
+    assert {k: v for k, v in same.items() if k != "pdl1_ic_positive"} == {
+        k: v for k, v in draw_baseline(linked, patient_rng(7, 0)).items() if k != "pdl1_ic_positive"
+    }
+    with pytest.raises(ValidationError, match="positive-definite"):
+        replace(plain, pdl1_ic_share=0.41, pdl1_ic_rho=0.9, pdl1_ic_cd8_rho=-0.9)
+    with pytest.raises(ValidationError, match="pdl1_ic_cd8_rho"):
+        BaselineDisease(pdl1_ic_cd8_rho=0.5)
+
+
 def test_baseline_rejects_inconsistent_pdl1_strata_and_correlation() -> None:
     with pytest.raises(ValidationError, match="pdl1_high_share"):
         BaselineDisease(pdl1_positive_share=0.3, pdl1_high_share=0.4)

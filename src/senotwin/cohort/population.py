@@ -141,7 +141,9 @@ class BaselineDisease:
     is immune-cell positive when a second normal score, correlated ``pdl1_ic_rho`` with the one
     behind its cancer-cell share (a measured TC x IC cross-table gives it), lies in that top
     share; its own random number comes from a child stream spawned only then, so every other
-    draw is unchanged.
+    draw is unchanged. ``pdl1_ic_cd8_rho``: that score's correlation with the patient's CD8
+    infiltration factor too (measured where immune-cell PD-L1 and infiltration were scored on
+    the same tumours; None: only through the cancer-cell share, pdl1_ic_rho x cd8_pdl1_rho).
     ``invisible_classes``: per-patient share of cancer cells that CD8 T cells cannot recognise
     (HLA class I-negative), as (share of patients, lowest, highest invisible share) classes of a
     tissue's HLA class I immunohistochemistry; a patient's class is drawn with the class shares,
@@ -163,6 +165,7 @@ class BaselineDisease:
     pdl1_high_threshold: float = 0.5
     pdl1_ic_share: float | None = None
     pdl1_ic_rho: float | None = None
+    pdl1_ic_cd8_rho: float | None = None
     min_target_mm: float = 10.0
     max_targets: int = 5
     pool_sld_median_mm: float = 80.0
@@ -211,6 +214,17 @@ class BaselineDisease:
                 f"baseline pdl1_ic_share {self.pdl1_ic_share!r} and pdl1_ic_rho "
                 f"{self.pdl1_ic_rho!r}: give both or neither; the correlation lies in (-1, 1]"
             )
+        if self.pdl1_ic_cd8_rho is not None:
+            if not (math.isfinite(self.pdl1_ic_cd8_rho) and -1.0 < self.pdl1_ic_cd8_rho < 1.0):
+                raise ValidationError(
+                    f"baseline pdl1_ic_cd8_rho must lie in (-1, 1), got {self.pdl1_ic_cd8_rho!r}"
+                )
+            if self.pdl1_ic_rho is None:
+                raise ValidationError(
+                    f"baseline pdl1_ic_cd8_rho {self.pdl1_ic_cd8_rho!r} needs an immune-cell "
+                    "PD-L1 status (pdl1_ic_share and pdl1_ic_rho)"
+                )
+            ic_weights(self.pdl1_ic_rho, self.pdl1_ic_cd8_rho, self.cd8_pdl1_rho)
         if self.pdl1_high_share is not None:
             pos = self.pdl1_positive_share
             if pos is None or self.pdl1_high_share > pos:
@@ -398,7 +412,11 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
         "pdl1_positive": int(pdl1 >= bd.pdl1_threshold),
         "pdl1_high": int(pdl1 >= bd.pdl1_high_threshold),
         "pdl1_stratum": int(pdl1 >= bd.pdl1_threshold) + int(pdl1 >= bd.pdl1_high_threshold),
-        **({} if bd.pdl1_ic_share is None else {"pdl1_ic_positive": _ic_positive(bd, u_pdl1, rng)}),
+        **(
+            {}
+            if bd.pdl1_ic_share is None
+            else {"pdl1_ic_positive": _ic_positive(bd, u_pdl1, z_cd8, rng)}
+        ),
         "ecog": int(rng.random() < 0.5),
         "age": float(rng.uniform(18.0, 90.0)),
         "u_new": float(rng.random()),
@@ -410,14 +428,37 @@ def draw_baseline(bd: BaselineDisease, rng: np.random.Generator) -> dict[str, ob
     }
 
 
-def _ic_positive(bd: BaselineDisease, u_pdl1: float, rng: np.random.Generator) -> int:
+def ic_weights(tc_rho: float, cd8_rho: float, tc_cd8_rho: float) -> tuple[float, float, float]:
+    """Weights (a, b, c) of z_ic = a z_tc + b z_cd8 + c eps (eps independent) that give the
+    immune-cell score correlation ``tc_rho`` with the cancer-cell score and ``cd8_rho`` with the
+    CD8 factor, when those two correlate ``tc_cd8_rho``; an error names the three when no
+    such score exists (the correlation matrix is not positive definite)."""
+    det = 1.0 - tc_cd8_rho * tc_cd8_rho
+    a = (tc_rho - cd8_rho * tc_cd8_rho) / det
+    b = (cd8_rho - tc_rho * tc_cd8_rho) / det
+    explained = a * a + b * b + 2.0 * a * b * tc_cd8_rho
+    if not explained < 1.0 + 1e-12:
+        raise ValidationError(
+            f"baseline pdl1_ic_rho {tc_rho!r} and pdl1_ic_cd8_rho {cd8_rho!r} are impossible with "
+            f"a cancer-cell PD-L1 / CD8 correlation of {tc_cd8_rho:.3g} (the three correlations "
+            "must form a positive-definite matrix)"
+        )
+    return a, b, math.sqrt(max(0.0, 1.0 - explained))
+
+
+def _ic_positive(bd: BaselineDisease, u_pdl1: float, z_cd8: float, rng: np.random.Generator) -> int:
     """Immune-cell PD-L1 status: 1 when a normal score correlated ``pdl1_ic_rho`` with the
-    cancer-cell share's (``u_pdl1``) lies in the top ``pdl1_ic_share`` (a fourth child stream)."""
+    cancer-cell share's (``u_pdl1``) and ``pdl1_ic_cd8_rho`` with the CD8 factor (``z_cd8``)
+    lies in the top ``pdl1_ic_share`` (a fourth child stream)."""
     assert bd.pdl1_ic_share is not None and bd.pdl1_ic_rho is not None
     (child4,) = rng.spawn(1)
     r = bd.pdl1_ic_rho
+    if bd.pdl1_ic_cd8_rho is None:  # through the cancer-cell share only
+        a, b, c = r, 0.0, math.sqrt(max(0.0, 1.0 - r * r))
+    else:
+        a, b, c = ic_weights(r, bd.pdl1_ic_cd8_rho, bd.cd8_pdl1_rho)
     z_tc = float(special.ndtri(min(max(u_pdl1, 1e-12), 1.0 - 1e-12)))
-    z_ic = r * z_tc + math.sqrt(max(0.0, 1.0 - r * r)) * float(child4.standard_normal())
+    z_ic = a * z_tc + b * z_cd8 + c * float(child4.standard_normal())
     return int(z_ic >= float(special.ndtri(1.0 - bd.pdl1_ic_share)))
 
 

@@ -44,6 +44,7 @@ _BASELINE = {
     "pdl1_high_share",
     "pdl1_ic_share",
     "pdl1_ic_rho",
+    "pdl1_ic_cd8_rho",
     "ecog1_share",
     "age_median",
     "age_range",
@@ -317,6 +318,9 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             pdl1_high_share=_opt(src, "baseline.pdl1_high_share", b.get("pdl1_high_share"), hi=1.0),
             pdl1_ic_share=_opt(src, "baseline.pdl1_ic_share", b.get("pdl1_ic_share"), hi=1.0),
             pdl1_ic_rho=_opt(src, "baseline.pdl1_ic_rho", b.get("pdl1_ic_rho"), lo=-0.999, hi=1.0),
+            pdl1_ic_cd8_rho=_opt(
+                src, "baseline.pdl1_ic_cd8_rho", b.get("pdl1_ic_cd8_rho"), lo=-0.999, hi=0.999
+            ),
             ecog1_share=_opt(src, "baseline.ecog1_share", b.get("ecog1_share"), hi=1.0),
             age_median=_opt(src, "baseline.age_median", b.get("age_median"), lo=18.0, hi=100.0),
             age_range=age_range,
