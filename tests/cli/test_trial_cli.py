@@ -110,6 +110,9 @@ def test_trial_run_says_which_immune_parameters_it_used(
         assert "note: the shipped liu2019 posterior was drawn on an earlier model" in res.output
         comp = json.loads((out / "comparison.json").read_text())
         assert comp["immune"] == used and comp["immune_requested"] == immune
+        assert "checks against cited numbers from outside the trial" in res.output
+        assert {c["check"] for c in comp["checks"]} >= {"median survival after progression"}
+        assert all(isinstance(c["holds"], bool) for c in comp["checks"])
         manifest = json.loads((out / "manifest.json").read_text())
         immune_record = manifest["config"]["population"]["selection"]["immune"]
         assert immune_record["source"] == used and immune_record["requested"] == immune

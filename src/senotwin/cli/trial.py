@@ -200,6 +200,7 @@ def run(
     a median on a scan calendar jumps by scan steps); writes comparison.csv/.json, km.png
     (published medians overlaid) and waterfall.png to --out."""
     from senotwin._io import atomic_write_text
+    from senotwin.trial.checks import checks_text, trial_checks
     from senotwin.trial.library import get_trial
     from senotwin.trial.run import (
         compare_trial,
@@ -220,6 +221,7 @@ def run(
         )
         rows = load_trial_rows(out)
         comp = compare_trial(t, rows)
+        checks = trial_checks(t, rows)
         atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))
         records = json.loads(comp.table.to_json(orient="records"))
         atomic_write_text(
@@ -233,6 +235,7 @@ def run(
                     "immune": used,
                     "immune_requested": immune,
                     "rows": records,
+                    "checks": [c.record() for c in checks],
                 },
                 indent=1,
             ),
@@ -252,6 +255,10 @@ def run(
     typer.echo("population     arm        endpoint        simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)
+    if checks:
+        typer.echo("checks against cited numbers from outside the trial (not fitted):")
+        for line in checks_text(checks):
+            typer.echo(line)
     typer.echo(
         f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'km.png'}, "
         f"{out / 'waterfall.png'}"
