@@ -25,6 +25,7 @@ def _outcome() -> TrialOutcome:
             "pfs_event": True,
             "os_days": float(rng.exponential(900.0)),
             "os_event": True,
+            "pd_by": "" if i % 3 else ("new" if i % 2 else "target+new"),
         }
         for arm in ("cp_et", "atezo")
         for i in range(30)
@@ -49,6 +50,12 @@ def test_section_sets_simulated_beside_published() -> None:
     assert "both arms are predictions" in section.intro and "30 virtual patients" in section.intro
     assert section.figures[0].name == "library_trial_km.png"
     assert any("small-cell" in n for n in section.notes)
+    # checks against numbers from outside the trial: a second table, misses highlighted
+    checks = section.tables[1]
+    assert "checks against cited numbers from outside the trial" in checks.caption
+    target = next(r for r in checks.rows if r[0] == "cp_et" and "target lesions grew" in r[1])
+    assert target[2].startswith("50.0 (") and target[3] == "52.8 %"  # 5 of 10 progressions
+    assert all(checks.rows[k][4] == "outside" for k in checks.highlight)
 
 
 def test_section_without_a_trial_says_so() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from senotwin.analysis.survival import wilson
 from senotwin.report.section import Figure, Section, Table
+from senotwin.trial.checks import trial_checks
 from senotwin.trial.run import DEFINITION_TEXT, TrialOutcome
 
 
@@ -106,9 +107,34 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
                 caption=f"{t.id}: simulated vs published endpoints",
                 highlight=misses,
             ),
+            _checks_table(outcome),
         ),
         notes=notes,
         notes_title="Stand-ins for products the drug library lacks",
+    )
+
+
+def _checks_table(outcome: TrialOutcome) -> Table:
+    """What the trial does not publish, against numbers measured outside it (MISS rows
+    highlighted): :mod:`senotwin.trial.checks`."""
+    checks = trial_checks(outcome.trial, outcome.rows)
+    rows = [
+        (
+            c.arm,
+            c.check,
+            _cell(c.simulated, c.sim_low, c.sim_high, 1) + f" {c.unit}",
+            f"{c.reference:.1f} {c.unit}",
+            "inside" if c.holds else "outside",
+        )
+        for c in checks
+    ]
+    sources = "; ".join(dict.fromkeys(c.source for c in checks))
+    return Table.of(
+        ("arm", "check", "simulated (95 % CI)", "reference", "reference vs simulated CI"),
+        rows,
+        caption=f"{outcome.trial.id}: checks against cited numbers from outside the trial, "
+        f"none fitted ({sources})",
+        highlight=[k for k, c in enumerate(checks) if not c.holds],
     )
 
 

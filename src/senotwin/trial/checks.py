@@ -122,7 +122,10 @@ def post_progression_check(trial: TrialSpec, rows: pd.DataFrame) -> TrialCheck |
 
 
 def trial_checks(trial: TrialSpec, rows: pd.DataFrame) -> list[TrialCheck]:
-    """Every check of a trial run's rows (ITT)."""
+    """Every check of a trial run's rows (ITT); none for rows without RECIST progression
+    records (``pd_by``)."""
+    if "pd_by" not in rows:
+        return []
     ok = rows[rows["status"] == "success"] if "status" in rows else rows
     pps = post_progression_check(trial, ok)
     return pd_pattern_checks(ok) + ([pps] if pps is not None else [])
