@@ -6,8 +6,10 @@ lesion growth rates (``TrialRules.lesion_growth_spread``) at several values, and
 law (no spread, no non-target progression). Prints per spread and arm: ORR, median PFS
 (months), the PFS HR against the control arm and what the progressions involved (target growth,
 non-target growth, new lesions; one PD can involve several). The value in use,
-``LESION_GROWTH_SPREAD``, is derived from untreated pulmonary metastases, not fitted: this
-shows how much the trials' PFS depends on it (docs/trials.md).
+``LESION_GROWTH_SPREAD``, is calibrated on what RECIST progressions involve
+(``scripts/lesion_spread_fit.py``, which reuses this script's simulation and re-read; 1.07, the
+untreated pulmonary-metastasis value, until session 37): this shows how much the trials' PFS
+depends on it (docs/trials.md).
 
     python scripts/trial_lesion_sensitivity.py [--trial keynote189] [--n 100]
 """
@@ -24,6 +26,7 @@ from trial_chemo_diagnosis import KeepBaseline  # the same row-with-baseline red
 
 from senotwin.analysis.endpoints import (
     LESION_GROWTH_SPREAD,
+    TrialRules,
     live_cancer_cells,
     trial_endpoints,
 )
@@ -32,9 +35,43 @@ from senotwin.cohort.runner import load_rows, load_timecourses, run_cohort
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
-from senotwin.trial.spec import DAYS_PER_MONTH
+from senotwin.trial.spec import DAYS_PER_MONTH, TrialSpec
 
-SPREADS = (0.0, 0.5, LESION_GROWTH_SPREAD, 1.38)
+SPREADS = tuple(sorted({0.0, 0.25, LESION_GROWTH_SPREAD, 1.07, 1.38}))
+
+
+def simulate_courses(
+    trial: TrialSpec, n: int, seed: int
+) -> tuple[pd.DataFrame, dict[tuple[str, int], pd.DataFrame]]:
+    """Every arm of ``trial`` run once (``n`` selected patients): the successful rows (with the
+    baseline record) and each patient-arm's course (diameter and live cancer cells)."""
+    cfg = replace(trial_config(trial, n, seed=seed), keep_timecourses=("diameter", "C", "Ci"))
+    reducer = KeepBaseline(trial.rules, trial_hazard(trial))
+    with tempfile.TemporaryDirectory() as tmp:
+        run_cohort(cfg, tmp, reducer=reducer, workers=1, processes=False)
+        rows = load_rows(tmp)
+        tc = load_timecourses(tmp)
+    rows = rows[rows["status"] == "success"]
+    return rows, {key: g for key, g in tc.groupby(["arm", "patient"])}
+
+
+def reread(
+    trial: TrialSpec,
+    rows: pd.DataFrame,
+    courses: dict[tuple[str, int], pd.DataFrame],
+    rules: TrialRules,
+) -> pd.DataFrame:
+    """RECIST 1.1 applied again to the same courses with ``rules``: one endpoint row per
+    patient-arm (the trial's death hazard)."""
+    hazard = trial_hazard(trial)
+    recs = []
+    for _, r in rows.iterrows():
+        g = courses[(r["arm"], r["patient"])]
+        base = json.loads(r["baseline_json"])
+        t, d = g["time"].to_numpy(), g["diameter"].to_numpy()
+        ep = trial_endpoints(t, d, base, rules, hazard, live_cancer_cells(g))
+        recs.append({"arm": r["arm"], "status": "success", **ep})
+    return pd.DataFrame(recs)
 
 
 def main() -> None:
@@ -44,30 +81,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     trial = get_trial(args.trial)
-    cfg = replace(
-        trial_config(trial, args.n, seed=args.seed), keep_timecourses=("diameter", "C", "Ci")
-    )
-    hazard = trial_hazard(trial)
-    reducer = KeepBaseline(trial.rules, hazard)
-    with tempfile.TemporaryDirectory() as tmp:
-        run_cohort(cfg, tmp, reducer=reducer, workers=1, processes=False)
-        rows = load_rows(tmp)
-        tc = load_timecourses(tmp)
-    rows = rows[rows["status"] == "success"]
-    courses = {key: g for key, g in tc.groupby(["arm", "patient"])}
+    rows, courses = simulate_courses(trial, args.n, args.seed)
     old = replace(trial.rules, lesion_growth_spread=0.0, nontarget_progression=False)
     variants = [("old law (no spread, no non-target PD)", old)]
     variants += [(f"spread {s:g}", replace(trial.rules, lesion_growth_spread=s)) for s in SPREADS]
     out = []
     for label, rules in variants:
-        recs = []
-        for _, r in rows.iterrows():
-            g = courses[(r["arm"], r["patient"])]
-            base = json.loads(r["baseline_json"])
-            t, d = g["time"].to_numpy(), g["diameter"].to_numpy()
-            ep = trial_endpoints(t, d, base, rules, hazard, live_cancer_cells(g))
-            recs.append({"arm": r["arm"], "status": "success", **ep})
-        table = pd.DataFrame(recs)
+        table = reread(trial, rows, courses, rules)
         summary = arm_summary(table, reference=trial.control.name).set_index("arm")
         for arm, sub in table.groupby("arm", sort=False):
             parts = sub.loc[sub["pd_by"] != "", "pd_by"].str.split("+")

@@ -256,7 +256,7 @@ def run(
     for line in comparison_text(t, comp):
         typer.echo(line)
     if checks:
-        typer.echo("checks against cited numbers from outside the trial (not fitted):")
+        typer.echo("checks against cited numbers from outside the trial (sources below):")
         for line in checks_text(checks):
             typer.echo(line)
     typer.echo(

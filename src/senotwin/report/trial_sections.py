@@ -132,8 +132,8 @@ def _checks_table(outcome: TrialOutcome) -> Table:
     return Table.of(
         ("arm", "check", "simulated (95 % CI)", "reference", "reference vs simulated CI"),
         rows,
-        caption=f"{outcome.trial.id}: checks against cited numbers from outside the trial, "
-        f"none fitted ({sources})",
+        caption=f"{outcome.trial.id}: checks against cited numbers from outside the trial "
+        f"({sources})",
         highlight=[k for k, c in enumerate(checks) if not c.holds],
     )
 

@@ -6,7 +6,8 @@ publish, against numbers measured elsewhere (none is fitted; a miss is shown as 
 
 - what the RECIST progressions involved (target growth, non-target growth or new lesions, new
   lesions), against 341 progressions of consecutive trial patients at one institution
-  (quantitative-sources ``recist_progression_new_lesions``);
+  (quantitative-sources ``recist_progression_new_lesions``; since session 37 the data the
+  lesion-level growth spread is calibrated on, so these rows show fit, not validity);
 - the control arm's median survival after progression, against the cited median the death hazard
   was set from (``survival`` in the trial file): a check of the hazard's assumed typical course.
 """
@@ -32,7 +33,8 @@ PD_PATTERN: dict[str, tuple[float, str]] = {
 PD_PATTERN_SOURCE = (
     "341 RECIST 1.1 progressions of consecutive patients in randomised trials at one institution "
     "(2012-2014; all tumour types): target lesions 53 %, non-target lesions 84 %, new measurable "
-    "disease in 73 % of those; quantitative-sources recist_progression_new_lesions"
+    "disease in 73 % of those; quantitative-sources recist_progression_new_lesions. Since "
+    "session 37 the calibration data of the lesion-level growth spread: these rows show fit"
 )
 
 
@@ -63,7 +65,9 @@ class TrialCheck:
         return out | {"holds": self.holds}
 
 
-def _involves(pd_by: pd.Series, what: str) -> np.ndarray:
+def involves(pd_by: pd.Series, what: str) -> np.ndarray:
+    """Which progressions (``pd_by`` texts such as 'target+new') involved ``what`` (a key of
+    :data:`PD_PATTERN`; 'nontarget_or_new': non-target growth or a new lesion)."""
     parts = pd_by.str.split("+")
     if what == "nontarget_or_new":
         return np.asarray(parts.apply(lambda p: "nontarget" in p or "new" in p), dtype=bool)
@@ -80,7 +84,7 @@ def pd_pattern_checks(rows: pd.DataFrame) -> list[TrialCheck]:
         if pd_by.empty:
             continue
         for what, (ref, label) in PD_PATTERN.items():
-            k = int(_involves(pd_by, what).sum())
+            k = int(involves(pd_by, what).sum())
             share, low, high = wilson(k, len(pd_by))
             out.append(
                 TrialCheck(

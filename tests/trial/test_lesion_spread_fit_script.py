@@ -1,0 +1,38 @@
+"""scripts/lesion_spread_fit.py: the progression pattern of a re-read table and its score
+against the 341 reference progressions."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+
+from tests.scripts_loader import SCRIPTS, load_script
+
+
+@pytest.fixture(scope="module")
+def script():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(SCRIPTS))  # it imports trial_lesion_sensitivity as scripts do
+    try:
+        yield load_script("lesion_spread_fit")
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+def test_pattern_counts_progressions_only(script) -> None:  # type: ignore[no-untyped-def]
+    table = pd.DataFrame({"pd_by": ["target", "new", "target+nontarget", "", None]})
+    shares = script.pattern(table)
+    assert shares["n"] == 3
+    assert shares["target"] == pytest.approx(2 / 3)
+    assert shares["new"] == pytest.approx(1 / 3)
+    assert shares["nontarget_or_new"] == pytest.approx(2 / 3)
+
+
+def test_the_score_is_lowest_at_the_reference_shares(script) -> None:  # type: ignore[no-untyped-def]
+    ref = {k: v / script.REFERENCE_N for k, v in script.REFERENCE_K.items()}
+    at_ref = script.pseudo_nllh(ref)
+    for key in ref:
+        for step in (-0.1, 0.1):
+            assert script.pseudo_nllh(ref | {key: ref[key] + step}) > at_ref
+    assert script.REFERENCE_K == {"target": 180, "nontarget_or_new": 287, "new": 210}
