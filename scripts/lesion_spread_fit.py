@@ -12,7 +12,7 @@ binomial negative log-likelihoods. That is a pseudo-likelihood: one progression 
 three shares, so its interval is too narrow. The liu2019 calibration reads without the spread,
 so nothing upstream moves.
 
-    python scripts/lesion_spread_fit.py [--n 100] [--seed 0] [--json FILE]
+    python scripts/lesion_spread_fit.py [--n 100] [--seeds 0 1 2 3] [--grid 0.4 0.5] [--json F]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -53,12 +54,14 @@ def pseudo_nllh(shares: dict[str, float]) -> float:
     )
 
 
-def profile(n: int, seed: int, grid: tuple[float, ...] = GRID) -> pd.DataFrame:
-    """One row per spread: pooled shares over every arm of every library trial and the score."""
+def profile(n: int, seeds: Sequence[int], grid: Sequence[float] = GRID) -> pd.DataFrame:
+    """One row per spread: shares pooled over every arm of every library trial and every cohort
+    draw (``seeds``: pooling several draws smooths the profile), and the score."""
     runs = []
-    for trial in trials():
-        rows, courses = simulate_courses(trial, n, seed)
-        runs.append((trial, rows, courses))
+    for seed in seeds:
+        for trial in trials():
+            rows, courses = simulate_courses(trial, n, seed)
+            runs.append((trial, rows, courses))
     out = []
     for spread in grid:
         tables = [
@@ -73,10 +76,17 @@ def profile(n: int, seed: int, grid: tuple[float, ...] = GRID) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="cohort draws to pool")
+    ap.add_argument(
+        "--grid",
+        type=float,
+        nargs="+",
+        default=list(GRID),
+        help="spreads to score (default: %(default)s)",
+    )
     ap.add_argument("--json", default=None, help="write the profile to this file")
     args = ap.parse_args()
-    table = profile(args.n, args.seed)
+    table = profile(args.n, args.seeds, args.grid)
     best = table.loc[table["pseudo_nllh"].idxmin()]
     inside = table[table["pseudo_nllh"] <= best["pseudo_nllh"] + 1.92]["spread"]
     ref = {k: round(v / REFERENCE_N, 3) for k, v in REFERENCE_K.items()}
@@ -88,7 +98,7 @@ def main() -> None:
     )
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"n": args.n, "seed": args.seed, "rows": table.to_dict("records")}, fh)
+            json.dump({"n": args.n, "seeds": args.seeds, "rows": table.to_dict("records")}, fh)
 
 
 if __name__ == "__main__":
