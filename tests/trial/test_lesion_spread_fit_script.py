@@ -36,3 +36,26 @@ def test_the_score_is_lowest_at_the_reference_shares(script) -> None:  # type: i
         for step in (-0.1, 0.1):
             assert script.pseudo_nllh(ref | {key: ref[key] + step}) > at_ref
     assert script.REFERENCE_K == {"target": 180, "nontarget_or_new": 287, "new": 210}
+
+
+def test_one_simulation_is_re_read_at_any_spread(script) -> None:  # type: ignore[no-untyped-def]
+    """The same courses re-read without spread and with the shipped one: the same patients and
+    arms, the same baselines; only what the progressions involved may move."""
+    from dataclasses import replace
+
+    from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD
+    from senotwin.trial.library import get_trial
+
+    sens = sys.modules["trial_lesion_sensitivity"]
+    trial = get_trial("impower133")
+    rows, courses = sens.simulate_courses(trial, 4, 0)
+    assert len(rows) == 8 and set(courses) == {(r.arm, r.patient) for r in rows.itertuples()}
+    flat = sens.reread(trial, rows, courses, replace(trial.rules, lesion_growth_spread=0.0))
+    spread = sens.reread(
+        trial, rows, courses, replace(trial.rules, lesion_growth_spread=LESION_GROWTH_SPREAD)
+    )
+    assert list(flat["arm"]) == list(spread["arm"]) == list(rows["arm"])
+    assert (flat["baseline_mm"] == spread["baseline_mm"]).all()
+    for table in (flat, spread):
+        shares = script.pattern(table)
+        assert shares["n"] == (table["pd_by"] != "").sum()
