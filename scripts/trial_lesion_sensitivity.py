@@ -26,6 +26,7 @@ from trial_chemo_diagnosis import KeepBaseline  # the same row-with-baseline red
 
 from senotwin.analysis.endpoints import (
     LESION_GROWTH_SPREAD,
+    DeathHazard,
     TrialRules,
     live_cancer_cells,
     trial_endpoints,
@@ -60,10 +61,11 @@ def reread(
     rows: pd.DataFrame,
     courses: dict[tuple[str, int], pd.DataFrame],
     rules: TrialRules,
+    hazard: DeathHazard | None = None,
 ) -> pd.DataFrame:
     """RECIST 1.1 applied again to the same courses with ``rules``: one endpoint row per
-    patient-arm (the trial's death hazard)."""
-    hazard = trial_hazard(trial)
+    patient-arm (``hazard``: another death hazard; default the trial's)."""
+    hazard = trial_hazard(trial) if hazard is None else hazard
     recs = []
     for _, r in rows.iterrows():
         g = courses[(r["arm"], r["patient"])]

@@ -64,13 +64,25 @@ def test_library_trials_die_after_progression_at_their_cited_pace(name: str, mon
     trial's median baseline burden, then growing at the tissue's cited doubling time -- over
     the trial's ECOG mix (ECOG 0 patients live longer after progression, ECOG 1 shorter, by the
     Liu hazard ratio); before progression and ECOG stay the Liu fit."""
+    from dataclasses import replace
+
     from senotwin.model.qsp import TISSUES
     from senotwin.model.scenarios import get_scenario
     from senotwin.sim.tissue_growth import carried_tissue
     from senotwin.trial.clinical import BURDEN_PER_MM
 
-    trial = get_trial(name)
+    calibrated = get_trial(name)
+    pp = calibrated.post_progression
+    assert pp is not None
+    # the calibrated factor (scripts/pps_rate_fit.py) scales the typical-course rate, nothing else
+    trial = replace(calibrated, post_progression=replace(pp, rate_factor=1.0))
     hazard = trial_hazard(trial)
+    scaled = trial_hazard(calibrated)
+    assert scaled.post_per_day == pytest.approx(pp.rate_factor * hazard.post_per_day)
+    assert replace(scaled, post_per_day=hazard.post_per_day, source="") == replace(
+        hazard, source=""
+    )
+    assert (pp.rate_factor != 1.0) == ("pps_rate_fit.py" in scaled.source)
     e1 = trial.baseline.ecog1_share
     assert e1 is not None and 0.3 < e1 < 0.7
     assert hazard.pre_per_day == LIU2019_HAZARD.pre_per_day

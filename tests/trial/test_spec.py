@@ -103,6 +103,11 @@ def _variant(tmp_path: Path, change) -> Path:
         ),
         (lambda d: d["survival"].pop("source"), "required key"),
         (
+            lambda d: d["survival"].update(post_progression_rate_factor=50.0),
+            "survival.post_progression_rate_factor",
+        ),
+        (lambda d: d["survival"].pop("rate_factor_source"), "together with rate_factor_source"),
+        (
             lambda d: d.update(
                 subgroups=[{"name": "x", "label": "x", "filter": {"sex": 1}, "published": {}}]
             ),

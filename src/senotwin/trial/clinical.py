@@ -213,14 +213,22 @@ def trial_hazard(trial: TrialSpec, burden_per_mm: float = BURDEN_PER_MM) -> Deat
     x = ecog0_rate(median, share, hr) * median  # the mixture's cumulative hazard at the median
     return DeathHazard(
         pre_per_day=LIU2019_HAZARD.pre_per_day,
-        post_per_day=x / typical_burden_integral(median, ref, doubling, burden_per_mm),
+        post_per_day=pp.rate_factor
+        * x
+        / typical_burden_integral(median, ref, doubling, burden_per_mm),
         ecog_hr=hr,
         burden_per_mm=burden_per_mm,
         burden_ref_mm=ref,
         source=(
             f"after progression: median {pp.median_months:g} months for a typical patient over "
             f"the trial's ECOG mix ({share:g} ECOG 1 at hazard ratio {hr:g}; {pp.source}), "
-            f"growing from {ref:g} mm with a {doubling:g}-day doubling time; burden: "
+            f"growing from {ref:g} mm with a {doubling:g}-day doubling time"
+            + (
+                f", times {pp.rate_factor:g} ({pp.rate_factor_source})"
+                if pp.rate_factor != 1.0
+                else ""
+            )
+            + "; burden: "
             f"{bsrc}, reference {ref:g} mm; before progression and ECOG: {LIU2019_SOURCE}"
         ),
     )

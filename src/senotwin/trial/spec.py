@@ -36,7 +36,13 @@ _TOP = {
     "survival",
     "tissue",
 }
-_SURVIVAL = {"post_progression_median_months", "source"}
+_SURVIVAL = {
+    "post_progression_median_months",
+    "source",
+    "post_progression_rate_factor",
+    "rate_factor_source",
+}
+_SURVIVAL_REQUIRED = {"post_progression_median_months", "source"}
 _BASELINE = {
     "sld_median_mm",
     "sld_sigma",
@@ -123,6 +129,10 @@ class PostProgression:
 
     median_months: float
     source: str
+    #: calibrated factor on the post-progression rate the typical course gives, so that the
+    #: simulated control arm has the cited median (scripts/pps_rate_fit.py; 1: not calibrated)
+    rate_factor: float = 1.0
+    rate_factor_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -421,7 +431,14 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
     post_progression = None
     if data.get("survival") is not None:
         sv = data["survival"]
-        _keys(src, "survival", sv, _SURVIVAL, _SURVIVAL)
+        _keys(src, "survival", sv, _SURVIVAL, _SURVIVAL_REQUIRED)
+        if ("post_progression_rate_factor" in sv) != ("rate_factor_source" in sv):
+            raise _fail(
+                src,
+                "survival.post_progression_rate_factor",
+                sv.get("post_progression_rate_factor"),
+                "give it together with rate_factor_source (how it was calibrated)",
+            )
         post_progression = PostProgression(
             median_months=_num(
                 src,
@@ -431,6 +448,16 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
                 hi=120.0,
             ),
             source=_text(src, "survival.source", sv["source"]),
+            rate_factor=_num(
+                src,
+                "survival.post_progression_rate_factor",
+                sv.get("post_progression_rate_factor", 1.0),
+                lo=0.1,
+                hi=10.0,
+            ),
+            rate_factor_source=_text(
+                src, "survival.rate_factor_source", sv.get("rate_factor_source", ""), empty=True
+            ),
         )
     tissue = _text(src, "tissue", data.get("tissue", ""), empty=True)
     if tissue:
