@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -249,3 +251,26 @@ def test_a_library_trial_fills_the_form_and_runs_with_its_patients_and_rules() -
     with pytest.raises(ValidationError, match="trial 'keynote999' is not in the library"):
         check_request(scenario, 5, arms, 0, "keynote999")
     assert pick_trial(None)[3] == []
+
+
+def test_stopping_waits_until_no_process_of_the_group_is_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A killed grandchild can stay listed for a moment after SIGKILL (more so on a loaded
+    machine; this made the cancel test flaky): stopping returns only once the group is empty.
+    Here the group is reported alive for five more looks after the child is gone."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    )
+    looks = {"left": 5}
+
+    def members(pgid: int) -> list[int]:
+        if looks["left"] > 0:
+            looks["left"] -= 1
+            return [pgid + 1]
+        return []
+
+    monkeypatch.setattr(trial_jobs, "group_members", members)
+    monkeypatch.setattr(trial_jobs, "GRACE_S", 2.0)
+    trial_jobs._stop_group(proc)
+    assert proc.poll() is not None and trial_jobs.group_members(proc.pid) == []

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -284,7 +285,9 @@ class TrialJobs:
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the child's process group, SIGKILL what is left after GRACE_S, reap the child."""
+    """SIGTERM the child's process group, SIGKILL what is left after GRACE_S, reap the child,
+    and return only once no process of the group is left (bounded by GRACE_S): a killed
+    grandchild can stay listed for a moment after the signal, longer on a loaded machine."""
     for sig, wait in ((signal.SIGTERM, GRACE_S), (signal.SIGKILL, None)):
         try:
             os.killpg(proc.pid, sig)
@@ -298,6 +301,9 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
             break
     if proc.poll() is None:
         proc.wait()
+    deadline = time.monotonic() + GRACE_S
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _group_alive(pgid: int) -> bool:
