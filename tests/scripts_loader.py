@@ -4,6 +4,9 @@ package: they run as ``python scripts/NAME.py``)."""
 from __future__ import annotations
 
 import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -17,3 +20,14 @@ def load_script(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@contextmanager
+def sibling_imports() -> Iterator[None]:
+    """``scripts/`` on the import path while loading a script that imports another script
+    (``python scripts/NAME.py`` has its own folder on the path)."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(SCRIPTS))

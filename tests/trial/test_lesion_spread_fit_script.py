@@ -8,16 +8,13 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.scripts_loader import SCRIPTS, load_script
+from tests.scripts_loader import load_script, sibling_imports
 
 
 @pytest.fixture(scope="module")
 def script():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(SCRIPTS))  # it imports trial_lesion_sensitivity as scripts do
-    try:
+    with sibling_imports():  # it imports trial_lesion_sensitivity
         yield load_script("lesion_spread_fit")
-    finally:
-        sys.path.remove(str(SCRIPTS))
 
 
 def test_pattern_counts_progressions_only(script) -> None:  # type: ignore[no-untyped-def]

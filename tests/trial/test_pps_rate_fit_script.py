@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from senotwin.trial.spec import DAYS_PER_MONTH
-from tests.scripts_loader import SCRIPTS, load_script
+from tests.scripts_loader import load_script, sibling_imports
 
 
 @pytest.fixture(scope="module")
 def script():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(SCRIPTS))  # it imports trial_lesion_sensitivity as scripts do
-    try:
+    with sibling_imports():  # it imports trial_lesion_sensitivity
         yield load_script("pps_rate_fit")
-    finally:
-        sys.path.remove(str(SCRIPTS))
 
 
 def test_pps_is_read_on_progressors_with_deaths_censored(script) -> None:  # type: ignore[no-untyped-def]
