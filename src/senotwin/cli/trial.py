@@ -112,11 +112,16 @@ def show(
         f"{t.rules.follow_days:g} d\n    source: {t.assessment_source}"
     )
     hz = trial_hazard(t)
+    pp = t.post_progression
     pps = (
-        f"median {t.post_progression.median_months:g} months after progression for a typical "
-        "patient; "
-        if t.post_progression is not None
-        else ""
+        ""
+        if pp is None
+        else f"median {pp.median_months:g} months after progression "
+        + (
+            "for a typical patient; "
+            if pp.rate_factor == 1.0
+            else f"for the simulated control arm (rate x{pp.rate_factor:g}, calibrated); "
+        )
     )
     typer.echo(
         f"  death hazard: {pps}x{math.exp(10 * hz.burden_per_mm):.3g} per 10 mm of the current "

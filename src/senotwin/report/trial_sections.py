@@ -68,8 +68,9 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         f"{t.title} ({t.reference}), run on {n} virtual patients per arm selected by probability "
         "of inclusion to the trial's reported baseline; RECIST 1.1 on the trial's scan calendar; "
         "a death hazard that rises with the current sum of target diameters (a cited joint-model "
-        "estimate) and, after progression, gives a typical patient the cited post-progression "
-        "survival of the trial's disease. "
+        "estimate) and, after progression, follows the cited post-progression survival of the "
+        "trial's disease (set on a typical patient or calibrated on the simulated control arm; "
+        "'trial show' says which). "
         "Nothing is fitted to "
         f"this or any trial's outcomes: both arms are predictions. {len(misses)} of "
         f"{sum(r[-1] != '-' for r in rows)} published values lie outside the simulated 95 % CI "
@@ -107,17 +108,19 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
                 caption=f"{t.id}: simulated vs published endpoints",
                 highlight=misses,
             ),
-            _checks_table(outcome),
+            *_checks_table(outcome),
         ),
         notes=notes,
         notes_title="Stand-ins for products the drug library lacks",
     )
 
 
-def _checks_table(outcome: TrialOutcome) -> Table:
+def _checks_table(outcome: TrialOutcome) -> tuple[Table, ...]:
     """What the trial does not publish, against numbers measured outside it (MISS rows
-    highlighted): :mod:`senotwin.trial.checks`."""
+    highlighted): :mod:`senotwin.trial.checks`; no table when the rows allow no check."""
     checks = trial_checks(outcome.trial, outcome.rows)
+    if not checks:
+        return ()
     rows = [
         (
             c.arm,
@@ -129,12 +132,14 @@ def _checks_table(outcome: TrialOutcome) -> Table:
         for c in checks
     ]
     sources = "; ".join(dict.fromkeys(c.source for c in checks))
-    return Table.of(
-        ("arm", "check", "simulated (95 % CI)", "reference", "reference vs simulated CI"),
-        rows,
-        caption=f"{outcome.trial.id}: checks against cited numbers from outside the trial "
-        f"({sources})",
-        highlight=[k for k, c in enumerate(checks) if not c.holds],
+    return (
+        Table.of(
+            ("arm", "check", "simulated (95 % CI)", "reference", "reference vs simulated CI"),
+            rows,
+            caption=f"{outcome.trial.id}: checks against cited numbers from outside the trial "
+            f"({sources})",
+            highlight=[k for k, c in enumerate(checks) if not c.holds],
+        ),
     )
 
 

@@ -9,7 +9,8 @@ publish, against numbers measured elsewhere (none is fitted; a miss is shown as 
   (quantitative-sources ``recist_progression_new_lesions``; since session 37 the data the
   lesion-level growth spread is calibrated on, so these rows show fit, not validity);
 - the control arm's median survival after progression, against the cited median the death hazard
-  was set from (``survival`` in the trial file): a check of the hazard's assumed typical course.
+  was set from (``survival`` in the trial file): a check of the hazard's assumed typical course,
+  or a fit where the trial file calibrates the rate on it (``post_progression_rate_factor``).
 """
 
 from __future__ import annotations
@@ -120,7 +121,15 @@ def post_progression_check(trial: TrialSpec, rows: pd.DataFrame) -> TrialCheck |
         km.median_lower if math.isfinite(km.median_lower) else math.nan,
         km.median_upper,
         pp.median_months,
-        f"the cited median the death hazard was set from (a typical patient's): {pp.source}",
+        (
+            f"the cited median the death hazard was set from: {pp.source}"
+            + (
+                f"; the control arm's rate is calibrated on it ({pp.rate_factor_source}), so this "
+                "row shows fit"
+                if pp.rate_factor != 1.0
+                else ""
+            )
+        ),
         km.n,
     )
 

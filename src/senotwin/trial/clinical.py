@@ -189,8 +189,12 @@ def trial_hazard(trial: TrialSpec, burden_per_mm: float = BURDEN_PER_MM) -> Deat
     patients die at the Liu 2019 hazard ratio times the ECOG 0 rate (:func:`ecog0_rate`; until
     session 36 the cited median was taken as the ECOG 0 rate). Before progression and the ECOG
     hazard ratio: the Liu 2019 fit. A trial file without ``survival`` keeps the Liu 2019 hazard
-    after progression too. ``burden_per_mm``: another burden coefficient (a sensitivity
-    analysis over its sourced range; the post-progression rate is solved again for it).
+    after progression too. Where the trial file has ``post_progression_rate_factor`` (session
+    37, scripts/pps_rate_fit.py), the rate after progression is multiplied by it: calibrated so
+    that the simulated control arm, not the typical patient, has the cited median.
+    ``burden_per_mm``: another burden coefficient (a sensitivity analysis over its sourced
+    range; the typical-course rate is solved again for it, the calibrated factor, fitted at
+    :data:`BURDEN_PER_MM`, is kept).
     """
     if not (math.isfinite(burden_per_mm) and burden_per_mm >= 0):
         raise ValidationError(f"burden_per_mm must be a number >= 0, got {burden_per_mm!r}")
