@@ -1,0 +1,152 @@
+"""Independent drug action (Palmer 2022): the add-on is derived from the regimens, and the
+check tells independence, synergy and antagonism apart on rows whose answer is known."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senotwin._errors import ValidationError
+from senotwin.analysis.survival import kaplan_meier
+from senotwin.cli import app
+from senotwin.trial.independence import (
+    _km_grid,
+    add_on_regimen,
+    independence,
+    independence_png,
+    independence_text,
+    independence_trial,
+)
+from senotwin.trial.library import get_trial
+
+
+def test_the_add_on_is_the_combination_minus_the_control() -> None:
+    assert add_on_regimen(get_trial("keynote189"), "pembro") == (
+        "pembrolizumab 200 mg iv q21d d0-d714"
+    )
+    assert add_on_regimen(get_trial("impassion130"), "atezo").startswith("atezolizumab 840 mg")
+    assert add_on_regimen(get_trial("impower133"), "atezo").startswith("atezolizumab 1200 mg")
+    cut = independence_trial(get_trial("keynote189"), "pembro")
+    assert [a.name for a in cut.arms] == ["chemo", "pembro", "pembro_alone"]
+    assert cut.arms[2].regimen == "pembrolizumab 200 mg iv q21d d0-d714"
+    assert cut.subgroups == ()
+
+
+def test_an_arm_that_is_not_control_plus_add_on_is_refused_by_name() -> None:
+    t = get_trial("keynote189")
+    with pytest.raises(ValidationError, match=r"--arm 'chemo'.*allowed: pembro"):
+        add_on_regimen(t, "chemo")
+    other = replace(t.arms[1], regimen="pembrolizumab 200 mg iv q21d d0-d714")
+    with pytest.raises(ValidationError, match="lacks the control item"):
+        add_on_regimen(replace(t, arms=(t.arms[0], other)), "pembro")
+    same = replace(t.arms[1], regimen=t.arms[0].regimen)
+    with pytest.raises(ValidationError, match="adds nothing"):
+        add_on_regimen(replace(t, arms=(t.arms[0], same)), "pembro")
+
+
+def test_the_numpy_kaplan_meier_matches_the_estimator() -> None:
+    rng = np.random.default_rng(3)
+    days = np.round(rng.exponential(100.0, 300) / 21.0) * 21.0  # scan-day ties
+    events = rng.random(300) < 0.8
+    km = kaplan_meier(days, events)
+    grid = np.arange(0.0, days.max() + 30.0)
+    ours = _km_grid(days, events, grid)
+    k = np.searchsorted(km.times, grid, side="right") - 1
+    ref = np.where(k < 0, 1.0, km.survival[np.clip(k, 0, None)])
+    assert np.allclose(ours, ref)
+
+
+def _rows(combo: str, n: int = 300) -> pd.DataFrame:
+    """Control and add-on-alone PFS drawn independently; the combination's PFS is the better of
+    the two ('max': independent action), twice it ('double': synergy) or the worse ('min')."""
+    rng = np.random.default_rng(7)
+    t_c = rng.exponential(180.0, n)
+    t_a = rng.exponential(120.0, n)
+    t_x = {
+        "max": np.maximum(t_c, t_a),
+        "double": 2 * np.maximum(t_c, t_a),
+        "min": np.minimum(t_c, t_a),
+    }[combo]
+    recs = []
+    for arm, t in (("chemo", t_c), ("pembro", t_x), ("pembro_alone", t_a)):
+        for i in range(n):
+            recs.append(
+                {
+                    "patient": i,
+                    "arm": arm,
+                    "status": "success",
+                    "pfs_days": float(min(t[i], 700.0)),
+                    "pfs_event": bool(t[i] < 700.0),
+                    "best_response": "PR" if t[i] > 300 else "SD",
+                }
+            )
+    return pd.DataFrame(recs)
+
+
+@pytest.mark.parametrize(
+    ("combo", "verdict"),
+    [
+        ("max", "independent"),
+        ("double", "more than independent"),
+        ("min", "less than independent"),
+    ],
+)
+def test_the_verdict_reads_the_paired_gain_over_independent_action(
+    combo: str, verdict: str
+) -> None:
+    cut = independence_trial(get_trial("keynote189"), "pembro")
+    res = independence(cut, _rows(combo), "pembro", boot=200)
+    assert res.verdict == verdict and res.holds == (verdict == "independent")
+    if combo == "max":  # the combination is independent action itself
+        assert res.rmst_gain_months == pytest.approx(0.0, abs=1e-12)
+        assert res.rmst_gain_ci == (0.0, 0.0)
+        assert res.hr == pytest.approx(1.0, abs=1e-6)
+        assert res.median_pfs_months["pembro"] == res.median_pfs_months["independent action"]
+        # drawn independently: the uncorrelated curve predicts the same, up to sampling
+        assert abs(res.uncorrelated_rmst_gain_months) < 0.5
+        assert abs(res.spearman_singles) < 0.15
+    # a patient 'responds to either' when it does in one of the two single arms
+    rows = _rows(combo)
+    either = (
+        rows[rows.arm == "chemo"].best_response.eq("PR").to_numpy()
+        | rows[rows.arm == "pembro_alone"].best_response.eq("PR").to_numpy()
+    )
+    assert res.orr["either"] == pytest.approx(100 * either.mean())
+    record = json.loads(json.dumps(res.record()))
+    assert record["verdict"] == verdict and "Palmer" in record["source"]
+    text = "\n".join(independence_text(res))
+    assert verdict in text and ("holds" in text) == (verdict == "independent")
+    assert independence_png(res, rows).startswith(b"\x89PNG")
+
+
+def test_independence_needs_patients_in_all_three_arms() -> None:
+    cut = independence_trial(get_trial("keynote189"), "pembro")
+    rows = _rows("max")
+    with pytest.raises(ValidationError, match="pembro_alone"):
+        independence(cut, rows[rows.arm != "pembro_alone"], "pembro")
+
+
+def test_trial_independence_on_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "ind"
+    args = ["trial", "independence", "impower133", "--n", "2", "--workers", "1"]
+    res = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "atezo = cp_et + add-on (atezolizumab 1200 mg" in res.output
+    data = json.loads((out / "independence.json").read_text())
+    assert data["n"] == 2 and data["verdict"] in {
+        "independent",
+        "more than independent",
+        "less than independent",
+    }
+    assert math.isfinite(data["rmst_gain_months"])
+    assert (out / "independence.png").read_bytes().startswith(b"\x89PNG")
+    res = CliRunner().invoke(app, [*args, "--arm", "cp_et", "--out", str(tmp_path / "bad")])
+    assert res.exit_code != 0 and "allowed: atezo" in res.output
+    assert not (tmp_path / "bad").exists()
