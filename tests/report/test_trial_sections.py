@@ -58,6 +58,47 @@ def test_section_sets_simulated_beside_published() -> None:
     assert all(checks.rows[k][4] == "outside" for k in checks.highlight)
 
 
+def test_section_shows_the_combination_against_independent_action() -> None:
+    """With the independence check attached, a table of it (the verdict row highlighted when
+    the model's combination beats independent action) and its figure follow the KM."""
+    from senotwin.trial.independence import independence, independence_trial
+
+    trial = get_trial("impower133")
+    cut = independence_trial(trial, "atezo")
+    rng = np.random.default_rng(4)
+    t_c, t_a = rng.exponential(150.0, 60), rng.exponential(60.0, 60)
+    recs = [
+        {
+            "patient": i,
+            "arm": arm,
+            "status": "success",
+            "best_response": "PR" if t[i] > 200 else "SD",
+            "pfs_days": float(t[i]),
+            "pfs_event": True,
+        }
+        for arm, t in (("cp_et", t_c), ("atezo", 3 * np.maximum(t_c, t_a)), ("atezo_alone", t_a))
+        for i in range(60)
+    ]
+    res = independence(cut, pd.DataFrame(recs), "atezo", boot=100)
+    assert res.verdict == "more than independent"
+    outcome = replace(_outcome(), independence=res, independence_png=b"\x89PNG\r\n\x1a\nfake")
+    section = library_trial_section(outcome)
+    table = next(t for t in section.tables if "independent drug action" in t.caption)
+    assert "Palmer 2022" in table.caption and "atezolizumab 1200 mg" in table.caption
+    verdict = table.rows[-1]
+    assert verdict == ("verdict (clinically: independent)", "more than independent")
+    assert table.highlight == {len(table.rows) - 1}
+    assert any(r[0] == "median PFS, independent action (months)" for r in table.rows)
+    assert [f.name for f in section.figures] == [
+        "library_trial_km.png",
+        "library_trial_independence.png",
+    ]
+    # without it, neither table nor figure
+    plain = library_trial_section(_outcome())
+    assert not any("independent drug action" in t.caption for t in plain.tables)
+    assert len(plain.figures) == 1
+
+
 def test_section_without_a_trial_says_so() -> None:
     section = library_trial_section(None)
     assert "No library trial" in section.intro and not section.tables

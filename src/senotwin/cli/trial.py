@@ -362,6 +362,7 @@ def independence_cmd(
     Writes independence.json and independence.png to --out."""
     from senotwin.trial.independence import (
         independence,
+        independence_png,
         independence_text,
         independence_trial,
         write_independence,
@@ -378,7 +379,7 @@ def independence_cmd(
         _run(cut, n, out, seed=seed, workers=workers, engine=engine, resume=resume, immune=immune)
         rows = load_trial_rows(out)
         res = independence(cut, rows, chosen, seed=seed)
-        write_independence(res, rows, out)
+        write_independence(res, independence_png(res, rows), out)
     if as_json:
         print_json(res.record())
         return

@@ -359,12 +359,12 @@ def independence_png(res: Independence, rows: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def write_independence(res: Independence, rows: pd.DataFrame, out: str | Path) -> None:
-    """independence.json and independence.png into the run directory ``out``."""
+def write_independence(res: Independence, png: bytes, out: str | Path) -> None:
+    """independence.json and independence.png (:func:`independence_png`) into ``out``."""
     import json
 
     from senotwin._io import atomic_write_bytes, atomic_write_text
 
     out = Path(out)
     atomic_write_text(out / "independence.json", json.dumps(res.record(), indent=1))
-    atomic_write_bytes(out / "independence.png", independence_png(res, rows))
+    atomic_write_bytes(out / "independence.png", png)

@@ -52,6 +52,13 @@ from senotwin.trial.ici_fit import (
     split,
     stored_fit,
 )
+from senotwin.trial.independence import (
+    Independence,
+    independence,
+    independence_png,
+    independence_trial,
+    write_independence,
+)
 from senotwin.trial.spec import (
     DAYS_PER_MONTH,
     ORR_DEFINITIONS,
@@ -797,6 +804,10 @@ class TrialOutcome:
     km_png: bytes
     #: which immune parameters the patients carried and why (the manifest's record)
     immune: dict[str, Any] = field(default_factory=dict)
+    #: the combination against independent action of its parts (``trial independence``), and
+    #: its figure (PNG bytes); None / empty when not run
+    independence: Independence | None = None
+    independence_png: bytes = b""
 
 
 def trial_outcome(trial: TrialSpec, out: str | Path) -> TrialOutcome:
@@ -823,4 +834,13 @@ def demo_trial(
 
     trial = get_trial(name)
     run_trial(trial, n, out, seed=seed, workers=workers)
-    return trial_outcome(trial, out)
+    outcome = trial_outcome(trial, out)
+    arm = trial.arms[1].name
+    cut = independence_trial(trial, arm)
+    where = Path(out) / "independence"
+    run_trial(cut, n, where, seed=seed, workers=workers)
+    rows = load_trial_rows(where)
+    res = independence(cut, rows, arm, seed=seed)
+    png = independence_png(res, rows)
+    write_independence(res, png, where)
+    return replace(outcome, independence=res, independence_png=png)
