@@ -35,3 +35,14 @@ def test_a_switched_run_prints_its_gain_over_independent_action(
     assert "impower133: atezo vs independent action of cp_et and atezo_alone" in out
     assert all(any(line.startswith(name + " | ") for line in out.splitlines()) for name in only)
     assert "no dead-cell antigen" not in out
+
+
+def test_replicates_print_one_gain_per_posterior_draw(
+    script: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--trial", "impower133", "--n", "2", "--workers", "1", "--in-process"]
+    assert script.main([*args, "--replicates", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2 posterior draws" in out
+    assert sum(line[:2] in ("0 ", "1 ") for line in out.splitlines()) == 2
+    assert "replicates; more than uncorrelated independent action in" in out
