@@ -1,4 +1,5 @@
-"""``senotwin trial list|show|run``: the library of published trials, run on virtual patients."""
+"""``senotwin trial list|show|run|replicates|independence|heldback``: the library of published
+trials, run on virtual patients."""
 
 from __future__ import annotations
 
@@ -356,7 +357,8 @@ def independence_cmd(
     Runs the control arm, the combination arm and the add-on alone (the combination's regimen
     minus the control's: a counterfactual arm) on the same virtual patients. Each patient's
     independent-action PFS is the longer of its control and add-on-alone PFS. The command prints
-    the combination's Cox HR against it and the restricted mean PFS gain. Clinically, ICI
+    the combination's restricted mean PFS gain over it (paired bootstrap CI; it sets the
+    verdict) and its Cox HR against it. Clinically, ICI
     combinations act independently (Palmer 2022, 13 phase III trials). A combination that beats
     independent action on these patients is synergistic in the model, where trials were not.
     Writes independence.json and independence.png to --out."""
