@@ -43,7 +43,7 @@ PALMER_2022 = (
     "Res 2022;28:368-377 (PMC9068233), abstract: in 13 phase III ICI-combination trials (melanoma, "
     "lung, breast, gastric, kidney, head and neck; 4,173 patients) PFS matched independent drug "
     "action (Pearson r 0.98); no evidence of additivity or synergy except in one trial (at most "
-    "9 days of median PFS)"
+    "9 days of median PFS); quantitative-sources ici_combination_independent_action"
 )
 ALONE_SUFFIX = "_alone"
 
