@@ -347,9 +347,11 @@ def independence_png(res: Independence, rows: pd.DataFrame) -> bytes:
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("months since randomisation")
     ax.set_ylabel("progression-free")
+    low, high = res.rmst_gain_ci
     ax.set_title(
-        f"{res.trial}: {res.combination} vs independent action, HR {res.hr:.2f} "
-        f"({res.hr_lower:.2f}-{res.hr_upper:.2f}): {res.verdict}",
+        f"{res.trial}: {res.combination} vs independent action of its parts ({res.verdict})\n"
+        f"restricted mean PFS gain {res.rmst_gain_months:+.2f} months ({low:+.2f} to "
+        f"{high:+.2f}, paired 95 %)",
         fontsize=9,
     )
     ax.legend(fontsize=8, loc="upper right")
