@@ -523,3 +523,24 @@ def test_read_errors_need_enough_draws_and_a_valid_cv() -> None:
         _trial([1, 1, 1, 1, 1, 1, 1], rules=rules, read_z=np.zeros((3, 2)))
     with pytest.raises(ValidationError, match="read_cv"):
         TrialRules(read_cv=-0.1)
+
+
+def test_a_second_read_counts_only_responses_confirmed_by_the_median_follow_up() -> None:
+    """``median_follow_days``: the best response from the scans up to the trial's published
+    median follow-up. A CR first seen at day 168 and confirmed at 210 is a CR by day 210 and a
+    PR by day 168 (the earlier PR, confirmed at 84); without the read it equals the full read."""
+    course = [1, 0.6, 0.6, 0.5, 0.01, 0.01, 0.01]  # PR from 42, CR from 168
+    full = _trial(course)
+    assert full["best_response"] == full["best_response_at_median_follow"] == "CR"
+    assert full["best_response_unconfirmed_at_median_follow"] == "CR"
+    late = _trial(course, rules=replace(TRULES, median_follow_days=210.0))
+    assert late["best_response"] == late["best_response_at_median_follow"] == "CR"
+    early = _trial(course, rules=replace(TRULES, median_follow_days=170.0))
+    assert early["best_response"] == "CR"  # the full follow-up is unchanged
+    assert early["best_response_at_median_follow"] == "PR"
+    assert early["best_response_unconfirmed_at_median_follow"] == "CR"  # seen once by then
+    none = _trial(course, rules=replace(TRULES, median_follow_days=30.0))  # before any scan
+    assert none["best_response_at_median_follow"] == "NE"
+    for bad in (0.0, -1.0, math.nan):
+        with pytest.raises(ValidationError, match="median_follow_days"):
+            TrialRules(median_follow_days=bad)

@@ -41,6 +41,7 @@ def test_trial_list_and_show() -> None:
     assert "None" not in out and "(0.52, 0.43, 0.64)" not in out and "100000" not in out
     assert "HR PFS 0.52 (0.43-0.64)" in out and "median OS not given" in out
     assert "every 84 d thereafter" in out
+    assert "response rates also read at the published median follow-up, 10.5 months" in out
 
 
 def test_unknown_trial_is_a_clear_error() -> None:
@@ -117,3 +118,20 @@ def test_trial_run_says_which_immune_parameters_it_used(
         immune_record = manifest["config"]["population"]["selection"]["immune"]
         assert immune_record["source"] == used and immune_record["requested"] == immune
         assert ("(--immune auto)" in res.output) == (immune == "auto")
+
+
+def test_trial_show_json_stays_strict_without_a_median_follow_up(tmp_path: Path) -> None:
+    """A trial file without the published median follow-up shows it as null (no 'Infinity')."""
+    import yaml
+
+    from senotwin.trial.library import DATA
+
+    data = yaml.safe_load((DATA / "keynote189.yaml").read_text())
+    for key in ("median_follow_months", "median_follow_source"):
+        data["assessment"].pop(key)
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(data))
+    res = runner.invoke(app, ["trial", "show", str(path), "--json"])
+    assert res.exit_code == 0 and "Infinity" not in res.output
+    assert json.loads(res.output)["rules"]["median_follow_days"] is None
+    assert "response rates also read" not in runner.invoke(app, ["trial", "show", str(path)]).output

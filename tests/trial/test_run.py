@@ -522,3 +522,27 @@ def test_library_trials_compare_their_published_landmarks() -> None:
     imp = {a.name: a.published for a in get_trial("impower133").arms}
     assert [lm.percent for lm in imp["atezo"].landmarks] == [30.9, 12.6]
     assert all("Horn 2018" in lm.source for lm in imp["cp_et"].landmarks)
+
+
+def test_response_rates_are_also_read_at_the_published_median_follow_up() -> None:
+    """Rows 'ORR/CR at 12.9 months of follow-up' count the responses confirmed by IMpassion130's
+    published median follow-up (the rows' second read) against the same published value; rows
+    from before the read have none."""
+    trial = get_trial("impassion130")
+    rows = _rows()
+    assert not compare_trial(trial, rows).table["endpoint"].str.contains("follow-up").any()
+    rows["best_response_at_median_follow"] = np.where(rows["patient"] % 4 == 0, "CR", "SD")
+    rows["best_response_unconfirmed_at_median_follow"] = np.where(
+        rows["patient"] % 2 == 0, "PR", "SD"
+    )
+    table = compare_trial(trial, rows).table
+    atezo = table[(table["population"] == "ITT") & (table["arm"] == "atezo")]
+    orr = atezo[atezo["endpoint"] == "ORR at 12.9 months of follow-up"].iloc[0]
+    cr = atezo[atezo["endpoint"] == "CR at 12.9 months of follow-up"].iloc[0]
+    # the ITT ORR is published unconfirmed: the unconfirmed second read (20 of 40)
+    assert orr["simulated"] == pytest.approx(50.0) and orr["published"] == 56.0
+    assert orr["definition"] == "unconfirmed"
+    assert cr["simulated"] == pytest.approx(25.0) and cr["unit"].endswith("confirmed by then")
+    pdl1 = table[(table["population"] == "pdl1_positive") & (table["arm"] == "atezo")]
+    cr_pos = pdl1[pdl1["endpoint"] == "CR at 12.9 months of follow-up"].iloc[0]
+    assert cr_pos["published"] == 9.2

@@ -96,6 +96,13 @@ def _variant(tmp_path: Path, change) -> Path:
         (lambda d: d["baseline"].update(pdl1_high_share=0.9), "pdl1_high_share"),
         (lambda d: d.update(tissue="nsclc_nonsquamus"), "nsclc_nonsquamous"),
         (lambda d: d["assessment"].update(schedule=[[100, 0]]), r"schedule\[0\]\[1\]"),
+        # the published median follow-up comes with its source, inside the simulated follow-up
+        (lambda d: d["assessment"].pop("median_follow_source"), "with its median_follow_source"),
+        (
+            lambda d: d["assessment"].update(median_follow_months=30.0),
+            r"median_follow_months' = 30.0.*at most the simulated follow-up",
+        ),
+        (lambda d: d["assessment"].update(median_follow_months=0), "median_follow_months"),
         (lambda d: d.update(scenario="aged_lugn_untreated"), "aged_lung_untreated"),
         (
             lambda d: d["survival"].update(post_progression_median_months=0),
@@ -187,3 +194,14 @@ def test_library_trials_read_progression_lesion_by_lesion_and_the_liu_cohort_doe
         rules = get_trial(name).rules
         assert rules.lesion_growth_spread == LESION_GROWTH_SPREAD and rules.nontarget_progression
     assert RULES.lesion_growth_spread == 0.0 and not RULES.nontarget_progression
+
+
+def test_library_trials_read_responses_at_their_published_median_follow_up() -> None:
+    """Each library trial gives its published median follow-up with a source; the rules carry
+    it in days (the response rows 'at N months of follow-up' read it)."""
+    from senotwin.trial.spec import DAYS_PER_MONTH
+
+    for name, months in (("keynote189", 10.5), ("impassion130", 12.9), ("impower133", 13.9)):
+        t = get_trial(name)
+        assert t.rules.median_follow_days == pytest.approx(months * DAYS_PER_MONTH)
+        assert f"{months:g}" in t.median_follow_source

@@ -268,6 +268,12 @@ class TrialRules:
     baseline holds the standard normals); 0 = exact reads, the default (the session-25
     prototype of a smoothed liu2019 objective reads with 0.05, derived from same-day repeat CT:
     quantitative-sources ct_diameter_repeat_read).
+    ``median_follow_days``: the trial's published median follow-up at its data cut-off. A second
+    read of the best overall response uses only the scans up to that day
+    (``best_response_at_median_follow`` and its unconfirmed twin). A trial's ORR and CR count the
+    responses confirmed by its cut-off, and a patient was followed for about this long, while
+    the simulation follows everyone for ``follow_days``. inf = no second read: it equals the
+    best response.
     """
 
     schedule: tuple[tuple[float, float], ...] = ((126.0, 42.0), (315.0, 63.0), (1.0e9, 84.0))
@@ -283,6 +289,7 @@ class TrialRules:
     lesion_growth_spread: float = 0.0
     nontarget_progression: bool = False
     read_cv: float = 0.0
+    median_follow_days: float = math.inf
 
     def __post_init__(self) -> None:
         if not self.schedule:
@@ -306,6 +313,11 @@ class TrialRules:
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"trial rule {name} must be a number >= 0, got {v}")
+        if not self.median_follow_days > 0 or math.isnan(self.median_follow_days):
+            raise ValidationError(
+                f"trial rule median_follow_days must be a number > 0 (inf: no second read), "
+                f"got {self.median_follow_days}"
+            )
         if not self.detect_mm <= self.too_small_mm:
             raise ValidationError(
                 f"trial rule detect_mm {self.detect_mm} must not exceed too_small_mm "
@@ -624,6 +636,9 @@ def trial_endpoints(
     seen = scans[: len(responses)]
     best = _best_confirmed(seen, responses, rules)
     best_unconfirmed = _best_confirmed(seen, responses, rules, confirm=False)
+    k = int(np.searchsorted(seen, rules.median_follow_days, side="right"))  # scans by then
+    best_at = _best_confirmed(seen[:k], responses[:k], rules)
+    best_unconfirmed_at = _best_confirmed(seen[:k], responses[:k], rules, confirm=False)
     pending = _awaiting_confirmation(seen, responses, rules, best) if death > horizon else ""
     changes = [100.0 * (s - base_sum) / base_sum for s, r in zip(sums, responses, strict=True)]
     pfs_event = False
@@ -644,6 +659,8 @@ def trial_endpoints(
     return {
         "best_response": best,
         "best_response_unconfirmed": best_unconfirmed,
+        "best_response_at_median_follow": best_at,
+        "best_response_unconfirmed_at_median_follow": best_unconfirmed_at,
         "best_change_pct": float(min(changes)) if changes else math.nan,
         "pfs_days": pfs,
         "pfs_event": pfs_event,
@@ -805,6 +822,8 @@ class TrialEndpointReducer:
         return {
             "best_response": "NE",
             "best_response_unconfirmed": "NE",
+            "best_response_at_median_follow": "NE",
+            "best_response_unconfirmed_at_median_follow": "NE",
             "best_change_pct": math.nan,
             "pfs_days": math.nan,
             "pfs_event": False,

@@ -57,12 +57,15 @@ def show(
 
     from senotwin.trial.clinical import trial_hazard
     from senotwin.trial.library import get_trial
+    from senotwin.trial.spec import DAYS_PER_MONTH
 
     with user_errors():
         t = get_trial(name)
     if as_json:
         data = asdict(t)
         data["baseline"] = t.baseline.describe()
+        if not math.isfinite(t.rules.median_follow_days):  # strict JSON: no median given
+            data["rules"]["median_follow_days"] = None
         print_json(data)
         return
     typer.echo(f"{t.id}: {t.title}\n  {t.reference}\n  scenario: {t.scenario}")
@@ -112,6 +115,12 @@ def show(
         f"  scans: {sched}; confirmation >= {t.rules.confirm_days:g} d; follow-up "
         f"{t.rules.follow_days:g} d\n    source: {t.assessment_source}"
     )
+    if t.median_follow_source:
+        typer.echo(
+            f"  response rates also read at the published median follow-up, "
+            f"{t.rules.median_follow_days / DAYS_PER_MONTH:.1f} months (responses confirmed by "
+            f"then)\n    source: {t.median_follow_source}"
+        )
     hz = trial_hazard(t)
     pp = t.post_progression
     pps = (

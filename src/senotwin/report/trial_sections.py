@@ -78,8 +78,10 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         "the simulated curve at the published median (50 % if the arm matches): a median on a "
         "scan calendar moves by whole scan intervals, the curve there does not. 'PFS/OS at N "
         "months' rows set the simulated Kaplan-Meier rate beside a published landmark rate; a "
-        "late one reads the curve's tail (durable benefit), which no median shows."
-        + _immune_text(outcome.immune)
+        "late one reads the curve's tail (durable benefit), which no median shows. 'ORR/CR at "
+        "N months of follow-up' rows count only the responses confirmed by the trial's "
+        "published median follow-up, as its data cut-off did; the other rows follow every "
+        "patient to the end of the simulation." + _immune_text(outcome.immune)
     )
     notes = tuple(f"{a.name}: {a.stand_in}" for a in t.arms if a.stand_in)
     return Section(

@@ -20,7 +20,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
-from senotwin.analysis.survival import arm_summary, kaplan_meier, survival_at
+from senotwin.analysis.survival import arm_summary, kaplan_meier, survival_at, wilson
 from senotwin.cohort.population import (
     GROWTH_TRAIT,
     LUNG_GROWTH_SIGMA,
@@ -461,6 +461,40 @@ def at_published_median(
     return out
 
 
+#: endpoint name of a response rate read at the published median follow-up (e.g. "CR at 10.5
+#: months of follow-up")
+AT_FOLLOW = "{ep} at {months:g} months of follow-up"
+
+
+def at_median_follow(
+    rows: pd.DataFrame, arm: str, pub: Published | None, median_follow_days: float
+) -> dict[str, tuple[float, float, float]]:
+    """ORR (of the published value's definition) and CR of ``arm`` from the second read of the
+    best overall response, with the scans up to the trial's published median follow-up
+    (``best_response_at_median_follow``; :class:`senotwin.analysis.endpoints.TrialRules`),
+    with Wilson 95 % CIs. A published response rate counts the responses confirmed by the data
+    cut-off; the simulation follows everyone for two years or more. Empty when the trial gives no
+    median follow-up or the rows predate the read. A read-out, not a fit."""
+    col = "best_response_at_median_follow"
+    if not math.isfinite(median_follow_days) or col not in rows:
+        return {}
+    good = rows[(rows["status"] == "success") & (rows["arm"] == arm)]
+    if good.empty:
+        return {}
+    unconfirmed = pub is not None and pub.orr_definition == "unconfirmed"
+    best = good["best_response_unconfirmed_at_median_follow" if unconfirmed else col]
+    n = len(good)
+    return {
+        "ORR": _share(int(best.isin(["CR", "PR"]).sum()), n),
+        "CR": _share(int((good[col] == "CR").sum()), n),
+    }
+
+
+def _share(k: int, n: int) -> tuple[float, float, float]:
+    p, lo, hi = wilson(k, n)
+    return 100 * p, 100 * lo, 100 * hi
+
+
 #: endpoint name of a published landmark rate (e.g. "OS at 12 months")
 LANDMARK = "{ep} at {months:g} months"
 
@@ -492,6 +526,7 @@ def _rows(
     pub: Published | None,
     at_median: Mapping[str, tuple[float, float, float]] | None = None,
     landmarks: Mapping[str, list[tuple[Landmark, tuple[float, float, float]]]] | None = None,
+    at_follow: tuple[float, Mapping[str, tuple[float, float, float]]] | None = None,
 ) -> list[dict[str, Any]]:
     out = []
 
@@ -542,6 +577,22 @@ def _rows(
     )
     cr_definition = "confirmed" if p.cr is None or p.orr_definition == "confirmed" else "not_read"
     add("CR", cr, (p.cr, None, None), "%", cr_definition)
+    if at_follow and at_follow[1]:  # the same rates as of the published median follow-up
+        months, rates = at_follow
+        add(
+            AT_FOLLOW.format(ep="ORR", months=months),
+            rates["ORR"],
+            (p.orr, None, None),
+            "%, responses confirmed by then",
+            p.orr_definition,
+        )
+        add(
+            AT_FOLLOW.format(ep="CR", months=months),
+            rates["CR"],
+            (p.cr, None, None),
+            "%, responses confirmed by then",
+            cr_definition,
+        )
     add("DCR", (100 * s["DCR"], 100 * s["DCR_low"], 100 * s["DCR_high"]), (None, None, None), "%")
     for ep in ("pfs", "os"):
         med = getattr(p, f"median_{ep}_months")
@@ -603,8 +654,15 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
         summaries[name] = summary
         for rec in summary.to_dict(orient="records"):
             arm, pub = str(rec["arm"]), published.get(str(rec["arm"]))
+            follow = trial.rules.median_follow_days
             table += _rows(
-                name, arm, rec, pub, at_published_median(sub, arm, pub), at_landmarks(sub, arm, pub)
+                name,
+                arm,
+                rec,
+                pub,
+                at_published_median(sub, arm, pub),
+                at_landmarks(sub, arm, pub),
+                (follow / DAYS_PER_MONTH, at_median_follow(sub, arm, pub, follow)),
             )
     return TrialComparison(pd.DataFrame(table), summaries)
 

@@ -56,7 +56,15 @@ _BASELINE = {
     "age_range",
     "source",
 }
-_ASSESS = {"schedule", "confirm_days", "min_sd_days", "follow_days", "source"}
+_ASSESS = {
+    "schedule",
+    "confirm_days",
+    "min_sd_days",
+    "follow_days",
+    "median_follow_months",
+    "median_follow_source",
+    "source",
+}
 _ARM = {"name", "label", "products", "regimen", "stand_in", "published"}
 _PUBLISHED = {
     "n",
@@ -179,6 +187,8 @@ class TrialSpec:
     off_label: str = ""  # why doses outside the library's human ranges run (recorded); "" = none
     post_progression: PostProgression | None = None  # None: the Liu 2019 hazard after progression
     tissue: str = ""  # trial/data/tissues/immunity.yaml id ("" = melanoma immunity as calibrated)
+    #: where the published median follow-up (``rules.median_follow_days``) was read ("" = none)
+    median_follow_source: str = ""
 
     @property
     def control(self) -> TrialArm:
@@ -350,8 +360,26 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         until = _num(src, f"assessment.schedule[{k}][0]", seg[0], lo=1.0)
         every = _num(src, f"assessment.schedule[{k}][1]", seg[1], lo=1.0, hi=365.0)
         segments.append((until, every))
+    follow_median = _opt(
+        src, "assessment.median_follow_months", a.get("median_follow_months"), lo=0.1, hi=120.0
+    )
+    if (follow_median is None) != (a.get("median_follow_source") is None):
+        raise _fail(
+            src,
+            "assessment.median_follow_months",
+            follow_median,
+            "give the published median follow-up with its median_follow_source, or neither",
+        )
+    follow_source = (
+        ""
+        if follow_median is None
+        else _text(src, "assessment.median_follow_source", a.get("median_follow_source"))
+    )
     try:
         rules = TrialRules(
+            median_follow_days=math.inf
+            if follow_median is None
+            else follow_median * DAYS_PER_MONTH,
             schedule=tuple(segments),
             confirm_days=_num(src, "assessment.confirm_days", a.get("confirm_days", 28.0)),
             min_sd_days=_num(src, "assessment.min_sd_days", a.get("min_sd_days", 42.0)),
@@ -363,6 +391,14 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         )
     except ValidationError as exc:
         raise ValidationError(f"{src}: {exc}") from None
+    if follow_median is not None and rules.median_follow_days > rules.follow_days:
+        raise _fail(
+            src,
+            "assessment.median_follow_months",
+            follow_median,
+            f"at most the simulated follow-up (follow_days {rules.follow_days:g} d = "
+            f"{rules.follow_days / DAYS_PER_MONTH:.1f} months)",
+        )
     arms_in = data["arms"]
     if not isinstance(arms_in, list) or len(arms_in) < 2:
         raise _fail(src, "arms", arms_in, "a trial needs a list of at least two arms")
@@ -481,6 +517,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
         baseline_source=baseline.source,
         rules=rules,
         assessment_source=_text(src, "assessment.source", a["source"]),
+        median_follow_source=follow_source,
         arms=tuple(arms),
         subgroups=tuple(subgroups),
         notes=_text(src, "notes", data.get("notes", ""), empty=True),
