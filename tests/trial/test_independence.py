@@ -49,6 +49,17 @@ def test_an_arm_that_is_not_control_plus_add_on_is_refused_by_name() -> None:
     same = replace(t.arms[1], regimen=t.arms[0].regimen)
     with pytest.raises(ValidationError, match="adds nothing"):
         add_on_regimen(replace(t, arms=(t.arms[0], same)), "pembro")
+    # an add-on timed from a control drug cannot run alone
+    anchored = replace(
+        t.arms[1],
+        regimen=t.arms[0].regimen
+        + "; pembrolizumab 200 mg iv q21d d0-d42 +7d after last carboplatin",
+    )
+    with pytest.raises(ValidationError, match="timed after the control drug 'carboplatin'"):
+        add_on_regimen(replace(t, arms=(t.arms[0], anchored)), "pembro")
+    untreated = replace(t.arms[0], regimen="none")
+    with pytest.raises(ValidationError, match="treated control and combination arm"):
+        add_on_regimen(replace(t, arms=(untreated, t.arms[1])), "pembro")
 
 
 def test_the_numpy_kaplan_meier_matches_the_estimator() -> None:
