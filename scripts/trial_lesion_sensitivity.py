@@ -42,11 +42,12 @@ SPREADS = tuple(sorted({0.0, 0.25, LESION_GROWTH_SPREAD, 1.07, 1.38}))
 
 
 def simulate_courses(
-    trial: TrialSpec, n: int, seed: int
+    trial: TrialSpec, n: int, seed: int, keep: tuple[str, ...] = ("diameter", "C", "Ci")
 ) -> tuple[pd.DataFrame, dict[tuple[str, int], pd.DataFrame]]:
     """Every arm of ``trial`` run once (``n`` selected patients): the successful rows (with the
-    baseline record) and each patient-arm's course (diameter and live cancer cells)."""
-    cfg = replace(trial_config(trial, n, seed=seed), keep_timecourses=("diameter", "C", "Ci"))
+    baseline record) and each patient-arm's course (``keep``: diameter and live cancer cells, and
+    whatever else a caller reads)."""
+    cfg = replace(trial_config(trial, n, seed=seed), keep_timecourses=keep)
     reducer = KeepBaseline(trial.rules, trial_hazard(trial))
     with tempfile.TemporaryDirectory() as tmp:
         run_cohort(cfg, tmp, reducer=reducer, workers=1, processes=False)
