@@ -313,7 +313,7 @@ class TrialRules:
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValidationError(f"trial rule {name} must be a number >= 0, got {v}")
-        if not self.median_follow_days > 0 or math.isnan(self.median_follow_days):
+        if not self.median_follow_days > 0:  # NaN fails too
             raise ValidationError(
                 f"trial rule median_follow_days must be a number > 0 (inf: no second read), "
                 f"got {self.median_follow_days}"

@@ -177,10 +177,42 @@ def _rmst(s: np.ndarray) -> float:
     return float(np.sum(s[:-1]))
 
 
+def _uncorrelated(s_control: np.ndarray, s_alone: np.ndarray) -> np.ndarray:
+    """Independent action of two uncorrelated single-arm survival curves: a patient is event-free
+    while either arm would keep it so, 1 - (1 - S_control)(1 - S_alone)."""
+    return 1.0 - (1.0 - s_control) * (1.0 - s_alone)
+
+
 def _median_days(s: np.ndarray) -> float:
     """First day of the daily grid at which the curve is at or below 0.5 (inf: not reached)."""
     below = np.nonzero(s <= 0.5)[0]
     return float(below[0]) if below.size else math.inf
+
+
+IA = "independent action"
+
+
+def _paired(
+    rows: pd.DataFrame, control: str, arm: str, alone: str
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """PFS days, PFS events and confirmed response (CR/PR) of the three arms on the patients
+    simulated in all of them, plus :data:`IA`: each patient's independent action, the longer of
+    its control and add-on-alone PFS (the control's on a tie)."""
+    ok = rows[rows["status"] == "success"] if "status" in rows else rows
+    by = {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in (control, arm, alone)}
+    patients = by[control].index.intersection(by[arm].index).intersection(by[alone].index)
+    if len(patients) < 2:
+        raise ValidationError(
+            f"independent action needs patients simulated in {control!r}, {arm!r} and {alone!r}; "
+            f"found {len(patients)}"
+        )
+    t = {a: by[a].loc[patients, "pfs_days"].to_numpy(dtype=float) for a in by}
+    ev = {a: by[a].loc[patients, "pfs_event"].to_numpy(dtype=bool) for a in by}
+    resp = {a: by[a].loc[patients, "best_response"].isin(["CR", "PR"]).to_numpy() for a in by}
+    pick = t[alone] > t[control]
+    t[IA] = np.where(pick, t[alone], t[control])
+    ev[IA] = np.where(pick, ev[alone], ev[control])
+    return t, ev, resp
 
 
 def independence(
@@ -194,20 +226,8 @@ def independence(
     """The check on a run of :func:`independence_trial` (rows of its cohort directory)."""
     alone = arm + ALONE_SUFFIX
     control = trial.control.name
-    ok = rows[rows["status"] == "success"] if "status" in rows else rows
-    by = {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in (control, arm, alone)}
-    patients = by[control].index.intersection(by[arm].index).intersection(by[alone].index)
-    if len(patients) < 2:
-        raise ValidationError(
-            f"independent action needs patients simulated in {control!r}, {arm!r} and {alone!r}; "
-            f"found {len(patients)}"
-        )
-    t = {a: by[a].loc[patients, "pfs_days"].to_numpy(dtype=float) for a in by}
-    ev = {a: by[a].loc[patients, "pfs_event"].to_numpy(dtype=bool) for a in by}
-    pick = t[alone] > t[control]
-    t_ia = np.where(pick, t[alone], t[control])
-    e_ia = np.where(pick, ev[alone], ev[control])
-    resp = {a: by[a].loc[patients, "best_response"].isin(["CR", "PR"]).to_numpy() for a in by}
+    t, ev, resp = _paired(rows, control, arm, alone)
+    t_ia, e_ia = t[IA], ev[IA]
     either = resp[control] | resp[alone]
     share, lo, hi = wilson(int(either.sum()), either.size)
     cox = compare(t[arm], ev[arm], t_ia, e_ia)
@@ -221,7 +241,7 @@ def independence(
         return (
             _km_grid(t[arm][k], ev[arm][k], grid),
             _km_grid(t_ia[k], e_ia[k], grid),
-            1.0 - (1.0 - s_c) * (1.0 - s_a),
+            _uncorrelated(s_c, s_a),
         )
 
     s_combo, s_ia, s_ia0 = curves(np.arange(t_ia.size))
@@ -248,7 +268,7 @@ def independence(
         median_pfs_months={
             control: _median_days(_km_grid(t[control], ev[control], grid)) / m,
             alone: _median_days(_km_grid(t[alone], ev[alone], grid)) / m,
-            "independent action": _median_days(s_ia) / m,
+            IA: _median_days(s_ia) / m,
             arm: _median_days(s_combo) / m,
         },
         orr={
@@ -311,29 +331,15 @@ def independence_png(res: Independence, rows: pd.DataFrame) -> bytes:
 
     from matplotlib.figure import Figure
 
-    ok = rows[rows["status"] == "success"] if "status" in rows else rows
-    by = {
-        a: ok[ok["arm"] == a].set_index("patient").sort_index()
-        for a in (res.control, res.combination, res.alone)
-    }
-    pick = by[res.alone]["pfs_days"] > by[res.control]["pfs_days"]
-    ia = by[res.control][["pfs_days", "pfs_event"]].where(~pick, by[res.alone])
-    curves = [
-        (res.control, by[res.control], "-"),
-        (res.alone, by[res.alone], "-"),
-        ("independent action", ia, "--"),
-        (res.combination, by[res.combination], "-"),
-    ]
+    t, ev, _ = _paired(rows, res.control, res.combination, res.alone)
     fig = Figure(figsize=(7.5, 5.0))
     ax = fig.subplots()
     grid = np.arange(0.0, res.follow_months * DAYS_PER_MONTH + 1.0)
-    s = {
-        label: _km_grid(d["pfs_days"].to_numpy(float), d["pfs_event"].to_numpy(bool), grid)
-        for label, d, _ in curves
-    }
-    s0 = 1.0 - (1.0 - s[res.control]) * (1.0 - s[res.alone])
-    for label, d, ls in curves:
-        ax.step(grid / DAYS_PER_MONTH, s[label], where="post", ls=ls, label=f"{label} (n={len(d)})")
+    curves = [(res.control, "-"), (res.alone, "-"), (IA, "--"), (res.combination, "-")]
+    s = {label: _km_grid(t[label], ev[label], grid) for label, _ in curves}
+    s0 = _uncorrelated(s[res.control], s[res.alone])
+    for label, ls in curves:
+        ax.step(grid / DAYS_PER_MONTH, s[label], where="post", ls=ls, label=f"{label} (n={res.n})")
     ax.step(
         grid / DAYS_PER_MONTH,
         s0,

@@ -647,6 +647,7 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
         pops.append((sg.name, rows[rows[sg.column] == sg.value], dict(sg.published)))
     table: list[dict[str, Any]] = []
     summaries = {}
+    follow = trial.rules.median_follow_days
     for name, sub, published in pops:
         if sub.empty:
             continue
@@ -654,7 +655,6 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
         summaries[name] = summary
         for rec in summary.to_dict(orient="records"):
             arm, pub = str(rec["arm"]), published.get(str(rec["arm"]))
-            follow = trial.rules.median_follow_days
             table += _rows(
                 name,
                 arm,
