@@ -1054,7 +1054,7 @@ def main() -> None:
         "optimum_nllh": record["nllh"],
         "optimum_nllh_reevaluated": f0,
         "fit_model_digest": record["model_digest"],
-        "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
+        "model_digest": get_scenario(CohortDesign().scenario).load().numbers_digest(),
         "read": record.get("read") or LEGACY_READ,
         "likelihood": "half the deviance of trial.ici_fit.goodness (binomial G^2 of the three "
         "tertile response rates and of the RECIST split: CR among responders, SD among "

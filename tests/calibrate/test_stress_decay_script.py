@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.scripts_loader import SCRIPTS, load_script
+from tests.scripts_loader import SCRIPTS, load_script, sibling_imports
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +49,14 @@ def test_a_held_parameter_reaches_both_arms(scripts) -> None:
     # without the SASP's IL-6 growth boost the course's senescent cells no longer slow the
     # regrowth, so the same (d_stress, clearance, share) fits the course differently
     assert held.sse(0.2, 1.0, 0.3) != pytest.approx(base.sse(0.2, 1.0, 0.3), rel=1e-3)
+
+
+def test_profile_ends_interpolate_and_say_open() -> None:
+    with sibling_imports():
+        prof = load_script("monet_parameter_profile")
+    values = [1.0, 2.0, 4.0, 8.0]
+    # minimum at the first value: the lower end is open, the upper end sits where the excess
+    # crosses zero, log-linearly between 2 and 4
+    lo, hi = prof.ends(values, [-1.92, -1.0, 1.0, 3.0])
+    assert lo == "open" and float(hi) == pytest.approx(2.0 * 2**0.5, rel=1e-3)
+    assert prof.ends(values, [1.0, -1.92, -1.0, 2.0]) == ("1.27", "5.04")  # 2^0.342, 4 x 2^(1/3)

@@ -108,6 +108,36 @@ def test_yaml_round_trip(tmp_path: Path) -> None:
     assert spec_from_yaml(spec_to_yaml(spec)).digest() == spec.digest()
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (["parameters", 0, "provenance"], {"kind": "assumed", "rationale": "another reason"}),
+        (["parameters", 0, "name"], "a new name"),
+        (["processes", 0, "kb"], ["I2"]),
+        (["description"], "reworded"),
+    ],
+)
+def test_numbers_digest_ignores_annotations(path: list[Any], value: Any) -> None:
+    base, edited = spec_from_dict(BASE), spec_from_dict(_mutated(path, value))
+    assert edited.digest() != base.digest()
+    assert edited.numbers_digest() == base.numbers_digest()
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (["parameters", 0, "value"], 0.6),
+        (["parameters", 0, "range"], [0.1, 2.0]),
+        (["species", 0, "initial"], 11.0),
+        (["processes", 1, "expression"], "kill * X"),
+    ],
+)
+def test_numbers_digest_sees_what_is_computed(path: list[Any], value: Any) -> None:
+    assert spec_from_dict(_mutated(path, value)).numbers_digest() != (
+        spec_from_dict(BASE).numbers_digest()
+    )
+
+
 def test_malformed_yaml_reports_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: toy\nspecies: [\n  {id: X\n")

@@ -13,6 +13,7 @@ reported with the record and field at fault.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Iterable
 from functools import cached_property
@@ -30,6 +31,10 @@ ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 ENTITY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 RESERVED_PREFIX = "block_"
 RESERVED_IDS = frozenset({TIME, "exp", "log", "sqrt", "min", "max", "hill", "pi", "e"})
+#: fields of a model and of its records that annotate it without changing what it computes
+ANNOTATION_FIELDS = frozenset(
+    {"name", "description", "provenance", "references", "kb", "hgnc", "cell_ontology"}
+)
 
 
 class _Frozen(BaseModel):
@@ -314,6 +319,23 @@ class ModelSpec(_Frozen):
     @cached_property
     def _digest(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+    def numbers_digest(self) -> str:
+        """SHA-256 of what the model computes: the canonical JSON without its annotations
+        (:data:`ANNOTATION_FIELDS`). A fit or posterior records it, so that an edited name,
+        rationale or citation does not make a fit drawn on the same numbers stale."""
+        return self._numbers_digest
+
+    @cached_property
+    def _numbers_digest(self) -> str:
+        data = {k: v for k, v in self.model_dump(mode="json").items() if k not in ANNOTATION_FIELDS}
+        for key, items in data.items():
+            if isinstance(items, list):
+                data[key] = [
+                    {k: v for k, v in item.items() if k not in ANNOTATION_FIELDS} for item in items
+                ]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def rate_tree(self, item: Process | Observable) -> Expr:
         """The expression tree of a process rate or observable (ids as written, no blocks)."""

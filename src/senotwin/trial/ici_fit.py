@@ -860,7 +860,7 @@ def summary(fit: IciFit) -> dict[str, Any]:
 
     return {
         "problem": PROBLEM,
-        "model_digest": get_scenario(CohortDesign().scenario).load().digest(),
+        "model_digest": get_scenario(CohortDesign().scenario).load().numbers_digest(),
         "read": read_record(),
         "fitted_cohort": FIT_COHORT,
         "held_back": {k: v[1] for k, v in HELD_BACK.items()},

@@ -149,14 +149,16 @@ def posterior_fit_mismatch(provenance: Mapping[str, Any]) -> str:
 def posterior_drawn_on_current_model() -> tuple[bool, str, str]:
     """Whether the shipped liu2019 posterior was drawn on the model as it is now and around the
     shipped fit's optimum (:func:`posterior_fit_mismatch`): (current, the model digest it was
-    drawn on, the digest now), both of the calibration cohort's scenario. A stale ensemble is
-    still usable but its draws were not refitted to the current model, so a trial run says so."""
+    drawn on, the digest now), both of the calibration cohort's scenario and both of what it
+    computes (:meth:`ModelSpec.numbers_digest`: an edited name or rationale is no change). A
+    stale ensemble is still usable but its draws were not refitted to the current model, so a
+    trial run says so."""
     from senotwin.calibrate.sample import shipped_ensemble
     from senotwin.trial.ici_cohort import CohortDesign
 
     record = shipped_ensemble().provenance
     drawn = str(record.get("model_digest") or "")
-    now = get_scenario(CohortDesign().scenario).load().digest()
+    now = get_scenario(CohortDesign().scenario).load().numbers_digest()
     return drawn == now and not posterior_fit_mismatch(record), drawn, now
 
 
