@@ -19,6 +19,7 @@ e.g. ``n_reinv=0`` to see how much of the effect is the reinvigoration burst.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -36,14 +37,15 @@ from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialArm
 ARMS = ("alone", "untreated")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trial", default="keynote189")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--alone-set", action="append", default=[], metavar="NAME=VALUE")
-    args = ap.parse_args()
+    ap.add_argument("--in-process", action="store_true", help="no worker processes (tests)")
+    args = ap.parse_args(argv)
     what_if = []
     for pair in args.alone_set:
         name, sep, value = pair.partition("=")
@@ -67,7 +69,13 @@ def main() -> None:
         config = replace(config, arms=(untreated, replace(alone_arm, params=tuple(what_if))))
     reducer = TrialEndpointReducer(cut.rules, trial_hazard(cut))
     with tempfile.TemporaryDirectory() as tmp:
-        run_cohort(config, Path(tmp) / "o", reducer=reducer, workers=args.workers)
+        run_cohort(
+            config,
+            Path(tmp) / "o",
+            reducer=reducer,
+            workers=args.workers,
+            processes=not args.in_process,
+        )
         rows = load_rows(Path(tmp) / "o")
     first_scan = float(trial_scan_days(cut.rules, cut.rules.follow_days)[0])
     alone, none = (rows[rows["arm"] == a].set_index("patient").sort_index() for a in ARMS)
@@ -92,7 +100,8 @@ def main() -> None:
         f"  PFS added by the add-on alone in its non-responders: median {np.median(gain):.2f} mo, "
         f"share with >= 1 month {100 * (gain >= 1.0).mean():.1f} %"
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
