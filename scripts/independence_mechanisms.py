@@ -16,6 +16,12 @@ gain over independent action for each run:
 * ``CD8 kill of senescent cancer cells``: ``f_sen_rec`` = 0. CD8 T cells no longer kill
   therapy-induced senescent cancer cells, which chemotherapy makes and which count in the
   diameter.
+* ``reinvigoration burst``: ``n_reinv`` = 0. A reinvigorated progenitor-exhausted CD8 T cell
+  no longer divides (the liu2019 fit's burst, which trial patients carry, set to none); the
+  checkpoint inhibitor keeps the released killing brake and reinvigoration itself.
+
+Each row also gives where the add-on acts: in the patients it alone does not make respond, the
+share progressing by the first scan untreated and on the add-on (``trial independence``).
 
 ``--replicates R`` instead runs the model as shipped once per posterior draw (R draws spread over
 the shipped liu2019 ensemble, every patient of a replicate carrying that draw, as
@@ -38,7 +44,12 @@ from pathlib import Path
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.runner import load_rows, run_cohort
 from senotwin.trial.clinical import trial_hazard
-from senotwin.trial.independence import independence, independence_trial
+from senotwin.trial.independence import (
+    UNTREATED,
+    Independence,
+    independence,
+    independence_trial,
+)
 from senotwin.trial.library import get_trial
 from senotwin.trial.replicates import replicate_configs
 from senotwin.trial.run import trial_config
@@ -49,6 +60,7 @@ SWITCHES: dict[str, tuple[tuple[str, float], ...]] = {
     "no dead-cell antigen (w_dead_dc 0)": (("w_dead_dc", 0.0),),
     "no IFN-I to DCs (w_ifn_dc 0)": (("w_ifn_dc", 0.0),),
     "no CD8 kill of senescent cancer cells (f_sen_rec 0)": (("f_sen_rec", 0.0),),
+    "no reinvigoration burst (n_reinv 0)": (("n_reinv", 0.0),),
 }
 
 
@@ -76,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "switch | median PFS control / alone / IA / combination (mo) | ORR either / combination % "
-        "| RMST gain over IA (95 %) | over uncorrelated IA | s"
+        "| RMST gain over IA (95 %) | over uncorrelated IA | add-on non-responders progressed by "
+        "the first scan, untreated / alone % | s"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for k, (name, params) in enumerate(SWITCHES.items()):
@@ -101,10 +114,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"({res.rmst_gain_ci[0]:+.2f} to {res.rmst_gain_ci[1]:+.2f}) | "
                 f"{res.uncorrelated_rmst_gain_months:+.2f} "
                 f"({res.uncorrelated_rmst_gain_ci[0]:+.2f} to "
-                f"{res.uncorrelated_rmst_gain_ci[1]:+.2f}) | {time.perf_counter() - t0:.0f}",
+                f"{res.uncorrelated_rmst_gain_ci[1]:+.2f}) | {_early(res)} | "
+                f"{time.perf_counter() - t0:.0f}",
                 flush=True,
             )
     return 0
+
+
+def _early(res: Independence) -> str:
+    """'untreated / alone' % of the add-on's non-responders progressed by the first scan."""
+    e = res.nonresponder_first_scan_pd
+    return f"{e[UNTREATED]:.1f} / {e[res.alone]:.1f}" if e else "-"
 
 
 def _replicates(

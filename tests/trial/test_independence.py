@@ -34,8 +34,9 @@ def test_the_add_on_is_the_combination_minus_the_control() -> None:
     assert add_on_regimen(get_trial("impassion130"), "atezo").startswith("atezolizumab 840 mg")
     assert add_on_regimen(get_trial("impower133"), "atezo").startswith("atezolizumab 1200 mg")
     cut = independence_trial(get_trial("keynote189"), "pembro")
-    assert [a.name for a in cut.arms] == ["chemo", "pembro", "pembro_alone"]
+    assert [a.name for a in cut.arms] == ["chemo", "pembro", "pembro_alone", "untreated"]
     assert cut.arms[2].regimen == "pembrolizumab 200 mg iv q21d d0-d714"
+    assert cut.arms[3].regimen == "none"
     assert cut.subgroups == ()
 
 
@@ -137,6 +138,36 @@ def test_the_verdict_reads_the_paired_gain_over_independent_action(
     assert independence_png(res, rows).startswith(b"\x89PNG")
 
 
+def test_where_the_add_on_acts_reads_its_non_responders_untreated_and_treated() -> None:
+    cut = independence_trial(get_trial("keynote189"), "pembro")  # first scan on day 42
+    rows = _rows("max")
+    alone = rows[rows.arm == "pembro_alone"]
+    assert "untreated" not in set(rows.arm)
+    assert independence(cut, rows, "pembro", boot=0).nonresponder_first_scan_pd == {}
+    # no treatment: every patient progresses on day 30 (before the first scan); on the add-on
+    # each keeps its own PFS
+    untreated = alone.assign(arm="untreated", pfs_days=30.0, pfs_event=True, best_response="PD")
+    res = independence(cut, pd.concat([rows, untreated]), "pembro", boot=0)
+    non = alone[~alone.best_response.isin(["CR", "PR"])]
+    assert res.alone_nonresponders == len(non) and res.first_scan_day == 42.0
+    assert res.nonresponder_first_scan_pd["untreated"] == 100.0
+    early = non.pfs_event & (non.pfs_days <= 42.0)
+    assert res.nonresponder_first_scan_pd["pembro_alone"] == pytest.approx(100 * early.mean())
+    assert res.nonresponder_median_pfs_months["untreated"] == pytest.approx(30 / 30.4375)
+    text = "\n".join(independence_text(res))
+    assert f"where the add-on acts: in the {len(non)} patients pembro_alone" in text
+    assert json.loads(json.dumps(res.record()))["nonresponder_first_scan_pd"]["untreated"] == 100
+    # an add-on alone that makes everyone respond leaves no one to read: not a number, no error
+    everyone = rows.assign(
+        best_response=np.where(rows.arm == "pembro_alone", "PR", rows.best_response)
+    )
+    res = independence(cut, pd.concat([everyone, untreated]), "pembro", boot=0)
+    assert res.alone_nonresponders == 0
+    assert math.isnan(res.nonresponder_first_scan_pd["untreated"])
+    assert res.record()["nonresponder_median_pfs_months"]["untreated"] is None
+    assert "pembro_alone made every patient respond" in "\n".join(independence_text(res))
+
+
 def test_independence_needs_patients_in_all_three_arms() -> None:
     cut = independence_trial(get_trial("keynote189"), "pembro")
     rows = _rows("max")
@@ -157,6 +188,7 @@ def test_trial_independence_on_the_command_line(tmp_path: Path) -> None:
         "less than independent",
     }
     assert math.isfinite(data["rmst_gain_months"])
+    assert set(data["nonresponder_first_scan_pd"]) <= {"untreated", "atezo_alone"}
     assert (out / "independence.png").read_bytes().startswith(b"\x89PNG")
     res = CliRunner().invoke(app, [*args, "--arm", "cp_et", "--out", str(tmp_path / "bad")])
     assert res.exit_code != 0 and "allowed: atezo" in res.output

@@ -363,11 +363,12 @@ def independence_cmd(
 ) -> None:
     """Is the combination arm more than independent action of its constituents?
 
-    Runs the control arm, the combination arm and the add-on alone (the combination's regimen
-    minus the control's: a counterfactual arm) on the same virtual patients. Each patient's
-    independent-action PFS is the longer of its control and add-on-alone PFS. The command prints
-    the combination's restricted mean PFS gain over it (paired bootstrap CI; it sets the
-    verdict) and its Cox HR against it. Clinically, ICI
+    Runs the control arm, the combination arm, the add-on alone (the combination's regimen
+    minus the control's) and no treatment (both counterfactual) on the same virtual patients.
+    Each patient's independent-action PFS is the longer of its control and add-on-alone PFS.
+    The command prints the combination's restricted mean PFS gain over it (paired bootstrap CI;
+    it sets the verdict) and its Cox HR against it, and where the add-on acts: in the patients
+    it alone does not make respond, PFS untreated and on the add-on. Clinically, ICI
     combinations act independently (Palmer 2022, 13 phase III trials). A combination that beats
     independent action on these patients is synergistic in the model, where trials were not.
     Writes independence.json and independence.png to --out."""

@@ -14,6 +14,7 @@ from typing import Any
 from senotwin.analysis.survival import wilson
 from senotwin.report.section import Figure, Section, Table
 from senotwin.trial.checks import trial_checks
+from senotwin.trial.independence import UNTREATED, Independence
 from senotwin.trial.run import DEFINITION_TEXT, TrialOutcome
 
 
@@ -196,6 +197,7 @@ def _independence_table(outcome: TrialOutcome) -> tuple[Table, ...]:
             _signed(res.uncorrelated_rmst_gain_months, res.uncorrelated_rmst_gain_ci),
         ),
         ("rank correlation of the two single-arm PFS times", _num(res.spearman_singles, 2)),
+        *_where_rows(res),
         ("verdict (clinically: independent)", res.verdict),
     ]
     return (
@@ -210,6 +212,25 @@ def _independence_table(outcome: TrialOutcome) -> tuple[Table, ...]:
             highlight=[] if res.holds else [len(rows) - 1],
         ),
     )
+
+
+def _where_rows(res: Independence) -> list[tuple[str, str]]:
+    """Where the add-on acts: its alone arm's non-responders, untreated and on the add-on."""
+    if not res.nonresponder_median_pfs_months or not res.alone_nonresponders:
+        return []
+    m, e, who = res.nonresponder_median_pfs_months, res.nonresponder_first_scan_pd, res.alone
+    pts = f"the {res.alone_nonresponders} patients {who} does not make respond"
+    return [
+        (
+            f"{pts}: median PFS untreated / on the add-on (months)",
+            f"{_num(m[UNTREATED], 1)} / {_num(m[who], 1)}",
+        ),
+        (
+            f"{pts}: progressed by the first scan (day {res.first_scan_day:g}), untreated / on "
+            "the add-on (%)",
+            f"{_num(e[UNTREATED], 1)} / {_num(e[who], 1)}",
+        ),
+    ]
 
 
 def _immune_text(record: dict[str, Any]) -> str:

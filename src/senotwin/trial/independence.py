@@ -20,12 +20,18 @@ conservative. Palmer's expected curves needed an assumed correlation between a p
 responses to the two drugs (the abstract does not give it). So the uncorrelated independent
 action, S = 1 - (1 - S_control)(1 - S_alone), is given as well. A combination that beats it
 beats independent action at any non-negative correlation.
+
+An untreated arm on the same patients says where the add-on acts: for the patients the add-on
+alone does not make respond (SD or PD), their median PFS and the share progressing by the first
+scan, untreated and on the add-on. An add-on that holds back many of its non-responders acts a
+little in most patients, which compounds with the control drugs; the trials behave as if it
+helped a subset and left the rest as they were.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin.analysis.endpoints import trial_scan_days
 from senotwin.analysis.survival import compare, wilson
 from senotwin.therapy.language import parse_text
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialArm, TrialSpec
@@ -46,6 +53,8 @@ PALMER_2022 = (
     "9 days of median PFS); quantitative-sources ici_combination_independent_action"
 )
 ALONE_SUFFIX = "_alone"
+#: the counterfactual no-treatment arm on the same patients
+UNTREATED = "untreated"
 
 
 def add_on_regimen(trial: TrialSpec, arm: str) -> str:
@@ -87,19 +96,24 @@ def add_on_regimen(trial: TrialSpec, arm: str) -> str:
 
 
 def independence_trial(trial: TrialSpec, arm: str) -> TrialSpec:
-    """``trial`` cut to three arms on the same patients: the control, the combination ``arm``
-    and the add-on alone (``<arm>_alone``, no published results)."""
+    """``trial`` cut to four arms on the same patients: the control, the combination ``arm``,
+    the add-on alone (``<arm>_alone``) and no treatment (:data:`UNTREATED`); the last two are
+    counterfactual, with no published results."""
     alone = add_on_regimen(trial, arm)
     combo = next(a for a in trial.arms if a.name == arm)
-    counterfactual = TrialArm(
-        name=arm + ALONE_SUFFIX,
-        label=f"{combo.label}: the add-on alone (counterfactual)",
-        products="not a trial arm",
-        regimen=alone,
-        stand_in="",
-        published=Published(),
+
+    def counterfactual(name: str, label: str, regimen: str) -> TrialArm:
+        return TrialArm(name, label, "not a trial arm", regimen, "", Published())
+
+    arms = (
+        trial.control,
+        combo,
+        counterfactual(
+            arm + ALONE_SUFFIX, f"{combo.label}: the add-on alone (counterfactual)", alone
+        ),
+        counterfactual(UNTREATED, "no treatment (counterfactual)", "none"),
     )
-    return replace(trial, arms=(trial.control, combo, counterfactual), subgroups=())
+    return replace(trial, arms=arms, subgroups=())
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,13 @@ class Independence:
     uncorrelated_median_months: float = math.nan
     uncorrelated_rmst_gain_months: float = math.nan
     uncorrelated_rmst_gain_ci: tuple[float, float] = (math.nan, math.nan)
+    #: where the add-on acts (when the run has the untreated arm): the patients the add-on alone
+    #: does not make respond, their median PFS (months) and the % of them progressing by the
+    #: first scan, keyed untreated / add-on alone
+    alone_nonresponders: int = 0
+    first_scan_day: float = math.nan
+    nonresponder_median_pfs_months: dict[str, float] = field(default_factory=dict)
+    nonresponder_first_scan_pd: dict[str, float] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -288,7 +309,37 @@ def independence(
         uncorrelated_median_months=_median_days(s_ia0) / m,
         uncorrelated_rmst_gain_months=gain0 / m,
         uncorrelated_rmst_gain_ci=(float(low[1]) / m, float(high[1]) / m),
+        **_where_it_acts(trial, rows, alone),
     )
+
+
+def _where_it_acts(trial: TrialSpec, rows: pd.DataFrame, alone: str) -> dict[str, Any]:
+    """The add-on alone against no treatment in the patients it does not make respond: their
+    number, median PFS (months) and % progressing by the first scan in each arm; empty when the
+    rows have no untreated arm (a run made before it was added)."""
+    ok = rows[rows["status"] == "success"] if "status" in rows else rows
+    by = {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in (UNTREATED, alone)}
+    patients = by[UNTREATED].index.intersection(by[alone].index)
+    if len(patients) == 0:
+        return {}
+    non = ~by[alone].loc[patients, "best_response"].isin(["CR", "PR"]).to_numpy()
+    first = float(trial_scan_days(trial.rules, trial.rules.follow_days)[0])
+    grid = np.arange(0.0, float(trial.rules.follow_days) + 1.0)
+    median, early = {}, {}
+    for a in (UNTREATED, alone):
+        days = by[a].loc[patients, "pfs_days"].to_numpy(dtype=float)[non]
+        events = by[a].loc[patients, "pfs_event"].to_numpy(dtype=bool)[non]
+        if not days.size:  # the add-on alone made every patient respond
+            median[a] = early[a] = math.nan
+            continue
+        median[a] = _median_days(_km_grid(days, events, grid)) / DAYS_PER_MONTH
+        early[a] = 100 * float(np.mean(events & (days <= first)))
+    return {
+        "alone_nonresponders": int(non.sum()),
+        "first_scan_day": first,
+        "nonresponder_median_pfs_months": median,
+        "nonresponder_first_scan_pd": early,
+    }
 
 
 def independence_text(res: Independence) -> list[str]:
@@ -317,11 +368,31 @@ def independence_text(res: Independence) -> list[str]:
         f"{mo(res.uncorrelated_median_months)} months and the combination a restricted mean "
         f"gain of {res.uncorrelated_rmst_gain_months:+.2f} months over it "
         f"({res.uncorrelated_rmst_gain_ci[0]:+.2f} to {res.uncorrelated_rmst_gain_ci[1]:+.2f})",
+        *_where_text(res),
         f"verdict: {res.verdict} [{'holds' if res.holds else 'MISS'}: clinical combinations with "
         "ICIs act independently]",
         f"source: {PALMER_2022}",
     ]
     return lines
+
+
+def _where_text(res: Independence) -> list[str]:
+    """The line on where the add-on acts (none without the untreated arm)."""
+    if not res.nonresponder_median_pfs_months:
+        return []
+    if not res.alone_nonresponders:
+        return [f"where the add-on acts: {res.alone} made every patient respond"]
+    m, e = res.nonresponder_median_pfs_months, res.nonresponder_first_scan_pd
+
+    def mo(x: float) -> str:
+        return f"{x:.1f}" if math.isfinite(x) else "not reached"
+
+    return [
+        f"where the add-on acts: in the {res.alone_nonresponders} patients {res.alone} does not "
+        f"make respond, median PFS {mo(m[UNTREATED])} months untreated and {mo(m[res.alone])} "
+        f"on the add-on; progressed by the first scan (day {res.first_scan_day:g}) "
+        f"{e[UNTREATED]:.1f} % untreated and {e[res.alone]:.1f} % on the add-on"
+    ]
 
 
 def independence_png(res: Independence, rows: pd.DataFrame) -> bytes:
