@@ -135,7 +135,10 @@ def _replicates(
     config = trial_config(cut, args.n, seed=args.seed, immune="posterior")
     runs = replicate_configs(config, args.replicates)
     print(f"{cut.id}: {arm} vs independent action, {len(runs)} posterior draws, n {args.n}")
-    print("replicate | draw | RMST gain over IA (95 %) | over uncorrelated IA | verdict")
+    print(
+        "replicate | draw | RMST gain over IA (95 %) | over uncorrelated IA | add-on "
+        "non-responders progressed by the first scan, untreated / alone % | verdict"
+    )
     beats = beats0 = 0
     with tempfile.TemporaryDirectory() as tmp:
         for r, (draw, one) in enumerate(runs):
@@ -150,7 +153,7 @@ def _replicates(
                 f"{r} | {draw} | {res.rmst_gain_months:+.2f} ({res.rmst_gain_ci[0]:+.2f} to "
                 f"{res.rmst_gain_ci[1]:+.2f}) | {res.uncorrelated_rmst_gain_months:+.2f} "
                 f"({res.uncorrelated_rmst_gain_ci[0]:+.2f} to "
-                f"{res.uncorrelated_rmst_gain_ci[1]:+.2f}) | {res.verdict}",
+                f"{res.uncorrelated_rmst_gain_ci[1]:+.2f}) | {_early(res)} | {res.verdict}",
                 flush=True,
             )
     print(
