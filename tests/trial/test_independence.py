@@ -58,6 +58,9 @@ def test_an_arm_that_is_not_control_plus_add_on_is_refused_by_name() -> None:
     )
     with pytest.raises(ValidationError, match="timed after the control drug 'carboplatin'"):
         add_on_regimen(replace(t, arms=(t.arms[0], anchored)), "pembro")
+    clash = replace(t, arms=(replace(t.arms[0], name="untreated"), t.arms[1]))
+    with pytest.raises(ValidationError, match="clash with the check's own untreated arm"):
+        independence_trial(clash, "pembro")
     untreated = replace(t.arms[0], regimen="none")
     with pytest.raises(ValidationError, match="treated control and combination arm"):
         add_on_regimen(replace(t, arms=(untreated, t.arms[1])), "pembro")

@@ -101,6 +101,11 @@ def independence_trial(trial: TrialSpec, arm: str) -> TrialSpec:
     counterfactual, with no published results."""
     alone = add_on_regimen(trial, arm)
     combo = next(a for a in trial.arms if a.name == arm)
+    if UNTREATED in (trial.control.name, arm):
+        raise ValidationError(
+            f"{trial.id}: an arm named {UNTREATED!r} would clash with the check's own untreated "
+            "arm; rename it in the trial file"
+        )
 
     def counterfactual(name: str, label: str, regimen: str) -> TrialArm:
         return TrialArm(name, label, "not a trial arm", regimen, "", Published())
