@@ -67,7 +67,8 @@ DOUBLING_LIMITS = (15.0, 730.0)  # the population preset's plausibility bounds (
 class CohortDesign:
     """What is simulated: scenario, regimen, patients, assessment and death hazard.
 
-    ``regimen``: regimen-language text of the treated course. ``n``: virtual patients.
+    ``regimen``: regimen-language text of the treated course, or ``"none"`` for no treatment
+    (as a trial file's untreated arm). ``n``: virtual patients.
     ``rules``: RECIST calendar (TrialRules). ``baseline``: the pool trial patients are drawn
     from (no selection; melanoma's immune-invisible share classes and PD-L1 share bins,
     :func:`senotwin.trial.tissue.melanoma_invisible`,
@@ -181,17 +182,15 @@ class VirtualCohort:
         from senotwin.therapy.dosing import body_for_scenario
         from senotwin.therapy.language import apply_regimen, parse_regimen
 
-        reg = parse_regimen(self.design.regimen, body=body_for_scenario(self.design.scenario))
-        plan = apply_regimen(self.spec, reg)
+        spec, schedule = self.spec, Schedule()  # regimen "none": no treatment
+        if self.design.regimen != "none":
+            body = body_for_scenario(self.design.scenario)
+            plan = apply_regimen(self.spec, parse_regimen(self.design.regimen, body=body))
+            spec, schedule = plan.spec, plan.schedule
         base, init = dict(self._setup.params), dict(self._setup.initial)
-        lead = _prepare(plan.spec, Schedule(), base, init, BIOPSY_DAYS, BIOPSY_DAYS / 4)
+        lead = _prepare(spec, Schedule(), base, init, BIOPSY_DAYS, BIOPSY_DAYS / 4)
         treat = _prepare(
-            plan.spec,
-            plan.schedule,
-            base,
-            init,
-            self.design.rules.follow_days,
-            self.design.step_days,
+            spec, schedule, base, init, self.design.rules.follow_days, self.design.step_days
         )
         return lead, treat
 

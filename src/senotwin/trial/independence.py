@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
-from senotwin.analysis.endpoints import trial_scan_days
+from senotwin.analysis.endpoints import TrialRules, trial_scan_days
 from senotwin.analysis.survival import compare, wilson
 from senotwin.therapy.language import parse_text
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialArm, TrialSpec
@@ -314,22 +314,23 @@ def independence(
         uncorrelated_median_months=_median_days(s_ia0) / m,
         uncorrelated_rmst_gain_months=gain0 / m,
         uncorrelated_rmst_gain_ci=(float(low[1]) / m, float(high[1]) / m),
-        **_where_it_acts(trial, rows, alone),
+        **where_it_acts(trial.rules, rows, alone),
     )
 
 
-def _where_it_acts(trial: TrialSpec, rows: pd.DataFrame, alone: str) -> dict[str, Any]:
-    """The add-on alone against no treatment in the patients it does not make respond: their
-    number, median PFS (months) and % progressing by the first scan in each arm; empty when the
-    rows have no untreated arm (a run made before it was added)."""
+def where_it_acts(rules: TrialRules, rows: pd.DataFrame, alone: str) -> dict[str, Any]:
+    """The treatment ``alone`` against no treatment (arm :data:`UNTREATED`) in the patients it
+    does not make respond: their number, median PFS (months) and % progressing by the first scan
+    of ``rules`` in each arm (the :class:`Independence` fields); empty when the rows have no
+    untreated arm (a run made before it was added)."""
     ok = rows[rows["status"] == "success"] if "status" in rows else rows
     by = {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in (UNTREATED, alone)}
     patients = by[UNTREATED].index.intersection(by[alone].index)
     if len(patients) == 0:
         return {}
     non = ~by[alone].loc[patients, "best_response"].isin(["CR", "PR"]).to_numpy()
-    first = float(trial_scan_days(trial.rules, trial.rules.follow_days)[0])
-    grid = np.arange(0.0, float(trial.rules.follow_days) + 1.0)
+    first = float(trial_scan_days(rules, rules.follow_days)[0])
+    grid = np.arange(0.0, float(rules.follow_days) + 1.0)
     median, early = {}, {}
     for a in (UNTREATED, alone):
         days = by[a].loc[patients, "pfs_days"].to_numpy(dtype=float)[non]
