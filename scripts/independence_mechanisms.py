@@ -23,13 +23,17 @@ gain over independent action for each run:
 Each row also gives where the add-on acts: in the patients it alone does not make respond, the
 share progressing by the first scan untreated and on the add-on (``trial independence``).
 
+``--scenario NAME`` runs everything on another scenario: a trial scenario's tissue sets only
+the untreated growth (``k_grow``), so ``aged_melanoma_untreated`` asks what the trial's patients
+do at melanoma's growth, with the trial's own tissue transfer of immune traits.
+
 ``--replicates R`` instead runs the model as shipped once per posterior draw (R draws spread over
 the shipped liu2019 ensemble, every patient of a replicate carrying that draw, as
 ``trial replicates`` does). It prints each replicate's gain and how many replicates beat
 independent action: whether the verdict holds across the calibrated uncertainty.
 
     python scripts/independence_mechanisms.py [--trial keynote189] [--n 200] [--seed 0]
-        [--replicates R]
+        [--replicates R] [--scenario aged_melanoma_untreated]
 """
 
 from __future__ import annotations
@@ -74,8 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None, help="run only these switch names")
     ap.add_argument("--in-process", action="store_true", help="no worker processes (tests)")
     ap.add_argument("--replicates", type=int, default=0, help="one run per posterior draw")
+    ap.add_argument(
+        "--scenario",
+        default="",
+        help="run on another scenario (e.g. aged_melanoma_untreated: melanoma's growth, the "
+        "trial's tissue transfer unchanged)",
+    )
     args = ap.parse_args(argv)
     trial = get_trial(args.trial)
+    if args.scenario:
+        trial = replace(trial, scenario=args.scenario)
     arm = args.arm or trial.arms[1].name
     cut = independence_trial(trial, arm)
     reducer = TrialEndpointReducer(cut.rules, trial_hazard(cut))
