@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ from senotwin.trial.independence import UNTREATED, where_it_acts
 TREATED = "anti-PD-1"
 
 
-def holdback(seed: int, n: int | None = None) -> dict[str, object]:
+def holdback(seed: int, n: int | None = None) -> dict[str, Any]:
     """Where-it-acts statistics of one virtual cohort of the stored fit (plausible patients in
     both runs), with the cohort's ORR."""
     record = stored_fit()
@@ -53,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     for seed in args.seeds:
         h = holdback(seed, args.n)
         m, e = h["nonresponder_median_pfs_months"], h["nonresponder_first_scan_pd"]
-        assert isinstance(m, dict) and isinstance(e, dict)
         print(
             f"seed {seed}: {h['n']} patients, ORR {h['orr']:.1f} %; in the "
             f"{h['alone_nonresponders']} it does not make respond, median PFS {m[UNTREATED]:.1f} "
