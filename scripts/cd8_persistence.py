@@ -35,7 +35,7 @@ from senotwin.sim.scenario import prepare_scenario
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.language import apply_regimen, parse_regimen
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, _prepare
-from senotwin.trial.ici_fit import FIT_REGIMEN, RULES, shared, split, stored_fit
+from senotwin.trial.ici_fit import FIT_REGIMEN, RULES, shared, split, stored_values
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config
 
@@ -145,7 +145,7 @@ def keynote189(n: int, seed: int) -> None:
 
 def liu2019(n: int, seed: int) -> None:
     """The liu2019 virtual cohort at the shipped fit (the cohort the fit scored)."""
-    values = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    values = stored_values()
     centres, spreads = split(values)
     vc = VirtualCohort(CohortDesign(regimen=FIT_REGIMEN, n=n, seed=seed, rules=RULES))
     growth = typical_growth(vc.population, vc.tissue, {**centres, **shared(values)})

@@ -24,7 +24,7 @@ from senotwin.trial.ici_cohort import (
     tertile_of,
 )
 from senotwin.trial.ici_data import load_extract
-from senotwin.trial.ici_fit import FIT_REGIMEN, RULES, shared, split, stored_fit
+from senotwin.trial.ici_fit import FIT_REGIMEN, RULES, shared, split, stored_values
 
 
 def _line(name: str, block: dict[str, object]) -> str:
@@ -39,7 +39,7 @@ def _line(name: str, block: dict[str, object]) -> str:
 
 def virtual(n: int, seed: int) -> str:
     """The virtual liu2019 cohort at the shipped fit, by tertile of tumour PD-L1 per cell."""
-    values = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    values = stored_values()
     centres, spreads = split(values)
     design = CohortDesign(regimen=FIT_REGIMEN, n=n, seed=seed, rules=RULES)
     rows = VirtualCohort(design).simulate(centres, spreads, shared(values))

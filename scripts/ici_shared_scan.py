@@ -34,7 +34,7 @@ from senotwin.trial.ici_fit import (
     goodness,
     nelder_mead,
     start_vector,
-    stored_fit,
+    stored_values,
     survival_at,
 )
 
@@ -155,7 +155,7 @@ def main() -> None:
         raise SystemExit(f"{own.id} values must lie in its fit bounds {own.lower:g}-{own.upper:g}")
     if a.held_out is not None and not a.refit:
         raise SystemExit("--held-out scores profile points: it needs --refit EVALS")
-    stored = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+    stored = stored_values()
     if a.refit:
         if own is None and any(p.parameter == a.param for p in ICI_PARAMETERS):
             raise SystemExit(

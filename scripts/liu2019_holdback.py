@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from senotwin.trial.ici_cohort import VirtualCohort
-from senotwin.trial.ici_fit import RULES, IciObjective, shared, split, stored_fit
+from senotwin.trial.ici_fit import RULES, IciObjective, shared, split, stored_fit, stored_values
 from senotwin.trial.independence import UNTREATED, where_it_acts
 
 TREATED = "anti-PD-1"
@@ -31,7 +31,7 @@ def holdback(seed: int, n: int | None = None) -> dict[str, Any]:
     """Where-it-acts statistics of one virtual cohort of the stored fit (plausible patients in
     both runs), with the cohort's ORR."""
     record = stored_fit()
-    values = {p["parameter"]: p["best"] for p in record["parameters"]}
+    values = stored_values()
     centres, spreads = split(values)
     treated = IciObjective(n=n or int(record["virtual_patients"]), seed=seed).cohort
     untreated = VirtualCohort(replace(treated.design, regimen="none"))

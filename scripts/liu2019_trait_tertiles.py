@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from senotwin.trial.ici_cohort import tertile_of
-from senotwin.trial.ici_fit import IciObjective, shared, split, stored_fit
+from senotwin.trial.ici_fit import IciObjective, shared, split, stored_fit, stored_values
 
 #: the virtual patients' traits read by tertile (row column: label)
 TRAITS = {
@@ -53,7 +53,7 @@ def observed(data: Path) -> None:
 def simulated() -> None:
     """The stored fit's virtual cohorts by trait tertile."""
     record = stored_fit()
-    values = {p["parameter"]: p["best"] for p in record["parameters"]}
+    values = stored_values()
     seeds = [int(s) for s in record.get("seeds") or [record["seed"]]]
     frames = []
     for seed in seeds:

@@ -214,8 +214,7 @@ def transferable_population(values: Mapping[str, float]) -> PopulationSpec:
 def calibrated_population() -> PopulationSpec:
     """The human virtual population of the trial library: the preset population with the
     transferable part of the shipped liu2019 fit (:data:`TRANSFERABLE`)."""
-    record = stored_fit()
-    return transferable_population({p["parameter"]: p["best"] for p in record["parameters"]})
+    return transferable_population(stored_values())
 
 
 def stored_fit() -> dict[str, Any]:
@@ -231,6 +230,11 @@ def stored_fit() -> dict[str, Any]:
         )
     record: dict[str, Any] = json.loads(path.read_text("utf-8"))
     return record
+
+
+def stored_values() -> dict[str, float]:
+    """The stored fit's best value of each fitted quantity (e.g. ``k_kill.centre``)."""
+    return {p["parameter"]: float(p["best"]) for p in stored_fit()["parameters"]}
 
 
 def shipped_start() -> list[dict[str, float]]:

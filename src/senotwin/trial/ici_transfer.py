@@ -28,7 +28,7 @@ from senotwin.trial.ici_fit import (
     growth_record,
     shared,
     split,
-    stored_fit,
+    stored_values,
 )
 from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
 
@@ -129,7 +129,7 @@ def predict_transfer(
     liu2019 fit's values, default the shipped one): ORR, RECIST counts, response by CD8
     tertile, medians, plus what is not comparable and the tissue transfer."""
     if values is None:
-        values = {p["parameter"]: p["best"] for p in stored_fit()["parameters"]}
+        values = stored_values()
     vc, centres, spreads, fixed, info = transfer_design(name, values, n=n, seed=seed)
     spec = TRANSFER_HELD_BACK[name]
     sim = cohort_statistics(vc.simulate(centres, spreads, fixed))

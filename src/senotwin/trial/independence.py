@@ -218,14 +218,19 @@ def _median_days(s: np.ndarray) -> float:
 IA = "independent action"
 
 
+def _by_arm(rows: pd.DataFrame, arms: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The successfully simulated rows of each of ``arms``, indexed by patient."""
+    ok = rows[rows["status"] == "success"] if "status" in rows else rows
+    return {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in arms}
+
+
 def _paired(
     rows: pd.DataFrame, control: str, arm: str, alone: str
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """PFS days, PFS events and confirmed response (CR/PR) of the three arms on the patients
     simulated in all of them, plus :data:`IA`: each patient's independent action, the longer of
     its control and add-on-alone PFS (the control's on a tie)."""
-    ok = rows[rows["status"] == "success"] if "status" in rows else rows
-    by = {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in (control, arm, alone)}
+    by = _by_arm(rows, (control, arm, alone))
     patients = by[control].index.intersection(by[arm].index).intersection(by[alone].index)
     if len(patients) < 2:
         raise ValidationError(
@@ -323,8 +328,7 @@ def where_it_acts(rules: TrialRules, rows: pd.DataFrame, alone: str) -> dict[str
     does not make respond: their number, median PFS (months) and % progressing by the first scan
     of ``rules`` in each arm (the :class:`Independence` fields); empty when the rows have no
     untreated arm (a run made before it was added)."""
-    ok = rows[rows["status"] == "success"] if "status" in rows else rows
-    by = {a: ok[ok["arm"] == a].set_index("patient").sort_index() for a in (UNTREATED, alone)}
+    by = _by_arm(rows, (UNTREATED, alone))
     patients = by[UNTREATED].index.intersection(by[alone].index)
     if len(patients) == 0:
         return {}
@@ -357,7 +361,7 @@ def independence_text(res: Independence) -> list[str]:
     m, o = res.median_pfs_months, res.orr
     lines = [
         f"{res.trial}: {res.combination} = {res.control} + add-on ({res.add_on}); {res.n} "
-        "virtual patients in each of the three arms",
+        f"virtual patients in each of {res.control}, {res.combination} and {res.alone}",
         "median PFS, months: "
         + ", ".join(f"{k} {mo(v)}" for k, v in m.items())
         + f" (independent action: each patient's longer PFS of {res.control} and {res.alone})",

@@ -51,6 +51,7 @@ from senotwin.trial.ici_fit import (
     calibrated_population,
     split,
     stored_fit,
+    stored_values,
 )
 from senotwin.trial.independence import (
     Independence,
@@ -99,7 +100,7 @@ def select_trial_patients(
         pop = with_prior_spread(pop, GROWTH_TRAIT, LUNG_GROWTH_SIGMA, GROWTH_WHY)
     info: dict[str, object] | None = None
     if trial.tissue and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
-        centres, _ = split({p["parameter"]: p["best"] for p in stored_fit()["parameters"]})
+        centres, _ = split(stored_values())
         pop, info = transfer(
             pop,
             trial.baseline,
