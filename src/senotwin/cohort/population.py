@@ -814,7 +814,9 @@ _QSP_PRIORS: tuple[tuple[str, Distribution, float, str], ...] = (
         "lognormal",
         0.3,
         "divisions of a reinvigorated progenitor-exhausted CD8 T cell; median = the model value "
-        "(0: no burst) unless calibrated (liu2019); spread assumed",
+        "(0: no burst) unless calibrated (liu2019); spread assumed: the Liu 2019 data's "
+        "conditional 95 % set at the fit is 0.1-0.6, best at 0.3 (docs/calibration.md, "
+        "Session 40 (burst))",
     ),
 )
 _QSP_IMMUNE_AGE = ("k_rem", "naive_age", "IL6_base")
