@@ -427,13 +427,13 @@ CASES: tuple[Case, ...] = (
         "trial-negative-seed",
         lambda t: ["trial", "run", "keynote189", "--n", "2", "--seed", "-3", "--out", str(t / "o")],
         2,
-        "error: seed must be an integer >= 0, got -3",
+        "error: seed (--seed) must be an integer >= 0, got -3",
     ),
     Case(
         "trial-n-0",
         lambda t: ["trial", "run", "keynote189", "--n", "0", "--out", str(t / "o")],
         2,
-        "error: cohort size n must be a positive integer, got 0",
+        "error: cohort size n (--n) must be a positive integer, got 0",
     ),
     Case(
         "trial-workers-0",

@@ -101,7 +101,7 @@ def test_resume_from_partial_shards_and_stale_manifest(tmp_path: Path) -> None:
     )
     assert not list((part / "shards").glob(".*.tmp"))
     assert read_manifest(part)["status"] == "complete"
-    with pytest.raises(ValidationError, match="different cohort"):
+    with pytest.raises(ValidationError, match=r"different cohort \(seed 11 -> 3\)"):
         _run(_config(n=5, chunk_size=2, seed=3), part, resume=True)
 
 

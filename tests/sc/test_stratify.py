@@ -15,6 +15,7 @@ from senotwin.cli.app import app
 from senotwin.sc.stratify import (
     PROGRAMMES,
     STRATEGIES,
+    best_strategy_index,
     normalise_bulk,
     programme_table,
     programmes,
@@ -232,3 +233,25 @@ def test_wide_input_keeps_programme_genes_and_a_bounded_background() -> None:
     narrow = df[[g for g in genes if g in wanted] + [f"BG{i}" for i in range(MAX_BACKGROUND)]]
     wide = stratify_frame(df).predictions["ici_benefit"]
     assert spearmanr(wide, stratify_frame(narrow).predictions["ici_benefit"]).statistic >= 0.95
+
+
+def test_best_strategy_ties_go_to_the_strategy_with_fewer_drugs() -> None:
+    """Equal benefits (add-ons predicted to add nothing), equal up to rounding, or an unscored
+    add-on pick ICI alone; a real gain picks the add-on (the audit found 55 of 198 exact ties
+    reported as a choice)."""
+    ben = np.array(
+        [
+            [-0.46, -0.46, -0.46],
+            [0.3, 0.3 + 1e-15, 0.3],
+            [0.1, np.nan, np.nan],
+            [0.1, 0.2, 0.15],
+            [0.1, 0.2, 0.3],
+        ]
+    )
+    assert [STRATEGIES[i] for i in best_strategy_index(ben)] == [
+        "ici_alone",
+        "ici_alone",
+        "ici_alone",
+        "senomorphic_ici",
+        "senolytic_then_ici",
+    ]

@@ -62,7 +62,8 @@ def on_upload(
             f"{', '.join(DEFAULT_SIGNATURES)}: signature scores (mean z of the genes); "
             "ici_benefit and the SASP programmes: the `senotwin stratify` rule "
             "(higher = more benefit expected); best_strategy: the strategy with the highest "
-            f"predicted benefit. First {MAX_ROWS} samples shown.",
+            "predicted benefit (equal benefits: the one with fewer drugs, ICI alone). "
+            f"First {MAX_ROWS} samples shown.",
             className="hint",
         ),
         table_of(table, ident="samples-table"),

@@ -134,7 +134,8 @@ def _write_results(
     extra: dict | None = None,
 ) -> dict:
     """parameters.tsv, starts.tsv, curves.tsv, fit.json, the figures and report.html (the
-    report's calibration section) into ``out``."""
+    report's calibration section) into ``out``; an earlier run's profiles.png or ensemble.tsv
+    that this run does not make is removed, so the folder holds one fit."""
     import pandas as pd
 
     from senotwin import __version__
@@ -169,6 +170,10 @@ def _write_results(
     atomic_write_bytes(out / "fits.png", figure_bytes(fits_figure(pr, curves)))
     if profiles:
         atomic_write_bytes(out / "profiles.png", figure_bytes(profiles_figure(profiles, fit.nllh)))
+    else:  # a figure of an earlier fit into the same folder must not sit beside this one
+        (out / "profiles.png").unlink(missing_ok=True)
+    if "ensemble" not in (extra or {}):  # nor an earlier fit's posterior draws
+        (out / "ensemble.tsv").unlink(missing_ok=True)
     page = render_report(
         [calibration_section(pr, fit, profiles, curves)],
         title=f"senotwin calibration: {pr.name}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from senotwin.cli._common import (
     SHIPPED_ENSEMBLE_HELP,
     Output,
     check_outputs,
+    counted,
     ensemble_note,
     ensemble_path,
     print_json,
@@ -36,9 +38,12 @@ def _progress_bar() -> Any:
     from rich.text import Text
 
     class _Rate(ProgressColumn):
+        """Patients simulated in this run per second since the run's first report (rich's own
+        speed sums whole chunks over a short window and overstated it many-fold)."""
+
         def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text("-- patients/s" if speed is None else f"{speed:.2f} patients/s")
+            rate = task.fields.get("rate")
+            return Text("-- patients/s" if rate is None else f"{rate:.2f} patients/s")
 
     return Progress(
         TextColumn("[bold]patients"),
@@ -156,14 +161,21 @@ def run(
             )
         else:
             bar = _progress_bar()
-            task = bar.add_task("cohort", total=n)
+            task = bar.add_task("cohort", total=n, rate=None)
+            first: list[tuple[float, int]] = []  # (time, patients done) at the first report
 
             def _update(done: int, total: int) -> None:
                 # drawn at the first report, after run_cohort has checked the arms, the
-                # scheduler and --out: a bad option fails with no 0/N bar above the error
+                # scheduler and --out: a bad option fails with no 0/N bar above the error;
+                # the rate counts this run's patients only (a resumed run's reused shards are
+                # in the first report)
+                now = time.perf_counter()
                 if not bar.live.is_started:
                     bar.start()
-                bar.update(task, completed=done, total=total)
+                    first.append((now, done))
+                t0, d0 = first[0]
+                rate = (done - d0) / (now - t0) if done > d0 and now > t0 else None
+                bar.update(task, completed=done, total=total, rate=rate)
 
             try:
                 result = run_cohort(
@@ -179,8 +191,9 @@ def run(
                 if bar.live.is_started:
                     bar.stop()
     typer.echo(
-        f"wrote {out}: {result.n_patients} patients x {len(config.arms)} arms, "
-        f"{result.failures()}, {result.chunks_run} chunks run, "
+        f"wrote {out}: {counted(result.n_patients, 'patient')} x "
+        f"{counted(len(config.arms), 'arm')}, {result.failures()}, "
+        f"{counted(result.chunks_run, 'chunk')} run, "
         f"{result.chunks_reused} reused, {result.seconds:.1f} s"
     )
     if result.n_rows and result.n_failed == result.n_rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -291,8 +292,9 @@ def cite(
     if json_out:
         print_json(refs)
         return
-    for r in refs:
-        typer.echo(f"{r.number}. {r.text}")
+    for r in refs:  # the reference list's Markdown emphasis (journal, volume) as plain text
+        plain = re.sub(r"[*]{1,2}([^*]+)[*]{1,2}", r"\1", r.text)
+        typer.echo(f"{r.number}. {plain}")
 
 
 @app.command()

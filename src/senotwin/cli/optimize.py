@@ -27,7 +27,7 @@ def optimize(
         "over the run, divided by 90 days and summed; a mean grade-4 neutropenia is always "
         "infeasible.",
     ),
-    engine: str = typer.Option("reference", "--engine", help=engine_help()),
+    engine: str = typer.Option("fast", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI)."""

@@ -4,12 +4,13 @@ trials, run on virtual patients."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from senotwin.cli._common import Output, check_outputs, print_json, user_errors
+from senotwin.cli._common import Output, check_outputs, counted, print_json, user_errors
 from senotwin.sim.engines import engine_help
 
 if TYPE_CHECKING:
@@ -161,12 +162,14 @@ def _published(p: Published) -> str:
     """One arm's published results in words; what the paper does not give is left out."""
     parts = [
         f"n {p.n}" if p.n is not None else "",
-        f"ORR {p.orr:g} % ({p.orr_definition})" if p.orr is not None else "",
+        f"ORR {p.orr:g} % ({p.orr_definition.replace('not_read', 'definition not read')})"
+        if p.orr is not None
+        else "",
         f"CR {p.cr:g} %" if p.cr is not None else "",
         f"median PFS {p.median_pfs_months:g} mo" if p.median_pfs_months is not None else "",
         f"median OS {p.median_os_months:g} mo" if p.median_os_months is not None else "",
         *(
-            f"HR {what} {hr[0]:g} ({hr[1]:g}-{hr[2]:g})"
+            f"HR {what} {hr[0]:.2f} ({hr[1]:.2f}-{hr[2]:.2f})"
             for what, hr in (("PFS", p.hr_pfs), ("OS", p.hr_os))
             if hr is not None
         ),
@@ -261,7 +264,8 @@ def run(
         print_json(records)
         return
     typer.echo(
-        f"{t.id}: {t.title}\n{result.n_patients} virtual patients x {len(t.arms)} arms, "
+        f"{t.id}: {t.title}\n{counted(result.n_patients, 'virtual patient')} x "
+        f"{counted(len(t.arms), 'arm')}, "
         f"{result.failures()}, {result.seconds:.0f} s; immune parameters: "
         f"{used}" + ("" if used == immune else f" (--immune {immune})")
     )
@@ -400,6 +404,16 @@ def independence_cmd(
     typer.echo(f"wrote {out / 'independence.json'}, {out / 'independence.png'}")
 
 
+def _recist_counts(counts: Mapping[str, float], n: int) -> str:
+    """Best-response counts as text, with the patients none of them counts (not evaluable)."""
+    order = [k for k in ("CR", "PR", "SD", "PD") if k in counts] + [
+        k for k in counts if k not in ("CR", "PR", "SD", "PD")
+    ]
+    text = ", ".join(f"{k} {counts[k]:g}" for k in order)
+    rest = n - sum(counts.values())
+    return text + (f", not evaluable {rest:g}" if rest > 0 else "")
+
+
 @app.command("heldback")
 def heldback(
     name: str = typer.Argument("miao", help="Cross-tissue held-back ICI cohort (miao, padron)."),
@@ -451,11 +465,22 @@ def heldback(
         for what, why in r["not_compared"].items():
             typer.echo(f"  not compared: {what}: {why}")
         return
-    typer.echo(
-        f"  ORR {100 * r['orr_sim']:.1f} % (n {r['n_sim']}) vs observed {100 * r['orr_obs']:.1f} %"
-        f" (n {r['n_obs']}); CR {100 * r['cr_share_sim']:.1f} vs {100 * r['cr_share_obs']:.1f} %"
+    left_out = int(r["sim"].get("excluded", 0))
+    why = (
+        f" of {r['n_sim'] + left_out} drawn; {left_out} left out by the plausibility filter "
+        "(untreated doubling 15-730 days) or without a result"
+        if left_out
+        else ""
     )
-    typer.echo(f"  RECIST simulated {r['recist_sim']} vs observed {r['recist_obs']}")
+    typer.echo(
+        f"  ORR {100 * r['orr_sim']:.1f} % (n {r['n_sim']}{why}) vs observed "
+        f"{100 * r['orr_obs']:.1f} % (n {r['n_obs']}); CR {100 * r['cr_share_sim']:.1f} vs "
+        f"{100 * r['cr_share_obs']:.1f} %"
+    )
+    typer.echo(
+        f"  RECIST simulated {_recist_counts(r['recist_sim'], r['n_sim'])} vs observed "
+        f"{_recist_counts(r['recist_obs'], r['n_obs'])}"
+    )
     ter = ", ".join(
         f"{100 * a:.0f}/{100 * b:.0f}"
         for a, b in zip(r["tertile_orr_sim"], r["tertile_orr_obs"], strict=True)

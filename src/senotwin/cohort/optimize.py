@@ -261,7 +261,7 @@ def optimize_schedule(
     patients: int = 8,
     seed: int = 0,
     max_toxicity: float = 2.0,
-    engine: str = "reference",
+    engine: str = "fast",
     keep: int = 3,
 ) -> OptimizationResult:
     """Search dose level, start day and duration of each library drug (order follows the starts)."""

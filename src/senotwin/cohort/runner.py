@@ -184,9 +184,9 @@ _MEMBER_STREAM = 0x656E73
 def check_size_seed(n: object, seed: object) -> None:
     """A cohort's size (n >= 1) and seed (>= 0), checked before any patient is drawn."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValidationError(f"cohort size n must be a positive integer, got {n!r}")
+        raise ValidationError(f"cohort size n (--n) must be a positive integer, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValidationError(f"seed must be an integer >= 0, got {seed!r}")
+        raise ValidationError(f"seed (--seed) must be an integer >= 0, got {seed!r}")
 
 
 def check_workers(workers: object) -> None:
@@ -590,6 +590,22 @@ def cohort_digest(config: CohortConfig, reducer: Reducer) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def config_differences(stored: Mapping[str, Any], config: CohortConfig) -> str:
+    """What differs between a manifest's stored configuration and ``config``, in words: each
+    differing scalar setting as ``name stored -> new``, a differing compound one (arms,
+    population, ensemble) by name; when the settings agree, the endpoint reader differs."""
+    now = json.loads(json.dumps(config.describe(), sort_keys=True, default=str))
+    parts = []
+    for key in sorted(set(stored) | set(now)):
+        a, b = stored.get(key), now.get(key)
+        if a == b:
+            continue
+        scalar = all(v is None or isinstance(v, (str, int, float, bool)) for v in (a, b))
+        verb = "differ" if key.endswith("s") else "differs"
+        parts.append(f"{key} {a!r} -> {b!r}" if scalar else f"{key} {verb}")
+    return "; ".join(parts) if parts else "the same settings, another endpoint reader"
+
+
 def chunks_of(n: int, chunk_size: int) -> list[tuple[int, int]]:
     """Patient ranges [start, stop) of ``chunk_size`` (the last may be shorter)."""
     return [(s, min(s + chunk_size, n)) for s in range(0, n, chunk_size)]
@@ -810,9 +826,9 @@ def run_cohort(
     created = not out.exists()
     old = prepare_output(out, resume=resume)
     if old is not None and old.get("digest") != digest:
+        what = config_differences(old.get("config", {}), config)
         raise ValidationError(
-            f"{out} holds a different cohort (scenario {old.get('config', {}).get('scenario')!r}, "
-            f"seed {old.get('config', {}).get('seed')!r}); use the same options to resume or "
+            f"{out} holds a different cohort ({what}); use the same options to resume or "
             "choose another --out"
         )
     chunk = int(old["chunk_size"]) if old else (config.chunk_size or _auto_chunk(config.n, workers))

@@ -411,10 +411,20 @@ def stratify(
         table[f"{key}_sd"] = sd
     pred = pd.DataFrame(table, index=pd.Index(samples, name="sample"))
     bens = pred[[f"benefit_{s}" for s in STRATEGIES]].to_numpy()
-    pred["best_strategy"] = [STRATEGIES[int(i)] for i in np.argmax(bens, axis=1)]
+    pred["best_strategy"] = [STRATEGIES[i] for i in best_strategy_index(bens)]
     contributions = _gene_contributions(logx, stats.mean, stats.std, w, labels, genes)
     pred["evidence"] = _evidence(prog, contributions)
     return Stratification(pred, coverage, tuple(messages), contributions)
+
+
+def best_strategy_index(benefits: FloatArray) -> list[int]:
+    """Per row, the strategy with the highest benefit; benefits equal to within 1e-9 (the
+    add-ons predicted to add nothing) go to the one listed first in :data:`STRATEGIES`, the
+    one with fewer drugs, never to whichever rounding favours."""
+    b = np.where(np.isnan(benefits), -np.inf, benefits)  # an unscored strategy never wins
+    best = b.max(axis=1, keepdims=True)
+    tied = b >= best - 1e-9 * np.maximum(1.0, np.abs(best))
+    return [int(i) for i in np.argmax(tied, axis=1)]
 
 
 def _gene_contributions(

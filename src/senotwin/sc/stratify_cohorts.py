@@ -19,9 +19,13 @@ from senotwin._io import check_input_dir
 #: what the data folders hold, for the message when one is missing (senotwin ships neither)
 ICI_FOLDER = (
     "ICI data folder (--data: the checkpoint-inhibitor cohorts as NAME_expr_log2tpm.csv.gz and "
-    "NAME_clinical.csv.gz, not shipped with senotwin)"
+    "NAME_clinical.csv.gz, not shipped with senotwin: sources and layout in docs/stratify.md, "
+    "'Data and licences')"
 )
-TCGA_FOLDER = "TCGA data folder (--data: the TCGA extract, not shipped with senotwin)"
+TCGA_FOLDER = (
+    "TCGA data folder (--data: the TCGA extract, not shipped with senotwin: sources and layout "
+    "in docs/stratify.md, 'Data and licences')"
+)
 
 __all__ = ["ICI_COHORTS", "Cohort", "load_ici_cohort", "load_ici_cohorts", "load_tcga"]
 

@@ -35,7 +35,8 @@ PD_PATTERN_SOURCE = (
     "341 RECIST 1.1 progressions of consecutive patients in randomised trials at one institution "
     "(2012-2014; all tumour types): target lesions 53 %, non-target lesions 84 %, new measurable "
     "disease in 73 % of those; quantitative-sources recist_progression_new_lesions. Since "
-    "session 37 the calibration data of the lesion-level growth spread: these rows show fit"
+    "session 37 these shares are the calibration data of the lesion-level growth spread, so "
+    "these rows show fit, not validity"
 )
 
 

@@ -361,7 +361,8 @@ def independence_text(res: Independence) -> list[str]:
     m, o = res.median_pfs_months, res.orr
     lines = [
         f"{res.trial}: {res.combination} = {res.control} + add-on ({res.add_on}); {res.n} "
-        f"virtual patients in each of {res.control}, {res.combination} and {res.alone}",
+        f"virtual patients in each of {res.control}, {res.combination}, {res.alone} and "
+        f"{UNTREATED} (the last for where the add-on acts only)",
         "median PFS, months: "
         + ", ".join(f"{k} {mo(v)}" for k, v in m.items())
         + f" (independent action: each patient's longer PFS of {res.control} and {res.alone})",

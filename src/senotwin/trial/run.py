@@ -616,8 +616,8 @@ def _rows(
                 AT_MEDIAN.format(ep=ep.upper()),
                 (100 * p_sim, 100 * p_lo, 100 * p_hi),
                 (50.0, None, None),
-                f"% at the published {med:g} months (CI over +-{MEDIAN_ROUNDING_MONTHS:g}); "
-                "50 = matched",
+                f"% at the published {med:g} months (CI over the months it rounds, "
+                f"+-{MEDIAN_ROUNDING_MONTHS:g}); 50 = matched",
             )
         for lm, sim in (landmarks or {}).get(ep, ()):
             add(
@@ -632,7 +632,7 @@ def _rows(
                 f"HR {ep.upper()}",
                 (s[f"hr_{ep}"], s[f"hr_{ep}_low"], s[f"hr_{ep}_high"]),
                 hr,
-                "vs control",
+                "(against the control arm)",
             )
     return out
 
