@@ -76,6 +76,14 @@ def test_hr_and_logrank_on_the_freireich_data() -> None:
     assert _naive_cox_breslow(t, e, x) == pytest.approx(-1.509, abs=0.002)
 
 
+def test_separated_comparison_is_not_estimable() -> None:
+    """One patient an arm, the event on one side only: the Cox estimate runs off to 0 (it was
+    printed as HR 0.00 (0.00-NR)); it is reported as not estimable, the log-rank p kept."""
+    cmp = compare(np.array([30.0]), np.array([0.0]), np.array([10.0]), np.array([1.0]))
+    assert math.isnan(cmp.hr) and math.isnan(cmp.hr_lower) and math.isnan(cmp.hr_upper)
+    assert 0.0 < cmp.logrank_p <= 1.0
+
+
 def test_wilson_interval() -> None:
     p, lo, hi = wilson(5, 20)
     assert p == 0.25

@@ -129,12 +129,16 @@ def compare(
     except ConvergenceError:
         return SurvivalComparison(math.nan, math.nan, math.nan, float(lr.p_value))
     row = cph.summary.loc["arm"]
-    return SurvivalComparison(
-        hr=float(row["exp(coef)"]),
-        hr_lower=float(row[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
-        hr_upper=float(row[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
-        logrank_p=float(lr.p_value),
+    hr, low, high = (
+        float(row["exp(coef)"]),
+        float(row[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
+        float(row[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
     )
+    if not all(math.isfinite(v) and 1e-6 < v < 1e6 for v in (hr, low, high)):
+        # a separated fit (e.g. one patient an arm, every event on one side): its estimate
+        # runs off towards 0 or infinity and is no hazard ratio; said as not estimable
+        return SurvivalComparison(math.nan, math.nan, math.nan, float(lr.p_value))
+    return SurvivalComparison(hr=hr, hr_lower=low, hr_upper=high, logrank_p=float(lr.p_value))
 
 
 def wilson(k: int, n: int, *, confidence: float = 0.95) -> tuple[float, float, float]:
