@@ -72,6 +72,17 @@ def km_figure(rows: pd.DataFrame) -> bytes:
             )
             ax.fill_between(km.times, km.lower, km.upper, step="post", color=c, alpha=0.12)
         ax.set_title(title)
+        if not ok.empty and not (ok[f"{ep}_event"] > 0).any():  # flat at 1: say why
+            ax.text(
+                0.5,
+                0.5,
+                "no events in any arm within the horizon\n(the curves carry no information)",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#555555",
+            )
         ax.set_xlabel("time since day 0 (days)")
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
