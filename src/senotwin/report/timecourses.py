@@ -97,9 +97,16 @@ def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     ax.set_yscale("log")
     ax.set_ylabel("IL-6 (pg/mL, log scale)")
     right = ax.twinx()
-    right.plot(t, table["CCL2_t"], "-", color="C3", label="CCL2, tumour (right axis)")
-    right.plot(t, table["IFNI_t"], ":", color="C2", label="IFN-I, tumour (right axis)")
-    right.set_ylabel("CCL2, IFN-I (nM)")
+    # log: IFN-I sits about four decades below CCL2, a flat zero on a linear axis
+    floor = 1e-7
+    right.plot(
+        t, np.maximum(table["CCL2_t"], floor), "-", color="C3", label="CCL2, tumour (right axis)"
+    )
+    right.plot(
+        t, np.maximum(table["IFNI_t"], floor), ":", color="C2", label="IFN-I, tumour (right axis)"
+    )
+    right.set_yscale("log")
+    right.set_ylabel("CCL2, IFN-I (nM, log scale)")
     lines = ax.get_lines() + right.get_lines()
     ax.legend(lines, [str(x.get_label()) for x in lines], fontsize=8)
     ax.set_title("SASP cytokines (IL-6 left, log; CCL2 and IFN-I right)")
