@@ -203,7 +203,7 @@ def drugs(
         help="With --target: most interactions from agent to target (1-4; default 2).",
     ),
     pathway: str | None = typer.Option(None, help="Pathway entity."),
-    tumor: str | None = typer.Option(None, help="Tumour type entity."),
+    tumor: str | None = typer.Option(None, "--tumour", "--tumor", help="Tumour type entity."),
     json_out: bool = JSON,
     kb_dir: Path | None = KB_DIR,
 ) -> None:
