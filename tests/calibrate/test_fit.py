@@ -100,6 +100,22 @@ def test_profiles_flag_identifiable_and_non_identifiable(karin: Problem) -> None
         profile_parameter(objective, fit, "eta")
 
 
+def test_calibrate_cli_leaves_no_earlier_fit_files(tmp_path: Path, karin: Problem) -> None:
+    """A second fit into the same folder removes what it does not make itself: an earlier
+    fit's profiles.png and ensemble.tsv would otherwise sit beside the new tables."""
+    export_problem(karin, tmp_path / "petab")
+    out = tmp_path / "fit"
+    out.mkdir()
+    (out / "profiles.png").write_bytes(b"an earlier fit's figure")
+    (out / "ensemble.tsv").write_text("an earlier fit's draws\n")
+    res = CliRunner().invoke(
+        app, ["calibrate", "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert (out / "fit.json").is_file()
+    assert not (out / "profiles.png").exists() and not (out / "ensemble.tsv").exists()
+
+
 def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem) -> None:
     export_problem(karin, tmp_path / "petab")
     out = tmp_path / "fit"

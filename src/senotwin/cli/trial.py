@@ -158,11 +158,16 @@ def show(
         typer.echo(f"  notes: {t.notes}")
 
 
+#: how `trial show` names a published ORR's definition (the comparison's own wording,
+#: trial.run.DEFINITION_TEXT, says what the simulated ORR is compared as)
+PUBLISHED_DEFINITION = {"not_read": "definition not read"}
+
+
 def _published(p: Published) -> str:
     """One arm's published results in words; what the paper does not give is left out."""
     parts = [
         f"n {p.n}" if p.n is not None else "",
-        f"ORR {p.orr:g} % ({p.orr_definition.replace('not_read', 'definition not read')})"
+        f"ORR {p.orr:g} % ({PUBLISHED_DEFINITION.get(p.orr_definition, p.orr_definition)})"
         if p.orr is not None
         else "",
         f"CR {p.cr:g} %" if p.cr is not None else "",
