@@ -84,6 +84,13 @@ def test_separated_comparison_is_not_estimable() -> None:
     assert 0.0 < cmp.logrank_p <= 1.0
 
 
+def test_no_events_compare_nothing() -> None:
+    """No event in either arm: no HR and no log-rank p (it was printed as p 1.0, as if a test
+    had found no difference; audit, session 40)."""
+    cmp = compare(np.array([30.0, 40.0]), np.zeros(2), np.array([10.0, 20.0]), np.zeros(2))
+    assert all(math.isnan(v) for v in (cmp.hr, cmp.hr_lower, cmp.hr_upper, cmp.logrank_p))
+
+
 def test_wilson_interval() -> None:
     p, lo, hi = wilson(5, 20)
     assert p == 0.25

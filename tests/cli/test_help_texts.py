@@ -70,3 +70,15 @@ def test_help_paragraphs_are_reflowed_so_the_terminal_wraps_them() -> None:
     root = typer.main.get_command(app)
     run = root.get_command(click.Context(root), "trial").get_command(click.Context(root), "run")  # type: ignore[attr-defined]
     assert run.help and not any("\n" in p for p in run.help.split("\n\n"))
+
+
+def test_flags_show_no_value_placeholder() -> None:
+    """Typer's rich help printed ``--json <bool>`` as if the flag took a value (audit, session
+    40); a flag, --help included, shows none, and an option with a value keeps its type."""
+    from typer.testing import CliRunner
+
+    out = CliRunner().invoke(app, ["cohort", "summary", "--help"], terminal_width=100).output
+    flag_lines = [ln for ln in out.splitlines() if "--json" in ln or "--help" in ln]
+    assert flag_lines and not [ln for ln in flag_lines if "<bool>" in ln], flag_lines
+    assert "<str>" in next(ln for ln in out.splitlines() if "--reference" in ln)
+    assert "<bool>" not in CliRunner().invoke(app, ["--help"], terminal_width=100).output

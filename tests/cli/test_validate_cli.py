@@ -46,7 +46,12 @@ def test_validate_json_table_and_strict_exit(tmp_path):
     table = runner.invoke(app, ["validate", "--cases", mixed])
     assert table.exit_code == 0, table.output
     assert "validation: 1/2 passed (consistency 1/2)" in table.stdout
-    assert "fails: expected increase >= 5% (direction only) in IL6_t" in table.stdout
+    flat = " ".join(table.stdout.split())  # the failure paragraph wraps at the terminal width
+    assert "- fails (consistency): blocking the SASP changes tumour IL-6." in flat
+    assert "expected increase >= 5% (direction only), observed -" in flat
+    # sized to the terminal (it was fixed at 220 columns): no line wider than COLUMNS
+    narrow = runner.invoke(app, ["validate", "--cases", mixed], env={"COLUMNS": "90"})
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 90
     strict = runner.invoke(app, ["validate", "--cases", mixed, "--strict"])
     assert strict.exit_code == 1
     holds = _cases(tmp_path, _HOLDS)

@@ -249,6 +249,9 @@ def test_off_label_doses_are_refused_in_human_scenarios_unless_allowed() -> None
     msg = str(err.value)
     for needle in ("navitoclax", "50 mg/kg", "10 mg to 440 mg", "Wilson WH", "--allow-off-label"):
         assert needle in msg, needle
+    # the item is quoted as the user wrote it, not re-rendered (q3w stayed q3w)
+    with pytest.raises(ValidationError, match=r"item 1 \(anti-pd-l1 12000 mg iv q3w d0-d42\)"):
+        apply_regimen(spec, parse_regimen("anti-pd-l1  12000 mg iv q3w d0-d42 ; aspirin 1 g po d0"))
     # ip is a mouse route; a drug without human PK is unavailable
     with pytest.raises(ValidationError, match=r"not given 'ip' in humans"):
         apply_regimen(spec, parse_regimen("anti-pd-1 10 mg/kg ip d0"))

@@ -124,8 +124,8 @@ def patient_claims(rows: pd.DataFrame, metric: str = "pfs") -> tuple[PairwiseCla
     """
     if metric not in PATIENT_METRICS:
         raise ValidationError(
-            f"metric {metric!r}{did_you_mean(metric, list(PATIENT_METRICS))}; allowed: "
-            + ", ".join(PATIENT_METRICS)
+            f"metric {metric!r}; allowed: {', '.join(PATIENT_METRICS)}"
+            + did_you_mean(metric, list(PATIENT_METRICS))
         )
     time_col, event_col = PATIENT_METRICS[metric]
     need = {"patient", "arm", "status", time_col, event_col}
@@ -214,7 +214,7 @@ class EnsembleComparison:
         m = metric or self.metric
         if m not in BETTER:
             raise ValidationError(
-                f"metric {m!r}{did_you_mean(m, list(BETTER))}; allowed: {', '.join(BETTER)}"
+                f"metric {m!r}; allowed: {', '.join(BETTER)}{did_you_mean(m, list(BETTER))}"
             )
         wide = self.values.pivot(index="member", columns="arm", values=m)
         out = []
@@ -308,7 +308,7 @@ def compare_arms_ensemble(
     """
     if metric not in BETTER:
         raise ValidationError(
-            f"metric {metric!r}{did_you_mean(metric, list(BETTER))}; allowed: " + ", ".join(BETTER)
+            f"metric {metric!r}; allowed: {', '.join(BETTER)}{did_you_mean(metric, list(BETTER))}"
         )
     if max_members is not None:
         if isinstance(max_members, bool) or not isinstance(max_members, int) or max_members < 1:

@@ -365,7 +365,9 @@ def run_sensitivity(
     log_hi = np.log10([b[1] for b in bounds.values()])
     if method == "prcc":
         if n < len(names) + 3:
-            raise ValidationError(f"PRCC needs n >= {len(names) + 3} samples, got {n}")
+            raise ValidationError(
+                f"PRCC needs n >= {len(names) + 3} samples for {len(names)} parameters, got n = {n}"
+            )
         from scipy.stats import qmc
 
         u = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(n)

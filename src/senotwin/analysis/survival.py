@@ -103,8 +103,9 @@ def compare(
 ) -> SurvivalComparison:
     """Cox HR (arm vs reference, Efron ties) with (1 - alpha) CI and log-rank p.
 
-    Without any event in either group, or when the Cox fit does not converge (perfect
-    separation), the HR and its CI are NaN; the log-rank p is still reported.
+    Without any event in either group nothing is compared: HR, CI and log-rank p are NaN (a
+    p of 1 would read as a test that found no difference). When the Cox fit does not converge
+    (perfect separation), the HR and its CI are NaN; the log-rank p is still reported.
     """
     from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceError
@@ -113,7 +114,7 @@ def compare(
     d1, e1 = _check(durations, events)
     d0, e0 = _check(ref_durations, ref_events)
     if not (e1.any() or e0.any()):
-        return SurvivalComparison(math.nan, math.nan, math.nan, 1.0)
+        return SurvivalComparison(math.nan, math.nan, math.nan, math.nan)
     lr = logrank_test(d1, d0, event_observed_A=e1, event_observed_B=e0)
     df = pd.DataFrame(
         {

@@ -581,8 +581,8 @@ def shipped_ensemble_path(name: str = "liu2019_posterior") -> Path:
     """File path of a shipped ensemble's TSV (what a user passes to ``--ensemble``)."""
     if name not in SHIPPED_ENSEMBLES:
         raise ValidationError(
-            f"ensemble {name!r}{did_you_mean(name, SHIPPED_ENSEMBLES)}; shipped: "
-            + ", ".join(SHIPPED_ENSEMBLES)
+            f"ensemble {name!r}; shipped: {', '.join(SHIPPED_ENSEMBLES)}"
+            + did_you_mean(name, SHIPPED_ENSEMBLES)
         )
     return Path(str(resources.files("senotwin.calibrate") / "data" / "ensembles" / f"{name}.tsv"))
 

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 MODEL = typer.Option(None, "--model", help="A ModelSpec YAML file.")
 SCENARIO = typer.Option(
-    None, "--scenario", help="A named scenario (see `senotwin scenarios list`)."
+    None,
+    "--scenario",
+    help="A named scenario (see `senotwin scenarios list`); with neither --model nor --scenario, "
+    "the `default` scenario.",
 )
 
 

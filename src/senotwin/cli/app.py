@@ -9,6 +9,7 @@ import sys
 import warnings
 from typing import Any
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -54,11 +55,16 @@ def reflow_help(text: str | None) -> str | None:
     return "\n\n".join(paragraphs) + mark + rest
 
 
-def _reflow_tree(command: Any) -> None:
-    """:func:`reflow_help` on a command and every command under it."""
+def _tidy_tree(command: Any) -> None:
+    """:func:`reflow_help` on a command and every command under it, and no value placeholder
+    beside a flag (typer's rich help shows ``<bool>`` as if ``--json`` took a value)."""
     command.help = reflow_help(command.help)
+    help_option = command.get_help_option(click.Context(command))  # cached by the command
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
     for sub in getattr(command, "commands", {}).values():
-        _reflow_tree(sub)
+        _tidy_tree(sub)
 
 
 class _ReportingGroup(TyperGroup):
@@ -69,7 +75,7 @@ class _ReportingGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _reflow_tree(self)  # typer has built the whole command tree by now
+        _tidy_tree(self)  # typer has built the whole command tree by now
 
     def invoke(self, ctx: Any) -> Any:
         try:

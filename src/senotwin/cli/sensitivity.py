@@ -28,7 +28,12 @@ def sensitivity(
         help="Parameter to vary (repeatable; default: the 16 highest-ranked of the model's "
         "shipped GSA ranking that can vary, or the legacy model's curated 16).",
     ),
-    n: int = typer.Option(64, "--n", help="PRCC samples, or Sobol base size (power of two)."),
+    n: int = typer.Option(
+        64,
+        "--n",
+        help="PRCC samples (at least the number of parameters + 3: 19 for the default 16), or "
+        "Sobol base size (power of two).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampling design."),
     days: float | None = typer.Option(
         None,

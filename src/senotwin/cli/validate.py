@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,28 +75,46 @@ def validate(
 
 
 def _print_table(report: ValidationReport) -> None:
+    """One table per tier, sized to the terminal; then the failures with their claims."""
     tiers = ", ".join(f"{t} {c.passed}/{c.n}" for t, c in report.tiers().items())
-    table = Table(title=f"validation: {report.n_passed}/{len(report.results)} passed ({tiers})")
-    cols = ["case", "tier", "perturbation", "read-out", "expected", "observed", "ok", "source"]
+    console = Console(width=shutil.get_terminal_size((120, 24)).columns, highlight=False)
+    console.print(f"validation: {report.n_passed}/{len(report.results)} passed ({tiers})")
     robust = report.robustness
-    for col in cols + (["robust"] if robust is not None else []):
-        table.add_column(col)
-    for r in report.results:
-        table.add_row(
-            r.id,
-            r.tier,
-            r.perturbation,
-            f"{r.readout} ({r.measure})",
-            r.expected,
-            r.observed_text(),
-            "yes" if r.passed else "NO",
-            f"{r.panel or ''} [{', '.join(map(str, r.refs))}]",
-            *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
+    for tier, count in report.tiers().items():
+        table = Table(title=f"{tier}: {count.passed}/{count.n} passed", title_justify="left")
+        table.add_column("case", no_wrap=True)
+        table.add_column("read-out", overflow="fold", ratio=1)
+        table.add_column("expected", overflow="fold", ratio=1)
+        table.add_column("observed", overflow="fold", ratio=1)
+        table.add_column("ok", no_wrap=True)
+        if robust is not None:
+            table.add_column("robust", no_wrap=True)
+        for r in (r for r in report.results if r.tier == tier):
+            table.add_row(
+                r.id,
+                f"{r.readout} ({r.measure})",
+                r.expected,
+                r.observed_text(),
+                "yes" if r.passed else "[bold red]NO[/bold red]",
+                *([f"{robust.get(r.id, float('nan')):.0%}"] if robust is not None else []),
+            )
+        console.print(table)
+    failed = report.failures()
+    if failed:
+        console.print(f"failed ({len(failed)}), each with the claim it tests:")
+        for r in failed:
+            console.print(
+                f"- {r.id} ({r.tier}): {r.claim}. Perturbation: {r.perturbation}; expected "
+                f"{r.expected}, observed {r.observed_text()} ({r.readout}, {r.measure}). Source: "
+                f"{r.paper or 'the review'}{', ' + r.panel if r.panel else ''}"
+                f" [review refs {', '.join(map(str, r.refs))}]",
+                markup=False,
+            )
+        console.print(
+            "Each case's set-up, sources and record of why it fails: `senotwin validate --json` "
+            "(field 'explanation') and docs/validation.md.",
+            markup=False,
         )
-    console = Console(width=220)
-    console.print(table)
-    for r in report.failures():
-        console.print(f"[bold]{r.id}[/bold]: {r.explanation}", markup=True, highlight=False)
     if robust is not None:
         ignored = ", ".join(report.ensemble_ignored) or "none"
         console.print(

@@ -131,6 +131,8 @@ class Administration:
     per_day: int = 1
     cycles: Cycles | None = None
     after: Anchor | None = None
+    #: the item as the user wrote it (quoted in errors); not part of the item's identity
+    written: str = field(default="", compare=False)
 
     def relative_times(self) -> tuple[float, ...]:
         """Dosing days relative to the anchor, sorted (cycles expanded)."""
@@ -209,7 +211,7 @@ class Regimen:
             drug = lib.get(item.drug)
             why = off_label_problem(item.amount, item.unit, item.route, drug, body=self.body)
             if why:
-                out.append(f"regimen item {idx + 1} ({item.to_text()}): {why}")
+                out.append(f"regimen item {idx + 1} ({item.written or item.to_text()}): {why}")
         return tuple(out)
 
     def events(
@@ -224,7 +226,8 @@ class Regimen:
         off = self.off_label(lib) if check_off_label else ()
         if off and not self.allow_off_label:
             raise ValidationError(
-                f"{off[0]}; pass --allow-off-label (Regimen.allow_off_label) to run it anyway"
+                f"{off[0]}; to run it anyway, pass --allow-off-label (in Python: "
+                "Regimen.allow_off_label)"
             )
         resolved = _item_times(self)
         out = []
@@ -689,7 +692,7 @@ def parse_text(
     anchors: list[tuple[int, Anchor]] = []
     for start, end in _split_items(text):
         parser = _ItemParser(text, start, end, lib, source, body)
-        item = parser.item()
+        item = replace(parser.item(), written=" ".join(text[start:end].split()))
         items.append(item)
         starts.append(start + len(text[start:end]) - len(text[start:end].lstrip()))
         if item.after is not None:

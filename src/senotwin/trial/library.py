@@ -27,5 +27,5 @@ def get_trial(name: str) -> TrialSpec:
         if t.id == name.lower():
             return t
     raise ValidationError(
-        f"unknown trial {name!r}{did_you_mean(name, ids)}; library trials: {', '.join(ids)}"
+        f"unknown trial {name!r}; library trials: {', '.join(ids)}{did_you_mean(name, ids)}"
     )

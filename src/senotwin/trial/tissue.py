@@ -158,7 +158,7 @@ def get_tissue(name: str) -> TissueImmunity:
     known = tissues()
     if name not in known:
         raise ValidationError(
-            f"unknown tissue {name!r}{did_you_mean(name, list(known))}; known: {', '.join(known)}"
+            f"unknown tissue {name!r}; known: {', '.join(known)}{did_you_mean(name, list(known))}"
         )
     return known[name]
 
