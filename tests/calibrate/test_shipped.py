@@ -88,6 +88,10 @@ def test_report_section_draws_the_shipped_fit() -> None:
     assert rows["k_div"][-1] == "yes" and rows["Sl0"][-1] == "no"
     gof = next(t for t in section.tables if "Goodness" in t.caption)
     assert any(r[0] == "held back" for r in gof.rows)
+    # galvis2019's held-back passages are not predicted, and the table says so (audit, s40)
+    verdicts = {r[0]: r[-1] for r in gof.rows}
+    assert verdicts["held back"].startswith("NOT PREDICTED (chi2 p ")
+    assert verdicts["held back, observable population_doublings"].startswith("NOT PREDICTED")
     assert not any("STALE" in n for n in section.notes)
     assert any("Identifiable set: k_div, PD50, n_pd" in n for n in section.notes)
     # the mouse fits: one panel per arm, the held-back prediction error per data set

@@ -45,6 +45,18 @@ def test_simulate_plot_writes_figure(tmp_path):
     assert fig.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_simulate_plot_title_names_the_changes(tmp_path, monkeypatch):
+    """The figure of a blocked run was titled with the scenario alone (audit, session 40)."""
+    import senotwin.report.timecourses as tc
+
+    titles: list[str] = []
+    monkeypatch.setattr(tc, "plot_timecourses", lambda table, out, title="": titles.append(title))
+    args = ["simulate", "--scenario", "default", "--days", "5", "--out", str(tmp_path / "r.csv")]
+    res = runner.invoke(app, [*args, "--plot", str(tmp_path / "r.png"), "--block", "NFKB=0.8"])
+    assert res.exit_code == 0, res.output
+    assert titles == ["default (block NFKB=0.8)"]
+
+
 def test_model_check_is_registered():
     res = runner.invoke(app, ["model", "check", "--help"])
     assert res.exit_code == 0 and "--json" in res.output

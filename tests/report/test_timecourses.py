@@ -66,6 +66,23 @@ def test_twin_axis_curves_say_their_axis(table):
     ]
 
 
+def test_legends_sit_below_their_panels(table):
+    """Inside, the cytokine legend covered the right-axis CCL2 curve (audit, session 40)."""
+    fig = timecourse_figure(table)
+    fig.canvas.draw()
+    for ax in (fig.axes[0], fig.axes[1], fig.axes[2]):
+        legend, frame = ax.get_legend(), ax.get_window_extent()
+        assert legend is not None and legend.get_window_extent().y1 <= frame.y0, ax.get_title()
+
+
+def test_a_run_without_senescent_cells_says_so(table):
+    """A run without senescent cells drew three floor lines at 1 cell, read as a count."""
+    none = table.assign(Se=0.0, Sl=0.0, Sd=0.0)
+    ax = timecourse_figure(none).axes[0]
+    assert not ax.lines and [t.get_text() for t in ax.texts] == ["no senescent cell in this run"]
+    assert timecourse_figure(table).axes[0].lines  # the same panel of a run with them
+
+
 def test_coinciding_sasp_curves_are_drawn_once(legacy):
     merged = sasp_coincidences(legacy)
     sasp_ax = timecourse_figure(legacy).axes[1]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, least_squares
+from scipy.stats import chi2 as chi2_dist
 from scipy.stats import qmc
 
 from senotwin._errors import ValidationError
@@ -43,6 +44,10 @@ class Start:
     message: str
 
 
+#: a held-back chi2 with a smaller upper-tail p says the fit does not predict those data
+NOT_PREDICTED_P = 0.01
+
+
 @dataclass(frozen=True)
 class GoodnessOfFit:
     """Fit statistics of one data set (the measurements of one ``datasetId`` or all)."""
@@ -51,6 +56,15 @@ class GoodnessOfFit:
     n: int
     chi2: float
     nllh: float
+
+    def chi2_p(self) -> float:
+        """P(chi2 with n degrees of freedom >= this chi2): for predicted (held-back) data, the
+        chance of a misfit this large if the model and the fitted noise were right."""
+        return float(chi2_dist.sf(self.chi2, self.n)) if self.n > 0 else math.nan
+
+    def predicted(self) -> bool:
+        """Held-back data count as predicted unless :meth:`chi2_p` < :data:`NOT_PREDICTED_P`."""
+        return not self.chi2_p() < NOT_PREDICTED_P
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,8 @@ class FitResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: held-back prediction per data set (``datasetId``), when the held-back rows name them
     held_back_by_dataset: tuple[GoodnessOfFit, ...] = field(default_factory=tuple)
+    #: held-back prediction per observable: which series a misfit is in
+    held_back_by_observable: tuple[GoodnessOfFit, ...] = field(default_factory=tuple)
 
     def waterfall(self) -> np.ndarray:
         """Final objective of every start, sorted ascending."""
@@ -137,16 +153,21 @@ def local_fit(
 
 
 def _goodness(
-    objective: Objective, values: Mapping[str, float], *, held_back: bool = False
+    objective: Objective,
+    values: Mapping[str, float],
+    *,
+    held_back: bool = False,
+    by: str = "datasetId",
 ) -> list[GoodnessOfFit]:
-    """chi2 and nllh per ``datasetId`` of the fitted (or held-back) measurements."""
+    """chi2 and nllh per ``datasetId`` (or another measurement column, e.g. ``observableId``)
+    of the fitted (or held-back) measurements."""
     pred = objective.predict(values, held_back=held_back)
     table = objective.problem.held_back if held_back else objective.problem.measurements
     if table is None or len(table) == 0:
         return []
     datasets = (
-        table["datasetId"].astype(str).to_numpy()
-        if "datasetId" in table.columns
+        table[by].astype(str).to_numpy()
+        if by in table.columns
         else np.full(len(table), "all", dtype=object)
     )
     rows = objective.held if held_back else objective.fit
@@ -238,4 +259,7 @@ def fit_problem(
         evaluations=objective.evaluations - evals0,
         converged=converged,
         held_back_by_dataset=tuple(_goodness(objective, best, held_back=True)) if held else (),
+        held_back_by_observable=(
+            tuple(_goodness(objective, best, held_back=True, by="observableId")) if held else ()
+        ),
     )

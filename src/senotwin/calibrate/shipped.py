@@ -105,7 +105,8 @@ def _fit_from(doc: dict[str, Any]) -> FitResult:
     )
     d["goodness"] = tuple(GoodnessOfFit(**g) for g in d["goodness"])
     d["held_back"] = GoodnessOfFit(**d["held_back"]) if d["held_back"] else None
-    d["held_back_by_dataset"] = tuple(GoodnessOfFit(**g) for g in d.get("held_back_by_dataset", ()))
+    for key in ("held_back_by_dataset", "held_back_by_observable"):
+        d[key] = tuple(GoodnessOfFit(**g) for g in d.get(key, ()))
     d["fim_eigenvalues"] = tuple(d["fim_eigenvalues"])
     d["notes"] = tuple(d.get("notes", ()))
     return FitResult(**d)

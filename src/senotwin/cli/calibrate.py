@@ -20,7 +20,7 @@ from senotwin.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from senotwin.calibrate.fit import FitResult
+    from senotwin.calibrate.fit import FitResult, GoodnessOfFit
     from senotwin.calibrate.problem import Problem
     from senotwin.calibrate.profile import Profile
 
@@ -119,11 +119,18 @@ def _summary(fit: FitResult, rows: list[dict]) -> dict:
         "seconds": fit.seconds,
         "evaluations": fit.evaluations,
         "goodness": to_jsonable(list(fit.goodness)),
-        "held_back": to_jsonable(fit.held_back),
+        "held_back": _held(fit.held_back) if fit.held_back else None,
+        "held_back_by_dataset": [_held(g) for g in fit.held_back_by_dataset],
+        "held_back_by_observable": [_held(g) for g in fit.held_back_by_observable],
         "held_back_rmse": fit.held_back_rmse,
         "fim_eigenvalues": list(fit.fim_eigenvalues),
         "parameters": to_jsonable(rows),
     }
+
+
+def _held(g: GoodnessOfFit) -> dict:
+    """A held-back goodness of fit with its chi2 p and whether the fit predicts those data."""
+    return to_jsonable(g) | {"chi2_p": g.chi2_p(), "predicted": g.predicted()}
 
 
 def _write_results(
@@ -195,9 +202,12 @@ def _echo_fit(summary: dict) -> None:
     if summary["held_back"]:
         h = summary["held_back"]
         typer.echo(
-            f"  held back (predicted): n={h['n']} chi2={h['chi2']:.1f} "
-            f"RMSE={summary['held_back_rmse']:.3g}"
+            f"  held back (predicted, not fitted): n={h['n']} chi2={h['chi2']:.1f} "
+            f"RMSE={summary['held_back_rmse']:.3g}; {_verdict(h)}"
         )
+        for key in ("held_back_by_dataset", "held_back_by_observable"):
+            for g in summary[key] if len(summary[key]) > 1 else ():
+                typer.echo(f"    {g['dataset']}: n={g['n']} chi2={g['chi2']:.1f}; {_verdict(g)}")
     for r in summary["parameters"]:
         ci = ""
         if r["identifiable"] is not None:
@@ -206,6 +216,12 @@ def _echo_fit(summary: dict) -> None:
             flag = "" if r["identifiable"] else "  NON-IDENTIFIABLE"
             ci = f"  95% CI {lo} - {hi}{flag}"
         typer.echo(f"  {r['parameter']} = {r['best']:.4g}{ci}")
+
+
+def _verdict(g: dict) -> str:
+    """'chi2 p 0.31: predicted' or 'chi2 p 2e-35: NOT PREDICTED by the fit'."""
+    word = "predicted" if g["predicted"] else "NOT PREDICTED by the fit"
+    return f"chi2 p {g['chi2_p']:.2g}: {word}"
 
 
 def _self_fitting(problem: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,7 +101,11 @@ def simulate(
         if plot is not None:
             from senotwin.report.timecourses import plot_timecourses
 
-            plot_timecourses(result.table, plot, title=scenario or result.provenance.model_id)
+            plot_timecourses(
+                result.table,
+                plot,
+                title=_plot_title(scenario or result.provenance.model_id, sets, blocks, regimen),
+            )
     if summary_json:
         summary = result.summary()
         summary["out"] = str(out)
@@ -109,6 +114,15 @@ def simulate(
         typer.echo(f"wrote {out}: {len(result.table)} rows, status {result.status}")
         if plot is not None:
             typer.echo(f"wrote {plot}")
+
+
+def _plot_title(name: str, sets: list[str], blocks: list[str], regimen: str | None) -> str:
+    """The figure's title: what ran, with every change the command made to it (a figure of a
+    blocked run was titled with the scenario alone; audit, session 40)."""
+    changes = [f"set {s}" for s in sets] + [f"block {b}" for b in blocks]
+    if regimen:
+        changes.append(f"regimen {regimen}")
+    return textwrap.fill(name + (f" ({'; '.join(changes)})" if changes else ""), width=110)
 
 
 def _regimen(text: str | None, scenario: str | None, allow_off_label: bool) -> Regimen | None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from senotwin.calibrate.fit import FitResult
+from senotwin.calibrate.fit import FitResult, GoodnessOfFit
 from senotwin.calibrate.problem import Problem
 from senotwin.calibrate.profile import THRESHOLD_95, Profile
 from senotwin.report.figures import figure_bytes, new_figure
@@ -150,14 +150,14 @@ def calibration_section(
                 "Profile likelihoods; dashed: 95% threshold (chi2 1 dof / 2 = 1.92).",
             )
         )
-    gof = [(g.dataset, g.n, f"{g.chi2:.1f}", f"{g.nllh:.1f}") for g in fit.goodness]
+    gof = [(g.dataset, g.n, f"{g.chi2:.1f}", f"{g.nllh:.1f}", "fitted") for g in fit.goodness]
     if fit.held_back is not None:
-        h = fit.held_back
-        gof.append((h.dataset, h.n, f"{h.chi2:.1f}", f"{h.nllh:.1f}"))
+        gof.append(_held_row(fit.held_back, fit.held_back.dataset))
     if len(fit.held_back_by_dataset) > 1:
+        gof += [_held_row(g, f"held back: {g.dataset}") for g in fit.held_back_by_dataset]
+    if len(fit.held_back_by_observable) > 1:
         gof += [
-            (f"held back: {g.dataset}", g.n, f"{g.chi2:.1f}", f"{g.nllh:.1f}")
-            for g in fit.held_back_by_dataset
+            _held_row(g, f"held back, observable {g.dataset}") for g in fit.held_back_by_observable
         ]
     return Section(
         title=f"Calibration: {problem.name}",
@@ -184,7 +184,7 @@ def calibration_section(
                 ],
                 caption="Fitted parameters",
             ),
-            Table.of(["data", "n", "chi2", "nllh"], gof, caption="Goodness of fit"),
+            Table.of(["data", "n", "chi2", "nllh", "verdict"], gof, caption="Goodness of fit"),
         ),
         notes=(
             "Identifiable set: " + (", ".join(ident) if ident else "none"),
@@ -263,3 +263,10 @@ def shipped_calibration_section() -> Section:
         tables=tuple(tables),
         notes=tuple(notes),
     )
+
+
+def _held_row(g: GoodnessOfFit, label: str) -> tuple[str, int, str, str, str]:
+    """A held-back row of the goodness table with its verdict: predicted unless the chi2's
+    upper-tail p (with the fitted noise) is below 0.01 -- a fit's miss said, not hidden."""
+    verdict = "predicted" if g.predicted() else "NOT PREDICTED"
+    return (label, g.n, f"{g.chi2:.1f}", f"{g.nllh:.1f}", f"{verdict} (chi2 p {g.chi2_p():.2g})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,19 +79,39 @@ def _is_qsp(table: pd.DataFrame) -> bool:
         return False
 
 
+def _legend_below(ax: Any, lines: Sequence[Any] | None = None) -> None:
+    """The panel's legend under its axes, in two columns: inside, it covered curves that
+    'best' placement cannot see on a twin axis (audit, session 40)."""
+    lines = list(lines) if lines is not None else ax.get_lines()
+    ax.legend(
+        lines,
+        [str(x.get_label()) for x in lines],
+        fontsize=8,
+        ncol=2,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        frameon=False,
+    )
+
+
 def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     """Four panels of a default-model run: senescent cells by stage, cytokine concentrations,
     CD8 and MDSC cell numbers, lesion diameter with PD-1 engagement of the effectors."""
     t = table["time"].to_numpy()
-    fig = new_figure(12, 8.5)
+    fig = new_figure(12, 10)
     axes = fig.subplots(2, 2)
     ax = axes[0, 0]
-    for col, label, style in QSP_STAGES:
-        ax.plot(t, np.maximum(table[col].to_numpy(), 1.0), style, lw=1.6, label=label)
-    ax.set_yscale("log")
     ax.set_title("senescent cells by stage")
-    ax.set_ylabel("cells in the lesion (log scale)")
-    ax.legend(fontsize=8)
+    if any((table[col].to_numpy() >= 1.0).any() for col, _, _ in QSP_STAGES):
+        for col, label, style in QSP_STAGES:
+            ax.plot(t, np.maximum(table[col].to_numpy(), 1.0), style, lw=1.6, label=label)
+        ax.set_yscale("log")
+        ax.set_ylabel("cells in the lesion (log scale; < 1 drawn at 1)")
+        _legend_below(ax)
+    else:  # a floor line at 1 cell read as a measured count (audit, session 40)
+        ax.text(0.5, 0.5, "no senescent cell in this run", ha="center", transform=ax.transAxes)
+        ax.set_yticks([])
+        ax.set_xlim(t[0], t[-1])
     ax = axes[0, 1]
     ax.plot(t, table["IL6_t"], "-", color="C0", label="IL-6, tumour interstitium")
     ax.plot(t, table["IL6_p"], "--", color="C0", label="IL-6, plasma")
@@ -108,7 +129,7 @@ def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     right.set_yscale("log")
     right.set_ylabel("CCL2, IFN-I (nM, log scale)")
     lines = ax.get_lines() + right.get_lines()
-    ax.legend(lines, [str(x.get_label()) for x in lines], fontsize=8)
+    _legend_below(ax, lines)
     ax.set_title("SASP cytokines (IL-6 left, log; CCL2 and IFN-I right)")
     ax = axes[1, 0]
     ax.plot(t, table["T8"], "-", color="C0", label="effector CD8 (tumour)")
@@ -118,7 +139,7 @@ def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     ax.set_yscale("log")
     ax.set_title("immune cells")
     ax.set_ylabel("cells (log scale)")
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     ax = axes[1, 1]
     ax.plot(t, table["diameter"], color="black", label="lesion diameter")
     ax.set_ylabel("lesion diameter (mm; sphere)")
