@@ -403,6 +403,19 @@ def test_a_posterior_around_another_fit_is_stale_on_the_same_model(
         assert used == "fit" and says in why
 
 
+def test_comparison_columns_line_up() -> None:
+    """The endpoint column was 15 wide and 'ORR at 10.5 months of follow-up' pushed its row's
+    values out of line (audit, session 40): every value starts at the header's column."""
+    trial = get_trial("keynote189")
+    rows = _rows().replace({"nab_pac": "chemo", "atezo": "pembro"}).assign(b_pdl1_stratum=0.0)
+    rows = rows.assign(best_response_at_median_follow=rows["best_response"])
+    rows = rows.assign(best_response_at_median_follow_unconfirmed=rows["best_response"])
+    header, *lines = comparison_text(trial, compare_trial(trial, rows))
+    col = header.index("simulated")
+    assert any("follow-up" in line for line in lines)
+    assert all(line[col - 1] == " " and line[col] != " " for line in lines)
+
+
 def test_an_hr_without_events_reads_not_estimable() -> None:
     """No OS event in either arm: the HR line printed '- (---)' for the simulated value."""
     trial = get_trial("impassion130")

@@ -276,7 +276,6 @@ def run(
     )
     if note:
         typer.echo(f"note: {note}")
-    typer.echo("population     arm        endpoint        simulated (95% CI) vs published (95% CI)")
     for line in comparison_text(t, comp):
         typer.echo(line)
     if checks:

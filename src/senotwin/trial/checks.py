@@ -123,7 +123,7 @@ def post_progression_check(trial: TrialSpec, rows: pd.DataFrame) -> TrialCheck |
         km.median_upper,
         pp.median_months,
         (
-            f"the cited median the death hazard was set from: {pp.source}"
+            f"the cited median the death hazard was set from: {pp.source.rstrip('. ')}"
             + (
                 f"; the control arm's rate is calibrated on it ({pp.rate_factor_source}), so this "
                 "row shows fit"

@@ -822,15 +822,23 @@ DEFINITION_TEXT = {
 
 
 def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
-    """Plain-text lines of the comparison (CLI and report)."""
+    """Plain-text lines of the comparison (CLI and report): a header, then one line per row,
+    the columns as wide as their longest entry."""
 
     def f(x: Any, d: int = 1) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "-"
         return "NR" if isinstance(x, float) and math.isinf(x) else f"{x:.{d}f}"
 
-    lines = []
-    for rec in comp.table.to_dict(orient="records"):
+    records = comp.table.to_dict(orient="records")
+    widths = [
+        max([len(head), *(len(str(r[key])) for r in records)])
+        for key, head in (("population", "population"), ("arm", "arm"), ("endpoint", "endpoint"))
+    ]
+    w_pop, w_arm, w_end = widths
+    header = "simulated (95% CI) vs published (95% CI)"
+    lines = [f"{'population':<{w_pop}} {'arm':<{w_arm}} {'endpoint':<{w_end}} {header}"]
+    for rec in records:
         hr = rec["endpoint"].startswith("HR")
         d = 2 if hr else 1
         pub = f(rec["published"], d)
@@ -845,7 +853,8 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
             f" ({DEFINITION_TEXT[rec['definition']]})" if rec.get("definition") else ""
         )
         lines.append(
-            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<15} {sim} vs {pub} {unit}"
+            f"{rec['population']:<{w_pop}} {rec['arm']:<{w_arm}} {rec['endpoint']:<{w_end}} "
+            f"{sim} vs {pub} {unit}"
         )
     return lines
 
