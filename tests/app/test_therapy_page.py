@@ -29,6 +29,21 @@ def test_compare_runs_untreated_plus_each_arm() -> None:
     assert fig.data[0].y[-1] != fig.data[1].y[-1]  # the chemotherapy arm differs
 
 
+def test_mouse_scenarios_dose_a_mouse() -> None:
+    """The page read every regimen as human: the package's own Mariathasan regimen (ip) was
+    refused on a mouse scenario with a flag the page lacks, and an iv mouse dose ran as if a
+    human took it (audit, session 41)."""
+    ip, iv = "anti-pd-l1 10 mg/kg ip q3d d0-d12", "anti-pd-l1 10 mg/kg iv q3d d0-d12"
+    regimens, errors = parse_arms([ip, iv], "mouse_emt6_isotype")
+    assert list(regimens) == ["arm 1"] and errors[0] == ""
+    assert "not given 'iv' in mice" in errors[1] and "labelled or studied" in errors[1]
+    assert "--allow-off-label" not in errors[1]
+    _, human_errors = parse_arms([ip], "aged_lung_untreated")
+    assert "not given 'ip' in humans" in human_errors[0]
+    _fig, _table, errors, status = compare("mouse_emt6_isotype", [ip, "", "", ""])
+    assert errors == ["", "", "", ""] and status.startswith("compared 2 arms"), status
+
+
 def test_errors_stop_the_run() -> None:
     _fig, table, errors, status = compare(
         "aged_lung_untreated", ["navitoclax 2 parsecs", "", "", ""]

@@ -320,3 +320,20 @@ def test_the_species_dose_check_is_symmetric() -> None:
     # and the reverse direction: the mouse dose of anti-PD-L1 in a human
     with pytest.raises(ValidationError, match=r"not given 'ip' in humans"):
         apply_regimen(load_qsp(), parse_regimen("anti-pd-l1 10 mg/kg ip d0", body=human))
+
+
+def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
+    """parse_regimen's default body is a human: on a mouse_* scenario the package's own ip
+    regimen was refused ('not given ip in humans') and an iv dose ran as if a human took it;
+    the scenario now decides the body (audit, session 41). Text is refused with the fix, not
+    read character by character."""
+    import senotwin
+
+    ip = senotwin.parse_regimen("anti-pd-l1 10 mg/kg ip q3d d0-d6")
+    assert ip.body.species == "human"
+    assert senotwin.run_scenario("mouse_emt6_isotype", regimen=ip, days=8).ok
+    iv = senotwin.parse_regimen("anti-pd-l1 10 mg/kg iv q3d d0-d6")
+    with pytest.raises(ValidationError, match=r"not given 'iv' in mice"):
+        senotwin.run_scenario("mouse_emt6_isotype", regimen=iv, days=8)
+    with pytest.raises(ValidationError, match=r"is text: parse it first"):
+        senotwin.run_scenario("default", regimen="doxorubicin 2 mg/kg iv d0", days=8)  # type: ignore[arg-type]

@@ -102,6 +102,7 @@ def map_view(
     graph = to_networkx(kb)
     kept_kinds = set(keep_kinds) if keep_kinds else set(kinds(kb))
     allowed = {n for n in graph.nodes if node_kind(kb, n) in kept_kinds}
+    near: dict[str, int] = {}
     if centre is not None and centre in graph:
         allowed.add(centre)
         near = nx.single_source_shortest_path_length(
@@ -124,14 +125,17 @@ def map_view(
     sub.add_nodes_from(sorted(linked))
     sub.add_edges_from((a, b) for a, b, _, _ in edges)
     if centre is not None and centre in sub:
-        # rings around the searched node: 1 step, then 2 steps; each ring grouped by kind
-        dist = nx.single_source_shortest_path_length(sub, centre)
+        # rings around the searched node: 1 step, then 2 steps; each ring grouped by kind. A
+        # node's ring is its distance in the whole map (what "within N steps" chose it by): in
+        # the sign- or kind-filtered map it can be farther or cut off, and then had no ring and
+        # no position (a KeyError, HTTP 500; audit, session 41)
+        ring = max(radius, 1)
         rings = [[centre]] + [
             sorted(
-                (n for n in sub if dist.get(n, radius) == r and n != centre),
+                (n for n in sub if min(near.get(n, ring), ring) == r and n != centre),
                 key=lambda n: (node_kind(kb, n), n),
             )
-            for r in range(1, max(radius, 1) + 1)
+            for r in range(1, ring + 1)
         ]
         pos = nx.shell_layout(sub, nlist=[r for r in rings if r])
     elif len(sub):

@@ -16,6 +16,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from senotwin._errors import SenotwinError
 from senotwin.analysis.therapy import compare_arms
 from senotwin.model.readouts import readouts_for
+from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import library
 from senotwin.therapy.language import Regimen, parse_text
 
@@ -39,8 +40,14 @@ TABLE_COLUMNS = (
 )
 
 
-def parse_arms(texts: Sequence[str | None]) -> tuple[dict[str, Regimen], list[str]]:
-    """Regimens of the non-empty arms and one error text per arm ('' where it parsed)."""
+def parse_arms(
+    texts: Sequence[str | None], scenario: str | None = None
+) -> tuple[dict[str, Regimen], list[str]]:
+    """Regimens of the non-empty arms, dosed in ``scenario``'s species (a 20 g mouse for the
+    ``mouse_*`` scenarios), and one error text per arm ('' where it parsed). A dose or route
+    outside the species' labelled or studied use is an error under its arm: the page has no
+    off-label switch (the CLI's --allow-off-label)."""
+    body = body_for_scenario(scenario)
     regimens: dict[str, Regimen] = {}
     errors = []
     for i, text in enumerate(texts, start=1):
@@ -48,10 +55,16 @@ def parse_arms(texts: Sequence[str | None]) -> tuple[dict[str, Regimen], list[st
             errors.append("")
             continue
         try:
-            regimens[f"arm {i}"] = parse_text(text, source=f"arm {i}")
-            errors.append("")
+            regimen = parse_text(text, body=body, source=f"arm {i}")
         except SenotwinError as exc:
             errors.append(str(exc))
+            continue
+        off = regimen.off_label()
+        if off:
+            errors.append(f"{off[0]} (the web app runs labelled or studied doses only)")
+            continue
+        regimens[f"arm {i}"] = regimen
+        errors.append("")
     return regimens, errors
 
 
@@ -80,7 +93,7 @@ def drug_rows() -> list[Any]:
 
 def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[str], str]:
     """(burden figure, metrics table, per-arm errors, status) for the arms that parse."""
-    regimens, errors = parse_arms(texts)
+    regimens, errors = parse_arms(texts, scenario)
     if any(errors):
         # the last comparison stays on screen while the user fixes the text
         return no_update, no_update, errors, "fix the regimen errors shown under the arms"

@@ -115,6 +115,10 @@ def as_schedule(regimen: ScheduleLike | None) -> Schedule:
         return Schedule()
     if isinstance(regimen, Schedule):
         return regimen
+    if isinstance(regimen, str):  # iterated, it failed on its first character
+        raise ValidationError(
+            f"regimen {regimen!r} is text: parse it first, e.g. senotwin.parse_regimen(text)"
+        )
     doses, infusions, steps = [], [], []
     for item in regimen:
         if isinstance(item, Dose):

@@ -117,6 +117,9 @@ def prepare_scenario(
     """Resolve a scenario, compile the regimen and merge overrides (nothing is simulated)."""
     sc = as_scenario(scenario)
     spec = sc.load()
+    bind = getattr(regimen, "for_scenario", None)
+    if callable(bind) and not isinstance(scenario, ModelSpec):
+        regimen = bind(sc.name)  # dosed in the scenario's species (a regimen's own hook)
     if isinstance(regimen, Treatment):
         spec, schedule = regimen.compile_for(spec)
     else:

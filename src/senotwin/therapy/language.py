@@ -44,6 +44,7 @@ from senotwin.model.spec import ModelSpec
 from senotwin.therapy.dosing import (
     UNIT_EXAMPLES,
     Body,
+    body_for_scenario,
     canonical_dose,
     dose_limit_problem,
     off_label_problem,
@@ -247,6 +248,12 @@ class Regimen:
         """The therapy model (``spec`` plus these drugs' PK/PD) and the dose schedule."""
         plan = apply_regimen(spec, self)
         return plan.spec, plan.schedule
+
+    def for_scenario(self, scenario: str) -> Regimen:
+        """This regimen dosed in the body of ``scenario``'s species (a 20 g mouse for the
+        ``mouse_*`` scenarios): run_scenario binds it, so a regimen parsed without a body does
+        not run a mouse experiment as if a human took the doses (audit, session 41)."""
+        return replace(self, body=body_for_scenario(scenario))
 
 
 def _fmt(x: float) -> str:
