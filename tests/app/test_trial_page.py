@@ -64,6 +64,19 @@ def test_request_limits_name_the_field_and_the_allowed_values() -> None:
     assert argv[argv.index("--n") + 1] == "5" and "control=none" in argv
 
 
+def test_actions_and_scenario_are_checked_before_a_job_starts() -> None:
+    """'block FOO=0.9', 'block CD274=1.5' and every mouse scenario were accepted, then failed
+    in the progress line without naming the arm (audit, session 41)."""
+    ctl = ("control", "none")
+    with pytest.raises(ValidationError, match=r"arm 'b': unknown entity 'FOO' to block"):
+        check_request("aged_lung_untreated", 5, (ctl, ("b", "block FOO=0.9")))
+    with pytest.raises(ValidationError, match=r"arm 'c': block of CD274 must be a fraction"):
+        check_request("aged_lung_untreated", 5, (ctl, ("c", "block CD274=1.5")))
+    with pytest.raises(ValidationError, match=r"mouse experiment; virtual cohorts draw human"):
+        check_request("mouse_emt6_isotype", 5, (ctl,))
+    assert check_request("aged_lung_untreated", 5, (ctl, ("d", "block PD-L1=0.9")))
+
+
 def test_bad_arms_start_no_job() -> None:
     jobs = TrialJobs()
     job, disabled, errors, status = start_or_cancel(

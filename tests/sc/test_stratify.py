@@ -177,6 +177,23 @@ def test_cli_predict_json_and_explain(tmp_path) -> None:
     assert (tmp_path / "x" / "S0.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cli_explain_again_keeps_no_page_of_the_earlier_cohort(tmp_path) -> None:
+    """A second --explain run into the same folder left the first cohort's pages, whose scores
+    are relative to that cohort (audit, session 41); a file the user put there stays."""
+    df, _ = make_cohort(n=8)
+    first, second, out = tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "x"
+    df.T.to_csv(first, sep="\t")
+    df.iloc[:5].T.to_csv(second, sep="\t")
+    args = ["stratify", "--out", str(tmp_path / "p.csv"), "--explain", str(out)]
+    assert CliRunner().invoke(app, [*args[:1], str(first), *args[1:]]).exit_code == 0
+    (out / "notes.html").write_text("mine")
+    assert (out / "S7.html").is_file()
+    assert CliRunner().invoke(app, [*args[:1], str(second), *args[1:]]).exit_code == 0
+    pages = {p.name for p in out.glob("*.html")}
+    assert pages == {"index.html", "notes.html", *(f"S{i}.html" for i in range(5))}
+    assert not (out / "S7.png").exists()
+
+
 def test_cli_bad_input_is_one_error_line(tmp_path) -> None:
     df, _ = make_cohort(n=6)
     df.iloc[0, 0] = np.nan

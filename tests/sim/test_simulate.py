@@ -160,3 +160,15 @@ def test_batch_matches_single_runs(decay: ModelSpec) -> None:
         np.testing.assert_allclose(
             batch.run(i)["X"], 100 * np.exp(-ps["k"] * np.array([0, 2, 4])), rtol=1e-6
         )
+
+
+def test_a_block_may_name_the_entity_by_a_knowledge_base_alias() -> None:
+    """'PD-L1' was refused with 'did you mean PDCD1' (PD-1, another molecule): a block resolves
+    the knowledge base's names and aliases to the model's entity (audit, session 41)."""
+    from senotwin import run_scenario
+
+    by_alias = run_scenario("default", blocks={"PD-L1": 0.9}, days=20)
+    by_id = run_scenario("default", blocks={"CD274": 0.9}, days=20)
+    assert by_alias.ok and by_alias.table.equals(by_id.table)
+    with pytest.raises(ValidationError, match=r"knows it as BCL2, which this model does not"):
+        run_scenario("default", blocks={"BCL-2": 0.9}, days=20)

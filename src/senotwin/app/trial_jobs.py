@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from senotwin._errors import SenotwinError, ValidationError
-from senotwin.cohort.runner import arm_from_text, cohort_progress
+from senotwin.cohort.runner import (
+    arm_from_text,
+    check_action_arms,
+    check_cohort_scenario,
+    cohort_progress,
+)
 from senotwin.model.scenarios import scenario_names
 from senotwin.trial.library import trials
 from senotwin.trial.spec import TrialSpec
@@ -141,6 +146,10 @@ def check_request(
         raise ValidationError("no arm: write a regimen (or 'none' for a control arm) in a box")
     if len(arms) > MAX_ARMS:
         raise ValidationError(f"{len(arms)} arms: at most {MAX_ARMS} on this page")
+    # refused here, before a job starts: a mouse scenario, an unknown entity to block or a
+    # block fraction outside [0, 1] failed after launch, without naming the arm (audit, s41)
+    check_cohort_scenario(str(scenario))
+    check_action_arms(str(scenario), [arm_from_text(f"{a}={t}") for a, t in arms])
     if not trial:
         return TrialRequest(str(scenario), int(n), tuple(arms), int(seed))
     library = library_trials()

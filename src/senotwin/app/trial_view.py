@@ -188,7 +188,9 @@ def layout() -> html.Div:
                     html.Label("Scenario", htmlFor="trial-scenario"),
                     dcc.Dropdown(
                         id="trial-scenario",
-                        options=scenario_names(),
+                        # virtual cohorts draw human patients: the mouse experiments are not
+                        # offered (each failed after launch; audit, session 41)
+                        options=[n for n in scenario_names() if not n.startswith("mouse_")],
                         value=DEFAULT_SCENARIO,
                         clearable=False,
                     ),

@@ -43,7 +43,7 @@ from senotwin.cohort.population import (
     draw_patients,
     with_prior_spread,
 )
-from senotwin.model.compile import flatten
+from senotwin.model.compile import FlatModel, flatten
 from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.engines import EngineOutput, get_engine
@@ -680,14 +680,7 @@ def _validate(job: _Job) -> None:
             "'senotwin cohort run --trial NAME' or 'senotwin trial run NAME')"
         )
     for arm in job.config.arms:
-        check_schedule(flat, arm.regimen)
-        resolve(
-            flat,
-            params=dict(job.params) | dict(arm.params),
-            initial=dict(job.initial),
-            blocks=dict(arm.blocks),
-            check_ranges=True,
-        )
+        _check_arm(flat, job.params, job.initial, arm)
     if job.config.ensemble:
         varied = {p.parameter for p in job.config.population.priors}
         unknown = [
@@ -707,8 +700,48 @@ def _validate(job: _Job) -> None:
             raise ValidationError(f"keep_timecourses: unknown species or observable {c!r}")
 
 
+def check_cohort_scenario(scenario: str) -> None:
+    """Refuse a mouse scenario: the population's priors are human (blood volume, clearances,
+    immune ranges), and a mouse context failed per patient with 'V_c=2.0 is outside [4500,
+    5500]' (audit, session 41)."""
+    from senotwin.therapy.dosing import body_for_scenario
+
+    if body_for_scenario(scenario).species != "human":
+        raise ValidationError(
+            f"scenario {scenario!r} is a mouse experiment; virtual cohorts draw human "
+            "patients, so they need a human scenario (senotwin scenarios list; run a mouse "
+            "scenario with simulate or treat compare)"
+        )
+
+
+def check_action_arms(scenario: str, arms: Sequence[CohortArm]) -> None:
+    """Check the actions of ``arms`` (blocked entities, set parameters and their values) on
+    ``scenario``'s model before a job starts; an error names the arm."""
+    flat = flatten(prepare_scenario(scenario).spec)
+    for arm in arms:
+        _check_arm(flat, {}, {}, arm)
+
+
+def _check_arm(
+    flat: FlatModel, params: Mapping[str, float], initial: Mapping[str, float], arm: CohortArm
+) -> None:
+    """One arm's schedule, parameters and blocks on the model; errors say 'arm X: ...'."""
+    try:
+        check_schedule(flat, arm.regimen)
+        resolve(
+            flat,
+            params=dict(params) | dict(arm.params),
+            initial=dict(initial),
+            blocks=dict(arm.blocks),
+            check_ranges=True,
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"arm {arm.name!r}: {exc}") from None
+
+
 def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     """Resolve the scenario and validate arms and population (before any work starts)."""
+    check_cohort_scenario(config.scenario)
     setup = prepare_scenario(config.scenario, days=config.t_end)
     t_end = check_days(setup.days, name="days")
     grid = np.arange(0.0, t_end + 1e-9, config.step_days)

@@ -101,4 +101,23 @@ def write_explanations(result: Stratification, folder: str | Path) -> list[Path]
         f"<th>best strategy</th></tr>{''.join(links)}</table></body></html>"
     )
     written.append(atomic_write_text(d / "index.html", index))
+    _remove_earlier_pages(d, {p.name for p in written})
+    atomic_write_text(d / WRITTEN_LIST, "\n".join(p.name for p in written) + "\n")
     return written
+
+
+#: the files an explanation run wrote, so a later run into the same folder removes the pages of
+#: samples it no longer has (scores are relative to the cohort: an earlier cohort's page of a
+#: recurring sample name showed another prediction; audit, session 41) and nothing else
+WRITTEN_LIST = ".senotwin-explain"
+
+
+def _remove_earlier_pages(folder: Path, keep: set[str]) -> None:
+    """Delete the files an earlier run listed in :data:`WRITTEN_LIST` that this run did not
+    write; a file the user put there is never listed, so never touched."""
+    listed = folder / WRITTEN_LIST
+    if not listed.is_file():
+        return
+    for name in listed.read_text(encoding="utf-8").split():
+        if name not in keep and "/" not in name and name != WRITTEN_LIST:
+            (folder / name).unlink(missing_ok=True)

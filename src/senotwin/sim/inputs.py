@@ -3,14 +3,17 @@ checks, and a Schedule cut into the segments that engines integrate piece-wise."
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
+from senotwin.kb.loader import load as load_kb
+from senotwin.kb.loader import normalise_name
 from senotwin.model.compile import FlatModel, block_id
 from senotwin.model.schedule import Schedule
 
@@ -96,18 +99,39 @@ def resolve(
         if v < 0:
             raise ValidationError(f"initial value of {name} must be >= 0, got {v}")
         y0[s_index[name]] = v
-    for entity, fraction in (blocks or {}).items():
-        if entity not in flat.entities:
-            raise ValidationError(
-                f"unknown entity {entity!r} to block"
-                + _hint(entity, list(flat.entities))
-                + (f" (blockable: {', '.join(flat.entities)})" if flat.entities else "")
-            )
+    for name, fraction in (blocks or {}).items():
+        entity = block_entity(name, flat.entities)
         f = _number(fraction, f"block of {entity}")
         if not 0.0 <= f <= 1.0:
             raise ValidationError(f"block of {entity} must be a fraction in [0, 1], got {f}")
         p[p_index[block_id(entity)]] = f
     return RunInputs(p, y0)
+
+
+def block_entity(name: str, entities: Sequence[str]) -> str:
+    """The model entity a block names: its tag, or a knowledge-base name or alias of it
+    (PD-L1 and B7-H1 are CD274). Unresolved, 'PD-L1' was told 'did you mean PDCD1' -- PD-1,
+    another molecule (audit, session 41)."""
+    if name in entities:
+        return name
+    target = _kb_alias_index().get(normalise_name(name))
+    if target in entities:
+        return str(target)
+    raise ValidationError(
+        f"unknown entity {name!r} to block"
+        + (
+            f" (the knowledge base knows it as {target}, which this model does not represent)"
+            if target
+            else _hint(name, list(entities))
+        )
+        + (f" (blockable: {', '.join(entities)})" if entities else "")
+    )
+
+
+@functools.cache
+def _kb_alias_index() -> Mapping[str, str]:
+    """The shipped knowledge base's normalised names and aliases -> ids (loaded once)."""
+    return load_kb().alias_index
 
 
 def check_schedule(flat: FlatModel, schedule: Schedule) -> None:
