@@ -44,6 +44,14 @@ def test_signed_paths_carry_quotes_and_reference_texts() -> None:
     assert "error" in _text(path_list("IL-6", "no-such-thing", 3))
 
 
+@pytest.mark.parametrize("length", [0, 2.5, "abc", 9])
+def test_a_bad_path_length_is_said_not_guessed(length: object) -> None:
+    """0 ran as 3, 2.5 as 2 and text answered HTTP 500; the box allows 1 to 5 while the
+    error said 1..8 (audit, session 41)."""
+    text = _text(path_list("IL-6", "PD-L1", length))  # type: ignore[arg-type]
+    assert "error: path length" in text and "1 to 5" in text
+
+
 def test_map_neighbourhood_filters_by_kind_and_sign() -> None:
     kb = knowledge_base()
     both = map_view(kb, centre="CD274", radius=1, keep_kinds=None, signs=["+", "-"])

@@ -471,6 +471,27 @@ CASES: tuple[Case, ...] = (
         "unknown drug 'zzqx' (`senotwin drugs list` lists the library)",
     ),
     Case(
+        "dose-response-bad-background",  # named an arm 'control' the user never wrote (s41)
+        [
+            "treat",
+            "dose-response",
+            "--drug",
+            "navitoclax",
+            "--doses",
+            "100",
+            "--background",
+            "doxorubicn 2 mg/kg iv d0",
+        ],
+        2,
+        "background (--background): regimen: line 1, column 1: unknown drug 'doxorubicn'",
+    ),
+    Case(
+        "treat-compare-empty-arm",  # ran as an untreated arm without a word (audit, s41)
+        ["treat", "compare", "--arm", "a=", "--days", "5"],
+        2,
+        "--arm 'a=' has no regimen after '='; write a=none for an untreated arm",
+    ),
+    Case(
         "dose-response-unknown-unit",  # said only "unknown dose unit 'furlong'"
         ["treat", "dose-response", "--drug", "navitoclax", "--doses", "100", "--unit", "furlong"],
         2,

@@ -52,6 +52,16 @@ def test_adata_obs_keys_and_layer() -> None:
     del rng
 
 
+def test_one_signature_alone_is_a_list_of_one() -> None:
+    """score_adata(adata, 'sasp') was read letter by letter: "unknown signature 's'" (s41)."""
+    from senotwin.sc.examples import example_adata
+
+    alone, listed = example_adata(), example_adata()
+    one = score_adata(alone, "sasp").scores
+    assert list(one.columns) == ["sasp"]
+    pd.testing.assert_frame_equal(one, score_adata(listed, ["sasp"]).scores)
+
+
 def test_missing_genes_and_nans_are_clear() -> None:
     x = np.ones((4, 5))
     with pytest.raises(ValidationError, match=r"fridman: 0 of 90 genes found"):

@@ -172,3 +172,11 @@ def test_a_block_may_name_the_entity_by_a_knowledge_base_alias() -> None:
     assert by_alias.ok and by_alias.table.equals(by_id.table)
     with pytest.raises(ValidationError, match=r"knows it as BCL2, which this model does not"):
         run_scenario("default", blocks={"BCL-2": 0.9}, days=20)
+
+
+def test_an_unknown_engine_fails_when_the_options_are_made() -> None:
+    """SolverOptions(engine='turbo') was accepted and failed at the first run (audit, s41)."""
+    from senotwin import SolverOptions
+
+    with pytest.raises(ValidationError, match=r"unknown engine 'turbo'.*fast"):
+        SolverOptions(engine="turbo")

@@ -42,7 +42,7 @@ def test_the_add_on_is_the_combination_minus_the_control() -> None:
 
 def test_an_arm_that_is_not_control_plus_add_on_is_refused_by_name() -> None:
     t = get_trial("keynote189")
-    with pytest.raises(ValidationError, match=r"--arm 'chemo'.*allowed: pembro"):
+    with pytest.raises(ValidationError, match=r"arm 'chemo' \(--arm\).*allowed: pembro"):
         add_on_regimen(t, "chemo")
     other = replace(t.arms[1], regimen="pembrolizumab 200 mg iv q21d d0-d714")
     with pytest.raises(ValidationError, match="lacks the control item"):
@@ -176,6 +176,12 @@ def test_independence_needs_patients_in_all_three_arms() -> None:
     rows = _rows("max")
     with pytest.raises(ValidationError, match="pembro_alone"):
         independence(cut, rows[rows.arm != "pembro_alone"], "pembro")
+    # the control named as the combination said it needed patients in 'chemo', 'chemo' and
+    # 'chemo_alone' (audit, session 41)
+    with pytest.raises(
+        ValidationError, match=r"'chemo' is not a combination arm.*allowed: pembro$"
+    ):
+        independence(cut, rows, "chemo")
 
 
 def test_trial_independence_on_the_command_line(tmp_path: Path) -> None:

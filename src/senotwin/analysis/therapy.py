@@ -313,6 +313,8 @@ def dose_response(
     route = route or d.reference_dose.route
     route_part = "" if d.pk.model == "none" else f" {route}"
     prefix = f"{background.strip().rstrip(';')}; " if background and background.strip() else ""
+    # its errors name the background, not the 'control' arm it becomes (audit, session 41)
+    _as_regimen(background, "background (--background)", scenario, allow_off_label)
     arms: dict[str, str | None] = {"control": background or None}
     for x in doses:
         arms[f"{x:g} {unit}"] = f"{prefix}{d.id} {x:g} {unit}{route_part} {schedule}"

@@ -93,7 +93,8 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
     if view.entity is not None:
         ent = view.entity
         if ent.aliases or ent.hgnc:
-            parts.append(html.P("aliases: " + ", ".join((*ent.aliases, *ent.hgnc))))
+            names = dict.fromkeys((*ent.aliases, *ent.hgnc))  # an HGNC symbol may be an alias
+            parts.append(html.P("aliases: " + ", ".join(names)))
         if ent.description:
             parts.append(html.P(ent.description))
     if view.agent is not None:
@@ -122,17 +123,24 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
     return parts, ident
 
 
+#: the longest path the page searches (the knowledge base's own limit is 8; 5 keeps it quick)
+MAX_PATH_STEPS = 5
+
+
 def path_list(source: str | None, target: str | None, max_length: int | None) -> list[Any]:
     """Signed paths source -> target, each step with its statements' quotes and citations."""
     if not (source or "").strip() or not (target or "").strip():
         return [html.P("give both ends of the path, e.g. IL-6 and PD-L1")]
+    length = _path_length(max_length)
+    if isinstance(length, str):
+        return [html.P(f"error: {length}", className="regimen-error")]
     kb = knowledge_base()
     try:
-        found = paths(kb, str(source), str(target), max_length=int(max_length or 3), limit=10)
+        found = paths(kb, str(source), str(target), max_length=length, limit=10)
     except SenotwinError as exc:
         return [html.P(f"error: {exc}", className="regimen-error")]
     if not found:
-        return [html.P(f"no path from {source} to {target} within {max_length} steps")]
+        return [html.P(f"no path from {source} to {target} within {length} steps")]
     out: list[Any] = [html.P(f"{len(found)} signed paths (shortest first, at most 10):")]
     for p in found:
         steps = [
@@ -149,6 +157,20 @@ def path_list(source: str | None, target: str | None, max_length: int | None) ->
             )
         )
     return out
+
+
+def _path_length(value: object) -> int | str:
+    """The path-length box as a whole number of steps 1..MAX_PATH_STEPS, or what is wrong with
+    it (0 was read as 3, 2.5 as 2 and text answered HTTP 500; audit, session 41)."""
+    if value is None or value == "":
+        return 3  # the box's default
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return f"path length {value!r} is not a number; give 1 to {MAX_PATH_STEPS} steps"
+    if number != int(number) or not 1 <= number <= MAX_PATH_STEPS:
+        return f"path length {value!r}: give a whole number of steps from 1 to {MAX_PATH_STEPS}"
+    return int(number)
 
 
 def evidence(click: dict[str, Any] | None) -> list[Any]:
@@ -200,7 +222,14 @@ def layout() -> html.Div:
                     html.Label("to", htmlFor="kb-path-to"),
                     dcc.Input(id="kb-path-to", value="PD-L1", type="text"),
                     html.Label("at most steps", htmlFor="kb-path-len"),
-                    dcc.Input(id="kb-path-len", type="number", min=1, max=5, step=1, value=3),
+                    dcc.Input(
+                        id="kb-path-len",
+                        type="number",
+                        min=1,
+                        max=MAX_PATH_STEPS,
+                        step=1,
+                        value=3,
+                    ),
                     html.Button("Find paths", id="kb-path-run"),
                     html.H4("Map filters"),
                     html.Label("Node kinds shown (empty = all)", htmlFor="kb-kinds"),

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
+from senotwin._text import counted
 from senotwin.analysis.therapy import compare_arms
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.dosing import body_for_scenario
@@ -131,7 +132,7 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
         fig,
         html.Table([html.Tr(head), *body], className="metrics"),
         errors,
-        (f"compared {len(arms)} arms on {scenario} over {comp.days:g} days{notes}"),
+        (f"compared {counted(len(arms), 'arm')} on {scenario} over {comp.days:g} days{notes}"),
     )
 
 

@@ -56,11 +56,6 @@ def check_count(option: str, value: int, low: int, high: int | None = None) -> N
         raise ValidationError(f"{option} must be a whole number {allowed}, got {value}")
 
 
-def counted(n: int, noun: str) -> str:
-    """``n noun`` with the noun in the plural unless ``n`` is 1 ("1 arm", "2 arms")."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def to_jsonable(value: Any) -> Any:
     """Convert records (pydantic, dataclasses, tuples, paths, numpy scalars and arrays) into
     JSON-ready structures."""

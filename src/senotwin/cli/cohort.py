@@ -8,12 +8,12 @@ from typing import Any
 
 import typer
 
+from senotwin._text import counted
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     SHIPPED_ENSEMBLE_HELP,
     Output,
     check_outputs,
-    counted,
     ensemble_note,
     ensemble_path,
     print_json,

@@ -34,6 +34,11 @@ def _arms(items: list[str]) -> dict[str, str]:
             raise ValueError(f"--arm {item!r} is not of the form NAME=REGIMEN")
         if name.strip() in out:
             raise ValueError(f"--arm {name.strip()!r} given twice")
+        if not reg.strip():  # ran as an untreated arm without a word (audit, session 41)
+            raise ValueError(
+                f"--arm {item!r} has no regimen after '='; write {name.strip()}=none for an "
+                "untreated arm"
+            )
         out[name.strip()] = reg.strip()
     return out
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from senotwin.cli._common import Output, check_outputs, counted, print_json, user_errors
+from senotwin._text import counted
+from senotwin.cli._common import Output, check_outputs, print_json, user_errors
 from senotwin.sim.engines import engine_help
 
 if TYPE_CHECKING:

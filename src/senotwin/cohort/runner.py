@@ -665,8 +665,8 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
         raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
     if not resume:
         raise ValidationError(
-            f"{out} already holds a cohort (manifest.json); pass --resume to finish it or "
-            "choose another --out"
+            f"{out} already holds a cohort (manifest.json); pass --resume (in Python: "
+            "resume=True) to finish it, or choose another output folder"
         )
     return manifest
 

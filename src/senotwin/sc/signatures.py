@@ -256,7 +256,10 @@ class ResolvedSignatures:
 
 
 def resolve_signatures(items: Iterable[Signature | str]) -> ResolvedSignatures:
-    """Turn names / Signature objects into leaf gene sets (composites expanded)."""
+    """Turn names / Signature objects into leaf gene sets (composites expanded). One name or
+    one Signature alone counts as a list of one ('sasp' was read letter by letter)."""
+    if isinstance(items, str | Signature):
+        items = [items]
     requested: list[Signature] = []
     for item in items:
         requested.append(get_signature(item) if isinstance(item, str) else item)

@@ -45,6 +45,9 @@ class SolverOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.engine, str) or not self.engine.strip():
             raise ValidationError(f"engine must be an engine name, got {self.engine!r}")
+        from senotwin.sim.engines import ENGINES  # engines import sim.inputs, not this
+
+        ENGINES.get(self.engine)  # an unknown name fails here, not at the first run
         object.__setattr__(self, "rtol", _positive("rtol", self.rtol))
         object.__setattr__(self, "atol", _positive("atol", self.atol))
         if self.rtol >= 1:

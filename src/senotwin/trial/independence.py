@@ -64,7 +64,8 @@ def add_on_regimen(trial: TrialSpec, arm: str) -> str:
     names = [a.name for a in trial.arms[1:]]
     if arm not in names:
         raise ValidationError(
-            f"--arm {arm!r}: not an experimental arm of {trial.id}; allowed: {', '.join(names)}"
+            f"arm {arm!r} (--arm): not an experimental arm of {trial.id}; allowed: "
+            f"{', '.join(names)}"
         )
     combo = next(a for a in trial.arms if a.name == arm)
     control = trial.control
@@ -257,6 +258,13 @@ def independence(
     """The check on a run of :func:`independence_trial` (rows of its cohort directory)."""
     alone = arm + ALONE_SUFFIX
     control = trial.control.name
+    if arm in (control, UNTREATED) or arm.endswith(ALONE_SUFFIX):
+        allowed = [a.name for a in trial.arms[1:] if a.name != UNTREATED and a.name != alone]
+        allowed = [a for a in allowed if not a.endswith(ALONE_SUFFIX)]
+        raise ValidationError(
+            f"arm {arm!r} is not a combination arm of {trial.id} (the control is {control!r}); "
+            f"allowed: {', '.join(allowed)}"
+        )
     t, ev, resp = _paired(rows, control, arm, alone)
     t_ia, e_ia = t[IA], ev[IA]
     either = resp[control] | resp[alone]

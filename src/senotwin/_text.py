@@ -1,0 +1,8 @@
+"""Small wording helpers shared by the command line and the web app."""
+
+from __future__ import annotations
+
+
+def counted(n: int, noun: str) -> str:
+    """``n noun`` with the noun in the plural unless ``n`` is 1 ("1 arm", "2 arms")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
