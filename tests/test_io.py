@@ -209,3 +209,13 @@ def test_parse_table_and_gunzip_work_on_bytes_in_memory() -> None:
         gunzip(gzip.compress(b"0" * 5000), "y.gz", what="table", limit=1000)
     with pytest.raises(ValidationError, match=r"is named \.gz but is not gzip data"):
         gunzip(b"plain text", "y.gz", what="table", limit=1000)
+
+
+def test_a_semicolon_table_is_named_as_such() -> None:
+    """A ';'-separated table read as one column and was refused as 'no data (340 rows, 0
+    value columns)' with no word of the separator (audit, session 41)."""
+    from senotwin._io import parse_table
+
+    with pytest.raises(ValidationError, match=r"separated by ';', which is not read"):
+        parse_table("gene;S1;S2\nIL6;1;2\n", "x.csv", what="expression file", index_col=0)
+    assert parse_table("gene,S1\nIL6,1\n", "x.csv", what="t", index_col=0).shape == (1, 1)

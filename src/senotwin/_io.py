@@ -441,6 +441,13 @@ def parse_table(
             f"{what} {name!r} is empty; expected a table with a header row and data rows"
         )
     delimiter = sep or table_separator(name, first)
+    if sep is None and "," not in first and "\t" not in first:
+        for other in (";", "|"):
+            if other in first:  # it read as one column: 'no data (340 rows, 0 columns)'
+                raise ValidationError(
+                    f"{what} {name!r}: the header row is separated by {other!r}, which is not "
+                    "read; separators accepted: comma (.csv) or tab (.tsv, .txt)"
+                )
     kind = "CSV" if delimiter == "," else "tab-separated"
     try:
         df = pd.read_csv(io.StringIO(text), sep=delimiter, index_col=index_col)

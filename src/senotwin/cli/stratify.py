@@ -77,10 +77,11 @@ def predict(
             err=True,
         )
         _write_table(res.predictions, out, index=True)
-        typer.echo(f"wrote {out} ({len(res.predictions)} samples)", err=True)
-        if explain is not None:
-            pages = write_explanations(res, explain)
-            typer.echo(f"wrote {explain}/: {len(pages)} files (open index.html)", err=True)
+        pages = write_explanations(res, explain) if explain is not None else []
+    # said once the writes are committed (a run stopped during --explain had said 'wrote')
+    typer.echo(f"wrote {out} ({len(res.predictions)} samples)", err=True)
+    if explain is not None:
+        typer.echo(f"wrote {explain}/: {len(pages)} files (open index.html)", err=True)
     if json_out:
         print_json(
             {
