@@ -6,7 +6,7 @@ import warnings
 
 from dash import Dash, dcc, html
 
-from senotwin._errors import SenotwinWarning
+from senotwin._errors import SenotwinWarning, ValidationError
 from senotwin.app import kb_view, model_view, samples_view, therapy_view, trial_view
 from senotwin.app.trial_jobs import TrialJobs
 
@@ -62,11 +62,28 @@ def create_app(jobs: TrialJobs | None = None) -> Dash:
     return app
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program holds, in one line, before the model is compiled (the
+    server exited 1 with its own message; audit, session 41)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValidationError(
+                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                "choose another port"
+            ) from None
+
+
 def serve(host: str = LOOPBACK, port: int = 8050) -> None:
     """Serve until Ctrl-C (a SenotwinWarning first when ``host`` is not the loopback)."""
     message = host_warning(host)
     if message:
         warnings.warn(message, SenotwinWarning, stacklevel=2)
+    _check_port_free(host, port)
     jobs = TrialJobs()
     try:
         create_app(jobs).run(host=host, port=port, debug=False)
