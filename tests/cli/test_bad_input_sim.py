@@ -295,7 +295,7 @@ CASES: tuple[Case, ...] = (
         "cohort-early-bad-block",
         lambda t: ["cohort", "run", "--n", "2", "--arm", "x=block FOO=0.5", "--out", str(t / "o")],
         2,
-        "error: unknown entity 'FOO' to block",
+        "error: arm 'x': unknown entity 'FOO' to block",
     ),
     Case(
         "cohort-early-bad-scheduler",
