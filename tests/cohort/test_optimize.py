@@ -72,3 +72,25 @@ def test_levels_stay_inside_the_labelled_human_range() -> None:
     assert level_bounds(get_drug("sb203580"), Body("mouse")) == (0.1, 1.0)
     with pytest.raises(ValidationError, match="cannot be optimised in a human scenario"):
         optimize_schedule("default", ["sb203580"], budget=1, patients=2)
+
+
+def test_a_mouse_scenario_is_refused_up_front() -> None:
+    """Schedules are tried on virtual human patients: on a mouse scenario the untreated 'mice'
+    shrank 100-fold and anti-PD-L1 failed on a human-dose level (audit, session 41)."""
+    with pytest.raises(ValidationError, match="mouse experiment; virtual cohorts draw human"):
+        optimize_schedule("mouse_emt6_isotype", ["anti-pd-l1"], budget=1, patients=2)
+
+
+def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
+    """Infeasible schedules were listed as the best, each 'toxicity 0.00 [exceeds toxicity
+    limit]' even when grade-4 neutropenia was the reason, and the command exited 0 (s41)."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+
+    args = ["optimize", "--drugs", "nab-paclitaxel", "--budget", "2", "--patients", "2"]
+    res = CliRunner().invoke(app, [*args, "--horizon", "30", "--max-toxicity", "0"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert "no schedule tried met the limits" in out and "[infeasible: " in out
+    assert "exceeds toxicity limit" not in out

@@ -176,3 +176,23 @@ def test_with_values_checks_names_and_ranges() -> None:
         with_values(spec, initial={"X": 1.0})
     with pytest.raises(ValidationError, match="outside its plausible range"):
         with_values(spec, {"s": 1.0})
+    # another host's context (a mouse scenario): the value is written, the range dropped
+    mouse = with_values(spec, {"s": 1.0}, check_ranges=False)
+    assert mouse.parameter("s").value == 1.0 and mouse.parameter("s").range is None
+
+
+def test_every_mouse_scenario_exports(tmp_path) -> None:
+    """All 20 mouse_* scenarios were refused by `model export --scenario` (their values were
+    checked against the human ranges; audit, session 41)."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+    from senotwin.model.scenarios import scenario_names
+
+    mice = [n for n in scenario_names() if n.startswith("mouse_")]
+    assert len(mice) >= 20
+    for name in mice:
+        out = tmp_path / f"{name}.txt"
+        args = ["model", "export", "--format", "antimony", "--scenario", name, "--out", str(out)]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0 and out.stat().st_size > 0, (name, res.output)

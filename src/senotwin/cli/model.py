@@ -110,7 +110,7 @@ def export(
         exporter = get(fmt)
         spec, sc = resolve(model, scenario)
         if sc is not None:
-            spec = with_values(spec, sc.params, sc.initial)
+            spec = with_values(spec, sc.params, sc.initial, check_ranges=sc.check_ranges)
         text = exporter.write(spec)
         atomic_write_text(out, text)
     typer.echo(f"wrote {out} ({exporter.description})")

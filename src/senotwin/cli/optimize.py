@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from senotwin.cli._common import print_json, user_errors
 from senotwin.sim.engines import engine_help
+from senotwin.therapy.toxicity import grade
+
+if TYPE_CHECKING:
+    from senotwin.cohort.optimize import ScheduleOutcome
 
 
 def optimize(
@@ -15,9 +21,13 @@ def optimize(
         "--drugs",
         help="Comma-separated drugs of the library (see `senotwin drugs list`).",
     ),
-    horizon: float = typer.Option(180.0, "--horizon", help="Days simulated per patient."),
+    horizon: float = typer.Option(
+        180.0, "--horizon", help="Days simulated per patient (at least 14)."
+    ),
     budget: int = typer.Option(40, "--budget", help="Schedules tried (optuna TPE trials)."),
-    patients: int = typer.Option(8, "--patients", help="Virtual patients per evaluation."),
+    patients: int = typer.Option(
+        8, "--patients", help="Virtual patients per evaluation (at least 2)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of patients and search."),
     max_toxicity: float = typer.Option(
         2.0,
@@ -30,7 +40,11 @@ def optimize(
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI)."""
+    """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI).
+
+    Each drug is dosed at one interval, about its terminal half-life (1 to 21 days), inside its
+    labelled or studied human range; the scenario must be a human one. Exits 1 when no
+    schedule tried meets the limits (they are listed, each with why it is infeasible)."""
     from senotwin.cohort.optimize import optimize_schedule
 
     with user_errors():
@@ -55,9 +69,28 @@ def optimize(
         f"({ref.ci_low:+.2f} to {ref.ci_high:+.2f})"
     )
     for k, b in enumerate(res.best, 1):
-        flag = "" if b.feasible else " [exceeds toxicity limit]"
+        anc = "" if b.anc_nadir is None else f", ANC nadir {b.anc_nadir:.2g}e9/L"
         typer.echo(
             f"{k}. {b.regimen}\n   log10 change {b.mean_log_ratio:+.2f} ({b.ci_low:+.2f} to "
             f"{b.ci_high:+.2f}), responders {100 * b.response_rate:.0f}%, "
-            f"toxicity {b.toxicity:.2f}{flag}"
+            f"toxicity {b.toxicity:.2f}{anc}{_infeasible(b, res.max_toxicity)}"
         )
+    if res.best and not any(b.feasible for b in res.best):
+        # the infeasible schedules were listed as the best without a word (audit, session 41)
+        typer.echo(
+            "no schedule tried met the limits (toxicity <= --max-toxicity, no grade-4 "
+            "neutropenia); the least bad are listed. Widen the limits or the budget.",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+def _infeasible(b: ScheduleOutcome, max_toxicity: float) -> str:
+    """Why a schedule is infeasible ('' when it is not): every label used to read 'exceeds
+    toxicity limit', also for a grade-4 neutropenia at toxicity 0.00 (audit, session 41)."""
+    if b.feasible:
+        return ""
+    why = [f"toxicity above --max-toxicity {max_toxicity:g}"] if b.toxicity > max_toxicity else []
+    if b.anc_nadir is not None and grade(b.anc_nadir) >= 4:
+        why.append("grade-4 neutropenia (mean ANC nadir < 0.5e9/L)")
+    return f" [infeasible: {'; '.join(why) or 'limits not met'}]"

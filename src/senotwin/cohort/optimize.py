@@ -33,6 +33,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.population import VirtualPatient, draw_patient, population_for
+from senotwin.cohort.runner import check_cohort_scenario
 from senotwin.model.readouts import readouts_for
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
@@ -267,6 +268,7 @@ def optimize_schedule(
     """Search dose level, start day and duration of each library drug (order follows the starts)."""
     import optuna
 
+    check_cohort_scenario(scenario)  # the schedules are tried on virtual human patients
     if not drugs:
         raise ValidationError("name at least one drug of the library (senotwin drugs list)")
     ids = tuple(get_drug(d).id for d in drugs)  # unknown names get the closest library names

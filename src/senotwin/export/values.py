@@ -17,8 +17,14 @@ def with_values(
     spec: ModelSpec,
     params: Mapping[str, float] | None = None,
     initial: Mapping[str, float] | None = None,
+    *,
+    check_ranges: bool = True,
 ) -> ModelSpec:
-    """``spec`` with parameter values ``params`` and initial amounts ``initial`` written in."""
+    """``spec`` with parameter values ``params`` and initial amounts ``initial`` written in.
+
+    A value outside its parameter's plausible range is an error, unless ``check_ranges`` is
+    False -- a scenario of another host (the ``mouse_*`` contexts) -- and then that parameter
+    carries no range: the human one does not describe it (every mouse export was refused)."""
     if not params and not initial:
         return spec
     data = spec.model_dump()
@@ -36,4 +42,7 @@ def with_values(
         for item in data[key]:
             if item["id"] in given:
                 item[field] = float(given[item["id"]])
+                rng = item.get("range")
+                if not check_ranges and rng is not None and not rng[0] <= item[field] <= rng[1]:
+                    item["range"] = None
     return spec_from_dict(data, source=f"model {spec.id!r} with scenario values")
