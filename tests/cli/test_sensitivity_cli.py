@@ -30,3 +30,14 @@ def test_text_and_json_state_horizon_and_note() -> None:
     data = json.loads(r.stdout)
     assert (data["days"], data["samples"], data["seed"]) == (20.0, 8, 3)
     assert data["note"] == HORIZON_NOTE
+
+
+def test_a_constant_metric_has_no_index_and_the_table_shows_p() -> None:
+    """sasp_net_effect is 0 in every sample of a scenario without senescence; float noise was
+    printed as PRCCs (-0.063, -0.048), and no p value reached the text (audit, session 41)."""
+    args = ["sensitivity", "--scenario", "aged_lung_no_senescence", "--n", "20", "--days", "60"]
+    r = CliRunner().invoke(app, [*args, "--param", "k_grow", "--param", "k_kill"])
+    assert r.exit_code == 0, r.output
+    text = r.stdout.split("sasp_net_effect (PRCC")[1]
+    assert "the metric does not vary across the samples: no index" in text
+    assert "(p " in r.stdout.split("sasp_net_effect (PRCC")[0]

@@ -176,6 +176,8 @@ def prcc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, k = x.shape
     if y.shape != (n,) or n < k + 3:
         raise ValidationError(f"PRCC needs more samples ({n}) than parameters + 2 ({k + 2})")
+    if np.all(y == y[0]):  # nothing varies: the residuals were float noise read as a PRCC
+        return np.full(k, math.nan), np.full(k, math.nan)
     rx = np.apply_along_axis(stats.rankdata, 0, x)
     ry = stats.rankdata(y)
     out = np.zeros(k)
@@ -412,7 +414,9 @@ def run_sensitivity(
                 )
     table = pd.DataFrame(rows)
     table["rank"] = (
-        table.assign(a=table["index"].abs()).groupby("metric")["a"].rank(ascending=False)
+        table.assign(a=table["index"].abs())
+        .groupby("metric")["a"]
+        .rank(ascending=False, method="first", na_option="bottom")  # NaN: a constant metric
     ).astype(int)
     table = table.sort_values(["metric", "rank"]).reset_index(drop=True)
     hurts = math.nan

@@ -97,11 +97,25 @@ def sensitivity(
     typer.echo(res.design())
     for metric, sub in table.groupby("metric", sort=False):
         typer.echo(f"{metric} ({label}, {res.samples} samples):")
+        if sub["index"].isna().all():  # spurious PRCCs from float noise were printed (s41)
+            typer.echo("  the metric does not vary across the samples: no index")
+            continue
         for r in sub.to_dict(orient="records"):
-            typer.echo(f"  {int(r['rank']):2d}. {r['parameter']:<14} {r['index']:+.3f}")
+            typer.echo(f"  {int(r['rank']):2d}. {r['parameter']:<14} {r['index']:+.3f}{_spread(r)}")
+        if res.method == "prcc" and not (sub["p"] < 0.05).any():
+            typer.echo("  (no index differs from 0 at p < 0.05: a ranking of noise at this --n)")
     if res.sasp_hurts_fraction == res.sasp_hurts_fraction:
         typer.echo(
             f"SASP net-hurts tumour control in {100 * res.sasp_hurts_fraction:.0f}% of samples "
             "(tumour burden higher with the senescent secretome than without)"
         )
     typer.echo(f"note: {HORIZON_NOTE}")
+
+
+def _spread(r: dict) -> str:
+    """The uncertainty the JSON holds: PRCC's p value, or the Sobol index's interval."""
+    if r["p"] == r["p"]:
+        return f"  (p {r['p']:.2g})"
+    if r["low"] == r["low"]:
+        return f"  ({r['low']:.2f} to {r['high']:.2f})"
+    return ""
