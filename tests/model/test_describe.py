@@ -194,3 +194,32 @@ def test_the_shipped_qsp_ranking_names_its_design_and_covers_the_top_30() -> Non
     assert {"scenario", "outcome", "samples", "seed", "date", "regenerate"} <= set(design)
     ids = {p.id for p in uncertain_parameters(spec)}
     assert {q["id"] for q in top["parameters"]} <= ids  # type: ignore[union-attr]
+
+
+def test_explain_with_a_scenario_shows_its_values_and_accepts_an_alias() -> None:
+    """`model explain k_grow --scenario aged_melanoma_untreated` printed the default model's
+    0.01035; 'PD-L1' was unknown (audit, session 41); the card of a plain export no longer
+    calls the shipped ranking stale (the default scenario's values were written in)."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+    from senotwin.model.qsp import TISSUES
+
+    run = CliRunner().invoke
+    res = run(app, ["model", "explain", "k_grow", "--scenario", "aged_melanoma_untreated"])
+    assert res.exit_code == 0 and f"value: {TISSUES['melanoma'].k_grow:g} 1/day" in res.output
+    res = run(app, ["model", "explain", "PD-L1"])
+    assert res.exit_code == 0 and res.output.startswith("entity CD274"), res.output
+
+
+def test_a_plain_export_card_does_not_call_the_shipped_ranking_stale(tmp_path) -> None:
+    """The README's export wrote the default scenario's values in, and the card then called
+    the shipped sensitivity ranking STALE while `model stats` said current (audit, s41)."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+
+    out = tmp_path / "card.md"
+    res = CliRunner().invoke(app, ["model", "export", "--format", "markdown", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Top-30 GSA parameters" in out.read_text() and "STALE" not in out.read_text()

@@ -84,11 +84,15 @@ def explain(
     model: Path | None = MODEL,
     scenario: str | None = SCENARIO,
 ) -> None:
-    """Show a model element with its formula, values and evidence."""
+    """Show a model element with its formula, values and evidence (with --scenario, the
+    scenario's values)."""
+    from senotwin.export.values import with_values
     from senotwin.model.describe import explain as describe
 
     with user_errors():
-        spec, _ = resolve(model, scenario)
+        spec, sc = resolve(model, scenario)
+        if sc is not None and scenario is not None:  # the scenario's values, not the model's
+            spec = with_values(spec, sc.params, sc.initial, check_ranges=sc.check_ranges)
         typer.echo(describe(spec, name))
 
 
@@ -101,7 +105,8 @@ def export(
 ) -> None:
     """Write the model in a standard format (nothing is written if the export fails).
 
-    With --scenario the file carries the scenario's parameter values and initial state."""
+    With --scenario the file carries the scenario's parameter values and initial state;
+    without it, the model's own values."""
     from senotwin._io import atomic_write_text
     from senotwin.export import get
     from senotwin.export.values import with_values
@@ -109,7 +114,8 @@ def export(
     with user_errors(), writing(Output("--out", out), inputs=(model,)):
         exporter = get(fmt)
         spec, sc = resolve(model, scenario)
-        if sc is not None:
+        if sc is not None and scenario is not None:  # the default scenario's values made the
+            # card call the shipped sensitivity ranking stale (audit, session 41)
             spec = with_values(spec, sc.params, sc.initial, check_ranges=sc.check_ranges)
         text = exporter.write(spec)
         atomic_write_text(out, text)

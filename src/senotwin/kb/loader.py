@@ -14,6 +14,7 @@ Every problem is reported with the file, the entry (index and id) and the field.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -158,6 +159,18 @@ def _unique(records: list[tuple[RecordT, Located]], attr: str, what: str) -> dic
             )
         seen[key] = (record, where)
     return {k: v[0] for k, v in seen.items()}
+
+
+def shipped_id(name: str) -> str | None:
+    """The id the shipped knowledge base gives a name, alias or HGNC symbol (PD-L1 -> CD274),
+    or None: how the model's entity look-ups (blocks, ``model explain``) accept aliases."""
+    return _shipped_alias_index().get(normalise_name(name))
+
+
+@functools.cache
+def _shipped_alias_index() -> dict[str, str]:
+    """The shipped knowledge base's normalised names -> ids (loaded once per process)."""
+    return load().alias_index
 
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:

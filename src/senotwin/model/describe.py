@@ -11,6 +11,7 @@ from typing import Any
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import load_yaml
+from senotwin.kb.loader import shipped_id
 from senotwin.model import ratelaws
 from senotwin.model.expr import to_text
 from senotwin.model.spec import (
@@ -167,7 +168,12 @@ def provenance_lines(st: dict[str, object]) -> list[str]:
         lines.append(f"top-{TOP_N} GSA parameters: no shipped sensitivity ranking for this model")
     else:
         d = top["design"]
-        stale = "" if top["current"] else " (STALE: the model changed since; regenerate it)"
+        stale = (
+            ""
+            if top["current"]
+            else " (STALE: computed on another model version or other parameter values; "
+            "regenerate it for these)"
+        )
         lines.append(
             f"top-{top['top']} GSA parameters ({d.get('outcome')}, {d.get('scenario')}, "
             f"{d.get('samples')} samples, seed {d.get('seed')}, {d.get('date')}){stale}: "
@@ -302,6 +308,8 @@ def explain(spec: ModelSpec, name: str) -> str:
             return "\n".join(rows)
     if name in spec.entities():
         return _explain_entity(spec, name)
+    if (entity := shipped_id(name)) in spec.entities():  # an alias: PD-L1 is CD274
+        return _explain_entity(spec, str(entity))
     known = [
         *spec.species_ids,
         *spec.parameter_ids,

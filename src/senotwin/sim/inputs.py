@@ -3,7 +3,6 @@ checks, and a Schedule cut into the segments that engines integrate piece-wise."
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,8 +11,7 @@ import numpy as np
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
-from senotwin.kb.loader import load as load_kb
-from senotwin.kb.loader import normalise_name
+from senotwin.kb.loader import shipped_id
 from senotwin.model.compile import FlatModel, block_id
 from senotwin.model.schedule import Schedule
 
@@ -114,7 +112,7 @@ def block_entity(name: str, entities: Sequence[str]) -> str:
     another molecule (audit, session 41)."""
     if name in entities:
         return name
-    target = _kb_alias_index().get(normalise_name(name))
+    target = shipped_id(name)
     if target in entities:
         return str(target)
     raise ValidationError(
@@ -126,12 +124,6 @@ def block_entity(name: str, entities: Sequence[str]) -> str:
         )
         + (f" (blockable: {', '.join(entities)})" if entities else "")
     )
-
-
-@functools.cache
-def _kb_alias_index() -> Mapping[str, str]:
-    """The shipped knowledge base's normalised names and aliases -> ids (loaded once)."""
-    return load_kb().alias_index
 
 
 def check_schedule(flat: FlatModel, schedule: Schedule) -> None:
