@@ -5,6 +5,7 @@ figures."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -378,8 +379,23 @@ def profile(
     with user_errors(), writing(Output("--out", out, directory=True)):
         pr = _resolve(problem)
         objective = Objective(pr)
-        fit = fit_problem(objective, starts=starts, seed=seed)
-        summary = _write_results(out, pr, fit, profile_all(objective, fit))
+        began = time.perf_counter()
+
+        def said(what: str, done: int, planned: int) -> None:
+            """One progress line on stderr (it ran for minutes without a word; audit s41)."""
+            typer.echo(f"{what} {done}/{planned} ({time.perf_counter() - began:.0f} s)", err=True)
+
+        fit = fit_problem(
+            objective,
+            starts=starts,
+            seed=seed,
+            progress=lambda done, planned: said("fit: starts", len(done), planned),
+        )
+        k = len(fit.parameter_ids)
+        profiles = profile_all(
+            objective, fit, progress=lambda done: said("profiles: parameters", len(done), k)
+        )
+        summary = _write_results(out, pr, fit, profiles)
     if as_json:
         print_json(summary)
     else:

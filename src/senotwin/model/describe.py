@@ -190,7 +190,7 @@ def provenance_lines(st: dict[str, object]) -> list[str]:
         f"assumed {k} <= {ASSUMED_TARGETS[k]:.0%}: {'met' if ok else 'NOT met'}"
         for k, ok in prov["targets_met"].items()
     )
-    lines.append(f"issue-11 targets: {met}")
+    lines.append(f"targets for the share of assumed parameters: {met}")
     return lines
 
 
