@@ -80,6 +80,10 @@ def test_lint_reports_an_undefined_observable(tmp_path: Path) -> None:
     res = runner.invoke(app, ["petab", "lint", str(tmp_path / "p")])
     assert res.exit_code == 1
     assert "error:" in res.output
+    # each line says its level: petab's skipped visualization table is no error (audit, s41)
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert all(ln.startswith(("error: ", "warning: ")) for ln in lines), lines
+    assert not [ln for ln in lines if ln.startswith("error: Visualization table")]
 
 
 def test_load_needs_the_senotwin_model(tmp_path: Path) -> None:

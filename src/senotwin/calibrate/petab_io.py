@@ -187,12 +187,15 @@ def export_problem(problem: Problem, out: str | Path) -> Path:
 
 @contextmanager
 def _captured(logger_name: str = "petab") -> Iterator[list[str]]:
-    """Messages the petab library logs at WARNING or above, collected in a list."""
+    """Messages the petab library logs at WARNING or above, collected in a list, each with its
+    level ('warning: ...', 'error: ...'): a skipped visualization table was printed as an
+    error (audit, session 41)."""
     messages: list[str] = []
 
     class _Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
+            level = "error" if record.levelno >= logging.ERROR else "warning"
+            messages.append(f"{level}: {record.getMessage()}")
 
     handler = _Collect(level=logging.WARNING)
     logger = logging.getLogger(logger_name)
@@ -231,11 +234,11 @@ def lint_problem(directory: str | Path) -> list[str]:
         try:
             petab.validate(str(d / PROBLEM_YAML))
         except Exception as exc:  # the schema validator raises its own error types
-            return [f"problem.yaml: {exc}"]
+            return [f"error: problem.yaml: {exc}"]
         problem = _petab_problem(d)
         failed = petab.lint_problem(problem)
     if failed and not messages:
-        messages.append("petab lint failed (no message)")
+        messages.append("error: petab lint failed (no message)")
     return messages if failed else []
 
 

@@ -88,8 +88,8 @@ def petab_lint(
     with user_errors():
         problems = lint_problem(directory)
     if problems:
-        for line in problems:
-            typer.echo(f"error: {line}", err=True)
+        for line in problems:  # each says its level (error / warning)
+            typer.echo(line, err=True)
         raise typer.Exit(code=1)
     typer.echo(f"{directory}: petab lint ok")
 
