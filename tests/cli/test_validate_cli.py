@@ -43,7 +43,7 @@ def test_validate_json_table_and_strict_exit(tmp_path):
     first = data["cases"][0]
     assert first["observed"]["effect"] < -0.05 and first["unit"] == "pg/mL"
     assert first["direction_only"] is True and data["engine"] == "fast"
-    table = runner.invoke(app, ["validate", "--cases", mixed])
+    table = runner.invoke(app, ["validate", "--cases", mixed], env={"COLUMNS": "150"})
     assert table.exit_code == 0, table.output
     assert "validation: 1/2 passed (consistency 1/2)" in table.stdout
     flat = " ".join(table.stdout.split())  # the failure paragraph wraps at the terminal width
@@ -52,6 +52,9 @@ def test_validate_json_table_and_strict_exit(tmp_path):
     # sized to the terminal (it was fixed at 220 columns): no line wider than COLUMNS
     narrow = runner.invoke(app, ["validate", "--cases", mixed], env={"COLUMNS": "90"})
     assert max(len(line) for line in narrow.stdout.splitlines()) <= 90
+    # below 110 columns a list, not a table folded a few letters wide
+    assert "  holds  yes" in narrow.stdout and "  fails  NO" in narrow.stdout
+    assert "┃" not in narrow.stdout and "┃" in table.stdout
     strict = runner.invoke(app, ["validate", "--cases", mixed, "--strict"])
     assert strict.exit_code == 1
     holds = _cases(tmp_path, _HOLDS)

@@ -74,13 +74,36 @@ def validate(
         raise typer.Exit(code=1)
 
 
+#: below this terminal width the cases are listed, two lines each: a table squeezed into 80
+#: columns folded every cell a few letters wide
+TABLE_MIN_WIDTH = 110
+
+
+def _print_list(console: Console, report: ValidationReport) -> None:
+    """Per tier, each case as 'id  ok' and an indented 'read-out: expected; observed' line."""
+    robust = report.robustness
+    for tier, count in report.tiers().items():
+        console.print(f"{tier}: {count.passed}/{count.n} passed", markup=False)
+        for r in (r for r in report.results if r.tier == tier):
+            share = f", holds in {robust.get(r.id, float('nan')):.0%}" if robust else ""
+            console.print(f"  {r.id}  {'yes' if r.passed else 'NO'}{share}", markup=False)
+            console.print(
+                f"      {r.readout} ({r.measure}): expected {r.expected}; observed "
+                f"{r.observed_text()}",
+                markup=False,
+            )
+
+
 def _print_table(report: ValidationReport) -> None:
-    """One table per tier, sized to the terminal; then the failures with their claims."""
+    """One table per tier sized to the terminal (a list below TABLE_MIN_WIDTH columns); then
+    the failures with their claims."""
     tiers = ", ".join(f"{t} {c.passed}/{c.n}" for t, c in report.tiers().items())
     console = Console(width=shutil.get_terminal_size((120, 24)).columns, highlight=False)
     console.print(f"validation: {report.n_passed}/{len(report.results)} passed ({tiers})")
     robust = report.robustness
-    for tier, count in report.tiers().items():
+    if console.width < TABLE_MIN_WIDTH:
+        _print_list(console, report)
+    for tier, count in report.tiers().items() if console.width >= TABLE_MIN_WIDTH else ():
         table = Table(title=f"{tier}: {count.passed}/{count.n} passed", title_justify="left")
         table.add_column("case", no_wrap=True)
         table.add_column("read-out", overflow="fold", ratio=1)
