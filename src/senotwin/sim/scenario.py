@@ -118,8 +118,10 @@ def prepare_scenario(
     sc = as_scenario(scenario)
     spec = sc.load()
     bind = getattr(regimen, "for_scenario", None)
-    if callable(bind) and not isinstance(scenario, ModelSpec):
-        regimen = bind(sc.name)  # dosed in the scenario's species (a regimen's own hook)
+    if callable(bind) and (scenario is None or isinstance(scenario, str)):
+        # a registered scenario names its species (mouse_*): the regimen is dosed in it; a
+        # model or a Scenario object built by the caller keeps the regimen's own body
+        regimen = bind(sc.name)
     if isinstance(regimen, Treatment):
         spec, schedule = regimen.compile_for(spec)
     else:
