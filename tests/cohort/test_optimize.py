@@ -94,3 +94,5 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     assert res.exit_code == 1, res.output
     assert "no schedule tried met the limits" in out and "[infeasible: " in out
     assert "exceeds toxicity limit" not in out
+    as_json = CliRunner().invoke(app, [*args, "--horizon", "30", "--max-toxicity", "0", "--json"])
+    assert as_json.exit_code == 1, as_json.output

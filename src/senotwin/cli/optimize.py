@@ -61,6 +61,8 @@ def optimize(
         )
     if as_json:
         print_json({"scenario": scenario, "drugs": names, "result": res})
+        if res.best and not any(b.feasible for b in res.best):
+            raise typer.Exit(code=1)  # as the text output: nothing tried met the limits
         return
     ref = res.reference
     typer.echo(

@@ -259,8 +259,11 @@ def independence(
     alone = arm + ALONE_SUFFIX
     control = trial.control.name
     if arm in (control, UNTREATED) or arm.endswith(ALONE_SUFFIX):
-        allowed = [a.name for a in trial.arms[1:] if a.name != UNTREATED and a.name != alone]
-        allowed = [a for a in allowed if not a.endswith(ALONE_SUFFIX)]
+        allowed = [
+            a.name
+            for a in trial.arms[1:]
+            if a.name != UNTREATED and not a.name.endswith(ALONE_SUFFIX)
+        ]
         raise ValidationError(
             f"arm {arm!r} is not a combination arm of {trial.id} (the control is {control!r}); "
             f"allowed: {', '.join(allowed)}"
