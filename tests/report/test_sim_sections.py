@@ -47,12 +47,15 @@ def test_therapy_summary_names_best_and_worst_arm(demo_results: DemoResults) -> 
 
 
 def test_model_section_names_links_the_model_has() -> None:
-    """The physical-units model links the kb by entity tags, not interaction ids: no '0 cited'."""
+    """The physical-units model links the kb by interaction ids (its processes and observables
+    cite the review's statements) and by entity tags; the intro counts both, never '0 cited'."""
     from senotwin.model.scenarios import get_scenario
 
     model = get_scenario("default").load()
     intro = model_section(model).intro
-    assert "cite 0 " not in intro
+    cited = {i for item in (*model.processes, *model.observables) for i in item.kb}
+    assert cited and "cite 0 " not in intro
+    assert f"processes and signals cite {len(cited)} knowledge-base interactions" in intro
     assert f"{len(model.entities())} knowledge-base entities tag" in intro
 
 
