@@ -14,6 +14,7 @@ import pytest
 
 from senotwin._errors import SenotwinError, ValidationError
 from senotwin._io import (
+    atomic_remove,
     atomic_write_bytes,
     atomic_write_text,
     check_input_dir,
@@ -77,6 +78,24 @@ def test_staged_writes_leave_nothing_on_failure(tmp_path: Path, exc: BaseExcepti
         raise exc
     assert (tmp_path / "keep.csv").read_text() == "old"
     assert _files(tmp_path) == ["keep.csv"]
+
+
+def test_a_staged_removal_waits_for_success(tmp_path: Path) -> None:
+    """An earlier run's stale file goes only when the command succeeds (petab export, s42)."""
+    (tmp_path / "stale.tsv").write_text("old")
+    with pytest.raises(RuntimeError), staged_writes():
+        atomic_remove(tmp_path / "stale.tsv")
+        raise RuntimeError
+    assert (tmp_path / "stale.tsv").read_text() == "old"
+    with staged_writes():
+        atomic_remove(tmp_path / "stale.tsv")
+        atomic_remove(tmp_path / "kept.tsv")
+        atomic_write_text(tmp_path / "kept.tsv", "new")  # written in the same command: stays
+        assert (tmp_path / "stale.tsv").exists()
+    assert _files(tmp_path) == ["kept.tsv"]
+    atomic_remove(tmp_path / "kept.tsv")  # outside a stage: at once; a missing file is fine
+    atomic_remove(tmp_path / "kept.tsv")
+    assert _files(tmp_path) == []
 
 
 def test_immediate_writes_and_nested_stages(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "atomic_remove",
     "atomic_write_bytes",
     "atomic_write_figure",
     "atomic_write_text",
@@ -45,15 +46,18 @@ __all__ = [
 # ---- writing ---------------------------------------------------------------------------------
 @dataclass
 class _Stage:
-    """Writes of one command: temp files waiting for their rename, and directories it created."""
+    """Writes of one command: temp files waiting for their rename, files to remove once they are
+    in place (stale files of an earlier run), and directories it created."""
 
     pending: dict[str, tuple[Path, Path, bool]] = field(default_factory=dict)
+    removals: list[Path] = field(default_factory=list)
     created_dirs: list[Path] = field(default_factory=list)
 
     def discard(self) -> None:
         for _target, tmp, _existed in self.pending.values():
             tmp.unlink(missing_ok=True)
         self.pending.clear()
+        self.removals.clear()
         _remove_empty(self.created_dirs)
 
     def commit(self) -> None:
@@ -74,6 +78,11 @@ class _Stage:
                     f"cannot write {str(target)!r}: {exc.strerror or exc}; nothing written"
                 ) from None
             done.append((target, existed))
+        written = {os.path.abspath(target) for target, _tmp, _existed in items}
+        removals, self.removals = self.removals, []
+        for path in removals:
+            if os.path.abspath(path) not in written:  # a file written again stays
+                _unlink(path)
 
 
 _STAGE: ContextVar[_Stage | None] = ContextVar("senotwin_staged_writes", default=None)
@@ -152,6 +161,24 @@ def atomic_write_bytes(
             tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def atomic_remove(path: str | Path) -> None:
+    """Remove the file ``path`` if it exists; inside :func:`staged_writes` only once the command
+    has succeeded, so a failed command leaves it (an earlier run's file stays with its run)."""
+    target = Path(path)
+    stage = _STAGE.get()
+    if stage is not None:
+        stage.removals.append(target)
+        return
+    _unlink(target)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise SenotwinError(f"cannot remove {str(path)!r}: {exc.strerror or exc}") from None
 
 
 def _umask() -> int:

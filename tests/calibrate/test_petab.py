@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from senotwin.calibrate import (
     export_problem,
     lint_problem,
     load_problem,
+    petab_io,
     scenario_problem,
 )
 from senotwin.cli.app import app
@@ -108,3 +110,69 @@ def test_export_needs_one_source(tmp_path: Path) -> None:
     res = runner.invoke(app, ["petab", "export", "--out", str(tmp_path / "x")])
     assert res.exit_code != 0
     assert not (tmp_path / "x").exists()
+
+
+def _export_cli(out: Path) -> object:
+    return runner.invoke(
+        app, ["petab", "export", "--scenario", "karin2019", "--observable", "X", "--out", str(out)]
+    )
+
+
+def test_export_refuses_a_folder_of_other_files_and_replaces_an_earlier_export(
+    tmp_path: Path,
+) -> None:
+    """A user's own problem.yaml was overwritten without a word (audit, session 41): a folder
+    that holds anything but an earlier export is refused, untouched; an earlier one is replaced
+    and the output says so."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "problem.yaml").write_text("my own problem")
+    (mine / "notes.txt").write_text("notes")
+    res = _export_cli(mine)
+    assert res.exit_code == 2, res.output
+    assert (
+        f"error: output folder {str(mine)!r} is not empty (it holds notes.txt, problem.yaml) and "
+        "holds no PEtab problem exported by senotwin; choose a new or empty folder"
+    ) in " ".join(res.output.split())
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt", "problem.yaml"]
+    assert (mine / "problem.yaml").read_text() == "my own problem"
+    with pytest.raises(ValidationError, match="is not empty"):  # the Python API refuses too
+        export_problem(scenario_problem("karin2019", observables=["X"]), mine)
+
+    out = tmp_path / "p"
+    assert _export_cli(out).exit_code == 0
+    again = _export_cli(out)
+    assert again.exit_code == 0, again.output
+    assert "(replacing the earlier export of karin2019_synthetic)" in again.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "replacing" not in _export_cli(empty).output
+
+
+def test_a_replaced_export_keeps_no_stale_file_and_a_failed_one_keeps_the_earlier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = scenario_problem("karin2019", observables=["X"])
+    held = replace(plain, held_back=plain.measurements.iloc[:2].reset_index(drop=True))
+    out = tmp_path / "p"
+    export_problem(held, out)
+    stale = out / petab_io.FILES["held_back"]
+    assert stale.is_file()
+
+    def broken(problem: object) -> None:
+        raise RuntimeError("late failure")
+
+    monkeypatch.setattr(petab_io, "parameter_table", broken)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(RuntimeError, match="late failure"):
+        export_problem(plain, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the earlier one, whole
+    monkeypatch.undo()
+    export_problem(plain, out)
+    assert not stale.exists()  # the earlier export's held-back rows are not this problem's
+    assert load_problem(out).held_back is None
+    fresh = tmp_path / "new" / "deeper"
+    monkeypatch.setattr(petab_io, "parameter_table", broken)
+    with pytest.raises(RuntimeError):
+        export_problem(plain, fresh)
+    assert not (tmp_path / "new").exists()  # a failed export leaves no folder behind

@@ -24,7 +24,14 @@ import pandas as pd
 import yaml
 
 from senotwin._errors import ValidationError
-from senotwin._io import atomic_write_text, check_input_dir, read_text, staged_writes
+from senotwin._io import (
+    atomic_remove,
+    atomic_write_text,
+    check_input_dir,
+    ensure_writable_dir,
+    read_text,
+    staged_writes,
+)
 from senotwin._yaml import load_yaml
 from senotwin.calibrate.problem import FitParameter, Problem, Readout
 from senotwin.export.sbml import build_document
@@ -130,9 +137,50 @@ def _sbml_text(problem: Problem) -> str:
     return str(libsbml.writeSBMLToString(doc))
 
 
+def export_target(out: str | Path) -> str | None:
+    """Check that ``out`` may take a PEtab export: a new or empty folder, or one holding an
+    earlier export (which is replaced). Returns that earlier problem's name, else None.
+
+    Anything else is refused, so a user's own files (their ``problem.yaml``, ``model.xml``) are
+    never overwritten and an export never mixes with them."""
+    directory = Path(out)
+    if directory.exists() and not directory.is_dir():
+        raise ValidationError(f"output folder {str(directory)!r} exists and is not a directory")
+    if not directory.is_dir():
+        return None
+    entries = sorted(p.name for p in directory.iterdir())
+    if not entries:
+        return None
+    previous = _earlier_export(directory)
+    if previous is None:
+        more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+        raise ValidationError(
+            f"output folder {str(directory)!r} is not empty (it holds {', '.join(entries[:5])}"
+            f"{more}) and holds no "
+            "PEtab problem exported by senotwin; choose a new or empty folder (an earlier "
+            "export there would be replaced as a whole)"
+        )
+    return previous
+
+
+def _earlier_export(directory: Path) -> str | None:
+    """The problem name of a senotwin PEtab export in ``directory`` (None: not one)."""
+    side = directory / SIDECAR
+    if not (directory / PROBLEM_YAML).is_file() or not side.is_file():
+        return None
+    try:
+        data = load_yaml(read_text(side, what="senotwin problem file"), source=str(side))
+    except ValidationError:
+        return None
+    if not isinstance(data, dict) or data.get("model") != FILES["spec"] or "name" not in data:
+        return None
+    return str(data["name"])
+
+
 def export_problem(problem: Problem, out: str | Path) -> Path:
     """Write ``problem`` as a PEtab v1 problem directory ``out`` (created if missing); every
-    file appears or none does. Returns the path of ``problem.yaml``. A problem with a limit
+    file appears or none does. Returns the path of ``problem.yaml``. ``out`` must be new, empty
+    or an earlier export, which is replaced (see :func:`export_target`). A problem with a limit
     readout (a ceiling) is refused: PEtab v1 has no censored rows, and writing them as values
     would change the problem."""
     for o in problem.observables:
@@ -143,9 +191,7 @@ def export_problem(problem: Problem, out: str | Path) -> Path:
                 "so this problem cannot be exported without changing it"
             )
     directory = Path(out)
-    if directory.exists() and not directory.is_dir():
-        raise ValidationError(f"--out {str(directory)!r} exists and is not a directory")
-    directory.mkdir(parents=True, exist_ok=True)
+    export_target(directory)
     petab_yaml = {
         "format_version": 1,
         "parameter_file": FILES["parameters"],
@@ -168,6 +214,7 @@ def export_problem(problem: Problem, out: str | Path) -> Path:
         "held_back": FILES["held_back"] if problem.held_back is not None else None,
     }
     with staged_writes():
+        ensure_writable_dir(directory)  # removed again if the export fails
         atomic_write_text(directory / FILES["sbml"], _sbml_text(problem))
         atomic_write_text(directory / FILES["spec"], spec_to_yaml(problem.spec))
         atomic_write_text(directory / FILES["conditions"], _tsv(condition_table(problem)))
@@ -180,6 +227,8 @@ def export_problem(problem: Problem, out: str | Path) -> Path:
             atomic_write_text(
                 directory / FILES["held_back"], _tsv(_measurement_table(problem.held_back))
             )
+        else:  # an earlier export's held-back rows are not this problem's
+            atomic_remove(directory / FILES["held_back"])
         atomic_write_text(directory / SIDECAR, yaml.safe_dump(sidecar, sort_keys=False))
         atomic_write_text(directory / PROBLEM_YAML, yaml.safe_dump(petab_yaml, sort_keys=False))
     return directory / PROBLEM_YAML
@@ -344,6 +393,7 @@ def load_problem(directory: str | Path) -> Problem:
 __all__ = [
     "condition_table",
     "export_problem",
+    "export_target",
     "lint_problem",
     "load_problem",
     "observable_table",

@@ -32,7 +32,11 @@ petab_app = typer.Typer(
 
 @petab_app.command("export")
 def petab_export(
-    out: Path = typer.Option(..., "--out", help="Output directory (created if missing)."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Output directory: new, empty, or an earlier export (replaced as a whole).",
+    ),
     scenario: str | None = typer.Option(
         None, "--scenario", help="Scenario whose own simulation is the (synthetic) data."
     ),
@@ -51,8 +55,10 @@ def petab_export(
     A scenario's model carries its values and its own simulation as noise-free data (a fit must
     recover the nominal values)."""
     from senotwin.calibrate import export_problem, get_problem, lint_problem, scenario_problem
+    from senotwin.calibrate.petab_io import export_target
 
     with user_errors(), writing(Output("--out", out, directory=True)):
+        earlier = export_target(out)  # before the problem is built, not after
         if (scenario is None) == (problem is None):
             raise typer.BadParameter("give exactly one of --scenario and --problem")
         if problem is not None:
@@ -68,9 +74,10 @@ def petab_export(
         export_problem(pr, out)
     problems = lint_problem(out)
     status = "petab lint: ok" if not problems else f"petab lint: {len(problems)} problem(s)"
+    replaced = f" (replacing the earlier export of {earlier})" if earlier is not None else ""
     typer.echo(
-        f"wrote {out}: {len(pr.measurements)} measurements, {len(pr.observables)} observables, "
-        f"{len(pr.estimated)} parameters to fit; {status}"
+        f"wrote {out}{replaced}: {len(pr.measurements)} measurements, "
+        f"{len(pr.observables)} observables, {len(pr.estimated)} parameters to fit; {status}"
     )
     if problems:
         for line in problems:
