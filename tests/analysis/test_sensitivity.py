@@ -91,6 +91,8 @@ def test_run_sensitivity_prcc_ranks_growth_first() -> None:
         run_sensitivity("legacy_default", metrics=("nope",))
     with pytest.raises(ValidationError, match="unknown parameter"):
         run_sensitivity("legacy_default", parameters=("nope",), n=8)
+    with pytest.raises(ValidationError, match="one_cell is a definition"):  # audit, session 41
+        run_sensitivity("default", parameters=("k_grow", "one_cell"), n=8)
 
 
 def test_result_states_its_design() -> None:

@@ -176,3 +176,19 @@ def test_a_replaced_export_keeps_no_stale_file_and_a_failed_one_keeps_the_earlie
     with pytest.raises(RuntimeError):
         export_problem(plain, fresh)
     assert not (tmp_path / "new").exists()  # a failed export leaves no folder behind
+
+
+def test_a_definition_is_never_estimated() -> None:
+    """--estimate mL_per_L fitted the litre (audit, session 41): refused before the
+    simulation, and a problem built by hand that estimates one is refused too."""
+    with pytest.raises(ValidationError, match=r"^mL_per_L is a definition .* cannot be estimated"):
+        scenario_problem("default", observables=["C"], estimate=["mL_per_L"])
+    problem = scenario_problem("default", observables=["C"], estimate=["k_grow"], times=[30.0])
+    fitted = FitParameter("mm_per_cm", 5.0, 20.0, 10.0)
+    with pytest.raises(
+        ValidationError,
+        match=r"mm_per_cm is a definition .* estimated \(problem default_synthetic\)",
+    ):
+        replace(problem, parameters=(*problem.parameters, fitted))
+    fixed = FitParameter("mm_per_cm", 5.0, 20.0, 10.0, estimate=False)
+    replace(problem, parameters=(*problem.parameters, fixed))  # held at its value: fine

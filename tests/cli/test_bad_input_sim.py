@@ -504,6 +504,23 @@ CASES: tuple[Case, ...] = (
         "unknown parameter 'k_grw' of sasp_qsp; did you mean 'k_grow'",
     ),
     Case(
+        "sensitivity-a-definition",  # varied the litre like a magnitude (audit, session 41)
+        ["sensitivity", "--param", "mL_per_L", "--n", "20"],
+        2,
+        "mL_per_L is a definition (a unit conversion or physical constant: 1 L = 1000 mL), not "
+        "a model parameter; it cannot be varied in a sensitivity analysis (--param)",
+    ),
+    Case(
+        "petab-estimate-a-definition",  # fitted the millimetre (audit, session 41)
+        lambda t: [
+            *("petab", "export", "--scenario", "default", "--estimate", "mm_per_cm"),
+            *("--out", str(t / "never")),
+        ],
+        2,
+        "mm_per_cm is a definition (a unit conversion or physical constant: 1 cm = 10 mm), not "
+        "a model parameter; it cannot be estimated (--estimate)",
+    ),
+    Case(
         "ensemble-text-value",  # said 'ensemble: every parameter value must be a finite number'
         lambda t: [
             "simulate",

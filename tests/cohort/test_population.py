@@ -102,6 +102,16 @@ def test_bad_population_is_rejected(default) -> None:
         Prior("r_T", "gamma")  # type: ignore[arg-type]
 
 
+def test_a_definition_gets_no_prior() -> None:
+    """A prior on a unit conversion drew patients with another litre (audit, session 41)."""
+    spec = get_scenario("default").load()
+    pop = PopulationSpec((Prior("mL_per_L", "lognormal", 0.3, low=500.0, high=2000.0),))
+    with pytest.raises(
+        ValidationError, match=r"mL_per_L is a definition .* it cannot be given a prior"
+    ):
+        check_population(spec, pop)
+
+
 def test_plausibility_filter_measures_doubling_time(default) -> None:
     spec, params, initial = default
     plaus = Plausibility(days=56.0)

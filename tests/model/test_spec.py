@@ -197,6 +197,7 @@ def test_measured_and_derived_provenance_are_counted_and_described() -> None:
         "measured": 1,
         "calibrated": 0,
         "derived": 1,
+        "definition": 0,
         "citation": 0,
         "kb": 0,
         "assumed": 0,
@@ -257,3 +258,33 @@ def test_measured_provenance_needs_its_source() -> None:
     prov = {"kind": "measured", "value": "1", "unit": "1/day", "species": "human"}
     with pytest.raises(ValidationError, match="source"):
         spec_from_dict(_mutated(["parameters", 0, "provenance"], prov))
+
+
+def test_a_definition_has_no_range_and_refuses_to_vary() -> None:
+    """Unit conversions (mL_per_L) could be varied and fitted like magnitudes (audit, s41)."""
+    from senotwin.model.describe import explain, stats
+    from senotwin.model.qsp import load_qsp
+
+    prov = {"kind": "definition", "statement": "1 L = 1000 mL"}
+    with pytest.raises(ValidationError, match=r"a definition \(1 L = 1000 mL\) has no plausible"):
+        spec_from_dict(_mutated(["parameters", 0, "provenance"], prov))
+    data = _mutated(["parameters", 0, "provenance"], prov)
+    del data["parameters"][0]["range"]
+    spec = spec_from_dict(data)
+    k = spec.parameter("k")
+    assert k.is_definition and not spec.parameter("kill").is_definition
+    assert stats(spec)["parameter_provenance"]["definition"] == 1
+    assert "plausible range: none (a definition" in explain(spec, "k")
+    with pytest.raises(
+        ValidationError,
+        match=r"^k is a definition \(a unit conversion or physical constant: 1 L = 1000 mL\), "
+        r"not a model parameter; it cannot be estimated$",
+    ):
+        k.check_variable("estimated")
+    spec.parameter("kill").check_variable("estimated")  # a magnitude: no error
+    qsp = load_qsp()
+    assert sorted(p.id for p in qsp.parameters if p.is_definition) == [
+        "mL_per_L",
+        "mm_per_cm",
+        "one_cell",
+    ]

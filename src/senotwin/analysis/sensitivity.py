@@ -316,6 +316,7 @@ def parameter_bounds(
         if name not in spec.parameter_ids:
             hint = did_you_mean(name, spec.parameter_ids)
             raise ValidationError(f"sensitivity: unknown parameter {name!r} of {spec.id}{hint}")
+        spec.parameter(name).check_variable("varied in a sensitivity analysis (--param)")
         v = float(params.get(name, spec.parameter(name).value))
         if v <= 0:
             raise ValidationError(f"sensitivity: {name}={v} must be > 0 to vary it on a log scale")

@@ -250,6 +250,8 @@ def check_problem(problem: Problem) -> None:
                 f"problem {problem.name}: parameter {p.id} is a species; estimate an initial "
                 "amount through a condition (species column = parameter id)"
             )
+        if p.estimate and p.id in problem.spec.parameter_ids:
+            problem.spec.parameter(p.id).check_variable(f"estimated (problem {problem.name})")
     for o in problem.observables:
         if isinstance(o.sigma, str) and o.sigma not in fit_ids:
             raise ValidationError(

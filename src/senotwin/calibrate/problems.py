@@ -121,6 +121,7 @@ def scenario_problem(
             raise ValidationError(
                 f"unknown parameter {pid!r} to estimate{did_you_mean(pid, spec.parameter_ids)}"
             )
+        spec.parameter(pid).check_variable("estimated (--estimate)")
         rng = spec.parameter(pid).range
         nom = values[pid]
         if rng is None or rng[0] <= 0:

@@ -947,6 +947,7 @@ def check_population(spec: ModelSpec, pop: PopulationSpec) -> None:
     for p in pop.priors:
         if p.parameter not in spec.parameter_ids:
             raise ValidationError(f"population: unknown parameter {p.parameter!r} in a prior")
+        spec.parameter(p.parameter).check_variable("given a prior (population)")
         lo, hi = _bounds(spec, p)
         if not lo <= hi:
             raise ValidationError(f"prior of {p.parameter}: low {lo} > high {hi}")

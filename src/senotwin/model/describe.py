@@ -79,6 +79,12 @@ def is_switched_off(p: Parameter) -> bool:
     return p.value == 0.0 and p.range is not None and p.range[0] == 0.0
 
 
+def _range_text(p: Parameter) -> str:
+    if p.range is not None:
+        return str(list(p.range))
+    return "none (a definition: never varied or fitted)" if p.is_definition else "not given"
+
+
 def uncertain_parameters(spec: ModelSpec) -> list[Parameter]:
     """Parameters a GSA samples: a plausible range with room to vary, neither an activity scale
     at its untreated level nor a mechanism the scenario switches off."""
@@ -264,7 +270,7 @@ def explain(spec: ModelSpec, name: str) -> str:
             lines = [
                 f"parameter {p.id}: {p.name}".rstrip(": "),
                 f"  value: {p.value:g} {p.unit}",
-                f"  plausible range: {list(p.range) if p.range else 'not given'}",
+                f"  plausible range: {_range_text(p)}",
                 f"  provenance: {provenance_detail(p)}",
             ]
             if p.entity:

@@ -102,6 +102,17 @@ class DerivedProvenance(_Frozen):
         return f"{self.formula}{src}"
 
 
+class DefinitionProvenance(_Frozen):
+    """A number fixed by definition, not a magnitude of biology: a unit conversion (1000 mL per
+    L) or a unit constant. It has no plausible range and is never varied, sampled or fitted."""
+
+    kind: Literal["definition"]
+    statement: str = Field(min_length=3)
+
+    def detail(self) -> str:
+        return self.statement
+
+
 class CalibratedProvenance(_Frozen):
     """A magnitude fitted to data: the data set, the fit (method, starts, what was held back),
     the 95% profile-likelihood interval (None = open on that side) and whether the parameter is
@@ -125,11 +136,20 @@ Provenance = Annotated[
     | AssumedProvenance
     | MeasuredProvenance
     | DerivedProvenance
+    | DefinitionProvenance
     | CalibratedProvenance,
     Field(discriminator="kind"),
 ]
 # Every provenance kind, in the order reports list them.
-PROVENANCE_KINDS = ("measured", "calibrated", "derived", "citation", "kb", "assumed")
+PROVENANCE_KINDS = (
+    "measured",
+    "calibrated",
+    "derived",
+    "definition",
+    "citation",
+    "kb",
+    "assumed",
+)
 
 
 class Compartment(_Frozen):
@@ -176,10 +196,29 @@ class Parameter(_Frozen):
     entity: str | None = Field(default=None, pattern=ENTITY_PATTERN)
     description: str = ""
 
+    @property
+    def is_definition(self) -> bool:
+        """Fixed by definition (a unit conversion or constant): never varied, sampled or fitted."""
+        return self.provenance.kind == "definition"
+
+    def check_variable(self, action: str) -> None:
+        """Refuse to vary a definition; ``action`` says what was asked ("varied in a
+        sensitivity analysis", "estimated")."""
+        if self.is_definition:
+            raise ValidationError(
+                f"{self.id} is a definition (a unit conversion or physical constant: "
+                f"{self.provenance.detail()}), not a model parameter; it cannot be {action}"
+            )
+
     @model_validator(mode="after")
     def _in_range(self) -> Parameter:
         if not math.isfinite(self.value):
             raise ValueError(f"value must be finite, got {self.value}")
+        if self.is_definition and self.range is not None:
+            raise ValueError(
+                f"a definition ({self.provenance.detail()}) has no plausible range, got "
+                f"{list(self.range)}; drop the range or give the provenance of a magnitude"
+            )
         if self.range is not None:
             low, high = self.range
             if not (math.isfinite(low) and math.isfinite(high)) or low > high:

@@ -22,6 +22,7 @@ from senotwin.report.timecourses import dual_effect_figure, sasp_coincidences, t
 PROVENANCE_KINDS = {
     "measured": "measured value with unit, species, source and conversion",
     "derived": "derived from other values by a stated formula",
+    "definition": "fixed by definition (a unit conversion or constant)",
     "calibrated": "fitted to a data set",
     "citation": "value from an outside source",
     "kb": "effect and sign from a review interaction; magnitude normalised",
