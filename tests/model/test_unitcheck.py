@@ -108,9 +108,49 @@ def test_cli_model_units(tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["model", "units", "--scenario", "default", "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout) == {"model": "sasp_qsp", "consistent": True, "problems": []}
+    qsp = load_qsp()
+    assert json.loads(res.stdout) == {
+        "model": "sasp_qsp",
+        "consistent": True,
+        "passed": True,
+        "summary": f"{len(qsp.processes) + len(qsp.observables)} processes and observables, "
+        "0 unit mismatches",
+        "problems": [],
+        "known": [],
+    }
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_with("observables", 1, unit="ng/mL")))
     res = runner.invoke(app, ["model", "units", "--model", str(bad)])
     assert res.exit_code == 1
     assert "observable 'conc'" in res.stdout and "declared 'ng/mL'" in res.stdout
+
+
+def test_model_units_and_model_check_word_known_mismatches_alike() -> None:
+    """``model units`` listed the legacy model's 18 known mismatches as plain failures (exit 1)
+    while ``model check`` passed them as known (audit, session 41): one wording from one
+    function, one verdict."""
+    from typer.testing import CliRunner
+
+    from senotwin.analysis.model_check import check_units
+    from senotwin.cli.app import app
+    from senotwin.model.tme import load_tme
+    from senotwin.model.unitcheck import unit_check
+
+    tme = load_tme()
+    res = unit_check(tme)
+    assert res.passed and len(res.known) == 18 and res.problems == ()
+    summary = (
+        f"{len(tme.processes) + len(tme.observables)} processes and observables, 0 unit "
+        "mismatches; 18 more known in this model (listed, not failed)"
+    )
+    assert res.summary() == summary == check_units(tme).summary
+    runner = CliRunner()
+    out = runner.invoke(app, ["model", "units", "--scenario", "legacy_default"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[-1] == f"sasp_tme: {summary}"
+    assert len([ln for ln in lines if ln.startswith("known: ")]) == 18
+    data = json.loads(
+        runner.invoke(app, ["model", "units", "--scenario", "legacy_default", "--json"]).stdout
+    )
+    assert data["passed"] and not data["consistent"] and len(data["known"]) == 18

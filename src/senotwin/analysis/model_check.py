@@ -21,7 +21,7 @@ from senotwin.model.expr import symbols
 from senotwin.model.qsp import LETHAL_BURDEN_CELLS
 from senotwin.model.scenarios import Scenario, get_scenario, scenario_names
 from senotwin.model.spec import ModelSpec
-from senotwin.model.unitcheck import unit_problems
+from senotwin.model.unitcheck import unit_check
 from senotwin.sim import SolverOptions, daily, run_scenario
 from senotwin.sim.scenario import ScenarioLike, as_scenario
 
@@ -66,20 +66,6 @@ class ModelCheckReport:
         }
 
 
-#: unit mismatches a model is known to have, by model id (the legacy TME model mixes relative
-#: cytokine levels with rates by design; docs/qsp-model.md). Reported, not failed; any other
-#: mismatch fails the check.
-KNOWN_UNIT_MISMATCHES: dict[str, frozenset[str]] = {
-    "sasp_tme": frozenset(
-        [f"observable {o!r}" for o in ("tumour_diameter_mm", "IFNG", "sasp_per_senescent_cell")]
-        + [f"observable {o!r}" for o in ("clearance_capacity", "sen_removal_rate")]
-        + [f"observable {o!r}" for o in ("kill_capacity", "IL6", "IL8", "CCL2", "CXCL1")]
-        + [f"observable {o!r}" for o in ("CCL5", "CXCL12", "TGFB", "MMP", "VEGF", "IFN_I")]
-        + ["observable 'TNF'", "process 'tumour_kill'"]
-    ),
-}
-
-
 def _run(
     name: ScenarioLike, days: float, *, blocks: Mapping[str, float] | None = None
 ) -> dict[str, np.ndarray]:
@@ -114,16 +100,15 @@ def check_bounded(spec: ModelSpec, *, days: float = 730.0) -> CheckResult:
 
 
 def check_units(spec: ModelSpec) -> CheckResult:
-    """Every process rate and observable has the units it declares (model.unitcheck)."""
-    known = KNOWN_UNIT_MISMATCHES.get(spec.id, frozenset())
-    problems = unit_problems(spec)
-    new = [p for p in problems if p.split(":", 1)[0] not in known]
-    old = [p for p in problems if p.split(":", 1)[0] in known]
-    n = len(spec.processes) + len(spec.observables)
-    summary = f"{n} processes and observables, {len(new)} unit mismatches"
-    if old:
-        summary += f" ({len(old)} more known in this model, reported in details)"
-    return CheckResult("unit_consistency", not new, summary, {"problems": new, "known": old})
+    """Every process rate and observable has the units it declares (model.unitcheck); the
+    mismatches the model is known to have are listed, not failed."""
+    res = unit_check(spec)
+    return CheckResult(
+        "unit_consistency",
+        res.passed,
+        res.summary(),
+        {"problems": list(res.problems), "known": list(res.known)},
+    )
 
 
 def check_no_duplicate_processes(spec: ModelSpec) -> CheckResult:

@@ -62,19 +62,27 @@ def units(
     scenario: str | None = SCENARIO,
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
-    """Unit consistency of every process rate and observable (exit 1 on any mismatch)."""
-    from senotwin.model.unitcheck import unit_problems
+    """Unit consistency of every process rate and observable (exit 1 on any mismatch the model
+    is not known to have; the known ones are listed, as in ``model check``)."""
+    from senotwin.model.unitcheck import unit_check
 
     with user_errors():
         spec, _ = resolve(model, scenario)
-        problems = unit_problems(spec)
+        res = unit_check(spec)
     if json_out:
-        print_json({"model": spec.id, "consistent": not problems, "problems": problems})
-    elif problems:
-        typer.echo("\n".join(problems))
+        print_json(
+            {
+                "model": spec.id,
+                "consistent": res.passed and not res.known,
+                "passed": res.passed,
+                "summary": res.summary(),
+                "problems": list(res.problems),
+                "known": list(res.known),
+            }
+        )
     else:
-        typer.echo(f"{spec.id}: units consistent in every process and observable")
-    if problems:
+        typer.echo("\n".join(res.lines()))
+    if not res.passed:
         raise typer.Exit(code=1)
 
 
