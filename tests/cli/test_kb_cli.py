@@ -126,3 +126,15 @@ def test_path_length_error_names_the_option(mini_kb_dir: Path) -> None:
         )
         assert code == 2
         assert f"error: --max-length must be a whole number from 1 to 8, got {value}" in err
+
+
+def test_cite_takes_a_negative_number_as_a_number(mini_kb_dir: Path) -> None:
+    """``kb cite -1`` was click's "No such option: -1" (audit, session 41)."""
+    kb = ["--kb", str(mini_kb_dir)]
+    code, _, err = _run("kb", "cite", "-1", *kb)
+    assert code == 2, err
+    assert err.startswith("error: reference number '-1' is not in the review's list (allowed: ")
+    code, _, err = _run("kb", "cite", "76", "--jsn", *kb)  # a mistyped option stays one
+    assert code == 2 and "No such option: --jsn; did you mean '--json'?" in err
+    code, out, _ = _run("kb", "cite", "--json", "76", *kb)
+    assert code == 0 and json.loads(out)[0]["number"] == 76

@@ -93,8 +93,26 @@ def test_cite_numbers_ids_and_names(kb: KnowledgeBase) -> None:
     assert [r.number for r in query.cite(kb, ["76"])] == [76]
     assert [r.number for r in query.cite(kb, ["T5"])] == [71]
     assert [r.number for r in query.cite(kb, ["rapamycin"])] == [161]
-    with pytest.raises(ValidationError, match=r"\[500\] are not in the review's list"):
+    with pytest.raises(ValidationError, match=r"reference number '500' is not in the review's"):
         query.cite(kb, ["500"])
+
+
+@pytest.mark.parametrize("item", ["-1", "0", "1.5", "+0", ".5", "1" * 5000])
+def test_cite_says_a_bad_number_is_no_reference_number(kb: KnowledgeBase, item: str) -> None:
+    """-1 and 1.5 were looked up as names ("unknown name '-1'; did you mean 'L1'?") and '²' hit
+    int() (audit, session 41): a number is a reference number 1..N or said not to be one."""
+    top = max(kb.references)
+    with pytest.raises(ValidationError) as err:
+        query.cite(kb, [item])
+    message = str(err.value)
+    assert message.startswith(f"reference number {item[:12]!r}")
+    assert message.endswith(
+        f"is not in the review's list (allowed: the review's reference numbers 1..{top})"
+    )
+    with pytest.raises(ValidationError, match="reference numbers '-2', '0' are not"):
+        query.cite(kb, ["-2", "0", "76"])
+    with pytest.raises(ValidationError, match="unknown name '²'"):  # not a number: a name
+        query.cite(kb, ["²"])
 
 
 def test_search_finds_quotes_and_names(kb: KnowledgeBase) -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from senotwin._suggest import did_you_mean
 from senotwin.cli._common import (
     FIGURE_SUFFIXES,
     Output,
@@ -280,13 +281,19 @@ def _route_table(
     console.print(table)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # -1 is an item, not an option
 def cite(
+    ctx: typer.Context,
     items: list[str] = typer.Argument(..., help="Reference numbers, interaction ids or names."),
     json_out: bool = JSON,
     kb_dir: Path | None = KB_DIR,
 ) -> None:
     """Print the review's references for numbers, interactions or everything cited for a name."""
+    for item in items:  # a mistyped option is still one, not a name to look up
+        if item.startswith("-") and not query.NUMBER.fullmatch(item):
+            known = [o for p in ctx.command.params for o in p.opts if o.startswith("-")]
+            name = item.split("=", 1)[0]
+            ctx.fail(f"No such option: {name}{did_you_mean(name, known)}")
     with user_errors():
         refs = query.cite(_load(kb_dir), items)
     if json_out:

@@ -7,6 +7,7 @@ records, so the CLI can print them as text or JSON.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, excerpt
 from senotwin._suggest import closest, hint
 from senotwin.kb.loader import KnowledgeBase, normalise_name
 from senotwin.kb.schema import Agent, CuratorNote, Entity, Interaction, Reference
@@ -448,13 +449,23 @@ def drugs(
     return out
 
 
+#: an item that reads as a number (ASCII digits; signed or with a decimal point it is never a
+#: reference number, but it is said so, not looked up as a name)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def cite(kb: KnowledgeBase, items: Iterable[str]) -> list[Reference]:
     """References for reference numbers, interaction ids, or names (all refs of their evidence)."""
     numbers: dict[int, None] = {}
+    bad: dict[str, None] = {}
     for item in items:
         text = item.strip()
-        if text.isdigit():
-            numbers.setdefault(int(text), None)
+        if NUMBER.fullmatch(text):
+            whole = text.lstrip("+").isdigit() and len(text) < 10  # not a 5000-digit int()
+            if whole and int(text) in kb.references:
+                numbers.setdefault(int(text), None)
+            else:
+                bad.setdefault(text, None)  # as typed
             continue
         if text in kb.interactions:
             for ref in kb.interactions[text].evidence.refs:
@@ -468,11 +479,14 @@ def cite(kb: KnowledgeBase, items: Iterable[str]) -> list[Reference]:
             for ev in view.agent.evidence:
                 for ref in ev.refs:
                     numbers.setdefault(ref, None)
-    missing = [n for n in numbers if n not in kb.references]
-    if missing:
+    bad |= {str(n): None for n in numbers if n not in kb.references}
+    if bad:
+        which = "reference number" if len(bad) == 1 else "reference numbers"
+        verb = "is" if len(bad) == 1 else "are"
         raise ValidationError(
-            f"reference number(s) {missing} are not in the review's list "
-            f"(valid: 1..{max(kb.references) if kb.references else 0})"
+            f"{which} {', '.join(excerpt(t, 12) for t in bad)} {verb} not in the review's list "
+            "(allowed: "
+            f"the review's reference numbers 1..{max(kb.references) if kb.references else 0})"
         )
     return [kb.references[n] for n in sorted(numbers)]
 
