@@ -37,6 +37,21 @@ def test_an_unknown_name_suggests_and_lists_search_hits() -> None:
     assert "unknown name 'senolytic'" in text and "kb-hits" in text
 
 
+def test_an_unknown_name_is_worded_for_the_page_not_the_cli() -> None:
+    """The page told a web user to run `senotwin kb search TEXT` (audit, session 41)."""
+    card = _text(node_card("zzqqxx")[0])
+    assert "unknown name 'zzqqxx'; no name is close: try another name, alias or word" in card
+    path = _text(path_list("IL-6", "zzqqxx", 3))
+    assert (
+        "error: unknown name 'zzqqxx'; type it in the 'Entity or agent' field above to search "
+        "for it"
+    ) in path
+    close = _text(path_list("IL-6", "PD-L2", 3))
+    assert "unknown name 'PD-L2'; did you mean 'PD-L1'" in close
+    for text in (card, path, close):
+        assert "senotwin" not in text and "`" not in text
+
+
 def test_signed_paths_carry_quotes_and_reference_texts() -> None:
     text = _text(path_list("IL-6", "PD-L1", 3))
     assert "(net +)" in text or "(net -)" in text

@@ -20,7 +20,7 @@ from senotwin.app.kb_page import (
     refs_text,
     where,
 )
-from senotwin.kb.query import paths, search, show
+from senotwin.kb.query import UnknownName, paths, search, show
 from senotwin.kb.schema import Interaction
 
 DEFAULT_QUERY = "PD-L1"
@@ -82,8 +82,14 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
             html.Li(f"{h.kind} {h.id} ({h.label}), {h.field}: {h.excerpt}", className="kb-hit")
             for h in hits
         ]
+        message = (
+            f"unknown name {exc.name!r}"
+            f"{exc.suggestion or '; no name is close: try another name, alias or word'}"
+            if isinstance(exc, UnknownName)
+            else str(exc)
+        )
         return [
-            html.P(str(exc), className="regimen-error"),
+            html.P(message, className="regimen-error"),
             html.P(f"{len(hits)} records mention {text!r}:" if hits else "no record mentions it"),
             html.Ul(items, id="kb-hits"),
         ], None
@@ -137,6 +143,9 @@ def path_list(source: str | None, target: str | None, max_length: int | None) ->
     kb = knowledge_base()
     try:
         found = paths(kb, str(source), str(target), max_length=length, limit=10)
+    except UnknownName as exc:
+        hint = exc.suggestion or "; type it in the 'Entity or agent' field above to search for it"
+        return [html.P(f"error: unknown name {exc.name!r}{hint}", className="regimen-error")]
     except SenotwinError as exc:
         return [html.P(f"error: {exc}", className="regimen-error")]
     if not found:

@@ -24,12 +24,23 @@ Direction = Literal["in", "out", "both"]
 HitKind = Literal["entity", "agent", "interaction", "reference", "note"]
 
 
+class UnknownName(ValidationError):
+    """A name no entity or agent has. ``suggestion`` is the did-you-mean hint ("" when no name is
+    close); the message then points to ``senotwin kb search``, which a web page words its own
+    way."""
+
+    def __init__(self, name: str, suggestion: str) -> None:
+        self.name = name
+        self.suggestion = suggestion
+        super().__init__(f"unknown name {name!r}{suggestion or '; try `senotwin kb search TEXT`'}")
+
+
 def resolve(kb: KnowledgeBase, name: str) -> str:
     """Return the id a name, alias or HGNC symbol refers to, or explain what is close."""
     key = normalise_name(name)
     if key in kb.alias_index:
         return kb.alias_index[key]
-    raise ValidationError(f"unknown name {name!r}{_suggestion(kb, name)}")
+    raise UnknownName(name, _suggestion(kb, name))
 
 
 def _suggestion(kb: KnowledgeBase, name: str) -> str:
@@ -41,8 +52,6 @@ def _suggestion(kb: KnowledgeBase, name: str) -> str:
         for label in (agent.id, agent.name, *agent.aliases):
             labels.setdefault(normalise_name(label), label)
     close = closest(normalise_name(name), labels, n=5, cutoff=0.6)
-    if not close:
-        return "; try `senotwin kb search TEXT`"
     return hint(labels[c] for c in close)
 
 
