@@ -69,6 +69,62 @@ def test_moving_a_slider_changes_the_tumour_curve(default_render) -> None:
     assert labels[picked.index("k_grow")].endswith("1/day")
 
 
+@pytest.mark.parametrize(
+    ("scenario", "position", "ident", "message"),
+    [
+        ("default", 0.5, {"index": "nope"}, "slider 'nope' is not one of this page's"),
+        ("default", 0.5, {"index": "mL_per_L"}, "slider 'mL_per_L' is not one of this page's"),
+        ("default", 0.5, {}, "slider {} is not one of this page's"),
+        ("default", "abc", {"index": "k_grow"}, "slider 'k_grow': position 'abc' is not a number"),
+        ("nope", 0.5, {"index": "k_grow"}, "unknown scenario 'nope'"),
+    ],
+)
+def test_a_forged_slider_is_answered_on_the_page(
+    scenario: str, position: object, ident: dict[str, str], message: str
+) -> None:
+    """A request naming a slider the page does not have was an HTTP 500 (KeyError; audit,
+    session 41): the page says what was wrong instead."""
+    fig, labels, status = render(scenario, [position], [ident])
+    assert status.startswith(f"error: {message}"), status
+    assert fig["layout"]["title"]["text"].startswith(message)
+    assert labels == [""]
+
+
+def test_a_forged_scenario_leaves_the_picker_empty_and_says_why() -> None:
+    assert picker_state("nope") == ([], [])
+    assert "unknown scenario 'nope'" in str(slider_rows("nope", ["k_grow"])[0].children)
+    assert slider_rows("default", [{"x": 1}, "k_grow"])[0].className == "param-row"  # type: ignore[list-item]
+
+
+def test_the_server_answers_a_forged_slider_without_a_500() -> None:
+    import json
+
+    from senotwin.app.server import create_app
+
+    client = create_app().server.test_client()
+    slider = {"index": "nope", "type": "param-slider"}
+    label = {"index": "nope", "type": "param-value"}
+    body = {
+        "output": '..timecourse.figure...{"index":["ALL"],"type":"param-value"}.children'
+        "...model-status.children..",
+        "outputs": [
+            {"id": "timecourse", "property": "figure"},
+            [{"id": label, "property": "children"}],
+            {"id": "model-status", "property": "children"},
+        ],
+        "inputs": [[{"id": slider, "property": "value", "value": 0.5}]],
+        "state": [
+            [{"id": slider, "property": "id", "value": slider}],
+            {"id": "scenario", "property": "value", "value": "default"},
+        ],
+        "changedPropIds": [json.dumps(slider, separators=(",", ":")) + ".value"],
+    }
+    reply = client.post("/_dash-update-component", json=body)
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    status = reply.get_json()["response"]["model-status"]["children"]
+    assert status.startswith("error: slider 'nope' is not one of this page's")
+
+
 def test_figure_axes_carry_units() -> None:
     spec, _ = scenario_values("default")
     import pandas as pd

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, dcc, html
 
+from senotwin._errors import SenotwinError
 from senotwin.app.model_page import (
     column_units,
     default_slider_ids,
@@ -24,8 +26,12 @@ VALUE = "param-value"
 
 
 def picker_state(scenario: str | None) -> tuple[list[dict[str, str]], list[str]]:
-    """Options (every ranged parameter, labelled with its unit) and default picks of a scenario."""
-    spec, _ = scenario_values(scenario)
+    """Options (every ranged parameter, labelled with its unit) and default picks of a scenario
+    (none for a scenario the page does not know: the slider area then says why)."""
+    try:
+        spec, _ = scenario_values(scenario)
+    except SenotwinError:
+        return [], []
     sc = default_scenario() if not scenario else get_scenario(scenario)
     options = [
         {"label": f"{p.id} ({p.unit}): {p.name}", "value": p.id} for p in ranged_parameters(spec)
@@ -35,11 +41,14 @@ def picker_state(scenario: str | None) -> tuple[list[dict[str, str]], list[str]]
 
 def slider_rows(scenario: str | None, picked: Sequence[str]) -> list[Any]:
     """One labelled slider per picked parameter; hovering the label shows unit and provenance."""
-    spec, values = scenario_values(scenario)
+    try:
+        spec, values = scenario_values(scenario)
+    except SenotwinError as exc:
+        return [html.P(f"error: {exc}", className="regimen-error")]
     by_id = {p.id: p for p in ranged_parameters(spec)}
     rows = []
     for pid in picked:
-        if pid not in by_id:
+        if not isinstance(pid, str) or pid not in by_id:
             continue
         s = slider_spec(by_id[pid], values[pid])
         span = s.high - s.low
@@ -72,27 +81,53 @@ def slider_rows(scenario: str | None, picked: Sequence[str]) -> list[Any]:
 
 
 def render(
-    scenario: str | None, positions: Sequence[float | None], ids: Sequence[dict[str, str]]
+    scenario: str | None, positions: Sequence[object], ids: Sequence[object]
 ) -> tuple[Any, list[str], str]:
-    """Simulate with the sliders' values: (figure, value labels, status line with the timing)."""
+    """Simulate with the sliders' values: (figure, value labels, status line with the timing).
+
+    The page only sends its own sliders, but a request can name anything: an unknown scenario,
+    a slider of a parameter the page does not offer or a position that is no number is said on
+    the page (status line and figure title), not raised as a server error."""
     t0 = time.perf_counter()
-    spec, values = scenario_values(scenario)
+    labels = ["" for _ in ids]  # one label per slider id, whatever happens
+    name = scenario or default_scenario().name
+    try:
+        spec, values = scenario_values(scenario)
+    except SenotwinError as exc:
+        return _failed(str(exc), labels)
+    if len(positions) != len(ids):
+        return _failed(f"{len(positions)} slider positions for {len(ids)} sliders", labels)
     by_id = {p.id: p for p in ranged_parameters(spec)}
     overrides: dict[str, float] = {}
-    labels = []
-    for pos, ident in zip(positions, ids, strict=True):
-        pid = ident["index"]
+    for k, (pos, ident) in enumerate(zip(positions, ids, strict=True)):
+        pid = ident.get("index") if isinstance(ident, dict) else None
+        if not isinstance(pid, str) or pid not in by_id:
+            shown = repr(pid) if isinstance(pid, str) else repr(ident)
+            return _failed(
+                f"slider {shown} is not one of this page's: its sliders are the parameters of "
+                f"{name} with a plausible range",
+                labels,
+            )
         s = slider_spec(by_id[pid], values[pid])
-        value = s.value if pos is None else s.from_slider(pos)
+        if pos is None:
+            value = s.value
+        elif isinstance(pos, int | float) and not isinstance(pos, bool) and math.isfinite(pos):
+            value = s.from_slider(pos)
+        else:
+            return _failed(f"slider {pid!r}: position {pos!r} is not a number", labels)
         overrides[pid] = value
-        labels.append(f"{value:.4g} {s.unit}")
-    name = scenario or default_scenario().name
+        labels[k] = f"{value:.4g} {s.unit}"
     try:
         table = simulate_table(name, overrides)
     except Exception as exc:  # a failed run is reported on the page, not as a server error
         return timecourse_figure_empty(str(exc)), labels, f"simulation failed: {exc}"
     fig = timecourse_figure(table, column_units(spec), f"{name}: {spec.name or spec.id}")
     return fig, labels, f"simulated {name} in {time.perf_counter() - t0:.3f} s (fast engine)"
+
+
+def _failed(message: str, labels: list[str]) -> tuple[Any, list[str], str]:
+    """The page's answer to a request it cannot run: the message in the figure and status."""
+    return timecourse_figure_empty(message), labels, f"error: {message}"
 
 
 def timecourse_figure_empty(message: str) -> dict[str, Any]:
