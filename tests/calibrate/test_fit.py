@@ -116,6 +116,29 @@ def test_calibrate_cli_leaves_no_earlier_fit_files(tmp_path: Path, karin: Proble
     assert not (out / "profiles.png").exists() and not (out / "ensemble.tsv").exists()
 
 
+def test_a_failed_calibrate_keeps_the_earlier_fit_whole(
+    tmp_path: Path, karin: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The earlier fit's profiles.png went at once, so a fit failing later left that fit without
+    it: the removal now waits for the command to succeed, like the writes."""
+    import senotwin.report.html as report_html
+
+    export_problem(karin, tmp_path / "petab")
+    out = tmp_path / "fit"
+    out.mkdir()
+    (out / "profiles.png").write_bytes(b"an earlier fit's figure")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise ValueError("late failure")
+
+    monkeypatch.setattr(report_html, "render_report", broken)
+    res = CliRunner().invoke(
+        app, ["calibrate", "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(out)]
+    )
+    assert res.exit_code == 2 and "late failure" in res.output
+    assert [p.name for p in out.iterdir()] == ["profiles.png"]
+
+
 def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem) -> None:
     export_problem(karin, tmp_path / "petab")
     out = tmp_path / "fit"

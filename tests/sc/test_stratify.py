@@ -194,6 +194,23 @@ def test_cli_explain_again_keeps_no_page_of_the_earlier_cohort(tmp_path) -> None
     assert not (out / "S7.png").exists()
 
 
+def test_a_failed_explain_run_keeps_the_earlier_pages(tmp_path) -> None:
+    """The earlier cohort's pages went at once, before the run had succeeded: now only once it
+    has (staged like the writes)."""
+    from senotwin._io import staged_writes
+    from senotwin.sc.stratify_explain import write_explanations
+
+    df, _ = make_cohort(n=8)
+    out = tmp_path / "x"
+    with staged_writes():
+        write_explanations(stratify_frame(df), out)
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(RuntimeError), staged_writes():
+        write_explanations(stratify_frame(df.iloc[:5]), out)
+        raise RuntimeError("a later step of the command failed")
+    assert sorted(p.name for p in out.iterdir()) == before and (out / "S7.html").is_file()
+
+
 def test_cli_bad_input_is_one_error_line(tmp_path) -> None:
     df, _ = make_cohort(n=6)
     df.iloc[0, 0] = np.nan

@@ -154,7 +154,7 @@ def _write_results(
     import pandas as pd
 
     from senotwin import __version__
-    from senotwin._io import atomic_write_bytes, atomic_write_text
+    from senotwin._io import atomic_remove, atomic_write_bytes, atomic_write_text
     from senotwin.calibrate.objective import Objective, fit_curves
     from senotwin.report.calibration_sections import (
         calibration_section,
@@ -186,9 +186,9 @@ def _write_results(
     if profiles:
         atomic_write_bytes(out / "profiles.png", figure_bytes(profiles_figure(profiles, fit.nllh)))
     else:  # a figure of an earlier fit into the same folder must not sit beside this one
-        (out / "profiles.png").unlink(missing_ok=True)
+        atomic_remove(out / "profiles.png")  # once this fit is written, not before
     if "ensemble" not in (extra or {}):  # nor an earlier fit's posterior draws
-        (out / "ensemble.tsv").unlink(missing_ok=True)
+        atomic_remove(out / "ensemble.tsv")
     page = render_report(
         [calibration_section(pr, fit, profiles, curves)],
         title=f"senotwin calibration: {pr.name}",

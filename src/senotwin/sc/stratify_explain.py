@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from senotwin._io import atomic_write_figure, atomic_write_text, ensure_writable_dir
+from senotwin._io import (
+    atomic_remove,
+    atomic_write_figure,
+    atomic_write_text,
+    ensure_writable_dir,
+)
 from senotwin.sc.stratify import PROGRAMMES, STRATEGIES, Stratification
 
 __all__ = ["write_explanations"]
@@ -120,4 +125,4 @@ def _remove_earlier_pages(folder: Path, keep: set[str]) -> None:
         return
     for name in listed.read_text(encoding="utf-8").split():
         if name not in keep and "/" not in name and name != WRITTEN_LIST:
-            (folder / name).unlink(missing_ok=True)
+            atomic_remove(folder / name)  # once this run's pages are in place
