@@ -3,7 +3,8 @@
 Every file senotwin writes goes through :func:`atomic_write_bytes`: the data go to a uniquely named
 hidden temporary file beside the target (``.NAME.XXXX.tmp``), which is renamed over the target, and
 removed if anything fails. Inside :func:`staged_writes` (one per CLI command) the renames wait until
-the whole command has succeeded, so a command that fails half-way leaves nothing behind.
+the whole command has succeeded, so a command that fails half-way leaves nothing behind; an
+earlier run's stale file goes the same way (:func:`atomic_remove`), only once the command succeeds.
 Reading helpers turn "missing", "a directory", "binary" and "empty" into one clear message that
 names the file, what was expected and what was found.
 """
