@@ -138,3 +138,23 @@ def test_cite_takes_a_negative_number_as_a_number(mini_kb_dir: Path) -> None:
     assert code == 2 and "No such option: --jsn; did you mean '--json'?" in err
     code, out, _ = _run("kb", "cite", "--json", "76", *kb)
     assert code == 0 and json.loads(out)[0]["number"] == 76
+
+
+def test_show_an_interaction_id_prints_the_statement_quote_and_references(
+    mini_kb_dir: Path,
+) -> None:
+    code, out, _ = _run("kb", "show", "T4", "--kb", str(mini_kb_dir))
+    assert code == 0, out
+    assert "T4: MIR25_3P upregulates CD274" in out
+    assert "significantly increases the expression of CD274 mRNA" in out
+    assert "64. Author A. Title 64. J Test 2020." in out
+    code, out, _ = _run("kb", "show", "T4", "--json", "--kb", str(mini_kb_dir))
+    data = json.loads(out)
+    assert data["interaction"]["id"] == "T4" and data["references"][0]["number"] == 64
+
+
+def test_show_an_interaction_of_the_shipped_kb_in_plain_text() -> None:
+    code, out, _ = _run("kb", "show", "B262")
+    assert code == 0, out
+    assert "B262: CCL2 recruits MDSC" in out and "quote:" in out
+    assert "*" not in out  # the reference list's Markdown emphasis is printed as plain text

@@ -129,3 +129,13 @@ def test_stats_counts(kb: KnowledgeBase) -> None:
     assert st["negated_statements"] == 1
     assert st["table1_rows"] == 1
     assert st["references"] == 5
+
+
+def test_show_interaction_by_id_with_its_references(kb: KnowledgeBase) -> None:
+    view = query.show_interaction(kb, "t4")  # ids are matched whatever the case
+    assert view is not None
+    assert view.interaction.statement() == "MIR25_3P upregulates CD274"
+    assert [r.number for r in view.references] == [64]
+    assert view.interaction.evidence.place() == "section 2.1.2; refs 64"
+    assert query.show_interaction(kb, "T99") is None
+    assert query.show_interaction(kb, "PD-L1") is None  # a name is not an interaction id

@@ -225,3 +225,14 @@ def test_a_plain_export_card_does_not_call_the_shipped_ranking_stale(tmp_path) -
     res = CliRunner().invoke(app, ["model", "export", "--format", "markdown", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "Top-30 GSA parameters" in out.read_text() and "STALE" not in out.read_text()
+
+
+def test_explain_prints_each_cited_kb_statement_and_says_when_none_is_cited() -> None:
+    """`model explain` listed bare ids (B262, ...) that `kb show` could not display: each cited
+    interaction now comes with its statement and its place in the review."""
+    spec = load_qsp()
+    text = describe.explain(spec, "mdsc_recruitment")
+    assert "    B262: CCL2 recruits MDSC (section 3.1.2; refs" in text
+    assert "senotwin kb show ID" in text
+    assert "kb evidence: none cited" in describe.explain(spec, "cancer_death")
+    assert "    B244: SASP produces IL6" in describe.explain(spec, "IL6_t")

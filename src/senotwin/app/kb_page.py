@@ -67,19 +67,6 @@ def refs_text(kb: KnowledgeBase, refs: Iterable[int]) -> list[str]:
     return out
 
 
-def where(inter: Interaction) -> str:
-    """Where the review states it: section, figure/table and reference numbers."""
-    ev = inter.evidence
-    parts = [f"section {ev.section}"]
-    if ev.figure:
-        parts.append(f"Fig. {ev.figure}")
-    if ev.table:
-        parts.append(f"Table {ev.table}")
-    if ev.refs:
-        parts.append("refs " + ", ".join(str(r) for r in ev.refs))
-    return "; ".join(parts)
-
-
 @dataclass(frozen=True)
 class MapView:
     """The drawn subgraph: node ids with positions, and the (source, target) edges with their

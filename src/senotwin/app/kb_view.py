@@ -18,7 +18,6 @@ from senotwin.app.kb_page import (
     node_kind,
     node_label,
     refs_text,
-    where,
 )
 from senotwin.kb.query import UnknownName, paths, search, show
 from senotwin.kb.schema import Interaction
@@ -57,7 +56,7 @@ def interaction_table(inters: Sequence[Interaction], *, limit: int = MAX_LISTED)
                     ),
                     html.Td(i.target),
                     html.Td(context or "any"),
-                    html.Td(where(i)),
+                    html.Td(i.evidence.place()),
                     html.Td(html.Q(i.evidence.quote)),
                 ]
             )
@@ -153,7 +152,7 @@ def path_list(source: str | None, target: str | None, max_length: int | None) ->
     out: list[Any] = [html.P(f"{len(found)} signed paths (shortest first, at most 10):")]
     for p in found:
         steps = [
-            html.Li(f"{i.source} {i.effect} {i.target} [{i.id}; {where(i)}]: “{i.evidence.quote}”")
+            html.Li(f"{i.statement()} [{i.id}; {i.evidence.place()}]: “{i.evidence.quote}”")
             for i in p.interactions
         ]
         out.append(

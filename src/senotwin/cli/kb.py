@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -48,26 +47,40 @@ def _interaction_table(title: str, inters: list[Interaction] | tuple[Interaction
     for col in ("id", "source", "effect", "sign", "target", "context", "evidence"):
         table.add_column(col, overflow="fold")
     for i in inters:
-        ctx: str = i.context.phase if i.context.phase != "any" else ""
-        if i.context.tumor:
-            ctx += " " + ",".join(i.context.tumor)
         sign = ("NOT " if i.negated else "") + i.sign
         ev = f"§{i.evidence.section} {_cite(i.evidence.refs)}"
-        table.add_row(i.id, i.source, i.effect, sign, i.target, ctx.strip(), ev)
+        table.add_row(i.id, i.source, i.effect, sign, i.target, _context(i), ev)
     return table
+
+
+def _context(i: Interaction) -> str:
+    """The phase and tumour types an interaction is restricted to ('' when it is not)."""
+    ctx: str = i.context.phase if i.context.phase != "any" else ""
+    if i.context.tumor:
+        ctx += " " + ",".join(i.context.tumor)
+    return ctx.strip()
 
 
 @app.command()
 def show(
     name: str = typer.Argument(
-        ..., help="Entity or agent name, alias or HGNC symbol (e.g. PD-L1)."
+        ...,
+        help="Entity or agent name, alias or HGNC symbol (e.g. PD-L1), or an interaction id "
+        "(e.g. B262, as `model explain` lists a process's kb evidence).",
     ),
     json_out: bool = JSON,
     kb_dir: Path | None = KB_DIR,
 ) -> None:
-    """Show an entity or agent with its interactions, targeting agents and curator notes."""
+    """Show an entity or agent with its interactions, targeting agents and curator notes, or
+    one interaction with its quote and references."""
     with user_errors():
-        view = query.show(_load(kb_dir), name)
+        kb = _load(kb_dir)
+        statement = query.show_interaction(kb, name)
+        if statement is None:
+            view = query.show(kb, name)
+    if statement is not None:
+        _show_interaction(statement, json_out)
+        return
     if json_out:
         print_json(view)
         return
@@ -98,6 +111,25 @@ def show(
         console.print("agents acting on it: " + ", ".join(view.agents_targeting))
     for note in view.notes:
         console.print(f"[yellow]curator note {note.id}[/yellow]: {note.correction}")
+
+
+def _show_interaction(view: query.InteractionView, json_out: bool) -> None:
+    """Print one interaction: statement, context, mechanism, where and quote, references."""
+    if json_out:
+        print_json(view)
+        return
+    i = view.interaction
+    console.print(f"[bold]{escape(i.id)}[/bold]: {escape(i.statement())} (sign {i.sign})")
+    if _context(i):
+        console.print(f"context: {escape(_context(i))}")
+    if i.mechanism:
+        console.print(f"mechanism: {escape(i.mechanism)}")
+    console.print(f"where: {escape(i.evidence.place())}")
+    console.print(f"quote: “{escape(i.evidence.quote)}”")
+    for ref in view.references:
+        console.print(f"{ref.number}. {escape(ref.plain())}")
+    for note in view.notes:
+        console.print(f"[yellow]curator note {note.id}[/yellow]: {escape(note.correction)}")
 
 
 @app.command()
@@ -299,9 +331,8 @@ def cite(
     if json_out:
         print_json(refs)
         return
-    for r in refs:  # the reference list's Markdown emphasis (journal, volume) as plain text
-        plain = re.sub(r"[*]{1,2}([^*]+)[*]{1,2}", r"\1", r.text)
-        typer.echo(f"{r.number}. {plain}")
+    for r in refs:
+        typer.echo(f"{r.number}. {r.plain()}")
 
 
 @app.command()

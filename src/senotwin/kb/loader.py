@@ -167,10 +167,21 @@ def shipped_id(name: str) -> str | None:
     return _shipped_alias_index().get(normalise_name(name))
 
 
+def shipped_interaction(ident: str) -> Interaction | None:
+    """The shipped knowledge base's interaction ``ident`` (B262), or None: how a model's
+    ``kb`` citations are printed with their statements (``model explain``)."""
+    return _shipped().interactions.get(ident.strip().upper())
+
+
 @functools.cache
+def _shipped() -> KnowledgeBase:
+    """The shipped knowledge base (loaded once per process)."""
+    return load()
+
+
 def _shipped_alias_index() -> dict[str, str]:
-    """The shipped knowledge base's normalised names -> ids (loaded once per process)."""
-    return load().alias_index
+    """The shipped knowledge base's normalised names -> ids."""
+    return _shipped().alias_index
 
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:

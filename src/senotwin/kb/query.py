@@ -103,6 +103,26 @@ def show(kb: KnowledgeBase, name: str) -> NodeView:
 
 
 @dataclass(frozen=True)
+class InteractionView:
+    """One statement of the review with the references it cites and the curator notes on it."""
+
+    interaction: Interaction
+    references: tuple[Reference, ...]
+    notes: tuple[CuratorNote, ...]
+
+
+def show_interaction(kb: KnowledgeBase, ident: str) -> InteractionView | None:
+    """The interaction ``ident`` (e.g. B262, as a model's ``kb evidence`` lists it), or None
+    when no interaction has that id."""
+    inter = kb.interactions.get(ident.strip().upper())
+    if inter is None:
+        return None
+    refs = tuple(kb.references[n] for n in inter.evidence.refs if n in kb.references)
+    notes = tuple(n for n in kb.notes.values() if inter.id in n.about)
+    return InteractionView(inter, refs, notes)
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """A record whose text matches a search, and which field matched."""
 

@@ -135,6 +135,17 @@ class Evidence(_Record):
     refs: tuple[int, ...] = ()
     quote: str = Field(min_length=8, max_length=600)
 
+    def place(self) -> str:
+        """Where the review states it: ``section 3.2; Fig. 2; refs 45, 46``."""
+        parts = [f"section {self.section}"]
+        if self.figure:
+            parts.append(f"Fig. {self.figure}")
+        if self.table:
+            parts.append(f"Table {self.table}")
+        if self.refs:
+            parts.append("refs " + ", ".join(str(r) for r in self.refs))
+        return "; ".join(parts)
+
     @field_validator("section")
     @classmethod
     def _section(cls, value: str) -> str:
@@ -204,6 +215,10 @@ class Interaction(_Record):
     context: Context = Context()
     evidence: Evidence
 
+    def statement(self) -> str:
+        """The statement in a line, ``CCL2 recruits MDSC`` (``NOT ...`` when negated)."""
+        return ("NOT " if self.negated else "") + f"{self.source} {self.effect} {self.target}"
+
     @model_validator(mode="after")
     def _sign_matches_effect(self) -> Interaction:
         implied = EFFECT_SIGNS[self.effect]
@@ -262,6 +277,10 @@ class Reference(_Record):
     title: str = ""
     journal: str = ""
     year: int | None = None
+
+    def plain(self) -> str:
+        """The entry without the list's Markdown emphasis (journal, volume)."""
+        return re.sub(r"[*]{1,2}([^*]+)[*]{1,2}", r"\1", self.text)
 
 
 class CuratorNote(_Record):

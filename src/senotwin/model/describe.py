@@ -11,7 +11,7 @@ from typing import Any
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import load_yaml
-from senotwin.kb.loader import shipped_id
+from senotwin.kb.loader import shipped_id, shipped_interaction
 from senotwin.model import ratelaws
 from senotwin.model.expr import to_text
 from senotwin.model.spec import (
@@ -308,7 +308,7 @@ def explain(spec: ModelSpec, name: str) -> str:
             if o.entity:
                 rows.append(f"  blockable entity: {o.entity}")
             if o.kb:
-                rows.append(f"  kb evidence: {', '.join(o.kb)}")
+                rows.extend(_kb_evidence(o.kb))
             if o.description:
                 rows.append(f"  {o.description}")
             return "\n".join(rows)
@@ -370,6 +370,23 @@ def _symbols(spec: ModelSpec, pr: Process) -> set[str]:
     return symbols(spec.rate_tree(pr))
 
 
+def _kb_evidence(ids: tuple[str, ...]) -> list[str]:
+    """'kb evidence:' and one line per cited interaction with its statement and place in the
+    review (``senotwin kb show ID`` prints its quote and references)."""
+    if not ids:
+        return ["  kb evidence: none cited"]
+    lines = ["  kb evidence (senotwin kb show ID for the quote):"]
+    for ident in ids:
+        inter = shipped_interaction(ident)
+        text = (
+            f"{inter.statement()} ({inter.evidence.place()})"
+            if inter is not None
+            else "not in the shipped knowledge base"
+        )
+        lines.append(f"    {ident}: {text}")
+    return lines
+
+
 def _explain_process(spec: ModelSpec, pr: Process) -> str:
     tree = spec.rate_tree(pr)
     lines = [f"process {pr.id}"]
@@ -384,7 +401,7 @@ def _explain_process(spec: ModelSpec, pr: Process) -> str:
     lines.append(
         "  stoichiometry: " + ", ".join(f"{sid} {c:+g}" for sid, c in pr.stoichiometry.items())
     )
-    lines.append(f"  kb evidence: {', '.join(pr.kb) if pr.kb else 'none cited'}")
+    lines.extend(_kb_evidence(pr.kb))
     used = sorted(_symbols(spec, pr) & set(spec.parameter_ids))
     for pid in used:
         p = spec.parameter(pid)
