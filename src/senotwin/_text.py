@@ -6,3 +6,9 @@ from __future__ import annotations
 def counted(n: int, noun: str) -> str:
     """``n noun`` with the noun in the plural unless ``n`` is 1 ("1 arm", "2 arms")."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def column_widths(records: list[dict[str, object]], keys: tuple[str, ...]) -> list[int]:
+    """Width of each text column ``keys``: its longest entry or its header (the key itself),
+    so plain-text tables line up whatever the entries' lengths."""
+    return [max([len(key), *(len(str(r[key])) for r in records)]) for key in keys]

@@ -113,3 +113,11 @@ def test_map_elements_carry_ids_for_click_evidence() -> None:
 def test_whole_map_is_capped_and_drawn() -> None:
     fig = map_for(None, 0, [], ["+", "-"])
     assert "best-connected" in fig.layout.title.text
+
+
+def test_the_hit_count_says_how_many_of_how_many_are_listed() -> None:
+    """'1 records mention ...' and no word that the 25 listed were cut from more."""
+    card = _text(node_card("interleukin")[0])
+    assert "records mention 'interleukin'" in card and "the first" not in card
+    many = _text(node_card("cell")[0])
+    assert "; the first 25:" in many

@@ -158,3 +158,23 @@ def test_show_an_interaction_of_the_shipped_kb_in_plain_text() -> None:
     assert code == 0, out
     assert "B262: CCL2 recruits MDSC" in out and "quote:" in out
     assert "*" not in out  # the reference list's Markdown emphasis is printed as plain text
+
+
+def test_search_and_path_say_when_the_list_is_cut() -> None:
+    """'50 hit(s)' was printed when 238 records matched, and paths were cut at 25 silently."""
+    code, out, _ = _run("kb", "search", "IL-6")
+    assert code == 0 and "the first 50 of" in out and "(--limit for more)" in out
+    code, out, _ = _run("kb", "search", "IL-6", "--limit", "100000")
+    assert code == 0 and "the first" not in out and " hits for 'IL-6'" in out
+    code, out, _ = _run("kb", "search", "zzqqxx")
+    assert code == 0 and "no record mentions 'zzqqxx'" in out
+    code, out, _ = _run("kb", "path", "IL-6", "PD-L1", "--limit", "2")
+    assert code == 0 and "the first 2 paths, shortest first; more exist" in out
+    assert len([ln for ln in out.splitlines() if "(net " in ln]) == 2
+
+
+def test_figure_layer_count_and_cite_ids_in_any_case(tmp_path: Path) -> None:
+    code, _, err = _run("kb", "figure", "--out", str(tmp_path / "m.png"), "--max-per-layer", "0")
+    assert code == 2 and "--max-per-layer must be a whole number from 2 to 40, got 0" in err
+    assert not (tmp_path / "m.png").exists()
+    assert _run("kb", "cite", "a347")[1] == _run("kb", "cite", "A347")[1] != ""

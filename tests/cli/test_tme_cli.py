@@ -60,3 +60,16 @@ def test_simulate_plot_title_names_the_changes(tmp_path, monkeypatch):
 def test_model_check_is_registered():
     res = runner.invoke(app, ["model", "check", "--help"])
     assert res.exit_code == 0 and "--json" in res.output
+
+
+def test_scenarios_list_names_each_scenarios_model_and_override_count():
+    """The help promised the model and overrides; the table showed name, days, description."""
+    res = runner.invoke(app, ["scenarios", "list"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "model" in res.stdout and "overrides" in res.stdout
+    line = next(ln for ln in res.stdout.splitlines() if " legacy_default " in ln)
+    assert "sasp_tme" in line or "tme" in line
+    rows = json.loads(runner.invoke(app, ["scenarios", "list", "--json"]).stdout)
+    assert {r["model"] for r in rows if r["name"].startswith("legacy_")} != {
+        r["model"] for r in rows if r["name"] == "default"
+    }

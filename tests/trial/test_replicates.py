@@ -72,3 +72,27 @@ def test_cli_runs_replicates_and_refuses_bad_counts(tmp_path: Path) -> None:
     assert (out / "r00").is_dir() and (out / "summary.csv").is_file()
     res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad"), "--replicates", "0"])
     assert res.exit_code != 0 and "replicates = 0: allowed a whole number 1-" in res.output
+
+
+def test_summary_columns_line_up_whatever_the_endpoint_names() -> None:
+    """A long endpoint name ('ORR at 10.5 months of follow-up') pushed its line's values out of
+    the column (audit, session 42)."""
+    summary = pd.DataFrame(
+        [
+            {
+                "population": "ITT",
+                "arm": "chemo",
+                "endpoint": name,
+                "median": 30.0,
+                "q05": 25.0,
+                "q95": 35.0,
+                "published": 18.9,
+                "ci_holds_published": 1.0,
+                "not_reached": 0,
+            }
+            for name in ("ORR", "ORR at 10.5 months of follow-up")
+        ]
+    )
+    lines = summary_text(summary)
+    starts = {line.index("30.0") for line in lines[1:]}
+    assert len(starts) == 1 and lines[0].index("median") == starts.pop()

@@ -64,6 +64,16 @@ def interaction_table(inters: Sequence[Interaction], *, limit: int = MAX_LISTED)
     return html.Table(rows, className="metrics kb-table")
 
 
+def _mentions(total: int, shown: int, text: str) -> str:
+    """'3 records mention 'IL-6':', or how many of how many are listed."""
+    if not total:
+        return "no record mentions it"
+    if total == 1:
+        return f"1 record mentions {text!r}:"
+    head = f"{total} records mention {text!r}"
+    return f"{head}; the first {shown}:" if shown < total else f"{head}:"
+
+
 def node_card(query: str | None) -> tuple[list[Any], str | None]:
     """(children, resolved id): the record with its statements, or search hits if no name fits."""
     kb = knowledge_base()
@@ -74,9 +84,10 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
         view = show(kb, text)
     except SenotwinError as exc:
         try:
-            hits = search(kb, text, limit=25)
+            every = search(kb, text, limit=None)
         except SenotwinError:
-            hits = []
+            every = []
+        hits = every[:25]
         items = [
             html.Li(f"{h.kind} {h.id} ({h.label}), {h.field}: {h.excerpt}", className="kb-hit")
             for h in hits
@@ -89,7 +100,7 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
         )
         return [
             html.P(message, className="regimen-error"),
-            html.P(f"{len(hits)} records mention {text!r}:" if hits else "no record mentions it"),
+            html.P(_mentions(len(every), len(hits), text)),
             html.Ul(items, id="kb-hits"),
         ], None
     ident = view.id

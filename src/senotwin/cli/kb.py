@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from senotwin._suggest import did_you_mean
+from senotwin._text import counted
 from senotwin.cli._common import (
     FIGURE_SUFFIXES,
     Output,
@@ -141,11 +142,18 @@ def search(
 ) -> None:
     """Full-text search of the knowledge base."""
     with user_errors():
-        hits = query.search(_load(kb_dir), text, limit=limit)
+        every = query.search(_load(kb_dir), text, limit=None)
+    hits = every[:limit]
     if json_out:
         print_json(hits)
         return
-    table = Table(title=f"{len(hits)} hit(s) for {text!r}")
+    if not every:
+        typer.echo(f"no record mentions {text!r}")
+        return
+    title = f"{counted(len(every), 'hit')} for {text!r}"
+    if len(every) > limit:
+        title = f"the first {limit} of {title} (--limit for more)"
+    table = Table(title=title)
     for col in ("kind", "id", "label", "field", "excerpt"):
         table.add_column(col, overflow="fold")
     for h in hits:
@@ -184,7 +192,9 @@ def path(
     """Signed causal paths between two entities, with the net effect and citations."""
     with user_errors():
         check_count("--max-length", max_length, 1, 8)
-        found = query.paths(_load(kb_dir), source, target, max_length=max_length, limit=limit)
+        found = query.paths(_load(kb_dir), source, target, max_length=max_length, limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
     if json_out:
         print_json(
             [
@@ -220,6 +230,8 @@ def path(
         console.print(f"no path from {source} to {target} within {max_length} steps")
     for p in found:
         typer.echo(f"{p.describe()}  [{_cite(p.refs)}]")
+    if more:
+        typer.echo(f"the first {limit} paths, shortest first; more exist (--limit for more)")
 
 
 @app.command()
@@ -369,12 +381,14 @@ def export_cmd(
 @app.command()
 def figure(
     out: Path = typer.Option(..., "--out", help="Output image: .png or .svg."),
-    max_per_layer: int = typer.Option(14, help="Most-connected entities drawn per layer."),
+    max_per_layer: int = typer.Option(14, help="Most-connected entities drawn per layer (2-40)."),
     kb_dir: Path | None = KB_DIR,
 ) -> None:
     """Draw the mechanism map, layered inducers -> core -> control -> SASP -> immune -> outcomes."""
     from senotwin.report.mechanism_map import draw_mechanism_map
 
+    with user_errors():
+        check_count("--max-per-layer", max_per_layer, 2, 40)
     with user_errors(), writing(Output("--out", out, FIGURE_SUFFIXES)):
         written = draw_mechanism_map(_load(kb_dir), out, max_per_layer=max_per_layer)
     typer.echo(f"wrote {written}")

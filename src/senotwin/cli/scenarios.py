@@ -17,7 +17,8 @@ app = typer.Typer(
 def list_scenarios(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List every registered scenario with its model, duration and overrides."""
+    """List every registered scenario with its model, duration, number of overrides and
+    description (--json: the override values too)."""
     from senotwin.model.scenarios import get_scenario, scenario_names
 
     rows = []
@@ -26,6 +27,7 @@ def list_scenarios(
         rows.append(
             {
                 "name": name,
+                "model": sc.load().id,
                 "description": sc.description,
                 "days": sc.days,
                 "params": dict(sc.params),
@@ -36,8 +38,15 @@ def list_scenarios(
         print_json(rows)
         return
     table = Table(title=f"{len(rows)} scenarios")
-    for col in ("name", "days", "description"):
-        table.add_column(col)
+    for col in ("name", "model", "days", "overrides", "description"):
+        table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(str(row["name"]), f"{row['days']:g}", str(row["description"]))
-    Console(width=160).print(table)
+        overrides = len(row["params"]) + len(row["initial"])  # type: ignore[arg-type]
+        table.add_row(
+            str(row["name"]),
+            str(row["model"]),
+            f"{row['days']:g}",
+            str(overrides),
+            str(row["description"]),
+        )
+    Console().print(table)

@@ -140,8 +140,9 @@ def _excerpt(text: str, needle: str, width: int = 60) -> str:
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
-def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[SearchHit]:
-    """Case-insensitive search over names, aliases, descriptions, quotes and references."""
+def search(kb: KnowledgeBase, text: str, *, limit: int | None = 50) -> list[SearchHit]:
+    """Case-insensitive search over names, aliases, descriptions, quotes and references (the
+    first ``limit`` hits; None: all of them)."""
     needle = text.strip().lower()
     if not needle:
         raise ValidationError("search text is empty; give a word such as 'PD-L1' or 'senolytic'")
@@ -195,7 +196,7 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[SearchHit]:
         )
     for r in kb.references.values():
         check("reference", str(r.number), f"ref {r.number}", {"text": r.text})
-    return hits[:limit]
+    return hits if limit is None else hits[:limit]
 
 
 def neighbors(kb: KnowledgeBase, name: str, *, direction: Direction = "both") -> list[Interaction]:
@@ -496,8 +497,9 @@ def cite(kb: KnowledgeBase, items: Iterable[str]) -> list[Reference]:
             else:
                 bad.setdefault(text, None)  # as typed
             continue
-        if text in kb.interactions:
-            for ref in kb.interactions[text].evidence.refs:
+        stated = show_interaction(kb, text)  # an interaction id, whatever its case
+        if stated is not None:
+            for ref in stated.interaction.evidence.refs:
                 numbers.setdefault(ref, None)
             continue
         view = show(kb, text)

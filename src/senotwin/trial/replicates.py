@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin._text import column_widths
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.runner import CohortConfig, run_cohort
 from senotwin.trial.clinical import trial_hazard
@@ -106,11 +107,13 @@ def summarise(tables: pd.DataFrame) -> pd.DataFrame:
 
 def summary_text(summary: pd.DataFrame) -> list[str]:
     """Plain-text lines of :func:`summarise` (the CLI's)."""
+    records = summary.to_dict(orient="records")
+    w_pop, w_arm, w_end = column_widths(records, ("population", "arm", "endpoint"))
     lines = [
-        f"{'population':<14} {'arm':<10} {'endpoint':<16} median (5-95 % over replicates) vs "
-        "published; replicates whose CI holds it"
+        f"{'population':<{w_pop}} {'arm':<{w_arm}} {'endpoint':<{w_end}} median (5-95 % over "
+        "replicates) vs published; replicates whose CI holds it"
     ]
-    for rec in summary.to_dict(orient="records"):
+    for rec in records:
         d = 2 if str(rec["endpoint"]).startswith("HR") else 1
         pub = "-" if pd.isna(rec["published"]) else f"{rec['published']:.{d}f}"
         held = "-" if pd.isna(rec["ci_holds_published"]) else f"{rec['ci_holds_published']:.0%}"
@@ -118,7 +121,7 @@ def summary_text(summary: pd.DataFrame) -> list[str]:
         mid = "-" if pd.isna(rec["median"]) else f"{rec['median']:.{d}f}"
         span = "" if pd.isna(rec["q05"]) else f" ({rec['q05']:.{d}f}-{rec['q95']:.{d}f})"
         lines.append(
-            f"{rec['population']:<14} {rec['arm']:<10} {rec['endpoint']:<16} "
+            f"{rec['population']:<{w_pop}} {rec['arm']:<{w_arm}} {rec['endpoint']:<{w_end}} "
             f"{mid}{span}{nr} vs {pub}; {held}"
         )
     return lines

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin._text import column_widths
 from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
 from senotwin.analysis.survival import arm_summary, kaplan_meier, survival_at, wilson
 from senotwin.cohort.population import (
@@ -632,7 +633,7 @@ def _rows(
                 f"HR {ep.upper()}",
                 (s[f"hr_{ep}"], s[f"hr_{ep}_low"], s[f"hr_{ep}_high"]),
                 hr,
-                "(against the control arm)",
+                "against the control arm",
             )
     return out
 
@@ -686,7 +687,9 @@ def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
     pops += [
         (sg.name, rows[rows[sg.column] == sg.value], dict(sg.published)) for sg in trial.subgroups
     ]
-    fig = Figure(figsize=(11, 5.6 * len(pops)))
+    # constrained layout places the two-line title and the legends below the panels without
+    # the empty band tight_layout left under the title
+    fig = Figure(figsize=(11, 5.6 * len(pops)), layout="constrained")
     axes = fig.subplots(len(pops), 2, squeeze=False)
     colours = rcParams["axes.prop_cycle"].by_key()["color"]
     for r, (name, sub, published) in enumerate(pops):
@@ -740,8 +743,6 @@ def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
     fig.suptitle(
         f"{trial.title}\nsimulated KM (95% band) vs published medians (diamonds)", fontsize=9
     )
-    # keep ~0.5 inch on top for the two-line title (tight_layout alone puts the panels under it)
-    fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.5 / fig.get_figheight()))
     import io
 
     buf = io.BytesIO()
@@ -831,11 +832,7 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
         return "NR" if isinstance(x, float) and math.isinf(x) else f"{x:.{d}f}"
 
     records = comp.table.to_dict(orient="records")
-    widths = [
-        max([len(head), *(len(str(r[key])) for r in records)])
-        for key, head in (("population", "population"), ("arm", "arm"), ("endpoint", "endpoint"))
-    ]
-    w_pop, w_arm, w_end = widths
+    w_pop, w_arm, w_end = column_widths(records, ("population", "arm", "endpoint"))
     header = "simulated (95% CI) vs published (95% CI)"
     lines = [f"{'population':<{w_pop}} {'arm':<{w_arm}} {'endpoint':<{w_end}} {header}"]
     for rec in records:
