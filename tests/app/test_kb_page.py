@@ -121,3 +121,11 @@ def test_the_hit_count_says_how_many_of_how_many_are_listed() -> None:
     assert "records mention 'interleukin'" in card and "the first" not in card
     many = _text(node_card("cell")[0])
     assert "; the first 25:" in many
+
+
+def test_a_statement_id_shows_the_statement_with_its_references() -> None:
+    """`model explain` lists kb statements by id (B262); the page looked them up as names."""
+    children, ident = node_card("b262")
+    text = _text(children)
+    assert "B262: CCL2 recruits MDSC" in text and "cited: [9]" in text and "*" not in text
+    assert ident == "CCL2"

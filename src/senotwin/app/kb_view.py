@@ -19,7 +19,14 @@ from senotwin.app.kb_page import (
     node_label,
     refs_text,
 )
-from senotwin.kb.query import UnknownName, paths, search, show
+from senotwin.kb.query import (
+    InteractionView,
+    UnknownName,
+    paths,
+    search,
+    show,
+    show_interaction,
+)
 from senotwin.kb.schema import Interaction
 
 DEFAULT_QUERY = "PD-L1"
@@ -64,6 +71,27 @@ def interaction_table(inters: Sequence[Interaction], *, limit: int = MAX_LISTED)
     return html.Table(rows, className="metrics kb-table")
 
 
+def _statement_card(view: InteractionView) -> list[Any]:
+    """One statement looked up by its id (as `model explain` lists them): the statement, its
+    row, the references it cites and the curator notes on it (the map centres on its source)."""
+    i = view.interaction
+    parts: list[Any] = [
+        html.H3(f"{i.id}: {i.statement()}", id="kb-node-title"),
+        interaction_table([i]),
+    ]
+    if i.mechanism:
+        parts.append(html.P(f"mechanism: {i.mechanism}"))
+    if view.references:
+        parts.append(
+            html.P("cited: " + "; ".join(f"[{r.number}] {r.plain()}" for r in view.references))
+        )
+    for note in view.notes:
+        parts.append(
+            html.P(f"curator note {note.id}: {note.correction} ({note.source})", className="hint")
+        )
+    return parts
+
+
 def _mentions(total: int, shown: int, text: str) -> str:
     """'3 records mention 'IL-6':', or how many of how many are listed."""
     if not total:
@@ -79,7 +107,12 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
     kb = knowledge_base()
     text = (query or "").strip()
     if not text:
-        return [html.P("type a name, alias or word, e.g. PD-L1, IL-6, senolytic")], None
+        return [
+            html.P("type a name, alias, word or statement id, e.g. PD-L1, IL-6, senolytic, B262")
+        ], None
+    stated = show_interaction(kb, text)
+    if stated is not None:
+        return _statement_card(stated), stated.interaction.source
     try:
         view = show(kb, text)
     except SenotwinError as exc:
@@ -232,7 +265,8 @@ def layout() -> html.Div:
             html.Div(
                 [
                     html.Label(
-                        "Entity or agent (name, alias, gene symbol or word)", htmlFor="kb-query"
+                        "Entity or agent (name, alias, gene symbol, word or statement id)",
+                        htmlFor="kb-query",
                     ),
                     dcc.Input(id="kb-query", value=DEFAULT_QUERY, debounce=True, type="text"),
                     html.Button("Look up", id="kb-search"),
