@@ -234,5 +234,5 @@ def test_explain_prints_each_cited_kb_statement_and_says_when_none_is_cited() ->
     text = describe.explain(spec, "mdsc_recruitment")
     assert "    B262: CCL2 recruits MDSC (section 3.1.2; refs" in text
     assert "senotwin kb show ID" in text
-    assert "kb evidence: none cited" in describe.explain(spec, "cancer_death")
+    assert "kb evidence: none cited" in describe.explain(spec, "stress_decay")  # turnover
     assert "    B244: SASP produces IL6" in describe.explain(spec, "IL6_t")

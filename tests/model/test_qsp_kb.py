@@ -2,9 +2,11 @@
 and its overlays (mouse antibodies, vaccine site) exists, names the entities of the mechanism it
 is cited for, and every mechanistic process either cites the kb or is exempted with a reason.
 
-The legacy ``tme.yaml`` has the same checks in ``test_tme.py``; here the exemptions are explicit,
-because the physical-units model has mechanisms the review does not state (immunoediting by
-HLA loss, bystander killing, antigen-driven exhaustion) and bookkeeping that is not a mechanism.
+The legacy ``tme.yaml`` has the same checks in ``test_tme.py``; here a process may instead say,
+in its ``outside_review`` field, why no statement of the review backs it, because the
+physical-units model has mechanisms the review does not state (immunoediting by HLA loss,
+bystander killing, antigen-driven exhaustion) and bookkeeping that is not a mechanism;
+``model explain`` prints that reason.
 """
 
 from __future__ import annotations
@@ -13,51 +15,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from senotwin.model.describe import explain, spec_fingerprint
 from senotwin.model.qsp import load_mouse_qsp, load_qsp
 from senotwin.model.spec import ModelSpec, Process
 from senotwin.model.vaccine import load_vaccine_qsp
-
-#: processes with a mechanism that cite no kb interaction, and why (none of them may cite one)
-EXEMPT: dict[str, str] = {
-    "stress_source": "experimental input: the dosed senescence-inducer exposure, not a mechanism",
-    "cancer_death": "basal death of cancer cells into debris at a fixed rate: no mechanism",
-    "cancer_death_invisible": "basal death of HLA class I-negative cancer cells (as cancer_death)",
-    "cytotoxic_kill": (
-        "direct chemotherapy kill: the review states that DNA-damaging agents induce senescence "
-        "(A393, cited by tis), not that they kill; its only killing agent is a PARP inhibitor on "
-        "centrosome-abnormal cells (C148). Calibrated on Claret 2014 MONET1"
-    ),
-    "cytotoxic_kill_invisible": "direct chemotherapy kill of HLA-loss cells (as cytotoxic_kill)",
-    "bystander_kill": (
-        "not in the review: IFN-gamma/TNF bystander killing of antigen-loss cells rests on "
-        "Zhang 2008, Kearney 2018, Hoekstra 2020 (process description); the review's IFN-gamma "
-        "statement (B397) is about regression after senescence, not killing of unrecognised cells"
-    ),
-    "immune_escape": (
-        "not in the review: immunoediting to HLA class I / B2M loss rests on Zaretsky 2016 and "
-        "Gettinger 2017 (process description); the review has MHC-I loss only as a consequence "
-        "of centrosome dysfunction (B188, B191)"
-    ),
-    "stromal_senescence": (
-        "influx of the host tissue's own senescent stroma at the measured p16-positive share of "
-        "normal lung (Idda 2020; parameter s_rs): the review states no source for it, and its "
-        "SASP-driven paracrine senescence (A003, B224) is not in this rate law"
-    ),
-    "exhaustion": (
-        "driven by chronic antigen (Pauken 2016; state Ex): the review names IL-6, TGF-beta, the "
-        "SASP and immunosenescence as causes of exhaustion (A238, A240, A274, A254), none of "
-        "which is in this rate law"
-    ),
-    "t8r_exhaustion": "re-exhaustion of reinvigorated progeny by chronic antigen (as exhaustion)",
-    "exhaustion_drive": "antigen presence C/(C + K_ag) drives the exhaustion state (as exhaustion)",
-    "exhaustion_relax": "bookkeeping: relaxation of the time-averaged exhaustion drive Ex",
-    "myelopoiesis_relax": "bookkeeping: relaxation of the time-averaged myelopoiesis signal Em",
-    # the mouse variant replaces the human first-order depletions by these (qsp_mouse.yaml)
-    **{
-        f"cd8_depletion_{pool}": "experimental manipulation: a depleting anti-CD8 antibody (mice)"
-        for pool in ("blood", "effector", "exhausted", "burst", "terminal")
-    },
-}
 
 _SENESCENT_REMOVAL = {
     "SENESCENT_CELL",
@@ -185,28 +146,50 @@ def test_every_cited_id_exists_in_the_shipped_kb(specs, shipped_kb):
     assert len(cited) > 60
 
 
-def test_every_mechanistic_process_cites_the_kb_or_is_exempt(specs):
+def test_every_mechanistic_process_cites_the_kb_or_says_why_not(specs):
     uncited = sorted(
         {
             f"{name}:{pr.id}"
             for name, pr in _processes(specs)
-            if not _turnover(pr) and not pr.kb and pr.id not in EXEMPT
+            if not _turnover(pr) and not pr.kb and not pr.outside_review
         }
     )
-    assert not uncited, f"cite the kb or add to EXEMPT with a reason: {uncited}"
+    assert not uncited, f"cite the kb or say why not in 'outside_review': {uncited}"
 
 
-def test_no_exempt_process_cites_the_kb(specs):
-    citing = sorted({pr.id for _, pr in _processes(specs) if pr.id in EXEMPT and pr.kb})
-    assert not citing, f"cites the kb now: remove from EXEMPT {citing}"
-
-
-def test_exemptions_are_current_and_give_a_reason(specs):
-    mechanistic = {pr.id for _, pr in _processes(specs) if not _turnover(pr)}
-    stale = sorted(set(EXEMPT) - mechanistic)
-    assert not stale, f"no such non-turnover process: {stale}"
-    short = sorted(pid for pid, why in EXEMPT.items() if len(why) < 30)
+def test_a_process_outside_the_review_says_why_in_a_sentence(specs):
+    short = sorted(
+        {pr.id for _, pr in _processes(specs) if pr.outside_review and len(pr.outside_review) < 30}
+    )
     assert not short, short
+    # the reasons the review is silent: bookkeeping, experimental inputs and outside sources
+    human = {pr.id: pr.outside_review for pr in specs["human"].processes}
+    assert "Zaretsky 2016" in human["immune_escape"]
+    assert human["stress_source"].startswith("experimental input")
+
+
+def test_a_process_cannot_both_cite_the_kb_and_say_it_is_outside_the_review():
+    with pytest.raises(ValueError, match="keep one of 'kb' and 'outside_review'"):
+        Process(id="x", expression="1", stoichiometry={"C": 1}, kb=("B262",), outside_review="why")
+
+
+def test_explain_says_why_a_process_cites_no_kb(specs):
+    text = explain(specs["human"], "bystander_kill")
+    assert "kb evidence: none (outside the review): IFN-gamma/TNF bystander killing" in text
+
+
+def test_outside_review_is_an_annotation_not_a_number(specs):
+    """Adding or editing the reason leaves the digests the shipped fits record unchanged."""
+    human = specs["human"]
+    bare = human.model_copy(
+        update={
+            "processes": tuple(
+                pr.model_copy(update={"outside_review": ""}) for pr in human.processes
+            )
+        }
+    )
+    assert bare.numbers_digest() == human.numbers_digest()
+    assert spec_fingerprint(bare) == spec_fingerprint(human)
 
 
 def test_cited_interactions_belong_to_the_mechanism(specs, shipped_kb):

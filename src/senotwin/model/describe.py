@@ -15,6 +15,7 @@ from senotwin.kb.loader import shipped_id, shipped_interaction
 from senotwin.model import ratelaws
 from senotwin.model.expr import to_text
 from senotwin.model.spec import (
+    ANNOTATION_FIELDS,
     PROVENANCE_KINDS,
     ModelSpec,
     Observable,
@@ -34,14 +35,11 @@ TOP_N = 30
 #: issue 11 targets: at most this share of parameters `assumed`, overall and among the top 30
 ASSUMED_TARGETS = {"overall": 0.30, "top": 0.20}
 # keys that document a model but do not change what it computes (left out of the fingerprint)
-_DOC_KEYS = frozenset(
-    {"provenance", "name", "description", "references", "kb", "cell_ontology", "hgnc"}
-)
 
 
 def _strip_docs(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _strip_docs(v) for k, v in node.items() if k not in _DOC_KEYS}
+        return {k: _strip_docs(v) for k, v in node.items() if k not in ANNOTATION_FIELDS}
     if isinstance(node, list):
         return [_strip_docs(v) for v in node]
     return node
@@ -370,11 +368,15 @@ def _symbols(spec: ModelSpec, pr: Process) -> set[str]:
     return symbols(spec.rate_tree(pr))
 
 
-def _kb_evidence(ids: tuple[str, ...]) -> list[str]:
+def _kb_evidence(ids: tuple[str, ...], outside: str = "") -> list[str]:
     """'kb evidence:' and one line per cited interaction with its statement and place in the
-    review (``senotwin kb show ID`` prints its quote and references)."""
+    review (``senotwin kb show ID`` prints its quote and references), or why none is cited."""
     if not ids:
-        return ["  kb evidence: none cited"]
+        return [
+            f"  kb evidence: none (outside the review): {outside}"
+            if outside
+            else "  kb evidence: none cited"
+        ]
     lines = ["  kb evidence (senotwin kb show ID for the quote):"]
     for ident in ids:
         inter = shipped_interaction(ident)
@@ -401,7 +403,7 @@ def _explain_process(spec: ModelSpec, pr: Process) -> str:
     lines.append(
         "  stoichiometry: " + ", ".join(f"{sid} {c:+g}" for sid, c in pr.stoichiometry.items())
     )
-    lines.extend(_kb_evidence(pr.kb))
+    lines.extend(_kb_evidence(pr.kb, pr.outside_review))
     used = sorted(_symbols(spec, pr) & set(spec.parameter_ids))
     for pid in used:
         p = spec.parameter(pid)

@@ -33,7 +33,16 @@ RESERVED_PREFIX = "block_"
 RESERVED_IDS = frozenset({TIME, "exp", "log", "sqrt", "min", "max", "hill", "pi", "e"})
 #: fields of a model and of its records that annotate it without changing what it computes
 ANNOTATION_FIELDS = frozenset(
-    {"name", "description", "provenance", "references", "kb", "hgnc", "cell_ontology"}
+    {
+        "name",
+        "description",
+        "provenance",
+        "references",
+        "kb",
+        "outside_review",
+        "hgnc",
+        "cell_ontology",
+    }
 )
 
 
@@ -263,12 +272,24 @@ class _RateSpec(_Frozen):
 
 
 class Process(_RateSpec):
-    """A flux: rate (template or expression) times stoichiometry on species."""
+    """A flux: rate (template or expression) times stoichiometry on species. ``kb`` cites the
+    review's statements of its mechanism; ``outside_review`` says why none does (a mechanism
+    the review does not state, with its outside source; bookkeeping; an experimental input)."""
 
     id: str = Field(pattern=ID_PATTERN)
     stoichiometry: dict[str, float] = Field(min_length=1)
     kb: tuple[str, ...] = ()
+    outside_review: str = ""
     description: str = ""
+
+    @model_validator(mode="after")
+    def _cited_or_outside(self) -> Process:
+        if self.kb and self.outside_review:
+            raise ValueError(
+                f"process {self.id!r} cites kb statements {list(self.kb)} and says it is outside "
+                "the review; keep one of 'kb' and 'outside_review'"
+            )
+        return self
 
 
 class Observable(_RateSpec):
