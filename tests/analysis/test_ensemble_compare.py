@@ -14,8 +14,10 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.ensemble_compare import (
     SUPPORT,
     EnsembleComparison,
-    beats_probability,
+    PairwiseClaim,
     compare_arms_ensemble,
+    one_per_pair,
+    paired_shares,
 )
 from senotwin.analysis.therapy import METRICS, compare_arms
 from senotwin.cli.app import app
@@ -32,16 +34,48 @@ def comparison() -> EnsembleComparison:
     return compare_arms_ensemble("aged_lung_untreated", ARMS, SETS, days=20.0)
 
 
-def test_beats_probability_counts_ties_half_and_respects_direction() -> None:
+def test_paired_shares_count_wins_ties_and_losses_apart() -> None:
     a = np.array([1.0, 2.0, 3.0, 4.0])
     b = np.array([2.0, 2.0, 1.0, 5.0])
-    assert beats_probability(a, b, -1) == pytest.approx((2 + 0.5) / 4)
-    assert beats_probability(a, b, 1) == pytest.approx((1 + 0.5) / 4)
-    # no progression (inf) in both arms is a tie; in one arm it is the better outcome
-    assert beats_probability(np.array([math.inf]), np.array([math.inf]), 1) == 0.5
-    assert beats_probability(np.array([math.inf]), np.array([100.0]), 1) == 1.0
+    assert paired_shares(a, b, -1) == (0.5, 0.25, 0.25)  # lower is better
+    assert paired_shares(a, b, 1) == (0.25, 0.25, 0.5)
+    # no progression (inf) in both arms is a tie, not half a win; in one arm it is the better
+    assert paired_shares(np.array([math.inf]), np.array([math.inf]), 1) == (0.0, 1.0, 0.0)
+    assert paired_shares(np.array([math.inf]), np.array([100.0]), 1) == (1.0, 0.0, 0.0)
     with pytest.raises(ValidationError):
-        beats_probability(np.array([]), np.array([]), 1)
+        paired_shares(np.array([]), np.array([]), 1)
+
+
+def test_ties_are_no_wins_and_do_not_make_a_claim_supported() -> None:
+    """Audit s42 (H1): with ties counted half, 13 wins, 7 ties and no loss in 20 read '82 %:
+    supported' and all-tied arms '50 %'; a claim now rests on its strict wins."""
+    rows = []
+    for k in range(20):
+        a, b = (2.0, 1.0) if k < 13 else (1.0, 1.0)
+        for arm, v in (("pembro", a), ("chemo", b)):
+            rows.append({"member": k, "arm": arm} | dict.fromkeys(METRICS, v))
+    comp = EnsembleComparison("x", 10.0, ("pembro", "chemo"), pd.DataFrame(rows), ("p",), (), ())
+    claims = {c.arm: c for c in comp.claims("time_to_progression")}
+    won = claims["pembro"]
+    assert (won.wins, won.ties, won.losses) == (0.65, 0.35, 0.0) and not won.supported
+    assert won.sentence() == (
+        "pembro beats chemo on time_to_progression in 65% of 20 ensemble members (ties 35%, "
+        "chemo better 0%; median difference +1): not supported (< 80%)"
+    )
+    lost = claims["chemo"].to_dict()
+    assert lost["win_share"] == 0.0 and lost["loss_share"] == 0.65 and lost["tie_share"] == 0.35
+    assert lost["claim"] == "chemo beats pembro" and not lost["supported"]
+    assert "probability" not in lost and "better" not in lost
+    assert one_per_pair(comp.claims("time_to_progression")) == (won,)
+    # all tied: 0 % wins either way (was 50 %), one line for the pair
+    tied = _synthetic(0, n=4, tie=True).claims()
+    assert all((c.wins, c.ties, c.losses) == (0.0, 1.0, 0.0) for c in tied)
+    assert len(one_per_pair(tied)) == 1
+
+
+def test_a_share_just_under_the_threshold_is_not_printed_as_it() -> None:
+    claim = PairwiseClaim("a", "b", "m", 0.795, 0.2, 0.005, 200)
+    assert "in 79.5% of 200" in claim.sentence() and "not supported" in claim.sentence()
 
 
 def test_each_member_is_the_plain_comparison_with_its_parameters(comparison) -> None:
@@ -67,8 +101,8 @@ def test_summary_quantiles_and_claims(comparison) -> None:
     assert row["median"] == pytest.approx(np.median(v))
     assert row["q05"] <= row["median"] <= row["q95"]
     assert set(summary.index.get_level_values("metric")) == set(METRICS)
-    claims = {(c.better, c.worse): c for c in comparison.claims()}
-    assert claims[("chemo", "control")].probability == 1.0
+    claims = {(c.arm, c.other): c for c in comparison.claims()}
+    assert claims[("chemo", "control")].wins == 1.0
     wide = comparison.values.pivot(index="member", columns="arm", values="final_tumour")
     assert claims[("chemo", "control")].median_difference == pytest.approx(
         float(np.median(wide["chemo"] - wide["control"]))
@@ -79,10 +113,10 @@ def test_summary_quantiles_and_claims(comparison) -> None:
     json.dumps(comparison.to_dict())  # JSON-ready (no inf)
 
 
-def _synthetic(a_better: int, n: int = 10) -> EnsembleComparison:
+def _synthetic(a_better: int, n: int = 10, tie: bool = False) -> EnsembleComparison:
     rows = []
     for k in range(n):
-        a, b = (1.0, 2.0) if k < a_better else (3.0, 2.0)
+        a, b = (1.0, 2.0) if k < a_better else ((2.0, 2.0) if tie else (3.0, 2.0))
         for arm, v in (("before", a), ("after", b)):
             rows.append({"member": k, "arm": arm} | dict.fromkeys(METRICS, v))
     return EnsembleComparison("x", 10.0, ("before", "after"), pd.DataFrame(rows), ("p",), (), ())
@@ -90,11 +124,11 @@ def _synthetic(a_better: int, n: int = 10) -> EnsembleComparison:
 
 def test_a_sequencing_claim_is_supported_only_in_at_least_80_percent() -> None:
     assert SUPPORT == 0.8
-    held = {c.better: c for c in _synthetic(8).claims()}["before"]
-    assert held.probability == 0.8 and held.supported
+    held = {c.arm: c for c in _synthetic(8).claims()}["before"]
+    assert held.wins == 0.8 and held.supported
     assert "supported" in held.sentence() and "not" not in held.sentence()
-    weak = {c.better: c for c in _synthetic(7).claims()}["before"]
-    assert weak.probability == 0.7 and not weak.supported
+    weak = {c.arm: c for c in _synthetic(7).claims()}["before"]
+    assert weak.wins == 0.7 and not weak.supported
     assert "not supported" in weak.sentence()
 
 
@@ -119,8 +153,12 @@ def test_cli_treat_compare_ensemble(tmp_path) -> None:
     res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(path)])
     assert res.exit_code == 0, res.output
     assert "2 ensemble members" in res.output
-    assert "chemo beats control on final_tumour in 100% of 2 ensemble members" in res.output
+    assert (
+        "chemo beats control on final_tumour in 100% of 2 ensemble members (ties 0%, control "
+        "better 0%; median difference" in res.output
+    )
     assert "): supported" in res.output
+    assert "control beats chemo" not in res.output  # one line per pair of arms
     res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(path), "--json"])
     assert json.loads(res.stdout)["members"] == 2
     bad = tmp_path / "bad.tsv"

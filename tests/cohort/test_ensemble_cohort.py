@@ -121,12 +121,14 @@ def test_patient_claims_count_paired_patients_and_ties() -> None:
             "pfs_event": [True, True, False, False, True, True, True, True],
         }
     )
-    by = {(c.better, c.worse): c for c in patient_claims(rows, "pfs")}
+    by = {(c.arm, c.other): c for c in patient_claims(rows, "pfs")}
     a_b = by[("a", "b")]
     assert a_b.members == 3  # patient 3 failed in b: left out
-    assert a_b.probability == pytest.approx((1 + 0.5 + 0) / 3)  # win, tie (both censored), loss
-    assert by[("b", "a")].probability == pytest.approx(1 - a_b.probability)
-    assert "of 3 patients" in a_b.sentence()
+    # a win, a tie (both censored: no half win) and a loss
+    assert (a_b.wins, a_b.ties, a_b.losses) == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    b_a = by[("b", "a")]
+    assert (b_a.wins, b_a.ties, b_a.losses) == (a_b.losses, a_b.ties, a_b.wins)
+    assert "of 3 patients (ties 33%, b better 33%; median difference" in a_b.sentence()
     with pytest.raises(ValidationError, match="allowed: pfs, os"):
         patient_claims(rows, "orr")
 
@@ -148,6 +150,10 @@ def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
     data = json.loads(res.output)
     assert data["ensemble"]["members"] == 2 and data["ensemble"]["parameters"] == ["k_grow"]
     assert {c["metric"] for c in data["claims"]} == {"pfs (days)", "os (days)"}
+    # no event within 30 days: every patient ties, which is no win for either arm (counted
+    # half, it printed '50%'; audit s42)
+    for c in data["claims"]:
+        assert (c["win_share"], c["tie_share"], c["loss_share"]) == (0.0, 1.0, 0.0)
     # the table names the reference arm by name: an arm whose HR is not estimable (no events
     # in 30 days) was shown as 'ref' too, and a footer now says what NR, n/e and HR mean
     res = runner.invoke(app, ["cohort", "summary", str(out)])
@@ -155,5 +161,10 @@ def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
     (ici,) = [line for line in res.output.splitlines() if line.startswith("│ ici")]
     assert "ref" not in ici
     assert "HR: Cox hazard ratio vs control, n/e = not estimable" in " ".join(res.output.split())
+    assert (
+        "control beats ici on pfs (days) in 0% of 3 patients (ties 100%, ici better 0%; median "
+        "difference +0): not supported (< 80%)" in res.output
+    )
+    assert "ici beats control" not in res.output  # one line per pair
     res = runner.invoke(app, ["cohort", "run", "--out", str(tmp_path / "d"), "--members", "2"])
     assert res.exit_code != 0 and "needs --ensemble" in res.output

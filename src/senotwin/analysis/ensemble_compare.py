@@ -1,17 +1,19 @@
 """Therapy arms over a posterior ensemble: each arm's outcome as a median and 90 % interval,
-and for each pair of arms the probability that one beats the other (issues 12.5 and 13.6).
+and for each pair of arms the shares in which one beats the other, ties it or loses (issues
+12.5 and 13.6).
 
 Every ensemble member (a row of parameter values, e.g. ``senotwin calibrate --ensemble``'s
 ``ensemble.tsv``) runs every arm once; columns that are not parameters of the scenario's model
 (noise sigmas, initial amounts of a calibration submodel) are ignored and listed. A claim "A
-beats B" is printed as *supported* only when it holds in at least ``SUPPORT`` (80 %) of the
-members: a sequencing claim (senolytic before vs after an ICI) is one such pair of arms.
+beats B" is printed as *supported* only when A is strictly better in at least ``SUPPORT``
+(80 %) of the members (a tie is no win): a sequencing claim (senolytic before vs after an ICI)
+is one such pair of arms.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,44 +53,60 @@ def _value(arm: ArmMetrics, metric: str) -> float:
 
 @dataclass(frozen=True)
 class PairwiseClaim:
-    """``better`` beats ``worse`` on ``metric`` in ``probability`` of the members (ties count
-    half); supported when probability >= ``SUPPORT``."""
+    """The claim "``arm`` beats ``other`` on ``metric``", paired over ``members``: the shares
+    in which ``arm`` is strictly better (``wins``), equal (``ties``) and worse (``losses``).
+    Supported when wins >= ``SUPPORT``: a tie is no win (PFS read on a scan calendar often ties,
+    and counting ties half reported wins that never happened, audit s42)."""
 
-    better: str
-    worse: str
+    arm: str
+    other: str
     metric: str
-    probability: float
+    wins: float
+    ties: float
+    losses: float
     members: int
-    median_difference: float = 0.0  # median over members of (better - worse), metric units
+    median_difference: float = 0.0  # median over members of (arm - other), metric units
     unit: str = "ensemble members"  # what was counted (cohorts: ensemble-drawn patients)
 
     @property
     def supported(self) -> bool:
-        return self.probability >= SUPPORT
+        return self.wins >= SUPPORT
 
     def sentence(self) -> str:
-        """One line for the terminal."""
+        """One line for the terminal: wins, ties and losses, the median difference, the verdict."""
         verdict = "supported" if self.supported else f"not supported (< {SUPPORT:.0%})"
         diff = _difference(self.median_difference)
         return (
-            f"{self.better} beats {self.worse} on {self.metric} in {self.probability:.0%} of "
-            f"{self.members} {self.unit} (median difference {diff}): "
-            f"{verdict}"
+            f"{self.arm} beats {self.other} on {self.metric} in {_share(self.wins)} of "
+            f"{self.members} {self.unit} (ties {_share(self.ties)}, {self.other} better "
+            f"{_share(self.losses)}; median difference {diff}): {verdict}"
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "better": self.better,
-            "worse": self.worse,
+            "claim": f"{self.arm} beats {self.other}",
+            "arm": self.arm,
+            "other": self.other,
             "metric": self.metric,
-            "probability": self.probability,
+            "win_share": self.wins,
+            "tie_share": self.ties,
+            "loss_share": self.losses,
             "members": self.members,
             "unit": self.unit,
             "median_difference": (
                 self.median_difference if math.isfinite(self.median_difference) else None
             ),
             "supported": self.supported,
+            "support_rule": f"win_share >= {SUPPORT:g} (ties are not wins)",
         }
+
+
+def _share(x: float) -> str:
+    """A share as a whole percent; one decimal where rounding would reach the support
+    threshold from below (79.5 % printed as '80%' beside 'not supported' reads as a bug)."""
+    if x < SUPPORT and round(x * 100) >= SUPPORT * 100:
+        return f"{x:.1%}"
+    return f"{x:.0%}"
 
 
 def _difference(d: float) -> str:
@@ -96,15 +114,29 @@ def _difference(d: float) -> str:
     return f"{d:+.3g}" if math.isfinite(d) else "beyond follow-up"
 
 
-def beats_probability(a: np.ndarray, b: np.ndarray, direction: int) -> float:
-    """Share of paired members in which ``a`` is better than ``b`` (ties count half)."""
+def paired_shares(a: np.ndarray, b: np.ndarray, direction: int) -> tuple[float, float, float]:
+    """Shares of paired members in which ``a`` is strictly better than ``b``, equal, and worse
+    (``direction`` +1: higher is better, -1: lower is better)."""
     a = np.asarray(a, float)
     b = np.asarray(b, float)
     if a.shape != b.shape or a.size == 0:
-        raise ValidationError("beats_probability needs two equally long, non-empty series")
-    better = direction * a > direction * b  # comparisons, not differences: inf vs inf is a tie
-    ties = a == b
-    return float((np.sum(better) + 0.5 * np.sum(ties)) / a.size)
+        raise ValidationError("paired_shares needs two equally long, non-empty series")
+    # comparisons, not differences: inf vs inf (no progression in either arm) is a tie
+    wins = np.sum(direction * a > direction * b)
+    losses = np.sum(direction * a < direction * b)
+    ties = np.sum(a == b)
+    return float(wins / a.size), float(ties / a.size), float(losses / a.size)
+
+
+def one_per_pair(claims: Sequence[PairwiseClaim]) -> tuple[PairwiseClaim, ...]:
+    """One claim per unordered pair of arms and metric, for the terminal: the direction with
+    more wins than losses (even: the first listed), so both orders of a pair are not printed."""
+    chosen: dict[frozenset[str], PairwiseClaim] = {}
+    for c in claims:
+        key = frozenset((c.arm, c.other, c.metric))
+        if key not in chosen or c.wins > chosen[key].wins:
+            chosen[key] = c
+    return tuple(chosen.values())
 
 
 #: cohort endpoints compared patient by patient: (time column, event column); higher is better
@@ -115,9 +147,10 @@ PATIENT_METRICS: Mapping[str, tuple[str, str]] = {
 
 
 def patient_claims(rows: pd.DataFrame, metric: str = "pfs") -> tuple[PairwiseClaim, ...]:
-    """For each ordered pair of a cohort's arms, the share of patients who do better on the
-    first (every arm sees the same patients; with ``cohort run --ensemble`` each patient runs
-    with one ensemble member drawn for it, so the share is over ensemble-weighted patients).
+    """For each ordered pair of a cohort's arms, the shares of patients who do strictly better,
+    the same and worse on the first (every arm sees the same patients; with ``cohort run
+    --ensemble`` each patient runs with one ensemble member drawn for it, so the shares are over
+    ensemble-weighted patients).
 
     A patient without the event within follow-up counts as beyond it (two such arms tie);
     patients whose run failed in either arm are left out.
@@ -152,7 +185,7 @@ def patient_claims(rows: pd.DataFrame, metric: str = "pfs") -> tuple[PairwiseCla
                     a,
                     b,
                     f"{metric} (days)",
-                    beats_probability(va, vb, 1),
+                    *paired_shares(va, vb, 1),
                     len(wide),
                     float(np.median(diff)),
                     unit="patients",
@@ -209,8 +242,8 @@ class EnsembleComparison:
         return pd.DataFrame(rows)
 
     def claims(self, metric: str | None = None) -> tuple[PairwiseClaim, ...]:
-        """For each ordered pair of arms, the probability that the first beats the second on
-        ``metric`` (default: the comparison's); both orders are listed."""
+        """For each ordered pair of arms, the shares of members in which the first beats the
+        second on ``metric`` (default: the comparison's), ties it and loses; both orders."""
         m = metric or self.metric
         if m not in BETTER:
             raise ValidationError(
@@ -223,11 +256,11 @@ class EnsembleComparison:
                 if a == b:
                     continue
                 va, vb = wide[a].to_numpy(dtype=float), wide[b].to_numpy(dtype=float)
-                p = beats_probability(va, vb, BETTER[m])
+                shares = paired_shares(va, vb, BETTER[m])
                 same = va == vb  # both inf (no progression in either arm) differ by 0
                 with np.errstate(invalid="ignore"):
                     diff = np.where(same, 0.0, va - vb)
-                out.append(PairwiseClaim(a, b, m, p, len(wide), float(np.median(diff))))
+                out.append(PairwiseClaim(a, b, m, *shares, len(wide), float(np.median(diff))))
         return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:

@@ -108,8 +108,8 @@ def run(
         parser=ensemble_path,
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): each patient runs with one set drawn for it; `cohort "
-        "summary` then gives, per pair of arms, the share of patients doing better."
-        + SHIPPED_ENSEMBLE_HELP,
+        "summary` then gives, per pair of arms, the shares of patients doing strictly better, "
+        "the same and worse." + SHIPPED_ENSEMBLE_HELP,
     ),
     members: int | None = typer.Option(
         None, "--members", help="With --ensemble: use only the first N parameter sets."
@@ -364,14 +364,13 @@ def summary(
         ens = manifest["config"].get("ensemble") or {}
         typer.echo(
             f"ensemble {ens.get('source', '?')}: {ens.get('members', '?')} parameter sets, one "
-            "drawn per patient; per pair of arms, the share of patients doing better:"
+            "drawn per patient; per pair of arms, the shares of patients doing strictly better, "
+            "the same (ties) and worse:"
         )
-        shown: set[frozenset[str]] = set()
-        for claim in claims:  # per pair of arms and metric, the direction that wins (a tie once)
-            key = frozenset((claim.better, claim.worse, claim.metric))
-            if claim.probability >= 0.5 and key not in shown:
-                shown.add(key)
-                typer.echo(claim.sentence())
+        from senotwin.analysis.ensemble_compare import one_per_pair
+
+        for claim in one_per_pair(claims):
+            typer.echo(claim.sentence())
 
 
 def _ensemble_claims(rows: Any) -> Any:

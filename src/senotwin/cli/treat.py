@@ -97,7 +97,8 @@ def compare(
         parser=ensemble_path,
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): run every arm once per set; report medians, 90% "
-        "intervals and the probability that one arm beats another." + SHIPPED_ENSEMBLE_HELP,
+        "intervals and, per pair of arms, the shares of sets in which one beats the other, "
+        "ties it or loses (supported: beats in >= 80%)." + SHIPPED_ENSEMBLE_HELP,
     ),
     metric: str = typer.Option(
         "final_tumour", "--metric", help="With --ensemble: the metric that decides 'beats'."
@@ -188,7 +189,7 @@ def _compare_ensemble(
     """``treat compare --ensemble``: arms over the ensemble, claims supported at >= 80 %."""
     from senotwin._errors import ValidationError
     from senotwin._io import read_table
-    from senotwin.analysis.ensemble_compare import compare_arms_ensemble
+    from senotwin.analysis.ensemble_compare import compare_arms_ensemble, one_per_pair
 
     with user_errors(), writing(inputs=(ensemble,)):
         if plot is not None:
@@ -220,9 +221,8 @@ def _compare_ensemble(
         ]
     ).pivot(index="arm", columns="metric", values="value")
     _print_table(table.reindex(index=list(comp.arms), columns=list(shown)).reset_index())
-    for claim in comp.claims():
-        if claim.probability >= 0.5:
-            typer.echo(claim.sentence())
+    for claim in one_per_pair(comp.claims()):
+        typer.echo(claim.sentence())
     if comp.failed:
         typer.echo(f"note: {len(comp.failed)} member(s) failed and were left out", err=True)
     if comp.ignored:
