@@ -263,6 +263,9 @@ def test_a_library_trial_fills_the_form_and_runs_with_its_patients_and_rules() -
     assert float(argv[argv.index("--days") + 1]) == spec.rules.follow_days
     with pytest.raises(ValidationError, match="trial 'keynote999' is not in the library"):
         check_request(scenario, 5, arms, 0, "keynote999")
+    # a legacy scenario has no trial machinery: every patient failed after launch (audit, s42)
+    with pytest.raises(ValidationError, match=r"trial 'keynote189' cannot run on scenario 'leg"):
+        check_request("legacy_default", 5, (("c", "none"),), 0, "keynote189")
     assert pick_trial(None)[3] == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -51,14 +52,9 @@ def test_unknown_trial_is_a_clear_error() -> None:
 
 def test_cohort_run_trial_option_selects_trial_patients() -> None:
     from senotwin.analysis.endpoints import TrialEndpointReducer
-    from senotwin.cli.cohort import _trial_patients
-    from senotwin.cohort.population import qsp_population
-    from senotwin.cohort.runner import CohortConfig, arm_from_text
+    from senotwin.cli.cohort import _trial_cohort
 
-    cfg = CohortConfig(
-        "aged_lung_untreated", 30, (arm_from_text("control=none"),), qsp_population(), seed=3
-    )
-    new, reducer = _trial_patients(cfg, "keynote189")
+    new, reducer = _trial_cohort("keynote189", None, None, "auto", n=30, seed=3, engine="fast")
     assert new.population.baseline is not None and len(new.population.selected) == 30
     assert new.population.describe()["selection"]["pool"] >= 600
     assert isinstance(reducer, TrialEndpointReducer) and reducer.rules.schedule[0] == (126.0, 42.0)
@@ -71,6 +67,97 @@ def test_cohort_run_trial_option_selects_trial_patients() -> None:
     assert reducer.hazard.burden_per_mm > 0 and reducer.hazard.burden_ref_mm == 75.0
     res = runner.invoke(app, ["cohort", "run", "--out", "x", "--trial", "keynote-18"])
     assert res.exit_code != 0 and "keynote189" in res.output
+
+
+def test_cohort_run_trial_builds_the_trial_runs_cohort(capsys: pytest.CaptureFixture[str]) -> None:
+    """Audit s42 (M1): ``cohort run --trial`` kept --scenario default (a chemotherapy course in
+    every arm), 365 days and no liu2019 posterior draws, so its patients were not ``trial
+    run``'s; now it is :func:`trial_config`'s cohort, and another scenario or horizon warns."""
+    from senotwin.cli.cohort import _trial_cohort
+    from senotwin.trial.library import get_trial
+    from senotwin.trial.run import trial_config
+
+    ours, _ = _trial_cohort("keynote189", None, None, "posterior", n=6, seed=2, engine="fast")
+    theirs = trial_config(get_trial("keynote189"), 6, seed=2, immune="posterior")
+    assert ours == theirs
+    assert ours.scenario == "aged_lung_untreated" and ours.t_end == 730.0 and ours.ensemble
+    assert "warning" not in capsys.readouterr().err
+    other, _ = _trial_cohort(
+        "keynote189", "aged_tnbc_untreated", 365.0, "fit", n=6, seed=2, engine="fast"
+    )
+    assert other.scenario == "aged_tnbc_untreated" and other.t_end == 365.0
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "warning: --scenario aged_tnbc_untreated differs from trial keynote189's scenario "
+        "aged_lung_untreated" in err
+    )
+    assert "warning: --days 365 differs from trial keynote189's follow-up (730 days)" in err
+
+
+def test_cohort_run_trial_gives_the_trial_runs_patients(tmp_path: Path) -> None:
+    """The same n and seed: the trial's arms give trial run's rows; one arm alone its PFS."""
+    from senotwin.cohort.runner import load_rows
+    from senotwin.trial.library import get_trial
+
+    base = ["--n", "3", "--workers", "1"]
+    res = runner.invoke(app, ["trial", "run", "keynote189", *base, "--out", str(tmp_path / "t")])
+    assert res.exit_code == 0, res.output
+    trial_rows = load_rows(tmp_path / "t")
+    arms = [f"{a.name}={a.regimen}" for a in get_trial("keynote189").arms]
+    cohort = ["cohort", "run", "--trial", "keynote189", *base, "--quiet"]
+    both = [x for a in arms for x in ("--arm", a)]
+    res = runner.invoke(app, [*cohort, "--out", str(tmp_path / "c"), *both])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "trial keynote189: patients selected to its baseline on aged_lung_untreated" in said
+    assert "730 days" in said and "warning" not in said
+    cohort_rows = load_rows(tmp_path / "c")
+    pd.testing.assert_frame_equal(cohort_rows[trial_rows.columns], trial_rows)
+    res = runner.invoke(app, [*cohort, "--out", str(tmp_path / "1"), "--arm", arms[0]])
+    assert res.exit_code == 0, res.output
+    alone = load_rows(tmp_path / "1")
+    control = trial_rows[trial_rows["arm"] == "chemo"].reset_index(drop=True)
+    for col in ("patient", "pfs_days", "pfs_event", "best_response", "os_event", "b_sld_mm"):
+        assert list(alone[col]) == list(control[col]), col
+
+
+def test_cohort_run_trial_refuses_what_cannot_apply(tmp_path: Path) -> None:
+    """A legacy scenario failed every patient as 'without a plausible patient draw' (the cause:
+    unknown parameter 'rho_cell'; audit s42, M6); options the trial's patients ignore are
+    refused; nothing is written."""
+    out = tmp_path / "c"
+    base = ["cohort", "run", "--trial", "impassion130", "--n", "2", "--out", str(out)]
+    res = runner.invoke(app, [*base, "--scenario", "legacy_default"])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "trial 'impassion130' cannot run on scenario 'legacy_default'" in text
+    assert "lacks rho_cell" in text and "use a scenario of the qsp model" in text
+    for extra, word in (
+        (["--age", "young"], "--age young does not go with --trial"),
+        (["--cv", "0.5"], "--cv 0.5 does not go with --trial"),
+        (["--lethal-burden", "30"], "death follows the trial's hazard"),
+        (["--ensemble", "shipped"], "--ensemble with --trial needs --immune fit"),
+    ):
+        res = runner.invoke(app, [*base, *extra])
+        assert res.exit_code == 2 and word in " ".join(res.output.split()), res.output
+    res = runner.invoke(app, ["cohort", "run", "--out", str(out), "--immune", "fit"])
+    assert res.exit_code == 2 and "it needs --trial" in res.output
+    assert not out.exists()
+    # the same check guards the Python API (make_job), before any patient is drawn
+    from dataclasses import replace
+
+    from senotwin._errors import ValidationError
+    from senotwin.analysis.endpoints import TrialEndpointReducer
+    from senotwin.cohort.population import population_for
+    from senotwin.cohort.runner import CohortConfig, arm_from_text, make_job
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.trial.library import get_trial
+
+    legacy = population_for(get_scenario("legacy_default").load())
+    pop = replace(legacy, baseline=get_trial("impassion130").baseline)
+    cfg = CohortConfig("legacy_default", 2, (arm_from_text("c=none"),), pop)
+    with pytest.raises(ValidationError, match="trial patients cannot run on scenario 'legacy_d"):
+        make_job(cfg, TrialEndpointReducer())
 
 
 def test_trial_heldback_prints_the_cross_tissue_prediction(tmp_path: Path) -> None:

@@ -158,6 +158,8 @@ def check_request(
             f"trial {trial!r} is not in the library; pick one of {sorted(library)}"
         )
     spec = library[trial]
+    # a legacy or textbook scenario failed every patient after launch (audit, s42)
+    check_cohort_scenario(str(scenario), spec.baseline, trial=spec.id)
     return TrialRequest(
         str(scenario),
         int(n),

@@ -63,7 +63,11 @@ LEGACY_KEPT = ("tumour_diameter_mm", "tumour_burden")
 @app.command("run")
 def run(
     out: Path = typer.Option(..., "--out", help="Output directory (shards + manifest.json)."),
-    scenario: str = typer.Option("default", "--scenario", help="Scenario the patients start from."),
+    scenario: str | None = typer.Option(
+        None,
+        "--scenario",
+        help="Scenario the patients start from (default: 'default'; with --trial the trial's).",
+    ),
     n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
     arms: list[str] = typer.Option(
         ["control=none"],
@@ -75,7 +79,9 @@ def run(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the population (per-patient streams)."),
     days: float | None = typer.Option(
-        None, "--days", help="Horizon in days (default: the scenario's)."
+        None,
+        "--days",
+        help="Horizon in days (default: the scenario's; with --trial the trial's follow-up).",
     ),
     workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
     scheduler: str | None = typer.Option(
@@ -83,8 +89,14 @@ def run(
     ),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
-    age: str = typer.Option("aged", "--age", help="Population preset: young or aged spread."),
-    cv: float = typer.Option(0.3, "--cv", help="Typical between-patient CV of varied traits."),
+    age: str | None = typer.Option(
+        None, "--age", help="Population preset: young or aged (default) spread; not with --trial."
+    ),
+    cv: float | None = typer.Option(
+        None,
+        "--cv",
+        help="Typical between-patient CV of varied traits (default 0.3); not with --trial.",
+    ),
     chunk_size: int = typer.Option(0, "--chunk-size", help="Patients per task (0 = automatic)."),
     timecourses: bool = typer.Option(
         False, "--timecourses", help="Keep per-patient diameter and burden time courses."
@@ -93,14 +105,23 @@ def run(
         None,
         "--lethal-burden",
         help="Tumour burden in 1e9 cells that counts as death for OS (default: the model's, "
-        "1000 = 1e12 cells; legacy model 30).",
+        "1000 = 1e12 cells; legacy model 30); not with --trial (its death hazard applies).",
     ),
     trial: str | None = typer.Option(
         None,
         "--trial",
-        help="Trial-like patients: measurable target lesions, PD-L1, ECOG and age selected by "
-        "probability of inclusion to this library trial's reported baseline ('senotwin trial "
-        "list'), endpoints by its RECIST 1.1 rules and scan calendar; recorded in the manifest.",
+        help="The patients of 'senotwin trial run NAME' (same --n and --seed) for other arms: "
+        "measurable target lesions, PD-L1, ECOG and age selected by probability of inclusion "
+        "to this library trial's reported baseline ('senotwin trial list'), its immune "
+        "parameters (--immune), scenario and follow-up, endpoints by its RECIST 1.1 rules, "
+        "scan calendar and death hazard; recorded in the manifest.",
+    ),
+    immune: str | None = typer.Option(
+        None,
+        "--immune",
+        help="With --trial, as 'trial run --immune': 'posterior' = one draw of the shipped "
+        "liu2019 posterior per patient; 'fit' = the liu2019 point fit for everyone; 'auto' "
+        "(default) = the posterior when it was drawn on the current model, else the fit.",
     ),
     ensemble: Path | None = typer.Option(
         None,
@@ -118,6 +139,8 @@ def run(
     allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
+    from dataclasses import replace
+
     from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
     from senotwin.cohort.population import population_for
     from senotwin.cohort.runner import CohortConfig, arm_from_text, check_workers, run_cohort
@@ -128,31 +151,65 @@ def run(
         check_outputs([Output("--out", out, directory=True)])
         if days is not None:
             check_days(days, name="--days")
-        if age not in ("young", "aged"):
-            raise ValueError(f"--age must be young or aged, got {age!r}")
-        spec = get_scenario(scenario).load()
-        read = readouts_for([*spec.species_ids, *spec.observable_ids])
-        kept = ("diameter", "N_tumour") if "N_tumour" in spec.observable_ids else LEGACY_KEPT
-        config = CohortConfig(
-            scenario=scenario,
-            n=n,
-            arms=tuple(arm_from_text(a) for a in arms),
-            population=population_for(spec, age="young" if age == "young" else "aged", cv=cv),
-            seed=seed,
-            t_end=days,
-            engine=engine,
+        if ensemble is None and members is not None:
+            raise ValueError("--members selects ensemble members; it needs --ensemble")
+        cohort_arms = tuple(arm_from_text(a) for a in arms)
+        if trial is not None:
+            trial_patients = "the patients are the trial's (its calibrated population "
+            trial_patients += "selected to its baseline, as 'senotwin trial run' draws them)"
+            for flag, given, why in (
+                ("--age", age, trial_patients),
+                ("--cv", cv, trial_patients),
+                ("--lethal-burden", lethal_burden, "death follows the trial's hazard"),
+            ):
+                if given is not None:
+                    raise ValueError(f"{flag} {given} does not go with --trial: {why}")
+            config, reducer = _trial_cohort(
+                trial, scenario, days, immune or "auto", n=n, seed=seed, engine=engine
+            )
+            if ensemble is not None:
+                if immune != "fit":
+                    raise ValueError(
+                        "--ensemble with --trial needs --immune fit: the trial's patients carry "
+                        "one liu2019 posterior draw each already (--immune auto or posterior); "
+                        "'--ensemble shipped' is that posterior without the trial's tissue "
+                        "transfer and derived growth"
+                    )
+                config = _with_ensemble(config, ensemble, members)
+        else:
+            if immune is not None:
+                raise ValueError(
+                    f"--immune {immune} sets trial patients' immune parameters; it needs --trial"
+                )
+            if age not in (None, "young", "aged"):
+                raise ValueError(f"--age must be young or aged, got {age!r}")
+            scenario = "default" if scenario is None else scenario
+            spec = get_scenario(scenario).load()
+            read = readouts_for([*spec.species_ids, *spec.observable_ids])
+            config = CohortConfig(
+                scenario=scenario,
+                n=n,
+                arms=cohort_arms,
+                population=population_for(
+                    spec, age="young" if age == "young" else "aged", cv=0.3 if cv is None else cv
+                ),
+                seed=seed,
+                t_end=days,
+                engine=engine,
+            )
+            if ensemble is not None:
+                config = _with_ensemble(config, ensemble, members)
+            lethal = read.lethal_burden if lethal_burden is None else lethal_burden
+            reducer = EndpointReducer(EndpointRules(lethal_burden=lethal))
+        observables = get_scenario(config.scenario).load().observable_ids
+        kept = ("diameter", "N_tumour") if "N_tumour" in observables else LEGACY_KEPT
+        config = replace(
+            config,
+            arms=cohort_arms,
             chunk_size=chunk_size,
             keep_timecourses=kept if timecourses else (),
             allow_off_label=allow_off_label,
         )
-        if ensemble is not None:
-            config = _with_ensemble(config, ensemble, members)
-        elif members is not None:
-            raise ValueError("--members selects ensemble members; it needs --ensemble")
-        lethal = read.lethal_burden if lethal_burden is None else lethal_burden
-        reducer: Any = EndpointReducer(EndpointRules(lethal_burden=lethal))
-        if trial is not None:
-            config, reducer = _trial_patients(config, trial)
         if scheduler is None:
             check_workers(workers)  # before the progress bar is drawn
         if quiet:
@@ -229,20 +286,54 @@ def _with_ensemble(config: Any, path: Path, members: int | None) -> Any:
     return replace(config, ensemble=rows, ensemble_source=path.name)
 
 
-def _trial_patients(config: Any, name: str) -> tuple[Any, Any]:
-    """The cohort with patients selected to a library trial's baseline, and its RECIST reducer."""
-    from dataclasses import replace
-
+def _trial_cohort(
+    name: str,
+    scenario: str | None,
+    days: float | None,
+    immune: str,
+    *,
+    n: int,
+    seed: int,
+    engine: str,
+) -> tuple[Any, Any]:
+    """``trial run NAME``'s cohort (:func:`senotwin.trial.run.trial_config`: its selected
+    patients, immune parameters, scenario and follow-up) and its RECIST reducer; the caller sets
+    the arms. A ``scenario`` or ``days`` other than the trial's is used with a warning naming
+    both (a TNBC trial on a lung scenario ran without a word, audit s42)."""
     from senotwin.analysis.endpoints import TrialEndpointReducer
-    from senotwin.model.scenarios import get_scenario
+    from senotwin.cohort.runner import check_cohort_scenario
     from senotwin.trial.clinical import trial_hazard
     from senotwin.trial.library import get_trial
-    from senotwin.trial.run import select_trial_patients
+    from senotwin.trial.run import resolve_immune, trial_config
 
     spec = get_trial(name)
-    model = get_scenario(config.scenario).load()
-    pop = select_trial_patients(spec, config.population, config.n, seed=config.seed, model=model)
-    return replace(config, population=pop), TrialEndpointReducer(spec.rules, trial_hazard(spec))
+    used, note = resolve_immune(immune)
+    follow = spec.rules.follow_days
+    run_on = spec.scenario if scenario is None else scenario
+    check_cohort_scenario(run_on, spec.baseline, trial=spec.id)
+    if scenario is not None and scenario != spec.scenario:
+        typer.echo(
+            f"warning: --scenario {scenario} differs from trial {spec.id}'s scenario "
+            f"{spec.scenario}: its patients are selected and run on {scenario}",
+            err=True,
+        )
+    if days is not None and days != follow:
+        typer.echo(
+            f"warning: --days {days:g} differs from trial {spec.id}'s follow-up ({follow:g} "
+            f"days): the run and its endpoints end at day {days:g}",
+            err=True,
+        )
+    config = trial_config(
+        spec, n, seed=seed, engine=engine, immune=immune, scenario=run_on, days=days
+    )
+    typer.echo(
+        f"trial {spec.id}: patients selected to its baseline on {run_on}, "
+        f"{config.t_end:g} days, immune parameters {used}"
+        + ("" if used == immune else f" (--immune {immune})")
+    )
+    if note:
+        typer.echo(f"note: {note}")
+    return config, TrialEndpointReducer(spec.rules, trial_hazard(spec))
 
 
 @app.command("summary")

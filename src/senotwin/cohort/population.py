@@ -472,6 +472,16 @@ def escaped_share(mu: float, cells: float) -> float:
     return min(1.0, mu * math.log2(cells)) if cells > 1.0 else 0.0
 
 
+def baseline_missing(spec: ModelSpec, bd: BaselineDisease) -> list[str]:
+    """Names a trial baseline sets patients through (:func:`baseline_overrides`: cell density,
+    capacity, PD-L1 share, the lesion species) that ``spec`` lacks; legacy and textbook models
+    lack them all."""
+    params = [bd.cell_density_param, bd.capacity_param, bd.pdl1_param]
+    return [p for p in params if p not in spec.parameter_ids] + (
+        [] if bd.lesion_species in spec.species_ids else [bd.lesion_species]
+    )
+
+
 def baseline_overrides(
     spec: ModelSpec, bd: BaselineDisease, base: Mapping[str, object]
 ) -> tuple[dict[str, float], dict[str, float]]:

@@ -37,8 +37,10 @@ from senotwin._errors import SenotwinError, SenotwinWarning, ValidationError
 from senotwin._io import atomic_write_bytes, check_input_dir
 from senotwin._suggest import did_you_mean
 from senotwin.cohort.population import (
+    BaselineDisease,
     PopulationSpec,
     VirtualPatient,
+    baseline_missing,
     check_population,
     draw_patients,
     with_prior_spread,
@@ -700,10 +702,14 @@ def _validate(job: _Job) -> None:
             raise ValidationError(f"keep_timecourses: unknown species or observable {c!r}")
 
 
-def check_cohort_scenario(scenario: str) -> None:
+def check_cohort_scenario(
+    scenario: str, baseline: BaselineDisease | None = None, *, trial: str = ""
+) -> None:
     """Refuse a mouse scenario: the population's priors are human (blood volume, clearances,
     immune ranges), and a mouse context failed per patient with 'V_c=2.0 is outside [4500,
-    5500]' (audit, session 41)."""
+    5500]' (audit, session 41). With a trial ``baseline``, refuse a model that lacks what trial
+    patients are set through: on a legacy scenario every patient failed as 'without a plausible
+    patient draw' with "unknown parameter 'rho_cell'" in the shards (audit, session 42)."""
     from senotwin.therapy.dosing import body_for_scenario
 
     if body_for_scenario(scenario).species != "human":
@@ -711,6 +717,17 @@ def check_cohort_scenario(scenario: str) -> None:
             f"scenario {scenario!r} is a mouse experiment; virtual cohorts draw human "
             "patients, so they need a human scenario (senotwin scenarios list; run a mouse "
             "scenario with simulate or treat compare)"
+        )
+    if baseline is None:
+        return
+    spec = prepare_scenario(scenario).spec
+    if missing := baseline_missing(spec, baseline):
+        who = f"trial {trial!r}" if trial else "trial patients"
+        raise ValidationError(
+            f"{who} cannot run on scenario {scenario!r}: its model {spec.id!r} lacks "
+            f"{', '.join(missing)}, through which trial patients' target lesions and PD-L1 are "
+            "set (legacy and textbook models carry no trial machinery); use a scenario of the "
+            f"qsp model, e.g. the trial's own (senotwin trial show {trial or 'NAME'})"
         )
 
 
@@ -741,7 +758,7 @@ def _check_arm(
 
 def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     """Resolve the scenario and validate arms and population (before any work starts)."""
-    check_cohort_scenario(config.scenario)
+    check_cohort_scenario(config.scenario, config.population.baseline)
     setup = prepare_scenario(config.scenario, days=config.t_end)
     t_end = check_days(setup.days, name="days")
     grid = np.arange(0.0, t_end + 1e-9, config.step_days)

@@ -77,12 +77,14 @@ GROWTH_WHY = (
 )
 
 
-def trial_population(trial: TrialSpec, n: int, *, seed: int = 0) -> PopulationSpec:
-    """The scenario's population with the trial's baseline, selected to it: on the
-    physical-units model the human population calibrated on Liu 2019
+def trial_population(
+    trial: TrialSpec, n: int, *, seed: int = 0, scenario: str | None = None
+) -> PopulationSpec:
+    """The scenario's (default: the trial's) population with the trial's baseline, selected to
+    it: on the physical-units model the human population calibrated on Liu 2019
     (:func:`senotwin.trial.ici_fit.calibrated_population`: its transferable T-cell traits),
     carried to the trial's tissue (:func:`select_trial_patients`); else the preset population."""
-    spec = get_scenario(trial.scenario).load()
+    spec = get_scenario(trial.scenario if scenario is None else scenario).load()
     base = calibrated_population() if "N_tumour" in spec.observable_ids else population_for(spec)
     return select_trial_patients(trial, base, n, seed=seed, model=spec)
 
@@ -341,22 +343,27 @@ def trial_config(
     engine: str = "fast",
     step_days: float = 1.0,
     immune: str = "auto",
+    scenario: str | None = None,
+    days: float | None = None,
 ) -> CohortConfig:
     """Cohort configuration of a trial: selected patients, one cohort arm per trial arm; the
     transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`, resolved by
-    :func:`resolve_immune`; the manifest records what was asked, used and why)."""
+    :func:`resolve_immune`; the manifest records what was asked, used and why).
+    ``scenario`` and ``days`` default to the trial's scenario and follow-up (``cohort run
+    --trial`` passes the user's, so its patients are the trial run's when they agree)."""
     check_size_seed(n, seed)
     used, note = resolve_immune(immune)
+    scenario = trial.scenario if scenario is None else scenario
     arms = tuple(
         CohortArm(a.name, text=a.regimen, language="" if a.regimen == "none" else a.regimen)
         for a in trial.arms
     )
-    pop = trial_population(trial, n, seed=seed)
+    pop = trial_population(trial, n, seed=seed, scenario=scenario)
     members: Members = ()
     source = ""
     record: dict[str, object]
     if used == "posterior" and any(p.parameter == ANTIGEN_TRAIT for p in pop.priors):
-        model = get_scenario(trial.scenario).load()
+        model = get_scenario(scenario).load()
         pop, members, record = posterior_members(
             pop, trial.tissue, model.parameter(ANTIGEN_TRAIT).range
         )
@@ -364,16 +371,16 @@ def trial_config(
     else:
         record = {"source": "fit"}
     record |= {"requested": immune} | ({"note": note} if note else {})
-    pop, members, growth = derived_growth(pop, members, trial.scenario)
+    pop, members, growth = derived_growth(pop, members, scenario)
     picked = {"immune": record} | ({"growth": growth} if growth else {})
     pop = replace(pop, selection=dict(pop.selection or {}) | picked)
     return CohortConfig(
-        scenario=trial.scenario,
+        scenario=scenario,
         n=n,
         arms=arms,
         population=pop,
         seed=seed,
-        t_end=trial.rules.follow_days,
+        t_end=trial.rules.follow_days if days is None else days,
         step_days=step_days,
         engine=engine,
         allow_off_label=bool(trial.off_label),
