@@ -237,11 +237,28 @@ def test_patients_without_a_plausible_draw_are_counted_apart_from_integration_fa
 def test_timecourses_kept_on_request(tmp_path: Path) -> None:
     cfg = _config(n=2, keep_timecourses=("diameter",))
     _run(cfg, tmp_path / "tc")
+    # without the request no (empty) timecourses folder is made (audit s42, L2); a resume and
+    # the summary do not need it
+    _run(_config(n=2), tmp_path / "none")
+    assert not (tmp_path / "none" / "timecourses").exists()
+    assert load_timecourses(tmp_path / "none").empty
+    assert _run(_config(n=2), tmp_path / "none", resume=True).chunks_reused >= 1
+    assert len(load_rows(tmp_path / "none")) == 4
     tc = load_timecourses(tmp_path / "tc", patients=[1])
     assert set(tc["patient"]) == {1} and set(tc["arm"]) == {"control", "ici"}
     assert tc["time"].max() == 45.0
     with pytest.raises(ValidationError, match="keep_timecourses"):
         _run(_config(keep_timecourses=("nope",)), tmp_path / "bad")
+
+
+def test_manifest_records_a_regimen_language_arm_by_its_text() -> None:
+    """A language arm's schedule is compiled from its text when the job is made; the manifest
+    recorded "regimen": "Schedule(doses=(), ...)" for it, which read as an empty regimen
+    (audit s42, L1)."""
+    chemo = arm_from_text("chemo=doxorubicin 2 mg/kg iv d0,d7").describe()
+    assert chemo["regimen"] is None and chemo["language"] == "doxorubicin 2 mg/kg iv d0,d7"
+    dosed = arm_from_text("d=dose stress=1@0").describe()
+    assert "Dose(time=0.0" in str(dosed["regimen"]) and dosed["language"] == ""
 
 
 def test_arm_text() -> None:

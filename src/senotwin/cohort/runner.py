@@ -99,11 +99,14 @@ class CohortArm:
             )
 
     def describe(self) -> dict[str, object]:
+        # a regimen-language arm's doses are compiled from ``language`` in make_job: its own
+        # schedule is empty, and its repr read as an empty regimen in the manifest (audit s42)
+        own = not self.language or bool(self.regimen.times())
         return {
             "name": self.name,
             "text": self.text,
             "language": self.language,
-            "regimen": repr(self.regimen),
+            "regimen": repr(self.regimen) if own else None,
             "blocks": dict(self.blocks),
             "params": dict(self.params),
         }
@@ -650,7 +653,6 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / "shards").mkdir(exist_ok=True)
-        (out / "timecourses").mkdir(exist_ok=True)
         probe = out / ".write-probe"
         probe.write_bytes(b"ok")
         probe.unlink()
@@ -884,6 +886,8 @@ def run_cohort(
     chunk = int(old["chunk_size"]) if old else (config.chunk_size or _auto_chunk(config.n, workers))
     plan = chunks_of(config.n, chunk)
     shard_dir, tc_dir = out / "shards", out / "timecourses"
+    if config.keep_timecourses:  # only when asked: an empty folder read as courses missing
+        tc_dir.mkdir(exist_ok=True)
     for stale in [*shard_dir.glob(".*.tmp"), *tc_dir.glob(".*.tmp")]:
         stale.unlink(missing_ok=True)
     done: set[tuple[int, int]] = set()
@@ -912,7 +916,8 @@ def run_cohort(
         except SenotwinError:
             if created:
                 for sub in (shard_dir, tc_dir, out):
-                    sub.rmdir()
+                    if sub.exists():
+                        sub.rmdir()
             raise
     _write_manifest(out, manifest)
     n_done = sum(e - s for s, e in done)
