@@ -151,3 +151,27 @@ def test_cli_from_score_table(tmp_path: Path) -> None:
         app, ["twin", "from-sample", str(scores), "--scores", "--sample", "zz", "--out", str(out)]
     )
     assert bad.exit_code == 2 and "sample 'zz'" in bad.stderr
+
+
+def test_score_table_without_the_tme_sets_says_which_to_score(tmp_path: Path) -> None:
+    """A default `score` table mapped 2 of 11 signatures, with 9 lines that did not say how to
+    score the others."""
+    from senotwin.analysis.twin import TWIN_SIGNATURES
+
+    scores = tmp_path / "scores.csv"
+    pd.DataFrame(
+        {"senescence": [0.0, 1.0, 2.0], "sasp": [1.0, 0.0, 2.0]}, index=["a", "b", "c"]
+    ).to_csv(scores)
+    args = ["twin", "from-sample", str(scores), "--scores", "--sample", "a"]
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "t.csv"), "--days", "10"])
+    assert r.exit_code == 0, r.output
+    wanted = " ".join(f"-s {s}" for s in TWIN_SIGNATURES)
+    (line,) = [x for x in r.stderr.splitlines() if "twin signatures" in x]
+    assert line.startswith("warning: 9 of 11 twin signatures are not in the scores")
+    assert line.endswith(f"senotwin score EXPRESSION --out scores.csv {wanted}")
+    help_text = " ".join(
+        CliRunner().invoke(app, ["twin", "from-sample", "--help"]).stdout.replace("│", "").split()
+    )
+    assert f"score them with {wanted} (the default scenario's" in help_text
+    docs = Path(__file__).parents[2] / "docs" / "stratify.md"
+    assert wanted in " ".join(docs.read_text(encoding="utf-8").split())

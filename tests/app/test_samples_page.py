@@ -76,3 +76,16 @@ def test_upload_is_scored_stratified_and_a_sample_twinned(small_table: bytes) ->
 def test_a_bad_upload_shows_the_error_and_no_results() -> None:
     status, children, _options, _picked, twin = on_upload(_upload(b"x"), "notes.pdf")
     assert status.startswith("error: file 'notes.pdf'") and children == [] and twin is None
+
+
+def test_mouse_symbols_are_pointed_to_the_command_line(small_table: bytes) -> None:
+    """The page showed the Python hint "use species='mouse'", which no page field can take."""
+    frame = pd.read_csv(io.BytesIO(small_table), index_col=0)
+    frame.index = [g[:1] + g[1:].lower() for g in frame.index]
+    expr = read_upload(_upload(frame.to_csv().encode()), "mouse.csv")
+    with pytest.raises(ValidationError) as info:
+        samples_page.score_samples(expr)
+    assert "look like mouse (MGI) symbols (e.g. Cdkn1a): use `senotwin score --species mouse` " in (
+        str(info.value)
+    )
+    assert "species=" not in str(info.value)

@@ -154,3 +154,38 @@ def test_one_group_is_named_as_plain_text() -> None:
     """The message showed numpy's repr: "found [np.str_('fibroblast')]" (session 32)."""
     with pytest.raises(ValidationError, match=r"need at least two groups, found \['fibroblast'\]$"):
         group_codes(["fibroblast", "fibroblast"])
+
+
+def test_rows_left_out_of_the_survival_fits_are_counted(tmp_path) -> None:
+    """A row with a missing score was dropped silently (n 198 -> 197)."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+    from senotwin.sc.survival import left_out
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(
+        {
+            "sample": [f"p{i}" for i in range(12)],
+            "t": rng.exponential(100.0, 12),
+            "e": rng.integers(0, 2, 12),
+            "s": rng.normal(size=12),
+        }
+    )
+    assert left_out(df, time="t", event="e", scores=["s"]) is None
+    df.loc[4, "s"] = np.nan
+    message = left_out(df, time="t", event="e", scores=["s"])
+    assert message == (
+        "1 of 12 rows left out: no number (missing or text) in a column used (rows per column: "
+        "s 1; first: sample 'p4'); n = 11"
+    )
+    path = tmp_path / "surv.csv"
+    df.to_csv(path, index=False)
+    r = CliRunner().invoke(
+        app,
+        ["sc", "survival", str(path), "--time", "t", "--event", "e", "--score", "s",
+         "--out", str(tmp_path / "cox.csv")],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert f"warning: surv.csv: {message}" in r.stderr
+    assert pd.read_csv(tmp_path / "cox.csv")["n"].tolist() == [11]

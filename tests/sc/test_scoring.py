@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from senotwin._errors import ValidationError
 from senotwin.sc.scoring import OBS_PREFIX, ScoreResult, score_adata, score_matrix
-from senotwin.sc.signatures import Signature, builtin_signatures
+from senotwin.sc.signatures import Signature, builtin_signatures, get_signature
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "expression"
 MARTHANDAN = SHARED / "marthandan2016_rs_fibroblasts"
@@ -116,3 +116,20 @@ def test_degenerate_matrices_are_refused_not_scored_zero(sparse: bool) -> None:
         run(x, names=["G0", "G0", "G2", "G3", "G4", "G5"])
     with pytest.raises(ValidationError, match="observation names must be unique"):
         run(x, obs=["a", "b", "a", "c"])
+
+
+def test_skip_short_leaves_out_only_the_short_sets() -> None:
+    """One short set stopped the whole run; the API keeps raising unless skip_short is given."""
+    from senotwin.sc.scoring import TooFewGenes
+
+    genes = list(dict.fromkeys([*get_signature("sasp").genes, "X1", "X2"]))
+    x = np.random.default_rng(0).poisson(3.0, size=(6, len(genes))).astype(float)
+    tiny = Signature("tiny", genes=("X1", "NOPE1", "NOPE2"), weights=(1.0, 1.0, 1.0))
+    with pytest.raises(TooFewGenes, match=r"tiny: 1 of 3 genes found\. .*species='mouse'"):
+        score_matrix(x, genes, ["sasp", tiny])
+    res = score_matrix(x, genes, ["sasp", tiny], skip_short=True)
+    assert list(res.scores.columns) == ["sasp"]
+    assert res.skipped == {"tiny": "1 of 3 genes found"}
+    pd.testing.assert_frame_equal(res.scores, score_matrix(x, genes, ["sasp"]).scores)
+    with pytest.raises(TooFewGenes, match="tiny: 1 of 3"):
+        score_matrix(x, genes, [tiny], skip_short=True)

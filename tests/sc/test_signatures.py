@@ -68,3 +68,25 @@ def test_orthologs_are_table_based() -> None:
     mapped = signature_to_mouse(get_signature("fridman"))
     assert "Cdkn1a" in mapped.signature.genes
     assert "CKS1BP7" in mapped.unmapped
+
+
+def test_repeated_genes_are_kept_once_and_conflicts_name_the_line(tmp_path) -> None:
+    """A public GMT with a gene twice in a set was refused without naming file or line."""
+    from senotwin._errors import SenotwinWarning
+
+    p = tmp_path / "x.gmt"
+    p.write_text("S1\tdesc\tA\tB\tA\tC\n")
+    with pytest.warns(SenotwinWarning, match=r"x\.gmt \(line 1\): gene set 'S1' lists 1 gene"):
+        (s,) = read_gmt(p)
+    assert s.genes == ("A", "B", "C")
+    p.write_text("S1\tdesc\tA\tB\tA,-1\n")
+    with pytest.raises(ValidationError, match=r"lists 'A' twice with different weights \(1 and -1"):
+        read_gmt(p)
+    p.write_text("S1\td\tA\tB\tC\nS1\td\tD\tE\tF\n")
+    with pytest.raises(ValidationError, match="line 2: gene set 'S1' is already defined on line 1"):
+        read_gmt(p)
+    t = tmp_path / "x.tsv"
+    t.write_text("set\tgene\nS\tA\nS\tB\nS\tA\n")
+    with pytest.warns(SenotwinWarning, match=r"x\.tsv \(rows of that set\): gene set 'S' lists"):
+        (s,) = read_signature_table(t)
+    assert s.genes == ("A", "B")

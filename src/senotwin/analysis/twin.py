@@ -236,13 +236,17 @@ def score_for_twin(
     signatures: Sequence[str] = ALL_TWIN_SIGNATURES,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Score every twin signature the data support; return scores and the ones left out (why)."""
-    from senotwin.sc.scoring import score_matrix
+    from senotwin.sc.scoring import TooFewGenes, score_matrix
 
     columns: dict[str, pd.Series] = {}
     skipped: list[str] = []
     for name in signatures:
         try:
             res = score_matrix(x, genes, [name], method=method, obs_names=obs_names)
+        except TooFewGenes as exc:  # the counts alone: its hint is worded for Python callers
+            detail = exc.detail if exc.detail.startswith(f"{name}:") else f"{name}: {exc.detail}"
+            skipped.append(f"{detail} (need >= {exc.min_genes})")
+            continue
         except ValidationError as exc:
             skipped.append(f"{name}: {exc}")
             continue

@@ -19,7 +19,7 @@ from senotwin._errors import ValidationError
 from senotwin.analysis.twin import DEFAULT_TWIN_SCENARIO, make_twin, score_for_twin, twin_signatures
 from senotwin.model.readouts import readouts_for
 from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
-from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
+from senotwin.sc.scoring import DEFAULT_SIGNATURES, TooFewGenes, score_matrix
 from senotwin.sc.stratify import stratify
 from senotwin.sim.scenario import run_scenario
 
@@ -29,6 +29,9 @@ MAX_UPLOAD_BYTES = 20_000_000
 MIN_GENES = 10
 #: scenario the twin personalises (the physical-units model; its mapping table is twin.QSP_LINKS)
 TWIN_SCENARIO = DEFAULT_TWIN_SCENARIO
+#: how the page's messages point to mouse scoring (the page reads human symbols only)
+PAGE_MOUSE = "`senotwin score --species mouse` (this page reads human symbols only)"
+PAGE_HUMAN = "human symbols"
 #: stratification columns shown
 STRATIFY_COLUMNS = ("ici_benefit", "sasp_suppressive", "sasp_stimulatory", "best_strategy")
 
@@ -86,7 +89,10 @@ def score_samples(expr: Expression) -> SampleScores:
     messages = list(expr.messages)
     ready = prepare(expr)
     messages += [m for m in ready.messages if m not in messages]
-    scores = score_matrix(ready.x, ready.genes, DEFAULT_SIGNATURES, obs_names=ready.obs_names)
+    try:
+        scores = score_matrix(ready.x, ready.genes, DEFAULT_SIGNATURES, obs_names=ready.obs_names)
+    except TooFewGenes as exc:  # worded for the page: it reads human symbols only
+        raise ValidationError(exc.worded(PAGE_MOUSE, PAGE_HUMAN)) from None
     strata = None
     try:
         res = stratify(expr.x, expr.genes, expr.obs_names, where=expr.source or "the upload")

@@ -21,12 +21,17 @@ from senotwin.cli._common import (
 )
 from senotwin.sc.calls import call_senescent
 from senotwin.sc.communication import communication, plot_communication
-from senotwin.sc.io import Expression, prepare, read_expression
+from senotwin.sc.io import Expression, prepare, read_expression, with_annotations
 from senotwin.sc.markers import sasp_markers
 from senotwin.sc.methods import get_method, methods_help
-from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
-from senotwin.sc.signatures import Signature, builtin_signatures, read_gmt, read_signature_table
-from senotwin.sc.survival import cox_per_score, km_tertiles, plot_km
+from senotwin.sc.scoring import DEFAULT_SIGNATURES, MIN_GENES, TooFewGenes, score_matrix
+from senotwin.sc.signatures import (
+    Signature,
+    builtin_signatures,
+    read_gmt,
+    read_signature_table,
+)
+from senotwin.sc.survival import cox_per_score, km_tertiles, left_out, plot_km
 
 app = typer.Typer(help="Senescence / SASP read-outs on transcriptomes.", no_args_is_help=True)
 
@@ -45,61 +50,142 @@ def _table_out(out: Path) -> Output:
     return Output("--out", out, TABLE_SUFFIXES)
 
 
-def _load(path: Path, layer: str | None, normalise: bool) -> Expression:
-    expr = prepare(read_expression(path, layer=layer), normalise=normalise)
+INPUT_HELP = "Expression: .h5ad, or CSV/TSV (either orientation)."
+GROUPBY_HELP = (
+    "Annotation column that defines the groups: a column of the .h5ad's obs or of the --obs table."
+)
+OBS_HELP = (
+    "Sample/cell annotations as a CSV/TSV: first column the sample/cell names of INPUT, one "
+    "column per annotation (e.g. condition); needed for --groupby with CSV/TSV input."
+)
+GENE_SYMBOLS_HELP = (
+    "Column of the .h5ad's var holding gene symbols, when var_names are not (e.g. Ensembl ids; "
+    "one conventional column such as feature_name is found without it)."
+)
+
+
+def _load(
+    path: Path,
+    layer: str | None,
+    normalise: bool,
+    *,
+    gene_symbols: str | None = None,
+    obs: Path | None = None,
+) -> Expression:
+    """Read, join the --obs annotations, prepare, and say on stderr what was done."""
+    expr = read_expression(path, layer=layer, gene_symbols=gene_symbols)
+    if obs is not None:
+        expr = with_annotations(expr, obs)
+    expr = prepare(expr, normalise=normalise)
     for m in expr.messages:
         typer.echo(m, err=True)
     return expr
 
 
 def _groups(expr: Expression, key: str) -> list[object]:
+    """The --groupby column, or what annotations there are and where groups come from."""
     if key not in expr.obs.columns:
+        have = [str(c) for c in expr.obs.columns]
         raise ValidationError(
-            f"--groupby {key!r} not in the observation annotations {list(expr.obs.columns)}"
+            f"--groupby {key!r} is not an annotation of {Path(expr.source).name}: "
+            + (f"its annotations are {have}" if have else "it has none (a CSV/TSV carries none)")
+            + "; groups come from the .h5ad's obs or from a table given with --obs FILE (first "
+            "column = the sample/cell names, then one column per annotation)"
         )
     return list(expr.obs[key])
 
 
+def _gene_sets(path: Path) -> list[Signature]:
+    """The sets of a --gene-sets file (.gmt, else a CSV/TSV table)."""
+    return read_gmt(path) if path.suffix.lower() == ".gmt" else read_signature_table(path)
+
+
+def _selection(names: list[str], gene_sets: Path | None) -> list[Signature | str]:
+    """What `score` scores: without -s the defaults and every --gene-sets set; -s names
+    built-in signatures (replacing the defaults) and/or sets of the file (picking among them)."""
+    if gene_sets is None:
+        return list(names) or list(DEFAULT_SIGNATURES)
+    extra = _gene_sets(gene_sets)
+    by_name = {s.name: s for s in extra}
+    if not names:
+        clash = [n for n in DEFAULT_SIGNATURES if n in by_name]
+        if clash:
+            typer.echo(
+                f"warning: {gene_sets.name}: set(s) {clash} have the name of a built-in default "
+                "signature; the file's set is scored under that name",
+                err=True,
+            )
+        return [n for n in DEFAULT_SIGNATURES if n not in by_name] + list(extra)
+    builtin = builtin_signatures()
+    for n in names:
+        if n not in by_name and n.partition(":")[0] not in builtin:
+            sets = list(by_name)
+            more = f", ... ({len(sets)} sets)" if len(sets) > 10 else ""
+            raise ValidationError(
+                f"unknown signature {n!r}: not a set of {gene_sets.name} "
+                f"({', '.join(sets[:10])}{more}) nor a built-in signature "
+                f"({', '.join(sorted(builtin))})"
+            )
+    chosen: list[Signature | str] = [by_name.get(n, n) for n in names]
+    if not any(n in by_name for n in names):
+        chosen += extra  # -s named built-ins only: every set of the file besides
+    return chosen
+
+
 def score(
-    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
+    input: Path = typer.Argument(..., help=INPUT_HELP),
     out: Path = typer.Option(..., "--out", help="Output table (one row per cell/sample)."),
     signature: list[str] = typer.Option(
         [],
         "--signature",
         "-s",
-        help="Built-in name (NAME or NAME:CLASS); default senescence, sasp.",
+        help="Signature to score (repeatable): a built-in name (NAME or NAME:CLASS, see `sc "
+        "signatures`) or a set of --gene-sets. Without -s: senescence, sasp and every "
+        "--gene-sets set; built-in names replace the defaults, names of --gene-sets sets pick "
+        "among them.",
     ),
-    gene_sets: Path | None = typer.Option(None, "--gene-sets", help="Extra sets: .gmt or TSV."),
+    gene_sets: Path | None = typer.Option(
+        None,
+        "--gene-sets",
+        help="More gene sets: a .gmt (NAME, DESCRIPTION, then genes, each GENE or GENE,weight) "
+        "or a CSV/TSV with columns set, gene and optional direction (up/down) and weight "
+        "(signed; default 1). A gene repeated in a set is used once.",
+    ),
     method: str = typer.Option("mean_z", "--method", help=methods_help()),
     option: list[str] = typer.Option(
         [], "--option", help="Option of the scoring method, KEY=VALUE (repeatable)."
     ),
     layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
+    gene_symbols: str | None = typer.Option(None, "--gene-symbols", help=GENE_SYMBOLS_HELP),
     species: str = typer.Option("human", "--species", help="human or mouse (ortholog mapping)."),
     normalise: bool = typer.Option(True, "--normalise/--no-normalise", help="Auto log-normalise."),
     seed: int = typer.Option(0, "--seed", help="Seed for control-gene sampling."),
 ) -> None:
-    """Score signatures; one column per signature."""
+    """Score signatures; one column per signature.
+
+    A signature with fewer than 3 of its genes in the data is left out with a warning; the
+    command fails only when none can be scored."""
     with user_errors(), writing(_table_out(out), inputs=(input, gene_sets)):
         options = dataclasses.asdict(get_method(method).options_from_text(option))
-        expr = _load(input, layer, normalise)
-        sigs: list[Signature | str] = list(signature) or list(DEFAULT_SIGNATURES)
-        if gene_sets is not None:
-            extra = (
-                read_gmt(gene_sets)
-                if gene_sets.suffix.lower() == ".gmt"
-                else read_signature_table(gene_sets)
-            )
-            sigs = list(signature) + list(extra)
+        sigs = _selection(list(signature), gene_sets)
+        expr = _load(input, layer, normalise, gene_symbols=gene_symbols)
         try:
             res = score_matrix(
                 expr.x, expr.genes, sigs, method=method, obs_names=expr.obs_names,
-                species=species, seed=seed, **options,
+                species=species, seed=seed, skip_short=True, **options,
             )  # fmt: skip
+        except TooFewGenes as exc:
+            raise ValidationError(
+                f"{input}: {exc.worded('--species mouse', '--species human (the default)')}"
+            ) from None
         except ValidationError as exc:
             raise ValidationError(f"{input}: {exc}") from None
+        for note in res.notes:
+            typer.echo(note, err=True)
         for name, r in res.coverage.iterrows():
             typer.echo(f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found", err=True)
+        for name, why in res.skipped.items():
+            typer.echo(f"warning: {name} not scored: {why} (need >= {MIN_GENES})", err=True)
         _write_table(res.scores, out, index=True)
     typer.echo(f"wrote {out} ({len(res.scores)} rows, method {method})", err=True)
 
@@ -121,19 +207,26 @@ def signatures(as_json: bool = typer.Option(False, "--json", help="JSON output."
 
 @app.command("call")
 def call(
-    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
+    input: Path = typer.Argument(..., help=INPUT_HELP),
     out: Path = typer.Option(..., "--out", help="Output table (.csv/.tsv)."),
-    groupby: str | None = typer.Option(None, "--groupby", help="Cell-type column for the null."),
+    groupby: str | None = typer.Option(
+        None,
+        "--groupby",
+        help="Cell-type column (the .h5ad's obs or the --obs table): the null is built within "
+        "each group.",
+    ),
+    obs: Path | None = typer.Option(None, "--obs", help=OBS_HELP),
     n_null: int = typer.Option(
         100, "--n-null", help="Random matched gene sets per hallmark (the null; >= 10)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the null gene sets."),
     layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
+    gene_symbols: str | None = typer.Option(None, "--gene-symbols", help=GENE_SYMBOLS_HELP),
 ) -> None:
     """Multi-hallmark senescent-cell calls (score, p, q, call)."""
-    with user_errors(), writing(_table_out(out), inputs=(input,)):
+    with user_errors(), writing(_table_out(out), inputs=(input, obs)):
         check_count("--n-null", n_null, 10)  # before the file is read
-        expr = _load(input, layer, True)
+        expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         groups = _groups(expr, groupby) if groupby else None
         res = call_senescent(
             expr.x, expr.genes, groups=groups, n_null=n_null, seed=seed, obs_names=expr.obs_names
@@ -145,40 +238,36 @@ def call(
 
 @app.command("sasp-markers")
 def markers(
-    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
-    groupby: str = typer.Option(
-        ...,
-        "--groupby",
-        help="Column of the sample/cell annotations (AnnData obs) that defines the groups.",
-    ),
+    input: Path = typer.Argument(..., help=INPUT_HELP),
+    groupby: str = typer.Option(..., "--groupby", help=GROUPBY_HELP),
     out: Path = typer.Option(..., "--out", help="Output table (.csv/.tsv)."),
+    obs: Path | None = typer.Option(None, "--obs", help=OBS_HELP),
     layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
+    gene_symbols: str | None = typer.Option(None, "--gene-symbols", help=GENE_SYMBOLS_HELP),
 ) -> None:
     """Rank SASP factors per group against the rest (effect sizes, FDR)."""
-    with user_errors(), writing(_table_out(out), inputs=(input,)):
-        expr = _load(input, layer, True)
+    with user_errors(), writing(_table_out(out), inputs=(input, obs)):
+        expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         _write_table(sasp_markers(expr.x, expr.genes, _groups(expr, groupby)), out, index=False)
     typer.echo(f"wrote {out}", err=True)
 
 
 @app.command("communication")
 def comm(
-    input: Path = typer.Argument(..., help="Expression: .h5ad, or CSV/TSV (either orientation)."),
-    groupby: str = typer.Option(
-        ...,
-        "--groupby",
-        help="Column of the sample/cell annotations (AnnData obs) that defines the groups.",
-    ),
+    input: Path = typer.Argument(..., help=INPUT_HELP),
+    groupby: str = typer.Option(..., "--groupby", help=GROUPBY_HELP),
     out: Path = typer.Option(..., "--out", help="Output table (.csv/.tsv)."),
+    obs: Path | None = typer.Option(None, "--obs", help=OBS_HELP),
     figure: Path | None = typer.Option(None, "--figure", help="Heat map (.png, .svg or .pdf)."),
     n_perm: int = typer.Option(1000, "--n-perm", help="Label permutations per p-value."),
     seed: int = typer.Option(0, "--seed", help="Seed of the permutations."),
     layer: str | None = typer.Option(None, "--layer", help="AnnData layer instead of X."),
+    gene_symbols: str | None = typer.Option(None, "--gene-symbols", help=GENE_SYMBOLS_HELP),
 ) -> None:
     """SASP ligand -> receptor scores per sender/receiver pair with permutation p-values."""
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
-    with user_errors(), writing(*outputs, inputs=(input,)):
-        expr = _load(input, layer, True)
+    with user_errors(), writing(*outputs, inputs=(input, obs)):
+        expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
         _write_table(t, out, index=False)
         if figure is not None:
@@ -201,6 +290,9 @@ def survival(
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
     with user_errors(), writing(*outputs, inputs=(table,)):
         df = read_table(table, what="survival table")
+        dropped = left_out(df, time=time, event=event, scores=score_cols)
+        if dropped:
+            typer.echo(f"warning: {table.name}: {dropped}", err=True)
         _write_table(cox_per_score(df, time=time, event=event, scores=score_cols), out, index=False)
         km = km_tertiles(df, time=time, event=event, score=score_cols[0])
         typer.echo(km.to_string(index=False), err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from senotwin._io import atomic_write_text, check_unique, read_table
+from senotwin.analysis.twin import TWIN_SIGNATURES
 from senotwin.cli._common import FIGURE_SUFFIXES, Output, user_errors, writing
 
 app = typer.Typer(help="Digital twins of measured samples.", no_args_is_help=True)
@@ -21,7 +22,12 @@ def from_sample(
     sample: str = typer.Option(..., "--sample", help="Sample (row/column name) to twin."),
     out: Path = typer.Option(..., "--out", help="Time course of the twin (.csv)."),
     scores: bool = typer.Option(
-        False, "--scores", help="INPUT is a score table from `senotwin score` (rows = samples)."
+        False,
+        "--scores",
+        help="INPUT is a score table from `senotwin score` (rows = samples) with the twin's "
+        "signatures; score them with " + " ".join(f"-s {s}" for s in TWIN_SIGNATURES) + " (the "
+        "default scenario's; a legacy_* scenario reads more and the command lists them). "
+        "Signatures missing from the table keep nominal values.",
     ),
     scenario: str = typer.Option(
         "default",
@@ -58,9 +64,15 @@ def from_sample(
             table.index = table.index.astype(str)
             check_unique(list(table.index), what=f"sample names (first column) in {input}")
             check_unique(list(table.columns), what=f"column names in {input}")
-            for name in missing_signatures(list(table.columns), scenario=scenario):
+            missing = missing_signatures(list(table.columns), scenario=scenario)
+            if missing:
+                wanted = twin_signatures(scenario)
                 typer.echo(
-                    f"{name}: not in the scores, its quantities keep nominal values", err=True
+                    f"warning: {len(missing)} of {len(wanted)} twin signatures are not in the "
+                    f"scores, their quantities keep nominal values: {', '.join(missing)}. To map "
+                    "them all, score the expression with: senotwin score EXPRESSION --out "
+                    "scores.csv " + " ".join(f"-s {s}" for s in wanted),
+                    err=True,
                 )
         else:
             from senotwin.sc.io import prepare, read_expression

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_SIGNATURES",
     "OBS_PREFIX",
     "ScoreResult",
+    "TooFewGenes",
     "score_adata",
     "score_matrix",
 ]
@@ -41,14 +42,49 @@ OBS_PREFIX = "senotwin_"
 MIN_GENES = 3
 
 
+class TooFewGenes(ValidationError):
+    """Signatures with fewer than ``min_genes`` of their genes in the data. ``detail`` lists them
+    (``name: n of m genes found``); the message ends in a hint on gene symbols worded for Python
+    (``species='mouse'``), and a command words its own with :meth:`worded`. ``looks``: the
+    species the gene names look like ("human", "mouse" or "")."""
+
+    def __init__(self, detail: str, min_genes: int, species: str, looks: str) -> None:
+        self.detail = detail
+        self.min_genes = min_genes
+        self.species = species
+        self.looks = looks
+        super().__init__(self.worded("species='mouse'", "species='human'"))
+
+    def worded(self, mouse_option: str, human_option: str) -> str:
+        """The message with the options this surface asks for mouse or human symbols with; the
+        species already asked for is never suggested."""
+        if self.species == "mouse" and self.looks == "human":
+            hint = f"The genes look like human (HGNC) symbols (e.g. CDKN1A): use {human_option}."
+        elif self.species == "mouse":
+            hint = "Check gene symbols (MGI symbols for mouse, e.g. Cdkn1a)."
+        elif self.looks == "mouse":
+            hint = f"The genes look like mouse (MGI) symbols (e.g. Cdkn1a): use {mouse_option}."
+        else:
+            hint = f"Check gene symbols (HGNC for human; use {mouse_option} for mouse symbols)."
+        return (
+            f"too few signature genes in the data (need >= {self.min_genes}): {self.detail}. "
+            + hint
+        )
+
+
 @dataclass(frozen=True)
 class ScoreResult:
-    """Scores (observations × signatures) plus per-signature gene coverage and the settings."""
+    """Scores (observations × signatures) plus per-signature gene coverage and the settings.
+
+    ``skipped``: signatures left out (``skip_short``) with the reason; ``notes``: what was done
+    to match genes (e.g. case ignored)."""
 
     scores: pd.DataFrame
     coverage: pd.DataFrame
     method: str
     params: dict[str, Any] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def _coverage_row(sig: Signature, present: set[str], unmapped: Sequence[str]) -> dict[str, Any]:
@@ -75,6 +111,7 @@ def score_matrix(
     species: str = "human",
     min_genes: int = MIN_GENES,
     seed: int = 0,
+    skip_short: bool = False,
     **options: Any,
 ) -> ScoreResult:
     """Score signatures on ``x`` (observations × genes; CSR or dense), one column per signature.
@@ -82,8 +119,11 @@ def score_matrix(
     ``method`` names a registered scoring method (:mod:`senotwin.sc.methods`); ``options`` are
     that method's options (e.g. ``max_rank`` for ``rank``). ``seed`` drives any random choice
     the method makes (matched control genes for ``mean_z``).
-    Composite signatures are the mean of their component scores. Raises a ValidationError that
-    says how many genes of each signature were found when one has fewer than ``min_genes``.
+    Composite signatures are the mean of their component scores. Raises :class:`TooFewGenes`
+    (how many genes of each signature were found) when one has fewer than ``min_genes``; with
+    ``skip_short`` such signatures (and composites with such a part) are left out instead,
+    listed in ``ScoreResult.skipped``, and only none left raises. Gene names that are mostly
+    all lower-case (``cdkn1a``) are matched ignoring case, and a note says so.
     """
     scorer = get_method(method)
     opts = scorer.make_options(options)
@@ -106,6 +146,8 @@ def score_matrix(
     resolved = resolve_signatures(signatures)
     gene_index = {g: i for i, g in enumerate(genes)}
     present = set(gene_index)
+    by_upper = _lower_case_index(genes)
+    case_matched: dict[str, str] = {}
 
     leaves: list[Signature] = []
     cov_rows = []
@@ -114,18 +156,41 @@ def score_matrix(
         if species == "mouse":
             mapped = signature_to_mouse(leaf)
             leaf, unmapped = mapped.signature, mapped.unmapped
+        if by_upper is not None:
+            leaf = _match_case(leaf, gene_index, by_upper, list(genes), case_matched)
         leaves.append(leaf)
         cov_rows.append(_coverage_row(leaf, present, unmapped))
     coverage = pd.DataFrame(cov_rows).set_index("signature")
-    too_few = coverage[coverage["n_found"] < min_genes]
-    if len(too_few):
-        detail = "; ".join(
-            f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found"
-            for name, r in too_few.iterrows()
-        )
-        raise ValidationError(
-            f"too few signature genes in the data (need >= {min_genes}): {detail}. "
-            "Check gene symbols (HGNC for human; use species='mouse' for mouse symbols)."
+    short = {
+        str(name): f"{int(r.n_found)} of {int(r.n_genes)} genes found"
+        for name, r in coverage[coverage["n_found"] < min_genes].iterrows()
+    }
+    requested = list(resolved.requested)
+    skipped: dict[str, str] = {}
+    if short:
+        for sig in requested:
+            parts = [leaf.name for leaf in _leaves_of(sig, resolved.leaves)]
+            bad = [p for p in parts if p in short]
+            if bad:
+                skipped[sig.name] = "; ".join(
+                    (f"its part {p}: " if sig.is_composite else "") + short[p] for p in bad
+                )
+        if not skip_short or len(skipped) == len(requested):
+            raise TooFewGenes(
+                "; ".join(f"{name}: {why}" for name, why in short.items()),
+                min_genes,
+                species,
+                _looks_like(genes),
+            )
+        requested = [s for s in requested if s.name not in skipped]
+        used = {leaf.name for s in requested for leaf in _leaves_of(s, resolved.leaves)}
+        leaves = [leaf for leaf in leaves if leaf.name in used]
+    notes = []
+    if case_matched:
+        eg = ", ".join(f"{data!r} for {sig}" for sig, data in list(case_matched.items())[:3])
+        notes.append(
+            f"note: {len(case_matched)} signature gene(s) matched ignoring case (e.g. {eg}): "
+            "the gene names are lower-case, official symbols are not (HGNC: CDKN1A, MGI: Cdkn1a)"
         )
 
     w = np.zeros((n_genes, len(leaves)))
@@ -144,24 +209,82 @@ def score_matrix(
     index = pd.Index(list(obs_names) if obs_names is not None else range(n_obs), name="obs")
     leaf_scores = pd.DataFrame(values, index=index, columns=[s.name for s in leaves])
     out = {}
-    for sig in resolved.requested:
+    for sig in requested:
         if sig.is_composite:
             comps = [leaf.name for leaf in _leaves_of(sig, resolved.leaves)]
             out[sig.name] = leaf_scores[comps].mean(axis=1)
         else:
             out[sig.name] = leaf_scores[sig.name]
     scores = pd.DataFrame(out, index=index)
-    return ScoreResult(scores=scores, coverage=coverage, method=method, params=params)
+    return ScoreResult(
+        scores=scores,
+        coverage=coverage,
+        method=method,
+        params=params,
+        skipped=skipped,
+        notes=tuple(notes),
+    )
 
 
 def _leaves_of(sig: Signature, leaves: Any) -> list[Signature]:
+    """The gene sets a signature is scored from: itself, or a composite's parts (recursively)."""
     from senotwin.sc.signatures import get_signature
 
+    if not sig.is_composite:
+        return [leaves[sig.name]]
     out: list[Signature] = []
     for c in sig.components:
         comp = get_signature(c)
         out.extend(_leaves_of(comp, leaves) if comp.is_composite else [leaves[c]])
     return out
+
+
+def _letters(genes: Sequence[str]) -> list[str]:
+    return [g for g in genes if g.lower() != g.upper()]
+
+
+def _lower_case_index(genes: Sequence[str]) -> dict[str, int] | None:
+    """Upper-cased name -> column when most gene names are all lower-case (``cdkn1a``: official
+    symbols never are), else None, so correctly cased data match exactly as before."""
+    named = _letters(genes)
+    if not named or 2 * sum(g == g.lower() for g in named) <= len(named):
+        return None
+    index: dict[str, int] = {}
+    for i, g in enumerate(genes):
+        index.setdefault(g.upper(), i)
+    return index
+
+
+def _match_case(
+    sig: Signature,
+    exact: dict[str, int],
+    by_upper: dict[str, int],
+    genes: list[str],
+    matched: dict[str, str],
+) -> Signature:
+    """``sig`` with each gene absent as written renamed to the data's gene of the same letters
+    (case ignored); each renaming is recorded in ``matched`` (signature gene -> data gene)."""
+    names = list(sig.genes)
+    taken = set(names)
+    for k, g in enumerate(names):
+        i = by_upper.get(g.upper())
+        if g in exact or i is None or genes[i] in taken:
+            continue
+        names[k] = genes[i]
+        taken.add(genes[i])
+        matched[g] = genes[i]
+    return dataclasses.replace(sig, genes=tuple(names)) if names != list(sig.genes) else sig
+
+
+def _looks_like(genes: Sequence[str]) -> str:
+    """The species the gene names look like: "human" when most are upper-case like HGNC symbols
+    (``CDKN1A``), "mouse" when most are capitalised like MGI symbols (``Cdkn1a``), else ""."""
+    named = _letters(genes)
+    if 2 * sum(g == g.upper() for g in named) > len(named):
+        return "human"
+    if 2 * sum(g[:1].isupper() and g[1:] != g[1:].upper() for g in named) > len(named):
+        return "mouse"
+    return ""
 
 
 def _check_finite(x: Matrix) -> None:

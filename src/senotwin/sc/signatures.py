@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from senotwin._errors import ValidationError
+from senotwin._errors import SenotwinWarning, ValidationError
 from senotwin._io import read_text, table_separator
 from senotwin._yaml import read_yaml
 
@@ -177,28 +178,41 @@ def _direction_weight(text: str, where: str) -> float:
 
 
 def read_gmt(path: str | Path) -> list[Signature]:
-    """Gene sets from a GMT file; a gene may carry a signed weight as ``GENE,weight``."""
+    """Gene sets from a GMT file; a gene may carry a signed weight as ``GENE,weight``.
+
+    A gene repeated within a set (common in public GMTs) is kept once, with a SenotwinWarning
+    naming the file, set and genes; repeated with another weight, or a set name used twice, is
+    refused with the lines."""
     p = Path(path)
     text = read_text(p, what="gene-set file", expected="GMT text (NAME<TAB>DESCRIPTION<TAB>GENES)")
     out = []
+    first_line: dict[str, int] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.rstrip("\n").split("\t")
         if len(parts) < 3:
             raise ValidationError(f"{p.name} line {lineno}: need NAME<TAB>DESCRIPTION<TAB>GENES…")
-        genes, weights = [], []
+        name = parts[0].strip()
+        if name in first_line:
+            raise ValidationError(
+                f"{p.name} line {lineno}: gene set {name!r} is already defined on line "
+                f"{first_line[name]}; set names must be unique"
+            )
+        first_line[name] = lineno
+        items = []
         for item in parts[2:]:
             if not item.strip():
                 continue
             gene, _, w = item.partition(",")
-            genes.append(gene.strip())
-            weights.append(_parse_weight(w, f"{p.name} line {lineno} gene {gene!r}") if w else 1.0)
+            where = f"{p.name} line {lineno} gene {gene!r}"
+            items.append((gene.strip(), _parse_weight(w, where) if w else 1.0))
+        genes, weights = _unique_genes(items, p, name, f"line {lineno}")
         out.append(
             Signature(
-                name=parts[0].strip(),
-                genes=tuple(genes),
-                weights=tuple(weights),
+                name=name,
+                genes=genes,
+                weights=weights,
                 title=parts[1].strip(),
                 citation=f"user file {p.name}",
             )
@@ -206,6 +220,34 @@ def read_gmt(path: str | Path) -> list[Signature]:
     if not out:
         raise ValidationError(f"{p.name}: no gene sets found")
     return out
+
+
+def _unique_genes(
+    items: Sequence[tuple[str, float]], p: Path, name: str, where: str
+) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Genes and weights of one set with repeats dropped (and named in a warning); a gene
+    repeated with another weight is refused, as no one weight can be chosen for it."""
+    weight: dict[str, float] = {}
+    repeated: list[str] = []
+    for gene, w in items:
+        if gene not in weight:
+            weight[gene] = w
+        elif weight[gene] != w:
+            raise ValidationError(
+                f"{p.name} ({where}): gene set {name!r} lists {gene!r} twice with different "
+                f"weights ({weight[gene]:g} and {w:g}); keep one"
+            )
+        elif gene not in repeated:
+            repeated.append(gene)
+    if repeated:
+        more = f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
+        warnings.warn(
+            f"{p.name} ({where}): gene set {name!r} lists {len(repeated)} gene(s) more than once "
+            f"({', '.join(repeated[:10])}{more}); each is used once",
+            SenotwinWarning,
+            stacklevel=3,
+        )
+    return tuple(weight), tuple(weight.values())
 
 
 def _parse_weight(text: str, where: str) -> float:
@@ -232,19 +274,18 @@ def read_signature_table(path: str | Path) -> list[Signature]:
         raise ValidationError(
             f"{p.name}: columns {sorted(cols)}; required: set, gene (optional: direction, weight)"
         )
-    sets: dict[str, tuple[list[str], list[float]]] = {}
+    sets: dict[str, list[tuple[str, float]]] = {}
     for i, row in enumerate(rows, start=2):
         where = f"{p.name} line {i}"
         w = _parse_weight(row["weight"], where) if row.get("weight") else 1.0
         if row.get("direction"):
             w = abs(w) * _direction_weight(row["direction"], where)
-        g, ws = sets.setdefault(row["set"].strip(), ([], []))
-        g.append(row["gene"].strip())
-        ws.append(w)
-    return [
-        Signature(name=n, genes=tuple(g), weights=tuple(w), citation=f"user file {p.name}")
-        for n, (g, w) in sets.items()
-    ]
+        sets.setdefault(row["set"].strip(), []).append((row["gene"].strip(), w))
+    out = []
+    for n, items in sets.items():
+        genes, weights = _unique_genes(items, p, n, "rows of that set")
+        out.append(Signature(name=n, genes=genes, weights=weights, citation=f"user file {p.name}"))
+    return out
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._io import atomic_write_figure
 
-__all__ = ["cox_per_score", "km_tertiles", "plot_km"]
+__all__ = ["cox_per_score", "km_tertiles", "left_out", "plot_km"]
 
 
 def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd.DataFrame:
@@ -37,6 +37,28 @@ def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd
     if not ev.isin([0, 1]).all():
         raise ValidationError(f"column {event!r} must be 0/1 (1 = event observed)")
     return sub.loc[~bad]
+
+
+def left_out(df: pd.DataFrame, *, time: str, event: str, scores: Sequence[str]) -> str | None:
+    """What the fits leave out: rows with no number in the time, event or a score column (the
+    Cox fits use rows with every score, Kaplan-Meier the first score's), or None if no row."""
+    used = _check(df, time, event, scores)
+    n_out = len(df) - len(used)
+    if not n_out:
+        return None
+    sub = df[[time, event, *scores]].apply(pd.to_numeric, errors="coerce")
+    per_column = ", ".join(f"{c} {int(n)}" for c, n in sub.isna().sum().items() if n)
+    first = int(sub.isna().any(axis=1).to_numpy().nonzero()[0][0])
+    label = df.columns[0]
+    where = (
+        f"{label} {str(df.iloc[first, 0])!r}"
+        if label not in {time, event, *scores}
+        else f"data row {first + 1}"
+    )
+    return (
+        f"{n_out} of {len(df)} rows left out: no number (missing or text) in a column used "
+        f"(rows per column: {per_column}; first: {where}); n = {len(used)}"
+    )
 
 
 def cox_per_score(
