@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.ensemble_compare import (
+    BETTER,
     SUPPORT,
     EnsembleComparison,
     PairwiseClaim,
@@ -169,3 +170,13 @@ def test_cli_treat_compare_ensemble(tmp_path) -> None:
         app, [*base, *arms, "--ensemble", str(path), "--plot", str(tmp_path / "x.png")]
     )
     assert res.exit_code != 0 and "--plot" in res.output
+
+
+def test_metric_help_lists_every_metric_with_its_better_direction() -> None:
+    """The --metric help named no metric (only the error listed them, audit s42 L10)."""
+    res = CliRunner().invoke(app, ["treat", "compare", "--help"], env={"COLUMNS": "400"})
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    assert set(BETTER) == set(METRICS)
+    for metric, direction in BETTER.items():
+        assert f"{metric} ({'higher' if direction > 0 else 'lower'} is better)" in text

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from senotwin.analysis.ensemble_compare import BETTER
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     SHIPPED_ENSEMBLE_HELP,
@@ -101,7 +102,11 @@ def compare(
         "ties it or loses (supported: beats in >= 80%)." + SHIPPED_ENSEMBLE_HELP,
     ),
     metric: str = typer.Option(
-        "final_tumour", "--metric", help="With --ensemble: the metric that decides 'beats'."
+        "final_tumour",
+        "--metric",
+        help="With --ensemble: the metric that decides 'beats': "
+        + ", ".join(f"{m} ({'higher' if d > 0 else 'lower'} is better)" for m, d in BETTER.items())
+        + ".",
     ),
     members: int | None = typer.Option(
         None, "--members", help="With --ensemble: use only the first N parameter sets."
