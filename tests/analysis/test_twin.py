@@ -147,6 +147,7 @@ def test_cli_from_score_table(tmp_path: Path) -> None:
     assert table["time"].iloc[-1] == pytest.approx(30.0)
     assert "k_rem" in pd.read_csv(tmp_path / "map.csv")["target"].tolist()
     assert "N_tumour" in table.columns  # the physical-units model by default
+    assert f"; also {tmp_path / 'map.csv'} (overrides)" in result.stderr  # every file is named
     bad = runner.invoke(
         app, ["twin", "from-sample", str(scores), "--scores", "--sample", "zz", "--out", str(out)]
     )
@@ -175,3 +176,14 @@ def test_score_table_without_the_tme_sets_says_which_to_score(tmp_path: Path) ->
     assert f"score them with {wanted} (the default scenario's" in help_text
     docs = Path(__file__).parents[2] / "docs" / "stratify.md"
     assert wanted in " ".join(docs.read_text(encoding="utf-8").split())
+
+
+def test_an_unmapped_scenario_is_refused_before_the_input_is_read(tmp_path: Path) -> None:
+    """The scenario was checked only after the expression had been read and scored."""
+    missing = tmp_path / "absent.csv"  # never read: the scenario is refused first
+    r = CliRunner().invoke(
+        app,
+        ["twin", "from-sample", str(missing), "--sample", "a", "--scenario", "kuznetsov1994",
+         "--out", str(tmp_path / "t.csv")],
+    )  # fmt: skip
+    assert r.exit_code == 2 and "no twin mapping for model" in r.stderr, r.stderr

@@ -59,6 +59,7 @@ def from_sample(
     with user_errors(), writing(*outputs, inputs=(input,)):
         if days is not None:
             check_days(days, name="--days")
+        wanted = twin_signatures(scenario)  # an unknown or unmapped scenario before any reading
         if scores:
             table = read_table(input, what="score table", index_col=0)
             table.index = table.index.astype(str)
@@ -66,7 +67,6 @@ def from_sample(
             check_unique(list(table.columns), what=f"column names in {input}")
             missing = missing_signatures(list(table.columns), scenario=scenario)
             if missing:
-                wanted = twin_signatures(scenario)
                 typer.echo(
                     f"warning: {len(missing)} of {len(wanted)} twin signatures are not in the "
                     f"scores, their quantities keep nominal values: {', '.join(missing)}. To map "
@@ -80,9 +80,7 @@ def from_sample(
             expr = prepare(read_expression(input))
             for message in expr.messages:
                 typer.echo(message, err=True)
-            table, skipped = score_for_twin(
-                expr.x, expr.genes, expr.obs_names, signatures=twin_signatures(scenario)
-            )
+            table, skipped = score_for_twin(expr.x, expr.genes, expr.obs_names, signatures=wanted)
             for reason in skipped:
                 typer.echo(f"not used (its quantities keep nominal values): {reason}", err=True)
         twin = make_twin(table, sample, scenario=scenario)
@@ -98,4 +96,9 @@ def from_sample(
             plot_timecourses(result.table, plot, title=f"twin of {sample} ({scenario})")
     if json_out:
         typer.echo(json.dumps(twin.table.to_dict(orient="records"), indent=2))
-    typer.echo(f"wrote {out}: twin of {sample} on {scenario}, {len(result.table)} rows", err=True)
+    also = [f"{p} ({what})" for p, what in ((mapping, "overrides"), (plot, "figure")) if p]
+    typer.echo(
+        f"wrote {out}: twin of {sample} on {scenario}, {len(result.table)} rows"
+        + (f"; also {', '.join(also)}" if also else ""),
+        err=True,
+    )
