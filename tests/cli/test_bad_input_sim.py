@@ -354,10 +354,10 @@ CASES: tuple[Case, ...] = (
         "the value of mL_per_L must be a number >= 0",
     ),
     Case(
-        "api-negative-parameter-without-range",
+        "api-definition-set-to-another-number",  # the only unranged parameters are definitions
         lambda t: str(run_scenario("default", overrides={"mL_per_L": -1.0}, days=1.0)),
         2,
-        "parameter mL_per_L=-1.0: must be >= 0",
+        "mL_per_L is a definition (a unit conversion or physical constant: 1 L = 1000 mL)",
         True,
     ),
     Case(
@@ -749,3 +749,22 @@ def test_output_piped_into_a_closed_reader_exits_quietly() -> None:
         os.close(write_end)
     assert proc.returncode == 1, proc.stderr
     assert "error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_simulate_refuses_a_definition_set_to_another_number(tmp_path) -> None:
+    """`simulate --set mL_per_L=5` ran a model in which 1 L held 5 mL (left alone in s42's fix
+    for sensitivity and petab); setting it to its own value stays harmless."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli.app import app
+
+    out = tmp_path / "x.csv"
+    bad = CliRunner().invoke(
+        app, ["simulate", "--set", "mL_per_L=5", "--days", "5", "--out", str(out)]
+    )
+    assert bad.exit_code == 2 and "mL_per_L is a definition" in bad.stderr
+    assert "cannot be set to 5" in bad.stderr and not out.exists()
+    ok = CliRunner().invoke(
+        app, ["simulate", "--set", "mL_per_L=1000", "--days", "5", "--out", str(out)]
+    )
+    assert ok.exit_code == 0, ok.stderr

@@ -59,6 +59,9 @@ def split_overrides(
     initial: dict[str, float] = {}
     for name, value in overrides.items():
         if name in spec.parameter_ids:
+            p = spec.parameter(name)
+            if value != p.value:  # a unit conversion set to another number is a mistake
+                p.check_variable(f"set to {value:g} (--set or overrides)")
             params[name] = value
         elif name in spec.species_ids:
             initial[name] = value
