@@ -142,6 +142,10 @@ def test_cohort_run_trial_refuses_what_cannot_apply(tmp_path: Path) -> None:
         assert res.exit_code == 2 and word in " ".join(res.output.split()), res.output
     res = runner.invoke(app, ["cohort", "run", "--out", str(out), "--immune", "fit"])
     assert res.exit_code == 2 and "it needs --trial" in res.output
+    res = runner.invoke(app, [*base, "--immune", "bogus"])  # named by its flag, not 'immune ='
+    assert "immune source 'bogus' (--immune; immune= in Python) is not one of: auto" in " ".join(
+        res.output.split()
+    )
     assert not out.exists()
     # the same check guards the Python API (make_job), before any patient is drawn
     from dataclasses import replace

@@ -193,7 +193,8 @@ def resolve_immune(immune: str) -> tuple[str, str]:
     honoured, a stale posterior with a note."""
     if immune not in IMMUNE_SOURCES:
         raise ValidationError(
-            f"immune = {immune!r}: allowed {', '.join(IMMUNE_SOURCES)} (posterior: one liu2019 "
+            f"immune source {immune!r} (--immune; immune= in Python) is not one of: "
+            f"{', '.join(IMMUNE_SOURCES)} (posterior: one liu2019 "
             "posterior draw per patient; fit: the point fit for every patient; auto: the "
             "posterior when drawn on the current model, else the fit)"
         )
