@@ -66,6 +66,8 @@ _LAZY: dict[str, str] = {
     "CohortConfig": "senotwin.cohort.runner",
     "run_cohort": "senotwin.cohort.runner",
     "load_rows": "senotwin.cohort.runner",
+    "population_for": "senotwin.cohort.population",
+    "qsp_population": "senotwin.cohort.population",
     "tme_population": "senotwin.cohort.population",
     "optimize_schedule": "senotwin.cohort.optimize",
     "EndpointReducer": "senotwin.analysis.endpoints",
@@ -124,7 +126,9 @@ __all__ = [
     "make_twin",
     "optimize_schedule",
     "parse_regimen",
+    "population_for",
     "prepare_scenario",
+    "qsp_population",
     "register_scenario",
     "run_cohort",
     "run_model_check",
@@ -188,7 +192,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from senotwin.analysis.twin import make_twin
     from senotwin.analysis.validation import run_validation
     from senotwin.cohort.optimize import optimize_schedule
-    from senotwin.cohort.population import tme_population
+    from senotwin.cohort.population import population_for, qsp_population, tme_population
     from senotwin.cohort.runner import CohortArm, CohortConfig, load_rows, run_cohort
     from senotwin.kb.loader import KnowledgeBase
     from senotwin.kb.loader import load as load_kb

@@ -19,7 +19,7 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.analysis.survival import arm_summary
-from senotwin.cohort.population import qsp_population
+from senotwin.cohort.population import qsp_population, tme_population
 from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
@@ -396,3 +396,18 @@ def test_fast_path_records_failed_integrations(tmp_path: Path, monkeypatch) -> N
     assert res.n_failed == len(rows) == 4
     assert rows["status"].eq("failed").all() and rows["best_response"].eq("NE").all()
     assert rows["message"].str.contains("excess work").all()
+
+
+def test_the_default_reducer_takes_the_models_lethal_burden() -> None:
+    """EndpointReducer() killed patients of the default model at the legacy model's 3e10 cells
+    while `cohort run` used the model's 1e12 (audit s42 api2 H1): make_job binds it to the
+    scenario's model and the bound rules are what the manifest records."""
+    from senotwin.analysis.endpoints import EndpointRules
+    from senotwin.model.readouts import LEGACY, QSP
+
+    job = make_job(_config(n=1), EndpointReducer())
+    assert job.reducer.rules.lethal_burden == QSP.lethal_burden == 1000.0
+    legacy = _config(n=1, scenario="legacy_default", population=tme_population())
+    assert make_job(legacy, EndpointReducer()).reducer.rules.lethal_burden == LEGACY.lethal_burden
+    given = EndpointReducer(EndpointRules(lethal_burden=50.0))  # a given number is kept
+    assert make_job(_config(n=1), given).reducer.rules.lethal_burden == 50.0

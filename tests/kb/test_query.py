@@ -139,3 +139,14 @@ def test_show_interaction_by_id_with_its_references(kb: KnowledgeBase) -> None:
     assert view.interaction.evidence.place() == "section 2.1.2; refs 64"
     assert query.show_interaction(kb, "T99") is None
     assert query.show_interaction(kb, "PD-L1") is None  # a name is not an interaction id
+
+
+def test_cite_reads_a_single_string_as_one_item(kb: KnowledgeBase) -> None:
+    """A str is an Iterable[str]: cite(kb, "64") read it digit by digit (audit s42 api2 H2)."""
+    assert [r.number for r in query.cite(kb, "64")] == [64]
+    assert [r.number for r in query.cite(kb, "64")] == [r.number for r in query.cite(kb, ["64"])]
+
+
+def test_search_refuses_a_limit_below_one(kb: KnowledgeBase) -> None:
+    with pytest.raises(ValidationError, match=r"limit \(--limit\) must be a whole number >= 1"):
+        query.search(kb, "IL-6", limit=-1)  # a slice [:-1] dropped the last hit

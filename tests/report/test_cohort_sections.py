@@ -36,8 +36,10 @@ def test_sections_of_a_small_cohort(demo_results: DemoResults) -> None:
 
 
 def test_rules_and_filter_read_as_text() -> None:
-    text = endpoint_rules_text(EndpointRules())
+    text = endpoint_rules_text(EndpointRules(lethal_burden=30.0))
     assert "scans every 42 days" in text and "30 × 10⁹ cells" in text
+    # unbound rules (the model's own lethal burden, taken when a cohort runs) say so
+    assert "reaches the model's lethal burden" in endpoint_rules_text(EndpointRules())
     assert "EndpointRules" not in text
     rule = {"days": 56.0, "doubling_days": [15.0, 730.0], "bounds": [["x", 0.2, 5.0]]}
     assert plausibility_text(rule) == (

@@ -15,14 +15,17 @@ death); OS is the time the tumour burden first reaches a lethal burden (stated i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from senotwin._errors import ValidationError
 from senotwin.model.readouts import readouts_for
+
+if TYPE_CHECKING:
+    from senotwin.model.spec import ModelSpec
 
 Response = Literal["CR", "PR", "SD", "PD", "NE"]
 _RANK: dict[str, int] = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
@@ -35,9 +38,11 @@ class EndpointRules:
     * ``scan_every_days``: tumour assessment every 6 weeks (common RECIST trial schedule).
     * ``cr_diameter_mm``: 1 mm — below imaging detection (~5e5 cells); assumed, because a
       simulated lesion never reaches exactly zero.
-    * ``lethal_burden``: 30 model units = 3e10 tumour cells (~30 cm^3). The model's single lesion
-      stands for the whole disease and saturates near its capacity K_T = 30, so the classical
-      ~1e12-cell lethal burden is out of reach; 3e10 is an assumed, stated stand-in.
+    * ``lethal_burden`` (1e9 cells): None, the default, takes the simulated model's own
+      (:mod:`senotwin.model.readouts`: ~1e12 cells for the physical-units model; 3e10, an
+      assumed stand-in below its capacity, for the legacy model), as ``cohort run`` does; a
+      fixed 30 used to be the default for every model, so Python cohorts of the default model
+      died at 3e10 cells where the CLI's lived (audit s42).
     """
 
     scan_every_days: float = 42.0
@@ -46,15 +51,24 @@ class EndpointRules:
     pd_fraction: float = 0.20
     pd_min_mm: float = 5.0
     min_sd_days: float = 42.0
-    lethal_burden: float = 30.0
+    lethal_burden: float | None = None
     diameter: str = "tumour_diameter_mm"
     burden: str = "tumour_burden"
 
     def __post_init__(self) -> None:
         for name in ("scan_every_days", "lethal_burden"):
             v = getattr(self, name)
+            if name == "lethal_burden" and v is None:
+                continue
             if not (math.isfinite(v) and v > 0):
                 raise ValidationError(f"endpoint rule {name} must be a positive number, got {v}")
+
+    def for_columns(self, columns: Collection[str]) -> EndpointRules:
+        """These rules with the lethal burden of the model whose run has ``columns`` where none
+        was given (its read-outs'); unchanged when one was."""
+        if self.lethal_burden is not None:
+            return self
+        return replace(self, lethal_burden=readouts_for(columns).lethal_burden)
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,11 @@ def patient_endpoints(
     if t.ndim != 1 or t.size < 2 or d.shape != t.shape or b.shape != t.shape:
         raise ValidationError("endpoints need matching 1-D time, diameter and burden arrays")
     t_end = float(t[-1])
+    if rules.lethal_burden is None:
+        raise ValidationError(
+            "the endpoint rules carry no lethal burden: take the model's with "
+            "rules.for_columns(run_table.columns), or give lethal_burden (1e9 cells)"
+        )
     death = death_time(t, b, rules.lethal_burden)
     follow = t_end if math.isnan(death) else death
     scans = scan_times(follow, rules)
@@ -182,7 +201,8 @@ class EndpointReducer:
         else:  # a model without the named columns: its generic read-outs (1e9 cells, mm)
             read = readouts_for(table.keys())
             diameter, burden = read.diameter(table), read.burden(table)
-        ep = patient_endpoints(np.asarray(table["time"], dtype=float), diameter, burden, self.rules)
+        rules = self.rules.for_columns(table.keys())
+        ep = patient_endpoints(np.asarray(table["time"], dtype=float), diameter, burden, rules)
         return {
             "best_response": ep.best_response,
             "best_change_pct": ep.best_change_pct,
@@ -206,6 +226,13 @@ class EndpointReducer:
             "baseline_mm": math.nan,
             "final_burden": math.nan,
         }
+
+    def for_model(self, spec: ModelSpec) -> EndpointReducer:
+        """This reducer with the lethal burden of ``spec`` where none was given, so that the
+        cohort's manifest records the number its patients died at."""
+        return replace(
+            self, rules=self.rules.for_columns([*spec.species_ids, *spec.observable_ids])
+        )
 
     def describe(self) -> str:
         return f"endpoints {self.rules!r}"

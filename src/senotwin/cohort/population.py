@@ -730,7 +730,9 @@ TME_CORRELATIONS: tuple[Correlation, ...] = (
 
 
 def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -> PopulationSpec:
-    """The TME preset: tumour, immune and SASP traits vary; immune-aging traits co-vary.
+    """The legacy TME model's preset (``legacy_*`` scenarios; :func:`population_for` picks the
+    preset of any scenario's model): tumour, immune and SASP traits vary; immune-aging traits
+    co-vary.
 
     Centres come from the scenario (tissue and age contexts). Aged hosts are more heterogeneous
     in immune function than young ones (spread 0.3 vs 0.15 on the log scale; assumed).

@@ -70,7 +70,9 @@ class Reducer(Protocol):
 
     A reducer that also has ``from_columns(columns)`` — the same record from a mapping of column
     name ('time', species, observables) to 1-D arrays — lets the fast engine's prepared path run
-    without building a table per patient-arm.
+    without building a table per patient-arm. One with ``for_model(spec)`` is bound to the
+    scenario's model before the run (rules that take the model's numbers, e.g. its lethal
+    burden), and the bound reducer is the one recorded.
     """
 
     def __call__(self, result: SimulationResult) -> dict[str, Any]: ...
@@ -770,6 +772,9 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     spec = setup.spec
     if any(a.language for a in config.arms):
         spec, config = _compile_language_arms(spec, config)
+    bind = getattr(reducer, "for_model", None)
+    if callable(bind):  # rules that depend on the model (a lethal burden) take its numbers
+        reducer = bind(spec)
     job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer)
     _validate(job)
     for arm in config.arms:
@@ -874,6 +879,7 @@ def run_cohort(
     else:
         check_workers(workers)
     job = make_job(config, reducer)
+    reducer = job.reducer  # bound to the scenario's model (for_model): what the manifest records
     digest = cohort_digest(config, reducer)
     created = not out.exists()
     old = prepare_output(out, resume=resume)

@@ -146,6 +146,8 @@ def search(kb: KnowledgeBase, text: str, *, limit: int | None = 50) -> list[Sear
     needle = text.strip().lower()
     if not needle:
         raise ValidationError("search text is empty; give a word such as 'PD-L1' or 'senolytic'")
+    if limit is not None and limit < 1:
+        raise ValidationError(f"limit (--limit) must be a whole number >= 1, got {limit}")
     hits: list[SearchHit] = []
 
     def check(kind: HitKind, ident: str, label: str, fields: dict[str, str]) -> None:
@@ -484,8 +486,11 @@ def drugs(
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
-def cite(kb: KnowledgeBase, items: Iterable[str]) -> list[Reference]:
-    """References for reference numbers, interaction ids, or names (all refs of their evidence)."""
+def cite(kb: KnowledgeBase, items: str | Iterable[str]) -> list[Reference]:
+    """References for reference numbers, interaction ids, or names (all refs of their evidence);
+    a single string is one item ("76" cites reference 76, not 7 and 6)."""
+    if isinstance(items, str):
+        items = [items]
     numbers: dict[int, None] = {}
     bad: dict[str, None] = {}
     for item in items:

@@ -207,9 +207,15 @@ def endpoint_rules_text(rules: EndpointRules) -> str:
         f"{rules.cr_diameter_mm:g} mm; partial response at ≥{rules.pr_fraction:.0%} shrinkage of "
         f"the longest diameter; progression at ≥{rules.pd_fraction:.0%} growth over the nadir "
         f"and ≥{rules.pd_min_mm:g} mm absolute; stable disease must last ≥"
-        f"{rules.min_sd_days:g} days; death when the tumour burden reaches "
-        f"{rules.lethal_burden:g} × 10⁹ cells"
+        f"{rules.min_sd_days:g} days; death when the tumour burden reaches " + _lethal_text(rules)
     )
+
+
+def _lethal_text(rules: EndpointRules) -> str:
+    """The lethal burden in words (None: the simulated model's own, as the rules say)."""
+    if rules.lethal_burden is None:
+        return "the model's lethal burden"
+    return f"{rules.lethal_burden:g} × 10⁹ cells"
 
 
 def plausibility_text(rule: Mapping[str, Any] | None) -> str:
@@ -310,7 +316,7 @@ def trial_section(results: CohortResults, model: ModelSpec | None = None) -> Sec
             "patient-arms without a plausible patient draw. Response by RECIST 1.1 on the "
             f"simulated longest diameter (scans every {results.rules.scan_every_days:g} days), "
             "PFS = progression or death, OS = tumour burden reaching "
-            f"{results.rules.lethal_burden:g} × 10⁹ cells (the endpoint rules' lethal burden)."
+            f"{_lethal_text(results.rules)} (the endpoint rules' lethal burden)."
         ),
         figures=(
             Figure(
