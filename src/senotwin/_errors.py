@@ -33,3 +33,11 @@ def excerpt(text: str, limit: int = 40) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def check_seed(seed: object, *, option: str | None = "--seed", argument: str = "seed") -> None:
+    """A random seed: a whole number >= 0, refused by its argument and flag before any draw
+    (numpy's own refusal, "expected non-negative integer", names neither)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        flag = f" ({option})" if option else ""
+        raise ValidationError(f"{argument}{flag} must be an integer >= 0, got {seed!r}")

@@ -164,9 +164,14 @@ def test_members_takes_the_first_sets_and_needs_an_ensemble(tmp_path) -> None:
     assert first.ensemble_sets == 1 and first.robustness == {"apoptosis_bound": 1.0}
     both = run_validation(cases, ensemble=ens)
     assert both.ensemble_sets == 2 and both.robustness == {"apoptosis_bound": 0.5}
-    for bad in ({"members": 1}, {"members": 0, "ensemble": ens}):
-        with pytest.raises(ValidationError, match=r"members = .*allowed a whole number >= 1"):
-            run_validation(cases, **bad)
+    with pytest.raises(ValidationError, match=r"members \(--members\) selects .* ensemble"):
+        run_validation(cases, members=1)
+    # a string compared with '<' raised a TypeError (audit s42 M2)
+    for bad in (0, "3", 1.5, True):
+        with pytest.raises(
+            ValidationError, match=r"members \(--members\) must be a whole number >= 1, got "
+        ):
+            run_validation(cases, ensemble=ens, members=bad)  # type: ignore[arg-type]
 
 
 def test_cli_members_takes_the_first_sets(tmp_path) -> None:

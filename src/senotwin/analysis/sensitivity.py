@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._suggest import did_you_mean
 from senotwin.model.describe import gsa_ranking
 from senotwin.model.readouts import readouts_for
@@ -348,10 +348,18 @@ def run_sensitivity(
 
     ``n``: Latin-hypercube size for PRCC; base size (power of two) for Sobol, which costs
     n * (k + 2) simulations (twice that with ``sasp_net_effect``). ``parameters``: None varies
-    the model's default set (:func:`default_parameters`).
+    the model's default set (:func:`default_parameters`); a single name is one parameter.
     """
     if method not in ("sobol", "prcc"):
         raise ValidationError(f"method must be sobol or prcc, got {method!r}")
+    check_seed(seed)
+    if isinstance(parameters, str):
+        parameters = (parameters,)
+    if parameters is not None and len(parameters) == 0:
+        raise ValidationError(
+            "parameters (--param) is empty: name at least one parameter to vary, or leave it "
+            "out (None in Python) for the model's default set"
+        )
     bad = [m for m in metrics if m not in METRICS]
     if bad or not metrics:
         raise ValidationError(f"unknown metric(s) {bad}; choose from {', '.join(METRICS)}")

@@ -24,7 +24,7 @@ from scipy.optimize import OptimizeWarning, least_squares
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import qmc
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.calibrate.objective import Objective
 from senotwin.calibrate.problem import Problem
 
@@ -209,6 +209,11 @@ def fit_problem(
     start with the starts done so far and the number planned (long fits save partial results)."""
     if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
         raise ValidationError(f"starts = {starts!r}; allowed: a whole number >= 1")
+    check_seed(seed)
+    if isinstance(max_nfev, bool) or not isinstance(max_nfev, int) or max_nfev < 1:
+        raise ValidationError(
+            f"max_nfev = {max_nfev!r}; allowed: a whole number >= 1 (evaluations per start)"
+        )
     objective = problem if isinstance(problem, Objective) else Objective(problem)
     began = time.perf_counter()
     evals0 = objective.evaluations

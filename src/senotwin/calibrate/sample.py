@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._io import numeric_table, read_table
 from senotwin._suggest import did_you_mean
 from senotwin.calibrate.fit import FitResult
@@ -368,6 +368,7 @@ def sample_posterior(
     seed: int = 0,
 ) -> Ensemble:
     """Adaptive Metropolis chain from the best fit; ``samples`` kept after ``burn_in`` steps."""
+    check_seed(seed)
     lo, hi = objective.bounds()
     chain = adaptive_metropolis(
         lambda x: objective.nllh(objective.values(x)),

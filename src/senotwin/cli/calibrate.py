@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from senotwin._errors import check_seed
 from senotwin.cli._common import (
     Output,
     check_count,
@@ -322,6 +323,7 @@ def calibrate(
     with user_errors():  # before a fit of minutes, not after it
         check_count("--ensemble", ensemble, 0)
         check_count("--cohorts", cohorts, 1, 16)
+        check_seed(seed)
     if _self_fitting(problem):
         if ensemble:
             raise typer.BadParameter(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._io import atomic_write_text, read_table
 from senotwin.cli._common import (
     FIGURE_SUFFIXES,
@@ -166,6 +166,7 @@ def score(
     A signature with fewer than 3 of its genes in the data is left out with a warning; the
     command fails only when none can be scored."""
     with user_errors(), writing(_table_out(out), inputs=(input, gene_sets)):
+        check_seed(seed)  # before the file is read
         options = dataclasses.asdict(get_method(method).options_from_text(option))
         sigs = _selection(list(signature), gene_sets)
         expr = _load(input, layer, normalise, gene_symbols=gene_symbols)
@@ -226,6 +227,7 @@ def call(
     """Multi-hallmark senescent-cell calls (score, p, q, call)."""
     with user_errors(), writing(_table_out(out), inputs=(input, obs)):
         check_count("--n-null", n_null, 10)  # before the file is read
+        check_seed(seed)
         expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         groups = _groups(expr, groupby) if groupby else None
         res = call_senescent(
@@ -267,6 +269,7 @@ def comm(
     """SASP ligand -> receptor scores per sender/receiver pair with permutation p-values."""
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
     with user_errors(), writing(*outputs, inputs=(input, obs)):
+        check_seed(seed)  # before the file is read
         expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
         _write_table(t, out, index=False)

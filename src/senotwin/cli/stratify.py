@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 from typer.core import TyperGroup
 
+from senotwin._errors import check_seed
 from senotwin._io import atomic_write_text, ensure_writable_dir
 from senotwin.cli._common import TABLE_SUFFIXES, Output, print_json, writing
 from senotwin.sc.io import read_expression
@@ -66,8 +67,11 @@ def predict(
     senomorphic + ICI / senolytic then ICI, each with an uncertainty."""
     outputs = [Output("--out", out, TABLE_SUFFIXES), Output("--explain", explain, directory=True)]
     with writing(*outputs, inputs=(input,)):
+        check_seed(seed)  # before the file is read
         expr = read_expression(input)
-        res = run_stratify(expr.x, expr.genes, expr.obs_names, where=f"expression file {input}")
+        res = run_stratify(
+            expr.x, expr.genes, expr.obs_names, where=f"expression file {input}", seed=seed
+        )
         for m in (*expr.messages, *res.messages):
             typer.echo(m, err=True)
         cov = res.coverage

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.cohort.population import VirtualPatient, draw_patient, population_for
 from senotwin.cohort.runner import check_cohort_scenario
 from senotwin.model.readouts import readouts_for
@@ -288,6 +288,7 @@ def optimize_schedule(
             f"max_toxicity must be a finite number >= 0 (0 = no toxicity allowed), "
             f"got {max_toxicity!r}"
         )
+    check_seed(seed)
     get_engine(engine)
     cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
     bounds = {d: level_bounds(get_drug(d), cohort.body) for d in ids}

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 import senotwin
-from senotwin._errors import SenotwinError, SenotwinWarning, ValidationError
+from senotwin._errors import SenotwinError, SenotwinWarning, ValidationError, check_seed
 from senotwin._io import atomic_write_bytes, check_input_dir
 from senotwin._suggest import did_you_mean
 from senotwin.cohort.population import (
@@ -192,8 +192,7 @@ def check_size_seed(n: object, seed: object) -> None:
     """A cohort's size (n >= 1) and seed (>= 0), checked before any patient is drawn."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValidationError(f"cohort size n (--n) must be a positive integer, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValidationError(f"seed (--seed) must be an integer >= 0, got {seed!r}")
+    check_seed(seed)
 
 
 def check_workers(workers: object) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.sc.kernels import Matrix, expression_bins, gene_stats, matched_controls, mean_z
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr
@@ -70,9 +70,14 @@ def call_senescent(
     """
     if n_null < 10:
         raise ValidationError(f"n_null must be >= 10, got {n_null}")
+    check_seed(seed)
     if not 0 < alpha < 1 or not 0 < hallmark_alpha < 1:
         raise ValidationError("alpha and hallmark_alpha must lie in (0, 1)")
+    if isinstance(hallmarks, str):  # one name, not its letters
+        hallmarks = (hallmarks,)
     sigs = [get_signature(h) if isinstance(h, str) else h for h in hallmarks]
+    if not sigs:
+        raise ValidationError("hallmarks is empty: name at least one hallmark signature")
     if not 1 <= min_hallmarks <= len(sigs):
         raise ValidationError(f"min_hallmarks must be in 1..{len(sigs)}, got {min_hallmarks}")
     n_obs, n_genes = x.shape

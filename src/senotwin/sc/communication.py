@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._io import atomic_write_figure
 from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
 from senotwin.sc.kernels import Matrix
@@ -47,6 +47,7 @@ def communication(
     """Score every (sender, receiver, pair) with permutation p-values and BH q-values."""
     if n_perm < 1:
         raise ValidationError(f"n_perm must be >= 1, got {n_perm}")
+    check_seed(seed)
     if len(groups) != x.shape[0]:
         raise ValidationError(f"groups has {len(groups)} labels for {x.shape[0]} observations")
     names, codes = group_codes(groups)

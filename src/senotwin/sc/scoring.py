@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._io import check_unique
 from senotwin.sc.kernels import CHUNK_NNZ, Matrix
 from senotwin.sc.methods import get_method
@@ -125,6 +125,12 @@ def score_matrix(
     listed in ``ScoreResult.skipped``, and only none left raises. Gene names that are mostly
     all lower-case (``cdkn1a``) are matched ignoring case, and a note says so.
     """
+    check_seed(seed)
+    if isinstance(min_genes, bool) or not isinstance(min_genes, int) or min_genes < 1:
+        raise ValidationError(
+            f"min_genes = {min_genes!r}; allowed: a whole number >= 1 (genes of a signature that "
+            "must be found in the data)"
+        )
     scorer = get_method(method)
     opts = scorer.make_options(options)
     if species not in {"human", "mouse"}:

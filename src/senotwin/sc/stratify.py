@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._yaml import read_yaml
 from senotwin.sc.kernels import gene_stats, mean_z
 from senotwin.sc.signatures import get_signature
@@ -355,6 +355,7 @@ def stratify(
     rank_genes: bool = True,
 ) -> Stratification:
     """Stratify a samples × genes matrix (any scale) with the shipped rule; see module docstring."""
+    check_seed(seed)
     x = x.toarray() if sp.issparse(x) else np.asarray(x, dtype=np.float64)
     genes = [str(g) for g in genes]
     samples = [str(s) for s in samples]

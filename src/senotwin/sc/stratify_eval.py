@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import rankdata
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin._io import atomic_write_figure
 from senotwin.sc.stratify import config, normalise_bulk, stratify_frame
 from senotwin.sc.stratify_cohorts import Cohort, load_ici_cohorts, response_labels
@@ -131,6 +131,7 @@ def evaluate_cohorts(cohorts: Sequence[Cohort], *, n_boot: int = 1000, seed: int
     """AUROC (R vs NR and CR/PR vs SD/PD) and Cox HR (OS, PFS) of every score in every cohort."""
     if not cohorts:
         raise ValidationError("no cohort to evaluate")
+    check_seed(seed, option=None)
     base_names = list(config()["baselines"])
     score_names = [*STRATIFY_SCORES, *base_names]
     a_rows, c_rows, frames, notes = [], [], [], []

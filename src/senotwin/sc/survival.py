@@ -14,6 +14,15 @@ from senotwin._io import atomic_write_figure
 __all__ = ["cox_per_score", "km_tertiles", "left_out", "plot_km"]
 
 
+def score_columns(scores: str | Sequence[str]) -> list[str]:
+    """The score column names: a single name is one column (not read letter by letter), and at
+    least one is needed (an empty list fitted nothing and said nothing)."""
+    names = [scores] if isinstance(scores, str) else list(scores)
+    if not names:
+        raise ValidationError("scores (--score) is empty: name at least one score column")
+    return names
+
+
 def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd.DataFrame:
     roles = [("time", time), ("event", event), *(("score", c) for c in scores)]
     for role, c in roles:
@@ -39,9 +48,10 @@ def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd
     return sub.loc[~bad]
 
 
-def left_out(df: pd.DataFrame, *, time: str, event: str, scores: Sequence[str]) -> str | None:
+def left_out(df: pd.DataFrame, *, time: str, event: str, scores: str | Sequence[str]) -> str | None:
     """What the fits leave out: rows with no number in the time, event or a score column (the
     Cox fits use rows with every score, Kaplan-Meier the first score's), or None if no row."""
+    scores = score_columns(scores)
     used = _check(df, time, event, scores)
     n_out = len(df) - len(used)
     if not n_out:
@@ -62,11 +72,13 @@ def left_out(df: pd.DataFrame, *, time: str, event: str, scores: Sequence[str]) 
 
 
 def cox_per_score(
-    df: pd.DataFrame, *, time: str, event: str, scores: Sequence[str]
+    df: pd.DataFrame, *, time: str, event: str, scores: str | Sequence[str]
 ) -> pd.DataFrame:
-    """Univariate Cox model per score (standardised: HR per 1 SD) with 95% CI and Wald p."""
+    """Univariate Cox model per score (standardised: HR per 1 SD) with 95% CI and Wald p;
+    ``scores``: the score columns (a single name is one column)."""
     from lifelines import CoxPHFitter
 
+    scores = score_columns(scores)
     data = _check(df, time, event, scores)
     rows = []
     for s in scores:

@@ -31,7 +31,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.endpoints import DeathHazard, TrialRules, trial_endpoints, trial_scan_days
 from senotwin.cohort.population import (
     GROWTH_TRAIT,
@@ -96,6 +96,7 @@ class CohortDesign:
     def __post_init__(self) -> None:
         if self.n < 3:
             raise ValidationError(f"virtual cohort n = {self.n}; allowed: >= 3 (tertiles)")
+        check_seed(self.seed)
         if isinstance(self.reads, bool) or not isinstance(self.reads, int) or self.reads < 1:
             raise ValidationError(f"reads = {self.reads!r}; allowed: a whole number >= 1")
         if not (math.isfinite(self.step_days) and 0 < self.step_days <= 7):

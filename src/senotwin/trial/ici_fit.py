@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.endpoints import TrialRules
 from senotwin.cohort.population import PopulationSpec, Prior, qsp_population, typical_growth
 from senotwin.model.qsp import TISSUES
@@ -747,6 +747,7 @@ def fit_ici(
     on the Liu data, conditional intervals, the fitted cohort's statistics and the held-back
     predictions. ``seeds`` (two or more) fits the mean nllh over those cohorts instead of
     ``seed``'s (:class:`MeanObjective`; the statistics are the first seed's cohort's)."""
+    check_seed(seed)
     if starts < 0 or n < 9 or max_evaluations < 2 or scan_points < 2:
         raise ValidationError("need starts >= 0, n >= 9, max_evaluations >= 2 and scan_points >= 2")
     if seeds:

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.endpoints import TrialRules, trial_scan_days
 from senotwin.analysis.survival import compare, wilson
 from senotwin.therapy.language import parse_text
@@ -256,6 +256,7 @@ def independence(
     seed: int = 0,
 ) -> Independence:
     """The check on a run of :func:`independence_trial` (rows of its cohort directory)."""
+    check_seed(seed)
     alone = arm + ALONE_SUFFIX
     control = trial.control.name
     if arm in (control, UNTREATED) or arm.endswith(ALONE_SUFFIX):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.validation.ensemble import (
     EnsembleFile,
     case_robustness,
@@ -46,10 +46,16 @@ def run_validation(
     posterior's, are then a random subsample)."""
     from dataclasses import replace
 
-    if members is not None and (ensemble is None or members < 1):
-        raise ValidationError(
-            f"members = {members!r}: allowed a whole number >= 1, and only with an ensemble"
-        )
+    check_seed(seed)
+    if members is not None:
+        if isinstance(members, bool) or not isinstance(members, int) or members < 1:
+            raise ValidationError(
+                f"members (--members) must be a whole number >= 1, got {members!r}"
+            )
+        if ensemble is None:
+            raise ValidationError(
+                "members (--members) selects ensemble members; it needs an ensemble (--ensemble)"
+            )
     cases = load_cases(path)
     report = run_cases(cases, engine=engine)
     if ensemble is not None and cases:
