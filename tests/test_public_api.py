@@ -88,3 +88,49 @@ def test_each_public_class_name_means_one_thing() -> None:
                 seen.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
     clashes = {k: v for k, v in seen.items() if len(v) > 1}
     assert clashes == {}
+
+
+def test_trial_package_exports_what_the_readme_imports_from_its_modules() -> None:
+    """`senotwin.trial` exported nothing (audit s42 L4); its names load lazily, and are the
+    modules' own objects."""
+    import senotwin.trial as trial
+    from senotwin.trial import library, replicates, run
+
+    assert trial.run_trial is run.run_trial and trial.compare_trial is run.compare_trial
+    assert trial.load_trial_rows is run.load_trial_rows and trial.get_trial is library.get_trial
+    assert trial.run_replicates is replicates.run_replicates
+    from senotwin.trial.independence import independence_trial
+
+    assert trial.independence_trial is independence_trial
+    for name in trial.__all__:
+        assert getattr(trial, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'run_trail'"):
+        _ = trial.run_trail  # type: ignore[attr-defined]
+    code = "import sys, senotwin.trial.spec; print('senotwin.trial.run' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"  # one trial module does not pull in the stack
+
+
+def test_calibrate_exports_its_entry_point_and_says_how_liu2019_is_registered() -> None:
+    """fit_problem was not in senotwin.calibrate.__all__; get_problem('liu2019') said "did you
+    mean 'galvis2019'?" until an undocumented register() ran (audit s42 L4)."""
+    import senotwin.calibrate as calibrate
+    from senotwin.calibrate.problems import PROBLEMS
+
+    assert "fit_problem" in calibrate.__all__ and calibrate.fit_problem is not None
+    assert "senotwin.trial.ici_fit.register()" in (calibrate.get_problem.__doc__ or "")
+    record = PROBLEMS.get("liu2019") if "liu2019" in PROBLEMS else None
+    if record is not None:
+        PROBLEMS.unregister("liu2019")
+    try:
+        with pytest.raises(senotwin.ValidationError, match=r"ici_fit\.register\(\).*call it first"):
+            calibrate.get_problem("liu2019")
+        from senotwin.trial.ici_fit import register
+
+        register()
+        assert "liu2019" in calibrate.problem_names()
+    finally:
+        if record is not None:
+            PROBLEMS.register(record, replace=True)

@@ -174,6 +174,30 @@ def test_members_takes_the_first_sets_and_needs_an_ensemble(tmp_path) -> None:
             run_validation(cases, ensemble=ens, members=bad)  # type: ignore[arg-type]
 
 
+def test_the_word_shipped_names_the_packaged_posterior_in_python(tmp_path) -> None:
+    """`--ensemble shipped` worked on the command line only; run_validation said "ensemble file
+    'shipped' does not exist" (audit s42 L3). A Path named so is still a file."""
+    from pathlib import Path
+
+    import yaml
+
+    from senotwin._ensembles import ensemble_file
+    from senotwin.analysis.validation import run_validation
+    from senotwin.calibrate.sample import shipped_ensemble_path
+    from senotwin.cli._common import ensemble_path
+
+    assert ensemble_file("shipped") == shipped_ensemble_path() == ensemble_path("shipped")
+    assert shipped_ensemble_path().is_file()
+    assert ensemble_file(Path("shipped")) == Path("shipped")
+    assert ensemble_file("./shipped") == Path("shipped")
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(yaml.safe_dump({"version": 2, "cases": [_CASE]}))
+    report = run_validation(cases, ensemble="shipped", members=1)
+    assert report.ensemble_sets == 1 and set(report.robustness or {}) == {"apoptosis_bound"}
+    with pytest.raises(ValidationError, match="ensemble file 'shipped' does not exist"):
+        run_validation(cases, ensemble=Path("shipped"), members=1)
+
+
 def test_cli_members_takes_the_first_sets(tmp_path) -> None:
     """`validate --ensemble F --members N`, as cohort run and treat compare have it; --members
     alone or below 1 is refused by name."""

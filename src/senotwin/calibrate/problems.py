@@ -58,13 +58,28 @@ def register_problem(record: NamedProblem, *, replace: bool = False) -> NamedPro
     return PROBLEMS.register(record, replace=replace)
 
 
+#: the simulated-cohort problem of the trial layer, registered from there (see get_problem)
+COHORT_PROBLEM = "liu2019"
+
+
 def get_problem(name: str) -> Problem:
-    """Build the problem called ``name``."""
+    """Build the problem called ``name`` (a shipped data set, or one added by
+    :func:`register_problem`).
+
+    ``liu2019`` (a simulated virtual cohort, which fits itself: ``PROBLEMS.get("liu2019").fit``)
+    lives in the trial layer, which this layer may not import: call
+    ``senotwin.trial.ici_fit.register()`` first, as ``senotwin calibrate`` does."""
+    if name == COHORT_PROBLEM and name not in PROBLEMS:
+        raise ValidationError(
+            f"calibration problem {name!r} is registered by senotwin.trial.ici_fit.register() "
+            "(the trial layer; `senotwin calibrate --problem liu2019` calls it): call it first"
+        )
     return PROBLEMS.get(name).build()
 
 
 def problem_names() -> tuple[str, ...]:
-    """Registered problem names."""
+    """Registered problem names (``liu2019`` once ``senotwin.trial.ici_fit.register()`` ran:
+    see :func:`get_problem`)."""
     return PROBLEMS.names()
 
 

@@ -14,7 +14,6 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from senotwin._ensembles import SHIPPED_ENSEMBLES as SHIPPED_ENSEMBLES
+from senotwin._ensembles import shipped_ensemble_path as shipped_ensemble_path
 from senotwin._errors import ValidationError, check_seed
 from senotwin._io import numeric_table, read_table
-from senotwin._suggest import did_you_mean
 from senotwin.calibrate.fit import FitResult
 from senotwin.calibrate.objective import Objective
 from senotwin.sim.options import SolverOptions
@@ -548,10 +548,6 @@ def ensemble_bands(
     return Bands(pd.DataFrame(columns), len(param_sets), int((~ok).sum()), ignored)
 
 
-#: posterior ensembles shipped with the package: ``calibrate/data/ensembles/NAME.tsv`` (one row
-#: per draw) with its provenance in ``NAME.json``; pass the TSV (or, for the liu2019 posterior, the
-#: word ``shipped``) to any ``--ensemble`` option
-SHIPPED_ENSEMBLES = ("liu2019_posterior",)
 #: what a shipped ensemble's provenance must state
 PROVENANCE_KEYS = (
     "problem",
@@ -576,16 +572,6 @@ class ShippedEnsemble:
     name: str
     table: pd.DataFrame
     provenance: dict[str, Any]
-
-
-def shipped_ensemble_path(name: str = "liu2019_posterior") -> Path:
-    """File path of a shipped ensemble's TSV (what a user passes to ``--ensemble``)."""
-    if name not in SHIPPED_ENSEMBLES:
-        raise ValidationError(
-            f"ensemble {name!r}; shipped: {', '.join(SHIPPED_ENSEMBLES)}"
-            + did_you_mean(name, SHIPPED_ENSEMBLES)
-        )
-    return Path(str(resources.files("senotwin.calibrate") / "data" / "ensembles" / f"{name}.tsv"))
 
 
 def shipped_ensemble(name: str = "liu2019_posterior") -> ShippedEnsemble:

@@ -16,6 +16,7 @@ import numpy as np
 import typer
 from pydantic import BaseModel
 
+from senotwin._ensembles import SHIPPED_ENSEMBLE, ensemble_file
 from senotwin._errors import SenotwinError, ValidationError
 from senotwin._io import check_output_dir, check_output_file, staged_writes
 
@@ -166,8 +167,8 @@ ALLOW_OFF_LABEL = typer.Option(
 )
 
 
-#: ``--ensemble shipped``: the package's own liu2019 posterior, wherever senotwin is installed
-SHIPPED_ENSEMBLE = "shipped"
+#: ``--ensemble shipped`` (:data:`senotwin._ensembles.SHIPPED_ENSEMBLE`): the package's own
+#: liu2019 posterior, wherever senotwin is installed
 SHIPPED_ENSEMBLE_HELP = (
     f" `{SHIPPED_ENSEMBLE}` is the package's liu2019 posterior (docs/calibration.md; "
     f"./{SHIPPED_ENSEMBLE} for a file of that name)."
@@ -177,11 +178,7 @@ SHIPPED_ENSEMBLE_HELP = (
 def ensemble_path(value: str) -> Path:
     """``--ensemble``'s file: the word ``shipped`` names the package's liu2019 posterior (a
     package file, so an installed senotwin finds it too); anything else is a path."""
-    if value == SHIPPED_ENSEMBLE:
-        from senotwin.calibrate.sample import shipped_ensemble_path
-
-        return shipped_ensemble_path()
-    return Path(value)
+    return ensemble_file(value)
 
 
 def ensemble_note(path: Path) -> None:

@@ -870,7 +870,10 @@ def run_cohort(
     processes: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> CohortRun:
-    """Run (or finish, with ``resume=True``) a cohort into ``out``; see the module docstring."""
+    """Run (or finish, with ``resume=True``) a cohort into ``out``; see the module docstring.
+
+    Returns a :class:`CohortRun` (where it is, patient and failure counts, the manifest); the
+    patient-arm rows are on disk in ``out`` (:func:`load_rows`)."""
     started = time.perf_counter()
     out = Path(out)
     if scheduler is not None:

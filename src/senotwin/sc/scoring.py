@@ -325,6 +325,9 @@ def score_adata(
     Also writes ``adata.uns['senotwin_scores']`` (method, layer, params, genes found).
     Reads ``adata.X`` or ``adata.layers[layer]`` (expected log-normalised); sparse stays sparse.
     ``options`` are the scoring method's options (see :func:`score_matrix`).
+
+    Returns the :class:`ScoreResult` as well: ``scores`` (observations × signatures),
+    ``coverage`` (genes found per signature), ``params`` and ``notes``.
     """
     if layer is not None and layer not in adata.layers:
         raise ValidationError(

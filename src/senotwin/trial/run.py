@@ -405,7 +405,10 @@ def run_trial(
     immune: str = "auto",
 ) -> CohortRun:
     """Simulate ``n`` virtual patients in every arm of ``trial`` into ``out`` (a cohort dir);
-    ``immune``: where the transferable immune parameters come from (:data:`IMMUNE_SOURCES`)."""
+    ``immune``: where the transferable immune parameters come from (:data:`IMMUNE_SOURCES`).
+
+    Returns the :class:`~senotwin.cohort.runner.CohortRun` (counts, failures, manifest); the
+    rows are read back with :func:`load_trial_rows` and compared with :func:`compare_trial`."""
     check_workers(workers)
     config = trial_config(trial, n, seed=seed, engine=engine, immune=immune)
     reducer = TrialEndpointReducer(trial.rules, trial_hazard(trial) if hazard is None else hazard)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from senotwin._ensembles import ensemble_file
 from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.validation.ensemble import (
     EnsembleFile,
@@ -43,7 +44,11 @@ def run_validation(
     """Load the cases (shipped by default), run them, the null test on ``null`` draws, and
     each case's robustness over the parameter sets of an ``ensemble`` CSV/TSV when given (its
     first ``members`` sets only, when given: rows of independent draws, such as the shipped
-    posterior's, are then a random subsample)."""
+    posterior's, are then a random subsample). ``ensemble="shipped"`` names the package's
+    liu2019 posterior, as ``--ensemble shipped`` does (``Path("shipped")`` is a file).
+
+    Returns a :class:`ValidationReport`: every case's result, per-tier counts, and the null
+    test and robustness when asked for (``report.to_dict()`` is ``validate --json``)."""
     from dataclasses import replace
 
     check_seed(seed)
@@ -59,7 +64,7 @@ def run_validation(
     cases = load_cases(path)
     report = run_cases(cases, engine=engine)
     if ensemble is not None and cases:
-        ens = load_ensemble(ensemble, cases[0].scenario.load())
+        ens = load_ensemble(ensemble_file(ensemble), cases[0].scenario.load())
         sets = ens.sets[:members] if members is not None else ens.sets
         report = replace(
             report,
