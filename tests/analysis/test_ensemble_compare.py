@@ -161,7 +161,10 @@ def test_cli_treat_compare_ensemble(tmp_path) -> None:
     assert "): supported" in res.output
     assert "control beats chemo" not in res.output  # one line per pair of arms
     res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(path), "--json"])
-    assert json.loads(res.stdout)["members"] == 2
+    data = json.loads(res.stdout)
+    assert data["members"] == 2
+    assert {row["metric"] for row in data["summary"]} == set(data["units"])  # audit s42 M4
+    assert data["units"]["tumour_auc"] == "1e9 cells*day"
     bad = tmp_path / "bad.tsv"
     bad.write_text("nothing\n1\n")
     res = CliRunner().invoke(app, [*base, *arms, "--ensemble", str(bad)])

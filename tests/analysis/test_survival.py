@@ -11,9 +11,12 @@ from scipy import optimize, stats
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.survival import (
+    SUMMARY_UNITS,
     arm_summary,
     compare,
+    json_record,
     kaplan_meier,
+    summary_records,
     survival_at,
     wilson,
 )
@@ -153,3 +156,49 @@ def test_survival_at_reads_the_step_and_refuses_the_unobserved() -> None:
     assert survival_at(ended, 99.0) == (0.0, 0.0, 0.0)  # everyone had the event
     with pytest.raises(ValidationError, match="allowed a finite time >= 0"):
         survival_at(km, -1.0)
+
+
+def test_json_tells_a_median_not_reached_from_no_value() -> None:
+    """Both were null in `cohort summary --json` (the table printed NR for one; audit s42 M3):
+    strict JSON keeps null and flags the median not reached beside it."""
+    import json
+
+    rows = []
+    for i in range(6):
+        common = {"patient": i, "best_response": "SD", "os_days": 50.0, "os_event": False}
+        rows += [
+            common | {"arm": "a", "status": "success", "pfs_days": 10.0 + i, "pfs_event": True},
+            common | {"arm": "b", "status": "success", "pfs_days": 50.0, "pfs_event": False},
+            common | {"arm": "c", "status": "failed", "pfs_days": 0.0, "pfs_event": False},
+        ]
+    records = {r["arm"]: r for r in summary_records(arm_summary(pd.DataFrame(rows)))}
+    json.loads(json.dumps(records), parse_constant=pytest.fail)  # strict: no Infinity, NaN
+    a, b, c = records["a"], records["b"], records["c"]
+    assert a["median_pfs"] in (12.0, 13.0) and a["median_pfs_not_reached"] is False
+    assert b["median_pfs"] is None and b["median_pfs_not_reached"] is True  # NR
+    assert b["median_pfs_high"] is None and b["median_pfs_high_not_reached"] is True
+    assert c["median_pfs"] is None and c["median_pfs_not_reached"] is False  # no patient
+    assert c["hr_pfs"] is None and "hr_pfs_not_reached" not in c  # not estimable: no value
+    # every number has its unit (bounds: their estimate's)
+    numbers = {k.removesuffix("_low").removesuffix("_high") for k, v in a.items()}
+    numbers -= {"arm"} | {k for k in numbers if k.endswith("_not_reached")}
+    assert numbers == set(SUMMARY_UNITS)
+    assert SUMMARY_UNITS["ORR"].startswith("fraction") and SUMMARY_UNITS["median_pfs"] == "days"
+
+
+def test_json_record_flags_dicts_of_medians_and_cleans_numpy() -> None:
+    rec = json_record(
+        {
+            "m": {"x": math.inf, "y": 2.0, "z": math.nan},
+            "v": np.float64(math.inf),
+            "n": np.int64(3),
+        },
+        ("m", "v"),
+    )
+    assert rec == {
+        "m": {"x": None, "y": 2.0, "z": None},
+        "m_not_reached": {"x": True, "y": False, "z": False},
+        "v": None,
+        "v_not_reached": True,
+        "n": 3,
+    }

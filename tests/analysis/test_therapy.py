@@ -113,7 +113,13 @@ def test_cli_drugs_and_treat(tmp_path) -> None:
          "--plot", str(plot)],
     )  # fmt: skip
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output)["arms"][0]["arm"] == "chemo"
+    data = json.loads(out.output)
+    assert data["arms"][0]["arm"] == "chemo"
+    # the JSON says its units as the text's units: line does (it had none; audit s42 M4)
+    numbers = {k for k, v in data["arms"][0].items() if isinstance(v, float | int | dict)}
+    assert numbers - {"neutropenia_grade"} <= set(data["units"])
+    assert data["units"]["final_tumour"] == "1e9 cells"
+    assert data["units"]["sasp_auc"] == "×10⁹ SASP-secreting cells*day"
     assert plot.read_bytes()[:4] == b"\x89PNG"
     out = runner.invoke(app, ["treat", "compare", "--arm", "bad"])
     assert out.exit_code == 2 and "NAME=REGIMEN" in out.output

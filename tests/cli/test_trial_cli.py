@@ -172,6 +172,11 @@ def test_trial_heldback_prints_the_cross_tissue_prediction(tmp_path: Path) -> No
     res = runner.invoke(app, ["trial", "heldback", "miao", "--n", "6", "--json"])
     data = json.loads(res.output)
     assert data["n_obs"] == 33 and "sim" not in data and data["tissue"]["id"] == "ccrcc_clear_cell"
+    # ORR a fraction here, a percentage in `trial run`: the JSON says which (audit s42 M4), and
+    # a median not reached (null) is flagged (M3)
+    assert data["units"]["orr_sim"] == "fraction of patients (0-1)"
+    assert data["units"]["median_os_sim"] == "months"
+    assert data["median_os_sim_not_reached"] is (data["median_os_sim"] is None)
     res = runner.invoke(app, ["trial", "heldback", "hugo"])
     assert res.exit_code != 0 and "miao" in res.output
     res = runner.invoke(
@@ -196,13 +201,21 @@ def test_trial_run_says_which_immune_parameters_it_used(
     for immune, used in (("auto", "fit"), ("posterior", "posterior")):
         out = tmp_path / immune
         args = ["trial", "run", "impower133", "--n", "2", "--workers", "1", "--out", str(out)]
-        res = runner.invoke(app, [*args, "--immune", immune])
+        as_json = immune == "posterior"  # --json says the same (audit s42 M4: it did not)
+        res = runner.invoke(app, [*args, "--immune", immune, *(["--json"] if as_json else [])])
         assert res.exit_code == 0, res.output
-        assert f"immune parameters: {used}" in res.output
-        assert "note: the shipped liu2019 posterior was drawn on an earlier model" in res.output
         comp = json.loads((out / "comparison.json").read_text())
+        note = "the shipped liu2019 posterior was drawn on an earlier model"
+        if as_json:
+            assert json.loads(res.stdout, parse_constant=pytest.fail) == comp
+            assert note in comp["immune_note"]
+            assert comp["patients"] == 2 and comp["failed_patient_arms"] >= 0
+            _not_reached_matches_the_csv(comp, out)
+        else:
+            assert f"immune parameters: {used}" in res.output
+            assert f"note: {note}" in res.output
+            assert "checks against cited numbers from outside the trial" in res.output
         assert comp["immune"] == used and comp["immune_requested"] == immune
-        assert "checks against cited numbers from outside the trial" in res.output
         assert {c["check"] for c in comp["checks"]} >= {"median survival after progression"}
         assert all(isinstance(c["holds"], bool) for c in comp["checks"])
         manifest = json.loads((out / "manifest.json").read_text())
@@ -226,3 +239,19 @@ def test_trial_show_json_stays_strict_without_a_median_follow_up(tmp_path: Path)
     assert res.exit_code == 0 and "Infinity" not in res.output
     assert json.loads(res.output)["rules"]["median_follow_days"] is None
     assert "response rates also read" not in runner.invoke(app, ["trial", "show", str(path)]).output
+
+
+def _not_reached_matches_the_csv(comp: dict, out: Path) -> None:
+    """Each row's ``*_not_reached`` flag is true where comparison.csv has inf (a median not
+    reached was null in the JSON, as 'no value' is; audit s42 M3), its number then null."""
+    import math
+
+    csv = pd.read_csv(out / "comparison.csv")
+    assert len(csv) == len(comp["rows"])
+    for row, (_, line) in zip(comp["rows"], csv.iterrows(), strict=True):
+        for field in ("simulated", "sim_low", "sim_high"):
+            assert row[f"{field}_not_reached"] is (line[field] == math.inf), (row, field)
+            if row[f"{field}_not_reached"]:
+                assert row[field] is None
+    assert {r["unit"] for r in comp["rows"] if r["endpoint"] == "ORR"} == {"%"}
+    assert {r["unit"] for r in comp["rows"] if r["endpoint"].startswith("median")} == {"months"}

@@ -147,8 +147,13 @@ def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
     assert "ignored (not parameters): sigma" in res.output
     res = runner.invoke(app, ["cohort", "summary", str(out), "--json"])
     assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
+    data = json.loads(res.output, parse_constant=pytest.fail)
     assert data["ensemble"]["members"] == 2 and data["ensemble"]["parameters"] == ["k_grow"]
+    # no event within 30 days: the medians are not reached, null with the flag true (null
+    # alone also means no value; audit s42 M3), and the units are given (M4)
+    for arm in data["arms"]:
+        assert arm["median_pfs"] is None and arm["median_pfs_not_reached"] is True
+    assert data["units"]["median_pfs"] == "days" and data["units"]["ORR"].startswith("fraction")
     assert {c["metric"] for c in data["claims"]} == {"pfs (days)", "os (days)"}
     # no event within 30 days: every patient ties, which is no win for either arm (counted
     # half, it printed '50%'; audit s42)

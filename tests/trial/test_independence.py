@@ -202,3 +202,32 @@ def test_trial_independence_on_the_command_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, [*args, "--arm", "cp_et", "--out", str(tmp_path / "bad")])
     assert res.exit_code != 0 and "allowed: atezo" in res.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_record_has_snake_case_keys_not_reached_flags_and_units() -> None:
+    """independence.json / `trial independence --json`: the 'independent action' key is
+    ``independent_action`` (it had a space), a median not reached is null with its
+    ``_not_reached`` flag true (null alone also meant 'no one to read'), and units are given."""
+    cut = independence_trial(get_trial("keynote189"), "pembro")
+    rows = _rows("max")
+    rows = rows.assign(pfs_event=np.where(rows.arm == "pembro", False, rows.pfs_event))
+    res = independence(cut, rows, "pembro", boot=0)
+    assert math.isinf(res.median_pfs_months["pembro"])  # no progression on the combination
+    record = json.loads(json.dumps(res.record()), parse_constant=pytest.fail)
+    medians = record["median_pfs_months"]
+    assert "independent_action" in medians and "independent action" not in medians
+    assert medians["pembro"] is None
+    assert record["median_pfs_months_not_reached"]["pembro"] is True
+    assert record["median_pfs_months_not_reached"]["chemo"] is False
+    assert isinstance(record["uncorrelated_median_months_not_reached"], bool)
+    assert record["units"]["orr"] == "% of patients"
+    assert record["units"]["median_pfs_months"] == "months"
+    # 'no one to read' (every patient responds to the add-on alone) stays null, flag false
+    untreated = rows[rows.arm == "pembro_alone"].assign(arm="untreated")
+    everyone = rows.assign(
+        best_response=np.where(rows.arm == "pembro_alone", "PR", rows.best_response)
+    )
+    res = independence(cut, pd.concat([everyone, untreated]), "pembro", boot=0)
+    record = res.record()
+    assert record["nonresponder_median_pfs_months"]["untreated"] is None
+    assert record["nonresponder_median_pfs_months_not_reached"]["untreated"] is False

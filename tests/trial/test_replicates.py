@@ -44,11 +44,16 @@ def test_summary_spans_the_replicates() -> None:
             "published": pub,
             "published_in_sim_ci": inside,
             "replicate": r,
+            "unit": unit,
         }
         for r, (hr, med, inside) in enumerate(
             [(0.5, 6.0, True), (0.7, 8.0, False), (0.6, math.inf, True)]
         )
-        for ep, v, pub in (("HR PFS", hr, 0.52), ("median OS", med, None), ("DCR", 80.0, None))
+        for ep, v, pub, unit in (
+            ("HR PFS", hr, 0.52, "against the control arm"),
+            ("median OS", med, None, "months"),
+            ("DCR", 80.0, None, "%"),
+        )
     ]
     s = summarise(pd.DataFrame(rows)).set_index("endpoint")
     assert "DCR" not in s.index  # not an endpoint the summary spans
@@ -56,6 +61,7 @@ def test_summary_spans_the_replicates() -> None:
     assert s.loc["HR PFS", "q05"] == pytest.approx(0.51) and s.loc["HR PFS", "q95"] == 0.69
     assert s.loc["HR PFS", "ci_holds_published"] == pytest.approx(2 / 3)
     assert s.loc["median OS", "not_reached"] == 1 and s.loc["median OS", "median"] == 7.0
+    assert s.loc["median OS", "unit"] == "months"  # the rows say it (audit s42 M4)
     text = "\n".join(summary_text(s.reset_index()))
     assert "0.60 (0.51-0.69) vs 0.52; 67%" in text and "not reached in 1" in text
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._io import numeric_table
 from senotwin._suggest import did_you_mean
-from senotwin.analysis.therapy import METRICS, ArmMetrics, compare_arms
+from senotwin.analysis.therapy import METRICS, ArmMetrics, compare_arms, metric_units
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions
 from senotwin.sim.scenario import prepare_scenario
@@ -208,6 +208,7 @@ class EnsembleComparison:
     failed: tuple[int, ...]
     metric: str = "final_tumour"
     notes: tuple[str, ...] = ()
+    units: Mapping[str, str] = field(default_factory=dict)  # metric -> unit (metric_units)
 
     @property
     def members(self) -> int:
@@ -280,6 +281,7 @@ class EnsembleComparison:
             "parameters": list(self.parameters),
             "ignored_columns": list(self.ignored),
             "summary": summary,
+            "units": dict(self.units),
             "support_threshold": SUPPORT,
             "claims": [c.to_dict() for c in self.claims()],
             "notes": list(self.notes),
@@ -353,6 +355,7 @@ def compare_arms_ensemble(
     rows: list[dict[str, Any]] = []
     failed: list[int] = []
     days_run = base.days if days is None else days
+    units: dict[str, str] = {}
     for k, (_, row) in enumerate(sets[used].iterrows()):
         member = {p: float(row[p]) for p in used}
         try:
@@ -373,6 +376,9 @@ def compare_arms_ensemble(
             continue
         days_run = comp.days
         notes |= dict.fromkeys(comp.notes)
+        if not units:
+            units = metric_units(next(iter(comp.tables.values())))
+            units = {m: units[m] for m in METRICS}
         for a in comp.arms:
             rows.append({"member": k, "arm": a.name} | {m: _value(a, m) for m in METRICS})
     if not rows:
@@ -387,4 +393,5 @@ def compare_arms_ensemble(
         failed=tuple(failed),
         metric=metric,
         notes=tuple(notes),
+        units=units,
     )

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -237,9 +239,65 @@ def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def summary_records(summary: pd.DataFrame) -> list[dict[str, object]]:
-    """JSON-friendly rows: NaN and infinity become None."""
-    out = []
-    for rec in summary.to_dict(orient="records"):
-        out.append({str(k): (_finite(v) if isinstance(v, float) else v) for k, v in rec.items()})
+#: the JSON of a median not reached (+inf here: the Kaplan-Meier curve, or a bound of its CI,
+#: stays above 50 % through follow-up). Strict JSON has no infinity, so its number is null, as
+#: a missing value's is; the flag ``<field>_not_reached`` beside each field that can hold such a
+#: median tells them apart: true for not reached, false for a number or no value (a dict of
+#: medians gets a dict of flags)
+NOT_REACHED_SUFFIX = "_not_reached"
+
+#: arm_summary's fields that can hold a median not reached
+SUMMARY_MEDIANS = tuple(f"median_{ep}{b}" for ep in ("pfs", "os") for b in ("", "_low", "_high"))
+
+#: units of arm_summary's fields in JSON (a ``_low``/``_high`` bound has its estimate's unit)
+SUMMARY_UNITS: dict[str, str] = {
+    "n": "patients",
+    "n_analysed": "patients",
+    "n_failed": "patients",
+    **{
+        rate: "fraction of the analysed patients (0-1)"
+        for rate in ("ORR", "DCR", "CR", "ORR_unconfirmed")
+    },
+    **{f"median_{ep}": "days" for ep in ("pfs", "os")},
+    **{f"hr_{ep}": "hazard ratio vs the reference arm" for ep in ("pfs", "os")},
+    **{f"logrank_p_{ep}": "p-value (log-rank vs the reference arm)" for ep in ("pfs", "os")},
+}
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as strict JSON: NaN and infinities become None, numpy scalars plain numbers,
+    through dicts, lists and tuples."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
+def not_reached(value: Any) -> Any:
+    """The :data:`NOT_REACHED_SUFFIX` flag of a median: true for +inf (per key of a dict)."""
+    if isinstance(value, Mapping):
+        return {str(k): not_reached(v) for k, v in value.items()}
+    return isinstance(value, float | np.floating) and value == math.inf
+
+
+def json_record(record: Mapping[str, Any], medians: Iterable[str] = ()) -> dict[str, Any]:
+    """``record`` as strict JSON (:func:`json_value`), each field named in ``medians`` followed
+    by its ``<field>_not_reached`` flag (:data:`NOT_REACHED_SUFFIX`)."""
+    flagged = set(medians)
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        out[str(key)] = json_value(value)
+        if key in flagged:
+            out[f"{key}{NOT_REACHED_SUFFIX}"] = not_reached(value)
     return out
+
+
+def summary_records(summary: pd.DataFrame) -> list[dict[str, object]]:
+    """JSON rows of :func:`arm_summary`: NaN and infinity become None, and each median has its
+    ``_not_reached`` flag (:data:`NOT_REACHED_SUFFIX`; units: :data:`SUMMARY_UNITS`)."""
+    return [json_record(rec, SUMMARY_MEDIANS) for rec in summary.to_dict(orient="records")]

@@ -44,6 +44,26 @@ METRICS: tuple[str, ...] = (
 )
 
 
+def metric_units(table: pd.DataFrame) -> dict[str, str]:
+    """The unit of each number of :meth:`ArmMetrics.to_dict` for the model that ran ``table``
+    (the JSON's ``units``; ``treat compare`` prints them as its ``units:`` line)."""
+    read = readouts_for(table)
+    return {
+        "final_tumour": "1e9 cells",
+        "min_tumour": "1e9 cells",
+        "tumour_auc": "1e9 cells*day",
+        "time_to_progression": "day (null: no RECIST progression within follow-up)",
+        "senescent_auc": "1e9 cells*day",
+        "sasp_auc": f"{read.sasp_unit}*day",
+        "effector_suppressor_mean": read.balance_label,
+        "effector_suppressor_final": read.balance_label,
+        "toxicity_auc": "relative toxicity proxy*day (AUC)",
+        "toxicity_max": "relative toxicity proxy",
+        "anc_nadir": "1e9 cells/L",
+        "neutropenia_grade": "CTCAE grade",
+    }
+
+
 def _auc(t: np.ndarray, y: np.ndarray) -> float:
     return float(np.trapezoid(y, t))
 
@@ -143,10 +163,13 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the arms' metrics, with ``units`` (:func:`metric_units`)."""
+        first = next(iter(self.tables.values()), None)
         return {
             "scenario": self.scenario,
             "days": self.days,
             "arms": [a.to_dict() for a in self.arms],
+            "units": metric_units(first) if first is not None else {},
             "notes": list(self.notes),
         }
 

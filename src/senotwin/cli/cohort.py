@@ -351,7 +351,7 @@ def summary(
 
     An unfinished (interrupted or running) cohort is an error unless --partial is given.
     """
-    from senotwin.analysis.survival import arm_summary, summary_records
+    from senotwin.analysis.survival import SUMMARY_UNITS, arm_summary, summary_records
     from senotwin.cohort.runner import cohort_progress, load_rows, read_manifest
 
     with user_errors():
@@ -390,6 +390,7 @@ def summary(
                 "patients_done": progress.done,
                 "patients_planned": progress.planned,
                 "arms": summary_records(table),
+                "units": SUMMARY_UNITS,
                 "statuses": {f"{a}/{s}": int(c) for (a, s), c in status_counts.items()},
                 **(
                     {

@@ -196,6 +196,10 @@ def _published(p: Published) -> str:
     )
 
 
+#: the comparison's fields that hold a simulated median not reached (inf in comparison.csv)
+SIMULATED = ("simulated", "sim_low", "sim_high")
+
+
 @app.command("run")
 def run(
     name: str = typer.Argument(..., help="Trial id (see 'senotwin trial list') or a YAML file."),
@@ -207,7 +211,12 @@ def run(
     workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted run in --out."),
-    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the run, the comparison and the outside checks as JSON (what "
+        "comparison.json holds).",
+    ),
     immune: str = typer.Option(
         "auto",
         "--immune",
@@ -224,6 +233,7 @@ def run(
     a median on a scan calendar jumps by scan steps); writes comparison.csv/.json, km.png
     (published medians overlaid) and waterfall.png to --out."""
     from senotwin._io import atomic_write_text
+    from senotwin.analysis.survival import json_record
     from senotwin.trial.checks import checks_text, trial_checks
     from senotwin.trial.library import get_trial
     from senotwin.trial.run import (
@@ -247,27 +257,27 @@ def run(
         comp = compare_trial(t, rows)
         checks = trial_checks(t, rows)
         atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))
-        records = json.loads(comp.table.to_json(orient="records"))
-        atomic_write_text(
-            out / "comparison.json",
-            json.dumps(
-                {
-                    "trial": t.id,
-                    "reference": t.reference,
-                    "n": n,
-                    "seed": seed,
-                    "immune": used,
-                    "immune_requested": immune,
-                    "rows": records,
-                    "checks": [c.record() for c in checks],
-                },
-                indent=1,
-            ),
-        )
+        # a median not reached is null with its *_not_reached flag true (the CSV's inf)
+        records = [json_record(r, SIMULATED) for r in comp.table.to_dict(orient="records")]
+        payload = {
+            "trial": t.id,
+            "reference": t.reference,
+            "n": n,
+            "seed": seed,
+            "immune": used,
+            "immune_requested": immune,
+            "immune_note": note or None,
+            "patients": result.n_patients,
+            "failed_patient_arms": result.n_failed,
+            "implausible_patient_arms": result.n_implausible,
+            "rows": records,
+            "checks": [c.record() for c in checks],
+        }
+        atomic_write_text(out / "comparison.json", json.dumps(payload, indent=1))
         plot_km(t, rows, out / "km.png")
         plot_waterfall(t, rows, out / "waterfall.png")
-    if as_json:
-        print_json(records)
+    if as_json:  # what comparison.json holds: the run, its rows and the outside checks
+        print_json(payload)
         return
     typer.echo(
         f"{t.id}: {t.title}\n{counted(result.n_patients, 'virtual patient')} x "

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from senotwin.analysis.survival import kaplan_meier, wilson
+from senotwin.analysis.survival import json_record, kaplan_meier, wilson
 from senotwin.trial.spec import DAYS_PER_MONTH, TrialSpec
 
 #: share of RECIST progressions involving each determinant (one PD can involve several): 180,
@@ -60,11 +60,11 @@ class TrialCheck:
         return bool(self.sim_low <= self.reference <= self.sim_high)
 
     def record(self) -> dict[str, object]:
-        """JSON-ready: non-finite numbers (a median not reached, an open bound) as None."""
-        out: dict[str, object] = {}
-        for k, v in asdict(self).items():
-            out[k] = None if isinstance(v, float) and not math.isfinite(v) else v
-        return out | {"holds": self.holds}
+        """JSON-ready: non-finite numbers as None; a median not reached (an open bound) has its
+        ``_not_reached`` flag true (:data:`senotwin.analysis.survival.NOT_REACHED_SUFFIX`)."""
+        return json_record(asdict(self), ("simulated", "sim_low", "sim_high")) | {
+            "holds": self.holds
+        }
 
 
 def involves(pd_by: pd.Series, what: str) -> np.ndarray:

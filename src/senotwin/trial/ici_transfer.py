@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from senotwin._errors import ValidationError
+from senotwin.analysis.survival import NOT_REACHED_SUFFIX
 from senotwin.cohort.population import qsp_population
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort
@@ -122,12 +123,39 @@ def transfer_design(
     )
 
 
+#: units of :func:`predict_transfer`'s numbers (``trial heldback --json``'s ``units``)
+TRANSFER_UNITS = {
+    **{
+        key: "fraction of patients (0-1)"
+        for key in (
+            "orr_sim",
+            "orr_obs",
+            "orr_error",
+            "cr_share_sim",
+            "cr_share_obs",
+            "tertile_orr_sim",
+            "tertile_orr_obs",
+        )
+    },
+    "recist_sim": "patients",
+    "recist_obs": "patients",
+    **{
+        f"median_{ep}_{what}": "months"
+        for ep in ("pfs", "os")
+        for what in ("sim", "obs", "obs_ci", "error")
+    },
+    "landmarks_pfs": "month: months; sim, obs, obs_se, obs_low, obs_high: fraction (0-1)",
+    "landmarks_os": "month: months; sim, obs, obs_se, obs_low, obs_high: fraction (0-1)",
+}
+
+
 def predict_transfer(
     name: str, values: Mapping[str, float] | None = None, *, n: int = 150, seed: int = 1
 ) -> dict[str, Any]:
     """Simulated vs observed for a cross-tissue held-back cohort with no refit (``values``: a
     liu2019 fit's values, default the shipped one): ORR, RECIST counts, response by CD8
-    tertile, medians, plus what is not comparable and the tissue transfer."""
+    tertile, medians (None: not reached, flagged ``_not_reached``), plus what is not comparable,
+    the tissue transfer and the ``units`` (:data:`TRANSFER_UNITS`)."""
     if values is None:
         values = stored_values()
     vc, centres, spreads, fixed, info = transfer_design(name, values, n=n, seed=seed)
@@ -143,4 +171,9 @@ def predict_transfer(
     out["tissue"] = info
     out["scenario"] = spec.scenario
     out["k_grow_centre"] = growth_record(vc, centres, fixed)
+    for ep in ("pfs", "os"):  # a median here is None only when not reached: say so beside it
+        for what in ("sim", "obs"):
+            if (key := f"median_{ep}_{what}") in out:
+                out[f"{key}{NOT_REACHED_SUFFIX}"] = out[key] is None
+    out["units"] = TRANSFER_UNITS
     return out

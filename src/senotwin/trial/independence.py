@@ -40,7 +40,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.endpoints import TrialRules, trial_scan_days
-from senotwin.analysis.survival import compare, wilson
+from senotwin.analysis.survival import compare, json_record, wilson
 from senotwin.therapy.language import parse_text
 from senotwin.trial.spec import DAYS_PER_MONTH, Published, TrialArm, TrialSpec
 
@@ -173,19 +173,20 @@ class Independence:
         return self.verdict == "independent"
 
     def record(self) -> dict[str, Any]:
-        """JSON-ready (a median not reached as None)."""
-
-        def clean(v: Any) -> Any:
-            if isinstance(v, float):
-                return v if math.isfinite(v) else None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            if isinstance(v, tuple | list):
-                return [clean(x) for x in v]
-            return v
-
-        out = {k: clean(v) for k, v in asdict(self).items()}
-        return out | {"verdict": self.verdict, "holds": self.holds, "source": PALMER_2022}
+        """JSON-ready: a median not reached is None with its ``_not_reached`` flag true
+        (:data:`senotwin.analysis.survival.NOT_REACHED_SUFFIX`); keys are snake_case
+        (:data:`IA` is ``independent_action``); ``units`` says what each number is in."""
+        data = asdict(self)
+        data["median_pfs_months"] = {
+            IA_KEY if k == IA else k: v for k, v in data["median_pfs_months"].items()
+        }
+        out = json_record(data, RECORD_MEDIANS)
+        return out | {
+            "verdict": self.verdict,
+            "holds": self.holds,
+            "source": PALMER_2022,
+            "units": RECORD_UNITS,
+        }
 
 
 def _km_grid(days: np.ndarray, events: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -217,6 +218,30 @@ def _median_days(s: np.ndarray) -> float:
 
 
 IA = "independent action"
+#: :data:`IA` as a JSON key (independence.json, ``trial independence --json``)
+IA_KEY = "independent_action"
+#: the fields of :meth:`Independence.record` that can hold a median not reached
+RECORD_MEDIANS = (
+    "median_pfs_months",
+    "uncorrelated_median_months",
+    "nonresponder_median_pfs_months",
+)
+#: units of the numbers in :meth:`Independence.record` (the months are 30.4375 days)
+RECORD_UNITS = {
+    "median_pfs_months": "months",
+    "orr": "% of patients",
+    "either_ci": "% of patients",
+    "hr": "hazard ratio, combination vs independent action",
+    "rmst_gain_months": "months",
+    "rmst_gain_ci": "months",
+    "follow_months": "months",
+    "uncorrelated_median_months": "months",
+    "uncorrelated_rmst_gain_months": "months",
+    "uncorrelated_rmst_gain_ci": "months",
+    "first_scan_day": "days",
+    "nonresponder_median_pfs_months": "months",
+    "nonresponder_first_scan_pd": "% of the add-on-alone non-responders",
+}
 
 
 def _by_arm(rows: pd.DataFrame, arms: tuple[str, ...]) -> dict[str, pd.DataFrame]:

@@ -79,7 +79,7 @@ def run_replicates(
 def summarise(tables: pd.DataFrame) -> pd.DataFrame:
     """Per population, arm and endpoint: the median and 5-95 % of the simulated value over the
     replicates (a median not reached counts in ``not_reached``, not in the quantiles), the
-    published value, and the share of replicates whose 95 % CI holds it."""
+    published value, the share of replicates whose 95 % CI holds it, and the unit."""
     landmark = tables["endpoint"].str.contains(r" at [0-9]", regex=True)
     keep = tables[tables["endpoint"].isin(SUMMARISED) | landmark]
     rows: list[dict[str, Any]] = []
@@ -100,6 +100,7 @@ def summarise(tables: pd.DataFrame) -> pd.DataFrame:
                 "published": g["published"].iloc[0],
                 "ci_holds_published": float(inside.astype(bool).mean()) if len(inside) else None,
                 "replicates": len(g),
+                "unit": g["unit"].iloc[0],  # as the comparison's (% or months, ...)
             }
         )
     return pd.DataFrame(rows)
