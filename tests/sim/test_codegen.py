@@ -344,3 +344,53 @@ def test_the_integrators_functions_compute_constant_operations_once_with_equal_r
         namespace["obs_into"](2.0, y, p, ob)  # type: ignore[operator]
         namespace["obs_q"](2.0, y, q, oq)  # type: ignore[operator]
         assert np.array_equal(ob, oq)
+
+
+def test_threads_compiling_one_structure_at_once_share_one_compilation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two in-process cohort workers (``run_cohort(..., processes=False)``, two threads) that
+    compile the same model at once: the second took the first's half-executed module from
+    sys.modules and failed ("has no attribute 'rhs_into'"; met while checking audit s42 L8)."""
+    import importlib.util
+    import threading
+    import time
+
+    flat = flatten(every_rule(k=0.47))
+    for name in [m for m in sys.modules if m.startswith("senotwin_fast_")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(codegen, "_CACHE", {})
+    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
+    monkeypatch.setenv(codegen.CACHE_ENV, str(tmp_path))
+    real = importlib.util.spec_from_file_location
+
+    def slow_spec(*args: object, **kwargs: object) -> object:
+        """The generated module takes a while to execute: the window the other thread hit."""
+        spec = real(*args, **kwargs)  # type: ignore[arg-type]
+        run = spec.loader.exec_module  # type: ignore[union-attr]
+
+        def exec_module(module: object) -> None:
+            time.sleep(0.5)
+            run(module)  # type: ignore[arg-type]
+
+        spec.loader.exec_module = exec_module  # type: ignore[union-attr, method-assign]
+        return spec
+
+    monkeypatch.setattr(codegen.importlib.util, "spec_from_file_location", slow_spec)
+    barrier = threading.Barrier(2)
+    results: list[CompiledFast] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            results.append(compiled_fast(flat))
+        except BaseException as exc:  # reported below: the thread's own failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == [] and len(results) == 2 and results[0] is results[1]

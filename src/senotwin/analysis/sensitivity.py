@@ -290,7 +290,7 @@ def evaluate(
     """Metrics for each row of ``x`` (parameter values), in process or on Dask."""
     if workers <= 1 and scheduler is None:
         return _evaluate_chunk(job, x)
-    from senotwin.cohort.runner import open_client
+    from senotwin.cohort.runner import close_client, open_client
 
     client, cluster = open_client(scheduler, workers, True)
     try:
@@ -300,9 +300,7 @@ def evaluate(
         ]
         return np.vstack(client.gather(futs))
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        close_client(client, cluster)
 
 
 def parameter_bounds(

@@ -859,6 +859,22 @@ def open_client(
     return Client(cluster), cluster
 
 
+def close_client(client: Any, cluster: Any) -> None:
+    """Close the client, then its embedded cluster, with Dask's INFO and WARNING records held
+    back: an in-process worker (``processes=False``) whose comm the scheduler closed first
+    logged 'Batched Comm Closed' with a CommClosedError traceback on a successful run (the
+    LocalCluster's own ``silence_logs`` ends before its workers do). Errors still show."""
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    finally:
+        log.setLevel(level)
+
+
 def run_cohort(
     config: CohortConfig,
     out: str | Path,
@@ -950,9 +966,7 @@ def run_cohort(
                 if progress:
                     progress(n_done, config.n)
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_client(client, cluster)
     table = load_rows(out, columns=("status",))  # every shard readable, no patient twice
     manifest["status"] = "complete"
     manifest["seconds_last_run"] = time.perf_counter() - started

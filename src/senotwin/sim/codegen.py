@@ -32,6 +32,7 @@ import inspect
 import math
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,6 +379,10 @@ class CompiledFast:
 _GENERATED = ("rhs_into", "obs_into", "prep_q", "rhs_q", "obs_q", "jac_q")
 _CACHE: dict[str, CompiledFast] = {}  # by source hash: one compilation per structure
 _BY_DIGEST: dict[str, CompiledFast] = {}  # by spec digest: no code generation per run
+#: one compilation at a time per process: threads (a cohort's in-process workers) that need the
+#: same structure at once got a half-imported module from sys.modules ("no attribute
+#: 'rhs_into'") while the first was still executing it
+_COMPILING = threading.RLock()
 #: where generated modules are written so that numba's on-disk cache keeps their machine code
 #: across processes ($SENOTWIN_CACHE_DIR, else the user cache directory; "off" disables)
 CACHE_ENV = "SENOTWIN_CACHE_DIR"
@@ -389,10 +394,11 @@ def compiled_fast(flat: FlatModel) -> CompiledFast:
     digest = flat.spec.digest()
     hit = _BY_DIGEST.get(digest)
     if hit is None:
-        hit = _compiled_structure(flat)
-        if len(_BY_DIGEST) >= 64:
-            _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
-        _BY_DIGEST[digest] = hit
+        with _COMPILING:
+            hit = _BY_DIGEST.get(digest) or _compiled_structure(flat)
+            if digest not in _BY_DIGEST and len(_BY_DIGEST) >= 64:
+                _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
+            _BY_DIGEST[digest] = hit
     return hit
 
 
