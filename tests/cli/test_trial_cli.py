@@ -183,7 +183,7 @@ def test_trial_heldback_prints_the_cross_tissue_prediction(tmp_path: Path) -> No
         app,
         ["trial", "run", "keynote189", "--n", "2", "--out", str(tmp_path / "t"), "--immune", "x"],
     )
-    assert res.exit_code != 0 and "allowed auto, posterior, fit" in res.output
+    assert res.exit_code == 2 and "is not one of: auto, posterior, fit" in res.output
 
 
 def test_trial_run_says_which_immune_parameters_it_used(

@@ -229,7 +229,7 @@ def test_trial_patients_draw_the_shipped_liu2019_posterior_on_request() -> None:
     fit = trial_config(trial, 20, seed=0, immune="fit")
     assert fit.ensemble == () and fit.population.selected == cfg.population.selected
     assert {p.parameter: p for p in fit.population.priors}["k_kill"].centre is not None
-    with pytest.raises(ValidationError, match="allowed auto, posterior, fit"):
+    with pytest.raises(ValidationError, match="is not one of: auto, posterior, fit"):
         trial_config(trial, 20, immune="median")
 
 
