@@ -69,6 +69,18 @@ def test_obs_table_gives_a_csv_the_groups_of_the_h5ad(tmp_path: Path, command, e
     pd.testing.assert_frame_equal(pd.read_csv(via_obs), pd.read_csv(via_h5ad))
 
 
+def test_a_group_label_left_empty_is_named(tmp_path: Path) -> None:
+    """A missing --groupby label (NaN) became a group of its own that never equals itself."""
+    obs = pd.read_csv(FIBRO_OBS)
+    obs.loc[obs.index[:2], "condition"] = np.nan
+    holes = tmp_path / "holes.csv"
+    obs.to_csv(holes, index=False)
+    out = tmp_path / "m.csv"
+    r = _run("sc", "sasp-markers", FIBRO, "--obs", holes, "--groupby", "condition", "--out", out)
+    assert r.exit_code == 2 and not out.exists()
+    assert "--groupby 'condition': 2 of 12 observations have no label" in r.stderr
+
+
 def test_obs_table_ids_must_match(tmp_path: Path) -> None:
     obs = pd.read_csv(FIBRO_OBS)
     short = tmp_path / "short.csv"

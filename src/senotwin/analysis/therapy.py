@@ -54,7 +54,7 @@ def metric_units(table: pd.DataFrame) -> dict[str, str]:
         "tumour_auc": "1e9 cells*day",
         "time_to_progression": "day (null: no RECIST progression within follow-up)",
         "senescent_auc": "1e9 cells*day",
-        "sasp_auc": f"{read.sasp_unit}*day",
+        "sasp_auc": f"{read.sasp_unit_text}*day",
         "effector_suppressor_mean": read.balance_label,
         "effector_suppressor_final": read.balance_label,
         "toxicity_auc": "relative toxicity proxy*day (AUC)",

@@ -92,7 +92,18 @@ def _groups(expr: Expression, key: str) -> list[object]:
             + "; groups come from the .h5ad's obs or from a table given with --obs FILE (first "
             "column = the sample/cell names, then one column per annotation)"
         )
-    return list(expr.obs[key])
+    column = expr.obs[key]
+    missing = [
+        str(name)
+        for name, v in zip(expr.obs_names, column, strict=True)
+        if v is None or (isinstance(v, float) and v != v) or str(v).strip() == ""
+    ]
+    if missing:  # a NaN label is a group of its own that never equals itself
+        raise ValidationError(
+            f"--groupby {key!r}: {len(missing)} of {len(column)} observations have no label "
+            f"(first: {missing[:3]}); give every sample/cell a group, or leave those out"
+        )
+    return list(column)
 
 
 def _gene_sets(path: Path) -> list[Signature]:

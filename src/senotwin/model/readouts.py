@@ -64,6 +64,11 @@ class Readouts:
     lethal_burden: float  # burden at which the patient dies (OS), 1e9 cells
     lethal_source: str
 
+    @property
+    def sasp_unit_text(self) -> str:
+        """``sasp_unit`` in the plain notation of the other text units (1e9, not ×10⁹)."""
+        return self.sasp_unit.replace("×10⁹", "1e9")
+
 
 QSP = Readouts(
     model="physical-units model (qsp.yaml)",
