@@ -144,7 +144,6 @@ def run(
     from senotwin.analysis.endpoints import EndpointReducer, EndpointRules
     from senotwin.cohort.population import population_for
     from senotwin.cohort.runner import CohortConfig, arm_from_text, check_workers, run_cohort
-    from senotwin.model.readouts import readouts_for
     from senotwin.model.scenarios import get_scenario
 
     with user_errors():
@@ -185,7 +184,6 @@ def run(
                 raise ValueError(f"--age must be young or aged, got {age!r}")
             scenario = "default" if scenario is None else scenario
             spec = get_scenario(scenario).load()
-            read = readouts_for([*spec.species_ids, *spec.observable_ids])
             config = CohortConfig(
                 scenario=scenario,
                 n=n,
@@ -199,8 +197,8 @@ def run(
             )
             if ensemble is not None:
                 config = _with_ensemble(config, ensemble, members)
-            lethal = read.lethal_burden if lethal_burden is None else lethal_burden
-            reducer = EndpointReducer(EndpointRules(lethal_burden=lethal))
+            # None: the model's own lethal burden, bound by the runner (EndpointReducer.for_model)
+            reducer = EndpointReducer(EndpointRules(lethal_burden=lethal_burden))
         observables = get_scenario(config.scenario).load().observable_ids
         kept = ("diameter", "N_tumour") if "N_tumour" in observables else LEGACY_KEPT
         config = replace(
