@@ -89,7 +89,8 @@ _LOADED: dict[str, roadrunner.RoadRunner] = {}
 
 
 def _values(doc: libsbml.SBMLDocument) -> tuple[dict[str, float], dict[str, float]]:
-    """Parameter values and initial amounts written in an SBML document, and clear them."""
+    """Parameter values and initial amounts (concentrations for a species in ug/mL) written in
+    an SBML document, and clear them."""
     model = doc.getModel()
     params, initial = {}, {}
     for i in range(model.getNumParameters()):
@@ -99,9 +100,24 @@ def _values(doc: libsbml.SBMLDocument) -> tuple[dict[str, float], dict[str, floa
             par.setValue(0.0)
     for i in range(model.getNumSpecies()):
         sp = model.getSpecies(i)
-        initial[sp.getId()] = sp.getInitialAmount()
-        sp.setInitialAmount(0.0)
+        if sp.getHasOnlySubstanceUnits():
+            initial[sp.getId()] = sp.getInitialAmount()
+            sp.setInitialAmount(0.0)
+        else:
+            initial[sp.getId()] = sp.getInitialConcentration()
+            sp.setInitialConcentration(0.0)
     return params, initial
+
+
+def _symbols(doc: libsbml.SBMLDocument) -> dict[str, str]:
+    """libRoadRunner's name of each species' value: ``[S]`` where the export writes a
+    concentration (the model's unit is one: ug/mL), ``S`` (the amount) otherwise."""
+    model = doc.getModel()
+    out = {}
+    for i in range(model.getNumSpecies()):
+        sp = model.getSpecies(i)
+        out[sp.getId()] = sp.getId() if sp.getHasOnlySubstanceUnits() else f"[{sp.getId()}]"
+    return out
 
 
 def _exported_roadrunner(name: str, grid: np.ndarray) -> np.ndarray:
@@ -114,6 +130,7 @@ def _exported_roadrunner(name: str, grid: np.ndarray) -> np.ndarray:
     spec = sc.load()
     doc = libsbml.readSBMLFromString(to_sbml(spec, params=sc.params, initial=sc.initial))
     params, initial = _values(doc)
+    symbol = _symbols(doc)
     # libsbml writes 15 significant digits
     assert {k: params[k] for k in sc.params} == pytest.approx(dict(sc.params), rel=1e-14)
     assert {k: initial[k] for k in sc.initial} == pytest.approx(dict(sc.initial), rel=1e-14)
@@ -125,11 +142,15 @@ def _exported_roadrunner(name: str, grid: np.ndarray) -> np.ndarray:
     # current amounts at t = 0, not init(...): setting an init value makes libRoadRunner
     # regenerate the model (seconds each), which made this test take minutes
     for name, value in (*initial.items(), *params.items()):
-        rr[name] = value
+        rr[symbol.get(name, name)] = value
     rr.integrator.relative_tolerance = RTOL
     rr.integrator.absolute_tolerance = ATOL
     rr.integrator.maximum_num_steps = 100_000
-    rr.timeCourseSelections = ["time", *spec.species_ids, *spec.observable_ids]
+    rr.timeCourseSelections = [
+        "time",
+        *(symbol[s] for s in spec.species_ids),
+        *spec.observable_ids,
+    ]
     return np.asarray(rr.simulate(times=grid))[:, 1:]
 
 

@@ -26,16 +26,27 @@ from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
 
 import libsbml
 
 from senotwin._errors import ExportError, ValidationError
 from senotwin.model.compile import block_id, flatten
-from senotwin.model.expr import Call, Expr, Op, symbols, to_text, walk
+from senotwin.model.expr import Call, Expr, Num, Op, Sym, symbols, to_text, walk
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.model.units import parse_unit, unit_sid
+from senotwin.model.unitcheck import (
+    ONE,
+    Quantity,
+    UnitMismatch,
+    declared_quantities,
+    expression_quantity,
+    quantity,
+)
+from senotwin.model.units import parse_unit, substance_of, substance_unit, unit_sid
 
 LEVEL, VERSION = 3, 2
 KB_URN = "urn:senotwin:kb:"
@@ -76,12 +87,162 @@ def _lower(expr: Expr) -> Expr:
     return expr
 
 
-def _math(expr: Expr, where: str) -> libsbml.ASTNode:
-    text = to_text(_lower(expr), power="^")
+def _parse(text: str, where: str) -> libsbml.ASTNode:
     node = libsbml.parseL3Formula(text)
     if node is None:
         raise ExportError(f"SBML: cannot express {where}: {libsbml.getLastParseL3Error()}")
     return node
+
+
+def _literal_units(node: libsbml.ASTNode, unit: str) -> libsbml.ASTNode:
+    """``node`` with ``unit`` on every number in it that has none yet (SBML L3 ``sbml:units``)."""
+    if node.isNumber() and not node.isSetUnits():
+        _check(node.setUnits(unit), f"units {unit} of the number {node.getValue()!r}")
+    for i in range(node.getNumChildren()):
+        _literal_units(node.getChild(i), unit)
+    return node
+
+
+class _MathWriter:
+    """Expression trees as SBML math whose every literal number carries a unit.
+
+    A number is dimensionless, except where the model's unit rules (:mod:`model.unitcheck`) let
+    it take its partner's unit: the guard of ``min``/``max`` (``max(T, 1)``, cells), a 0 in a
+    sum, the first two arguments of ``hill``; a whole expression that is a number (an event
+    setting a species to 1, an observable fixed at 0) takes the unit of what it defines. The
+    text is parsed exactly as without units and the units are put on its numbers in reading
+    order, so the math stays the same tree.
+    """
+
+    def __init__(self, model: libsbml.Model, spec: ModelSpec, entities: Iterable[str]) -> None:
+        self.model = model
+        self.units = declared_quantities(spec) | {block_id(e): ONE for e in entities}
+        texts = [c.unit for c in spec.compartments] + [
+            item.unit
+            for group in (spec.species, spec.parameters, spec.observables)
+            for item in group
+        ]
+        self.named = [(quantity(t), t) for t in dict.fromkeys(["day", *texts])]
+        self.derived: dict[str, str] = {}
+
+    def unit_id(self, q: Quantity) -> str:
+        """The id of a unit definition of ``q``: a unit the model declares if one matches."""
+        if q.same(ONE):
+            return "dimensionless"
+        for known, text in self.named:
+            if q.same(known):
+                return "day" if text == "day" else _unit_ref(self.model, text)
+        sid = self.derived.get(q.text())
+        if sid is None:
+            sid = f"u_derived_{len(self.derived) + 1}"
+            self.derived[q.text()] = sid
+            ud = self.model.createUnitDefinition()
+            _check(ud.setId(sid), f"unit {q.text()}")
+            ud.setName(q.text())
+            for i, (kind, exp) in enumerate(q.dims or (("dimensionless", Fraction(1)),)):
+                u = ud.createUnit()
+                u.setKind(libsbml.UnitKind_forName(kind))
+                u.setExponent(float(exp))
+                u.setScale(0)
+                u.setMultiplier(q.factor ** (1.0 / float(exp)) if i == 0 else 1.0)
+        return sid
+
+    def unit_of(self, expr: Expr) -> str:
+        """The unit id of ``expr``; dimensionless where its units cannot be worked out (a
+        genuine mismatch, which libSBML's unit check then reports)."""
+        try:
+            return self.unit_id(expression_quantity(expr, self.units))
+        except (UnitMismatch, KeyError, ValueError, ZeroDivisionError, OverflowError):
+            return "dimensionless"
+
+    def _units(self, expr: Expr, want: str | None) -> list[str]:
+        """The unit of every number of ``expr`` in reading order; ``want``: the unit a number
+        standing for the whole of ``expr`` takes."""
+        if isinstance(expr, Num):
+            return [want or "dimensionless"]
+        if isinstance(expr, Sym):
+            return []
+        partner = next((a for a in expr.args if not isinstance(a, Num)), None)
+        if isinstance(expr, Op) and expr.op == "neg":
+            return self._units(expr.args[0], want)
+        if isinstance(expr, Op) and expr.op in ("+", "-"):
+            return [u for a in expr.args for u in self._flexible(a, partner, want, zero=True)]
+        if isinstance(expr, Call) and expr.fn in ("min", "max"):
+            return [u for a in expr.args for u in self._flexible(a, partner, want, zero=False)]
+        if isinstance(expr, Call) and expr.fn == "hill":
+            x, k, n = expr.args
+            pair = next((a for a in (x, k) if not isinstance(a, Num)), None)
+            return [
+                *self._flexible(x, pair, None, zero=False),
+                *self._flexible(k, pair, None, zero=False),
+                *self._units(n, None),
+            ]
+        return [u for a in expr.args for u in self._units(a, None)]
+
+    def _flexible(
+        self, arg: Expr, partner: Expr | None, want: str | None, *, zero: bool
+    ) -> list[str]:
+        """An argument of a sum, min/max or hill: a number there takes its partner's unit (in a
+        sum only a 0 does); anything else keeps the unit wanted of the whole."""
+        if not isinstance(arg, Num):
+            return self._units(arg, want)
+        if partner is None:
+            return [want or "dimensionless"]
+        if zero and arg.value != 0.0:
+            return ["dimensionless"]
+        return [self.unit_of(partner)]
+
+    def math(self, expr: Expr, where: str, *, unit: str | None = None) -> libsbml.ASTNode:
+        """SBML math of ``expr``; ``unit`` is the unit of the quantity it defines (if known)."""
+        node = _parse(to_text(_lower(expr), power="^"), where)
+        _rational_exponents(node)
+        units = self._units(expr, unit)
+        left = _put_units(node, units)
+        if left:
+            raise ExportError(f"SBML: units of the numbers of {where} do not line up ({left})")
+        return node
+
+
+def _rational_exponents(node: libsbml.ASTNode) -> None:
+    """Write an exponent ``1 / 3`` as the MathML rational number 1/3 (the same double): libSBML
+    checks the units of a power only for a number exponent; for an expression it reports that
+    it cannot (the lesion diameter, (6 V / pi)^(1/3))."""
+    for i in range(node.getNumChildren()):
+        _rational_exponents(node.getChild(i))
+    if node.getType() not in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER):
+        return
+    exp = node.getRightChild()
+    if not (
+        exp.getType() == libsbml.AST_DIVIDE
+        and exp.getNumChildren() == 2
+        and all(exp.getChild(k).isInteger() for k in (0, 1))
+        and exp.getChild(1).getInteger() != 0
+    ):
+        return
+    rational = libsbml.ASTNode(libsbml.AST_RATIONAL)
+    _check(rational.setValue(exp.getChild(0).getInteger(), exp.getChild(1).getInteger()), "1/n")
+    _check(node.replaceChild(1, rational, True), "a rational exponent")
+
+
+def _put_units(node: libsbml.ASTNode, units: list[str]) -> int:
+    """Set the next unit of ``units`` (consumed) on each number below ``node`` in reading order;
+    the parser reads ``(1/3)`` as one rational number, which takes the unit of its numerator,
+    and writes ``sqrt(x)`` as ``root(2, x)``, whose degree is dimensionless.
+    Returns how many units were left over (0) or missing (negative)."""
+    if node.isNumber():
+        if not units:
+            return -1
+        _check(node.setUnits(units.pop(0)), f"units of the number {node.getValue()!r}")
+        if node.isRational() and units:
+            units.pop(0)
+        return len(units)
+    for i in range(node.getNumChildren()):
+        child = node.getChild(i)
+        if i == 0 and node.getType() == libsbml.AST_FUNCTION_ROOT and node.getNumChildren() == 2:
+            _literal_units(child, "dimensionless")  # the degree of sqrt(x) = root(2, x)
+        elif _put_units(child, units) < 0:
+            return -1
+    return len(units)
 
 
 def _used_functions(trees: Iterable[Expr]) -> list[str]:
@@ -96,7 +257,10 @@ def _add_functions(model: libsbml.Model, names: list[str], taken: set[str]) -> N
         args, body = FUNCTIONS[name]
         fd = model.createFunctionDefinition()
         _check(fd.setId(name), f"function {name}")
-        _check(fd.setMath(libsbml.parseL3Formula(f"lambda({', '.join(args)}, {body})")), name)
+        lam = _literal_units(
+            libsbml.parseL3Formula(f"lambda({', '.join(args)}, {body})"), "dimensionless"
+        )
+        _check(fd.setMath(lam), name)
 
 
 def _overrides(
@@ -125,6 +289,11 @@ def _overrides(
 
 
 def _unit_ref(model: libsbml.Model, text: str) -> str:
+    """The id of the unit definition of ``text`` (created on first use).
+
+    Litres are written as cubic metres of the same size (mL as cm^3, L as dm^3): libSBML's unit
+    check takes a rational power of a unit term by its exponent, so the cube root of a volume
+    (a lesion diameter) is a length only in metre^3, and a litre kind would be flagged."""
     terms = parse_unit(text)
     if not terms:
         return "dimensionless"
@@ -134,10 +303,13 @@ def _unit_ref(model: libsbml.Model, text: str) -> str:
         _check(ud.setId(sid), f"unit {text}")
         ud.setName(text)
         for term in terms:
+            kind, exponent, scale = term.kind, term.exponent, term.scale
+            if kind == "litre" and term.multiplier == 1.0 and (scale - 3) % 3 == 0:
+                kind, exponent, scale = "metre", 3 * exponent, (scale - 3) // 3
             u = ud.createUnit()
-            u.setKind(libsbml.UnitKind_forName(term.kind))
-            u.setExponent(term.exponent)
-            u.setScale(term.scale)
+            u.setKind(libsbml.UnitKind_forName(kind))
+            u.setExponent(exponent)
+            u.setScale(scale)
             u.setMultiplier(term.multiplier)
     return sid
 
@@ -164,6 +336,73 @@ def _cv(element: libsbml.SBase, qualifier: int, uris: Iterable[str]) -> None:
     _check(element.addCVTerm(term), f"annotation of {element.getId()}")
 
 
+@dataclass(frozen=True)
+class _SpeciesUnits:
+    """How a species is written: its substance unit, whether its symbol is a concentration
+    (substance per compartment size) and its conversion factor (None: in extent units)."""
+
+    substance: str
+    concentration: bool
+    factor: str | None
+
+
+def conversion_id(substance: str) -> str:
+    """Id of the conversion factor (species substance per reaction extent, value 1) of the
+    species in ``substance`` units that differ from the model's extent units."""
+    return "cf_" + unit_sid(substance).removeprefix("u_")
+
+
+def _species_units(
+    spec: ModelSpec,
+    processes: Iterable[tuple[str, Expr, tuple[tuple[str, float], ...]]],
+    *,
+    amounts: bool,
+) -> tuple[str, dict[str, _SpeciesUnits]]:
+    """The model's extent unit and how each species is written.
+
+    A species in a substance unit (cells, nmol, ug, 1) is an amount. One in a concentration unit
+    (ug/mL in a compartment in mL) is a concentration of the substance unit it times its
+    compartment's unit gives, unless ``amounts`` (the engine sets and reads amounts) or a process
+    changes it together with species that are not concentrations in the same compartment: a rate
+    cannot be one extent for both. The extent unit is the substance unit most processes change;
+    a species in another one gets a conversion factor.
+    """
+    by_id = {s.id: s for s in spec.species}
+    where = {c.id: c.unit for c in spec.compartments}
+    conc: dict[str, str] = {}
+    if not amounts:
+        for s in spec.species:
+            if substance_unit(s.unit) is None:
+                via = substance_of(s.unit, where.get(s.compartment, "1"))
+                if via is not None:
+                    conc[s.id] = via
+    changed_by = [{sid for sid, _ in coefs} for _, _, coefs in processes]
+    mixed = True
+    while mixed:
+        mixed = False
+        for ids in changed_by:
+            together = ids <= conc.keys() and len({by_id[i].compartment for i in ids}) == 1
+            if ids & conc.keys() and not together:
+                for sid in ids & conc.keys():
+                    del conc[sid]
+                mixed = True
+    substance = {s.id: conc.get(s.id, s.unit) for s in spec.species}
+    counted = Counter(parse_unit(substance[sid]) for ids in changed_by for sid in sorted(ids))
+    if not counted:
+        counted = Counter(parse_unit(u) for u in substance.values())
+    extent_key = counted.most_common(1)[0][0] if counted else ()
+    extent = next((u for u in substance.values() if parse_unit(u) == extent_key), "1")
+    out = {
+        sid: _SpeciesUnits(
+            unit,
+            sid in conc,
+            None if parse_unit(unit) == extent_key else conversion_id(unit),
+        )
+        for sid, unit in substance.items()
+    }
+    return extent, out
+
+
 def build_document(
     spec: ModelSpec,
     *,
@@ -172,13 +411,15 @@ def build_document(
     initial: Mapping[str, float] | None = None,
     inputs: bool = False,
     events: bool = True,
+    amounts: bool = False,
 ) -> libsbml.SBMLDocument:
     """The SBML document of ``spec`` (plus bolus doses of ``regimen`` as events).
 
     ``params``/``initial`` replace parameter values (``block_*`` included) and initial amounts,
     e.g. a scenario's. ``inputs=True`` adds an input parameter and influx reaction per species
     (used by the libRoadRunner engine for piece-wise infusions); ``events=False`` leaves spec
-    events to the caller.
+    events to the caller; ``amounts=True`` writes every species as an amount, a concentration
+    too (the engine sets and reads amounts; its units are then no valid SBML substance units).
     """
     flat = flatten(spec)
     p_over, y_over = _overrides(spec, params, initial)
@@ -188,6 +429,7 @@ def build_document(
             "feature not supported: infusions and parameter steps in SBML export "
             "(only bolus doses become SBML events)"
         )
+    extent, how = _species_units(spec, flat.processes, amounts=amounts)
     doc = libsbml.SBMLDocument(LEVEL, VERSION)
     model = doc.createModel()
     _check(model.setId(spec.id), "model id")
@@ -201,6 +443,12 @@ def build_document(
     u.setScale(0)
     u.setMultiplier(86400.0)
     model.setTimeUnits("day")
+    model.setExtentUnits(_unit_ref(model, extent))
+    model.setSubstanceUnits(_unit_ref(model, extent))
+    volumes = Counter(c.unit for c in spec.compartments)
+    if volumes:
+        model.setVolumeUnits(_unit_ref(model, volumes.most_common(1)[0][0]))
+    writer = _MathWriter(model, spec, flat.entities)
 
     for c in spec.compartments:
         comp = model.createCompartment()
@@ -211,16 +459,25 @@ def build_document(
         comp.setSpatialDimensions(3)
         comp.setUnits(_unit_ref(model, c.unit))
 
+    unit_of = {s.id: s.unit for s in spec.species}
+    compartment_of = {s.id: s.compartment for s in spec.species}
     for s in spec.species:
         sp = model.createSpecies()
         _check(sp.setId(s.id), f"species {s.id}")
         sp.setName(s.name or s.id)
         sp.setCompartment(s.compartment)
-        sp.setInitialAmount(y_over.get(s.id, s.initial))
-        sp.setHasOnlySubstanceUnits(True)
+        value = y_over.get(s.id, s.initial)
+        written = how[s.id]
+        if written.concentration:
+            sp.setInitialConcentration(value)
+        else:
+            sp.setInitialAmount(value)
+        sp.setHasOnlySubstanceUnits(not written.concentration)
         sp.setBoundaryCondition(False)
         sp.setConstant(False)
-        sp.setSubstanceUnits(_unit_ref(model, s.unit))
+        sp.setSubstanceUnits(_unit_ref(model, written.substance))
+        if written.factor is not None:
+            sp.setConversionFactor(written.factor)
         _cv(
             sp,
             libsbml.BQB_IS,
@@ -256,6 +513,26 @@ def build_document(
         par.setConstant(True)
         par.setUnits("dimensionless")
 
+    taken = {*flat.species, *flat.parameters, *(o for o, _ in flat.observables)}
+    taken |= {c.id for c in spec.compartments}
+    for factor, substance in sorted({(w.factor, w.substance) for w in how.values() if w.factor}):
+        if factor in taken:
+            raise ExportError(f"SBML: model id {factor!r} clashes with a unit conversion factor")
+        par = model.createParameter()
+        _check(par.setId(factor), f"conversion factor {factor}")
+        par.setName(f"{substance} per reaction extent ({extent})")
+        par.setValue(1.0)
+        par.setConstant(True)
+        par.setUnits(_unit_ref(model, f"({substance})/({extent})"))
+        _notes(
+            par,
+            [
+                f"A reaction's extent is counted in {extent}; species in {substance} change by "
+                "stoichiometry x rate x this factor, and rates of processes on them are divided "
+                "by it. Unit bookkeeping only: the value 1 leaves the dynamics as written."
+            ],
+        )
+
     obs_spec = {o.id: o for o in spec.observables}
     for oid, tree in flat.observables:
         o = obs_spec[oid]
@@ -266,7 +543,8 @@ def build_document(
         par.setUnits(_unit_ref(model, o.unit))
         rule = model.createAssignmentRule()
         rule.setVariable(oid)
-        _check(rule.setMath(_math(tree, f"observable {oid}")), f"rule of {oid}")
+        math = writer.math(tree, f"observable {oid}", unit=_unit_ref(model, o.unit))
+        _check(rule.setMath(math), f"rule of {oid}")
         _notes(par, [o.description, *(f"kb: {k}" for k in o.kb)])
         _cv(par, libsbml.BQB_IS_DESCRIBED_BY, [KB_URN + k for k in o.kb])
 
@@ -287,7 +565,12 @@ def build_document(
             mod = rx.createModifier()
             mod.setSpecies(sid)
         law = rx.createKineticLaw()
-        _check(law.setMath(_math(tree, f"process {pid}")), f"kinetic law of {pid}")
+        first = coefs[0][0] if coefs else None
+        rate_unit = _unit_ref(model, f"({unit_of[first]})/day") if first else None
+        math = writer.math(
+            _to_extent(tree, first, how, compartment_of), f"process {pid}", unit=rate_unit
+        )
+        _check(law.setMath(math), f"kinetic law of {pid}")
         template = f"rate law: {pr.rate_law}" if pr.rate_law else f"expression: {pr.expression}"
         _notes(rx, [pr.description, template, *(f"kb evidence: {k}" for k in pr.kb)])
         _cv(rx, libsbml.BQB_IS_DESCRIBED_BY, [KB_URN + k for k in pr.kb])
@@ -298,6 +581,7 @@ def build_document(
             par.setId(input_id(sid))
             par.setValue(0.0)
             par.setConstant(True)
+            par.setUnits(_unit_ref(model, f"({unit_of[sid]})/day"))
             rx = model.createReaction()
             rx.setId(f"infusion_{sid}")
             rx.setReversible(False)
@@ -305,22 +589,46 @@ def build_document(
             ref.setSpecies(sid)
             ref.setStoichiometry(1.0)
             ref.setConstant(True)
-            rx.createKineticLaw().setMath(libsbml.parseL3Formula(input_id(sid)))
+            law = _to_extent(Sym(input_id(sid)), sid, how, compartment_of)
+            rx.createKineticLaw().setMath(writer.math(law, f"input of {sid}"))
 
     trees = [t for _, t in flat.observables] + [t for _, t, _ in flat.processes]
     if events:
         trees += [e for _, _, assigns in flat.events for _, e in assigns]
-    taken = {*flat.species, *flat.parameters, *(o for o, _ in flat.observables)}
-    _add_functions(model, _used_functions(trees), taken | {c.id for c in spec.compartments})
+    _add_functions(model, _used_functions(trees), taken)
     if events:
         for eid, at, assigns in flat.events:
-            _event(model, eid, at, [(sid, _math(e, f"event {eid}")) for sid, e in assigns])
+            _event(
+                model,
+                eid,
+                at,
+                [
+                    (sid, writer.math(e, f"event {eid}", unit=_unit_ref(model, unit_of[sid])))
+                    for sid, e in assigns
+                ],
+            )
     for i, dose in enumerate(sorted(schedule.doses, key=lambda d: d.time)):
         if dose.target not in species_ids:
             raise ExportError(f"dose targets unknown species {dose.target!r}")
         node = libsbml.parseL3Formula(f"{dose.target} + {dose.amount!r}")
+        _literal_units(node, _unit_ref(model, unit_of[dose.target]))
         _event(model, f"dose_{i + 1}", dose.time, [(dose.target, node)])
     return doc
+
+
+def _to_extent(
+    rate: Expr, species: str | None, how: Mapping[str, _SpeciesUnits], where: Mapping[str, str]
+) -> Expr:
+    """A rate in (species unit)/day as a kinetic law in extent/day: times the compartment size
+    for a concentration species (the rate of its amount), divided by its conversion factor."""
+    if species is None:
+        return rate
+    written = how[species]
+    if written.concentration:
+        rate = Op("*", (rate, Sym(where[species])))
+    if written.factor is not None:
+        rate = Op("/", (rate, Sym(written.factor)))
+    return rate
 
 
 def _event(
@@ -332,7 +640,7 @@ def _event(
     trig = ev.createTrigger()
     trig.setInitialValue(False)
     trig.setPersistent(True)
-    trig.setMath(libsbml.parseL3Formula(f"time >= {at!r}"))
+    trig.setMath(_literal_units(libsbml.parseL3Formula(f"time >= {at!r}"), "day"))
     for sid, node in assigns:
         ea = ev.createEventAssignment()
         ea.setVariable(sid)
@@ -353,8 +661,9 @@ def to_sbml(
 
 
 def engine_sbml(spec: ModelSpec) -> str:
-    """SBML used by the fast engine: inputs for infusions, spec events handled piece-wise."""
-    return libsbml.writeSBMLToString(build_document(spec, inputs=True, events=False))
+    """SBML used by the libRoadRunner engine: inputs for infusions, spec events handled
+    piece-wise, every species an amount (the engine sets and reads amounts)."""
+    return libsbml.writeSBMLToString(build_document(spec, inputs=True, events=False, amounts=True))
 
 
 def consistency_errors(sbml: str) -> list[str]:

@@ -161,12 +161,24 @@ class _Walker:
         return ONE
 
 
-def unit_problems(spec: ModelSpec) -> list[str]:
-    """Every process and observable whose units do not match its declaration (empty if none)."""
+def declared_quantities(spec: ModelSpec) -> dict[str, Quantity]:
+    """The Quantity of every id an expression of ``spec`` may use (``time`` in days)."""
     units = {TIME: quantity("day")}
     units |= {s.id: quantity(s.unit) for s in spec.species}
     units |= {p.id: quantity(p.unit) for p in spec.parameters}
     units |= {o.id: quantity(o.unit) for o in spec.observables}
+    return units
+
+
+def expression_quantity(expr: Expr, units: dict[str, Quantity]) -> Quantity:
+    """The Quantity of ``expr`` under the rules above (literals dimensionless except as guards);
+    raises UnitMismatch where units do not combine and KeyError for an id not in ``units``."""
+    return _Walker(units).walk(expr)
+
+
+def unit_problems(spec: ModelSpec) -> list[str]:
+    """Every process and observable whose units do not match its declaration (empty if none)."""
+    units = declared_quantities(spec)
     walker = _Walker(units)
     per_day = quantity("1/day")
     problems = []

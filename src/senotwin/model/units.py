@@ -136,6 +136,36 @@ def _collect(node: ast.AST, sign: int, acc: dict, where: str, text: str) -> None
     )
 
 
+#: SBML unit kinds a species' substanceUnits may be derived from (exponent 1), besides dimensionless
+SUBSTANCE_KINDS = ("mole", "item", "gram")
+
+
+def substance_unit(text: str) -> str | None:
+    """``text`` if it is an SBML substance unit (one mole, item or gram term with exponent 1,
+    or dimensionless), else None: a species amount must be in one (SBML L3V2 section 4.6.4)."""
+    terms = parse_unit(text)
+    if not terms or (
+        len(terms) == 1 and terms[0].kind in SUBSTANCE_KINDS and terms[0].exponent == 1
+    ):
+        return text
+    return None
+
+
+def substance_of(concentration: str, volume: str) -> str | None:
+    """The substance unit of a ``concentration`` unit times a ``volume`` unit, named by its base
+    unit ('ug/mL' x 'mL' -> 'ug'), or None if the product is no substance unit."""
+    product = f"({concentration})*({volume})"
+    if substance_unit(product) is None:
+        return None
+    terms = parse_unit(product)
+    if not terms:
+        return "1"
+    key = (terms[0].kind, terms[0].scale, terms[0].multiplier)
+    return next(
+        (n for n, k in BASE_UNITS.items() if k == key and n not in _MOLAR | _CUBED), product
+    )
+
+
 def unit_sid(text: str) -> str:
     """A stable SBML id for a unit string ('1/(cells*day)' -> 'u_1_per_cells_day')."""
     s = text.strip().replace("**", "^")
