@@ -1,9 +1,22 @@
 """SBML Level 3 Version 2 export via python-libsbml.
 
-Species are amounts (hasOnlySubstanceUnits) in compartments of size 1 unless stated, processes
+Species are amounts (hasOnlySubstanceUnits; one in a concentration unit: see below) in
+compartments of size 1 unless stated, processes
 are irreversible reactions with the lowered rate as kinetic law, observables are parameters with
 assignment rules, block fractions are parameters ``block_<ENTITY>`` (default 0), spec events and
-bolus doses are SBML events. Units become unitDefinitions; species carry MIRIAM CVTerms
+bolus doses are SBML events.
+
+Units are declared so that libSBML's unit-consistency check passes (tested): units become
+unitDefinitions (litres as cubic metres of the same size); the model declares time (day),
+extent and substance units (the substance unit most processes change, cells in the QSP model)
+and volume units; every number in the math carries ``sbml:units`` (dimensionless, or its
+partner's unit where :mod:`senotwin.model.unitcheck` gives it one: ``max(T, 1)``, an event time
+in days). SBML wants every kinetic law in extent/time, while a process rate is in its species'
+unit per day: a species in another substance unit (the dimensionless drives, 1) gets a
+conversion factor ``cf_<unit>`` of value 1 and the rates of its processes are divided by it,
+so the dynamics are bit for bit the same. A species in a concentration unit (an antibody in
+ug/mL) is written as a concentration of its substance in its compartment, whose processes'
+rates are multiplied by the compartment size (equal up to rounding). Species carry MIRIAM CVTerms
 (identifiers.org HGNC symbols and Cell Ontology terms); processes carry their kb evidence as
 notes and ``bqbiol:isDescribedBy`` terms. Infusions and parameter steps cannot be written as
 plain SBML events without changing parameter constancy, so they raise ExportError. A scenario's

@@ -153,16 +153,28 @@ def substance_unit(text: str) -> str | None:
 
 def substance_of(concentration: str, volume: str) -> str | None:
     """The substance unit of a ``concentration`` unit times a ``volume`` unit, named by its base
-    unit ('ug/mL' x 'mL' -> 'ug'), or None if the product is no substance unit."""
-    product = f"({concentration})*({volume})"
-    if substance_unit(product) is None:
+    unit ('ug/mL' x 'mL' -> 'ug', 'mg/L' x 'mL' -> 'ug'), or None if the product is no single
+    named substance unit. Litres of any scale cancel; mm3 does not cancel mL."""
+    factor = 1.0
+    exps: dict[str, int] = {}
+    for term in parse_unit(f"({concentration})*({volume})"):
+        factor *= (term.multiplier * 10.0**term.scale) ** term.exponent
+        exps[term.kind] = exps.get(term.kind, 0) + term.exponent
+    left = {k: e for k, e in exps.items() if e != 0}
+    if not left:
+        return "1" if factor == 1.0 else None
+    if len(left) != 1 or next(iter(left.values())) != 1 or next(iter(left)) not in SUBSTANCE_KINDS:
         return None
-    terms = parse_unit(product)
-    if not terms:
-        return "1"
-    key = (terms[0].kind, terms[0].scale, terms[0].multiplier)
+    kind = next(iter(left))
     return next(
-        (n for n, k in BASE_UNITS.items() if k == key and n not in _MOLAR | _CUBED), product
+        (
+            name
+            for name, (k, scale, mult) in BASE_UNITS.items()
+            if k == kind
+            and name not in _MOLAR | _CUBED
+            and abs(mult * 10.0**scale - factor) <= 1e-12 * factor
+        ),
+        None,
     )
 
 

@@ -1,0 +1,197 @@
+"""libSBML's unit-consistency check on the exported SBML: silent on every model whose own unit
+check passes, and flagging nothing the model's unit check does not (so a future export change that
+breaks units fails here); the unit bookkeeping leaves the dynamics bit for bit as they were."""
+
+from __future__ import annotations
+
+import re
+
+import libsbml
+import numpy as np
+import pytest
+import roadrunner
+
+from senotwin.export.sbml import build_document, engine_sbml, to_sbml
+from senotwin.model import get_scenario, load_fixture, scenario_names
+from senotwin.model.io import spec_from_dict
+from senotwin.model.unitcheck import KNOWN_UNIT_MISMATCHES, unit_problems
+from senotwin.model.units import substance_of, substance_unit
+from senotwin.sim import Dose, Schedule
+
+#: one scenario per model: its id -> the scenario exported
+MODELS = {
+    "sasp_qsp": "default",
+    "sasp_qsp_mouse_emt6": "mouse_emt6_anti_pdl1",
+    "sasp_qsp_mouse_emt6_vaccine": "mouse_vaccine",
+    "sasp_tme": "legacy_default",
+    "kuznetsov1994": "kuznetsov1994",
+    "karin2019": "karin2019",
+    "depillis2005": "depillis2005",
+}
+
+#: the genuine unit errors of a model's own equations, which libSBML flags too (element: reason).
+#: Nothing else may be flagged; the QSP models (human, mouse, vaccine) have none.
+GENUINE = {
+    "sasp_tme": {
+        item: "legacy TME model: relative cytokine levels mixed with rates by design "
+        "(KNOWN_UNIT_MISMATCHES, docs/qsp-model.md)"
+        for item in KNOWN_UNIT_MISMATCHES["sasp_tme"]
+    },
+    "depillis2005": {
+        "process 'cd8_recruitment'": "j D^2/(k + D^2) L with k declared in cells^2 but D_lysis "
+        "a flux in cells/day, so k + D^2 adds cells^2 to cells^2/day^2 (the fixture's unit of "
+        "k; model units reports it as well)",
+    },
+}
+
+
+def _check(text: str) -> libsbml.SBMLDocument:
+    doc = libsbml.readSBMLFromString(text)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
+    doc.checkConsistency()
+    return doc
+
+
+def _flagged(doc: libsbml.SBMLDocument) -> dict[str, list[str]]:
+    """Every message of libSBML's check, by the observable or process it concerns ('?' when it
+    names none, e.g. a number without units)."""
+    model = doc.getModel()
+    formulas = [
+        (f"observable {r.getVariable()!r}", libsbml.formulaToString(r.getMath()))
+        for r in (model.getRule(i) for i in range(model.getNumRules()))
+    ] + [
+        (f"process {rx.getId()!r}", libsbml.formulaToString(rx.getKineticLaw().getMath()))
+        for rx in (model.getReaction(i) for i in range(model.getNumReactions()))
+    ]
+    out: dict[str, list[str]] = {}
+    for i in range(doc.getNumErrors()):
+        err = doc.getError(i)
+        text = err.getMessage()
+        where = "?"
+        if m := re.search(r"variable '(\w+)'", text):
+            where = f"observable {m.group(1)!r}"
+        elif m := re.search(r"reaction> with id '(\w+)'", text):
+            where = f"process {m.group(1)!r}"
+        elif m := re.search(r"The formula '(.+?)' in the", text):
+            where = next((el for el, f in formulas if m.group(1) in f), "?")
+        out.setdefault(where, []).append(f"{err.getErrorId()}: {text.strip()}")
+    return out
+
+
+def test_every_model_is_covered() -> None:
+    assert {get_scenario(n).load().id for n in scenario_names()} == set(MODELS)
+
+
+@pytest.mark.parametrize("model_id", sorted(MODELS))
+def test_exported_sbml_is_unit_consistent(model_id: str) -> None:
+    sc = get_scenario(MODELS[model_id])
+    spec = sc.load()
+    target = spec.species_ids[0]
+    sched = Schedule(doses=(Dose(3.0, target, 2.0),))  # a dose event: its time and amount
+    doc = _check(to_sbml(spec, params=sc.params, initial=sc.initial, regimen=sched))
+    flagged = _flagged(doc)
+    allowed = GENUINE.get(model_id, {})
+    assert set(flagged) <= set(allowed), {k: v for k, v in flagged.items() if k not in allowed}
+    # every allowed entry is a real mismatch of the model's own check, and libSBML sees it too
+    own = {p.split(":", 1)[0] for p in unit_problems(spec)}
+    assert set(allowed) <= own
+    assert set(flagged) == set(allowed)
+    model = doc.getModel()
+    assert model.getTimeUnits() == "day"
+    assert model.isSetExtentUnits() and model.isSetSubstanceUnits() and model.isSetVolumeUnits()
+
+
+def test_qsp_model_declares_cells_as_extent_and_converts_the_dimensionless_drives() -> None:
+    model = libsbml.readSBMLFromString(to_sbml(get_scenario("default").load())).getModel()
+    assert model.getExtentUnits() == model.getSubstanceUnits() == "u_cells"
+    assert model.getVolumeUnits() == "u_mL"
+    stress = model.getSpecies("stress")  # unit 1: its amount changes by extent x cf_1
+    assert stress.getConversionFactor() == "cf_1"
+    assert model.getParameter("cf_1").getValue() == 1.0
+    assert not model.getSpecies("C").isSetConversionFactor()
+    law = model.getReaction("stress_decay").getKineticLaw().getMath()
+    assert libsbml.formulaToL3String(law).endswith("/ cf_1")
+    # mL as cm^3: the cube root in the lesion diameter is a length for libSBML
+    unit = model.getUnitDefinition("u_mL").getUnit(0)
+    assert (libsbml.UnitKind_toString(unit.getKind()), unit.getExponent(), unit.getScale()) == (
+        "metre",
+        3,
+        -2,
+    )
+
+
+def test_antibody_in_ug_per_ml_is_a_concentration_but_an_amount_for_the_engine() -> None:
+    spec = get_scenario("mouse_emt6_anti_pdl1").load()
+    model = libsbml.readSBMLFromString(to_sbml(spec)).getModel()
+    ab = model.getSpecies("ab_pdl1")
+    assert not ab.getHasOnlySubstanceUnits() and ab.getSubstanceUnits() == "u_ug"
+    assert ab.getCompartment() == "blood" and ab.isSetInitialConcentration()
+    law = libsbml.formulaToL3String(
+        model.getReaction("ab_pdl1_elimination").getKineticLaw().getMath()
+    )
+    assert "* blood" in law and law.endswith("/ cf_ug")
+    engine = libsbml.readSBMLFromString(engine_sbml(spec)).getModel()
+    assert engine.getSpecies("ab_pdl1").getHasOnlySubstanceUnits()
+
+
+def test_a_number_guarding_a_compound_quantity_takes_a_derived_unit() -> None:
+    data = load_fixture("kuznetsov1994").model_dump()
+    data["observables"] = [
+        *data["observables"],
+        {"id": "contacts", "unit": "cells", "expression": "max(E * T, 0) / g"},
+    ]
+    doc = _check(to_sbml(spec_from_dict(data)))
+    assert _flagged(doc) == {}
+    rule = doc.getModel().getRuleByVariable("contacts").getMath()
+    zero = rule.getChild(0).getChild(1)  # max2(E * T, 0) / g
+    assert zero.isNumber() and zero.getUnits().startswith("u_derived_")
+    derived = doc.getModel().getUnitDefinition(zero.getUnits())
+    assert [libsbml.UnitKind_toString(derived.getUnit(i).getKind()) for i in range(1)] == ["item"]
+    assert derived.getUnit(0).getExponent() == 2
+
+
+def _strip_unit_bookkeeping(doc: libsbml.SBMLDocument) -> str:
+    """The document as it was before the export declared units: kinetic laws without the
+    division by a conversion factor, species without one."""
+    model = doc.getModel()
+    for i in range(model.getNumSpecies()):
+        model.getSpecies(i).unsetConversionFactor()
+    for i in range(model.getNumReactions()):
+        law = model.getReaction(i).getKineticLaw()
+        math = law.getMath()
+        if math.getType() == libsbml.AST_DIVIDE and (
+            math.getRightChild().getName() or ""
+        ).startswith("cf_"):
+            law.setMath(math.getLeftChild().deepCopy())
+    return libsbml.writeSBMLToString(doc)
+
+
+def test_unit_bookkeeping_leaves_the_default_scenario_dynamics_unchanged() -> None:
+    sc = get_scenario("default")
+    spec = sc.load()
+    doc = build_document(spec, params=sc.params, initial=sc.initial)
+    assert any(
+        doc.getModel().getSpecies(i).isSetConversionFactor()
+        for i in range(doc.getModel().getNumSpecies())
+    )
+    grid = np.linspace(0.0, sc.days, 61)
+    runs = []
+    for text in (libsbml.writeSBMLToString(doc), _strip_unit_bookkeeping(doc)):
+        rr = roadrunner.RoadRunner(text)
+        rr.integrator.relative_tolerance = 1e-9
+        rr.integrator.absolute_tolerance = 1e-12
+        rr.integrator.maximum_num_steps = 100_000
+        rr.timeCourseSelections = ["time", *spec.species_ids, *spec.observable_ids]
+        runs.append(np.asarray(rr.simulate(times=grid)))
+    a, b = runs
+    rel = np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    assert rel.max() < 1e-9
+
+
+def test_substance_units() -> None:
+    assert substance_unit("cells") == "cells" and substance_unit("1") == "1"
+    assert substance_unit("ug/mL") is None and substance_unit("cells/day") is None
+    assert substance_of("ug/mL", "mL") == "ug"
+    assert substance_of("mg/L", "mL") == "ug"  # litres of any scale cancel
+    assert substance_of("nM", "L") == "nmol"
+    assert substance_of("ug/mL", "1") is None and substance_of("cells/mm3", "mL") is None
