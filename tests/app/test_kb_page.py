@@ -129,3 +129,13 @@ def test_a_statement_id_shows_the_statement_with_its_references() -> None:
     text = _text(children)
     assert "B262: CCL2 recruits MDSC" in text and "cited: [9]" in text and "*" not in text
     assert ident == "CCL2"
+
+
+def test_a_forged_centre_is_never_plotly_markup_nor_claimed_as_the_centre() -> None:
+    """The map's title named any centre the request sent, as Plotly markup (a link could be
+    forged), and said 'around' it while the whole map was drawn (audit s43)."""
+    title = map_for('<a href="https://example.org">x</a>', 1, [], ["+", "-"]).layout.title.text
+    assert title.startswith("Mechanism map: ") and "<" not in title
+    assert map_for("CD274", 1, [], ["+", "-"]).layout.title.text.startswith(
+        "Mechanism map around CD274:"
+    )

@@ -158,3 +158,10 @@ def test_units_are_printed_as_a_reader_writes_them() -> None:
     assert pretty_unit("molecules/um**2") == "molecules/µm²"
     assert pretty_unit("cells/mm**3") == "cells/mm³"
     assert pretty_unit("umol") == "umol" and pretty_unit("pg/mL") == "pg/mL"
+
+
+def test_a_forged_scenario_is_quoted_literally_in_the_figure_title() -> None:
+    """The failed run's title quoted the request's scenario as Plotly markup (audit s43)."""
+    fig, _labels, status = render("<b>x</b>", [None], [{"index": "k_grow"}])
+    assert status.startswith("error: unknown scenario '<b>x</b>'")  # page text: Dash escapes it
+    assert fig["layout"]["title"]["text"].startswith("unknown scenario '&lt;b&gt;x&lt;/b&gt;'")

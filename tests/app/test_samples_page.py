@@ -89,3 +89,21 @@ def test_mouse_symbols_are_pointed_to_the_command_line(small_table: bytes) -> No
         str(info.value)
     )
     assert "species=" not in str(info.value)
+
+
+def test_sample_names_are_shown_literally_never_as_plotly_markup(small_table: bytes) -> None:
+    """Plotly reads <a href>, <b> and <br> in titles, legends and hover text: an upload's
+    sample named '<a href=...>' became a live link in the twin's title and legend (audit s43)."""
+    frame = pd.read_csv(io.BytesIO(small_table), index_col=0)
+    evil = '<a href="https://example.org/x">EVIL</a>'
+    frame.columns = [evil, "<b>B</b>", *frame.columns[2:]]
+    _status, children, _options, _picked, twin = on_upload(
+        _upload(frame.to_csv().encode()), "x.csv"
+    )
+    scores = json.dumps(children[0].figure.to_plotly_json(), default=str)
+    assert "<a href" not in scores and "<b>" not in scores
+    assert "&lt;a href=" in scores  # the name is still there, as text
+    fig = on_twin(evil, twin)[0].figure
+    shown = [fig.layout.title.text, *(t.name for t in fig.data)]
+    assert all("<" not in text for text in shown), shown
+    assert fig.data[1].name == 'twin of &lt;a href="https://example.org/x"&gt;EVIL&lt;/a&gt;'

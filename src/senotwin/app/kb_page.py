@@ -16,6 +16,7 @@ import networkx as nx
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from senotwin._text import plotly_literal
 from senotwin.kb import KnowledgeBase, load
 from senotwin.kb.query import to_networkx
 from senotwin.kb.schema import Interaction
@@ -222,8 +223,9 @@ def map_figure(kb: KnowledgeBase, view: MapView, *, centre: str | None) -> go.Fi
             )
         )
     title = (
-        f"Mechanism map around {centre}: {len(view.nodes)} nodes, {len(view.edges)} signed edges"
-        if centre
+        f"Mechanism map around {plotly_literal(centre)}: {len(view.nodes)} nodes, "
+        f"{len(view.edges)} signed edges"
+        if centre and centre in view.nodes  # a name the map lacks draws the whole map
         else f"Mechanism map: {len(view.nodes)} best-connected nodes, {len(view.edges)} edges"
     )
     fig.update_layout(

@@ -10,6 +10,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, dcc, html
 
 from senotwin._errors import SenotwinError
+from senotwin._text import plotly_literal
 from senotwin.app.model_page import (
     column_units,
     default_slider_ids,
@@ -131,8 +132,9 @@ def _failed(message: str, labels: list[str]) -> tuple[Any, list[str], str]:
 
 
 def timecourse_figure_empty(message: str) -> dict[str, Any]:
-    """An empty figure carrying a message (failed run)."""
-    return {"data": [], "layout": {"title": {"text": message[:120]}}}
+    """An empty figure carrying a message (failed run); the message may quote request text,
+    so it is shown literally, never as Plotly markup."""
+    return {"data": [], "layout": {"title": {"text": plotly_literal(message[:120])}}}
 
 
 def layout(initial_figure: Any) -> html.Div:

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from senotwin._errors import ValidationError
+from senotwin._text import plotly_literal
 from senotwin.analysis.twin import DEFAULT_TWIN_SCENARIO, make_twin, score_for_twin, twin_signatures
 from senotwin.model.readouts import readouts_for
 from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
@@ -127,12 +128,16 @@ def scores_figure(result: SampleScores) -> go.Figure:
                     y=y[mask],
                     mode="markers",
                     name=f"best: {strategy}",
-                    text=list(sc.index[mask]),
+                    text=[plotly_literal(s) for s in sc.index[mask]],
                     hoverinfo="text+x+y",
                 )
             )
     else:
-        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", text=list(sc.index), name="samples"))
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="markers", text=[plotly_literal(s) for s in sc.index], name="samples"
+            )
+        )
     fig.update_layout(
         title="Senescence and SASP scores per sample (mean z-score of each signature's genes)",
         xaxis_title="senescence score (z, arbitrary units)",
@@ -151,11 +156,12 @@ def twin_run(twin_scores: pd.DataFrame, sample: str) -> tuple[go.Figure, pd.Data
         TWIN_SCENARIO, overrides={**twin.params, **twin.initial}, throw=True
     ).table
     fig = go.Figure()
-    for name, table in ((f"nominal {TWIN_SCENARIO}", nominal), (f"twin of {sample}", personal)):
+    shown = plotly_literal(sample)  # a sample name is the upload's text: never Plotly markup
+    for name, table in ((f"nominal {TWIN_SCENARIO}", nominal), (f"twin of {shown}", personal)):
         read = readouts_for(table)
         fig.add_trace(go.Scatter(x=table["time"], y=read.burden(table), name=name, mode="lines"))
     fig.update_layout(
-        title=f"Tumour burden: twin of {sample} vs the nominal scenario",
+        title=f"Tumour burden: twin of {shown} vs the nominal scenario",
         xaxis_title="time (days)",
         yaxis_title="tumour burden (1e9 cells)",
         height=380,
