@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import pytest
 from dash import no_update
 
 from senotwin._errors import ValidationError
+from senotwin.analysis.survival import arm_summary
 from senotwin.app import trial_jobs
 from senotwin.app.trial_jobs import (
     MAX_PATIENTS,
@@ -216,6 +218,21 @@ def test_km_waterfall_and_table_cover_every_arm() -> None:
     assert table[0][hr] == "reference" and table[1][hr] != "reference"
     cr = SUMMARY_HEAD.index("CR, % (95% CI)")
     assert all(r[cr].endswith(")") for r in table)  # the complete responses with their CI
+
+
+def test_only_the_first_arm_is_the_reference_when_an_hr_is_not_estimable() -> None:
+    """An arm with no progression has no Cox HR: the page printed it as 'reference' and hid its
+    log-rank p, where `cohort summary` prints n/e and the p (audit s43)."""
+    rows = _rows()
+    rows.loc[rows["arm"] == "control", "pfs_event"] = True
+    rows.loc[rows["arm"] == "treated", "pfs_event"] = False
+    summary = arm_summary(rows)
+    assert math.isnan(summary["hr_pfs"].iloc[1]) and summary["logrank_p_pfs"].iloc[1] < 0.05
+    table = summary_rows(rows)
+    hr = SUMMARY_HEAD.index("HR PFS vs first arm (95% CI)")
+    p = SUMMARY_HEAD.index("log-rank p (PFS)")
+    assert [r[hr] for r in table] == ["reference", "not estimable (too few events)"]
+    assert table[0][p] == "" and table[1][p] == f"{summary['logrank_p_pfs'].iloc[1]:.2g}"
 
 
 @pytest.fixture(scope="module")

@@ -118,6 +118,20 @@ def test_hazard_ratio_without_events_is_not_estimable(demo_results: DemoResults)
             assert (cell == "not estimable (too few events)") == (not math.isfinite(hr))
 
 
+def test_a_log_rank_p_that_cannot_be_computed_is_left_blank(demo_results: DemoResults) -> None:
+    """Without events in either arm the log-rank p is NaN: the table printed 'nan' (audit s43)."""
+    import dataclasses
+
+    cells = []
+    for value in (0.0123, float("nan")):
+        summary = demo_results.cohort.summary.copy()
+        summary.loc[summary.index[1], "logrank_p_pfs"] = value
+        results = dataclasses.replace(demo_results.cohort, summary=summary)
+        table = cohort_sections(results, demo_results.model)[0].tables[0]
+        cells.append(table.rows[1][table.columns.index("log-rank p (PFS)")])
+    assert cells == ["0.012", ""]
+
+
 def test_spider_explains_its_colours(monkeypatch) -> None:
     """The spider plot coloured lines by best response without a legend (only the waterfall
     had one)."""

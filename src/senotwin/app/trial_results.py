@@ -125,11 +125,26 @@ def _ci(v: float, lo: float, hi: float, *, scale: float = 1.0, digits: int = 0) 
     return f"{f(v)} ({f(lo)}-{f(hi)})"
 
 
+#: an arm's hazard ratio that the Cox fit cannot give (as in the report's arm table)
+NOT_ESTIMABLE = "not estimable (too few events)"
+
+
+def _hr(r: dict[str, float]) -> str:
+    """HR PFS with its CI, or NOT_ESTIMABLE (an HR is never 'NR')."""
+    if not math.isfinite(r["hr_pfs"]):
+        return NOT_ESTIMABLE
+    return _ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2)
+
+
 def summary_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
-    """One printed row per arm under SUMMARY_HEAD (ORR/CR/DCR in %, PFS in days, HR vs arm 1)."""
+    """One printed row per arm under SUMMARY_HEAD (ORR/CR/DCR in %, PFS in days, HR vs arm 1).
+
+    Only the first arm is the reference: an arm whose HR is not estimable was printed as
+    'reference' with its log-rank p hidden (`cohort summary` prints n/e and the p; audit s43)."""
     out: list[tuple[str, ...]] = []
-    for r in arm_summary(rows).to_dict(orient="records"):
-        ref = not math.isfinite(r["hr_pfs"])
+    for i, r in enumerate(arm_summary(rows).to_dict(orient="records")):
+        ref = i == 0  # arm_summary's default reference: the first arm
+        p = r["logrank_p_pfs"]
         out.append(
             (
                 str(r["arm"]),
@@ -139,10 +154,8 @@ def summary_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
                 _ci(r["CR"], r["CR_low"], r["CR_high"], scale=100),
                 _ci(r["DCR"], r["DCR_low"], r["DCR_high"], scale=100),
                 _ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
-                "reference"
-                if ref
-                else _ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2),
-                "" if ref else f"{r['logrank_p_pfs']:.2g}",
+                "reference" if ref else _hr(r),
+                "" if ref or not math.isfinite(p) else f"{p:.2g}",
             )
         )
     return out

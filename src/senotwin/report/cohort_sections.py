@@ -251,7 +251,7 @@ def _arm_table(results: CohortResults) -> Table:
                 _ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
                 _ci(r["median_os"], r["median_os_low"], r["median_os_high"]),
                 "reference" if ref else _hr(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"]),
-                "" if ref else f"{r['logrank_p_pfs']:.2g}",
+                "" if ref or not math.isfinite(r["logrank_p_pfs"]) else f"{r['logrank_p_pfs']:.2g}",
                 "" if ref else _hr(r["hr_os"], r["hr_os_low"], r["hr_os_high"]),
             )
         )
