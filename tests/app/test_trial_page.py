@@ -118,7 +118,7 @@ def test_cancel_stops_the_cohort_and_every_process_it_started(
         while len(group_members(pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(group_members(pid)) == 2
-        _done, _planned, text, _res, disabled = poll(jobs, job)
+        _done, _planned, text, _res, disabled, _status = poll(jobs, job)
         assert "starting" in text and not disabled
         _j, _d, _e, status = start_or_cancel(
             jobs, "trial-run", "aged_lung_untreated", 5, 0, ["c"], ["none"], job
@@ -126,8 +126,34 @@ def test_cancel_stops_the_cohort_and_every_process_it_started(
         assert "a cohort is running" in status  # one run per tab at a time
         start_or_cancel(jobs, "trial-cancel", None, None, None, ["c"], ["none"], job)
         assert group_members(pid) == []
-        _done, _planned, text, results, disabled = poll(jobs, job)
+        _done, _planned, text, results, disabled, status = poll(jobs, job)
         assert "cancelled" in text and results == [] and disabled
+        assert status == "the cohort was cancelled"  # not 'a cohort is running' (audit s43)
+        _j, disabled, _e, status = start_or_cancel(
+            jobs, "trial-cancel", None, None, None, ["c"], ["none"], job
+        )
+        assert status == "nothing to cancel: the cohort was cancelled" and disabled
+    finally:
+        jobs.shutdown()
+
+
+def test_cancel_after_the_cohort_finished_says_there_is_nothing_to_cancel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cancel on a finished cohort answered 'cancelled; no worker is left running' beside
+    'complete' (audit s43)."""
+    monkeypatch.setattr(TrialRequest, "argv", lambda self, out: [sys.executable, "-c", "pass"])
+    jobs = TrialJobs()
+    try:
+        job, *_ = start_or_cancel(
+            jobs, "trial-run", "aged_lung_untreated", 5, 0, ["c"], ["none"], None
+        )
+        jobs._job(job).proc.wait(timeout=30)
+        _j, disabled, _e, status = start_or_cancel(
+            jobs, "trial-cancel", None, None, None, ["c"], ["none"], job
+        )
+        assert status == "nothing to cancel: the cohort has finished" and disabled
+        assert jobs.status(job).state == "complete"
     finally:
         jobs.shutdown()
 

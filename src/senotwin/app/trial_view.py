@@ -43,6 +43,12 @@ EXAMPLE_ARMS = (
     ("", ""),
 )
 POLL_MS = 1000
+#: how the status line words a finished job's state
+FINISHED = {
+    "complete": "the cohort has finished",
+    "failed": "the cohort has failed",
+    "cancelled": "the cohort was cancelled",
+}
 
 
 def start_or_cancel(
@@ -62,6 +68,9 @@ def start_or_cancel(
         if not current:
             return no_update, True, blank, "nothing to cancel"
         try:
+            state = jobs.status(current).state
+            if state != "running":  # was 'cancelled; no worker is left running' (audit s43)
+                return no_update, True, blank, f"nothing to cancel: {FINISHED[state]}"
             jobs.cancel(current)
         except SenotwinError as exc:
             return None, True, blank, f"error: {exc}"
@@ -111,24 +120,28 @@ def pick_trial(trial: str | None) -> tuple[Any, list[Any], list[Any], list[Any]]
     return spec.scenario, names, texts, info
 
 
-def poll(jobs: TrialJobs, job_id: str | None) -> tuple[int, int, str, Any, bool]:
-    """(patients done, planned, progress text, results or no_update, poll disabled)."""
+def poll(jobs: TrialJobs, job_id: str | None) -> tuple[int, int, str, Any, bool, Any]:
+    """(patients done, planned, progress text, results or no_update, poll disabled, status).
+
+    The status line is rewritten once the job ends: 'a cohort is running' (from a click on
+    Run while it ran) stayed beside the finished results (audit s43)."""
     if not job_id:
-        return 0, 1, "", no_update, True
+        return 0, 1, "", no_update, True, no_update
     try:
         st = jobs.status(job_id)
     except SenotwinError as exc:
-        return 0, 1, f"error: {exc}", no_update, True
+        return 0, 1, f"error: {exc}", no_update, True, no_update
     text = f"{st.done} of {st.planned} patients; {st.message}"
     if not st.finished:
-        return st.done, st.planned, text, no_update, False
+        return st.done, st.planned, text, no_update, False, no_update
+    status = FINISHED[st.state]
     if st.state != "complete":
-        return st.done, st.planned, text, [], True
+        return st.done, st.planned, text, [], True, status
     try:
         results = results_children(jobs, job_id)
     except SenotwinError as exc:
-        return st.done, st.planned, f"error reading the results: {exc}", [], True
-    return st.done, st.planned, text, results, True
+        return st.done, st.planned, f"error reading the results: {exc}", [], True, status
+    return st.done, st.planned, text, results, True, f"{status}: results below"
 
 
 def results_children(jobs: TrialJobs, job_id: str) -> list[Any]:
@@ -304,6 +317,7 @@ def register(app: Dash, jobs: TrialJobs) -> None:
         Output("trial-progress-text", "children"),
         Output("trial-results", "children"),
         Output("trial-poll", "disabled", allow_duplicate=True),
+        Output("trial-status", "children", allow_duplicate=True),
         Input("trial-poll", "n_intervals"),
         State("trial-job", "data"),
         prevent_initial_call=True,
