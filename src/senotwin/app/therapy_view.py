@@ -15,7 +15,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
 from senotwin._text import counted
-from senotwin.analysis.therapy import compare_arms
+from senotwin.analysis.therapy import compare_arms, metric_units
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import library
@@ -115,8 +115,11 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
         margin={"l": 80, "r": 20, "t": 60, "b": 50},
     )
     tox = sorted({k for a in comp.arms for k in a.toxicity_max})
+    # the proxies are relative, not all fractions: tissue damage from senolysis is a rate
+    # (senolysis rate x senescent stroma), so '(0-1)' promised a bound it lacks (audit s43)
+    tox_unit = metric_units(next(iter(comp.tables.values())))["toxicity_max"]
     head = [html.Th(label) for _, label, _ in TABLE_COLUMNS] + [
-        html.Th(f"toxicity max: {k} (0-1)") for k in tox
+        html.Th(f"toxicity max: {k.replace('_', ' ')} ({tox_unit})") for k in tox
     ]
     body = []
     for arm in comp.arms:
