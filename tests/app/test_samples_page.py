@@ -107,3 +107,25 @@ def test_sample_names_are_shown_literally_never_as_plotly_markup(small_table: by
     shown = [fig.layout.title.text, *(t.name for t in fig.data)]
     assert all("<" not in text for text in shown), shown
     assert fig.data[1].name == 'twin of &lt;a href="https://example.org/x"&gt;EVIL&lt;/a&gt;'
+
+
+def test_twin_table_gives_each_value_its_unit(small_table: bytes) -> None:
+    """The overrides table printed nominal and twin values (cells, 1/day, ...) without units."""
+    _status, _children, _options, picked, twin = on_upload(_upload(small_table), "small.csv")
+    table = on_twin(picked, twin)[2]
+    head = [cell.children for cell in table.children[0].children]
+    assert head[head.index("value") + 1] == "unit"
+    units = {
+        row.children[head.index("target")].children: row.children[head.index("unit")].children
+        for row in table.children[1:]
+    }
+    assert units["k_grow"] == "1/day" and units["T8"] == "cells"
+
+
+def test_the_hint_does_not_offer_mouse_symbols_the_page_refuses() -> None:
+    """The hint said 'HGNC or MGI symbols' while a mouse table is refused with a pointer to
+    `senotwin score --species mouse` (test_mouse_symbols_are_pointed_to_the_command_line)."""
+    from senotwin.app.samples_view import layout
+
+    hint = json.dumps(layout(), default=lambda c: c.to_plotly_json())
+    assert "HGNC or MGI" not in hint and "senotwin score --species mouse" in hint

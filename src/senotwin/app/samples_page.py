@@ -19,6 +19,8 @@ from senotwin._errors import ValidationError
 from senotwin._text import plotly_literal
 from senotwin.analysis.twin import DEFAULT_TWIN_SCENARIO, make_twin, score_for_twin, twin_signatures
 from senotwin.model.readouts import readouts_for
+from senotwin.model.scenarios import get_scenario
+from senotwin.model.units import pretty_unit
 from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, TooFewGenes, score_matrix
 from senotwin.sc.stratify import stratify
@@ -167,7 +169,15 @@ def twin_run(twin_scores: pd.DataFrame, sample: str) -> tuple[go.Figure, pd.Data
         height=380,
         margin={"l": 70, "r": 20, "t": 60, "b": 50},
     )
-    return fig, twin.table
+    return fig, with_units(twin.table)
+
+
+def with_units(table: pd.DataFrame) -> pd.DataFrame:
+    """The twin's override table with the unit of each target's nominal and twin value (the
+    page printed numbers such as 3e+07 and 1.04e+03 side by side without one; audit s43)."""
+    spec = get_scenario(TWIN_SCENARIO).load()
+    units = {p.id: p.unit for p in spec.parameters} | {s.id: s.unit for s in spec.species}
+    return table.assign(unit=[pretty_unit(units.get(str(t), "?")) for t in table["target"]])
 
 
 def frame_records(df: pd.DataFrame) -> dict[str, Mapping[str, float]]:

@@ -84,7 +84,7 @@ def on_twin(sample: str | None, twin_scores: Mapping[str, Mapping[str, float]] |
         fig, overrides = twin_run(records_frame(twin_scores), sample)
     except SenotwinError as exc:
         return [html.P(f"error: {exc}", className="regimen-error")]
-    shown = overrides[["signature", "z", "target", "kind", "nominal", "value", "rationale"]]
+    shown = overrides[["signature", "z", "target", "kind", "nominal", "value", "unit", "rationale"]]
     return [
         dcc.Graph(id="samples-twin-plot", figure=fig),
         html.P(
@@ -112,7 +112,8 @@ def layout() -> html.Div:
                     ),
                     html.P(
                         "CSV, TSV or TXT (optionally .gz) with genes × samples or samples × genes "
-                        f"(HGNC or MGI symbols), or an AnnData .h5ad; at most "
+                        "(human HGNC symbols; for mouse MGI symbols use `senotwin score --species "
+                        f"mouse`), or an AnnData .h5ad; at most "
                         f"{MAX_UPLOAD_BYTES // 1_000_000} MB. Read in memory, never stored.",
                         className="hint",
                     ),
