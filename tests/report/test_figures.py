@@ -79,5 +79,46 @@ def test_fit_panels_name_the_measured_quantity_and_unit() -> None:
 
     problem = get_problem("galvis2019")
     curves = pd.DataFrame(columns=["observable", "condition", "time", "value"])
-    labels = {ax.get_ylabel() for ax in fits_figure(problem, curves).axes}
+    labels = {ax.get_ylabel().replace("\n", " ") for ax in fits_figure(problem, curves).axes}
     assert labels == {o.name for o in problem.observables}
+
+
+def test_fit_panel_labels_stay_inside_the_figure_and_their_own_panel() -> None:
+    """mariathasan2018's long y labels ran past their panel into the next one and were cut at
+    the figure's edge (audit s43)."""
+    import pandas as pd
+
+    from senotwin.calibrate.problems import get_problem
+    from senotwin.report.calibration_sections import fits_figure
+
+    problem = get_problem("mariathasan2018")
+    curves = pd.DataFrame(columns=["observable", "condition", "time", "value"])
+    fig = fits_figure(problem, curves)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the saved layout: constrained layout runs at draw time
+    renderer = canvas.get_renderer()
+    page = fig.bbox
+    for ax in fig.axes:
+        box = ax.yaxis.label.get_window_extent(renderer)
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, ax.get_ylabel()
+        panel = ax.get_position().transformed(fig.transFigure)
+        assert panel.y0 - 5 <= box.y0 and box.y1 <= panel.y1 + 5, ax.get_ylabel()
+
+
+def test_profile_log_axes_label_decades_only() -> None:
+    """Within one decade every minor tick was labelled (3x10^-5 4x10^-5 6x10^-5 ...) and the
+    labels ran into each other (audit s43)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from senotwin.calibrate.profile import Profile
+    from senotwin.report.calibration_sections import profiles_figure
+
+    values = (3e-5, 5e-5, 1e-4, 2e-4, 3.5e-4)
+    pr = Profile("f_mat0", 1e-4, values, (3.0, 1.0, 0.0, 1.0, 3.5), 4e-5, 2.6e-4, 1e-7, 1e-3)
+    fig = profiles_figure([pr], 0.0)
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()] == []

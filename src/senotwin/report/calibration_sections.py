@@ -7,11 +7,13 @@ Builders draw results computed by :mod:`senotwin.calibrate`; they never simulate
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import NullFormatter
 
 from senotwin.calibrate.fit import FitResult, GoodnessOfFit
 from senotwin.calibrate.problem import Problem
@@ -33,6 +35,10 @@ def waterfall_figure(fit: FitResult) -> MplFigure:
     ax.set_ylabel("nllh - best + 1")
     ax.set_title(f"{fit.problem}: {fit.converged}/{w.size} starts reach the best fit")
     return fig
+
+
+#: characters per line of a fit panel's y label (a panel is about 4 inches tall)
+YLABEL_WIDTH = 38
 
 
 def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
@@ -74,7 +80,9 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
             ax.set_yscale("log")
         ax.set_title(oid if single else f"{oid}: {cid} ({', '.join(roles)})", fontsize=9)
         ax.set_xlabel("day")
-        ax.set_ylabel(names.get(oid, oid), fontsize=8)
+        # long names ('tumour-specific CD8 T cells per lesion, at most ...') ran past the
+        # panel and into the next one, cut at the figure's edge: wrapped (audit s43)
+        ax.set_ylabel(textwrap.fill(names.get(oid, oid), YLABEL_WIDTH), fontsize=8)
         if k == 0:
             ax.legend(fontsize=7)
     return fig
@@ -92,6 +100,8 @@ def profiles_figure(profiles: Sequence[Profile], best_nllh: float) -> MplFigure:
         ax.axvline(pr.best, color="black", lw=0.8)
         if min(pr.values) > 0 and max(pr.values) / min(pr.values) > 10:
             ax.set_xscale("log")
+            # minor ticks labelled within one decade ran into each other (3x10^-5 4x10^-5 ...)
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(-0.2, max(3 * THRESHOLD_95, 1.0))
         flag = "" if pr.identifiable else " (non-identifiable)"
         ax.set_title(pr.parameter + flag, fontsize=9)
