@@ -139,3 +139,28 @@ def test_a_forged_centre_is_never_plotly_markup_nor_claimed_as_the_centre() -> N
     assert map_for("CD274", 1, [], ["+", "-"]).layout.title.text.startswith(
         "Mechanism map around CD274:"
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: node_card(5), "type a name"),  # type: ignore[arg-type]
+        (lambda: path_list(5, "PD-L1", 3), "give both ends of the path as names"),  # type: ignore[arg-type]
+        (lambda: evidence({"points": [1]}), "click a node"),
+        (lambda: evidence({"points": "abc"}), "click a node"),
+        (lambda: evidence("abc"), "click a node"),  # type: ignore[arg-type]
+    ],
+)
+def test_forged_types_are_answered_on_the_page_not_as_a_500(call: object, expected: str) -> None:
+    """A number for a name, or a click that is no Plotly click, raised (HTTP 500; audit s43)."""
+    assert expected in _text(call())  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("radius", "keep", "signs"),
+    [("abc", [], ["+", "-"]), (1, 5, ["+"]), (1, [], 5), ([1], None, ["-"])],
+)
+def test_forged_map_controls_draw_a_map(radius: object, keep: object, signs: object) -> None:
+    """Text for the radius (int('abc')) or a number for the signs raised (HTTP 500; s43)."""
+    fig = map_for("CD274", radius, keep, signs)  # type: ignore[arg-type]
+    assert fig.layout.title.text.startswith("Mechanism map")

@@ -165,3 +165,9 @@ def test_a_forged_scenario_is_quoted_literally_in_the_figure_title() -> None:
     fig, _labels, status = render("<b>x</b>", [None], [{"index": "k_grow"}])
     assert status.startswith("error: unknown scenario '<b>x</b>'")  # page text: Dash escapes it
     assert fig["layout"]["title"]["text"].startswith("unknown scenario '&lt;b&gt;x&lt;/b&gt;'")
+
+
+def test_forged_slider_lists_are_answered_on_the_page() -> None:
+    """Positions that are no list raised TypeError (HTTP 500; audit s43)."""
+    _fig, labels, status = render("default", 5, [{"index": "k_grow"}])  # type: ignore[arg-type]
+    assert status == "error: the request carries no list of sliders" and labels == []

@@ -129,3 +129,13 @@ def test_the_hint_does_not_offer_mouse_symbols_the_page_refuses() -> None:
 
     hint = json.dumps(layout(), default=lambda c: c.to_plotly_json())
     assert "HGNC or MGI" not in hint and "senotwin score --species mouse" in hint
+
+
+def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
+    """A number for the upload or its name, or a list for the sample, raised (HTTP 500; s43)."""
+    status, children, *_ = on_upload(5, "a.csv")  # type: ignore[arg-type]
+    assert status.startswith("error: no file received") and children == []
+    status, *_ = on_upload("data:,abc", 5)  # type: ignore[arg-type]
+    assert status.startswith("error: no file received")
+    shown = on_twin(["a"], {"a": {"senescence": 1.0}})  # type: ignore[arg-type]
+    assert "upload a table" in json.dumps(shown, default=lambda c: c.to_plotly_json())

@@ -66,3 +66,13 @@ def test_toxicity_columns_say_relative_proxy_not_a_zero_to_one_bound() -> None:
     assert tox and all(h.endswith("(relative toxicity proxy)") for h in tox), tox
     assert "toxicity max: thrombocytopenia (relative toxicity proxy)" in tox
     assert not any("0-1" in h for h in head)
+
+
+def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
+    """A number for the scenario or a regimen raised AttributeError (HTTP 500; audit s43)."""
+    *_, status = compare(5, ["", "", "", ""])  # type: ignore[arg-type]
+    assert status == "error: scenario 5 is not one of the list"
+    _fig, table, errors, _status = compare("aged_lung_untreated", [5, None, "", ""])  # type: ignore[list-item]
+    assert table is no_update and errors == ["arm 1: regimen 5 is not text", "", "", ""]
+    *_, status = compare("aged_lung_untreated", "abc")
+    assert status == "error: the request carries no list of arms"

@@ -66,6 +66,26 @@ def test_request_limits_name_the_field_and_the_allowed_values() -> None:
     assert argv[argv.index("--n") + 1] == "5" and "control=none" in argv
 
 
+def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
+    """A number for an arm, more names than boxes, a list for the trial or the job id raised
+    (AttributeError, ValueError, TypeError: HTTP 500; audit s43)."""
+    from senotwin.app.trial_view import pick_trial
+
+    assert parse_trial_arms([5, None], ["none", None]) == (
+        (),
+        ["arm 1: name 5 and regimen 'none' must be text", ""],
+    )
+    assert parse_trial_arms(["a"], ["none", "none"])[1] == ["1 arm names for 2 regimen boxes"] * 2
+    with pytest.raises(ValidationError, match=r"trial \['x'\] is not in the library"):
+        check_request("aged_lung_untreated", 5, (("c", "none"),), 0, ["x"])  # type: ignore[arg-type]
+    jobs = TrialJobs()
+    try:
+        assert poll(jobs, ["x"])[2] == "error: no cohort job ['x'] on this server (restarted?)"  # type: ignore[arg-type]
+    finally:
+        jobs.shutdown()
+    assert pick_trial(["x"])[0] is no_update  # type: ignore[arg-type]
+
+
 def test_actions_and_scenario_are_checked_before_a_job_starts() -> None:
     """'block FOO=0.9', 'block CD274=1.5' and every mouse scenario were accepted, then failed
     in the progress line without naming the arm (audit, session 41)."""

@@ -32,6 +32,8 @@ from senotwin.kb.schema import Interaction
 DEFAULT_QUERY = "PD-L1"
 #: interactions listed per direction on a node card (the map shows the rest)
 MAX_LISTED = 15
+#: the neighbourhood choices: 1 or 2 steps, or 0 for the whole map
+RADII = (0, 1, 2)
 
 
 def interaction_table(inters: Sequence[Interaction], *, limit: int = MAX_LISTED) -> html.Table:
@@ -105,7 +107,7 @@ def _mentions(total: int, shown: int, text: str) -> str:
 def node_card(query: str | None) -> tuple[list[Any], str | None]:
     """(children, resolved id): the record with its statements, or search hits if no name fits."""
     kb = knowledge_base()
-    text = (query or "").strip()
+    text = query.strip() if isinstance(query, str) else ""  # a forged number was an HTTP 500
     if not text:
         return [
             html.P("type a name, alias, word or statement id, e.g. PD-L1, IL-6, senolytic, B262")
@@ -178,7 +180,9 @@ MAX_PATH_STEPS = 5
 
 def path_list(source: str | None, target: str | None, max_length: int | None) -> list[Any]:
     """Signed paths source -> target, each step with its statements' quotes and citations."""
-    if not (source or "").strip() or not (target or "").strip():
+    if not isinstance(source, str) or not isinstance(target, str):  # forged: was an HTTP 500
+        return [html.P("give both ends of the path as names, e.g. IL-6 and PD-L1")]
+    if not source.strip() or not target.strip():
         return [html.P("give both ends of the path, e.g. IL-6 and PD-L1")]
     length = _path_length(max_length)
     if isinstance(length, str):
@@ -227,9 +231,11 @@ def _path_length(value: object) -> int | str:
 
 def evidence(click: dict[str, Any] | None) -> list[Any]:
     """The evidence of a clicked map element: a node's record or an edge's statements."""
-    if not click or not click.get("points"):
+    points = click.get("points") if isinstance(click, dict) else None
+    if not points or not isinstance(points, list) or not isinstance(points[0], dict):
+        # nothing clicked yet, or a forged click that was an HTTP 500
         return [html.P("click a node or an edge's diamond on the map for its evidence")]
-    key = str(click["points"][0].get("customdata", ""))
+    key = str(points[0].get("customdata", ""))
     kb = knowledge_base()
     if key.startswith("node:"):
         children, _ = node_card(key[len("node:") :])
@@ -248,11 +254,15 @@ def evidence(click: dict[str, Any] | None) -> list[Any]:
 def map_for(
     centre: str | None, radius: int | None, keep: Sequence[str] | None, signs: Sequence[str] | None
 ) -> Any:
-    """The map figure for the controls (whole map when no node is searched)."""
+    """The map figure for the controls (whole map when no node is searched). Values only a
+    forged request sends (text for the radius, a number for the kinds) read as the defaults
+    instead of raising (an HTTP 500; audit s43)."""
     kb = knowledge_base()
-    view = map_view(
-        kb, centre=centre, radius=int(radius or 1), keep_kinds=keep, signs=list(signs or [])
-    )
+    centre = centre if isinstance(centre, str) else None
+    steps = radius if radius in RADII and not isinstance(radius, bool) else 1
+    kept = [k for k in keep if isinstance(k, str)] if isinstance(keep, list) else None
+    shown = [s for s in signs if s in SIGN_COLORS] if isinstance(signs, list) else []
+    view = map_view(kb, centre=centre, radius=int(steps or 1), keep_kinds=kept, signs=shown)
     return map_figure(kb, view, centre=centre)
 
 

@@ -90,6 +90,8 @@ def render(
     a slider of a parameter the page does not offer or a position that is no number is said on
     the page (status line and figure title), not raised as a server error."""
     t0 = time.perf_counter()
+    if not isinstance(positions, list | tuple) or not isinstance(ids, list | tuple):
+        return _failed("the request carries no list of sliders", [])  # forged: was a 500
     labels = ["" for _ in ids]  # one label per slider id, whatever happens
     name = scenario or default_scenario().name
     try:

@@ -51,6 +51,8 @@ class SampleScores:
 
 def decode_upload(contents: str | None, filename: str | None) -> bytes:
     """The bytes of a browser upload (``data:...;base64,...``) after type and size checks."""
+    if not isinstance(contents, str) or not isinstance(filename, str):  # forged: was a 500
+        contents = filename = None
     if not contents or not filename:
         raise ValidationError(
             "no file received; choose a .csv, .tsv, .txt (optionally .gz) or .h5ad"

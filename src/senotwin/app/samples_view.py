@@ -78,6 +78,8 @@ def on_upload(
 
 def on_twin(sample: str | None, twin_scores: Mapping[str, Mapping[str, float]] | None) -> list[Any]:
     """The chosen sample's twin: burden beside the nominal scenario, and its overrides."""
+    if not isinstance(sample, str) or not isinstance(twin_scores, dict):  # forged: was a 500
+        sample = twin_scores = None
     if not sample or not twin_scores:
         return [html.P("upload a table with at least 3 samples, then pick one")]
     try:

@@ -48,11 +48,14 @@ def parse_arms(
     ``mouse_*`` scenarios), and one error text per arm ('' where it parsed). A dose or route
     outside the species' labelled or studied use is an error under its arm: the page has no
     off-label switch (the CLI's --allow-off-label)."""
-    body = body_for_scenario(scenario)
+    body = body_for_scenario(scenario if isinstance(scenario, str) else None)
     regimens: dict[str, Regimen] = {}
     errors = []
     for i, text in enumerate(texts, start=1):
-        if not text or not text.strip():
+        if not isinstance(text, str):  # only a forged request sends anything but text
+            errors.append("" if text is None else f"arm {i}: regimen {text!r} is not text")
+            continue
+        if not text.strip():
             errors.append("")
             continue
         try:
@@ -94,6 +97,11 @@ def drug_rows() -> list[Any]:
 
 def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[str], str]:
     """(burden figure, metrics table, per-arm errors, status) for the arms that parse."""
+    if not isinstance(texts, list | tuple):  # only a forged request; it was an HTTP 500
+        return no_update, no_update, [""] * ARMS, "error: the request carries no list of arms"
+    if not isinstance(scenario, str):
+        status = f"error: scenario {scenario!r} is not one of the list"
+        return no_update, no_update, [""] * len(texts), status
     regimens, errors = parse_arms(texts, scenario)
     if any(errors):
         # the last comparison stays on screen while the user fixes the text

@@ -98,7 +98,12 @@ def parse_trial_arms(
     """
     arms: list[tuple[str, str]] = []
     errors: list[str] = []
+    if len(names) != len(texts):  # only a forged request; zip(strict=True) was an HTTP 500
+        return (), [f"{len(names)} arm names for {len(texts)} regimen boxes"] * len(texts)
     for i, (name, text) in enumerate(zip(names, texts, strict=True), start=1):
+        if not isinstance(name, str | None) or not isinstance(text, str | None):
+            errors.append(f"arm {i}: name {name!r} and regimen {text!r} must be text")
+            continue
         text = (text or "").strip()
         name = (name or "").strip() or f"arm{i}"
         if not text:
@@ -153,7 +158,7 @@ def check_request(
     if not trial:
         return TrialRequest(str(scenario), int(n), tuple(arms), int(seed))
     library = library_trials()
-    if trial not in library:
+    if not isinstance(trial, str) or trial not in library:
         raise ValidationError(
             f"trial {trial!r} is not in the library; pick one of {sorted(library)}"
         )
@@ -241,7 +246,7 @@ class TrialJobs:
             return job_id
 
     def _job(self, job_id: str | None) -> _Job:
-        if not job_id or not _JOB_ID.fullmatch(job_id) or job_id not in self._jobs:
+        if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id) or job_id not in self._jobs:
             raise ValidationError(f"no cohort job {job_id!r} on this server (restarted?)")
         return self._jobs[job_id]
 

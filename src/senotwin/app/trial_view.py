@@ -99,7 +99,7 @@ def pick_trial(trial: str | None) -> tuple[Any, list[Any], list[Any], list[Any]]
     blank = [no_update] * MAX_ARMS
     if not trial:
         return no_update, blank, blank, []
-    spec = library_trials().get(trial)
+    spec = library_trials().get(trial) if isinstance(trial, str) else None
     if spec is None:
         return no_update, blank, blank, [html.P(f"trial {trial!r} is not in the library")]
     arms = list(spec.arms[:MAX_ARMS])
