@@ -66,6 +66,12 @@ def test_request_limits_name_the_field_and_the_allowed_values() -> None:
     assert argv[argv.index("--n") + 1] == "5" and "control=none" in argv
 
 
+def test_an_arm_name_with_an_equals_sign_is_blamed_on_the_name() -> None:
+    """'a=b' was split into name 'a' and regimen 'b=none': 'unknown drug' (audit s43)."""
+    _arms, errors = parse_trial_arms(["a=b"], ["none"])
+    assert errors[0].startswith("arm name 'a=b' must start with a letter or digit"), errors
+
+
 def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
     """A number for an arm, more names than boxes, a list for the trial or the job id raised
     (AttributeError, ValueError, TypeError: HTTP 500; audit s43)."""

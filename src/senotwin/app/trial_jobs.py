@@ -23,6 +23,7 @@ from pathlib import Path
 
 from senotwin._errors import SenotwinError, ValidationError
 from senotwin.cohort.runner import (
+    CohortArm,
     arm_from_text,
     check_action_arms,
     check_cohort_scenario,
@@ -110,6 +111,9 @@ def parse_trial_arms(
             errors.append("")
             continue
         try:
+            # the name first: 'a=b' split as name 'a' and regimen 'b=...', and the error blamed
+            # the regimen ("unknown drug 'b=none'"; audit s43)
+            CohortArm(name)
             arm_from_text(f"{name}={text}")
         except SenotwinError as exc:
             errors.append(str(exc))
