@@ -184,6 +184,30 @@ def test_cancel_after_the_cohort_finished_says_there_is_nothing_to_cancel(
         jobs.shutdown()
 
 
+def test_a_download_before_a_finished_cohort_says_why_nothing_comes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The download buttons did nothing, without a word, before a cohort had finished."""
+    from senotwin.app.trial_view import download
+
+    jobs = TrialJobs()
+    try:
+        assert download(jobs, "trial-dl-csv", None) == (
+            no_update,
+            "nothing to download yet: run a cohort first",
+        )
+        script = "import time; time.sleep(60)"
+        monkeypatch.setattr(TrialRequest, "argv", lambda self, out: [sys.executable, "-c", script])
+        job = jobs.start(check_request("aged_lung_untreated", 5, (("c", "none"),)))
+        data, status = download(jobs, "trial-dl-csv", job)
+        assert data is no_update and status.startswith("nothing to download: the cohort has not")
+        jobs.cancel(job)
+        _data, status = download(jobs, "trial-dl-report", job)
+        assert status == "nothing to download: the cohort was cancelled; it has no results"
+    finally:
+        jobs.shutdown()
+
+
 def test_at_most_max_running_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         TrialRequest,

@@ -278,8 +278,12 @@ class TrialJobs:
     def directory(self, job_id: str | None) -> Path:
         """The finished cohort's directory (an error while it runs or after it failed)."""
         job = self._job(job_id)
-        if self.status(job_id).state != "complete":
+        state = self.status(job_id).state
+        if state == "running":
             raise ValidationError("the cohort has not finished; results come when it completes")
+        if state != "complete":  # 'has not finished' misdescribed a failed or cancelled run
+            what = "failed" if state == "failed" else "was cancelled"
+            raise ValidationError(f"the cohort {what}; it has no results")
         return job.out
 
     def request(self, job_id: str | None) -> TrialRequest:

@@ -264,21 +264,23 @@ def layout() -> html.Div:
     )
 
 
-def download(jobs: TrialJobs, which: str | None, job_id: str | None) -> Any:
-    """The finished cohort's rows (CSV or Parquet) or its HTML report, as a browser download."""
+def download(jobs: TrialJobs, which: str | None, job_id: str | None) -> tuple[Any, Any]:
+    """(browser download, status): the finished cohort's rows (CSV or Parquet) or its HTML
+    report. A click before a cohort has finished says why nothing comes (the buttons did
+    nothing, without a word; audit s43)."""
     if not job_id:
-        return no_update
+        return no_update, "nothing to download yet: run a cohort first"
     try:
         directory = jobs.directory(job_id)
         if which == "trial-dl-csv":
-            return dcc.send_bytes(rows_csv(directory), "cohort_rows.csv")
+            return dcc.send_bytes(rows_csv(directory), "cohort_rows.csv"), no_update
         if which == "trial-dl-parquet":
-            return dcc.send_bytes(rows_parquet(directory), "cohort_rows.parquet")
+            return dcc.send_bytes(rows_parquet(directory), "cohort_rows.parquet"), no_update
         if which == "trial-dl-report":
-            return dcc.send_string(report_html(directory), "cohort_report.html")
-    except SenotwinError:
-        return no_update
-    return no_update
+            return dcc.send_string(report_html(directory), "cohort_report.html"), no_update
+    except SenotwinError as exc:
+        return no_update, f"nothing to download: {exc}"
+    return no_update, no_update
 
 
 def register(app: Dash, jobs: TrialJobs) -> None:
@@ -324,6 +326,7 @@ def register(app: Dash, jobs: TrialJobs) -> None:
     )(lambda _n, job_id: poll(jobs, job_id))
     app.callback(
         Output("trial-download", "data"),
+        Output("trial-status", "children", allow_duplicate=True),
         Input("trial-dl-csv", "n_clicks"),
         Input("trial-dl-parquet", "n_clicks"),
         Input("trial-dl-report", "n_clicks"),
