@@ -171,3 +171,18 @@ def test_forged_slider_lists_are_answered_on_the_page() -> None:
     """Positions that are no list raised TypeError (HTTP 500; audit s43)."""
     _fig, labels, status = render("default", 5, [{"index": "k_grow"}])  # type: ignore[arg-type]
     assert status == "error: the request carries no list of sliders" and labels == []
+
+
+def test_sliders_print_units_as_the_axes_do() -> None:
+    """Slider labels printed the raw unit: 'naive_age (1)' with the value '0.5 1', and
+    'molecules/um**2' beside axes that say 'molecules/µm²' (audit s43)."""
+    spec, values = scenario_values("default")
+    by_id = {p.id: p for p in ranged_parameters(spec)}
+    naive = slider_spec(by_id["naive_age"], values["naive_age"])
+    assert naive.label == "naive_age (dimensionless)" and "[dimensionless]" in naive.tooltip
+    squared = [p for p in by_id.values() if p.unit == "molecules/um**2"]
+    assert all(slider_spec(p, values[p.id]).unit == "molecules/µm²" for p in squared)
+    options, _ = picker_state("default")
+    assert not any("**" in o["label"] or "(1)" in o["label"] for o in options)
+    _fig, labels, _status = render("default", [None], [{"index": "naive_age"}])
+    assert labels == ["0.5 dimensionless"]

@@ -67,12 +67,19 @@ def scenario_values(name: str | None) -> tuple[ModelSpec, dict[str, float]]:
     return spec, values
 
 
+def unit_text(unit: str) -> str:
+    """A unit as the page prints it: 'dimensionless' for '1' (a slider read 'naive_age (1)'
+    and '0.5 1'), 'molecules/µm²' for 'molecules/um**2', as on the figure's axes."""
+    return "dimensionless" if unit == "1" else pretty_unit(unit)
+
+
 def tooltip(param: Parameter) -> str:
     """Name, unit, range and provenance of a parameter as one hover text."""
     low, high = param.range if param.range is not None else (param.value, param.value)
-    rng = f"plausible range {low:g} to {high:g} {param.unit}"
+    unit = unit_text(param.unit)
+    rng = f"plausible range {low:g} to {high:g} {unit}"
     prov = param.provenance
-    return f"{param.name or param.id} [{param.unit}]; {rng}; {prov.kind}: {prov.detail()}"
+    return f"{param.name or param.id} [{unit}]; {rng}; {prov.kind}: {prov.detail()}"
 
 
 def slider_spec(param: Parameter, value: float) -> SliderSpec:
@@ -80,10 +87,11 @@ def slider_spec(param: Parameter, value: float) -> SliderSpec:
     assert param.range is not None
     low, high = min(param.range[0], value), max(param.range[1], value)
     log = low > 0 and high / low > LOG_RATIO
+    unit = unit_text(param.unit)
     return SliderSpec(
         param.id,
-        f"{param.id} ({param.unit})",
-        param.unit,
+        f"{param.id} ({unit})",
+        unit,
         math.log10(low) if log else low,
         math.log10(high) if log else high,
         value,
@@ -119,7 +127,7 @@ def simulate_table(name: str | None, overrides: Mapping[str, float]) -> pd.DataF
 def column_units(spec: ModelSpec) -> dict[str, str]:
     """Unit of every species and observable column (as printed on an axis)."""
     units = {s.id: s.unit for s in spec.species} | {o.id: o.unit for o in spec.observables}
-    return {k: pretty_unit(v) for k, v in units.items()}
+    return {k: unit_text(v) for k, v in units.items()}
 
 
 def timecourse_figure(table: pd.DataFrame, units: Mapping[str, str], title: str) -> go.Figure:

@@ -19,6 +19,7 @@ from senotwin.app.model_page import (
     simulate_table,
     slider_spec,
     timecourse_figure,
+    unit_text,
 )
 from senotwin.model.scenarios import default_scenario, get_scenario, scenario_names
 
@@ -35,7 +36,8 @@ def picker_state(scenario: str | None) -> tuple[list[dict[str, str]], list[str]]
         return [], []
     sc = default_scenario() if not scenario else get_scenario(scenario)
     options = [
-        {"label": f"{p.id} ({p.unit}): {p.name}", "value": p.id} for p in ranged_parameters(spec)
+        {"label": f"{p.id} ({unit_text(p.unit)}): {p.name}", "value": p.id}
+        for p in ranged_parameters(spec)
     ]
     return options, default_slider_ids(spec, list(sc.params))
 
