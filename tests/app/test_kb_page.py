@@ -164,3 +164,8 @@ def test_forged_map_controls_draw_a_map(radius: object, keep: object, signs: obj
     """Text for the radius (int('abc')) or a number for the signs raised (HTTP 500; s43)."""
     fig = map_for("CD274", radius, keep, signs)  # type: ignore[arg-type]
     assert fig.layout.title.text.startswith("Mechanism map")
+
+
+def test_no_path_within_one_step_is_worded_in_the_singular() -> None:
+    (shown,) = path_list("PD-L1", "IL-6", 1)
+    assert shown.children == "no path from PD-L1 to IL-6 within 1 step"

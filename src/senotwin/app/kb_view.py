@@ -8,6 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, dcc, html
 
 from senotwin._errors import SenotwinError
+from senotwin._text import counted
 from senotwin.app.kb_page import (
     SIGN_COLORS,
     edge_interactions,
@@ -196,7 +197,7 @@ def path_list(source: str | None, target: str | None, max_length: int | None) ->
     except SenotwinError as exc:
         return [html.P(f"error: {exc}", className="regimen-error")]
     if not found:
-        return [html.P(f"no path from {source} to {target} within {length} steps")]
+        return [html.P(f"no path from {source} to {target} within {counted(length, 'step')}")]
     out: list[Any] = [html.P(f"{len(found)} signed paths (shortest first, at most 10):")]
     for p in found:
         steps = [
