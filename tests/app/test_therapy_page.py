@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from dash import no_update
+from plotly.utils import PlotlyJSONEncoder
 
 from senotwin.app.therapy_view import EXAMPLES, compare, drug_rows, parse_arms
 
@@ -76,3 +79,12 @@ def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
     assert table is no_update and errors == ["arm 1: regimen 5 is not text", "", "", ""]
     *_, status = compare("aged_lung_untreated", "abc")
     assert status == "error: the request carries no list of arms"
+
+
+def test_the_plot_says_what_to_do_before_the_first_comparison() -> None:
+    """The plot opened as empty axes from -1 to 6 with no word (audit s43)."""
+    from senotwin.app.therapy_view import layout
+
+    graph = json.loads(json.dumps(layout(["aged_lung_untreated"]), cls=PlotlyJSONEncoder))
+    text = json.dumps(graph)
+    assert "press 'Compare arms'" in text

@@ -147,6 +147,18 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
     )
 
 
+def placeholder_figure() -> go.Figure:
+    """What the plot shows before the first comparison (it was empty axes from -1 to 6)."""
+    fig = go.Figure()
+    fig.update_layout(
+        title="Tumour burden per arm: press 'Compare arms' to simulate them",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        height=420,
+    )
+    return fig
+
+
 def layout(scenarios: Sequence[str]) -> html.Div:
     """The Therapy page: scenario, four regimen boxes, compare button, plot, metrics, library."""
     arms = []
@@ -189,7 +201,9 @@ def layout(scenarios: Sequence[str]) -> html.Div:
             ),
             html.Div(
                 [
-                    dcc.Loading(dcc.Graph(id="therapy-plot"), delay_show=300),
+                    dcc.Loading(
+                        dcc.Graph(id="therapy-plot", figure=placeholder_figure()), delay_show=300
+                    ),
                     html.Div(id="therapy-table"),
                     html.H3("Drug library"),
                     html.Table(drug_rows(), className="library"),
