@@ -44,6 +44,8 @@ def test_therapy_summary_names_best_and_worst_arm(demo_results: DemoResults) -> 
     best = min(comp.arms, key=lambda a: a.final_tumour)
     text = comparison_summary(comp)
     assert f"'{best.name}' ({best.final_tumour:.2f} × 10⁹ cells)" in text
+    worst = max(comp.arms, key=lambda a: a.final_tumour)
+    assert f"{worst.final_tumour / best.final_tumour:.3g} times the lowest)." in text  # s43
 
 
 def test_model_section_names_links_the_model_has() -> None:

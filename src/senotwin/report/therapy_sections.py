@@ -156,7 +156,8 @@ def comparison_summary(comp: Comparison) -> str:
         f"At day {comp.days:g} the lowest tumour burden is with '{best.name}' "
         f"({best.final_tumour:.2f} × 10⁹ cells), the highest with '{worst.name}' "
         f"({worst.final_tumour:.2f} × 10⁹ cells, "
-        f"{worst.final_tumour / best.final_tumour:.1f}-fold)."
+        # '252.0-fold' said neither of what nor that the ratio is of unrounded burdens
+        f"{worst.final_tumour / best.final_tumour:.3g} times the lowest)."
     )
 
 
