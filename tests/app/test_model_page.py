@@ -76,6 +76,12 @@ def test_moving_a_slider_changes_the_tumour_curve(default_render) -> None:
         ("default", 0.5, {"index": "mL_per_L"}, "slider 'mL_per_L' is not one of this page's"),
         ("default", 0.5, {}, "slider {} is not one of this page's"),
         ("default", "abc", {"index": "k_grow"}, "slider 'k_grow': position 'abc' is not a number"),
+        (  # a log slider: 10**400 overflowed (HTTP 500; audit s43)
+            "default",
+            400.0,
+            {"index": "s_ccl2_sen"},
+            "slider 's_ccl2_sen': position 400.0 is outside the slider (-11 to -9, log10)",
+        ),
         ("nope", 0.5, {"index": "k_grow"}, "unknown scenario 'nope'"),
     ],
 )

@@ -117,6 +117,13 @@ def render(
         if pos is None:
             value = s.value
         elif isinstance(pos, int | float) and not isinstance(pos, bool) and math.isfinite(pos):
+            if not s.low - 1e-9 * abs(s.high - s.low) <= pos <= s.high + 1e-9 * abs(s.high - s.low):
+                # a log slider's 10**400 overflowed (an HTTP 500; audit s43)
+                return _failed(
+                    f"slider {pid!r}: position {pos!r} is outside the slider ({s.low:g} to "
+                    f"{s.high:g}{', log10' if s.log else ''})",
+                    labels,
+                )
             value = s.from_slider(pos)
         else:
             return _failed(f"slider {pid!r}: position {pos!r} is not a number", labels)
