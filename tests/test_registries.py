@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin._registry import Registry
+from senotwin._registry import Registry, extend
 from senotwin.export import EXPORTERS, Exporter
 from senotwin.model import ratelaws
 from senotwin.model.scenarios import SCENARIOS, Scenario
@@ -143,6 +143,35 @@ def test_importing_registers_nothing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@dataclass(frozen=True)
+class _Record:
+    name: str
+    reference: str = "test reference"
+
+
+def test_extend_adds_builtins_of_a_higher_layer_before_or_after_loading() -> None:
+    """A higher layer's loader (the package root's liu2019) joins the built-ins whether it was
+    added before the first lookup or after it, and never hides them."""
+    kind = "extend test thing"
+    early = Registry[_Record](kind, lambda reg: reg.register(_Record("own")))
+    extend(kind, lambda reg: reg.register(_Record("added")))
+    assert early.names() == ("added", "own")
+    loaded = Registry[_Record](kind + " 2", lambda reg: reg.register(_Record("own")))
+    assert loaded.names() == ("own",)
+    extend(kind + " 2", lambda reg: reg.register(_Record("late")))
+    assert loaded.names() == ("late", "own")
+    with pytest.raises(ValidationError, match="'late' is already registered"):
+        loaded.register(_Record("late"))
+
+
+def test_liu2019_is_a_builtin_calibration_problem_without_calibrate_importing_trial() -> None:
+    from senotwin.calibrate.problems import PROBLEMS
+
+    fresh = Registry(PROBLEMS.kind, PROBLEMS._builtins)
+    assert {"galvis2019", "liu2019"} <= set(fresh.names())
+    assert fresh.get("liu2019").fit is not None
 
 
 def test_custom_exporter_first_keeps_the_builtin_exporters() -> None:

@@ -2,7 +2,8 @@
 
 ``import senotwin`` is light and has no side effects: the names in ``__all__`` are loaded on
 first use (PEP 562), so ``senotwin.run_scenario`` imports the simulation layer only when it is
-touched. ``senotwin.citation()`` says what to cite.
+touched. ``senotwin.citation()`` says what to cite. It wires (without importing) the trial
+layer's ``liu2019`` into the calibration problems, which the calibrate layer may not import.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
+from senotwin import _registry
 from senotwin._errors import (
     CompileError,
     ExportError,
@@ -29,6 +31,17 @@ REVIEW_CITATION = (
     "aging microenvironment: targeting the senescence-associated secretory phenotype for cancer "
     "immunotherapy. Acta Pharm Sin B 2025. doi:10.1016/j.apsb.2025.07.022"
 )
+
+
+def _trial_problems(registry: _registry.Registry[Any]) -> None:
+    """The trial layer's simulated-cohort problem (``liu2019``), a built-in calibration problem:
+    wired here, above both layers, because calibrate may not import trial."""
+    from senotwin.trial.ici_fit import named_problem
+
+    registry.register(named_problem())
+
+
+_registry.extend("calibration problem", _trial_problems)
 
 # public name -> module that defines it (loaded on first attribute access)
 _LAZY: dict[str, str] = {

@@ -4,6 +4,9 @@ scoring methods): name -> record, with one rule for built-ins, duplicates and un
 * Built-ins are registered by a loader function run once, lazily, before the first lookup *or*
   the first registration — so they are always present, and registering a custom entry first
   never hides them. Nothing is registered as a side effect of importing a module.
+* A higher layer adds built-ins to a lower layer's registry with :func:`extend` (a loader run
+  with the registry's own), so the lower layer never names, nor imports, the higher one: the
+  package root wires the trial layer's ``liu2019`` into the calibration problems this way.
 * A name can be registered once; registering it again raises unless ``replace=True``.
 * An unknown name raises ``ValidationError("unknown <kind> 'x'; did you mean 'y'? (choose
   from: ...)")`` (the hint from :mod:`senotwin._suggest`).
@@ -13,8 +16,9 @@ scoring methods): name -> record, with one rule for built-ins, duplicates and un
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
@@ -32,6 +36,26 @@ class Entry(Protocol):
 
 T = TypeVar("T", bound=Entry)
 
+Loader = Callable[["Registry[Any]"], None]
+
+#: kind -> loaders added by :func:`extend`, run after the registry's own built-in loader
+_EXTENSIONS: dict[str, list[Loader]] = {}
+#: every registry made, to run a loader added after one of them has loaded its built-ins
+_LIVE: weakref.WeakSet[Registry[Any]] = weakref.WeakSet()
+_EXTEND_LOCK = threading.Lock()
+
+
+def extend(kind: str, loader: Loader) -> None:
+    """Run ``loader(registry)`` with the built-ins of every registry of ``kind`` (lazily, once
+    each; at once on one already loaded): how a higher layer adds built-ins to a lower layer's
+    registry without that layer importing it."""
+    with _EXTEND_LOCK:
+        _EXTENSIONS.setdefault(kind, []).append(loader)
+        loaded = [r for r in _LIVE if r.kind == kind and r._loaded]
+    for registry in loaded:
+        with registry._lock:
+            loader(registry)
+
 
 class Registry(Generic[T]):
     """Name -> record. ``kind`` names the thing in messages ("engine", "rate law", ...)."""
@@ -40,8 +64,10 @@ class Registry(Generic[T]):
         self.kind = kind
         self._builtins = builtins
         self._entries: dict[str, T] = {}
-        self._loaded = builtins is None
+        self._loaded = False
         self._lock = threading.RLock()
+        with _EXTEND_LOCK:
+            _LIVE.add(self)
 
     def _ensure_builtins(self) -> None:
         if self._loaded:
@@ -50,10 +76,12 @@ class Registry(Generic[T]):
             if self._loaded:
                 return
             self._loaded = True  # set first: the loader itself calls register()
-            loader = self._builtins
+            with _EXTEND_LOCK:
+                loaders = [self._builtins, *_EXTENSIONS.get(self.kind, ())]
             try:
-                if loader is not None:
-                    loader(self)
+                for loader in loaders:
+                    if loader is not None:
+                        loader(self)
             except BaseException:
                 self._loaded = False
                 self._entries.clear()

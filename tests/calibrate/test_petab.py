@@ -112,6 +112,14 @@ def test_export_needs_one_source(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
+def test_export_of_the_simulated_cohort_problem_says_it_has_no_petab_form(tmp_path: Path) -> None:
+    """It said "call senotwin.trial.ici_fit.register() first" (a Python call, to a CLI user)."""
+    res = runner.invoke(app, ["petab", "export", "--problem", "liu2019", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "not a PEtab problem" in res.output and "register" not in res.output
+    assert not any(tmp_path.iterdir())
+
+
 def _export_cli(out: Path) -> object:
     return runner.invoke(
         app, ["petab", "export", "--scenario", "karin2019", "--observable", "X", "--out", str(out)]

@@ -58,28 +58,18 @@ def register_problem(record: NamedProblem, *, replace: bool = False) -> NamedPro
     return PROBLEMS.register(record, replace=replace)
 
 
-#: the simulated-cohort problem of the trial layer, registered from there (see get_problem)
-COHORT_PROBLEM = "liu2019"
-
-
 def get_problem(name: str) -> Problem:
     """Build the problem called ``name`` (a shipped data set, or one added by
     :func:`register_problem`).
 
-    ``liu2019`` (a simulated virtual cohort, which fits itself: ``PROBLEMS.get("liu2019").fit``)
-    lives in the trial layer, which this layer may not import: call
-    ``senotwin.trial.ici_fit.register()`` first, as ``senotwin calibrate`` does."""
-    if name == COHORT_PROBLEM and name not in PROBLEMS:
-        raise ValidationError(
-            f"calibration problem {name!r} is registered by senotwin.trial.ici_fit.register() "
-            "(the trial layer; `senotwin calibrate --problem liu2019` calls it): call it first"
-        )
+    ``liu2019``, a simulated virtual cohort of the trial layer, is registered with the shipped
+    data sets (by the package root, as this layer may not import trial); it fits itself
+    (``PROBLEMS.get("liu2019").fit``) and has no PEtab form, so building it raises."""
     return PROBLEMS.get(name).build()
 
 
 def problem_names() -> tuple[str, ...]:
-    """Registered problem names (``liu2019`` once ``senotwin.trial.ici_fit.register()`` ran:
-    see :func:`get_problem`)."""
+    """Registered problem names: the shipped data sets, ``liu2019`` and any added ones."""
     return PROBLEMS.names()
 
 

@@ -236,9 +236,7 @@ def _verdict(g: dict) -> str:
 def _self_fitting(problem: str) -> bool:
     """Whether ``problem`` names a registered problem that fits itself (a simulated cohort)."""
     from senotwin.calibrate.problems import PROBLEMS, problem_names
-    from senotwin.trial.ici_fit import register
 
-    register()
     return problem in problem_names() and PROBLEMS.get(problem).fit is not None
 
 

@@ -24,7 +24,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from senotwin.model.qsp import TISSUES
 from senotwin.trial.ici_cohort import READ_KEYS, CohortDesign, VirtualCohort, tertile_of
 from senotwin.trial.ici_data import cohort, km_summary, os_by_response
 from senotwin.trial.spec import DAYS_PER_MONTH
+
+if TYPE_CHECKING:
+    from senotwin.calibrate.problems import NamedProblem
 
 PROBLEM = "liu2019"
 FIT_COHORT = "liu"
@@ -1028,12 +1031,21 @@ def figure_png(record: Mapping[str, Any]) -> bytes:
     return buf.getvalue()
 
 
+def named_problem() -> NamedProblem:
+    """``liu2019`` as a calibration-problem record: fits itself, has no PEtab form. The package
+    root adds it to ``senotwin.calibrate.problems.PROBLEMS`` with the shipped data sets."""
+    from senotwin.calibrate.problems import NamedProblem
+
+    return NamedProblem(PROBLEM, _no_petab, DESCRIPTION, REFERENCE, run_problem)
+
+
 def register() -> None:
-    """Register ``liu2019`` in the calibration-problem registry (idempotent)."""
-    from senotwin.calibrate.problems import NamedProblem, problem_names, register_problem
+    """Put ``liu2019`` back in the calibration-problem registry if it was unregistered
+    (idempotent; no longer needed first: it is registered with the built-ins)."""
+    from senotwin.calibrate.problems import problem_names, register_problem
 
     if PROBLEM not in problem_names():
-        register_problem(NamedProblem(PROBLEM, _no_petab, DESCRIPTION, REFERENCE, run_problem))
+        register_problem(named_problem())
 
 
 __all__ = [
