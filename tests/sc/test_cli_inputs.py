@@ -239,6 +239,44 @@ def test_ensembl_var_names_use_the_symbol_column(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--gene-symbols applies to .h5ad input only" in r.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("stratify",),
+        ("twin", "from-sample", "--sample", "SRR1660534", "--days", "5"),
+    ],
+    ids=["stratify", "twin"],
+)
+def test_twin_and_stratify_take_the_symbol_column_like_score(tmp_path: Path, command) -> None:
+    """Both refused an .h5ad with Ensembl var_names by telling the user to name the column with
+    --gene-symbols COLUMN, an option they did not have."""
+    ref, out = tmp_path / "ref.csv", tmp_path / "o.csv"
+    r = _run(*command, _h5ad(tmp_path, "f.h5ad"), "--out", ref)
+    assert r.exit_code == 0, r.output
+    two = _ensembl(tmp_path, "two.h5ad", feature_name=[], gene_symbols=[])
+    r = _run(*command, two, "--out", out)
+    assert r.exit_code == 2 and "--gene-symbols COLUMN" in r.stderr
+    r = _run(*command, two, "--out", out, "--gene-symbols", "gene_symbols")
+    assert r.exit_code == 0, r.output
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(ref))
+    out.unlink()
+    r = _run(*command, two, "--out", out, "--gene-symbols", "nope")
+    assert r.exit_code == 2 and not out.exists()
+    assert "--gene-symbols 'nope' is not a var column of two.h5ad; var columns: " in r.stderr
+    r = _run(*command, FIBRO, "--out", out, "--gene-symbols", "feature_name")
+    assert r.exit_code == 2 and "--gene-symbols applies to .h5ad input only" in r.stderr
+
+
+def test_twin_refuses_gene_symbols_with_a_score_table(tmp_path: Path) -> None:
+    scores = tmp_path / "s.csv"
+    scores.write_text("sample,tme_cd8_t_cells\nA,1.0\nB,2.0\n")
+    r = _run(
+        "twin", "from-sample", scores, "--scores", "--sample", "A", "--out",
+        tmp_path / "t.csv", "--gene-symbols", "feature_name",
+    )  # fmt: skip
+    assert r.exit_code == 2 and "with --scores INPUT is a score table" in r.output
+
+
 def test_ensembl_without_symbols_and_a_transposed_h5ad_are_named(tmp_path: Path) -> None:
     out = tmp_path / "o.csv"
     r = _run("score", _ensembl(tmp_path, "bare.h5ad"), "--out", out)

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from senotwin.model.spec import ModelSpec
 
 MODEL = typer.Option(None, "--model", help="A ModelSpec YAML file.")
+#: --gene-symbols of every command that reads an .h5ad expression file
+GENE_SYMBOLS_HELP = (
+    "Column of the .h5ad's var holding gene symbols, when var_names are not (e.g. Ensembl ids; "
+    "one conventional column such as feature_name is found without it)."
+)
 SCENARIO = typer.Option(
     None,
     "--scenario",

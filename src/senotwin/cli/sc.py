@@ -13,6 +13,7 @@ from senotwin._errors import ValidationError, check_seed
 from senotwin._io import atomic_write_text, read_table
 from senotwin.cli._common import (
     FIGURE_SUFFIXES,
+    GENE_SYMBOLS_HELP,
     TABLE_SUFFIXES,
     Output,
     check_count,
@@ -57,10 +58,6 @@ GROUPBY_HELP = (
 OBS_HELP = (
     "Sample/cell annotations as a CSV/TSV: first column the sample/cell names of INPUT, one "
     "column per annotation (e.g. condition); needed for --groupby with CSV/TSV input."
-)
-GENE_SYMBOLS_HELP = (
-    "Column of the .h5ad's var holding gene symbols, when var_names are not (e.g. Ensembl ids; "
-    "one conventional column such as feature_name is found without it)."
 )
 
 

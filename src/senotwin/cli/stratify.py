@@ -11,7 +11,13 @@ from typer.core import TyperGroup
 
 from senotwin._errors import check_seed
 from senotwin._io import atomic_write_text, ensure_writable_dir
-from senotwin.cli._common import TABLE_SUFFIXES, Output, print_json, writing
+from senotwin.cli._common import (
+    GENE_SYMBOLS_HELP,
+    TABLE_SUFFIXES,
+    Output,
+    print_json,
+    writing,
+)
 from senotwin.sc.io import read_expression
 from senotwin.sc.stratify import stratify as run_stratify
 from senotwin.sc.stratify_cohorts import load_ici_cohorts, load_tcga
@@ -60,6 +66,7 @@ def predict(
         None, "--explain", help="Folder for a per-sample HTML page and PNG explaining each call."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the gene bootstrap (uncertainties)."),
+    gene_symbols: str | None = typer.Option(None, "--gene-symbols", help=GENE_SYMBOLS_HELP),
 ) -> None:
     """Score each sample: ICI benefit, SASP axes and the benefit of each strategy.
 
@@ -68,7 +75,7 @@ def predict(
     outputs = [Output("--out", out, TABLE_SUFFIXES), Output("--explain", explain, directory=True)]
     with writing(*outputs, inputs=(input,)):
         check_seed(seed)  # before the file is read
-        expr = read_expression(input)
+        expr = read_expression(input, gene_symbols=gene_symbols)
         res = run_stratify(
             expr.x, expr.genes, expr.obs_names, where=f"expression file {input}", seed=seed
         )

@@ -9,7 +9,13 @@ import typer
 
 from senotwin._io import atomic_write_text, check_unique, read_table
 from senotwin.analysis.twin import TWIN_SIGNATURES
-from senotwin.cli._common import FIGURE_SUFFIXES, Output, user_errors, writing
+from senotwin.cli._common import (
+    FIGURE_SUFFIXES,
+    GENE_SYMBOLS_HELP,
+    Output,
+    user_errors,
+    writing,
+)
 
 app = typer.Typer(help="Digital twins of measured samples.", no_args_is_help=True)
 
@@ -41,6 +47,9 @@ def from_sample(
     mapping: Path | None = typer.Option(None, "--mapping", help="Also write the override table."),
     plot: Path | None = typer.Option(None, "--plot", help="Time-course figure (.png/.svg)."),
     json_out: bool = typer.Option(False, "--json", help="Print the overrides as JSON."),
+    gene_symbols: str | None = typer.Option(
+        None, "--gene-symbols", help=GENE_SYMBOLS_HELP + " Not with --scores."
+    ),
 ) -> None:
     """Map a sample's TME/SASP scores (standardised in its cohort) onto a scenario and run it."""
     from senotwin.analysis.twin import (
@@ -61,6 +70,12 @@ def from_sample(
             check_days(days, name="--days")
         wanted = twin_signatures(scenario)  # an unknown or unmapped scenario before any reading
         if scores:
+            if gene_symbols is not None:
+                raise typer.BadParameter(
+                    "--gene-symbols names the symbol column of an expression .h5ad; with "
+                    "--scores INPUT is a score table (drop one of them)",
+                    param_hint="--gene-symbols",
+                )
             table = read_table(input, what="score table", index_col=0)
             table.index = table.index.astype(str)
             check_unique(list(table.index), what=f"sample names (first column) in {input}")
@@ -77,7 +92,7 @@ def from_sample(
         else:
             from senotwin.sc.io import prepare, read_expression
 
-            expr = prepare(read_expression(input))
+            expr = prepare(read_expression(input, gene_symbols=gene_symbols))
             for message in expr.messages:
                 typer.echo(message, err=True)
             table, skipped = score_for_twin(expr.x, expr.genes, expr.obs_names, signatures=wanted)
