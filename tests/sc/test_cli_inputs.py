@@ -150,6 +150,33 @@ def test_gene_sets_keep_the_defaults_and_s_picks_file_sets(tmp_path: Path) -> No
     )
 
 
+def test_a_file_set_named_like_a_builtin_is_scored_with_a_warning_with_or_without_s(
+    tmp_path: Path,
+) -> None:
+    """-s fridman with a --gene-sets file that has a set 'fridman' scored the file's set under
+    the built-in's name without a word (without -s the same clash was already said)."""
+    expr = tmp_path / "x.csv"
+    _counts().to_csv(expr)
+    gmt = _gmt(tmp_path, GOOD.replace("GOOD", "fridman") + GOOD)
+    out, own = tmp_path / "o.csv", tmp_path / "own.csv"
+    r = _run("score", expr, "--out", out, "-s", "fridman", "-s", "GOOD", "--gene-sets", gmt)
+    assert r.exit_code == 0, r.output
+    assert (
+        "warning: sets.gmt: set(s) ['fridman'] have the name of a built-in signature; the "
+        "file's set is scored under that name (rename it in the file to score the built-in)"
+    ) in r.stderr
+    assert "fridman: 5 of 5 genes found" in r.stderr  # the file's five genes, not the built-in's
+    assert _run("score", expr, "--out", own, "-s", "GOOD", "--gene-sets", gmt).exit_code == 0
+    scored = pd.read_csv(out, index_col=0)
+    np.testing.assert_allclose(scored["fridman"], pd.read_csv(own, index_col=0)["GOOD"])
+    r = _run(
+        "score", expr, "--out", out, "--gene-sets", _gmt(tmp_path, GOOD.replace("GOOD", "sasp"))
+    )
+    assert "set(s) ['sasp'] have the name of a built-in default signature" in r.stderr
+    r = _run("score", expr, "--out", out, "-s", "GOOD", "--gene-sets", gmt)
+    assert "warning" not in r.stderr  # a set that shadows nothing picked: nothing to say
+
+
 def test_a_short_set_is_skipped_and_only_none_left_fails(tmp_path: Path) -> None:
     """One set with too few genes present stopped the whole run."""
     expr = tmp_path / "x.csv"

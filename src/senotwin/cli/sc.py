@@ -108,21 +108,28 @@ def _gene_sets(path: Path) -> list[Signature]:
     return read_gmt(path) if path.suffix.lower() == ".gmt" else read_signature_table(path)
 
 
+def _warn_shadowed(gene_sets: Path, clash: list[str], what: str) -> None:
+    """A --gene-sets set named like a built-in is scored in its place: said, never silent."""
+    if clash:
+        typer.echo(
+            f"warning: {gene_sets.name}: set(s) {clash} have the name of a built-in {what}; the "
+            "file's set is scored under that name (rename it in the file to score the built-in)",
+            err=True,
+        )
+
+
 def _selection(names: list[str], gene_sets: Path | None) -> list[Signature | str]:
     """What `score` scores: without -s the defaults and every --gene-sets set; -s names
-    built-in signatures (replacing the defaults) and/or sets of the file (picking among them)."""
+    built-in signatures (replacing the defaults) and/or sets of the file (picking among them).
+    A set of the file named like a built-in signature is scored in its place, with a warning."""
     if gene_sets is None:
         return list(names) or list(DEFAULT_SIGNATURES)
     extra = _gene_sets(gene_sets)
     by_name = {s.name: s for s in extra}
     if not names:
-        clash = [n for n in DEFAULT_SIGNATURES if n in by_name]
-        if clash:
-            typer.echo(
-                f"warning: {gene_sets.name}: set(s) {clash} have the name of a built-in default "
-                "signature; the file's set is scored under that name",
-                err=True,
-            )
+        _warn_shadowed(
+            gene_sets, [n for n in DEFAULT_SIGNATURES if n in by_name], "default signature"
+        )
         return [n for n in DEFAULT_SIGNATURES if n not in by_name] + list(extra)
     builtin = builtin_signatures()
     for n in names:
@@ -134,6 +141,8 @@ def _selection(names: list[str], gene_sets: Path | None) -> list[Signature | str
                 f"({', '.join(sets[:10])}{more}) nor a built-in signature "
                 f"({', '.join(sorted(builtin))})"
             )
+    picked = list(dict.fromkeys(names))
+    _warn_shadowed(gene_sets, [n for n in picked if n in by_name and n in builtin], "signature")
     chosen: list[Signature | str] = [by_name.get(n, n) for n in names]
     if not any(n in by_name for n in names):
         chosen += extra  # -s named built-ins only: every set of the file besides
