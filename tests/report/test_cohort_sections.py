@@ -75,8 +75,8 @@ def test_sensitivity_section_states_the_design_and_the_horizon_note() -> None:
             "metric": ["sasp_net_effect"] * 2,
             "parameter": ["r_T", "k_ld"],
             "index": [-0.5, 0.2],
-            "low": [np.nan] * 2,
-            "high": [np.nan] * 2,
+            "ci_low": [np.nan] * 2,
+            "ci_high": [np.nan] * 2,
             "p": [0.01, 0.3],
             "rank": [1, 2],
         }

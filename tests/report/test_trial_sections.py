@@ -114,10 +114,12 @@ def _prediction(**over: object) -> dict[str, object]:
         "caveats": {"os": "melanoma death hazard"},
         "median_pfs_sim": 11.0,
         "median_pfs_obs": 6.3,
-        "median_pfs_obs_ci": [5.1, 7.8],
+        "median_pfs_obs_low": 5.1,
+        "median_pfs_obs_high": 7.8,
         "median_os_sim": None,
         "median_os_obs": 9.9,
-        "median_os_obs_ci": [8.0, 17.7],
+        "median_os_obs_low": 8.0,
+        "median_os_obs_high": 17.7,
         "landmarks_pfs": [
             {"month": m, "sim": sim, "obs": obs, "obs_se": se}
             | {"obs_low": max(obs - 1.96 * se, 0.0), "obs_high": min(obs + 1.96 * se, 1.0)}

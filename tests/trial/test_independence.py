@@ -222,6 +222,10 @@ def test_the_record_has_snake_case_keys_not_reached_flags_and_units() -> None:
     assert isinstance(record["uncorrelated_median_months_not_reached"], bool)
     assert record["units"]["orr"] == "% of patients"
     assert record["units"]["median_pfs_months"] == "months"
+    # intervals as every JSON of the CLI writes them: <name>_low / <name>_high
+    assert {"hr_low", "hr_high", "rmst_gain_low", "either_high"} <= set(record)
+    assert not {"hr_lower", "hr_upper", "rmst_gain_ci", "either_ci"} & set(record)
+    assert {"rmst_gain_low", "uncorrelated_rmst_gain_high"} <= set(record["units"])
     # 'no one to read' (every patient responds to the add-on alone) stays null, flag false
     untreated = rows[rows.arm == "pembro_alone"].assign(arm="untreated")
     everyone = rows.assign(

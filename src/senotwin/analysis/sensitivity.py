@@ -139,7 +139,7 @@ class SensitivityResult:
     """Indices per (metric, parameter), ranked, plus how often the SASP net-hurts."""
 
     method: Method
-    table: pd.DataFrame  # metric, parameter, index, low, high, p, rank
+    table: pd.DataFrame  # metric, parameter, index, ci_low, ci_high (Sobol), p (PRCC), rank
     samples: int
     sasp_hurts_fraction: float  # share of samples with sasp_net_effect > 0 (NaN if not run)
     bounds: Mapping[str, tuple[float, float]]
@@ -400,8 +400,8 @@ def run_sensitivity(
                         "metric": metric,
                         "parameter": name,
                         "index": rv,
-                        "low": np.nan,
-                        "high": np.nan,
+                        "ci_low": np.nan,
+                        "ci_high": np.nan,
                         "p": pv,
                     }
                 )
@@ -413,8 +413,8 @@ def run_sensitivity(
                         "metric": metric,
                         "parameter": rec["parameter"],
                         "index": rec["ST"],
-                        "low": rec["ST"] - rec["ST_conf"],
-                        "high": rec["ST"] + rec["ST_conf"],
+                        "ci_low": rec["ST"] - rec["ST_conf"],
+                        "ci_high": rec["ST"] + rec["ST_conf"],
                         "p": np.nan,
                         "S1": rec["S1"],
                     }

@@ -389,7 +389,7 @@ def summary(
                 "patients_planned": progress.planned,
                 "arms": summary_records(table),
                 "units": SUMMARY_UNITS,
-                "statuses": {f"{a}/{s}": int(c) for (a, s), c in status_counts.items()},
+                "statuses": _nested_counts(status_counts),
                 **(
                     {
                         "ensemble": manifest["config"].get("ensemble"),
@@ -461,6 +461,14 @@ def summary(
 
         for claim in one_per_pair(claims):
             typer.echo(claim.sentence())
+
+
+def _nested_counts(counts: Any) -> dict[str, dict[str, int]]:
+    """``{arm: {status: n}}`` from a count per (arm, status) (JSON; was ``"arm/status": n``)."""
+    out: dict[str, dict[str, int]] = {}
+    for (arm, status), n in counts.items():
+        out.setdefault(str(arm), {})[str(status)] = int(n)
+    return out
 
 
 def _ensemble_claims(rows: Any) -> Any:

@@ -116,6 +116,6 @@ def _spread(r: dict) -> str:
     """The uncertainty the JSON holds: PRCC's p value, or the Sobol index's interval."""
     if r["p"] == r["p"]:
         return f"  (p {r['p']:.2g})"
-    if r["low"] == r["low"]:
-        return f"  ({r['low']:.2f} to {r['high']:.2f})"
+    if r["ci_low"] == r["ci_low"]:
+        return f"  ({r['ci_low']:.2f} to {r['ci_high']:.2f})"
     return ""

@@ -463,7 +463,7 @@ def heldback(
 
         for ep in ("pfs", "os"):
             sim, obs = r.get(f"median_{ep}_sim"), r.get(f"median_{ep}_obs")
-            lo, hi = r.get(f"median_{ep}_obs_ci") or (None, None)
+            lo, hi = r.get(f"median_{ep}_obs_low"), r.get(f"median_{ep}_obs_high")
             typer.echo(
                 f"  {ep.upper()} median simulated {months(sim)} vs observed {months(obs)} months "
                 f"(95 % CI {months(lo)}-{months(hi)}; n {r['n_obs']})"

@@ -276,7 +276,7 @@ def _heldback_rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, st
     for ep in ("pfs", "os"):
         if f"median_{ep}_obs" not in r or ep in r["not_compared"]:
             continue
-        ci_lo, ci_hi = r.get(f"median_{ep}_obs_ci") or (None, None)
+        ci_lo, ci_hi = r.get(f"median_{ep}_obs_low"), r.get(f"median_{ep}_obs_high")
         sim = r[f"median_{ep}_sim"]
         rows.append(
             (

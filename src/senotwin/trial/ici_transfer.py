@@ -142,11 +142,19 @@ TRANSFER_UNITS = {
     **{
         f"median_{ep}_{what}": "months"
         for ep in ("pfs", "os")
-        for what in ("sim", "obs", "obs_ci", "error")
+        for what in ("sim", "obs", "obs_low", "obs_high", "error")
     },
     "landmarks_pfs": "month: months; sim, obs, obs_se, obs_low, obs_high: fraction (0-1)",
     "landmarks_os": "month: months; sim, obs, obs_se, obs_low, obs_high: fraction (0-1)",
 }
+
+
+def split_intervals(out: dict[str, Any]) -> None:
+    """``median_<ep>_obs_ci`` ([low, high] of :func:`compare_cohort`) as ``median_<ep>_obs_low``
+    and ``_high``: the one interval convention of the CLI's JSON (``trial heldback --json``)."""
+    for ep in ("pfs", "os"):
+        if (key := f"median_{ep}_obs_ci") in out:
+            out[f"median_{ep}_obs_low"], out[f"median_{ep}_obs_high"] = out.pop(key) or (None, None)
 
 
 def predict_transfer(
@@ -171,6 +179,7 @@ def predict_transfer(
     out["tissue"] = info
     out["scenario"] = spec.scenario
     out["k_grow_centre"] = growth_record(vc, centres, fixed)
+    split_intervals(out)
     for ep in ("pfs", "os"):  # a median here is None only when not reached: say so beside it
         for what in ("sim", "obs"):
             if (key := f"median_{ep}_{what}") in out:

@@ -175,8 +175,12 @@ class Independence:
     def record(self) -> dict[str, Any]:
         """JSON-ready: a median not reached is None with its ``_not_reached`` flag true
         (:data:`senotwin.analysis.survival.NOT_REACHED_SUFFIX`); keys are snake_case
-        (:data:`IA` is ``independent_action``); ``units`` says what each number is in."""
+        (:data:`IA` is ``independent_action``), an interval ``<name>_low`` / ``<name>_high`` as
+        in every JSON of the CLI; ``units`` says what each number is in."""
         data = asdict(self)
+        for key in ("either", "rmst_gain", "uncorrelated_rmst_gain"):
+            data[f"{key}_low"], data[f"{key}_high"] = data.pop(f"{key}_ci")
+        data["hr_low"], data["hr_high"] = data.pop("hr_lower"), data.pop("hr_upper")
         data["median_pfs_months"] = {
             IA_KEY if k == IA else k: v for k, v in data["median_pfs_months"].items()
         }
@@ -230,14 +234,19 @@ RECORD_MEDIANS = (
 RECORD_UNITS = {
     "median_pfs_months": "months",
     "orr": "% of patients",
-    "either_ci": "% of patients",
+    "either_low": "% of patients",
+    "either_high": "% of patients",
     "hr": "hazard ratio, combination vs independent action",
+    "hr_low": "hazard ratio",
+    "hr_high": "hazard ratio",
     "rmst_gain_months": "months",
-    "rmst_gain_ci": "months",
+    "rmst_gain_low": "months",
+    "rmst_gain_high": "months",
     "follow_months": "months",
     "uncorrelated_median_months": "months",
     "uncorrelated_rmst_gain_months": "months",
-    "uncorrelated_rmst_gain_ci": "months",
+    "uncorrelated_rmst_gain_low": "months",
+    "uncorrelated_rmst_gain_high": "months",
     "first_scan_day": "days",
     "nonresponder_median_pfs_months": "months",
     "nonresponder_first_scan_pd": "% of the add-on-alone non-responders",
