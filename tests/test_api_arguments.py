@@ -3,7 +3,10 @@ before pandas, numpy or scipy see them (audit s42 M2 and L2)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
@@ -68,3 +71,70 @@ def test_call_senescent_needs_a_hallmark() -> None:
     x = np.ones((4, 3))
     with pytest.raises(ValidationError, match=r"^hallmarks is empty: name at least one"):
         call_senescent(x, ["A", "B", "C"], hallmarks=[])
+
+
+def _kb() -> object:
+    import senotwin
+
+    return senotwin.load_kb()
+
+
+def _query(fn: str, *args: object, **kw: object) -> object:
+    from senotwin.kb import query
+
+    return getattr(query, fn)(*args, **kw)
+
+
+def _api(fn: str, *args: object) -> object:
+    import senotwin
+
+    return getattr(senotwin, fn)(*args)
+
+
+def _get_trial(name: object) -> object:
+    from senotwin.trial import get_trial
+
+    return get_trial(name)  # type: ignore[arg-type]
+
+
+#: (call, thunk, message): the entry points a user calls first, given a wrong type
+WRONG_TYPES: list[tuple[str, Callable[[], object], str]] = [
+    ("show(kb, 5)", lambda: _query("show", _kb(), 5), r"name must be a node name.*got int 5"),
+    ("show(name, kb)", lambda: _query("show", "IL-6", "x"), r"kb must be a KnowledgeBase.*str"),
+    ("search(kb, 5)", lambda: _query("search", _kb(), 5), r"text must be .*got int 5"),
+    ("search limit", lambda: _query("search", _kb(), "IL", limit="5"), r"limit must be a whole"),
+    ("neighbors(kb, 5)", lambda: _query("neighbors", _kb(), 5), r"name must be a node name"),
+    ("show_interaction", lambda: _query("show_interaction", _kb(), 262), r"ident must be .*int"),
+    ("load_kb(5)", lambda: _api("load_kb", 5), r"directory must be a path or None"),
+    ("load_spec(5)", lambda: _api("load_spec", 5), r"path must be the path of a ModelSpec"),
+    ("get_drug(5)", lambda: _api("get_drug", 5), r"name must be a drug id or alias"),
+    ("get_signature(5)", lambda: _api("get_signature", 5), r"name must be a built-in signature"),
+    ("get_trial(5)", lambda: _get_trial(5), r"name must be a library trial id"),
+    ("make_twin(5, s)", lambda: _api("make_twin", 5, "s"), r"scores must be a score table"),
+    (
+        "make_twin(table, 0)",
+        lambda: _api("make_twin", pd.DataFrame({"a": [1.0]}), 0),
+        r"sample must be a sample name .*got int 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "call", "message"), WRONG_TYPES, ids=[c[0] for c in WRONG_TYPES])
+def test_a_wrong_type_is_refused_at_the_entry_by_parameter(
+    what: str, call: Callable[[], object], message: str
+) -> None:
+    """kb.query.show(kb, 5) ended in "'int' object has no attribute 'strip'" inside the loader
+    (and get_drug, get_signature, get_trial, load_spec, make_twin alike)."""
+    from senotwin._errors import ArgumentTypeError, SenotwinError
+
+    with pytest.raises(TypeError, match=message) as err:
+        call()
+    assert isinstance(err.value, ArgumentTypeError) and isinstance(err.value, SenotwinError), what
+
+
+def test_check_type_refuses_a_bool_for_a_number() -> None:
+    from senotwin._errors import check_type
+
+    check_type(3, int, name="n", what="a whole number")
+    with pytest.raises(TypeError, match=r"^n must be a whole number, got bool True$"):
+        check_type(True, int, name="n", what="a whole number")

@@ -23,6 +23,11 @@ class ExportError(SenotwinError):
     """An exporter cannot represent the model faithfully in the requested format."""
 
 
+class ArgumentTypeError(SenotwinError, TypeError):
+    """A Python API argument has the wrong type (``show(kb, 5)``); the message names the
+    parameter, the type given and what is allowed, instead of an AttributeError deep inside."""
+
+
 class SenotwinWarning(UserWarning):
     """Input that runs but not as written (e.g. doses after the end of the run); the CLI prints
     these as ``warning: ...`` lines on standard error."""
@@ -41,3 +46,14 @@ def check_seed(seed: object, *, option: str | None = "--seed", argument: str = "
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         flag = f" ({option})" if option else ""
         raise ValidationError(f"{argument}{flag} must be an integer >= 0, got {seed!r}")
+
+
+def check_type(value: object, allowed: type | tuple[type, ...], *, name: str, what: str) -> None:
+    """Refuse ``value`` unless it is an instance of ``allowed`` (a bool never passes for an int),
+    naming the parameter ``name``, the type and value given and ``what`` is allowed."""
+    kinds = allowed if isinstance(allowed, tuple) else (allowed,)
+    if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
+        return
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else f"{shown[:40]}..."
+    raise ArgumentTypeError(f"{name} must be {what}, got {type(value).__name__} {shown}")

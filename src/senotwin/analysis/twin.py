@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin.model.scenarios import Scenario, get_scenario
 from senotwin.model.spec import ModelSpec
 
@@ -167,6 +167,8 @@ def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = DEFAULT_TWIN
 
     The scenario's model picks the mapping table (:func:`links_for`).
     """
+    check_type(scores, pd.DataFrame, name="scores", what="a score table (pandas DataFrame)")
+    check_type(sample, str, name="sample", what="a sample name of the score table (str)")
     if sample not in scores.index:
         close = [str(s) for s in scores.index[:5]]
         raise ValidationError(f"sample {sample!r} is not in the score table (first rows: {close})")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 
 import pydantic
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._io import check_input_dir, read_text
 from senotwin._yaml import load_yaml
 from senotwin.kb.schema import (
@@ -186,6 +187,7 @@ def _shipped_alias_index() -> dict[str, str]:
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:
     """Load and validate a knowledge base directory (default: the one shipped with senotwin)."""
+    check_type(directory, (str, os.PathLike, type(None)), name="directory", what="a path or None")
     root = check_input_dir(
         Path(directory) if directory is not None else default_kb_dir(),
         what="knowledge-base directory",

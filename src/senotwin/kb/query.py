@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from senotwin._errors import ValidationError, excerpt
+from senotwin._errors import ValidationError, check_type, excerpt
 from senotwin._suggest import closest, hint
 from senotwin.kb.loader import KnowledgeBase, normalise_name
 from senotwin.kb.schema import Agent, CuratorNote, Entity, Interaction, Reference
@@ -35,8 +35,15 @@ class UnknownName(ValidationError):
         super().__init__(f"unknown name {name!r}{suggestion or '; try `senotwin kb search TEXT`'}")
 
 
+def _check_kb(kb: object) -> None:
+    """The first argument of every query: the knowledge base, not a name given in its place."""
+    check_type(kb, KnowledgeBase, name="kb", what="a KnowledgeBase (senotwin.load_kb())")
+
+
 def resolve(kb: KnowledgeBase, name: str) -> str:
     """Return the id a name, alias or HGNC symbol refers to, or explain what is close."""
+    _check_kb(kb)
+    check_type(name, str, name="name", what="a node name, alias or HGNC symbol (str)")
     key = normalise_name(name)
     if key in kb.alias_index:
         return kb.alias_index[key]
@@ -114,6 +121,8 @@ class InteractionView:
 def show_interaction(kb: KnowledgeBase, ident: str) -> InteractionView | None:
     """The interaction ``ident`` (e.g. B262, as a model's ``kb evidence`` lists it), or None
     when no interaction has that id."""
+    _check_kb(kb)
+    check_type(ident, str, name="ident", what="an interaction id such as 'B262' (str)")
     inter = kb.interactions.get(ident.strip().upper())
     if inter is None:
         return None
@@ -143,6 +152,9 @@ def _excerpt(text: str, needle: str, width: int = 60) -> str:
 def search(kb: KnowledgeBase, text: str, *, limit: int | None = 50) -> list[SearchHit]:
     """Case-insensitive search over names, aliases, descriptions, quotes and references (the
     first ``limit`` hits; None: all of them)."""
+    _check_kb(kb)
+    check_type(text, str, name="text", what="the text to search for (str)")
+    check_type(limit, (int, type(None)), name="limit", what="a whole number >= 1 or None")
     needle = text.strip().lower()
     if not needle:
         raise ValidationError("search text is empty; give a word such as 'PD-L1' or 'senolytic'")

@@ -6,6 +6,7 @@ Saving writes a temporary file and renames it, so a failed save never leaves a h
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pydantic
 import yaml
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._io import atomic_write_text, read_text
 from senotwin._yaml import load_yaml
 from senotwin.model.spec import ModelSpec
@@ -21,6 +22,7 @@ from senotwin.model.spec import ModelSpec
 
 def load_spec(path: str | Path) -> ModelSpec:
     """Read a ModelSpec YAML file; every problem is reported with file, record and field."""
+    check_type(path, (str, os.PathLike), name="path", what="the path of a ModelSpec YAML file")
     p = Path(path)
     text = read_text(p, what="model file", expected="a ModelSpec YAML text file")
     return spec_from_yaml(text, source=str(p))

@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from senotwin._errors import SenotwinWarning, ValidationError
+from senotwin._errors import SenotwinWarning, ValidationError, check_type
 from senotwin._io import read_text, table_separator
 from senotwin._yaml import read_yaml
 
@@ -159,6 +159,7 @@ def builtin_signatures() -> dict[str, Signature]:
 
 def get_signature(name: str) -> Signature:
     """A built-in signature; ``NAME:CLASS`` selects one gene_class (e.g. ``senmayo:secreted``)."""
+    check_type(name, str, name="name", what="a built-in signature name such as 'sasp' (str)")
     base, _, klass = name.partition(":")
     sigs = _builtin()
     if base not in sigs:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import pint
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import read_yaml
 from senotwin.model.spec import Provenance
@@ -554,4 +554,5 @@ def library() -> DrugLibrary:
 
 def get_drug(name: str) -> Drug:
     """A drug of the shipped library by id or alias."""
+    check_type(name, str, name="name", what="a drug id or alias (str)")
     return library().get(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._suggest import did_you_mean
 from senotwin.trial.spec import TrialSpec, load_trial
 
@@ -20,6 +20,7 @@ def trials() -> tuple[TrialSpec, ...]:
 
 def get_trial(name: str) -> TrialSpec:
     """The library trial ``name`` (or a trial YAML file path)."""
+    check_type(name, str, name="name", what="a library trial id or a trial YAML path (str)")
     if name.endswith((".yaml", ".yml")):
         return load_trial(name)
     ids = [t.id for t in trials()]
