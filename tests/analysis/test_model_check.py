@@ -100,7 +100,13 @@ def test_a_new_unit_mismatch_fails_the_check():
     res = check_units(spec_from_dict(data))
     assert not res.passed
     assert any("'tumour_burden'" in p for p in res.details["problems"])
-    assert not check_units(load_fixture("depillis2005")).passed  # no known list for others
+    # a model with a known list fails on a mismatch outside it (the old unit of k)
+    data = spec_to_dict(load_fixture("depillis2005"))
+    next(p for p in data["parameters"] if p["id"] == "k")["unit"] = "cells**2"
+    res = check_units(spec_from_dict(data))
+    assert not res.passed and len(res.details["known"]) == 2
+    assert [p.split(":", 1)[0] for p in res.details["problems"]] == ["process 'cd8_recruitment'"]
+    assert check_units(load_fixture("depillis2005")).passed
 
 
 def test_a_block_the_model_cannot_run_is_reported_not_raised():

@@ -30,17 +30,13 @@ MODELS = {
 }
 
 #: the genuine unit errors of a model's own equations, which libSBML flags too (element: reason).
-#: Nothing else may be flagged; the QSP models (human, mouse, vaccine) have none.
+#: Nothing else may be flagged; the QSP models (human, mouse, vaccine) and the fixtures have none
+#: (depillis2005's k is in (cells/day)^2, the square of the lysis flux it is added to).
 GENUINE = {
     "sasp_tme": {
         item: "legacy TME model: relative cytokine levels mixed with rates by design "
         "(KNOWN_UNIT_MISMATCHES, docs/qsp-model.md)"
         for item in KNOWN_UNIT_MISMATCHES["sasp_tme"]
-    },
-    "depillis2005": {
-        "process 'cd8_recruitment'": "j D^2/(k + D^2) L with k declared in cells^2 but D_lysis "
-        "a flux in cells/day, so k + D^2 adds cells^2 to cells^2/day^2 (the fixture's unit of "
-        "k; model units reports it as well)",
     },
 }
 

@@ -100,6 +100,24 @@ def test_fixtures_are_consistent(name: str) -> None:
     assert unit_problems(load_fixture(name)) == []
 
 
+def test_depillis_fixture_passes_with_the_ratio_kill_known_and_why() -> None:
+    """k is in (cells/day)^2, the square of the lysis flux D T it is added to (declared cells^2,
+    cd8_recruitment added cells^2 to cells^2/day^2); the kill D T keeps a non-constant exponent
+    on cells the check cannot follow, listed as known with the reason."""
+    from senotwin.model.unitcheck import unit_check
+
+    spec = load_fixture("depillis2005")
+    res = unit_check(spec)
+    assert res.passed, res.problems
+    assert [k.split(":", 1)[0] for k in res.known] == ["observable 'D_lysis'", "process 'cd8_kill'"]
+    assert all("(known: not a unit error" in k and "finite at T = 0" in k for k in res.known)
+    data = spec.model_dump()
+    next(p for p in data["parameters"] if p["id"] == "k")["unit"] = "cells**2"
+    res = unit_check(spec_from_dict(data))
+    assert not res.passed
+    assert [p.split(":", 1)[0] for p in res.problems] == ["process 'cd8_recruitment'"]
+
+
 def test_cli_model_units(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

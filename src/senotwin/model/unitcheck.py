@@ -210,17 +210,35 @@ def unit_problems(spec: ModelSpec) -> list[str]:
     return problems
 
 
-#: unit mismatches a model is known to have, by model id (the legacy TME model mixes relative
-#: cytokine levels with rates by design; docs/qsp-model.md). Reported, not failed; any other
-#: mismatch fails the check.
-KNOWN_UNIT_MISMATCHES: dict[str, frozenset[str]] = {
-    "sasp_tme": frozenset(
-        [f"observable {o!r}" for o in ("tumour_diameter_mm", "IFNG", "sasp_per_senescent_cell")]
-        + [f"observable {o!r}" for o in ("clearance_capacity", "sen_removal_rate")]
-        + [f"observable {o!r}" for o in ("kill_capacity", "IL6", "IL8", "CCL2", "CXCL1")]
-        + [f"observable {o!r}" for o in ("CCL5", "CXCL12", "TGFB", "MMP", "VEGF", "IFN_I")]
-        + ["observable 'TNF'", "process 'tumour_kill'"]
-    ),
+_LEGACY_WHY = (
+    "the legacy TME model mixes relative (dimensionless) quantities with rates by design "
+    "(docs/qsp-model.md)"
+)
+_RATIO_KILL_WHY = (
+    "not a unit error: the rate law ratio_dependent_kill writes de Pillis's dimensionless "
+    "(L/T)^l multiplied through by T^l, d T L^l/(s T^l + L^l), finite at T = 0; the cells^l "
+    "cancel, but the check cannot follow a non-constant exponent on cells"
+)
+
+_LEGACY_OBSERVABLES = (
+    "tumour_diameter_mm IFNG sasp_per_senescent_cell clearance_capacity sen_removal_rate "
+    "kill_capacity IL6 IL8 CCL2 CXCL1 CCL5 CXCL12 TGFB MMP VEGF IFN_I TNF"
+)
+
+#: unit mismatches a model is known to have, by model id: record -> why. Reported (with the
+#: why), not failed; any other mismatch fails the check.
+KNOWN_UNIT_MISMATCHES: dict[str, dict[str, str]] = {
+    "sasp_tme": {
+        item: _LEGACY_WHY
+        for item in (
+            *(f"observable {o!r}" for o in _LEGACY_OBSERVABLES.split()),
+            "process 'tumour_kill'",
+        )
+    },
+    "depillis2005": {
+        "observable 'D_lysis'": _RATIO_KILL_WHY,
+        "process 'cd8_kill'": _RATIO_KILL_WHY,
+    },
 }
 
 
@@ -232,7 +250,7 @@ class UnitCheck:
     model_id: str
     checked: int
     problems: tuple[str, ...]
-    known: tuple[str, ...]
+    known: tuple[str, ...]  # each mismatch with why it is known
 
     @property
     def passed(self) -> bool:
@@ -256,12 +274,16 @@ class UnitCheck:
 
 def unit_check(spec: ModelSpec) -> UnitCheck:
     """:func:`unit_problems` of ``spec``, the ones :data:`KNOWN_UNIT_MISMATCHES` lists for it
-    set apart."""
-    known = KNOWN_UNIT_MISMATCHES.get(spec.id, frozenset())
+    set apart (each with why it is known)."""
+    known = KNOWN_UNIT_MISMATCHES.get(spec.id, {})
     found = unit_problems(spec)
     return UnitCheck(
         model_id=spec.id,
         checked=len(spec.processes) + len(spec.observables),
         problems=tuple(p for p in found if p.split(":", 1)[0] not in known),
-        known=tuple(p for p in found if p.split(":", 1)[0] in known),
+        known=tuple(
+            f"{p} (known: {known[p.split(':', 1)[0]]})"
+            for p in found
+            if p.split(":", 1)[0] in known
+        ),
     )
