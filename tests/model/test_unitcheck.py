@@ -100,6 +100,16 @@ def test_fixtures_are_consistent(name: str) -> None:
     assert unit_problems(load_fixture(name)) == []
 
 
+def test_a_bare_number_takes_the_unit_of_what_it_defines() -> None:
+    """An observable fixed at 0 (the senolysis tissue-damage proxy of a model without senolysis
+    of stroma, declared 1/day) is 0 in its own unit, as the SBML export writes it; a number in a
+    product stays dimensionless."""
+    assert unit_problems(spec_from_dict(_with("observables", 1, expression="0"))) == []
+    assert unit_problems(spec_from_dict(_with("processes", 0, expression="-2.5"))) == []
+    problems = unit_problems(spec_from_dict(_with("observables", 1, expression="2 * 0")))
+    assert problems and "observable 'conc'" in problems[0]
+
+
 def test_depillis_fixture_passes_with_the_ratio_kill_known_and_why() -> None:
     """k is in (cells/day)^2, the square of the lysis flux D T it is added to (declared cells^2,
     cd8_recruitment added cells^2 to cells^2/day^2); the kill D T keeps a non-constant exponent

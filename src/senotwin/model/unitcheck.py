@@ -7,7 +7,10 @@ cm^3 agree. Sums, ``min``/``max`` and the two first arguments of ``hill`` need e
 ``exp``/``log`` and non-constant exponents need dimensionless arguments. A process rate must be
 (species unit)/day for every species it changes. Numeric literals are dimensionless, except that
 a literal inside ``min``/``max`` and a literal 0 in a sum take the unit of their partner (guards
-like ``max(X, 1e-300)``). Conversion factors must therefore be parameters with units (``mL/L``).
+like ``max(X, 1e-300)``), and a whole expression that is a bare number takes the unit of what it
+defines (a toxicity proxy fixed at 0 per day where the model has nothing for it to read; the SBML
+export writes that number with the same unit). Conversion factors must therefore be parameters
+with units (``mL/L``).
 
 :func:`unit_check` sorts the mismatches into new ones (a failure) and those a model is known to
 have (:data:`KNOWN_UNIT_MISMATCHES`, reported, not failed); ``model units`` and ``model check``
@@ -176,6 +179,14 @@ def expression_quantity(expr: Expr, units: dict[str, Quantity]) -> Quantity:
     return _Walker(units).walk(expr)
 
 
+def _bare_number(node: Expr) -> bool:
+    """A whole expression that is a number (``0``, ``-1``): it takes the unit of what it
+    defines."""
+    while isinstance(node, Op) and node.op == "neg":
+        node = node.args[0]
+    return isinstance(node, Num)
+
+
 def unit_problems(spec: ModelSpec) -> list[str]:
     """Every process and observable whose units do not match its declaration (empty if none)."""
     units = declared_quantities(spec)
@@ -183,8 +194,11 @@ def unit_problems(spec: ModelSpec) -> list[str]:
     per_day = quantity("1/day")
     problems = []
     for o in spec.observables:
+        tree = spec.rate_tree(o)
+        if _bare_number(tree):
+            continue
         try:
-            got = walker.walk(spec.rate_tree(o))
+            got = walker.walk(tree)
         except UnitMismatch as exc:
             problems.append(f"observable {o.id!r}: {exc}")
             continue
@@ -194,8 +208,11 @@ def unit_problems(spec: ModelSpec) -> list[str]:
                 f"({units[o.id].text()})"
             )
     for pr in spec.processes:
+        tree = spec.rate_tree(pr)
+        if _bare_number(tree):
+            continue
         try:
-            got = walker.walk(spec.rate_tree(pr))
+            got = walker.walk(tree)
         except UnitMismatch as exc:
             problems.append(f"process {pr.id!r}: {exc}")
             continue

@@ -8,7 +8,8 @@ first-order elimination/absorption/distribution processes, and one observable pe
 ``--block``: every use of a quantity tagged ENTITY is scaled by ``drug_factor_<ENTITY> =
 (1 - drug_inhibition_<ENTITY>) * (1 + drug_activation_<ENTITY>)``, where inhibition combines
 drugs as independent fractions (1 - prod(1 - e_i)). User blocks still apply on top (flatten).
-Senescence inducers add ``k_drive * C`` to the inducer exposure ``stress`` (AUC-linear DNA damage);
+Senescence inducers add ``k_drive * C`` to the inducer exposure ``stress`` (AUC-linear DNA damage:
+``k_drive`` is exposure per unit plasma AUC, in L/(mg day), so the rate is exposure per day);
 radiation has no PK and adds exposure at once (a Dose into ``stress``).
 
 Toxicity proxies (review 4.1-4.2) are observables of every therapy model: immune suppression
@@ -197,6 +198,13 @@ def drive_per_auc(drug: Drug, effect: Effect) -> tuple[float, object]:
     return k, prov
 
 
+def drive_unit(drug: Drug) -> str:
+    """Unit of the drug's drive parameter: inducer exposure (dimensionless) per unit plasma AUC,
+    so that drive x concentration is exposure per day. A mass drug's AUC is in mg/L x day; an
+    activity drug's concentration is declared dimensionless (kBq/L is not a model unit)."""
+    return "L/(mg*day)" if drug.dose_kind == "mass" else "1/day"
+
+
 def dose_for(drug: Drug, amount: float, route: str, time: float) -> Dose:
     """The Dose event of one administration (``amount`` in the drug's canonical unit)."""
     if route not in drug.routes:
@@ -330,7 +338,9 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
             k_drive, drive_prov = drive_per_auc(drug, e)
             pid = f"pd_{drug.key}_drive"
             params.append(
-                _param(pid, f"{drug.id} exposure per unit AUC", k_drive, "1/day", drive_prov)
+                _param(
+                    pid, f"{drug.id} exposure per unit AUC", k_drive, drive_unit(drug), drive_prov
+                )
             )
             sens = f" * {SENSITIVITY}" if e.acquired_resistance else ""
             processes.append(
