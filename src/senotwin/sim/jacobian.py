@@ -208,9 +208,12 @@ class JacobianWriter:
                 i = self.species[sid]
                 for j, d in dr.items():
                     sums.setdefault((i, j), []).append(_times(repr(float(coef)), d))
-        lines = list(self.lines)
+        # entry (i, j) through a flat view, at i·n + j: numba types a 1-D literal index in
+        # about half the time of a 2-D one (compile time, not run time)
+        n = len(self.species)
+        lines = [*self.lines, "    jflat = jmat.reshape(jmat.size)"]
         for i, j in pattern:
             terms = sums.get((i, j))
-            lines.append(f"    jmat[{i}, {j}] = {' + '.join(terms) if terms else _ZERO}")
+            lines.append(f"    jflat[{i * n + j}] = {' + '.join(terms) if terms else _ZERO}")
         lines.append("    return True")
         return lines
