@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +138,9 @@ def test_the_disk_cache_holds_importable_cacheable_code_equal_to_the_in_memory_p
     monkeypatch.setattr(codegen, "_CACHE", {})
     monkeypatch.setattr(codegen, "_BY_DIGEST", {})
     monkeypatch.setenv(codegen.CACHE_ENV, str(tmp_path))
+    assert not codegen.is_compiled(flat)
+    assert codegen._compile_in_worker(flat)  # what a precompile worker does: integrator included
+    assert codegen.is_compiled(flat)
     cached = compiled_fast(flat)
     cached_out = _integrate_once(cached, flat)
     assert len(list(tmp_path.glob("senotwin_fast_*.py"))) == 1
@@ -394,3 +398,47 @@ def test_threads_compiling_one_structure_at_once_share_one_compilation(
     for t in threads:
         t.join(timeout=300)
     assert errors == [] and len(results) == 2 and results[0] is results[1]
+
+
+class _InProcess:
+    """Stands in for the process pool: runs each call here (no spawn, no compile)."""
+
+    def __init__(self, n: int, mp_context: object = None) -> None:
+        self.n = n
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, fn: Callable[[FlatModel], bool], items: Iterable[FlatModel]) -> list[bool]:
+        return [fn(item) for item in items]
+
+
+def test_precompile_sends_each_missing_structure_once_to_a_pool_of_at_most_that_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures
+
+    flats = [flatten(load_fixture(name)) for name in ("kuznetsov1994", "karin2019")]
+    sent: list[str] = []
+    pools: list[int] = []
+
+    def pool(n: int, mp_context: object = None) -> _InProcess:
+        pools.append(n)
+        return _InProcess(n)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(codegen, "_compile_in_worker", lambda f: sent.append(f.spec.id) or True)
+    monkeypatch.setenv(codegen.CACHE_ENV, str(tmp_path))
+    assert codegen.precompile(flats[:1]) == 0 and not sent  # one: its first run compiles it
+    assert codegen.precompile([*flats, flats[0]], workers=8) == 2
+    assert sorted(sent) == sorted(f.spec.id for f in flats) and pools == [2]
+    assert codegen.precompile(flats, workers=1) == 0  # one core: nothing to gain
+    monkeypatch.setattr(codegen, "is_compiled", lambda f: f is flats[0])
+    sent.clear()
+    assert codegen.precompile(flats, workers=8) == 0 and not sent  # one left to compile
+    monkeypatch.setenv(codegen.CACHE_ENV, "off")
+    monkeypatch.setattr(codegen, "is_compiled", lambda f: False)
+    assert codegen.precompile(flats, workers=8) == 0 and not sent  # no disk cache

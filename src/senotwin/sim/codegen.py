@@ -33,7 +33,7 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -544,14 +544,65 @@ def _code_version() -> str:
     return h.hexdigest()[:16]
 
 
+def _module_name(text: str) -> str:
+    """The cached module's name: a digest of its text and of the code it links."""
+    return "senotwin_fast_" + hashlib.sha256((_code_version() + text).encode()).hexdigest()[:24]
+
+
+def is_compiled(flat: FlatModel) -> bool:
+    """True when the disk cache holds this structure's machine code (a process loads it in about
+    a second instead of compiling it)."""
+    folder = cache_dir()
+    if folder is None:
+        return False
+    name = _module_name(_module_source(fast_source(flat), integrator_structure(flat)))
+    return any((folder / "__pycache__").glob(f"{name}.integrate-*.nbi"))
+
+
+def _compile_in_worker(flat: FlatModel) -> bool:
+    """A precompile worker: compile one structure into the disk cache (False if it failed: the
+    caller's own first run then compiles it again and reports the error where it belongs)."""
+    from senotwin.sim.options import SolverOptions
+    from senotwin.sim.simulate import simulate
+
+    try:  # one day at the model's own values: the integrator compiles on its first call
+        simulate(flat.spec, t_end=1.0, solver=SolverOptions(engine="fast"), check_ranges=False)
+    except Exception:  # reported by the caller's own run, not here
+        return False
+    return True
+
+
+def precompile(flats: Sequence[FlatModel], workers: int | None = None) -> int:
+    """Compile into the disk cache, in parallel processes, the structures it lacks, so that a
+    command meeting several (a validation run meets about fifteen; a trial one per arm) waits
+    for about their sum over the cores instead of their sum; returns how many were compiled.
+
+    Nothing runs without a disk cache, with fewer than two structures to compile or with one
+    core (the first simulation then compiles as before); results do not depend on it."""
+    if cache_dir() is None:
+        return 0
+    todo: dict[str, FlatModel] = {}
+    for flat in flats:
+        if not is_compiled(flat):
+            todo.setdefault(fast_source(flat), flat)
+    n = min(len(todo), workers if workers is not None else min(os.cpu_count() or 1, 8))
+    if n < 2:
+        return 0
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter per worker (a forked numba or dask process is not safe to use)
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return sum(pool.map(_compile_in_worker, todo.values()))
+
+
 def _import_cached(source: str, groups: tuple[np.ndarray, ...]) -> ModuleType | None:
     """Write the module once under the cache directory and import it; None if impossible."""
     folder = cache_dir()
     if folder is None:
         return None
     text = _module_source(source, groups)
-    key = hashlib.sha256((_code_version() + text).encode()).hexdigest()[:24]
-    name = f"senotwin_fast_{key}"
+    name = _module_name(text)
     if name in sys.modules:
         return sys.modules[name]
     path = folder / f"{name}.py"

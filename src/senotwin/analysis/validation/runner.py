@@ -19,9 +19,11 @@ from senotwin._errors import SenotwinWarning
 from senotwin.analysis.validation.load import Case
 from senotwin.analysis.validation.measure import measure, readout_series
 from senotwin.analysis.validation.schema import TIERS, Arm, BlockWindow, Measure
-from senotwin.model.compile import block_id
+from senotwin.model.compile import block_id, flatten
 from senotwin.model.schedule import Schedule, Step
+from senotwin.model.spec import ModelSpec
 from senotwin.sim import SolverOptions, simulate
+from senotwin.sim.codegen import precompile
 from senotwin.sim.engines import get_engine
 
 RTOL = 1e-6
@@ -67,6 +69,18 @@ def _schedule(arm: Arm, doses: Schedule | None = None) -> tuple[dict[str, float]
     )
 
 
+def _arm_model(case: Case, arm: Arm, drugs: tuple[str, ...]) -> tuple[ModelSpec, Schedule | None]:
+    """The model an arm runs (its context's, or the therapy model carrying every drug in
+    ``drugs``) and the arm's doses (None without a regimen)."""
+    spec = case.scenario.load()
+    if arm.regimen is None:
+        return spec, None
+    from senotwin.therapy.language import SharedTherapy, parse_regimen
+
+    regimen = parse_regimen(arm.regimen, allow_off_label=arm.off_label is not None)
+    return SharedTherapy(regimen, drugs).compile_for(spec)
+
+
 def simulate_arm(
     case: Case,
     arm: Arm,
@@ -85,15 +99,9 @@ def simulate_arm(
     ``base_params``); the arm's perturbation still goes on top.
     """
     sc = case.scenario
-    spec = sc.load()
+    spec, doses = _arm_model(case, arm, drugs)
     # values of parameters this model lacks (a null draw over several models) do not apply
     base = {k: v for k, v in (base_params or {}).items() if k in spec.parameter_ids}
-    doses = None
-    if arm.regimen is not None:
-        from senotwin.therapy.language import SharedTherapy, parse_regimen
-
-        regimen = parse_regimen(arm.regimen, allow_off_label=arm.off_label is not None)
-        spec, doses = SharedTherapy(regimen, drugs).compile_for(spec)
     blocks, schedule = _schedule(arm, doses)
     t_end = max(t_end, 1.0)
     grid = np.linspace(0.0, t_end, math.ceil(t_end * POINTS_PER_DAY) + 1)
@@ -449,6 +457,15 @@ def simulate_cases(
             key = _arm_key(case, arm)
             t = max(spec.measure.t_needed, needed[key][2] if key in needed else 0.0)
             needed[key] = (case, arm, t)
+    shared = {name: tuple(sorted(d)) for name, d in drugs.items()}
+    if engine == "fast":  # compile the structures a cold cache lacks side by side first
+        first = {
+            (case.scenario.name, arm.regimen is not None): (case, arm)
+            for case, arm, _ in needed.values()
+        }
+        precompile(
+            [flatten(_arm_model(c, a, shared[c.scenario.name])[0]) for c, a in first.values()]
+        )
     return {
         key: simulate_arm(
             case,
@@ -456,7 +473,7 @@ def simulate_cases(
             t,
             engine=engine,
             base_params=base_params,
-            drugs=tuple(sorted(drugs[case.scenario.name])),
+            drugs=shared[case.scenario.name],
             context_params=(contexts or {}).get(case.scenario.name),
         )
         for key, (case, arm, t) in needed.items()
