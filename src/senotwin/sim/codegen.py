@@ -590,10 +590,15 @@ def precompile(flats: Sequence[FlatModel], workers: int | None = None) -> int:
         return 0
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    # spawn: a fresh interpreter per worker (a forked numba or dask process is not safe to use)
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return sum(pool.map(_compile_in_worker, todo.values()))
+    # spawn: a fresh interpreter per worker (a forked numba or dask process is not safe to use);
+    # a pool that cannot start (e.g. a script without a __main__ guard) only loses the speed-up
+    try:
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return sum(pool.map(_compile_in_worker, todo.values()))
+    except (BrokenProcessPool, OSError, RuntimeError):
+        return 0
 
 
 def _import_cached(source: str, groups: tuple[np.ndarray, ...]) -> ModuleType | None:
