@@ -28,11 +28,12 @@ _CHILD = """
 import json, sys, time
 from senotwin.model.compile import flatten
 from senotwin.sim import SolverOptions, prepare_scenario
-from senotwin.sim.codegen import precompile
 
 setups = [prepare_scenario(name, days=1.0) for name in sys.argv[2:]]
 t0, c0 = time.perf_counter(), time.process_time()
 if sys.argv[1] == "parallel":
+    from senotwin.sim.codegen import precompile
+
     precompile([flatten(s.spec) for s in setups])
 for setup in setups:
     setup.run(solver=SolverOptions(engine="fast"), check_ranges=False)
