@@ -440,7 +440,7 @@ def summary(
             ci(r["median_os"], r["median_os_low"], r["median_os_high"]),
             "ref"
             if r["arm"] == ref_arm
-            else "n/e"  # not estimable: no progression in either arm (never 'not reached')
+            else "n/e"  # not estimable: too few events (none, or in one arm only)
             if r["hr_pfs"] != r["hr_pfs"]
             else ci(r["hr_pfs"], r["hr_pfs_low"], r["hr_pfs_high"], digits=2),
             "" if r["logrank_p_pfs"] != r["logrank_p_pfs"] else f"{r['logrank_p_pfs']:.3g}",
@@ -448,7 +448,7 @@ def summary(
     Console(width=140).print(t)
     typer.echo(
         "ORR/DCR: % of patients (95% CI); mPFS/mOS: median days (95% CI), NR = not reached; "
-        f"HR: Cox hazard ratio vs {ref_arm}, n/e = not estimable (no events)"
+        f"HR: Cox hazard ratio vs {ref_arm}, n/e = not estimable (too few events)"
     )
     if claims is not None:
         ens = manifest["config"].get("ensemble") or {}
