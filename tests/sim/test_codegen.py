@@ -128,16 +128,21 @@ def _integrate_once(fast: CompiledFast, flat: FlatModel) -> np.ndarray:
     return out
 
 
+def _empty_disk_cache(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process forgets every compiled structure and caches to the empty ``folder``."""
+    for name in [m for m in sys.modules if m.startswith("senotwin_fast_")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(codegen, "_CACHE", {})
+    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
+    monkeypatch.setenv(codegen.CACHE_ENV, str(folder))
+
+
 def test_the_disk_cache_holds_importable_cacheable_code_equal_to_the_in_memory_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # warnings are errors here: numba refusing to cache ("dynamic globals") would fail the test
     flat = flatten(every_rule(k=0.41))
-    for name in [m for m in sys.modules if m.startswith("senotwin_fast_")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setattr(codegen, "_CACHE", {})
-    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
-    monkeypatch.setenv(codegen.CACHE_ENV, str(tmp_path))
+    _empty_disk_cache(tmp_path, monkeypatch)
     assert not codegen.is_compiled(flat)
     assert codegen._compile_in_worker(flat)  # what a precompile worker does: integrator included
     assert codegen.is_compiled(flat)
@@ -361,11 +366,7 @@ def test_threads_compiling_one_structure_at_once_share_one_compilation(
     import time
 
     flat = flatten(every_rule(k=0.47))
-    for name in [m for m in sys.modules if m.startswith("senotwin_fast_")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setattr(codegen, "_CACHE", {})
-    monkeypatch.setattr(codegen, "_BY_DIGEST", {})
-    monkeypatch.setenv(codegen.CACHE_ENV, str(tmp_path))
+    _empty_disk_cache(tmp_path, monkeypatch)
     real = importlib.util.spec_from_file_location
 
     def slow_spec(*args: object, **kwargs: object) -> object:

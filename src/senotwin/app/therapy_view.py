@@ -147,7 +147,7 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
     )
 
 
-def placeholder_figure() -> go.Figure:
+def before_comparison_figure() -> go.Figure:
     """What the plot shows before the first comparison (it was empty axes from -1 to 6)."""
     fig = go.Figure()
     fig.update_layout(
@@ -202,7 +202,8 @@ def layout(scenarios: Sequence[str]) -> html.Div:
             html.Div(
                 [
                     dcc.Loading(
-                        dcc.Graph(id="therapy-plot", figure=placeholder_figure()), delay_show=300
+                        dcc.Graph(id="therapy-plot", figure=before_comparison_figure()),
+                        delay_show=300,
                     ),
                     html.Div(id="therapy-table"),
                     html.H3("Drug library"),

@@ -574,8 +574,8 @@ def _compile_in_worker(flat: FlatModel) -> bool:
 
 def precompile(flats: Sequence[FlatModel], workers: int | None = None) -> int:
     """Compile into the disk cache, in parallel processes, the structures it lacks, so that a
-    command meeting several (a validation run meets about fifteen; a trial one per arm) waits
-    for about their sum over the cores instead of their sum; returns how many were compiled.
+    command meeting several (a validation run meets about fifteen) waits for about their sum
+    over the cores instead of their sum; returns how many were compiled.
 
     Nothing runs without a disk cache, with fewer than two structures to compile or with one
     core (the first simulation then compiles as before); results do not depend on it."""
