@@ -1,4 +1,5 @@
-"""Chemotherapy neutropenia (Friberg 2002 chain) and protocol dose rules on the simulated ANC."""
+"""Toxicity: chemotherapy neutropenia (Friberg 2002 chain), protocol dose rules on the simulated
+ANC, and senolysis of the host's own senescent cells."""
 
 from __future__ import annotations
 
@@ -81,3 +82,57 @@ def test_cli_reports_the_nadir_with_dose_rules() -> None:
     )  # fmt: skip
     assert out.exit_code == 0, out.output
     assert "nab: ANC nadir" in out.output and "(grade 1)" in out.output
+
+
+def _senolysis_runs() -> dict[str, pd.DataFrame]:
+    from senotwin.analysis.therapy import compare_arms
+
+    chemo = "doxorubicin 60 mg/m2 iv d0"
+    comp = compare_arms(
+        "aged_lung_untreated",
+        {
+            "chemo": chemo,
+            "course": f"{chemo}; navitoclax 325 mg po qd d10-d14",
+            "long": f"{chemo}; navitoclax 325 mg po qd d10-d60",
+        },
+        days=90,
+        engine="reference",
+    )
+    return dict(comp.tables)
+
+
+def test_senolysis_damages_the_host_pool_on_the_qsp_model() -> None:
+    # the proxy read legacy-model ids and was 0 on every QSP model before session 44
+    runs = _senolysis_runs()
+    damage = {k: t["tox_senolysis_tissue_damage"].to_numpy() for k, t in runs.items()}
+    # all arms run one model: without navitoclax the pool holds its measured share
+    assert damage["chemo"].max() == 0.0
+    assert runs["chemo"]["host_sen_share"].to_numpy() == pytest.approx(0.005)
+    share = runs["course"]["host_sen_share"].to_numpy()
+    t = runs["course"]["time"].to_numpy()
+    assert share[0] == pytest.approx(0.005)
+    # a 5-day course at the clinical dose kills most of the host's senescent cells...
+    low = share[(t >= 14) & (t <= 15)].min()
+    assert low < 0.35 * 0.005
+    # ...the rate falls as the pool is used up, and the pool refills after the course
+    peak = damage["course"].max()
+    assert 0 < damage["course"][(t >= 14) & (t <= 15)].max() < 0.5 * peak
+    assert share[-1] > 3 * low
+    # damage is the share killed per day: its integral is bounded by pool + refill
+    long_total = np.trapezoid(damage["long"], runs["long"]["time"].to_numpy())
+    course_total = np.trapezoid(damage["course"], t)
+    assert course_total < long_total < 0.005 + 0.0277 * 0.005 * 90
+
+
+def test_host_pool_needs_a_senolytic_and_the_qsp_rates() -> None:
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import drug_compartment
+    from senotwin.therapy.toxicity import senolysis_damage_parts
+
+    spec = get_scenario("aged_lung_untreated").load()
+    place = drug_compartment(spec)
+    assert senolysis_damage_parts(spec, [get_drug("navitoclax")], place)[3] != "0"
+    assert senolysis_damage_parts(spec, [get_drug("doxorubicin")], place) == ([], [], [], "0")
+    legacy = get_scenario("legacy_aged_lung_untreated").load()
+    assert senolysis_damage_parts(legacy, [get_drug("navitoclax")], place)[3] == "0"

@@ -126,7 +126,7 @@ def comparison_rows(comp: Comparison) -> list[tuple[str, ...]]:
     for a in comp.arms:
         ttp = "none" if a.time_to_progression is None else f"{a.time_to_progression:g}"
         tox = ", ".join(
-            f"{k.replace('_', ' ')} {v:.2f}" for k, v in a.toxicity_max.items() if v > 1e-6
+            f"{k.replace('_', ' ')} {v:.3g}" for k, v in a.toxicity_max.items() if v > 1e-6
         )
         rows.append(
             (

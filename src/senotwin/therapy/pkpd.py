@@ -49,7 +49,7 @@ from senotwin.therapy.drugs import (
     Drug,
     Effect,
 )
-from senotwin.therapy.toxicity import neutropenia_parts
+from senotwin.therapy.toxicity import neutropenia_parts, senolysis_damage_parts
 
 
 def entity_key(entity: str) -> str:
@@ -601,7 +601,11 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
                 expression=f"(1 - drug_inhibition_{ek}) * (1 + drug_activation_{ek})",
             )
         )
-    observables += _toxicity_observables(spec, set(inhibitors))
+    h_sp, h_par, h_pr, damage = senolysis_damage_parts(spec, drugs, drug_compartment(spec))
+    species += h_sp
+    params += h_par
+    processes += h_pr
+    observables += _toxicity_observables(spec, set(inhibitors), damage)
     drives = [
         (f"pd_{d.key}_drive", conc_id(d))
         for d in drugs
@@ -637,7 +641,8 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
         raise ValidationError(f"cannot add drugs to model {spec.id!r}: {exc}") from None
 
 
-def _toxicity_observables(spec: ModelSpec, inhibited: set[str]) -> list[Observable]:
+def _toxicity_observables(spec: ModelSpec, inhibited: set[str], damage: str) -> list[Observable]:
+    """The library's toxicity proxies; ``damage`` is the QSP host-pool senolysis expression."""
     out = []
     for name, tox in TOXICITY.items():
         ek = entity_key(tox.entity)
@@ -650,11 +655,14 @@ def _toxicity_observables(spec: ModelSpec, inhibited: set[str]) -> list[Observab
             )
         )
     present = {*spec.observable_ids, *spec.species_ids}
-    damage = "senolysis_rate * S_stroma" if {"senolysis_rate", "S_stroma"} <= present else "0"
+    what = "share of host tissue cells killed per day by senolysis"
+    if {"senolysis_rate", "S_stroma"} <= present:  # the legacy TME model's stromal pool
+        damage = "senolysis_rate * S_stroma"
+        what = "tissue damage from senolysis of senescent stroma"
     out.append(
         Observable(
             id=tox_id(SENOLYSIS_DAMAGE),
-            name="toxicity proxy: tissue damage from senolysis of senescent stroma",
+            name=f"toxicity proxy: {what}",
             unit="1/day",
             expression=damage,
             description=SENOLYSIS_SOURCE,

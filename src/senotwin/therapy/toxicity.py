@@ -11,6 +11,12 @@ circulating neutrophils (ANC in cells/uL: 1000 cells/uL = 1.0 x 10^9/L), with fe
 The system parameters (ANC0, MTT, gamma) are those of the nab-paclitaxel analysis of Chen 2014
 (Friberg showed them consistent across drugs); the drug term is written as production minus a
 drug kill so every process rate stays non-negative. ``grade`` maps an ANC to its CTCAE grade.
+
+Senolysis of the host's own senescent cells (review 4.2: removing the senescent cells of aged
+tissue may harm it) is a host pool, the share ``h`` of the host tissue's cells that are senescent,
+measured at baseline (~0.5 % of normal lung), turned over at the senescent-cell removal rate and
+killed at the model's senolytic apoptosis rate; the proxy is the share of host tissue cells killed
+per day, ``apoptosis x h`` (see ``senolysis_damage_parts``).
 """
 
 from __future__ import annotations
@@ -19,8 +25,16 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from senotwin.model.spec import CitationProvenance, Observable, Parameter, Process, Species
-from senotwin.therapy.drugs import Drug
+from senotwin.model.spec import (
+    CitationProvenance,
+    MeasuredProvenance,
+    ModelSpec,
+    Observable,
+    Parameter,
+    Process,
+    Species,
+)
+from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, SENOLYSIS_SOURCE, Drug
 
 ANC = "anc"
 ANC_UNIT = "cells/uL"
@@ -141,3 +155,92 @@ def neutropenia_parts(
         )
     ]
     return species, params, processes, obs
+
+
+HOST_SEN = "host_sen_share"
+#: what a QSP model must have for the host pool: the senolytic apoptosis rate of a senescent cell
+#: and the removal rate of senescent cells (model/qsp.yaml)
+_HOST_NEEDS = ("apoptosis", "k_rem")
+_HOST_SHARE = 0.005  # p16-positive share of normal human lung cells (Idda 2020)
+
+
+def senolysis_damage_parts(
+    spec: ModelSpec, drugs: Sequence[Drug], compartment: str
+) -> tuple[list[Species], list[Parameter], list[Process], str]:
+    """Host senescent pool and the tissue-damage expression (1/day) for a QSP model.
+
+    Only when a drug of the regimen raises the senolysis proxy (``Drug.toxicities``) and the
+    model has the senolytic apoptosis rate and the senescent-cell removal rate; otherwise no parts
+    and ``"0"``. The pool starts at the measured share and is refilled at ``k_rem x share0`` (the
+    influx that holds it there untreated), so repeated courses deplete it and a drug holiday lets
+    it recover: the damage falls as the host's senescent cells are used up.
+    """
+    present = {*spec.observable_ids, *spec.parameter_ids}
+    if not all(n in present for n in _HOST_NEEDS) or not any(
+        SENOLYSIS_DAMAGE in d.toxicities() for d in drugs
+    ):
+        return [], [], [], "0"
+    share = Parameter(
+        id="host_sen_share0",
+        name="share of the host tissue's cells that are senescent, untreated",
+        value=_HOST_SHARE,
+        unit="1",
+        range=(0.0003, 0.04),
+        provenance=MeasuredProvenance(
+            kind="measured",
+            value="~0.5",
+            unit="% of cells p16-positive (IHC)",
+            species="human (normal lung, donors 13 to > 65 y)",
+            source=(
+                "quantitative-sources lung_p16_share_idda_notes (Idda ML et al. Aging 2020;"
+                "12:4052): the same ~0.5 % in young, middle-aged and old lung"
+            ),
+            conversion=(
+                "0.5 % = 0.005. Range 0.0003-0.04: the other organs of the same study, from "
+                "young kidney (~0.03 %) to old skin epidermis (~4 %); old endocrine pancreas "
+                "(~35 %) is left out as one islet cell type, not a tissue"
+            ),
+        ),
+    )
+    pool = Species(
+        id=HOST_SEN,
+        name="share of the host tissue's cells that are senescent",
+        unit="1",
+        compartment=compartment,
+        initial=_HOST_SHARE,
+        description=(
+            "the host's own senescent cells outside the lesion, as a share of its tissue cells; "
+            "they meet the drug's senolytic apoptosis rate as the lesion's do (assumed: the "
+            "dependence on BCL-xL/PI3K survival is that of therapy-induced senescent cells) "
+            "and turn over at the senescent-cell removal rate k_rem (therapy.toxicity)"
+        ),
+    )
+    note = (
+        "assumed: the untreated host tissue turns its senescent cells over at k_rem, the "
+        "senescent-cell removal rate measured in aged (25 d half-life) or young (5 d) mouse lung "
+        "(Karin 2019), without the lesion's SASP boost, saturation and MDSC brake"
+    )
+    processes = [
+        Process(
+            id="host_sen_formation",
+            expression="k_rem * host_sen_share0",
+            stoichiometry={HOST_SEN: 1},
+            description="new senescent cells in host tissue: the influx that holds the share "
+            "at its measured value untreated; " + note,
+        ),
+        Process(
+            id="host_sen_removal",
+            expression=f"k_rem * {HOST_SEN}",
+            stoichiometry={HOST_SEN: -1},
+            description="innate removal of the host's senescent cells; " + note,
+        ),
+        Process(
+            id="host_senolysis",
+            expression=f"apoptosis * {HOST_SEN}",
+            stoichiometry={HOST_SEN: -1},
+            description="senolytic apoptosis of the host's senescent cells ("
+            + SENOLYSIS_SOURCE
+            + ")",
+        ),
+    ]
+    return [pool], [share], processes, f"apoptosis * {HOST_SEN}"
