@@ -71,6 +71,8 @@ def test_upload_is_scored_stratified_and_a_sample_twinned(small_table: bytes) ->
     fig = shown[0].figure
     assert [t.name for t in fig.data] == ["nominal default", f"twin of {picked}"]
     assert list(fig.data[0].y) != list(fig.data[1].y)  # the twin differs from the nominal run
+    # the title starts at the left and the toolbar stands upright: they no longer overlap
+    assert fig.layout.title.x < 0.1 and fig.layout.modebar.orientation == "v"
 
 
 def test_a_bad_upload_shows_the_error_and_no_results() -> None:

@@ -383,3 +383,21 @@ def test_stopping_waits_until_no_process_of_the_group_is_left(
     monkeypatch.setattr(trial_jobs, "GRACE_S", 2.0)
     trial_jobs._stop_group(proc)
     assert proc.poll() is not None and trial_jobs.group_members(proc.pid) == []
+
+
+def test_km_says_when_an_endpoint_has_no_events() -> None:
+    rows = _rows()  # OS: every patient censored at day 365
+    km = km_figure(rows)
+    notes = [a for a in km.layout.annotations if a.text.startswith("no events")]
+    assert [n.xref for n in notes] == ["x2 domain"]  # the OS panel only; PFS has events
+    rows["pfs_event"] = False
+    assert len([a for a in km_figure(rows).layout.annotations if "no events" in a.text]) == 2
+
+
+def test_waterfall_legend_follows_recist_order() -> None:
+    rows = _rows()
+    # the first arm has no partial response: PR's trace comes from the second arm, last
+    rows.loc[(rows["arm"] == "control") & (rows["best_response"] == "PR"), "best_response"] = "SD"
+    wf = waterfall_figure(rows)
+    legend = sorted((t.legendrank, t.name) for t in wf.data if t.showlegend)
+    assert [name for _, name in legend] == ["PR", "SD", "PD"]

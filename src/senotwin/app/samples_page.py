@@ -165,7 +165,10 @@ def twin_run(twin_scores: pd.DataFrame, sample: str) -> tuple[go.Figure, pd.Data
         read = readouts_for(table)
         fig.add_trace(go.Scatter(x=table["time"], y=read.burden(table), name=name, mode="lines"))
     fig.update_layout(
-        title=f"Tumour burden: twin of {shown} vs the nominal scenario",
+        # left-aligned, with the toolbar upright at the right edge: a long sample name ran
+        # under the horizontal toolbar (audit s43)
+        title={"text": f"Tumour burden: twin of {shown} vs the nominal scenario", "x": 0.01},
+        modebar={"orientation": "v"},
         xaxis_title="time (days)",
         yaxis_title="tumour burden (1e9 cells)",
         height=380,

@@ -76,6 +76,17 @@ def km_figure(rows: pd.DataFrame) -> go.Figure:
                 row=1,
                 col=col,
             )
+    for col, ep in enumerate(("pfs", "os"), start=1):
+        if not ok.empty and not ok[f"{ep}_event"].astype(bool).any():
+            # a flat line at 1 reads as a drawing error without it (audit s43)
+            fig.add_annotation(
+                text="no events within the run: every patient censored",
+                x=0.5,
+                y=0.5,
+                xref=f"x{'' if col == 1 else col} domain",
+                yref="y domain",
+                showarrow=False,
+            )
     fig.update_xaxes(title_text="time since day 0 (days)")
     fig.update_yaxes(title_text="fraction event-free", range=[0, 1.02], row=1, col=1)
     fig.update_layout(height=380, margin={"l": 70, "r": 20, "t": 50, "b": 50})
@@ -102,6 +113,7 @@ def waterfall_figure(rows: pd.DataFrame) -> go.Figure:
                     marker_color=color,
                     name=resp,
                     legendgroup=resp,
+                    legendrank=list(RESPONSE_COLORS).index(resp) + 1,  # CR..NE on every page
                     showlegend=resp not in seen,
                 ),
                 row=1,
