@@ -29,7 +29,7 @@ from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import get_drug
 from senotwin.therapy.language import DosingEvent, Regimen, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
-from senotwin.therapy.toxicity import anc_1e9_per_l, grade
+from senotwin.therapy.toxicity import HOST_SEN, anc_1e9_per_l, grade
 
 TOXICITIES: tuple[str, ...] = (*TOXICITY, SENOLYSIS_DAMAGE)
 METRICS: tuple[str, ...] = (
@@ -57,11 +57,21 @@ def metric_units(table: pd.DataFrame) -> dict[str, str]:
         "sasp_auc": f"{read.sasp_unit_text}*day",
         "effector_suppressor_mean": read.balance_label,
         "effector_suppressor_final": read.balance_label,
-        "toxicity_auc": "relative toxicity proxy*day (AUC)",
-        "toxicity_max": "relative toxicity proxy",
+        "toxicity_auc": "relative toxicity proxy*day (AUC; senolysis_tissue_damage on a QSP "
+        "model: share of host tissue cells killed)",
+        "toxicity_max": "relative toxicity proxy (senolysis_tissue_damage on a QSP model: share "
+        "of host tissue cells killed per day)",
         "anc_nadir": "1e9 cells/L",
         "neutropenia_grade": "CTCAE grade",
     }
+
+
+def toxicity_max_unit(name: str, table: pd.DataFrame) -> str:
+    """The unit of one proxy's peak: the QSP models' senolysis tissue damage is the share of
+    host tissue cells killed per day (therapy.toxicity); the others are relative proxies."""
+    if name == SENOLYSIS_DAMAGE and HOST_SEN in table:
+        return "share of host tissue cells killed per day"
+    return "relative toxicity proxy"
 
 
 def _auc(t: np.ndarray, y: np.ndarray) -> float:

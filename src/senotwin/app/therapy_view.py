@@ -15,7 +15,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
 from senotwin._text import counted
-from senotwin.analysis.therapy import compare_arms, metric_units
+from senotwin.analysis.therapy import compare_arms, toxicity_max_unit
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import library
@@ -124,10 +124,10 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
     )
     tox = sorted({k for a in comp.arms for k in a.toxicity_max})
     # the proxies are relative, not all fractions: tissue damage from senolysis is a rate
-    # (senolysis rate x senescent stroma), so '(0-1)' promised a bound it lacks (audit s43)
-    tox_unit = metric_units(next(iter(comp.tables.values())))["toxicity_max"]
+    # (a share of host tissue cells killed per day), so '(0-1)' promised a bound it lacks
+    table = next(iter(comp.tables.values()))
     head = [html.Th(label) for _, label, _ in TABLE_COLUMNS] + [
-        html.Th(f"toxicity max: {k.replace('_', ' ')} ({tox_unit})") for k in tox
+        html.Th(f"toxicity max: {k.replace('_', ' ')} ({toxicity_max_unit(k, table)})") for k in tox
     ]
     body = []
     for arm in comp.arms:

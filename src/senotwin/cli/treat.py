@@ -62,7 +62,8 @@ def _print_arms(comp: Any, frame: Any) -> None:
         "units: final_tumour, min_tumour 1e9 cells; tumour_auc, senescent_auc 1e9 cells*day; "
         f"time_to_progression day (none: no RECIST progression within follow-up); sasp_auc "
         f"{read.sasp_unit_text}*day; effector_suppressor_*: {read.balance_label}; tox_*: AUC of "
-        "relative toxicity proxies"
+        "the toxicity proxies (drug inhibition, fraction*day; senolysis tissue damage on a QSP "
+        "model: share of host tissue cells killed)"
     )
 
 
