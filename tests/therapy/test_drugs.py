@@ -126,3 +126,50 @@ def test_bad_volume_unit_is_refused() -> None:
     assert volume_per_kg("1.5 L/kg", 70) == pytest.approx(1.5)
     with pytest.raises(ValidationError, match=r"pk\.volume"):
         volume_per_kg("3 h", 70)
+
+
+def test_labelled_dosing_intervals_load_from_the_library() -> None:
+    """Every human range carries the interval its source states (issue 13 item 7), except
+    radiation's, whose source gives a fraction size and no schedule."""
+    days = {
+        d.id: d.dose_ranges["human"].interval_days()
+        for d in library().drugs
+        if "human" in d.dose_ranges
+    }
+    assert [d for d, iv in days.items() if not iv] == ["radiation"]
+    assert days["doxorubicin"] == (7.0, 21.0)  # weekly 10-20 mg/m2 or 60-75 mg/m2 q21d
+    assert days["nab-paclitaxel"] == (7.0, 21.0)
+    assert days["pembrolizumab"] == (14.0, 21.0, 42.0)
+    assert days["carboplatin"] == (28.0,)  # Paraplatin: every 4 weeks
+    assert days["navitoclax"] == days["palbociclib"] == days["dasatinib"] == (1.0,)
+    assert days["abemaciclib"] == (0.5,)  # 12 h: bid
+    assert get_drug("anti-pd-l1").dose_ranges["mouse"].interval_days() == pytest.approx((7 / 3,))
+    assert get_drug("doxorubicin").to_dict()["dose_ranges"]["human"]["interval"] == ("7 d", "21 d")
+
+
+@pytest.mark.parametrize(
+    ("interval", "why"),
+    [
+        ("0 d", r"'0 d' is not a positive number of days"),
+        ("-7 d", r"'-7 d' is not a positive number of days"),
+        ("21", r"'21' is not a positive number of days \(give a time with its unit"),
+        (21, r"21 is not a positive number of days"),
+        ("3 mg", r"'3 mg' is not a positive number of days"),
+        (["7 d", "1 week"], r"'1 week' is listed twice"),
+        ([], r"\[\] is empty"),
+    ],
+)
+def test_a_bad_interval_is_refused_naming_drug_field_and_value(
+    tmp_path, interval: object, why: str
+) -> None:
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    entry = next(d for d in raw["drugs"] if d["id"] == "navitoclax")
+    entry["dose_ranges"]["human"]["interval"] = interval
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=rf"navitoclax: dose_ranges\.human\.interval {why}"):
+        load_library(bad)

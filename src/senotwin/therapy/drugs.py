@@ -148,12 +148,53 @@ class DoseRange(_Frozen):
     """The labelled or studied dose range of one administration in a species, with its source.
 
     ``min``/``max`` are doses with units ("1 mg/kg", "1680 mg", "75 mg/m2"), compared per kg of
-    the regimen's body; ``routes`` are the routes used in that species (ip is a mouse route)."""
+    the regimen's body; ``routes`` are the routes used in that species (ip is a mouse route).
+    ``interval`` is the labelled or studied time between doses ("21 d", or several allowed ones
+    such as ["7 d", "21 d"]), read from the same source; empty where the source gives none.
+    Validated, with the drug named, by ``Drug``."""
 
     min: str
     max: str
     routes: tuple[Route, ...] = Field(min_length=1)
     source: str = Field(min_length=10)
+    interval: tuple[str | int | float, ...] = ()
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """One interval may be written alone ("21 d") instead of as a one-item list."""
+        return (value,) if isinstance(value, (str, int, float)) else value
+
+    def interval_days(self) -> tuple[float, ...]:
+        """The allowed intervals in days, in the order given (empty: the source gives none)."""
+        return tuple(quantity(str(i), "day", where="interval") for i in self.interval)
+
+    def interval_problem(self) -> str | None:
+        """Why ``interval`` is not a list of distinct positive times (None when it is)."""
+        if not self.interval and "interval" in self.model_fields_set:
+            return "[] is empty (leave the field out where the source gives no schedule)"
+        seen: list[float] = []
+        for value in self.interval:
+            days = _days(value)
+            if days is None or not (math.isfinite(days) and days > 0):
+                return (
+                    f"{value!r} is not a positive number of days (give a time with its unit: "
+                    "'21 d', '1 week', '12 h')"
+                )
+            if any(math.isclose(days, s) for s in seen):
+                return f"{value!r} is listed twice"
+            seen.append(days)
+        return None
+
+
+def _days(value: object) -> float | None:
+    """A time with its unit ("21 d", "12 h") in days; None for anything else (a bare number)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return quantity(value, "day", where="interval")
+    except ValidationError:
+        return None
 
 
 # The default limits (used when a library entry gives no ``dose_limit``); assumed, see rationale.
@@ -396,6 +437,8 @@ class Drug(_Frozen):
             bad = [r for r in rng.routes if r not in self.routes]
             if bad:
                 raise ValueError(f"dose_ranges.{sp}.routes {bad} not in routes {list(self.routes)}")
+            if why := rng.interval_problem():
+                raise ValueError(f"{self.id}: dose_ranges.{sp}.interval {why}")
         return self
 
     def molar_mass(self) -> float:
