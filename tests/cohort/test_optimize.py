@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.cohort.optimize import (
     DrugCourse,
-    dosing_interval,
+    dosing_intervals,
+    half_life_interval,
+    labelled_intervals,
     optimize_schedule,
     regimen_text,
 )
@@ -17,17 +21,53 @@ from senotwin.therapy.language import parse_regimen
 
 def test_courses_are_regimen_language_built_from_the_drug_records() -> None:
     nav = get_drug("navitoclax")
-    course = DrugCourse("navitoclax", 0.5, 10, 7)
+    course = DrugCourse("navitoclax", 0.5, 10, 7, 1.0)
     text = course.to_text()
     amount = nav.reference_dose.amount * 0.5
     assert text.startswith(f"navitoclax {amount:.4g} {nav.reference_dose.unit}")
-    assert f"q{dosing_interval(nav)}d d10-d16" in text
-    both = regimen_text([course, DrugCourse("anti-pd-1", 1.0, 14, 21)])
+    assert text.endswith("qd d10-d16")
+    both = regimen_text([course, DrugCourse("anti-pd-1", 1.0, 14, 21, 21.0)])
     events = parse_regimen(both).events()
     assert {e.drug for e in events} == {"navitoclax", "anti-pd-1"}
     assert min(e.time for e in events if e.drug == "anti-pd-1") == 14.0
-    assert dosing_interval(get_drug("radiation")) == 1
-    assert 1 <= dosing_interval(get_drug("anti-pd-1")) <= 21
+    assert [e.time for e in events if e.drug == "navitoclax"] == list(range(10, 17))
+    # twice daily (abemaciclib's labelled 12 h) is written bid: two doses a day
+    bid = DrugCourse("abemaciclib", 1.0, 0, 3, 0.5).to_text()
+    assert bid.endswith("bid d0-d2") and len(parse_regimen(bid).events()) == 6
+
+
+def test_the_search_doses_at_the_labelled_interval() -> None:
+    """optimize dosed every drug once per terminal half-life: doxorubicin (t1/2 ~30 h) and
+    nab-paclitaxel daily, at doses labelled for 3-weekly or weekly use (issue 13 item 7)."""
+    assert half_life_interval(get_drug("doxorubicin")) == 1  # the old rule's daily doxorubicin
+    assert dosing_intervals(get_drug("doxorubicin")) == (7.0, 21.0)  # weekly or q21d
+    assert dosing_intervals(get_drug("nab-paclitaxel")) == (7.0, 21.0)  # weekly or q3w
+    assert dosing_intervals(get_drug("pembrolizumab")) == (14.0, 21.0, 42.0)
+    assert dosing_intervals(get_drug("navitoclax")) == (1.0,)  # daily (days 1-14 of 21)
+    assert dosing_intervals(get_drug("abemaciclib")) == (0.5,)  # bid
+    # no labelled interval: the half-life fallback (daily for radiation, which has no PK; about
+    # one half-life, at most 21 d, for an antibody without a human range)
+    assert labelled_intervals(get_drug("radiation")) == ()
+    assert dosing_intervals(get_drug("radiation")) == (1.0,)
+    toci = get_drug("tocilizumab")
+    assert labelled_intervals(toci) == () and dosing_intervals(toci) == (
+        float(half_life_interval(toci)),
+    )
+    assert 1 < half_life_interval(toci) <= 21
+    # the mouse range has its own interval: three times a week
+    assert dosing_intervals(get_drug("anti-pd-l1"), "mouse") == pytest.approx((7 / 3,))
+
+
+def test_optimize_writes_regimens_at_the_labelled_interval() -> None:
+    res = optimize_schedule(
+        "default", ["doxorubicin", "radiation"], horizon=42.0, budget=3, patients=2, seed=1
+    )
+    assert res.half_life_fallback == ("radiation",)
+    for b in res.best:
+        dox = next(c for c in b.courses if c.drug == "doxorubicin")
+        assert dox.every in (7.0, 21.0)
+        assert f"q{dox.every:g}d d{dox.start}-" in b.regimen
+        assert next(c for c in b.courses if c.drug == "radiation").every == 1.0
 
 
 def test_search_is_seeded_and_reports_uncertainty() -> None:
@@ -39,6 +79,9 @@ def test_search_is_seeded_and_reports_uncertainty() -> None:
     assert top.ci_low <= top.mean_log_ratio <= top.ci_high
     assert set(top.order) == {"navitoclax", "anti-pd-1"}
     assert top.regimen == regimen_text(top.courses)
+    assert res.half_life_fallback == ()  # both have a labelled interval
+    assert {c.every for c in top.courses if c.drug == "navitoclax"} == {1.0}
+    assert {c.every for c in top.courses if c.drug == "anti-pd-1"} <= {14.0, 21.0, 42.0}
     assert [b.mean_log_ratio for b in res.best] == sorted(b.mean_log_ratio for b in res.best)
     # toxicity comes from the library's proxies: navitoclax inhibits the BCL-2 family
     assert top.toxicity > 0.0 and res.reference.toxicity == 0.0
@@ -83,16 +126,31 @@ def test_a_mouse_scenario_is_refused_up_front() -> None:
 
 def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     """Infeasible schedules were listed as the best, each 'toxicity 0.00 [exceeds toxicity
-    limit]' even when grade-4 neutropenia was the reason, and the command exited 0 (s41)."""
+    limit]' even when grade-4 neutropenia was the reason, and the command exited 0 (s41).
+
+    The run used to reach grade 4 with daily nab-paclitaxel (the half-life rule); at its
+    labelled weekly or 3-weekly interval two tries stay feasible, so the run now fails the
+    toxicity limit (navitoclax's thrombocytopenia proxy at --max-toxicity 0) and the grade-4
+    reason is checked on an outcome directly."""
     from typer.testing import CliRunner
 
     from senotwin.cli.app import app
+    from senotwin.cli.optimize import _infeasible
+    from senotwin.cohort.optimize import ScheduleOutcome
 
-    args = ["optimize", "--drugs", "nab-paclitaxel", "--budget", "2", "--patients", "2"]
+    args = ["optimize", "--drugs", "navitoclax,radiation", "--budget", "2", "--patients", "2"]
     res = CliRunner().invoke(app, [*args, "--horizon", "30", "--max-toxicity", "0"])
     out = " ".join(res.output.split())
     assert res.exit_code == 1, res.output
-    assert "no schedule tried met the limits" in out and "[infeasible: " in out
+    assert "no schedule tried met the limits" in out
+    assert "[infeasible: toxicity above --max-toxicity 0]" in out
     assert "exceeds toxicity limit" not in out
+    # radiation's range gives no schedule: the output names it as dosed by the half-life rule
+    fallback = "dosed about once per terminal half-life instead (1-21 d; daily without PK)"
+    assert f"{fallback}: radiation" in out
     as_json = CliRunner().invoke(app, [*args, "--horizon", "30", "--max-toxicity", "0", "--json"])
     assert as_json.exit_code == 1, as_json.output
+    assert json.loads(as_json.stdout)["result"]["half_life_fallback"] == ["radiation"]
+    grade4 = ScheduleOutcome((), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, anc_nadir=0.3)
+    why = _infeasible(grade4, 2.0)
+    assert why == " [infeasible: grade-4 neutropenia (mean ANC nadir < 0.5e9/L)]"

@@ -42,9 +42,11 @@ def optimize(
 ) -> None:
     """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI).
 
-    Each drug is dosed at one interval, about its terminal half-life (1 to 21 days), inside its
-    labelled or studied human range; the scenario must be a human one. Exits 1 when no
-    schedule tried meets the limits (they are listed, each with why it is infeasible)."""
+    Each drug is dosed at its labelled or studied interval (one of them where several are
+    allowed, e.g. weekly or 3-weekly), inside its labelled or studied human range; a drug whose
+    range gives no interval is dosed about once per terminal half-life and named in the output.
+    The scenario must be a human one. Exits 1 when no schedule tried meets the limits (they are
+    listed, each with why it is infeasible)."""
     from senotwin.cohort.optimize import optimize_schedule
 
     with user_errors():
@@ -70,6 +72,11 @@ def optimize(
         f"{res.horizon:g} d; no drug: log10 burden change {ref.mean_log_ratio:+.2f} "
         f"({ref.ci_low:+.2f} to {ref.ci_high:+.2f})"
     )
+    if res.half_life_fallback:
+        typer.echo(
+            "no labelled dosing interval in the drug library, dosed about once per terminal "
+            f"half-life instead (1-21 d; daily without PK): {', '.join(res.half_life_fallback)}"
+        )
     for k, b in enumerate(res.best, 1):
         anc = "" if b.anc_nadir is None else f", ANC nadir {b.anc_nadir:.2g}e9/L"
         typer.echo(

@@ -1,10 +1,15 @@
 """Schedule search over drug-library regimens: dose, start day and duration under a toxicity limit.
 
 Every searched drug is an entry of the drug library (:mod:`senotwin.therapy.drugs`, one
-definition per drug). A candidate schedule is regimen-language text: each drug at a fraction
-(0.1-1) of its reference dose, by its reference route, once per terminal half-life (1-21 days;
-daily for drugs without PK), from a start day for a duration, compiled onto one therapy model that
-carries every searched drug (so candidates differ only in their doses). The backdrop is the
+definition per drug). A candidate schedule is regimen-language text: each drug at a fraction of
+its reference dose, by its reference route, at its labelled or studied dosing interval (the
+``interval`` of its dose range for the scenario's species: 21 d for doxorubicin q3w, 1 d for a
+daily oral drug, 12 h for bid; the search picks one where several are allowed, such as weekly or
+3-weekly), from a start day for a duration, compiled onto one therapy model that carries every
+searched drug (so candidates differ only in their doses). The off days of an on/off cycle (days
+1-14 of 21) are not represented: such a drug is dosed daily for the whole course. A drug whose
+range gives no interval falls back to about one terminal half-life (1-21 days; daily without
+PK), and the result names it (``OptimizationResult.half_life_fallback``). The backdrop is the
 scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
 "one-two punch" of the review's section 5). The objective is the mean over a small virtual cohort
 (paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
@@ -39,7 +44,7 @@ from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
 from senotwin.sim.simulate import check_days
 from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose
-from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, TOXICITY, Drug, get_drug
+from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, TOXICITY, Drug, Species, get_drug
 from senotwin.therapy.language import SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import tox_id
 from senotwin.therapy.toxicity import anc_1e9_per_l, grade
@@ -69,22 +74,47 @@ def level_bounds(drug: Drug, body: Body) -> tuple[float, float]:
     return low, high
 
 
-def dosing_interval(drug: Drug) -> int:
-    """Days between doses in the search: about one terminal half-life, 1 to 21 days."""
+def half_life_interval(drug: Drug) -> int:
+    """The fallback interval for a drug without a labelled one: about one terminal half-life,
+    1 to 21 days (daily without PK)."""
     if drug.pk.model == "none":
         return 1
     half_life = drug.pk.terminal_half_life_days()
     return int(min(21, max(1, round(half_life)))) if math.isfinite(half_life) else 21
 
 
+def labelled_intervals(drug: Drug, species: Species = "human") -> tuple[float, ...]:
+    """The labelled or studied intervals (days) of ``drug``'s dose range in ``species``; empty
+    where the range gives none or there is no range."""
+    rng = drug.dose_ranges.get(species)
+    return rng.interval_days() if rng is not None else ()
+
+
+def dosing_intervals(drug: Drug, species: Species = "human") -> tuple[float, ...]:
+    """Days between doses the search may use: the labelled intervals of the drug's range in
+    ``species``, else the half-life fallback alone (see ``half_life_interval``)."""
+    return labelled_intervals(drug, species) or (float(half_life_interval(drug)),)
+
+
+def _frequency(every: float) -> str:
+    """A dosing interval (days) as a regimen-language frequency: qd, bid or qNd."""
+    if math.isclose(every, 1.0):
+        return "qd"
+    if math.isclose(every, 0.5):
+        return "bid"
+    return f"q{every:.4g}d"
+
+
 @dataclass(frozen=True)
 class DrugCourse:
-    """One drug in a schedule: dose level (fraction of its reference dose), start day, days."""
+    """One drug in a schedule: dose level (fraction of its reference dose), start day, days and
+    the dosing interval (days; one of ``dosing_intervals``)."""
 
     drug: str
     level: float
     start: int
     days: int
+    every: float
 
     def to_text(self) -> str:
         """The course in the regimen language."""
@@ -94,7 +124,7 @@ class DrugCourse:
         end = self.start + self.days - 1
         return (
             f"{d.id} {ref.amount * self.level:.4g} {ref.unit}{route} "
-            f"q{dosing_interval(d)}d d{self.start}-d{end}"
+            f"{_frequency(self.every)} d{self.start}-d{end}"
         )
 
 
@@ -131,6 +161,8 @@ class OptimizationResult:
     seed: int
     horizon: float
     max_toxicity: float
+    #: searched drugs without a labelled interval, dosed once per terminal half-life instead
+    half_life_fallback: tuple[str, ...] = ()
 
 
 def toxicity_of(table: pd.DataFrame) -> float:
@@ -292,6 +324,9 @@ def optimize_schedule(
     get_engine(engine)
     cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
     bounds = {d: level_bounds(get_drug(d), cohort.body) for d in ids}
+    species = cohort.body.species
+    intervals = {d: dosing_intervals(get_drug(d), species) for d in ids}
+    fallback = tuple(d for d in ids if not labelled_intervals(get_drug(d), species))
     last_day = int(horizon)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
@@ -303,7 +338,13 @@ def optimize_schedule(
             level = trial.suggest_float(f"{d}_level", *bounds[d])
             start = trial.suggest_int(f"{d}_start", 0, last_day - MIN_DAYS)
             days = trial.suggest_int(f"{d}_days", MIN_DAYS, last_day)
-            courses.append(DrugCourse(d, level, start, min(days, last_day - start)))
+            choices = intervals[d]
+            every = (
+                choices[0]
+                if len(choices) == 1
+                else float(trial.suggest_categorical(f"{d}_every", choices))
+            )
+            courses.append(DrugCourse(d, level, start, min(days, last_day - start), every))
         courses_t = tuple(courses)
         seen[trial.number] = courses_t
         out = cohort.outcomes(courses_t)
@@ -322,5 +363,5 @@ def optimize_schedule(
     )
     reference = _summarise(cohort, (), max_toxicity=max_toxicity, seed=seed, trial=-1)
     return OptimizationResult(
-        best, reference, budget, patients, seed, float(horizon), float(max_toxicity)
+        best, reference, budget, patients, seed, float(horizon), float(max_toxicity), fallback
     )
