@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import roadrunner
 
-from senotwin.export.sbml import build_document, engine_sbml, to_sbml
+from senotwin.export.sbml import build_document, conversion_value, engine_sbml, to_sbml
 from senotwin.model import get_scenario, load_fixture, scenario_names
 from senotwin.model.io import spec_from_dict
 from senotwin.model.unitcheck import KNOWN_UNIT_MISMATCHES, unit_problems
-from senotwin.model.units import substance_of, substance_unit
-from senotwin.sim import Dose, Schedule
+from senotwin.model.units import UnitTerm, fold, parse_unit, substance_of, substance_unit
+from senotwin.sim import Dose, Schedule, simulate
 from senotwin.therapy.language import apply_regimen
 
 #: one scenario per model: its id -> the scenario exported
@@ -192,6 +192,15 @@ def test_substance_units() -> None:
     assert substance_of("mg/L", "mL") == "ug"  # litres of any scale cancel
     assert substance_of("nM", "L") == "nmol"
     assert substance_of("ug/mL", "1") is None and substance_of("cells/mm3", "mL") is None
+    # no base unit of 1000 cells: the product itself, one term of 1000 items once folded
+    assert substance_of("cells/uL", "mL") == "(cells/uL)*(mL)"
+    assert substance_of("1/uL", "mL") == "(1/uL)*(mL)"  # 1000, dimensionless
+    assert fold(parse_unit("(cells/uL)*(mL)")) == (UnitTerm("item", 1, 3),)
+    assert fold(parse_unit("mL/L")) == (UnitTerm("dimensionless", 1, -3),)
+    assert fold(parse_unit("uL/(cells*mL)")) == (UnitTerm("item", -1, 3),)
+    assert conversion_value("(cells/uL)*(mL)", "cells") == 0.001
+    assert conversion_value("ug", "mg") == 1000.0
+    assert conversion_value("ug", "cells") == conversion_value("1", "cells") == 1.0
 
 
 #: a regimen of the three kinds of drug: a chemotherapy drive (stress, and the chemo_on clock of
@@ -213,16 +222,71 @@ def test_a_treatment_compiled_model_exports_unit_consistent_sbml() -> None:
     assert _flagged(doc) == {}
 
 
-def test_the_neutropenia_chain_is_the_one_export_artefact_left_in_a_treatment() -> None:
-    """nab-paclitaxel adds the Friberg chain, whose species are in cells/uL in the blood (mL):
-    cells/uL x mL is 1000 cells, no named substance unit, so the exporter keeps them amounts in
-    cells/uL, which SBML does not allow as substance units (20608, one per species). Their rates
-    are consistent (unit_problems is empty); this test fails once the export writes them right,
-    so the allowance goes with the artefact."""
+NAB = "nab-paclitaxel 125 mg/m2 iv d0,d7,d14"
+
+
+def test_the_neutropenia_chain_exports_unit_consistent_in_cells_per_ul() -> None:
+    """nab-paclitaxel adds the Friberg chain, in cells/uL in the blood (mL). cells/uL x mL is
+    1000 cells: the species are concentrations of a substance unit of 1000 items, so their value
+    stays the ANC as read (4280 cells/uL). Kept as amounts in cells/uL they drew 5 messages
+    (20608: no valid substance unit)."""
     sc = get_scenario("default")
-    plan = apply_regimen(sc.load(), "nab-paclitaxel 125 mg/m2 iv d0,d7,d14")
+    plan = apply_regimen(sc.load(), NAB)
     assert unit_problems(plan.spec) == []
     doc = _check(to_sbml(plan.spec, params=sc.params, initial=sc.initial, regimen=plan.schedule))
-    errors = [doc.getError(i) for i in range(doc.getNumErrors())]
-    assert len(errors) == 5
-    assert all(e.getErrorId() == 20608 and "'u_cells_per_uL'" in e.getMessage() for e in errors)
+    assert _flagged(doc) == {}
+    model = doc.getModel()
+    per_ul = model.getUnitDefinition("u_cells_per_uL")  # the unit of the observable tox_anc
+    for sid in ("anc_prol", "anc_t1", "anc_t2", "anc_t3", "anc"):
+        sp = model.getSpecies(sid)
+        assert not sp.getHasOnlySubstanceUnits() and sp.getCompartment() == "blood"
+        assert sp.getInitialConcentration() == 4280.0
+        # substance / mL is cells/uL to the scale (areEquivalent would ignore a factor 1000)
+        assert libsbml.UnitDefinition.areIdentical(
+            libsbml.UnitDefinition.convertToSI(sp.getDerivedUnitDefinition()),
+            libsbml.UnitDefinition.convertToSI(per_ul),
+        )
+    substance = model.getUnitDefinition(model.getSpecies("anc").getSubstanceUnits())
+    assert substance.getNumUnits() == 1
+    unit = substance.getUnit(0)
+    assert (libsbml.UnitKind_toString(unit.getKind()), unit.getExponent(), unit.getScale()) == (
+        "item",
+        1,
+        3,
+    )
+    # a reaction's extent is in cells: 0.001 (1000 cells) per cell, so a flux reads in cells/day
+    cf = model.getParameter(model.getSpecies("anc").getConversionFactor())
+    assert cf.getValue() == 0.001
+    law = libsbml.formulaToL3String(model.getReaction("anc_elimination").getKineticLaw().getMath())
+    assert law.endswith(f"* blood / {cf.getId()}")
+
+
+def test_the_exported_anc_is_the_engines_anc_in_cells_per_ul() -> None:
+    """The exported chain run in libRoadRunner gives the reference engine's ANC (cells/uL), read
+    as the concentration ``[anc]`` and as the observable ``tox_anc``."""
+    sc = get_scenario("default")
+    plan = apply_regimen(sc.load(), NAB)
+    grid = np.linspace(0.0, 42.0, 43)
+    ours = simulate(
+        plan.spec,
+        params=sc.params,
+        initial=sc.initial,
+        regimen=plan.schedule,
+        t_end=42.0,
+        t_eval=grid,
+        rtol=1e-9,
+        atol=1e-12,
+    ).table
+    rr = roadrunner.RoadRunner(
+        to_sbml(plan.spec, params=sc.params, initial=sc.initial, regimen=plan.schedule)
+    )
+    rr.integrator.relative_tolerance = 1e-9
+    rr.integrator.absolute_tolerance = 1e-12
+    rr.integrator.maximum_num_steps = 100_000
+    rr.timeCourseSelections = ["time", "[anc]", "tox_anc", "[anc_prol]"]
+    theirs = np.asarray(rr.simulate(times=grid))
+    anc = ours["anc"].to_numpy()
+    assert anc.min() < 0.6 * anc[0]  # the drug does suppress the count
+    np.testing.assert_allclose(theirs[:, 1], anc, rtol=1e-4)
+    np.testing.assert_allclose(theirs[:, 2], ours["tox_anc"].to_numpy(), rtol=1e-4)
+    np.testing.assert_allclose(theirs[:, 3], ours["anc_prol"].to_numpy(), rtol=1e-4)

@@ -16,7 +16,11 @@ unit per day: a species in another substance unit (the dimensionless drives, 1) 
 conversion factor ``cf_<unit>`` of value 1 and the rates of its processes are divided by it,
 so the dynamics are bit for bit the same. A species in a concentration unit (an antibody in
 ug/mL) is written as a concentration of its substance in its compartment, whose processes'
-rates are multiplied by the compartment size (equal up to rounding). Species carry MIRIAM CVTerms
+rates are multiplied by the compartment size (equal up to rounding). Where no named unit is that
+substance (the neutrophil chain: cells/uL x mL = 1000 cells), it is a unit of 1000 items, so the
+value stays the count as read (an ANC of 4280 cells/uL); its conversion factor from the cells of
+the extent is then their true ratio, 0.001, so a reaction's rate reads in cells/day (the rates
+are still divided by it: the dynamics stay equal up to rounding). Species carry MIRIAM CVTerms
 (identifiers.org HGNC symbols and Cell Ontology terms); processes carry their kb evidence as
 notes and ``bqbiol:isDescribedBy`` terms. Infusions and parameter steps cannot be written as
 plain SBML events without changing parameter constancy, so they raise ExportError. A scenario's
@@ -59,7 +63,14 @@ from senotwin.model.unitcheck import (
     expression_quantity,
     quantity,
 )
-from senotwin.model.units import parse_unit, substance_of, substance_unit, unit_sid
+from senotwin.model.units import (
+    UnitTerm,
+    fold,
+    parse_unit,
+    substance_of,
+    substance_unit,
+    unit_sid,
+)
 
 LEVEL, VERSION = 3, 2
 KB_URN = "urn:senotwin:kb:"
@@ -301,13 +312,30 @@ def _overrides(
     return out[0], out[1]
 
 
-def _unit_ref(model: libsbml.Model, text: str) -> str:
-    """The id of the unit definition of ``text`` (created on first use).
+def _sbml_terms(text: str, *, folded: bool = False) -> tuple[UnitTerm, ...]:
+    """The SBML units of the unit ``text``; ``folded``: one per kind where a kind comes twice
+    (:func:`fold`), as a species' substance unit and its conversion factor are written: the
+    substance '(cells/uL)*(mL)' as 1000 items, a valid substance unit (other units, 'mL/L',
+    keep a term per name).
 
     Litres are written as cubic metres of the same size (mL as cm^3, L as dm^3): libSBML's unit
     check takes a rational power of a unit term by its exponent, so the cube root of a volume
     (a lesion diameter) is a length only in metre^3, and a litre kind would be flagged."""
-    terms = parse_unit(text)
+    terms = []
+    for term in parse_unit(text):
+        kind, exponent, scale = term.kind, term.exponent, term.scale
+        if kind == "litre" and term.multiplier == 1.0 and (scale - 3) % 3 == 0:
+            term = UnitTerm("metre", 3 * exponent, (scale - 3) // 3, term.multiplier)
+        terms.append(term)
+    if folded and len({t.kind for t in terms}) < len(terms):
+        return fold(terms)
+    return tuple(terms)
+
+
+def _unit_ref(model: libsbml.Model, text: str, *, folded: bool = False) -> str:
+    """The id of the unit definition of ``text`` (created on first use; ``folded``: see
+    :func:`_sbml_terms`)."""
+    terms = _sbml_terms(text, folded=folded)
     if not terms:
         return "dimensionless"
     sid = unit_sid(text)
@@ -316,13 +344,10 @@ def _unit_ref(model: libsbml.Model, text: str) -> str:
         _check(ud.setId(sid), f"unit {text}")
         ud.setName(text)
         for term in terms:
-            kind, exponent, scale = term.kind, term.exponent, term.scale
-            if kind == "litre" and term.multiplier == 1.0 and (scale - 3) % 3 == 0:
-                kind, exponent, scale = "metre", 3 * exponent, (scale - 3) // 3
             u = ud.createUnit()
-            u.setKind(libsbml.UnitKind_forName(kind))
-            u.setExponent(exponent)
-            u.setScale(scale)
+            u.setKind(libsbml.UnitKind_forName(term.kind))
+            u.setExponent(term.exponent)
+            u.setScale(term.scale)
             u.setMultiplier(term.multiplier)
     return sid
 
@@ -363,6 +388,18 @@ def conversion_id(substance: str) -> str:
     """Id of the conversion factor (species substance per reaction extent, value 1) of the
     species in ``substance`` units that differ from the model's extent units."""
     return "cf_" + unit_sid(substance).removeprefix("u_")
+
+
+def conversion_value(substance: str, extent: str) -> float:
+    """Value of the conversion factor from ``extent`` to ``substance``: their ratio where the
+    two are one kind (0.001 of 1000 cells per cell), else 1 (a drive or ug per cell has no
+    ratio: unit bookkeeping only). Its processes' rates are divided by it, so either value
+    leaves the dynamics as written."""
+    terms = _sbml_terms(f"({substance})/({extent})", folded=True)
+    if len(terms) == 1 and terms[0].kind == "dimensionless":
+        (t,) = terms
+        return 1.0 / (t.multiplier * 10.0**t.scale) ** t.exponent
+    return 1.0
 
 
 def _species_units(
@@ -456,8 +493,8 @@ def build_document(
     u.setScale(0)
     u.setMultiplier(86400.0)
     model.setTimeUnits("day")
-    model.setExtentUnits(_unit_ref(model, extent))
-    model.setSubstanceUnits(_unit_ref(model, extent))
+    model.setExtentUnits(_unit_ref(model, extent, folded=True))
+    model.setSubstanceUnits(_unit_ref(model, extent, folded=True))
     volumes = Counter(c.unit for c in spec.compartments)
     if volumes:
         model.setVolumeUnits(_unit_ref(model, volumes.most_common(1)[0][0]))
@@ -488,7 +525,7 @@ def build_document(
         sp.setHasOnlySubstanceUnits(not written.concentration)
         sp.setBoundaryCondition(False)
         sp.setConstant(False)
-        sp.setSubstanceUnits(_unit_ref(model, written.substance))
+        sp.setSubstanceUnits(_unit_ref(model, written.substance, folded=True))
         if written.factor is not None:
             sp.setConversionFactor(written.factor)
         _cv(
@@ -534,15 +571,21 @@ def build_document(
         par = model.createParameter()
         _check(par.setId(factor), f"conversion factor {factor}")
         par.setName(f"{substance} per reaction extent ({extent})")
-        par.setValue(1.0)
+        value = conversion_value(substance, extent)
+        par.setValue(value)
         par.setConstant(True)
-        par.setUnits(_unit_ref(model, f"({substance})/({extent})"))
+        par.setUnits(_unit_ref(model, f"({substance})/({extent})", folded=True))
+        meaning = (
+            "Unit bookkeeping only: the value 1 leaves the dynamics as written."
+            if value == 1.0
+            else f"The ratio of the two units ({value!r}); the dynamics stay as written."
+        )
         _notes(
             par,
             [
                 f"A reaction's extent is counted in {extent}; species in {substance} change by "
                 "stoichiometry x rate x this factor, and rates of processes on them are divided "
-                "by it. Unit bookkeeping only: the value 1 leaves the dynamics as written."
+                f"by it. {meaning}"
             ],
         )
 

@@ -9,7 +9,9 @@ SBML exporter writes as a unitDefinition.
 from __future__ import annotations
 
 import ast
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from senotwin._errors import ValidationError
@@ -153,8 +155,10 @@ def substance_unit(text: str) -> str | None:
 
 def substance_of(concentration: str, volume: str) -> str | None:
     """The substance unit of a ``concentration`` unit times a ``volume`` unit, named by its base
-    unit ('ug/mL' x 'mL' -> 'ug', 'mg/L' x 'mL' -> 'ug'), or None if the product is no single
-    named substance unit. Litres of any scale cancel; mm3 does not cancel mL."""
+    unit ('ug/mL' x 'mL' -> 'ug', 'mg/L' x 'mL' -> 'ug'); where no base unit is that size, the
+    product itself ('cells/uL' x 'mL' -> '(cells/uL)*(mL)', 1000 cells, which :func:`fold`
+    writes as one scaled term); None if the product is no single substance unit. Litres of any
+    scale cancel; mm3 does not cancel mL."""
     factor = 1.0
     exps: dict[str, int] = {}
     for term in parse_unit(f"({concentration})*({volume})"):
@@ -162,7 +166,7 @@ def substance_of(concentration: str, volume: str) -> str | None:
         exps[term.kind] = exps.get(term.kind, 0) + term.exponent
     left = {k: e for k, e in exps.items() if e != 0}
     if not left:
-        return "1" if factor == 1.0 else None
+        return "1" if factor == 1.0 else f"({concentration})*({volume})"
     if len(left) != 1 or next(iter(left.values())) != 1 or next(iter(left)) not in SUBSTANCE_KINDS:
         return None
     kind = next(iter(left))
@@ -174,8 +178,29 @@ def substance_of(concentration: str, volume: str) -> str | None:
             and name not in _MOLAR | _CUBED
             and abs(mult * 10.0**scale - factor) <= 1e-12 * factor
         ),
-        None,
+        f"({concentration})*({volume})",
     )
+
+
+def fold(terms: Iterable[UnitTerm]) -> tuple[UnitTerm, ...]:
+    """The same unit with one term per kind: the exponents of a kind added, every scale and
+    multiplier folded into one factor carried by the first kind left (as its scale where that
+    is a whole power of ten), or by a dimensionless term where all kinds cancel:
+    '(cells/uL)*(mL)' -> item with scale 3 (1000 cells); 'mL/L' -> dimensionless, scale -3."""
+    terms = tuple(terms)
+    scale = sum(t.scale * t.exponent for t in terms)
+    multiplier = math.prod(t.multiplier**t.exponent for t in terms)
+    exponents: dict[str, int] = {}
+    for t in terms:
+        if t.kind != "dimensionless":
+            exponents[t.kind] = exponents.get(t.kind, 0) + t.exponent
+    kinds = [(k, e) for k, e in exponents.items() if e != 0] or [("dimensionless", 1)]
+    kind, exponent = kinds[0]
+    if scale % exponent == 0:
+        head = UnitTerm(kind, exponent, scale // exponent, multiplier ** (1 / exponent))
+    else:
+        head = UnitTerm(kind, exponent, 0, (multiplier * 10.0**scale) ** (1 / exponent))
+    return (head, *(UnitTerm(k, e) for k, e in kinds[1:]))
 
 
 def unit_sid(text: str) -> str:
