@@ -138,3 +138,11 @@ def test_check_type_refuses_a_bool_for_a_number() -> None:
     check_type(3, int, name="n", what="a whole number")
     with pytest.raises(TypeError, match=r"^n must be a whole number, got bool True$"):
         check_type(True, int, name="n", what="a whole number")
+
+
+def test_check_type_shows_the_first_line_of_a_value() -> None:
+    """A DataFrame's repr spans lines: the message showed them all, cut mid-line."""
+    from senotwin._errors import check_type
+
+    with pytest.raises(TypeError, match=r"^adata must be an AnnData, got DataFrame [^\n]*\.\.\.$"):
+        check_type(pd.DataFrame({"a": [1.0, 2.0]}), int, name="adata", what="an AnnData")

@@ -50,10 +50,12 @@ def check_seed(seed: object, *, option: str | None = "--seed", argument: str = "
 
 def check_type(value: object, allowed: type | tuple[type, ...], *, name: str, what: str) -> None:
     """Refuse ``value`` unless it is an instance of ``allowed`` (a bool never passes for an int),
-    naming the parameter ``name``, the type and value given and ``what`` is allowed."""
+    naming the parameter ``name``, the type and value given and ``what`` is allowed (the value's
+    first line only: a DataFrame's or an array's repr spans many)."""
     kinds = allowed if isinstance(allowed, tuple) else (allowed,)
     if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
         return
-    shown = repr(value)
-    shown = shown if len(shown) <= 40 else f"{shown[:40]}..."
+    full = repr(value)
+    shown = full.splitlines()[0] if full else full
+    shown = shown if len(shown) <= 40 and shown == full else f"{shown[:40].rstrip()}..."
     raise ArgumentTypeError(f"{name} must be {what}, got {type(value).__name__} {shown}")
