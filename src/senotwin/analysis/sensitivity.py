@@ -25,13 +25,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from senotwin._errors import ValidationError, check_seed
+from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin._suggest import did_you_mean
 from senotwin.model.describe import gsa_ranking
 from senotwin.model.readouts import readouts_for
@@ -328,6 +329,10 @@ def parameter_bounds(
     return out
 
 
+#: what run_sensitivity's name lists may be, for a wrong type's message
+NAMES = "a list of names (one name alone is one)"
+
+
 def run_sensitivity(
     scenario: str,
     *,
@@ -346,13 +351,29 @@ def run_sensitivity(
 
     ``n``: Latin-hypercube size for PRCC; base size (power of two) for Sobol, which costs
     n * (k + 2) simulations (twice that with ``sasp_net_effect``). ``parameters``: None varies
-    the model's default set (:func:`default_parameters`); a single name is one parameter.
+    the model's default set (:func:`default_parameters`); a single name is one parameter (and
+    one metric name one metric).
     """
+    check_type(method, str, name="method", what="'prcc' or 'sobol' (str)")
     if method not in ("sobol", "prcc"):
         raise ValidationError(f"method must be sobol or prcc, got {method!r}")
+    check_type(n, Integral, name="n", what="a whole number of samples")
+    check_type(seed, int, name="seed", what="a whole number >= 0")
     check_seed(seed)
     if isinstance(parameters, str):
         parameters = (parameters,)
+    names_or_none = (list, tuple, np.ndarray, pd.Index, pd.Series, type(None))
+    check_type(parameters, names_or_none, name="parameters", what=NAMES + " or None")
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    check_type(metrics, (list, tuple), name="metrics", what=NAMES)
+    check_type(t_end, (Real, type(None)), name="t_end", what="a number of days or None")
+    check_type(engine, str, name="engine", what="an engine name such as 'fast' (str)")
+    check_type(spread, Real, name="spread", what="a number > 1")
+    check_type(workers, Integral, name="workers", what="a whole number >= 1")
+    check_type(
+        scheduler, (str, type(None)), name="scheduler", what="a Dask scheduler address or None"
+    )
     if parameters is not None and len(parameters) == 0:
         raise ValidationError(
             "parameters (--param) is empty: name at least one parameter to vary, or leave it "

@@ -12,18 +12,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
 from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
-from senotwin.sim.simulate import check_days
+from senotwin.sim.simulate import MAPPING, check_days
 from senotwin.therapy.dose_rules import DoseRules, EventTherapy, apply_dose_rules
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import get_drug
@@ -199,6 +200,11 @@ def _as_regimen(
         raise ValidationError(f"{where}: {exc}") from None
 
 
+#: what the arguments of compare_arms and dose_response may be, for a wrong type's message
+SCENARIO = "a scenario name such as 'default' (str)"
+REGIMEN = "a regimen text, a parsed Regimen (senotwin.parse_regimen) or None (untreated)"
+
+
 def compare_arms(
     scenario: str,
     arms: Mapping[str, Regimen | str | None],
@@ -222,6 +228,12 @@ def compare_arms(
     myelosuppressive drugs are held or reduced on the simulated neutrophil count (each change
     in the arm's ``dose_changes``).
     """
+    check_type(scenario, str, name="scenario", what=SCENARIO)
+    check_type(arms, Mapping, name="arms", what="a mapping of arm names to regimens (dict)")
+    for name, reg in arms.items():
+        check_type(reg, (Regimen, str, type(None)), name=f"arms[{name!r}]", what=REGIMEN)
+    check_type(days, (Real, type(None)), name="days", what="a number of days or None")
+    check_type(overrides, (Mapping, type(None)), name="overrides", what=MAPPING)
     if not arms:
         raise ValidationError("compare needs at least one arm (NAME=REGIMEN)")
     opts = SolverOptions.of(solver, **options)
@@ -333,7 +345,15 @@ def dose_response(
     ``schedule`` is the regimen-language schedule part ('qd d0-d13', 'd0,d7', ...); ``unit``
     defaults to the drug's reference-dose unit and ``route`` to its reference route.
     """
+    check_type(scenario, str, name="scenario", what=SCENARIO)
+    check_type(drug, str, name="drug", what="a drug id or alias (str)")
     d = get_drug(drug)
+    check_type(doses, (list, tuple, range, np.ndarray), name="doses", what="a list of doses")
+    for i, x in enumerate(doses):
+        check_type(x, Real, name=f"doses[{i}]", what="a dose (a number > 0)")
+    for name, text in (("unit", unit), ("route", route), ("background", background)):
+        check_type(text, (str, type(None)), name=name, what="a str or None")
+    check_type(schedule, str, name="schedule", what="a regimen schedule such as 'qd d0-d13' (str)")
     if not doses:
         raise ValidationError("dose-response needs at least one dose")
     for x in doses:

@@ -24,7 +24,7 @@ from scipy.optimize import OptimizeWarning, least_squares
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import qmc
 
-from senotwin._errors import ValidationError, check_seed
+from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin.calibrate.objective import Objective
 from senotwin.calibrate.problem import Problem
 
@@ -207,6 +207,11 @@ def fit_problem(
     """Fit ``problem`` from ``starts`` Latin-hypercube starts (plus the nominal values when
     ``include_nominal``); the same seed gives the same starts. ``progress`` is called after each
     start with the starts done so far and the number planned (long fits save partial results)."""
+    what = "a Problem (senotwin.calibrate.get_problem(name)) or an Objective"
+    check_type(problem, (Problem, Objective), name="problem", what=what)
+    check_type(starts, int, name="starts", what="a whole number >= 1")
+    check_type(seed, int, name="seed", what="a whole number >= 0")
+    check_type(max_nfev, int, name="max_nfev", what="a whole number >= 1 (evaluations per start)")
     if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
         raise ValidationError(f"starts = {starts!r}; allowed: a whole number >= 1")
     check_seed(seed)

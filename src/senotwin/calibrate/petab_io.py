@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ import libsbml
 import pandas as pd
 import yaml
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._io import (
     atomic_remove,
     atomic_write_text,
@@ -316,6 +317,8 @@ def _cell(value: Any) -> float | str:
 def load_problem(directory: str | Path) -> Problem:
     """Read a PEtab problem directory written by :func:`export_problem` (PEtab files and the
     senotwin model beside them) into a :class:`Problem`."""
+    what = "the path of a PEtab problem directory (str or Path)"
+    check_type(directory, (str, os.PathLike), name="directory", what=what)
     d = check_input_dir(directory, what="PEtab problem directory")
     pp = _petab_problem(d)
     side_path = d / SIDECAR

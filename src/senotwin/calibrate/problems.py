@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._registry import Registry
 from senotwin._suggest import did_you_mean
 from senotwin.calibrate.problem import FitParameter, Problem, Readout
@@ -65,6 +65,7 @@ def get_problem(name: str) -> Problem:
     ``liu2019``, a simulated virtual cohort of the trial layer, is registered with the shipped
     data sets (by the package root, as this layer may not import trial); it fits itself
     (``PROBLEMS.get("liu2019").fit``) and has no PEtab form, so building it raises."""
+    check_type(name, str, name="name", what="a calibration problem name such as 'galvis2019' (str)")
     return PROBLEMS.get(name).build()
 
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError, check_seed
+from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin.cohort.population import VirtualPatient, draw_patient, population_for
 from senotwin.cohort.runner import check_cohort_scenario
 from senotwin.model.readouts import readouts_for
@@ -297,9 +298,23 @@ def optimize_schedule(
     engine: str = "fast",
     keep: int = 3,
 ) -> OptimizationResult:
-    """Search dose level, start day and duration of each library drug (order follows the starts)."""
+    """Search dose level, start day and duration of each library drug (order follows the starts).
+
+    ``drugs``: drug ids or aliases of the library (a single name is one drug)."""
     import optuna
 
+    check_type(scenario, str, name="scenario", what="a scenario name such as 'default' (str)")
+    if isinstance(drugs, str):  # one name, not its letters
+        drugs = (drugs,)
+    check_type(drugs, (list, tuple), name="drugs", what="a list of drug ids or aliases")
+    for i, drug in enumerate(drugs):
+        check_type(drug, str, name=f"drugs[{i}]", what="a drug id or alias (str)")
+    check_type(horizon, Real, name="horizon", what="a number of days (at least 14)")
+    for name, count, least in (("budget", budget, 1), ("patients", patients, 2), ("keep", keep, 1)):
+        check_type(count, Integral, name=name, what=f"a whole number >= {least}")
+    check_type(seed, int, name="seed", what="a whole number >= 0")
+    check_type(max_toxicity, Real, name="max_toxicity", what="a number >= 0")
+    check_type(engine, str, name="engine", what="an engine name such as 'fast' (str)")
     check_cohort_scenario(scenario)  # the schedules are tried on virtual human patients
     if not drugs:
         raise ValidationError("name at least one drug of the library (senotwin drugs list)")

@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from numbers import Real
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from scipy import special, stats
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.simulate import simulate
@@ -941,6 +942,8 @@ def population_for(
     spec: ModelSpec, *, age: Literal["young", "aged"] = "aged", cv: float = 0.3
 ) -> PopulationSpec:
     """The preset population of the model ``spec`` is (physical-units or legacy TME model)."""
+    check_type(spec, ModelSpec, name="spec", what="a ModelSpec (prepare_scenario(name).spec)")
+    check_type(cv, Real, name="cv", what="a number >= 0 (0.3 = 30 %)")
     if not (math.isfinite(cv) and cv >= 0):
         raise ValidationError(
             f"cv (between-patient coefficient of variation, --cv) must be a number >= 0 "

@@ -20,20 +20,28 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from numbers import Real
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 import senotwin
-from senotwin._errors import SenotwinError, SenotwinWarning, ValidationError, check_seed
+from senotwin._errors import (
+    SenotwinError,
+    SenotwinWarning,
+    ValidationError,
+    check_seed,
+    check_type,
+)
 from senotwin._io import atomic_write_bytes, check_input_dir
 from senotwin._suggest import did_you_mean
 from senotwin.cohort.population import (
@@ -65,6 +73,7 @@ _NOT_THREAD_SAFE = frozenset({"fast", "roadrunner"})
 _SIM_LOCK = threading.Lock()
 
 
+@runtime_checkable
 class Reducer(Protocol):
     """Turns one simulation into a flat record of numbers/strings (e.g. clinical endpoints).
 
@@ -94,6 +103,7 @@ class CohortArm:
     language: str = ""  # regimen-language text (drugs with PK/PD), compiled in make_job
 
     def __post_init__(self) -> None:
+        check_type(self.name, str, name="name", what="an arm name such as 'control' (str)")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+\-]*", self.name):
             raise ValidationError(
                 f"arm name {self.name!r} must start with a letter or digit and use only "
@@ -112,6 +122,12 @@ class CohortArm:
             "blocks": dict(self.blocks),
             "params": dict(self.params),
         }
+
+
+#: what a cohort's population, folder and column lists may be, for a wrong type's message
+POPULATION = "a PopulationSpec (population_for(prepare_scenario(name).spec))"
+COHORT_DIR = "the path of a cohort directory (str or Path)"
+COLUMNS = "a tuple of column names"
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,29 @@ class CohortConfig:
     ensemble_source: str = ""  # where the sets came from (a file name), for the manifest
 
     def __post_init__(self) -> None:
+        check_type(
+            self.scenario, str, name="scenario", what="a scenario name such as 'default' (str)"
+        )
+        check_type(self.n, int, name="n", what="a whole number >= 1 (patients)")
+        check_type(self.seed, int, name="seed", what="a whole number >= 0")
+        check_type(self.arms, (tuple, list), name="arms", what="a tuple of CohortArm")
+        for i, arm in enumerate(self.arms):
+            check_type(
+                arm, CohortArm, name=f"arms[{i}]", what="a CohortArm (or arm_from_text(text))"
+            )
+        check_type(self.population, PopulationSpec, name="population", what=POPULATION)
+        check_type(self.t_end, (Real, type(None)), name="t_end", what="a number of days or None")
+        for name, number in (
+            ("step_days", self.step_days),
+            ("rtol", self.rtol),
+            ("atol", self.atol),
+        ):
+            check_type(number, Real, name=name, what="a number > 0")
+        check_type(self.engine, str, name="engine", what="an engine name such as 'fast' (str)")
+        check_type(
+            self.chunk_size, int, name="chunk_size", what="a whole number >= 0 (0 = automatic)"
+        )
+        check_type(self.keep_timecourses, (tuple, list), name="keep_timecourses", what=COLUMNS)
         check_size_seed(self.n, self.seed)
         check_ensemble(self.ensemble)
         if not self.arms:
@@ -891,6 +930,12 @@ def run_cohort(
     Returns a :class:`CohortRun` (where it is, patient and failure counts, the manifest); the
     patient-arm rows are on disk in ``out`` (:func:`load_rows`)."""
     started = time.perf_counter()
+    check_type(config, CohortConfig, name="config", what="a CohortConfig")
+    check_type(out, (str, os.PathLike), name="out", what="the path of the output folder")
+    what = "an endpoint reducer such as EndpointReducer() (with __call__, describe and empty)"
+    check_type(reducer, Reducer, name="reducer", what=what)
+    check_type(workers, int, name="workers", what="a whole number >= 1")
+    check_type(scheduler, (str, type(None)), name="scheduler", what="a Dask address or None")
     out = Path(out)
     if scheduler is not None:
         check_scheduler_address(scheduler)
@@ -993,6 +1038,7 @@ def _write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
     """The manifest of a cohort directory (clear error if there is none)."""
+    check_type(out, (str, os.PathLike), name="out", what=COHORT_DIR)
     path = check_input_dir(out, what="cohort directory") / MANIFEST
     if not path.exists():
         raise ValidationError(
@@ -1026,6 +1072,7 @@ class CohortProgress:
 
 def cohort_progress(out: str | Path) -> CohortProgress:
     """Patients planned and finished according to the manifest and the shards on disk."""
+    check_type(out, (str, os.PathLike), name="out", what=COHORT_DIR)
     out = Path(out)
     manifest = read_manifest(out)
     try:
@@ -1040,8 +1087,14 @@ def cohort_progress(out: str | Path) -> CohortProgress:
 def load_rows(out: str | Path, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """All patient-arm rows of a cohort, in patient then arm order; checks completeness.
 
-    ``columns``: read only these (with 'patient' and 'arm'), e.g. to count failures cheaply.
+    ``columns``: read only these (with 'patient' and 'arm'), e.g. to count failures cheaply;
+    a single name is one column.
     """
+    check_type(out, (str, os.PathLike), name="out", what=COHORT_DIR)
+    if isinstance(columns, str):  # one name, not its letters
+        columns = (columns,)
+    names_or_none = (list, tuple, np.ndarray, pd.Index, type(None))
+    check_type(columns, names_or_none, name="columns", what=COLUMNS + " or None")
     out = Path(out)
     manifest = read_manifest(out)
     frames = []

@@ -11,13 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError, check_seed
-from senotwin.sc.kernels import Matrix, expression_bins, gene_stats, matched_controls, mean_z
+from senotwin._errors import ValidationError, check_seed, check_type
+from senotwin.sc.kernels import (
+    GENES,
+    GROUPS,
+    LABELS,
+    Matrix,
+    expression_bins,
+    gene_stats,
+    matched_controls,
+    mean_z,
+)
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr
 
@@ -68,6 +78,15 @@ def call_senescent(
 
     call = (q <= alpha) and (at least ``min_hallmarks`` hallmarks with p <= ``hallmark_alpha``).
     """
+    check_type(genes, LABELS, name="genes", what=GENES)
+    check_type(groups, (*LABELS, type(None)), name="groups", what=GROUPS + " or None")
+    check_type(obs_names, (*LABELS, type(None)), name="obs_names", what="a list of names or None")
+    counts = ("n_null", n_null, 10), ("min_hallmarks", min_hallmarks, 1), ("n_bins", n_bins, 1)
+    for name, count, least in (*counts, ("ctrl_size", ctrl_size, 1)):
+        check_type(count, Integral, name=name, what=f"a whole number >= {least}")
+    for name, level in (("alpha", alpha), ("hallmark_alpha", hallmark_alpha)):
+        check_type(level, Real, name=name, what="a number in (0, 1)")
+    check_type(seed, int, name="seed", what="a whole number >= 0")
     if n_null < 10:
         raise ValidationError(f"n_null must be >= 10, got {n_null}")
     check_seed(seed)
@@ -75,6 +94,8 @@ def call_senescent(
         raise ValidationError("alpha and hallmark_alpha must lie in (0, 1)")
     if isinstance(hallmarks, str):  # one name, not its letters
         hallmarks = (hallmarks,)
+    what = "hallmark signature names or Signature objects (a list)"
+    check_type(hallmarks, (list, tuple), name="hallmarks", what=what)
     sigs = [get_signature(h) if isinstance(h, str) else h for h in hallmarks]
     if not sigs:
         raise ValidationError("hallmarks is empty: name at least one hallmark signature")

@@ -9,16 +9,17 @@ needed, as in CellPhoneDB). Significance: the cell-type labels are permuted ``n_
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError, check_seed
+from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin._io import atomic_write_figure
 from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
-from senotwin.sc.kernels import Matrix
+from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix
 from senotwin.sc.stats import bh_fdr, group_codes, group_means
 
 __all__ = ["communication", "plot_communication"]
@@ -45,6 +46,12 @@ def communication(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Score every (sender, receiver, pair) with permutation p-values and BH q-values."""
+    check_type(genes, LABELS, name="genes", what=GENES)
+    check_type(groups, LABELS, name="groups", what=GROUPS)
+    what = "a list of LigandReceptor pairs or None (the shipped ones)"
+    check_type(pairs, (list, tuple, type(None)), name="pairs", what=what)
+    check_type(n_perm, Integral, name="n_perm", what="a whole number >= 1")
+    check_type(seed, int, name="seed", what="a whole number >= 0")
     if n_perm < 1:
         raise ValidationError(f"n_perm must be >= 1, got {n_perm}")
     check_seed(seed)

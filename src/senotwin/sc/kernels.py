@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -29,6 +30,11 @@ __all__ = [
 
 #: a cells × genes matrix: scipy CSR (matrix or array) or a dense numpy array
 Matrix: TypeAlias = Any
+#: what a list with one entry per gene or observation (gene names, group labels) may be, for a
+#: wrong type's message: a str is refused (it was read letter by letter)
+LABELS: tuple[type, ...] = (list, tuple, np.ndarray, pd.Index, pd.Series, pd.Categorical)
+GENES = "the gene names of the matrix columns (a list)"
+GROUPS = "one group label per observation (a list, array or Series)"
 FloatArray = NDArray[np.float64]
 
 #: non-zeros processed per chunk (about 64 MB of float64 temporaries)

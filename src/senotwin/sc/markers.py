@@ -8,14 +8,15 @@ with tie correction) and BH FDR within each group.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import mannwhitneyu
 
-from senotwin._errors import ValidationError
-from senotwin.sc.kernels import Matrix
+from senotwin._errors import ValidationError, check_type
+from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr, group_codes
 
@@ -31,6 +32,11 @@ def sasp_markers(
     min_cells: int = 3,
 ) -> pd.DataFrame:
     """Rank the signature genes per group vs the rest: effect sizes, p, q and rank per group."""
+    check_type(genes, LABELS, name="genes", what=GENES)
+    check_type(groups, LABELS, name="groups", what=GROUPS)
+    what = "a signature name such as 'sasp' (str) or a Signature"
+    check_type(signature, (str, Signature), name="signature", what=what)
+    check_type(min_cells, Integral, name="min_cells", what="a whole number >= 1")
     sig = get_signature(signature) if isinstance(signature, str) else signature
     if len(groups) != x.shape[0]:
         raise ValidationError(f"groupby has {len(groups)} labels for {x.shape[0]} observations")

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError, check_seed
+from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin._io import check_unique
-from senotwin.sc.kernels import CHUNK_NNZ, Matrix
+from senotwin.sc.kernels import CHUNK_NNZ, GENES, LABELS, Matrix
 from senotwin.sc.methods import get_method
 from senotwin.sc.orthologs import signature_to_mouse
 from senotwin.sc.signatures import Signature, resolve_signatures
@@ -101,6 +101,10 @@ def _coverage_row(sig: Signature, present: set[str], unmapped: Sequence[str]) ->
     }
 
 
+#: what ``signatures`` may be, for a wrong type's message
+SIGNATURES = "signature names or Signature objects (a list; one name alone is one)"
+
+
 def score_matrix(
     x: Matrix,
     genes: Sequence[str],
@@ -118,13 +122,21 @@ def score_matrix(
 
     ``method`` names a registered scoring method (:mod:`senotwin.sc.methods`); ``options`` are
     that method's options (e.g. ``max_rank`` for ``rank``). ``seed`` drives any random choice
-    the method makes (matched control genes for ``mean_z``).
+    the method makes (matched control genes for ``mean_z``). ``signatures``: names or Signature
+    objects (a single name is one signature).
     Composite signatures are the mean of their component scores. Raises :class:`TooFewGenes`
     (how many genes of each signature were found) when one has fewer than ``min_genes``; with
     ``skip_short`` such signatures (and composites with such a part) are left out instead,
     listed in ``ScoreResult.skipped``, and only none left raises. Gene names that are mostly
     all lower-case (``cdkn1a``) are matched ignoring case, and a note says so.
     """
+    check_type(genes, LABELS, name="genes", what=GENES)
+    check_type(signatures, Iterable, name="signatures", what=SIGNATURES)
+    check_type(method, str, name="method", what="a scoring method name such as 'mean_z' (str)")
+    check_type(obs_names, (*LABELS, type(None)), name="obs_names", what="a list of names or None")
+    check_type(species, str, name="species", what="'human' or 'mouse' (str)")
+    check_type(min_genes, int, name="min_genes", what="a whole number >= 1")
+    check_type(seed, int, name="seed", what="a whole number >= 0")
     check_seed(seed)
     if isinstance(min_genes, bool) or not isinstance(min_genes, int) or min_genes < 1:
         raise ValidationError(
@@ -329,6 +341,10 @@ def score_adata(
     Returns the :class:`ScoreResult` as well: ``scores`` (observations × signatures),
     ``coverage`` (genes found per signature), ``params`` and ``notes``.
     """
+    from anndata import AnnData
+
+    check_type(adata, AnnData, name="adata", what="an AnnData (anndata.read_h5ad(path))")
+    check_type(layer, (str, type(None)), name="layer", what="a layer name (str) or None (X)")
     if layer is not None and layer not in adata.layers:
         raise ValidationError(
             f"layer {layer!r} not in the AnnData; available: {list(adata.layers.keys())}"

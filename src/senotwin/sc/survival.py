@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._io import atomic_write_figure
+from senotwin.sc.kernels import LABELS
 
 __all__ = ["cox_per_score", "km_tertiles", "left_out", "plot_km"]
 
@@ -17,6 +18,7 @@ __all__ = ["cox_per_score", "km_tertiles", "left_out", "plot_km"]
 def score_columns(scores: str | Sequence[str]) -> list[str]:
     """The score column names: a single name is one column (not read letter by letter), and at
     least one is needed (an empty list fitted nothing and said nothing)."""
+    check_type(scores, (str, *LABELS), name="scores", what="score column names (a list)")
     names = [scores] if isinstance(scores, str) else list(scores)
     if not names:
         raise ValidationError("scores (--score) is empty: name at least one score column")
@@ -24,6 +26,11 @@ def score_columns(scores: str | Sequence[str]) -> list[str]:
 
 
 def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd.DataFrame:
+    """The rows with a number in every named column; the arguments' types are checked first
+    (every public function here starts with it)."""
+    check_type(df, pd.DataFrame, name="df", what="a table (pandas DataFrame; pd.read_csv(path))")
+    for name, column in (("time", time), ("event", event)):
+        check_type(column, str, name=name, what="a column name (str)")
     roles = [("time", time), ("event", event), *(("score", c) for c in scores)]
     for role, c in roles:
         if c not in df.columns:
@@ -107,6 +114,8 @@ def km_tertiles(df: pd.DataFrame, *, time: str, event: str, score: str) -> pd.Da
     """Tertile of each sample (low/mid/high) plus KM median survival and log-rank p per tertile."""
     from lifelines import KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
+
+    check_type(score, str, name="score", what="a score column name (str)")
 
     data = _check(df, time, event, [score])
     if len(data) < 6:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 
 
 def _positive(name: str, value: object) -> float:
@@ -74,8 +74,7 @@ class SolverOptions:
     def of(cls, solver: SolverOptions | None = None, **changes: Any) -> SolverOptions:
         """``solver`` (default options if None) with loose keyword fields applied on top."""
         base = solver if solver is not None else cls()
-        if not isinstance(base, SolverOptions):
-            raise ValidationError(f"solver must be a SolverOptions, got {type(base).__name__}")
+        check_type(base, SolverOptions, name="solver", what="a SolverOptions or None")
         return base.with_(**changes) if changes else base
 
 

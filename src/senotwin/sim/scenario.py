@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 from typing import Protocol, runtime_checkable
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._suggest import did_you_mean
 from senotwin.model.scenarios import Scenario, default_scenario, get_scenario
 from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
-from senotwin.sim.simulate import check_days, simulate
+from senotwin.sim.simulate import MAPPING, check_days, simulate
 
 
 @runtime_checkable
@@ -43,12 +44,10 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     if isinstance(scenario, ModelSpec):
         spec = scenario
         return Scenario(spec.id, spec.name or spec.id, lambda: spec)
-    if isinstance(scenario, str):
-        return get_scenario(scenario)
-    raise ValidationError(
-        "scenario must be a scenario name, a Scenario or a ModelSpec, "
-        f"got {type(scenario).__name__}"
+    check_type(
+        scenario, str, name="scenario", what="a scenario name (str), a Scenario or a ModelSpec"
     )
+    return get_scenario(scenario)
 
 
 def split_overrides(
@@ -119,6 +118,8 @@ def prepare_scenario(
 ) -> ScenarioSetup:
     """Resolve a scenario, compile the regimen and merge overrides (nothing is simulated)."""
     sc = as_scenario(scenario)
+    check_type(overrides, (Mapping, type(None)), name="overrides", what=MAPPING)
+    check_type(days, (Real, type(None)), name="days", what="a number of days or None")
     spec = sc.load()
     bind = getattr(regimen, "for_scenario", None)
     if callable(bind) and (scenario is None or isinstance(scenario, str)):
@@ -159,5 +160,6 @@ def run_scenario(
     a parsed drug regimen (``senotwin.parse_regimen(...)``) or a Schedule; ``days`` defaults to
     the scenario's duration; ``solver`` holds engine, tolerances and output times.
     """
+    check_type(blocks, (Mapping, type(None)), name="blocks", what=MAPPING)
     setup = prepare_scenario(scenario, overrides=overrides, regimen=regimen, days=days)
     return setup.run(blocks=blocks, solver=solver, check_ranges=check_ranges, throw=throw)

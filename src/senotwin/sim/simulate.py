@@ -12,6 +12,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from numbers import Real
 from types import MappingProxyType
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import senotwin
-from senotwin._errors import SenotwinWarning, SimulationError, ValidationError
+from senotwin._errors import SenotwinWarning, SimulationError, ValidationError, check_type
 from senotwin.model.compile import compile_spec, flatten
 from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
@@ -33,6 +34,9 @@ from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult, So
 # microenvironment over days to years; a longer horizon has no meaning for it and only costs time
 # and memory (one output row per day: 1e9 days would need ~100 GB).
 MAX_DAYS = 36_500.0
+#: what simulate's model and its ``NAME -> value`` arguments may be, for a wrong type's message
+SPEC = "a ModelSpec (senotwin.load_spec(path), or prepare_scenario(name).spec)"
+MAPPING = "a mapping of names to values (dict) or None"
 
 
 def check_days(value: object, *, name: str = "t_end") -> float:
@@ -179,6 +183,10 @@ def simulate(
     on top of it. ``check_ranges`` rejects parameter values outside their plausible range.
     ``throw=True`` raises SimulationError instead of returning 'failed'.
     """
+    check_type(spec, ModelSpec, name="spec", what=SPEC)
+    for name, given in (("params", params), ("initial", initial), ("blocks", blocks)):
+        check_type(given, (Mapping, type(None)), name=name, what=MAPPING)
+    check_type(t_end, Real, name="t_end", what="a number of days")
     check_days(t_end)
     opts = SolverOptions.of(solver, **options)
     engine = ENGINES.get(opts.engine)
