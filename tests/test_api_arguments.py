@@ -498,3 +498,14 @@ def test_check_type_shows_the_first_line_of_a_value() -> None:
 
     with pytest.raises(TypeError, match=r"^adata must be an AnnData, got DataFrame [^\n]*\.\.\.$"):
         check_type(pd.DataFrame({"a": [1.0, 2.0]}), int, name="adata", what="an AnnData")
+
+
+def test_dose_response_takes_an_array_of_doses() -> None:
+    """np.array([...]) of doses ended in numpy's "truth value of an array ... is ambiguous"
+    (``if not doses``); an array now reaches the checks on its values like a list."""
+    from senotwin.analysis.therapy import dose_response
+
+    with pytest.raises(ValidationError, match=r"^dose-response needs at least one dose"):
+        dose_response("default", "navitoclax", np.array([]))
+    with pytest.raises(ValidationError, match=r"^doses: 100 given more than once"):
+        dose_response("default", "navitoclax", np.array([100.0, 100.0]))

@@ -354,7 +354,7 @@ def dose_response(
     for name, text in (("unit", unit), ("route", route), ("background", background)):
         check_type(text, (str, type(None)), name=name, what="a str or None")
     check_type(schedule, str, name="schedule", what="a regimen schedule such as 'qd d0-d13' (str)")
-    if not doses:
+    if len(doses) == 0:  # an array's truth value is ambiguous
         raise ValidationError("dose-response needs at least one dose")
     for x in doses:
         if not (math.isfinite(x) and x > 0):
