@@ -439,7 +439,27 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("run_scenario overrides", lambda t: _run_scenario(overrides=["k_grow"]), "overrides", "list"),
     ("run_scenario blocks", lambda t: _run_scenario(blocks=["CD274"]), "blocks", "list"),
     ("run_scenario solver", lambda t: _run_scenario(solver="fast"), "solver", "str"),
+    ("run_scenario regimen", lambda t: _run_scenario(regimen=5), "regimen", "int"),
+    # presets and trials (session 44)
+    ("qsp_population cv", lambda t: _preset("qsp_population", cv="0.3"), "cv", "str"),
+    ("tme_population cv", lambda t: _preset("tme_population", cv="0.3"), "cv", "str"),
+    ("run_trial trial", lambda t: _trial_call("run_trial", t), "trial", "str"),
+    ("run_replicates trial", lambda t: _trial_call("run_replicates", t), "trial", "str"),
 ]
+
+
+def _preset(fn: str, **kw: object) -> object:
+    from senotwin.cohort import population
+
+    return getattr(population, fn)(**kw)
+
+
+def _trial_call(fn: str, out: Path) -> object:
+    """A trial given by its name instead of its spec (AttributeError 'str' has no 'scenario')."""
+    import senotwin.trial
+
+    extra = {"replicates": 2} if fn == "run_replicates" else {}
+    return getattr(senotwin.trial, fn)("keynote189", 10, out / "kn189", **extra)
 
 
 def _api_calibrate(fn: str, *args: object) -> object:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from senotwin import _registry
 from senotwin._errors import (
+    ArgumentTypeError,
     CompileError,
     ExportError,
     SenotwinError,
@@ -102,6 +103,7 @@ _RENAMED: dict[str, str] = {"load_kb": "load", "drug_library": "library"}
 
 __all__ = [
     "REVIEW_CITATION",
+    "ArgumentTypeError",
     "CohortArm",
     "CohortConfig",
     "CompileError",

@@ -730,6 +730,18 @@ TME_CORRELATIONS: tuple[Correlation, ...] = (
 )
 
 
+def _check_preset(age: object, cv: float) -> None:
+    """A preset's age context and spread scale, refused by name (a text cv reached numpy)."""
+    if age not in _AGE_SPREAD:
+        raise ValidationError(f"age preset must be 'young' or 'aged', got {age!r}")
+    check_type(cv, Real, name="cv", what="a number >= 0 (0.3 = 30 %)")
+    if not (math.isfinite(cv) and cv >= 0):
+        raise ValidationError(
+            f"cv (between-patient coefficient of variation, --cv) must be a number >= 0 "
+            f"(0.3 = 30 %), got {cv}"
+        )
+
+
 def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -> PopulationSpec:
     """The legacy TME model's preset (``legacy_*`` scenarios; :func:`population_for` picks the
     preset of any scenario's model): tumour, immune and SASP traits vary; immune-aging traits
@@ -738,8 +750,7 @@ def tme_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -
     Centres come from the scenario (tissue and age contexts). Aged hosts are more heterogeneous
     in immune function than young ones (spread 0.3 vs 0.15 on the log scale; assumed).
     """
-    if age not in _AGE_SPREAD:
-        raise ValidationError(f"age preset must be 'young' or 'aged', got {age!r}")
+    _check_preset(age, cv)
     priors = [
         Prior(pid, "lognormal", spread * cv / 0.3, rationale=why)
         for pid, spread, why in _TME_PRIORS
@@ -919,8 +930,7 @@ def qsp_population(*, age: Literal["young", "aged"] = "aged", cv: float = 0.3) -
     The plausibility filter keeps untreated volume-doubling times within 15-730 days (burden
     ``N_tumour``, cells).
     """
-    if age not in _AGE_SPREAD:
-        raise ValidationError(f"age preset must be 'young' or 'aged', got {age!r}")
+    _check_preset(age, cv)
     priors = [
         Prior(pid, dist, spread * cv / 0.3, rationale=why) for pid, dist, spread, why in _QSP_PRIORS
     ]
@@ -943,12 +953,6 @@ def population_for(
 ) -> PopulationSpec:
     """The preset population of the model ``spec`` is (physical-units or legacy TME model)."""
     check_type(spec, ModelSpec, name="spec", what="a ModelSpec (prepare_scenario(name).spec)")
-    check_type(cv, Real, name="cv", what="a number >= 0 (0.3 = 30 %)")
-    if not (math.isfinite(cv) and cv >= 0):
-        raise ValidationError(
-            f"cv (between-patient coefficient of variation, --cv) must be a number >= 0 "
-            f"(0.3 = 30 %), got {cv}"
-        )
     if "N_tumour" in spec.observable_ids:
         return qsp_population(age=age, cv=cv)
     return tme_population(age=age, cv=cv)

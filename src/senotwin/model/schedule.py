@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 
 
 def _check_time(value: float, what: str) -> None:
@@ -119,6 +119,13 @@ def as_schedule(regimen: ScheduleLike | None) -> Schedule:
         raise ValidationError(
             f"regimen {regimen!r} is text: parse it first, e.g. senotwin.parse_regimen(text)"
         )
+    check_type(
+        regimen,
+        Iterable,
+        name="regimen",
+        what="a parsed regimen (senotwin.parse_regimen), a Schedule or a list of Dose, Infusion "
+        "and Step",
+    )
     doses, infusions, steps = [], [], []
     for item in regimen:
         if isinstance(item, Dose):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._text import column_widths
 from senotwin.analysis.endpoints import DeathHazard, TrialEndpointReducer
 from senotwin.analysis.survival import arm_summary, kaplan_meier, survival_at, wilson
@@ -352,6 +352,7 @@ def trial_config(
     :func:`resolve_immune`; the manifest records what was asked, used and why).
     ``scenario`` and ``days`` default to the trial's scenario and follow-up (``cohort run
     --trial`` passes the user's, so its patients are the trial run's when they agree)."""
+    check_type(trial, TrialSpec, name="trial", what=TRIAL_WHAT)
     check_size_seed(n, seed)
     used, note = resolve_immune(immune)
     scenario = trial.scenario if scenario is None else scenario
@@ -434,6 +435,9 @@ class TrialComparison:
 def _months(days: float) -> float:
     return days / DAYS_PER_MONTH if math.isfinite(days) else math.inf
 
+
+#: what a trial argument must be (a name is looked up first)
+TRIAL_WHAT = "a TrialSpec, e.g. senotwin.trial.get_trial('keynote189')"
 
 #: endpoint name of the simulated event-free probability at the published median
 AT_MEDIAN = "{ep} at median"
