@@ -11,7 +11,7 @@ from senotwin._errors import ExportError, ValidationError
 from senotwin.export import export, get, names
 from senotwin.export.antimony import antimony_to_sbml, to_antimony
 from senotwin.export.sbml import consistency_errors, to_sbml
-from senotwin.model import fixture_names, load_fixture
+from senotwin.model import ModelSpec, fixture_names, load_fixture
 from senotwin.sim import Dose, Infusion, Schedule, simulate
 
 
@@ -72,15 +72,23 @@ def test_antimony_round_trip_simulates_identically(name: str) -> None:
     spec = load_fixture(name)
     ant = to_antimony(spec)
     assert f"model *{spec.id}" in ant
-    grid = np.linspace(0, 100, 11)
+    selections = ["time", *spec.species_ids, *spec.observable_ids]
+    runs = _sbml_and_antimony_runs(spec, ant, np.linspace(0, 100, 11), selections)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-10)
+
+
+def _sbml_and_antimony_runs(
+    spec: ModelSpec, ant: str, grid: np.ndarray, selections: list[str]
+) -> list[np.ndarray]:
+    """``spec``'s SBML and the SBML of its Antimony text, each run in libRoadRunner."""
     runs = []
     for sbml in (to_sbml(spec), antimony_to_sbml(ant)):
         rr = roadrunner.RoadRunner(sbml)
         rr.integrator.relative_tolerance = 1e-9
         rr.integrator.absolute_tolerance = 1e-12
-        rr.timeCourseSelections = ["time", *spec.species_ids, *spec.observable_ids]
+        rr.timeCourseSelections = selections
         runs.append(np.asarray(rr.simulate(times=grid)))
-    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-10)
+    return runs
 
 
 def test_antimony_round_trip_keeps_the_neutropenia_chain_in_cells_per_ul() -> None:
@@ -92,14 +100,8 @@ def test_antimony_round_trip_keeps_the_neutropenia_chain_in_cells_per_ul() -> No
     spec = apply_regimen(get_scenario("default").load(), "nab-paclitaxel 125 mg/m2 iv d0").spec
     ant = to_antimony(spec)
     assert "cf_cells_per_uL_mL = 0.001" in ant
-    grid = np.linspace(0, 21, 8)
-    runs = []
-    for sbml in (to_sbml(spec), antimony_to_sbml(ant)):
-        rr = roadrunner.RoadRunner(sbml)
-        rr.integrator.relative_tolerance = 1e-9
-        rr.integrator.absolute_tolerance = 1e-12
-        rr.timeCourseSelections = ["time", "[anc]", "[anc_prol]", "tox_anc"]
-        runs.append(np.asarray(rr.simulate(times=grid)))
+    selections = ["time", "[anc]", "[anc_prol]", "tox_anc"]
+    runs = _sbml_and_antimony_runs(spec, ant, np.linspace(0, 21, 8), selections)
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-10)
     assert runs[1][0, 1] == 4280.0
 
