@@ -84,6 +84,9 @@ def optimize(
             f"{b.ci_high:+.2f}), responders {100 * b.response_rate:.0f}%, "
             f"toxicity {b.toxicity:.2f}{anc}{_infeasible(b, res.max_toxicity)}"
         )
+        used = "; ".join(f"{c.drug} {c.schedule}" for c in b.courses if c.schedule)
+        if used:
+            typer.echo(f"   schedules: {used}")
     if res.best and not any(b.feasible for b in res.best):
         # the infeasible schedules were listed as the best without a word (audit, session 41)
         typer.echo(

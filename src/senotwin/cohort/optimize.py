@@ -1,16 +1,18 @@
 """Schedule search over drug-library regimens: dose, start day and duration under a toxicity limit.
 
 Every searched drug is an entry of the drug library (:mod:`senotwin.therapy.drugs`, one
-definition per drug). A candidate schedule is regimen-language text: each drug at a fraction of
-its reference dose, by its reference route, at its labelled or studied dosing interval (the
-``interval`` of its dose range for the scenario's species: 21 d for doxorubicin q3w, 1 d for a
-daily oral drug, 12 h for bid; the search picks one where several are allowed, such as weekly or
-3-weekly), from a start day for a duration, compiled onto one therapy model that carries every
-searched drug (so candidates differ only in their doses). The off days of an on/off cycle (days
-1-14 of 21) are not represented: such a drug is dosed daily for the whole course. A drug whose
-range gives no interval falls back to about one terminal half-life (1-21 days; daily without
-PK), and the result names it (``OptimizationResult.half_life_fallback``). The backdrop is the
-scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
+definition per drug). A candidate schedule is regimen-language text: each drug on one of the
+labelled or studied schedules of its dose range for the scenario's species (``schedules``, each a
+dose min/max paired with its interval and, where the source has one, an on/off cycle:
+nab-paclitaxel 260 mg/m2 q21d or 100-125 mg/m2 weekly on days 1-21 of each 28-day cycle;
+a flat range is one schedule per ``interval`` with the range's bounds), at a fraction of its
+reference dose inside that schedule's own bounds, by its reference route, from a start day for a
+duration (a cycled schedule gives the whole cycles that fit in it, written 'x2 cycles of 21d'),
+compiled onto one therapy model that carries every searched drug (so candidates differ only in
+their doses). The search picks the schedule (categorical) and the level; each course names its
+schedule (``DrugCourse.schedule``). A drug whose range gives no interval falls back to about one
+terminal half-life (1-21 days; daily without PK), and the result names it
+(``OptimizationResult.half_life_fallback``). The backdrop is the scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
 "one-two punch" of the review's section 5). The objective is the mean over a small virtual cohort
 (paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
 lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's labelled or studied
@@ -45,8 +47,15 @@ from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
 from senotwin.sim.simulate import check_days
 from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose
-from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, TOXICITY, Drug, Species, get_drug
-from senotwin.therapy.language import SharedTherapy, parse_regimen
+from senotwin.therapy.drugs import (
+    SENOLYSIS_DAMAGE,
+    TOXICITY,
+    Drug,
+    Species,
+    frequency_text,
+    get_drug,
+)
+from senotwin.therapy.language import MAX_CYCLES, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import tox_id
 from senotwin.therapy.toxicity import anc_1e9_per_l, grade
 
@@ -63,16 +72,58 @@ def level_bounds(drug: Drug, body: Body) -> tuple[float, float]:
     rng = drug.dose_ranges.get(body.species)
     if rng is None:
         return MIN_LEVEL, 1.0
+    return _levels(drug, body, rng.min, rng.max, what=f"its {body.species} range")
+
+
+def _levels(
+    drug: Drug, body: Body, low_text: str, high_text: str, *, what: str
+) -> tuple[float, float]:
+    """Dose bounds ("100 mg/m2") as fractions of the reference dose for ``body``: the floor is
+    MIN_LEVEL (never above the top), the top at most the drug's dose limit."""
     ref = drug.reference_dose
     ref_dose = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
     low, high = (
         canonical_dose(float(x.split()[0]), x.split()[1], drug, body=body, where=drug.id) / ref_dose
-        for x in (rng.min, rng.max)
+        for x in (low_text, high_text)
     )
-    low, high = max(MIN_LEVEL, low), min(high, drug.max_dose().multiple_of_reference)
+    low, high = max(low, min(MIN_LEVEL, high)), min(high, drug.max_dose().multiple_of_reference)
     if low > high:
-        raise ValidationError(f"{drug.id}: its {body.species} range {rng.min}-{rng.max} is empty")
+        raise ValidationError(f"{drug.id}: {what} {low_text}-{high_text} is empty")
     return low, high
+
+
+@dataclass(frozen=True)
+class ScheduleChoice:
+    """One schedule the search may give a drug: dose levels (fractions of the reference dose,
+    inside this schedule's own bounds), the interval (days), the on/off cycle (days dosed at the
+    start of each cycle, cycle length; None without one) and a label for the output."""
+
+    low: float
+    high: float
+    every: float
+    on: float | None = None
+    cycle: float | None = None
+    label: str = ""
+
+
+def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
+    """The schedules the search may give ``drug`` in ``body``'s species: one per labelled or
+    studied schedule of its range (its dose bounds paired with its interval and on/off cycle),
+    else the range's bounds at the half-life fallback interval (``half_life_interval``)."""
+    low, high = level_bounds(drug, body)  # refuses a drug without human PK in a human body
+    rng = drug.dose_ranges.get(body.species)
+    schedules = rng.all_schedules() if rng is not None else ()
+    if not schedules:
+        every = float(half_life_interval(drug))
+        label = f"{frequency_text(every)} (no labelled interval: the half-life fallback)"
+        return (ScheduleChoice(low, high, every, label=label),)
+    out = []
+    for s in schedules:
+        what = f"its {body.species} schedule {s.label()}"
+        lo, hi = _levels(drug, body, s.min, s.max, what=what)
+        on, cycle = s.on_off_days() or (None, None)
+        out.append(ScheduleChoice(lo, hi, s.interval_day(), on, cycle, s.label()))
+    return tuple(out)
 
 
 def half_life_interval(drug: Drug) -> int:
@@ -97,36 +148,49 @@ def dosing_intervals(drug: Drug, species: Species = "human") -> tuple[float, ...
     return labelled_intervals(drug, species) or (float(half_life_interval(drug)),)
 
 
-def _frequency(every: float) -> str:
-    """A dosing interval (days) as a regimen-language frequency: qd, bid or qNd."""
-    if math.isclose(every, 1.0):
-        return "qd"
-    if math.isclose(every, 0.5):
-        return "bid"
-    return f"q{every:.4g}d"
-
-
 @dataclass(frozen=True)
 class DrugCourse:
-    """One drug in a schedule: dose level (fraction of its reference dose), start day, days and
-    the dosing interval (days; one of ``dosing_intervals``)."""
+    """One drug in a schedule: dose level (fraction of its reference dose), start day, days,
+    the dosing interval (days; one of ``dosing_intervals``) and, for a schedule with an on/off
+    cycle, the days dosed at the start of each cycle (``on``) and the cycle length; ``schedule``
+    names the library schedule the course follows."""
 
     drug: str
     level: float
     start: int
     days: int
     every: float
+    on: float | None = None
+    cycle: float | None = None
+    schedule: str = ""
+
+    def cycle_plan(self) -> tuple[float, int]:
+        """(day of the last dose within a cycle, number of cycles) of a cycled course: the whole
+        cycles whose doses fit in its ``days`` (at most MAX_CYCLES); a course shorter than one
+        cycle's dosing days gives one cycle cut at its end."""
+        if self.on is None or self.cycle is None:
+            raise ValueError(f"{self.drug}: the course has no on/off cycle")
+        last = (math.ceil(self.on / self.every - 1e-9) - 1) * self.every
+        if last > self.days - 1:
+            return math.floor((self.days - 1) / self.every + 1e-9) * self.every, 1
+        count = math.floor((self.days - 1 - last) / self.cycle + 1e-9) + 1
+        return last, min(count, MAX_CYCLES)
 
     def to_text(self) -> str:
-        """The course in the regimen language."""
+        """The course in the regimen language (an on/off cycle as 'x2 cycles of 21d')."""
         d = get_drug(self.drug)
         ref = d.reference_dose
         route = "" if d.pk.model == "none" else f" {ref.route}"
-        end = self.start + self.days - 1
-        return (
-            f"{d.id} {ref.amount * self.level:.4g} {ref.unit}{route} "
-            f"{_frequency(self.every)} d{self.start}-d{end}"
-        )
+        dose = f"{d.id} {ref.amount * self.level:.4g} {ref.unit}{route}"
+        freq = frequency_text(self.every)
+        if self.on is None or self.cycle is None:
+            return f"{dose} {freq} d{self.start}-d{self.start + self.days - 1}"
+        last, count = self.cycle_plan()
+        if freq == "bid":  # bid doses each listed day twice: list whole days
+            last = math.floor(last)
+        days = f"d{self.start}" if last == 0 else f"{freq} d{self.start}-d{self.start + last:g}"
+        word = "cycle" if count == 1 else "cycles"
+        return f"{dose} {days} x{count} {word} of {self.cycle:g}d"
 
 
 def regimen_text(courses: Sequence[DrugCourse]) -> str:
@@ -338,9 +402,8 @@ def optimize_schedule(
     check_seed(seed)
     get_engine(engine)
     cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
-    bounds = {d: level_bounds(get_drug(d), cohort.body) for d in ids}
+    choices = {d: schedule_choices(get_drug(d), cohort.body) for d in ids}
     species = cohort.body.species
-    intervals = {d: dosing_intervals(get_drug(d), species) for d in ids}
     fallback = tuple(d for d in ids if not labelled_intervals(get_drug(d), species))
     last_day = int(horizon)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -350,16 +413,31 @@ def optimize_schedule(
     def objective(trial: optuna.Trial) -> float:
         courses = []
         for d in ids:
-            level = trial.suggest_float(f"{d}_level", *bounds[d])
+            options = choices[d]
+            k = (
+                int(trial.suggest_categorical(f"{d}_schedule", list(range(len(options)))))
+                if len(options) > 1
+                else 0
+            )
+            opt = options[k]
+            # one level parameter where every schedule has the same bounds (a flat range)
+            shared = all((o.low, o.high) == (opt.low, opt.high) for o in options)
+            name = f"{d}_level" if shared else f"{d}_level_{k}"
+            level = opt.low if opt.low == opt.high else trial.suggest_float(name, opt.low, opt.high)
             start = trial.suggest_int(f"{d}_start", 0, last_day - MIN_DAYS)
             days = trial.suggest_int(f"{d}_days", MIN_DAYS, last_day)
-            choices = intervals[d]
-            every = (
-                choices[0]
-                if len(choices) == 1
-                else float(trial.suggest_categorical(f"{d}_every", choices))
+            courses.append(
+                DrugCourse(
+                    d,
+                    level,
+                    start,
+                    min(days, last_day - start),
+                    opt.every,
+                    opt.on,
+                    opt.cycle,
+                    opt.label,
+                )
             )
-            courses.append(DrugCourse(d, level, start, min(days, last_day - start), every))
         courses_t = tuple(courses)
         seen[trial.number] = courses_t
         out = cohort.outcomes(courses_t)

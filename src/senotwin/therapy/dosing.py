@@ -4,6 +4,7 @@ users (PK/PD and the regimen language) so neither imports the other for it."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -156,6 +157,57 @@ def _range_bound(text: str, drug: Drug, body: Body) -> float:
             f"{drug.id}: dose range bound {text!r} is not 'AMOUNT UNIT'"
         ) from None
     return canonical_dose(value, unit.strip(), drug, body=body, where=f"{drug.id} dose range")
+
+
+def _bound_or_problem(text: str, drug: Drug, body: Body) -> float | str:
+    """A dose-range bound ("100 mg/m2") in the canonical unit for ``body``, or why it is not
+    one (not 'AMOUNT UNIT', not a positive amount, a unit that cannot dose ``drug``)."""
+    amount, _, unit = text.strip().partition(" ")
+    try:
+        value = float(amount)
+    except ValueError:
+        return f"{text!r} is not 'AMOUNT UNIT' (e.g. '100 mg/m2')"
+    if not (math.isfinite(value) and value > 0):
+        return f"{text!r} is not a positive dose"
+    if problem := unit_problem(unit.strip(), drug):
+        return f"{text!r}: {problem}"
+    return canonical_dose(value, unit.strip(), drug, body=body, where=f"{drug.id} dose range")
+
+
+def dose_range_problem(drug: Drug) -> str | None:
+    """Why a dose range of ``drug`` is malformed in its doses (None when none is), naming the
+    drug, the field and the value: every ``min``/``max`` is 'AMOUNT UNIT' in a unit of the
+    drug's dose kind, ``min <= max``, and each schedule lies inside its range's min..max (what
+    a regimen is held to), compared per kg of the species' reference body."""
+    for species, rng in drug.dose_ranges.items():
+        body = Body(species)
+        where = f"{drug.id}: dose_ranges.{species}"
+        entries = [("", rng.min, rng.max)]
+        entries += [(f".schedules[{k}]", s.min, s.max) for k, s in enumerate(rng.schedules)]
+        outer: tuple[float, float] | None = None
+        for field, low_text, high_text in entries:
+            low = _bound_or_problem(low_text, drug, body)
+            if isinstance(low, str):
+                return f"{where}{field}.min {low}"
+            high = _bound_or_problem(high_text, drug, body)
+            if isinstance(high, str):
+                return f"{where}{field}.max {high}"
+            if low > high * (1 + 1e-9):
+                return (
+                    f"{where}{field}.min {low_text!r} is above its max {high_text!r} "
+                    f"(min <= max, compared per kg of the {species} reference body)"
+                )
+            if outer is None:
+                outer = (low, high)
+                continue
+            if low < outer[0] * (1 - 1e-9) or high > outer[1] * (1 + 1e-9):
+                bad, text = ("min", low_text) if low < outer[0] * (1 - 1e-9) else ("max", high_text)
+                return (
+                    f"{where}{field}.{bad} {text!r} is outside the range's {rng.min} to "
+                    f"{rng.max} (a schedule lies inside its range, the doses a regimen is "
+                    "held to)"
+                )
+    return None
 
 
 def off_label_problem(

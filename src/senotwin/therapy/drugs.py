@@ -144,47 +144,15 @@ class DoseLimit(_Frozen):
 Species = Literal["human", "mouse"]
 
 
-class DoseRange(_Frozen):
-    """The labelled or studied dose range of one administration in a species, with its source.
-
-    ``min``/``max`` are doses with units ("1 mg/kg", "1680 mg", "75 mg/m2"), compared per kg of
-    the regimen's body; ``routes`` are the routes used in that species (ip is a mouse route).
-    ``interval`` is the labelled or studied time between doses ("21 d", or several allowed ones
-    such as ["7 d", "21 d"]), read from the same source; empty where the source gives none.
-    Validated, with the drug named, by ``Drug``."""
-
-    min: str
-    max: str
-    routes: tuple[Route, ...] = Field(min_length=1)
-    source: str = Field(min_length=10)
-    interval: tuple[str | int | float, ...] = ()
-
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        """One interval may be written alone ("21 d") instead of as a one-item list."""
-        return (value,) if isinstance(value, (str, int, float)) else value
-
-    def interval_days(self) -> tuple[float, ...]:
-        """The allowed intervals in days, in the order given (empty: the source gives none)."""
-        return tuple(quantity(str(i), "day", where="interval") for i in self.interval)
-
-    def interval_problem(self) -> str | None:
-        """Why ``interval`` is not a list of distinct positive times (None when it is)."""
-        if not self.interval and "interval" in self.model_fields_set:
-            return "[] is empty (leave the field out where the source gives no schedule)"
-        seen: list[float] = []
-        for value in self.interval:
-            days = _days(value)
-            if days is None or not (math.isfinite(days) and days > 0):
-                return (
-                    f"{value!r} is not a positive number of days (give a time with its unit: "
-                    "'21 d', '1 week', '12 h')"
-                )
-            if any(math.isclose(days, s) for s in seen):
-                return f"{value!r} is listed twice"
-            seen.append(days)
-        return None
+def _positive_time_problem(value: object) -> str | None:
+    """Why ``value`` is not a positive time with its unit ("21 d", "12 h"); None when it is."""
+    days = _days(value)
+    if days is None or not (math.isfinite(days) and days > 0):
+        return (
+            f"{value!r} is not a positive number of days (give a time with its unit: "
+            "'21 d', '1 week', '12 h')"
+        )
+    return None
 
 
 def _days(value: object) -> float | None:
@@ -194,6 +162,177 @@ def _days(value: object) -> float | None:
     try:
         return quantity(value, "day", where="interval")
     except ValidationError:
+        return None
+
+
+def frequency_text(every: float) -> str:
+    """A dosing interval (days) as a regimen-language frequency: qd, bid or qNd."""
+    if math.isclose(every, 1.0):
+        return "qd"
+    if math.isclose(every, 0.5):
+        return "bid"
+    return f"q{every:.4g}d"
+
+
+class DoseSchedule(_Frozen):
+    """One labelled or studied schedule of a dose range: a dose ``min``/``max`` paired with the
+    ``interval`` it is given at and, where the source has one, an on/off cycle (dosed at the
+    interval for the first ``on`` days of every ``cycle`` days: navitoclax daily on days 1-14 of
+    21 is ``interval: 1 d, on: 14 d, cycle: 21 d``). ``source`` quotes where it is stated; empty
+    where the range's own source states it. Validated, with the drug named, by ``Drug``."""
+
+    min: str
+    max: str
+    interval: str | int | float
+    on: str | int | float | None = None
+    cycle: str | int | float | None = None
+    source: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_key(cls, value: object) -> object:
+        """YAML 1.1 reads an unquoted ``on:`` key as the boolean true; take it as ``on``."""
+        if isinstance(value, dict) and True in value and "on" not in value:
+            value = {("on" if k is True else k): v for k, v in value.items()}
+        return value
+
+    def interval_day(self) -> float:
+        """The interval in days."""
+        return quantity(str(self.interval), "day", where="interval")
+
+    def on_off_days(self) -> tuple[float, float] | None:
+        """(on, cycle) in days; None for a schedule without an on/off cycle."""
+        if self.on is None or self.cycle is None:
+            return None
+        return (
+            quantity(str(self.on), "day", where="on"),
+            quantity(str(self.cycle), "day", where="cycle"),
+        )
+
+    def label(self) -> str:
+        """The schedule in words: '100 mg/m2 to 125 mg/m2 q7d on days 1-21 of each 28-day
+        cycle'."""
+        dose = self.min if self.min == self.max else f"{self.min} to {self.max}"
+        text = f"{dose} {frequency_text(self.interval_day())}"
+        if (cyc := self.on_off_days()) is not None:
+            text += f" on days 1-{cyc[0]:g} of each {cyc[1]:g}-day cycle"
+        return text
+
+    def time_problem(self) -> tuple[str, str] | None:
+        """(field, why) when the interval or on/off cycle is not well formed (None when it is):
+        positive times, ``on`` and ``cycle`` together, interval <= on <= cycle."""
+        for name in ("interval", "on", "cycle"):
+            value = getattr(self, name)
+            if value is not None and (why := _positive_time_problem(value)):
+                return name, why
+        if (self.on is None) != (self.cycle is None):
+            given, missing = ("on", "cycle") if self.cycle is None else ("cycle", "on")
+            value = getattr(self, given)
+            return given, (
+                f"{value!r} is given without {missing} (an on/off cycle needs both: "
+                "'on: 14 d, cycle: 21 d' for days 1-14 of 21)"
+            )
+        cyc = self.on_off_days()
+        if cyc is not None:
+            on, cycle = cyc
+            if self.interval_day() > on * (1 + 1e-9):
+                return "interval", (
+                    f"{self.interval!r} is longer than on {self.on!r} (doses are given at the "
+                    "interval within the on days, so interval <= on)"
+                )
+            if on > cycle * (1 + 1e-9):
+                return "on", f"{self.on!r} is longer than cycle {self.cycle!r} (on <= cycle)"
+        return None
+
+
+class DoseRange(_Frozen):
+    """The labelled or studied dose range of one administration in a species, with its source.
+
+    ``min``/``max`` are doses with units ("1 mg/kg", "1680 mg", "75 mg/m2"), compared per kg of
+    the regimen's body; ``routes`` are the routes used in that species (ip is a mouse route).
+    ``interval`` is the labelled or studied time between doses ("21 d", or several allowed ones
+    such as ["7 d", "21 d"]), read from the same source; empty where the source gives none.
+    ``schedules`` instead pair dose bounds with their interval and on/off cycle where the source
+    does (:class:`DoseSchedule`; each inside ``min``..``max``, which a regimen is held to).
+    Validated, with the drug named, by ``Drug``."""
+
+    min: str
+    max: str
+    routes: tuple[Route, ...] = Field(min_length=1)
+    source: str = Field(min_length=10)
+    interval: tuple[str | int | float, ...] = ()
+    schedules: tuple[DoseSchedule, ...] = ()
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """One interval may be written alone ("21 d") instead of as a one-item list."""
+        return (value,) if isinstance(value, (str, int, float)) else value
+
+    def all_schedules(self) -> tuple[DoseSchedule, ...]:
+        """The range's schedules: its ``schedules``, else one per flat ``interval`` with the
+        range's own bounds (any dose of the range at any allowed interval); empty where the
+        source gives no interval."""
+        if self.schedules:
+            return self.schedules
+        return tuple(
+            DoseSchedule(min=self.min, max=self.max, interval=i, source=self.source)
+            for i in self.interval
+        )
+
+    def schedule_source(self, schedule: DoseSchedule) -> str:
+        """Where ``schedule`` is stated: its own source, else the range's."""
+        return schedule.source or self.source
+
+    def interval_days(self) -> tuple[float, ...]:
+        """The allowed intervals in days, shortest first, each once (empty: the source gives
+        none)."""
+        out: list[float] = []
+        for s in self.all_schedules():
+            days = s.interval_day()
+            if not any(math.isclose(days, d) for d in out):
+                out.append(days)
+        return tuple(sorted(out))
+
+    def interval_problem(self) -> str | None:
+        """Why ``interval`` is not a list of distinct positive times (None when it is)."""
+        if not self.interval and "interval" in self.model_fields_set:
+            return "[] is empty (leave the field out where the source gives no schedule)"
+        seen: list[float] = []
+        for value in self.interval:
+            if why := _positive_time_problem(value):
+                return why
+            days = _days(value)
+            assert days is not None  # checked just above
+            if any(math.isclose(days, s) for s in seen):
+                return f"{value!r} is listed twice"
+            seen.append(days)
+        return None
+
+    def schedules_problem(self) -> tuple[str, str] | None:
+        """(field, why) when ``schedules`` is malformed in time (None when it is): not beside a
+        flat ``interval``, none listed twice, each schedule's times (see
+        :meth:`DoseSchedule.time_problem`). Dose bounds are checked in ``therapy.dosing``."""
+        if not self.schedules:
+            if "schedules" in self.model_fields_set:
+                return "schedules", (
+                    "[] is empty (leave the field out where the source pairs no doses with "
+                    "intervals)"
+                )
+            return None
+        if self.interval:
+            return "interval", (
+                f"{list(self.interval)!r} is given beside schedules (give each schedule's "
+                "interval inside it, not both)"
+            )
+        seen: list[tuple[object, ...]] = []
+        for k, s in enumerate(self.schedules):
+            if found := s.time_problem():
+                return f"schedules[{k}].{found[0]}", found[1]
+            key = (s.min, s.max, s.interval_day(), s.on_off_days())
+            if key in seen:
+                return f"schedules[{k}]", f"{s.label()!r} is listed twice"
+            seen.append(key)
         return None
 
 
@@ -439,6 +578,12 @@ class Drug(_Frozen):
                 raise ValueError(f"dose_ranges.{sp}.routes {bad} not in routes {list(self.routes)}")
             if why := rng.interval_problem():
                 raise ValueError(f"{self.id}: dose_ranges.{sp}.interval {why}")
+            if found := rng.schedules_problem():
+                raise ValueError(f"{self.id}: dose_ranges.{sp}.{found[0]} {found[1]}")
+        from senotwin.therapy.dosing import dose_range_problem  # dosing imports this module
+
+        if why := dose_range_problem(self):
+            raise ValueError(why)
         return self
 
     def molar_mass(self) -> float:

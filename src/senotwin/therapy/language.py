@@ -60,6 +60,7 @@ from senotwin.therapy.drugs import (
 
 MAX_DAY = 3650.0
 MAX_DOSES = 5000
+MAX_CYCLES = 100  # most repeats one item may give ("x100 cycles of 21d")
 FREQ_WORDS = {"qd": 1.0, "daily": 1.0, "qod": 2.0, "qw": 7.0, "weekly": 7.0}
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _UNIT = re.compile(r"[A-Za-zµμ][A-Za-z0-9µμ/^*]*")
@@ -611,8 +612,10 @@ class _ItemParser(Scanner):
         start = self.pos
         self.pos += 1  # 'x'
         n = self.number("the number of cycles")
-        if not n.is_integer() or not 1 <= n <= 100:
-            raise self.fail("the number of cycles must be a whole number from 1 to 100", start)
+        if not n.is_integer() or not 1 <= n <= MAX_CYCLES:
+            raise self.fail(
+                f"the number of cycles must be a whole number from 1 to {MAX_CYCLES}", start
+            )
         if not (self.literal("cycles") or self.literal("cycle")):
             raise self.fail(f"expected 'cycles' after 'x{_fmt(n)}'")
         self.expect("of", "(as in 'x3 cycles of 21d')")
