@@ -14,6 +14,7 @@ from senotwin.cohort.optimize import (
     labelled_intervals,
     optimize_schedule,
     regimen_text,
+    schedule_choices,
 )
 from senotwin.therapy.drugs import get_drug
 from senotwin.therapy.language import parse_regimen
@@ -56,6 +57,71 @@ def test_the_search_doses_at_the_labelled_interval() -> None:
     assert 1 < half_life_interval(toci) <= 21
     # the mouse range has its own interval: three times a week
     assert dosing_intervals(get_drug("anti-pd-l1"), "mouse") == pytest.approx((7 / 3,))
+
+
+def test_a_cycled_course_doses_only_on_its_on_days() -> None:
+    """Navitoclax days 1-14 of 21 was dosed daily for the whole course (issue 13 item 7): a
+    42-day course is now two cycles of 14 doses, written in the regimen language's cycles."""
+    course = DrugCourse("navitoclax", 1.0, 0, 42, 1.0, on=14.0, cycle=21.0)
+    text = course.to_text()
+    assert text == "navitoclax 325 mg po qd d0-d13 x2 cycles of 21d"
+    times = [e.time for e in parse_regimen(text).events()]
+    assert len(times) == 28
+    assert all(t % 21 < 14 for t in times)
+    # weekly on days 1, 8, 15 of 28: three doses a cycle; whole cycles that fit in the course
+    nab = DrugCourse("nab-paclitaxel", 0.4, 3, 50, 7.0, on=21.0, cycle=28.0).to_text()
+    assert nab.endswith("q7d d3-d17 x2 cycles of 28d")
+    assert [e.time for e in parse_regimen(nab).events()] == [3, 10, 17, 31, 38, 45]
+    # a course shorter than one cycle's dosing days is one cycle cut at its end
+    short = DrugCourse("navitoclax", 1.0, 5, 7, 1.0, on=14.0, cycle=21.0).to_text()
+    assert short.endswith("qd d5-d11 x1 cycle of 21d")
+    # etoposide 100-120 mg/m2 on days 1, 3, 5 of 21; one dose a cycle needs no frequency
+    eto = DrugCourse("etoposide", 1.0, 0, 60, 2.0, on=5.0, cycle=21.0).to_text()
+    assert eto.endswith("q2d d0-d4 x3 cycles of 21d")
+    once = DrugCourse("doxorubicin", 1.0, 0, 30, 21.0, on=21.0, cycle=21.0).to_text()
+    assert once.endswith("iv d0 x2 cycles of 21d")  # days 0 and 21 lie in a 30-day course
+
+
+def test_the_search_pairs_each_dose_with_its_schedule() -> None:
+    """The search combined any dose of a range with any interval: 222 mg/m2 nab-paclitaxel
+    weekly, pembrolizumab 70 mg q6w (issue 13 item 7)."""
+    from senotwin.therapy.dosing import Body
+
+    nab = schedule_choices(get_drug("nab-paclitaxel"), Body())
+    assert [(c.every, c.on, c.cycle) for c in nab] == [
+        (21.0, None, None),
+        (7.0, None, None),
+        (7.0, 21.0, 28.0),
+    ]
+    assert nab[0].low == nab[0].high == pytest.approx(1.0)  # 260 mg/m2, the reference dose
+    assert max(c.high for c in nab if c.every == 7.0) == pytest.approx(125 / 260)
+    pem = schedule_choices(get_drug("pembrolizumab"), Body())
+    assert [(c.low, c.high) for c in pem if c.every == 42.0] == [(2.0, 2.0)]  # 400 mg only
+    # no labelled interval: one choice at the half-life fallback
+    (rad,) = schedule_choices(get_drug("radiation"), Body())
+    assert rad.every == 1.0 and "no labelled interval" in rad.label
+    res = optimize_schedule(
+        "default",
+        ["nab-paclitaxel", "navitoclax"],
+        horizon=42.0,
+        budget=8,
+        patients=2,
+        seed=2,
+        keep=8,
+    )
+    assert len(res.best) == 8  # every schedule tried
+    labels = {c.schedule for b in res.best for c in b.courses}
+    assert len(labels) > 2
+    for b in res.best:
+        nab_course = next(c for c in b.courses if c.drug == "nab-paclitaxel")
+        dose = 260 * nab_course.level
+        if nab_course.every == 7.0:
+            assert dose <= 125 * (1 + 1e-9), b.regimen
+        else:
+            assert dose == pytest.approx(260)
+        for c in b.courses:
+            if c.cycle is not None:
+                assert f"cycles of {c.cycle:g}d" in b.regimen or "cycle of" in b.regimen
 
 
 def test_optimize_writes_regimens_at_the_labelled_interval() -> None:
@@ -148,9 +214,20 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     # radiation's range gives no schedule: the output names it as dosed by the half-life rule
     fallback = "dosed about once per terminal half-life instead (1-21 d; daily without PK)"
     assert f"{fallback}: radiation" in out
+    # each schedule names the library schedule each drug used
+    assert (
+        "schedules: navitoclax 10 mg to 440 mg qd on days 1-14 of each 21-day cycle" in (out)
+        or "schedules: navitoclax 200 mg to 425 mg qd" in out
+    )
+    assert "; radiation qd (no labelled interval: the half-life fallback)" in out
     as_json = CliRunner().invoke(app, [*args, "--horizon", "30", "--max-toxicity", "0", "--json"])
     assert as_json.exit_code == 1, as_json.output
-    assert json.loads(as_json.stdout)["result"]["half_life_fallback"] == ["radiation"]
+    result = json.loads(as_json.stdout)["result"]
+    assert result["half_life_fallback"] == ["radiation"]
+    assert {c["drug"]: bool(c["schedule"]) for c in result["best"][0]["courses"]} == {
+        "navitoclax": True,
+        "radiation": True,
+    }
     grade4 = ScheduleOutcome((), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, anc_nadir=0.3)
     why = _infeasible(grade4, 2.0)
     assert why == " [infeasible: grade-4 neutropenia (mean ANC nadir < 0.5e9/L)]"

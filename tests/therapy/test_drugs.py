@@ -144,7 +144,151 @@ def test_labelled_dosing_intervals_load_from_the_library() -> None:
     assert days["navitoclax"] == days["palbociclib"] == days["dasatinib"] == (1.0,)
     assert days["abemaciclib"] == (0.5,)  # 12 h: bid
     assert get_drug("anti-pd-l1").dose_ranges["mouse"].interval_days() == pytest.approx((7 / 3,))
-    assert get_drug("doxorubicin").to_dict()["dose_ranges"]["human"]["interval"] == ("7 d", "21 d")
+    assert get_drug("carboplatin").to_dict()["dose_ranges"]["human"]["interval"] == ("28 d",)
+    shown = get_drug("doxorubicin").to_dict()["dose_ranges"]["human"]["schedules"]
+    assert [(x["min"], x["max"], x["interval"]) for x in shown] == [
+        ("40 mg/m2", "90 mg/m2", "21 d"),
+        ("10 mg/m2", "20 mg/m2", "7 d"),
+    ]
+
+
+def test_paired_schedules_load_from_the_library() -> None:
+    """A range may pair dose bounds with their interval and on/off cycle (issue 13 item 7): the
+    search gave 222 mg/m2 nab-paclitaxel weekly and navitoclax daily without its off week."""
+    from senotwin.therapy.dosing import Body, canonical_dose
+
+    nab = get_drug("nab-paclitaxel")
+    rng = nab.dose_ranges["human"]
+    assert [s.label() for s in rng.all_schedules()] == [
+        "260 mg/m2 q21d",
+        "100 mg/m2 q7d",
+        "100 mg/m2 to 125 mg/m2 q7d on days 1-21 of each 28-day cycle",
+    ]
+    weekly = [s for s in rng.all_schedules() if s.interval_day() == 7.0]
+    assert max(float(s.max.split()[0]) for s in weekly) == 125.0
+    nav = get_drug("navitoclax").dose_ranges["human"].schedules
+    assert nav[0].on_off_days() == (14.0, 21.0) and nav[1].on_off_days() is None
+    assert get_drug("palbociclib").dose_ranges["human"].schedules[0].on_off_days() == (21.0, 28.0)
+    pem = get_drug("pembrolizumab").dose_ranges["human"].schedules
+    assert [(s.min, s.interval) for s in pem if s.interval_day() == 42.0] == [("400 mg", "42 d")]
+    # a schedule without its own source is stated by the range's; one from elsewhere cites it
+    eto = get_drug("etoposide").dose_ranges["human"]
+    assert eto.schedule_source(eto.schedules[0]) == eto.source
+    assert eto.schedule_source(eto.schedules[3]).startswith("Horn L et al. N Engl J Med 2018")
+    # the flat form is one schedule per interval, with the range's own bounds
+    cis = get_drug("cisplatin").dose_ranges["human"]
+    assert [(s.min, s.max, s.interval_day()) for s in cis.all_schedules()] == [
+        ("20 mg/m2", "100 mg/m2", 21.0),
+        ("20 mg/m2", "100 mg/m2", 28.0),
+    ]
+    assert get_drug("radiation").dose_ranges["human"].all_schedules() == ()
+    # every schedule lies inside its range's min..max (what a regimen is held to)
+    for d in library().drugs:
+        for sp, r in d.dose_ranges.items():
+            body = Body(sp)
+
+            def per_kg(text: str, drug=d, body=body) -> float:
+                amount, unit = text.split()
+                return canonical_dose(float(amount), unit, drug, body=body, where="test")
+
+            for s in r.schedules:
+                assert per_kg(r.min) * (1 - 1e-9) <= per_kg(s.min) <= per_kg(s.max)
+                assert per_kg(s.max) <= per_kg(r.max) * (1 + 1e-9), (d.id, s.label())
+
+
+@pytest.mark.parametrize(
+    ("schedule", "why"),
+    [
+        (
+            {"min": "10 mg", "max": "440 mg", "interval": "1 d", "on": "28 d", "cycle": "21 d"},
+            r"schedules\[0\]\.on '28 d' is longer than cycle '21 d' \(on <= cycle\)",
+        ),
+        (
+            {"min": "10 mg", "max": "440 mg", "interval": "7 d", "on": "3 d", "cycle": "21 d"},
+            r"schedules\[0\]\.interval '7 d' is longer than on '3 d'.*interval <= on",
+        ),
+        (
+            {"min": "10 mg", "max": "440 mg", "interval": "1 d", "on": "14 d"},
+            r"schedules\[0\]\.on '14 d' is given without cycle \(an on/off cycle needs both",
+        ),
+        (
+            {"min": "10 mg", "max": "440 mg", "interval": "1 d", "cycle": "21 d"},
+            r"schedules\[0\]\.cycle '21 d' is given without on",
+        ),
+        (
+            {"min": "10 mg", "max": "440 mg", "interval": "1 d", "on": 14, "cycle": "21 d"},
+            r"schedules\[0\]\.on 14 is not a positive number of days \(give a time",
+        ),
+        (
+            {"min": "10 mg", "max": "440 mg", "interval": "0 d"},
+            r"schedules\[0\]\.interval '0 d' is not a positive number of days",
+        ),
+        (
+            {"min": "300 mg", "max": "200 mg", "interval": "1 d"},
+            r"schedules\[0\]\.min '300 mg' is above its max '200 mg' \(min <= max",
+        ),
+        (
+            {"min": "10 mg", "max": "500 mg", "interval": "1 d"},
+            r"schedules\[0\]\.max '500 mg' is outside the range's 10 mg to 440 mg",
+        ),
+        (
+            {"min": "10 Gy", "max": "440 mg", "interval": "1 d"},
+            r"schedules\[0\]\.min '10 Gy': navitoclax is dosed by mass \(mg/kg",
+        ),
+        (
+            {"min": "ten mg", "max": "440 mg", "interval": "1 d"},
+            r"schedules\[0\]\.min 'ten mg' is not 'AMOUNT UNIT'",
+        ),
+    ],
+)
+def test_a_bad_schedule_is_refused_naming_drug_field_and_value(
+    tmp_path, schedule: dict[str, object], why: str
+) -> None:
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    entry = next(d for d in raw["drugs"] if d["id"] == "navitoclax")
+    entry["dose_ranges"]["human"]["schedules"] = [schedule]
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=rf"navitoclax: dose_ranges\.human\.{why}"):
+        load_library(bad)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"interval": "1 d"}, r"interval \['1 d'\] is given beside schedules"),
+        ({"schedules": []}, r"schedules \[\] is empty"),
+        ({"min": "10 mg/kg"}, r"min '10 mg/kg' is above its max '440 mg'"),
+    ],
+)
+def test_schedules_and_range_bounds_are_checked_as_a_whole(
+    tmp_path, change: dict[str, object], why: str
+) -> None:
+    """Schedules replace the flat interval (not both), are not empty when given, and the
+    range's own bounds are checked too; two schedules alike are refused."""
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    rng = next(d for d in raw["drugs"] if d["id"] == "navitoclax")["dose_ranges"]["human"]
+    rng.update(change)
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=rf"navitoclax: dose_ranges\.human\.{why}"):
+        load_library(bad)
+    rng.clear()
+    rng.update({"min": "10 mg", "max": "440 mg", "routes": ["po"], "source": "a test source"})
+    rng["schedules"] = [{"min": "10 mg", "max": "440 mg", "interval": "24 h"}] * 1 + [
+        {"min": "10 mg", "max": "440 mg", "interval": "1 d"}
+    ]
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"schedules\[1\] '10 mg to 440 mg qd' is listed"):
+        load_library(bad)
 
 
 @pytest.mark.parametrize(

@@ -42,9 +42,11 @@ def optimize(
 ) -> None:
     """Best schedules with their cohort-level outcome (mean log10 burden change, 95% CI).
 
-    Each drug is dosed at its labelled or studied interval (one of them where several are
-    allowed, e.g. weekly or 3-weekly), inside its labelled or studied human range; a drug whose
-    range gives no interval is dosed about once per terminal half-life and named in the output.
+    Each drug is dosed on one of its labelled or studied schedules (a dose range paired with its
+    interval and any on/off cycle, e.g. nab-paclitaxel 260 mg/m2 q3w or 100-125 mg/m2 on days
+    1, 8, 15 of 28), inside its human range; each schedule shown names the one used. A drug
+    whose range gives no interval is dosed about once per terminal half-life and named in the
+    output.
     The scenario must be a human one. Exits 1 when no schedule tried meets the limits (they are
     listed, each with why it is infeasible)."""
     from senotwin.cohort.optimize import optimize_schedule

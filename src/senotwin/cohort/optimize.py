@@ -10,11 +10,12 @@ reference dose inside that schedule's own bounds, by its reference route, from a
 duration (a cycled schedule gives the whole cycles that fit in it, written 'x2 cycles of 21d'),
 compiled onto one therapy model that carries every searched drug (so candidates differ only in
 their doses). The search picks the schedule (categorical) and the level; each course names its
-schedule (``DrugCourse.schedule``). A drug whose range gives no interval falls back to about one
-terminal half-life (1-21 days; daily without PK), and the result names it
-(``OptimizationResult.half_life_fallback``). The backdrop is the scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
-"one-two punch" of the review's section 5). The objective is the mean over a small virtual cohort
-(paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
+schedule (``DrugCourse.schedule``). A drug whose range gives no interval falls back to about
+one terminal half-life (1-21 days; daily without PK), and the result names it
+(``OptimizationResult.half_life_fallback``). The backdrop is the scenario (for ``default``: one
+chemotherapy course at day 0, so the search explores the "one-two punch" of the review's
+section 5). The objective is the mean over a small virtual cohort (paired patients from
+:mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
 lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's labelled or studied
 range for the scenario's species (human: ``dose_ranges.human``; a drug without human PK is
 refused in a human scenario), so the level bounds are per drug (``level_bounds``). Neutropenia
