@@ -149,14 +149,10 @@ def body_for_scenario(scenario: str | None) -> Body:
 
 
 def _range_bound(text: str, drug: Drug, body: Body) -> float:
-    amount, _, unit = text.strip().partition(" ")
-    try:
-        value = float(amount)
-    except ValueError:
-        raise ValidationError(
-            f"{drug.id}: dose range bound {text!r} is not 'AMOUNT UNIT'"
-        ) from None
-    return canonical_dose(value, unit.strip(), drug, body=body, where=f"{drug.id} dose range")
+    value = _bound_or_problem(text, drug, body)
+    if isinstance(value, str):  # the library refuses such a bound at load (dose_range_problem)
+        raise ValidationError(f"{drug.id}: dose range bound {value}")
+    return value
 
 
 def _bound_or_problem(text: str, drug: Drug, body: Body) -> float | str:
