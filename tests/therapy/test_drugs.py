@@ -171,6 +171,10 @@ def test_paired_schedules_load_from_the_library() -> None:
     assert get_drug("palbociclib").dose_ranges["human"].schedules[0].on_off_days() == (21.0, 28.0)
     pem = get_drug("pembrolizumab").dose_ranges["human"].schedules
     assert [(s.min, s.interval) for s in pem if s.interval_day() == 42.0] == [("400 mg", "42 d")]
+    # atezolizumab is labelled at flat doses, each with its own interval
+    for anti_pdl1 in ("atezolizumab", "anti-pd-l1"):
+        atezo = get_drug(anti_pdl1).dose_ranges["human"].all_schedules()
+        assert [s.label() for s in atezo] == ["840 mg q14d", "1200 mg q21d", "1680 mg q28d"]
     # a schedule without its own source is stated by the range's; one from elsewhere cites it
     eto = get_drug("etoposide").dose_ranges["human"]
     assert eto.schedule_source(eto.schedules[0]) == eto.source
