@@ -140,11 +140,11 @@ def test_labelled_dosing_intervals_load_from_the_library() -> None:
     assert days["doxorubicin"] == (7.0, 21.0)  # weekly 10-20 mg/m2 or 60-75 mg/m2 q21d
     assert days["nab-paclitaxel"] == (7.0, 21.0)
     assert days["pembrolizumab"] == (14.0, 21.0, 42.0)
-    assert days["carboplatin"] == (28.0,)  # Paraplatin: every 4 weeks
+    assert days["carboplatin"] == (21.0, 28.0)  # trials q3w (KEYNOTE-189); Paraplatin q4w
     assert days["navitoclax"] == days["palbociclib"] == days["dasatinib"] == (1.0,)
     assert days["abemaciclib"] == (0.5,)  # 12 h: bid
     assert get_drug("anti-pd-l1").dose_ranges["mouse"].interval_days() == pytest.approx((7 / 3,))
-    assert get_drug("carboplatin").to_dict()["dose_ranges"]["human"]["interval"] == ("28 d",)
+    assert get_drug("pemetrexed").to_dict()["dose_ranges"]["human"]["interval"] == ("21 d",)
     shown = get_drug("doxorubicin").to_dict()["dose_ranges"]["human"]["schedules"]
     assert [(x["min"], x["max"], x["interval"]) for x in shown] == [
         ("40 mg/m2", "90 mg/m2", "21 d"),

@@ -337,3 +337,42 @@ def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
         senotwin.run_scenario("mouse_emt6_isotype", regimen=iv, days=8)
     with pytest.raises(ValidationError, match=r"is text: parse it first"):
         senotwin.run_scenario("default", regimen="doxorubicin 2 mg/kg iv d0", days=8)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("nab-paclitaxel 222 mg/m2 iv q7d d0-d27", "nab-paclitaxel 222 mg/m2 every 7 d"),
+        ("navitoclax 440 mg po qd d0-d27", "navitoclax 440 mg every 1 d"),
+        ("carboplatin 400 mg/m2 iv q14d d0-d30", "carboplatin 400 mg/m2 every 14 d"),
+        ("nab-paclitaxel 100 mg/m2 iv d0,d7,d14 x2 cycles of 28d", None),
+        ("navitoclax 325 mg po qd d0-d13 x2 cycles of 21d", None),
+        ("navitoclax 325 mg po qd d0-d40", None),  # the continuous schedule
+        ("carboplatin 400 mg/m2 iv d0 x4 cycles of 21d; etoposide 100 mg/m2 iv d0-d2", None),
+        ("atezolizumab 840 mg iv q14d d0-d60; pemetrexed 500 mg/m2 iv q21d d0-d60", None),
+    ],
+)
+def test_a_dose_on_no_labelled_schedule_is_noted(text: str, named: str | None) -> None:
+    """Each dose may be inside the range while the schedule is not (a 3-weekly dose weekly,
+    navitoclax at 440 mg without its off-week): the run says so in its notes (session 44)."""
+    from senotwin.model import get_scenario
+
+    notes = apply_regimen(get_scenario("default").load(), text).schedule.notes
+    found = [n for n in notes if n.startswith("off-label schedule: ")]
+    if named is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and f"{named} fits none of its labelled human" in found[0]
+
+
+def test_mouse_regimens_get_no_schedule_note() -> None:
+    """Three times a week (2- and 3-day gaps) is the mouse papers' schedule, around the mouse
+    range's mean spacing of 7/3 d: mouse experiments are not held to a schedule."""
+    from senotwin.model import get_scenario
+    from senotwin.therapy.dosing import body_for_scenario
+
+    name = "mouse_emt6_anti_pdl1"
+    reg = parse_regimen("anti-pd-l1 5 mg/kg ip d0,d2,d4,d7,d9").for_scenario(name)
+    assert reg.body == body_for_scenario(name) and reg.body.species == "mouse"
+    notes = apply_regimen(get_scenario(name).load(), reg).schedule.notes
+    assert not [n for n in notes if "schedule" in n]

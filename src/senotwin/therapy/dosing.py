@@ -4,8 +4,10 @@ users (PK/PD and the regimen language) so neither imports the other for it."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -14,7 +16,7 @@ import pint
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
-from senotwin.therapy.drugs import CANONICAL_UNIT, Drug, units
+from senotwin.therapy.drugs import CANONICAL_UNIT, DoseSchedule, Drug, units
 
 UNIT_EXAMPLES = {
     "mass": ("mg/kg", "ug/kg", "g/kg", "mg/m2", "mg", "g", "ug"),
@@ -236,6 +238,53 @@ def off_label_problem(
     if dose < low * (1 - 1e-9) or dose > high * (1 + 1e-9):
         return f"dose {amount:g} {unit} of {drug.id} is outside its labelled or studied {where}"
     return None
+
+
+def schedule_problem(
+    times: Sequence[float], amounts: Sequence[float], drug: Drug, *, body: Body
+) -> str | None:
+    """Why ``drug`` dosed at ``times`` (days) with ``amounts`` (canonical unit for ``body``)
+    fits none of its labelled schedules for ``body``'s species (None when one fits, or when the
+    range has none): a schedule fits when every dose lies inside its bounds, no two doses come
+    closer than its interval and, with an on/off cycle, no cycle-long window holds more doses
+    than its on-days do. So 222 mg/m2 nab-paclitaxel weekly (a 3-weekly dose) is named. Human
+    bodies only: a mouse experiment follows its paper (three times a week is 2- and 3-day gaps
+    around the mouse range's mean spacing)."""
+    if body.species != "human":
+        return None
+    rng = drug.dose_ranges.get(body.species)
+    schedules = rng.all_schedules() if rng is not None else ()
+    if rng is None or not schedules or not times:
+        return None
+    if any(_fits(times, amounts, s, drug, body) for s in schedules):
+        return None
+    gaps = sorted({round(b - a, 3) for a, b in itertools.pairwise(times)})
+    spacing = f"every {', '.join(f'{g:g}' for g in gaps)} d" if gaps else "once"
+    unit = rng.min.split()[-1]  # said in the range's unit (mg/m2), not the canonical mg/kg
+    per_unit = _range_bound(f"1 {unit}", drug, body)
+    doses = sorted({float(f"{a / per_unit:.4g}") for a in amounts})
+    return (
+        f"{drug.id} {', '.join(f'{d:g}' for d in doses)} {unit} {spacing} fits none of its "
+        f"labelled {body.species} schedules ({'; '.join(s.label() for s in schedules)}; "
+        f"{rng.source})"
+    )
+
+
+def _fits(
+    times: Sequence[float], amounts: Sequence[float], sched: DoseSchedule, drug: Drug, body: Body
+) -> bool:
+    low, high = _range_bound(sched.min, drug, body), _range_bound(sched.max, drug, body)
+    if any(a < low * (1 - 1e-9) or a > high * (1 + 1e-9) for a in amounts):
+        return False
+    every = sched.interval_day()
+    if any(b - a < every - 1e-6 for a, b in itertools.pairwise(times)):
+        return False
+    cycle = sched.on_off_days()
+    if cycle is None:
+        return True
+    on, length = cycle
+    per_cycle = math.floor(on / every + 1e-9)
+    return all(sum(1 for u in times if t <= u < t + length - 1e-6) <= per_cycle for t in times)
 
 
 def _human_dose_in_mouse(amount: float, unit: str, drug: Drug) -> str | None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +48,7 @@ from senotwin.therapy.dosing import (
     canonical_dose,
     dose_limit_problem,
     off_label_problem,
+    schedule_problem,
     unit_problem,
 )
 from senotwin.therapy.drugs import (
@@ -973,8 +974,24 @@ def apply_regimen(
     notes = effect_notes(spec, drugs.values())
     if reg is not None and reg.allow_off_label:
         notes += tuple(f"off-label (allowed): {line}" for line in reg.off_label(lib))
+    if reg is not None:
+        notes += schedule_notes(events, reg.body, lib)
     schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "", notes=notes)
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
+
+
+def schedule_notes(events: Sequence[DosingEvent], body: Body, lib: DrugLibrary) -> tuple[str, ...]:
+    """One note per drug whose doses fit none of its labelled schedules (a note, not a refusal:
+    each dose may be in range while the schedule is not, e.g. a 3-weekly dose given weekly)."""
+    out = []
+    for drug_id in dict.fromkeys(e.drug for e in events):
+        mine = [e for e in events if e.drug == drug_id]
+        why = schedule_problem(
+            [e.time for e in mine], [e.amount for e in mine], lib.get(drug_id), body=body
+        )
+        if why:
+            out.append(f"off-label schedule: {why}")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
