@@ -26,8 +26,9 @@ ARM_TEXT = "arm-text"
 ARM_ERROR = "arm-error"
 DEFAULT_SCENARIO = "aged_lung_untreated"
 EXAMPLES = (
-    "doxorubicin 2 mg/kg iv d0,d7",
-    "doxorubicin 2 mg/kg iv d0,d7; navitoclax 325 mg po qd d10-d14",
+    # a labelled dose (60 mg/m2, one q3w course): 2 mg/kg weekly drew an off-label schedule note
+    "doxorubicin 60 mg/m2 iv d0",
+    "doxorubicin 60 mg/m2 iv d0; navitoclax 325 mg po qd d10-d14",
     "",
     "",
 )

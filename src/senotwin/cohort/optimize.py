@@ -97,7 +97,8 @@ def _levels(
 class ScheduleChoice:
     """One schedule the search may give a drug: dose levels (fractions of the reference dose,
     inside this schedule's own bounds), the interval (days), the on/off cycle (days dosed at the
-    start of each cycle, cycle length; None without one) and a label for the output."""
+    start of each cycle, cycle length; None without one), a label for the output and whether it
+    is the half-life fallback of a range without a labelled interval."""
 
     low: float
     high: float
@@ -105,6 +106,7 @@ class ScheduleChoice:
     on: float | None = None
     cycle: float | None = None
     label: str = ""
+    fallback: bool = False
 
 
 def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
@@ -117,7 +119,7 @@ def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
     if not schedules:
         every = float(half_life_interval(drug))
         label = f"{frequency_text(every)} (no labelled interval: the half-life fallback)"
-        return (ScheduleChoice(low, high, every, label=label),)
+        return (ScheduleChoice(low, high, every, label=label, fallback=True),)
     out = []
     for s in schedules:
         what = f"its {body.species} schedule {s.label()}"
@@ -404,8 +406,7 @@ def optimize_schedule(
     get_engine(engine)
     cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
     choices = {d: schedule_choices(get_drug(d), cohort.body) for d in ids}
-    species = cohort.body.species
-    fallback = tuple(d for d in ids if not labelled_intervals(get_drug(d), species))
+    fallback = tuple(d for d in ids if choices[d][0].fallback)
     last_day = int(horizon)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))

@@ -4,6 +4,7 @@ users (PK/PD and the regimen language) so neither imports the other for it."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -284,7 +285,11 @@ def _fits(
         return True
     on, length = cycle
     per_cycle = math.floor(on / every + 1e-9)
-    return all(sum(1 for u in times if t <= u < t + length - 1e-6) <= per_cycle for t in times)
+    ordered = sorted(times)  # doses in each cycle-long window from a dose, by bisection
+    return all(
+        bisect.bisect_left(ordered, t + length - 1e-6) - k <= per_cycle
+        for k, t in enumerate(ordered)
+    )
 
 
 def _human_dose_in_mouse(amount: float, unit: str, drug: Drug) -> str | None:
