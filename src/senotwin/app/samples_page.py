@@ -169,6 +169,8 @@ def twin_run(twin_scores: pd.DataFrame, sample: str) -> tuple[go.Figure, pd.Data
         # under the horizontal toolbar (audit s43)
         title={"text": f"Tumour burden: twin of {shown} vs the nominal scenario", "x": 0.01},
         modebar={"orientation": "v"},
+        # inside the plot's top left, clear of the upright toolbar at the right edge
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.7)"},
         xaxis_title="time (days)",
         yaxis_title="tumour burden (1e9 cells)",
         height=380,
