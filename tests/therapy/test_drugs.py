@@ -179,6 +179,9 @@ def test_paired_schedules_load_from_the_library() -> None:
     eto = get_drug("etoposide").dose_ranges["human"]
     assert eto.schedule_source(eto.schedules[0]) == eto.source
     assert eto.schedule_source(eto.schedules[3]).startswith("Horn L et al. N Engl J Med 2018")
+    pac = get_drug("paclitaxel").dose_ranges["human"]  # the NSCLC trials' dose, above the label's
+    trials = [s for s in pac.schedules if s.label() == "200 mg/m2 q21d"]
+    assert len(trials) == 1 and "Sandler A" in trials[0].source and "MONET1" in trials[0].source
     # the flat form is one schedule per interval, with the range's own bounds
     cis = get_drug("cisplatin").dose_ranges["human"]
     assert [(s.min, s.max, s.interval_day()) for s in cis.all_schedules()] == [
