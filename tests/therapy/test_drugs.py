@@ -7,7 +7,7 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.model.qsp import load_qsp
 from senotwin.model.tme import load_tme
-from senotwin.therapy.drugs import DRIVE_TARGET, get_drug, library
+from senotwin.therapy.drugs import DRIVE_TARGET, DoseRange, get_drug, library
 from senotwin.therapy.pkpd import represented_targets
 
 REQUIRED = [
@@ -182,12 +182,26 @@ def test_paired_schedules_load_from_the_library() -> None:
     pac = get_drug("paclitaxel").dose_ranges["human"]  # the NSCLC trials' dose, above the label's
     trials = [s for s in pac.schedules if s.label() == "200 mg/m2 q21d"]
     assert len(trials) == 1 and "Sandler A" in trials[0].source and "MONET1" in trials[0].source
-    # the flat form is one schedule per interval, with the range's own bounds
+    # cisplatin pairs each label dose with its schedule; BEP's cycle length has its own source
     cis = get_drug("cisplatin").dose_ranges["human"]
-    assert [(s.min, s.max, s.interval_day()) for s in cis.all_schedules()] == [
+    assert [s.label() for s in cis.schedules] == [
+        "75 mg/m2 to 100 mg/m2 q28d",
+        "50 mg/m2 to 70 mg/m2 q21d",
+        "75 mg/m2 q21d",
+        "20 mg/m2 qd on days 1-5 of each 21-day cycle",
+    ]
+    assert "Williams SD" in cis.schedule_source(cis.schedules[3])
+    # the flat form is one schedule per interval, with the range's own bounds
+    flat = DoseRange.model_validate(
+        {"min": "20 mg/m2", "max": "100 mg/m2", "routes": ["iv"], "source": "a test source",
+         "interval": ["21 d", "28 d"]}
+    )  # fmt: skip
+    assert [(s.min, s.max, s.interval_day()) for s in flat.all_schedules()] == [
         ("20 mg/m2", "100 mg/m2", 21.0),
         ("20 mg/m2", "100 mg/m2", 28.0),
     ]
+    pem = get_drug("pemetrexed").dose_ranges["human"].all_schedules()
+    assert [(s.min, s.max, s.interval_day()) for s in pem] == [("250 mg/m2", "838 mg/m2", 21.0)]
     assert get_drug("radiation").dose_ranges["human"].all_schedules() == ()
     # every schedule lies inside its range's min..max (what a regimen is held to)
     for d in library().drugs:

@@ -359,6 +359,13 @@ def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
             None,
         ),
         ("paclitaxel 200 mg/m2 iv q7d d0-d27", "paclitaxel 200 mg/m2 every 7 d"),
+        # cisplatin's label schedules are paired: BEP's 20 mg/m2 on days 1-5 of 21 (not ten days
+        # running), 75 mg/m2 q3w with pemetrexed, 100 mg/m2 every 4 weeks (not 3)
+        ("cisplatin 20 mg/m2 iv qd d0-d4 x3 cycles of 21d", None),
+        ("cisplatin 20 mg/m2 iv qd d0-d9", "cisplatin 20 mg/m2 every 1 d"),
+        ("cisplatin 75 mg/m2 iv q21d d0-d62; pemetrexed 500 mg/m2 iv q21d d0-d62", None),
+        ("cisplatin 100 mg/m2 iv q28d d0-d83", None),
+        ("cisplatin 100 mg/m2 iv q21d d0-d62", "cisplatin 100 mg/m2 every 21 d"),
     ],
 )
 def test_a_dose_on_no_labelled_schedule_is_noted(text: str, named: str | None) -> None:
