@@ -366,6 +366,13 @@ def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
         ("cisplatin 75 mg/m2 iv q21d d0-d62; pemetrexed 500 mg/m2 iv q21d d0-d62", None),
         ("cisplatin 100 mg/m2 iv q28d d0-d83", None),
         ("cisplatin 100 mg/m2 iv q21d d0-d62", "cisplatin 100 mg/m2 every 21 d"),
+        # gemcitabine in pancreatic cancer: weekly x7, a week of rest, then days 1, 8, 15 of 28
+        (
+            "gemcitabine 1000 mg/m2 iv qw d0-d42; "
+            "gemcitabine 1000 mg/m2 iv d56,d63,d70 x3 cycles of 28d",
+            None,
+        ),
+        ("gemcitabine 1000 mg/m2 iv qw d0-d55", "gemcitabine 1000 mg/m2 every 7 d"),  # no rest
     ],
 )
 def test_a_dose_on_no_labelled_schedule_is_noted(text: str, named: str | None) -> None:
