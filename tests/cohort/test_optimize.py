@@ -46,10 +46,12 @@ def test_the_search_doses_at_the_labelled_interval() -> None:
     assert dosing_intervals(get_drug("pembrolizumab")) == (14.0, 21.0, 42.0)
     assert dosing_intervals(get_drug("navitoclax")) == (1.0,)  # daily (days 1-14 of 21)
     assert dosing_intervals(get_drug("abemaciclib")) == (0.5,)  # bid
-    # no labelled interval: the half-life fallback (daily for radiation, which has no PK; about
-    # one half-life, at most 21 d, for an antibody without a human range)
-    assert labelled_intervals(get_drug("radiation")) == ()
-    assert dosing_intervals(get_drug("radiation")) == (1.0,)
+    # radiation: its fractionation schedules (twice daily or daily), no longer the fallback
+    assert labelled_intervals(get_drug("radiation")) == (0.5, 1.0)
+    assert dosing_intervals(get_drug("radiation")) == (0.5, 1.0)
+    assert half_life_interval(get_drug("radiation")) == 1  # daily without PK, were it needed
+    # no labelled interval: the half-life fallback (about one half-life, at most 21 d, for an
+    # antibody without a human range)
     toci = get_drug("tocilizumab")
     assert labelled_intervals(toci) == () and dosing_intervals(toci) == (
         float(half_life_interval(toci)),
@@ -97,9 +99,21 @@ def test_the_search_pairs_each_dose_with_its_schedule() -> None:
     assert max(c.high for c in nab if c.every == 7.0) == pytest.approx(125 / 260)
     pem = schedule_choices(get_drug("pembrolizumab"), Body())
     assert [(c.low, c.high) for c in pem if c.every == 42.0] == [(2.0, 2.0)]  # 400 mg only
-    # no labelled interval: one choice at the half-life fallback
-    (rad,) = schedule_choices(get_drug("radiation"), Body())
-    assert rad.every == 1.0 and "no labelled interval" in rad.label
+    # no labelled interval (a user library's range without schedules): one choice at the
+    # half-life fallback, daily for a drug without PK
+    (rad,) = schedule_choices(_radiation_without_schedules(), Body())
+    assert rad.every == 1.0 and "no labelled interval" in rad.label and rad.fallback
+    assert rad.max_doses is None
+    # radiation's own schedules carry their caps on a course's fractions
+    caps = [(c.every, c.on, c.max_doses) for c in schedule_choices(get_drug("radiation"), Body())]
+    assert caps == [
+        (1.0, 5.0, 30),  # 2 Gy daily on weekdays, 30 fractions (RTOG 0617)
+        (0.5, 5.0, 30),  # 1.5 Gy twice daily on weekdays, 30 fractions (Turrisi 1999)
+        (1.0, None, 4),  # 12 Gy x 4 consecutive days (RTOG 0915)
+        (1.0, None, 1),  # 34 Gy once (RTOG 0915)
+        (1.0, None, 1),  # 8 Gy once (RTOG 9714)
+        (1.0, 5.0, 10),  # 3 Gy x 10 on weekdays (RTOG 9714)
+    ]
     res = optimize_schedule(
         "default",
         ["nab-paclitaxel", "navitoclax"],
@@ -124,16 +138,73 @@ def test_the_search_pairs_each_dose_with_its_schedule() -> None:
                 assert f"cycles of {c.cycle:g}d" in b.regimen or "cycle of" in b.regimen
 
 
+def _radiation_without_schedules():
+    """Radiation as a user library might enter it: a human range with no schedule."""
+    from senotwin.therapy.drugs import DoseRange
+
+    rad = get_drug("radiation")
+    bare = DoseRange(min="1 Gy", max="34 Gy", routes=("local",), source="a range, no schedule")
+    return rad.model_copy(update={"dose_ranges": {"human": bare}})
+
+
 def test_optimize_writes_regimens_at_the_labelled_interval() -> None:
+    """optimize dosed radiation by the half-life fallback (daily) at up to 34 Gy for the
+    whole course, e.g. 34 Gy every day for months (issue 13 item 7): radiation now follows its
+    fractionation schedules and a course gives no more fractions than its schedule's cap."""
+    from senotwin.therapy.dosing import Body
+    from senotwin.therapy.drugs import library
+    from senotwin.therapy.language import schedule_notes
+
     res = optimize_schedule(
-        "default", ["doxorubicin", "radiation"], horizon=42.0, budget=3, patients=2, seed=1
+        "default",
+        ["doxorubicin", "radiation"],
+        horizon=120.0,
+        budget=12,
+        patients=2,
+        seed=1,
+        keep=12,
     )
-    assert res.half_life_fallback == ("radiation",)
+    assert res.half_life_fallback == ()
+    labels = {s.label(): s for s in get_drug("radiation").dose_ranges["human"].schedules}
+    used = set()
     for b in res.best:
         dox = next(c for c in b.courses if c.drug == "doxorubicin")
         assert dox.every in (7.0, 21.0)
-        assert f"q{dox.every:g}d d{dox.start}-" in b.regimen
-        assert next(c for c in b.courses if c.drug == "radiation").every == 1.0
+        assert f"q{dox.every:g}d d{dox.start}-" in b.regimen or f"d{dox.start}" in b.regimen
+        rad = next(c for c in b.courses if c.drug == "radiation")
+        sched = labels[rad.schedule]  # a library schedule, named
+        used.add(rad.schedule)
+        assert rad.max_doses == sched.cap() and rad.every == sched.interval_day()
+        events = parse_regimen(b.regimen).events()
+        fractions = [e for e in events if e.drug == "radiation"]
+        assert 1 <= len(fractions) <= sched.cap() == rad.max_doses, b.regimen
+        assert len(fractions) == rad.dose_count()
+        assert {e.amount for e in fractions} == {float(sched.min.split()[0])}
+        # the written regimen keeps to its schedule: no off-label schedule note for radiation
+        notes = schedule_notes(fractions, Body(), library())
+        assert notes == (), (b.regimen, notes)
+    assert len(used) > 1  # the search tries several of the schedules
+
+
+def test_a_capped_course_is_cut_to_its_doses() -> None:
+    """A course on a capped schedule is cut short to keep to the cap, by whole cycles first
+    (30 weekday fractions are six weeks), then within its one cycle; a single fraction is
+    written as its day alone; a schedule no one-day course can keep to is refused by name."""
+    week = {"on": 5.0, "cycle": 7.0}
+    conv = DrugCourse("radiation", 1.0, 3, 120, 1.0, **week, max_doses=30).within_cap()
+    assert conv.to_text() == "radiation 2 Gy qd d3-d7 x6 cycles of 7d"
+    assert conv.dose_count() == len(parse_regimen(conv.to_text()).events()) == 30
+    bid = DrugCourse("radiation", 0.75, 0, 90, 0.5, **week, max_doses=30).within_cap()
+    assert bid.to_text() == "radiation 1.5 Gy bid d0-d4 x3 cycles of 7d"
+    four = DrugCourse("radiation", 6.0, 10, 60, 1.0, max_doses=4).within_cap()
+    assert four.to_text() == "radiation 12 Gy qd d10-d13"
+    once = DrugCourse("radiation", 17.0, 40, 90, 1.0, max_doses=1).within_cap()
+    assert once.to_text() == "radiation 34 Gy d40" and once.days == 1
+    short = DrugCourse("radiation", 1.5, 0, 90, 1.0, **week, max_doses=3).within_cap()
+    assert short.to_text() == "radiation 3 Gy qd d0-d2 x1 cycle of 7d"  # a cut cycle
+    assert DrugCourse("radiation", 1.0, 0, 90, 1.0).within_cap().days == 90  # no cap
+    with pytest.raises(ValidationError, match=r"radiation: schedule 'bid' gives 2 doses in a"):
+        DrugCourse("radiation", 1.0, 0, 90, 0.5, max_doses=1).within_cap()
 
 
 def test_search_is_seeded_and_reports_uncertainty() -> None:
@@ -211,19 +282,19 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     assert "no schedule tried met the limits" in out
     assert "[infeasible: toxicity above --max-toxicity 0]" in out
     assert "exceeds toxicity limit" not in out
-    # radiation's range gives no schedule: the output names it as dosed by the half-life rule
-    fallback = "dosed about once per terminal half-life instead (1-21 d; daily without PK)"
-    assert f"{fallback}: radiation" in out
+    # radiation follows its fractionation schedules: no half-life fallback line
+    assert "terminal half-life" not in out
     # each schedule names the library schedule each drug used
     assert (
         "schedules: navitoclax 10 mg to 440 mg qd on days 1-14 of each 21-day cycle" in (out)
         or "schedules: navitoclax 200 mg to 425 mg qd" in out
     )
-    assert "; radiation qd (no labelled interval: the half-life fallback)" in out
+    rad_labels = [s.label() for s in get_drug("radiation").dose_ranges["human"].schedules]
+    assert any(f"; radiation {label}" in out for label in rad_labels), out
     as_json = CliRunner().invoke(app, [*args, "--horizon", "30", "--max-toxicity", "0", "--json"])
     assert as_json.exit_code == 1, as_json.output
     result = json.loads(as_json.stdout)["result"]
-    assert result["half_life_fallback"] == ["radiation"]
+    assert result["half_life_fallback"] == []
     assert {c["drug"]: bool(c["schedule"]) for c in result["best"][0]["courses"]} == {
         "navitoclax": True,
         "radiation": True,
@@ -231,3 +302,28 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     grade4 = ScheduleOutcome((), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, anc_nadir=0.3)
     why = _infeasible(grade4, 2.0)
     assert why == " [infeasible: grade-4 neutropenia (mean ANC nadir < 0.5e9/L)]"
+
+
+def test_a_range_without_schedules_falls_back_and_says_so(monkeypatch) -> None:
+    """No shipped range lacks a schedule since radiation's were entered, but a user library's
+    may: the search then doses about once per terminal half-life (daily without PK) and the
+    output names the drug (the fallback kept, shown here on radiation entered without them)."""
+    from typer.testing import CliRunner
+
+    import senotwin.therapy.drugs as drugs_module
+    from senotwin.cli.app import app
+
+    bare = _radiation_without_schedules()
+    lib = drugs_module.DrugLibrary(
+        drugs=tuple(bare if d.id == "radiation" else d for d in drugs_module.library().drugs)
+    )
+    monkeypatch.setattr(drugs_module, "library", lambda: lib)
+    assert get_drug("radiation").dose_ranges["human"].schedules == ()
+    res = optimize_schedule("default", ["radiation"], horizon=30.0, budget=2, patients=2, seed=1)
+    assert res.half_life_fallback == ("radiation",)
+    assert all(c.every == 1.0 and c.max_doses is None for b in res.best for c in b.courses)
+    args = ["optimize", "--drugs", "radiation", "--budget", "2", "--patients", "2"]
+    out = " ".join(CliRunner().invoke(app, [*args, "--horizon", "30"]).output.split())
+    fallback = "dosed about once per terminal half-life instead (1-21 d; daily without PK)"
+    assert f"{fallback}: radiation" in out
+    assert "radiation qd (no labelled interval: the half-life fallback)" in out

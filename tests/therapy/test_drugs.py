@@ -129,14 +129,16 @@ def test_bad_volume_unit_is_refused() -> None:
 
 
 def test_labelled_dosing_intervals_load_from_the_library() -> None:
-    """Every human range carries the interval its source states (issue 13 item 7), except
-    radiation's, whose source gives a fraction size and no schedule."""
+    """Every human range carries the interval its source states (issue 13 item 7); radiation's
+    too since its fractionation schedules were entered (RTOG 0617, Turrisi 1999, RTOG 0915,
+    RTOG 9714): no shipped range leaves optimize to the half-life fallback."""
     days = {
         d.id: d.dose_ranges["human"].interval_days()
         for d in library().drugs
         if "human" in d.dose_ranges
     }
-    assert [d for d, iv in days.items() if not iv] == ["radiation"]
+    assert [d for d, iv in days.items() if not iv] == []
+    assert days["radiation"] == (0.5, 1.0)  # twice daily (hyperfractionated) or daily
     assert days["doxorubicin"] == (7.0, 21.0)  # weekly 10-20 mg/m2 or 60-75 mg/m2 q21d
     assert days["nab-paclitaxel"] == (7.0, 21.0)
     assert days["pembrolizumab"] == (14.0, 21.0, 42.0)
@@ -202,7 +204,18 @@ def test_paired_schedules_load_from_the_library() -> None:
     ]
     pem = get_drug("pemetrexed").dose_ranges["human"].all_schedules()
     assert [(s.min, s.max, s.interval_day()) for s in pem] == [("250 mg/m2", "838 mg/m2", 21.0)]
-    assert get_drug("radiation").dose_ranges["human"].all_schedules() == ()
+    # radiotherapy courses are their fractions: each schedule caps a course's doses
+    rad = get_drug("radiation").dose_ranges["human"].all_schedules()
+    assert [(s.label(), s.cap()) for s in rad] == [
+        ("2 Gy qd on days 1-5 of each 7-day cycle, at most 30 doses", 30),  # RTOG 0617
+        ("1.5 Gy bid on days 1-5 of each 7-day cycle, at most 30 doses", 30),  # Turrisi 1999
+        ("12 Gy qd, at most 4 doses", 4),  # RTOG 0915
+        ("34 Gy once", 1),
+        ("8 Gy once", 1),  # RTOG 9714
+        ("3 Gy qd on days 1-5 of each 7-day cycle, at most 10 doses", 10),
+    ]
+    assert all(s.source for s in rad)  # each cites its trial
+    assert [s.cap() for s in nav] == [None, None]  # no cap where the source gives none
     # every schedule lies inside its range's min..max (what a regimen is held to)
     for d in library().drugs:
         for sp, r in d.dose_ranges.items():
@@ -259,6 +272,14 @@ def test_paired_schedules_load_from_the_library() -> None:
         (
             {"min": "ten mg", "max": "440 mg", "interval": "1 d"},
             r"schedules\[0\]\.min 'ten mg' is not 'AMOUNT UNIT'",
+        ),
+        *(
+            (
+                {"min": "10 mg", "max": "440 mg", "interval": "1 d", "max_doses": bad},
+                rf"schedules\[0\]\.max_doses {shown} is not a positive whole number of "
+                r"administrations \(the most doses one course gives: 'max_doses: 30'",
+            )
+            for bad, shown in ((0, "0"), (-1, "-1"), (2.5, "2.5"), ("x", "'x'"), (True, "True"))
         ),
     ],
 )
@@ -338,3 +359,26 @@ def test_a_bad_interval_is_refused_naming_drug_field_and_value(
     bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ValidationError, match=rf"navitoclax: dose_ranges\.human\.interval {why}"):
         load_library(bad)
+
+
+def test_a_dose_cap_tells_two_schedules_apart(tmp_path) -> None:
+    """A schedule's cap (max_doses) is part of it: 34 Gy once and 34 Gy in up to 4 daily
+    fractions are two schedules, the same one twice is refused, and the label says the cap."""
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    rng = next(d for d in raw["drugs"] if d["id"] == "radiation")["dose_ranges"]["human"]
+    once = {"min": "34 Gy", "max": "34 Gy", "interval": "1 d", "max_doses": 1}
+    rng["schedules"] = [once, {**once, "max_doses": 4}]
+    path = tmp_path / "drugs.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    loaded = load_library(path).get("radiation").dose_ranges["human"].schedules
+    assert [s.label() for s in loaded] == ["34 Gy once", "34 Gy qd, at most 4 doses"]
+    rng["schedules"] = [once, dict(once)]
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(
+        ValidationError, match=r"radiation: dose_ranges\.human\.schedules\[1\] '34 Gy once' is"
+    ):
+        load_library(path)

@@ -373,6 +373,17 @@ def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
             None,
         ),
         ("gemcitabine 1000 mg/m2 iv qw d0-d55", "gemcitabine 1000 mg/m2 every 7 d"),  # no rest
+        # radiotherapy: a course is its fractions (max_doses), on weekdays
+        ("radiation 2 Gy qd d0-d59", "radiation 2 Gy every 1 d"),  # no weekends, 60 > 30
+        ("radiation 2 Gy qd d0-d4 x6 cycles of 7d", None),  # RTOG 0617: 30 fractions
+        ("radiation 2 Gy qd d0-d4 x7 cycles of 7d", "radiation 2 Gy every 1, 3 d"),  # 35 > 30
+        ("radiation 1.5 Gy bid d0-d4 x3 cycles of 7d", None),  # Turrisi 1999: 30 twice daily
+        ("radiation 12 Gy qd d0-d3", None),  # RTOG 0915: 4 consecutive daily fractions
+        ("radiation 12 Gy qd d0-d4", "radiation 12 Gy every 1 d"),  # 5 > 4
+        ("radiation 34 Gy d0", None),
+        ("radiation 34 Gy d0,d7", "radiation 34 Gy every 7 d"),  # a single fraction, twice
+        ("radiation 3 Gy d0-d4 x2 cycles of 7d", None),  # RTOG 9714: 10 fractions
+        ("doxorubicin 60 mg/m2 iv d0; radiation 2 Gy d1", None),
     ],
 )
 def test_a_dose_on_no_labelled_schedule_is_noted(text: str, named: str | None) -> None:
@@ -404,6 +415,25 @@ def test_the_library_trials_arms_draw_no_off_label_note() -> None:
             assert not [n for n in notes if "off-label" in n], (trial.id, arm.name, notes)
             arms += 1
     assert arms >= 6  # keynote189, impower133, impassion130: two arms each
+
+
+def test_a_course_past_its_schedules_cap_fits_not() -> None:
+    """optimize wrote 34 Gy radiation every day for months: a radiotherapy course is its
+    fractions, so a schedule may cap a course's doses (max_doses) and a regimen with more doses
+    of the drug fits it not (issue 13 item 7); mouse bodies are not held to schedules."""
+    from senotwin.therapy.dosing import Body, _fits, schedule_problem
+    from senotwin.therapy.drugs import DoseSchedule, get_drug
+
+    rad = get_drug("radiation")
+    weekdays = [7.0 * week + day for week in range(7) for day in range(5)]  # 35 fractions
+    capped = DoseSchedule(min="2 Gy", max="2 Gy", interval="1 d", on="5 d", cycle="7 d")
+    assert _fits(weekdays, [2.0] * 35, capped, rad, Body())  # no cap: the pattern fits
+    capped = capped.model_copy(update={"max_doses": 30})
+    assert not _fits(weekdays, [2.0] * 35, capped, rad, Body())
+    assert _fits(weekdays[:30], [2.0] * 30, capped, rad, Body())
+    assert _fits(weekdays[:1], [2.0], capped, rad, Body())
+    assert schedule_problem(weekdays, [2.0] * 35, rad, body=Body()) is not None
+    assert schedule_problem(weekdays, [2.0] * 35, rad, body=Body("mouse")) is None
 
 
 def test_mouse_regimens_get_no_schedule_note() -> None:

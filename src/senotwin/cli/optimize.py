@@ -44,9 +44,10 @@ def optimize(
 
     Each drug is dosed on one of its labelled or studied schedules (a dose range paired with its
     interval and any on/off cycle, e.g. nab-paclitaxel 260 mg/m2 q3w or 100-125 mg/m2 on days
-    1, 8, 15 of 28), inside its human range; each schedule shown names the one used. A drug
-    whose range gives no interval is dosed about once per terminal half-life and named in the
-    output.
+    1, 8, 15 of 28; radiation 2 Gy on weekdays, at most 30 fractions, or 34 Gy once), inside
+    its human range and never past a schedule's cap on one course's doses; each schedule shown
+    names the one used. A drug whose range gives no interval (none in the shipped library; a
+    user library's may) is dosed about once per terminal half-life and named in the output.
     The scenario must be a human one. Exits 1 when no schedule tried meets the limits (they are
     listed, each with why it is infeasible)."""
     from senotwin.cohort.optimize import optimize_schedule

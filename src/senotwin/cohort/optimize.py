@@ -8,17 +8,20 @@ nab-paclitaxel 260 mg/m2 q21d or 100-125 mg/m2 weekly on days 1-21 of each 28-da
 a flat range is one schedule per ``interval`` with the range's bounds), at a fraction of its
 reference dose inside that schedule's own bounds, by its reference route, from a start day for a
 duration (a cycled schedule gives the whole cycles that fit in it, written 'x2 cycles of 21d'),
-compiled onto one therapy model that carries every searched drug (so candidates differ only in
-their doses). The search picks the schedule (categorical) and the level; each course names its
-schedule (``DrugCourse.schedule``). A drug whose range gives no interval falls back to about
-one terminal half-life (1-21 days; daily without PK), and the result names it
-(``OptimizationResult.half_life_fallback``). The backdrop is the scenario (for ``default``: one
-chemotherapy course at day 0, so the search explores the "one-two punch" of the review's
-section 5). The objective is the mean over a small virtual cohort (paired patients from
-:mod:`senotwin.cohort.population`) of log10(final / initial tumour burden);
-lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's labelled or studied
-range for the scenario's species (human: ``dose_ranges.human``; a drug without human PK is
-refused in a human scenario), so the level bounds are per drug (``level_bounds``). Neutropenia
+never past the schedule's cap on one course's doses (``max_doses``: radiotherapy's 30 fractions
+of 2 Gy, a single 34 Gy fraction; the course is cut short to keep to it), compiled onto one
+therapy model that carries every searched drug (so candidates differ only in their doses). The
+search picks the schedule (categorical) and the level; each course names its schedule
+(``DrugCourse.schedule``). A drug whose range gives no interval (none in the shipped library; a
+user library's range may) falls back to about one terminal half-life (1-21 days; daily without
+PK), and the result names it (``OptimizationResult.half_life_fallback``). The backdrop is the
+scenario (for ``default``: one chemotherapy course at day 0, so the search explores the
+"one-two punch" of the review's section 5). The objective is the mean over a small virtual
+cohort (paired patients from :mod:`senotwin.cohort.population`) of log10(final / initial
+tumour burden); lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's
+labelled or studied range for the scenario's species (human: ``dose_ranges.human``; a drug
+without human PK is refused in a human scenario), so the level bounds are per drug
+(``level_bounds``). Neutropenia
 (therapy.toxicity, for drugs with a published model) is a constraint: a schedule whose mean
 patient reaches an ANC nadir of grade 4 (< 0.5e9/L) is infeasible. Toxicity is the library's
 mechanism-based
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -97,8 +100,9 @@ def _levels(
 class ScheduleChoice:
     """One schedule the search may give a drug: dose levels (fractions of the reference dose,
     inside this schedule's own bounds), the interval (days), the on/off cycle (days dosed at the
-    start of each cycle, cycle length; None without one), a label for the output and whether it
-    is the half-life fallback of a range without a labelled interval."""
+    start of each cycle, cycle length; None without one), a label for the output, whether it
+    is the half-life fallback of a range without a labelled interval and the most doses one
+    course may give (``max_doses``; None: no cap)."""
 
     low: float
     high: float
@@ -107,12 +111,14 @@ class ScheduleChoice:
     cycle: float | None = None
     label: str = ""
     fallback: bool = False
+    max_doses: int | None = None
 
 
 def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
     """The schedules the search may give ``drug`` in ``body``'s species: one per labelled or
-    studied schedule of its range (its dose bounds paired with its interval and on/off cycle),
-    else the range's bounds at the half-life fallback interval (``half_life_interval``)."""
+    studied schedule of its range (its dose bounds paired with its interval, on/off cycle and
+    cap on a course's doses), else the range's bounds at the half-life fallback interval
+    (``half_life_interval``)."""
     low, high = level_bounds(drug, body)  # refuses a drug without human PK in a human body
     rng = drug.dose_ranges.get(body.species)
     schedules = rng.all_schedules() if rng is not None else ()
@@ -125,7 +131,9 @@ def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
         what = f"its {body.species} schedule {s.label()}"
         lo, hi = _levels(drug, body, s.min, s.max, what=what)
         on, cycle = s.on_off_days() or (None, None)
-        out.append(ScheduleChoice(lo, hi, s.interval_day(), on, cycle, s.label()))
+        out.append(
+            ScheduleChoice(lo, hi, s.interval_day(), on, cycle, s.label(), max_doses=s.cap())
+        )
     return tuple(out)
 
 
@@ -156,7 +164,8 @@ class DrugCourse:
     """One drug in a schedule: dose level (fraction of its reference dose), start day, days,
     the dosing interval (days; one of ``dosing_intervals``) and, for a schedule with an on/off
     cycle, the days dosed at the start of each cycle (``on``) and the cycle length; ``schedule``
-    names the library schedule the course follows."""
+    names the library schedule the course follows and ``max_doses`` its cap on a course's doses
+    (None: none; :meth:`within_cap` cuts the course to it)."""
 
     drug: str
     level: float
@@ -166,6 +175,7 @@ class DrugCourse:
     on: float | None = None
     cycle: float | None = None
     schedule: str = ""
+    max_doses: int | None = None
 
     def cycle_plan(self) -> tuple[float, int]:
         """(day of the last dose within a cycle, number of cycles) of a cycled course: the whole
@@ -179,18 +189,58 @@ class DrugCourse:
         count = math.floor((self.days - 1 - last) / self.cycle + 1e-9) + 1
         return last, min(count, MAX_CYCLES)
 
+    def _written(self) -> tuple[float, int]:
+        """(last day written within a cycle, cycles) as :meth:`to_text` writes the course: an
+        uncycled course is one 'cycle' of all its days; bid lists whole days."""
+        if self.on is None or self.cycle is None:
+            return float(self.days - 1), 1
+        last, count = self.cycle_plan()
+        if frequency_text(self.every) == "bid":  # bid doses each listed day twice
+            last = math.floor(last)
+        return last, count
+
+    def dose_count(self) -> int:
+        """How many doses the course's regimen text gives (as the regimen language expands it:
+        bid is two a listed day; a cycle's doses repeat in every cycle)."""
+        last, count = self._written()
+        if frequency_text(self.every) == "bid":
+            per_cycle = 2 * (math.floor(last) + 1)
+        else:
+            per_cycle = math.floor(last / self.every + 1e-9) + 1
+        if self.on is not None and last == 0:
+            per_cycle = 1  # written as a single day ('d0 x3 cycles of 21d')
+        return per_cycle * count
+
+    def within_cap(self) -> DrugCourse:
+        """This course cut short (fewest days removed) so that its doses number at most
+        ``max_doses``: a radiotherapy course never gives more fractions than its schedule."""
+        if self.max_doses is None:
+            return self
+        days = self.days
+        while days > 1 and replace(self, days=days).dose_count() > self.max_doses:
+            days -= 1
+        out = replace(self, days=days)
+        if out.dose_count() > self.max_doses:
+            raise ValidationError(
+                f"{self.drug}: schedule {self.schedule or frequency_text(self.every)!r} gives "
+                f"{out.dose_count()} doses in a one-day course, above its max_doses "
+                f"{self.max_doses}"
+            )
+        return out
+
     def to_text(self) -> str:
-        """The course in the regimen language (an on/off cycle as 'x2 cycles of 21d')."""
+        """The course in the regimen language (an on/off cycle as 'x2 cycles of 21d'; a one-day
+        course as its day alone, 'd12')."""
         d = get_drug(self.drug)
         ref = d.reference_dose
         route = "" if d.pk.model == "none" else f" {ref.route}"
         dose = f"{d.id} {ref.amount * self.level:.4g} {ref.unit}{route}"
         freq = frequency_text(self.every)
         if self.on is None or self.cycle is None:
+            if self.days <= 1:  # a day range must end after it starts
+                return f"{dose} bid d{self.start}" if freq == "bid" else f"{dose} d{self.start}"
             return f"{dose} {freq} d{self.start}-d{self.start + self.days - 1}"
-        last, count = self.cycle_plan()
-        if freq == "bid":  # bid doses each listed day twice: list whole days
-            last = math.floor(last)
+        last, count = self._written()
         days = f"d{self.start}" if last == 0 else f"{freq} d{self.start}-d{self.start + last:g}"
         word = "cycle" if count == 1 else "cycles"
         return f"{dose} {days} x{count} {word} of {self.cycle:g}d"
@@ -438,7 +488,8 @@ def optimize_schedule(
                     opt.on,
                     opt.cycle,
                     opt.label,
-                )
+                    opt.max_doses,
+                ).within_cap()  # a radiotherapy course gives no more fractions than its cap
             )
         courses_t = tuple(courses)
         seen[trial.number] = courses_t

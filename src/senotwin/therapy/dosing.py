@@ -247,8 +247,10 @@ def schedule_problem(
     """Why ``drug`` dosed at ``times`` (days) with ``amounts`` (canonical unit for ``body``)
     fits none of its labelled schedules for ``body``'s species (None when one fits, or when the
     range has none): a schedule fits when every dose lies inside its bounds, no two doses come
-    closer than its interval and, with an on/off cycle, no cycle-long window holds more doses
-    than its on-days do. So 222 mg/m2 nab-paclitaxel weekly (a 3-weekly dose) is named. Human
+    closer than its interval, with an on/off cycle no cycle-long window holds more doses than
+    its on-days do, and with a cap (``max_doses``) the drug is given no more times than that.
+    So 222 mg/m2 nab-paclitaxel weekly (a 3-weekly dose) is named, and so are 60 daily 2 Gy
+    fractions (no weekend breaks, twice a 30-fraction course). Human
     bodies only: a mouse experiment follows its paper (three times a week is 2- and 3-day gaps
     around the mouse range's mean spacing)."""
     if body.species != "human":
@@ -274,8 +276,11 @@ def schedule_problem(
 def _fits(
     times: Sequence[float], amounts: Sequence[float], sched: DoseSchedule, drug: Drug, body: Body
 ) -> bool:
+    """Whether every dose keeps to ``sched`` (bounds, cap, interval, cycle; schedule_problem)."""
     low, high = _range_bound(sched.min, drug, body), _range_bound(sched.max, drug, body)
     if any(a < low * (1 - 1e-9) or a > high * (1 + 1e-9) for a in amounts):
+        return False
+    if (cap := sched.cap()) is not None and len(times) > cap:
         return False
     every = sched.interval_day()
     if any(b - a < every - 1e-6 for a, b in itertools.pairwise(times)):

@@ -178,14 +178,19 @@ class DoseSchedule(_Frozen):
     """One labelled or studied schedule of a dose range: a dose ``min``/``max`` paired with the
     ``interval`` it is given at and, where the source has one, an on/off cycle (dosed at the
     interval for the first ``on`` days of every ``cycle`` days: navitoclax daily on days 1-14 of
-    21 is ``interval: 1 d, on: 14 d, cycle: 21 d``). ``source`` quotes where it is stated; empty
-    where the range's own source states it. Validated, with the drug named, by ``Drug``."""
+    21 is ``interval: 1 d, on: 14 d, cycle: 21 d``) and a cap on the administrations of one
+    course (``max_doses``: a radiotherapy course of 30 fractions is ``max_doses: 30``; a single
+    fraction is ``max_doses: 1``, whose interval, still given, then spaces no doses).
+    ``source`` quotes where it is stated; empty where the range's own source states it.
+    Validated, with the drug named, by ``Drug``."""
 
     min: str
     max: str
     interval: str | int | float
     on: str | int | float | None = None
     cycle: str | int | float | None = None
+    # bool first: YAML's `yes` stays a bool (and is refused) instead of becoming 1
+    max_doses: bool | int | float | str | None = None
     source: str = ""
 
     @model_validator(mode="before")
@@ -209,13 +214,36 @@ class DoseSchedule(_Frozen):
             quantity(str(self.cycle), "day", where="cycle"),
         )
 
+    def cap(self) -> int | None:
+        """The most administrations one course may have (None: no cap); a well-formed
+        ``max_doses`` (see :meth:`max_doses_problem`)."""
+        if self.max_doses is None or self.max_doses_problem() is not None:
+            return None
+        assert isinstance(self.max_doses, int)  # checked by max_doses_problem
+        return self.max_doses
+
+    def max_doses_problem(self) -> str | None:
+        """Why ``max_doses`` is not a positive whole number (None when it is, or not given)."""
+        value = self.max_doses
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            return None
+        return (
+            f"{value!r} is not a positive whole number of administrations (the most doses one "
+            "course gives: 'max_doses: 30' for 30 fractions, 'max_doses: 1' for a single one)"
+        )
+
     def label(self) -> str:
         """The schedule in words: '100 mg/m2 to 125 mg/m2 q7d on days 1-21 of each 28-day
-        cycle'."""
+        cycle'; '2 Gy qd on days 1-5 of each 7-day cycle, at most 30 doses'; '34 Gy once'."""
         dose = self.min if self.min == self.max else f"{self.min} to {self.max}"
+        cap = self.cap()
+        if cap == 1:
+            return f"{dose} once"
         text = f"{dose} {frequency_text(self.interval_day())}"
         if (cyc := self.on_off_days()) is not None:
             text += f" on days 1-{cyc[0]:g} of each {cyc[1]:g}-day cycle"
+        if cap is not None:
+            text += f", at most {cap} doses"
         return text
 
     def time_problem(self) -> tuple[str, str] | None:
@@ -312,7 +340,8 @@ class DoseRange(_Frozen):
     def schedules_problem(self) -> tuple[str, str] | None:
         """(field, why) when ``schedules`` is malformed in time (None when it is): not beside a
         flat ``interval``, none listed twice, each schedule's times (see
-        :meth:`DoseSchedule.time_problem`). Dose bounds are checked in ``therapy.dosing``."""
+        :meth:`DoseSchedule.time_problem`) and dose cap (:meth:`DoseSchedule.max_doses_problem`).
+        Dose bounds are checked in ``therapy.dosing``."""
         if not self.schedules:
             if "schedules" in self.model_fields_set:
                 return "schedules", (
@@ -329,7 +358,9 @@ class DoseRange(_Frozen):
         for k, s in enumerate(self.schedules):
             if found := s.time_problem():
                 return f"schedules[{k}].{found[0]}", found[1]
-            key = (s.min, s.max, s.interval_day(), s.on_off_days())
+            if why := s.max_doses_problem():
+                return f"schedules[{k}].max_doses", why
+            key = (s.min, s.max, s.interval_day(), s.on_off_days(), s.cap())
             if key in seen:
                 return f"schedules[{k}]", f"{s.label()!r} is listed twice"
             seen.append(key)
