@@ -8,7 +8,11 @@ import pytest
 
 from senotwin._errors import ValidationError
 from senotwin.analysis.demo import (
+    COHORT_ARMS,
+    DEFAULT_SCENARIO,
     DUAL_SCENARIOS,
+    THERAPY_ARMS,
+    THERAPY_SCENARIO,
     dual_effect_runs,
     load_cohort_results,
     scenario_table,
@@ -17,6 +21,9 @@ from senotwin.analysis.demo import (
 from senotwin.analysis.endpoints import EndpointReducer
 from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import CohortConfig, arm_from_text, run_cohort
+from senotwin.model.scenarios import get_scenario
+from senotwin.therapy.dosing import body_for_scenario
+from senotwin.therapy.language import SharedTherapy, parse_regimen
 
 
 def test_scenario_table_has_daily_grid_and_readouts() -> None:
@@ -74,3 +81,21 @@ def test_cohort_results_summarise_the_rows(tmp_path: Path) -> None:
     assert list(res.summary["arm"]) == ["chemo", "seno"]
     assert len(res.rows) == 4 and res.manifest["config"]["n"] == 2
     assert set(res.courses["arm"]) == {"chemo", "seno"}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "arms"),
+    [(THERAPY_SCENARIO, dict(THERAPY_ARMS)), (DEFAULT_SCENARIO, dict(COHORT_ARMS))],
+    ids=["therapy-arms", "cohort-arms"],
+)
+def test_demo_arms_compile_without_notes(scenario: str, arms: dict[str, str]) -> None:
+    """Every demo regimen is dosed as labelled for a human: compiled onto its scenario's shared
+    therapy model (as compare_arms and the cohort runner do), no arm draws a note, so no
+    off-label schedule (2 mg/kg doxorubicin d0,d7 did) and no drug effect the model drops."""
+    body = body_for_scenario(scenario)
+    regs = {n: None if t == "none" else parse_regimen(t, body=body) for n, t in arms.items()}
+    drugs = tuple(sorted({d.id for r in regs.values() if r is not None for d in r.drugs()}))
+    spec = get_scenario(scenario).load()
+    for name, reg in regs.items():
+        _, schedule = SharedTherapy(reg, drugs).compile_for(spec)
+        assert schedule.notes == (), f"{scenario} arm {name!r}: {schedule.notes}"

@@ -52,18 +52,21 @@ DUAL_DAYS = 365.0
 
 # Therapy arms of review section 4 (Fig. 6) on the aged lung host without the default scenario's
 # built-in chemotherapy course, so chemotherapy comes only from the regimens and every arm gets
-# the same doxorubicin.
+# the same doxorubicin: two labelled 3-weekly courses of 60 mg/m2 (120 mg/m2, 0.81x the exposure
+# of the 2 mg/kg = 74 mg/m2 d0,d7 given until session 45, which fits none of the labelled
+# schedules). The senolytic follows each course by 10 days (d10-d14 of each 21-day cycle) and, in
+# the one-two punch, anti-PD-L1 follows each senolytic block by 3 days; rapamycin spans both
+# cycles (d0-d41). The demo's arms are checked to draw no off-label schedule note.
 THERAPY_SCENARIO = "aged_lung_untreated"
 THERAPY_DAYS = 150.0
-CHEMO = "doxorubicin 2 mg/kg iv d0,d7"
+CHEMO = "doxorubicin 60 mg/m2 iv q3w d0-d21"
+NAVITOCLAX_PER_COURSE = "navitoclax 325 mg po qd d10-d14 x2 cycles of 21d"
 THERAPY_ARMS: Mapping[str, str] = {
     "chemotherapy": CHEMO,
     "+ senomorphic (rapamycin)": f"{CHEMO}; rapamycin 2 mg po qd d0-d41",
-    "+ senolytic (navitoclax)": f"{CHEMO}; navitoclax 325 mg po qd d10-d14",
+    "+ senolytic (navitoclax)": f"{CHEMO}; {NAVITOCLAX_PER_COURSE}",
     "+ anti-PD-L1": f"{CHEMO}; anti-pd-l1 1200 mg iv q3w d14-d35",
-    "one-two punch": (
-        f"{CHEMO}; navitoclax 325 mg po qd d10-d14; anti-pd-l1 1200 mg iv q3w d17-d38"
-    ),
+    "one-two punch": f"{CHEMO}; {NAVITOCLAX_PER_COURSE}; anti-pd-l1 1200 mg iv q3w d17-d38",
 }
 
 # The virtual trial: scenario ``default`` (aged host, lung tumour, one chemotherapy course at day
