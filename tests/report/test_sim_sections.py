@@ -113,3 +113,21 @@ def test_dual_section_says_why_validation_numbers_differ(demo_results: DemoResul
 
     intro = dual_effect_section(demo_results.dual_runs).intro
     assert "acute_young_sasp_speeds_clearance" in intro and "own set-ups" in intro
+
+
+def test_therapy_section_shows_the_runs_notes(demo_results: DemoResults) -> None:
+    """A run's notes (here an off-label schedule: 74 mg/m2 doxorubicin weekly) were dropped by
+    the demo report's therapy section while the CLI and the app printed them."""
+    from senotwin.analysis.therapy import compare_arms
+    from senotwin.report.html import render_report
+    from senotwin.report.therapy_sections import therapy_section
+
+    arms = {"weekly": "doxorubicin 2 mg/kg iv d0,d7"}
+    comp = compare_arms("aged_lung_untreated", arms, days=10.0)
+    (note,) = comp.notes
+    assert note.startswith("off-label schedule: doxorubicin 74 mg/m2 every 7 d")
+    section = therapy_section(comp, arms)
+    assert section.notes == (note,) and section.notes_title == "Notes on the runs"
+    page = render_report((section,), title="t", subtitle="s", footer="f")
+    assert "Notes on the runs" in page and "doxorubicin 74 mg/m2 every 7 d fits none" in page
+    assert therapy_section(demo_results.therapy, demo_results.therapy_arms).notes == ()

@@ -162,7 +162,8 @@ def comparison_summary(comp: Comparison) -> str:
 
 
 def therapy_section(comp: Comparison, regimens: Mapping[str, str]) -> Section:
-    """The demo's therapy comparison: figure, metric table, regimens."""
+    """The demo's therapy comparison: figure, metric table, regimens and the runs' notes (an
+    off-label schedule, a drug effect the model cannot apply), which the CLI and app print too."""
     png = figure_bytes(comparison_figure(comp, title="canonical therapy arms, aged lung host"))
     read = readouts_for(next(iter(comp.tables.values())))
     caption = (
@@ -194,4 +195,6 @@ def therapy_section(comp: Comparison, regimens: Mapping[str, str]) -> Section:
                 caption="Regimens (regimen language: drug, dose, route, schedule by day).",
             ),
         ),
+        notes=comp.notes,
+        notes_title="Notes on the runs",
     )
