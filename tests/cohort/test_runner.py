@@ -439,3 +439,27 @@ def test_an_in_process_run_ends_quietly(tmp_path: Path, capfd: pytest.CaptureFix
         _run(_config(n=2), tmp_path / f"c{k}", workers=2)
     err = capfd.readouterr().err
     assert "CommClosedError" not in err and "Traceback" not in err, err
+
+
+def test_a_cold_structure_is_compiled_once_before_the_shards(tmp_path: Path, monkeypatch) -> None:
+    """Every worker used to compile the same structure at once on a cold cache (CPU and memory
+    times the workers); one worker now compiles it first and the others load it."""
+    from senotwin.cohort import runner
+
+    monkeypatch.setenv("SENOTWIN_CACHE_DIR", str(tmp_path / "cache"))
+    fast = make_job(_config(engine="fast"), EndpointReducer())
+    assert runner._cold_structure(fast)  # an empty cache
+    assert not runner._cold_structure(make_job(_config(), EndpointReducer()))  # reference
+    log = tmp_path / "compiled.txt"  # the task runs on a copy of the function (Dask pickles it)
+    monkeypatch.setattr(runner, "_cold_structure", lambda job: True)
+
+    def record(job) -> bool:
+        with log.open("a") as fh:
+            fh.write(job.spec.id + "\n")
+        return True
+
+    monkeypatch.setattr(runner, "_compile_task", record)
+    _run(_config(), tmp_path / "two", workers=2)
+    assert len(log.read_text().splitlines()) == 1
+    _run(_config(), tmp_path / "one", workers=1)  # a single worker compiles as it runs
+    assert len(log.read_text().splitlines()) == 1

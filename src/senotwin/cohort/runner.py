@@ -609,6 +609,23 @@ def _shard_task(job: _Job, start: int, stop: int) -> tuple[bytes, bytes]:
     return _parquet(table), (b"" if courses.empty else _parquet(courses))
 
 
+def _cold_structure(job: _Job) -> bool:
+    """True when the fast engine will run ``job`` and its structure is not in the disk cache."""
+    if job.solver.engine != "fast":
+        return False
+    from senotwin.sim.codegen import cache_dir, is_compiled
+
+    return cache_dir() is not None and not is_compiled(flatten(job.spec))
+
+
+def _compile_task(job: _Job) -> bool:
+    """The Dask task that compiles ``job``'s structure into the disk cache (False if it failed:
+    the shards then compile and report as before)."""
+    from senotwin.sim.codegen import _compile_in_worker  # precompile's worker, reused
+
+    return _compile_in_worker(flatten(job.spec))
+
+
 def _parquet(df: pd.DataFrame) -> bytes:
     """A table as the bytes of a Parquet file (no index), as every shard is stored."""
     buffer = io.BytesIO()
@@ -996,6 +1013,11 @@ def run_cohort(
         try:
             [job_f] = client.scatter([job], broadcast=True)
             from distributed import as_completed
+
+            if _cold_structure(job) and len(client.scheduler_info().get("workers", {})) > 1:
+                # one worker compiles the model into the disk cache; the others then load it,
+                # instead of every worker compiling the same structure at once
+                client.submit(_compile_task, job_f, pure=False).result()
 
             futures = {client.submit(_shard_task, job_f, s, e, pure=False): (s, e) for s, e in todo}
             for fut in as_completed(futures):
