@@ -463,3 +463,22 @@ def test_a_cold_structure_is_compiled_once_before_the_shards(tmp_path: Path, mon
     assert len(log.read_text().splitlines()) == 1
     _run(_config(), tmp_path / "one", workers=1)  # a single worker compiles as it runs
     assert len(log.read_text().splitlines()) == 1
+
+
+def test_an_arms_schedule_notes_are_warned_and_kept_in_the_manifest(tmp_path: Path) -> None:
+    """Compiling a cohort's arms kept only their doses, so an arm on an off-label schedule ran
+    with no note anywhere (session 45); its notes are now warned and recorded."""
+    from senotwin._errors import SenotwinWarning
+
+    arms = (
+        arm_from_text("labelled=doxorubicin 60 mg/m2 iv d0"),
+        arm_from_text("weekly=doxorubicin 74 mg/m2 iv d0,d7"),
+    )
+    cfg = _config(n=2, arms=arms, t_end=14.0)
+    with pytest.warns(SenotwinWarning, match="arm weekly: off-label schedule: doxorubicin"):
+        job = make_job(cfg, EndpointReducer())
+    assert len(job.notes) == 1 and job.notes[0].startswith("arm weekly: off-label schedule")
+    with pytest.warns(SenotwinWarning):
+        run = _run(cfg, tmp_path / "c")
+    assert run.manifest["notes"] == list(job.notes)
+    assert read_manifest(tmp_path / "c")["notes"] == list(job.notes)

@@ -295,6 +295,9 @@ class _Job:
     t_end: float
     solver: SolverOptions
     reducer: Reducer
+    #: what compiling the arms' regimens noted ('arm NAME: off-label schedule: ...'), recorded
+    #: in the manifest and warned about (a note never stops a run)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -825,13 +828,16 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
         grid = np.append(grid, t_end)
     solver = SolverOptions(engine=config.engine, rtol=config.rtol, atol=config.atol, t_eval=grid)
     spec = setup.spec
+    notes: tuple[str, ...] = ()
     if any(a.language for a in config.arms):
-        spec, config = _compile_language_arms(spec, config)
+        spec, config, notes = _compile_language_arms(spec, config)
     bind = getattr(reducer, "for_model", None)
     if callable(bind):  # rules that depend on the model (a lethal burden) take its numbers
         reducer = bind(spec)
-    job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer)
+    job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer, notes)
     _validate(job)
+    for note in notes:
+        warnings.warn(note, SenotwinWarning, stacklevel=2)
     for arm in config.arms:
         late = late_actions(arm.regimen, t_end)
         if late is not None:
@@ -839,8 +845,12 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     return job
 
 
-def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[ModelSpec, CohortConfig]:
-    """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it)."""
+def _compile_language_arms(
+    spec: ModelSpec, config: CohortConfig
+) -> tuple[ModelSpec, CohortConfig, tuple[str, ...]]:
+    """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it);
+    also the notes of their schedules ('arm NAME: off-label schedule: ...'), which the arms'
+    compiled doses alone would lose."""
     from senotwin.therapy.dosing import body_for_scenario
     from senotwin.therapy.language import apply_regimen, parse_regimen
 
@@ -852,9 +862,11 @@ def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[Model
     }
     drugs = sorted({d.id for r in regs.values() for d in r.drugs()})
     arms = []
+    notes: list[str] = []
     shared: ModelSpec | None = None
     for arm in config.arms:
         plan = apply_regimen(spec, regs.get(arm.name), extra_drugs=drugs)
+        notes += [f"arm {arm.name}: {n}" for n in plan.schedule.notes]
         if shared is not None and plan.spec.digest() != shared.digest():
             raise ValidationError("arms compiled to different therapy models (drug library bug)")
         shared = plan.spec
@@ -867,7 +879,7 @@ def _compile_language_arms(spec: ModelSpec, config: CohortConfig) -> tuple[Model
         arms.append(replace(arm, regimen=sched))
     if shared is None:
         raise ValidationError("a cohort needs at least one arm")
-    return shared, replace(config, arms=tuple(arms))
+    return shared, replace(config, arms=tuple(arms)), tuple(notes)
 
 
 def open_client(
@@ -993,6 +1005,7 @@ def run_cohort(
         "status": "running",
         "versions": versions(),
         "created": old.get("created") if old else time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "notes": list(job.notes),
     }
     todo = [c for c in plan if c not in done]
     client = cluster = None
