@@ -30,7 +30,13 @@ from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import get_drug
 from senotwin.therapy.language import DosingEvent, Regimen, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
-from senotwin.therapy.toxicity import HOST_SEN, anc_1e9_per_l, grade
+from senotwin.therapy.toxicity import (
+    HOST_SEN,
+    PLT_OBS,
+    anc_1e9_per_l,
+    grade,
+    platelet_grade,
+)
 
 TOXICITIES: tuple[str, ...] = (*TOXICITY, SENOLYSIS_DAMAGE)
 METRICS: tuple[str, ...] = (
@@ -99,6 +105,8 @@ class ArmMetrics:
     toxicity_max: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     anc_nadir: float | None = None  # 10^9/L, when a myelosuppressive drug is in the model
     neutropenia_grade: int | None = None  # CTCAE grade of the nadir
+    platelet_nadir: float | None = None  # 10^9/L, when a platelet-killing drug is in the model
+    thrombocytopenia_grade: int | None = None  # CTCAE grade of the platelet nadir
     dose_changes: tuple[str, ...] = ()  # holds and reductions made by the dose rules
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +122,8 @@ class ArmMetrics:
         out["toxicity_max"] = dict(self.toxicity_max)
         out["anc_nadir"] = self.anc_nadir
         out["neutropenia_grade"] = self.neutropenia_grade
+        out["platelet_nadir"] = self.platelet_nadir
+        out["thrombocytopenia_grade"] = self.thrombocytopenia_grade
         out["dose_changes"] = list(self.dose_changes)
         return out
 
@@ -132,6 +142,7 @@ def arm_metrics(
     tox_auc = {k: _auc(t, table[tox_id(k)].to_numpy()) for k in TOXICITIES}
     tox_max = {k: float(table[tox_id(k)].max()) for k in TOXICITIES}
     nadir = float(anc_1e9_per_l(table["tox_anc"].min())) if "tox_anc" in table else None
+    plt = float(anc_1e9_per_l(table[PLT_OBS].min())) if PLT_OBS in table else None
     return ArmMetrics(
         name=name,
         regimen=regimen,
@@ -149,6 +160,8 @@ def arm_metrics(
         toxicity_max=MappingProxyType(tox_max),
         anc_nadir=nadir,
         neutropenia_grade=None if nadir is None else grade(nadir),
+        platelet_nadir=plt,
+        thrombocytopenia_grade=None if plt is None else platelet_grade(plt),
         dose_changes=dose_changes,
     )
 

@@ -90,8 +90,9 @@ def compare(
     dose_rules: bool = typer.Option(
         False,
         "--dose-rules",
-        help="Hold a myelosuppressive dose when the simulated ANC is < 1.0e9/L and reduce one "
-        "level (25%) after a grade-4 nadir; the changes are listed per arm.",
+        help="Hold a myelosuppressive dose when the simulated ANC is < 1.0e9/L (a "
+        "platelet-killing one, navitoclax, when platelets are < 50e9/L) and reduce one level "
+        "(25%) after a grade-4 nadir; the changes are listed per arm.",
     ),
     ensemble: Path | None = typer.Option(
         None,
@@ -147,11 +148,15 @@ def compare(
     else:
         _print_arms(comp, comp.to_frame())
         for a in comp.arms:
+            counts = []
             if a.anc_nadir is not None:
-                typer.echo(
-                    f"{a.name}: ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})"
-                    + "".join(f"; {c}" for c in a.dose_changes)
+                counts.append(f"ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})")
+            if a.platelet_nadir is not None:
+                counts.append(
+                    f"platelet nadir {a.platelet_nadir:.0f}e9/L (grade {a.thrombocytopenia_grade})"
                 )
+            if counts:
+                typer.echo(f"{a.name}: " + "; ".join([*counts, *a.dose_changes]))
         _print_notes(comp.notes)
 
 

@@ -1,11 +1,14 @@
-"""Protocol dose modifications driven by the simulated neutrophil count (therapy.toxicity).
+"""Protocol dose modifications driven by the simulated blood counts (therapy.toxicity).
 
 As chemotherapy protocols do: a dose of a myelosuppressive drug is held (not given) when the
 ANC on its day is below ``hold_below`` (1.0 x 10^9/L), and after a nadir of grade
 ``reduce_after_grade`` (4: ANC < 0.5) since the drug's previous dose, this and every later dose
 of that drug drop one level (``level`` x the starting dose; at most ``max_reductions`` levels).
-Decisions are taken in time order, each on a simulation that already carries the earlier ones
-(a dose only changes what comes after it), so at most one run per scheduled dose is needed.
+A drug that kills platelets (navitoclax) is watched the same way on the platelet count:
+held below ``platelet_hold_below`` (50 x 10^9/L, CTCAE grade 3), reduced after a grade-4 nadir
+(< 25). Decisions are taken in time order, each on a simulation that already carries the
+earlier ones (a dose only changes what comes after it), so at most one run per scheduled dose
+is needed.
 """
 
 from __future__ import annotations
@@ -19,36 +22,68 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.therapy.drugs import DrugLibrary, library
+from senotwin.therapy.drugs import Drug, DrugLibrary, library
 from senotwin.therapy.language import DosingEvent
-from senotwin.therapy.toxicity import anc_1e9_per_l, grade
+from senotwin.therapy.toxicity import PLT_OBS, anc_1e9_per_l, grade, platelet_grade
 
 #: the rule's source (the thresholds are the protocol conventions the issue names)
 RULES_SOURCE = (
     "hold below ANC 1.0e9/L and reduce one level after grade 4 (CTCAE v5); one level = 25% of "
     "the starting dose as in the Abraxane (100 -> 75 -> 50 mg/m2) and Alimta (75% of the "
-    "previous dose) labels"
+    "previous dose) labels. Platelets: hold below 50e9/L (CTCAE grade 3) and reduce one level "
+    "after grade 4 (< 25e9/L), assumed: no navitoclax hold rule was read; a phase 1 protocol's "
+    "table (J Clin Oncol 2012;30:2401, Table A2: hold < 50,000/uL) is the template"
 )
 
 
 @dataclass(frozen=True)
 class DoseRules:
-    """When to hold and when to reduce doses of myelosuppressive drugs."""
+    """When to hold and when to reduce doses of myelosuppressive and platelet-killing drugs."""
 
     hold_below: float = 1.0
     reduce_after_grade: int = 4
     level: float = 0.25
     max_reductions: int = 2
+    platelet_hold_below: float = 50.0
 
     def __post_init__(self) -> None:
         if not 0 < self.hold_below < 10:
             raise ValidationError(
                 f"hold_below must be an ANC in (0, 10) 1e9/L, got {self.hold_below}"
             )
+        if not 0 < self.platelet_hold_below < 150:
+            raise ValidationError(
+                "platelet_hold_below must be a platelet count in (0, 150) 1e9/L, got "
+                f"{self.platelet_hold_below}"
+            )
         if self.reduce_after_grade not in (1, 2, 3, 4):
             raise ValidationError("reduce_after_grade must be a CTCAE grade 1-4")
         if not 0 < self.level < 1 or self.max_reductions < 0:
             raise ValidationError("level must be in (0, 1) and max_reductions >= 0")
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A simulated blood count the rules watch: its column, name, which drugs lower it, its
+    CTCAE grading and the hold threshold's field of DoseRules."""
+
+    column: str
+    name: str
+    lowers: Callable[[Drug], bool]
+    grade: Callable[[float], int]
+    hold: str
+
+
+COUNTS = (
+    _Count("tox_anc", "ANC", lambda d: d.myelosuppression is not None, grade, "hold_below"),
+    _Count(
+        PLT_OBS,
+        "platelets",
+        lambda d: d.platelet_kill is not None,
+        platelet_grade,
+        "platelet_hold_below",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -66,46 +101,55 @@ def apply_dose_rules(
     rules: DoseRules,
     lib: DrugLibrary | None = None,
 ) -> RuleOutcome:
-    """Simulate with ``run`` (events -> table with 'time' and 'tox_anc' in cells/uL) and apply
-    ``rules`` (thresholds in 10^9/L)."""
+    """Simulate with ``run`` (events -> table with 'time' and the watched counts, 'tox_anc' and
+    'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L)."""
     lib = lib or library()
     current = sorted(events, key=lambda e: (e.time, e.drug))
-    watched = {e.drug for e in current if lib.get(e.drug).myelosuppression is not None}
+    counts_of = {e.drug: tuple(c for c in COUNTS if c.lowers(lib.get(e.drug))) for e in current}
+    watched = {d for d, cs in counts_of.items() if cs}
     start = {d: next(e.amount for e in current if e.drug == d) for d in watched}
     levels = dict.fromkeys(watched, 0)
     changes: list[str] = []
     decided = 0  # events before this index are final
     while True:
         table = run(tuple(current))
-        if not watched or "tox_anc" not in table:
+        if not watched or not any(c.column in table for c in COUNTS):
             return RuleOutcome(tuple(current), tuple(changes), table)
         t = table["time"].to_numpy()
-        anc = anc_1e9_per_l(table["tox_anc"].to_numpy())
+        values = {
+            c.column: anc_1e9_per_l(table[c.column].to_numpy()) for c in COUNTS if c.column in table
+        }
         change = None
         for i in range(decided, len(current)):
             e = current[i]
-            if e.drug not in watched:
-                decided = i + 1
-                continue
-            now = float(np.interp(e.time, t, anc))
             prev = max((x.time for x in current[:i] if x.drug == e.drug), default=0.0)
-            window = anc[(t > prev) & (t <= e.time)]
-            nadir = float(window.min()) if window.size else now
-            if now < rules.hold_below:
-                change = (i, "hold", now)
-                break
-            if grade(nadir) >= rules.reduce_after_grade and levels[e.drug] < rules.max_reductions:
-                change = (i, "reduce", nadir)
+            for c in counts_of[e.drug]:
+                if c.column not in values:
+                    continue
+                series = values[c.column]
+                now = float(np.interp(e.time, t, series))
+                window = series[(t > prev) & (t <= e.time)]
+                nadir = float(window.min()) if window.size else now
+                limit = getattr(rules, c.hold)
+                if now < limit:
+                    change = (i, "hold", c, now)
+                    break
+                if (
+                    c.grade(nadir) >= rules.reduce_after_grade
+                    and levels[e.drug] < rules.max_reductions
+                ):
+                    change = (i, "reduce", c, nadir)
+                    break
+            if change is not None:
                 break
             decided = i + 1
         if change is None:
             return RuleOutcome(tuple(current), tuple(changes), table)
-        i, kind, value = change
+        i, kind, c, value = change
         e = current[i]
         if kind == "hold":
-            changes.append(
-                f"day {e.time:g}: {e.drug} held (ANC {value:.2f}e9/L < {rules.hold_below:g})"
-            )
+            limit = getattr(rules, c.hold)
+            changes.append(f"day {e.time:g}: {e.drug} held ({c.name} {value:.2f}e9/L < {limit:g})")
             del current[i]
         else:
             levels[e.drug] += 1
@@ -113,7 +157,7 @@ def apply_dose_rules(
             new = start[e.drug] * factor
             changes.append(
                 f"day {e.time:g}: {e.drug} reduced to {factor:.0%} of the starting dose "
-                f"(grade {grade(value)} nadir, ANC {value:.2f}e9/L)"
+                f"(grade {c.grade(value)} {c.name} nadir, {value:.2f}e9/L)"
             )
             current = [
                 replace(x, amount=new) if x.drug == e.drug and j >= i else x

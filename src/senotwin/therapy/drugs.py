@@ -507,6 +507,27 @@ class Myelosuppression(_Frozen):
         return quantity(self.slope, "L/mg", where="myelosuppression.slope")
 
 
+class PlateletKill(_Frozen):
+    """A drug's kill of circulating platelets (navitoclax: BCL-xL keeps platelets alive): a
+    death rate ``slope`` x plasma concentration on the older circulating platelets of the
+    platelet chain (therapy.toxicity). No published drug term was readable, so it is fitted:
+    ``dataset`` and ``fit`` say on what and how, ``interval`` is its 95% profile interval."""
+
+    slope: str  # "1.4 L/mg/day"
+    interval: tuple[str, str]
+    dataset: str = Field(min_length=10)
+    fit: str = Field(min_length=10)
+
+    def slope_l_per_mg_day(self) -> float:
+        """The slope in L/(mg day)."""
+        return quantity(self.slope, "L/mg/day", where="platelet_kill.slope")
+
+    def interval_l_per_mg_day(self) -> tuple[float, float]:
+        """The 95% profile interval in L/(mg day)."""
+        lo, hi = (quantity(v, "L/mg/day", where="platelet_kill.interval") for v in self.interval)
+        return lo, hi
+
+
 class Effect(_Frozen):
     """One PD effect: Emax/Hill modulation of an entity, or concentration-driven exposure.
 
@@ -579,6 +600,7 @@ class Drug(_Frozen):
     dose_ranges: dict[Species, DoseRange] = Field(default_factory=dict)
     molecular_weight: str | None = None  # "150 kDa" or "974.6 g/mol"; needed by molar potencies
     myelosuppression: Myelosuppression | None = None  # neutropenia model (therapy.toxicity)
+    platelet_kill: PlateletKill | None = None  # thrombocytopenia model (therapy.toxicity)
 
     @field_validator("aliases")
     @classmethod
@@ -702,6 +724,7 @@ class Drug(_Frozen):
             "myelosuppression": (
                 self.myelosuppression.model_dump() if self.myelosuppression else None
             ),
+            "platelet_kill": self.platelet_kill.model_dump() if self.platelet_kill else None,
             "kb_notes": list(self.kb_notes),
         }
 

@@ -49,7 +49,11 @@ from senotwin.therapy.drugs import (
     Drug,
     Effect,
 )
-from senotwin.therapy.toxicity import neutropenia_parts, senolysis_damage_parts
+from senotwin.therapy.toxicity import (
+    neutropenia_parts,
+    senolysis_damage_parts,
+    thrombocytopenia_parts,
+)
 
 
 def entity_key(entity: str) -> str:
@@ -618,13 +622,13 @@ def _build_therapy_spec(spec: ModelSpec, drugs: tuple[Drug, ...]) -> ModelSpec:
     params += r_par
     processes += r_pr
     observables += r_obs
-    n_sp, n_par, n_pr, n_obs = neutropenia_parts(
-        drugs, drug_compartment(spec), {d.id: conc_id(d) for d in drugs}
-    )
-    species += n_sp
-    params += n_par
-    processes += n_pr
-    observables += n_obs
+    concs = {d.id: conc_id(d) for d in drugs}
+    for parts in (neutropenia_parts, thrombocytopenia_parts):
+        b_sp, b_par, b_pr, b_obs = parts(drugs, drug_compartment(spec), concs)
+        species += b_sp
+        params += b_par
+        processes += b_pr
+        observables += b_obs
     base_obs, base_proc = _rewrite(spec, targets)
     data = spec.model_dump()
     data["id"] = f"{spec.id}_therapy" if drugs else spec.id

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from senotwin.model.spec import (
+    CalibratedProvenance,
     CitationProvenance,
     MeasuredProvenance,
     ModelSpec,
@@ -152,6 +153,202 @@ def neutropenia_parts(
             unit=ANC_UNIT,
             expression=ANC,
             description="Friberg 2002 chain driven by the myelosuppressive drugs of the regimen",
+        )
+    ]
+    return species, params, processes, obs
+
+
+PLATELETS = "plt"
+PLT_OBS = "tox_platelets"
+_PLT_SYSTEM_SOURCE = (
+    "Guo C et al. CPT Pharmacometrics Syst Pharmacol 2023;12:1619-25, Table 1 (PF-06939999, 28 "
+    "patients with solid tumours; Friberg LE et al. J Clin Oncol 2002;20:4713-21 structure), as "
+    "encoded in nlmixr2lib Guo_2022_PF_06939999: baseline platelets 232e9/L, MTT 134 h, "
+    "feedback gamma 0.217"
+)
+#: (id, value, unit, meaning) of the drug-independent platelet marrow chain (Guo 2023)
+PLT_SYSTEM: tuple[tuple[str, float, str, str], ...] = (
+    ("plt_base", 232_000.0, ANC_UNIT, "baseline platelet count"),
+    ("plt_mtt", 134.0 / 24.0, "day", "mean transit time from megakaryocyte precursor to blood"),
+    ("plt_gamma", 0.217, "1", "feedback exponent of (PLT0 / PLT) on precursor proliferation"),
+)
+PLT_LIFE = 216.0 / 24.0  # days: measured 111In platelet survival, 216 +- 17 h (Heyns 1980)
+PLT_AGES = 4  # circulating age compartments; the drug kills all but the youngest
+#: CTCAE v5 platelet count decreased: lower bounds (10^9/L) of grades 1-4 (grade 1 below the
+#: lower limit of normal, taken as 150)
+CTCAE_PLT = ((4, 25.0), (3, 50.0), (2, 75.0), (1, 150.0))
+
+
+def platelet_grade(count: float) -> int:
+    """CTCAE grade of a platelet count in 10^9/L (0 = none)."""
+    for g, bound in CTCAE_PLT:
+        if count < bound:
+            return g
+    return 0
+
+
+def thrombocytopenic(drugs: Sequence[Drug]) -> tuple[Drug, ...]:
+    """The drugs with a platelet-kill model."""
+    return tuple(d for d in drugs if d.platelet_kill is not None)
+
+
+def thrombocytopenia_parts(
+    drugs: Sequence[Drug], compartment: str, conc_ids: dict[str, str]
+) -> tuple[list[Species], list[Parameter], list[Process], list[Observable]]:
+    """Species, parameters, processes and observables of the platelet chain for ``drugs``.
+
+    The marrow is a Friberg chain (proliferating precursors, three transits; Guo 2023's system
+    parameters); circulating platelets age through ``PLT_AGES`` compartments over their measured
+    216 h lifespan, so their survival is nearly linear as measured, not exponential as in the
+    Friberg chain's own circulating compartment (whose residence, MTT / 4 = 33 h, fits drugs
+    acting in the marrow, not one killing platelets in the blood). The drug kills the older
+    platelets (all but the youngest age compartment: reticulated young platelets resist
+    BCL-xL inhibition, Vogler 2011), at ``slope x C``; that puts the nadir on days 3-5 as
+    measured, where a kill of every platelet puts it on days 7-11 (docs/quantitative-sources
+    navitoclax_platelet_drops).
+    """
+    chosen = thrombocytopenic(drugs)
+    if not chosen:
+        return [], [], [], []
+    prov = CitationProvenance(kind="citation", text=_PLT_SYSTEM_SOURCE)
+    params = [
+        Parameter(id=pid, name=name, value=v, unit=u, range=(v / 2, v * 2), provenance=prov)
+        for pid, v, u, name in PLT_SYSTEM
+    ]
+    params.append(
+        Parameter(
+            id="plt_life",
+            name="lifespan of circulating platelets",
+            value=PLT_LIFE,
+            unit="day",
+            range=(6.9, 10.0),
+            provenance=MeasuredProvenance(
+                kind="measured",
+                value="216 +- 17",
+                unit="h (111In-labelled autologous platelets, linear survival)",
+                species="human (6 normal subjects)",
+                source=(
+                    "Heyns AduP et al. Br J Haematol 1980;44:269 (quantitative-sources "
+                    "platelet_lifespan_heyns1980)"
+                ),
+                conversion=(
+                    "216 h / 24 = 9.0 days. Range 6.9-10 days: 51Cr mean life span 6.9 d "
+                    "(Kutti 1975) to 'about 9 to 10 days' (Harker 1977)"
+                ),
+            ),
+        )
+    )
+    kill_terms = []
+    for d in chosen:
+        assert d.platelet_kill is not None
+        pk = d.platelet_kill
+        pid = f"plt_kill_{d.key}"
+        params.append(
+            Parameter(
+                id=pid,
+                name=f"{d.id} kill of circulating platelets per plasma concentration",
+                value=pk.slope_l_per_mg_day(),
+                unit="L/mg/day",
+                range=None,
+                provenance=CalibratedProvenance(
+                    kind="calibrated",
+                    dataset=pk.dataset,
+                    fit=pk.fit,
+                    interval=pk.interval_l_per_mg_day(),
+                    identifiable=True,
+                ),
+            )
+        )
+        kill_terms.append(f"{pid} * {conc_ids[d.id]}")
+    marrow = ["plt_prol", "plt_t1", "plt_t2", "plt_t3"]
+    blood = [f"{PLATELETS}_c{i}" for i in range(1, PLT_AGES + 1)]
+    # steady state: each marrow stage holds base x MTT / (4 x life), each age a quarter of base
+    marrow0 = PLT_SYSTEM[0][1] * PLT_SYSTEM[1][1] / (4 * PLT_LIFE)
+    species = [
+        Species(
+            id=s,
+            name=f"platelet precursors {s}",
+            unit=ANC_UNIT,
+            compartment=compartment,
+            initial=marrow0,
+            description="Friberg marrow chain of the platelet model (therapy.toxicity)",
+        )
+        for s in marrow
+    ] + [
+        Species(
+            id=s,
+            name=f"circulating platelets, age class {i} of {PLT_AGES}",
+            unit=ANC_UNIT,
+            compartment=compartment,
+            initial=PLT_SYSTEM[0][1] / PLT_AGES,
+            description="circulating platelets by age over their lifespan (therapy.toxicity)",
+        )
+        for i, s in enumerate(blood, start=1)
+    ]
+    total = "(" + " + ".join(blood) + ")"
+    ktr = "(4 / plt_mtt)"
+    kage = f"({PLT_AGES} / plt_life)"
+    feedback = f"(plt_base / max({total}, 1e-3)) ** plt_gamma"
+    processes = [
+        Process(
+            id="plt_proliferation",
+            expression=f"{ktr} * plt_prol * {feedback}",
+            stoichiometry={"plt_prol": 1},
+            description="self-renewal of platelet precursors with feedback from the count",
+        )
+    ]
+    for a, b in itertools.pairwise(marrow):
+        processes.append(
+            Process(
+                id=f"plt_transit_{a}",
+                expression=f"{ktr} * {a}",
+                stoichiometry={a: -1, b: 1},
+                description="megakaryocyte maturation transit",
+            )
+        )
+    processes.append(
+        Process(
+            id="plt_release",
+            expression=f"{ktr} * plt_t3",
+            stoichiometry={"plt_t3": -1, blood[0]: 1},
+            description="platelets released into the blood",
+        )
+    )
+    for a, b in itertools.pairwise(blood):
+        processes.append(
+            Process(
+                id=f"plt_ageing_{a}",
+                expression=f"{kage} * {a}",
+                stoichiometry={a: -1, b: 1},
+                description="circulating platelets age",
+            )
+        )
+    processes.append(
+        Process(
+            id="plt_senescence",
+            expression=f"{kage} * {blood[-1]}",
+            stoichiometry={blood[-1]: -1},
+            description="platelets cleared at the end of their lifespan",
+        )
+    )
+    kill = " + ".join(kill_terms)
+    for s in blood[1:]:
+        processes.append(
+            Process(
+                id=f"plt_drug_kill_{s}",
+                expression=f"({kill}) * {s}",
+                stoichiometry={s: -1},
+                description="drug-induced apoptosis of older circulating platelets "
+                "(BCL-xL inhibition)",
+            )
+        )
+    obs = [
+        Observable(
+            id=PLT_OBS,
+            name="platelet count (cells/uL; 1000 = 1.0e9/L)",
+            unit=ANC_UNIT,
+            expression=total,
+            description="platelet chain driven by the regimen's platelet-killing drugs",
         )
     ]
     return species, params, processes, obs
