@@ -287,7 +287,7 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     # each schedule names the library schedule each drug used
     assert (
         "schedules: navitoclax 10 mg to 440 mg qd on days 1-14 of each 21-day cycle" in (out)
-        or "schedules: navitoclax 200 mg to 425 mg qd" in out
+        or "schedules: navitoclax 100 mg to 425 mg qd" in out
     )
     rad_labels = [s.label() for s in get_drug("radiation").dose_ranges["human"].schedules]
     assert any(f"; radiation {label}" in out for label in rad_labels), out
@@ -302,6 +302,12 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     grade4 = ScheduleOutcome((), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, anc_nadir=0.3)
     why = _infeasible(grade4, 2.0)
     assert why == " [infeasible: grade-4 neutropenia (mean ANC nadir < 0.5e9/L)]"
+    low_platelets = ScheduleOutcome(
+        (), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, platelet_nadir=20.0
+    )
+    assert _infeasible(low_platelets, 2.0) == (
+        " [infeasible: grade-4 thrombocytopenia (mean platelet nadir < 25e9/L)]"
+    )
 
 
 def test_a_range_without_schedules_falls_back_and_says_so(monkeypatch) -> None:

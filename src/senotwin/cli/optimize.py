@@ -8,7 +8,7 @@ import typer
 
 from senotwin.cli._common import print_json, user_errors
 from senotwin.sim.engines import engine_help
-from senotwin.therapy.toxicity import grade
+from senotwin.therapy.toxicity import grade, platelet_grade
 
 if TYPE_CHECKING:
     from senotwin.cohort.optimize import ScheduleOutcome
@@ -82,6 +82,8 @@ def optimize(
         )
     for k, b in enumerate(res.best, 1):
         anc = "" if b.anc_nadir is None else f", ANC nadir {b.anc_nadir:.2g}e9/L"
+        if b.platelet_nadir is not None:
+            anc += f", platelet nadir {b.platelet_nadir:.0f}e9/L"
         typer.echo(
             f"{k}. {b.regimen}\n   log10 change {b.mean_log_ratio:+.2f} ({b.ci_low:+.2f} to "
             f"{b.ci_high:+.2f}), responders {100 * b.response_rate:.0f}%, "
@@ -94,7 +96,8 @@ def optimize(
         # the infeasible schedules were listed as the best without a word (audit, session 41)
         typer.echo(
             "no schedule tried met the limits (toxicity <= --max-toxicity, no grade-4 "
-            "neutropenia); the least bad are listed. Widen the limits or the budget.",
+            "neutropenia or thrombocytopenia); the least bad are listed. Widen the limits or "
+            "the budget.",
             err=True,
         )
         raise typer.Exit(code=1)
@@ -108,4 +111,6 @@ def _infeasible(b: ScheduleOutcome, max_toxicity: float) -> str:
     why = [f"toxicity above --max-toxicity {max_toxicity:g}"] if b.toxicity > max_toxicity else []
     if b.anc_nadir is not None and grade(b.anc_nadir) >= 4:
         why.append("grade-4 neutropenia (mean ANC nadir < 0.5e9/L)")
+    if b.platelet_nadir is not None and platelet_grade(b.platelet_nadir) >= 4:
+        why.append("grade-4 thrombocytopenia (mean platelet nadir < 25e9/L)")
     return f" [infeasible: {'; '.join(why) or 'limits not met'}]"

@@ -21,9 +21,10 @@ cohort (paired patients from :mod:`senotwin.cohort.population`) of log10(final /
 tumour burden); lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's
 labelled or studied range for the scenario's species (human: ``dose_ranges.human``; a drug
 without human PK is refused in a human scenario), so the level bounds are per drug
-(``level_bounds``). Neutropenia
-(therapy.toxicity, for drugs with a published model) is a constraint: a schedule whose mean
-patient reaches an ANC nadir of grade 4 (< 0.5e9/L) is infeasible. Toxicity is the library's
+(``level_bounds``). Neutropenia (therapy.toxicity, for drugs with a published model) and
+thrombocytopenia (navitoclax's platelet chain) are constraints: a schedule whose mean patient
+reaches an ANC nadir of grade 4 (< 0.5e9/L) or a platelet nadir of grade 4 (< 25e9/L) is
+infeasible. Toxicity is the library's
 mechanism-based
 toxicity proxies (``TOXICITY``: drug inhibition of NF-kB, mTOR, the BCL-2 family; tissue damage
 from senolysis), each integrated over the run and divided by 90 days, summed, and averaged over
@@ -61,7 +62,7 @@ from senotwin.therapy.drugs import (
 )
 from senotwin.therapy.language import MAX_CYCLES, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import tox_id
-from senotwin.therapy.toxicity import anc_1e9_per_l, grade
+from senotwin.therapy.toxicity import PLT_OBS, anc_1e9_per_l, grade, platelet_grade
 
 MIN_LEVEL = 0.1  # lowest dose searched, as a fraction of the reference dose
 MIN_DAYS = 7  # shortest course searched (days)
@@ -266,6 +267,7 @@ class ScheduleOutcome:
     response_rate: float  # share with >= 30 % best diameter shrinkage
     trial: int
     anc_nadir: float | None = None  # mean over patients, 10^9/L (None: no neutropenia model)
+    platelet_nadir: float | None = None  # mean over patients, 10^9/L (None: no platelet model)
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,11 @@ class _Outcomes:
     changes: np.ndarray  # per patient best % diameter change
     toxicity: float  # mean over patients of toxicity_of
     anc_nadir: float | None = None  # mean over patients of the ANC nadir (10^9/L)
+    platelet_nadir: float | None = None  # mean over patients of the platelet nadir (10^9/L)
+
+    def grade4(self) -> bool:
+        """True when the mean patient's ANC or platelet nadir is CTCAE grade 4."""
+        return _grade4(self.anc_nadir, self.platelet_nadir)
 
 
 class _Cohort:
@@ -332,7 +339,7 @@ class _Cohort:
         text = regimen_text(courses)
         therapy = SharedTherapy(parse_regimen(text, body=self.body) if text else None, self.drugs)
         spec, schedule = therapy.compile_for(self.setup.spec)
-        logs, changes, tox, nadirs = [], [], [], []
+        logs, changes, tox, nadirs, plts = [], [], [], [], []
         for pt in self.patients:
             res = simulate(
                 spec,
@@ -355,11 +362,14 @@ class _Cohort:
             tox.append(toxicity_of(res.table))
             if "tox_anc" in res.table:
                 nadirs.append(float(anc_1e9_per_l(res.table["tox_anc"].min())))
+            if PLT_OBS in res.table:
+                plts.append(float(anc_1e9_per_l(res.table[PLT_OBS].min())))
         return _Outcomes(
             np.array(logs),
             np.array(changes),
             float(np.mean(tox)) if tox else 0.0,
             float(np.mean(nadirs)) if nadirs else None,
+            float(np.mean(plts)) if plts else None,
         )
 
 
@@ -388,19 +398,23 @@ def _summarise(
         regimen_text(courses),
         order,
         out.toxicity,
-        out.toxicity <= max_toxicity and not _grade4(out.anc_nadir),
+        out.toxicity <= max_toxicity and not out.grade4(),
         mean,
         lo,
         hi,
         rr,
         trial,
         out.anc_nadir,
+        out.platelet_nadir,
     )
 
 
-def _grade4(nadir: float | None) -> bool:
-    """True when the mean patient's ANC nadir is grade 4 (< 0.5e9/L)."""
-    return nadir is not None and grade(nadir) >= 4
+def _grade4(anc: float | None, platelets: float | None) -> bool:
+    """True when the mean patient's ANC nadir (< 0.5e9/L) or platelet nadir (< 25e9/L) is
+    CTCAE grade 4."""
+    return (anc is not None and grade(anc) >= 4) or (
+        platelets is not None and platelet_grade(platelets) >= 4
+    )
 
 
 def optimize_schedule(
@@ -497,7 +511,7 @@ def optimize_schedule(
         value = float(np.nanmean(out.logs)) if np.isfinite(out.logs).any() else 10.0
         excess = out.toxicity - max_toxicity
         penalty = 10.0 + 10.0 * excess if excess > 0 else 0.0
-        return value + penalty + (10.0 if _grade4(out.anc_nadir) else 0.0)
+        return value + penalty + (10.0 if out.grade4() else 0.0)
 
     study.optimize(objective, n_trials=budget)
     ranked = sorted(
