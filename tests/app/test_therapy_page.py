@@ -90,3 +90,17 @@ def test_the_plot_says_what_to_do_before_the_first_comparison() -> None:
     graph = json.loads(json.dumps(layout(["aged_lung_untreated"]), cls=PlotlyJSONEncoder))
     text = json.dumps(graph)
     assert "press 'Compare arms'" in text
+
+
+def test_blood_count_nadirs_are_shown_with_their_grades() -> None:
+    """The page showed only the relative proxies: the ANC and platelet models' nadirs and CTCAE
+    grades, which treat compare prints, were missing (session 45)."""
+    _fig, table, _errors, _status = compare("aged_lung_untreated", [EXAMPLES[1], "", "", ""])
+    head = [cell.children for cell in table.children[0].children]
+    assert "platelet nadir (1e9/L, CTCAE grade)" in head, head
+    assert not any(h.startswith("ANC nadir") for h in head)  # no neutropenia model in the arms
+    column = head.index("platelet nadir (1e9/L, CTCAE grade)")
+    rows = [[cell.children for cell in row.children] for row in table.children[1:]]
+    assert [r[0] for r in rows] == ["untreated", "arm 1"]
+    assert rows[0][column] == "232 (grade 0)"  # the shared model, no dose
+    assert rows[1][column].endswith("(grade 2)"), rows[1][column]  # 325 mg x5: about 40 % drop

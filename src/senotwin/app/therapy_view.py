@@ -32,6 +32,11 @@ EXAMPLES = (
     "",
     "",
 )
+#: blood counts of the drugs with a count model: (nadir field, grade field, column label)
+BLOOD_COUNTS = (
+    ("anc_nadir", "neutropenia_grade", "ANC nadir (1e9/L, CTCAE grade)"),
+    ("platelet_nadir", "thrombocytopenia_grade", "platelet nadir (1e9/L, CTCAE grade)"),
+)
 TABLE_COLUMNS = (
     ("arm", "arm", "{}"),
     ("final_tumour", "final tumour (1e9 cells)", "{:.3g}"),
@@ -127,9 +132,15 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
     # the proxies are relative, not all fractions: tissue damage from senolysis is a rate
     # (a share of host tissue cells killed per day), so '(0-1)' promised a bound it lacks
     table = next(iter(comp.tables.values()))
-    head = [html.Th(label) for _, label, _ in TABLE_COLUMNS] + [
-        html.Th(f"toxicity max: {k.replace('_', ' ')} ({toxicity_max_unit(k, table)})") for k in tox
-    ]
+    counts = [c for c in BLOOD_COUNTS if any(getattr(a, c[0]) is not None for a in comp.arms)]
+    head = (
+        [html.Th(label) for _, label, _ in TABLE_COLUMNS]
+        + [
+            html.Th(f"toxicity max: {k.replace('_', ' ')} ({toxicity_max_unit(k, table)})")
+            for k in tox
+        ]
+        + [html.Th(label) for _, _, label in counts]
+    )
     body = []
     for arm in comp.arms:
         record = {"arm": arm.name} | {key: getattr(arm, key) for key, _, _ in TABLE_COLUMNS[1:]}
@@ -138,6 +149,9 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
             for key, _, fmt in TABLE_COLUMNS
         ]
         cells += [html.Td(f"{arm.toxicity_max.get(k, 0.0):.3g}") for k in tox]
+        for nadir, grade, _ in counts:
+            value = getattr(arm, nadir)
+            cells.append(html.Td(f"{value:.3g} (grade {getattr(arm, grade)})"))
         body.append(html.Tr(cells))
     notes = f"; notes: {'; '.join(comp.notes)}" if comp.notes else ""
     return (
