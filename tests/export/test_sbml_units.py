@@ -261,6 +261,21 @@ def test_the_neutropenia_chain_exports_unit_consistent_in_cells_per_ul() -> None
     assert law.endswith(f"* blood / {cf.getId()}")
 
 
+def test_the_platelet_chain_exports_unit_consistent_in_cells_per_ul() -> None:
+    """navitoclax adds the platelet chain (session 45) in the same unit as the ANC chain: its
+    marrow, its four circulating age classes and its drug kill (L/mg/day x mg/L) export with no
+    libSBML unit message."""
+    sc = get_scenario("default")
+    plan = apply_regimen(sc.load(), "navitoclax 325 mg po qd d0-d13")
+    assert unit_problems(plan.spec) == []
+    doc = _check(to_sbml(plan.spec, params=sc.params, initial=sc.initial, regimen=plan.schedule))
+    assert _flagged(doc) == {}
+    model = doc.getModel()
+    blood = [f"plt_c{i}" for i in range(1, 5)]
+    assert sum(model.getSpecies(s).getInitialConcentration() for s in blood) == 232_000.0
+    assert model.getParameter("plt_kill_navitoclax") is not None
+
+
 def test_the_exported_anc_is_the_engines_anc_in_cells_per_ul() -> None:
     """The exported chain run in libRoadRunner gives the reference engine's ANC (cells/uL), read
     as the concentration ``[anc]`` and as the observable ``tox_anc``."""
