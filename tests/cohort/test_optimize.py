@@ -333,3 +333,19 @@ def test_a_range_without_schedules_falls_back_and_says_so(monkeypatch) -> None:
     fallback = "dosed about once per terminal half-life instead (1-21 d; daily without PK)"
     assert f"{fallback}: radiation" in out
     assert "radiation qd (no labelled interval: the half-life fallback)" in out
+
+
+def test_a_course_stays_within_the_labelled_cumulative_dose() -> None:
+    """A doxorubicin course on a q3w schedule is cut to the doses that stay within the label's
+    500 mg/m2; other drugs keep their schedule's cap (session 45)."""
+    from senotwin.cohort.optimize import schedule_choices
+    from senotwin.therapy.dosing import Body
+
+    q3w = schedule_choices(get_drug("doxorubicin"), Body())[0]
+    assert q3w.cumulative == pytest.approx(500 / 37 / 2)  # 500 mg/m2 in 2 mg/kg references
+    per_dose = 75 / 37 / 2  # 75 mg/m2 as a level of the reference dose
+    assert q3w.cap(per_dose) == 6  # 6 x 75 = 450 mg/m2; a 7th would give 525
+    course = DrugCourse("doxorubicin", per_dose, 0, 200, 21.0, max_doses=q3w.cap(per_dose))
+    assert course.within_cap().dose_count() == 6
+    rad = schedule_choices(get_drug("radiation"), Body())[0]
+    assert rad.cumulative is None and rad.cap(1.0) == 30

@@ -382,3 +382,24 @@ def test_a_dose_cap_tells_two_schedules_apart(tmp_path) -> None:
         ValidationError, match=r"radiation: dose_ranges\.human\.schedules\[1\] '34 Gy once' is"
     ):
         load_library(path)
+
+
+@pytest.mark.parametrize(
+    ("cumulative", "why"),
+    [
+        ({"max": "50 mg/m2", "source": "a label, boxed warning"}, r"is below one dose's max"),
+        ({"max": "5 Gy", "source": "a label, boxed warning"}, r"cumulative\.max '5 Gy'"),
+    ],
+)
+def test_a_bad_cumulative_dose_is_refused(tmp_path, cumulative: dict, why: str) -> None:
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    entry = next(d for d in raw["drugs"] if d["id"] == "doxorubicin")
+    entry["dose_ranges"]["human"]["cumulative"] = cumulative
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=rf"doxorubicin: dose_ranges\.human.*{why}"):
+        load_library(bad)

@@ -447,3 +447,24 @@ def test_mouse_regimens_get_no_schedule_note() -> None:
     assert reg.body == body_for_scenario(name) and reg.body.species == "mouse"
     notes = apply_regimen(get_scenario(name).load(), reg).schedule.notes
     assert not [n for n in notes if "schedule" in n]
+
+
+def test_doses_above_the_labelled_cumulative_dose_are_noted() -> None:
+    """optimize could give doxorubicin 90 mg/m2 every 3 weeks for half a year (810 mg/m2), past
+    the 300-500 mg/m2 over which its label gives the cardiomyopathy risk (session 45)."""
+    from senotwin.model import get_scenario
+
+    spec = get_scenario("default").load()
+    six = apply_regimen(spec, "doxorubicin 75 mg/m2 iv q21d d0-d125").schedule.notes
+    seven = apply_regimen(spec, "doxorubicin 75 mg/m2 iv q21d d0-d146").schedule.notes
+    assert six == ()  # 450 mg/m2
+    assert len(seven) == 1 and seven[0].startswith(
+        "above the labelled cumulative dose: doxorubicin 525 mg/m2 in all is above the "
+        "500 mg/m2 cumulative dose its label characterises"
+    )
+    from senotwin.therapy.dosing import Body, cumulative_problem
+    from senotwin.therapy.drugs import get_drug
+
+    dox, many = get_drug("doxorubicin"), [5.0] * 10  # 50 mg/kg: far past 500 mg/m2 in a human
+    assert cumulative_problem(many, dox, body=Body()) is not None
+    assert cumulative_problem(many, dox, body=Body("mouse")) is None  # mice follow their paper

@@ -9,7 +9,8 @@ a flat range is one schedule per ``interval`` with the range's bounds), at a fra
 reference dose inside that schedule's own bounds, by its reference route, from a start day for a
 duration (a cycled schedule gives the whole cycles that fit in it, written 'x2 cycles of 21d'),
 never past the schedule's cap on one course's doses (``max_doses``: radiotherapy's 30 fractions
-of 2 Gy, a single 34 Gy fraction; the course is cut short to keep to it), compiled onto one
+of 2 Gy, a single 34 Gy fraction; the course is cut short to keep to it) and past the
+cumulative dose the label characterises (doxorubicin 500 mg/m2), compiled onto one
 therapy model that carries every searched drug (so candidates differ only in their doses). The
 search picks the schedule (categorical) and the level; each course names its schedule
 (``DrugCourse.schedule``). A drug whose range gives no interval (none in the shipped library; a
@@ -113,6 +114,17 @@ class ScheduleChoice:
     label: str = ""
     fallback: bool = False
     max_doses: int | None = None
+    #: the labelled cumulative dose in reference doses (None: none): a course at ``level`` gives
+    #: at most ``cumulative / level`` doses
+    cumulative: float | None = None
+
+    def cap(self, level: float) -> int | None:
+        """The most doses a course at ``level`` may give: the schedule's cap and the cumulative
+        dose's, whichever is lower (None: neither)."""
+        caps = [] if self.max_doses is None else [self.max_doses]
+        if self.cumulative is not None:
+            caps.append(max(1, math.floor(self.cumulative / level + 1e-9)))
+        return min(caps) if caps else None
 
 
 def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
@@ -123,17 +135,25 @@ def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
     low, high = level_bounds(drug, body)  # refuses a drug without human PK in a human body
     rng = drug.dose_ranges.get(body.species)
     schedules = rng.all_schedules() if rng is not None else ()
+    total = None
+    if rng is not None and rng.cumulative is not None:
+        ref = drug.reference_dose
+        per_ref = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
+        amount, unit = rng.cumulative.max.split()
+        total = canonical_dose(float(amount), unit, drug, body=body, where=drug.id) / per_ref
     if not schedules:
         every = float(half_life_interval(drug))
         label = f"{frequency_text(every)} (no labelled interval: the half-life fallback)"
-        return (ScheduleChoice(low, high, every, label=label, fallback=True),)
+        return (ScheduleChoice(low, high, every, label=label, fallback=True, cumulative=total),)
     out = []
     for s in schedules:
         what = f"its {body.species} schedule {s.label()}"
         lo, hi = _levels(drug, body, s.min, s.max, what=what)
         on, cycle = s.on_off_days() or (None, None)
         out.append(
-            ScheduleChoice(lo, hi, s.interval_day(), on, cycle, s.label(), max_doses=s.cap())
+            ScheduleChoice(
+                lo, hi, s.interval_day(), on, cycle, s.label(), max_doses=s.cap(), cumulative=total
+            )
         )
     return tuple(out)
 
@@ -502,8 +522,8 @@ def optimize_schedule(
                     opt.on,
                     opt.cycle,
                     opt.label,
-                    opt.max_doses,
-                ).within_cap()  # a radiotherapy course gives no more fractions than its cap
+                    opt.cap(level),
+                ).within_cap()  # no more fractions than its cap, nor more than the label's total
             )
         courses_t = tuple(courses)
         seen[trial.number] = courses_t

@@ -206,7 +206,35 @@ def dose_range_problem(drug: Drug) -> str | None:
                     f"{rng.max} (a schedule lies inside its range, the doses a regimen is "
                     "held to)"
                 )
+        if rng.cumulative is not None:
+            total = _bound_or_problem(rng.cumulative.max, drug, body)
+            if isinstance(total, str):
+                return f"{where}.cumulative.max {total}"
+            if outer is not None and total < outer[1] * (1 - 1e-9):
+                return (
+                    f"{where}.cumulative.max {rng.cumulative.max!r} is below one dose's max "
+                    f"{rng.max!r} (a course's total is at least one dose)"
+                )
     return None
+
+
+def cumulative_problem(amounts: Sequence[float], drug: Drug, *, body: Body) -> str | None:
+    """Why ``drug``'s doses (canonical unit for ``body``) add up to more than the cumulative
+    dose its label characterises (None when they do not, or where no limit is given). Human
+    bodies only, as for schedules."""
+    rng = drug.dose_ranges.get(body.species)
+    if body.species != "human" or rng is None or rng.cumulative is None:
+        return None
+    limit = _range_bound(rng.cumulative.max, drug, body)
+    total = float(sum(amounts))
+    if total <= limit * (1 + 1e-9):
+        return None
+    unit = rng.cumulative.max.split()[-1]
+    per_unit = _range_bound(f"1 {unit}", drug, body)
+    return (
+        f"{drug.id} {total / per_unit:.4g} {unit} in all is above the {rng.cumulative.max} "
+        f"cumulative dose its label characterises ({rng.cumulative.source})"
+    )
 
 
 def off_label_problem(

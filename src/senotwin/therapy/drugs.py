@@ -273,6 +273,15 @@ class DoseSchedule(_Frozen):
         return None
 
 
+class CumulativeLimit(_Frozen):
+    """The most one patient's doses of a drug may add up to where its label characterises a
+    cumulative toxicity only up to a total (doxorubicin's cardiomyopathy, 1-20 % at 300-500
+    mg/m2): ``max`` ('500 mg/m2') with the ``source`` that states it."""
+
+    max: str
+    source: str = Field(min_length=10)
+
+
 class DoseRange(_Frozen):
     """The labelled or studied dose range of one administration in a species, with its source.
 
@@ -282,7 +291,9 @@ class DoseRange(_Frozen):
     such as ["7 d", "21 d"]), read from the same source; empty where the source gives none.
     ``schedules`` instead pair dose bounds with their interval and on/off cycle where the source
     does (:class:`DoseSchedule`; each inside ``min``..``max``, which a regimen is held to).
-    Validated, with the drug named, by ``Drug``."""
+    ``cumulative`` is the total a course may reach where the label characterises a cumulative
+    toxicity only that far (:class:`CumulativeLimit`). Validated, with the drug named, by
+    ``Drug``."""
 
     min: str
     max: str
@@ -290,6 +301,7 @@ class DoseRange(_Frozen):
     source: str = Field(min_length=10)
     interval: tuple[str | int | float, ...] = ()
     schedules: tuple[DoseSchedule, ...] = ()
+    cumulative: CumulativeLimit | None = None
 
     @field_validator("interval", mode="before")
     @classmethod

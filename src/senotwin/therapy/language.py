@@ -46,6 +46,7 @@ from senotwin.therapy.dosing import (
     Body,
     body_for_scenario,
     canonical_dose,
+    cumulative_problem,
     dose_limit_problem,
     off_label_problem,
     schedule_problem,
@@ -982,7 +983,8 @@ def apply_regimen(
 
 def schedule_notes(events: Sequence[DosingEvent], body: Body, lib: DrugLibrary) -> tuple[str, ...]:
     """One note per drug whose doses fit none of its labelled schedules (a note, not a refusal:
-    each dose may be in range while the schedule is not, e.g. a 3-weekly dose given weekly)."""
+    each dose may be in range while the schedule is not, e.g. a 3-weekly dose given weekly), and
+    one per drug whose doses add up to more than its labelled cumulative dose."""
     out = []
     for drug_id in dict.fromkeys(e.drug for e in events):
         mine = [e for e in events if e.drug == drug_id]
@@ -991,6 +993,9 @@ def schedule_notes(events: Sequence[DosingEvent], body: Body, lib: DrugLibrary) 
         )
         if why:
             out.append(f"off-label schedule: {why}")
+        total = cumulative_problem([e.amount for e in mine], lib.get(drug_id), body=body)
+        if total:
+            out.append(f"above the labelled cumulative dose: {total}")
     return tuple(out)
 
 
