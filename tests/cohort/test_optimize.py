@@ -16,6 +16,7 @@ from senotwin.cohort.optimize import (
     regimen_text,
     schedule_choices,
 )
+from senotwin.therapy.dosing import Body
 from senotwin.therapy.drugs import get_drug
 from senotwin.therapy.language import parse_regimen
 
@@ -215,7 +216,7 @@ def test_search_is_seeded_and_reports_uncertainty() -> None:
     top = res.best[0]
     assert top.ci_low <= top.mean_log_ratio <= top.ci_high
     assert set(top.order) == {"navitoclax", "anti-pd-1"}
-    assert top.regimen == regimen_text(top.courses)
+    assert top.regimen == regimen_text(top.courses, Body())  # doses in their schedules' units
     assert res.half_life_fallback == ()  # both have a labelled interval
     assert {c.every for c in top.courses if c.drug == "navitoclax"} == {1.0}
     assert {c.every for c in top.courses if c.drug == "anti-pd-1"} <= {14.0, 21.0, 42.0}
@@ -349,3 +350,18 @@ def test_a_course_stays_within_the_labelled_cumulative_dose() -> None:
     assert course.within_cap().dose_count() == 6
     rad = schedule_choices(get_drug("radiation"), Body())[0]
     assert rad.cumulative is None and rad.cap(1.0) == 30
+
+
+def test_a_course_is_written_in_its_schedules_unit() -> None:
+    """optimize wrote 'doxorubicin 1.199 mg/kg iv q21d' for a mg/m2 schedule: the dose is now
+    written as a clinician writes it, in the unit of the schedule the course follows."""
+    from senotwin.therapy.dosing import Body
+
+    dox = DrugCourse("doxorubicin", 60 / 37 / 2, 0, 22, 21.0, schedule="40 mg/m2 to 90 mg/m2 q21d")
+    assert dox.to_text() == "doxorubicin 1.622 mg/kg iv q21d d0-d21"  # no body: reference unit
+    assert dox.to_text(Body()) == "doxorubicin 60 mg/m2 iv q21d d0-d21"
+    pem = get_drug("pembrolizumab").dose_ranges["human"].all_schedules()
+    q6w = next(s for s in pem if s.min == "400 mg")
+    flat = DrugCourse("pembrolizumab", 2.0, 0, 43, 42.0, schedule=q6w.label())
+    assert flat.to_text(Body()) == "pembrolizumab 400 mg iv q42d d0-d42"
+    assert parse_regimen(regimen_text([dox, flat], Body()), body=Body()).drugs()

@@ -249,13 +249,31 @@ class DrugCourse:
             )
         return out
 
-    def to_text(self) -> str:
+    def _written_dose(self, drug: Drug, body: Body | None) -> tuple[float, str]:
+        """The course's dose as (amount, unit): in its schedule's unit for ``body``, else in the
+        reference dose's."""
+        ref = drug.reference_dose
+        rng = drug.dose_ranges.get(body.species) if body is not None else None
+        if body is None or rng is None:
+            return ref.amount * self.level, ref.unit
+        sched = next((s for s in rng.all_schedules() if s.label() == self.schedule), None)
+        unit = (sched.min if sched is not None else rng.min).split()[-1]
+        if unit == ref.unit:
+            return ref.amount * self.level, ref.unit
+        per_ref = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
+        per_unit = canonical_dose(1.0, unit, drug, body=body, where=drug.id)
+        return self.level * per_ref / per_unit, unit
+
+    def to_text(self, body: Body | None = None) -> str:
         """The course in the regimen language (an on/off cycle as 'x2 cycles of 21d'; a one-day
-        course as its day alone, 'd12')."""
+        course as its day alone, 'd12'). With ``body`` the dose is written in the unit of the
+        course's schedule in that species (doxorubicin in mg/m2, pembrolizumab's q6w in mg), as
+        a clinician writes it; without, in the unit of the drug's reference dose."""
         d = get_drug(self.drug)
         ref = d.reference_dose
         route = "" if d.pk.model == "none" else f" {ref.route}"
-        dose = f"{d.id} {ref.amount * self.level:.4g} {ref.unit}{route}"
+        amount, unit = self._written_dose(d, body)
+        dose = f"{d.id} {amount:.4g} {unit}{route}"
         freq = frequency_text(self.every)
         if self.on is None or self.cycle is None:
             if self.days <= 1:  # a day range must end after it starts
@@ -267,9 +285,10 @@ class DrugCourse:
         return f"{dose} {days} x{count} {word} of {self.cycle:g}d"
 
 
-def regimen_text(courses: Sequence[DrugCourse]) -> str:
-    """A schedule in the regimen language ('' for no drug)."""
-    return "; ".join(c.to_text() for c in courses)
+def regimen_text(courses: Sequence[DrugCourse], body: Body | None = None) -> str:
+    """A schedule in the regimen language ('' for no drug); doses in their schedules' units for
+    ``body`` (see :meth:`DrugCourse.to_text`)."""
+    return "; ".join(c.to_text(body) for c in courses)
 
 
 @dataclass(frozen=True)
@@ -356,7 +375,7 @@ class _Cohort:
 
     def outcomes(self, courses: Sequence[DrugCourse]) -> _Outcomes:
         """Run every patient on ``courses`` (on the therapy model carrying all searched drugs)."""
-        text = regimen_text(courses)
+        text = regimen_text(courses, self.body)
         therapy = SharedTherapy(parse_regimen(text, body=self.body) if text else None, self.drugs)
         spec, schedule = therapy.compile_for(self.setup.spec)
         logs, changes, tox, nadirs, plts = [], [], [], [], []
@@ -415,7 +434,7 @@ def _summarise(
     order = tuple(c.drug for c in sorted(courses, key=lambda c: (c.start, c.drug)))
     return ScheduleOutcome(
         courses,
-        regimen_text(courses),
+        regimen_text(courses, cohort.body),
         order,
         out.toxicity,
         out.toxicity <= max_toxicity and not out.grade4(),
