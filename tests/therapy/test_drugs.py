@@ -286,17 +286,7 @@ def test_paired_schedules_load_from_the_library() -> None:
 def test_a_bad_schedule_is_refused_naming_drug_field_and_value(
     tmp_path, schedule: dict[str, object], why: str
 ) -> None:
-    import yaml
-
-    from senotwin.therapy.drugs import library_path, load_library
-
-    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
-    entry = next(d for d in raw["drugs"] if d["id"] == "navitoclax")
-    entry["dose_ranges"]["human"]["schedules"] = [schedule]
-    bad = tmp_path / "drugs.yaml"
-    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValidationError, match=rf"navitoclax: dose_ranges\.human\.{why}"):
-        load_library(bad)
+    _refused(tmp_path, "navitoclax", lambda rng: rng.update(schedules=[schedule]), rf"\.{why}")
 
 
 @pytest.mark.parametrize(
@@ -348,17 +338,9 @@ def test_schedules_and_range_bounds_are_checked_as_a_whole(
 def test_a_bad_interval_is_refused_naming_drug_field_and_value(
     tmp_path, interval: object, why: str
 ) -> None:
-    import yaml
-
-    from senotwin.therapy.drugs import library_path, load_library
-
-    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
-    entry = next(d for d in raw["drugs"] if d["id"] == "navitoclax")
-    entry["dose_ranges"]["human"]["interval"] = interval
-    bad = tmp_path / "drugs.yaml"
-    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValidationError, match=rf"navitoclax: dose_ranges\.human\.interval {why}"):
-        load_library(bad)
+    _refused(
+        tmp_path, "navitoclax", lambda rng: rng.update(interval=interval), rf"\.interval {why}"
+    )
 
 
 def test_a_dose_cap_tells_two_schedules_apart(tmp_path) -> None:
@@ -392,14 +374,19 @@ def test_a_dose_cap_tells_two_schedules_apart(tmp_path) -> None:
     ],
 )
 def test_a_bad_cumulative_dose_is_refused(tmp_path, cumulative: dict, why: str) -> None:
+    _refused(tmp_path, "doxorubicin", lambda rng: rng.update(cumulative=cumulative), f".*{why}")
+
+
+def _refused(tmp_path, drug: str, edit, why: str) -> None:
+    """The library with ``edit`` applied to ``drug``'s human dose range (a dict) is refused at
+    load, the error naming the drug and the field (``why`` follows 'DRUG: dose_ranges.human')."""
     import yaml
 
     from senotwin.therapy.drugs import library_path, load_library
 
     raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
-    entry = next(d for d in raw["drugs"] if d["id"] == "doxorubicin")
-    entry["dose_ranges"]["human"]["cumulative"] = cumulative
+    edit(next(d for d in raw["drugs"] if d["id"] == drug)["dose_ranges"]["human"])
     bad = tmp_path / "drugs.yaml"
     bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValidationError, match=rf"doxorubicin: dose_ranges\.human.*{why}"):
+    with pytest.raises(ValidationError, match=rf"{drug}: dose_ranges\.human{why}"):
         load_library(bad)

@@ -60,12 +60,28 @@ def anc_1e9_per_l(values: Any) -> Any:
     return values / PER_1E9_PER_L
 
 
+def _ctcae(value: float, bounds: tuple[tuple[int, float], ...]) -> int:
+    """The CTCAE grade of a blood count given its grades' lower bounds (0 = none)."""
+    return next((g for g, bound in bounds if value < bound), 0)
+
+
 def grade(anc: float) -> int:
     """CTCAE grade of an absolute neutrophil count in 10^9/L (0 = none; grade 1 below 2.0)."""
-    for g, bound in CTCAE_ANC:
-        if anc < bound:
-            return g
-    return 0
+    return _ctcae(anc, CTCAE_ANC)
+
+
+def _transits(stages: Sequence[str], rate: str, prefix: str, description: str) -> list[Process]:
+    """First-order transits ``rate x stage`` from each of ``stages`` to the next (ids
+    PREFIX_STAGE), as the maturation chains of the blood-count models move their cells."""
+    return [
+        Process(
+            id=f"{prefix}_{a}",
+            expression=f"{rate} * {a}",
+            stoichiometry={a: -1, b: 1},
+            description=description,
+        )
+        for a, b in itertools.pairwise(stages)
+    ]
 
 
 def myelosuppressive(drugs: Sequence[Drug]) -> tuple[Drug, ...]:
@@ -129,15 +145,7 @@ def neutropenia_parts(
             description="chemotherapy inhibits precursor proliferation (linear in concentration)",
         ),
     ]
-    for a, b in itertools.pairwise(stages):
-        processes.append(
-            Process(
-                id=f"anc_transit_{a}",
-                expression=f"{ktr} * {a}",
-                stoichiometry={a: -1, b: 1},
-                description="maturation transit",
-            )
-        )
+    processes += _transits(stages, ktr, "anc_transit", "maturation transit")
     processes.append(
         Process(
             id="anc_elimination",
@@ -181,10 +189,7 @@ CTCAE_PLT = ((4, 25.0), (3, 50.0), (2, 75.0), (1, 150.0))
 
 def platelet_grade(count: float) -> int:
     """CTCAE grade of a platelet count in 10^9/L (0 = none)."""
-    for g, bound in CTCAE_PLT:
-        if count < bound:
-            return g
-    return 0
+    return _ctcae(count, CTCAE_PLT)
 
 
 def thrombocytopenic(drugs: Sequence[Drug]) -> tuple[Drug, ...]:
@@ -297,15 +302,7 @@ def thrombocytopenia_parts(
             description="self-renewal of platelet precursors with feedback from the count",
         )
     ]
-    for a, b in itertools.pairwise(marrow):
-        processes.append(
-            Process(
-                id=f"plt_transit_{a}",
-                expression=f"{ktr} * {a}",
-                stoichiometry={a: -1, b: 1},
-                description="megakaryocyte maturation transit",
-            )
-        )
+    processes += _transits(marrow, ktr, "plt_transit", "megakaryocyte maturation transit")
     processes.append(
         Process(
             id="plt_release",
@@ -314,15 +311,7 @@ def thrombocytopenia_parts(
             description="platelets released into the blood",
         )
     )
-    for a, b in itertools.pairwise(blood):
-        processes.append(
-            Process(
-                id=f"plt_ageing_{a}",
-                expression=f"{kage} * {a}",
-                stoichiometry={a: -1, b: 1},
-                description="circulating platelets age",
-            )
-        )
+    processes += _transits(blood, kage, "plt_ageing", "circulating platelets age")
     processes.append(
         Process(
             id="plt_senescence",
