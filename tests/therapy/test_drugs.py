@@ -390,3 +390,34 @@ def _refused(tmp_path, drug: str, edit, why: str) -> None:
     bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ValidationError, match=rf"{drug}: dose_ranges\.human{why}"):
         load_library(bad)
+
+
+@pytest.mark.parametrize(
+    ("drug", "field", "change", "why"),
+    [
+        ("navitoclax", "platelet_kill", {"slope": "3 L/mg/day"}, r"inside its interval"),
+        ("navitoclax", "platelet_kill", {"slope": "1 mg/L"}, r"'1 mg/L' is not a quantity in"),
+        (
+            "navitoclax",
+            "platelet_kill",
+            {"interval": ["2 L/mg/day", "1 L/mg/day"]},
+            r"low <= slope <= high",
+        ),
+        ("nab-paclitaxel", "myelosuppression", {"slope": "-1 L/mg"}, r"must be above 0 L/mg"),
+    ],
+)
+def test_a_bad_blood_count_record_is_refused_at_load(
+    tmp_path, drug: str, field: str, change: dict, why: str
+) -> None:
+    """A platelet-kill or neutropenia record with a wrong unit, a slope outside its own interval
+    or a negative slope failed only when a regimen compiled; the library now refuses it."""
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    next(d for d in raw["drugs"] if d["id"] == drug)[field].update(change)
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=rf"{field}[\s\S]*{why}"):
+        load_library(bad)

@@ -33,7 +33,7 @@ from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
 from senotwin.therapy.toxicity import (
     HOST_SEN,
     PLT_OBS,
-    anc_1e9_per_l,
+    count_1e9_per_l,
     grade,
     platelet_grade,
 )
@@ -141,8 +141,8 @@ def arm_metrics(
     span = float(t[-1] - t[0]) or 1.0
     tox_auc = {k: _auc(t, table[tox_id(k)].to_numpy()) for k in TOXICITIES}
     tox_max = {k: float(table[tox_id(k)].max()) for k in TOXICITIES}
-    nadir = float(anc_1e9_per_l(table["tox_anc"].min())) if "tox_anc" in table else None
-    plt = float(anc_1e9_per_l(table[PLT_OBS].min())) if PLT_OBS in table else None
+    nadir = float(count_1e9_per_l(table["tox_anc"].min())) if "tox_anc" in table else None
+    plt = float(count_1e9_per_l(table[PLT_OBS].min())) if PLT_OBS in table else None
     return ArmMetrics(
         name=name,
         regimen=regimen,

@@ -9,8 +9,8 @@ a flat range is one schedule per ``interval`` with the range's bounds), at a fra
 reference dose inside that schedule's own bounds, by its reference route, from a start day for a
 duration (a cycled schedule gives the whole cycles that fit in it, written 'x2 cycles of 21d'),
 never past the schedule's cap on one course's doses (``max_doses``: radiotherapy's 30 fractions
-of 2 Gy, a single 34 Gy fraction; the course is cut short to keep to it) and past the
-cumulative dose the label characterises (doxorubicin 500 mg/m2), compiled onto one
+of 2 Gy, a single 34 Gy fraction) nor past the cumulative dose the label characterises
+(doxorubicin 500 mg/m2; the course is cut short to keep to both), compiled onto one
 therapy model that carries every searched drug (so candidates differ only in their doses). The
 search picks the schedule (categorical) and the level; each course names its schedule
 (``DrugCourse.schedule``). A drug whose range gives no interval (none in the shipped library; a
@@ -52,7 +52,7 @@ from senotwin.model.readouts import readouts_for
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
 from senotwin.sim.simulate import check_days
-from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose
+from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose, range_bound
 from senotwin.therapy.drugs import (
     SENOLYSIS_DAMAGE,
     TOXICITY,
@@ -63,7 +63,7 @@ from senotwin.therapy.drugs import (
 )
 from senotwin.therapy.language import MAX_CYCLES, SharedTherapy, parse_regimen
 from senotwin.therapy.pkpd import tox_id
-from senotwin.therapy.toxicity import PLT_OBS, anc_1e9_per_l, grade, platelet_grade
+from senotwin.therapy.toxicity import PLT_OBS, count_1e9_per_l, grade, platelet_grade
 
 MIN_LEVEL = 0.1  # lowest dose searched, as a fraction of the reference dose
 MIN_DAYS = 7  # shortest course searched (days)
@@ -88,10 +88,7 @@ def _levels(
     MIN_LEVEL (never above the top), the top at most the drug's dose limit."""
     ref = drug.reference_dose
     ref_dose = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
-    low, high = (
-        canonical_dose(float(x.split()[0]), x.split()[1], drug, body=body, where=drug.id) / ref_dose
-        for x in (low_text, high_text)
-    )
+    low, high = (range_bound(x, drug, body) / ref_dose for x in (low_text, high_text))
     low, high = max(low, min(MIN_LEVEL, high)), min(high, drug.max_dose().multiple_of_reference)
     if low > high:
         raise ValidationError(f"{drug.id}: {what} {low_text}-{high_text} is empty")
@@ -139,8 +136,7 @@ def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
     if rng is not None and rng.cumulative is not None:
         ref = drug.reference_dose
         per_ref = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
-        amount, unit = rng.cumulative.max.split()
-        total = canonical_dose(float(amount), unit, drug, body=body, where=drug.id) / per_ref
+        total = range_bound(rng.cumulative.max, drug, body) / per_ref
     if not schedules:
         every = float(half_life_interval(drug))
         label = f"{frequency_text(every)} (no labelled interval: the half-life fallback)"
@@ -261,7 +257,7 @@ class DrugCourse:
         if unit == ref.unit:
             return ref.amount * self.level, ref.unit
         per_ref = canonical_dose(ref.amount, ref.unit, drug, body=body, where=drug.id)
-        per_unit = canonical_dose(1.0, unit, drug, body=body, where=drug.id)
+        per_unit = range_bound(f"1 {unit}", drug, body)
         return self.level * per_ref / per_unit, unit
 
     def to_text(self, body: Body | None = None) -> str:
@@ -400,9 +396,9 @@ class _Cohort:
             changes.append(100.0 * (d.min() - d[0]) / d[0])
             tox.append(toxicity_of(res.table))
             if "tox_anc" in res.table:
-                nadirs.append(float(anc_1e9_per_l(res.table["tox_anc"].min())))
+                nadirs.append(float(count_1e9_per_l(res.table["tox_anc"].min())))
             if PLT_OBS in res.table:
-                plts.append(float(anc_1e9_per_l(res.table[PLT_OBS].min())))
+                plts.append(float(count_1e9_per_l(res.table[PLT_OBS].min())))
         return _Outcomes(
             np.array(logs),
             np.array(changes),

@@ -24,7 +24,7 @@ from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.therapy.drugs import Drug, DrugLibrary, library
 from senotwin.therapy.language import DosingEvent
-from senotwin.therapy.toxicity import PLT_OBS, anc_1e9_per_l, grade, platelet_grade
+from senotwin.therapy.toxicity import PLT_OBS, count_1e9_per_l, grade, platelet_grade
 
 #: the rule's source (the thresholds are the protocol conventions the issue names)
 RULES_SOURCE = (
@@ -117,7 +117,9 @@ def apply_dose_rules(
             return RuleOutcome(tuple(current), tuple(changes), table)
         t = table["time"].to_numpy()
         values = {
-            c.column: anc_1e9_per_l(table[c.column].to_numpy()) for c in COUNTS if c.column in table
+            c.column: count_1e9_per_l(table[c.column].to_numpy())
+            for c in COUNTS
+            if c.column in table
         }
         change = None
         for i in range(decided, len(current)):

@@ -151,7 +151,9 @@ def body_for_scenario(scenario: str | None) -> Body:
     return Body("mouse") if scenario and scenario.startswith("mouse_") else Body()
 
 
-def _range_bound(text: str, drug: Drug, body: Body) -> float:
+def range_bound(text: str, drug: Drug, body: Body) -> float:
+    """A dose-range bound or total of the library ("100 mg/m2") in the canonical unit for
+    ``body``; a malformed one is refused at load, so this raises only on a hand-made drug."""
     value = _bound_or_problem(text, drug, body)
     if isinstance(value, str):  # the library refuses such a bound at load (dose_range_problem)
         raise ValidationError(f"{drug.id}: dose range bound {value}")
@@ -225,12 +227,12 @@ def cumulative_problem(amounts: Sequence[float], drug: Drug, *, body: Body) -> s
     rng = drug.dose_ranges.get(body.species)
     if body.species != "human" or rng is None or rng.cumulative is None:
         return None
-    limit = _range_bound(rng.cumulative.max, drug, body)
+    limit = range_bound(rng.cumulative.max, drug, body)
     total = float(sum(amounts))
     if total <= limit * (1 + 1e-9):
         return None
     unit = rng.cumulative.max.split()[-1]
-    per_unit = _range_bound(f"1 {unit}", drug, body)
+    per_unit = range_bound(f"1 {unit}", drug, body)
     return (
         f"{drug.id} {total / per_unit:.4g} {unit} in all is above the {rng.cumulative.max} "
         f"cumulative dose its label characterises ({rng.cumulative.source})"
@@ -263,7 +265,7 @@ def off_label_problem(
             f"{', '.join(rng.routes)}; {rng.source})"
         )
     dose = canonical_dose(amount, unit, drug, body=body, where=drug.id)
-    low, high = _range_bound(rng.min, drug, body), _range_bound(rng.max, drug, body)
+    low, high = range_bound(rng.min, drug, body), range_bound(rng.max, drug, body)
     if dose < low * (1 - 1e-9) or dose > high * (1 + 1e-9):
         return f"dose {amount:g} {unit} of {drug.id} is outside its labelled or studied {where}"
     return None
@@ -292,7 +294,7 @@ def schedule_problem(
     gaps = sorted({round(b - a, 3) for a, b in itertools.pairwise(times)})
     spacing = f"every {', '.join(f'{g:g}' for g in gaps)} d" if gaps else "once"
     unit = rng.min.split()[-1]  # said in the range's unit (mg/m2), not the canonical mg/kg
-    per_unit = _range_bound(f"1 {unit}", drug, body)
+    per_unit = range_bound(f"1 {unit}", drug, body)
     doses = sorted({float(f"{a / per_unit:.4g}") for a in amounts})
     return (
         f"{drug.id} {', '.join(f'{d:g}' for d in doses)} {unit} {spacing} fits none of its "
@@ -305,7 +307,7 @@ def _fits(
     times: Sequence[float], amounts: Sequence[float], sched: DoseSchedule, drug: Drug, body: Body
 ) -> bool:
     """Whether every dose keeps to ``sched`` (bounds, cap, interval, cycle; schedule_problem)."""
-    low, high = _range_bound(sched.min, drug, body), _range_bound(sched.max, drug, body)
+    low, high = range_bound(sched.min, drug, body), range_bound(sched.max, drug, body)
     if any(a < low * (1 - 1e-9) or a > high * (1 + 1e-9) for a in amounts):
         return False
     if (cap := sched.cap()) is not None and len(times) > cap:
@@ -336,7 +338,7 @@ def _human_dose_in_mouse(amount: float, unit: str, drug: Drug) -> str | None:
         return None
     human = Body()
     dose = canonical_dose(amount, unit, drug, body=human, where=drug.id)
-    low, high = _range_bound(rng.min, drug, human), _range_bound(rng.max, drug, human)
+    low, high = range_bound(rng.min, drug, human), range_bound(rng.max, drug, human)
     if dose < low * (1 - 1e-9) or dose > high * (1 + 1e-9):
         return None
     return (

@@ -518,6 +518,13 @@ class Myelosuppression(_Frozen):
         """The slope in L/mg."""
         return quantity(self.slope, "L/mg", where="myelosuppression.slope")
 
+    @model_validator(mode="after")
+    def _positive(self) -> Myelosuppression:
+        """A slope in L/mg above 0, refused at load rather than when a regimen compiles."""
+        if not self.slope_l_per_mg() > 0:
+            raise ValueError(f"myelosuppression.slope {self.slope!r} must be above 0 L/mg")
+        return self
+
 
 class PlateletKill(_Frozen):
     """A drug's kill of circulating platelets (navitoclax: BCL-xL keeps platelets alive): a
@@ -538,6 +545,18 @@ class PlateletKill(_Frozen):
         """The 95% profile interval in L/(mg day)."""
         lo, hi = (quantity(v, "L/mg/day", where="platelet_kill.interval") for v in self.interval)
         return lo, hi
+
+    @model_validator(mode="after")
+    def _inside_interval(self) -> PlateletKill:
+        """A positive slope inside its own interval, refused at load rather than when a regimen
+        compiles."""
+        slope, (lo, hi) = self.slope_l_per_mg_day(), self.interval_l_per_mg_day()
+        if not 0 < lo <= slope <= hi:
+            raise ValueError(
+                f"platelet_kill.slope {self.slope!r} must be above 0 and inside its interval "
+                f"{list(self.interval)} (low <= slope <= high)"
+            )
+        return self
 
 
 class Effect(_Frozen):

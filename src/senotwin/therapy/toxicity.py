@@ -12,6 +12,11 @@ The system parameters (ANC0, MTT, gamma) are those of the nab-paclitaxel analysi
 (Friberg showed them consistent across drugs); the drug term is written as production minus a
 drug kill so every process rate stays non-negative. ``grade`` maps an ANC to its CTCAE grade.
 
+A drug with a ``platelet_kill`` record (navitoclax) adds the platelet chain
+(``thrombocytopenia_parts``): the same Friberg marrow with Guo 2023's platelet parameters,
+releasing into circulating platelets that age over their measured lifespan and that the drug
+kills (all but the youngest); ``tox_platelets`` is the count, ``platelet_grade`` its grade.
+
 Senolysis of the host's own senescent cells (review 4.2: removing the senescent cells of aged
 tissue may harm it) is a host pool, the share ``h`` of the host tissue's cells that are senescent,
 measured at baseline (~0.5 % of normal lung), turned over at the senescent-cell removal rate and
@@ -55,8 +60,8 @@ SYSTEM: tuple[tuple[str, float, str, str], ...] = (
 CTCAE_ANC = ((4, 0.5), (3, 1.0), (2, 1.5), (1, 2.0))
 
 
-def anc_1e9_per_l(values: Any) -> Any:
-    """ANC from the model (cells/uL) in 10^9/L."""
+def count_1e9_per_l(values: Any) -> Any:
+    """A blood count from the model (the ANC or the platelet count, cells/uL) in 10^9/L."""
     return values / PER_1E9_PER_L
 
 
