@@ -38,7 +38,7 @@ from scipy.stats import f as f_dist
 
 from senotwin.sim import SolverOptions, prepare_scenario, simulate
 from senotwin.therapy.language import parse_regimen
-from senotwin.therapy.toxicity import PLT_LIFE, PLT_OBS, PLT_SYSTEM, platelet_grade
+from senotwin.therapy.toxicity import PLT_OBS, PLT_SYSTEM, platelet_grade
 
 SCENARIO = "aged_lung_untreated"  # the chain does not depend on the lesion: any human scenario
 PARAM = "plt_kill_navitoclax"
@@ -70,18 +70,14 @@ class Runner:
         setup = prepare_scenario(SCENARIO, regimen=parse_regimen(text), days=days)
         grid = np.arange(0.0, days + 1e-9, 0.05)
         params = {**setup.params, PARAM: slope}
-        initial = dict(setup.initial)
-        if base is not None:
+        if base is not None:  # the chain's initial amounts follow plt_base (its steady state)
             params["plt_base"] = base
-            marrow = base * PLT_SYSTEM[1][1] / (4 * PLT_LIFE)
-            initial |= {s: marrow for s in ("plt_prol", "plt_t1", "plt_t2", "plt_t3")}
-            initial |= {f"plt_c{i}": base / 4 for i in range(1, 5)}
         if gamma is not None:
             params["plt_gamma"] = gamma
         res = simulate(
             setup.spec,
             params=params,
-            initial=initial,
+            initial=setup.initial,
             regimen=setup.schedule,
             t_end=days,
             solver=SolverOptions(engine="fast", t_eval=grid),

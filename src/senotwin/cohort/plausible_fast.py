@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from senotwin._errors import ValidationError
 from senotwin.cohort.population import (
     Plausibility,
     PlausibilityCheck,
     check_plausible,
     plausibility_verdict,
 )
-from senotwin.model.compile import flatten
+from senotwin.model.compile import flatten, initial_rules
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.fast import prepare_arm
@@ -48,6 +49,7 @@ class FastPlausibility:
             rtol=opts.rtol,
             atol=opts.atol,
         )
+        self.rules = initial_rules(flat)
         self.p_slot = {pid: i for i, pid in enumerate(flat.parameters) if pid in spec.parameter_ids}
         self.s_slot = {sid: i for i, sid in enumerate(flat.species)}
         self.untreated = {k: v for k, v in plaus.untreated_params if k in spec.parameter_ids}
@@ -73,8 +75,12 @@ class FastPlausibility:
             if slot is None or type(value) is not float or not math.isfinite(value):
                 return self._slow(params, initial)
             p[slot] = value
-        y0 = self.y0.copy()
-        for name, value in (dict(initial) | self.untreated_y0).items():
+        given = dict(initial) | self.untreated_y0
+        try:  # initial amounts that follow the candidate's parameters (as in resolve)
+            y0 = self.rules.apply(p, self.y0, keep=given).copy()
+        except ValidationError:
+            return self._slow(params, initial)
+        for name, value in given.items():
             slot = self.s_slot.get(name)
             if slot is None or type(value) is not float or not math.isfinite(value) or value < 0:
                 return self._slow(params, initial)

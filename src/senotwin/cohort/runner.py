@@ -53,7 +53,7 @@ from senotwin.cohort.population import (
     draw_patients,
     with_prior_spread,
 )
-from senotwin.model.compile import FlatModel, flatten
+from senotwin.model.compile import FlatModel, InitialRules, flatten, initial_rules
 from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.engines import EngineOutput, get_engine
@@ -441,6 +441,8 @@ class _ArmPlan:
     columns: tuple[str, ...]  # engine output columns: species, then observables
     column_index: Mapping[str, int]  # column -> its position in the engine output
     names: frozenset[str]  # 'time' and the columns
+    rules: InitialRules  # initial amounts that follow the parameters (a patient's own)
+    explicit: frozenset[str]  # species the job gives an initial amount: rules leave them
 
 
 _PLANS: dict[int, tuple[_Job, tuple[_ArmPlan, ...]]] = {}  # by id(job), the job kept alive
@@ -477,7 +479,21 @@ def _arm_plans(job: _Job) -> tuple[_ArmPlan, ...] | None:
         species = {sid: i for i, sid in enumerate(flat.species)}
         index = {c: i for i, c in enumerate(columns)}
         names = frozenset(("time", *columns))
-        plans.append(_ArmPlan(fast_plan, p, y0, slots, species, fixed, columns, index, names))
+        plans.append(
+            _ArmPlan(
+                fast_plan,
+                p,
+                y0,
+                slots,
+                species,
+                fixed,
+                columns,
+                index,
+                names,
+                initial_rules(flat),
+                frozenset(job.initial),
+            )
+        )
     _PLANS.clear()  # one job per worker at a time
     _PLANS[id(job)] = (job, tuple(plans))
     return tuple(plans)
@@ -495,6 +511,11 @@ def _fast_arm(ap: _ArmPlan, patient: VirtualPatient) -> EngineOutput | None:
             return None
         p[slot] = value
     y0 = ap.y0
+    if ap.rules and not ap.rules.parameters.isdisjoint(patient.params):
+        try:  # the patient's own values of what an initial expression reads
+            y0 = ap.rules.apply(p, y0, keep=ap.explicit | patient.initial.keys())
+        except ValidationError:
+            return None
     if patient.initial:
         y0 = y0.copy()
         for name, value in patient.initial.items():

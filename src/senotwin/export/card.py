@@ -32,7 +32,7 @@ def sections(spec: ModelSpec) -> list[tuple[str, list[str], list[list[object]]]]
             s.id,
             s.name,
             s.unit,
-            f"{s.initial:g}",
+            f"{s.initial:g}" + (f" (= {s.initial_expression})" if s.initial_expression else ""),
             s.compartment,
             s.entity or "",
             " ".join(

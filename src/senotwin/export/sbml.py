@@ -25,6 +25,9 @@ are still divided by it: the dynamics stay equal up to rounding). Species carry 
 notes and ``bqbiol:isDescribedBy`` terms. Infusions and parameter steps cannot be written as
 plain SBML events without changing parameter constancy, so they raise ExportError. A scenario's
 parameter values and initial amounts (``params=``/``initial=``) are written as the model's values.
+A species whose initial amount is an expression of parameters (``initial_expression``) gets an
+initialAssignment, so a tool that sets other parameter values starts it where the engines do;
+one given an explicit amount in ``initial=`` keeps that number instead.
 
 Written so that tools load it quickly. libRoadRunner inlines an assignment rule at every place
 its variable is used (no sharing), so an expression repeated inside a formula multiplies the code
@@ -51,7 +54,7 @@ from fractions import Fraction
 import libsbml
 
 from senotwin._errors import ExportError, ValidationError
-from senotwin.model.compile import block_id, flatten
+from senotwin.model.compile import block_id, evaluate, flatten
 from senotwin.model.expr import Call, Expr, Num, Op, Sym, symbols, to_text, walk
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
@@ -511,12 +514,17 @@ def build_document(
 
     unit_of = {s.id: s.unit for s in spec.species}
     compartment_of = {s.id: s.compartment for s in spec.species}
+    # an initial amount that follows the parameters is an initialAssignment, unless given
+    follows = {sid: tree for sid, tree in flat.initial_rules if sid not in y_over}
+    written_values = {p.id: p_over.get(p.id, p.value) for p in spec.parameters}
     for s in spec.species:
         sp = model.createSpecies()
         _check(sp.setId(s.id), f"species {s.id}")
         sp.setName(s.name or s.id)
         sp.setCompartment(s.compartment)
         value = y_over.get(s.id, s.initial)
+        if s.id in follows:  # the number agrees with the assignment at the written values
+            value = evaluate(follows[s.id], written_values)
         written = how[s.id]
         if written.concentration:
             sp.setInitialConcentration(value)
@@ -648,7 +656,17 @@ def build_document(
             law = _to_extent(Sym(input_id(sid)), sid, how, compartment_of)
             rx.createKineticLaw().setMath(writer.math(law, f"input of {sid}"))
 
+    for sid, tree in follows.items():
+        assignment = model.createInitialAssignment()
+        _check(assignment.setSymbol(sid), f"initial assignment of {sid}")
+        where = f"species {sid!r}.initial_expression"
+        _check(
+            assignment.setMath(writer.math(tree, where, unit=_unit_ref(model, unit_of[sid]))),
+            f"initial assignment of {sid}",
+        )
+
     trees = [t for _, t in flat.observables] + [t for _, t, _ in flat.processes]
+    trees += list(follows.values())
     if events:
         trees += [e for _, _, assigns in flat.events for _, e in assigns]
     _add_functions(model, _used_functions(trees), taken)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from senotwin._errors import ValidationError
+from senotwin.model.compile import evaluate
+from senotwin.model.expr import symbols
 from senotwin.model.io import spec_from_dict
 from senotwin.model.spec import ModelSpec
 
@@ -21,6 +23,8 @@ def with_values(
     check_ranges: bool = True,
 ) -> ModelSpec:
     """``spec`` with parameter values ``params`` and initial amounts ``initial`` written in.
+    A species whose initial amount is an expression of parameters takes its value at ``params``
+    (as a run does), or, given in ``initial``, that amount in place of its expression.
 
     A value outside its parameter's plausible range is an error, unless ``check_ranges`` is
     False -- a scenario of another host (the ``mouse_*`` contexts) -- and then that parameter
@@ -45,4 +49,13 @@ def with_values(
                 rng = item.get("range")
                 if not check_ranges and rng is not None and not rng[0] <= item[field] <= rng[1]:
                     item["range"] = None
+    values = {item["id"]: item["value"] for item in data["parameters"]}
+    for item, species in zip(data["species"], spec.species, strict=True):
+        tree = spec.initial_tree(species)
+        if tree is None:
+            continue
+        if species.id in (initial or {}):  # an amount given explicitly replaces the expression
+            item.pop("initial_expression", None)
+        elif any(values[x] != spec.parameter(x).value for x in symbols(tree)):
+            item["initial"] = evaluate(tree, values)  # follows the parameters, as in a run
     return spec_from_dict(data, source=f"model {spec.id!r} with scenario values")

@@ -18,15 +18,16 @@ readable. It is slower than generated code; speed is the fast engine's job.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from senotwin._errors import CompileError
-from senotwin.model.expr import TIME, Call, Expr, Num, Op, Sym, parse, substitute
+from senotwin._errors import CompileError, ValidationError
+from senotwin.model.expr import TIME, Call, Expr, Num, Op, Sym, parse, substitute, symbols
 from senotwin.model.spec import ModelSpec, Parameter, Species, observable_order
 
 Value = Any  # float or numpy array
@@ -51,6 +52,9 @@ class FlatModel:
     observables: tuple[tuple[str, Expr], ...]  # dependency order
     processes: tuple[tuple[str, Expr, tuple[tuple[str, float], ...]], ...]
     events: tuple[tuple[str, float, tuple[tuple[str, Expr], ...]], ...]
+    #: species whose initial amount is an expression of parameters (no blocks applied: the
+    #: state before the run, not a drug's action), in species order
+    initial_rules: tuple[tuple[str, Expr], ...] = ()
 
 
 def _one_minus(bid: str) -> Expr:
@@ -121,6 +125,9 @@ def _flatten_uncached(spec: ModelSpec) -> FlatModel:
         observables=tuple(observables),
         processes=processes,
         events=events,
+        initial_rules=tuple(
+            (s.id, rule) for s in spec.species if (rule := spec.initial_tree(s)) is not None
+        ),
     )
 
 
@@ -299,9 +306,80 @@ def _compile_uncached(spec: ModelSpec) -> CompiledModel:
 
 
 def evaluate(expr: Expr, values: Mapping[str, float], *, time: float = 0.0) -> float:
-    """Evaluate a tree with plain values (helper for tests and model cards)."""
+    """Evaluate a tree with plain values (helper for tests, model cards and the check of an
+    initial expression); a division by zero or an overflow gives inf or nan, not a warning."""
     names = sorted(values)
     idx = {n: ("p", i) for i, n in enumerate(names)}
     f = to_callable(expr, idx)
     p = np.array([values[n] for n in names], dtype=float)
-    return float(f(time, np.zeros(0), p, []))
+    with np.errstate(all="ignore"):
+        return float(f(time, np.zeros(0), p, []))
+
+
+@dataclass(frozen=True, eq=False)
+class InitialRules:
+    """The initial expressions of a lowered model compiled once: a run's initial state follows
+    its parameter values (:meth:`apply`). Empty for a model without initial expressions."""
+
+    species: tuple[str, ...]
+    texts: tuple[str, ...]
+    slots: tuple[int, ...]  # slot of each rule's species in the initial state
+    reads: tuple[np.ndarray, ...]  # parameter slots each rule reads
+    fns: tuple[Fn, ...]
+    defaults: np.ndarray  # the model's parameter vector (flat.values)
+    #: every parameter a rule reads: a run that sets none of them keeps the declared amounts
+    parameters: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.fns)
+
+    def apply(self, p: np.ndarray, y0: np.ndarray, *, keep: Collection[str] = ()) -> np.ndarray:
+        """``y0`` with each rule's species set to its expression at ``p`` where ``p`` differs
+        from the model's values in a parameter the rule reads (else the declared ``initial``
+        stays, bit for bit); species in ``keep`` (given explicitly by the run) are left as they
+        are. Returns ``y0`` itself when nothing changes. Raises ValidationError naming the
+        species, its expression and the values when the amount is not finite or is negative."""
+        out = y0
+        for sid, text, slot, reads, fn in zip(
+            self.species, self.texts, self.slots, self.reads, self.fns, strict=True
+        ):
+            if sid in keep or np.array_equal(p[reads], self.defaults[reads]):
+                continue
+            with np.errstate(all="ignore"):
+                value = float(fn(0.0, y0, p, []))
+            if not math.isfinite(value) or value < 0:
+                raise ValidationError(
+                    f"initial amount of species {sid!r} = {text} is {value:g} for this run's "
+                    f"parameter values; it must be finite and >= 0 (set the parameters it reads "
+                    f"within their ranges, or give {sid} an explicit initial amount)"
+                )
+            if out is y0:
+                out = y0.copy()
+            out[slot] = value
+        return out
+
+
+_RULES_CACHE: dict[str, InitialRules] = {}
+
+
+def initial_rules(flat: FlatModel) -> InitialRules:
+    """The compiled initial expressions of ``flat`` (cached by the spec's content digest)."""
+    key = flat.spec.digest()
+    hit = _RULES_CACHE.get(key)
+    if hit is None:
+        idx = _index(flat)
+        s_index = {sid: i for i, sid in enumerate(flat.species)}
+        p_index = {pid: i for i, pid in enumerate(flat.parameters)}
+        texts = {s.id: s.initial_expression or "" for s in flat.spec.species}
+        reads = [sorted(symbols(tree)) for _, tree in flat.initial_rules]
+        hit = InitialRules(
+            species=tuple(sid for sid, _ in flat.initial_rules),
+            texts=tuple(texts[sid] for sid, _ in flat.initial_rules),
+            slots=tuple(s_index[sid] for sid, _ in flat.initial_rules),
+            reads=tuple(np.array([p_index[x] for x in r], dtype=np.intp) for r in reads),
+            fns=tuple(to_callable(tree, idx) for _, tree in flat.initial_rules),
+            defaults=np.array(flat.values, dtype=float),
+            parameters=frozenset(x for r in reads for x in r),
+        )
+        _remember(_RULES_CACHE, key, hit)
+    return hit

@@ -283,6 +283,8 @@ def explain(spec: ModelSpec, name: str) -> str:
                 f"species {s.id}: {s.name}".rstrip(": "),
                 f"  unit: {s.unit}; initial: {s.initial:g}; compartment: {s.compartment}",
             ]
+            if s.initial_expression:
+                rows.append(f"  initial amount follows the parameters: {s.initial_expression}")
             if s.cell_ontology:
                 rows.append(f"  Cell Ontology: {s.cell_ontology}")
             if s.hgnc:

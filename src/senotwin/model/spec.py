@@ -17,14 +17,22 @@ import json
 import math
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin.model import ratelaws
-from senotwin.model.expr import TIME, Expr, parse, symbols
+from senotwin.model.expr import FUNCTIONS, TIME, Expr, parse, symbols
 from senotwin.model.units import parse_unit
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -171,13 +179,20 @@ class Compartment(_Frozen):
 
 
 class Species(_Frozen):
-    """A dynamic state variable (cell population, molecule) with its initial value."""
+    """A dynamic state variable (cell population, molecule) with its initial value.
+
+    ``initial_expression`` (optional) makes the initial amount follow the parameters: an
+    expression of parameters only (a steady state such as ``anc_base``), which ``initial`` must
+    equal at the parameters' default values; a run with other parameter values starts the species
+    at the expression's value for them (an explicit initial amount of the run still wins).
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = ""
     unit: str
     compartment: str = "tissue"
     initial: float = Field(ge=0)
+    initial_expression: str | None = Field(default=None, min_length=1)
     non_negative: bool = True
     entity: str | None = Field(default=None, pattern=ENTITY_PATTERN)
     hgnc: tuple[str, ...] = ()
@@ -191,6 +206,15 @@ class Species(_Frozen):
         if not math.isfinite(value):
             raise ValueError(f"initial value must be finite, got {value}")
         return value
+
+    @model_serializer(mode="wrap")
+    def _without_unset_expression(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The dump without ``initial_expression`` when there is none, so a model without one
+        keeps the digest (the compiled-model cache key) it had before the field existed."""
+        data: dict[str, Any] = handler(self)
+        if self.initial_expression is None:
+            data.pop("initial_expression", None)
+        return data
 
 
 class Parameter(_Frozen):
@@ -402,6 +426,16 @@ class ModelSpec(_Frozen):
         kind = "process" if isinstance(item, Process) else "observable"
         return item.formula(_referable(self), where=f"{kind} {item.id!r}")
 
+    def initial_tree(self, species: Species) -> Expr | None:
+        """The tree of ``species``' initial expression (parameters only), None without one."""
+        if species.initial_expression is None:
+            return None
+        return parse(
+            species.initial_expression,
+            set(self.parameter_ids),
+            where=f"species {species.id!r}.initial_expression",
+        )
+
 
 def _hint(name: str, allowed: Iterable[str]) -> str:
     return did_you_mean(name, allowed)
@@ -438,6 +472,7 @@ def _problems(spec: ModelSpec) -> Iterable[str]:
             yield f"species {s.id!r}.compartment: unknown compartment {s.compartment!r}" + _hint(
                 s.compartment, compartments
             )
+        yield from _initial_problems(spec, s)
     for p in spec.parameters:
         yield from _unit_problem(f"parameter {p.id!r}.unit", p.unit)
     allowed = _referable(spec)
@@ -477,6 +512,56 @@ def _problems(spec: ModelSpec) -> Iterable[str]:
                 parse(text, allowed, where=where)
             except ValidationError as exc:
                 yield str(exc)
+
+
+#: relative agreement asked of a species' ``initial`` with its ``initial_expression``
+INITIAL_REL_TOL = 1e-9
+_INITIAL_ALLOWED = "allowed: numbers, the model's parameters, + - * / ** and " + ", ".join(
+    sorted(FUNCTIONS)
+)
+
+
+def _initial_problems(spec: ModelSpec, s: Species) -> Iterable[str]:
+    """What is wrong with a species' initial expression: it must parse, name parameters only
+    (it is computed before the run, from the run's parameter values), be finite and >= 0 at
+    the default values, and equal ``initial`` there."""
+    text = s.initial_expression
+    if text is None:
+        return
+    where = f"species {s.id!r}.initial_expression"
+    try:
+        tree = parse(text, _referable(spec), where=where)
+    except ValidationError as exc:
+        yield f"{exc} ({_INITIAL_ALLOWED})"
+        return
+    others = sorted(symbols(tree) - set(spec.parameter_ids))
+    if others:
+        kinds = {
+            TIME: "model time",
+            **{x: "a species" for x in spec.species_ids},
+            **{x: "an observable" for x in spec.observable_ids},
+        }
+        named = ", ".join(f"{x!r} ({kinds.get(x, 'not a parameter')})" for x in others)
+        yield (
+            f"{where}: {text!r} names {named}; an initial amount is computed before the run "
+            f"from parameters only ({_INITIAL_ALLOWED})"
+        )
+        return
+    from senotwin.model.compile import evaluate  # compile imports this module
+
+    defaults = {p.id: p.value for p in spec.parameters}
+    value = evaluate(tree, defaults)
+    if not math.isfinite(value) or value < 0:
+        used = ", ".join(f"{x}={defaults[x]:g}" for x in sorted(symbols(tree)))
+        yield (
+            f"{where}: {text!r} is {value:g} at the parameters' default values ({used}); "
+            "an initial amount must be finite and >= 0"
+        )
+    elif not math.isclose(s.initial, value, rel_tol=INITIAL_REL_TOL, abs_tol=1e-300):
+        yield (
+            f"species {s.id!r}.initial: {s.initial!r} differs from its initial_expression "
+            f"{text!r} = {value!r} at the parameters' default values; write initial: {value!r}"
+        )
 
 
 def _unit_problem(where: str, unit: str) -> Iterable[str]:

@@ -1,4 +1,5 @@
-"""Unit consistency of a ModelSpec: every process rate and observable against its declared unit.
+"""Unit consistency of a ModelSpec: every process rate and observable against its declared unit
+(and an initial expression against its species' unit).
 
 Each expression is walked with the declared units of the ids it uses (species, parameters,
 observables; ``time`` is in days). A quantity is a scale factor to SI-like base units times a
@@ -188,7 +189,8 @@ def _bare_number(node: Expr) -> bool:
 
 
 def unit_problems(spec: ModelSpec) -> list[str]:
-    """Every process and observable whose units do not match its declaration (empty if none)."""
+    """Every process, observable and initial expression whose units do not match its
+    declaration (empty if none)."""
     units = declared_quantities(spec)
     walker = _Walker(units)
     per_day = quantity("1/day")
@@ -224,6 +226,21 @@ def unit_problems(spec: ModelSpec) -> list[str]:
                     f"process {pr.id!r}: rate is {got.text()}, but species {sid!r} "
                     f"({spec_unit}) needs {want.text()} (its unit per day)"
                 )
+    for sp in spec.species:  # an initial amount that follows the parameters: the species' unit
+        rule = spec.initial_tree(sp)
+        if rule is None or _bare_number(rule):
+            continue
+        where = f"species {sp.id!r}.initial_expression"
+        try:
+            got = walker.walk(rule)
+        except UnitMismatch as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if not got.same(units[sp.id]):
+            problems.append(
+                f"{where}: {sp.initial_expression!r} gives {got.text()}, the species is in "
+                f"{sp.unit!r} ({units[sp.id].text()})"
+            )
     return problems
 
 

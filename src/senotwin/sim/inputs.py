@@ -12,7 +12,7 @@ import numpy as np
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin.kb.loader import shipped_id
-from senotwin.model.compile import FlatModel, block_id
+from senotwin.model.compile import FlatModel, block_id, initial_rules
 from senotwin.model.schedule import Schedule
 
 
@@ -62,7 +62,9 @@ def resolve(
     blocks: Mapping[str, float] | None,
     check_ranges: bool,
 ) -> RunInputs:
-    """Check every override name and value and build the engine vectors."""
+    """Check every override name and value and build the engine vectors. A species with an
+    initial expression starts at its value for the run's parameters (before blocks), unless
+    ``initial`` gives its amount."""
     spec = flat.spec
     p = np.array(flat.values, dtype=float)
     y0 = np.array(flat.initial, dtype=float)
@@ -87,6 +89,9 @@ def resolve(
                 f"value {default:g} is not negative)"
             )
         p[p_index[name]] = v
+    # species whose initial amount is an expression of parameters follow this run's values,
+    # unless the run gives their amount itself
+    y0 = initial_rules(flat).apply(p, y0, keep=initial or ())
     s_index = slots.s_index
     for name, value in (initial or {}).items():
         if name not in s_index:

@@ -128,7 +128,8 @@ def neutropenia_parts(
             name="circulating neutrophils (ANC)" if s == ANC else f"neutrophil precursors {s}",
             unit=ANC_UNIT,
             compartment=compartment,
-            initial=4280.0,
+            initial=SYSTEM[0][1],
+            initial_expression="anc_base",  # the steady state: a patient's own baseline
             description="Friberg 2002 myelosuppression chain (therapy.toxicity)",
         )
         for s in stages
@@ -273,7 +274,10 @@ def thrombocytopenia_parts(
     marrow = ["plt_prol", "plt_t1", "plt_t2", "plt_t3"]
     blood = [f"{PLATELETS}_c{i}" for i in range(1, PLT_AGES + 1)]
     # steady state: each marrow stage holds base x MTT / (4 x life), each age a quarter of base
+    # (as expressions, so a patient's own plt_base / plt_mtt / plt_life start it at its own)
     marrow0 = PLT_SYSTEM[0][1] * PLT_SYSTEM[1][1] / (4 * PLT_LIFE)
+    marrow_expr = "plt_base * plt_mtt / (4 * plt_life)"
+    age_expr = f"plt_base / {PLT_AGES}"
     species = [
         Species(
             id=s,
@@ -281,6 +285,7 @@ def thrombocytopenia_parts(
             unit=ANC_UNIT,
             compartment=compartment,
             initial=marrow0,
+            initial_expression=marrow_expr,
             description="Friberg marrow chain of the platelet model (therapy.toxicity)",
         )
         for s in marrow
@@ -291,6 +296,7 @@ def thrombocytopenia_parts(
             unit=ANC_UNIT,
             compartment=compartment,
             initial=PLT_SYSTEM[0][1] / PLT_AGES,
+            initial_expression=age_expr,
             description="circulating platelets by age over their lifespan (therapy.toxicity)",
         )
         for i, s in enumerate(blood, start=1)
@@ -399,6 +405,7 @@ def senolysis_damage_parts(
         unit="1",
         compartment=compartment,
         initial=_HOST_SHARE,
+        initial_expression=share.id,  # the untreated steady state of the pool
         description=(
             "the host's own senescent cells outside the lesion, as a share of its tissue cells; "
             "they meet the drug's senolytic apoptosis rate as the lesion's do (assumed: the "

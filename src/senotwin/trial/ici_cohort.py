@@ -45,7 +45,7 @@ from senotwin.cohort.population import (
     qsp_population,
     typical_growth,
 )
-from senotwin.model.compile import flatten
+from senotwin.model.compile import InitialRules, flatten, initial_rules
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.schedule import Schedule
 from senotwin.sim.engines import EngineOutput
@@ -113,6 +113,8 @@ class _Prepared:
     slots: Mapping[str, int]
     species: Mapping[str, int]
     columns: tuple[str, ...]
+    rules: InitialRules  # initial amounts that follow a patient's parameters
+    explicit: frozenset[str]  # species the scenario gives an initial amount: rules leave them
 
 
 def _prepare(
@@ -143,7 +145,7 @@ def _prepare(
     slots = {pid: i for i, pid in enumerate(flat.parameters)}
     species = {sid: i for i, sid in enumerate(flat.species)}
     columns = (*flat.species, *(oid for oid, _ in flat.observables))
-    return _Prepared(plan, p, y0, slots, species, columns)
+    return _Prepared(plan, p, y0, slots, species, columns, initial_rules(flat), frozenset(initial))
 
 
 class VirtualCohort:
@@ -276,7 +278,7 @@ class VirtualCohort:
         p = run.p.copy()
         for k, v in params.items():
             p[run.slots[k]] = float(v)
-        y0 = run.y0.copy()
+        y0 = run.rules.apply(p, run.y0, keep=run.explicit | initial.keys()).copy()
         for k, v in initial.items():
             y0[run.species[k]] = float(v)
         return p, y0
