@@ -684,3 +684,25 @@ def test_pdl1_share_is_drawn_with_its_tissue_strata_and_the_typical_share_is_the
     assert share.min() >= 0.001 and share.max() <= 1.0
     with pytest.raises(ValidationError, match="no pool patient"):
         BaselineDisease(pdl1_bins=((0.001, 0.01, 1.0), (0.01, 1.0, 0.0)), pdl1_positive_share=0.5)
+
+
+def test_fast_plausibility_starts_a_candidate_at_its_own_initial_amounts() -> None:
+    """A species whose initial amount is an expression of parameters starts at the candidate's
+    value on the prepared path, as check_plausible's simulate() starts it."""
+    from senotwin.model.io import spec_from_dict
+    from tests.model.test_initial_expression import STEADY
+
+    spec = spec_from_dict(STEADY)
+    plaus = Plausibility(
+        days=20.0,
+        doubling_days=(1.0, 1e6),
+        bounds=(("level", 0.0, 1e9),),
+        burden="level",
+        untreated_params=(),
+        untreated_initial=(),
+    )
+    check = FastPlausibility(spec, plaus)
+    for cand, initial in (({"s": 40.0}, {}), ({"s": 40.0}, {"X": 100.0})):
+        fast = check(cand, initial)
+        assert fast == check_plausible(spec, plaus, cand, initial, engine="fast")
+    assert check({"s": 40.0}, {}).values["level"] == pytest.approx(400.0, rel=1e-9)

@@ -482,3 +482,28 @@ def test_an_arms_schedule_notes_are_warned_and_kept_in_the_manifest(tmp_path: Pa
         run = _run(cfg, tmp_path / "c")
     assert run.manifest["notes"] == list(job.notes)
     assert read_manifest(tmp_path / "c")["notes"] == list(job.notes)
+
+
+def test_fast_path_starts_a_patients_own_blood_count_chain_as_the_general_path() -> None:
+    """A patient's anc_base moves the chain's initial amounts (initial expressions) on the
+    prepared path exactly as simulate() does; an amount the patient gives still wins."""
+    from senotwin.cohort.population import VirtualPatient
+    from senotwin.cohort.runner import _arm_plans, _fast_arm, _simulate_arm
+
+    cfg = _config(n=1, arms=(arm_from_text("nab=nab-paclitaxel 125 mg/m2 iv d20"),))
+    job = make_job(replace(cfg, engine="fast", t_end=30.0), EndpointReducer())
+    plans = _arm_plans(job)
+    assert plans is not None
+    (plan,) = plans
+    arm = job.config.arms[0]
+    own = VirtualPatient(0, {**job.params, "anc_base": 2500.0}, 1, True, 100.0, "plausible")
+    for patient, start in ((own, 2500.0), (replace(own, initial={"anc": 3000.0}), 3000.0)):
+        out = _fast_arm(plan, patient)
+        assert out is not None and out.status == "success"
+        table = _simulate_arm(job, patient, arm).table
+        for col in ("anc", "anc_t3", "tox_anc"):
+            np.testing.assert_array_equal(out.values[:, plan.column_index[col]], table[col])
+        assert (table["anc"].iloc[0], table["anc_t3"].iloc[0]) == (start, 2500.0)
+        if patient is own:  # at its own steady state until the dose
+            before = out.values[out.times < 20, plan.column_index["tox_anc"]]
+            np.testing.assert_allclose(before, 2500.0, rtol=1e-9)

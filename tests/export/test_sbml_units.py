@@ -241,6 +241,9 @@ def test_the_neutropenia_chain_exports_unit_consistent_in_cells_per_ul() -> None
         sp = model.getSpecies(sid)
         assert not sp.getHasOnlySubstanceUnits() and sp.getCompartment() == "blood"
         assert sp.getInitialConcentration() == 4280.0
+        # the amount follows the baseline parameter: an initialAssignment, with no unit message
+        start = model.getInitialAssignmentBySymbol(sid)
+        assert libsbml.formulaToL3String(start.getMath()) == "anc_base"
         # substance / mL is cells/uL to the scale (areEquivalent would ignore a factor 1000)
         assert libsbml.UnitDefinition.areIdentical(
             libsbml.UnitDefinition.convertToSI(sp.getDerivedUnitDefinition()),
@@ -273,6 +276,15 @@ def test_the_platelet_chain_exports_unit_consistent_in_cells_per_ul() -> None:
     model = doc.getModel()
     blood = [f"plt_c{i}" for i in range(1, 5)]
     assert sum(model.getSpecies(s).getInitialConcentration() for s in blood) == 232_000.0
+    starts = {
+        sid: libsbml.formulaToL3String(model.getInitialAssignmentBySymbol(sid).getMath())
+        for sid in ("plt_prol", "plt_t3", *blood)
+    }
+    assert starts == {
+        "plt_prol": "plt_base * plt_mtt / (4 dimensionless * plt_life)",
+        "plt_t3": "plt_base * plt_mtt / (4 dimensionless * plt_life)",
+        **dict.fromkeys(blood, "plt_base / 4 dimensionless"),  # numbers carry units
+    }
     assert model.getParameter("plt_kill_navitoclax") is not None
 
 

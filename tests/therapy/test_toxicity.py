@@ -189,3 +189,79 @@ def test_platelet_dose_rules_hold_navitoclax() -> None:
     assert out.changes[0] == "day 3: navitoclax held (platelets 40.00e9/L < 50)"
     with pytest.raises(ValidationError, match="platelet_hold_below"):
         DoseRules(platelet_hold_below=200)
+
+
+def _chains_spec(*drugs: str):
+    """The QSP model with the therapy parts of ``drugs`` (no schedule)."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.drugs import get_drug
+    from senotwin.therapy.pkpd import therapy_spec
+
+    return therapy_spec(load_qsp(), [get_drug(d) for d in drugs])
+
+
+def test_the_chains_start_amounts_are_expressions_giving_the_former_numbers() -> None:
+    """The blood-count chains and the host pool declare their steady states as expressions of
+    their parameters; at the default values they give the numbers the chains were built with."""
+    from senotwin.model.compile import evaluate
+
+    spec = _chains_spec("nab-paclitaxel", "navitoclax")
+    values = {p.id: p.value for p in spec.parameters}
+    marrow = 232_000.0 * (134.0 / 24.0) / (4 * 9.0)
+    expected = {
+        **dict.fromkeys(("anc_prol", "anc_t1", "anc_t2", "anc_t3", "anc"), 4280.0),
+        **dict.fromkeys(("plt_prol", "plt_t1", "plt_t2", "plt_t3"), marrow),
+        **dict.fromkeys(("plt_c1", "plt_c2", "plt_c3", "plt_c4"), 58_000.0),
+        "host_sen_share": 0.005,
+    }
+    for sp in spec.species:
+        tree = spec.initial_tree(sp)
+        if sp.id not in expected:
+            assert tree is None, sp.id
+            continue
+        assert tree is not None, sp.id
+        assert evaluate(tree, values) == pytest.approx(expected[sp.id], rel=1e-12)
+        assert sp.initial == pytest.approx(expected[sp.id], rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_a_patients_own_anc_base_holds_until_the_first_dose(engine: str) -> None:
+    """A run with anc_base 2000 started the chain at 4280 and drifted with no drug given."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.sim import simulate
+    from senotwin.therapy.language import apply_regimen
+
+    plan = apply_regimen(load_qsp(), "nab-paclitaxel 125 mg/m2 iv d100")
+    res = simulate(
+        plan.spec,
+        params={"anc_base": 2000.0},
+        regimen=plan.schedule,
+        t_end=110.0,
+        engine=engine,
+        check_ranges=False,
+        throw=True,
+    )
+    t, anc = res.table["time"].to_numpy(), res.table["tox_anc"].to_numpy()
+    np.testing.assert_allclose(anc[t < 100], 2000.0, rtol=1e-9)
+    assert anc[-1] < 0.9 * 2000.0  # the dose still suppresses it
+    # an amount the run gives wins: the circulating ANC starts there, the precursors do not
+    given = simulate(
+        plan.spec,
+        params={"anc_base": 2000.0},
+        initial={"anc": 3000.0},
+        t_end=1.0,
+        engine=engine,
+        check_ranges=False,
+    ).table
+    assert (given["anc"].iloc[0], given["anc_t3"].iloc[0]) == (3000.0, 2000.0)
+
+
+def test_a_patients_own_platelet_chain_and_host_pool_hold_with_no_drug() -> None:
+    from senotwin.sim import simulate
+
+    spec = _chains_spec("navitoclax")
+    own = {"plt_base": 150_000.0, "plt_mtt": 4.5, "plt_life": 8.0, "host_sen_share0": 0.01}
+    res = simulate(spec, params=own, t_end=60.0, engine="fast", throw=True).table
+    np.testing.assert_allclose(res[PLT_OBS], 150_000.0, rtol=1e-9)
+    np.testing.assert_allclose(res["plt_t3"], 150_000.0 * 4.5 / (4 * 8.0), rtol=1e-9)
+    np.testing.assert_allclose(res["host_sen_share"], 0.01, rtol=1e-9)

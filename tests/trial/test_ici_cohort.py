@@ -220,3 +220,30 @@ def test_reads_with_error_keep_the_exact_endpoints_and_add_read_columns() -> Non
     for bad in (0, 1.5, True):
         with pytest.raises(ValidationError, match="reads"):
             CohortDesign(reads=bad)  # type: ignore[arg-type]
+
+
+def test_a_patients_vectors_follow_initial_expressions_unless_the_amount_is_given() -> None:
+    """The prepared trial runs start a species whose initial amount is an expression of
+    parameters (a blood-count chain) at the patient's own values, as simulate() does."""
+    from senotwin.model.compile import flatten
+    from senotwin.model.scenarios import get_scenario
+    from senotwin.model.schedule import Schedule
+    from senotwin.sim.inputs import resolve
+    from senotwin.therapy.language import apply_regimen
+    from senotwin.trial.ici_cohort import _prepare
+
+    spec = apply_regimen(get_scenario("default").load(), "nab-paclitaxel 125 mg/m2 iv d0").spec
+    run = _prepare(spec, Schedule(), {}, {"anc": 3000.0}, 10.0, 5.0)
+    anc, t3 = run.species["anc"], run.species["anc_t3"]
+    p, y0 = VirtualCohort._vectors(run, {"anc_base": 2500.0}, {"anc_t1": 10.0})
+    flat = flatten(spec)
+    want = resolve(
+        flat,
+        params={"anc_base": 2500.0},
+        initial={"anc": 3000.0, "anc_t1": 10.0},
+        blocks=None,
+        check_ranges=False,
+    )
+    np.testing.assert_array_equal(p, want.p)
+    np.testing.assert_array_equal(y0, want.y0)
+    assert (y0[anc], y0[run.species["anc_t1"]], y0[t3]) == (3000.0, 10.0, 2500.0)
