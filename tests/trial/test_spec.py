@@ -38,6 +38,15 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert [(s.column, s.value) for s in ipa.subgroups] == [("b_pdl1_ic_positive", 1.0)]
     assert ipa.baseline.pdl1_ic_share == 0.41 and ipa.baseline.pdl1_ic_rho == 0.338
     assert ipa.baseline.pdl1_positive_share is None
+    # the label's laboratory grade 3-4 neutrophil count decreased: 13 % in each arm
+    (lab,) = ipa.arms[0].published.adverse_events
+    assert (lab.event, lab.min_grade, lab.percent, lab.n) == (
+        "neutrophil count decreased (laboratory)",
+        3,
+        13.0,
+        438,
+    )
+    assert ipa.arms[1].published.adverse_events[0].n == 452
     assert ipa.subgroups[0].published["atezo"].hr_os == (0.62, 0.45, 0.86)
     # ECOG PS 0 57 % / 60 % of 451 per arm (ESMO 2018 LBA1): ECOG 1 selected at 0.415 (session 23)
     assert ipa.baseline.ecog1_share == 0.415 and "ESMO 2018" in ipa.baseline_source
@@ -85,6 +94,46 @@ def _variant(tmp_path: Path, change) -> Path:
             "pembrolizumab",
         ),
         (lambda d: d["arms"][0]["published"].update(orr=120), r"arms\[0\].published.orr"),
+        # a published adverse-event rate names a known event, a grade 1-4, n and its source
+        (
+            lambda d: d["arms"][0]["published"].update(
+                adverse_events=[
+                    {"event": "neutropnia", "min_grade": 3, "percent": 10, "n": 9, "source": "x"}
+                ]
+            ),
+            r"adverse_events\[0\].event' = 'neutropnia'.*'neutropenia'",
+        ),
+        (
+            lambda d: d["arms"][0]["published"].update(
+                adverse_events=[
+                    {"event": "neutropenia", "min_grade": 5, "percent": 10, "n": 9, "source": "x"}
+                ]
+            ),
+            r"adverse_events\[0\].min_grade' = 5.*CTCAE grade 1-4",
+        ),
+        (
+            lambda d: d["arms"][0]["published"].update(
+                adverse_events=[
+                    {"event": "neutropenia", "min_grade": 3, "percent": 10, "n": 0, "source": "x"}
+                ]
+            ),
+            r"adverse_events\[0\].n' = 0",
+        ),
+        (
+            lambda d: d["arms"][0]["published"].update(
+                adverse_events=[{"event": "neutropenia", "min_grade": 3, "percent": 10, "n": 9}]
+            ),
+            r"adverse_events\[0\].*required key",
+        ),
+        (
+            lambda d: d["arms"][0]["published"].update(
+                adverse_events=[
+                    {"event": "neutropenia", "min_grade": 3, "percent": p, "n": 9, "source": "x"}
+                    for p in (10, 12)
+                ]
+            ),
+            r"adverse_events\[1\].*given twice",
+        ),
         (
             lambda d: d["arms"][1].update(regimen="pembrolizumabb 200 mg iv q21d d0-d700"),
             r"arms\[1\].regimen",

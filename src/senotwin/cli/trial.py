@@ -184,6 +184,10 @@ def _published(p: Published) -> str:
             + (f" ({lm.ci[0]:g}-{lm.ci[1]:g})" if lm.ci else "")
             for lm in p.landmarks
         ),
+        *(
+            f"{ae.event} grade >= {ae.min_grade} {ae.percent:g} % (n {ae.n})"
+            for ae in p.adverse_events
+        ),
     ]
     text = ", ".join(x for x in parts if x)
     missing = [
@@ -230,8 +234,12 @@ def run(
     Selects N virtual patients to the trial's baseline, runs every arm, applies RECIST 1.1 on the
     trial's scan calendar and prints simulated vs published ORR, DCR, median PFS/OS and HRs
     (95 % CIs), and the simulated PFS/OS probability at each published median (50 % if matched:
-    a median on a scan calendar jumps by scan steps); writes comparison.csv/.json, km.png
-    (published medians overlaid) and waterfall.png to --out."""
+    a median on a scan calendar jumps by scan steps). Where an arm's regimen has a neutropenia
+    model (nab-paclitaxel), it also prints the share of patients with grade >= 3 and 4
+    neutropenia (each patient's ANC nadir while on treatment, with the model's published
+    between-patient spread) beside the published adverse-event rates. Writes
+    comparison.csv/.json, km.png (published medians overlaid), waterfall.png and, with a
+    neutropenia model, blood_counts.csv (per patient-arm nadir and grade) to --out."""
     from senotwin._io import atomic_write_text
     from senotwin.analysis.survival import json_record
     from senotwin.trial.checks import checks_text, trial_checks
@@ -245,6 +253,7 @@ def run(
         resolve_immune,
     )
     from senotwin.trial.run import run_trial as _run
+    from senotwin.trial.toxicity import BLOOD_FILE, blood_counts
 
     with user_errors():
         check_outputs([Output("--out", out, directory=True)])
@@ -254,9 +263,12 @@ def run(
             t, n, out, seed=seed, workers=workers, engine=engine, resume=resume, immune=immune
         )
         rows = load_trial_rows(out)
-        comp = compare_trial(t, rows)
+        blood = blood_counts(t, rows, seed=seed)
+        comp = compare_trial(t, rows, blood)
         checks = trial_checks(t, rows)
         atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))
+        if not blood.empty:
+            atomic_write_text(out / BLOOD_FILE, blood.to_csv(index=False))
         # a median not reached is null with its *_not_reached flag true (the CSV's inf)
         records = [json_record(r, SIMULATED) for r in comp.table.to_dict(orient="records")]
         payload = {
@@ -293,10 +305,9 @@ def run(
         typer.echo("checks against cited numbers from outside the trial (sources below):")
         for line in checks_text(checks):
             typer.echo(line)
-    typer.echo(
-        f"wrote {out / 'comparison.csv'}, {out / 'comparison.json'}, {out / 'km.png'}, "
-        f"{out / 'waterfall.png'}"
-    )
+    wrote = [out / "comparison.csv", out / "comparison.json", out / "km.png", out / "waterfall.png"]
+    wrote += [] if blood.empty else [out / BLOOD_FILE]
+    typer.echo("wrote " + ", ".join(str(w) for w in wrote))
 
 
 @app.command("replicates")

@@ -64,11 +64,13 @@ from senotwin.trial.independence import (
 from senotwin.trial.spec import (
     DAYS_PER_MONTH,
     ORR_DEFINITIONS,
+    AdverseEvent,
     Landmark,
     Published,
     TrialSpec,
 )
 from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
+from senotwin.trial.toxicity import blood_counts
 
 GROWTH_WHY = (
     "untreated lung-cancer volume-doubling times spread with sigma of ln 0.73-0.78 in three CT "
@@ -546,6 +548,7 @@ def _rows(
     at_median: Mapping[str, tuple[float, float, float]] | None = None,
     landmarks: Mapping[str, list[tuple[Landmark, tuple[float, float, float]]]] | None = None,
     at_follow: tuple[float, Mapping[str, tuple[float, float, float]]] | None = None,
+    blood: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     out = []
 
@@ -650,13 +653,37 @@ def _rows(
                 hr,
                 "against the control arm",
             )
+    if blood is not None and not blood.empty:  # the blood-count read (trial.toxicity)
+        grades = blood["anc_grade"].to_numpy()
+        for g in (3, 4):
+            sim = _share(int((grades >= g).sum()), len(grades))
+            events: list[AdverseEvent | None] = [
+                a for a in p.adverse_events if a.min_grade == g
+            ] or [None]
+            for ae in events:
+                add(
+                    NEUTROPENIA.format(grade=g),
+                    sim,
+                    (None if ae is None else ae.percent, None, None),
+                    "% of patients (simulated: ANC nadir on treatment"
+                    + ("" if ae is None else f"; published: '{ae.event}' term, n {ae.n}")
+                    + ")",
+                )
     return out
 
 
-def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
+#: endpoint name of the blood-count read's neutropenia rate (trial.toxicity)
+NEUTROPENIA = "neutropenia grade >= {grade}"
+
+
+def compare_trial(
+    trial: TrialSpec, rows: pd.DataFrame, blood: pd.DataFrame | None = None
+) -> TrialComparison:
     """Simulated (95 % CIs) vs published endpoints for the ITT population and each subgroup;
     beside each published median PFS/OS, the simulated probability of being event-free at it
-    (:func:`at_published_median`, an additional row: 50 % if the arm matches)."""
+    (:func:`at_published_median`, an additional row: 50 % if the arm matches); with ``blood``
+    (:func:`senotwin.trial.toxicity.blood_counts` of these rows) the share of patients with
+    grade >= 3 and 4 neutropenia beside the published adverse-event rates."""
     pops: list[tuple[str, pd.DataFrame, dict[str, Published]]] = [
         ("ITT", rows, {a.name: a.published for a in trial.arms})
     ]
@@ -674,6 +701,10 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
         summaries[name] = summary
         for rec in summary.to_dict(orient="records"):
             arm, pub = str(rec["arm"]), published.get(str(rec["arm"]))
+            mine = None
+            if blood is not None:
+                ids = sub.loc[sub["arm"] == arm, "patient"]
+                mine = blood[(blood["arm"] == arm) & blood["patient"].isin(ids)]
             table += _rows(
                 name,
                 arm,
@@ -682,6 +713,7 @@ def compare_trial(trial: TrialSpec, rows: pd.DataFrame) -> TrialComparison:
                 at_published_median(sub, arm, pub),
                 at_landmarks(sub, arm, pub),
                 (follow / DAYS_PER_MONTH, at_median_follow(sub, arm, pub, follow)),
+                mine,
             )
     return TrialComparison(pd.DataFrame(table), summaries)
 
@@ -896,10 +928,10 @@ def trial_outcome(trial: TrialSpec, out: str | Path) -> TrialOutcome:
     """Read a finished trial directory into a :class:`TrialOutcome` (comparison, KM and the
     immune-parameter record of its manifest)."""
     rows = load_trial_rows(out)
-    comp = compare_trial(trial, rows)
+    manifest = json.loads((Path(out) / "manifest.json").read_text())
+    comp = compare_trial(trial, rows, blood_counts(trial, rows, seed=manifest["config"]["seed"]))
     png = km_png(trial, rows)
     plot_km(trial, rows, Path(out) / "km.png")  # inside staged writes it appears at the end
-    manifest = json.loads((Path(out) / "manifest.json").read_text())
     selection = manifest["config"]["population"].get("selection") or {}
     return TrialOutcome(trial, rows, comp, png, dict(selection.get("immune") or {}))
 

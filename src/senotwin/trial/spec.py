@@ -78,9 +78,20 @@ _PUBLISHED = {
     "hr_pfs",
     "hr_os",
     "landmarks",
+    "adverse_events",
     "source",
 }
 _LANDMARK = {"endpoint", "months", "percent", "ci", "source"}
+_ADVERSE = {"event", "min_grade", "percent", "n", "source"}
+#: published adverse events a blood-count read is compared with (trial.toxicity), each read
+#: against the CTCAE grade of the simulated absolute neutrophil count: the investigator-reported
+#: MedDRA terms of the trials' adverse-event tables, or the worst laboratory value of a label's
+#: laboratory-abnormality table
+ADVERSE_EVENTS = (
+    "neutropenia",
+    "neutrophil count decreased",
+    "neutrophil count decreased (laboratory)",
+)
 _SUBGROUP = {"name", "label", "filter", "published"}
 #: what a published ORR counts: confirmed CR/PR (RECIST 1.1, a later scan >= confirm_days),
 #: unconfirmed (a CR/PR seen once), or not read from the publication (compared with the confirmed
@@ -114,6 +125,18 @@ class Landmark:
 
 
 @dataclass(frozen=True)
+class AdverseEvent:
+    """A published adverse-event rate of one arm: the share of the safety population (``n``)
+    with the term at grade ``min_grade`` or worse, with its source."""
+
+    event: str  # one of ADVERSE_EVENTS
+    min_grade: int  # 1-4: "grade >= min_grade"
+    percent: float
+    n: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Published:
     """Published results of one arm (None = not reported / not reached)."""
 
@@ -128,6 +151,7 @@ class Published:
     hr_pfs: tuple[float, float, float] | None = None  # HR, low, high vs the control arm
     hr_os: tuple[float, float, float] | None = None
     landmarks: tuple[Landmark, ...] = ()
+    adverse_events: tuple[AdverseEvent, ...] = ()
     source: str = ""
 
 
@@ -275,8 +299,35 @@ def _published(src: str, where: str, data: Any) -> Published:
         hr_pfs=_hr(src, f"{where}.hr_pfs", data.get("hr_pfs")),
         hr_os=_hr(src, f"{where}.hr_os", data.get("hr_os")),
         landmarks=_landmarks(src, f"{where}.landmarks", data.get("landmarks")),
+        adverse_events=_adverse(src, f"{where}.adverse_events", data.get("adverse_events")),
         source=_text(src, f"{where}.source", data.get("source")),
     )
+
+
+def _adverse(src: str, where: str, data: Any) -> tuple[AdverseEvent, ...]:
+    """``[{event, min_grade, percent, n, source}, ...]``: one rate per event and grade."""
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not data:
+        raise _fail(src, where, data, "must be a non-empty list of adverse-event rates")
+    out: list[AdverseEvent] = []
+    for i, item in enumerate(data):
+        at = f"{where}[{i}]"
+        _keys(src, at, item, _ADVERSE, _ADVERSE)
+        event = item["event"]
+        if event not in ADVERSE_EVENTS:
+            raise _fail(src, f"{at}.event", event, f"one of {list(ADVERSE_EVENTS)}")
+        g = item["min_grade"]
+        if isinstance(g, bool) or g not in (1, 2, 3, 4):
+            raise _fail(src, f"{at}.min_grade", g, "a CTCAE grade 1-4 (the rate is of >= it)")
+        n = item["n"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise _fail(src, f"{at}.n", n, "the safety population, a positive integer")
+        percent = _num(src, f"{at}.percent", item["percent"], hi=100.0)
+        if any(a.event == event and a.min_grade == g for a in out):
+            raise _fail(src, at, f"{event} grade >= {g}", "given twice")
+        out.append(AdverseEvent(event, g, percent, n, _text(src, f"{at}.source", item["source"])))
+    return tuple(out)
 
 
 def _landmarks(src: str, where: str, data: Any) -> tuple[Landmark, ...]:

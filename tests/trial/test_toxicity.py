@@ -1,0 +1,122 @@
+"""The blood-count read of a trial: each patient's own marrow, the nadir while on treatment, and
+the share of grade >= 3 / 4 neutropenia beside the published laboratory rate."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from senotwin._errors import ValidationError
+from senotwin.therapy.toxicity import ANC_SPREAD, lognormal_sigma
+from senotwin.trial.library import get_trial
+from senotwin.trial.run import NEUTROPENIA, compare_trial, comparison_text
+from senotwin.trial.toxicity import COLUMNS, blood_counts, patient_marrow
+from tests.trial.test_run import _rows as trial_rows
+
+DEFAULTS = {"anc_base": 4280.0, "anc_mtt": 4.875, "anc_slope_nab_paclitaxel": 2.53}
+SLOPES = ("anc_slope_nab_paclitaxel",)
+
+
+def test_the_spread_is_chen_2014s_cvs_on_the_log_scale() -> None:
+    assert lognormal_sigma(0.351) == pytest.approx(math.sqrt(math.log(1 + 0.351**2)))
+    assert ANC_SPREAD.slope_sigma == pytest.approx(0.4110, abs=1e-4)  # CV 42.9 %
+    assert (ANC_SPREAD.age_factor, ANC_SPREAD.age_cut) == (1.501, 65.0)
+    assert "Chen" in ANC_SPREAD.source and "Table 2" in ANC_SPREAD.source
+
+
+def test_a_patient_keeps_one_marrow_and_age_raises_the_drug_slope() -> None:
+    a = patient_marrow(DEFAULTS, SLOPES, 50.0, seed=0, patient=3)
+    assert a == patient_marrow(DEFAULTS, SLOPES, 50.0, seed=0, patient=3)  # in every arm
+    assert a != patient_marrow(DEFAULTS, SLOPES, 50.0, seed=0, patient=4)
+    assert a != patient_marrow(DEFAULTS, SLOPES, 50.0, seed=1, patient=3)
+    old = patient_marrow(DEFAULTS, SLOPES, 70.0, seed=0, patient=3)
+    assert old["anc_base"] == a["anc_base"] and old["anc_mtt"] == a["anc_mtt"]
+    assert old[SLOPES[0]] == pytest.approx(1.501 * a[SLOPES[0]])
+    # the draws spread around the model values with Chen's spread (200 patients)
+    bases = [patient_marrow(DEFAULTS, SLOPES, 50.0, 0, i)["anc_base"] for i in range(400)]
+    logs = pd.Series(bases).map(math.log)
+    assert logs.mean() == pytest.approx(math.log(4280.0), abs=0.06)
+    assert logs.std() == pytest.approx(ANC_SPREAD.base_sigma, rel=0.15)
+
+
+def _rows(pfs: dict[int, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"arm": arm, "patient": i, "status": "success", "pfs_days": d, "b_age": 55.0}
+            for arm in ("nab_pac", "atezo")
+            for i, d in pfs.items()
+        ]
+    )
+
+
+def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
+    trial = get_trial("impassion130")
+    # patient 0 progresses on day 3, before the first dose's nadir; patient 1 stays on
+    rows = _rows({0: 3.0, 1: math.inf})
+    rows.loc[len(rows)] = {
+        "arm": "atezo",
+        "patient": 2,
+        "status": "failed",
+        "pfs_days": 100.0,
+        "b_age": 55.0,
+    }
+    blood = blood_counts(trial, rows, seed=0)
+    assert tuple(blood.columns) == COLUMNS
+    assert len(blood) == 4  # the failed patient-arm is left out
+    first = blood.set_index(["arm", "patient"])
+    assert first.loc[("nab_pac", 0), "window_days"] == 3.0
+    assert first.loc[("nab_pac", 1), "window_days"] == trial.rules.follow_days
+    # the same marrow and drug in both arms (atezolizumab has no neutropenia model)
+    for p in (0, 1):
+        assert first.loc[("nab_pac", p), "anc_nadir"] == pytest.approx(
+            first.loc[("atezo", p), "anc_nadir"]
+        )
+    assert first.loc[("nab_pac", 0), "anc_nadir"] > first.loc[("nab_pac", 1), "anc_nadir"]
+    assert set(blood["anc_grade"]) <= {0, 1, 2, 3, 4}
+
+
+def test_a_trial_without_a_neutropenia_model_reads_nothing() -> None:
+    trial = get_trial("impower133")  # carboplatin-etoposide: no published slope was read
+    rows = pd.DataFrame(
+        [{"arm": "cp_et", "patient": 0, "status": "success", "pfs_days": 50.0, "b_age": 60.0}]
+    )
+    blood = blood_counts(trial, rows)
+    assert blood.empty and tuple(blood.columns) == COLUMNS
+
+
+def test_rows_of_another_kind_are_refused_by_column() -> None:
+    with pytest.raises(ValidationError, match="lack 'b_age'"):
+        blood_counts(get_trial("impassion130"), _rows({0: 3.0}).drop(columns="b_age"))
+
+
+def test_the_comparison_sets_the_simulated_rate_beside_the_labels() -> None:
+    trial = get_trial("impassion130")
+    rows = trial_rows(10)
+    blood = pd.DataFrame(
+        [
+            ("nab_pac" if k < 10 else "atezo", k % 10, 60.0, 100.0, 0.3 if k < 2 else 1.5, 0)
+            for k in range(20)
+        ],
+        columns=list(COLUMNS),
+    )
+    blood["anc_grade"] = [4 if x < 0.5 else 1 for x in blood["anc_nadir"]]
+    t = compare_trial(trial, rows, blood).table
+    g3 = t[(t.population == "ITT") & (t.endpoint == NEUTROPENIA.format(grade=3))]
+    nab = g3[g3.arm == "nab_pac"].iloc[0]
+    assert nab["simulated"] == pytest.approx(20.0) and nab["published"] == 13.0
+    assert "laboratory" in nab["unit"] and "n 438" in nab["unit"]
+    assert nab["sim_low"] < 13.0 < nab["sim_high"] and nab["published_in_sim_ci"]
+    assert g3[g3.arm == "atezo"].iloc[0]["simulated"] == 0.0
+    g4 = t[(t.population == "ITT") & (t.endpoint == NEUTROPENIA.format(grade=4))]
+    assert pd.isna(g4.iloc[0]["published"])  # no published grade-4 rate: the row says '-'
+    # the subgroup reads its own patients
+    sub = t[(t.population == "pdl1_positive") & (t.endpoint == NEUTROPENIA.format(grade=3))]
+    assert len(sub) == 2
+    assert any(
+        "neutropenia grade >= 3" in line
+        for line in comparison_text(trial, compare_trial(trial, rows, blood))
+    )
+    # without a read no row appears
+    assert not compare_trial(trial, rows).table["endpoint"].str.startswith("neutropenia").any()
