@@ -53,8 +53,10 @@ def _rows(pfs: dict[int, float]) -> pd.DataFrame:
 
 def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
     trial = get_trial("impassion130")
-    # patient 0 progresses on day 3, before the first dose's nadir; patient 1 stays on
-    rows = _rows({0: 3.0, 1: math.inf})
+    # patient 0 progresses on day 3, before the first dose's nadir; patient 1 stays on;
+    # patient 5's window closes at randomisation: its nadir is its own baseline ANC (the chain
+    # starts at the patient's drawn anc_base, not the model's 4280)
+    rows = _rows({0: 3.0, 1: math.inf, 5: 0.0})
     rows.loc[len(rows)] = {
         "arm": "atezo",
         "patient": 2,
@@ -64,8 +66,11 @@ def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
     }
     blood = blood_counts(trial, rows, seed=0)
     assert tuple(blood.columns) == COLUMNS
-    assert len(blood) == 4  # the failed patient-arm is left out
+    assert len(blood) == 6  # the failed patient-arm is left out
     first = blood.set_index(["arm", "patient"])
+    own = patient_marrow(DEFAULTS, SLOPES, 55.0, seed=0, patient=5)["anc_base"]
+    assert own != pytest.approx(4280.0, rel=0.01)
+    assert first.loc[("nab_pac", 5), "anc_nadir"] == pytest.approx(own / 1000.0, rel=1e-9)
     assert first.loc[("nab_pac", 0), "window_days"] == 3.0
     assert first.loc[("nab_pac", 1), "window_days"] == trial.rules.follow_days
     # the same marrow and drug in both arms (atezolizumab has no neutropenia model)

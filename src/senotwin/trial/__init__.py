@@ -4,7 +4,9 @@ A trial (``trial/data/<id>.yaml``) names its population (inclusion, reported bas
 as regimens of the regimen language, its tumour-assessment schedule and its published results
 with their source. :func:`senotwin.trial.run.run_trial` selects virtual patients to the reported
 baseline, runs every arm on the same patients, applies RECIST 1.1 as the trial did and sets the
-simulated endpoints beside the published ones. Nothing is fitted to any trial's outcomes.
+simulated endpoints beside the published ones; :func:`senotwin.trial.toxicity.blood_counts` reads
+each patient's neutropenia where an arm has a model of it. Nothing is fitted to any trial's
+outcomes.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ _LAZY: dict[str, str] = {
     "Independence": "senotwin.trial.independence",
     "independence_trial": "senotwin.trial.independence",
     "run_replicates": "senotwin.trial.replicates",
+    "blood_counts": "senotwin.trial.toxicity",
 }
 
 __all__ = [
     "Independence",
     "TrialComparison",
     "TrialSpec",
+    "blood_counts",
     "compare_trial",
     "get_trial",
     "independence_trial",
@@ -48,6 +52,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from senotwin.trial.replicates import run_replicates
     from senotwin.trial.run import TrialComparison, compare_trial, load_trial_rows, run_trial
     from senotwin.trial.spec import TrialSpec
+    from senotwin.trial.toxicity import blood_counts
 
 
 def __getattr__(name: str) -> Any:
