@@ -38,7 +38,7 @@ from scipy.stats import f as f_dist
 
 from senotwin.sim import SolverOptions, prepare_scenario, simulate
 from senotwin.therapy.language import parse_regimen
-from senotwin.therapy.toxicity import PLT_OBS, PLT_SYSTEM, platelet_grade
+from senotwin.therapy.toxicity import PLT_OBS, PLT_SPREAD, PLT_SYSTEM, platelet_grade
 
 SCENARIO = "aged_lung_untreated"  # the chain does not depend on the lesion: any human scenario
 PARAM = "plt_kill_navitoclax"
@@ -131,8 +131,9 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     n = 200
-    bases = PLT_SYSTEM[0][1] * np.exp(rng.normal(0.0, 0.283, n))
-    gammas = PLT_SYSTEM[2][1] * np.exp(rng.normal(0.0, 0.469, n))
+    sigma = dict(PLT_SPREAD.sigmas)  # Guo 2023's CVs on the log scale
+    bases = PLT_SYSTEM[0][1] * np.exp(rng.normal(0.0, sigma["plt_base"], n))
+    gammas = PLT_SYSTEM[2][1] * np.exp(rng.normal(0.0, sigma["plt_gamma"], n))
     nadirs = []
     for b, g in zip(bases, gammas, strict=True):
         _, rel = run.course(lead_in(325, 150.0), slope, 28.0, base=float(b), gamma=float(g))

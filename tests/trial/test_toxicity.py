@@ -9,14 +9,17 @@ import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.therapy.toxicity import ANC_SPREAD, lognormal_sigma
+from senotwin.therapy.toxicity import ANC_SPREAD, PLT_SPREAD, lognormal_sigma
 from senotwin.trial.library import get_trial
-from senotwin.trial.run import NEUTROPENIA, compare_trial, comparison_text
+from senotwin.trial.run import BLOOD_ENDPOINT, compare_trial, comparison_text
+from senotwin.trial.spec import load_trial
 from senotwin.trial.toxicity import COLUMNS, blood_counts, patient_marrow
 from tests.trial.test_run import _rows as trial_rows
 
 DEFAULTS = {"anc_base": 4280.0, "anc_mtt": 4.875, "anc_slope_nab_paclitaxel": 2.53}
 SLOPES = ("anc_slope_nab_paclitaxel",)
+NEUTROPENIA = BLOOD_ENDPOINT.replace("{chain}", "neutropenia")
+NO_PLATELETS = (math.nan, math.nan)  # plt_nadir, plt_grade of an arm without the chain
 
 
 def test_the_spread_is_chen_2014s_cvs_on_the_log_scale() -> None:
@@ -24,21 +27,26 @@ def test_the_spread_is_chen_2014s_cvs_on_the_log_scale() -> None:
     assert ANC_SPREAD.slope_sigma == pytest.approx(0.4110, abs=1e-4)  # CV 42.9 %
     assert (ANC_SPREAD.age_factor, ANC_SPREAD.age_cut) == (1.501, 65.0)
     assert "Chen" in ANC_SPREAD.source and "Table 2" in ANC_SPREAD.source
+    # the platelet chain: Guo 2023's baseline and feedback; navitoclax's own kill has none read
+    assert dict(PLT_SPREAD.sigmas) == pytest.approx(
+        {"plt_base": lognormal_sigma(0.283), "plt_gamma": lognormal_sigma(0.469)}
+    )
+    assert PLT_SPREAD.slope_sigma == 0.0 and PLT_SPREAD.age_factor == 1.0
 
 
 def test_a_patient_keeps_one_marrow_and_age_raises_the_drug_slope() -> None:
-    a = patient_marrow(DEFAULTS, SLOPES, 50.0, seed=0, patient=3)
-    assert a == patient_marrow(DEFAULTS, SLOPES, 50.0, seed=0, patient=3)  # in every arm
-    assert a != patient_marrow(DEFAULTS, SLOPES, 50.0, seed=0, patient=4)
-    assert a != patient_marrow(DEFAULTS, SLOPES, 50.0, seed=1, patient=3)
-    old = patient_marrow(DEFAULTS, SLOPES, 70.0, seed=0, patient=3)
+    a = patient_marrow(DEFAULTS, 0, 50.0, seed=0, patient=3)
+    assert a == patient_marrow(DEFAULTS, 0, 50.0, seed=0, patient=3)  # in every arm
+    assert a != patient_marrow(DEFAULTS, 0, 50.0, seed=0, patient=4)
+    assert a != patient_marrow(DEFAULTS, 0, 50.0, seed=1, patient=3)
+    old = patient_marrow(DEFAULTS, 0, 70.0, seed=0, patient=3)
     assert old["anc_base"] == a["anc_base"] and old["anc_mtt"] == a["anc_mtt"]
     assert old[SLOPES[0]] == pytest.approx(1.501 * a[SLOPES[0]])
-    # the draws spread around the model values with Chen's spread (200 patients)
-    bases = [patient_marrow(DEFAULTS, SLOPES, 50.0, 0, i)["anc_base"] for i in range(400)]
+    # the draws spread around the model values with Chen's spread (400 patients)
+    bases = [patient_marrow(DEFAULTS, 0, 50.0, 0, i)["anc_base"] for i in range(400)]
     logs = pd.Series(bases).map(math.log)
     assert logs.mean() == pytest.approx(math.log(4280.0), abs=0.06)
-    assert logs.std() == pytest.approx(ANC_SPREAD.base_sigma, rel=0.15)
+    assert logs.std() == pytest.approx(dict(ANC_SPREAD.sigmas)["anc_base"], rel=0.15)
 
 
 def _rows(pfs: dict[int, float]) -> pd.DataFrame:
@@ -68,7 +76,7 @@ def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
     assert tuple(blood.columns) == COLUMNS
     assert len(blood) == 6  # the failed patient-arm is left out
     first = blood.set_index(["arm", "patient"])
-    own = patient_marrow(DEFAULTS, SLOPES, 55.0, seed=0, patient=5)["anc_base"]
+    own = patient_marrow(DEFAULTS, 0, 55.0, seed=0, patient=5)["anc_base"]
     assert own != pytest.approx(4280.0, rel=0.01)
     assert first.loc[("nab_pac", 5), "anc_nadir"] == pytest.approx(own / 1000.0, rel=1e-9)
     assert first.loc[("nab_pac", 0), "window_days"] == 3.0
@@ -80,6 +88,7 @@ def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
         )
     assert first.loc[("nab_pac", 0), "anc_nadir"] > first.loc[("nab_pac", 1), "anc_nadir"]
     assert set(blood["anc_grade"]) <= {0, 1, 2, 3, 4}
+    assert blood["plt_nadir"].isna().all()  # no platelet-killing drug in either arm
 
 
 def test_a_trial_without_a_neutropenia_model_reads_nothing() -> None:
@@ -101,8 +110,8 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels() -> None:
     rows = trial_rows(10)
     blood = pd.DataFrame(
         [
-            ("nab_pac" if k < 10 else "atezo", k % 10, 60.0, 100.0, 0.3 if k < 2 else 1.5, 0)
-            for k in range(20)
+            (arm, k % 10, 60.0, 100.0, 0.3 if k < 2 else 1.5, 0, *NO_PLATELETS)
+            for k, arm in enumerate(["nab_pac"] * 10 + ["atezo"] * 10)
         ],
         columns=list(COLUMNS),
     )
@@ -125,3 +134,36 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels() -> None:
     )
     # without a read no row appears
     assert not compare_trial(trial, rows).table["endpoint"].str.startswith("neutropenia").any()
+
+
+def test_a_navitoclax_arm_reads_its_platelets(tmp_path) -> None:
+    """A user's trial file with a navitoclax arm: each patient's platelet nadir and grade, the
+    thrombocytopenia rows beside its published rate; the neutropenia read stays nab-paclitaxel's."""
+    import yaml
+
+    from senotwin.trial.library import DATA
+
+    data = yaml.safe_load((DATA / "impassion130.yaml").read_text())
+    arm = data["arms"][1]
+    arm["regimen"] = (
+        "navitoclax 150 mg po qd d0-d6; navitoclax 325 mg po qd d7-d90; "
+        "nab-paclitaxel 100 mg/m2 iv d0,d7,d14 x4 cycles of 28d"
+    )
+    arm["published"]["adverse_events"] = [
+        {"event": "thrombocytopenia", "min_grade": 3, "percent": 41, "n": 39, "source": "x"}
+    ]
+    path = tmp_path / "navi.yaml"
+    path.write_text(yaml.safe_dump(data))
+    trial = load_trial(path)
+    blood = blood_counts(trial, _rows({0: 200.0, 1: 200.0}), seed=0)
+    navi = blood[blood.arm == "atezo"].set_index("patient")
+    assert navi["plt_nadir"].notna().all() and navi["anc_nadir"].notna().all()
+    assert (navi["plt_nadir"] < 0.8 * 232.0).all()  # navitoclax lowers every patient's count
+    assert blood[blood.arm == "nab_pac"]["plt_nadir"].isna().all()
+    # the patient's own platelet marrow (Guo's spread): two patients, two nadirs
+    assert navi.loc[0, "plt_nadir"] != pytest.approx(navi.loc[1, "plt_nadir"], rel=1e-3)
+    t = compare_trial(trial, trial_rows(2), blood).table
+    row = t[(t.population == "ITT") & (t.arm == "atezo")]
+    row = row[row.endpoint == "thrombocytopenia grade >= 3"]
+    assert len(row) == 1 and row.iloc[0]["published"] == 41.0
+    assert "PLT nadir" in row.iloc[0]["unit"]

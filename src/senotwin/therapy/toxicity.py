@@ -69,11 +69,12 @@ def lognormal_sigma(cv: float) -> float:
 
 @dataclass(frozen=True)
 class MarrowSpread:
-    """Between-patient spread of the neutropenia model: log-normal SDs of the baseline ANC, the
-    transit time and the drug slope, and the slope's factor from ``age_cut`` years on."""
+    """Between-patient spread of a blood-count model: log-normal SDs of its parameters (by id;
+    a drug's own slope as ``slope``, read by prefix) and the drug slope's factor from
+    ``age_cut`` years on (1: none read)."""
 
-    base_sigma: float
-    mtt_sigma: float
+    sigmas: tuple[tuple[str, float], ...]
+    slope_prefix: str
     slope_sigma: float
     age_factor: float
     age_cut: float
@@ -83,8 +84,8 @@ class MarrowSpread:
 #: Chen 2014's between-patient spread of its nab-paclitaxel neutropenia model (the system
 #: parameters above are its typical values)
 ANC_SPREAD = MarrowSpread(
-    base_sigma=lognormal_sigma(0.351),
-    mtt_sigma=lognormal_sigma(0.190),
+    sigmas=(("anc_base", lognormal_sigma(0.351)), ("anc_mtt", lognormal_sigma(0.190))),
+    slope_prefix="anc_slope_",
     slope_sigma=lognormal_sigma(0.429),
     age_factor=1.501,
     age_cut=65.0,
@@ -229,6 +230,21 @@ PLT_AGES = 4  # circulating age compartments; the drug kills all but the younges
 #: CTCAE v5 platelet count decreased: lower bounds (10^9/L) of grades 1-4 (grade 1 below the
 #: lower limit of normal, taken as 150)
 CTCAE_PLT = ((4, 25.0), (3, 50.0), (2, 75.0), (1, 150.0))
+#: Guo 2023's between-patient spread of the platelet chain (its marrow is the chain's); no
+#: spread of navitoclax's own platelet kill was read, so the drug term carries none
+PLT_SPREAD = MarrowSpread(
+    sigmas=(("plt_base", lognormal_sigma(0.283)), ("plt_gamma", lognormal_sigma(0.469))),
+    slope_prefix="plt_kill_",
+    slope_sigma=0.0,
+    age_factor=1.0,
+    age_cut=65.0,
+    source=(
+        "Guo C et al. CPT Pharmacometrics Syst Pharmacol 2023;12:1619-25, Table 1 (as encoded in "
+        "nlmixr2lib Guo_2022_PF_06939999): interindividual variability of baseline platelets "
+        "28.3 % and of the feedback gamma 46.9 % (CV, log-normal: omega^2 = ln(1 + CV^2)); the "
+        "PF-06939999 slope's own spread (52.2 %) belongs to that drug, not to navitoclax"
+    ),
+)
 
 
 def platelet_grade(count: float) -> int:

@@ -62,6 +62,7 @@ from senotwin.trial.independence import (
     write_independence,
 )
 from senotwin.trial.spec import (
+    ADVERSE_EVENTS,
     DAYS_PER_MONTH,
     ORR_DEFINITIONS,
     AdverseEvent,
@@ -70,7 +71,7 @@ from senotwin.trial.spec import (
     TrialSpec,
 )
 from senotwin.trial.tissue import ANTIGEN_TRAIT, TREG_TRAIT, get_tissue, transfer
-from senotwin.trial.toxicity import blood_counts
+from senotwin.trial.toxicity import CHAINS, blood_counts
 
 GROWTH_WHY = (
     "untreated lung-cancer volume-doubling times spread with sigma of ln 0.73-0.78 in three CT "
@@ -654,26 +655,31 @@ def _rows(
                 "against the control arm",
             )
     if blood is not None and not blood.empty:  # the blood-count read (trial.toxicity)
-        grades = blood["anc_grade"].to_numpy()
-        for g in (3, 4):
-            sim = _share(int((grades >= g).sum()), len(grades))
-            events: list[AdverseEvent | None] = [
-                a for a in p.adverse_events if a.min_grade == g
-            ] or [None]
-            for ae in events:
-                add(
-                    NEUTROPENIA.format(grade=g),
-                    sim,
-                    (None if ae is None else ae.percent, None, None),
-                    "% of patients (simulated: ANC nadir on treatment"
-                    + ("" if ae is None else f"; published: '{ae.event}' term, n {ae.n}")
-                    + ")",
-                )
+        for chain in CHAINS:
+            grades = blood[f"{chain.prefix}_grade"].dropna().to_numpy()
+            if not len(grades):
+                continue
+            for g in (3, 4):
+                sim = _share(int((grades >= g).sum()), len(grades))
+                events: list[AdverseEvent | None] = [
+                    a
+                    for a in p.adverse_events
+                    if a.min_grade == g and ADVERSE_EVENTS[a.event] == chain.name
+                ] or [None]
+                for ae in events:
+                    add(
+                        BLOOD_ENDPOINT.format(chain=chain.name, grade=g),
+                        sim,
+                        (None if ae is None else ae.percent, None, None),
+                        f"% of patients (simulated: {chain.prefix.upper()} nadir on treatment"
+                        + ("" if ae is None else f"; published: {ae.event}, n {ae.n}")
+                        + ")",
+                    )
     return out
 
 
-#: endpoint name of the blood-count read's neutropenia rate (trial.toxicity)
-NEUTROPENIA = "neutropenia grade >= {grade}"
+#: endpoint name of a blood-count read's rate (trial.toxicity): "neutropenia grade >= 3"
+BLOOD_ENDPOINT = "{chain} grade >= {grade}"
 
 
 def compare_trial(
@@ -683,7 +689,8 @@ def compare_trial(
     beside each published median PFS/OS, the simulated probability of being event-free at it
     (:func:`at_published_median`, an additional row: 50 % if the arm matches); with ``blood``
     (:func:`senotwin.trial.toxicity.blood_counts` of these rows) the share of patients with
-    grade >= 3 and 4 neutropenia beside the published adverse-event rates."""
+    grade >= 3 and 4 neutropenia (or thrombocytopenia) beside the published adverse-event
+    rates."""
     pops: list[tuple[str, pd.DataFrame, dict[str, Published]]] = [
         ("ITT", rows, {a.name: a.published for a in trial.arms})
     ]

@@ -83,15 +83,18 @@ _PUBLISHED = {
 }
 _LANDMARK = {"endpoint", "months", "percent", "ci", "source"}
 _ADVERSE = {"event", "min_grade", "percent", "n", "source"}
-#: published adverse events a blood-count read is compared with (trial.toxicity), each read
-#: against the CTCAE grade of the simulated absolute neutrophil count: the investigator-reported
-#: MedDRA terms of the trials' adverse-event tables, or the worst laboratory value of a label's
+#: published adverse events a blood-count read is compared with (trial.toxicity), each with the
+#: chain whose simulated count's CTCAE grade reads it: the investigator-reported MedDRA terms of
+#: the trials' adverse-event tables, or the worst laboratory value of a label's
 #: laboratory-abnormality table
-ADVERSE_EVENTS = (
-    "neutropenia",
-    "neutrophil count decreased",
-    "neutrophil count decreased (laboratory)",
-)
+ADVERSE_EVENTS = {
+    "neutropenia": "neutropenia",
+    "neutrophil count decreased": "neutropenia",
+    "neutrophil count decreased (laboratory)": "neutropenia",
+    "thrombocytopenia": "thrombocytopenia",
+    "platelet count decreased": "thrombocytopenia",
+    "platelet count decreased (laboratory)": "thrombocytopenia",
+}
 _SUBGROUP = {"name", "label", "filter", "published"}
 #: what a published ORR counts: confirmed CR/PR (RECIST 1.1, a later scan >= confirm_days),
 #: unconfirmed (a CR/PR seen once), or not read from the publication (compared with the confirmed
