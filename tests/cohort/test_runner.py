@@ -507,3 +507,38 @@ def test_fast_path_starts_a_patients_own_blood_count_chain_as_the_general_path()
         if patient is own:  # at its own steady state until the dose
             before = out.values[out.times < 20, plan.column_index["tox_anc"]]
             np.testing.assert_allclose(before, 2500.0, rtol=1e-9)
+
+
+def test_patients_draw_their_own_clearance_only_when_asked(tmp_path: Path) -> None:
+    """With pk_spread each patient carries their own elimination rate of every drug with a
+    cited clearance spread (the same in every arm and worker count), and their exposure
+    differs; without it every patient has the typical PK, as before."""
+    from senotwin.cohort.runner import _draw_range
+    from senotwin.therapy.pkpd import patient_clearance
+
+    arms = (
+        arm_from_text("ctl=none"),
+        arm_from_text("nab=nab-paclitaxel 125 mg/m2 iv d5; carboplatin 400 mg/m2 iv d5"),
+    )
+    cfg = _config(n=3, arms=arms, engine="fast", t_end=20.0)
+    typical = make_job(cfg, EndpointReducer())
+    spread = make_job(replace(cfg, pk_spread=True), EndpointReducer())
+    k = "pk_nab_paclitaxel_k10"
+    base = typical.spec.parameter(k).value
+    plain = _draw_range(typical, 0, 3)
+    own = _draw_range(spread, 0, 3)
+    assert all(k not in vp.params for vp in plain)
+    values = [vp.params[k] for vp in own]
+    assert len(set(values)) == 3 and all(0.3 * base < v < 3 * base for v in values)
+    assert all(vp.params[k] == patient_clearance(spread.spec, 11, vp.index)[k] for vp in own)
+    # carboplatin is dosed to a target AUC in trials: no spread is drawn for it
+    assert all("pk_carboplatin_k10" not in vp.params for vp in own)
+    # the other draws are unchanged: the clearance comes from streams of its own
+    for a, b in zip(plain, own, strict=True):
+        assert {n: v for n, v in b.params.items() if n != k} == dict(a.params)
+    assert replace(cfg, pk_spread=True).describe()["pk_spread"] is True
+    assert "pk_spread" not in cfg.describe()
+    one = _run(replace(cfg, pk_spread=True, chunk_size=3), tmp_path / "w1", workers=1)
+    two = _run(replace(cfg, pk_spread=True, chunk_size=1), tmp_path / "w2", workers=2)
+    assert one.n_rows == two.n_rows == 6
+    pd.testing.assert_frame_equal(load_rows(tmp_path / "w1"), load_rows(tmp_path / "w2"))

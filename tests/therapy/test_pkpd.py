@@ -421,3 +421,24 @@ def test_a_drive_potency_must_be_a_growth_ic50_with_its_assay_days() -> None:
             {"target": "NFKB", "kind": "inhibit", "provenance": ASSUMED,
              "potency": {**pot, "assay_days": 3}}
         )  # fmt: skip
+
+
+def test_a_patients_own_clearance_follows_the_cited_spread() -> None:
+    """patient_clearance: the drug's k10 times a log-normal factor of its cited CV, from the
+    patient's own stream per drug; a drug without a cited spread keeps the typical value."""
+    from senotwin.sim import prepare_scenario
+    from senotwin.therapy.drugs import library
+    from senotwin.therapy.language import parse_regimen
+    from senotwin.therapy.pkpd import patient_clearance
+
+    regimen = "pembrolizumab 200 mg iv d0; carboplatin 400 mg/m2 iv d0"
+    spec = prepare_scenario("default", regimen=parse_regimen(regimen)).spec
+    k = "pk_pembrolizumab_k10"
+    base = spec.parameter(k).value
+    draws = [patient_clearance(spec, 0, i) for i in range(600)]
+    assert all(set(d) == {k} for d in draws)  # carboplatin: AUC-dosed, no spread
+    assert draws[3] == patient_clearance(spec, 0, 3) != patient_clearance(spec, 1, 3)
+    logs = np.log([d[k] / base for d in draws])
+    cv = library().get("pembrolizumab").pk.clearance_spread.cv
+    assert abs(logs.mean()) < 0.05
+    assert logs.std() == pytest.approx(math.sqrt(math.log1p(cv * cv)), rel=0.1)

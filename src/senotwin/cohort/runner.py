@@ -152,6 +152,9 @@ class CohortConfig:
     #: patients of that member (a posterior draw of a between-patient spread)
     ensemble: tuple[tuple[tuple[str, float], ...], ...] = ()
     ensemble_source: str = ""  # where the sets came from (a file name), for the manifest
+    #: each patient draws their own clearance of every drug with a cited spread
+    #: (therapy.pkpd.patient_clearance); else every patient has the typical PK
+    pk_spread: bool = False
 
     def __post_init__(self) -> None:
         check_type(
@@ -211,6 +214,7 @@ class CohortConfig:
             "atol": self.atol,
             "keep_timecourses": list(self.keep_timecourses),
             **({"ensemble": self._ensemble_record()} if self.ensemble else {}),
+            **({"pk_spread": True} if self.pk_spread else {}),
         }
 
     def _ensemble_record(self) -> dict[str, object]:
@@ -382,6 +386,13 @@ def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
                 engine=cfg.engine,
             ):
                 drawn[vp.index] = vp
+        if cfg.pk_spread:  # each patient's own clearances, from streams of their own
+            from senotwin.therapy.pkpd import patient_clearance
+
+            drawn = {
+                i: replace(vp, params=dict(vp.params) | patient_clearance(job.spec, cfg.seed, i))
+                for i, vp in drawn.items()
+            }
         return [drawn[i] for i in indices]
 
     if cfg.engine in _NOT_THREAD_SAFE:

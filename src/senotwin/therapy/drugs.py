@@ -406,8 +406,18 @@ def default_dose_limit(high_dose: bool) -> DoseLimit:
     )
 
 
+class ClearanceSpread(_Frozen):
+    """The between-patient spread of a drug's clearance in a published population-PK analysis:
+    its CV (log-normal, omega^2 = ln(1 + CV^2)), with the source and how the CV was read."""
+
+    cv: float = Field(gt=0, lt=2)
+    source: str = Field(min_length=10)
+
+
 class PK(_Frozen):
-    """Compartmental PK: 'none' (instant), one or two compartments; first-order absorption."""
+    """Compartmental PK: 'none' (instant), one or two compartments; first-order absorption;
+    ``clearance_spread``: a cited between-patient spread of the clearance (trial patients draw
+    their own, therapy.pkpd.patient_clearance)."""
 
     model: Literal["none", "one_compartment", "two_compartment"]
     half_life: str | None = None
@@ -420,6 +430,7 @@ class PK(_Frozen):
     bioavailability: dict[str, float] = Field(default_factory=dict)
     basis: Literal["human", "mouse"] = "human"
     provenance: Provenance
+    clearance_spread: ClearanceSpread | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> PK:
@@ -432,6 +443,8 @@ class PK(_Frozen):
         missing = [n for n in needs if getattr(self, n) is None]
         if missing:
             raise ValueError(f"{self.model} PK needs {', '.join(missing)}")
+        if self.clearance_spread is not None and self.model == "none":
+            raise ValueError("clearance_spread needs a compartmental PK (model 'none' has none)")
         for route, f in self.bioavailability.items():
             if route not in ROUTES or route == "iv":
                 raise ValueError(f"bioavailability for {route!r}: give it for po, ip, sc or local")

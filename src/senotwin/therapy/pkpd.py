@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -48,12 +49,39 @@ from senotwin.therapy.drugs import (
     TOXICITY,
     Drug,
     Effect,
+    library,
 )
 from senotwin.therapy.toxicity import (
+    lognormal_sigma,
     neutropenia_parts,
     senolysis_damage_parts,
     thrombocytopenia_parts,
 )
+
+#: seed-sequence tag of a patient's own clearances (a stream apart from every other draw)
+CLEARANCE_STREAM = 0xC1EA
+CLEARANCE_ID = "pk_{key}_k10"
+
+
+def patient_clearance(
+    spec: ModelSpec, seed: int, patient: int, drugs: Iterable[Drug] | None = None
+) -> dict[str, float]:
+    """One patient's elimination rate constant of each drug in ``spec`` whose PK carries a
+    cited ``clearance_spread``: the model value times a log-normal factor of that CV (the
+    volume is the typical patient's, so clearance and k10 move together), drawn from the
+    patient's own stream per drug (seed, patient index, drug), so every arm and every read of
+    the patient meets the same clearance. Drugs without a cited spread keep the typical value."""
+    values = {p.id: p.value for p in spec.parameters}
+    out: dict[str, float] = {}
+    for drug in library().drugs if drugs is None else drugs:
+        spread = drug.pk.clearance_spread
+        pid = CLEARANCE_ID.format(key=drug.key)
+        if spread is None or pid not in values:
+            continue
+        tag = zlib.crc32(drug.key.encode())  # the drug's own stream, stable across runs
+        z = float(np.random.default_rng([seed, patient, CLEARANCE_STREAM, tag]).standard_normal())
+        out[pid] = values[pid] * math.exp(lognormal_sigma(spread.cv) * z)
+    return out
 
 
 def entity_key(entity: str) -> str:
@@ -266,7 +294,9 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
             )
         )
         params.append(
-            _param(f"pk_{drug.key}_k10", f"{drug.id} elimination", pk.k10(), "1/day", prov)
+            _param(
+                CLEARANCE_ID.format(key=drug.key), f"{drug.id} elimination", pk.k10(), "1/day", prov
+            )
         )
         processes.append(
             Process(

@@ -391,6 +391,7 @@ def trial_config(
         allow_off_label=bool(trial.off_label),
         ensemble=members,
         ensemble_source=source,
+        pk_spread=True,
     )
 
 

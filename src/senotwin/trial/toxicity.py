@@ -25,6 +25,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.sim import ScenarioSetup, SolverOptions, prepare_scenario, simulate
 from senotwin.therapy.language import parse_regimen
+from senotwin.therapy.pkpd import patient_clearance
 from senotwin.therapy.toxicity import (
     ANC_SPREAD,
     PLT_OBS,
@@ -133,7 +134,7 @@ def blood_counts(trial: TrialSpec, rows: pd.DataFrame, *, seed: int = 0) -> pd.D
         for rec in mine.itertuples(index=False):
             window = float(rec.pfs_days) if math.isfinite(rec.pfs_days) else follow
             age, patient = float(rec.b_age), int(rec.patient)
-            params = dict(setup.params)
+            params = dict(setup.params) | patient_clearance(setup.spec, seed, patient)
             for i in arm.chains:
                 params |= patient_marrow(defaults, i, age, seed, patient)
             res = simulate(
