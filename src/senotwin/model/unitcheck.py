@@ -194,15 +194,21 @@ def unit_problems(spec: ModelSpec) -> list[str]:
     units = declared_quantities(spec)
     walker = _Walker(units)
     per_day = quantity("1/day")
-    problems = []
-    for o in spec.observables:
-        tree = spec.rate_tree(o)
-        if _bare_number(tree):
-            continue
+    problems: list[str] = []
+
+    def walk(where: str, tree: Expr | None) -> Quantity | None:
+        """The unit of ``tree``, or None (a bare number, or a mismatch recorded as a problem)."""
+        if tree is None or _bare_number(tree):
+            return None
         try:
-            got = walker.walk(tree)
+            return walker.walk(tree)
         except UnitMismatch as exc:
-            problems.append(f"observable {o.id!r}: {exc}")
+            problems.append(f"{where}: {exc}")
+            return None
+
+    for o in spec.observables:
+        got = walk(f"observable {o.id!r}", spec.rate_tree(o))
+        if got is None:
             continue
         if not got.same(units[o.id]):
             problems.append(
@@ -210,13 +216,8 @@ def unit_problems(spec: ModelSpec) -> list[str]:
                 f"({units[o.id].text()})"
             )
     for pr in spec.processes:
-        tree = spec.rate_tree(pr)
-        if _bare_number(tree):
-            continue
-        try:
-            got = walker.walk(tree)
-        except UnitMismatch as exc:
-            problems.append(f"process {pr.id!r}: {exc}")
+        got = walk(f"process {pr.id!r}", spec.rate_tree(pr))
+        if got is None:
             continue
         for sid in pr.stoichiometry:
             want = units[sid] * per_day
@@ -227,14 +228,9 @@ def unit_problems(spec: ModelSpec) -> list[str]:
                     f"({spec_unit}) needs {want.text()} (its unit per day)"
                 )
     for sp in spec.species:  # an initial amount that follows the parameters: the species' unit
-        rule = spec.initial_tree(sp)
-        if rule is None or _bare_number(rule):
-            continue
         where = f"species {sp.id!r}.initial_expression"
-        try:
-            got = walker.walk(rule)
-        except UnitMismatch as exc:
-            problems.append(f"{where}: {exc}")
+        got = walk(where, spec.initial_tree(sp))
+        if got is None:
             continue
         if not got.same(units[sp.id]):
             problems.append(

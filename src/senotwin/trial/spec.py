@@ -307,15 +307,20 @@ def _published(src: str, where: str, data: Any) -> Published:
     )
 
 
+def _items(src: str, where: str, data: Any, what: str) -> list[tuple[str, Any]]:
+    """(field path, item) of each entry of an optional list field, which, when given, must be
+    a non-empty list of ``what``."""
+    if data is None:
+        return []
+    if not isinstance(data, list) or not data:
+        raise _fail(src, where, data, f"must be a non-empty list of {what}")
+    return [(f"{where}[{i}]", item) for i, item in enumerate(data)]
+
+
 def _adverse(src: str, where: str, data: Any) -> tuple[AdverseEvent, ...]:
     """``[{event, min_grade, percent, n, source}, ...]``: one rate per event and grade."""
-    if data is None:
-        return ()
-    if not isinstance(data, list) or not data:
-        raise _fail(src, where, data, "must be a non-empty list of adverse-event rates")
     out: list[AdverseEvent] = []
-    for i, item in enumerate(data):
-        at = f"{where}[{i}]"
+    for at, item in _items(src, where, data, "adverse-event rates"):
         _keys(src, at, item, _ADVERSE, _ADVERSE)
         event = item["event"]
         if event not in ADVERSE_EVENTS:
@@ -336,13 +341,8 @@ def _adverse(src: str, where: str, data: Any) -> tuple[AdverseEvent, ...]:
 def _landmarks(src: str, where: str, data: Any) -> tuple[Landmark, ...]:
     """``[{endpoint: pfs|os, months, percent, ci: [low, high] (optional), source}, ...]``; one
     rate per endpoint and time."""
-    if data is None:
-        return ()
-    if not isinstance(data, list) or not data:
-        raise _fail(src, where, data, "must be a non-empty list of landmark rates")
     out: list[Landmark] = []
-    for i, item in enumerate(data):
-        at = f"{where}[{i}]"
+    for at, item in _items(src, where, data, "landmark rates"):
         _keys(src, at, item, _LANDMARK, {"endpoint", "months", "percent", "source"})
         endpoint = item["endpoint"]
         if endpoint not in ("pfs", "os"):
