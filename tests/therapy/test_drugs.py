@@ -421,3 +421,30 @@ def test_a_bad_blood_count_record_is_refused_at_load(
     bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ValidationError, match=rf"{field}[\s\S]*{why}"):
         load_library(bad)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"cv": 0}, r"clearance_spread[\s\S]*cv[\s\S]*greater than 0"),
+        ({"cv": 2.5}, r"clearance_spread[\s\S]*cv[\s\S]*less than 2"),
+        ({"cv": 0.2, "source": "x"}, r"clearance_spread[\s\S]*source[\s\S]*at least 10"),
+    ],
+)
+def test_a_bad_clearance_spread_is_refused_at_load(tmp_path, change: dict, why: str) -> None:
+    """A drug's between-patient clearance spread: a CV in (0, 2) with its source; shown by
+    `drugs show`; carboplatin (dosed to a target AUC in trials) has none."""
+    import yaml
+
+    from senotwin.therapy.drugs import library_path, load_library
+
+    shown = get_drug("nab-paclitaxel").to_dict()["pk"]["clearance_spread"]
+    assert shown["cv"] == 0.223 and "Chen" in shown["source"]
+    assert get_drug("carboplatin").pk.clearance_spread is None
+    raw = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    pk = next(d for d in raw["drugs"] if d["id"] == "nab-paclitaxel")["pk"]
+    pk["clearance_spread"] = {**pk["clearance_spread"], **change}
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValidationError, match=why):
+        load_library(bad)

@@ -762,6 +762,9 @@ class Drug(_Frozen):
                 "ka_per_day": self.pk.ka_per_day(),
                 "bioavailability": dict(self.pk.bioavailability),
                 "provenance": self.pk.provenance.model_dump(),
+                "clearance_spread": (
+                    self.pk.clearance_spread.model_dump() if self.pk.clearance_spread else None
+                ),
             },
             "pd": [e.model_dump() for e in self.effects],
             "toxicity_proxies": list(self.toxicities()),
