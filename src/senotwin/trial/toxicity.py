@@ -47,7 +47,7 @@ BLOOD_FILE = "blood_counts.csv"
 
 
 @dataclass(frozen=True)
-class Chain:
+class BloodChain:
     """A blood-count chain as the read sees it: the parameter that marks it in a therapy model,
     its between-patient spread, its observable, grading and column prefix."""
 
@@ -61,8 +61,8 @@ class Chain:
 
 #: the chains in their stream order (index 0 keeps the stream the ANC read first drew from)
 CHAINS = (
-    Chain("neutropenia", "anc_base", ANC_SPREAD, "tox_anc", grade, "anc"),
-    Chain("thrombocytopenia", "plt_base", PLT_SPREAD, PLT_OBS, platelet_grade, "plt"),
+    BloodChain("neutropenia", "anc_base", ANC_SPREAD, "tox_anc", grade, "anc"),
+    BloodChain("thrombocytopenia", "plt_base", PLT_SPREAD, PLT_OBS, platelet_grade, "plt"),
 )
 #: columns of :func:`blood_counts` (a chain an arm lacks reads NaN)
 COLUMNS = (
