@@ -38,8 +38,11 @@ def test_library_has_the_three_trials_with_sources() -> None:
     assert [(s.column, s.value) for s in ipa.subgroups] == [("b_pdl1_ic_positive", 1.0)]
     assert ipa.baseline.pdl1_ic_share == 0.41 and ipa.baseline.pdl1_ic_rho == 0.338
     assert ipa.baseline.pdl1_positive_share is None
-    # the label's laboratory grade 3-4 neutrophil count decreased: 13 % in each arm
-    (lab,) = ipa.arms[0].published.adverse_events
+    # the label's laboratory neutrophil count decreased: grade 3-4 13 % in each arm, all
+    # grades 54 / 58 %
+    lab, every = ipa.arms[0].published.adverse_events
+    assert (every.min_grade, every.percent) == (1, 54.0)
+    assert ipa.arms[1].published.adverse_events[1].percent == 58.0
     assert (lab.event, lab.min_grade, lab.percent, lab.n) == (
         "neutrophil count decreased (laboratory)",
         3,

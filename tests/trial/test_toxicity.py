@@ -123,6 +123,10 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels() -> None:
     assert "laboratory" in nab["unit"] and "n 438" in nab["unit"]
     assert nab["sim_low"] < 13.0 < nab["sim_high"] and nab["published_in_sim_ci"]
     assert g3[g3.arm == "atezo"].iloc[0]["simulated"] == 0.0
+    # the label's all-grade rate gets a grade >= 1 row; grade 2, published nowhere, none
+    g1 = t[(t.population == "ITT") & (t.endpoint == NEUTROPENIA.format(grade=1))]
+    assert list(g1["published"]) == [54.0, 58.0] and list(g1["simulated"]) == [100.0, 100.0]
+    assert not (t.endpoint == NEUTROPENIA.format(grade=2)).any()
     g4 = t[(t.population == "ITT") & (t.endpoint == NEUTROPENIA.format(grade=4))]
     assert pd.isna(g4.iloc[0]["published"])  # no published grade-4 rate: the row says '-'
     # the subgroup reads its own patients

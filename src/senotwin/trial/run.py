@@ -660,7 +660,9 @@ def _rows(
             grades = blood[f"{chain.prefix}_grade"].dropna().to_numpy()
             if not len(grades):
                 continue
-            for g in (3, 4):
+            # grades 3 and 4 always; another grade where the trial publishes a rate of it
+            named = {a.min_grade for a in p.adverse_events if ADVERSE_EVENTS[a.event] == chain.name}
+            for g in sorted({3, 4} | named):
                 sim = _share(int((grades >= g).sum()), len(grades))
                 events: list[AdverseEvent | None] = [
                     a
