@@ -255,3 +255,24 @@ def _not_reached_matches_the_csv(comp: dict, out: Path) -> None:
                 assert row[field] is None
     assert {r["unit"] for r in comp["rows"] if r["endpoint"] == "ORR"} == {"%"}
     assert {r["unit"] for r in comp["rows"] if r["endpoint"].startswith("median")} == {"months"}
+
+
+def test_cohort_run_draws_own_clearances_on_request(tmp_path: Path) -> None:
+    """`cohort run --pk-spread` gives each patient their own clearances (recorded in the
+    manifest); plain cohorts keep the typical PK by default, trial cohorts their own, and
+    `--typical-pk` turns it off for them."""
+    from senotwin.cohort.runner import read_manifest
+
+    arm = ["--arm", "nab=nab-paclitaxel 100 mg/m2 iv d0", "--days", "10", "--quiet"]
+    for flag, out, expect in (([], "a", False), (["--pk-spread"], "b", True)):
+        res = runner.invoke(
+            app, ["cohort", "run", "--n", "2", *arm, *flag, "--out", str(tmp_path / out)]
+        )
+        assert res.exit_code == 0, res.output
+        config = read_manifest(tmp_path / out)["config"]
+        assert config.get("pk_spread", False) is expect
+    base = ["cohort", "run", "--trial", "impassion130", "--n", "2", "--days", "10", "--quiet"]
+    for flag, out, expect in (([], "t", True), (["--typical-pk"], "u", False)):
+        res = runner.invoke(app, [*base, *flag, "--arm", "nab=none", "--out", str(tmp_path / out)])
+        assert res.exit_code == 0, res.output
+        assert read_manifest(tmp_path / out)["config"].get("pk_spread", False) is expect

@@ -137,6 +137,13 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     allow_off_label: bool = ALLOW_OFF_LABEL,
+    pk_spread: bool | None = typer.Option(
+        None,
+        "--pk-spread/--typical-pk",
+        help="Each patient draws their own clearance of every drug whose population-PK spread "
+        "is cited (senotwin drugs show: pk.clearance_spread), or every patient has the typical "
+        "PK. Default: own clearance with --trial (as 'trial run'), typical PK otherwise.",
+    ),
 ) -> None:
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
     from dataclasses import replace
@@ -207,6 +214,7 @@ def run(
             chunk_size=chunk_size,
             keep_timecourses=kept if timecourses else (),
             allow_off_label=allow_off_label,
+            pk_spread=config.pk_spread if pk_spread is None else pk_spread,
         )
         if scheduler is None:
             check_workers(workers)  # before the progress bar is drawn
