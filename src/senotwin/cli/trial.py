@@ -231,15 +231,17 @@ def run(
 ) -> None:
     """Run a library trial on N virtual patients; print simulated vs published endpoints.
 
-    Selects N virtual patients to the trial's baseline, runs every arm, applies RECIST 1.1 on the
+    Selects N virtual patients to the trial's baseline (each with their own clearance of every
+    drug whose population-PK spread is cited), runs every arm, applies RECIST 1.1 on the
     trial's scan calendar and prints simulated vs published ORR, DCR, median PFS/OS and HRs
     (95 % CIs), and the simulated PFS/OS probability at each published median (50 % if matched:
-    a median on a scan calendar jumps by scan steps). Where an arm's regimen has a neutropenia
-    model (nab-paclitaxel), it also prints the share of patients with grade >= 3 and 4
-    neutropenia (each patient's ANC nadir while on treatment, with the model's published
-    between-patient spread) beside the published adverse-event rates. Writes
-    comparison.csv/.json, km.png (published medians overlaid), waterfall.png and, with a
-    neutropenia model, blood_counts.csv (per patient-arm nadir and grade) to --out."""
+    a median on a scan calendar jumps by scan steps). Where an arm's regimen has a blood-count
+    model (nab-paclitaxel's neutrophils, navitoclax's platelets), it also prints the share of
+    patients with grade >= 3 and 4 neutropenia or thrombocytopenia (each patient's nadir while
+    on treatment, with the model's published between-patient spread) beside the published
+    adverse-event rates. Writes comparison.csv/.json, km.png (published medians overlaid),
+    waterfall.png and, with a blood-count model, blood_counts.csv (per patient-arm nadirs and
+    grades) to --out."""
     from senotwin._io import atomic_write_text
     from senotwin.analysis.survival import json_record
     from senotwin.trial.checks import checks_text, trial_checks
