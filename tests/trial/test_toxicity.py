@@ -13,7 +13,7 @@ from senotwin.therapy.toxicity import ANC_SPREAD, PLT_SPREAD, lognormal_sigma
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import BLOOD_ENDPOINT, compare_trial, comparison_text
 from senotwin.trial.spec import load_trial
-from senotwin.trial.toxicity import COLUMNS, blood_counts, patient_marrow
+from senotwin.trial.toxicity import COLUMNS, blood_counts, patient_marrow, plot_blood_counts
 from tests.trial.test_run import _rows as trial_rows
 
 DEFAULTS = {"anc_base": 4280.0, "anc_mtt": 4.875, "anc_slope_nab_paclitaxel": 2.53}
@@ -105,7 +105,7 @@ def test_rows_of_another_kind_are_refused_by_column() -> None:
         blood_counts(get_trial("impassion130"), _rows({0: 3.0}).drop(columns="b_age"))
 
 
-def test_the_comparison_sets_the_simulated_rate_beside_the_labels() -> None:
+def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path) -> None:
     trial = get_trial("impassion130")
     rows = trial_rows(10)
     blood = pd.DataFrame(
@@ -136,6 +136,11 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels() -> None:
         "neutropenia grade >= 3" in line
         for line in comparison_text(trial, compare_trial(trial, rows, blood))
     )
+    # the figure: the nadirs against the grades, the published rate in the panel
+    png = plot_blood_counts(trial, blood, tmp_path / "blood.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValidationError, match="no blood-count read to plot"):
+        plot_blood_counts(trial, blood.assign(anc_nadir=math.nan), tmp_path / "none.png")
     # without a read no row appears
     assert not compare_trial(trial, rows).table["endpoint"].str.startswith("neutropenia").any()
 

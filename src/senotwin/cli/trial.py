@@ -241,7 +241,7 @@ def run(
     on treatment, with the model's published between-patient spread) beside the published
     adverse-event rates. Writes comparison.csv/.json, km.png (published medians overlaid),
     waterfall.png and, with a blood-count model, blood_counts.csv (per patient-arm nadirs and
-    grades) to --out."""
+    grades) and blood_counts.png (the nadirs against the CTCAE grades) to --out."""
     from senotwin._io import atomic_write_text
     from senotwin.analysis.survival import json_record
     from senotwin.trial.checks import checks_text, trial_checks
@@ -255,7 +255,12 @@ def run(
         resolve_immune,
     )
     from senotwin.trial.run import run_trial as _run
-    from senotwin.trial.toxicity import BLOOD_FILE, blood_counts
+    from senotwin.trial.toxicity import (
+        BLOOD_FIGURE,
+        BLOOD_FILE,
+        blood_counts,
+        plot_blood_counts,
+    )
 
     with user_errors():
         check_outputs([Output("--out", out, directory=True)])
@@ -271,6 +276,7 @@ def run(
         atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))
         if not blood.empty:
             atomic_write_text(out / BLOOD_FILE, blood.to_csv(index=False))
+            plot_blood_counts(t, blood, out / BLOOD_FIGURE)
         # a median not reached is null with its *_not_reached flag true (the CSV's inf)
         records = [json_record(r, SIMULATED) for r in comp.table.to_dict(orient="records")]
         payload = {
@@ -308,7 +314,7 @@ def run(
         for line in checks_text(checks):
             typer.echo(line)
     wrote = [out / "comparison.csv", out / "comparison.json", out / "km.png", out / "waterfall.png"]
-    wrote += [] if blood.empty else [out / BLOOD_FILE]
+    wrote += [] if blood.empty else [out / BLOOD_FILE, out / BLOOD_FIGURE]
     typer.echo("wrote " + ", ".join(str(w) for w in wrote))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,8 @@ from senotwin.therapy.language import parse_regimen
 from senotwin.therapy.pkpd import patient_clearance
 from senotwin.therapy.toxicity import (
     ANC_SPREAD,
+    CTCAE_ANC,
+    CTCAE_PLT,
     PLT_OBS,
     PLT_SPREAD,
     MarrowSpread,
@@ -35,7 +38,7 @@ from senotwin.therapy.toxicity import (
     grade,
     platelet_grade,
 )
-from senotwin.trial.spec import TrialSpec
+from senotwin.trial.spec import ADVERSE_EVENTS, TrialSpec
 
 #: seed-sequence tag of the blood-count draws: a stream of their own, so that adding them moved
 #: no other draw of the trial's patients; the same patient has the same marrow in every arm
@@ -164,3 +167,65 @@ def blood_counts(trial: TrialSpec, rows: pd.DataFrame, *, seed: int = 0) -> pd.D
                 )
             records.append(record)
     return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+
+
+#: the figure of the blood-count read a trial run writes beside blood_counts.csv
+BLOOD_FIGURE = "blood_counts.png"
+
+
+def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -> Path:
+    """Per chain the arms' nadir distributions (10^9/L, log scale: one dot per patient) with the
+    CTCAE grade bounds, and each arm's published grade >= 3 rate beside the simulated one in the
+    panel's title; written atomically to ``path``."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from senotwin._io import atomic_write_bytes
+
+    chains = [c for c in CHAINS if blood[f"{c.prefix}_nadir"].notna().any()]
+    if not chains:
+        raise ValidationError("no blood-count read to plot (no arm carries a blood-count model)")
+    fig = Figure(figsize=(5.5 * len(chains), 4.6))
+    axes = fig.subplots(1, len(chains), squeeze=False)[0]
+    published = {a.name: a.published for a in trial.arms}
+    for ax, chain in zip(axes, chains, strict=True):
+        col = f"{chain.prefix}_nadir"
+        arms = [a for a in trial.arms if blood.loc[blood["arm"] == a.name, col].notna().any()]
+        rng = np.random.default_rng(0)  # the dots' horizontal jitter only
+        ticks = []
+        for i, arm in enumerate(arms):
+            values = blood.loc[blood["arm"] == arm.name, col].dropna().to_numpy()
+            ax.scatter(i + rng.uniform(-0.25, 0.25, values.size), values, s=6, alpha=0.5)
+            share = 100.0 * float(np.mean(values < _bound(chain, 3)))
+            pub = [
+                a.percent
+                for a in published[arm.name].adverse_events
+                if a.min_grade == 3 and ADVERSE_EVENTS[a.event] == chain.name
+            ]
+            said = f"grade >= 3: {share:.1f} %" + (f"\npublished {pub[0]:g} %" if pub else "")
+            ticks.append(f"{arm.label}\n{said}")
+        for g in (1, 2, 3, 4):  # a count below the line is of that grade or worse
+            ax.axhline(_bound(chain, g), color="grey", lw=0.6, ls=":")
+            ax.text(
+                len(arms) - 0.45,
+                _bound(chain, g),
+                f"< {_bound(chain, g):g}: grade {g}",
+                fontsize=6,
+                va="top",
+            )
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(arms)), ticks, fontsize=7)
+        ax.set_xlim(-0.6, len(arms) + 0.1)
+        ax.set_ylabel(f"{chain.prefix.upper()} nadir on treatment (10^9/L)")
+        ax.set_title(f"{trial.id}: {chain.name}", fontsize=9)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return atomic_write_bytes(Path(path), buf.getvalue())
+
+
+def _bound(chain: BloodChain, grade: int) -> float:
+    """The count (10^9/L) below which ``chain``'s CTCAE grade is at least ``grade``."""
+    bounds = CTCAE_ANC if chain.prefix == "anc" else CTCAE_PLT
+    return next(b for g, b in bounds if g == grade)
