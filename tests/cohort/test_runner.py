@@ -104,6 +104,9 @@ def test_resume_from_partial_shards_and_stale_manifest(tmp_path: Path) -> None:
     assert read_manifest(part)["status"] == "complete"
     with pytest.raises(ValidationError, match=r"different cohort \(seed 11 -> 3\)"):
         _run(_config(n=5, chunk_size=2, seed=3), part, resume=True)
+    # a setting the stored run did not have reads 'not set', not None
+    with pytest.raises(ValidationError, match=r"\(pk_spread \(not set\) -> True\)"):
+        _run(_config(n=5, chunk_size=2, pk_spread=True), part, resume=True)
 
 
 # The killed run reduces each patient-arm slowly (same reducer identity, so --resume accepts its

@@ -699,7 +699,8 @@ def config_differences(stored: Mapping[str, Any], config: CohortConfig) -> str:
             continue
         scalar = all(v is None or isinstance(v, (str, int, float, bool)) for v in (a, b))
         verb = "differ" if key.endswith("s") else "differs"
-        parts.append(f"{key} {a!r} -> {b!r}" if scalar else f"{key} {verb}")
+        was, now_ = (repr(d[key]) if key in d else "(not set)" for d in (stored, now))
+        parts.append(f"{key} {was} -> {now_}" if scalar else f"{key} {verb}")
     return "; ".join(parts) if parts else "the same settings, another endpoint reader"
 
 
