@@ -541,6 +541,11 @@ def test_patients_draw_their_own_clearance_only_when_asked(tmp_path: Path) -> No
         assert {n: v for n, v in b.params.items() if n != k} == dict(a.params)
     assert replace(cfg, pk_spread=True).describe()["pk_spread"] is True
     assert "pk_spread" not in cfg.describe()
+    # blood_spread: each patient's own marrow (no age in a plain cohort: no age factor)
+    marrow = _draw_range(make_job(replace(cfg, blood_spread=True), EndpointReducer()), 0, 3)
+    bases = [vp.params["anc_base"] for vp in marrow]
+    assert len(set(bases)) == 3 and all("anc_base" not in vp.params for vp in plain)
+    assert replace(cfg, blood_spread=True).describe()["blood_spread"] is True
     one = _run(replace(cfg, pk_spread=True, chunk_size=3), tmp_path / "w1", workers=1)
     two = _run(replace(cfg, pk_spread=True, chunk_size=1), tmp_path / "w2", workers=2)
     assert one.n_rows == two.n_rows == 6

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.therapy.toxicity import ANC_SPREAD, PLT_SPREAD, lognormal_sigma
+from senotwin.therapy.toxicity import (
+    ANC_SPREAD,
+    PLT_SPREAD,
+    lognormal_sigma,
+    nadirs_on_treatment,
+    patient_marrow,
+)
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import BLOOD_ENDPOINT, compare_trial, comparison_text
 from senotwin.trial.spec import load_trial
-from senotwin.trial.toxicity import COLUMNS, blood_counts, patient_marrow, plot_blood_counts
+from senotwin.trial.toxicity import COLUMNS, blood_counts, plot_blood_counts
 from tests.trial.test_run import _rows as trial_rows
 
 DEFAULTS = {"anc_base": 4280.0, "anc_mtt": 4.875, "anc_slope_nab_paclitaxel": 2.53}
@@ -60,35 +67,38 @@ def _rows(pfs: dict[int, float]) -> pd.DataFrame:
 
 
 def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
+    """The reducer's read: each chain's nadir from day 0 to the PFS event (to the end when
+    none), NaN for a chain the run does not carry."""
+    t = np.arange(0.0, 10.0)
+    anc = np.array([4000, 3500, 3000, 800, 2500, 400, 3000, 3000, 3000, 3000], dtype=float)
+    table = {"time": t, "tox_anc": anc}
+    early = nadirs_on_treatment(table, 4.0)
+    assert early["anc_nadir"] == pytest.approx(0.8) and early["anc_grade"] == 3
+    assert nadirs_on_treatment(table, math.nan)["anc_grade"] == 4  # to the end: day 5's 0.4
+    assert nadirs_on_treatment(table, 0.0)["anc_nadir"] == pytest.approx(4.0)
+    assert math.isnan(early["plt_nadir"]) and math.isnan(early["plt_grade"])
+
+
+def test_a_trial_run_records_each_patients_own_marrow(tmp_path) -> None:
+    """In a trial run every patient carries their own marrow (the same in both arms) and the
+    reducer records the nadirs; blood_counts selects the arms whose drugs lower the count."""
+    from senotwin.cohort.runner import load_rows
+    from senotwin.trial.run import run_trial
+
     trial = get_trial("impassion130")
-    # patient 0 progresses on day 3, before the first dose's nadir; patient 1 stays on;
-    # patient 5's window closes at randomisation: its nadir is its own baseline ANC (the chain
-    # starts at the patient's drawn anc_base, not the model's 4280)
-    rows = _rows({0: 3.0, 1: math.inf, 5: 0.0})
-    rows.loc[len(rows)] = {
-        "arm": "atezo",
-        "patient": 2,
-        "status": "failed",
-        "pfs_days": 100.0,
-        "b_age": 55.0,
-    }
-    blood = blood_counts(trial, rows, seed=0)
-    assert tuple(blood.columns) == COLUMNS
-    assert len(blood) == 6  # the failed patient-arm is left out
-    first = blood.set_index(["arm", "patient"])
-    own = patient_marrow(DEFAULTS, 0, 55.0, seed=0, patient=5)["anc_base"]
-    assert own != pytest.approx(4280.0, rel=0.01)
-    assert first.loc[("nab_pac", 5), "anc_nadir"] == pytest.approx(own / 1000.0, rel=1e-9)
-    assert first.loc[("nab_pac", 0), "window_days"] == 3.0
-    assert first.loc[("nab_pac", 1), "window_days"] == trial.rules.follow_days
-    # the same marrow and drug in both arms (atezolizumab has no neutropenia model)
-    for p in (0, 1):
-        assert first.loc[("nab_pac", p), "anc_nadir"] == pytest.approx(
-            first.loc[("atezo", p), "anc_nadir"]
+    run_trial(trial, 3, tmp_path / "t", workers=1, processes=False)
+    rows = load_rows(tmp_path / "t")
+    assert {"anc_nadir", "anc_grade", "plt_nadir"} <= set(rows.columns)
+    blood = blood_counts(trial, rows).set_index(["arm", "patient"])
+    assert len(blood) == 6 and blood["plt_nadir"].isna().all()
+    for p in range(3):  # one marrow and one nab-paclitaxel course in both arms
+        assert blood.loc[("nab_pac", p), "anc_nadir"] == pytest.approx(
+            blood.loc[("atezo", p), "anc_nadir"], rel=1e-4
         )
-    assert first.loc[("nab_pac", 0), "anc_nadir"] > first.loc[("nab_pac", 1), "anc_nadir"]
-    assert set(blood["anc_grade"]) <= {0, 1, 2, 3, 4}
-    assert blood["plt_nadir"].isna().all()  # no platelet-killing drug in either arm
+    assert blood["anc_nadir"].nunique() > 1  # the patients' own marrows differ
+    stale = rows.drop(columns=["anc_nadir"])
+    with pytest.raises(ValidationError, match="lack 'anc_nadir'"):
+        blood_counts(trial, stale)
 
 
 def test_a_trial_without_a_neutropenia_model_reads_nothing() -> None:
@@ -150,7 +160,9 @@ def test_a_navitoclax_arm_reads_its_platelets(tmp_path) -> None:
     thrombocytopenia rows beside its published rate; the neutropenia read stays nab-paclitaxel's."""
     import yaml
 
+    from senotwin.cohort.runner import load_rows
     from senotwin.trial.library import DATA
+    from senotwin.trial.run import run_trial
 
     data = yaml.safe_load((DATA / "impassion130.yaml").read_text())
     arm = data["arms"][1]
@@ -164,14 +176,16 @@ def test_a_navitoclax_arm_reads_its_platelets(tmp_path) -> None:
     path = tmp_path / "navi.yaml"
     path.write_text(yaml.safe_dump(data))
     trial = load_trial(path)
-    blood = blood_counts(trial, _rows({0: 200.0, 1: 200.0}), seed=0)
+    run_trial(trial, 2, tmp_path / "t", workers=1, processes=False)
+    rows = load_rows(tmp_path / "t")
+    blood = blood_counts(trial, rows)
     navi = blood[blood.arm == "atezo"].set_index("patient")
     assert navi["plt_nadir"].notna().all() and navi["anc_nadir"].notna().all()
     assert (navi["plt_nadir"] < 0.8 * 232.0).all()  # navitoclax lowers every patient's count
     assert blood[blood.arm == "nab_pac"]["plt_nadir"].isna().all()
     # the patient's own platelet marrow (Guo's spread): two patients, two nadirs
     assert navi.loc[0, "plt_nadir"] != pytest.approx(navi.loc[1, "plt_nadir"], rel=1e-3)
-    t = compare_trial(trial, trial_rows(2), blood).table
+    t = compare_trial(trial, rows, blood).table
     row = t[(t.population == "ITT") & (t.arm == "atezo")]
     row = row[row.endpoint == "thrombocytopenia grade >= 3"]
     assert len(row) == 1 and row.iloc[0]["published"] == 41.0

@@ -23,6 +23,7 @@ import numpy as np
 
 from senotwin._errors import ValidationError
 from senotwin.model.readouts import readouts_for
+from senotwin.therapy.toxicity import CHAINS, nadirs_on_treatment
 
 if TYPE_CHECKING:
     from senotwin.model.spec import ModelSpec
@@ -841,9 +842,11 @@ class TrialEndpointReducer:
         table = result.table
         read = readouts_for(table)
         live = live_cancer_cells(table)
-        return trial_endpoints(
+        rec = trial_endpoints(
             table["time"].to_numpy(), read.diameter(table), baseline, self.rules, self.hazard, live
         )
+        # the blood counts while on treatment: trial arms dose until progression
+        return rec | nadirs_on_treatment(table, rec["pfs_days"])
 
     def empty(self) -> dict[str, Any]:
         return {
@@ -864,6 +867,7 @@ class TrialEndpointReducer:
             "extinction_day": math.nan,
             "response_day": math.nan,
             "nadir_day": math.nan,
+            **{f"{c.prefix}_{what}": math.nan for c in CHAINS for what in ("nadir", "grade")},
         }
 
     def describe(self) -> str:

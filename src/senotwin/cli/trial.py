@@ -270,7 +270,7 @@ def run(
             t, n, out, seed=seed, workers=workers, engine=engine, resume=resume, immune=immune
         )
         rows = load_trial_rows(out)
-        blood = blood_counts(t, rows, seed=seed)
+        blood = blood_counts(t, rows)
         comp = compare_trial(t, rows, blood)
         checks = trial_checks(t, rows)
         atomic_write_text(out / "comparison.csv", comp.table.to_csv(index=False))

@@ -155,6 +155,9 @@ class CohortConfig:
     #: each patient draws their own clearance of every drug with a cited spread
     #: (therapy.pkpd.patient_clearance); else every patient has the typical PK
     pk_spread: bool = False
+    #: each patient draws their own marrow for every blood-count chain the model carries
+    #: (therapy.toxicity.patient_marrows, with the patient's age where the baseline has one)
+    blood_spread: bool = False
 
     def __post_init__(self) -> None:
         check_type(
@@ -215,6 +218,7 @@ class CohortConfig:
             "keep_timecourses": list(self.keep_timecourses),
             **({"ensemble": self._ensemble_record()} if self.ensemble else {}),
             **({"pk_spread": True} if self.pk_spread else {}),
+            **({"blood_spread": True} if self.blood_spread else {}),
         }
 
     def _ensemble_record(self) -> dict[str, object]:
@@ -386,19 +390,30 @@ def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
                 engine=cfg.engine,
             ):
                 drawn[vp.index] = vp
-        if cfg.pk_spread:  # each patient's own clearances, from streams of their own
-            from senotwin.therapy.pkpd import patient_clearance
-
-            drawn = {
-                i: replace(vp, params=dict(vp.params) | patient_clearance(job.spec, cfg.seed, i))
-                for i, vp in drawn.items()
-            }
+        if cfg.pk_spread or cfg.blood_spread:  # own clearances and marrow, own streams
+            drawn = {i: _own_pharmacology(job, vp) for i, vp in drawn.items()}
         return [drawn[i] for i in indices]
 
     if cfg.engine in _NOT_THREAD_SAFE:
         with _SIM_LOCK:
             return draw()
     return draw()
+
+
+def _own_pharmacology(job: _Job, vp: VirtualPatient) -> VirtualPatient:
+    """``vp`` with their own clearances (``pk_spread``) and blood-count marrow
+    (``blood_spread``, the slope's age factor read with the baseline's age)."""
+    from senotwin.therapy.pkpd import patient_clearance
+    from senotwin.therapy.toxicity import patient_marrows
+
+    cfg = job.config
+    own: dict[str, float] = {}
+    if cfg.pk_spread:
+        own |= patient_clearance(job.spec, cfg.seed, vp.index)
+    if cfg.blood_spread:
+        age = float((vp.baseline or {}).get("age", math.nan))  # type: ignore[arg-type]
+        own |= patient_marrows(job.spec, age, cfg.seed, vp.index)
+    return replace(vp, params=dict(vp.params) | own)
 
 
 _ERRORS = (SenotwinError, ValueError, ArithmeticError, RuntimeError)

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from senotwin.model.spec import (
     CalibratedProvenance,
@@ -496,3 +498,72 @@ def senolysis_damage_parts(
         ),
     ]
     return [pool], [share], processes, f"apoptosis * {HOST_SEN}"
+
+
+# ---- the chains as a trial reads them ------------------------------------------------------
+#: seed-sequence tag of a patient's blood-count draws: a stream of their own, so that adding
+#: them moved no other draw of the patients; the same patient has the same marrow in every arm
+MARROW_STREAM = 0xB100D
+
+
+@dataclass(frozen=True)
+class BloodChain:
+    """A blood-count chain as a trial reads it: the parameter that marks it in a therapy model,
+    its between-patient spread, its observable, grading and column prefix."""
+
+    name: str  # "neutropenia", "thrombocytopenia": the comparison's endpoint word
+    marker: str
+    spread: MarrowSpread
+    observable: str
+    grade: Callable[[float], int]
+    prefix: str  # record fields PREFIX_nadir (10^9/L), PREFIX_grade
+
+
+#: the chains in their stream order (index 0 keeps the stream the ANC read first drew from)
+CHAINS = (
+    BloodChain("neutropenia", "anc_base", ANC_SPREAD, "tox_anc", grade, "anc"),
+    BloodChain("thrombocytopenia", "plt_base", PLT_SPREAD, PLT_OBS, platelet_grade, "plt"),
+)
+
+
+def patient_marrow(
+    defaults: Mapping[str, float], chain: int, age: float, seed: int, patient: int
+) -> dict[str, float]:
+    """One patient's parameters of blood-count chain ``chain`` (an index into :data:`CHAINS`):
+    each of its spread's log-normal SDs around the model value (``defaults``), and its drug
+    slopes (every parameter named with the spread's slope prefix) times the age factor from the
+    spread's age on (an unknown age, NaN, takes none); drawn from the patient's own stream
+    (seed, patient index, chain)."""
+    s = CHAINS[chain].spread
+    key = [seed, patient, MARROW_STREAM] + ([chain] if chain else [])
+    z = np.random.default_rng(key).standard_normal(len(s.sigmas) + 1)
+    out = {pid: defaults[pid] * math.exp(sigma * z[i]) for i, (pid, sigma) in enumerate(s.sigmas)}
+    factor = math.exp(s.slope_sigma * z[-1]) * (s.age_factor if age >= s.age_cut else 1.0)
+    out |= {k: v * factor for k, v in defaults.items() if k.startswith(s.slope_prefix)}
+    return out
+
+
+def patient_marrows(spec: ModelSpec, age: float, seed: int, patient: int) -> dict[str, float]:
+    """One patient's parameters of every blood-count chain ``spec`` carries
+    (:func:`patient_marrow`)."""
+    defaults = {p.id: p.value for p in spec.parameters}
+    out: dict[str, float] = {}
+    for i, chain in enumerate(CHAINS):
+        if chain.marker in defaults:
+            out |= patient_marrow(defaults, i, age, seed, patient)
+    return out
+
+
+def nadirs_on_treatment(table: Mapping[str, Any], until: float) -> dict[str, float]:
+    """Per chain, the count's nadir (10^9/L) and its CTCAE grade from day 0 to ``until``
+    (NaN: to the end) in a run's columns; NaN for a chain the run does not carry."""
+    t = np.asarray(table["time"], dtype=float)
+    on = t <= (until + 1e-9 if math.isfinite(until) else math.inf)
+    out: dict[str, float] = {}
+    for chain in CHAINS:
+        nadir = math.nan
+        if chain.observable in table:
+            nadir = float(count_1e9_per_l(np.asarray(table[chain.observable])[on].min()))
+        out[f"{chain.prefix}_nadir"] = nadir
+        out[f"{chain.prefix}_grade"] = math.nan if math.isnan(nadir) else chain.grade(nadir)
+    return out

@@ -392,6 +392,7 @@ def trial_config(
         ensemble=members,
         ensemble_source=source,
         pk_spread=True,
+        blood_spread=True,
     )
 
 
@@ -939,7 +940,7 @@ def trial_outcome(trial: TrialSpec, out: str | Path) -> TrialOutcome:
     immune-parameter record of its manifest)."""
     rows = load_trial_rows(out)
     manifest = json.loads((Path(out) / "manifest.json").read_text())
-    comp = compare_trial(trial, rows, blood_counts(trial, rows, seed=manifest["config"]["seed"]))
+    comp = compare_trial(trial, rows, blood_counts(trial, rows))
     png = km_png(trial, rows)
     plot_km(trial, rows, Path(out) / "km.png")  # inside staged writes it appears at the end
     selection = manifest["config"]["population"].get("selection") or {}
