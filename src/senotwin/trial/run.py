@@ -350,7 +350,8 @@ def trial_config(
     scenario: str | None = None,
     days: float | None = None,
 ) -> CohortConfig:
-    """Cohort configuration of a trial: selected patients, one cohort arm per trial arm; the
+    """Cohort configuration of a trial: selected patients, each with their own clearances and
+    blood-count marrow (``pk_spread``, ``blood_spread``), one cohort arm per trial arm; the
     transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`, resolved by
     :func:`resolve_immune`; the manifest records what was asked, used and why).
     ``scenario`` and ``days`` default to the trial's scenario and follow-up (``cohort run
