@@ -22,9 +22,9 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
-from senotwin.therapy.drugs import Drug, DrugLibrary, library
+from senotwin.therapy.drugs import DrugLibrary, library
 from senotwin.therapy.language import DosingEvent
-from senotwin.therapy.toxicity import PLT_OBS, count_1e9_per_l, grade, platelet_grade
+from senotwin.therapy.toxicity import CHAINS, count_1e9_per_l
 
 #: the rule's source (the thresholds are the protocol conventions the issue names)
 RULES_SOURCE = (
@@ -62,28 +62,8 @@ class DoseRules:
             raise ValidationError("level must be in (0, 1) and max_reductions >= 0")
 
 
-@dataclass(frozen=True)
-class _Count:
-    """A simulated blood count the rules watch: its column, name, which drugs lower it, its
-    CTCAE grading and the hold threshold's field of DoseRules."""
-
-    column: str
-    name: str
-    lowers: Callable[[Drug], bool]
-    grade: Callable[[float], int]
-    hold: str
-
-
-COUNTS = (
-    _Count("tox_anc", "ANC", lambda d: d.myelosuppression is not None, grade, "hold_below"),
-    _Count(
-        PLT_OBS,
-        "platelets",
-        lambda d: d.platelet_kill is not None,
-        platelet_grade,
-        "platelet_hold_below",
-    ),
-)
+#: the DoseRules field holding each watched chain's hold threshold (by record prefix)
+_HOLD = {"anc": "hold_below", "plt": "platelet_hold_below"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +85,7 @@ def apply_dose_rules(
     'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L)."""
     lib = lib or library()
     current = sorted(events, key=lambda e: (e.time, e.drug))
-    counts_of = {e.drug: tuple(c for c in COUNTS if c.lowers(lib.get(e.drug))) for e in current}
+    counts_of = {e.drug: tuple(c for c in CHAINS if c.lowers(lib.get(e.drug))) for e in current}
     watched = {d for d, cs in counts_of.items() if cs}
     start = {d: next(e.amount for e in current if e.drug == d) for d in watched}
     levels = dict.fromkeys(watched, 0)
@@ -113,26 +93,26 @@ def apply_dose_rules(
     decided = 0  # events before this index are final
     while True:
         table = run(tuple(current))
-        if not watched or not any(c.column in table for c in COUNTS):
+        if not watched or not any(c.observable in table for c in CHAINS):
             return RuleOutcome(tuple(current), tuple(changes), table)
         t = table["time"].to_numpy()
         values = {
-            c.column: count_1e9_per_l(table[c.column].to_numpy())
-            for c in COUNTS
-            if c.column in table
+            c.observable: count_1e9_per_l(table[c.observable].to_numpy())
+            for c in CHAINS
+            if c.observable in table
         }
         change = None
         for i in range(decided, len(current)):
             e = current[i]
             prev = max((x.time for x in current[:i] if x.drug == e.drug), default=0.0)
             for c in counts_of[e.drug]:
-                if c.column not in values:
+                if c.observable not in values:
                     continue
-                series = values[c.column]
+                series = values[c.observable]
                 now = float(np.interp(e.time, t, series))
                 window = series[(t > prev) & (t <= e.time)]
                 nadir = float(window.min()) if window.size else now
-                limit = getattr(rules, c.hold)
+                limit = getattr(rules, _HOLD[c.prefix])
                 if now < limit:
                     change = (i, "hold", c, now)
                     break
@@ -150,8 +130,8 @@ def apply_dose_rules(
         i, kind, c, value = change
         e = current[i]
         if kind == "hold":
-            limit = getattr(rules, c.hold)
-            changes.append(f"day {e.time:g}: {e.drug} held ({c.name} {value:.2f}e9/L < {limit:g})")
+            limit = getattr(rules, _HOLD[c.prefix])
+            changes.append(f"day {e.time:g}: {e.drug} held ({c.label} {value:.2f}e9/L < {limit:g})")
             del current[i]
         else:
             levels[e.drug] += 1
@@ -159,7 +139,7 @@ def apply_dose_rules(
             new = start[e.drug] * factor
             changes.append(
                 f"day {e.time:g}: {e.drug} reduced to {factor:.0%} of the starting dose "
-                f"(grade {c.grade(value)} {c.name} nadir, {value:.2f}e9/L)"
+                f"(grade {c.grade(value)} {c.label} nadir, {value:.2f}e9/L)"
             )
             current = [
                 replace(x, amount=new) if x.drug == e.drug and j >= i else x

@@ -508,8 +508,9 @@ MARROW_STREAM = 0xB100D
 
 @dataclass(frozen=True)
 class BloodChain:
-    """A blood-count chain as a trial reads it: the parameter that marks it in a therapy model,
-    its between-patient spread, its observable, grading and column prefix."""
+    """A blood-count chain as trials and dose rules read it: the parameter that marks it in a
+    therapy model, its between-patient spread, its observable, grading, record prefix, the
+    count's name in words and which drugs lower it."""
 
     name: str  # "neutropenia", "thrombocytopenia": the comparison's endpoint word
     marker: str
@@ -517,12 +518,39 @@ class BloodChain:
     observable: str
     grade: Callable[[float], int]
     prefix: str  # record fields PREFIX_nadir (10^9/L), PREFIX_grade
+    label: str  # the count in a message: "ANC", "platelets"
+    lowers: Callable[[Drug], bool]
+    ctcae: tuple[tuple[int, float], ...]  # (grade, the count in 10^9/L below which it holds)
+
+    def bound(self, grade: int) -> float:
+        """The count (10^9/L) below which the CTCAE grade is at least ``grade``."""
+        return dict(self.ctcae)[grade]
 
 
 #: the chains in their stream order (index 0 keeps the stream the ANC read first drew from)
 CHAINS = (
-    BloodChain("neutropenia", "anc_base", ANC_SPREAD, "tox_anc", grade, "anc"),
-    BloodChain("thrombocytopenia", "plt_base", PLT_SPREAD, PLT_OBS, platelet_grade, "plt"),
+    BloodChain(
+        "neutropenia",
+        "anc_base",
+        ANC_SPREAD,
+        "tox_anc",
+        grade,
+        "anc",
+        "ANC",
+        lambda d: d.myelosuppression is not None,
+        CTCAE_ANC,
+    ),
+    BloodChain(
+        "thrombocytopenia",
+        "plt_base",
+        PLT_SPREAD,
+        PLT_OBS,
+        platelet_grade,
+        "plt",
+        "platelets",
+        lambda d: d.platelet_kill is not None,
+        CTCAE_PLT,
+    ),
 )
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from senotwin._errors import ValidationError
 from senotwin.therapy.language import parse_regimen
-from senotwin.therapy.toxicity import CHAINS, CTCAE_ANC, CTCAE_PLT, BloodChain
+from senotwin.therapy.toxicity import CHAINS, BloodChain
 from senotwin.trial.spec import ADVERSE_EVENTS, TrialSpec
 
 #: the per-patient blood-count read a trial run writes beside its comparison
@@ -38,11 +38,6 @@ COLUMNS = (
     "window_days",
     *(f"{c.prefix}_{what}" for c in CHAINS for what in ("nadir", "grade")),
 )
-#: which drugs lower each chain's count (its marker's drug term)
-_LOWERS = {
-    "neutropenia": lambda d: d.myelosuppression is not None,
-    "thrombocytopenia": lambda d: d.platelet_kill is not None,
-}
 
 
 def _arm_chains(trial: TrialSpec) -> dict[str, tuple[BloodChain, ...]]:
@@ -51,7 +46,7 @@ def _arm_chains(trial: TrialSpec) -> dict[str, tuple[BloodChain, ...]]:
     out = {}
     for arm in trial.arms:
         drugs = () if arm.regimen == "none" else parse_regimen(arm.regimen).drugs()
-        chains = tuple(c for c in CHAINS if any(_LOWERS[c.name](d) for d in drugs))
+        chains = tuple(c for c in CHAINS if any(c.lowers(d) for d in drugs))
         if chains:
             out[arm.name] = chains
     return out
@@ -121,7 +116,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
         for i, arm in enumerate(arms):
             values = blood.loc[blood["arm"] == arm.name, col].dropna().to_numpy()
             ax.scatter(i + rng.uniform(-0.25, 0.25, values.size), values, s=6, alpha=0.5)
-            share = 100.0 * float(np.mean(values < _bound(chain, 3)))
+            share = 100.0 * float(np.mean(values < chain.bound(3)))
             pub = [
                 a.percent
                 for a in published[arm.name].adverse_events
@@ -130,11 +125,11 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
             said = f"grade >= 3: {share:.1f} %" + (f"\npublished {pub[0]:g} %" if pub else "")
             ticks.append(f"{arm.label}\n{said}")
         for g in (1, 2, 3, 4):  # a count below the line is of that grade or worse
-            ax.axhline(_bound(chain, g), color="grey", lw=0.6, ls=":")
+            ax.axhline(chain.bound(g), color="grey", lw=0.6, ls=":")
             ax.text(
                 len(arms) - 0.45,
-                _bound(chain, g),
-                f"< {_bound(chain, g):g}: grade {g}",
+                chain.bound(g),
+                f"< {chain.bound(g):g}: grade {g}",
                 fontsize=6,
                 va="top",
             )
@@ -147,9 +142,3 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return atomic_write_bytes(Path(path), buf.getvalue())
-
-
-def _bound(chain: BloodChain, grade: int) -> float:
-    """The count (10^9/L) below which ``chain``'s CTCAE grade is at least ``grade``."""
-    bounds = CTCAE_ANC if chain.prefix == "anc" else CTCAE_PLT
-    return next(b for g, b in bounds if g == grade)
