@@ -550,3 +550,35 @@ def test_patients_draw_their_own_clearance_only_when_asked(tmp_path: Path) -> No
     two = _run(replace(cfg, pk_spread=True, chunk_size=1), tmp_path / "w2", workers=2)
     assert one.n_rows == two.n_rows == 6
     pd.testing.assert_frame_equal(load_rows(tmp_path / "w1"), load_rows(tmp_path / "w2"))
+
+
+def test_dose_rules_change_each_patients_doses_on_their_own_counts(tmp_path: Path) -> None:
+    """With dose_rules every patient-arm re-runs with the doses the rules let by: a threshold
+    above every patient's baseline ANC delays the first cycle three weeks, then stops the drug
+    (the run carries no dose: no neutropenia); rows say so, and a run without rules has none
+    of these columns. An arm without a watched drug reads no change."""
+    from senotwin.therapy.dose_rules import DoseRules
+
+    arms = (
+        arm_from_text("ctl=none"),
+        arm_from_text("nab=nab-paclitaxel 100 mg/m2 iv q7d d0-d14"),
+    )
+    cfg = _config(n=2, arms=arms, engine="fast", t_end=40.0)
+    strict = DoseRules(cycle_hold_below=9.0)
+    _run(replace(cfg, dose_rules=strict), tmp_path / "ruled")
+    rows = load_rows(tmp_path / "ruled").set_index(["patient", "arm"])
+    nab = rows.xs("nab", level="arm")
+    assert (nab["cycles_delayed"] == 3).all() and nab["dose_stopped"].all()
+    assert (nab["dose_intensity"] == 0.0).all()
+    assert nab["dose_changes"].str.contains("nab-paclitaxel stopped").all()
+    ctl = rows.xs("ctl", level="arm")
+    assert (ctl["cycles_delayed"] == 0).all() and ctl["dose_intensity"].isna().all()
+    # the default rules leave these patients' doses as planned (baseline ANC above 1.5)
+    _run(replace(cfg, dose_rules=DoseRules()), tmp_path / "default")
+    plain = load_rows(tmp_path / "default")
+    assert (plain.loc[plain["arm"] == "nab", "dose_intensity"] == 1.0).all()
+    _run(cfg, tmp_path / "none")
+    assert "dose_intensity" not in load_rows(tmp_path / "none").columns
+    assert replace(cfg, dose_rules=strict).describe()["dose_rules"]["cycle_hold_below"] == 9.0
+    with pytest.raises(TypeError, match="dose_rules must be DoseRules or None, got str"):
+        replace(cfg, dose_rules="on")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.therapy.dose_rules import DoseRules, apply_dose_rules
+from senotwin.therapy.dose_rules import DoseRules, apply_dose_rules, dose_summary, opens_cycle
 from senotwin.therapy.language import DosingEvent
 from senotwin.therapy.toxicity import PLT_OBS, grade, platelet_grade
 
@@ -17,15 +17,16 @@ def test_ctcae_grades() -> None:
     assert [grade(x) for x in (4.3, 1.9, 1.2, 0.7, 0.3)] == [0, 1, 2, 3, 4]
 
 
-def _fake_run(dips: dict[float, float]):
-    """A run whose ANC dips to ``dips[day]`` 5 days after a dose given on ``day``."""
+def _fake_run(dips: dict[float, float], lasting: float = 6.0):
+    """A run whose ANC dips to ``dips[day]`` from 3 days after a dose given on ``day``, for
+    ``lasting`` days (a reduced dose dips less)."""
 
     def run(events: tuple[DosingEvent, ...]) -> pd.DataFrame:
-        t = np.arange(0.0, 43.0)
+        t = np.arange(0.0, 61.0)
         anc = np.full(t.size, 4.0)
         for e in events:
-            low = 4.0 - (4.0 - dips.get(e.time, 4.0)) * e.amount  # a reduced dose dips less
-            anc[(t > e.time + 2) & (t < e.time + 9)] = low
+            low = 4.0 - (4.0 - dips.get(e.time, 4.0)) * e.amount
+            anc[(t >= e.time + 3) & (t < e.time + 3 + lasting)] = low
         return pd.DataFrame({"time": t, "tox_anc": anc * 1000})  # cells/uL
 
     return run
@@ -35,21 +36,79 @@ def _weekly(days: tuple[float, ...]) -> tuple[DosingEvent, ...]:
     return tuple(DosingEvent(d, "nab-paclitaxel", 1.0, "mg/kg", "iv") for d in days)
 
 
-def test_dose_held_when_anc_is_low_on_the_day() -> None:
-    # the day-0 dose leaves ANC 0.8 on day 7: that dose is held, day 14 is given
-    out = apply_dose_rules(_weekly((0, 7, 14)), _fake_run({0: 0.8}), DoseRules())
-    assert [e.time for e in out.events] == [0, 14]
-    assert out.changes == ("day 7: nab-paclitaxel held (ANC 0.80e9/L < 1)",)
+def test_which_doses_open_a_cycle() -> None:
+    # d1, 8, 15 q28d: days 0 and 28 open cycles; q21d: every dose; daily: the first only
+    assert opens_cycle(_weekly((0, 7, 14, 28, 35, 42))) == (True, False, False, True, False, False)
+    assert opens_cycle(_weekly((0, 21, 42))) == (True, True, True)
+    assert opens_cycle(_weekly((0, 1, 2))) == (True, False, False)
 
 
-def test_dose_reduced_one_level_after_a_grade_4_nadir() -> None:
-    # day 0 gives a grade-4 nadir (0.3) that recovers before day 14: day 14 on is at 75%
-    run = _fake_run({0: 0.3})
-    out = apply_dose_rules(_weekly((0, 14, 28)), run, DoseRules())
+def test_dose_within_a_cycle_withheld_below_500() -> None:
+    # the day-0 dose leaves ANC 0.8 on day 7 (passes 0.5) and 0.4 after day 7's dose (day 14:
+    # withheld, skipped; the next course, day 28, opens on a recovered count)
+    out = apply_dose_rules(
+        _weekly((0, 7, 14, 28)), _fake_run({0: 0.8, 7: 0.4}), DoseRules(), horizon=60
+    )
+    assert [e.time for e in out.events] == [0, 7, 28]
+    assert out.changes == ("day 14: nab-paclitaxel held (ANC 0.40e9/L < 0.5)",)
+    assert out.kinds == ("held",) and out.days == (14,)
+
+
+def test_cycle_delayed_a_week_below_1500() -> None:
+    # day 28's dose would open a course on ANC 1.2 (the day-14 dose's dip, to day 31): the
+    # course, and every later dose of the drug, waits a week; a dose moved past the horizon
+    # (day 35 -> 42) is dropped
+    run = _fake_run({14: 1.2}, lasting=15)
+    out = apply_dose_rules(_weekly((0, 7, 14, 28, 35)), run, DoseRules(), horizon=40)
+    assert [e.time for e in out.events] == [0, 7, 14, 35]
+    assert out.kinds == ("delayed",)
+    assert out.changes == ("day 28: nab-paclitaxel cycle delayed 7 days (ANC 1.20e9/L < 1.5)",)
+
+
+def test_drug_stopped_when_a_cycle_would_wait_over_three_weeks() -> None:
+    # ANC 1.0 throughout: the first course waits 7, 14, 21 days, then the drug stops
+    def run(events: tuple[DosingEvent, ...]) -> pd.DataFrame:
+        t = np.arange(0.0, 120.0)
+        return pd.DataFrame({"time": t, "tox_anc": np.full(t.size, 1000.0)})
+
+    out = apply_dose_rules(_weekly((0, 7, 14, 28)), run, DoseRules(), horizon=119)
+    assert out.events == ()
+    assert out.kinds == ("delayed", "delayed", "delayed", "stopped")
+    assert out.changes[-1] == (
+        "day 21: nab-paclitaxel stopped (its cycle waited 21 days; ANC 1.00e9/L < 1.5)"
+    )
+    assert dose_summary(_weekly((0, 7, 14, 28)), out)["dose_stopped"] is True
+
+
+def test_dose_reduced_one_level_after_grade_4_lasting_over_a_week() -> None:
+    # a grade-4 nadir (0.3) of 6 days leaves the dose; one of 9 days drops day 14 on to 75 %
+    short = apply_dose_rules(_weekly((0, 14, 28)), _fake_run({0: 0.3}), DoseRules(), horizon=60)
+    assert short.changes == () and [e.amount for e in short.events] == [1.0, 1.0, 1.0]
+    run = _fake_run({0: 0.3}, lasting=9)
+    out = apply_dose_rules(_weekly((0, 14, 28)), run, DoseRules(), horizon=60)
     assert [e.amount for e in out.events] == [1.0, 0.75, 0.75]
     assert "reduced to 75% of the starting dose (grade 4 ANC nadir" in out.changes[0]
-    with pytest.raises(ValidationError, match="hold_below"):
+
+
+def test_dose_summary_counts_what_changed_on_treatment() -> None:
+    planned = _weekly((0, 7, 14, 28))
+    out = apply_dose_rules(planned, _fake_run({0: 0.8, 7: 0.4}), DoseRules(), horizon=60)
+    rec = dose_summary(planned, out)
+    assert rec["doses_held"] == 1 and rec["cycles_delayed"] == 0 and rec["dose_reductions"] == 0
+    assert rec["dose_intensity"] == pytest.approx(0.75)
+    # before progression on day 10 nothing had changed
+    early = dose_summary(planned, out, until=10)
+    assert early["doses_held"] == 0 and early["dose_intensity"] == 1.0
+    assert early["dose_changes"] == ""
+
+
+def test_dose_rules_refuse_inconsistent_thresholds() -> None:
+    with pytest.raises(ValidationError, match="hold_below must be an ANC in"):
         DoseRules(hold_below=0)
+    with pytest.raises(ValidationError, match=r"cycle_hold_below \(0.4\) must be >= hold_below"):
+        DoseRules(cycle_hold_below=0.4)
+    with pytest.raises(ValidationError, match="delay_days must be in"):
+        DoseRules(delay_days=0)
 
 
 def test_nab_paclitaxel_neutropenia_nadir_and_recovery() -> None:
@@ -184,7 +243,7 @@ def test_platelet_dose_rules_hold_navitoclax() -> None:
         return pd.DataFrame({"time": t, PLT_OBS: plt * 1000})
 
     events = tuple(DosingEvent(d, "navitoclax", 325.0, "mg", "po") for d in range(6))
-    out = apply_dose_rules(events, run, DoseRules())
+    out = apply_dose_rules(events, run, DoseRules(), horizon=10)
     assert [e.time for e in out.events] == [0, 1, 2]
     assert out.changes[0] == "day 3: navitoclax held (platelets 40.00e9/L < 50)"
     with pytest.raises(ValidationError, match="platelet_hold_below"):

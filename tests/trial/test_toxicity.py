@@ -56,6 +56,20 @@ def test_a_patient_keeps_one_marrow_and_age_raises_the_drug_slope() -> None:
     assert logs.std() == pytest.approx(dict(ANC_SPREAD.sigmas)["anc_base"], rel=0.15)
 
 
+def test_an_ineligible_marrow_is_drawn_again_from_the_patients_stream() -> None:
+    """With an eligibility floor, a baseline below it is drawn again (the same stream, so
+    reproducible); a patient eligible on the first draw keeps the draw they had without it."""
+    free = [patient_marrow(DEFAULTS, 0, 50.0, 0, i) for i in range(40)]
+    floored = [patient_marrow(DEFAULTS, 0, 50.0, 0, i, floor=4.0) for i in range(40)]
+    assert all(f["anc_base"] >= 4000.0 for f in floored)
+    redrawn = [i for i, a in enumerate(free) if a["anc_base"] < 4000.0]
+    assert 5 < len(redrawn) < 35  # about half the patients sit below the typical 4.28
+    assert all(free[i] == floored[i] for i in range(40) if i not in redrawn)
+    assert floored[redrawn[0]] == patient_marrow(DEFAULTS, 0, 50.0, 0, redrawn[0], floor=4.0)
+    with pytest.raises(ValidationError, match="eligibility floor 100 x 10\\^9/L in 100 draws"):
+        patient_marrow(DEFAULTS, 0, 50.0, 0, 1, floor=100.0)
+
+
 def _rows(pfs: dict[int, float]) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -115,12 +129,18 @@ def test_rows_of_another_kind_are_refused_by_column() -> None:
         blood_counts(get_trial("impassion130"), _rows({0: 3.0}).drop(columns="b_age"))
 
 
+def _doses(k: int) -> tuple[float, ...]:
+    """Dose columns of blood row ``k``: the first two patients had one course delayed and
+    one reduction (75 % of the planned amount), the others nothing."""
+    return (1, 0, 0, 1, 0.75) if k < 2 else (0, 0, 0, 0, 1.0)
+
+
 def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path) -> None:
     trial = get_trial("impassion130")
     rows = trial_rows(10)
     blood = pd.DataFrame(
         [
-            (arm, k % 10, 60.0, 100.0, 0.3 if k < 2 else 1.5, 0, *NO_PLATELETS)
+            (arm, k % 10, 60.0, 100.0, 0.3 if k < 2 else 1.5, 0, *NO_PLATELETS, *_doses(k))
             for k, arm in enumerate(["nab_pac"] * 10 + ["atezo"] * 10)
         ],
         columns=list(COLUMNS),
@@ -146,6 +166,17 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path) -> N
         "neutropenia grade >= 3" in line
         for line in comparison_text(trial, compare_trial(trial, rows, blood))
     )
+    # what the dose rules did: shares of patients and the median dose intensity, no comparator
+    itt = t[(t.population == "ITT") & (t.arm == "nab_pac")].set_index("endpoint")
+    assert itt.loc["cycle delayed for blood counts", "simulated"] == pytest.approx(20.0)
+    assert itt.loc["dose reduced for blood counts", "simulated"] == pytest.approx(20.0)
+    assert itt.loc["dose withheld for blood counts", "simulated"] == 0.0
+    assert itt.loc["relative dose intensity", "simulated"] == 100.0
+    assert itt.loc["relative dose intensity", "sim_low"] == pytest.approx(100.0)
+    assert pd.isna(itt.loc["relative dose intensity", "published"])
+    # a run without dose rules (NaN dose columns) prints no such rows
+    plain = compare_trial(trial, rows, blood.assign(dose_intensity=float("nan"))).table
+    assert not plain.endpoint.str.contains("for blood counts|dose intensity").any()
     # the figure: the nadirs against the grades, the published rate in the panel
     png = plot_blood_counts(trial, blood, tmp_path / "blood.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -266,7 +266,7 @@ def compare_arms(
         )
         changes: tuple[str, ...] = ()
         if dose_rules is not None and reg is not None:
-            changes = apply_dose_rules(reg.events(), runner, dose_rules).changes
+            changes = apply_dose_rules(reg.events(), runner, dose_rules, horizon=t_end).changes
         else:
             runner(None)
         res = runner.result

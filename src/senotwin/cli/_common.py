@@ -174,6 +174,14 @@ ALLOW_OFF_LABEL = typer.Option(
 
 #: ``--ensemble shipped`` (:data:`senotwin._ensembles.SHIPPED_ENSEMBLE`): the package's own
 #: liu2019 posterior, wherever senotwin is installed
+#: what --dose-rules does (treat compare, cohort run)
+DOSE_RULES_HELP = (
+    "Delay, withhold and reduce doses of drugs that lower a blood count on the simulated counts, "
+    "as the weekly nab-paclitaxel labels do: a course waits a week while the ANC is < 1.5e9/L "
+    "(platelets < 100e9/L; the drug stops after three weeks' wait), a dose within a course is "
+    "withheld below 0.5e9/L (platelets 50e9/L), later doses drop one level (25%) after ANC < "
+    "0.5e9/L for over a week (platelets < 50e9/L)."
+)
 SHIPPED_ENSEMBLE_HELP = (
     f" `{SHIPPED_ENSEMBLE}` is the package's liu2019 posterior (docs/calibration.md; "
     f"./{SHIPPED_ENSEMBLE} for a file of that name)."

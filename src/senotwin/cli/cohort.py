@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from senotwin._text import counted
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
+    DOSE_RULES_HELP,
     SHIPPED_ENSEMBLE_HELP,
     Output,
     check_outputs,
@@ -21,6 +22,9 @@ from senotwin.cli._common import (
 )
 from senotwin.sim import check_days
 from senotwin.sim.engines import engine_help
+
+if TYPE_CHECKING:
+    from senotwin.therapy.dose_rules import DoseRules
 
 app = typer.Typer(help="Virtual cohorts: paired arms on Dask distributed, RECIST/PFS/OS, KM/HR.")
 
@@ -144,6 +148,13 @@ def run(
         "is cited (senotwin drugs show: pk.clearance_spread), or every patient has the typical "
         "PK. Default: own clearance with --trial (as 'trial run'), typical PK otherwise.",
     ),
+    dose_rules: bool | None = typer.Option(
+        None,
+        "--dose-rules/--no-dose-rules",
+        help=DOSE_RULES_HELP + " Each patient's rows say what changed (cycles_delayed, "
+        "doses_held, dose_reductions, dose_stopped, dose_intensity, dose_changes). Default: on "
+        "with --trial (as 'trial run'), off otherwise.",
+    ),
 ) -> None:
     """Simulate N virtual patients in every arm; results stream to Parquet shards in --out."""
     from dataclasses import replace
@@ -215,6 +226,7 @@ def run(
             keep_timecourses=kept if timecourses else (),
             allow_off_label=allow_off_label,
             pk_spread=config.pk_spread if pk_spread is None else pk_spread,
+            dose_rules=_dose_rules(config.dose_rules, dose_rules),
         )
         if scheduler is None:
             check_workers(workers)  # before the progress bar is drawn
@@ -290,6 +302,15 @@ def _with_ensemble(config: Any, path: Path, members: int | None) -> Any:
         for row in sets[used].astype(float).itertuples(index=False)
     )
     return replace(config, ensemble=rows, ensemble_source=path.name)
+
+
+def _dose_rules(default: DoseRules | None, asked: bool | None) -> DoseRules | None:
+    """The dose rules of ``--dose-rules/--no-dose-rules`` (None: the configuration's own)."""
+    from senotwin.therapy.dose_rules import DoseRules
+
+    if asked is None:
+        return default
+    return DoseRules() if asked else None
 
 
 def _trial_cohort(

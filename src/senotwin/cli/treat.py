@@ -10,6 +10,7 @@ import typer
 from senotwin.analysis.ensemble_compare import BETTER
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
+    DOSE_RULES_HELP,
     SHIPPED_ENSEMBLE_HELP,
     Output,
     ensemble_note,
@@ -90,9 +91,7 @@ def compare(
     dose_rules: bool = typer.Option(
         False,
         "--dose-rules",
-        help="Hold a myelosuppressive dose when the simulated ANC is < 1.0e9/L (a "
-        "platelet-killing one, navitoclax, when platelets are < 50e9/L) and reduce one level "
-        "(25%) after a grade-4 nadir; the changes are listed per arm.",
+        help=DOSE_RULES_HELP + " The changes are listed per arm.",
     ),
     ensemble: Path | None = typer.Option(
         None,

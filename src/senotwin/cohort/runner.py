@@ -62,6 +62,15 @@ from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.sim.simulate import check_days, late_actions, output_problem, simulate
+from senotwin.therapy.dose_rules import (
+    DOSE_COLUMNS,
+    DoseRules,
+    RuleOutcome,
+    apply_dose_rules,
+    dose_summary,
+    eligibility,
+)
+from senotwin.therapy.language import DosingEvent
 
 if TYPE_CHECKING:
     from senotwin.sim.fast import FastPlan
@@ -158,6 +167,9 @@ class CohortConfig:
     #: each patient draws their own marrow for every blood-count chain the model carries
     #: (therapy.toxicity.patient_marrows, with the patient's age where the baseline has one)
     blood_spread: bool = False
+    #: delay, withhold and reduce the doses of drugs that lower a blood count, per patient-arm,
+    #: on its own simulated counts (therapy.dose_rules); regimen-language arms only
+    dose_rules: DoseRules | None = None
 
     def __post_init__(self) -> None:
         check_type(
@@ -185,6 +197,9 @@ class CohortConfig:
         check_type(self.keep_timecourses, (tuple, list), name="keep_timecourses", what=COLUMNS)
         check_size_seed(self.n, self.seed)
         check_ensemble(self.ensemble)
+        check_type(
+            self.dose_rules, (DoseRules, type(None)), name="dose_rules", what="DoseRules or None"
+        )
         if not self.arms:
             raise ValidationError("a cohort needs at least one arm")
         names = [a.name for a in self.arms]
@@ -219,6 +234,7 @@ class CohortConfig:
             **({"ensemble": self._ensemble_record()} if self.ensemble else {}),
             **({"pk_spread": True} if self.pk_spread else {}),
             **({"blood_spread": True} if self.blood_spread else {}),
+            **({"dose_rules": self.dose_rules.describe()} if self.dose_rules else {}),
         }
 
     def _ensemble_record(self) -> dict[str, object]:
@@ -306,6 +322,9 @@ class _Job:
     #: what compiling the arms' regimens noted ('arm NAME: off-label schedule: ...'), recorded
     #: in the manifest and warned about (a note never stops a run)
     notes: tuple[str, ...] = ()
+    #: each arm's regimen-language administrations as planned (empty for other arms): the
+    #: first doses of its compiled schedule, which dose rules change per patient
+    events: tuple[tuple[DosingEvent, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -350,6 +369,27 @@ def _simulate_arm(job: _Job, patient: VirtualPatient, arm: CohortArm) -> Simulat
             with _SIM_LOCK:
                 return simulate(job.spec, **kwargs)
         return simulate(job.spec, **kwargs)
+
+
+def _simulate_ruled(
+    job: _Job, patient: VirtualPatient, arm: CohortArm, planned: tuple[DosingEvent, ...]
+) -> tuple[SimulationResult, RuleOutcome]:
+    """One patient-arm under the job's dose rules: re-run with the doses they hold or reduce
+    (the arm's compiled schedule opens with ``planned``'s doses; the rest are kept), so the
+    result is the last run's, carrying every change. Returns it and the rules' outcome."""
+    from senotwin.therapy.pkpd import event_doses
+
+    assert job.config.dose_rules is not None
+    own = arm.regimen.doses[len(planned) :]
+    last: list[SimulationResult] = []
+
+    def run(given: tuple[DosingEvent, ...]) -> pd.DataFrame:
+        regimen = replace(arm.regimen, doses=(*event_doses(given), *own))
+        last[:] = [_simulate_arm(job, patient, replace(arm, regimen=regimen))]
+        return last[0].table if last[0].ok else pd.DataFrame()
+
+    outcome = apply_dose_rules(planned, run, job.config.dose_rules, horizon=job.t_end)
+    return last[0], outcome
 
 
 def _draw_range(job: _Job, start: int, stop: int) -> list[VirtualPatient]:
@@ -402,7 +442,8 @@ def _draw_many(job: _Job, indices: Sequence[int]) -> list[VirtualPatient]:
 
 def _own_pharmacology(job: _Job, vp: VirtualPatient) -> VirtualPatient:
     """``vp`` with their own clearances (``pk_spread``) and blood-count marrow
-    (``blood_spread``, the slope's age factor read with the baseline's age)."""
+    (``blood_spread``, the slope's age factor read with the baseline's age; with dose rules,
+    baseline counts at which a course may start, as trials enrol)."""
     from senotwin.therapy.pkpd import patient_clearance
     from senotwin.therapy.toxicity import patient_marrows
 
@@ -412,7 +453,9 @@ def _own_pharmacology(job: _Job, vp: VirtualPatient) -> VirtualPatient:
         own |= patient_clearance(job.spec, cfg.seed, vp.index)
     if cfg.blood_spread:
         age = float((vp.baseline or {}).get("age", math.nan))  # type: ignore[arg-type]
-        own |= patient_marrows(job.spec, age, cfg.seed, vp.index)
+        # with dose rules, a patient whose first course could not start is not enrolled
+        floors = eligibility(cfg.dose_rules) if cfg.dose_rules else None
+        own |= patient_marrows(job.spec, age, cfg.seed, vp.index, floors)
     return replace(vp, params=dict(vp.params) | own)
 
 
@@ -598,12 +641,16 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
     """Simulate patients [start, stop) in every arm: (one row per patient-arm, time courses).
 
     With the fast engine every arm is prepared once per worker and patients are integrated
-    from parameter vectors with no table per run; the rows are those of the general path.
+    from parameter vectors with no table per run; the rows are those of the general path. An
+    arm under dose rules takes the general path (it re-runs with each change).
     """
     rows: list[dict[str, Any]] = []
     courses: list[pd.DataFrame] = []
     varied = [p.parameter for p in job.config.population.priors]
     plans = _arm_plans(job)
+    # with dose rules every row says what they changed (nothing, for an arm they do not watch)
+    unruled = dict(DOSE_COLUMNS) if job.config.dose_rules else {}
+    empty = job.reducer.empty() | unruled
     for patient in _draw_range(job, start, stop):
         index = patient.index
         base = {
@@ -617,32 +664,42 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
         for k, arm in enumerate(job.config.arms):
             row = {**base, "arm": arm.name}
             if not patient.plausible:
-                row |= {"status": "implausible", "message": patient.reason}
-                row |= job.reducer.empty()
-                rows.append(row)
+                rows.append(row | {"status": "implausible", "message": patient.reason} | empty)
                 continue
-            out = _fast_arm(plans[k], patient) if plans is not None else None
+            planned = job.events[k] if job.config.dose_rules and job.events else ()
+            out = _fast_arm(plans[k], patient) if plans is not None and not planned else None
             if out is not None:
                 row |= {"status": out.status, "message": out.message}
                 if out.status == "success":
                     cols = _columns(plans[k], out)  # type: ignore[index]
-                    row |= job.reducer.from_columns(cols)  # type: ignore[attr-defined]
+                    row |= job.reducer.from_columns(cols) | unruled  # type: ignore[attr-defined]
                     if job.config.keep_timecourses:
                         courses.append(_course(index, arm.name, cols, job.config))
                 else:
-                    row |= job.reducer.empty()
+                    row |= empty
                 rows.append(row)
                 continue
+            outcome = None
             try:
-                res = _simulate_arm(job, patient, arm)
+                if planned:
+                    res, outcome = _simulate_ruled(job, patient, arm, planned)
+                else:
+                    res = _simulate_arm(job, patient, arm)
             except _ERRORS as exc:
-                row |= {"status": "error", "message": str(exc)} | job.reducer.empty()
-                rows.append(row)
+                rows.append(row | {"status": "error", "message": str(exc)} | empty)
                 continue
             row |= {"status": res.status, "message": res.message}
-            row |= _reduce(job.reducer, res, patient) if res.ok else job.reducer.empty()
+            if not res.ok:
+                rows.append(row | empty)
+                continue
+            row |= _reduce(job.reducer, res, patient)
+            if outcome is not None:  # on treatment: before progression where the row says it
+                pfs = float(row.get("pfs_days", math.nan))  # type: ignore[arg-type]
+                row |= dose_summary(planned, outcome, pfs if math.isfinite(pfs) else math.inf)
+            else:
+                row |= unruled
             rows.append(row)
-            if job.config.keep_timecourses and res.ok:
+            if job.config.keep_timecourses:
                 tc = res.table[["time", *job.config.keep_timecourses]].copy()
                 tc.insert(0, "arm", arm.name)
                 tc.insert(0, "patient", index)
@@ -877,12 +934,13 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
     solver = SolverOptions(engine=config.engine, rtol=config.rtol, atol=config.atol, t_eval=grid)
     spec = setup.spec
     notes: tuple[str, ...] = ()
+    events: tuple[tuple[DosingEvent, ...], ...] = ()
     if any(a.language for a in config.arms):
-        spec, config, notes = _compile_language_arms(spec, config)
+        spec, config, notes, events = _compile_language_arms(spec, config)
     bind = getattr(reducer, "for_model", None)
     if callable(bind):  # rules that depend on the model (a lethal burden) take its numbers
         reducer = bind(spec)
-    job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer, notes)
+    job = _Job(spec, setup.params, setup.initial, config, t_end, solver, reducer, notes, events)
     _validate(job)
     for note in notes:
         warnings.warn(note, SenotwinWarning, stacklevel=2)
@@ -895,10 +953,10 @@ def make_job(config: CohortConfig, reducer: Reducer) -> _Job:
 
 def _compile_language_arms(
     spec: ModelSpec, config: CohortConfig
-) -> tuple[ModelSpec, CohortConfig, tuple[str, ...]]:
+) -> tuple[ModelSpec, CohortConfig, tuple[str, ...], tuple[tuple[DosingEvent, ...], ...]]:
     """Compile regimen-language arms onto one shared therapy model (every arm's drugs in it);
     also the notes of their schedules ('arm NAME: off-label schedule: ...'), which the arms'
-    compiled doses alone would lose."""
+    compiled doses alone would lose, and each arm's administrations (what dose rules change)."""
     from senotwin.therapy.dosing import body_for_scenario
     from senotwin.therapy.language import apply_regimen, parse_regimen
 
@@ -911,10 +969,12 @@ def _compile_language_arms(
     drugs = sorted({d.id for r in regs.values() for d in r.drugs()})
     arms = []
     notes: list[str] = []
+    events = []
     shared: ModelSpec | None = None
     for arm in config.arms:
         plan = apply_regimen(spec, regs.get(arm.name), extra_drugs=drugs)
         notes += [f"arm {arm.name}: {n}" for n in plan.schedule.notes]
+        events.append(tuple(plan.events))
         if shared is not None and plan.spec.digest() != shared.digest():
             raise ValidationError("arms compiled to different therapy models (drug library bug)")
         shared = plan.spec
@@ -927,7 +987,7 @@ def _compile_language_arms(
         arms.append(replace(arm, regimen=sched))
     if shared is None:
         raise ValidationError("a cohort needs at least one arm")
-    return shared, replace(config, arms=tuple(arms)), tuple(notes)
+    return shared, replace(config, arms=tuple(arms)), tuple(notes), tuple(events)
 
 
 def open_client(

@@ -959,7 +959,7 @@ def apply_regimen(
 
     ``extra_drugs`` adds drugs without doses (so arms of a comparison share one model).
     """
-    from senotwin.therapy.pkpd import dose_for, effect_notes, therapy_spec
+    from senotwin.therapy.pkpd import effect_notes, event_doses, therapy_spec
 
     lib = lib or library()
     reg = (
@@ -971,7 +971,7 @@ def apply_regimen(
     drugs = {d.id: d for d in (*used, *(lib.get(n) for n in extra_drugs))}
     tspec = therapy_spec(spec, drugs.values())
     events = reg.events(lib) if reg is not None else ()
-    doses = tuple(dose_for(lib.get(e.drug), e.amount, e.route, e.time) for e in events)
+    doses = event_doses(events, lib)
     notes = effect_notes(spec, drugs.values())
     if reg is not None and reg.allow_off_label:
         notes += tuple(f"off-label (allowed): {line}" for line in reg.off_label(lib))

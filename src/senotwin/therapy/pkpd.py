@@ -25,6 +25,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.linalg import expm
@@ -48,6 +49,7 @@ from senotwin.therapy.drugs import (
     SENOLYSIS_SOURCE,
     TOXICITY,
     Drug,
+    DrugLibrary,
     Effect,
     library,
 )
@@ -57,6 +59,9 @@ from senotwin.therapy.toxicity import (
     senolysis_damage_parts,
     thrombocytopenia_parts,
 )
+
+if TYPE_CHECKING:
+    from senotwin.therapy.language import DosingEvent
 
 #: seed-sequence tag of a patient's own clearances (a stream apart from every other draw)
 CLEARANCE_STREAM = 0xC1EA
@@ -251,6 +256,12 @@ def dose_for(drug: Drug, amount: float, route: str, time: float) -> Dose:
     if route in ("iv", "local"):
         return Dose(time, conc_id(drug), amount / v)
     return Dose(time, depot_id(drug), amount * _bioavailability(drug, route) / v)
+
+
+def event_doses(events: Iterable[DosingEvent], lib: DrugLibrary | None = None) -> tuple[Dose, ...]:
+    """The Dose events of resolved administrations (a regimen's, or what dose rules let by)."""
+    lib = lib or library()
+    return tuple(dose_for(lib.get(e.drug), e.amount, e.route, e.time) for e in events)
 
 
 # ---- building the therapy model -----------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from senotwin._errors import ValidationError
 from senotwin.model.spec import (
     CalibratedProvenance,
     CitationProvenance,
@@ -555,30 +556,61 @@ CHAINS = (
 
 
 def patient_marrow(
-    defaults: Mapping[str, float], chain: int, age: float, seed: int, patient: int
+    defaults: Mapping[str, float],
+    chain: int,
+    age: float,
+    seed: int,
+    patient: int,
+    floor: float = 0.0,
 ) -> dict[str, float]:
     """One patient's parameters of blood-count chain ``chain`` (an index into :data:`CHAINS`):
     each of its spread's log-normal SDs around the model value (``defaults``), and its drug
     slopes (every parameter named with the spread's slope prefix) times the age factor from the
     spread's age on (an unknown age, NaN, takes none); drawn from the patient's own stream
-    (seed, patient index, chain)."""
-    s = CHAINS[chain].spread
+    (seed, patient index, chain). A draw whose baseline count is below ``floor`` (10^9/L: a
+    trial's eligibility) is drawn again from the same stream, so an eligible first draw is
+    the draw without a floor."""
+    c = CHAINS[chain]
+    s = c.spread
     key = [seed, patient, MARROW_STREAM] + ([chain] if chain else [])
-    z = np.random.default_rng(key).standard_normal(len(s.sigmas) + 1)
-    out = {pid: defaults[pid] * math.exp(sigma * z[i]) for i, (pid, sigma) in enumerate(s.sigmas)}
+    rng = np.random.default_rng(key)
+    for _ in range(_MAX_REDRAWS):
+        z = rng.standard_normal(len(s.sigmas) + 1)
+        out = {
+            pid: defaults[pid] * math.exp(sigma * z[i]) for i, (pid, sigma) in enumerate(s.sigmas)
+        }
+        if count_1e9_per_l(out.get(c.marker, defaults[c.marker])) >= floor:
+            break
+    else:
+        raise ValidationError(
+            f"no {c.name} baseline of patient {patient} reached the eligibility floor {floor:g} "
+            f"x 10^9/L in {_MAX_REDRAWS} draws (typical {count_1e9_per_l(defaults[c.marker]):g})"
+        )
     factor = math.exp(s.slope_sigma * z[-1]) * (s.age_factor if age >= s.age_cut else 1.0)
     out |= {k: v * factor for k, v in defaults.items() if k.startswith(s.slope_prefix)}
     return out
 
 
-def patient_marrows(spec: ModelSpec, age: float, seed: int, patient: int) -> dict[str, float]:
+#: draws of an ineligible marrow before giving up (one in a thousand patients needs a second)
+_MAX_REDRAWS = 100
+
+
+def patient_marrows(
+    spec: ModelSpec,
+    age: float,
+    seed: int,
+    patient: int,
+    floors: Mapping[str, float] | None = None,
+) -> dict[str, float]:
     """One patient's parameters of every blood-count chain ``spec`` carries
-    (:func:`patient_marrow`)."""
+    (:func:`patient_marrow`), each baseline at least its chain's ``floors`` entry (by prefix,
+    10^9/L)."""
     defaults = {p.id: p.value for p in spec.parameters}
+    floors = floors or {}
     out: dict[str, float] = {}
     for i, chain in enumerate(CHAINS):
         if chain.marker in defaults:
-            out |= patient_marrow(defaults, i, age, seed, patient)
+            out |= patient_marrow(defaults, i, age, seed, patient, floors.get(chain.prefix, 0.0))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from senotwin.model.qsp import TISSUES
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.tissue_growth import carried_tissue
+from senotwin.therapy.dose_rules import DoseRules
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import (
     LEGACY_READ,
@@ -351,7 +352,8 @@ def trial_config(
     days: float | None = None,
 ) -> CohortConfig:
     """Cohort configuration of a trial: selected patients, each with their own clearances and
-    blood-count marrow (``pk_spread``, ``blood_spread``), one cohort arm per trial arm; the
+    blood-count marrow (``pk_spread``, ``blood_spread``), one cohort arm per trial arm, its
+    doses held and reduced on the patient's blood counts as protocols do (``dose_rules``); the
     transferable immune parameters from ``immune`` (:data:`IMMUNE_SOURCES`, resolved by
     :func:`resolve_immune`; the manifest records what was asked, used and why).
     ``scenario`` and ``days`` default to the trial's scenario and follow-up (``cohort run
@@ -394,6 +396,7 @@ def trial_config(
         ensemble_source=source,
         pk_spread=True,
         blood_spread=True,
+        dose_rules=DoseRules(),
     )
 
 
@@ -680,7 +683,37 @@ def _rows(
                         + ("" if ae is None else f"; published: {ae.event}, n {ae.n}")
                         + ")",
                     )
+        _dose_rows(blood, add)
     return out
+
+
+#: endpoint names of what the protocol's dose rules did (trial.toxicity.DOSE_READ), in order
+DOSE_ENDPOINTS = (
+    ("cycles_delayed", "cycle delayed for blood counts"),
+    ("doses_held", "dose withheld for blood counts"),
+    ("dose_reductions", "dose reduced for blood counts"),
+    ("dose_stopped", "drug stopped for blood counts"),
+)
+
+
+def _dose_rows(blood: pd.DataFrame, add: Callable[..., None]) -> None:
+    """Rows of what the dose rules did on treatment: the share of patients with each change and
+    the median relative dose intensity (no published value was read for any trial)."""
+    mine = blood.dropna(subset=["dose_intensity"])
+    if mine.empty:
+        return
+    why = "% of patients on treatment (the protocol's rules on the simulated counts)"
+    for col, endpoint in DOSE_ENDPOINTS:
+        add(endpoint, _share(int((mine[col] > 0).sum()), len(mine)), (None, None, None), why)
+    rdi = 100.0 * mine["dose_intensity"].to_numpy(dtype=float)
+    q1, med, q3 = np.percentile(rdi, [25, 50, 75])
+    add(
+        "relative dose intensity",
+        (float(med), float(q1), float(q3)),
+        (None, None, None),
+        "% median (interquartile range, not a CI) of the amount given / planned on treatment, "
+        "the drugs the rules watch",
+    )
 
 
 #: endpoint name of a blood-count read's rate (trial.toxicity): "neutropenia grade >= 3"

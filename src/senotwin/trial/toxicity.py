@@ -24,19 +24,24 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError
+from senotwin.therapy.dose_rules import DOSE_COLUMNS
 from senotwin.therapy.language import parse_regimen
 from senotwin.therapy.toxicity import CHAINS, BloodChain
 from senotwin.trial.spec import ADVERSE_EVENTS, TrialSpec
 
 #: the per-patient blood-count read a trial run writes beside its comparison
 BLOOD_FILE = "blood_counts.csv"
-#: columns of :func:`blood_counts` (a chain an arm lacks reads NaN)
+#: what the protocol's dose rules did to each patient-arm on treatment (therapy.dose_rules)
+DOSE_READ = tuple(k for k in DOSE_COLUMNS if k != "dose_changes")
+#: columns of :func:`blood_counts` (a chain an arm lacks reads NaN; so do the dose columns of
+#: a run without dose rules)
 COLUMNS = (
     "arm",
     "patient",
     "age",
     "window_days",
     *(f"{c.prefix}_{what}" for c in CHAINS for what in ("nadir", "grade")),
+    *DOSE_READ,
 )
 
 
@@ -54,9 +59,10 @@ def _arm_chains(trial: TrialSpec) -> dict[str, tuple[BloodChain, ...]]:
 
 def blood_counts(trial: TrialSpec, rows: pd.DataFrame) -> pd.DataFrame:
     """Per patient-arm of ``rows`` (a trial run's) whose arm has a drug that lowers a blood
-    count: age, the days read (to PFS, else to the end of follow-up), and per chain the nadir over
+    count: age, the days read (to PFS, else to the end of follow-up), per chain the nadir over
     them (10^9/L) and its CTCAE grade, as the trial reducer recorded them (NaN for a chain the arm
-    does not lower). Empty (with :data:`COLUMNS`) when no arm has one."""
+    does not lower), and what the dose rules changed over them (:data:`DOSE_READ`; the stopped
+    flag as 0/1). Empty (with :data:`COLUMNS`) when no arm has one."""
     need = ("arm", "patient", "status", "pfs_days", "b_age")
     for col in need:
         if col not in rows.columns:
@@ -82,6 +88,8 @@ def blood_counts(trial: TrialSpec, rows: pd.DataFrame) -> pd.DataFrame:
                         f"trial rows lack {col!r} (a run from before session 46?)"
                     )
                 part[col] = mine[col].to_numpy(dtype=float) if c in lowered else math.nan
+        for col in DOSE_READ:
+            part[col] = mine[col].to_numpy(dtype=float) if col in mine.columns else math.nan
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=list(COLUMNS))
