@@ -276,3 +276,18 @@ def test_cohort_run_draws_own_clearances_on_request(tmp_path: Path) -> None:
         res = runner.invoke(app, [*base, *flag, "--arm", "nab=none", "--out", str(tmp_path / out)])
         assert res.exit_code == 0, res.output
         assert read_manifest(tmp_path / out)["config"].get("pk_spread", False) is expect
+    # dose rules: on with --trial (its manifest records the thresholds and their source), off
+    # with --no-dose-rules; a plain cohort asks for them with --dose-rules
+    assert (
+        "weekly nab-paclitaxel" in read_manifest(tmp_path / "t")["config"]["dose_rules"]["source"]
+    )
+    for flags, out, expect in (
+        ([*base, "--no-dose-rules", "--arm", "nab=none"], "v", False),
+        (["cohort", "run", "--n", "2", *arm, "--dose-rules"], "w", True),
+    ):
+        res = runner.invoke(app, [*flags, "--out", str(tmp_path / out)])
+        assert res.exit_code == 0, res.output
+        assert ("dose_rules" in read_manifest(tmp_path / out)["config"]) is expect
+    from senotwin.cohort.runner import load_rows
+
+    assert set(load_rows(tmp_path / "w")["dose_intensity"]) == {1.0}
