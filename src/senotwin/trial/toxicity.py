@@ -96,14 +96,25 @@ def blood_counts(trial: TrialSpec, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[list(COLUMNS)]
 
 
+def _dose_line(mine: pd.DataFrame) -> str:
+    """One arm's dose changes for its tick label ('' without dose rules)."""
+    ruled = mine.dropna(subset=["dose_intensity"])
+    if ruled.empty:
+        return ""
+    delayed = 100.0 * float((ruled["cycles_delayed"] > 0).mean())
+    reduced = 100.0 * float((ruled["dose_reductions"] > 0).mean())
+    return f"\ncourse delayed {delayed:.1f} %\ndose reduced {reduced:.1f} %"
+
+
 #: the figure of the blood-count read a trial run writes beside blood_counts.csv
 BLOOD_FIGURE = "blood_counts.png"
 
 
 def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -> Path:
     """Per chain the arms' nadir distributions (10^9/L, log scale: one dot per patient) with the
-    CTCAE grade bounds, and each arm's published grade >= 3 rate beside the simulated one in the
-    panel's title; written atomically to ``path``."""
+    CTCAE grade bounds, and under each arm its simulated and published grade >= 3 rates and the
+    shares of patients whose course the dose rules delayed or whose dose they reduced; written
+    atomically to ``path``."""
     import io
 
     from matplotlib.figure import Figure
@@ -131,6 +142,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
                 if a.min_grade == 3 and ADVERSE_EVENTS[a.event] == chain.name
             ]
             said = f"grade >= 3: {share:.1f} %" + (f"\npublished {pub[0]:g} %" if pub else "")
+            said += _dose_line(blood[blood["arm"] == arm.name])
             ticks.append(f"{arm.label}\n{said}")
         for g in (1, 2, 3, 4):  # a count below the line is of that grade or worse
             ax.axhline(chain.bound(g), color="grey", lw=0.6, ls=":")
