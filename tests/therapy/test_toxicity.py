@@ -324,3 +324,34 @@ def test_a_patients_own_platelet_chain_and_host_pool_hold_with_no_drug() -> None
     np.testing.assert_allclose(res[PLT_OBS], 150_000.0, rtol=1e-9)
     np.testing.assert_allclose(res["plt_t3"], 150_000.0 * 4.5 / (4 * 8.0), rtol=1e-9)
     np.testing.assert_allclose(res["host_sen_share"], 0.01, rtol=1e-9)
+
+
+def test_rules_and_the_read_see_the_laboratory_value() -> None:
+    """The rules act on the measured count (the model's times the laboratory factor), and the
+    summary's worst laboratory value is read at the draws the rules made; a patient's
+    laboratory is reproducible, the same in every arm, and on day 0 the enrolment count."""
+    import math
+
+    from senotwin.therapy.dose_rules import patient_lab
+    from senotwin.therapy.toxicity import CHAINS, lab_factor
+
+    planned = _weekly((0, 7, 14, 28))
+    run = _fake_run({0: 0.8})  # day 7 reads 0.8 by the model: given without noise
+
+    def low_on_day_7(chain, day: float) -> float:
+        return 0.5 if day == 7 else 1.0
+
+    out = apply_dose_rules(planned, run, DoseRules(), horizon=60, lab=low_on_day_7)
+    assert out.changes == ("day 7: nab-paclitaxel held (ANC 0.40e9/L < 0.5)",)
+    rec = dose_summary(planned, out, lab=low_on_day_7)
+    assert rec["lab_draws"] == 4 and rec["anc_lab"] == pytest.approx(0.4)
+    assert rec["anc_lab_grade"] == 4 and math.isnan(rec["plt_lab"])
+    # a patient's laboratory: log-normal around the model with the source model's residual
+    lab = patient_lab(seed=0, patient=5)
+    assert lab(CHAINS[0], 0.0) == 1.0  # day 0: the count the patient was enrolled on
+    assert lab(CHAINS[0], 7.0) == lab_factor(0, 5, 0, 7.0) == patient_lab(0, 5)(CHAINS[0], 7.0)
+    logs = np.log([lab_factor(0, i, 0, 7.0) for i in range(2000)])
+    assert logs.std() == pytest.approx(0.291, rel=0.06) and abs(logs.mean()) < 0.02
+    assert np.log([lab_factor(0, i, 1, 7.0) for i in range(2000)]).std() == pytest.approx(
+        0.153, rel=0.06
+    )

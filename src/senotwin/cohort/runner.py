@@ -69,6 +69,7 @@ from senotwin.therapy.dose_rules import (
     apply_dose_rules,
     dose_summary,
     eligibility,
+    patient_lab,
 )
 from senotwin.therapy.language import DosingEvent
 
@@ -388,7 +389,8 @@ def _simulate_ruled(
         last[:] = [_simulate_arm(job, patient, replace(arm, regimen=regimen))]
         return last[0].table if last[0].ok else pd.DataFrame()
 
-    outcome = apply_dose_rules(planned, run, job.config.dose_rules, horizon=job.t_end)
+    lab = patient_lab(job.config.seed, patient.index)
+    outcome = apply_dose_rules(planned, run, job.config.dose_rules, horizon=job.t_end, lab=lab)
     return last[0], outcome
 
 
@@ -695,7 +697,9 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
             row |= _reduce(job.reducer, res, patient)
             if outcome is not None:  # on treatment: before progression where the row says it
                 pfs = float(row.get("pfs_days", math.nan))  # type: ignore[arg-type]
-                row |= dose_summary(planned, outcome, pfs if math.isfinite(pfs) else math.inf)
+                until = pfs if math.isfinite(pfs) else math.inf
+                lab = patient_lab(job.config.seed, index)
+                row |= dose_summary(planned, outcome, until, lab=lab)
             else:
                 row |= unruled
             rows.append(row)

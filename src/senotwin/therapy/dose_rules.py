@@ -29,7 +29,7 @@ from senotwin.model.schedule import Schedule
 from senotwin.model.spec import ModelSpec
 from senotwin.therapy.drugs import DrugLibrary, library
 from senotwin.therapy.language import DosingEvent
-from senotwin.therapy.toxicity import CHAINS, BloodChain, count_1e9_per_l
+from senotwin.therapy.toxicity import CHAINS, BloodChain, count_1e9_per_l, lab_factor
 
 #: where the thresholds come from (quantitative-sources nab_paclitaxel_dose_modification_rules)
 RULES_SOURCE = (
@@ -44,6 +44,9 @@ RULES_SOURCE = (
     "skipped, and that navitoclax follows the same platelet rules (none of its own was read; a "
     "phase 1 table, J Clin Oncol 2012;30:2401, Table A2, holds < 50,000/uL)"
 )
+
+#: the factor between a laboratory value of a blood count on a day and the model's count
+Lab = Callable[[BloodChain, float], float]
 
 #: a dose this long after the drug's previous planned dose opens a cycle (q14d, q21d courses)
 CYCLE_GAP_DAYS = 14.0
@@ -135,6 +138,19 @@ def eligibility(rules: DoseRules) -> dict[str, float]:
     return {c.prefix: rules.thresholds(c)[0] for c in CHAINS}
 
 
+def patient_lab(seed: int, patient: int) -> Lab:
+    """A patient's laboratory: the measured count of a chain on a day is the model's times
+    :func:`~senotwin.therapy.toxicity.lab_factor` (the source model's residual error, from the
+    patient's own stream); on day 0 the count the patient was enrolled on (the model's)."""
+
+    def lab(chain: BloodChain, day: float) -> float:
+        if day <= 0:
+            return 1.0
+        return lab_factor(seed, patient, CHAINS.index(chain), day)
+
+    return lab
+
+
 @dataclass(frozen=True)
 class RuleOutcome:
     """The doses actually given and what the rules changed (one line per change, its day and
@@ -169,10 +185,13 @@ def apply_dose_rules(
     lib: DrugLibrary | None = None,
     *,
     horizon: float,
+    lab: Lab | None = None,
 ) -> RuleOutcome:
     """Simulate with ``run`` (events -> table with 'time' and the watched counts, 'tox_anc' and
-    'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L); a delay that
-    moves a dose past ``horizon`` (the run's last day) drops it."""
+    'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L) to the count on
+    each dose's day as a laboratory would measure it (``lab``: the factor between the measured
+    and the model's count of a chain on a day; None: the model's count); a delay that moves a
+    dose past ``horizon`` (the run's last day) drops it."""
     lib = lib or library()
     order = sorted(range(len(events)), key=lambda k: (events[k].time, events[k].drug))
     current = [events[k] for k in order]
@@ -190,7 +209,7 @@ def apply_dose_rules(
         table = run(tuple(current))
         if not watched or not any(c.observable in table for c in CHAINS):
             break
-        change = _first_change(current, opens, decided, table, counts_of, levels, rules)
+        change = _first_change(current, opens, decided, table, counts_of, levels, rules, lab)
         if change is None:
             break
         i, kind, c, value = change
@@ -255,6 +274,7 @@ def _first_change(
     counts_of: dict[str, tuple[BloodChain, ...]],
     levels: dict[str, int],
     rules: DoseRules,
+    lab: Lab | None,
 ) -> tuple[int, str, BloodChain, float] | None:
     """The first undecided dose the rules change: (index, kind, chain, the count it read)."""
     t = table["time"].to_numpy()
@@ -271,7 +291,7 @@ def _first_change(
             if c.observable not in values:
                 continue
             series = values[c.observable]
-            now = float(np.interp(e.time, t, series))
+            now = float(np.interp(e.time, t, series)) * (1.0 if lab is None else lab(c, e.time))
             cycle_limit, limit, reduce_grade, reduce_days = rules.thresholds(c)
             if opens[i] and now < cycle_limit:
                 return i, "delayed", c, now
@@ -296,6 +316,8 @@ DOSE_COLUMNS = {
     "dose_reductions": 0,
     "dose_intensity": math.nan,
     "dose_changes": "",
+    "lab_draws": 0,
+    **{f"{c.prefix}_lab{what}": math.nan for c in CHAINS for what in ("", "_grade")},
 }
 
 
@@ -304,13 +326,17 @@ def dose_summary(
     outcome: RuleOutcome,
     until: float = math.inf,
     lib: DrugLibrary | None = None,
+    lab: Lab | None = None,
 ) -> dict[str, object]:
     """What the rules changed before day ``until`` (on treatment: trial arms dose until
     progression): cycles delayed, doses withheld, reduction steps, the relative dose intensity
     of the drugs they watch (amount given / amount planned before ``until``, mean over those
-    drugs; NaN with none planned) and the changes in words."""
+    drugs; NaN with none planned), the changes in words, and per watched count the worst
+    laboratory value (10^9/L) and its CTCAE grade over the draws the rules read (each dose
+    day, held and delayed ones included; ``lab`` as in :func:`apply_dose_rules`)."""
     lib = lib or library()
     watched = {e.drug for e in planned if any(c.lowers(lib.get(e.drug)) for c in CHAINS)}
+    lowered = [c for c in CHAINS if any(c.lowers(lib.get(d)) for d in watched)]
     ratios = []
     for drug in sorted(watched):
         plan = sum(e.amount for e in planned if e.drug == drug and e.time < until)
@@ -319,7 +345,10 @@ def dose_summary(
             ratios.append(given / plan)
     before = [k for k, day in zip(outcome.kinds, outcome.days, strict=True) if day < until]
     changes = [c for c, day in zip(outcome.changes, outcome.days, strict=True) if day < until]
-    return {
+    draws = sorted({e.time for e in outcome.events if e.drug in watched}.union(outcome.days))
+    draws = [d for d in draws if d < until]
+    return {**DOSE_COLUMNS, **_worst_labs(outcome.table, lowered, draws, lab)} | {
+        "lab_draws": len(draws),
         "cycles_delayed": before.count("delayed"),
         "doses_held": before.count("held"),
         "dose_stopped": "stopped" in before,
@@ -327,6 +356,23 @@ def dose_summary(
         "dose_intensity": float(np.mean(ratios)) if ratios else math.nan,
         "dose_changes": "; ".join(changes),
     }
+
+
+def _worst_labs(
+    table: pd.DataFrame, chains: Sequence[BloodChain], days: Sequence[float], lab: Lab | None
+) -> dict[str, float]:
+    """Per chain the lowest laboratory value (10^9/L) on ``days`` and its grade (absent: no
+    draw, or a chain the run does not carry)."""
+    out: dict[str, float] = {}
+    for c in chains:
+        if not days or c.observable not in table:
+            continue
+        t = table["time"].to_numpy()
+        model = count_1e9_per_l(np.interp(days, t, table[c.observable].to_numpy()))
+        factors = np.array([1.0 if lab is None else lab(c, d) for d in days])
+        worst = float(np.min(model * factors))
+        out |= {f"{c.prefix}_lab": worst, f"{c.prefix}_lab_grade": c.grade(worst)}
+    return out
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,9 @@ class MarrowSpread:
     age_factor: float
     age_cut: float
     source: str
+    #: the source model's residual error on the log scale: how far one laboratory value lies
+    #: from the model's count (a trial grades measured values; 0: none read)
+    residual_sigma: float = 0.0
 
 
 #: Chen 2014's between-patient spread of its nab-paclitaxel neutropenia model (the system
@@ -96,9 +99,12 @@ ANC_SPREAD = MarrowSpread(
         "Chen N et al. J Clin Pharmacol 2014;54:1097-107, Table 2 (as encoded in nlmixr2lib "
         "Chen_2014_nab_paclitaxel): interindividual variability of baseline ANC 35.1 %, MTT "
         "19.0 %, drug slope 42.9 % (CV, log-normal: omega^2 = ln(1 + CV^2)); slope x (1 + 0.501) "
-        "at age >= 65 years. Not carried: the albumin covariate on baseline ANC (no albumin is "
-        "drawn) and the PK's own spread (the library's PK is the typical patient's)"
+        "at age >= 65 years; residual error of a measured ANC 0.291 (log scale), the spread of "
+        "a laboratory value around the model's count. Not carried: the albumin covariate on "
+        "baseline ANC (no albumin is drawn) and the PK's own spread (the library's PK is the "
+        "typical patient's)"
     ),
+    residual_sigma=0.291,
 )
 
 
@@ -245,8 +251,10 @@ PLT_SPREAD = MarrowSpread(
         "Guo C et al. CPT Pharmacometrics Syst Pharmacol 2023;12:1619-25, Table 1 (as encoded in "
         "nlmixr2lib Guo_2022_PF_06939999): interindividual variability of baseline platelets "
         "28.3 % and of the feedback gamma 46.9 % (CV, log-normal: omega^2 = ln(1 + CV^2)); the "
-        "PF-06939999 slope's own spread (52.2 %) belongs to that drug, not to navitoclax"
+        "PF-06939999 slope's own spread (52.2 %) belongs to that drug, not to navitoclax; "
+        "residual error of a measured platelet count 0.153 (log scale, sqrt of sigma^2 0.0235)"
     ),
+    residual_sigma=0.153,
 )
 
 
@@ -593,6 +601,22 @@ def patient_marrow(
 
 #: draws of an ineligible marrow before giving up (one in a thousand patients needs a second)
 _MAX_REDRAWS = 100
+
+
+#: spawn-key tag of a patient's laboratory noise (a stream apart from every other draw)
+LAB_STREAM = 0x1AB
+
+
+def lab_factor(seed: int, patient: int, chain: int, day: float) -> float:
+    """The factor between the laboratory value of blood-count chain ``chain`` (an index into
+    :data:`CHAINS`) drawn on ``day`` and the model's count: exp(residual SD x z), z from the
+    patient's own stream keyed by the day (to the hour), so every arm and every read of the
+    patient meets the same value on the same day; 1 for a chain without a residual."""
+    sigma = CHAINS[chain].spread.residual_sigma
+    if sigma == 0.0:
+        return 1.0
+    key = [seed, patient, LAB_STREAM, chain, round(day * 24)]
+    return math.exp(sigma * float(np.random.default_rng(key).standard_normal()))
 
 
 def patient_marrows(

@@ -46,6 +46,7 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
 from senotwin.sim.tissue_growth import carried_tissue
 from senotwin.therapy.dose_rules import DoseRules
+from senotwin.therapy.toxicity import BloodChain
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_fit import (
     LEGACY_READ,
@@ -662,29 +663,60 @@ def _rows(
             )
     if blood is not None and not blood.empty:  # the blood-count read (trial.toxicity)
         for chain in CHAINS:
-            grades = blood[f"{chain.prefix}_grade"].dropna().to_numpy()
-            if not len(grades):
-                continue
-            # grades 3 and 4 always; another grade where the trial publishes a rate of it
-            named = {a.min_grade for a in p.adverse_events if ADVERSE_EVENTS[a.event] == chain.name}
-            for g in sorted({3, 4} | named):
-                sim = _share(int((grades >= g).sum()), len(grades))
-                events: list[AdverseEvent | None] = [
-                    a
-                    for a in p.adverse_events
-                    if a.min_grade == g and ADVERSE_EVENTS[a.event] == chain.name
-                ] or [None]
-                for ae in events:
-                    add(
-                        BLOOD_ENDPOINT.format(chain=chain.name, grade=g),
-                        sim,
-                        (None if ae is None else ae.percent, None, None),
-                        f"% of patients (simulated: {chain.prefix.upper()} nadir on treatment"
-                        + ("" if ae is None else f"; published: {ae.event}, n {ae.n}")
-                        + ")",
-                    )
+            _blood_rows(chain, blood, p, add)
         _dose_rows(blood, add)
     return out
+
+
+#: endpoint name of a blood-count read's rate (trial.toxicity): "neutropenia grade >= 3"
+BLOOD_ENDPOINT = "{chain} grade >= {grade}"
+#: the same rate by the model's own nadir (no laboratory noise), beside the laboratory read
+NADIR_ENDPOINT = "{chain} grade >= {grade}, model nadir"
+
+
+def _blood_rows(
+    chain: BloodChain, blood: pd.DataFrame, p: Published, add: Callable[..., None]
+) -> None:
+    """One chain's rows: the share of patients at grade >= 3, 4 (and any grade the trial
+    publishes) by the worst laboratory value at the dose-day draws where the run has them
+    (trials grade measured values), else by the model's nadir; with a laboratory read, the
+    model nadir's grade >= 3 share beside it (no comparator)."""
+    nadir = blood[f"{chain.prefix}_grade"].dropna().to_numpy()
+    if not len(nadir):
+        return
+    col = f"{chain.prefix}_lab_grade"
+    lab = blood[col].dropna().to_numpy() if col in blood.columns else np.array([])
+    label = chain.prefix.upper()
+    grades, what = (
+        (lab, f"worst laboratory {label} at the dose-day draws on treatment")
+        if len(lab)
+        else (nadir, f"{label} nadir on treatment")
+    )
+    # grades 3 and 4 always; another grade where the trial publishes a rate of it
+    named = {a.min_grade for a in p.adverse_events if ADVERSE_EVENTS[a.event] == chain.name}
+    for g in sorted({3, 4} | named):
+        sim = _share(int((grades >= g).sum()), len(grades))
+        events: list[AdverseEvent | None] = [
+            a
+            for a in p.adverse_events
+            if a.min_grade == g and ADVERSE_EVENTS[a.event] == chain.name
+        ] or [None]
+        for ae in events:
+            add(
+                BLOOD_ENDPOINT.format(chain=chain.name, grade=g),
+                sim,
+                (None if ae is None else ae.percent, None, None),
+                f"% of patients (simulated: {what}"
+                + ("" if ae is None else f"; published: {ae.event}, n {ae.n}")
+                + ")",
+            )
+    if len(lab):
+        add(
+            NADIR_ENDPOINT.format(chain=chain.name, grade=3),
+            _share(int((nadir >= 3).sum()), len(nadir)),
+            (None, None, None),
+            f"% of patients (the model's {label} nadir on treatment, no laboratory noise)",
+        )
 
 
 #: endpoint names of what the protocol's dose rules did (trial.toxicity.DOSE_READ), in order
@@ -714,10 +746,6 @@ def _dose_rows(blood: pd.DataFrame, add: Callable[..., None]) -> None:
         "% median (interquartile range, not a CI) of the amount given / planned on treatment, "
         "the drugs the rules watch",
     )
-
-
-#: endpoint name of a blood-count read's rate (trial.toxicity): "neutropenia grade >= 3"
-BLOOD_ENDPOINT = "{chain} grade >= {grade}"
 
 
 def compare_trial(

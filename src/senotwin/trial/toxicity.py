@@ -31,7 +31,8 @@ from senotwin.trial.spec import ADVERSE_EVENTS, TrialSpec
 
 #: the per-patient blood-count read a trial run writes beside its comparison
 BLOOD_FILE = "blood_counts.csv"
-#: what the protocol's dose rules did to each patient-arm on treatment (therapy.dose_rules)
+#: what the protocol's dose rules did to each patient-arm on treatment and its worst
+#: laboratory values at their draws (therapy.dose_rules)
 DOSE_READ = tuple(k for k in DOSE_COLUMNS if k != "dose_changes")
 #: columns of :func:`blood_counts` (a chain an arm lacks reads NaN; so do the dose columns of
 #: a run without dose rules)
@@ -61,8 +62,9 @@ def blood_counts(trial: TrialSpec, rows: pd.DataFrame) -> pd.DataFrame:
     """Per patient-arm of ``rows`` (a trial run's) whose arm has a drug that lowers a blood
     count: age, the days read (to PFS, else to the end of follow-up), per chain the nadir over
     them (10^9/L) and its CTCAE grade, as the trial reducer recorded them (NaN for a chain the arm
-    does not lower), and what the dose rules changed over them (:data:`DOSE_READ`; the stopped
-    flag as 0/1). Empty (with :data:`COLUMNS`) when no arm has one."""
+    does not lower), and what the dose rules changed over them and the worst laboratory value
+    at their draws (:data:`DOSE_READ`; the stopped flag as 0/1). Empty (with :data:`COLUMNS`)
+    when no arm has one."""
     need = ("arm", "patient", "status", "pfs_days", "b_age")
     for col in need:
         if col not in rows.columns:
@@ -111,10 +113,11 @@ BLOOD_FIGURE = "blood_counts.png"
 
 
 def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -> Path:
-    """Per chain the arms' nadir distributions (10^9/L, log scale: one dot per patient) with the
-    CTCAE grade bounds, and under each arm its simulated and published grade >= 3 rates and the
-    shares of patients whose course the dose rules delayed or whose dose they reduced; written
-    atomically to ``path``."""
+    """Per chain the arms' counts on treatment (10^9/L, log scale: one dot per patient): the
+    model's nadir and, where the run has it, the worst laboratory value at the dose-day draws
+    (what a trial grades), with the CTCAE grade bounds; under each arm the grade >= 3 shares,
+    the published rate and the shares of patients whose course the dose rules delayed or whose
+    dose they reduced; written atomically to ``path``."""
     import io
 
     from matplotlib.figure import Figure
@@ -124,7 +127,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
     chains = [c for c in CHAINS if blood[f"{c.prefix}_nadir"].notna().any()]
     if not chains:
         raise ValidationError("no blood-count read to plot (no arm carries a blood-count model)")
-    fig = Figure(figsize=(5.5 * len(chains), 4.6))
+    fig = Figure(figsize=(5.5 * len(chains), 4.8))
     axes = fig.subplots(1, len(chains), squeeze=False)[0]
     published = {a.name: a.published for a in trial.arms}
     for ax, chain in zip(axes, chains, strict=True):
@@ -133,17 +136,34 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
         rng = np.random.default_rng(0)  # the dots' horizontal jitter only
         ticks = []
         for i, arm in enumerate(arms):
-            values = blood.loc[blood["arm"] == arm.name, col].dropna().to_numpy()
-            ax.scatter(i + rng.uniform(-0.25, 0.25, values.size), values, s=6, alpha=0.5)
-            share = 100.0 * float(np.mean(values < chain.bound(3)))
+            mine = blood[blood["arm"] == arm.name]
+            nadir = mine[col].dropna().to_numpy()
+            lab = mine[f"{chain.prefix}_lab"].dropna().to_numpy()
+            reads = [("model nadir", nadir, "C0")] + (
+                [("worst laboratory value", lab, "C1")] if len(lab) else []
+            )
+            width = 0.4 / len(reads)
+            said = []
+            for k, (name, values, colour) in enumerate(reads):
+                x = i + (k - (len(reads) - 1) / 2) * 2 * width
+                ax.scatter(
+                    x + rng.uniform(-width, width, values.size),
+                    values,
+                    s=5,
+                    alpha=0.45,
+                    color=colour,
+                    label=name if i == 0 else None,
+                )
+                share = 100.0 * float(np.mean(values < chain.bound(3)))
+                said.append(f"grade >= 3 {'laboratory' if k else 'nadir'}: {share:.1f} %")
             pub = [
                 a.percent
                 for a in published[arm.name].adverse_events
                 if a.min_grade == 3 and ADVERSE_EVENTS[a.event] == chain.name
             ]
-            said = f"grade >= 3: {share:.1f} %" + (f"\npublished {pub[0]:g} %" if pub else "")
-            said += _dose_line(blood[blood["arm"] == arm.name])
-            ticks.append(f"{arm.label}\n{said}")
+            text = "\n".join(said) + (f"\npublished {pub[0]:g} %" if pub else "")
+            ticks.append(f"{arm.label}\n{text}{_dose_line(mine)}")
+        ax.legend(fontsize=6, loc="upper right")
         for g in (1, 2, 3, 4):  # a count below the line is of that grade or worse
             ax.axhline(chain.bound(g), color="grey", lw=0.6, ls=":")
             ax.text(
@@ -156,7 +176,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
         ax.set_yscale("log")
         ax.set_xticks(range(len(arms)), ticks, fontsize=7)
         ax.set_xlim(-0.6, len(arms) + 0.1)
-        ax.set_ylabel(f"{chain.prefix.upper()} nadir on treatment (10^9/L)")
+        ax.set_ylabel(f"{chain.prefix.upper()} on treatment (10^9/L)")
         ax.set_title(f"{trial.id}: {chain.name}", fontsize=9)
     fig.tight_layout()
     buf = io.BytesIO()
