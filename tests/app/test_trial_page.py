@@ -401,3 +401,28 @@ def test_waterfall_legend_follows_recist_order() -> None:
     wf = waterfall_figure(rows)
     legend = sorted((t.legendrank, t.name) for t in wf.data if t.showlegend)
     assert [name for _, name in legend] == ["PR", "SD", "PD"]
+
+
+def test_the_blood_table_reads_the_arms_the_dose_rules_watched() -> None:
+    """A trial cohort's rows carry the laboratory read and the dose changes: one table row per
+    arm whose drug lowers the count, with both grade >= 3 shares; rows without it, none."""
+    from senotwin.app.trial_results import BLOOD_HEAD, blood_rows
+
+    rows = pd.DataFrame(
+        {
+            "arm": ["nab"] * 4 + ["ctl"] * 4,
+            "status": ["success"] * 8,
+            "anc_grade": [3, 1, 0, 0] + [math.nan] * 4,
+            "anc_lab_grade": [4, 3, 1, 0] + [math.nan] * 4,
+            "cycles_delayed": [1, 0, 0, 0] + [0] * 4,
+            "doses_held": [0, 1, 0, 0] + [0] * 4,
+            "dose_reductions": [0, 0, 0, 0] + [0] * 4,
+            "dose_intensity": [0.75, 1.0, 1.0, 1.0] + [math.nan] * 4,
+        }
+    )
+    table = blood_rows(rows)
+    assert len(table) == 1 and len(table[0]) == len(BLOOD_HEAD)
+    arm, n, lab, nadir, delayed, held, reduced, rdi = table[0]
+    assert (arm, n, delayed, held, reduced, rdi) == ("nab", "4", "25.0", "25.0", "0.0", "100")
+    assert lab.startswith("50.0 (") and nadir.startswith("25.0 (")
+    assert blood_rows(rows.drop(columns=["anc_lab_grade"])) == []

@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 import senotwin
 from senotwin.analysis.demo import load_cohort_results
-from senotwin.analysis.survival import arm_summary, kaplan_meier
+from senotwin.analysis.survival import arm_summary, kaplan_meier, wilson
 from senotwin.cohort.runner import load_rows
 from senotwin.model.scenarios import get_scenario
 
@@ -168,6 +168,52 @@ def summary_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
                 _ci(r["median_pfs"], r["median_pfs_low"], r["median_pfs_high"]),
                 "reference" if ref else _hr(r),
                 "" if ref or not math.isfinite(p) else f"{p:.2g}",
+            )
+        )
+    return out
+
+
+#: blood-count table: one row per arm whose drugs lower the neutrophil count (dose rules on)
+BLOOD_HEAD = (
+    "arm",
+    "patients read",
+    "grade >= 3 neutropenia, worst laboratory value, % (95% CI)",
+    "grade >= 3, model nadir, % (95% CI)",
+    "course delayed, %",
+    "dose withheld, %",
+    "dose reduced, %",
+    "median dose intensity, %",
+)
+
+
+def blood_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Per arm whose drugs the dose rules watched on the neutrophil count (a trial cohort, or
+    ``--dose-rules``): the grade >= 3 shares by the worst laboratory value and by the model's
+    nadir, and what the rules changed; empty when no arm has that read."""
+    need = ("anc_lab_grade", "anc_grade", "dose_intensity", "cycles_delayed")
+    if any(c not in rows.columns for c in need):
+        return []
+    out: list[tuple[str, ...]] = []
+    ok = _ok(rows)
+    for arm in dict.fromkeys(ok["arm"]):
+        mine = ok[(ok["arm"] == arm) & ok["dose_intensity"].notna() & ok["anc_grade"].notna()]
+        if mine.empty:
+            continue
+        n = len(mine)
+
+        def share(hit: pd.Series, n: int = n) -> str:
+            return _ci(*wilson(int(hit.sum()), n), scale=100, digits=1)
+
+        out.append(
+            (
+                str(arm),
+                str(n),
+                share(mine["anc_lab_grade"] >= 3),
+                share(mine["anc_grade"] >= 3),
+                f"{100 * (mine['cycles_delayed'] > 0).mean():.1f}",
+                f"{100 * (mine['doses_held'] > 0).mean():.1f}",
+                f"{100 * (mine['dose_reductions'] > 0).mean():.1f}",
+                f"{100 * mine['dose_intensity'].median():.0f}",
             )
         )
     return out

@@ -21,7 +21,9 @@ from senotwin.app.trial_jobs import (
     parse_trial_arms,
 )
 from senotwin.app.trial_results import (
+    BLOOD_HEAD,
     SUMMARY_HEAD,
+    blood_rows,
     km_figure,
     report_html,
     rows_csv,
@@ -165,7 +167,28 @@ def results_children(jobs: TrialJobs, job_id: str) -> list[Any]:
         html.P(caption, className="hint"),
         dcc.Graph(id="trial-km", figure=km_figure(rows)),
         dcc.Graph(id="trial-waterfall", figure=waterfall_figure(rows)),
+        *_blood_children(rows),
     ]
+
+
+def _blood_children(rows: Any) -> list[Any]:
+    """The blood-count table of the arms the dose rules watched (nothing when none)."""
+    blood = blood_rows(rows)
+    if not blood:
+        return []
+    table = html.Table(
+        [html.Tr([html.Th(h) for h in BLOOD_HEAD])]
+        + [html.Tr([html.Td(c) for c in r]) for r in blood],
+        className="metrics",
+        id="trial-blood",
+    )
+    caption = (
+        "Neutropenia while on treatment (to progression): the worst laboratory value at the "
+        "dose-day draws (the model's count with the source model's measurement scatter) is "
+        "what trials grade; the model's noise-free nadir beside it. Dose changes follow the "
+        "weekly nab-paclitaxel label rules on the laboratory values."
+    )
+    return [html.H3("Blood counts and dose changes"), table, html.P(caption, className="hint")]
 
 
 def layout() -> html.Div:
