@@ -24,8 +24,13 @@ def test_trial_list_and_show() -> None:
     res = runner.invoke(app, ["trial", "show", "impassion130"])
     assert res.exit_code == 0
     assert "atezolizumab 840 mg iv q14d" in res.output and "stand-in" in res.output
+    # the protocol's dose rules, on the arms whose drug lowers a count, with their source
+    assert "dose rules (arms nab_pac, atezo; on each patient's laboratory values" in res.output
+    assert "a course waits 7 days while the ANC is < 1.5e9/L" in res.output
+    assert "Japanese package insert" in res.output
     res = runner.invoke(app, ["trial", "show", "impower133"])
     assert res.exit_code == 0 and "aged_sclc_untreated" in res.output
+    assert "dose rules" not in res.output  # no drug of its arms has a blood-count model
     assert "off-label" not in res.output  # etoposide 100 mg/m2 is inside its labelled range
     assert "death hazard: median 4.6 months after progression for a typical patient" in res.output
     assert "x1.05 per 10 mm of the current sum of target diameters above 109 mm" in res.output

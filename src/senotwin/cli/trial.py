@@ -57,9 +57,11 @@ def show(
     import math
     from dataclasses import asdict
 
+    from senotwin.therapy.dose_rules import RULES_SOURCE, DoseRules
     from senotwin.trial.clinical import trial_hazard
     from senotwin.trial.library import get_trial
     from senotwin.trial.spec import DAYS_PER_MONTH
+    from senotwin.trial.toxicity import arm_chains
 
     with user_errors():
         t = get_trial(name)
@@ -140,6 +142,12 @@ def show(
         f"sum of target diameters above {hz.burden_ref_mm:g} mm; ECOG 1 x{hz.ecog_hr:.3g}\n"
         f"    source: {hz.source}"
     )
+    watched = arm_chains(t)
+    if watched:
+        typer.echo(
+            f"  dose rules (arms {', '.join(watched)}; on each patient's laboratory values at "
+            f"the dose-day draws): {DoseRules().text()}\n    source: {RULES_SOURCE}"
+        )
     for a in t.arms:
         p = a.published
         typer.echo(

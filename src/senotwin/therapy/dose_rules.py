@@ -113,6 +113,18 @@ class DoseRules:
         """The thresholds and their source, for a cohort's manifest."""
         return asdict(self) | {"source": RULES_SOURCE}
 
+    def text(self) -> str:
+        """The rules in words (``trial show``)."""
+        return (
+            f"a course waits {self.delay_days:g} days while the ANC is < {self.cycle_hold_below:g}"
+            f"e9/L (platelets < {self.platelet_cycle_hold_below:g}e9/L) and the drug stops after "
+            f"a {self.max_delay_days:g}-day wait; a dose within a course is withheld below "
+            f"{self.hold_below:g}e9/L (platelets {self.platelet_hold_below:g}e9/L); later doses "
+            f"drop one level ({self.level:.0%} of the starting dose, at most "
+            f"{self.max_reductions}) after ANC grade {self.reduce_after_grade} lasting over "
+            f"{self.reduce_after_days:g} days (platelets grade {self.platelet_reduce_after_grade})"
+        )
+
     def thresholds(self, chain: BloodChain) -> tuple[float, float, int, float]:
         """A chain's cycle-start hold, within-cycle hold, the grade that reduces the dose and
         the days it must last since the drug's previous dose."""

@@ -46,7 +46,7 @@ COLUMNS = (
 )
 
 
-def _arm_chains(trial: TrialSpec) -> dict[str, tuple[BloodChain, ...]]:
+def arm_chains(trial: TrialSpec) -> dict[str, tuple[BloodChain, ...]]:
     """Per arm, the chains one of its drugs lowers (the read is of those only: in a shared
     model an arm without such a drug carries the chain at its patients' own steady state)."""
     out = {}
@@ -69,7 +69,7 @@ def blood_counts(trial: TrialSpec, rows: pd.DataFrame) -> pd.DataFrame:
     for col in need:
         if col not in rows.columns:
             raise ValidationError(f"trial rows lack {col!r} (not a trial run's rows?)")
-    chains = _arm_chains(trial)
+    chains = arm_chains(trial)
     follow = float(trial.rules.follow_days)
     parts = []
     for arm, lowered in chains.items():
