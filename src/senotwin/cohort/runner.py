@@ -377,7 +377,9 @@ def _simulate_ruled(
 ) -> tuple[SimulationResult, RuleOutcome]:
     """One patient-arm under the job's dose rules: re-run with the doses they hold or reduce
     (the arm's compiled schedule opens with ``planned``'s doses; the rest are kept), so the
-    result is the last run's, carrying every change. Returns it and the rules' outcome."""
+    result is the last run's, carrying every change; a trial reducer's progression ends the
+    decisions (later doses stay as planned: treatment would have stopped). Returns the result
+    and the rules' outcome."""
     from senotwin.therapy.pkpd import event_doses
 
     assert job.config.dose_rules is not None
@@ -389,8 +391,23 @@ def _simulate_ruled(
         last[:] = [_simulate_arm(job, patient, replace(arm, regimen=regimen))]
         return last[0].table if last[0].ok else pd.DataFrame()
 
+    def progression(table: pd.DataFrame) -> float:
+        """The run's progression day (the reducer's PFS), after which a trial stops treating;
+        no bound for a reducer without one or a run that failed."""
+        if not last[0].ok:
+            return math.inf
+        pfs = _reduce(job.reducer, last[0], patient).get("pfs_days", math.nan)
+        return float(pfs) if isinstance(pfs, float) and math.isfinite(pfs) else math.inf
+
     lab = patient_lab(job.config.seed, patient.index)
-    outcome = apply_dose_rules(planned, run, job.config.dose_rules, horizon=job.t_end, lab=lab)
+    outcome = apply_dose_rules(
+        planned,
+        run,
+        job.config.dose_rules,
+        horizon=job.t_end,
+        lab=lab,
+        until=progression if getattr(job.reducer, "needs_patient", False) else None,
+    )
     return last[0], outcome
 
 

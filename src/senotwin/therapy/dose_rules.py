@@ -198,12 +198,15 @@ def apply_dose_rules(
     *,
     horizon: float,
     lab: Lab | None = None,
+    until: Callable[[pd.DataFrame], float] | None = None,
 ) -> RuleOutcome:
     """Simulate with ``run`` (events -> table with 'time' and the watched counts, 'tox_anc' and
     'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L) to the count on
     each dose's day as a laboratory would measure it (``lab``: the factor between the measured
     and the model's count of a chain on a day; None: the model's count); a delay that moves a
-    dose past ``horizon`` (the run's last day) drops it."""
+    dose past ``horizon`` (the run's last day) drops it. ``until`` (a run's table -> day) stops
+    the decisions at that day of each run: a trial's progression, after which treatment would
+    end, so the doses the model keeps giving then are left as planned."""
     lib = lib or library()
     order = sorted(range(len(events)), key=lambda k: (events[k].time, events[k].drug))
     current = [events[k] for k in order]
@@ -221,7 +224,8 @@ def apply_dose_rules(
         table = run(tuple(current))
         if not watched or not any(c.observable in table for c in CHAINS):
             break
-        change = _first_change(current, opens, decided, table, counts_of, levels, rules, lab)
+        stop = math.inf if until is None else until(table)
+        change = _first_change(current, opens, decided, table, counts_of, levels, rules, lab, stop)
         if change is None:
             break
         i, kind, c, value = change
@@ -287,8 +291,10 @@ def _first_change(
     levels: dict[str, int],
     rules: DoseRules,
     lab: Lab | None,
+    stop: float,
 ) -> tuple[int, str, BloodChain, float] | None:
-    """The first undecided dose the rules change: (index, kind, chain, the count it read)."""
+    """The first undecided dose before day ``stop`` the rules change: (index, kind, chain, the
+    count it read)."""
     t = table["time"].to_numpy()
     step = np.diff(t, prepend=t[0])  # each sample stands for the time since the one before
     values = {
@@ -298,6 +304,8 @@ def _first_change(
     }
     for i in range(decided, len(current)):
         e = current[i]
+        if e.time >= stop:
+            return None
         prev = max((x.time for x in current[:i] if x.drug == e.drug), default=0.0)
         for c in counts_of[e.drug]:
             if c.observable not in values:

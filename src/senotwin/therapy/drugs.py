@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -50,8 +50,10 @@ def units() -> pint.UnitRegistry:
     return pint.UnitRegistry()
 
 
+@lru_cache(maxsize=4096)
 def quantity(text: str, target: str, *, where: str) -> float:
-    """Parse ``text`` ("30 h") with pint and return its magnitude in ``target`` units."""
+    """Parse ``text`` ("30 h") with pint and return its magnitude in ``target`` units
+    (remembered: dose rules compile thousands of doses per cohort from a few unit texts)."""
     ureg = units()
     try:
         q: Any = ureg.Quantity(text)
@@ -65,6 +67,7 @@ REFERENCE_WEIGHT_KG = 70.0
 REFERENCE_KM = 37.0
 
 
+@lru_cache(maxsize=1024)
 def volume_per_kg(text: str, weight_kg: float) -> float:
     """A distribution volume in L/kg from "1.5 L/kg", "16.1 L" (per ``weight_kg``) or
     "11.5 L/m2" (per body-surface area of the reference adult, Km 37 kg/m2)."""
