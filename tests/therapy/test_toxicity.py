@@ -355,3 +355,13 @@ def test_rules_and_the_read_see_the_laboratory_value() -> None:
     assert np.log([lab_factor(0, i, 1, 7.0) for i in range(2000)]).std() == pytest.approx(
         0.153, rel=0.06
     )
+
+
+def test_decisions_stop_at_progression() -> None:
+    """``until`` ends the decisions at each run's day (a trial patient's progression): the
+    day-14 dose the rules would withhold is left as planned when the run progresses on day 10."""
+    planned = _weekly((0, 7, 14, 28))
+    run = _fake_run({0: 0.8, 7: 0.4})
+    assert apply_dose_rules(planned, run, DoseRules(), horizon=60).kinds == ("held",)
+    out = apply_dose_rules(planned, run, DoseRules(), horizon=60, until=lambda table: 10.0)
+    assert out.changes == () and out.events == planned
