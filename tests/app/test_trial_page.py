@@ -413,7 +413,7 @@ def test_the_blood_table_reads_the_arms_the_dose_rules_watched() -> None:
             "arm": ["nab"] * 4 + ["ctl"] * 4,
             "status": ["success"] * 8,
             "anc_grade": [3, 1, 0, 0] + [math.nan] * 4,
-            "anc_lab_grade": [4, 3, 1, 0] + [math.nan] * 4,
+            "anc_lab_worsened": [4, 3, 1, 0] + [math.nan] * 4,
             "cycles_delayed": [1, 0, 0, 0] + [0] * 4,
             "doses_held": [0, 1, 0, 0] + [0] * 4,
             "dose_reductions": [0, 0, 0, 0] + [0] * 4,
@@ -425,4 +425,4 @@ def test_the_blood_table_reads_the_arms_the_dose_rules_watched() -> None:
     arm, n, lab, nadir, delayed, held, reduced, rdi = table[0]
     assert (arm, n, delayed, held, reduced, rdi) == ("nab", "4", "25.0", "25.0", "0.0", "100")
     assert lab.startswith("50.0 (") and nadir.startswith("25.0 (")
-    assert blood_rows(rows.drop(columns=["anc_lab_grade"])) == []
+    assert blood_rows(rows.drop(columns=["anc_lab_worsened"])) == []

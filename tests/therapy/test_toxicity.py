@@ -346,6 +346,25 @@ def test_rules_and_the_read_see_the_laboratory_value() -> None:
     rec = dose_summary(planned, out, lab=low_on_day_7)
     assert rec["lab_draws"] == 4 and rec["anc_lab"] == pytest.approx(0.4)
     assert rec["anc_lab_grade"] == 4 and math.isnan(rec["plt_lab"])
+    assert rec["anc_lab_worsened"] == 4  # baseline ANC 4.0: grade 0
+    # a grade the patient already had at baseline is not counted as worsened (label tables)
+    low = _fake_run({})  # ANC 4.0 throughout, a baseline grade 0
+
+    def grade_1_everywhere(chain, day: float) -> float:
+        return 0.45  # every draw (and the rules' reads) 1.8e9/L: grade 1
+
+    flat = apply_dose_rules(planned, low, DoseRules(), horizon=60)
+    rec1 = dose_summary(planned, flat, lab=grade_1_everywhere)
+    assert rec1["anc_lab_grade"] == 1 and rec1["anc_lab_worsened"] == 1
+
+    def at_baseline_grade_1(table):
+        return table.assign(tox_anc=1800.0)
+
+    base1 = apply_dose_rules(
+        planned, lambda ev: at_baseline_grade_1(low(ev)), DoseRules(), horizon=60
+    )
+    rec2 = dose_summary(planned, base1)
+    assert rec2["anc_lab_grade"] == 1 and rec2["anc_lab_worsened"] == 0
     # a patient's laboratory: log-normal around the model with the source model's residual
     lab = patient_lab(seed=0, patient=5)
     assert lab(CHAINS[0], 0.0) == 1.0  # day 0: the count the patient was enrolled on

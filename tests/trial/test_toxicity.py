@@ -135,7 +135,7 @@ def test_rows_of_another_kind_are_refused_by_column() -> None:
 def _doses(k: int) -> tuple[float, ...]:
     """Dose columns of blood row ``k``: the first two patients had one course delayed and
     one reduction (75 % of the planned amount), the others nothing; no laboratory read."""
-    labs = (3, math.nan, math.nan, math.nan, math.nan)
+    labs = (3, *[math.nan] * 6)  # lab_draws, then ANC and platelet lab, grade, worsened
     return (1, 0, 0, 1, 0.75, *labs) if k < 2 else (0, 0, 0, 0, 1.0, *labs)
 
 
@@ -187,12 +187,16 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path) -> N
     lab = blood.assign(
         anc_lab=[0.8 if k % 10 < 4 else 1.6 for k in range(20)],
         anc_lab_grade=[3 if k % 10 < 4 else 2 for k in range(20)],
+        anc_lab_worsened=[3 if k % 10 < 4 else 2 for k in range(20)],
     )
     t2 = compare_trial(trial, rows, lab).table
     itt2 = t2[(t2.population == "ITT") & (t2.arm == "nab_pac")].set_index("endpoint")
     row = itt2.loc[NEUTROPENIA.format(grade=3)]
     assert row["simulated"] == pytest.approx(40.0) and row["published"] == 13.0
-    assert "worst laboratory ANC at the dose-day draws" in row["unit"]
+    assert (
+        "worst laboratory ANC at the dose-day draws on treatment, worse than baseline"
+        in row["unit"]
+    )
     nadir = itt2.loc[NEUTROPENIA.format(grade=3) + ", model nadir"]
     assert nadir["simulated"] == pytest.approx(20.0) and pd.isna(nadir["published"])
     plot_blood_counts(trial, lab, tmp_path / "lab.png")

@@ -190,7 +190,7 @@ def blood_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
     """Per arm whose drugs the dose rules watched on the neutrophil count (a trial cohort, or
     ``--dose-rules``): the grade >= 3 shares by the worst laboratory value and by the model's
     nadir, and what the rules changed; empty when no arm has that read."""
-    need = ("anc_lab_grade", "anc_grade", "dose_intensity", "cycles_delayed")
+    need = ("anc_lab_worsened", "anc_grade", "dose_intensity", "cycles_delayed")
     if any(c not in rows.columns for c in need):
         return []
     out: list[tuple[str, ...]] = []
@@ -208,7 +208,7 @@ def blood_rows(rows: pd.DataFrame) -> list[tuple[str, ...]]:
             (
                 str(arm),
                 str(n),
-                share(mine["anc_lab_grade"] >= 3),
+                share(mine["anc_lab_worsened"] >= 3),
                 share(mine["anc_grade"] >= 3),
                 f"{100 * (mine['cycles_delayed'] > 0).mean():.1f}",
                 f"{100 * (mine['doses_held'] > 0).mean():.1f}",

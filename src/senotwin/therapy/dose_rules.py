@@ -337,7 +337,7 @@ DOSE_COLUMNS = {
     "dose_intensity": math.nan,
     "dose_changes": "",
     "lab_draws": 0,
-    **{f"{c.prefix}_lab{what}": math.nan for c in CHAINS for what in ("", "_grade")},
+    **{f"{c.prefix}_lab{what}": math.nan for c in CHAINS for what in ("", "_grade", "_worsened")},
 }
 
 
@@ -381,17 +381,26 @@ def dose_summary(
 def _worst_labs(
     table: pd.DataFrame, chains: Sequence[BloodChain], days: Sequence[float], lab: Lab | None
 ) -> dict[str, float]:
-    """Per chain the lowest laboratory value (10^9/L) on ``days`` and its grade (absent: no
-    draw, or a chain the run does not carry)."""
+    """Per chain the lowest laboratory value (10^9/L) on ``days``, its grade, and that grade
+    where it is worse than the baseline's (day 0, the enrolment count; else 0), as trial
+    laboratory tables count abnormalities "worsened from baseline" (absent: no draw, or a
+    chain the run does not carry)."""
     out: dict[str, float] = {}
     for c in chains:
         if not days or c.observable not in table:
             continue
         t = table["time"].to_numpy()
-        model = count_1e9_per_l(np.interp(days, t, table[c.observable].to_numpy()))
+        series = table[c.observable].to_numpy()
+        model = count_1e9_per_l(np.interp(days, t, series))
         factors = np.array([1.0 if lab is None else lab(c, d) for d in days])
         worst = float(np.min(model * factors))
-        out |= {f"{c.prefix}_lab": worst, f"{c.prefix}_lab_grade": c.grade(worst)}
+        grade = c.grade(worst)
+        baseline = c.grade(float(count_1e9_per_l(np.interp(0.0, t, series))))
+        out |= {
+            f"{c.prefix}_lab": worst,
+            f"{c.prefix}_lab_grade": grade,
+            f"{c.prefix}_lab_worsened": grade if grade > baseline else 0,
+        }
     return out
 
 

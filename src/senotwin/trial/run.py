@@ -678,17 +678,18 @@ def _blood_rows(
     chain: BloodChain, blood: pd.DataFrame, p: Published, add: Callable[..., None]
 ) -> None:
     """One chain's rows: the share of patients at grade >= 3, 4 (and any grade the trial
-    publishes) by the worst laboratory value at the dose-day draws where the run has them
-    (trials grade measured values), else by the model's nadir; with a laboratory read, the
-    model nadir's grade >= 3 share beside it (no comparator)."""
+    publishes) by the worst laboratory value at the dose-day draws, counted where it is worse
+    than the baseline's grade (trials grade measured values "worsened from baseline"), where
+    the run has them, else by the model's nadir; with a laboratory read, the model nadir's
+    grade >= 3 share beside it (no comparator)."""
     nadir = blood[f"{chain.prefix}_grade"].dropna().to_numpy()
     if not len(nadir):
         return
-    col = f"{chain.prefix}_lab_grade"
+    col = f"{chain.prefix}_lab_worsened"  # laboratory tables count worsened from baseline
     lab = blood[col].dropna().to_numpy() if col in blood.columns else np.array([])
     label = chain.prefix.upper()
     grades, what = (
-        (lab, f"worst laboratory {label} at the dose-day draws on treatment")
+        (lab, f"worst laboratory {label} at the dose-day draws on treatment, worse than baseline")
         if len(lab)
         else (nadir, f"{label} nadir on treatment")
     )
