@@ -151,7 +151,9 @@ def run(
     dose_rules: bool | None = typer.Option(
         None,
         "--dose-rules/--no-dose-rules",
-        help=DOSE_RULES_HELP + " Each patient's rows say what changed (cycles_delayed, "
+        help=DOSE_RULES_HELP + " In a cohort the rules read each patient's laboratory "
+        "values on dose days (the model's count with its source model's measurement scatter). "
+        "Each patient's rows say what changed (cycles_delayed, "
         "doses_held, dose_reductions, dose_stopped, dose_intensity, dose_changes). Default: on "
         "with --trial (as 'trial run'), off otherwise.",
     ),

@@ -169,7 +169,7 @@ class CohortConfig:
     #: (therapy.toxicity.patient_marrows, with the patient's age where the baseline has one)
     blood_spread: bool = False
     #: delay, withhold and reduce the doses of drugs that lower a blood count, per patient-arm,
-    #: on its own simulated counts (therapy.dose_rules); regimen-language arms only
+    #: on its own laboratory values (therapy.dose_rules); regimen-language arms only
     dose_rules: DoseRules | None = None
 
     def __post_init__(self) -> None:
@@ -392,12 +392,8 @@ def _simulate_ruled(
         return last[0].table if last[0].ok else pd.DataFrame()
 
     def progression(table: pd.DataFrame) -> float:
-        """The run's progression day (the reducer's PFS), after which a trial stops treating;
-        no bound for a reducer without one or a run that failed."""
-        if not last[0].ok:
-            return math.inf
-        pfs = _reduce(job.reducer, last[0], patient).get("pfs_days", math.nan)
-        return float(pfs) if isinstance(pfs, float) and math.isfinite(pfs) else math.inf
+        """The run's progression day, after which a trial stops treating (inf if it failed)."""
+        return _progression_day(_reduce(job.reducer, last[0], patient)) if last[0].ok else math.inf
 
     lab = patient_lab(job.config.seed, patient.index)
     outcome = apply_dose_rules(
@@ -409,6 +405,12 @@ def _simulate_ruled(
         until=progression if getattr(job.reducer, "needs_patient", False) else None,
     )
     return last[0], outcome
+
+
+def _progression_day(record: Mapping[str, Any]) -> float:
+    """A reducer record's PFS day (trial reducers), else no bound."""
+    pfs = record.get("pfs_days", math.nan)
+    return float(pfs) if isinstance(pfs, Real) and math.isfinite(pfs) else math.inf
 
 
 def _draw_range(job: _Job, start: int, stop: int) -> list[VirtualPatient]:
@@ -713,10 +715,8 @@ def run_chunk(job: _Job, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFr
                 continue
             row |= _reduce(job.reducer, res, patient)
             if outcome is not None:  # on treatment: before progression where the row says it
-                pfs = float(row.get("pfs_days", math.nan))  # type: ignore[arg-type]
-                until = pfs if math.isfinite(pfs) else math.inf
                 lab = patient_lab(job.config.seed, index)
-                row |= dose_summary(planned, outcome, until, lab=lab)
+                row |= dose_summary(planned, outcome, _progression_day(row), lab=lab)
             else:
                 row |= unruled
             rows.append(row)

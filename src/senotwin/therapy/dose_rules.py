@@ -201,15 +201,15 @@ def apply_dose_rules(
     until: Callable[[pd.DataFrame], float] | None = None,
 ) -> RuleOutcome:
     """Simulate with ``run`` (events -> table with 'time' and the watched counts, 'tox_anc' and
-    'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L) to the count on
-    each dose's day as a laboratory would measure it (``lab``: the factor between the measured
-    and the model's count of a chain on a day; None: the model's count); a delay that moves a
+    'tox_platelets', in cells/uL) and apply ``rules`` (thresholds in 10^9/L): delays and holds
+    read the count on each dose's day as a laboratory would measure it (``lab``: the factor
+    between the measured and the model's count of a chain on a day; None: the model's count),
+    a reduction the time the model's count spent below its grade; a delay that moves a
     dose past ``horizon`` (the run's last day) drops it. ``until`` (a run's table -> day) stops
     the decisions at that day of each run: a trial's progression, after which treatment would
     end, so the doses the model keeps giving then are left as planned."""
     lib = lib or library()
-    order = sorted(range(len(events)), key=lambda k: (events[k].time, events[k].drug))
-    current = [events[k] for k in order]
+    current = sorted(events, key=lambda e: (e.time, e.drug))
     opens = list(opens_cycle(current))
     counts_of = {e.drug: tuple(c for c in CHAINS if c.lowers(lib.get(e.drug))) for e in current}
     watched = {d for d, cs in counts_of.items() if cs}

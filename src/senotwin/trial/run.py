@@ -735,7 +735,7 @@ def _dose_rows(blood: pd.DataFrame, add: Callable[..., None]) -> None:
     mine = blood.dropna(subset=["dose_intensity"])
     if mine.empty:
         return
-    why = "% of patients on treatment (the protocol's rules on the simulated counts)"
+    why = "% of patients on treatment (the protocol's rules on their laboratory values)"
     for col, endpoint in DOSE_ENDPOINTS:
         add(endpoint, _share(int((mine[col] > 0).sum()), len(mine)), (None, None, None), why)
     rdi = 100.0 * mine["dose_intensity"].to_numpy(dtype=float)
