@@ -300,15 +300,15 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
         "navitoclax": True,
         "radiation": True,
     }
-    grade4 = ScheduleOutcome((), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, anc_nadir=0.3)
-    why = _infeasible(grade4, 2.0)
-    assert why == " [infeasible: grade-4 neutropenia (mean ANC nadir < 0.5e9/L)]"
-    low_platelets = ScheduleOutcome(
-        (), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, platelet_nadir=20.0
+    toxic = ScheduleOutcome((), "", (), 0.0, False, -0.5, -0.6, -0.4, 0.5, 0, dlt_share=0.5)
+    assert _infeasible(toxic, 2.0, 1 / 3) == (
+        " [infeasible: dose-limiting blood counts in 50% of patients (--max-dlt-share 0.33)]"
     )
-    assert _infeasible(low_platelets, 2.0) == (
-        " [infeasible: grade-4 thrombocytopenia (mean platelet nadir < 25e9/L)]"
+    # a low mean nadir alone no longer decides: the share of patients with a DLT does
+    low_mean = ScheduleOutcome(
+        (), "", (), 3.0, False, -0.5, -0.6, -0.4, 0.5, 0, anc_nadir=0.3, dlt_share=0.25
     )
+    assert _infeasible(low_mean, 2.0, 1 / 3) == " [infeasible: toxicity above --max-toxicity 2]"
 
 
 def test_a_range_without_schedules_falls_back_and_says_so(monkeypatch) -> None:
@@ -365,3 +365,36 @@ def test_a_course_is_written_in_its_schedules_unit() -> None:
     flat = DrugCourse("pembrolizumab", 2.0, 0, 43, 42.0, schedule=q6w.label())
     assert flat.to_text(Body()) == "pembrolizumab 400 mg iv q42d d0-d42"
     assert parse_regimen(regimen_text([dox, flat], Body()), body=Body()).drugs()
+
+
+def test_candidates_are_given_as_a_protocol_would_and_judged_by_dlt_share() -> None:
+    """Nab-paclitaxel 260 mg/m2 weekly (three times its weekly dose): as written, two of three
+    patients have grade-4 neutropenia for over a week; under the protocol's rules their courses
+    are delayed, withheld or reduced (relative dose intensity below 1) and fewer do. Patients
+    carry their own clearance and marrow, as trial patients do."""
+    from senotwin.cohort.optimize import _Cohort
+    from senotwin.therapy.dose_rules import DoseRules
+    from senotwin.therapy.pkpd import CLEARANCE_ID
+
+    weekly = DrugCourse("nab-paclitaxel", 1.0, 0, 84, 7, schedule="260 mg/m2 weekly")
+    ruled = _Cohort("default", ("nab-paclitaxel",), 3, 0, 90.0, "fast", DoseRules())
+    plain = _Cohort("default", ("nab-paclitaxel",), 3, 0, 90.0, "fast", None)
+    k10 = CLEARANCE_ID.format(key=get_drug("nab-paclitaxel").key)
+    assert len({p.params[k10] for p in plain.patients}) == 3
+    assert len({p.params["anc_base"] for p in plain.patients}) == 3
+    as_written, as_given = plain.outcomes([weekly]), ruled.outcomes([weekly])
+    assert as_written.dose_intensity is None
+    assert as_given.dose_intensity is not None and as_given.dose_intensity < 1.0
+    assert as_written.dlt_share is not None and as_given.dlt_share is not None
+    assert as_given.dlt_share < as_written.dlt_share
+    assert as_written.too_toxic(1 / 3) and not as_written.too_toxic(0.9)
+    # untreated, the simulated counts stay above grade 4
+    assert plain.outcomes([]).dlt_share == 0.0
+
+
+def test_the_dlt_share_limit_is_checked() -> None:
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValidationError, match=r"max_dlt_share .* must lie in \(0, 1\]"):
+            optimize_schedule("default", ["anti-pd-1"], max_dlt_share=bad)
+    with pytest.raises(TypeError, match="dose_rules must be DoseRules or None, got str"):
+        optimize_schedule("default", ["anti-pd-1"], dose_rules="yes")  # type: ignore[arg-type]

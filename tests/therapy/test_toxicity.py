@@ -384,3 +384,24 @@ def test_decisions_stop_at_progression() -> None:
     assert apply_dose_rules(planned, run, DoseRules(), horizon=60).kinds == ("held",)
     out = apply_dose_rules(planned, run, DoseRules(), horizon=60, until=lambda table: 10.0)
     assert out.changes == () and out.events == planned
+
+
+def test_a_dose_limiting_count_is_grade_4_long_enough() -> None:
+    """Grade-4 neutropenia counts as dose-limiting only beyond 7 days; grade-4 platelets at any
+    sample; a run without a blood count has no answer."""
+    from senotwin.therapy.toxicity import dose_limiting
+
+    days = np.arange(30.0)
+
+    def anc(low_days: int) -> pd.DataFrame:  # cells/uL: 400 = 0.4e9/L, grade 4
+        values = np.where((days >= 10) & (days < 10 + low_days), 400.0, 3000.0)
+        return pd.DataFrame({"time": days, "tox_anc": values})
+
+    assert dose_limiting(anc(7)) is False  # 7 days below: not beyond 7
+    assert dose_limiting(anc(8)) is True
+    assert dose_limiting(pd.DataFrame({"time": days, "tox_anc": 600.0 + 0 * days})) is False
+    plt = np.where(days == 12, 20_000.0, 200_000.0)  # 20e9/L on one day: grade 4
+    assert dose_limiting(pd.DataFrame({"time": days, "tox_platelets": plt})) is True
+    both = pd.DataFrame({"time": days, "tox_anc": anc(3)["tox_anc"], "tox_platelets": 2e5})
+    assert dose_limiting(both) is False
+    assert dose_limiting(pd.DataFrame({"time": days, "V_T": 1.0})) is None

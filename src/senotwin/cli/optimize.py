@@ -8,7 +8,7 @@ import typer
 
 from senotwin.cli._common import print_json, user_errors
 from senotwin.sim.engines import engine_help
-from senotwin.therapy.toxicity import grade, platelet_grade
+from senotwin.therapy.toxicity import DLT_SHARE
 
 if TYPE_CHECKING:
     from senotwin.cohort.optimize import ScheduleOutcome
@@ -34,8 +34,22 @@ def optimize(
         "--max-toxicity",
         help="Most toxicity a schedule may cause (>= 0): the mechanism-based toxicity proxies "
         "(relative; NF-kB, mTOR and BCL-2-family inhibition, senolytic tissue damage) integrated "
-        "over the run, divided by 90 days and summed; a mean grade-4 neutropenia is always "
-        "infeasible.",
+        "over the run, divided by 90 days and summed.",
+    ),
+    max_dlt_share: float = typer.Option(
+        DLT_SHARE,
+        "--max-dlt-share",
+        help="Share of patients (0-1] with a dose-limiting blood count (grade-4 neutropenia for "
+        "more than 7 days or grade-4 thrombocytopenia, on the model's count) at which a schedule "
+        "is too toxic; default a third, the 3+3 design's toxic dose level.",
+    ),
+    dose_rules: bool = typer.Option(
+        True,
+        "--dose-rules/--no-dose-rules",
+        help="Give each patient a schedule as a protocol would: courses delayed, doses withheld "
+        "or reduced on their laboratory blood counts (the weekly nab-paclitaxel label's rules; "
+        "`senotwin trial show impassion130` prints them). --no-dose-rules: every dose as "
+        "written.",
     ),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -51,6 +65,7 @@ def optimize(
     The scenario must be a human one. Exits 1 when no schedule tried meets the limits (they are
     listed, each with why it is infeasible)."""
     from senotwin.cohort.optimize import optimize_schedule
+    from senotwin.therapy.dose_rules import DoseRules
 
     with user_errors():
         names = [d.strip() for d in drugs.split(",") if d.strip()]
@@ -63,6 +78,8 @@ def optimize(
             seed=seed,
             max_toxicity=max_toxicity,
             engine=engine,
+            dose_rules=DoseRules() if dose_rules else None,
+            max_dlt_share=max_dlt_share,
         )
     if as_json:
         print_json({"scenario": scenario, "drugs": names, "result": res})
@@ -75,19 +92,31 @@ def optimize(
         f"{res.horizon:g} d; no drug: log10 burden change {ref.mean_log_ratio:+.2f} "
         f"({ref.ci_low:+.2f} to {ref.ci_high:+.2f})"
     )
+    typer.echo(
+        "doses: "
+        + (
+            "delayed, withheld or reduced on each patient's laboratory counts (protocol rules)"
+            if res.dose_rules is not None
+            else "as written (--no-dose-rules)"
+        )
+    )
     if res.half_life_fallback:
         typer.echo(
             "no labelled dosing interval in the drug library, dosed about once per terminal "
             f"half-life instead (1-21 d; daily without PK): {', '.join(res.half_life_fallback)}"
         )
     for k, b in enumerate(res.best, 1):
-        anc = "" if b.anc_nadir is None else f", ANC nadir {b.anc_nadir:.2g}e9/L"
+        anc = "" if b.anc_nadir is None else f", mean ANC nadir {b.anc_nadir:.2g}e9/L"
         if b.platelet_nadir is not None:
-            anc += f", platelet nadir {b.platelet_nadir:.0f}e9/L"
+            anc += f", mean platelet nadir {b.platelet_nadir:.0f}e9/L"
+        if b.dlt_share is not None:
+            anc += f", dose-limiting blood count {100 * b.dlt_share:.0f}% of patients"
+        if b.dose_intensity is not None:
+            anc += f", median relative dose intensity {100 * b.dose_intensity:.0f}%"
         typer.echo(
             f"{k}. {b.regimen}\n   log10 change {b.mean_log_ratio:+.2f} ({b.ci_low:+.2f} to "
             f"{b.ci_high:+.2f}), responders {100 * b.response_rate:.0f}%, "
-            f"toxicity {b.toxicity:.2f}{anc}{_infeasible(b, res.max_toxicity)}"
+            f"toxicity {b.toxicity:.2f}{anc}{_infeasible(b, res.max_toxicity, res.max_dlt_share)}"
         )
         used = "; ".join(f"{c.drug} {c.schedule}" for c in b.courses if c.schedule)
         if used:
@@ -95,22 +124,23 @@ def optimize(
     if res.best and not any(b.feasible for b in res.best):
         # the infeasible schedules were listed as the best without a word (audit, session 41)
         typer.echo(
-            "no schedule tried met the limits (toxicity <= --max-toxicity, no grade-4 "
-            "neutropenia or thrombocytopenia); the least bad are listed. Widen the limits or "
-            "the budget.",
+            "no schedule tried met the limits (toxicity <= --max-toxicity, dose-limiting blood "
+            "counts in fewer than --max-dlt-share of the patients); the least bad are listed. "
+            "Widen the limits or the budget.",
             err=True,
         )
         raise typer.Exit(code=1)
 
 
-def _infeasible(b: ScheduleOutcome, max_toxicity: float) -> str:
+def _infeasible(b: ScheduleOutcome, max_toxicity: float, max_dlt_share: float) -> str:
     """Why a schedule is infeasible ('' when it is not): every label used to read 'exceeds
     toxicity limit', also for a grade-4 neutropenia at toxicity 0.00 (audit, session 41)."""
     if b.feasible:
         return ""
     why = [f"toxicity above --max-toxicity {max_toxicity:g}"] if b.toxicity > max_toxicity else []
-    if b.anc_nadir is not None and grade(b.anc_nadir) >= 4:
-        why.append("grade-4 neutropenia (mean ANC nadir < 0.5e9/L)")
-    if b.platelet_nadir is not None and platelet_grade(b.platelet_nadir) >= 4:
-        why.append("grade-4 thrombocytopenia (mean platelet nadir < 25e9/L)")
+    if b.dlt_share is not None and b.dlt_share >= max_dlt_share:
+        why.append(
+            f"dose-limiting blood counts in {100 * b.dlt_share:.0f}% of patients "
+            f"(--max-dlt-share {max_dlt_share:.2g})"
+        )
     return f" [infeasible: {'; '.join(why) or 'limits not met'}]"

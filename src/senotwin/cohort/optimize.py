@@ -22,11 +22,15 @@ cohort (paired patients from :mod:`senotwin.cohort.population`) of log10(final /
 tumour burden); lower is better. Search: optuna TPE (seeded). Doses stay inside each drug's
 labelled or studied range for the scenario's species (human: ``dose_ranges.human``; a drug
 without human PK is refused in a human scenario), so the level bounds are per drug
-(``level_bounds``). Neutropenia (therapy.toxicity, for drugs with a published model) and
-thrombocytopenia (navitoclax's platelet chain) are constraints: a schedule whose mean patient
-reaches an ANC nadir of grade 4 (< 0.5e9/L) or a platelet nadir of grade 4 (< 25e9/L) is
-infeasible. Toxicity is the library's
-mechanism-based
+(``level_bounds``). Each patient has their own clearances and marrow (as trial patients:
+``therapy.pkpd.patient_clearance``, ``therapy.toxicity.patient_marrows``) and, with ``dose_rules``
+(on by default), receives a candidate as a protocol would give it: each course delayed, dose
+withheld or reduced on their laboratory counts (:mod:`senotwin.therapy.dose_rules`), so a schedule
+is judged as delivered. Neutropenia (therapy.toxicity, for drugs with a published model) and
+thrombocytopenia (navitoclax's platelet chain) are constraints: a schedule with a dose-limiting
+blood count (:func:`~senotwin.therapy.toxicity.dose_limiting`: grade-4 neutropenia for more than 7
+days or grade-4 thrombocytopenia) in at least ``max_dlt_share`` of the patients (default a third,
+the 3+3 design's toxic level) is infeasible. Toxicity is also the library's mechanism-based
 toxicity proxies (``TOXICITY``: drug inhibition of NF-kB, mTOR, the BCL-2 family; tissue damage
 from senolysis), each integrated over the run and divided by 90 days, summed, and averaged over
 patients; schedules above ``max_toxicity`` are infeasible. A drug whose targets raise no proxy
@@ -49,9 +53,18 @@ from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin.cohort.population import VirtualPatient, draw_patient, population_for
 from senotwin.cohort.runner import check_cohort_scenario
 from senotwin.model.readouts import readouts_for
+from senotwin.model.spec import ModelSpec
 from senotwin.sim import SolverOptions, daily, prepare_scenario, simulate
 from senotwin.sim.engines import get_engine
+from senotwin.sim.result import SimulationResult
 from senotwin.sim.simulate import check_days
+from senotwin.therapy.dose_rules import (
+    DoseRules,
+    apply_dose_rules,
+    dose_summary,
+    eligibility,
+    patient_lab,
+)
 from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose, range_bound
 from senotwin.therapy.drugs import (
     SENOLYSIS_DAMAGE,
@@ -61,9 +74,21 @@ from senotwin.therapy.drugs import (
     frequency_text,
     get_drug,
 )
-from senotwin.therapy.language import MAX_CYCLES, SharedTherapy, parse_regimen
-from senotwin.therapy.pkpd import tox_id
-from senotwin.therapy.toxicity import PLT_OBS, count_1e9_per_l, grade, platelet_grade
+from senotwin.therapy.language import (
+    MAX_CYCLES,
+    DosingEvent,
+    TherapyPlan,
+    apply_regimen,
+    parse_regimen,
+)
+from senotwin.therapy.pkpd import event_doses, patient_clearance, tox_id
+from senotwin.therapy.toxicity import (
+    DLT_SHARE,
+    PLT_OBS,
+    count_1e9_per_l,
+    dose_limiting,
+    patient_marrows,
+)
 
 MIN_LEVEL = 0.1  # lowest dose searched, as a fraction of the reference dose
 MIN_DAYS = 7  # shortest course searched (days)
@@ -303,6 +328,11 @@ class ScheduleOutcome:
     trial: int
     anc_nadir: float | None = None  # mean over patients, 10^9/L (None: no neutropenia model)
     platelet_nadir: float | None = None  # mean over patients, 10^9/L (None: no platelet model)
+    #: share of patients with a dose-limiting blood count (None: no blood-count model)
+    dlt_share: float | None = None
+    #: median relative dose intensity of the drugs the dose rules watch (None: rules off or
+    #: no watched drug)
+    dose_intensity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -316,6 +346,9 @@ class OptimizationResult:
     seed: int
     horizon: float
     max_toxicity: float
+    #: the dose rules every candidate was given under (None: as written)
+    dose_rules: DoseRules | None = None
+    max_dlt_share: float = DLT_SHARE
     #: searched drugs without a labelled interval, dosed once per terminal half-life instead
     half_life_fallback: tuple[str, ...] = ()
 
@@ -334,14 +367,17 @@ class _Outcomes:
     toxicity: float  # mean over patients of toxicity_of
     anc_nadir: float | None = None  # mean over patients of the ANC nadir (10^9/L)
     platelet_nadir: float | None = None  # mean over patients of the platelet nadir (10^9/L)
+    dlt_share: float | None = None  # share of patients with a dose-limiting blood count
+    dose_intensity: float | None = None  # median relative dose intensity (rules on)
 
-    def grade4(self) -> bool:
-        """True when the mean patient's ANC or platelet nadir is CTCAE grade 4."""
-        return _grade4(self.anc_nadir, self.platelet_nadir)
+    def too_toxic(self, max_dlt_share: float) -> bool:
+        """True when at least ``max_dlt_share`` of the patients have a dose-limiting count."""
+        return self.dlt_share is not None and self.dlt_share >= max_dlt_share
 
 
 class _Cohort:
-    """The small virtual cohort every schedule is evaluated on (drawn once)."""
+    """The small virtual cohort every schedule is evaluated on (drawn once, each patient with
+    their own clearances and marrow), and the dose rules candidates are given under."""
 
     def __init__(
         self,
@@ -351,13 +387,16 @@ class _Cohort:
         seed: int,
         horizon: float,
         engine: str,
+        rules: DoseRules | None = None,
     ) -> None:
         self.setup = prepare_scenario(scenario, days=horizon)
         self.drugs = drugs
+        self.rules = rules
+        self.seed = seed
         self.body = body_for_scenario(scenario)
         self.solver = SolverOptions(engine=engine, t_eval=daily(horizon))
         pop = population_for(self.setup.spec)
-        self.patients: list[VirtualPatient] = [
+        drawn = [
             draw_patient(
                 self.setup.spec,
                 pop,
@@ -368,23 +407,64 @@ class _Cohort:
             )
             for i in range(patients)
         ]
+        # the therapy model carries every searched drug, so its own parameters are known now
+        tspec = apply_regimen(self.setup.spec, None, extra_drugs=drugs).spec
+        floors = eligibility(rules) if rules is not None else None
+        self.patients: list[VirtualPatient] = [
+            replace(pt, params=dict(pt.params) | self._own(tspec, pt, floors)) for pt in drawn
+        ]
 
-    def outcomes(self, courses: Sequence[DrugCourse]) -> _Outcomes:
-        """Run every patient on ``courses`` (on the therapy model carrying all searched drugs)."""
-        text = regimen_text(courses, self.body)
-        therapy = SharedTherapy(parse_regimen(text, body=self.body) if text else None, self.drugs)
-        spec, schedule = therapy.compile_for(self.setup.spec)
-        logs, changes, tox, nadirs, plts = [], [], [], [], []
-        for pt in self.patients:
+    def _own(
+        self, tspec: ModelSpec, pt: VirtualPatient, floors: dict[str, float] | None
+    ) -> dict[str, float]:
+        """``pt``'s own clearances and marrow (as trial patients; with rules, a baseline at
+        which a course may start)."""
+        age = float((pt.baseline or {}).get("age", math.nan))  # type: ignore[arg-type]
+        return patient_clearance(tspec, self.seed, pt.index) | patient_marrows(
+            tspec, age, self.seed, pt.index, floors
+        )
+
+    def _run(self, plan: TherapyPlan, pt: VirtualPatient) -> tuple[SimulationResult, float | None]:
+        """``pt`` on ``plan``, under the dose rules where set (re-run with what they change),
+        and the relative dose intensity they left (None: rules off or nothing watched)."""
+        last: list[SimulationResult] = []
+
+        def run(given: tuple[DosingEvent, ...]) -> pd.DataFrame:
             res = simulate(
-                spec,
+                plan.spec,
                 params=pt.params,
                 initial=self.setup.initial,
-                regimen=schedule,
+                regimen=replace(plan.schedule, doses=event_doses(given)),
                 t_end=self.setup.days,
                 solver=self.solver,
                 check_ranges=False,
             )
+            last[:] = [res]
+            return res.table if res.ok else pd.DataFrame()
+
+        if self.rules is None or not plan.events:
+            run(tuple(plan.events))
+            return last[0], None
+        lab = patient_lab(self.seed, pt.index)
+        outcome = apply_dose_rules(plan.events, run, self.rules, horizon=self.setup.days, lab=lab)
+        rdi = dose_summary(plan.events, outcome, lab=lab)["dose_intensity"]
+        ok = isinstance(rdi, Real) and math.isfinite(rdi)
+        return last[0], float(rdi) if ok else None  # type: ignore[arg-type]
+
+    def outcomes(self, courses: Sequence[DrugCourse]) -> _Outcomes:
+        """Run every patient on ``courses`` (on the therapy model carrying all searched drugs),
+        under the dose rules where set."""
+        text = regimen_text(courses, self.body)
+        plan = apply_regimen(
+            self.setup.spec,
+            parse_regimen(text, body=self.body) if text else None,
+            extra_drugs=self.drugs,
+        )
+        logs, changes, tox, nadirs, plts, dlts, rdis = [], [], [], [], [], [], []
+        for pt in self.patients:
+            res, rdi = self._run(plan, pt)
+            if rdi is not None:
+                rdis.append(rdi)
             if not res.ok:
                 logs.append(math.nan)
                 changes.append(math.nan)
@@ -399,12 +479,17 @@ class _Cohort:
                 nadirs.append(float(count_1e9_per_l(res.table["tox_anc"].min())))
             if PLT_OBS in res.table:
                 plts.append(float(count_1e9_per_l(res.table[PLT_OBS].min())))
+            dlt = dose_limiting(res.table)
+            if dlt is not None:
+                dlts.append(dlt)
         return _Outcomes(
             np.array(logs),
             np.array(changes),
             float(np.mean(tox)) if tox else 0.0,
             float(np.mean(nadirs)) if nadirs else None,
             float(np.mean(plts)) if plts else None,
+            float(np.mean(dlts)) if dlts else None,
+            float(np.median(rdis)) if rdis else None,
         )
 
 
@@ -413,6 +498,7 @@ def _summarise(
     courses: tuple[DrugCourse, ...],
     *,
     max_toxicity: float,
+    max_dlt_share: float,
     seed: int,
     trial: int,
 ) -> ScheduleOutcome:
@@ -433,7 +519,7 @@ def _summarise(
         regimen_text(courses, cohort.body),
         order,
         out.toxicity,
-        out.toxicity <= max_toxicity and not out.grade4(),
+        out.toxicity <= max_toxicity and not out.too_toxic(max_dlt_share),
         mean,
         lo,
         hi,
@@ -441,14 +527,8 @@ def _summarise(
         trial,
         out.anc_nadir,
         out.platelet_nadir,
-    )
-
-
-def _grade4(anc: float | None, platelets: float | None) -> bool:
-    """True when the mean patient's ANC nadir (< 0.5e9/L) or platelet nadir (< 25e9/L) is
-    CTCAE grade 4."""
-    return (anc is not None and grade(anc) >= 4) or (
-        platelets is not None and platelet_grade(platelets) >= 4
+        out.dlt_share,
+        out.dose_intensity,
     )
 
 
@@ -463,10 +543,15 @@ def optimize_schedule(
     max_toxicity: float = 2.0,
     engine: str = "fast",
     keep: int = 3,
+    dose_rules: DoseRules | None = DoseRules(),
+    max_dlt_share: float = DLT_SHARE,
 ) -> OptimizationResult:
     """Search dose level, start day and duration of each library drug (order follows the starts).
 
-    ``drugs``: drug ids or aliases of the library (a single name is one drug)."""
+    ``drugs``: drug ids or aliases of the library (a single name is one drug). ``dose_rules``:
+    the protocol rules each patient is given a candidate under (None: every dose as written).
+    ``max_dlt_share``: the share of patients with a dose-limiting blood count at which a
+    schedule is too toxic (0-1]."""
     import optuna
 
     check_type(scenario, str, name="scenario", what="a scenario name such as 'default' (str)")
@@ -480,6 +565,8 @@ def optimize_schedule(
         check_type(count, Integral, name=name, what=f"a whole number >= {least}")
     check_type(seed, int, name="seed", what="a whole number >= 0")
     check_type(max_toxicity, Real, name="max_toxicity", what="a number >= 0")
+    check_type(max_dlt_share, Real, name="max_dlt_share", what="a share in (0, 1]")
+    check_type(dose_rules, (DoseRules, type(None)), name="dose_rules", what="DoseRules or None")
     check_type(engine, str, name="engine", what="an engine name such as 'fast' (str)")
     check_cohort_scenario(scenario)  # the schedules are tried on virtual human patients
     if not drugs:
@@ -501,9 +588,14 @@ def optimize_schedule(
             f"max_toxicity must be a finite number >= 0 (0 = no toxicity allowed), "
             f"got {max_toxicity!r}"
         )
+    if not (math.isfinite(max_dlt_share) and 0 < max_dlt_share <= 1):
+        raise ValidationError(
+            "max_dlt_share (the share of patients with a dose-limiting blood count at which a "
+            f"schedule is too toxic) must lie in (0, 1], got {max_dlt_share!r}"
+        )
     check_seed(seed)
     get_engine(engine)
-    cohort = _Cohort(scenario, ids, patients, seed, horizon, engine)
+    cohort = _Cohort(scenario, ids, patients, seed, horizon, engine, dose_rules)
     choices = {d: schedule_choices(get_drug(d), cohort.body) for d in ids}
     fallback = tuple(d for d in ids if choices[d][0].fallback)
     last_day = int(horizon)
@@ -546,17 +638,34 @@ def optimize_schedule(
         value = float(np.nanmean(out.logs)) if np.isfinite(out.logs).any() else 10.0
         excess = out.toxicity - max_toxicity
         penalty = 10.0 + 10.0 * excess if excess > 0 else 0.0
-        return value + penalty + (10.0 if out.grade4() else 0.0)
+        return value + penalty + (10.0 if out.too_toxic(max_dlt_share) else 0.0)
 
     study.optimize(objective, n_trials=budget)
     ranked = sorted(
         (t for t in study.trials if t.value is not None), key=lambda t: float(t.value or 0.0)
     )
-    best = tuple(
-        _summarise(cohort, seen[t.number], max_toxicity=max_toxicity, seed=seed, trial=t.number)
-        for t in ranked[:keep]
-    )
-    reference = _summarise(cohort, (), max_toxicity=max_toxicity, seed=seed, trial=-1)
+
+    def summary(courses: tuple[DrugCourse, ...], trial: int) -> ScheduleOutcome:
+        return _summarise(
+            cohort,
+            courses,
+            max_toxicity=max_toxicity,
+            max_dlt_share=max_dlt_share,
+            seed=seed,
+            trial=trial,
+        )
+
+    best = tuple(summary(seen[t.number], t.number) for t in ranked[:keep])
+    reference = summary((), -1)
     return OptimizationResult(
-        best, reference, budget, patients, seed, float(horizon), float(max_toxicity), fallback
+        best,
+        reference,
+        budget,
+        patients,
+        seed,
+        float(horizon),
+        float(max_toxicity),
+        dose_rules,
+        float(max_dlt_share),
+        fallback,
     )

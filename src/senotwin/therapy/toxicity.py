@@ -651,3 +651,46 @@ def nadirs_on_treatment(table: Mapping[str, Any], until: float) -> dict[str, flo
         out[f"{chain.prefix}_nadir"] = nadir
         out[f"{chain.prefix}_grade"] = math.nan if math.isnan(nadir) else chain.grade(nadir)
     return out
+
+
+#: a dose-limiting blood count, per chain prefix: (CTCAE grade, days it must last beyond; 0: any)
+DLT_BLOOD: Mapping[str, tuple[int, float]] = {"anc": (4, 7.0), "plt": (4, 0.0)}
+DLT_SHARE = 1.0 / 3.0  # a dose level with dose-limiting toxicity in >= 1/3 of patients is too toxic
+DLT_SOURCE = (
+    "grade-4 neutropenia (ANC < 0.5e9/L) lasting more than 7 days, or grade-4 thrombocytopenia "
+    "(< 25e9/L): the usual haematological dose-limiting toxicities of phase-I protocols "
+    "(assumed: the definitions vary, e.g. > 5 days in Cancer Chemother Pharmacol "
+    "2013;71(6):1559, Table 1; the 7 days are the nab-paclitaxel label's reduction trigger, "
+    "quantitative-sources nab_paclitaxel_dose_modification_rules), read on the model's count "
+    "(no laboratory noise); a dose level is too toxic when at least a third of its patients "
+    "have one (the 3+3 design: Le Tourneau C, Lee JJ, Siu LL. J Natl Cancer Inst "
+    "2009;101:708-20)"
+)
+
+
+def dose_limiting(table: Mapping[str, Any]) -> bool | None:
+    """Whether a run's blood counts reach a dose-limiting toxicity (:data:`DLT_BLOOD`): the
+    count below its grade's bound at any sample (rule days 0) or for longer than the rule's
+    days (each sample below lasting until the next); None when the run carries no count."""
+    t = np.asarray(table["time"], dtype=float)
+    found: bool | None = None
+    for chain in CHAINS:
+        if chain.observable not in table or chain.prefix not in DLT_BLOOD:
+            continue
+        level, days = DLT_BLOOD[chain.prefix]
+        count = count_1e9_per_l(np.asarray(table[chain.observable], dtype=float))
+        below = count < chain.bound(level)
+        hit = bool(below.any()) if days <= 0 else bool(_longest(t, below) > days)
+        found = bool(found) or hit
+    return found
+
+
+def _longest(t: np.ndarray, below: np.ndarray) -> float:
+    """The longest time ``below`` holds without a break, each true sample lasting until the next
+    sample (the last one: zero)."""
+    step = np.diff(t, append=t[-1])
+    best = run = 0.0
+    for flag, dt in zip(below, step, strict=True):
+        run = run + dt if flag else 0.0
+        best = max(best, run)
+    return best
