@@ -559,3 +559,43 @@ def test_response_rates_are_also_read_at_the_published_median_follow_up() -> Non
     pdl1 = table[(table["population"] == "pdl1_positive") & (table["arm"] == "atezo")]
     cr_pos = pdl1[pdl1["endpoint"] == "CR at 12.9 months of follow-up"].iloc[0]
     assert cr_pos["published"] == 9.2
+
+
+def test_each_row_with_a_published_value_says_whether_the_ci_holds_it() -> None:
+    """A reader had to compare every interval with its published value by eye (or open
+    comparison.csv's published_in_sim_ci): each such row now ends [holds] or [MISS], and a row
+    without a published value ends with neither."""
+    trial = get_trial("impassion130")
+    comp = compare_trial(trial, _rows(200))
+    header, *lines = comparison_text(trial, comp)
+    assert "[holds / MISS" in header
+    for rec, line in zip(comp.table.to_dict(orient="records"), lines, strict=True):
+        within = rec["published_in_sim_ci"]
+        if within is None or pd.isna(within):
+            assert not line.endswith(("[holds]", "[MISS]")), line
+        else:
+            assert line.endswith(" [holds]" if within else " [MISS]"), line
+    assert any(x.endswith("[MISS]") for x in lines) and any(x.endswith("[holds]") for x in lines)
+
+
+def test_the_verdict_compares_the_values_as_printed() -> None:
+    """Control progressions on scan day 168 (5.52 months) and later: the median's CI printed
+    '5.5 (5.5-...) vs 5.5 months [MISS]', because 5.52 > 5.5 unrounded; a published value is
+    compared at the precision both are printed with, so it holds."""
+    from senotwin.trial.run import DAYS_PER_MONTH as month
+
+    rows = _rows(200)
+    ctl = rows.arm == "nab_pac"
+    days = np.where(np.arange(len(rows)) % 2 == 0, 168.0, 400.0)
+    rows.loc[ctl, "pfs_days"] = days[ctl.to_numpy()]
+    trial = get_trial("impassion130")
+    t = compare_trial(trial, rows).table
+    med = t[(t.population == "ITT") & (t.arm == "nab_pac") & (t.endpoint == "median PFS")].iloc[0]
+    assert med["sim_low"] == pytest.approx(168.0 / month) and med["sim_low"] > 5.5
+    assert med["published"] == 5.5 and med["published_in_sim_ci"] is True
+    line = next(
+        x
+        for x in comparison_text(trial, compare_trial(trial, rows))
+        if x.startswith("ITT") and " nab_pac " in x and " median PFS " in x
+    )
+    assert "(5.5-" in line and line.endswith("[holds]"), line

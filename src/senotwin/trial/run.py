@@ -570,7 +570,9 @@ def _rows(
         value, lo, hi = published
         within = None  # an open upper bound ("not reached", inf) still bounds from below
         if value is not None and not any(math.isnan(x) for x in sim[1:]):
-            within = bool(sim[1] <= value <= sim[2])
+            # as printed: a published 5.5 months is inside a simulated 5.52-9.2 printed 5.5-9.2
+            d = decimals(endpoint)
+            within = bool(round(sim[1], d) <= round(value, d) <= round(sim[2], d))
         out.append(
             {
                 "population": pop,
@@ -943,9 +945,15 @@ DEFINITION_TEXT = {
 }
 
 
+def decimals(endpoint: str) -> int:
+    """Decimals a comparison row prints (hazard ratios 2, the rest 1), and so compares at."""
+    return 2 if endpoint.startswith("HR") else 1
+
+
 def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
     """Plain-text lines of the comparison (CLI and report): a header, then one line per row,
-    the columns as wide as their longest entry."""
+    the columns as wide as their longest entry; a row with a published value ends [holds] or
+    [MISS]: whether the simulated 95% CI holds it."""
 
     def f(x: Any, d: int = 1) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -954,11 +962,14 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
 
     records = comp.table.to_dict(orient="records")
     w_pop, w_arm, w_end = column_widths(records, ("population", "arm", "endpoint"))
-    header = "simulated (95% CI) vs published (95% CI)"
+    header = (
+        "simulated (95% CI) vs published (95% CI) [holds / MISS: the published value inside / "
+        "outside the simulated CI]"
+    )
     lines = [f"{'population':<{w_pop}} {'arm':<{w_arm}} {'endpoint':<{w_end}} {header}"]
     for rec in records:
         hr = rec["endpoint"].startswith("HR")
-        d = 2 if hr else 1
+        d = decimals(rec["endpoint"])
         pub = f(rec["published"], d)
         if rec["pub_low"] is not None and not pd.isna(rec["pub_low"]):
             pub += f" ({f(rec['pub_low'], d)}-{f(rec['pub_high'], d)})"
@@ -970,9 +981,11 @@ def comparison_text(trial: TrialSpec, comp: TrialComparison) -> list[str]:
         unit = rec["unit"] + (
             f" ({DEFINITION_TEXT[rec['definition']]})" if rec.get("definition") else ""
         )
+        within = rec.get("published_in_sim_ci")
+        verdict = "" if within is None or pd.isna(within) else (" [holds]" if within else " [MISS]")
         lines.append(
             f"{rec['population']:<{w_pop}} {rec['arm']:<{w_arm}} {rec['endpoint']:<{w_end}} "
-            f"{sim} vs {pub} {unit}"
+            f"{sim} vs {pub} {unit}{verdict}"
         )
     return lines
 
