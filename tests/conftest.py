@@ -61,3 +61,20 @@ def shipped_kb() -> KnowledgeBase:
     from senotwin.kb import load
 
     return load()
+
+
+@pytest.fixture
+def in_process_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Embedded Dask clusters run their workers as threads of this process, not as spawned
+    processes: each spawned worker imports senotwin and loads the model again (5-10 s of a small
+    CLI cohort's 6-12 s), and what the tests using this check (options, files, rows, messages)
+    does not depend on where a worker lives. Process workers write the same shards byte for byte
+    (tests/cohort/test_runner.py checks it, on process workers)."""
+    from senotwin.cohort import runner
+
+    real = runner.open_client
+
+    def threads(scheduler: str | None, workers: int, processes: bool) -> tuple[object, object]:
+        return real(scheduler, workers, False)
+
+    monkeypatch.setattr(runner, "open_client", threads)

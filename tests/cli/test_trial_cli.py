@@ -13,6 +13,10 @@ from senotwin.cli import app
 
 runner = CliRunner()
 
+# the cohorts and trials these tests run use thread workers (tests/conftest.py: why, and what still
+# runs on process workers)
+pytestmark = pytest.mark.usefixtures("in_process_workers")
+
 
 def test_trial_list_and_show() -> None:
     res = runner.invoke(app, ["trial", "list"])

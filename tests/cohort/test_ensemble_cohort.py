@@ -133,6 +133,7 @@ def test_patient_claims_count_paired_patients_and_ties() -> None:
         patient_claims(rows, "orr")
 
 
+@pytest.mark.usefixtures("in_process_workers")  # tests/conftest.py: why, and what still runs
 def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
     ens = tmp_path / "ens.tsv"
     ens.write_text("k_grow\tsigma\n0.01\t0.3\n0.03\t0.3\n0.02\t0.3\n")

@@ -3,9 +3,12 @@ keep their responses and progression and only die at other times."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.scripts_loader import load_script
 
 
+@pytest.mark.usefixtures("in_process_workers")  # tests/conftest.py: why, and what still runs
 def test_the_burden_coefficient_moves_only_survival() -> None:
     script = load_script("burden_hazard_sensitivity")
     none = script.os_rows("impower133", 8, 0, 0.0, 1)

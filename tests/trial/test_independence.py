@@ -184,6 +184,7 @@ def test_independence_needs_patients_in_all_three_arms() -> None:
         independence(cut, rows, "chemo")
 
 
+@pytest.mark.usefixtures("in_process_workers")  # tests/conftest.py: why, and what still runs
 def test_trial_independence_on_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "ind"
     args = ["trial", "independence", "impower133", "--n", "2", "--workers", "1"]

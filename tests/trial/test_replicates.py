@@ -66,6 +66,7 @@ def test_summary_spans_the_replicates() -> None:
     assert "0.60 (0.51-0.69) vs 0.52; 67%" in text and "not reached in 1" in text
 
 
+@pytest.mark.usefixtures("in_process_workers")  # tests/conftest.py: why, and what still runs
 def test_cli_runs_replicates_and_refuses_bad_counts(tmp_path: Path) -> None:
     out = tmp_path / "rep"
     args = ["trial", "replicates", "impower133", "--n", "8", "--out", str(out)]

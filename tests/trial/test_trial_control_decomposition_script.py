@@ -35,6 +35,7 @@ def test_variant_scales_the_kill_priors_growth_and_arms_only() -> None:
     assert untouched == {k: v for k, v in _centres(shipped).items() if k not in (*KILL, "k_grow")}
 
 
+@pytest.mark.usefixtures("in_process_workers")  # tests/conftest.py: why, and what still runs
 def test_explicit_shipped_factor_reproduces_the_shipped_arm() -> None:
     f = chemo_sensitivity("tnbc")
     assert f > 1.0  # the Ki-67 ratio, not NSCLC's 1
