@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 if TYPE_CHECKING:
     from senotwin.analysis.validation import ValidationReport
     from senotwin.kb.loader import KnowledgeBase
+    from senotwin.report.section import Section
 
 # Examples per property test; a test may ask for fewer when each example is expensive.
 MAX_EXAMPLES = 200
@@ -61,6 +62,18 @@ def shipped_kb() -> KnowledgeBase:
     from senotwin.kb import load
 
     return load()
+
+
+@pytest.fixture(scope="session")
+def shipped_calibration() -> Section:
+    """The demo report's calibration section from the shipped fit results, drawn once per
+    session (its nine figures take ~10 s; tests only read the frozen Section). liu2019 is put
+    in the registry first, as it is by default: the section must skip that self-fitting problem."""
+    from senotwin.report.calibration_sections import shipped_calibration_section
+    from senotwin.trial.ici_fit import register
+
+    register()
+    return shipped_calibration_section()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from senotwin.calibrate.shipped import (
     shipped_path,
 )
 from senotwin.report.calibration_sections import shipped_calibration_section
+from senotwin.report.section import Section
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,8 @@ def test_stale_and_broken_results(galvis, tmp_path: Path, monkeypatch) -> None:
     assert load_shipped_fit(galvis, tmp_path / "absent.json") is None
 
 
-def test_report_section_draws_the_shipped_fit() -> None:
-    section = shipped_calibration_section()
+def test_report_section_draws_the_shipped_fit(shipped_calibration: Section) -> None:
+    section = shipped_calibration  # shipped_calibration_section(), drawn once (tests/conftest.py)
     names = {f.name for f in section.figures}
     assert {
         "calibration_galvis2019_waterfall.png",

@@ -13,6 +13,7 @@ from senotwin.calibrate.problems import get_problem, problem_names
 from senotwin.cli import app
 from senotwin.cohort.population import Prior, qsp_population, sample_candidate
 from senotwin.model.scenarios import get_scenario
+from senotwin.report.section import Section
 from senotwin.trial import ici_fit
 from senotwin.trial.ici_data import cohort
 from senotwin.trial.ici_fit import (
@@ -251,12 +252,10 @@ def test_cli_runs_the_self_fitting_problem(monkeypatch: pytest.MonkeyPatch) -> N
         assert res.exit_code != 0 and says in " ".join(res.output.split()), res.output
 
 
-def test_report_section_skips_the_self_fitting_problem() -> None:
-    from senotwin.report.calibration_sections import shipped_calibration_section
-
-    register()
-    section = shipped_calibration_section()  # building liu2019 as a PEtab problem would raise
-    assert "liu2019" not in " ".join(section.notes)
+def test_report_section_skips_the_self_fitting_problem(shipped_calibration: Section) -> None:
+    # shipped_calibration_section() drawn once after register() (tests/conftest.py): building
+    # liu2019 as a PEtab problem would raise there
+    assert "liu2019" not in " ".join(shipped_calibration.notes)
 
 
 def test_only_the_transferable_part_goes_to_other_tissues() -> None:
