@@ -82,3 +82,16 @@ def test_flags_show_no_value_placeholder() -> None:
     assert flag_lines and not [ln for ln in flag_lines if "<bool>" in ln], flag_lines
     assert "<str>" in next(ln for ln in out.splitlines() if "--reference" in ln)
     assert "<bool>" not in CliRunner().invoke(app, ["--help"], terminal_width=100).output
+
+
+def test_trial_run_help_says_how_the_blood_counts_are_graded() -> None:
+    """`trial run --help` said the neutropenia grades were each patient's nadir (audit, session
+    48), while the run grades the worst laboratory value at the dose-day draws, worsened from
+    baseline, shows the model nadir beside it and reports what the dose rules did."""
+    root = typer.main.get_command(app)
+    trial = root.get_command(click.Context(root), "trial")  # type: ignore[attr-defined]
+    text = " ".join((trial.get_command(click.Context(root), "run").help or "").split())
+    assert "worst laboratory value at the dose-day draws" in text
+    assert "worse than at enrolment" in text and "noise-free nadir" in text
+    assert "dose rules" in text and "relative dose intensity" in text
+    assert "nadir while on treatment" not in text

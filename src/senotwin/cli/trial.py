@@ -244,12 +244,18 @@ def run(
     trial's scan calendar and prints simulated vs published ORR, DCR, median PFS/OS and HRs
     (95 % CIs), and the simulated PFS/OS probability at each published median (50 % if matched:
     a median on a scan calendar jumps by scan steps). Where an arm's regimen has a blood-count
-    model (nab-paclitaxel's neutrophils, navitoclax's platelets), it also prints the share of
-    patients with grade >= 3 and 4 neutropenia or thrombocytopenia (each patient's nadir while
-    on treatment, with the model's published between-patient spread) beside the published
-    adverse-event rates. Writes comparison.csv/.json, km.png (published medians overlaid),
-    waterfall.png and, with a blood-count model, blood_counts.csv (per patient-arm nadirs and
-    grades) and blood_counts.png (the nadirs against the CTCAE grades) to --out."""
+    model (nab-paclitaxel's neutrophils, navitoclax's platelets; each patient with the model's
+    published between-patient spread), it also prints the share of patients with grade >= 3
+    and 4 neutropenia or thrombocytopenia (and any grade the trial publishes) as a trial grades
+    it: each patient's worst laboratory value at the dose-day draws on treatment (the model's
+    count with its measurement scatter), counted where worse than at enrolment, beside the
+    published laboratory rate, and the model's noise-free nadir beside it. The label's dose
+    rules act on the same laboratory values; the shares of patients with a course delayed, a
+    dose withheld or reduced or the drug stopped, and the relative dose intensity, are
+    printed too. Writes comparison.csv/.json, km.png (published medians overlaid),
+    waterfall.png and, with a blood-count model, blood_counts.csv (per patient-arm nadirs,
+    worst laboratory values, grades and dose changes) and blood_counts.png (both reads against
+    the CTCAE grades) to --out."""
     from senotwin._io import atomic_write_text
     from senotwin.analysis.survival import json_record
     from senotwin.trial.checks import checks_text, trial_checks
