@@ -245,3 +245,34 @@ def test_a_navitoclax_arm_reads_its_platelets(tmp_path) -> None:
     row = row[row.endpoint == "thrombocytopenia grade >= 3"]
     assert len(row) == 1 and row.iloc[0]["published"] == 41.0
     assert "worst laboratory PLT at the dose-day draws" in row.iloc[0]["unit"]
+
+
+def test_the_blood_count_figure_labels_its_log_axis_in_plain_numbers(tmp_path, monkeypatch) -> None:
+    """On counts within a decade (ANC 0.7-4.5e9/L) matplotlib labelled the log axis's minor
+    ticks `4 x 10^0` and `6 x 10^-1` (audit, session 48); the axis reads 0.5, 1, 2, 5."""
+    from matplotlib.figure import Figure
+
+    drawn: list[Figure] = []
+    save = Figure.savefig
+
+    def keep(fig: Figure, *args: object, **kwargs: object) -> None:
+        save(fig, *args, **kwargs)
+        drawn.append(fig)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    trial = get_trial("impassion130")
+    counts = np.linspace(0.7, 4.5, 20)
+    blood = pd.DataFrame(
+        [
+            (arm, k % 10, 60.0, 100.0, counts[k], 1, *NO_PLATELETS, *_doses(k))
+            for k, arm in enumerate(["nab_pac"] * 10 + ["atezo"] * 10)
+        ],
+        columns=list(COLUMNS),
+    ).assign(anc_lab=counts[::-1], anc_lab_grade=1, anc_lab_worsened=1)
+    plot_blood_counts(trial, blood, tmp_path / "blood.png")
+    axis = drawn[0].axes[0].yaxis
+    major = [t.get_text() for t in axis.get_majorticklabels()]
+    minor = [t.get_text() for t in axis.get_minorticklabels() if t.get_text()]
+    assert minor == []
+    shown = {float(text) for text in major}  # plain numbers only: no mathtext powers
+    assert {0.5, 1.0, 2.0} <= shown, major

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,6 +113,17 @@ def _dose_line(mine: pd.DataFrame) -> str:
 BLOOD_FIGURE = "blood_counts.png"
 
 
+def _plain_log_ticks(ax: Any) -> None:
+    """Label a log count axis at 1, 2 and 5 per decade as plain numbers (0.5, 1, 2), not
+    matplotlib's default ``4 x 10^0`` on its minor ticks, which a reader of counts in 10^9/L
+    has to decode."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -> Path:
     """Per chain the arms' counts on treatment (10^9/L, log scale: one dot per patient): the
     model's nadir and, where the run has it, the worst laboratory value at the dose-day draws
@@ -174,6 +186,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
                 va="top",
             )
         ax.set_yscale("log")
+        _plain_log_ticks(ax)
         ax.set_xticks(range(len(arms)), ticks, fontsize=7)
         ax.set_xlim(-0.6, len(arms) + 0.1)
         ax.set_ylabel(f"{chain.prefix.upper()} on treatment (10^9/L)")
