@@ -496,7 +496,7 @@ def test_one_name_alone_is_one_metric_drug_or_column(tmp_path: Path) -> None:
 
     with pytest.raises(ValidationError, match=r"n >= 4 samples for 1 parameters"):
         run_sensitivity("default", parameters="k_grow", metrics="final_burden", n=2)
-    with pytest.raises(ValidationError, match=r"^horizon must be at least 14 days"):
+    with pytest.raises(ValidationError, match=r"^horizon \(--horizon\) must be at least 14 days"):
         optimize_schedule("default", "navitoclax", horizon=5)
     (tmp_path / "shards").mkdir()
     rows = pd.DataFrame({"patient": [0, 0], "arm": ["b", "a"], "status": ["success"] * 2})

@@ -364,13 +364,13 @@ CASES: tuple[Case, ...] = (
         "optimize-max-toxicity-nan",
         ["optimize", "--max-toxicity", "nan"],
         2,
-        "max_toxicity must be a finite number >= 0",
+        "max_toxicity (--max-toxicity) must be a finite number >= 0",
     ),
     Case(
         "optimize-max-toxicity-negative",
         ["optimize", "--max-toxicity", "-1"],
         2,
-        "max_toxicity must be a finite number >= 0",
+        "max_toxicity (--max-toxicity) must be a finite number >= 0",
     ),
     # non-finite models: rejected at load, or every engine fails alike, as data
     Case(
@@ -540,13 +540,13 @@ CASES: tuple[Case, ...] = (
         "optimize-budget-0",  # said 'budget must be >= 1 and patients >= 2' for either
         ["optimize", "--budget", "0"],
         2,
-        "error: budget (schedules tried) must be >= 1, got 0",
+        "error: budget (--budget, schedules tried) must be >= 1, got 0",
     ),
     Case(
         "optimize-patients-1",
         ["optimize", "--patients", "1"],
         2,
-        "error: patients (virtual patients per evaluation) must be >= 2, got 1",
+        "error: patients (--patients, virtual patients per evaluation) must be >= 2, got 1",
     ),
     # session 32 (audit): options silently ignored, internal names and numpy messages
     Case(
@@ -642,6 +642,19 @@ CASES: tuple[Case, ...] = (
         ["sensitivity", "--top", "0", "--n", "20"],
         2,
         "error: --top must be a positive integer, got 0",
+    ),
+    # session 48 (audit): a message that named neither the option nor the value given
+    Case(
+        "cohort-early-chunk-size-negative",  # said 'chunk_size must be >= 0 (0 = automatic)'
+        lambda t: ["cohort", "run", "--n", "2", "--chunk-size", "-1", "--out", str(t / "o")],
+        2,
+        "error: chunk_size (--chunk-size, patients per task) must be >= 0 (0 = automatic), got -1",
+    ),
+    Case(
+        "optimize-horizon-short",  # said 'horizon must be at least 14 days'
+        ["optimize", "--horizon", "5"],
+        2,
+        "error: horizon (--horizon) must be at least 14 days, got 5.0",
     ),
 )
 

@@ -575,18 +575,18 @@ def optimize_schedule(
     if len(set(ids)) != len(ids):
         raise ValidationError(f"each drug may appear once, got {list(drugs)}")
     if not (math.isfinite(horizon) and horizon >= 14):
-        raise ValidationError(f"horizon must be at least 14 days, got {horizon}")
+        raise ValidationError(f"horizon (--horizon) must be at least 14 days, got {horizon}")
     check_days(horizon, name="horizon")
     if budget < 1:
-        raise ValidationError(f"budget (schedules tried) must be >= 1, got {budget}")
+        raise ValidationError(f"budget (--budget, schedules tried) must be >= 1, got {budget}")
     if patients < 2:
         raise ValidationError(
-            f"patients (virtual patients per evaluation) must be >= 2, got {patients}"
+            f"patients (--patients, virtual patients per evaluation) must be >= 2, got {patients}"
         )
     if not (math.isfinite(max_toxicity) and max_toxicity >= 0):
         raise ValidationError(
-            f"max_toxicity must be a finite number >= 0 (0 = no toxicity allowed), "
-            f"got {max_toxicity!r}"
+            "max_toxicity (--max-toxicity) must be a finite number >= 0 (0 = no toxicity "
+            f"allowed), got {max_toxicity!r}"
         )
     if not (math.isfinite(max_dlt_share) and 0 < max_dlt_share <= 1):
         raise ValidationError(

@@ -207,7 +207,10 @@ class CohortConfig:
         if len(set(names)) != len(names):
             raise ValidationError(f"arm names must be unique, got {names}")
         if self.chunk_size < 0:
-            raise ValidationError("chunk_size must be >= 0 (0 = automatic)")
+            raise ValidationError(
+                f"chunk_size (--chunk-size, patients per task) must be >= 0 (0 = automatic), "
+                f"got {self.chunk_size!r}"
+            )
         if not (math.isfinite(self.step_days) and self.step_days > 0):
             raise ValidationError("step_days must be a positive number")
         if self.t_end is not None:
