@@ -280,6 +280,17 @@ CASES = [
     Case("survival-is-dir", ("sc", "survival", "adir", "--time", "t", "--event", "e",
                              "--score", "s", "--out", "o.csv"), DIRS,
          message="survival table 'adir' is a directory", absent=("o.csv",)),
+    # session 48 (audit): said "column 'death' must be 0/1" without the value or the row
+    Case("survival-event-not-0-or-1", ("sc", "survival", "t.csv", "--time", "t", "--event",
+                                       "e", "--score", "s", "--out", "o.csv"),
+         {"t.csv": "id,t,e,s\na,100,1,0.5\nb,80,0,0.2\nc,50,2,0.1\n"},
+         message="event column 'e' (--event) must be 0 (censored) or 1 (event observed); "
+                 "got 2 (id 'c'; 1 of 3 usable rows neither 0 nor 1)", absent=("o.csv",)),
+    Case("survival-negative-time", ("sc", "survival", "t.csv", "--time", "t", "--event", "e",
+                                    "--score", "s", "--out", "o.csv"),
+         {"t.csv": "t,e,s\n100,1,0.5\n-4,0,0.2\n50,1,0.1\n"},
+         message="time column 't' (--time) must hold follow-up times >= 0; got -4 "
+                 "(data row 2; 1 of 3 usable rows negative)", absent=("o.csv",)),
     Case("twin-scores-empty",  # was a csv.Error traceback
          ("twin", "from-sample", "s.csv", "--scores", "--sample", "s0", "--out", "t.csv"),
          {"s.csv": ""}, message="score table 's.csv' is empty", absent=("t.csv",)),

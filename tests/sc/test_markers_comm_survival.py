@@ -89,7 +89,7 @@ def test_cox_recovers_planted_hazard(tmp_path) -> None:
     km = km_tertiles(df, time="time", event="event", score="sasp").set_index("tertile")
     assert km.loc["high", "median_survival"] < km.loc["low", "median_survival"]
     assert plot_km(df, tmp_path / "km.png", time="time", event="event", score="sasp").exists()
-    with pytest.raises(ValidationError, match="must be 0/1"):
+    with pytest.raises(ValidationError, match=r"\(--event\) must be 0 \(censored\) or 1"):
         cox_per_score(df.assign(event=2), time="time", event="event", scores=["sasp"])
 
 

@@ -47,12 +47,34 @@ def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd
     bad = sub.isna().any(axis=1)
     if bad.all():
         raise ValidationError("no sample has numeric time, event and scores")
-    if (sub.loc[~bad, time] < 0).any():
-        raise ValidationError(f"column {time!r} has negative times")
-    ev = sub.loc[~bad, event]
-    if not ev.isin([0, 1]).all():
-        raise ValidationError(f"column {event!r} must be 0/1 (1 = event observed)")
-    return sub.loc[~bad]
+    used = sub.loc[~bad]
+    rows = np.flatnonzero(~bad.to_numpy())  # each used row's position in ``df``
+    negative = used[time] < 0
+    if negative.any():
+        first = int(np.flatnonzero(negative.to_numpy())[0])
+        raise ValidationError(
+            f"time column {time!r} (--time) must hold follow-up times >= 0; got "
+            f"{used[time].iloc[first]:g} ({_where(df, rows[first], {time, event, *scores})}; "
+            f"{int(negative.sum())} of {len(used)} usable rows negative)"
+        )
+    other = ~used[event].isin([0, 1])
+    if other.any():
+        first = int(np.flatnonzero(other.to_numpy())[0])
+        raise ValidationError(
+            f"event column {event!r} (--event) must be 0 (censored) or 1 (event observed); got "
+            f"{used[event].iloc[first]:g} ({_where(df, rows[first], {time, event, *scores})}; "
+            f"{int(other.sum())} of {len(used)} usable rows neither 0 nor 1)"
+        )
+    return used
+
+
+def _where(df: pd.DataFrame, position: int, used: set[str]) -> str:
+    """A row named for a message: by its first column's label (a sample id) when that column
+    is not one of the columns read, else by its position among the data rows."""
+    label = df.columns[0]
+    if label not in used:
+        return f"{label} {str(df.iloc[position, 0])!r}"
+    return f"data row {position + 1}"
 
 
 def left_out(df: pd.DataFrame, *, time: str, event: str, scores: str | Sequence[str]) -> str | None:
@@ -66,12 +88,7 @@ def left_out(df: pd.DataFrame, *, time: str, event: str, scores: str | Sequence[
     sub = df[[time, event, *scores]].apply(pd.to_numeric, errors="coerce")
     per_column = ", ".join(f"{c} {int(n)}" for c, n in sub.isna().sum().items() if n)
     first = int(sub.isna().any(axis=1).to_numpy().nonzero()[0][0])
-    label = df.columns[0]
-    where = (
-        f"{label} {str(df.iloc[first, 0])!r}"
-        if label not in {time, event, *scores}
-        else f"data row {first + 1}"
-    )
+    where = _where(df, first, {time, event, *scores})
     return (
         f"{n_out} of {len(df)} rows left out: no number (missing or text) in a column used "
         f"(rows per column: {per_column}; first: {where}); n = {len(used)}"
