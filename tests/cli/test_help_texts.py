@@ -95,3 +95,15 @@ def test_trial_run_help_says_how_the_blood_counts_are_graded() -> None:
     assert "worse than at enrolment" in text and "noise-free nadir" in text
     assert "dose rules" in text and "relative dose intensity" in text
     assert "nadir while on treatment" not in text
+
+
+def test_kb_drugs_help_lists_the_agent_classes() -> None:
+    """`kb drugs --class` said only 'e.g. senomorphic, senolytic.' (audit, session 48): the
+    help lists every class the option accepts."""
+    from senotwin.kb.schema import AGENT_CLASSES
+
+    root = typer.main.get_command(app)
+    kb = root.get_command(click.Context(root), "kb")  # type: ignore[attr-defined]
+    drugs = kb.get_command(click.Context(root), "drugs")
+    help_text = next(p.help for p in drugs.params if p.name == "agent_class")
+    assert all(c in help_text for c in AGENT_CLASSES), help_text

@@ -59,6 +59,9 @@ def test_stats_drugs_cite_search_neighbors(mini_kb_dir: Path) -> None:
     assert [a["id"] for a in json.loads(out)] == ["RAPAMYCIN"]
     code, _, err = _run("kb", "drugs", "--class", "wizard", *kb)
     assert code == 2 and "agent class 'wizard'" in err
+    # a typo gets the closest class (session 48 audit: only the list was given)
+    code, _, err = _run("kb", "drugs", "--class", "senomorhpic", *kb)
+    assert code == 2 and "(--class)" in err and "did you mean 'senomorphic'" in err
     code, out, _ = _run("kb", "cite", "76", "--json", *kb)
     assert json.loads(out)[0]["number"] == 76
     code, out, _ = _run("kb", "search", "miR-25", "--json", *kb)

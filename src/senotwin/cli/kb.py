@@ -24,7 +24,7 @@ from senotwin.cli._common import (
 from senotwin.kb import export as kb_export
 from senotwin.kb import load, query
 from senotwin.kb.loader import KnowledgeBase
-from senotwin.kb.schema import Agent, Interaction
+from senotwin.kb.schema import AGENT_CLASSES, Agent, Interaction
 
 app = typer.Typer(
     help="Query, cite and export the knowledge base of the review.", no_args_is_help=True
@@ -236,7 +236,9 @@ def path(
 
 @app.command()
 def drugs(
-    agent_class: str | None = typer.Option(None, "--class", help="e.g. senomorphic, senolytic."),
+    agent_class: str | None = typer.Option(
+        None, "--class", help=f"Agent class, one of: {', '.join(AGENT_CLASSES)}."
+    ),
     target: str | None = typer.Option(
         None,
         help="Entity acted on, directly or through intermediates (aliases resolve); "

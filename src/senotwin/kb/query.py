@@ -16,7 +16,7 @@ from typing import Any, Literal
 import networkx as nx
 
 from senotwin._errors import ValidationError, check_type, excerpt
-from senotwin._suggest import closest, hint
+from senotwin._suggest import closest, did_you_mean, hint
 from senotwin.kb.loader import KnowledgeBase, normalise_name
 from senotwin.kb.schema import Agent, CuratorNote, Entity, Interaction, Reference
 
@@ -472,7 +472,8 @@ def drugs(
 
     if agent_class is not None and agent_class not in AGENT_CLASSES:
         raise ValidationError(
-            f"agent class {agent_class!r} is not one of: {', '.join(AGENT_CLASSES)}"
+            f"agent class {agent_class!r} (--class) is not one of: {', '.join(AGENT_CLASSES)}"
+            + did_you_mean(agent_class, AGENT_CLASSES)
         )
     routes = agent_routes(kb, target, max_hops=max_hops) if target else None
     pathway_id = resolve(kb, pathway) if pathway else None
