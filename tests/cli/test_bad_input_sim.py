@@ -232,6 +232,12 @@ CASES: tuple[Case, ...] = (
         "above its limit of 40 mg/kg",
     ),
     Case(
+        "dose-per-area-limit-in-its-unit",  # said only '40 mg/kg' to a dose written in mg/m2
+        lambda t: _sim(t, "--regimen", "doxorubicin 6000 mg/m2 iv d0"),
+        2,
+        "dose 6000 mg/m2 of doxorubicin is above its limit of 40 mg/kg = 1480 mg/m2 (20x its",
+    ),
+    Case(
         "dose-radiation-single-fraction",
         lambda t: _sim(t, "--regimen", "radiation 35 Gy d0"),
         2,

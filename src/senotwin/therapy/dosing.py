@@ -138,8 +138,12 @@ def dose_limit_problem(amount: float, unit: str, drug: Drug, *, body: Body) -> s
     if dose <= top * (1 + 1e-9):
         return None
     canon = CANONICAL_UNIT[drug.dose_kind]
+    # the limit in the unit the dose was written in too (a dose in mg/m2 against mg/kg alone
+    # left the reader converting); the conversion is linear, so the dose's ratio carries it
+    same = _pint_unit(unit) == _pint_unit(canon)
+    written = "" if same else f" = {top * amount / dose:.4g} {unit}"
     return (
-        f"dose {amount:g} {unit} of {drug.id} is above its limit of {top:.3g} {canon} "
+        f"dose {amount:g} {unit} of {drug.id} is above its limit of {top:.3g} {canon}{written} "
         f"({limit.multiple_of_reference:g}x its reference dose of {ref.amount:g} {ref.unit}, "
         f"{body.species} body; rationale: 'senotwin drugs show {drug.id}')"
     )
