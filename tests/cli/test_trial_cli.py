@@ -300,3 +300,15 @@ def test_cohort_run_draws_own_clearances_on_request(tmp_path: Path) -> None:
     from senotwin.cohort.runner import load_rows
 
     assert set(load_rows(tmp_path / "w")["dose_intensity"]) == {1.0}
+
+
+def test_the_readme_names_every_figure_trial_run_writes() -> None:
+    """README's figure list named km.png and waterfall.png for `trial run`, not the
+    blood_counts.png it also writes (audit, session 48)."""
+    from senotwin.trial.toxicity import BLOOD_FIGURE
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    figures = readme.split("## Figures", 1)[1].split("\n## ", 1)[0]
+    item = next(b for b in figures.split("\n- ") if b.startswith("`senotwin trial run`"))
+    for name in ("km.png", "waterfall.png", BLOOD_FIGURE):
+        assert f"`{name}`" in item, name
