@@ -312,3 +312,11 @@ def test_the_readme_names_every_figure_trial_run_writes() -> None:
     item = next(b for b in figures.split("\n- ") if b.startswith("`senotwin trial run`"))
     for name in ("km.png", "waterfall.png", BLOOD_FIGURE):
         assert f"`{name}`" in item, name
+
+
+def test_a_mistyped_heldback_cohort_gets_the_closest_name() -> None:
+    """`trial heldback mio` listed the cohorts without pointing at the one meant (audit,
+    session 48)."""
+    res = runner.invoke(app, ["trial", "heldback", "mio"])
+    assert res.exit_code == 2
+    assert "known: miao, padron; did you mean 'miao'?" in " ".join(res.output.split())

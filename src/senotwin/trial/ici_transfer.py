@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean
 from senotwin.analysis.survival import NOT_REACHED_SUFFIX
 from senotwin.cohort.population import qsp_population
 from senotwin.model.scenarios import get_scenario
@@ -96,7 +97,7 @@ def transfer_design(
     if name not in TRANSFER_HELD_BACK:
         raise ValidationError(
             f"cohort {name!r} is not a cross-tissue held-back cohort; known: "
-            f"{', '.join(TRANSFER_HELD_BACK)}"
+            f"{', '.join(TRANSFER_HELD_BACK)}" + did_you_mean(name, TRANSFER_HELD_BACK)
         )
     spec = TRANSFER_HELD_BACK[name]
     centres, spreads = split(values)
