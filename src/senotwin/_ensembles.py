@@ -36,3 +36,13 @@ def ensemble_file(value: str | Path) -> Path:
     if isinstance(value, str) and value == SHIPPED_ENSEMBLE:
         return shipped_ensemble_path()
     return Path(value)
+
+
+def check_members(members: int | None, available: int) -> None:
+    """``--members N`` (the first N parameter sets) asking for more sets than the ensemble
+    holds is refused: taking them all ran fewer sets than asked and said nothing."""
+    if members is not None and members > available:
+        raise ValidationError(
+            f"--members {members} asks for more parameter sets than the ensemble holds "
+            f"({available}); allowed: 1-{available}"
+        )

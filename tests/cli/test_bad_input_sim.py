@@ -127,6 +127,13 @@ def _yaml_regimen(tmp: Path, body: str) -> str:
 
 
 # ---- the table ----------------------------------------------------------------------------------
+#: the commands taking --ensemble and --members, up to those two options
+COMMANDS_WITH_MEMBERS: dict[str, Callable[[Path], list[str]]] = {
+    "validate": lambda t: ["validate"],
+    "treat": lambda t: ["treat", "compare", "--arm", "a=none", "--days", "5"],
+    "cohort": lambda t: ["cohort", "run", "--n", "2", "--out", str(t / "o")],
+}
+
 CASES: tuple[Case, ...] = (
     # one strict YAML loader: duplicate keys and over-long integers name line, column and key
     Case(
@@ -655,6 +662,21 @@ CASES: tuple[Case, ...] = (
         lambda t: ["cohort", "run", "--n", "2", "--chunk-size", "-1", "--out", str(t / "o")],
         2,
         "error: chunk_size (--chunk-size, patients per task) must be >= 0 (0 = automatic), got -1",
+    ),
+    # --members beyond the ensemble ran every set, fewer than asked, and said nothing
+    *(
+        Case(
+            f"members-beyond-the-ensemble-{cmd}",
+            lambda t, cmd=cmd: [
+                *COMMANDS_WITH_MEMBERS[cmd](t),
+                *("--ensemble", _write(t / "e.csv", "k_grow,k_rem\n0.02,0.1\n0.03,0.1\n")),
+                *("--members", "3"),
+            ],
+            2,
+            "error: --members 3 asks for more parameter sets than the ensemble holds (2); "
+            "allowed: 1-2",
+        )
+        for cmd in ("validate", "treat", "cohort")
     ),
     Case(
         "optimize-horizon-short",  # said 'horizon must be at least 14 days'

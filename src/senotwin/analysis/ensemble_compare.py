@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from senotwin._ensembles import check_members
 from senotwin._errors import ValidationError
 from senotwin._io import numeric_table
 from senotwin._suggest import did_you_mean
@@ -348,6 +349,7 @@ def compare_arms_ensemble(
     if max_members is not None:
         if isinstance(max_members, bool) or not isinstance(max_members, int) or max_members < 1:
             raise ValidationError(f"max_members = {max_members!r}; allowed: a whole number >= 1")
+        check_members(max_members, len(sets))
         sets = sets.iloc[:max_members]
     used, ignored = ensemble_parameters(scenario, sets)
     base = get_scenario(scenario)

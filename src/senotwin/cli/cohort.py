@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from senotwin._ensembles import check_members
 from senotwin._text import counted
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
@@ -295,6 +296,7 @@ def _with_ensemble(config: Any, path: Path, members: int | None) -> Any:
     if members is not None:
         if members < 1:
             raise ValueError(f"--members must be >= 1, got {members}")
+        check_members(members, len(sets))
         sets = sets.iloc[:members]
     used, ignored = ensemble_parameters(config.scenario, sets)
     if ignored:

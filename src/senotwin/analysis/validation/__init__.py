@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from senotwin._ensembles import ensemble_file
+from senotwin._ensembles import check_members, ensemble_file
 from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.validation.ensemble import (
     EnsembleFile,
@@ -62,9 +62,12 @@ def run_validation(
                 "members (--members) selects ensemble members; it needs an ensemble (--ensemble)"
             )
     cases = load_cases(path)
-    report = run_cases(cases, engine=engine)
-    if ensemble is not None and cases:
+    ens = None
+    if ensemble is not None and cases:  # read before the suite runs: a bad file fails at once
         ens = load_ensemble(ensemble_file(ensemble), cases[0].scenario.load())
+        check_members(members, len(ens.sets))
+    report = run_cases(cases, engine=engine)
+    if ens is not None:
         sets = ens.sets[:members] if members is not None else ens.sets
         report = replace(
             report,
