@@ -394,7 +394,9 @@ def test_candidates_are_given_as_a_protocol_would_and_judged_by_dlt_share() -> N
 
 def test_the_dlt_share_limit_is_checked() -> None:
     for bad in (0.0, 1.5, float("nan")):
-        with pytest.raises(ValidationError, match=r"max_dlt_share .* must lie in \(0, 1\]"):
+        with pytest.raises(
+            ValidationError, match=r"max_dlt_share \(--max-dlt-share: .* must lie in \(0, 1\]"
+        ):
             optimize_schedule("default", ["anti-pd-1"], max_dlt_share=bad)
     with pytest.raises(TypeError, match="dose_rules must be DoseRules or None, got str"):
         optimize_schedule("default", ["anti-pd-1"], dose_rules="yes")  # type: ignore[arg-type]

@@ -590,8 +590,8 @@ def optimize_schedule(
         )
     if not (math.isfinite(max_dlt_share) and 0 < max_dlt_share <= 1):
         raise ValidationError(
-            "max_dlt_share (the share of patients with a dose-limiting blood count at which a "
-            f"schedule is too toxic) must lie in (0, 1], got {max_dlt_share!r}"
+            "max_dlt_share (--max-dlt-share: the share of patients with a dose-limiting blood "
+            f"count at which a schedule is too toxic) must lie in (0, 1], got {max_dlt_share!r}"
         )
     check_seed(seed)
     get_engine(engine)
