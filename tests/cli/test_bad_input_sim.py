@@ -754,13 +754,15 @@ def test_unwritable_cohort_folder_fails_before_the_progress_bar(
     from senotwin.cohort import runner as cohort_runner
 
     def refuse(out: Path, *, resume: bool) -> None:
-        raise ValidationError(f"output directory {out} is not writable: Permission denied")
+        raise ValidationError(
+            f"output folder (--out) {out} cannot be created or written: Permission denied"
+        )
 
     monkeypatch.setattr(cohort_runner, "prepare_output", refuse)
     with _deadline(ROW_SECONDS):
         res = runner.invoke(app, ["cohort", "run", "--n", "2", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2, res.output
-    assert "is not writable: Permission denied" in res.output
+    assert "cannot be created or written: Permission denied" in " ".join(res.output.split())
     assert "patients/s" not in res.output, "no progress bar"
     assert not (tmp_path / "o").exists()
 

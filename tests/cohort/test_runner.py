@@ -176,7 +176,7 @@ def test_bad_scheduler_and_unwritable_output_fail_before_work(tmp_path: Path) ->
     assert not (tmp_path / "b").exists()
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ValidationError, match="not writable"):
+    with pytest.raises(ValidationError, match=r"output folder \(--out\) .* cannot be created"):
         _run(cfg, blocker / "out")
     with pytest.raises(ValidationError, match="unknown entity"):
         _run(_config(arms=(arm_from_text("x=block NOPE=0.5"),)), tmp_path / "c")
@@ -582,3 +582,24 @@ def test_dose_rules_change_each_patients_doses_on_their_own_counts(tmp_path: Pat
     assert replace(cfg, dose_rules=strict).describe()["dose_rules"]["cycle_hold_below"] == 9.0
     with pytest.raises(TypeError, match="dose_rules must be DoseRules or None, got str"):
         replace(cfg, dose_rules="on")
+
+
+def test_a_folder_with_other_files_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """A run wrote manifest.json, shards/ and its tables beside a user's files (audit, session
+    48; petab export refuses such a folder): refused before anything is written; an empty
+    folder, or the empty shards/ of a run killed before its manifest, is used."""
+    cfg = _config(n=2)
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(ValidationError, match=r"already holds other files \(notes.txt\)"):
+        _run(cfg, mine)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    killed = tmp_path / "killed"
+    (killed / "shards").mkdir(parents=True)
+    _run(cfg, killed)
+    assert (killed / "manifest.json").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _run(cfg, empty)
+    assert (empty / "manifest.json").exists()

@@ -838,7 +838,19 @@ def check_scheduler_address(address: str) -> None:
 
 
 def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
-    """Create/check the output directory before any work; returns an existing manifest."""
+    """Create/check the output directory before any work; returns an existing manifest. A
+    folder holding other files and no cohort manifest is refused before anything is written
+    into it, so a run's files are never mixed with a user's (as ``petab export`` refuses one)."""
+    if out.is_dir() and not (out / MANIFEST).exists():
+        others = sorted(p.name for p in out.iterdir() if not _empty_run_folder(p))
+        if others:
+            shown = ", ".join(others[:5]) + (
+                f" and {len(others) - 5} more" if len(others) > 5 else ""
+            )
+            raise ValidationError(
+                f"output folder (--out) {out} already holds other files ({shown}) and no cohort "
+                "manifest: name a new or empty folder, so this run's files are not mixed with them"
+            )
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / "shards").mkdir(exist_ok=True)
@@ -847,7 +859,7 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
         probe.unlink()
     except OSError as exc:
         raise ValidationError(
-            f"output directory {out} is not writable: {exc.strerror or exc}"
+            f"output folder (--out) {out} cannot be created or written: {exc.strerror or exc}"
         ) from None
     path = out / MANIFEST
     if not path.exists():
@@ -862,6 +874,12 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
             "resume=True) to finish it, or choose another output folder"
         )
     return manifest
+
+
+def _empty_run_folder(path: Path) -> bool:
+    """An empty ``shards`` or ``timecourses`` folder: what a run killed before its manifest
+    leaves behind, not a user's file."""
+    return path.name in ("shards", "timecourses") and path.is_dir() and not any(path.iterdir())
 
 
 def _validate(job: _Job) -> None:

@@ -853,11 +853,23 @@ def km_png(trial: TrialSpec, rows: pd.DataFrame) -> bytes:
                         linestyle="none",
                         label=f"{arm.label}: published median {med:g} mo",
                     )
+                elif any(  # beside another arm's diamond, a missing one is said, not read
+                    getattr(published.get(o.name), f"median_{ep}_months", None) is not None
+                    for o in trial.arms
+                ):
+                    ax.plot(
+                        [],
+                        [],
+                        linestyle="none",
+                        label=f"{arm.label}: no published median (not reported or not reached)",
+                    )
             ax.axhline(0.5, color="grey", lw=0.6, ls=":")
             ax.set_xlim(0, trial.rules.follow_days / DAYS_PER_MONTH)
             ax.set_ylim(0, 1.02)
             ax.set_xlabel("months since randomisation")
-            ax.set_ylabel("progression-free" if ep == "pfs" else "alive")
+            ax.set_ylabel(
+                "progression-free (probability)" if ep == "pfs" else "alive (probability)"
+            )
             ax.set_title(f"{trial.id} {name}: {ep.upper()}")
             if ax.get_legend_handles_labels()[0]:  # below the axes: never over the curves' tails
                 ax.legend(
