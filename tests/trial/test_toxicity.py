@@ -276,3 +276,38 @@ def test_the_blood_count_figure_labels_its_log_axis_in_plain_numbers(tmp_path, m
     assert minor == []
     shown = {float(text) for text in major}  # plain numbers only: no mathtext powers
     assert {0.5, 1.0, 2.0} <= shown, major
+
+
+def test_the_figures_laboratory_share_counts_as_the_table_does(tmp_path, monkeypatch) -> None:
+    """The figure's grade >= 3 laboratory share counted every worst value below 1.0e9/L, the
+    comparison only those worse than the patient's baseline grade (audit, session 48): a
+    patient enrolled at grade 3 whose worst value stays grade 3 is in neither now."""
+    from matplotlib.figure import Figure
+
+    drawn: list[Figure] = []
+    save = Figure.savefig
+
+    def keep(fig: Figure, *args: object, **kwargs: object) -> None:
+        save(fig, *args, **kwargs)
+        drawn.append(fig)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    trial = get_trial("impassion130")
+    blood = pd.DataFrame(
+        [
+            (arm, k % 10, 60.0, 100.0, 1.2, 2, *NO_PLATELETS, *_doses(k))
+            for k, arm in enumerate(["nab_pac"] * 10 + ["atezo"] * 10)
+        ],
+        columns=list(COLUMNS),
+    ).assign(
+        anc_lab=[0.8 if k % 10 < 4 else 1.6 for k in range(20)],  # 4 of 10 below 1.0
+        anc_lab_grade=[3 if k % 10 < 4 else 2 for k in range(20)],
+        anc_lab_worsened=[3 if k % 10 < 2 else 0 for k in range(20)],  # 2 of them worse
+    )
+    plot_blood_counts(trial, blood, tmp_path / "blood.png")
+    ticks = [t.get_text() for t in drawn[0].axes[0].get_xticklabels()]
+    assert all("grade >= 3 laboratory: 20.0 %" in t for t in ticks), ticks
+    assert all("grade >= 3 nadir: 0.0 %" in t for t in ticks), ticks
+    table = compare_trial(trial, trial_rows(10), blood).table  # the row the figure agrees with
+    row = table[(table.population == "ITT") & (table.arm == "nab_pac")].set_index("endpoint")
+    assert row.loc[NEUTROPENIA.format(grade=3), "simulated"] == pytest.approx(20.0)

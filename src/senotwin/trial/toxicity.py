@@ -124,6 +124,15 @@ def _plain_log_ticks(ax: Any) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def _grade3_share(mine: pd.DataFrame, chain: BloodChain, *, laboratory: bool) -> str:
+    """An arm's grade >= 3 share as its comparison row counts it: the laboratory read where
+    the worst value is worse than the baseline's grade, the nadir by its grade."""
+    col = f"{chain.prefix}_lab_worsened" if laboratory else f"{chain.prefix}_grade"
+    grades = mine[col].dropna().to_numpy()
+    share = 100.0 * float(np.mean(grades >= 3)) if len(grades) else math.nan
+    return f"grade >= 3 {'laboratory' if laboratory else 'nadir'}: {share:.1f} %"
+
+
 def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -> Path:
     """Per chain the arms' counts on treatment (10^9/L, log scale: one dot per patient): the
     model's nadir and, where the run has it, the worst laboratory value at the dose-day draws
@@ -166,8 +175,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
                     color=colour,
                     label=name if i == 0 else None,
                 )
-                share = 100.0 * float(np.mean(values < chain.bound(3)))
-                said.append(f"grade >= 3 {'laboratory' if k else 'nadir'}: {share:.1f} %")
+                said.append(_grade3_share(mine, chain, laboratory=bool(k)))
             pub = [
                 a.percent
                 for a in published[arm.name].adverse_events
