@@ -11,7 +11,7 @@ content is what it would compute anyway, so it cannot change a verdict.)
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -91,3 +91,21 @@ def in_process_workers(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(scheduler, workers, False)
 
     monkeypatch.setattr(runner, "open_client", threads)
+
+
+@pytest.fixture
+def drawn_figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The matplotlib Figures saved while the test runs, in order (each still saved as before),
+    so a test can read a figure's axes, labels and legends instead of its PNG bytes."""
+    from matplotlib.figure import Figure
+
+    drawn: list[Any] = []
+    save = Figure.savefig
+
+    def keep(fig: Figure, *args: Any, **kwargs: Any) -> Any:
+        out = save(fig, *args, **kwargs)
+        drawn.append(fig)
+        return out
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return drawn

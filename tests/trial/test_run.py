@@ -601,32 +601,22 @@ def test_the_verdict_compares_the_values_as_printed() -> None:
     assert "(5.5-" in line and line.endswith("[holds]"), line
 
 
-def test_the_km_figure_says_where_no_median_was_published(monkeypatch) -> None:
+def test_the_km_figure_says_where_no_median_was_published(drawn_figures) -> None:
     """KEYNOTE-189's pembrolizumab OS median was not reached: its panel showed the control's
     diamond only, so a missing diamond could read as a match (audit, session 48); the legend
     now says so, and the y axes name their quantity as a probability."""
-    from matplotlib.figure import Figure
-
     from senotwin.trial.run import km_png
 
-    drawn: list[Figure] = []
-    real = Figure.savefig
-
-    def keep(self: Figure, *args, **kwargs):  # type: ignore[no-untyped-def]
-        drawn.append(self)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
     kn = get_trial("keynote189")
     rows = _rows().replace({"nab_pac": "chemo", "atezo": "pembro"}).assign(b_pdl1_stratum=0.0)
     km_png(kn, rows)
-    pfs, os_ = drawn[0].axes[0], drawn[0].axes[1]
+    pfs, os_ = drawn_figures[0].axes[0], drawn_figures[0].axes[1]
     os_labels = [t.get_text() for t in os_.get_legend().get_texts()]
     pembro = next(a.label for a in kn.arms if a.name == "pembro")
     assert f"{pembro}: no published median (not reported or not reached)" in os_labels
     assert not any("no published median" in t.get_text() for t in pfs.get_legend().get_texts())
     # a subgroup panel without any published median gets no such line for each arm
-    sub = drawn[0].axes[2].get_legend().get_texts()
+    sub = drawn_figures[0].axes[2].get_legend().get_texts()
     assert not any("no published median" in t.get_text() for t in sub)
     assert pfs.get_ylabel() == "progression-free (probability)"
     assert os_.get_ylabel() == "alive (probability)"

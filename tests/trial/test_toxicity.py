@@ -247,19 +247,11 @@ def test_a_navitoclax_arm_reads_its_platelets(tmp_path) -> None:
     assert "worst laboratory PLT at the dose-day draws" in row.iloc[0]["unit"]
 
 
-def test_the_blood_count_figure_labels_its_log_axis_in_plain_numbers(tmp_path, monkeypatch) -> None:
+def test_the_blood_count_figure_labels_its_log_axis_in_plain_numbers(
+    tmp_path, drawn_figures
+) -> None:
     """On counts within a decade (ANC 0.7-4.5e9/L) matplotlib labelled the log axis's minor
     ticks `4 x 10^0` and `6 x 10^-1` (audit, session 48); the axis reads 0.5, 1, 2, 5."""
-    from matplotlib.figure import Figure
-
-    drawn: list[Figure] = []
-    save = Figure.savefig
-
-    def keep(fig: Figure, *args: object, **kwargs: object) -> None:
-        save(fig, *args, **kwargs)
-        drawn.append(fig)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
     trial = get_trial("impassion130")
     counts = np.linspace(0.7, 4.5, 20)
     blood = pd.DataFrame(
@@ -270,7 +262,7 @@ def test_the_blood_count_figure_labels_its_log_axis_in_plain_numbers(tmp_path, m
         columns=list(COLUMNS),
     ).assign(anc_lab=counts[::-1], anc_lab_grade=1, anc_lab_worsened=1)
     plot_blood_counts(trial, blood, tmp_path / "blood.png")
-    axis = drawn[0].axes[0].yaxis
+    axis = drawn_figures[0].axes[0].yaxis
     major = [t.get_text() for t in axis.get_majorticklabels()]
     minor = [t.get_text() for t in axis.get_minorticklabels() if t.get_text()]
     assert minor == []
@@ -278,20 +270,10 @@ def test_the_blood_count_figure_labels_its_log_axis_in_plain_numbers(tmp_path, m
     assert {0.5, 1.0, 2.0} <= shown, major
 
 
-def test_the_figures_laboratory_share_counts_as_the_table_does(tmp_path, monkeypatch) -> None:
+def test_the_figures_laboratory_share_counts_as_the_table_does(tmp_path, drawn_figures) -> None:
     """The figure's grade >= 3 laboratory share counted every worst value below 1.0e9/L, the
     comparison only those worse than the patient's baseline grade (audit, session 48): a
     patient enrolled at grade 3 whose worst value stays grade 3 is in neither now."""
-    from matplotlib.figure import Figure
-
-    drawn: list[Figure] = []
-    save = Figure.savefig
-
-    def keep(fig: Figure, *args: object, **kwargs: object) -> None:
-        save(fig, *args, **kwargs)
-        drawn.append(fig)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
     trial = get_trial("impassion130")
     blood = pd.DataFrame(
         [
@@ -305,7 +287,7 @@ def test_the_figures_laboratory_share_counts_as_the_table_does(tmp_path, monkeyp
         anc_lab_worsened=[3 if k % 10 < 2 else 0 for k in range(20)],  # 2 of them worse
     )
     plot_blood_counts(trial, blood, tmp_path / "blood.png")
-    ticks = [t.get_text() for t in drawn[0].axes[0].get_xticklabels()]
+    ticks = [t.get_text() for t in drawn_figures[0].axes[0].get_xticklabels()]
     assert all("grade >= 3 laboratory: 20.0 %" in t for t in ticks), ticks
     assert all("grade >= 3 nadir: 0.0 %" in t for t in ticks), ticks
     table = compare_trial(trial, trial_rows(10), blood).table  # the row the figure agrees with
