@@ -296,6 +296,8 @@ def test_nothing_feasible_is_said_with_why_and_exit_1() -> None:
     assert as_json.exit_code == 1, as_json.output
     result = json.loads(as_json.stdout)["result"]
     assert result["half_life_fallback"] == []
+    assert "Le Tourneau" in result["dlt_source"] and result["max_dlt_share"] == pytest.approx(1 / 3)
+    assert "too toxic: a dose-limiting blood count in >= 33% of the patients" in out
     assert {c["drug"]: bool(c["schedule"]) for c in result["best"][0]["courses"]} == {
         "navitoclax": True,
         "radiation": True,

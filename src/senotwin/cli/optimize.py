@@ -99,6 +99,8 @@ def optimize(
             if res.dose_rules is not None
             else "as written (--no-dose-rules)"
         )
+        + f"; too toxic: a dose-limiting blood count in >= {100 * res.max_dlt_share:.0f}% of "
+        "the patients (grade-4 neutropenia > 7 days or grade-4 thrombocytopenia; 3+3 design)"
     )
     if res.half_life_fallback:
         typer.echo(

@@ -84,6 +84,7 @@ from senotwin.therapy.language import (
 from senotwin.therapy.pkpd import event_doses, patient_clearance, tox_id
 from senotwin.therapy.toxicity import (
     DLT_SHARE,
+    DLT_SOURCE,
     PLT_OBS,
     count_1e9_per_l,
     dose_limiting,
@@ -349,6 +350,8 @@ class OptimizationResult:
     #: the dose rules every candidate was given under (None: as written)
     dose_rules: DoseRules | None = None
     max_dlt_share: float = DLT_SHARE
+    #: what a dose-limiting blood count is and where the limit comes from
+    dlt_source: str = DLT_SOURCE
     #: searched drugs without a labelled interval, dosed once per terminal half-life instead
     half_life_fallback: tuple[str, ...] = ()
 
@@ -667,5 +670,5 @@ def optimize_schedule(
         float(max_toxicity),
         dose_rules,
         float(max_dlt_share),
-        fallback,
+        half_life_fallback=fallback,
     )

@@ -49,22 +49,24 @@ def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd
         raise ValidationError("no sample has numeric time, event and scores")
     used = sub.loc[~bad]
     rows = np.flatnonzero(~bad.to_numpy())  # each used row's position in ``df``
-    negative = used[time] < 0
-    if negative.any():
-        first = int(np.flatnonzero(negative.to_numpy())[0])
-        raise ValidationError(
-            f"time column {time!r} (--time) must hold follow-up times >= 0; got "
-            f"{used[time].iloc[first]:g} ({_where(df, rows[first], {time, event, *scores})}; "
-            f"{int(negative.sum())} of {len(used)} usable rows negative)"
-        )
-    other = ~used[event].isin([0, 1])
-    if other.any():
-        first = int(np.flatnonzero(other.to_numpy())[0])
-        raise ValidationError(
-            f"event column {event!r} (--event) must be 0 (censored) or 1 (event observed); got "
-            f"{used[event].iloc[first]:g} ({_where(df, rows[first], {time, event, *scores})}; "
-            f"{int(other.sum())} of {len(used)} usable rows neither 0 nor 1)"
-        )
+    named = {time, event, *scores}
+    for role, c, bad_rows, rule, what in (
+        ("time", time, used[time] < 0, "must hold follow-up times >= 0", "negative"),
+        (
+            "event",
+            event,
+            ~used[event].isin([0, 1]),
+            "must be 0 (censored) or 1 (event observed)",
+            "neither 0 nor 1",
+        ),
+    ):
+        if bad_rows.any():
+            first = int(np.flatnonzero(bad_rows.to_numpy())[0])
+            raise ValidationError(
+                f"{role} column {c!r} (--{role}) {rule}; got "
+                f"{used[c].iloc[first]:g} ({_where(df, rows[first], named)}; "
+                f"{int(bad_rows.sum())} of {len(used)} usable rows {what})"
+            )
     return used
 
 

@@ -659,12 +659,12 @@ DLT_SHARE = 1.0 / 3.0  # a dose level with dose-limiting toxicity in >= 1/3 of p
 DLT_SOURCE = (
     "grade-4 neutropenia (ANC < 0.5e9/L) lasting more than 7 days, or grade-4 thrombocytopenia "
     "(< 25e9/L): the usual haematological dose-limiting toxicities of phase-I protocols "
-    "(assumed: the definitions vary, e.g. > 5 days in Cancer Chemother Pharmacol "
-    "2013;71(6):1559, Table 1; the 7 days are the nab-paclitaxel label's reduction trigger, "
-    "quantitative-sources nab_paclitaxel_dose_modification_rules), read on the model's count "
-    "(no laboratory noise); a dose level is too toxic when at least a third of its patients "
-    "have one (the 3+3 design: Le Tourneau C, Lee JJ, Siu LL. J Natl Cancer Inst "
-    "2009;101:708-20)"
+    "(assumed: the definitions vary, e.g. > 5 days in an EZN-2208 phase I report, Cancer "
+    "Chemother Pharmacol 2013;71(6), Table 1; the 7 days are the nab-paclitaxel label's "
+    "reduction trigger), read on the model's count (no laboratory noise); a dose level is too "
+    "toxic when at least a third of its patients have one (the 3+3 design: Le Tourneau C, Lee "
+    "JJ, Siu LL. J Natl Cancer Inst 2009;101:708-20); quantitative-sources "
+    "dose_limiting_blood_counts"
 )
 
 
