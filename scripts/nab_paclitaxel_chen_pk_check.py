@@ -1,8 +1,9 @@
 """Chen 2014's own nab-paclitaxel PK-PD beside the library's use of its neutropenia slope.
 
-The library drives the Friberg chain (therapy.toxicity) with Chen's slope (0.00253 per ng/mL)
-on its own linear one-compartment PK (drugs.yaml: Sparreboom 2005, t1/2 21.6 h, V 663.8 L/m2),
-while Chen fitted the slope on a saturable three-compartment PK (nlmixr2lib
+Until session 49 the library drove the Friberg chain (therapy.toxicity) with Chen's slope
+(0.00253 per ng/mL) on its own linear one-compartment PK (drugs.yaml: Sparreboom 2005, t1/2
+21.6 h, V 663.8 L/m2; "lib" below), while Chen fitted the slope on a saturable three-compartment
+PK, which now drives the chain (drugs.yaml myelosuppression.pk) (nlmixr2lib
 Chen_2014_nab_paclitaxel: V1 15.8 L, V2 1650 L, V3 75.4 L, Q2 41.6 L/h, VMTR 325000 ug/h,
 KMTR 4260 ug/L, VMEL 8070 ug/h x (ALB/3.9)^0.554, KMEL 40.2 ug/L; dose in ug = mg/m2 x BSA x
 1000, 30-min infusion; PD on the central plasma concentration, ug/L = ng/mL). This solves the

@@ -370,15 +370,16 @@ def test_a_course_is_written_in_its_schedules_unit() -> None:
 
 
 def test_candidates_are_given_as_a_protocol_would_and_judged_by_dlt_share() -> None:
-    """Nab-paclitaxel 260 mg/m2 weekly (three times its weekly dose): as written, two of three
+    """Nab-paclitaxel 200 mg/m2 weekly (twice its weekly dose): as written, two of three
     patients have grade-4 neutropenia for over a week; under the protocol's rules their courses
     are delayed, withheld or reduced (relative dose intensity below 1) and fewer do. Patients
-    carry their own clearance and marrow, as trial patients do."""
+    carry their own clearance and marrow, as trial patients do. (At 260 mg/m2 weekly the
+    first course's nadir is a dose-limiting count before any rule can act, in both.)"""
     from senotwin.cohort.optimize import _Cohort
     from senotwin.therapy.dose_rules import DoseRules
     from senotwin.therapy.pkpd import CLEARANCE_ID
 
-    weekly = DrugCourse("nab-paclitaxel", 1.0, 0, 84, 7, schedule="260 mg/m2 weekly")
+    weekly = DrugCourse("nab-paclitaxel", 200 / 260, 0, 84, 7, schedule="200 mg/m2 weekly")
     ruled = _Cohort("default", ("nab-paclitaxel",), 3, 0, 90.0, "fast", DoseRules())
     plain = _Cohort("default", ("nab-paclitaxel",), 3, 0, 90.0, "fast", None)
     k10 = CLEARANCE_ID.format(key=get_drug("nab-paclitaxel").key)

@@ -536,9 +536,14 @@ def test_patients_draw_their_own_clearance_only_when_asked(tmp_path: Path) -> No
     assert all(vp.params[k] == patient_clearance(spread.spec, 11, vp.index)[k] for vp in own)
     # carboplatin is dosed to a target AUC in trials: no spread is drawn for it
     assert all("pk_carboplatin_k10" not in vp.params for vp in own)
+    # the neutropenia driver PK's elimination capacity moves with the same clearance factor
+    vmel = "txpk_nab_paclitaxel_vmel"
+    vmel_base = typical.spec.parameter(vmel).value
+    for vp in own:
+        assert vp.params[vmel] / vmel_base == pytest.approx(vp.params[k] / base)
     # the other draws are unchanged: the clearance comes from streams of its own
     for a, b in zip(plain, own, strict=True):
-        assert {n: v for n, v in b.params.items() if n != k} == dict(a.params)
+        assert {n: v for n, v in b.params.items() if n not in (k, vmel)} == dict(a.params)
     assert replace(cfg, pk_spread=True).describe()["pk_spread"] is True
     assert "pk_spread" not in cfg.describe()
     # blood_spread: each patient's own marrow (no age in a plain cohort: no age factor)

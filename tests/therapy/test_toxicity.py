@@ -140,7 +140,49 @@ def test_cli_reports_the_nadir_with_dose_rules() -> None:
         ],
     )  # fmt: skip
     assert out.exit_code == 0, out.output
-    assert "nab: ANC nadir" in out.output and "(grade 1)" in out.output
+    # Chen's saturable PK drives the chain: the typical nadir at 260 mg/m2 is 1.27e9/L
+    assert "nab: ANC nadir" in out.output and "(grade 2)" in out.output
+
+
+@pytest.mark.parametrize(
+    ("regimen", "days", "chen"),
+    [
+        # Chen 2014's own model for the reference adult (BSA 70/37 m2, 30-min infusion, albumin
+        # 3.9: scripts/nab_paclitaxel_chen_pk_check.py --bsa 1.8919): nadir / baseline ANC
+        ("nab-paclitaxel 260 mg/m2 iv d0", 21, 1.281 / 4.390),
+        ("nab-paclitaxel 100 mg/m2 iv d0,d7,d14", 28, 2.830 / 4.390),
+    ],
+)
+def test_neutropenia_is_driven_by_the_pk_its_slope_was_fitted_on(
+    regimen: str, days: int, chen: float
+) -> None:
+    from senotwin.analysis.therapy import compare_arms
+
+    comp = compare_arms("default", {"nab": regimen}, days=days)
+    (arm,) = comp.arms
+    assert arm.anc_nadir is not None
+    # the library's linear PK gave 1.92 / 4.28 = 0.45 at 260 q3w and 2.66 / 4.28 = 0.62 weekly
+    assert arm.anc_nadir / 4.28 == pytest.approx(chen, rel=0.03)
+
+
+def test_driver_pk_is_dosed_and_moves_with_the_patients_clearance() -> None:
+    from senotwin.sim.scenario import prepare_scenario
+    from senotwin.therapy.drugs import library
+    from senotwin.therapy.pkpd import event_doses, patient_clearance, therapy_spec
+    from senotwin.therapy.toxicity import driver_ids, driver_vmax_id
+
+    nab = library().get("nab-paclitaxel")
+    mg_per_kg = 260 / 37  # 260 mg/m2 for the reference adult
+    doses = event_doses([DosingEvent(0.0, "nab-paclitaxel", mg_per_kg, "mg/kg", "iv")])
+    depot = [d for d in doses if d.target == driver_ids(nab)[0]]
+    assert len(doses) == 2 and len(depot) == 1
+    assert depot[0].amount == pytest.approx(260 * 70 / 37 / 15.8)  # mg into V1 = 15.8 L, mg/L
+    spec = therapy_spec(prepare_scenario("default", days=10).spec, [nab])
+    own = patient_clearance(spec, seed=0, patient=3, drugs=[nab])
+    values = {p.id: p.value for p in spec.parameters}
+    k10 = own["pk_nab_paclitaxel_k10"] / values["pk_nab_paclitaxel_k10"]
+    vmel = own[driver_vmax_id(nab)] / values[driver_vmax_id(nab)]
+    assert k10 != pytest.approx(1.0) and vmel == pytest.approx(k10)
 
 
 def _senolysis_runs() -> dict[str, pd.DataFrame]:

@@ -386,7 +386,7 @@ def _simulate_ruled(
     from senotwin.therapy.pkpd import event_doses
 
     assert job.config.dose_rules is not None
-    own = arm.regimen.doses[len(planned) :]
+    own = arm.regimen.doses[len(event_doses(planned)) :]
     last: list[SimulationResult] = []
 
     def run(given: tuple[DosingEvent, ...]) -> pd.DataFrame:

@@ -523,12 +523,54 @@ class Potency(_Frozen):
         return quantity(self.value, "mol/L", where="potency.value")
 
 
+class DriverPK(_Frozen):
+    """The PK a published neutropenia slope was estimated on, where it is not the library's: a
+    slope belongs to the concentrations it was fitted with. A saturable three-compartment model
+    in one patient's absolute units (Chen 2014's nab-paclitaxel: central ``v1``, saturable
+    transport to ``v2``, linear exchange ``q`` with ``v3``, Michaelis-Menten elimination), given
+    to the library's reference adult (70 kg, BSA 70/37 m2) and infused over ``infusion``."""
+
+    v1: str  # "15.8 L"
+    v2: str
+    v3: str
+    q: str  # "41.6 L/h"
+    transport_max: str  # "325000 ug/h"
+    transport_km: str  # "4260 ug/L"
+    elimination_max: str
+    elimination_km: str
+    infusion: str  # "30 min"
+    source: str = Field(min_length=10)
+
+    def values(self) -> dict[str, float]:
+        """Model units: volumes in L, q in L/day, capacities in mg/day, constants in mg/L,
+        infusion in days."""
+        where = "myelosuppression.pk"
+        out = {k: quantity(getattr(self, k), "L", where=f"{where}.{k}") for k in ("v1", "v2", "v3")}
+        out["q"] = quantity(self.q, "L/day", where=f"{where}.q")
+        for k in ("transport_max", "elimination_max"):
+            out[k] = quantity(getattr(self, k), "mg/day", where=f"{where}.{k}")
+        for k in ("transport_km", "elimination_km"):
+            out[k] = quantity(getattr(self, k), "mg/L", where=f"{where}.{k}")
+        out["infusion"] = quantity(self.infusion, "day", where=f"{where}.infusion")
+        return out
+
+    @model_validator(mode="after")
+    def _positive(self) -> DriverPK:
+        """Every constant parses in its unit and is above 0, refused at load."""
+        bad = [k for k, v in self.values().items() if not v > 0]
+        if bad:
+            raise ValueError(f"myelosuppression.pk: {', '.join(bad)} must be above 0")
+        return self
+
+
 class Myelosuppression(_Frozen):
     """A published neutropenia model's drug term: linear inhibition of precursor proliferation
-    per plasma concentration (Friberg 2002; system parameters in therapy.toxicity)."""
+    per plasma concentration (Friberg 2002; system parameters in therapy.toxicity), on the
+    concentrations of ``pk`` where the slope was fitted on a PK other than the library's."""
 
     slope: str  # "2.53 L/mg"
     source: str = Field(min_length=10)
+    pk: DriverPK | None = None
 
     def slope_l_per_mg(self) -> float:
         """The slope in L/mg."""

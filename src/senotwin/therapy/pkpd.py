@@ -54,6 +54,8 @@ from senotwin.therapy.drugs import (
     library,
 )
 from senotwin.therapy.toxicity import (
+    driver_dose,
+    driver_vmax_id,
     lognormal_sigma,
     neutropenia_parts,
     senolysis_damage_parts,
@@ -85,7 +87,11 @@ def patient_clearance(
             continue
         tag = zlib.crc32(drug.key.encode())  # the drug's own stream, stable across runs
         z = float(np.random.default_rng([seed, patient, CLEARANCE_STREAM, tag]).standard_normal())
-        out[pid] = values[pid] * math.exp(lognormal_sigma(spread.cv) * z)
+        factor = math.exp(lognormal_sigma(spread.cv) * z)
+        out[pid] = values[pid] * factor
+        driver = driver_vmax_id(drug)  # the same patient's clearance on the driver PK
+        if driver in values:
+            out[driver] = values[driver] * factor
     return out
 
 
@@ -261,7 +267,14 @@ def dose_for(drug: Drug, amount: float, route: str, time: float) -> Dose:
 def event_doses(events: Iterable[DosingEvent], lib: DrugLibrary | None = None) -> tuple[Dose, ...]:
     """The Dose events of resolved administrations (a regimen's, or what dose rules let by)."""
     lib = lib or library()
-    return tuple(dose_for(lib.get(e.drug), e.amount, e.route, e.time) for e in events)
+    out = []
+    for e in events:
+        drug = lib.get(e.drug)
+        out.append(dose_for(drug, e.amount, e.route, e.time))
+        driver = driver_dose(drug, e.amount, e.time)  # the PK a toxicity slope was fitted on
+        if driver is not None:
+            out.append(driver)
+    return tuple(out)
 
 
 # ---- building the therapy model -----------------------------------------------------------------

@@ -11,6 +11,9 @@ circulating neutrophils (ANC in cells/uL: 1000 cells/uL = 1.0 x 10^9/L), with fe
 The system parameters (ANC0, MTT, gamma) are those of the nab-paclitaxel analysis of Chen 2014
 (Friberg showed them consistent across drugs); the drug term is written as production minus a
 drug kill so every process rate stays non-negative. ``grade`` maps an ANC to its CTCAE grade.
+A slope belongs to the concentrations it was fitted on: where a drug's record gives that PK
+(``myelosuppression.pk``, Chen 2014's saturable model for nab-paclitaxel), the chain is driven by
+it, dosed beside the library's PK (``driver_pk_parts``, ``driver_dose``).
 
 A drug with a ``platelet_kill`` record (navitoclax) adds the platelet chain
 (``thrombocytopenia_parts``): the same Friberg marrow with Guo 2023's platelet parameters,
@@ -35,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from senotwin._errors import ValidationError
+from senotwin.model.schedule import Dose
 from senotwin.model.spec import (
     CalibratedProvenance,
     CitationProvenance,
@@ -45,7 +49,7 @@ from senotwin.model.spec import (
     Process,
     Species,
 )
-from senotwin.therapy.drugs import SENOLYSIS_DAMAGE, SENOLYSIS_SOURCE, Drug
+from senotwin.therapy.drugs import REFERENCE_WEIGHT_KG, SENOLYSIS_DAMAGE, SENOLYSIS_SOURCE, Drug
 
 ANC = "anc"
 ANC_UNIT = "cells/uL"
@@ -142,10 +146,113 @@ def myelosuppressive(drugs: Sequence[Drug]) -> tuple[Drug, ...]:
     return tuple(d for d in drugs if d.myelosuppression is not None)
 
 
+def driver_ids(drug: Drug) -> tuple[str, str, str, str]:
+    """Species ids of a drug's driver PK (therapy.drugs.DriverPK): infusion depot, central
+    concentration, saturable and linear peripheral compartments (all mg/L of central volume)."""
+    base = f"drug_{drug.key}_txpk"
+    return f"{base}_depot", base, f"{base}_p1", f"{base}_p2"
+
+
+def driver_vmax_id(drug: Drug) -> str:
+    """Parameter id of the driver PK's elimination capacity (a patient's clearance moves it)."""
+    return f"txpk_{drug.key}_vmel"
+
+
+def driver_dose(drug: Drug, amount: float, time: float) -> Dose | None:
+    """The dose into ``drug``'s driver PK of an administration of ``amount`` (canonical mg/kg of
+    the reference adult; None when the drug has none): a bolus into the infusion depot, which
+    releases it over the infusion (first order, mean half the infusion time)."""
+    ms = drug.myelosuppression
+    if ms is None or ms.pk is None:
+        return None
+    return Dose(time, driver_ids(drug)[0], amount * REFERENCE_WEIGHT_KG / ms.pk.values()["v1"])
+
+
+def driver_pk_parts(
+    drug: Drug, compartment: str
+) -> tuple[list[Species], list[Parameter], list[Process]]:
+    """Species, parameters and processes of ``drug``'s driver PK, in central-volume
+    equivalents (mg/L): each compartment's amount over V1, so dC/dt is in mg/L/day."""
+    ms = drug.myelosuppression
+    assert ms is not None and ms.pk is not None
+    v = ms.pk.values()
+    depot, c, p1, p2 = driver_ids(drug)
+    prov = CitationProvenance(kind="citation", text=ms.pk.source)
+    k = f"txpk_{drug.key}"
+    values = (
+        (f"{k}_v1", v["v1"], "L", "central volume"),
+        (f"{k}_v2", v["v2"], "L", "volume of the saturable peripheral compartment"),
+        (f"{k}_v3", v["v3"], "L", "volume of the linear peripheral compartment"),
+        (f"{k}_q", v["q"], "L/day", "intercompartmental clearance to V3"),
+        (f"{k}_vmtr", v["transport_max"], "mg/day", "saturable transport capacity to V2"),
+        (f"{k}_kmtr", v["transport_km"], "mg/L", "half-saturation of the transport"),
+        (driver_vmax_id(drug), v["elimination_max"], "mg/day", "elimination capacity"),
+        (f"{k}_kmel", v["elimination_km"], "mg/L", "half-saturation of the elimination"),
+        (f"{k}_krel", 2.0 / v["infusion"], "1/day", "release of the infused dose"),
+    )
+    params = [
+        Parameter(
+            id=pid,
+            name=f"{drug.id} driver PK {what}",
+            value=val,
+            unit=unit,
+            range=(val / 2, val * 2),
+            provenance=prov,
+        )
+        for pid, val, unit, what in values
+    ]
+    species = [
+        Species(
+            id=sid,
+            name=f"{drug.id} ({what}) on the PK its neutropenia slope was fitted with",
+            unit="mg/L",
+            compartment=compartment,
+            initial=0.0,
+        )
+        for sid, what in (
+            (depot, "infusion still to run in"),
+            (c, "plasma concentration"),
+            (p1, "saturable peripheral, per central volume"),
+            (p2, "linear peripheral, per central volume"),
+        )
+    ]
+    cp1 = f"({p1} * {k}_v1 / {k}_v2)"  # the V2 compartment's own concentration
+    processes = [
+        Process(
+            id=f"{k}_release",
+            expression=f"{k}_krel * {depot}",
+            stoichiometry={depot: -1, c: 1},
+            description="the infusion runs in (first order, mean half its duration)",
+        ),
+        Process(
+            id=f"{k}_elimination",
+            expression=f"{driver_vmax_id(drug)} / {k}_v1 * {c} / ({k}_kmel + {c})",
+            stoichiometry={c: -1},
+            description="saturable (Michaelis-Menten) elimination",
+        ),
+        Process(
+            id=f"{k}_transport",
+            expression=(
+                f"{k}_vmtr / {k}_v1 * ({c} / ({k}_kmtr + {c}) - {cp1} / ({k}_kmtr + {cp1}))"
+            ),
+            stoichiometry={c: -1, p1: 1},
+            description="saturable transport between plasma and V2 (net, either way)",
+        ),
+        Process(
+            id=f"{k}_exchange",
+            expression=f"{k}_q / {k}_v1 * ({c} - {p2} * {k}_v1 / {k}_v3)",
+            stoichiometry={c: -1, p2: 1},
+            description="linear exchange between plasma and V3 (net, either way)",
+        ),
+    ]
+    return species, params, processes
+
+
 def neutropenia_parts(
     drugs: Sequence[Drug], compartment: str, conc_ids: dict[str, str]
 ) -> tuple[list[Species], list[Parameter], list[Process], list[Observable]]:
-    """Species, parameters, processes and observables of the Friberg chain for ``drugs``."""
+    """Species, parameters, processes and observables of the Friberg chain for ``drugs``; a drug
+    whose slope was fitted on another PK drives it with that PK's concentration."""
     chosen = myelosuppressive(drugs)
     if not chosen:
         return [], [], [], []
@@ -154,9 +261,18 @@ def neutropenia_parts(
         Parameter(id=pid, name=name, value=v, unit=u, range=(v / 2, v * 2), provenance=prov)
         for pid, v, u, name in SYSTEM
     ]
+    driver_species: list[Species] = []
+    driver_processes: list[Process] = []
     effect_terms = []
     for d in chosen:
         assert d.myelosuppression is not None
+        conc = conc_ids[d.id]
+        if d.myelosuppression.pk is not None:
+            d_sp, d_par, d_pr = driver_pk_parts(d, compartment)
+            driver_species += d_sp
+            params += d_par
+            driver_processes += d_pr
+            conc = driver_ids(d)[1]
         pid = f"anc_slope_{d.key}"
         params.append(
             Parameter(
@@ -168,7 +284,7 @@ def neutropenia_parts(
                 provenance=CitationProvenance(kind="citation", text=d.myelosuppression.source),
             )
         )
-        effect_terms.append(f"{pid} * {conc_ids[d.id]}")
+        effect_terms.append(f"{pid} * {conc}")
     stages = ["anc_prol", "anc_t1", "anc_t2", "anc_t3", ANC]
     species = [
         Species(
@@ -217,7 +333,7 @@ def neutropenia_parts(
             description="Friberg 2002 chain driven by the myelosuppressive drugs of the regimen",
         )
     ]
-    return species, params, processes, obs
+    return [*species, *driver_species], params, [*processes, *driver_processes], obs
 
 
 PLATELETS = "plt"
