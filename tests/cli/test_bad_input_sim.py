@@ -470,6 +470,19 @@ CASES: tuple[Case, ...] = (
         2,
         "error: --workers must be a positive integer, got 0",
     ),
+    # session 49 (audit s48): --resume of a folder that is not there started a fresh run
+    *(
+        Case(
+            f"{cmd}-resume-nothing",
+            lambda t, args=args: [*args, "--n", "2", "--out", str(t / "o"), "--resume"],
+            2,
+            "does not exist; drop --resume (in Python: resume=False) to start a run",
+        )
+        for cmd, args in (
+            ("trial", ["trial", "run", "keynote189"]),
+            ("cohort-early", ["cohort", "run"]),
+        )
+    ),
     # session 21 (ux): messages that named an internal prior, no option or no value
     Case(
         "cohort-negative-cv",  # said 'prior of k_grow: spread must be >= 0'

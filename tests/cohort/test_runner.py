@@ -238,6 +238,23 @@ def test_patients_without_a_plausible_draw_are_counted_apart_from_integration_fa
     )
 
 
+@pytest.mark.parametrize("left", [(), ("shards",)], ids=["empty", "killed-before-manifest"])
+def test_resume_refuses_a_folder_with_no_run(tmp_path: Path, left: tuple[str, ...]) -> None:
+    """resume=True on a folder with no manifest (nothing, or the empty shards folder a run killed
+    before its manifest leaves) started a fresh run without a word (audit s48)."""
+    out = tmp_path / "o"
+    out.mkdir()
+    for name in left:
+        (out / name).mkdir()
+    with pytest.raises(ValidationError) as err:
+        _run(_config(n=2), out, resume=True)
+    assert str(err.value) == (
+        f"nothing to resume: output folder (--out) {out} holds no run manifest (manifest.json); "
+        "drop --resume (in Python: resume=False) to start a run"
+    )
+    assert sorted(p.name for p in out.iterdir()) == list(left), "nothing is written"
+
+
 def test_timecourses_kept_on_request(tmp_path: Path) -> None:
     cfg = _config(n=2, keep_timecourses=("diameter",))
     _run(cfg, tmp_path / "tc")

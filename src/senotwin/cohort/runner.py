@@ -841,6 +841,7 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
     """Create/check the output directory before any work; returns an existing manifest. A
     folder holding other files and no cohort manifest is refused before anything is written
     into it, so a run's files are never mixed with a user's (as ``petab export`` refuses one)."""
+    check_resumable(out, resume=resume)
     if out.is_dir() and not (out / MANIFEST).exists():
         others = sorted(p.name for p in out.iterdir() if not _empty_run_folder(p))
         if others:
@@ -874,6 +875,18 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
             "resume=True) to finish it, or choose another output folder"
         )
     return manifest
+
+
+def check_resumable(out: Path, *, resume: bool) -> None:
+    """With ``resume``, ``out`` must hold a run's manifest: a resume of a folder that is missing
+    or holds no run would otherwise start a fresh run without a word."""
+    if not resume or (out / MANIFEST).is_file():
+        return
+    where = "does not exist" if not out.exists() else f"holds no run manifest ({MANIFEST})"
+    raise ValidationError(
+        f"nothing to resume: output folder (--out) {out} {where}; drop --resume (in Python: "
+        "resume=False) to start a run"
+    )
 
 
 def _empty_run_folder(path: Path) -> bool:
@@ -1120,6 +1133,7 @@ def run_cohort(
         check_scheduler_address(scheduler)
     else:
         check_workers(workers)
+    check_resumable(out, resume=resume)  # before the model is built
     job = make_job(config, reducer)
     reducer = job.reducer  # bound to the scenario's model (for_model): what the manifest records
     digest = cohort_digest(config, reducer)
