@@ -139,7 +139,7 @@ def _doses(k: int) -> tuple[float, ...]:
     return (1, 0, 0, 1, 0.75, *labs) if k < 2 else (0, 0, 0, 0, 1.0, *labs)
 
 
-def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path) -> None:
+def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path, drawn_figures) -> None:
     trial = get_trial("impassion130")
     rows = trial_rows(10)
     blood = pd.DataFrame(
@@ -201,6 +201,21 @@ def test_the_comparison_sets_the_simulated_rate_beside_the_labels(tmp_path) -> N
     assert nadir["simulated"] == pytest.approx(20.0) and pd.isna(nadir["published"])
     plot_blood_counts(trial, lab, tmp_path / "lab.png")
     assert (tmp_path / "lab.png").stat().st_size > 10_000
+    # the legend sits above the axes, under the title: in the upper right it covered the
+    # highest dots (audit s48)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    [ax] = drawn_figures[-1].axes
+    canvas = FigureCanvasAgg(drawn_figures[-1])
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert box.y0 >= frame.y1 - 1
+    assert ax.title.get_window_extent(renderer).y0 >= box.y1 - 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "model nadir",
+        "worst laboratory value",
+    ]
     # the figure: the nadirs against the grades, the published rate in the panel
     png = plot_blood_counts(trial, blood, tmp_path / "blood.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

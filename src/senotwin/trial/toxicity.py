@@ -183,7 +183,15 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
             ]
             text = "\n".join(said) + (f"\npublished {pub[0]:g} %" if pub else "")
             ticks.append(f"{arm.label}\n{text}{_dose_line(mine)}")
-        ax.legend(fontsize=6, loc="upper right")
+        # above the axes, under the title: inside, it covered the highest dots
+        ax.legend(
+            fontsize=6,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=2,
+            frameon=False,
+            handletextpad=0.2,
+        )
         for g in (1, 2, 3, 4):  # a count below the line is of that grade or worse
             ax.axhline(chain.bound(g), color="grey", lw=0.6, ls=":")
             ax.text(
@@ -198,7 +206,7 @@ def plot_blood_counts(trial: TrialSpec, blood: pd.DataFrame, path: str | Path) -
         ax.set_xticks(range(len(arms)), ticks, fontsize=7)
         ax.set_xlim(-0.6, len(arms) + 0.1)
         ax.set_ylabel(f"{chain.prefix.upper()} on treatment (10^9/L)")
-        ax.set_title(f"{trial.id}: {chain.name}", fontsize=9)
+        ax.set_title(f"{trial.id}: {chain.name}", fontsize=9, pad=16)  # room for the legend
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
