@@ -185,6 +185,23 @@ def test_driver_pk_is_dosed_and_moves_with_the_patients_clearance() -> None:
     assert k10 != pytest.approx(1.0) and vmel == pytest.approx(k10)
 
 
+def test_dose_response_prints_the_blood_count_lines_compare_prints() -> None:
+    """`treat dose-response --drug navitoclax` printed no platelet nadir, which `treat compare`
+    prints for the same arm (audit s48)."""
+    from typer.testing import CliRunner
+
+    from senotwin.cli import app
+
+    def lines(*args: str) -> list[str]:
+        out = CliRunner().invoke(app, ["treat", *args, "--days", "30"])
+        assert out.exit_code == 0, out.output
+        return [line for line in out.output.splitlines() if "nadir" in line]
+
+    dr = lines("dose-response", "--drug", "navitoclax", "--doses", "325")
+    assert len(dr) == 1 and dr[0].startswith("325 mg: platelet nadir "), dr
+    assert dr == lines("compare", "--arm", "325 mg=navitoclax 325 mg po qd d0-d13")
+
+
 def _senolysis_runs() -> dict[str, pd.DataFrame]:
     from senotwin.analysis.therapy import compare_arms
 

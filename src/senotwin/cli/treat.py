@@ -146,17 +146,23 @@ def compare(
         print_json(comp.to_dict())
     else:
         _print_arms(comp, comp.to_frame())
-        for a in comp.arms:
-            counts = []
-            if a.anc_nadir is not None:
-                counts.append(f"ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})")
-            if a.platelet_nadir is not None:
-                counts.append(
-                    f"platelet nadir {a.platelet_nadir:.0f}e9/L (grade {a.thrombocytopenia_grade})"
-                )
-            if counts:
-                typer.echo(f"{a.name}: " + "; ".join([*counts, *a.dose_changes]))
+        _print_blood_counts(comp)
         _print_notes(comp.notes)
+
+
+def _print_blood_counts(comp: Any) -> None:
+    """One line per arm with a blood-count model: its ANC and platelet nadirs with their
+    grades and the dose rules' changes (the metrics table has no column for them)."""
+    for a in comp.arms:
+        counts = []
+        if a.anc_nadir is not None:
+            counts.append(f"ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})")
+        if a.platelet_nadir is not None:
+            counts.append(
+                f"platelet nadir {a.platelet_nadir:.0f}e9/L (grade {a.thrombocytopenia_grade})"
+            )
+        if counts:
+            typer.echo(f"{a.name}: " + "; ".join([*counts, *a.dose_changes]))
 
 
 def _check_ensemble_options(
@@ -293,4 +299,5 @@ def dose_response(
         print_json(dr.to_dict())
     else:
         _print_arms(dr.comparison, dr.to_frame())
+        _print_blood_counts(dr.comparison)
         _print_notes(dr.comparison.notes)
