@@ -110,6 +110,29 @@ def test_unknown_name_suggests_and_lists(case: Case) -> None:
     assert "(choose from: " in msg and all(b in msg for b in case.builtins)
 
 
+def test_a_long_list_of_names_is_counted_and_its_command_named() -> None:
+    """A mistyped scenario printed the hint and then all 64 names on one line (audit s48):
+    past LONG_LIST names, a registry with a listing command counts them and names it."""
+    from senotwin._suggest import LONG_LIST, known_names
+    from senotwin.model.scenarios import SCENARIOS
+
+    with pytest.raises(ValidationError) as err:
+        SCENARIOS.get("defualt")
+    n = len(SCENARIOS.names())
+    assert n > LONG_LIST
+    assert str(err.value) == (
+        "unknown scenario 'defualt'; did you mean 'default', 'legacy_default'? "
+        f"({n} known; `senotwin scenarios list` lists them)"
+    )
+    many = [f"n{i}" for i in range(LONG_LIST + 1)]
+    assert known_names(many, listed_by="cmd") == f"{LONG_LIST + 1} known; `cmd` lists them"
+    # a short list, or a long one no command lists, is printed whole
+    assert known_names(many[:LONG_LIST], listed_by="cmd") == "choose from: " + ", ".join(
+        many[:LONG_LIST]
+    )
+    assert known_names(many, label="known") == "known: " + ", ".join(many)
+
+
 def test_every_entry_carries_a_reference(case: Case) -> None:
     for record in case.registry.records():
         assert isinstance(record.reference, str) and len(record.reference.strip()) > 3, record.name

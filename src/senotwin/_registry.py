@@ -9,7 +9,8 @@ scoring methods): name -> record, with one rule for built-ins, duplicates and un
   package root wires the trial layer's ``liu2019`` into the calibration problems this way.
 * A name can be registered once; registering it again raises unless ``replace=True``.
 * An unknown name raises ``ValidationError("unknown <kind> 'x'; did you mean 'y'? (choose
-  from: ...)")`` (the hint from :mod:`senotwin._suggest`).
+  from: ...)")`` (the hint from :mod:`senotwin._suggest`); a long list with a command that
+  lists it (``listed_by``) is counted and that command named instead.
 * Every record carries a ``name`` and a ``reference`` (what the entry relies on, for citation).
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from senotwin._errors import ValidationError
-from senotwin._suggest import did_you_mean
+from senotwin._suggest import did_you_mean, known_names
 
 
 class Entry(Protocol):
@@ -58,10 +59,18 @@ def extend(kind: str, loader: Loader) -> None:
 
 
 class Registry(Generic[T]):
-    """Name -> record. ``kind`` names the thing in messages ("engine", "rate law", ...)."""
+    """Name -> record. ``kind`` names the thing in messages ("engine", "rate law", ...);
+    ``listed_by``, the CLI command that lists the entries (named by a long unknown-name error)."""
 
-    def __init__(self, kind: str, builtins: Callable[[Registry[T]], None] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        builtins: Callable[[Registry[T]], None] | None = None,
+        *,
+        listed_by: str | None = None,
+    ) -> None:
         self.kind = kind
+        self.listed_by = listed_by
         self._builtins = builtins
         self._entries: dict[str, T] = {}
         self._loaded = False
@@ -116,7 +125,7 @@ class Registry(Generic[T]):
             known = sorted(self._entries)
             raise ValidationError(
                 f"unknown {self.kind} {name!r}{did_you_mean(str(name), known)} "
-                f"(choose from: {', '.join(known)})"
+                f"({known_names(known, listed_by=self.listed_by)})"
             ) from None
 
     def names(self) -> tuple[str, ...]:

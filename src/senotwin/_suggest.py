@@ -28,3 +28,19 @@ def hint(candidates: Iterable[str]) -> str:
     """The hint text for already chosen candidates (``""`` for none)."""
     names = list(candidates)
     return f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
+
+
+#: lists longer than this are counted, not printed, where a command lists them (64 scenario
+#: names on one line buried the hint before them)
+LONG_LIST = 15
+
+
+def known_names(
+    options: Iterable[str], *, listed_by: str | None = None, label: str = "choose from"
+) -> str:
+    """The valid names for an unknown-name error: ``"choose from: a, b"`` (``label``); a list
+    longer than :data:`LONG_LIST` with a command that lists it: ``"64 known; `CMD` lists them"``."""
+    names = list(options)
+    if listed_by is None or len(names) <= LONG_LIST:
+        return f"{label}: {', '.join(names)}"
+    return f"{len(names)} known; `{listed_by}` lists them"

@@ -148,6 +148,8 @@ def test_gene_sets_keep_the_defaults_and_s_picks_file_sets(tmp_path: Path) -> No
     assert "unknown signature 'GOD': not a set of sets.gmt (GOOD, OTHER) nor a built-in" in (
         r.stderr
     )
+    # the 40 built-in names are counted, not printed on the line (audit s48)
+    assert "signature (40 known; `senotwin sc signatures` lists them)" in r.stderr
 
 
 def test_a_file_set_named_like_a_builtin_is_scored_with_a_warning_with_or_without_s(

@@ -37,9 +37,16 @@ def test_sasp_contains_review_factors() -> None:
         assert g in sasp
 
 
-def test_unknown_signature_lists_allowed() -> None:
-    with pytest.raises(ValidationError, match="built-in signatures"):
-        get_signature("nope")
+def test_unknown_signature_suggests_and_points_at_the_list() -> None:
+    """40 names on one line, and no hint for a near miss (audit s48): the closest name, then
+    the count and the command that lists them."""
+    with pytest.raises(ValidationError) as err:
+        get_signature("sasp2")
+    n = len(builtin_signatures())
+    assert str(err.value) == (
+        f"unknown signature 'sasp2'; did you mean 'sasp'? ({n} known; `senotwin sc signatures` "
+        "lists them)"
+    )
 
 
 def test_read_gmt_with_weights(tmp_path) -> None:

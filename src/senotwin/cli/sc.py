@@ -11,6 +11,7 @@ import typer
 
 from senotwin._errors import ValidationError, check_seed
 from senotwin._io import atomic_write_text, read_table
+from senotwin._suggest import known_names
 from senotwin.cli._common import (
     FIGURE_SUFFIXES,
     GENE_SYMBOLS_HELP,
@@ -27,6 +28,7 @@ from senotwin.sc.markers import sasp_markers
 from senotwin.sc.methods import get_method, methods_help
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, MIN_GENES, TooFewGenes, score_matrix
 from senotwin.sc.signatures import (
+    LISTED_BY,
     Signature,
     builtin_signatures,
     read_gmt,
@@ -139,7 +141,7 @@ def _selection(names: list[str], gene_sets: Path | None) -> list[Signature | str
             raise ValidationError(
                 f"unknown signature {n!r}: not a set of {gene_sets.name} "
                 f"({', '.join(sets[:10])}{more}) nor a built-in signature "
-                f"({', '.join(sorted(builtin))})"
+                f"({known_names(sorted(builtin), listed_by=LISTED_BY, label='known')})"
             )
     picked = list(dict.fromkeys(names))
     _warn_shadowed(gene_sets, [n for n in picked if n in by_name and n in builtin], "signature")

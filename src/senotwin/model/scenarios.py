@@ -93,7 +93,9 @@ def _builtin_scenarios(registry: Registry[Scenario]) -> None:
 
 
 #: every scenario, built-ins always present (see :mod:`senotwin._registry`)
-SCENARIOS: Registry[Scenario] = Registry("scenario", _builtin_scenarios)
+SCENARIOS: Registry[Scenario] = Registry(
+    "scenario", _builtin_scenarios, listed_by="senotwin scenarios list"
+)
 _DEFAULT: list[str] = ["default"]
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from senotwin._errors import SenotwinWarning, ValidationError, check_type
 from senotwin._io import read_text, table_separator
+from senotwin._suggest import did_you_mean, known_names
 from senotwin._yaml import read_yaml
 
 __all__ = [
@@ -122,6 +123,10 @@ def _data_dir() -> Path:
     return Path(str(resources.files("senotwin.sc") / "data"))
 
 
+#: the command that lists the built-in signatures (named where an unknown one is refused)
+LISTED_BY = "senotwin sc signatures"
+
+
 @lru_cache(maxsize=1)
 def _builtin() -> dict[str, Signature]:
     data = _data_dir()
@@ -163,8 +168,10 @@ def get_signature(name: str) -> Signature:
     base, _, klass = name.partition(":")
     sigs = _builtin()
     if base not in sigs:
+        known = sorted(sigs)
         raise ValidationError(
-            f"unknown signature {name!r}; built-in signatures: {', '.join(sorted(sigs))}"
+            f"unknown signature {name!r}{did_you_mean(base, known)} "
+            f"({known_names(known, listed_by=LISTED_BY, label='built-in signatures')})"
         )
     return sigs[base].subset(klass) if klass else sigs[base]
 
