@@ -38,11 +38,12 @@ def ensemble_file(value: str | Path) -> Path:
     return Path(value)
 
 
-def check_members(members: int | None, available: int) -> None:
+def check_members(members: int | None, available: int, *, name: str = "--members") -> None:
     """``--members N`` (the first N parameter sets) asking for more sets than the ensemble
-    holds is refused: taking them all ran fewer sets than asked and said nothing."""
+    holds is refused: taking them all ran fewer sets than asked and said nothing. ``name``:
+    the option or argument as the caller knows it (``max_members`` in Python)."""
     if members is not None and members > available:
         raise ValidationError(
-            f"--members {members} asks for more parameter sets than the ensemble holds "
+            f"{name} {members} asks for more parameter sets than the ensemble holds "
             f"({available}); allowed: 1-{available}"
         )

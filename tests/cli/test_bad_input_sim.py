@@ -134,6 +134,17 @@ COMMANDS_WITH_MEMBERS: dict[str, Callable[[Path], list[str]]] = {
     "cohort": lambda t: ["cohort", "run", "--n", "2", "--out", str(t / "o")],
 }
 
+
+def _compare_ensemble_members(n: int) -> str:
+    """compare_arms_ensemble with ``max_members=n`` on a two-set ensemble."""
+    import pandas as pd
+
+    from senotwin.analysis.ensemble_compare import compare_arms_ensemble
+
+    sets = pd.DataFrame({"k_grow": [0.02, 0.03], "k_rem": [0.1, 0.1]})
+    return str(compare_arms_ensemble("default", {"a": None}, sets, days=5, max_members=n))
+
+
 CASES: tuple[Case, ...] = (
     # one strict YAML loader: duplicate keys and over-long integers name line, column and key
     Case(
@@ -686,10 +697,22 @@ CASES: tuple[Case, ...] = (
                 *("--members", "3"),
             ],
             2,
-            "error: --members 3 asks for more parameter sets than the ensemble holds (2); "
+            f"error: {flag} 3 asks for more parameter sets than the ensemble holds (2); "
             "allowed: 1-2",
         )
-        for cmd in ("validate", "treat", "cohort")
+        for cmd, flag in (
+            ("validate", "members (--members)"),  # run_validation's argument, as its others
+            ("treat", "--members"),
+            ("cohort", "--members"),
+        )
+    ),
+    # ... and in Python, compare_arms_ensemble named the CLI's --members, not max_members
+    Case(
+        "members-beyond-the-ensemble-python",
+        lambda t: _compare_ensemble_members(3),
+        2,
+        "max_members 3 asks for more parameter sets than the ensemble holds (2); allowed: 1-2",
+        api=True,
     ),
     Case(
         "optimize-horizon-short",  # said 'horizon must be at least 14 days'

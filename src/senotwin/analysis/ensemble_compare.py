@@ -349,7 +349,7 @@ def compare_arms_ensemble(
     if max_members is not None:
         if isinstance(max_members, bool) or not isinstance(max_members, int) or max_members < 1:
             raise ValidationError(f"max_members = {max_members!r}; allowed: a whole number >= 1")
-        check_members(max_members, len(sets))
+        check_members(max_members, len(sets), name="max_members")
         sets = sets.iloc[:max_members]
     used, ignored = ensemble_parameters(scenario, sets)
     base = get_scenario(scenario)

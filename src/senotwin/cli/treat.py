@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from senotwin._ensembles import check_members
 from senotwin.analysis.ensemble_compare import BETTER
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
@@ -211,10 +212,12 @@ def _compare_ensemble(
         if plot is not None:
             raise ValidationError("--plot draws one run per arm; it does not go with --ensemble")
         ensemble_note(ensemble)
+        sets = read_table(ensemble, what="--ensemble")
+        check_members(members, len(sets))  # by its flag (the library names max_members)
         comp = compare_arms_ensemble(
             scenario,
             _arms(arm),
-            read_table(ensemble, what="--ensemble"),
+            sets,
             days=days,
             metric=metric,
             max_members=members,

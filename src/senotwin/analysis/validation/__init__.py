@@ -65,7 +65,7 @@ def run_validation(
     ens = None
     if ensemble is not None and cases:  # read before the suite runs: a bad file fails at once
         ens = load_ensemble(ensemble_file(ensemble), cases[0].scenario.load())
-        check_members(members, len(ens.sets))
+        check_members(members, len(ens.sets), name="members (--members)")
     report = run_cases(cases, engine=engine)
     if ens is not None:
         sets = ens.sets[:members] if members is not None else ens.sets
