@@ -70,6 +70,9 @@ def test_therapy_panel_labels_are_wrapped(demo_results: DemoResults) -> None:
     assert all(labels) and max(len(line) for lab in labels for line in lab.split("\n")) <= (
         LABEL_WIDTH
     )
+    # every count panel gives its unit as ×10⁹ cells: the SASP panel said '(×10⁹)' (audit s48)
+    counts = [" ".join(lab.split()) for lab in labels if "×10⁹" in lab]
+    assert len(counts) == 3 and all(lab.endswith("(×10⁹ cells)") for lab in counts), counts
 
 
 def test_therapy_table_and_caption_use_the_models_readouts(demo_results: DemoResults) -> None:
