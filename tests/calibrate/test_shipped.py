@@ -95,6 +95,9 @@ def test_report_section_draws_the_shipped_fit(shipped_calibration: Section) -> N
     assert verdicts["held back, observable population_doublings"].startswith("NOT PREDICTED")
     assert not any("STALE" in n for n in section.notes)
     assert any("Identifiable set: k_div, PD50, n_pd" in n for n in section.notes)
+    # 'each shipped data set' left the simulated-cohort fit out without a word (audit s49)
+    assert "with a PEtab form" in section.intro
+    assert any(n.startswith("Not drawn here: liu2019, fitted on simulated") for n in section.notes)
     # the mouse fits: one panel per arm, the held-back prediction error per data set
     assert {
         "calibration_mariathasan2018_fits.png",
