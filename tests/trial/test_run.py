@@ -620,3 +620,16 @@ def test_the_km_figure_says_where_no_median_was_published(drawn_figures) -> None
     assert not any("no published median" in t.get_text() for t in sub)
     assert pfs.get_ylabel() == "progression-free (probability)"
     assert os_.get_ylabel() == "alive (probability)"
+
+
+def test_the_demo_trial_resumes_a_run_already_in_its_folder(tmp_path: Path) -> None:
+    """A second `senotwin demo` into the same folder failed at the library trial, after minutes
+    of work, with "already holds a cohort; pass --resume" (the demo has no --resume; audit s49)."""
+    from senotwin.cohort.runner import read_manifest
+    from senotwin.trial.run import demo_trial
+
+    first = demo_trial(tmp_path, n=2, workers=1)
+    again = demo_trial(tmp_path, n=2, workers=1)
+    assert again.comparison.table.equals(first.comparison.table)
+    assert read_manifest(tmp_path)["status"] == "complete"
+    assert read_manifest(tmp_path / "independence")["status"] == "complete"

@@ -32,6 +32,7 @@ from senotwin.cohort.population import (
     with_prior_spread,
 )
 from senotwin.cohort.runner import (
+    MANIFEST,
     SPREAD,
     CohortArm,
     CohortConfig,
@@ -1042,16 +1043,21 @@ DEMO_TRIAL = "impower133"
 def demo_trial(
     out: str | Path, *, n: int = 40, seed: int = 2025, workers: int = 2, name: str = DEMO_TRIAL
 ) -> TrialOutcome:
-    """Run the demo's library trial (small N) into ``out`` and read it back."""
+    """Run the demo's library trial (small N) into ``out`` and read it back; a run already
+    there (an earlier ``senotwin demo`` into the same folder) is resumed, not refused."""
     from senotwin.trial.library import get_trial
 
+    def there(path: Path) -> bool:
+        return (path / MANIFEST).is_file()
+
     trial = get_trial(name)
-    run_trial(trial, n, out, seed=seed, workers=workers)
+    out = Path(out)
+    run_trial(trial, n, out, seed=seed, workers=workers, resume=there(out))
     outcome = trial_outcome(trial, out)
     arm = trial.arms[1].name
     cut = independence_trial(trial, arm)
-    where = Path(out) / "independence"
-    run_trial(cut, n, where, seed=seed, workers=workers)
+    where = out / "independence"
+    run_trial(cut, n, where, seed=seed, workers=workers, resume=there(where))
     rows = load_trial_rows(where)
     res = independence(cut, rows, arm, seed=seed)
     png = independence_png(res, rows)
