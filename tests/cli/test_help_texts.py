@@ -107,3 +107,15 @@ def test_kb_drugs_help_lists_the_agent_classes() -> None:
     drugs = kb.get_command(click.Context(root), "drugs")
     help_text = next(p.help for p in drugs.params if p.name == "agent_class")
     assert all(c in help_text for c in AGENT_CLASSES), help_text
+
+
+def test_demo_help_says_what_it_runs_and_writes() -> None:
+    """`demo --help` said it ran 'on the built-in scenario' (it runs several, two trials and the
+    validation suite) and that --out holds report.html (also the figures and both trials'
+    runs) (audit s49)."""
+    from typer.testing import CliRunner
+
+    res = CliRunner().invoke(app, ["demo", "--help"], terminal_width=200)
+    text = " ".join(res.output.replace("│", " ").split())
+    assert res.exit_code == 0 and "built-in scenario" not in text
+    assert "several shipped scenarios" in text and "(cohort/, trial/;" in text

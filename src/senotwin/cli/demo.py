@@ -10,9 +10,20 @@ from senotwin.cli._common import Output, user_errors, writing
 
 
 def demo(
-    out: Path = typer.Option(Path("demo_output"), "--out", help="Directory for report.html."),
+    out: Path = typer.Option(
+        Path("demo_output"),
+        "--out",
+        help="Directory for report.html, each figure as PNG and the demo's virtual trials "
+        "(cohort/, trial/; a later demo into the same directory resumes them).",
+    ),
 ) -> None:
-    """Run the canonical story on the built-in scenario and write report.html with figures."""
+    """Run the demo's analyses (model, validation, therapy arms, trials, sensitivity) and write
+    report.html with its figures.
+
+    The analyses run on several shipped scenarios (the default one, the dual-effect pair, the
+    aged lung host of the therapy arms), the validation suite, a virtual and a library trial,
+    the held-back checkpoint cohorts and the stratification cohorts; the README gives the time
+    it takes."""
     from dataclasses import replace
 
     from senotwin.analysis.demo import run_demo_analysis
