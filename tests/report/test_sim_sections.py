@@ -73,6 +73,9 @@ def test_therapy_panel_labels_are_wrapped(demo_results: DemoResults) -> None:
     # every count panel gives its unit as ×10⁹ cells: the SASP panel said '(×10⁹)' (audit s48)
     counts = [" ".join(lab.split()) for lab in labels if "×10⁹" in lab]
     assert len(counts) == 3 and all(lab.endswith("(×10⁹ cells)") for lab in counts), counts
+    # ... on one line: the wrap left '(×10⁹' above 'cells)'
+    lines = [line for lab in labels for line in lab.split("\n")]
+    assert all(line.count("(") == line.count(")") for line in lines), lines
 
 
 def test_therapy_table_and_caption_use_the_models_readouts(demo_results: DemoResults) -> None:

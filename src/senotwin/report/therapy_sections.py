@@ -22,6 +22,17 @@ from senotwin.report.section import Section, Table
 CELLS = "×10⁹ cells"
 #: characters per line of a panel's y label (longer ones overlapped the neighbouring panel)
 LABEL_WIDTH = 36
+#: a space textwrap does not break at (it splits at ASCII whitespace only)
+NBSP = "\u00a0"
+
+
+def _label_lines(label: str) -> str:
+    """``label`` wrapped to :data:`LABEL_WIDTH` (long ones ran into the next panel), a trailing
+    unit in parentheses kept on one line ('(×10⁹' above 'cells)' read as two things)."""
+    head, sep, unit = label.rpartition(" (")
+    if sep and unit.endswith(")"):
+        label = f"{head}{sep}{unit.replace(' ', NBSP)}"
+    return "\n".join(textwrap.wrap(label, LABEL_WIDTH))
 
 
 def _panels(read: Readouts) -> tuple[tuple[Column, str], ...]:
@@ -45,9 +56,7 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
         series = [(name, col(table)) for name, table in comp.tables.items()]
         t = next(iter(comp.tables.values()))["time"].to_numpy()
         draw_lines(ax, t, series, merge=False)
-        ax.set_ylabel(
-            "\n".join(textwrap.wrap(label, LABEL_WIDTH))
-        )  # long ones ran into the next panel
+        ax.set_ylabel(_label_lines(label))
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("time (days)")
@@ -92,7 +101,7 @@ def dose_response_figure(dr: DoseResponse) -> Figure:
         ax.set_xticks(list(frame["dose"]), [f"{d:g}" for d in frame["dose"]])  # the doses run
         ax.minorticks_off()
         ax.set_xlabel(f"{dr.drug} dose ({dr.unit})")
-        ax.set_ylabel("\n".join(textwrap.wrap(label, LABEL_WIDTH)))
+        ax.set_ylabel(_label_lines(label))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, frameon=False)
     given = f"{dr.schedule}, on top of {dr.background}" if dr.background else dr.schedule
