@@ -138,7 +138,14 @@ def test_heldback_section_sets_simulated_beside_observed_with_the_tail() -> None
     from senotwin.report.trial_sections import heldback_section
 
     miao = _prediction(orr_sim=0.576, orr_obs=0.2424, n_obs=33, not_compared={"pfs": "flag"})
+    miao["sim"] = {"excluded": 9}  # drawn 150, 9 left out by the plausibility filter
     section = heldback_section({"padron": _prediction(), "miao": miao})
+    # the intro says how the simulated count relates to the patients drawn (the CLI's words)
+    assert (
+        "miao: chemo + anti-PD-1 in a second tissue (141 virtual patients of 150 drawn; 9 left"
+        in (section.intro)
+    )
+    assert "padron: chemo + anti-PD-1 in a second tissue (141 virtual patients, 25" in section.intro
     rows = section.tables[0].rows
     by = {(r[0], r[1]): r for r in rows}
     assert by[("padron", "median PFS (months)")][2:] == ("11.0", "6.3 (5.1-7.8)", "outside")

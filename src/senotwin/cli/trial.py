@@ -475,6 +475,7 @@ def heldback(
     ORR, RECIST counts and response by CD8 tertile where the cohort has RECIST (miao), PFS and OS
     medians and landmarks with the observed 95 % band where it has survival only (padron);
     caveats and what cannot be compared say why."""
+    from senotwin.trial.ici_fit import drawn_text
     from senotwin.trial.ici_transfer import predict_transfer
 
     with user_errors():
@@ -513,15 +514,8 @@ def heldback(
         for what, why in r["not_compared"].items():
             typer.echo(f"  not compared: {what}: {why}")
         return
-    left_out = int(r["sim"].get("excluded", 0))
-    why = (
-        f" of {r['n_sim'] + left_out} drawn; {left_out} left out by the plausibility filter "
-        "(untreated doubling 15-730 days) or without a result"
-        if left_out
-        else ""
-    )
     typer.echo(
-        f"  ORR {100 * r['orr_sim']:.1f} % (n {r['n_sim']}{why}) vs observed "
+        f"  ORR {100 * r['orr_sim']:.1f} % (n {r['n_sim']}{drawn_text(r)}) vs observed "
         f"{100 * r['orr_obs']:.1f} % (n {r['n_obs']}); CR {100 * r['cr_share_sim']:.1f} vs "
         f"{100 * r['cr_share_obs']:.1f} %"
     )

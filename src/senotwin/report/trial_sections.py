@@ -14,6 +14,7 @@ from typing import Any
 from senotwin.analysis.survival import wilson
 from senotwin.report.section import Figure, Section, Table
 from senotwin.trial.checks import trial_checks
+from senotwin.trial.ici_fit import drawn_text
 from senotwin.trial.independence import UNTREATED, Independence
 from senotwin.trial.run import DEFINITION_TEXT, TrialOutcome
 
@@ -320,7 +321,7 @@ def heldback_section(predictions: dict[str, dict[str, Any]] | None) -> Section:
         for what, why in {**r.get("caveats", {}), **r["not_compared"]}.items()
     )
     what = "; ".join(
-        f"{name}: {r['what']} ({r['n_sim']} virtual patients, {r['n_obs']} observed)"
+        f"{name}: {r['what']} ({r['n_sim']} virtual patients{drawn_text(r)}, {r['n_obs']} observed)"
         for name, r in predictions.items()
     )
     intro = (

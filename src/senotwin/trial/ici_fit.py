@@ -704,6 +704,18 @@ def compare_cohort(
     return out
 
 
+def drawn_text(prediction: Mapping[str, Any]) -> str:
+    """How a prediction's simulated patients relate to those drawn: '' when none was left out,
+    else ' of N drawn; K left out by the plausibility filter ...' (read after the count)."""
+    left_out = int(prediction.get("sim", {}).get("excluded", 0))
+    if not left_out:
+        return ""
+    return (
+        f" of {prediction['n_sim'] + left_out} drawn; {left_out} left out by the plausibility "
+        "filter (untreated doubling 15-730 days) or without a result"
+    )
+
+
 def nelder_mead(
     obj: IciObjective, x0: np.ndarray, *, max_evaluations: int, step: float = 0.15
 ) -> np.ndarray:
