@@ -255,6 +255,33 @@ def test_resume_refuses_a_folder_with_no_run(tmp_path: Path, left: tuple[str, ..
     assert sorted(p.name for p in out.iterdir()) == list(left), "nothing is written"
 
 
+def test_resume_refuses_a_run_of_another_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run resumed after its model changed (a drug's record or a parameter changed between
+    versions, the options the same) joined shards of two models: the cohort's identity now
+    holds the model's, and a run recorded without one (an older version) cannot be checked."""
+    import json
+
+    import senotwin.cohort.runner as runner
+
+    out = tmp_path / "o"
+    cfg = _config(n=2, engine="fast", chunk_size=1)
+    _run(cfg, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"] == runner.model_identity(runner.make_job(cfg, EndpointReducer()))
+    _run(cfg, out, resume=True)  # the same model: resumed (nothing left to do)
+    monkeypatch.setattr(runner, "model_identity", lambda job: "another")
+    with pytest.raises(ValidationError, match="holds a different cohort") as err:
+        _run(cfg, out, resume=True)
+    assert "another model: its drugs, parameters or equations changed" in str(err.value)
+    assert "endpoint reader" not in str(err.value)
+    del manifest["model"]  # as an older version wrote it
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValidationError, match="the run recorded no model identity"):
+        _run(cfg, out, resume=True)
+
+
 def test_timecourses_kept_on_request(tmp_path: Path) -> None:
     cfg = _config(n=2, keep_timecourses=("diameter",))
     _run(cfg, tmp_path / "tc")

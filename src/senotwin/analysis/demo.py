@@ -29,6 +29,8 @@ from senotwin.cohort.runner import (
     cohort_digest,
     load_rows,
     load_timecourses,
+    make_job,
+    model_identity,
     read_manifest,
     run_cohort,
 )
@@ -187,8 +189,9 @@ def demo_cohort(
     )
     out = Path(out)
     reducer = EndpointReducer(TRIAL_RULES)
+    job = make_job(config, reducer)  # what run_cohort records: its bound reader and model
     if (out / "manifest.json").exists() and read_manifest(out).get("digest") != cohort_digest(
-        config, reducer
+        config, job.reducer, model_identity(job)
     ):
         _clear_cohort_dir(out)  # an older demo cohort: rebuild it
     run_cohort(

@@ -775,10 +775,25 @@ def _course(
 
 
 # ---- client side -------------------------------------------------------------------------------
-def cohort_digest(config: CohortConfig, reducer: Reducer) -> str:
-    """Identity of a cohort (configuration + reducer) recorded in the manifest for --resume."""
+def model_identity(job: _Job) -> str:
+    """Identity of the model a job runs: its (therapy) model's equations and numbers and the
+    scenario's parameter and initial values. A cohort resumed on another model (the drug library
+    or a parameter changed since it began) would join shards of two models."""
     text = json.dumps(
-        {"config": config.describe(), "reducer": reducer.describe()}, sort_keys=True, default=str
+        {"spec": job.spec.digest(), "params": dict(job.params), "initial": dict(job.initial)},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cohort_digest(config: CohortConfig, reducer: Reducer, model: str) -> str:
+    """Identity of a cohort (configuration + reducer + ``model_identity``) recorded in the
+    manifest for --resume."""
+    text = json.dumps(
+        {"config": config.describe(), "reducer": reducer.describe(), "model": model},
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -797,7 +812,27 @@ def config_differences(stored: Mapping[str, Any], config: CohortConfig) -> str:
         verb = "differ" if key.endswith("s") else "differs"
         was, now_ = (repr(d[key]) if key in d else "(not set)" for d in (stored, now))
         parts.append(f"{key} {was} -> {now_}" if scalar else f"{key} {verb}")
-    return "; ".join(parts) if parts else "the same settings, another endpoint reader"
+    return "; ".join(parts)
+
+
+def cohort_differences(
+    old: Mapping[str, Any], config: CohortConfig, reducer: Reducer, model: str
+) -> str:
+    """What differs between a manifest's stored cohort and this one, in words: the settings
+    (``config_differences``), the endpoint reader, and the model (with the versions that ran)."""
+    parts = [config_differences(old.get("config", {}), config)]
+    stored_reducer = old.get("reducer")
+    now_reducer = json.loads(json.dumps(reducer.describe(), sort_keys=True, default=str))
+    if stored_reducer is not None and stored_reducer != now_reducer:
+        parts.append("another endpoint reader")
+    if old.get("model") != model:
+        was = old.get("versions", {}).get("senotwin", "an unknown version")
+        parts.append(
+            "another model: its drugs, parameters or equations changed since the run began "
+            f"(senotwin {was} then, {versions()['senotwin']} now"
+            + ("; the run recorded no model identity)" if "model" not in old else ")")
+        )
+    return "; ".join(p for p in parts if p) or "the same settings, another endpoint reader"
 
 
 def chunks_of(n: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -1136,11 +1171,12 @@ def run_cohort(
     check_resumable(out, resume=resume)  # before the model is built
     job = make_job(config, reducer)
     reducer = job.reducer  # bound to the scenario's model (for_model): what the manifest records
-    digest = cohort_digest(config, reducer)
+    model = model_identity(job)
+    digest = cohort_digest(config, reducer, model)
     created = not out.exists()
     old = prepare_output(out, resume=resume)
     if old is not None and old.get("digest") != digest:
-        what = config_differences(old.get("config", {}), config)
+        what = cohort_differences(old, config, reducer, model)
         raise ValidationError(
             f"{out} holds a different cohort ({what}); use the same options to resume or "
             "choose another --out"
@@ -1160,6 +1196,7 @@ def run_cohort(
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "digest": digest,
+        "model": model,
         "config": config.describe(),
         "reducer": reducer.describe(),
         "t_end": job.t_end,
