@@ -633,3 +633,28 @@ def test_the_demo_trial_resumes_a_run_already_in_its_folder(tmp_path: Path) -> N
     assert again.comparison.table.equals(first.comparison.table)
     assert read_manifest(tmp_path)["status"] == "complete"
     assert read_manifest(tmp_path / "independence")["status"] == "complete"
+
+
+def test_the_demo_trial_rebuilds_a_run_of_another_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo folder written before the model changed holds runs a resume now refuses (another
+    model); the demo owns its trial folder, so it rebuilds both runs there instead of failing
+    after minutes of work. With a user's file among them it removes nothing and says why."""
+    import senotwin.cohort.runner as runner
+    from senotwin.cohort.runner import DifferentCohort, read_manifest
+    from senotwin.trial.run import demo_trial
+
+    demo_trial(tmp_path, n=2, workers=1)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    monkeypatch.setattr(runner, "model_identity", lambda job: "a newer model")
+    mine = tmp_path / "independence" / "notes.txt"
+    mine.write_text("mine")
+    with pytest.raises(DifferentCohort, match="another model"):
+        demo_trial(tmp_path, n=2, workers=1)  # a user's file there: nothing is removed
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p != mine) == before
+    mine.unlink()
+    demo_trial(tmp_path, n=2, workers=1)
+    for where in (tmp_path, tmp_path / "independence"):
+        assert read_manifest(where)["model"] == "a newer model"
+        assert read_manifest(where)["status"] == "complete"

@@ -26,6 +26,7 @@ from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
+    clear_run,
     cohort_digest,
     load_rows,
     load_timecourses,
@@ -193,7 +194,7 @@ def demo_cohort(
     if (out / "manifest.json").exists() and read_manifest(out).get("digest") != cohort_digest(
         config, job.reducer, model_identity(job)
     ):
-        _clear_cohort_dir(out)  # an older demo cohort: rebuild it
+        clear_run(out)  # an older demo cohort: rebuild it
     run_cohort(
         config,
         out,
@@ -202,14 +203,6 @@ def demo_cohort(
         resume=(out / "manifest.json").exists(),
     )
     return out
-
-
-def _clear_cohort_dir(out: Path) -> None:
-    """Remove a cohort directory's own files only (manifest, shards, time courses)."""
-    for sub in ("shards", "timecourses"):
-        for f in (out / sub).glob("*.parquet"):
-            f.unlink()
-    (out / "manifest.json").unlink()
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ if TYPE_CHECKING:
     from senotwin.sim.fast import FastPlan
 
 MANIFEST = "manifest.json"
+
+
+class DifferentCohort(ValidationError):
+    """A resume found another cohort's run in the folder (other options, reader or model)."""
+
+
 FORMAT = "senotwin-cohort/1"
 # LSODA (Fortran COMMON blocks) and a shared RoadRunner instance: one run at a time per process
 _NOT_THREAD_SAFE = frozenset({"fast", "roadrunner"})
@@ -912,6 +918,19 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
     return manifest
 
 
+def clear_run(out: Path) -> None:
+    """Remove a run's own files from ``out`` (manifest, shards, time courses and their folders),
+    for a caller that owns the folder and rebuilds a run of another cohort there."""
+    for sub in ("shards", "timecourses"):
+        folder = out / sub
+        if folder.is_dir():
+            for f in [*folder.glob("*.parquet"), *folder.glob(".*.tmp")]:
+                f.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    (out / MANIFEST).unlink(missing_ok=True)
+
+
 def check_resumable(out: Path, *, resume: bool) -> None:
     """With ``resume``, ``out`` must hold a run's manifest: a resume of a folder that is missing
     or holds no run would otherwise start a fresh run without a word."""
@@ -1177,7 +1196,7 @@ def run_cohort(
     old = prepare_output(out, resume=resume)
     if old is not None and old.get("digest") != digest:
         what = cohort_differences(old, config, reducer, model)
-        raise ValidationError(
+        raise DifferentCohort(
             f"{out} holds a different cohort ({what}); use the same options to resume or "
             "choose another --out"
         )

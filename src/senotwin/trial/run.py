@@ -37,8 +37,10 @@ from senotwin.cohort.runner import (
     CohortArm,
     CohortConfig,
     CohortRun,
+    DifferentCohort,
     check_size_seed,
     check_workers,
+    clear_run,
     load_rows,
     run_cohort,
 )
@@ -1044,20 +1046,46 @@ def demo_trial(
     out: str | Path, *, n: int = 40, seed: int = 2025, workers: int = 2, name: str = DEMO_TRIAL
 ) -> TrialOutcome:
     """Run the demo's library trial (small N) into ``out`` and read it back; a run already
-    there (an earlier ``senotwin demo`` into the same folder) is resumed, not refused."""
+    there (an earlier ``senotwin demo`` into the same folder) is resumed, not refused, and one
+    of another cohort (an older version's, or another model's) is rebuilt: the demo owns
+    ``out``."""
     from senotwin.trial.library import get_trial
 
-    def there(path: Path) -> bool:
-        return (path / MANIFEST).is_file()
+    owned = {MANIFEST, "shards", "timecourses", "km.png", "independence.json", "independence.png"}
+
+    def foreign(path: Path, below: tuple[Path, ...]) -> bool:
+        """Whether ``path`` holds anything the demo did not write there."""
+        return path.is_dir() and any(p.name not in owned and p not in below for p in path.iterdir())
+
+    def discard(path: Path) -> None:
+        """The demo's run in ``path`` and what the demo wrote beside it; the folder if empty."""
+        for name in ("km.png", "independence.json", "independence.png"):
+            (path / name).unlink(missing_ok=True)
+        clear_run(path)
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+    def run_owned(spec: TrialSpec, where: Path, *below: Path) -> None:
+        """Resume the demo's run in ``where``, or rebuild it (and the runs ``below`` it, as
+        old) when it is another cohort's and the folders hold only what the demo wrote."""
+        try:
+            resume = (where / MANIFEST).is_file()
+            run_trial(spec, n, where, seed=seed, workers=workers, resume=resume)
+        except DifferentCohort:
+            if any(foreign(p, below) for p in (*below, where)):
+                raise  # a user's file among them: nothing is removed
+            for path in (*below, where):
+                discard(path)
+            run_trial(spec, n, where, seed=seed, workers=workers)
 
     trial = get_trial(name)
     out = Path(out)
-    run_trial(trial, n, out, seed=seed, workers=workers, resume=there(out))
+    where = out / "independence"
+    run_owned(trial, out, where)
     outcome = trial_outcome(trial, out)
     arm = trial.arms[1].name
     cut = independence_trial(trial, arm)
-    where = out / "independence"
-    run_trial(cut, n, where, seed=seed, workers=workers, resume=there(where))
+    run_owned(cut, where)
     rows = load_trial_rows(where)
     res = independence(cut, rows, arm, seed=seed)
     png = independence_png(res, rows)
