@@ -50,7 +50,7 @@ def simulate(
         None, "--regimen", help="Regimen text or a .yaml/.txt file (drugs with PK/PD)."
     ),
     plot: Path | None = typer.Option(
-        None, "--plot", help="Also write TME time-course figure (.png/.svg; TME model only)."
+        None, "--plot", help="Also write the run's time-course figure (.png/.svg)."
     ),
     summary_json: bool = typer.Option(
         False, "--summary-json", help="Print a JSON summary (status, final values, provenance)."

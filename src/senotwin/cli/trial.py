@@ -216,7 +216,12 @@ SIMULATED = ("simulated", "sim_low", "sim_high")
 def run(
     name: str = typer.Argument(..., help="Trial id (see 'senotwin trial list') or a YAML file."),
     out: Path = typer.Option(
-        ..., "--out", help="Output directory (cohort shards, comparison, KM)."
+        ...,
+        "--out",
+        help=(
+            "Output directory: cohort manifest and shards, comparison.csv/.json, km.png, "
+            "waterfall.png, and blood_counts.csv/.png where an arm's drugs lower a count."
+        ),
     ),
     n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the pool and of the patients."),
