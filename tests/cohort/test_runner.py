@@ -585,9 +585,15 @@ def test_patients_draw_their_own_clearance_only_when_asked(tmp_path: Path) -> No
     vmel_base = typical.spec.parameter(vmel).value
     for vp in own:
         assert vp.params[vmel] / vmel_base == pytest.approx(vp.params[k] / base)
+    # and its volumes and transport take Chen's own spreads, each from a stream of its own
+    driver = ("txpk_nab_paclitaxel_v1", "txpk_nab_paclitaxel_v2", "txpk_nab_paclitaxel_vmtr")
+    for pid in driver:
+        drawn = [vp.params[pid] / typical.spec.parameter(pid).value for vp in own]
+        assert len(set(drawn)) == 3 and all(0.2 < f < 5 for f in drawn)
+    assert len({own[0].params[pid] / typical.spec.parameter(pid).value for pid in driver}) == 3
     # the other draws are unchanged: the clearance comes from streams of its own
     for a, b in zip(plain, own, strict=True):
-        assert {n: v for n, v in b.params.items() if n not in (k, vmel)} == dict(a.params)
+        assert {n: v for n, v in b.params.items() if n not in (k, vmel, *driver)} == dict(a.params)
     assert replace(cfg, pk_spread=True).describe()["pk_spread"] is True
     assert "pk_spread" not in cfg.describe()
     # blood_spread: each patient's own marrow (no age in a plain cohort: no age factor)

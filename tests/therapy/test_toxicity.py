@@ -464,3 +464,18 @@ def test_a_dose_limiting_count_is_grade_4_long_enough() -> None:
     both = pd.DataFrame({"time": days, "tox_anc": anc(3)["tox_anc"], "tox_platelets": 2e5})
     assert dose_limiting(both) is False
     assert dose_limiting(pd.DataFrame({"time": days, "V_T": 1.0})) is None
+
+
+def test_driver_pk_spread_is_sourced_and_once_per_constant() -> None:
+    from senotwin.therapy.drugs import DriverPK, library
+
+    record = library().get("nab-paclitaxel").myelosuppression
+    assert record is not None and record.pk is not None
+    data = record.pk.model_dump()
+    with pytest.raises(ValueError, match="needs its spread_source"):
+        DriverPK.model_validate({**data, "spread_source": ""})
+    twice = [{"field": "v1", "cv": 0.4}, {"field": "v1", "cv": 0.5}]
+    with pytest.raises(ValueError, match="a constant twice"):
+        DriverPK.model_validate({**data, "spread": twice})
+    with pytest.raises(ValueError, match="field"):
+        DriverPK.model_validate({**data, "spread": [{"field": "q", "cv": 0.4}]})

@@ -523,6 +523,13 @@ class Potency(_Frozen):
         return quantity(self.value, "mol/L", where="potency.value")
 
 
+class DriverSpread(_Frozen):
+    """The between-patient CV (log-normal) of one driver PK constant."""
+
+    field: Literal["v1", "v2", "transport_max"]
+    cv: float = Field(gt=0, lt=3)
+
+
 class DriverPK(_Frozen):
     """The PK a published neutropenia slope was estimated on, where it is not the library's: a
     slope belongs to the concentrations it was fitted with. A saturable three-compartment model
@@ -540,6 +547,20 @@ class DriverPK(_Frozen):
     elimination_km: str
     infusion: str  # "30 min"
     source: str = Field(min_length=10)
+    #: the source model's between-patient spread of these constants (the elimination
+    #: capacity's is the drug's ``pk.clearance_spread``, drawn once for both PKs)
+    spread: tuple[DriverSpread, ...] = ()
+    spread_source: str = ""
+
+    @model_validator(mode="after")
+    def _spread_sourced(self) -> DriverPK:
+        """A spread names its source, once per constant."""
+        fields = [s.field for s in self.spread]
+        if len(set(fields)) != len(fields):
+            raise ValueError(f"myelosuppression.pk.spread: a constant twice in {fields}")
+        if self.spread and len(self.spread_source) < 10:
+            raise ValueError("myelosuppression.pk.spread needs its spread_source")
+        return self
 
     def values(self) -> dict[str, float]:
         """Model units: volumes in L, q in L/day, capacities in mg/day, constants in mg/L,

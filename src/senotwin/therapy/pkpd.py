@@ -55,6 +55,7 @@ from senotwin.therapy.drugs import (
 )
 from senotwin.therapy.toxicity import (
     driver_dose,
+    driver_parameter_id,
     driver_vmax_id,
     lognormal_sigma,
     neutropenia_parts,
@@ -77,7 +78,10 @@ def patient_clearance(
     cited ``clearance_spread``: the model value times a log-normal factor of that CV (the
     volume is the typical patient's, so clearance and k10 move together), drawn from the
     patient's own stream per drug (seed, patient index, drug), so every arm and every read of
-    the patient meets the same clearance. Drugs without a cited spread keep the typical value."""
+    the patient meets the same clearance. Drugs without a cited spread keep the typical value.
+    A drug's neutropenia driver PK (``myelosuppression.pk``) takes the same clearance factor on
+    its elimination capacity and its own cited spreads of the volumes and transport, each from a
+    stream of its own."""
     values = {p.id: p.value for p in spec.parameters}
     out: dict[str, float] = {}
     for drug in library().drugs if drugs is None else drugs:
@@ -92,6 +96,17 @@ def patient_clearance(
         driver = driver_vmax_id(drug)  # the same patient's clearance on the driver PK
         if driver in values:
             out[driver] = values[driver] * factor
+    for drug in library().drugs if drugs is None else drugs:
+        ms = drug.myelosuppression
+        for item in ms.pk.spread if ms is not None and ms.pk is not None else ():
+            pid = driver_parameter_id(drug, item.field)
+            if pid not in values:
+                continue
+            tag = zlib.crc32(f"{drug.key}:{item.field}".encode())  # a stream of its own
+            z = float(
+                np.random.default_rng([seed, patient, CLEARANCE_STREAM, tag]).standard_normal()
+            )
+            out[pid] = values[pid] * math.exp(lognormal_sigma(item.cv) * z)
     return out
 
 

@@ -42,6 +42,7 @@ from senotwin.model.schedule import Dose
 from senotwin.model.spec import (
     CalibratedProvenance,
     CitationProvenance,
+    DefinitionProvenance,
     MeasuredProvenance,
     ModelSpec,
     Observable,
@@ -158,6 +159,15 @@ def driver_vmax_id(drug: Drug) -> str:
     return f"txpk_{drug.key}_vmel"
 
 
+#: driver PK record fields with a between-patient spread -> the parameter id's suffix
+DRIVER_SPREAD_IDS = {"v1": "v1", "v2": "v2", "transport_max": "vmtr"}
+
+
+def driver_parameter_id(drug: Drug, field: str) -> str:
+    """Parameter id of a driver PK constant with a between-patient spread."""
+    return f"txpk_{drug.key}_{DRIVER_SPREAD_IDS[field]}"
+
+
 def driver_dose(drug: Drug, amount: float, time: float) -> Dose | None:
     """The dose into ``drug``'s driver PK of an administration of ``amount`` (canonical mg/kg of
     the reference adult; None when the drug has none): a bolus into the infusion depot, which
@@ -168,11 +178,19 @@ def driver_dose(drug: Drug, amount: float, time: float) -> Dose | None:
     return Dose(time, driver_ids(drug)[0], amount * REFERENCE_WEIGHT_KG / ms.pk.values()["v1"])
 
 
+def driver_concentration(drug: Drug) -> str:
+    """Expression of the driver PK's plasma concentration (mg/L): the central species holds the
+    amount over the typical V1 (``_v1ref``, fixed), so a patient's own V1 scales it."""
+    k = f"txpk_{drug.key}"
+    return f"({driver_ids(drug)[1]} * {k}_v1ref / {k}_v1)"
+
+
 def driver_pk_parts(
     drug: Drug, compartment: str
 ) -> tuple[list[Species], list[Parameter], list[Process]]:
-    """Species, parameters and processes of ``drug``'s driver PK, in central-volume
-    equivalents (mg/L): each compartment's amount over V1, so dC/dt is in mg/L/day."""
+    """Species, parameters and processes of ``drug``'s driver PK. Each compartment holds its
+    amount over the typical central volume (mg/L, fixed: a dose does not depend on the patient),
+    so a patient's own volumes enter only the concentrations, as in the source model."""
     ms = drug.myelosuppression
     assert ms is not None and ms.pk is not None
     v = ms.pk.values()
@@ -184,12 +202,13 @@ def driver_pk_parts(
         (f"{k}_v2", v["v2"], "L", "volume of the saturable peripheral compartment"),
         (f"{k}_v3", v["v3"], "L", "volume of the linear peripheral compartment"),
         (f"{k}_q", v["q"], "L/day", "intercompartmental clearance to V3"),
-        (f"{k}_vmtr", v["transport_max"], "mg/day", "saturable transport capacity to V2"),
+        (driver_parameter_id(drug, "transport_max"), v["transport_max"], "mg/day",
+         "saturable transport capacity to V2"),
         (f"{k}_kmtr", v["transport_km"], "mg/L", "half-saturation of the transport"),
         (driver_vmax_id(drug), v["elimination_max"], "mg/day", "elimination capacity"),
         (f"{k}_kmel", v["elimination_km"], "mg/L", "half-saturation of the elimination"),
         (f"{k}_krel", 2.0 / v["infusion"], "1/day", "release of the infused dose"),
-    )
+    )  # fmt: skip
     params = [
         Parameter(
             id=pid,
@@ -201,6 +220,19 @@ def driver_pk_parts(
         )
         for pid, val, unit, what in values
     ]
+    params.append(
+        Parameter(
+            id=f"{k}_v1ref",
+            name=f"{drug.id} driver PK: the typical central volume its amounts are counted in",
+            value=v["v1"],
+            unit="L",
+            range=None,
+            provenance=DefinitionProvenance(
+                kind="definition",
+                statement="the unit of the driver PK's species: amount / typical V1 (mg/L)",
+            ),
+        )
+    )
     species = [
         Species(
             id=sid,
@@ -210,13 +242,16 @@ def driver_pk_parts(
             initial=0.0,
         )
         for sid, what in (
-            (depot, "infusion still to run in"),
-            (c, "plasma concentration"),
-            (p1, "saturable peripheral, per central volume"),
-            (p2, "linear peripheral, per central volume"),
+            (depot, "infusion still to run in, per typical central volume"),
+            (c, "central amount per typical central volume"),
+            (p1, "saturable peripheral amount, per typical central volume"),
+            (p2, "linear peripheral amount, per typical central volume"),
         )
     ]
-    cp1 = f"({p1} * {k}_v1 / {k}_v2)"  # the V2 compartment's own concentration
+    cc = driver_concentration(drug)
+    cp1 = f"({p1} * {k}_v1ref / {k}_v2)"  # the V2 compartment's own concentration
+    cp2 = f"({p2} * {k}_v1ref / {k}_v3)"
+    vmtr = driver_parameter_id(drug, "transport_max")
     processes = [
         Process(
             id=f"{k}_release",
@@ -226,21 +261,21 @@ def driver_pk_parts(
         ),
         Process(
             id=f"{k}_elimination",
-            expression=f"{driver_vmax_id(drug)} / {k}_v1 * {c} / ({k}_kmel + {c})",
+            expression=f"{driver_vmax_id(drug)} / {k}_v1ref * {cc} / ({k}_kmel + {cc})",
             stoichiometry={c: -1},
             description="saturable (Michaelis-Menten) elimination",
         ),
         Process(
             id=f"{k}_transport",
             expression=(
-                f"{k}_vmtr / {k}_v1 * ({c} / ({k}_kmtr + {c}) - {cp1} / ({k}_kmtr + {cp1}))"
+                f"{vmtr} / {k}_v1ref * ({cc} / ({k}_kmtr + {cc}) - {cp1} / ({k}_kmtr + {cp1}))"
             ),
             stoichiometry={c: -1, p1: 1},
             description="saturable transport between plasma and V2 (net, either way)",
         ),
         Process(
             id=f"{k}_exchange",
-            expression=f"{k}_q / {k}_v1 * ({c} - {p2} * {k}_v1 / {k}_v3)",
+            expression=f"{k}_q / {k}_v1ref * ({cc} - {cp2})",
             stoichiometry={c: -1, p2: 1},
             description="linear exchange between plasma and V3 (net, either way)",
         ),
@@ -272,7 +307,7 @@ def neutropenia_parts(
             driver_species += d_sp
             params += d_par
             driver_processes += d_pr
-            conc = driver_ids(d)[1]
+            conc = driver_concentration(d)
         pid = f"anc_slope_{d.key}"
         params.append(
             Parameter(
