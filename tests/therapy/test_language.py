@@ -468,3 +468,33 @@ def test_doses_above_the_labelled_cumulative_dose_are_noted() -> None:
     dox, many = get_drug("doxorubicin"), [5.0] * 10  # 50 mg/kg: far past 500 mg/m2 in a human
     assert cumulative_problem(many, dox, body=Body()) is not None
     assert cumulative_problem(many, dox, body=Body("mouse")) is None  # mice follow their paper
+
+
+def test_off_label_schedule_notes_of_arms_differing_in_dose_are_one_note() -> None:
+    """A dose-response printed one off-label schedule note per dose, each repeating the drug's
+    whole list of labelled schedules; arms that differ only in their doses now share one note
+    listing every dose, and other notes are kept in order."""
+    from senotwin.analysis.therapy import compare_arms
+    from senotwin.therapy.language import merge_schedule_notes
+
+    tail = "once fits none of its labelled human schedules (A; B)"
+    weekly = "off-label schedule: drugx 80 mg/m2 every 7 d fits none of its labelled schedules (A)"
+    notes = (
+        f"off-label schedule: drugx 150 mg/m2 {tail}",
+        "another note",
+        f"off-label schedule: drugx 80, 150 mg/m2 {tail}",
+        weekly,
+        f"off-label schedule: drugy 80 mg/m2 {tail}",
+    )
+    assert merge_schedule_notes(notes) == (
+        f"off-label schedule: drugx 80, 150 mg/m2 {tail}",
+        "another note",
+        weekly,
+        f"off-label schedule: drugy 80 mg/m2 {tail}",
+    )
+    arms = {f"d{d}": f"nab-paclitaxel {d} mg/m2 iv d0" for d in (80, 150, 200)}
+    comp = compare_arms("default", arms, days=3)
+    off = [n for n in comp.notes if n.startswith("off-label schedule")]
+    assert len(off) == 1 and off[0].startswith(
+        "off-label schedule: nab-paclitaxel 80, 150, 200 mg/m2 once"
+    )

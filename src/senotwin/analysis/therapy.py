@@ -28,7 +28,13 @@ from senotwin.sim.simulate import MAPPING, check_days
 from senotwin.therapy.dose_rules import DoseRules, EventTherapy, apply_dose_rules
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import get_drug
-from senotwin.therapy.language import DosingEvent, Regimen, SharedTherapy, parse_regimen
+from senotwin.therapy.language import (
+    DosingEvent,
+    Regimen,
+    SharedTherapy,
+    merge_schedule_notes,
+    parse_regimen,
+)
 from senotwin.therapy.pkpd import SENOLYSIS_DAMAGE, TOXICITY, tox_id
 from senotwin.therapy.toxicity import (
     HOST_SEN,
@@ -275,7 +281,8 @@ def compare_arms(
         metrics.append(
             arm_metrics(name, reg.to_text() if reg else "", res.table, res.status, changes)
         )
-    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables), tuple(notes))
+    merged = merge_schedule_notes(notes)  # a dose-response's arms: one note, every dose
+    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables), merged)
 
 
 class _ArmRunner:

@@ -981,6 +981,40 @@ def apply_regimen(
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
 
 
+_OFF_LABEL = re.compile(
+    r"off-label schedule: (?P<drug>\S+) (?P<doses>[-+0-9.e]+(?:, [-+0-9.e]+)*) (?P<unit>\S+) "
+    r"(?P<rest>(?:every .+? d|once) fits none of .*)",
+    re.DOTALL,
+)
+
+
+def merge_schedule_notes(notes: Iterable[str]) -> tuple[str, ...]:
+    """``notes`` with the off-label schedule notes of arms that differ only in their doses (a
+    dose-response) merged into one that lists every dose, so the drug's schedule list is said
+    once; other notes, and their order, are kept."""
+    out: dict[str, list[float] | None] = {}
+    keys: dict[str, tuple[str, str, str]] = {}
+    for note in notes:
+        m = _OFF_LABEL.fullmatch(note)
+        if m is None:
+            out.setdefault(note, None)
+            continue
+        key = f"{m['drug']}\0{m['unit']}\0{m['rest']}"
+        keys[key] = (m["drug"], m["unit"], m["rest"])
+        doses = out.setdefault(key, [])
+        assert doses is not None
+        doses += [float(d) for d in m["doses"].split(", ") if float(d) not in doses]
+    merged = []
+    for key, doses in out.items():
+        if doses is None:
+            merged.append(key)
+        else:
+            drug, unit, rest = keys[key]
+            listed = ", ".join(f"{d:g}" for d in sorted(doses))
+            merged.append(f"off-label schedule: {drug} {listed} {unit} {rest}")
+    return tuple(merged)
+
+
 def schedule_notes(events: Sequence[DosingEvent], body: Body, lib: DrugLibrary) -> tuple[str, ...]:
     """One note per drug whose doses fit none of its labelled schedules (a note, not a refusal:
     each dose may be in range while the schedule is not, e.g. a 3-weekly dose given weekly), and
