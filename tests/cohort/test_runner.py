@@ -275,6 +275,7 @@ def test_resume_refuses_a_run_of_another_model(
     with pytest.raises(ValidationError, match="holds a different cohort") as err:
         _run(cfg, out, resume=True)
     assert "another model: its drugs, parameters or equations changed" in str(err.value)
+    assert "then and now: a change between releases" in str(err.value)  # the same version
     assert "endpoint reader" not in str(err.value)
     del manifest["model"]  # as an older version wrote it
     (out / "manifest.json").write_text(json.dumps(manifest))

@@ -832,11 +832,16 @@ def cohort_differences(
     if stored_reducer is not None and stored_reducer != now_reducer:
         parts.append("another endpoint reader")
     if old.get("model") != model:
-        was = old.get("versions", {}).get("senotwin", "an unknown version")
+        was, now = old.get("versions", {}).get("senotwin", "an unknown version"), versions()
+        when = (
+            f"senotwin {was} then and now: a change between releases"
+            if was == now["senotwin"]
+            else f"senotwin {was} then, {now['senotwin']} now"
+        )
+        unrecorded = "; the run recorded no model identity" if "model" not in old else ""
         parts.append(
             "another model: its drugs, parameters or equations changed since the run began "
-            f"(senotwin {was} then, {versions()['senotwin']} now"
-            + ("; the run recorded no model identity)" if "model" not in old else ")")
+            f"({when}{unrecorded})"
         )
     return "; ".join(p for p in parts if p) or "the same settings, another endpoint reader"
 
