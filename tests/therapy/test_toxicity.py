@@ -183,6 +183,9 @@ def test_driver_pk_is_dosed_and_moves_with_the_patients_clearance() -> None:
     k10 = own["pk_nab_paclitaxel_k10"] / values["pk_nab_paclitaxel_k10"]
     vmel = own[driver_vmax_id(nab)] / values[driver_vmax_id(nab)]
     assert k10 != pytest.approx(1.0) and vmel == pytest.approx(k10)
+    # drugs may be any iterable: a generator gives every draw, the driver's spreads included
+    assert patient_clearance(spec, seed=0, patient=3, drugs=(d for d in [nab])) == own
+    assert {"txpk_nab_paclitaxel_v1", "txpk_nab_paclitaxel_vmtr"} <= own.keys()
 
 
 def test_dose_response_prints_the_blood_count_lines_compare_prints() -> None:

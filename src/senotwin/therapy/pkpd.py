@@ -84,29 +84,29 @@ def patient_clearance(
     stream of its own."""
     values = {p.id: p.value for p in spec.parameters}
     out: dict[str, float] = {}
+
+    def draw(stream: str) -> float:
+        """The patient's standard-normal draw of one stream (stable across runs)."""
+        tag = zlib.crc32(stream.encode())
+        return float(
+            np.random.default_rng([seed, patient, CLEARANCE_STREAM, tag]).standard_normal()
+        )
+
     for drug in library().drugs if drugs is None else drugs:
         spread = drug.pk.clearance_spread
         pid = CLEARANCE_ID.format(key=drug.key)
-        if spread is None or pid not in values:
-            continue
-        tag = zlib.crc32(drug.key.encode())  # the drug's own stream, stable across runs
-        z = float(np.random.default_rng([seed, patient, CLEARANCE_STREAM, tag]).standard_normal())
-        factor = math.exp(lognormal_sigma(spread.cv) * z)
-        out[pid] = values[pid] * factor
-        driver = driver_vmax_id(drug)  # the same patient's clearance on the driver PK
-        if driver in values:
-            out[driver] = values[driver] * factor
-    for drug in library().drugs if drugs is None else drugs:
+        if spread is not None and pid in values:
+            factor = math.exp(lognormal_sigma(spread.cv) * draw(drug.key))  # the drug's stream
+            out[pid] = values[pid] * factor
+            driver = driver_vmax_id(drug)  # the same patient's clearance on the driver PK
+            if driver in values:
+                out[driver] = values[driver] * factor
         ms = drug.myelosuppression
         for item in ms.pk.spread if ms is not None and ms.pk is not None else ():
             pid = driver_parameter_id(drug, item.field)
-            if pid not in values:
-                continue
-            tag = zlib.crc32(f"{drug.key}:{item.field}".encode())  # a stream of its own
-            z = float(
-                np.random.default_rng([seed, patient, CLEARANCE_STREAM, tag]).standard_normal()
-            )
-            out[pid] = values[pid] * math.exp(lognormal_sigma(item.cv) * z)
+            if pid in values:  # a stream of its own per constant
+                z = draw(f"{drug.key}:{item.field}")
+                out[pid] = values[pid] * math.exp(lognormal_sigma(item.cv) * z)
     return out
 
 

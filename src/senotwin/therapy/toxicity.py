@@ -148,8 +148,9 @@ def myelosuppressive(drugs: Sequence[Drug]) -> tuple[Drug, ...]:
 
 
 def driver_ids(drug: Drug) -> tuple[str, str, str, str]:
-    """Species ids of a drug's driver PK (therapy.drugs.DriverPK): infusion depot, central
-    concentration, saturable and linear peripheral compartments (all mg/L of central volume)."""
+    """Species ids of a drug's driver PK (therapy.drugs.DriverPK): infusion depot, central,
+    saturable and linear peripheral compartments (each an amount over the typical central
+    volume, mg/L; ``driver_concentration`` is the plasma concentration)."""
     base = f"drug_{drug.key}_txpk"
     return f"{base}_depot", base, f"{base}_p1", f"{base}_p2"
 
