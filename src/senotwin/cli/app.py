@@ -1,7 +1,8 @@
-"""Root typer application; each command group lives in its own module and is registered here."""
+"""Root typer application: each command lives in its own module, imported when it runs (COMMANDS)."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import signal
@@ -15,24 +16,6 @@ from typer.core import TyperGroup
 
 from senotwin import __version__
 from senotwin._errors import SenotwinError, SenotwinWarning
-from senotwin.cli import calibrate as calibrate_cli
-from senotwin.cli import cohort as cohort_cli
-from senotwin.cli import drugs as drugs_cli
-from senotwin.cli import kb as kb_cli
-from senotwin.cli import model as model_cli
-from senotwin.cli import sc as sc_cli
-from senotwin.cli import scenarios as scenarios_cli
-from senotwin.cli import stratify as stratify_cli
-from senotwin.cli import treat as treat_cli
-from senotwin.cli import trial as trial_cli
-from senotwin.cli import twin as twin_cli
-from senotwin.cli.app_cmd import app_command
-from senotwin.cli.demo import demo
-from senotwin.cli.model_check import check as model_check
-from senotwin.cli.optimize import optimize
-from senotwin.cli.sensitivity import sensitivity
-from senotwin.cli.simulate import simulate
-from senotwin.cli.validate import validate
 
 #: a paragraph with a line starting so is laid out by hand (a list, a table, an example)
 _LAID_OUT = ("- ", "* ", "|", "$ ", " ", "senotwin ", "python ")
@@ -67,6 +50,48 @@ def _tidy_tree(command: Any) -> None:
         _tidy_tree(sub)
 
 
+#: every command of the root, in the order ``senotwin --help`` lists them: name -> (module,
+#: attribute; a Typer attribute is a command group). A module is imported only when its command
+#: runs or is listed, so a command pays for its own imports alone (importing every command's
+#: libraries took seconds before any command started).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "simulate": ("senotwin.cli.simulate", "simulate"),
+    "demo": ("senotwin.cli.demo", "demo"),
+    "score": ("senotwin.cli.sc", "score"),
+    "sensitivity": ("senotwin.cli.sensitivity", "sensitivity"),
+    "optimize": ("senotwin.cli.optimize", "optimize"),
+    "validate": ("senotwin.cli.validate", "validate"),
+    "app": ("senotwin.cli.app_cmd", "app_command"),
+    "calibrate": ("senotwin.cli.calibrate", "calibrate"),
+    "profile": ("senotwin.cli.calibrate", "profile"),
+    "kb": ("senotwin.cli.kb", "app"),
+    "model": ("senotwin.cli.model", "app"),
+    "sc": ("senotwin.cli.sc", "app"),
+    "twin": ("senotwin.cli.twin", "app"),
+    "stratify": ("senotwin.cli.stratify", "app"),
+    "scenarios": ("senotwin.cli.scenarios", "app"),
+    "cohort": ("senotwin.cli.cohort", "app"),
+    "trial": ("senotwin.cli.trial", "app"),
+    "drugs": ("senotwin.cli.drugs", "app"),
+    "treat": ("senotwin.cli.treat", "app"),
+    "petab": ("senotwin.cli.calibrate", "petab_app"),
+}
+
+
+def _load(name: str) -> Any:
+    """The click command of :data:`COMMANDS` entry ``name``: a Typer as its group, a function as
+    a command of that name."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+        command.name = name
+        return command
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
 class _ReportingGroup(TyperGroup):
     """Root command group: expected failures become one ``error: ...`` line and exit code 2.
 
@@ -75,7 +100,18 @@ class _ReportingGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _tidy_tree(self)  # typer has built the whole command tree by now
+        _tidy_tree(self)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        """The command ``name``, its module imported on first use (:data:`COMMANDS`)."""
+        if name not in self.commands and name in COMMANDS:
+            command = _load(name)
+            _tidy_tree(command)
+            self.commands[name] = command
+        return self.commands.get(name)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -122,27 +158,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(kb_cli.app, name="kb")
-app.add_typer(model_cli.app, name="model")
-model_cli.app.command("check")(model_check)
-app.command("simulate")(simulate)
-app.command("demo")(demo)
-app.add_typer(sc_cli.app, name="sc")
-app.command("score")(sc_cli.score)
-app.add_typer(twin_cli.app, name="twin")
-app.add_typer(stratify_cli.app, name="stratify")
-app.add_typer(scenarios_cli.app, name="scenarios")
-app.add_typer(cohort_cli.app, name="cohort")
-app.add_typer(trial_cli.app, name="trial")
-app.command("sensitivity")(sensitivity)
-app.command("optimize")(optimize)
-app.command("validate")(validate)
-app.add_typer(drugs_cli.app, name="drugs")
-app.add_typer(treat_cli.app, name="treat")
-app.command("app")(app_command)
-app.add_typer(calibrate_cli.petab_app, name="petab")
-app.command("calibrate")(calibrate_cli.calibrate)
-app.command("profile")(calibrate_cli.profile)
 
 
 def _version(value: bool) -> None:

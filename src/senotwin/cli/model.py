@@ -15,6 +15,7 @@ from senotwin.cli._common import (
     user_errors,
     writing,
 )
+from senotwin.cli.model_check import check as model_check
 from senotwin.model.scenarios import Scenario
 from senotwin.model.spec import ModelSpec
 
@@ -128,3 +129,7 @@ def export(
         text = exporter.write(spec)
         atomic_write_text(out, text)
     typer.echo(f"wrote {out} ({exporter.description})")
+
+
+# `model check` lives in its own module (the structural checks); registered last, as listed
+app.command("check")(model_check)
