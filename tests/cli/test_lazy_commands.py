@@ -47,3 +47,11 @@ def test_every_listed_command_loads_under_its_name() -> None:
         command = root.get_command(ctx, name)  # type: ignore[attr-defined]
         assert command is not None and command.name == name
     assert root.get_command(ctx, "no-such-command") is None  # type: ignore[attr-defined]
+
+
+def test_an_unknown_command_gets_the_closest_names() -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["trail"])
+    assert result.exit_code == 2
+    assert "No such command 'trail'. Did you mean 'trial'" in " ".join(result.output.split())

@@ -1,4 +1,4 @@
-"""Root typer application: each command lives in its own module, imported when it runs (COMMANDS)."""
+"""Root typer application: each command lives in its own module, imported when it runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import warnings
+from difflib import get_close_matches
 from typing import Any
 
 import click
@@ -104,6 +105,15 @@ class _ReportingGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """An unknown command is refused with the closest names of :data:`COMMANDS` (typer's own
+        hint reads only the commands loaded so far, none)."""
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            close = get_close_matches(args[0], list(COMMANDS))
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {args[0]!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: Any, name: str) -> Any:
         """The command ``name``, its module imported on first use (:data:`COMMANDS`)."""
