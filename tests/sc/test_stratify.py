@@ -16,6 +16,7 @@ from senotwin.sc.stratify import (
     PROGRAMMES,
     STRATEGIES,
     best_strategy_index,
+    config,
     normalise_bulk,
     programme_table,
     programmes,
@@ -119,6 +120,21 @@ def test_too_few_genes_for_a_programme_is_reported() -> None:
     assert res.predictions["sasp_suppressive"].isna().all()
     assert res.predictions["ici_benefit"].notna().all()
     assert not res.coverage.loc["sasp_suppressive", "scored"]
+
+
+def test_only_senescence_scored_is_one_clear_error() -> None:
+    """ici_benefit reads the immune and SASP programmes: with none of them in the data (only
+    senescence genes) the evidence step failed with numpy's 'need at least one array to
+    concatenate' (and every sample's all-NaN benefit was called ici_alone)."""
+    df, _ = make_cohort()
+    needed = set(config()["ici_benefit"])
+    drop = {g for name in needed for _, gs, _ in programmes()[name].components for g in gs}
+    with pytest.raises(ValidationError) as e:
+        stratify_frame(df[[c for c in df.columns if c not in drop]], where="expression file x")
+    text = _one_line(e)
+    assert text.startswith("expression file x:") and "ici_benefit" in text
+    for name in needed:
+        assert f"{name}: 0 of" in text
 
 
 def _one_line(exc: pytest.ExceptionInfo[ValidationError]) -> str:

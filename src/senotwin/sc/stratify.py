@@ -378,6 +378,18 @@ def stratify(
             + ", ".join(f"{n}: {int(r.n_found)}" for n, r in coverage.iterrows())
             + "). Use HGNC human gene symbols"
         )
+    reads = list(config()["ici_benefit"])
+    if not any(p in reads for p, _ in labels):  # ici_benefit and every strategy would be NaN
+        raise ValidationError(
+            f"{where}: ici_benefit reads the programmes {', '.join(reads)} and none has enough "
+            f"genes in the data (need >= {MIN_GENES}; found "
+            + ", ".join(
+                f"{n}: {int(coverage.loc[n, 'n_found'])} of {int(coverage.loc[n, 'n_genes'])}"
+                for n in reads
+            )
+            + "); give the immune and SASP genes (HGNC symbols; `senotwin stratify` reads "
+            "bulk tumour transcriptomes)"
+        )
     for name, row in coverage.iterrows():
         if not row["scored"]:
             messages.append(
