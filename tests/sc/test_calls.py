@@ -42,3 +42,18 @@ def test_call_errors(planted) -> None:
         call_senescent(planted.x[:, -50:], planted.genes[-50:])
     with pytest.raises(ValidationError, match="min_hallmarks"):
         call_senescent(planted.x, planted.genes, min_hallmarks=9)
+
+
+def test_one_observation_is_a_clear_error(planted) -> None:
+    """The null needs genes that vary across observations: one sample failed inside numpy
+    ('a cannot be empty unless no samples are taken')."""
+    with pytest.raises(ValidationError, match=r"at least 2 observations, got 1") as e:
+        call_senescent(planted.x[:1], planted.genes, obs_names=["only"])
+    assert "\n" not in str(e.value)
+
+
+def test_no_gene_that_varies_is_a_clear_error(planted) -> None:
+    """Observations that are all identical leave no gene to draw the matched null from."""
+    same = np.repeat(planted.x[:1].toarray(), 3, axis=0)
+    with pytest.raises(ValidationError, match="varies across the observations"):
+        call_senescent(same, planted.genes)

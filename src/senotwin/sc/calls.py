@@ -102,6 +102,12 @@ def call_senescent(
     if not 1 <= min_hallmarks <= len(sigs):
         raise ValidationError(f"min_hallmarks must be in 1..{len(sigs)}, got {min_hallmarks}")
     n_obs, n_genes = x.shape
+    if n_obs < 2:  # the null is drawn from genes that vary across observations
+        raise ValidationError(
+            f"calls need at least 2 observations, got {n_obs}: each hallmark's null is drawn "
+            "from genes that vary across the observations (score one sample with `senotwin "
+            "score --method rank`)"
+        )
     index = {g: i for i, g in enumerate(genes)}
     w = _weights(sigs, index, n_genes)
     found = (w != 0).sum(axis=0)
@@ -120,6 +126,11 @@ def call_senescent(
     stats = gene_stats(x)
     bins = expression_bins(stats.mean, n_bins)
     usable = (stats.std > 0) & ~(w != 0).any(axis=1)
+    if not usable.any():
+        raise ValidationError(
+            f"no gene outside the hallmarks varies across the observations ({n_obs} "
+            "observations, every other gene constant); the matched null needs genes that vary"
+        )
     k = len(sigs)
     # null weight matrices: each hallmark gene swapped for a random same-bin gene
     w_null = np.zeros((n_genes, k * n_null))
