@@ -189,3 +189,21 @@ def test_rows_left_out_of_the_survival_fits_are_counted(tmp_path) -> None:
     assert r.exit_code == 0, r.output
     assert f"warning: surv.csv: {message}" in r.stderr
     assert pd.read_csv(tmp_path / "cox.csv")["n"].tolist() == [11]
+
+
+@pytest.mark.parametrize(
+    ("time", "event", "scores", "said"),
+    [
+        ("T", "T", ["s"], "'T' is named as both --time and --event"),
+        ("T", "E", ["s", "s"], "'s' is named twice as --score"),
+        ("T", "E", ["E"], "'E' is named as both --event and --score"),
+    ],
+)
+def test_one_column_in_two_roles_is_refused(time, event, scores, said) -> None:
+    """A column named twice made a two-column frame where a Series was read: pandas' 'The
+    truth value of a Series is ambiguous' was the whole message."""
+    df = pd.DataFrame(
+        {"T": [1.0, 2, 3, 4, 5, 6], "E": [1, 0, 1, 0, 1, 1], "s": [1.0, 2, 3, 4, 5, 7]}
+    )
+    with pytest.raises(ValidationError, match=said):
+        cox_per_score(df, time=time, event=event, scores=scores)

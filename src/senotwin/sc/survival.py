@@ -32,6 +32,19 @@ def _check(df: pd.DataFrame, time: str, event: str, scores: Sequence[str]) -> pd
     for name, column in (("time", time), ("event", event)):
         check_type(column, str, name=name, what="a column name (str)")
     roles = [("time", time), ("event", event), *(("score", c) for c in scores)]
+    seen: dict[str, str] = {}
+    for role, c in roles:  # one column in two roles would be read as a two-column frame
+        if c in seen:
+            twice = (
+                f"named twice as --{role}"
+                if seen[c] == role
+                else (f"named as both --{seen[c]} and --{role}")
+            )
+            raise ValidationError(
+                f"column {c!r} is {twice}; allowed: a different column for --time, --event "
+                "and each --score"
+            )
+        seen[c] = role
     for role, c in roles:
         if c not in df.columns:
             raise ValidationError(
