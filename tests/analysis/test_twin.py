@@ -187,3 +187,18 @@ def test_an_unmapped_scenario_is_refused_before_the_input_is_read(tmp_path: Path
          "--out", str(tmp_path / "t.csv")],
     )  # fmt: skip
     assert r.exit_code == 2 and "no twin mapping for model" in r.stderr, r.stderr
+
+
+def test_expression_of_too_few_samples_says_so_once(tmp_path: Path) -> None:
+    """Expression of one sample repeated the scoring method's refusal once per twin signature
+    (11 times), each advising a --method that `twin from-sample` does not have."""
+    from senotwin.analysis.twin import MIN_COHORT, score_for_twin
+
+    genes = ["CD8A", "CD8B", "GZMB", "PRF1", "IL6", "CXCL8", "CCL2", "MKI67"]
+    for n in (1, 2):
+        x = np.arange(1.0, 1.0 + n * len(genes)).reshape(n, len(genes))
+        with pytest.raises(ValidationError) as e:
+            score_for_twin(x, genes, [f"s{i}" for i in range(n)])
+        text = str(e.value)
+        assert f"got {n} sample(s), need at least {MIN_COHORT}" in text
+        assert "method" not in text and text.count("sample(s)") == 1

@@ -131,13 +131,18 @@ class Twin:
     table: pd.DataFrame  # signature, score, z, target, kind, nominal, factor, value, rationale
 
 
-def standardise(scores: pd.DataFrame) -> pd.DataFrame:
-    """Cohort z-scores per signature (columns); constant columns give z = 0."""
-    if len(scores) < MIN_COHORT:
+def _check_cohort(n: int) -> None:
+    """A twin's scores are z-scores within its cohort: fewer than MIN_COHORT samples refused."""
+    if n < MIN_COHORT:
         raise ValidationError(
-            f"a twin needs the sample's cohort to standardise scores: got {len(scores)} "
+            f"a twin needs the sample's cohort to standardise scores: got {n} "
             f"sample(s), need at least {MIN_COHORT}"
         )
+
+
+def standardise(scores: pd.DataFrame) -> pd.DataFrame:
+    """Cohort z-scores per signature (columns); constant columns give z = 0."""
+    _check_cohort(len(scores))
     numeric = scores.apply(pd.to_numeric, errors="coerce")
     if numeric.isna().any().any():
         bad = numeric.columns[numeric.isna().any()].tolist()
@@ -240,6 +245,7 @@ def score_for_twin(
     """Score every twin signature the data support; return scores and the ones left out (why)."""
     from senotwin.sc.scoring import TooFewGenes, score_matrix
 
+    _check_cohort(len(obs_names))  # before scoring: each signature would refuse it alike
     columns: dict[str, pd.Series] = {}
     skipped: list[str] = []
     for name in signatures:
