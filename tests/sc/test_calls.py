@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from senotwin._errors import ValidationError
+from senotwin._errors import SenotwinWarning, ValidationError
 from senotwin.sc.calls import call_senescent
 
 
@@ -57,3 +58,12 @@ def test_no_gene_that_varies_is_a_clear_error(planted) -> None:
     same = np.repeat(planted.x[:1].toarray(), 3, axis=0)
     with pytest.raises(ValidationError, match="varies across the observations"):
         call_senescent(same, planted.genes)
+
+
+def test_lower_case_gene_names_are_called_as_in_score(planted) -> None:
+    """Lower-case names (cdkn1a) were scored by `senotwin score` with a note, while `sc call`
+    said no gene of any hallmark was in the data."""
+    want = call_senescent(planted.x, planted.genes, n_null=20, seed=1)
+    with pytest.warns(SenotwinWarning, match=r"gene\(s\) matched ignoring case"):
+        got = call_senescent(planted.x, [g.lower() for g in planted.genes], n_null=20, seed=1)
+    pd.testing.assert_frame_equal(got.table, want.table)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError
+from senotwin._errors import SenotwinWarning, ValidationError
 from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
 from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.markers import sasp_markers
@@ -207,3 +207,21 @@ def test_one_column_in_two_roles_is_refused(time, event, scores, said) -> None:
     )
     with pytest.raises(ValidationError, match=said):
         cox_per_score(df, time=time, event=event, scores=scores)
+
+
+def test_lower_case_gene_names_match_as_in_score() -> None:
+    """`senotwin score` matched lower-case names (il6) with a note; sasp-markers and
+    communication found none of the genes and said only 'none of the genes is in the data'."""
+    x = np.array([[2, 0, 0], [4, 0, 1], [3, 0, 0], [0, 1, 4], [0, 1, 4], [0, 2, 3]], dtype=float)
+    groups = ["S"] * 3 + ["R"] * 3
+    upper, lower = ["IL6", "IL6R", "IL6ST"], ["il6", "il6r", "il6st"]
+    sig = Signature(name="s", genes=("IL6", "IL6ST"), weights=(1.0, 1.0))
+    want = sasp_markers(x, upper, groups, signature=sig)
+    with pytest.warns(SenotwinWarning, match=r"2 gene\(s\) matched ignoring case"):
+        got = sasp_markers(x, lower, groups, signature=sig)
+    pd.testing.assert_frame_equal(got, want)
+    pair = LigandReceptor("IL6", ("IL6R", "IL6ST"), "cytokine", "review §2.2.2")
+    want = communication(x, upper, groups, pairs=[pair], n_perm=50)
+    with pytest.warns(SenotwinWarning, match=r"3 gene\(s\) matched ignoring case"):
+        got = communication(x, lower, groups, pairs=[pair], n_perm=50)
+    pd.testing.assert_frame_equal(got, want)

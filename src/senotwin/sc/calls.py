@@ -28,6 +28,7 @@ from senotwin.sc.kernels import (
     matched_controls,
     mean_z,
 )
+from senotwin.sc.scoring import symbol_index, warn_case_matched
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr
 
@@ -108,8 +109,9 @@ def call_senescent(
             "from genes that vary across the observations (score one sample with `senotwin "
             "score --method rank`)"
         )
-    index = {g: i for i, g in enumerate(genes)}
+    index = symbol_index(genes)  # lower-case names match as in `senotwin score`
     w = _weights(sigs, index, n_genes)
+    warn_case_matched({g for s in sigs for g in s.genes}, genes, index)
     found = (w != 0).sum(axis=0)
     if (found == 0).any():
         empty = [s.name for s, f in zip(sigs, found, strict=True) if f == 0]

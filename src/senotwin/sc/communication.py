@@ -20,6 +20,7 @@ from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin._io import atomic_write_figure
 from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
 from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix
+from senotwin.sc.scoring import symbol_index, warn_case_matched
 from senotwin.sc.stats import bh_fdr, group_codes, group_means
 
 __all__ = ["communication", "plot_communication"]
@@ -59,8 +60,9 @@ def communication(
         raise ValidationError(f"groups has {len(groups)} labels for {x.shape[0]} observations")
     names, codes = group_codes(groups)
     lr = tuple(pairs) if pairs is not None else load_ligand_receptor()
-    index = {g: i for i, g in enumerate(genes)}
+    index = symbol_index(genes)  # lower-case names match as in `senotwin score`
     usable = [p for p in lr if p.ligand in index and all(r in index for r in p.receptor)]
+    warn_case_matched({g for p in usable for g in (p.ligand, *p.receptor)}, genes, index)
     if not usable:
         raise ValidationError("no ligand-receptor pair has all its genes in the data")
     needed = sorted(

@@ -17,6 +17,7 @@ from scipy.stats import mannwhitneyu
 
 from senotwin._errors import ValidationError, check_type
 from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix
+from senotwin.sc.scoring import symbol_index, warn_case_matched
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr, group_codes
 
@@ -45,8 +46,9 @@ def sasp_markers(
     small = [n for n, c in zip(names, counts, strict=True) if c < min_cells]
     if small:
         raise ValidationError(f"groups with fewer than {min_cells} observations: {small}")
-    index = {g: i for i, g in enumerate(genes)}
+    index = symbol_index(genes)  # lower-case names match as in `senotwin score`
     present = [g for g in sig.genes if g in index]
+    warn_case_matched(present, genes, index)
     if not present:
         raise ValidationError(f"none of the {len(sig.genes)} genes of {sig.name!r} is in the data")
     cols = [index[g] for g in present]

@@ -10,6 +10,7 @@ scenario built from TME/SASP scores) can read it without knowing the method.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from senotwin._errors import ValidationError, check_seed, check_type
+from senotwin._errors import SenotwinWarning, ValidationError, check_seed, check_type
 from senotwin._io import check_unique
 from senotwin.sc.kernels import CHUNK_NNZ, GENES, LABELS, Matrix
 from senotwin.sc.methods import get_method
@@ -271,6 +272,28 @@ def _lower_case_index(genes: Sequence[str]) -> dict[str, int] | None:
     for i, g in enumerate(genes):
         index.setdefault(g.upper(), i)
     return index
+
+
+def symbol_index(genes: Sequence[str]) -> dict[str, int]:
+    """Gene name -> column for looking up signature symbols: the names as written and, when most
+    are all lower-case (``cdkn1a``), each upper-cased too (HGNC), as :func:`score_matrix` does."""
+    index = {g: i for i, g in enumerate(genes)}
+    by_upper = _lower_case_index(genes)
+    return index if by_upper is None else {**by_upper, **index}
+
+
+def warn_case_matched(wanted: Iterable[str], genes: Sequence[str], index: dict[str, int]) -> None:
+    """A SenotwinWarning (``warning: ...`` on the command line) when symbols of ``wanted`` were
+    found only by ignoring case in a :func:`symbol_index`, saying how many; silent otherwise."""
+    matched = {g: genes[index[g]] for g in wanted if g in index and genes[index[g]] != g}
+    if matched:
+        eg = ", ".join(f"{data!r} for {sig}" for sig, data in list(matched.items())[:3])
+        warnings.warn(
+            f"{len(matched)} gene(s) matched ignoring case (e.g. {eg}): the gene names are "
+            "lower-case, official symbols are not (HGNC: CDKN1A, MGI: Cdkn1a)",
+            SenotwinWarning,
+            stacklevel=3,
+        )
 
 
 def _match_case(
