@@ -141,3 +141,14 @@ def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
     assert status.startswith("error: no file received")
     shown = on_twin(["a"], {"a": {"senescence": 1.0}})  # type: ignore[arg-type]
     assert "upload a table" in json.dumps(shown, default=lambda c: c.to_plotly_json())
+
+
+def test_the_table_hint_does_not_call_a_higher_suppressive_sasp_more_benefit(
+    small_table: bytes,
+) -> None:
+    """The hint read 'ici_benefit and the SASP programmes: ... (higher = more benefit
+    expected)', but a higher sasp_suppressive lowers ici_benefit."""
+    _status, children, *_ = on_upload(_upload(small_table), "small.csv")
+    text = json.dumps(children, default=lambda c: c.to_plotly_json())
+    assert "SASP programmes: the `senotwin stratify` rule (higher" not in text
+    assert "higher suppressive score lowers ici_benefit" in text

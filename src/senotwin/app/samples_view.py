@@ -60,8 +60,10 @@ def on_upload(
         html.H3("Scores and stratification per sample"),
         html.P(
             f"{', '.join(DEFAULT_SIGNATURES)}: signature scores (mean z of the genes); "
-            "ici_benefit and the SASP programmes: the `senotwin stratify` rule "
-            "(higher = more benefit expected); best_strategy: the strategy with the highest "
+            "ici_benefit: the `senotwin stratify` rule (higher = more benefit expected); "
+            "sasp_suppressive and sasp_stimulatory: the SASP programme z-scores it reads (a "
+            "higher suppressive score lowers ici_benefit, a higher stimulatory one raises it); "
+            "best_strategy: the strategy with the highest "
             "predicted benefit (equal benefits: the one with fewer drugs, ICI alone). "
             f"First {MAX_ROWS} samples shown.",
             className="hint",
