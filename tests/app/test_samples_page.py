@@ -143,6 +143,18 @@ def test_forged_types_are_answered_on_the_page_not_as_a_500() -> None:
     assert "upload a table" in json.dumps(shown, default=lambda c: c.to_plotly_json())
 
 
+def test_messages_say_how_many_genes_each_score_used(small_table: bytes) -> None:
+    """The page said nothing of gene coverage (`senotwin score` and `stratify` print it), nor
+    that lower-case names were matched ignoring case."""
+    frame = pd.read_csv(io.BytesIO(small_table), index_col=0)
+    frame.index = [g.lower() for g in frame.index]
+    result = samples_page.score_samples(read_upload(_upload(frame.to_csv().encode()), "l.csv"))
+    said = "\n".join(result.messages)
+    assert "matched ignoring case" in said
+    assert "sasp: " in said and " genes found" in said  # each signature's n of m
+    assert "genes found per programme: sasp_stimulatory " in said
+
+
 def test_the_table_hint_does_not_call_a_higher_suppressive_sasp_more_benefit(
     small_table: bytes,
 ) -> None:

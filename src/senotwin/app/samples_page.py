@@ -23,7 +23,7 @@ from senotwin.model.scenarios import get_scenario
 from senotwin.model.units import pretty_unit
 from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, TooFewGenes, score_matrix
-from senotwin.sc.stratify import stratify
+from senotwin.sc.stratify import genes_found_line, stratify
 from senotwin.sim.scenario import run_scenario
 
 #: largest upload accepted (decoded bytes); a gzip'd table may unpack to 10 times this
@@ -98,11 +98,12 @@ def score_samples(expr: Expression) -> SampleScores:
         scores = score_matrix(ready.x, ready.genes, DEFAULT_SIGNATURES, obs_names=ready.obs_names)
     except TooFewGenes as exc:  # worded for the page: it reads human symbols only
         raise ValidationError(exc.worded(PAGE_MOUSE, PAGE_HUMAN)) from None
+    messages += [*scores.notes, *scores.coverage_lines()]  # as `senotwin score` prints them
     strata = None
     try:
         res = stratify(expr.x, expr.genes, expr.obs_names, where=expr.source or "the upload")
         strata = res.predictions[list(STRATIFY_COLUMNS)]
-        messages += list(res.messages)
+        messages += [*res.messages, genes_found_line(res.coverage)]
     except ValidationError as exc:
         messages.append(f"stratification not possible: {exc}")
     try:

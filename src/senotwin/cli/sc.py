@@ -202,8 +202,8 @@ def score(
             raise ValidationError(f"{input}: {exc}") from None
         for note in res.notes:
             typer.echo(note, err=True)
-        for name, r in res.coverage.iterrows():
-            typer.echo(f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found", err=True)
+        for line in res.coverage_lines():
+            typer.echo(line, err=True)
         for name, why in res.skipped.items():
             typer.echo(f"warning: {name} not scored: {why} (need >= {MIN_GENES})", err=True)
         _write_table(res.scores, out, index=True)

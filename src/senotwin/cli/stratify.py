@@ -19,6 +19,7 @@ from senotwin.cli._common import (
     writing,
 )
 from senotwin.sc.io import read_expression
+from senotwin.sc.stratify import genes_found_line
 from senotwin.sc.stratify import stratify as run_stratify
 from senotwin.sc.stratify_cohorts import load_ici_cohorts, load_tcga
 from senotwin.sc.stratify_eval import evaluate_cohorts, plot_forest, plot_roc
@@ -81,12 +82,7 @@ def predict(
         )
         for m in (*expr.messages, *res.messages):
             typer.echo(m, err=True)
-        cov = res.coverage
-        typer.echo(
-            "genes found per programme: "
-            + ", ".join(f"{n} {int(r.n_found)}/{int(r.n_genes)}" for n, r in cov.iterrows()),
-            err=True,
-        )
+        typer.echo(genes_found_line(res.coverage), err=True)
         _write_table(res.predictions, out, index=True)
         pages = write_explanations(res, explain) if explain is not None else []
     # said once the writes are committed (a run stopped during --explain had said 'wrote')
@@ -97,7 +93,7 @@ def predict(
         print_json(
             {
                 "predictions": res.predictions.reset_index().to_dict(orient="records"),
-                "coverage": cov.reset_index().to_dict(orient="records"),
+                "coverage": res.coverage.reset_index().to_dict(orient="records"),
                 "messages": list(res.messages),
             }
         )

@@ -87,6 +87,14 @@ class ScoreResult:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
+    def coverage_lines(self) -> list[str]:
+        """One ``NAME: n of m genes found`` line per gene set scored from (how much of each
+        signature the data hold; a composite's parts are listed)."""
+        return [
+            f"{name}: {int(r.n_found)} of {int(r.n_genes)} genes found"
+            for name, r in self.coverage.iterrows()
+        ]
+
 
 def _coverage_row(sig: Signature, present: set[str], unmapped: Sequence[str]) -> dict[str, Any]:
     found = [g for g in sig.genes if g in present]

@@ -430,6 +430,13 @@ def stratify(
     return Stratification(pred, coverage, tuple(messages), contributions)
 
 
+def genes_found_line(coverage: pd.DataFrame) -> str:
+    """``genes found per programme: NAME n/m, ...`` for a :class:`Stratification`'s coverage."""
+    return "genes found per programme: " + ", ".join(
+        f"{n} {int(r.n_found)}/{int(r.n_genes)}" for n, r in coverage.iterrows()
+    )
+
+
 def best_strategy_index(benefits: FloatArray) -> list[int]:
     """Per row, the strategy with the highest benefit; benefits equal to within 1e-9 (the
     add-ons predicted to add nothing) go to the one listed first in :data:`STRATEGIES`, the
