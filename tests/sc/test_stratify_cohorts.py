@@ -14,7 +14,7 @@ from senotwin.cli.app import app
 from senotwin.sc.stratify import stratify_frame
 from senotwin.sc.stratify_cohorts import load_ici_cohort, load_tcga
 from senotwin.sc.stratify_eval import auroc
-from senotwin.sc.stratify_tcga import stage_number, tcga_cox
+from senotwin.sc.stratify_tcga import forest_title, stage_number, tcga_cox
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 ICI = DATA / "ici"
@@ -102,3 +102,18 @@ def test_missing_data_folder_says_what_it_should_hold(tmp_path: Path) -> None:
     assert "--data: the checkpoint-inhibitor cohorts as NAME_expr_log2tpm.csv.gz" in res.output
     with pytest.raises(ValueError, match=r"TCGA data folder \(--data: .*not shipped"):
         load_tcga(tmp_path / "nope")
+
+
+def test_forest_title_says_what_each_row_was_adjusted_for() -> None:
+    """The title read 'adjusted for age, stage' while 56 of 136 rows, the pooled ones among
+    them, were adjusted for age alone (stage only where >= 80% of a type records one)."""
+    rows = pd.DataFrame(
+        {"group": ["ACC", "GBM", "pooled"], "adjusted_for": ["age, stage", "age", "age"]}
+    )
+    title = forest_title(rows)
+    assert "adjusted for age, and stage where the type records it" in title
+    assert ";\npooled: adjusted for age, stratified by type)" in title
+    assert (
+        forest_title(rows.iloc[:1])
+        == "TCGA: HR per SD of each SASP axis\n(adjusted for age and stage)"
+    )

@@ -24,7 +24,7 @@ from senotwin.sc.stratify import stratify as run_stratify
 from senotwin.sc.stratify_cohorts import load_ici_cohorts, load_tcga
 from senotwin.sc.stratify_eval import evaluate_cohorts, plot_forest, plot_roc
 from senotwin.sc.stratify_explain import write_explanations
-from senotwin.sc.stratify_tcga import tcga_cox
+from senotwin.sc.stratify_tcga import forest_title, tcga_cox
 
 #: where the reference data sit relative to a checkout (the lead's shared data folder)
 DEFAULT_ICI = Path("../shared/data/ici")
@@ -155,7 +155,7 @@ def tcga(
         plot_forest(
             shown.assign(group=shown["group"] + " " + shown["endpoint"]),
             out / "tcga_forest.png", group="group", estimate="hr_per_sd", null=1.0, log=True,
-            title="TCGA: HR per SD of each SASP axis (adjusted for age, stage)",
+            title=forest_title(shown),
         )  # fmt: skip
     counts = res["call"].value_counts()
     for call, n in counts.items():

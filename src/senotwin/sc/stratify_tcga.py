@@ -18,7 +18,7 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin.sc.stratify import stratify_frame
 
-__all__ = ["AXES", "MIN_EVENTS", "stage_number", "tcga_cox"]
+__all__ = ["AXES", "MIN_EVENTS", "forest_title", "stage_number", "tcga_cox"]
 
 AXES = ("sasp_stimulatory", "sasp_suppressive")
 #: fewest events for a per-type estimate to be reported as evaluable (rule of thumb: ~10 events
@@ -113,6 +113,27 @@ def tcga_cox(
                 row["call"] = _call(row)
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def forest_title(table: pd.DataFrame) -> str:
+    """The forest plot's title, saying what the rows shown were adjusted for: stage only where a
+    type records it, and the pooled model stratified by tumour type (one title said 'adjusted
+    for age, stage' over rows adjusted for age alone)."""
+    per_type = table[table["group"] != "pooled"]["adjusted_for"]
+    if per_type.empty:
+        adjusted = ""
+    elif (per_type == "age, stage").all():
+        adjusted = "adjusted for age and stage"
+    elif (per_type == "age").all():
+        adjusted = "adjusted for age"
+    else:
+        adjusted = "adjusted for age, and stage where the type records it"
+    pooled = table[table["group"] == "pooled"]["adjusted_for"]
+    if not pooled.empty:
+        adjusted += (";\n" if adjusted else "") + (
+            f"pooled: adjusted for {pooled.iloc[0].replace(', ', ' and ')}, stratified by type"
+        )
+    return f"TCGA: HR per SD of each SASP axis\n({adjusted})"  # one line ran off the figure
 
 
 def _call(row: dict[str, object]) -> str:
