@@ -61,3 +61,27 @@ def test_signatures_json_and_markers(tmp_path) -> None:
     assert r.exit_code == 0, r.output
     t = pd.read_csv(out, sep="\t")
     assert set(t.group) == {"A", "B"} and len(t) == 2 * len(genes)
+
+
+def test_call_markers_and_communication_say_how_many_genes_they_read(tmp_path) -> None:
+    """`score` prints each signature's genes found; `sc call`, `sc sasp-markers` and `sc
+    communication` left genes and pairs out of the data silently."""
+    from senotwin.sc.examples import write_examples
+
+    write_examples(tmp_path)
+    expr = str(tmp_path / "fibroblasts.csv.gz")
+    obs = ["--obs", str(tmp_path / "fibroblasts_samples.csv"), "--groupby", "condition"]
+    runner = CliRunner()
+    r = runner.invoke(app, ["sc", "call", expr, "--out", str(tmp_path / "c.csv"), "--n-null", "10"])
+    assert r.exit_code == 0, r.output
+    n_sasp = len(get_signature("hallmark_sasp").genes)
+    assert f"of {n_sasp} genes found" in r.output and "hallmark_arrest: " in r.output
+    r = runner.invoke(app, ["sc", "sasp-markers", expr, *obs, "--out", str(tmp_path / "m.csv")])
+    assert r.exit_code == 0, r.output
+    n_found = pd.read_csv(tmp_path / "m.csv")["gene"].nunique()
+    assert f"sasp: {n_found} of {len(get_signature('sasp').genes)} genes found" in r.output
+    args = ["sc", "communication", expr, *obs, "--out", str(tmp_path / "cm.csv"), "--n-perm", "9"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    pairs = pd.read_csv(tmp_path / "cm.csv")[["ligand", "receptor"]].drop_duplicates()
+    assert f"{len(pairs)} of " in r.output and "ligand-receptor pairs scored" in r.output

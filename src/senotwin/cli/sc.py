@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import typer
@@ -21,6 +22,7 @@ from senotwin.cli._common import (
     user_errors,
     writing,
 )
+from senotwin.kb.ligand_receptor import load_ligand_receptor
 from senotwin.sc.calls import call_senescent
 from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.io import Expression, prepare, read_expression, with_annotations
@@ -31,6 +33,7 @@ from senotwin.sc.signatures import (
     LISTED_BY,
     Signature,
     builtin_signatures,
+    get_signature,
     read_gmt,
     read_signature_table,
 )
@@ -252,6 +255,10 @@ def call(
         res = call_senescent(
             expr.x, expr.genes, groups=groups, n_null=n_null, seed=seed, obs_names=expr.obs_names
         )
+        found = cast("dict[str, int]", res.params["genes_found"])
+        for name in res.hallmarks:  # as `score` says it: how much of each hallmark was read
+            total = len(get_signature(name).genes)
+            typer.echo(f"{name}: {found[name]} of {total} genes found", err=True)
         _write_table(res.table, out, index=True)
     typer.echo(f"{int(res.table['call'].sum())} of {len(res.table)} called senescent", err=True)
     typer.echo(f"wrote {out}", err=True)
@@ -269,7 +276,10 @@ def markers(
     """Rank SASP factors per group against the rest (effect sizes, FDR)."""
     with user_errors(), writing(_table_out(out), inputs=(input, obs)):
         expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
-        _write_table(sasp_markers(expr.x, expr.genes, _groups(expr, groupby)), out, index=False)
+        table = sasp_markers(expr.x, expr.genes, _groups(expr, groupby))
+        total = len(get_signature("sasp").genes)
+        typer.echo(f"sasp: {table['gene'].nunique()} of {total} genes found", err=True)
+        _write_table(table, out, index=False)
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -291,6 +301,12 @@ def comm(
         check_seed(seed)  # before the file is read
         expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
+        used = len(t[["ligand", "receptor"]].drop_duplicates())
+        typer.echo(
+            f"{used} of {len(load_ligand_receptor())} ligand-receptor pairs scored (the others "
+            "lack a gene in the data)",
+            err=True,
+        )
         _write_table(t, out, index=False)
         if figure is not None:
             plot_communication(t, figure)
