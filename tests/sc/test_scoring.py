@@ -57,6 +57,7 @@ def test_one_signature_alone_is_a_list_of_one() -> None:
     from senotwin.sc.examples import example_adata
 
     alone, listed = example_adata(), example_adata()
+    alone.X, listed.X = np.log1p(alone.X), np.log1p(listed.X)  # scored log-normalised
     one = score_adata(alone, "sasp").scores
     assert list(one.columns) == ["sasp"]
     pd.testing.assert_frame_equal(one, score_adata(listed, ["sasp"]).scores)
@@ -133,3 +134,23 @@ def test_skip_short_leaves_out_only_the_short_sets() -> None:
     pd.testing.assert_frame_equal(res.scores, score_matrix(x, genes, ["sasp"]).scores)
     with pytest.raises(TooFewGenes, match="tiny: 1 of 3"):
         score_matrix(x, genes, [tiny], skip_short=True)
+
+
+def test_linear_scale_adata_is_scored_with_a_warning() -> None:
+    """score_adata scored the example's TPM-like X as it was, where `senotwin score` on the same
+    file log-transforms first: other numbers, and nothing said (README's example did this)."""
+    from senotwin._errors import SenotwinWarning
+    from senotwin.sc.examples import example_adata
+
+    raw = example_adata()
+    with pytest.warns(SenotwinWarning, match=r"adata.X holds values reaching 15,523.9"):
+        score_adata(raw, ["sasp"])
+    logged = example_adata()
+    logged.X = np.log1p(logged.X)
+    score_adata(logged, ["sasp"])  # log-normalised: no warning (warnings are errors here)
+    counts = ad.AnnData(X=np.arange(1.0, 13.0).reshape(3, 4) * 7)
+    counts.var_names = ["IL6", "CXCL8", "CCL2", "MMP3"]
+    with pytest.warns(SenotwinWarning, match="holds integer counts"):
+        score_adata(
+            counts, [Signature(name="s", genes=("IL6", "CCL2", "MMP3"), weights=(1.0,) * 3)]
+        )

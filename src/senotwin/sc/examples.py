@@ -55,7 +55,8 @@ def fibroblast_samples() -> pd.DataFrame:
 
 
 def example_adata() -> Any:
-    """The fibroblast example as AnnData (samples × genes; obs: condition, cell_type)."""
+    """The fibroblast example as AnnData (samples × genes; obs: condition, cell_type); X holds
+    the normalised expression as shipped (linear scale, like TPM): log1p it before scoring."""
     import anndata as ad
 
     expr = read_expression(example_path("fibroblasts_marthandan2016.csv.gz"))

@@ -463,6 +463,21 @@ def _refuse_nonfinite(x: Any, obs: list[str], genes: list[str], source: Path | s
 LINEAR_ABOVE = 50.0
 
 
+def unlogged(x: Any) -> str | None:
+    """Why ``x`` looks not log-normalised, as :func:`prepare` would judge it (integer counts, or
+    non-integer values above LINEAR_ABOVE), or None when it looks log-scale or transformed."""
+    vals = np.asarray(x.data if sp.issparse(x) else x)
+    if not vals.size or not np.issubdtype(vals.dtype, np.number) or vals.min() < 0:
+        return None
+    if not np.all(np.isfinite(vals)):
+        return None
+    if bool(np.all(vals == np.round(vals))) and vals.max() > 1:
+        return "integer counts"
+    if vals.max() > LINEAR_ABOVE:
+        return f"values reaching {vals.max():,.1f} (above {LINEAR_ABOVE:g}; linear-scale, e.g. TPM)"
+    return None
+
+
 def prepare(expr: Expression, *, normalise: bool = True) -> Expression:
     """Refuse unusable matrices; if ``normalise``, turn counts or linear-scale data into log1p.
 

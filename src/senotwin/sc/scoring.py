@@ -394,6 +394,18 @@ def score_adata(
         min_genes=min_genes,
         **options,
     )
+    from senotwin.sc.io import unlogged
+
+    why = unlogged(x)
+    if why is not None:  # `senotwin score` log-transforms these; scored as is they differ
+        warnings.warn(
+            f"adata.{'layers[' + repr(layer) + ']' if layer is not None else 'X'} holds {why}; "
+            "the scores expect log-normalised values and `senotwin score` would log-transform "
+            "them first: log-normalise (e.g. scanpy.pp.normalize_total and scanpy.pp.log1p, or "
+            "numpy.log1p for TPM) before score_adata",
+            SenotwinWarning,
+            stacklevel=2,
+        )
     for name in result.scores.columns:
         adata.obs[OBS_PREFIX + name] = result.scores[name].to_numpy()
     adata.uns["senotwin_scores"] = {
