@@ -117,3 +117,25 @@ def test_forest_title_says_what_each_row_was_adjusted_for() -> None:
         forest_title(rows.iloc[:1])
         == "TCGA: HR per SD of each SASP axis\n(adjusted for age and stage)"
     )
+
+
+@needs_tcga
+def test_docs_count_the_tcga_calls_as_the_command_gives_them() -> None:
+    """docs/stratify.md said '104 of 136 per-type estimates ... 31 have a CI that includes 1':
+    136 rows hold 4 pooled ones, and 4 of the 31 were those."""
+    import re
+
+    tpm, clin = load_tcga(TCGA)
+    res = tcga_cox(tpm, clin)
+    per_type = res[res["group"] != "pooled"]
+    under = int((per_type["call"] == "underpowered").sum())
+    none = int(per_type["call"].str.startswith("no association").sum())
+    text = " ".join(
+        (Path(__file__).resolve().parents[2] / "docs" / "stratify.md").read_text().split()
+    )
+    said = re.search(
+        r"(\d+) of the (\d+) per-type estimates are underpowered; (\d+) have a CI", text
+    )
+    assert said is not None
+    assert [int(g) for g in said.groups()] == [under, len(per_type), none]
+    assert f"prints {len(res)} calls: {len(per_type)} per-type rows" in text
