@@ -67,3 +67,13 @@ def test_lower_case_gene_names_are_called_as_in_score(planted) -> None:
     with pytest.warns(SenotwinWarning, match=r"gene\(s\) matched ignoring case"):
         got = call_senescent(planted.x, [g.lower() for g in planted.genes], n_null=20, seed=1)
     pd.testing.assert_frame_equal(got.table, want.table)
+
+
+def test_mouse_symbols_are_named_as_such(planted) -> None:
+    """Mouse symbols (Cdkn1a) gave 'no genes of hallmark(s) [...] are in the data' with no word
+    on which symbols calls read."""
+    mouse = [g[:1] + g[1:].lower() for g in planted.genes]
+    with pytest.raises(ValidationError, match=r"look like mouse \(MGI\) symbols.*--species mouse"):
+        call_senescent(planted.x, mouse)
+    with pytest.raises(ValidationError, match="calls read human HGNC symbols"):
+        call_senescent(planted.x[:, -50:], planted.genes[-50:])

@@ -28,7 +28,7 @@ from senotwin.sc.kernels import (
     matched_controls,
     mean_z,
 )
-from senotwin.sc.scoring import symbol_index, warn_case_matched
+from senotwin.sc.scoring import _looks_like, symbol_index, warn_case_matched
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr
 
@@ -115,7 +115,13 @@ def call_senescent(
     found = (w != 0).sum(axis=0)
     if (found == 0).any():
         empty = [s.name for s, f in zip(sigs, found, strict=True) if f == 0]
-        raise ValidationError(f"no genes of hallmark(s) {empty} are in the data")
+        looks = (
+            "the genes look like mouse (MGI) symbols, and calls read human ones (score mouse "
+            "data with `senotwin score --species mouse`)"
+            if _looks_like(genes) == "mouse"
+            else "calls read human HGNC symbols, e.g. CDKN1A"
+        )
+        raise ValidationError(f"no genes of hallmark(s) {empty} are in the data; {looks}")
     codes = np.zeros(n_obs, dtype=np.int64)
     names = ["all"]
     if groups is not None:
