@@ -28,7 +28,7 @@ from senotwin.sc.kernels import (
     matched_controls,
     mean_z,
 )
-from senotwin.sc.scoring import _looks_like, symbol_index, warn_case_matched
+from senotwin.sc.scoring import looks_like_species, symbol_index, warn_case_matched
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr
 
@@ -118,7 +118,7 @@ def call_senescent(
         looks = (
             "the genes look like mouse (MGI) symbols, and calls read human ones (score mouse "
             "data with `senotwin score --species mouse`)"
-            if _looks_like(genes) == "mouse"
+            if looks_like_species(genes) == "mouse"
             else "calls read human HGNC symbols, e.g. CDKN1A"
         )
         raise ValidationError(f"no genes of hallmark(s) {empty} are in the data; {looks}")

@@ -207,7 +207,7 @@ def score_matrix(
                 "; ".join(f"{name}: {why}" for name, why in short.items()),
                 min_genes,
                 species,
-                _looks_like(genes),
+                looks_like_species(genes),
             )
         requested = [s for s in requested if s.name not in skipped]
         used = {leaf.name for s in requested for leaf in _leaves_of(s, resolved.leaves)}
@@ -325,7 +325,7 @@ def _match_case(
     return dataclasses.replace(sig, genes=tuple(names)) if names != list(sig.genes) else sig
 
 
-def _looks_like(genes: Sequence[str]) -> str:
+def looks_like_species(genes: Sequence[str]) -> str:
     """The species the gene names look like: "human" when most are upper-case like HGNC symbols
     (``CDKN1A``), "mouse" when most are capitalised like MGI symbols (``Cdkn1a``), else ""."""
     named = _letters(genes)
