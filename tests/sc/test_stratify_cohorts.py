@@ -139,3 +139,22 @@ def test_docs_count_the_tcga_calls_as_the_command_gives_them() -> None:
     assert said is not None
     assert [int(g) for g in said.groups()] == [under, len(per_type), none]
     assert f"prints {len(res)} calls: {len(per_type)} per-type rows" in text
+
+
+def test_forest_plot_axis_says_what_the_estimate_is(tmp_path: Path, monkeypatch) -> None:
+    from senotwin.sc import stratify_eval
+
+    drawn = {}
+
+    def keep(fig, path, **_kw):  # the figure instead of the file
+        drawn["xlabel"] = fig.axes[0].get_xlabel()
+        return Path(path)
+
+    monkeypatch.setattr(stratify_eval, "atomic_write_figure", keep)
+    row = {"cohort": "a", "score": "ici_benefit", "auroc": 0.6, "ci_low": 0.5, "ci_high": 0.7}
+    table = pd.DataFrame([row])
+    stratify_eval.plot_forest(
+        table, tmp_path / "f.png", group="cohort", estimate="auroc", xlabel="AUROC (words)",
+        title="t", null=0.5,
+    )  # fmt: skip
+    assert drawn["xlabel"] == "AUROC (words)"  # not the column name

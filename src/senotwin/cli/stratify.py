@@ -26,6 +26,8 @@ from senotwin.sc.stratify_eval import evaluate_cohorts, plot_forest, plot_roc
 from senotwin.sc.stratify_explain import write_explanations
 from senotwin.sc.stratify_tcga import forest_title, tcga_cox
 
+#: the x axis of a forest plot of Cox hazard ratios per SD of a score
+HR_PER_SD_LABEL = "hazard ratio per SD of the score (log scale; 1: no association)"
 #: where the reference data sit relative to a checkout (the lead's shared data folder)
 DEFAULT_ICI = Path("../shared/data/ici")
 DEFAULT_TCGA = Path("../shared/data/tcga")
@@ -119,11 +121,13 @@ def evaluate(
         resp = ev.auroc[ev.auroc["label"] == "response"]
         plot_forest(
             resp, out / "auroc_forest.png", group="cohort", estimate="auroc", null=0.5,
+            xlabel="AUROC, responders vs non-responders (0.5: no better than chance)",
             title="AUROC (R vs NR) with 95% bootstrap CI",
         )  # fmt: skip
         plot_forest(
             cox[cox["score"].isin(["ici_benefit", "cd8_teff"])],
             out / "cox_forest.png", group="cohort", estimate="hr_per_sd", null=1.0, log=True,
+            xlabel=HR_PER_SD_LABEL,
             title="Cox HR per SD of ici_benefit and CD8 T-eff (OS, PFS), 95% CI",
         )  # fmt: skip
     for n in ev.notes:
@@ -155,6 +159,7 @@ def tcga(
         plot_forest(
             shown.assign(group=shown["group"] + " " + shown["endpoint"]),
             out / "tcga_forest.png", group="group", estimate="hr_per_sd", null=1.0, log=True,
+            xlabel=HR_PER_SD_LABEL,
             title=forest_title(shown),
         )  # fmt: skip
     counts = res["call"].value_counts()

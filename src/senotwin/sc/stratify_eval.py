@@ -261,11 +261,13 @@ def plot_forest(
     *,
     group: str,
     estimate: str,
+    xlabel: str,
     title: str,
     null: float,
     log: bool = False,
 ) -> Path:
-    """Forest plot: one row per ``group`` value × score, estimate with its 95% CI."""
+    """Forest plot: one row per ``group`` value × score, estimate with its 95% CI; ``xlabel``
+    says in words what the estimate is (not its column name)."""
     from matplotlib.figure import Figure
 
     if table.empty:
@@ -289,7 +291,7 @@ def plot_forest(
         ax.minorticks_off()
         ax.set_xlim(max(0.1, float(rows["ci_low"].min()) * 0.8), float(rows["ci_high"].max()) * 1.2)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlabel(estimate, fontsize=8)
+    ax.set_xlabel(xlabel, fontsize=8)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return atomic_write_figure(fig, path, dpi=110)
