@@ -377,3 +377,25 @@ def test_bad_input_files(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyP
     for name in case.absent:
         assert not (tmp_path / name).exists(), f"{name} exists after a failed command"
     assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("-s", "no-such-signature"), "unknown signature"), (("--species", "rat"), "species must")],
+)
+def test_score_refuses_a_bad_name_before_reading_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], said: str
+) -> None:
+    from senotwin.cli import sc as sc_cli
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("the expression file was read")
+
+    monkeypatch.setattr(sc_cli, "_load", never)
+    data = tmp_path / "x.csv"
+    data.write_text(_csv(_counts()))
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(app, ["score", str(data), "--out", str(out), *args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert not out.exists()

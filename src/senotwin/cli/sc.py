@@ -28,7 +28,13 @@ from senotwin.sc.communication import communication, plot_communication
 from senotwin.sc.io import Expression, prepare, read_expression, with_annotations
 from senotwin.sc.markers import sasp_markers
 from senotwin.sc.methods import get_method, methods_help
-from senotwin.sc.scoring import DEFAULT_SIGNATURES, MIN_GENES, TooFewGenes, score_matrix
+from senotwin.sc.scoring import (
+    DEFAULT_SIGNATURES,
+    MIN_GENES,
+    TooFewGenes,
+    check_species,
+    score_matrix,
+)
 from senotwin.sc.signatures import (
     LISTED_BY,
     Signature,
@@ -36,6 +42,7 @@ from senotwin.sc.signatures import (
     get_signature,
     read_gmt,
     read_signature_table,
+    resolve_signatures,
 )
 from senotwin.sc.survival import cox_per_score, km_tertiles, left_out, plot_km
 
@@ -191,6 +198,8 @@ def score(
         check_seed(seed)  # before the file is read
         options = dataclasses.asdict(get_method(method).options_from_text(option))
         sigs = _selection(list(signature), gene_sets)
+        resolve_signatures(sigs)  # an unknown name and a bad species are refused before the
+        check_species(species)  # file is read, which takes minutes for a large one
         expr = _load(input, layer, normalise, gene_symbols=gene_symbols)
         try:
             res = score_matrix(

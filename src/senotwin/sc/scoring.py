@@ -154,8 +154,7 @@ def score_matrix(
         )
     scorer = get_method(method)
     opts = scorer.make_options(options)
-    if species not in {"human", "mouse"}:
-        raise ValidationError(f"species must be 'human' or 'mouse', got {species!r}")
+    check_species(species)
     n_obs, n_genes = x.shape
     if len(genes) != n_genes:
         raise ValidationError(f"{len(genes)} gene names for a matrix with {n_genes} columns")
@@ -323,6 +322,13 @@ def _match_case(
         taken.add(genes[i])
         matched[g] = genes[i]
     return dataclasses.replace(sig, genes=tuple(names)) if names != list(sig.genes) else sig
+
+
+def check_species(species: str) -> None:
+    """Refuse a species the signatures cannot be mapped to (their symbols are human; mouse ones
+    come by ortholog mapping)."""
+    if species not in {"human", "mouse"}:
+        raise ValidationError(f"species must be 'human' or 'mouse', got {species!r}")
 
 
 def looks_like_species(genes: Sequence[str]) -> str:
