@@ -89,6 +89,19 @@ def test_drugs_filters(kb: KnowledgeBase) -> None:
         query.drugs(kb, agent_class="magic")
 
 
+def test_drugs_tumour_of_another_kind_is_refused(shipped_kb: KnowledgeBase) -> None:
+    """`kb drugs --tumour lung` printed '0 agent(s)' (audit, session 50): 'lung' is the tissue
+    LUNG, which no agent lists as a tumour type; it names the field and the tumour types."""
+    with pytest.raises(ValidationError) as err:
+        query.drugs(shipped_kb, tumor="lung")
+    text = str(err.value)
+    assert "--tumour 'lung'" in text and "LUNG, a tissue" in text
+    assert "did you mean 'LUNG_CANCER', 'NSCLC'?" in text and "MELANOMA" in text
+    with pytest.raises(ValidationError, match="is RAPAMYCIN, an agent, not a tumour type"):
+        query.drugs(shipped_kb, tumor="rapamycin")
+    assert {a.id for a in query.drugs(shipped_kb, tumor="lung cancer")} >= {"ABT_263"}
+
+
 def test_cite_numbers_ids_and_names(kb: KnowledgeBase) -> None:
     assert [r.number for r in query.cite(kb, ["76"])] == [76]
     assert [r.number for r in query.cite(kb, ["T5"])] == [71]

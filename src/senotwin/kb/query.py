@@ -477,7 +477,7 @@ def drugs(
         )
     routes = agent_routes(kb, target, max_hops=max_hops) if target else None
     pathway_id = resolve(kb, pathway) if pathway else None
-    tumor_id = resolve(kb, tumor) if tumor else None
+    tumor_id = _tumour_type(kb, tumor) if tumor else None
     out = []
     for agent in kb.agents.values():
         if agent_class and agent_class not in agent.classes:
@@ -492,6 +492,24 @@ def drugs(
     if routes is not None:
         out.sort(key=lambda a: routes[a.id].hops)
     return out
+
+
+def _tumour_type(kb: KnowledgeBase, name: str) -> str:
+    """The tumour-type entity ``name`` resolves to; another kind (the tissue 'lung') matches no
+    agent's tumour types, so it is refused instead of filtering everything out."""
+    ident = resolve(kb, name)
+    kind = kb.entities[ident].kind if ident in kb.entities else "agent"
+    if kind == "tumor_type":
+        return ident
+    types = {e.id: e.name for e in kb.entities.values() if e.kind == "tumor_type"}
+    word = normalise_name(name)
+    near = [t for t, n in types.items() if word in normalise_name(n) or word in t.lower()]
+    what = kind.replace("_", " ")
+    article = "an" if what[0] in "aeiou" else "a"
+    raise ValidationError(
+        f"--tumour {name!r} is {ident}, {article} {what}, not a tumour type"
+        f"{hint(sorted(near))} (allowed: {', '.join(sorted(types))})"
+    )
 
 
 #: an item that reads as a number (ASCII digits; signed or with a decimal point it is never a
