@@ -107,6 +107,20 @@ def test_result_states_its_design() -> None:
     )
 
 
+def test_design_names_parameters_their_range_narrows() -> None:
+    """The design line said every parameter varied ×/÷ 2, but C_max's plausible range cuts its
+    interval to [1e11, 3e11] (x3, not x4) (audit, session 50): the clipped ones are named."""
+    res = run_sensitivity(
+        "default", metrics=("final_burden",), parameters=("C_max", "k_grow"), n=8, t_end=20.0
+    )
+    lo, hi = res.bounds["C_max"]
+    assert hi / lo < 4.0
+    assert res.design().endswith(
+        "each parameter ×/÷ 2 around its scenario value, narrower where its plausible range "
+        "ends (C_max)"
+    )
+
+
 def test_horizon_note_holds_r_t_effect_on_sasp_net_effect_flips() -> None:
     """HORIZON_NOTE's claim, one parameter at a time: a faster tumour shows a larger SASP
     effect at 150 days and a smaller one at 365 days (both arms near the plateau)."""

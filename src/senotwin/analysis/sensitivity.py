@@ -150,11 +150,15 @@ class SensitivityResult:
     spread: float = 2.0
 
     def design(self) -> str:
-        """One line saying what was sampled: scenario, horizon, samples, seed, spread."""
+        """One line saying what was sampled: scenario, horizon, samples, seed, spread, and the
+        parameters whose plausible range cut their ×/÷ spread interval."""
         how = "Latin-hypercube samples" if self.method == "prcc" else "Saltelli samples"
+        full = self.spread**2 * (1 - 1e-9)  # hi / lo of an interval its range did not cut
+        cut = [name for name, (lo, hi) in self.bounds.items() if lo > 0 and hi / lo < full]
         return (
             f"scenario {self.scenario}, horizon {self.days:g} days, {self.samples} {how} "
             f"(seed {self.seed}), each parameter ×/÷ {self.spread:g} around its scenario value"
+            + (f", narrower where its plausible range ends ({', '.join(cut)})" if cut else "")
         )
 
 

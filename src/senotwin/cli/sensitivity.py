@@ -41,7 +41,9 @@ def sensitivity(
         help="Horizon at which the metrics are read (default: the scenario's, 365 days for the "
         "TME scenarios); rankings differ between horizons.",
     ),
-    spread: float = typer.Option(2.0, "--spread", help="Vary each parameter x/÷ this factor."),
+    spread: float = typer.Option(
+        2.0, "--spread", help="Vary each parameter x/÷ this factor (within its plausible range)."
+    ),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
     workers: int = typer.Option(1, "--workers", help="Dask workers (1 = in process)."),
     top: int = typer.Option(10, "--top", help="Parameters shown per metric."),
