@@ -122,3 +122,32 @@ def test_profile_log_axes_label_decades_only() -> None:
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()] == []
+
+
+def test_waterfall_of_starts_at_one_optimum_has_readable_axes() -> None:
+    """Three starts within 2e-6 of each other drew a log axis whose every tick read 1x10^0,
+    and the start axis had ticks at 1.25, 1.5, ... (audit, session 50)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from senotwin.calibrate.fit import FitResult, Start
+    from senotwin.report.calibration_sections import waterfall_figure
+
+    best = 337.396203
+    starts = tuple(
+        Start(k, (0.0,), (0.0,), best + d, 10, 1, "") for k, d in enumerate((0.0, 5e-7, 1.4e-6))
+    )
+    fit = FitResult(
+        "p", ("a",), starts, {"a": 1.0}, best, 0.0, 0.0, 9, (), None, None, (), 1.0, 30, 3
+    )
+    fig = waterfall_figure(fit)
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    shown = [
+        t.get_text()
+        for t in ax.get_yticklabels()
+        if t.get_text() and lo <= t.get_position()[1] <= hi
+    ]
+    assert hi / lo >= 10 and len(shown) == len(set(shown)) >= 2, shown
+    left, right = ax.get_xlim()
+    assert [x for x in ax.get_xticks() if left <= x <= right and not float(x).is_integer()] == []

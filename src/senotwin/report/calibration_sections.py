@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from senotwin.calibrate.fit import FitResult, GoodnessOfFit
 from senotwin.calibrate.problem import Problem
@@ -31,6 +31,9 @@ def waterfall_figure(fit: FitResult) -> MplFigure:
     ok = np.isfinite(w)
     ax.plot(np.arange(1, w.size + 1)[ok], w[ok] - fit.nllh + 1.0, "o-", ms=3)
     ax.set_yscale("log")
+    lo, hi = ax.get_ylim()  # starts within a hair of one optimum: every tick read 1x10^0
+    ax.set_ylim(min(lo, 0.8), max(hi, 10.0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # starts are counted, not measured
     ax.set_xlabel("start (sorted)")
     ax.set_ylabel("nllh - best + 1")
     ax.set_title(f"{fit.problem}: {fit.converged}/{w.size} starts reach the best fit")
