@@ -181,3 +181,13 @@ def test_figure_layer_count_and_cite_ids_in_any_case(tmp_path: Path) -> None:
     assert code == 2 and "--max-per-layer must be a whole number from 2 to 40, got 0" in err
     assert not (tmp_path / "m.png").exists()
     assert _run("kb", "cite", "a347")[1] == _run("kb", "cite", "A347")[1] != ""
+
+
+def test_cite_of_a_statement_without_references_says_so() -> None:
+    """`kb cite B405` (a statement of §3.2.2 that cites nothing) printed nothing at all, as if
+    the command had failed silently (audit, session 50)."""
+    code, out, _ = _run("kb", "cite", "B405")
+    assert code == 0
+    assert out.strip() == "B405 cites none of the review's references"
+    code, out, _ = _run("kb", "cite", "B405", "--json")
+    assert code == 0 and json.loads(out) == []

@@ -345,6 +345,9 @@ def cite(
     if json_out:
         print_json(refs)
         return
+    if not refs:  # a statement the review gives without references: say so, not print nothing
+        cites = "cites" if len(items) == 1 else "cite"
+        typer.echo(f"{', '.join(items)} {cites} none of the review's references")
     for r in refs:
         typer.echo(f"{r.number}. {r.plain()}")
 
