@@ -119,3 +119,15 @@ def test_demo_help_says_what_it_runs_and_writes() -> None:
     text = " ".join(res.output.replace("│", " ").split())
     assert res.exit_code == 0 and "built-in scenario" not in text
     assert "several shipped scenarios" in text and "(cohort/, trial/;" in text
+
+
+def test_model_export_and_explain_say_what_no_scenario_gives() -> None:
+    """`model export` / `model explain` without --model or --scenario use the default
+    scenario's model with the model's own values (stress starts at 0, not the scenario's 1),
+    but --scenario's help said 'the `default` scenario' (audit, session 50)."""
+    root = typer.main.get_command(app)
+    model = root.get_command(click.Context(root), "model")  # type: ignore[attr-defined]
+    for name in ("export", "explain"):
+        command = model.get_command(click.Context(model), name)
+        (option,) = [p for p in command.params if p.name == "scenario"]
+        assert "with the model's own values" in " ".join(option.help.split()), option.help

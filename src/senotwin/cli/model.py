@@ -21,6 +21,15 @@ from senotwin.model.spec import ModelSpec
 
 app = typer.Typer(help="Inspect and export model specifications.", no_args_is_help=True)
 
+#: --scenario of the commands that show values: only a named scenario applies its values
+SCENARIO_VALUES = typer.Option(
+    None,
+    "--scenario",
+    help="A named scenario (see `senotwin scenarios list`), with its parameter values and "
+    "initial state; with neither --model nor --scenario, the `default` scenario's model with "
+    "the model's own values.",
+)
+
 
 def resolve(model: Path | None, scenario: str | None) -> tuple[ModelSpec, Scenario | None]:
     """The spec from --model or --scenario (not both); the default scenario if neither."""
@@ -91,7 +100,7 @@ def units(
 def explain(
     name: str = typer.Argument(..., help="A process, parameter, species, observable or entity."),
     model: Path | None = MODEL,
-    scenario: str | None = SCENARIO,
+    scenario: str | None = SCENARIO_VALUES,
 ) -> None:
     """Show a model element with its formula, values and evidence (with --scenario, the
     scenario's values)."""
@@ -110,7 +119,7 @@ def export(
     fmt: str = typer.Option(..., "--format", help="sbml, antimony, markdown or html."),
     out: Path = typer.Option(..., "--out", help="File to write."),
     model: Path | None = MODEL,
-    scenario: str | None = SCENARIO,
+    scenario: str | None = SCENARIO_VALUES,
 ) -> None:
     """Write the model in a standard format (nothing is written if the export fails).
 
