@@ -599,6 +599,16 @@ CASES: tuple[Case, ...] = (
         "error: --members selects ensemble members; it needs --ensemble",
     ),
     Case(
+        "simulate-summary-json-with-ensemble",  # wrote the bands and printed no summary at all
+        lambda t: [
+            *_sim(t, "--days", "5", "--summary-json"),
+            "--ensemble",
+            _write(t / "e.csv", "r_T\n0.02\n"),
+        ],
+        2,
+        "error: --summary-json summarises one run; it does not go with --ensemble",
+    ),
+    Case(
         "treat-dose-rules-with-ensemble",  # ran every member without the dose rules
         lambda t: [
             "treat",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from senotwin._errors import ValidationError
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     FIGURE_SUFFIXES,
@@ -76,6 +77,10 @@ def simulate(
             check_days(days, name="--days")
         reg = _regimen(regimen, scenario, allow_off_label)
         if ensemble is not None:
+            if summary_json:  # it printed nothing at all: say what goes with what
+                raise ValidationError(
+                    "--summary-json summarises one run; it does not go with --ensemble"
+                )
             _ensemble(out, ensemble, model, scenario, days, sets, blocks, engine, reg, plot)
             return
         result = run_scenario(
@@ -150,7 +155,6 @@ def _ensemble(
 ) -> None:
     """``simulate --ensemble``: one run per parameter set, written as quantile bands."""
     from senotwin import SolverOptions
-    from senotwin._errors import ValidationError
     from senotwin._io import atomic_write_bytes, read_table
     from senotwin.calibrate.sample import ensemble_bands
     from senotwin.sim.scenario import prepare_scenario
