@@ -57,6 +57,19 @@ def test_simulate_plot_title_names_the_changes(tmp_path, monkeypatch):
     assert titles == ["default (block NFKB=0.8)"]
 
 
+def test_simulate_plot_title_names_the_default_scenario_it_ran(tmp_path, monkeypatch):
+    """Without --scenario the run is the default scenario (stress starts at 1), but the figure
+    was titled 'sasp_qsp', the model, whose own values start it at 0 (audit, session 50)."""
+    import senotwin.report.timecourses as tc
+
+    titles: list[str] = []
+    monkeypatch.setattr(tc, "plot_timecourses", lambda table, out, title="": titles.append(title))
+    args = ["simulate", "--days", "5", "--out", str(tmp_path / "r.csv")]
+    res = runner.invoke(app, [*args, "--plot", str(tmp_path / "r.png")])
+    assert res.exit_code == 0, res.output
+    assert titles == ["default"]
+
+
 def test_model_check_is_registered():
     res = runner.invoke(app, ["model", "check", "--help"])
     assert res.exit_code == 0 and "--json" in res.output

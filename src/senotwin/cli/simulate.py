@@ -83,8 +83,9 @@ def simulate(
                 )
             _ensemble(out, ensemble, model, scenario, days, sets, blocks, engine, reg, plot)
             return
+        target = model_or_scenario(model, scenario)
         result = run_scenario(
-            model_or_scenario(model, scenario),
+            target,
             overrides=parse_sets(sets),
             blocks=parse_blocks(blocks),
             regimen=reg,
@@ -105,12 +106,10 @@ def simulate(
         atomic_write_bytes(out, data)
         if plot is not None:
             from senotwin.report.timecourses import plot_timecourses
+            from senotwin.sim.scenario import as_scenario
 
-            plot_timecourses(
-                result.table,
-                plot,
-                title=_plot_title(scenario or result.provenance.model_id, sets, blocks, regimen),
-            )
+            name = as_scenario(target).name  # neither option: the default scenario, not the model
+            plot_timecourses(result.table, plot, title=_plot_title(name, sets, blocks, regimen))
     if summary_json:
         summary = result.summary()
         summary["out"] = str(out)
