@@ -191,3 +191,9 @@ def test_cite_of_a_statement_without_references_says_so() -> None:
     assert out.strip() == "B405 cites none of the review's references"
     code, out, _ = _run("kb", "cite", "B405", "--json")
     assert code == 0 and json.loads(out) == []
+
+
+def test_no_path_within_one_step_says_step() -> None:
+    """'no path from IL6 to B_CELL within 1 steps' (audit, session 50)."""
+    code, out, _ = _run("kb", "path", "IL6", "B_CELL", "--max-length", "1")
+    assert code == 0 and out.strip() == "no path from IL6 to B_CELL within 1 step"

@@ -227,7 +227,7 @@ def path(
         )
         return
     if not found:
-        console.print(f"no path from {source} to {target} within {max_length} steps")
+        console.print(f"no path from {source} to {target} within {counted(max_length, 'step')}")
     for p in found:
         typer.echo(f"{p.describe()}  [{_cite(p.refs)}]")
     if more:
