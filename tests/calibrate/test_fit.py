@@ -116,6 +116,23 @@ def test_calibrate_cli_leaves_no_earlier_fit_files(tmp_path: Path, karin: Proble
     assert not (out / "profiles.png").exists() and not (out / "ensemble.tsv").exists()
 
 
+def test_readme_names_every_file_calibrate_writes(tmp_path: Path, karin: Problem) -> None:
+    """README's calibration section listed profiles.png as always written and left out
+    report.html (audit, session 50); every file of a fit without --profiles is named."""
+    export_problem(karin, tmp_path / "petab")
+    out = tmp_path / "fit"
+    res = CliRunner().invoke(
+        app, ["calibrate", "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = " ".join(readme.split("\n## Calibration", 1)[1].split("\n## ", 1)[0].split())
+    written = sorted(p.name for p in out.iterdir())
+    assert "profiles.png" not in written
+    assert [n for n in written if f"`{n}`" not in section] == []
+    assert "with `--profiles`, `profiles.png`" in section
+
+
 def test_a_failed_calibrate_keeps_the_earlier_fit_whole(
     tmp_path: Path, karin: Problem, monkeypatch: pytest.MonkeyPatch
 ) -> None:
