@@ -124,3 +124,13 @@ def test_stratify_passes_its_seed_to_the_bootstrap(
     )
     assert res.exit_code == 0, res.output
     assert seen == [7]
+
+
+@pytest.mark.parametrize("command", ["calibrate", "profile"])
+def test_starts_below_one_is_refused_naming_the_option(command: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, [command, "--problem", "galvis2019", "--starts", "0", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "--starts" in result.output
+    assert not (tmp_path / "o").exists()

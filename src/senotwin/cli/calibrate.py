@@ -285,6 +285,7 @@ def calibrate(
     starts: int | None = typer.Option(
         None,
         "--starts",
+        min=1,
         help="Latin-hypercube starts (plus nominal); default 50, and 1 for a simulated-cohort "
         "problem (liu2019: each start simulates a virtual cohort ~30 times).",
     ),
@@ -371,7 +372,7 @@ def calibrate(
 def profile(
     problem: str = PROBLEM,
     out: Path = typer.Option(..., "--out", help="Directory for tables and figures."),
-    starts: int = typer.Option(20, "--starts", help="Starts of the fit that is profiled."),
+    starts: int = typer.Option(20, "--starts", min=1, help="Starts of the fit that is profiled."),
     seed: int = typer.Option(0, "--seed", help="Seed of the starts."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
