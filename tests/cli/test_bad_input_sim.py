@@ -268,6 +268,13 @@ CASES: tuple[Case, ...] = (
         "--days = 1e+09 days is too long: at most 36500 days",
     ),
     Case("days-1e6", lambda t: _sim(t, "--days", "1e6"), 2, "at most 36500 days"),
+    # session 50 (audit): 1e-300 days ran a minute before the solver gave up on its step
+    Case(
+        "days-1e-300",
+        lambda t: _sim(t, "--days", "1e-300"),
+        2,
+        "--days = 1e-300 days is too short: at least 0.000694 days (one minute",
+    ),
     Case(
         "treat-days-1e9",
         ["treat", "compare", "--arm", "a=none", "--days", "1e9"],

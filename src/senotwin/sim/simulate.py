@@ -34,18 +34,28 @@ from senotwin.sim.result import BatchResult, RunProvenance, SimulationResult, So
 # microenvironment over days to years; a longer horizon has no meaning for it and only costs time
 # and memory (one output row per day: 1e9 days would need ~100 GB).
 MAX_DAYS = 36_500.0
+#: shortest run length (days): one minute. The model's fastest processes take hours; a run of
+#: 1e-300 days made the solver shrink its step below anything it can represent and fail after
+#: about a minute of work on its evaluation limit.
+MIN_DAYS = 1.0 / 1440.0
 #: what simulate's model and its ``NAME -> value`` arguments may be, for a wrong type's message
 SPEC = "a ModelSpec (senotwin.load_spec(path), or prepare_scenario(name).spec)"
 MAPPING = "a mapping of names to values (dict) or None"
 
 
 def check_days(value: object, *, name: str = "t_end") -> float:
-    """``value`` as a run length in days: a finite number in (0, MAX_DAYS], else a clear error."""
+    """``value`` as a run length in days: a finite number in [MIN_DAYS, MAX_DAYS], else a clear
+    error."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
         raise ValidationError(f"{name} must be a number of days, got {value!r}")
     days = float(value)
     if not math.isfinite(days) or days <= 0:
         raise ValidationError(f"{name} must be a positive finite number of days, got {value!r}")
+    if days < MIN_DAYS:
+        raise ValidationError(
+            f"{name} = {days:g} days is too short: at least {MIN_DAYS:.6f} days (one minute; the "
+            "model's fastest processes take hours)"
+        )
     if days > MAX_DAYS:
         raise ValidationError(
             f"{name} = {days:g} days is too long: at most {MAX_DAYS:g} days (100 years; the "
