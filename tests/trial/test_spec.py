@@ -257,3 +257,20 @@ def test_library_trials_read_responses_at_their_published_median_follow_up() -> 
         t = get_trial(name)
         assert t.rules.median_follow_days == pytest.approx(months * DAYS_PER_MONTH)
         assert f"{months:g}" in t.median_follow_source
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["baseline"].update(ecog1_share=1.5),
+        lambda d: d["baseline"].update(sld_median_mm=-5),
+        lambda d: d["assessment"].update(confirm_days="four weeks"),
+    ],
+)
+def test_a_bad_baseline_or_assessment_field_names_the_file_once(tmp_path: Path, change) -> None:
+    """The file is named once before the field (it was named twice: 'f.yaml: f.yaml: field')."""
+    path = _variant(tmp_path, change)
+    with pytest.raises(ValidationError) as err:
+        load_trial(path)
+    assert str(err.value).count(str(path)) == 1, str(err.value)
+    assert str(err.value).startswith(f"{path}: field '")

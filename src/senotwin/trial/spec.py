@@ -227,6 +227,13 @@ def _fail(src: str, field: str, value: Any, allowed: str) -> ValidationError:
     return ValidationError(f"{src}: field {field!r} = {value!r}: {allowed}")
 
 
+def _in_file(src: str, exc: ValidationError) -> ValidationError:
+    """``exc`` with the trial file named in front, once (the field checks already name it;
+    a dataclass's own check does not)."""
+    text = str(exc)
+    return ValidationError(text if text.startswith(f"{src}: ") else f"{src}: {text}")
+
+
 def _keys(src: str, where: str, data: Any, allowed: set[str], required: set[str]) -> None:
     if not isinstance(data, Mapping):
         raise _fail(src, where, data, "must be a mapping")
@@ -401,7 +408,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             source=_text(src, "baseline.source", b["source"]),
         )
     except ValidationError as exc:
-        raise ValidationError(f"{src}: {exc}") from None
+        raise _in_file(src, exc) from None
     a = data["assessment"]
     _keys(src, "assessment", a, _ASSESS, {"schedule", "source"})
     sched = a["schedule"]
@@ -444,7 +451,7 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             nontarget_progression=True,
         )
     except ValidationError as exc:
-        raise ValidationError(f"{src}: {exc}") from None
+        raise _in_file(src, exc) from None
     if follow_median is not None and rules.median_follow_days > rules.follow_days:
         raise _fail(
             src,
