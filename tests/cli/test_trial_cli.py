@@ -250,6 +250,27 @@ def test_trial_show_json_stays_strict_without_a_median_follow_up(tmp_path: Path)
     assert "response rates also read" not in runner.invoke(app, ["trial", "show", str(path)]).output
 
 
+def test_trial_show_says_which_baseline_fields_are_not_selected_on(tmp_path: Path) -> None:
+    """A trial file without the SLD and age medians selects on neither: the text says the pool
+    gives them, with no unit after the word (it printed 'SLD median pool mm')."""
+    import yaml
+
+    from senotwin.trial.library import DATA
+
+    data = yaml.safe_load((DATA / "keynote189.yaml").read_text())
+    for key in ("sld_median_mm", "age_median"):
+        data["baseline"].pop(key)
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(data))
+    res = runner.invoke(app, ["trial", "show", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "pool mm" not in res.output
+    assert "SLD median not selected on (the pool's)" in res.output
+    assert "age median not selected on (the pool's)" in res.output
+    res = runner.invoke(app, ["trial", "show", "keynote189"])
+    assert "SLD median 75 mm" in res.output and "age median 64.5" in res.output
+
+
 def _not_reached_matches_the_csv(comp: dict, out: Path) -> None:
     """Each row's ``*_not_reached`` flag is true where comparison.csv has inf (a median not
     reached was null in the JSON, as 'no value' is; audit s42 M3), its number then null."""

@@ -76,12 +76,14 @@ def show(
     for line in t.inclusion:
         typer.echo(f"  inclusion: {line}")
     b = t.baseline
+    pool = "not selected on (the pool's)"  # a field the file leaves out
+    sld = pool if b.sld_median_mm is None else f"{b.sld_median_mm:g} mm"
     typer.echo(
-        f"  baseline (selected to): SLD median {b.sld_median_mm or 'pool'} mm, PD-L1+ "
+        f"  baseline (selected to): SLD median {sld}, PD-L1+ "
         f"(>= {b.pdl1_threshold:.0%} of cancer cells) share "
         f"{b.pdl1_positive_share if b.pdl1_positive_share is not None else 'tissue'}, ECOG 1 share "
-        f"{b.ecog1_share if b.ecog1_share is not None else 'pool'}, age median "
-        f"{b.age_median or 'pool'}\n    source: {t.baseline_source}"
+        f"{b.ecog1_share if b.ecog1_share is not None else pool}, age median "
+        f"{pool if b.age_median is None else f'{b.age_median:g}'}\n    source: {t.baseline_source}"
     )
     if b.pdl1_high_share is not None:
         typer.echo(
