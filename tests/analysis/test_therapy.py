@@ -118,6 +118,11 @@ def test_cli_drugs_and_treat(tmp_path) -> None:
     # the JSON says its units as the text's units: line does (it had none; audit s42 M4)
     numbers = {k for k, v in data["arms"][0].items() if isinstance(v, float | int | dict)}
     assert numbers - {"neutropenia_grade"} <= set(data["units"])
+    # every measured field has its unit, also those null in this arm (the platelet nadir and its
+    # grade had none while the ANC nadir had one)
+    text = {"arm", "regimen", "status", "best_response", "dose_changes"}
+    assert set(data["arms"][0]) - text <= set(data["units"])
+    assert data["units"]["platelet_nadir"] == "1e9 cells/L"
     assert data["units"]["final_tumour"] == "1e9 cells"
     assert data["units"]["sasp_auc"] == "1e9 SASP-secreting cells*day"  # as "1e9 cells"
     assert plot.read_bytes()[:4] == b"\x89PNG"

@@ -76,6 +76,8 @@ def metric_units(table: pd.DataFrame) -> dict[str, str]:
         "of host tissue cells killed per day)",
         "anc_nadir": "1e9 cells/L",
         "neutropenia_grade": "CTCAE grade",
+        "platelet_nadir": "1e9 cells/L",
+        "thrombocytopenia_grade": "CTCAE grade",
     }
 
 
