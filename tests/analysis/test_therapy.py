@@ -99,6 +99,25 @@ def test_bad_arms_are_named() -> None:
         dose_response("legacy_aged_lung_untreated", "rapamycin", [-1.0], days=5)
 
 
+def test_an_off_label_arm_is_named_before_any_arm_runs() -> None:
+    """A dose outside the human range is refused naming its arm (the refusal named the
+    regimen item only, so with several arms the user had to find it)."""
+    arms = {"ok": "doxorubicin 60 mg/m2 iv d0", "high": "doxorubicin 600 mg/m2 iv d0"}
+    with pytest.raises(ValidationError, match=r"^arm 'high': regimen item 1 .*600 mg/m2"):
+        compare_arms("aged_lung_untreated", arms, days=5)
+    # a dose-response's background is named as such, not as the 'control' arm it becomes
+    with pytest.raises(ValidationError, match=r"^background \(--background\): regimen item 1"):
+        dose_response(
+            "aged_lung_untreated",
+            "doxorubicin",
+            [60],
+            unit="mg/m2",
+            schedule="d0",
+            background="doxorubicin 600 mg/m2 iv d7",
+            days=5,
+        )
+
+
 def test_cli_drugs_and_treat(tmp_path) -> None:
     runner = CliRunner()
     out = runner.invoke(app, ["drugs", "list", "--json"])

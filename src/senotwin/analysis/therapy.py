@@ -207,16 +207,26 @@ class Comparison:
 
 
 def _as_regimen(
-    value: Regimen | str | None, where: str, scenario: str, allow_off_label: bool
+    value: Regimen | str | None,
+    where: str,
+    scenario: str,
+    allow_off_label: bool,
+    *,
+    off_label: bool = False,
 ) -> Regimen | None:
+    """``value`` parsed in the scenario's body, its errors prefixed with ``where``; with
+    ``off_label`` an off-label refusal too (else it comes when the arm runs)."""
     if value is None or isinstance(value, Regimen):
         return value
     if not value.strip() or value.strip().lower() in ("none", "untreated", "control"):
         return None
     try:
-        return parse_regimen(
+        reg = parse_regimen(
             value, body=body_for_scenario(scenario), allow_off_label=allow_off_label
         )
+        if off_label:
+            reg.events()
+        return reg
     except ValidationError as exc:
         raise ValidationError(f"{where}: {exc}") from None
 
@@ -273,10 +283,13 @@ def compare_arms(
             sc, SharedTherapy(reg, drugs), t_end, opts, name, overrides, check_ranges
         )
         changes: tuple[str, ...] = ()
-        if dose_rules is not None and reg is not None:
-            changes = apply_dose_rules(reg.events(), runner, dose_rules, horizon=t_end).changes
-        else:
-            runner(None)
+        try:  # an off-label refusal (known only with the scenario's body) names its arm
+            if dose_rules is not None and reg is not None:
+                changes = apply_dose_rules(reg.events(), runner, dose_rules, horizon=t_end).changes
+            else:
+                runner(None)
+        except ValidationError as exc:
+            raise ValidationError(f"arm {name!r}: {exc}") from None
         res = runner.result
         tables[name] = res.table
         notes |= dict.fromkeys(res.provenance.notes)
@@ -389,7 +402,7 @@ def dose_response(
     route_part = "" if d.pk.model == "none" else f" {route}"
     prefix = f"{background.strip().rstrip(';')}; " if background and background.strip() else ""
     # its errors name the background, not the 'control' arm it becomes (audit, session 41)
-    _as_regimen(background, "background (--background)", scenario, allow_off_label)
+    _as_regimen(background, "background (--background)", scenario, allow_off_label, off_label=True)
     arms: dict[str, str | None] = {"control": background or None}
     for x in doses:
         arms[f"{x:g} {unit}"] = f"{prefix}{d.id} {x:g} {unit}{route_part} {schedule}"
