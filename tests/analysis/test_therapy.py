@@ -105,6 +105,10 @@ def test_an_off_label_arm_is_named_before_any_arm_runs() -> None:
     arms = {"ok": "doxorubicin 60 mg/m2 iv d0", "high": "doxorubicin 600 mg/m2 iv d0"}
     with pytest.raises(ValidationError, match=r"^arm 'high': regimen item 1 .*600 mg/m2"):
         compare_arms("aged_lung_untreated", arms, days=5)
+    # allowed, the off-label note says which arm it is about
+    comp = compare_arms("aged_lung_untreated", arms, days=5, allow_off_label=True)
+    off = [n for n in comp.notes if "off-label (allowed)" in n]
+    assert off and all(n.startswith("arm high: off-label (allowed): ") for n in off), comp.notes
     # a dose-response's background is named as such, not as the 'control' arm it becomes
     with pytest.raises(ValidationError, match=r"^background \(--background\): regimen item 1"):
         dose_response(

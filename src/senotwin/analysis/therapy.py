@@ -277,7 +277,7 @@ def compare_arms(
     t_end = check_days(days if days is not None else sc.days, name="days")
     metrics = []
     tables: dict[str, pd.DataFrame] = {}
-    notes: dict[str, None] = {}
+    notes: dict[str, list[str]] = {}  # note -> the arms that gave it
     for name, reg in regs.items():
         runner = _ArmRunner(
             sc, SharedTherapy(reg, drugs), t_end, opts, name, overrides, check_ranges
@@ -292,12 +292,22 @@ def compare_arms(
             raise ValidationError(f"arm {name!r}: {exc}") from None
         res = runner.result
         tables[name] = res.table
-        notes |= dict.fromkeys(res.provenance.notes)
+        for note in res.provenance.notes:
+            notes.setdefault(note, []).append(name)
         metrics.append(
             arm_metrics(name, reg.to_text() if reg else "", res.table, res.status, changes)
         )
     merged = merge_schedule_notes(notes)  # a dose-response's arms: one note, every dose
-    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables), merged)
+    named = tuple(_arms_note(note, notes.get(note), len(regs)) for note in merged)
+    return Comparison(scenario, t_end, tuple(metrics), MappingProxyType(tables), named)
+
+
+def _arms_note(note: str, arms: list[str] | None, n_arms: int) -> str:
+    """``note`` led by the arms it is about when only some arms gave it (as ``cohort run``
+    writes them: 'arm NAME: ...'); a merged dose-response note names its doses itself."""
+    if arms is None or len(arms) == n_arms:
+        return note
+    return f"arm{'s' if len(arms) > 1 else ''} {', '.join(arms)}: {note}"
 
 
 class _ArmRunner:
