@@ -274,3 +274,11 @@ def test_a_bad_baseline_or_assessment_field_names_the_file_once(tmp_path: Path, 
         load_trial(path)
     assert str(err.value).count(str(path)) == 1, str(err.value)
     assert str(err.value).startswith(f"{path}: field '")
+
+
+def test_a_one_arm_trial_is_refused_without_printing_the_arm(tmp_path: Path) -> None:
+    """The arm count is named, not the arm's whole mapping (its sources ran to pages)."""
+    with pytest.raises(ValidationError) as err:
+        load_trial(_variant(tmp_path, lambda d: d.update(arms=d["arms"][:1])))
+    assert "field 'arms' holds 1 arm(s): a trial needs at least two arms" in str(err.value)
+    assert "published" not in str(err.value) and len(str(err.value)) < 300

@@ -461,8 +461,12 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
             f"{rules.follow_days / DAYS_PER_MONTH:.1f} months)",
         )
     arms_in = data["arms"]
-    if not isinstance(arms_in, list) or len(arms_in) < 2:
+    if not isinstance(arms_in, list):
         raise _fail(src, "arms", arms_in, "a trial needs a list of at least two arms")
+    if len(arms_in) < 2:  # named by count: the arm itself is pages of text
+        raise ValidationError(
+            f"{src}: field 'arms' holds {len(arms_in)} arm(s): a trial needs at least two arms"
+        )
     arms = []
     for k, arm in enumerate(arms_in):
         where = f"arms[{k}]"
