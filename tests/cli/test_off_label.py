@@ -28,3 +28,20 @@ def test_simulate_refuses_then_records_an_off_label_dose(tmp_path) -> None:
     summary = json.loads(ran.output)
     notes = json.dumps(summary["provenance"])
     assert "off-label (allowed)" in notes and "navitoclax 50 mg/kg" in notes
+
+
+def test_cohort_run_names_the_arm_of_a_refused_dose(tmp_path) -> None:
+    """With several arms the refusal says which one (it named 'regimen item 1' only) and
+    nothing is written."""
+    out = tmp_path / "cohort"
+    res = CliRunner().invoke(
+        app,
+        [
+            "cohort", "run", "--out", str(out), "--n", "2", "--scenario", "aged_lung_untreated",
+            "--arm", "ctrl=none", "--arm", "std=doxorubicin 60 mg/m2 iv d0",
+            "--arm", "high=doxorubicin 600 mg/m2 iv d0",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "error: arm high: regimen item 1 (doxorubicin 600 mg/m2 iv d0)" in res.output
+    assert not out.exists()

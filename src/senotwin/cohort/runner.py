@@ -1086,7 +1086,10 @@ def _compile_language_arms(
     events = []
     shared: ModelSpec | None = None
     for arm in config.arms:
-        plan = apply_regimen(spec, regs.get(arm.name), extra_drugs=drugs)
+        try:  # an off-label refusal (known only with the scenario's body) names its arm
+            plan = apply_regimen(spec, regs.get(arm.name), extra_drugs=drugs)
+        except ValidationError as exc:
+            raise ValidationError(f"arm {arm.name}: {exc}") from None
         notes += [f"arm {arm.name}: {n}" for n in plan.schedule.notes]
         events.append(tuple(plan.events))
         if shared is not None and plan.spec.digest() != shared.digest():
