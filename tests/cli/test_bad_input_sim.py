@@ -367,6 +367,12 @@ CASES: tuple[Case, ...] = (
         2,
         "doses: 1 given more than once",
     ),
+    Case(
+        "dose-response-zero-dose",  # said "doses must be positive numbers", no option named
+        ["treat", "dose-response", "--drug", "doxorubicin", "--doses", "1,0", "--days", "5"],
+        2,
+        "doses (--doses) must be numbers > 0, got 0",
+    ),
     # negative and non-finite values naming the option
     Case(
         "cohort-negative-dose-action",

@@ -403,7 +403,7 @@ def dose_response(
         raise ValidationError("dose-response needs at least one dose")
     for x in doses:
         if not (math.isfinite(x) and x > 0):
-            raise ValidationError(f"doses must be positive numbers, got {x!r}")
+            raise ValidationError(f"doses (--doses) must be numbers > 0, got {x:g}")
     repeated = sorted({f"{x:g}" for x in doses if sum(f"{y:g}" == f"{x:g}" for y in doses) > 1})
     if repeated:
         raise ValidationError(f"doses: {', '.join(repeated)} given more than once (each dose once)")
