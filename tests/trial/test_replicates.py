@@ -63,7 +63,10 @@ def test_summary_spans_the_replicates() -> None:
     assert s.loc["median OS", "not_reached"] == 1 and s.loc["median OS", "median"] == 7.0
     assert s.loc["median OS", "unit"] == "months"  # the rows say it (audit s42 M4)
     text = "\n".join(summary_text(s.reset_index()))
-    assert "0.60 (0.51-0.69) vs 0.52; 67%" in text and "not reached in 1" in text
+    assert "0.60 (0.51-0.69) vs 0.52 against the control arm; 67%" in text
+    assert "not reached in 1" in text
+    # each line says its unit, as trial run's do (the text had none: % or months?)
+    assert " vs - months; " in text, text
 
 
 @pytest.mark.usefixtures("in_process_workers")  # tests/conftest.py: why, and what still runs

@@ -119,10 +119,12 @@ def summary_text(summary: pd.DataFrame) -> list[str]:
         pub = "-" if pd.isna(rec["published"]) else f"{rec['published']:.{d}f}"
         held = "-" if pd.isna(rec["ci_holds_published"]) else f"{rec['ci_holds_published']:.0%}"
         nr = f", not reached in {rec['not_reached']}" if rec["not_reached"] else ""
+        unit = rec.get("unit")  # as trial run prints it after the published value
+        unit = f" {unit}" if isinstance(unit, str) and unit else ""
         mid = "-" if pd.isna(rec["median"]) else f"{rec['median']:.{d}f}"
         span = "" if pd.isna(rec["q05"]) else f" ({rec['q05']:.{d}f}-{rec['q95']:.{d}f})"
         lines.append(
             f"{rec['population']:<{w_pop}} {rec['arm']:<{w_arm}} {rec['endpoint']:<{w_end}} "
-            f"{mid}{span}{nr} vs {pub}; {held}"
+            f"{mid}{span}{nr} vs {pub}{unit}; {held}"
         )
     return lines
