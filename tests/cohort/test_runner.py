@@ -659,3 +659,15 @@ def test_a_folder_with_other_files_is_refused_and_left_as_it_was(tmp_path: Path)
     empty.mkdir()
     _run(cfg, empty)
     assert (empty / "manifest.json").exists()
+
+
+def test_a_resume_with_other_drugs_does_not_blame_the_library(tmp_path: Path) -> None:
+    """Other arms compile another therapy model; the refusal names the arms, not 'drugs,
+    parameters or equations changed since the run began' (nothing in the library changed)."""
+    out = tmp_path / "o"
+    _run(_config(n=2, engine="fast", t_end=15.0), out)
+    other = (*ARMS, arm_from_text("chemo=doxorubicin 2 mg/kg iv d0"))
+    with pytest.raises(ValidationError, match="holds a different cohort") as err:
+        _run(_config(n=2, engine="fast", t_end=15.0, arms=other), out, resume=True)
+    assert "arms differ" in str(err.value)
+    assert "changed since the run began" not in str(err.value), str(err.value)

@@ -831,7 +831,7 @@ def cohort_differences(
     now_reducer = json.loads(json.dumps(reducer.describe(), sort_keys=True, default=str))
     if stored_reducer is not None and stored_reducer != now_reducer:
         parts.append("another endpoint reader")
-    if old.get("model") != model:
+    if old.get("model") != model and not _settings_change_the_model(old.get("config", {}), config):
         was, now = old.get("versions", {}).get("senotwin", "an unknown version"), versions()
         when = (
             f"senotwin {was} then and now: a change between releases"
@@ -844,6 +844,14 @@ def cohort_differences(
             f"({when}{unrecorded})"
         )
     return "; ".join(p for p in parts if p) or "the same settings, another endpoint reader"
+
+
+def _settings_change_the_model(stored: Mapping[str, Any], config: CohortConfig) -> bool:
+    """Whether the stored and the new settings give different models by themselves (other arms
+    compile other drugs; another scenario has other values), so a differing model identity
+    says nothing about the library having changed."""
+    now = json.loads(json.dumps(config.describe(), sort_keys=True, default=str))
+    return any(stored.get(key) != now.get(key) for key in ("arms", "scenario"))
 
 
 def chunks_of(n: int, chunk_size: int) -> list[tuple[int, int]]:
