@@ -671,3 +671,13 @@ def test_a_resume_with_other_drugs_does_not_blame_the_library(tmp_path: Path) ->
         _run(_config(n=2, engine="fast", t_end=15.0, arms=other), out, resume=True)
     assert "arms differ" in str(err.value)
     assert "changed since the run began" not in str(err.value), str(err.value)
+
+
+def test_a_finished_cohort_in_out_is_not_called_one_to_finish(tmp_path: Path) -> None:
+    """A new run into a folder holding a finished cohort is refused as such (the message said
+    'pass --resume to finish it', which for other options then refuses again)."""
+    out = tmp_path / "o"
+    _run(_config(n=2, engine="fast", t_end=15.0), out)
+    with pytest.raises(ValidationError, match="already holds a finished cohort") as err:
+        _run(_config(n=3, engine="fast", t_end=15.0), out)
+    assert "to finish it" not in str(err.value)

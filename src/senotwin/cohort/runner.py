@@ -923,6 +923,11 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
         manifest = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
+    if not resume and manifest.get("status") == "complete":
+        raise ValidationError(
+            f"{out} already holds a finished cohort (manifest.json); choose another output "
+            "folder (--resume, in Python resume=True, with the same options re-reads it)"
+        )
     if not resume:
         raise ValidationError(
             f"{out} already holds a cohort (manifest.json); pass --resume (in Python: "
