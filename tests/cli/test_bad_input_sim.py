@@ -472,6 +472,19 @@ CASES: tuple[Case, ...] = (
         2,
         "error: cohort size n (--n) must be a positive integer, got 0",
     ),
+    # session 50 (audit): --n 1e8 filled memory for minutes and wrote nothing
+    Case(
+        "trial-n-1e8",
+        lambda t: ["trial", "run", "keynote189", "--n", "100000000", "--out", str(t / "o")],
+        2,
+        "error: cohort size n (--n) = 100,000,000 is too large: at most 100,000",
+    ),
+    Case(
+        "cohort-n-200000",
+        lambda t: ["cohort", "run", "--n", "200000", "--out", str(t / "o")],
+        2,
+        "error: cohort size n (--n) = 200,000 is too large",
+    ),
     Case(
         "trial-workers-0",
         lambda t: [

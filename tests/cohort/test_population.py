@@ -283,6 +283,19 @@ def test_selection_matches_the_trial_baseline_and_is_recorded() -> None:
     assert select_population(pop, 400, seed=5).selected == sel.selected  # reproducible
 
 
+def test_selection_too_large_for_its_pool_is_refused_before_drawing(monkeypatch) -> None:
+    from senotwin.cohort import population
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("the pool was drawn")
+
+    monkeypatch.setattr(population, "draw_baseline", never)
+    pop = replace(qsp_population(), baseline=TRIAL_BASE)
+    n = population.MAX_SELECTION_POOL // 20 + 1
+    with pytest.raises(ValidationError, match=f"selecting n = {n:,} trial patients draws a pool"):
+        select_population(pop, n, seed=0)
+
+
 def test_selection_weights_ignore_traits_without_a_target() -> None:
     pool = [draw_baseline(BaselineDisease(), patient_rng(1, i)) for i in range(50)]
     assert np.all(selection_weights(BaselineDisease(), pool) == 1.0)

@@ -575,6 +575,11 @@ def selection_weights(bd: BaselineDisease, pool: Sequence[Mapping[str, object]])
     return w
 
 
+#: the largest selection pool drawn at once (each pool patient's baseline is held in memory,
+#: about 3.5 kB and 0.2 ms each: 1,000,000 is about 3.5 GB and 3.5 minutes)
+MAX_SELECTION_POOL = 1_000_000
+
+
 def select_population(
     pop: PopulationSpec, n: int, *, seed: int, oversample: int = 20, max_pool: int = 200_000
 ) -> PopulationSpec:
@@ -590,6 +595,12 @@ def select_population(
     if n < 1:
         raise ValidationError(f"selection needs n >= 1, got {n}")
     size = max(n * oversample, 200)
+    if size > MAX_SELECTION_POOL:
+        raise ValidationError(
+            f"selecting n = {n:,} trial patients draws a pool of {size:,} ({oversample} per "
+            f"patient), held in memory: at most {MAX_SELECTION_POOL // oversample:,} patients per "
+            "selected cohort (run several seeds for more)"
+        )
     while True:
         pool = [draw_baseline(bd, patient_rng(seed, i)) for i in range(size)]
         w = selection_weights(bd, pool)
