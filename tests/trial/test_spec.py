@@ -223,6 +223,11 @@ def _variant(tmp_path: Path, change) -> Path:
             ),
             r"landmarks\[1\]' = 'os at 12': given twice",
         ),
+        # session 50 (audit): an unknown scenario named neither the file nor the field
+        (
+            lambda d: d.update(scenario="aged_lung"),
+            r"\.yaml: field 'scenario': unknown scenario 'aged_lung'; did you mean",
+        ),
     ],
 )
 def test_bad_trial_files_name_the_field(tmp_path: Path, change, message: str) -> None:

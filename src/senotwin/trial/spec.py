@@ -383,7 +383,10 @@ def parse_trial(data: Any, *, source: str) -> TrialSpec:
     if not tid.replace("_", "").isalnum() or not tid.islower():
         raise _fail(src, "id", tid, "use lower-case letters, digits and '_'")
     scenario = _text(src, "scenario", data["scenario"])
-    get_scenario(scenario)  # unknown scenario: error with suggestions
+    try:
+        get_scenario(scenario)  # unknown scenario: error with suggestions
+    except ValidationError as exc:  # named with the file and the field, as every other field
+        raise ValidationError(f"{src}: field 'scenario': {exc}") from None
     b = data["baseline"]
     _keys(src, "baseline", b, _BASELINE, {"source"})
     age_range = _pair(src, "baseline.age_range", b.get("age_range")) or (18.0, 90.0)
