@@ -23,6 +23,7 @@ def test_trial_list_and_show() -> None:
     assert res.exit_code == 0 and "keynote189" in res.output and "impower133" in res.output
     # the help promises 'id, arms, scenario and title'; the text listing left the scenario out
     assert "aged_lung_untreated" in res.output and "aged_sclc_untreated" in res.output
+    assert res.output.split()[:4] == ["trial", "arms", "scenario", "title"]  # a header row
     res = runner.invoke(app, ["trial", "list", "--json"])
     assert {t["id"] for t in json.loads(res.output)} == {"keynote189", "impassion130", "impower133"}
     res = runner.invoke(app, ["trial", "show", "impassion130"])

@@ -43,6 +43,7 @@ def list_trials(as_json: bool = typer.Option(False, "--json", help="Print JSON."
             ]
         )
         return
+    typer.echo(f"{'trial':<14} {'arms':<22} {'scenario':<21} title")  # as `drugs list` heads
     for t in items:
         arms = " vs ".join(a.name for a in t.arms)
         typer.echo(f"{t.id:<14} {arms:<22} {t.scenario:<21} {t.title}")
