@@ -13,13 +13,12 @@ Usage: python benchmarks/bench_validate.py [--repeat 3] [--null 0] [--skip-refer
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+from bench_cli_start import seconds  # a sibling script: run as python benchmarks/bench_validate.py
 
 from senotwin.analysis.validation import load_cases, run_cases, run_null
 from senotwin.analysis.validation.runner import simulate_cases
@@ -35,17 +34,7 @@ def _timed(fn: Callable[[], T]) -> tuple[T, float]:
 
 def cli_seconds(*args: str) -> tuple[float, float]:
     """(wall, CPU) seconds of ``senotwin validate ARGS`` in a fresh Python process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "from senotwin.cli import main; main()", "validate", *args],
-        check=True,
-        capture_output=True,
-    )
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return seconds("from senotwin.cli import main; main()", ("validate", *args))
 
 
 def main() -> None:
