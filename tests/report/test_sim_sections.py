@@ -137,3 +137,25 @@ def test_therapy_section_shows_the_runs_notes(demo_results: DemoResults) -> None
     page = render_report((section,), title="t", subtitle="s", footer="f")
     assert "Notes on the runs" in page and "doxorubicin 74 mg/m2 every 7 d fits none" in page
     assert therapy_section(demo_results.therapy, demo_results.therapy_arms).notes == ()
+
+
+def _dual_table(senescent: list[float], volume: list[float]) -> pd.DataFrame:
+    s = np.asarray(senescent) * 1e9
+    return pd.DataFrame(
+        {"time": np.arange(len(s), dtype=float), "Se": s, "Sl": 0 * s, "Sd": 0 * s, "V_T": volume}
+    )
+
+
+def test_dual_caption_compares_no_half_lives_when_neither_run_halves() -> None:
+    from senotwin.analysis.demo import DualArm
+
+    on = _dual_table([0.1, 0.8, 0.7, 0.7], [10.0, 20.0, 30.0, 40.0])
+    off = _dual_table([0.1, 1.4, 1.2, 1.0], [10.0, 15.0, 20.0, 25.0])
+    text = dual_caption((DualArm("chronic_aged", "chronic", on, off),))
+    assert "not reached with the SASP and not reached without" in text
+    assert "not cleared faster" not in text  # no half-life to compare
+    assert "neither halves by day 3" in text
+    halves = _dual_table([0.1, 0.8, 0.3, 0.2], [10.0, 20.0, 30.0, 40.0])
+    assert "(cleared faster with the SASP)" in dual_caption(
+        (DualArm("acute_young", "acute", halves, off),)
+    )

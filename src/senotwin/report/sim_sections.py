@@ -164,11 +164,13 @@ def dual_caption(arms: Sequence[DualArm]) -> str:
     for arm in arms:
         (h_on, h_off), (v_on, v_off) = arm.half_lives, arm.final_volumes
         end = float(arm.on["time"].iloc[-1])
-        faster = (
-            "cleared faster with the SASP"
-            if np.isfinite(h_on) and (not np.isfinite(h_off) or h_on < h_off)
-            else "not cleared faster with the SASP"
-        )
+        if not (np.isfinite(h_on) or np.isfinite(h_off)):
+            # 'not cleared faster' compared two half-lives that do not exist (audit)
+            faster = f"neither halves by day {end:g}, so no half-life compares them"
+        elif np.isfinite(h_on) and (not np.isfinite(h_off) or h_on < h_off):
+            faster = "cleared faster with the SASP"
+        else:
+            faster = "not cleared faster with the SASP"
         hurts = "larger" if v_on > v_off else "smaller"
         parts.append(
             f"{arm.label} ({arm.scenario}) — senescent-cell half-life after the peak "
