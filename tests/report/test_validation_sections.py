@@ -113,3 +113,27 @@ def test_an_effect_from_a_zero_control_is_not_printed_as_inf() -> None:
     assert row["observed"] == "n/a (control 0 -> 0.4)"
     assert row["measured (control -> perturbed)"] == "0 -> 0.4 mL"
     assert row["result"] == "pass"  # the verdict is not the printing's business
+
+
+def test_codes_of_cases_on_other_models_are_named() -> None:
+    """The mouse (dose_tgfb) and vaccine-site (Vs, n_vaccine_late) cases set codes the default
+    model lacks: the glossary names them from the models the cases run on (audit find)."""
+    import re
+    from dataclasses import replace
+
+    from senotwin.analysis.demo import validation_models
+    from senotwin.analysis.validation.load import load_cases
+    from senotwin.analysis.validation.runner import describe_change
+
+    cases = load_cases()
+    perturbations = [describe_change(c) for c in cases]
+    results = tuple(
+        replace(_case(c.spec_case.id, True), perturbation=text)
+        for c, text in zip(cases, perturbations, strict=True)
+    )
+    section = validation_section(ValidationReport(results), load_qsp(), validation_models())
+    named = {row[0] for row in section.tables[-1].rows}
+    # 'block X=f' names a knowledge-base entity (the intro says so), not a model code
+    assigned = {c for text in perturbations for c in re.findall(r"(?<!block )\b(\w+)=", text)}
+    assert {"dose_tgfb", "dose_pdl1_first", "Vs", "n_vaccine_late"} <= assigned
+    assert assigned - named == set()

@@ -22,6 +22,7 @@ from senotwin.analysis.sensitivity import SensitivityResult, run_sensitivity
 from senotwin.analysis.survival import arm_summary
 from senotwin.analysis.therapy import Comparison, compare_arms
 from senotwin.analysis.validation import ValidationReport, run_validation
+from senotwin.analysis.validation.load import load_cases
 from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
@@ -222,11 +223,23 @@ class DemoResults:
     sensitivity_days: float
     sensitivity_model: ModelSpec  # the model the sensitivity ranking ran on
     stratify: Evaluation | None = None  # real ICI cohorts; None when their files are absent
+    # the other models validation cases run on (mouse, vaccine site): the report names their codes
+    validation_models: tuple[ModelSpec, ...] = ()
     # a library trial (senotwin.trial.run.TrialOutcome), run by 'senotwin demo' above this layer
     library_trial: Any = None
     # the cross-tissue held-back cohorts' predictions (senotwin.trial.ici_transfer), by name; run
     # by 'senotwin demo' above this layer
     heldback: Any = None
+
+
+def validation_models() -> tuple[ModelSpec, ...]:
+    """Every model the validation cases run on (the default one and its overlays: the EMT6
+    mouse, the vaccine site), once each, so the report can name each code its table prints."""
+    specs: dict[str, ModelSpec] = {}
+    for case in load_cases():
+        spec = case.scenario.load()
+        specs.setdefault(spec.id, spec)
+    return tuple(specs.values())
 
 
 def run_demo_analysis(
@@ -290,4 +303,5 @@ def run_demo_analysis(
         sensitivity_days=SENSITIVITY_DAYS,
         sensitivity_model=model,
         stratify=strat,
+        validation_models=validation_models(),
     )

@@ -46,7 +46,7 @@ DEMO_SECTIONS: tuple[SectionBuilder, ...] = (
     lambda r: sim_sections.model_section(r.model),
     lambda r: sim_sections.timecourse_section(r.default_run, r.default_scenario),
     lambda r: sim_sections.dual_effect_section(r.dual_runs),
-    lambda r: validation_sections.validation_section(r.validation, r.model),
+    lambda r: validation_sections.validation_section(r.validation, r.model, r.validation_models),
     lambda r: therapy_sections.therapy_section(r.therapy, r.therapy_arms),
     lambda r: cohort_sections.trial_section(r.cohort, r.model),
     lambda r: cohort_sections.responses_section(r.cohort),

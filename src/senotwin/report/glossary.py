@@ -4,7 +4,7 @@ taken from the model's own parameter, species and observable records."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from senotwin.model.spec import ModelSpec, Observable, Parameter, Species
 from senotwin.model.units import pretty_unit
@@ -48,20 +48,25 @@ def label(model: ModelSpec, code: str, *, width: int = 60) -> str:
     return f"{code} — {name}{unit}"
 
 
-def glossary(model: ModelSpec, texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """(code, 'name (unit)') of every model code in ``texts``, in order of first use."""
+def glossary(
+    model: ModelSpec | Sequence[ModelSpec], texts: Iterable[str]
+) -> tuple[tuple[str, str], ...]:
+    """(code, 'name (unit)') of every model code in ``texts``, in order of first use; with
+    several models (texts about runs of more than one, such as the validation cases on the
+    mouse and vaccine-site overlays) a code takes its name from the first model that has it."""
+    models = (model,) if isinstance(model, ModelSpec) else tuple(model)
     seen: dict[str, str] = {}
     for text in texts:
         for token in _TOKEN.findall(text):
             if token in seen:
                 continue
-            name = describe_code(model, token)
+            name = next((n for m in models if (n := describe_code(m, token)) is not None), None)
             if name and name != token:
                 seen[token] = name
     return tuple(seen.items())
 
 
-def glossary_table(model: ModelSpec, texts: Iterable[str]) -> Table | None:
+def glossary_table(model: ModelSpec | Sequence[ModelSpec], texts: Iterable[str]) -> Table | None:
     """A 'code | meaning' table of the model codes in ``texts`` (None when there are none)."""
     pairs = glossary(model, texts)
     if not pairs:

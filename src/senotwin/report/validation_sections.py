@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from matplotlib.ticker import MaxNLocator
 
@@ -103,10 +104,13 @@ def tier_table(report: ValidationReport) -> Table:
     )
 
 
-def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
+def validation_section(
+    report: ValidationReport, model: ModelSpec, others: Sequence[ModelSpec] = ()
+) -> Section:
     """The validation table by tier: expected vs observed with units, FAIL rows highlighted;
     each case's robustness over a parameter ensemble when the report carries one, and its pass
-    rate over the null test's random parameter sets when that was run."""
+    rate over the null test's random parameter sets when that was run. ``others``: the further
+    models cases run on (the mouse and vaccine-site overlays), whose codes the glossary names."""
     robust = report.robustness
     null_case = report.null.case_rate if report.null is not None else {}
     rows = [
@@ -147,7 +151,9 @@ def validation_section(report: ValidationReport, model: ModelSpec) -> Section:
         caption=f"Failed cases ({len(failed)}) are highlighted; their explanations follow.",
         highlight=failed,
     )
-    codes = glossary_table(model, (f"{r.perturbation} {r.readout}" for r in report.results))
+    codes = glossary_table(
+        (model, *others), (f"{r.perturbation} {r.readout}" for r in report.results)
+    )
     notes = tuple(f"{r.id}: {r.explanation or ''}" for r in report.failures())
     tiers = "; ".join(
         f"{tier} {c.passed} of {c.n} ({c.pass_rate:.0%})" for tier, c in report.tiers().items()
