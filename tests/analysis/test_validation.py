@@ -288,3 +288,19 @@ def test_an_off_label_trial_dose_runs_only_with_its_reason() -> None:
     assert case.drugs == ("anti-il-6",)
     with pytest.raises(ValidationError, match="give 'regimen' too"):
         parse_cases(_doc(_case(control={"off_label": "the study's dose"})))
+
+
+def test_a_time_course_order_names_the_time_it_compares() -> None:
+    """A peak_order case written 'at: 120' compares times to half-maximum over days 0-120; its
+    measure said 'day 120', as if both read-outs were read on that day (audit find)."""
+    case = _case(
+        tier="consistency",
+        system={"inducer": "chemo"},
+        perturbed=None,
+        readout="p21_arrest",
+        measure={"stat": "at", "at": 120},
+        expect={"kind": "peak_order", "first": "p21_arrest", "then": "p16_arrest"},
+    )
+    (result,) = run_cases(parse_cases(_doc(case))).results
+    assert result.measure == "time to half max over days 0-120"
+    assert result.control_value < result.perturbed_value < 120

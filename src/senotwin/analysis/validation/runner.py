@@ -369,17 +369,20 @@ def evaluate_case(case: Case, tables: Mapping[tuple[Any, ...], Table | None]) ->
     """Measure both arms of ``case`` in the simulated ``tables`` and judge it."""
     spec = case.spec_case
     failed_run = None
+    # a time-course order reads each read-out's time to peak or half-maximum over the window:
+    # 'day 120' (the measure as written) said it read both at day 120 (audit find)
+    measured = spec.measure
     if spec.expect.kind == "peak_order":
+        window = spec.measure.window or (0.0, spec.measure.t_needed)
+        measured = Measure(stat=spec.expect.by, window=window)
         table = tables[_arm_key(case, spec.control)]
         if table is None:
             c_val = p_val = float("nan")
             failed_run = "the control run failed"
         else:
             first, then = (case.readouts[spec.expect.first], case.readouts[spec.expect.then])
-            window = spec.measure.window or (0.0, spec.measure.t_needed)
-            m = Measure(stat=spec.expect.by, window=window)
-            c_val = measure(table["time"], readout_series(table, first), m)
-            p_val = measure(table["time"], readout_series(table, then), m)
+            c_val = measure(table["time"], readout_series(table, first), measured)
+            p_val = measure(table["time"], readout_series(table, then), measured)
     else:
         tree = case.readouts[spec.readout]
         vals = []
@@ -399,7 +402,7 @@ def evaluate_case(case: Case, tables: Mapping[tuple[Any, ...], Table | None]) ->
     why = None
     if not ok:
         why = failed_run or (
-            f"expected {expected} in {spec.readout} ({spec.measure.describe()}), observed "
+            f"expected {expected} in {spec.readout} ({measured.describe()}), observed "
             + (
                 f"{effect:.3g} {unit} ({c_val:.4g} -> {p_val:.4g} {case.unit})"
                 if spec.expect.kind != "value"
@@ -418,7 +421,7 @@ def evaluate_case(case: Case, tables: Mapping[tuple[Any, ...], Table | None]) ->
         if spec.expect.kind != "peak_order"
         else f"{spec.expect.first} vs {spec.expect.then}",
         unit=case.unit,
-        measure=spec.measure.describe(),
+        measure=measured.describe(),
         kind=spec.expect.kind,
         quantitative=spec.quantitative,
         expected=expected,
