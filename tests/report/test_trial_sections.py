@@ -183,3 +183,14 @@ def test_section_says_which_immune_parameters_the_patients_carried() -> None:
     drawn = {"source": "posterior", "ensemble": "liu2019_posterior.tsv"}
     intro = library_trial_section(replace(out, immune=drawn)).intro
     assert "one draw per patient of liu2019_posterior.tsv" in intro
+
+
+def test_section_names_the_arm_codes_its_tables_print() -> None:
+    """The checks table and the stand-in notes print 'cp_et' and 'atezo'; the intro says what
+    they are (audit find: no line of the report did)."""
+    section = library_trial_section(_outcome())
+    assert any(r[0] == "cp_et" for r in section.tables[1].rows)
+    assert (
+        "Arm codes below: cp_et = placebo + carboplatin-etoposide; "
+        "atezo = atezolizumab + carboplatin-etoposide." in section.intro
+    )

@@ -17,6 +17,7 @@ from senotwin.trial.checks import trial_checks
 from senotwin.trial.ici_fit import drawn_text
 from senotwin.trial.independence import UNTREATED, Independence
 from senotwin.trial.run import DEFINITION_TEXT, TrialOutcome
+from senotwin.trial.spec import TrialSpec
 
 
 def _num(x: Any, digits: int) -> str:
@@ -83,7 +84,7 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         "late one reads the curve's tail (durable benefit), which no median shows. 'ORR/CR at "
         "N months of follow-up' rows count only the responses confirmed by the trial's "
         "published median follow-up, as its data cut-off did; the other rows follow every "
-        "patient to the end of the simulation." + _immune_text(outcome.immune)
+        "patient to the end of the simulation." + _immune_text(outcome.immune) + _codes_text(t)
     )
     notes = tuple(f"{a.name}: {a.stand_in}" for a in t.arms if a.stand_in)
     return Section(
@@ -119,6 +120,13 @@ def library_trial_section(outcome: TrialOutcome | None) -> Section:
         notes=notes,
         notes_title="Stand-ins for products the drug library lacks",
     )
+
+
+def _codes_text(trial: TrialSpec) -> str:
+    """The arms' short names in words: the checks, the independence table and figure and the
+    notes print 'cp_et' and 'atezo', which no other line of the report explained (audit find)."""
+    named = [f"{a.name} = {a.label}" for a in trial.arms if a.name != a.label]
+    return f" Arm codes below: {'; '.join(named)}." if named else ""
 
 
 def _checks_table(outcome: TrialOutcome) -> tuple[Table, ...]:
@@ -160,7 +168,7 @@ def _independence_figure(outcome: TrialOutcome) -> tuple[Figure, ...]:
             outcome.independence_png,
             f"{res.trial}: PFS of the combination ({res.combination}) against independent "
             f"action of its parts on the same virtual patients (each patient's longer PFS of "
-            f"{res.control} and the add-on alone, dashed; dotted: had the two been "
+            f"{res.control} and the add-on alone ({res.alone}), dashed; dotted: had the two been "
             "uncorrelated).",
             alt=f"independent action in {res.trial}",
         ),
