@@ -304,3 +304,20 @@ def test_a_time_course_order_names_the_time_it_compares() -> None:
     (result,) = run_cases(parse_cases(_doc(case))).results
     assert result.measure == "time to half max over days 0-120"
     assert result.control_value < result.perturbed_value < 120
+
+
+def test_a_failure_note_prints_the_observation_as_the_table_does() -> None:
+    """A direction reads as the table's percent change, and a dimensionless read-out has no
+    unit '1' (the note read '-0.0136 relative (0.7967 -> 0.7859 1)'; audit find)."""
+    case = _case(
+        tier="consistency",
+        system={"inducer": "chemo"},
+        perturbed={"blocks": {"MDSC": 1.0}},
+        readout="mdsc_supp",
+        measure={"stat": "at", "at": 30},
+    )  # removing MDSCs raises the function they leave: the expected decrease fails
+    (result,) = run_cases(parse_cases(_doc(case))).results
+    assert not result.passed
+    note = result.explanation or ""
+    assert f"observed {result.observed_text()} (" in note
+    assert "relative" not in note and not note.split(". Note")[0].endswith(" 1)")

@@ -22,6 +22,7 @@ from senotwin.analysis.validation.schema import TIERS, Arm, BlockWindow, Measure
 from senotwin.model.compile import block_id, flatten
 from senotwin.model.schedule import Schedule, Step
 from senotwin.model.spec import ModelSpec
+from senotwin.model.units import pretty_unit
 from senotwin.sim import SolverOptions, simulate
 from senotwin.sim.codegen import precompile
 from senotwin.sim.engines import get_engine
@@ -365,6 +366,23 @@ def _judge(
     return bool(ok), change, "relative", f"{need} (direction only)", None
 
 
+def _observed_note(
+    kind: str, effect: float, unit: str, control: float, perturbed: float, readout_unit: str
+) -> str:
+    """A failed case's observation as the table prints it: a direction as a percent change,
+    units in plain notation, none for a dimensionless read-out (it read '-0.0136 relative
+    (0.7967 -> 0.7859 1)' beside the table's '-1.4%'; audit find)."""
+    values = pretty_unit(readout_unit) if readout_unit not in ("1", "") else ""
+    if kind == "value":
+        return f"{control:.4g} {values}".strip()
+    size = (
+        f"{effect:+.1%}"
+        if kind == "direction" and math.isfinite(effect)
+        else f"{effect:.3g} {unit}"
+    )
+    return f"{size} ({control:.4g} -> {perturbed:.4g} {values}".strip() + ")"
+
+
 def evaluate_case(case: Case, tables: Mapping[tuple[Any, ...], Table | None]) -> CaseResult:
     """Measure both arms of ``case`` in the simulated ``tables`` and judge it."""
     spec = case.spec_case
@@ -403,11 +421,7 @@ def evaluate_case(case: Case, tables: Mapping[tuple[Any, ...], Table | None]) ->
     if not ok:
         why = failed_run or (
             f"expected {expected} in {spec.readout} ({measured.describe()}), observed "
-            + (
-                f"{effect:.3g} {unit} ({c_val:.4g} -> {p_val:.4g} {case.unit})"
-                if spec.expect.kind != "value"
-                else f"{c_val:.4g} {case.unit}"
-            )
+            + _observed_note(spec.expect.kind, effect, unit, c_val, p_val, case.unit)
         )
         if spec.note:
             why += f". Note: {spec.note}"
