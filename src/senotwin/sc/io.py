@@ -463,17 +463,27 @@ def _refuse_nonfinite(x: Any, obs: list[str], genes: list[str], source: Path | s
 LINEAR_ABOVE = 50.0
 
 
-def unlogged(x: Any) -> str | None:
-    """Why ``x`` looks not log-normalised, as :func:`prepare` would judge it (integer counts, or
-    non-integer values above LINEAR_ABOVE), or None when it looks log-scale or transformed."""
-    vals = np.asarray(x.data if sp.issparse(x) else x)
-    if not vals.size or not np.issubdtype(vals.dtype, np.number) or vals.min() < 0:
-        return None
-    if not np.all(np.isfinite(vals)):
+def _scale(vals: np.ndarray) -> str | None:
+    """How :func:`prepare` normalises finite, non-negative ``vals``: "counts" (integers above 1:
+    per-observation totals to 10,000, then log1p), "linear" (values above LINEAR_ABOVE: log1p),
+    or None (taken as log-scale or otherwise transformed, used as is)."""
+    if not vals.size or vals.min() < 0 or not np.all(np.isfinite(vals)):
         return None
     if bool(np.all(vals == np.round(vals))) and vals.max() > 1:
+        return "counts"
+    return "linear" if vals.max() > LINEAR_ABOVE else None
+
+
+def unlogged(x: Any) -> str | None:
+    """Why ``x`` looks not log-normalised, as :func:`prepare` judges it (integer counts, or
+    values above LINEAR_ABOVE), or None when it looks log-scale or transformed."""
+    vals = np.asarray(x.data if sp.issparse(x) else x)
+    if not np.issubdtype(vals.dtype, np.number):
+        return None
+    kind = _scale(vals)
+    if kind == "counts":
         return "integer counts"
-    if vals.max() > LINEAR_ABOVE:
+    if kind == "linear":
         return f"values reaching {vals.max():,.1f} (above {LINEAR_ABOVE:g}; linear-scale, e.g. TPM)"
     return None
 
@@ -510,9 +520,8 @@ def prepare(expr: Expression, *, normalise: bool = True) -> Expression:
         )
     if not normalise:
         return _with(expr, x, msgs)
-    is_int = bool(np.all(vals == np.round(vals)))
     if vals.min() < 0:
-        if is_int:
+        if bool(np.all(vals == np.round(vals))):
             raise ValidationError(
                 f"{where}: integer values include negatives (minimum {vals.min():g}); counts "
                 "cannot be negative. If the data are already transformed, pass --no-normalise"
@@ -522,7 +531,8 @@ def prepare(expr: Expression, *, normalise: bool = True) -> Expression:
             "transformed (e.g. log ratios) and used as is"
         )
         return _with(expr, x, msgs)
-    if is_int and vals.max() > 1:
+    kind = _scale(vals)
+    if kind == "counts":
         x = sp.csr_matrix(x, dtype=np.float32, copy=True) if sp.issparse(x) else x.astype(float)
         lib = np.asarray(x.sum(axis=1)).ravel()
         lib[lib == 0] = 1.0
@@ -531,7 +541,7 @@ def prepare(expr: Expression, *, normalise: bool = True) -> Expression:
         else:
             x = np.log1p(x / lib[:, None] * 1e4)
         msgs.append("integer counts detected: normalised to 10,000 per observation and log1p'd")
-    elif vals.max() > LINEAR_ABOVE:
+    elif kind == "linear":
         x = x.copy()
         if sp.issparse(x):
             x.data = np.log1p(x.data)
