@@ -117,3 +117,13 @@ def test_senescent_axis_starts_near_the_data_not_at_a_floor(table):
     bottom, top = dual_effect_figure([arm]).axes[0].get_ylim()
     assert smallest / 100 <= bottom <= smallest
     assert top >= float(sen.max())
+
+
+def test_pd1_engagement_axis_spans_the_whole_share(table):
+    """A twin whose PD-1 engagement drifted 0.995 -> 0.985 drew it as a fall across the whole
+    panel on an axis labelled (0-1) but spanning 0.984-0.995 (audit, session 51)."""
+    flat = table.assign(H_PD1=0.985 + 0.01 * (table["time"] == 0))
+    right = timecourse_figure(flat).axes[-1]
+    assert "H_PD1" in right.get_ylabel()
+    lo, hi = right.get_ylim()
+    assert lo <= 0.0 and hi >= 1.0

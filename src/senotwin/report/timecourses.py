@@ -146,6 +146,8 @@ def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
     twin = ax.twinx()
     twin.plot(t, table["H_PD1"], "--", color="tab:red", alpha=0.8)
     twin.set_ylabel("PD-1 engagement of CD8 effectors, H_PD1 (0-1)", color="tab:red")
+    # the whole share: autoscaled, a 0.995 -> 0.985 drift filled the panel as a steep fall
+    twin.set_ylim(-0.02, 1.02)
     ax.set_title("tumour diameter (black, left) and PD-1 engagement (red dashed, right)")
     for a in axes.flat:
         a.set_xlabel("time (days)")
