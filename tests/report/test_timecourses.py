@@ -127,3 +127,12 @@ def test_pd1_engagement_axis_spans_the_whole_share(table):
     assert "H_PD1" in right.get_ylabel()
     lo, hi = right.get_ylim()
     assert lo <= 0.0 and hi >= 1.0
+
+
+def test_cytokine_axis_says_where_values_below_its_floor_are_drawn(table):
+    """IFN-I is 0 at day 0 and was drawn at the 1e-7 nM floor with nothing saying so, read as
+    a measured concentration (audit, session 51); a run above the floor keeps the plain label."""
+    zero = table.assign(IFNI_t=table["IFNI_t"].where(table["time"] > 0, 0.0))
+    assert "drawn at 10⁻⁷" in timecourse_figure(zero).axes[-2].get_ylabel()
+    above = table.assign(IFNI_t=table["IFNI_t"].clip(lower=1e-3))
+    assert timecourse_figure(above).axes[-2].get_ylabel() == "CCL2, IFN-I (nM, log scale)"

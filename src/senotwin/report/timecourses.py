@@ -127,7 +127,9 @@ def qsp_timecourse_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
         t, np.maximum(table["IFNI_t"], floor), ":", color="C2", label="IFN-I, tumour (right axis)"
     )
     right.set_yscale("log")
-    right.set_ylabel("CCL2, IFN-I (nM, log scale)")
+    # a zero at day 0 drawn at the floor read as a measured 1e-7 nM (audit, session 51)
+    clipped = bool((table[["CCL2_t", "IFNI_t"]].to_numpy() < floor).any())
+    right.set_ylabel("CCL2, IFN-I (nM, log scale" + ("; < 10⁻⁷ drawn at 10⁻⁷)" if clipped else ")"))
     lines = ax.get_lines() + right.get_lines()
     _legend_below(ax, lines)
     ax.set_title("SASP cytokines (IL-6 left, log; CCL2 and IFN-I right)")
