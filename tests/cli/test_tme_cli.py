@@ -54,7 +54,7 @@ def test_simulate_plot_title_names_the_changes(tmp_path, monkeypatch):
     args = ["simulate", "--scenario", "default", "--days", "5", "--out", str(tmp_path / "r.csv")]
     res = runner.invoke(app, [*args, "--plot", str(tmp_path / "r.png"), "--block", "NFKB=0.8"])
     assert res.exit_code == 0, res.output
-    assert titles == ["default (block NFKB=0.8)"]
+    assert titles == ["default: aged host, lung tumour, one chemotherapy course (block NFKB=0.8)"]
 
 
 def test_simulate_plot_title_names_the_default_scenario_it_ran(tmp_path, monkeypatch):
@@ -67,7 +67,36 @@ def test_simulate_plot_title_names_the_default_scenario_it_ran(tmp_path, monkeyp
     args = ["simulate", "--days", "5", "--out", str(tmp_path / "r.csv")]
     res = runner.invoke(app, [*args, "--plot", str(tmp_path / "r.png")])
     assert res.exit_code == 0, res.output
-    assert titles == ["default"]
+    assert titles == ["default: aged host, lung tumour, one chemotherapy course"]
+
+
+def test_run_figure_titles_say_the_scenario_in_plain_words(tmp_path, monkeypatch):
+    """simulate and twin titled their figures with the scenario's code alone ('default'), not
+    what it is: host, tumour and inducer (audit, session 51)."""
+    import pandas as pd
+
+    import senotwin.report.timecourses as tc
+
+    titles: list[str] = []
+    monkeypatch.setattr(tc, "plot_timecourses", lambda table, out, title="": titles.append(title))
+    args = ["simulate", "--scenario", "aged_breast_chemo", "--days", "5"]
+    res = runner.invoke(
+        app, [*args, "--out", str(tmp_path / "r.csv"), "--plot", str(tmp_path / "r.png")]
+    )
+    assert res.exit_code == 0, res.output
+    scores = tmp_path / "scores.csv"
+    pd.DataFrame(
+        {"senescence": [0.0, 1.0, 2.0], "sasp": [1.0, 0.0, 2.0]}, index=["a", "b", "c"]
+    ).to_csv(scores)
+    args = ["twin", "from-sample", str(scores), "--scores", "--sample", "a", "--days", "5"]
+    res = runner.invoke(
+        app, [*args, "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "t.png")]
+    )
+    assert res.exit_code == 0, res.output
+    assert titles == [
+        "aged_breast_chemo: aged host, breast tumour, one DNA-damaging chemotherapy course",
+        "twin of a on default: aged host, lung tumour, one chemotherapy course",
+    ]
 
 
 def test_model_check_is_registered():

@@ -98,6 +98,15 @@ def model_or_scenario(model: Path | None, scenario: str | None) -> ModelSpec | s
     return scenario
 
 
+def scenario_in_words(target: ModelSpec | str | None) -> str:
+    """A figure title's scenario: its name and, in plain words, what it is ('default: aged host,
+    lung tumour, one chemotherapy course'); a title of the code alone did not say what ran."""
+    from senotwin.sim.scenario import as_scenario
+
+    sc = as_scenario(target)
+    return sc.name if sc.description in ("", sc.name) else f"{sc.name}: {sc.description}"
+
+
 def parse_sets(items: list[str]) -> dict[str, float]:
     """``NAME=VALUE`` pairs (``--set``), read by the regimen grammar's tokenizer."""
     from senotwin.therapy.language import parse_setting

@@ -22,6 +22,7 @@ from senotwin.cli._common import (
     model_or_scenario,
     parse_blocks,
     parse_sets,
+    scenario_in_words,
     user_errors,
     writing,
 )
@@ -106,9 +107,9 @@ def simulate(
         atomic_write_bytes(out, data)
         if plot is not None:
             from senotwin.report.timecourses import plot_timecourses
-            from senotwin.sim.scenario import as_scenario
 
-            name = as_scenario(target).name  # neither option: the default scenario, not the model
+            # neither option: the default scenario, not the model
+            name = scenario_in_words(target)
             plot_timecourses(result.table, plot, title=_plot_title(name, sets, blocks, regimen))
     if summary_json:
         summary = result.summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from senotwin.cli._common import (
     FIGURE_SUFFIXES,
     GENE_SYMBOLS_HELP,
     Output,
+    scenario_in_words,
     user_errors,
     writing,
 )
@@ -108,7 +110,8 @@ def from_sample(
         if plot is not None:
             from senotwin.report.timecourses import plot_timecourses
 
-            plot_timecourses(result.table, plot, title=f"twin of {sample} ({scenario})")
+            heading = f"twin of {sample} on {scenario_in_words(scenario)}"
+            plot_timecourses(result.table, plot, title=textwrap.fill(heading, width=110))
     if json_out:
         typer.echo(json.dumps(twin.table.to_dict(orient="records"), indent=2))
     also = [f"{p} ({what})" for p, what in ((mapping, "overrides"), (plot, "figure")) if p]
