@@ -151,3 +151,25 @@ def test_waterfall_of_starts_at_one_optimum_has_readable_axes() -> None:
     assert hi / lo >= 10 and len(shown) == len(set(shown)) >= 2, shown
     left, right = ax.get_xlim()
     assert [x for x in ax.get_xticks() if left <= x <= right and not float(x).is_integer()] == []
+
+
+def test_profile_panels_name_their_parameter_and_unit_and_the_lines() -> None:
+    """profiles.png had bare numbers on every x axis, nothing naming the data set and no key to
+    the dashed and solid lines (audit, session 51)."""
+    from senotwin.calibrate.problems import get_problem
+    from senotwin.calibrate.profile import Profile
+    from senotwin.report.calibration_sections import profiles_figure
+
+    problem = get_problem("galvis2019")
+    profiles = [
+        Profile(f.id, f.nominal, (f.nominal / 2, f.nominal, 2 * f.nominal), (3.0, 0.0, 3.0),
+                0.6 * f.nominal, 1.6 * f.nominal, f.lower, f.upper)
+        for f in problem.parameters
+    ]  # fmt: skip
+    fig = profiles_figure(profiles, 0.0, problem)
+    labels = [ax.get_xlabel().replace("\n", " ") for ax in fig.axes]
+    assert labels == [f.name for f in problem.parameters]
+    assert "division rate (1/day)" in labels
+    assert fig.get_suptitle().startswith("galvis2019: ")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["profile", "95% threshold (1.92)", "best fit"]

@@ -185,7 +185,8 @@ def _write_results(
     atomic_write_bytes(out / "waterfall.png", figure_bytes(waterfall_figure(fit)))
     atomic_write_bytes(out / "fits.png", figure_bytes(fits_figure(pr, curves)))
     if profiles:
-        atomic_write_bytes(out / "profiles.png", figure_bytes(profiles_figure(profiles, fit.nllh)))
+        figure = profiles_figure(profiles, fit.nllh, pr)
+        atomic_write_bytes(out / "profiles.png", figure_bytes(figure))
     else:  # a figure of an earlier fit into the same folder must not sit beside this one
         atomic_remove(out / "profiles.png")  # once this fit is written, not before
     if "ensemble" not in (extra or {}):  # nor an earlier fit's posterior draws

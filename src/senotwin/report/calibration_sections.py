@@ -91,25 +91,43 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
     return fig
 
 
-def profiles_figure(profiles: Sequence[Profile], best_nllh: float) -> MplFigure:
-    """Profile likelihood of each parameter with the 95% threshold."""
+def profiles_figure(
+    profiles: Sequence[Profile], best_nllh: float, problem: Problem | None = None
+) -> MplFigure:
+    """Profile likelihood of each parameter with the 95% threshold; with ``problem``, each x axis
+    names its parameter with the unit and the figure names the data set (the x axes were bare
+    numbers and nothing said what the lines were; audit s51)."""
+    names = {} if problem is None else {p.id: p.name for p in problem.parameters if p.name}
     n = max(len(profiles), 1)
     cols = min(n, 3)
-    fig = new_figure(3.6 * cols, 2.8 * math.ceil(n / cols))
+    fig = new_figure(3.6 * cols, 2.8 * math.ceil(n / cols) + 0.4)
     for k, pr in enumerate(profiles):
         ax = fig.add_subplot(math.ceil(n / cols), cols, k + 1)
-        ax.plot(pr.values, np.array(pr.nllh) - best_nllh, "o-", ms=3)
-        ax.axhline(THRESHOLD_95, color="grey", ls="--", lw=1)
-        ax.axvline(pr.best, color="black", lw=0.8)
-        if min(pr.values) > 0 and max(pr.values) / min(pr.values) > 10:
+        ax.plot(pr.values, np.array(pr.nllh) - best_nllh, "o-", ms=3, label="profile")
+        ax.axhline(
+            THRESHOLD_95, color="grey", ls="--", lw=1, label=f"95% threshold ({THRESHOLD_95:.2f})"
+        )
+        ax.axvline(pr.best, color="black", lw=0.8, label="best fit")
+        log = min(pr.values) > 0 and max(pr.values) / min(pr.values) > 10
+        if log:
             ax.set_xscale("log")
             # minor ticks labelled within one decade ran into each other (3x10^-5 4x10^-5 ...)
             ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(-0.2, max(3 * THRESHOLD_95, 1.0))
         flag = "" if pr.identifiable else " (non-identifiable)"
         ax.set_title(pr.parameter + flag, fontsize=9)
-        ax.set_ylabel("Δ nllh")
+        what = textwrap.fill(names.get(pr.parameter, "value"), XLABEL_WIDTH)
+        ax.set_xlabel(what + (", log scale" if log else ""), fontsize=8)
+        ax.set_ylabel("Δ nllh from the best fit")
+        if k == 0:
+            ax.legend(fontsize=7)
+    if problem is not None:
+        fig.suptitle(f"{problem.name}: profile likelihood of each fitted parameter")
     return fig
+
+
+#: characters per line of a profile panel's x label (a panel is about 3.6 inches wide)
+XLABEL_WIDTH = 45
 
 
 def parameter_rows(fit: FitResult, profiles: Sequence[Profile], problem: Problem) -> list[dict]:
@@ -159,7 +177,7 @@ def calibration_section(
         figures.append(
             Figure(
                 f"calibration_{problem.name}_profiles.png",
-                figure_bytes(profiles_figure(profiles, fit.nllh)),
+                figure_bytes(profiles_figure(profiles, fit.nllh, problem)),
                 "Profile likelihoods; dashed: 95% threshold (chi2 1 dof / 2 = 1.92).",
             )
         )
