@@ -80,7 +80,22 @@ def test_fit_panels_name_the_measured_quantity_and_unit() -> None:
     problem = get_problem("galvis2019")
     curves = pd.DataFrame(columns=["observable", "condition", "time", "value"])
     labels = {ax.get_ylabel().replace("\n", " ") for ax in fits_figure(problem, curves).axes}
-    assert labels == {o.name for o in problem.observables}
+    assert labels == {o.name for o in problem.observables}  # linear observables only
+
+
+def test_fit_panels_on_a_log_axis_say_so() -> None:
+    """mariathasan2018's volumes and CD8 counts sit on log axes whose labels did not say so
+    (audit, session 51); galvis2019's linear axes stay as they were."""
+    import pandas as pd
+
+    from senotwin.calibrate.problems import get_problem
+    from senotwin.report.calibration_sections import fits_figure
+
+    problem = get_problem("mariathasan2018")
+    curves = pd.DataFrame(columns=["observable", "condition", "time", "value"])
+    axes = fits_figure(problem, curves).axes
+    assert axes and all(ax.get_yscale() == "log" for ax in axes)
+    assert all(ax.get_ylabel().replace("\n", " ").endswith(", log scale") for ax in axes)
 
 
 def test_fit_panel_labels_stay_inside_the_figure_and_their_own_panel() -> None:

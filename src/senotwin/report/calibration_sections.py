@@ -79,13 +79,16 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
                 ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label)
         sel = curves[(curves["observable"] == oid) & (curves["condition"] == cid)]
         ax.plot(sel["time"], sel["value"], "-", lw=1.5, label="model")
-        if scale.get(oid, "lin") != "lin":
+        log = scale.get(oid, "lin") != "lin"
+        if log:
             ax.set_yscale("log")
         ax.set_title(oid if single else f"{oid}: {cid} ({', '.join(roles)})", fontsize=9)
         ax.set_xlabel("day")
         # long names ('tumour-specific CD8 T cells per lesion, at most ...') ran past the
         # panel and into the next one, cut at the figure's edge: wrapped (audit s43)
-        ax.set_ylabel(textwrap.fill(names.get(oid, oid), YLABEL_WIDTH), fontsize=8)
+        # a log axis said so nowhere (audit s51)
+        what = names.get(oid, oid) + (", log scale" if log else "")
+        ax.set_ylabel(textwrap.fill(what, YLABEL_WIDTH), fontsize=8)
         if k == 0:
             ax.legend(fontsize=7)
     return fig
