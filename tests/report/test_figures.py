@@ -188,3 +188,27 @@ def test_profile_panels_name_their_parameter_and_unit_and_the_lines() -> None:
     assert fig.get_suptitle().startswith("galvis2019: ")
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["profile", "95% threshold (1.92)", "best fit"]
+
+
+def test_fits_figure_has_one_key_for_every_mark_and_names_the_data_set() -> None:
+    """The first panel's legend left out the ceilings and held-back crosses drawn only in later
+    panels, a panel of held-back data alone drew them in the fitted data's colour, and nothing
+    named the data set (audit, session 51)."""
+    import pandas as pd
+
+    from senotwin.calibrate.problems import get_problem
+    from senotwin.report.calibration_sections import ROLE_COLOURS, fits_figure
+
+    problem = get_problem("mariathasan2018")
+    curves = pd.DataFrame(columns=["observable", "condition", "time", "value"])
+    fig = fits_figure(problem, curves)
+    assert fig.get_suptitle() == "mariathasan2018: best fit over the data"
+    (key,) = fig.legends
+    assert {t.get_text() for t in key.get_texts()} == {
+        "fitted", "fitted (ceiling)", "held back", "model"
+    }  # fmt: skip
+    for ax in fig.axes:
+        assert ax.get_legend() is None
+        for line in ax.lines:
+            role = str(line.get_label()).removesuffix(" (ceiling)")
+            assert line.get_color() == ROLE_COLOURS[role], (ax.get_title(), role)

@@ -44,6 +44,11 @@ def waterfall_figure(fit: FitResult) -> MplFigure:
 YLABEL_WIDTH = 38
 
 
+#: one colour per role in every fits panel (the figure has one key; by draw order, a panel of
+#: held-back data alone drew them in the fitted data's colour)
+ROLE_COLOURS = {"fitted": "C0", "held back": "C1", "model": "C2"}
+
+
 def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
     """One panel per observable and condition: fitted data (dots), held-back data (crosses,
     predicted, not fitted) and the best-fit curve (log axis for log-normal observables)."""
@@ -76,9 +81,11 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
                 roles.append(label)
                 if oid in limits:  # a ceiling, not a value
                     marker, label = "v", f"{label} (ceiling)"
-                ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label)
+                colour = ROLE_COLOURS[roles[-1]]
+                ax.plot(sel["time"], sel["measurement"], marker, ms=4, ls="none", label=label,
+                        color=colour)  # fmt: skip
         sel = curves[(curves["observable"] == oid) & (curves["condition"] == cid)]
-        ax.plot(sel["time"], sel["value"], "-", lw=1.5, label="model")
+        ax.plot(sel["time"], sel["value"], "-", lw=1.5, label="model", color=ROLE_COLOURS["model"])
         log = scale.get(oid, "lin") != "lin"
         if log:
             ax.set_yscale("log")
@@ -89,8 +96,16 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
         # a log axis said so nowhere (audit s51)
         what = names.get(oid, oid) + (", log scale" if log else "")
         ax.set_ylabel(textwrap.fill(what, YLABEL_WIDTH), fontsize=8)
-        if k == 0:
-            ax.legend(fontsize=7)
+    # one key for the figure: the first panel's legend left out the ceilings and the held-back
+    # crosses drawn only in later panels (audit s51)
+    key: dict[str, object] = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            key.setdefault(label, handle)
+    if key:
+        fig.legend(list(key.values()), list(key), loc="outside lower center", ncol=len(key),
+                   fontsize=8, frameon=False)  # fmt: skip
+    fig.suptitle(f"{problem.name}: best fit over the data")
     return fig
 
 
