@@ -166,6 +166,7 @@ def test_waterfall_of_starts_at_one_optimum_has_readable_axes() -> None:
     assert hi / lo >= 10 and len(shown) == len(set(shown)) >= 2, shown
     left, right = ax.get_xlim()
     assert [x for x in ax.get_xticks() if left <= x <= right and not float(x).is_integer()] == []
+    assert ax.get_yscale() == "log" and ax.get_ylabel().endswith("(log scale)")  # audit s51
 
 
 def test_profile_panels_name_their_parameter_and_unit_and_the_lines() -> None:

@@ -35,7 +35,7 @@ def waterfall_figure(fit: FitResult) -> MplFigure:
     ax.set_ylim(min(lo, 0.8), max(hi, 10.0))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # starts are counted, not measured
     ax.set_xlabel("start (sorted)")
-    ax.set_ylabel("nllh - best + 1")
+    ax.set_ylabel("nllh - best + 1 (log scale)")  # the log axis said so nowhere (audit s51)
     ax.set_title(f"{fit.problem}: {fit.converged}/{w.size} starts reach the best fit")
     return fig
 
