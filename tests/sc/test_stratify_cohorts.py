@@ -63,7 +63,17 @@ def test_tcga_cox_calls_underpowered_types() -> None:
 
 
 @needs_ici
-def test_cli_evaluate_writes_tables_and_figures(tmp_path) -> None:
+def test_cli_evaluate_writes_tables_and_figures(tmp_path, monkeypatch) -> None:
+    import senotwin.cli.stratify as cli_stratify
+
+    titles = []
+    draw = cli_stratify.plot_forest
+
+    def keep_title(*args, **kw):
+        titles.append(kw["title"])
+        return draw(*args, **kw)
+
+    monkeypatch.setattr(cli_stratify, "plot_forest", keep_title)
     r = CliRunner().invoke(
         app, ["stratify", "evaluate", "--data", str(ICI), "--out", str(tmp_path), "--n-boot", "100"]
     )
@@ -79,6 +89,8 @@ def test_cli_evaluate_writes_tables_and_figures(tmp_path) -> None:
     a = pd.read_csv(tmp_path / "auroc.csv")
     assert ((a["ci_low"] <= a["auroc"]) & (a["auroc"] <= a["ci_high"])).all()
     assert set(pd.read_csv(tmp_path / "cox.csv")["endpoint"]) == {"os", "pfs"}
+    # the AUROC forest draws one of auroc.csv's two labels and says which (audit, session 51)
+    assert titles[0] == ("AUROC with 95% bootstrap CI, curated response (R) vs non-response (NR)")
 
 
 @needs_tcga
@@ -158,3 +170,31 @@ def test_forest_plot_axis_says_what_the_estimate_is(tmp_path: Path, monkeypatch)
         title="t", null=0.5,
     )  # fmt: skip
     assert drawn["xlabel"] == "AUROC (words)"  # not the column name
+
+
+def test_roc_figure_says_which_response_label_it_draws(tmp_path: Path, monkeypatch) -> None:
+    """auroc.csv holds two labels (curated response and RECIST) but roc.png had no title, its
+    panels said 'R=14' and its legends '0.59' without saying what R or the number was; the
+    AUROC forest said only 'R vs NR' (audit, session 51)."""
+    from senotwin.sc import stratify_eval
+
+    drawn = {}
+
+    def keep(fig, path, **_kw):  # the figure instead of the file
+        drawn["fig"] = fig
+        return Path(path)
+
+    monkeypatch.setattr(stratify_eval, "atomic_write_figure", keep)
+    rng = np.random.default_rng(0)
+    scores = pd.DataFrame(
+        {s: rng.normal(size=12) for s in ("ici_benefit", *stratify_eval.BASELINES_SHOWN)}
+    ).assign(cohort="a", response=[1.0, 0.0] * 6, recist_response=[1.0, 0.0, 0.0] * 4)
+    auroc_rows = pd.DataFrame(
+        [{"cohort": "a", "label": lab, "score": "ici_benefit"} for lab in ("response", "recist")]
+    )
+    ev = stratify_eval.Evaluation(auroc_rows, pd.DataFrame(), scores, pd.DataFrame(), ())
+    for label, words in (("response", "curated response (R)"), ("recist", "CR/PR (R)")):
+        stratify_eval.plot_roc(ev, tmp_path / "roc.png", label=label)
+        fig = drawn["fig"]
+        assert words in fig.get_suptitle() and "AUROC" in fig.get_suptitle()
+        assert fig.axes[0].get_legend().get_title().get_text() == "score, AUROC"

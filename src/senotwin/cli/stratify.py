@@ -22,7 +22,7 @@ from senotwin.sc.io import read_expression
 from senotwin.sc.stratify import genes_found_line
 from senotwin.sc.stratify import stratify as run_stratify
 from senotwin.sc.stratify_cohorts import load_ici_cohorts, load_tcga
-from senotwin.sc.stratify_eval import evaluate_cohorts, plot_forest, plot_roc
+from senotwin.sc.stratify_eval import LABEL_WORDS, evaluate_cohorts, plot_forest, plot_roc
 from senotwin.sc.stratify_explain import write_explanations
 from senotwin.sc.stratify_tcga import forest_title, tcga_cox
 
@@ -122,7 +122,7 @@ def evaluate(
         plot_forest(
             resp, out / "auroc_forest.png", group="cohort", estimate="auroc", null=0.5,
             xlabel="AUROC, responders vs non-responders (0.5: no better than chance)",
-            title="AUROC (R vs NR) with 95% bootstrap CI",
+            title=f"AUROC with 95% bootstrap CI, {LABEL_WORDS['response']}",
         )  # fmt: skip
         plot_forest(
             cox[cox["score"].isin(["ici_benefit", "cd8_teff"])],

@@ -42,6 +42,12 @@ STRATIFY_SCORES = ("ici_benefit", "immune_infiltration", "sasp_stimulatory", "sa
 BASELINES_SHOWN = ("cd8_teff", "ifng6", "cytolytic")
 #: minimum responders and non-responders for an AUROC
 MIN_PER_CLASS = 3
+#: what a response label's responders are, in words (the figures show one of the two labels
+#: auroc.csv holds and said only 'R vs NR'; audit s51)
+LABEL_WORDS = {
+    "response": "curated response (R) vs non-response (NR)",
+    "recist": "RECIST best response CR/PR (R) vs SD/PD (NR)",
+}
 
 
 def auroc(y: NDArray[np.float64], s: NDArray[np.float64]) -> float:
@@ -208,6 +214,11 @@ def plot_roc(ev: Evaluation, path: str | Path, *, label: str = "response") -> Pa
     fig = Figure(figsize=(3.2 * ncol, 3.2 * nrow))
     for i, name in enumerate(cohorts):
         draw_roc(fig.add_subplot(nrow, ncol, i + 1), ev, name, label=label)
+    fig.suptitle(
+        f"ROC per ICI cohort, {LABEL_WORDS[label]}; n patients, R responders; "
+        "legend: score and its AUROC",
+        fontsize=10,
+    )
     fig.tight_layout()
     return atomic_write_figure(fig, path, dpi=110)
 
@@ -226,7 +237,7 @@ def draw_roc(ax: Any, ev: Evaluation, cohort: str, *, label: str = "response") -
     ax.set_title(f"{cohort} (n={len(y)}, R={int(y.sum())})", fontsize=9)
     ax.set_xlabel("1 - specificity", fontsize=8)
     ax.set_ylabel("sensitivity", fontsize=8)
-    ax.legend(fontsize=6, loc="lower right")
+    ax.legend(fontsize=6, loc="lower right", title="score, AUROC", title_fontsize=6)
 
 
 def demo_evaluation(folder: str | Path | None = None, *, n_boot: int = 1000) -> Evaluation | None:
