@@ -115,6 +115,34 @@ def test_communication_heat_map_keeps_its_title_inside_the_figure(monkeypatch, t
     assert box.x0 <= title.x0 and title.x1 <= box.x1 and title.y1 <= box.y1
 
 
+def test_communication_heat_map_says_when_no_pair_passes_and_labels_its_cells(
+    monkeypatch, tmp_path
+) -> None:
+    """With 100 permutations no pair reached q <= 0.05 and the figure was one uniform colour
+    with a -0.1..0.1 colour bar, read as 'no communication'; the cells carried no value
+    (audit, session 51)."""
+    import senotwin.sc.communication as comm
+
+    table = pd.DataFrame(
+        {
+            "sender": ["a", "a", "b", "b"],
+            "receiver": ["a", "b", "a", "b"],
+            "score": [1.0, 2.0, 3.0, 4.0],
+            "q": [0.2, 0.055, 0.3, 0.4],
+        }
+    )
+    drawn = []
+    monkeypatch.setattr(comm, "atomic_write_figure", lambda fig, path: drawn.append(fig) or path)
+    comm.plot_communication(table, tmp_path / "c.png")
+    fig = drawn.pop()
+    assert len(fig.axes) == 1 and not fig.axes[0].images  # no heat map, no colour bar
+    (note,) = [t.get_text() for t in fig.axes[0].texts]
+    assert note.startswith("no ligand-receptor pair at q <= 0.05") and "0.055" in note
+    comm.plot_communication(table.assign(q=[0.01, 0.01, 0.5, 0.01]), tmp_path / "c.png")
+    cells = sorted(t.get_text() for t in drawn.pop().axes[0].texts)
+    assert cells == ["0\n(0 pairs)", "1\n(1 pair)", "2\n(1 pair)", "4\n(1 pair)"]
+
+
 def test_survival_errors_name_the_column_and_its_option() -> None:
     """A text column given as --event said 'no sample has numeric time, event and scores'; a
     missing column did not say which option named it."""

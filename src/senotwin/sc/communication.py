@@ -119,13 +119,33 @@ def plot_communication(table: pd.DataFrame, path: str | Path, *, alpha: float = 
     # at least 4.5 x 3.5 in, so two groups still leave room for the title, labels and colour bar
     width = max(4.5, 2.5 + 0.6 * len(receivers))
     fig, ax = plt.subplots(figsize=(width, max(3.5, 2.0 + 0.5 * len(senders))))
-    im = ax.imshow(mat.to_numpy(), cmap="viridis", aspect="auto")
+    ax.set_title(f"SASP -> receptor communication\n(sum of scores, q <= {alpha})", fontsize=10)
+    if sig.empty:  # a uniform heat map of zeros read as 'no communication' (audit s51)
+        ax.text(
+            0.5, 0.5,
+            f"no ligand-receptor pair at q <= {alpha:g}\n(smallest q {table['q'].min():.2g}; "
+            "more --n-perm\nlowers the smallest p)",
+            ha="center", va="center", transform=ax.transAxes, fontsize=9,
+        )  # fmt: skip
+        ax.set_xlim(-0.5, len(receivers) - 0.5)
+        ax.set_ylim(len(senders) - 0.5, -0.5)
+    else:
+        im = ax.imshow(mat.to_numpy(), cmap="viridis", aspect="auto")
+        fig.colorbar(im, ax=ax, label="summed score")
+        pairs = sig.groupby(["sender", "receiver"]).size()
+        top = float(mat.to_numpy().max())
+        for i, snd in enumerate(senders):  # the value and how many pairs make it
+            for j, rcv in enumerate(receivers):
+                n = int(pairs.get((snd, rcv), 0))
+                v = float(mat.loc[snd, rcv])
+                ax.text(
+                    j, i, f"{v:.3g}\n({n} pair{'s' if n != 1 else ''})", ha="center",
+                    va="center", fontsize=7, color="black" if v > 0.6 * top else "white",
+                )  # fmt: skip
     ax.set_xticks(range(len(receivers)), receivers, rotation=45, ha="right")
     ax.set_yticks(range(len(senders)), senders)
     ax.set_xlabel("receiver")
     ax.set_ylabel("sender")
-    ax.set_title(f"SASP -> receptor communication\n(sum of scores, q <= {alpha})", fontsize=10)
-    fig.colorbar(im, ax=ax, label="summed score")
     fig.tight_layout()
     try:
         return atomic_write_figure(fig, path)
