@@ -227,6 +227,25 @@ def test_a_failed_explain_run_keeps_the_earlier_pages(tmp_path) -> None:
     assert sorted(p.name for p in out.iterdir()) == before and (out / "S7.html").is_file()
 
 
+def test_explain_figure_says_what_its_whiskers_are(tmp_path, monkeypatch) -> None:
+    """The per-sample PNG drew whiskers on the programme bars and titled ici_benefit without its
+    uncertainty; only the HTML page said '± gene-bootstrap SD' (audit, session 51)."""
+    import senotwin.sc.stratify_explain as explain
+
+    drawn = []
+    monkeypatch.setattr(
+        explain, "atomic_write_figure", lambda fig, path, **kw: drawn.append(fig) or path
+    )
+    df, _ = make_cohort(n=8)
+    result = stratify_frame(df)
+    explain._figure(result, 0, tmp_path / "S0.png")
+    ax = drawn[0].axes[0]
+    row = result.predictions.iloc[0]
+    assert ax.get_xlabel().endswith("whiskers ± gene-bootstrap SD")
+    sd = f"{row['ici_benefit_sd']:.2f}"
+    assert ax.get_title() == f"{row.name}: ici_benefit {row['ici_benefit']:+.2f} ± {sd}"
+
+
 def test_cli_bad_input_is_one_error_line(tmp_path) -> None:
     df, _ = make_cohort(n=6)
     df.iloc[0, 0] = np.nan

@@ -36,9 +36,13 @@ def _figure(result: Stratification, i: int, path: Path) -> Path:
     errs = [float(row[f"{p}_sd"]) for p in names]
     ax.barh(names, vals, xerr=errs, color=["C2" if v >= 0 else "C3" for v in vals])
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("programme z-score (vs this cohort)", fontsize=8)
+    # the whiskers and the score's uncertainty went unexplained in the PNG (audit s51)
+    ax.set_xlabel("programme z-score (vs this cohort); whiskers ± gene-bootstrap SD", fontsize=8)
     ax.tick_params(labelsize=8)
-    ax.set_title(f"{row.name}: ici_benefit {row['ici_benefit']:+.2f}", fontsize=9)
+    ax.set_title(
+        f"{row.name}: ici_benefit {row['ici_benefit']:+.2f} ± {row['ici_benefit_sd']:.2f}",
+        fontsize=9,
+    )
     ax2 = fig.add_subplot(1, 2, 2)
     genes: list[str] = []
     gvals: list[float] = []
