@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
@@ -98,12 +99,13 @@ def fits_figure(problem: Problem, curves: pd.DataFrame) -> MplFigure:
         ax.set_ylabel(textwrap.fill(what, YLABEL_WIDTH), fontsize=8)
     # one key for the figure: the first panel's legend left out the ceilings and the held-back
     # crosses drawn only in later panels (audit s51)
-    key: dict[str, object] = {}
+    shown: dict[str, Artist] = {}
     for ax in fig.axes:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            key.setdefault(label, handle)
-    if key:
-        fig.legend(list(key.values()), list(key), loc="outside lower center", ncol=len(key),
+        handles, labels = ax.get_legend_handles_labels()
+        for handle, label in zip(handles, labels, strict=True):
+            shown.setdefault(label, handle)
+    if shown:
+        fig.legend(list(shown.values()), list(shown), loc="outside lower center", ncol=len(shown),
                    fontsize=8, frameon=False)  # fmt: skip
     fig.suptitle(f"{problem.name}: best fit over the data")
     return fig
