@@ -253,3 +253,24 @@ def test_lower_case_gene_names_match_as_in_score() -> None:
     with pytest.warns(SenotwinWarning, match=r"3 gene\(s\) matched ignoring case"):
         got = communication(x, lower, groups, pairs=[pair], n_perm=50)
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_km_table_says_not_reached_and_the_time_unit() -> None:
+    """`sc survival` printed 'inf' as the median of a tertile whose curve never fell to 0.5,
+    under a bare 'median_survival' header (audit s51)."""
+    from senotwin.sc.survival import km_text
+
+    df = pd.DataFrame(
+        {
+            "t": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+            "e": [1, 1, 1, 1, 1, 1, 0, 0, 0],
+            "s": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        }
+    )
+    km = km_tertiles(df, time="t", event="e", score="s")
+    assert not np.isfinite(km["median_survival"].iloc[2])  # the high tertile: all censored
+    text = km_text(km, time="t")
+    header, low, _mid, high = text.splitlines()
+    assert header.split() == ["tertile", "n", "events", "median", "t", "log-rank", "p"]
+    assert low.split()[3] == "2" and high.split()[3:5] == ["not", "reached"]
+    assert "inf" not in text

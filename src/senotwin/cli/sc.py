@@ -44,7 +44,7 @@ from senotwin.sc.signatures import (
     read_signature_table,
     resolve_signatures,
 )
-from senotwin.sc.survival import cox_per_score, km_tertiles, left_out, plot_km
+from senotwin.sc.survival import cox_per_score, km_tertiles, km_text, left_out, plot_km
 
 app = typer.Typer(help="Senescence / SASP read-outs on transcriptomes.", no_args_is_help=True)
 
@@ -342,7 +342,7 @@ def survival(
             typer.echo(f"warning: {table.name}: {dropped}", err=True)
         _write_table(cox_per_score(df, time=time, event=event, scores=score_cols), out, index=False)
         km = km_tertiles(df, time=time, event=event, score=score_cols[0])
-        typer.echo(km.to_string(index=False), err=True)
+        typer.echo(km_text(km, time=time), err=True)
         if figure is not None:
             plot_km(df, figure, time=time, event=event, score=score_cols[0])
     typer.echo(f"wrote {out}" + (f", {figure}" if figure is not None else ""), err=True)

@@ -12,7 +12,7 @@ from senotwin._errors import ValidationError, check_type
 from senotwin._io import atomic_write_figure
 from senotwin.sc.kernels import LABELS
 
-__all__ = ["cox_per_score", "km_tertiles", "left_out", "plot_km"]
+__all__ = ["cox_per_score", "km_tertiles", "km_text", "left_out", "plot_km"]
 
 
 def score_columns(scores: str | Sequence[str]) -> list[str]:
@@ -168,6 +168,23 @@ def km_tertiles(df: pd.DataFrame, *, time: str, event: str, score: str) -> pd.Da
             }
         )
     return pd.DataFrame(rows)
+
+
+def km_text(km: pd.DataFrame, *, time: str) -> str:
+    """``km_tertiles``' table as printed: the median in the time column's unit, or 'not reached'
+    where a tertile's curve stays above 0.5 (it printed 'inf'), and the log-rank p to 2 digits."""
+    shown = pd.DataFrame(
+        {
+            "tertile": km["tertile"],
+            "n": km["n"],
+            "events": km["events"],
+            f"median {time}": [
+                f"{m:.4g}" if np.isfinite(m) else "not reached" for m in km["median_survival"]
+            ],
+            "log-rank p": [f"{p:.2g}" for p in km["logrank_p"]],
+        }
+    )
+    return shown.to_string(index=False)
 
 
 def plot_km(df: pd.DataFrame, path: str | Path, *, time: str, event: str, score: str) -> Path:
