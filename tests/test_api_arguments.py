@@ -445,6 +445,8 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("tme_population cv", lambda t: _preset("tme_population", cv="0.3"), "cv", "str"),
     ("run_trial trial", lambda t: _trial_call("run_trial", t), "trial", "str"),
     ("run_replicates trial", lambda t: _trial_call("run_replicates", t), "trial", "str"),
+    # a notebook user's calls (session 51)
+    ("register_scenario", lambda t: _api("register_scenario", "mine"), "scenario", "str"),
 ]
 
 

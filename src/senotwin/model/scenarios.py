@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 
+from senotwin._errors import check_type
 from senotwin._registry import Registry
 from senotwin.model.io import load_fixture
 from senotwin.model.spec import ModelSpec
@@ -112,6 +113,12 @@ def default_scenario() -> Scenario:
 
 def register_scenario(scenario: Scenario, *, replace: bool = False) -> Scenario:
     """Add a scenario; re-registering a name needs ``replace=True``."""
+    check_type(
+        scenario,
+        Scenario,
+        name="scenario",
+        what="a Scenario(name, description, load, ...) (get_scenario(name) gives a built-in one)",
+    )
     return SCENARIOS.register(scenario, replace=replace)
 
 
