@@ -180,3 +180,28 @@ def test_an_unknown_engine_fails_when_the_options_are_made() -> None:
 
     with pytest.raises(ValidationError, match=r"unknown engine 'turbo'.*fast"):
         SolverOptions(engine="turbo")
+
+
+@pytest.mark.parametrize("engine", ["fast", "roadrunner"])
+def test_a_method_the_engine_does_not_take_is_refused(engine: str) -> None:
+    """SolverOptions(engine='fast', method='Radau') ran Rodas5P without a word (RoadRunner alike,
+    CVODE): the method asked for was silently ignored (audit s51)."""
+    from senotwin import SolverOptions
+
+    with pytest.raises(ValidationError, match=rf"^method 'Radau': engine '{engine}' has one .*"):
+        SolverOptions(engine=engine, method="Radau")
+    assert SolverOptions(engine=engine).method is None
+
+
+def test_an_unknown_method_of_the_reference_engine_fails_when_the_options_are_made(
+    decay: ModelSpec,
+) -> None:
+    """method='lsoda' made a failed run carrying SciPy's "`method` must be one of {...}" with
+    the classes' reprs; now the options are refused, naming the methods (audit s51)."""
+    from senotwin import SolverOptions
+
+    with pytest.raises(ValidationError, match=r"unknown method 'lsoda'.*did you mean 'LSODA'"):
+        SolverOptions(engine="reference", method="lsoda")
+    opts = SolverOptions(engine="reference", method="Radau")
+    res = simulate(decay, t_end=1.0, solver=opts)
+    assert res.ok and res.provenance.method == "scipy.Radau"

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from senotwin._errors import ValidationError
 from senotwin._registry import Registry
+from senotwin._suggest import did_you_mean
 from senotwin.model.compile import CompiledModel, FlatModel
 from senotwin.sim.inputs import Segment
 from senotwin.sim.result import SolverStats, Status
@@ -59,6 +61,9 @@ class Engine:
     #: the engine fails a run whose start is not finite itself, exactly as start_problem() says
     #: (simulate() then skips its own, slower, check)
     checks_start: bool = False
+    #: the integration methods ``SolverOptions.method`` may name; () = the engine has one method
+    #: of its own and takes none; None = not declared (any name is passed on to the engine)
+    methods: tuple[str, ...] | None = None
 
 
 def _lazy(module: str, attr: str) -> EngineFn:
@@ -72,6 +77,29 @@ def _lazy(module: str, attr: str) -> EngineFn:
     return run
 
 
+#: the methods of SciPy's solve_ivp (the reference engine's ``method``; LSODA when None)
+SCIPY_METHODS = ("LSODA", "BDF", "Radau", "RK45", "RK23", "DOP853")
+
+
+def check_method(engine: str, method: str) -> None:
+    """Refuse a ``method`` the engine does not integrate with, before any run: the fast and
+    RoadRunner engines ignored it and the reference engine failed the run with SciPy's message."""
+    record = ENGINES.get(engine)
+    if record.methods is None or method in record.methods:
+        return
+    if not record.methods:
+        others = [f"{e.name!r} ({', '.join(e.methods)})" for e in ENGINES.records() if e.methods]
+        raise ValidationError(
+            f"method {method!r}: engine {engine!r} has one integration method of its own, so it "
+            f"takes none; leave method=None"
+            + (f", or choose engine {' or '.join(others)}" if others else "")
+        )
+    raise ValidationError(
+        f"unknown method {method!r} of engine {engine!r}{did_you_mean(method, record.methods)} "
+        f"(choose from: {', '.join(record.methods)}; None = {record.methods[0]})"
+    )
+
+
 def _builtin_engines(registry: Registry[Engine]) -> None:
     registry.register(
         Engine(
@@ -80,6 +108,7 @@ def _builtin_engines(registry: Registry[Engine]) -> None:
             "SciPy solve_ivp (LSODA, BDF or Radau) on the numpy right-hand side; readable",
             "Virtanen et al. 2020 Nat Methods 17:261 (SciPy 1.0); Petzold 1983 SIAM J Sci Stat "
             "Comput 4:136 (LSODA)",
+            methods=SCIPY_METHODS,
         )
     )
     registry.register(
@@ -91,6 +120,7 @@ def _builtin_engines(registry: Registry[Engine]) -> None:
             "§VI.4 (RODAS); Steinebach 2023 BIT Numer Math 63:27 (Rodas5P); "
             "Sandu et al. 1997 Atmos Environ 31:3459",
             checks_start=True,
+            methods=(),
         )
     )
     registry.register(
@@ -100,6 +130,7 @@ def _builtin_engines(registry: Registry[Engine]) -> None:
             "libRoadRunner (LLVM-compiled SBML, CVODE) on the model's exported SBML",
             "Welsh et al. 2023 Bioinformatics 39:btac770 (libRoadRunner 2.0); Hindmarsh et al. "
             "2005 ACM TOMS 31:363 (SUNDIALS CVODE)",
+            methods=(),
         )
     )
 
@@ -115,9 +146,12 @@ def register_engine(
     reference: str,
     description: str = "",
     replace: bool = False,
+    methods: tuple[str, ...] | None = None,
 ) -> Engine:
-    """Add an engine under ``name``; an existing name needs ``replace=True``."""
-    return ENGINES.register(Engine(name, fn, description, reference), replace=replace)
+    """Add an engine under ``name``; an existing name needs ``replace=True``. ``methods``: the
+    ``SolverOptions.method`` names it takes (() = none; None = any, passed on unchecked)."""
+    record = Engine(name, fn, description, reference, methods=methods)
+    return ENGINES.register(record, replace=replace)
 
 
 def get_engine(name: str) -> EngineFn:

@@ -33,7 +33,8 @@ class SolverOptions:
     """Engine name, relative/absolute tolerances, integration method and output times.
 
     ``t_eval=None`` means the default grid (at least 101 points, one per day beyond 100 days);
-    ``method=None`` lets the engine choose (LSODA/BDF for the SciPy engines, CVODE for RoadRunner).
+    ``method=None`` lets the engine choose (LSODA for the reference engine, which also takes BDF,
+    Radau, RK45, RK23 and DOP853); the fast (Rodas5P) and RoadRunner (CVODE) engines take none.
     """
 
     engine: str = "reference"
@@ -45,7 +46,7 @@ class SolverOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.engine, str) or not self.engine.strip():
             raise ValidationError(f"engine must be an engine name, got {self.engine!r}")
-        from senotwin.sim.engines import ENGINES  # engines import sim.inputs, not this
+        from senotwin.sim.engines import ENGINES, check_method  # engines import sim.inputs
 
         ENGINES.get(self.engine)  # an unknown name fails here, not at the first run
         object.__setattr__(self, "rtol", _positive("rtol", self.rtol))
@@ -54,6 +55,8 @@ class SolverOptions:
             raise ValidationError(f"rtol must be < 1, got {self.rtol}")
         if self.method is not None and not isinstance(self.method, str):
             raise ValidationError(f"method must be a method name or None, got {self.method!r}")
+        if self.method is not None:
+            check_method(self.engine, self.method)  # not ignored, nor failed at the first run
         if self.t_eval is not None:
             object.__setattr__(self, "t_eval", _times(self.t_eval))
 
