@@ -103,3 +103,26 @@ def test_the_null_draws_over_several_models() -> None:
     )
     assert "n_challenge" in drawn and not set(drawn) & set(load_qsp().parameter_ids)
     assert cases[1].scenario.params["n_challenge"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("null", "error", "message"),
+    [
+        (-1, ValidationError, r"^null \(--null\) must be a whole number >= 0 .*got -1$"),
+        ("3", TypeError, r"^null must be a whole number >= 0 .*got str '3'$"),
+        (2.0, TypeError, r"^null must be a whole number >= 0 .*got float 2.0$"),
+    ],
+)
+def test_run_validation_refuses_a_bad_null_before_the_suite_runs(
+    null: object, error: type[Exception], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_validation(null=-1) ran every case (about a minute) and then said "--null: ... must
+    be >= 1", though 0, the default, is allowed; now it is refused before any case runs."""
+    import senotwin.analysis.validation as validation
+
+    def no_suite(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the suite ran before null was checked")
+
+    monkeypatch.setattr(validation, "run_cases", no_suite)
+    with pytest.raises(error, match=message):
+        validation.run_validation(null=null)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from senotwin._ensembles import check_members, ensemble_file
-from senotwin._errors import ValidationError, check_seed
+from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin.analysis.validation.ensemble import (
     EnsembleFile,
     case_robustness,
@@ -30,6 +30,9 @@ from senotwin.analysis.validation.runner import (
     ValidationReport,
     run_cases,
 )
+
+#: what ``null`` may be
+NULL_DRAWS = "a whole number >= 0 (random parameter sets of the null test; 0 = no null test)"
 
 
 def run_validation(
@@ -52,6 +55,10 @@ def run_validation(
     from dataclasses import replace
 
     check_seed(seed)
+    # checked before the suite runs (run_null refused it only after every case had run)
+    check_type(null, int, name="null", what=NULL_DRAWS)
+    if null < 0:
+        raise ValidationError(f"null (--null) must be {NULL_DRAWS}, got {null!r}")
     if members is not None:
         if isinstance(members, bool) or not isinstance(members, int) or members < 1:
             raise ValidationError(
