@@ -447,6 +447,19 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("run_replicates trial", lambda t: _trial_call("run_replicates", t), "trial", "str"),
     # a notebook user's calls (session 51)
     ("register_scenario", lambda t: _api("register_scenario", "mine"), "scenario", "str"),
+    (
+        "CohortArm regimen",
+        lambda t: _cohort("CohortArm", "a", regimen="x 1 mg po d0"),
+        "regimen",
+        "str",
+    ),
+    ("CohortArm params", lambda t: _cohort("CohortArm", "a", params=5), "params", "int"),
+    (
+        "CohortArm blocks",
+        lambda t: _cohort("CohortArm", "a", blocks=(("CD274", "1"),)),
+        r"blocks\[0\]",
+        "tuple",
+    ),
 ]
 
 
@@ -531,3 +544,15 @@ def test_dose_response_takes_an_array_of_doses() -> None:
         dose_response("default", "navitoclax", np.array([]))
     with pytest.raises(ValidationError, match=r"^doses: 100 given more than once"):
         dose_response("default", "navitoclax", np.array([100.0, 100.0]))
+
+
+def test_a_cohort_arm_takes_a_mapping_of_blocks_and_params() -> None:
+    """CohortArm('a', params={...}) was kept as a dict and failed mid-run in the runner ("too
+    many values to unpack"); a mapping is now kept as the sorted pairs --arm text gives."""
+    from senotwin.cohort.runner import CohortArm, arm_from_text
+
+    arm = CohortArm("a", blocks={"PDCD1": 0.9}, params={"k_grow": 0.1, "d_T8": 0.2})
+    assert arm.params == (("d_T8", 0.2), ("k_grow", 0.1)) and arm.blocks == (("PDCD1", 0.9),)
+    text = arm_from_text("a=block PDCD1=0.9; set k_grow=0.1; set d_T8=0.2")
+    assert (arm.blocks, arm.params) == (text.blocks, text.params)
+    assert hash(arm) == hash(CohortArm("a", blocks=[("PDCD1", 0.9)], params=arm.params))

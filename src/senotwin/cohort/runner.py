@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 import senotwin
 from senotwin._errors import (
+    ArgumentTypeError,
     SenotwinError,
     SenotwinWarning,
     ValidationError,
@@ -107,9 +108,43 @@ class Reducer(Protocol):
     def empty(self) -> dict[str, Any]: ...
 
 
+#: what a CohortArm's regimen may be, for a wrong type's message
+ARM_REGIMEN = (
+    "a Schedule (regimen-language text goes in language=, as arm_from_text('NAME=TEXT') does)"
+)
+NAME_VALUES = "a mapping of names to numbers, or a tuple of (name, number) pairs"
+
+
+def _pairs(value: object, *, name: str) -> tuple[tuple[str, float], ...]:
+    """An arm's blocks or params as (name, number) pairs; a mapping gives its items sorted, as
+    the arms of ``--arm`` text have them."""
+    items = (
+        sorted(value.items(), key=lambda kv: str(kv[0])) if isinstance(value, Mapping) else value
+    )
+    check_type(items, (tuple, list), name=name, what=NAME_VALUES)
+    pairs: list[tuple[str, float]] = []
+    for i, pair in enumerate(cast("Sequence[Any]", items)):
+        if not (
+            isinstance(pair, tuple | list)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and isinstance(pair[1], Real)
+            and not isinstance(pair[1], bool)
+        ):
+            raise ArgumentTypeError(
+                f"{name}[{i}] must be a (name, number) pair, got {type(pair).__name__} {pair!r}"
+            )
+        pairs.append((pair[0], cast(float, pair[1])))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class CohortArm:
-    """One treatment arm: a schedule plus constant blocks and parameter overrides."""
+    """One treatment arm: a schedule plus constant blocks and parameter overrides.
+
+    ``blocks`` and ``params`` are (name, value) pairs; a mapping is taken too (kept as its items,
+    sorted by name). Regimen-language text goes in ``language``, not ``regimen``.
+    """
 
     name: str
     regimen: Schedule = field(default_factory=Schedule)
@@ -125,6 +160,10 @@ class CohortArm:
                 f"arm name {self.name!r} must start with a letter or digit and use only "
                 "letters, digits, '_', '.', '+', '-'"
             )
+        # checked here: a text regimen or a dict of params failed mid-run, deep in the runner
+        check_type(self.regimen, Schedule, name="regimen", what=ARM_REGIMEN)
+        for name in ("blocks", "params"):
+            object.__setattr__(self, name, _pairs(getattr(self, name), name=name))
 
     def describe(self) -> dict[str, object]:
         # a regimen-language arm's doses are compiled from ``language`` in make_job: its own
