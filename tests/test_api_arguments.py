@@ -454,6 +454,15 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
         "str",
     ),
     ("CohortArm params", lambda t: _cohort("CohortArm", "a", params=5), "params", "int"),
+    ("score_matrix x", lambda t: _sc("scoring.score_matrix", "x.csv", ["A"]), "x", "str"),
+    ("call_senescent x", lambda t: _sc("calls.call_senescent", [[1.0]], ["A"]), "x", "list"),
+    ("sasp_markers x", lambda t: _sc("markers.sasp_markers", None, ["A"], ["g"]), "x", "NoneType"),
+    (
+        "communication x",
+        lambda t: _sc("communication.communication", "x", ["A"], ["g"]),
+        "x",
+        "str",
+    ),
     (
         "CohortArm blocks",
         lambda t: _cohort("CohortArm", "a", blocks=(("CD274", "1"),)),
@@ -556,3 +565,16 @@ def test_a_cohort_arm_takes_a_mapping_of_blocks_and_params() -> None:
     text = arm_from_text("a=block PDCD1=0.9; set k_grow=0.1; set d_T8=0.2")
     assert (arm.blocks, arm.params) == (text.blocks, text.params)
     assert hash(arm) == hash(CohortArm("a", blocks=[("PDCD1", 0.9)], params=arm.params))
+
+
+@pytest.mark.parametrize(
+    "fn", ["scoring.score_matrix", "calls.call_senescent", "markers.sasp_markers"]
+)
+def test_one_observation_as_a_1d_array_is_refused_by_its_shape(fn: str) -> None:
+    """score_matrix(x[0], genes) ended in "not enough values to unpack (expected 2, got 1)"."""
+    x, genes, groups = _expression()
+    extra = (groups[:1],) if fn.startswith("markers") else ()
+    with pytest.raises(
+        ValidationError, match=r"^x must be a 2-D matrix.*got shape \(2423,\); one "
+    ):
+        _sc(fn, x[0], genes, *extra)

@@ -23,6 +23,7 @@ from senotwin.sc.kernels import (
     GROUPS,
     LABELS,
     Matrix,
+    check_matrix,
     expression_bins,
     gene_stats,
     matched_controls,
@@ -102,6 +103,7 @@ def call_senescent(
         raise ValidationError("hallmarks is empty: name at least one hallmark signature")
     if not 1 <= min_hallmarks <= len(sigs):
         raise ValidationError(f"min_hallmarks must be in 1..{len(sigs)}, got {min_hallmarks}")
+    check_matrix(x)
     n_obs, n_genes = x.shape
     if n_obs < 2:  # the null is drawn from genes that vary across observations
         raise ValidationError(

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from senotwin._errors import ValidationError, check_seed, check_type
 from senotwin._io import atomic_write_figure
 from senotwin.kb.ligand_receptor import LigandReceptor, load_ligand_receptor
-from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix
+from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix, check_matrix
 from senotwin.sc.scoring import symbol_index, warn_case_matched
 from senotwin.sc.stats import bh_fdr, group_codes, group_means
 
@@ -56,6 +56,7 @@ def communication(
     if n_perm < 1:
         raise ValidationError(f"n_perm must be >= 1, got {n_perm}")
     check_seed(seed)
+    check_matrix(x)
     if len(groups) != x.shape[0]:
         raise ValidationError(f"groups has {len(groups)} labels for {x.shape[0]} observations")
     names, codes = group_codes(groups)

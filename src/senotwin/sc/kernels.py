@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 
 __all__ = [
     "GeneStats",
@@ -36,6 +36,20 @@ LABELS: tuple[type, ...] = (list, tuple, np.ndarray, pd.Index, pd.Series, pd.Cat
 GENES = "the gene names of the matrix columns (a list)"
 GROUPS = "one group label per observation (a list, array or Series)"
 FloatArray = NDArray[np.float64]
+MATRIX = "a 2-D matrix, observations × genes (numpy array, scipy sparse matrix or DataFrame)"
+
+
+def check_matrix(x: object, *, name: str = "x") -> None:
+    """Refuse ``x`` unless it has a 2-D ``shape``, naming it and what it got: a str or a list
+    failed on ``x.shape`` and a 1-D array on unpacking it, inside the scorer."""
+    shape = getattr(x, "shape", None)
+    if not isinstance(shape, tuple):
+        check_type(x, (), name=name, what=MATRIX)  # no type passes: refused by the type given
+        return
+    if len(shape) != 2:
+        one = "; one observation is x.reshape(1, -1)" if len(shape) == 1 else ""
+        raise ValidationError(f"{name} must be {MATRIX}, got shape {shape}{one}")
+
 
 #: non-zeros processed per chunk (about 64 MB of float64 temporaries)
 CHUNK_NNZ = 8_000_000

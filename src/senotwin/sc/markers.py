@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from scipy.stats import mannwhitneyu
 
 from senotwin._errors import ValidationError, check_type
-from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix
+from senotwin.sc.kernels import GENES, GROUPS, LABELS, Matrix, check_matrix
 from senotwin.sc.scoring import symbol_index, warn_case_matched
 from senotwin.sc.signatures import Signature, get_signature
 from senotwin.sc.stats import bh_fdr, group_codes
@@ -39,6 +39,7 @@ def sasp_markers(
     check_type(signature, (str, Signature), name="signature", what=what)
     check_type(min_cells, Integral, name="min_cells", what="a whole number >= 1")
     sig = get_signature(signature) if isinstance(signature, str) else signature
+    check_matrix(x)
     if len(groups) != x.shape[0]:
         raise ValidationError(f"groupby has {len(groups)} labels for {x.shape[0]} observations")
     names, codes = group_codes(groups)

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from senotwin._errors import SenotwinWarning, ValidationError, check_seed, check_type
 from senotwin._io import check_unique
-from senotwin.sc.kernels import CHUNK_NNZ, GENES, LABELS, Matrix
+from senotwin.sc.kernels import CHUNK_NNZ, GENES, LABELS, Matrix, check_matrix
 from senotwin.sc.methods import get_method
 from senotwin.sc.orthologs import signature_to_mouse
 from senotwin.sc.signatures import Signature, resolve_signatures
@@ -155,6 +155,7 @@ def score_matrix(
     scorer = get_method(method)
     opts = scorer.make_options(options)
     check_species(species)
+    check_matrix(x)
     n_obs, n_genes = x.shape
     if len(genes) != n_genes:
         raise ValidationError(f"{len(genes)} gene names for a matrix with {n_genes} columns")
