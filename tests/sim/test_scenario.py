@@ -69,3 +69,13 @@ def test_prepare_scenario_is_plain_data_and_runs_with_extra_parameters() -> None
 def test_unknown_scenario_suggests_the_closest_name() -> None:
     with pytest.raises(ValidationError, match="did you mean"):
         run_scenario("kuznetsov199")
+
+
+@pytest.mark.parametrize("value", ["0.05", None])
+def test_an_override_that_is_not_a_number_is_refused_by_name(value: object) -> None:
+    """overrides={'k_grow': '0.05'} ended in "Unknown format code 'g' for object of type 'str'"
+    (None: "unsupported format string passed to NoneType.__format__") (audit s51)."""
+    from senotwin.sim.scenario import prepare_scenario
+
+    with pytest.raises(ValidationError, match=r"^parameter k_grow: expected a number, got "):
+        prepare_scenario("default", overrides={"k_grow": value})  # type: ignore[dict-item]

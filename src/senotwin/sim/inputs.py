@@ -76,7 +76,7 @@ def resolve(
             raise ValidationError(
                 f"unknown parameter {name!r}" + _hint(name, list(spec.parameter_ids))
             )
-        v = _number(value, f"parameter {name}")
+        v = number(value, f"parameter {name}")
         rng = ranges[name]
         if check_ranges and rng is not None and not rng[0] <= v <= rng[1]:
             raise ValidationError(
@@ -98,13 +98,13 @@ def resolve(
             raise ValidationError(
                 f"unknown species {name!r} in initial state" + _hint(name, list(flat.species))
             )
-        v = _number(value, f"initial value of {name}")
+        v = number(value, f"initial value of {name}")
         if v < 0:
             raise ValidationError(f"initial value of {name} must be >= 0, got {v}")
         y0[s_index[name]] = v
     for name, fraction in (blocks or {}).items():
         entity = block_entity(name, flat.entities)
-        f = _number(fraction, f"block of {entity}")
+        f = number(fraction, f"block of {entity}")
         if not 0.0 <= f <= 1.0:
             raise ValidationError(f"block of {entity} must be a fraction in [0, 1], got {f}")
         p[p_index[block_id(entity)]] = f
@@ -154,7 +154,8 @@ def check_schedule(flat: FlatModel, schedule: Schedule) -> None:
             raise ValidationError(f"step of {s.parameter}: a block fraction must be in [0, 1]")
 
 
-def _number(value: object, what: str) -> float:
+def number(value: object, what: str) -> float:
+    """``value`` as a float, refused unless it is a finite number (``what`` names it)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
         raise ValidationError(f"{what}: expected a number, got {value!r}")
     v = float(value)

@@ -18,6 +18,7 @@ from senotwin._suggest import did_you_mean
 from senotwin.model.scenarios import Scenario, default_scenario, get_scenario
 from senotwin.model.schedule import Schedule, ScheduleLike, as_schedule
 from senotwin.model.spec import ModelSpec
+from senotwin.sim.inputs import number
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.result import SimulationResult
 from senotwin.sim.simulate import MAPPING, check_days, simulate
@@ -59,6 +60,7 @@ def split_overrides(
     for name, value in overrides.items():
         if name in spec.parameter_ids:
             p = spec.parameter(name)
+            number(value, f"parameter {name}")  # a str or None failed in the format below
             if value != p.value:  # a unit conversion set to another number is a mistake
                 p.check_variable(f"set to {value:g} (--set or overrides)")
             params[name] = value
