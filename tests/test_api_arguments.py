@@ -108,6 +108,26 @@ WRONG_TYPES: list[tuple[str, Callable[[], object], str]] = [
     ("search limit", lambda: _query("search", _kb(), "IL", limit="5"), r"limit must be a whole"),
     ("neighbors(kb, 5)", lambda: _query("neighbors", _kb(), 5), r"name must be a node name"),
     ("show_interaction", lambda: _query("show_interaction", _kb(), 262), r"ident must be .*int"),
+    (
+        "paths limit",
+        lambda: _query("paths", _kb(), "IL-6", "PD-L1", limit="3"),
+        r"^limit must be a whole number >= 1 \(paths\), got str '3'$",
+    ),
+    (
+        "paths max_length",
+        lambda: _query("paths", _kb(), "IL-6", "PD-L1", max_length="4"),
+        r"^max_length must be a whole number in 1..8",
+    ),
+    (
+        "agent_routes max_hops",
+        lambda: _query("agent_routes", _kb(), "NF-kB", max_hops="2"),
+        r"^max_hops must be a whole number in 1..4, got str",
+    ),
+    ("cite(kb, 7.6)", lambda: _query("cite", _kb(), 7.6), r"^items must be reference numbers"),
+    ("cite(kb, [None])", lambda: _query("cite", _kb(), [None]), r"^items\[0\] must be a ref"),
+    ("stats('kb')", lambda: _query("stats", "kb"), r"^kb must be a KnowledgeBase"),
+    ("drugs('kb')", lambda: _query("drugs", "kb"), r"^kb must be a KnowledgeBase"),
+    ("to_networkx('kb')", lambda: _query("to_networkx", "kb"), r"^kb must be a KnowledgeBase"),
     ("load_kb(5)", lambda: _api("load_kb", 5), r"directory must be a path or None"),
     ("load_spec(5)", lambda: _api("load_spec", 5), r"path must be the path of a ModelSpec"),
     ("get_drug(5)", lambda: _api("get_drug", 5), r"name must be a drug id or alias"),
@@ -578,3 +598,12 @@ def test_one_observation_as_a_1d_array_is_refused_by_its_shape(fn: str) -> None:
         ValidationError, match=r"^x must be a 2-D matrix.*got shape \(2423,\); one "
     ):
         _sc(fn, x[0], genes, *extra)
+
+
+def test_cite_takes_a_reference_number_as_an_int() -> None:
+    """query.cite(kb, 76) ended in "'int' object is not iterable"; it cites reference 76."""
+    from senotwin.kb import query
+
+    kb = _kb()
+    assert query.cite(kb, 76) == query.cite(kb, "76")  # type: ignore[arg-type]
+    assert query.cite(kb, [76, "IL-6"]) == query.cite(kb, ["76", "IL-6"])  # type: ignore[arg-type]

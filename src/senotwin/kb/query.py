@@ -64,6 +64,7 @@ def _suggestion(kb: KnowledgeBase, name: str) -> str:
 
 def ambiguous_aliases(kb: KnowledgeBase) -> dict[str, list[str]]:
     """Aliases shared by several ids (they do not resolve; the id must be used)."""
+    _check_kb(kb)
     owners: dict[str, set[str]] = {}
     for ent in kb.entities.values():
         for label in (ent.name, *ent.aliases, *ent.hgnc):
@@ -229,6 +230,7 @@ def neighbors(kb: KnowledgeBase, name: str, *, direction: Direction = "both") ->
 
 def to_networkx(kb: KnowledgeBase, *, include_negated: bool = False) -> nx.MultiDiGraph:
     """Directed multigraph: nodes are entities/agents, edges are interactions (keyed by id)."""
+    _check_kb(kb)
     graph = nx.MultiDiGraph()
     for ent in kb.entities.values():
         graph.add_node(ent.id, label=ent.name, kind=ent.kind, record="entity")
@@ -298,6 +300,9 @@ def paths(
     A step supported by statements of both signs (e.g. acute vs chronic context) yields one
     path per sign; the net sign is the product of the step signs.
     """
+    _check_kb(kb)
+    check_type(max_length, int, name="max_length", what="a whole number in 1..8 (steps)")
+    check_type(limit, int, name="limit", what="a whole number >= 1 (paths)")
     if max_length < 1 or max_length > 8:
         raise ValidationError(f"max_length {max_length} is outside the allowed range 1..8")
     if limit < 1:
@@ -395,6 +400,8 @@ def agent_routes(kb: KnowledgeBase, target: str, *, max_hops: int = 2) -> dict[s
     one-hop route "listed target"; a listed *pathway* keeps the interaction route that shows
     how the agent acts through it, if there is one.
     """
+    _check_kb(kb)
+    check_type(max_hops, int, name="max_hops", what="a whole number in 1..4")
     if not 1 <= max_hops <= 4:
         raise ValidationError(f"max_hops {max_hops} is outside the allowed range 1..4")
     target_id = resolve(kb, target)
@@ -470,6 +477,7 @@ def drugs(
     """
     from senotwin.kb.schema import AGENT_CLASSES
 
+    _check_kb(kb)
     if agent_class is not None and agent_class not in AGENT_CLASSES:
         raise ValidationError(
             f"agent class {agent_class!r} (--class) is not one of: {', '.join(AGENT_CLASSES)}"
@@ -517,14 +525,23 @@ def _tumour_type(kb: KnowledgeBase, name: str) -> str:
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
-def cite(kb: KnowledgeBase, items: str | Iterable[str]) -> list[Reference]:
+def cite(kb: KnowledgeBase, items: str | int | Iterable[str | int]) -> list[Reference]:
     """References for reference numbers, interaction ids, or names (all refs of their evidence);
-    a single string is one item ("76" cites reference 76, not 7 and 6)."""
-    if isinstance(items, str):
-        items = [items]
+    a single string is one item ("76" cites reference 76, not 7 and 6); a reference number may
+    be an int (76)."""
+    _check_kb(kb)
+    one = isinstance(items, str | int) and not isinstance(items, bool)
+    given: Any = [items] if one else items
+    what = "reference numbers, interaction ids or names (a str, an int or a list of them)"
+    check_type(given, Iterable, name="items", what=what)
+    texts: list[str] = []
+    for i, item in enumerate(given):
+        text = str(item) if isinstance(item, int) and not isinstance(item, bool) else item
+        check_type(text, str, name=f"items[{i}]", what="a reference number, interaction id or name")
+        texts.append(text)
     numbers: dict[int, None] = {}
     bad: dict[str, None] = {}
-    for item in items:
+    for item in texts:
         text = item.strip()
         if NUMBER.fullmatch(text):
             whole = text.lstrip("+").isdigit() and len(text) < 10  # not a 5000-digit int()
@@ -560,6 +577,7 @@ def cite(kb: KnowledgeBase, items: str | Iterable[str]) -> list[Reference]:
 
 def stats(kb: KnowledgeBase) -> dict[str, Any]:
     """Counts of entities by kind, interactions (signed, negated), agents, references and notes."""
+    _check_kb(kb)
     by_kind = Counter(e.kind for e in kb.entities.values())
     by_class = Counter(c for a in kb.agents.values() for c in a.classes)
     signed = {(i.source, i.target, i.sign) for i in kb.interactions.values() if not i.negated}
