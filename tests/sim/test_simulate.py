@@ -205,3 +205,13 @@ def test_an_unknown_method_of_the_reference_engine_fails_when_the_options_are_ma
     opts = SolverOptions(engine="reference", method="Radau")
     res = simulate(decay, t_end=1.0, solver=opts)
     assert res.ok and res.provenance.method == "scipy.Radau"
+
+
+def test_a_step_value_or_infusion_rate_that_is_not_a_number_is_refused_by_name() -> None:
+    """Step(1, 'k', '0.5') and Infusion(0, 1, 'X', '2') ended in math.isfinite's bare
+    "must be real number, not str" (audit s51)."""
+    with pytest.raises(ValidationError, match=r"^step of k: value must be a finite number, got '0"):
+        Step(1.0, "k", "0.5")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"^infusion into X: rate must be a finite number, "):
+        Infusion(0.0, 1.0, "X", None)  # type: ignore[arg-type]
+    assert Step(1.0, "k", np.int64(2)).value == 2 and Infusion(0, 1, "X", np.float32(1.5)).rate

@@ -11,12 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Real
 
 from senotwin._errors import ValidationError, check_type
 
 
+def _is_number(value: object) -> bool:
+    """A real number, not a bool (math.isfinite('1') raised a bare TypeError)."""
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
 def _check_time(value: float, what: str) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+    if not (_is_number(value) and math.isfinite(value) and value >= 0):
         raise ValidationError(f"{what}: time must be a finite number >= 0, got {value!r}")
 
 
@@ -57,8 +63,10 @@ class Infusion:
             raise ValidationError(
                 f"infusion into {self.target}: end {self.end} must be after start {self.start}"
             )
-        if not math.isfinite(self.rate):
-            raise ValidationError(f"infusion into {self.target}: rate must be finite")
+        if not _is_number(self.rate) or not math.isfinite(self.rate):
+            raise ValidationError(
+                f"infusion into {self.target}: rate must be a finite number, got {self.rate!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -75,8 +83,10 @@ class Step:
 
     def __post_init__(self) -> None:
         _check_time(self.time, f"step of {self.parameter}")
-        if not math.isfinite(self.value):
-            raise ValidationError(f"step of {self.parameter}: value must be finite")
+        if not _is_number(self.value) or not math.isfinite(self.value):
+            raise ValidationError(
+                f"step of {self.parameter}: value must be a finite number, got {self.value!r}"
+            )
 
 
 @dataclass(frozen=True)
