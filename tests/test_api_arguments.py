@@ -460,6 +460,11 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("run_scenario blocks", lambda t: _run_scenario(blocks=["CD274"]), "blocks", "list"),
     ("run_scenario solver", lambda t: _run_scenario(solver="fast"), "solver", "str"),
     ("run_scenario regimen", lambda t: _run_scenario(regimen=5), "regimen", "int"),
+    ("simulate_batch spec", lambda t: _batch("qsp", [{}]), "spec", "str"),
+    ("simulate_batch sets", lambda t: _batch(_spec(), {"k_grow": 0.05}), "param_sets", "dict"),
+    ("simulate_batch set", lambda t: _batch(_spec(), ["k_grow"]), r"param_sets\[0\]", "str"),
+    ("simulate_batch blocks", lambda t: _batch(_spec(), [{}], blocks=["CD274"]), "blocks", "list"),
+    ("simulate_batch t_end", lambda t: _batch(_spec(), [{}], t_end="5"), "t_end", "str"),
     # presets and trials (session 44)
     ("qsp_population cv", lambda t: _preset("qsp_population", cv="0.3"), "cv", "str"),
     ("tme_population cv", lambda t: _preset("tme_population", cv="0.3"), "cv", "str"),
@@ -490,6 +495,12 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
         "tuple",
     ),
 ]
+
+
+def _batch(spec: object, sets: object, **kw: object) -> object:
+    from senotwin.sim.simulate import simulate_batch
+
+    return simulate_batch(spec, sets, **({"t_end": 5.0} | kw))  # type: ignore[arg-type]
 
 
 def _preset(fn: str, **kw: object) -> object:

@@ -41,6 +41,7 @@ MIN_DAYS = 1.0 / 1440.0
 #: what simulate's model and its ``NAME -> value`` arguments may be, for a wrong type's message
 SPEC = "a ModelSpec (senotwin.load_spec(path), or prepare_scenario(name).spec)"
 MAPPING = "a mapping of names to values (dict) or None"
+SETS = "a list of mappings of names to values (one dict per run)"
 
 
 def check_days(value: object, *, name: str = "t_end") -> float:
@@ -264,6 +265,16 @@ def simulate_batch(
     'fast' (batches are what the compiled engine is for). ``initial_sets``: per parameter set,
     initial amounts on top of ``initial`` (one mapping per set).
     """
+    check_type(spec, ModelSpec, name="spec", what=SPEC)
+    for name, sets in (("param_sets", param_sets), ("initial_sets", initial_sets)):
+        if name == "initial_sets" and sets is None:
+            continue
+        check_type(sets, Sequence, name=name, what=SETS)
+        for i, one in enumerate(sets):  # type: ignore[arg-type]
+            check_type(one, Mapping, name=f"{name}[{i}]", what="a mapping of names to values")
+    for name, given in (("initial", initial), ("blocks", blocks)):
+        check_type(given, (Mapping, type(None)), name=name, what=MAPPING)
+    check_type(t_end, Real, name="t_end", what="a number of days")
     check_days(t_end)
     if initial_sets is not None and len(initial_sets) != len(param_sets):
         raise ValidationError(
