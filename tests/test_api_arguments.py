@@ -460,6 +460,7 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("run_scenario blocks", lambda t: _run_scenario(blocks=["CD274"]), "blocks", "list"),
     ("run_scenario solver", lambda t: _run_scenario(solver="fast"), "solver", "str"),
     ("run_scenario regimen", lambda t: _run_scenario(regimen=5), "regimen", "int"),
+    ("arm_summary table", lambda t: _api("arm_summary", np.zeros((2, 7))), "table", "ndarray"),
     ("simulate_batch spec", lambda t: _batch("qsp", [{}]), "spec", "str"),
     ("simulate_batch sets", lambda t: _batch(_spec(), {"k_grow": 0.05}), "param_sets", "dict"),
     ("simulate_batch set", lambda t: _batch(_spec(), ["k_grow"]), r"param_sets\[0\]", "str"),

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,9 @@ def arm_summary(table: pd.DataFrame, *, reference: str | None = None) -> pd.Data
     pfs_event, os_days, os_event). Patients whose simulation failed are counted, not analysed.
     The reference arm defaults to the first arm.
     """
+    what = "a cohort table (pandas DataFrame, e.g. senotwin.load_rows(out))"
+    check_type(table, pd.DataFrame, name="table", what=what)
+    check_type(reference, (str, type(None)), name="reference", what="an arm name (str) or None")
     need = {"arm", "status", "best_response", "pfs_days", "pfs_event", "os_days", "os_event"}
     missing = need - set(table.columns)
     if missing:
