@@ -461,6 +461,8 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("run_scenario solver", lambda t: _run_scenario(solver="fast"), "solver", "str"),
     ("run_scenario regimen", lambda t: _run_scenario(regimen=5), "regimen", "int"),
     ("arm_summary table", lambda t: _api("arm_summary", np.zeros((2, 7))), "table", "ndarray"),
+    ("parse_regimen body", lambda t: _regimen(body="70kg"), "body", "str"),
+    ("parse_regimen lib", lambda t: _regimen(lib=["navitoclax"]), "lib", "list"),
     ("simulate_batch spec", lambda t: _batch("qsp", [{}]), "spec", "str"),
     ("simulate_batch sets", lambda t: _batch(_spec(), {"k_grow": 0.05}), "param_sets", "dict"),
     ("simulate_batch set", lambda t: _batch(_spec(), ["k_grow"]), r"param_sets\[0\]", "str"),
@@ -496,6 +498,12 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
         "tuple",
     ),
 ]
+
+
+def _regimen(**kw: object) -> object:
+    from senotwin.therapy.language import parse_regimen
+
+    return parse_regimen("navitoclax 100 mg po qd d0-d13", **kw)  # type: ignore[arg-type]
 
 
 def _batch(spec: object, sets: object, **kw: object) -> object:

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import yaml
 
-from senotwin._errors import ValidationError, excerpt
+from senotwin._errors import ValidationError, check_type, excerpt
 from senotwin._io import read_text
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import load_yaml
@@ -881,6 +881,11 @@ def parse_regimen(
 
     ``body`` is the body a text regimen is dosed in (a YAML file may say its own);
     ``allow_off_label`` marks the regimen so off-label doses run (and are noted)."""
+    what = "a DrugLibrary or None (the shipped library, senotwin.drug_library())"
+    check_type(lib, (DrugLibrary, type(None)), name="lib", what=what)
+    what = "a Body (senotwin.therapy.dosing.Body(species='mouse')) or None (human)"
+    check_type(body, (Body, type(None)), name="body", what=what)
+    check_type(allow_off_label, bool, name="allow_off_label", what="True or False")
     reg = _parse_regimen(text_or_path, lib=lib, body=body)
     return replace(reg, allow_off_label=True) if allow_off_label else reg
 
