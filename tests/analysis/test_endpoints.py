@@ -544,3 +544,32 @@ def test_a_second_read_counts_only_responses_confirmed_by_the_median_follow_up()
     for bad in (0.0, -1.0, math.nan):
         with pytest.raises(ValidationError, match="median_follow_days"):
             TrialRules(median_follow_days=bad)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"pr_fraction": 1.5}, ValidationError, r"pr_fraction must be a fraction in \(0, 1\)"),
+        ({"pr_fraction": "0.3"}, TypeError, r"pr_fraction must be .*, got str '0.3'"),
+        ({"pd_fraction": 0.0}, ValidationError, r"pd_fraction must be a positive number"),
+        ({"cr_diameter_mm": -1.0}, ValidationError, r"cr_diameter_mm must be a positive"),
+        ({"min_sd_days": -42.0}, ValidationError, r"min_sd_days must be a number >= 0"),
+        ({"pd_min_mm": math.nan}, ValidationError, r"pd_min_mm must be a number >= 0"),
+        ({"diameter": 5}, TypeError, r"diameter must be a column name, got int 5"),
+    ],
+)
+def test_every_endpoint_rule_is_checked(
+    change: dict[str, object], error: type[Exception], message: str
+) -> None:
+    """Only scan_every_days and lethal_burden were checked: pr_fraction=1.5 (no response could
+    be partial) or a rule given as text was taken and read wrong later (audit s51)."""
+    with pytest.raises(error, match=rf"^endpoint rule {message}"):
+        EndpointRules(**change)  # type: ignore[arg-type]
+
+
+def test_an_endpoint_reducer_takes_rules_only() -> None:
+    """EndpointReducer({'pr_fraction': 0.3}) was accepted and failed at the first patient."""
+    from senotwin.analysis.endpoints import EndpointReducer
+
+    with pytest.raises(TypeError, match=r"^rules must be EndpointRules\(...\), got dict "):
+        EndpointReducer({"pr_fraction": 0.3})  # type: ignore[arg-type]

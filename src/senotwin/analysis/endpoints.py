@@ -15,13 +15,14 @@ death); OS is the time the tumour burden first reaches a lethal burden (stated i
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
+from numbers import Real
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.toxicity import CHAINS, nadirs_on_treatment
 
@@ -30,6 +31,18 @@ if TYPE_CHECKING:
 
 Response = Literal["CR", "PR", "SD", "PD", "NE"]
 _RANK: dict[str, int] = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
+
+
+#: each numeric endpoint rule: (name, what is allowed, test of a finite value)
+_RULE_LIMITS: tuple[tuple[str, str, Callable[[float], bool]], ...] = (
+    ("scan_every_days", "a positive number", lambda v: v > 0),
+    ("cr_diameter_mm", "a positive number", lambda v: v > 0),
+    ("pr_fraction", "a fraction in (0, 1)", lambda v: 0 < v < 1),
+    ("pd_fraction", "a positive number", lambda v: v > 0),
+    ("pd_min_mm", "a number >= 0", lambda v: v >= 0),
+    ("min_sd_days", "a number >= 0", lambda v: v >= 0),
+    ("lethal_burden", "a positive number or None", lambda v: v > 0),
+)
 
 
 @dataclass(frozen=True)
@@ -57,12 +70,16 @@ class EndpointRules:
     burden: str = "tumour_burden"
 
     def __post_init__(self) -> None:
-        for name in ("scan_every_days", "lethal_burden"):
+        # every rule is checked: pr_fraction=1.5 or a value given as text ran and read wrong
+        for name, allowed, ok in _RULE_LIMITS:
             v = getattr(self, name)
             if name == "lethal_burden" and v is None:
                 continue
-            if not (math.isfinite(v) and v > 0):
-                raise ValidationError(f"endpoint rule {name} must be a positive number, got {v}")
+            check_type(v, Real, name=f"endpoint rule {name}", what=allowed)
+            if not (math.isfinite(v) and ok(v)):
+                raise ValidationError(f"endpoint rule {name} must be {allowed}, got {v}")
+        for name in ("diameter", "burden"):
+            check_type(getattr(self, name), str, name=f"endpoint rule {name}", what="a column name")
 
     def for_columns(self, columns: Collection[str]) -> EndpointRules:
         """These rules with the lethal burden of the model whose run has ``columns`` where none
@@ -189,6 +206,9 @@ class EndpointReducer:
     """
 
     rules: EndpointRules = EndpointRules()
+
+    def __post_init__(self) -> None:
+        check_type(self.rules, EndpointRules, name="rules", what="EndpointRules(...)")
 
     def __call__(self, result: Any) -> dict[str, Any]:
         return self.from_columns(result.table)
