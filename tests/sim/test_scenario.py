@@ -79,3 +79,13 @@ def test_an_override_that_is_not_a_number_is_refused_by_name(value: object) -> N
 
     with pytest.raises(ValidationError, match=r"^parameter k_grow: expected a number, got "):
         prepare_scenario("default", overrides={"k_grow": value})  # type: ignore[dict-item]
+
+
+def test_a_run_states_the_unit_of_every_column() -> None:
+    """A notebook user got a table of 69 columns and no unit anywhere on the result (the
+    spec's species and observables had them); ``res.units`` now gives each (audit s51)."""
+    res = run_scenario("default", days=5, solver=SolverOptions(engine="fast"))
+    assert list(res.units) == list(res.table.columns)
+    assert (res.units["time"], res.units["V_T"], res.units["diameter"]) == ("day", "mL", "mm")
+    spec = prepare_scenario("default").spec
+    assert all(res.units[o.id] == o.unit for o in spec.observables)

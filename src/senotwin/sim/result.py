@@ -70,6 +70,8 @@ class SimulationResult:
     """One run: wide table (column 'time', then species, then observables) and its status.
 
     A failed run keeps the rows computed before the failure; ``message`` says why it failed.
+    ``units`` gives each column's unit as the model declares it ('day' for time, '1' for a
+    dimensionless read-out): ``res.units["V_T"]`` is 'mL' on the default model.
     """
 
     table: pd.DataFrame
@@ -79,6 +81,7 @@ class SimulationResult:
     provenance: RunProvenance
     species: tuple[str, ...]
     observables: tuple[str, ...]
+    units: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def ok(self) -> bool:

@@ -172,6 +172,14 @@ def run_table(
     return pd.DataFrame(data, columns=["time", *species, *spec_obs], copy=False)
 
 
+def run_units(spec: ModelSpec, species: Sequence[str]) -> Mapping[str, str]:
+    """The unit of every column of a run table of ``spec``: time in days, then the species
+    (``species``: the flattened model's, drug compartments included) and the observables."""
+    declared = {s.id: s.unit for s in spec.species}
+    units = {"time": spec.time_unit} | {sid: declared.get(sid, "") for sid in species}
+    return MappingProxyType(units | {o.id: o.unit for o in spec.observables})
+
+
 def simulate(
     spec: ModelSpec,
     *,
@@ -240,6 +248,7 @@ def simulate(
         provenance=prov,
         species=flat.species,
         observables=spec_obs_order,
+        units=run_units(spec, flat.species),
     )
     if throw and not result.ok:
         raise SimulationError(f"{spec.id}: {result.message}")
