@@ -25,8 +25,22 @@ from senotwin.sc.scoring import score_matrix
 def test_every_shipped_file_exists_and_unknown_names_are_refused() -> None:
     for name in SHIPPED:
         assert example_path(name).is_file()
-    with pytest.raises(ValidationError, match=r"no example file 'x\.csv'; shipped: "):
+    with pytest.raises(ValidationError, match=r"no example file 'x\.csv' \(shipped: "):
         example_path("x.csv")
+
+
+def test_example_path_takes_the_names_readme_and_sc_example_use(tmp_path: Path) -> None:
+    """README lists what `senotwin sc example` writes (fibroblasts.csv.gz, ...) and says
+    example_path(NAME) returns the shipped files; those names were refused ("no example file
+    'fibroblasts.csv.gz'"), as only the package's own names were known (audit s51)."""
+    runner = CliRunner()
+    assert runner.invoke(app, ["sc", "example", "--out", str(tmp_path)]).exit_code == 0
+    for name in ("fibroblasts.csv.gz", "fibroblasts_samples.csv", "tcga_expression.csv.gz"):
+        assert example_path(name).read_bytes() == (tmp_path / name).read_bytes()
+    with pytest.raises(ValidationError, match=r"built by `senotwin sc example`.*survival_table"):
+        example_path("tcga_survival.csv")
+    with pytest.raises(ValidationError, match=r"did you mean 'fibroblasts\.csv\.gz'"):
+        example_path("fibroblast.csv.gz")
 
 
 def test_fibroblast_senescence_score_separates_the_conditions() -> None:

@@ -21,8 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._io import atomic_write_bytes, atomic_write_text, ensure_writable_dir
+from senotwin._suggest import did_you_mean
 from senotwin.sc.io import prepare, read_expression
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, score_matrix
 
@@ -42,11 +43,33 @@ CITATIONS = {
 }
 
 
+#: the name ``senotwin sc example`` writes each shipped file under -> the shipped file
+WRITTEN_AS = {
+    "fibroblasts.csv.gz": "fibroblasts_marthandan2016.csv.gz",
+    "fibroblasts_samples.csv": "fibroblasts_marthandan2016_samples.csv",
+    "tcga_expression.csv.gz": "tcga_pancancer_tpm.csv.gz",
+}
+#: files ``senotwin sc example`` builds (not shipped) -> the function that gives them
+BUILT = {"fibroblasts.h5ad": "example_adata()", "tcga_survival.csv": "survival_table()"}
+
+
 def example_path(name: str) -> Path:
-    """Path of a shipped example file (one of :data:`SHIPPED`)."""
-    if name not in SHIPPED:
-        raise ValidationError(f"no example file {name!r}; shipped: {', '.join(SHIPPED)}")
-    return Path(str(resources.files("senotwin.sc") / "data" / "examples" / name))
+    """Path of a shipped example file: one of :data:`SHIPPED`, or the name ``senotwin sc
+    example`` writes it under (``fibroblasts.csv.gz``; README lists those)."""
+    check_type(name, str, name="name", what="an example file name (str)")
+    if name in BUILT:
+        raise ValidationError(
+            f"{name!r} is built by `senotwin sc example`, not shipped: "
+            f"senotwin.sc.examples.{BUILT[name]} gives it"
+        )
+    shipped = WRITTEN_AS.get(name, name)
+    if shipped not in SHIPPED:
+        names = [*SHIPPED, *WRITTEN_AS]
+        raise ValidationError(
+            f"no example file {name!r} (shipped: {', '.join(SHIPPED)}; or as `senotwin sc "
+            f"example` writes them: {', '.join(WRITTEN_AS)}){did_you_mean(name, names)}"
+        )
+    return Path(str(resources.files("senotwin.sc") / "data" / "examples" / shipped))
 
 
 def fibroblast_samples() -> pd.DataFrame:
@@ -87,11 +110,7 @@ def write_examples(out_dir: str | Path) -> list[Path]:
     and tcga_survival.csv (clinical columns plus senescence/sasp scores) into ``out_dir``."""
     directory = ensure_writable_dir(out_dir)
     written = []
-    for src, dst in (
-        ("fibroblasts_marthandan2016.csv.gz", "fibroblasts.csv.gz"),
-        ("fibroblasts_marthandan2016_samples.csv", "fibroblasts_samples.csv"),
-        ("tcga_pancancer_tpm.csv.gz", "tcga_expression.csv.gz"),
-    ):
+    for dst, src in WRITTEN_AS.items():
         written.append(atomic_write_bytes(directory / dst, example_path(src).read_bytes()))
     written.append(_write_h5ad(example_adata(), directory / "fibroblasts.h5ad"))
     written.append(
