@@ -475,6 +475,7 @@ MORE_WRONG_TYPES: list[tuple[str, Callable[[Path], object], str, str]] = [
     ("run_replicates trial", lambda t: _trial_call("run_replicates", t), "trial", "str"),
     # a notebook user's calls (session 51)
     ("register_scenario", lambda t: _api("register_scenario", "mine"), "scenario", "str"),
+    ("citation", lambda t: _api("citation", "default"), "run", "str"),
     (
         "CohortArm regimen",
         lambda t: _cohort("CohortArm", "a", regimen="x 1 mg po d0"),

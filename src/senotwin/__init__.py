@@ -193,8 +193,9 @@ def citation(run: object | None = None) -> str:
             f"run: model {prov.model_id} ({prov.model_digest[:12]}), engine {prov.engine}, "
             f"method {prov.method}, rtol {prov.rtol:g}, atol {prov.atol:g}"
         )
-    elif run is not None:
-        raise TypeError(f"citation() takes a ModelSpec or a SimulationResult, got {run!r}")
+    elif run is not None:  # refused by parameter, type and value, as every public entry does
+        what = "a ModelSpec or a SimulationResult (or None)"
+        raise ArgumentTypeError(f"run must be {what}, got {type(run).__name__} {run!r:.40}")
     return "\n".join(lines)
 
 
