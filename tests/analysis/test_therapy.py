@@ -200,3 +200,11 @@ def test_validation_cases_can_carry_a_regimen() -> None:
     case["perturbed"] = {"regimen": "navitoclx 50 mg/kg"}
     with pytest.raises(ValidationError, match=r"perturbed\.regimen"):
         parse_cases(doc)
+
+
+def test_a_comparison_pickles(comparison) -> None:
+    """pickle.dumps(compare_arms(...)) failed on the arms' toxicity views (audit s51)."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(comparison))
+    assert back.arms == comparison.arms and back.to_dict() == comparison.to_dict()

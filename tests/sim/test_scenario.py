@@ -89,3 +89,17 @@ def test_a_run_states_the_unit_of_every_column() -> None:
     assert (res.units["time"], res.units["V_T"], res.units["diameter"]) == ("day", "mL", "mm")
     spec = prepare_scenario("default").spec
     assert all(res.units[o.id] == o.unit for o in spec.observables)
+
+
+def test_a_run_pickles_and_deep_copies() -> None:
+    """pickle.dumps(res) and copy.deepcopy(res) failed ("cannot pickle 'mappingproxy'"), so a
+    run could not come back from a process pool nor be saved (audit s51)."""
+    import copy
+    import pickle
+    from types import MappingProxyType
+
+    res = run_scenario("default", days=5, blocks={"CD274": 0.5}, solver=SolverOptions("fast"))
+    for back in (pickle.loads(pickle.dumps(res)), copy.deepcopy(res)):
+        assert back.provenance == res.provenance and back.table.equals(res.table)
+        assert back.units == res.units and isinstance(back.units, MappingProxyType)
+        assert isinstance(back.provenance.blocks, MappingProxyType)

@@ -24,6 +24,7 @@ from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
 from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
+from senotwin.sim.result import PicklableViews
 from senotwin.sim.simulate import MAPPING, check_days
 from senotwin.therapy.dose_rules import DoseRules, EventTherapy, apply_dose_rules
 from senotwin.therapy.dosing import body_for_scenario
@@ -94,7 +95,7 @@ def _auc(t: np.ndarray, y: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class ArmMetrics:
+class ArmMetrics(PicklableViews):
     """The outcome of one arm (tumour and senescent burden in 1e9 cells)."""
 
     name: str
@@ -175,7 +176,7 @@ def arm_metrics(
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(PicklableViews):
     """Arms run on one scenario: metrics per arm and the time courses (not serialised)."""
 
     scenario: str

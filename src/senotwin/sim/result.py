@@ -17,6 +17,19 @@ def _frozen_map(data: Mapping[str, float] | None = None) -> Mapping[str, float]:
     return MappingProxyType(dict(data or {}))
 
 
+class PicklableViews:
+    """Mixin of a frozen dataclass whose mapping fields are read-only views: pickles and
+    deep-copies it (a MappingProxyType cannot be pickled, so a run could not come back from a
+    process pool, be saved with pickle or be deep-copied)."""
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in vars(self).items()}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
+
+
 @dataclass(frozen=True)
 class SolverStats:
     """What the integrator did (counts summed over all piece-wise segments)."""
@@ -29,7 +42,7 @@ class SolverStats:
 
 
 @dataclass(frozen=True)
-class RunProvenance:
+class RunProvenance(PicklableViews):
     """Everything a run depended on, so it can be repeated and cited."""
 
     model_id: str
@@ -66,7 +79,7 @@ class RunProvenance:
 
 
 @dataclass(frozen=True)
-class SimulationResult:
+class SimulationResult(PicklableViews):
     """One run: wide table (column 'time', then species, then observables) and its status.
 
     A failed run keeps the rows computed before the failure; ``message`` says why it failed.
