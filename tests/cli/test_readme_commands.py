@@ -1,7 +1,9 @@
-"""README's "Command line" block lists every command, and only options the commands take."""
+"""README against the product: the "Command line" block lists every command, and only options
+the commands take; the "Figures" list names every figure the demo report writes."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -72,3 +74,18 @@ def test_the_readme_command_block_lists_every_command_and_real_options() -> None
         ]
     assert sorted(set(leaves) - listed) == []
     assert unknown == []
+
+
+def test_the_readme_figure_list_names_every_demo_figure() -> None:
+    """The list said "the stratification figures" for the one `stratify_sasp_axes.png`; every
+    figure file a report section names (the calibration ones by their ``calibration_*``
+    pattern) must be in it."""
+    figures = README.read_text(encoding="utf-8").split("## Figures", 1)[1].split("\n## ", 1)[0]
+    report = README.parent / "src" / "senotwin" / "report"
+    names = {
+        name
+        for path in report.glob("*_sections.py")
+        for name in re.findall(r'"([a-z0-9_]+\.png)"', path.read_text(encoding="utf-8"))
+    }
+    assert {"therapy_arms.png", "stratify_sasp_axes.png"} <= names  # the pattern reads them
+    assert sorted(n for n in names if f"`{n}`" not in figures) == []
