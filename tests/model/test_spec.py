@@ -288,3 +288,44 @@ def test_a_definition_has_no_range_and_refuses_to_vary() -> None:
         "mm_per_cm",
         "one_cell",
     ]
+
+
+def test_model_format_doc_shows_the_messages_load_spec_gives(tmp_path: Path) -> None:
+    """docs/model-format.md's example had the two labels swapped ('parameters[0] (id 'k').unit'
+    for the unit, 'parameter 'k'' for the range) and all three problems in one message, which
+    validation reports in two stages: each doc line must be what load_spec says."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "model-format.md").read_text("utf-8")
+    section = doc.split("## Validation messages", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("\n", 1)[1] for b in section.split("```")[1::2]]
+    model: dict[str, Any] = {
+        "id": "doc",
+        "species": [{"id": "X", "unit": "cells", "initial": 1.0}],
+        "parameters": [
+            {
+                "id": "k",
+                "value": 5.0,
+                "unit": "1/day",
+                "range": [0.1, 1.0],
+                "provenance": {"kind": "assumed", "rationale": "doc example"},
+            }
+        ],
+        "processes": [
+            {
+                "id": "convert",
+                "rate_law": "first_order",
+                "args": {"k": "k", "X": "Z"},
+                "stoichiometry": {"X": -1},
+            }
+        ],
+    }
+    across = copy.deepcopy(model)
+    across["parameters"][0].update(value=0.5, unit="dya")
+    assert len(blocks) == 2
+    for block, spec in zip(blocks, (model, across), strict=True):
+        path = tmp_path / "model.yaml"
+        path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+        with pytest.raises(ValidationError) as err:
+            load_spec(path)
+        said = str(err.value).replace(str(tmp_path) + "/", "")
+        for line in block.strip().splitlines():
+            assert line.split(" (known:")[0] in said
