@@ -336,6 +336,14 @@ def test_the_readme_names_every_figure_trial_run_writes() -> None:
         assert f"`{name}`" in item, name
 
 
+def test_heldback_refuses_a_bad_count_by_its_flag() -> None:
+    """`trial heldback --n 0` said 'virtual cohort n = 0', naming no flag (audit find)."""
+    for bad in ("0", "-3", "2"):
+        res = runner.invoke(app, ["trial", "heldback", "miao", "--n", bad])
+        assert res.exit_code == 2
+        assert f"error: --n must be a whole number >= 3, got {bad}" in res.output
+
+
 def test_a_mistyped_heldback_cohort_gets_the_closest_name() -> None:
     """`trial heldback mio` listed the cohorts without pointing at the one meant (audit,
     session 48)."""

@@ -28,7 +28,9 @@ def test_a_replicate_gives_every_patient_the_same_draw() -> None:
         assert one.ensemble == (config.ensemble[draw],)
         assert {ensemble_member(one, i) for i in range(12)} == {0}  # everyone: that member
         assert one.population == config.population and one.seed == config.seed
-    with pytest.raises(ValidationError, match="replicates = 0: allowed a whole number 1-"):
+    with pytest.raises(
+        ValidationError, match=r"replicates \(--replicates\) = 0: allowed a whole number 1-"
+    ):
         replicate_configs(config, 0)
     with pytest.raises(ValidationError, match="took no posterior members"):
         replicate_configs(trial_config(get_trial("keynote189"), 12, immune="fit"), 2)
@@ -80,8 +82,12 @@ def test_cli_runs_replicates_and_refuses_bad_counts(tmp_path: Path) -> None:
     table = pd.read_csv(out / "replicates.csv")
     assert sorted(table["replicate"].unique()) == [0, 1]
     assert (out / "r00").is_dir() and (out / "summary.csv").is_file()
-    res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad"), "--replicates", "0"])
-    assert res.exit_code != 0 and "replicates = 0: allowed a whole number 1-" in res.output
+    # the refusal names the flag, the value and the range (it named the argument only)
+    for bad in ("0", "-2", "100000"):
+        res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad"), "--replicates", bad])
+        assert res.exit_code == 2
+        assert f"replicates (--replicates) = {bad}: allowed a whole number 1-" in res.output
+        assert not (tmp_path / "bad").exists()
 
 
 def test_summary_columns_line_up_whatever_the_endpoint_names() -> None:

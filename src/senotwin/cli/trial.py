@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from senotwin._text import counted
-from senotwin.cli._common import Output, check_outputs, print_json, user_errors
+from senotwin.cli._common import Output, check_count, check_outputs, print_json, user_errors
 from senotwin.sim.engines import engine_help
 
 if TYPE_CHECKING:
@@ -483,10 +483,12 @@ def heldback(
     ORR, RECIST counts and response by CD8 tertile where the cohort has RECIST (miao), PFS and OS
     medians and landmarks with the observed 95 % band where it has survival only (padron);
     caveats and what cannot be compared say why."""
+    from senotwin.trial.ici_cohort import MIN_PATIENTS
     from senotwin.trial.ici_fit import drawn_text
     from senotwin.trial.ici_transfer import predict_transfer
 
     with user_errors():
+        check_count("--n", n, MIN_PATIENTS)  # by its flag (the design names its field n)
         r = predict_transfer(name, n=n, seed=seed)
     if as_json:
         print_json({k: v for k, v in r.items() if k != "sim"})

@@ -61,6 +61,8 @@ READ_STREAM = 1
 #: the biopsy readout: effector CD8 T cells per cancer cell in the lesion after the lead-in
 BIOPSY_DAYS = 56.0
 DOUBLING_LIMITS = (15.0, 730.0)  # the population preset's plausibility bounds (days)
+#: the fewest virtual patients a design takes: response is read by CD8 tertile
+MIN_PATIENTS = 3
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,10 @@ class CohortDesign:
     reads: int = 1
 
     def __post_init__(self) -> None:
-        if self.n < 3:
-            raise ValidationError(f"virtual cohort n = {self.n}; allowed: >= 3 (tertiles)")
+        if self.n < MIN_PATIENTS:
+            raise ValidationError(
+                f"virtual cohort n = {self.n}; allowed: >= {MIN_PATIENTS} (tertiles)"
+            )
         check_seed(self.seed)
         if isinstance(self.reads, bool) or not isinstance(self.reads, int) or self.reads < 1:
             raise ValidationError(f"reads = {self.reads!r}; allowed: a whole number >= 1")

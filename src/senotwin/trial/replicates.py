@@ -41,8 +41,8 @@ def replicate_configs(config: CohortConfig, replicates: int) -> list[tuple[int, 
         )
     if isinstance(replicates, bool) or not 1 <= replicates <= len(members):
         raise ValidationError(
-            f"replicates = {replicates!r}: allowed a whole number 1-{len(members)} (the "
-            "posterior's draws)"
+            f"replicates (--replicates) = {replicates!r}: allowed a whole number "
+            f"1-{len(members)} (the posterior's draws)"
         )
     step = len(members) // replicates
     return [(r * step, replace(config, ensemble=(members[r * step],))) for r in range(replicates)]
