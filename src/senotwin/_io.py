@@ -231,11 +231,14 @@ def ensure_writable_dir(path: str | Path) -> Path:
 
 
 # ---- checking output paths -------------------------------------------------------------------
-def check_output_file(path: str | Path, *, what: str, suffixes: Sequence[str] = ()) -> Path:
+def check_output_file(
+    path: str | Path, *, what: str, suffixes: Sequence[str] = (), kind: str = ""
+) -> Path:
     """Check, before any work, that ``path`` can be written as a file (of an allowed type).
 
     ``what`` names the path in messages (an option such as ``--out``); ``suffixes`` lists the
-    allowed file types (lower case, with the dot; empty = any).
+    allowed file types (lower case, with the dot; empty = any); ``kind`` says what sets them
+    in a wrong-suffix refusal (e.g. ``--format sbml``: the types depend on another option).
     """
     p = Path(path)
     allowed = _one_of(suffixes)
@@ -244,7 +247,8 @@ def check_output_file(path: str | Path, *, what: str, suffixes: Sequence[str] = 
         raise ValidationError(f"{what} {str(p)!r} is a directory; expected a file name{ending}")
     if suffixes and not p.name.lower().endswith(tuple(suffixes)):
         found = repr(p.suffix) if p.suffix else "no suffix"
-        raise ValidationError(f"{what} {str(p)!r} must end in {allowed} (got {found})")
+        where = f" for {kind}" if kind else ""
+        raise ValidationError(f"{what} {str(p)!r} must end in {allowed}{where} (got {found})")
     parent = p.parent
     if not parent.exists():
         raise ValidationError(

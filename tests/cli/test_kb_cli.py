@@ -83,6 +83,29 @@ def test_export_formats(mini_kb_dir: Path, tmp_path: Path) -> None:
     assert code == 2 and "export format 'pdf'" in err
 
 
+def test_export_refuses_an_out_suffix_of_another_format(mini_kb_dir: Path, tmp_path: Path) -> None:
+    """`--format sif --out kb.graphml` wrote SIF into a file named .graphml (audit find): the
+    suffix must be one of the chosen format's; nothing is written."""
+    kb = ["--kb", str(mini_kb_dir)]
+    outs = tmp_path / "outs"  # tmp_path holds the knowledge base (kb/)
+    outs.mkdir()
+    for fmt, name, allowed in [
+        ("sif", "kb.graphml", ".sif"),
+        ("graphml", "kb.json", ".graphml or .xml"),
+        ("cytoscape-json", "kb.sif", ".cyjs or .json"),
+        ("sif", "kb", ".sif"),
+    ]:
+        code, _, err = _run("kb", "export", "--format", fmt, "--out", str(outs / name), *kb)
+        assert code == 2
+        found = f"'{Path(name).suffix}'" if Path(name).suffix else "no suffix"
+        assert f"must end in {allowed} for --format {fmt} (got {found})" in err, err
+        assert "--out" in err
+    assert list(outs.iterdir()) == []
+    for fmt, name in [("sif", "k.SIF"), ("cytoscape-json", "k.json"), ("graphml", "k.graphml")]:
+        code, _, err = _run("kb", "export", "--format", fmt, "--out", str(outs / name), *kb)
+        assert code == 0 and (outs / name).is_file(), err
+
+
 def test_figure_png_and_bad_suffix(mini_kb_dir: Path, tmp_path: Path) -> None:
     kb = ["--kb", str(mini_kb_dir)]
     code, _, _ = _run("kb", "figure", "--out", str(tmp_path / "map.png"), *kb)

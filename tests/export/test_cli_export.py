@@ -75,3 +75,26 @@ def test_export_scenario_of_unknown_name_is_a_clear_error(tmp_path: Path) -> Non
     )
     assert res.exit_code != 0 and "unknown scenario 'nope'" in res.output
     assert not out.exists()
+
+
+def test_export_refuses_an_out_suffix_of_another_format(tmp_path: Path) -> None:
+    """`--format sbml --out model.json` wrote SBML into a .json file (audit find); the refusal
+    names --out, the suffix and the format's suffixes, and writes nothing."""
+    for fmt, name, allowed in [
+        ("sbml", "model.json", ".xml or .sbml"),
+        ("antimony", "model.xml", ".ant or .txt"),
+        ("markdown", "card.html", ".md or .markdown"),
+        ("html", "card", ".html or .htm"),
+    ]:
+        out = tmp_path / name
+        res = CliRunner().invoke(app, ["model", "export", "--format", fmt, "--out", str(out)])
+        assert res.exit_code == 2
+        found = f"'{out.suffix}'" if out.suffix else "no suffix"
+        assert f"--out '{out}' must end in {allowed} for --format {fmt} (got {found})" in (
+            res.output
+        )
+    assert list(tmp_path.iterdir()) == []
+    res = CliRunner().invoke(
+        app, ["model", "export", "--format", "antimony", "--out", str(tmp_path / "m.ant")]
+    )
+    assert res.exit_code == 0 and (tmp_path / "m.ant").is_file()

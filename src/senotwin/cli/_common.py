@@ -130,12 +130,14 @@ def parse_blocks(items: list[str]) -> dict[str, float]:
 @dataclass(frozen=True)
 class Output:
     """One output option of a command: its flag, the path given (None = not asked for) and the
-    allowed file types; ``directory`` for options naming a directory."""
+    allowed file types (``kind``: what sets them, e.g. ``--format sbml``, named when refused);
+    ``directory`` for options naming a directory."""
 
     option: str
     path: Path | None
     suffixes: tuple[str, ...] = ()
     directory: bool = False
+    kind: str = ""
 
 
 def check_outputs(outputs: Sequence[Output], *, inputs: Sequence[Path | None] = ()) -> None:
@@ -148,7 +150,7 @@ def check_outputs(outputs: Sequence[Output], *, inputs: Sequence[Path | None] = 
         if out.directory:
             check_output_dir(out.path, what=out.option)
         else:
-            check_output_file(out.path, what=out.option, suffixes=out.suffixes)
+            check_output_file(out.path, what=out.option, suffixes=out.suffixes, kind=out.kind)
         key = os.path.realpath(out.path)
         if key in seen:
             raise ValidationError(

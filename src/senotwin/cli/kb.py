@@ -370,14 +370,17 @@ def export_cmd(
     out: str = typer.Option(
         ...,
         "--out",
-        help="Directory for csv; a file for the others, or a directory (existing, or ending "
-        "with '/') to write senotwin_kb.sif / .graphml / .cyjs into.",
+        help="Directory for csv; a file for the others (sif: .sif; graphml: .graphml or .xml; "
+        "cytoscape-json: .cyjs or .json), or a directory (existing, or ending with '/') to "
+        "write senotwin_kb.sif / .graphml / .cyjs into.",
     ),
     kb_dir: Path | None = KB_DIR,
 ) -> None:
     """Export the knowledge base (csv: entities/interactions/agents/references/notes tables)."""
     into_dir = kb_export.writes_into_directory(fmt, out)
-    with user_errors(), writing(Output("--out", Path(out), directory=into_dir)):
+    suffixes = () if into_dir else kb_export.SUFFIXES.get(fmt, ())  # an unknown one: export's
+    target = Output("--out", Path(out), suffixes, directory=into_dir, kind=f"--format {fmt}")
+    with user_errors(), writing(target):
         written = kb_export.export(_load(kb_dir), fmt, out)
     for p in written:
         typer.echo(f"wrote {p}")

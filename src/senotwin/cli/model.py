@@ -117,7 +117,12 @@ def explain(
 @app.command("export")
 def export(
     fmt: str = typer.Option(..., "--format", help="sbml, antimony, markdown or html."),
-    out: Path = typer.Option(..., "--out", help="File to write."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="File to write, ending in the format's suffix: sbml .xml or .sbml, antimony .ant "
+        "or .txt, markdown .md or .markdown, html .html or .htm.",
+    ),
     model: Path | None = MODEL,
     scenario: str | None = SCENARIO_VALUES,
 ) -> None:
@@ -129,8 +134,10 @@ def export(
     from senotwin.export import get
     from senotwin.export.values import with_values
 
-    with user_errors(), writing(Output("--out", out), inputs=(model,)):
+    with user_errors():
         exporter = get(fmt)
+    allowed = Output("--out", out, exporter.suffixes, kind=f"--format {fmt}")
+    with user_errors(), writing(allowed, inputs=(model,)):
         spec, sc = resolve(model, scenario)
         if sc is not None and scenario is not None:  # the default scenario's values made the
             # card call the shipped sensitivity ranking stale (audit, session 41)

@@ -15,14 +15,21 @@ from senotwin.model.spec import ModelSpec
 
 @dataclass(frozen=True)
 class Exporter:
-    """A registered format: name, file suffix, what it is, the function producing text, and the
-    reference of the format's specification."""
+    """A registered format: name, file suffix, what it is, the function producing text, the
+    reference of the format's specification, and other suffixes the format's files use."""
 
     name: str
     suffix: str
     description: str
     write: Callable[[ModelSpec], str]
     reference: str
+    other_suffixes: tuple[str, ...] = ()
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """Every file suffix an output of this format may end in (`model export` refuses
+        others: an SBML file named model.json was written silently)."""
+        return (self.suffix, *self.other_suffixes)
 
 
 def _builtin_exporters(registry: Registry[Exporter]) -> None:
@@ -35,6 +42,7 @@ def _builtin_exporters(registry: Registry[Exporter]) -> None:
             "SBML Level 3 Version 2 with units and MIRIAM annotations",
             lambda spec: sbml.to_sbml(spec),
             "Hucka et al. 2019 J Integr Bioinform 16:20190021 (SBML Level 3 Version 2 Core)",
+            (".sbml",),
         )
     )
     registry.register(
@@ -44,6 +52,7 @@ def _builtin_exporters(registry: Registry[Exporter]) -> None:
             "Antimony (human-readable SBML)",
             antimony.to_antimony,
             "Smith et al. 2009 Bioinformatics 25:2452 (Antimony)",
+            (".txt",),
         )
     )
     registry.register(
@@ -53,6 +62,7 @@ def _builtin_exporters(registry: Registry[Exporter]) -> None:
             "model card in Markdown",
             card.to_markdown,
             "Mitchell et al. 2019 FAT* '19:220 (model cards)",
+            (".markdown",),
         )
     )
     registry.register(
@@ -62,6 +72,7 @@ def _builtin_exporters(registry: Registry[Exporter]) -> None:
             "model card as a standalone HTML page",
             card.to_html,
             "Mitchell et al. 2019 FAT* '19:220 (model cards)",
+            (".htm",),
         )
     )
 

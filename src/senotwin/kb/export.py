@@ -312,6 +312,14 @@ DEFAULT_NAMES: dict[str, str] = {
 }
 
 
+#: file suffixes a single-file format's --out may end in (the first: its default name's)
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "sif": (".sif",),
+    "graphml": (".graphml", ".xml"),
+    "cytoscape-json": (".cyjs", ".json"),
+}
+
+
 def writes_into_directory(fmt: str, out: str | Path) -> bool:
     """Whether ``out`` names a directory: always for csv; for the single-file formats when it
     ends with a path separator or is an existing directory."""
