@@ -99,3 +99,43 @@ def test_demo_arms_compile_without_notes(scenario: str, arms: dict[str, str]) ->
     for name, reg in regs.items():
         _, schedule = SharedTherapy(reg, drugs).compile_for(spec)
         assert schedule.notes == (), f"{scenario} arm {name!r}: {schedule.notes}"
+
+
+def test_the_demo_reads_the_validation_cases_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite read the cases file, then the report's model list read it again (0.5-0.7 s
+    per demo; audit find). The other analyses are stubbed: only the reads are counted."""
+    import senotwin.analysis.demo as demo
+    import senotwin.analysis.validation as validation
+    from senotwin.analysis.validation.load import load_cases
+
+    reads: list[object] = []
+
+    def counted(path: object = None) -> object:
+        reads.append(path)
+        return load_cases()
+
+    monkeypatch.setattr(demo, "load_cases", counted)
+    monkeypatch.setattr(validation, "load_cases", counted)
+    ran: list[int] = []
+    monkeypatch.setattr(validation, "run_cases", lambda cases, **_k: ran.append(len(cases)))
+    for name in (
+        "load_kb",
+        "scenario_table",
+        "dual_effect_runs",
+        "compare_arms",
+        "load_cohort_results",
+        "demo_cohort",
+        "run_sensitivity",
+        "demo_evaluation",
+    ):
+        monkeypatch.setattr(demo, name, lambda *_a, **_k: None)
+    results = demo.run_demo_analysis(tmp_path / "cohort", null_draws=0)
+    assert len(reads) == 1 and ran == [len(load_cases())]
+    assert {m.id for m in results.validation_models} == {
+        m.id for m in demo.validation_models(load_cases())
+    }
+    assert len(results.validation_models) >= 2  # the default model and its overlays
+    with pytest.raises(ValidationError, match="not both"):
+        validation.run_validation("cases.yaml", cases=load_cases())

@@ -9,7 +9,7 @@ Simulations, validation, therapy arms, the trial and the sensitivity ranking run
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from senotwin.analysis.sensitivity import SensitivityResult, run_sensitivity
 from senotwin.analysis.survival import arm_summary
 from senotwin.analysis.therapy import Comparison, compare_arms
 from senotwin.analysis.validation import ValidationReport, run_validation
-from senotwin.analysis.validation.load import load_cases
+from senotwin.analysis.validation.load import Case, load_cases
 from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
@@ -232,11 +232,12 @@ class DemoResults:
     heldback: Any = None
 
 
-def validation_models() -> tuple[ModelSpec, ...]:
+def validation_models(cases: Sequence[Case] | None = None) -> tuple[ModelSpec, ...]:
     """Every model the validation cases run on (the default one and its overlays: the EMT6
-    mouse, the vaccine site), once each, so the report can name each code its table prints."""
+    mouse, the vaccine site), once each, so the report can name each code its table prints.
+    ``cases``: the cases already loaded (default: the shipped file is read)."""
     specs: dict[str, ModelSpec] = {}
-    for case in load_cases():
+    for case in load_cases() if cases is None else cases:
         spec = case.scenario.load()
         specs.setdefault(spec.id, spec)
     return tuple(specs.values())
@@ -268,7 +269,9 @@ def run_demo_analysis(
         f"validation suite and its null test ({null_draws} random parameter sets)"
         + (f", robustness over {ensemble_members} ensemble sets" if ensemble is not None else "")
     )
+    cases = load_cases()  # read once: the suite runs them and the report names their models
     validation = run_validation(
+        cases=cases,
         null=null_draws,
         seed=seed,
         ensemble=ensemble,
@@ -303,5 +306,5 @@ def run_demo_analysis(
         sensitivity_days=SENSITIVITY_DAYS,
         sensitivity_model=model,
         stratify=strat,
-        validation_models=validation_models(),
+        validation_models=validation_models(cases),
     )

@@ -10,6 +10,7 @@ time-course shape, or a direction where the source gives nothing more (labelled 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from senotwin._ensembles import check_members, ensemble_file
@@ -38,6 +39,7 @@ NULL_DRAWS = "a whole number >= 0 (random parameter sets of the null test; 0 = n
 def run_validation(
     path: str | Path | None = None,
     *,
+    cases: Sequence[Case] | None = None,
     engine: str = DEFAULT_ENGINE,
     null: int = 0,
     seed: int = 0,
@@ -49,6 +51,8 @@ def run_validation(
     first ``members`` sets only, when given: rows of independent draws, such as the shipped
     posterior's, are then a random subsample). ``ensemble="shipped"`` names the package's
     liu2019 posterior, as ``--ensemble shipped`` does (``Path("shipped")`` is a file).
+    ``cases``: cases already loaded (instead of reading ``path``), so a caller that needs them
+    too reads the file once.
 
     Returns a :class:`ValidationReport`: every case's result, per-tier counts, and the null
     test and robustness when asked for (``report.to_dict()`` is ``validate --json``)."""
@@ -68,7 +72,9 @@ def run_validation(
             raise ValidationError(
                 "members (--members) selects ensemble members; it needs an ensemble (--ensemble)"
             )
-    cases = load_cases(path)
+    if cases is not None and path is not None:
+        raise ValidationError("give the cases file (path) or loaded cases (cases), not both")
+    cases = tuple(cases) if cases is not None else load_cases(path)
     ens = None
     if ensemble is not None and cases:  # read before the suite runs: a bad file fails at once
         ens = load_ensemble(ensemble_file(ensemble), cases[0].scenario.load())
