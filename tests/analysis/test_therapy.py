@@ -208,3 +208,25 @@ def test_a_comparison_pickles(comparison) -> None:
 
     back = pickle.loads(pickle.dumps(comparison))
     assert back.arms == comparison.arms and back.to_dict() == comparison.to_dict()
+
+
+def test_an_undosed_drugs_round_off_reads_as_zero_toxicity() -> None:
+    """A doxorubicin arm beside a navitoclax arm read thrombocytopenia AUC 1.7e-15 (the shared
+    model's navitoclax, never dosed in that arm, at ~1e-18 mg/L from solver round-off; audit
+    find). Exact zeros are 0; the dosed arm's values are the table's, unrounded."""
+    c = compare_arms(
+        "aged_lung_untreated",
+        {"doxo": "doxorubicin 60 mg/m2 iv d0", "nav": "navitoclax 325 mg po qd d10-d14"},
+    )
+    doxo, nav = c.arms
+    assert all(v == 0.0 for v in (*doxo.toxicity_auc.values(), *doxo.toxicity_max.values()))
+    table = c.tables["nav"]
+    t = table["time"].to_numpy()
+    for name in ("thrombocytopenia", "senolysis_tissue_damage"):
+        col = table[f"tox_{name}"].to_numpy()
+        assert nav.toxicity_auc[name] == float(np.trapezoid(col, t)) > 1e-3
+        assert nav.toxicity_max[name] == float(col.max()) > 1e-4
+    from senotwin.analysis.therapy import TOX_NOISE, without_noise
+
+    assert without_noise(-0.5 * TOX_NOISE) == 0.0 and without_noise(2 * TOX_NOISE) == 2 * TOX_NOISE
+    assert without_noise(100 * TOX_NOISE, 365.0) == 0.0  # an AUC: per day of the run

@@ -94,6 +94,21 @@ def _auc(t: np.ndarray, y: np.ndarray) -> float:
     return float(np.trapezoid(y, t))
 
 
+#: a toxicity proxy's peak below this is solver round-off, reported as 0; its AUC likewise below
+#: this times the run's days. The proxies are fractions of full inhibition (0-1) or shares of
+#: host cells killed per day; an arm's model carries every compared arm's drugs, and an undosed
+#: drug's concentration, exactly 0, picks up ~1e-18 mg/L from the implicit solver's linear
+#: algebra over a long run (a doxorubicin arm beside a navitoclax one read thrombocytopenia
+#: AUC 1.7e-15). Real proxies of a dosed drug are orders above (navitoclax's ~1e-3 and more).
+TOX_NOISE = 1e-9
+
+
+def without_noise(value: float, scale: float = 1.0) -> float:
+    """``value``, or 0.0 where ``|value|`` < :data:`TOX_NOISE` x ``scale`` (round-off of an exact
+    0: ``scale`` 1 for a proxy's value, the run's days for its AUC)."""
+    return 0.0 if abs(value) < TOX_NOISE * scale else value
+
+
 @dataclass(frozen=True)
 class ArmMetrics(PicklableViews):
     """The outcome of one arm (tumour and senescent burden in 1e9 cells)."""
@@ -148,8 +163,8 @@ def arm_metrics(
     rules = EndpointRules(lethal_burden=read.lethal_burden)
     ends = patient_endpoints(t, read.diameter(table), tumour, rules)
     span = float(t[-1] - t[0]) or 1.0
-    tox_auc = {k: _auc(t, table[tox_id(k)].to_numpy()) for k in TOXICITIES}
-    tox_max = {k: float(table[tox_id(k)].max()) for k in TOXICITIES}
+    tox_auc = {k: without_noise(_auc(t, table[tox_id(k)].to_numpy()), span) for k in TOXICITIES}
+    tox_max = {k: without_noise(float(table[tox_id(k)].max())) for k in TOXICITIES}
     nadir = float(count_1e9_per_l(table["tox_anc"].min())) if "tox_anc" in table else None
     plt = float(count_1e9_per_l(table[PLT_OBS].min())) if PLT_OBS in table else None
     return ArmMetrics(
