@@ -45,3 +45,21 @@ def test_cohort_run_names_the_arm_of_a_refused_dose(tmp_path) -> None:
     assert res.exit_code == 2, res.output
     assert "error: arm high: regimen item 1 (doxorubicin 600 mg/m2 iv d0)" in res.output
     assert not out.exists()
+
+
+def test_cohort_run_records_a_per_m2_antibody_dose_in_its_manifest(tmp_path) -> None:
+    """An antibody dosed per m2 runs, says its label's units and the conversion on stderr, and
+    the manifest's notes keep that line beside the arms' other regimen notes."""
+    out = tmp_path / "cohort"
+    res = CliRunner().invoke(
+        app,
+        [
+            "cohort", "run", "--out", str(out), "--n", "2", "--days", "21", "--quiet",
+            "--arm", "ctrl=none", "--arm", "ici=pembrolizumab 200 mg/m2 iv d0",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    line = "arm ici: pembrolizumab 200 mg/m2: its labelled or studied doses are in mg/kg or mg"
+    assert line in res.output and "1.89 m2 (70 kg, Km 37 kg/m2) to 378.4 mg" in res.output
+    notes = json.loads((out / "manifest.json").read_text())["notes"]
+    assert [n for n in notes if n.startswith(line)] != []

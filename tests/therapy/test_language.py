@@ -412,7 +412,8 @@ def test_the_library_trials_arms_draw_no_off_label_note() -> None:
         spec = get_scenario(trial.scenario).load()
         for arm in trial.arms:
             notes = apply_regimen(spec, arm.regimen).schedule.notes
-            assert not [n for n in notes if "off-label" in n], (trial.id, arm.name, notes)
+            noted = [n for n in notes if "off-label" in n or "not per m2" in n]
+            assert not noted, (trial.id, arm.name, notes)
             arms += 1
     assert arms >= 6  # keynote189, impower133, impassion130: two arms each
 
@@ -498,3 +499,31 @@ def test_off_label_schedule_notes_of_arms_differing_in_dose_are_one_note() -> No
     assert len(off) == 1 and off[0].startswith(
         "off-label schedule: nab-paclitaxel 80, 150, 200 mg/m2 once"
     )
+
+
+def test_an_antibody_dosed_per_m2_runs_with_a_note_of_the_label_unit() -> None:
+    """`pembrolizumab 200 mg/m2` ran without a word though its label doses it flat or per kg
+    (audit find): it still runs, and the notes say the label's units and the conversion (the
+    reference adult's body surface, weight / Km). Drugs labelled per m2, flat doses and mouse
+    bodies get no such note."""
+    from senotwin.model import get_scenario
+    from senotwin.therapy.dosing import labelled_units
+    from senotwin.therapy.drugs import library
+
+    spec = get_scenario("default").load()
+    notes = apply_regimen(spec, "pembrolizumab 200 mg/m2 iv q21d d0-d42").schedule.notes
+    body = Body()
+    bsa = body.weight_kg / body.km
+    assert labelled_units(library().get("pembrolizumab")) == ("mg/kg", "mg")
+    assert [n for n in notes if "not per m2" in n] == [
+        "pembrolizumab 200 mg/m2: its labelled or studied doses are in mg/kg or mg, not per m2; "
+        f"converted at the reference adult's {bsa:.2f} m2 (70 kg, Km 37 kg/m2) to "
+        f"{200 * bsa:.4g} mg ({200 / body.km:.3g} mg/kg)"
+    ]
+    twice = "navitoclax 100 mg/m2 po qd d0-d2; navitoclax 100 mg/m2 po qd d7-d9"
+    notes = apply_regimen(spec, twice).schedule.notes
+    assert len([n for n in notes if "navitoclax 100 mg/m2: its labelled" in n]) == 1  # once
+    for quiet in ("pembrolizumab 200 mg iv q21d d0-d42", "doxorubicin 60 mg/m2 iv d0"):
+        assert not [n for n in apply_regimen(spec, quiet).schedule.notes if "per m2" in n]
+    mouse = parse_regimen("anti-pd-l1 30 mg/m2 ip d0", body=Body("mouse"))
+    assert mouse.unit_notes() == ()

@@ -275,6 +275,34 @@ def off_label_problem(
     return None
 
 
+def labelled_units(drug: Drug, species: str = "human") -> tuple[str, ...]:
+    """The units ``drug``'s labelled or studied range for ``species`` writes its doses in (its
+    bounds' and its schedules' bounds', in order of first use; empty without a range)."""
+    rng = drug.dose_ranges.get(species)
+    if rng is None:
+        return ()
+    bounds = [rng.min, rng.max, *(b for s in rng.all_schedules() for b in (s.min, s.max))]
+    return tuple(dict.fromkeys(b.split()[-1] for b in bounds))
+
+
+def per_area_note(amount: float, unit: str, drug: Drug, *, body: Body) -> str | None:
+    """A human dose per m2 of a drug whose labelled range doses it only flat (mg) or per kg
+    (pembrolizumab 200 mg/m2): runs, but says the label's units and the conversion used, the
+    reference adult's body surface (:class:`Body`: weight / Km). None for any other dose."""
+    if body.species != "human" or _dimension(unit) != "mass_per_area":
+        return None
+    labelled = labelled_units(drug, body.species)
+    if not labelled or not {_dimension(u) for u in labelled} <= {"mass", "mass_per_mass"}:
+        return None
+    per_kg = canonical_dose(amount, unit, drug, body=body, where=drug.id)
+    return (
+        f"{drug.id} {amount:g} {unit}: its labelled or studied doses are in "
+        f"{' or '.join(labelled)}, not per m2; converted at the reference adult's "
+        f"{body.weight_kg / body.km:.2f} m2 ({body.weight_kg:g} kg, Km {body.km:g} kg/m2) to "
+        f"{per_kg * body.weight_kg:.4g} mg ({per_kg:.3g} mg/kg)"
+    )
+
+
 def schedule_problem(
     times: Sequence[float], amounts: Sequence[float], drug: Drug, *, body: Body
 ) -> str | None:

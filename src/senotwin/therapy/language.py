@@ -49,6 +49,7 @@ from senotwin.therapy.dosing import (
     cumulative_problem,
     dose_limit_problem,
     off_label_problem,
+    per_area_note,
     schedule_problem,
     unit_problem,
 )
@@ -217,6 +218,16 @@ class Regimen:
             if why:
                 out.append(f"regimen item {idx + 1} ({item.written or item.to_text()}): {why}")
         return tuple(out)
+
+    def unit_notes(self, lib: DrugLibrary | None = None) -> tuple[str, ...]:
+        """One line per dose written per m2 of a drug labelled flat or per kg (see
+        per_area_note), each said once: the label's units and the conversion used."""
+        lib = lib or library()
+        out = (
+            per_area_note(item.amount, item.unit, lib.get(item.drug), body=self.body)
+            for item in self.items
+        )
+        return tuple(dict.fromkeys(n for n in out if n))
 
     def events(
         self, lib: DrugLibrary | None = None, *, check_off_label: bool = True
@@ -981,7 +992,7 @@ def apply_regimen(
     if reg is not None and reg.allow_off_label:
         notes += tuple(f"off-label (allowed): {line}" for line in reg.off_label(lib))
     if reg is not None:
-        notes += schedule_notes(events, reg.body, lib)
+        notes += reg.unit_notes(lib) + schedule_notes(events, reg.body, lib)
     schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "", notes=notes)
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
 
