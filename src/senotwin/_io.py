@@ -267,11 +267,17 @@ def _one_of(items: Sequence[str]) -> str:
     return " or ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-def check_output_dir(path: str | Path, *, what: str) -> Path:
-    """Check, before any work, that ``path`` is (or can be created as) a writable directory."""
+def check_output_dir(path: str | Path, *, what: str, parents: bool = True) -> Path:
+    """Check, before any work, that ``path`` is (or can be created as) a writable directory;
+    with ``parents=False`` only ``path`` itself may be created, its parent must exist (as an
+    output file's must, :func:`check_output_file`)."""
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise ValidationError(f"{what} {str(p)!r} is a file; expected a directory")
+    if not parents and not p.parent.exists():
+        raise ValidationError(
+            f"{what} {str(p)!r}: directory {str(p.parent)!r} does not exist (create it first)"
+        )
     existing = p
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

@@ -193,6 +193,33 @@ def test_cli_predict_json_and_explain(tmp_path) -> None:
     assert (tmp_path / "x" / "S0.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cli_explain_refuses_a_missing_parent_as_out_does(tmp_path) -> None:
+    """`--explain a/b/` made the missing folder a/ while a missing parent of --out is refused
+    (audit find): --explain's own folder is made, its parent must exist; nothing is written."""
+    df, _ = make_cohort(n=6)
+    path = tmp_path / "cohort.tsv"
+    df.T.to_csv(path, sep="\t")
+    out, explain = tmp_path / "p.csv", tmp_path / "a" / "b"
+    r = CliRunner().invoke(
+        app, ["stratify", str(path), "--out", str(out), "--explain", f"{explain}/"]
+    )
+    assert r.exit_code == 2
+    a = tmp_path / "a"
+    assert f"error: --explain '{explain}': directory '{a}' does not exist (create it first)" in (
+        r.output
+    )
+    assert not a.exists() and not out.exists()
+    r = CliRunner().invoke(
+        app, ["stratify", str(path), "--out", str(tmp_path / "no" / "p.csv")]
+    )  # the same shape
+    assert (
+        f"error: --out '{tmp_path / 'no' / 'p.csv'}': directory '{tmp_path / 'no'}' does not"
+        in (r.output)
+    )
+    r = CliRunner().invoke(app, ["stratify", str(path), "--out", str(out), "--explain", str(a)])
+    assert r.exit_code == 0 and (a / "index.html").is_file()  # its own folder is made
+
+
 def test_cli_explain_again_keeps_no_page_of_the_earlier_cohort(tmp_path) -> None:
     """A second --explain run into the same folder left the first cohort's pages, whose scores
     are relative to that cohort (audit, session 41); a file the user put there stays."""

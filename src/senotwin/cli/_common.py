@@ -131,13 +131,15 @@ def parse_blocks(items: list[str]) -> dict[str, float]:
 class Output:
     """One output option of a command: its flag, the path given (None = not asked for) and the
     allowed file types (``kind``: what sets them, e.g. ``--format sbml``, named when refused);
-    ``directory`` for options naming a directory."""
+    ``directory`` for options naming a directory, which ``parents=False`` creates only where
+    its parent exists."""
 
     option: str
     path: Path | None
     suffixes: tuple[str, ...] = ()
     directory: bool = False
     kind: str = ""
+    parents: bool = True
 
 
 def check_outputs(outputs: Sequence[Output], *, inputs: Sequence[Path | None] = ()) -> None:
@@ -148,7 +150,7 @@ def check_outputs(outputs: Sequence[Output], *, inputs: Sequence[Path | None] = 
         if out.path is None:
             continue
         if out.directory:
-            check_output_dir(out.path, what=out.option)
+            check_output_dir(out.path, what=out.option, parents=out.parents)
         else:
             check_output_file(out.path, what=out.option, suffixes=out.suffixes, kind=out.kind)
         key = os.path.realpath(out.path)

@@ -75,7 +75,9 @@ def predict(
 
     ici_benefit, the SASP axes, immune infiltration, senescence, and the benefit of ICI alone /
     senomorphic + ICI / senolytic then ICI, each with an uncertainty."""
-    outputs = [Output("--out", out, TABLE_SUFFIXES), Output("--explain", explain, directory=True)]
+    # --explain's folder is made, not its parents: a mistyped parent is refused as --out's is
+    explain_dir = Output("--explain", explain, directory=True, parents=False)
+    outputs = [Output("--out", out, TABLE_SUFFIXES), explain_dir]
     with writing(*outputs, inputs=(input,)):
         check_seed(seed)  # before the file is read
         expr = read_expression(input, gene_symbols=gene_symbols)
