@@ -66,6 +66,17 @@ def test_request_limits_name_the_field_and_the_allowed_values() -> None:
     assert argv[argv.index("--n") + 1] == "5" and "control=none" in argv
 
 
+def test_a_misspelt_action_gets_the_action_suggested_not_an_unknown_drug() -> None:
+    """'blok PDCD1=0.9' read as regimen text: "unknown drug 'blok PDCD1=0.9'" with no hint
+    (audit find); it is an action with a typo, suggested as the action reader does."""
+    _arms, errors = parse_trial_arms(["ici", "b"], ["blok PDCD1=0.9", "stp k_senolytic=0.5@14"])
+    assert "unknown action 'blok'; did you mean 'block'?" in errors[0], errors
+    assert "unknown action 'stp'; did you mean 'step', 'set'?" in errors[1], errors
+    assert not any("unknown drug" in e for e in errors)
+    _arms, errors = parse_trial_arms(["a"], ["navitoclx 325 mg po qd d0-d4"])  # still a drug
+    assert "unknown drug 'navitoclx'; did you mean 'navitoclax'" in errors[0]
+
+
 def test_an_arm_name_with_an_equals_sign_is_blamed_on_the_name() -> None:
     """'a=b' was split into name 'a' and regimen 'b=none': 'unknown drug' (audit s43)."""
     _arms, errors = parse_trial_arms(["a=b"], ["none"])

@@ -325,6 +325,8 @@ def test_arm_text() -> None:
         arm_from_text("x=dose stress=-1@0")  # negative doses were accepted before
     with pytest.raises(ValidationError, match="unknown action 'blok'; did you mean 'block'"):
         arm_from_text("x=blok PDCD1=0.5; step k_senolytic=0.5@14")
+    with pytest.raises(ValidationError, match="unknown action 'blok'; did you mean 'block'"):
+        arm_from_text("x=blok PDCD1=0.5")  # alone it read as an unknown drug, with no hint
     with pytest.raises(ValidationError, match="holds for the whole run"):
         arm_from_text("x=block PDCD1=0.5@3")
 

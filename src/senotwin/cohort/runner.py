@@ -44,7 +44,7 @@ from senotwin._errors import (
     check_type,
 )
 from senotwin._io import atomic_write_bytes, check_input_dir
-from senotwin._suggest import did_you_mean
+from senotwin._suggest import closest, did_you_mean
 from senotwin.cohort.population import (
     BaselineDisease,
     PopulationSpec,
@@ -1462,8 +1462,11 @@ ACTIONS = ("block", "set", "step", "dose")
 
 
 def _is_action(item: str) -> bool:
+    """An action item, or one meant as an action: a NAME=VALUE item whose first word is close
+    to an action ('blok PDCD1=0.9', which the regimen grammar read as an unknown drug with no
+    hint; the action reader names it with its suggestion)."""
     word = item.split(maxsplit=1)[0].lower() if item.split() else ""
-    return item == "none" or word in ACTIONS
+    return item == "none" or word in ACTIONS or ("=" in item and bool(closest(word, ACTIONS)))
 
 
 def _actions(name: str, text: str) -> CohortArm:
