@@ -17,14 +17,14 @@ from senotwin.app.model_view import picker_state, render, slider_rows
 
 @pytest.fixture(scope="module")
 def default_render() -> tuple[list[str], object]:
-    _, picked = picker_state(None)
+    _, picked, _ = picker_state(None)
     fig, _labels, status = render(None, [None] * len(picked), [{"index": p} for p in picked])
     assert status.startswith("simulated default"), status
     return picked, fig
 
 
 def test_default_picks_start_with_the_scenario_context_parameters() -> None:
-    options, picked = picker_state("default")
+    options, picked, _ = picker_state("default")
     assert picked[0] == "k_grow"  # the default scenario sets k_grow itself
     assert all("(" in o["label"] for o in options)  # every option shows its unit
     assert len(picked) == 6
@@ -82,7 +82,7 @@ def test_moving_a_slider_changes_the_tumour_curve(default_render) -> None:
             {"index": "s_ccl2_sen"},
             "slider 's_ccl2_sen': position 400.0 is outside the slider (-11 to -9, log10)",
         ),
-        ("nope", 0.5, {"index": "k_grow"}, "unknown scenario 'nope'"),
+        ("nope", 0.5, {"index": "k_grow"}, "scenario 'nope' is not one of this page's"),
     ],
 )
 def test_a_forged_slider_is_answered_on_the_page(
@@ -97,9 +97,47 @@ def test_a_forged_slider_is_answered_on_the_page(
 
 
 def test_a_forged_scenario_leaves_the_picker_empty_and_says_why() -> None:
-    assert picker_state("nope") == ([], [])
-    assert "unknown scenario 'nope'" in str(slider_rows("nope", ["k_grow"])[0].children)
+    """The picker's answer was empty options and no word (audit find); it now says the field,
+    the value and the page's scenarios, as the slider area does."""
+    from senotwin.model.scenarios import scenario_names
+
+    names = ", ".join(scenario_names())
+    options, picked, placeholder = picker_state("nope")
+    assert (options, picked) == ([], [])
+    assert (
+        placeholder
+        == f"error: scenario 'nope' is not one of this page's scenarios; choose from: {names}"
+    )
+    _, _, placeholder = picker_state("defualt")
+    assert "did you mean 'default'" in placeholder
+    assert picker_state(5)[2].startswith("error: scenario 5 is not one of this page's")  # type: ignore[arg-type]
+    assert picker_state("default")[2] == picker_state(None)[2] == "Select parameters..."
+    assert "scenario 'nope' is not one of this page's" in str(
+        slider_rows("nope", ["k_grow"])[0].children
+    )
     assert slider_rows("default", [{"x": 1}, "k_grow"])[0].className == "param-row"  # type: ignore[list-item]
+
+
+def test_the_server_answers_a_forged_scenario_in_the_picker() -> None:
+    """The picker's callback answered a forged scenario with empty options and nothing else."""
+    from senotwin.app.server import create_app
+
+    client = create_app().server.test_client()
+    body = {
+        "output": "..param-picker.options...param-picker.value...param-picker.placeholder..",
+        "outputs": [
+            {"id": "param-picker", "property": "options"},
+            {"id": "param-picker", "property": "value"},
+            {"id": "param-picker", "property": "placeholder"},
+        ],
+        "inputs": [{"id": "scenario", "property": "value", "value": "nope"}],
+        "changedPropIds": ["scenario.value"],
+    }
+    reply = client.post("/_dash-update-component", json=body)
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    picker = reply.get_json()["response"]["param-picker"]
+    assert picker["options"] == [] and picker["value"] == []
+    assert picker["placeholder"].startswith("error: scenario 'nope' is not one of this page's")
 
 
 def test_the_server_answers_a_forged_slider_without_a_500() -> None:
@@ -169,8 +207,8 @@ def test_units_are_printed_as_a_reader_writes_them() -> None:
 def test_a_forged_scenario_is_quoted_literally_in_the_figure_title() -> None:
     """The failed run's title quoted the request's scenario as Plotly markup (audit s43)."""
     fig, _labels, status = render("<b>x</b>", [None], [{"index": "k_grow"}])
-    assert status.startswith("error: unknown scenario '<b>x</b>'")  # page text: Dash escapes it
-    assert fig["layout"]["title"]["text"].startswith("unknown scenario '&lt;b&gt;x&lt;/b&gt;'")
+    assert status.startswith("error: scenario '<b>x</b>' is not")  # page text: Dash escapes it
+    assert fig["layout"]["title"]["text"].startswith("scenario '&lt;b&gt;x&lt;/b&gt;' is not")
 
 
 def test_forged_slider_lists_are_answered_on_the_page() -> None:
@@ -188,7 +226,7 @@ def test_sliders_print_units_as_the_axes_do() -> None:
     assert naive.label == "naive_age (dimensionless)" and "[dimensionless]" in naive.tooltip
     squared = [p for p in by_id.values() if p.unit == "molecules/um**2"]
     assert all(slider_spec(p, values[p.id]).unit == "molecules/µm²" for p in squared)
-    options, _ = picker_state("default")
+    options, _, _ = picker_state("default")
     assert not any("**" in o["label"] or "(1)" in o["label"] for o in options)
     _fig, labels, _status = render("default", [None], [{"index": "naive_age"}])
     assert labels == ["0.5 dimensionless"]

@@ -14,7 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from senotwin.model.scenarios import default_scenario, get_scenario
+from senotwin._errors import ValidationError
+from senotwin._suggest import did_you_mean, known_names
+from senotwin.model.scenarios import Scenario, default_scenario, get_scenario, scenario_names
 from senotwin.model.spec import ModelSpec, Parameter
 from senotwin.model.units import pretty_unit
 from senotwin.sim.options import SolverOptions
@@ -59,9 +61,24 @@ class SliderSpec:
         return float(10.0**position) if self.log else float(position)
 
 
+def page_scenario(name: object) -> Scenario:
+    """The scenario the page's ``scenario`` field names (empty: the default one); a name the
+    picker does not offer (only a forged request sends one) is refused naming the field, the
+    value and the page's scenarios."""
+    if not name:
+        return default_scenario()
+    names = scenario_names()
+    if not isinstance(name, str) or name not in names:
+        hint = did_you_mean(name, names) if isinstance(name, str) else ""
+        raise ValidationError(
+            f"scenario {name!r} is not one of this page's scenarios{hint}; {known_names(names)}"
+        )
+    return get_scenario(name)
+
+
 def scenario_values(name: str | None) -> tuple[ModelSpec, dict[str, float]]:
     """The scenario's model and its parameter values (model values with the scenario's own)."""
-    sc = default_scenario() if not name else get_scenario(name)
+    sc = page_scenario(name)
     spec = sc.load()
     values = {p.id: p.value for p in spec.parameters} | dict(sc.params)
     return spec, values

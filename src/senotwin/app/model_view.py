@@ -14,6 +14,7 @@ from senotwin._text import plotly_literal
 from senotwin.app.model_page import (
     column_units,
     default_slider_ids,
+    page_scenario,
     ranged_parameters,
     scenario_values,
     simulate_table,
@@ -21,25 +22,30 @@ from senotwin.app.model_page import (
     timecourse_figure,
     unit_text,
 )
-from senotwin.model.scenarios import default_scenario, get_scenario, scenario_names
+from senotwin.model.scenarios import default_scenario, scenario_names
 
 SLIDER = "param-slider"
 VALUE = "param-value"
 
 
-def picker_state(scenario: str | None) -> tuple[list[dict[str, str]], list[str]]:
-    """Options (every ranged parameter, labelled with its unit) and default picks of a scenario
-    (none for a scenario the page does not know: the slider area then says why)."""
+#: the parameter picker's placeholder while it offers a scenario's parameters
+PICKER_PLACEHOLDER = "Select parameters..."
+
+
+def picker_state(scenario: str | None) -> tuple[list[dict[str, str]], list[str], str]:
+    """Options (every ranged parameter, labelled with its unit), default picks and placeholder
+    of a scenario; for one the page does not know, no options and the error as the placeholder
+    (the empty picker said nothing; the slider area says it too)."""
     try:
         spec, _ = scenario_values(scenario)
-    except SenotwinError:
-        return [], []
-    sc = default_scenario() if not scenario else get_scenario(scenario)
+    except SenotwinError as exc:
+        return [], [], f"error: {exc}"
+    sc = page_scenario(scenario)
     options = [
         {"label": f"{p.id} ({unit_text(p.unit)}): {p.name}", "value": p.id}
         for p in ranged_parameters(spec)
     ]
-    return options, default_slider_ids(spec, list(sc.params))
+    return options, default_slider_ids(spec, list(sc.params)), PICKER_PLACEHOLDER
 
 
 def slider_rows(scenario: str | None, picked: Sequence[str]) -> list[Any]:
@@ -151,7 +157,7 @@ def timecourse_figure_empty(message: str) -> dict[str, Any]:
 def layout(initial_figure: Any) -> html.Div:
     """The Model page: scenario picker, parameter picker, sliders, time courses."""
     default = default_scenario().name
-    options, picked = picker_state(default)
+    options, picked, placeholder = picker_state(default)
     return html.Div(
         [
             html.Div(
@@ -164,7 +170,13 @@ def layout(initial_figure: Any) -> html.Div:
                         clearable=False,
                     ),
                     html.Label("Parameters to vary", htmlFor="param-picker"),
-                    dcc.Dropdown(id="param-picker", options=options, value=picked, multi=True),
+                    dcc.Dropdown(
+                        id="param-picker",
+                        options=options,
+                        value=picked,
+                        multi=True,
+                        placeholder=placeholder,
+                    ),
                     html.Div(slider_rows(default, picked), id="sliders"),
                     html.Div(id="model-status", className="status"),
                 ],
@@ -181,6 +193,7 @@ def register(app: Dash) -> None:
     app.callback(
         Output("param-picker", "options"),
         Output("param-picker", "value"),
+        Output("param-picker", "placeholder"),
         Input("scenario", "value"),
     )(picker_state)
     app.callback(

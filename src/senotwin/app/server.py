@@ -32,7 +32,7 @@ def create_app(jobs: TrialJobs | None = None) -> Dash:
     """
     app = Dash(__name__, title="senotwin", suppress_callback_exceptions=True)
     default = model_view.default_scenario().name
-    _, picked = model_view.picker_state(default)
+    _, picked, _ = model_view.picker_state(default)
     figure, _, _ = model_view.render(default, [None] * len(picked), [{"index": p} for p in picked])
     app.layout = html.Div(
         [
