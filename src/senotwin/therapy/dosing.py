@@ -17,7 +17,7 @@ import pint
 
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
-from senotwin.therapy.drugs import CANONICAL_UNIT, DoseSchedule, Drug, units
+from senotwin.therapy.drugs import CANONICAL_UNIT, DoseSchedule, Drug, Species, units
 
 UNIT_EXAMPLES = {
     "mass": ("mg/kg", "ug/kg", "g/kg", "mg/m2", "mg", "g", "ug"),
@@ -275,7 +275,7 @@ def off_label_problem(
     return None
 
 
-def labelled_units(drug: Drug, species: str = "human") -> tuple[str, ...]:
+def labelled_units(drug: Drug, species: Species = "human") -> tuple[str, ...]:
     """The units ``drug``'s labelled or studied range for ``species`` writes its doses in (its
     bounds' and its schedules' bounds', in order of first use; empty without a range)."""
     rng = drug.dose_ranges.get(species)
