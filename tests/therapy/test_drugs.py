@@ -111,6 +111,39 @@ def test_product_pk_matches_its_label() -> None:
     assert get_drug("cisplatin").pk.central_volume() == pytest.approx(11.5 / 37)
 
 
+def test_occupancy_said_insensitive_to_penetration_is_so_at_the_labelled_trough() -> None:
+    """A checkpoint antibody's penetration_why that calls receptor occupancy insensitive to
+    the assumed tumour penetration must hold at the trough before the fourth reference dose at
+    the first labelled interval: occupancy with penetration 1 and with the entry's own differ
+    by < 0.1. CTLA-4 (Kd 18.2 nM) is not: its entries said so by copy from the PD-1 ones."""
+    import numpy as np
+
+    from senotwin.therapy.pkpd import canonical_reference_amount, concentration_profile
+
+    checked = []
+    for drug in library().drugs:
+        if "human" not in drug.dose_ranges:
+            continue
+        for e in drug.effects:
+            pot = e.potency
+            claims = ("insensitive", "whatever the penetration")
+            if pot is None or e.hill != 1.0 or not any(c in pot.penetration_why for c in claims):
+                continue
+            every = drug.dose_ranges["human"].all_schedules()[0].interval_day()
+            grid = np.linspace(0.0, 3 * every, 3 * 240 + 1)
+            one = concentration_profile(
+                drug, canonical_reference_amount(drug), drug.reference_dose.route, grid
+            )
+            trough = sum(one[-1 - k * 240] for k in range(3))  # before the 4th dose
+            ec50 = drug.plasma_ec50(e)
+            assert ec50 is not None
+            own, full = trough / (trough + ec50), trough / (trough + ec50 * pot.penetration)
+            assert full - own < 0.1, (drug.id, round(own, 2), round(full, 2))
+            checked.append(drug.id)
+    assert {"pembrolizumab", "atezolizumab", "nivolumab"} <= set(checked)
+    assert "ipilimumab" not in checked and "anti-ctla-4" not in checked
+
+
 def test_drugs_without_human_pk_or_range_say_why() -> None:
     assert "mouse PK" in (get_drug("sb203580").human_problem() or "")
     assert "not cited" in (get_drug("oleuropein").human_problem() or "")
