@@ -356,6 +356,26 @@ def test_a_measured_target_potency_sets_the_plasma_ec50() -> None:
     assert nfkb.emax * peak / (peak + ec50.value) < 0.05
 
 
+def test_a_whole_blood_pk_reads_its_potency_in_blood_units() -> None:
+    """Rapamycin's PK (label Vss/F, t1/2) is whole blood's and its Kd a plasma-side value; the
+    EC50 was read as if the blood concentration were plasma's, 37-fold too potent (blood/plasma
+    36-38, measured; drug-library audit, session 51). A trough at 2 mg daily now sits near the
+    EC50, not ~40-fold above it."""
+    from senotwin.model.qsp import load_qsp
+    from senotwin.therapy.drugs import get_drug
+
+    rapa = get_drug("rapamycin")
+    mtor = next(e for e in rapa.effects if e.target == "MTOR")
+    assert rapa.pk.blood_plasma_ratio is not None and rapa.pk.blood_plasma_ratio.value == 37
+    assert mtor.potency is not None
+    assert rapa.plasma_ec50(mtor) == pytest.approx(0.2e-9 * 914.17 * 1000.0 * 37)
+    ec50 = therapy_spec(load_qsp(), [rapa]).parameter("pd_rapamycin_MTOR_ec50")
+    assert ec50.value == pytest.approx(rapa.plasma_ec50(mtor))
+    assert "x blood/plasma 37 (measured" in ec50.provenance.text
+    aspirin = get_drug("aspirin")  # a plasma PK keeps its factor 1 and its text
+    assert aspirin.pk.blood_plasma_ratio is None and aspirin.blood_factor_text() == ""
+
+
 def test_the_course_log_loss_is_the_models() -> None:
     """COURSE_LOG_LOSS (the unit of inducer exposure) is the model's (k_tis + k_cyto) / d_stress."""
     from senotwin.model.qsp import load_qsp

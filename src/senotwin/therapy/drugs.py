@@ -417,6 +417,13 @@ class ClearanceSpread(_Frozen):
     source: str = Field(min_length=10)
 
 
+class BloodPlasma(_Frozen):
+    """A measured whole-blood / plasma concentration ratio, with its source."""
+
+    value: float = Field(gt=0)
+    source: str = Field(min_length=10)
+
+
 class PK(_Frozen):
     """Compartmental PK: 'none' (instant), one or two compartments; first-order absorption;
     ``clearance_spread``: a cited between-patient spread of the clearance (trial patients draw
@@ -434,6 +441,10 @@ class PK(_Frozen):
     basis: Literal["human", "mouse"] = "human"
     provenance: Provenance
     clearance_spread: ClearanceSpread | None = None
+    #: whole-blood / plasma concentration, where the PK was measured in whole blood (its
+    #: concentrations are blood's; a potency is a plasma-side value, so its EC50 in the PK's
+    #: units is the plasma EC50 times this); 1 = the PK is plasma's
+    blood_plasma_ratio: BloodPlasma | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> PK:
@@ -757,11 +768,20 @@ class Drug(_Frozen):
         return quantity(text, "g/mol", where=f"{self.id} molecular_weight")
 
     def plasma_ec50(self, effect: Effect) -> float | None:
-        """The plasma EC50 (mg/L) of an effect with a molar potency (None without one)."""
+        """The EC50 (mg/L) of an effect with a molar potency in the concentrations the drug's PK
+        gives (plasma's; whole blood's where ``pk.blood_plasma_ratio`` says the PK was measured
+        in blood, which scales it by that ratio); None without a potency."""
         if effect.potency is None:
             return None
         mg_per_l = effect.potency.molar() * self.molar_mass() * 1000.0
-        return mg_per_l / effect.potency.penetration
+        ratio = self.pk.blood_plasma_ratio.value if self.pk and self.pk.blood_plasma_ratio else 1.0
+        return mg_per_l * ratio / effect.potency.penetration
+
+    def blood_factor_text(self) -> str:
+        """' x blood/plasma R (source)' where the PK is whole blood's (the EC50's provenance
+        says the factor ``plasma_ec50`` applied), else ''."""
+        bp = self.pk.blood_plasma_ratio if self.pk else None
+        return f" x blood/plasma {bp.value:g} ({bp.source})" if bp else ""
 
     def human_problem(self) -> str | None:
         """Why this drug cannot be given in a human scenario (None when it can).

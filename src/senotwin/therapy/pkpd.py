@@ -250,7 +250,8 @@ def drive_per_auc(drug: Drug, effect: Effect) -> tuple[float, object]:
         kind="citation",
         text=f"ln 2 / (plasma growth IC50 x assay days x course log-loss) = 0.693 / "
         f"({ic50:.4g} mg/L x {days:g} d x {COURSE_LOG_LOSS:.3f}); plasma IC50 = "
-        f"{pot.value} x {drug.molecular_weight} / tumour penetration {pot.penetration:g} "
+        f"{pot.value} x {drug.molecular_weight}{drug.blood_factor_text()} / tumour penetration "
+        f"{pot.penetration:g} "
         f"({pot.source}; penetration: {pot.penetration_why})",
     )
     return k, prov
@@ -437,7 +438,8 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
             ec50_prov = CitationProvenance(
                 kind="citation",
                 text=f"plasma EC50 = {e.potency.kind} {e.potency.value} x "
-                f"{drug.molecular_weight} / tumour penetration {e.potency.penetration:g} "
+                f"{drug.molecular_weight}{drug.blood_factor_text()} / tumour penetration "
+                f"{e.potency.penetration:g} "
                 f"({e.potency.source}; penetration: {e.potency.penetration_why})",
             )
         else:
