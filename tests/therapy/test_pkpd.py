@@ -374,6 +374,11 @@ def test_a_whole_blood_pk_reads_its_potency_in_blood_units() -> None:
     assert "x blood/plasma 37 (measured" in ec50.provenance.text
     aspirin = get_drug("aspirin")  # a plasma PK keeps its factor 1 and its text
     assert aspirin.pk.blood_plasma_ratio is None and aspirin.blood_factor_text() == ""
+    shown = rapa.to_dict()  # `senotwin drugs show`: the ratio and the EC50 in the PK's matrix
+    assert shown["pk"]["blood_plasma_ratio"]["value"] == 37  # type: ignore[index]
+    pd_mtor = next(e for e in shown["pd"] if e["target"] == "MTOR")  # type: ignore[attr-defined]
+    assert pd_mtor["ec50_mg_per_L"] == pytest.approx(rapa.plasma_ec50(mtor))
+    assert pd_mtor["ec50_in"] == "whole blood"
 
 
 def test_the_course_log_loss_is_the_models() -> None:

@@ -823,6 +823,7 @@ class Drug(_Frozen):
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary: targets, PK (model units) and PD."""
         k12, k21 = self.pk.k12_k21()
+        matrix = "whole blood" if self.pk.blood_plasma_ratio else "plasma"  # the PK's
         return {
             "id": self.id,
             "kb_agent": self.kb_agent,
@@ -851,8 +852,19 @@ class Drug(_Frozen):
                 "clearance_spread": (
                     self.pk.clearance_spread.model_dump() if self.pk.clearance_spread else None
                 ),
+                "blood_plasma_ratio": (
+                    self.pk.blood_plasma_ratio.model_dump() if self.pk.blood_plasma_ratio else None
+                ),
             },
-            "pd": [e.model_dump() for e in self.effects],
+            "pd": [
+                e.model_dump()
+                | (
+                    {"ec50_mg_per_L": ec50, "ec50_in": matrix}
+                    if (ec50 := self.plasma_ec50(e))
+                    else {}
+                )
+                for e in self.effects
+            ],
             "toxicity_proxies": list(self.toxicities()),
             "myelosuppression": (
                 self.myelosuppression.model_dump() if self.myelosuppression else None
