@@ -24,12 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from senotwin.cohort.population import (
-    GROWTH_TRAIT,
-    baseline_overrides,
-    draw_patients,
-    typical_growth,
-)
+from senotwin.cohort.baseline import baseline_overrides
+from senotwin.cohort.population import GROWTH_TRAIT, draw_patients, typical_growth
 from senotwin.model.schedule import Schedule
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.therapy.dosing import body_for_scenario

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from senotwin.cohort.population import GROWTH_TRAIT, baseline_overrides, typical_growth
+from senotwin.cohort.baseline import baseline_overrides
+from senotwin.cohort.population import GROWTH_TRAIT, typical_growth
 from senotwin.model.schedule import Schedule
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import prepare_scenario, run_scenario

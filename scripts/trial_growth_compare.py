@@ -19,7 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from senotwin.cohort.population import baseline_overrides, draw_patients
+from senotwin.cohort.baseline import baseline_overrides
+from senotwin.cohort.population import draw_patients
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim.scenario import prepare_scenario
 from senotwin.trial.ici_cohort import BIOPSY_DAYS, CohortDesign, VirtualCohort

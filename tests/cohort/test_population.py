@@ -232,7 +232,7 @@ def test_default_model_patient_is_plausible() -> None:
 # ---- trial patients: baseline disease and probability-of-inclusion selection ----------------
 from dataclasses import replace  # noqa: E402
 
-from senotwin.cohort.population import (  # noqa: E402
+from senotwin.cohort.baseline import (  # noqa: E402
     LUNG_TPS_BINS,
     BaselineDisease,
     baseline_overrides,
@@ -240,11 +240,11 @@ from senotwin.cohort.population import (  # noqa: E402
     draw_baseline,
     escaped_share,
     pdl1_pool_shares,
-    select_population,
     selection_weights,
     tps_cdf,
     tps_quantile,
 )
+from senotwin.cohort.population import select_population  # noqa: E402
 
 TRIAL_BASE = BaselineDisease(
     sld_median_mm=110.0,
@@ -454,7 +454,7 @@ def test_immune_cell_pdl1_can_track_the_cd8_factor() -> None:
     impossible correlations are refused by name."""
     from scipy import special
 
-    from senotwin.cohort.population import ic_weights
+    from senotwin.cohort.baseline import ic_weights
     from senotwin.trial.tissue import get_tissue
 
     tnbc = get_tissue("tnbc")

@@ -335,7 +335,8 @@ def test_trial_reducer_gets_the_patient_baseline(tmp_path: Path) -> None:
     from dataclasses import replace
 
     from senotwin.analysis.endpoints import TrialEndpointReducer, TrialRules
-    from senotwin.cohort.population import BaselineDisease, select_population
+    from senotwin.cohort.baseline import BaselineDisease
+    from senotwin.cohort.population import select_population
 
     rules = TrialRules(schedule=((1e9, 14.0),), follow_days=45.0)
     with pytest.raises(ValidationError, match="trial patients"):
@@ -392,7 +393,8 @@ def test_fast_path_rows_equal_the_general_path() -> None:
 def test_fast_path_applies_trial_patients_initial_lesions() -> None:
     from dataclasses import replace
 
-    from senotwin.cohort.population import BaselineDisease, select_population
+    from senotwin.cohort.baseline import BaselineDisease
+    from senotwin.cohort.population import select_population
 
     pop = select_population(
         replace(qsp_population(), baseline=BaselineDisease(sld_median_mm=60.0)), 2, seed=11

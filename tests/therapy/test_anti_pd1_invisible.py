@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from senotwin.cohort.population import escaped_share
+from senotwin.cohort.baseline import escaped_share
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim.options import SolverOptions
 from senotwin.sim.scenario import run_scenario

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.cohort.population import BaselineDisease, typical_growth
+from senotwin.cohort.baseline import BaselineDisease
+from senotwin.cohort.population import typical_growth
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort, biopsy_pdl1_summary, tertile_of
 from senotwin.trial.ici_fit import RULES
 

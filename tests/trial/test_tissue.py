@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from senotwin._errors import ValidationError
-from senotwin.cohort.population import BaselineDisease, draw_baseline, patient_rng, qsp_population
+from senotwin.cohort.baseline import BaselineDisease, draw_baseline
+from senotwin.cohort.population import patient_rng, qsp_population
 from senotwin.trial.ici_fit import split, stored_fit
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_population

@@ -106,7 +106,7 @@ def show(
             f"CD8-PD-L1 Spearman {ti.cd8_pdl1_spearman:g}"
         )
         if ti.tps_bins:
-            from senotwin.cohort.population import BaselineDisease, pdl1_pool_shares
+            from senotwin.cohort.baseline import BaselineDisease, pdl1_pool_shares
 
             strata = pdl1_pool_shares(BaselineDisease(pdl1_bins=ti.tps_bins))
             typer.echo(

@@ -45,11 +45,10 @@ from senotwin._errors import (
 )
 from senotwin._io import atomic_write_bytes, check_input_dir
 from senotwin._suggest import closest, did_you_mean
+from senotwin.cohort.baseline import BaselineDisease, baseline_missing
 from senotwin.cohort.population import (
-    BaselineDisease,
     PopulationSpec,
     VirtualPatient,
-    baseline_missing,
     check_population,
     draw_patients,
     with_prior_spread,

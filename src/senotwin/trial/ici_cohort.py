@@ -33,14 +33,12 @@ import pandas as pd
 
 from senotwin._errors import ValidationError, check_seed
 from senotwin.analysis.endpoints import DeathHazard, TrialRules, trial_endpoints, trial_scan_days
+from senotwin.cohort.baseline import BaselineDisease, baseline_overrides, draw_baseline
 from senotwin.cohort.population import (
     GROWTH_TRAIT,
-    BaselineDisease,
     PopulationSpec,
     _bounds,
     _cholesky,
-    baseline_overrides,
-    draw_baseline,
     patient_rng,
     qsp_population,
     typical_growth,

@@ -16,7 +16,7 @@ from typing import Any
 from senotwin._errors import ValidationError
 from senotwin._yaml import read_yaml
 from senotwin.analysis.endpoints import LESION_GROWTH_SPREAD, TrialRules
-from senotwin.cohort.population import BaselineDisease
+from senotwin.cohort.baseline import BaselineDisease
 
 DAYS_PER_MONTH = 30.4375
 

@@ -28,13 +28,8 @@ import pandas as pd
 from senotwin._errors import ValidationError
 from senotwin._suggest import did_you_mean
 from senotwin._yaml import read_yaml
-from senotwin.cohort.population import (
-    BaselineDisease,
-    PopulationSpec,
-    Prior,
-    check_invisible_classes,
-    check_tps_bins,
-)
+from senotwin.cohort.baseline import BaselineDisease, check_invisible_classes, check_tps_bins
+from senotwin.cohort.population import PopulationSpec, Prior
 
 DATA = Path(__file__).parent / "data" / "tissues" / "immunity.yaml"
 #: the precursor trait scaled by antigenicity
