@@ -91,6 +91,23 @@ def test_a_run_states_the_unit_of_every_column() -> None:
     assert all(res.units[o.id] == o.unit for o in spec.observables)
 
 
+def test_a_batch_states_the_unit_of_every_column_and_pickles() -> None:
+    """simulate_batch's result had no units, where a single run's has them (left by the API
+    audit, s51): each column's unit as the single run gives it, and it pickles like one."""
+    import pickle
+
+    from senotwin.sim import simulate_batch
+
+    spec = prepare_scenario("default").spec
+    single = run_scenario("default", days=2, solver=SolverOptions(engine="fast"))
+    batch = simulate_batch(spec, [{}, {}], t_end=2.0, t_eval=[0.0, 1.0, 2.0])
+    assert set(batch.units) == {"time", *batch.columns}
+    assert all(batch.units[c] == single.units[c] for c in batch.columns if c in single.units)
+    assert batch.units["V_T"] == "mL"
+    back = pickle.loads(pickle.dumps(batch))
+    assert dict(back.units) == dict(batch.units) and back.columns == batch.columns
+
+
 def test_a_run_pickles_and_deep_copies() -> None:
     """pickle.dumps(res) and copy.deepcopy(res) failed ("cannot pickle 'mappingproxy'"), so a
     run could not come back from a process pool nor be saved (audit s51)."""

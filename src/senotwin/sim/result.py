@@ -126,8 +126,9 @@ class SimulationResult(PicklableViews):
 
 
 @dataclass(frozen=True)
-class BatchResult:
-    """Many runs of one model on one time grid: values[run, time, column]."""
+class BatchResult(PicklableViews):
+    """Many runs of one model on one time grid: values[run, time, column]. ``units`` gives each
+    column's unit as :class:`SimulationResult`'s does ('time' included)."""
 
     times: np.ndarray
     columns: tuple[str, ...]
@@ -135,6 +136,7 @@ class BatchResult:
     status: tuple[Status, ...]
     messages: tuple[str, ...]
     engine: str
+    units: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def run(self, i: int) -> pd.DataFrame:
         """The wide table of run ``i``."""

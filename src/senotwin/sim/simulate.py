@@ -316,4 +316,7 @@ def simulate_batch(
         values[i, : out.values.shape[0]] = out.values
         status.append(out.status)
         messages.append(out.message)
-    return BatchResult(grid, columns, values, tuple(status), tuple(messages), opts.engine)
+    units = run_units(spec, flat.species)
+    return BatchResult(
+        grid, columns, values, tuple(status), tuple(messages), opts.engine, units=units
+    )
