@@ -176,6 +176,9 @@ def test_km_figure_states_groups_and_test(monkeypatch, tmp_path) -> None:
         "s high (n=10)",
     ]
     assert ax.get_ylim() == (0.0, 1.02)
+    # censored samples are marked and the axis names the column whose unit it is (audit s51)
+    assert ax.get_xlabel() == "follow-up, column 't' (its unit); | censored"
+    assert any(line.get_marker() == "|" for line in ax.get_lines())
 
 
 def test_one_group_is_named_as_plain_text() -> None:

@@ -200,8 +200,12 @@ def plot_km(df: pd.DataFrame, path: str | Path, *, time: str, event: str, score:
         m = tert == t
         KaplanMeierFitter(label=f"{score} {t} (n={int(summary.loc[t, 'n'])})").fit(
             data.loc[m, time], data.loc[m, event]
-        ).plot_survival_function(ax=ax, ci_show=False)
-    ax.set_xlabel(time)
+        ).plot_survival_function(
+            ax=ax, ci_show=False, show_censors=True, censor_styles={"marker": "|", "ms": 6}
+        )
+    # the time column's own unit (the command takes any); censored samples are marked on their
+    # curve (the curves showed no censoring, so a flat tail could not be told from no events)
+    ax.set_xlabel(f"follow-up, column {time!r} (its unit); | censored")
     ax.set_ylabel("survival probability")
     ax.set_ylim(0, 1.02)  # the axis started wherever the lowest curve ended
     p = float(summary["logrank_p"].iloc[0])
