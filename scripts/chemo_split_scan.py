@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 from chemo_tgi_check import KDE, KL, LAMBDA, REGIMEN  # the Claret 2014 course, one place
 
-from senotwin.cohort.runner import CohortArm, load_rows, run_cohort
+from senotwin.cohort.runner import CohortArm, run_cohort
+from senotwin.cohort.store import load_rows
 from senotwin.model.readouts import readouts_for
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config

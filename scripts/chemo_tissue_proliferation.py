@@ -23,7 +23,8 @@ from dataclasses import replace
 
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.population import CHEMO_KILL_SIGMA, LUNG_GROWTH_SIGMA
-from senotwin.cohort.runner import load_rows, run_cohort
+from senotwin.cohort.runner import run_cohort
+from senotwin.cohort.store import load_rows
 from senotwin.model.qsp import TISSUES
 from senotwin.model.scenarios import get_scenario
 from senotwin.trial.clinical import trial_hazard

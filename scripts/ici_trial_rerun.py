@@ -23,7 +23,8 @@ import pandas as pd
 
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.population import qsp_population
-from senotwin.cohort.runner import load_rows, run_cohort
+from senotwin.cohort.runner import run_cohort
+from senotwin.cohort.store import load_rows
 from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.ici_fit import stored_fit, transferable_population
 from senotwin.trial.library import trials

@@ -46,7 +46,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from senotwin.analysis.endpoints import TrialEndpointReducer
-from senotwin.cohort.runner import load_rows, run_cohort
+from senotwin.cohort.runner import run_cohort
+from senotwin.cohort.store import load_rows
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.independence import (
     UNTREATED,

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from senotwin.analysis.endpoints import TrialEndpointReducer, trial_endpoints
-from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
+from senotwin.cohort.runner import CohortArm, run_cohort
+from senotwin.cohort.store import load_rows, load_timecourses
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config

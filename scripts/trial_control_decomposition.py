@@ -30,7 +30,8 @@ from dataclasses import replace
 
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.analysis.survival import arm_summary
-from senotwin.cohort.runner import CohortArm, CohortConfig, load_rows, run_cohort
+from senotwin.cohort.runner import CohortArm, CohortConfig, run_cohort
+from senotwin.cohort.store import load_rows
 from senotwin.model.qsp import chemo_sensitivity, load_qsp
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial

@@ -53,7 +53,8 @@ from scipy import stats
 import senotwin.cohort.runner as runner
 from senotwin.analysis.shapley import shapley_shares
 from senotwin.analysis.survival import arm_summary, compare
-from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
+from senotwin.cohort.runner import CohortArm, run_cohort
+from senotwin.cohort.store import load_rows, load_timecourses
 from senotwin.model.expr import Op, Sym, substitute, symbols, to_text
 from senotwin.model.spec import ModelSpec
 from senotwin.trial.clinical import trial_hazard

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from senotwin.analysis.endpoints import TrialEndpointReducer
-from senotwin.cohort.runner import load_rows, load_timecourses, run_cohort
+from senotwin.cohort.runner import run_cohort
+from senotwin.cohort.store import load_rows, load_timecourses
 from senotwin.trial.clinical import LIU2019_HAZARD
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config

@@ -32,7 +32,8 @@ from senotwin.analysis.endpoints import (
     trial_endpoints,
 )
 from senotwin.analysis.survival import arm_summary
-from senotwin.cohort.runner import load_rows, load_timecourses, run_cohort
+from senotwin.cohort.runner import run_cohort
+from senotwin.cohort.store import load_rows, load_timecourses
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.library import get_trial
 from senotwin.trial.run import trial_config

@@ -21,7 +21,7 @@ import numpy as np
 
 from senotwin._yaml import read_yaml
 from senotwin.analysis.survival import arm_summary
-from senotwin.cohort.runner import load_rows
+from senotwin.cohort.store import load_rows
 from senotwin.trial.run import run_trial
 from senotwin.trial.spec import parse_trial
 

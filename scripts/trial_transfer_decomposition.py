@@ -37,7 +37,8 @@ import pandas as pd
 import senotwin.trial.ici_transfer as ici_transfer
 import senotwin.trial.run as trial_run
 from senotwin.analysis.endpoints import TrialEndpointReducer
-from senotwin.cohort.runner import CohortArm, load_rows, load_timecourses, run_cohort
+from senotwin.cohort.runner import CohortArm, run_cohort
+from senotwin.cohort.store import load_rows, load_timecourses
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.ici_cohort import CohortDesign, VirtualCohort
 from senotwin.trial.ici_fit import cohort_statistics, shared, split, stored_fit, survival_at

@@ -213,9 +213,10 @@ def _run_cohort(tmp: Path, config: object = None, *, out: object = None, **kw: o
 
 
 def _cohort(fn: str, *args: object, **kw: object) -> object:
-    from senotwin.cohort import population, runner
+    from senotwin.cohort import population, runner, store
 
-    return getattr(population if fn == "population_for" else runner, fn)(*args, **kw)
+    home = next(m for m in (population, store, runner) if fn in vars(m))
+    return getattr(home, fn)(*args, **kw)
 
 
 def _sensitivity(**kw: object) -> object:
@@ -557,7 +558,7 @@ def test_one_name_alone_is_one_metric_drug_or_column(tmp_path: Path) -> None:
     load_rows(out, columns='status') as columns 's', 't', ...: each name is now one."""
     from senotwin.analysis.sensitivity import run_sensitivity
     from senotwin.cohort.optimize import optimize_schedule
-    from senotwin.cohort.runner import MANIFEST, load_rows, shard_name
+    from senotwin.cohort.store import MANIFEST, load_rows, shard_name
 
     with pytest.raises(ValidationError, match=r"n >= 4 samples for 1 parameters"):
         run_sensitivity("default", parameters="k_grow", metrics="final_burden", n=2)

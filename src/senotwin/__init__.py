@@ -79,7 +79,7 @@ _LAZY: dict[str, str] = {
     "CohortArm": "senotwin.cohort.runner",
     "CohortConfig": "senotwin.cohort.runner",
     "run_cohort": "senotwin.cohort.runner",
-    "load_rows": "senotwin.cohort.runner",
+    "load_rows": "senotwin.cohort.store",
     "population_for": "senotwin.cohort.population",
     "qsp_population": "senotwin.cohort.population",
     "tme_population": "senotwin.cohort.population",
@@ -209,7 +209,8 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from senotwin.analysis.validation import run_validation
     from senotwin.cohort.optimize import optimize_schedule
     from senotwin.cohort.population import population_for, qsp_population, tme_population
-    from senotwin.cohort.runner import CohortArm, CohortConfig, load_rows, run_cohort
+    from senotwin.cohort.runner import CohortArm, CohortConfig, run_cohort
+    from senotwin.cohort.store import load_rows
     from senotwin.kb.loader import KnowledgeBase
     from senotwin.kb.loader import load as load_kb
     from senotwin.model.io import load_spec

@@ -36,7 +36,7 @@ from senotwin.app.trial_results import (
     waterfall_figure,
 )
 from senotwin.app.trial_view import EXAMPLE_ARMS, poll, start_or_cancel
-from senotwin.cohort.runner import CohortProgress
+from senotwin.cohort.store import CohortProgress
 
 
 def test_example_arms_parse_and_a_bad_regimen_gets_the_caret_under_its_arm() -> None:

@@ -106,7 +106,7 @@ def test_cohort_run_trial_builds_the_trial_runs_cohort(capsys: pytest.CaptureFix
 
 def test_cohort_run_trial_gives_the_trial_runs_patients(tmp_path: Path) -> None:
     """The same n and seed: the trial's arms give trial run's rows; one arm alone its PFS."""
-    from senotwin.cohort.runner import load_rows
+    from senotwin.cohort.store import load_rows
     from senotwin.trial.library import get_trial
 
     base = ["--n", "3", "--workers", "1"]
@@ -292,7 +292,7 @@ def test_cohort_run_draws_own_clearances_on_request(tmp_path: Path) -> None:
     """`cohort run --pk-spread` gives each patient their own clearances (recorded in the
     manifest); plain cohorts keep the typical PK by default, trial cohorts their own, and
     `--typical-pk` turns it off for them."""
-    from senotwin.cohort.runner import read_manifest
+    from senotwin.cohort.store import read_manifest
 
     arm = ["--arm", "nab=nab-paclitaxel 100 mg/m2 iv d0", "--days", "10", "--quiet"]
     for flag, out, expect in (([], "a", False), (["--pk-spread"], "b", True)):
@@ -319,7 +319,7 @@ def test_cohort_run_draws_own_clearances_on_request(tmp_path: Path) -> None:
         res = runner.invoke(app, [*flags, "--out", str(tmp_path / out)])
         assert res.exit_code == 0, res.output
         assert ("dose_rules" in read_manifest(tmp_path / out)["config"]) is expect
-    from senotwin.cohort.runner import load_rows
+    from senotwin.cohort.store import load_rows
 
     assert set(load_rows(tmp_path / "w")["dose_intensity"]) == {1.0}
 

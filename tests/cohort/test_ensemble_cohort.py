@@ -19,11 +19,11 @@ from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
     ensemble_member,
-    load_rows,
     make_job,
     run_chunk,
     run_cohort,
 )
+from senotwin.cohort.store import load_rows
 
 ARMS = (arm_from_text("control=none"), arm_from_text("ici=block PDCD1=0.9"))
 #: two members far apart in tumour growth: which one a patient drew shows in its parameters

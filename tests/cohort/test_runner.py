@@ -25,15 +25,12 @@ from senotwin.cohort.runner import (
     arm_from_text,
     chunks_of,
     close_client,
-    load_rows,
-    load_timecourses,
     make_job,
     open_client,
-    read_manifest,
     run_chunk,
     run_cohort,
-    shard_name,
 )
+from senotwin.cohort.store import load_rows, load_timecourses, read_manifest, shard_name
 from senotwin.model.qsp import TISSUES
 from senotwin.sim.engines import EngineOutput, get_engine, register_engine
 

@@ -625,7 +625,7 @@ def test_the_km_figure_says_where_no_median_was_published(drawn_figures) -> None
 def test_the_demo_trial_resumes_a_run_already_in_its_folder(tmp_path: Path) -> None:
     """A second `senotwin demo` into the same folder failed at the library trial, after minutes
     of work, with "already holds a cohort; pass --resume" (the demo has no --resume; audit s49)."""
-    from senotwin.cohort.runner import read_manifest
+    from senotwin.cohort.store import read_manifest
     from senotwin.trial.run import demo_trial
 
     first = demo_trial(tmp_path, n=2, workers=1)
@@ -642,7 +642,8 @@ def test_the_demo_trial_rebuilds_a_run_of_another_model(
     model); the demo owns its trial folder, so it rebuilds both runs there instead of failing
     after minutes of work. With a user's file among them it removes nothing and says why."""
     import senotwin.cohort.runner as runner
-    from senotwin.cohort.runner import DifferentCohort, read_manifest
+    from senotwin.cohort.runner import DifferentCohort
+    from senotwin.cohort.store import read_manifest
     from senotwin.trial.run import demo_trial
 
     demo_trial(tmp_path, n=2, workers=1)

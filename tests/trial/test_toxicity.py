@@ -96,7 +96,7 @@ def test_the_nadir_is_read_while_the_patient_is_on_treatment() -> None:
 def test_a_trial_run_records_each_patients_own_marrow(tmp_path) -> None:
     """In a trial run every patient carries their own marrow (the same in both arms) and the
     reducer records the nadirs; blood_counts selects the arms whose drugs lower the count."""
-    from senotwin.cohort.runner import load_rows
+    from senotwin.cohort.store import load_rows
     from senotwin.trial.run import run_trial
 
     trial = get_trial("impassion130")
@@ -230,7 +230,7 @@ def test_a_navitoclax_arm_reads_its_platelets(tmp_path) -> None:
     thrombocytopenia rows beside its published rate; the neutropenia read stays nab-paclitaxel's."""
     import yaml
 
-    from senotwin.cohort.runner import load_rows
+    from senotwin.cohort.store import load_rows
     from senotwin.trial.library import DATA
     from senotwin.trial.run import run_trial
 

@@ -27,15 +27,12 @@ from senotwin.cohort.population import qsp_population
 from senotwin.cohort.runner import (
     CohortConfig,
     arm_from_text,
-    clear_run,
     cohort_digest,
-    load_rows,
-    load_timecourses,
     make_job,
     model_identity,
-    read_manifest,
     run_cohort,
 )
+from senotwin.cohort.store import clear_run, load_rows, load_timecourses, read_manifest
 from senotwin.kb import load as load_kb
 from senotwin.kb.loader import KnowledgeBase
 from senotwin.model.readouts import QSP

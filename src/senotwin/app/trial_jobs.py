@@ -27,8 +27,8 @@ from senotwin.cohort.runner import (
     arm_from_text,
     check_action_arms,
     check_cohort_scenario,
-    cohort_progress,
 )
+from senotwin.cohort.store import cohort_progress
 from senotwin.model.scenarios import scenario_names
 from senotwin.trial.library import trials
 from senotwin.trial.spec import TrialSpec

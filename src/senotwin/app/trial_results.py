@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 import senotwin
 from senotwin.analysis.demo import load_cohort_results
 from senotwin.analysis.survival import arm_summary, kaplan_meier, wilson
-from senotwin.cohort.runner import load_rows
+from senotwin.cohort.store import load_rows
 from senotwin.model.scenarios import get_scenario
 
 COLORS = ("#4d4d4d", "#2166ac", "#b2182b", "#1b7837")

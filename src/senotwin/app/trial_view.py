@@ -31,7 +31,7 @@ from senotwin.app.trial_results import (
     summary_rows,
     waterfall_figure,
 )
-from senotwin.cohort.runner import load_rows
+from senotwin.cohort.store import load_rows
 
 ARM_NAME = "trial-arm-name"
 ARM_TEXT = "trial-arm-text"

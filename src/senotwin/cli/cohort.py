@@ -383,7 +383,7 @@ def summary(
     An unfinished (interrupted or running) cohort is an error unless --partial is given.
     """
     from senotwin.analysis.survival import SUMMARY_UNITS, arm_summary, summary_records
-    from senotwin.cohort.runner import cohort_progress, load_rows, read_manifest
+    from senotwin.cohort.store import cohort_progress, load_rows, read_manifest
 
     with user_errors():
         manifest = read_manifest(directory)

@@ -43,7 +43,7 @@ from senotwin._errors import (
     check_seed,
     check_type,
 )
-from senotwin._io import atomic_write_bytes, check_input_dir
+from senotwin._io import atomic_write_bytes
 from senotwin._suggest import closest, did_you_mean
 from senotwin.cohort.baseline import BaselineDisease, baseline_missing
 from senotwin.cohort.population import (
@@ -52,6 +52,14 @@ from senotwin.cohort.population import (
     check_population,
     draw_patients,
     with_prior_spread,
+)
+from senotwin.cohort.store import (
+    COLUMNS,
+    check_resumable,
+    load_rows,
+    prepare_output,
+    shard_name,
+    write_manifest,
 )
 from senotwin.model.compile import FlatModel, InitialRules, flatten, initial_rules
 from senotwin.model.schedule import Schedule, Step
@@ -75,8 +83,6 @@ from senotwin.therapy.language import DosingEvent
 
 if TYPE_CHECKING:
     from senotwin.sim.fast import FastPlan
-
-MANIFEST = "manifest.json"
 
 
 class DifferentCohort(ValidationError):
@@ -178,10 +184,8 @@ class CohortArm:
         }
 
 
-#: what a cohort's population, folder and column lists may be, for a wrong type's message
+#: what a cohort's population may be, for a wrong type's message
 POPULATION = "a PopulationSpec (population_for(prepare_scenario(name).spec))"
-COHORT_DIR = "the path of a cohort directory (str or Path)"
-COLUMNS = "a tuple of column names"
 
 
 @dataclass(frozen=True)
@@ -917,11 +921,6 @@ def _auto_chunk(n: int, workers: int) -> int:
     return max(1, min(200, math.ceil(n / (max(workers, 1) * 4))))
 
 
-def shard_name(start: int, stop: int) -> str:
-    """File name of the shard of patients [start, stop)."""
-    return f"chunk-{start:07d}-{stop:07d}.parquet"
-
-
 def versions() -> dict[str, str]:
     """Versions of senotwin and the libraries a cohort depends on (for provenance)."""
     out = {"senotwin": senotwin.__version__, "numpy": np.__version__, "pandas": pd.__version__}
@@ -939,82 +938,6 @@ def check_scheduler_address(address: str) -> None:
         raise ValidationError(
             f"--scheduler {address!r} is not a Dask scheduler address (expected tcp://HOST:PORT)"
         )
-
-
-def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
-    """Create/check the output directory before any work; returns an existing manifest. A
-    folder holding other files and no cohort manifest is refused before anything is written
-    into it, so a run's files are never mixed with a user's (as ``petab export`` refuses one)."""
-    check_resumable(out, resume=resume)
-    if out.is_dir() and not (out / MANIFEST).exists():
-        others = sorted(p.name for p in out.iterdir() if not _empty_run_folder(p))
-        if others:
-            shown = ", ".join(others[:5]) + (
-                f" and {len(others) - 5} more" if len(others) > 5 else ""
-            )
-            raise ValidationError(
-                f"output folder (--out) {out} already holds other files ({shown}) and no cohort "
-                "manifest: name a new or empty folder, so this run's files are not mixed with them"
-            )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "shards").mkdir(exist_ok=True)
-        probe = out / ".write-probe"
-        probe.write_bytes(b"ok")
-        probe.unlink()
-    except OSError as exc:
-        raise ValidationError(
-            f"output folder (--out) {out} cannot be created or written: {exc.strerror or exc}"
-        ) from None
-    path = out / MANIFEST
-    if not path.exists():
-        return None
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
-    if not resume and manifest.get("status") == "complete":
-        raise ValidationError(
-            f"{out} already holds a finished cohort (manifest.json); choose another output "
-            "folder (--resume, in Python resume=True, with the same options re-reads it)"
-        )
-    if not resume:
-        raise ValidationError(
-            f"{out} already holds a cohort (manifest.json); pass --resume (in Python: "
-            "resume=True) to finish it, or choose another output folder"
-        )
-    return manifest
-
-
-def clear_run(out: Path) -> None:
-    """Remove a run's own files from ``out`` (manifest, shards, time courses and their folders),
-    for a caller that owns the folder and rebuilds a run of another cohort there."""
-    for sub in ("shards", "timecourses"):
-        folder = out / sub
-        if folder.is_dir():
-            for f in [*folder.glob("*.parquet"), *folder.glob(".*.tmp")]:
-                f.unlink()
-            if not any(folder.iterdir()):
-                folder.rmdir()
-    (out / MANIFEST).unlink(missing_ok=True)
-
-
-def check_resumable(out: Path, *, resume: bool) -> None:
-    """With ``resume``, ``out`` must hold a run's manifest: a resume of a folder that is missing
-    or holds no run would otherwise start a fresh run without a word."""
-    if not resume or (out / MANIFEST).is_file():
-        return
-    where = "does not exist" if not out.exists() else f"holds no run manifest ({MANIFEST})"
-    raise ValidationError(
-        f"nothing to resume: output folder (--out) {out} {where}; drop --resume (in Python: "
-        "resume=False) to start a run"
-    )
-
-
-def _empty_run_folder(path: Path) -> bool:
-    """An empty ``shards`` or ``timecourses`` folder: what a run killed before its manifest
-    leaves behind, not a user's file."""
-    return path.name in ("shards", "timecourses") and path.is_dir() and not any(path.iterdir())
 
 
 def _validate(job: _Job) -> None:
@@ -1309,7 +1232,7 @@ def run_cohort(
                     if sub.exists():
                         sub.rmdir()
             raise
-    _write_manifest(out, manifest)
+    write_manifest(out, manifest)
     n_done = sum(e - s for s, e in done)
     if progress:
         progress(n_done, config.n)
@@ -1332,7 +1255,7 @@ def run_cohort(
                 atomic_write_bytes(shard_dir / shard_name(s, e), table, immediate=True)
                 done.add((s, e))
                 manifest["done"] = sorted(list(c) for c in done)
-                _write_manifest(out, manifest)
+                write_manifest(out, manifest)
                 n_done += e - s
                 if progress:
                     progress(n_done, config.n)
@@ -1341,7 +1264,7 @@ def run_cohort(
     table = load_rows(out, columns=("status",))  # every shard readable, no patient twice
     manifest["status"] = "complete"
     manifest["seconds_last_run"] = time.perf_counter() - started
-    _write_manifest(out, manifest)
+    write_manifest(out, manifest)
     n_failed = int((table["status"] != "success").sum())
     return CohortRun(
         out,
@@ -1354,106 +1277,6 @@ def run_cohort(
         manifest,
         int((table["status"] == "implausible").sum()),
     )
-
-
-def _write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
-    # one line: json's C encoder (indent= takes the pure-Python one, ~5 ms per rewrite)
-    data = json.dumps(manifest, default=str).encode()
-    atomic_write_bytes(out / MANIFEST, data, immediate=True, fsync=True)
-
-
-def read_manifest(out: str | Path) -> dict[str, Any]:
-    """The manifest of a cohort directory (clear error if there is none)."""
-    check_type(out, (str, os.PathLike), name="out", what=COHORT_DIR)
-    path = check_input_dir(out, what="cohort directory") / MANIFEST
-    if not path.exists():
-        raise ValidationError(
-            f"{out} is not a cohort directory (no {MANIFEST}); give a directory written by "
-            "'senotwin cohort run'"
-        )
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"{path}: unreadable cohort manifest ({exc})") from None
-    return data
-
-
-@dataclass(frozen=True)
-class CohortProgress:
-    """How far a cohort directory got: patients planned and done, and whether the run finished."""
-
-    planned: int
-    done: int
-    status: str
-
-    @property
-    def complete(self) -> bool:
-        """True when the run finished and every planned patient has its rows."""
-        return self.status == "complete" and self.done >= self.planned
-
-    def describe(self) -> str:
-        """'40 of 100 patients done (run status 'running')'."""
-        return f"{self.done} of {self.planned} patients done (run status {self.status!r})"
-
-
-def cohort_progress(out: str | Path) -> CohortProgress:
-    """Patients planned and finished according to the manifest and the shards on disk."""
-    check_type(out, (str, os.PathLike), name="out", what=COHORT_DIR)
-    out = Path(out)
-    manifest = read_manifest(out)
-    try:
-        chunks = [(int(s), int(e)) for s, e in manifest["chunks"]]
-        planned = int(manifest["config"]["n"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValidationError(f"{out / MANIFEST}: not a senotwin cohort manifest ({exc})") from None
-    done = sum(e - s for s, e in chunks if (out / "shards" / shard_name(s, e)).exists())
-    return CohortProgress(planned, done, str(manifest.get("status", "unknown")))
-
-
-def load_rows(out: str | Path, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """All patient-arm rows of a cohort, in patient then arm order; checks completeness.
-
-    ``columns``: read only these (with 'patient' and 'arm'), e.g. to count failures cheaply;
-    a single name is one column.
-    """
-    check_type(out, (str, os.PathLike), name="out", what=COHORT_DIR)
-    if isinstance(columns, str):  # one name, not its letters
-        columns = (columns,)
-    names_or_none = (list, tuple, np.ndarray, pd.Index, type(None))
-    check_type(columns, names_or_none, name="columns", what=COLUMNS + " or None")
-    out = Path(out)
-    manifest = read_manifest(out)
-    frames = []
-    missing = []
-    cols = None if columns is None else list(dict.fromkeys(["patient", "arm", *columns]))
-    for s, e in manifest["chunks"]:
-        path = out / "shards" / shard_name(s, e)
-        if path.exists():
-            frames.append(pd.read_parquet(path, columns=cols))
-        else:
-            missing.append((s, e))
-    if not frames:
-        raise ValidationError(f"{out}: no finished shards yet (run it, or finish with --resume)")
-    table = pd.concat(frames, ignore_index=True)
-    if table.duplicated(["patient", "arm"]).any():
-        raise ValidationError(f"{out}: duplicated patient-arm rows (corrupt cohort directory)")
-    if missing and manifest.get("status") == "complete":
-        raise ValidationError(f"{out}: shards missing for patients {missing}")
-    arm_order = {a["name"]: i for i, a in enumerate(manifest["config"]["arms"])}
-    table["_arm_order"] = table["arm"].map(arm_order)
-    table = table.sort_values(["patient", "_arm_order"]).drop(columns="_arm_order")
-    return table.reset_index(drop=True)
-
-
-def load_timecourses(out: str | Path, *, patients: Sequence[int] | None = None) -> pd.DataFrame:
-    """Kept time courses (patient, arm, time, columns...), optionally for some patients only."""
-    files = sorted((Path(out) / "timecourses").glob("chunk-*.parquet"))
-    if not files:
-        return pd.DataFrame()
-    df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    if patients is not None:
-        df = df[df["patient"].isin(list(patients))]
-    return df.reset_index(drop=True)
 
 
 # ---- arms from text ------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from senotwin.cohort.population import (
     with_prior_spread,
 )
 from senotwin.cohort.runner import (
-    MANIFEST,
     SPREAD,
     CohortArm,
     CohortConfig,
@@ -40,10 +39,9 @@ from senotwin.cohort.runner import (
     DifferentCohort,
     check_size_seed,
     check_workers,
-    clear_run,
-    load_rows,
     run_cohort,
 )
+from senotwin.cohort.store import MANIFEST, clear_run, load_rows
 from senotwin.model.qsp import TISSUES
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.spec import ModelSpec
