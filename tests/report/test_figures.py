@@ -139,6 +139,25 @@ def test_profile_log_axes_label_decades_only() -> None:
     assert [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()] == []
 
 
+def test_profile_linear_axes_of_tiny_values_need_no_offset_text() -> None:
+    """A linear profile axis of ~1e-8 values (mariathasan2018's cd8_scale) drew a '1e-8' offset
+    in the panel's corner, over its wrapped x label: each tick now carries its own number."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from senotwin.calibrate.profile import Profile
+    from senotwin.report.calibration_sections import profiles_figure
+
+    values = (0.5e-8, 1.0e-8, 1.4e-8, 2.0e-8, 4.4e-8)
+    pr = Profile("cd8_scale", 1.4e-8, values, (5.0, 0.4, 0.0, 0.5, 4.0), 9e-9, 3e-8, 1e-9, 1e-7)
+    fig = profiles_figure([pr], 0.0)
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear"
+    assert ax.xaxis.get_offset_text().get_text() == ""
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert shown and all("e-08" in t or t == "0" for t in shown), shown
+
+
 def test_waterfall_of_starts_at_one_optimum_has_readable_axes() -> None:
     """Three starts within 2e-6 of each other drew a log axis whose every tick read 1x10^0,
     and the start axis had ticks at 1.25, 1.5, ... (audit, session 50)."""

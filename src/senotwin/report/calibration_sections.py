@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure as MplFigure
-from matplotlib.ticker import MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from senotwin.calibrate.fit import FitResult, GoodnessOfFit
 from senotwin.calibrate.problem import Problem
@@ -133,6 +133,9 @@ def profiles_figure(
             ax.set_xscale("log")
             # minor ticks labelled within one decade ran into each other (3x10^-5 4x10^-5 ...)
             ax.xaxis.set_minor_formatter(NullFormatter())
+        else:  # each tick its own number: a linear axis of ~1e-8 values drew a separate '1e-8'
+            # offset in the corner, over the wrapped x label (mariathasan2018's cd8_scale)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
         ax.set_ylim(-0.2, max(3 * THRESHOLD_95, 1.0))
         flag = "" if pr.identifiable else " (non-identifiable)"
         ax.set_title(pr.parameter + flag, fontsize=9)
