@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError, check_type
+from senotwin._views import PicklableViews
 from senotwin.analysis.endpoints import EndpointRules, patient_endpoints
 from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.sim import SolverOptions, run_scenario
-from senotwin.sim.result import PicklableViews
 from senotwin.sim.simulate import MAPPING, check_days
 from senotwin.therapy.dose_rules import DoseRules, EventTherapy, apply_dose_rules
 from senotwin.therapy.dosing import body_for_scenario

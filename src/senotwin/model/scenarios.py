@@ -16,16 +16,17 @@ from types import MappingProxyType
 
 from senotwin._errors import check_type
 from senotwin._registry import Registry
+from senotwin._views import PicklableViews
 from senotwin.model.io import load_fixture
 from senotwin.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(PicklableViews):
     """A named starting point for simulation: model, context overrides and default duration,
     with the reference of the model (and contexts) it starts from. ``check_ranges=False`` marks a
     context of another host (the mouse) whose values lie outside the model's plausible ranges,
-    which are stated for the human host."""
+    which are stated for the human host. Pickles (for a process pool) when its loader does."""
 
     name: str
     description: str

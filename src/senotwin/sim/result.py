@@ -10,24 +10,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from senotwin._views import PicklableViews
+
 Status = Literal["success", "failed"]
 
 
 def _frozen_map(data: Mapping[str, float] | None = None) -> Mapping[str, float]:
     return MappingProxyType(dict(data or {}))
-
-
-class PicklableViews:
-    """Mixin of a frozen dataclass whose mapping fields are read-only views: pickles and
-    deep-copies it (a MappingProxyType cannot be pickled, so a run could not come back from a
-    process pool, be saved with pickle or be deep-copied)."""
-
-    def __getstate__(self) -> dict[str, object]:
-        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in vars(self).items()}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        for k, v in state.items():
-            object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 
 
 @dataclass(frozen=True)
