@@ -230,3 +230,42 @@ def test_an_undosed_drugs_round_off_reads_as_zero_toxicity() -> None:
 
     assert without_noise(-0.5 * TOX_NOISE) == 0.0 and without_noise(2 * TOX_NOISE) == 2 * TOX_NOISE
     assert without_noise(100 * TOX_NOISE, 365.0) == 0.0  # an AUC: per day of the run
+
+
+def test_each_arm_records_its_doses_and_the_figure_marks_them(comparison) -> None:
+    """The arms' time courses showed no mark of when a drug was given (left alone in s51): each
+    arm records the administrations given within follow-up (JSON 'doses', with its unit), and
+    the figure draws them as ticks at each panel's foot in the arm's colour, with a legend entry."""
+    from matplotlib.colors import to_hex
+
+    from senotwin.report.therapy_sections import DOSE_MARKS_LABEL, comparison_figure
+
+    control, chemo, navi = comparison.arms
+    assert control.doses == ()
+    assert [(e.time, e.drug) for e in chemo.doses] == [(0.0, "doxorubicin"), (7.0, "doxorubicin")]
+    assert [e.time for e in navi.doses if e.drug == "navitoclax"] == [10.0, 11.0, 12.0, 13.0, 14.0]
+    record = comparison.to_dict()
+    assert record["arms"][1]["doses"][1] == {
+        "day": 7.0,
+        "drug": "doxorubicin",
+        "amount": 2.0,
+        "unit": "mg/kg",
+        "route": "iv",
+    }
+    assert "doses" in record["units"]
+    fig = comparison_figure(comparison)
+    for ax in fig.axes:
+        ticks = [ln for ln in ax.get_lines() if ln.get_marker() == "|"]
+        assert [len(ln.get_xdata()) for ln in ticks] == [2, 7]  # chemo; chemo+navitoclax
+        curves = [ln for ln in ax.get_lines() if ln.get_marker() != "|"]
+        # the arms' line colours
+        assert [to_hex(ln.get_color()) for ln in ticks] == [
+            to_hex(ln.get_color()) for ln in curves[1:]
+        ]
+    assert DOSE_MARKS_LABEL in [t.get_text() for t in fig.legends[0].get_texts()]
+    # a dose beyond the follow-up is not recorded as given (the run warns that it falls after)
+    from senotwin._errors import SenotwinWarning
+
+    with pytest.warns(SenotwinWarning, match="after the end of the run"):
+        short = compare_arms("aged_lung_untreated", {"chemo": CHEMO}, days=5, engine="fast")
+    assert [e.time for e in short.arms[0].doses] == [0.0]

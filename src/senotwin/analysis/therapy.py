@@ -79,6 +79,7 @@ def metric_units(table: pd.DataFrame) -> dict[str, str]:
         "neutropenia_grade": "CTCAE grade",
         "platelet_nadir": "1e9 cells/L",
         "thrombocytopenia_grade": "CTCAE grade",
+        "doses": "day; amount in the record's own unit",
     }
 
 
@@ -132,6 +133,7 @@ class ArmMetrics(PicklableViews):
     platelet_nadir: float | None = None  # 10^9/L, when a platelet-killing drug is in the model
     thrombocytopenia_grade: int | None = None  # CTCAE grade of the platelet nadir
     dose_changes: tuple[str, ...] = ()  # holds and reductions made by the dose rules
+    doses: tuple[DosingEvent, ...] = ()  # given within follow-up (dose rules applied)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (None for no progression within follow-up)."""
@@ -149,11 +151,20 @@ class ArmMetrics(PicklableViews):
         out["platelet_nadir"] = self.platelet_nadir
         out["thrombocytopenia_grade"] = self.thrombocytopenia_grade
         out["dose_changes"] = list(self.dose_changes)
+        out["doses"] = [
+            {"day": e.time, "drug": e.drug, "amount": e.amount, "unit": e.unit, "route": e.route}
+            for e in self.doses
+        ]
         return out
 
 
 def arm_metrics(
-    name: str, regimen: str, table: pd.DataFrame, status: str, dose_changes: tuple[str, ...] = ()
+    name: str,
+    regimen: str,
+    table: pd.DataFrame,
+    status: str,
+    dose_changes: tuple[str, ...] = (),
+    doses: Sequence[DosingEvent] = (),
 ) -> ArmMetrics:
     """Metrics of one simulated arm from its time-course table (either TME model's run)."""
     t = table["time"].to_numpy()
@@ -187,6 +198,7 @@ def arm_metrics(
         platelet_nadir=plt,
         thrombocytopenia_grade=None if plt is None else platelet_grade(plt),
         dose_changes=dose_changes,
+        doses=tuple(e for e in doses if e.time <= t[-1]),
     )
 
 
@@ -299,11 +311,14 @@ def compare_arms(
             sc, SharedTherapy(reg, drugs), t_end, opts, name, overrides, check_ranges
         )
         changes: tuple[str, ...] = ()
+        given: tuple[DosingEvent, ...] = ()
         try:  # an off-label refusal (known only with the scenario's body) names its arm
             if dose_rules is not None and reg is not None:
-                changes = apply_dose_rules(reg.events(), runner, dose_rules, horizon=t_end).changes
+                outcome = apply_dose_rules(reg.events(), runner, dose_rules, horizon=t_end)
+                changes, given = outcome.changes, outcome.events
             else:
                 runner(None)
+                given = reg.events() if reg is not None else ()
         except ValidationError as exc:
             raise ValidationError(f"arm {name!r}: {exc}") from None
         res = runner.result
@@ -311,7 +326,7 @@ def compare_arms(
         for note in res.provenance.notes:
             notes.setdefault(note, []).append(name)
         metrics.append(
-            arm_metrics(name, reg.to_text() if reg else "", res.table, res.status, changes)
+            arm_metrics(name, reg.to_text() if reg else "", res.table, res.status, changes, given)
         )
     merged = merge_schedule_notes(notes)  # a dose-response's arms: one note, every dose
     named = tuple(_arms_note(note, notes.get(note), len(regs)) for note in merged)

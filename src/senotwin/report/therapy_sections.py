@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from senotwin.analysis.therapy import Comparison, DoseResponse
 from senotwin.model.readouts import Column, Readouts, readouts_for
@@ -58,12 +60,40 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
         draw_lines(ax, t, series, merge=False)
         ax.set_ylabel(_label_lines(label))
         ax.grid(alpha=0.3)
+        _dose_marks(ax, comp)
     for ax in axes[1]:
         ax.set_xlabel("time (days)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
+    if any(a.doses for a in comp.arms):
+        handles.append(Line2D([], [], linestyle="none", marker="|", markersize=8, color="0.3"))
+        labels.append(DOSE_MARKS_LABEL)
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize=9)
     fig.suptitle(title or f"therapy arms on scenario {comp.scenario}")
     return fig
+
+
+#: the legend entry of the ticks at each panel's foot (the figure had no mark of when a drug
+#: was given)
+DOSE_MARKS_LABEL = "dose given (a row per arm, in its colour)"
+
+
+def _dose_marks(ax: Axes, comp: Comparison) -> None:
+    """A tick at each administration an arm was given, one row per arm at the panel's foot in
+    the arm's line colour (draw_lines takes the colour cycle in arm order)."""
+    for k, arm in enumerate(comp.arms):
+        days = [e.time for e in arm.doses]
+        if days:
+            ax.plot(
+                days,
+                [0.03 + 0.045 * k] * len(days),
+                linestyle="none",
+                marker="|",
+                markersize=8,
+                markeredgewidth=1.4,
+                color=f"C{k % 10}",
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
 
 
 def dose_response_figure(dr: DoseResponse) -> Figure:
