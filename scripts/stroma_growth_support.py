@@ -57,7 +57,6 @@ CASES = (
     "bientinesi_quercetin_removes_senescent_stroma_growth_support",
     "saleh_abt263_after_chemo_shrinks_tumour",
     "jia_artesunate_enhances_irinotecan_xenograft",
-    "xu_pcc1_enhances_chemotherapy",
     "hwang_rpn1_depletion_slows_tumour_growth",
     "hwang_rpn1_targeting_suppresses_recurrence_after_irradiation",
     "hwang_rpn1_targeting_fewer_senescent_cells_after_irradiation",

@@ -31,7 +31,9 @@ from senotwin.analysis.validation.runner import simulate_arm
 ENDPOINT_DIAMETER_CM = 1.5
 ENDPOINT_ML = math.pi / 6.0 * ENDPOINT_DIAMETER_CM**3
 #: the 24 cases of the session-26 xeno scope rule (docs/validation.md, Session 26 (xeno)) and the
-#: consistency-tier transplant the same rule took in session 30 (demeule)
+#: consistency-tier transplant the same rule took in session 30 (demeule), less the three dropped in
+#: session 52 (Liu's lipoic acid, Xu's two PCC1 cases; docs/validation.md, Session 52), plus the
+#: Zhang case added then with its twin's set-up
 IN_SCOPE: tuple[str, ...] = (
     "liu_hornsby_senescent_fibroblasts_xenograft",
     "krtolica_senescent_fibroblasts_tumorigenesis",
@@ -43,7 +45,7 @@ IN_SCOPE: tuple[str, ...] = (
     "shen_checkpoint_blockade_enhances_parp_inhibitor",
     "munoz_espin_galacto_senolytic_improves_palbociclib",
     "zhang_ra223_sazyme_then_anti_pdl1_lung",
-    "liu_lipoic_acid_synergises_with_anti_pd1",
+    "zhang_anti_pdl1_after_sazyme_clears_senescent_cells",
     "bharti_osu13_with_anti_pd1_colon",
     "gabasa_mmp1_fibroblast_senescence_drives_lung_tumour",
     "hwang_rpn1_depletion_slows_tumour_growth",
@@ -51,8 +53,6 @@ IN_SCOPE: tuple[str, ...] = (
     "hwang_anti_pd1_suppresses_recurrence_after_irradiation",
     "hwang_rpn1_targeting_fewer_senescent_cells_after_irradiation",
     "hwang_rpn1_targeting_suppresses_recurrence_after_irradiation",
-    "xu_pcc1_depletes_tis_cells_with_chemo",
-    "xu_pcc1_enhances_chemotherapy",
     "mariathasan_emt6_cd8_combination",
     "mariathasan_emt6_cd8_combination_vs_anti_pdl1",
     "mariathasan_emt6_weight_combination",
