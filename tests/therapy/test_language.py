@@ -267,6 +267,49 @@ def test_off_label_doses_are_refused_in_human_scenarios_unless_allowed() -> None
     assert any(n.startswith("off-label (allowed): regimen item 1") for n in notes), notes
 
 
+#: session 52 (issue 13 item 1): drugs given to patients that had human PK with a source but no
+#: human range, so no human scenario could dose them. Each: a labelled regimen, 3x its labelled
+#: maximum dose, the range as the refusal writes it and a word of the range's source
+LABELLED_SESSION52 = {
+    "irinotecan": ("irinotecan 125 mg/m2 iv qw d0-d21", "1050 mg/m2 iv", "75 mg/m2 to 350 mg/m2",
+                   "Camptosar"),
+    "bleomycin": ("bleomycin 20 mg/m2 iv d0,d3,d7,d10", "60 mg/m2 iv", "10 mg/m2 to 20 mg/m2",
+                  "Blenoxane"),
+    "metformin": ("metformin 1000 mg po bid d0-d13", "3000 mg po", "500 mg to 1000 mg",
+                  "2550 mg per day"),
+    "aspirin": ("aspirin 325 mg po qd d0-d27", "2925 mg po", "50 mg to 975 mg", "Bayer"),
+    "jak2-stat3-inhibitor": ("jak2-stat3-inhibitor 20 mg po bid d0-d27", "75 mg po",
+                             "5 mg to 25 mg", "Jakafi"),
+    "csf1r-inhibitor": ("csf1r-inhibitor 250 mg po bid d0-d27", "750 mg po", "125 mg to 250 mg",
+                        "Turalio"),
+    "parp-inhibitor": ("parp-inhibitor 300 mg po bid d0-d27", "900 mg po", "100 mg to 300 mg",
+                       "Lynparza"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("drug", sorted(LABELLED_SESSION52))
+def test_clinically_used_drugs_run_in_humans_at_their_labelled_dose(drug: str) -> None:
+    """A labelled regimen of each runs in a human scenario with no off-label note (dose and
+    schedule fit the label); three times the labelled maximum is refused with the range and
+    its source, and runs only with --allow-off-label."""
+    from senotwin.model.qsp import load_qsp
+
+    spec = load_qsp()
+    labelled, triple, where, source = LABELLED_SESSION52[drug]
+    reg = parse_regimen(labelled)
+    assert reg.off_label() == ()
+    notes = apply_regimen(spec, reg).schedule.notes
+    assert not [n for n in notes if "off-label" in n or "cumulative" in n], notes
+    text = f"{drug} {triple} d0"
+    with pytest.raises(ValidationError) as err:
+        apply_regimen(spec, parse_regimen(text))
+    msg = str(err.value)
+    for needle in (drug, triple.split(" ")[0], f"human range {where}", source, "--allow-off-label"):
+        assert needle in msg, (needle, msg)
+    allowed = apply_regimen(spec, parse_regimen(text, allow_off_label=True)).schedule.notes
+    assert any(n.startswith("off-label (allowed): regimen item 1") for n in allowed), allowed
+
+
 def test_mouse_scenarios_take_mouse_doses() -> None:
     from senotwin.therapy.dosing import body_for_scenario
 
