@@ -284,6 +284,9 @@ LABELLED_SESSION52 = {
                         "Turalio"),
     "parp-inhibitor": ("parp-inhibitor 300 mg po bid d0-d27", "900 mg po", "100 mg to 300 mg",
                        "Lynparza"),
+    "artesunate": ("artesunate 2.4 mg/kg iv qd d0-d6", "7.2 mg/kg iv", "2.4 mg/kg to 2.4 mg/kg",
+                   "severe malaria"),
+    "nsaid": ("nsaid 400 mg po q0.25d d0-d6", "2400 mg po", "200 mg to 800 mg", "3200 mg"),
 }  # fmt: skip
 
 
