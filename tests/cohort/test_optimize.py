@@ -38,6 +38,33 @@ def test_courses_are_regimen_language_built_from_the_drug_records() -> None:
     assert bid.endswith("bid d0-d2") and len(parse_regimen(bid).events()) == 6
 
 
+@pytest.mark.parametrize(
+    ("drug", "every", "word", "per_day"),
+    [
+        ("abemaciclib", 0.5, "bid", 2),
+        ("metformin", 1 / 3, "tid", 3),  # its 850 mg three times a day (8 h)
+        ("aspirin", 0.25, "qid", 4),  # its 975 mg every 6 h
+        ("aspirin", 1 / 6, "q4h", 6),  # its 325-650 mg every 4 h
+    ],
+)
+def test_several_doses_a_day_are_written_as_the_language_words(
+    drug: str, every: float, word: str, per_day: int
+) -> None:
+    """A schedule whose interval divides a day is written bid, tid, qid or qNh (it was
+    'q0.3333d', an interval the parser reads otherwise) and, like bid, doses each listed day
+    per_day times: the course's dose count is what the regimen language gives."""
+    week = {"on": 5.0, "cycle": 7.0}
+    for course, days, want in [
+        (DrugCourse(drug, 0.01, 0, 3, every), "d0-d2", 3 * per_day),
+        (DrugCourse(drug, 0.01, 4, 1, every), "d4", per_day),  # one day, dosed n times
+        (DrugCourse(drug, 0.01, 0, 14, every, **week), "d0-d4 x2 cycles of 7d", 10 * per_day),
+    ]:
+        text = course.to_text(Body())
+        assert text.endswith(f" {word} {days}"), text
+        assert course.dose_count() == want
+        assert len(parse_regimen(text).events(check_off_label=False)) == want
+
+
 def test_the_search_doses_at_the_labelled_interval() -> None:
     """optimize dosed every drug once per terminal half-life: doxorubicin (t1/2 ~30 h) and
     nab-paclitaxel daily, at doses labelled for 3-weekly or weekly use (issue 13 item 7)."""

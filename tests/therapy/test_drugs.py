@@ -190,6 +190,46 @@ def test_labelled_dosing_intervals_load_from_the_library() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("every", "text"),
+    [
+        (1.0, "qd"),
+        (0.5, "bid"),
+        (1 / 3, "tid"),
+        (8 / 24, "tid"),
+        (0.25, "qid"),
+        (4 / 24, "q4h"),
+        (3 / 24, "q3h"),
+        (2 / 24, "q2h"),
+        (1 / 24, "q1h"),
+        (2.0, "q2d"),
+        (21.0, "q21d"),
+        (5 / 24, "q0.2083d"),  # 5 h divides no day: an interval, as the language reads it
+    ],
+)
+def test_frequency_text_writes_doses_a_day_as_words(every: float, text: str) -> None:
+    from senotwin.therapy.drugs import doses_per_day, frequency_text
+    from senotwin.therapy.language import parse_regimen
+
+    assert frequency_text(every) == text
+    n = doses_per_day(every)
+    item = parse_regimen(f"metformin 500 mg po {text} d0-d2").items[0]
+    assert item.per_day == (n or 1)
+    assert item.every == pytest.approx(1.0 if n is not None else every, rel=1e-3)
+
+
+def test_schedules_are_shown_in_the_regimen_languages_words() -> None:
+    """Metformin 850 mg three times a day and aspirin every 4 or 6 hours print as tid, q4h and
+    qid (they printed as 'q0.3333d', 'q0.1667d', 'q0.25d', which the parser reads as an
+    interval), in the labels and in `drugs show`'s schedule_labels."""
+    labels = {
+        name: get_drug(name).to_dict()["dose_ranges"]["human"]["schedule_labels"]  # type: ignore[index]
+        for name in ("metformin", "aspirin")
+    }
+    assert labels["metformin"] == ["500 mg to 1000 mg bid", "500 mg to 850 mg tid"]
+    assert labels["aspirin"] == ["50 mg to 325 mg qd", "325 mg to 650 mg q4h", "975 mg qid"]
+
+
 def test_paired_schedules_load_from_the_library() -> None:
     """A range may pair dose bounds with their interval and on/off cycle (issue 13 item 7): the
     search gave 222 mg/m2 nab-paclitaxel weekly and navitoclax daily without its off week."""

@@ -57,6 +57,58 @@ def test_radiation_cycles_offsets_and_units() -> None:
     assert first("radiation 200 cGy d0") == pytest.approx(2)
 
 
+@pytest.mark.parametrize(
+    ("freq", "per_day", "canonical"),
+    [
+        ("bid", 2, "bid"),
+        ("tid", 3, "tid"),
+        ("qid", 4, "qid"),
+        ("TID", 3, "tid"),
+        ("q1h", 24, "q1h"),
+        ("q2h", 12, "q2h"),
+        ("q3h", 8, "q3h"),
+        ("q4h", 6, "q4h"),
+        ("q6h", 4, "qid"),
+        ("q8h", 3, "tid"),
+        ("Q8H", 3, "tid"),
+        ("q12h", 2, "bid"),
+    ],
+)
+def test_several_doses_a_day(freq: str, per_day: int, canonical: str) -> None:
+    """bid, tid, qid and qNh dose each listed day (a range or single days) per_day times, at
+    +k/per_day of the day; their canonical text is bid/tid/qid or q{24/n}h."""
+    text = f"metformin 500 mg po {freq} d0-d1,d5"
+    reg = parse_regimen(text)
+    step = 1 / per_day
+    want = [d + k * step for d in (0, 1, 5) for k in range(per_day)]
+    assert _times(text, "metformin") == pytest.approx(want)
+    assert reg.items[0].per_day == per_day and reg.items[0].every == 1.0
+    assert reg.to_text() == f"metformin 500 mg po {canonical} d0-d1,d5"
+    assert f"every: {canonical}" in regimen_to_yaml(reg)
+    assert parse_regimen(regimen_to_yaml(reg)) == reg
+    single = parse_regimen(f"metformin 500 mg po {freq} d3 x2 cycles of 7d")
+    want = [c + 3 + k * step for c in (0, 7) for k in range(per_day)]
+    assert [e.time for e in single.events(check_off_label=False)] == pytest.approx(want)
+
+
+def test_q24h_is_qd_and_old_texts_keep_their_events() -> None:
+    assert parse_regimen("metformin 500 mg po q24h d0-d3") == parse_regimen(
+        "metformin 500 mg po qd d0-d3"
+    )
+    assert _times("metformin 500 mg po q24h d0-d3", "metformin") == [0, 1, 2, 3]
+    # a fractional-day interval stays an interval (q0.5d over a range is every 12 h from its
+    # first day, up to its last day), not 'each listed day twice'
+    assert _times("metformin 500 mg po q0.5d d0-d1", "metformin") == [0, 0.5, 1]
+    assert _times("metformin 500 mg po bid d0-d1", "metformin") == [0, 0.5, 1, 1.5]
+    # an item's per_day is one of the counts a day divides into (24/N hours)
+    from senotwin.therapy.language import Administration
+
+    with pytest.raises(ValidationError, match="per_day is 5; allowed: 1, 2, 3, 4, 6, 8, 12, 24"):
+        Administration("metformin", 500.0, "mg", "po", every=1.0, per_day=5)
+    with pytest.raises(ValidationError, match=r"needs every=1\.0"):
+        Administration("metformin", 500.0, "mg", "po", every=2.0, per_day=3)
+
+
 def test_comments_newlines_and_yaml(tmp_path) -> None:
     text = "# one-two punch\ndoxorubicin 2 mg/kg iv d0,d7\nanti-pd-l1 10 mg/kg ip q3d d14-d35\n"
     reg = parse_regimen(text)
@@ -86,6 +138,17 @@ def test_comments_newlines_and_yaml(tmp_path) -> None:
         ("navitoclax 50 mg/kg po d0 +7d after last doxorubicin", 42, "not given in this"),
         ("navitoclax", 11, "expected a dose"),
         ("navitoclax 50 mg/kg po d0 fortnightly", 27, "unexpected"),
+        ("metformin 850 mg po q5h d0-d6", 21, "q5h: the hours between doses must divide a day"),
+        ("metformin 850 mg po q5h d0-d6", 21, "q1h, q2h, q3h, q4h, q6h, q8h, q12h, q24h"),
+        ("metformin 850 mg po q0h d0-d6", 21, "q0h: the hours between doses must divide"),
+        ("metformin 850 mg po q0.5h d0", 21, "q0.5h: the hours"),
+        ("metformin 850 mg po q48h d0-d6", 21, "48 h is q2d"),
+        ("metformin 850 mg po tidd d0-d6", 21, "did you mean 'tid'"),
+        ("metformin 850 mg po tidd d0-d6", 21, "qd, bid, tid, qid, qNh (N = 1, 2, 3, 4, 6, 8"),
+        ("metformin 850 mg po bid tid d0-d6", 25, "two frequencies in one item ('bid' and 'tid')"),
+        ("metformin 850 mg po tid q2d d0-d6", 25, "list the days ('tid d0,d2,d4')"),
+        ("metformin 850 mg po q3d q8h d0-d6", 25, "two frequencies in one item ('q3d' and 'q8h')"),
+        ("metformin 850 mg po q24h d0", 21, "needs a day range"),
         ("; ;", 1, "empty"),
     ],
 )
@@ -158,6 +221,8 @@ def test_apply_regimen_schedules_exact_doses() -> None:
 
 # ---- round trip and fuzzing --------------------------------------------------------------------
 _drugs = st.sampled_from(["doxorubicin", "navitoclax", "anti-pd-l1", "rapamycin", "radiation"])
+#: frequencies that dose each listed day several times (q12h is bid, q24h qd)
+_SEVERAL = ["tid", "qid", "q1h", "q2h", "q3h", "q4h", "q6h", "q8h", "q12h"]
 
 
 @st.composite
@@ -171,10 +236,11 @@ def regimens(draw) -> str:
         start = draw(st.integers(0, 40))
         if draw(st.booleans()):
             end = start + draw(st.integers(1, 20))
-            freq = draw(st.sampled_from(["", "qd", "q2d", "q3d", "bid", "qw"]))
+            freq = draw(st.sampled_from(["", "qd", "q2d", "q3d", "bid", "qw", *_SEVERAL]))
             days = f"{freq} d{start}-d{end}".strip()
         else:
-            days = f"d{start}"
+            freq = draw(st.sampled_from(["", "", *_SEVERAL]))
+            days = f"{freq} d{start}".strip()
         extra = ""
         if used and draw(st.booleans()):
             other = next((u for u in used if u != drug), None)
@@ -198,8 +264,11 @@ def test_round_trip_text(text: str) -> None:
         return
     again = parse_regimen(reg.to_text())
     assert again == reg
+    assert again.to_text() == reg.to_text()  # the canonical text is a fixed point
     assert again.events(check_off_label=False) == reg.events(check_off_label=False)
-    assert parse_regimen(regimen_to_yaml(reg)) == reg
+    as_yaml = regimen_to_yaml(reg)
+    assert parse_regimen(as_yaml) == reg
+    assert regimen_to_yaml(parse_regimen(as_yaml)) == as_yaml
 
 
 _alphabet = string.ascii_letters + string.digits + " ;,-+/.#\n\tµ²%:qdxiv"
@@ -430,6 +499,14 @@ def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
         ("radiation 34 Gy d0,d7", "radiation 34 Gy every 7 d"),  # a single fraction, twice
         ("radiation 3 Gy d0-d4 x2 cycles of 7d", None),  # RTOG 9714: 10 fractions
         ("doxorubicin 60 mg/m2 iv d0; radiation 2 Gy d1", None),
+        # several doses a day: metformin 850 mg tid (its 8 h schedule), aspirin 650 mg q4h;
+        # gaps under a day are said in hours
+        ("metformin 850 mg po tid d0-d13", None),
+        ("metformin 1000 mg po tid d0-d13", "metformin 1000 mg every 8 h"),
+        ("metformin 1000 mg po tid d0,d2", "metformin 1000 mg every 8 h, 1.333 d"),
+        ("aspirin 650 mg po q4h d0-d6", None),
+        ("aspirin 975 mg po qid d0-d6", None),
+        ("aspirin 650 mg po q2h d0", "aspirin 650 mg every 2 h"),
     ],
 )
 def test_a_dose_on_no_labelled_schedule_is_noted(text: str, named: str | None) -> None:

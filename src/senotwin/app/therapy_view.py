@@ -204,7 +204,8 @@ def layout(scenarios: Sequence[str]) -> html.Div:
                         clearable=False,
                     ),
                     html.P(
-                        "Regimen language: DRUG DOSE UNIT [route] [qd|q3d|...] [dDAY[-dDAY]]; "
+                        "Regimen language: DRUG DOSE UNIT [route] [qd|bid|tid|qid|q8h|q3d|qw|...] "
+                        "[dDAY[-dDAY]] (bid, tid, qid, qNh: each listed day 2, 3, 4, 24/N times); "
                         "items separated by ';'. An untreated arm is always added.",
                         className="hint",
                     ),

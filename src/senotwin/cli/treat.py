@@ -255,7 +255,12 @@ def dose_response(
     doses: str = typer.Option(..., "--doses", help="Comma-separated doses, e.g. 1,5,25."),
     unit: str | None = typer.Option(None, "--unit", help="Dose unit (default: the drug's)."),
     route: str | None = typer.Option(None, "--route", help="Route (default: the drug's)."),
-    schedule: str = typer.Option("qd d0-d13", "--schedule", help="Schedule part of a regimen."),
+    schedule: str = typer.Option(
+        "qd d0-d13",
+        "--schedule",
+        help="Schedule part of a regimen: a frequency (qd, bid, tid, qid, qNh with N dividing "
+        "24, qod, qw, qNd, qNw) and days ('tid d0-d13', 'q3d d0-d20', 'd0,d7').",
+    ),
     background: str | None = typer.Option(
         None, "--background", help="Regimen given to every arm (e.g. the chemotherapy)."
     ),

@@ -71,6 +71,7 @@ from senotwin.therapy.drugs import (
     TOXICITY,
     Drug,
     Species,
+    doses_per_day,
     frequency_text,
     get_drug,
 )
@@ -232,22 +233,29 @@ class DrugCourse:
         count = math.floor((self.days - 1 - last) / self.cycle + 1e-9) + 1
         return last, min(count, MAX_CYCLES)
 
+    def per_day(self) -> int | None:
+        """Doses a day when the course's interval divides a day (2 for 12 h, 3 for 8 h: written
+        bid, tid, qid or qNh, each listed day that many times); None for one a day or fewer."""
+        n = doses_per_day(self.every)
+        return n if n is not None and n > 1 else None
+
     def _written(self) -> tuple[float, int]:
         """(last day written within a cycle, cycles) as :meth:`to_text` writes the course: an
-        uncycled course is one 'cycle' of all its days; bid lists whole days."""
+        uncycled course is one 'cycle' of all its days; several a day (bid, tid, ...) lists
+        whole days."""
         if self.on is None or self.cycle is None:
             return float(self.days - 1), 1
         last, count = self.cycle_plan()
-        if frequency_text(self.every) == "bid":  # bid doses each listed day twice
-            last = math.floor(last)
+        if self.per_day() is not None:  # bid, tid, qid, qNh dose each listed day n times
+            last = math.floor(last + 1e-9)
         return last, count
 
     def dose_count(self) -> int:
         """How many doses the course's regimen text gives (as the regimen language expands it:
-        bid is two a listed day; a cycle's doses repeat in every cycle)."""
+        bid is two a listed day, tid three, q4h six; a cycle's doses repeat in every cycle)."""
         last, count = self._written()
-        if frequency_text(self.every) == "bid":
-            per_cycle = 2 * (math.floor(last) + 1)
+        if (n := self.per_day()) is not None:
+            per_cycle = n * (math.floor(last) + 1)
         else:
             per_cycle = math.floor(last / self.every + 1e-9) + 1
         if self.on is not None and last == 0:
@@ -299,7 +307,9 @@ class DrugCourse:
         freq = frequency_text(self.every)
         if self.on is None or self.cycle is None:
             if self.days <= 1:  # a day range must end after it starts
-                return f"{dose} bid d{self.start}" if freq == "bid" else f"{dose} d{self.start}"
+                if self.per_day() is not None:  # one day, dosed n times
+                    return f"{dose} {freq} d{self.start}"
+                return f"{dose} d{self.start}"
             return f"{dose} {freq} d{self.start}-d{self.start + self.days - 1}"
         last, count = self._written()
         days = f"d{self.start}" if last == 0 else f"{freq} d{self.start}-d{self.start + last:g}"

@@ -324,7 +324,12 @@ def schedule_problem(
     if any(_fits(times, amounts, s, drug, body) for s in schedules):
         return None
     gaps = sorted({round(b - a, 3) for a, b in itertools.pairwise(times)})
-    spacing = f"every {', '.join(f'{g:g}' for g in gaps)} d" if gaps else "once"
+    # gaps under a day in hours (tid's 8 h, not 0.333 d), the others in days
+    said = [
+        f"{', '.join(f'{round(g * 24, 1):g}' for g in gaps if g < 1)} h",
+        f"{', '.join(f'{g:g}' for g in gaps if g >= 1)} d",
+    ]
+    spacing = "every " + ", ".join(t for t in said if t[0] != " ") if gaps else "once"
     unit = rng.min.split()[-1]  # said in the range's unit (mg/m2), not the canonical mg/kg
     per_unit = range_bound(f"1 {unit}", drug, body)
     doses = sorted({float(f"{a / per_unit:.4g}") for a in amounts})

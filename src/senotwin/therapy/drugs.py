@@ -168,13 +168,31 @@ def _days(value: object) -> float | None:
         return None
 
 
+#: doses a day the regimen language can give each listed day (``per_day``): the counts whose
+#: hours between doses divide a day (24 h / n), written qd, bid, tid, qid or q{24/n}h
+DOSES_PER_DAY = (1, 2, 3, 4, 6, 8, 12, 24)
+_PER_DAY_WORDS = {1: "qd", 2: "bid", 3: "tid", 4: "qid"}
+
+
+def per_day_text(per_day: int) -> str:
+    """The frequency word of ``per_day`` doses a day: qd, bid, tid, qid, else q{24/n}h (q4h)."""
+    if per_day not in DOSES_PER_DAY:
+        raise ValueError(f"{per_day!r} doses a day: allowed {', '.join(map(str, DOSES_PER_DAY))}")
+    return _PER_DAY_WORDS.get(per_day, f"q{24 // per_day}h")
+
+
+def doses_per_day(every: float) -> int | None:
+    """How many doses a day an interval of ``every`` days is (1 for a day, 3 for 8 h: one of
+    DOSES_PER_DAY, compared with isclose); None for any other interval (2 d, 5 h)."""
+    return next((n for n in DOSES_PER_DAY if math.isclose(every * n, 1.0)), None)
+
+
 def frequency_text(every: float) -> str:
-    """A dosing interval (days) as a regimen-language frequency: qd, bid or qNd."""
-    if math.isclose(every, 1.0):
-        return "qd"
-    if math.isclose(every, 0.5):
-        return "bid"
-    return f"q{every:.4g}d"
+    """A dosing interval (days) as a regimen-language frequency: qd, bid, tid, qid or qNh for a
+    day divided into equal doses (1, 1/2, 1/3, 1/4, 1/6, ... of a day; see DOSES_PER_DAY),
+    qNd otherwise."""
+    n = doses_per_day(every)
+    return per_day_text(n) if n is not None else f"q{every:.4g}d"
 
 
 class DoseSchedule(_Frozen):
@@ -821,7 +839,8 @@ class Drug(_Frozen):
         return tuple(dict.fromkeys(out))
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready summary: targets, PK (model units) and PD."""
+        """JSON-ready summary: targets, PK (model units), PD and dose ranges (each with its
+        schedules in words, ``schedule_labels``)."""
         k12, k21 = self.pk.k12_k21()
         matrix = "whole blood" if self.pk.blood_plasma_ratio else "plasma"  # the PK's
         return {
@@ -835,7 +854,11 @@ class Drug(_Frozen):
             "routes": list(self.routes),
             "reference_dose": self.reference_dose.model_dump(),
             "dose_limit": self.max_dose().model_dump(),
-            "dose_ranges": {k: v.model_dump() for k, v in self.dose_ranges.items()},
+            # each range with its schedules in the regimen language's words ('850 mg tid')
+            "dose_ranges": {
+                k: v.model_dump() | {"schedule_labels": [s.label() for s in v.all_schedules()]}
+                for k, v in self.dose_ranges.items()
+            },
             "human_use": self.human_problem() or "available",
             "targets": list(self.targets),
             "pk": {

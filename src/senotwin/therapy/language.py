@@ -6,7 +6,8 @@ Text grammar (items separated by ';' or new lines, '#' starts a comment)::
     item     := DRUG dose { route | freq | days | cycles | anchor }     (each part at most once)
     dose     := NUMBER UNIT                    2 mg/kg · 60 mg/m2 · 100 mg · 2 Gy · 55 kBq/kg
     route    := 'iv' | 'po' | 'ip' | 'sc' | 'local'
-    freq     := 'qd' | 'daily' | 'bid' | 'qod' | 'qw' | 'weekly' | 'q' NUMBER ('d' | 'w')
+    freq     := 'qd' | 'daily' | 'bid' | 'tid' | 'qid' | 'qod' | 'qw' | 'weekly'
+              | 'q' NUMBER ('d' | 'w') | 'q' HOURS 'h'     HOURS: 1, 2, 3, 4, 6, 8, 12 or 24
     days     := day { ',' day }     day := 'd' NUMBER [ '-' ['d'] NUMBER ]
     cycles   := 'x' INTEGER ('cycle' | 'cycles') 'of' NUMBER 'd'
     anchor   := [ '+' NUMBER 'd' ] 'after' ('last' | 'first') DRUG
@@ -15,9 +16,12 @@ Examples: ``doxorubicin 2 mg/kg iv d0,d7; navitoclax 50 mg/kg po qd d10-d14; ant
 mg/kg ip q3d d14-d35`` · ``radiation 2 Gy d0-d4`` · ``carboplatin 400 mg/m2 iv d0 x3 cycles of
 21d`` · ``navitoclax 50 mg/kg po qd d0-d4 +7d after last doxorubicin``. A day range without a
 frequency is daily; an interval frequency needs a range; days are relative to the anchor (day 0
-without one). Units are checked with pint and must fit the drug's dose kind (Gy only for
-radiation). Every error is a :class:`RegimenSyntaxError` naming the line and column with a caret
-and, where it helps, the closest drug or unit.
+without one). ``bid``, ``tid`` and ``qid`` give each listed day (a single day or every day of a
+range) 2, 3 or 4 doses, at +0, +1/n, ... of the day; ``qNh`` gives it 24/N (``q8h`` is ``tid``,
+``q12h`` is ``bid``, ``q24h`` is ``qd``; N must divide a day). To dose several times a day on
+alternate days, list the days (``tid d0,d2,d4``). Units are checked with pint and must fit the
+drug's dose kind (Gy only for radiation). Every error is a :class:`RegimenSyntaxError` naming the
+line and column with a caret and, where it helps, the closest drug or unit.
 
 The YAML form is a list of items with the same parts as fields (``drug, dose, route, every, days,
 cycles, after``) under ``regimen:``, optionally with ``body: human|mouse``. ``apply_regimen``
@@ -55,16 +59,25 @@ from senotwin.therapy.dosing import (
 )
 from senotwin.therapy.drugs import (
     CANONICAL_UNIT,
+    DOSES_PER_DAY,
     ROUTES,
     Drug,
     DrugLibrary,
     library,
+    per_day_text,
 )
 
 MAX_DAY = 3650.0
 MAX_DOSES = 5000
 MAX_CYCLES = 100  # most repeats one item may give ("x100 cycles of 21d")
 FREQ_WORDS = {"qd": 1.0, "daily": 1.0, "qod": 2.0, "qw": 7.0, "weekly": 7.0}
+#: frequencies that dose each listed day several times (``per_day``); qNh gives 24/N a day
+PER_DAY_WORDS = {"bid": 2, "tid": 3, "qid": 4}
+#: the hours qNh may name (N divides a day: 24 / N doses a day)
+HOURS = tuple(24 // n for n in reversed(DOSES_PER_DAY))
+#: the frequencies as an error lists them
+FREQ_HELP = "qd, bid, tid, qid, qNh (N = 1, 2, 3, 4, 6, 8, 12 or 24), qod, qw, qNd or qNw"
+_FREQ_FORM = re.compile(r"q[0-9.]+[dwh]", re.IGNORECASE)
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _UNIT = re.compile(r"[A-Za-zµμ][A-Za-z0-9µμ/^*]*")
 _WORD = re.compile(r"[^\s;,#]+")
@@ -133,11 +146,25 @@ class Administration:
     route: str
     days: tuple[DaySpec, ...] = (DaySpec(0.0),)
     every: float | None = None
+    #: doses on each listed day (one of DOSES_PER_DAY), at +0, +1/per_day, ... of the day; more
+    #: than one only with ``every`` 1 (bid, tid, qid, qNh)
     per_day: int = 1
     cycles: Cycles | None = None
     after: Anchor | None = None
     #: the item as the user wrote it (quoted in errors); not part of the item's identity
     written: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.per_day not in DOSES_PER_DAY:
+            raise ValidationError(
+                f"Administration.per_day is {self.per_day!r}; allowed: "
+                f"{', '.join(map(str, DOSES_PER_DAY))} (doses on each listed day)"
+            )
+        if self.per_day > 1 and self.every != 1.0:
+            raise ValidationError(
+                f"Administration.per_day {self.per_day} ({per_day_text(self.per_day)}) needs "
+                f"every=1.0 (each listed day), got {self.every!r}"
+            )
 
     def relative_times(self) -> tuple[float, ...]:
         """Dosing days relative to the anchor, sorted (cycles expanded)."""
@@ -149,18 +176,16 @@ class Administration:
                 step = self.every or 1.0
                 n = math.floor((d.end - d.start) / step + 1e-9)
                 base.extend(d.start + i * step for i in range(n + 1))
-        if self.per_day == 2:
-            base = [t + h for t in base for h in (0.0, 0.5)]
+        if self.per_day > 1:
+            base = [t + k / self.per_day for t in base for k in range(self.per_day)]
         cycles = self.cycles or Cycles(1, 0.0)
         return tuple(sorted(t + k * cycles.length for k in range(cycles.count) for t in base))
 
     def to_text(self) -> str:
         """Canonical text of this item (parses back to an equal Administration)."""
         parts = [self.drug, f"{_fmt(self.amount)} {self.unit}", self.route]
-        if self.per_day == 2:
-            parts.append("bid")
-        elif self.every is not None:
-            parts.append("qd" if self.every == 1 else f"q{_fmt(self.every)}d")
+        if (freq := self.frequency_text()) is not None:
+            parts.append(freq)
         parts.append(
             ",".join(
                 f"d{_fmt(d.start)}" + (f"-d{_fmt(d.end)}" if d.end is not None else "")
@@ -173,6 +198,14 @@ class Administration:
         if self.after is not None:
             parts.append(f"+{_fmt(self.after.offset)}d after {self.after.which} {self.after.drug}")
         return " ".join(parts)
+
+    def frequency_text(self) -> str | None:
+        """The canonical frequency word (bid, tid, qid, q{24/n}h, qd, qNd; None: none given)."""
+        if self.per_day > 1:
+            return per_day_text(self.per_day)
+        if self.every is not None:
+            return "qd" if self.every == 1 else f"q{_fmt(self.every)}d"
+        return None
 
 
 @dataclass(frozen=True)
@@ -503,10 +536,16 @@ class _ItemParser(Scanner):
             if kind is None:
                 raise self.fail(
                     f"unexpected {word!r}: expected a route ({', '.join(ROUTES)}), a frequency "
-                    "(qd, bid, q3d, qw), days (d0,d7 or d10-d14), cycles ('x3 cycles of 21d') "
+                    f"({FREQ_HELP}), days (d0,d7 or d10-d14), cycles ('x3 cycles of 21d') "
                     "or an anchor ('+7d after last doxorubicin')"
-                    + (did_you_mean(low, [*ROUTES, *FREQ_WORDS, "bid"]) if low.isalpha() else "")
+                    + (
+                        did_you_mean(low, [*ROUTES, *FREQ_WORDS, *PER_DAY_WORDS])
+                        if low.isalpha()
+                        else ""
+                    )
                 )
+            if kind == "frequency" and kind in seen:
+                raise self.fail(self._two_frequencies(self.word_at(seen[kind]), word))
             if kind in seen:
                 raise self.fail(f"{kind} given twice in one item")
             seen[kind] = here
@@ -559,11 +598,29 @@ class _ItemParser(Scanner):
             )
         return item
 
+    def word_at(self, pos: int) -> str:
+        m = _WORD.match(self.text, pos, self.end)
+        return m.group(0) if m else ""
+
+    @staticmethod
+    def _two_frequencies(first: str, second: str) -> str:
+        """The error for two frequencies in one item; a several-a-day one beside an interval
+        says how to dose it on some days only."""
+        out = f"two frequencies in one item ({first!r} and {second!r}): give one ({FREQ_HELP})"
+        several = [w for w in (first, second) if _is_per_day(w.lower())]
+        if len(several) == 1:
+            other = second if several[0] == first else first
+            out += (
+                f"; {several[0]} doses each listed day several times and takes no interval "
+                f"({other!r}): to dose it every other day, list the days ('{several[0]} d0,d2,d4')"
+            )
+        return out
+
     @staticmethod
     def _part_kind(low: str) -> str | None:
         if low in ROUTES:
             return "route"
-        if low in FREQ_WORDS or low == "bid" or re.fullmatch(r"q[0-9.]+[dw]", low):
+        if low in FREQ_WORDS or low in PER_DAY_WORDS or _FREQ_FORM.fullmatch(low):
             return "frequency"
         if re.match(r"d[0-9.]", low):
             return "days"
@@ -578,16 +635,25 @@ class _ItemParser(Scanner):
         for word, interval in FREQ_WORDS.items():
             if self.literal(word):
                 return interval, 1
-        if self.literal("bid"):
-            return 1.0, 2
+        for word, per_day in PER_DAY_WORDS.items():
+            if self.literal(word):
+                return 1.0, per_day
         start = self.pos
         self.pos += 1  # 'q'
         n = self.number("a dosing interval")
-        if self.pos < self.end and self.text[self.pos] in "dw":
-            unit = self.text[self.pos]
-            self.pos += 1
-        else:
-            raise self.fail("expected 'd' or 'w' after the interval (e.g. q3d, q2w)")
+        unit = self.text[self.pos].lower() if self.pos < self.end else ""
+        if unit not in ("d", "w", "h"):
+            raise self.fail("expected 'd', 'w' or 'h' after the interval (e.g. q3d, q2w, q8h)")
+        self.pos += 1
+        if unit == "h":
+            if n not in HOURS:
+                days = f"; {_fmt(n)} h is q{_fmt(n / 24)}d" if n > 24 and n % 24 == 0 else ""
+                raise self.fail(
+                    f"q{_fmt(n)}h: the hours between doses must divide a day into equal doses: "
+                    f"{', '.join(f'q{h}h' for h in HOURS)} (q8h is tid, q12h bid, q24h qd)" + days,
+                    start,
+                )
+            return 1.0, 24 // int(n)
         if n <= 0:
             raise self.fail("the dosing interval must be greater than 0", start)
         return n * (7.0 if unit == "w" else 1.0), 1
@@ -671,6 +737,14 @@ class _ItemParser(Scanner):
             raise self.fail(f"{drug.id} cannot be anchored to itself", name_pos)
         self.pos = self.end
         return Anchor(other.id, which, offset)
+
+
+def _is_per_day(low: str) -> bool:
+    """Whether a frequency word doses each listed day more than once (bid, tid, qid, qNh)."""
+    m = re.fullmatch(r"q([0-9.]+)h", low)
+    return low in PER_DAY_WORDS or (
+        m is not None and _NUMBER.fullmatch(m.group(1)) is not None and float(m.group(1)) < 24
+    )
 
 
 def _canonical_unit_text(unit: str) -> str:
@@ -937,10 +1011,8 @@ def regimen_to_yaml(regimen: Regimen) -> str:
             "dose": f"{_fmt(it.amount)} {it.unit}",
             "route": it.route,
         }
-        if it.per_day == 2:
-            entry["every"] = "bid"
-        elif it.every is not None:
-            entry["every"] = "qd" if it.every == 1 else f"q{_fmt(it.every)}d"
+        if (freq := it.frequency_text()) is not None:
+            entry["every"] = freq
         entry["days"] = ",".join(
             f"d{_fmt(d.start)}" + (f"-d{_fmt(d.end)}" if d.end is not None else "") for d in it.days
         )
