@@ -355,7 +355,7 @@ LABELLED_SESSION52 = {
                        "Lynparza"),
     "artesunate": ("artesunate 2.4 mg/kg iv qd d0-d6", "7.2 mg/kg iv", "2.4 mg/kg to 2.4 mg/kg",
                    "severe malaria"),
-    "nsaid": ("nsaid 400 mg po q0.25d d0-d6", "2400 mg po", "200 mg to 800 mg", "3200 mg"),
+    "nsaid": ("nsaid 400 mg po q6h d0-d6", "2400 mg po", "200 mg to 800 mg", "3200 mg"),
 }  # fmt: skip
 
 
