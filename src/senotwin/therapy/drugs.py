@@ -445,7 +445,15 @@ class BloodPlasma(_Frozen):
 class PK(_Frozen):
     """Compartmental PK: 'none' (instant), one or two compartments; first-order absorption;
     ``clearance_spread``: a cited between-patient spread of the clearance (trial patients draw
-    their own, therapy.pkpd.patient_clearance)."""
+    their own, therapy.pkpd.patient_clearance).
+
+    ``elimination_max`` ("7.5 mg/d", for the PK's weight) and ``elimination_km`` ("2.7 mg/L"),
+    given together, add a saturable (Michaelis-Menten) elimination from the central compartment
+    in parallel with the linear one, as population PK models of antibodies write target-mediated
+    clearance (tocilizumab, Frey 2010): rate Vmax / V1 x C / (Km + C) in concentration units. The
+    linear part (``half_life`` or ``clearance``) is then the clearance at concentrations far
+    above Km, so :meth:`terminal_half_life_days` is the high-dose half-life and
+    :meth:`low_concentration_half_life_days` the one far below Km."""
 
     model: Literal["none", "one_compartment", "two_compartment"]
     half_life: str | None = None
@@ -463,6 +471,8 @@ class PK(_Frozen):
     #: concentrations are blood's; a potency is a plasma-side value, so its EC50 in the PK's
     #: units is the plasma EC50 times this); 1 = the PK is plasma's
     blood_plasma_ratio: BloodPlasma | None = None
+    elimination_max: str | None = None  # "7.5 mg/d": saturable capacity for the PK's weight
+    elimination_km: str | None = None  # "2.7 mg/L": its half-saturation concentration
 
     @model_validator(mode="after")
     def _complete(self) -> PK:
@@ -477,6 +487,22 @@ class PK(_Frozen):
             raise ValueError(f"{self.model} PK needs {', '.join(missing)}")
         if self.clearance_spread is not None and self.model == "none":
             raise ValueError("clearance_spread needs a compartmental PK (model 'none' has none)")
+        if (self.elimination_max is None) != (self.elimination_km is None):
+            raise ValueError(
+                "a saturable elimination needs both elimination_max and elimination_km"
+            )
+        if self.elimination_max is not None:
+            if self.model == "none":
+                raise ValueError("a saturable elimination needs a compartmental PK")
+            if self.clearance_spread is not None:
+                raise ValueError(
+                    "clearance_spread with a saturable elimination is not supported (a patient's "
+                    "clearance factor would move the linear part only; the source model's spread "
+                    "of the capacity is its own)"
+                )
+            vmax, km = self.saturable_elimination() or (0.0, 0.0)
+            if not (vmax > 0 and km > 0):
+                raise ValueError("elimination_max and elimination_km must be above 0")
         for route, f in self.bioavailability.items():
             if route not in ROUTES or route == "iv":
                 raise ValueError(f"bioavailability for {route!r}: give it for po, ip, sc or local")
@@ -522,15 +548,35 @@ class PK(_Frozen):
         """Absorption rate constant (1/day); 0 when the drug has no extravascular route."""
         return quantity(self.ka, "1/day", where="pk.ka") if self.ka else 0.0
 
-    def terminal_half_life_days(self) -> float:
-        """Terminal half-life in days (beta phase for two compartments)."""
-        k10 = self.k10()
+    def saturable_elimination(self) -> tuple[float, float] | None:
+        """(Vmax / V1 in mg/L/day, Km in mg/L) of the saturable elimination; None without one.
+        The capacity is for the PK's weight (70 kg unless given), over its central volume."""
+        if self.elimination_max is None or self.elimination_km is None:
+            return None
+        vmax = quantity(self.elimination_max, "mg/day", where="pk.elimination_max")
+        km = quantity(self.elimination_km, "mg/L", where="pk.elimination_km")
+        weight = self._weight_kg if self.weight else REFERENCE_WEIGHT_KG
+        return vmax / (self.central_volume() * weight), km
+
+    def _half_life(self, k10: float) -> float:
+        """Terminal half-life (days) for the elimination rate constant ``k10``."""
         if k10 <= 0:
             return math.inf
         k12, k21 = self.k12_k21()
         s = k10 + k12 + k21
         beta = (s - math.sqrt(max(s * s - 4 * k10 * k21, 0.0))) / 2 if k12 > 0 else k10
         return math.log(2) / beta
+
+    def terminal_half_life_days(self) -> float:
+        """Terminal half-life in days (beta phase for two compartments); with a saturable
+        elimination, the linear one (concentrations far above its Km: a high dose)."""
+        return self._half_life(self.k10())
+
+    def low_concentration_half_life_days(self) -> float:
+        """Terminal half-life in days far below a saturable elimination's Km, where it adds
+        Vmax / (V1 Km) to the linear rate constant (the terminal half-life without one)."""
+        sat = self.saturable_elimination()
+        return self._half_life(self.k10() + (sat[0] / sat[1] if sat else 0.0))
 
 
 class Potency(_Frozen):
@@ -760,6 +806,8 @@ class Drug(_Frozen):
                     raise ValueError(f"route {route!r} needs pk.ka (absorption)")
         if self.pk.model == "none" and any(e.kind != "drive" for e in self.effects):
             raise ValueError("a drug without PK (radiation) can only drive exposure")
+        if self.pk.saturable_elimination() is not None and self.dose_kind != "mass":
+            raise ValueError("a saturable elimination (mg/day, mg/L) needs a mass-dosed drug")
         if any(e.potency for e in self.effects) and (
             self.molecular_weight is None or self.dose_kind != "mass"
         ):
@@ -877,6 +925,19 @@ class Drug(_Frozen):
                 ),
                 "blood_plasma_ratio": (
                     self.pk.blood_plasma_ratio.model_dump() if self.pk.blood_plasma_ratio else None
+                ),
+                "saturable_elimination": (
+                    {
+                        "elimination_max": self.pk.elimination_max,
+                        "elimination_km": self.pk.elimination_km,
+                        "vmax_mg_per_L_per_day": sat[0],
+                        "km_mg_per_L": sat[1],
+                        "low_concentration_half_life_days": (
+                            self.pk.low_concentration_half_life_days()
+                        ),
+                    }
+                    if (sat := self.pk.saturable_elimination())
+                    else None
                 ),
             },
             "pd": [

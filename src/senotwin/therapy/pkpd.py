@@ -3,7 +3,8 @@
 ``therapy_spec(spec, drugs)`` returns a new ModelSpec with, per drug, a central concentration
 species ``drug_<key>`` (plus ``drug_<key>_depot`` for extravascular routes and
 ``drug_<key>_periph`` for two compartments, both in central-concentration equivalents),
-first-order elimination/absorption/distribution processes, and one observable per effect
+first-order elimination/absorption/distribution processes (plus a Michaelis-Menten elimination
+where the PK has a saturable one), and one observable per effect
 ``eff_<key>_<ENTITY> = emax * hill(C, EC50, h)``. Effects act through the entity mechanism of
 ``--block``: every use of a quantity tagged ENTITY is scaled by ``drug_factor_<ENTITY> =
 (1 - drug_inhibition_<ENTITY>) * (1 + drug_activation_<ENTITY>)``, where inhibition combines
@@ -164,8 +165,38 @@ def _system(drug: Drug) -> np.ndarray:
     return np.array([[-ka, 0.0, 0.0], [ka, -k10 - k12, k21], [0.0, k12, -k21]])
 
 
+def _saturable_profile(drug: Drug, x0: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Central concentration from state ``x0`` (depot, central, peripheral) at ``ts`` with the
+    PK's saturable elimination beside the linear system (integrated: it is not linear)."""
+    return _saturable_solve(drug, x0, ts)[1]
+
+
+def _saturable_solve(drug: Drug, x0: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """The states (3 x len(ts)) from ``x0`` at ``ts`` (days after it) with the saturable
+    elimination."""
+    from scipy.integrate import solve_ivp
+
+    sat = drug.pk.saturable_elimination()
+    assert sat is not None
+    if float(ts[-1]) <= 0.0:
+        return np.repeat(np.asarray(x0, dtype=float)[:, None], ts.size, axis=1)
+    vmax, km = sat
+    a = _system(drug)
+
+    def rhs(_t: float, x: np.ndarray) -> np.ndarray:
+        dx = a @ x
+        dx[1] -= vmax * x[1] / (km + max(x[1], 0.0))
+        return dx
+
+    sol = solve_ivp(rhs, (0.0, float(ts[-1])), x0, method="LSODA", t_eval=ts, rtol=1e-8, atol=1e-10)
+    if not sol.success:  # pragma: no cover - a stiff-solver failure on library constants
+        raise ValidationError(f"concentration_profile: {drug.id}: {sol.message}")
+    return np.asarray(sol.y, dtype=float)
+
+
 def concentration_profile(drug: Drug, amount: float, route: str, times: np.ndarray) -> np.ndarray:
-    """Central concentration after one dose (canonical units) at ``times`` (days, exact)."""
+    """Central concentration after one dose (canonical units) at ``times`` (days; exact for
+    linear PK, integrated to rtol 1e-8 with a saturable elimination)."""
     v = drug.pk.central_volume()
     x0 = np.zeros(3)
     if route in ("iv", "local"):
@@ -176,6 +207,8 @@ def concentration_profile(drug: Drug, amount: float, route: str, times: np.ndarr
     ts = np.asarray(times, dtype=float)
     if ts.size == 0 or np.any(np.diff(ts) < 0) or ts[0] < 0:
         raise ValidationError("concentration_profile: times must be >= 0 and increasing")
+    if drug.pk.saturable_elimination() is not None:
+        return _saturable_profile(drug, x0, ts)
     out = np.empty(ts.size)
     propagators: dict[float, np.ndarray] = {}
     x, t_prev = x0, 0.0
@@ -187,6 +220,55 @@ def concentration_profile(drug: Drug, amount: float, route: str, times: np.ndarr
         out[i] = x[1]
         t_prev = float(t)
     return out
+
+
+def course_profile(
+    drug: Drug, doses: Sequence[tuple[float, float, str]], times: np.ndarray
+) -> np.ndarray:
+    """Central concentration at ``times`` (days, >= 0, increasing) under a course of
+    ``doses`` (time in days, amount in the canonical unit, route): exact for linear PK,
+    integrated with a saturable elimination (where one dose's profile does not superpose). A
+    dose at time t counts at t: read a trough just before its dose."""
+    pk = drug.pk
+    if pk.model == "none":
+        raise ValidationError(f"course_profile: {drug.id} has no PK")
+    ts = np.asarray(times, dtype=float)
+    if ts.size == 0 or np.any(np.diff(ts) < 0) or ts[0] < 0:
+        raise ValidationError("course_profile: times must be >= 0 and increasing")
+    v = pk.central_volume()
+    a = _system(drug)
+    sat = pk.saturable_elimination()
+
+    def advance(x: np.ndarray, dt: float) -> np.ndarray:
+        if dt <= 0:
+            return x
+        if sat is None:
+            return np.asarray(expm(a * dt) @ x, dtype=float)
+        return _saturable_state(drug, x, dt)
+
+    events = sorted(doses, key=lambda d: d[0])
+    x, t, k = np.zeros(3), 0.0, 0
+    out = np.empty(ts.size)
+    for i, target in enumerate(ts):
+        while k < len(events) and events[k][0] <= target:
+            when, amount, route = events[k]
+            x = advance(x, when - t)
+            t = when
+            if route in ("iv", "local"):
+                x[1] += amount / v
+            else:
+                x[0] += amount * _bioavailability(drug, route) / v
+            k += 1
+        x = advance(x, float(target) - t)
+        t = float(target)
+        out[i] = x[1]
+    return out
+
+
+def _saturable_state(drug: Drug, x0: np.ndarray, dt: float) -> np.ndarray:
+    """The (depot, central, peripheral) state ``dt`` days after ``x0`` with the saturable
+    elimination (see :func:`_saturable_profile`)."""
+    return _saturable_solve(drug, x0, np.array([dt]))[:, -1]
 
 
 def reference_peak(drug: Drug) -> float:
@@ -221,9 +303,22 @@ def canonical_reference_amount(drug: Drug) -> float:
 
 
 def reference_auc(drug: Drug) -> float:
-    """AUC(0, inf) of the central concentration after the reference dose: F D / (V k10)."""
+    """AUC(0, inf) of the central concentration after the reference dose: F D / (V k10); with
+    a saturable elimination, integrated over the profile (to 10 high-dose half-lives, then the
+    low-concentration tail C / k, which the fast low-concentration elimination keeps small)."""
     f = _bioavailability(drug, drug.reference_dose.route)
-    return f * canonical_reference_amount(drug) / (drug.pk.central_volume() * drug.pk.k10())
+    pk = drug.pk
+    sat = pk.saturable_elimination()
+    if sat is None:
+        return f * canonical_reference_amount(drug) / (pk.central_volume() * pk.k10())
+    ka = pk.ka_per_day()
+    horizon = 10 * pk.terminal_half_life_days() + (10.0 / ka if ka > 0 else 0.0)
+    grid = np.linspace(0.0, horizon, 8001)
+    c = concentration_profile(
+        drug, canonical_reference_amount(drug), drug.reference_dose.route, grid
+    )
+    tail = c[-1] * pk.low_concentration_half_life_days() / math.log(2)
+    return float(np.trapezoid(c, grid)) + tail
 
 
 #: cancer-cell log-loss of one standard course (stress 1), the unit of inducer exposure: the
@@ -346,6 +441,24 @@ def _drug_parts(drug: Drug, spec: ModelSpec) -> tuple[list, list, list, list]:
                 description=f"first-order elimination of {drug.id}",
             )
         )
+        if (sat := pk.saturable_elimination()) is not None:
+            base = f"pk_{drug.key}"
+            params.append(
+                _param(f"{base}_vmax", f"{drug.id} saturable elimination capacity / V1", sat[0],
+                       "mg/(L*day)", prov)
+            )  # fmt: skip
+            params.append(
+                _param(f"{base}_km", f"{drug.id} saturable elimination Km", sat[1], "mg/L", prov)
+            )
+            processes.append(
+                Process(
+                    id=f"{base}_saturable_elimination",
+                    expression=f"{base}_vmax * {c} / ({base}_km + {c})",
+                    stoichiometry={c: -1},
+                    description=f"saturable (Michaelis-Menten) elimination of {drug.id}, in "
+                    "parallel with the linear one (target-mediated clearance)",
+                )
+            )
         if has_depot(drug):
             d = depot_id(drug)
             species.append(
