@@ -271,8 +271,9 @@ def test_report_counts_and_json(validation_report: ValidationReport) -> None:
 
 
 def test_an_off_label_trial_dose_runs_only_with_its_reason() -> None:
-    """A regimen the drug library calls off-label for a human (here: a drug without a labelled
-    human dose range) is refused at load unless the arm says why it runs (the trial's dose)."""
+    """A regimen the drug library calls off-label for a human (here: a dose above the drug's
+    labelled human range, siltuximab's 11 mg/kg) is refused at load unless the arm says why it
+    runs (the trial's dose)."""
     reg = "siltuximab 15 mg/kg iv q21d d0-d62"
     bare = {
         "control": {"regimen": reg},

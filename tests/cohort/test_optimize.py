@@ -80,11 +80,13 @@ def test_the_search_doses_at_the_labelled_interval() -> None:
     assert half_life_interval(get_drug("radiation")) == 1  # daily without PK, were it needed
     # no labelled interval: the half-life fallback (about one half-life, at most 21 d, for an
     # antibody without a human range)
-    toci = get_drug("tocilizumab")
-    assert labelled_intervals(toci) == () and dosing_intervals(toci) == (
-        float(half_life_interval(toci)),
+    ccl2 = get_drug("anti-ccl2")
+    assert labelled_intervals(ccl2) == () and dosing_intervals(ccl2) == (
+        float(half_life_interval(ccl2)),
     )
-    assert 1 < half_life_interval(toci) <= 21
+    assert 1 < half_life_interval(ccl2) <= 21
+    # tocilizumab has its label's: weekly (162 mg sc) or every 4 weeks (iv)
+    assert labelled_intervals(get_drug("tocilizumab")) == (7.0, 28.0)
     # the mouse range has its own interval: three times a week
     assert dosing_intervals(get_drug("anti-pd-l1"), "mouse") == pytest.approx((7 / 3,))
 
