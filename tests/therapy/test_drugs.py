@@ -91,7 +91,7 @@ def test_named_products_trials_dose_are_in_the_library_with_cited_human_pk() -> 
         "ipilimumab": "CTLA4", "cisplatin": "stress", "carboplatin": "stress",
         "pemetrexed": "stress", "paclitaxel": "stress", "nab-paclitaxel": "stress",
         "doxorubicin": "stress", "palbociclib": "stress", "abemaciclib": "stress",
-        "navitoclax": "BCL2_FAMILY", "dasatinib": "SCAP",
+        "navitoclax": "BCL2_FAMILY", "dasatinib": "SCAP", "quercetin": "SCAP",
     }  # fmt: skip
     for name, target in products.items():
         drug = get_drug(name)
@@ -102,6 +102,33 @@ def test_named_products_trials_dose_are_in_the_library_with_cited_human_pk() -> 
     # trial names resolve to the product, not to the kb class
     assert get_drug("Keytruda").id == "pembrolizumab"
     assert get_drug("pembrolizumab").kb_agent == get_drug("anti-pd-1").kb_agent == "ANTI_PD1"
+
+
+def test_quercetin_pk_is_the_free_aglycone_read_in_humans() -> None:
+    """Quercetin's human PK (session 52, dq52): t1/2 3.5 h and CL/F 3.5e4 L/h (Biopharm Drug
+    Dispos 2008, 500 mg aglycone tid), F from the iv clearance (0.34 L/kg, t1/2 2.4 h; Gugler
+    1975); its 1250 mg peak lies inside the blood levels measured in the D + Q Alzheimer trial
+    (3.29-26.3 ng/mL, Gonzales 2023) -- a check, not a fit."""
+    import math
+
+    import numpy as np
+
+    from senotwin.therapy.pkpd import concentration_profile
+
+    drug = get_drug("quercetin")
+    pk = drug.pk
+    assert pk.provenance.kind == "citation" and "free" in pk.provenance.text
+    assert pk.terminal_half_life_days() * 24 == pytest.approx(3.5)
+    f = pk.bioavailability["po"]
+    assert f == pytest.approx(6.87 / 35000, rel=0.02)  # CL(iv) / (CL/F)
+    v_over_f = pk.central_volume() * 70 / f  # L
+    cl_over_f = v_over_f * math.log(2) / 3.5  # L/h
+    assert cl_over_f == pytest.approx(35000, rel=0.01)
+    grid = np.linspace(0.0, 1.0, 2001)
+    peak = float(np.max(concentration_profile(drug, 1250 / 70, "po", grid))) * 1000  # ng/mL
+    assert 3.29 <= peak <= 26.3
+    rng = drug.dose_ranges["human"]
+    assert (rng.min, rng.max, rng.routes) == ("500 mg", "1250 mg", ("po",))
 
 
 def test_product_pk_matches_its_label() -> None:

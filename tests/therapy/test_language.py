@@ -337,8 +337,9 @@ def test_off_label_doses_are_refused_in_human_scenarios_unless_allowed() -> None
 
 
 #: session 52 (issue 13 item 1): drugs given to patients that had human PK with a source but no
-#: human range, so no human scenario could dose them. Each: a labelled regimen, 3x its labelled
-#: maximum dose, the range as the refusal writes it and a word of the range's source
+#: human range, so no human scenario could dose them (quercetin: no cited human PK either, dq52).
+#: Each: a labelled regimen, 3x its labelled maximum dose, the range as the refusal writes it and a
+#: word of the range's source
 LABELLED_SESSION52 = {
     "irinotecan": ("irinotecan 125 mg/m2 iv qw d0-d21", "1050 mg/m2 iv", "75 mg/m2 to 350 mg/m2",
                    "Camptosar"),
@@ -356,6 +357,8 @@ LABELLED_SESSION52 = {
     "artesunate": ("artesunate 2.4 mg/kg iv qd d0-d6", "7.2 mg/kg iv", "2.4 mg/kg to 2.4 mg/kg",
                    "severe malaria"),
     "nsaid": ("nsaid 400 mg po q6h d0-d6", "2400 mg po", "200 mg to 800 mg", "3200 mg"),
+    # studied, not labelled: the dasatinib + quercetin pulses (Justice 2019, 1250 mg 3 days/week)
+    "quercetin": ("quercetin 1250 mg po qd d0-d2", "3750 mg po", "500 mg to 1250 mg", "Justice"),
 }  # fmt: skip
 
 
@@ -380,6 +383,27 @@ def test_clinically_used_drugs_run_in_humans_at_their_labelled_dose(drug: str) -
         assert needle in msg, (needle, msg)
     allowed = apply_regimen(spec, parse_regimen(text, allow_off_label=True)).schedule.notes
     assert any(n.startswith("off-label (allowed): regimen item 1") for n in allowed), allowed
+
+
+def test_dasatinib_plus_quercetin_pulses_run_after_chemotherapy_in_humans() -> None:
+    """The studied senolytic pulse (dasatinib 100 mg + quercetin 1250 mg on 3 consecutive days)
+    after each doxorubicin cycle fits both drugs' human ranges and schedules; quercetin 1250 mg
+    every day of a week fits none of its schedules (at most 3 pulse days in 7; supplement doses
+    up to 1000 mg): it runs with an off-label schedule note naming them."""
+    from senotwin.model.qsp import load_qsp
+
+    spec = load_qsp()
+    text = (
+        "doxorubicin 60 mg/m2 iv d0 x4 cycles of 21d; dasatinib 100 mg po qd d7-d9 x4 cycles of "
+        "21d; quercetin 1250 mg po qd d7-d9 x4 cycles of 21d"
+    )
+    reg = parse_regimen(text)
+    assert reg.off_label() == ()
+    notes = apply_regimen(spec, reg).schedule.notes
+    assert not [n for n in notes if "off-label" in n], notes
+    (note,) = apply_regimen(spec, parse_regimen("quercetin 1250 mg po qd d0-d6")).schedule.notes
+    for needle in ("off-label schedule", "quercetin 1250 mg", "on days 1-3 of each 7-day cycle"):
+        assert needle in note, (needle, note)
 
 
 def test_mouse_scenarios_take_mouse_doses() -> None:
