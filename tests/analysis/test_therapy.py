@@ -260,6 +260,13 @@ def test_each_arm_records_its_doses_and_the_figure_marks_them(comparison) -> Non
         assert [to_hex(ln.get_color()) for ln in ticks] == [
             to_hex(ln.get_color()) for ln in curves[1:]
         ]
+        # the rows lie below every curve, and no y tick labels the strip they sit in (drawn
+        # over the lower part of the plot, the rows hid the curves; ux52)
+        y0, y1 = ax.get_ylim()
+        top = max(float(ln.get_ydata()[0]) for ln in ticks)  # axes fraction
+        lowest = min(float(np.min(ln.get_ydata())) for ln in curves)
+        assert (lowest - y0) / (y1 - y0) > top
+        assert all((t - y0) / (y1 - y0) > top for t in ax.get_yticks())
     assert DOSE_MARKS_LABEL in [t.get_text() for t in fig.legends[0].get_texts()]
     # a dose beyond the follow-up is not recorded as given (the run warns that it falls after)
     from senotwin._errors import SenotwinWarning

@@ -131,3 +131,30 @@ def test_model_export_and_explain_say_what_no_scenario_gives() -> None:
         command = model.get_command(click.Context(model), name)
         (option,) = [p for p in command.params if p.name == "scenario"]
         assert "with the model's own values" in " ".join(option.help.split()), option.help
+
+
+def test_regimen_options_list_the_frequencies_and_their_example_runs() -> None:
+    """`treat compare --arm` said only 'regimen text' and `simulate --regimen` the same, while
+    the language had gained tid, qid and qNh (ux52): both give the grammar's shape and every
+    frequency word, and the example regimen they show parses and is on-label for a human."""
+    import re
+
+    from senotwin.cli._common import REGIMEN_HELP
+    from senotwin.therapy.language import FREQ_WORDS, PER_DAY_WORDS, parse_regimen
+
+    root = typer.main.get_command(app)
+    treat = root.get_command(click.Context(root), "treat")  # type: ignore[attr-defined]
+    compare = treat.get_command(click.Context(root), "compare")
+    simulate = root.get_command(click.Context(root), "simulate")  # type: ignore[attr-defined]
+    for command, name in ((compare, "arm"), (simulate, "regimen")):
+        (option,) = [p for p in command.params if p.name == name]
+        assert REGIMEN_HELP in option.help
+    words = {"qd", "qod", "qw", *PER_DAY_WORDS, "qNh", "qNd", "qNw"}
+    assert set(FREQ_WORDS) - {"daily", "weekly"} <= words
+    assert all(re.search(rf"\b{w}\b", REGIMEN_HELP) for w in words), REGIMEN_HELP
+    (example,) = re.findall(r"e\.g\. '([^']+)'", REGIMEN_HELP)
+    regimen = parse_regimen(example)
+    assert [i.frequency_text() for i in regimen.items] == ["q21d", "tid"]  # q3w: every 21 days
+    assert regimen.off_label() == ()  # the human body: both on their labels
+    (plot,) = [p for p in compare.params if p.name == "plot"]
+    assert "tick" in plot.help  # the figure marks the doses given

@@ -185,8 +185,13 @@ ALLOW_OFF_LABEL = typer.Option(
 )
 
 
-#: ``--ensemble shipped`` (:data:`senotwin._ensembles.SHIPPED_ENSEMBLE`): the package's own
-#: liu2019 posterior, wherever senotwin is installed
+#: the regimen language in one sentence, for the options that take a regimen (the frequency
+#: words of senotwin.therapy.language.FREQ_HELP; the CLI does not import the language to start)
+REGIMEN_HELP = (
+    "items 'DRUG DOSE [ROUTE] [FREQUENCY] [DAYS]' separated by ';', e.g. 'pembrolizumab 200 mg "
+    "iv q3w d0-d84; metformin 850 mg po tid d0-d83'; frequencies qd, bid, tid, qid, qNh (N "
+    "dividing 24: q4h, q6h, q8h, ...), qod, qw, qNd, qNw (the grammar: senotwin.therapy.language)"
+)
 #: what --dose-rules does (treat compare, cohort run)
 DOSE_RULES_HELP = (
     "Delay, withhold and reduce doses of drugs that lower a blood count on the simulated counts, "
@@ -195,6 +200,8 @@ DOSE_RULES_HELP = (
     "withheld below 0.5e9/L (platelets 50e9/L), later doses drop one level (25%) after ANC < "
     "0.5e9/L for over a week (platelets < 50e9/L)."
 )
+#: ``--ensemble shipped`` (:data:`senotwin._ensembles.SHIPPED_ENSEMBLE`): the package's own
+#: liu2019 posterior, wherever senotwin is installed
 SHIPPED_ENSEMBLE_HELP = (
     f" `{SHIPPED_ENSEMBLE}` is the package's liu2019 posterior (docs/calibration.md; "
     f"./{SHIPPED_ENSEMBLE} for a file of that name)."

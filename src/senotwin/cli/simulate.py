@@ -14,6 +14,7 @@ from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     FIGURE_SUFFIXES,
     MODEL,
+    REGIMEN_HELP,
     SCENARIO,
     SHIPPED_ENSEMBLE_HELP,
     Output,
@@ -49,7 +50,9 @@ def simulate(
     ),
     engine: str = typer.Option("reference", "--engine", help=engine_help()),
     regimen: str | None = typer.Option(
-        None, "--regimen", help="Regimen text or a .yaml/.txt file (drugs with PK/PD)."
+        None,
+        "--regimen",
+        help="Regimen text (" + REGIMEN_HELP + ") or a .yaml/.txt file (drugs with PK/PD).",
     ),
     plot: Path | None = typer.Option(
         None, "--plot", help="Also write the run's time-course figure (.png/.svg)."

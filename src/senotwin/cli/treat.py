@@ -12,6 +12,7 @@ from senotwin.analysis.ensemble_compare import BETTER
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     DOSE_RULES_HELP,
+    REGIMEN_HELP,
     SHIPPED_ENSEMBLE_HELP,
     Output,
     ensemble_note,
@@ -78,7 +79,10 @@ def _print_notes(notes: tuple[str, ...]) -> None:
 def compare(
     scenario: str = typer.Option("aged_lung_untreated", "--scenario", help="Scenario name."),
     arm: list[str] = typer.Option(
-        ..., "--arm", help="NAME=REGIMEN (regimen text or a .yaml/.txt file; 'none' = untreated)."
+        ...,
+        "--arm",
+        help="NAME=REGIMEN, repeated for each arm: regimen text (" + REGIMEN_HELP + ") or a "
+        ".yaml/.txt file; 'none' = untreated.",
     ),
     days: float | None = typer.Option(
         None, "--days", help="Duration in days (default: the scenario's)."
@@ -86,7 +90,11 @@ def compare(
     engine: str = typer.Option("reference", "--engine", help=engine_help()),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     plot: Path | None = typer.Option(
-        None, "--plot", help="Write the time-course figure (.png, .svg or .pdf)."
+        None,
+        "--plot",
+        help="Write the arms' time courses (tumour, senescent burden, SASP, immune balance; "
+        "each dose given marked by a tick, one row per arm at each panel's foot) as .png, .svg "
+        "or .pdf.",
     ),
     allow_off_label: bool = ALLOW_OFF_LABEL,
     dose_rules: bool = typer.Option(

@@ -60,7 +60,7 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
         draw_lines(ax, t, series, merge=False)
         ax.set_ylabel(_label_lines(label))
         ax.grid(alpha=0.3)
-        _dose_marks(ax, comp)
+        _dose_marks(ax, comp, fig.get_figheight())
     for ax in axes[1]:
         ax.set_xlabel("time (days)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -75,25 +75,44 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
 #: the legend entry of the ticks at each panel's foot (the figure had no mark of when a drug
 #: was given)
 DOSE_MARKS_LABEL = "dose given (a row per arm, in its colour)"
+#: height of one arm's row of dose ticks, and the most all rows may take, as shares of a panel
+DOSE_ROW = 0.04
+DOSE_STRIP_MAX = 0.3
 
 
-def _dose_marks(ax: Axes, comp: Comparison) -> None:
-    """A tick at each administration an arm was given, one row per arm at the panel's foot in
-    the arm's line colour (draw_lines takes the colour cycle in arm order)."""
-    for k, arm in enumerate(comp.arms):
+def _dose_marks(ax: Axes, comp: Comparison, fig_height: float) -> None:
+    """A tick at each administration an arm was given, one row per dosed arm at the panel's foot
+    in the arm's line colour (draw_lines takes the colour cycle in arm order).
+
+    The y axis is lowered so that the rows lie below the curves, in a strip with no y ticks of
+    its own: drawn over the lower part of the plot, the rows (a bar for a drug given several
+    times a day) hid the curves beneath them."""
+    dosed = [(k, arm) for k, arm in enumerate(comp.arms) if arm.doses]
+    if not dosed:
+        return
+    row = min(DOSE_ROW, DOSE_STRIP_MAX / len(dosed))
+    strip = row * (len(dosed) + 0.5)
+    lo, hi = ax.get_ylim()
+    bottom = lo - strip / (1.0 - strip) * (hi - lo)
+    ax.set_ylim(bottom, hi)
+    ax.set_yticks([t for t in ax.get_yticks() if lo - 1e-9 * (hi - lo) <= t <= hi])
+    ax.axhspan(bottom, lo, color="0.95", lw=0, zorder=0)  # the strip, set off from the plot
+    # a tick at most 80 % of its row's height, so that rows do not merge (8 pt at most)
+    panel_pt = ax.get_position().height * fig_height * 72.0
+    size = min(8.0, 0.8 * row * panel_pt)
+    for i, (k, arm) in enumerate(dosed):
         days = [e.time for e in arm.doses]
-        if days:
-            ax.plot(
-                days,
-                [0.03 + 0.045 * k] * len(days),
-                linestyle="none",
-                marker="|",
-                markersize=8,
-                markeredgewidth=1.4,
-                color=f"C{k % 10}",
-                transform=ax.get_xaxis_transform(),
-                clip_on=False,
-            )
+        ax.plot(
+            days,
+            [row * (i + 0.75)] * len(days),
+            linestyle="none",
+            marker="|",
+            markersize=size,
+            markeredgewidth=1.4,
+            color=f"C{k % 10}",
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+        )
 
 
 def dose_response_figure(dr: DoseResponse) -> Figure:
