@@ -256,6 +256,15 @@ CASES: tuple[Case, ...] = (
         "dose 6000 mg/m2 of doxorubicin is above its limit of 40 mg/kg = 1480 mg/m2 (20x its",
     ),
     Case(
+        "dose-limit-without-an-exponent",  # a mouse's metformin limit read '2.5e+04 mg/kg'
+        lambda t: [
+            *("simulate", "--scenario", "mouse_emt6_isotype", "--out", str(t / "o.csv")),
+            *("--regimen", "metformin 850 mg po tid d0-d3"),
+        ],
+        2,
+        "dose 850 mg of metformin is above its limit of 25000 mg/kg = 500 mg (100x its",
+    ),
+    Case(
         "dose-radiation-single-fraction",
         lambda t: _sim(t, "--regimen", "radiation 35 Gy d0"),
         2,

@@ -158,3 +158,17 @@ def test_regimen_options_list_the_frequencies_and_their_example_runs() -> None:
     assert regimen.off_label() == ()  # the human body: both on their labels
     (plot,) = [p for p in compare.params if p.name == "plot"]
     assert "tick" in plot.help  # the figure marks the doses given
+
+
+def test_no_default_is_shown_as_a_long_float() -> None:
+    """`optimize --help` showed '[default: 0.3333333333333333]' for --max-dlt-share (ux52)."""
+    shown = [
+        f"{c.name} {p.name}={p.default!r}"
+        for c in _all_commands(typer.main.get_command(app))
+        for p in c.params
+        if isinstance(p.default, float)
+        and len(repr(p.default)) > 8
+        and p.show_default is not False
+        and not isinstance(p.show_default, str)
+    ]
+    assert shown == []

@@ -79,7 +79,9 @@ def metric_units(table: pd.DataFrame) -> dict[str, str]:
         "neutropenia_grade": "CTCAE grade",
         "platelet_nadir": "1e9 cells/L",
         "thrombocytopenia_grade": "CTCAE grade",
-        "doses": "day; amount in the record's own unit",
+        # a flat dose ("850 mg") is recorded per kg of the scenario's body: say so (ux52)
+        "doses": "day; amount in the record's unit: mg/kg (a flat or per-m2 dose per kg of the "
+        "scenario's body), Gy or kBq/kg",
     }
 
 

@@ -42,6 +42,7 @@ def optimize(
         help="Share of patients (0-1] with a dose-limiting blood count (grade-4 neutropenia for "
         "more than 7 days or grade-4 thrombocytopenia, on the model's count) at which a schedule "
         "is too toxic; default a third, the 3+3 design's toxic dose level.",
+        show_default="1/3",  # the float printed 0.3333333333333333 (ux52)
     ),
     dose_rules: bool = typer.Option(
         True,

@@ -141,12 +141,19 @@ def dose_limit_problem(amount: float, unit: str, drug: Drug, *, body: Body) -> s
     # the limit in the unit the dose was written in too (a dose in mg/m2 against mg/kg alone
     # left the reader converting); the conversion is linear, so the dose's ratio carries it
     same = _pint_unit(unit) == _pint_unit(canon)
-    written = "" if same else f" = {top * amount / dose:.4g} {unit}"
+    written = "" if same else f" = {_plain(top * amount / dose, 4)} {unit}"
     return (
-        f"dose {amount:g} {unit} of {drug.id} is above its limit of {top:.3g} {canon}{written} "
+        f"dose {amount:g} {unit} of {drug.id} is above its limit of {_plain(top, 3)} {canon}"
+        f"{written} "
         f"({limit.multiple_of_reference:g}x its reference dose of {ref.amount:g} {ref.unit}, "
         f"{body.species} body; rationale: 'senotwin drugs show {drug.id}')"
     )
+
+
+def _plain(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits without an exponent below a million (a mouse's
+    metformin limit read '2.5e+04 mg/kg'; ux52)."""
+    return f"{float(f'{x:.{digits}g}'):g}"
 
 
 def body_for_scenario(scenario: str | None) -> Body:
