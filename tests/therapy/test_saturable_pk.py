@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from senotwin.model.io import spec_from_dict
 from senotwin.model.schedule import Schedule
 from senotwin.sim import simulate
 from senotwin.therapy.drugs import Drug, get_drug
@@ -21,6 +20,7 @@ from senotwin.therapy.pkpd import (
     reference_auc,
     therapy_spec,
 )
+from tests.therapy.test_pkpd import _base
 
 ASSUMED = {"kind": "assumed", "rationale": "test value"}
 
@@ -86,21 +86,7 @@ def test_low_concentration_half_life_is_the_combined_rate() -> None:
 
 @pytest.mark.parametrize("engine", ["reference", "fast"])
 def test_the_compiled_model_carries_the_saturable_elimination(engine: str) -> None:
-    base = spec_from_dict(
-        {
-            "id": "base",
-            "species": [{"id": "X", "unit": "1", "initial": 1.0}],
-            "parameters": [
-                {"id": "k_prod", "value": 0.5, "unit": "1/day", "provenance": ASSUMED,
-                 "entity": "PROD"},
-                {"id": "d", "value": 0.5, "unit": "1/day", "provenance": ASSUMED},
-            ],
-            "processes": [
-                {"id": "prod", "expression": "k_prod", "stoichiometry": {"X": 1}},
-                {"id": "loss", "expression": "d * X", "stoichiometry": {"X": -1}},
-            ],
-        }
-    )  # fmt: skip
+    base = _base()  # dX/dt = k_prod - d X, k_prod the drug target PROD
     drug = _drug()
     spec = therapy_spec(base, [drug])
     assert "pk_satdrug_saturable_elimination" in {p.id for p in spec.processes}
