@@ -438,3 +438,82 @@ def test_the_dlt_share_limit_is_checked() -> None:
             optimize_schedule("default", ["anti-pd-1"], max_dlt_share=bad)
     with pytest.raises(TypeError, match="dose_rules must be DoseRules or None, got str"):
         optimize_schedule("default", ["anti-pd-1"], dose_rules="yes")  # type: ignore[arg-type]
+
+
+def test_every_searched_course_keeps_to_its_own_schedule() -> None:
+    """fix52: optimize wrote courses its own schedule check named off-label: bleomycin three
+    times a week (a cycle's doses counted two ways), tocilizumab's subcutaneous 162 mg weekly
+    as iv, artesunate by its mouse reference route (ip) in a human. Every schedule choice of
+    every drug usable in humans, at its lowest, middle and top level and for courses of several
+    lengths, is now written on-label: no off-label item, no off-label schedule or cumulative
+    note, each dose by a route its schedule allows."""
+    from senotwin.therapy.drugs import library
+    from senotwin.therapy.language import schedule_notes
+
+    body, checked = Body(), 0
+    for drug in library().drugs:
+        if drug.human_problem() is not None:
+            continue
+        rng = drug.dose_ranges["human"]
+        for choice in schedule_choices(drug, body):
+            sched = next((s for s in rng.all_schedules() if s.label() == choice.label), None)
+            allowed = (sched.routes if sched and sched.routes else None) or rng.routes
+            for level in sorted({choice.low, (choice.low + choice.high) / 2, choice.high}):
+                for days in (7, 10, 22, 45, 100):
+                    course = DrugCourse(
+                        drug.id,
+                        level,
+                        3,
+                        days,
+                        choice.every,
+                        choice.on,
+                        choice.cycle,
+                        choice.label,
+                        choice.cap(level),
+                        choice.route,
+                    ).within_cap()
+                    text = course.to_text(body)
+                    reg = parse_regimen(text, body=body)
+                    assert reg.off_label() == (), text
+                    events = reg.events()
+                    assert schedule_notes(events, body, library()) == (), text
+                    if drug.pk.model != "none":
+                        assert {e.route for e in events} <= set(allowed), text
+                    checked += 1
+    assert checked > 500
+
+
+def test_a_course_is_given_by_its_schedules_route() -> None:
+    """fix52: optimize gave tocilizumab's labelled 162 mg subcutaneous weekly dose iv; a course
+    now takes its schedule's route (the reference route where allowed)."""
+    from senotwin.cohort.optimize import course_route
+
+    toci = schedule_choices(get_drug("tocilizumab"), Body())
+    assert [(c.label, c.route) for c in toci] == [
+        ("4 mg/kg to 8 mg/kg iv q28d", "iv"),
+        ("162 mg sc q7d", "sc"),
+    ]
+    sc = toci[1]
+    course = DrugCourse("tocilizumab", sc.low, 0, 28, sc.every, schedule=sc.label, route=sc.route)
+    assert course.to_text(Body()) == "tocilizumab 162 mg sc q7d d0-d27"
+    # artesunate's reference dose is a mouse's (ip); in humans it is given iv
+    assert {c.route for c in schedule_choices(get_drug("artesunate"), Body())} == {"iv"}
+    assert course_route(get_drug("radiation"), Body()) == ""  # no PK: no route written
+
+
+def test_optimize_on_bleomycin_writes_regimens_its_check_accepts() -> None:
+    """fix52: `optimize` on bleomycin wrote 'q3d d0-d6 x4 cycles of 7d' (days 0, 3, 6, 7, ...:
+    thrice weekly, one day apart at the joins), which its own schedule check named off-label.
+    The search now writes the label's weekly or twice-weekly courses."""
+    from senotwin.therapy.drugs import library
+    from senotwin.therapy.language import schedule_notes
+
+    res = optimize_schedule(
+        "default", ["bleomycin"], horizon=42.0, budget=6, patients=2, seed=2, keep=6
+    )
+    labels = {s.label() for s in get_drug("bleomycin").dose_ranges["human"].schedules}
+    for best in res.best:
+        (course,) = best.courses
+        assert course.schedule in labels
+        events = parse_regimen(best.regimen, body=Body()).events()
+        assert events and schedule_notes(events, Body(), library()) == (), best.regimen

@@ -552,3 +552,93 @@ def test_a_bad_clearance_spread_is_refused_at_load(tmp_path, change: dict, why: 
     bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ValidationError, match=why):
         load_library(bad)
+
+
+def test_a_cycle_gives_its_doses_from_day_0_while_before_on() -> None:
+    """fix52: the schedule check allowed floor(on / interval) doses a cycle and optimize wrote
+    ceil(on / interval), so etoposide's labelled days 1, 3, 5 of 21 ('100-120 mg/m2 d1,3,5')
+    was an off-label schedule. Both count a cycle as documented: day 0, interval, ... before
+    on."""
+    from senotwin.therapy.drugs import doses_in_on_days
+
+    assert doses_in_on_days(5.0, 2.0) == 3  # days 1, 3, 5
+    assert doses_in_on_days(14.0, 1.0) == 14  # navitoclax days 1-14
+    assert doses_in_on_days(21.0, 7.0) == 3  # weekly on days 1, 8, 15 of 28
+    assert doses_in_on_days(4.0, 3.0) == 2  # bleomycin twice weekly: days 1 and 4
+    assert doses_in_on_days(5.0, 0.5) == 10  # twice daily on five weekdays
+    assert doses_in_on_days(21.0, 21.0) == 1
+    eto = get_drug("etoposide").dose_ranges["human"].schedules
+    assert [s.per_cycle() for s in eto] == [4, 5, 3, 3]
+    assert get_drug("nab-paclitaxel").dose_ranges["human"].schedules[0].per_cycle() is None
+
+
+def test_bleomycin_is_dosed_weekly_or_twice_weekly_as_its_label_says() -> None:
+    """fix52: bleomycin's one schedule, q3d on days 1-7 of 7, meant its label's 'weekly or twice
+    weekly' but counted as documented gives three doses a week (days 0, 3, 6); it is now one
+    schedule each, twice weekly as days 1 and 4 of each week (the 3-day least spacing is the
+    entry's reading), and the label's words are in the range's source."""
+    rng = get_drug("bleomycin").dose_ranges["human"]
+    assert "weekly or twice weekly" in rng.source
+    assert [(s.label(), s.per_cycle()) for s in rng.schedules] == [
+        ("10 mg/m2 to 20 mg/m2 q7d", None),
+        ("10 mg/m2 to 20 mg/m2 q3d on days 1-4 of each 7-day cycle", 2),
+    ]
+    assert "twice weekly" in rng.schedule_source(rng.schedules[1])
+
+
+def test_a_schedule_may_be_tied_to_its_routes(tmp_path) -> None:
+    """fix52: tocilizumab's 162 mg weekly is subcutaneous (its label), its per-kg doses every 4
+    weeks intravenous: each schedule names its route, shown in its label; a schedule's routes
+    must be its range's, each once."""
+    toci = get_drug("tocilizumab").dose_ranges["human"]
+    assert [(s.label(), s.routes) for s in toci.schedules] == [
+        ("4 mg/kg to 8 mg/kg iv q28d", ("iv",)),
+        ("162 mg sc q7d", ("sc",)),
+    ]
+    assert "subcutaneously every week" in toci.source
+    # a schedule without routes takes any of its range's (bleomycin iv or sc, the label's)
+    assert all(s.routes is None for s in get_drug("bleomycin").dose_ranges["human"].schedules)
+    for routes, why in ((["iv"], r"\['iv'\]: each route once, and only the range's routes"),
+                        (["po", "po"], r"\['po', 'po'\]: each route once")):  # fmt: skip
+        schedule = {"min": "10 mg", "max": "440 mg", "interval": "1 d", "routes": routes}
+        _refused(
+            tmp_path,
+            "navitoclax",
+            lambda rng, s=schedule: rng.update(schedules=[s]),
+            rf"\.schedules\[0\]\.routes {why}",
+        )
+
+
+def test_a_drug_that_does_not_act_in_mice_says_so() -> None:
+    """fix52: tocilizumab ran silently in mouse scenarios although it does not block IL-6
+    signalling in murine cells (Lokau 2020, the source its entry already cited). Its entry says
+    so (mouse_reactivity, shown by `drugs show`); no other drug carries one."""
+    from pydantic import ValidationError as PydanticError
+
+    from senotwin.therapy.drugs import MouseReactivity
+
+    toci = get_drug("tocilizumab")
+    assert toci.mouse_reactivity is not None and not toci.mouse_reactivity.reactive
+    assert "Lokau J et al. PLoS One 2020" in toci.mouse_reactivity.why
+    assert toci.to_dict()["mouse_reactivity"] == toci.mouse_reactivity.model_dump()
+    assert [d.id for d in library().drugs if d.mouse_reactivity is not None] == ["tocilizumab"]
+    assert get_drug("anti-il-6").to_dict()["mouse_reactivity"] is None
+    with pytest.raises(PydanticError, match="at least 10 characters"):
+        MouseReactivity(reactive=False, why="no")
+    with pytest.raises(PydanticError, match="Extra inputs"):
+        MouseReactivity.model_validate({"reactive": False, "why": "a source says so", "x": 1})
+
+
+def test_pd_rationales_say_what_the_assumed_numbers_are() -> None:
+    """fix52: metformin and ibuprofen (the nsaid entry) shared the natural products' rationale
+    ('natural product ... ~60% maximal pathway inhibition'), though neither is one and the
+    nsaid's emax is 0.5; their assumed emax and EC50 relative to the reference peak are now
+    said as such. No number changed."""
+    for name, emax in (("metformin", 0.6), ("nsaid", 0.5)):
+        for e in get_drug(name).effects:
+            if e.high_dose:
+                continue
+            why = getattr(e.provenance, "rationale", "")
+            assert e.provenance.kind == "assumed" and "natural product with" not in why
+            assert "not a natural product" in why and "ec50_rel 0.5" in why
+            assert (e.emax, e.ec50_rel) == (emax, 0.5)

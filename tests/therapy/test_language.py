@@ -531,6 +531,20 @@ def test_run_scenario_doses_a_regimen_in_the_scenarios_species() -> None:
         ("aspirin 650 mg po q4h d0-d6", None),
         ("aspirin 975 mg po qid d0-d6", None),
         ("aspirin 650 mg po q2h d0", "aspirin 650 mg every 2 h"),
+        # fix52: a cycle's doses are counted as documented (day 0, interval, ... before on):
+        # etoposide's labelled days 1, 3, 5 of 21 fits; a fourth dose does not
+        ("etoposide 120 mg/m2 iv d0,d2,d4", None),
+        ("etoposide 120 mg/m2 iv q2d d0-d4 x3 cycles of 21d", None),
+        ("etoposide 120 mg/m2 iv d0,d2,d4,d6", "etoposide 120 mg/m2 every 2 d"),
+        # bleomycin weekly or twice weekly (its label), not three times a week
+        ("bleomycin 20 mg/m2 iv qw d0-d28", None),
+        ("bleomycin 15 mg/m2 sc q3d d0-d3 x4 cycles of 7d", None),
+        ("bleomycin 20 mg/m2 iv d0,d3,d6", "bleomycin 20 mg/m2 every 3 d"),
+        # tocilizumab's schedules are tied to their routes: 162 mg weekly sc, per kg q4w iv
+        ("tocilizumab 162 mg sc q7d d0-d27", None),
+        ("tocilizumab 8 mg/kg iv q28d d0-d56", None),
+        ("tocilizumab 162 mg iv q7d d0-d27", "tocilizumab 162 mg every 7 d by iv"),
+        ("tocilizumab 8 mg/kg sc q28d d0-d56", "tocilizumab 560 mg every 28 d by sc"),
     ],
 )
 def test_a_dose_on_no_labelled_schedule_is_noted(text: str, named: str | None) -> None:
@@ -582,6 +596,55 @@ def test_a_course_past_its_schedules_cap_fits_not() -> None:
     assert _fits(weekdays[:1], [2.0], capped, rad, Body())
     assert schedule_problem(weekdays, [2.0] * 35, rad, body=Body()) is not None
     assert schedule_problem(weekdays, [2.0] * 35, rad, body=Body("mouse")) is None
+
+
+def test_the_check_counts_a_cycle_as_optimize_writes_it() -> None:
+    """fix52: `_fits` allowed floor(on / interval) doses in a cycle-long window while optimize
+    wrote ceil(on / interval), so optimize's own etoposide d0, d2, d4 course was named
+    off-label. A schedule tied to routes fits only doses by them."""
+    from senotwin.cohort.optimize import DrugCourse
+    from senotwin.therapy.dosing import Body, _fits, schedule_problem
+    from senotwin.therapy.drugs import DoseSchedule, get_drug
+
+    eto = get_drug("etoposide")
+    q2d = DoseSchedule(min="100 mg/m2", max="120 mg/m2", interval="2 d", on="5 d", cycle="21 d")
+    dose = 120 / 37
+    assert _fits([0, 2, 4, 21, 23, 25], [dose] * 6, q2d, eto, Body())
+    assert not _fits([0, 2, 4, 6], [dose] * 4, q2d, eto, Body())
+    course = DrugCourse("etoposide", 1.2, 0, 42, 2.0, on=5.0, cycle=21.0)
+    times = [e.time for e in parse_regimen(course.to_text(Body())).events()]
+    assert times == [0, 2, 4, 21, 23, 25] and course.dose_count() == 6
+    assert schedule_problem(times, [dose] * 6, eto, body=Body()) is None
+    toci = get_drug("tocilizumab")
+    weekly = [0.0, 7.0, 14.0]
+    flat = [162 / 70] * 3
+    assert schedule_problem(weekly, flat, toci, body=Body(), routes=["sc"] * 3) is None
+    assert schedule_problem(weekly, flat, toci, body=Body()) is None  # routes not given
+    assert "by iv" in (schedule_problem(weekly, flat, toci, body=Body(), routes=["iv"] * 3) or "")
+    with pytest.raises(ValueError, match="1 routes for 3 doses"):
+        schedule_problem(weekly, flat, toci, body=Body(), routes=["sc"])
+
+
+def test_a_drug_that_does_not_act_in_mice_runs_there_with_a_note() -> None:
+    """fix52: tocilizumab does not block IL-6 signalling in murine cells (its entry's source),
+    yet ran silently in mouse scenarios: dosing it in a mouse body now runs with a provenance
+    note that says so (not a refusal). A human body, a drug only carried by the model (no
+    doses) and a drug that acts in mice get none."""
+    from senotwin.model import get_scenario
+
+    name = "mouse_emt6_isotype"
+    spec = get_scenario(name).load()
+    reg = parse_regimen("tocilizumab 8 mg/kg iv q7d d0-d14").for_scenario(name)
+    plan = apply_regimen(spec, reg)
+    species = [n for n in plan.schedule.notes if n.startswith("species: ")]
+    assert len(species) == 1 and plan.events
+    assert species[0].startswith("species: tocilizumab does not act on its target in mice (")
+    assert "Lokau J et al. PLoS One 2020" in species[0] and "overstates it" in species[0]
+    other = parse_regimen("anti-pd-l1 10 mg/kg ip d0").for_scenario(name)
+    notes = apply_regimen(spec, other, extra_drugs=["tocilizumab"]).schedule.notes
+    assert not [n for n in notes if n.startswith("species: ")]
+    human = apply_regimen(get_scenario("default").load(), "tocilizumab 8 mg/kg iv q28d d0-d28")
+    assert not [n for n in human.schedule.notes if n.startswith("species: ")]
 
 
 def test_mouse_regimens_get_no_schedule_note() -> None:
@@ -640,6 +703,11 @@ def test_off_label_schedule_notes_of_arms_differing_in_dose_are_one_note() -> No
         weekly,
         f"off-label schedule: drugy 80 mg/m2 {tail}",
     )
+    # a note naming the routes (a schedule tied to a route, fix52) merges the same way
+    by = "every 7 d by iv fits none of its labelled human schedules (A)"
+    assert merge_schedule_notes(
+        (f"off-label schedule: drugz 162 mg {by}", f"off-label schedule: drugz 100 mg {by}")
+    ) == (f"off-label schedule: drugz 100, 162 mg {by}",)
     arms = {f"d{d}": f"nab-paclitaxel {d} mg/m2 iv d0" for d in (80, 150, 200)}
     comp = compare_arms("default", arms, days=3)
     off = [n for n in comp.notes if n.startswith("off-label schedule")]

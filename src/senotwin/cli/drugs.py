@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import typer
 
 from senotwin.cli._common import print_json, user_errors
@@ -48,10 +51,31 @@ def list_drugs(
 
 
 @app.command("show")
-def show_drug(name: str = typer.Argument(..., help="Drug id or alias.")) -> None:
-    """One drug as JSON (targets, PK in model units, PD, toxicity proxies, curator notes)."""
+def show_drug(
+    name: str = typer.Argument(..., help="Drug id or alias."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print every number exact (for programs); without it, to 4 significant digits.",
+    ),
+) -> None:
+    """One drug (targets, PK in model units, PD, toxicity proxies, curator notes) in JSON's
+    layout, its numbers to 4 significant digits (--json: exact)."""
     from senotwin.therapy.drugs import get_drug
 
     with user_errors():
         drug = get_drug(name)
-    print_json(drug.to_dict())
+    shown = drug.to_dict()
+    print_json(shown if as_json else _significant(shown, 4))
+
+
+def _significant(value: Any, digits: int) -> Any:
+    """``value`` with every float to ``digits`` significant digits, through dicts and lists
+    (a derived EC50 printed as 0.30000000000000004, half-lives to 16 digits; ux52)."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: _significant(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_significant(v, digits) for v in value]
+    return value

@@ -6,7 +6,8 @@ labelled or studied schedules of its dose range for the scenario's species (``sc
 dose min/max paired with its interval and, where the source has one, an on/off cycle:
 nab-paclitaxel 260 mg/m2 q21d or 100-125 mg/m2 weekly on days 1-21 of each 28-day cycle;
 a flat range is one schedule per ``interval`` with the range's bounds), at a fraction of its
-reference dose inside that schedule's own bounds, by its reference route, from a start day for a
+reference dose inside that schedule's own bounds, by its reference route where the schedule
+allows it (else by the first route it allows: tocilizumab 162 mg weekly sc), from a start day for a
 duration (a cycled schedule gives the whole cycles that fit in it, written 'x2 cycles of 21d'),
 never past the schedule's cap on one course's doses (``max_doses``: radiotherapy's 30 fractions
 of 2 Gy, a single 34 Gy fraction) nor past the cumulative dose the label characterises
@@ -69,8 +70,10 @@ from senotwin.therapy.dosing import Body, body_for_scenario, canonical_dose, ran
 from senotwin.therapy.drugs import (
     SENOLYSIS_DAMAGE,
     TOXICITY,
+    DoseSchedule,
     Drug,
     Species,
+    doses_in_on_days,
     doses_per_day,
     frequency_text,
     get_drug,
@@ -141,6 +144,8 @@ class ScheduleChoice:
     #: the labelled cumulative dose in reference doses (None: none): a course at ``level`` gives
     #: at most ``cumulative / level`` doses
     cumulative: float | None = None
+    #: the route the course is given by ('': the reference dose's; see course_route)
+    route: str = ""
 
     def cap(self, level: float) -> int | None:
         """The most doses a course at ``level`` may give: the schedule's cap and the cumulative
@@ -167,7 +172,12 @@ def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
     if not schedules:
         every = float(half_life_interval(drug))
         label = f"{frequency_text(every)} (no labelled interval: the half-life fallback)"
-        return (ScheduleChoice(low, high, every, label=label, fallback=True, cumulative=total),)
+        route = course_route(drug, body)
+        return (
+            ScheduleChoice(
+                low, high, every, label=label, fallback=True, cumulative=total, route=route
+            ),
+        )
     out = []
     for s in schedules:
         what = f"its {body.species} schedule {s.label()}"
@@ -175,10 +185,35 @@ def schedule_choices(drug: Drug, body: Body) -> tuple[ScheduleChoice, ...]:
         on, cycle = s.on_off_days() or (None, None)
         out.append(
             ScheduleChoice(
-                lo, hi, s.interval_day(), on, cycle, s.label(), max_doses=s.cap(), cumulative=total
+                lo,
+                hi,
+                s.interval_day(),
+                on,
+                cycle,
+                s.label(),
+                max_doses=s.cap(),
+                cumulative=total,
+                route=course_route(drug, body, s),
             )
         )
     return tuple(out)
+
+
+def course_route(drug: Drug, body: Body, schedule: DoseSchedule | None = None) -> str:
+    """The route a searched course is given by: the reference dose's where ``schedule`` (its
+    ``routes``, else its range's for ``body``'s species) allows it, else the first it allows
+    (tocilizumab's 162 mg weekly is subcutaneous; artesunate's mouse reference route, ip, is
+    not a human one); '' for a drug without PK (radiation: no route is written)."""
+    if drug.pk.model == "none":
+        return ""
+    rng = drug.dose_ranges.get(body.species)
+    allowed: tuple[str, ...] = drug.routes
+    if schedule is not None and schedule.routes is not None:
+        allowed = schedule.routes
+    elif rng is not None:
+        allowed = rng.routes
+    ref = drug.reference_dose.route
+    return ref if ref in allowed else allowed[0]
 
 
 def half_life_interval(drug: Drug) -> int:
@@ -208,8 +243,9 @@ class DrugCourse:
     """One drug in a schedule: dose level (fraction of its reference dose), start day, days,
     the dosing interval (days; one of ``dosing_intervals``) and, for a schedule with an on/off
     cycle, the days dosed at the start of each cycle (``on``) and the cycle length; ``schedule``
-    names the library schedule the course follows and ``max_doses`` its cap on a course's doses
-    (None: none; :meth:`within_cap` cuts the course to it)."""
+    names the library schedule the course follows, ``max_doses`` its cap on a course's doses
+    (None: none; :meth:`within_cap` cuts the course to it) and ``route`` the route it is given
+    by ('': the reference dose's; :func:`course_route`)."""
 
     drug: str
     level: float
@@ -220,6 +256,7 @@ class DrugCourse:
     cycle: float | None = None
     schedule: str = ""
     max_doses: int | None = None
+    route: str = ""
 
     def cycle_plan(self) -> tuple[float, int]:
         """(day of the last dose within a cycle, number of cycles) of a cycled course: the whole
@@ -227,7 +264,7 @@ class DrugCourse:
         cycle's dosing days gives one cycle cut at its end."""
         if self.on is None or self.cycle is None:
             raise ValueError(f"{self.drug}: the course has no on/off cycle")
-        last = (math.ceil(self.on / self.every - 1e-9) - 1) * self.every
+        last = (doses_in_on_days(self.on, self.every) - 1) * self.every
         if last > self.days - 1:
             return math.floor((self.days - 1) / self.every + 1e-9) * self.every, 1
         count = math.floor((self.days - 1 - last) / self.cycle + 1e-9) + 1
@@ -301,7 +338,7 @@ class DrugCourse:
         a clinician writes it; without, in the unit of the drug's reference dose."""
         d = get_drug(self.drug)
         ref = d.reference_dose
-        route = "" if d.pk.model == "none" else f" {ref.route}"
+        route = "" if d.pk.model == "none" else f" {self.route or ref.route}"
         amount, unit = self._written_dose(d, body)
         dose = f"{d.id} {amount:.4g} {unit}{route}"
         freq = frequency_text(self.every)
@@ -643,6 +680,7 @@ def optimize_schedule(
                     opt.cycle,
                     opt.label,
                     opt.cap(level),
+                    opt.route,
                 ).within_cap()  # no more fractions than its cap, nor more than the label's total
             )
         courses_t = tuple(courses)

@@ -311,24 +311,34 @@ def per_area_note(amount: float, unit: str, drug: Drug, *, body: Body) -> str | 
 
 
 def schedule_problem(
-    times: Sequence[float], amounts: Sequence[float], drug: Drug, *, body: Body
+    times: Sequence[float],
+    amounts: Sequence[float],
+    drug: Drug,
+    *,
+    body: Body,
+    routes: Sequence[str] | None = None,
 ) -> str | None:
     """Why ``drug`` dosed at ``times`` (days) with ``amounts`` (canonical unit for ``body``)
-    fits none of its labelled schedules for ``body``'s species (None when one fits, or when the
-    range has none): a schedule fits when every dose lies inside its bounds, no two doses come
-    closer than its interval, with an on/off cycle no cycle-long window holds more doses than
-    its on-days do, and with a cap (``max_doses``) the drug is given no more times than that.
-    So 222 mg/m2 nab-paclitaxel weekly (a 3-weekly dose) is named, and so are 60 daily 2 Gy
-    fractions (no weekend breaks, twice a 30-fraction course). Human
-    bodies only: a mouse experiment follows its paper (three times a week is 2- and 3-day gaps
-    around the mouse range's mean spacing)."""
+    and, where given, ``routes`` (one a dose) fits none of its labelled schedules for
+    ``body``'s species (None when one fits, or when the range has none): a schedule fits when
+    every dose lies inside its bounds and, for a schedule tied to routes, is given by one of
+    them, no two doses come closer than its interval, with an on/off cycle no cycle-long window
+    holds more doses than one cycle gives (:func:`~senotwin.therapy.drugs.doses_in_on_days`:
+    dosed at the interval from the cycle's start while before ``on``), and with a cap
+    (``max_doses``) the drug is given no more times than that. So 222 mg/m2 nab-paclitaxel
+    weekly (a 3-weekly dose) is named, and so are 60 daily 2 Gy fractions (no weekend breaks,
+    twice a 30-fraction course) and tocilizumab 162 mg weekly iv (a subcutaneous schedule).
+    Human bodies only: a mouse experiment follows its paper (three times a week is 2- and 3-day
+    gaps around the mouse range's mean spacing)."""
     if body.species != "human":
         return None
     rng = drug.dose_ranges.get(body.species)
     schedules = rng.all_schedules() if rng is not None else ()
     if rng is None or not schedules or not times:
         return None
-    if any(_fits(times, amounts, s, drug, body) for s in schedules):
+    if routes is not None and len(routes) != len(times):
+        raise ValueError(f"{len(routes)} routes for {len(times)} doses: give one a dose")
+    if any(_fits(times, amounts, s, drug, body, routes) for s in schedules):
         return None
     gaps = sorted({round(b - a, 3) for a, b in itertools.pairwise(times)})
     # gaps under a day in hours (tid's 8 h, not 0.333 d), the others in days
@@ -340,34 +350,65 @@ def schedule_problem(
     unit = rng.min.split()[-1]  # said in the range's unit (mg/m2), not the canonical mg/kg
     per_unit = range_bound(f"1 {unit}", drug, body)
     doses = sorted({float(f"{a / per_unit:.4g}") for a in amounts})
+    # the routes where a schedule is tied to some (a route is then part of the fit)
+    by = (
+        f" by {' and '.join(dict.fromkeys(routes))}"
+        if routes and any(s.routes is not None for s in schedules)
+        else ""
+    )
     return (
-        f"{drug.id} {', '.join(f'{d:g}' for d in doses)} {unit} {spacing} fits none of its "
+        f"{drug.id} {', '.join(f'{d:g}' for d in doses)} {unit} {spacing}{by} fits none of its "
         f"labelled {body.species} schedules ({'; '.join(s.label() for s in schedules)}; "
         f"{rng.source})"
     )
 
 
 def _fits(
-    times: Sequence[float], amounts: Sequence[float], sched: DoseSchedule, drug: Drug, body: Body
+    times: Sequence[float],
+    amounts: Sequence[float],
+    sched: DoseSchedule,
+    drug: Drug,
+    body: Body,
+    routes: Sequence[str] | None = None,
 ) -> bool:
-    """Whether every dose keeps to ``sched`` (bounds, cap, interval, cycle; schedule_problem)."""
+    """Whether every dose keeps to ``sched`` (bounds, routes, cap, interval, cycle;
+    schedule_problem)."""
     low, high = range_bound(sched.min, drug, body), range_bound(sched.max, drug, body)
     if any(a < low * (1 - 1e-9) or a > high * (1 + 1e-9) for a in amounts):
+        return False
+    if (
+        sched.routes is not None
+        and routes is not None
+        and any(r not in sched.routes for r in routes)
+    ):
         return False
     if (cap := sched.cap()) is not None and len(times) > cap:
         return False
     every = sched.interval_day()
     if any(b - a < every - 1e-6 for a, b in itertools.pairwise(times)):
         return False
-    cycle = sched.on_off_days()
-    if cycle is None:
+    cycle, per_cycle = sched.on_off_days(), sched.per_cycle()
+    if cycle is None or per_cycle is None:
         return True
-    on, length = cycle
-    per_cycle = math.floor(on / every + 1e-9)
+    length = cycle[1]
     ordered = sorted(times)  # doses in each cycle-long window from a dose, by bisection
     return all(
         bisect.bisect_left(ordered, t + length - 1e-6) - k <= per_cycle
         for k, t in enumerate(ordered)
+    )
+
+
+def species_note(drug: Drug, *, body: Body) -> str | None:
+    """A note where ``drug`` is dosed in a mouse although it does not act on the mouse form of
+    its target (its ``mouse_reactivity``; tocilizumab, a human antibody): it runs, with the
+    potency the library gives it (the human target's), so the run overstates it. None
+    otherwise."""
+    known = drug.mouse_reactivity
+    if body.species != "mouse" or known is None or known.reactive:
+        return None
+    return (
+        f"species: {drug.id} does not act on its target in mice ({known.why}); the model gives "
+        "it the effect it has on the human target, so this mouse scenario overstates it"
     )
 
 

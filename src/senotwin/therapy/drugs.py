@@ -195,15 +195,25 @@ def frequency_text(every: float) -> str:
     return per_day_text(n) if n is not None else f"q{every:.4g}d"
 
 
+def doses_in_on_days(on: float, every: float) -> int:
+    """Doses of one cycle of an on/off schedule dosed at ``every`` days for its first ``on``
+    days: on day 0, every, 2 every, ... before ``on``, i.e. ceil(on / every) (etoposide every 2
+    days on days 1-5 is days 1, 3, 5: three). The schedule check (therapy.dosing) and the
+    schedule search (cohort.optimize) both count a cycle with it."""
+    return max(1, math.ceil(on / every - 1e-9))
+
+
 class DoseSchedule(_Frozen):
     """One labelled or studied schedule of a dose range: a dose ``min``/``max`` paired with the
     ``interval`` it is given at and, where the source has one, an on/off cycle (dosed at the
-    interval for the first ``on`` days of every ``cycle`` days: navitoclax daily on days 1-14 of
-    21 is ``interval: 1 d, on: 14 d, cycle: 21 d``) and a cap on the administrations of one
-    course (``max_doses``: a radiotherapy course of 30 fractions is ``max_doses: 30``; a single
-    fraction is ``max_doses: 1``, whose interval, still given, then spaces no doses).
-    ``source`` quotes where it is stated; empty where the range's own source states it.
-    Validated, with the drug named, by ``Drug``."""
+    interval for the first ``on`` days of every ``cycle`` days, :func:`doses_in_on_days` doses a
+    cycle: navitoclax daily on days 1-14 of 21 is ``interval: 1 d, on: 14 d, cycle: 21 d``) and
+    a cap on the administrations of one course (``max_doses``: a radiotherapy course of 30
+    fractions is ``max_doses: 30``; a single fraction is ``max_doses: 1``, whose interval, still
+    given, then spaces no doses). ``routes``, where the source ties the schedule to a route
+    (tocilizumab's 162 mg weekly is subcutaneous), are the routes it is given by (each one of
+    the range's); left out, any of the range's routes. ``source`` quotes where it is stated;
+    empty where the range's own source states it. Validated, with the drug named, by ``Drug``."""
 
     min: str
     max: str
@@ -212,6 +222,7 @@ class DoseSchedule(_Frozen):
     cycle: str | int | float | None = None
     # bool first: YAML's `yes` stays a bool (and is refused) instead of becoming 1
     max_doses: bool | int | float | str | None = None
+    routes: tuple[Route, ...] | None = Field(default=None, min_length=1)
     source: str = ""
 
     @model_validator(mode="before")
@@ -253,10 +264,19 @@ class DoseSchedule(_Frozen):
             "course gives: 'max_doses: 30' for 30 fractions, 'max_doses: 1' for a single one)"
         )
 
+    def per_cycle(self) -> int | None:
+        """Doses in one cycle of an on/off schedule (:func:`doses_in_on_days`); None without
+        a cycle."""
+        cyc = self.on_off_days()
+        return None if cyc is None else doses_in_on_days(cyc[0], self.interval_day())
+
     def label(self) -> str:
         """The schedule in words: '100 mg/m2 to 125 mg/m2 q7d on days 1-21 of each 28-day
-        cycle'; '2 Gy qd on days 1-5 of each 7-day cycle, at most 30 doses'; '34 Gy once'."""
+        cycle'; '2 Gy qd on days 1-5 of each 7-day cycle, at most 30 doses'; '34 Gy once'; a
+        schedule tied to a route names it ('162 mg sc q7d')."""
         dose = self.min if self.min == self.max else f"{self.min} to {self.max}"
+        if self.routes is not None:
+            dose += " " + " or ".join(self.routes)
         cap = self.cap()
         if cap == 1:
             return f"{dose} once"
@@ -373,8 +393,8 @@ class DoseRange(_Frozen):
     def schedules_problem(self) -> tuple[str, str] | None:
         """(field, why) when ``schedules`` is malformed in time (None when it is): not beside a
         flat ``interval``, none listed twice, each schedule's times (see
-        :meth:`DoseSchedule.time_problem`) and dose cap (:meth:`DoseSchedule.max_doses_problem`).
-        Dose bounds are checked in ``therapy.dosing``."""
+        :meth:`DoseSchedule.time_problem`), dose cap (:meth:`DoseSchedule.max_doses_problem`) and
+        routes (the range's, each once). Dose bounds are checked in ``therapy.dosing``."""
         if not self.schedules:
             if "schedules" in self.model_fields_set:
                 return "schedules", (
@@ -393,7 +413,14 @@ class DoseRange(_Frozen):
                 return f"schedules[{k}].{found[0]}", found[1]
             if why := s.max_doses_problem():
                 return f"schedules[{k}].max_doses", why
-            key = (s.min, s.max, s.interval_day(), s.on_off_days(), s.cap())
+            if s.routes is not None:
+                bad = [r for r in s.routes if r not in self.routes]
+                if bad or len(set(s.routes)) != len(s.routes):
+                    return f"schedules[{k}].routes", (
+                        f"{list(s.routes)!r}: each route once, and only the range's routes "
+                        f"{list(self.routes)} (the schedule is given by some of them)"
+                    )
+            key = (s.min, s.max, s.interval_day(), s.on_off_days(), s.cap(), s.routes)
             if key in seen:
                 return f"schedules[{k}]", f"{s.label()!r} is listed twice"
             seen.append(key)
@@ -767,6 +794,16 @@ class Effect(_Frozen):
         return self
 
 
+class MouseReactivity(_Frozen):
+    """Whether the drug acts on the mouse form of its target, where the library knows it does
+    not (a human antibody that does not bind the mouse receptor): ``reactive`` and ``why``, the
+    source that says so. Dosing such a drug in a mouse body runs with a note (the model gives
+    it the human potency, so a mouse scenario overstates it; therapy.dosing.species_note)."""
+
+    reactive: bool
+    why: str = Field(min_length=10)
+
+
 class Drug(_Frozen):
     """A library entry: kb agent, category, dosing, PK, PD effects and curator notes."""
 
@@ -786,6 +823,8 @@ class Drug(_Frozen):
     molecular_weight: str | None = None  # "150 kDa" or "974.6 g/mol"; needed by molar potencies
     myelosuppression: Myelosuppression | None = None  # neutropenia model (therapy.toxicity)
     platelet_kill: PlateletKill | None = None  # thrombocytopenia model (therapy.toxicity)
+    #: None: not known to differ in mice; see MouseReactivity
+    mouse_reactivity: MouseReactivity | None = None
 
     @field_validator("aliases")
     @classmethod
@@ -954,6 +993,9 @@ class Drug(_Frozen):
                 self.myelosuppression.model_dump() if self.myelosuppression else None
             ),
             "platelet_kill": self.platelet_kill.model_dump() if self.platelet_kill else None,
+            "mouse_reactivity": (
+                self.mouse_reactivity.model_dump() if self.mouse_reactivity else None
+            ),
             "kb_notes": list(self.kb_notes),
         }
 

@@ -55,6 +55,7 @@ from senotwin.therapy.dosing import (
     off_label_problem,
     per_area_note,
     schedule_problem,
+    species_note,
     unit_problem,
 )
 from senotwin.therapy.drugs import (
@@ -261,6 +262,13 @@ class Regimen:
             for item in self.items
         )
         return tuple(dict.fromkeys(n for n in out if n))
+
+    def species_notes(self, lib: DrugLibrary | None = None) -> tuple[str, ...]:
+        """One line per drug dosed in a mouse body that does not act on the mouse target
+        (see species_note)."""
+        lib = lib or library()
+        out = (species_note(drug, body=self.body) for drug in self.drugs(lib))
+        return tuple(n for n in out if n)
 
     def events(
         self, lib: DrugLibrary | None = None, *, check_off_label: bool = True
@@ -1064,14 +1072,15 @@ def apply_regimen(
     if reg is not None and reg.allow_off_label:
         notes += tuple(f"off-label (allowed): {line}" for line in reg.off_label(lib))
     if reg is not None:
-        notes += reg.unit_notes(lib) + schedule_notes(events, reg.body, lib)
+        notes += reg.unit_notes(lib) + reg.species_notes(lib)
+        notes += schedule_notes(events, reg.body, lib)
     schedule = Schedule(doses=doses, name=reg.to_text() if reg is not None else "", notes=notes)
     return TherapyPlan(tspec, schedule, events, tuple(sorted(drugs)))
 
 
 _OFF_LABEL = re.compile(
     r"off-label schedule: (?P<drug>\S+) (?P<doses>[-+0-9.e]+(?:, [-+0-9.e]+)*) (?P<unit>\S+) "
-    r"(?P<rest>(?:every .+? d|once) fits none of .*)",
+    r"(?P<rest>(?:every .+? d|once)(?: by [a-z ]+?)? fits none of .*)",
     re.DOTALL,
 )
 
@@ -1111,7 +1120,11 @@ def schedule_notes(events: Sequence[DosingEvent], body: Body, lib: DrugLibrary) 
     for drug_id in dict.fromkeys(e.drug for e in events):
         mine = [e for e in events if e.drug == drug_id]
         why = schedule_problem(
-            [e.time for e in mine], [e.amount for e in mine], lib.get(drug_id), body=body
+            [e.time for e in mine],
+            [e.amount for e in mine],
+            lib.get(drug_id),
+            body=body,
+            routes=[e.route for e in mine],
         )
         if why:
             out.append(f"off-label schedule: {why}")
