@@ -26,7 +26,7 @@ def test_text_that_looks_like_a_path_is_parsed_as_regimen_text_not_opened() -> N
 def test_compare_runs_untreated_plus_each_arm() -> None:
     fig, _table, errors, status = compare("aged_lung_untreated", [EXAMPLES[0], "", "", ""])
     assert errors == ["", "", "", ""]
-    assert [t.name for t in fig.data] == ["untreated", "arm 1"]
+    assert [t.name for t in fig.data if t.mode == "lines"] == ["untreated", "arm 1"]
     assert fig.layout.yaxis.title.text == "tumour burden (1e9 cells)"
     assert status.startswith("compared 2 arms")
     assert fig.data[0].y[-1] != fig.data[1].y[-1]  # the chemotherapy arm differs
@@ -104,3 +104,21 @@ def test_blood_count_nadirs_are_shown_with_their_grades() -> None:
     assert [r[0] for r in rows] == ["untreated", "arm 1"]
     assert rows[0][column] == "232 (grade 0)"  # the shared model, no dose
     assert rows[1][column].endswith("(grade 2)"), rows[1][column]  # 325 mg x5: about 40 % drop
+
+
+def test_the_plot_marks_each_arms_doses_below_the_curves() -> None:
+    """The page's figure had no mark of when a drug was given (the CLI figure has them since
+    session 52): a row per dosed arm below the burden, a tick per dose in the arm's colour, the
+    dose in the hover text; no row for the untreated arm."""
+    fig, _table, errors, _status = compare("aged_lung_untreated", [EXAMPLES[0], "", "", ""])
+    assert errors == ["", "", "", ""]
+    curves = [t for t in fig.data if t.mode == "lines"]
+    ticks = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in curves] == ["untreated", "arm 1"]
+    assert [t.name for t in ticks] == ["arm 1 doses"]
+    (tick,) = ticks
+    assert tick.yaxis == "y2" and list(tick.y) == ["arm 1"] and list(tick.x) == [0.0]
+    assert tick.marker.color == tick.marker.line.color == curves[1].line.color
+    assert fig.layout.xaxis.anchor == "y2"  # the time axis under the dose rows
+    assert tick.text[0].startswith("doxorubicin") and "day 0" in tick.text[0]
+    assert fig.layout.yaxis2.title.text == "doses given"

@@ -12,16 +12,19 @@ from typing import Any
 
 import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
+from plotly.colors import qualitative
 
 from senotwin._errors import SenotwinError
 from senotwin._text import counted
-from senotwin.analysis.therapy import compare_arms, toxicity_max_unit
+from senotwin.analysis.therapy import Comparison, compare_arms, toxicity_max_unit
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import library
 from senotwin.therapy.language import Regimen, parse_text
 
 ARMS = 4
+#: the arms' colours, line and dose ticks alike (plotly's default sequence)
+PALETTE = qualitative.Plotly
 ARM_TEXT = "arm-text"
 ARM_ERROR = "arm-error"
 DEFAULT_SCENARIO = "aged_lung_untreated"
@@ -117,17 +120,7 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
         comp = compare_arms(scenario, arms, engine="reference")
     except SenotwinError as exc:
         return go.Figure(), None, errors, f"error: {exc}"
-    fig = go.Figure()
-    for name, table in comp.tables.items():
-        read = readouts_for(table)
-        fig.add_trace(go.Scatter(x=table["time"], y=read.burden(table), name=name, mode="lines"))
-    fig.update_layout(
-        title=f"Tumour burden per arm on {scenario}",
-        xaxis_title="time (days)",
-        yaxis_title="tumour burden (1e9 cells)",
-        height=420,
-        margin={"l": 80, "r": 20, "t": 60, "b": 50},
-    )
+    fig = burden_figure(comp, scenario)
     tox = sorted({k for a in comp.arms for k in a.toxicity_max})
     # the proxies are relative, not all fractions: tissue damage from senolysis is a rate
     # (a share of host tissue cells killed per day), so '(0-1)' promised a bound it lacks
@@ -160,6 +153,69 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
         errors,
         (f"compared {counted(len(arms), 'arm')} on {scenario} over {comp.days:g} days{notes}"),
     )
+
+
+def burden_figure(comp: Comparison, scenario: str) -> go.Figure:
+    """Each arm's tumour burden, and below it a row per arm with a tick at each dose it was given
+    (hover: drug, dose, route, day), in the arm's colour (the page showed no dose times)."""
+    fig = go.Figure()
+    given = any(arm.doses for arm in comp.arms)
+    for k, arm in enumerate(comp.arms):
+        table = comp.tables[arm.name]
+        color = PALETTE[k % len(PALETTE)]
+        fig.add_trace(
+            go.Scatter(
+                x=table["time"],
+                y=readouts_for(table).burden(table),
+                name=arm.name,
+                mode="lines",
+                line={"color": color},
+                legendgroup=arm.name,
+            )
+        )
+        if arm.doses:
+            fig.add_trace(
+                go.Scatter(
+                    x=[e.time for e in arm.doses],
+                    y=[arm.name] * len(arm.doses),
+                    text=[
+                        f"{e.drug} {e.amount:.4g} {e.unit} {e.route}, day {e.time:g}"
+                        for e in arm.doses
+                    ],
+                    hovertemplate="%{text}<extra>%{y}</extra>",
+                    mode="markers",
+                    marker={  # an open symbol is drawn in marker.color, not line.color
+                        "symbol": "line-ns-open",
+                        "size": 12,
+                        "color": color,
+                        "line": {"width": 2, "color": color},
+                    },
+                    yaxis="y2",
+                    showlegend=False,
+                    legendgroup=arm.name,
+                    name=f"{arm.name} doses",
+                )
+            )
+    fig.update_layout(
+        title=f"Tumour burden per arm on {scenario}",
+        # the time axis sits under the dose rows when there are any (it sat between the two)
+        xaxis={"title": "time (days)", "anchor": "y2" if given else "y"},
+        yaxis={"title": "tumour burden (1e9 cells)", "domain": [0.3, 1.0] if given else [0.0, 1.0]},
+        height=480 if given else 420,
+        margin={"l": 80, "r": 20, "t": 60, "b": 50},
+    )
+    if given:
+        fig.update_layout(
+            yaxis2={
+                "domain": [0.0, 0.22],
+                "type": "category",
+                "title": "doses given",
+                "autorange": "reversed",
+                "categoryorder": "array",
+                "categoryarray": [a.name for a in comp.arms],
+            }
+        )
+    return fig
 
 
 def before_comparison_figure() -> go.Figure:
