@@ -346,7 +346,7 @@ LABELLED_SESSION52 = {
     "bleomycin": ("bleomycin 20 mg/m2 iv d0,d3,d7,d10", "60 mg/m2 iv", "10 mg/m2 to 20 mg/m2",
                   "Blenoxane"),
     "metformin": ("metformin 1000 mg po bid d0-d13", "3000 mg po", "500 mg to 1000 mg",
-                  "2550 mg per day"),
+                  "US label"),
     "aspirin": ("aspirin 325 mg po qd d0-d27", "2925 mg po", "50 mg to 975 mg", "Bayer"),
     "jak2-stat3-inhibitor": ("jak2-stat3-inhibitor 20 mg po bid d0-d27", "75 mg po",
                              "5 mg to 25 mg", "Jakafi"),
@@ -356,7 +356,7 @@ LABELLED_SESSION52 = {
                        "Lynparza"),
     "artesunate": ("artesunate 2.4 mg/kg iv qd d0-d6", "7.2 mg/kg iv", "2.4 mg/kg to 2.4 mg/kg",
                    "severe malaria"),
-    "nsaid": ("nsaid 400 mg po q6h d0-d6", "2400 mg po", "200 mg to 800 mg", "3200 mg"),
+    "nsaid": ("nsaid 400 mg po q6h d0-d6", "2400 mg po", "200 mg to 800 mg", "ibuprofen"),
     # studied, not labelled: the dasatinib + quercetin pulses (Justice 2019, 1250 mg 3 days/week)
     "quercetin": ("quercetin 1250 mg po qd d0-d2", "3750 mg po", "500 mg to 1250 mg", "Justice"),
 }  # fmt: skip
@@ -742,3 +742,24 @@ def test_an_antibody_dosed_per_m2_runs_with_a_note_of_the_label_unit() -> None:
         assert not [n for n in apply_regimen(spec, quiet).schedule.notes if "per m2" in n]
     mouse = parse_regimen("anti-pd-l1 30 mg/m2 ip d0", body=Body("mouse"))
     assert mouse.unit_notes() == ()
+
+
+def test_an_off_label_message_quotes_the_sources_citation_not_its_whole_text() -> None:
+    """Off-label errors quoted a range's whole source (~1,000 characters for metformin): the
+    message keeps its citation up to the first quotation and says where to read it whole; a
+    short source is quoted as it is."""
+    from senotwin.therapy.dosing import SOURCE_HEAD, source_in_brief
+
+    with pytest.raises(ValidationError) as err:
+        parse_regimen("metformin 5000 mg po d0").events()
+    msg = str(err.value)
+    assert "metformin hydrochloride tablets US label" in msg
+    assert "in full: senotwin drugs show metformin" in msg
+    assert "glycemic control" not in msg and len(msg) < 400
+    assert source_in_brief("Ibrance label: 125 mg once daily", "palbociclib") == (
+        "Ibrance label: 125 mg once daily"
+    )
+    long = "a label " + "word " * 60 + ": 'quote'"
+    brief = source_in_brief(long, "x")
+    assert brief.endswith("...; in full: senotwin drugs show x")
+    assert len(brief.split(" ...;")[0]) <= SOURCE_HEAD

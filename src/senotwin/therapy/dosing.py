@@ -244,10 +244,32 @@ def cumulative_problem(amounts: Sequence[float], drug: Drug, *, body: Body) -> s
         return None
     unit = rng.cumulative.max.split()[-1]
     per_unit = range_bound(f"1 {unit}", drug, body)
+    source = source_in_brief(rng.cumulative.source, drug.id)
     return (
         f"{drug.id} {total / per_unit:.4g} {unit} in all is above the {rng.cumulative.max} "
-        f"cumulative dose its label characterises ({rng.cumulative.source})"
+        f"cumulative dose its label characterises ({source})"
     )
+
+
+#: characters of a range's source that a message quotes (a whole source runs to ~1,000)
+SOURCE_HEAD = 140
+
+
+def source_in_brief(source: str, drug: str) -> str:
+    """A range's source as a message quotes it: its citation up to the first quotation (at most
+    :data:`SOURCE_HEAD` characters, cut at a word) and where to read it whole (an off-label
+    message quoted sources of ~1,000 characters)."""
+    head = source
+    for mark in (": '", " '", ': "', ' "'):
+        cut = head.find(mark)
+        if cut > 0:
+            head = head[:cut]
+    if len(head) > SOURCE_HEAD:
+        head = head[:SOURCE_HEAD].rsplit(" ", 1)[0]
+    head = head.rstrip(" ,;:(")
+    if head == source.rstrip(" ,;:("):
+        return source
+    return f"{head} ...; in full: senotwin drugs show {drug}"
 
 
 def off_label_problem(
@@ -268,12 +290,12 @@ def off_label_problem(
     rng = drug.dose_ranges.get(body.species)
     if rng is None:
         return _human_dose_in_mouse(amount, unit, drug) if body.species == "mouse" else None
-    where = f"{body.species} range {rng.min} to {rng.max} ({rng.source})"
+    where = f"{body.species} range {rng.min} to {rng.max} ({source_in_brief(rng.source, drug.id)})"
     if route not in rng.routes:
         return (
             f"{drug.id} is not given {route!r} in "
             f"{'mice' if body.species == 'mouse' else 'humans'} (routes: "
-            f"{', '.join(rng.routes)}; {rng.source})"
+            f"{', '.join(rng.routes)}; {source_in_brief(rng.source, drug.id)})"
         )
     dose = canonical_dose(amount, unit, drug, body=body, where=drug.id)
     low, high = range_bound(rng.min, drug, body), range_bound(rng.max, drug, body)
@@ -359,7 +381,7 @@ def schedule_problem(
     return (
         f"{drug.id} {', '.join(f'{d:g}' for d in doses)} {unit} {spacing}{by} fits none of its "
         f"labelled {body.species} schedules ({'; '.join(s.label() for s in schedules)}; "
-        f"{rng.source})"
+        f"{source_in_brief(rng.source, drug.id)})"
     )
 
 
@@ -428,6 +450,7 @@ def _human_dose_in_mouse(amount: float, unit: str, drug: Drug) -> str | None:
         return None
     return (
         f"dose {amount:g} {unit} of {drug.id} is a human dose (inside its human range "
-        f"{rng.min} to {rng.max}, {rng.source}) and the library gives no mouse range for it; "
+        f"{rng.min} to {rng.max}, {source_in_brief(rng.source, drug.id)}) and the library gives "
+        "no mouse range for it; "
         "dose a mouse per kg (mg/kg) or per mouse"
     )
