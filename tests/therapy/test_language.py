@@ -763,3 +763,21 @@ def test_an_off_label_message_quotes_the_sources_citation_not_its_whole_text() -
     brief = source_in_brief(long, "x")
     assert brief.endswith("...; in full: senotwin drugs show x")
     assert len(brief.split(" ...;")[0]) <= SOURCE_HEAD
+
+
+@pytest.mark.parametrize(
+    ("every", "text"),
+    [("8 h", "q8h"), ("6h", "q6h"), ("21 d", "q21d"), ("2 W", "q2w"), ("tid", "tid")],
+)
+def test_a_yaml_every_may_be_an_interval_with_its_unit(every: str, text: str) -> None:
+    """YAML regimens took 'every: tid' but not 'every: 8 h' (ux52): an interval with its unit
+    reads as the text form's qNh/qNd/qNw; the same regimen either way."""
+    item = f"{{drug: metformin, dose: 850 mg, route: po, every: {every}, days: d0-d13}}"
+    yaml_form = f"regimen:\n  - {item}\n"
+    written = parse_regimen(f"metformin 850 mg po {text} d0-d13")
+    assert parse_regimen(yaml_form).items == written.items
+
+
+def test_a_yaml_every_with_a_bad_interval_names_it() -> None:
+    with pytest.raises(RegimenSyntaxError, match="q5h"):
+        parse_regimen("regimen:\n  - {drug: metformin, dose: 850 mg, every: 5 h, days: d0-d6}\n")

@@ -24,7 +24,8 @@ drug's dose kind (Gy only for radiation). Every error is a :class:`RegimenSyntax
 line and column with a caret and, where it helps, the closest drug or unit.
 
 The YAML form is a list of items with the same parts as fields (``drug, dose, route, every, days,
-cycles, after``) under ``regimen:``, optionally with ``body: human|mouse``. ``apply_regimen``
+cycles, after``) under ``regimen:``, optionally with ``body: human|mouse``; its ``every`` also
+takes an interval with its unit (``8 h``, ``21 d``, ``2 w``). ``apply_regimen``
 turns a Regimen into a therapy ModelSpec (``sim.pkpd``) plus a Schedule of exact Dose events.
 """
 
@@ -880,6 +881,17 @@ def _item_times(regimen: Regimen) -> list[tuple[float, ...]]:
 _YAML_KEYS = ("drug", "dose", "route", "every", "days", "cycles", "after")
 
 
+#: a YAML ``every`` written as an interval with its unit ('8 h', '21 d', '2 w')
+_EVERY_INTERVAL = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(h|d|w)\s*", re.IGNORECASE)
+
+
+def _yaml_every(every: str) -> str:
+    """A YAML ``every`` as the text form's frequency: '8 h' -> 'q8h', '21 d' -> 'q21d' (YAML
+    took 'tid' but not '8 h'); anything else as written, for the text parser to check."""
+    m = _EVERY_INTERVAL.fullmatch(every)
+    return f"q{m.group(1)}{m.group(2).lower()}" if m else every
+
+
 def _yaml_item_text(raw: object, where: str) -> str:
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: an item must be a mapping with {', '.join(_YAML_KEYS)}")
@@ -896,7 +908,7 @@ def _yaml_item_text(raw: object, where: str) -> str:
     if raw.get("route") is not None:
         parts.append(str(raw["route"]))
     if raw.get("every") is not None:
-        parts.append(str(raw["every"]))
+        parts.append(_yaml_every(str(raw["every"])))
     days = raw.get("days")
     if isinstance(days, list):
         if not all(isinstance(d, int | float) and not isinstance(d, bool) for d in days):
