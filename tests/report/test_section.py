@@ -63,3 +63,12 @@ def test_render_escapes_text_and_marks_highlighted_rows() -> None:
 def test_duplicate_anchors_are_refused() -> None:
     with pytest.raises(ValidationError, match="duplicate anchors"):
         _page(Section("Same"), Section("same"))
+
+
+def test_each_table_scrolls_in_its_own_box() -> None:
+    """The validation table (14 columns) made the whole report page scroll sideways on a 1300 px
+    window (found opening the demo's report in s52): every table sits in a box that scrolls."""
+    page = _page(Section("A", tables=(Table.of(("a",), [(1,)]), Table.of(("b",), [(2,)]))))
+    assert page.count('<div class="table-wrap"><table>') == 2
+    assert page.count("</table></div>") == 2
+    assert ".table-wrap { overflow-x: auto;" in page
