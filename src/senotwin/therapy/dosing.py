@@ -364,11 +364,10 @@ def schedule_problem(
         return None
     gaps = sorted({round(b - a, 3) for a, b in itertools.pairwise(times)})
     # gaps under a day in hours (tid's 8 h, not 0.333 d), the others in days
-    said = [
-        f"{', '.join(f'{round(g * 24, 1):g}' for g in gaps if g < 1)} h",
-        f"{', '.join(f'{g:g}' for g in gaps if g >= 1)} d",
-    ]
-    spacing = "every " + ", ".join(t for t in said if t[0] != " ") if gaps else "once"
+    hours = [f"{round(g * 24, 1):g}" for g in gaps if g < 1]
+    days = [f"{g:g}" for g in gaps if g >= 1]
+    said = [f"{', '.join(v)} {u}" for v, u in ((hours, "h"), (days, "d")) if v]
+    spacing = "every " + ", ".join(said) if gaps else "once"
     unit = rng.min.split()[-1]  # said in the range's unit (mg/m2), not the canonical mg/kg
     per_unit = range_bound(f"1 {unit}", drug, body)
     doses = sorted({float(f"{a / per_unit:.4g}") for a in amounts})
