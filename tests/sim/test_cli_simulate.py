@@ -56,6 +56,11 @@ def test_simulate_scenario_to_csv_and_parquet(tmp_path: Path) -> None:
     summary = json.loads(text)
     assert summary["status"] == "success" and summary["provenance"]["engine"] == "fast"
     assert pd.read_parquet(pq)["X"].iloc[-1] == pytest.approx(summary["final"]["X"])
+    # every final value with its unit (IL6_t 427 read with no unit; ux53)
+    assert set(summary["units"]) == set(summary["final"]) and summary["units"]["time"] == "day"
+    code, text = _run("simulate", "--days", "2", "--out", str(tmp_path / "d.csv"), "--summary-json")
+    units = json.loads(text)["units"]
+    assert (units["V_T"], units["IL6_t"], units["C"]) == ("mL", "pg/mL", "cells")
 
 
 def test_simulate_block_knockout_changes_outcome(tmp_path: Path) -> None:

@@ -58,7 +58,9 @@ def simulate(
         None, "--plot", help="Also write the run's time-course figure (.png/.svg)."
     ),
     summary_json: bool = typer.Option(
-        False, "--summary-json", help="Print a JSON summary (status, final values, provenance)."
+        False,
+        "--summary-json",
+        help="Print a JSON summary (status, final values, their units, provenance).",
     ),
     ensemble: Path | None = typer.Option(
         None,
