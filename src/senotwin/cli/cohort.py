@@ -132,6 +132,7 @@ def run(
         None,
         "--ensemble",
         parser=ensemble_path,
+        metavar="<path>",
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): each patient runs with one set drawn for it; `cohort "
         "summary` then gives, per pair of arms, the shares of patients doing strictly better, "

@@ -107,7 +107,7 @@ def units(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Unit consistency of every process rate and observable (exit 1 on any mismatch the model
-    is not known to have; the known ones are listed, as in ``model check``)."""
+    is not known to have; the known ones are listed, as in `model check`)."""
     from senotwin.model.unitcheck import unit_check
 
     with user_errors():

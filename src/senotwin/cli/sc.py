@@ -331,7 +331,11 @@ def survival(
         ..., "--score", help="Numeric score column (repeatable); the first is drawn."
     ),
     out: Path = typer.Option(..., "--out", help="Cox table (.csv/.tsv), one row per score."),
-    figure: Path | None = typer.Option(None, "--figure", help="KM plot of the first score."),
+    figure: Path | None = typer.Option(
+        None,
+        "--figure",
+        help="Kaplan-Meier plot of the first score by tertile (.png, .svg or .pdf).",
+    ),
 ) -> None:
     """Cox PH per score (HR per SD, CI, p) and Kaplan-Meier by tertiles."""
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))

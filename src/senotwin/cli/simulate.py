@@ -66,6 +66,7 @@ def simulate(
         None,
         "--ensemble",
         parser=ensemble_path,
+        metavar="<path>",
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. a posterior ensemble from "
         "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95)."
         + SHIPPED_ENSEMBLE_HELP,
