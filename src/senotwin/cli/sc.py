@@ -308,6 +308,7 @@ def comm(
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
     with user_errors(), writing(*outputs, inputs=(input, obs)):
         check_seed(seed)  # before the file is read
+        check_count("--n-perm", n_perm, 1)  # said 'n_perm must be >= 1' after reading (ux53)
         expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
         used = len(t[["ligand", "receptor"]].drop_duplicates())
