@@ -270,9 +270,36 @@ def test_each_arm_records_its_doses_and_the_figure_marks_them(comparison) -> Non
         assert (lowest - y0) / (y1 - y0) > top
         assert all((t - y0) / (y1 - y0) > top for t in ax.get_yticks())
     assert DOSE_MARKS_LABEL in [t.get_text() for t in fig.legends[0].get_texts()]
+    # the first dosed arm's row on top, as the legend lists it first (the rows ran upwards)
+    ax = fig.axes[0]
+    chemo_row, navi_row = (float(ln.get_ydata()[0]) for ln in ax.get_lines()[-2:])
+    assert chemo_row > navi_row
     # a dose beyond the follow-up is not recorded as given (the run warns that it falls after)
     from senotwin._errors import SenotwinWarning
 
     with pytest.warns(SenotwinWarning, match="after the end of the run"):
         short = compare_arms("aged_lung_untreated", {"chemo": CHEMO}, days=5, engine="fast")
     assert [e.time for e in short.arms[0].doses] == [0.0]
+
+
+def test_past_ten_arms_no_two_arms_share_a_colour(comparison) -> None:
+    """With 13 arms the eleventh to thirteenth took the first three arms' colours (matplotlib's
+    ten-colour cycle), so their rows of dose ticks, told apart by colour alone, were ambiguous
+    (ux53). Up to twenty arms every arm's curve and ticks have a colour of their own."""
+    from dataclasses import replace
+
+    from matplotlib.colors import to_hex
+
+    from senotwin.report.therapy_sections import comparison_figure
+
+    source = comparison.arms[1]  # chemo: dosed
+    arms = tuple(replace(source, name=f"a{k}") for k in range(13))
+    table = comparison.tables[source.name]
+    many = replace(comparison, arms=arms, tables={a.name: table for a in arms})
+    fig = comparison_figure(many)
+    for ax in fig.axes:
+        ticks = [ln for ln in ax.get_lines() if ln.get_marker() == "|"]
+        curves = [ln for ln in ax.get_lines() if ln.get_marker() != "|"]
+        assert len(ticks) == len(curves) == 13
+        assert len({to_hex(ln.get_color()) for ln in curves}) == 13
+        assert [to_hex(ln.get_color()) for ln in ticks] == [to_hex(ln.get_color()) for ln in curves]

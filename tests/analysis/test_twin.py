@@ -69,7 +69,10 @@ def test_values_are_clipped_into_the_plausible_range() -> None:
     ("table", "sample", "message"),
     [
         (_cohort([1.0, 2.0]), "s0", "need at least 3"),
-        (_cohort([1.0, 2.0, 3.0]), "s9", "sample 's9' is not in the score table"),
+        (_cohort([1.0, 2.0, 3.0]), "s9", "sample 's9' is not in the score table .3 samples"),
+        # the close names, not the first rows as a Python list (ux53)
+        (_cohort([1.0, 2.0, 3.0]), "S1", "samples of the input.; did you mean 's1'"),
+        (_cohort([1.0, 2.0, 3.0]), "xyz", "; its first: s0, s1, s2$"),
         (pd.DataFrame({"x": [1, 2, 3]}, index=["a", "b", "c"]), "a", "none of the twin"),
         (_cohort([1.0, 2.0, 3.0]), "s0", "no twin mapping for model 'sasp_qsp'; twins exist for"),
     ],

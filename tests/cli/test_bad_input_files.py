@@ -79,6 +79,15 @@ def _h5ad_dup_genes(path: Path) -> None:
         adata.write_h5ad(path)
 
 
+def _h5ad_plain(path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adata = ad.AnnData(
+            X=np.log1p(_counts().to_numpy()).astype(np.float32), var=pd.DataFrame(index=GENES)
+        )
+        adata.write_h5ad(path)
+
+
 def _survival(_: Path) -> str:
     rng = np.random.default_rng(1)
     n = 30
@@ -145,6 +154,14 @@ CASES = [
     # said 'n_null must be >= 10, got 5' (the library's argument) after reading the file
     Case("call-n-null-5", ("sc", "call", "in.csv", "--out", "o.csv", "--n-null", "5"), GOOD,
          message="error: --n-null must be a whole number >= 10, got 5", absent=("o.csv",)),
+    # said 'n_perm must be >= 1, got 0' (the library's argument) after reading the file (ux53)
+    Case("communication-n-perm-0",
+         ("sc", "communication", "in.csv", "--groupby", "g", "--out", "c.csv", "--n-perm", "0"),
+         GOOD, message="error: --n-perm must be a whole number >= 1, got 0", absent=("c.csv",)),
+    # said "layer 'counts' not in x.h5ad; have []" (ux53)
+    Case("score-unknown-layer", ("score", "d.h5ad", "--out", "o.csv", "--layer", "counts"),
+         {"d.h5ad": _h5ad_plain}, absent=("o.csv",),
+         message="layer 'counts' (--layer) is not in d.h5ad; its layers: none (leave --layer out"),
     Case("markers-bad-suffix",
          ("sc", "sasp-markers", "in.csv", "--groupby", "g", "--out", "m.parquet"), GOOD,
          message="must end in", absent=("m.parquet",)),

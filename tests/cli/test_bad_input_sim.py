@@ -609,6 +609,23 @@ CASES: tuple[Case, ...] = (
         "error: ensemble: row 2, column 'k_rem': 'abc' is not a finite number",
     ),
     Case(
+        "cohort-arm-twice",  # said "arm names must be unique, got ['a', 'a']" (ux53)
+        lambda t: [
+            "cohort",
+            "run",
+            "--n",
+            "2",
+            "--out",
+            str(t / "c"),
+            "--arm",
+            "a=none",
+            "--arm",
+            "a=none",
+        ],
+        2,
+        "error: arm names (--arm NAME=...) must be unique: 'a' given more than once",
+    ),
+    Case(
         "optimize-budget-0",  # said 'budget must be >= 1 and patients >= 2' for either
         ["optimize", "--budget", "0"],
         2,

@@ -172,3 +172,30 @@ def test_no_default_is_shown_as_a_long_float() -> None:
         and not isinstance(p.show_default, str)
     ]
     assert shown == []
+
+
+def test_help_shows_no_markup_nor_a_class_name_for_a_type() -> None:
+    """`model units --help` printed reST's ``model check`` literally, the --ensemble options
+    showed their type as '<Path>' where every other path reads '<path>', and `sc survival
+    --figure` did not say which formats it writes (ux53)."""
+    from typer.testing import CliRunner
+
+    root = typer.main.get_command(app)
+
+    def paths(command: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        if not hasattr(command, "list_commands"):
+            return [path]
+        ctx = click.Context(command)
+        return [
+            p
+            for n in command.list_commands(ctx)
+            for p in paths(command.get_command(ctx, n), (*path, n))
+        ]
+
+    found = []
+    for path in paths(root, ()):
+        out = CliRunner().invoke(app, [*path, "--help"], terminal_width=200).output
+        found += [f"{' '.join(path)}: {m}" for m in ("``", "<Path>") if m in out]
+    assert found == []
+    survival = CliRunner().invoke(app, ["sc", "survival", "--help"], terminal_width=200).output
+    assert ".png, .svg or .pdf" in survival

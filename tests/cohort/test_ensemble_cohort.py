@@ -167,6 +167,8 @@ def test_cli_cohort_ensemble_run_and_summary(tmp_path: Path) -> None:
     (ici,) = [line for line in res.output.splitlines() if line.startswith("│ ici")]
     assert "ref" not in ici
     assert "HR: Cox hazard ratio vs control, n/e = not estimable" in " ".join(res.output.split())
+    assert "ORR/CR/DCR: % of patients" in res.output  # every column said (ux53)
+    assert "p PFS: log-rank p vs control; failed: patients without" in " ".join(res.output.split())
     assert (
         "control beats ici on pfs (days) in 0% of 3 patients (ties 100%, ici better 0%; median "
         "difference +0): not supported (< 80%)" in res.output

@@ -10,6 +10,7 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.report.figures import (
     coincident_groups,
+    distinct_colours,
     draw_lines,
     figure_bytes,
     new_figure,
@@ -232,3 +233,14 @@ def test_fits_figure_has_one_key_for_every_mark_and_names_the_data_set() -> None
         for line in ax.lines:
             role = str(line.get_label()).removesuffix(" (ceiling)")
             assert line.get_color() == ROLE_COLOURS[role], (ax.get_title(), role)
+
+
+def test_distinct_colours_keep_the_first_ten_and_differ_up_to_twenty() -> None:
+    """Past ten curves matplotlib's cycle repeats; tab20 keeps C0-C9 for the first ten (so a
+    figure of few arms is unchanged) and gives the next ten their own (ux53)."""
+    from matplotlib.colors import to_hex
+
+    assert distinct_colours(3) == ["C0", "C1", "C2"]
+    many = distinct_colours(20)
+    assert len(set(many)) == 20
+    assert many[:10] == [to_hex(f"C{k}") for k in range(10)]

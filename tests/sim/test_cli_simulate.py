@@ -56,6 +56,11 @@ def test_simulate_scenario_to_csv_and_parquet(tmp_path: Path) -> None:
     summary = json.loads(text)
     assert summary["status"] == "success" and summary["provenance"]["engine"] == "fast"
     assert pd.read_parquet(pq)["X"].iloc[-1] == pytest.approx(summary["final"]["X"])
+    # every final value with its unit (IL6_t 427 read with no unit; ux53)
+    assert set(summary["units"]) == set(summary["final"]) and summary["units"]["time"] == "day"
+    code, text = _run("simulate", "--days", "2", "--out", str(tmp_path / "d.csv"), "--summary-json")
+    units = json.loads(text)["units"]
+    assert (units["V_T"], units["IL6_t"], units["C"]) == ("mL", "pg/mL", "cells")
 
 
 def test_simulate_block_knockout_changes_outcome(tmp_path: Path) -> None:
@@ -154,6 +159,13 @@ def test_model_stats_explain_export(tmp_path: Path) -> None:
     st = json.loads(text)
     assert st["species"] == 3 and st["processes"] == 11
     assert sum(st["parameter_provenance"].values()) == st["parameters"]
+    # the text: lists and counts written out, no Python repr, no 16-digit shares (ux53)
+    code, text = _run("model", "stats")
+    assert code == 0, text
+    assert not any(c in text for c in "{}[]'") and "0.2777" not in text
+    assert "blockable_entities: BCL2_FAMILY, CCL2," in text
+    assert "calibration: 10 calibrated, 6 practically identifiable\n  Claret: d_stress" in text
+    assert "parameter provenance: measured 40 (27.8 %)" in text
     code, text = _run("model", "explain", "cd8_kill", "--scenario", "depillis2005")
     assert code == 0 and "ratio_dependent_kill" in text and "de Pillis" in text
     code, text = _run("model", "explain", "cd8kill", "--scenario", "depillis2005")

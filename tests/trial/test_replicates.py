@@ -82,6 +82,18 @@ def test_cli_runs_replicates_and_refuses_bad_counts(tmp_path: Path) -> None:
     table = pd.read_csv(out / "replicates.csv")
     assert sorted(table["replicate"].unique()) == [0, 1]
     assert (out / "r00").is_dir() and (out / "summary.csv").is_file()
+    # run again into the same folder: refused with a pointer to --resume, which the command now
+    # has (it pointed to an option it did not take; ux53): the finished replicates are re-read
+    again = CliRunner().invoke(app, [*args, "--replicates", "2"])
+    assert again.exit_code == 2 and "--resume" in again.output
+    again = CliRunner().invoke(app, [*args, "--replicates", "2", "--resume", "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output[again.output.index("{") :]) == payload
+    pd.testing.assert_frame_equal(pd.read_csv(out / "replicates.csv"), table)
+    fresh = CliRunner().invoke(
+        app, [*args[:-1], str(tmp_path / "new"), "--replicates", "2", "--resume"]
+    )
+    assert fresh.exit_code == 2 and "holds no replicate of an earlier run" in fresh.output
     # the refusal names the flag, the value and the range (it named the argument only)
     for bad in ("0", "-2", "100000"):
         res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad"), "--replicates", bad])

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError, check_type
+from senotwin._suggest import closest, hint
 from senotwin.model.scenarios import Scenario, get_scenario
 from senotwin.model.spec import ModelSpec
 
@@ -174,9 +175,12 @@ def make_twin(scores: pd.DataFrame, sample: str, *, scenario: str = DEFAULT_TWIN
     """
     check_type(scores, pd.DataFrame, name="scores", what="a score table (pandas DataFrame)")
     check_type(sample, str, name="sample", what="a sample name of the score table (str)")
-    if sample not in scores.index:
-        close = [str(s) for s in scores.index[:5]]
-        raise ValidationError(f"sample {sample!r} is not in the score table (first rows: {close})")
+    if sample not in scores.index:  # said "(first rows: ['a', ...])", never the close names
+        names = [str(s) for s in scores.index]
+        near = closest(sample, names)
+        where = f"the score table ({len(names)} samples of the input)"
+        tail = hint(near) if near else f"; its first: {', '.join(names[:5])}"
+        raise ValidationError(f"sample {sample!r} is not in {where}{tail}")
     sc = get_scenario(scenario)
     spec = sc.load()
     links = links_for(spec)

@@ -132,6 +132,7 @@ def run(
         None,
         "--ensemble",
         parser=ensemble_path,
+        metavar="<path>",
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): each patient runs with one set drawn for it; `cohort "
         "summary` then gives, per pair of arms, the shares of patients doing strictly better, "
@@ -479,9 +480,11 @@ def summary(
             "" if r["logrank_p_pfs"] != r["logrank_p_pfs"] else f"{r['logrank_p_pfs']:.3g}",
         )
     Console(width=140).print(t)
-    typer.echo(
-        "ORR/DCR: % of patients (95% CI); mPFS/mOS: median days (95% CI), NR = not reached; "
-        f"HR: Cox hazard ratio vs {ref_arm}, n/e = not estimable (too few events)"
+    typer.echo(  # every column said (CR and 'p PFS' were not; ux53)
+        "ORR/CR/DCR: % of patients (95% CI); mPFS/mOS: median days (95% CI), NR = not reached; "
+        f"HR: Cox hazard ratio vs {ref_arm}, n/e = not estimable (too few events); "
+        f"p PFS: log-rank p vs {ref_arm}; "
+        "failed: patients without a result (no plausible draw, or the solver failed)"
     )
     if claims is not None:
         ens = manifest["config"].get("ensemble") or {}

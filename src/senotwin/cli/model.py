@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -59,11 +60,44 @@ def stats(
         return
     from senotwin.model.describe import provenance_lines
 
-    for key, value in st.items():
-        if key != "provenance":
-            typer.echo(f"{key}: {value}")
-    for line in provenance_lines(st):
+    for line in [*_stats_lines(st), *provenance_lines(st)]:
         typer.echo(line)
+
+
+#: stats keys the text leaves out: :func:`provenance_lines` gives the provenance as counts and
+#: %, and the calibration line the number identifiable
+_TEXT_SKIPS = (
+    "provenance",
+    "parameter_provenance",
+    "parameter_provenance_share",
+    "calibrated_identifiable",
+)
+
+
+def _stats_lines(st: dict[str, Any]) -> list[str]:
+    """``model stats`` as text: lists comma-separated, counts as 'name n', the calibration one
+    line per data set (the text printed Python reprs, shares to 16 digits; ux53)."""
+    lines = []
+    for key, value in st.items():
+        if key in _TEXT_SKIPS:
+            continue
+        if key == "calibration":
+            lines.append(
+                f"calibration: {value['calibrated']} calibrated, "
+                f"{value['identifiable']} practically identifiable"
+            )
+            for dataset, names in value["by_dataset"].items():
+                ident = ", ".join(names["identifiable"]) or "none"
+                lines.append(
+                    f"  {dataset}: {', '.join(names['calibrated'])} (identifiable: {ident})"
+                )
+        elif isinstance(value, dict):
+            lines.append(f"{key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        elif isinstance(value, list | tuple):
+            lines.append(f"{key}: " + ", ".join(str(v) for v in value))
+        else:
+            lines.append(f"{key}: {value}")
+    return lines
 
 
 @app.command("units")
@@ -73,7 +107,7 @@ def units(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Unit consistency of every process rate and observable (exit 1 on any mismatch the model
-    is not known to have; the known ones are listed, as in ``model check``)."""
+    is not known to have; the known ones are listed, as in `model check`)."""
     from senotwin.model.unitcheck import unit_check
 
     with user_errors():

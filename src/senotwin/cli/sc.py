@@ -308,6 +308,7 @@ def comm(
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))
     with user_errors(), writing(*outputs, inputs=(input, obs)):
         check_seed(seed)  # before the file is read
+        check_count("--n-perm", n_perm, 1)  # said 'n_perm must be >= 1' after reading (ux53)
         expr = _load(input, layer, True, gene_symbols=gene_symbols, obs=obs)
         t = communication(expr.x, expr.genes, _groups(expr, groupby), n_perm=n_perm, seed=seed)
         used = len(t[["ligand", "receptor"]].drop_duplicates())
@@ -331,7 +332,11 @@ def survival(
         ..., "--score", help="Numeric score column (repeatable); the first is drawn."
     ),
     out: Path = typer.Option(..., "--out", help="Cox table (.csv/.tsv), one row per score."),
-    figure: Path | None = typer.Option(None, "--figure", help="KM plot of the first score."),
+    figure: Path | None = typer.Option(
+        None,
+        "--figure",
+        help="Kaplan-Meier plot of the first score by tertile (.png, .svg or .pdf).",
+    ),
 ) -> None:
     """Cox PH per score (HR per SD, CI, p) and Kaplan-Meier by tertiles."""
     outputs = (_table_out(out), Output("--figure", figure, PLOT_SUFFIXES))

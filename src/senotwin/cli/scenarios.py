@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from senotwin.cli._common import print_json
 
@@ -15,7 +16,9 @@ app = typer.Typer(
 
 @app.command("list")
 def list_scenarios(
-    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print JSON (with the override values) instead of text."
+    ),
 ) -> None:
     """List every registered scenario with its model, duration, number of overrides and
     description (--json: the override values too)."""
@@ -37,16 +40,19 @@ def list_scenarios(
     if json_out:
         print_json(rows)
         return
-    table = Table(title=f"{len(rows)} scenarios")
-    for col in ("name", "model", "days", "overrides", "description"):
-        table.add_column(col, overflow="fold")
+    # one line per scenario (name, model, days, overrides), its description indented below:
+    # in a table an 80-column terminal folded the names mid-word ('aged_breast_untre' /
+    # 'ated'), so they could not be read or copied into --scenario (ux53)
+    width = max(60, shutil.get_terminal_size((100, 24)).columns)
+    typer.echo(f"{len(rows)} scenarios: name (model, days, overrides), then the description")
     for row in rows:
         overrides = len(row["params"]) + len(row["initial"])  # type: ignore[arg-type]
-        table.add_row(
-            str(row["name"]),
-            str(row["model"]),
-            f"{row['days']:g}",
-            str(overrides),
-            str(row["description"]),
+        typer.echo(f"{row['name']} ({row['model']}, {row['days']:g} days, {overrides} overrides)")
+        typer.echo(
+            textwrap.fill(
+                str(row["description"]),
+                width=width,
+                initial_indent="    ",
+                subsequent_indent="    ",
+            )
         )
-    Console().print(table)

@@ -58,12 +58,15 @@ def simulate(
         None, "--plot", help="Also write the run's time-course figure (.png/.svg)."
     ),
     summary_json: bool = typer.Option(
-        False, "--summary-json", help="Print a JSON summary (status, final values, provenance)."
+        False,
+        "--summary-json",
+        help="Print a JSON summary (status, final values, their units, provenance).",
     ),
     ensemble: Path | None = typer.Option(
         None,
         "--ensemble",
         parser=ensemble_path,
+        metavar="<path>",
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. a posterior ensemble from "
         "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95)."
         + SHIPPED_ENSEMBLE_HELP,

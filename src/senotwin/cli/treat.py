@@ -106,6 +106,7 @@ def compare(
         None,
         "--ensemble",
         parser=ensemble_path,
+        metavar="<path>",
         help="Parameter sets (CSV/TSV, one column per parameter, e.g. `senotwin calibrate "
         "--ensemble`'s ensemble.tsv): run every arm once per set; report medians, 90% "
         "intervals and, per pair of arms, the shares of sets in which one beats the other, "

@@ -353,6 +353,12 @@ def replicates_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the patients (the same in all)."),
     workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Finish an interrupted run in --out: replicates already there are re-read (or "
+        "completed), the others run; with the same options.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Run a library trial once per posterior draw; print each endpoint's range over the runs.
@@ -383,6 +389,7 @@ def replicates_cmd(
             workers=workers,
             engine=engine,
             progress=lambda k, total: typer.echo(f"replicate {k}/{total} done", err=True),
+            resume=resume,
         )
         summary = summarise(tables)
         atomic_write_text(out / "replicates.csv", tables.to_csv(index=False))

@@ -43,6 +43,7 @@ def validate(
         None,
         "--ensemble",
         parser=ensemble_path,
+        metavar="<path>",
         help="CSV or TSV of parameter sets (one row each, columns = model parameters, e.g. the "
         "ensemble.tsv of `senotwin calibrate --ensemble`; other columns such as noise sigmas are "
         "ignored and listed): report each case's robustness, the share of sets it holds in."

@@ -253,7 +253,11 @@ class CohortConfig:
             raise ValidationError("a cohort needs at least one arm")
         names = [a.name for a in self.arms]
         if len(set(names)) != len(names):
-            raise ValidationError(f"arm names must be unique, got {names}")
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ValidationError(  # "got ['a', 'a']" named neither the option nor the arm (ux53)
+                f"arm names (--arm NAME=...) must be unique: {', '.join(map(repr, twice))} "
+                "given more than once"
+            )
         if self.chunk_size < 0:
             raise ValidationError(
                 f"chunk_size (--chunk-size, patients per task) must be >= 0 (0 = automatic), "

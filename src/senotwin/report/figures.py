@@ -31,6 +31,20 @@ STYLES = (
 COINCIDE_RTOL = 0.01
 
 
+def distinct_colours(n: int) -> list[str]:
+    """Colours for ``n`` curves told apart by colour: matplotlib's ten (C0-C9) up to ten; past
+    ten, tab20's twenty (its ten dark shades, the same as C0-C9, then their light pairs), so an
+    eleventh arm no longer takes the first one's colour. Past twenty they repeat."""
+    if n <= 10:
+        return [f"C{k}" for k in range(n)]
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    tab20 = colormaps["tab20"]
+    order = [*range(0, 20, 2), *range(1, 20, 2)]
+    return [to_hex(tab20(order[k % 20])) for k in range(n)]
+
+
 def new_figure(width: float, height: float) -> Figure:
     """A figure with constrained layout, not registered with pyplot (no backend needed)."""
     return Figure(figsize=(width, height), layout="constrained")

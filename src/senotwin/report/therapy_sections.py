@@ -17,7 +17,13 @@ from matplotlib.lines import Line2D
 
 from senotwin.analysis.therapy import Comparison, DoseResponse
 from senotwin.model.readouts import Column, Readouts, readouts_for
-from senotwin.report.figures import draw_lines, figure_bytes, new_figure, write_figure
+from senotwin.report.figures import (
+    distinct_colours,
+    draw_lines,
+    figure_bytes,
+    new_figure,
+    write_figure,
+)
 from senotwin.report.section import Figure as ReportFigure
 from senotwin.report.section import Section, Table
 
@@ -50,17 +56,20 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
     """Time courses of every arm: tumour, senescent burden, SASP output, immune balance.
 
     Arms differ in line style and marker, so arms that share a course (e.g. until the first
-    drug that distinguishes them) stay visible."""
+    drug that distinguishes them) stay visible, and in colour up to twenty arms (past ten,
+    matplotlib's cycle gave the eleventh arm the first one's colour, and the rows of dose ticks,
+    told apart by colour alone, could not be read; ux53)."""
     fig = new_figure(11, 8)
     axes = fig.subplots(2, 2, sharex=True)
     read = readouts_for(next(iter(comp.tables.values())))
+    colours = distinct_colours(len(comp.tables))
     for ax, (col, label) in zip(axes.flat, _panels(read), strict=True):
         series = [(name, col(table)) for name, table in comp.tables.items()]
         t = next(iter(comp.tables.values()))["time"].to_numpy()
-        draw_lines(ax, t, series, merge=False)
+        draw_lines(ax, t, series, merge=False, colors=colours)
         ax.set_ylabel(_label_lines(label))
         ax.grid(alpha=0.3)
-        _dose_marks(ax, comp, fig.get_figheight())
+        _dose_marks(ax, comp, fig.get_figheight(), colours)
     for ax in axes[1]:
         ax.set_xlabel("time (days)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -74,15 +83,16 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
 
 #: the legend entry of the ticks at each panel's foot (the figure had no mark of when a drug
 #: was given)
-DOSE_MARKS_LABEL = "dose given (a row per arm, in its colour)"
+DOSE_MARKS_LABEL = "dose given (a row per dosed arm, in legend order, in its colour)"
 #: height of one arm's row of dose ticks, and the most all rows may take, as shares of a panel
 DOSE_ROW = 0.04
 DOSE_STRIP_MAX = 0.3
 
 
-def _dose_marks(ax: Axes, comp: Comparison, fig_height: float) -> None:
+def _dose_marks(ax: Axes, comp: Comparison, fig_height: float, colours: list[str]) -> None:
     """A tick at each administration an arm was given, one row per dosed arm at the panel's foot
-    in the arm's line colour (draw_lines takes the colour cycle in arm order).
+    in the arm's line colour (``colours``, in arm order), the first dosed arm's row on top as the
+    legend lists it first (the rows ran upwards, against the legend; ux53).
 
     The y axis is lowered so that the rows lie below the curves, in a strip with no y ticks of
     its own: drawn over the lower part of the plot, the rows (a bar for a drug given several
@@ -104,12 +114,12 @@ def _dose_marks(ax: Axes, comp: Comparison, fig_height: float) -> None:
         days = [e.time for e in arm.doses]
         ax.plot(
             days,
-            [row * (i + 0.75)] * len(days),
+            [row * (len(dosed) - 1 - i + 0.75)] * len(days),
             linestyle="none",
             marker="|",
             markersize=size,
             markeredgewidth=1.4,
-            color=f"C{k % 10}",
+            color=colours[k],
             transform=ax.get_xaxis_transform(),
             clip_on=False,
         )

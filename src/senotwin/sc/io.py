@@ -226,7 +226,8 @@ def expression_from_anndata(
     its var_names, or the symbols of ``var[gene_symbols]`` (see :func:`_gene_names`)."""
     p = Path(str(source))
     if layer is not None and layer not in a.layers:
-        raise ValidationError(f"layer {layer!r} not in {p.name}; have {list(a.layers.keys())}")
+        have = ", ".join(map(str, a.layers.keys())) or "none (leave --layer out to read X)"
+        raise ValidationError(f"layer {layer!r} (--layer) is not in {p.name}; its layers: {have}")
     if a.n_obs == 0 or a.n_vars == 0:
         raise ValidationError(
             f"expression file {str(p)!r} has no data ({a.n_obs} observations × {a.n_vars} genes)"

@@ -104,11 +104,14 @@ class SimulationResult(PicklableViews):
         return out[["time", "variable", "kind", "value"]]
 
     def summary(self) -> dict[str, object]:
-        """JSON-friendly summary: status, message, final values, statistics, provenance."""
+        """JSON-friendly summary: status, message, final values and their units (column ->
+        unit, as :attr:`units`; the final values came without them, ux53), statistics,
+        provenance."""
         return {
             "status": self.status,
             "message": self.message,
             "final": self.final(),
+            "units": dict(self.units),
             "stats": self.stats.__dict__,
             "provenance": self.provenance.as_dict(),
         }

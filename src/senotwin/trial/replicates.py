@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from senotwin._errors import ValidationError
+from senotwin._errors import ValidationError, check_type
 from senotwin._text import column_widths
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.runner import CohortConfig, run_cohort
+from senotwin.cohort.store import MANIFEST
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.run import compare_trial, load_trial_rows, trial_config
 from senotwin.trial.spec import TrialSpec
@@ -58,17 +59,27 @@ def run_replicates(
     workers: int = 2,
     engine: str = "fast",
     progress: Callable[[int, int], None] | None = None,
+    resume: bool = False,
 ) -> pd.DataFrame:
     """Run ``replicates`` trials of ``n`` patients per arm into ``out/r00``, ``out/r01``, ...
     (cohort directories) and return every replicate's comparison table (columns ``replicate``
-    and ``draw`` added)."""
+    and ``draw`` added). ``resume=True`` finishes an interrupted run: a replicate already in
+    ``out`` is re-read (finished) or completed, the others run (an earlier run was refused with
+    a pointer to --resume, which the command did not have; ux53)."""
+    check_type(resume, bool, name="resume", what="True or False")
     config = trial_config(trial, n, seed=seed, engine=engine, immune="posterior")
     reducer = TrialEndpointReducer(trial.rules, trial_hazard(trial))
     tables = []
     runs = replicate_configs(config, replicates)
+    begun = [(Path(out) / f"r{r:02d}" / MANIFEST).exists() for r in range(len(runs))]
+    if resume and not any(begun):
+        raise ValidationError(
+            f"--resume (resume=True): {out} holds no replicate of an earlier run (r00/"
+            f"{MANIFEST}, ...); leave --resume out to start one"
+        )
     for r, (draw, one) in enumerate(runs):
         where = Path(out) / f"r{r:02d}"
-        run_cohort(one, where, reducer=reducer, workers=workers)
+        run_cohort(one, where, reducer=reducer, workers=workers, resume=resume and begun[r])
         table = compare_trial(trial, load_trial_rows(where)).table
         tables.append(table.assign(replicate=r, draw=draw))
         if progress is not None:
