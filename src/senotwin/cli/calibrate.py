@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from senotwin._errors import check_seed
+from senotwin._io import check_not_mixed
 from senotwin.cli._common import (
     Output,
     check_count,
@@ -114,6 +115,30 @@ def _resolve(problem: str) -> Problem:
     if problem not in problem_names() and Path(problem).is_dir():
         return load_problem(problem)
     return get_problem(problem)  # an unknown name: the registry's error lists the known ones
+
+
+def _check_fit_folder(out: Path | None) -> None:
+    """``--out`` is new, empty or an earlier fit's folder (its fit.json): a fit writes its tables
+    over a user's files of the same names, and one without --ensemble/--profiles removes an
+    ensemble.tsv/profiles.png it takes for an earlier fit's (ux53); refused before the fit."""
+    if out is not None:
+        check_not_mixed(
+            out,
+            own=_earlier_fit(out),
+            marker="earlier fit (fit.json)",
+            allowed="name a new or empty folder, or an earlier calibrate/profile folder (its fit "
+            "is replaced)",
+        )
+
+
+def _earlier_fit(out: Path) -> bool:
+    """Whether ``out`` holds a fit.json that `calibrate` or `profile` wrote (a JSON object with
+    the problem and its nllh), as `cohort run` knows its folders by their manifest.json."""
+    try:
+        record = json.loads((out / "fit.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and {"problem", "nllh"} <= record.keys()
 
 
 def _summary(fit: FitResult, rows: list[dict]) -> dict:
@@ -253,6 +278,7 @@ def _calibrate_cohort(
     assert runner is not None
     seeds = list(range(seed, seed + cohorts)) if cohorts > 1 else []
     with user_errors(), writing(Output("--out", out, directory=True)):
+        _check_fit_folder(out)
         record = runner(starts=starts, seed=seed, out=out, seeds=seeds)
     if as_json:
         print_json(record)
@@ -343,6 +369,7 @@ def calibrate(
     with user_errors(), writing(*outputs):
         if ensemble and out is None:
             raise typer.BadParameter("--ensemble writes ensemble.tsv: give --out DIR")
+        _check_fit_folder(out)
         pr = _resolve(problem)
         objective = Objective(pr)
         fit = fit_problem(objective, starts=50 if starts is None else starts, seed=seed)
@@ -386,6 +413,7 @@ def profile(
     from senotwin.calibrate.profile import profile_all
 
     with user_errors(), writing(Output("--out", out, directory=True)):
+        _check_fit_folder(out)
         pr = _resolve(problem)
         objective = Objective(pr)
         began = time.perf_counter()
