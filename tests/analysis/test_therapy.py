@@ -270,6 +270,19 @@ def test_each_arm_records_its_doses_and_the_figure_marks_them(comparison) -> Non
         assert (lowest - y0) / (y1 - y0) > top
         assert all((t - y0) / (y1 - y0) > top for t in ax.get_yticks())
     assert DOSE_MARKS_LABEL in [t.get_text() for t in fig.legends[0].get_texts()]
+    # each row is named at its left (minor y tick labels at the rows; by colour alone the rows
+    # were hard to tell apart; ux53), a long name cut with an ellipsis
+    for ax in fig.axes:
+        rows = sorted(ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_marker() == "|")
+        y0, y1 = ax.get_ylim()
+        named = [
+            (t, lab.get_text())
+            for t, lab in zip(
+                ax.get_yticks(minor=True), ax.get_yticklabels(minor=True), strict=True
+            )
+        ]
+        assert [lab for _, lab in named] == ["chemo", "chemo+navitoc\u2026"]
+        assert [(t - y0) / (y1 - y0) for t, _ in named] == pytest.approx(rows[::-1])
     # the first dosed arm's row on top, as the legend lists it first (the rows ran upwards)
     ax = fig.axes[0]
     chemo_row, navi_row = (float(ln.get_ydata()[0]) for ln in ax.get_lines()[-2:])
@@ -303,3 +316,6 @@ def test_past_ten_arms_no_two_arms_share_a_colour(comparison) -> None:
         assert len(ticks) == len(curves) == 13
         assert len({to_hex(ln.get_color()) for ln in curves}) == 13
         assert [to_hex(ln.get_color()) for ln in ticks] == [to_hex(ln.get_color()) for ln in curves]
+        # every row named, in a font still legible (the figure grows past four dosed arms)
+        assert [lab.get_text() for lab in ax.get_yticklabels(minor=True)] == [a.name for a in arms]
+        assert ax.yaxis.get_minor_ticks()[0].label1.get_fontsize() >= 6.0

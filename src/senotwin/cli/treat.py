@@ -93,8 +93,8 @@ def compare(
         None,
         "--plot",
         help="Write the arms' time courses (tumour, senescent burden, SASP, immune balance; "
-        "each dose given marked by a tick, one row per arm at each panel's foot) as .png, .svg "
-        "or .pdf.",
+        "each dose given marked by a tick, one row per arm at each panel's foot, named at its "
+        "left) as .png, .svg or .pdf.",
     ),
     allow_off_label: bool = ALLOW_OFF_LABEL,
     dose_rules: bool = typer.Option(
