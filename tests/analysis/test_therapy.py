@@ -89,7 +89,32 @@ def test_high_dose_senomorphic_is_senolytic() -> None:
         high.toxicity_max["senolysis_tissue_damage"] > low.toxicity_max["senolysis_tissue_damage"]
     )
     assert high.senescent_auc < low.senescent_auc
-    assert list(dr.to_frame()["dose"]) == [2.0, 150.0]
+    assert list(dr.to_frame()["dose"]) == [0.0, 2.0, 150.0]  # the control's row first
+    assert list(dr.to_frame(control=False)["dose"]) == [2.0, 150.0]
+
+
+def test_dose_response_prints_the_control_row_its_figure_draws() -> None:
+    """The text and JSON had no row for the control (background only) although the figure
+    draws it (ux53): it comes first, arm 'control' at dose 0, with the doses' columns."""
+    args = ["treat", "dose-response", "--drug", "navitoclax", "--doses", "50,150", "--days", "15"]
+    bg = ["--background", "doxorubicin 60 mg/m2 iv d0"]
+    runner = CliRunner()
+    out = runner.invoke(app, [*args, *bg, "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert [(a["arm"], a["dose"]) for a in data["arms"]] == [
+        ("control", 0.0),
+        ("50 mg", 50.0),
+        ("150 mg", 150.0),
+    ]
+    assert data["arms"][0]["regimen"] == "doxorubicin 60 mg/m2 iv d0"
+    assert set(data["arms"][0]) == set(data["arms"][1]) and data["doses"] == [50.0, 150.0]
+    text = runner.invoke(app, [*args, *bg])
+    assert text.exit_code == 0, text.output
+    header, control, *rows = [ln.split() for ln in text.output.splitlines()[:4]]
+    assert header[:2] == ["arm", "dose"] and control[:2] == ["control", "0"], text.output
+    assert len(control) + 1 == len(rows[0])  # "50 mg" is two words: the same columns
+    assert float(control[2]) == pytest.approx(data["arms"][0]["final_tumour"], rel=1e-3)
 
 
 def test_bad_arms_are_named() -> None:

@@ -160,7 +160,7 @@ def _dose_marks(ax: Axes, comp: Comparison, fig_height: float, colours: list[str
 
 def dose_response_figure(dr: DoseResponse) -> Figure:
     """Efficacy, senescent burden and toxicity proxies against dose (log axis)."""
-    frame = dr.to_frame()
+    frame = dr.to_frame(control=False)  # the control is a line across (dose 0 on a log axis)
     fig = new_figure(13, 4.2)
     axes = fig.subplots(1, 3)
     ctrl = dr.comparison.tables.get("control")
