@@ -218,8 +218,18 @@ def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem)
         "fits.png",
         "report.html",
         "ensemble.tsv",
+        "model.yaml",
     ):
         assert (out / name).stat().st_size > 0
+    # the draws run on the model fitted, from the fit's folder (the README pointed into a source
+    # checkout for a shipped problem's model, which an installed senotwin does not have; ux53)
+    bands = tmp_path / "bands.csv"
+    ens = ["--ensemble", str(out / "ensemble.tsv"), "--out", str(bands)]
+    res = CliRunner().invoke(app, ["simulate", "--model", str(out / "model.yaml"), *ens])
+    assert res.exit_code == 0, res.output
+    assert "5/50/95% bands of 5 runs (0 failed)" in res.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "--model src/" not in readme
     bad = CliRunner().invoke(app, ["calibrate", "--problem", "galvis2091", "--starts", "1"])
     assert bad.exit_code == 2
     assert "did you mean 'galvis2019'" in bad.output

@@ -174,14 +174,20 @@ def _write_results(
     profiles: tuple[Profile, ...],
     extra: dict | None = None,
 ) -> dict:
-    """parameters.tsv, starts.tsv, curves.tsv, fit.json, the figures and report.html (the
-    report's calibration section) into ``out``; an earlier run's profiles.png or ensemble.tsv
-    that this run does not make is removed, so the folder holds one fit."""
+    """parameters.tsv, starts.tsv, curves.tsv, fit.json, model.yaml, the figures and
+    report.html (the report's calibration section) into ``out``; an earlier run's profiles.png
+    or ensemble.tsv that this run does not make is removed, so the folder holds one fit.
+
+    model.yaml is the model fitted, with the problem's base values: `simulate --model
+    DIR/model.yaml --ensemble DIR/ensemble.tsv` runs the draws on it wherever senotwin is
+    installed (the README pointed into a source checkout for a shipped problem's model; ux53)."""
     import pandas as pd
 
     from senotwin import __version__
     from senotwin._io import atomic_remove, atomic_write_bytes, atomic_write_text
     from senotwin.calibrate.objective import Objective, fit_curves
+    from senotwin.export.values import with_values
+    from senotwin.model.io import spec_to_yaml
     from senotwin.report.calibration_sections import (
         calibration_section,
         fits_figure,
@@ -205,6 +211,9 @@ def _write_results(
     atomic_write_text(out / "starts.tsv", starts.to_csv(sep="\t", index=False))
     summary = _summary(fit, rows) | (extra or {})
     atomic_write_text(out / "fit.json", json.dumps(summary, indent=2, default=float))
+    base = {k: v for k, v in pr.params.items() if k in pr.spec.parameter_ids}
+    fitted = with_values(pr.spec, base, dict(pr.initial), check_ranges=False)
+    atomic_write_text(out / "model.yaml", spec_to_yaml(fitted))
     curves = fit_curves(Objective(pr), fit.best)
     atomic_write_text(out / "curves.tsv", curves.to_csv(sep="\t", index=False))
     atomic_write_bytes(out / "waterfall.png", figure_bytes(waterfall_figure(fit)))
