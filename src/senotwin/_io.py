@@ -15,7 +15,7 @@ import gzip
 import io
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -34,6 +34,7 @@ __all__ = [
     "atomic_write_text",
     "check_input_dir",
     "check_input_file",
+    "check_not_mixed",
     "check_output_dir",
     "check_output_file",
     "check_unique",
@@ -288,6 +289,34 @@ def check_output_dir(path: str | Path, *, what: str, parents: bool = True) -> Pa
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValidationError(f"{what} {str(p)!r}: directory {str(existing)!r} is not writable")
     return p
+
+
+def check_not_mixed(
+    out: str | Path,
+    *,
+    own: bool,
+    marker: str,
+    allowed: str,
+    option: str = "--out",
+    skip: Callable[[Path], bool] | None = None,
+) -> None:
+    """Refuse, before anything is written, an output folder that holds other files and is not
+    the command's own earlier output, so a run's files are never mixed with a user's (nor a
+    user's file replaced or removed as a stale one of an earlier run).
+
+    ``own``: the caller found its ``marker`` there (a cohort's ``manifest.json``, a fit's
+    ``fit.json``); ``marker`` names it and ``allowed`` says what the folder may be, in the
+    message; ``skip`` passes entries a killed run of the command leaves (its empty folders)."""
+    p = Path(out)
+    if own or not p.is_dir():
+        return
+    others = sorted(e.name for e in p.iterdir() if skip is None or not skip(e))
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise ValidationError(
+            f"output folder ({option}) {p} already holds other files ({shown}) and no {marker}: "
+            f"{allowed}, so this run's files are not mixed with them"
+        )
 
 
 # ---- reading ---------------------------------------------------------------------------------

@@ -89,7 +89,32 @@ def test_high_dose_senomorphic_is_senolytic() -> None:
         high.toxicity_max["senolysis_tissue_damage"] > low.toxicity_max["senolysis_tissue_damage"]
     )
     assert high.senescent_auc < low.senescent_auc
-    assert list(dr.to_frame()["dose"]) == [2.0, 150.0]
+    assert list(dr.to_frame()["dose"]) == [0.0, 2.0, 150.0]  # the control's row first
+    assert list(dr.to_frame(control=False)["dose"]) == [2.0, 150.0]
+
+
+def test_dose_response_prints_the_control_row_its_figure_draws() -> None:
+    """The text and JSON had no row for the control (background only) although the figure
+    draws it (ux53): it comes first, arm 'control' at dose 0, with the doses' columns."""
+    args = ["treat", "dose-response", "--drug", "navitoclax", "--doses", "50,150", "--days", "15"]
+    bg = ["--background", "doxorubicin 60 mg/m2 iv d0"]
+    runner = CliRunner()
+    out = runner.invoke(app, [*args, *bg, "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert [(a["arm"], a["dose"]) for a in data["arms"]] == [
+        ("control", 0.0),
+        ("50 mg", 50.0),
+        ("150 mg", 150.0),
+    ]
+    assert data["arms"][0]["regimen"] == "doxorubicin 60 mg/m2 iv d0"
+    assert set(data["arms"][0]) == set(data["arms"][1]) and data["doses"] == [50.0, 150.0]
+    text = runner.invoke(app, [*args, *bg])
+    assert text.exit_code == 0, text.output
+    header, control, *rows = [ln.split() for ln in text.output.splitlines()[:4]]
+    assert header[:2] == ["arm", "dose"] and control[:2] == ["control", "0"], text.output
+    assert len(control) + 1 == len(rows[0])  # "50 mg" is two words: the same columns
+    assert float(control[2]) == pytest.approx(data["arms"][0]["final_tumour"], rel=1e-3)
 
 
 def test_bad_arms_are_named() -> None:
@@ -270,6 +295,19 @@ def test_each_arm_records_its_doses_and_the_figure_marks_them(comparison) -> Non
         assert (lowest - y0) / (y1 - y0) > top
         assert all((t - y0) / (y1 - y0) > top for t in ax.get_yticks())
     assert DOSE_MARKS_LABEL in [t.get_text() for t in fig.legends[0].get_texts()]
+    # each row is named at its left (minor y tick labels at the rows; by colour alone the rows
+    # were hard to tell apart; ux53), a long name cut with an ellipsis
+    for ax in fig.axes:
+        rows = sorted(ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_marker() == "|")
+        y0, y1 = ax.get_ylim()
+        named = [
+            (t, lab.get_text())
+            for t, lab in zip(
+                ax.get_yticks(minor=True), ax.get_yticklabels(minor=True), strict=True
+            )
+        ]
+        assert [lab for _, lab in named] == ["chemo", "chemo+navitoc\u2026"]
+        assert [(t - y0) / (y1 - y0) for t, _ in named] == pytest.approx(rows[::-1])
     # the first dosed arm's row on top, as the legend lists it first (the rows ran upwards)
     ax = fig.axes[0]
     chemo_row, navi_row = (float(ln.get_ydata()[0]) for ln in ax.get_lines()[-2:])
@@ -303,3 +341,6 @@ def test_past_ten_arms_no_two_arms_share_a_colour(comparison) -> None:
         assert len(ticks) == len(curves) == 13
         assert len({to_hex(ln.get_color()) for ln in curves}) == 13
         assert [to_hex(ln.get_color()) for ln in ticks] == [to_hex(ln.get_color()) for ln in curves]
+        # every row named, in a font still legible (the figure grows past four dosed arms)
+        assert [lab.get_text() for lab in ax.get_yticklabels(minor=True)] == [a.name for a in arms]
+        assert ax.yaxis.get_minor_ticks()[0].label1.get_fontsize() >= 6.0

@@ -105,15 +105,45 @@ def test_calibrate_cli_leaves_no_earlier_fit_files(tmp_path: Path, karin: Proble
     fit's profiles.png and ensemble.tsv would otherwise sit beside the new tables."""
     export_problem(karin, tmp_path / "petab")
     out = tmp_path / "fit"
-    out.mkdir()
+    args = ["calibrate", "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(out)]
+    first = CliRunner().invoke(app, [*args, "--ensemble", "3"])
+    assert first.exit_code == 0, first.output
+    assert (out / "ensemble.tsv").is_file()
     (out / "profiles.png").write_bytes(b"an earlier fit's figure")
-    (out / "ensemble.tsv").write_text("an earlier fit's draws\n")
-    res = CliRunner().invoke(
-        app, ["calibrate", "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(out)]
-    )
+    res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert (out / "fit.json").is_file()
     assert not (out / "profiles.png").exists() and not (out / "ensemble.tsv").exists()
+
+
+@pytest.mark.parametrize("command", ["calibrate", "profile"])
+def test_a_folder_of_other_files_is_refused_and_left_as_it_was(
+    tmp_path: Path, karin: Problem, command: str
+) -> None:
+    """A fit wrote its tables into a folder of a user's files and, without --ensemble or
+    --profiles, removed their ensemble.tsv/profiles.png as an earlier fit's (ux53): a folder
+    holding no fit.json is refused before the fit, as `cohort run` refuses one without its
+    manifest; nothing is written or removed."""
+    export_problem(karin, tmp_path / "petab")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name in ("notes.txt", "ensemble.tsv", "profiles.png", "fit.json"):
+        (mine / name).write_text("mine\n")
+    args = [command, "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(mine)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert f"output folder (--out) {mine} already holds other files (ensemble.tsv," in res.output
+    assert "no earlier fit (fit.json): name a new or empty folder, or an earlier" in res.output
+    assert sorted(p.name for p in mine.iterdir()) == [
+        "ensemble.tsv",
+        "fit.json",
+        "notes.txt",
+        "profiles.png",
+    ]
+    assert all(p.read_text() == "mine\n" for p in mine.iterdir())
+    # the simulated-cohort problem is refused the same way, before its cohort fit
+    res = CliRunner().invoke(app, ["calibrate", "--problem", "liu2019", "--out", str(mine)])
+    assert res.exit_code == 2 and "no earlier fit (fit.json)" in res.output
 
 
 def test_readme_names_every_file_calibrate_writes(tmp_path: Path, karin: Problem) -> None:
@@ -143,6 +173,7 @@ def test_a_failed_calibrate_keeps_the_earlier_fit_whole(
     export_problem(karin, tmp_path / "petab")
     out = tmp_path / "fit"
     out.mkdir()
+    (out / "fit.json").write_text('{"problem": "karin2019", "nllh": 1.0}')  # an earlier fit's
     (out / "profiles.png").write_bytes(b"an earlier fit's figure")
 
     def broken(*args: object, **kwargs: object) -> str:
@@ -153,7 +184,7 @@ def test_a_failed_calibrate_keeps_the_earlier_fit_whole(
         app, ["calibrate", "--problem", str(tmp_path / "petab"), "--starts", "1", "--out", str(out)]
     )
     assert res.exit_code == 2 and "late failure" in res.output
-    assert [p.name for p in out.iterdir()] == ["profiles.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["fit.json", "profiles.png"]
 
 
 def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem) -> None:
@@ -187,8 +218,18 @@ def test_calibrate_cli_writes_tables_and_figures(tmp_path: Path, karin: Problem)
         "fits.png",
         "report.html",
         "ensemble.tsv",
+        "model.yaml",
     ):
         assert (out / name).stat().st_size > 0
+    # the draws run on the model fitted, from the fit's folder (the README pointed into a source
+    # checkout for a shipped problem's model, which an installed senotwin does not have; ux53)
+    bands = tmp_path / "bands.csv"
+    ens = ["--ensemble", str(out / "ensemble.tsv"), "--out", str(bands)]
+    res = CliRunner().invoke(app, ["simulate", "--model", str(out / "model.yaml"), *ens])
+    assert res.exit_code == 0, res.output
+    assert "5/50/95% bands of 5 runs (0 failed)" in res.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "--model src/" not in readme
     bad = CliRunner().invoke(app, ["calibrate", "--problem", "galvis2091", "--starts", "1"])
     assert bad.exit_code == 2
     assert "did you mean 'galvis2019'" in bad.output

@@ -199,3 +199,30 @@ def test_help_shows_no_markup_nor_a_class_name_for_a_type() -> None:
     assert found == []
     survival = CliRunner().invoke(app, ["sc", "survival", "--help"], terminal_width=200).output
     assert ".png, .svg or .pdf" in survival
+
+
+def _option_help(path: tuple[str, ...], option: str) -> str:
+    command: Any = typer.main.get_command(app)
+    for name in path:
+        command = command.get_command(click.Context(command), name)
+    return next(p.help or "" for p in command.params if option in getattr(p, "opts", ()))
+
+
+def test_counts_say_their_allowed_range() -> None:
+    """`trial heldback --n` did not say its minimum (3), nor `optimize --budget` and `trial run
+    --n` their range, which other options say (ux53): each names the range it is checked to."""
+    from senotwin.cli._common import COHORT_SIZE
+    from senotwin.cohort.runner import MAX_PATIENTS
+    from senotwin.trial.ici_cohort import MIN_PATIENTS
+
+    assert f"1-{MAX_PATIENTS:,}" == COHORT_SIZE  # the help's words, the runner's check
+    for path in (
+        ("trial", "run"),
+        ("trial", "replicates"),
+        ("trial", "independence"),
+        ("cohort", "run"),
+    ):
+        assert f"({COHORT_SIZE}" in _option_help(path, "--n"), path
+    assert f"(at least {MIN_PATIENTS};" in _option_help(("trial", "heldback"), "--n")
+    assert "(at least 1;" in _option_help(("optimize",), "--budget")
+    assert "(at least 2)" in _option_help(("optimize",), "--patients")

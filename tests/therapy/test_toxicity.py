@@ -201,8 +201,10 @@ def test_dose_response_prints_the_blood_count_lines_compare_prints() -> None:
         return [line for line in out.output.splitlines() if "nadir" in line]
 
     dr = lines("dose-response", "--drug", "navitoclax", "--doses", "325")
-    assert len(dr) == 1 and dr[0].startswith("325 mg: platelet nadir "), dr
-    assert dr == lines("compare", "--arm", "325 mg=navitoclax 325 mg po qd d0-d13")
+    assert len(dr) == 2 and dr[1].startswith("325 mg: platelet nadir "), dr
+    # the control's line first, as its row now is (ux53); compare prints the same lines
+    arms = ["--arm", "control=none", "--arm", "325 mg=navitoclax 325 mg po qd d0-d13"]
+    assert dr == lines("compare", *arms)
 
 
 def _senolysis_runs() -> dict[str, pd.DataFrame]:

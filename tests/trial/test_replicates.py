@@ -102,6 +102,25 @@ def test_cli_runs_replicates_and_refuses_bad_counts(tmp_path: Path) -> None:
         assert not (tmp_path / "bad").exists()
 
 
+def test_a_folder_of_other_files_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """Each replicate's cohort refuses only its own r00, r01, ... folder, so a run into a folder
+    of a user's files mixed its folders and tables in (ux53): refused before anything is
+    written, as `trial run` and `cohort run` refuse such a folder."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    (mine / "summary.csv").write_text("mine")
+    args = ["trial", "replicates", "impower133", "--n", "8", "--replicates", "2"]
+    res = CliRunner().invoke(app, [*args, "--out", str(mine)])
+    assert res.exit_code == 2, res.output
+    assert (
+        f"output folder (--out) {mine} already holds other files (notes.txt, summary.csv) and "
+        "no replicate run (r00/manifest.json, ...): name a new or empty folder" in res.output
+    )
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt", "summary.csv"]
+    assert (mine / "summary.csv").read_text() == "mine"
+
+
 def test_summary_columns_line_up_whatever_the_endpoint_names() -> None:
     """A long endpoint name ('ORR at 10.5 months of follow-up') pushed its line's values out of
     the column (audit, session 42)."""

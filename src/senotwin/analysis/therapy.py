@@ -384,7 +384,8 @@ class _ArmRunner:
 
 @dataclass(frozen=True)
 class DoseResponse:
-    """Metrics of one drug across doses (each dose one arm on the same scenario)."""
+    """Metrics of one drug across doses (each dose one arm on the same scenario), and of the
+    control arm (the background regimen alone, or no drug), which the figure draws too."""
 
     drug: str
     unit: str
@@ -392,14 +393,34 @@ class DoseResponse:
     comparison: Comparison
     schedule: str = ""  # the regimen-language schedule every dose follows
     background: str | None = None  # regimen every arm, the control included, is given
+    control: ArmMetrics | None = None  # the control arm's metrics (None: not kept)
 
-    def to_frame(self) -> pd.DataFrame:
-        frame = self.comparison.to_frame()
-        frame.insert(1, "dose", list(self.doses))
+    def to_frame(self, *, control: bool = True) -> pd.DataFrame:
+        """One row per dose (column ``dose``), after the control's row (arm ``control``, dose
+        0; the text and JSON had no row for it although the figure draws it; ux53) unless
+        ``control=False`` (the figure's dose axis, log scaled)."""
+        rows = Comparison(
+            self.comparison.scenario,
+            self.comparison.days,
+            self.comparison.arms
+            if self.control is None or not control
+            else (self.control, *self.comparison.arms),
+            self.comparison.tables,
+        )
+        frame = rows.to_frame()
+        frame.insert(1, "dose", ([0.0] if len(rows.arms) > len(self.doses) else []) + [*self.doses])
         return frame
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every arm's metrics with its ``dose`` (the control's first, dose 0), and
+        ``doses``, the doses run."""
         out = self.comparison.to_dict()
+        out["arms"] = [
+            a.to_dict() | {"dose": dose}
+            for a, dose in zip(self.comparison.arms, self.doses, strict=True)
+        ]
+        if self.control is not None:
+            out["arms"].insert(0, self.control.to_dict() | {"dose": 0.0})
         out.update(drug=self.drug, unit=self.unit, doses=list(self.doses))
         return out
 
@@ -459,5 +480,11 @@ def dose_response(
     # rows are the dosed arms; the control's time course stays in ``tables`` for plots
     dosed = Comparison(comp.scenario, comp.days, comp.arms[1:], comp.tables, comp.notes)
     return DoseResponse(
-        d.id, unit, tuple(float(x) for x in doses), dosed, schedule, prefix.rstrip("; ") or None
+        d.id,
+        unit,
+        tuple(float(x) for x in doses),
+        dosed,
+        schedule,
+        prefix.rstrip("; ") or None,
+        comp.arms[0],
     )

@@ -176,6 +176,10 @@ def writing(*outputs: Output, inputs: Sequence[Path | None] = ()) -> Iterator[No
         yield
 
 
+#: the virtual patients a cohort's ``--n`` takes (senotwin.cohort.runner.MAX_PATIENTS, written
+#: out so the help does not import the runner; tests/cli/test_help_texts.py holds them equal)
+COHORT_SIZE = "1-100,000"
+
 #: ``--allow-off-label``: run doses outside the labelled/studied range (recorded in provenance)
 ALLOW_OFF_LABEL = typer.Option(
     False,

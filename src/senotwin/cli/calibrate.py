@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from senotwin._errors import check_seed
+from senotwin._io import check_not_mixed
 from senotwin.cli._common import (
     Output,
     check_count,
@@ -116,6 +117,30 @@ def _resolve(problem: str) -> Problem:
     return get_problem(problem)  # an unknown name: the registry's error lists the known ones
 
 
+def _check_fit_folder(out: Path | None) -> None:
+    """``--out`` is new, empty or an earlier fit's folder (its fit.json): a fit writes its tables
+    over a user's files of the same names, and one without --ensemble/--profiles removes an
+    ensemble.tsv/profiles.png it takes for an earlier fit's (ux53); refused before the fit."""
+    if out is not None:
+        check_not_mixed(
+            out,
+            own=_earlier_fit(out),
+            marker="earlier fit (fit.json)",
+            allowed="name a new or empty folder, or an earlier calibrate/profile folder (its fit "
+            "is replaced)",
+        )
+
+
+def _earlier_fit(out: Path) -> bool:
+    """Whether ``out`` holds a fit.json that `calibrate` or `profile` wrote (a JSON object with
+    the problem and its nllh), as `cohort run` knows its folders by their manifest.json."""
+    try:
+        record = json.loads((out / "fit.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and {"problem", "nllh"} <= record.keys()
+
+
 def _summary(fit: FitResult, rows: list[dict]) -> dict:
     return {
         "problem": fit.problem,
@@ -149,14 +174,20 @@ def _write_results(
     profiles: tuple[Profile, ...],
     extra: dict | None = None,
 ) -> dict:
-    """parameters.tsv, starts.tsv, curves.tsv, fit.json, the figures and report.html (the
-    report's calibration section) into ``out``; an earlier run's profiles.png or ensemble.tsv
-    that this run does not make is removed, so the folder holds one fit."""
+    """parameters.tsv, starts.tsv, curves.tsv, fit.json, model.yaml, the figures and
+    report.html (the report's calibration section) into ``out``; an earlier run's profiles.png
+    or ensemble.tsv that this run does not make is removed, so the folder holds one fit.
+
+    model.yaml is the model fitted, with the problem's base values: `simulate --model
+    DIR/model.yaml --ensemble DIR/ensemble.tsv` runs the draws on it wherever senotwin is
+    installed (the README pointed into a source checkout for a shipped problem's model; ux53)."""
     import pandas as pd
 
     from senotwin import __version__
     from senotwin._io import atomic_remove, atomic_write_bytes, atomic_write_text
     from senotwin.calibrate.objective import Objective, fit_curves
+    from senotwin.export.values import with_values
+    from senotwin.model.io import spec_to_yaml
     from senotwin.report.calibration_sections import (
         calibration_section,
         fits_figure,
@@ -180,6 +211,9 @@ def _write_results(
     atomic_write_text(out / "starts.tsv", starts.to_csv(sep="\t", index=False))
     summary = _summary(fit, rows) | (extra or {})
     atomic_write_text(out / "fit.json", json.dumps(summary, indent=2, default=float))
+    base = {k: v for k, v in pr.params.items() if k in pr.spec.parameter_ids}
+    fitted = with_values(pr.spec, base, dict(pr.initial), check_ranges=False)
+    atomic_write_text(out / "model.yaml", spec_to_yaml(fitted))
     curves = fit_curves(Objective(pr), fit.best)
     atomic_write_text(out / "curves.tsv", curves.to_csv(sep="\t", index=False))
     atomic_write_bytes(out / "waterfall.png", figure_bytes(waterfall_figure(fit)))
@@ -253,6 +287,7 @@ def _calibrate_cohort(
     assert runner is not None
     seeds = list(range(seed, seed + cohorts)) if cohorts > 1 else []
     with user_errors(), writing(Output("--out", out, directory=True)):
+        _check_fit_folder(out)
         record = runner(starts=starts, seed=seed, out=out, seeds=seeds)
     if as_json:
         print_json(record)
@@ -343,6 +378,7 @@ def calibrate(
     with user_errors(), writing(*outputs):
         if ensemble and out is None:
             raise typer.BadParameter("--ensemble writes ensemble.tsv: give --out DIR")
+        _check_fit_folder(out)
         pr = _resolve(problem)
         objective = Objective(pr)
         fit = fit_problem(objective, starts=50 if starts is None else starts, seed=seed)
@@ -386,6 +422,7 @@ def profile(
     from senotwin.calibrate.profile import profile_all
 
     with user_errors(), writing(Output("--out", out, directory=True)):
+        _check_fit_folder(out)
         pr = _resolve(problem)
         objective = Objective(pr)
         began = time.perf_counter()

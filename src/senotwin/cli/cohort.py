@@ -12,6 +12,7 @@ from senotwin._ensembles import check_members
 from senotwin._text import counted
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
+    COHORT_SIZE,
     DOSE_RULES_HELP,
     SHIPPED_ENSEMBLE_HELP,
     Output,
@@ -73,7 +74,9 @@ def run(
         "--scenario",
         help="Scenario the patients start from (default: 'default'; with --trial the trial's).",
     ),
-    n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
+    n: int = typer.Option(
+        100, "--n", help=f"Virtual patients ({COHORT_SIZE}; every arm sees the same ones)."
+    ),
     arms: list[str] = typer.Option(
         ["control=none"],
         "--arm",

@@ -24,7 +24,9 @@ def optimize(
     horizon: float = typer.Option(
         180.0, "--horizon", help="Days simulated per patient (at least 14)."
     ),
-    budget: int = typer.Option(40, "--budget", help="Schedules tried (optuna TPE trials)."),
+    budget: int = typer.Option(
+        40, "--budget", help="Schedules tried (at least 1; optuna TPE trials)."
+    ),
     patients: int = typer.Option(
         8, "--patients", help="Virtual patients per evaluation (at least 2)."
     ),

@@ -93,8 +93,8 @@ def compare(
         None,
         "--plot",
         help="Write the arms' time courses (tumour, senescent burden, SASP, immune balance; "
-        "each dose given marked by a tick, one row per arm at each panel's foot) as .png, .svg "
-        "or .pdf.",
+        "each dose given marked by a tick, one row per arm at each panel's foot, named at its "
+        "left) as .png, .svg or .pdf.",
     ),
     allow_off_label: bool = ALLOW_OFF_LABEL,
     dose_rules: bool = typer.Option(
@@ -156,14 +156,15 @@ def compare(
         print_json(comp.to_dict())
     else:
         _print_arms(comp, comp.to_frame())
-        _print_blood_counts(comp)
+        _print_blood_counts([], comp)
         _print_notes(comp.notes)
 
 
-def _print_blood_counts(comp: Any) -> None:
-    """One line per arm with a blood-count model: its ANC and platelet nadirs with their
-    grades and the dose rules' changes (the metrics table has no column for them)."""
-    for a in comp.arms:
+def _print_blood_counts(first: list[Any], comp: Any) -> None:
+    """One line per arm with a blood-count model (``first``'s, then the comparison's): its ANC
+    and platelet nadirs with their grades and the dose rules' changes (the metrics table has no
+    column for them)."""
+    for a in [*first, *comp.arms]:
         counts = []
         if a.anc_nadir is not None:
             counts.append(f"ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})")
@@ -315,6 +316,6 @@ def dose_response(
     if as_json:
         print_json(dr.to_dict())
     else:
-        _print_arms(dr.comparison, dr.to_frame())
-        _print_blood_counts(dr.comparison)
+        _print_arms(dr.comparison, dr.to_frame())  # the control's row first (dose 0)
+        _print_blood_counts([] if dr.control is None else [dr.control], dr.comparison)
         _print_notes(dr.comparison.notes)

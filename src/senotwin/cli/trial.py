@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from senotwin._text import counted
-from senotwin.cli._common import Output, check_count, check_outputs, print_json, user_errors
+from senotwin.cli._common import (
+    COHORT_SIZE,
+    Output,
+    check_count,
+    check_outputs,
+    print_json,
+    user_errors,
+)
 from senotwin.sim.engines import engine_help
 
 if TYPE_CHECKING:
@@ -226,7 +233,9 @@ def run(
             "waterfall.png, and blood_counts.csv/.png where an arm's drugs lower a count."
         ),
     ),
-    n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
+    n: int = typer.Option(
+        100, "--n", help=f"Virtual patients ({COHORT_SIZE}; every arm sees the same ones)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the pool and of the patients."),
     workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
@@ -346,7 +355,9 @@ def replicates_cmd(
     out: Path = typer.Option(
         ..., "--out", help="Output directory (one cohort per replicate, the tables)."
     ),
-    n: int = typer.Option(100, "--n", help="Virtual patients per arm in each replicate."),
+    n: int = typer.Option(
+        100, "--n", help=f"Virtual patients per arm in each replicate ({COHORT_SIZE})."
+    ),
     replicates: int = typer.Option(
         20, "--replicates", help="Replicate trials, one liu2019 posterior draw each."
     ),
@@ -418,7 +429,9 @@ def independence_cmd(
     arm: str = typer.Option(
         "", "--arm", help="The combination arm (default: the trial's second arm)."
     ),
-    n: int = typer.Option(100, "--n", help="Virtual patients (every arm sees the same ones)."),
+    n: int = typer.Option(
+        100, "--n", help=f"Virtual patients ({COHORT_SIZE}; every arm sees the same ones)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the pool and of the patients."),
     workers: int = typer.Option(2, "--workers", help="Workers of the embedded LocalCluster."),
     engine: str = typer.Option("fast", "--engine", help=engine_help()),
@@ -480,7 +493,9 @@ def _recist_counts(counts: Mapping[str, float], n: int) -> str:
 @app.command("heldback")
 def heldback(
     name: str = typer.Argument("miao", help="Cross-tissue held-back ICI cohort (miao, padron)."),
-    n: int = typer.Option(150, "--n", help="Virtual patients (CRN cohort, as the melanoma ones)."),
+    n: int = typer.Option(
+        150, "--n", help="Virtual patients (at least 3; CRN cohort, as the melanoma ones)."
+    ),
     seed: int = typer.Option(1, "--seed", help="Seed of the virtual cohort."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError, check_type
-from senotwin._io import atomic_write_bytes, check_input_dir
+from senotwin._io import atomic_write_bytes, check_input_dir, check_not_mixed
 
 MANIFEST = "manifest.json"
 #: what a cohort folder and a column list may be, for a wrong type's message
@@ -38,16 +38,13 @@ def prepare_output(out: Path, *, resume: bool) -> dict[str, Any] | None:
     folder holding other files and no cohort manifest is refused before anything is written
     into it, so a run's files are never mixed with a user's (as ``petab export`` refuses one)."""
     check_resumable(out, resume=resume)
-    if out.is_dir() and not (out / MANIFEST).exists():
-        others = sorted(p.name for p in out.iterdir() if not _empty_run_folder(p))
-        if others:
-            shown = ", ".join(others[:5]) + (
-                f" and {len(others) - 5} more" if len(others) > 5 else ""
-            )
-            raise ValidationError(
-                f"output folder (--out) {out} already holds other files ({shown}) and no cohort "
-                "manifest: name a new or empty folder, so this run's files are not mixed with them"
-            )
+    check_not_mixed(
+        out,
+        own=(out / MANIFEST).exists(),
+        marker=f"cohort manifest ({MANIFEST})",
+        allowed="name a new or empty folder (or an interrupted run's own, with --resume)",
+        skip=empty_run_folder,
+    )
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / "shards").mkdir(exist_ok=True)
@@ -103,7 +100,7 @@ def check_resumable(out: Path, *, resume: bool) -> None:
     )
 
 
-def _empty_run_folder(path: Path) -> bool:
+def empty_run_folder(path: Path) -> bool:
     """An empty ``shards`` or ``timecourses`` folder: what a run killed before its manifest
     leaves behind, not a user's file."""
     return path.name in ("shards", "timecourses") and path.is_dir() and not any(path.iterdir())

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 
 from senotwin.analysis.therapy import Comparison, DoseResponse
@@ -59,7 +61,9 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
     drug that distinguishes them) stay visible, and in colour up to twenty arms (past ten,
     matplotlib's cycle gave the eleventh arm the first one's colour, and the rows of dose ticks,
     told apart by colour alone, could not be read; ux53)."""
-    fig = new_figure(11, 8)
+    dosed = sum(1 for a in comp.arms if a.doses)
+    # past a few dosed arms the figure grows, so each row of ticks keeps a legible label
+    fig = new_figure(11, 8 + DOSE_ROW_GROWTH * max(0, dosed - 4))
     axes = fig.subplots(2, 2, sharex=True)
     read = readouts_for(next(iter(comp.tables.values())))
     colours = distinct_colours(len(comp.tables))
@@ -83,10 +87,24 @@ def comparison_figure(comp: Comparison, *, title: str = "") -> Figure:
 
 #: the legend entry of the ticks at each panel's foot (the figure had no mark of when a drug
 #: was given)
-DOSE_MARKS_LABEL = "dose given (a row per dosed arm, in legend order, in its colour)"
+DOSE_MARKS_LABEL = "dose given (a row per dosed arm, named at its left, in its colour)"
 #: height of one arm's row of dose ticks, and the most all rows may take, as shares of a panel
 DOSE_ROW = 0.04
-DOSE_STRIP_MAX = 0.3
+DOSE_STRIP_MAX = 0.35
+#: inches the figure grows by per dosed arm past four (13 arms' rows were ~5 pt high)
+DOSE_ROW_GROWTH = 0.3
+#: characters of an arm's name that label its row of ticks (longer ones end in an ellipsis)
+DOSE_LABEL_CHARS = 14
+#: the largest font of a row label (pt); smaller where rows are narrower
+DOSE_LABEL_PT = 8.0
+
+
+def dose_row_label(name: str) -> str:
+    """An arm's name as its row of dose ticks is labelled: at most :data:`DOSE_LABEL_CHARS`
+    characters, a longer one cut and ended with an ellipsis."""
+    if len(name) <= DOSE_LABEL_CHARS:
+        return name
+    return name[: DOSE_LABEL_CHARS - 1].rstrip() + "\u2026"
 
 
 def _dose_marks(ax: Axes, comp: Comparison, fig_height: float, colours: list[str]) -> None:
@@ -94,9 +112,11 @@ def _dose_marks(ax: Axes, comp: Comparison, fig_height: float, colours: list[str
     in the arm's line colour (``colours``, in arm order), the first dosed arm's row on top as the
     legend lists it first (the rows ran upwards, against the legend; ux53).
 
-    The y axis is lowered so that the rows lie below the curves, in a strip with no y ticks of
-    its own: drawn over the lower part of the plot, the rows (a bar for a drug given several
-    times a day) hid the curves beneath them."""
+    The y axis is lowered so that the rows lie below the curves, in a strip with no numeric y
+    ticks of its own: drawn over the lower part of the plot, the rows (a bar for a drug given
+    several times a day) hid the curves beneath them. Each row is labelled with its arm's name
+    (:func:`dose_row_label`) as a minor y tick label at the strip's left, so the axis label
+    moves aside for it (rows told apart by colour alone were hard to read; ux53)."""
     dosed = [(k, arm) for k, arm in enumerate(comp.arms) if arm.doses]
     if not dosed:
         return
@@ -105,16 +125,29 @@ def _dose_marks(ax: Axes, comp: Comparison, fig_height: float, colours: list[str
     lo, hi = ax.get_ylim()
     bottom = lo - strip / (1.0 - strip) * (hi - lo)
     ax.set_ylim(bottom, hi)
-    ax.set_yticks([t for t in ax.get_yticks() if lo - 1e-9 * (hi - lo) <= t <= hi])
-    ax.axhspan(bottom, lo, color="0.95", lw=0, zorder=0)  # the strip, set off from the plot
-    # a tick at most 80 % of its row's height, so that rows do not merge (8 pt at most)
     panel_pt = ax.get_position().height * fig_height * 72.0
+    # a label at most 85 % of its row's height; a numeric tick's label clear of the top row's
+    font = min(DOSE_LABEL_PT, 0.85 * row * panel_pt)
+    half = 0.5 * float(FontProperties(size=rcParams["ytick.labelsize"]).get_size_in_points())
+    clear = (half + max(0.0, 0.5 * font - 0.75 * row * panel_pt) + 1.0) / panel_pt
+    ax.set_yticks(
+        [t for t in ax.get_yticks() if strip + clear <= (t - bottom) / (hi - bottom) <= 1.0 + 1e-9]
+    )
+    ax.axhspan(bottom, lo, color="0.95", lw=0, zorder=0)  # the strip, set off from the plot
+    centres = [row * (len(dosed) - 1 - i + 0.75) for i in range(len(dosed))]  # axes fraction
+    ax.set_yticks(
+        [bottom + c * (hi - bottom) for c in centres],
+        [dose_row_label(arm.name) for _, arm in dosed],
+        minor=True,
+    )
+    ax.tick_params(axis="y", which="minor", length=0, labelsize=font, pad=2)
+    # a tick at most 80 % of its row's height, so that rows do not merge (8 pt at most)
     size = min(8.0, 0.8 * row * panel_pt)
-    for i, (k, arm) in enumerate(dosed):
+    for (k, arm), centre in zip(dosed, centres, strict=True):
         days = [e.time for e in arm.doses]
         ax.plot(
             days,
-            [row * (len(dosed) - 1 - i + 0.75)] * len(days),
+            [centre] * len(days),
             linestyle="none",
             marker="|",
             markersize=size,
@@ -127,7 +160,7 @@ def _dose_marks(ax: Axes, comp: Comparison, fig_height: float, colours: list[str
 
 def dose_response_figure(dr: DoseResponse) -> Figure:
     """Efficacy, senescent burden and toxicity proxies against dose (log axis)."""
-    frame = dr.to_frame()
+    frame = dr.to_frame(control=False)  # the control is a line across (dose 0 on a log axis)
     fig = new_figure(13, 4.2)
     axes = fig.subplots(1, 3)
     ctrl = dr.comparison.tables.get("control")

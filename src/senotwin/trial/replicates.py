@@ -10,6 +10,7 @@ results the calibrated uncertainty allows, beside the published value. Nothing i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from senotwin._errors import ValidationError, check_type
+from senotwin._io import check_not_mixed
 from senotwin._text import column_widths
 from senotwin.analysis.endpoints import TrialEndpointReducer
 from senotwin.cohort.runner import CohortConfig, run_cohort
-from senotwin.cohort.store import MANIFEST
+from senotwin.cohort.store import MANIFEST, empty_run_folder
 from senotwin.trial.clinical import trial_hazard
 from senotwin.trial.run import compare_trial, load_trial_rows, trial_config
 from senotwin.trial.spec import TrialSpec
@@ -77,6 +79,16 @@ def run_replicates(
             f"--resume (resume=True): {out} holds no replicate of an earlier run (r00/"
             f"{MANIFEST}, ...); leave --resume out to start one"
         )
+    # a user's folder is refused before r00 is made in it (each replicate's cohort refuses only
+    # its own r00, r01, ... folder, so the run mixed its folders and tables in; ux53)
+    check_not_mixed(
+        out,
+        own=any(Path(out).glob(f"r[0-9][0-9]*/{MANIFEST}")),
+        marker=f"replicate run (r00/{MANIFEST}, ...)",
+        allowed="name a new or empty folder (or an interrupted replicates run's own, with "
+        "--resume)",
+        skip=_killed_replicate,
+    )
     for r, (draw, one) in enumerate(runs):
         where = Path(out) / f"r{r:02d}"
         run_cohort(one, where, reducer=reducer, workers=workers, resume=resume and begun[r])
@@ -85,6 +97,16 @@ def run_replicates(
         if progress is not None:
             progress(r + 1, len(runs))
     return pd.concat(tables, ignore_index=True)
+
+
+def _killed_replicate(path: Path) -> bool:
+    """A replicate folder (``r00``, ...) holding only the empty folders of a run killed before
+    its manifest: the command's own, not a user's."""
+    return (
+        path.is_dir()
+        and re.fullmatch(r"r[0-9]{2,}", path.name) is not None
+        and all(empty_run_folder(p) for p in path.iterdir())
+    )
 
 
 def summarise(tables: pd.DataFrame) -> pd.DataFrame:
