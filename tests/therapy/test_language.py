@@ -14,6 +14,7 @@ from senotwin.therapy.language import (
     RegimenSyntaxError,
     apply_regimen,
     parse_regimen,
+    parse_yaml,
     regimen_to_yaml,
 )
 
@@ -781,3 +782,52 @@ def test_a_yaml_every_may_be_an_interval_with_its_unit(every: str, text: str) ->
 def test_a_yaml_every_with_a_bad_interval_names_it() -> None:
     with pytest.raises(RegimenSyntaxError, match="q5h"):
         parse_regimen("regimen:\n  - {drug: metformin, dose: 850 mg, every: 5 h, days: d0-d6}\n")
+
+
+def test_yaml_errors_point_at_the_item_and_its_field() -> None:
+    """A YAML regimen's error named 'line 2, column 19' of a text rebuilt from the items (ux53,
+    fix53): it now names the item and its field, with the caret on that item's own line."""
+    with pytest.raises(RegimenSyntaxError) as info:
+        parse_yaml(
+            {
+                "regimen": [
+                    {"drug": "doxorubicin", "dose": "60 mg/m2", "route": "iv", "days": [0]},
+                    {"drug": "pembrolizumab", "dose": "200 mg", "route": "iv", "every": "qz"},
+                ]
+            },
+            source="arms.yaml",
+        )
+    head, shown, caret = str(info.value).splitlines()
+    assert head.startswith("arms.yaml: item 2, field 'every': unexpected 'qz'"), head
+    assert "line" not in head.split(":")[1], head
+    assert shown.strip() == "pembrolizumab 200 mg iv qz"
+    assert caret.index("^") == shown.index("qz")
+    with pytest.raises(
+        RegimenSyntaxError, match=r"item 1, field 'drug': unknown drug 'doxorubicn'"
+    ):
+        parse_yaml([{"drug": "doxorubicn", "dose": "2 mg/kg", "days": [0]}])
+
+
+def test_yaml_error_about_the_whole_regimen_names_no_item() -> None:
+    """An anchor cycle is about the regimen, not a place in it: no item or caret is blamed."""
+    with pytest.raises(ValidationError) as info:
+        parse_yaml(
+            [
+                {
+                    "drug": "doxorubicin",
+                    "dose": "2 mg/kg",
+                    "days": [0],
+                    "after": "after last navitoclax",
+                },
+                {
+                    "drug": "navitoclax",
+                    "dose": "50 mg/kg",
+                    "route": "po",
+                    "days": [0],
+                    "after": "after first doxorubicin",
+                },
+            ]
+        )
+    message = str(info.value)
+    assert "cycle" in message and "item" not in message.split(":")[1], message
+    assert "^" not in message, message

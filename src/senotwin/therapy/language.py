@@ -90,7 +90,16 @@ _GLUED_DOSE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:mg|ug|µg|
 class RegimenSyntaxError(ValidationError):
     """A regimen error at a position: the message shows the line with a caret under the column."""
 
-    def __init__(self, message: str, text: str, pos: int, *, source: str = "regimen") -> None:
+    def __init__(
+        self,
+        message: str,
+        text: str,
+        pos: int,
+        *,
+        source: str = "regimen",
+        where: str | None = None,
+        whole: bool = False,
+    ) -> None:
         pos = max(0, min(pos, len(text)))
         line_no = text.count("\n", 0, pos) + 1
         start = text.rfind("\n", 0, pos) + 1
@@ -102,6 +111,9 @@ class RegimenSyntaxError(ValidationError):
         self.line = line_no
         self.column = col
         self.reason = message
+        #: the error is about the regimen as a whole (empty, anchors that cannot be resolved),
+        #: so its position 0 points at no item in particular
+        self.whole = whole
         shown, at = line, col - 1
         if len(line) > 100:  # show a window around the column, not a 5,000-character line
             lo = max(0, at - 40)
@@ -110,7 +122,8 @@ class RegimenSyntaxError(ValidationError):
             )
             at = at - lo + (3 if lo else 0)
         caret = " " * at + "^"
-        super().__init__(f"{source}: line {line_no}, column {col}: {message}\n  {shown}\n  {caret}")
+        head = where if where is not None else f"line {line_no}, column {col}"
+        super().__init__(f"{source}: {head}: {message}\n  {shown}\n  {caret}")
 
 
 @dataclass(frozen=True)
@@ -805,7 +818,7 @@ def parse_text(
             anchors.append((parser.anchor_name_pos, item.after))
     if not items:
         raise RegimenSyntaxError(
-            "the regimen is empty (give at least one drug)", text, 0, source=source
+            "the regimen is empty (give at least one drug)", text, 0, source=source, whole=True
         )
     present = {it.drug for it in items}
     for pos, anchor in anchors:
@@ -820,7 +833,7 @@ def parse_text(
     try:
         regimen.events(lib, check_off_label=False)  # resolves anchors (cycles are errors)
     except ValidationError as exc:
-        raise RegimenSyntaxError(str(exc), text, 0, source=source) from None
+        raise RegimenSyntaxError(str(exc), text, 0, source=source, whole=True) from None
     clash = repeated_dose(regimen)
     if clash is not None:
         first, second, day = clash
@@ -892,7 +905,9 @@ def _yaml_every(every: str) -> str:
     return f"q{m.group(1)}{m.group(2).lower()}" if m else every
 
 
-def _yaml_item_text(raw: object, where: str) -> str:
+def _yaml_item_text(raw: object, where: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """An item of the YAML form as a line of the text form, with the character span of each
+    field in it (so an error in the line can be given back as the item's field)."""
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: an item must be a mapping with {', '.join(_YAML_KEYS)}")
     extra = set(raw) - set(_YAML_KEYS)
@@ -904,24 +919,37 @@ def _yaml_item_text(raw: object, where: str) -> str:
     for key in ("drug", "dose"):
         if key not in raw:
             raise ValidationError(f"{where}: missing field {key!r}")
-    parts = [str(raw["drug"]), str(raw["dose"])]
+    parts: list[tuple[str, str]] = [("drug", str(raw["drug"])), ("dose", str(raw["dose"]))]
     if raw.get("route") is not None:
-        parts.append(str(raw["route"]))
+        parts.append(("route", str(raw["route"])))
     if raw.get("every") is not None:
-        parts.append(_yaml_every(str(raw["every"])))
+        parts.append(("every", _yaml_every(str(raw["every"]))))
     days = raw.get("days")
     if isinstance(days, list):
         if not all(isinstance(d, int | float) and not isinstance(d, bool) for d in days):
             raise ValidationError(f"{where}.days: a list of day numbers, got {days!r}")
-        parts.append(",".join(f"d{_fmt(float(d))}" for d in days))
+        parts.append(("days", ",".join(f"d{_fmt(float(d))}" for d in days)))
     elif isinstance(days, int | float) and not isinstance(days, bool):
-        parts.append(f"d{_fmt(float(days))}")
+        parts.append(("days", f"d{_fmt(float(days))}"))
     elif days is not None:
-        parts.append(str(days))
+        parts.append(("days", str(days)))
     for key in ("cycles", "after"):
         if raw.get(key) is not None:
-            parts.append(str(raw[key]))
-    return " ".join(parts)
+            parts.append((key, str(raw[key])))
+    spans, at = [], 0
+    for name, part in parts:
+        spans.append((name, at, at + len(part)))
+        at += len(part) + 1
+    return " ".join(part for _, part in parts), spans
+
+
+def _yaml_field_at(spans: list[tuple[str, int, int]], column: int) -> str | None:
+    """The field of an item whose text holds a 0-based column (the end of a field counts: a
+    missing word is reported just after the last one); None past every field."""
+    for name, start, end in spans:
+        if start <= column <= end:
+            return name
+    return None
 
 
 def _unreadable(source: str) -> str:
@@ -965,13 +993,22 @@ def parse_yaml(data: object, *, lib: DrugLibrary | None = None, source: str = "r
             f"{head}: field 'regimen' is {_shown(items_raw)}; expected a non-empty list of items "
             f"with fields {', '.join(_YAML_KEYS)}"
         )
-    texts = [_yaml_item_text(raw, f"{head}: item {i + 1}") for i, raw in enumerate(items_raw)]
-    text = "\n".join(texts)
+    items = [_yaml_item_text(raw, f"{head}: item {i + 1}") for i, raw in enumerate(items_raw)]
+    text = "\n".join(item_text for item_text, _ in items)
     try:
         return parse_text(text, lib=lib, body=body, source=f"{source} (YAML items, one per line)")
     except RegimenSyntaxError as exc:
+        if exc.whole:  # about the regimen, not a place in it
+            raise ValidationError(f"{source}: {exc.reason}") from None
+        item_text, spans = items[exc.line - 1]
+        field = _yaml_field_at(spans, exc.column - 1)
+        where = f"item {exc.line}" + (f", field {field!r}" if field else "")
         raise RegimenSyntaxError(
-            f"item {exc.line}: {exc.reason}", exc.text, exc.position, source=f"{source} (YAML)"
+            exc.reason,
+            item_text,
+            exc.column - 1,
+            source=source,
+            where=where,
         ) from None
 
 
