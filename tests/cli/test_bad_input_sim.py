@@ -130,6 +130,7 @@ def _yaml_regimen(tmp: Path, body: str) -> str:
 #: the commands taking --ensemble and --members, up to those two options
 COMMANDS_WITH_MEMBERS: dict[str, Callable[[Path], list[str]]] = {
     "validate": lambda t: ["validate"],
+    "simulate": lambda t: _sim(t, "--days", "5"),
     "treat": lambda t: ["treat", "compare", "--arm", "a=none", "--days", "5"],
     "cohort": lambda t: ["cohort", "run", "--n", "2", "--out", str(t / "o")],
 }
@@ -764,6 +765,7 @@ CASES: tuple[Case, ...] = (
         )
         for cmd, flag in (
             ("validate", "members (--members)"),  # run_validation's argument, as its others
+            ("simulate", "--members"),
             ("treat", "--members"),
             ("cohort", "--members"),
         )
