@@ -630,13 +630,28 @@ CASES: tuple[Case, ...] = (
         "optimize-budget-0",  # said 'budget must be >= 1 and patients >= 2' for either
         ["optimize", "--budget", "0"],
         2,
-        "error: budget (--budget, schedules tried) must be >= 1, got 0",
+        "error: budget (--budget, schedules tried) must be from 1 to 2,000, got 0",
     ),
     Case(
         "optimize-patients-1",
         ["optimize", "--patients", "1"],
         2,
-        "error: patients (--patients, virtual patients per evaluation) must be >= 2, got 1",
+        "error: patients (--patients, virtual patients per evaluation) must be from 2 to 1,000, "
+        "got 1",
+    ),
+    # no upper bound: a mistyped budget or cohort ran for ever (fix53b)
+    Case(
+        "optimize-budget-huge",
+        ["optimize", "--budget", "10000000"],
+        2,
+        "error: budget (--budget, schedules tried) must be from 1 to 2,000, got 10000000",
+    ),
+    Case(
+        "optimize-patients-huge",
+        ["optimize", "--patients", "1001"],
+        2,
+        "error: patients (--patients, virtual patients per evaluation) must be from 2 to 1,000, "
+        "got 1001",
     ),
     # session 32 (audit): options silently ignored, internal names and numpy messages
     Case(

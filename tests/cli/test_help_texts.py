@@ -224,8 +224,12 @@ def test_counts_say_their_allowed_range() -> None:
     ):
         assert f"({COHORT_SIZE}" in _option_help(path, "--n"), path
     assert f"(at least {MIN_PATIENTS};" in _option_help(("trial", "heldback"), "--n")
-    assert "(at least 1;" in _option_help(("optimize",), "--budget")
-    assert "(at least 2)" in _option_help(("optimize",), "--patients")
+    from senotwin.cli.optimize import BUDGET_RANGE, PATIENTS_RANGE
+    from senotwin.cohort.optimize import MAX_BUDGET, MAX_EVAL_PATIENTS
+
+    assert (f"1-{MAX_BUDGET:,}", f"2-{MAX_EVAL_PATIENTS:,}") == (BUDGET_RANGE, PATIENTS_RANGE)
+    assert f"({BUDGET_RANGE};" in _option_help(("optimize",), "--budget")
+    assert f"({PATIENTS_RANGE})" in _option_help(("optimize",), "--patients")
 
 
 def test_every_members_option_is_the_one_shared_option() -> None:
