@@ -130,6 +130,7 @@ def _yaml_regimen(tmp: Path, body: str) -> str:
 #: the commands taking --ensemble and --members, up to those two options
 COMMANDS_WITH_MEMBERS: dict[str, Callable[[Path], list[str]]] = {
     "validate": lambda t: ["validate"],
+    "simulate": lambda t: _sim(t, "--days", "5"),
     "treat": lambda t: ["treat", "compare", "--arm", "a=none", "--days", "5"],
     "cohort": lambda t: ["cohort", "run", "--n", "2", "--out", str(t / "o")],
 }
@@ -629,13 +630,28 @@ CASES: tuple[Case, ...] = (
         "optimize-budget-0",  # said 'budget must be >= 1 and patients >= 2' for either
         ["optimize", "--budget", "0"],
         2,
-        "error: budget (--budget, schedules tried) must be >= 1, got 0",
+        "error: budget (--budget, schedules tried) must be from 1 to 2,000, got 0",
     ),
     Case(
         "optimize-patients-1",
         ["optimize", "--patients", "1"],
         2,
-        "error: patients (--patients, virtual patients per evaluation) must be >= 2, got 1",
+        "error: patients (--patients, virtual patients per evaluation) must be from 2 to 1,000, "
+        "got 1",
+    ),
+    # no upper bound: a mistyped budget or cohort ran for ever (fix53b)
+    Case(
+        "optimize-budget-huge",
+        ["optimize", "--budget", "10000000"],
+        2,
+        "error: budget (--budget, schedules tried) must be from 1 to 2,000, got 10000000",
+    ),
+    Case(
+        "optimize-patients-huge",
+        ["optimize", "--patients", "1001"],
+        2,
+        "error: patients (--patients, virtual patients per evaluation) must be from 2 to 1,000, "
+        "got 1001",
     ),
     # session 32 (audit): options silently ignored, internal names and numpy messages
     Case(
@@ -764,6 +780,7 @@ CASES: tuple[Case, ...] = (
         )
         for cmd, flag in (
             ("validate", "members (--members)"),  # run_validation's argument, as its others
+            ("simulate", "--members"),
             ("treat", "--members"),
             ("cohort", "--members"),
         )

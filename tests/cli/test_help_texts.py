@@ -224,5 +224,19 @@ def test_counts_say_their_allowed_range() -> None:
     ):
         assert f"({COHORT_SIZE}" in _option_help(path, "--n"), path
     assert f"(at least {MIN_PATIENTS};" in _option_help(("trial", "heldback"), "--n")
-    assert "(at least 1;" in _option_help(("optimize",), "--budget")
-    assert "(at least 2)" in _option_help(("optimize",), "--patients")
+    from senotwin.cli.optimize import BUDGET_RANGE, PATIENTS_RANGE
+    from senotwin.cohort.optimize import MAX_BUDGET, MAX_EVAL_PATIENTS
+
+    assert (f"1-{MAX_BUDGET:,}", f"2-{MAX_EVAL_PATIENTS:,}") == (BUDGET_RANGE, PATIENTS_RANGE)
+    assert f"({BUDGET_RANGE};" in _option_help(("optimize",), "--budget")
+    assert f"({PATIENTS_RANGE})" in _option_help(("optimize",), "--patients")
+
+
+def test_every_members_option_is_the_one_shared_option() -> None:
+    """`simulate --ensemble` had no --members (it ran every row); the commands that take one
+    share its help (and its checks, senotwin.cli._common.check_members_option)."""
+    helps = {
+        path: _option_help(path, "--members")
+        for path in (("simulate",), ("validate",), ("treat", "compare"), ("cohort", "run"))
+    }
+    assert set(helps.values()) == {"With --ensemble: use only the first N parameter sets."}

@@ -265,6 +265,11 @@ def test_bad_requests() -> None:
         optimize_schedule("default", ["anti-pd-1"], horizon=5, budget=1, patients=2)
     with pytest.raises(ValidationError, match="max_toxicity"):
         optimize_schedule("default", ["anti-pd-1"], max_toxicity=float("nan"))
+    # upper bounds: a huge budget or cohort was accepted and ran for ever (fix53b)
+    with pytest.raises(ValidationError, match=r"budget \(--budget.* from 1 to 2,000, got 2001"):
+        optimize_schedule("default", ["anti-pd-1"], budget=2001)
+    with pytest.raises(ValidationError, match=r"patients \(--patients.* 2 to 1,000, got 10000"):
+        optimize_schedule("default", ["anti-pd-1"], patients=10_000)
 
 
 def test_levels_stay_inside_the_labelled_human_range() -> None:

@@ -212,6 +212,26 @@ SHIPPED_ENSEMBLE_HELP = (
 )
 
 
+#: ``--members`` of every command that takes ``--ensemble`` (simulate, validate, treat compare,
+#: cohort run): one option, checked by :func:`check_members_option` and, once the file is read,
+#: :func:`senotwin._ensembles.check_members`
+MEMBERS = typer.Option(
+    None, "--members", help="With --ensemble: use only the first N parameter sets."
+)
+
+
+def check_members_option(members: int | None, ensemble: Path | None) -> None:
+    """``--members`` before anything runs: it needs ``--ensemble`` (ignoring it hid a mistake)
+    and is a whole number >= 1; more sets than the file holds is refused by
+    :func:`senotwin._ensembles.check_members` once it is read."""
+    if members is None:
+        return
+    if ensemble is None:
+        raise ValidationError("--members selects ensemble members; it needs --ensemble")
+    if members < 1:
+        raise ValidationError(f"--members must be >= 1, got {members}")
+
+
 def ensemble_path(value: str) -> Path:
     """``--ensemble``'s file: the word ``shipped`` names the package's liu2019 posterior (a
     package file, so an installed senotwin finds it too); anything else is a path."""

@@ -14,8 +14,10 @@ from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     COHORT_SIZE,
     DOSE_RULES_HELP,
+    MEMBERS,
     SHIPPED_ENSEMBLE_HELP,
     Output,
+    check_members_option,
     check_outputs,
     ensemble_note,
     ensemble_path,
@@ -141,9 +143,7 @@ def run(
         "summary` then gives, per pair of arms, the shares of patients doing strictly better, "
         "the same and worse." + SHIPPED_ENSEMBLE_HELP,
     ),
-    members: int | None = typer.Option(
-        None, "--members", help="With --ensemble: use only the first N parameter sets."
-    ),
+    members: int | None = MEMBERS,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     allow_off_label: bool = ALLOW_OFF_LABEL,
     pk_spread: bool | None = typer.Option(
@@ -175,8 +175,7 @@ def run(
         check_outputs([Output("--out", out, directory=True)])
         if days is not None:
             check_days(days, name="--days")
-        if ensemble is None and members is not None:
-            raise ValueError("--members selects ensemble members; it needs --ensemble")
+        check_members_option(members, ensemble)
         cohort_arms = tuple(arm_from_text(a) for a in arms)
         if trial is not None:
             trial_patients = "the patients are the trial's (its calibrated population "
@@ -298,8 +297,6 @@ def _with_ensemble(config: Any, path: Path, members: int | None) -> Any:
     ensemble_note(path)
     sets = read_table(path, what="--ensemble")
     if members is not None:
-        if members < 1:
-            raise ValueError(f"--members must be >= 1, got {members}")
         check_members(members, len(sets))
         sets = sets.iloc[:members]
     used, ignored = ensemble_parameters(config.scenario, sets)

@@ -13,6 +13,12 @@ from senotwin.therapy.toxicity import DLT_SHARE
 if TYPE_CHECKING:
     from senotwin.cohort.optimize import ScheduleOutcome
 
+#: --budget's and --patients' ranges (senotwin.cohort.optimize.MAX_BUDGET and MAX_EVAL_PATIENTS,
+#: written out so the help does not import the search; tests/cli/test_help_texts.py holds them
+#: equal)
+BUDGET_RANGE = "1-2,000"
+PATIENTS_RANGE = "2-1,000"
+
 
 def optimize(
     scenario: str = typer.Option("default", "--scenario", help="Scenario (backdrop) to treat."),
@@ -25,10 +31,10 @@ def optimize(
         180.0, "--horizon", help="Days simulated per patient (at least 14)."
     ),
     budget: int = typer.Option(
-        40, "--budget", help="Schedules tried (at least 1; optuna TPE trials)."
+        40, "--budget", help=f"Schedules tried ({BUDGET_RANGE}; optuna TPE trials)."
     ),
     patients: int = typer.Option(
-        8, "--patients", help="Virtual patients per evaluation (at least 2)."
+        8, "--patients", help=f"Virtual patients per evaluation ({PATIENTS_RANGE})."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of patients and search."),
     max_toxicity: float = typer.Option(

@@ -9,15 +9,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from senotwin._ensembles import check_members
 from senotwin._errors import ValidationError
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     FIGURE_SUFFIXES,
+    MEMBERS,
     MODEL,
     REGIMEN_HELP,
     SCENARIO,
     SHIPPED_ENSEMBLE_HELP,
     Output,
+    check_members_option,
     ensemble_note,
     ensemble_path,
     model_or_scenario,
@@ -71,6 +74,7 @@ def simulate(
         "`senotwin calibrate --ensemble`): write 5/50/95% bands (COLUMN_q05/_q50/_q95)."
         + SHIPPED_ENSEMBLE_HELP,
     ),
+    members: int | None = MEMBERS,
     allow_off_label: bool = ALLOW_OFF_LABEL,
 ) -> None:
     """Simulate a model or scenario and write the time course; nothing is written on failure."""
@@ -82,13 +86,16 @@ def simulate(
     with user_errors(), writing(*outputs, inputs=(model, ensemble)):
         if days is not None:
             check_days(days, name="--days")
+        check_members_option(members, ensemble)
         reg = _regimen(regimen, scenario, allow_off_label)
         if ensemble is not None:
             if summary_json:  # it printed nothing at all: say what goes with what
                 raise ValidationError(
                     "--summary-json summarises one run; it does not go with --ensemble"
                 )
-            _ensemble(out, ensemble, model, scenario, days, sets, blocks, engine, reg, plot)
+            _ensemble(
+                out, ensemble, members, model, scenario, days, sets, blocks, engine, reg, plot
+            )
             return
         target = model_or_scenario(model, scenario)
         result = run_scenario(
@@ -150,6 +157,7 @@ def _regimen(text: str | None, scenario: str | None, allow_off_label: bool) -> R
 def _ensemble(
     out: Path,
     ensemble: Path,
+    members: int | None,
     model: Path | None,
     scenario: str | None,
     days: float | None,
@@ -159,7 +167,8 @@ def _ensemble(
     regimen: Regimen | None,
     plot: Path | None,
 ) -> None:
-    """``simulate --ensemble``: one run per parameter set, written as quantile bands."""
+    """``simulate --ensemble``: one run per parameter set (the first ``members`` with
+    ``--members``), written as quantile bands."""
     from senotwin import SolverOptions
     from senotwin._io import atomic_write_bytes, read_table
     from senotwin.calibrate.sample import ensemble_bands
@@ -168,6 +177,10 @@ def _ensemble(
     if plot is not None:
         raise ValidationError("--plot draws one run; it does not go with --ensemble")
     ensemble_note(ensemble)
+    rows = read_table(ensemble, what="--ensemble")
+    if members is not None:
+        check_members(members, len(rows))
+        rows = rows.iloc[:members]
     setup = prepare_scenario(
         model_or_scenario(model, scenario),
         overrides=parse_sets(sets),
@@ -176,7 +189,7 @@ def _ensemble(
     )
     bands = ensemble_bands(
         setup,
-        read_table(ensemble, what="--ensemble"),
+        rows,
         solver=SolverOptions(engine=engine),
         blocks=parse_blocks(blocks),
     )

@@ -12,9 +12,11 @@ from senotwin.analysis.ensemble_compare import BETTER
 from senotwin.cli._common import (
     ALLOW_OFF_LABEL,
     DOSE_RULES_HELP,
+    MEMBERS,
     REGIMEN_HELP,
     SHIPPED_ENSEMBLE_HELP,
     Output,
+    check_members_option,
     ensemble_note,
     ensemble_path,
     print_json,
@@ -119,9 +121,7 @@ def compare(
         + ", ".join(f"{m} ({'higher' if d > 0 else 'lower'} is better)" for m, d in BETTER.items())
         + ".",
     ),
-    members: int | None = typer.Option(
-        None, "--members", help="With --ensemble: use only the first N parameter sets."
-    ),
+    members: int | None = MEMBERS,
 ) -> None:
     """Run arms on one scenario; report tumour, senescence, SASP, immune and toxicity metrics."""
     from senotwin.analysis.therapy import compare_arms
@@ -180,14 +180,11 @@ def _check_ensemble_options(
     ensemble: Path | None, metric: str, members: int | None, dose_rules: bool
 ) -> None:
     """Options that act only with (or only without) --ensemble; ignoring one hid a mistake."""
+    check_members_option(members, ensemble)
     if ensemble is None:
-        if members is not None:
-            raise ValueError("--members selects ensemble members; it needs --ensemble")
         if metric != "final_tumour":
             raise ValueError("--metric decides which arm beats another; it needs --ensemble")
     else:
-        if members is not None and members < 1:
-            raise ValueError(f"--members must be >= 1, got {members}")
         if dose_rules:
             raise ValueError("--dose-rules applies to single runs; it does not go with --ensemble")
 

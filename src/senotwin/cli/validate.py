@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from senotwin.cli._common import (
+    MEMBERS,
     SHIPPED_ENSEMBLE_HELP,
+    check_members_option,
     ensemble_note,
     ensemble_path,
     print_json,
@@ -49,9 +51,7 @@ def validate(
         "ignored and listed): report each case's robustness, the share of sets it holds in."
         + SHIPPED_ENSEMBLE_HELP,
     ),
-    members: int | None = typer.Option(
-        None, "--members", help="With --ensemble: use only the first N parameter sets."
-    ),
+    members: int | None = MEMBERS,
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 if any case fails."),
 ) -> None:
     """Run every case (consistency, literature, calibration tiers) and report pass/fail."""
@@ -60,10 +60,7 @@ def validate(
     with user_errors():
         if ensemble is not None:
             ensemble_note(ensemble)
-        if members is not None and ensemble is None:
-            raise ValueError("--members selects ensemble members; it needs --ensemble")
-        if members is not None and members < 1:
-            raise ValueError(f"--members must be >= 1, got {members}")
+        check_members_option(members, ensemble)
         report = run_validation(
             cases, engine=engine, null=null, seed=seed, ensemble=ensemble, members=members
         )
