@@ -17,6 +17,7 @@ from plotly.colors import qualitative
 from senotwin._errors import SenotwinError
 from senotwin._text import counted
 from senotwin.analysis.therapy import Comparison, compare_arms, toxicity_max_unit
+from senotwin.app.error_view import error_block
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import library
@@ -244,7 +245,7 @@ def layout(scenarios: Sequence[str]) -> html.Div:
                         rows=2,
                         style={"width": "100%"},
                     ),
-                    html.Pre(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
+                    html.Div(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
                 ]
             )
         )
@@ -298,4 +299,10 @@ def register(app: Dash) -> None:
         State("therapy-scenario", "value"),
         State({"type": ARM_TEXT, "index": ALL}, "value"),
         prevent_initial_call=True,
-    )(lambda _n, scenario, texts: compare(scenario, texts))
+    )(lambda _n, scenario, texts: _shown(compare(scenario, texts)))
+
+
+def _shown(result: tuple[Any, Any, list[str], str]) -> tuple[Any, Any, list[Any], str]:
+    """``compare``'s answer with each arm's error text as page components (see error_view)."""
+    fig, table, errors, status = result
+    return fig, table, [error_block(e) for e in errors], status

@@ -12,6 +12,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
+from senotwin.app.error_view import error_block
 from senotwin.app.trial_jobs import (
     MAX_ARMS,
     MAX_PATIENTS,
@@ -213,7 +214,7 @@ def layout() -> html.Div:
                         rows=2,
                         style={"width": "100%"},
                     ),
-                    html.Pre(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
+                    html.Div(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
                 ]
             )
         )
@@ -306,6 +307,12 @@ def download(jobs: TrialJobs, which: str | None, job_id: str | None) -> tuple[An
     return no_update, no_update
 
 
+def _shown(result: tuple[Any, bool, list[str], str]) -> tuple[Any, bool, list[Any], str]:
+    """``start_or_cancel``'s answer with each arm's error text as page components."""
+    job, disabled, errors, status = result
+    return job, disabled, [error_block(e) for e in errors], status
+
+
 def register(app: Dash, jobs: TrialJobs) -> None:
     """Wire the Trial page's callbacks to the server's job list."""
     app.callback(
@@ -324,8 +331,8 @@ def register(app: Dash, jobs: TrialJobs) -> None:
         State("trial-library", "value"),
         prevent_initial_call=True,
     )(
-        lambda _r, _c, scenario, n, seed, names, texts, current, trial: start_or_cancel(
-            jobs, ctx.triggered_id, scenario, n, seed, names, texts, current, trial
+        lambda _r, _c, scenario, n, seed, names, texts, current, trial: _shown(
+            start_or_cancel(jobs, ctx.triggered_id, scenario, n, seed, names, texts, current, trial)
         )
     )
     app.callback(
