@@ -138,3 +138,13 @@ def test_an_error_wraps_its_message_and_keeps_the_caret_under_its_column() -> No
     parts = error_block(errors[0])
     assert [p.className for p in parts] == ["error-message", "error-caret"]
     assert error_block("") == []
+
+
+def test_notes_name_each_arm_once() -> None:
+    """The notes name their arms; the page's arms are 'arm 1'...: 'arm arm 2: ...' (s53)."""
+    _fig, _table, errors, status = compare(
+        "aged_lung_untreated", ["", "pembrolizumab 200 mg/m2 iv d0", "", ""]
+    )
+    assert errors == ["", "", "", ""]
+    assert "notes: arm 2: pembrolizumab 200 mg/m2" in status, status
+    assert "arm arm" not in status

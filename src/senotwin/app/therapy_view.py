@@ -7,6 +7,7 @@ drug combination is a different model; compiling it for the fast engine would ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -147,13 +148,19 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
             value = getattr(arm, nadir)
             cells.append(html.Td(f"{value:.3g} (grade {getattr(arm, grade)})"))
         body.append(html.Tr(cells))
-    notes = f"; notes: {'; '.join(comp.notes)}" if comp.notes else ""
+    notes = f"; notes: {'; '.join(_page_note(n) for n in comp.notes)}" if comp.notes else ""
     return (
         fig,
         html.Table([html.Tr(head), *body], className="metrics"),
         errors,
         (f"compared {counted(len(arms), 'arm')} on {scenario} over {comp.days:g} days{notes}"),
     )
+
+
+def _page_note(note: str) -> str:
+    """A comparison note as the page words it: the notes name their arms ('arm NAME: ...'),
+    and the page's arms are called 'arm 1'..., which read 'arm arm 4: ...' (app pass s53)."""
+    return re.sub(r"^arms? (?=arm \d)", "", note)
 
 
 def burden_figure(comp: Comparison, scenario: str) -> go.Figure:
