@@ -437,3 +437,32 @@ def test_the_blood_table_reads_the_arms_the_dose_rules_watched() -> None:
     assert (arm, n, delayed, held, reduced, rdi) == ("nab", "4", "25.0", "25.0", "0.0", "100")
     assert lab.startswith("50.0 (") and nadir.startswith("25.0 (")
     assert blood_rows(rows.drop(columns=["anc_lab_worsened"])) == []
+
+
+def test_an_off_label_dose_is_refused_under_its_arm_before_a_job_starts() -> None:
+    """It was launched and failed in the progress line, pointing to a CLI flag (app pass s53);
+    a library trial's own arms still parse."""
+    jobs = TrialJobs()
+    try:
+        job, disabled, errors, status = start_or_cancel(
+            jobs,
+            "trial-run",
+            "aged_lung_untreated",
+            1,
+            0,
+            ["control", "pembro"],
+            ["none", "pembrolizumab 2000 mg iv d0"],
+            None,
+        )
+        assert job is no_update and disabled and "fix the regimen" in status
+        assert errors[0] == "" and "outside its labelled or studied human range" in errors[1]
+        assert "the web app runs labelled or studied doses only" in errors[1]
+        assert "--allow-off-label" not in errors[1]
+        assert jobs.running() == 0
+    finally:
+        jobs.shutdown()
+    from senotwin.app.trial_view import pick_trial
+
+    for trial in trial_jobs.library_trials():
+        scenario, names, texts, _ = pick_trial(trial)
+        assert not any(parse_trial_arms(names, texts, scenario)[1]), trial

@@ -85,7 +85,10 @@ def start_or_cancel(
             running = False
         if running:
             return no_update, False, blank, "a cohort is running: wait for it or cancel it"
-    arms, errors = parse_trial_arms(names, texts)
+    spec = library_trials().get(trial) if isinstance(trial, str) else None
+    arms, errors = parse_trial_arms(
+        names, texts, scenario, allow_off_label=bool(spec is not None and spec.off_label)
+    )
     if any(errors):
         return no_update, True, errors, "fix the regimen errors shown under the arms"
     try:
