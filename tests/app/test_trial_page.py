@@ -56,6 +56,11 @@ def test_request_limits_name_the_field_and_the_allowed_values() -> None:
         check_request("aged_lung_untreated", MAX_PATIENTS + 1, arms)
     with pytest.raises(ValidationError, match=r"patients 2\.5 must be a whole number"):
         check_request("aged_lung_untreated", 2.5, arms)
+    # an empty box arrives as None: the message named 'patients None' (app pass s53)
+    with pytest.raises(ValidationError, match="virtual patients per arm: the box is empty"):
+        check_request("aged_lung_untreated", None, arms)
+    with pytest.raises(ValidationError, match=r"seed of the population -3 must be a whole"):
+        check_request("aged_lung_untreated", 5, arms, -3)
     with pytest.raises(ValidationError, match="scenario 'nowhere' is unknown"):
         check_request("nowhere", 5, arms)
     with pytest.raises(ValidationError, match="no arm"):
@@ -439,6 +444,29 @@ def test_the_blood_table_reads_the_arms_the_dose_rules_watched() -> None:
     assert blood_rows(rows.drop(columns=["anc_lab_worsened"])) == []
 
 
+def test_the_number_boxes_send_what_they_hold() -> None:
+    """With min, max and step the browser sent an invalid entry as None: 0, 201 and 2.5
+    patients all read 'patients None', and a seed of -3 ran as seed 0 (app pass s53)."""
+    from senotwin.app.trial_view import layout
+
+    def find(node: object, ident: str) -> object:
+        if getattr(node, "id", None) == ident:
+            return node
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                hit = find(child, ident)
+                if hit is not None:
+                    return hit
+        return None
+
+    for ident in ("trial-n", "trial-seed"):
+        box = find(layout(), ident)
+        assert box is not None
+        assert getattr(box, "step", None) == "any"
+        assert getattr(box, "min", None) is None and getattr(box, "max", None) is None
+
+
 def test_an_off_label_dose_is_refused_under_its_arm_before_a_job_starts() -> None:
     """It was launched and failed in the progress line, pointing to a CLI flag (app pass s53);
     a library trial's own arms still parse."""
@@ -466,3 +494,14 @@ def test_an_off_label_dose_is_refused_under_its_arm_before_a_job_starts() -> Non
     for trial in trial_jobs.library_trials():
         scenario, names, texts, _ = pick_trial(trial)
         assert not any(parse_trial_arms(names, texts, scenario)[1]), trial
+
+
+def test_the_status_counts_arms_and_patients_in_words() -> None:
+    jobs = TrialJobs()
+    try:
+        _job, _disabled, _errors, status = start_or_cancel(
+            jobs, "trial-run", "aged_lung_untreated", 1, 0, ["control"], ["none"], None
+        )
+        assert status.startswith("started 1 arm x 1 patient on aged_lung_untreated (seed 0)")
+    finally:
+        jobs.shutdown()

@@ -7,6 +7,7 @@ no Dask worker outlives it. Progress is read from the cohort's manifest and shar
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -173,12 +174,32 @@ def check_request(
     """
     if scenario not in scenario_names():
         raise ValidationError(f"scenario {scenario!r} is unknown; pick one from the list")
-    if isinstance(n, bool) or not isinstance(n, int | float) or n != int(n):
-        raise ValidationError(f"patients {n!r} must be a whole number from 1 to {MAX_PATIENTS}")
+    # named as the page labels them; an empty box arrives as None ('patients None must be ...')
+    if n is None:
+        raise ValidationError(
+            f"virtual patients per arm: the box is empty; give a whole number from 1 to "
+            f"{MAX_PATIENTS}"
+        )
+    if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n != int(n):
+        raise ValidationError(
+            f"virtual patients per arm: patients {n!r} must be a whole number from 1 to "
+            f"{MAX_PATIENTS}"
+        )
     if not 1 <= int(n) <= MAX_PATIENTS:
-        raise ValidationError(f"patients {int(n)} must be from 1 to {MAX_PATIENTS} on this page")
-    if isinstance(seed, bool) or not isinstance(seed, int | float) or seed != int(seed) or seed < 0:
-        raise ValidationError(f"seed {seed!r} must be a whole number >= 0")
+        raise ValidationError(
+            f"virtual patients per arm: patients {int(n)} must be from 1 to {MAX_PATIENTS} on "
+            "this page"
+        )
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | float)
+        or not math.isfinite(seed)
+        or seed != int(seed)
+        or seed < 0
+    ):
+        raise ValidationError(
+            f"seed of the population {seed!r} must be a whole number >= 0 (empty: 0)"
+        )
     if not arms:
         raise ValidationError("no arm: write a regimen (or 'none' for a control arm) in a box")
     if len(arms) > MAX_ARMS:

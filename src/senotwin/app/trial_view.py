@@ -12,6 +12,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
+from senotwin._text import counted
 from senotwin.app.error_view import error_block
 from senotwin.app.trial_jobs import (
     MAX_ARMS,
@@ -97,7 +98,8 @@ def start_or_cancel(
     except SenotwinError as exc:
         return no_update, True, errors, f"error: {exc}"
     like = f" ({trial}-like patients, its RECIST rules)" if trial else ""
-    return job_id, False, errors, f"started {len(arms)} arms x {n} patients on {scenario}{like}"
+    size = f"{counted(len(arms), 'arm')} x {counted(request.n, 'patient')}"
+    return job_id, False, errors, f"started {size} on {scenario} (seed {request.seed}){like}"
 
 
 def pick_trial(trial: str | None) -> tuple[Any, list[Any], list[Any], list[Any]]:
@@ -137,7 +139,7 @@ def poll(jobs: TrialJobs, job_id: str | None) -> tuple[int, int, str, Any, bool,
         st = jobs.status(job_id)
     except SenotwinError as exc:
         return 0, 1, f"error: {exc}", no_update, True, no_update
-    text = f"{st.done} of {st.planned} patients; {st.message}"
+    text = f"{st.done} of {counted(st.planned, 'patient')}; {st.message}"
     if not st.finished:
         return st.done, st.planned, text, no_update, False, no_update
     status = FINISHED[st.state]
@@ -161,7 +163,8 @@ def results_children(jobs: TrialJobs, job_id: str) -> list[Any]:
         id="trial-summary",
     )
     caption = (
-        f"{req.n} virtual patients of {req.scenario} in each arm (seed {req.seed}); ORR = CR + PR, "
+        f"{counted(req.n, 'virtual patient')} of {req.scenario} in each arm (seed {req.seed}); "
+        "ORR = CR + PR, "
         "DCR = CR + PR + SD by RECIST 1.1 on the simulated longest diameter; HR: Cox hazard ratio "
         "against the first arm; NR: not reached."
     )
@@ -248,16 +251,14 @@ def layout() -> html.Div:
                     html.Label(
                         f"Virtual patients per arm (1 to {MAX_PATIENTS})", htmlFor="trial-n"
                     ),
-                    dcc.Input(
-                        id="trial-n",
-                        type="number",
-                        min=1,
-                        max=MAX_PATIENTS,
-                        step=1,
-                        value=DEFAULT_PATIENTS,
+                    # no min, max or step: the browser sent an invalid entry as None, so the
+                    # page said 'patients None' and ran a seed of -3 as 0 (app pass s53); the
+                    # server checks the number the box holds and names it
+                    dcc.Input(id="trial-n", type="number", step="any", value=DEFAULT_PATIENTS),
+                    html.Label(
+                        "Seed of the population (a whole number >= 0)", htmlFor="trial-seed"
                     ),
-                    html.Label("Seed of the population", htmlFor="trial-seed"),
-                    dcc.Input(id="trial-seed", type="number", min=0, step=1, value=0),
+                    dcc.Input(id="trial-seed", type="number", step="any", value=0),
                     html.P(
                         f"Up to {MAX_ARMS} arms; the first is the reference. A regimen is 'none' "
                         "(control), regimen-language text (e.g. 'anti-pd-1 200 mg iv q21d d0-d84') "
