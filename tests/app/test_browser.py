@@ -176,6 +176,16 @@ def test_therapy_page_compares_arms_and_shows_regimen_errors(page: Any, out_dir:
     page.find_element(By.ID, "therapy-run").click()
     error = wait_for(lambda: dash_element(page, {"index": 2, "type": "arm-error"}).text, 60)
     assert "arm 3: line 1" in error and error.rstrip().endswith("^")
+    # a long message (a dose outside the label, ~300 characters) wraps under its arm: set as
+    # one line it widened the controls column until the plot left the window (app pass s53)
+    dash_element(page, {"index": 3, "type": "arm-text"}).send_keys("pembrolizumab 2000 mg iv d0")
+    page.find_element(By.ID, "therapy-run").click()
+    off = wait_for(lambda: dash_element(page, {"index": 3, "type": "arm-error"}).text, 60)
+    assert "outside its labelled or studied human range" in off
+    controls = page.find_element(By.CSS_SELECTOR, ".therapy-page > .controls")
+    plot = page.find_element(By.ID, "therapy-plot")
+    assert controls.size["width"] <= 400, controls.size
+    assert plot.location["x"] < page.get_window_size()["width"] / 2, plot.location
     page.save_screenshot(str(out_dir / "therapy_error.png"))
 
 

@@ -73,6 +73,10 @@ def test_upload_is_scored_stratified_and_a_sample_twinned(small_table: bytes) ->
     assert list(fig.data[0].y) != list(fig.data[1].y)  # the twin differs from the nominal run
     # the title starts at the left and the toolbar stands upright: they no longer overlap
     assert fig.layout.title.x < 0.1 and fig.layout.modebar.orientation == "v"
+    # ... in a right margin of its own: at 20 px it covered the curves' last days (s53)
+    assert fig.layout.margin.r >= 40
+    scores = children[0].figure  # its title's first line is short: it ran under the toolbar
+    assert len(scores.layout.title.text.split("<br>")[0]) < 50
 
 
 def test_a_bad_upload_shows_the_error_and_no_results() -> None:

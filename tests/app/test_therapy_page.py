@@ -122,3 +122,29 @@ def test_the_plot_marks_each_arms_doses_below_the_curves() -> None:
     assert fig.layout.xaxis.anchor == "y2"  # the time axis under the dose rows
     assert tick.text[0].startswith("doxorubicin") and "day 0" in tick.text[0]
     assert fig.layout.yaxis2.title.text == "doses given"
+
+
+def test_an_error_wraps_its_message_and_keeps_the_caret_under_its_column() -> None:
+    """The message wraps; the regimen line and caret stay one monospace block (app pass s53:
+    a long unwrapped message pushed the plot out of the window)."""
+    from senotwin.app.error_view import error_block, split_caret
+
+    _, errors = parse_arms(["doxorubicn 2 mg/kg iv d0", "pembrolizumab 2000 mg iv d0"])
+    message, caret = split_caret(errors[0])
+    assert "unknown drug 'doxorubicn'" in message and "\n" not in message
+    assert caret.splitlines()[0].strip() == "doxorubicn 2 mg/kg iv d0"
+    assert caret.splitlines()[1].strip() == "^"
+    assert split_caret(errors[1]) == (errors[1], "")  # no caret: all of it wraps
+    parts = error_block(errors[0])
+    assert [p.className for p in parts] == ["error-message", "error-caret"]
+    assert error_block("") == []
+
+
+def test_notes_name_each_arm_once() -> None:
+    """The notes name their arms; the page's arms are 'arm 1'...: 'arm arm 2: ...' (s53)."""
+    _fig, _table, errors, status = compare(
+        "aged_lung_untreated", ["", "pembrolizumab 200 mg/m2 iv d0", "", ""]
+    )
+    assert errors == ["", "", "", ""]
+    assert "notes: arm 2: pembrolizumab 200 mg/m2" in status, status
+    assert "arm arm" not in status

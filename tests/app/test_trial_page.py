@@ -56,6 +56,11 @@ def test_request_limits_name_the_field_and_the_allowed_values() -> None:
         check_request("aged_lung_untreated", MAX_PATIENTS + 1, arms)
     with pytest.raises(ValidationError, match=r"patients 2\.5 must be a whole number"):
         check_request("aged_lung_untreated", 2.5, arms)
+    # an empty box arrives as None: the message named 'patients None' (app pass s53)
+    with pytest.raises(ValidationError, match="virtual patients per arm: the box is empty"):
+        check_request("aged_lung_untreated", None, arms)
+    with pytest.raises(ValidationError, match=r"seed of the population -3 must be a whole"):
+        check_request("aged_lung_untreated", 5, arms, -3)
     with pytest.raises(ValidationError, match="scenario 'nowhere' is unknown"):
         check_request("nowhere", 5, arms)
     with pytest.raises(ValidationError, match="no arm"):
@@ -437,3 +442,66 @@ def test_the_blood_table_reads_the_arms_the_dose_rules_watched() -> None:
     assert (arm, n, delayed, held, reduced, rdi) == ("nab", "4", "25.0", "25.0", "0.0", "100")
     assert lab.startswith("50.0 (") and nadir.startswith("25.0 (")
     assert blood_rows(rows.drop(columns=["anc_lab_worsened"])) == []
+
+
+def test_the_number_boxes_send_what_they_hold() -> None:
+    """With min, max and step the browser sent an invalid entry as None: 0, 201 and 2.5
+    patients all read 'patients None', and a seed of -3 ran as seed 0 (app pass s53)."""
+    from senotwin.app.trial_view import layout
+
+    def find(node: object, ident: str) -> object:
+        if getattr(node, "id", None) == ident:
+            return node
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                hit = find(child, ident)
+                if hit is not None:
+                    return hit
+        return None
+
+    for ident in ("trial-n", "trial-seed"):
+        box = find(layout(), ident)
+        assert box is not None
+        assert getattr(box, "step", None) == "any"
+        assert getattr(box, "min", None) is None and getattr(box, "max", None) is None
+
+
+def test_an_off_label_dose_is_refused_under_its_arm_before_a_job_starts() -> None:
+    """It was launched and failed in the progress line, pointing to a CLI flag (app pass s53);
+    a library trial's own arms still parse."""
+    jobs = TrialJobs()
+    try:
+        job, disabled, errors, status = start_or_cancel(
+            jobs,
+            "trial-run",
+            "aged_lung_untreated",
+            1,
+            0,
+            ["control", "pembro"],
+            ["none", "pembrolizumab 2000 mg iv d0"],
+            None,
+        )
+        assert job is no_update and disabled and "fix the regimen" in status
+        assert errors[0] == "" and "outside its labelled or studied human range" in errors[1]
+        assert "the web app runs labelled or studied doses only" in errors[1]
+        assert "--allow-off-label" not in errors[1]
+        assert jobs.running() == 0
+    finally:
+        jobs.shutdown()
+    from senotwin.app.trial_view import pick_trial
+
+    for trial in trial_jobs.library_trials():
+        scenario, names, texts, _ = pick_trial(trial)
+        assert not any(parse_trial_arms(names, texts, scenario)[1]), trial
+
+
+def test_the_status_counts_arms_and_patients_in_words() -> None:
+    jobs = TrialJobs()
+    try:
+        _job, _disabled, _errors, status = start_or_cancel(
+            jobs, "trial-run", "aged_lung_untreated", 1, 0, ["control"], ["none"], None
+        )
+        assert status.startswith("started 1 arm x 1 patient on aged_lung_untreated (seed 0)")
+    finally:
+        jobs.shutdown()

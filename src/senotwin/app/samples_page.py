@@ -144,7 +144,10 @@ def scores_figure(result: SampleScores) -> go.Figure:
             )
         )
     fig.update_layout(
-        title="Senescence and SASP scores per sample (mean z-score of each signature's genes)",
+        # the explanation on a line of its own: as one line the title ran under the toolbar
+        # at the top right (app pass s53)
+        title="Senescence and SASP scores per sample<br><sup>mean z-score of each signature's "
+        "genes</sup>",
         xaxis_title="senescence score (z, arbitrary units)",
         yaxis_title="SASP score (z, arbitrary units)",
         height=420,
@@ -175,7 +178,9 @@ def twin_run(twin_scores: pd.DataFrame, sample: str) -> tuple[go.Figure, pd.Data
         xaxis_title="time (days)",
         yaxis_title="tumour burden (1e9 cells)",
         height=380,
-        margin={"l": 70, "r": 20, "t": 60, "b": 50},
+        # room at the right for the upright toolbar: at 20 px it covered the curves' last
+        # days (app pass s53)
+        margin={"l": 70, "r": 50, "t": 60, "b": 50},
     )
     return fig, with_units(twin.table)
 

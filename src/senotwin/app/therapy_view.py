@@ -7,6 +7,7 @@ drug combination is a different model; compiling it for the fast engine would ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from plotly.colors import qualitative
 from senotwin._errors import SenotwinError
 from senotwin._text import counted
 from senotwin.analysis.therapy import Comparison, compare_arms, toxicity_max_unit
+from senotwin.app.error_view import error_block
 from senotwin.model.readouts import readouts_for
 from senotwin.therapy.dosing import body_for_scenario
 from senotwin.therapy.drugs import library
@@ -146,13 +148,19 @@ def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[
             value = getattr(arm, nadir)
             cells.append(html.Td(f"{value:.3g} (grade {getattr(arm, grade)})"))
         body.append(html.Tr(cells))
-    notes = f"; notes: {'; '.join(comp.notes)}" if comp.notes else ""
+    notes = f"; notes: {'; '.join(_page_note(n) for n in comp.notes)}" if comp.notes else ""
     return (
         fig,
         html.Table([html.Tr(head), *body], className="metrics"),
         errors,
         (f"compared {counted(len(arms), 'arm')} on {scenario} over {comp.days:g} days{notes}"),
     )
+
+
+def _page_note(note: str) -> str:
+    """A comparison note as the page words it: the notes name their arms ('arm NAME: ...'),
+    and the page's arms are called 'arm 1'..., which read 'arm arm 4: ...' (app pass s53)."""
+    return re.sub(r"^arms? (?=arm \d)", "", note)
 
 
 def burden_figure(comp: Comparison, scenario: str) -> go.Figure:
@@ -244,7 +252,7 @@ def layout(scenarios: Sequence[str]) -> html.Div:
                         rows=2,
                         style={"width": "100%"},
                     ),
-                    html.Pre(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
+                    html.Div(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
                 ]
             )
         )
@@ -298,4 +306,10 @@ def register(app: Dash) -> None:
         State("therapy-scenario", "value"),
         State({"type": ARM_TEXT, "index": ALL}, "value"),
         prevent_initial_call=True,
-    )(lambda _n, scenario, texts: compare(scenario, texts))
+    )(lambda _n, scenario, texts: _shown(compare(scenario, texts)))
+
+
+def _shown(result: tuple[Any, Any, list[str], str]) -> tuple[Any, Any, list[Any], str]:
+    """``compare``'s answer with each arm's error text as page components (see error_view)."""
+    fig, table, errors, status = result
+    return fig, table, [error_block(e) for e in errors], status

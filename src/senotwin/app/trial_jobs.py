@@ -7,6 +7,7 @@ no Dask worker outlives it. Progress is read from the cohort's manifest and shar
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ from senotwin.cohort.runner import (
 )
 from senotwin.cohort.store import cohort_progress
 from senotwin.model.scenarios import scenario_names
+from senotwin.therapy.dosing import Body, body_for_scenario
 from senotwin.trial.library import trials
 from senotwin.trial.spec import TrialSpec
 
@@ -90,13 +92,25 @@ class TrialRequest:
 
 
 def parse_trial_arms(
-    names: Sequence[str | None], texts: Sequence[str | None]
+    names: Sequence[str | None],
+    texts: Sequence[str | None],
+    scenario: str | None = None,
+    *,
+    allow_off_label: bool = False,
 ) -> tuple[tuple[tuple[str, str], ...], list[str]]:
     """Arms whose regimen box is filled, and one error text per box ('' where it parsed).
 
     A regimen is ``none``, an action list (``block PDCD1=0.9``) or regimen-language text, read
-    by the cohort runner's own parser (caret messages); nothing is evaluated.
+    by the cohort runner's own parser (caret messages); nothing is evaluated. With a known
+    ``scenario`` a regimen is also dosed in its species, and a dose, route or drug outside the
+    labelled or studied use is an error under its arm (as on the Therapy page; the page has
+    no off-label switch) unless ``allow_off_label`` (a library trial the library marks
+    off-label): it was launched and failed in the progress line, pointing to --allow-off-label
+    (app pass s53).
     """
+    body = None
+    if isinstance(scenario, str) and scenario in scenario_names():
+        body = body_for_scenario(scenario)
     arms: list[tuple[str, str]] = []
     errors: list[str] = []
     if len(names) != len(texts):  # only a forged request; zip(strict=True) was an HTTP 500
@@ -114,9 +128,13 @@ def parse_trial_arms(
             # the name first: 'a=b' split as name 'a' and regimen 'b=...', and the error blamed
             # the regimen ("unknown drug 'b=none'"; audit s43)
             CohortArm(name)
-            arm_from_text(f"{name}={text}")
+            arm = arm_from_text(f"{name}={text}")
+            off = _off_label(arm.language, name, body) if body and not allow_off_label else ""
         except SenotwinError as exc:
             errors.append(str(exc))
+            continue
+        if off:
+            errors.append(f"{off} (the web app runs labelled or studied doses only)")
             continue
         if name in {a for a, _ in arms}:
             errors.append(f"arm name {name!r} is used twice; give each arm its own name")
@@ -124,6 +142,17 @@ def parse_trial_arms(
         arms.append((name, text))
         errors.append("")
     return tuple(arms), errors
+
+
+def _off_label(language: str | None, name: str, body: Body) -> str:
+    """The first off-label item of an arm's regimen-language text dosed in ``body`` ('' for
+    none or for an action arm); a route the species is not given raises, naming the arm."""
+    if not language:
+        return ""
+    from senotwin.therapy.language import parse_text
+
+    off = parse_text(language, body=body, source=f"arm {name!r}").off_label()
+    return off[0] if off else ""
 
 
 def library_trials() -> dict[str, TrialSpec]:
@@ -145,12 +174,32 @@ def check_request(
     """
     if scenario not in scenario_names():
         raise ValidationError(f"scenario {scenario!r} is unknown; pick one from the list")
-    if isinstance(n, bool) or not isinstance(n, int | float) or n != int(n):
-        raise ValidationError(f"patients {n!r} must be a whole number from 1 to {MAX_PATIENTS}")
+    # named as the page labels them; an empty box arrives as None ('patients None must be ...')
+    if n is None:
+        raise ValidationError(
+            f"virtual patients per arm: the box is empty; give a whole number from 1 to "
+            f"{MAX_PATIENTS}"
+        )
+    if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n != int(n):
+        raise ValidationError(
+            f"virtual patients per arm: patients {n!r} must be a whole number from 1 to "
+            f"{MAX_PATIENTS}"
+        )
     if not 1 <= int(n) <= MAX_PATIENTS:
-        raise ValidationError(f"patients {int(n)} must be from 1 to {MAX_PATIENTS} on this page")
-    if isinstance(seed, bool) or not isinstance(seed, int | float) or seed != int(seed) or seed < 0:
-        raise ValidationError(f"seed {seed!r} must be a whole number >= 0")
+        raise ValidationError(
+            f"virtual patients per arm: patients {int(n)} must be from 1 to {MAX_PATIENTS} on "
+            "this page"
+        )
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | float)
+        or not math.isfinite(seed)
+        or seed != int(seed)
+        or seed < 0
+    ):
+        raise ValidationError(
+            f"seed of the population {seed!r} must be a whole number >= 0 (empty: 0)"
+        )
     if not arms:
         raise ValidationError("no arm: write a regimen (or 'none' for a control arm) in a box")
     if len(arms) > MAX_ARMS:

@@ -12,6 +12,8 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
+from senotwin._text import counted
+from senotwin.app.error_view import error_block
 from senotwin.app.trial_jobs import (
     MAX_ARMS,
     MAX_PATIENTS,
@@ -84,7 +86,10 @@ def start_or_cancel(
             running = False
         if running:
             return no_update, False, blank, "a cohort is running: wait for it or cancel it"
-    arms, errors = parse_trial_arms(names, texts)
+    spec = library_trials().get(trial) if isinstance(trial, str) else None
+    arms, errors = parse_trial_arms(
+        names, texts, scenario, allow_off_label=bool(spec is not None and spec.off_label)
+    )
     if any(errors):
         return no_update, True, errors, "fix the regimen errors shown under the arms"
     try:
@@ -93,7 +98,8 @@ def start_or_cancel(
     except SenotwinError as exc:
         return no_update, True, errors, f"error: {exc}"
     like = f" ({trial}-like patients, its RECIST rules)" if trial else ""
-    return job_id, False, errors, f"started {len(arms)} arms x {n} patients on {scenario}{like}"
+    size = f"{counted(len(arms), 'arm')} x {counted(request.n, 'patient')}"
+    return job_id, False, errors, f"started {size} on {scenario} (seed {request.seed}){like}"
 
 
 def pick_trial(trial: str | None) -> tuple[Any, list[Any], list[Any], list[Any]]:
@@ -133,7 +139,7 @@ def poll(jobs: TrialJobs, job_id: str | None) -> tuple[int, int, str, Any, bool,
         st = jobs.status(job_id)
     except SenotwinError as exc:
         return 0, 1, f"error: {exc}", no_update, True, no_update
-    text = f"{st.done} of {st.planned} patients; {st.message}"
+    text = f"{st.done} of {counted(st.planned, 'patient')}; {st.message}"
     if not st.finished:
         return st.done, st.planned, text, no_update, False, no_update
     status = FINISHED[st.state]
@@ -157,7 +163,8 @@ def results_children(jobs: TrialJobs, job_id: str) -> list[Any]:
         id="trial-summary",
     )
     caption = (
-        f"{req.n} virtual patients of {req.scenario} in each arm (seed {req.seed}); ORR = CR + PR, "
+        f"{counted(req.n, 'virtual patient')} of {req.scenario} in each arm (seed {req.seed}); "
+        "ORR = CR + PR, "
         "DCR = CR + PR + SD by RECIST 1.1 on the simulated longest diameter; HR: Cox hazard ratio "
         "against the first arm; NR: not reached."
     )
@@ -213,7 +220,7 @@ def layout() -> html.Div:
                         rows=2,
                         style={"width": "100%"},
                     ),
-                    html.Pre(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
+                    html.Div(id={"type": ARM_ERROR, "index": i}, className="regimen-error"),
                 ]
             )
         )
@@ -244,16 +251,14 @@ def layout() -> html.Div:
                     html.Label(
                         f"Virtual patients per arm (1 to {MAX_PATIENTS})", htmlFor="trial-n"
                     ),
-                    dcc.Input(
-                        id="trial-n",
-                        type="number",
-                        min=1,
-                        max=MAX_PATIENTS,
-                        step=1,
-                        value=DEFAULT_PATIENTS,
+                    # no min, max or step: the browser sent an invalid entry as None, so the
+                    # page said 'patients None' and ran a seed of -3 as 0 (app pass s53); the
+                    # server checks the number the box holds and names it
+                    dcc.Input(id="trial-n", type="number", step="any", value=DEFAULT_PATIENTS),
+                    html.Label(
+                        "Seed of the population (a whole number >= 0)", htmlFor="trial-seed"
                     ),
-                    html.Label("Seed of the population", htmlFor="trial-seed"),
-                    dcc.Input(id="trial-seed", type="number", min=0, step=1, value=0),
+                    dcc.Input(id="trial-seed", type="number", step="any", value=0),
                     html.P(
                         f"Up to {MAX_ARMS} arms; the first is the reference. A regimen is 'none' "
                         "(control), regimen-language text (e.g. 'anti-pd-1 200 mg iv q21d d0-d84') "
@@ -306,6 +311,12 @@ def download(jobs: TrialJobs, which: str | None, job_id: str | None) -> tuple[An
     return no_update, no_update
 
 
+def _shown(result: tuple[Any, bool, list[str], str]) -> tuple[Any, bool, list[Any], str]:
+    """``start_or_cancel``'s answer with each arm's error text as page components."""
+    job, disabled, errors, status = result
+    return job, disabled, [error_block(e) for e in errors], status
+
+
 def register(app: Dash, jobs: TrialJobs) -> None:
     """Wire the Trial page's callbacks to the server's job list."""
     app.callback(
@@ -324,8 +335,8 @@ def register(app: Dash, jobs: TrialJobs) -> None:
         State("trial-library", "value"),
         prevent_initial_call=True,
     )(
-        lambda _r, _c, scenario, n, seed, names, texts, current, trial: start_or_cancel(
-            jobs, ctx.triggered_id, scenario, n, seed, names, texts, current, trial
+        lambda _r, _c, scenario, n, seed, names, texts, current, trial: _shown(
+            start_or_cancel(jobs, ctx.triggered_id, scenario, n, seed, names, texts, current, trial)
         )
     )
     app.callback(
