@@ -30,11 +30,35 @@ def test_an_alias_resolves_to_its_record_as_in_kb_show() -> None:
     assert "section " in text  # each statement says where the review states it
 
 
-def test_an_unknown_name_suggests_and_lists_search_hits() -> None:
+def test_a_word_that_names_no_node_lists_its_records_with_a_neutral_note() -> None:
+    """'senolytic', the page's own example, names no entity or agent but 16 records mention
+    it: the page said so in red as "unknown name 'senolytic'" (app53); now a plain note with
+    the close names, then the records."""
     children, ident = node_card("senolytic")
     assert ident is None
-    text = _text(children)
-    assert "unknown name 'senolytic'" in text and "kb-hits" in text
+    note, mentions, hits = children
+    assert note.className == "kb-note" and note.children.startswith(
+        "no entity or agent named 'senolytic' (did you mean 'SENOLYTICS'"
+    )
+    assert mentions.children.endswith("records mention 'senolytic':") and hits.id == "kb-hits"
+    assert "unknown name" not in _text(children) and "regimen-error" not in _text(children)
+
+
+def test_a_word_no_record_mentions_stays_an_error_naming_it_with_close_names() -> None:
+    children, _ = node_card("senolitic")
+    assert children[0].className == "regimen-error"
+    assert children[0].children.startswith("unknown name 'senolitic'; did you mean 'SENOLYTICS'")
+    assert children[1].children == "no record mentions it"
+
+
+def test_a_neighbourhood_without_a_node_draws_no_map_but_says_what_to_do() -> None:
+    """A word search left the centre empty and the '1 step' view drew the whole 160-node map
+    (app53); 'whole map' still draws it."""
+    for centre, radius in ((None, 1), (None, 2), ("senolytic", 1)):
+        fig = map_for(centre, radius, [], ["+", "-"])
+        assert fig.layout.title.text == "Mechanism map: no entity or agent to centre on"
+        assert not fig.data and "whole map" in fig.layout.annotations[0].text
+    assert "best-connected" in map_for(None, 0, [], ["+", "-"]).layout.title.text
 
 
 def test_an_unknown_name_is_worded_for_the_page_not_the_cli() -> None:
@@ -134,8 +158,10 @@ def test_a_statement_id_shows_the_statement_with_its_references() -> None:
 def test_a_forged_centre_is_never_plotly_markup_nor_claimed_as_the_centre() -> None:
     """The map's title named any centre the request sent, as Plotly markup (a link could be
     forged), and said 'around' it while the whole map was drawn (audit s43)."""
-    title = map_for('<a href="https://example.org">x</a>', 1, [], ["+", "-"]).layout.title.text
-    assert title.startswith("Mechanism map: ") and "<" not in title
+    forged = '<a href="https://example.org">x</a>'
+    for radius in (0, 1):
+        title = map_for(forged, radius, [], ["+", "-"]).layout.title.text
+        assert title.startswith("Mechanism map: ") and "<" not in title
     assert map_for("CD274", 1, [], ["+", "-"]).layout.title.text.startswith(
         "Mechanism map around CD274:"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from dash import no_update
 from plotly.utils import PlotlyJSONEncoder
@@ -58,6 +59,40 @@ def test_drug_library_table_lists_every_drug() -> None:
     from senotwin.therapy.drugs import library
 
     assert len(drug_rows()) == len(library().drugs) + 1
+
+
+def _library_cells() -> dict[str, dict[str, Any]]:
+    """Each drug's row of the library table: {header: cell}."""
+    rows = drug_rows()
+    head = [cell.children for cell in rows[0].children]
+    return {r.children[0].children: dict(zip(head, r.children, strict=True)) for r in rows[1:]}
+
+
+def test_drug_library_table_says_whether_and_how_a_drug_is_given_in_humans() -> None:
+    """The default scenario is human, but the table showed only the PD reference dose (often a
+    mouse one: metformin 250 mg/kg po) and every route, ip included (app53): each drug now
+    says its human range, routes and schedules, or why human scenarios refuse it, from the
+    same check the regimen parser and ``senotwin drugs list`` use (Drug.human_problem)."""
+    from senotwin.therapy.drugs import get_drug
+
+    cells = _library_cells()
+    assert "PD reference dose" in cells["metformin"] and "reference dose" not in cells["metformin"]
+    assert cells["metformin"]["PD reference dose"].children == "250 mg/kg po"
+    human = cells["doxorubicin"]["human scenarios"]
+    assert human.children == "human: 10 mg/m2 to 90 mg/m2 (iv; q21d, q7d)"
+    assert (
+        "40 mg/m2 to 90 mg/m2 q21d" in human.title and "Source: doxorubicin labels" in human.title
+    )
+    assert (
+        cells["metformin"]["human scenarios"].children == "human: 500 mg to 1000 mg (po; bid, tid)"
+    )
+    refused = cells["sb203580"]["human scenarios"]
+    assert refused.children == "not for human scenarios (no human PK with a source)"
+    assert refused.title.startswith(get_drug("sb203580").human_problem() or "?")
+    for drug, row in cells.items():  # one verdict per drug, the parser's own
+        text = row["human scenarios"].children
+        assert text.startswith("not for" if get_drug(drug).human_problem() else "human: "), drug
+        assert row["human scenarios"].className.startswith("cut") and row["human scenarios"].title
 
 
 def test_toxicity_columns_say_relative_proxy_not_a_zero_to_one_bound() -> None:

@@ -242,6 +242,33 @@ def map_figure(kb: KnowledgeBase, view: MapView, *, centre: str | None) -> go.Fi
     return fig
 
 
+def no_centre_figure() -> go.Figure:
+    """The map when the neighbourhood view has no node to centre on (a word search that names
+    no entity or agent, or nothing looked up): empty, saying what to do."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=(
+            "Look up an entity or agent to draw its neighbourhood,<br>"
+            "or choose 'whole map' (Neighbourhood) for the best-connected nodes."
+        ),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 14, "color": "#555"},
+    )
+    fig.update_layout(
+        title="Mechanism map: no entity or agent to centre on",
+        height=240,
+        plot_bgcolor="white",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return fig
+
+
 def edge_interactions(kb: KnowledgeBase, key: str) -> list[Interaction]:
     """The interactions behind a clicked edge ``edge:SOURCE|TARGET|SIGN`` (negated excluded)."""
     if not key.startswith("edge:"):

@@ -16,6 +16,7 @@ from senotwin.app.kb_page import (
     knowledge_base,
     map_figure,
     map_view,
+    no_centre_figure,
     node_kind,
     node_label,
     refs_text,
@@ -128,14 +129,21 @@ def node_card(query: str | None) -> tuple[list[Any], str | None]:
             html.Li(f"{h.kind} {h.id} ({h.label}), {h.field}: {h.excerpt}", className="kb-hit")
             for h in hits
         ]
-        message = (
-            f"unknown name {exc.name!r}"
-            f"{exc.suggestion or '; no name is close: try another name, alias or word'}"
-            if isinstance(exc, UnknownName)
-            else str(exc)
-        )
+        if isinstance(exc, UnknownName) and every:
+            # a word that names no node but that records mention (the page's own example,
+            # 'senolytic') is a search that worked: said as such, not as a red error (app53)
+            close = f" ({exc.suggestion.removeprefix('; ')})" if exc.suggestion else ""
+            first = html.P(f"no entity or agent named {exc.name!r}{close}", className="kb-note")
+        else:
+            message = (
+                f"unknown name {exc.name!r}"
+                f"{exc.suggestion or '; no name is close: try another name, alias or word'}"
+                if isinstance(exc, UnknownName)
+                else str(exc)
+            )
+            first = html.P(message, className="regimen-error")
         return [
-            html.P(message, className="regimen-error"),
+            first,
             html.P(_mentions(len(every), len(hits), text)),
             html.Ul(items, id="kb-hits"),
         ], None
@@ -255,12 +263,17 @@ def evidence(click: dict[str, Any] | None) -> list[Any]:
 def map_for(
     centre: str | None, radius: int | None, keep: Sequence[str] | None, signs: Sequence[str] | None
 ) -> Any:
-    """The map figure for the controls (whole map when no node is searched). Values only a
-    forged request sends (text for the radius, a number for the kinds) read as the defaults
-    instead of raising (an HTTP 500; audit s43)."""
+    """The map figure for the controls: the neighbourhood of ``centre``, or the whole map for
+    radius 0. A 1- or 2-step neighbourhood without a node to centre on (a word search such as
+    'senolytic', which names no entity or agent) draws no map but says so: it drew the whole
+    160-node map while '1 step' stayed selected (app53). Values only a forged request sends
+    (text for the radius, a number for the kinds) read as the defaults instead of raising (an
+    HTTP 500; audit s43)."""
     kb = knowledge_base()
     centre = centre if isinstance(centre, str) else None
     steps = radius if radius in RADII and not isinstance(radius, bool) else 1
+    if steps and (centre is None or (centre not in kb.entities and centre not in kb.agents)):
+        return no_centre_figure()
     kept = [k for k in keep if isinstance(k, str)] if isinstance(keep, list) else None
     shown = [s for s in signs if s in SIGN_COLORS] if isinstance(signs, list) else []
     view = map_view(kb, centre=centre, radius=int(steps or 1), keep_kinds=kept, signs=shown)

@@ -20,8 +20,8 @@ from senotwin._text import counted
 from senotwin.analysis.therapy import Comparison, compare_arms, toxicity_max_unit
 from senotwin.app.error_view import error_block
 from senotwin.model.readouts import readouts_for
-from senotwin.therapy.dosing import body_for_scenario
-from senotwin.therapy.drugs import library
+from senotwin.therapy.dosing import body_for_scenario, source_in_brief
+from senotwin.therapy.drugs import DoseSchedule, Drug, frequency_text, library
 from senotwin.therapy.language import Regimen, parse_text
 
 ARMS = 4
@@ -83,27 +83,87 @@ def parse_arms(
     return regimens, errors
 
 
+#: the library table's columns: (header, what the header's hover says)
+LIBRARY_COLUMNS = (
+    ("drug", "the name to write in a regimen"),
+    ("category", ""),
+    ("routes (all species)", "every route the library can dose it by, mouse routes (ip) included"),
+    (
+        "human scenarios",
+        "the labelled or studied human dose range, its routes and schedules (hover a cell for "
+        "them whole, with the source); a drug without human PK with a source or without a human "
+        "range is refused in human scenarios",
+    ),
+    (
+        "PD reference dose",
+        "the dose the drug's effect parameters (EC50) are scaled to, from the study its "
+        "effect came from (often a mouse dose): not a dose for human scenarios",
+    ),
+    ("acts on", "model targets and how the drug acts on them"),
+)
+
+
 def drug_rows() -> list[Any]:
-    """The drug library as a table: id, category, routes, reference dose, targets."""
-    head = html.Tr(
-        [html.Th(h) for h in ("drug", "category", "routes", "reference dose", "acts on")]
-    )
+    """The drug library as a table: id, category, routes, human use (the human range, its
+    routes and schedules, or why the drug is refused in human scenarios), PD reference dose
+    and targets. Long cells are cut on the page; each carries its whole text on hover."""
+    head = html.Tr([html.Th(h, title=tip or None) for h, tip in LIBRARY_COLUMNS])
     rows = [head]
     for drug in library().drugs:
         ref = drug.reference_dose
         targets = ", ".join(f"{e.target} ({e.kind})" for e in drug.effects)
+        human, human_full = human_use(drug)
         rows.append(
             html.Tr(
                 [
                     html.Td(drug.id),
                     html.Td(drug.category),
                     html.Td(", ".join(drug.routes)),
-                    html.Td(f"{ref.amount:g} {ref.unit} {ref.route}"),
-                    html.Td(targets),
+                    html.Td(
+                        human,
+                        title=human_full,
+                        className="cut refused" if drug.human_problem() else "cut",
+                    ),
+                    html.Td(f"{ref.amount:g} {ref.unit} {ref.route}", className="nowrap"),
+                    html.Td(targets, title=targets, className="cut"),
                 ]
             )
         )
     return rows
+
+
+def human_use(drug: Drug) -> tuple[str, str]:
+    """(cell text, hover text) for a drug in human scenarios: "human: 10 mg/m2 to 90 mg/m2 (iv;
+    q21d, q7d)" with each labelled schedule and the source on hover, or "not for human
+    scenarios (no human PK with a source)" with the whole reason on hover, from
+    :meth:`Drug.human_problem` (the check that refuses the drug in a human regimen and that
+    ``senotwin drugs list`` reports)."""
+    problem = drug.human_problem()
+    if problem is not None:
+        # "X has no human PK with a source (mouse PK)": the reason, its detail on hover
+        why = problem.removeprefix(f"{drug.id} has ").split(" (")[0]
+        return (
+            f"not for human scenarios ({why})",
+            f"{problem}; in full: senotwin drugs show {drug.id}",
+        )
+    rng = drug.dose_ranges["human"]  # human_problem() is None only with a human range
+    dose = rng.min if rng.min == rng.max else f"{rng.min} to {rng.max}"
+    schedules = rng.all_schedules()
+    how = ", ".join(dict.fromkeys(_schedule_word(s) for s in schedules))
+    text = f"human: {dose} ({', '.join(rng.routes)}{'; ' + how if how else ''})"
+    full = f"human range {dose}, {' or '.join(rng.routes)}"
+    if schedules:
+        full += "; schedules: " + "; ".join(s.label() for s in schedules)
+    return text, f"{full}. Source: {source_in_brief(rng.source, drug.id)}"
+
+
+def _schedule_word(schedule: DoseSchedule) -> str:
+    """A labelled schedule's frequency alone ('q21d', 'qd on/off', 'once'): the cell's short
+    form of :meth:`DoseSchedule.label`, which the hover shows whole."""
+    if schedule.cap() == 1:
+        return "once"
+    word = frequency_text(schedule.interval_day())
+    return f"{word} on/off" if schedule.on_off_days() is not None else word
 
 
 def compare(scenario: str, texts: Sequence[str | None]) -> tuple[Any, Any, list[str], str]:
