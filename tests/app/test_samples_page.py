@@ -14,7 +14,7 @@ import pytest
 from senotwin._errors import ValidationError
 from senotwin.app import samples_page
 from senotwin.app.samples_page import MIN_GENES, decode_upload, read_upload
-from senotwin.app.samples_view import on_twin, on_upload
+from senotwin.app.samples_view import layout, on_twin, on_upload
 
 
 def _upload(data: bytes, mime: str = "text/csv") -> str:
@@ -168,3 +168,40 @@ def test_the_table_hint_does_not_call_a_higher_suppressive_sasp_more_benefit(
     text = json.dumps(children, default=lambda c: c.to_plotly_json())
     assert "SASP programmes: the `senotwin stratify` rule (higher" not in text
     assert "higher suppressive score lowers ici_benefit" in text
+
+
+def test_the_packaged_example_loads_as_its_upload_would() -> None:
+    """A user could try the page only by finding the example's path inside the package (s53):
+    the button loads it, and the page shows what an upload of the same file shows."""
+    from senotwin.app.samples_page import EXAMPLES
+    from senotwin.app.samples_view import on_example, register
+    from senotwin.sc.examples import example_path
+
+    for name in EXAMPLES:
+        data = example_path(name).read_bytes()
+        status, children, options, picked, twin = on_example(name)
+        up_status, up_children, up_options, up_picked, up_twin = on_upload(
+            _upload(data, "application/gzip"), name
+        )
+        assert status == f"example {name}: {len(options)} samples scored — {EXAMPLES[name]}"
+        assert up_status == f"{name}: {len(options)} samples scored"
+        assert (options, picked, twin) == (up_options, up_picked, up_twin)
+        as_json = lambda c: json.dumps(c, default=lambda x: x.to_plotly_json())  # noqa: E731
+        assert as_json(children) == as_json(up_children)
+    assert on_example("fibroblasts.csv.gz")[0].startswith(
+        "example fibroblasts.csv.gz: 12 samples scored — bulk RNA-seq of human fibroblasts, 6 "
+        "replicatively senescent"
+    )
+    # a forged or missing name is answered on the page, never a 500
+    for bad in (None, 5, "../../etc/passwd"):
+        status, children, *_ = on_example(bad)  # type: ignore[arg-type]
+        assert status.startswith("error: no example") and children == []
+    # the page offers the button and names the examples; the callback is wired
+    from dash import Dash
+
+    page = json.dumps(layout(), default=lambda c: c.to_plotly_json())
+    assert "Load the example data" in page and "senotwin sc example" in page
+    app = Dash(__name__)
+    register(app)
+    wired = [cb["inputs"] for cb in app.callback_map.values()]
+    assert [{"id": "samples-example-load", "property": "n_clicks"}] in wired

@@ -2,7 +2,8 @@
 
 Uploads are parsed in memory by :func:`senotwin.sc.io.read_expression_bytes` (the checks of
 ``senotwin score``), after a type and size check here; the bytes never reach eval/exec and
-nothing is written to disk. Scores, stratification and twin are the CLI's own functions.
+nothing is written to disk. The packaged examples (:data:`EXAMPLES`) take the same path once
+their bytes are read. Scores, stratification and twin are the CLI's own functions.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from senotwin.analysis.twin import DEFAULT_TWIN_SCENARIO, make_twin, score_for_t
 from senotwin.model.readouts import readouts_for
 from senotwin.model.scenarios import get_scenario
 from senotwin.model.units import pretty_unit
+from senotwin.sc.examples import example_path
 from senotwin.sc.io import EXPRESSION_SUFFIXES, Expression, prepare, read_expression_bytes
 from senotwin.sc.scoring import DEFAULT_SIGNATURES, TooFewGenes, score_matrix
 from senotwin.sc.stratify import genes_found_line, stratify
@@ -37,6 +39,14 @@ PAGE_MOUSE = "`senotwin score --species mouse` (this page reads human symbols on
 PAGE_HUMAN = "human symbols"
 #: stratification columns shown
 STRATIFY_COLUMNS = ("ici_benefit", "sasp_suppressive", "sasp_stimulatory", "best_strategy")
+#: the packaged examples the page loads, by the names `senotwin sc example` writes them under
+#: (README, "Example data") -> what each is
+EXAMPLES = {
+    "fibroblasts.csv.gz": "bulk RNA-seq of human fibroblasts, 6 replicatively senescent and 6 "
+    "proliferating samples (Marthandan S, et al. PLoS One 2016;11:e0154531, GEO GSE63577)",
+    "tcga_expression.csv.gz": "TPM of the signature genes in primary tumours, 6 per TCGA cancer "
+    "type (COMPASS example data; enough to try the page, not for conclusions per type)",
+}
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,19 @@ def decode_upload(contents: str | None, filename: str | None) -> bytes:
 
 def read_upload(contents: str | None, filename: str | None) -> Expression:
     """The upload as an expression matrix (observations × genes), or a clear error."""
-    data = decode_upload(contents, filename)
-    expr = read_expression_bytes(data, str(filename), limit=10 * MAX_UPLOAD_BYTES)
+    return read_table(decode_upload(contents, filename), str(filename))
+
+
+def read_example(name: str | None) -> Expression:
+    """A packaged example (:data:`EXAMPLES`), read as an upload of that file would be."""
+    if not isinstance(name, str) or name not in EXAMPLES:  # forged or none picked
+        raise ValidationError(f"no example {name!r}; pick one of: {', '.join(EXAMPLES)}")
+    return read_table(example_path(name).read_bytes(), name)
+
+
+def read_table(data: bytes, filename: str) -> Expression:
+    """The bytes of a table named ``filename`` as an expression matrix, or a clear error."""
+    expr = read_expression_bytes(data, filename, limit=10 * MAX_UPLOAD_BYTES)
     if len(expr.genes) < MIN_GENES:
         raise ValidationError(
             f"file {filename!r} has {len(expr.genes)} genes; at least {MIN_GENES} are needed "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -11,16 +11,19 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from senotwin._errors import SenotwinError
 from senotwin.app.samples_page import (
+    EXAMPLES,
     MAX_UPLOAD_BYTES,
     STRATIFY_COLUMNS,
     TWIN_SCENARIO,
     frame_records,
+    read_example,
     read_upload,
     records_frame,
     score_samples,
     scores_figure,
     twin_run,
 )
+from senotwin.sc.io import Expression
 from senotwin.sc.scoring import DEFAULT_SIGNATURES
 
 #: rows of the per-sample table shown (the figure shows every sample)
@@ -43,12 +46,25 @@ def table_of(df: pd.DataFrame, *, ident: str) -> html.Table:
     return html.Table([head, *rows], className="metrics", id=ident)
 
 
-def on_upload(
-    contents: str | None, filename: str | None
-) -> tuple[str, list[Any], list[dict[str, str]], Any, Any]:
+Shown = tuple[str, list[Any], list[dict[str, str]], Any, Any]
+
+
+def on_upload(contents: str | None, filename: str | None) -> Shown:
     """(status, results, sample options, picked sample, twin scores) after an upload."""
+    return _shown(lambda: read_upload(contents, filename), str(filename))
+
+
+def on_example(name: str | None) -> Shown:
+    """As :func:`on_upload`, for the packaged example ``name`` (one of EXAMPLES)."""
+    what = EXAMPLES.get(name, "") if isinstance(name, str) else ""
+    return _shown(lambda: read_example(name), f"example {name}", note=what)
+
+
+def _shown(read: Callable[[], Expression], label: str, *, note: str = "") -> Shown:
+    """The page's outputs for the table ``read`` gives (``label`` names it in the status,
+    followed by ``note`` when given)."""
     try:
-        result = score_samples(read_upload(contents, filename))
+        result = score_samples(read())
     except SenotwinError as exc:
         return f"error: {exc}", [], [], None, None
     table = result.scores.copy()
@@ -74,7 +90,7 @@ def on_upload(
     samples = [str(s) for s in result.scores.index]
     options = [{"label": s, "value": s} for s in samples]
     twin = frame_records(result.twin_scores) if not result.twin_scores.empty else None
-    status = f"{filename}: {len(samples)} samples scored"
+    status = f"{label}: {len(samples)} samples scored" + (f" — {note}" if note else "")
     return status, children, options, samples[0] if samples else None, twin
 
 
@@ -121,6 +137,19 @@ def layout() -> html.Div:
                         f"{MAX_UPLOAD_BYTES // 1_000_000} MB. Read in memory, never stored.",
                         className="hint",
                     ),
+                    html.Label("Or try a packaged example", htmlFor="samples-example"),
+                    dcc.Dropdown(
+                        id="samples-example",
+                        options=[{"label": f"{n}: {w}", "value": n} for n, w in EXAMPLES.items()],
+                        value=next(iter(EXAMPLES)),
+                        clearable=False,
+                    ),
+                    html.Button("Load the example data", id="samples-example-load"),
+                    html.P(
+                        'The files `senotwin sc example --out DIR` writes (README, "Example '
+                        'data"), read as an upload of that file would be.',
+                        className="hint",
+                    ),
                     html.Div(id="samples-status", className="status"),
                     html.Label("Sample to twin", htmlFor="samples-pick"),
                     dcc.Dropdown(id="samples-pick", options=[], value=None),
@@ -152,6 +181,16 @@ def register(app: Dash) -> None:
         State("samples-upload", "filename"),
         prevent_initial_call=True,
     )(on_upload)
+    app.callback(
+        Output("samples-status", "children", allow_duplicate=True),
+        Output("samples-results", "children", allow_duplicate=True),
+        Output("samples-pick", "options", allow_duplicate=True),
+        Output("samples-pick", "value", allow_duplicate=True),
+        Output("samples-twin-scores", "data", allow_duplicate=True),
+        Input("samples-example-load", "n_clicks"),
+        State("samples-example", "value"),
+        prevent_initial_call=True,
+    )(lambda _n, name: on_example(name) if _n else (no_update,) * 5)
     app.callback(
         Output("samples-twin", "children"),
         Input("samples-twin-run", "n_clicks"),
