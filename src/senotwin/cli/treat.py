@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -156,15 +157,14 @@ def compare(
         print_json(comp.to_dict())
     else:
         _print_arms(comp, comp.to_frame())
-        _print_blood_counts([], comp)
+        _print_blood_counts(comp.arms)
         _print_notes(comp.notes)
 
 
-def _print_blood_counts(first: list[Any], comp: Any) -> None:
-    """One line per arm with a blood-count model (``first``'s, then the comparison's): its ANC
-    and platelet nadirs with their grades and the dose rules' changes (the metrics table has no
-    column for them)."""
-    for a in [*first, *comp.arms]:
+def _print_blood_counts(arms: Sequence[Any]) -> None:
+    """One line per arm with a blood-count model: its ANC and platelet nadirs with their
+    grades and the dose rules' changes (the metrics table has no column for them)."""
+    for a in arms:
         counts = []
         if a.anc_nadir is not None:
             counts.append(f"ANC nadir {a.anc_nadir:.2f}e9/L (grade {a.neutropenia_grade})")
@@ -314,5 +314,6 @@ def dose_response(
         print_json(dr.to_dict())
     else:
         _print_arms(dr.comparison, dr.to_frame())  # the control's row first (dose 0)
-        _print_blood_counts([] if dr.control is None else [dr.control], dr.comparison)
+        control = [] if dr.control is None else [dr.control]  # its row is printed first too
+        _print_blood_counts([*control, *dr.comparison.arms])
         _print_notes(dr.comparison.notes)
